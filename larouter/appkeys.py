@@ -1,0 +1,18 @@
+"""Every `web.AppKey` the application stores, in one place, typed."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import aiohttp
+from aiohttp import web
+
+from larouter.config import Settings
+from larouter.proxy.call import Call
+from larouter.proxy.registry import ModelRegistry
+
+SETTINGS = web.AppKey("settings", Settings)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+REGISTRY = web.AppKey("registry", ModelRegistry)
+STARTED = web.AppKey("started", float)
+RECORDER = web.AppKey("recorder", Callable[[Call], None])

@@ -1,0 +1,72 @@
+"""Turn cattrs structuring failures into messages naming the key path and the bad value."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from cattrs.errors import IterableValidationNote
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message says where and why."""
+
+
+class FieldError(ValueError):
+    """A validator's complaint about one named field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _lookup(raw: Any, path: list[str | int]) -> Any:
+    node = raw
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return "<missing>"
+    return node
+
+
+def _walk(exc: BaseException, path: list[str | int]) -> Iterator[tuple[list[str | int], BaseException]]:
+    if isinstance(exc, BaseExceptionGroup):
+        for sub in exc.exceptions:
+            sub_path = list(path)
+            for note in getattr(sub, "__notes__", []):
+                if isinstance(note, IterableValidationNote):
+                    sub_path.append(note.index)
+                elif hasattr(note, "name"):
+                    sub_path.append(note.name)
+            yield from _walk(sub, sub_path)
+    else:
+        yield path, exc
+
+
+def _fmt_path(path: list[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "<root>"
+
+
+def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
+    """One line per problem: `source: server.port: must be ... got 'x'`."""
+    lines = []
+    for path, leaf in _walk(exc, []):
+        where = _fmt_path(path)
+        if leaf.__class__.__name__ == "ForbiddenExtraKeysError":
+            keys = ", ".join(sorted(getattr(leaf, "extra_fields", [])))
+            lines.append(f"{where}: unknown key(s): {keys}")
+            continue
+        if isinstance(leaf, FieldError):
+            path = [*path, leaf.field]
+            where = _fmt_path(path)
+        value = _lookup(raw, path)
+        msg = str(leaf)
+        if isinstance(leaf, KeyError):
+            msg = "required key is missing"
+        elif "got" not in msg:
+            msg = f"{msg} (got {value!r})"
+        lines.append(f"{where}: {msg}")
+    return f"invalid configuration (file {source}, then LAROUTER_* environment):\n  " + "\n  ".join(lines or [str(exc)])

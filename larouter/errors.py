@@ -1,0 +1,100 @@
+"""Domain errors and the one middleware that turns every failure into an OpenAI-shaped body."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any, Awaitable, Callable
+
+import attrs
+from aiohttp import web
+
+log = logging.getLogger("larouter.errors")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@attrs.define(eq=False)
+class LarouterError(Exception):
+    """An error with an HTTP status and an OpenAI-style type/code/param."""
+
+    message: str
+    status: int = 400
+    type: str = "invalid_request_error"
+    code: str | None = None
+    param: str | None = None
+    headers: dict[str, str] | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def body(self) -> dict[str, Any]:
+        """Return the OpenAI-shaped error body."""
+        return error_body(self.message, self.type, self.code, self.param)
+
+
+def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:
+    """Build `{"error": {message, type, param, code}}`."""
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def bad_request(message: str, param: str | None = None, code: str = "invalid_value") -> LarouterError:
+    """A 400 naming the offending field."""
+    return LarouterError(message, 400, "invalid_request_error", code, param)
+
+
+def not_found(message: str, code: str = "not_found", param: str | None = None) -> LarouterError:
+    """A 404."""
+    return LarouterError(message, 404, "invalid_request_error", code, param)
+
+
+def upstream_error(message: str, status: int = 502, code: str = "upstream_error") -> LarouterError:
+    """A 502/504 from a provider; the message must already be free of key material."""
+    return LarouterError(message, status, "upstream_error", code)
+
+
+_HTTP_CODES = {
+    404: ("not_found", "invalid_request_error"),
+    405: ("method_not_allowed", "invalid_request_error"),
+    413: ("request_too_large", "invalid_request_error"),
+    401: ("unauthorized", "authentication_error"),
+    403: ("forbidden", "permission_error"),
+}
+
+
+def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
+    code, type_ = _HTTP_CODES.get(exc.status, ("http_error", "invalid_request_error"))
+    if exc.status == 404:
+        msg = f"no such endpoint: {request.method} {request.path}"
+    elif exc.status == 405:
+        msg = f"method {request.method} is not allowed on {request.path}"
+    elif exc.status == 413:
+        msg = f"request body too large ({exc.text or 'over the configured limit'})"
+    else:
+        msg = exc.reason
+    return LarouterError(msg, exc.status, type_, code)
+
+
+def json_error(err: LarouterError) -> web.Response:
+    """Render a domain error as a JSON response."""
+    resp = web.json_response(err.body(), status=err.status)
+    for k, v in (err.headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map domain errors, HTTP errors and bugs to OpenAI-shaped JSON; never leak a traceback."""
+    try:
+        return await handler(request)
+    except LarouterError as err:
+        return json_error(err)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return json_error(_from_http(exc, request))
+    except Exception:
+        ref = uuid.uuid4().hex[:12]
+        log.exception("unhandled error on %s %s (ref %s)", request.method, request.path, ref)
+        return json_error(LarouterError(f"internal error (ref {ref}); see the daemon log", 500, "server_error", "internal_error"))

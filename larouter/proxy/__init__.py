@@ -1,0 +1,1 @@
+"""The OpenAI-compatible proxy: request validation, model registry, upstream calls, SSE relay."""

@@ -1,0 +1,55 @@
+"""The facts gathered about one proxied call, handed to the usage ledger when it ends."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import attrs
+
+from larouter.proxy.registry import Target
+
+
+@attrs.define
+class Call:
+    """Mutable record of one `/v1/chat/completions` call while it runs."""
+
+    requested_model: str
+    stream: bool
+    project: str = "default"
+    target: Target | None = None
+    tier: str | None = None
+    reason: str | None = None
+    status: int = 0
+    usage: dict[str, Any] | None = None
+    error_type: str | None = None
+    client_wants_usage: bool = False
+    request_bytes: int = 0  # for token estimates when the upstream reports no usage
+    chunks: int = 0  # streamed data events with choices (~1 token each) for the same reason
+    created_at: datetime = attrs.Factory(lambda: datetime.now(timezone.utc))
+    started: float = attrs.Factory(time.perf_counter)
+    first_byte: float | None = None
+    ended: float | None = None
+    extra: dict[str, Any] = attrs.Factory(dict)
+
+    def mark_first_byte(self) -> None:
+        """Remember when the first byte of the answer arrived."""
+        if self.first_byte is None:
+            self.first_byte = time.perf_counter()
+
+    def finish(self, status: int, error_type: str | None = None) -> None:
+        """Close the call with its final status."""
+        self.status = status
+        self.error_type = error_type
+        self.ended = time.perf_counter()
+
+    @property
+    def latency_ms(self) -> float:
+        """Wall time from request parsed to answer finished."""
+        return ((self.ended or time.perf_counter()) - self.started) * 1000.0
+
+    @property
+    def ttft_ms(self) -> float | None:
+        """Time to first byte of the answer."""
+        return None if self.first_byte is None else (self.first_byte - self.started) * 1000.0

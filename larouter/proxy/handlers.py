@@ -1,0 +1,124 @@
+"""`/v1/chat/completions` and `/v1/models`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from larouter import appkeys
+from larouter.errors import LarouterError
+from larouter.proxy import upstream
+from larouter.proxy.call import Call
+from larouter.proxy.registry import Target
+from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
+from larouter.proxy.validate import parse_json_object, validate_chat
+
+log = logging.getLogger("larouter.proxy")
+SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[str, Any]:
+    """The client's body with the provider's model name, and usage requested on streams."""
+    out = dict(body)
+    out["model"] = target.model
+    if stream:
+        opts = dict(out.get("stream_options") or {})
+        opts["include_usage"] = True
+        out["stream_options"] = opts
+    return out
+
+
+def decision_headers(call: Call) -> dict[str, str]:
+    """Response headers explaining where the call went."""
+    assert call.target is not None
+    headers = {"x-larouter-model": call.target.model, "x-larouter-provider": call.target.provider_name}
+    if call.tier:
+        headers["x-larouter-tier"] = call.tier
+    if call.reason:
+        headers["x-larouter-reason"] = call.reason
+    return headers
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    """Proxy one chat completion, streaming or not, and record it."""
+    raw = await request.read()
+    body = parse_json_object(raw)
+    validate_chat(body)
+    stream = bool(body.get("stream"))
+    call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw))
+    call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    try:
+        call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
+        if stream:
+            return await _stream(request, call, body)
+        return await _json(request, call, body)
+    except LarouterError as err:
+        call.finish(err.status, err.code or err.type)
+        raise
+    except asyncio.CancelledError:
+        call.finish(499, "client_disconnected")
+        raise
+    finally:
+        request.app[appkeys.RECORDER](call)
+
+
+async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
+    assert call.target is not None
+    session = request.app[appkeys.HTTP]
+    resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False)
+    try:
+        raw = await resp.read()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        msg, code = describe_stream_error(exc, call.target.provider_name)
+        raise LarouterError(msg, 502, "upstream_error", code) from None
+    finally:
+        resp.release()
+    call.mark_first_byte()
+    try:
+        parsed = json.loads(raw)
+        call.usage = parsed.get("usage") if isinstance(parsed.get("usage"), dict) else None
+    except (ValueError, AttributeError):
+        raise LarouterError(
+            f"provider {call.target.provider_name!r} returned a body that is not JSON", 502, "upstream_error", "upstream_bad_response"
+        ) from None
+    call.finish(resp.status)
+    headers = decision_headers(call)
+    return web.Response(body=raw, status=resp.status, content_type="application/json", headers=headers)
+
+
+async def _stream(request: web.Request, call: Call, body: dict[str, Any]) -> web.StreamResponse:
+    assert call.target is not None
+    session = request.app[appkeys.HTTP]
+    resp = await upstream.send(session, call.target, upstream_body(body, call.target, True), True)
+    client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
+    relay = Relay(call, client, strip_usage=not call.client_wants_usage)
+    try:
+        await client.prepare(request)
+        await relay.run(resp)
+        call.finish(200)
+        resp.release()  # clean end: the connection goes back to the pool
+    except ClientGone:
+        call.finish(499, "client_disconnected")
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        msg, code = describe_stream_error(exc, call.target.provider_name)
+        log.warning("%s", msg)
+        await relay.fail(msg, code)
+        call.finish(502, code)
+    finally:
+        resp.close()  # no-op after release; otherwise tears the connection down so the provider stops
+    return client
+
+
+async def list_models(request: web.Request) -> web.Response:
+    """OpenAI list of models, including `auto`."""
+    return web.json_response({"object": "list", "data": request.app[appkeys.REGISTRY].listing()})
+
+
+def routes() -> list[web.RouteDef]:
+    """Proxy routes."""
+    return [web.post("/v1/chat/completions", chat_completions), web.get("/v1/models", list_models)]

@@ -1,0 +1,106 @@
+"""Send a request to a provider; map every transport or HTTP failure to a clean, key-free error."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from larouter.errors import LarouterError, upstream_error
+from larouter.proxy.registry import Target
+
+_SECRETISH = re.compile(r"(sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+|Bearer\s+\S+)")
+MAX_ERROR_BODY = 64 * 1024
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Remove API keys (given ones and anything key-shaped) from text."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return _SECRETISH.sub("[redacted]", text)
+
+
+def _where(target: Target) -> str:
+    host = urlsplit(target.provider.base_url).hostname or "?"
+    return f"provider {target.provider_name!r} ({host})"
+
+
+def chat_url(target: Target) -> str:
+    """The provider's chat-completions endpoint."""
+    return target.provider.base_url.rstrip("/") + "/chat/completions"
+
+
+def upstream_headers(target: Target, stream: bool) -> dict[str, str]:
+    """Only what the provider needs: its own key, never the client's."""
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream" if stream else "application/json"}
+    if target.provider.api_key:
+        headers["Authorization"] = f"Bearer {target.provider.api_key}"
+    return headers
+
+
+async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool) -> aiohttp.ClientResponse:
+    """POST the body; return a 2xx response (caller releases it) or raise a LarouterError."""
+    prov = target.provider
+    timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=prov.read_timeout)
+    try:
+        resp = await session.post(
+            chat_url(target), data=json.dumps(body), headers=upstream_headers(target, stream), timeout=timeout
+        )
+    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        raise upstream_error(
+            f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout"
+        ) from None
+    except aiohttp.ClientError as exc:
+        raise upstream_error(
+            f"{_where(target)} is unreachable: {redact(type(exc).__name__ + ': ' + str(exc), prov.api_key)}",
+            502,
+            "upstream_unreachable",
+        ) from None
+    if resp.status >= 400:
+        try:
+            raise await error_from_response(target, resp)
+        finally:
+            resp.release()
+    return resp
+
+
+async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:
+    """Translate an upstream 4xx/5xx into our error, keeping its message but never a key."""
+    try:
+        raw = await resp.content.read(MAX_ERROR_BODY)
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        raw = b""
+    message, up_type, up_code = _parse_error(raw)
+    message = redact(message, target.provider.api_key)
+    where = _where(target)
+    if resp.status in (401, 403):
+        hint = f" (check {target.provider.api_key_env})" if target.provider.api_key_env else ""
+        return upstream_error(f"{where} rejected LARouter's API key{hint}: HTTP {resp.status}", 502, "upstream_auth_failed")
+    if resp.status == 429:
+        headers = {"Retry-After": resp.headers["Retry-After"]} if "Retry-After" in resp.headers else None
+        return LarouterError(f"{where} is rate limiting: {message}", 429, "rate_limit_error", up_code or "rate_limited", None, headers)
+    if resp.status >= 500:
+        return upstream_error(f"{where} failed with HTTP {resp.status}: {message}", 502, "upstream_error")
+    return LarouterError(f"{where}: {message}", resp.status, up_type or "invalid_request_error", up_code or "upstream_rejected")
+
+
+def _parse_error(raw: bytes) -> tuple[str, str | None, str | None]:
+    text = raw.decode("utf-8", "replace")
+    try:
+        err = json.loads(text).get("error")
+    except (ValueError, AttributeError):
+        err = None
+    if isinstance(err, dict):
+        return str(err.get("message") or text[:500]), _str(err.get("type")), _str(err.get("code"))
+    if isinstance(err, str):
+        return err, None, None
+    return (text[:500] or "no error body"), None, None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,1 @@
+"""Usage ledger (DuckDB), pricing and usage queries."""

@@ -1,0 +1,91 @@
+"""Shared fixtures: a background loop hosting real servers, a fake provider, and a LARouter app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import attrs
+import pytest
+
+from larouter.app import make_app
+from larouter.config import Settings, load_settings
+from tests.support.fake_openai import STATE, FakeState, make_fake_openai
+from tests.support.servers import BackgroundLoop
+
+FAKE_KEY = "sk-fake-provider-key-0123456789abcdef"
+FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "fake-401", "fake-429",
+               "fake-late-usage", "fake-notjson", "fake-delay"]
+
+
+@attrs.frozen
+class Fake:
+    """A running fake provider."""
+
+    url: str
+    state: FakeState
+
+
+@attrs.frozen
+class Router:
+    """A running LARouter app."""
+
+    url: str
+    settings: Settings
+
+    @property
+    def v1(self) -> str:
+        """Base URL for OpenAI clients."""
+        return self.url + "/v1"
+
+
+def toml_config(fake_url: str, extra: str = "") -> str:
+    """A config file with the fake provider as `fake`."""
+    models = ", ".join(f'"{m}"' for m in FAKE_MODELS)
+    return (
+        f'[routing]\ndefault_model = "gpt-fake"\n\n[providers.fake]\nbase_url = "{fake_url}/v1"\n'
+        f'api_key_env = "FAKE_KEY"\nmodels = [{models}]\nread_timeout = 2.0\n{extra}'
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A fresh LAROUTER_HOME."""
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def servers() -> Iterator[BackgroundLoop]:
+    """Background loop for servers under test."""
+    loop = BackgroundLoop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def fake(servers: BackgroundLoop) -> Fake:
+    """A fake OpenAI-compatible provider on a free loopback port."""
+    app = make_fake_openai()
+    return Fake(servers.start(app), app[STATE])
+
+
+@pytest.fixture
+def make_router(servers: BackgroundLoop, fake: Fake, tmp_path: Path, home: Path) -> Callable[..., Router]:
+    """Start a LARouter app with the fake provider configured (extra TOML and env may be added)."""
+
+    def _make(extra_toml: str = "", env: dict[str, str] | None = None, **overrides: Any) -> Router:
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(toml_config(fake.url, extra_toml))
+        full_env = {"LAROUTER_HOME": str(home), "FAKE_KEY": FAKE_KEY, **(env or {})}
+        settings = load_settings(cfg, env=full_env, overrides=overrides or None)
+        return Router(servers.start(make_app(settings)), settings)
+
+    return _make
+
+
+@pytest.fixture
+def router(make_router: Callable[..., Router]) -> Router:
+    """LARouter with default test settings."""
+    return make_router()

@@ -1,0 +1,147 @@
+"""A real aiohttp server on loopback that speaks the OpenAI chat API, and fails on demand.
+
+Behaviour is chosen by the model name the proxy forwards:
+  fake-hang        never answers
+  fake-drop        streams two chunks, then drops the connection
+  fake-slow        streams one chunk every 20 ms for 10 s (records client disconnects)
+  fake-500 / fake-401 / fake-429   answer with that HTTP error (401 echoes the key, as OpenAI does)
+  fake-late-usage  sends [DONE] before the usage chunk
+  fake-notjson     answers 200 with a non-JSON body
+  fake-delay       answers after one second
+anything else      echoes the last user message; returns a tool call when tools are offered
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import attrs
+from aiohttp import web
+
+
+@attrs.define
+class FakeState:
+    """What the fake saw, for assertions."""
+
+    requests: list[dict[str, Any]] = attrs.Factory(list)
+    headers: list[dict[str, str]] = attrs.Factory(list)
+    disconnects: list[str] = attrs.Factory(list)
+
+
+STATE = web.AppKey("state", FakeState)
+
+
+def _usage(body: dict[str, Any]) -> dict[str, int]:
+    prompt = sum(len(str(m.get("content") or "").split()) for m in body["messages"]) + 3
+    return {"prompt_tokens": prompt, "completion_tokens": 5, "total_tokens": prompt + 5}
+
+
+def _reply(body: dict[str, Any]) -> dict[str, Any]:
+    last = body["messages"][-1]
+    if body.get("tools") and last.get("role") != "tool":
+        tool = body["tools"][0]["function"]["name"]
+        return {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": tool, "arguments": json.dumps({"city": "Paris"})}}
+        ]}
+    if last.get("role") == "tool":
+        return {"role": "assistant", "content": f"tool said: {last.get('content')}"}
+    content = last.get("content")
+    text = content if isinstance(content, str) else json.dumps(content)
+    return {"role": "assistant", "content": f"echo: {text}"}
+
+
+def _completion(body: dict[str, Any]) -> dict[str, Any]:
+    msg = _reply(body)
+    return {
+        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
+        "choices": [{"index": 0, "message": msg, "finish_reason": "tool_calls" if msg.get("tool_calls") else "stop"}],
+        "usage": _usage(body),
+    }
+
+
+def _chunk(body: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> bytes:
+    data = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    if (body.get("stream_options") or {}).get("include_usage"):
+        data["usage"] = None
+    return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+
+def _usage_chunk(body: dict[str, Any]) -> bytes:
+    data = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+            "choices": [], "usage": _usage(body)}
+    return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+
+async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+    model = body["model"]
+    msg = _reply(body)
+    await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
+    if model == "fake-drop":
+        await resp.write(_chunk(body, {"content": "partial"}))
+        assert request.transport is not None
+        request.transport.abort()
+        return resp
+    if model == "fake-slow":
+        try:
+            for i in range(500):
+                await resp.write(_chunk(body, {"content": f"w{i} "}))
+                await asyncio.sleep(0.02)
+        except (ConnectionError, asyncio.CancelledError):
+            request.app[STATE].disconnects.append(model)
+            raise
+        return resp
+    if msg.get("tool_calls"):
+        call = msg["tool_calls"][0]
+        await resp.write(_chunk(body, {"tool_calls": [{"index": 0, **call}]}))
+        await resp.write(_chunk(body, {}, "tool_calls"))
+    else:
+        for word in msg["content"].split(" "):
+            await resp.write(_chunk(body, {"content": word + " "}))
+        await resp.write(_chunk(body, {}, "stop"))
+    wants_usage = (body.get("stream_options") or {}).get("include_usage")
+    if model == "fake-late-usage":
+        await resp.write(b"data: [DONE]\n\n")
+        if wants_usage:
+            await resp.write(_usage_chunk(body))
+    else:
+        if wants_usage:
+            await resp.write(_usage_chunk(body))
+        await resp.write(b"data: [DONE]\n\n")
+    return resp
+
+
+async def chat(request: web.Request) -> web.StreamResponse:
+    """The fake `/v1/chat/completions`."""
+    body = await request.json()
+    state = request.app[STATE]
+    state.requests.append(body)
+    state.headers.append(dict(request.headers))
+    model = body["model"]
+    if model == "fake-hang":
+        await asyncio.sleep(3600)
+    if model == "fake-delay":
+        await asyncio.sleep(1.0)
+    if model in ("fake-500", "fake-401", "fake-429"):
+        status = int(model[-3:])
+        auth = request.headers.get("Authorization", "")
+        msg = f"Incorrect API key provided: {auth.removeprefix('Bearer ')}" if status == 401 else "upstream trouble"
+        return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
+    if model == "fake-notjson":
+        return web.Response(text="<html>oops</html>", content_type="text/html")
+    if body.get("stream"):
+        return await _stream(request, body)
+    return web.json_response(_completion(body))
+
+
+def make_fake_openai() -> web.Application:
+    """Build the fake provider app."""
+    app = web.Application()
+    app[STATE] = FakeState()
+    app.router.add_post("/v1/chat/completions", chat)
+    return app

@@ -1,0 +1,57 @@
+"""Run the real larouterd as a subprocess on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+from contextlib import contextmanager
+from urllib.request import urlopen
+
+
+def free_port() -> int:
+    """Ask the kernel for a free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def daemon_env(home: Path, **extra: str) -> dict[str, str]:
+    """Environment with an isolated home and config dir, and no provider keys from the host."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("LAROUTER_")}
+    env.update(LAROUTER_HOME=str(home), XDG_CONFIG_HOME=str(home / "xdg"), PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Poll /health until it answers or the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"larouterd exited early with {proc.returncode}")
+        try:
+            with urlopen(url + "/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("larouterd did not become healthy")
+
+
+@contextmanager
+def larouterd(home: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start `python -m larouter.daemon` on a free port; yield its URL and process; always stop it."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "larouter.daemon", "--port", str(port), *args]
+    proc = subprocess.Popen(cmd, env=env or daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)

@@ -1,0 +1,61 @@
+"""Run aiohttp apps on real loopback ports in a background event loop, so sync clients work too."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any, Callable, Coroutine, TypeVar
+
+from aiohttp import web
+
+T = TypeVar("T")
+
+
+class BackgroundLoop:
+    """An event loop in a daemon thread hosting servers under test."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="servers", daemon=True)
+        self.thread.start()
+        self.runners: list[web.AppRunner] = []
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        """Run a coroutine on the background loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self, app: web.Application, **runner_kw: Any) -> str:
+        """Serve `app` on 127.0.0.1 at a free port; return its base URL."""
+
+        async def _start() -> str:
+            runner = web.AppRunner(app, access_log=None, handler_cancellation=True, **runner_kw)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self.runners.append(runner)
+            host, port = runner.addresses[0][:2]
+            return f"http://{host}:{port}"
+
+        return self.run(_start())
+
+    def close(self) -> None:
+        """Stop every server, then the loop."""
+
+        async def _stop() -> None:
+            for runner in reversed(self.runners):
+                await runner.cleanup()
+
+        self.run(_stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    """Poll until predicate() is true, or fail after the deadline."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)

@@ -1,0 +1,85 @@
+"""Settings load in layers and fail with the key path and bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from larouter.config import ConfigError, load_settings, redacted
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    """No file at all gives loopback:18790, OpenAI defaults and the home from LAROUTER_HOME."""
+    s = load_settings(env={"LAROUTER_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)})
+    assert (s.server.host, s.server.port) == ("127.0.0.1", 18790)
+    assert s.home == tmp_path
+    assert s.providers["openai"].base_url == "https://api.openai.com/v1"
+    assert not s.providers["openai"].available and "gpt-4o" in s.providers["openai"].models
+
+
+def test_openai_env_vars_are_honoured(tmp_path: Path) -> None:
+    """OPENAI_API_KEY and OPENAI_BASE_URL configure the openai provider as the SDK does."""
+    s = load_settings(env={"OPENAI_API_KEY": "sk-abc", "OPENAI_BASE_URL": "http://127.0.0.1:1/v1", "LAROUTER_HOME": str(tmp_path)})
+    assert s.providers["openai"].available and s.providers["openai"].base_url == "http://127.0.0.1:1/v1"
+
+
+def test_layers_file_then_env(tmp_path: Path) -> None:
+    """Env beats the file, the file beats defaults; nested env keys use a double underscore."""
+    cfg = write(tmp_path, '[server]\nport = 2000\nhost = "0.0.0.0"\n[routing]\ndefault_model = "gpt-4o"\n')
+    s = load_settings(cfg, env={"LAROUTER_PORT": "3000", "LAROUTER_ROUTING__DEFAULT_MODEL": "o3"})
+    assert (s.server.host, s.server.port, s.routing.default_model) == ("0.0.0.0", 3000, "o3")
+
+
+def test_custom_provider_from_file(tmp_path: Path) -> None:
+    """Any number of OpenAI-compatible providers can be declared, with prices."""
+    cfg = write(tmp_path, '[providers.groq]\nbase_url = "https://api.groq.com/openai/v1"\napi_key_env = "GROQ_API_KEY"\n'
+                'models = ["llama-3.3-70b"]\n[providers.groq.prices."llama-3.3-70b"]\ninput = 0.59\noutput = 0.79\n')
+    s = load_settings(cfg, env={"GROQ_API_KEY": "gsk_1"})
+    groq = s.providers["groq"]
+    assert groq.available and groq.prices["llama-3.3-70b"].output == 0.79
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[server]\nport = "abc"\n', "server.port: expected an integer, got 'abc'"),
+        ("[server]\nport = 70000\n", "server.port: must be a TCP port (0-65535), got 70000"),
+        ("[server]\nbogus = 1\n", "server: unknown key(s): bogus"),
+        ('[providers.x]\nbase_url = "ftp://h"\n', "providers.x.base_url: must be an http(s) URL, got 'ftp://h'"),
+        ('[providers.x]\nbase_url = "http://h"\nmodels = ["a", 3]\n', "providers.x.models[1]: expected a string, got 3"),
+        ('[providers.x]\nmodels = ["a"]\n', "providers.x.base_url: required key is missing"),
+        ("[server\n", "not valid TOML"),
+    ],
+)
+def test_bad_file_names_key_path_and_value(tmp_path: Path, text: str, expected: str) -> None:
+    """Every problem is reported with its dotted path and the offending value."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), env={})
+    assert expected in str(info.value)
+
+
+def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    """A config file that was asked for but does not exist is reported."""
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_settings(env={"LAROUTER_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_bad_env_value_is_named(tmp_path: Path) -> None:
+    """A bad environment override is reported like a bad file value."""
+    with pytest.raises(ConfigError, match="server.port: must be a TCP port"):
+        load_settings(env={"LAROUTER_PORT": "99999", "XDG_CONFIG_HOME": str(tmp_path)})
+
+
+def test_secrets_are_redacted_and_not_in_repr(tmp_path: Path) -> None:
+    """API keys and the admin token never appear in redacted output or reprs."""
+    s = load_settings(env={"OPENAI_API_KEY": "sk-secret-1", "LAROUTER_ADMIN_TOKEN": "adm-secret", "XDG_CONFIG_HOME": str(tmp_path)})
+    text = repr(s) + str(redacted(s))
+    assert "sk-secret-1" not in text and "adm-secret" not in text
+    assert redacted(s)["providers"]["openai"]["api_key"] == "***"

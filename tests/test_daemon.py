@@ -1,0 +1,76 @@
+"""The real larouterd process: starts with no config, drains on SIGTERM, refuses bad config."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+import pytest
+
+from tests.conftest import FAKE_KEY, Fake, toml_config
+from tests.support.proc import daemon_env, free_port, larouterd
+
+
+def test_starts_with_no_config_file(home: Path) -> None:
+    """No config anywhere: the daemon serves /health and /v1/models."""
+    with larouterd(home) as (url, _proc):
+        health = json.load(urlopen(url + "/health"))
+        assert health["status"] == "ok" and health["uptime"] >= 0
+        ids = [m["id"] for m in json.load(urlopen(url + "/v1/models"))["data"]]
+        assert ids[0] == "auto" and "gpt-4o" in ids
+
+
+def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Path) -> None:
+    """A request in flight when SIGTERM arrives still completes, then the daemon exits 0."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml_config(fake.url))
+    env = daemon_env(home, FAKE_KEY=FAKE_KEY)
+    with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
+        result: dict = {}
+
+        def call() -> None:
+            body = json.dumps({"model": "fake-delay", "messages": [{"role": "user", "content": "slow"}]}).encode()
+            req = Request(url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"})
+            result["body"] = json.load(urlopen(req, timeout=20))
+
+        worker = threading.Thread(target=call)
+        worker.start()
+        from tests.support.servers import wait_until
+
+        wait_until(lambda: len(fake.state.requests) == 1, 10, "request to reach the provider")
+        proc.send_signal(signal.SIGTERM)
+        worker.join(20)
+        assert result["body"]["choices"][0]["message"]["content"] == "echo: slow"
+        assert proc.wait(20) == 0
+        assert "shutting down" in proc.stdout.read()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[server]\nmax_body_bytes = "x"\n', "server.max_body_bytes: expected an integer, got 'x'"),
+    ('[routing]\nnonsense = true\n', "routing: unknown key(s): nonsense"),
+])
+def test_bad_config_fails_at_start(home: Path, tmp_path: Path, text: str, message: str) -> None:
+    """A bad config file stops the daemon with the key path and value, and no traceback."""
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(text)
+    out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(cfg), "--port", str(free_port())],
+                         env=daemon_env(home), capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_entry_points(home: Path) -> None:
+    """`python -m larouter` is the CLI and `larouter status` reports a running daemon."""
+    with larouterd(home) as (url, _proc):
+        out = subprocess.run([sys.executable, "-m", "larouter", "status", "--url", url, "--json"],
+                             env=daemon_env(home), capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["status"] == "ok"
+    down = subprocess.run([sys.executable, "-m", "larouter", "status", "--url", f"http://127.0.0.1:{free_port()}"],
+                          env=daemon_env(home), capture_output=True, text=True, timeout=30)
+    assert down.returncode == 1 and "cannot reach larouterd" in down.stderr

@@ -1,0 +1,162 @@
+"""Bad input and failing upstreams give OpenAI-shaped errors with the right status, never a key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+import openai
+import pytest
+
+from tests.conftest import FAKE_KEY, Fake, Router
+from tests.support.servers import wait_until
+
+MSGS = [{"role": "user", "content": "hi"}]
+
+
+async def post(router: Router, body: Any, raw: bytes | None = None, path: str = "/v1/chat/completions") -> tuple[int, dict]:
+    data = raw if raw is not None else json.dumps(body).encode()
+    async with aiohttp.ClientSession() as s:
+        async with s.post(router.url + path, data=data, headers={"Content-Type": "application/json"}) as r:
+            return r.status, await r.json()
+
+
+def assert_openai_error(body: dict, code: str | None = None, param: str | None = None) -> dict:
+    err = body["error"]
+    assert set(err) == {"message", "type", "param", "code"} and err["message"]
+    if code:
+        assert err["code"] == code, err
+    if param:
+        assert err["param"] == param, err
+    assert FAKE_KEY not in json.dumps(body) and "Traceback" not in json.dumps(body)
+    return err
+
+
+@pytest.mark.parametrize(
+    ("body", "param", "code"),
+    [
+        ({"model": "gpt-fake"}, "messages", "missing_field"),
+        ({"messages": MSGS}, "model", "missing_field"),
+        ({"model": 3, "messages": MSGS}, "model", "invalid_type"),
+        ({"model": "gpt-fake", "messages": "hi"}, "messages", "invalid_type"),
+        ({"model": "gpt-fake", "messages": []}, "messages", None),
+        ({"model": "gpt-fake", "messages": [{"content": "x"}]}, "messages[0].role", "invalid_type"),
+        ({"model": "gpt-fake", "messages": [{"role": "wizard", "content": "x"}]}, "messages[0].role", None),
+        ({"model": "gpt-fake", "messages": [{"role": "user", "content": 5}]}, "messages[0].content", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "stream": "yes"}, "stream", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "temperature": "hot"}, "temperature", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "max_tokens": 0}, "max_tokens", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": {}}, "tools", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "stream_options": {"include_usage": 1}},
+         "stream_options.include_usage", "invalid_type"),
+    ],
+)
+async def test_bad_fields_are_400_naming_the_field(router: Router, body: dict, param: str, code: str | None) -> None:
+    """Each malformed field gets a 400 whose param names it."""
+    status, out = await post(router, body)
+    assert status == 400
+    err = assert_openai_error(out, code, param)
+    assert param.split(".")[0].split("[")[0] in err["message"]
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe"])
+async def test_malformed_json_is_400(router: Router, raw: bytes) -> None:
+    """Bodies that are not a JSON object are rejected with invalid_json."""
+    status, out = await post(router, None, raw)
+    assert status == 400
+    assert_openai_error(out, "invalid_json")
+
+
+async def test_unknown_model_is_404(router: Router) -> None:
+    """A model nobody serves is a 404 model_not_found."""
+    status, out = await post(router, {"model": "gpt-nonexistent", "messages": MSGS})
+    assert status == 404
+    assert "gpt-nonexistent" in assert_openai_error(out, "model_not_found", "model")["message"]
+
+
+async def test_keyless_provider_is_503_with_hint(router: Router) -> None:
+    """A model whose provider has no key explains which variable to set."""
+    status, out = await post(router, {"model": "claude-sonnet-4-5", "messages": MSGS})
+    assert status == 503
+    assert "ANTHROPIC_API_KEY" in assert_openai_error(out, "provider_unavailable")["message"]
+
+
+async def test_body_over_limit_is_413(make_router: Any) -> None:
+    """Bodies over server.max_body_bytes are refused with 413."""
+    router = make_router(extra_toml="\n[server]\nmax_body_bytes = 2000\n")
+    status, out = await post(router, {"model": "gpt-fake", "messages": [{"role": "user", "content": "x" * 5000}]})
+    assert status == 413
+    assert_openai_error(out, "request_too_large")
+
+
+async def test_unknown_route_and_method_are_openai_shaped(router: Router) -> None:
+    """Routing errors use the same error shape."""
+    async with aiohttp.ClientSession() as s:
+        async with s.get(router.url + "/v1/nope") as r:
+            assert r.status == 404
+            assert_openai_error(await r.json(), "not_found")
+        async with s.get(router.url + "/v1/chat/completions") as r:
+            assert r.status == 405
+            assert_openai_error(await r.json(), "method_not_allowed")
+
+
+async def test_unreachable_provider_is_502_naming_it(make_router: Any) -> None:
+    """A provider nobody listens for gives 502 with the provider named."""
+    extra = '\n[providers.dead]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "sk-dead-key-123456"\nmodels = ["dead-model"]\n'
+    router = make_router(extra_toml=extra)
+    status, out = await post(router, {"model": "dead-model", "messages": MSGS})
+    assert status == 502
+    err = assert_openai_error(out, "upstream_unreachable")
+    assert "'dead'" in err["message"] and "sk-dead" not in json.dumps(out)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_hanging_provider_is_504(router: Router, stream: bool) -> None:
+    """A provider that never answers times out with 504 after its read_timeout."""
+    status, out = await post(router, {"model": "fake-hang", "messages": MSGS, "stream": stream})
+    assert status == 504
+    assert "'fake'" in assert_openai_error(out, "upstream_timeout")["message"]
+
+
+@pytest.mark.parametrize(("model", "status", "code"),
+                         [("fake-401", 502, "upstream_auth_failed"), ("fake-500", 502, "upstream_error"),
+                          ("fake-429", 429, None), ("fake-notjson", 502, "upstream_bad_response")])
+async def test_provider_errors_are_mapped_without_keys(router: Router, model: str, status: int, code: str | None) -> None:
+    """Upstream failures become our errors; a 401 that echoes the key never leaks it."""
+    got, out = await post(router, {"model": model, "messages": MSGS})
+    assert got == status
+    assert_openai_error(out, code)
+    assert "sk-fake" not in json.dumps(out)
+
+
+def test_drop_mid_stream_gives_sse_error_event(router: Router) -> None:
+    """The client sees the partial answer, then a well-formed error event, then the end."""
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    got = []
+    with pytest.raises(openai.APIError) as info:
+        for chunk in c.chat.completions.create(model="fake-drop", messages=MSGS, stream=True):
+            got.append(chunk.choices[0].delta.content)
+    assert "partial" in got
+    assert "dropped the connection" in str(info.value)
+
+
+async def test_drop_mid_stream_raw_events(router: Router) -> None:
+    """On the wire: data events, then one `data: {"error": ...}` event, and no [DONE]."""
+    async with aiohttp.ClientSession() as s:
+        async with s.post(router.v1 + "/chat/completions", json={"model": "fake-drop", "messages": MSGS, "stream": True}) as r:
+            text = (await r.read()).decode()
+    events = [e for e in text.split("\n\n") if e]
+    last = json.loads(events[-1].removeprefix("data: "))
+    assert_openai_error(last, "upstream_disconnected")
+    assert "[DONE]" not in text
+
+
+async def test_client_disconnect_cancels_upstream(router: Router, fake: Fake) -> None:
+    """Closing the client connection mid-stream closes the upstream request too."""
+    async with aiohttp.ClientSession() as s:
+        r = await s.post(router.v1 + "/chat/completions", json={"model": "fake-slow", "messages": MSGS, "stream": True})
+        await r.content.readline()
+        await r.content.readline()
+        r.close()
+    wait_until(lambda: fake.state.disconnects == ["fake-slow"], 5.0, "upstream to see the disconnect")

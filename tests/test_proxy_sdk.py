@@ -1,0 +1,126 @@
+"""The official openai SDK against larouterd in front of a fake OpenAI-compatible provider."""
+
+from __future__ import annotations
+
+import json
+
+import openai
+import pytest
+
+from tests.conftest import FAKE_KEY, Fake, Router
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+
+
+def client(router: Router) -> openai.OpenAI:
+    return openai.OpenAI(base_url=router.v1, api_key="client-secret-never-forwarded", max_retries=0)
+
+
+def test_sync_json_completion(router: Router, fake: Fake) -> None:
+    """A non-streaming call returns the provider's answer and usage."""
+    resp = client(router).chat.completions.create(model="gpt-fake", messages=[{"role": "user", "content": "hi"}])
+    assert resp.choices[0].message.content == "echo: hi"
+    assert resp.usage is not None and resp.usage.prompt_tokens > 0
+
+
+def test_provider_key_forwarded_client_key_not(router: Router, fake: Fake) -> None:
+    """The upstream sees the provider's key and never the client's Authorization."""
+    client(router).chat.completions.create(model="gpt-fake", messages=[{"role": "user", "content": "hi"}])
+    headers = fake.state.headers[-1]
+    assert headers["Authorization"] == f"Bearer {FAKE_KEY}"
+    assert "client-secret-never-forwarded" not in json.dumps(headers)
+
+
+def test_sync_stream_hides_usage_chunk_unless_asked(router: Router, fake: Fake) -> None:
+    """Streaming relays every delta; the injected usage chunk is stripped for clients that did not ask."""
+    chunks = list(client(router).chat.completions.create(
+        model="gpt-fake", messages=[{"role": "user", "content": "one two three"}], stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text.strip() == "echo: one two three"
+    assert all(c.choices for c in chunks)
+    assert fake.state.requests[-1]["stream_options"] == {"include_usage": True}
+
+
+async def test_async_stream_with_usage(router: Router) -> None:
+    """An async client that asks for usage gets the final usage chunk."""
+    aclient = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    stream = await aclient.chat.completions.create(
+        model="gpt-fake", messages=[{"role": "user", "content": "hello"}], stream=True,
+        stream_options={"include_usage": True})
+    chunks = [c async for c in stream]
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 5
+    await aclient.close()
+
+
+async def test_async_json(router: Router) -> None:
+    """The async client works for plain completions too."""
+    aclient = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    resp = await aclient.chat.completions.create(model="gpt-fake", messages=[{"role": "user", "content": "yo"}])
+    assert resp.choices[0].message.content == "echo: yo"
+    await aclient.close()
+
+
+def test_late_usage_after_done_is_delivered_before_done(router: Router) -> None:
+    """A usage chunk that arrives after [DONE] still reaches a client that asked for it."""
+    chunks = list(client(router).chat.completions.create(
+        model="fake-late-usage", messages=[{"role": "user", "content": "x"}], stream=True,
+        stream_options={"include_usage": True}))
+    assert chunks[-1].usage is not None
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_call_round_trip(router: Router, fake: Fake, stream: bool) -> None:
+    """Tools and tool_choice pass through; the tool call comes back and the tool result is answered."""
+    c = client(router)
+    messages: list = [{"role": "user", "content": "weather in Paris?"}]
+    first = c.chat.completions.create(model="gpt-fake", messages=messages, tools=TOOLS, tool_choice="auto", stream=stream)
+    if stream:
+        calls = [tc for ch in first for tc in (ch.choices[0].delta.tool_calls or []) if ch.choices]
+        call_id, name, args = calls[0].id, calls[0].function.name, calls[0].function.arguments
+    else:
+        tc = first.choices[0].message.tool_calls[0]
+        call_id, name, args = tc.id, tc.function.name, tc.function.arguments
+    assert name == "get_weather" and json.loads(args) == {"city": "Paris"}
+    assert fake.state.requests[-1]["tools"] == TOOLS and fake.state.requests[-1]["tool_choice"] == "auto"
+    messages += [{"role": "assistant", "content": None, "tool_calls": [
+        {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}]},
+        {"role": "tool", "tool_call_id": call_id, "content": "sunny"}]
+    second = c.chat.completions.create(model="gpt-fake", messages=messages, tools=TOOLS)
+    assert second.choices[0].message.content == "tool said: sunny"
+
+
+def test_unknown_fields_images_and_response_format_pass_through(router: Router, fake: Fake) -> None:
+    """Everything LARouter does not own reaches the provider untouched."""
+    content = [{"type": "text", "text": "what is this"},
+               {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]
+    fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+    client(router).chat.completions.create(
+        model="gpt-fake", messages=[{"role": "user", "content": content}], response_format=fmt,
+        extra_body={"vendor_knob": {"deep": [1, 2, {"x": None}]}}, temperature=0.3, seed=7)
+    sent = fake.state.requests[-1]
+    assert sent["messages"][0]["content"] == content
+    assert sent["response_format"] == fmt and sent["vendor_knob"] == {"deep": [1, 2, {"x": None}]}
+    assert sent["temperature"] == 0.3 and sent["seed"] == 7
+
+
+def test_auto_resolves_to_default_model(router: Router, fake: Fake) -> None:
+    """`auto` goes to routing.default_model until the router lands."""
+    resp = client(router).chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": "hi"}])
+    assert fake.state.requests[-1]["model"] == "gpt-fake"
+    assert resp.headers["x-larouter-model"] == "gpt-fake" and resp.headers["x-larouter-provider"] == "fake"
+
+
+def test_provider_prefix_selects_provider(router: Router, fake: Fake) -> None:
+    """`provider/model` reaches that provider with the bare model name."""
+    client(router).chat.completions.create(model="fake/some-new-model", messages=[{"role": "user", "content": "hi"}])
+    assert fake.state.requests[-1]["model"] == "some-new-model"
+
+
+def test_models_list(router: Router) -> None:
+    """`/v1/models` has `auto`, the configured models, and marks keyless providers unavailable."""
+    models = {m.id: m for m in client(router).models.list()}
+    assert "auto" in models and "gpt-fake" in models
+    assert models["gpt-fake"].model_extra["available"] is True
+    assert models["claude-sonnet-4-5"].model_extra["available"] is False
