@@ -11,6 +11,7 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.config import Settings
 from larouter.errors import error_middleware
+from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
 from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
@@ -42,6 +43,7 @@ def make_app(settings: Settings) -> web.Application:
     app[appkeys.REGISTRY] = ModelRegistry.from_settings(settings)
     app[appkeys.RECORDER] = _no_recorder
     app.cleanup_ctx.append(http_client)
+    attach_models(app, settings)
     app.router.add_get("/health", health)
     app.add_routes(proxy.routes())
     return app

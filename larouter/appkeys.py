@@ -8,6 +8,8 @@ import aiohttp
 from aiohttp import web
 
 from larouter.config import Settings
+from larouter.models.catalog import Catalog
+from larouter.models.supervisor import Supervisor
 from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
 
@@ -16,3 +18,5 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 REGISTRY = web.AppKey("registry", ModelRegistry)
 STARTED = web.AppKey("started", float)
 RECORDER = web.AppKey("recorder", Callable[[Call], None])
+CATALOG = web.AppKey("catalog", Catalog)
+SUPERVISOR = web.AppKey("supervisor", Supervisor)

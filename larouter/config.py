@@ -106,10 +106,34 @@ class Usage:
 
 
 @attrs.frozen
+class ModelOverrides:
+    """Per-model llama-server flags (unset fields fall back to [local])."""
+
+    ctx_size: int | None = None
+    gpu_layers: int | None = None
+    threads: int | None = None
+    quantization: str | None = None
+    extra_args: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class Local:
-    """Local model settings (llama-server)."""
+    """Local model settings (llama-server processes)."""
 
     llama_server: str | None = None
+    ctx_size: int = attrs.field(default=8192, validator=_positive)
+    gpu_layers: int | None = None
+    threads: int | None = None
+    parallel: int = attrs.field(default=1, validator=_positive)
+    extra_args: tuple[str, ...] = ()
+    autostart: bool = True
+    start_timeout: float = attrs.field(default=120.0, validator=_positive)
+    stop_grace: float = attrs.field(default=5.0, validator=_positive)
+    max_restarts: int = 3
+    restart_backoff: float = attrs.field(default=0.5, validator=_positive)
+    idle_unload: float = 0.0  # seconds without requests before a model is stopped; 0 = never
+    disk_reserve_bytes: int = 1024**3  # downloads refuse to leave less than this free
+    models: dict[str, ModelOverrides] = attrs.Factory(dict)
 
 
 @attrs.frozen

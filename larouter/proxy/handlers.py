@@ -12,7 +12,8 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.errors import LarouterError
-from larouter.proxy import upstream
+from larouter.models.catalog import CatalogModel
+from larouter.proxy import local, upstream
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
@@ -53,9 +54,14 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw))
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     try:
-        call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
+        pending = local.pending_local(request, body["model"])
+        if pending is not None and not stream:
+            await local.start_local(request, pending)
+        if pending is None or not stream:
+            call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
+            local.touch(request, call.target)
         if stream:
-            return await _stream(request, call, body)
+            return await _stream(request, call, body, pending)
         return await _json(request, call, body)
     except LarouterError as err:
         call.finish(err.status, err.code or err.type)
@@ -91,14 +97,40 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     return web.Response(body=raw, status=resp.status, content_type="application/json", headers=headers)
 
 
-async def _stream(request: web.Request, call: Call, body: dict[str, Any]) -> web.StreamResponse:
-    assert call.target is not None
-    session = request.app[appkeys.HTTP]
-    resp = await upstream.send(session, call.target, upstream_body(body, call.target, True), True)
-    client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
+async def _send_after_start(request: web.Request, call: Call, body: dict[str, Any], model: CatalogModel) -> tuple[web.StreamResponse, Relay, Any]:
+    """Open the SSE response early, keep it alive with comments while the local model loads, then send."""
+    client = web.StreamResponse(status=200, headers={**SSE_HEADERS, "x-larouter-model": model.id})
     relay = Relay(call, client, strip_usage=not call.client_wants_usage)
+    await client.prepare(request)
     try:
-        await client.prepare(request)
+        await local.start_local(request, model, lambda: client.write(f": starting {model.id}\n\n".encode()))
+        call.target = request.app[appkeys.REGISTRY].resolve(model.id)
+        local.touch(request, call.target)
+        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
+    except LarouterError as err:
+        await relay.fail(err.message, err.code or "upstream_error")
+        call.finish(err.status, err.code)
+        return client, relay, None
+    except ConnectionError:  # the client left while the model was loading
+        call.finish(499, "client_disconnected")
+        return client, relay, None
+    return client, relay, resp
+
+
+async def _stream(request: web.Request, call: Call, body: dict[str, Any], pending: CatalogModel | None) -> web.StreamResponse:
+    if pending is not None:
+        client, relay, resp = await _send_after_start(request, call, body, pending)
+        if resp is None:
+            return client
+    else:
+        assert call.target is not None
+        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
+        client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
+        relay = Relay(call, client, strip_usage=not call.client_wants_usage)
+    assert call.target is not None
+    try:
+        if not client.prepared:
+            await client.prepare(request)
         await relay.run(resp)
         call.finish(200)
         resp.release()  # clean end: the connection goes back to the pool

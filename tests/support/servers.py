@@ -59,3 +59,18 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str =
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.01)
+
+
+def http_json(method: str, url: str, body: object = None, timeout: float = 30.0) -> tuple[int, dict]:
+    """Blocking JSON request (for fixtures and polling predicates); returns (status, body)."""
+    import json
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen
+
+    data = None if body is None else json.dumps(body).encode()
+    req = Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")

@@ -1,0 +1,1 @@
+"""Local models: catalog, downloads and the llama-server supervisor."""

@@ -1,0 +1,183 @@
+"""Admin API for local models: catalog, registration, start/stop/health/logs, running list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from larouter import appkeys
+from larouter.errors import bad_request
+from larouter.models.catalog import (
+    Catalog, CatalogModel, Variant, check_model_id, check_repo_file, free_disk, free_ram, ram_estimate,
+)
+from larouter.models.process import State
+from larouter.proxy.validate import parse_json_object
+
+START_OPTIONS = {"ctxSize": "ctx_size", "gpuLayers": "gpu_layers", "threads": "threads"}
+
+
+def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, state: str) -> dict[str, Any]:
+    """Public JSON for one catalog model, with RAM estimate and can-run verdict."""
+    default = model.variant()
+    have = catalog.downloaded(model)
+    need_ram = ram_estimate(model, default)
+    need_disk = 0 if have else default.size_bytes + (default.mmproj.size_bytes if default.mmproj else 0)
+    reasons = []
+    if need_ram > ram:
+        reasons.append(f"needs ~{need_ram / 1e9:.1f} GB RAM, {ram / 1e9:.1f} GB free")
+    if need_disk > disk:
+        reasons.append(f"needs {need_disk / 1e9:.1f} GB disk, {disk / 1e9:.1f} GB free")
+    return {
+        "id": model.id, "name": model.name, "aliases": list(model.aliases), "family": model.family,
+        "parameters": model.parameters, "contextLength": model.context_length, "modalities": list(model.modalities),
+        "license": model.license, "sourceRepo": model.source_repo, "defaultQuantization": model.default_variant,
+        "suggestedTiers": list(model.suggested_tiers), "user": model.user, "localPath": model.local_path,
+        "variants": [_variant(model, v) for v in model.variants],
+        "ramEstimateBytes": need_ram,
+        "canRun": {"ok": not reasons, "reasons": reasons, "freeRamBytes": ram, "freeDiskBytes": disk},
+        "downloaded": have.quant if have else None, "state": state,
+    }
+
+
+def _variant(model: CatalogModel, v: Variant) -> dict[str, Any]:
+    return {
+        "quantization": v.quant, "format": v.format, "repo": v.repo, "file": v.file, "revision": v.revision,
+        "sizeBytes": v.size_bytes, "sha256": v.sha256, "ramEstimateBytes": ram_estimate(model, v),
+        "mmproj": None if v.mmproj is None else {"file": v.mmproj.file, "sizeBytes": v.mmproj.size_bytes},
+    }
+
+
+async def get_catalog(request: web.Request) -> web.Response:
+    """GET /api/models/catalog."""
+    catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
+    ram, disk = free_ram(), free_disk(catalog.models_dir)
+    data = [catalog_entry(catalog, m, ram, disk, sup.procs[m.id].state.value if m.id in sup.procs else State.STOPPED.value)
+            for m in catalog.all()]
+    return web.json_response({"object": "list", "data": data})
+
+
+def _str_field(body: dict[str, Any], name: str, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise bad_request(f"'{name}' must be a non-empty string", name, "invalid_type")
+    return value
+
+
+def user_model(body: dict[str, Any]) -> CatalogModel:
+    """Validate a registration body: {id, path} or {id, repo, file[, revision, sha256, sizeBytes]}."""
+    model_id = check_model_id(_str_field(body, "id") or "")
+    ctx = body.get("contextLength", 8192)
+    if isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 256:
+        raise bad_request("'contextLength' must be an integer >= 256", "contextLength", "invalid_type")
+    name = _str_field(body, "name", required=False) or model_id
+    if "path" in body:
+        path = Path(_str_field(body, "path") or "").expanduser()
+        if not path.is_absolute() or path.suffix != ".gguf" or not path.is_file():
+            raise bad_request(f"'path' must be an absolute path to an existing .gguf file, got {str(path)!r}", "path")
+        variant = Variant(quant="local", file=path.name, size_bytes=path.stat().st_size)
+        return CatalogModel(model_id, name, (variant,), "local", context_length=ctx, local_path=str(path), user=True)
+    repo, file = _str_field(body, "repo") or "", _str_field(body, "file") or ""
+    check_repo_file(repo, file)
+    size = body.get("sizeBytes", 0)
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise bad_request("'sizeBytes' must be a non-negative integer", "sizeBytes", "invalid_type")
+    variant = Variant(quant=str(body.get("quantization") or "custom"), file=file, repo=repo,
+                      revision=_str_field(body, "revision", required=False),
+                      sha256=_str_field(body, "sha256", required=False), size_bytes=size)
+    return CatalogModel(model_id, name, (variant,), variant.quant, context_length=ctx, user=True)
+
+
+async def register_model(request: web.Request) -> web.Response:
+    """POST /api/models: register a local GGUF or a Hugging Face repo/file."""
+    model = user_model(parse_json_object(await request.read()))
+    catalog = request.app[appkeys.CATALOG]
+    catalog.register(model)
+    entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value)
+    return web.json_response(entry, status=201)
+
+
+async def unregister_model(request: web.Request) -> web.Response:
+    """DELETE /api/models/{id}: forget a user model (stop it first)."""
+    model = request.app[appkeys.CATALOG].get(request.match_info["id"])
+    proc = request.app[appkeys.SUPERVISOR].procs.get(model.id)
+    if proc is not None and proc.state in (State.STARTING, State.READY):
+        raise bad_request(f"model {model.id!r} is running; stop it first", "modelId", "model_running")
+    request.app[appkeys.CATALOG].unregister(model.id)
+    return web.json_response({"id": model.id, "deleted": True})
+
+
+async def start_model(request: web.Request) -> web.Response:
+    """POST /api/models/{id}/start (optional body: ctxSize, gpuLayers, threads)."""
+    raw = await request.read()
+    body = parse_json_object(raw) if raw.strip() else {}
+    options = {}
+    for key, name in START_OPTIONS.items():
+        if key in body:
+            val = body[key]
+            if isinstance(val, bool) or not isinstance(val, int) or val < 0:
+                raise bad_request(f"'{key}' must be a non-negative integer", key, "invalid_type")
+            options[name] = val
+    sup = request.app[appkeys.SUPERVISOR]
+    proc = await sup.start(request.match_info["id"], options)
+    return web.json_response(sup.status(proc))
+
+
+async def stop_model(request: web.Request) -> web.Response:
+    """POST /api/models/{id}/stop."""
+    sup = request.app[appkeys.SUPERVISOR]
+    await sup.stop(request.match_info["id"])
+    model = request.app[appkeys.CATALOG].get(request.match_info["id"])
+    return web.json_response(sup.status(sup.procs[model.id]))
+
+
+async def model_health(request: web.Request) -> web.Response:
+    """GET /api/models/{id}/health: supervisor state plus the server's own /health."""
+    model = request.app[appkeys.CATALOG].get(request.match_info["id"])
+    sup = request.app[appkeys.SUPERVISOR]
+    proc = sup.procs.get(model.id)
+    if proc is None:
+        return web.json_response({"id": model.id, "state": State.STOPPED.value, "healthy": False})
+    out = sup.status(proc)
+    out["healthy"] = False
+    if proc.state is State.READY:
+        try:
+            async with request.app[appkeys.HTTP].get(f"http://127.0.0.1:{proc.port}/health") as resp:
+                out["healthy"] = resp.status == 200
+        except Exception as exc:  # noqa: BLE001 - report, don't fail
+            out["error"] = type(exc).__name__
+    return web.json_response(out)
+
+
+async def model_logs(request: web.Request) -> web.Response:
+    """GET /api/models/{id}/logs?lines=N: recent llama-server output."""
+    model = request.app[appkeys.CATALOG].get(request.match_info["id"])
+    raw = request.query.get("lines", "200")
+    if not raw.isdigit() or not 1 <= int(raw) <= 5000:
+        raise bad_request(f"'lines' must be an integer from 1 to 5000, got {raw!r}", "lines")
+    proc = request.app[appkeys.SUPERVISOR].procs.get(model.id)
+    lines = list(proc.lines)[-int(raw):] if proc else []
+    return web.json_response({"id": model.id, "lines": lines})
+
+
+async def running(request: web.Request) -> web.Response:
+    """GET /api/models/running."""
+    sup = request.app[appkeys.SUPERVISOR]
+    return web.json_response({"object": "list", "data": [sup.status(p) for p in sup.running()]})
+
+
+def routes() -> list[web.RouteDef]:
+    """Model management routes (downloads are in download_api)."""
+    return [
+        web.get("/api/models/catalog", get_catalog),
+        web.get("/api/models/running", running),
+        web.post("/api/models", register_model),
+        web.delete("/api/models/{id}", unregister_model),
+        web.post("/api/models/{id}/start", start_model),
+        web.post("/api/models/{id}/stop", stop_model),
+        web.get("/api/models/{id}/health", model_health),
+        web.get("/api/models/{id}/logs", model_logs),
+    ]

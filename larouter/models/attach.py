@@ -1,0 +1,39 @@
+"""Wire the catalog, downloads and the llama-server supervisor into the app."""
+
+from __future__ import annotations
+
+import logging
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from larouter import appkeys
+from larouter.config import Settings
+from larouter.models import api
+from larouter.models.catalog import Catalog
+from larouter.models.supervisor import Supervisor, kill_orphans
+
+log = logging.getLogger("larouter.models")
+
+
+async def supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Kill orphans of a previous run, supervise children, stop them all on shutdown."""
+    settings = app[appkeys.SETTINGS]
+    sup = Supervisor(settings, app[appkeys.CATALOG], app[appkeys.REGISTRY], app[appkeys.HTTP])
+    kill_orphans(sup.run_dir)
+    app[appkeys.SUPERVISOR] = sup
+    if settings.local.idle_unload > 0:
+        sup._spawn(sup.idle_loop(), "idle-unload")
+    try:
+        yield
+    finally:
+        await sup.close()
+
+
+def attach_models(app: web.Application, settings: Settings) -> None:
+    """Catalog, downloads, supervisor: app keys, cleanup contexts and routes."""
+    catalog = Catalog.load(settings.home)
+    app[appkeys.CATALOG] = catalog
+    app.cleanup_ctx.append(supervisor_ctx)
+    app.add_routes(api.routes())
+    # downloads: attach_downloads(app, catalog)  (larouter/models/download_api.py)

@@ -1,0 +1,218 @@
+"""The shipped Gemma 4 catalog plus user-registered models, with RAM estimates and can-run checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import attrs
+
+from larouter.config import CONVERTER
+from larouter.errors import bad_request, not_found
+
+MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+RUNTIME_OVERHEAD = 400 * 1024**2  # llama-server itself, compute buffers
+
+
+@attrs.frozen
+class Mmproj:
+    """The vision projector that goes with a GGUF."""
+
+    file: str
+    size_bytes: int = 0
+    sha256: str | None = None
+    revision: str | None = None
+
+
+@attrs.frozen
+class Variant:
+    """One downloadable file of a model (a quantisation)."""
+
+    quant: str
+    file: str
+    repo: str | None = None
+    format: str = "gguf"
+    qat: bool = False
+    publisher: str | None = None
+    revision: str | None = None
+    size_bytes: int = 0
+    sha256: str | None = None
+    mmproj: Mmproj | None = None
+    verified: dict[str, bool] = attrs.Factory(dict)
+
+
+@attrs.frozen
+class CatalogModel:
+    """A model LARouter knows how to fetch and serve."""
+
+    id: str
+    name: str
+    variants: tuple[Variant, ...]
+    default_variant: str
+    aliases: tuple[str, ...] = ()
+    family: str = "custom"
+    architecture: str | None = None
+    parameters: str | None = None
+    context_length: int = 8192
+    modalities: tuple[str, ...] = ("text",)
+    license: str | None = None
+    license_url: str | None = None
+    source_repo: str | None = None
+    suggested_tiers: tuple[str, ...] = ()
+    verified: dict[str, bool] = attrs.Factory(dict)
+    local_path: str | None = None  # user-registered GGUF already on disk
+    user: bool = False
+
+    def variant(self, quant: str | None = None) -> Variant:
+        """The named quantisation (case-insensitive), or the default one."""
+        want = (quant or self.default_variant).lower()
+        for v in self.variants:
+            if v.quant.lower() == want:
+                return v
+        known = ", ".join(v.quant for v in self.variants)
+        raise bad_request(f"model {self.id!r} has no quantisation {quant!r} (known: {known})", "quantization")
+
+
+def check_model_id(model_id: str) -> str:
+    """Normalise an id from a URL or body; reject anything that could escape a directory."""
+    norm = model_id.strip().lower()
+    if not MODEL_ID.match(norm):
+        raise bad_request(f"invalid model id {model_id!r}: use lowercase letters, digits, '.', '_' and '-'", "modelId")
+    return norm
+
+
+def check_repo_file(repo: str, file: str) -> None:
+    """A Hugging Face repo id and a relative .gguf path inside it; no traversal."""
+    if not REPO_ID.match(repo):
+        raise bad_request(f"invalid Hugging Face repo id {repo!r} (expected owner/name)", "repo")
+    parts = PurePosixPath(file).parts
+    if not file.endswith(".gguf") or file.startswith("/") or "\\" in file or any(p in ("..", ".", "") for p in parts):
+        raise bad_request(f"invalid file name {file!r}: a relative path to a .gguf file inside the repo", "file")
+
+
+@attrs.define
+class Catalog:
+    """Shipped models plus the user's own, persisted in `<home>/models/registered.json`."""
+
+    home: Path
+    shipped: list[CatalogModel]
+    user: dict[str, CatalogModel] = attrs.Factory(dict)
+
+    @classmethod
+    def load(cls, home: Path) -> "Catalog":
+        """Read the shipped catalog and the user's registrations."""
+        data = json.loads(resources.files("larouter.models").joinpath("catalog.json").read_text("utf-8"))
+        shipped = [CONVERTER.structure(_known(m), CatalogModel) for m in data["models"]]
+        cat = cls(home, shipped)
+        reg = cat.registry_file
+        if reg.exists():
+            for raw in json.loads(reg.read_text("utf-8")):
+                model = CONVERTER.structure(raw, CatalogModel)
+                cat.user[model.id] = model
+        return cat
+
+    @property
+    def models_dir(self) -> Path:
+        """Where downloaded models live."""
+        return self.home / "models"
+
+    @property
+    def registry_file(self) -> Path:
+        """The user's registrations."""
+        return self.models_dir / "registered.json"
+
+    def all(self) -> list[CatalogModel]:
+        """Every model, shipped first."""
+        return [*self.shipped, *self.user.values()]
+
+    def get(self, model_id: str) -> CatalogModel:
+        """Find by id or alias (`gemma4-e4b` works for `gemma-4-e4b`); 404 otherwise."""
+        norm = check_model_id(model_id)
+        for model in self.all():
+            if norm == model.id or norm in model.aliases:
+                return model
+        raise not_found(f"unknown model {model_id!r}; see GET /api/models/catalog", "model_not_found", "modelId")
+
+    def find(self, model_id: str) -> CatalogModel | None:
+        """Like get, but None instead of an error (also for malformed ids)."""
+        norm = model_id.strip().lower()
+        return next((m for m in self.all() if norm == m.id or norm in m.aliases), None)
+
+    def register(self, model: CatalogModel) -> None:
+        """Add or replace a user model and persist the registry atomically."""
+        if any(model.id == m.id or model.id in m.aliases for m in self.shipped):
+            raise bad_request(f"model id {model.id!r} is taken by the shipped catalog", "id", "conflict")
+        self.user[model.id] = model
+        self._save()
+
+    def unregister(self, model_id: str) -> None:
+        """Remove a user model (shipped models cannot be removed)."""
+        model = self.get(model_id)
+        if not model.user:
+            raise bad_request(f"model {model.id!r} is part of the shipped catalog", "modelId")
+        del self.user[model.id]
+        self._save()
+
+    def _save(self) -> None:
+        self.models_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.registry_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps([CONVERTER.unstructure(m) for m in self.user.values()], indent=2), "utf-8")
+        os.replace(tmp, self.registry_file)
+
+    def file_path(self, model: CatalogModel, variant: Variant) -> Path:
+        """Final on-disk path of a variant's GGUF."""
+        if model.local_path:
+            return Path(model.local_path)
+        return self.models_dir / model.id / PurePosixPath(variant.file).name
+
+    def mmproj_path(self, model: CatalogModel, variant: Variant) -> Path | None:
+        """On-disk path of the vision projector, if the variant has one."""
+        if variant.mmproj is None:
+            return None
+        return self.models_dir / model.id / PurePosixPath(variant.mmproj.file).name
+
+    def downloaded(self, model: CatalogModel) -> Variant | None:
+        """The first variant whose file is on disk (default first), if any."""
+        order = sorted(model.variants, key=lambda v: v.quant != model.default_variant)
+        return next((v for v in order if self.file_path(model, v).is_file()), None)
+
+
+def _known(raw: dict[str, Any]) -> dict[str, Any]:
+    """Keep only fields the classes know (the shipped JSON may carry notes)."""
+    fields = {a.name for a in attrs.fields(CatalogModel)}
+    vfields = {a.name for a in attrs.fields(Variant)}
+    out = {k: v for k, v in raw.items() if k in fields}
+    out["variants"] = [{k: v for k, v in var.items() if k in vfields} for var in raw["variants"]]
+    return out
+
+
+def ram_estimate(model: CatalogModel, variant: Variant, ctx_size: int = 8192) -> int:
+    """Bytes of RAM to serve the model: weights + KV cache for ctx_size + runtime overhead (rough)."""
+    weights = variant.size_bytes or 0
+    kv_per_token = max(weights // 40_000, 32 * 1024)  # grows with model size; ~120 KiB/token at 5 GB
+    return int(weights * 1.05 + kv_per_token * ctx_size + RUNTIME_OVERHEAD)
+
+
+def free_ram() -> int:
+    """MemAvailable from /proc/meminfo (0 when unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def free_disk(path: Path) -> int:
+    """Free bytes on the filesystem holding path (or its nearest existing parent)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free

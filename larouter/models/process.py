@@ -1,0 +1,173 @@
+"""One llama-server child as an explicit state machine: stopped → starting → ready → stopping; crashed."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import enum
+import logging
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Callable
+
+import aiohttp
+import attrs
+
+from larouter.errors import LarouterError
+
+log = logging.getLogger("larouter.models")
+LOG_LINES = 400
+POLL = 0.01
+
+
+class State(str, enum.Enum):
+    """Lifecycle of a model server."""
+
+    STOPPED = "stopped"
+    STARTING = "starting"
+    READY = "ready"
+    STOPPING = "stopping"
+    CRASHED = "crashed"
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@attrs.define(eq=False)
+class ModelProcess:
+    """A supervised llama-server for one model; every transition happens under `lock`."""
+
+    model_id: str
+    argv: Callable[[int], list[str]]  # port -> command line
+    session: aiohttp.ClientSession
+    pidfile: Path
+    start_timeout: float
+    stop_grace: float
+    state: State = State.STOPPED
+    port: int | None = None
+    proc: asyncio.subprocess.Process | None = None
+    reason: str | None = None
+    restarts: int = 0
+    started_at: float | None = None
+    ready_at: float | None = None
+    last_used: float = attrs.Factory(time.monotonic)
+    start_ms: float | None = None
+    lines: collections.deque[str] = attrs.Factory(lambda: collections.deque(maxlen=LOG_LINES))
+    lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+    _reader: asyncio.Task[None] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """OpenAI base URL of the running server."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    async def start(self) -> None:
+        """Spawn on a free port and wait for /health 200; idempotent when already ready."""
+        async with self.lock:
+            if self.state is State.READY and self.proc is not None and self.proc.returncode is None:
+                return
+            await self._spawn_and_wait()
+
+    async def _spawn_and_wait(self) -> None:
+        t0 = time.perf_counter()
+        self.state, self.reason, self.port = State.STARTING, None, free_port()
+        argv = self.argv(self.port)
+        self.lines.append(f"[larouter] starting: {' '.join(argv)}")
+        self.proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+        )
+        self.pidfile.parent.mkdir(parents=True, exist_ok=True)
+        self.pidfile.write_text(f"{self.proc.pid}\n{argv[0]}\n")
+        self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")
+        self.started_at = time.monotonic()
+        try:
+            await self._wait_healthy()
+        except BaseException:
+            await self._terminate()
+            self.state = State.CRASHED
+            raise
+        self.state, self.ready_at = State.READY, time.monotonic()
+        self.last_used = self.ready_at
+        self.start_ms = (time.perf_counter() - t0) * 1000
+        log.info("model %s ready on port %s in %.0f ms", self.model_id, self.port, self.start_ms)
+
+    async def _wait_healthy(self) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + self.start_timeout
+        url = f"http://127.0.0.1:{self.port}/health"
+        timeout = aiohttp.ClientTimeout(total=2)
+        while True:
+            if self.proc.returncode is not None:
+                self.reason = f"llama-server exited with code {self.proc.returncode} while starting"
+                raise start_failed(self.model_id, self.reason, self.tail())
+            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                async with self.session.get(url, timeout=timeout) as resp:
+                    if resp.status == 200:
+                        return
+            if time.monotonic() > deadline:
+                self.reason = f"not ready within {self.start_timeout:g} s"
+                raise start_failed(self.model_id, self.reason, self.tail())
+            await asyncio.sleep(POLL)
+
+    async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            self.lines.append(line.decode("utf-8", "replace").rstrip())
+
+    def tail(self, n: int = 15) -> str:
+        """Last lines of output, for error messages."""
+        return "\n".join(list(self.lines)[-n:])
+
+    async def stop(self) -> bool:
+        """SIGTERM the group, wait the grace period, SIGKILL, reap. False when it was not running."""
+        async with self.lock:
+            if self.proc is None or self.state in (State.STOPPED, State.CRASHED):
+                return False
+            self.state = State.STOPPING
+            await self._terminate()
+            self.state = State.STOPPED
+            return True
+
+    async def _terminate(self) -> None:
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.returncode is None:
+            _signal_group(proc.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), self.stop_grace)
+            except asyncio.TimeoutError:
+                log.warning("model %s ignored SIGTERM for %g s; killing", self.model_id, self.stop_grace)
+        _signal_group(proc.pid, signal.SIGKILL)  # anything left in the group
+        await proc.wait()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._reader, 1.0)
+        self.pidfile.unlink(missing_ok=True)
+        self.lines.append(f"[larouter] process exited with code {proc.returncode}")
+
+    async def wait_exit(self) -> int:
+        """Wait until the current process exits; return its code."""
+        assert self.proc is not None
+        return await self.proc.wait()
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def start_failed(model_id: str, reason: str, tail: str) -> LarouterError:
+    """502 explaining why llama-server did not come up, with its last output lines."""
+    return LarouterError(
+        f"model {model_id!r} failed to start: {reason}. Last output:\n{tail}", 502, "model_start_failed", "model_start_failed"
+    )

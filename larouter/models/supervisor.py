@@ -1,0 +1,210 @@
+"""Supervise llama-server children: start/stop, crash restarts with backoff, orphans, idle unload."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import attrs
+
+from larouter.config import Provider, Settings
+from larouter.errors import LarouterError
+from larouter.models.binary import LlamaServerNotFound, find_llama_server
+from larouter.models.catalog import Catalog, CatalogModel
+from larouter.models.process import ModelProcess, State
+from larouter.proxy.registry import ModelRegistry
+
+log = logging.getLogger("larouter.models")
+
+
+def provider_name(model_id: str) -> str:
+    """Registry name of a local model's server."""
+    return f"local:{model_id}"
+
+
+@attrs.define
+class Supervisor:
+    """Owns every model process of this daemon."""
+
+    settings: Settings
+    catalog: Catalog
+    registry: ModelRegistry
+    session: aiohttp.ClientSession
+    procs: dict[str, ModelProcess] = attrs.Factory(dict)
+    tasks: set[asyncio.Task[Any]] = attrs.Factory(set)
+    closing: bool = False
+
+    @property
+    def run_dir(self) -> Path:
+        """Where pidfiles live (for orphan cleanup after a hard kill of the daemon)."""
+        return self.settings.home / "run"
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def argv(self, model: CatalogModel, options: dict[str, Any]) -> list[str]:
+        """llama-server command line (binary first) without the port."""
+        local = self.settings.local
+        over = local.models.get(model.id)
+        variant = self.catalog.downloaded(model)
+        if variant is None:
+            raise LarouterError(
+                f"model {model.id!r} is not downloaded; POST /api/models/download "
+                f'{{"modelId": "{model.id}", "format": "gguf"}} first', 409, "invalid_request_error", "model_not_downloaded")
+        try:
+            binary = find_llama_server(local.llama_server)
+        except LlamaServerNotFound as exc:
+            raise LarouterError(str(exc), 503, "server_error", "llama_server_missing") from None
+        ctx = options.get("ctx_size") or (over and over.ctx_size) or min(local.ctx_size, model.context_length)
+        args = [str(binary), "-m", str(self.catalog.file_path(model, variant)), "--host", "127.0.0.1",
+                "--alias", model.id, "--jinja", "-c", str(ctx), "-np", str(local.parallel), "--no-webui"]
+        mmproj = self.catalog.mmproj_path(model, variant)
+        if mmproj is not None and mmproj.is_file():
+            args += ["--mmproj", str(mmproj)]
+        for flag, key in (("-ngl", "gpu_layers"), ("-t", "threads")):
+            value = options.get(key) or (over and getattr(over, key)) or getattr(local, key)
+            if value is not None:
+                args += [flag, str(value)]
+        return args + list(local.extra_args) + list(over.extra_args if over else ())
+
+    def process(self, model: CatalogModel, options: dict[str, Any] | None = None) -> ModelProcess:
+        """The process object for a model (created stopped on first use)."""
+        proc = self.procs.get(model.id)
+        if proc is None or options:
+            base = self.argv(model, options or {})
+            local = self.settings.local
+            proc = proc or ModelProcess(
+                model.id, lambda port: [], self.session, self.run_dir / f"{model.id}.pid",
+                local.start_timeout, local.stop_grace)
+            proc.argv = lambda port, base=base: [*base, "--port", str(port)]
+            self.procs[model.id] = proc
+        return proc
+
+    async def start(self, model_id: str, options: dict[str, Any] | None = None) -> ModelProcess:
+        """Start (or join the start of) a model and register it with the proxy; idempotent."""
+        if self.closing:
+            raise LarouterError("the daemon is shutting down", 503, "server_error", "shutting_down")
+        model = self.catalog.get(model_id)
+        proc = self.process(model, options)
+        if options and proc.state is State.READY:
+            await proc.stop()  # new flags: restart with them
+        was_ready = proc.state is State.READY
+        await proc.start()
+        if not was_ready:
+            proc.restarts = 0
+            self._on_ready(model, proc)
+        return proc
+
+    def _on_ready(self, model: CatalogModel, proc: ModelProcess) -> None:
+        self.registry.add_provider(
+            provider_name(model.id),
+            Provider(base_url=proc.base_url, local=True, models=(model.id, *model.aliases), read_timeout=600.0),
+        )
+        self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
+
+    async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> None:
+        code = await child.wait()
+        if proc.proc is not child or proc.state is not State.READY or self.closing:
+            return  # a deliberate stop or a newer process
+        async with proc.lock:
+            proc.state = State.CRASHED
+            proc.reason = f"llama-server exited unexpectedly with code {code}"
+            proc.pidfile.unlink(missing_ok=True)
+        self.registry.remove_provider(provider_name(model.id))
+        log.error("model %s crashed (%s); last output:\n%s", model.id, proc.reason, proc.tail(5))
+        await self._restart(model, proc)
+
+    async def _restart(self, model: CatalogModel, proc: ModelProcess) -> None:
+        local = self.settings.local
+        while proc.restarts < local.max_restarts and not self.closing:
+            delay = local.restart_backoff * (2 ** proc.restarts)
+            proc.restarts += 1
+            log.warning("restarting model %s in %.1f s (attempt %d/%d)", model.id, delay, proc.restarts, local.max_restarts)
+            await asyncio.sleep(delay)
+            if proc.state is not State.CRASHED:
+                return  # someone started or stopped it meanwhile
+            try:
+                await proc.start()
+            except LarouterError:
+                continue
+            self._on_ready(model, proc)
+            return
+        proc.reason = f"{proc.reason}; gave up after {proc.restarts} restarts"
+
+    async def stop(self, model_id: str) -> None:
+        """Stop a running model; 409 when it is not running."""
+        model = self.catalog.get(model_id)
+        proc = self.procs.get(model.id)
+        if proc is None or not await proc.stop():
+            raise LarouterError(f"model {model.id!r} is not running", 409, "invalid_request_error", "model_not_running")
+        self.registry.remove_provider(provider_name(model.id))
+
+    def status(self, proc: ModelProcess) -> dict[str, Any]:
+        """JSON view of one process."""
+        now = time.monotonic()
+        return {
+            "id": proc.model_id, "state": proc.state.value, "port": proc.port,
+            "baseUrl": proc.base_url if proc.state is State.READY else None,
+            "pid": proc.proc.pid if proc.proc and proc.proc.returncode is None else None,
+            "restarts": proc.restarts, "reason": proc.reason,
+            "uptime": round(now - proc.ready_at, 3) if proc.ready_at and proc.state is State.READY else None,
+            "startMs": None if proc.start_ms is None else round(proc.start_ms, 1),
+        }
+
+    def running(self) -> list[ModelProcess]:
+        """Processes that are starting, ready or stopping."""
+        return [p for p in self.procs.values() if p.state in (State.STARTING, State.READY, State.STOPPING)]
+
+    async def close(self) -> None:
+        """Stop every child (daemon shutdown) and cancel background tasks."""
+        self.closing = True
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*(p.stop() for p in self.procs.values()), return_exceptions=True)
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def idle_loop(self) -> None:
+        """Stop models unused for `local.idle_unload` seconds."""
+        idle = self.settings.local.idle_unload
+        while idle > 0:
+            await asyncio.sleep(min(idle / 4, 30.0))
+            for proc in list(self.procs.values()):
+                if proc.state is State.READY and time.monotonic() - proc.last_used > idle:
+                    log.info("model %s idle for %g s; unloading", proc.model_id, idle)
+                    with contextlib.suppress(LarouterError):
+                        await self.stop(proc.model_id)
+
+
+def kill_orphans(run_dir: Path) -> list[int]:
+    """End llama-server groups a previous daemon left behind (found via pidfiles); return their pids."""
+    killed = []
+    for pidfile in run_dir.glob("*.pid") if run_dir.is_dir() else []:
+        try:
+            pid_text, binary = pidfile.read_text().splitlines()[:2]
+            pid = int(pid_text)
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+        except (OSError, ValueError):
+            cmdline, pid, binary = "", 0, "?"
+        if pid and cmdline == binary and _group_leader(pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+                killed.append(pid)
+                log.warning("killed orphaned llama-server (pid %d) left by a previous run", pid)
+        pidfile.unlink(missing_ok=True)
+    return killed
+
+
+def _group_leader(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return False

@@ -1,0 +1,58 @@
+"""Send requests for local models to their llama-server, starting a stopped one on demand."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from larouter import appkeys
+from larouter.errors import LarouterError
+from larouter.models.catalog import CatalogModel
+from larouter.proxy.registry import AUTO, Target
+
+KEEPALIVE_SECONDS = 2.0
+
+
+def pending_local(request: web.Request, model: str) -> CatalogModel | None:
+    """The downloaded local model to autostart for this name, if the registry has no live target."""
+    app = request.app
+    name = app[appkeys.REGISTRY].default_model if model == AUTO else model
+    if app[appkeys.REGISTRY].lookup(name) is not None:
+        return None
+    found = app[appkeys.CATALOG].find(name)
+    if found is None or app[appkeys.CATALOG].downloaded(found) is None:
+        return None
+    if not app[appkeys.SETTINGS].local.autostart:
+        raise LarouterError(
+            f"local model {found.id!r} is not running and autostart is off; POST /api/models/{found.id}/start",
+            503, "server_error", "model_not_running", "model")
+    return found
+
+
+async def start_local(
+    request: web.Request, model: CatalogModel, keepalive: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Start the model, calling `keepalive` every few seconds while it loads."""
+    task = asyncio.ensure_future(request.app[appkeys.SUPERVISOR].start(model.id))
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=KEEPALIVE_SECONDS)
+            if done:
+                task.result()
+                return
+            if keepalive is not None:
+                await keepalive()
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+def touch(request: web.Request, target: Target) -> None:
+    """Note that a local model was just used (for idle unload)."""
+    if target.provider.local and target.provider_name.startswith("local:"):
+        proc = request.app[appkeys.SUPERVISOR].procs.get(target.provider_name[6:])
+        if proc is not None:
+            proc.last_used = time.monotonic()

