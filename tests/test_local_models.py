@@ -192,3 +192,17 @@ def test_restart_kills_orphans_of_a_hard_killed_daemon(home: Path, tmp_path: Pat
     assert pid_alive(pid)
     with larouterd(home, "--config", str(cfg), env=env):
         wait_until(lambda: not pid_alive(pid), 10, "the orphan to be killed")
+
+
+async def test_pooled_connection_survives_stream_then_json(local_router: Callable[..., Router]) -> None:
+    """Alternating streamed and plain calls reuse the pool without spurious 502s."""
+    router = local_router()
+    await call(router, "POST", "/api/models/tiny/start")
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    for _ in range(5):
+        stream = await client.chat.completions.create(
+            model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=2, stream=True)
+        assert [c async for c in stream]
+        resp = await client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
+        assert resp.choices
+    await client.close()

@@ -47,10 +47,14 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=prov.read_timeout)
+    data, headers = json.dumps(body), upstream_headers(target, stream)
     try:
-        resp = await session.post(
-            chat_url(target), data=json.dumps(body), headers=upstream_headers(target, stream), timeout=timeout
-        )
+        try:
+            resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+            # A pooled keep-alive connection the server had already closed (llama-server closes
+            # after a stream while advertising keep-alive): retry once on a fresh connection.
+            resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
         raise upstream_error(
             f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout"
