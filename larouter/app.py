@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from datetime import datetime
 from typing import AsyncIterator
 
 import aiohttp
@@ -10,7 +12,14 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.config import Settings
+from larouter.auth import admin_token, auth_middleware, is_loopback
 from larouter.errors import error_middleware
+from larouter.projects import api as projects_api
+from larouter.projects.store import ProjectStore
+from larouter.projects.budget import Budgets
+from larouter.runtime import Runtime
+from larouter.usage.prices import shipped_price_table
+from larouter.usage.pricing import Pricer
 from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
 from larouter.proxy.call import Call
@@ -31,19 +40,36 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "uptime": round(uptime, 3)})
 
 
+async def _no_spend(project_id: str, since: datetime) -> float:
+    """Spend source until the usage ledger is attached."""
+    return 0.0
+
+
 def _no_recorder(call: Call) -> None:
     """Placeholder until the usage ledger is attached."""
 
 
-def make_app(settings: Settings) -> web.Application:
-    """Build the application for these settings."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=settings.server.max_body_bytes)
+def make_app(config: Settings | Runtime) -> web.Application:
+    """Build the application for these settings (or a Runtime that can be PATCHed live)."""
+    runtime = config if isinstance(config, Runtime) else Runtime(config, config.config_path, os.environ, {})
+    settings = runtime.settings
+    store = ProjectStore.load(settings.home)
+    token = admin_token(settings.home, settings.server.admin_token, settings.server.host)
+    auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN], is_loopback(settings.server.host))
+    app = web.Application(middlewares=[error_middleware, auth], client_max_size=settings.server.max_body_bytes)
     app[appkeys.SETTINGS] = settings
+    app[appkeys.RUNTIME] = runtime
+    app[appkeys.PROJECTS] = store
+    app[appkeys.ADMIN_TOKEN] = token
     app[appkeys.STARTED] = time.monotonic()
-    app[appkeys.REGISTRY] = ModelRegistry.from_settings(settings)
+    app[appkeys.PRICER] = Pricer.build(settings, shipped_price_table())
+    app[appkeys.BUDGETS] = Budgets(_no_spend)
+    app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)
+    runtime.listeners.append(registry.reconfigure)
     app[appkeys.RECORDER] = _no_recorder
     app.cleanup_ctx.append(http_client)
     attach_models(app, settings)
     app.router.add_get("/health", health)
     app.add_routes(proxy.routes())
+    app.add_routes(projects_api.routes())
     return app

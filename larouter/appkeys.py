@@ -10,8 +10,12 @@ from aiohttp import web
 from larouter.config import Settings
 from larouter.models.catalog import Catalog
 from larouter.models.supervisor import Supervisor
+from larouter.projects.budget import Budgets
+from larouter.projects.store import ProjectStore
 from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
+from larouter.runtime import Runtime
+from larouter.usage.pricing import Pricer
 
 SETTINGS = web.AppKey("settings", Settings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
@@ -20,3 +24,8 @@ STARTED = web.AppKey("started", float)
 RECORDER = web.AppKey("recorder", Callable[[Call], None])
 CATALOG = web.AppKey("catalog", Catalog)
 SUPERVISOR = web.AppKey("supervisor", Supervisor)
+RUNTIME = web.AppKey("runtime", Runtime)
+PROJECTS = web.AppKey("projects", ProjectStore)
+ADMIN_TOKEN = web.AppKey("admin_token", str)
+BUDGETS = web.AppKey("budgets", Budgets)
+PRICER = web.AppKey("pricer", Pricer)

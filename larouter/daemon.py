@@ -13,7 +13,8 @@ from aiohttp import web
 
 from larouter import __version__
 from larouter.app import make_app
-from larouter.config import ConfigError, Settings, load_settings
+from larouter.config import ConfigError, Settings
+from larouter.runtime import load_runtime
 
 log = logging.getLogger("larouter.daemon")
 
@@ -62,12 +63,14 @@ def main(host: str | None, port: int | None, config: Path | None, log_level: str
     setup_logging(log_level)
     overrides: dict = {"server": {k: v for k, v in (("host", host), ("port", port)) if v is not None}}
     try:
-        settings = load_settings(config, overrides=overrides)
+        runtime = load_runtime(config, cli=overrides)
+        settings = runtime.settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        app = make_app(runtime)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    settings.home.mkdir(parents=True, exist_ok=True)
     try:
-        asyncio.run(serve(make_app(settings), settings))
+        asyncio.run(serve(app, settings))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}") from None
 

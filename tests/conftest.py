@@ -9,7 +9,8 @@ import attrs
 import pytest
 
 from larouter.app import make_app
-from larouter.config import Settings, load_settings
+from larouter.config import Settings
+from larouter.runtime import load_runtime
 from tests.support.fake_openai import STATE, FakeState, make_fake_openai
 from tests.support.servers import BackgroundLoop
 
@@ -79,8 +80,8 @@ def make_router(servers: BackgroundLoop, fake: Fake, tmp_path: Path, home: Path)
         cfg = tmp_path / "config.toml"
         cfg.write_text(toml_config(fake.url, extra_toml))
         full_env = {"LAROUTER_HOME": str(home), "FAKE_KEY": FAKE_KEY, **(env or {})}
-        settings = load_settings(cfg, env=full_env, overrides=overrides or None)
-        return Router(servers.start(make_app(settings)), settings)
+        runtime = load_runtime(cfg, env=full_env, cli=overrides or None)
+        return Router(servers.start(make_app(runtime)), runtime.settings)
 
     return _make
 

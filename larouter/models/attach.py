@@ -22,6 +22,7 @@ async def supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
     sup = Supervisor(settings, app[appkeys.CATALOG], app[appkeys.REGISTRY], app[appkeys.HTTP])
     kill_orphans(sup.run_dir)
     app[appkeys.SUPERVISOR] = sup
+    app[appkeys.RUNTIME].listeners.append(sup.reconfigure)
     if settings.local.idle_unload > 0:
         sup._spawn(sup.idle_loop(), "idle-unload")
     try:

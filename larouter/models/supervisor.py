@@ -46,6 +46,10 @@ class Supervisor:
         """Where pidfiles live (for orphan cleanup after a hard kill of the daemon)."""
         return self.settings.home / "run"
 
+    def reconfigure(self, settings: Settings) -> None:
+        """Use new settings for the next start (running processes keep their flags)."""
+        self.settings = settings
+
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=name)
         self.tasks.add(task)

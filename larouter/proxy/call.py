@@ -31,6 +31,7 @@ class Call:
     started: float = attrs.Factory(time.perf_counter)
     first_byte: float | None = None
     ended: float | None = None
+    budget_remaining: float | None = None
     extra: dict[str, Any] = attrs.Factory(dict)
 
     def mark_first_byte(self) -> None:

@@ -13,7 +13,8 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel
-from larouter.proxy import local, upstream
+from larouter.auth import principal
+from larouter.proxy import billing, local, upstream
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
@@ -42,6 +43,8 @@ def decision_headers(call: Call) -> dict[str, str]:
         headers["x-larouter-tier"] = call.tier
     if call.reason:
         headers["x-larouter-reason"] = call.reason
+    if call.budget_remaining is not None:
+        headers["x-larouter-budget-remaining"] = f"{call.budget_remaining:.6f}"
     return headers
 
 
@@ -51,14 +54,16 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = parse_json_object(raw)
     validate_chat(body)
     stream = bool(body.get("stream"))
-    call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw))
+    call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw), project=principal(request).project_id)
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    reservation = None
     try:
         pending = local.pending_local(request, body["model"])
         if pending is not None and not stream:
             await local.start_local(request, pending)
         if pending is None or not stream:
             call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
+            reservation = await billing.admit(request, call, body)
             local.touch(request, call.target)
         if stream:
             return await _stream(request, call, body, pending)
@@ -70,6 +75,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(499, "client_disconnected")
         raise
     finally:
+        billing.settle(request, call, reservation)
         request.app[appkeys.RECORDER](call)
 
 

@@ -25,7 +25,7 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
     found = app[appkeys.CATALOG].find(name)
     if found is None or app[appkeys.CATALOG].downloaded(found) is None:
         return None
-    if not app[appkeys.SETTINGS].local.autostart:
+    if not app[appkeys.RUNTIME].settings.local.autostart:
         raise LarouterError(
             f"local model {found.id!r} is not running and autostart is off; POST /api/models/{found.id}/start",
             503, "server_error", "model_not_running", "model")

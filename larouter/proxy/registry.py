@@ -43,6 +43,14 @@ class ModelRegistry:
                 reg._by_model.setdefault(model, name)
         return reg
 
+    def reconfigure(self, settings: Settings) -> None:
+        """Adopt new settings' providers and default model, keeping live local model servers."""
+        live = {n: p for n, p in self.providers.items() if n.startswith("local:")}
+        fresh = ModelRegistry.from_settings(settings)
+        self.providers, self._by_model, self.default_model = fresh.providers, fresh._by_model, fresh.default_model
+        for name, prov in live.items():
+            self.add_provider(name, prov)
+
     def add_provider(self, name: str, provider: Provider) -> None:
         """Register (or replace) a provider and claim its models."""
         self.providers[name] = provider

@@ -1,0 +1,1 @@
+"""Projects, their tokens, and budgets."""

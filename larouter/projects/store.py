@@ -1,0 +1,181 @@
+"""Project records and tokens, persisted as JSON with atomic writes; tokens kept only as hashes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from larouter.config import CONVERTER
+from larouter.errors import LarouterError, bad_request, not_found
+from larouter.fsutil import atomic_write
+
+TOKEN_PREFIX = "lr_sk_"
+POLICIES = ("cost-optimized", "balanced", "quality-first", "local-only")
+WINDOWS = ("daily", "weekly", "monthly")
+DEFAULT = "default"
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token (tokens carry 256 random bits, so no salt or stretching is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """`lr_sk_` + 256 bits of randomness."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@attrs.frozen
+class Project:
+    """A tenant: its policy, budget and (hashed) token."""
+
+    id: str
+    name: str
+    created_at: str
+    description: str = ""
+    budget_usd: float | None = None
+    budget_window: str = "monthly"
+    routing_policy: str = "cost-optimized"
+    token_hash: str | None = attrs.field(default=None, repr=False)
+    token_prefix: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """API view: never the hash, only a short prefix."""
+        return {
+            "id": self.id, "name": self.name, "description": self.description, "budgetUsd": self.budget_usd,
+            "budgetWindow": self.budget_window, "routingPolicy": self.routing_policy, "createdAt": self.created_at,
+            "tokenPrefix": self.token_prefix,
+        }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def validate_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """Check an API body; return attrs field names -> values."""
+    out: dict[str, Any] = {}
+    known = {"name", "description", "budgetUsd", "budgetWindow", "routingPolicy"}
+    extra = set(body) - known
+    if extra:
+        raise bad_request(f"unknown field(s): {', '.join(sorted(extra))}", sorted(extra)[0], "unknown_field")
+    if creating or "name" in body:
+        name = body.get("name")
+        if not isinstance(name, str) or not NAME.match(name):
+            raise bad_request("'name' must be 1-64 letters, digits, spaces, '.', '_' or '-'", "name")
+        out["name"] = name
+    if "description" in body:
+        if not isinstance(body["description"], str) or len(body["description"]) > 1000:
+            raise bad_request("'description' must be a string of at most 1000 characters", "description")
+        out["description"] = body["description"]
+    if "budgetUsd" in body:
+        b = body["budgetUsd"]
+        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or b < 0 or b != b or b > 1e9):
+            raise bad_request("'budgetUsd' must be a non-negative number or null", "budgetUsd")
+        out["budget_usd"] = None if b is None else float(b)
+    for key, field, allowed in (("budgetWindow", "budget_window", WINDOWS), ("routingPolicy", "routing_policy", POLICIES)):
+        if key in body:
+            if body[key] not in allowed:
+                raise bad_request(f"'{key}' must be one of {', '.join(allowed)}; got {body[key]!r}", key)
+            out[field] = body[key]
+    return out
+
+
+@attrs.define
+class ProjectStore:
+    """All projects; mutations are serialised and written atomically off the event loop."""
+
+    path: Path
+    projects: dict[str, Project] = attrs.Factory(dict)
+    lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+    _by_prefix: dict[str, str] = attrs.Factory(dict)
+
+    @classmethod
+    def load(cls, home: Path) -> "ProjectStore":
+        """Read `projects.json`, creating the default project when missing."""
+        store = cls(home / "projects.json")
+        if store.path.exists():
+            for raw in json.loads(store.path.read_text("utf-8")):
+                store._put(CONVERTER.structure(raw, Project))
+        if DEFAULT not in store.projects:
+            store._put(Project(DEFAULT, "default", _now(), "Requests without a project token"))
+            store._save_sync()
+        return store
+
+    def _put(self, project: Project) -> None:
+        self.projects[project.id] = project
+        self._by_prefix = {p.token_prefix: p.id for p in self.projects.values() if p.token_prefix}
+
+    def _save_sync(self) -> None:
+        data = json.dumps([CONVERTER.unstructure(p) for p in self.projects.values()], indent=2).encode()
+        atomic_write(self.path, data)
+
+    async def _save(self) -> None:
+        await asyncio.to_thread(self._save_sync)
+
+    def get(self, project_id: str) -> Project:
+        """A project by id, or 404."""
+        project = self.projects.get(project_id)
+        if project is None:
+            raise not_found(f"no project {project_id!r}", "project_not_found", "id")
+        return project
+
+    def by_token(self, token: str) -> Project | None:
+        """The project owning a token (constant-time hash comparison), or None."""
+        prefix = token[: len(TOKEN_PREFIX) + 8]
+        project = self.projects.get(self._by_prefix.get(prefix, ""))
+        if project is None or project.token_hash is None:
+            hmac.compare_digest(hash_token(token), "0" * 64)  # same work either way
+            return None
+        return project if hmac.compare_digest(hash_token(token), project.token_hash) else None
+
+    async def create(self, body: dict[str, Any]) -> tuple[Project, str]:
+        """Create a project; return it and its token (shown once)."""
+        fields = validate_fields(body, creating=True)
+        async with self.lock:
+            if any(p.name == fields["name"] for p in self.projects.values()):
+                raise LarouterError(f"a project named {fields['name']!r} exists", 409, "invalid_request_error", "conflict", "name")
+            token = new_token()
+            project = Project(id="proj_" + secrets.token_hex(6), created_at=_now(), token_hash=hash_token(token),
+                              token_prefix=token[: len(TOKEN_PREFIX) + 8], **fields)
+            self._put(project)
+            await self._save()
+        return project, token
+
+    async def update(self, project_id: str, body: dict[str, Any]) -> Project:
+        """Change name, description, budget or policy."""
+        fields = validate_fields(body, creating=False)
+        async with self.lock:
+            project = attrs.evolve(self.get(project_id), **fields)
+            self._put(project)
+            await self._save()
+        return project
+
+    async def rotate(self, project_id: str) -> tuple[Project, str]:
+        """Issue a new token; the old one stops working at once."""
+        async with self.lock:
+            token = new_token()
+            project = attrs.evolve(self.get(project_id), token_hash=hash_token(token), token_prefix=token[: len(TOKEN_PREFIX) + 8])
+            self._put(project)
+            await self._save()
+        return project, token
+
+    async def delete(self, project_id: str) -> None:
+        """Remove a project and revoke its token (its usage rows stay in the ledger)."""
+        if project_id == DEFAULT:
+            raise bad_request("the default project cannot be deleted", "id")
+        async with self.lock:
+            self.get(project_id)
+            del self.projects[project_id]
+            self._put(self.projects[DEFAULT])
+            await self._save()

@@ -1,0 +1,115 @@
+"""Runtime configuration: the current settings, PATCHed live and persisted atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import attrs
+
+from larouter.config import SECRET_FIELDS, ConfigError, Settings, load_settings, redacted
+from larouter.errors import bad_request
+from larouter.fsutil import atomic_write
+
+RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes")}
+
+
+def runtime_file(home: Path) -> Path:
+    """Where PATCHed settings are persisted (the top layer: above file and environment)."""
+    return home / "runtime-config.json"
+
+
+def read_overrides(home: Path) -> dict[str, Any]:
+    """The persisted runtime overrides, or {}."""
+    path = runtime_file(home)
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
+def merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge a JSON merge patch (null deletes a key)."""
+    out = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _paths(node: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    out: set[tuple[str, ...]] = set()
+    for key, value in node.items():
+        out |= _paths(value, (*prefix, key)) if isinstance(value, Mapping) else {(*prefix, key)}
+    return out
+
+
+def mask(secret: str) -> str:
+    """`sk-...abcd`: enough to recognise a key, never enough to use it."""
+    if len(secret) < 12:
+        return "***"
+    return f"{secret[:3]}...{secret[-4:]}"
+
+
+@attrs.define
+class Runtime:
+    """Holds the live Settings; `patch` validates with the same converter, persists, then applies."""
+
+    settings: Settings
+    config_path: Path | None
+    env: Mapping[str, str]
+    overrides: dict[str, Any]
+    cli: Mapping[str, Any] = attrs.Factory(dict)  # command-line flags: applied on top, never persisted
+    listeners: list[Callable[[Settings], None]] = attrs.Factory(list)
+    lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+
+    def view(self) -> dict[str, Any]:
+        """Effective settings with every secret masked."""
+        raw = redacted(self.settings)
+        for name, prov in self.settings.providers.items():
+            if prov.api_key:
+                raw["providers"][name]["api_key"] = mask(prov.api_key)
+        if self.settings.server.admin_token:
+            raw["server"]["admin_token"] = mask(self.settings.server.admin_token)
+        return raw
+
+    async def patch(self, patch: Any) -> list[str]:
+        """Apply a merge patch; on any error nothing changes. Returns keys that need a restart."""
+        if not isinstance(patch, dict) or not patch:
+            raise bad_request("PATCH body must be a non-empty JSON object of settings to change", None, "invalid_json")
+        if "home" in patch or "config_path" in patch:
+            raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
+        async with self.lock:
+            overrides = merge(self.overrides, patch)
+            try:
+                new = await asyncio.to_thread(load_settings, self.config_path, self.env, merge(overrides, self.cli))
+            except ConfigError as exc:
+                raise bad_request(str(exc).split("\n", 1)[-1].strip(), _first_path(patch), "invalid_config") from None
+            await asyncio.to_thread(atomic_write, runtime_file(new.home), json.dumps(overrides, indent=2).encode())
+            self.overrides, self.settings = overrides, new
+            for listener in self.listeners:
+                listener(new)
+        return sorted(".".join(p) for p in _paths(patch) if p in RESTART_KEYS)
+
+
+def _first_path(patch: Mapping[str, Any]) -> str:
+    return ".".join(sorted(_paths(patch))[0]) if patch else ""
+
+
+def secret_keys() -> frozenset[str]:
+    """Field names treated as secrets."""
+    return SECRET_FIELDS
+
+
+def load_runtime(config_path: Path | None, env: Mapping[str, str] | None = None,
+                 cli: Mapping[str, Any] | None = None) -> Runtime:
+    """Load settings with persisted runtime overrides on top (and CLI flags above those)."""
+    env = os.environ if env is None else env
+    first = load_settings(config_path, env, cli)
+    overrides = read_overrides(first.home)
+    settings = load_settings(config_path, env, merge(overrides, cli or {})) if overrides else first
+    return Runtime(settings, config_path, env, overrides, dict(cli or {}))

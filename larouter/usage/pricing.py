@@ -1,0 +1,138 @@
+"""Which rate prices a call, what the call cost, and what the same tokens would have cost on the baseline model.
+
+Lookup for a call served by provider P as model M, first match wins:
+
+1. P is local (`providers.P.local = true`): $0 by definition, source "local".
+2. `providers.P.prices."M"` in the config: source "config".
+3. `usage.prices_file` [P]."M", then the shipped table [P]."M": source is that table's version (its date).
+4. The same model name under any provider of the price file, then of the shipped table (a reseller or gateway
+   that keeps the vendor's model names and prices).
+
+No match: the cost is unknown (NULL, `price_known = false`), never a silent $0. A call that used no tokens
+costs exactly $0 whatever its model.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import attrs
+
+from larouter.config import Price, Provider, Settings
+from larouter.usage.prices import PriceTable
+
+PER_TOKENS = 1_000_000.0
+
+
+@attrs.frozen
+class Tokens:
+    """Token counts of one call; `estimated` when the upstream did not report them."""
+
+    input: int = 0
+    output: int = 0
+    cached: int = 0
+    estimated: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """True when the call used no tokens at all."""
+        return not (self.input or self.output)
+
+
+@attrs.frozen
+class Rate:
+    """USD per million tokens and where that price came from."""
+
+    input: float
+    output: float
+    cached_input: float | None
+    source: str
+
+    def cost(self, tokens: Tokens) -> float:
+        """Cost in USD; cached prompt tokens are part of `input` and billed at the cached rate."""
+        cached = min(tokens.cached, tokens.input)
+        cached_rate = self.input if self.cached_input is None else self.cached_input
+        total = (tokens.input - cached) * self.input + cached * cached_rate + tokens.output * self.output
+        return total / PER_TOKENS
+
+
+LOCAL = Rate(0.0, 0.0, 0.0, "local")
+
+
+@attrs.frozen
+class Quote:
+    """The priced outcome of one call."""
+
+    cost: float | None
+    baseline_cost: float | None
+    source: str | None
+
+    @property
+    def price_known(self) -> bool:
+        """False when no price applied, so the cost is unknown rather than zero."""
+        return self.cost is not None
+
+
+def rate_from_price(price: Price, source: str) -> Rate:
+    """A config `Price` as a Rate."""
+    return Rate(price.input, price.output, price.cached_input, source)
+
+
+def _table_rates(table: PriceTable) -> dict[str, dict[str, Rate]]:
+    return {
+        prov: {m: Rate(r["input"], r["output"], r.get("cached_input"), table.version) for m, r in models.items()}
+        for prov, models in table.prices.items()
+    }
+
+
+def _by_model(tables: Iterable[dict[str, dict[str, Rate]]]) -> dict[str, Rate]:
+    """Model name -> first rate seen, earlier tables first."""
+    out: dict[str, Rate] = {}
+    for table in tables:
+        for models in table.values():
+            for model, rate in models.items():
+                out.setdefault(model, rate)
+    return out
+
+
+@attrs.frozen
+class Pricer:
+    """Prices calls; immutable, safe to share between threads."""
+
+    by_provider: dict[str, dict[str, Rate]]
+    by_model: dict[str, Rate]
+    baseline_model: str
+    baseline: Rate | None
+
+    @classmethod
+    def build(cls, settings: Settings, shipped: PriceTable, file_table: PriceTable | None = None) -> "Pricer":
+        """Merge config prices, the optional price file and the shipped table."""
+        shipped_rates = _table_rates(shipped)
+        file_rates = _table_rates(file_table) if file_table else {}
+        by_provider = {p: dict(m) for p, m in shipped_rates.items()}
+        for prov, models in file_rates.items():
+            by_provider.setdefault(prov, {}).update(models)
+        config_rates = {
+            name: {m: rate_from_price(p, "config") for m, p in prov.prices.items()} for name, prov in settings.providers.items()
+        }
+        by_model = _by_model([config_rates, file_rates, shipped_rates])
+        baseline_name = settings.usage.baseline_model
+        return cls(by_provider, by_model, baseline_name, by_model.get(baseline_name))
+
+    def rate(self, provider_name: str, provider: Provider, model: str) -> Rate | None:
+        """The rate for `model` served by this provider, or None when no price is known."""
+        if provider.local:
+            return LOCAL
+        price = provider.prices.get(model)
+        if price is not None:
+            return rate_from_price(price, "config")
+        return self.by_provider.get(provider_name, {}).get(model) or self.by_model.get(model)
+
+    def quote(self, rate: Rate | None, tokens: Tokens) -> Quote:
+        """Cost and baseline cost of these tokens at this rate."""
+        baseline = None if self.baseline is None else self.baseline.cost(tokens)
+        if tokens.empty:
+            return Quote(0.0, baseline, rate.source if rate else None)
+        if rate is None:
+            return Quote(None, baseline, None)
+        return Quote(rate.cost(tokens), baseline, rate.source)

@@ -1,0 +1,175 @@
+"""Projects, tokens, the permission matrix and budgets, through HTTP and the openai SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Callable
+
+import aiohttp
+import openai
+import pytest
+
+from tests.conftest import Fake, Router
+from tests.support.servers import http_json
+
+MSG = [{"role": "user", "content": "hi"}]
+
+
+def req(router: Router, method: str, path: str, token: str | None = None, body: Any = None, raw_auth: str | None = None) -> tuple[int, Any]:
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen
+
+    headers = {"Content-Type": "application/json"}
+    if raw_auth is not None:
+        headers["Authorization"] = raw_auth
+    elif token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    try:
+        with urlopen(Request(router.url + path, data=data, method=method, headers=headers), timeout=30) as r:
+            text = r.read().decode()
+            return r.status, text
+    except HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.fixture
+def tenants(router: Router) -> dict[str, str]:
+    """Projects A and B with tokens, and a revoked token of a deleted project C."""
+    out = {}
+    for name in ("A", "B", "C"):
+        status, body = http_json("POST", router.url + "/api/projects", {"name": name, "budgetUsd": 5})
+        assert status == 201 and body["token"].startswith("lr_sk_") and len(body["token"]) >= 6 + 43
+        out[name] = body["token"]
+        out[name + "_id"] = body["id"]
+    assert http_json("DELETE", router.url + f"/api/projects/{out['C_id']}")[0] == 200
+    return out
+
+
+ENDPOINTS = [
+    ("GET", "/v1/models", None), ("POST", "/v1/chat/completions", {"model": "gpt-fake", "messages": MSG}),
+    ("GET", "/api/projects", None), ("POST", "/api/projects", {"name": "zz"}), ("GET", "/api/config", None),
+    ("GET", "/api/models/catalog", None), ("GET", "/api/models/running", None),
+    ("POST", "/api/models/nope/start", None),
+]
+
+
+def test_permission_matrix(router: Router, tenants: dict[str, str]) -> None:
+    """No header on loopback and the admin token reach everything; project tokens only /v1; bad tokens 401."""
+    admin = (router.settings.home / "admin_token").read_text().strip()
+    for method, path, body in ENDPOINTS:
+        admin_only = path.startswith("/api/")
+        for who, token, raw in [("none", None, None), ("admin", admin, None), ("A", tenants["A"], None)]:
+            status, text = req(router, method, path, token, body, raw)
+            if who == "A" and admin_only:
+                assert status == 403 and json.loads(text)["error"]["type"] == "permission_error", (path, text)
+            else:
+                assert status not in (401, 403), (who, path, status, text)
+        for token, raw in [(tenants["C"], None), ("lr_sk_" + "x" * 43, None), (None, "Basic abc"), (None, "Bearer ")]:
+            status, text = req(router, method, path, token, body, raw)
+            assert status == 401 and json.loads(text)["error"]["type"] == "authentication_error", (path, raw, text)
+    assert req(router, "GET", "/health", tenants["C"])[0] == 200
+
+
+def test_project_token_reaches_only_its_own_usage(router: Router, tenants: dict[str, str]) -> None:
+    """Project A may ask for its usage but never B's."""
+    status, _ = req(router, "GET", f"/api/usage?projectId={tenants['B_id']}", tenants["A"])
+    assert status == 403
+    status, _ = req(router, "GET", f"/api/usage?projectId={tenants['A_id']}", tenants["A"])
+    assert status not in (401, 403)
+
+
+def test_non_loopback_bind_needs_a_token(make_router: Callable[..., Router]) -> None:
+    """With a non-loopback bind, a request without Authorization is refused."""
+    router = make_router(extra_toml='\n[server]\nhost = "0.0.0.0"\nadmin_token = "adm-0123456789abcdef"\n')
+    assert req(router, "GET", "/v1/models")[0] == 401
+    assert req(router, "GET", "/v1/models", "sk-whatever")[0] == 401
+    assert req(router, "GET", "/api/projects", "adm-0123456789abcdef")[0] == 200
+
+
+def test_tokens_never_leak(router: Router, tenants: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    """After creation no response, error or log line contains a token."""
+    caplog.set_level(logging.DEBUG)
+    client = openai.OpenAI(base_url=router.v1, api_key=tenants["A"], max_retries=0)
+    client.chat.completions.create(model="gpt-fake", messages=MSG)
+    seen = [req(router, "GET", "/api/projects")[1], req(router, "GET", f"/api/projects/{tenants['A_id']}")[1],
+            req(router, "GET", "/api/config")[1], req(router, "GET", "/v1/models", tenants["C"])[1],
+            req(router, "GET", "/api/projects", tenants["A"])[1]]
+    blob = "\n".join(seen) + caplog.text
+    for name in ("A", "B", "C"):
+        assert tenants[name] not in blob and tenants[name][6:] not in blob
+    assert json.loads(seen[0])["data"][1]["tokenPrefix"] == tenants["A"][:14]
+
+
+def test_rotate_revokes_old_token(router: Router, tenants: dict[str, str]) -> None:
+    """Rotating issues a new token and the old one stops working at once."""
+    status, body = http_json("POST", router.url + f"/api/projects/{tenants['A_id']}/rotate")
+    assert status == 200 and body["token"] != tenants["A"]
+    assert req(router, "GET", "/v1/models", tenants["A"])[0] == 401
+    assert req(router, "GET", "/v1/models", body["token"])[0] == 200
+
+
+@pytest.mark.parametrize(("body", "param"), [
+    ({"name": ""}, "name"), ({"name": "ok", "budgetUsd": -1}, "budgetUsd"), ({"name": "ok", "routingPolicy": "cheap"}, "routingPolicy"),
+    ({"name": "ok", "budgetWindow": "yearly"}, "budgetWindow"), ({"name": "ok", "color": "red"}, "color"),
+])
+def test_bad_project_bodies(router: Router, body: dict, param: str) -> None:
+    """Bad project fields are 400s naming the field."""
+    status, out = http_json("POST", router.url + "/api/projects", body)
+    assert status == 400 and out["error"]["param"] == param
+
+
+def test_default_project_exists_and_cannot_be_deleted(router: Router) -> None:
+    """`default` is always there."""
+    _, out = http_json("GET", router.url + "/api/projects")
+    assert out["data"][0]["id"] == "default"
+    assert http_json("DELETE", router.url + "/api/projects/default")[0] == 400
+    assert http_json("DELETE", router.url + "/api/projects/proj_nope")[0] == 404
+
+
+PRICED = '\n[providers.fake.prices."gpt-fake"]\ninput = 1000.0\noutput = 1000.0\n'
+LOCALFAKE = '\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+
+
+async def _burst(router: Router, token: str, n: int) -> list[tuple[int, dict[str, str]]]:
+    async def one(session: aiohttp.ClientSession) -> tuple[int, dict[str, str]]:
+        body = {"model": "gpt-fake", "messages": MSG, "max_tokens": 5}
+        async with session.post(router.v1 + "/chat/completions", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
+            await r.read()
+            return r.status, dict(r.headers)
+
+    async with aiohttp.ClientSession() as s:
+        return await asyncio.gather(*(one(s) for _ in range(n)))
+
+
+@pytest.mark.parametrize("with_local", [False, True])
+async def test_budget_race(make_router: Callable[..., Router], fake: Fake, with_local: bool) -> None:
+    """100 concurrent paid calls against a budget for 10: spend stays within it; the rest get 402 or local."""
+    router = make_router(extra_toml=PRICED + (LOCALFAKE.format(url=fake.url) if with_local else ""))
+    one_call = (4 + 5) * 1000 / 1e6  # prompt "hi" = 1 word + 3, completion 5, at $1000/M
+    worst = (200 // 3 + 5) * 1000 / 1e6
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "racer", "budgetUsd": 10 * one_call})
+    results = await _burst(router, proj["token"], 100)
+    paid = sum(1 for r in fake.state.requests if r["model"] == "gpt-fake")
+    assert paid * one_call <= 10 * one_call + worst
+    codes = sorted({s for s, _ in results})
+    if with_local:
+        assert codes == [200] and sum(1 for r in fake.state.requests if r["model"] == "local-fake") == 100 - paid
+        assert any("budget" in h.get("x-larouter-reason", "") for _, h in results)
+    else:
+        assert codes == [200, 402] and sum(1 for s, _ in results if s == 200) == paid
+    status, text = req(router, "POST", "/v1/chat/completions", proj["token"], {"model": "gpt-fake", "messages": MSG})
+    if not with_local:
+        err = json.loads(text)["error"]
+        assert status == 402 and err["type"] == err["code"] == "budget_exceeded"
+
+
+def test_remaining_budget_header(make_router: Callable[..., Router]) -> None:
+    """Paid calls of a budgeted project carry x-larouter-budget-remaining."""
+    router = make_router(extra_toml=PRICED)
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "hdr", "budgetUsd": 1.0})
+    client = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="gpt-fake", messages=MSG, max_tokens=5)
+    assert 0 < float(raw.headers["x-larouter-budget-remaining"]) < 1.0

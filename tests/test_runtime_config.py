@@ -1,0 +1,69 @@
+"""GET/PATCH /api/config: secrets masked, bad patches change nothing, good ones apply live and persist."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Callable
+
+import aiohttp
+import openai
+
+from larouter.runtime import load_runtime, runtime_file
+from tests.conftest import FAKE_KEY, Fake, Router
+from tests.support.servers import http_json
+
+
+def test_every_secret_is_masked(make_router: Callable[..., Router]) -> None:
+    """Provider keys and the admin token show as `sk-...abcd`, never in full."""
+    router = make_router(env={"OPENAI_API_KEY": "sk-openai-secret-0123456789", "LAROUTER_ADMIN_TOKEN": "adm-secret-0123456789"})
+    status, cfg = http_json("GET", router.url + "/api/config", None)
+    text = json.dumps(cfg)
+    assert status == 200
+    for secret in (FAKE_KEY, "sk-openai-secret-0123456789", "adm-secret-0123456789"):
+        assert secret not in text
+    assert cfg["providers"]["openai"]["api_key"] == "sk-...6789"
+    assert cfg["providers"]["fake"]["api_key"] == FAKE_KEY[:3] + "..." + FAKE_KEY[-4:]
+
+
+def test_rejected_patch_changes_nothing(router: Router) -> None:
+    """A bad value is a 400 naming the key path; settings and file stay as they were."""
+    before = http_json("GET", router.url + "/api/config")[1]
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"default_model": "o3"}, "server": {"port": "x"}})
+    assert status == 400 and "server.port" in out["error"]["message"]
+    assert http_json("GET", router.url + "/api/config")[1] == before
+    assert not runtime_file(router.settings.home).exists()
+    status, out = http_json("PATCH", router.url + "/api/config", {"local": {"bogus": 1}})
+    assert status == 400 and "bogus" in out["error"]["message"]
+
+
+def test_patch_applies_live_and_survives_restart(router: Router, fake: Fake, tmp_path) -> None:
+    """Changing the default model re-routes `auto` at once, and a reload sees the change."""
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"default_model": "fake-late-usage"}})
+    assert status == 200 and out["routing"]["default_model"] == "fake-late-usage" and out["restartRequired"] == []
+    openai.OpenAI(base_url=router.v1, api_key="x").chat.completions.create(model="auto", messages=[{"role": "user", "content": "x"}])
+    assert fake.state.requests[-1]["model"] == "fake-late-usage"
+    reloaded = load_runtime(router.settings.config_path, env={"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY})
+    assert reloaded.settings.routing.default_model == "fake-late-usage"
+
+
+def test_secret_can_be_set_but_not_read(router: Router) -> None:
+    """A key written through PATCH is used but only ever shown masked."""
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"anthropic": {"api_key": "sk-ant-new-secret-9999"}}})
+    assert status == 200 and out["providers"]["anthropic"]["api_key"] == "sk-...9999"
+    models = {m["id"]: m for m in http_json("GET", router.url + "/v1/models")[1]["data"]}
+    assert models["claude-sonnet-4-5"]["available"] is True
+    assert oct(runtime_file(router.settings.home).stat().st_mode & 0o777) == "0o600"
+
+
+async def test_concurrent_patches_never_corrupt_the_file(router: Router) -> None:
+    """Thirty concurrent patches leave a valid file equal to the live settings."""
+    async with aiohttp.ClientSession() as s:
+        async def patch(i: int) -> int:
+            async with s.patch(router.url + "/api/config", json={"usage": {"batch_rows": 100 + i}}) as r:
+                return r.status
+
+        assert set(await asyncio.gather(*(patch(i) for i in range(30)))) == {200}
+    saved = json.loads(runtime_file(router.settings.home).read_text())
+    live = http_json("GET", router.url + "/api/config")[1]
+    assert saved["usage"]["batch_rows"] == live["usage"]["batch_rows"]
