@@ -73,4 +73,4 @@ def test_cli_entry_points(home: Path) -> None:
         assert json.loads(out.stdout)["status"] == "ok"
     down = subprocess.run([sys.executable, "-m", "larouter", "status", "--url", f"http://127.0.0.1:{free_port()}"],
                           env=daemon_env(home), capture_output=True, text=True, timeout=30)
-    assert down.returncode == 1 and "cannot reach larouterd" in down.stderr
+    assert down.returncode == 2 and "cannot reach larouterd" in down.stderr

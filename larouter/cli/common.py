@@ -15,14 +15,14 @@ import click
 from rich.console import Console
 
 DEFAULT_URL = "http://127.0.0.1:18790"
-EXIT_USER_ERROR = 2  # bad usage or rejected request
-EXIT_FAILURE = 1  # daemon unreachable or failed
+EXIT_USER_ERROR = 1  # bad arguments or a request the daemon rejected
+EXIT_UNREACHABLE = 2  # the daemon could not be reached
 
 
 class CliError(click.ClickException):
     """A clean, one-line failure with a chosen exit code."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+    def __init__(self, message: str, exit_code: int = EXIT_USER_ERROR) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 
@@ -49,10 +49,12 @@ class Client:
             with urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (URL is the user's own daemon)
                 raw = resp.read()
         except HTTPError as exc:
-            raise CliError(_error_message(exc), EXIT_USER_ERROR if exc.code < 500 else EXIT_FAILURE) from None
+            raise CliError(_error_message(exc), EXIT_USER_ERROR) from None
         except (URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise CliError(f"cannot reach larouterd at {self.base_url}: {reason} (is it running? try `larouterd`)") from None
+            raise CliError(
+                f"cannot reach larouterd at {self.base_url}: {reason} (is it running? start it with `larouterd`)",
+                EXIT_UNREACHABLE) from None
         return json.loads(raw) if raw else None
 
     def get(self, path: str) -> Any:

@@ -1,13 +1,26 @@
-"""The shipped, versioned price table and cost arithmetic."""
+"""The shipped, versioned price table, optional price files in the same format, and their validation.
+
+Format (TOML, USD per million tokens)::
+
+    version = "2026-11-01"            # the table's date; recorded with every priced call
+    [openai]
+    "gpt-4o" = { input = 2.50, output = 10.00, cached_input = 1.25 }
+"""
 
 from __future__ import annotations
 
+import math
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import attrs
+
+from larouter.configerr import ConfigError
+
+RATE_KEYS = frozenset({"input", "output", "cached_input"})
 
 
 @attrs.frozen
@@ -22,11 +35,52 @@ class PriceTable:
 def shipped_price_table() -> PriceTable:
     """Load the price table shipped with the package (immutable, cached)."""
     text = resources.files("larouter.usage").joinpath("prices.toml").read_text("utf-8")
-    data: dict[str, Any] = tomllib.loads(text)
-    version = str(data.pop("version"))
-    return PriceTable(version=version, prices=data)
+    return parse_price_table(tomllib.loads(text), "larouter/usage/prices.toml")
 
 
 def default_provider_models() -> dict[str, list[str]]:
     """Model names per provider, in table order."""
     return {prov: list(models) for prov, models in shipped_price_table().prices.items()}
+
+
+def load_price_file(path: Path) -> PriceTable:
+    """Read `usage.prices_file`; raise ConfigError naming the file and the bad key."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"usage.prices_file {path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"usage.prices_file {path}: cannot read: {exc.strerror}") from None
+    return parse_price_table(data, f"usage.prices_file {path}")
+
+
+def parse_price_table(data: dict[str, Any], source: str) -> PriceTable:
+    """Validate a decoded price table: a string `version` and provider tables of model rates."""
+    data = dict(data)
+    version = data.pop("version", None)
+    if not isinstance(version, str) or not version.strip():
+        raise ConfigError(f"{source}: 'version' is required and must be a string (the table's date)")
+    prices: dict[str, dict[str, dict[str, float]]] = {}
+    for prov, models in data.items():
+        if not isinstance(models, dict):
+            raise ConfigError(f"{source}: {prov}: expected a table of models, got {models!r}")
+        prices[prov] = {model: _rate(rate, f"{source}: {prov}.{model}") for model, rate in models.items()}
+    return PriceTable(version=version, prices=prices)
+
+
+def _rate(rate: Any, where: str) -> dict[str, float]:
+    if not isinstance(rate, dict):
+        raise ConfigError(f"{where}: expected {{input, output, cached_input}}, got {rate!r}")
+    unknown = set(rate) - RATE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    for key in ("input", "output"):
+        if key not in rate:
+            raise ConfigError(f"{where}.{key}: required")
+    out: dict[str, float] = {}
+    for key, value in rate.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"{where}.{key}: must be a number >= 0, got {value!r}")
+        out[key] = float(value)
+    return out
