@@ -124,3 +124,17 @@ def test_models_list(router: Router) -> None:
     assert "auto" in models and "gpt-fake" in models
     assert models["gpt-fake"].model_extra["available"] is True
     assert models["claude-sonnet-4-5"].model_extra["available"] is False
+
+
+def test_one_structured_log_line_per_request_without_keys(router: Router, caplog: pytest.LogCaptureFixture) -> None:
+    """Each call logs id, project, model, status, tokens and latency; no key appears."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="larouter.access")
+    raw = client(router).chat.completions.with_raw_response.create(model="gpt-fake", messages=[{"role": "user", "content": "hi"}])
+    lines = [r.getMessage() for r in caplog.records if r.name == "larouter.access"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert f"id={raw.headers['x-request-id']}" in line and "project=default" in line and "model=gpt-fake" in line
+    assert "status=200" in line and "in=4" in line and "out=5" in line and " ms=" in line
+    assert FAKE_KEY not in caplog.text and "client-secret" not in caplog.text

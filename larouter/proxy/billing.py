@@ -64,7 +64,7 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any]) -> Reser
     return None
 
 
-def settle(request: web.Request, call: Call, res: Reservation | None) -> None:
+def settle(request: web.Request, call: Call, res: Reservation | None, cost: float | None) -> None:
     """Book the actual cost and release the reservation."""
     if res is not None:
-        request.app[appkeys.BUDGETS].settle(res, call_cost(request, call))
+        request.app[appkeys.BUDGETS].settle(res, cost)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,6 +18,7 @@ class Call:
 
     requested_model: str
     stream: bool
+    id: str = attrs.Factory(lambda: uuid.uuid4().hex[:16])
     project: str = "default"
     target: Target | None = None
     tier: str | None = None

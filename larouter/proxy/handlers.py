@@ -15,6 +15,7 @@ from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel
 from larouter.auth import principal
 from larouter.proxy import billing, local, upstream
+from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
@@ -38,7 +39,8 @@ def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[st
 def decision_headers(call: Call) -> dict[str, str]:
     """Response headers explaining where the call went."""
     assert call.target is not None
-    headers = {"x-larouter-model": call.target.model, "x-larouter-provider": call.target.provider_name}
+    headers = {"x-larouter-model": call.target.model, "x-larouter-provider": call.target.provider_name,
+               "x-request-id": call.id}
     if call.tier:
         headers["x-larouter-tier"] = call.tier
     if call.reason:
@@ -75,7 +77,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(499, "client_disconnected")
         raise
     finally:
-        billing.settle(request, call, reservation)
+        cost = billing.call_cost(request, call)
+        billing.settle(request, call, reservation, cost)
+        log_call(call, cost)
         request.app[appkeys.RECORDER](call)
 
 
