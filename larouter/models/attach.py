@@ -11,6 +11,7 @@ from larouter import appkeys
 from larouter.config import Settings
 from larouter.models import api
 from larouter.models.catalog import Catalog
+from larouter.models.download_api import attach_downloads
 from larouter.models.supervisor import Supervisor, kill_orphans
 
 log = logging.getLogger("larouter.models")
@@ -37,4 +38,4 @@ def attach_models(app: web.Application, settings: Settings) -> None:
     app[appkeys.CATALOG] = catalog
     app.cleanup_ctx.append(supervisor_ctx)
     app.add_routes(api.routes())
-    # downloads: attach_downloads(app, catalog)  (larouter/models/download_api.py)
+    attach_downloads(app, catalog)

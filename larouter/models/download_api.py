@@ -1,0 +1,298 @@
+"""Per-app download manager and its HTTP API: start (or join), SSE progress, cancel, list."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+from typing import Any, AsyncIterator, Callable, Mapping, TypeVar
+
+import attrs
+from aiohttp import web
+from huggingface_hub import constants
+
+from larouter import appkeys
+from larouter.config import Settings
+from larouter.errors import LarouterError, bad_request, not_found
+from larouter.models.catalog import Catalog, CatalogModel, Variant, check_repo_file, free_disk
+from larouter.models.downloads import (CANCELLED, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
+                                       storage_message)
+from larouter.proxy.validate import parse_json_object
+
+T = TypeVar("T")
+log = logging.getLogger("larouter.downloads")
+DOWNLOAD_ID = re.compile(r"^dl_[0-9a-f]{16}$")
+KEEP_FINISHED = 200
+HEARTBEAT = 15.0
+FIELDS = frozenset({"modelId", "format", "quantization", "mmproj"})
+
+
+async def in_daemon_thread(fn: Callable[[], T], ended: Callable[[], None]) -> T:
+    """Run fn on a daemon thread (never joined at exit); `ended` runs on the loop once fn returns."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[T] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        ended()
+        if not fut.done():
+            fut.set_result(value) if ok else fut.set_exception(value)
+
+    def main() -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, fn())
+        except BaseException as exc:  # handed to the loop and raised there
+            outcome = (False, exc)
+        with contextlib.suppress(RuntimeError):  # loop closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=main, name="larouter-download", daemon=True).start()
+    return await fut
+
+
+def fetch_files(dl: Download, endpoint: str, reserve: int, chunk: int, loop: asyncio.AbstractEventLoop) -> list[dict[str, Any]]:
+    """Worker thread: fetch every file of dl in turn; progress goes to the loop."""
+
+    def post(fn: Callable[..., None], *args: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop is gone: the daemon is exiting
+            raise Cancelled() from None
+
+    constants.DOWNLOAD_CHUNK_SIZE = chunk  # http_get reads it per call; the default 10 MiB is too coarse
+    out = []
+    for index in range(len(dl.jobs)):
+        if dl.cancel_flag.is_set():
+            raise Cancelled()
+        out.append(FileFetch(dl, index, endpoint, reserve, post).run())
+    return out
+
+
+@attrs.define
+class DownloadManager:
+    """Starts, joins, lists and cancels the downloads of one app (no module-level state)."""
+
+    catalog: Catalog
+    reserve_bytes: int
+    env: Mapping[str, str] = os.environ  # HF_ENDPOINT is read from here when a download starts
+    chunk_bytes: int = 1024 * 1024  # huggingface_hub reports progress, and can be cancelled, once per chunk
+    stop_grace: float = 2.0
+    downloads: dict[str, Download] = attrs.Factory(dict)
+    latest: dict[tuple[str, str], Download] = attrs.Factory(dict)
+
+    def start(self, model: CatalogModel, variant: Variant, mmproj: bool = True) -> Download:
+        """Start a download, join the running one for the same model+quant, or report it already on disk."""
+        key = (model.id, variant.quant)
+        prev = self.latest.get(key)
+        if prev is not None and prev.status not in TERMINAL:
+            return prev
+        jobs = self.jobs(model, variant, mmproj)
+        dl = Download("dl_" + secrets.token_hex(8), model.id, variant.quant, jobs)
+        if all(j.dest.is_file() for j in jobs):
+            dl.sizes = [j.dest.stat().st_size for j in jobs]
+            dl.have = list(dl.sizes)
+            dl.finish("done", files=[{"path": str(j.dest), "sha256": j.sha256, "verified": False} for j in jobs])
+            return self._remember(dl)
+        self.check_disk(jobs)
+        self._remember(dl)
+        self.latest[key] = dl
+        dl.task = asyncio.get_running_loop().create_task(self._run(dl, prev), name=f"download {dl.id}")
+        return dl
+
+    def jobs(self, model: CatalogModel, variant: Variant, mmproj: bool) -> tuple[FileJob, ...]:
+        """The files to fetch, validated: a hub repo, relative .gguf names, destinations inside models_dir."""
+        if model.local_path:
+            raise bad_request(f"model {model.id!r} is a local file; there is nothing to download", "modelId")
+        if not variant.repo:
+            raise bad_request(f"model {model.id!r} has no Hugging Face repo for {variant.quant}", "modelId")
+        rev = variant.revision or "main"
+        jobs = [FileJob(variant.repo, variant.file, rev, self.catalog.file_path(model, variant),
+                        variant.size_bytes, variant.sha256)]
+        mm, mm_path = variant.mmproj, self.catalog.mmproj_path(model, variant)
+        if mmproj and mm is not None and mm_path is not None:
+            jobs.append(FileJob(variant.repo, mm.file, mm.revision or rev, mm_path, mm.size_bytes, mm.sha256))
+        root = self.catalog.models_dir.resolve()
+        for job in jobs:
+            check_repo_file(job.repo, job.file)
+            if not job.dest.resolve().is_relative_to(root):
+                raise bad_request(f"model {model.id!r} would be written outside {root}", "modelId")
+        return tuple(jobs)
+
+    def check_disk(self, jobs: tuple[FileJob, ...]) -> None:
+        """Refuse with 507 when the known sizes would leave less than the reserve free."""
+        needed = sum(max(j.size - j.partial_bytes(), 0) for j in jobs if not j.dest.is_file())
+        where = jobs[0].dest.parent
+        free = free_disk(where)
+        if free - needed < self.reserve_bytes:
+            msg = storage_message(needed, free, self.reserve_bytes, where)
+            raise LarouterError(msg, 507, "insufficient_storage", "insufficient_storage")
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Runtime listener: the disk reserve may be PATCHed live."""
+        self.reserve_bytes = settings.local.disk_reserve_bytes
+
+    def get(self, download_id: str) -> Download:
+        """A download by id: 400 when malformed, 404 when unknown."""
+        if not DOWNLOAD_ID.match(download_id):
+            raise bad_request(f"invalid download id {download_id[:80]!r}: expected dl_ and 16 hex digits", "id")
+        found = self.downloads.get(download_id)
+        if found is None:
+            raise not_found(f"unknown download {download_id!r}; see GET /api/models/downloads", "download_not_found", "id")
+        return found
+
+    async def cancel(self, dl: Download, wait: float = 2.0) -> Download:
+        """Ask the worker to stop (the partial file is kept) and wait a little for it to acknowledge."""
+        if dl.status not in TERMINAL and dl.task is not None:
+            dl.cancel_flag.set()
+            await asyncio.wait({dl.task}, timeout=wait)
+        return dl
+
+    async def close(self) -> None:
+        """Shutdown: cancel every running download, waiting at most stop_grace for worker threads."""
+        running = [d for d in self.downloads.values() if d.status not in TERMINAL and d.task is not None]
+        for dl in running:
+            dl.cancel_flag.set()
+        if tasks := {d.task for d in running if d.task is not None}:
+            _, pending = await asyncio.wait(tasks, timeout=self.stop_grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _run(self, dl: Download, prev: Download | None) -> None:
+        try:
+            if prev is not None:
+                await prev.idle.wait()  # a cancelled predecessor's thread may still hold the partial file
+            dl.set_status("downloading")
+            dl.thread_alive = True
+            endpoint = (self.env.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+            loop = asyncio.get_running_loop()
+            work = lambda: fetch_files(dl, endpoint, self.reserve_bytes, self.chunk_bytes, loop)  # noqa: E731
+            dl.finish("done", files=await in_daemon_thread(work, dl.thread_ended))
+        except Cancelled:
+            dl.finish("cancelled", CANCELLED)
+        except DownloadError as exc:
+            dl.finish("error", str(exc))
+        except asyncio.CancelledError:
+            dl.finish("cancelled", CANCELLED)
+            raise
+        except Exception:
+            log.exception("download %s failed", dl.id)
+            dl.finish("error", "internal error while downloading; see the daemon log")
+
+    def _remember(self, dl: Download) -> Download:
+        finished = [k for k, d in self.downloads.items() if d.status in TERMINAL]
+        for key in finished[: max(len(finished) - KEEP_FINISHED + 1, 0)]:
+            del self.downloads[key]
+        self.downloads[dl.id] = dl
+        return dl
+
+
+DOWNLOADS = web.AppKey("downloads", DownloadManager)
+
+
+def _request_fields(body: dict[str, Any]) -> tuple[str, str | None, bool]:
+    """modelId, quantization and mmproj from a POST body; 400 naming the field otherwise."""
+    for name in body:
+        if name not in FIELDS:
+            raise bad_request(f"unknown field {name!r} (allowed: {', '.join(sorted(FIELDS))})", name, "unknown_field")
+    model_id, fmt, quant = body.get("modelId"), body.get("format", "gguf"), body.get("quantization")
+    if model_id is None:
+        raise bad_request("'modelId' is required (see GET /api/models/catalog)", "modelId", "missing_field")
+    if not isinstance(model_id, str):
+        raise bad_request("'modelId' must be a string", "modelId", "invalid_type")
+    if not isinstance(fmt, str) or fmt.lower() != "gguf":
+        raise bad_request(f"'format' must be \"gguf\" (the only format LARouter serves), got {fmt!r}", "format")
+    if quant is not None and not isinstance(quant, str):
+        raise bad_request("'quantization' must be a string such as \"Q4_K_M\"", "quantization", "invalid_type")
+    mmproj = body.get("mmproj", True)
+    if not isinstance(mmproj, bool):
+        raise bad_request("'mmproj' must be true or false", "mmproj", "invalid_type")
+    return model_id, quant, mmproj
+
+
+async def start_download(request: web.Request) -> web.Response:
+    """POST /api/models/download → 202 (started or joined) or 200 (already downloaded)."""
+    model_id, quant, mmproj = _request_fields(parse_json_object(await request.read()))
+    model = request.app[appkeys.CATALOG].get(model_id)
+    dl = request.app[DOWNLOADS].start(model, model.variant(quant), mmproj)
+    return web.json_response(dl.snapshot(), status=200 if dl.status == "done" else 202)
+
+
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def _final(snap: dict[str, Any]) -> bytes:
+    if snap["status"] == "done":
+        main, *extra = snap["files"] or [{}]
+        return _event("done", {"path": main.get("path"), "sha256": main.get("sha256"), "verified": main.get("verified"),
+                               "mmproj": extra[0] if extra else None, "bytes": snap["bytes"], "total": snap["total"]})
+    return _event("error", {"message": snap["error"] or snap["status"], "status": snap["status"]})
+
+
+async def progress(request: web.Request) -> web.StreamResponse:
+    """GET /api/models/download/{id}/progress → SSE: current state, `progress` events, then `done` or `error`."""
+    dl = request.app[DOWNLOADS].get(request.match_info["id"])
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                       "X-Accel-Buffering": "no"})
+    await resp.prepare(request)
+    events: AsyncIterator[dict[str, Any] | None] = dl.watch(HEARTBEAT)
+    try:
+        async with contextlib.aclosing(events):  # type: ignore[type-var]
+            async for snap in events:
+                if snap is None:
+                    await resp.write(b": keep-alive\n\n")
+                    continue
+                fields = ("bytes", "total", "bytesPerSecond", "eta", "status")
+                await resp.write(_event("progress", {k: snap[k] for k in fields}))
+                if snap["status"] in TERMINAL:
+                    await resp.write(_final(snap))
+        await resp.write_eof()
+    except ConnectionError:
+        pass  # the listener went away; the download goes on
+    return resp
+
+
+async def cancel_download(request: web.Request) -> web.Response:
+    """DELETE /api/models/download/{id} → 200 once stopped (or already finished), 202 while stopping."""
+    manager = request.app[DOWNLOADS]
+    dl = await manager.cancel(manager.get(request.match_info["id"]))
+    return web.json_response(dl.snapshot(), status=200 if dl.status in TERMINAL else 202)
+
+
+async def list_downloads(request: web.Request) -> web.Response:
+    """GET /api/models/downloads → every download this daemon remembers, oldest first."""
+    return web.json_response({"object": "list", "data": [d.snapshot() for d in request.app[DOWNLOADS].downloads.values()]})
+
+
+def routes() -> list[web.RouteDef]:
+    """The download endpoints."""
+    return [
+        web.post("/api/models/download", start_download),
+        web.get("/api/models/download/{id}/progress", progress, allow_head=False),
+        web.delete("/api/models/download/{id}", cancel_download),
+        web.get("/api/models/downloads", list_downloads),
+    ]
+
+
+def attach_downloads(app: web.Application, catalog: Catalog) -> None:
+    """Create the app's DownloadManager, cancel its downloads at shutdown, add the routes."""
+    runtime = app[appkeys.RUNTIME]
+    manager = DownloadManager(catalog, runtime.settings.local.disk_reserve_bytes, runtime.env)
+    runtime.listeners.append(manager.reconfigure)
+    app[DOWNLOADS] = manager
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        yield
+        await manager.close()
+
+    async def on_shutdown(_app: web.Application) -> None:
+        await manager.close()  # before aiohttp waits for handlers: open progress streams get their final event
+
+    app.on_shutdown.append(on_shutdown)
+    app.cleanup_ctx.append(lifecycle)
+    app.add_routes(routes())

@@ -1,0 +1,299 @@
+"""Model downloads: huggingface_hub on a worker thread, progress for many listeners, resume, verify, cancel.
+
+A download fetches its files (GGUF, then mmproj) on one daemon thread that only posts to the event loop.
+huggingface_hub 2.x's `hf_hub_download` deletes its partial file on failure, so we use its lower layers:
+`get_hf_file_metadata` (HEAD: LFS sha256, size) and `http_get` (GET with `Range`, appending to our own
+`.<name>.<etag16>.part`, kept on cancel, error and restart), whose per-chunk progress hook can cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import fcntl
+import functools
+import glob
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, BinaryIO, Callable
+from urllib.parse import urlsplit
+
+import attrs
+from huggingface_hub import get_hf_file_metadata, hf_hub_url
+from huggingface_hub import errors as hf_errors
+from huggingface_hub.file_download import http_get
+from huggingface_hub.utils import build_hf_headers
+
+from larouter.models.catalog import free_disk
+
+TERMINAL = frozenset({"done", "error", "cancelled"})
+CANCELLED = "download cancelled; the partial file is kept and the next request for this model resumes it"
+
+
+class Cancelled(Exception):
+    """Raised on the worker thread once a cancel was asked."""
+
+
+class DownloadError(Exception):
+    """A failure whose message is fit for the user."""
+
+
+@attrs.frozen
+class FileJob:
+    """One file to fetch: where from, where to, what we expect (size 0 / sha256 None: unknown)."""
+
+    repo: str
+    file: str
+    revision: str
+    dest: Path
+    size: int = 0
+    sha256: str | None = None
+
+    def partial(self, etag: str) -> Path:
+        """The resumable partial file for this content version."""
+        return self.dest.with_name(f".{self.dest.name}.{etag[:16]}.part")
+
+    def partials(self) -> list[Path]:
+        """Every partial file of this destination, whatever its version."""
+        return [Path(p) for p in glob.glob(str(self.dest.with_name(f".{glob.escape(self.dest.name)}.*.part")))]
+
+    def partial_bytes(self) -> int:
+        """Bytes already downloaded (0 when none)."""
+        return max((p.stat().st_size for p in self.partials()), default=0)
+
+
+def storage_message(needed: int, free: int, reserve: int, where: Path) -> str:
+    """Why a download cannot fit."""
+    return (f"not enough disk space: the download needs {needed} bytes and {reserve} bytes must stay free "
+            f"(local.disk_reserve_bytes), but only {free} bytes are free on {where}")
+
+
+class _Bar:
+    """The tqdm stand-in http_get drives: report the file's byte count, stop the transfer on cancel."""
+
+    def __init__(self, report: Callable[[int, int], None], cancel: threading.Event, *, initial: int = 0, **_: Any):
+        self.n, self.report, self.cancel = initial, report, cancel
+        report(initial, 0)
+
+    def __enter__(self) -> "_Bar":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:  # nothing to close
+        return None
+
+    def update(self, n: int = 1) -> None:
+        """Called by http_get after each chunk."""
+        if self.cancel.is_set():
+            raise Cancelled()
+        self.n += n
+        self.report(self.n, max(n, 0))
+
+
+@attrs.frozen
+class FileFetch:
+    """Thread side of one file of a download: HEAD, resumable GET, sha256 verify, atomic rename."""
+
+    dl: Download
+    index: int
+    endpoint: str
+    reserve: int
+    post: Callable[..., None]
+
+    @property
+    def job(self) -> FileJob:
+        return self.dl.jobs[self.index]
+
+    def run(self) -> dict[str, Any]:
+        """Fetch the file (or keep the one on disk); `{path, sha256, verified}`."""
+        job = self.job
+        if job.dest.is_file():
+            size = job.dest.stat().st_size
+            self.post(self.dl.set_size, self.index, size)
+            self.post(self.dl.set_have, self.index, size, 0)
+            return {"path": str(job.dest), "sha256": job.sha256, "verified": False}
+        try:
+            url, etag, size, want = self._metadata()
+            part = self._transfer(url, etag, size)
+            return self._verify(part, want)
+        except (Cancelled, DownloadError):
+            raise
+        except Exception as exc:  # huggingface_hub, network or disk: one clean line for the user
+            raise DownloadError(_describe(exc, job)) from None
+
+    def _metadata(self) -> tuple[str, str, int, str | None]:
+        job = self.job
+        meta = get_hf_file_metadata(hf_hub_url(job.repo, job.file, revision=job.revision, endpoint=self.endpoint),
+                                    endpoint=self.endpoint, retry_on_errors=True)
+        if not meta.etag or meta.size is None:
+            raise DownloadError(f"the hub sent no ETag or size for {job.repo}/{job.file}")
+        hub_sha = meta.etag.lower() if len(meta.etag) == 64 else None  # an LFS ETag is the sha256
+        if hub_sha and job.sha256 and hub_sha != job.sha256.lower():
+            raise DownloadError(f"{job.file}: the catalog's sha256 {job.sha256} differs from the hub's {hub_sha}")
+        self.post(self.dl.set_size, self.index, meta.size)
+        return meta.location, meta.etag, meta.size, (job.sha256 or hub_sha)
+
+    def _transfer(self, url: str, etag: str, size: int) -> Path:
+        part, job = self.job.partial(etag), self.job
+        for stale in job.partials():
+            if stale != part:
+                stale.unlink(missing_ok=True)
+        job.dest.parent.mkdir(parents=True, exist_ok=True)
+        with part.open("ab") as fh:
+            _lock(fh, job.file)
+            have = fh.tell()
+            if have > size:
+                fh.truncate(0)
+                have = 0
+            if (free := free_disk(part.parent)) - (size - have) < self.reserve:
+                raise DownloadError(storage_message(size - have, free, self.reserve, part.parent))
+            headers = build_hf_headers()
+            if urlsplit(url).netloc != urlsplit(self.endpoint).netloc:
+                headers.pop("authorization", None)  # signed CDN URL: the token stays with the hub
+            report = functools.partial(self.post, self.dl.set_have, self.index)
+            bar = functools.partial(_Bar, report, self.dl.cancel_flag)
+            http_get(url, fh, resume_size=have, headers=headers, expected_size=size, tqdm_class=bar)  # type: ignore[arg-type]
+        return part
+
+    def _verify(self, part: Path, want: str | None) -> dict[str, Any]:
+        self.post(self.dl.set_status, "verifying")
+        digest = hashlib.sha256()
+        with part.open("rb") as fh:
+            while block := fh.read(4 * 1024 * 1024):
+                if self.dl.cancel_flag.is_set():
+                    raise Cancelled()
+                digest.update(block)
+        got = digest.hexdigest()
+        if want and got != want.lower():
+            part.unlink(missing_ok=True)
+            raise DownloadError(f"{self.job.file}: sha256 mismatch (expected {want}, got {got}); the bad file was removed")
+        os.replace(part, self.job.dest)
+        self.post(self.dl.set_status, "downloading")
+        return {"path": str(self.job.dest), "sha256": got, "verified": want is not None}
+
+
+def _lock(fh: BinaryIO, name: str) -> None:  # a second writer (process, cancelled thread) is an error, not corruption
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise DownloadError(f"another download is writing {name}; try again when it stops") from None
+
+
+_HUB_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (hf_errors.GatedRepoError, "{repo} is gated: accept its licence on Hugging Face and set HF_TOKEN for the daemon"),
+    (hf_errors.RepositoryNotFoundError, "repository {repo} was not found on the hub (or it is private)"),
+    (hf_errors.RevisionNotFoundError, "revision {revision} was not found in {repo}"),
+    (hf_errors.RemoteEntryNotFoundError, "file {file} was not found in {repo}@{revision}"),
+)
+
+
+def _describe(exc: Exception, job: FileJob) -> str:
+    """A one-line, secret-free message for a huggingface_hub or network failure."""
+    for cls, msg in _HUB_ERRORS:
+        if isinstance(exc, cls):
+            return msg.format(repo=job.repo, revision=job.revision, file=job.file)
+    if isinstance(exc, hf_errors.HfHubHTTPError) and exc.response is not None:
+        return f"the hub answered HTTP {exc.response.status_code} for {job.repo}/{job.file}"
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"downloading {job.repo}/{job.file} failed: {type(exc).__name__}: {first}"
+
+
+@attrs.define(eq=False)
+class Download:
+    """One model download: files, live state, listeners. Mutated only on the event loop."""
+
+    id: str
+    model_id: str
+    quant: str
+    jobs: tuple[FileJob, ...]
+    status: str = "queued"
+    error: str | None = None
+    files: list[dict[str, Any]] = attrs.Factory(list)
+    cancel_flag: threading.Event = attrs.Factory(threading.Event)
+    idle: asyncio.Event = attrs.Factory(asyncio.Event)  # set once no thread touches the files any more
+    task: asyncio.Task[None] | None = None
+    thread_alive: bool = False
+    have: list[int] = attrs.field(init=False)
+    sizes: list[int] = attrs.field(init=False)
+    received: int = 0
+    samples: collections.deque[tuple[float, int]] = attrs.Factory(lambda: collections.deque(maxlen=64))
+    listeners: set[asyncio.Event] = attrs.Factory(set)
+
+    def __attrs_post_init__(self) -> None:
+        self.have, self.sizes = [0] * len(self.jobs), [j.size for j in self.jobs]
+
+    def rate(self) -> int:
+        """Bytes per second received over the last few seconds (resumed bytes do not count)."""
+        now = time.monotonic()
+        while len(self.samples) > 2 and now - self.samples[0][0] > 5.0:
+            self.samples.popleft()
+        if len(self.samples) < 2 or self.status != "downloading":
+            return 0
+        (t0, b0), (_, b1) = self.samples[0], self.samples[-1]
+        return int((b1 - b0) / max(now - t0, 1e-3))
+
+    def snapshot(self) -> dict[str, Any]:
+        """State as the API shows it; `eta` in seconds, or null when unknown."""
+        done, total, rate = sum(self.have), sum(self.sizes), self.rate()
+        eta = round(max(total - done, 0) / rate, 1) if rate > 0 else None
+        return {"id": self.id, "modelId": self.model_id, "quantization": self.quant, "status": self.status,
+                "bytes": done, "total": total, "bytesPerSecond": rate, "eta": eta, "error": self.error,
+                "files": list(self.files), "progressUrl": f"/api/models/download/{self.id}/progress"}
+
+    def set_size(self, index: int, size: int) -> None:
+        """The hub told us a file's real size."""
+        self.sizes[index] = size
+        self._changed()
+
+    def set_have(self, index: int, have: int, delta: int) -> None:
+        """A file now has `have` bytes on disk, `delta` of them just received."""
+        self.have[index] = have
+        self.received += delta
+        self.samples.append((time.monotonic(), self.received))
+        self._changed()
+
+    def set_status(self, status: str) -> None:
+        """Move between non-terminal statuses (downloading, verifying)."""
+        if self.status not in TERMINAL:
+            self.status = status
+            self._changed()
+
+    def finish(self, status: str, error: str | None = None, files: list[dict[str, Any]] | None = None) -> None:
+        """Enter a terminal status once, and wake every listener."""
+        if self.status in TERMINAL:
+            return
+        self.status, self.error, self.files = status, error, files or self.files
+        if not self.thread_alive:
+            self.idle.set()
+        self._changed()
+
+    def thread_ended(self) -> None:
+        """The worker thread returned: the files are free."""
+        self.thread_alive = False
+        self.idle.set()
+
+    def _changed(self) -> None:
+        for ev in self.listeners:
+            ev.set()
+
+    async def watch(self, heartbeat: float) -> AsyncIterator[dict[str, Any] | None]:
+        """Current state, then changes (coalesced when slow) to the terminal one; None after `heartbeat` quiet s."""
+        ev = asyncio.Event()
+        ev.set()
+        self.listeners.add(ev)
+        try:
+            while True:
+                if ev.is_set():
+                    ev.clear()
+                    yield (snap := self.snapshot())
+                    if snap["status"] in TERMINAL:
+                        return
+                try:
+                    await asyncio.wait_for(ev.wait(), heartbeat)
+                except TimeoutError:
+                    yield None
+        finally:
+            self.listeners.discard(ev)
+
