@@ -128,11 +128,15 @@ class Pricer:
             return rate_from_price(price, "config")
         return self.by_provider.get(provider_name, {}).get(model) or self.by_model.get(model)
 
+    def price(self, rate: Rate | None, tokens: Tokens) -> tuple[float | None, float | None, str | None]:
+        """(cost, baseline cost, price source) of these tokens at this rate; cost None when unknown."""
+        baseline = None if self.baseline is None else self.baseline.cost(tokens)
+        if not (tokens.input or tokens.output):
+            return 0.0, baseline, rate.source if rate else None
+        if rate is None:
+            return None, baseline, None
+        return rate.cost(tokens), baseline, rate.source
+
     def quote(self, rate: Rate | None, tokens: Tokens) -> Quote:
         """Cost and baseline cost of these tokens at this rate."""
-        baseline = None if self.baseline is None else self.baseline.cost(tokens)
-        if tokens.empty:
-            return Quote(0.0, baseline, rate.source if rate else None)
-        if rate is None:
-            return Quote(None, baseline, None)
-        return Quote(rate.cost(tokens), baseline, rate.source)
+        return Quote(*self.price(rate, tokens))

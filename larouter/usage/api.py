@@ -1,0 +1,120 @@
+"""`GET /api/usage`, `/api/usage/daily`, `/api/usage/models`, `/api/usage/export`.
+
+Query parameters (all optional, each at most once; unknown names are ignored):
+
+- `period`: daily | weekly | monthly | all (default monthly), see `larouter.usage.periods`.
+- `projectId`: the project (default "default"): 1-64 of letters, digits, `_ . -`, starting with a letter or digit.
+- `/api/usage/models` only: `sort` = cost | calls | tokens | inputTokens | outputTokens | model | latency
+  (default cost) and `order` = asc | desc (default desc).
+
+A bad value is a 400 OpenAI-shaped error whose `param` names the parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from aiohttp import web
+
+from larouter import appkeys
+from larouter.errors import bad_request
+from larouter.usage import queries
+from larouter.usage.export import CsvExport
+from larouter.usage.ledger import Ledger
+from larouter.usage.periods import DEFAULT_PERIOD, PERIODS, Window, window
+
+PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+DEFAULT_PROJECT = "default"
+
+
+def _param(request: web.Request, name: str, default: str) -> str:
+    values = request.query.getall(name, [])
+    if len(values) > 1:
+        raise bad_request(f"query parameter '{name}' may be given only once", name)
+    return values[0] if values else default
+
+
+def _choice(request: web.Request, name: str, allowed: tuple[str, ...] | list[str], default: str) -> str:
+    value = _param(request, name, default)
+    if value not in allowed:
+        raise bad_request(f"query parameter '{name}' must be one of {', '.join(allowed)}; got {value[:64]!r}", name)
+    return value
+
+
+def project_param(request: web.Request) -> str:
+    """The validated `projectId`."""
+    value = _param(request, "projectId", DEFAULT_PROJECT)
+    if not PROJECT_ID.fullmatch(value):
+        raise bad_request(
+            f"query parameter 'projectId' must be 1-64 letters, digits, '_', '.' or '-' starting with a letter or "
+            f"digit; got {value[:64]!r}", "projectId")
+    return value
+
+
+def window_param(request: web.Request, ledger: Ledger) -> Window:
+    """The validated `period` as a day window ending today (UTC)."""
+    return window(_choice(request, "period", PERIODS, DEFAULT_PERIOD), ledger.today())
+
+
+async def usage(request: web.Request) -> web.Response:
+    """Aggregated usage of one project for one period."""
+    ledger = request.app[appkeys.LEDGER]
+    project, win = project_param(request), window_param(request, ledger)
+    baseline = ledger.pricer.baseline_model
+    body = await ledger.run(ledger.query, lambda cur: queries.summary(cur, project, win, baseline))
+    return web.json_response(body)
+
+
+async def usage_daily(request: web.Request) -> web.Response:
+    """Daily series for charts, zero-filled."""
+    ledger = request.app[appkeys.LEDGER]
+    project, win = project_param(request), window_param(request, ledger)
+    body = await ledger.run(ledger.query, lambda cur: queries.daily(cur, project, win))
+    return web.json_response(body)
+
+
+async def usage_models(request: web.Request) -> web.Response:
+    """Per-model breakdown."""
+    ledger = request.app[appkeys.LEDGER]
+    project, win = project_param(request), window_param(request, ledger)
+    sort = _choice(request, "sort", list(queries.SORT_KEYS), "cost")
+    order = _choice(request, "order", list(queries.ORDERS), "desc")
+    body = await ledger.run(ledger.query, lambda cur: queries.models(cur, project, win, sort, order))
+    return web.json_response(body)
+
+
+def export_filename(project: str, win: Window, today: date) -> str:
+    """`larouter-usage-<project>-<period>-<date>.csv` (the project id is already validated)."""
+    return f"larouter-usage-{project}-{win.period}-{today.isoformat()}.csv"
+
+
+async def usage_export(request: web.Request) -> web.StreamResponse:
+    """Per-call rows as CSV, streamed a chunk at a time with backpressure from the client."""
+    ledger = request.app[appkeys.LEDGER]
+    project, win = project_param(request), window_param(request, ledger)
+    export = await ledger.run(lambda: CsvExport(ledger.cursor(), project, win))
+    try:
+        first = await ledger.run(export.next_chunk)
+        resp = web.StreamResponse(headers={
+            "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{export_filename(project, win, win.today)}"'})
+        await resp.prepare(request)
+        chunk = first
+        while chunk:
+            await resp.write(chunk)
+            chunk = await ledger.run(export.next_chunk)
+        await resp.write_eof()
+        return resp
+    finally:
+        await ledger.run(export.close)
+
+
+def routes() -> list[web.RouteDef]:
+    """Usage routes."""
+    return [
+        web.get("/api/usage", usage),
+        web.get("/api/usage/daily", usage_daily),
+        web.get("/api/usage/models", usage_models),
+        web.get("/api/usage/export", usage_export),
+    ]

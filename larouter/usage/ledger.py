@@ -1,0 +1,155 @@
+"""The usage ledger: a DuckDB file in LAROUTER_HOME, one writer thread, queries on worker threads.
+
+Every method that touches the database blocks; call `open`/`close` via `run_in_executor` and queries via
+`Ledger.run` (which does). `record` is the only method for the event loop: it never blocks and never raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import attrs
+import duckdb
+
+from larouter.config import Settings
+from larouter.configerr import ConfigError
+from larouter.proxy.call import Call
+from larouter.usage import queries, schema
+from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
+from larouter.usage.pricing import Pricer
+from larouter.usage.records import to_row, utc_naive
+from larouter.usage.writer import Writer
+
+log = logging.getLogger("larouter.usage")
+T = TypeVar("T")
+FILENAME = "usage.duckdb"
+QUERY_THREADS = 4
+
+
+class LedgerError(RuntimeError):
+    """The ledger file cannot be opened (for example another process holds it)."""
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def read_price_file(settings: Settings) -> PriceTable | None:
+    """The table named by `usage.prices_file`, if any (blocking: reads the file)."""
+    name = settings.usage.prices_file
+    return load_price_file(Path(name).expanduser()) if name else None
+
+
+def build_pricer(settings: Settings) -> Pricer:
+    """Config prices over `usage.prices_file` over the shipped table (blocking: reads the file)."""
+    return Pricer.build(settings, shipped_price_table(), read_price_file(settings))
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating) the ledger file, translating a lock conflict into a clear LedgerError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        raise LedgerError(f"cannot open the usage ledger {path}: {exc} (is another larouterd using this home?)") from None
+
+
+@attrs.define(eq=False)
+class Ledger:
+    """Owns the DuckDB connection, the writer, the pricer and the query threads."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    pricer: Pricer
+    writer: Writer
+    pool: ThreadPoolExecutor
+    prices_file: str | None = None
+    price_table: PriceTable | None = None
+    clock: Callable[[], datetime] = utc_now
+    _cursor_lock: threading.Lock = attrs.Factory(threading.Lock)
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Ledger":
+        """Open `settings.home / usage.duckdb`, apply migrations, start the writer (blocking)."""
+        table = read_price_file(settings)
+        pricer = Pricer.build(settings, shipped_price_table(), table)
+        path = settings.home / FILENAME
+        con = connect(path)
+        try:
+            schema.migrate(con)
+            usage = settings.usage
+            writer = Writer(con.cursor(), usage.batch_rows, usage.flush_interval, usage.queue_max)
+            writer.start()
+        except BaseException:
+            con.close()
+            raise
+        pool = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="larouter-ledger-query")
+        log.info("usage ledger at %s", path)
+        return cls(path, con, pricer, writer, pool, settings.usage.prices_file, table)
+
+    def record(self, call: Call) -> None:
+        """Queue the call's row for the writer; on the event loop, never blocks, never raises."""
+        try:
+            self.writer.submit(to_row(call, self.pricer))
+        except Exception:  # a bug here must never fail the request being recorded
+            log.exception("usage ledger: could not build the usage record of a %s call", call.requested_model)
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Runtime-config listener: re-price from the new settings (keeps the old prices if the file is bad).
+
+        Runs on the event loop; it reads `usage.prices_file` only when that setting changed (a small, rare read).
+        """
+        try:
+            if settings.usage.prices_file == self.prices_file:
+                self.pricer = Pricer.build(settings, shipped_price_table(), self.price_table)
+                return
+            table = read_price_file(settings)
+        except ConfigError as exc:
+            log.error("usage ledger: keeping the previous prices: %s", exc)
+            return
+        self.pricer = Pricer.build(settings, shipped_price_table(), table)
+        self.prices_file, self.price_table = settings.usage.prices_file, table
+
+    async def spent_since(self, project: str, since: datetime) -> float:
+        """Known cost (USD) recorded for `project` from `since` on: the budgets' spend source."""
+        return await self.run(self.query, lambda cur: queries.spent_since(cur, project, utc_naive(since)))
+
+    def today(self) -> date:
+        """The current UTC date (periods are UTC calendar days, ISO weeks and calendar months)."""
+        return self.clock().astimezone(timezone.utc).date()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor (own connection to the same database) for one query or export."""
+        with self._cursor_lock:
+            return self.con.cursor()
+
+    def query(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run `fn` with a fresh cursor and close it (blocking)."""
+        cur = self.cursor()
+        try:
+            return fn(cur)
+        finally:
+            cur.close()
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        """Run a blocking function on the ledger's query threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+
+    def close(self) -> None:
+        """Commit everything recorded, stop the writer and the query threads, close the file (blocking)."""
+        self.writer.close()
+        stats = self.writer.describe()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self.writer.cursor.close()
+        finally:
+            self.con.close()
+        level = logging.WARNING if stats["dropped"] or stats["failed"] else logging.INFO
+        log.log(level, "usage ledger closed: %(written)d rows written, %(dropped)d dropped, %(failed)d failed", stats)

@@ -1,0 +1,101 @@
+"""One finished `Call` as one ledger row: exact tokens where the upstream reported them, marked estimates otherwise."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from larouter.proxy.call import Call
+from larouter.usage.pricing import Pricer, Tokens
+
+# Column order of `usage_calls` after its leading `seq` (the writer numbers rows), and of every row tuple.
+COLUMNS: tuple[str, ...] = (
+    "ts", "project", "requested_model", "model", "provider", "tier", "reason", "streamed", "status",
+    "input_tokens", "output_tokens", "cached_tokens", "tokens_estimated", "cost", "baseline_cost",
+    "price_known", "latency_ms", "ttft_ms", "error_type", "price_version",
+)
+Row = tuple[Any, ...]
+
+BYTES_PER_TOKEN = 4  # rough prompt estimate when the upstream reports no usage
+MAX_TOKENS = 1 << 40
+MAX_TEXT = 256
+DISCONNECTED = 499
+
+
+def _count(value: Any) -> int:
+    """A token count from untrusted JSON: a non-negative int, clamped."""
+    if type(value) is int and 0 <= value <= MAX_TOKENS:  # the usual case, checked first (hot path)
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0
+    return max(0, min(int(value), MAX_TOKENS))
+
+
+def _cached(usage: dict[str, Any]) -> int:
+    details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details")
+    if isinstance(details, dict) and "cached_tokens" in details:
+        return _count(details["cached_tokens"])
+    return _count(usage.get("cache_read_input_tokens"))
+
+
+def reported_tokens(usage: Any) -> Tokens | None:
+    """Tokens from an OpenAI-style usage object (or the input/output naming), None when there is none."""
+    if not isinstance(usage, dict):
+        return None
+    prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
+    completion = usage.get("completion_tokens", usage.get("output_tokens"))
+    if prompt is None and completion is None:
+        return None
+    return Tokens(_count(prompt), _count(completion), _cached(usage), estimated=False)
+
+
+def tokens_of(call: Call) -> Tokens:
+    """Reported usage, else an estimate when the upstream did (or may have done) work, else zero.
+
+    Estimate: prompt = request bytes / 4, completion = streamed content chunks (about one token each).
+    The upstream may have worked when an answer started arriving, or when the client went away mid-call.
+    """
+    reported = reported_tokens(call.usage)
+    if reported is not None:
+        return reported
+    if call.target is None:
+        return Tokens()
+    if call.first_byte is None and call.chunks == 0 and call.status != DISCONNECTED:
+        return Tokens()  # the upstream refused or failed before answering: nothing was billed
+    prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
+    return Tokens(min(prompt, MAX_TOKENS), min(call.chunks, MAX_TOKENS), 0, estimated=True)
+
+
+def _text(value: str | None) -> str | None:
+    if value is None or (type(value) is str and len(value) <= MAX_TEXT):
+        return value
+    return str(value)[:MAX_TEXT]
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """The same instant as a naive UTC datetime (the ledger stores TIMESTAMP in UTC)."""
+    if moment.tzinfo is timezone.utc:
+        return moment.replace(tzinfo=None)
+    if moment.tzinfo is not None:
+        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def to_row(call: Call, pricer: Pricer) -> Row:
+    """The ledger row for a finished call, in `COLUMNS` order."""
+    tokens = tokens_of(call)
+    target = call.target
+    if target is None:
+        model = provider = rate = None
+    else:
+        model, provider = _text(target.model), _text(target.provider_name)
+        rate = pricer.rate(target.provider_name, target.provider, target.model)
+    cost, baseline, source = pricer.price(rate, tokens)
+    ttft = call.ttft_ms
+    return (
+        utc_naive(call.created_at), _text(call.project) or "default", _text(call.requested_model) or "",
+        model, provider, _text(call.tier), _text(call.reason), bool(call.stream), int(call.status),
+        tokens.input, tokens.output, tokens.cached, tokens.estimated, cost, baseline, cost is not None,
+        float(call.latency_ms), None if ttft is None else float(ttft), _text(call.error_type), source,
+    )

@@ -1,0 +1,395 @@
+"""The usage ledger through the HTTP API: exact billing of proxied calls, filters, series, CSV and bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import math
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+from urllib.request import urlopen
+
+import aiohttp
+import attrs
+import openai
+import pytest
+from aiohttp import web
+
+from larouter import appkeys
+from larouter.app import make_app
+from larouter.proxy.call import Call
+from larouter.runtime import load_runtime
+from larouter.usage import schema
+from larouter.usage.ledger import Ledger
+from tests.conftest import FAKE_KEY, Fake, toml_config
+from tests.support.servers import BackgroundLoop, http_json, wait_until
+
+PRICES = """
+[providers.fake.prices."gpt-fake"]
+input = 2.0
+output = 8.0
+cached_input = 1.0
+[providers.fake.prices."fake-late-usage"]
+input = 2.0
+output = 8.0
+[providers.fake.prices."fake-slow"]
+input = 2.0
+output = 8.0
+[providers.local]
+base_url = "{url}/v1"
+local = true
+models = ["gemma-fake"]
+"""
+HELLO = [{"role": "user", "content": "one two three four"}]
+UTC = timezone.utc
+
+
+@attrs.frozen
+class UsageRouter:
+    """A running LARouter app whose ledger the test can reach."""
+
+    url: str
+    app: web.Application
+    runner: web.AppRunner
+
+    @property
+    def ledger(self) -> Ledger:
+        """The app's ledger (set at startup)."""
+        return self.app[appkeys.LEDGER]
+
+    def client(self) -> openai.OpenAI:
+        """A sync OpenAI client pointed at the router."""
+        return openai.OpenAI(base_url=self.url + "/v1", api_key="sk-client", max_retries=0)
+
+    def settle(self, calls: int, timeout: float = 10.0) -> None:
+        """Wait until `calls` records were handed to the ledger, then until they are committed."""
+        writer = self.ledger.writer
+        wait_until(lambda: writer.stats.submitted >= calls, timeout, f"{calls} usage records")
+        assert writer.wait_flushed(timeout)
+
+    def get(self, path: str) -> dict[str, Any]:
+        """GET a JSON endpoint, asserting 200."""
+        status, body = http_json("GET", self.url + path)
+        assert status == 200, body
+        return body
+
+    def export(self, query: str = "") -> str:
+        """The CSV export as text."""
+        with urlopen(self.url + "/api/usage/export" + query, timeout=30) as resp:
+            assert resp.headers["Content-Type"].startswith("text/csv")
+            return resp.read().decode("utf-8")
+
+    def rows(self, query: str = "") -> list[dict[str, str]]:
+        """The CSV export parsed into dicts."""
+        return list(csv.DictReader(io.StringIO(self.export(query), newline="")))
+
+
+@pytest.fixture
+def start_router(servers: BackgroundLoop, fake: Fake, tmp_path: Path, home: Path) -> Callable[..., UsageRouter]:
+    """Start a router with priced fake models and a local provider; extra TOML may be appended."""
+
+    def _start(extra: str = "") -> UsageRouter:
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(toml_config(fake.url, PRICES.format(url=fake.url) + extra))
+        runtime = load_runtime(cfg, env={"LAROUTER_HOME": str(home), "FAKE_KEY": FAKE_KEY})
+        app = make_app(runtime)
+        url = servers.start(app)
+        return UsageRouter(url, app, servers.runners[-1])
+
+    return _start
+
+
+@pytest.fixture
+def router(start_router: Callable[..., UsageRouter]) -> UsageRouter:
+    """A router with default usage settings."""
+    return start_router()
+
+
+def fake_usage(messages: list[dict[str, str]]) -> tuple[int, int]:
+    """The (prompt, completion) tokens the fake provider reports for these messages."""
+    return sum(len(m["content"].split()) for m in messages) + 3, 5
+
+
+def test_stream_and_json_calls_of_the_same_tokens_cost_the_same(router: UsageRouter) -> None:
+    """A streamed and a non-streamed call with identical usage are recorded with identical tokens and cost."""
+    c = router.client()
+    c.chat.completions.create(model="gpt-fake", messages=HELLO)
+    list(c.chat.completions.create(model="gpt-fake", messages=HELLO, stream=True))
+    router.settle(2)
+    plain, streamed = router.rows()
+    assert (plain["streamed"], streamed["streamed"]) == ("false", "true")
+    prompt, completion = fake_usage(HELLO)
+    for row in (plain, streamed):
+        assert (int(row["input_tokens"]), int(row["output_tokens"]), row["tokens_estimated"]) == (prompt, completion, "false")
+        assert Decimal(row["cost_usd"]) == (Decimal(prompt) * 2 + Decimal(completion) * 8) / 1_000_000
+    summary = router.get("/api/usage")
+    assert summary["totalCost"] == float(Decimal(plain["cost_usd"]) * 2)
+    assert summary["byModel"]["gpt-fake"] == {"calls": 2, "cost": summary["totalCost"], "tokens": 2 * (prompt + completion)}
+
+
+@pytest.mark.parametrize("model", ["gpt-fake", "fake-late-usage"])
+def test_usage_chunk_is_hidden_from_the_client_but_billed_exactly(router: UsageRouter, model: str) -> None:
+    """A client that did not ask for usage never sees it, and the ledger still has the exact (even late) usage."""
+    chunks = list(router.client().chat.completions.create(model=model, messages=HELLO, stream=True))
+    assert chunks and all(ch.usage is None and ch.choices for ch in chunks)
+    router.settle(1)
+    (row,) = router.rows()
+    assert (int(row["input_tokens"]), int(row["output_tokens"])) == fake_usage(HELLO)
+    assert row["tokens_estimated"] == "false" and row["price_known"] == "true"
+
+
+async def test_abandoned_stream_is_billed_with_marked_estimates(router: UsageRouter, fake: Fake) -> None:
+    """A client that leaves mid-stream is recorded as 499 with estimated tokens (the upstream reported none)."""
+    body = json.dumps({"model": "fake-slow", "messages": HELLO, "stream": True}).encode()
+    async with aiohttp.ClientSession() as s:
+        resp = await s.post(router.url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"})
+        for _ in range(4):
+            await resp.content.readline()
+        resp.close()
+    await asyncio.to_thread(router.settle, 1)
+    (row,) = router.rows()
+    assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("499", "client_disconnected", "true")
+    assert int(row["input_tokens"]) == math.ceil(len(body) / 4) and int(row["output_tokens"]) >= 1
+    assert Decimal(row["cost_usd"]) > 0 and row["price_known"] == "true"
+
+
+def test_unknown_price_is_flagged_never_zero(router: UsageRouter) -> None:
+    """A model without a price has a NULL cost, counts as unpriced, and stays out of the total."""
+    router.client().chat.completions.create(model="fake/brand-new-model", messages=HELLO)
+    router.settle(1)
+    (row,) = router.rows()
+    assert (row["cost_usd"], row["price_known"], row["price_version"]) == ("", "false", "")
+    summary = router.get("/api/usage")
+    assert summary["unpricedCalls"] == 1 and summary["totalCost"] == 0
+    assert summary["byModel"]["brand-new-model"]["cost"] is None
+    assert summary["byModel"]["brand-new-model"]["unpricedCalls"] == 1
+    (model,) = router.get("/api/usage/models")["data"]
+    assert model["cost"] is None and model["unpricedCalls"] == 1
+
+
+def test_local_model_costs_zero_and_counts_as_savings(router: UsageRouter) -> None:
+    """Local calls cost exactly 0 with a known price, and their baseline cost is all saved."""
+    router.client().chat.completions.create(model="gemma-fake", messages=HELLO)
+    router.settle(1)
+    (row,) = router.rows()
+    assert (Decimal(row["cost_usd"]), row["price_known"], row["price_version"]) == (0, "true", "local")
+    prompt, completion = fake_usage(HELLO)
+    baseline = (prompt * 2.5 + completion * 10.0) / 1_000_000  # gpt-4o in the shipped table
+    savings = router.get("/api/usage")["savings"]
+    assert savings["baselineModel"] == "gpt-4o"
+    assert savings["baselineCost"] == pytest.approx(baseline) and savings["saved"] == pytest.approx(baseline)
+
+
+def test_routed_calls_record_tier_and_reason(router: UsageRouter) -> None:
+    """An `auto` call is recorded with the routing tier and reason, and counted under that tier."""
+    router.client().chat.completions.create(model="auto", messages=HELLO)
+    router.settle(1)
+    (row,) = router.rows()
+    assert row["requested_model"] == "auto" and row["tier"] and row["reason"]
+    assert router.get("/api/usage")["byTier"][row["tier"]]["calls"] == 1
+
+
+def record(router: UsageRouter, when: datetime, project: str = "default", model: str = "gpt-fake",
+           prompt: int = 1000, completion: int = 100, requested: str | None = None) -> None:
+    """Record one finished call directly through the ledger's recorder (as the proxy does)."""
+    target = router.app[appkeys.REGISTRY].resolve(model)
+    call = Call(requested_model=requested or model, stream=False, project=project, target=target, created_at=when,
+                usage={"prompt_tokens": prompt, "completion_tokens": completion})
+    call.mark_first_byte()
+    call.finish(200)
+    router.ledger.record(call)
+
+
+TODAY = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)  # a Wednesday; its ISO week starts Monday 2026-03-16
+AT = {"today": TODAY, "monday": datetime(2026, 3, 16, 0, 0, tzinfo=UTC), "sunday": datetime(2026, 3, 15, 23, 59, tzinfo=UTC),
+      "month_start": datetime(2026, 3, 1, 0, 0, 1, tzinfo=UTC), "last_month": datetime(2026, 2, 28, 23, 0, tzinfo=UTC),
+      "last_year": datetime(2025, 3, 18, 9, 0, tzinfo=UTC)}
+
+
+@pytest.fixture
+def dated(router: UsageRouter) -> UsageRouter:
+    """A router whose clock says TODAY, with one call at each moment of AT and one in another project."""
+    router.ledger.clock = lambda: TODAY
+    for when in AT.values():
+        record(router, when)
+    record(router, TODAY, project="proj_other", completion=7)
+    router.settle(len(AT) + 1)
+    return router
+
+
+@pytest.mark.parametrize(("period", "calls"), [("daily", 1), ("weekly", 2), ("monthly", 4), ("all", 6)])
+def test_periods_are_utc_day_iso_week_calendar_month(dated: UsageRouter, period: str, calls: int) -> None:
+    """Each period counts exactly the calls inside its UTC boundaries."""
+    summary = dated.get(f"/api/usage?period={period}")
+    assert summary["totalCalls"] == calls and summary["succeededCalls"] == calls
+    assert summary["outputTokens"] == 100 * calls
+    assert len(dated.rows(f"?period={period}")) == calls
+
+
+def test_project_filter(dated: UsageRouter) -> None:
+    """projectId selects one project's records, in the summary and the export."""
+    other = dated.get("/api/usage?projectId=proj_other&period=all")
+    assert (other["totalCalls"], other["outputTokens"]) == (1, 7)
+    assert [r["project"] for r in dated.rows("?projectId=proj_other&period=all")] == ["proj_other"]
+    assert dated.get("/api/usage?projectId=nobody")["totalCalls"] == 0
+
+
+def test_daily_series_is_zero_filled(dated: UsageRouter) -> None:
+    """Every day from the start of the period to today has a point, zero where nothing was recorded."""
+    series = dated.get("/api/usage/daily?period=monthly")
+    days = [p["date"] for p in series["data"]]
+    assert days == [f"2026-03-{d:02d}" for d in range(1, 19)]
+    calls = {p["date"]: p["calls"] for p in series["data"]}
+    assert (calls["2026-03-01"], calls["2026-03-15"], calls["2026-03-16"], calls["2026-03-18"]) == (1, 1, 1, 1)
+    assert sum(calls.values()) == 4 and calls["2026-03-10"] == 0
+    summary = dated.get("/api/usage")
+    assert [p["date"] for p in summary["dailyCosts"]] == days
+    assert summary["dailyCosts"][9] == {"date": "2026-03-10", "cost": 0.0}
+    weekly = dated.get("/api/usage/daily?period=weekly")["data"]
+    assert [p["date"] for p in weekly] == ["2026-03-16", "2026-03-17", "2026-03-18"]
+    all_days = dated.get("/api/usage/daily?period=all")["data"]
+    assert all_days[0]["date"] == "2025-03-18" and all_days[-1]["date"] == "2026-03-18" and len(all_days) == 366
+
+
+def test_usage_totals_equal_the_sum_of_exported_rows(router: UsageRouter) -> None:
+    """Totals from /api/usage match the CSV rows exactly: calls, tokens and cost (unknown prices excluded)."""
+    c = router.client()
+    for i, model in enumerate(["gpt-fake", "gpt-fake", "gemma-fake", "fake/unpriced", "fake-late-usage"]):
+        c.chat.completions.create(model=model, messages=[{"role": "user", "content": "word " * (i + 1)}], stream=i % 2 == 1)
+    router.settle(5)
+    rows = router.rows()
+    summary = router.get("/api/usage")
+    assert summary["totalCalls"] == len(rows) == 5
+    assert summary["inputTokens"] == sum(int(r["input_tokens"]) for r in rows)
+    assert summary["outputTokens"] == sum(int(r["output_tokens"]) for r in rows)
+    assert summary["totalCost"] == float(sum(Decimal(r["cost_usd"]) for r in rows if r["cost_usd"]))
+    assert sum(m["calls"] for m in summary["byModel"].values()) == 5
+
+
+def test_totals_are_the_same_before_and_after_the_rollup_fold(router: UsageRouter) -> None:
+    """Rows not yet folded into the daily rollup count exactly once, before and after the fold."""
+    c = router.client()
+    for _ in range(3):
+        c.chat.completions.create(model="gpt-fake", messages=HELLO)
+    router.settle(3)
+    before = router.get("/api/usage")
+    router.ledger.query(lambda cur: schema.fold(cur, schema.last_seq(cur)))
+    assert router.get("/api/usage") == before and before["totalCalls"] == 3
+    assert router.ledger.query(lambda cur: cur.execute("SELECT sum(calls) FROM usage_daily").fetchall()) == [(3,)]
+    c.chat.completions.create(model="gpt-fake", messages=HELLO)
+    router.settle(4)
+    after = router.get("/api/usage")
+    assert after["totalCalls"] == 4 and after["totalCost"] == pytest.approx(before["totalCost"] * 4 / 3)
+
+
+NASTY = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", 'a,"b"\nc']
+
+
+def test_export_is_rfc4180_and_escapes_formulas(router: UsageRouter) -> None:
+    """Client-chosen text is quoted per RFC 4180 and cannot start a spreadsheet formula."""
+    for name in NASTY:
+        status, _ = http_json("POST", router.url + "/v1/chat/completions", {"model": name, "messages": HELLO})
+        assert status == 404  # unknown model: still recorded
+    router.settle(len(NASTY))
+    text = router.export()
+    lines = text.split("\r\n")
+    assert lines[0].startswith("time,project,requested_model,model,provider,") and text.endswith("\r\n")
+    assert '"a,""b""\nc"' in text  # quoted, quotes doubled, newline kept
+    got = [r["requested_model"] for r in router.rows()]
+    assert got == ["'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tx", "'\rx", 'a,"b"\nc']
+    assert all(r["status"] == "404" and r["error_type"] == "model_not_found" for r in router.rows())
+
+
+@pytest.mark.parametrize(("query", "param"), [
+    ("?period=yearly", "period"), ("?period=", "period"), ("?period=daily&period=all", "period"),
+    ("?projectId=../etc", "projectId"), ("?projectId=", "projectId"), ("?projectId=" + "x" * 65, "projectId"),
+    ("?projectId=a%27%20OR%201=1", "projectId"),
+])
+@pytest.mark.parametrize("path", ["/api/usage", "/api/usage/daily", "/api/usage/models", "/api/usage/export"])
+def test_bad_query_parameters_are_400_naming_them(router: UsageRouter, path: str, query: str, param: str) -> None:
+    """Bad period or project id values give an OpenAI-shaped 400 whose param names the parameter."""
+    status, body = http_json("GET", router.url + path + query)
+    assert status == 400
+    assert body["error"]["param"] == param and param in body["error"]["message"]
+    assert body["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(("query", "param"), [("?sort=cost%3BDROP%20TABLE%20usage_calls", "sort"), ("?sort=", "sort"),
+                                              ("?order=sideways", "order")])
+def test_bad_sort_keys_are_400(router: UsageRouter, query: str, param: str) -> None:
+    """Sort keys are whitelisted; anything else is a 400 naming the parameter."""
+    status, body = http_json("GET", router.url + "/api/usage/models" + query)
+    assert status == 400 and body["error"]["param"] == param
+
+
+def test_models_breakdown_sorts_by_whitelisted_keys(dated: UsageRouter) -> None:
+    """Per-model rows sort by the chosen key and order."""
+    record(dated, TODAY, model="gemma-fake", prompt=10, completion=1)
+    record(dated, TODAY, model="gemma-fake", prompt=10, completion=1)
+    dated.settle(len(AT) + 3)
+    by_calls = dated.get("/api/usage/models?period=daily&sort=calls&order=asc")["data"]
+    assert [(m["model"], m["calls"]) for m in by_calls] == [("gpt-fake", 1), ("gemma-fake", 2)]
+    by_cost = dated.get("/api/usage/models?period=daily")["data"]
+    assert [m["model"] for m in by_cost] == ["gpt-fake", "gemma-fake"]
+    assert by_cost[1]["provider"] == "local" and by_cost[1]["cost"] == 0
+
+
+async def test_500_concurrent_requests_lose_no_record(router: UsageRouter) -> None:
+    """Every one of 500 concurrent calls, streamed or not, ends up in the ledger exactly once."""
+    async def one(s: aiohttp.ClientSession, i: int) -> int:
+        body = {"model": "gpt-fake", "messages": [{"role": "user", "content": f"n{i}"}], "stream": i % 2 == 0}
+        async with s.post(router.url + "/v1/chat/completions", json=body) as r:
+            await r.read()
+            return r.status
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=500)) as s:
+        statuses = await asyncio.gather(*(one(s, i) for i in range(500)))
+    assert statuses == [200] * 500
+    await asyncio.to_thread(router.settle, 500, 30.0)
+    summary = router.get("/api/usage")
+    assert (summary["totalCalls"], summary["succeededCalls"]) == (500, 500)
+    rows = router.rows()
+    assert len(rows) == 500 and sum(r["streamed"] == "true" for r in rows) == 250
+    assert router.ledger.writer.stats.dropped == 0
+
+
+def test_records_are_flushed_on_app_shutdown(start_router: Callable[..., UsageRouter], servers: BackgroundLoop,
+                                             home: Path) -> None:
+    """Records still buffered when the app stops are committed and readable after reopening the file."""
+    router = start_router("\n[usage]\nflush_interval = 3600.0\nbatch_rows = 100000\n")
+    c = router.client()
+    for _ in range(5):
+        c.chat.completions.create(model="gpt-fake", messages=HELLO)
+    writer = router.ledger.writer
+    wait_until(lambda: writer.stats.submitted == 5, 10, "5 records")
+    assert writer.stats.written == 0  # nothing committed yet: the flush interval is an hour
+    servers.run(router.runner.cleanup())
+    servers.runners.remove(router.runner)
+    import duckdb
+
+    with duckdb.connect(str(home / "usage.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*), sum(input_tokens) FROM usage_calls").fetchone() == (5, 5 * fake_usage(HELLO)[0])
+        assert con.execute("SELECT sum(calls) FROM usage_daily").fetchone() == (5,)
+
+
+def test_project_token_reads_only_its_own_usage(router: UsageRouter) -> None:
+    """A project's token records under that project and reads only that project's usage."""
+    status, project = http_json("POST", router.url + "/api/projects", {"name": "billing-test"})
+    assert status == 201
+    client = openai.OpenAI(base_url=router.url + "/v1", api_key=project["token"], max_retries=0)
+    client.chat.completions.create(model="gpt-fake", messages=HELLO)
+    router.settle(1)
+    assert router.get(f"/api/usage?projectId={project['id']}")["totalCalls"] == 1
+    assert router.get("/api/usage")["totalCalls"] == 0
+    with urlopen(_bearer(router.url + "/api/usage", project["token"])) as resp:
+        assert json.load(resp)["totalCalls"] == 1
+
+
+def _bearer(url: str, token: str) -> Any:
+    from urllib.request import Request
+
+    return Request(url, headers={"Authorization": f"Bearer {token}"})

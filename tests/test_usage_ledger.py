@@ -1,0 +1,220 @@
+"""The ledger below the HTTP layer: migrations, the writer's queue policy, pricing and token accounting."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from larouter.config import Settings, load_settings
+from larouter.configerr import ConfigError
+from larouter.proxy.call import Call
+from larouter.proxy.registry import ModelRegistry
+from larouter.usage import schema
+from larouter.usage.ledger import Ledger
+from larouter.usage.prices import load_price_file, shipped_price_table
+from larouter.usage.pricing import Pricer, Tokens
+from larouter.usage.records import tokens_of, to_row
+from larouter.usage.writer import Writer
+from tests.support.servers import wait_until
+
+CONFIG = """
+[providers.acme]
+base_url = "http://127.0.0.1:9/v1"
+api_key = "sk-acme-123456"
+models = ["acme-1", "gpt-4o", "mystery"]
+[providers.acme.prices."acme-1"]
+input = 1.0
+output = 2.0
+[providers.box]
+base_url = "http://127.0.0.1:9/v1"
+local = true
+models = ["gemma-box"]
+"""
+
+
+def settings_for(tmp_path: Path, extra: str = "") -> Settings:
+    """Settings with a priced provider, a local one, and the home in tmp_path."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(CONFIG + extra)
+    return load_settings(cfg, env={"LAROUTER_HOME": str(tmp_path / "home")})
+
+
+def finished_call(settings: Settings, model: str, usage: dict[str, Any] | None = None, **kw: Any) -> Call:
+    """A finished call served by `model`."""
+    call = Call(requested_model=model, stream=kw.pop("stream", False), usage=usage, **kw)
+    call.target = ModelRegistry.from_settings(settings).resolve(model)
+    call.mark_first_byte()
+    call.finish(kw.get("status", 200))
+    return call
+
+
+def test_migrations_are_recorded_once_and_idempotent(tmp_path: Path) -> None:
+    """Opening a new file applies every named migration; reopening applies none and keeps the records."""
+    settings = settings_for(tmp_path)
+    first = Ledger.open(settings)
+    first.record(finished_call(settings, "acme-1", {"prompt_tokens": 10, "completion_tokens": 1}))
+    first.close()
+    with duckdb.connect(str(settings.home / "usage.duckdb")) as con:
+        before = con.execute("SELECT name, applied_at FROM _migrations ORDER BY name").fetchall()
+        assert [n for n, _ in before] == [name for name, _ in schema.MIGRATIONS]
+        assert schema.migrate(con) == []
+    again = Ledger.open(settings)
+    again.close()
+    with duckdb.connect(str(settings.home / "usage.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT name, applied_at FROM _migrations ORDER BY name").fetchall() == before
+        assert con.execute("SELECT count(*) FROM usage_calls").fetchone() == (1,)
+
+
+def test_rollup_migration_backfills_existing_rows(tmp_path: Path) -> None:
+    """A ledger created before the rollup existed gets its history summarised when the migration runs."""
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+        con.execute(schema.CALLS_DDL)
+        con.execute("INSERT INTO _migrations VALUES ('m001_usage_calls', now()::TIMESTAMP)")
+        con.execute("INSERT INTO usage_calls SELECT i + 1, TIMESTAMP '2026-01-02 03:04:05', 'default', 'auto', 'm', 'p', NULL,"
+                    " NULL, false, 200, 10, 5, 0, false, 0.5, 1.0, true, 12.0, NULL, NULL, 'v' FROM range(3) r(i)")
+        assert schema.migrate(con) == ["m002_usage_daily"]
+        assert con.execute("SELECT day, calls, cost, saved FROM usage_daily").fetchall() == [
+            (datetime(2026, 1, 2).date(), 3, 1.5, 1.5)]
+        assert schema.folded_seq(con) == 3
+
+
+def test_full_queue_drops_without_blocking_and_reports(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With the buffer full, submit returns False at once, counts the drop and logs an error."""
+    con = duckdb.connect(str(tmp_path / "q.duckdb"))
+    schema.migrate(con)
+    writer = Writer(con.cursor(), batch_rows=10, flush_interval=60.0, queue_max=3)
+    settings = settings_for(tmp_path)
+    pricer = Pricer.build(settings, shipped_price_table())
+    row = to_row(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}), pricer)
+    with caplog.at_level(logging.ERROR, "larouter.usage"):
+        accepted = [writer.submit(row) for _ in range(5)]  # the thread is not started: nothing drains
+    assert accepted == [True, True, True, False, False]
+    assert writer.stats.dropped == 2 and "dropped a usage record" in caplog.text and "queue_max" in caplog.text
+    writer.start()
+    assert writer.wait_flushed(10)
+    writer.close()
+    assert writer.submit(row) is False and writer.stats.dropped == 3
+    assert con.execute("SELECT count(*) FROM usage_calls").fetchone() == (3,)
+    con.close()
+
+
+def test_writer_commits_by_size_before_the_interval(tmp_path: Path) -> None:
+    """Reaching batch_rows wakes the writer without waiting for the (long) flush interval."""
+    con = duckdb.connect(str(tmp_path / "b.duckdb"))
+    schema.migrate(con)
+    writer = Writer(con.cursor(), batch_rows=4, flush_interval=3600.0, queue_max=100)
+    settings = settings_for(tmp_path)
+    row = to_row(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}),
+                 Pricer.build(settings, shipped_price_table()))
+    writer.start()
+    for _ in range(4):
+        writer.submit(row)
+    wait_until(lambda: writer.stats.written == 4, 10, "the batch to be committed")
+    writer.close()
+    con.close()
+
+
+@pytest.mark.parametrize(("model", "usage", "cost", "source"), [
+    ("acme-1", {"prompt_tokens": 1_000_000, "completion_tokens": 1_000_000}, 3.0, "config"),
+    ("acme/gpt-4o", {"prompt_tokens": 1_000_000, "completion_tokens": 0,
+                "prompt_tokens_details": {"cached_tokens": 400_000}}, 0.6 * 2.5 + 0.4 * 1.25, "shipped"),
+    ("gemma-box", {"prompt_tokens": 5_000, "completion_tokens": 5_000}, 0.0, "local"),
+    ("mystery", {"prompt_tokens": 5, "completion_tokens": 5}, None, None),
+    ("mystery", {"prompt_tokens": 0, "completion_tokens": 0}, 0.0, None),
+])
+def test_pricing_sources(tmp_path: Path, model: str, usage: dict, cost: float | None, source: str | None) -> None:
+    """Config beats tables, the shipped table prices by name, local is free, unknown stays unknown."""
+    settings = settings_for(tmp_path)
+    pricer = Pricer.build(settings, shipped_price_table())
+    call = finished_call(settings, model, usage)
+    row = dict(zip(("ts", "project", "requested", "model", "provider", "tier", "reason", "streamed", "status", "in",
+                    "out", "cached", "est", "cost", "baseline", "known", "lat", "ttft", "err", "version"),
+                   to_row(call, pricer)))
+    assert row["cost"] == (None if cost is None else pytest.approx(cost))
+    assert row["known"] is (cost is not None)
+    expected = shipped_price_table().version if source == "shipped" else source
+    assert row["version"] == expected
+    assert row["baseline"] is not None  # gpt-4o is priced in the shipped table
+
+
+def test_price_file_overrides_the_shipped_table(tmp_path: Path) -> None:
+    """usage.prices_file replaces shipped prices and its version is recorded; config prices still win."""
+    prices = tmp_path / "prices.toml"
+    prices.write_text('version = "2027-01-01"\n[acme]\n"gpt-4o" = { input = 1.0, output = 1.0 }\n'
+                      '"acme-1" = { input = 9.0, output = 9.0 }\n')
+    settings = settings_for(tmp_path, f'\n[usage]\nprices_file = "{prices}"\n')
+    ledger = Ledger.open(settings)
+    try:
+        tokens = Tokens(1_000_000, 1_000_000)
+        rate = ledger.pricer.rate("acme", settings.providers["acme"], "gpt-4o")
+        assert rate is not None and (rate.source, ledger.pricer.quote(rate, tokens).cost) == ("2027-01-01", 2.0)
+        rate = ledger.pricer.rate("acme", settings.providers["acme"], "acme-1")
+        assert rate is not None and rate.source == "config"
+    finally:
+        ledger.close()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[acme]\n"m" = { input = 1, output = 1 }\n', "'version' is required"),
+    ('version = "x"\n[acme]\n"m" = { input = -1, output = 1 }\n', "acme.m.input: must be a number >= 0"),
+    ('version = "x"\n[acme]\n"m" = { input = 1 }\n', "acme.m.output: required"),
+    ('version = "x"\n[acme]\n"m" = { input = 1, output = 1, bogus = 2 }\n', "unknown key(s): bogus"),
+    ("version = ", "not valid TOML"),
+])
+def test_bad_price_file_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    """A malformed price file fails with its path and the offending key."""
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_price_file(path)
+    assert message in str(info.value) and str(path) in str(info.value)
+
+
+def test_tokens_reported_estimated_or_zero(tmp_path: Path) -> None:
+    """Reported usage is exact; a started answer without usage is estimated; a refused call used nothing."""
+    settings = settings_for(tmp_path)
+    exact = finished_call(settings, "acme-1", {"prompt_tokens": 7, "completion_tokens": 3})
+    assert tokens_of(exact) == Tokens(7, 3, 0, estimated=False)
+    cut = finished_call(settings, "acme-1", None, stream=True, request_bytes=401, chunks=9)
+    assert tokens_of(cut) == Tokens(101, 9, 0, estimated=True)
+    refused = Call(requested_model="acme-1", stream=False, request_bytes=400)
+    refused.target = ModelRegistry.from_settings(settings).resolve("acme-1")
+    refused.finish(502, "upstream_error")
+    assert tokens_of(refused) == Tokens()
+    gone = Call(requested_model="acme-1", stream=True, request_bytes=400, target=refused.target)
+    gone.finish(499, "client_disconnected")
+    assert tokens_of(gone) == Tokens(100, 0, 0, estimated=True)
+    garbage = finished_call(settings, "acme-1", {"prompt_tokens": "many", "completion_tokens": -4})
+    assert tokens_of(garbage) == Tokens(0, 0, 0, estimated=False)
+
+
+def test_spent_since_feeds_budgets(tmp_path: Path) -> None:
+    """The budgets' spend source sums known costs from a moment on, by day or by timestamp."""
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    try:
+        now = datetime.now(timezone.utc)
+        for hours in (0, 30 * 24):
+            call = finished_call(settings, "acme-1", {"prompt_tokens": 1_000_000, "completion_tokens": 0},
+                                 project="proj_a", created_at=now - timedelta(hours=hours))
+            ledger.record(call)
+        assert ledger.writer.wait_flushed(10)
+
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        assert asyncio.run(_spent(ledger, "proj_a", midnight)) == 1.0
+        assert asyncio.run(_spent(ledger, "proj_a", now - timedelta(days=60))) == 2.0
+        assert asyncio.run(_spent(ledger, "proj_b", midnight)) == 0.0
+    finally:
+        ledger.close()
+
+
+async def _spent(ledger: Ledger, project: str, since: datetime) -> float:
+    return await ledger.spent_since(project, since)
