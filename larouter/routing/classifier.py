@@ -1,0 +1,103 @@
+"""The tier classifier: a pure, deterministic function from a chat request to a `Decision`.
+
+Order of work, each step named in the decision's reasons:
+
+1. Pick the turn: the last user message, stepping back over trailing tool results and
+   assistant tool calls (a tool-result turn is classified by the user turn that started it).
+   The system prompt, tools, message count and context length are never read as signals.
+2. Strip the agent's metadata envelope from that turn's text (capped to its first and last
+   few KB).
+3. Framework continuations ("async command has completed", Letta's `request_heartbeat`) and
+   a bare "yes, go ahead" after an assistant proposal are classified by the previous user turn.
+4. Heartbeats first: a check-in with nothing else in it is HEARTBEAT; one whose inlined
+   checklist has items due is classified on those items; a reminder relay is SIMPLE.
+5. Otherwise score the text (see `signals.py`); with no cue at all the answer is MEDIUM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from larouter.routing import heartbeat
+from larouter.routing.compiled import Compiled, compile_rules
+from larouter.routing.envelope import strip_envelope
+from larouter.routing.rules import DEFAULT, ClassifierConfig
+from larouter.routing.signals import assess
+from larouter.routing.tiers import Decision, Tier
+from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text
+
+__all__ = ["DEFAULT", "ClassifierConfig", "Decision", "Tier", "classify"]
+
+_MAX_HOPS = 4
+_SHORT = 2000  # continuation events and go-aheads are short messages; longer turns are requests
+
+
+def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Decision:
+    """Classify an OpenAI chat-completions request body into a tier, with reasons."""
+    rules = compile_rules(config)
+    messages = body.get("messages") if isinstance(body, Mapping) else None
+    if not isinstance(messages, Sequence) or isinstance(messages, str) or not messages:
+        return Decision(Tier.MEDIUM, 0.3, ("no messages -> MEDIUM",))
+    t = rules.tuning
+    turn = find_user_turn(messages, len(messages) - 1, t.max_walk, t.head_chars, t.tail_chars)
+    if turn is None:
+        return Decision(Tier.MEDIUM, 0.3, ("no user turn -> MEDIUM",))
+    reasons: list[str] = []
+    if turn.after_tools:
+        reasons.append("tool-result turn: classified by the user turn that started it")
+    text = _clean(turn, reasons, rules)
+    for _ in range(_MAX_HOPS):
+        why = _continuation(text, turn, messages, rules)
+        if not why:
+            break
+        earlier = find_user_turn(messages, turn.index - 1, rules.cont.lookback, t.head_chars, t.tail_chars)
+        if earlier is None:
+            reasons.append(f"{why}; no earlier user turn")
+            break
+        reasons.append(f"{why}: classified by the earlier user turn")
+        turn = earlier
+        text = _clean(turn, reasons, rules)
+    return _decide(text, turn, reasons, rules)
+
+
+def _clean(turn: Turn, reasons: list[str], rules: Compiled) -> str:
+    """The turn's text without its envelope; notes what was removed."""
+    text, removed = strip_envelope(turn.text, rules)
+    if removed:
+        reasons.append("envelope stripped: " + ", ".join(removed))
+    if turn.truncated:
+        reasons.append("long turn: read its first and last part only")
+    return text
+
+
+def _continuation(text: str, turn: Turn, messages: Sequence[Any], rules: Compiled) -> str:
+    """Why this turn continues earlier work ("" when it does not)."""
+    if len(text) > _SHORT:
+        return ""
+    lower = text.lower()
+    if rules.cont_events.search(text, lower) and not rules.hb_idle.search(text, lower):
+        return "continuation event"
+    if len(text) <= rules.cont.go_ahead_max_chars and rules.cont_go_ahead.match(text.strip()):
+        if previous_is_assistant_text(messages, turn.index):
+            return "go-ahead after an assistant proposal"
+    return ""
+
+
+def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled) -> Decision:
+    """Heartbeat rules, then the scorer."""
+    verdict = heartbeat.detect(text, rules)
+    if verdict is not None:
+        if verdict.kind == heartbeat.HEARTBEAT:
+            return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
+        if verdict.kind == heartbeat.RELAY:
+            return Decision(Tier.SIMPLE, verdict.confidence, (*reasons, verdict.reason))
+        reasons.append(verdict.reason)
+        text = verdict.tasks
+    if not text.strip():
+        what = "image without text" if turn.images else "empty user turn"
+        return Decision(Tier.MEDIUM, 0.3, (*reasons, f"{what} -> MEDIUM"))
+    tier, confidence, why = assess(text, rules)
+    if turn.images:
+        why.append(f"{turn.images} image part{'s' if turn.images > 1 else ''} (text classified)")
+    return Decision(tier, confidence, (*reasons, *why))

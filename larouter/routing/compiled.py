@@ -1,0 +1,233 @@
+"""A `ClassifierConfig` compiled once into regexes and a token dictionary (cached per config)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules
+from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
+
+WORD_RE = re.compile(r"\w+")
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+DIGITS_RE = re.compile(r"\d+(?:[.,]\d+)?")
+COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+
+Entry = tuple[tuple[str, ...], str, str]  # (following tokens, cue, entry as written)
+
+
+def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """Compile one configured pattern, naming it in the error if it is not a valid regex."""
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise ValueError(f"invalid classifier pattern {pattern!r}: {exc}") from None
+
+
+_LEADING_FLAGS = re.compile(r"\A\(\?([imsx]+)\)")
+
+
+def _any(patterns: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    """One regex matching any of the patterns (None when there are none).
+
+    A pattern's leading inline flags, e.g. `(?im)`, are scoped to that pattern.
+    """
+    parts = []
+    for p in patterns:
+        if p:
+            _compile(p, flags)
+            m = _LEADING_FLAGS.match(p)
+            parts.append(f"(?{m.group(1)}:{p[m.end():]})" if m else f"(?:{p})")
+    return _compile("|".join(parts), flags) if parts else None
+
+
+@attrs.frozen(eq=False)
+class LexiconIndex:
+    """Every lexicon folded into one lookup: exact first tokens, 4-char stems, CJK substrings."""
+
+    exact: dict[str, tuple[Entry, ...]]
+    stems: dict[str, tuple[tuple[str, str, str], ...]]  # first 4 chars -> (stem, cue, entry)
+    cjk: tuple[tuple[str, str], ...]  # (substring, cue)
+
+    @classmethod
+    def build(cls, lexicons: Lexicons) -> LexiconIndex:
+        """Index the configured lexicons."""
+        exact: dict[str, list[Entry]] = {}
+        stems: dict[str, list[tuple[str, str, str]]] = {}
+        cjk: list[tuple[str, str]] = []
+        for cue, lex in attrs.asdict(lexicons, recurse=False).items():
+            for entry in dict.fromkeys(lex.words):
+                toks = tuple(WORD_RE.findall(entry.lower()))
+                if not toks:
+                    raise ValueError(f"lexicons.{cue}: empty keyword {entry!r}")
+                if entry.endswith("*") and len(toks) == 1:
+                    if len(toks[0]) < 4:
+                        raise ValueError(f"lexicons.{cue}: stem {entry!r} is shorter than 4 characters")
+                    stems.setdefault(toks[0][:4], []).append((toks[0], cue, entry))
+                    continue
+                rest = toks[1:] + (("*",) if entry.endswith("*") else ())
+                exact.setdefault(toks[0], []).append((rest, cue, entry))
+            cjk.extend((s, cue) for s in dict.fromkeys(lex.cjk) if s)
+        return cls(
+            {k: tuple(v) for k, v in exact.items()},
+            {k: tuple(v) for k, v in stems.items()},
+            tuple(cjk),
+        )
+
+    def match(self, tokens: Sequence[str], cjk_text: str | None) -> dict[str, list[str]]:
+        """Cue -> distinct entries found among the tokens (and in CJK text, when given)."""
+        hits: dict[str, list[str]] = {}
+        exact, stems = self.exact, self.stems
+        for i, tok in enumerate(tokens):
+            entries = exact.get(tok)
+            if entries:
+                for rest, cue, entry in entries:
+                    if not rest or _follows(tokens, i + 1, rest):
+                        _add(hits, cue, entry)
+            cands = stems.get(tok[:4])
+            if cands:
+                for stem, cue, entry in cands:
+                    if tok.startswith(stem):
+                        _add(hits, cue, entry)
+        if cjk_text is not None:
+            for sub, cue in self.cjk:
+                if sub in cjk_text:
+                    _add(hits, cue, sub)
+        return hits
+
+
+def _follows(tokens: Sequence[str], start: int, rest: tuple[str, ...]) -> bool:
+    """Whether `rest` (a trailing "*" making the previous token a stem) follows at `start`."""
+    stem = rest[-1] == "*"
+    want = rest[:-1] if stem else rest
+    got = tokens[start : start + len(want)]
+    if len(got) != len(want):
+        return False
+    if stem:
+        return got[:-1] == list(want[:-1]) and got[-1].startswith(want[-1])
+    return got == list(want)
+
+
+def _add(hits: dict[str, list[str]], cue: str, entry: str) -> None:
+    """Record one hit, once."""
+    seen = hits.setdefault(cue, [])
+    if entry not in seen:
+        seen.append(entry)
+
+
+@attrs.frozen(eq=False)
+class Check:
+    """A compiled gated pattern: the regex runs only when a gate substring is in the lowercased text."""
+
+    rx: re.Pattern[str]
+    gate: tuple[str, ...]
+
+    @classmethod
+    def of(cls, g: Gated, flags: int = 0) -> Check:
+        """Compile one `Gated`."""
+        return cls(_compile(g.pattern, flags), tuple(x.lower() for x in g.gate))
+
+    def search(self, text: str, lower: str) -> re.Match[str] | None:
+        """The first match, or None (also when no gate substring is present)."""
+        if self.gate and not any(g in lower for g in self.gate):
+            return None
+        return self.rx.search(text)
+
+
+@attrs.frozen(eq=False)
+class Ack:
+    """A compiled `AckRule`."""
+
+    before: re.Pattern[str]
+    after: re.Pattern[str] | None
+    window: int
+    gate: tuple[str, ...]
+
+
+@attrs.frozen(eq=False)
+class Compiled:
+    """Ready-to-run rules (see `rules.py` and `heartbeat_rules.py` for what each one is)."""
+
+    lexicon: LexiconIndex
+    tuning: Tuning
+    code_checks: tuple[tuple[str, Check, str], ...]  # (label, check, weight field)
+    math_notation: Check
+    math_symbols: Check
+    multiple_choice: Check
+    env_blocks: tuple[Check, ...]
+    env_lines: Check
+    json_message_types: frozenset[str]
+    hb: HeartbeatRules
+    hb_gate: tuple[str, ...]
+    hb_ack_tokens: tuple[str, ...]
+    hb_acks: tuple[Ack, ...]
+    hb_polls: tuple[Check, ...]
+    hb_idle: Check
+    hb_relay: Check
+    hb_openers: frozenset[str]
+    hb_edit: Check
+    hb_boilerplate: re.Pattern[str]
+    hb_task_header: re.Pattern[str] | None
+    hb_done_header: re.Pattern[str] | None
+    hb_task_item: re.Pattern[str]
+    hb_empty_item: re.Pattern[str]
+    cont_events: Check
+    cont_go_ahead: re.Pattern[str]
+    cont: ContinuationRules
+
+
+_HB = re.I | re.M
+
+
+@functools.lru_cache(maxsize=16)
+def compile_rules(config: ClassifierConfig) -> Compiled:
+    """Compile (once per distinct config) everything `classify` needs."""
+    p, env, hb, cont = config.patterns, config.envelope, config.heartbeat, config.continuation
+    lines = Check.of(env.lines)
+    code = (
+        ("fenced code block", Check.of(p.code_block), "code_block"),
+        ("code syntax", Check.of(p.code_syntax), "code_syntax"),
+        ("input/output specification", Check.of(p.io_spec), "io_spec"),
+        ("error trace", Check.of(p.stack_trace), "stack_trace"),
+        ("language name", Check.of(p.code_names), "code_token"),
+        ("source file", Check.of(p.source_file), "code_token"),
+        ("inline code", Check.of(p.inline_code), "code_token"),
+        ("code identifier", Check.of(p.identifier), "code_token"),
+        ("big-O complexity", Check.of(p.big_o), "code_token"),
+    )
+    return Compiled(
+        lexicon=LexiconIndex.build(config.lexicons),
+        tuning=config.tuning,
+        code_checks=code,
+        math_notation=Check.of(p.math_notation),
+        math_symbols=Check.of(p.math_symbols),
+        multiple_choice=Check.of(p.multiple_choice),
+        env_blocks=tuple(Check.of(b) for b in env.blocks),
+        env_lines=Check(_compile(rf"(?m)^[ \t]*(?:{lines.rx.pattern})[ \t]*"), lines.gate),
+        json_message_types=frozenset(env.json_message_types),
+        hb=hb,
+        hb_gate=tuple(g.lower() for g in (*hb.gate, *hb.ack_tokens)),
+        hb_ack_tokens=tuple(t.lower() for t in hb.ack_tokens),
+        hb_acks=tuple(
+            Ack(_compile(f"(?:{a.before})\\Z", _HB), _compile(a.after, _HB) if a.after else None, a.window,
+                tuple(g.lower() for g in a.gate))
+            for a in hb.acks
+        ),
+        hb_polls=tuple(Check.of(g, _HB) for g in hb.polls),
+        hb_idle=Check.of(hb.idle_events, _HB),
+        hb_relay=Check.of(hb.relays, _HB),
+        hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
+        hb_edit=Check.of(hb.edit_request, _HB),
+        hb_boilerplate=_compile(hb.boilerplate, re.I),
+        hb_task_header=_any(hb.task_headers, _HB),
+        hb_done_header=_any(hb.done_headers, _HB),
+        hb_task_item=_compile(hb.task_item, re.M),
+        hb_empty_item=_compile(hb.empty_item, re.I),
+        cont_events=Check.of(cont.events, re.I),
+        cont_go_ahead=_compile(cont.go_ahead, re.I),
+        cont=cont,
+    )

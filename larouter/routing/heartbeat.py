@@ -1,0 +1,122 @@
+"""Recognise periodic check-ins (heartbeats) and the framework events around them.
+
+A turn is a heartbeat when it carries a check-in prompt (OpenClaw's "Read HEARTBEAT.md ...",
+"[... heartbeat poll]", Letta's `{"type": "heartbeat"}`, "periodic check-in", ...) or asks for
+the idle acknowledgement (HEARTBEAT_OK / NO_REPLY) as an instruction, and carries nothing
+else of substance. It is not one when it opens as a request about heartbeats ("Update
+HEARTBEAT.md ...", "Why did you reply HEARTBEAT_OK?"), when the rest of the text is a real
+request, or when it inlines a task list with items due: then the tasks are classified.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Compiled
+
+HEARTBEAT = "heartbeat"
+WORK_DUE = "work_due"
+RELAY = "relay"
+
+
+@attrs.frozen
+class Verdict:
+    """What the heartbeat rules saw in a turn."""
+
+    kind: str
+    reason: str
+    confidence: float
+    tasks: str = ""
+
+
+def detect(text: str, rules: Compiled) -> Verdict | None:
+    """A heartbeat, a heartbeat with work due, a reminder to relay, or None."""
+    if not text or len(text) > rules.hb.max_chars:
+        return None
+    lower = text.lower()
+    if not any(g in lower for g in rules.hb_gate):
+        return None
+    if rules.hb_idle.search(text, lower):
+        return Verdict(HEARTBEAT, "heartbeat: framework event with nothing to process", 0.97)
+    if rules.hb_relay.search(text, lower):
+        return Verdict(RELAY, "scheduled reminder to relay -> SIMPLE", 0.8)
+    poll = any(check.search(text, lower) for check in rules.hb_polls)
+    ack = asks_for_ack(text, lower, rules)
+    if not poll and not ack:
+        return None
+    first = WORD_RE.search(lower)
+    if not ack and first is not None and first.group() in rules.hb_openers:
+        return None
+    if rules.hb_edit.search(text, lower):
+        return None
+    tasks = due_tasks(text, rules)
+    if tasks:
+        n = len(tasks)
+        return Verdict(
+            WORK_DUE, f"heartbeat with {n} task{'s' if n > 1 else ''} due -> classified on the tasks",
+            0.7, "\n".join(tasks),
+        )
+    if residual_words(text, rules) > rules.hb.max_residual_words:
+        return None
+    if poll and ack:
+        return Verdict(HEARTBEAT, "heartbeat: check-in prompt with idle ack (HEARTBEAT_OK/NO_REPLY)", 0.98)
+    if poll:
+        return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
+    return Verdict(HEARTBEAT, "heartbeat: asks for the idle ack (HEARTBEAT_OK/NO_REPLY)", 0.93)
+
+
+def asks_for_ack(text: str, lower: str, rules: Compiled) -> bool:
+    """Whether an ack token (HEARTBEAT_OK, NO_REPLY) appears as an instruction, not in passing."""
+    for token in rules.hb_ack_tokens:
+        i = lower.find(token)
+        while i >= 0:
+            j = i + len(token)
+            if (i == 0 or not lower[i - 1].isalnum()) and (j == len(lower) or not lower[j].isalnum()):
+                after = text[j : j + 40]
+                for rule in rules.hb_acks:
+                    start = max(0, i - rule.window)
+                    if rule.gate and not any(g in lower[start:i] for g in rule.gate):
+                        continue
+                    if rule.before.search(text, start, i) and (rule.after is None or rule.after.match(after)):
+                        return True
+            i = lower.find(token, j)
+    return False
+
+
+def due_tasks(text: str, rules: Compiled) -> list[str]:
+    """Open items of the first task list (after a task header or lead-in), comments ignored."""
+    if rules.hb_task_header is None:
+        return []
+    body = COMMENT_RE.sub("", text) if "<!--" in text else text
+    if "<heartbeat_brief>" not in body and not rules.hb_task_item.search(body):
+        return []
+    header = rules.hb_task_header.search(body)
+    if header is None:
+        return []
+    prose_counts = header.group().strip().lower().startswith("<")  # <heartbeat_brief> holds prose
+    items = []
+    for line in body[header.end() :].splitlines():
+        if rules.hb_done_header is not None and rules.hb_done_header.match(line):
+            break
+        m = rules.hb_task_item.match(line)
+        item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
+        if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
+            items.append(item)
+    return items
+
+
+def residual_words(text: str, rules: Compiled) -> int:
+    """Words in the sentences that are not heartbeat boilerplate (an upper bound when short)."""
+    if len(text) < 400 and not CJK_RE.search(text):
+        words = len(text.split())
+        if words <= rules.hb.max_residual_words:
+            return words
+    total = 0
+    for sentence in SENTENCE_SPLIT_RE.split(COMMENT_RE.sub("", text) if "<!--" in text else text):
+        if not sentence or rules.hb_boilerplate.search(sentence):
+            continue
+        words = len(sentence.split())
+        if CJK_RE.search(sentence):
+            words += len(CJK_RE.findall(sentence)) // 2
+        total += words
+    return total

@@ -1,0 +1,301 @@
+"""The tier classifier, through real calls to `classify` (no mocks, no I/O)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import cattrs
+import pytest
+
+from larouter.routing import DEFAULT, ClassifierConfig, Decision, Tier, classify
+from larouter.routing.compiled import compile_rules
+from larouter.routing.envelope import strip_envelope
+
+HB_PROMPT = (
+    "Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat "
+    "old tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK."
+)
+TIME_LINE = "\nCurrent time: Thursday, April 30th, 2026 - 10:00 AM (America/New_York) / 2026-04-30 14:00 UTC"
+SYSTEM = (
+    "You are a personal assistant running inside OpenClaw.\n\n## Heartbeats\nHeartbeat prompt: "
+    + HB_PROMPT
+    + "\nIf you receive a heartbeat poll and nothing needs attention, reply exactly:\nHEARTBEAT_OK\n"
+    "## Silent replies\nWhen you have nothing to say, respond with ONLY: NO_REPLY\n"
+    "## AGENTS.md\nProve every claim. Write Python code with tests. Think step by step.\n"
+) * 20
+TOOLS = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {}}}}
+         for n in ("read", "write", "exec", "web_search", "message")]
+
+
+def envelope(text: str) -> str:
+    """`text` wrapped the way OpenClaw delivers an inbound chat message."""
+    meta = {"message_id": "5107", "sender_id": "8812094411", "sender": "Rui", "timestamp": "Tue 2026-03-10 09:12 GMT+0"}
+    who = {"label": "Rui (8812094411)", "id": "8812094411", "name": "Rui"}
+    return (f"Conversation info (untrusted metadata):\n```json\n{json.dumps(meta, indent=2)}\n```\n\n"
+            f"Sender (untrusted metadata):\n```json\n{json.dumps(who, indent=2)}\n```\n\n"
+            f"[Tue 2026-03-10 09:12 GMT+0] {text}")
+
+
+def call(i: int, name: str = "exec") -> dict[str, Any]:
+    """An assistant message that calls one tool."""
+    return {"role": "assistant", "content": None,
+            "tool_calls": [{"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": "{}"}}]}
+
+
+def result(i: int, content: str) -> dict[str, Any]:
+    """The tool message answering `call(i)`."""
+    return {"role": "tool", "tool_call_id": f"c{i}", "content": content}
+
+
+HISTORY = [
+    {"role": "user", "content": envelope("fix the failing test in ~/src/ledger, CI is red")},
+    call(1), result(1, "E   AssertionError: assert 12 == 13\nledger/money.py:41: AssertionError"),
+    {"role": "assistant", "content": "Fixed the rounding; 213 tests pass."},
+    {"role": "user", "content": HB_PROMPT}, {"role": "assistant", "content": "HEARTBEAT_OK"},
+]
+
+
+def agent(*turns: dict[str, Any] | str) -> dict[str, Any]:
+    """A long agent request: big system prompt, tools, history, then `turns` (strings are user turns)."""
+    msgs = [{"role": "user", "content": t} if isinstance(t, str) else t for t in turns]
+    return {"model": "auto", "messages": [{"role": "system", "content": SYSTEM}, *HISTORY, *msgs], "tools": TOOLS}
+
+
+def tier(*turns: dict[str, Any] | str) -> Tier:
+    """The tier of an agent request ending in `turns`."""
+    return classify(agent(*turns)).tier
+
+
+def test_heartbeat_in_long_agent_conversation() -> None:
+    """The OpenClaw heartbeat with its time line, after real work, under a system prompt full of HEARTBEAT_OK, is HEARTBEAT."""
+    d = classify(agent(HB_PROMPT + TIME_LINE))
+    assert d.tier is Tier.HEARTBEAT
+    assert d.confidence >= 0.9
+    assert any("heartbeat" in r for r in d.reasons)
+
+
+def test_heartbeat_followed_by_its_tool_call_stays_heartbeat() -> None:
+    """The agent reading HEARTBEAT.md after the poll is still the heartbeat's work."""
+    assert tier(HB_PROMPT, call(9, "read"), result(9, "# HEARTBEAT.md\n\n# Keep this file empty.\n")) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "HEARTBEAT /think:high",
+    "[OpenClaw heartbeat poll]",
+    "Read HEARTBEAT.md in your workspace (if it exists).\nFollow any instructions or tasks listed there.\n"
+    "If nothing needs attention, reply with just: HEARTBEAT_OK",
+    "A scheduled cron event was triggered, but no event content was found. Reply NO_REPLY.",
+    '{"type": "heartbeat", "reason": "Automated timer", "time": "2024-05-01 10:00:00 AM PDT-0700"}',
+    "This is a periodic heartbeat check. Please briefly review:\n- Any pending tasks\n- Current project status\n"
+    "If nothing needs attention, respond briefly that all is well.",
+    "Review the following HEARTBEAT.md and decide whether there are active tasks.\n\n# Heartbeat Tasks\n\n"
+    "## Active Tasks\n\n<!-- Add your periodic tasks below this line -->\n\n## Completed\n",
+    "Latido periódico: lee HEARTBEAT.md si existe. Si nada requiere atención, responde HEARTBEAT_OK.",
+    "心跳检查：如果存在 HEARTBEAT.md 请阅读并严格执行。如果没有需要处理的事项，请回复 HEARTBEAT_OK。",
+    "Периодическая проверка: если ничего не требует внимания — ответь NO_REPLY.",
+])
+def test_heartbeat_variants(text: str) -> None:
+    """Other frameworks' check-ins and non-English variants are heartbeats too."""
+    assert tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Update `HEARTBEAT.md` to add a daily calendar check.",
+    "Rewrite `HEARTBEAT.md` so it’s shorter and focused on inbox follow-ups.",
+    "# Heartbeat checklist\n\n- Quick scan: anything urgent in inboxes?\n- If it’s daytime, do a lightweight "
+    "check-in if nothing else is pending.\n- If a task is blocked, write down *what is missing* and ask Peter next time.",
+    "Why did you answer HEARTBEAT_OK at 9am when my flight had been cancelled?",
+    "Write a bash script that counts HEARTBEAT_OK replies per hour in the gateway log",
+    "Add a line to HEARTBEAT.md: check the mailbox every morning, reply HEARTBEAT_OK if empty",
+    "what does NO_REPLY mean?",
+])
+def test_hard_negatives_are_not_heartbeats(text: str) -> None:
+    """Requests about heartbeats, or quoting the ack, are real work."""
+    assert tier(envelope(text)) is not Tier.HEARTBEAT
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+def test_heartbeat_with_work_due_is_classified_on_the_tasks() -> None:
+    """A heartbeat whose inlined task list has items is not a heartbeat; the tasks decide the tier."""
+    d = classify(agent("Run the following periodic tasks (only those due based on their intervals):\n\n"
+                       "- ci: Write a Python script that bisects the failing pytest run and open a PR with the fix.\n\n"
+                       "After completing all due tasks, reply HEARTBEAT_OK."))
+    assert d.tier is Tier.COMPLEX
+    assert any("task due" in r for r in d.reasons)
+
+
+def test_tool_result_turn_uses_the_originating_user_turn() -> None:
+    """Trailing tool calls and results are stepped over to the user turn that started them."""
+    d = classify(agent("write a python function that parses ISO 8601 durations, with pytest tests",
+                       call(2, "read"), result(2, "ok"), call(3, "write"), result(3, "thanks")))
+    assert d.tier is Tier.COMPLEX
+    assert any("tool-result turn" in r for r in d.reasons)
+    assert tier("what's the weather in Berlin?", call(4, "web_search"), result(4, "def f(x): return x ** 2")) is Tier.SIMPLE
+
+
+def test_envelope_is_stripped() -> None:
+    """Metadata blocks, timestamp headers, message ids and time lines are removed before classifying."""
+    raw = envelope("thanks, that's perfect") + "\n[message_id: 4411]" + TIME_LINE
+    clean, removed = strip_envelope(raw, compile_rules(DEFAULT))
+    assert clean == "thanks, that's perfect"
+    assert removed
+    d = classify(agent(raw))
+    assert d.tier is Tier.SIMPLE
+    assert any(r.startswith("envelope stripped") for r in d.reasons)
+
+
+def test_letta_json_user_message_is_unwrapped() -> None:
+    """A Letta-style JSON user message is classified on its message."""
+    msg = '{"type": "user_message", "message": "Prove that there are infinitely many primes.", "time": "now"}'
+    assert classify({"messages": [{"role": "user", "content": msg}]}).tier is Tier.REASONING
+
+
+def test_system_prompt_is_ignored() -> None:
+    """Code, proofs and heartbeat text in the system prompt never drive the tier."""
+    assert tier("thanks!") is Tier.SIMPLE
+    assert tier(envelope("draft a short thank-you note to my neighbour")) is Tier.MEDIUM
+
+
+def test_tools_and_history_are_not_signals() -> None:
+    """The same user turn gets the same tier bare and inside a long agent conversation."""
+    for text in ("thanks!", "Prove that sqrt(2) is irrational.", "write a Go HTTP server with graceful shutdown"):
+        assert classify({"messages": [{"role": "user", "content": text}]}).tier == tier(envelope(text))
+
+
+def test_no_signal_is_medium() -> None:
+    """A request with no cue at all is MEDIUM, not the cheapest tier."""
+    d = classify({"messages": [{"role": "user", "content":
+        "My neighbour keeps parking in front of our gate every evening and I would like to talk to him "
+        "about it without turning this into a feud between our families."}]})
+    assert d.tier is Tier.MEDIUM
+    assert any("no signal" in r for r in d.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "Prove that there are infinitely many primes.",
+    "Prove your answer: can a chessboard missing two opposite corners be tiled by dominoes?",
+    "Evaluate $\\lceil{\\sqrt{20}}\\rceil^2$.",
+    "In how many ways can 8 people sit around a round table if 3 of them must sit together?",
+])
+def test_short_hard_prompts_are_reasoning(text: str) -> None:
+    """Short prompts can be hard."""
+    assert tier(envelope(text)) is Tier.REASONING
+
+
+def test_long_trivial_prompt_is_not_expensive() -> None:
+    """A long pasted text with a trivial instruction stays at most MEDIUM."""
+    text = "translate this to Spanish please:\n\n" + "We will meet at the office on Monday at nine. " * 60
+    assert tier(envelope(text)).rank <= Tier.MEDIUM.rank
+
+
+@pytest.mark.parametrize("text", [
+    "Write a Python function that parses ISO 8601 dates and add unit tests.",
+    "tests started failing:\n```\nTraceback (most recent call last):\n  File \"app.py\", line 3\nKeyError: 'id'\n```\nfix it",
+    "refactor src/billing/invoice.py to use dataclasses and add type hints",
+])
+def test_code_tasks_are_complex(text: str) -> None:
+    """Code work goes to COMPLEX."""
+    assert tier(envelope(text)) is Tier.COMPLEX
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Demuestra que la raíz cuadrada de 2 es irracional.", Tier.REASONING),
+    ("Démontrez que la somme des angles d'un triangle vaut 180 degrés.", Tier.REASONING),
+    ("Beweise, dass es unendlich viele Primzahlen gibt.", Tier.REASONING),
+    ("Prove que não existe um maior número primo.", Tier.REASONING),
+    ("证明：对任意正整数 n，n^3 - n 能被 6 整除。", Tier.REASONING),
+    ("n が奇数のとき n^2 - 1 が 8 で割り切れることを証明してください。", Tier.REASONING),
+    ("Докажите, что сумма углов треугольника равна 180 градусам.", Tier.REASONING),
+    ("Escribe una función en Python que ordene una lista de diccionarios por fecha.", Tier.COMPLEX),
+    ("Écris un script bash qui sauvegarde /etc chaque nuit et garde 7 versions.", Tier.COMPLEX),
+    ("Schreibe eine Python-Funktion, die doppelte Dateien anhand ihres SHA-256-Hashes findet.", Tier.COMPLEX),
+    ("Напиши функцию на Go, которая читает JSON из stdin.", Tier.COMPLEX),
+    ("帮我用 TypeScript 写一个带重试的 fetch 封装函数", Tier.COMPLEX),
+    ("gracias, eso es todo", Tier.SIMPLE),
+    ("merci beaucoup !", Tier.SIMPLE),
+    ("danke dir!", Tier.SIMPLE),
+    ("obrigado!", Tier.SIMPLE),
+    ("明天早上八点提醒我交房租", Tier.SIMPLE),
+    ("明日の天気は？", Tier.SIMPLE),
+    ("какая погода в Москве сейчас?", Tier.SIMPLE),
+])
+def test_multilingual(text: str, expected: Tier) -> None:
+    """Reasoning, code and simple cues work in es/fr/de/pt/zh/ja/ru."""
+    assert tier(envelope(text)) is expected
+
+
+def test_image_parts_are_handled() -> None:
+    """Text parts of a multi-part turn are classified; an image alone is MEDIUM."""
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    d = classify(agent({"role": "user", "content": [{"type": "text", "text": "what plant is this?"}, image]}))
+    assert d.tier is Tier.SIMPLE
+    assert any("image" in r for r in d.reasons)
+    d = classify(agent({"role": "user", "content": [image]}))
+    assert d.tier is Tier.MEDIUM
+    assert any("image without text" in r for r in d.reasons)
+
+
+def test_continuations_read_the_earlier_turn() -> None:
+    """A framework completion event or a bare go-ahead is classified by the turn it continues."""
+    ask = envelope("migrate the users table to add a last_login column and write the alembic migration")
+    done = "An async command you ran earlier has completed. The result is shown in the system messages above."
+    assert tier(ask, call(5), result(5, "started"), {"role": "assistant", "content": "Running."}, done) is Tier.COMPLEX
+    proposal = {"role": "assistant", "content": "I propose rewriting OrderRepo.list as one JOIN. Shall I?"}
+    assert tier(ask, proposal, envelope("yes, go ahead")) is Tier.COMPLEX
+    assert tier(ask, proposal, envelope("thanks, not now")) is Tier.SIMPLE
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"messages": []}, {"messages": "hi"}, {"messages": [None, 3, {"role": "system", "content": "x"}]},
+    {"messages": [{"role": "user", "content": None}]}, {"messages": [{"role": "user", "content": [{"type": "text"}]}]},
+])
+def test_malformed_bodies_get_medium(body: dict[str, Any]) -> None:
+    """Odd request shapes never raise; they get MEDIUM with a reason."""
+    d = classify(body)
+    assert d.tier is Tier.MEDIUM
+    assert d.reasons
+
+
+def test_reasons_are_non_empty_and_ascii() -> None:
+    """Every decision explains itself, in ASCII (reasons travel in HTTP headers)."""
+    bodies = [agent(t) for t in ("thanks", HB_PROMPT, "证明 n^2 ≥ 0", "écris une fonction", "hmm")]
+    for d in map(classify, bodies):
+        assert isinstance(d, Decision) and d.reasons and all(r and r.isascii() for r in d.reasons)
+        assert 0.0 <= d.confidence <= 1.0
+
+
+def test_deterministic_and_pure() -> None:
+    """The same request always gets the same decision and is never modified."""
+    body = agent(envelope("Prove that the sum of two odd numbers is even."))
+    before = copy.deepcopy(body)
+    first = classify(body)
+    assert all(classify(body) == first for _ in range(3))
+    assert classify(copy.deepcopy(body), ClassifierConfig()) == first
+    assert body == before
+
+
+def test_config_from_plain_dict() -> None:
+    """A ClassifierConfig structures from a dict with a strict cattrs converter, and its knobs act."""
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    assert conv.structure({}, ClassifierConfig) == DEFAULT
+    cfg = conv.structure({"tuning": {"simple_max_words": 0}, "lexicons": {"simple": {"words": []}}}, ClassifierConfig)
+    assert classify({"messages": [{"role": "user", "content": "ok"}]}).tier is Tier.SIMPLE
+    assert classify({"messages": [{"role": "user", "content": "ok"}]}, cfg).tier is Tier.MEDIUM
+    with pytest.raises(cattrs.errors.ClassValidationError):
+        conv.structure({"tuning": {"no_such_knob": 1}}, ClassifierConfig)
+
+
+def test_invalid_pattern_is_named() -> None:
+    """A broken regex in the config fails with the pattern in the message."""
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    cfg = conv.structure({"patterns": {"code_block": {"pattern": "([", "gate": []}}}, ClassifierConfig)
+    with pytest.raises(ValueError, match=r"\(\["):
+        classify({"messages": [{"role": "user", "content": "hi"}]}, cfg)
+
+
+def test_tiers_are_ranked_cheapest_first() -> None:
+    """Tier.rank orders HEARTBEAT < SIMPLE < MEDIUM < COMPLEX < REASONING."""
+    assert [t.rank for t in Tier] == [0, 1, 2, 3, 4]
+    assert Tier("MEDIUM") is Tier.MEDIUM and Tier.MEDIUM == "MEDIUM"
