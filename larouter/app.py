@@ -15,11 +15,14 @@ from larouter.config import Settings
 from larouter.auth import admin_token, auth_middleware, is_loopback
 from larouter.errors import error_middleware
 from larouter.projects import api as projects_api
+from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
 from larouter.projects.budget import Budgets
+from larouter.routing.policy import Cooldowns, merged_policies
 from larouter.runtime import Runtime
 from larouter.usage.prices import shipped_price_table
 from larouter.usage.pricing import Pricer
+from larouter.usage.attach import attach_usage
 from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
 from larouter.proxy.call import Call
@@ -64,12 +67,16 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.STARTED] = time.monotonic()
     app[appkeys.PRICER] = Pricer.build(settings, shipped_price_table())
     app[appkeys.BUDGETS] = Budgets(_no_spend)
+    app[appkeys.POLICIES] = merged_policies(settings.routing.policies)
+    app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)
     runtime.listeners.append(registry.reconfigure)
     app[appkeys.RECORDER] = _no_recorder
     app.cleanup_ctx.append(http_client)
+    attach_usage(app, settings)
     attach_models(app, settings)
     app.router.add_get("/health", health)
     app.add_routes(proxy.routes())
     app.add_routes(projects_api.routes())
+    app.add_routes(routing_api.routes())
     return app

@@ -14,7 +14,10 @@ from larouter.projects.budget import Budgets
 from larouter.projects.store import ProjectStore
 from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
+from larouter.routing.policy import Cooldowns
+from larouter.routing.tiers import Tier
 from larouter.runtime import Runtime
+from larouter.usage.ledger import Ledger
 from larouter.usage.pricing import Pricer
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -29,3 +32,6 @@ PROJECTS = web.AppKey("projects", ProjectStore)
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 BUDGETS = web.AppKey("budgets", Budgets)
 PRICER = web.AppKey("pricer", Pricer)
+LEDGER = web.AppKey("ledger", Ledger)
+POLICIES = web.AppKey("policies", dict[str, dict[Tier, tuple[str, ...]]])
+COOLDOWNS = web.AppKey("cooldowns", Cooldowns)

@@ -12,6 +12,7 @@ import attrs
 import cattrs
 import platformdirs
 
+from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
 from larouter.configerr import ConfigError, FieldError, format_structure_error
 
 APP = "larouter"
@@ -66,6 +67,9 @@ class Provider:
     models: tuple[str, ...] = ()
     prices: dict[str, Price] = attrs.Factory(dict)
     local: bool = False
+    context_window: int | None = None  # tokens; requests that cannot fit skip this provider in "auto"
+    vision: bool = True  # accepts image parts
+    tools: bool = True  # honours a forced tool_choice
     connect_timeout: float = attrs.field(default=10.0, validator=_positive)
     read_timeout: float = attrs.field(default=120.0, validator=_positive)
 
@@ -92,6 +96,10 @@ class Routing:
 
     default_model: str = "gpt-4o-mini"
     policy: str = "cost-optimized"
+    cooldown: float = attrs.field(default=30.0, validator=_positive)
+    # policy name -> tier name -> ordered model chain ("local" = the local models); merged over the defaults
+    policies: dict[str, dict[str, tuple[str, ...]]] = attrs.Factory(dict)
+    classifier: ClassifierConfig = CLASSIFIER_DEFAULT  # keyword lists and thresholds; a list you set replaces ours
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from tests.support.servers import BackgroundLoop
 
 FAKE_KEY = "sk-fake-provider-key-0123456789abcdef"
 FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "fake-401", "fake-429",
-               "fake-late-usage", "fake-notjson", "fake-delay"]
+               "fake-late-usage", "fake-notjson", "fake-delay", "fake-empty"]
 
 
 @attrs.frozen

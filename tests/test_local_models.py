@@ -206,3 +206,13 @@ async def test_pooled_connection_survives_stream_then_json(local_router: Callabl
         resp = await client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
         assert resp.choices
     await client.close()
+
+
+async def test_running_model_reports_its_context_window(local_router: Callable[..., Router]) -> None:
+    """The supervisor reads n_ctx from llama-server, so `auto` can skip prompts that do not fit."""
+    router = local_router()
+    await call(router, "POST", "/api/models/tiny/start")
+    big = [{"role": "user", "content": "Read HEARTBEAT.md if it exists. If nothing needs attention, reply HEARTBEAT_OK. " + "x" * 20000}]
+    status, out = await call(router, "POST", "/api/route/explain", {"messages": big})
+    tiny = next(c for c in out["candidates"] if c["model"] == "tiny")
+    assert "2048-token context" in (tiny["skipped"] or "")

@@ -104,8 +104,8 @@ def test_unknown_fields_images_and_response_format_pass_through(router: Router, 
     assert sent["temperature"] == 0.3 and sent["seed"] == 7
 
 
-def test_auto_resolves_to_default_model(router: Router, fake: Fake) -> None:
-    """`auto` goes to routing.default_model until the router lands."""
+def test_auto_falls_back_to_default_model(router: Router, fake: Fake) -> None:
+    """When no model of the policy chain can serve, `auto` ends at routing.default_model."""
     resp = client(router).chat.completions.with_raw_response.create(
         model="auto", messages=[{"role": "user", "content": "hi"}])
     assert fake.state.requests[-1]["model"] == "gpt-fake"

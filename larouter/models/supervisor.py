@@ -105,13 +105,25 @@ class Supervisor:
         await proc.start()
         if not was_ready:
             proc.restarts = 0
-            self._on_ready(model, proc)
+            await self._on_ready(model, proc)
         return proc
 
-    def _on_ready(self, model: CatalogModel, proc: ModelProcess) -> None:
+    async def _props(self, proc: ModelProcess) -> tuple[int | None, bool]:
+        """Context size and vision support as the running llama-server reports them (`/props`)."""
+        try:
+            async with self.session.get(f"http://127.0.0.1:{proc.port}/props") as resp:
+                props = await resp.json()
+            n_ctx = props.get("default_generation_settings", {}).get("n_ctx")
+            return (int(n_ctx) if n_ctx else None), bool((props.get("modalities") or {}).get("vision"))
+        except (aiohttp.ClientError, ValueError, TypeError, AttributeError):
+            return None, False
+
+    async def _on_ready(self, model: CatalogModel, proc: ModelProcess) -> None:
+        n_ctx, vision = await self._props(proc)
         self.registry.add_provider(
             provider_name(model.id),
-            Provider(base_url=proc.base_url, local=True, models=(model.id, *model.aliases), read_timeout=600.0),
+            Provider(base_url=proc.base_url, local=True, models=(model.id, *model.aliases), read_timeout=600.0,
+                     context_window=n_ctx, vision=vision),
         )
         self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
 
@@ -140,7 +152,7 @@ class Supervisor:
                 await proc.start()
             except LarouterError:
                 continue
-            self._on_ready(model, proc)
+            await self._on_ready(model, proc)
             return
         proc.reason = f"{proc.reason}; gave up after {proc.restarts} restarts"
 

@@ -51,7 +51,9 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any]) -> Reser
     budgets = request.app[appkeys.BUDGETS]
     rate = request.app[appkeys.PRICER].rate(call.target.provider_name, call.target.provider, call.target.model)
     amount = 0.0 if rate is None else rate.cost(worst_case_tokens(body, call))
-    res = await budgets.reserve(project, amount)
+    # An unpriced paid model costs an unknown amount: allowed while budget remains, never once it is spent.
+    exhausted = rate is None and (await budgets.remaining(project) or 0.0) <= 0.0
+    res = None if exhausted else await budgets.reserve(project, amount)
     if res is not None:
         call.budget_remaining = await budgets.remaining(project)
         return res

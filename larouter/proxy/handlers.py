@@ -14,9 +14,10 @@ from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel
 from larouter.auth import principal
-from larouter.proxy import billing, local, upstream
+from larouter.proxy import billing, local, routed, upstream
 from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call
+from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
 from larouter.proxy.validate import parse_json_object, validate_chat
@@ -60,6 +61,14 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     reservation = None
     try:
+        if body["model"] == AUTO:
+            result, relay = await routed.route(request, call, body)
+            reservation = call.extra.pop("reservation", None)
+            if relay is None:
+                result.headers.update(decision_headers(call))
+                return result
+            relay.client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
+            return await _relay(request, call, result, relay)
         pending = local.pending_local(request, body["model"])
         if pending is not None and not stream:
             await local.start_local(request, pending)
@@ -138,6 +147,13 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
         client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
         relay = Relay(call, client, strip_usage=not call.client_wants_usage)
     assert call.target is not None
+    return await _relay(request, call, resp, relay)
+
+
+async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> web.StreamResponse:
+    """Stream upstream to the client; an upstream failure mid-way becomes one SSE error event."""
+    assert call.target is not None
+    client = relay.client
     try:
         if not client.prepared:
             await client.prepare(request)

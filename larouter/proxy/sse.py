@@ -45,6 +45,36 @@ def _is_usage_only(event: bytes) -> bool:
     return False
 
 
+def _data(event: bytes) -> Any:
+    for line in event.split(b"\n"):
+        if line.startswith(b"data:") and not line.startswith(DONE):
+            try:
+                return json.loads(line[5:])
+            except ValueError:
+                return None
+    return None
+
+
+def _is_error(event: bytes) -> bool:
+    """An SSE event reporting an upstream error (llama-server sends these inside a 200)."""
+    if b'"error"' not in event:
+        return False
+    data = _data(event)
+    return isinstance(data, dict) and bool(data.get("error"))
+
+
+def _has_answer(event: bytes) -> bool:
+    """True when the event's delta carries text content or tool calls (not just role or reasoning)."""
+    if b'"content"' not in event and b'"tool_calls"' not in event:
+        return False
+    data = _data(event)
+    try:
+        delta = data["choices"][0]["delta"]
+    except (TypeError, KeyError, IndexError):
+        return False
+    return bool(delta.get("content")) or bool(delta.get("tool_calls"))
+
+
 class Relay:
     """Copies events from upstream to client; keeps [DONE] until upstream ends so late usage is seen."""
 
@@ -53,6 +83,9 @@ class Relay:
         self.client = client
         self.strip_usage = strip_usage
         self.saw_done = False
+        self.buf = b""
+        self.pending: list[bytes] = []
+        self.primed: Any = None
 
     async def _write(self, data: bytes) -> None:
         try:
@@ -73,20 +106,41 @@ class Relay:
             self.call.chunks += 1
         return event + b"\n\n"
 
+    def _split(self, chunk: bytes) -> list[bytes]:
+        self.call.mark_first_byte()
+        self.buf += chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk
+        if b"\n\n" not in self.buf:
+            return []
+        *events, self.buf = self.buf.split(b"\n\n")
+        return [ev for ev in events if ev]
+
+    async def prime(self, upstream: aiohttp.ClientResponse) -> bool:
+        """Buffer events until one carries content or tool calls; False if the stream has none (degraded)."""
+        self.primed = upstream.content.iter_any().__aiter__()
+        async for chunk in self.primed:
+            useful = False
+            for event in self._split(chunk):
+                if _is_error(event):
+                    return False
+                useful = useful or _has_answer(event)
+                out = self._filter(event)
+                if out:
+                    self.pending.append(out)
+            if useful:
+                return True
+        return False
+
     async def run(self, upstream: aiohttp.ClientResponse) -> None:
         """Relay until upstream EOF; raise ClientGone, or aiohttp/timeout errors from upstream."""
-        buf = b""
-        async for chunk in upstream.content.iter_any():
-            self.call.mark_first_byte()
-            buf += chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk
-            if b"\n\n" not in buf:
-                continue
-            *events, buf = buf.split(b"\n\n")
-            out = [ev for ev in map(self._filter, filter(None, events)) if ev]
+        if self.pending:
+            await self._write(b"".join(self.pending))
+            self.pending.clear()
+        async for chunk in self.primed or upstream.content.iter_any():
+            out = [ev for ev in map(self._filter, self._split(chunk)) if ev]
             if out:
                 await self._write(b"".join(out))
-        if buf.strip():
-            tail = self._filter(buf.strip())
+        if self.buf.strip():
+            tail = self._filter(self.buf.strip())
             if tail:
                 await self._write(tail)
         if not self.saw_done:

@@ -8,6 +8,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-late-usage  sends [DONE] before the usage chunk
   fake-notjson     answers 200 with a non-JSON body
   fake-delay       answers after one second
+  fake-empty       answers 200 with empty content (a degraded answer)
 anything else      echoes the last user message; returns a tool call when tools are offered
 """
 
@@ -41,6 +42,8 @@ def _usage(body: dict[str, Any]) -> dict[str, int]:
 
 def _reply(body: dict[str, Any]) -> dict[str, Any]:
     last = body["messages"][-1]
+    if body["model"] == "fake-empty":
+        return {"role": "assistant", "content": ""}
     if body.get("tools") and last.get("role") != "tool":
         tool = body["tools"][0]["function"]["name"]
         return {"role": "assistant", "content": None, "tool_calls": [
@@ -100,7 +103,7 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
         call = msg["tool_calls"][0]
         await resp.write(_chunk(body, {"tool_calls": [{"index": 0, **call}]}))
         await resp.write(_chunk(body, {}, "tool_calls"))
-    else:
+    elif msg["content"]:
         for word in msg["content"].split(" "):
             await resp.write(_chunk(body, {"content": word + " "}))
         await resp.write(_chunk(body, {}, "stop"))

@@ -1,0 +1,127 @@
+"""`model: "auto"`: classify, build the policy's chain, and fail over before the first byte."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from larouter import appkeys
+from larouter.errors import LarouterError
+from larouter.proxy import billing, local, upstream
+from larouter.proxy.call import Call
+from larouter.proxy.sse import Relay
+from larouter.routing.classifier import classify
+from larouter.routing.policy import Candidate, chain
+from larouter.routing.tiers import Decision
+
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+class Degraded(Exception):
+    """A 200 with no content and no tool calls (or only reasoning): try the next candidate."""
+
+
+def plan(request: web.Request, body: dict[str, Any], project_id: str, request_bytes: int = 0) -> tuple[Decision, str, list[Candidate]]:
+    """Classify the request and build the candidate chain for the caller's project policy."""
+    app = request.app
+    decision = classify(body, app[appkeys.RUNTIME].settings.routing.classifier)
+    project = app[appkeys.PROJECTS].projects.get(project_id)
+    policy = project.routing_policy if project else "cost-optimized"
+    settings = app[appkeys.RUNTIME].settings
+    cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
+                  app[appkeys.POLICIES], settings.local.autostart, app[appkeys.COOLDOWNS],
+                  fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=request_bytes // 4)
+    return decision, policy, cands
+
+
+def header_safe(text: str) -> str:
+    """ASCII-only, single-line header value."""
+    return text.replace("→", "->").encode("ascii", "replace").decode().replace("\n", " ")[:500]
+
+
+async def _target(request: web.Request, cand: Candidate) -> None:
+    if cand.local_model is not None:
+        await local.start_local(request, request.app[appkeys.CATALOG].get(cand.local_model))
+
+
+async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
+    assert call.target is not None
+    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False)
+    try:
+        raw = await resp.read()
+    finally:
+        resp.release()
+    try:
+        msg = json.loads(raw)["choices"][0]["message"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise Degraded("answer is not a chat completion") from None
+    if not msg.get("content") and not msg.get("tool_calls"):
+        raise Degraded("empty answer (no content, no tool calls)")
+    call.mark_first_byte()
+    call.usage = json.loads(raw).get("usage")
+    call.finish(resp.status)
+    return web.Response(body=raw, status=resp.status, content_type="application/json")
+
+
+async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[aiohttp.ClientResponse, Relay]:
+    assert call.target is not None
+    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True)
+    relay = Relay(call, web.StreamResponse(), strip_usage=not call.client_wants_usage)
+    try:
+        ok = await relay.prime(resp)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        resp.close()
+        raise LarouterError(f"stream failed before the first token: {type(exc).__name__}", 502, "upstream_error") from None
+    if not ok:
+        resp.close()
+        raise Degraded("stream ended without content or tool calls")
+    return resp, relay
+
+
+def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
+    from larouter.proxy.handlers import upstream_body
+
+    assert call.target is not None
+    return upstream_body(body, call.target, call.stream)
+
+
+async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[Any, Any]:
+    """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail."""
+    decision, policy, cands = plan(request, body, call.project, call.request_bytes)
+    call.tier = decision.tier.value
+    notes = [f"{decision.tier.value}: {'; '.join(decision.reasons)}", f"policy {policy}"]
+    usable = [c for c in cands if c.skipped is None]
+    if not usable:
+        skipped = "; ".join(f"{c.name}: {c.skipped}" for c in cands) or "empty chain"
+        raise LarouterError(f"no model can serve tier {decision.tier.value} under policy {policy!r} ({skipped})",
+                            503, "server_error", "no_candidate")
+    last: LarouterError | None = None
+    for cand in usable:
+        try:
+            await _target(request, cand)
+            call.target = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
+            call.reason = header_safe(" | ".join(notes))
+            reservation = await billing.admit(request, call, body)
+            call.extra["reservation"] = reservation
+            local.touch(request, call.target)
+            if call.stream:
+                return await _try_stream(request, call, body)
+            return await _try_json(request, call, body), None
+        except Degraded as exc:
+            notes.append(f"{cand.name} degraded ({exc}) -> next")
+            last = LarouterError(f"every candidate failed; last: {cand.name}: {exc}", 502, "upstream_error", "all_candidates_failed")
+        except LarouterError as err:
+            if err.status not in RETRYABLE and err.code != "budget_exceeded":
+                raise
+            notes.append(f"{cand.name} failed ({err.code or err.status}) -> next")
+            last = err
+        billing.settle(request, call, call.extra.pop("reservation", None), 0.0)
+        if call.target is not None and not (isinstance(last, LarouterError) and last.code == "budget_exceeded"):
+            request.app[appkeys.COOLDOWNS].fail(call.target.label)
+    call.reason = header_safe(" | ".join(notes))
+    assert last is not None
+    raise last

@@ -1,0 +1,28 @@
+"""`POST /api/route/explain`: the routing decision for a chat body, without calling any model."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from larouter.auth import principal
+from larouter.proxy.routed import plan
+from larouter.proxy.validate import parse_json_object, validate_chat
+
+
+async def explain(request: web.Request) -> web.Response:
+    """Tier, confidence, reasons, policy and the candidate chain for this request."""
+    raw = await request.read()
+    body = parse_json_object(raw)
+    body.setdefault("model", "auto")
+    validate_chat(body)
+    project = request.query.get("projectId") or principal(request).project_id
+    decision, policy, cands = plan(request, body, project, len(raw))
+    return web.json_response({
+        "tier": decision.tier.value, "confidence": round(decision.confidence, 3), "reasons": list(decision.reasons),
+        "project": project, "policy": policy, "candidates": [c.public() for c in cands],
+    })
+
+
+def routes() -> list[web.RouteDef]:
+    """Routing routes."""
+    return [web.post("/api/route/explain", explain)]

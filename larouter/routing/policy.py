@@ -1,0 +1,158 @@
+"""Routing policies: tier -> ordered candidate chain, filtered by what can serve this request."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable
+
+import attrs
+
+from larouter.configerr import ConfigError
+from larouter.models.catalog import Catalog
+from larouter.proxy.registry import ModelRegistry, Target
+from larouter.routing.tiers import Tier
+
+LOCAL = "local"  # placeholder in a chain: the local models, running ones first
+_T = Tier
+DEFAULT_POLICIES: dict[str, dict[Tier, tuple[str, ...]]] = {
+    "cost-optimized": {
+        _T.HEARTBEAT: (LOCAL, "gpt-4.1-nano", "gpt-4o-mini"),
+        _T.SIMPLE: (LOCAL, "gpt-4.1-mini", "gpt-4o-mini"),
+        _T.MEDIUM: ("gpt-4.1-mini", "gpt-4o-mini", "claude-haiku-4-5", LOCAL),
+        _T.COMPLEX: ("gpt-4.1", "claude-sonnet-4-5", "gpt-4o"),
+        _T.REASONING: ("o4-mini", "o3", "claude-sonnet-4-5"),
+    },
+    "balanced": {
+        _T.HEARTBEAT: (LOCAL, "gpt-4.1-nano"),
+        _T.SIMPLE: ("gpt-4.1-mini", LOCAL),
+        _T.MEDIUM: ("gpt-4.1", "gpt-4o", "claude-sonnet-4-5"),
+        _T.COMPLEX: ("claude-sonnet-4-5", "gpt-4.1", "gpt-5"),
+        _T.REASONING: ("o3", "gpt-5", "claude-sonnet-4-5"),
+    },
+    "quality-first": {
+        _T.HEARTBEAT: (LOCAL, "gpt-4.1-mini"),
+        _T.SIMPLE: ("gpt-4.1", "claude-sonnet-4-5"),
+        _T.MEDIUM: ("claude-sonnet-4-5", "gpt-5", "gpt-4.1"),
+        _T.COMPLEX: ("claude-opus-4-1", "gpt-5", "claude-sonnet-4-5"),
+        _T.REASONING: ("gpt-5", "o3", "claude-opus-4-1"),
+    },
+    "local-only": {tier: (LOCAL,) for tier in Tier},
+}
+
+
+def merged_policies(custom: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, dict[Tier, tuple[str, ...]]]:
+    """The default policies with the configured chains laid over them (unknown tiers rejected)."""
+    out = {name: dict(chains) for name, chains in DEFAULT_POLICIES.items()}
+    for name, chains in custom.items():
+        base = out.setdefault(name, dict(out["cost-optimized"]))
+        for tier_name, models in chains.items():
+            if tier_name.upper() not in Tier.__members__:
+                raise ConfigError(f"routing.policies.{name}.{tier_name}: not a tier (use one of {', '.join(Tier.__members__)})")
+            base[Tier[tier_name.upper()]] = tuple(models)
+    return out
+
+
+@attrs.frozen
+class Candidate:
+    """One model in a chain, and why it was skipped (None when usable)."""
+
+    name: str
+    target: Target | None
+    local_model: str | None = None  # catalog id to autostart when not running
+    skipped: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """JSON for /api/route/explain."""
+        return {"model": self.name, "provider": self.target.provider_name if self.target else None,
+                "local": bool(self.local_model) or bool(self.target and self.target.provider.local),
+                "usable": self.skipped is None, "skipped": self.skipped}
+
+
+@attrs.define
+class Cooldowns:
+    """Targets that failed recently are tried last for a while."""
+
+    seconds: float = 30.0
+    until: dict[str, float] = attrs.Factory(dict)
+
+    def fail(self, label: str) -> None:
+        """Put a target on cooldown."""
+        self.until[label] = time.monotonic() + self.seconds
+
+    def cooling(self, label: str) -> bool:
+        """True while a target is cooling down."""
+        return self.until.get(label, 0.0) > time.monotonic()
+
+
+def _needs_vision(body: dict[str, Any]) -> bool:
+    for msg in body.get("messages", [])[-8:]:
+        content = msg.get("content")
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content):
+            return True
+    return False
+
+
+def _forced_tools(body: dict[str, Any]) -> bool:
+    choice = body.get("tool_choice")
+    return bool(body.get("tools")) and (choice == "required" or isinstance(choice, dict))
+
+
+def unfit(target: Target, body: dict[str, Any], prompt_tokens: int) -> str | None:
+    """Why this provider cannot serve the request (context, images, forced tools), or None."""
+    prov = target.provider
+    if prov.context_window is not None and prompt_tokens > prov.context_window:
+        return f"prompt (~{prompt_tokens} tokens) exceeds its {prov.context_window}-token context"
+    if not prov.vision and _needs_vision(body):
+        return "request has images; model has no vision"
+    if not prov.tools and _forced_tools(body):
+        return "request forces a tool call; model cannot"
+    return None
+
+
+def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str, Any], autostart: bool,
+                      prompt_tokens: int) -> Iterable[Candidate]:
+    running = set()
+    for name, prov in registry.providers.items():
+        if prov.local and prov.models:
+            running.add(prov.models[0])
+            target = Target(name, prov, prov.models[0])
+            yield Candidate(prov.models[0], target, None, unfit(target, body, prompt_tokens))
+    for model in catalog.all():
+        if model.id in running or catalog.downloaded(model) is None:
+            continue
+        skipped = None if autostart else "local model stopped and autostart is off"
+        if _needs_vision(body) and "image" not in model.modalities:
+            skipped = "request has images; model is text-only"
+        elif prompt_tokens > model.context_length:
+            skipped = f"prompt (~{prompt_tokens} tokens) exceeds its {model.context_length}-token context"
+        yield Candidate(model.id, None, model.id, skipped)
+
+
+def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry, catalog: Catalog,
+          policies: dict[str, dict[Tier, tuple[str, ...]]], autostart: bool, cooldowns: Cooldowns,
+          fallback: str | None = None, prompt_tokens: int = 0) -> list[Candidate]:
+    """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last."""
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    names = policies.get(policy, policies["cost-optimized"])[tier]
+    if fallback and policy != "local-only":
+        names = (*names, fallback)
+    for name in names:
+        found = (_local_candidates(registry, catalog, body, autostart, prompt_tokens) if name == LOCAL
+                 else [_cloud(registry, name, body, prompt_tokens)])
+        for cand in found:
+            if cand.name not in seen:
+                seen.add(cand.name)
+                out.append(cand)
+    usable = [c for c in out if c.skipped is None]
+    fresh = [c for c in usable if not (c.target and cooldowns.cooling(c.target.label))]
+    return fresh + [c for c in usable if c not in fresh] + [c for c in out if c.skipped is not None]
+
+
+def _cloud(registry: ModelRegistry, name: str, body: dict[str, Any], prompt_tokens: int) -> Candidate:
+    target = registry.lookup(name)
+    if target is None:
+        return Candidate(name, None, None, "no configured provider serves it")
+    if not target.provider.available:
+        return Candidate(name, target, None, f"provider {target.provider_name} has no API key")
+    return Candidate(name, target, None, unfit(target, body, prompt_tokens))

@@ -1,0 +1,160 @@
+"""`model: "auto"` end to end with the openai SDK: tiers, policies, failover, explain."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import openai
+import pytest
+
+from tests.conftest import Fake, Router
+from tests.support.servers import http_json
+
+SYSTEM = ("You are an autonomous agent. Heartbeats arrive periodically: read HEARTBEAT.md and if nothing "
+          "needs attention reply HEARTBEAT_OK. Use tools for file and shell access. " * 20)
+TOOLS = [{"type": "function", "function": {"name": "shell", "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}}}}]
+HEARTBEAT = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old "
+             "tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Wednesday, November 25th, 2026 - 13:30 (UTC)")
+CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
+          "and write pytest unit tests covering eviction order and concurrency.")
+
+
+def agent_conversation(last: str) -> list[dict[str, Any]]:
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": "Refactor the billing module and run the tests."},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "shell", "arguments": "{\"cmd\": \"pytest\"}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "12 passed"},
+        {"role": "assistant", "content": "Done: all 12 tests pass."},
+        {"role": "user", "content": last},
+    ]
+
+
+LOCAL = '\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+DEAD_LOCAL = '\n[providers.cheap]\nbase_url = "http://127.0.0.1:9/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+
+
+@pytest.fixture
+def routed(make_router: Callable[..., Router], fake: Fake) -> Callable[..., Router]:
+    """A router whose OpenAI provider is the fake, plus optional extra TOML."""
+
+    def _make(extra: str = LOCAL) -> Router:
+        env = {"OPENAI_BASE_URL": fake.url + "/v1", "OPENAI_API_KEY": "sk-openai-fake-000000"}
+        return make_router(extra_toml=extra.format(url=fake.url), env=env)
+
+    return _make
+
+
+def ask(router: Router, messages: list, token: str = "x", **kw: Any) -> Any:
+    c = openai.OpenAI(base_url=router.v1, api_key=token, max_retries=0)
+    return c.chat.completions.with_raw_response.create(model="auto", messages=messages, tools=TOOLS, **kw)
+
+
+def test_heartbeat_in_agent_conversation_goes_local(routed: Callable[..., Router], fake: Fake) -> None:
+    """An OpenClaw heartbeat inside a long tool-using conversation is served by the local model."""
+    raw = ask(routed(), agent_conversation(HEARTBEAT))
+    assert raw.headers["x-larouter-tier"] == "HEARTBEAT"
+    assert fake.state.requests[-1]["model"] == "local-fake" and raw.headers["x-larouter-provider"] == "cheap"
+    assert "HEARTBEAT" in raw.headers["x-larouter-reason"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_coding_task_goes_to_cloud_chain(routed: Callable[..., Router], fake: Fake, stream: bool) -> None:
+    """A real coding task is COMPLEX and goes to the first cloud model of the chain."""
+    c = openai.OpenAI(base_url=routed().v1, api_key="x", max_retries=0)
+    raw = c.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": CODING}], stream=stream)
+    assert raw.headers["x-larouter-tier"] == "COMPLEX" and fake.state.requests[-1]["model"] == "gpt-4.1"
+    if stream:
+        assert "".join(ch.choices[0].delta.content or "" for ch in raw.parse() if ch.choices)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_local_down_fails_over_with_reason(routed: Callable[..., Router], fake: Fake, stream: bool) -> None:
+    """With the local server unreachable, the heartbeat goes to the next candidate and the header says why."""
+    c = openai.OpenAI(base_url=routed(DEAD_LOCAL).v1, api_key="x", max_retries=0)
+    raw = c.chat.completions.with_raw_response.create(model="auto", messages=agent_conversation(HEARTBEAT), stream=stream)
+    if stream:
+        list(raw.parse())
+    assert fake.state.requests[-1]["model"] == "gpt-4.1-nano"
+    assert "local-fake failed" in raw.headers["x-larouter-reason"]
+
+
+DEGRADED = '\n[routing.policies.cost-optimized]\nCOMPLEX = ["fake-empty", "gpt-fake"]\n'
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_degraded_answer_fails_over(routed: Callable[..., Router], fake: Fake, stream: bool) -> None:
+    """A 200 with no content and no tool calls moves on to the next candidate, before any byte reaches the client."""
+    c = openai.OpenAI(base_url=routed(DEGRADED).v1, api_key="x", max_retries=0)
+    raw = c.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": CODING}], stream=stream)
+    text = "".join(ch.choices[0].delta.content or "" for ch in raw.parse() if ch.choices) if stream else raw.parse().choices[0].message.content
+    assert text.startswith("echo:") and [r["model"] for r in fake.state.requests] == ["fake-empty", "gpt-fake"]
+    assert "fake-empty degraded" in raw.headers["x-larouter-reason"]
+
+
+def test_tool_call_answer_is_never_retried(routed: Callable[..., Router], fake: Fake) -> None:
+    """A response carrying tool calls is returned as is, after exactly one upstream call."""
+    router = routed('\n[routing.policies.cost-optimized]\nCOMPLEX = ["gpt-fake", "gpt-4.1"]\n')
+    raw = ask(router, [{"role": "user", "content": CODING}])
+    assert raw.parse().choices[0].message.tool_calls and len(fake.state.requests) == 1
+
+
+def test_explicit_model_is_honoured(routed: Callable[..., Router], fake: Fake) -> None:
+    """A named model is never replaced, even when it fails."""
+    c = openai.OpenAI(base_url=routed().v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        c.chat.completions.create(model="fake-500", messages=[{"role": "user", "content": HEARTBEAT}])
+    assert info.value.status_code == 502 and [r["model"] for r in fake.state.requests] == ["fake-500"]
+
+
+def test_budget_exhausted_downgrades_to_local(routed: Callable[..., Router], fake: Fake) -> None:
+    """A cost-optimized project with no budget left gets the local model for a cloud-tier request."""
+    router = routed()
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "broke", "budgetUsd": 0})
+    raw = ask(router, [{"role": "user", "content": CODING}], token=proj["token"])
+    assert fake.state.requests[-1]["model"] == "local-fake" and "budget" in raw.headers["x-larouter-reason"]
+
+
+def test_budget_exhausted_balanced_is_402(routed: Callable[..., Router], fake: Fake) -> None:
+    """A balanced project with no budget and a paid chain gets 402 budget_exceeded."""
+    router = routed("")
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "strict", "budgetUsd": 0, "routingPolicy": "balanced"})
+    with pytest.raises(openai.APIStatusError) as info:
+        ask(router, [{"role": "user", "content": CODING}], token=proj["token"])
+    assert info.value.status_code == 402 and info.value.body["code"] == "budget_exceeded" and not fake.state.requests
+
+
+def test_local_only_never_reaches_cloud(routed: Callable[..., Router], fake: Fake) -> None:
+    """local-only serves everything locally, and refuses rather than calling a cloud model."""
+    router = routed()
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "lo", "routingPolicy": "local-only"})
+    ask(router, [{"role": "user", "content": CODING}], token=proj["token"])
+    assert [r["model"] for r in fake.state.requests] == ["local-fake"]
+    bare = routed("")
+    _, proj2 = http_json("POST", bare.url + "/api/projects", {"name": "lo2", "routingPolicy": "local-only"})
+    with pytest.raises(openai.APIStatusError) as info:
+        ask(bare, [{"role": "user", "content": CODING}], token=proj2["token"])
+    assert info.value.status_code == 503 and len(fake.state.requests) == 1
+
+
+def test_explain_returns_tier_reasons_and_chain(routed: Callable[..., Router], fake: Fake) -> None:
+    """`/api/route/explain` decides without calling any model."""
+    status, out = http_json("POST", routed().url + "/api/route/explain", {"messages": agent_conversation(HEARTBEAT)})
+    assert status == 200 and out["tier"] == "HEARTBEAT" and out["reasons"] and out["policy"] == "cost-optimized"
+    assert out["candidates"][0]["model"] == "local-fake" and out["candidates"][0]["usable"]
+    assert not fake.state.requests
+    status, bad = http_json("POST", routed().url + "/api/route/explain", {"messages": "hi"})
+    assert status == 400 and bad["error"]["param"] == "messages"
+
+
+def test_chain_filters_by_context_and_vision(routed: Callable[..., Router], fake: Fake) -> None:
+    """A prompt over the local context window, or with images for a text-only model, skips it with a reason."""
+    router = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\ncontext_window = 50\nvision = false\n')
+    status, out = http_json("POST", router.url + "/api/route/explain", {"messages": agent_conversation(HEARTBEAT)})
+    local = next(c for c in out["candidates"] if c["model"] == "local-fake")
+    assert status == 200 and not local["usable"] and "context" in local["skipped"]
+    image = [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": "data:,"}}]}]
+    router2 = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\nvision = false\n')
+    _, out2 = http_json("POST", router2.url + "/api/route/explain", {"messages": image})
+    local2 = next(c for c in out2["candidates"] if c["model"] == "local-fake")
+    assert "images" in local2["skipped"]
