@@ -2,25 +2,97 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
+from rich.table import Table
 
 from larouter import __version__
-from larouter.cli.common import Client, client_options, emit
-from larouter.daemon import main as daemon_main
+from larouter.cli.common import EXIT_USER_ERROR, Client, CliError, LarouterGroup, client_options, duration, emit, money
+from larouter.cli.config import config
+from larouter.cli.models import models
+from larouter.cli.projects import projects
+from larouter.cli.route import route
+from larouter.cli.usage import usage
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LarouterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="larouter")
 def main() -> None:
-    """LARouter: local-first LLM router."""
+    """LARouter: local-first LLM router.
+
+    Every command talks to a running larouterd over HTTP: --url / LAROUTER_URL (default: the address in
+    the settings), --token / LAROUTER_TOKEN. Exit codes: 0 ok, 1 user error or rejected request,
+    2 daemon unreachable, 130 interrupted.
+    """
+
+
+def optional(client: Client, path: str, **params: Any) -> Any:
+    """GET, or None when the daemon refuses it (a project token, an endpoint this daemon lacks)."""
+    try:
+        return client.get(path, **params)
+    except CliError as exc:
+        if exc.exit_code != EXIT_USER_ERROR:
+            raise
+        return None
+
+
+def month_spend(client: Client) -> dict[str, Any] | None:
+    """This month's cost and calls summed over every project (None when usage is not readable)."""
+    listing = optional(client, "/api/projects")
+    ids = [p["id"] for p in listing["data"]] if listing else ["default"]
+    cost, calls, seen = 0.0, 0, False
+    for project_id in ids:
+        got = optional(client, "/api/usage", period="monthly", projectId=project_id)
+        if got is not None:
+            seen = True
+            cost += got["totalCost"] or 0.0
+            calls += got["totalCalls"]
+    if not seen:
+        return None
+    return {"period": "monthly", "totalCost": round(cost, 6), "totalCalls": calls, "projects": len(ids)}
+
+
+def render_status(data: dict[str, Any]) -> Table:
+    """Key/value grid for `larouter status`."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_row("[bold]larouterd[/bold]",
+                 f"{data['url']}: [green]{data['status']}[/green], up {duration(data['uptime'])}")
+    running = data["running"]
+    if running is None:
+        models = "[dim]not visible with this token[/dim]"
+    else:
+        models = ", ".join(f"{m['id']} ({m['state']}{', port ' + str(m['port']) if m.get('port') else ''})"
+                           for m in running) or "none"
+    grid.add_row("[bold]running models[/bold]", models)
+    spend = data["spend"]
+    grid.add_row("[bold]spend this month[/bold]", "[dim]not visible with this token[/dim]" if spend is None else
+                 f"{money(spend['totalCost'])} over {spend['totalCalls']:,} calls ({spend['projects']} project(s))")
+    return grid
 
 
 @main.command()
 @client_options
 def status(client: Client, as_json: bool) -> None:
-    """Show whether the daemon is up, and its uptime."""
-    data = client.get("/health")
-    emit(data, as_json, lambda d: f"larouterd at {client.base_url}: {d['status']}, up {d['uptime']:.0f} s")
+    """Show daemon health and uptime, the running models and this month's spend."""
+    health = client.get("/health")
+    running = optional(client, "/api/models/running")
+    data = {"url": client.base_url, **health, "running": None if running is None else running["data"],
+            "spend": month_spend(client)}
+    emit(data, as_json, render_status)
 
 
-main.add_command(daemon_main, name="serve")
+@main.command(context_settings={"ignore_unknown_options": True}, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def serve(args: tuple[str, ...]) -> None:
+    """Run the daemon in the foreground: the same as `larouterd` (`larouter serve --help` for its options)."""
+    from larouter.daemon import main as daemon  # imported here: the client never loads the daemon's stack
+
+    daemon.main(list(args), prog_name="larouter serve")
+
+
+main.add_command(models)
+main.add_command(projects)
+main.add_command(usage)
+main.add_command(config)
+main.add_command(route)

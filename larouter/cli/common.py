@@ -1,33 +1,95 @@
-"""Shared CLI plumbing: the HTTP client, --url/--token/--json options, output and exit codes."""
+"""Shared CLI plumbing: the HTTP client, SSE reading, --url/--token/--json, output, exit codes."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import os
 import sys
-from typing import Any, Callable
+from http.client import HTTPException, HTTPResponse
+from typing import Any, Callable, Iterator
 from urllib.error import HTTPError, URLError
+from urllib.parse import quote, urlencode
 from urllib.request import Request, urlopen
 
 import attrs
 import click
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.filesize import decimal
+from rich.markup import escape
+from rich.table import Column
 
 DEFAULT_URL = "http://127.0.0.1:18790"
-EXIT_USER_ERROR = 1  # bad arguments or a request the daemon rejected
+EXIT_USER_ERROR = 1  # bad arguments, or a request the daemon rejected (4xx)
 EXIT_UNREACHABLE = 2  # the daemon could not be reached
+EXIT_INTERRUPTED = 130  # Ctrl-C
+STREAM_TIMEOUT = 60.0  # SSE streams send a keep-alive comment every 15 s
 
 
 class CliError(click.ClickException):
-    """A clean, one-line failure with a chosen exit code."""
+    """A clean, one-line failure with a chosen exit code (and the daemon's status and error code, if any)."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USER_ERROR) -> None:
+    def __init__(self, message: str, exit_code: int = EXIT_USER_ERROR, status: int | None = None,
+                 code: str | None = None) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code, self.status, self.code = exit_code, status, code
 
     def show(self, file: Any = None) -> None:
-        Console(stderr=True).print(f"[red]error:[/red] {self.message}", markup=True, highlight=False)
+        err_console().print(f"[red]error:[/red] {escape(self.message)}", soft_wrap=True)
+
+
+class Interrupted(CliError):
+    """Ctrl-C: a short note (what happened to the work in progress), exit 130."""
+
+    def __init__(self, message: str = "interrupted") -> None:
+        super().__init__(message, EXIT_INTERRUPTED)
+
+    def show(self, file: Any = None) -> None:
+        err_console().print(f"[yellow]{escape(self.message)}[/yellow]", soft_wrap=True)
+
+
+class LarouterGroup(click.Group):
+    """Click group with LARouter's exit codes: usage errors 1 (not 2, which means unreachable), Ctrl-C 130,
+    and a one-line message instead of a traceback for anything unexpected (LAROUTER_DEBUG=1 shows it)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_USER_ERROR
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_USER_ERROR
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+        except click.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                raise Interrupted() from None
+            raise CliError("aborted") from None
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the CLI's promise: no traceback
+            if os.environ.get("LAROUTER_DEBUG") or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+                raise
+            raise CliError(f"unexpected {type(exc).__name__}: {exc} (LAROUTER_DEBUG=1 shows the traceback)") from None
+
+
+def console() -> Console:
+    """stdout console (built per call, so redirected streams such as CliRunner's are honoured)."""
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    """stderr console, for progress, spinners, hints and errors."""
+    return Console(stderr=True, highlight=False)
 
 
 @attrs.frozen
@@ -36,55 +98,183 @@ class Client:
 
     base_url: str
     token: str | None = attrs.field(default=None, repr=False)
-    timeout: float = 30.0
+    timeout: float | None = 30.0
 
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        """Send a request; raise CliError with the daemon's error message on failure."""
+    def url(self, path: str, params: dict[str, Any] | None = None) -> str:
+        """Absolute URL for an API path, with the non-None query parameters."""
+        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
+        return self.base_url.rstrip("/") + path + (f"?{query}" if query else "")
+
+    def open(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
+             timeout: float | None = None) -> HTTPResponse:
+        """Send a request and return the open response; CliError (exit 1 for 4xx/5xx, 2 unreachable) otherwise.
+
+        `timeout` overrides the client's (None: the client's; `attrs.evolve(client, timeout=None)` waits forever).
+        """
         data = None if body is None else json.dumps(body).encode()
-        req = Request(self.base_url.rstrip("/") + path, data=data, method=method)
+        try:
+            req = Request(self.url(path, params), data=data, method=method)
+        except ValueError as exc:
+            raise CliError(f"invalid daemon URL {self.base_url!r}: {exc}") from None
         req.add_header("Content-Type", "application/json")
         if self.token:
             req.add_header("Authorization", f"Bearer {self.token}")
+        wait = self.timeout if timeout is None else timeout
         try:
-            with urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (URL is the user's own daemon)
-                raw = resp.read()
+            return urlopen(req, timeout=wait)  # type: ignore[no-any-return]  # noqa: S310 (the user's own daemon)
         except HTTPError as exc:
-            raise CliError(_error_message(exc), EXIT_USER_ERROR) from None
-        except (URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise CliError(
-                f"cannot reach larouterd at {self.base_url}: {reason} (is it running? start it with `larouterd`)",
-                EXIT_UNREACHABLE) from None
-        return json.loads(raw) if raw else None
+            raise http_error(exc) from None
+        except (URLError, OSError, HTTPException) as exc:
+            raise self.unreachable(getattr(exc, "reason", exc)) from None
 
-    def get(self, path: str) -> Any:
+    def unreachable(self, reason: Any) -> CliError:
+        """The exit-2 error, with the one-line hint."""
+        return CliError(f"cannot reach larouterd at {self.base_url}: {reason} (is it running? start it with "
+                        "`larouterd`, or point --url / LAROUTER_URL at it)", EXIT_UNREACHABLE)
+
+    def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
+                timeout: float | None = None) -> Any:
+        """Send a request and decode the JSON answer."""
+        with self.open(method, path, body, params, timeout) as resp:
+            try:
+                raw = resp.read()
+            except (OSError, HTTPException) as exc:
+                raise self.unreachable(f"connection lost ({exc})") from None
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            raise CliError(f"{self.base_url} did not answer JSON; is it larouterd?") from None
+
+    def get(self, path: str, **params: Any) -> Any:
         """GET a JSON resource."""
-        return self.request("GET", path)
+        return self.request("GET", path, params=params)
+
+    @contextlib.contextmanager
+    def stream(self, method: str, path: str, params: dict[str, Any] | None = None,
+               timeout: float = STREAM_TIMEOUT) -> Iterator[HTTPResponse]:
+        """An open response to read incrementally (SSE, CSV); read errors become the exit-2 error."""
+        with self.open(method, path, None, params, timeout) as resp:
+            try:
+                yield resp
+            except (OSError, HTTPException) as exc:
+                if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                    raise
+                raise self.unreachable(f"connection lost ({exc})") from None
 
 
-def _error_message(exc: HTTPError) -> str:
+def seg(value: str) -> str:
+    """One URL path segment, quoted (ids come from the command line)."""
+    return quote(value, safe="")
+
+
+def http_error(exc: HTTPError) -> CliError:
+    """The daemon's OpenAI-shaped error as a one-line CliError (exit 1), with a hint for auth failures."""
+    code = None
     try:
-        return f"HTTP {exc.code}: {json.loads(exc.read())['error']['message']}"
-    except (ValueError, KeyError, TypeError):
-        return f"HTTP {exc.code}: {exc.reason}"
+        err = json.loads(exc.read())["error"]
+        message, code = err["message"], err.get("code")
+    except (ValueError, KeyError, TypeError, OSError, HTTPException):
+        message = str(exc.reason)
+    if exc.code in (401, 403):
+        message += " (pass an admin token with --token or LAROUTER_TOKEN)"
+    return CliError(f"HTTP {exc.code}: {message}", EXIT_USER_ERROR, exc.code, code)
+
+
+def sse_events(resp: HTTPResponse) -> Iterator[tuple[str, str]]:
+    """Yield (event, data) as each Server-Sent Event arrives: one readline at a time, never buffered to the end."""
+    event, data = "message", []
+    while raw := resp.readline():
+        line = raw.decode("utf-8").rstrip("\r\n")
+        if not line:
+            if data:
+                yield event, "\n".join(data)
+            event, data = "message", []
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "event":
+                event = value
+            elif name == "data":
+                data.append(value)
+
+
+def settings_target(token: str | None) -> tuple[str, str | None]:
+    """Daemon URL from the settings (config file and LAROUTER_* env), and the local admin token if none was given."""
+    from larouter.config import load_settings  # only needed without --url / LAROUTER_URL
+
+    try:
+        settings = load_settings()
+    except Exception:  # noqa: BLE001 - a broken config must not break the client: fall back to the default
+        return DEFAULT_URL, token
+    host = settings.server.host
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.server.port}"
+    if token is None:
+        token = settings.server.admin_token
+        path = settings.home / "admin_token"
+        with contextlib.suppress(OSError):
+            token = token or path.read_text("utf-8").strip() or None
+    return url, token
 
 
 def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Add --url, --token and --json; pass `client` and `as_json` to the command."""
 
-    @click.option("--url", envvar="LAROUTER_URL", default=DEFAULT_URL, show_default=True, help="Daemon base URL.")
-    @click.option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token (not needed on loopback).")
+    @click.option("--url", envvar="LAROUTER_URL", metavar="URL",
+                  help=f"Daemon base URL [env LAROUTER_URL; default: server.host/port from the settings, "
+                       f"else {DEFAULT_URL}].")
+    @click.option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; not "
+                  "needed on loopback; default: the local admin token when the URL comes from the settings].")
     @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
-    def wrapper(url: str, token: str | None, as_json: bool, **kwargs: Any) -> Any:
+    def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
+        if not url:
+            url, token = settings_target(token)
         return fn(client=Client(url, token), as_json=as_json, **kwargs)
 
     return wrapper
 
 
-def emit(data: Any, as_json: bool, human: Callable[[Any], str]) -> None:
-    """Print JSON or a human line to stdout."""
+def print_json(data: Any) -> None:
+    """Indented JSON on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], RenderableType]) -> None:
+    """Print JSON, or the human rendering (text or a rich renderable), to stdout."""
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        print_json(data)
+        return
+    shown = human(data)
+    if isinstance(shown, str):
+        console().print(shown, soft_wrap=True)
     else:
-        Console(highlight=False).print(human(data))
+        console().print(shown)
+
+
+def id_column(header: str, values: list[str]) -> Column:
+    """A table column for identifiers people copy: never truncated or wrapped."""
+    return Column(header, no_wrap=True, min_width=max([len(header), *map(len, values)]))
+
+
+def money(value: float | None, places: int = 4) -> str:
+    """`$1.2345`, or `—` when unknown (unpriced)."""
+    return "—" if value is None else f"${value:,.{places}f}"
+
+
+def size(value: int | None) -> str:
+    """Decimal bytes: `1.2 GB`."""
+    return "—" if not value else decimal(value)
+
+
+def duration(seconds: float | None) -> str:
+    """`3d 4h`, `2h 05m`, `4m 10s`, `12s`."""
+    if seconds is None:
+        return "—"
+    s = int(seconds)
+    d, h, m = s // 86400, s % 86400 // 3600, s % 3600 // 60
+    if d:
+        return f"{d}d {h}h"
+    if h:
+        return f"{h}h {m:02d}m"
+    return f"{m}m {s % 60:02d}s" if m else f"{s}s"

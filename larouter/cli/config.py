@@ -1,0 +1,137 @@
+"""`larouter config`: read and change the daemon's runtime settings (secrets stay masked)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from typing import Any, Iterator
+
+import click
+from rich.markup import escape
+
+from larouter.cli.common import Client, CliError, client_options, console, print_json
+from larouter.config import SECRET_FIELDS
+
+MISSING = object()
+
+
+def key_path(key: str) -> list[str]:
+    """A dotted TOML key (`providers.groq.prices."llama-3.3"`) as its parts."""
+    try:
+        doc: Any = tomllib.loads(f"{key} = 0") if "\n" not in key and "\r" not in key else None
+    except tomllib.TOMLDecodeError:
+        doc = None
+    path = []
+    while isinstance(doc, dict) and len(doc) == 1:
+        (name, doc), = doc.items()
+        path.append(name)
+    if doc != 0 or isinstance(doc, bool) or not path:
+        raise click.BadParameter(f"{key!r} is not a dotted key such as routing.default_model", param_hint="KEY")
+    return path
+
+
+def parse_value(raw: str) -> Any:
+    """VALUE as a TOML value when it is one (`8080`, `true`, `1.5`, `["a"]`, `{x = 1}`), else the string itself."""
+    try:
+        doc = tomllib.loads(f"v = {raw}")
+    except tomllib.TOMLDecodeError:
+        return raw
+    return doc["v"] if len(doc) == 1 else raw
+
+
+def nest(path: list[str], value: Any) -> dict[str, Any]:
+    """{"a": {"b": value}} for ["a", "b"]: the JSON merge patch that sets one key."""
+    for name in reversed(path):
+        value = {name: value}
+    return value
+
+
+def lookup(data: Any, path: list[str]) -> Any:
+    """The value at a key path, or MISSING."""
+    for name in path:
+        if not isinstance(data, dict) or name not in data:
+            return MISSING
+        data = data[name]
+    return data
+
+
+def leaves(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, value) for every leaf, in order."""
+    if isinstance(data, dict) and data:
+        for name, value in data.items():
+            part = name if name.replace("_", "").replace("-", "").isalnum() else json.dumps(name)
+            yield from leaves(value, f"{prefix}.{part}" if prefix else part)
+    else:
+        yield prefix, data
+
+
+def show(value: Any) -> str:
+    """A value as TOML-ish text (null: unset)."""
+    return "(unset)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def print_leaves(value: Any, prefix: str) -> None:
+    """`key = value` lines (no rich markup: values are data)."""
+    out = console()
+    for key, leaf in leaves(value, prefix):
+        out.print(f"{key} = {show(leaf)}", markup=False, soft_wrap=True)
+
+
+@click.group()
+def config() -> None:
+    """Runtime settings: read them, or change them live (persisted by the daemon)."""
+
+
+@config.command()
+@click.argument("key", required=False)
+@client_options
+def get(client: Client, as_json: bool, key: str | None) -> None:
+    """Print every setting, or one (dotted KEY, e.g. routing.default_model); secrets are masked."""
+    path = key_path(key) if key else []
+    value = lookup(client.get("/api/config"), path)
+    if value is MISSING:
+        raise CliError(f"no setting {key!r} (`larouter config get` lists them all)")
+    if as_json:
+        print_json(value)
+    else:
+        print_leaves(value, ".".join(path))
+
+
+def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
+    """PATCH one key (None: drop its override); report the effective (masked) value and any restart needed."""
+    out = client.request("PATCH", "/api/config", nest(path, value))
+    now = lookup(out, path)
+    key, secret = ".".join(path), path[-1] in SECRET_FIELDS
+    result = {"key": key, "value": None if now is MISSING else now, "restartRequired": out["restartRequired"]}
+    if as_json:
+        print_json(result)
+        return
+    shown = show(result["value"])
+    line = f"unset {key} (now {shown})" if value is None else f"set {key} = {shown if secret else show(value)}"
+    console().print(line, markup=False, soft_wrap=True)
+    if value is not None and not secret and now != value:
+        console().print(f"[yellow]note: the effective value is {escape(shown)} (a larouterd command-line flag "
+                        "overrides runtime settings)[/yellow]", soft_wrap=True)
+    if out["restartRequired"]:
+        console().print(f"[yellow]saved; restart larouterd to apply: {', '.join(out['restartRequired'])}[/yellow]")
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@client_options
+def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
+    """Set KEY to VALUE, live (VALUE is parsed as TOML when it is valid TOML, else taken as a string;
+    `-` reads a string from stdin, so API keys stay out of the shell history)."""
+    path = key_path(key)
+    parsed = sys.stdin.read().strip() if value == "-" else parse_value(value)
+    apply(client, as_json, path, parsed)
+
+
+@config.command()
+@click.argument("key")
+@client_options
+def unset(client: Client, as_json: bool, key: str) -> None:
+    """Drop KEY's runtime override: it falls back to the config file, environment or default."""
+    apply(client, as_json, key_path(key), None)

@@ -1,0 +1,241 @@
+"""`larouter models`: the catalog, downloads, registration and the llama-server processes."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from larouter.cli.common import (Client, CliError, Interrupted, client_options, duration, emit, err_console, id_column,
+                                 print_json, seg, size)
+from larouter.cli.downloads import cancel, download, downloads
+
+
+@click.group()
+def models() -> None:
+    """Local models: browse the catalog, download, register, start and stop them."""
+
+
+models.add_command(download)
+models.add_command(downloads)
+models.add_command(cancel)
+
+
+def _can_run(entry: dict[str, Any]) -> str:
+    verdict = entry["canRun"]
+    return "[green]yes[/green]" if verdict["ok"] else "[red]no[/red]: " + escape("; ".join(verdict["reasons"]))
+
+
+def _state(state: str | None) -> str:
+    colour = {"ready": "green", "starting": "yellow", "stopping": "yellow", "crashed": "red"}.get(state or "", "dim")
+    return f"[{colour}]{state or 'stopped'}[/{colour}]"
+
+
+def catalog_table(entries: list[dict[str, Any]]) -> Table | str:
+    """The catalog as a table (parameters, context and variants are in --json)."""
+    table = Table(id_column("ID", [m["id"] for m in entries]), "Size", "RAM", "Runs here", "Downloaded", "State",
+                  title="Model catalog")
+    for m in entries:
+        default = next((v for v in m["variants"] if v["quantization"] == m["defaultQuantization"]), m["variants"][0])
+        table.add_row(m["id"], f"{size(default['sizeBytes'])} {escape(default['quantization'])}",
+                      size(m["ramEstimateBytes"]), _can_run(m), escape(m["downloaded"] or "—"), _state(m["state"]))
+    return table
+
+
+@models.command("catalog")
+@client_options
+def catalog_cmd(client: Client, as_json: bool) -> None:
+    """List every model LARouter knows (shipped Gemma 4 lineup and your own), with whether it runs here."""
+    emit(client.get("/api/models/catalog")["data"], as_json, catalog_table)
+
+
+def local_table(entries: list[dict[str, Any]]) -> Table | str:
+    """Downloaded or registered local models."""
+    if not entries:
+        return "no local models yet: `larouter models download ID` or `larouter models add NAME --path FILE.gguf`"
+    table = Table(id_column("ID", [m["id"] for m in entries]), "Quant", "Size", "Context", "State", "Source",
+                  title="Local models")
+    for m in entries:
+        quant = m["downloaded"]
+        variant = next((v for v in m["variants"] if v["quantization"] == quant), m["variants"][0])
+        table.add_row(m["id"], quant or "—", size(variant["sizeBytes"]), f"{m['contextLength']:,}",
+                      _state(m["state"]),
+                      escape(m["localPath"] or variant["repo"] or "—"))
+    return table
+
+
+@models.command("list")
+@client_options
+def list_cmd(client: Client, as_json: bool) -> None:
+    """List the models on this machine (downloaded or registered local files)."""
+    data = [m for m in client.get("/api/models/catalog")["data"] if m["downloaded"] or m["localPath"]]
+    emit(data, as_json, local_table)
+
+
+def wait_with_spinner(work: Any, text: str, interrupted: str) -> Any:
+    """Run `work()` on a daemon thread behind a spinner with elapsed seconds; Ctrl-C stops waiting, not the work."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except Exception as exc:  # noqa: BLE001 - re-raised on the main thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="larouter-cli-wait", daemon=True)
+    started = time.monotonic()
+    try:
+        with err_console().status(text) as spinner:
+            thread.start()
+            while thread.is_alive():
+                thread.join(0.2)
+                spinner.update(f"{text} {time.monotonic() - started:.0f} s")
+    except KeyboardInterrupt:
+        raise Interrupted(interrupted) from None
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+@models.command()
+@click.argument("model_id", metavar="ID")
+@click.option("--ctx-size", type=click.IntRange(0), help="Context size (-c) for this start.")
+@click.option("--gpu-layers", type=click.IntRange(0), help="Layers to offload (-ngl).")
+@click.option("--threads", type=click.IntRange(0), help="CPU threads (-t).")
+@client_options
+def start(client: Client, as_json: bool, model_id: str, ctx_size: int | None, gpu_layers: int | None,
+          threads: int | None) -> None:
+    """Start a llama-server for a model and wait until it is ready (idempotent)."""
+    options = {"ctxSize": ctx_size, "gpuLayers": gpu_layers, "threads": threads}
+    body = {k: v for k, v in options.items() if v is not None}
+    patient = attrs.evolve(client, timeout=None)  # the daemon answers once the model is ready or failed
+    out = wait_with_spinner(
+        lambda: patient.request("POST", f"/api/models/{seg(model_id)}/start", body or None), f"starting {model_id}…",
+        f"stopped waiting; larouterd keeps starting {model_id} (`larouter models health {model_id}` shows it)")
+    if out["state"] != "ready":
+        why = out.get("reason") or f"see `larouter models logs {model_id}`"
+        raise CliError(f"{model_id} is {out['state']}: {why}")
+    emit(out, as_json, lambda o: f"[green]✓[/green] {o['id']} ready on port {o['port']} (pid {o['pid']}"
+                                 f"{', loaded in ' + str(round(o['startMs'])) + ' ms' if o.get('startMs') else ''})")
+
+
+@models.command()
+@click.argument("model_id", metavar="ID")
+@client_options
+def stop(client: Client, as_json: bool, model_id: str) -> None:
+    """Stop a running model's llama-server."""
+    out = attrs.evolve(client, timeout=None).request("POST", f"/api/models/{seg(model_id)}/stop")
+    emit(out, as_json, lambda o: f"stopped {o['id']} ({o['state']})")
+
+
+def ps_table(procs: list[dict[str, Any]]) -> Table | str:
+    """Running processes as a table."""
+    if not procs:
+        return "no models running"
+    table = Table(id_column("ID", [p["id"] for p in procs]), "State", "PID", "Port", "Up", "Restarts")
+    for p in procs:
+        table.add_row(p["id"], _state(p["state"]), str(p["pid"] or "—"), str(p["port"] or "—"),
+                      duration(p["uptime"]),
+                      str(p["restarts"]))
+    return table
+
+
+@models.command()
+@client_options
+def ps(client: Client, as_json: bool) -> None:
+    """List the models that are starting, ready or stopping."""
+    emit(client.get("/api/models/running")["data"], as_json, ps_table)
+
+
+def health_grid(h: dict[str, Any]) -> Table:
+    """One model's health as key/value rows."""
+    grid = Table.grid(padding=(0, 2))
+    healthy = "[green]yes[/green]" if h.get("healthy") else "[red]no[/red]"
+    rows = [("model", h["id"]), ("state", _state(h["state"])), ("healthy", healthy), ("pid", h.get("pid")),
+            ("port", h.get("port")), ("up", duration(h.get("uptime"))), ("restarts", h.get("restarts")),
+            ("reason", h.get("reason")), ("error", h.get("error"))]
+    for key, value in rows:
+        if value is not None:
+            grid.add_row(f"[bold]{key}[/bold]", value if key in ("state", "healthy") else escape(str(value)))
+    return grid
+
+
+@models.command()
+@click.argument("model_id", metavar="ID")
+@client_options
+def health(client: Client, as_json: bool, model_id: str) -> None:
+    """Show a model's state (stopped, starting, ready, stopping, crashed) and its server's /health."""
+    emit(client.get(f"/api/models/{seg(model_id)}/health"), as_json, health_grid)
+
+
+def new_lines(seen: list[str], lines: list[str]) -> list[str]:
+    """The lines of a fresh tail that come after the previously seen tail (the overlap is found, not assumed)."""
+    for start in range(max(len(seen) - len(lines), 0), len(seen)):
+        overlap = seen[start:]
+        if lines[:len(overlap)] == overlap:
+            return lines[len(overlap):]
+    return lines
+
+
+@models.command()
+@click.argument("model_id", metavar="ID")
+@click.option("-n", "--lines", default=200, show_default=True, type=click.IntRange(1, 5000), help="How many lines.")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (polls once a second; Ctrl-C stops).")
+@client_options
+def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool) -> None:
+    """Print the recent output of a model's llama-server."""
+    path = f"/api/models/{seg(model_id)}/logs"
+    got = client.get(path, lines=lines)["lines"]
+    if as_json and not follow:
+        print_json({"id": model_id, "lines": got})
+        return
+    out = sys.stdout
+    for line in got:
+        out.write(line + "\n")
+    out.flush()
+    while follow:
+        time.sleep(1.0)
+        fresh = client.get(path, lines=5000)["lines"]
+        for line in new_lines(got, fresh):
+            out.write(line + "\n")
+        out.flush()
+        got = fresh
+
+
+@models.command()
+@click.argument("name")
+@click.option("--path", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A local .gguf file (made absolute).")
+@click.option("--repo", help="Hugging Face repo (owner/name), with --file.")
+@click.option("--file", "file", help="GGUF file name in --repo.")
+@click.option("--revision", help="Commit or branch of --repo (default main).")
+@click.option("--context-length", type=click.IntRange(256), default=8192, show_default=True)
+@client_options
+def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str | None, file: str | None,
+        revision: str | None, context_length: int) -> None:
+    """Register your own model: a local GGUF (--path) or a Hugging Face file (--repo and --file)."""
+    if (path is not None and (repo or file)) or (path is None and not (repo and file)):
+        raise click.UsageError("give either --path FILE.gguf, or --repo and --file")
+    body: dict[str, Any] = {"id": name, "contextLength": context_length}
+    if path is not None:
+        body["path"] = str(path.resolve())
+    else:
+        body |= {"repo": repo, "file": file} | ({"revision": revision} if revision else {})
+    out = client.request("POST", "/api/models", body)
+    emit(out, as_json, lambda o: f"registered {o['id']} ({escape(o['localPath'] or o['variants'][0]['repo'])})"
+                                 + ("" if o["localPath"] else f"; fetch it with `larouter models download {o['id']}`"))
+
+
+@models.command()
+@click.argument("model_id", metavar="ID")
+@client_options
+def remove(client: Client, as_json: bool, model_id: str) -> None:
+    """Forget a model you registered (stop it first; files on disk are kept)."""
+    emit(client.request("DELETE", f"/api/models/{seg(model_id)}"), as_json, lambda o: f"removed {o['id']}")

@@ -1,0 +1,88 @@
+"""`larouter route explain`: which tier and models the router would pick for a request, and why."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+import click
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from larouter.cli.common import Client, CliError, client_options, emit
+
+
+def request_body(prompt: str | None, file: TextIO | None, model: str) -> dict[str, Any]:
+    """A chat request: the prompt as one user message, or the JSON body read from --file."""
+    if (prompt is None) == (file is None):
+        raise click.UsageError('give a PROMPT or --file request.json (not both)')
+    if file is None:
+        return {"model": model, "messages": [{"role": "user", "content": prompt}]}
+    try:
+        body = json.load(file)
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint="--file") from None
+    if not isinstance(body, dict):
+        raise click.BadParameter("must hold a JSON object (a chat completion request)", param_hint="--file")
+    return body
+
+
+def cell(value: Any) -> str:
+    """A table cell: strings as they are, booleans as yes/no, null as a dash, anything else as JSON."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
+def candidates_table(candidates: list[Any]) -> Table:
+    """Candidates in order: dict entries become columns, anything else one column."""
+    keys = list(dict.fromkeys(k for c in candidates if isinstance(c, dict) for k in c))
+    table = Table("#", *(keys or ["candidate"]), title="Candidates, in order", title_justify="left")
+    for i, c in enumerate(candidates, 1):
+        cells = [c.get(k) for k in keys] if isinstance(c, dict) else [c]
+        table.add_row(str(i), *(Text(cell(v)) for v in cells))
+    return table
+
+
+def render(data: dict[str, Any]) -> RenderableType:
+    """Tier and confidence, the reasons, the candidate table."""
+    confidence = data.get("confidence")
+    head = Text.assemble(("Tier ", "bold"), (str(data.get("tier")), "bold cyan"),
+                         f"  (confidence {confidence:.2f})" if isinstance(confidence, (int, float)) else "")
+    parts: list[RenderableType] = [head]
+    if data.get("project") or data.get("policy"):
+        parts.append(Text(f"project {data.get('project') or '—'}, policy {data.get('policy') or '—'}", style="dim"))
+    reasons = data.get("reasons") or []
+    if reasons:
+        grid = Table.grid(padding=(0, 1))
+        for reason in reasons:
+            grid.add_row("  •", Text(cell(reason)))
+        parts += [Text("Reasons", style="bold"), grid]
+    if data.get("candidates"):
+        parts.append(candidates_table(data["candidates"]))
+    return Group(*parts)
+
+
+@click.group()
+def route() -> None:
+    """Routing: see what the router decides for a request."""
+
+
+@route.command()
+@click.argument("prompt", required=False)
+@click.option("--file", "-f", "file", type=click.File("r"), help="A chat completion request body (`-`: stdin).")
+@click.option("--model", default="auto", show_default=True, help="The request's model field (with a PROMPT).")
+@click.option("--project", "-p", help="Explain as this project (default: the token's project).")
+@client_options
+def explain(client: Client, as_json: bool, prompt: str | None, file: TextIO | None, model: str,
+            project: str | None) -> None:
+    """Explain the routing of a prompt or a request (tier, confidence, reasons, candidates) without sending it."""
+    body = request_body(prompt, file, model)
+    try:
+        data = client.request("POST", "/api/route/explain", body, params={"projectId": project})
+    except CliError as exc:
+        if exc.status == 404 and exc.code == "not_found":
+            raise CliError(f"larouterd at {client.base_url} has no POST /api/route/explain (update it)") from None
+        raise
+    emit(data, as_json, render)

@@ -1,0 +1,180 @@
+"""`larouter usage`: spend and traffic as tables and a daily bar chart; per-model detail; CSV export."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from http.client import HTTPException, HTTPResponse
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+import click
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from larouter.cli.common import Client, CliError, client_options, emit, err_console, money, print_json, size
+
+PERIODS = ("daily", "weekly", "monthly", "all")
+CHART_DAYS = 31
+CHART_WIDTH = 40
+EIGHTHS = " ▏▎▍▌▋▊▉"
+CHUNK = 64 * 1024
+
+
+def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--period and --project."""
+    fn = click.option("--project", "-p", "project", default="default", show_default=True, help="Project id.")(fn)
+    return click.option("--period", type=click.Choice(PERIODS), default="monthly", show_default=True,
+                        help="UTC calendar day, ISO week, month, or everything.")(fn)
+
+
+def bar(value: float, top: float, width: int = CHART_WIDTH) -> str:
+    """A horizontal bar in eighths of a cell."""
+    if top <= 0 or value <= 0:
+        return ""
+    full, part = divmod(max(round(value / top * width * 8), 1), 8)
+    return "█" * full + (EIGHTHS[part] if part else "")
+
+
+def daily_chart(days: list[dict[str, Any]]) -> RenderableType:
+    """Cost per day as horizontal bars (the last CHART_DAYS days of the period)."""
+    shown = days[-CHART_DAYS:]
+    top = max((d["cost"] or 0.0 for d in shown), default=0.0)
+    title = "Daily cost" + (f" (last {len(shown)} of {len(days)} days)" if len(days) > len(shown) else "")
+    grid = Table.grid(padding=(0, 1))
+    for d in shown:
+        grid.add_row(d["date"], Text(bar(d["cost"] or 0.0, top), style="cyan"),
+                     Text(money(d["cost"]), style="" if d["cost"] else "dim"))
+    return Group(Text(title, style="bold"), grid if shown else Text("no days in this period", style="dim"))
+
+
+def _share(cost: float | None, total: float) -> str:
+    return f"{100 * cost / total:.0f}%" if cost and total else "—"
+
+
+def by_model(data: dict[str, Any]) -> Table:
+    """Cost and calls per model, most expensive first."""
+    table = Table("Model", "Calls", "Tokens", "Cost", "Share", title="By model", title_justify="left")
+    rows = sorted(data["byModel"].items(), key=lambda kv: (-(kv[1]["cost"] or 0.0), kv[0]))
+    for model, m in rows:
+        table.add_row(escape(model), f"{m['calls']:,}", f"{m['tokens']:,}", money(m["cost"]),
+                      _share(m["cost"], data["totalCost"]))
+    return table
+
+
+def by_tier(data: dict[str, Any]) -> Table:
+    """Cost and calls per routing tier."""
+    table = Table("Tier", "Calls", "Cost", title="By tier", title_justify="left")
+    for tier, t in sorted(data["byTier"].items(), key=lambda kv: -kv[1]["calls"]):
+        table.add_row(escape(tier), f"{t['calls']:,}", money(t["cost"]))
+    return table
+
+
+def savings(data: dict[str, Any]) -> RenderableType:
+    """What the same tokens would have cost on the baseline model."""
+    s = data.get("savings") or {}
+    base, saved = s.get("baselineCost") or 0.0, s.get("saved") or 0.0
+    pct = f" ({100 * saved / base:.0f}%)" if base else ""
+    return Text.assemble(("Savings ", "bold"), f"vs {s.get('baselineModel') or 'the baseline'}: ",
+                         f"would have cost {money(base)}, cost {money(data['totalCost'])}, ",
+                         (f"saved {money(saved)}{pct}", "bold green"))
+
+
+def render(data: dict[str, Any], period: str, project: str) -> RenderableType:
+    """The whole `larouter usage` report."""
+    days = data["dailyCosts"]
+    span = f" ({days[0]['date']} to {days[-1]['date']})" if days else ""
+    head = Text.assemble((f"Usage of project {project}, {period}{span}\n", "bold"),
+                         f"{money(data['totalCost'])} over {data['totalCalls']:,} calls "
+                         f"({data['succeededCalls']:,} ok), ",
+                         f"{data['inputTokens']:,} input + {data['outputTokens']:,} output tokens")
+    if data.get("unpricedCalls"):
+        head.append(f"\n{data['unpricedCalls']:,} calls had no known price (cost shown as —)", style="yellow")
+    if not data["totalCalls"]:
+        return Group(head, Text("no calls recorded in this period", style="dim"))
+    return Group(head, Text(""), by_model(data), by_tier(data), savings(data), Text(""), daily_chart(days))
+
+
+@click.group(invoke_without_command=True)
+@period_options
+@client_options
+def usage(client: Client, as_json: bool, period: str, project: str) -> None:
+    """Show a project's spend and traffic: totals, by model, by tier, savings and a daily cost chart."""
+    if click.get_current_context().invoked_subcommand is None:
+        emit(client.get("/api/usage", period=period, projectId=project), as_json, lambda d: render(d, period, project))
+
+
+def models_table(data: dict[str, Any]) -> Table:
+    """The /api/usage/models breakdown."""
+    table = Table("Model", "Provider", "Calls", "In", "Out", "Cost", "Avg ms", title="Usage by model")
+    for m in data["data"]:
+        latency = "—" if m["avgLatencyMs"] is None else f"{m['avgLatencyMs']:,.0f}"
+        table.add_row(escape(m["model"]), escape(m["provider"] or "—"), f"{m['calls']:,}", f"{m['inputTokens']:,}",
+                      f"{m['outputTokens']:,}", money(m["cost"]), latency)
+    return table
+
+
+@usage.command("models")
+@period_options
+@click.option("--sort", type=click.Choice(["cost", "calls", "tokens", "inputTokens", "outputTokens", "model",
+                                           "latency"]), default="cost", show_default=True)
+@click.option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
+@client_options
+def models_cmd(client: Client, as_json: bool, period: str, project: str, sort: str, order: str) -> None:
+    """Per-model detail: provider, input/output tokens, cost and average latency."""
+    data = client.get("/api/usage/models", period=period, projectId=project, sort=sort, order=order)
+    emit(data, as_json, models_table)
+
+
+def copy(client: Client, src: HTTPResponse, dst: BinaryIO) -> int:
+    """Copy the response body a chunk at a time (memory stays flat); return the byte count."""
+    total = 0
+    while True:
+        try:
+            chunk = src.read(CHUNK)
+        except (OSError, HTTPException) as exc:
+            raise client.unreachable(f"connection lost during the export ({exc})") from None
+        if not chunk:
+            return total
+        dst.write(chunk)
+        total += len(chunk)
+
+
+def attachment_name(header: str | None) -> str | None:
+    """The filename of a Content-Disposition header, if it is a plain name."""
+    found = re.search(r'filename="([A-Za-z0-9._\-]+)"', header or "")
+    return found.group(1) if found else None
+
+
+@usage.command("export")
+@period_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="File to write (`-`: stdout; default: the daemon's suggested name in this directory).")
+@client_options
+def export(client: Client, as_json: bool, period: str, project: str, output: Path | None) -> None:
+    """Export every call of the period as CSV, streamed to a file (written whole or not at all)."""
+    with client.stream("GET", "/api/usage/export", {"period": period, "projectId": project}) as resp:
+        if output is not None and str(output) == "-":
+            copy(client, resp, sys.stdout.buffer)
+            sys.stdout.flush()
+            return
+        target = output or Path(attachment_name(resp.headers.get("Content-Disposition")) or "larouter-usage.csv")
+        part = target.with_name(f".{target.name}.part")
+        try:
+            with part.open("wb") as out:
+                written = copy(client, resp, out)
+            os.replace(part, target)
+        except OSError as exc:
+            part.unlink(missing_ok=True)
+            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+    result = {"path": str(target), "bytes": written, "period": period, "projectId": project}
+    if as_json:
+        print_json(result)
+    else:
+        err_console().print(f"wrote {size(written)} of CSV to {escape(str(target))}", soft_wrap=True)
