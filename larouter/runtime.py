@@ -75,6 +75,8 @@ class Runtime:
                 raw["providers"][name]["api_key"] = mask(prov.api_key)
         if self.settings.server.admin_token:
             raw["server"]["admin_token"] = mask(self.settings.server.admin_token)
+        # The classifier's rule set is large; show only what the operator changed.
+        raw["routing"]["classifier"] = self.overrides.get("routing", {}).get("classifier", {})
         return raw
 
     async def patch(self, patch: Any) -> list[str]:
