@@ -20,8 +20,6 @@ from larouter.projects.store import ProjectStore
 from larouter.projects.budget import Budgets
 from larouter.routing.policy import Cooldowns, merged_policies
 from larouter.runtime import Runtime
-from larouter.usage.prices import shipped_price_table
-from larouter.usage.pricing import Pricer
 from larouter.usage.attach import attach_usage
 from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
@@ -65,7 +63,6 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.PROJECTS] = store
     app[appkeys.ADMIN_TOKEN] = token
     app[appkeys.STARTED] = time.monotonic()
-    app[appkeys.PRICER] = Pricer.build(settings, shipped_price_table())
     app[appkeys.BUDGETS] = Budgets(_no_spend)
     app[appkeys.POLICIES] = merged_policies(settings.routing.policies)
     app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)

@@ -18,7 +18,6 @@ from larouter.routing.policy import Cooldowns
 from larouter.routing.tiers import Tier
 from larouter.runtime import Runtime
 from larouter.usage.ledger import Ledger
-from larouter.usage.pricing import Pricer
 
 SETTINGS = web.AppKey("settings", Settings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
@@ -31,7 +30,6 @@ RUNTIME = web.AppKey("runtime", Runtime)
 PROJECTS = web.AppKey("projects", ProjectStore)
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 BUDGETS = web.AppKey("budgets", Budgets)
-PRICER = web.AppKey("pricer", Pricer)
 LEDGER = web.AppKey("ledger", Ledger)
 POLICIES = web.AppKey("policies", dict[str, dict[Tier, tuple[str, ...]]])
 COOLDOWNS = web.AppKey("cooldowns", Cooldowns)

@@ -173,3 +173,16 @@ def test_remaining_budget_header(make_router: Callable[..., Router]) -> None:
     client = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
     raw = client.chat.completions.with_raw_response.create(model="gpt-fake", messages=MSG, max_tokens=5)
     assert 0 < float(raw.headers["x-larouter-budget-remaining"]) < 1.0
+
+
+def test_budget_follows_price_patch(make_router: Callable[..., Router], fake: Fake) -> None:
+    """A price changed through PATCH /api/config is what budgets reserve against, without a restart."""
+    router = make_router(extra_toml=PRICED)
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "p", "budgetUsd": 0.05})
+    client = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:  # worst case at $1000/M is more than $0.05... for 100 tokens out
+        client.chat.completions.create(model="gpt-fake", messages=MSG, max_tokens=100)
+    assert info.value.status_code == 402
+    patch = {"providers": {"fake": {"prices": {"gpt-fake": {"input": 0.01, "output": 0.01}}}}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    assert client.chat.completions.create(model="gpt-fake", messages=MSG, max_tokens=100).choices

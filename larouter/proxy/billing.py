@@ -34,7 +34,7 @@ def call_cost(request: web.Request, call: Call) -> float | None:
     """Actual cost of a finished call from its reported (or estimated) usage."""
     if call.target is None:
         return 0.0
-    pricer = request.app[appkeys.PRICER]
+    pricer = request.app[appkeys.LEDGER].pricer
     rate = pricer.rate(call.target.provider_name, call.target.provider, call.target.model)
     usage = call.usage or {}
     tokens = Tokens(input=int(usage.get("prompt_tokens") or call.request_bytes // 4),
@@ -49,7 +49,7 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any]) -> Reser
     if project is None or project.budget_usd is None or call.target.provider.local:
         return None
     budgets = request.app[appkeys.BUDGETS]
-    rate = request.app[appkeys.PRICER].rate(call.target.provider_name, call.target.provider, call.target.model)
+    rate = request.app[appkeys.LEDGER].pricer.rate(call.target.provider_name, call.target.provider, call.target.model)
     amount = 0.0 if rate is None else rate.cost(worst_case_tokens(body, call))
     # An unpriced paid model costs an unknown amount: allowed while budget remains, never once it is spent.
     exhausted = rate is None and (await budgets.remaining(project) or 0.0) <= 0.0
