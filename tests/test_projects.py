@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json
+from tests.support.servers import http_json, wait_until
 
 MSG = [{"role": "user", "content": "hi"}]
 
@@ -94,9 +94,12 @@ def test_tokens_never_leak(router: Router, tenants: dict[str, str], caplog: pyte
     caplog.set_level(logging.DEBUG)
     client = openai.OpenAI(base_url=router.v1, api_key=tenants["A"], max_retries=0)
     client.chat.completions.create(model="gpt-fake", messages=MSG)
+    export = f"/api/usage/export?projectId={tenants['A_id']}&period=all"
+    wait_until(lambda: tenants["A_id"] in req(router, "GET", export)[1], 10, "the call to reach the ledger")
     seen = [req(router, "GET", "/api/projects")[1], req(router, "GET", f"/api/projects/{tenants['A_id']}")[1],
             req(router, "GET", "/api/config")[1], req(router, "GET", "/v1/models", tenants["C"])[1],
-            req(router, "GET", "/api/projects", tenants["A"])[1]]
+            req(router, "GET", "/api/projects", tenants["A"])[1],
+            req(router, "GET", export)[1], req(router, "GET", "/api/usage", tenants["A"])[1]]
     blob = "\n".join(seen) + caplog.text
     for name in ("A", "B", "C"):
         assert tenants[name] not in blob and tenants[name][6:] not in blob
@@ -186,3 +189,15 @@ def test_budget_follows_price_patch(make_router: Callable[..., Router], fake: Fa
     patch = {"providers": {"fake": {"prices": {"gpt-fake": {"input": 0.01, "output": 0.01}}}}}
     assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
     assert client.chat.completions.create(model="gpt-fake", messages=MSG, max_tokens=100).choices
+
+
+def test_usage_shows_budget_spent_and_remaining(make_router: Callable[..., Router]) -> None:
+    """A project's usage carries its budget, what was spent in the window and what remains."""
+    router = make_router(extra_toml=PRICED)
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "u", "budgetUsd": 1.0, "budgetWindow": "weekly"})
+    openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0).chat.completions.create(
+        model="gpt-fake", messages=MSG, max_tokens=5)
+    status, text = req(router, "GET", "/api/usage", proj["token"])
+    budget = json.loads(text)["budget"]
+    assert status == 200 and budget["budgetUsd"] == 1.0 and budget["window"] == "weekly"
+    assert budget["spent"] == pytest.approx(0.009) and budget["remaining"] == pytest.approx(1.0 - 0.009)

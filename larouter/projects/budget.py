@@ -60,6 +60,13 @@ class Budgets:
         key = await self._load(project)
         return max(project.budget_usd - self.spent[key] - self.reserved.get(key, 0.0), 0.0)
 
+    async def view(self, project: Project) -> dict[str, object]:
+        """`{budgetUsd, window, windowStart, spent, reserved, remaining}` for usage responses."""
+        key = await self._load(project)
+        return {"budgetUsd": project.budget_usd, "window": project.budget_window, "windowStart": key[1].date().isoformat(),
+                "spent": round(self.spent[key], 6), "reserved": round(self.reserved.get(key, 0.0), 6),
+                "remaining": await self.remaining(project)}
+
     async def reserve(self, project: Project, amount: float) -> Reservation | None:
         """Set aside `amount`; None when that would exceed the budget. Check-and-add has no await between."""
         if project.budget_usd is None:

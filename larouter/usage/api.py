@@ -63,6 +63,9 @@ async def usage(request: web.Request) -> web.Response:
     project, win = project_param(request), window_param(request, ledger)
     baseline = ledger.pricer.baseline_model
     body = await ledger.run(ledger.query, lambda cur: queries.summary(cur, project, win, baseline))
+    known = request.app[appkeys.PROJECTS].projects.get(project)
+    if known is not None:
+        body["budget"] = await request.app[appkeys.BUDGETS].view(known)
     return web.json_response(body)
 
 
