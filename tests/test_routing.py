@@ -158,3 +158,18 @@ def test_chain_filters_by_context_and_vision(routed: Callable[..., Router], fake
     _, out2 = http_json("POST", router2.url + "/api/route/explain", {"messages": image})
     local2 = next(c for c in out2["candidates"] if c["model"] == "local-fake")
     assert "images" in local2["skipped"]
+
+
+def test_decision_lands_in_the_usage_record(routed: Callable[..., Router]) -> None:
+    """Routed calls fill byTier, so the bill shows what the heartbeats cost (nothing, locally)."""
+    from tests.support.servers import wait_until
+
+    router = routed()
+    ask(router, agent_conversation(HEARTBEAT))
+    ask(router, [{"role": "user", "content": CODING}])
+
+    def tiers() -> dict:
+        return http_json("GET", router.url + "/api/usage")[1]["byTier"]
+
+    wait_until(lambda: {"HEARTBEAT", "COMPLEX"} <= set(tiers()), 10, "both calls in the ledger")
+    assert tiers()["HEARTBEAT"]["cost"] == 0 and tiers()["HEARTBEAT"]["calls"] == 1
