@@ -13,7 +13,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, toml_config
-from tests.support.proc import daemon_env, free_port, larouterd
+from tests.support.proc import daemon_env, daemon_log, free_port, larouterd
 
 
 def test_starts_with_no_config_file(home: Path) -> None:
@@ -47,7 +47,7 @@ def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Pat
         worker.join(20)
         assert result["body"]["choices"][0]["message"]["content"] == "echo: slow"
         assert proc.wait(20) == 0
-        assert "shutting down" in proc.stdout.read()
+        assert "shutting down" in daemon_log(home)
 
 
 @pytest.mark.parametrize(("text", "message"), [

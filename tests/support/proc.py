@@ -46,7 +46,9 @@ def larouterd(home: Path, *args: str, env: dict[str, str] | None = None) -> Iter
     """Start `python -m larouter.daemon` on a free port; yield its URL and process; always stop it."""
     port = free_port()
     cmd = [sys.executable, "-m", "larouter.daemon", "--port", str(port), *args]
-    proc = subprocess.Popen(cmd, env=env or daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Output goes to a file, not a pipe: under load nobody would drain a pipe and logging would block the daemon.
+    log = open(home / "larouterd.log", "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, env=env or daemon_env(home), stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc)
@@ -55,3 +57,9 @@ def larouterd(home: Path, *args: str, env: dict[str, str] | None = None) -> Iter
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
+        log.close()
+
+
+def daemon_log(home: Path) -> str:
+    """Everything the daemons run on this home printed."""
+    return (home / "larouterd.log").read_text(encoding="utf-8")
