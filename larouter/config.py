@@ -87,6 +87,7 @@ class Server:
     port: int = attrs.field(default=18790, validator=_port)
     max_body_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_positive)
     shutdown_grace: float = attrs.field(default=10.0, validator=_positive)
+    body_timeout: float = attrs.field(default=30.0, validator=_positive)  # a client must send its body within this
     admin_token: str | None = attrs.field(default=None, repr=False)
 
 

@@ -160,3 +160,18 @@ async def test_client_disconnect_cancels_upstream(router: Router, fake: Fake) ->
         await r.content.readline()
         r.close()
     wait_until(lambda: fake.state.disconnects == ["fake-slow"], 5.0, "upstream to see the disconnect")
+
+
+async def test_slow_body_is_408(make_router: Any) -> None:
+    """A client that trickles its body slower than server.body_timeout gets a 408, not a held connection."""
+    import asyncio
+
+    router = make_router(extra_toml="\n[server]\nbody_timeout = 0.3\n")
+    host, port = router.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100\r\n\r\n{\"model\"")
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    assert b" 408 " in status_line
+    writer.close()

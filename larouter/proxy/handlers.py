@@ -26,6 +26,17 @@ log = logging.getLogger("larouter.proxy")
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The request body, or 408 when a slow client does not deliver it within server.body_timeout."""
+    limit = request.app[appkeys.SETTINGS].server.body_timeout
+    try:
+        async with asyncio.timeout(limit):
+            return await request.read()
+    except TimeoutError:
+        raise LarouterError(f"request body not received within {limit:g} s", 408, "invalid_request_error",
+                            "request_timeout") from None
+
+
 def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[str, Any]:
     """The client's body with the provider's model name, and usage requested on streams."""
     out = dict(body)
@@ -53,7 +64,7 @@ def decision_headers(call: Call) -> dict[str, str]:
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     """Proxy one chat completion, streaming or not, and record it."""
-    raw = await request.read()
+    raw = await read_body(request)
     body = parse_json_object(raw)
     validate_chat(body)
     stream = bool(body.get("stream"))

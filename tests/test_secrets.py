@@ -1,0 +1,55 @@
+"""Every configured secret stays out of every log line, error, header, config response and export."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Callable
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pytest
+
+from tests.conftest import FAKE_KEY, Router
+from tests.support.servers import http_json, wait_until
+
+ADMIN = "adm-topsecret-0123456789abcdef"
+OPENAI = "sk-openai-topsecret-0123456789"
+
+
+def fetch(url: str, method: str = "GET", body: object = None, token: str | None = None) -> str:
+    """Status line, headers and body of a response, as text."""
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    req = Request(url, data=None if body is None else json.dumps(body).encode(), method=method, headers=headers)
+    try:
+        with urlopen(req, timeout=30) as r:
+            return f"{r.status} {dict(r.headers)} {r.read().decode()}"
+    except HTTPError as exc:
+        return f"{exc.code} {dict(exc.headers)} {exc.read().decode()}"
+
+
+def test_no_secret_anywhere(make_router: Callable[..., Router], caplog: pytest.LogCaptureFixture) -> None:
+    """Successes, upstream auth failures (which echo the key), bad tokens, config, projects and CSV: no secret."""
+    caplog.set_level(logging.DEBUG)
+    router = make_router(env={"LAROUTER_ADMIN_TOKEN": ADMIN, "OPENAI_API_KEY": OPENAI})
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "s"})
+    token = proj["token"]
+    msg = [{"role": "user", "content": "hi"}]
+    seen = [
+        fetch(router.v1 + "/chat/completions", "POST", {"model": "gpt-fake", "messages": msg}, token),
+        fetch(router.v1 + "/chat/completions", "POST", {"model": "fake-401", "messages": msg}, token),
+        fetch(router.v1 + "/chat/completions", "POST", {"model": "fake-401", "messages": msg, "stream": True}),
+        fetch(router.v1 + "/chat/completions", "POST", {"model": "fake-drop", "messages": msg, "stream": True}),
+        fetch(router.v1 + "/chat/completions", "POST", {"model": "auto", "messages": msg}, ADMIN),
+        fetch(router.url + "/api/projects", "GET", None, token + "x"),
+        fetch(router.url + "/api/config"), fetch(router.url + "/api/projects"), fetch(router.url + "/v1/models"),
+        fetch(router.url + "/api/route/explain", "POST", {"messages": msg}),
+    ]
+    wait_until(lambda: "fake-401" in fetch(router.url + f"/api/usage/export?projectId={proj['id']}&period=all"), 10, "ledger")
+    seen.append(fetch(router.url + f"/api/usage/export?projectId={proj['id']}&period=all"))
+    seen.append(fetch(router.url + "/api/usage/export?period=all"))
+    blob = "\n".join(seen) + "\n" + caplog.text
+    for secret in (FAKE_KEY, ADMIN, OPENAI, token, token[14:]):
+        assert secret not in blob, f"secret {secret[:8]}... leaked"
+    projects_file = (router.settings.home / "projects.json").read_text()
+    assert token not in projects_file and token[14:] not in projects_file  # hashed at rest
