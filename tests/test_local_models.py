@@ -216,3 +216,12 @@ async def test_running_model_reports_its_context_window(local_router: Callable[.
     status, out = await call(router, "POST", "/api/route/explain", {"messages": big})
     tiny = next(c for c in out["candidates"] if c["model"] == "tiny")
     assert "2048-token context" in (tiny["skipped"] or "")
+
+
+async def test_idle_model_is_unloaded(local_router: Callable[..., Router]) -> None:
+    """With local.idle_unload set, a model nobody uses is stopped on its own."""
+    router = local_router(extra="idle_unload = 0.4\n")
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    wait_until(lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped", 10,
+               "the idle model to be unloaded")
+    assert not pid_alive(first["pid"])
