@@ -14,6 +14,7 @@ from larouter import appkeys
 from larouter.config import Settings
 from larouter.auth import admin_token, auth_middleware, is_loopback
 from larouter.errors import error_middleware
+from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api
 from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
@@ -38,7 +39,11 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 async def health(request: web.Request) -> web.Response:
     """`{"status": "ok", "uptime": seconds}`."""
     uptime = time.monotonic() - request.app[appkeys.STARTED]
-    return web.json_response({"status": "ok", "uptime": round(uptime, 3)})
+    body: dict[str, object] = {"status": "ok", "uptime": round(uptime, 3)}
+    ledger = request.app.get(appkeys.LEDGER)
+    if ledger is not None:
+        body["ledger"] = ledger.writer.describe()
+    return web.json_response(body)
 
 
 async def _no_spend(project_id: str, since: datetime) -> float:
@@ -73,6 +78,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     attach_usage(app, settings)
     attach_models(app, settings)
     app.router.add_get("/health", health)
+    app.router.add_get("/openapi.json", openapi_json)
     app.add_routes(proxy.routes())
     app.add_routes(projects_api.routes())
     app.add_routes(routing_api.routes())

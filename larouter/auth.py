@@ -17,7 +17,7 @@ from larouter.fsutil import atomic_write
 from larouter.projects.store import DEFAULT, ProjectStore
 
 PRINCIPAL = "larouter.principal"
-PUBLIC = frozenset({"/health"})
+PUBLIC = frozenset({"/health", "/openapi.json"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

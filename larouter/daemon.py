@@ -15,6 +15,7 @@ from larouter import __version__
 from larouter.app import make_app
 from larouter.config import ConfigError, Settings
 from larouter.runtime import load_runtime
+from larouter.usage.ledger import LedgerError
 
 log = logging.getLogger("larouter.daemon")
 
@@ -71,6 +72,8 @@ def main(host: str | None, port: int | None, config: Path | None, log_level: str
         raise click.ClickException(str(exc)) from None
     try:
         asyncio.run(serve(app, settings))
+    except (ConfigError, LedgerError) as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}") from None
 

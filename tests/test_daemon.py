@@ -74,3 +74,12 @@ def test_cli_entry_points(home: Path) -> None:
     down = subprocess.run([sys.executable, "-m", "larouter", "status", "--url", f"http://127.0.0.1:{free_port()}"],
                           env=daemon_env(home), capture_output=True, text=True, timeout=30)
     assert down.returncode == 2 and "cannot reach larouterd" in down.stderr
+
+
+def test_second_daemon_on_same_home_fails_cleanly(home: Path) -> None:
+    """The ledger file is locked: a second larouterd on the same home says so, without a traceback."""
+    with larouterd(home) as (url, _proc):
+        assert "ledger" in json.load(urlopen(url + "/health"))
+        out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
+                             env=daemon_env(home), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "usage ledger" in out.stderr and "Traceback" not in out.stderr

@@ -304,6 +304,22 @@ def test_export_is_rfc4180_and_escapes_formulas(router: UsageRouter) -> None:
     assert all(r["status"] == "404" and r["error_type"] == "model_not_found" for r in router.rows())
 
 
+async def test_export_streams_in_chunks_and_survives_a_client_that_leaves(router: UsageRouter) -> None:
+    """A large export arrives in several chunks; a client leaving mid-export leaves the ledger usable."""
+    for i in range(6000):
+        record(router, datetime.now(UTC), prompt=i)
+    await asyncio.to_thread(router.settle, 6000, 30.0)
+    async with aiohttp.ClientSession() as s:
+        async with s.get(router.url + "/api/usage/export") as r:
+            first = await r.content.readany()
+            assert first.startswith(b"time,project,") and len(first) < 6000 * 100
+        async with s.get(router.url + "/api/usage/export") as r:
+            body = await r.read()
+    assert body.count(b"\r\n") == 6001
+    summary = await asyncio.to_thread(router.get, "/api/usage")
+    assert summary["totalCalls"] == 6000
+
+
 @pytest.mark.parametrize(("query", "param"), [
     ("?period=yearly", "period"), ("?period=", "period"), ("?period=daily&period=all", "period"),
     ("?projectId=../etc", "projectId"), ("?projectId=", "projectId"), ("?projectId=" + "x" * 65, "projectId"),

@@ -115,6 +115,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     finally:
         resp.release()
     call.mark_first_byte()
+    call.response_bytes = len(raw)
     try:
         parsed = json.loads(raw)
         call.usage = parsed.get("usage") if isinstance(parsed.get("usage"), dict) else None

@@ -62,6 +62,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     if not msg.get("content") and not msg.get("tool_calls"):
         raise Degraded("empty answer (no content, no tool calls)")
     call.mark_first_byte()
+    call.response_bytes = len(raw)
     call.usage = json.loads(raw).get("usage")
     call.finish(resp.status)
     return web.Response(body=raw, status=resp.status, content_type="application/json")

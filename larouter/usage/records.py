@@ -53,7 +53,8 @@ def reported_tokens(usage: Any) -> Tokens | None:
 def tokens_of(call: Call) -> Tokens:
     """Reported usage, else an estimate when the upstream did (or may have done) work, else zero.
 
-    Estimate: prompt = request bytes / 4, completion = streamed content chunks (about one token each).
+    Estimate: prompt = request bytes / 4, completion = streamed content chunks (about one token each),
+    or response bytes / 4 for a non-streamed answer.
     The upstream may have worked when an answer started arriving, or when the client went away mid-call.
     """
     reported = reported_tokens(call.usage)
@@ -64,7 +65,8 @@ def tokens_of(call: Call) -> Tokens:
     if call.first_byte is None and call.chunks == 0 and call.status != DISCONNECTED:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
     prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
-    return Tokens(min(prompt, MAX_TOKENS), min(call.chunks, MAX_TOKENS), 0, estimated=True)
+    completion = call.chunks if call.stream else math.ceil(call.response_bytes / BYTES_PER_TOKEN)
+    return Tokens(min(prompt, MAX_TOKENS), min(completion, MAX_TOKENS), 0, estimated=True)
 
 
 def _text(value: str | None) -> str | None:

@@ -1,0 +1,205 @@
+"""The OpenAPI 3.1 document of every LARouter endpoint, served at `GET /openapi.json`.
+
+`tests/test_openapi.py` compares its operations with the app's routes in both directions, so an endpoint
+added without a description here (or described but removed) fails the suite. Schemas: `openapi_schemas.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aiohttp import web
+
+from larouter import __version__
+from larouter.openapi_schemas import SCHEMAS, Schema, ref
+
+PROJECT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+MODEL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+DOWNLOAD_ID_PATTERN = r"^dl_[0-9a-f]{16}$"
+ADMIN = "Admin only: a project token gets 403."
+ERRORS = {"400": "bad field (`param` names it)", "401": "missing, wrong or revoked token",
+          "403": "project token on an admin endpoint", "404": "unknown resource or endpoint",
+          "405": "method not allowed", "413": "body over server.max_body_bytes"}
+
+
+def _json(schema: Schema, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    out = {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
+    out["default"] = {"$ref": "#/components/responses/Error"}
+    return out
+
+
+def _query(name: str, schema: Schema, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _path_id(pattern: str, description: str) -> dict[str, Any]:
+    return {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": pattern},
+            "description": description}
+
+
+def op(summary: str, tag: str, ok: dict[str, Any], *, errors: tuple[int, ...] = (400, 401, 403),
+       body: str | None = None, body_required: bool = True, params: list[Any] | None = None,
+       public: bool = False, description: str = "") -> dict[str, Any]:
+    """One operation: summary, tag, success responses by status, error responses, optional JSON body."""
+    out: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {**ok, **_errors(*errors)}}
+    if description:
+        out["description"] = description
+    if body:
+        out["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": ref(body)}}}
+    if params:
+        out["parameters"] = params
+    if public:
+        out["security"] = []
+    return out
+
+
+PERIOD = _query("period", {"enum": ["daily", "weekly", "monthly", "all"], "default": "monthly"},
+                "day window ending today (UTC)")
+PROJECT = _query("projectId", {"type": "string", "pattern": PROJECT_ID_PATTERN, "default": "default"},
+                 "the project; a project token may only name its own")
+USAGE_PARAMS = [PERIOD, PROJECT]
+MODEL_ID = _path_id(MODEL_ID_PATTERN, "catalog id or alias (case-insensitive), or a registered model")
+PROJ_ID = _path_id(r"^(default|proj_[0-9a-f]{12})$", "project id (`proj_…` or `default`)")
+DL_ID = _path_id(DOWNLOAD_ID_PATTERN, "download id from POST /api/models/download")
+CHAT_HEADERS = {h: {"schema": {"type": "string"}, "description": d} for h, d in (
+    ("x-larouter-model", "model that answered"), ("x-larouter-provider", "provider that answered"),
+    ("x-request-id", "id of this call in logs and usage"), ("x-larouter-tier", "tier (model auto)"),
+    ("x-larouter-reason", "routing reasons (model auto)"), ("x-larouter-budget-remaining", "USD left (paid calls)"))}
+
+
+def _paths() -> dict[str, Any]:
+    chat_ok = {"200": {"description": "completion (JSON), or an SSE stream when `stream` is true",
+                       "headers": CHAT_HEADERS,
+                       "content": {"application/json": {"schema": ref("ChatCompletion")},
+                                   "text/event-stream": {"schema": ref("ChatStreamEvent")}}}}
+    return {
+        "/health": {"get": op("Liveness and uptime", "meta", {"200": _json(ref("Health"), "alive")}, errors=(),
+                              public=True)},
+        "/openapi.json": {"get": op("This document", "meta", {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+                                    errors=(), public=True)},
+        "/v1/chat/completions": {"post": op(
+            "OpenAI-compatible chat completion (JSON or SSE)", "proxy", chat_ok, body="ChatCompletionRequest",
+            errors=(400, 401, 402, 404, 413, 429, 502, 503, 504),
+            description="`model` may be `auto` (routed by tier), any model a provider serves, or "
+                        "`provider/model`. Unknown fields reach the provider untouched. A stream that breaks "
+                        "mid-way ends with one `data: {\"error\": …}` event and no `[DONE]`.")},
+        "/v1/models": {"get": op("Models: `auto` first, then every provider's", "proxy",
+                                 {"200": _json(ref("ModelList"), "OpenAI model list")}, errors=(401,))},
+        "/api/route/explain": {"post": op(
+            "Routing decision for a chat body, without calling a model", "routing",
+            {"200": _json(ref("RouteExplain"), "tier, reasons, policy and candidate chain")},
+            body="RouteExplainRequest", params=[_query("projectId", {"type": "string"}, "policy of this project")],
+            description=ADMIN)},
+        "/api/usage": {"get": op("Usage summary of one project", "usage",
+                                 {"200": _json(ref("UsageSummary"), "totals, breakdowns, savings, budget")},
+                                 params=USAGE_PARAMS)},
+        "/api/usage/daily": {"get": op("Daily series, zero-filled", "usage",
+                                       {"200": _json(ref("UsageDaily"), "one point per day")},
+                                       params=USAGE_PARAMS)},
+        "/api/usage/models": {"get": op("Per-model breakdown", "usage", {"200": _json(ref("UsageModels"), "rows")},
+                                        params=[*USAGE_PARAMS, _query("sort", {"enum": [
+                                            "cost", "calls", "tokens", "inputTokens", "outputTokens", "model",
+                                            "latency"], "default": "cost"}, "sort key"),
+                                            _query("order", {"enum": ["asc", "desc"], "default": "desc"}, "order")])},
+        "/api/usage/export": {"get": op("Per-call rows as CSV (RFC 4180, formula-escaped)", "usage",
+                                        {"200": {"description": "CSV with a header row",
+                                                 "content": {"text/csv": {"schema": {"type": "string"}}}}},
+                                        params=USAGE_PARAMS)},
+        "/api/projects": {
+            "get": op("List projects", "projects", {"200": _json(ref("ProjectList"), "projects")}, description=ADMIN),
+            "post": op("Create a project; its token is shown once", "projects",
+                       {"201": _json(ref("ProjectWithToken"), "created")}, body="ProjectCreate",
+                       errors=(400, 401, 403, 409), description=ADMIN)},
+        "/api/projects/{id}": {
+            "parameters": [PROJ_ID],
+            "get": op("One project", "projects", {"200": _json(ref("Project"), "project")},
+                      errors=(401, 403, 404), description=ADMIN),
+            "put": op("Change name, description, budget or policy", "projects",
+                      {"200": _json(ref("Project"), "updated")}, body="ProjectUpdate",
+                      errors=(400, 401, 403, 404), description=ADMIN),
+            "delete": op("Delete a project and revoke its token (usage history stays)", "projects",
+                         {"200": _json(ref("Deleted"), "deleted")}, errors=(400, 401, 403, 404), description=ADMIN)},
+        "/api/projects/{id}/rotate": {"post": op(
+            "Issue a new token; the old one is revoked at once", "projects",
+            {"200": _json(ref("ProjectWithToken"), "new token")}, errors=(401, 403, 404), params=[PROJ_ID],
+            description=ADMIN)},
+        "/api/config": {
+            "get": op("Effective settings, secrets masked", "config", {"200": _json(ref("Config"), "settings")},
+                      description=ADMIN),
+            "patch": op("JSON merge patch, validated, applied live and persisted", "config",
+                        {"200": _json(ref("ConfigPatched"), "new settings and keys needing a restart")},
+                        body="ConfigPatch", description=ADMIN)},
+        "/api/models/catalog": {"get": op("Shipped and registered models with can-run verdicts", "models",
+                                          {"200": _json(ref("Catalog"), "catalog")}, description=ADMIN)},
+        "/api/models/running": {"get": op("Models starting, ready or stopping", "models",
+                                          {"200": _json(ref("RunningModels"), "processes")}, description=ADMIN)},
+        "/api/models": {"post": op("Register a local GGUF or a Hugging Face repo/file", "models",
+                                   {"201": _json(ref("CatalogEntry"), "registered")}, body="ModelRegister",
+                                   description=ADMIN)},
+        "/api/models/{id}": {"delete": op("Forget a registered model", "models",
+                                          {"200": _json(ref("Deleted"), "forgotten")}, errors=(400, 401, 403, 404),
+                                          params=[MODEL_ID], description=ADMIN)},
+        "/api/models/{id}/start": {"post": op(
+            "Start llama-server for a downloaded model (idempotent)", "models",
+            {"200": _json(ref("ModelStatus"), "ready")}, body="ModelStart", body_required=False,
+            errors=(400, 401, 403, 404, 409, 503), params=[MODEL_ID], description=ADMIN)},
+        "/api/models/{id}/stop": {"post": op("Stop a running model", "models",
+                                             {"200": _json(ref("ModelStatus"), "stopped")},
+                                             errors=(400, 401, 403, 404, 409), params=[MODEL_ID], description=ADMIN)},
+        "/api/models/{id}/health": {"get": op("Supervisor state plus llama-server's /health", "models",
+                                              {"200": _json(ref("ModelHealth"), "state")},
+                                              errors=(400, 401, 403, 404), params=[MODEL_ID], description=ADMIN)},
+        "/api/models/{id}/logs": {"get": op(
+            "Recent llama-server output", "models", {"200": _json(ref("ModelLogs"), "lines")},
+            errors=(400, 401, 403, 404), description=ADMIN,
+            params=[MODEL_ID, _query("lines", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 200},
+                                     "how many lines")])},
+        "/api/models/download": {"post": op(
+            "Start (or join) a download from Hugging Face", "downloads",
+            {"200": _json(ref("Download"), "already on disk"), "202": _json(ref("Download"), "started or joined")},
+            body="DownloadRequest", errors=(400, 401, 403, 404, 507), description=ADMIN)},
+        "/api/models/download/{id}/progress": {"get": op(
+            "SSE: current state, `progress` events, then `done` or `error`", "downloads",
+            {"200": {"description": "event stream (schema: one event)",
+                     "content": {"text/event-stream": {"schema": ref("DownloadEvent")}}}}, errors=(400, 401, 403, 404),
+            params=[DL_ID], description=ADMIN)},
+        "/api/models/download/{id}": {"delete": op(
+            "Cancel a download (the partial file is kept)", "downloads",
+            {"200": _json(ref("Download"), "stopped or already finished"), "202": _json(ref("Download"), "stopping")},
+            errors=(400, 401, 403, 404), params=[DL_ID], description=ADMIN)},
+        "/api/models/downloads": {"get": op("Downloads this daemon remembers", "downloads",
+                                            {"200": _json(ref("DownloadList"), "downloads")}, description=ADMIN)},
+    }
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document (built once)."""
+    responses: dict[str, Any] = {"Error": _json(ref("Error"), "OpenAI-shaped error")}
+    for status, what in {**ERRORS, "402": "budget exceeded", "409": "conflict (name taken, not running, ...)",
+                         "429": "provider rate limit (Retry-After relayed)", "502": "provider failed or unreachable",
+                         "503": "provider has no key / llama-server missing", "504": "provider timed out",
+                         "507": "not enough free disk"}.items():
+        responses[f"E{status}"] = _json(ref("Error"), what)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "LARouter", "version": __version__,
+                 "description": "Local-first LLM router. Every error is `{\"error\": {message, type, param, code}}`."},
+        "servers": [{"url": "http://127.0.0.1:18790"}],
+        "security": [{"bearer": []}, {}],
+        "paths": _paths(),
+        "components": {"schemas": SCHEMAS, "responses": responses,
+                       "securitySchemes": {"bearer": {
+                           "type": "http", "scheme": "bearer",
+                           "description": "admin token or a project token `lr_sk_…`; optional on a loopback bind"}}},
+    }
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    """GET /openapi.json (public, like /health)."""
+    return web.json_response(document())

@@ -1,0 +1,192 @@
+"""JSON Schemas (OpenAPI 3.1 `components.schemas`) of every LARouter request and response body.
+
+They mirror the handlers: `larouter/proxy/validate.py`, `projects/store.py`, `models/api.py`,
+`models/download_api.py`, `usage/queries.py`, `routing/api.py`, `runtime.py`. Where a handler accepts
+more than it checks (chat bodies pass through to the provider), the schema stays open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+STR: Schema = {"type": "string"}
+INT: Schema = {"type": "integer"}
+NUM: Schema = {"type": "number"}
+BOOL: Schema = {"type": "boolean"}
+POLICIES = ["cost-optimized", "balanced", "quality-first", "local-only"]
+WINDOWS = ["daily", "weekly", "monthly"]
+TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
+MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
+DOWNLOAD_STATES = ["queued", "downloading", "verifying", "done", "error", "cancelled"]
+ROLES = ["system", "developer", "user", "assistant", "tool", "function"]
+
+
+def ref(name: str) -> Schema:
+    """`{"$ref": "#/components/schemas/<name>"}`."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def null(schema: Schema) -> Schema:
+    """The schema, or JSON null."""
+    if "type" in schema and len(schema) == 1:
+        return {"type": [schema["type"], "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(props: dict[str, Schema], required: tuple[str, ...] | str = "all", extra: bool | Schema = False) -> Schema:
+    """An object; `required="all"` requires every listed property (the response default)."""
+    out: Schema = {"type": "object", "properties": props, "additionalProperties": extra}
+    req = list(props) if required == "all" else list(required)
+    if req:
+        out["required"] = req
+    return out
+
+
+def array(items: Schema, **kw: Any) -> Schema:
+    """An array of items."""
+    return {"type": "array", "items": items, **kw}
+
+
+def listing(item: Schema) -> Schema:
+    """OpenAI-style `{"object": "list", "data": [...]}`."""
+    return obj({"object": {"const": "list"}, "data": array(item)})
+
+
+_CHAT_NUMBERS = {k: null(NUM) for k in ("temperature", "top_p", "presence_penalty", "frequency_penalty")}
+_CHAT_POS_INTS = {k: null({"type": "integer", "minimum": 1}) for k in ("max_tokens", "max_completion_tokens", "n")}
+
+CHAT_REQUEST_PROPS: dict[str, Schema] = {
+    "model": {"type": "string", "minLength": 1, "pattern": r"\S",
+              "description": '"auto", a model a provider serves, or "provider/model"'},
+    "messages": array(ref("ChatMessage"), minItems=1),
+    "stream": null(BOOL),
+    "stream_options": null(obj({"include_usage": BOOL}, required=(), extra=True)),
+    **_CHAT_NUMBERS, **_CHAT_POS_INTS,
+    "tools": null(array({"type": "object"})),
+    "tool_choice": {"anyOf": [STR, {"type": "object"}, {"type": "null"}]},
+}
+
+USAGE_COUNTS = {"calls": INT, "cost": null(NUM)}
+BUDGET = obj({"budgetUsd": null(NUM), "window": {"enum": WINDOWS}, "windowStart": {"type": "string", "format": "date"},
+              "spent": NUM, "reserved": NUM, "remaining": null(NUM)})
+MODEL_STATUS_PROPS: dict[str, Schema] = {
+    "id": STR, "state": {"enum": MODEL_STATES}, "port": null(INT), "baseUrl": null(STR), "pid": null(INT),
+    "restarts": INT, "reason": null(STR), "uptime": null(NUM), "startMs": null(NUM),
+}
+PROJECT_FIELDS: dict[str, Schema] = {
+    "name": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"},
+    "description": {"type": "string", "maxLength": 1000},
+    "budgetUsd": null({"type": "number", "minimum": 0, "maximum": 1e9}),
+    "budgetWindow": {"enum": WINDOWS},
+    "routingPolicy": {"enum": POLICIES},
+}
+PROJECT_PROPS: dict[str, Schema] = {
+    "id": STR, "name": STR, "description": STR, "budgetUsd": null(NUM), "budgetWindow": {"enum": WINDOWS},
+    "routingPolicy": {"enum": POLICIES}, "createdAt": {"type": "string", "format": "date-time"},
+    "tokenPrefix": null(STR),
+}
+CANDIDATE = obj({"model": STR, "provider": null(STR), "local": BOOL, "usable": BOOL, "skipped": null(STR)})
+VARIANT = obj({
+    "quantization": STR, "format": STR, "repo": null(STR), "file": STR, "revision": null(STR), "sizeBytes": INT,
+    "sha256": null(STR), "ramEstimateBytes": INT, "mmproj": null(obj({"file": STR, "sizeBytes": INT})),
+})
+CATALOG_ENTRY = obj({
+    "id": STR, "name": STR, "aliases": array(STR), "family": STR, "parameters": {}, "contextLength": INT,
+    "modalities": array(STR), "license": null(STR), "sourceRepo": null(STR), "defaultQuantization": STR,
+    "suggestedTiers": array(STR), "user": BOOL, "localPath": null(STR), "variants": array(VARIANT),
+    "ramEstimateBytes": INT,
+    "canRun": obj({"ok": BOOL, "reasons": array(STR), "freeRamBytes": INT, "freeDiskBytes": INT}),
+    "downloaded": null(STR), "state": {"enum": MODEL_STATES},
+})
+_REGISTER_COMMON: dict[str, Schema] = {
+    "id": {"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s*$"},
+    "name": {"type": "string", "minLength": 1},
+    "contextLength": {"type": "integer", "minimum": 256},
+}
+DOWNLOAD = obj({
+    "id": {"type": "string", "pattern": "^dl_[0-9a-f]{16}$"}, "modelId": STR, "quantization": STR,
+    "status": {"enum": DOWNLOAD_STATES}, "bytes": INT, "total": INT, "bytesPerSecond": INT, "eta": null(NUM),
+    "error": null(STR), "files": array({"type": "object"}), "progressUrl": STR,
+})
+_SECTION: Schema = {"type": "object"}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": obj({"error": obj({"message": STR, "type": STR, "param": null(STR), "code": null(STR)})}),
+    "Health": obj({"status": {"const": "ok"}, "uptime": NUM}),
+    "ChatMessage": obj({"role": {"enum": ROLES}, "content": {"anyOf": [STR, array({}), {"type": "null"}]}},
+                       required=("role",), extra=True),
+    "ChatCompletionRequest": obj(CHAT_REQUEST_PROPS, required=("model", "messages"), extra=True),
+    "ChatCompletion": obj({
+        "id": STR, "object": STR, "created": INT, "model": STR,
+        "choices": array(obj({"index": INT, "message": {"type": "object"}, "finish_reason": null(STR)},
+                             required=("message",), extra=True)),
+        "usage": null(obj({"prompt_tokens": INT, "completion_tokens": INT, "total_tokens": INT},
+                          required=(), extra=True)),
+    }, required=("choices",), extra=True),
+    "ModelList": listing(obj({"id": STR, "object": {"const": "model"}, "created": INT, "owned_by": STR,
+                              "available": BOOL, "local": BOOL}, required=("id", "object", "owned_by", "available"))),
+    "RouteExplainRequest": obj({**CHAT_REQUEST_PROPS, "model": STR}, required=("messages",), extra=True),
+    "RouteExplain": obj({"tier": {"enum": TIERS}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                         "reasons": array(STR, minItems=1), "project": STR, "policy": {"enum": POLICIES},
+                         "candidates": array(CANDIDATE)}),
+    "UsageSummary": obj({
+        "totalCost": NUM, "totalCalls": INT, "succeededCalls": INT, "inputTokens": INT, "outputTokens": INT,
+        "byModel": {"type": "object", "additionalProperties": obj(
+            {**USAGE_COUNTS, "tokens": INT, "unpricedCalls": INT}, required=("calls", "cost", "tokens"))},
+        "byTier": {"type": "object", "additionalProperties": obj(
+            {**USAGE_COUNTS, "unpricedCalls": INT}, required=("calls", "cost"))},
+        "dailyCosts": array(obj({"date": {"type": "string", "format": "date"}, "cost": NUM})),
+        "savings": obj({"baselineModel": STR, "baselineCost": NUM, "saved": NUM}),
+        "unpricedCalls": INT, "budget": BUDGET,
+    }, required=("totalCost", "totalCalls", "succeededCalls", "inputTokens", "outputTokens", "byModel", "byTier",
+                 "dailyCosts", "savings", "unpricedCalls")),
+    "UsageDaily": obj({
+        "projectId": STR, "period": STR, "start": null(STR), "end": null(STR),
+        "data": array(obj({"date": {"type": "string", "format": "date"}, "cost": NUM, "calls": INT,
+                           "succeededCalls": INT, "inputTokens": INT, "outputTokens": INT, "unpricedCalls": INT})),
+    }),
+    "UsageModels": obj({
+        "projectId": STR, "period": STR, "sort": STR, "order": {"enum": ["asc", "desc"]},
+        "data": array(obj({
+            "model": STR, "provider": null(STR), "calls": INT, "succeededCalls": INT, "inputTokens": INT,
+            "outputTokens": INT, "cachedTokens": INT, "tokens": INT, "cost": null(NUM), "baselineCost": NUM,
+            "unpricedCalls": INT, "estimatedCalls": INT, "avgLatencyMs": null(NUM), "avgTtftMs": null(NUM)})),
+    }),
+    "Project": obj(PROJECT_PROPS),
+    "ProjectWithToken": obj({**PROJECT_PROPS, "token": {"type": "string", "pattern": "^lr_sk_"}}),
+    "ProjectList": listing(ref("Project")),
+    "ProjectCreate": obj(PROJECT_FIELDS, required=("name",)),
+    "ProjectUpdate": obj(PROJECT_FIELDS, required=()),
+    "Deleted": obj({"id": STR, "deleted": {"const": True}}),
+    "Config": obj({"home": STR, "config_path": null(STR), "server": _SECTION, "providers": _SECTION,
+                   "routing": _SECTION, "local": _SECTION, "usage": _SECTION}, extra=True),
+    "ConfigPatch": {**obj({k: null(_SECTION) for k in ("server", "providers", "routing", "local", "usage")},
+                          required=()), "minProperties": 1,
+                    "description": "JSON merge patch over the settings tree (null deletes a runtime override)"},
+    "ConfigPatched": {"allOf": [ref("Config")], "type": "object", "required": ["restartRequired"],
+                      "properties": {"restartRequired": array(STR)}},
+    "CatalogEntry": CATALOG_ENTRY,
+    "Catalog": listing(ref("CatalogEntry")),
+    "ModelRegister": {"oneOf": [
+        obj({**_REGISTER_COMMON, "path": {"type": "string", "pattern": r"\.gguf$"}}, required=("id", "path")),
+        obj({**_REGISTER_COMMON, "repo": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9]"},
+             "file": {"type": "string", "pattern": r"\.gguf$"}, "revision": {"type": "string", "minLength": 1},
+             "sha256": {"type": "string", "minLength": 1}, "quantization": STR,
+             "sizeBytes": {"type": "integer", "minimum": 0}}, required=("id", "repo", "file")),
+    ]},
+    "ModelStart": obj({k: {"type": "integer", "minimum": 0} for k in ("ctxSize", "gpuLayers", "threads")}, required=()),
+    "ModelStatus": obj(MODEL_STATUS_PROPS),
+    "ModelHealth": obj({**MODEL_STATUS_PROPS, "healthy": BOOL, "error": STR}, required=("id", "state", "healthy")),
+    "ModelLogs": obj({"id": STR, "lines": array(STR)}),
+    "RunningModels": listing(ref("ModelStatus")),
+    "DownloadRequest": obj({"modelId": STR, "format": {"type": "string", "pattern": "^[gG][gG][uU][fF]$"},
+                            "quantization": STR, "mmproj": BOOL}, required=("modelId",)),
+    "Download": DOWNLOAD,
+    "ChatStreamEvent": obj({"event": {"const": "message"}, "data": STR, "id": STR, "retry": INT}, required=("data",),
+                           extra=True),
+    "DownloadEvent": obj({"event": {"enum": ["progress", "done", "error"]}, "data": STR, "id": STR, "retry": INT},
+                         required=("event", "data"), extra=True),
+    "DownloadList": listing(ref("Download")),
+}
