@@ -12,7 +12,8 @@ from larouter.app import make_app
 from larouter.config import Settings
 from larouter.runtime import load_runtime
 from tests.support.fake_openai import STATE, FakeState, make_fake_openai
-from tests.support.servers import BackgroundLoop
+from tests.support.servers import BackgroundLoop, http_json
+from tests.support.tiny_gguf import write_tiny_gguf
 
 FAKE_KEY = "sk-fake-provider-key-0123456789abcdef"
 FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "fake-401", "fake-429",
@@ -90,3 +91,20 @@ def make_router(servers: BackgroundLoop, fake: Fake, tmp_path: Path, home: Path)
 def router(make_router: Callable[..., Router]) -> Router:
     """LARouter with default test settings."""
     return make_router()
+
+
+LOCAL = "\n[local]\nctx_size = 2048\nthreads = 1\nstop_grace = 3.0\nrestart_backoff = 0.05\nmax_restarts = {restarts}\n"
+
+
+@pytest.fixture
+def local_router(make_router: Callable[..., Router], tmp_path: Path) -> Callable[..., Router]:
+    """A router with the tiny GGUF registered as user model `tiny`."""
+
+    def _make(restarts: int = 3, extra: str = "") -> Router:
+        router = make_router(extra_toml=LOCAL.format(restarts=restarts) + extra)
+        model = write_tiny_gguf(tmp_path / "tiny.gguf")
+        status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(model), "contextLength": 2048})
+        assert status == 201, out
+        return router
+
+    return _make

@@ -22,7 +22,6 @@ from tests.support.fake_hub import HUB, HubState, make_fake_hub, random_bytes
 from tests.support.proc import daemon_env, free_port
 from tests.support.servers import BackgroundLoop, http_json, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
-from tests.test_local_models import local_router  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 PRICES = '\n[providers.fake.prices."gpt-fake"]\ninput = 2.0\noutput = 8.0\n'

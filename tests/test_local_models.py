@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from pathlib import Path
@@ -18,27 +17,13 @@ from tests.support.servers import http_json, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
 pytestmark = pytest.mark.llama
-LOCAL = "\n[local]\nctx_size = 2048\nthreads = 1\nstop_grace = 3.0\nrestart_backoff = 0.05\nmax_restarts = {restarts}\n"
+from tests.conftest import LOCAL
 
 
 async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict]:
     async with aiohttp.ClientSession() as s:
         async with s.request(method, router.url + path, json=body) as r:
             return r.status, await r.json()
-
-
-@pytest.fixture
-def local_router(make_router: Callable[..., Router], tmp_path: Path) -> Callable[..., Router]:
-    """A router with the tiny GGUF registered as user model `tiny`."""
-
-    def _make(restarts: int = 3, extra: str = "") -> Router:
-        router = make_router(extra_toml=LOCAL.format(restarts=restarts) + extra)
-        model = write_tiny_gguf(tmp_path / "tiny.gguf")
-        status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(model), "contextLength": 2048})
-        assert status == 201, out
-        return router
-
-    return _make
 
 
 def pid_alive(pid: int) -> bool:

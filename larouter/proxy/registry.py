@@ -77,7 +77,7 @@ class ModelRegistry:
         name = self.default_model if model == AUTO else model
         target = self.lookup(name)
         if target is None:
-            where = f" (the configured default for \"auto\")" if model == AUTO else ""
+            where = " (the configured default for \"auto\")" if model == AUTO else ""
             raise not_found(f"model {name!r}{where} is not served by any configured provider", "model_not_found", "model")
         if not target.provider.available:
             raise provider_unavailable(target)

@@ -64,7 +64,6 @@ def assess(text: str, rules: Compiled) -> tuple[Tier, float, list[str]]:
 
 def find_cues(text: str, rules: Compiled) -> Cues:
     """Run every cue over the text."""
-    t = rules.tuning
     lower = text.lower()
     tokens = WORD_RE.findall(lower)
     has_cjk = CJK_RE.search(text) is not None

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 import aiohttp
 
 from larouter.models.binary import find_llama_server
+from larouter.models.process import free_port
 
 # The tiny model tokenizes mostly byte by byte, so a chat with a tools array is ~560 tokens:
 # keep the context well above that (the KV cache stays around 1 MB).
@@ -24,11 +24,6 @@ STOP_GRACE_S = 5.0
 POLL_INTERVAL_S = 0.02
 
 
-def free_port() -> int:
-    """Return a loopback TCP port that was free a moment ago (bind port 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def llama_args(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,12 +11,9 @@ from typing import Iterator
 from contextlib import contextmanager
 from urllib.request import urlopen
 
+from larouter.models.process import free_port
 
-def free_port() -> int:
-    """Ask the kernel for a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+
 
 
 def daemon_env(home: Path, **extra: str) -> dict[str, str]:
