@@ -20,7 +20,8 @@ DOWNLOAD_ID_PATTERN = r"^dl_[0-9a-f]{16}$"
 ADMIN = "Admin only: a project token gets 403."
 ERRORS = {"400": "bad field (`param` names it)", "401": "missing, wrong or revoked token",
           "403": "project token on an admin endpoint", "404": "unknown resource or endpoint",
-          "405": "method not allowed", "413": "body over server.max_body_bytes"}
+          "405": "method not allowed", "408": "request body not received within server.body_timeout",
+          "413": "body over server.max_body_bytes"}
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -46,6 +47,8 @@ def op(summary: str, tag: str, ok: dict[str, Any], *, errors: tuple[int, ...] = 
        body: str | None = None, body_required: bool = True, params: list[Any] | None = None,
        public: bool = False, description: str = "") -> dict[str, Any]:
     """One operation: summary, tag, success responses by status, error responses, optional JSON body."""
+    if body:
+        errors = tuple(sorted({*errors, 408, 413}))
     out: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {**ok, **_errors(*errors)}}
     if description:
         out["description"] = description

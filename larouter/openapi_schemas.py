@@ -20,6 +20,7 @@ WINDOWS = ["daily", "weekly", "monthly"]
 TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
 DOWNLOAD_STATES = ["queued", "downloading", "verifying", "done", "error", "cancelled"]
+LEDGER_COUNTERS = ("submitted", "written", "dropped", "failed", "batches", "folds", "pending")
 ROLES = ["system", "developer", "user", "assistant", "tool", "function"]
 
 
@@ -114,7 +115,8 @@ _SECTION: Schema = {"type": "object"}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({"message": STR, "type": STR, "param": null(STR), "code": null(STR)})}),
-    "Health": obj({"status": {"const": "ok"}, "uptime": NUM}),
+    "Health": obj({"status": {"const": "ok"}, "uptime": NUM, "ledger": obj(
+        {k: {"type": "integer", "minimum": 0} for k in LEDGER_COUNTERS}, extra=True)}, required=("status", "uptime")),
     "ChatMessage": obj({"role": {"enum": ROLES}, "content": {"anyOf": [STR, array({}), {"type": "null"}]}},
                        required=("role",), extra=True),
     "ChatCompletionRequest": obj(CHAT_REQUEST_PROPS, required=("model", "messages"), extra=True),

@@ -6,14 +6,16 @@ import asyncio
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 import attrs
 
 from larouter.config import SECRET_FIELDS, ConfigError, Settings, load_settings, redacted
+from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
 from larouter.fsutil import atomic_write
 
+T = TypeVar("T")
 RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes")}
 
 
@@ -22,10 +24,41 @@ def runtime_file(home: Path) -> Path:
     return home / "runtime-config.json"
 
 
+def damaged(path: Path, problem: str) -> str:
+    """The startup error for a state file LARouter cannot use; the file itself is never rewritten or removed."""
+    return f"cannot load {path}: {problem}\nThe file was left untouched: fix it or restore it from a backup, then start again."
+
+
+def load_json_file(path: Path, expect: type[list] | type[dict], what: str) -> Any:
+    """Parse one of LARouter's JSON state files; a damaged one is a ConfigError naming it and saying why."""
+    try:
+        data = json.loads(path.read_bytes())
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ConfigError(damaged(path, f"not valid JSON ({exc})")) from None
+    except OSError as exc:
+        raise ConfigError(damaged(path, f"cannot read it ({exc.strerror})")) from None
+    if not isinstance(data, expect):
+        shape = "an array" if expect is list else "an object"
+        raise ConfigError(damaged(path, f"expected a JSON {shape} of {what}, got {type(data).__name__}"))
+    return data
+
+
+def structure_entries(path: Path, data: list[Any], cls: type[T], structure: Callable[[Any, type[T]], T]) -> list[T]:
+    """Structure every entry of a JSON array file; a bad entry is a ConfigError naming the file and the key."""
+    out = []
+    for i, raw in enumerate(data):
+        try:
+            out.append(structure(raw, cls))
+        except Exception as exc:  # cattrs raises exception groups carrying the key path in notes
+            detail = format_structure_error(exc, raw, str(path)).split("\n", 1)[-1].strip()
+            raise ConfigError(damaged(path, f"entry {i} is not a valid {cls.__name__.lower()}: {detail}")) from None
+    return out
+
+
 def read_overrides(home: Path) -> dict[str, Any]:
-    """The persisted runtime overrides, or {}."""
+    """The persisted runtime overrides, or {} (ConfigError naming the file when it is damaged)."""
     path = runtime_file(home)
-    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+    return load_json_file(path, dict, "settings") if path.exists() else {}
 
 
 def merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,7 +77,8 @@ def merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
 def _paths(node: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     out: set[tuple[str, ...]] = set()
     for key, value in node.items():
-        out |= _paths(value, (*prefix, key)) if isinstance(value, Mapping) else {(*prefix, key)}
+        nested = _paths(value, (*prefix, key)) if isinstance(value, Mapping) else set()
+        out |= nested or {(*prefix, key)}  # an empty object is a leaf too
     return out
 
 
@@ -113,5 +147,9 @@ def load_runtime(config_path: Path | None, env: Mapping[str, str] | None = None,
     env = os.environ if env is None else env
     first = load_settings(config_path, env, cli)
     overrides = read_overrides(first.home)
-    settings = load_settings(config_path, env, merge(overrides, cli or {})) if overrides else first
+    try:
+        settings = load_settings(config_path, env, merge(overrides, cli or {})) if overrides else first
+    except ConfigError as exc:  # the settings were valid without the overrides: the file is to blame
+        detail = str(exc).split("\n", 1)[-1].strip()
+        raise ConfigError(damaged(runtime_file(first.home), f"invalid settings: {detail}")) from None
     return Runtime(settings, config_path, env, overrides, dict(cli or {}))

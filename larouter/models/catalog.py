@@ -14,6 +14,7 @@ import attrs
 
 from larouter.config import CONVERTER
 from larouter.errors import bad_request, not_found
+from larouter.runtime import load_json_file, structure_entries
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
@@ -82,14 +83,14 @@ class CatalogModel:
 def check_model_id(model_id: str) -> str:
     """Normalise an id from a URL or body; reject anything that could escape a directory."""
     norm = model_id.strip().lower()
-    if not MODEL_ID.match(norm):
+    if not MODEL_ID.fullmatch(norm):
         raise bad_request(f"invalid model id {model_id!r}: use lowercase letters, digits, '.', '_' and '-'", "modelId")
     return norm
 
 
 def check_repo_file(repo: str, file: str) -> None:
     """A Hugging Face repo id and a relative .gguf path inside it; no traversal."""
-    if not REPO_ID.match(repo):
+    if not REPO_ID.fullmatch(repo):
         raise bad_request(f"invalid Hugging Face repo id {repo!r} (expected owner/name)", "repo")
     parts = PurePosixPath(file).parts
     if not file.endswith(".gguf") or file.startswith("/") or "\\" in file or any(p in ("..", ".", "") for p in parts):
@@ -106,14 +107,13 @@ class Catalog:
 
     @classmethod
     def load(cls, home: Path) -> "Catalog":
-        """Read the shipped catalog and the user's registrations."""
+        """Read the shipped catalog and the user's registrations (ConfigError when that file is damaged)."""
         data = json.loads(resources.files("larouter.models").joinpath("catalog.json").read_text("utf-8"))
         shipped = [CONVERTER.structure(_known(m), CatalogModel) for m in data["models"]]
         cat = cls(home, shipped)
         reg = cat.registry_file
         if reg.exists():
-            for raw in json.loads(reg.read_text("utf-8")):
-                model = CONVERTER.structure(raw, CatalogModel)
+            for model in structure_entries(reg, load_json_file(reg, list, "models"), CatalogModel, CONVERTER.structure):
                 cat.user[model.id] = model
         return cat
 

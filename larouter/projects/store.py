@@ -17,6 +17,7 @@ import attrs
 from larouter.config import CONVERTER
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.fsutil import atomic_write
+from larouter.runtime import load_json_file, structure_entries
 
 TOKEN_PREFIX = "lr_sk_"
 POLICIES = ("cost-optimized", "balanced", "quality-first", "local-only")
@@ -71,7 +72,7 @@ def validate_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
         raise bad_request(f"unknown field(s): {', '.join(sorted(extra))}", sorted(extra)[0], "unknown_field")
     if creating or "name" in body:
         name = body.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
+        if not isinstance(name, str) or not NAME.fullmatch(name):
             raise bad_request("'name' must be 1-64 letters, digits, spaces, '.', '_' or '-'", "name")
         out["name"] = name
     if "description" in body:
@@ -102,11 +103,12 @@ class ProjectStore:
 
     @classmethod
     def load(cls, home: Path) -> "ProjectStore":
-        """Read `projects.json`, creating the default project when missing."""
+        """Read `projects.json`, creating the default project when missing (ConfigError when it is damaged)."""
         store = cls(home / "projects.json")
         if store.path.exists():
-            for raw in json.loads(store.path.read_text("utf-8")):
-                store._put(CONVERTER.structure(raw, Project))
+            data = load_json_file(store.path, list, "projects")
+            for project in structure_entries(store.path, data, Project, CONVERTER.structure):
+                store._put(project)
         if DEFAULT not in store.projects:
             store._put(Project(DEFAULT, "default", _now(), "Requests without a project token"))
             store._save_sync()

@@ -108,7 +108,10 @@ class Relay:
 
     def _split(self, chunk: bytes) -> list[bytes]:
         self.call.mark_first_byte()
-        self.buf += chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk
+        self.buf += chunk
+        if b"\r" in chunk:  # normalise CRLF on the buffer, so a pair split across chunks is seen whole
+            keep = self.buf.endswith(b"\r")
+            self.buf = self.buf[:-1].replace(b"\r\n", b"\n") + b"\r" if keep else self.buf.replace(b"\r\n", b"\n")
         if b"\n\n" not in self.buf:
             return []
         *events, self.buf = self.buf.split(b"\n\n")

@@ -7,6 +7,7 @@ Every method that touches the database blocks; call `open`/`close` via `run_in_e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ QUERY_THREADS = 4
 
 
 class LedgerError(RuntimeError):
-    """The ledger file cannot be opened (for example another process holds it)."""
+    """The ledger file cannot be opened (another process holds it, or it is not a readable DuckDB database)."""
 
 
 def utc_now() -> datetime:
@@ -53,12 +54,23 @@ def build_pricer(settings: Settings) -> Pricer:
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open (creating) the ledger file, translating a lock conflict into a clear LedgerError."""
+    """Open (creating) the ledger file; a failure becomes a LedgerError saying what to do."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return duckdb.connect(str(path))
     except duckdb.Error as exc:
-        raise LedgerError(f"cannot open the usage ledger {path}: {exc} (is another larouterd using this home?)") from None
+        raise LedgerError(open_failure(path, exc)) from None
+
+
+def open_failure(path: Path, exc: BaseException) -> str:
+    """The operator's message for a ledger that cannot be opened: a lock conflict, or a damaged file."""
+    text = str(exc).strip()
+    if "lock" in text.lower():
+        return f"cannot open the usage ledger {path}: {text} (is another larouterd using this home?)"
+    return (f"cannot open the usage ledger {path}: {text}\n"
+            f"The file was left untouched. If it is damaged, stop here, move {path.name} (and {path.name}.wal, if "
+            f"present) aside and keep them for recovery, or restore them from a backup; larouterd then starts "
+            f"with a new, empty ledger.")
 
 
 @attrs.define(eq=False)
@@ -82,17 +94,23 @@ class Ledger:
         pricer = Pricer.build(settings, shipped_price_table(), table)
         path = settings.home / FILENAME
         con = connect(path)
+        pool = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="larouter-ledger-query")
         try:
             schema.migrate(con)
             usage = settings.usage
             writer = Writer(con.cursor(), usage.batch_rows, usage.flush_interval, usage.queue_max)
+            ledger = cls(path, con, pricer, writer, pool, settings.usage.prices_file, table)
+            writer.reopen = ledger.reopen
             writer.start()
-        except BaseException:
-            con.close()
+        except BaseException as exc:
+            pool.shutdown(wait=False)
+            with contextlib.suppress(duckdb.Error):
+                con.close()
+            if isinstance(exc, duckdb.Error):  # a damaged file that passed the header check
+                raise LedgerError(open_failure(path, exc)) from None
             raise
-        pool = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="larouter-ledger-query")
         log.info("usage ledger at %s", path)
-        return cls(path, con, pricer, writer, pool, settings.usage.prices_file, table)
+        return ledger
 
     def record(self, call: Call) -> None:
         """Queue the call's row for the writer; on the event loop, never blocks, never raises."""
@@ -142,14 +160,27 @@ class Ledger:
         """Run a blocking function on the ledger's query threads."""
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
+    def reopen(self) -> duckdb.DuckDBPyConnection:
+        """Close every connection and open the file again; return a new cursor for the writer (blocking).
+
+        The writer's way back after DuckDB invalidated the database (a checkpoint failed on a full disk, say).
+        """
+        with self._cursor_lock:
+            for old in (self.writer.cursor, self.con):
+                with contextlib.suppress(duckdb.Error):
+                    old.close()
+            self.con = connect(self.path)
+            return self.con.cursor()
+
     def close(self) -> None:
         """Commit everything recorded, stop the writer and the query threads, close the file (blocking)."""
         self.writer.close()
         stats = self.writer.describe()
         self.pool.shutdown(wait=True, cancel_futures=True)
-        try:
-            self.writer.cursor.close()
-        finally:
-            self.con.close()
+        for con in (self.writer.cursor, self.con):
+            try:
+                con.close()  # the last close checkpoints; failing here leaves the rows in the write-ahead log
+            except duckdb.Error as exc:
+                log.error("usage ledger: closing %s failed: %s", self.path, exc)
         level = logging.WARNING if stats["dropped"] or stats["failed"] else logging.INFO
         log.log(level, "usage ledger closed: %(written)d rows written, %(dropped)d dropped, %(failed)d failed", stats)

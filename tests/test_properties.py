@@ -1,0 +1,263 @@
+"""Hypothesis property tests: the tier classifier, the SSE relay parser and the CSV export.
+
+Bounded for CI (`max_examples` per test below, no deadline); `--hypothesis-seed` or HYPOTHESIS profiles
+can run them deeper by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import csv
+import io
+import json
+from datetime import date, datetime
+from typing import Any, AsyncIterator
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from larouter.proxy.call import Call
+from larouter.proxy.sse import ClientGone, Relay
+from larouter.routing import Decision, Tier, classify
+from larouter.usage import schema as usage_schema
+from larouter.usage.export import FORMULA_PREFIXES, HEADER, CsvExport, encode_rows, safe_cell
+from larouter.usage.periods import window
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# ---------------------------------------------------------------- classifier
+
+CUES = ["HEARTBEAT", "Read HEARTBEAT.md if it exists", "HEARTBEAT_OK", "NO_REPLY", "Current time: 2026-01-01 10:00",
+        "[Mon 2026-01-05 09:00 UTC]", "yes, go ahead", "prove that", "step by step", "refactor", "```python\n",
+        "async command has completed", "- [ ] check email", "hi", "\n", " ", "é", "你好", "🙂", "\u202e", "\x00"]
+TEXT = st.one_of(st.text(max_size=80), st.lists(st.sampled_from(CUES) | st.text(max_size=8), max_size=8).map("".join),
+                 st.builds(lambda s, n: s * n, st.sampled_from(CUES), st.integers(500, 3000)))
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=8)
+PART = st.one_of(st.fixed_dictionaries({"type": st.sampled_from(["text", "input_text"]), "text": TEXT}),
+                 st.fixed_dictionaries({"type": st.just("image_url"), "image_url": st.just({"url": "data:,"})}),
+                 st.fixed_dictionaries({"type": st.sampled_from(["tool_result", "function_call_output"])}), JSON)
+MESSAGE = st.one_of(
+    st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system", "tool", "developer", "function"]),
+                           "content": st.one_of(TEXT, st.lists(PART, max_size=4), st.none(), JSON)},
+                          optional={"tool_calls": st.just([{"id": "c", "type": "function"}]) | JSON}),
+    JSON)
+BODY = st.one_of(st.fixed_dictionaries({"messages": st.lists(MESSAGE, max_size=8)},
+                                       optional={"model": st.just("auto"), "tools": JSON, "system": JSON}),
+                 st.fixed_dictionaries({"messages": JSON}), JSON)
+
+
+def check_decision(decision: Decision) -> None:
+    assert isinstance(decision, Decision) and decision.tier in Tier
+    assert 0.0 <= decision.confidence <= 1.0
+    assert decision.reasons and all(isinstance(r, str) and r.strip() for r in decision.reasons), decision.reasons
+    assert all(r.isascii() for r in decision.reasons), decision.reasons
+
+
+@FAST
+@given(body=BODY)
+def test_classify_is_total_deterministic_and_explained(body: Any) -> None:
+    before = copy.deepcopy(body)
+    first = classify(body)
+    check_decision(first)
+    assert classify(copy.deepcopy(body)) == first, "same request, different decision"
+    assert body == before, "classify mutated the request"
+
+
+@FAST
+@given(user=TEXT, system=TEXT, tools=JSON)
+def test_system_prompt_and_tools_are_not_signals(user: str, system: str, tools: Any) -> None:
+    bare = classify({"messages": [{"role": "user", "content": user}]})
+    dressed = classify({"messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+                        "tools": tools})
+    assert dressed.tier == bare.tier, (dressed, bare)
+
+
+# ---------------------------------------------------------------- SSE relay
+
+
+class Upstream:
+    """Stands in for aiohttp's ClientResponse: `content.iter_any()` yields the given chunks."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.content = self
+        self.chunks = chunks
+
+    async def iter_any(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            await asyncio.sleep(0)
+            yield chunk
+
+
+class Client:
+    """Stands in for the client's StreamResponse: collects what is written."""
+
+    def __init__(self) -> None:
+        self.out = b""
+
+    async def write(self, data: bytes) -> None:
+        self.out += data
+
+
+def relay(chunks: list[bytes], strip_usage: bool = False, prime: bool = False) -> tuple[bytes, Call]:
+    """Run a Relay over upstream chunks; return what the client got and the call record."""
+    call = Call(requested_model="m", stream=True)
+    rel = Relay(call, Client(), strip_usage=strip_usage)  # type: ignore[arg-type]
+
+    async def go() -> None:
+        up = Upstream(chunks)
+        if prime:
+            await rel.prime(up)  # type: ignore[arg-type]
+        await rel.run(up)  # type: ignore[arg-type]
+
+    asyncio.run(go())
+    return rel.client.out, call  # type: ignore[attr-defined]
+
+
+def chunk_event(i: int, text: str) -> bytes:
+    data = {"id": "c", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}}],
+            "usage": None}
+    return b"data: " + json.dumps(data, ensure_ascii=False).encode() + (b"\nid: %d" % i if i % 3 == 0 else b"")
+
+
+USAGE = st.fixed_dictionaries({"prompt_tokens": st.integers(0, 10**6), "completion_tokens": st.integers(0, 10**6)})
+EVENTS = st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=12).map(
+    lambda texts: [chunk_event(i, t) for i, t in enumerate(texts)])
+
+
+def usage_event(usage: dict[str, int]) -> bytes:
+    return b"data: " + json.dumps({"id": "c", "choices": [], "usage": usage}).encode()
+
+
+def stream_of(events: list[bytes], eol: bytes = b"\n") -> bytes:
+    return b"".join(e.replace(b"\n", eol) + eol + eol for e in [*events, b"data: [DONE]"])
+
+
+@st.composite
+def cut(draw: st.DrawFn, data: bytes, split_crlf: bool = True) -> list[bytes]:
+    """`data` split at arbitrary points (empty chunks included); optionally never inside a CR LF pair."""
+    points = sorted(draw(st.lists(st.integers(0, len(data)), max_size=12)))
+    if not split_crlf:
+        points = [p for p in points if data[p - 1:p + 1] != b"\r\n"]
+    bounds = [0, *points, len(data)]
+    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+@FAST
+@given(events=EVENTS, usage=USAGE, data=st.data())
+def test_any_chunking_relays_the_same_events(events: list[bytes], usage: dict[str, int], data: st.DataObject) -> None:
+    events = [*events, usage_event(usage)]
+    raw = stream_of(events)
+    out, call = relay(data.draw(cut(raw)))
+    assert out == raw, "the client must get exactly the upstream events"
+    assert call.usage == usage
+    assert call.chunks == len(events)  # every event carrying "choices" (the usage chunk's is empty)
+    primed, _ = relay(data.draw(cut(raw)), prime=True)
+    assert primed == raw, "priming (failover) must not change what the client gets"
+
+
+@FAST
+@given(events=EVENTS, usage=USAGE, data=st.data())
+def test_usage_chunk_is_captured_and_hidden_when_not_asked_for(events: list[bytes], usage: dict[str, int],
+                                                                 data: st.DataObject) -> None:
+    raw = stream_of([*events, usage_event(usage)])
+    out, call = relay(data.draw(cut(raw)), strip_usage=True)
+    assert call.usage == usage
+    assert out == stream_of(events)
+
+
+@FAST
+@given(events=EVENTS, data=st.data())
+def test_crlf_streams_are_normalised(events: list[bytes], data: st.DataObject) -> None:
+    crlf = stream_of(events, eol=b"\r\n")
+    out, call = relay(data.draw(cut(crlf, split_crlf=False)))
+    assert out == stream_of(events)
+    assert call.chunks == len(events)
+
+
+EVENT = b'data: {"choices": [{"delta": {"content": "hi"}}]}'
+
+
+@pytest.mark.parametrize("chunks", [[EVENT + b"\r\n\r", b"\ndata: [DONE]\r\n\r\n"],
+                                    [EVENT + b"\r", b"\n\r\ndata: [DONE]\r\n\r\n"]])
+def test_crlf_split_across_chunks(chunks: list[bytes]) -> None:
+    """Regression (found by property testing): a CR LF split across two chunks is normalised."""
+    out, _ = relay(chunks)
+    assert out == EVENT + b"\n\ndata: [DONE]\n\n"
+
+
+@FAST
+@given(events=EVENTS, data=st.data())
+def test_stream_without_done_is_an_error(events: list[bytes], data: st.DataObject) -> None:
+    raw = stream_of(events)[: -len(b"data: [DONE]\n\n")]
+    with pytest.raises(Exception, match="without \\[DONE\\]"):
+        relay(data.draw(cut(raw)))
+
+
+def test_relay_reports_a_client_that_went_away() -> None:
+    class Gone(Client):
+        async def write(self, data: bytes) -> None:
+            raise ConnectionResetError()
+
+    rel = Relay(Call(requested_model="m", stream=True), Gone(), strip_usage=False)  # type: ignore[arg-type]
+    with pytest.raises(ClientGone):
+        asyncio.run(rel.run(Upstream([stream_of([chunk_event(1, "x")])])))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- CSV export
+
+CELL = st.one_of(st.none(), st.text(max_size=30),
+                 st.tuples(st.sampled_from([*FORMULA_PREFIXES, ",", '"', "\n", "\r\n", " "]),
+                           st.text(max_size=10)).map("".join))
+
+
+def parse(blob: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(blob.decode("utf-8"), newline="")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=CELL)
+def test_safe_cell_escapes_exactly_the_formula_starts(value: str | None) -> None:
+    out = safe_cell(value)
+    if value is None:
+        assert out == ""
+    elif value[:1] in FORMULA_PREFIXES and value:
+        assert out == "'" + value
+    else:
+        assert out == value
+    assert not out.startswith(FORMULA_PREFIXES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.lists(CELL, min_size=1, max_size=6), min_size=1, max_size=6))
+def test_csv_round_trips_through_the_csv_module(rows: list[list[str | None]]) -> None:
+    blob = encode_rows(rows)
+    assert blob.endswith(b"\r\n")
+    assert parse(blob) == [[safe_cell(v) for v in row] for row in rows]
+    assert not any(cell.startswith(FORMULA_PREFIXES) for row in parse(blob) for cell in row)
+
+
+VARCHAR = st.text(alphabet=st.characters(codec="utf-8"), max_size=25) | st.sampled_from(["=1+1", "@SUM(A1)", "-2", "+x"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(VARCHAR, VARCHAR, st.none() | VARCHAR, st.none() | VARCHAR), min_size=0, max_size=7),
+       chunk_rows=st.integers(1, 4))
+def test_export_from_duckdb_round_trips(rows: list[tuple[str, ...]], chunk_rows: int) -> None:
+    con = duckdb.connect()
+    usage_schema.migrate(con)
+    for seq, (requested, model, reason, error) in enumerate(rows, 1):
+        con.execute("INSERT INTO usage_calls VALUES (?, ?, 'p,\"1\"', ?, ?, NULL, NULL, ?, false, 200, 1, 2, 0, "
+                    "false, NULL, NULL, false, 1.5, NULL, ?, NULL)",
+                    [seq, datetime(2026, 4, 1, 12, 0, seq), requested, model, reason, error])
+    export = CsvExport(con.cursor(), 'p,"1"', window("all", date(2026, 4, 2)), chunk_rows=chunk_rows)
+    blob = b"".join(iter(export.next_chunk, b""))
+    export.close()
+    table = parse(blob)
+    assert table[0] == list(HEADER)
+    at = {name: HEADER.index(name) for name in ("project", "requested_model", "model", "reason", "error_type")}
+    assert [[r[at[k]] for k in at] for r in table[1:]] == [
+        [safe_cell(v) for v in ('p,"1"', req, model, reason, err)] for req, model, reason, err in rows]
