@@ -53,11 +53,15 @@ def build_pricer(settings: Settings) -> Pricer:
     return Pricer.build(settings, shipped_price_table(), read_price_file(settings))
 
 
+MEMORY_LIMIT = "64MB"
+
+
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """Open (creating) the ledger file; a failure becomes a LedgerError saying what to do."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path))
+        # Bounded buffer cache and few threads: the ledger must not grow with the file (RSS flat over a soak).
+        return duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT, "threads": 2})
     except duckdb.Error as exc:
         raise LedgerError(open_failure(path, exc)) from None
 
@@ -65,7 +69,7 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 def open_failure(path: Path, exc: BaseException) -> str:
     """The operator's message for a ledger that cannot be opened: a lock conflict, or a damaged file."""
     text = str(exc).strip()
-    if "lock" in text.lower():
+    if "could not set lock" in text.lower() or "conflicting lock" in text.lower():
         return f"cannot open the usage ledger {path}: {text} (is another larouterd using this home?)"
     return (f"cannot open the usage ledger {path}: {text}\n"
             f"The file was left untouched. If it is damaged, stop here, move {path.name} (and {path.name}.wal, if "
