@@ -16,6 +16,8 @@ from larouter.errors import bad_request
 from larouter.fsutil import atomic_write
 
 T = TypeVar("T")
+JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+              type(None): "null"}
 RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes")}
 
 
@@ -38,12 +40,13 @@ def load_json_file(path: Path, expect: type[list] | type[dict], what: str) -> An
     except OSError as exc:
         raise ConfigError(damaged(path, f"cannot read it ({exc.strerror})")) from None
     if not isinstance(data, expect):
-        shape = "an array" if expect is list else "an object"
-        raise ConfigError(damaged(path, f"expected a JSON {shape} of {what}, got {type(data).__name__}"))
+        got = JSON_NAMES.get(type(data), type(data).__name__)
+        raise ConfigError(damaged(path, f"expected a JSON {JSON_NAMES[expect]} of {what}, got {got}"))
     return data
 
 
-def structure_entries(path: Path, data: list[Any], cls: type[T], structure: Callable[[Any, type[T]], T]) -> list[T]:
+def structure_entries(path: Path, data: list[Any], cls: type[T], structure: Callable[[Any, type[T]], T],
+                      what: str) -> list[T]:
     """Structure every entry of a JSON array file; a bad entry is a ConfigError naming the file and the key."""
     out = []
     for i, raw in enumerate(data):
@@ -51,7 +54,7 @@ def structure_entries(path: Path, data: list[Any], cls: type[T], structure: Call
             out.append(structure(raw, cls))
         except Exception as exc:  # cattrs raises exception groups carrying the key path in notes
             detail = format_structure_error(exc, raw, str(path)).split("\n", 1)[-1].strip()
-            raise ConfigError(damaged(path, f"entry {i} is not a valid {cls.__name__.lower()}: {detail}")) from None
+            raise ConfigError(damaged(path, f"entry {i} is not a valid {what}: {detail}")) from None
     return out
 
 

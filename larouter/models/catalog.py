@@ -113,7 +113,8 @@ class Catalog:
         cat = cls(home, shipped)
         reg = cat.registry_file
         if reg.exists():
-            for model in structure_entries(reg, load_json_file(reg, list, "models"), CatalogModel, CONVERTER.structure):
+            for model in structure_entries(reg, load_json_file(reg, list, "models"), CatalogModel, CONVERTER.structure,
+                                         "model"):
                 cat.user[model.id] = model
         return cat
 

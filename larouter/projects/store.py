@@ -107,7 +107,7 @@ class ProjectStore:
         store = cls(home / "projects.json")
         if store.path.exists():
             data = load_json_file(store.path, list, "projects")
-            for project in structure_entries(store.path, data, Project, CONVERTER.structure):
+            for project in structure_entries(store.path, data, Project, CONVERTER.structure, "project"):
                 store._put(project)
         if DEFAULT not in store.projects:
             store._put(Project(DEFAULT, "default", _now(), "Requests without a project token"))

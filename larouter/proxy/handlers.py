@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from larouter import appkeys
-from larouter.errors import LarouterError
+from larouter.errors import LarouterError, upstream_error
 from larouter.models.catalog import CatalogModel
 from larouter.auth import principal
 from larouter.proxy import billing, local, routed, upstream
@@ -20,6 +20,7 @@ from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
+from larouter.proxy.upstream import MAX_ERROR_BODY, redact
 from larouter.proxy.validate import parse_json_object, validate_chat
 
 log = logging.getLogger("larouter.proxy")
@@ -114,6 +115,9 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
         raise LarouterError(msg, 502, "upstream_error", code) from None
     finally:
         resp.release()
+    error = error_in_ok(call.target, raw)
+    if error is not None:
+        raise error
     call.mark_first_byte()
     call.response_bytes = len(raw)
     try:
@@ -126,6 +130,39 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     call.finish(resp.status)
     headers = decision_headers(call)
     return web.Response(body=raw, status=resp.status, content_type="application/json", headers=headers)
+
+
+def error_in_ok(target: Target, raw: bytes) -> LarouterError | None:
+    """A 502 naming the provider when its HTTP 200 answer is an error object (`{"error": {...}}`), else None.
+
+    Some providers and proxies report failures this way; relaying it as a 200 would pass an error off as an answer.
+    """
+    if b'"error"' not in raw:
+        return None
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    err = parsed.get("error") if isinstance(parsed, dict) and "choices" not in parsed else None
+    if not err:
+        return None
+    message = (err.get("message") if isinstance(err, dict) else err) or "no message"
+    code = err.get("code") if isinstance(err, dict) and isinstance(err.get("code"), str) else None
+    text = redact(str(message)[:500] + (f" ({code})" if code else ""), target.provider.api_key)
+    return upstream_error(f"provider {target.provider_name!r} answered HTTP 200 with an error: {text}", 502)
+
+
+async def _json_instead_of_stream(target: Target, resp: Any) -> LarouterError:
+    """A stream request answered with a JSON body (an error object, usually) instead of an event stream."""
+    try:
+        raw = await resp.content.read(MAX_ERROR_BODY)
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        raw = b""
+    finally:
+        resp.close()
+    return error_in_ok(target, raw) or upstream_error(
+        f"provider {target.provider_name!r} answered a stream request with JSON, not an event stream", 502,
+        "upstream_bad_response")
 
 
 async def _send_after_start(request: web.Request, call: Call, body: dict[str, Any], model: CatalogModel) -> tuple[web.StreamResponse, Relay, Any]:
@@ -156,6 +193,8 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
     else:
         assert call.target is not None
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
+        if resp.content_type == "application/json":
+            raise await _json_instead_of_stream(call.target, resp)
         client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
         relay = Relay(call, client, strip_usage=not call.client_wants_usage)
     assert call.target is not None
@@ -168,7 +207,10 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
     client = relay.client
     try:
         if not client.prepared:
-            await client.prepare(request)
+            try:
+                await client.prepare(request)
+            except ConnectionError as exc:  # the client left before the headers went out
+                raise ClientGone() from exc
         await relay.run(resp)
         call.finish(200)
         resp.release()  # clean end: the connection goes back to the pool

@@ -143,7 +143,8 @@ class Writer:
             log.error("usage ledger: dropped a usage record because %s; %d dropped so far", why, self.stats.dropped)
 
     def wait_flushed(self, timeout: float | None = None) -> bool:
-        """Block until every row submitted so far is committed (or failed); for tests and benchmarks."""
+        """Block until every row submitted so far is committed (or lost); False on timeout (as while the storage
+        fails). For tests and benchmarks."""
         target = self.stats.submitted
         self._wake.set()
         with self._done:

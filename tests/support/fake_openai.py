@@ -9,6 +9,10 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-notjson     answers 200 with a non-JSON body
   fake-delay       answers after one second
   fake-empty       answers 200 with empty content (a degraded answer)
+  fake-200-error   answers 200 whose JSON body is an error object (stream or not)
+  fake-429-retry   answers 429 with `Retry-After: 7`
+  fake-stall       sends part of the answer, then nothing for an hour (stream: one content chunk; JSON: a prefix)
+  fake-slow-first  sends the headers at once and its first byte after one second
 anything else      echoes the last user message; returns a tool call when tools are offered
 """
 
@@ -84,7 +88,12 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     await resp.prepare(request)
     model = body["model"]
     msg = _reply(body)
+    if model == "fake-slow-first":
+        await asyncio.sleep(1.0)
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
+    if model == "fake-stall":
+        await resp.write(_chunk(body, {"content": "partial"}))
+        await asyncio.sleep(3600)
     if model == "fake-drop":
         await resp.write(_chunk(body, {"content": "partial"}))
         assert request.transport is not None
@@ -119,6 +128,19 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     return resp
 
 
+async def _partial_json(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+    """Headers at once; then (fake-stall) a prefix of the body and silence, or (fake-slow-first) the body later."""
+    resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await resp.prepare(request)
+    if body["model"] == "fake-stall":
+        await resp.write(b'{"id": "chatcmpl-fake", ')
+        await asyncio.sleep(3600)
+    await asyncio.sleep(1.0)
+    await resp.write(json.dumps(_completion(body)).encode())
+    await resp.write_eof()
+    return resp
+
+
 async def chat(request: web.Request) -> web.StreamResponse:
     """The fake `/v1/chat/completions`."""
     body = await request.json()
@@ -137,6 +159,16 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
     if model == "fake-notjson":
         return web.Response(text="<html>oops</html>", content_type="text/html")
+    if model == "fake-429-retry":
+        error = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}
+        return web.json_response({"error": error}, status=429, headers={"Retry-After": "7"})
+    if model == "fake-200-error":
+        auth = request.headers.get("Authorization", "")
+        error = {"message": f"The model is overloaded (key {auth.removeprefix('Bearer ')})", "type": "server_error",
+                 "code": "overloaded"}
+        return web.json_response({"error": error})
+    if model in ("fake-stall", "fake-slow-first") and not body.get("stream"):
+        return await _partial_json(request, body)
     if body.get("stream"):
         return await _stream(request, body)
     return web.json_response(_completion(body))

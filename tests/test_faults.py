@@ -1,0 +1,187 @@
+"""Fault injection: damaged files at start (the real daemon) and misbehaving upstreams (the fake provider).
+
+Start-up: a damaged ledger or settings file stops larouterd with exit code 1 and a message naming the file and
+the problem, without a traceback, and the file is left byte for byte as it was.
+
+Upstream: an HTTP 200 whose body is an error object, a 429 with Retry-After, a stall mid-stream longer than the
+provider's read_timeout (2 s in the test config), and a slow first byte under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp
+import pytest
+
+from larouter.config import load_settings
+from larouter.usage.ledger import Ledger
+from tests.conftest import FAKE_KEY, Fake, Router
+from tests.support.proc import daemon_env, free_port
+
+MSGS = [{"role": "user", "content": "hi"}]
+CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
+          "and write pytest unit tests covering eviction order and concurrency.")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def start_daemon(home: Path) -> subprocess.CompletedProcess:
+    """Run larouterd on `home` until it exits (it should, at once)."""
+    cmd = [sys.executable, "-m", "larouter.daemon", "--port", str(free_port())]
+    return subprocess.run(cmd, env=daemon_env(home), capture_output=True, text=True, timeout=60)
+
+
+def assert_refused_and_kept(home: Path, path: Path, *needles: str) -> str:
+    """The daemon exits 1 naming the file and the problem, without a traceback; the file is unchanged."""
+    before = digest(path)
+    out = start_daemon(home)
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr and str(path) in out.stderr
+    for needle in needles:
+        assert needle in out.stderr, out.stderr
+    assert digest(path) == before
+    return out.stderr
+
+
+def garbage(size: int = 64 * 1024) -> bytes:
+    return random.Random(9).randbytes(size)
+
+
+def real_ledger(home: Path) -> Path:
+    """A ledger written by LARouter itself."""
+    ledger = Ledger.open(load_settings(None, {"LAROUTER_HOME": str(home)}))
+    ledger.close()
+    return ledger.path
+
+
+def test_garbage_ledger_file_stops_the_daemon(home: Path) -> None:
+    """`usage.duckdb` full of random bytes: a clear error, the file kept as it is, no `.wal` created."""
+    path = home / "usage.duckdb"
+    path.write_bytes(garbage())
+    assert_refused_and_kept(home, path, "not a valid DuckDB database file", "left untouched", "move usage.duckdb")
+    assert sorted(p.name for p in home.glob("usage.duckdb*")) == ["usage.duckdb"]
+
+
+def test_damaged_ledger_blocks_stop_the_daemon(home: Path) -> None:
+    """A real ledger whose blocks after the file header are damaged (checksums fail): the same clear refusal."""
+    path = real_ledger(home)
+    data = path.read_bytes()
+    path.write_bytes(data[:12288] + garbage(len(data) - 12288))
+    stderr = assert_refused_and_kept(home, path, "Corrupt database file", "left untouched")
+    assert "another larouterd" not in stderr  # not mistaken for a lock conflict
+
+
+@pytest.mark.parametrize(("name", "content", "problem"), [
+    ("projects.json", b"\xff\x00\x13garbage", "not valid JSON"),
+    ("projects.json", b'{"default": {}}', "expected a JSON array of projects, got object"),
+    ("projects.json", b'[{"id": "p", "name": 5, "created_at": "2026-01-01T00:00:00Z"}]',
+     "entry 0 is not a valid project: name: expected a string"),
+    ("runtime-config.json", b'{"server": ', "not valid JSON"),
+    ("runtime-config.json", b"[1, 2]", "expected a JSON object of settings, got array"),
+    ("runtime-config.json", b'{"routing": {"nonsense": true}}', "invalid settings: routing: unknown key(s): nonsense"),
+    ("models/registered.json", garbage(4096), "not valid JSON"),
+    ("models/registered.json", b'[{"id": "x"}]', "entry 0 is not a valid model"),
+])
+def test_damaged_settings_file_stops_the_daemon(home: Path, name: str, content: bytes, problem: str) -> None:
+    """A damaged projects, runtime-config or registered-models file: exit 1, the file named, never rewritten."""
+    path = home / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    assert_refused_and_kept(home, path, problem, "left untouched")
+    assert path.read_bytes() == content
+
+
+async def post(router: Router, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    async with aiohttp.ClientSession() as s:
+        async with s.post(router.v1 + "/chat/completions", json=body) as r:
+            return r.status, dict(r.headers), await r.read()
+
+
+def openai_error(raw: bytes, code: str | None) -> dict[str, Any]:
+    err = json.loads(raw)["error"]
+    assert set(err) == {"message", "type", "param", "code"} and err["code"] == code, err
+    assert FAKE_KEY.encode() not in raw and b"Traceback" not in raw
+    return err
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_error_body_in_a_200_is_a_502_naming_the_provider(router: Router, stream: bool) -> None:
+    """An explicit model whose provider answers 200 with `{"error": ...}` gets a 502, not a 200 carrying an error."""
+    status, _, raw = await post(router, {"model": "fake-200-error", "messages": MSGS, "stream": stream})
+    assert status == 502
+    err = openai_error(raw, "upstream_error")
+    assert "provider 'fake'" in err["message"] and "overloaded" in err["message"]
+
+
+POLICY = '\n[routing.policies.cost-optimized]\nCOMPLEX = ["{first}", "gpt-fake"]\n'
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_error_body_in_a_200_fails_over_for_auto(make_router: Callable[..., Router], fake: Fake,
+                                                       stream: bool) -> None:
+    """`auto` treats a 200 error body as a failed candidate and answers from the next one."""
+    router = make_router(extra_toml=POLICY.format(first="fake-200-error"))
+    body = {"model": "auto", "messages": [{"role": "user", "content": CODING}], "stream": stream}
+    status, headers, raw = await post(router, body)
+    assert status == 200 and b"echo: " in raw
+    assert [r["model"] for r in fake.state.requests] == ["fake-200-error", "gpt-fake"]
+    assert "fake-200-error degraded" in headers["x-larouter-reason"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_429_passes_retry_after_through(router: Router, stream: bool) -> None:
+    """A provider's 429 for an explicit model reaches the client as a 429 with the provider's Retry-After."""
+    status, headers, raw = await post(router, {"model": "fake-429-retry", "messages": MSGS, "stream": stream})
+    assert status == 429 and headers["Retry-After"] == "7"
+    assert "rate limiting" in openai_error(raw, "rate_limit_exceeded")["message"]
+
+
+async def test_429_fails_over_for_auto(make_router: Callable[..., Router], fake: Fake) -> None:
+    """`auto` moves on from a rate-limited candidate (and does not pass its Retry-After on with the answer)."""
+    router = make_router(extra_toml=POLICY.format(first="fake-429-retry"))
+    status, headers, raw = await post(router, {"model": "auto", "messages": [{"role": "user", "content": CODING}]})
+    assert status == 200 and "Retry-After" not in headers and b"echo: " in raw
+    assert [r["model"] for r in fake.state.requests] == ["fake-429-retry", "gpt-fake"]
+    assert "fake-429-retry failed (rate_limit_exceeded)" in headers["x-larouter-reason"]
+
+
+async def test_stall_mid_stream_ends_with_an_sse_error_event(router: Router) -> None:
+    """A stream that goes silent for longer than read_timeout: what arrived, then one error event, no [DONE]."""
+    started = time.monotonic()
+    status, _, raw = await post(router, {"model": "fake-stall", "messages": MSGS, "stream": True})
+    assert status == 200 and 2.0 <= time.monotonic() - started < 15
+    events = [e for e in raw.decode().split("\n\n") if e]
+    assert all(e.startswith("data: ") for e in events) and "partial" in events[-2]
+    err = openai_error(events[-1].removeprefix("data: ").encode(), "upstream_timeout")
+    assert "'fake'" in err["message"] and "read timeout" in err["message"]
+    assert b"[DONE]" not in raw
+
+
+async def test_stall_mid_body_is_a_502(router: Router) -> None:
+    """A JSON answer that stops half-way for longer than read_timeout: a 502 upstream_timeout naming the provider."""
+    status, _, raw = await post(router, {"model": "fake-stall", "messages": MSGS})
+    assert status == 502 and "'fake'" in openai_error(raw, "upstream_timeout")["message"]
+
+
+@pytest.mark.parametrize("model", ["fake-slow-first", "fake-delay"])
+@pytest.mark.parametrize("stream", [False, True])
+async def test_slow_first_byte_under_read_timeout_succeeds(router: Router, model: str, stream: bool) -> None:
+    """A first byte after 1 s (headers at once, or nothing at all until then) is within read_timeout = 2 s."""
+    status, _, raw = await post(router, {"model": model, "messages": MSGS, "stream": stream})
+    assert status == 200
+    if stream:
+        chunks = [json.loads(e.removeprefix("data: ")) for e in raw.decode().split("\n\n") if e and "[DONE]" not in e]
+        assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"]).strip() == "echo: hi"
+        assert raw.endswith(b"data: [DONE]\n\n")
+    else:
+        assert json.loads(raw)["choices"][0]["message"]["content"] == "echo: hi"

@@ -1,0 +1,214 @@
+"""The ledger when its storage fails: requests are served, records kept in memory (bounded), the operator told,
+everything flushed once writing works again.
+
+How the fault is made: `RLIMIT_FSIZE`, the per-process file-size limit. Lowered on a running process (with
+`resource.prlimit`, the prlimit(2) call: no root needed, only the same user), every write that would extend a
+file past the limit fails with EFBIG ("File too large"; Python ignores SIGXFSZ, so the process is not killed),
+exactly like a full disk fails with ENOSPC: DuckDB's write-ahead log append fails and the commit is refused.
+Raising the limit again is "the operator freed some space". Unlike chmod (ignored by root) or a small mount
+(needs privileges), this works for root and non-root alike, in CI too, and drives the production code path of
+the real daemon. The daemon's log goes to a pipe (the limit does not apply to pipes), so it stays readable.
+
+A full disk can also make DuckDB invalidate the database (a checkpoint that fails, even right after a durable
+commit); that path runs the Ledger in a child process whose limit lets the write-ahead log grow but not the
+database file, with checkpoints after every commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pytest
+
+from tests.conftest import FAKE_KEY, Fake, toml_config
+from tests.support.proc import daemon_env, free_port, wait_healthy
+from tests.support.servers import http_json, wait_until
+
+pytestmark = pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs Linux prlimit(2)")
+REPO = Path(__file__).resolve().parent.parent
+MSGS = [{"role": "user", "content": "hello"}]
+
+
+class Daemon:
+    """A running larouterd whose log lines are collected from a pipe."""
+
+    def __init__(self, url: str, proc: subprocess.Popen) -> None:
+        self.url, self.proc, self.lines = url, proc, []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def log(self) -> str:
+        return "\n".join(self.lines)
+
+    def ledger(self) -> dict[str, Any]:
+        return http_json("GET", self.url + "/health")[1]["ledger"]
+
+    def chat(self) -> dict[str, Any]:
+        status, body = http_json("POST", self.url + "/v1/chat/completions", {"model": "gpt-fake", "messages": MSGS})
+        assert status == 200, body
+        return body
+
+    def file_limit(self, soft: int) -> None:
+        """Set the daemon's file-size limit (the soft one; the hard one stays)."""
+        hard = resource.prlimit(self.proc.pid, resource.RLIMIT_FSIZE)[1]
+        resource.prlimit(self.proc.pid, resource.RLIMIT_FSIZE, (soft, hard))
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(30)
+        self.reader.join(10)
+        return code
+
+
+@contextmanager
+def daemon(home: Path, cfg: Path) -> Iterator[Daemon]:
+    """larouterd with the fake provider and its log on a pipe; always stopped."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "larouter.daemon", "--port", str(port), "--config", str(cfg)]
+    proc = subprocess.Popen(cmd, env=daemon_env(home, FAKE_KEY=FAKE_KEY), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        yield Daemon(f"http://127.0.0.1:{port}", proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+
+
+@pytest.fixture
+def cfg(fake: Fake, tmp_path: Path) -> Path:
+    """Config with the fake provider and a small buffer (usage.queue_max = 6), to see the bound."""
+    path = tmp_path / "c.toml"
+    path.write_text(toml_config(fake.url, "\n[usage]\nqueue_max = 6\nflush_interval = 0.05\n"))
+    return path
+
+
+def ledger_rows(home: Path) -> list[int]:
+    with duckdb.connect(str(home / "usage.duckdb"), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT seq FROM usage_calls ORDER BY seq").fetchall()]
+
+
+def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path) -> None:
+    """Writes failing (EFBIG, as a full disk): every request is answered, 6 records are kept (the bound) and 2
+    dropped, one rate-limited ERROR and /health say so; once writing works the kept records are committed."""
+    with daemon(home, cfg) as d:
+        d.chat()
+        wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
+        d.file_limit(0)
+        for _ in range(8):
+            assert d.chat()["choices"][0]["message"]["content"] == "echo: hello"
+        wait_until(lambda: d.ledger()["failing"] and d.ledger()["retries"] >= 3, 15, "the writer to fail and retry")
+        state = d.ledger()
+        assert state["pending"] == 6 and state["dropped"] == 2 and state["written"] == 1 and state["failed"] == 0
+        assert "File too large" in state["lastError"] and "usage.duckdb.wal" in state["lastError"]
+        errors = [line for line in d.lines if " ERROR " in line and "cannot write" in line]
+        assert len(errors) == 1, d.log  # told once, not once per retry
+        assert "requests are still served" in errors[0] and "queue_max = 6" in errors[0]
+        assert any("dropped a usage record" in line for line in d.lines)
+
+        d.file_limit(resource.RLIM_INFINITY)  # space again
+        wait_until(lambda: not d.ledger()["failing"] and d.ledger()["written"] == 7, 20, "the kept records")
+        assert d.ledger()["pending"] == 0 and "writing works again" in d.log
+        assert d.stop() == 0
+    assert "Traceback" not in d.log
+    assert ledger_rows(home) == list(range(1, 8))  # nothing lost beyond the bound, nothing written twice
+
+
+def test_stop_while_unwritable_reports_the_lost_records(home: Path, cfg: Path) -> None:
+    """SIGTERM while writes still fail: a clean exit that counts and reports the records it could not keep; the
+    ledger file is intact and opens again."""
+    with daemon(home, cfg) as d:
+        d.chat()
+        wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
+        d.file_limit(0)
+        for _ in range(3):
+            d.chat()
+        wait_until(lambda: d.ledger()["failing"] and d.ledger()["pending"] == 3, 15, "the writer to fail")
+        assert d.stop() == 0
+    assert "stopping with 3 usage records that could not be written" in d.log
+    assert "3 failed" in d.log and "Traceback" not in d.log
+    assert ledger_rows(home) == [1]
+    with daemon(home, cfg) as again:  # starts normally on the same file and keeps numbering
+        again.chat()
+        wait_until(lambda: again.ledger()["written"] == 1, 10, "a record after the restart")
+        again.stop()
+    assert ledger_rows(home) == [1, 2]
+
+
+def child(home: str) -> None:
+    """Runs in a child process (its file-size limit must not reach pytest): the Ledger through two faults."""
+    import logging
+
+    from larouter.config import load_settings
+    from larouter.proxy.call import Call
+    from larouter.usage.ledger import Ledger
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
+    settings = load_settings(None, {"LAROUTER_HOME": home}, {"usage": {"flush_interval": 0.02}})
+    ledger = Ledger.open(settings)
+    writer, out = ledger.writer, {}
+    writer.retry_max = 0.1
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+
+    def record(n: int) -> None:
+        for _ in range(n):
+            call = Call(requested_model="gpt-4o", stream=False, usage={"prompt_tokens": 3, "completion_tokens": 2})
+            call.finish(200)
+            ledger.record(call)
+
+    record(2)
+    assert writer.wait_flushed(10)
+    # 1. The write-ahead log may grow, the database file may not, and every commit checkpoints: the commit is
+    #    durable but the checkpoint fails, and DuckDB invalidates the database. The writer reopens it and does
+    #    not write the rows a second time.
+    ledger.con.execute("SET checkpoint_threshold = '1KB'")
+    resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(ledger.path), hard))
+    record(3)
+    assert writer.wait_flushed(20)
+    wait_until(lambda: not writer.describe()["failing"], 20, "recovery after the reopen")
+    out["reopened"] = writer.describe()
+    # 2. Nothing may grow: the commits are refused and the rows kept until the limit is lifted.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))
+    record(3)
+    wait_until(lambda: writer.describe()["failing"] and writer.pending() == 3, 20, "the writer to fail")
+    out["failing"] = writer.describe()
+    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+    assert writer.wait_flushed(20)
+    wait_until(lambda: not writer.describe()["failing"], 20, "recovery")
+    out["recovered"] = writer.describe()
+    ledger.close()
+    print(json.dumps(out))
+
+
+def test_invalidated_database_is_reopened_without_duplicates(tmp_path: Path) -> None:
+    """A checkpoint failing on a full disk invalidates the DuckDB database: the writer opens it again, keeps every
+    record and writes none twice, even the one whose commit was reported failed but was durable."""
+    home = tmp_path / "home"
+    out = subprocess.run([sys.executable, "-c", "import sys; from tests.test_ledger_faults import child; child(sys.argv[1])",
+                          str(home)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    states = json.loads(out.stdout)
+    assert states["reopened"]["written"] == 5 and states["reopened"]["failed"] == 0
+    assert "invalidated" in states["reopened"]["lastError"] or "autocheckpoint" in states["reopened"]["lastError"]
+    assert states["failing"]["pending"] == 3 and "File too large" in states["failing"]["lastError"]
+    assert states["recovered"]["written"] == 8 and states["recovered"]["pending"] == 0
+    assert "opened the database again after DuckDB invalidated it" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert ledger_rows(home) == list(range(1, 9))
