@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import secrets
@@ -32,6 +33,7 @@ class Principal:
 ADMIN = Principal(admin=True)
 
 
+@functools.lru_cache(maxsize=1024)
 def is_loopback(host: str | None) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost."""
     if not host:

@@ -101,6 +101,9 @@ class Client:
     async def write(self, data: bytes) -> None:
         self.out += data
 
+    async def write_eof(self, data: bytes = b"") -> None:
+        await self.write(data)
+
 
 def relay(chunks: list[bytes], strip_usage: bool = False, prime: bool = False) -> tuple[bytes, Call]:
     """Run a Relay over upstream chunks; return what the client got and the call record."""
@@ -200,6 +203,9 @@ def test_stream_without_done_is_an_error(events: list[bytes], data: st.DataObjec
 def test_relay_reports_a_client_that_went_away() -> None:
     class Gone(Client):
         async def write(self, data: bytes) -> None:
+            raise ConnectionResetError()
+
+        async def write_eof(self, data: bytes = b"") -> None:
             raise ConnectionResetError()
 
     rel = Relay(Call(requested_model="m", stream=True), Gone(), strip_usage=False)  # type: ignore[arg-type]

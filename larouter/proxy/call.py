@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-import uuid
+import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,7 +18,7 @@ class Call:
 
     requested_model: str
     stream: bool
-    id: str = attrs.Factory(lambda: uuid.uuid4().hex[:16])
+    id: str = attrs.Factory(lambda: os.urandom(8).hex())
     project: str = "default"
     target: Target | None = None
     tier: str | None = None

@@ -14,6 +14,7 @@ from larouter.proxy.call import Call
 from larouter.proxy.upstream import redact
 
 DONE = b"data: [DONE]"
+_SLOW_MARKERS = (DONE, b'"usage":{', b'"usage": {')  # events that need looking at; all others pass through
 
 
 class ClientGone(Exception):
@@ -133,22 +134,45 @@ class Relay:
                 return True
         return False
 
+    def _block(self, chunk: bytes) -> bytes:
+        """Append a chunk; return every complete event received so far as one block (maybe empty)."""
+        self.call.mark_first_byte()
+        self.buf += chunk
+        if b"\r" in chunk:
+            keep = self.buf.endswith(b"\r")
+            self.buf = self.buf[:-1].replace(b"\r\n", b"\n") + b"\r" if keep else self.buf.replace(b"\r\n", b"\n")
+        cut = self.buf.rfind(b"\n\n")
+        if cut < 0:
+            return b""
+        block, self.buf = self.buf[: cut + 2], self.buf[cut + 2 :]
+        return block
+
+    def _relay_block(self, block: bytes) -> bytes:
+        """Fast path: a block with no [DONE] and no usage object passes through untouched."""
+        if not any(marker in block for marker in _SLOW_MARKERS):
+            self.call.chunks += block.count(b'"choices"')
+            return block
+        return b"".join(ev for ev in map(self._filter, filter(None, block.split(b"\n\n"))) if ev)
+
     async def run(self, upstream: aiohttp.ClientResponse) -> None:
         """Relay until upstream EOF; raise ClientGone, or aiohttp/timeout errors from upstream."""
         if self.pending:
             await self._write(b"".join(self.pending))
             self.pending.clear()
         async for chunk in self.primed or upstream.content.iter_any():
-            out = [ev for ev in map(self._filter, self._split(chunk)) if ev]
+            out = self._relay_block(self._block(chunk))
             if out:
-                await self._write(b"".join(out))
+                await self._write(out)
         if self.buf.strip():
             tail = self._filter(self.buf.strip())
             if tail:
                 await self._write(tail)
         if not self.saw_done:
             raise aiohttp.ClientPayloadError("upstream ended the stream without [DONE]")
-        await self._write(DONE + b"\n\n")
+        try:
+            await self.client.write_eof(DONE + b"\n\n")  # [DONE] and the end of the body in one write
+        except (ConnectionError, RuntimeError) as exc:
+            raise ClientGone() from exc
 
     async def fail(self, message: str, code: str) -> None:
         """Send a well-formed SSE error event; the caller then ends the stream."""
