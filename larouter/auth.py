@@ -17,7 +17,6 @@ from larouter.errors import LarouterError
 from larouter.fsutil import atomic_write
 from larouter.projects.store import DEFAULT, ProjectStore
 
-PRINCIPAL = "larouter.principal"
 PUBLIC = frozenset({"/health", "/openapi.json"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -31,6 +30,7 @@ class Principal:
 
 
 ADMIN = Principal(admin=True)
+PRINCIPAL = web.RequestKey("principal", Principal)
 
 
 @functools.lru_cache(maxsize=1024)
