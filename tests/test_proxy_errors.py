@@ -175,3 +175,16 @@ async def test_slow_body_is_408(make_router: Any) -> None:
     status_line = await asyncio.wait_for(reader.readline(), 5)
     assert b" 408 " in status_line
     writer.close()
+
+
+async def test_oversized_header_is_refused_without_traceback(router: Router) -> None:
+    """A header line over 8190 bytes is a 400 from the HTTP parser; the client sees no traceback."""
+    import asyncio
+
+    host, port = router.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+    await writer.drain()
+    answer = (await asyncio.wait_for(reader.read(4096), 5)).decode(errors="replace")
+    writer.close()
+    assert answer.startswith("HTTP/1.0 400") and "Traceback" not in answer
