@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,7 @@ async def register_model(request: web.Request) -> web.Response:
     """POST /api/models: register a local GGUF or a Hugging Face repo/file."""
     model = user_model(parse_json_object(await request.read()))
     catalog = request.app[appkeys.CATALOG]
-    catalog.register(model)
+    await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
     entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value)
     return web.json_response(entry, status=201)
 
@@ -106,7 +107,7 @@ async def unregister_model(request: web.Request) -> web.Response:
     proc = request.app[appkeys.SUPERVISOR].procs.get(model.id)
     if proc is not None and proc.state in (State.STARTING, State.READY):
         raise bad_request(f"model {model.id!r} is running; stop it first", "modelId", "model_running")
-    request.app[appkeys.CATALOG].unregister(model.id)
+    await asyncio.to_thread(request.app[appkeys.CATALOG].unregister, model.id)
     return web.json_response({"id": model.id, "deleted": True})
 
 

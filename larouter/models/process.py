@@ -85,8 +85,7 @@ class ModelProcess:
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT, start_new_session=True,
         )
-        self.pidfile.parent.mkdir(parents=True, exist_ok=True)
-        self.pidfile.write_text(f"{self.proc.pid}\n{argv[0]}\n")
+        await asyncio.to_thread(_write_pidfile, self.pidfile, self.proc.pid, argv[0])
         self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")
         self.started_at = time.monotonic()
         try:
@@ -159,6 +158,12 @@ class ModelProcess:
         """Wait until the current process exits; return its code."""
         assert self.proc is not None
         return await self.proc.wait()
+
+
+def _write_pidfile(path: Path, pid: int, binary: str) -> None:
+    """Record the child so a later daemon can end it if this one is killed hard."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{pid}\n{binary}\n")
 
 
 def _signal_group(pid: int, sig: int) -> None:
