@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 from typing import AsyncIterator
 
 import aiohttp
 from aiohttp import web
+
+from fake_upstream import serve  # same runner loop as the fake upstream (bench/ is on sys.path)
 
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 UPSTREAM = web.AppKey("upstream", str)
@@ -61,21 +62,6 @@ def make_app(upstream: str) -> web.Application:
     app.router.add_post("/v1/chat/completions", chat)
     app.router.add_get("/health", health)
     return app
-
-
-async def serve(app: web.Application, host: str, port: int, **runner_kw: object) -> None:
-    """Listen (port 0: the kernel picks), print the real address, run until SIGTERM or SIGINT."""
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0, **runner_kw)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        print(f"listening on http://{host}:{runner.addresses[0][1]}", flush=True)
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        await stop.wait()
-    finally:
-        await runner.cleanup()
 
 
 def main() -> None:
