@@ -22,6 +22,7 @@ import platform
 import resource
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -188,6 +189,11 @@ def hs_name(target: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+
+    def on_term(*_: Any) -> None:  # `kill`/`timeout`: unwind, so every server started is stopped
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, on_term)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1,000 streams: 2-3 sockets each; children inherit
     meta = {**machine(args.larouter_src.resolve()), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "quick": args.quick,
