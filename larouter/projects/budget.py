@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+import functools
+from datetime import date, datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
 import attrs
@@ -18,7 +19,12 @@ DEFAULT_MAX_TOKENS = 4096  # worst-case completion when the request sets no max_
 def window_start(window: str, now: datetime | None = None) -> datetime:
     """Start (UTC) of the current daily, weekly (Monday) or monthly budget window."""
     now = now or datetime.now(timezone.utc)
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return _window_of_day(window, now.date())
+
+
+@functools.lru_cache(maxsize=64)
+def _window_of_day(window: str, today: date) -> datetime:
+    day = datetime(today.year, today.month, today.day, tzinfo=timezone.utc)
     if window == "daily":
         return day
     if window == "weekly":

@@ -29,6 +29,8 @@ SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
 
 async def read_body(request: web.Request) -> bytes:
     """The request body, or 408 when a slow client does not deliver it within server.body_timeout."""
+    if request.content.is_eof():  # the whole body came with the headers (small requests): no timer needed
+        return await request.read()
     limit = request.app[appkeys.SETTINGS].server.body_timeout
     try:
         async with asyncio.timeout(limit):

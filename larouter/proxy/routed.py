@@ -56,14 +56,16 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     finally:
         resp.release()
     try:
-        msg = json.loads(raw)["choices"][0]["message"]
+        parsed = json.loads(raw)
+        msg = parsed["choices"][0]["message"]
     except (ValueError, KeyError, IndexError, TypeError):
         raise Degraded("answer is not a chat completion") from None
     if not msg.get("content") and not msg.get("tool_calls"):
         raise Degraded("empty answer (no content, no tool calls)")
     call.mark_first_byte()
     call.response_bytes = len(raw)
-    call.usage = json.loads(raw).get("usage")
+    usage = parsed.get("usage")
+    call.usage = usage if isinstance(usage, dict) else None
     call.finish(resp.status)
     return web.Response(body=raw, status=resp.status, content_type="application/json")
 

@@ -47,7 +47,8 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=prov.read_timeout)
-    data, headers = json.dumps(body), upstream_headers(target, stream)
+    data = json.dumps(body).encode()  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
+    headers = upstream_headers(target, stream)
     try:
         try:
             resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
