@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 from typing import AsyncIterator
 
 import aiohttp
@@ -18,13 +17,11 @@ from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api
 from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
-from larouter.projects.budget import Budgets
 from larouter.routing.policy import Cooldowns, merged_policies
 from larouter.runtime import Runtime
 from larouter.usage.attach import attach_usage
 from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
-from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
 
 
@@ -46,15 +43,6 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-async def _no_spend(project_id: str, since: datetime) -> float:
-    """Spend source until the usage ledger is attached."""
-    return 0.0
-
-
-def _no_recorder(call: Call) -> None:
-    """Placeholder until the usage ledger is attached."""
-
-
 def make_app(config: Settings | Runtime) -> web.Application:
     """Build the application for these settings (or a Runtime that can be PATCHed live)."""
     runtime = config if isinstance(config, Runtime) else Runtime(config, config.config_path, os.environ, {})
@@ -68,12 +56,10 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.PROJECTS] = store
     app[appkeys.ADMIN_TOKEN] = token
     app[appkeys.STARTED] = time.monotonic()
-    app[appkeys.BUDGETS] = Budgets(_no_spend)
     app[appkeys.POLICIES] = merged_policies(settings.routing.policies)
     app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)
     runtime.listeners.append(registry.reconfigure)
-    app[appkeys.RECORDER] = _no_recorder
     app.cleanup_ctx.append(http_client)
     attach_usage(app, settings)
     attach_models(app, settings)

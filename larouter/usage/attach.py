@@ -9,6 +9,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.config import Settings
+from larouter.projects.budget import Budgets
 from larouter.usage import api
 from larouter.usage.ledger import Ledger
 
@@ -16,7 +17,7 @@ from larouter.usage.ledger import Ledger
 async def ledger_context(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: open the ledger on a worker thread and install it; on cleanup commit everything and close it.
 
-    Installs the ledger's non-blocking recorder, makes it the budgets' spend source and follows runtime config
+    Installs the ledger's non-blocking recorder and the budgets (spend read from the ledger), and follows runtime config
     changes (prices, baseline model). Cleanup runs after the server stopped accepting and in-flight requests
     finished (or were cancelled, and recorded), so a clean stop (SIGTERM) commits every record.
     """
@@ -25,7 +26,7 @@ async def ledger_context(app: web.Application) -> AsyncIterator[None]:
     ledger = await loop.run_in_executor(None, Ledger.open, runtime.settings)
     app[appkeys.LEDGER] = ledger
     app[appkeys.RECORDER] = ledger.record
-    app[appkeys.BUDGETS].spent_of = ledger.spent_since
+    app[appkeys.BUDGETS] = Budgets(ledger.spent_since)
     runtime.listeners.append(ledger.reconfigure)
     try:
         yield
