@@ -280,6 +280,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", default="all", choices=["all", "_serve"])
     parser.add_argument("--quick", action="store_true", help="1M rows, 100k export, short proxy rounds")
+    parser.add_argument("--only", choices=["ingest", "queries_export", "proxy"], help="run one section only")
     parser.add_argument("--config")
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
@@ -287,9 +288,11 @@ def main() -> None:
         return serve(args)
     rows, rounds, requests = (1_000_000, 3, 1000) if args.quick else (10_000_000, 10, 2000)
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
-        report = {"ingest": bench_ingest(Path(tmp), 200_000),
-                  "queries_export": bench_queries_and_export(Path(tmp), rows),
-                  "proxy": bench_proxy(Path(tmp), rounds, requests)}
+        sections: dict[str, Callable[[], dict[str, float]]] = {
+            "ingest": lambda: bench_ingest(Path(tmp), 200_000),
+            "queries_export": lambda: bench_queries_and_export(Path(tmp), rows),
+            "proxy": lambda: bench_proxy(Path(tmp), rounds, requests)}
+        report = {name: run() for name, run in sections.items() if args.only in (None, name)}
     print(f"duckdb {duckdb.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for section, figures in report.items():
         print(f"\n[{section}]\n" + "\n".join(f"  {k:42s} {v:14.3f}" for k, v in figures.items()))

@@ -42,6 +42,11 @@ def _port(_inst: Any, attr: attrs.Attribute, value: int) -> None:
         raise FieldError(attr.name, f"must be a TCP port (0-65535), got {value!r}")
 
 
+def _event_loop(_inst: Any, attr: attrs.Attribute, value: str) -> None:
+    if value not in ("uvloop", "asyncio"):
+        raise FieldError(attr.name, f"must be 'uvloop' or 'asyncio', got {value!r}")
+
+
 def _http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -89,6 +94,8 @@ class Server:
     shutdown_grace: float = attrs.field(default=10.0, validator=_positive)
     body_timeout: float = attrs.field(default=30.0, validator=_positive)  # a client must send its body within this
     admin_token: str | None = attrs.field(default=None, repr=False)
+    # "uvloop" (default; falls back to asyncio where uvloop is not installed, e.g. Windows) or "asyncio"
+    event_loop: str = attrs.field(default="uvloop", validator=_event_loop)
 
 
 @attrs.frozen

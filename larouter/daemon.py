@@ -7,8 +7,8 @@ import gc
 import io
 import logging
 import signal
-import sys
 from pathlib import Path
+from typing import Callable
 
 import click
 from aiohttp import web
@@ -38,7 +38,8 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
         site = web.TCPSite(runner, settings.server.host, settings.server.port)
         await site.start()
         for sock in runner.addresses:
-            log.info("larouterd %s listening on http://%s:%s (data in %s)", __version__, sock[0], sock[1], settings.home)
+            log.info("larouterd %s listening on http://%s:%s (data in %s, event loop: %s)", __version__, sock[0], sock[1],
+                     settings.home, type(loop).__module__.split(".")[0])
         if ready is not None:
             ready.set()
         await stop.wait()
@@ -107,6 +108,19 @@ def main(host: str | None, port: int | None, config: Path | None, log_level: str
         handler.flush_now()
 
 
+def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when asked for and installed (about 15% less CPU per proxied request than asyncio's
+    selector loop, see the CHANGELOG), else None: asyncio's default."""
+    if name == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            log.info("uvloop is not installed: using asyncio's event loop")
+            return None
+        return uvloop.new_event_loop
+    return None
+
+
 def run(host: str | None, port: int | None, config: Path | None) -> None:
     """Load settings, build the app and serve until a signal; user errors become clean exits."""
     overrides: dict = {"server": {k: v for k, v in (("host", host), ("port", port)) if v is not None}}
@@ -123,7 +137,8 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
     # collection every ~25 requests, each traversing every object of the requests in flight (~12 us/request).
     gc.set_threshold(20_000, 20, 20)
     try:
-        asyncio.run(serve(app, settings))
+        with asyncio.Runner(loop_factory=loop_factory(settings.server.event_loop)) as runner:
+            runner.run(serve(app, settings))
     except (ConfigError, LedgerError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

@@ -25,6 +25,18 @@ def test_starts_with_no_config_file(home: Path) -> None:
         assert ids[0] == "auto" and "gpt-4o" in ids
 
 
+@pytest.mark.parametrize("choice, expected", [(None, "uvloop"), ("asyncio", "asyncio")])
+def test_event_loop_choice(home: Path, choice: str | None, expected: str) -> None:
+    """uvloop by default, asyncio's loop when server.event_loop says so; the daemon serves on both."""
+    env = daemon_env(home, **({"LAROUTER_SERVER__EVENT_LOOP": choice} if choice else {}))
+    with larouterd(home, env=env) as (url, proc):
+        ids = [m["id"] for m in json.load(urlopen(url + "/v1/models"))["data"]]
+        assert ids[0] == "auto"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    assert f"event loop: {expected})" in daemon_log(home)
+
+
 def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Path) -> None:
     """A request in flight when SIGTERM arrives still completes, then the daemon exits 0."""
     cfg = tmp_path / "c.toml"
@@ -53,6 +65,7 @@ def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Pat
 @pytest.mark.parametrize(("text", "message"), [
     ('[server]\nmax_body_bytes = "x"\n', "server.max_body_bytes: expected an integer, got 'x'"),
     ('[routing]\nnonsense = true\n', "routing: unknown key(s): nonsense"),
+    ('[server]\nevent_loop = "trio"\n', "server.event_loop: must be 'uvloop' or 'asyncio', got 'trio'"),
 ])
 def test_bad_config_fails_at_start(home: Path, tmp_path: Path, text: str, message: str) -> None:
     """A bad config file stops the daemon with the key path and value, and no traceback."""

@@ -61,7 +61,7 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # Bounded buffer cache and few threads: the ledger must not grow with the file (RSS flat over a soak).
-        return duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+        return duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
     except duckdb.Error as exc:
         raise LedgerError(open_failure(path, exc)) from None
 
