@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from larouter import appkeys  # noqa: E402
 from larouter.app import make_app  # noqa: E402
 from larouter.config import Settings, load_settings  # noqa: E402
-from larouter.daemon import serve as run_app  # noqa: E402
+from larouter.daemon import loop_factory, serve as run_app  # noqa: E402
 from larouter.proxy.call import Call  # noqa: E402
 from larouter.proxy.registry import ModelRegistry  # noqa: E402
 from larouter.runtime import load_runtime  # noqa: E402
@@ -273,7 +273,8 @@ def serve(args: argparse.Namespace) -> None:
 
     app.router.add_post("/_bench/recorder/{mode}", switch)
     app.on_startup.append(recorder)
-    asyncio.run(run_app(app, runtime.settings))
+    with asyncio.Runner(loop_factory=loop_factory(runtime.settings.server.event_loop)) as runner:  # as larouterd
+        runner.run(run_app(app, runtime.settings))
 
 
 def main() -> None:

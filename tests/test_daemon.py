@@ -96,3 +96,10 @@ def test_second_daemon_on_same_home_fails_cleanly(home: Path) -> None:
         out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
                              env=daemon_env(home), capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "usage ledger" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_hub_client_loaded_only_for_downloads() -> None:
+    """huggingface_hub (with httpx, yaml, tqdm, filelock) is imported at the first download, not at start."""
+    code = "import sys, larouter.daemon, larouter.app; print(sorted(m for m in ('huggingface_hub', 'httpx', 'yaml') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"

@@ -14,7 +14,6 @@ from typing import Any, AsyncIterator, Callable, Mapping, TypeVar
 
 import attrs
 from aiohttp import web
-from huggingface_hub import constants
 
 from larouter import appkeys
 from larouter.config import Settings
@@ -54,7 +53,7 @@ async def in_daemon_thread(fn: Callable[[], T], ended: Callable[[], None]) -> T:
     return await fut
 
 
-def fetch_files(dl: Download, endpoint: str, reserve: int, chunk: int, loop: asyncio.AbstractEventLoop) -> list[dict[str, Any]]:
+def fetch_files(dl: Download, endpoint: str | None, reserve: int, chunk: int, loop: asyncio.AbstractEventLoop) -> list[dict[str, Any]]:
     """Worker thread: fetch every file of dl in turn; progress goes to the loop."""
 
     def post(fn: Callable[..., None], *args: Any) -> None:
@@ -63,7 +62,12 @@ def fetch_files(dl: Download, endpoint: str, reserve: int, chunk: int, loop: asy
         except RuntimeError:  # the loop is gone: the daemon is exiting
             raise Cancelled() from None
 
+    # huggingface_hub is imported here, on the worker thread, at the first download: the daemon does not
+    # carry it (and its httpx, yaml, tqdm, filelock) in memory or start-up time until a model is fetched.
+    from huggingface_hub import constants
+
     constants.DOWNLOAD_CHUNK_SIZE = chunk  # http_get reads it per call; the default 10 MiB is too coarse
+    endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
     out = []
     for index in range(len(dl.jobs)):
         if dl.cancel_flag.is_set():
@@ -168,7 +172,7 @@ class DownloadManager:
                 await prev.idle.wait()  # a cancelled predecessor's thread may still hold the partial file
             dl.set_status("downloading")
             dl.thread_alive = True
-            endpoint = (self.env.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+            endpoint = self.env.get("HF_ENDPOINT")
             loop = asyncio.get_running_loop()
             work = lambda: fetch_files(dl, endpoint, self.reserve_bytes, self.chunk_bytes, loop)  # noqa: E731
             dl.finish("done", files=await in_daemon_thread(work, dl.thread_ended))

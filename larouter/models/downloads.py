@@ -22,10 +22,6 @@ from typing import Any, AsyncIterator, BinaryIO, Callable
 from urllib.parse import urlsplit
 
 import attrs
-from huggingface_hub import get_hf_file_metadata, hf_hub_url
-from huggingface_hub import errors as hf_errors
-from huggingface_hub.file_download import http_get
-from huggingface_hub.utils import build_hf_headers
 
 from larouter.models.catalog import free_disk
 
@@ -124,6 +120,8 @@ class FileFetch:
             raise DownloadError(_describe(exc, job)) from None
 
     def _metadata(self) -> tuple[str, str, int, str | None]:
+        from huggingface_hub import get_hf_file_metadata, hf_hub_url  # imported on first use, in this worker thread
+
         job = self.job
         meta = get_hf_file_metadata(hf_hub_url(job.repo, job.file, revision=job.revision, endpoint=self.endpoint),
                                     endpoint=self.endpoint, retry_on_errors=True)
@@ -149,6 +147,9 @@ class FileFetch:
                 have = 0
             if (free := free_disk(part.parent)) - (size - have) < self.reserve:
                 raise DownloadError(storage_message(size - have, free, self.reserve, part.parent))
+            from huggingface_hub.file_download import http_get
+            from huggingface_hub.utils import build_hf_headers
+
             headers = build_hf_headers()
             if urlsplit(url).netloc != urlsplit(self.endpoint).netloc:
                 headers.pop("authorization", None)  # signed CDN URL: the token stays with the hub
@@ -181,17 +182,16 @@ def _lock(fh: BinaryIO, name: str) -> None:  # a second writer (process, cancell
         raise DownloadError(f"another download is writing {name}; try again when it stops") from None
 
 
-_HUB_ERRORS: tuple[tuple[type[Exception], str], ...] = (
-    (hf_errors.GatedRepoError, "{repo} is gated: accept its licence on Hugging Face and set HF_TOKEN for the daemon"),
-    (hf_errors.RepositoryNotFoundError, "repository {repo} was not found on the hub (or it is private)"),
-    (hf_errors.RevisionNotFoundError, "revision {revision} was not found in {repo}"),
-    (hf_errors.RemoteEntryNotFoundError, "file {file} was not found in {repo}@{revision}"),
-)
-
-
 def _describe(exc: Exception, job: FileJob) -> str:
     """A one-line, secret-free message for a huggingface_hub or network failure."""
-    for cls, msg in _HUB_ERRORS:
+    from huggingface_hub import errors as hf_errors
+
+    for cls, msg in (
+        (hf_errors.GatedRepoError, "{repo} is gated: accept its licence on Hugging Face and set HF_TOKEN for the daemon"),
+        (hf_errors.RepositoryNotFoundError, "repository {repo} was not found on the hub (or it is private)"),
+        (hf_errors.RevisionNotFoundError, "revision {revision} was not found in {repo}"),
+        (hf_errors.RemoteEntryNotFoundError, "file {file} was not found in {repo}@{revision}"),
+    ):
         if isinstance(exc, cls):
             return msg.format(repo=job.repo, revision=job.revision, file=job.file)
     if isinstance(exc, hf_errors.HfHubHTTPError) and exc.response is not None:
