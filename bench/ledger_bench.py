@@ -269,7 +269,7 @@ def serve(args: argparse.Namespace) -> None:
 
     async def recorder(app_: web.Application) -> None:
         record = app_[appkeys.LEDGER].record
-        app_[appkeys.RECORDER] = lambda call: record(call) if ledger_on[0] else None
+        app_[appkeys.RECORDER] = lambda call: record(call) if ledger_on[0] else None  # off: no row, no pricing
 
     app.router.add_post("/_bench/recorder/{mode}", switch)
     app.on_startup.append(recorder)

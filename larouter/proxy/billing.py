@@ -11,7 +11,6 @@ from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exc
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
 from larouter.usage.pricing import Tokens
-from larouter.usage.records import tokens_of
 
 DOWNGRADE_POLICIES = ("cost-optimized", "local-only")
 
@@ -29,15 +28,6 @@ def local_target(request: web.Request) -> Target | None:
         if prov.local and prov.models:
             return Target(name, prov, prov.models[0])
     return None
-
-
-def call_cost(request: web.Request, call: Call) -> float | None:
-    """Actual cost of a finished call, from the same tokens the ledger records (reported, else estimated)."""
-    if call.target is None:
-        return 0.0
-    pricer = request.app[appkeys.LEDGER].pricer
-    rate = pricer.rate(call.target.provider_name, call.target.provider, call.target.model)
-    return None if rate is None else rate.cost(tokens_of(call))
 
 
 async def admit(request: web.Request, call: Call, body: dict[str, Any]) -> Reservation | None:

@@ -100,10 +100,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(499, "client_disconnected")
         raise
     finally:
-        cost = billing.call_cost(request, call)
+        cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
         billing.settle(request, call, reservation, cost)
         log_call(call, cost)
-        request.app[appkeys.RECORDER](call)
 
 
 async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:

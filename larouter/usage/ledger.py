@@ -24,7 +24,7 @@ from larouter.proxy.call import Call
 from larouter.usage import queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
-from larouter.usage.records import to_row, utc_naive
+from larouter.usage.records import COST, to_row, utc_naive
 from larouter.usage.writer import Writer
 
 log = logging.getLogger("larouter.usage")
@@ -116,12 +116,16 @@ class Ledger:
         log.info("usage ledger at %s", path)
         return ledger
 
-    def record(self, call: Call) -> None:
-        """Queue the call's row for the writer; on the event loop, never blocks, never raises."""
+    def record(self, call: Call) -> float | None:
+        """Queue the call's row for the writer and return its cost (None: unknown); on the event loop, never
+        blocks, never raises."""
         try:
-            self.writer.submit(to_row(call, self.pricer))
+            row = to_row(call, self.pricer)
         except Exception:  # a bug here must never fail the request being recorded
             log.exception("usage ledger: could not build the usage record of a %s call", call.requested_model)
+            return None
+        self.writer.submit(row)
+        return row[COST]
 
     def reconfigure(self, settings: Settings) -> None:
         """Runtime-config listener: re-price from the new settings (keeps the old prices if the file is bad).

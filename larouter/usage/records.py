@@ -16,6 +16,7 @@ COLUMNS: tuple[str, ...] = (
     "price_known", "latency_ms", "ttft_ms", "error_type", "price_version",
 )
 Row = tuple[Any, ...]
+COST = COLUMNS.index("cost")
 
 BYTES_PER_TOKEN = 4  # rough prompt estimate when the upstream reports no usage
 MAX_TOKENS = 1 << 40
