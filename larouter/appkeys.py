@@ -15,6 +15,7 @@ from larouter.projects.store import ProjectStore
 from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
 from larouter.routing.policy import Cooldowns
+from larouter.routing.sticky import StickyRoutes
 from larouter.routing.tiers import Tier
 from larouter.runtime import Runtime
 from larouter.usage.ledger import Ledger
@@ -33,3 +34,4 @@ BUDGETS = web.AppKey("budgets", Budgets)
 LEDGER = web.AppKey("ledger", Ledger)
 POLICIES = web.AppKey("policies", dict[str, dict[Tier, tuple[str, ...]]])
 COOLDOWNS = web.AppKey("cooldowns", Cooldowns)
+STICKY = web.AppKey("sticky", StickyRoutes)

@@ -105,6 +105,8 @@ class Routing:
     default_model: str = "gpt-4o-mini"
     policy: str = "cost-optimized"
     cooldown: float = attrs.field(default=30.0, validator=_positive)
+    # seconds an "auto" conversation keeps the model that last served it (prompt cache stays warm); 0 = off
+    sticky_seconds: float = attrs.field(default=300.0, validator=_non_negative)
     # policy name -> tier name -> ordered model chain ("local" = the local models); merged over the defaults
     policies: dict[str, dict[str, tuple[str, ...]]] = attrs.Factory(dict)
     classifier: ClassifierConfig = CLASSIFIER_DEFAULT  # keyword lists and thresholds; a list you set replaces ours

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import aiohttp
+import attrs
 from aiohttp import web
 
 from larouter import appkeys
@@ -14,6 +15,7 @@ from larouter.errors import LarouterError
 from larouter.proxy import billing, local, upstream
 from larouter.proxy.call import Call
 from larouter.proxy.sse import Relay
+from larouter.routing import sticky
 from larouter.routing.classifier import classify
 from larouter.routing.policy import Candidate, chain
 from larouter.routing.tiers import Decision
@@ -25,17 +27,38 @@ class Degraded(Exception):
     """A 200 with no content and no tool calls (or only reasoning): try the next candidate."""
 
 
-def plan(request: web.Request, body: dict[str, Any], project_id: str, request_bytes: int = 0) -> tuple[Decision, str, list[Candidate]]:
-    """Classify the request and build the candidate chain for the caller's project policy."""
+@attrs.frozen
+class Plan:
+    """The routing decision for one request: tier, policy, ordered candidates, and its conversation."""
+
+    decision: Decision
+    policy: str
+    candidates: list[Candidate]
+    conversation: str | None = None  # sticky key; None when stickiness is off or there is no user message
+    sticky_note: str | None = None  # set when the conversation's model was moved to the front
+
+
+def plan(request: web.Request, body: dict[str, Any], project_id: str, request_bytes: int = 0) -> Plan:
+    """Classify the request and build the candidate chain for the caller's project policy (reads state only)."""
     app = request.app
-    decision = classify(body, app[appkeys.RUNTIME].settings.routing.classifier)
+    settings = app[appkeys.RUNTIME].settings
+    decision = classify(body, settings.routing.classifier)
     project = app[appkeys.PROJECTS].projects.get(project_id)
     policy = project.routing_policy if project else "cost-optimized"
-    settings = app[appkeys.RUNTIME].settings
+    key = sticky.conversation_key(body, project_id) if settings.routing.sticky_seconds > 0 else None
+    prefer = app[appkeys.STICKY].get(key) if key is not None else None
     cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
                   app[appkeys.POLICIES], settings.local.autostart, app[appkeys.COOLDOWNS],
-                  fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=request_bytes // 4)
-    return decision, policy, cands
+                  fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=request_bytes // 4, prefer=prefer)
+    note = sticky.note(cands[0].name, key) if key is not None and cands and cands[0].sticky else None
+    return Plan(decision, policy, cands, key, note)
+
+
+def _remember(request: web.Request, plan: Plan, cand: Candidate) -> None:
+    """After a successful answer: this conversation prefers the candidate that gave it."""
+    seconds = request.app[appkeys.RUNTIME].settings.routing.sticky_seconds
+    if plan.conversation is not None and seconds > 0:
+        request.app[appkeys.STICKY].remember(plan.conversation, cand.name, seconds)
 
 
 def header_safe(text: str) -> str:
@@ -94,9 +117,12 @@ def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
 
 async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[Any, Any]:
     """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail."""
-    decision, policy, cands = plan(request, body, call.project, call.request_bytes)
+    p = plan(request, body, call.project, call.request_bytes)
+    decision, policy, cands = p.decision, p.policy, p.candidates
     call.tier = decision.tier.value
     notes = [f"{decision.tier.value}: {'; '.join(decision.reasons)}", f"policy {policy}"]
+    if p.sticky_note:
+        notes.append(p.sticky_note)
     usable = [c for c in cands if c.skipped is None]
     if not usable:
         skipped = "; ".join(f"{c.name}: {c.skipped}" for c in cands) or "empty chain"
@@ -111,9 +137,11 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             reservation = await billing.admit(request, call, body)
             call.extra["reservation"] = reservation
             local.touch(request, call.target)
-            if call.stream:
-                return await _try_stream(request, call, body)
-            return await _try_json(request, call, body), None
+            result: tuple[Any, Any] = (await _try_stream(request, call, body) if call.stream
+                                       else (await _try_json(request, call, body), None))
+            if result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
+                _remember(request, p, cand)
+            return result
         except Degraded as exc:
             notes.append(f"{cand.name} degraded ({exc}) -> next")
             last = LarouterError(f"every candidate failed; last: {cand.name}: {exc}", 502, "upstream_error", "all_candidates_failed")

@@ -16,10 +16,11 @@ async def explain(request: web.Request) -> web.Response:
     body.setdefault("model", "auto")
     validate_chat(body)
     project = request.query.get("projectId") or principal(request).project_id
-    decision, policy, cands = plan(request, body, project, len(raw))
+    p = plan(request, body, project, len(raw))  # reads the sticky store, never writes it
+    reasons = [*p.decision.reasons, *([p.sticky_note] if p.sticky_note else [])]
     return web.json_response({
-        "tier": decision.tier.value, "confidence": round(decision.confidence, 3), "reasons": list(decision.reasons),
-        "project": project, "policy": policy, "candidates": [c.public() for c in cands],
+        "tier": p.decision.tier.value, "confidence": round(p.decision.confidence, 3), "reasons": reasons,
+        "project": project, "policy": p.policy, "candidates": [c.public() for c in p.candidates],
     })
 
 

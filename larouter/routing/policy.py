@@ -60,12 +60,17 @@ class Candidate:
     target: Target | None
     local_model: str | None = None  # catalog id to autostart when not running
     skipped: str | None = None
+    sticky: bool = attrs.field(default=False, eq=False)  # moved to the front: it served this conversation last
+
+    @property
+    def is_local(self) -> bool:
+        """Served by a local model (free)."""
+        return bool(self.local_model) or bool(self.target and self.target.provider.local)
 
     def public(self) -> dict[str, Any]:
         """JSON for /api/route/explain."""
         return {"model": self.name, "provider": self.target.provider_name if self.target else None,
-                "local": bool(self.local_model) or bool(self.target and self.target.provider.local),
-                "usable": self.skipped is None, "skipped": self.skipped}
+                "local": self.is_local, "usable": self.skipped is None, "skipped": self.skipped}
 
 
 @attrs.define
@@ -130,23 +135,41 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
 
 def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry, catalog: Catalog,
           policies: dict[str, dict[Tier, tuple[str, ...]]], autostart: bool, cooldowns: Cooldowns,
-          fallback: str | None = None, prompt_tokens: int = 0) -> list[Candidate]:
-    """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last."""
+          fallback: str | None = None, prompt_tokens: int = 0, prefer: str | None = None) -> list[Candidate]:
+    """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last.
+
+    `prefer` (the model that served this conversation last) goes first when the tier's own chain has it,
+    usable and not cooling down, and it is local exactly when the first choice is: stickiness reorders
+    models of one kind, never the policy's local-or-cloud decision (a heartbeat stays local, real work
+    stays in the cloud). The catch-all `fallback` alone never makes a model sticky across tiers.
+    """
     out: list[Candidate] = []
     seen: set[str] = set()
-    names = policies.get(policy, policies["cost-optimized"])[tier]
-    if fallback and policy != "local-only":
-        names = (*names, fallback)
-    for name in names:
+    tier_names = policies.get(policy, policies["cost-optimized"])[tier]
+    names = (*tier_names, fallback) if fallback and policy != "local-only" else tier_names
+    own = 0  # out[:own] came from the tier's own chain
+    for i, name in enumerate(names):
         found = (_local_candidates(registry, catalog, body, autostart, prompt_tokens) if name == LOCAL
                  else [_cloud(registry, name, body, prompt_tokens)])
         for cand in found:
             if cand.name not in seen:
                 seen.add(cand.name)
                 out.append(cand)
+        if i < len(tier_names):
+            own = len(out)
     usable = [c for c in out if c.skipped is None]
     fresh = [c for c in usable if not (c.target and cooldowns.cooling(c.target.label))]
-    return fresh + [c for c in usable if c not in fresh] + [c for c in out if c.skipped is not None]
+    rest = [c for c in usable if c not in fresh] + [c for c in out if c.skipped is not None]
+    if prefer is not None:
+        fresh = _promote(fresh, prefer, {c.name for c in out[:own]})
+    return fresh + rest
+
+
+def _promote(fresh: list[Candidate], name: str, own: set[str]) -> list[Candidate]:
+    for i, cand in enumerate(fresh):
+        if cand.name == name and name in own and cand.is_local == fresh[0].is_local:
+            return [attrs.evolve(cand, sticky=True), *fresh[:i], *fresh[i + 1:]]
+    return fresh
 
 
 def _cloud(registry: ModelRegistry, name: str, body: dict[str, Any], prompt_tokens: int) -> Candidate:

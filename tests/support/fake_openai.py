@@ -14,6 +14,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-stall       sends part of the answer, then nothing for an hour (stream: one content chunk; JSON: a prefix)
   fake-slow-first  sends the headers at once and its first byte after one second
 anything else      echoes the last user message; returns a tool call when tools are offered
+A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class FakeState:
     requests: list[dict[str, Any]] = attrs.Factory(list)
     headers: list[dict[str, str]] = attrs.Factory(list)
     disconnects: list[str] = attrs.Factory(list)
+    failing: set[str] = attrs.Factory(set)  # models that answer 500 for now
 
 
 STATE = web.AppKey("state", FakeState)
@@ -152,8 +154,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(3600)
     if model == "fake-delay":
         await asyncio.sleep(1.0)
-    if model in ("fake-500", "fake-401", "fake-429"):
-        status = int(model[-3:])
+    status = 500 if model in state.failing else {"fake-500": 500, "fake-401": 401, "fake-429": 429}.get(model)
+    if status is not None:
         auth = request.headers.get("Authorization", "")
         msg = f"Incorrect API key provided: {auth.removeprefix('Bearer ')}" if status == 401 else "upstream trouble"
         return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
