@@ -117,6 +117,47 @@ def test_hard_negatives_are_not_heartbeats(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("text", [
+    "[tick] Timer fired. Nothing queued? Then answer NO_WORK.",
+    "Automated status poll: any open action items on your side? If none, return NOTHING_PENDING.",
+    "Liveness check from the orchestrator: reply OK if you are up and have nothing pending.",
+    "Job invoked by the scheduler (interval=900s). Anything to escalate? Otherwise respond IDLE.",
+    "Geplante Prüfung: steht etwas an? Wenn nicht, nur NO_REPLY antworten.",
+    "Vérification périodique : rien de nouveau ? Dans ce cas réponds simplement « rien à signaler ».",
+    "Controllo periodico delle attività: se non c'è nulla da fare rispondi NO_REPLY.",
+    "정기 점검 시간입니다. 처리할 일이 없으면 NO_REPLY로 답하세요.",
+    "定期チェックです。対応が必要なものがなければ HEARTBEAT_OK と返してください。",
+    "Пинг-хартбит от планировщика. Если дел нет — HEARTBEAT_OK.",
+])
+def test_other_frameworks_check_ins(text: str) -> None:
+    """Timer ticks, status polls and scheduled wake-ups with any framework's idle token or phrase, in several
+    languages and word orders, are heartbeats."""
+    assert tier(text) is Tier.HEARTBEAT
+    assert tier(envelope(text)) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Give me the cron syntax for a job that runs at 06:15 on weekdays",
+    "our scheduled run failed twice last night, check the logs and tell me why",
+    "the gateway marks some of my normal messages as [heartbeat]; can you find the bug in the tagger?",
+    "warum antwortest du bei jedem Heartbeat mit einer langen Nachricht statt NO_REPLY?",
+    "为什么你每次心跳都重复昨天的提醒？帮我改一下 HEARTBEAT.md。",
+    "Status poll: 3 new support tickets arrived since your last run. Triage them by urgency.",
+    "[heartbeat] periodic check: the following reminder fired: 'renew the parking permit'. Tell the user.",
+    "Scheduled wake-up. Task queue:\n1. [due 09:00, OVERDUE] send the signed lease to the landlord\n",
+    "Periodic check. HEARTBEAT.md:\n- [ ] 18:00 order the birthday cake (due now)\nCurrent time: 18:02",
+])
+def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
+    """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
+    fired reminders, overdue or timed tasks are real work."""
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+def test_mentions_are_not_cues() -> None:
+    """An @mention addresses someone; a name like @Pip is not the Python package manager."""
+    assert tier("@Pip make a poll for the next team lunch: Tuesday or Thursday") is Tier.SIMPLE
+
+
 def test_heartbeat_with_work_due_is_classified_on_the_tasks() -> None:
     """A heartbeat whose inlined task list has items is not a heartbeat; the tasks decide the tier."""
     d = classify(agent("Run the following periodic tasks (only those due based on their intervals):\n\n"

@@ -12,6 +12,7 @@ from larouter.routing.heartbeat_rules import ContinuationRules, Gated, Heartbeat
 from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
 
 WORD_RE = re.compile(r"\w+")
+MENTION_RE = re.compile(r"(?<![\w.])@\w+")
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 DIGITS_RE = re.compile(r"\d+(?:[.,]\d+)?")
 COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
@@ -133,7 +134,7 @@ class Check:
 
     def search(self, text: str, lower: str) -> re.Match[str] | None:
         """The first match, or None (also when no gate substring is present)."""
-        if self.gate and not any(g in lower for g in self.gate):
+        if self.gate and not any(map(lower.__contains__, self.gate)):  # map: no Python frame per substring
             return None
         return self.rx.search(text)
 
@@ -164,17 +165,22 @@ class Compiled:
     hb: HeartbeatRules
     hb_gate: tuple[str, ...]
     hb_ack_tokens: tuple[str, ...]
+    hb_ack_token_rx: re.Pattern[str]
     hb_acks: tuple[Ack, ...]
     hb_polls: tuple[Check, ...]
     hb_idle: Check
     hb_relay: Check
+    hb_work_due: Check
+    hb_problem: frozenset[str]
     hb_openers: frozenset[str]
+    hb_opener_prefixes: tuple[str, ...]
     hb_edit: Check
     hb_boilerplate: re.Pattern[str]
     hb_task_header: re.Pattern[str] | None
     hb_done_header: re.Pattern[str] | None
     hb_task_item: re.Pattern[str]
     hb_empty_item: re.Pattern[str]
+    hb_headerless_task: re.Pattern[str]
     cont_events: Check
     cont_go_ahead: re.Pattern[str]
     cont: ContinuationRules
@@ -212,6 +218,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb=hb,
         hb_gate=tuple(g.lower() for g in (*hb.gate, *hb.ack_tokens)),
         hb_ack_tokens=tuple(t.lower() for t in hb.ack_tokens),
+        hb_ack_token_rx=_compile(hb.ack_token_pattern),
         hb_acks=tuple(
             Ack(_compile(f"(?:{a.before})\\Z", _HB), _compile(a.after, _HB) if a.after else None, a.window,
                 tuple(g.lower() for g in a.gate))
@@ -220,13 +227,17 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_polls=tuple(Check.of(g, _HB) for g in hb.polls),
         hb_idle=Check.of(hb.idle_events, _HB),
         hb_relay=Check.of(hb.relays, _HB),
+        hb_work_due=Check.of(hb.work_due, _HB),
+        hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
+        hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
         hb_edit=Check.of(hb.edit_request, _HB),
         hb_boilerplate=_compile(hb.boilerplate, re.I),
         hb_task_header=_any(hb.task_headers, _HB),
         hb_done_header=_any(hb.done_headers, _HB),
         hb_task_item=_compile(hb.task_item, re.M),
         hb_empty_item=_compile(hb.empty_item, re.I),
+        hb_headerless_task=_compile(hb.headerless_task, re.I),
         cont_events=Check.of(cont.events, re.I),
         cont_go_ahead=_compile(cont.go_ahead, re.I),
         cont=cont,

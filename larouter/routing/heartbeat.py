@@ -34,7 +34,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not text or len(text) > rules.hb.max_chars:
         return None
     lower = text.lower()
-    if not any(g in lower for g in rules.hb_gate):
+    if not any(map(lower.__contains__, rules.hb_gate)) and not (_may_hold_token(text) and rules.hb_ack_token_rx.search(text)):
         return None
     if rules.hb_idle.search(text, lower):
         return Verdict(HEARTBEAT, "heartbeat: framework event with nothing to process", 0.97)
@@ -47,9 +47,15 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     first = WORD_RE.search(lower)
     if not ack and first is not None and first.group() in rules.hb_openers:
         return None
+    if lower.lstrip().startswith(rules.hb_opener_prefixes):
+        return None
     if rules.hb_edit.search(text, lower):
         return None
+    if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(lower)):
+        return None
     tasks = due_tasks(text, rules)
+    if not tasks and rules.hb_work_due.search(text, lower):
+        tasks = [text]
     if tasks:
         n = len(tasks)
         return Verdict(
@@ -71,15 +77,33 @@ def asks_for_ack(text: str, lower: str, rules: Compiled) -> bool:
         i = lower.find(token)
         while i >= 0:
             j = i + len(token)
-            if (i == 0 or not lower[i - 1].isalnum()) and (j == len(lower) or not lower[j].isalnum()):
-                after = text[j : j + 40]
-                for rule in rules.hb_acks:
-                    start = max(0, i - rule.window)
-                    if rule.gate and not any(g in lower[start:i] for g in rule.gate):
-                        continue
-                    if rule.before.search(text, start, i) and (rule.after is None or rule.after.match(after)):
-                        return True
+            if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
+                if _instructs(text, lower, i, j, rules):
+                    return True
             i = lower.find(token, j)
+    return _may_hold_token(text) and any(
+        _instructs(text, lower, m.start(), m.end(), rules) for m in rules.hb_ack_token_rx.finditer(text))
+
+
+def _may_hold_token(text: str) -> bool:
+    """Cheap pre-check for `ack_token_pattern`: snake-case tokens need "_", the bare ones are spelled out."""
+    return "_" in text or "NOOP" in text or "IDLE" in text or "SKIP" in text or "NONE" in text or "OK" in text
+
+
+def _word_char(c: str) -> bool:
+    """ASCII letters and digits continue a token; other scripts may be attached to it (NO_REPLY로)."""
+    return c.isascii() and (c.isalnum() or c == "_")
+
+
+def _instructs(text: str, lower: str, i: int, j: int, rules: Compiled) -> bool:
+    """Whether the ack token at text[i:j] reads as an instruction (one of the `acks` rules)."""
+    after = text[j : j + 40]
+    for rule in rules.hb_acks:
+        start = max(0, i - rule.window)
+        if rule.gate and not any(g in lower[start:i] for g in rule.gate):
+            continue
+        if rule.before.search(text, start, i) and (rule.after is None or rule.after.match(after)):
+            return True
     return False
 
 
@@ -91,15 +115,16 @@ def due_tasks(text: str, rules: Compiled) -> list[str]:
     if "<heartbeat_brief>" not in body and not rules.hb_task_item.search(body):
         return []
     header = rules.hb_task_header.search(body)
-    if header is None:
-        return []
-    prose_counts = header.group().strip().lower().startswith("<")  # <heartbeat_brief> holds prose
+    # Without a task header, the list items of the turn are its tasks (an inlined HEARTBEAT.md, an alert list).
+    prose_counts = header is not None and header.group().strip().lower().startswith("<")  # <heartbeat_brief>: prose
     items = []
-    for line in body[header.end() :].splitlines():
+    for line in body[header.end() if header else 0 :].splitlines():
         if rules.hb_done_header is not None and rules.hb_done_header.match(line):
             break
         m = rules.hb_task_item.match(line)
         item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
+        if header is None and not (m and rules.hb_headerless_task.search(item)):
+            continue
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
             items.append(item)
     return items

@@ -39,6 +39,16 @@ _CLAUSE_END = (
 )
 
 
+# "Scheduled wake-up", "periodic check", "routine check" in the languages agents are run in (lowercase stems).
+_SCHEDULED_WORDS = (
+    "geplant", "weckruf", "regelmäßig", "programmé", "périodique", "planifié", "programado", "periódic",
+    "agendad", "programmato", "periodic", "gepland", "periodiek", "zaplanowan", "okresow", "cykliczn",
+    "планов", "периодическ", "регулярн", "по расписанию", "定時", "定期", "定时", "例行", "정기", "예약",
+    "नियमित", "निर्धारित", "دوري", "مجدول", "zamanlanmış", "periyodik", "berkala", "terjadwal", "rutin",
+    "định kỳ", "schemalagd", "periodisk",
+)
+
+
 @attrs.frozen
 class HeartbeatRules:
     """Periodic check-ins: how to recognise them and when one has real work due."""
@@ -46,9 +56,13 @@ class HeartbeatRules:
     # Nothing below runs unless one of these is in the lowercased turn.
     gate: tuple[str, ...] = (
         "heartbeat", "no_reply", "periodic", "routine", "check-in", "scheduled", "keep-alive",
-        "keepalive", "triggered", "心跳", "ハートビート", "latido",
+        "keepalive", "triggered", "心跳", "ハートビート", "latido", "poll", "wake", "tick", "interval",
+        "health check", "liveness", "idle", "invocation", "trigger", "invoked", "хартбит", "하트비트", "نبض", *(_SCHEDULED_WORDS),
     )
     ack_tokens: tuple[str, ...] = ("heartbeat_ok", "no_reply")
+    # Any framework's idle token: SCREAMING_SNAKE words (NOTHING_TO_REPORT, NO_ACTION) and a few bare ones; it
+    # counts when it reads as an instruction (see `acks`), like the named tokens above.
+    ack_token_pattern: str = r"(?<![\w])(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|NOOP|IDLE|SKIP|NONE|OK)(?![\w])"
     acks: tuple[AckRule, ...] = (
         AckRule(
             r"(?:^|[.:;,!?]|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
@@ -57,6 +71,14 @@ class HeartbeatRules:
         ),
         AckRule(r"\bif (?:nothing|there is nothing|idle|no action)[^.\n]{0,80}?", window=100, gate=("if ",)),
         AckRule(r"(?:回复|回覆|返信|返答|答复)[^。\n]{0,20}?", window=30, gate=("回复", "回覆", "返信", "返答", "答复")),
+        # Verb after the token ("nur HEARTBEAT_OK antworten", "NO_REPLY लिखें।", "NO_REPLY로 답해 주세요").
+        AckRule(
+            r"(?:^|[,，:：;；.!?。！？—–→]|[ \t]-[ \t])[ \t]*(?:\w+[ \t]+){0,3}?",
+            r"[`'\"”]?(?:[ \t]*\w{1,14}){1,3}[ \t]*(?:$|[,，.!।。])",  # not "?": a question about the token
+            window=40,
+        ),
+        # A dash or arrow introducing the token at the end of a clause ("Если дел нет — HEARTBEAT_OK.").
+        AckRule(r"[—–→][ \t]*[`'\"“]?", _CLAUSE_END, window=6),
         # Any language: the token closes a short clause ("..., responda HEARTBEAT_OK.").
         AckRule(
             r"(?:^|[,，:：;；.!?。！？—–]|[ \t]-[ \t])[ \t]*(?:\w+[ \t]+){0,3}?\w+[ \t]*[:：]?[ \t]*[`'\"“]?",
@@ -73,6 +95,36 @@ class HeartbeatRules:
         Gated(r"\broutine\s+check(?:-?in|up)?\b", ("routine",)),
         Gated(r"\bscheduled\s+(?:wake(?:-?up)?|check(?:-?in)?|heartbeat)\b", ("scheduled",)),
         Gated(r"\bkeep-?alive\b", ("keep",)),
+        Gated(r"\b(?:scheduled|periodic|routine|automated|timed)\s+(?:\w+\s+){0,2}?(?:invocation|poll|run"
+              r"|trigger|tick|wake-?up|check(?:-?in)?|ping)\b",
+              ("scheduled", "periodic", "routine", "automated", "timed")),
+        Gated(r"\bcron\b[^.\n]{0,30}?\b(?:fired|triggered|tick|invoked)\b|\binvoked by (?:a |the )?(?:cron|scheduler"
+              r"|schedule)|\binterval\s*=\s*\d", ("cron", "invoked", "interval")),
+        Gated(r"\b(?:status|health|idle|liveness)\s+(?:poll|check|ping)\b", ("status", "health", "idle", "liveness")),
+        Gated(r"\bschedule(?:d)?\s+trigger\b|\bcron\s+trigger\b|\btriggered by (?:a |the )?(?:cron|schedule)",
+              ("trigger",)),
+        # A tag opening the turn: "[heartbeat]", "[PERIODIC_CHECK]", "[system:heartbeat]", "[하트비트]".
+        Gated(r"(?:\A|\n)[ \t]*\[[^\]\n]{0,20}(?:\b(?:periodic|check|poll|tick|heartbeat|cron|wake|scheduler?)"
+              r"|_check|хартбит|пульс|하트비트|نبض|心跳|ハートビート|latido|herzschlag|battito|hartslag|pulso|nabız)"
+              r"[^\]\n]{0,20}\]", ("[",)),
+        # "Heartbeat." or "Ping-heartbeat." as a sentence of its own, in any script.
+        Gated(r"(?:\A|[.!?。]\s+)(?:\w+-)?(?:heartbeat|хартбит|하트비트|ハートビート|心跳)(?:-\w+)?\s*[.!:。]",
+              ("heartbeat", "хартбит", "하트비트", "ハートビート", "心跳")),
+        Gated(
+            r"geplant\w*\s+(?:weckruf|prüfung|kontrolle|check|lauf)|regelmäßige?\s+(?:prüfung|kontrolle|check)"
+            r"|réveil\s+programmé|(?:vérification|contrôle)\s+périodique|tâche\s+planifiée"
+            r"|despertar\s+(?:programado|agendado)|(?:revisión|comprobación|chequeo|verificação|checagem)\s+periódica"
+            r"|risveglio\s+programmato|(?:controllo|verifica)\s+periodic[oa]"
+            r"|geplande\s+(?:wekker|controle|check)|periodieke\s+(?:controle|check)"
+            r"|zaplanowan\w*\s+(?:pobudk|kontrol|sprawdz)|(?:okresow|cykliczn)\w*\s+(?:kontrol|sprawdz)"
+            r"|планов\w*\s+(?:пробуждени|проверк|запуск)|(?:периодическ|регулярн)\w*\s+проверк|по расписанию"
+            r"|定時(?:起動|実行|チェック|確認)|定期(?:チェック|確認|点検|巡回)|定时(?:唤醒|检查|任务)|定期检查|例行检查"
+            r"|정기\s*(?:점검|확인|체크)|예약된\s*(?:점검|실행)|नियमित\s+जा[ँं]च|निर्धारित\s+जा[ँं]च"
+            r"|فحص\s+دوري|(?:فحص|تحقق)\s+مجدول|zamanlanmış\s+(?:kontrol|uyanma)|periyodik\s+kontrol"
+            r"|(?:cek|pemeriksaan|pengecekan)\s+(?:berkala|rutin|terjadwal)|kiểm tra định kỳ"
+            r"|schemalagd\s+(?:väckning|kontroll)|periodisk\s+kontroll",
+            _SCHEDULED_WORDS,
+        ),
         Gated(r'"type"\s*:\s*"heartbeat"', ('"heartbeat"',)),
         Gated(r"\A\s*\[[^\]\n]{0,40}\bheartbeat\b[^\]\n]{0,40}\]\s*\Z", ("heartbeat",)),
         Gated(r"\A\s*heartbeat\b\s*(?:[/:][^\n]{0,40})?\Z", ("heartbeat",)),
@@ -88,14 +140,44 @@ class HeartbeatRules:
         r"|\bbut no (?:event content|command output|output|content|new events?) (?:was|were) found\b",
         ("but no",),
     )
-    relays: Gated = Gated(r"\bscheduled reminder has been triggered\b|\brelay this reminder\b", ("reminder",))
+    # A poll that reports work: new items arrived, something is overdue. Classified on its text, not as a heartbeat.
+    work_due: Gated = Gated(
+        r"\b[1-9]\d*\s+(?:new|unread|pending|overdue|failed|open)\b|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?"
+        r"(?:since[^:\n]{0,30})?:\s*[1-9]|\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b"
+        r"|\bvencid[oa]s?\b|\bjatuh tempo\b|überfällig|en retard|scaduto|просрочен",
+        ("new", "unread", "pending", "due", "failed", "open", "vencid", "jatuh", "überfällig", "retard", "scaduto",
+         "просроч"),
+    )
+    # A short turn that names a problem is a request even when it mentions a scheduled run ("scheduled run failed").
+    problem_words: tuple[str, ...] = (
+        "fail", "fails", "failed", "failing", "failure", "error", "errors", "broken", "broke", "crash", "crashed",
+        "crashes", "bug", "wrong", "stuck", "issue", "problem", "fix", "debug", "investigate", "why",
+    )
+    relays: Gated = Gated(
+        r"\bscheduled reminder has been triggered\b|\brelay this reminder\b"
+        r"|(?<!\bno )(?<!\bany )\breminders?\b[^.\n]{0,30}\b(?:fired|triggered|went off|is due|are due|due now)\b"
+        r"(?![^.\n]{0,20}\bnone\b)"
+        r"|(?:reminder|erinnerung|rappel|recordatorio|lembrete|promemoria|напоминание|提醒|リマインダー|리마인더|التذكير"
+        r"|hatırlatıcı|pengingat|herinnering|przypomnienie|nhắc nhở|påminnelse|रिमाइंडर|अनुस्मारक)[^\n]{0,40}?[:：]\s*"
+        r"[«\"“'‘「„]"
+        r"|\bthe following reminder\b|リマインダーが(?:発火|作動)|提醒(?:已)?触发|напоминани\w+\s+сработал"
+        r"|erinnerung\s+(?:ausgelöst|fällig)|rappel\s+(?:déclenché|échu)|recordatorio\s+(?:activado|disparado)"
+        r"|lembrete\s+(?:disparado|acionado)|promemoria\s+(?:scattato|attivato)|리마인더가?\s*(?:울렸|발생)",
+        ("reminder", "リマインダー", "提醒", "напоминани", "erinnerung", "rappel", "recordatorio", "lembrete",
+         "promemoria", "리마인더", "التذكير", "hatırlatıcı", "pengingat", "herinnering", "przypomnienie", "nhắc nhở",
+         "påminnelse", "रिमाइंडर", "अनुस्मारक"),
+    )
     # A request that opens like this is about heartbeats, not one (unless it also says how to ack).
     not_a_poll_openers: tuple[str, ...] = (
         "update", "rewrite", "edit", "change", "modify", "add", "remove", "delete", "create",
         "write", "disable", "enable", "turn", "pause", "stop", "configure", "set", "schedule",
         "rename", "fix", "improve", "shorten", "explain", "describe", "tell", "show", "why", "what",
         "how", "when", "where", "can", "could", "would", "is", "does", "do", "should",
+        "warum", "wieso", "weshalb", "pourquoi", "porque", "perché", "почему", "зачем", "waarom", "dlaczego",
+        "neden", "kenapa", "mengapa", "varför", "لماذا", "क्यों",
     )
+    # The same for scripts written without spaces: a turn starting like this asks about heartbeats.
+    not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "なぜ", "どうして", "왜", "tại sao")
     # A request to change the heartbeat file is never a heartbeat, even if it quotes the ack rule.
     edit_request: Gated = Gated(
         r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:add|append|update"
@@ -122,6 +204,8 @@ class HeartbeatRules:
         r"^[ \t]*#{1,6}[ \t]*(?:completed|done|finished|archived?)\b.*$",
         r"^[ \t]*</heartbeat_brief>[ \t]*$",
     )
+    # Without a task header, a list item is a task only when it is unchecked, timed or marked due.
+    headerless_task: str = r"^\[ \]|\b\d{1,2}[:.h]\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
     task_item: str = r"^[ \t]*(?:[-*+•]|\d+[.)]|\[ \])[ \t]+(?!\[[xX]\])(\S.*)$"
     empty_item: str = r"^\(?(?:empty|none|nothing|no tasks?)\b"
 

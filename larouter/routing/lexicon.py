@@ -99,7 +99,7 @@ TECH_CJK = ("服务器", "数据库", "部署", "实现", "缓存", "サーバ�
 MATH_WORDS = (
     "integer*", "prime", "primes", "primality", "polynomial*", "equation*", "inequalit*",
     "probability", "probabilities", "derivative*", "integral*", "matrix", "matrices", "determinant",
-    "eigen*", "theorem*", "lemma", "corollary", "triangle*", "radius", "radii", "diameter",
+    "eigen", "eigenvalue*", "eigenvector*", "eigenspace*", "eigendecomposition", "eigenwert*", "eigenvektor*", "theorem*", "lemma", "corollary", "triangle*", "radius", "radii", "diameter",
     "circumference", "perimeter", "hypotenuse", "angle*", "parallelogram", "trapezoid", "polygon*",
     "vertices", "logarithm*", "exponent*", "factorial", "remainder", "divisor*", "modulo", "gcd",
     "lcm", "greatest common divisor", "least common multiple", "digit", "digits", "quotient",

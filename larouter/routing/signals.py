@@ -15,7 +15,7 @@ import re
 
 import attrs
 
-from larouter.routing.compiled import CJK_RE, DIGITS_RE, WORD_RE, Compiled
+from larouter.routing.compiled import CJK_RE, DIGITS_RE, MENTION_RE, WORD_RE, Compiled
 from larouter.routing.rules import Tuning
 from larouter.routing.tiers import Tier
 
@@ -65,7 +65,8 @@ def assess(text: str, rules: Compiled) -> tuple[Tier, float, list[str]]:
 def find_cues(text: str, rules: Compiled) -> Cues:
     """Run every cue over the text."""
     lower = text.lower()
-    tokens = WORD_RE.findall(lower)
+    # "@Pip make a poll": a mention addresses someone, its name is not a cue (e-mail addresses are kept).
+    tokens = WORD_RE.findall(MENTION_RE.sub(" ", lower) if "@" in lower else lower)
     has_cjk = CJK_RE.search(text) is not None
     words = len(tokens) + (len(CJK_RE.findall(text)) // 2 if has_cjk else 0)
     cues = Cues(words, rules.lexicon.match(tokens, lower if has_cjk else None))
