@@ -128,6 +128,9 @@ def test_hard_negatives_are_not_heartbeats(text: str) -> None:
     "정기 점검 시간입니다. 처리할 일이 없으면 NO_REPLY로 답하세요.",
     "定期チェックです。対応が必要なものがなければ HEARTBEAT_OK と返してください。",
     "Пинг-хартбит от планировщика. Если дел нет — HEARTBEAT_OK.",
+    "Battement de cœur horaire. Rien de neuf ? Réponds NO_REPLY s'il n'y a rien à faire.",
+    "Önceki işleri tekrarlama. Yapılacak bir şey yoksa HEARTBEAT_OK yanıtını ver.",
+    "할 일이 없으면 HEARTBEAT_OK라고 답하세요.",
 ])
 def test_other_frameworks_check_ins(text: str) -> None:
     """Timer ticks, status polls and scheduled wake-ups with any framework's idle token or phrase, in several
@@ -146,11 +149,19 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "[heartbeat] periodic check: the following reminder fired: 'renew the parking permit'. Tell the user.",
     "Scheduled wake-up. Task queue:\n1. [due 09:00, OVERDUE] send the signed lease to the landlord\n",
     "Periodic check. HEARTBEAT.md:\n- [ ] 18:00 order the birthday cake (due now)\nCurrent time: 18:02",
+    "Reply HEARTBEAT_OK when you have read this, then migrate the billing tables to the new schema.",
+    "Bot heartbeat, periodic check. 2 unanswered messages from Ana: \"where is the invoice?\"",
+    "HEARTBEAT.md を英語に書き直して、毎朝のチェックを追加してください。",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
     fired reminders, overdue or timed tasks are real work."""
     assert tier(text) is not Tier.HEARTBEAT
+
+
+def test_a_poll_asking_about_due_work_is_still_a_heartbeat() -> None:
+    """A question ("is anything overdue?") is not a report of overdue work."""
+    assert tier("Wake-up call from the scheduler. Is anything overdue? If not, reply NO_REPLY.") is Tier.HEARTBEAT
 
 
 def test_mentions_are_not_cues() -> None:

@@ -171,6 +171,7 @@ class Compiled:
     hb_idle: Check
     hb_relay: Check
     hb_work_due: Check
+    hb_work_after_ack: Check
     hb_problem: frozenset[str]
     hb_openers: frozenset[str]
     hb_opener_prefixes: tuple[str, ...]
@@ -228,6 +229,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_idle=Check.of(hb.idle_events, _HB),
         hb_relay=Check.of(hb.relays, _HB),
         hb_work_due=Check.of(hb.work_due, _HB),
+        hb_work_after_ack=Check.of(hb.work_after_ack, re.M),
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),

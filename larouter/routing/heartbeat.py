@@ -53,8 +53,10 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(lower)):
         return None
+    if ack and rules.hb_work_after_ack.search(text, lower):
+        return None
     tasks = due_tasks(text, rules)
-    if not tasks and rules.hb_work_due.search(text, lower):
+    if not tasks and reports_work(text, rules):
         tasks = [text]
     if tasks:
         n = len(tasks)
@@ -69,6 +71,19 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
     return Verdict(HEARTBEAT, "heartbeat: asks for the idle ack (HEARTBEAT_OK/NO_REPLY)", 0.93)
+
+
+def reports_work(text: str, rules: Compiled) -> bool:
+    """Whether a statement (not a question: "is anything overdue?") in the poll reports work: new items, overdue."""
+    lower = text.lower()
+    if rules.hb_work_due.search(text, lower) is None:
+        return False
+    return any(rules.hb_work_due.search(s, s.lower()) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s))
+
+
+def _question(sentence: str) -> bool:
+    """A sentence asking ("is anything overdue?"), not one quoting a question it reports."""
+    return sentence.rstrip(" \t\"'”»」)").endswith(("?", "？")) and not any(q in sentence for q in "\"“«「")
 
 
 def asks_for_ack(text: str, lower: str, rules: Compiled) -> bool:

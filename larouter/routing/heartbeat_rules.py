@@ -35,7 +35,7 @@ class AckRule:
 
 _CLAUSE_END = (
     r"[`'\"”]?[ \t]*(?:$|[.!。）)]|[ \t]+(?:if|si|se|wenn|falls|если|only|nur|solo|seulement"
-    r"|uniquement|and nothing else)\b)"
+    r"|uniquement|and nothing else)\b|[ \t]+s['’]il\b)"
 )
 
 
@@ -43,7 +43,8 @@ _CLAUSE_END = (
 _SCHEDULED_WORDS = (
     "geplant", "weckruf", "regelmäßig", "programmé", "périodique", "planifié", "programado", "periódic",
     "agendad", "programmato", "periodic", "gepland", "periodiek", "zaplanowan", "okresow", "cykliczn",
-    "планов", "периодическ", "регулярн", "по расписанию", "定時", "定期", "定时", "例行", "정기", "예약",
+    "планов", "периодическ", "регулярн", "по расписанию", "定時", "定期", "定时", "例行", "정기", "예약", "웨이크업", "chequeo", "revisión", "comprobación", "control",
+    "verificación", "verificação", "checagem", "vérification", "contrôle", "controllo", "verifica",
     "नियमित", "निर्धारित", "دوري", "مجدول", "zamanlanmış", "periyodik", "berkala", "terjadwal", "rutin",
     "định kỳ", "schemalagd", "periodisk",
 )
@@ -66,8 +67,11 @@ class HeartbeatRules:
     acks: tuple[AckRule, ...] = (
         AckRule(
             r"(?:^|[.:;,!?]|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
-            r"|answer|return|say|output)\b[^.\n]{0,40}?",
-            window=60, gate=("reply", "respond", "answer", "return", "say", "output"),
+            r"|answer|return|say|output|réponds|répondez|responde|responda|respondé|antworte|antwortet|rispondi"
+            r"|risponda|antwoord|odpowiedz|ответь|ответьте|yanıtla|balas|jawab|trả lời|svara|أجب|اكتب)\b[^.\n]{0,40}?",
+            window=60, gate=("reply", "respond", "answer", "return", "say", "output", "répond", "respond", "antwort",
+                             "rispond", "antwoord", "odpowiedz", "ответь", "yanıtla", "balas", "jawab", "trả lời",
+                             "svara", "أجب", "اكتب"),
         ),
         AckRule(r"\bif (?:nothing|there is nothing|idle|no action)[^.\n]{0,80}?", window=100, gate=("if ",)),
         AckRule(r"(?:回复|回覆|返信|返答|答复)[^。\n]{0,20}?", window=30, gate=("回复", "回覆", "返信", "返答", "答复")),
@@ -76,6 +80,14 @@ class HeartbeatRules:
             r"(?:^|[,，:：;；.!?。！？—–→]|[ \t]-[ \t])[ \t]*(?:\w+[ \t]+){0,3}?",
             r"[`'\"”]?(?:[ \t]*\w{1,14}){1,3}[ \t]*(?:$|[,，.!।。])",  # not "?": a question about the token
             window=40,
+        ),
+        # A conditional clause ending with the token, in any word order ("Dikkat gerektiren bir şey yoksa
+        # HEARTBEAT_OK yanıtını ver.", "إذا لم يكن هناك ما يحتاج إلى انتباه، فأجب بـ HEARTBEAT_OK.").
+        AckRule(
+            r"(?:\bif|\bwenn|\bfalls|\bsi|\bse|\bесли|yoksa|\bjika|\bkalau|\bals|\bjeśli|\bjeżeli|\bom|\bnếu|अगर"
+            r"|إذا|如果|もし|만약|[가-힣]*(?:으면|면)|\w*(?:なければ|れば|たら))(?!\w)[^.!?。।\n]{0,120}?",
+            r"[^.!?。।\n]{0,30}(?:$|[.!。।])",
+            window=150,
         ),
         # A dash or arrow introducing the token at the end of a clause ("Если дел нет — HEARTBEAT_OK.").
         AckRule(r"[—–→][ \t]*[`'\"“]?", _CLAUSE_END, window=6),
@@ -101,25 +113,32 @@ class HeartbeatRules:
         Gated(r"\bcron\b[^.\n]{0,30}?\b(?:fired|triggered|tick|invoked)\b|\binvoked by (?:a |the )?(?:cron|scheduler"
               r"|schedule)|\binterval\s*=\s*\d", ("cron", "invoked", "interval")),
         Gated(r"\b(?:status|health|idle|liveness)\s+(?:poll|check|ping)\b", ("status", "health", "idle", "liveness")),
-        Gated(r"\bschedule(?:d)?\s+trigger\b|\bcron\s+trigger\b|\btriggered by (?:a |the )?(?:cron|schedule)",
-              ("trigger",)),
+        Gated(r"\bwake-?up\s+(?:call|ping|event|tick)\b|\bfrom the scheduler\b|\bschedule(?:d)?\s+trigger\b|\bcron\s+trigger\b|\btriggered by (?:a |the )?(?:cron|schedule)",
+              ("trigger", "wake", "scheduler")),
         # A tag opening the turn: "[heartbeat]", "[PERIODIC_CHECK]", "[system:heartbeat]", "[하트비트]".
         Gated(r"(?:\A|\n)[ \t]*\[[^\]\n]{0,20}(?:\b(?:periodic|check|poll|tick|heartbeat|cron|wake|scheduler?)"
               r"|_check|хартбит|пульс|하트비트|نبض|心跳|ハートビート|latido|herzschlag|battito|hartslag|pulso|nabız)"
               r"[^\]\n]{0,20}\]", ("[",)),
+        # The word "heartbeat" in other languages, as agents translate it.
+        Gated(r"battement de c(?:œ|oe)ur|\bherzschlag|\bbatimento\b|\bbattito\b|\bhartslag|bicie serca|сердцебиени"
+              r"|kalp atışı|detak jantung|nhịp tim|hjärtslag|دقات القلب|धड़कन",
+              ("battement", "herzschlag", "batimento", "battito", "hartslag", "bicie", "сердцебиени", "kalp", "detak",
+               "nhịp", "hjärtslag", "دقات", "धड़कन")),
         # "Heartbeat." or "Ping-heartbeat." as a sentence of its own, in any script.
-        Gated(r"(?:\A|[.!?。]\s+)(?:\w+-)?(?:heartbeat|хартбит|하트비트|ハートビート|心跳)(?:-\w+)?\s*[.!:。]",
+        Gated(r"(?:\A|[.!?。]\s+)(?:\w+-)?(?:heartbeat|хартбит|하트비트|ハートビート|心跳)(?:-\w+)?\s*[.!:。](?!\w)",
               ("heartbeat", "хартбит", "하트비트", "ハートビート", "心跳")),
         Gated(
             r"geplant\w*\s+(?:weckruf|prüfung|kontrolle|check|lauf)|regelmäßige?\s+(?:prüfung|kontrolle|check)"
             r"|réveil\s+programmé|(?:vérification|contrôle)\s+périodique|tâche\s+planifiée"
             r"|despertar\s+(?:programado|agendado)|(?:revisión|comprobación|chequeo|verificação|checagem)\s+periódica"
+            r"|(?:chequeo|revisión|comprobación|control|verificación|verificação|checagem|vérification|contrôle|controllo"
+            r"|verifica)\s+(?:programad[oa]|agendad[oa]|programmée?|planifiée?|programmat[oa]|pianificat[oa])"
             r"|risveglio\s+programmato|(?:controllo|verifica)\s+periodic[oa]"
             r"|geplande\s+(?:wekker|controle|check)|periodieke\s+(?:controle|check)"
             r"|zaplanowan\w*\s+(?:pobudk|kontrol|sprawdz)|(?:okresow|cykliczn)\w*\s+(?:kontrol|sprawdz)"
             r"|планов\w*\s+(?:пробуждени|проверк|запуск)|(?:периодическ|регулярн)\w*\s+проверк|по расписанию"
             r"|定時(?:起動|実行|チェック|確認)|定期(?:チェック|確認|点検|巡回)|定时(?:唤醒|检查|任务)|定期检查|例行检查"
-            r"|정기\s*(?:점검|확인|체크)|예약된\s*(?:점검|실행)|नियमित\s+जा[ँं]च|निर्धारित\s+जा[ँं]च"
+            r"|정기\s*(?:점검|확인|체크)|예약된\s*(?:점검|실행|웨이크업|깨우기|확인)|웨이크업|नियमित\s+जा[ँं]च|निर्धारित\s+जा[ँं]च"
             r"|فحص\s+دوري|(?:فحص|تحقق)\s+مجدول|zamanlanmış\s+(?:kontrol|uyanma)|periyodik\s+kontrol"
             r"|(?:cek|pemeriksaan|pengecekan)\s+(?:berkala|rutin|terjadwal)|kiểm tra định kỳ"
             r"|schemalagd\s+(?:väckning|kontroll)|periodisk\s+kontroll",
@@ -131,7 +150,7 @@ class HeartbeatRules:
         Gated(r"latido\s+peri[oó]dico|心跳|ハートビート", ("latido", "心跳", "ハートビート")),
         Gated(
             r"heartbeat\.md`?\s*\(?(?:if (?:it )?exists|si existe|s'il existe|se existir|falls vorhanden"
-            r"|wenn vorhanden|если (?:он )?(?:есть|существует))|如果存在\s*`?heartbeat\.md|heartbeat\.md`?\s*があれば",
+            r"|wenn vorhanden|если (?:он )?(?:есть|существует)|(?:가|이)?\s*있으면)|如果存在\s*`?heartbeat\.md|heartbeat\.md`?\s*があれば",
             ("heartbeat.md",),
         ),
     )
@@ -142,11 +161,22 @@ class HeartbeatRules:
     )
     # A poll that reports work: new items arrived, something is overdue. Classified on its text, not as a heartbeat.
     work_due: Gated = Gated(
-        r"\b[1-9]\d*\s+(?:new|unread|pending|overdue|failed|open)\b|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?"
+        r"\b[1-9]\d*\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed|open)\b"
+        r"|\b(?:pending|new \w+|alerts?)\s*:\s*(?!none\b|0\b|nothing\b|n/?a\b|-|—|[a-z]+_[a-z_]+\b)[a-z]"
+        r"|(?:neue[sn]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[oi]|nieuwe|новы[ехй]|yeni|baru|mới|新しい|新的|새)\s*"
+        r"\w{0,12}\s*[:：]\s*(?!0\b|none|nichts|rien|nada|niente|нет|yok|tidak|없음|なし|无|-|—)\S|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?"
         r"(?:since[^:\n]{0,30})?:\s*[1-9]|\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b"
         r"|\bvencid[oa]s?\b|\bjatuh tempo\b|überfällig|en retard|scaduto|просрочен",
-        ("new", "unread", "pending", "due", "failed", "open", "vencid", "jatuh", "überfällig", "retard", "scaduto",
+        ("new", "unread", "unanswered", "unresolved", "missed", "waiting", "queued", "incoming", "alert", "neue",
+         "nouve", "nuev", "nov", "nuov", "nieuwe", "новы", "yeni", "baru", "mới", "新", "새", "pending", "due",
+         "failed", "open", "vencid", "jatuh", "überfällig", "retard", "scaduto",
          "просроч"),
+    )
+    # Work asked for after the ack ("Reply HEARTBEAT_OK if you've read this, then refactor ...").
+    work_after_ack: Gated = Gated(
+        r"(?:heartbeat_ok|no_reply|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)[^.\n]{0,80}?(?:\bthen|\band then|\bafter that|\bafterwards"
+        r"|\bdanach|\bpuis|\bluego|\bdepois|\bpoi)\s+\w+",
+        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi "),
     )
     # A short turn that names a problem is a request even when it mentions a scheduled run ("scheduled run failed").
     problem_words: tuple[str, ...] = (
@@ -174,7 +204,8 @@ class HeartbeatRules:
         "rename", "fix", "improve", "shorten", "explain", "describe", "tell", "show", "why", "what",
         "how", "when", "where", "can", "could", "would", "is", "does", "do", "should",
         "warum", "wieso", "weshalb", "pourquoi", "porque", "perché", "почему", "зачем", "waarom", "dlaczego",
-        "neden", "kenapa", "mengapa", "varför", "لماذا", "क्यों",
+        "neden", "kenapa", "mengapa", "varför", "لماذا", "क्यों", "spiegami", "spiega", "explique", "explícame",
+        "explica", "erkläre", "erklär", "объясни", "wyjaśnij", "açıkla", "jelaskan", "förklara",
     )
     # The same for scripts written without spaces: a turn starting like this asks about heartbeats.
     not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "なぜ", "どうして", "왜", "tại sao")
@@ -182,7 +213,8 @@ class HeartbeatRules:
     edit_request: Gated = Gated(
         r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:add|append|update"
         r"|edit|change|modify|rewrite|remove|delete|put|write|insert|replace|clean up|shorten|improve"
-        r"|fix|rename|extend|create)\b[^.\n]{0,80}?heartbeat\.md",
+        r"|fix|rename|extend|create)\b[^.\n]{0,80}?heartbeat\.md"
+        r"|heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)",
         ("heartbeat.md",),
     )
     # Sentences matching this are heartbeat boilerplate; the rest is the residual request.
