@@ -18,6 +18,7 @@ from larouter.projects import api as projects_api
 from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
 from larouter.routing.policy import Cooldowns, merged_policies
+from larouter.routing.repeats import RepeatTracker
 from larouter.routing.sticky import StickyRoutes
 from larouter.runtime import Runtime
 from larouter.usage.attach import attach_usage
@@ -60,6 +61,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.POLICIES] = merged_policies(settings.routing.policies)
     app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last
+    app[appkeys.REPEATS] = RepeatTracker()  # turns that keep coming back with short answers: learned heartbeats
     app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)
     runtime.listeners.append(registry.reconfigure)
     app.cleanup_ctx.append(http_client)

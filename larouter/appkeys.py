@@ -16,6 +16,7 @@ from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
 from larouter.routing.policy import Cooldowns
 from larouter.routing.sticky import StickyRoutes
+from larouter.routing.repeats import RepeatTracker
 from larouter.routing.tiers import Tier
 from larouter.runtime import Runtime
 from larouter.usage.ledger import Ledger
@@ -35,3 +36,4 @@ LEDGER = web.AppKey("ledger", Ledger)
 POLICIES = web.AppKey("policies", dict[str, dict[Tier, tuple[str, ...]]])
 COOLDOWNS = web.AppKey("cooldowns", Cooldowns)
 STICKY = web.AppKey("sticky", StickyRoutes)
+REPEATS = web.AppKey("repeats", RepeatTracker)

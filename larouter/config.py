@@ -107,6 +107,9 @@ class Routing:
     cooldown: float = attrs.field(default=30.0, validator=_positive)
     # seconds an "auto" conversation keeps the model that last served it (prompt cache stays warm); 0 = off
     sticky_seconds: float = attrs.field(default=300.0, validator=_non_negative)
+    # route a turn as HEARTBEAT once it has come back periodically and was answered with a short ack each time
+    learn_heartbeats: bool = True
+    heartbeat_min_interval: float = attrs.field(default=60.0, validator=_non_negative)  # closer repeats: one check-in
     # policy name -> tier name -> ordered model chain ("local" = the local models); merged over the defaults
     policies: dict[str, dict[str, tuple[str, ...]]] = attrs.Factory(dict)
     classifier: ClassifierConfig = CLASSIFIER_DEFAULT  # keyword lists and thresholds; a list you set replaces ours

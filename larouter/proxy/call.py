@@ -30,6 +30,7 @@ class Call:
     request_bytes: int = 0  # for token estimates when the upstream reports no usage
     chunks: int = 0  # streamed data events with choices (~1 token each) for the same reason
     response_bytes: int = 0  # size of a non-streamed answer, same reason
+    tool_calls: bool = False  # the answer called a tool (set on routed calls)
     created_at: datetime = attrs.Factory(lambda: datetime.now(timezone.utc))
     started: float = attrs.Factory(time.perf_counter)
     first_byte: float | None = None

@@ -100,6 +100,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(499, "client_disconnected")
         raise
     finally:
+        if body["model"] == AUTO:
+            routed.after_call(request, call)
         cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
         billing.settle(request, call, reservation, cost)
         log_call(call, cost)

@@ -15,10 +15,11 @@ from larouter.errors import LarouterError
 from larouter.proxy import billing, local, upstream
 from larouter.proxy.call import Call
 from larouter.proxy.sse import Relay
-from larouter.routing import sticky
+from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
 from larouter.routing.policy import Candidate, chain
-from larouter.routing.tiers import Decision
+from larouter.routing.tiers import Decision, Tier
+from larouter.usage.records import tokens_of
 
 RETRYABLE = {429, 500, 502, 503, 504}
 
@@ -36,6 +37,7 @@ class Plan:
     candidates: list[Candidate]
     conversation: str | None = None  # sticky key; None when stickiness is off or there is no user message
     sticky_note: str | None = None  # set when the conversation's model was moved to the front
+    repeat: str | None = None  # learned-heartbeat signature of the last user turn; None when that is off
 
 
 def plan(request: web.Request, body: dict[str, Any], project_id: str, request_bytes: int = 0) -> Plan:
@@ -43,6 +45,9 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, request_by
     app = request.app
     settings = app[appkeys.RUNTIME].settings
     decision = classify(body, settings.routing.classifier)
+    repeat = repeats.signature(body, project_id) if settings.routing.learn_heartbeats else None
+    if repeat is not None and decision.tier is not Tier.HEARTBEAT and (n := app[appkeys.REPEATS].is_heartbeat(repeat)):
+        decision = Decision(Tier.HEARTBEAT, 0.9, (*decision.reasons, learned_reason(n, settings.routing.heartbeat_min_interval)))
     project = app[appkeys.PROJECTS].projects.get(project_id)
     policy = project.routing_policy if project else "cost-optimized"
     key = sticky.conversation_key(body, project_id) if settings.routing.sticky_seconds > 0 else None
@@ -51,7 +56,19 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, request_by
                   app[appkeys.POLICIES], settings.local.autostart, app[appkeys.COOLDOWNS],
                   fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=request_bytes // 4, prefer=prefer)
     note = sticky.note(cands[0].name, key) if key is not None and cands and cands[0].sticky else None
-    return Plan(decision, policy, cands, key, note)
+    return Plan(decision, policy, cands, key, note, repeat)
+
+
+def learned_reason(n: int, gap: float) -> str:
+    """Why a turn the rules did not recognise is routed as a heartbeat."""
+    return f"learned heartbeat: the same turn came {n} times, at least {gap:g} s apart, each answered with a short ack"
+
+
+def after_call(request: web.Request, call: Call) -> None:
+    """When a routed call ends: its answer teaches the learned-heartbeat tracker (short ack or not)."""
+    key = call.extra.get("repeat")
+    if key is not None:
+        request.app[appkeys.REPEATS].answered(key, tokens_of(call).output, call.status == 200, call.tool_calls)
 
 
 def _remember(request: web.Request, plan: Plan, cand: Candidate) -> None:
@@ -83,7 +100,8 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
         msg = parsed["choices"][0]["message"]
     except (ValueError, KeyError, IndexError, TypeError):
         raise Degraded("answer is not a chat completion") from None
-    if not msg.get("content") and not msg.get("tool_calls"):
+    call.tool_calls = bool(msg.get("tool_calls"))
+    if not msg.get("content") and not call.tool_calls:
         raise Degraded("empty answer (no content, no tool calls)")
     call.mark_first_byte()
     call.response_bytes = len(raw)
@@ -119,6 +137,9 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
     """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail."""
     p = plan(request, body, call.project, call.request_bytes)
     decision, policy, cands = p.decision, p.policy, p.candidates
+    if p.repeat is not None:
+        request.app[appkeys.REPEATS].arrived(p.repeat, request.app[appkeys.RUNTIME].settings.routing.heartbeat_min_interval)
+        call.extra["repeat"] = p.repeat
     call.tier = decision.tier.value
     notes = [f"{decision.tier.value}: {'; '.join(decision.reasons)}", f"policy {policy}"]
     if p.sticky_note:

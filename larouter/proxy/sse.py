@@ -105,6 +105,8 @@ class Relay:
                 return None
         if b'"choices"' in event:
             self.call.chunks += 1
+            if b'"tool_calls"' in event:
+                self.call.tool_calls = True
         return event + b"\n\n"
 
     def _split(self, chunk: bytes) -> list[bytes]:
@@ -151,6 +153,8 @@ class Relay:
         """Fast path: a block with no [DONE] and no usage object passes through untouched."""
         if not any(marker in block for marker in _SLOW_MARKERS):
             self.call.chunks += block.count(b'"choices"')
+            if b'"tool_calls"' in block:
+                self.call.tool_calls = True
             return block
         return b"".join(ev for ev in map(self._filter, filter(None, block.split(b"\n\n"))) if ev)
 

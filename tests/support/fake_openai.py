@@ -15,6 +15,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-slow-first  sends the headers at once and its first byte after one second
 anything else      echoes the last user message; returns a tool call when tools are offered
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
+Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer).
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ class FakeState:
 
 
 STATE = web.AppKey("state", FakeState)
+VERBOSE, VERBOSE_TOKENS = "[verbose]", 400  # a last turn containing VERBOSE is "answered" with a long text
 
 
 def _usage(body: dict[str, Any]) -> dict[str, int]:
     prompt = sum(len(str(m.get("content") or "").split()) for m in body["messages"]) + 3
-    return {"prompt_tokens": prompt, "completion_tokens": 5, "total_tokens": prompt + 5}
+    out = VERBOSE_TOKENS if VERBOSE in str(body["messages"][-1].get("content")) else 5
+    return {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out}
 
 
 def _reply(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""Learned heartbeats: a prompt that comes back at regular intervals and is answered with a short ack.
+
+The classifier reads one request and knows only the conventions it was written for. The router sees
+more: a heartbeat is the same short user turn (give or take its timestamps and counters) from the same project,
+arriving every few minutes, answered each time with a few tokens ("HEARTBEAT_OK", "[SILENT]", "✅").
+After `MIN_SIGHTINGS` such answered sightings, spaced at least `routing.heartbeat_min_interval` seconds
+apart (60 by default), the next one is
+routed as HEARTBEAT whatever its wording. A long answer (work was due) or a turn with different text
+(a new item, a reminder) breaks the pattern, so work keeps its tier. The classifier stays a pure function;
+this is evidence the router adds on top, and it only ever makes a request cheaper when it has been a
+heartbeat before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from typing import Any, Callable
+
+import attrs
+
+MIN_SIGHTINGS = 2  # answered sightings before the pattern counts
+MAX_ACK_TOKENS = 16  # an answer this short is an acknowledgement
+MAX_ENTRIES = 10_000
+MAX_CHARS = 1024  # longer turns are requests, not check-ins: no signature, no cost (held-out heartbeats: <= 420)
+_BLANK_DIGITS = str.maketrans("0123456789", "##########")
+
+
+def signature(body: dict[str, Any], project: str) -> str | None:
+    """Name of the request's last user turn with its digits (times, dates, counters) blanked; None without one
+    or when it is longer than MAX_CHARS. (Weekday and month names are kept: the count restarts at midnight.)"""
+    for msg in reversed(body.get("messages") or ()):
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, list):
+                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+            if not isinstance(content, str) or not content.strip() or len(content) > MAX_CHARS:
+                return None
+            text = " ".join(content.translate(_BLANK_DIGITS).split())
+            return hashlib.sha256(f"{project}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return None
+
+
+@attrs.define
+class Sighting:
+    """What the router saw of one signature."""
+
+    last: float  # when it last arrived
+    acks: int = 0  # answered sightings with a short answer, each at least the minimum interval after the last
+    pending: bool = False  # arrived, answer not seen yet
+
+
+@attrs.define
+class RepeatTracker:
+    """Signature -> Sighting, a bounded LRU (one per app)."""
+
+    max_entries: int = MAX_ENTRIES
+    clock: Callable[[], float] = time.monotonic
+    _entries: OrderedDict[str, Sighting] = attrs.Factory(OrderedDict)
+
+    def is_heartbeat(self, key: str) -> int:
+        """How many short-answered periodic sightings this signature has (0: not a learned heartbeat yet)."""
+        entry = self._entries.get(key)
+        return entry.acks if entry is not None and entry.acks >= MIN_SIGHTINGS else 0
+
+    def arrived(self, key: str, min_gap: float) -> None:
+        """A request with this signature arrived; a repeat sooner than `min_gap` s is part of the same check-in."""
+        now = self.clock()
+        entry = self._entries.get(key)
+        if entry is None:
+            self._entries[key] = Sighting(now, pending=True)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+            return
+        self._entries.move_to_end(key)
+        # A sighting counts when it comes a period after the last one; a follow-up within the same check-in
+        # (the tool-result turn after the heartbeat read HEARTBEAT.md) keeps waiting for the final answer.
+        entry.pending = entry.pending or now - entry.last >= min_gap or entry.acks == 0
+        entry.last = now
+
+    def answered(self, key: str, output_tokens: int, ok: bool, tool_call: bool = False) -> None:
+        """The answer to the latest sighting: a short one builds the pattern, a long or failed one resets it, a
+        tool call leaves it to the answer that follows the tool result."""
+        entry = self._entries.get(key)
+        if entry is None or not entry.pending or (ok and tool_call):
+            return
+        entry.pending = False
+        entry.acks = entry.acks + 1 if ok and output_tokens <= MAX_ACK_TOKENS else 0
+
+    def __len__(self) -> int:
+        return len(self._entries)

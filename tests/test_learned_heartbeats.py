@@ -1,0 +1,131 @@
+"""Learned heartbeats: a turn the rules do not know, repeated periodically and answered with a short ack,
+is routed as HEARTBEAT from then on; a long answer or different text keeps its tier."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import openai
+import pytest
+
+from larouter.config import ConfigError, load_settings
+from larouter.routing.repeats import RepeatTracker, signature
+from tests.conftest import Fake, Router
+from tests.support.fake_openai import VERBOSE
+from tests.support.servers import http_json
+
+# A check-in in a convention the rules were never given (an XML tick, an emoji ack).
+TICK = "<tick seq=\"{n}\" at=\"2026-11-25T1{n}:00Z\"/> queue empty. Send ✅ if idle."
+SYSTEM = "You are the ops bot of ACME. Tools: shell, http. Be terse."
+CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+          '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
+          'MEDIUM = ["gpt-fake"]\nCOMPLEX = ["gpt-fake"]\nREASONING = ["gpt-fake"]\n')
+
+
+@pytest.fixture
+def make(make_router: Callable[..., Router], fake: Fake) -> Callable[..., Router]:
+    """A router with a local model on the HEARTBEAT chain and a cloud model on every other tier."""
+
+    def _make(**routing: Any) -> Router:
+        return make_router(extra_toml=CHAINS.format(url=fake.url), routing=routing)
+
+    return _make
+
+
+def turn(text: str) -> list[dict[str, Any]]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
+
+
+def ask(router: Router, text: str, stream: bool = False) -> Any:
+    """One `auto` call through the SDK; the response headers."""
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = c.chat.completions.with_raw_response.create(model="auto", messages=turn(text), stream=stream)
+    if stream:
+        assert "".join(ch.choices[0].delta.content or "" for ch in raw.parse() if ch.choices).startswith("echo:")
+    else:
+        assert raw.parse().choices[0].message.content.startswith("echo:")
+    return raw.headers
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_periodic_turn_with_short_answers_becomes_heartbeat(make: Callable[..., Router], stream: bool) -> None:
+    """Two answered sightings with short answers: the third goes to the HEARTBEAT chain, with the reason."""
+    router = make(heartbeat_min_interval=0)
+    for n in (1, 2):
+        headers = ask(router, TICK.format(n=n), stream)
+        assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake"
+    headers = ask(router, TICK.format(n=3), stream)
+    assert headers["x-larouter-tier"] == "HEARTBEAT" and headers["x-larouter-model"] == "local-fake"
+    assert "learned heartbeat: the same turn came 2 times" in headers["x-larouter-reason"]
+    # Other text from the same project keeps its own tier.
+    assert ask(router, "queue has 3 failed jobs, retry them and tell me which ones failed again")["x-larouter-model"] == "gpt-fake"
+
+
+def test_repeats_closer_than_the_interval_are_one_check_in(make: Callable[..., Router]) -> None:
+    """Retries and a chatty user are not a schedule: with the default 60 s interval nothing is learned."""
+    router = make()
+    for n in range(4):
+        assert ask(router, TICK.format(n=n))["x-larouter-model"] == "gpt-fake"
+
+
+def test_a_long_answer_breaks_the_pattern(make: Callable[..., Router]) -> None:
+    """Work was due (the answer was long): the count starts again."""
+    router = make(heartbeat_min_interval=0)
+    verbose = TICK + " " + VERBOSE
+    ask(router, verbose.format(n=1))
+    ask(router, verbose.format(n=2))
+    assert ask(router, verbose.format(n=3))["x-larouter-tier"] != "HEARTBEAT"
+
+
+def test_off_switch(make: Callable[..., Router]) -> None:
+    """`routing.learn_heartbeats = false` learns nothing."""
+    off = make(heartbeat_min_interval=0, learn_heartbeats=False)
+    for n in range(3):
+        assert ask(off, TICK.format(n=n))["x-larouter-tier"] != "HEARTBEAT"
+
+
+def test_explain_shows_learned_heartbeats_without_counting(make: Callable[..., Router]) -> None:
+    router = make(heartbeat_min_interval=0)
+    for _ in range(5):  # explain alone never teaches the tracker
+        status, out = http_json("POST", router.url + "/api/route/explain", {"messages": turn(TICK.format(n=1))})
+        assert status == 200 and out["tier"] != "HEARTBEAT"
+    ask(router, TICK.format(n=1))
+    ask(router, TICK.format(n=2))
+    status, out = http_json("POST", router.url + "/api/route/explain", {"messages": turn(TICK.format(n=3))})
+    assert out["tier"] == "HEARTBEAT" and any(r.startswith("learned heartbeat") for r in out["reasons"])
+    assert out["candidates"][0]["model"] == "local-fake"
+
+
+def test_signature_ignores_timestamps_and_counters_but_not_content() -> None:
+    a = signature({"messages": turn(TICK.format(n=1))}, "p")
+    assert a == signature({"messages": turn(TICK.format(n=7))}, "p")
+    assert a != signature({"messages": turn(TICK.format(n=1))}, "other-project")
+    assert a != signature({"messages": turn(TICK.format(n=1) + " New: 1 ticket from Ana")}, "p")
+    assert signature({"messages": [{"role": "system", "content": "x"}]}, "p") is None
+
+
+def test_tracker_counts_the_final_answer_of_a_tool_using_check_in_and_is_bounded() -> None:
+    now = [0.0]
+    tracker = RepeatTracker(max_entries=3, clock=lambda: now[0])
+    for _ in range(2):
+        now[0] += 1800
+        tracker.arrived("k", 60)
+        tracker.answered("k", 40, ok=True, tool_call=True)  # read HEARTBEAT.md first
+        now[0] += 2
+        tracker.arrived("k", 60)  # the tool-result turn of the same check-in
+        tracker.answered("k", 3, ok=True)
+    assert tracker.is_heartbeat("k") == 2
+    now[0] += 1800
+    tracker.arrived("k", 60)
+    tracker.answered("k", 0, ok=False)  # a failed answer resets the evidence
+    assert tracker.is_heartbeat("k") == 0
+    for key in "abcd":
+        tracker.arrived(key, 60)
+    assert len(tracker) == 3
+
+
+def test_bad_interval_is_a_config_error(tmp_path: Any) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[routing]\nheartbeat_min_interval = -5\n")
+    with pytest.raises(ConfigError, match="routing.heartbeat_min_interval"):
+        load_settings(cfg, env={})
