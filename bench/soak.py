@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import statistics
 import time
 import urllib.request
 from pathlib import Path
@@ -28,6 +29,8 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+SAMPLE_EVERY = 10.0  # seconds between RSS samples
+WARMUP = 60.0  # seconds of load before RSS counts as warm
 from larouter.models.process import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +91,7 @@ async def load(url: str, token: str, duration: float, concurrency: int, pid: int
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as s:
         tasks = [asyncio.create_task(worker(s, url, token, stop, stats)) for _ in range(concurrency)]
         while time.monotonic() < stop:
-            await asyncio.sleep(min(30.0, max(stop - time.monotonic(), 0.01)))
+            await asyncio.sleep(min(SAMPLE_EVERY, max(stop - time.monotonic(), 0.01)))
             samples.append(rss_mb(pid))
             print(f"  t={duration - (stop - time.monotonic()):6.0f}s served={stats['ok']} rss={samples[-1]:.1f} MB", flush=True)
         await asyncio.gather(*tasks)
@@ -130,8 +133,20 @@ def main() -> None:
     print(f"\nduration {args.duration:.0f} s, concurrency {args.concurrency}, half streaming")
     print(f"requests served: {served} ({served / args.duration:.0f}/s); errors: {dict((k, v) for k, v in stats.items() if k != 'ok') or 'none'}")
     print(f"records in the ledger: {recorded}; answered requests: {attempted}; records lost: {max(attempted - recorded, 0)}")
-    print(f"larouterd RSS: start {samples[0]:.1f} MB, after warm-up {samples[1]:.1f} MB, end {samples[-1]:.1f} MB "
-          f"(end / after warm-up = {samples[-1] / samples[1]:.3f})")
+    print(rss_report(samples))
+
+
+def rss_report(samples: list[float]) -> str:
+    """Flatness of RSS once warm: the allocator and DuckDB's buffers make single samples swing by several MB, so
+    compare the median of the first third of the warm samples with the median of the last third, and fit a slope."""
+    warm = samples[1 + int(WARMUP / SAMPLE_EVERY):]
+    third = max(len(warm) // 3, 1)
+    first, last = statistics.median(warm[:third]), statistics.median(warm[-third:])
+    xs = [i * SAMPLE_EVERY / 60 for i in range(len(warm))]
+    slope = statistics.linear_regression(xs, warm).slope if len(warm) > 1 else 0.0
+    return (f"larouterd RSS: start {samples[0]:.1f} MB; warm (after {WARMUP:.0f} s): min {min(warm):.1f}, max "
+            f"{max(warm):.1f} MB; median of the first third {first:.1f} MB, of the last third {last:.1f} MB "
+            f"(last / first = {last / first:.3f}); trend {slope:+.2f} MB/min")
 
 
 if __name__ == "__main__":
