@@ -131,6 +131,11 @@ def test_hard_negatives_are_not_heartbeats(text: str) -> None:
     "Battement de cœur horaire. Rien de neuf ? Réponds NO_REPLY s'il n'y a rien à faire.",
     "Önceki işleri tekrarlama. Yapılacak bir şey yoksa HEARTBEAT_OK yanıtını ver.",
     "할 일이 없으면 HEARTBEAT_OK라고 답하세요.",
+    '{"event": "scheduler.tick", "job": "mail_watch", "new_messages": 0, "pending": []}',
+    '<heartbeat seq="12"><queue size="0"/></heartbeat>',
+    "Agent wake-up (every 15 min). Nothing new. Reply [QUIET] unless the user needs you.",
+    "/ping (auto, every 10m)",
+    "Hourly check-in from the runner: inbox empty. Send ✅ if there is nothing to do.",
 ])
 def test_other_frameworks_check_ins(text: str) -> None:
     """Timer ticks, status polls and scheduled wake-ups with any framework's idle token or phrase, in several
@@ -152,6 +157,12 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "Reply HEARTBEAT_OK when you have read this, then migrate the billing tables to the new schema.",
     "Bot heartbeat, periodic check. 2 unanswered messages from Ana: \"where is the invoice?\"",
     "HEARTBEAT.md を英語に書き直して、毎朝のチェックを追加してください。",
+    '{"event": "tick", "new_messages": 2, "items": [{"from": "Ana", "text": "can you move our call?"}]}',
+    "Status poll 10:00 - 1 FIRING: api latency p99 over 2 s for 15 m. Reply ALL_GREEN if nothing to escalate.",
+    "[Scheduled wake-up] While you were idle the user sent 3 messages asking you to book a table.",
+    "Read HEARTBEAT.md and tell me what is in it.",
+    "Design a heartbeat monitor for our cron jobs that pages us when two runs are missed.",
+    "Please set MAX_RETRIES to 5.",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,

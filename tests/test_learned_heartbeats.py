@@ -9,13 +9,14 @@ import openai
 import pytest
 
 from larouter.config import ConfigError, load_settings
+from larouter.routing import classify
 from larouter.routing.repeats import RepeatTracker, signature
 from tests.conftest import Fake, Router
 from tests.support.fake_openai import VERBOSE
 from tests.support.servers import http_json
 
-# A check-in in a convention the rules were never given (an XML tick, an emoji ack).
-TICK = "<tick seq=\"{n}\" at=\"2026-11-25T1{n}:00Z\"/> queue empty. Send ✅ if idle."
+# A check-in in a convention the rules were never given (a runner's "sync" with an emoji ack).
+TICK = "Ops sync #{n} at 2026-11-25T1{n}:00Z: queue empty, nothing new. Send ✅ if you have nothing to add."
 SYSTEM = "You are the ops bot of ACME. Tools: shell, http. Be terse."
 CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
           '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
@@ -96,11 +97,16 @@ def test_explain_shows_learned_heartbeats_without_counting(make: Callable[..., R
     assert out["candidates"][0]["model"] == "local-fake"
 
 
+def classify_tier(text: str) -> str:
+    return classify({"messages": turn(text)}).tier.value
+
+
 def test_signature_ignores_timestamps_and_counters_but_not_content() -> None:
     a = signature({"messages": turn(TICK.format(n=1))}, "p")
     assert a == signature({"messages": turn(TICK.format(n=7))}, "p")
     assert a != signature({"messages": turn(TICK.format(n=1))}, "other-project")
     assert a != signature({"messages": turn(TICK.format(n=1) + " New: 1 ticket from Ana")}, "p")
+    assert classify_tier(TICK.format(n=1)) != "HEARTBEAT"  # the rules alone do not know this convention
     assert signature({"messages": [{"role": "system", "content": "x"}]}, "p") is None
 
 

@@ -166,16 +166,17 @@ class Compiled:
     hb_gate: tuple[str, ...]
     hb_ack_tokens: tuple[str, ...]
     hb_ack_token_rx: re.Pattern[str]
+    hb_ack_token_hints: tuple[str, ...]
     hb_acks: tuple[Ack, ...]
     hb_polls: tuple[Check, ...]
     hb_idle: Check
     hb_relay: Check
-    hb_work_due: Check
+    hb_work_due: tuple[Check, ...]
     hb_work_after_ack: Check
     hb_problem: frozenset[str]
     hb_openers: frozenset[str]
     hb_opener_prefixes: tuple[str, ...]
-    hb_edit: Check
+    hb_edit: tuple[Check, ...]
     hb_boilerplate: re.Pattern[str]
     hb_task_header: re.Pattern[str] | None
     hb_done_header: re.Pattern[str] | None
@@ -220,6 +221,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_gate=tuple(g.lower() for g in (*hb.gate, *hb.ack_tokens)),
         hb_ack_tokens=tuple(t.lower() for t in hb.ack_tokens),
         hb_ack_token_rx=_compile(hb.ack_token_pattern),
+        hb_ack_token_hints=hb.ack_token_hints,
         hb_acks=tuple(
             Ack(_compile(f"(?:{a.before})\\Z", _HB), _compile(a.after, _HB) if a.after else None, a.window,
                 tuple(g.lower() for g in a.gate))
@@ -228,12 +230,12 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_polls=tuple(Check.of(g, _HB) for g in hb.polls),
         hb_idle=Check.of(hb.idle_events, _HB),
         hb_relay=Check.of(hb.relays, _HB),
-        hb_work_due=Check.of(hb.work_due, _HB),
+        hb_work_due=tuple(Check.of(g, _HB) for g in hb.work_due),
         hb_work_after_ack=Check.of(hb.work_after_ack, re.M),
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
-        hb_edit=Check.of(hb.edit_request, _HB),
+        hb_edit=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB)),
         hb_boilerplate=_compile(hb.boilerplate, re.I),
         hb_task_header=_any(hb.task_headers, _HB),
         hb_done_header=_any(hb.done_headers, _HB),

@@ -34,7 +34,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not text or len(text) > rules.hb.max_chars:
         return None
     lower = text.lower()
-    if not any(map(lower.__contains__, rules.hb_gate)) and not (_may_hold_token(text) and rules.hb_ack_token_rx.search(text)):
+    if not any(map(lower.__contains__, rules.hb_gate)) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
         return None
     if rules.hb_idle.search(text, lower):
         return Verdict(HEARTBEAT, "heartbeat: framework event with nothing to process", 0.97)
@@ -44,12 +44,12 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     ack = asks_for_ack(text, lower, rules)
     if not poll and not ack:
         return None
-    first = WORD_RE.search(lower)
+    first = WORD_RE.search(lower, _after_tag(lower))
     if not ack and first is not None and first.group() in rules.hb_openers:
         return None
     if lower.lstrip().startswith(rules.hb_opener_prefixes):
         return None
-    if rules.hb_edit.search(text, lower):
+    if any(check.search(text, lower) for check in rules.hb_edit):
         return None
     if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(lower)):
         return None
@@ -73,12 +73,21 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     return Verdict(HEARTBEAT, "heartbeat: asks for the idle ack (HEARTBEAT_OK/NO_REPLY)", 0.93)
 
 
+def _after_tag(lower: str) -> int:
+    """Where the text starts after a leading sender tag ("[Telegram · Dana] turn off ...")."""
+    stripped = lower.lstrip()
+    if stripped.startswith("[") and (end := stripped.find("]", 0, 80)) > 0:
+        return len(lower) - len(stripped) + end + 1
+    return 0
+
+
 def reports_work(text: str, rules: Compiled) -> bool:
     """Whether a statement (not a question: "is anything overdue?") in the poll reports work: new items, overdue."""
     lower = text.lower()
-    if rules.hb_work_due.search(text, lower) is None:
+    checks = [c for c in rules.hb_work_due if c.search(text, lower)]
+    if not checks:
         return False
-    return any(rules.hb_work_due.search(s, s.lower()) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s))
+    return any(c.search(s, s.lower()) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s) for c in checks)
 
 
 def _question(sentence: str) -> bool:
@@ -96,13 +105,13 @@ def asks_for_ack(text: str, lower: str, rules: Compiled) -> bool:
                 if _instructs(text, lower, i, j, rules):
                     return True
             i = lower.find(token, j)
-    return _may_hold_token(text) and any(
+    return _may_hold_token(text, rules) and any(
         _instructs(text, lower, m.start(), m.end(), rules) for m in rules.hb_ack_token_rx.finditer(text))
 
 
-def _may_hold_token(text: str) -> bool:
-    """Cheap pre-check for `ack_token_pattern`: snake-case tokens need "_", the bare ones are spelled out."""
-    return "_" in text or "NOOP" in text or "IDLE" in text or "SKIP" in text or "NONE" in text or "OK" in text
+def _may_hold_token(text: str, rules: Compiled) -> bool:
+    """Cheap pre-check for `ack_token_pattern`: every such token contains one of its hints."""
+    return any(map(text.__contains__, rules.hb_ack_token_hints))
 
 
 def _word_char(c: str) -> bool:

@@ -35,7 +35,7 @@ class AckRule:
 
 _CLAUSE_END = (
     r"[`'\"”]?[ \t]*(?:$|[.!。）)]|[ \t]+(?:if|si|se|wenn|falls|если|only|nur|solo|seulement"
-    r"|uniquement|and nothing else)\b|[ \t]+s['’]il\b)"
+    r"|uniquement|and nothing else|unless|sauf|außer|salvo|a menos)\b|[ \t]+s['’]il\b)"
 )
 
 
@@ -46,7 +46,7 @@ _SCHEDULED_WORDS = (
     "планов", "периодическ", "регулярн", "по расписанию", "定時", "定期", "定时", "例行", "정기", "예약", "웨이크업", "chequeo", "revisión", "comprobación", "control",
     "verificación", "verificação", "checagem", "vérification", "contrôle", "controllo", "verifica",
     "नियमित", "निर्धारित", "دوري", "مجدول", "zamanlanmış", "periyodik", "berkala", "terjadwal", "rutin",
-    "định kỳ", "schemalagd", "periodisk",
+    "định kỳ", "schemalagd", "periodisk", "zeitgesteuert", "plánované", "पिंग",
 )
 
 
@@ -58,12 +58,20 @@ class HeartbeatRules:
     gate: tuple[str, ...] = (
         "heartbeat", "no_reply", "periodic", "routine", "check-in", "scheduled", "keep-alive",
         "keepalive", "triggered", "心跳", "ハートビート", "latido", "poll", "wake", "tick", "interval",
-        "health check", "liveness", "idle", "invocation", "trigger", "invoked", "хартбит", "하트비트", "نبض", *(_SCHEDULED_WORDS),
+        "health check", "liveness", "idle", "invocation", "/ping", "/poll", "alive?", "trigger", "invoked", "хартбит", "하트비트", "نبض", *(_SCHEDULED_WORDS),
     )
     ack_tokens: tuple[str, ...] = ("heartbeat_ok", "no_reply")
-    # Any framework's idle token: SCREAMING_SNAKE words (NOTHING_TO_REPORT, NO_ACTION) and a few bare ones; it
+    # Any framework's idle token: a SCREAMING_SNAKE word built on an idle morpheme (NOTHING_TO_REPORT, NO_ACTION,
+    # QUEUE_CLEAR, PONG_OK; not MAX_RETRIES), a bare one (NOOP, IDLE, ZZZ) or either in brackets ([SILENT]); it
     # counts when it reads as an instruction (see `acks`), like the named tokens above.
-    ack_token_pattern: str = r"(?<![\w])(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|NOOP|IDLE|SKIP|NONE|OK)(?![\w])"
+    ack_token_pattern: str = (
+        r"(?<![\w\[])\[?(?:(?:[A-Z0-9]+_)+(?:NO|NOT|NOTHING|NONE|IDLE|OK|SKIP|SILENT|CLEAR|EMPTY|NOOP|OP|QUIET|GREEN"
+        r"|ACK|PONG|ZZZ|NIL|NULL|SLEEP|STANDBY|ACTION|REPLY|REPORT|CHANGES|TASKS|WORK|PENDING|REQUIRED|MESSAGE)"
+        r"(?:_[A-Z0-9]+)*|(?:NO|NOT|NOTHING|NONE|IDLE|NOOP|QUIET|ALL|SKIP|SILENT)(?:_[A-Z0-9]+)+"
+        r"|NOOP|IDLE|SKIP|NONE|OK|ZZZ|SILENT|ACK|PONG|QUIET)\]?(?![\w\]])"
+    )
+    # Substrings one of which every such token contains (a cheap test before the regex runs).
+    ack_token_hints: tuple[str, ...] = ("_", "OK", "NOOP", "IDLE", "SKIP", "NONE", "ZZZ", "SILENT", "ACK", "PONG", "QUIET")
     acks: tuple[AckRule, ...] = (
         AckRule(
             r"(?:^|[.:;,!?]|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
@@ -85,7 +93,7 @@ class HeartbeatRules:
         # HEARTBEAT_OK yanıtını ver.", "إذا لم يكن هناك ما يحتاج إلى انتباه، فأجب بـ HEARTBEAT_OK.").
         AckRule(
             r"(?:\bif|\bwenn|\bfalls|\bsi|\bse|\bесли|yoksa|\bjika|\bkalau|\bals|\bjeśli|\bjeżeli|\bom|\bnếu|अगर"
-            r"|إذا|如果|もし|만약|[가-힣]*(?:으면|면)|\w*(?:なければ|れば|たら))(?!\w)[^.!?。।\n]{0,120}?",
+            r"|إذا|तो|如果|もし|만약|[가-힣]*(?:으면|면)|\w*(?:なければ|れば|たら))(?!\w)[^.!?。।\n]{0,120}?",
             r"[^.!?。।\n]{0,30}(?:$|[.!。।])",
             window=150,
         ),
@@ -113,6 +121,22 @@ class HeartbeatRules:
         Gated(r"\bcron\b[^.\n]{0,30}?\b(?:fired|triggered|tick|invoked)\b|\binvoked by (?:a |the )?(?:cron|scheduler"
               r"|schedule)|\binterval\s*=\s*\d", ("cron", "invoked", "interval")),
         Gated(r"\b(?:status|health|idle|liveness)\s+(?:poll|check|ping)\b", ("status", "health", "idle", "liveness")),
+        Gated(r"\b(?:hourly|daily|nightly|background|periodic|scheduled|routine|regular|automatic|automated|system|timed"
+              r"|\d+[- ]?min(?:ute)?)\s+(?:system\s+)?(?:check-?in|wake-?up|poll|tick|ping|heartbeat|sweep)\b",
+              ("check", "wake", "poll", "tick", "ping", "heartbeat", "sweep")),
+        Gated(r"\bstill alive\?|\bprobe #\d+|\A\s*/(?:tick|heartbeat|poll|ping|wake)\b"
+              r"|\bcron wake\b", ("alive", "probe", "/", "cron")),
+        # A schedule annotation in parentheses: "(every 20 min)", "(alle 30 Minuten)", "(auto, every 60m)".
+        Gated(r"\([^()\n]{0,20}(?:every|each|alle|toutes les|cada|ogni|elke|co|каждые|каждый|her|setiap|mỗi|varje"
+              r"|každých|každé|كل|हर|每)\s*\d*\s*(?:s|sec|secs|seconds?|m|min|mins|minutes?|minuten|minutos|minuti"
+              r"|minuter|minut|minuty|минут\w*|dakika|menit|phút|h|hr|hours?|heure|stunde|hora|ora|uur|godzin\w*|час\w*"
+              r"|saat|jam|giờ|timme|hodin\w*|ساعة|घंटे|分钟?|小时|時間)\b[^()\n]{0,20}\)",
+              ("(",)),
+        # A scheduler event as JSON or a tag: {"event": "tick", ...}, <tick/>, <heartbeat seq="7"/>, <scheduled_check/>.
+        Gated(r"\"(?:event|type|kind|ereignis|evento|événement|tipo|typ|action)\"\s*:\s*\"[\w.:-]*?"
+              r"(?:tick|heartbeat|poll|wake(?:up)?|timer|cron|keepalive|ping)\b", ('"',)),
+        Gated(r"\A\s*<\s*[\w:-]*(?:tick|heartbeat|poll|wake|timer|cron|scheduled_check|check_?in)[\w:-]*\b[^>]{0,200}>",
+              ("<",)),
         Gated(r"\bwake-?up\s+(?:call|ping|event|tick)\b|\bfrom the scheduler\b|\bschedule(?:d)?\s+trigger\b|\bcron\s+trigger\b|\btriggered by (?:a |the )?(?:cron|schedule)",
               ("trigger", "wake", "scheduler")),
         # A tag opening the turn: "[heartbeat]", "[PERIODIC_CHECK]", "[system:heartbeat]", "[하트비트]".
@@ -138,6 +162,8 @@ class HeartbeatRules:
             r"|zaplanowan\w*\s+(?:pobudk|kontrol|sprawdz)|(?:okresow|cykliczn)\w*\s+(?:kontrol|sprawdz)"
             r"|планов\w*\s+(?:пробуждени|проверк|запуск)|(?:периодическ|регулярн)\w*\s+проверк|по расписанию"
             r"|定時(?:起動|実行|チェック|確認)|定期(?:チェック|確認|点検|巡回)|定时(?:唤醒|检查|任务)|定期检查|例行检查"
+            r"|zeitgesteuert\w*\s+(?:weckruf|lauf|check|prüfung)|(?:kickoff|pemicu|tugas|pengecekan|cek)\s+terjadwal"
+            r"|नियमित\s+पिंग|حضور\s+مجدول|plánované\s+(?:probuzení|spuštění|kontrola)"
             r"|정기\s*(?:점검|확인|체크)|예약된\s*(?:점검|실행|웨이크업|깨우기|확인)|웨이크업|नियमित\s+जा[ँं]च|निर्धारित\s+जा[ँं]च"
             r"|فحص\s+دوري|(?:فحص|تحقق)\s+مجدول|zamanlanmış\s+(?:kontrol|uyanma)|periyodik\s+kontrol"
             r"|(?:cek|pemeriksaan|pengecekan)\s+(?:berkala|rutin|terjadwal)|kiểm tra định kỳ"
@@ -160,17 +186,27 @@ class HeartbeatRules:
         ("but no",),
     )
     # A poll that reports work: new items arrived, something is overdue. Classified on its text, not as a heartbeat.
-    work_due: Gated = Gated(
-        r"\b[1-9]\d*\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed|open)\b"
-        r"|\b(?:pending|new \w+|alerts?)\s*:\s*(?!none\b|0\b|nothing\b|n/?a\b|-|—|[a-z]+_[a-z_]+\b)[a-z]"
-        r"|(?:neue[sn]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[oi]|nieuwe|новы[ехй]|yeni|baru|mới|新しい|新的|새)\s*"
-        r"\w{0,12}\s*[:：]\s*(?!0\b|none|nichts|rien|nada|niente|нет|yok|tidak|없음|なし|无|-|—)\S|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?"
-        r"(?:since[^:\n]{0,30})?:\s*[1-9]|\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b"
-        r"|\bvencid[oa]s?\b|\bjatuh tempo\b|überfällig|en retard|scaduto|просрочен",
-        ("new", "unread", "unanswered", "unresolved", "missed", "waiting", "queued", "incoming", "alert", "neue",
-         "nouve", "nuev", "nov", "nuov", "nieuwe", "новы", "yeni", "baru", "mới", "新", "새", "pending", "due",
-         "failed", "open", "vencid", "jatuh", "überfällig", "retard", "scaduto",
-         "просроч"),
+    work_due: tuple[Gated, ...] = (
+        # A count of things to handle ("2 new emails", "1 item due", "3 条"); starts with the digit so the regex
+        # engine can skip to digits.
+        Gated(r"[1-9]\d*(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
+              r"|open|firing)\b|\s+(?:new\s+)?(?:messages?|e-?mails?|mails?|tickets?|comments?|mentions?|dms?|requests?"
+              r"|orders?|alerts?)\b|\s+(?:\w+\s+)?(?:items?|tasks?|todos?|jobs?)\s+(?:(?:are|is)\s+)?"
+              r"(?:due|pending|overdue|waiting)\b|\s*(?:条|件|個|个|건|통))", tuple("123456789")),
+        Gated(r"(?<!\b0 )(?<!\bno )\bfiring\b", ("firing",)),
+        Gated(r"\balert (?:triggered|fired)\b", ("alert ",)),
+        Gated(r"\"\w*(?:new|unread|pending|due|open|queued|events|items|tasks|messages)\w*\"\s*:\s*(?:[1-9]|\[\s*[^\]\s])"
+              r"|\b(?:count|new|unread|pending)\w*=\"[1-9]", ('":', '" :', '="')),
+        Gated(r"\b(?:pending|new \w+|alerts?)\s*:\s*(?!none\b|0\b|nothing\b|n/?a\b|-|—|[a-z]+_[a-z_]+\b)[a-z]"
+              r"|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?(?:since[^:\n]{0,30})?:\s*[1-9]",
+              ("pending", "new", "unread", "alert")),
+        Gated(r"(?:neue[sn]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[oi]|nieuwe|новы[ехй]|yeni|baru|mới|新しい|新的|새)\s*"
+              r"\w{0,12}\s*[:：]\s*(?!0\b|none|nichts|rien|nada|niente|нет|yok|tidak|없음|なし|无|-|—)\S",
+              ("neue", "nouve", "nuev", "nov", "nuov", "nieuwe", "новы", "yeni", "baru", "mới", "新", "새")),
+        Gated(r"\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b|\bvencid[oa]s?\b|\bjatuh tempo sekarang\b"
+              r"|überfällig|en retard|scaduto|просрочен",
+              ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
+               "scaduto", "просроч")),
     )
     # Work asked for after the ack ("Reply HEARTBEAT_OK if you've read this, then refactor ...").
     work_after_ack: Gated = Gated(
@@ -202,7 +238,9 @@ class HeartbeatRules:
         "update", "rewrite", "edit", "change", "modify", "add", "remove", "delete", "create",
         "write", "disable", "enable", "turn", "pause", "stop", "configure", "set", "schedule",
         "rename", "fix", "improve", "shorten", "explain", "describe", "tell", "show", "why", "what",
-        "how", "when", "where", "can", "could", "would", "is", "does", "do", "should",
+        "how", "when", "where", "can", "could", "would", "is", "does", "do", "should", "design", "build",
+        "implement", "compare", "plan", "draft", "analyze", "analyse", "refactor", "migrate", "deploy", "debug",
+        "investigate", "translate", "generate",
         "warum", "wieso", "weshalb", "pourquoi", "porque", "perché", "почему", "зачем", "waarom", "dlaczego",
         "neden", "kenapa", "mengapa", "varför", "لماذا", "क्यों", "spiegami", "spiega", "explique", "explícame",
         "explica", "erkläre", "erklär", "объясни", "wyjaśnij", "açıkla", "jelaskan", "förklara",
@@ -211,11 +249,17 @@ class HeartbeatRules:
     not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "なぜ", "どうして", "왜", "tại sao")
     # A request to change the heartbeat file is never a heartbeat, even if it quotes the ack rule.
     edit_request: Gated = Gated(
-        r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:add|append|update"
+        r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:(?:add|append|update"
         r"|edit|change|modify|rewrite|remove|delete|put|write|insert|replace|clean up|shorten|improve"
         r"|fix|rename|extend|create)\b[^.\n]{0,80}?heartbeat\.md"
-        r"|heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)",
+        r"|(?:open|read|check)\s+`?heartbeat\.md`?\s+(?:and|then)\s+(?:add|remove|delete|change|update|edit"
+        r"|rewrite|replace|fix|tell|show|summari[sz]e|explain|list|print|paste|send|give)\b)",
         ("heartbeat.md",),
+    )
+    # The same in scripts that put the verb after the file name ("HEARTBEAT.md を...書き直して").
+    edit_request_cjk: Gated = Gated(
+        r"heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)",
+        ("書き直", "追加", "変更", "修正", "削除", "更新", "修改", "添加", "删除", "改写", "重写", "수정", "추가", "삭제", "변경"),
     )
     # Sentences matching this are heartbeat boilerplate; the rest is the residual request.
     boilerplate: str = (
@@ -238,7 +282,7 @@ class HeartbeatRules:
     )
     # Without a task header, a list item is a task only when it is unchecked, timed or marked due.
     headerless_task: str = r"^\[ \]|\b\d{1,2}[:.h]\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
-    task_item: str = r"^[ \t]*(?:[-*+•]|\d+[.)]|\[ \])[ \t]+(?!\[[xX]\])(\S.*)$"
+    task_item: str = r"^[ \t]*(?:・[ \t]*|(?:[-*+•]|\d+[.)]|\[ \])[ \t]+)(?!\[[xX]\])(\S.*)$"
     empty_item: str = r"^\(?(?:empty|none|nothing|no tasks?)\b"
 
 
