@@ -41,7 +41,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if rules.hb_relay.search(text, lower):
         return Verdict(RELAY, "scheduled reminder to relay -> SIMPLE", 0.8)
     poll = any(check.search(text, lower) for check in rules.hb_polls)
-    ack = asks_for_ack(text, lower, rules)
+    ack = ack_token(text, lower, rules)  # the idle token asked for, e.g. HEARTBEAT_OK; None when there is none
     if not poll and not ack:
         return None
     first = WORD_RE.search(lower, _after_tag(lower))
@@ -67,10 +67,10 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if residual_words(text, rules) > rules.hb.max_residual_words:
         return None
     if poll and ack:
-        return Verdict(HEARTBEAT, "heartbeat: check-in prompt with idle ack (HEARTBEAT_OK/NO_REPLY)", 0.98)
+        return Verdict(HEARTBEAT, f"heartbeat: check-in prompt with idle ack ({ack})", 0.98)
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
-    return Verdict(HEARTBEAT, "heartbeat: asks for the idle ack (HEARTBEAT_OK/NO_REPLY)", 0.93)
+    return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({ack})", 0.93)
 
 
 def _after_tag(lower: str) -> int:
@@ -95,18 +95,22 @@ def _question(sentence: str) -> bool:
     return sentence.rstrip(" \t\"'”»」)").endswith(("?", "？")) and not any(q in sentence for q in "\"“«「")
 
 
-def asks_for_ack(text: str, lower: str, rules: Compiled) -> bool:
-    """Whether an ack token (HEARTBEAT_OK, NO_REPLY) appears as an instruction, not in passing."""
+def ack_token(text: str, lower: str, rules: Compiled) -> str | None:
+    """The ack token (HEARTBEAT_OK, NO_REPLY, any framework's idle token) that appears as an instruction, not in
+    passing; None when there is none."""
     for token in rules.hb_ack_tokens:
         i = lower.find(token)
         while i >= 0:
             j = i + len(token)
             if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
                 if _instructs(text, lower, i, j, rules):
-                    return True
+                    return text[i:j]
             i = lower.find(token, j)
-    return _may_hold_token(text, rules) and any(
-        _instructs(text, lower, m.start(), m.end(), rules) for m in rules.hb_ack_token_rx.finditer(text))
+    if _may_hold_token(text, rules):
+        for m in rules.hb_ack_token_rx.finditer(text):
+            if _instructs(text, lower, m.start(), m.end(), rules):
+                return m.group()
+    return None
 
 
 def _may_hold_token(text: str, rules: Compiled) -> bool:
