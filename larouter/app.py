@@ -36,12 +36,15 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def health(request: web.Request) -> web.Response:
-    """`{"status": "ok", "uptime": seconds}`."""
+    """`{"status": "ok", "uptime": seconds}`, plus the ledger writer's counters and the routing memory's sizes."""
     uptime = time.monotonic() - request.app[appkeys.STARTED]
     body: dict[str, object] = {"status": "ok", "uptime": round(uptime, 3)}
     ledger = request.app.get(appkeys.LEDGER)
     if ledger is not None:
         body["ledger"] = ledger.writer.describe()
+    repeats = request.app[appkeys.REPEATS]
+    body["routing"] = {"stickyConversations": len(request.app[appkeys.STICKY]), "trackedTurns": len(repeats),
+                       "learnedHeartbeats": repeats.learned}
     return web.json_response(body)
 
 

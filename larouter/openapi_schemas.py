@@ -116,7 +116,10 @@ _SECTION: Schema = {"type": "object"}
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({"message": STR, "type": STR, "param": null(STR), "code": null(STR)})}),
     "Health": obj({"status": {"const": "ok"}, "uptime": NUM, "ledger": obj(
-        {k: {"type": "integer", "minimum": 0} for k in LEDGER_COUNTERS}, extra=True)}, required=("status", "uptime")),
+        {k: {"type": "integer", "minimum": 0} for k in LEDGER_COUNTERS}, extra=True),
+        "routing": obj({k: {"type": "integer", "minimum": 0}
+                        for k in ("stickyConversations", "trackedTurns", "learnedHeartbeats")})},
+        required=("status", "uptime")),
     "ChatMessage": obj({"role": {"enum": ROLES}, "content": {"anyOf": [STR, array({}), {"type": "null"}]}},
                        required=("role",), extra=True),
     "ChatCompletionRequest": obj(CHAT_REQUEST_PROPS, required=("model", "messages"), extra=True),

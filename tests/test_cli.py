@@ -58,9 +58,11 @@ def test_status(router: Router) -> None:
     data = ok_json(router, "status")
     assert data["status"] == "ok" and data["uptime"] >= 0 and data["running"] == []
     assert data["spend"] == {"period": "monthly", "totalCost": 0.0, "totalCalls": 0, "projects": 1}
+    assert data["routing"] == {"stickyConversations": 0, "trackedTurns": 0, "learnedHeartbeats": 0}
     text = on(router, "status")
     assert text.exit_code == 0
-    for part in (f"{router.url}: ok", "running models", "none", "spend this month", "$0.0000 over 0 calls"):
+    for part in (f"{router.url}: ok", "running models", "none", "spend this month", "$0.0000 over 0 calls",
+                 "0 learned heartbeat(s), 0 sticky conversation(s)"):
         assert part in text.stdout, part
 
 

@@ -58,6 +58,8 @@ def test_periodic_turn_with_short_answers_becomes_heartbeat(make: Callable[..., 
     headers = ask(router, TICK.format(n=3), stream)
     assert headers["x-larouter-tier"] == "HEARTBEAT" and headers["x-larouter-model"] == "local-fake"
     assert "learned heartbeat: the same turn came 2 times" in headers["x-larouter-reason"]
+    status, health = http_json("GET", router.url + "/health")
+    assert status == 200 and health["routing"]["learnedHeartbeats"] == 1
     # Other text from the same project keeps its own tier.
     assert ask(router, "queue has 3 failed jobs, retry them and tell me which ones failed again")["x-larouter-model"] == "gpt-fake"
 
@@ -122,9 +124,10 @@ def test_tracker_counts_the_final_answer_of_a_tool_using_check_in_and_is_bounded
         tracker.answered("k", 3, ok=True)
     assert tracker.is_heartbeat("k") == 2
     now[0] += 1800
+    assert tracker.learned == 1
     tracker.arrived("k", 60)
     tracker.answered("k", 0, ok=False)  # a failed answer resets the evidence
-    assert tracker.is_heartbeat("k") == 0
+    assert tracker.is_heartbeat("k") == 0 and tracker.learned == 0
     for key in "abcd":
         tracker.arrived(key, 60)
     assert len(tracker) == 3

@@ -65,6 +65,10 @@ def render_status(data: dict[str, Any]) -> Table:
         models = ", ".join(f"{m['id']} ({m['state']}{', port ' + str(m['port']) if m.get('port') else ''})"
                            for m in running) or "none"
     grid.add_row("[bold]running models[/bold]", models)
+    routing = data.get("routing")
+    if routing is not None:
+        grid.add_row("[bold]routing memory[/bold]", f"{routing['learnedHeartbeats']:,} learned heartbeat(s), "
+                     f"{routing['stickyConversations']:,} sticky conversation(s)")
     spend = data["spend"]
     grid.add_row("[bold]spend this month[/bold]", "[dim]not visible with this token[/dim]" if spend is None else
                  f"{money(spend['totalCost'])} over {spend['totalCalls']:,} calls ({spend['projects']} project(s))")

@@ -57,6 +57,7 @@ class RepeatTracker:
 
     max_entries: int = MAX_ENTRIES
     clock: Callable[[], float] = time.monotonic
+    learned: int = 0  # signatures that currently count as heartbeats (for /health)
     _entries: OrderedDict[str, Sighting] = attrs.Factory(OrderedDict)
 
     def is_heartbeat(self, key: str) -> int:
@@ -71,7 +72,8 @@ class RepeatTracker:
         if entry is None:
             self._entries[key] = Sighting(now, pending=True)
             while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+                _, evicted = self._entries.popitem(last=False)
+                self.learned -= evicted.acks >= MIN_SIGHTINGS
             return
         self._entries.move_to_end(key)
         # A sighting counts when it comes a period after the last one; a follow-up within the same check-in
@@ -86,7 +88,9 @@ class RepeatTracker:
         if entry is None or not entry.pending or (ok and tool_call):
             return
         entry.pending = False
+        was = entry.acks >= MIN_SIGHTINGS
         entry.acks = entry.acks + 1 if ok and output_tokens <= MAX_ACK_TOKENS else 0
+        self.learned += (entry.acks >= MIN_SIGHTINGS) - was
 
     def __len__(self) -> int:
         return len(self._entries)
