@@ -100,8 +100,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(499, "client_disconnected")
         raise
     finally:
-        if body["model"] == AUTO:
-            routed.after_call(request, call)
+        routed.after_call(request, call)  # learned heartbeats: no-op unless the call was routed
         cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
         billing.settle(request, call, reservation, cost)
         log_call(call, cost)
