@@ -3,115 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import math
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.request import urlopen
 
 import aiohttp
-import attrs
 import openai
 import pytest
-from aiohttp import web
 
 from larouter import appkeys
-from larouter.app import make_app
 from larouter.proxy.call import Call
-from larouter.runtime import load_runtime
 from larouter.usage import schema
-from larouter.usage.ledger import Ledger
-from tests.conftest import FAKE_KEY, Fake, toml_config
-from tests.support.servers import BackgroundLoop, http_json, wait_until
+from tests.conftest import Fake
+from tests.support import usage
+from tests.support.servers import http_json
+from tests.support.usage import HELLO, UTC, UsageRouter, fake_usage
 
-PRICES = """
-[providers.fake.prices."gpt-fake"]
-input = 2.0
-output = 8.0
-cached_input = 1.0
-[providers.fake.prices."fake-late-usage"]
-input = 2.0
-output = 8.0
-[providers.fake.prices."fake-slow"]
-input = 2.0
-output = 8.0
-[providers.local]
-base_url = "{url}/v1"
-local = true
-models = ["gemma-fake"]
-"""
-HELLO = [{"role": "user", "content": "one two three four"}]
-UTC = timezone.utc
-
-
-@attrs.frozen
-class UsageRouter:
-    """A running LARouter app whose ledger the test can reach."""
-
-    url: str
-    app: web.Application
-    runner: web.AppRunner
-
-    @property
-    def ledger(self) -> Ledger:
-        """The app's ledger (set at startup)."""
-        return self.app[appkeys.LEDGER]
-
-    def client(self) -> openai.OpenAI:
-        """A sync OpenAI client pointed at the router."""
-        return openai.OpenAI(base_url=self.url + "/v1", api_key="sk-client", max_retries=0)
-
-    def settle(self, calls: int, timeout: float = 10.0) -> None:
-        """Wait until `calls` records were handed to the ledger, then until they are committed."""
-        writer = self.ledger.writer
-        wait_until(lambda: writer.stats.submitted >= calls, timeout, f"{calls} usage records")
-        assert writer.wait_flushed(timeout)
-
-    def get(self, path: str) -> dict[str, Any]:
-        """GET a JSON endpoint, asserting 200."""
-        status, body = http_json("GET", self.url + path)
-        assert status == 200, body
-        return body
-
-    def export(self, query: str = "") -> str:
-        """The CSV export as text."""
-        with urlopen(self.url + "/api/usage/export" + query, timeout=30) as resp:
-            assert resp.headers["Content-Type"].startswith("text/csv")
-            return resp.read().decode("utf-8")
-
-    def rows(self, query: str = "") -> list[dict[str, str]]:
-        """The CSV export parsed into dicts."""
-        return list(csv.DictReader(io.StringIO(self.export(query), newline="")))
-
-
-@pytest.fixture
-def start_router(servers: BackgroundLoop, fake: Fake, tmp_path: Path, home: Path) -> Callable[..., UsageRouter]:
-    """Start a router with priced fake models and a local provider; extra TOML may be appended."""
-
-    def _start(extra: str = "") -> UsageRouter:
-        cfg = tmp_path / "config.toml"
-        cfg.write_text(toml_config(fake.url, PRICES.format(url=fake.url) + extra))
-        runtime = load_runtime(cfg, env={"LAROUTER_HOME": str(home), "FAKE_KEY": FAKE_KEY})
-        app = make_app(runtime)
-        url = servers.start(app)
-        return UsageRouter(url, app, servers.runners[-1])
-
-    return _start
-
-
-@pytest.fixture
-def router(start_router: Callable[..., UsageRouter]) -> UsageRouter:
-    """A router with default usage settings."""
-    return start_router()
-
-
-def fake_usage(messages: list[dict[str, str]]) -> tuple[int, int]:
-    """The (prompt, completion) tokens the fake provider reports for these messages."""
-    return sum(len(m["content"].split()) for m in messages) + 3, 5
+start_router, router = usage.start_router, usage.router  # the shared fixtures
 
 
 def test_stream_and_json_calls_of_the_same_tokens_cost_the_same(router: UsageRouter) -> None:
@@ -352,44 +263,6 @@ def test_models_breakdown_sorts_by_whitelisted_keys(dated: UsageRouter) -> None:
     by_cost = dated.get("/api/usage/models?period=daily")["data"]
     assert [m["model"] for m in by_cost] == ["gpt-fake", "gemma-fake"]
     assert by_cost[1]["provider"] == "local" and by_cost[1]["cost"] == 0
-
-
-async def test_500_concurrent_requests_lose_no_record(router: UsageRouter) -> None:
-    """Every one of 500 concurrent calls, streamed or not, ends up in the ledger exactly once."""
-    async def one(s: aiohttp.ClientSession, i: int) -> int:
-        body = {"model": "gpt-fake", "messages": [{"role": "user", "content": f"n{i}"}], "stream": i % 2 == 0}
-        async with s.post(router.url + "/v1/chat/completions", json=body) as r:
-            await r.read()
-            return r.status
-
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=500)) as s:
-        statuses = await asyncio.gather(*(one(s, i) for i in range(500)))
-    assert statuses == [200] * 500
-    await asyncio.to_thread(router.settle, 500, 30.0)
-    summary = router.get("/api/usage")
-    assert (summary["totalCalls"], summary["succeededCalls"]) == (500, 500)
-    rows = router.rows()
-    assert len(rows) == 500 and sum(r["streamed"] == "true" for r in rows) == 250
-    assert router.ledger.writer.stats.dropped == 0
-
-
-def test_records_are_flushed_on_app_shutdown(start_router: Callable[..., UsageRouter], servers: BackgroundLoop,
-                                             home: Path) -> None:
-    """Records still buffered when the app stops are committed and readable after reopening the file."""
-    router = start_router("\n[usage]\nflush_interval = 3600.0\nbatch_rows = 100000\n")
-    c = router.client()
-    for _ in range(5):
-        c.chat.completions.create(model="gpt-fake", messages=HELLO)
-    writer = router.ledger.writer
-    wait_until(lambda: writer.stats.submitted == 5, 10, "5 records")
-    assert writer.stats.written == 0  # nothing committed yet: the flush interval is an hour
-    servers.run(router.runner.cleanup())
-    servers.runners.remove(router.runner)
-    import duckdb
-
-    with duckdb.connect(str(home / "usage.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*), sum(input_tokens) FROM usage_calls").fetchone() == (5, 5 * fake_usage(HELLO)[0])
-        assert con.execute("SELECT sum(calls) FROM usage_daily").fetchone() == (5,)
 
 
 def test_project_token_reads_only_its_own_usage(router: UsageRouter) -> None:

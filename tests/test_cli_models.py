@@ -1,0 +1,182 @@
+"""The `larouter models` commands against a running daemon: catalog, registration, downloads from a fake hub
+(progress bar, Ctrl-C, detach, cancel) and the real llama-server (start, ps, health, logs, stop)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import attrs
+import pytest
+
+from larouter.app import make_app
+from larouter.models.download_api import DOWNLOADS
+from larouter.runtime import load_runtime
+from tests.conftest import Router
+from tests.support.cli import ROOT, ok_json, on
+from tests.support.fake_hub import HUB, HubState, make_fake_hub, random_bytes
+from tests.support.proc import daemon_env
+from tests.support.servers import BackgroundLoop, http_json, wait_until
+from tests.support.tiny_gguf import write_tiny_gguf
+
+REPO, FILE = "fake-org/tiny-GGUF", "tiny-q8_0.gguf"
+DATA = random_bytes(300_000, seed=7)
+
+
+# --- models: catalog, registration, downloads ------------------------------------------------------------------
+
+
+def test_models_catalog_list_add_remove(router: Router, tmp_path: Path) -> None:
+    """catalog lists the lineup; add registers a local GGUF that list shows; remove forgets it."""
+    catalog = ok_json(router, "models", "catalog")
+    assert {"gemma-4-e4b", "gemma-4-31b"} <= {m["id"] for m in catalog}
+    shown = on(router, "models", "catalog")
+    assert shown.exit_code == 0 and "gemma-4-e4b" in shown.stdout and "Runs here" in shown.stdout
+    assert "no local models yet" in on(router, "models", "list").stdout
+
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    added = on(router, "models", "add", "mine", "--path", str(gguf))
+    assert added.exit_code == 0 and f"registered mine ({gguf})" in added.stdout
+    assert [m["id"] for m in ok_json(router, "models", "list")] == ["mine"]
+    assert "mine" in on(router, "models", "list").stdout
+    assert ok_json(router, "models", "health", "mine")["state"] == "stopped"
+    assert ok_json(router, "models", "logs", "mine") == {"id": "mine", "lines": []}
+    assert "removed mine" in on(router, "models", "remove", "mine").stdout
+    assert ok_json(router, "models", "list") == []
+
+
+@attrs.frozen
+class HubDaemon:
+    """A daemon whose downloads go to a fake hub."""
+
+    url: str
+    hub: HubState
+    home: Path
+
+
+@pytest.fixture
+def hub_daemon(servers: BackgroundLoop, home: Path, tmp_path: Path) -> HubDaemon:
+    """LARouter with HF_ENDPOINT at a fake hub serving REPO/FILE, 16 KiB download chunks, `tiny-test` registered."""
+    hub = make_fake_hub()
+    hub[HUB].add(REPO, FILE, DATA)
+    hub_url = servers.start(hub)
+    cfg = tmp_path / "dl.toml"
+    cfg.write_text("[local]\ndisk_reserve_bytes = 1024\n")
+    app = make_app(load_runtime(cfg, env={"LAROUTER_HOME": str(home), "HF_ENDPOINT": hub_url}))
+    app[DOWNLOADS].chunk_bytes = 16 * 1024
+    daemon = HubDaemon(servers.start(app), hub[HUB], home)
+    added = on(daemon.url, "models", "add", "tiny-test", "--repo", REPO, "--file", FILE)
+    assert added.exit_code == 0 and "larouter models download tiny-test" in added.stdout
+    return daemon
+
+
+def test_download_progress_bar_and_done(hub_daemon: HubDaemon) -> None:
+    """download draws the bar from the SSE stream and prints the verified file; again: already on disk."""
+    result = on(hub_daemon.url, "models", "download", "tiny-test")
+    assert result.exit_code == 0, result.output
+    path = Path(result.stdout.split(": ", 1)[1].split(" (", 1)[0])
+    assert path.read_bytes() == DATA and "(sha256 verified)" in result.stdout
+    assert "tiny-test custom" in result.stderr and "300.0/300.0 kB" in result.stderr  # the final bar
+    again = ok_json(hub_daemon.url, "models", "download", "tiny-test")
+    assert again["status"] == "done" and again["alreadyDownloaded"] is True and again["path"] == str(path)
+    assert "already on disk" in on(hub_daemon.url, "models", "download", "tiny-test").stdout
+    assert [m["id"] for m in ok_json(hub_daemon.url, "models", "list")] == ["tiny-test"]
+    listed = ok_json(hub_daemon.url, "models", "downloads")
+    assert {d["status"] for d in listed} == {"done"}
+    missing = on(hub_daemon.url, "models", "download", "no-such-model")
+    assert missing.exit_code == 1 and "HTTP 404" in missing.stderr
+
+
+def interrupt(url: str, home: Path, *flags: str) -> tuple[int, str]:
+    """Run `larouter models download tiny-test` as a process, press Ctrl-C once it is watching; (code, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "larouter", "models", "download", "tiny-test", "--url", url, *flags],
+                            cwd=ROOT, env=daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline() if proc.stderr else ""
+    assert first.startswith("downloading tiny-test"), first
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=30)
+    return proc.returncode, first + rest
+
+
+def download_status(url: str) -> str:
+    """The status of the one download the daemon knows."""
+    return str(http_json("GET", url + "/api/models/downloads")[1]["data"][-1]["status"])
+
+
+def test_download_ctrl_c_detaches_and_rejoins(hub_daemon: HubDaemon) -> None:
+    """Ctrl-C exits 130 and the download continues in the daemon; the same command re-attaches to it."""
+    hub_daemon.hub.trickle[FILE] = (4096, 0.05)
+    code, err = interrupt(hub_daemon.url, hub_daemon.home)
+    assert code == 130 and "Traceback" not in err
+    dl_id = err.split(" as ", 1)[1].split()[0]
+    assert f"stopped watching; download {dl_id} continues in larouterd" in err.replace("\n", " ")
+    assert download_status(hub_daemon.url) != "cancelled"
+    rejoined = on(hub_daemon.url, "models", "download", "tiny-test")
+    assert rejoined.exit_code == 0 and f"as {dl_id}" in rejoined.stderr and "sha256 verified" in rejoined.stdout
+    assert len(hub_daemon.hub.gets(FILE)) == 1  # one transfer, watched twice
+
+
+def test_download_ctrl_c_cancels_with_flag(hub_daemon: HubDaemon) -> None:
+    """With --cancel-on-interrupt, Ctrl-C cancels the download (exit 130); a later download resumes it."""
+    hub_daemon.hub.trickle[FILE] = (4096, 0.05)
+    code, err = interrupt(hub_daemon.url, hub_daemon.home, "--cancel-on-interrupt")
+    assert code == 130 and "cancelled download dl_" in err and "Traceback" not in err
+    wait_until(lambda: download_status(hub_daemon.url) == "cancelled", 10, "the download to be cancelled")
+    del hub_daemon.hub.trickle[FILE]
+    assert ok_json(hub_daemon.url, "models", "download", "tiny-test")["verified"] is True
+
+
+def test_download_detach_and_cancel(hub_daemon: HubDaemon) -> None:
+    """--detach returns the id at once; `models cancel` stops it; `models downloads` lists it."""
+    hub_daemon.hub.trickle[FILE] = (4096, 0.05)
+    started = ok_json(hub_daemon.url, "models", "download", "tiny-test", "--detach")
+    assert started["status"] in ("queued", "downloading") and started["id"].startswith("dl_")
+    cancelled = on(hub_daemon.url, "models", "cancel", started["id"])
+    assert cancelled.exit_code == 0 and started["id"] in cancelled.stdout
+    wait_until(lambda: download_status(hub_daemon.url) == "cancelled", 10, "the download to be cancelled")
+    assert "cancelled" in on(hub_daemon.url, "models", "downloads").stdout
+    failed = on(hub_daemon.url, "models", "cancel", "dl_bad")
+    assert failed.exit_code == 1 and "HTTP 400" in failed.stderr
+
+
+# --- models: the real llama-server ------------------------------------------------------------------------------
+
+
+@pytest.mark.llama
+def test_models_start_ps_health_logs_stop(local_router: Callable[..., Router]) -> None:  # noqa: F811
+    """start waits until ready; ps, health, logs and status see it; stop stops it; a second stop is exit 1."""
+    router = local_router()
+    started = on(router, "models", "start", "tiny")
+    assert started.exit_code == 0, started.output
+    assert "✓ tiny ready on port" in started.stdout
+    assert [p["id"] for p in ok_json(router, "models", "ps")] == ["tiny"]
+    assert "tiny" in on(router, "models", "ps").stdout
+    health = ok_json(router, "models", "health", "tiny")
+    assert health["state"] == "ready" and health["healthy"] is True
+    assert "healthy" in on(router, "models", "health", "tiny").stdout
+    logs = on(router, "models", "logs", "tiny", "-n", "50")
+    assert logs.exit_code == 0 and len(logs.stdout.splitlines()) > 1
+    assert [m["id"] for m in ok_json(router, "status")["running"]] == ["tiny"]
+    assert "tiny (ready, port" in on(router, "status").stdout
+    stopped = on(router, "models", "stop", "tiny")
+    assert stopped.exit_code == 0 and "stopped tiny" in stopped.stdout
+    again = on(router, "models", "stop", "tiny")
+    assert again.exit_code == 1 and "HTTP 409" in again.stderr
+    assert "no models running" in on(router, "models", "ps").stdout
+
+
+@pytest.mark.llama
+def test_models_logs_follow_until_ctrl_c(local_router: Callable[..., Router], home: Path) -> None:  # noqa: F811
+    """logs -f prints the tail, then follows; Ctrl-C ends it with exit 130."""
+    router = local_router()
+    assert on(router, "models", "start", "tiny").exit_code == 0
+    proc = subprocess.Popen([sys.executable, "-m", "larouter", "models", "logs", "tiny", "-f", "--url", router.url],
+                            cwd=ROOT, env=daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline() if proc.stdout else ""
+    assert first.strip(), "logs -f printed nothing"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
