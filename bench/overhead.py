@@ -44,6 +44,9 @@ from typing import Any
 
 import aiohttp
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness_servers import free_port  # noqa: E402  (bench/ is not a package)
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 TARGETS = ("direct", "bare", "larouterd")  # + "candidate" with --candidate-src / --candidate-cmd
@@ -100,9 +103,10 @@ LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 class Server:
     """One server subprocess, started with `--port 0`: it binds a free port itself and logs the address."""
 
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> None:
+    def __init__(self, name: str, cmd: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT,
+                 url: str = "") -> None:
         self.name = name
-        self.url = ""
+        self.url = url  # known up front when the server logs no address (larouterd above --log-level info)
         self.log = log
         self._log_fh = log.open("wb")
         self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=self._log_fh, stderr=subprocess.STDOUT)
@@ -185,12 +189,15 @@ def start_servers(tmp: Path, args: argparse.Namespace) -> dict[str, Server]:
             routers["candidate"] = (args.candidate_cmd or args.larouterd_cmd, args.candidate_src)
         for name, (template, src_dir) in routers.items():
             cmd = shlex.split(template.replace("{python}", shlex.quote(py)))
-            cmd += ["--host", "127.0.0.1", "--port", "0", "--config", str(cfg)]
+            quiet = getattr(args, "larouterd_log_level", None) in ("warning", "error") or "--log-level" in template
+            port = free_port() if quiet else 0  # a quiet larouterd does not log its address: choose the port here
+            cmd += ["--host", "127.0.0.1", "--port", str(port), "--config", str(cfg)]
             if getattr(args, "larouterd_log_level", None):
                 cmd += ["--log-level", args.larouterd_log_level]
             src = Path(src_dir or ROOT).resolve()
             (tmp / name).mkdir()
-            servers[name] = Server(name, cmd, server_env(tmp / name, src), tmp / f"{name}.log", cwd=src)
+            servers[name] = Server(name, cmd, server_env(tmp / name, src), tmp / f"{name}.log", cwd=src,
+                                   url=f"http://127.0.0.1:{port}" if port else "")
         for name in ("bare", *routers):
             servers[name].wait_ready()
     except BaseException:
