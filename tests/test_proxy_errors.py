@@ -68,6 +68,28 @@ async def test_malformed_json_is_400(router: Router, raw: bytes) -> None:
     assert_openai_error(out, "invalid_json")
 
 
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_non_finite_numbers_are_400(router: Router, fake: Fake, constant: str) -> None:
+    """NaN and Infinity are not JSON (RFC 8259): refused by name, never forwarded to a provider."""
+    raw = b'{"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}], "temperature": %s}' % constant.encode()
+    status, out = await post(router, None, raw)
+    assert status == 400
+    assert constant.lstrip("-") in assert_openai_error(out, "invalid_json")["message"]
+    assert fake.state.requests == []
+
+
+async def test_body_text_reaches_the_provider_unchanged(router: Router, fake: Fake) -> None:
+    """Non-ASCII text, a lone surrogate (an emoji cut in half by the client) and a large integer seed reach the
+    provider exactly as the client sent them."""
+    raw = (b'{"model": "gpt-fake", "seed": 9007199254740993, "messages": [{"role": "user", "content": '
+           b'"\\u65e5\\u672c\\u8a9e \\u2713 caf\\u00e9 \\ud83d end"}, {"role": "user", "content": "\\u00e9\\ud83d\\ude00"}]}')
+    status, out = await post(router, None, raw)
+    assert status == 200, out
+    sent = json.loads(raw)
+    got = fake.state.requests[-1]
+    assert got["messages"] == sent["messages"] and got["seed"] == sent["seed"]
+
 async def test_unknown_model_is_404(router: Router) -> None:
     """A model nobody serves is a 404 model_not_found."""
     status, out = await post(router, {"model": "gpt-nonexistent", "messages": MSGS})

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from larouter import appkeys
+from larouter import appkeys, jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.models.catalog import CatalogModel
 from larouter.auth import principal
@@ -123,7 +122,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     call.mark_first_byte()
     call.response_bytes = len(raw)
     try:
-        parsed = json.loads(raw)
+        parsed = jsonx.loads(raw)
         call.usage = parsed.get("usage") if isinstance(parsed.get("usage"), dict) else None
     except (ValueError, AttributeError):
         raise LarouterError(
@@ -142,7 +141,7 @@ def error_in_ok(target: Target, raw: bytes) -> LarouterError | None:
     if b'"error"' not in raw:
         return None
     try:
-        parsed = json.loads(raw)
+        parsed = jsonx.loads(raw)
     except ValueError:
         return None
     err = parsed.get("error") if isinstance(parsed, dict) and "choices" not in parsed else None

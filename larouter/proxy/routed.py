@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import aiohttp
 import attrs
 from aiohttp import web
 
-from larouter import appkeys
+from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.proxy import billing, local, upstream
 from larouter.proxy.call import Call
@@ -96,7 +95,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     finally:
         resp.release()
     try:
-        parsed = json.loads(raw)
+        parsed = jsonx.loads(raw)
         msg = parsed["choices"][0]["message"]
     except (ValueError, KeyError, IndexError, TypeError):
         raise Degraded("answer is not a chat completion") from None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from larouter import jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
 from larouter.proxy.upstream import redact
@@ -28,7 +28,7 @@ def _usage_of(event: bytes) -> dict[str, Any] | None:
     for line in event.split(b"\n"):
         if line.startswith(b"data:"):
             try:
-                usage = json.loads(line[5:]).get("usage")
+                usage = jsonx.loads(line[5:]).get("usage")
             except (ValueError, AttributeError):
                 return None
             return usage if isinstance(usage, dict) else None
@@ -40,7 +40,7 @@ def _is_usage_only(event: bytes) -> bool:
     for line in event.split(b"\n"):
         if line.startswith(b"data:"):
             try:
-                return json.loads(line[5:]).get("choices") in ([], None)
+                return jsonx.loads(line[5:]).get("choices") in ([], None)
             except (ValueError, AttributeError):
                 return False
     return False
@@ -50,7 +50,7 @@ def _data(event: bytes) -> Any:
     for line in event.split(b"\n"):
         if line.startswith(b"data:") and not line.startswith(DONE):
             try:
-                return json.loads(line[5:])
+                return jsonx.loads(line[5:])
             except ValueError:
                 return None
     return None
@@ -182,7 +182,7 @@ class Relay:
         """Send a well-formed SSE error event; the caller then ends the stream."""
         payload = error_body(redact(message), "upstream_error", code)
         try:
-            await self._write(b"data: " + json.dumps(payload).encode() + b"\n\n")
+            await self._write(b"data: " + jsonx.dumps(payload) + b"\n\n")
         except ClientGone:
             pass
 

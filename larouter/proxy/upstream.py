@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from larouter import jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.proxy.registry import Target
 
@@ -47,7 +48,7 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=prov.read_timeout)
-    data = json.dumps(body).encode()  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
+    data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
     headers = upstream_headers(target, stream)
     try:
         try:
