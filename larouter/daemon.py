@@ -7,6 +7,7 @@ import gc
 import io
 import logging
 import signal
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -72,12 +73,28 @@ class BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.stream.flush()
 
 
+class Formatter(logging.Formatter):
+    """`asctime msecs level name: message`, the date and time formatted once per second instead of per line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._second: tuple[int, str] = (-1, "")  # one attribute: replaced atomically (the writer thread logs too)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second, text = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
+            self._second = (second, text)
+        return f"{text},{int(record.msecs):03d}"
+
+
 def setup_logging(level: str) -> BufferedHandler:
     """Timestamped logs on stderr, batched so the event loop does not make a syscall per request."""
     logging._srcfile = None  # skip the per-record caller lookup (we never log file/line)
     logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
     handler = BufferedHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(Formatter())
     root = logging.getLogger()
     root.setLevel(getattr(logging, level.upper()))
     root.handlers[:] = [handler]

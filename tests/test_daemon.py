@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -34,7 +35,10 @@ def test_event_loop_choice(home: Path, choice: str | None, expected: str) -> Non
         assert ids[0] == "auto"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
-    assert f"event loop: {expected})" in daemon_log(home)
+    log = daemon_log(home)
+    assert f"event loop: {expected})" in log
+    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) larouter[.a-z]*: ")
+    assert all(stamp.match(line) for line in log.splitlines() if line.strip()), log
 
 
 def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Path) -> None:

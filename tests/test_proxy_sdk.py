@@ -138,3 +138,17 @@ def test_one_structured_log_line_per_request_without_keys(router: Router, caplog
     assert f"id={raw.headers['x-request-id']}" in line and "project=default" in line and "model=gpt-fake" in line
     assert "status=200" in line and "in=4" in line and "out=5" in line and " ms=" in line
     assert FAKE_KEY not in caplog.text and "client-secret" not in caplog.text
+
+
+def test_access_line_cannot_be_forged_by_a_model_name(router: Router, caplog: pytest.LogCaptureFixture) -> None:
+    """A client-chosen model name with a line break and a fake field stays inside one quoted, escaped value."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="larouter.access")
+    forged = "gpt-nope\n2026-01-01 00:00:00,000 INFO larouter.access: id=forged status=200 cost=0"
+    with pytest.raises(openai.NotFoundError):
+        client(router).chat.completions.create(model=forged, messages=[{"role": "user", "content": "hi"}])
+    lines = [r.getMessage() for r in caplog.records if r.name == "larouter.access"]
+    assert len(lines) == 1 and "\n" not in lines[0]
+    assert 'requested="gpt-nope\\n2026-01-01 00:00:00,000 INFO larouter.access: id=forged status=200 cost=0"' in lines[0]
+    assert " status=404 " in lines[0] and "error=model_not_found" in lines[0]

@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from larouter.proxy.call import Call
 
 log = logging.getLogger("larouter.access")
+_NEEDS_QUOTES = re.compile(r'[\s="\\]')
 
 
 def _fmt(value: object) -> str:
-    text = "-" if value is None else str(value)
-    return f'"{text}"' if (" " in text or "=" in text or not text) else text
+    """A logfmt value: `-` for none; a JSON string when empty or holding white space, `=`, `"` or `\\`, so a
+    client's model name or a provider's odd usage value can never forge a second log line."""
+    if value is None:
+        return "-"
+    text = str(value)
+    if text and _NEEDS_QUOTES.search(text) is None:
+        return text
+    return json.dumps(text)  # quoted, every control character and non-ASCII one escaped
+
+
+def _num(value: object) -> str:
+    """A token count as reported (any JSON from the upstream), plain when it is an int."""
+    return str(value) if type(value) is int else _fmt(value)
 
 
 def log_call(call: Call, cost: float | None) -> None:
-    """Emit `id=… project=… tier=… model=… status=… in=… out=… cost=… ms=…`."""
+    """Emit `id=… project=… requested=… provider=… model=… tier=… stream=… status=… error=… in=… out=… cost=…
+    ms=… ttft_ms=…`. One f-string: this runs once per request at the default log level (about 5 us less than
+    building the line field by field; CHANGELOG)."""
     if not log.isEnabledFor(logging.INFO):
         return
     usage = call.usage or {}
     target = call.target
-    fields = {
-        "id": call.id, "project": call.project, "requested": call.requested_model,
-        "provider": target.provider_name if target else None, "model": target.model if target else None,
-        "tier": call.tier, "stream": int(call.stream), "status": call.status, "error": call.error_type,
-        "in": usage.get("prompt_tokens"), "out": usage.get("completion_tokens"),
-        "cost": None if cost is None else f"{cost:.6f}", "ms": f"{call.latency_ms:.1f}",
-        "ttft_ms": None if call.ttft_ms is None else f"{call.ttft_ms:.1f}",
-    }
-    log.info(" ".join(f"{k}={_fmt(v)}" for k, v in fields.items()))
+    provider, model = (target.provider_name, target.model) if target is not None else (None, None)
+    ttft = call.ttft_ms
+    log.info(
+        f"id={call.id} project={_fmt(call.project)} requested={_fmt(call.requested_model)} provider={_fmt(provider)} "
+        f"model={_fmt(model)} tier={_fmt(call.tier)} stream={int(call.stream)} status={call.status} "
+        f"error={_fmt(call.error_type)} in={_num(usage.get('prompt_tokens'))} out={_num(usage.get('completion_tokens'))} "
+        f"cost={'-' if cost is None else f'{cost:.6f}'} ms={call.latency_ms:.1f} ttft_ms={'-' if ttft is None else f'{ttft:.1f}'}"
+    )
