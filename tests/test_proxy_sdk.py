@@ -8,6 +8,7 @@ import openai
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, Router
+from tests.support.servers import wait_until
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
@@ -132,9 +133,14 @@ def test_one_structured_log_line_per_request_without_keys(router: Router, caplog
 
     caplog.set_level(logging.INFO, logger="larouter.access")
     raw = client(router).chat.completions.with_raw_response.create(model="gpt-fake", messages=[{"role": "user", "content": "hi"}])
-    lines = [r.getMessage() for r in caplog.records if r.name == "larouter.access"]
-    assert len(lines) == 1
-    line = lines[0]
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "larouter.access"]
+
+    # A JSON answer is booked (and logged) right after it is sent: the server's loop may not have done it yet.
+    wait_until(lambda: len(lines()) >= 1, 10, "the access line")
+    assert len(lines()) == 1
+    line = lines()[0]
     assert f"id={raw.headers['x-request-id']}" in line and "project=default" in line and "model=gpt-fake" in line
     assert "status=200" in line and "in=4" in line and "out=5" in line and " ms=" in line
     assert FAKE_KEY not in caplog.text and "client-secret" not in caplog.text

@@ -12,6 +12,7 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.models.catalog import CatalogModel
+from larouter.projects.budget import Reservation
 from larouter.auth import principal
 from larouter.proxy import billing, local, routed, upstream
 from larouter.proxy.accesslog import log_call
@@ -99,10 +100,18 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(499, "client_disconnected")
         raise
     finally:
-        routed.after_call(request, call)  # learned heartbeats: no-op unless the call was routed
-        cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
-        billing.settle(request, call, reservation, cost)
-        log_call(call, cost)
+        if call.stream or call.status != 200:
+            _book(request, call, reservation)
+        else:  # a JSON answer is sent once this handler returns: book it right after, not in the client's wait
+            asyncio.get_running_loop().call_soon(_book, request, call, reservation)
+
+
+def _book(request: web.Request, call: Call, reservation: Reservation | None) -> None:
+    """Record a finished call: learned heartbeats, the ledger row (which prices it), budget, access line."""
+    routed.after_call(request, call)  # learned heartbeats: no-op unless the call was routed
+    cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
+    billing.settle(request, call, reservation, cost)
+    log_call(call, cost)
 
 
 async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
