@@ -102,15 +102,19 @@ class LexiconIndex:
 
 
 def _follows(tokens: Sequence[str], start: int, rest: tuple[str, ...]) -> bool:
-    """Whether `rest` (a trailing "*" making the previous token a stem) follows at `start`."""
+    """Whether `rest` (a trailing "*" making the previous token a stem) follows at `start`.
+
+    Runs for every token that starts a multi-word entry, so it compares in place (no slices) and usually
+    returns at the first word."""
     stem = rest[-1] == "*"
-    want = rest[:-1] if stem else rest
-    got = tokens[start : start + len(want)]
-    if len(got) != len(want):
+    n = len(rest) - stem
+    if start + n > len(tokens):
         return False
-    if stem:
-        return got[:-1] == list(want[:-1]) and got[-1].startswith(want[-1])
-    return got == list(want)
+    for k in range(n - 1):
+        if tokens[start + k] != rest[k]:
+            return False
+    last = tokens[start + n - 1]
+    return last.startswith(rest[n - 1]) if stem else last == rest[n - 1]
 
 
 def _add(hits: dict[str, list[str]], cue: str, entry: str) -> None:
