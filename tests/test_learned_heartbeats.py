@@ -64,6 +64,25 @@ def test_periodic_turn_with_short_answers_becomes_heartbeat(make: Callable[..., 
     assert ask(router, "queue has 3 failed jobs, retry them and tell me which ones failed again")["x-larouter-model"] == "gpt-fake"
 
 
+
+# A scheduler that prints a calendar timestamp: a new weekday (and month) every day must not look like new text.
+DAILY = "Ops sync\nCurrent time: {day}, {month} {date}, 2026 — 0{n}:30 (UTC)\nQueue empty, nothing new. Send ✅ if you have nothing to add."
+DAYS = [("Monday", "November", "30th"), ("Tuesday", "December", "1st"), ("Wednesday", "December", "2nd")]
+
+
+def test_a_timestamp_with_weekday_and_month_names_keeps_the_signature(make: Callable[..., Router]) -> None:
+    """Learned across days: the third day's beat (new weekday, month and date) is a learned heartbeat."""
+    texts = [DAILY.format(day=d, month=m, date=dt, n=n) for n, (d, m, dt) in enumerate(DAYS)]
+    assert len({signature({"messages": turn(t)}, "p") for t in texts}) == 1 and classify_tier(texts[0]) != "HEARTBEAT"
+    # Calendar words outside a line with a number, and the rest of the text, still count.
+    assert signature({"messages": turn("You may reply on Monday")}, "p") != signature({"messages": turn("You can reply on Friday")}, "p")
+    assert signature({"messages": turn(texts[0] + "\nNew: 1 ticket")}, "p") != signature({"messages": turn(texts[0])}, "p")
+    router = make(heartbeat_min_interval=0)
+    for text in texts[:2]:
+        assert ask(router, text)["x-larouter-model"] == "gpt-fake"
+    headers = ask(router, texts[2])
+    assert headers["x-larouter-tier"] == "HEARTBEAT" and headers["x-larouter-model"] == "local-fake"
+
 def test_repeats_closer_than_the_interval_are_one_check_in(make: Callable[..., Router]) -> None:
     """Retries and a chatty user are not a schedule: with the default 60 s interval nothing is learned."""
     router = make()
