@@ -163,6 +163,14 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "Read HEARTBEAT.md and tell me what is in it.",
     "Design a heartbeat monitor for our cron jobs that pages us when two runs are missed.",
     "Please set MAX_RETRIES to 5.",
+    "请解释一下心跳包和 TCP keepalive 的区别，什么时候该用哪个？",
+    "ハートビートの頻度を15分ごとに変更してください。",
+    'Our cron agent replied "HEARTBEAT_OK" to a real question. Its prompt says: "If nothing needs attention, reply '
+    'HEARTBEAT_OK." Rewrite that rule so questions always get an answer, and explain the change.',
+    "Periodic check. If nothing needs attention, reply HEARTBEAT_OK.\n[queued while you were idle] Sam (Slack, 09:41): "
+    "please send me the Q3 numbers before the board call",
+    "فحص دوري — الرسائل الجديدة: 2 — من سارة: «متى الاجتماع؟» / إذا لم يكن هناك جديد، أجب: هادئ",
+    "नियमित जाँच — अनुस्मारक: माँ को 6 बजे फ़ोन करना / अगर कुछ नहीं है तो केवल 'ठीक' लिखें",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,

@@ -239,7 +239,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
-        hb_edit=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB)),
+        hb_edit=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB), Check.of(hb.request_sentence, _HB)),
         hb_boilerplate=_compile(hb.boilerplate, re.I),
         hb_task_header=_any(hb.task_headers, _HB),
         hb_done_header=_any(hb.done_headers, _HB),

@@ -204,16 +204,22 @@ class HeartbeatRules:
         Gated(r"(?:neue[sn]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[oi]|nieuwe|новы[ехй]|yeni|baru|mới|新しい|新的|새)\s*"
               r"\w{0,12}\s*[:：]\s*(?!0\b|none|nichts|rien|nada|niente|нет|yok|tidak|없음|なし|无|-|—)\S",
               ("neue", "nouve", "nuev", "nov", "nuov", "nieuwe", "новы", "yeni", "baru", "mới", "新", "새")),
+        Gated(r"(?:الجديدة|جديدة|الجديد|नए|नई|المستحقة|अनुस्मारक|रिमाइंडर)[^\n:：]{0,16}[:：]\s*"
+              r"(?!0\b|٠|कोई नहीं|कुछ नहीं|لا يوجد|لا توجد|لا شيء|-|—)\S",
+              ("جديد", "नए", "नई", "المستحقة", "अनुस्मारक", "रिमाइंडर")),
         Gated(r"\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b|\bvencid[oa]s?\b|\bjatuh tempo sekarang\b"
               r"|überfällig|en retard|scaduto|просрочен",
               ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
                "scaduto", "просроч")),
     )
     # Work asked for after the ack ("Reply HEARTBEAT_OK if you've read this, then refactor ...").
+    # Also a user's message queued into the poll ("[queued while you were idle] Dana (Telegram, 16:12): can you ...").
     work_after_ack: Gated = Gated(
         r"(?:heartbeat_ok|no_reply|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)[^.\n]{0,80}?(?:\bthen|\band then|\bafter that|\bafterwards"
-        r"|\bdanach|\bpuis|\bluego|\bdepois|\bpoi)\s+\w+",
-        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi "),
+        r"|\bdanach|\bpuis|\bluego|\bdepois|\bpoi)\s+\w+"
+        r"|\[queued\b|\bqueued (?:while|for you|messages?\b)"
+        r"|^[^\S\n]*[A-Z][\w.'-]+(?:[^\S\n]+[A-Z][\w.'-]+)?[^\S\n]*\([^)\n]{0,30}\b\d{1,2}:\d\d\b[^)\n]{0,10}\):[^\S\n]*\S",
+        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi ", "queued", "): "),
     )
     # A short turn that names a problem is a request even when it mentions a scheduled run ("scheduled run failed").
     problem_words: tuple[str, ...] = (
@@ -247,7 +253,9 @@ class HeartbeatRules:
         "explica", "erkläre", "erklär", "объясни", "wyjaśnij", "açıkla", "jelaskan", "förklara",
     )
     # The same for scripts written without spaces: a turn starting like this asks about heartbeats.
-    not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "なぜ", "どうして", "왜", "tại sao")
+    not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "解释", "解釋", "请解释", "说明一下",
+                                            "介绍一下", "なぜ", "どうして", "왜", "설명해", "tại sao", "ช่วยอธิบาย",
+                                            "อธิบาย")
     # A request to change the heartbeat file is never a heartbeat, even if it quotes the ack rule.
     edit_request: Gated = Gated(
         r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:(?:add|append|update"
@@ -259,8 +267,19 @@ class HeartbeatRules:
     )
     # The same in scripts that put the verb after the file name ("HEARTBEAT.md を...書き直して").
     edit_request_cjk: Gated = Gated(
-        r"heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)",
-        ("書き直", "追加", "変更", "修正", "削除", "更新", "修改", "添加", "删除", "改写", "重写", "수정", "추가", "삭제", "변경"),
+        r"heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)"
+        r"|(?:heartbeat|ハートビート|心跳|하트비트)[^。\n]{0,40}?(?:変更して|変更する|変えて|修正して|書き直して|削除して"
+        r"|修改一下|修改为|改成|改为|调整为|调整一下|수정해|변경해|바꿔)",
+        ("書き直", "追加", "変更", "修正", "削除", "更新", "修改", "添加", "删除", "改写", "重写", "수정", "추가", "삭제", "변경",
+         "変えて", "改成", "改为", "调整", "바꿔"),
+    )
+    # A sentence that opens with a work verb is a request, whatever else the turn quotes ("Our bot answered NO_REPLY
+    # ... Rewrite that section so ... and explain why.").
+    request_sentence: Gated = Gated(
+        r"(?:\A|[.!?][\"'”’»)]*\s+|\n\s*)(?:please\s+)?(?:rewrite|refactor|implement|design|draft|translate|explain|compare"
+        r"|analy[sz]e|debug|investigate|migrate|deploy|generate)\b",
+        ("rewrite", "refactor", "implement", "design", "draft", "translate", "explain", "compare", "analy", "debug",
+         "investigate", "migrate", "deploy", "generate"),
     )
     # Sentences matching this are heartbeat boilerplate; the rest is the residual request.
     boilerplate: str = (
