@@ -200,7 +200,7 @@ class HeartbeatRules:
               r"|\b(?:count|new|unread|pending)\w*=\"[1-9]", ('":', '" :', '="')),
         Gated(r"\b(?:pending|new \w+|alerts?)\s*:\s*(?!none\b|0\b|nothing\b|n/?a\b|-|—|[a-z]+_[a-z_]+\b)[a-z]"
               r"|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?(?:since[^:\n]{0,30})?:\s*[1-9]",
-              ("pending", "new", "unread", "alert")),
+              ("pending", "new ", "new\t", "new\n", "unread", "alert")),
         Gated(r"(?:neue[sn]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[oi]|nieuwe|новы[ехй]|yeni|baru|mới|新しい|新的|새)\s*"
               r"\w{0,12}\s*[:：]\s*(?!0\b|none|nichts|rien|nada|niente|нет|yok|tidak|없음|なし|无|-|—)\S",
               ("neue", "nouve", "nuev", "nov", "nuov", "nieuwe", "новы", "yeni", "baru", "mới", "新", "새")),
