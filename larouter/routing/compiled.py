@@ -18,7 +18,9 @@ DIGITS_RE = re.compile(r"\d+(?:[.,]\d+)?")
 COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 
-Entry = tuple[tuple[str, ...], str, str]  # (following tokens, cue, entry as written)
+# (following tokens, cue, entry as written, the next token when it must match exactly: a cheap test before the
+# full one, since common first words such as "the" start many entries)
+Entry = tuple[tuple[str, ...], str, str, "str | None"]
 
 
 def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -71,7 +73,8 @@ class LexiconIndex:
                     stems.setdefault(toks[0][:4], []).append((toks[0], cue, entry))
                     continue
                 rest = toks[1:] + (("*",) if entry.endswith("*") else ())
-                exact.setdefault(toks[0], []).append((rest, cue, entry))
+                second = rest[0] if rest and rest[1:] != ("*",) else None  # None: no next word, or a stem
+                exact.setdefault(toks[0], []).append((rest, cue, entry, second))
             cjk.extend((s, cue) for s in dict.fromkeys(lex.cjk) if s)
         return cls(
             {k: tuple(v) for k, v in exact.items()},
@@ -83,11 +86,13 @@ class LexiconIndex:
         """Cue -> distinct entries found among the tokens (and in CJK text, when given)."""
         hits: dict[str, list[str]] = {}
         exact, stems = self.exact, self.stems
+        last = len(tokens) - 1
         for i, tok in enumerate(tokens):
             entries = exact.get(tok)
             if entries:
-                for rest, cue, entry in entries:
-                    if not rest or _follows(tokens, i + 1, rest):
+                nxt = tokens[i + 1] if i < last else None
+                for rest, cue, entry, second in entries:
+                    if not rest or ((second is None or second == nxt) and _follows(tokens, i + 1, rest)):
                         _add(hits, cue, entry)
             cands = stems.get(tok[:4])
             if cands:
