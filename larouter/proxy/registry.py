@@ -32,7 +32,7 @@ class ModelRegistry:
 
     providers: dict[str, Provider]
     default_model: str
-    _by_model: dict[str, str] = attrs.Factory(dict)
+    _by_model: dict[str, Target] = attrs.Factory(dict)  # built once per provider change: lookups allocate nothing
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ModelRegistry":
@@ -40,7 +40,7 @@ class ModelRegistry:
         reg = cls(dict(settings.providers), settings.routing.default_model)
         for name, prov in settings.providers.items():
             for model in prov.models:
-                reg._by_model.setdefault(model, name)
+                reg._by_model.setdefault(model, Target(name, prov, model))
         return reg
 
     def reconfigure(self, settings: Settings) -> None:
@@ -55,18 +55,18 @@ class ModelRegistry:
         """Register (or replace) a provider and claim its models."""
         self.providers[name] = provider
         for model in provider.models:
-            self._by_model[model] = name
+            self._by_model[model] = Target(name, provider, model)
 
     def remove_provider(self, name: str) -> None:
         """Forget a provider and its model names."""
         self.providers.pop(name, None)
-        self._by_model = {m: p for m, p in self._by_model.items() if p != name}
+        self._by_model = {m: t for m, t in self._by_model.items() if t.provider_name != name}
 
     def lookup(self, model: str) -> Target | None:
         """Find a target for `model` or `provider/model`; None when nobody serves it."""
-        prov_name = self._by_model.get(model)
-        if prov_name is not None:
-            return Target(prov_name, self.providers[prov_name], model)
+        target = self._by_model.get(model)
+        if target is not None:
+            return target
         prefix, sep, rest = model.partition("/")
         if sep and prefix in self.providers and rest:
             return Target(prefix, self.providers[prefix], rest)
@@ -86,10 +86,10 @@ class ModelRegistry:
     def listing(self) -> list[dict[str, Any]]:
         """OpenAI `/v1/models` entries, `auto` first, with availability."""
         data = [{"id": AUTO, "object": "model", "created": 0, "owned_by": "larouter", "available": True}]
-        for model, prov_name in self._by_model.items():
-            prov = self.providers[prov_name]
+        for model, target in self._by_model.items():
+            prov = target.provider
             data.append(
-                {"id": model, "object": "model", "created": 0, "owned_by": prov_name,
+                {"id": model, "object": "model", "created": 0, "owned_by": target.provider_name,
                  "available": prov.available, "local": prov.local}
             )
         return data

@@ -62,6 +62,10 @@ class Candidate:
     skipped: str | None = None
     sticky: bool = attrs.field(default=False, eq=False)  # moved to the front: it served this conversation last
 
+    def as_sticky(self) -> Candidate:
+        """This candidate, marked as moved to the front (cheaper than attrs.evolve on every sticky request)."""
+        return Candidate(self.name, self.target, self.local_model, self.skipped, sticky=True)
+
     @property
     def is_local(self) -> bool:
         """Served by a local model (free)."""
@@ -157,9 +161,18 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
                 out.append(cand)
         if i < len(tier_names):
             own = len(out)
-    usable = [c for c in out if c.skipped is None]
-    fresh = [c for c in usable if not (c.target and cooldowns.cooling(c.target.label))]
-    rest = [c for c in usable if c not in fresh] + [c for c in out if c.skipped is not None]
+    fresh: list[Candidate] = []
+    cooling: list[Candidate] = []
+    skipped: list[Candidate] = []
+    any_cooling = bool(cooldowns.until)
+    for c in out:  # one pass, by identity: comparing candidates field by field compares whole provider configs
+        if c.skipped is not None:
+            skipped.append(c)
+        elif any_cooling and c.target is not None and cooldowns.cooling(c.target.label):
+            cooling.append(c)
+        else:
+            fresh.append(c)
+    rest = cooling + skipped
     if prefer is not None:
         fresh = _promote(fresh, prefer, {c.name for c in out[:own]})
     return fresh + rest
@@ -168,7 +181,7 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
 def _promote(fresh: list[Candidate], name: str, own: set[str]) -> list[Candidate]:
     for i, cand in enumerate(fresh):
         if cand.name == name and name in own and cand.is_local == fresh[0].is_local:
-            return [attrs.evolve(cand, sticky=True), *fresh[:i], *fresh[i + 1:]]
+            return [cand.as_sticky(), *fresh[:i], *fresh[i + 1:]]
     return fresh
 
 
