@@ -6,8 +6,8 @@ per-request CPU that grows with the conversation: orjson does it 3-5x faster (be
 
 Behaviour kept from Python's json: lone UTF-16 surrogate escapes (`"\\ud83d"`, which a client produces when it
 cuts an emoji in half) parse and are sent on escaped, as before; a UTF-8 byte-order mark is accepted.
-Differences, all for input that no provider accepts: `NaN`/`Infinity` are refused as invalid JSON (RFC 8259;
-they used to be forwarded as is), and an integer beyond 64 bits parses as a float.
+Differences, all for input that no provider accepts: `NaN`/`Infinity` in a client's request are refused as
+invalid JSON (RFC 8259; they used to be forwarded as is), and an integer beyond 64 bits parses as a float.
 """
 
 from __future__ import annotations
@@ -24,12 +24,17 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def loads(raw: bytes | str) -> Any:
-    """Parse JSON; ValueError (or UnicodeDecodeError) on invalid input, like `json.loads`."""
+def loads(raw: bytes | str, *, allow_nan: bool = True) -> Any:
+    """Parse JSON; ValueError (or UnicodeDecodeError) on invalid input, like `json.loads`.
+
+    `allow_nan=False` for what clients send (NaN/Infinity are a 400); a provider's answer may carry them
+    (a logprob of -Infinity) and is read as Python's json reads it."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw, parse_constant=_no_constant)  # the slow path decides, and names the problem
+        if allow_nan:
+            return json.loads(raw)  # the slow path decides, and names the problem
+        return json.loads(raw, parse_constant=_no_constant)
 
 
 def dumps(obj: Any) -> bytes:

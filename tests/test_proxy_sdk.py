@@ -158,3 +158,10 @@ def test_access_line_cannot_be_forged_by_a_model_name(router: Router, caplog: py
     assert len(lines) == 1 and "\n" not in lines[0]
     assert 'requested="gpt-nope\\n2026-01-01 00:00:00,000 INFO larouter.access: id=forged status=200 cost=0"' in lines[0]
     assert " status=404 " in lines[0] and "error=model_not_found" in lines[0]
+
+
+def test_a_provider_answer_with_infinity_passes_through(router: Router) -> None:
+    """A provider may write a logprob of -Infinity (not strict JSON): the answer is relayed and billed, not a 502."""
+    out = client(router).chat.completions.create(model="gpt-fake", messages=[{"role": "user", "content": "hi"}], logprobs=True)
+    assert out.choices[0].message.content.startswith("echo:")
+    assert out.choices[0].logprobs.content[0].logprob == float("-inf") and out.usage.completion_tokens == 5

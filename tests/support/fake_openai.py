@@ -14,6 +14,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-stall       sends part of the answer, then nothing for an hour (stream: one content chunk; JSON: a prefix)
   fake-slow-first  sends the headers at once and its first byte after one second
 anything else      echoes the last user message; returns a tool call when tools are offered
+`logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
 Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer).
 """
@@ -67,10 +68,12 @@ def _reply(body: dict[str, Any]) -> dict[str, Any]:
 
 def _completion(body: dict[str, Any]) -> dict[str, Any]:
     msg = _reply(body)
+    choice = {"index": 0, "message": msg, "finish_reason": "tool_calls" if msg.get("tool_calls") else "stop"}
+    if body.get("logprobs"):  # as Python's json writes it: a token the model could not have picked is -Infinity
+        choice["logprobs"] = {"content": [{"token": "echo", "logprob": float("-inf"), "bytes": None, "top_logprobs": []}]}
     return {
         "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
-        "choices": [{"index": 0, "message": msg, "finish_reason": "tool_calls" if msg.get("tool_calls") else "stop"}],
-        "usage": _usage(body),
+        "choices": [choice], "usage": _usage(body),
     }
 
 
