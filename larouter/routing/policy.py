@@ -89,8 +89,15 @@ class Cooldowns:
         self.until[label] = time.monotonic() + self.seconds
 
     def cooling(self, label: str) -> bool:
-        """True while a target is cooling down."""
-        return self.until.get(label, 0.0) > time.monotonic()
+        """True while a target is cooling down; an expired cooldown is forgotten (usually nothing is cooling, and
+        then this is one dictionary miss, no clock read)."""
+        until = self.until.get(label)
+        if until is None:
+            return False
+        if until > time.monotonic():
+            return True
+        del self.until[label]
+        return False
 
 
 def _needs_vision(body: dict[str, Any]) -> bool:
@@ -164,11 +171,10 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     fresh: list[Candidate] = []
     cooling: list[Candidate] = []
     skipped: list[Candidate] = []
-    any_cooling = bool(cooldowns.until)
     for c in out:  # one pass, by identity: comparing candidates field by field compares whole provider configs
         if c.skipped is not None:
             skipped.append(c)
-        elif any_cooling and c.target is not None and cooldowns.cooling(c.target.label):
+        elif c.target is not None and cooldowns.cooling(c.target.label):
             cooling.append(c)
         else:
             fresh.append(c)
