@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import attrs
 
+from larouter.routing.turns import read_content
+
 MIN_SIGHTINGS = 2  # answered sightings before the pattern counts
 MAX_ACK_TOKENS = 16  # an answer this short is an acknowledgement
 MAX_ENTRIES = 10_000
@@ -96,12 +98,10 @@ def signature(body: dict[str, Any], project: str) -> str | None:
     words (weekday and month names) blanked; None without one or when it is longer than MAX_CHARS."""
     for msg in reversed(body.get("messages") or ()):
         if isinstance(msg, dict) and msg.get("role") == "user":
-            content = msg.get("content")
-            if isinstance(content, list):
-                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-            if not isinstance(content, str) or not content.strip() or len(content) > MAX_CHARS:
+            text, _, _, too_long = read_content(msg.get("content"), MAX_CHARS, 0)  # the classifier's reading of parts
+            if too_long or not text.strip():
                 return None
-            return hashlib.sha256(project.encode("utf-8", "surrogatepass") + b"\0" + _normalise(content)).hexdigest()[:32]
+            return hashlib.sha256(project.encode("utf-8", "surrogatepass") + b"\0" + _normalise(text)).hexdigest()[:32]
     return None
 
 
