@@ -185,7 +185,7 @@ class Compiled:
     hb_problem: frozenset[str]
     hb_openers: frozenset[str]
     hb_opener_prefixes: tuple[str, ...]
-    hb_edit: tuple[Check, ...]
+    hb_requests: tuple[Check, ...]  # edit requests about the heartbeat, sentences opening with a work verb
     hb_boilerplate: re.Pattern[str]
     hb_task_header: re.Pattern[str] | None
     hb_done_header: re.Pattern[str] | None
@@ -244,7 +244,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
-        hb_edit=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB), Check.of(hb.request_sentence, _HB)),
+        hb_requests=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB), Check.of(hb.request_sentence, _HB)),
         hb_boilerplate=_compile(hb.boilerplate, re.I),
         hb_task_header=_any(hb.task_headers, _HB),
         hb_done_header=_any(hb.done_headers, _HB),

@@ -49,7 +49,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if lower.lstrip().startswith(rules.hb_opener_prefixes):
         return None
-    if any(check.search(text, lower) for check in rules.hb_edit):
+    if any(check.search(text, lower) for check in rules.hb_requests):
         return None
     if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(lower)):
         return None
