@@ -10,14 +10,13 @@ default `routing.heartbeat_min_interval` (60 s). Prints per set: the beats serve
 with learned heartbeats), the beats that still went to the cloud, and the other requests routed locally (the
 rules' false heartbeats, and any learned one: there should be none).
 
-    python bench/heartbeat_traffic.py                       # the dev set and every bench/data/agent_holdout*.jsonl
+    python bench/heartbeat_traffic.py                       # the dev set (with its hard negatives) and every holdout
     python bench/heartbeat_traffic.py --holdout bench/data/agent_holdout_v7.jsonl --beats 96 --interval 900
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -25,7 +24,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import eval_classifier  # noqa: E402  (bench/ is not a package: its data loading and labels, shared)
 from larouter.routing import classify  # noqa: E402
 from larouter.routing.repeats import RepeatTracker, signature  # noqa: E402
 from larouter.routing.tiers import Tier  # noqa: E402
@@ -36,16 +37,16 @@ CLOCK = re.compile(r"\b\d{1,2}:\d\d(?::\d\d)?\b")  # a time of day; counts ("new
 
 
 def load(path: Path) -> list[dict[str, Any]]:
-    """Rows with messages and whether each is a heartbeat (holdout or dev-set format)."""
-    rows = []
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        r = json.loads(line)
-        msgs = r.get("messages") or [{"role": "user", "content": r.get("text") or r.get("prompt") or ""}]
-        hb = r.get("heartbeat_role") == "positive" if "heartbeat_role" in r else r.get("proposed_tier") == "HEARTBEAT"
-        rows.append({"id": r.get("id"), "messages": msgs, "tools": r.get("tools") or [], "heartbeat": hb})
-    return rows
+    """The set's rows, labelled as the evaluation labels them (`eval_classifier.hb_role`): heartbeats, and the
+    rest; rows a heartbeat or another tier would both suit are left out. A directory is the dev set."""
+    rows = eval_classifier.dev_rows(path) if path.is_dir() else eval_classifier.read_jsonl(path)
+    out = []
+    for r in rows:
+        role = eval_classifier.hb_role(r)
+        if role != "ambiguous":
+            out.append({"id": r.get("id"), "messages": r["messages"], "tools": r.get("tools") or [],
+                        "heartbeat": role == "positive"})
+    return out
 
 
 def at_beat(messages: list[dict[str, Any]], k: int, interval: float) -> list[dict[str, Any]]:
@@ -118,12 +119,12 @@ def pct(n: int, d: int) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--holdout", type=Path, action="append", help="a set (repeatable; default: dev + every holdout)")
+    ap.add_argument("--holdout", type=Path, action="append",
+                    help="a set's .jsonl, or an eval directory for the dev set (repeatable; default: dev + every holdout)")
     ap.add_argument("--beats", type=int, default=48)
     ap.add_argument("--interval", type=float, default=1800.0, help="seconds between beats")
     args = ap.parse_args()
-    sets = args.holdout or [ROOT.parent / "shared" / "eval" / "routing-dev.jsonl",
-                            *sorted((ROOT / "bench" / "data").glob("agent_holdout*.jsonl"))]
+    sets = args.holdout or [eval_classifier.DEFAULT_EVAL, *eval_classifier.DEFAULT_HOLDOUTS]
     print(f"command: python bench/heartbeat_traffic.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"{args.beats} beats every {args.interval:g} s per heartbeat; answers: {ACK_TOKENS}-token acks; "
           f"other requests once, answered at length")
@@ -132,7 +133,8 @@ def main() -> int:
     for path in sets:
         res = simulate(load(path), args.beats, args.interval)
         cloud = res["beats"] - res["local"]
-        print(f"{path.name:<28}{res['heartbeats']:>5}{res['beats']:>8}{pct(res['local'], res['beats']):>8}"
+        name = "dev (" + path.name + ")" if path.is_dir() else path.name
+        print(f"{name:<28}{res['heartbeats']:>5}{res['beats']:>8}{pct(res['local'], res['beats']):>8}"
               f"{pct(res['by_rules'], res['beats']):>8}{pct(res['learned'], res['beats']):>9}{cloud:>7}"
               f"{res['first_beat_missed']:>11}{res['others']:>8}{res['others_local']:>7} ({res['others_learned']} learned)")
     return 0
