@@ -129,6 +129,10 @@ def test_signature_ignores_timestamps_and_counters_but_not_content() -> None:
     assert a != signature({"messages": turn(TICK.format(n=1) + " New: 1 ticket from Ana")}, "p")
     assert classify_tier(TICK.format(n=1)) != "HEARTBEAT"  # the rules alone do not know this convention
     assert signature({"messages": [{"role": "system", "content": "x"}]}, "p") is None
+    # A count of zero is not any count: the first beat with work after a learned pattern is not that pattern.
+    idle, busy = (f"Inbox sweep 0{n}:30 -> unread: {k}. Send ✅ if nothing to add." for n, k in ((1, 0), (2, 3)))
+    assert signature({"messages": turn(idle)}, "p") != signature({"messages": turn(busy)}, "p")
+    assert signature({"messages": turn(idle)}, "p") == signature({"messages": turn(idle.replace("01:30", "02:00"))}, "p")
 
 
 def test_tracker_counts_the_final_answer_of_a_tool_using_check_in_and_is_bounded() -> None:

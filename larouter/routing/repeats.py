@@ -14,83 +14,19 @@ heartbeat before.
 from __future__ import annotations
 
 import hashlib
-import itertools
-import re
 import time
 from collections import OrderedDict
 from typing import Any, Callable
 
 import attrs
 
+from larouter.routing.sameness import normalise
 from larouter.routing.turns import read_content
 
 MIN_SIGHTINGS = 2  # answered sightings before the pattern counts
 MAX_ACK_TOKENS = 16  # an answer this short is an acknowledgement
 MAX_ENTRIES = 10_000
 MAX_CHARS = 1024  # longer turns are requests, not check-ins: no signature, no cost (held-out heartbeats: <= 420)
-_BLANK_DIGITS = bytes.maketrans(b"0123456789", b"##########")
-_NUMBER_RE = re.compile(r"#+(?:st|nd|rd|th)?")  # on a timestamp line: "25th" and "3rd", "9" and "10" alike
-# Calendar words schedulers print in their timestamps ("Current time: Wednesday, November 25th ..."), blanked like
-# numbers so a check-in keeps its signature across days and months: English, German, French, Spanish, Italian,
-# Portuguese and Dutch weekday and month names (English abbreviations too); Chinese, Japanese, Korean weekdays.
-CALENDAR_WORDS = tuple("""
-monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun january february
-march april may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec
-montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag januar februar märz juni juli oktober dezember
-lundi mardi mercredi jeudi vendredi samedi dimanche janvier février mars avril mai juin juillet août septembre octobre
-novembre décembre lunes martes miércoles jueves viernes sábado domingo enero febrero marzo abril mayo junio julio agosto
-septiembre octubre noviembre diciembre lunedì martedì mercoledì giovedì venerdì domenica gennaio febbraio aprile maggio
-giugno luglio settembre ottobre dicembre segunda terça quarta quinta sexta janeiro fevereiro março maio junho julho
-setembro outubro dezembro maandag dinsdag woensdag donderdag vrijdag zaterdag zondag
-""".split())
-
-
-def _calendar_pattern(words: tuple[str, ...]) -> str:
-    """The words as one regex, factored by common prefixes (a few checks per position, not one per word), each
-    whole word only: the lookbehind sits after the first letter so the regex engine can skip to those letters."""
-    root: dict[str, dict] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        alts = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 and "" not in node else "(?:" + "|".join(alts) + ")"
-        return body + ("?" if "" in node else "")
-
-    first = "|".join(re.escape(ch) + r"(?<!\w.)" + emit(sub) for ch, sub in sorted(root.items()))
-    return rf"(?:{first})(?!\w)"
-
-
-_CALENDAR_RE = re.compile(_calendar_pattern(CALENDAR_WORDS))
-_CJK_CALENDAR_RE = re.compile(r"(?:星期|礼拜|周)[一二三四五六日天]|[月火水木金土日]曜日?|[월화수목금토일]요일")
-STAMP_LINE_MAX = 160  # calendar words are looked for on short lines with a number (where timestamps are),
-STAMP_LINES = 4  # on the first few of them
-
-
-def _normalise(text: str) -> bytes:
-    """The turn as UTF-8 with its digits blanked and white space collapsed; on its first few short lines with a
-    number (a timestamp's) also the calendar words and the numbers' lengths and ordinal suffixes. Bytes: the
-    digit pass is a table lookup per byte whatever the script (str.translate took ~60 ns per character on non-
-    ASCII text); the calendar pass costs ~2 us on a check-in's timestamp line and nothing without numbers."""
-    data = text.encode("utf-8", "surrogatepass")
-    blanked = data.translate(_BLANK_DIGITS)
-    if blanked != data:
-        lines = blanked.split(b"\n")
-        stamps = (i for i, line in enumerate(lines) if b"#" in line and len(line) <= STAMP_LINE_MAX)
-        for i in itertools.islice(stamps, STAMP_LINES):
-            lines[i] = _blank_stamp(lines[i].decode("utf-8", "surrogatepass")).encode("utf-8", "surrogatepass")
-        blanked = b"\n".join(lines)
-    return b" ".join(blanked.split())
-
-
-def _blank_stamp(line: str) -> str:
-    line = _CALENDAR_RE.sub("@", _NUMBER_RE.sub("#", line.lower()))
-    return line if line.isascii() else _CJK_CALENDAR_RE.sub("@", line)
 
 
 def signature(body: dict[str, Any], project: str) -> str | None:
@@ -101,7 +37,7 @@ def signature(body: dict[str, Any], project: str) -> str | None:
             text, _, _, too_long = read_content(msg.get("content"), MAX_CHARS, 0)  # the classifier's reading of parts
             if too_long or not text.strip():
                 return None
-            return hashlib.sha256(project.encode("utf-8", "surrogatepass") + b"\0" + _normalise(text)).hexdigest()[:32]
+            return hashlib.sha256(project.encode("utf-8", "surrogatepass") + b"\0" + normalise(text)).hexdigest()[:32]
     return None
 
 
