@@ -10,7 +10,9 @@ Order of work, each step named in the decision's reasons:
 3. Framework continuations ("async command has completed", Letta's `request_heartbeat`) and
    a bare "yes, go ahead" after an assistant proposal are classified by the previous user turn.
 4. Heartbeats first: a check-in with nothing else in it is HEARTBEAT; one whose inlined
-   checklist has items due is classified on those items; a reminder relay is SIMPLE.
+   checklist has items due is classified on those items; a reminder relay is SIMPLE. A turn the
+   rules do not know that recurs in its own conversation, each time answered with the same short
+   ack, is HEARTBEAT too (`recurrence.py`).
 5. Otherwise score the text (see `signals.py`); with no cue at all the answer is MEDIUM.
 """
 
@@ -22,6 +24,7 @@ from typing import Any
 from larouter.routing import heartbeat
 from larouter.routing.compiled import Compiled, compile_rules
 from larouter.routing.envelope import strip_envelope
+from larouter.routing.recurrence import recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
@@ -47,6 +50,7 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
     if turn.after_tools:
         reasons.append("tool-result turn: classified by the user turn that started it")
     text = _clean(turn, reasons, rules)
+    latest = turn
     for _ in range(_MAX_HOPS):
         why = _continuation(text, turn, messages, rules)
         if not why:
@@ -58,7 +62,7 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
         reasons.append(f"{why}: classified by the earlier user turn")
         turn = earlier
         text = _clean(turn, reasons, rules)
-    return _decide(text, turn, reasons, rules)
+    return _decide(text, turn, reasons, rules, messages if turn is latest else None)
 
 
 def _clean(turn: Turn, reasons: list[str], rules: Compiled) -> str:
@@ -84,9 +88,18 @@ def _continuation(text: str, turn: Turn, messages: Sequence[Any], rules: Compile
     return ""
 
 
-def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled) -> Decision:
-    """Heartbeat rules, then the scorer."""
+def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages: Sequence[Any] | None) -> Decision:
+    """Heartbeat rules, then the turn's recurrence in its conversation (`messages`, None after a continuation),
+    then the scorer. Recurrence also overrules work the rules read from a statement ("no new messages" read as
+    new messages) when the very same statement was answered with the idle ack before; never listed tasks, which
+    fall due as the clock moves while the text stays the same."""
     verdict = heartbeat.detect(text, rules)
+    if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
+        ack = recurring_ack(messages, turn, text, rules)
+        if ack is not None:
+            shown = ascii(ack if len(ack) <= 24 else ack[:21] + "...")  # reasons are ASCII: they travel in headers
+            why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
+            return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if verdict is not None:
         if verdict.kind == heartbeat.HEARTBEAT:
             return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules
+from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, RecurrenceRules
 from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
 
 WORD_RE = re.compile(r"\w+")
@@ -195,6 +195,7 @@ class Compiled:
     cont_events: Check
     cont_go_ahead: re.Pattern[str]
     cont: ContinuationRules
+    recur: RecurrenceRules
 
 
 _HB = re.I | re.M
@@ -254,4 +255,5 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         cont_events=Check.of(cont.events, re.I),
         cont_go_ahead=_compile(cont.go_ahead, re.I),
         cont=cont,
+        recur=config.recurrence,
     )

@@ -27,6 +27,7 @@ class Verdict:
     reason: str
     confidence: float
     tasks: str = ""
+    reported: bool = False  # work_due read from a statement in the turn ("3 new messages"), not from listed tasks
 
 
 def detect(text: str, rules: Compiled) -> Verdict | None:
@@ -56,13 +57,14 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if ack and rules.hb_work_after_ack.search(text, lower):
         return None
     tasks = due_tasks(text, rules)
-    if not tasks and reports_work(text, rules):
+    reported = not tasks and reports_work(text, rules)
+    if reported:
         tasks = [text]
     if tasks:
         n = len(tasks)
         return Verdict(
             WORK_DUE, f"heartbeat with {n} task{'s' if n > 1 else ''} due -> classified on the tasks",
-            0.7, "\n".join(tasks),
+            0.7, "\n".join(tasks), reported,
         )
     if residual_words(text, rules) > rules.hb.max_residual_words:
         return None

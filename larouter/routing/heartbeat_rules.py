@@ -325,3 +325,14 @@ class ContinuationRules:
     )
     go_ahead_max_chars: int = 80
     lookback: int = 64
+
+
+@attrs.frozen
+class RecurrenceRules:
+    """A turn that recurs in its own conversation, answered each time with the same short ack, is a heartbeat
+    whatever its wording (see `recurrence.py`). `min_repeats` 0 turns the check off."""
+
+    min_repeats: int = 2  # earlier sightings of the turn, each answered with the same ack
+    max_ack_chars: int = 64  # an answer this short (stripped) is an acknowledgement; "" (silence) is one too
+    max_chars: int = 1024  # longer turns are requests, not check-ins
+    lookback: int = 64  # messages before the turn that are looked at

@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 from larouter.routing import lexicon as lx
-from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules
+from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, RecurrenceRules
 
 
 @attrs.frozen
@@ -156,6 +156,7 @@ class ClassifierConfig:
     envelope: EnvelopeRules = EnvelopeRules()
     heartbeat: HeartbeatRules = HeartbeatRules()
     continuation: ContinuationRules = ContinuationRules()
+    recurrence: RecurrenceRules = RecurrenceRules()
     tuning: Tuning = Tuning()
 
 

@@ -1,0 +1,99 @@
+"""A turn that recurs in its own conversation: the request's own evidence that it is a heartbeat.
+
+Agents poll inside a long-running session, so a check-in's earlier beats are often in the request's history: the
+same user turn, give or take its clock (see `sameness.py`), each time answered with the same short ack ("zz",
+"RAS", "patrol:clear", or nothing at all). That is a heartbeat whatever its wording or language, and the classifier
+can see it without knowing the framework's convention. The test is strict, so real work keeps its tier:
+
+- the earlier sightings are the same turn, not a similar one: a count that went from 0 to 3 is a different turn;
+- every sighting looked at was answered (its last assistant text before the next user turn, after any tool calls)
+  with at most `max_ack_chars` characters, and all with the same answer; one different answer ends the test;
+- only the last `lookback` messages are read, and a message is normalised only when its length is close to the
+  turn's and it contains the turn's longest stretch without digits or line breaks (which normalising keeps as it
+  is), so the cost does not grow with the history and stays ~2 us on a typical request.
+
+It runs only when the rules found neither a heartbeat nor work in the turn, and never for a turn reached through a
+continuation (a "yes" answered "Done." twice is not a check-in). The learned heartbeats of `repeats.py` are the
+same evidence gathered across requests, for agents that send each beat without its history.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from larouter.routing.compiled import Compiled
+from larouter.routing.envelope import strip_envelope
+from larouter.routing.sameness import normalise
+from larouter.routing.turns import Turn, read_content
+
+_SLACK = 24  # characters two sightings' lengths may differ by (a longer date, a weekday name)
+_STRETCH_RE = re.compile(r"[^\d\n]+")
+_MIN_STRETCH = 8  # shorter stretches are not worth a substring test: normalise instead
+
+
+def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compiled) -> str | None:
+    """The short answer every earlier sighting of this turn got, when it recurred `min_repeats` times; else None.
+
+    `text` is the turn's text without its envelope; earlier sightings are read the same way."""
+    r = rules.recur
+    if r.min_repeats <= 0 or turn.truncated or len(turn.text) > r.max_chars or not text.strip():
+        return None
+    size = len(turn.text)
+    slack = _SLACK + size // 10
+    stretch: str | None = None
+    key: bytes | None = None
+    answer: bytes | None = None
+    seen = 0
+    for i in range(turn.index - 1, max(-1, turn.index - 1 - r.lookback), -1):
+        msg = messages[i]
+        if not isinstance(msg, dict) or msg.get("role") != "user":
+            continue
+        earlier = msg.get("content")
+        if not isinstance(earlier, str):
+            earlier = read_content(earlier, r.max_chars + slack, 0)[0]
+        if abs(len(earlier) - size) > slack:
+            continue
+        if stretch is None:
+            stretch = max(_STRETCH_RE.findall(text), key=len, default="").strip()
+            stretch = stretch if len(stretch) >= _MIN_STRETCH else ""
+        if stretch not in earlier:
+            continue
+        key = key if key is not None else normalise(text)
+        if normalise(strip_envelope(earlier, rules)[0]) != key:
+            continue
+        reply = _answer(messages, i + 1, turn.index, r.max_ack_chars)
+        if reply is None:  # not answered (a queued duplicate): neither for nor against
+            continue
+        if len(reply) > r.max_ack_chars:
+            return None
+        said = normalise(reply)
+        if answer is not None and said != answer:
+            return None
+        answer = said
+        seen += 1
+        if seen >= r.min_repeats:
+            return reply
+    return None
+
+
+def _answer(messages: Sequence[Any], start: int, stop: int, cap: int) -> str | None:
+    """The last assistant text between a user turn (before `start`) and the next user turn, stripped (read up to
+    a little over `cap` characters); "" for an assistant that answered with nothing, None when none answered."""
+    answer = None
+    for i in range(start, stop):
+        msg = messages[i]
+        if not isinstance(msg, dict):
+            continue
+        role = msg.get("role")
+        if role == "user":
+            content = msg.get("content")
+            _, _, tool_parts, _ = read_content(content, 0, 0) if isinstance(content, list) else ("", 0, 0, False)
+            if not tool_parts:  # a user message carrying only tool results continues the exchange
+                break
+        elif role == "assistant":
+            text = read_content(msg.get("content"), 2 * cap + 16, 0)[0] if msg.get("content") is not None else ""
+            if text.strip() or not msg.get("tool_calls"):
+                answer = text.strip()
+    return answer

@@ -1,0 +1,126 @@
+"""A turn that recurs in its own conversation, answered each time with the same short ack, is a heartbeat on
+the first request the router sees (no learning across requests needed); work keeps its tier."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import openai
+import pytest
+
+from larouter.routing import Tier, classify
+from larouter.routing.sameness import normalise
+from tests.conftest import Fake, Router
+from tests.support.servers import http_json
+
+# A convention no rule knows: a Czech fleet agent's wake-up, answered "KLID" (calm).
+BEAT = "Probuzení agenta {t} · fronta: 0 · upozornění: 0 · sklad: beze změn"
+CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+          '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
+          'MEDIUM = ["gpt-fake"]\nCOMPLEX = ["gpt-fake"]\nREASONING = ["gpt-fake"]\n')
+
+
+def session(latest: str, answers: list[str], beat: str = BEAT) -> list[dict[str, Any]]:
+    """A system prompt, earlier beats each answered as given (clock moving on), then `latest`."""
+    msgs: list[dict[str, Any]] = [{"role": "system", "content": "Jsi provozní agent skladu. Buď stručný."}]
+    for n, answer in enumerate(answers):
+        msgs += [{"role": "user", "content": beat.format(t=f"2026-12-02 0{n}:30")},
+                 {"role": "assistant", "content": answer}]
+    return msgs + [{"role": "user", "content": latest}]
+
+
+def tier(messages: list[dict[str, Any]]) -> Tier:
+    return classify({"messages": messages}).tier
+
+
+LATEST = BEAT.format(t="2026-12-02 09:30")
+
+
+@pytest.fixture
+def router(make_router: Callable[..., Router], fake: Fake) -> Router:
+    return make_router(extra_toml=CHAINS.format(url=fake.url))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_recurring_turn_goes_local_on_first_sight(router: Router, stream: bool) -> None:
+    """A fresh router: the request's own history shows the beat twice, answered KLID: the local model serves it."""
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    assert tier([{"role": "user", "content": LATEST}]) is not Tier.HEARTBEAT  # the rules alone do not know it
+    raw = c.chat.completions.with_raw_response.create(model="auto", messages=session(LATEST, ["KLID", "KLID"]),
+                                                      stream=stream)
+    chunks = raw.parse()
+    if stream:
+        assert "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
+    assert raw.headers["x-larouter-tier"] == "HEARTBEAT" and raw.headers["x-larouter-model"] == "local-fake"
+    assert "the turn recurs in this conversation, answered 'KLID' each time" in raw.headers["x-larouter-reason"]
+    status, out = http_json("POST", router.url + "/api/route/explain", {"messages": session(LATEST, ["KLID"] * 3)})
+    assert status == 200 and out["tier"] == "HEARTBEAT" and out["candidates"][0]["model"] == "local-fake"
+
+
+@pytest.mark.parametrize("answers, latest, why", [
+    (["KLID"], LATEST, "seen once before: not enough"),
+    (["KLID", "Sklad: přijato 40 palet, zapsáno do systému, dvě poškozené vráceny dopravci."], LATEST,
+     "one earlier beat was answered at length (work)"),
+    (["KLID", "OK"], LATEST, "two different answers"),
+    (["KLID", "KLID"], LATEST.replace("fronta: 0", "fronta: 3"), "the queue went from 0 to 3"),
+    (["KLID", "KLID"], "Probuzení agenta skončilo chybou, oprav prosím konfiguraci a pošli mi diff.", "other text"),
+])
+def test_work_keeps_its_tier(router: Router, answers: list[str], latest: str, why: str) -> None:
+    headers = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.with_raw_response.create(
+        model="auto", messages=session(latest, answers)).headers
+    assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", why
+
+
+def test_tool_calls_between_beat_and_ack_and_silent_acks() -> None:
+    """The ack is the last assistant text before the next beat (after any tool calls); silence is an ack too."""
+    msgs: list[dict[str, Any]] = []
+    for n in range(2):
+        msgs += [{"role": "user", "content": BEAT.format(t=f"0{n}:30")},
+                 {"role": "assistant", "content": None, "tool_calls": [
+                     {"id": f"c{n}", "type": "function", "function": {"name": "queue", "arguments": "{}"}}]},
+                 {"role": "tool", "tool_call_id": f"c{n}", "content": "[]"},
+                 {"role": "assistant", "content": ""}]
+    assert tier([*msgs, {"role": "user", "content": BEAT.format(t="09:30")}]) is Tier.HEARTBEAT
+    # A queued duplicate (no answer in between) is neither for nor against.
+    dup = session(LATEST, ["KLID", "KLID"])
+    dup.insert(3, {"role": "user", "content": BEAT.format(t="00:45")})
+    assert tier(dup) is Tier.HEARTBEAT
+
+
+def test_listed_tasks_that_fall_due_are_not_overruled() -> None:
+    """A checklist's item is due now although the text only changed its clock: the tasks are classified."""
+    beat = ("Periodic check-in {t}. Tasks:\n- [ ] 18:00 send the weekly invoice summary to accounting\n"
+            "Reply IDLE_ACK when nothing is due.")
+    msgs = session(beat.format(t="2026-12-02 18:05"), ["IDLE_ACK", "IDLE_ACK"], beat=beat)
+    assert tier(msgs) is not Tier.HEARTBEAT
+
+
+def test_a_go_ahead_is_a_continuation_not_a_recurrence() -> None:
+    """"yes" answered "Done." twice: the third "yes" is classified by the proposal before it, not as a heartbeat."""
+    msgs = [{"role": "user", "content": "Refactor the payment module into smaller services and add integration tests."}]
+    for _ in range(3):
+        msgs += [{"role": "assistant", "content": "Shall I proceed?"}, {"role": "user", "content": "yes"},
+                 {"role": "assistant", "content": "Done."}]
+    msgs = msgs[:-1]
+    d = classify({"messages": msgs})
+    assert d.tier is Tier.COMPLEX and not any("recurs" in r for r in d.reasons)
+
+
+def test_off_switch_and_bounds(make_router: Callable[..., Router], fake: Fake) -> None:
+    """`[routing.classifier.recurrence] min_repeats = 0` turns the check off; beats further back than `lookback`
+    messages do not count."""
+    off = make_router(extra_toml=CHAINS.format(url=fake.url) + "\n[routing.classifier.recurrence]\nmin_repeats = 0\n")
+    status, out = http_json("POST", off.url + "/api/route/explain", {"messages": session(LATEST, ["KLID", "KLID"])})
+    assert status == 200 and out["tier"] != "HEARTBEAT"
+    assert tier(session(LATEST, ["KLID", "KLID"])) is Tier.HEARTBEAT
+    far = session(LATEST, ["KLID", "KLID"])
+    far[5:5] = [{"role": "user", "content": f"question {i}"} for i in range(80)]
+    assert tier(far) is not Tier.HEARTBEAT
+
+
+def test_sameness_keeps_zero_counts_apart_and_blanks_the_clock() -> None:
+    assert normalise("Inbox: 0 new at 14:30") == normalise("Inbox: 0 new at 15:00")
+    assert normalise("Inbox: 0 new at 14:30") != normalise("Inbox: 3 new at 14:30")
+    assert normalise("Réveil — lundi 13 octobre 2025 à 00h40. Tickets : 0.") == \
+        normalise("Réveil — mardi 14 octobre 2025 à 01h10. Tickets : 0.")
+    assert normalise("load 0.5, 0x1f, v2.0") == normalise("load 0.7, 0x2f, v3.0")
