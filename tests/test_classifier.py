@@ -171,6 +171,15 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "please send me the Q3 numbers before the board call",
     "فحص دوري — الرسائل الجديدة: 2 — من سارة: «متى الاجتماع؟» / إذا لم يكن هناك جديد، أجب: هادئ",
     "नियमित जाँच — अनुस्मारक: माँ को 6 बजे फ़ोन करना / अगर कुछ नहीं है तो केवल 'ठीक' लिखें",
+    # Questions about heartbeats (two or more), configuring slash commands, work verbs in more languages, a bug
+    # report that quotes a check-in prompt, a poll with chats waiting.
+    "应用层心跳多久发一次比较好？断线重连时心跳要不要重置？",
+    "/heartbeat every 2h",
+    "Viết hàm health check cho API Flask: trả về 200 và thời gian hoạt động.",
+    "اشرح لي ما هو keep-alive في TCP ولماذا نستخدمه.",
+    'Since Monday our scheduler prompt "Periodic check. If nothing needs attention, reply HEARTBEAT_OK." gets '
+    "HEARTBEAT_OK back even when the inbox has mail, and the logs show the inbox count is always empty.",
+    "Pemeriksaan berkala 10:00 · 2 chats waiting · Budi: \"paket saya belum sampai, tolong cek\"",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,

@@ -42,8 +42,11 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if rules.hb_relay.search(text, lower):
         return Verdict(RELAY, "scheduled reminder to relay -> SIMPLE", 0.8)
     poll = any(check.search(text, lower) for check in rules.hb_polls)
-    ack = ack_token(text, lower, rules)  # the idle token asked for, e.g. HEARTBEAT_OK; None when there is none
+    found = ack_token(text, lower, rules)  # the idle token asked for, e.g. HEARTBEAT_OK, and where; None when none
+    ack = found[0] if found else None
     if not poll and not ack:
+        return None
+    if found and _quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
     first = WORD_RE.search(lower, _after_tag(lower))
     if not ack and first is not None and first.group() in rules.hb_openers:
@@ -66,6 +69,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
             WORK_DUE, f"heartbeat with {n} task{'s' if n > 1 else ''} due -> classified on the tasks",
             0.7, "\n".join(tasks), reported,
         )
+    if not ack and _questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
+        return None
     if residual_words(text, rules) > rules.hb.max_residual_words:
         return None
     if poll and ack:
@@ -97,22 +102,53 @@ def _question(sentence: str) -> bool:
     return sentence.rstrip(" \t\"'”»」)").endswith(("?", "？")) and not any(q in sentence for q in "\"“«「")
 
 
-def ack_token(text: str, lower: str, rules: Compiled) -> str | None:
+def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
     """The ack token (HEARTBEAT_OK, NO_REPLY, any framework's idle token) that appears as an instruction, not in
-    passing; None when there is none."""
+    passing, and where it starts; None when there is none."""
     for token in rules.hb_ack_tokens:
         i = lower.find(token)
         while i >= 0:
             j = i + len(token)
             if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
                 if _instructs(text, lower, i, j, rules):
-                    return text[i:j]
+                    return text[i:j], i
             i = lower.find(token, j)
     if _may_hold_token(text, rules):
         for m in rules.hb_ack_token_rx.finditer(text):
             if _instructs(text, lower, m.start(), m.end(), rules):
-                return m.group()
+                return m.group(), m.start()
     return None
+
+
+_QUESTION_MARKS = ("?", "？")
+_QUOTES = {"\"": "\"", "“": "”", "«": "»", "「": "」"}
+QUOTED_PROMPT_MIN_CHARS = 20  # a quotation opened this far before the token holds a prompt, not just the token
+QUOTED_PROMPT_MIN_WORDS = 12  # words outside the quotation that make the turn a message about the quoted prompt
+
+
+def _questions(text: str) -> int:
+    """Sentences ending with a question mark."""
+    return sum(text.count(q) for q in _QUESTION_MARKS)
+
+
+def _quoted_prompt(text: str, at: int) -> bool:
+    """Whether the ack instruction at `at` sits inside a quoted prompt that a longer message talks about: the
+    quotation opened at least QUOTED_PROMPT_MIN_CHARS before it and QUOTED_PROMPT_MIN_WORDS words lie outside it.
+    A quoted token alone ('reply "HEARTBEAT_OK"') stays an instruction."""
+    for opening, closing in _QUOTES.items():
+        start = text.rfind(opening, 0, at)
+        if start < 0 or at - start < QUOTED_PROMPT_MIN_CHARS:
+            continue
+        if opening == closing:
+            if text.count(opening, 0, at) % 2 == 0:  # the last one closed a quotation
+                continue
+        elif closing in text[start:at]:
+            continue
+        end = text.find(closing, at)
+        outside = text[:start] + " " + (text[end + 1 :] if end >= 0 else "")
+        if len(outside.split()) >= QUOTED_PROMPT_MIN_WORDS:
+            return True
+    return False
 
 
 def _may_hold_token(text: str, rules: Compiled) -> bool:

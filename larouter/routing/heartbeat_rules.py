@@ -192,7 +192,7 @@ class HeartbeatRules:
         # engine can skip to digits.
         Gated(r"[1-9]\d*(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
               r"|open|firing)\b|\s+(?:new\s+)?(?:messages?|e-?mails?|mails?|tickets?|comments?|mentions?|dms?|requests?"
-              r"|orders?|alerts?)\b|\s+(?:\w+\s+)?(?:items?|tasks?|todos?|jobs?)\s+(?:(?:are|is)\s+)?"
+              r"|orders?|alerts?|chats?|calls?)\b|\s+(?:\w+\s+)?(?:items?|tasks?|todos?|jobs?)\s+(?:(?:are|is)\s+)?"
               r"(?:due|pending|overdue|waiting)\b|\s*(?:条|件|個|个|건|통))", tuple("123456789")),
         Gated(r"(?<!\b0 )(?<!\bno )\bfiring\b", ("firing",)),
         Gated(r"\balert (?:triggered|fired)\b", ("alert ",)),
@@ -251,6 +251,12 @@ class HeartbeatRules:
         "warum", "wieso", "weshalb", "pourquoi", "porque", "perché", "почему", "зачем", "waarom", "dlaczego",
         "neden", "kenapa", "mengapa", "varför", "لماذا", "क्यों", "spiegami", "spiega", "explique", "explícame",
         "explica", "erkläre", "erklär", "объясни", "wyjaśnij", "açıkla", "jelaskan", "förklara",
+        # write / explain / fix / how in more languages ("Viết hàm health check ...", "اشرح لي ... keep-alive")
+        "viết", "sửa", "tạo", "làm", "hãy", "tulis", "tuliskan", "buat", "buatkan", "perbaiki", "bagaimana",
+        "اشرح", "كيف", "بنویس", "توضیح", "چرا", "چطور", "लिखो", "लिखिए", "समझाओ", "समझाइए", "कैसे", "yaz", "nasıl",
+        "napisz", "popraw", "напиши", "поясни", "исправь", "как", "чому", "як", "schreib", "schreibe", "wie",
+        "écris", "écrivez", "comment", "escribe", "escreva", "explique", "scrivi", "schrijf", "hoe", "skriv", "hur",
+        "napiš", "vysvětli", "proč", "γράψε", "εξήγησε", "γιατί", "πώς", "כתוב", "הסבר", "למה", "איך",
     )
     # The same for scripts written without spaces: a turn starting like this asks about heartbeats.
     not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "解释", "解釋", "请解释", "说明一下",
@@ -280,6 +286,12 @@ class HeartbeatRules:
         r"|analy[sz]e|debug|investigate|migrate|deploy|generate)\b",
         ("rewrite", "refactor", "implement", "design", "draft", "translate", "explain", "compare", "analy", "debug",
          "investigate", "migrate", "deploy", "generate"),
+    )
+    # A slash command that configures the check-in ("/heartbeat interval 30m", "/poll off") is a command, not a poll.
+    slash_setting: Gated = Gated(
+        r"\A\s*/[\w-]+[ \t]+(?:interval|every|set|config\w*|enable|disable|off|on|pause|resume|stop|start|schedule"
+        r"|mute|unmute|status)\b(?![ \t]*[=:])",  # not a key=value status line ("/kontrola interval=hodina ...")
+        ("/",),
     )
     # Sentences matching this are heartbeat boilerplate; the rest is the residual request.
     boilerplate: str = (
