@@ -16,7 +16,7 @@ from tests.support.fake_openai import VERBOSE
 from tests.support.servers import http_json
 
 # A check-in in a convention the rules were never given (a runner's "sync" with an emoji ack).
-TICK = "Ops sync #{n} at 2026-11-25T1{n}:00Z: queue empty, nothing new. Send ✅ if you have nothing to add."
+TICK = "Ops sync #{n} at 2026-11-25T1{n}:00Z: the usual round over the racks. Send ✅ if you have nothing to add."
 SYSTEM = "You are the ops bot of ACME. Tools: shell, http. Be terse."
 CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
           '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, RecurrenceRules
+from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, QuietReportRules, RecurrenceRules
 from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
 
 WORD_RE = re.compile(r"\w+")
@@ -159,6 +159,40 @@ class Ack:
 
 
 @attrs.frozen(eq=False)
+class WordSet:
+    """Whole words (looked up in a set, whatever the script) and substrings (scripts written without spaces)."""
+
+    words: frozenset[str]
+    substrings: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, words: Iterable[str], substrings: Iterable[str] = ()) -> WordSet:
+        return cls(frozenset(w.lower() for w in words), tuple(substrings))
+
+    def found(self, tokens: Iterable[str], text: str) -> bool:
+        """Whether one of the lowercased `tokens` of `text` is a word of the set, or `text` holds a substring."""
+        return not self.words.isdisjoint(tokens) or any(map(text.__contains__, self.substrings))
+
+
+@attrs.frozen(eq=False)
+class QuietVocabulary:
+    """A compiled `QuietReportRules`."""
+
+    max_chars: int
+    none: WordSet
+    well: WordSet
+    condition: WordSet
+    reply: WordSet
+    only: WordSet
+
+    @classmethod
+    def of(cls, q: QuietReportRules) -> QuietVocabulary:
+        return cls(q.max_chars, WordSet.of(q.none_words, q.none_cjk), WordSet.of(q.well_words),
+                   WordSet.of(q.if_words, q.if_cjk), WordSet.of(q.reply_words, q.reply_cjk),
+                   WordSet.of(q.only_words, q.only_cjk))
+
+
+@attrs.frozen(eq=False)
 class Compiled:
     """Ready-to-run rules (see `rules.py` and `heartbeat_rules.py` for what each one is)."""
 
@@ -196,6 +230,7 @@ class Compiled:
     cont_go_ahead: re.Pattern[str]
     cont: ContinuationRules
     recur: RecurrenceRules
+    quiet: QuietVocabulary
 
 
 _HB = re.I | re.M
@@ -257,4 +292,5 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         cont_go_ahead=_compile(cont.go_ahead, re.I),
         cont=cont,
         recur=config.recurrence,
+        quiet=QuietVocabulary.of(config.quiet_report),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import attrs
 
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Compiled
+from larouter.routing.quiet import quiet_report
 
 HEARTBEAT = "heartbeat"
 WORK_DUE = "work_due"
@@ -35,8 +36,11 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not text or len(text) > rules.hb.max_chars:
         return None
     lower = text.lower()
+    quiet = None  # a status report with nothing in it (quiet.py); computed only where it decides
     if not any(map(lower.__contains__, rules.hb_gate)) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
-        return None
+        quiet = quiet_report(text, False, rules.quiet)
+        if not quiet:
+            return None
     if rules.hb_idle.search(text, lower):
         return Verdict(HEARTBEAT, "heartbeat: framework event with nothing to process", 0.97)
     if rules.hb_relay.search(text, lower):
@@ -45,7 +49,9 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     found = ack_token(text, lower, rules)  # the idle token asked for, e.g. HEARTBEAT_OK, and where; None when none
     ack = found[0] if found else None
     if not poll and not ack:
-        return None
+        quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
+        if not quiet:
+            return None
     if found and _quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
     first = WORD_RE.search(lower, _after_tag(lower))
@@ -56,7 +62,9 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if any(check.search(text, lower) for check in rules.hb_requests):
         return None
     if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(lower)):
-        return None
+        quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
+        if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
+            return None
     if ack and rules.hb_work_after_ack.search(text, lower):
         return None
     tasks = due_tasks(text, rules)
@@ -75,6 +83,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if poll and ack:
         return Verdict(HEARTBEAT, f"heartbeat: check-in prompt with idle ack ({ack})", 0.98)
+    if quiet and not poll:
+        return Verdict(HEARTBEAT, "heartbeat: scheduled status report with nothing to do", 0.85)
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
     return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({ack})", 0.93)

@@ -348,3 +348,41 @@ class RecurrenceRules:
     max_ack_chars: int = 64  # an answer this short (stripped) is an acknowledgement; "" (silence) is one too
     max_chars: int = 1024  # longer turns are requests, not check-ins
     lookback: int = 64  # messages before the turn that are looked at
+
+
+@attrs.frozen
+class QuietReportRules:
+    """A scheduler's status report in which every line says "nothing" is a heartbeat in any convention (see
+    `quiet.py`): words for none/no/zero, for all-is-well, and for "if" (the idle instruction) per language."""
+
+    max_chars: int = 400
+    none_words: tuple[str, ...] = tuple("""
+no none nothing nobody zero empty nil null kein keine keinen keiner keines nichts aucun aucune rien ningún ninguna
+ninguno nada sin nenhum nenhuma sem nessun nessuna nessuno niente geen niets brak żadnych żadnej żadne nic žádné žádná
+žádný není нет немає ничего нічого жодних жодного yok hiç hiçbir tidak kosong hakuna inga ingen inget ei κανένα καμία
+κανένας δεν nicio niciun nimic لا هیچ نیست אין không chưa empty pusta pusty puste пусто пустая порожня vacía vacío vacíos vazia
+vazio vide leer leeg tom boş trống prázdná prázdný prázdné
+""".split())
+    none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 無し なし ありません 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条".split())
+    well_words: tuple[str, ...] = tuple("""
+ok okay green online up healthy normal nominal clear quiet idle passed success successful fine calm grün verde vert
+zielone зелені зелёные yeşil hijau xanh нормально норме нормі спокійно tranquilo tranquille ruhig calm calme calma
+tranquila tranquillo spokojnie spokojeno klid rustig lugnt sakin tenang yên bình ήσυχα liniște 平静 正常 平穏 정상 ปกติ
+""".split())
+    if_words: tuple[str, ...] = tuple("""
+if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
+""".split())
+    if_cjk: tuple[str, ...] = tuple("如果 もし 만약 אם اگر إذا ถ้า अगर यदि".split())
+    # The idle instruction's verb ("reply only 'klid'", "jibu tu 'shwari'"); it counts with "only", a quoted or
+    # upper-case token or an emoji, so "reply to Ana's email" stays a task.
+    reply_words: tuple[str, ...] = tuple("""
+reply respond answer say react ack acknowledge antworte antworten antworte réponds répondez répondre responde responda
+respondé responder rispondi rispondere antwoord odpisz odpowiedz odpověz ответь ответьте відповідай відповідайте yanıtla
+yanıt balas jawab trả svara jibu vastaa απάντησε răspunde ענה השב أجب بنویس
+""".split())
+    reply_cjk: tuple[str, ...] = tuple("回复 回覆 返信 返答 답하 답장 ตอบ जवाब लिखें".split())
+    only_words: tuple[str, ...] = tuple("""
+only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun только лише тільки sadece hanya chỉ tu vain
+μόνο doar רק فقط
+""".split())
+    only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่".split())

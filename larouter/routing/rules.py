@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 from larouter.routing import lexicon as lx
-from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, RecurrenceRules
+from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, QuietReportRules, RecurrenceRules
 
 
 @attrs.frozen
@@ -157,6 +157,7 @@ class ClassifierConfig:
     heartbeat: HeartbeatRules = HeartbeatRules()
     continuation: ContinuationRules = ContinuationRules()
     recurrence: RecurrenceRules = RecurrenceRules()
+    quiet_report: QuietReportRules = QuietReportRules()
     tuning: Tuning = Tuning()
 
 

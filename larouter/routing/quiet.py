@@ -1,0 +1,75 @@
+"""A quiet status report: a scheduler's check-in whose every line says there is nothing to do.
+
+Frameworks word their check-ins in endless ways, but a check-in with nothing in it has one shape in every language:
+a header naming the run and its time ("Пінг від планувальника 11:30", "[TRIAGE_SWEEP 2025-02-11 06:00]",
+"ereignis=herzschlag"), then lines that each report none or zero ("нових PR немає", "unread=0", "alarmes: nenhum"),
+all-is-well ("builds green", "9/9 monitors UP") or the idle instruction ("if nothing to do, reply 'klid'"). The
+words for "none", "well" and "if" are a small closed vocabulary per language (`[routing.classifier.quiet_report]`),
+so this carries to conventions the rules were never shown. One line with anything else in it (a reading out of
+range, a task, a name and a request) and it is not quiet; a question is never a report; and the heartbeat rules
+still read new items, due tasks and requests in it before calling it a heartbeat.
+"""
+
+from __future__ import annotations
+
+import re
+
+from larouter.routing.compiled import QuietVocabulary
+
+# A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one.
+STAMP_RE = re.compile(r"(?<!\d)\d{1,2}[:.h时時]\d{2}(?!\d)|\d{4}-\d{2}-\d{2}|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
+                      r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
+# Clause boundaries: list separators, sentence ends, "key: value" and "key=value" pairs.
+_CLAUSE_RE = re.compile(r"\s*(?:[·;\n。，、•।]|\s\|\s|,\s|\.\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?[=:]\s?\S)")
+_ZERO_RE = re.compile(r"(?<![\w.,:/$-])0+(?:[.,]0+)?(?![\w.,:/%$-])|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
+_COUNT_RE = re.compile(r"[1-9]")  # a number that is not zero (once stamps and names are removed): something to report
+# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4"; "24h", "15 min"; "9/9 monitors".
+_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d\w*|\b\d+\s?(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w)\b|\b(\d+)\s?/\s?\1\b")
+_TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_WORD_RE = re.compile(r"\w+")
+_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "|", ",", ". ", "—", "–", " - ", " / ", ":", "=")  # _CLAUSE_RE's
+_NOTHING_MARKS = ("0", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
+_NOT_A_REPORT = ("?", "？", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
+MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
+FOLLOWING = 2  # clauses after "if there is nothing to do" that may say what to reply
+
+
+def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
+    """Whether `text` is a status report with nothing to do: at most `max_chars`, no question, and after its first
+    clause (the header, when it is stamped with a time or names a periodic check: `periodic`, the caller's gate;
+    otherwise from the first clause on, with two reporting nothing) every clause is a short line reporting none or zero, all is well, or the idle instruction ("if nothing to do, reply
+    only 'klid'"), at least one reporting none or zero, and none carrying a non-zero count."""
+    if len(text) > vocab.max_chars or not any(map(text.__contains__, _SEPARATORS)):
+        return False  # one clause is no report
+    if any(map(text.__contains__, _NOT_A_REPORT)):
+        return False
+    if not (vocab.none.found(_WORD_RE.findall(text.lower()), text) or any(map(text.__contains__, _NOTHING_MARKS))):
+        return False  # nothing says "none" or "zero": not worth splitting (most requests end here, ~2 us)
+    # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
+    # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
+    headed = periodic or STAMP_RE.search(text) is not None
+    nothing = 0
+    following = 0  # clauses left that may spell out the reply after an idle condition
+    for clause in _CLAUSE_RE.split(text.strip())[1 if headed else 0 :]:
+        clause = clause.strip()
+        bare = _NAMES_RE.sub(" ", STAMP_RE.sub(" ", clause))
+        words = sum(1 for w in bare.split() if _WORD_RE.search(w))  # tokens, not bare punctuation
+        if not words:
+            continue
+        tokens = _WORD_RE.findall(clause.lower())
+        counts = _COUNT_RE.search(bare) is not None
+        none = vocab.none.found(tokens, clause) or _ZERO_RE.search(bare) is not None
+        condition = vocab.condition.found(tokens, clause)
+        if condition and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing", "if idle"
+            following = FOLLOWING
+            nothing += none
+        elif none and not counts and words <= MAX_CLAUSE_WORDS:
+            nothing += 1
+        elif vocab.reply.found(tokens, clause) and (vocab.only.found(tokens, clause) or _TOKEN_RE.search(clause)
+                                                     or condition):
+            following = FOLLOWING  # "reply only with the word 'benchwarm'", "Respond with `NOZZLE_COOL` when ..."
+        elif following and not counts and words <= MAX_CLAUSE_WORDS:
+            following -= 1  # "odpisz tylko: CISZA W SKLEPIE": the reply itself
+        elif counts or not (vocab.well.found(tokens, clause) or words <= 1):
+            return False
+    return nothing >= (1 if headed else 2)

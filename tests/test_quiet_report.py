@@ -1,0 +1,60 @@
+"""A scheduler's status report whose every line says "nothing" is a heartbeat in any convention; one line with
+work, a count, a question or a request in it and it is classified as work."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import openai
+import pytest
+
+from larouter.routing import Tier, classify
+from tests.conftest import Fake, Router
+
+CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+          '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
+          'MEDIUM = ["gpt-fake"]\nCOMPLEX = ["gpt-fake"]\nREASONING = ["gpt-fake"]\n')
+
+
+def tier(text: str) -> Tier:
+    return classify({"messages": [{"role": "system", "content": "You are the shop's agent."},
+                                  {"role": "user", "content": text}]}).tier
+
+
+@pytest.mark.parametrize("text", [
+    "Lagerlauf 06:30 · neue Bestellungen: 0 · Rücksendungen: keine · Drucker online",
+    "Obchůdek sync 14:00: žádné nové objednávky, fronta prázdná. Pokud není co dělat, odpověz jen 'ticho'",
+    "[FEED_WATCH 2026-12-02 07:15] matched=0 muted=0 errors=0",
+    "kind: nightly-audit / window: 24h / drift: none / failed_checks: [] / reply_if_idle: \"🌙\"",
+    "Ronda de las 09:00: sin pedidos nuevos, sin reclamaciones. Si no hay nada que hacer, responde solo «calma».",
+    "定时巡查 08:00：新订单 0 条，未读消息 无，库存预警 无。",
+    "Contrôle de 22h15 · aucun ticket ouvert · aucune alerte · tout est calme",
+    "Poll 11:40 - 12/12 sensors online - alarms: none",
+])
+def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
+    assert tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Lagerlauf 06:30 · neue Bestellungen: 3 · Rücksendungen: keine",  # a count: work arrived
+    "[FEED_WATCH 2026-12-02 07:15] matched=4 muted=0 errors=0",
+    "Ronda de las 09:00: sin pedidos nuevos. Llama a Marta por la factura pendiente.",  # a task in a line
+    "Poll 11:40 - 11/12 sensors online - alarms: none",  # one sensor missing is news
+    "Nightly build 03:00: 0 warnings, but the deploy to staging failed; find out why and fix it.",
+    "Standup 09:00: no blockers. Could you draft the release notes for 2.4?",  # a question / request
+    "Backup 02:00 - nothing copied, disk: none mounted - what broke?",
+    "Let f(x) = |x - 3| + |x - 10|, where 0 < x < 10. Find the minimum value of f on the interval.",
+    "ok 10:00 works for the call with Dana, send her the agenda and the Q3 numbers",
+])
+def test_reports_with_work_and_prose_are_not(text: str) -> None:
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+def test_quiet_report_goes_to_the_local_model(make_router: Callable[..., Router], fake: Fake) -> None:
+    router = make_router(extra_toml=CHAINS.format(url=fake.url))
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = c.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": "Контроль 10:00 · новых заявок нет · ошибок: 0"}])
+    assert raw.parse().choices[0].message.content
+    assert raw.headers["x-larouter-tier"] == "HEARTBEAT" and raw.headers["x-larouter-model"] == "local-fake"
+    assert "status report with nothing to do" in raw.headers["x-larouter-reason"]
