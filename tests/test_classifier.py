@@ -180,6 +180,15 @@ def test_other_frameworks_check_ins(text: str) -> None:
     'Since Monday our scheduler prompt "Periodic check. If nothing needs attention, reply HEARTBEAT_OK." gets '
     "HEARTBEAT_OK back even when the inbox has mail, and the logs show the inbox count is always empty.",
     "Pemeriksaan berkala 10:00 · 2 chats waiting · Budi: \"paket saya belum sampai, tolong cek\"",
+    # Alarms and non-zero counts in XML and key=value polls, verb-last requests (ja/zh), questions in Russian, an
+    # idle token asked about ("...reply PANTRY_IDLE??").
+    '<poll fleet="north" ts="2026-12-02T10:00:00Z"><offline>14</offline><alarms><alarm level="major" code="LINK_DOWN"/>'
+    '</alarms></poll> reply FLEET_OK if quiet',
+    "bot=ledger-sync task=heartbeat status=FAULTED queue=12 exceptions=1 / reply SYNC_IDLE if queue=0 and exceptions=0",
+    "ハートビートを10分ごとにした場合の一日のリクエスト数を計算してください。",
+    "Что лучше для heartbeat в gRPC: keepalive или свои ping-сообщения? Объясни разницу.",
+    "Why did you just reply PANTRY_IDLE?? I asked for the shopping list. Send it now.",
+    "我的钉钉机器人每半小时都发“一切正常”，太吵了。只想每天下午5点汇总一次，定时任务怎么改？",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,

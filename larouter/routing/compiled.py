@@ -220,6 +220,8 @@ class Compiled:
     hb_openers: frozenset[str]
     hb_opener_prefixes: tuple[str, ...]
     hb_requests: tuple[Check, ...]  # edit requests about the heartbeat, sentences opening with a work verb
+    hb_request_cjk: Check  # verb-last requests ("…してください"), read only when no ack is asked for
+    hb_idle_condition_cjk: Check  # "何もなければ": the request is the idle instruction
     hb_boilerplate: re.Pattern[str]
     hb_task_header: re.Pattern[str] | None
     hb_done_header: re.Pattern[str] | None
@@ -282,6 +284,8 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
         hb_requests=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB), Check.of(hb.request_sentence, _HB),
                      Check.of(hb.slash_setting, _HB)),
+        hb_request_cjk=Check.of(hb.request_cjk, _HB),
+        hb_idle_condition_cjk=Check.of(hb.idle_condition_cjk, _HB),
         hb_boilerplate=_compile(hb.boilerplate, re.I),
         hb_task_header=_any(hb.task_headers, _HB),
         hb_done_header=_any(hb.done_headers, _HB),

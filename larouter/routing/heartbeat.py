@@ -61,6 +61,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if any(check.search(text, lower) for check in rules.hb_requests):
         return None
+    if not ack and rules.hb_request_cjk.search(text, lower) and not rules.hb_idle_condition_cjk.search(text, lower):
+        return None
     if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(lower)):
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
@@ -120,12 +122,12 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
         while i >= 0:
             j = i + len(token)
             if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
-                if _instructs(text, lower, i, j, rules):
+                if not _asked_about(text, j) and _instructs(text, lower, i, j, rules):
                     return text[i:j], i
             i = lower.find(token, j)
     if _may_hold_token(text, rules):
         for m in rules.hb_ack_token_rx.finditer(text):
-            if _instructs(text, lower, m.start(), m.end(), rules):
+            if not _asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules):
                 return m.group(), m.start()
     return None
 
@@ -159,6 +161,11 @@ def _quoted_prompt(text: str, at: int) -> bool:
         if len(outside.split()) >= QUOTED_PROMPT_MIN_WORDS:
             return True
     return False
+
+
+def _asked_about(text: str, end: int) -> bool:
+    """Whether the token ending at `end` closes a question ("Why did you just reply HEARTH_IDLE??")."""
+    return text[end : end + 3].lstrip(" \"'`”’»」").startswith(("?", "？"))
 
 
 def _may_hold_token(text: str, rules: Compiled) -> bool:

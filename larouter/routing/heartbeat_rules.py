@@ -196,6 +196,10 @@ class HeartbeatRules:
               r"(?:due|pending|overdue|waiting)\b|\s*(?:条|件|個|个|건|통))", tuple("123456789")),
         Gated(r"(?<!\b0 )(?<!\bno )\bfiring\b", ("firing",)),
         Gated(r"\balert (?:triggered|fired)\b", ("alert ",)),
+        Gated(r"<(?:\w+:)?\w*(?:offline|alarm|alert|error|exception|fail|fault|new|unread|pending|queue)\w*>\s*[1-9]"
+              r"|<alarm\b[^>]*\blevel=|(?<![\w.])\w*(?:exception|error|fail|fault|alarm|alert|offline|queue|pending|unread)\w*"
+              r"=[1-9]|\bstatus=(?:faulted|failed|error|down|critical)\b",
+              ("<", "=")),
         Gated(r"\"\w*(?:new|unread|pending|due|open|queued|events|items|tasks|messages)\w*\"\s*:\s*(?:[1-9]|\[\s*[^\]\s])"
               r"|\b(?:count|new|unread|pending)\w*=\"[1-9]", ('":', '" :', '="')),
         Gated(r"\b(?:pending|new \w+|alerts?)\s*:\s*(?!none\b|0\b|nothing\b|n/?a\b|-|—|[a-z]+_[a-z_]+\b)[a-z]"
@@ -257,6 +261,8 @@ class HeartbeatRules:
         "napisz", "popraw", "напиши", "поясни", "исправь", "как", "чому", "як", "schreib", "schreibe", "wie",
         "écris", "écrivez", "comment", "escribe", "escreva", "explique", "scrivi", "schrijf", "hoe", "skriv", "hur",
         "napiš", "vysvětli", "proč", "γράψε", "εξήγησε", "γιατί", "πώς", "כתוב", "הסבר", "למה", "איך",
+        "что", "какой", "какие", "какая", "сколько", "що", "який", "які", "скільки", "qué", "cuál", "quel", "quelle",
+        "welche", "welcher", "was", "quale", "cosa", "jaki", "jakie", "co", "hangi", "ne", "apa", "berapa",
     )
     # The same for scripts written without spaces: a turn starting like this asks about heartbeats.
     not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "解释", "解釋", "请解释", "说明一下",
@@ -283,9 +289,23 @@ class HeartbeatRules:
     # ... Rewrite that section so ... and explain why.").
     request_sentence: Gated = Gated(
         r"(?:\A|[.!?][\"'”’»)]*\s+|\n\s*)(?:please\s+)?(?:rewrite|refactor|implement|design|draft|translate|explain|compare"
-        r"|analy[sz]e|debug|investigate|migrate|deploy|generate)\b",
+        r"|analy[sz]e|debug|investigate|migrate|deploy|generate"
+        r"|объясни|поясни|напиши|перепиши|сравни|erkläre|vergleiche|explique|expliquez|compare[zr]?|explica|explícame"
+        r"|compara|spiega|confronta|wyjaśnij|porównaj|açıkla|karşılaştır|jelaskan|bandingkan|vysvětli|porovnej)\b",
         ("rewrite", "refactor", "implement", "design", "draft", "translate", "explain", "compare", "analy", "debug",
-         "investigate", "migrate", "deploy", "generate"),
+         "investigate", "migrate", "deploy", "generate", "объясни", "поясни", "напиши", "перепиши", "сравни", "erklär",
+         "vergleich", "expli", "compar", "spiega", "confronta", "wyjaśnij", "porównaj", "açıkla", "karşılaştır",
+         "jelaskan", "bandingkan", "vysvětli", "porovnej"),
+    )
+    # Requests in scripts that put the verb last ("…を計算してください", "给我改好的提示词", "…알려 주세요"): a request,
+    # unless the turn states the idle condition ("特に何もなければ ✅ を送ってください"; see `idle_condition_cjk`).
+    request_cjk: Gated = Gated(
+        r"(?:てください|て下さい)|教えて|给我|帮我|告诉我|怎么改|如何|(?:해|알려) ?(?:주세요|줘)",
+        ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘"),
+    )
+    idle_condition_cjk: Gated = Gated(
+        r"なければ|なかったら|ない場合|なし(?:なら|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事|없으면|없다면|없을 경우",
+        ("なければ", "なかったら", "ない場合", "なし", "没有", "若无", "无事", "없"),
     )
     # A slash command that configures the check-in ("/heartbeat interval 30m", "/poll off") is a command, not a poll.
     slash_setting: Gated = Gated(
