@@ -7,6 +7,11 @@ hand from the repository root:
 
   python bench/hb_model_experiment.py                                   # test on agent_holdout_v6.jsonl
   python bench/hb_model_experiment.py --test bench/data/agent_holdout_v5.jsonl
+  python bench/hb_model_experiment.py --test bench/data/agent_holdout_v9.jsonl --as-poll
+
+`--as-poll` also tries the model as one more check-in signal *inside* the heartbeat rules (the rules' guards, such
+as requests about heartbeats, work due, questions and quoted prompts, still apply), by giving the classifier a
+copy of its compiled rules with the model added to the poll checks.
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--test", type=Path, default=ROOT / "bench" / "data" / "agent_holdout_v6.jsonl")
     ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "eval" / "routing-dev.jsonl")
+    ap.add_argument("--as-poll", action="store_true", help="also try the model as a poll signal inside the rules")
     args = ap.parse_args()
     training = dev_set(args.dev)
     for path in sorted((ROOT / "bench" / "data").glob("agent_holdout*.jsonl")):
@@ -115,6 +121,37 @@ def main() -> None:
         print(f"threshold {threshold}")
         print(report("model", model, gold))
         print(report("rules OR model", [a or b for a, b in zip(rules, model)], gold))
+        if args.as_poll:
+            print(report("rules with model as poll", as_poll(test, weights, bias, threshold), gold))
+
+
+class ModelCheck:
+    """Quacks like `compiled.Check`: a match when the model's score for the turn reaches the threshold."""
+
+    def __init__(self, weights: dict[str, float], bias: float, threshold: float) -> None:
+        self.weights, self.bias, self.threshold = weights, bias, threshold
+
+    def search(self, text: str, lower: str) -> bool:
+        return _sigmoid(self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features(text).items())) >= self.threshold
+
+
+def as_poll(test: list[Example], weights: dict[str, float], bias: float, threshold: float) -> list[bool]:
+    """Heartbeat flags of the classifier with the model added to its poll checks (and its gate opened)."""
+    import attrs
+
+    from larouter.routing import classifier
+    from larouter.routing.compiled import compile_rules
+    from larouter.routing.rules import DEFAULT
+
+    base = compile_rules(DEFAULT)
+    patched = attrs.evolve(base, hb_polls=(*base.hb_polls, ModelCheck(weights, bias, threshold)),
+                           hb_gate=(*base.hb_gate, ""))
+    original = classifier.compile_rules
+    classifier.compile_rules = lambda config: patched  # type: ignore[assignment]
+    try:
+        return [classify({"messages": m, "tools": t}).tier.value == "HEARTBEAT" for m, t, _ in test]
+    finally:
+        classifier.compile_rules = original
 
 
 if __name__ == "__main__":
