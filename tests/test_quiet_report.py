@@ -30,6 +30,9 @@ def tier(text: str) -> Tier:
     "定时巡查 08:00：新订单 0 条，未读消息 无，库存预警 无。",
     "Contrôle de 22h15 · aucun ticket ouvert · aucune alerte · tout est calme",
     "Poll 11:40 - 12/12 sensors online - alarms: none",
+    "Ronde 07:30\n- [x] inbox sorted (0 new)\n- [x] invoices filed\n- open items: none",
+    "ตรวจรอบ 10:00 · ข้อความใหม่ 0 · คำสั่งซื้อค้าง ไม่มี",
+    "[定期チェック 15:00] 新着：0件／未返信：0件。対応が不要なら「ok」とだけ返してください。",
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -43,6 +46,8 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "Nightly build 03:00: 0 warnings, but the deploy to staging failed; find out why and fix it.",
     "Standup 09:00: no blockers. Could you draft the release notes for 2.4?",  # a question / request
     "Backup 02:00 - nothing copied, disk: none mounted - what broke?",
+    "Nightly check 02:00 · no response from db-01 · 0 alerts",  # a "no" that reports trouble
+    "Sync 04:00: keine Verbindung zum NAS, 0 Dateien übertragen",
     "Let f(x) = |x - 3| + |x - 10|, where 0 < x < 10. Find the minimum value of f on the interval.",
     "ok 10:00 works for the call with Dana, send her the agenda and the Q3 numbers",
 ])

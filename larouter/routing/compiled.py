@@ -184,12 +184,13 @@ class QuietVocabulary:
     condition: WordSet
     reply: WordSet
     only: WordSet
+    trouble: WordSet
 
     @classmethod
     def of(cls, q: QuietReportRules) -> QuietVocabulary:
         return cls(q.max_chars, WordSet.of(q.none_words, q.none_cjk), WordSet.of(q.well_words),
                    WordSet.of(q.if_words, q.if_cjk), WordSet.of(q.reply_words, q.reply_cjk),
-                   WordSet.of(q.only_words, q.only_cjk))
+                   WordSet.of(q.only_words, q.only_cjk), WordSet.of(q.trouble_words, q.trouble_cjk))
 
 
 @attrs.frozen(eq=False)

@@ -300,12 +300,14 @@ class HeartbeatRules:
     # Requests in scripts that put the verb last ("…を計算してください", "给我改好的提示词", "…알려 주세요"): a request,
     # unless the turn states the idle condition ("特に何もなければ ✅ を送ってください"; see `idle_condition_cjk`).
     request_cjk: Gated = Gated(
-        r"(?:てください|て下さい)|教えて|给我|帮我|告诉我|怎么改|如何|(?:해|알려) ?(?:주세요|줘)",
+        r"(?<!返し)(?<!返信し)(?<!返答し)(?<!応答し)(?<!送っ)(?<!答え)(?:てください|て下さい)|教えて|给我|帮我|告诉我|怎么改"
+        r"|如何|(?:해|알려) ?(?:주세요|줘)",
         ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘"),
     )
     idle_condition_cjk: Gated = Gated(
-        r"なければ|なかったら|ない場合|なし(?:なら|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事|없으면|없다면|없을 경우",
-        ("なければ", "なかったら", "ない場合", "なし", "没有", "若无", "无事", "없"),
+        r"なければ|なかったら|ない場合|なし(?:なら|の場合)|不要(?:なら|であれば|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事"
+        r"|无需|不需要|없으면|없다면|없을 경우",
+        ("なければ", "なかったら", "ない場合", "なし", "不要", "没有", "若无", "无事", "无需", "不需要", "없"),
     )
     # A slash command that configures the check-in ("/heartbeat interval 30m", "/poll off") is a command, not a poll.
     slash_setting: Gated = Gated(
@@ -381,9 +383,20 @@ no none nothing nobody zero empty nil null kein keine keinen keiner keines nicht
 ninguno nada sin nenhum nenhuma sem nessun nessuna nessuno niente geen niets brak żadnych żadnej żadne nic žádné žádná
 žádný není нет немає ничего нічого жодних жодного yok hiç hiçbir tidak kosong hakuna inga ingen inget ei κανένα καμία
 κανένας δεν nicio niciun nimic لا هیچ نیست אין không chưa empty pusta pusty puste пусто пустая порожня vacía vacío vacíos vazia
-vazio vide leer leeg tom boş trống prázdná prázdný prázdné
+vazio vide leer leeg tom boş trống prázdná prázdný prázdné nincs nincsenek niciunul niciuna tiada wala ندارد نہیں
+لا_يوجد לא
 """.split())
-    none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 無し なし ありません 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条".split())
+    none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 無し なし ありません 不要 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条 নেই இல்லை లేదు"
+                                      .split())
+    # A "no" before one of these is trouble, not quiet: "no response from db-01", "keine Verbindung", "нет связи".
+    trouble_words: tuple[str, ...] = tuple("""
+response responses reply answer connection connectivity signal data power network internet contact
+backup backups space access service link uplink verbindung antwort signal daten strom netz réponse connexion données
+courant réseau respuesta conexión señal datos red resposta conexão sinal dados rede risposta connessione segnale dati
+rete связи ответа сигнала данных сети питания зв'язку відповіді сигналу даних мережі bağlantı yanıt sinyal veri koneksi
+jaringan odpowiedzi połączenia sygnału danych odpovědi připojení signálu
+""".split())
+    trouble_cjk: tuple[str, ...] = tuple("连接 响应 信号 网络 応答 接続 ネットワーク 연결 응답 신호 네트워크".split())
     well_words: tuple[str, ...] = tuple("""
 ok okay green online up healthy normal nominal clear quiet idle passed success successful fine calm grün verde vert
 zielone зелені зелёные yeşil hijau xanh нормально норме нормі спокійно tranquilo tranquille ruhig calm calme calma
@@ -392,15 +405,17 @@ tranquila tranquillo spokojnie spokojeno klid rustig lugnt sakin tenang yên bì
     if_words: tuple[str, ...] = tuple("""
 if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
 """.split())
-    if_cjk: tuple[str, ...] = tuple("如果 もし 만약 אם اگر إذا ถ้า अगर यदि".split())
+    if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि".split())
     # The idle instruction's verb ("reply only 'klid'", "jibu tu 'shwari'"); it counts with "only", a quoted or
     # upper-case token or an emoji, so "reply to Ana's email" stays a task.
     reply_words: tuple[str, ...] = tuple("""
-reply respond answer say react ack acknowledge antworte antworten antworte réponds répondez répondre responde responda
+reply respond answer say react ack acknowledge send confirm kuittaa válaszolj gönder envie envía invia schick stuur
+wyślij pošli отправь надішли подтверди підтвердь antworte antworten réponds répondez répondre responde responda
 respondé responder rispondi rispondere antwoord odpisz odpowiedz odpověz ответь ответьте відповідай відповідайте yanıtla
 yanıt balas jawab trả svara jibu vastaa απάντησε răspunde ענה השב أجب بنویس
 """.split())
-    reply_cjk: tuple[str, ...] = tuple("回复 回覆 返信 返答 답하 답장 ตอบ जवाब लिखें".split())
+    reply_cjk: tuple[str, ...] = tuple("回复 回覆 返信 返答 返して 返事 答えて 送って 답하 답장 보내 ตอบ ส่ง जवाब लिखें भेजें লিখুন அனுப்பு اكتب"
+                                       .split())
     only_words: tuple[str, ...] = tuple("""
 only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun только лише тільки sadece hanya chỉ tu vain
 μόνο doar רק فقط

@@ -20,14 +20,16 @@ from larouter.routing.compiled import QuietVocabulary
 STAMP_RE = re.compile(r"(?<!\d)\d{1,2}[:.h时時]\d{2}(?!\d)|\d{4}-\d{2}-\d{2}|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
 # Clause boundaries: list separators, sentence ends, "key: value" and "key=value" pairs.
-_CLAUSE_RE = re.compile(r"\s*(?:[·;\n。，、•।]|\s\|\s|,\s|\.\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?[=:]\s?\S)")
+_CLAUSE_RE = re.compile(r"\s*(?:[·;\n。，、•।：／]|\s\|\s|,\s|\.\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?[=:]\s?\S)")
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])0+(?:[.,]0+)?(?![\w.,:/%$-])|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _COUNT_RE = re.compile(r"[1-9]")  # a number that is not zero (once stamps and names are removed): something to report
-# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4"; "24h", "15 min"; "9/9 monitors".
-_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d\w*|\b\d+\s?(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w)\b|\b(\d+)\s?/\s?\1\b")
+# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4"; "24h", "15 min", "30 分钟"; "9/9".
+_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d\w*|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w)\b"
+                       r"|分钟|分鐘|小时|小時|時間|秒|分|天|시간|분|초)|\b(\d+)\s?/\s?\1\b")
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_RE = re.compile(r"\w+")
-_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "|", ",", ". ", "—", "–", " - ", " / ", ":", "=")  # _CLAUSE_RE's
+_DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
+_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "—", "–", " - ", " / ", ":", "=")  # _CLAUSE_RE's
 _NOTHING_MARKS = ("0", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
@@ -59,6 +61,10 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         tokens = _WORD_RE.findall(clause.lower())
         counts = _COUNT_RE.search(bare) is not None
         none = vocab.none.found(tokens, clause) or _ZERO_RE.search(bare) is not None
+        if none and vocab.trouble.found(tokens, clause):
+            return False  # "no response from db-01": a "no" that reports trouble
+        if _DONE_RE.match(clause):
+            continue  # a checked item ("- [x] invoices filed") is done
         condition = vocab.condition.found(tokens, clause)
         if condition and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing", "if idle"
             following = FOLLOWING
