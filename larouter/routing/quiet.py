@@ -29,7 +29,8 @@ _NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d\w*|\b\d+\s?(?:(?:ms|s|sec|secs|m|min
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_RE = re.compile(r"\w+")
 _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
-_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "—", "–", " - ", " / ", ":", "=")  # _CLAUSE_RE's
+# What _CLAUSE_RE splits on: a text without one of these is a single clause, no report.
+_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "—", "–", " - ", " / ", ":", "=")
 _NOTHING_MARKS = ("0", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
@@ -37,10 +38,11 @@ FOLLOWING = 2  # clauses after "if there is nothing to do" that may say what to 
 
 
 def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
-    """Whether `text` is a status report with nothing to do: at most `max_chars`, no question, and after its first
-    clause (the header, when it is stamped with a time or names a periodic check: `periodic`, the caller's gate;
-    otherwise from the first clause on, with two reporting nothing) every clause is a short line reporting none or zero, all is well, or the idle instruction ("if nothing to do, reply
-    only 'klid'"), at least one reporting none or zero, and none carrying a non-zero count."""
+    """Whether `text` is a status report with nothing to do: at most `max_chars`, no question, and every clause
+    after the header (the first clause, when the text is stamped with a time or names a periodic check: `periodic`,
+    the caller's gate; otherwise every clause, two of them reporting nothing) is a short line reporting none or
+    zero, all is well, a done item, or the idle instruction ("if nothing to do, reply only 'klid'"); at least one
+    reports none or zero, and none carries a non-zero count or a "no" before trouble ("no response")."""
     if len(text) > vocab.max_chars or not any(map(text.__contains__, _SEPARATORS)):
         return False  # one clause is no report
     if any(map(text.__contains__, _NOT_A_REPORT)):
