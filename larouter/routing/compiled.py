@@ -8,7 +8,9 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, QuietReportRules, RecurrenceRules
+from larouter.routing.conversation_rules import ContinuationRules, RecurrenceRules
+from larouter.routing.heartbeat_rules import Gated, HeartbeatRules
+from larouter.routing.quiet_rules import QuietReportRules
 from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
 
 WORD_RE = re.compile(r"\w+")

@@ -11,7 +11,9 @@ from __future__ import annotations
 import attrs
 
 from larouter.routing import lexicon as lx
-from larouter.routing.heartbeat_rules import ContinuationRules, Gated, HeartbeatRules, QuietReportRules, RecurrenceRules
+from larouter.routing.conversation_rules import ContinuationRules, RecurrenceRules
+from larouter.routing.heartbeat_rules import Gated, HeartbeatRules
+from larouter.routing.quiet_rules import QuietReportRules
 
 
 @attrs.frozen

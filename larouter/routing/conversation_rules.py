@@ -1,0 +1,40 @@
+"""Configuration for turns read in their conversation (shipped defaults): continuations of earlier work and turns
+that recur, answered each time with the same ack."""
+
+from __future__ import annotations
+
+import attrs
+
+from larouter.routing.heartbeat_rules import Gated
+
+
+@attrs.frozen
+class ContinuationRules:
+    """User-role turns that continue earlier work; the classifier reads the turn that started it."""
+
+    events: Gated = Gated(
+        r"\brequest_heartbeat\s*=\s*true\b|\bcontinue_chaining\s*=\s*true\b|\breturning control\b"
+        r"|\basync command (?:you ran earlier )?has completed\b|\bcommand completion event\b"
+        r"|\b(?:background|async) (?:task|job|command|process) (?:has )?(?:finished|completed)\b",
+        ("request_heartbeat", "continue_chaining", "returning control", "completed", "completion", "finished"),
+    )
+    go_ahead: str = (
+        r"\A\W*(?:yes|yeah|yep|ok|okay|sure|go ahead|go for it|do it|proceed|continue|carry on"
+        r"|please do|sounds good|lgtm|ship it|s[ií]|vale|adelante|hazlo|oui|vas-y|allez-y|d'accord"
+        r"|ja|mach das|mach weiter|los|sim|pode|vai|да|давай|продолжай|好的|可以|继续|はい|お願いします"
+        r"|続けて)(?:[\s,.!]+(?:please|go ahead|do it|thanks|thank you|proceed|continue|por favor"
+        r"|s'il te plaît|bitte|пожалуйста))*\W*\Z"
+    )
+    go_ahead_max_chars: int = 80
+    lookback: int = 64
+
+
+@attrs.frozen
+class RecurrenceRules:
+    """A turn that recurs in its own conversation, answered each time with the same short ack, is a heartbeat
+    whatever its wording (see `recurrence.py`). `min_repeats` 0 turns the check off."""
+
+    min_repeats: int = 2  # earlier sightings of the turn, each answered with the same ack
+    max_ack_chars: int = 64  # an answer this short (stripped) is an acknowledgement; "" (silence) is one too
+    max_chars: int = 1024  # longer turns are requests, not check-ins
+    lookback: int = 64  # messages before the turn that are looked at
