@@ -136,6 +136,10 @@ def test_hard_negatives_are_not_heartbeats(text: str) -> None:
     "Agent wake-up (every 15 min). Nothing new. Reply [QUIET] unless the user needs you.",
     "/ping (auto, every 10m)",
     "Hourly check-in from the runner: inbox empty. Send ✅ if there is nothing to do.",
+    '{"类型":"定时心跳","时间":"09:00","待处理订单":0,"异常件":0}',
+    "/heartbeat shard=3 latency=38ms mentions=0",
+    "/poll inbox since=09:00 → 0 new",
+    "Scheduled check-in. Config for reference:\n```yaml\nevery: 30m\n```\nIf nothing needs attention, reply QUIET_OWL.",
 ])
 def test_other_frameworks_check_ins(text: str) -> None:
     """Timer ticks, status polls and scheduled wake-ups with any framework's idle token or phrase, in several
@@ -189,6 +193,19 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "Что лучше для heartbeat в gRPC: keepalive или свои ping-сообщения? Объясни разницу.",
     "Why did you just reply PANTRY_IDLE?? I asked for the shopping list. Send it now.",
     "我的钉钉机器人每半小时都发“一切正常”，太吵了。只想每天下午5点汇总一次，定时任务怎么改？",
+    # A non-zero trouble count under a CJK JSON key, a why-question quoting the ack, a slash command followed by prose
+    # or a mention, Spanish "¿Cómo ...?", Japanese "…をください" / "…たいです", an idle token that is a value in a
+    # fenced config to edit.
+    '{"类型":"定时心跳","时间":"09:00","待处理订单":0,"异常件":3,"空闲回复":"一切正常"}',
+    "Why do you keep replying HOME_QUIET even when I ask you things? I asked if the oven was on and you just said "
+    "HOME_QUIET.",
+    "/tick stopped working in our Discord server. What does it do, and how do I reinstall the bot?",
+    "¿Cómo activo keep-alive en HAProxy hacia los backends?",
+    "定期チェックの返信を「問題なし」から「OK_DESU」に変えたいです。設定はこちら：\n```toml\n[checkin]\n"
+    'idle_reply = "問題なし"\n```\n直した設定をください。',
+    "This is our agent's heartbeat config. Add a quiet window from 23:00 to 06:00 when check-ins are skipped:\n"
+    "```yaml\nheartbeat:\n  every: 15m\n  idle_reply: QUIET_OWL\n```",
+    "/ping @dana can you swap shifts with me on Friday?",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,

@@ -116,18 +116,21 @@ def _question(sentence: str) -> bool:
 
 def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
     """The ack token (HEARTBEAT_OK, NO_REPLY, any framework's idle token) that appears as an instruction, not in
-    passing, and where it starts; None when there is none."""
+    passing nor as a value in a fenced code block ("idle_reply: SILENT_SEAGULL" in a config to edit), and where it
+    starts; None when there is none."""
+    fenced = "```" in text
     for token in rules.hb_ack_tokens:
         i = lower.find(token)
         while i >= 0:
             j = i + len(token)
             if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
-                if not _asked_about(text, j) and _instructs(text, lower, i, j, rules):
+                if not _asked_about(text, j) and _instructs(text, lower, i, j, rules) and not (fenced and _in_fence(text, i)):
                     return text[i:j], i
             i = lower.find(token, j)
     if _may_hold_token(text, rules):
         for m in rules.hb_ack_token_rx.finditer(text):
-            if not _asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules):
+            if (not _asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules)
+                    and not (fenced and _in_fence(text, m.start()))):
                 return m.group(), m.start()
     return None
 
@@ -166,6 +169,11 @@ def _quoted_prompt(text: str, at: int) -> bool:
 def _asked_about(text: str, end: int) -> bool:
     """Whether the token ending at `end` closes a question ("Why did you just reply HEARTH_IDLE??")."""
     return text[end : end + 3].lstrip(" \"'`”’»」").startswith(("?", "？"))
+
+
+def _in_fence(text: str, at: int) -> bool:
+    """Whether `at` lies inside a ``` fenced block (an odd number of fences before it)."""
+    return text.count("```", 0, at) % 2 == 1
 
 
 def _may_hold_token(text: str, rules: Compiled) -> bool:

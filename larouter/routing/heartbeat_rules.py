@@ -125,7 +125,10 @@ class HeartbeatRules:
         Gated(r"\b(?:hourly|daily|nightly|background|periodic|scheduled|routine|regular|automatic|automated|system|timed"
               r"|\d+[- ]?min(?:ute)?)\s+(?:system\s+)?(?:check-?in|wake-?up|poll|tick|ping|heartbeat|sweep)\b",
               ("check", "wake", "poll", "tick", "ping", "heartbeat", "sweep")),
+        # A slash command alone, with a schedule note or key=value arguments ("/tick", "/tick (auto, every 60m)",
+        # "/heartbeat shard=0 ..."); not one followed by prose or a mention ("/ping @marcus can you ...").
         Gated(r"\bstill alive\?|\bprobe #\d+|\A\s*/(?:tick|heartbeat|poll|ping|wake)\b"
+              r"(?=[ \t]*(?:$|\n|\(|[\w.-]+=|[\w.-]+[ \t]+(?:[\w.-]+=|→|->|[:—–]|\d)))"
               r"|\bcron wake\b", ("alive", "probe", "/", "cron")),
         # A schedule annotation in parentheses: "(every 20 min)", "(alle 30 Minuten)", "(auto, every 60m)".
         Gated(r"\([^()\n]{0,20}(?:every|each|alle|toutes les|cada|ogni|elke|co|каждые|каждый|her|setiap|mỗi|varje"
@@ -200,7 +203,9 @@ class HeartbeatRules:
               r"|<alarm\b[^>]*\blevel=|(?<![\w.])\w*(?:exception|error|fail|fault|alarm|alert|offline|queue|pending|unread)\w*"
               r"=[1-9]|\bstatus=(?:faulted|failed|error|down|critical)\b",
               ("<", "=")),
-        Gated(r"\"\w*(?:new|unread|pending|due|open|queued|events|items|tasks|messages)\w*\"\s*:\s*(?:[1-9]|\[\s*[^\]\s])"
+        Gated(r"\"\w*(?:new|unread|pending|due|open|queued|events|items|tasks|messages|exception|error|fail|fault|alarm"
+              r"|alert|offline|异常|異常|待处理|未处理|未処理|未读|未読|新着|告警|故障|错误|失败|エラー|失敗|오류|장애|실패|미처리|신규)"
+              r"\w*\"\s*:\s*(?:[1-9]|\[\s*[^\]\s])"
               r"|\b(?:count|new|unread|pending)\w*=\"[1-9]", ('":', '" :', '="')),
         Gated(r"\b(?:pending|new \w+|alerts?)\s*:\s*(?!none\b|0\b|nothing\b|n/?a\b|-|—|[a-z]+_[a-z_]+\b)[a-z]"
               r"|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?(?:since[^:\n]{0,30})?:\s*[1-9]",
@@ -263,11 +268,18 @@ class HeartbeatRules:
         "napiš", "vysvětli", "proč", "γράψε", "εξήγησε", "γιατί", "πώς", "כתוב", "הסבר", "למה", "איך",
         "что", "какой", "какие", "какая", "сколько", "що", "який", "які", "скільки", "qué", "cuál", "quel", "quelle",
         "welche", "welcher", "was", "quale", "cosa", "jaki", "jakie", "co", "hangi", "ne", "apa", "berapa",
+        "cómo", "dónde", "cuándo", "quién", "cuánto", "cuántos", "cuántas",
     )
-    # The same for scripts written without spaces: a turn starting like this asks about heartbeats.
-    not_a_poll_prefixes: tuple[str, ...] = ("为什么", "为何", "怎么", "帮我", "请帮", "解释", "解釋", "请解释", "说明一下",
-                                            "介绍一下", "なぜ", "どうして", "왜", "설명해", "tại sao", "ช่วยอธิบาย",
-                                            "อธิบาย")
+    # A turn starting like this asks about heartbeats even when it quotes the ack ("Why do you keep replying
+    # NEST_QUIET ...?"): "why" in any language, Spanish questions, and requests in scripts written without spaces.
+    not_a_poll_prefixes: tuple[str, ...] = (
+        "为什么", "为何", "怎么", "帮我", "请帮", "解释", "解釋", "请解释", "说明一下", "介绍一下", "なぜ", "どうして", "왜",
+        "설명해", "tại sao", "ช่วยอธิบาย", "อธิบาย", "ทำไม",
+        "why ", "why'", "warum ", "wieso ", "weshalb ", "pourquoi ", "por qué ", "porque ", "perché ", "почему ", "зачем ",
+        "чому ", "waarom ", "dlaczego ", "neden ", "kenapa ", "mengapa ", "varför ", "hvorfor ", "miksi ", "proč ",
+        "γιατί ", "למה ", "لماذا", "چرا ", "क्यों", "কেন ", "ஏன் ",
+        "¿por qué", "¿cómo", "¿dónde", "¿cuándo", "¿qué", "¿cuál", "¿quién", "¿cuánto", "¿cuántos", "¿cuántas",
+    )
     # A request to change the heartbeat file is never a heartbeat, even if it quotes the ack rule.
     edit_request: Gated = Gated(
         r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:(?:add|append|update"
@@ -301,8 +313,8 @@ class HeartbeatRules:
     # unless the turn states the idle condition ("特に何もなければ ✅ を送ってください"; see `idle_condition_cjk`).
     request_cjk: Gated = Gated(
         r"(?<!返し)(?<!返信し)(?<!返答し)(?<!応答し)(?<!送っ)(?<!答え)(?:てください|て下さい)|教えて|给我|帮我|告诉我|怎么改"
-        r"|如何|(?:해|알려) ?(?:주세요|줘)",
-        ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘"),
+        r"|如何|(?:해|알려) ?(?:주세요|줘)|を(?:ください|下さい)|たい(?:です|のですが|んですが)",
+        ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘", "たい"),
     )
     idle_condition_cjk: Gated = Gated(
         r"なければ|なかったら|ない場合|なし(?:なら|の場合)|不要(?:なら|であれば|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事"
