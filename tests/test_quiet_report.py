@@ -33,6 +33,12 @@ def tier(text: str) -> Tier:
     "Ronde 07:30\n- [x] inbox sorted (0 new)\n- [x] invoices filed\n- open items: none",
     "ตรวจรอบ 10:00 · ข้อความใหม่ 0 · คำสั่งซื้อค้าง ไม่มี",
     "[定期チェック 15:00] 新着：0件／未返信：0件。対応が不要なら「ok」とだけ返してください。",
+    # Labels of several words ("нові заявки на допомогу: 0"), ISO stamps, ids and codes as values, JSON payloads.
+    "Щогодинна перевірка, 11:00. Нові заявки на допомогу: 0. Невиконані доставки: 0.",
+    "Verificare automată, ora 11:00 — cereri noi de la cetățeni: 0, documente de semnat: 0.",
+    "doorwatch tick site=HQ-3 store=0417 ts=2026-04-07T01:00:00Z forced_doors=0 tailgates=0",
+    '{"src":"stockbot","kind":"periodic_check","seq":88214,"at":"2026-12-02 15:00 CET","orders":{"new":0,'
+    '"failed":0},"returns":[],"reply_if_empty":"STOCK_QUIET"}',
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -50,6 +56,11 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "Sync 04:00: keine Verbindung zum NAS, 0 Dateien übertragen",
     "Let f(x) = |x - 3| + |x - 10|, where 0 < x < 10. Find the minimum value of f on the interval.",
     "ok 10:00 works for the call with Dana, send her the agenda and the Q3 numbers",
+    "Hourly check 11:00. New help requests: 2. Undelivered parcels: 0.",  # a label whose value is a count
+    "Inbox sweep 09:00: unread: 0. Next step: call Ana about the refund",  # a label whose value is a task
+    '{"src":"stockbot","kind":"periodic_check","seq":88214,"orders":{"new":0,"failed":0},"returns":[{"id":"R-1"}]}',
+    '{"src":"stockbot","seq":4,"orders":0,"note":"customer Ana wants a call back today"}',
+    '{"model":"gemma","temperature":0,"messages":[],"max_tokens":0}',  # zeros, but no stamp and no check-in word
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

@@ -187,12 +187,14 @@ class QuietVocabulary:
     reply: WordSet
     only: WordSet
     trouble: WordSet
+    label_keys: frozenset[str]
 
     @classmethod
     def of(cls, q: QuietReportRules) -> QuietVocabulary:
         return cls(q.max_chars, WordSet.of(q.none_words, q.none_cjk), WordSet.of(q.well_words),
                    WordSet.of(q.if_words, q.if_cjk), WordSet.of(q.reply_words, q.reply_cjk),
-                   WordSet.of(q.only_words, q.only_cjk), WordSet.of(q.trouble_words, q.trouble_cjk))
+                   WordSet.of(q.only_words, q.only_cjk), WordSet.of(q.trouble_words, q.trouble_cjk),
+                   frozenset(k.lower() for k in q.label_keys))
 
 
 @attrs.frozen(eq=False)

@@ -12,19 +12,28 @@ still read new items, due tasks and requests in it before calling it a heartbeat
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from larouter.routing.compiled import QuietVocabulary
 
-# A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one.
-STAMP_RE = re.compile(r"(?<!\d)\d{1,2}[:.h时時]\d{2}(?!\d)|\d{4}-\d{2}-\d{2}|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
+# A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one. ISO date-times
+# ("2025-04-07T01:00:00Z", "20250118T220000Z") and dates ("2025/04/01", "04.02.2025") are one stamp each.
+STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+                      r"|(?<!\d)\d{8}T\d{4,6}Z?(?!\d)|(?<!\d)\d{4}/\d{1,2}/\d{1,2}(?!\d)|(?<!\d)\d{1,2}\.\d{1,2}\.\d{4}(?!\d)"
+                      r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
-# Clause boundaries: list separators, sentence ends, "key: value" and "key=value" pairs.
-_CLAUSE_RE = re.compile(r"\s*(?:[·;\n。，、•।：／]|\s\|\s|,\s|\.\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?[=:]\s?\S)")
-_ZERO_RE = re.compile(r"(?<![\w.,:/$-])0+(?:[.,]0+)?(?![\w.,:/%$-])|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
+# Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
+# the next "key=value" pair.
+_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／]|\s?\|\s?|,\s|\.\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
+_LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
+_ZERO_RE = re.compile(r"(?<![\w.,:/$-])0+(?:[.,]0+)?(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _COUNT_RE = re.compile(r"[1-9]")  # a number that is not zero (once stamps and names are removed): something to report
-# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4"; "24h", "15 min", "30 分钟"; "9/9".
-_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d\w*|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w)\b"
+# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
+# "15 min", "30 分钟"; "9/9".
+_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])"
+                       r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w)\b"
                        r"|分钟|分鐘|小时|小時|時間|秒|分|天|시간|분|초)|\b(\d+)\s?/\s?\1\b")
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_RE = re.compile(r"\w+")
@@ -49,13 +58,24 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         return False
     if not (vocab.none.found(_WORD_RE.findall(text.lower()), text) or any(map(text.__contains__, _NOTHING_MARKS))):
         return False  # nothing says "none" or "zero": not worth splitting (most requests end here, ~2 us)
+    scheduled = periodic or STAMP_RE.search(text) is not None
+    payload = _json_lines(text)
+    if payload is not None and not scheduled:
+        return False  # {"temperature": 0, "messages": []} is no report; a stamped or named JSON check-in may be
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
-    # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
-    headed = periodic or STAMP_RE.search(text) is not None
+    # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice, and
+    # so must a JSON payload, field by field.
+    headed = payload is None and scheduled
+    parts = _CLAUSE_RE.split(payload if payload is not None else text.strip())  # clause, separator, clause, ...
     nothing = 0
     following = 0  # clauses left that may spell out the reply after an idle condition
-    for clause in _CLAUSE_RE.split(text.strip())[1 if headed else 0 :]:
-        clause = clause.strip()
+    skip_value = False
+    for i in range(2 if headed else 0, len(parts), 2):
+        clause = parts[i].strip()
+        label = i + 1 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS)
+        if skip_value:
+            skip_value = False
+            continue
         bare = _NAMES_RE.sub(" ", STAMP_RE.sub(" ", clause))
         words = sum(1 for w in bare.split() if _WORD_RE.search(w))  # tokens, not bare punctuation
         if not words:
@@ -67,6 +87,11 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
             return False  # "no response from db-01": a "no" that reports trouble
         if _DONE_RE.match(clause):
             continue  # a checked item ("- [x] invoices filed") is done
+        if label and not counts and words <= MAX_CLAUSE_WORDS:
+            skip_value = tokens[-1] in vocab.label_keys  # "seq: 88214" numbers the report
+            continue  # "нові заявки на допомогу: 0": the value that follows says how many
+        if clause.partition("=")[0].strip().lower() in vocab.label_keys:
+            continue  # "seq=88214"
         condition = vocab.condition.found(tokens, clause)
         if condition and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing", "if idle"
             following = FOLLOWING
@@ -81,3 +106,32 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         elif counts or not (vocab.well.found(tokens, clause) or words <= 1):
             return False
     return nothing >= (1 if headed else 2)
+
+
+def _json_lines(text: str) -> str | None:
+    """A JSON object's fields as "key: value" lines (nested objects and lists flattened), None for other text."""
+    stripped = text.strip()
+    if not (stripped.startswith("{") and stripped.endswith("}")):
+        return None
+    try:
+        data = json.loads(stripped)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    lines: list[str] = []
+    _flatten(data, "", lines)
+    return "\n".join(lines)
+
+
+def _flatten(node: Any, key: str, lines: list[str]) -> None:
+    """Nested objects by their own keys; a list by its length (a non-empty list is news: "alerts": [{...}])."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _flatten(v, str(k), lines)
+        return
+    if isinstance(node, list):
+        value: Any = len(node) if node else "[]"
+    else:
+        value = "null" if node is None else str(node).lower() if isinstance(node, bool) else node
+    lines.append(f"{key}: {value}")

@@ -54,3 +54,7 @@ only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun т
 μόνο doar רק فقط
 """.split())
     only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่".split())
+    # Fields of a JSON payload that number or stamp the report rather than count work ("seq": 88214).
+    label_keys: tuple[str, ...] = tuple("""
+seq sequence id ts time timestamp epoch version ver tick cycle round run_id pid port build
+""".split())
