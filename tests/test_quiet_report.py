@@ -39,6 +39,7 @@ def tier(text: str) -> Tier:
     "doorwatch tick site=HQ-3 store=0417 ts=2026-04-07T01:00:00Z forced_doors=0 tailgates=0",
     '{"src":"stockbot","kind":"periodic_check","seq":88214,"at":"2026-12-02 15:00 CET","orders":{"new":0,'
     '"failed":0},"returns":[],"reply_if_empty":"STOCK_QUIET"}',
+    '{"aplikasi":"Toko Maju Jaya","jenis":"cek_berkala","waktu":"02/05/2026 21:00","retur_baru":0,"stok_habis":0}',
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -61,6 +62,7 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     '{"src":"stockbot","kind":"periodic_check","seq":88214,"orders":{"new":0,"failed":0},"returns":[{"id":"R-1"}]}',
     '{"src":"stockbot","seq":4,"orders":0,"note":"customer Ana wants a call back today"}',
     '{"model":"gemma","temperature":0,"messages":[],"max_tokens":0}',  # zeros, but no stamp and no check-in word
+    '{"pedidos_nuevos":3,"tipo":"chequeo_periodico","hora":"10:00","devoluciones":0}',  # the first field counts
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

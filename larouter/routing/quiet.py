@@ -21,7 +21,8 @@ from larouter.routing.compiled import QuietVocabulary
 # A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one. ISO date-times
 # ("2025-04-07T01:00:00Z", "20250118T220000Z") and dates ("2025/04/01", "04.02.2025") are one stamp each.
 STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-                      r"|(?<!\d)\d{8}T\d{4,6}Z?(?!\d)|(?<!\d)\d{4}/\d{1,2}/\d{1,2}(?!\d)|(?<!\d)\d{1,2}\.\d{1,2}\.\d{4}(?!\d)"
+                      r"|(?<!\d)\d{8}T\d{4,6}Z?(?!\d)|(?<!\d)\d{4}[/.]\d{1,2}[/.]\d{1,2}\.?(?!\d)"
+                      r"|(?<!\d)\d{1,2}[./]\d{1,2}[./]\d{4}(?!\d)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
@@ -29,6 +30,7 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
 _CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／]|\s?\|\s?|,\s|\.\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
 _LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])0+(?:[.,]0+)?(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
+_DIGIT_RE = re.compile(r"\d")
 _COUNT_RE = re.compile(r"[1-9]")  # a number that is not zero (once stamps and names are removed): something to report
 # Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
 # "15 min", "30 分钟"; "9/9".
@@ -60,8 +62,12 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         return False  # nothing says "none" or "zero": not worth splitting (most requests end here, ~2 us)
     scheduled = periodic or STAMP_RE.search(text) is not None
     payload = _json_lines(text)
-    if payload is not None and not scheduled:
-        return False  # {"temperature": 0, "messages": []} is no report; a stamped or named JSON check-in may be
+    if payload is not None:
+        if not scheduled:
+            return False  # {"temperature": 0, "messages": []} is no report; a stamped or named JSON check-in may be
+        first, _, rest = payload.partition("\n")
+        if not _DIGIT_RE.search(first):
+            payload = rest  # its first field names the sender ("source": "Kasir Pintar")
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice, and
     # so must a JSON payload, field by field.
