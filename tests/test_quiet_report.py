@@ -9,6 +9,7 @@ import openai
 import pytest
 
 from larouter.routing import Tier, classify
+from larouter.routing.payload import payload_lines
 from tests.conftest import Fake, Router
 
 CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
@@ -40,6 +41,8 @@ def tier(text: str) -> Tier:
     '{"src":"stockbot","kind":"periodic_check","seq":88214,"at":"2026-12-02 15:00 CET","orders":{"new":0,'
     '"failed":0},"returns":[],"reply_if_empty":"STOCK_QUIET"}',
     '{"aplikasi":"Toko Maju Jaya","jenis":"cek_berkala","waktu":"02/05/2026 21:00","retur_baru":0,"stok_habis":0}',
+    '<ronda servicio="Ayuntamiento de Elche — Atención" hora="2026-06-05 09:00"><solicitudes nuevas="0"/>'
+    '<citas por_confirmar="0"/><consigna>nada que hacer: no respondas nada</consigna></ronda>',
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -63,6 +66,9 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     '{"src":"stockbot","seq":4,"orders":0,"note":"customer Ana wants a call back today"}',
     '{"model":"gemma","temperature":0,"messages":[],"max_tokens":0}',  # zeros, but no stamp and no check-in word
     '{"pedidos_nuevos":3,"tipo":"chequeo_periodico","hora":"10:00","devoluciones":0}',  # the first field counts
+    '<ronda servicio="Elche" hora="2026-06-05 09:00"><solicitudes nuevas="2"/><citas por_confirmar="0"/></ronda>',
+    '<ronda servicio="Elche" hora="2026-06-05 09:00"><solicitudes nuevas="0"/><aviso nivel="grave" zona="norte"/>'
+    '</ronda>',  # an element that counts nothing is an item: news
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
@@ -76,3 +82,13 @@ def test_quiet_report_goes_to_the_local_model(make_router: Callable[..., Router]
     assert raw.parse().choices[0].message.content
     assert raw.headers["x-larouter-tier"] == "HEARTBEAT" and raw.headers["x-larouter-model"] == "local-fake"
     assert "status report with nothing to do" in raw.headers["x-larouter-reason"]
+
+
+def test_xml_with_a_dtd_is_never_parsed() -> None:
+    """Entity declarations could expand a 250-byte turn into gigabytes: a payload with a DTD is read as text."""
+    bomb = ('<!DOCTYPE r [<!ENTITY a "0000000000"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+            '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">]><tick at="10:00" n="0">&e;</tick>')
+    assert payload_lines(bomb) is None
+    assert tier(bomb) is not Tier.HEARTBEAT
+    assert payload_lines('<tick at="10:00" n="0"><queue size="0"/></tick>') == "at: 10:00\nn: 0\nsize: 0"

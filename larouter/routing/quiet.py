@@ -12,11 +12,10 @@ still read new items, due tasks and requests in it before calling it a heartbeat
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from larouter.routing.compiled import QuietVocabulary
+from larouter.routing.payload import payload_lines
 
 # A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one. ISO date-times
 # ("2025-04-07T01:00:00Z", "20250118T220000Z") and dates ("2025/04/01", "04.02.2025") are one stamp each.
@@ -61,22 +60,25 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
     if not (vocab.none.found(_WORD_RE.findall(text.lower()), text) or any(map(text.__contains__, _NOTHING_MARKS))):
         return False  # nothing says "none" or "zero": not worth splitting (most requests end here, ~2 us)
     scheduled = periodic or STAMP_RE.search(text) is not None
-    payload = _json_lines(text)
+    payload = payload_lines(text) if scheduled else None  # {"temperature": 0, "messages": []} is no report
     if payload is not None:
-        if not scheduled:
-            return False  # {"temperature": 0, "messages": []} is no report; a stamped or named JSON check-in may be
         first, _, rest = payload.partition("\n")
-        if not _DIGIT_RE.search(first):
-            payload = rest  # its first field names the sender ("source": "Kasir Pintar")
+        # A stamped or named payload is read field by field, every one of them, its first field aside when that
+        # names the sender ("source": "Kasir Pintar", <poll service="...">); the text itself as a fallback.
+        if _nothing_in(_CLAUSE_RE.split(rest if not _DIGIT_RE.search(first) else payload), 0, 2, vocab):
+            return True
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
-    # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice, and
-    # so must a JSON payload, field by field.
-    headed = payload is None and scheduled
-    parts = _CLAUSE_RE.split(payload if payload is not None else text.strip())  # clause, separator, clause, ...
+    # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
+    return _nothing_in(_CLAUSE_RE.split(text.strip()), 2 if scheduled else 0, 1 if scheduled else 2, vocab)
+
+
+def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabulary) -> bool:
+    """Whether the clauses of `parts` (clause, separator, clause, ...) from `start` on all report nothing, at least
+    `needed` of them none or zero."""
     nothing = 0
     following = 0  # clauses left that may spell out the reply after an idle condition
     skip_value = False
-    for i in range(2 if headed else 0, len(parts), 2):
+    for i in range(start, len(parts), 2):
         clause = parts[i].strip()
         label = i + 1 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS)
         if skip_value:
@@ -111,33 +113,4 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
             following -= 1  # "odpisz tylko: CISZA W SKLEPIE": the reply itself
         elif counts or not (vocab.well.found(tokens, clause) or words <= 1):
             return False
-    return nothing >= (1 if headed else 2)
-
-
-def _json_lines(text: str) -> str | None:
-    """A JSON object's fields as "key: value" lines (nested objects and lists flattened), None for other text."""
-    stripped = text.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
-        return None
-    try:
-        data = json.loads(stripped)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    lines: list[str] = []
-    _flatten(data, "", lines)
-    return "\n".join(lines)
-
-
-def _flatten(node: Any, key: str, lines: list[str]) -> None:
-    """Nested objects by their own keys; a list by its length (a non-empty list is news: "alerts": [{...}])."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            _flatten(v, str(k), lines)
-        return
-    if isinstance(node, list):
-        value: Any = len(node) if node else "[]"
-    else:
-        value = "null" if node is None else str(node).lower() if isinstance(node, bool) else node
-    lines.append(f"{key}: {value}")
+    return nothing >= needed
