@@ -206,11 +206,30 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "This is our agent's heartbeat config. Add a quiet window from 23:00 to 06:00 when check-ins are skipped:\n"
     "```yaml\nheartbeat:\n  every: 15m\n  idle_reply: QUIET_OWL\n```",
     "/ping @dana can you swap shifts with me on Friday?",
+    # Tests to write for a check-in handler, a request to change the check-in "from now on", translations of a
+    # check-in prompt (with and without its ack), a count followed by the items it counts.
+    "Our yard agent is sent a check-in every 15 minutes. Write pytest tests for handle_checkin(msg, queue): reply "
+    "exactly 'YARD_QUIET' when the queue is empty.",
+    "Tolong ganti balasan cek rutin jadi ✅ saja mulai besok, dan intervalnya 2 jam.",
+    "Przetłumacz na angielski: \"Okresowe sprawdzenie: brak nowych zgłoszeń. Jeśli nie ma nic do zrobienia, odpisz "
+    "tylko CISZA.\"",
+    "把这句话翻译成英文：“定时心跳检查：没有新消息。如果没有事情，回复 HEARTBEAT_OK。”",
+    "Cek rutin 09:00 — pesanan bermasalah: 2 (alamat tidak lengkap untuk pelanggan Sari dan Joko), stok habis: 0",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
     fired reminders, overdue or timed tasks are real work."""
     assert tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Scheduled check 08:00 — services: 12 (all ok), alerts: 0",
+    "Periodic check-in 14:00. Write the token IDLE_OK if nothing is pending.",
+    "Please run the periodic check and reply HEARTBEAT_OK if nothing needs attention.",
+])
+def test_counts_described_as_well_and_written_acks_are_heartbeats(text: str) -> None:
+    """A count whose brackets say all is well is no work; "write" spelling the ack is no request to write code."""
+    assert tier(text) is Tier.HEARTBEAT
 
 
 def test_a_poll_asking_about_due_work_is_still_a_heartbeat() -> None:

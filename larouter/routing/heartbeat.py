@@ -104,9 +104,18 @@ def reports_work(text: str, rules: Compiled) -> bool:
     """Whether a statement (not a question: "is anything overdue?") in the poll reports work: new items, overdue."""
     lower = text.lower()
     checks = [c for c in rules.hb_work_due if c.search(text, lower)]
-    if not checks:
-        return False
-    return any(c.search(s, s.lower()) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s) for c in checks)
+    if checks and any(c.search(s, s.lower()) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s)
+                      for c in checks):
+        return True
+    return "(" in text and any(_described(m.group(1), rules) for m in rules.hb_described_count.finditer(text))
+
+
+def _described(items: str, rules: Compiled) -> bool:
+    """Whether the words in brackets after a count describe items to handle, not that all is well ("all ok") or
+    that there is nothing ("none pending"; a "no" in a longer description is part of it: "address not complete")."""
+    words = WORD_RE.findall(items.lower())
+    quiet = rules.quiet
+    return not (quiet.well.found(words, items) or (len(words) <= 3 and quiet.none.found(words, items)))
 
 
 def _question(sentence: str) -> bool:

@@ -221,6 +221,9 @@ class HeartbeatRules:
               ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
                "scaduto", "просроч")),
     )
+    # A count followed by what it counts ("transaksi mencurigakan: 1 (refund Rp4.250.000 untuk TV 43\" ...)"): items
+    # described because they need someone. Not when the description says all is well or none ("12 (all ok)").
+    described_count: str = r"[1-9](?<![\w.,:/#-][1-9])\d*\s*\(([^()\n]*?[^\W\d_]{2,}\s+[^\W\d_]{2,}[^()\n]*)\)"
     # Work asked for after the ack ("Reply HEARTBEAT_OK if you've read this, then refactor ...").
     # Also a user's message queued into the poll ("[queued while you were idle] Dana (Telegram, 16:12): can you ...").
     work_after_ack: Gated = Gated(
@@ -280,6 +283,18 @@ class HeartbeatRules:
         "γιατί ", "למה ", "لماذا", "چرا ", "क्यों", "কেন ", "ஏன் ",
         "¿por qué", "¿cómo", "¿dónde", "¿cuándo", "¿qué", "¿cuál", "¿quién", "¿cuánto", "¿cuántos", "¿cuántas",
     )
+    # "From now on ..." changes how the agent answers or how often it is woken: a person's request, never a beat
+    # ("Tolong mulai sekarang balasan cek rutin diganti jadi 👍 saja", "From now on make the check-ins hourly").
+    from_now_on: tuple[str, ...] = (
+        "from now on", "starting now", "going forward", "from today on", "von nun an", "ab jetzt", "ab sofort",
+        "à partir de maintenant", "désormais", "dorénavant", "de ahora en adelante", "a partir de ahora", "desde ahora",
+        "d'ora in poi", "da ora in poi", "d'ora in avanti", "a partir de agora", "daqui em diante", "daqui pra frente",
+        "отныне", "с этого момента", "с сегодняшнего дня", "впредь", "відтепер", "з цього моменту", "odtąd",
+        "od teraz", "od tej chwili", "od teď", "odteď", "bundan sonra", "şu andan itibaren", "mulai sekarang",
+        "mulai hari ini", "mulai besok", "mulai saat ini", "từ giờ", "từ nay", "kể từ bây giờ", "voortaan",
+        "vanaf nu", "från och med nu", "hädanefter", "fra nå av", "fremover", "tästä lähtien", "από τώρα και στο εξής",
+        "מעכשיו", "من الآن فصاعدا", "من الآن فصاعدًا", "अब से", "从现在开始", "从现在起", "今後は", "今から", "앞으로는", "지금부터",
+    )
     # A request to change the heartbeat file is never a heartbeat, even if it quotes the ack rule.
     edit_request: Gated = Gated(
         r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:(?:add|append|update"
@@ -293,21 +308,34 @@ class HeartbeatRules:
     edit_request_cjk: Gated = Gated(
         r"heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)"
         r"|(?:heartbeat|ハートビート|心跳|하트비트)[^。\n]{0,40}?(?:変更して|変更する|変えて|修正して|書き直して|削除して"
-        r"|修改一下|修改为|改成|改为|调整为|调整一下|수정해|변경해|바꿔)",
+        r"|修改一下|修改为|改成|改为|调整为|调整一下|수정해|변경해|바꿔)"
+        r"|翻[译譯](?:成|为|為|一下)|翻訳して|번역해",  # a request to translate a quoted check-in
         ("書き直", "追加", "変更", "修正", "削除", "更新", "修改", "添加", "删除", "改写", "重写", "수정", "추가", "삭제", "변경",
-         "変えて", "改成", "改为", "调整", "바꿔"),
+         "変えて", "改成", "改为", "调整", "바꿔", "翻", "번역"),
     )
     # A sentence that opens with a work verb is a request, whatever else the turn quotes ("Our bot answered NO_REPLY
     # ... Rewrite that section so ... and explain why.").
+    # "Write" alone may spell the ack ("Write NO_REPLY if ..."); with a work object it is a request ("Write pytest
+    # tests for handle_checkin ... exactly 'DOCK_IDLE' ..."). Translation requests in 25 languages quote the check-in
+    # they want translated ("Перекладіть українською: "Scheduled check ... Reply OK ..."").
     request_sentence: Gated = Gated(
         r"(?:\A|[.!?][\"'”’»)]*\s+|\n\s*)(?:please\s+)?(?:rewrite|refactor|implement|design|draft|translate|explain|compare"
         r"|analy[sz]e|debug|investigate|migrate|deploy|generate"
+        r"|write\s+(?:me\s+|us\s+)?(?:an?\s+|some\s+)?(?:(?:unit|pytest|integration|regression|end-to-end|e2e|jest|go)\s+)?"
+        r"(?:tests?|code|functions?|scripts?|class(?:es)?|programs?|quer(?:y|ies)|handlers?|regex(?:es)?|docs"
+        r"|documentation|e-?mails?|blog|posts?|summar(?:y|ies)|migrations?|parsers?|cron\s?jobs?)"
         r"|объясни|поясни|напиши|перепиши|сравни|erkläre|vergleiche|explique|expliquez|compare[zr]?|explica|explícame"
-        r"|compara|spiega|confronta|wyjaśnij|porównaj|açıkla|karşılaştır|jelaskan|bandingkan|vysvětli|porovnej)\b",
+        r"|compara|spiega|confronta|wyjaśnij|porównaj|açıkla|karşılaştır|jelaskan|bandingkan|vysvětli|porovnej"
+        r"|traduce|tradúceme|traduis|traduisez|traduire|übersetze|übersetzen|übersetz|traduci|traducete|traduza|traduz"
+        r"|переведи|переведите|переклади|перекладіть|przetłumacz|přelož|přeložte|prelož|fordítsd|fordítsa|çevir|çevirin"
+        r"|terjemahkan|dịch\s+(?:sang|giúp|giùm|hộ|đoạn|câu|bài|văn bản|tin nhắn|nội dung)|översätt|oversæt|oversett|vertaal|käännä|μετάφρασε|μεταφράστε|תרגם|ترجم|tradu|traduceți"
+        r"|isalin|tafsiri)\b",
         ("rewrite", "refactor", "implement", "design", "draft", "translate", "explain", "compare", "analy", "debug",
-         "investigate", "migrate", "deploy", "generate", "объясни", "поясни", "напиши", "перепиши", "сравни", "erklär",
-         "vergleich", "expli", "compar", "spiega", "confronta", "wyjaśnij", "porównaj", "açıkla", "karşılaştır",
-         "jelaskan", "bandingkan", "vysvětli", "porovnej"),
+         "investigate", "migrate", "deploy", "generate", "write", "объясни", "поясни", "напиши", "перепиши", "сравни",
+         "erklär", "vergleich", "expli", "compar", "spiega", "confronta", "wyjaśnij", "porównaj", "açıkla", "karşılaştır",
+         "jelaskan", "bandingkan", "vysvětli", "porovnej", "tradu", "übersetz", "перевед", "переклад", "przetłumacz",
+         "přelož", "prelož", "fordíts", "çevir", "terjemahkan", "dịch", "översätt", "oversæt", "oversett", "vertaal",
+         "käännä", "μετάφρασ", "תרגם", "ترجم", "isalin", "tafsiri"),
     )
     # Requests in scripts that put the verb last ("…を計算してください", "给我改好的提示词", "…알려 주세요"): a request,
     # unless the turn states the idle condition ("特に何もなければ ✅ を送ってください"; see `idle_condition_cjk`).
