@@ -43,6 +43,17 @@ def tier(text: str) -> Tier:
     '{"aplikasi":"Toko Maju Jaya","jenis":"cek_berkala","waktu":"02/05/2026 21:00","retur_baru":0,"stok_habis":0}',
     '<ronda servicio="Ayuntamiento de Elche — Atención" hora="2026-06-05 09:00"><solicitudes nuevas="0"/>'
     '<citas por_confirmar="0"/><consigna>nada que hacer: no respondas nada</consigna></ronda>',
+    # More languages (et, lt, hr, is, tl, sw, hu), "unchanged" and "without", greetings and automatic senders before
+    # the stamp, a short "if so" before the reply, Arabic-Indic zeros, "19h" and "kl 08" as stamps.
+    "Ajastatud kontroll 08:00 — uusi tellimusi pole, kaebusi pole. Kui midagi pole, vasta ainult: vaikus.",
+    "Zakazana provjera u 07:30 — nema novih narudžbi, nema poruka. Ako je sve mirno, odgovori samo 'tiho'.",
+    "Hæ! Sjálfvirk athugun frá Bókunarkerfinu kl. 09:00. Engar nýjar bókanir, engin skilaboð.",
+    "Naka-iskedyul na tsek 6:00 PM: walang bagong order, walang bagong mensahe.",
+    "Buongiorno! Controllo automatico delle 8:00 da Bottega-bot. Nessun nuovo ordine, magazzino invariato.",
+    "Olá, aqui é o aviso automático do app Escala. São 19h e não entrou nenhuma troca, nenhuma mensagem nova. "
+    "Se for isso mesmo, responda só 🩺.",
+    "Перевірка за розкладом 09:00: нових заявок немає, змін у графіку немає. Якщо так і є — дай порожню відповідь.",
+    "جولة المخزون ٠٩:٣٠ — طلبات جديدة: ٠، شكاوى: ٠",
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -69,6 +80,11 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     '<ronda servicio="Elche" hora="2026-06-05 09:00"><solicitudes nuevas="2"/><citas por_confirmar="0"/></ronda>',
     '<ronda servicio="Elche" hora="2026-06-05 09:00"><solicitudes nuevas="0"/><aviso nivel="grave" zona="norte"/>'
     '</ronda>',  # an element that counts nothing is an item: news
+    "Zakazana provjera u 07:30 — nema novih poruka, 2 nove narudžbe čekaju potvrdu.",  # a count after the "none"
+    "جولة المخزون ٠٩:٣٠ — طلبات جديدة: ٣، شكاوى: ٠",  # Arabic-Indic digits count too
+    "Buongiorno! Controllo automatico delle 8:00. Il cliente Rossi chiede un rimborso, magazzino invariato.",
+    "Lagerlauf 06:30 · Budget cap erreicht · Warnungen: keine",  # not every short word is a "none"
+    "Ajastatud kontroll 08:00 — varundus ebaõnnestus, uusi tellimusi pole.",  # one line with news
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

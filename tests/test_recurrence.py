@@ -13,8 +13,9 @@ from larouter.routing.sameness import normalise
 from tests.conftest import Fake, Router
 from tests.support.servers import http_json
 
-# A convention no rule knows: a Czech fleet agent's wake-up, answered "KLID" (calm).
-BEAT = "Probuzení agenta {t} · fronta: 0 · upozornění: 0 · sklad: beze změn"
+# A convention no rule knows: a Czech fleet agent's wake-up, answered "KLID" (calm); the rules cannot tell whether its
+# temperature reading is news.
+BEAT = "Probuzení agenta {t} · fronta: 0 · upozornění: 0 · teplota skladu: 14 °C"
 CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
           '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
           'MEDIUM = ["gpt-fake"]\nCOMPLEX = ["gpt-fake"]\nREASONING = ["gpt-fake"]\n')

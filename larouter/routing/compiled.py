@@ -216,13 +216,14 @@ class QuietVocabulary:
     only: WordSet
     trouble: WordSet
     label_keys: frozenset[str]
+    header: WordSet  # substrings of the lowercased clause
 
     @classmethod
     def of(cls, q: QuietReportRules) -> QuietVocabulary:
         return cls(q.max_chars, WordSet.of(q.none_words, q.none_cjk), WordSet.of(q.well_words),
                    WordSet.of(q.if_words, q.if_cjk), WordSet.of(q.reply_words, q.reply_cjk),
                    WordSet.of(q.only_words, q.only_cjk), WordSet.of(q.trouble_words, q.trouble_cjk),
-                   frozenset(k.lower() for k in q.label_keys))
+                   frozenset(k.lower() for k in q.label_keys), WordSet.of((), (w.lower() for w in q.header_words)))
 
 
 @attrs.frozen(eq=False)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import attrs
 
+from larouter.routing.quiet_rules import SCHEDULED_WORDS
+
 
 @attrs.frozen
 class Gated:
@@ -39,18 +41,6 @@ _CLAUSE_END = (
 )
 
 
-# "Scheduled wake-up", "periodic check", "routine check" in the languages agents are run in (lowercase stems).
-# Only the scheduling words: nouns such as "control" or "verifica" are everyday words in real requests and would
-# open this gate (and the heartbeat checks behind it) for them.
-_SCHEDULED_WORDS = (
-    "geplant", "weckruf", "regelmäßig", "programmé", "périodique", "planifié", "programad", "periódic",
-    "agendad", "programmat", "pianificat", "periodic", "gepland", "periodiek", "zaplanowan", "okresow", "cykliczn",
-    "планов", "периодическ", "регулярн", "по расписанию", "定時", "定期", "定时", "例行", "정기", "예약", "웨이크업",
-    "नियमित", "निर्धारित", "دوري", "مجدول", "zamanlanmış", "periyodik", "berkala", "terjadwal", "rutin",
-    "định kỳ", "schemalagd", "periodisk", "zeitgesteuert", "plánované", "पिंग",
-)
-
-
 @attrs.frozen
 class HeartbeatRules:
     """Periodic check-ins: how to recognise them and when one has real work due."""
@@ -59,7 +49,7 @@ class HeartbeatRules:
     gate: tuple[str, ...] = (
         "heartbeat", "no_reply", "periodic", "routine", "check-in", "scheduled", "keep-alive",
         "keepalive", "triggered", "心跳", "ハートビート", "latido", "poll", "wake", "tick", "interval",
-        "health check", "liveness", "idle", "invocation", "/ping", "/poll", "alive?", "trigger", "invoked", "хартбит", "하트비트", "نبض", *(_SCHEDULED_WORDS),
+        "health check", "liveness", "idle", "invocation", "/ping", "/poll", "alive?", "trigger", "invoked", "хартбит", "하트비트", "نبض", *SCHEDULED_WORDS,
     )
     ack_tokens: tuple[str, ...] = ("heartbeat_ok", "no_reply")
     # Any framework's idle token: a SCREAMING_SNAKE word built on an idle morpheme (NOTHING_TO_REPORT, NO_ACTION,
@@ -172,7 +162,7 @@ class HeartbeatRules:
             r"|فحص\s+دوري|(?:فحص|تحقق)\s+مجدول|zamanlanmış\s+(?:kontrol|uyanma)|periyodik\s+kontrol"
             r"|(?:cek|pemeriksaan|pengecekan)\s+(?:berkala|rutin|terjadwal)|kiểm tra định kỳ"
             r"|schemalagd\s+(?:väckning|kontroll)|periodisk\s+kontroll",
-            _SCHEDULED_WORDS,
+            SCHEDULED_WORDS,
         ),
         Gated(r'"type"\s*:\s*"heartbeat"', ('"heartbeat"',)),
         Gated(r"\A\s*\[[^\]\n]{0,40}\bheartbeat\b[^\]\n]{0,40}\]\s*\Z", ("heartbeat",)),

@@ -23,14 +23,15 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|(?<!\d)\d{8}T\d{4,6}Z?(?!\d)|(?<!\d)\d{4}[/.]\d{1,2}[/.]\d{1,2}\.?(?!\d)"
                       r"|(?<!\d)\d{1,2}[./]\d{1,2}[./]\d{4}(?!\d)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
+                      r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
                       r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
 # the next "key=value" pair.
-_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／]|\s?\|\s?|,\s|\.\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
+_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
 _LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
-_ZERO_RE = re.compile(r"(?<![\w.,:/$-])0+(?:[.,]0+)?(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
+_ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰]+)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _DIGIT_RE = re.compile(r"\d")
-_COUNT_RE = re.compile(r"[1-9]")  # a number that is not zero (once stamps and names are removed): something to report
+_COUNT_RE = re.compile(r"[1-9١-٩۱-۹]")  # a number that is not zero (once stamps and names are removed): something to report
 # Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
 # "15 min", "30 分钟"; "9/9".
 _NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])"
@@ -40,10 +41,12 @@ _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|
 _WORD_RE = re.compile(r"\w+")
 _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
 # What _CLAUSE_RE splits on: a text without one of these is a single clause, no report.
-_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "—", "–", " - ", " / ", ":", "=")
-_NOTHING_MARKS = ("0", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
+_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
+_NOTHING_MARKS = ("0", "٠", "۰", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
+HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
+CONDITION_WORDS = 5  # a short "if so" before the reply
 FOLLOWING = 2  # clauses after "if there is nothing to do" that may say what to reply
 
 
@@ -69,7 +72,36 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
             return True
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
-    return _nothing_in(_CLAUSE_RE.split(text.strip()), 2 if scheduled else 0, 1 if scheduled else 2, vocab)
+    parts = _CLAUSE_RE.split(text.strip())
+    if not scheduled:
+        return _nothing_in(parts, 0, 2, vocab)
+    # A payload's text has no prose header to extend: its first clause is its opening tag or key.
+    return _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab)
+
+
+def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
+    """Where the report starts after its header, among the first HEADER_CLAUSES and never at its last clause (the
+    report): after the first clause, or after the clause with the time stamp ("Καλησπέρα! Αυτόματος έλεγχος ... στις
+    20:00. Καμία νέα ...", "Réveil planifié · jeudi 26 février 2026 à 19h50 · ..."), then after clauses naming the
+    automatic sender ("Hola, soy el recordatorio automático de Huerto Vivo. Son las 7:00 y no hay ..."). A clause
+    that says none is part of the report."""
+    last = min(len(parts) - 2, 2 * HEADER_CLAUSES)
+    end = 2
+    for i in range(0, last, 2):
+        if STAMP_RE.search(parts[i]):
+            if _header_like(parts[i], vocab):
+                end = i + 2
+            break
+    while end < last and (STAMP_RE.search(parts[end]) or vocab.header.found((), parts[end].lower())):
+        if not _header_like(parts[end], vocab) or _COUNT_RE.search(_NAMES_RE.sub(" ", STAMP_RE.sub(" ", parts[end]))):
+            break
+        end += 2
+    return end
+
+
+def _header_like(clause: str, vocab: QuietVocabulary) -> bool:
+    """A clause short enough for a header that does not say none ("Son las 7:00 y no hay riegos" reports)."""
+    return len(clause.split()) <= MAX_CLAUSE_WORDS and not vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
 
 
 def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabulary) -> bool:
@@ -104,6 +136,8 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if condition and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing", "if idle"
             following = FOLLOWING
             nothing += none
+        elif condition and not counts and words <= CONDITION_WORDS:
+            following = FOLLOWING  # "Якщо так і є", "Si todo sigue igual": a condition reports nothing, the reply follows
         elif none and not counts and words <= MAX_CLAUSE_WORDS:
             nothing += 1
         elif vocab.reply.found(tokens, clause) and (vocab.only.found(tokens, clause) or _TOKEN_RE.search(clause)

@@ -4,6 +4,30 @@ from __future__ import annotations
 
 import attrs
 
+# "Scheduled wake-up", "periodic check", "routine check" in the languages agents are run in (lowercase stems).
+# Only the scheduling words: nouns such as "control" or "verifica" are everyday words in real requests and would
+# open this gate (and the heartbeat checks behind it) for them.
+SCHEDULED_WORDS = (
+    "geplant", "weckruf", "regelmäßig", "programmé", "périodique", "planifié", "programad", "periódic",
+    "agendad", "programmat", "pianificat", "periodic", "gepland", "periodiek", "zaplanowan", "okresow", "cykliczn",
+    "планов", "периодическ", "регулярн", "по расписанию", "定時", "定期", "定时", "例行", "정기", "예약", "웨이크업",
+    "नियमित", "निर्धारित", "دوري", "مجدول", "zamanlanmış", "periyodik", "berkala", "terjadwal", "rutin",
+    "định kỳ", "schemalagd", "periodisk", "zeitgesteuert", "plánované", "पिंग",
+)
+# More of them, read only in a report's header (not a gate: every request pays for each gate word, ~85 ns).
+MORE_SCHEDULED_WORDS = (
+    "ajastettu", "ajastatud", "suplanuota", "ieplānot", "áætluð", "ütemezett", "plánovan", "zakazan", "načrtovan",
+    "programat", "планиран", "запланован", "προγραμματισμέν", "מתוזמן", "排程", "naka-iskedyul", "iliyopangwa",
+    "uliopangwa", "planlagt", "திட்டமிட்ட",
+)
+# Words that name an automatic sender ("Hola, soy el recordatorio automático de Huerto Vivo"): with the scheduling
+# words, what makes a clause before the report part of its header.
+AUTOMATIC_WORDS = (
+    "automatic", "automated", "automatique", "automático", "automática", "automatico", "automatica", "automatisch",
+    "automatisk", "automatiske", "automatiska", "automaattinen", "automatyczn", "automatick", "otomatik", "otomatis",
+    "автоматическ", "автоматичн", "αυτόματ", "אוטומטי", "تلقائي", "آلي", "स्वचालित", "自动", "自動", "자동", "tự động",
+)
+
 
 @attrs.frozen
 class QuietReportRules:
@@ -18,8 +42,12 @@ ninguno nada sin nenhum nenhuma sem nessun nessuna nessuno niente geen niets bra
 κανένας δεν nicio niciun nimic لا هیچ نیست אין không chưa empty pusta pusty puste пусто пустая порожня vacía vacío vacíos vazia
 vazio vide leer leeg tom boş trống prázdná prázdný prázdné nincs nincsenek niciunul niciuna tiada wala ندارد نہیں
 لا_يوجد לא
+pole nėra nera nav nema нема няма nijedan nijedna nijedno engin engar enginn ekkert ekki walang hamna belum ni
+ولا bez beze без sans senza zonder ohne utan uden uten ilman tanpa порожню порожній пустой пустым пустую prázdnou pustą
+فارغ فارغا فارغًا
 """.split())
-    none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 無し なし ありません 不要 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条 নেই இல்லை లేదు"
+    none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 沒有 無し なし ありません 不要 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条 নেই இல்லை లేదు"
+                                      " 空の応答 空で 空回复 留空 無新 无新"
                                       .split())
     # A "no" before one of these is trouble, not quiet: "no response from db-01", "keine Verbindung", "нет связи".
     trouble_words: tuple[str, ...] = tuple("""
@@ -34,9 +62,13 @@ jaringan odpowiedzi połączenia sygnału danych odpovědi připojení signálu
 ok okay green online up healthy normal nominal clear quiet idle passed success successful fine calm grün verde vert
 zielone зелені зелёные yeşil hijau xanh нормально норме нормі спокійно tranquilo tranquille ruhig calm calme calma
 tranquila tranquillo spokojnie spokojeno klid rustig lugnt sakin tenang yên bình ήσυχα liniște 平静 正常 平穏 정상 ปกติ
+unchanged unverändert inchangé inchangée inchangés inchangées invariato invariata ongewijzigd oförändrad oförändrat
+uændret uendret ennallaan muuttumaton nezměněno nezmenené változatlan neschimbat αμετάβλητο değişmedi stable stabil
+stabilny stabilne estable estável stabile стабильно стабільно 无变化 無變化 変更なし 稳定
 """.split())
     if_words: tuple[str, ...] = tuple("""
 if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
+ako ако jei kui ef hvis ak če kung agar إن εάν
 """.split())
     if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि".split())
     # The idle instruction's verb ("reply only 'klid'", "jibu tu 'shwari'"); it counts with "only", a quoted or
@@ -46,14 +78,18 @@ reply respond answer say react ack acknowledge send confirm kuittaa válaszolj g
 wyślij pošli отправь надішли подтверди підтвердь antworte antworten réponds répondez répondre responde responda
 respondé responder rispondi rispondere antwoord odpisz odpowiedz odpověz ответь ответьте відповідай відповідайте yanıtla
 yanıt balas jawab trả svara jibu vastaa απάντησε răspunde ענה השב أجب بنویس
+odgovori одговори vasta atsakyk atbildi svaraðu svar respon contesta contéstame contestá contestame devolva devuelve
+renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 """.split())
     reply_cjk: tuple[str, ...] = tuple("回复 回覆 返信 返答 返して 返事 答えて 送って 답하 답장 보내 ตอบ ส่ง जवाब लिखें भेजें লিখুন அனுப்பு اكتب"
                                        .split())
     only_words: tuple[str, ...] = tuple("""
 only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun только лише тільки sadece hanya chỉ tu vain
 μόνο doar רק فقط
+samo само ainult tik tikai bare csak iba només lang sirf bas solamente somente apenas juste
 """.split())
     only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่".split())
+    header_words: tuple[str, ...] = SCHEDULED_WORDS + MORE_SCHEDULED_WORDS + AUTOMATIC_WORDS
     # Fields of a JSON payload that number or stamp the report rather than count work ("seq": 88214).
     label_keys: tuple[str, ...] = tuple("""
 seq sequence id ts time timestamp epoch version ver tick cycle round run_id pid port build
