@@ -54,6 +54,7 @@ def tier(text: str) -> Tier:
     "Se for isso mesmo, responda só 🩺.",
     "Перевірка за розкладом 09:00: нових заявок немає, змін у графіку немає. Якщо так і є — дай порожню відповідь.",
     "جولة المخزون ٠٩:٣٠ — طلبات جديدة: ٠، شكاوى: ٠",
+    "/pinga fonte:Lojinha pedidos_novos:0 devolucoes:0 mensagens:0",  # key:value without spaces
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -85,6 +86,7 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "Buongiorno! Controllo automatico delle 8:00. Il cliente Rossi chiede un rimborso, magazzino invariato.",
     "Lagerlauf 06:30 · Budget cap erreicht · Warnungen: keine",  # not every short word is a "none"
     "Ajastatud kontroll 08:00 — varundus ebaõnnestus, uusi tellimusi pole.",  # one line with news
+    "Lagerlauf 06:30 · neue Bestellungen: 0 · Dana: wenn du Zeit hast",  # a message with an "if", no reply after it
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

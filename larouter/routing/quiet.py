@@ -26,9 +26,10 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
                       r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
-# the next "key=value" pair.
+# the next "key=value" pair ("key:value" is read as one).
 _CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
 _LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
+_KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "new_events=0" (not 10:00, ::notice::)
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰]+)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _DIGIT_RE = re.compile(r"\d")
 _COUNT_RE = re.compile(r"[1-9١-٩۱-۹]")  # a number that is not zero (once stamps and names are removed): something to report
@@ -72,7 +73,7 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
             return True
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
-    parts = _CLAUSE_RE.split(text.strip())
+    parts = _CLAUSE_RE.split(_KEY_COLON_RE.sub("=", text.strip()))
     if not scheduled:
         return _nothing_in(parts, 0, 2, vocab)
     # A payload's text has no prose header to extend: its first clause is its opening tag or key.
@@ -97,6 +98,11 @@ def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
             break
         end += 2
     return end
+
+
+def _replies(parts: list[str], i: int, vocab: QuietVocabulary) -> bool:
+    """Whether clause `i` (if any) says how to reply ("Dana: call me if urgent" is a message, not a condition)."""
+    return i < len(parts) and vocab.reply.found(_WORD_RE.findall(parts[i].lower()), parts[i])
 
 
 def _header_like(clause: str, vocab: QuietVocabulary) -> bool:
@@ -136,8 +142,8 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if condition and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing", "if idle"
             following = FOLLOWING
             nothing += none
-        elif condition and not counts and words <= CONDITION_WORDS:
-            following = FOLLOWING  # "Якщо так і є", "Si todo sigue igual": a condition reports nothing, the reply follows
+        elif condition and not counts and words <= CONDITION_WORDS and _replies(parts, i + 2, vocab):
+            following = FOLLOWING  # "Якщо так і є — дай порожню відповідь": a condition before the reply reports nothing
         elif none and not counts and words <= MAX_CLAUSE_WORDS:
             nothing += 1
         elif vocab.reply.found(tokens, clause) and (vocab.only.found(tokens, clause) or _TOKEN_RE.search(clause)

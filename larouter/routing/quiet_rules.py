@@ -80,6 +80,8 @@ respondé responder rispondi rispondere antwoord odpisz odpowiedz odpověz от�
 yanıt balas jawab trả svara jibu vastaa απάντησε răspunde ענה השב أجب بنویس
 odgovori одговори vasta atsakyk atbildi svaraðu svar respon contesta contéstame contestá contestame devolva devuelve
 renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
+відповідь відповіддю ответ ответом odpowiedź odpověď odpoveď respuesta resposta réponse risposta cevap balasan jawaban
+رد ردا ردًا תשובה
 """.split())
     reply_cjk: tuple[str, ...] = tuple("回复 回覆 返信 返答 返して 返事 答えて 送って 답하 답장 보내 ตอบ ส่ง जवाब लिखें भेजें লিখুন அனுப்பு اكتب"
                                        .split())
