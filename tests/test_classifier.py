@@ -215,6 +215,13 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "tylko CISZA.\"",
     "把这句话翻译成英文：“定时心跳检查：没有新消息。如果没有事情，回复 HEARTBEAT_OK。”",
     "Cek rutin 09:00 — pesanan bermasalah: 2 (alamat tidak lengkap untuk pelanggan Sari dan Joko), stok habis: 0",
+    # A count followed by the quoted item, a why/how question after a quoted prompt in single quotes, a Japanese
+    # how-much question about the heartbeat interval.
+    "Periodic check (Spice shop): new orders 0, low stock 1 — 'Cinnamon 100 g' (left: 2, threshold: 10). If nothing "
+    "to do, write QUIET_SHOP.",
+    "Our support bot answers NO_REPLY to real customers. Its prompt says 'If there is nothing to do, reply NO_REPLY'. "
+    "Why does it do this on real chats, and how do I fix it?",
+    "ハートビートを1時間ごとにしたら、1日のリクエスト数はどのくらい減りますか？",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
@@ -226,6 +233,7 @@ def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: st
     "Scheduled check 08:00 — services: 12 (all ok), alerts: 0",
     "Periodic check-in 14:00. Write the token IDLE_OK if nothing is pending.",
     "Please run the periodic check and reply HEARTBEAT_OK if nothing needs attention.",
+    "Periodic check-in 09:00. Nothing pending? Then reply HEARTBEAT_OK.",  # a poll asks whether, not why
 ])
 def test_counts_described_as_well_and_written_acks_are_heartbeats(text: str) -> None:
     """A count whose brackets say all is well is no work; "write" spelling the ack is no request to write code."""

@@ -107,7 +107,7 @@ def reports_work(text: str, rules: Compiled) -> bool:
     if checks and any(c.search(s, s.lower()) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s)
                       for c in checks):
         return True
-    return "(" in text and any(_described(m.group(1), rules) for m in rules.hb_described_count.finditer(text))
+    return any(_described(m.group(m.lastindex or 0), rules) for m in rules.hb_described_count.finditer(text))
 
 
 def _described(items: str, rules: Compiled) -> bool:
@@ -169,10 +169,35 @@ def _quoted_prompt(text: str, at: int) -> bool:
         elif closing in text[start:at]:
             continue
         end = text.find(closing, at)
-        outside = text[:start] + " " + (text[end + 1 :] if end >= 0 else "")
-        if len(outside.split()) >= QUOTED_PROMPT_MIN_WORDS:
+        if _enough_outside(text, start, end):
             return True
+    start = _single_quote_opening(text, at)  # 'If nothing needs attention, reply HEARTBEAT_OK'
+    if start >= 0 and at - start >= QUOTED_PROMPT_MIN_CHARS:
+        end = next((i for i in range(at, len(text)) if text[i] in "'’" and not text[i + 1 : i + 2].isalnum()), -1)
+        return _enough_outside(text, start, end)
     return False
+
+
+def _enough_outside(text: str, start: int, end: int) -> bool:
+    """Whether QUOTED_PROMPT_MIN_WORDS words lie outside the quotation text[start:end + 1] (to the end if open)."""
+    outside = text[:start] + " " + (text[end + 1 :] if end >= 0 else "")
+    return len(outside.split()) >= QUOTED_PROMPT_MIN_WORDS
+
+
+def _single_quote_opening(text: str, at: int) -> int:
+    """Where a quotation in single quotes that is still open at `at` starts, or -1. An apostrophe ("Here's", "kids'")
+    has a letter before it; an opening quote does not, a closing one has no letter after it."""
+    for i in range(at - 1, -1, -1):
+        c = text[i]
+        if c not in "'‘’":
+            continue
+        before = text[i - 1 : i]
+        after = text[i + 1 : i + 2]
+        if not before.isalnum() and after and not after.isspace():
+            return i  # an opening quote
+        if before and not before.isspace() and not after.isalnum():
+            return -1  # a closing quote: the quotation before `at` is closed
+    return -1
 
 
 def _asked_about(text: str, end: int) -> bool:

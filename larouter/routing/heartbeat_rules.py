@@ -213,7 +213,9 @@ class HeartbeatRules:
     )
     # A count followed by what it counts ("transaksi mencurigakan: 1 (refund Rp4.250.000 untuk TV 43\" ...)"): items
     # described because they need someone. Not when the description says all is well or none ("12 (all ok)").
-    described_count: str = r"[1-9](?<![\w.,:/#-][1-9])\d*\s*\(([^()\n]*?[^\W\d_]{2,}\s+[^\W\d_]{2,}[^()\n]*)\)"
+    # Also a count followed by the quoted name of what it counts ("düşük stok 1 — 'Türk kahvesi 250 g'").
+    described_count: str = (r"[1-9](?<![\w.,:/#-][1-9])\d*\s*(?:\(([^()\n]*?[^\W\d_]{2,}\s+[^\W\d_]{2,}[^()\n]*)\)"
+                            r"|[—–:]\s*['\"«“‘„]([^'\"«»“”‘’„\n]{3,80})['\"»”’])")
     # Work asked for after the ack ("Reply HEARTBEAT_OK if you've read this, then refactor ...").
     # Also a user's message queued into the poll ("[queued while you were idle] Dana (Telegram, 16:12): can you ...").
     work_after_ack: Gated = Gated(
@@ -327,12 +329,23 @@ class HeartbeatRules:
          "přelož", "prelož", "fordíts", "çevir", "terjemahkan", "dịch", "översätt", "oversæt", "oversett", "vertaal",
          "käännä", "μετάφρασ", "תרגם", "ترجم", "isalin", "tafsiri"),
     )
+    # A sentence asking why or how to fix something is a question about heartbeats, wherever it stands ("Here's a log
+    # excerpt: ... Why is it doing this on a normal message and how do I fix it?"); a poll asks whether, not why.
+    question_sentence: Gated = Gated(
+        r"(?:\A|[.!?:][\"'”’»)]*\s+|\n\s*)(?:why|how (?:do|can|should|could) (?:i|we)|warum|wieso|pourquoi|por qué"
+        r"|perché|почему|чому|dlaczego|neden|kenapa|mengapa|waarom|varför|hvorfor|miksi|proč)\b[^.!?\n]*[?？]",
+        ("why", "how ", "warum", "wieso", "pourquoi", "por qué", "perché", "почему", "чому", "dlaczego", "neden", "kenapa",
+         "mengapa", "waarom", "varför", "hvorfor", "miksi", "proč"),
+    )
     # Requests in scripts that put the verb last ("…を計算してください", "给我改好的提示词", "…알려 주세요"): a request,
     # unless the turn states the idle condition ("特に何もなければ ✅ を送ってください"; see `idle_condition_cjk`).
+    # "How much / how" questions too ("…5分に変えたら、月のAPI料金はどれくらい増えますか？"); not 何か ("anything?"), which polls ask.
     request_cjk: Gated = Gated(
         r"(?<!返し)(?<!返信し)(?<!返答し)(?<!応答し)(?<!送っ)(?<!答え)(?:てください|て下さい)|教えて|给我|帮我|告诉我|怎么改"
-        r"|如何|(?:해|알려) ?(?:주세요|줘)|を(?:ください|下さい)|たい(?:です|のですが|んですが)",
-        ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘", "たい"),
+        r"|如何|(?:해|알려) ?(?:주세요|줘)|を(?:ください|下さい)|たい(?:です|のですが|んですが)"
+        r"|どれくらい|どのくらい|いくら|どうすれば|どうやって|どうしたら|얼마나|어떻게",
+        ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘", "たい", "どれくらい", "どのくらい",
+         "いくら", "どうすれば", "どうやって", "どうしたら", "얼마나", "어떻게"),
     )
     idle_condition_cjk: Gated = Gated(
         r"なければ|なかったら|ない場合|なし(?:なら|の場合)|不要(?:なら|であれば|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事"
