@@ -173,8 +173,7 @@ def _quoted_prompt(text: str, at: int) -> bool:
             return True
     start = _single_quote_opening(text, at)  # 'If nothing needs attention, reply HEARTBEAT_OK'
     if start >= 0 and at - start >= QUOTED_PROMPT_MIN_CHARS:
-        end = next((i for i in range(at, len(text)) if text[i] in "'’" and not text[i + 1 : i + 2].isalnum()), -1)
-        return _enough_outside(text, start, end)
+        return _enough_outside(text, start, _single_quote_closing(text, at))
     return False
 
 
@@ -187,16 +186,24 @@ def _enough_outside(text: str, start: int, end: int) -> bool:
 def _single_quote_opening(text: str, at: int) -> int:
     """Where a quotation in single quotes that is still open at `at` starts, or -1. An apostrophe ("Here's", "kids'")
     has a letter before it; an opening quote does not, a closing one has no letter after it."""
-    for i in range(at - 1, -1, -1):
-        c = text[i]
-        if c not in "'‘’":
-            continue
+    i = at
+    while (i := max(text.rfind("'", 0, i), text.rfind("‘", 0, i), text.rfind("’", 0, i))) >= 0:
         before = text[i - 1 : i]
         after = text[i + 1 : i + 2]
         if not before.isalnum() and after and not after.isspace():
             return i  # an opening quote
         if before and not before.isspace() and not after.isalnum():
             return -1  # a closing quote: the quotation before `at` is closed
+    return -1
+
+
+def _single_quote_closing(text: str, at: int) -> int:
+    """Where the quotation in single quotes open at `at` closes (a quote with no letter after it), or -1."""
+    i = at
+    while (i := min((j for j in (text.find("'", i), text.find("’", i)) if j >= 0), default=-1)) >= 0:
+        if not text[i + 1 : i + 2].isalnum():
+            return i
+        i += 1
     return -1
 
 
