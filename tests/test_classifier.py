@@ -222,6 +222,10 @@ def test_other_frameworks_check_ins(text: str) -> None:
     "Our support bot answers NO_REPLY to real customers. Its prompt says 'If there is nothing to do, reply NO_REPLY'. "
     "Why does it do this on real chats, and how do I fix it?",
     "ハートビートを1時間ごとにしたら、1日のリクエスト数はどのくらい減りますか？",
+    "Periodic wake-up (Tue 6 May 2025, 09:00). If nothing is due today or overdue, reply NOOP.\n"
+    '<todo><item due="2025-05-06">Pay the council tax</item><item due="2025-05-20">Renew the car insurance</item>'
+    "</todo>",  # an item due on the check-in's date
+    "Periodic check 2025-05-06 09:00: no new mail, but the invoice for Ana (due 2025-05-01) is still open.",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
@@ -234,9 +238,13 @@ def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: st
     "Periodic check-in 14:00. Write the token IDLE_OK if nothing is pending.",
     "Please run the periodic check and reply HEARTBEAT_OK if nothing needs attention.",
     "Periodic check-in 09:00. Nothing pending? Then reply HEARTBEAT_OK.",  # a poll asks whether, not why
+    "Verificação periódica 10:00: nenhuma conta vencida, nenhuma mensagem nova.",  # "no ... overdue" is no work
+    "Periodic wake-up (Tue 6 May 2025, 09:00). If nothing is due today or overdue, reply NOOP.\n"
+    '<todo><item due="2025-05-20">Renew the car insurance</item></todo>',  # due later
 ])
-def test_counts_described_as_well_and_written_acks_are_heartbeats(text: str) -> None:
-    """A count whose brackets say all is well is no work; "write" spelling the ack is no request to write code."""
+def test_polls_with_nothing_to_act_on_are_heartbeats(text: str) -> None:
+    """A count whose brackets say all is well, "no overdue invoice", an item due after the check-in's date: no work;
+    "write" spelling the ack is no request to write code."""
     assert tier(text) is Tier.HEARTBEAT
 
 

@@ -10,10 +10,13 @@ request, or when it inlines a task list with items due: then the tasks are class
 
 from __future__ import annotations
 
+import itertools
+
 import attrs
 
-from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Compiled
-from larouter.routing.quiet import quiet_report
+from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled
+from larouter.routing.due import overdue_items
+from larouter.routing.quiet import quiet_report, says_none
 
 HEARTBEAT = "heartbeat"
 WORK_DUE = "work_due"
@@ -101,13 +104,31 @@ def _after_tag(lower: str) -> int:
 
 
 def reports_work(text: str, rules: Compiled) -> bool:
-    """Whether a statement (not a question: "is anything overdue?") in the poll reports work: new items, overdue."""
+    """Whether a statement (not a question: "is anything overdue?") in the poll reports work: new items, overdue,
+    counted items described, items due by the check-in's date."""
     lower = text.lower()
     checks = [c for c in rules.hb_work_due if c.search(text, lower)]
-    if checks and any(c.search(s, s.lower()) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s)
+    if checks and any(_reported(s, c, rules) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s)
                       for c in checks):
         return True
-    return any(_described(m.group(m.lastindex or 0), rules) for m in rules.hb_described_count.finditer(text))
+    return (any(_described(m.group(m.lastindex or 0), rules) for m in rules.hb_described_count.finditer(text))
+            or overdue_items(text))
+
+
+def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
+    """Whether `check` finds work in the sentence outside a clause that says there is none ("nessun promemoria
+    scaduto", "nenhuma tarefa vencida"; "no new mail, 2 tasks overdue" still reports)."""
+    if not check.search(sentence, sentence.lower()):
+        return False
+    for m in check.rx.finditer(sentence):
+        start = max(map(sentence.rfind, _CLAUSE_ENDS, itertools.repeat(0), itertools.repeat(m.start()))) + 1
+        ends = [i for i in map(sentence.find, _CLAUSE_ENDS, itertools.repeat(m.end())) if i >= 0]
+        if not says_none(sentence[start : min(ends, default=len(sentence))], rules.quiet):
+            return True
+    return False
+
+
+_CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、")
 
 
 def _described(items: str, rules: Compiled) -> bool:

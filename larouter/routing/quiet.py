@@ -80,6 +80,14 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
     return _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab)
 
 
+def says_none(clause: str, vocab: QuietVocabulary) -> bool:
+    """Whether a clause says none or zero and counts nothing ("nessun promemoria scaduto", "0 overdue")."""
+    bare = _NAMES_RE.sub(" ", STAMP_RE.sub(" ", clause))
+    if _COUNT_RE.search(bare):
+        return False
+    return _ZERO_RE.search(bare) is not None or vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
+
+
 def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
     """Where the report starts after its header, among the first HEADER_CLAUSES and never at its last clause (the
     report): after the first clause, or after the clause with the time stamp ("Καλησπέρα! Αυτόματος έλεγχος ... στις
