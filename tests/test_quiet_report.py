@@ -55,6 +55,12 @@ def tier(text: str) -> Tier:
     "Перевірка за розкладом 09:00: нових заявок немає, змін у графіку немає. Якщо так і є — дай порожню відповідь.",
     "جولة المخزون ٠٩:٣٠ — طلبات جديدة: ٠، شكاوى: ٠",
     "/pinga fonte:Lojinha pedidos_novos:0 devolucoes:0 mensagens:0",  # key:value without spaces
+    # Georgian, Welsh, Bengali and Korean, hours written "৪টা" / "9시", a reply token in capitals of any script.
+    "პერიოდული შემოწმება 08:00: ახალი შეკვეთა 0, შეტყობინება 0. თუ არაფერია, უპასუხე მხოლოდ 'წყნარად'.",
+    "Gwiriad awtomatig 11:00: dim archebion newydd, dim cwynion. Os nad oes dim, atebwch DISTAW yn unig.",
+    "স্বয়ংক্রিয় যাচাই (বিকাল ৪টা): নতুন অর্ডার ০টি, নতুন বার্তা নেই।",
+    "정기 확인 (오전 9시): 새 예약 0건, 취소 0건.",
+    "Тогтмол шалгалт 07:00: шинэ захиалга 0. Юу ч байхгүй бол зөвхөн ЧИМЭЭГҮЙ гэж хариул.",
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -87,6 +93,8 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "Lagerlauf 06:30 · Budget cap erreicht · Warnungen: keine",  # not every short word is a "none"
     "Ajastatud kontroll 08:00 — varundus ebaõnnestus, uusi tellimusi pole.",  # one line with news
     "Lagerlauf 06:30 · neue Bestellungen: 0 · Dana: wenn du Zeit hast",  # a message with an "if", no reply after it
+    "স্বয়ংক্রিয় যাচাই (বিকাল ৪টা): নতুন অর্ডার ৩টি, নতুন বার্তা নেই।",  # Bengali digits count
+    "नियमित जाँच (सुबह ९ बजे): नए संदेश ४, लंबित काम ०",
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

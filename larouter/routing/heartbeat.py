@@ -128,7 +128,7 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     return False
 
 
-_CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、")
+_CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ")
 
 
 def _described(items: str, rules: Compiled) -> bool:

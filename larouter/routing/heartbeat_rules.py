@@ -203,6 +203,12 @@ class HeartbeatRules:
         Gated(r"(?:neue[sn]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[oi]|nieuwe|новы[ехй]|yeni|baru|mới|新しい|新的|새)\s*"
               r"\w{0,12}\s*[:：]\s*(?!0\b|none|nichts|rien|nada|niente|нет|yok|tidak|없음|なし|无|-|—)\S",
               ("neue", "nouve", "nuev", "nov", "nuov", "nieuwe", "новы", "yeni", "baru", "mới", "新", "새")),
+        # "new" before what it counts and a number, without a colon ("neue Nachrichten 2", "नए संदेश ४", "nuevos pedidos 3");
+        # one lookbehind for the word start (a \b per alternative made the regex ~5x slower).
+        Gated(r"(?<!\w)(?:new|neue[nrs]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[ie]|nieuwe|нов[а-яіїє]*|yeni|baru|mới"
+              r"|नए|नई|নতুন)\s[^\d\n:：,;·|]{0,24}?(?<![\d:.])(?![0٠۰०০])\d+(?![\d:.,]\d)",
+              ("new ", "neue", "nouve", "nuev", "novo", "nova", "nuov", "nieuwe", "нов", "yeni ", "baru ", "mới ", "नए", "नई",
+               "নতুন")),
         Gated(r"(?:الجديدة|جديدة|الجديد|नए|नई|المستحقة|अनुस्मारक|रिमाइंडर)[^\n:：]{0,16}[:：]\s*"
               r"(?!0\b|٠|कोई नहीं|कुछ नहीं|لا يوجد|لا توجد|لا شيء|-|—)\S",
               ("جديد", "नए", "नई", "المستحقة", "अनुस्मारक", "रिमाइंडर")),

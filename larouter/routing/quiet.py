@@ -24,15 +24,16 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|(?<!\d)\d{1,2}[./]\d{1,2}[./]\d{4}(?!\d)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
+                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|時|时|시|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
                       r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
 # the next "key=value" pair ("key:value" is read as one).
 _CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
 _LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
 _KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "new_events=0" (not 10:00, ::notice::)
-_ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰]+)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
+_ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _DIGIT_RE = re.compile(r"\d")
-_COUNT_RE = re.compile(r"[1-9١-٩۱-۹]")  # a number that is not zero (once stamps and names are removed): something to report
+_COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not zero (once stamps and names are removed): something to report
 # Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
 # "15 min", "30 分钟"; "9/9".
 _NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])"
@@ -43,7 +44,7 @@ _WORD_RE = re.compile(r"\w+")
 _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
 # What _CLAUSE_RE splits on: a text without one of these is a single clause, no report.
 _SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
-_NOTHING_MARKS = ("0", "٠", "۰", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
+_NOTHING_MARKS = ("0", "٠", "۰", "०", "০", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
 HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
@@ -108,6 +109,11 @@ def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
     return end
 
 
+def _token(clause: str) -> bool:
+    """Whether the clause quotes a reply: quotes, an emoji, or a word in capitals in any script ("ՀԱՆԳԻՍՏ")."""
+    return _TOKEN_RE.search(clause) is not None or any(len(w) > 2 and w.isupper() for w in _WORD_RE.findall(clause))
+
+
 def _replies(parts: list[str], i: int, vocab: QuietVocabulary) -> bool:
     """Whether clause `i` (if any) says how to reply ("Dana: call me if urgent" is a message, not a condition)."""
     return i < len(parts) and vocab.reply.found(_WORD_RE.findall(parts[i].lower()), parts[i])
@@ -154,8 +160,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             following = FOLLOWING  # "Якщо так і є — дай порожню відповідь": a condition before the reply reports nothing
         elif none and not counts and words <= MAX_CLAUSE_WORDS:
             nothing += 1
-        elif vocab.reply.found(tokens, clause) and (vocab.only.found(tokens, clause) or _TOKEN_RE.search(clause)
-                                                     or condition):
+        elif vocab.reply.found(tokens, clause) and (vocab.only.found(tokens, clause) or _token(clause) or condition):
             following = FOLLOWING  # "reply only with the word 'benchwarm'", "Respond with `NOZZLE_COOL` when ..."
         elif following and not counts and words <= MAX_CLAUSE_WORDS:
             following -= 1  # "odpisz tylko: CISZA W SKLEPIE": the reply itself

@@ -44,10 +44,13 @@ vazio vide leer leeg tom boş trống prázdná prázdný prázdné nincs nincse
 لا_يوجد לא
 pole nėra nera nav nema нема няма nijedan nijedna nijedno engin engar enginn ekkert ekki walang hamna belum ni
 ولا bez beze без sans senza zonder ohne utan uden uten ilman tanpa порожню порожній пустой пустым пустую prázdnou pustą
+არაფერი არ չկա ոչինչ ոչ ez ezer dim heb níl gan neniu neniuj nenio жоқ awekho akukho lutho байхгүй үгүй asnjë žiadne
+žiadna žiadny nekas niks
 فارغ فارغا فارغًا
 """.split())
     none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 沒有 無し なし ありません 不要 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条 নেই இல்லை లేదు"
                                       " 空の応答 空で 空回复 留空 無新 无新"
+                                      " नाही లేవు ఏమీ"
                                       .split())
     # A "no" before one of these is trouble, not quiet: "no response from db-01", "keine Verbindung", "нет связи".
     trouble_words: tuple[str, ...] = tuple("""
@@ -69,8 +72,9 @@ stabilny stabilne estable estável stabile стабильно стабільно
     if_words: tuple[str, ...] = tuple("""
 if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
 ako ако jei kui ef hvis ak če kung agar إن εάν
+თუ եթե os mura má егер uma nëse as
 """.split())
-    if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि".split())
+    if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि नसल्यास లేకపోతే".split())
     # The idle instruction's verb ("reply only 'klid'", "jibu tu 'shwari'"); it counts with "only", a quoted or
     # upper-case token or an emoji, so "reply to Ana's email" stays a task.
     reply_words: tuple[str, ...] = tuple("""
@@ -82,15 +86,18 @@ odgovori одговори vasta atsakyk atbildi svaraðu svar respon contesta co
 renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 відповідь відповіддю ответ ответом odpowiedź odpověď odpoveď respuesta resposta réponse risposta cevap balasan jawaban
 رد ردا ردًا תשובה
+უპასუხე պատասխանիր պատասխանեք erantzun atebwch ateb freagair respondu жауап phendula хариул përgjigju
 """.split())
     reply_cjk: tuple[str, ...] = tuple("回复 回覆 返信 返答 返して 返事 答えて 送って 답하 답장 보내 ตอบ ส่ง जवाब लिखें भेजें লিখুন அனுப்பு اكتب"
+                                       " लिहा జవాబివ్వండి"
                                        .split())
     only_words: tuple[str, ...] = tuple("""
 only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun только лише тільки sadece hanya chỉ tu vain
 μόνο doar רק فقط
 samo само ainult tik tikai bare csak iba només lang sirf bas solamente somente apenas juste
+მხოლოდ միայն soilik bakarrik unig amháin nur тек kuphela зөвхөн vetëm
 """.split())
-    only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่".split())
+    only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่ फक्त మాత్రమే".split())
     header_words: tuple[str, ...] = SCHEDULED_WORDS + MORE_SCHEDULED_WORDS + AUTOMATIC_WORDS
     # Fields of a JSON payload that number or stamp the report rather than count work ("seq": 88214).
     label_keys: tuple[str, ...] = tuple("""
