@@ -1,0 +1,119 @@
+"""Polls that carry work or ask about heartbeats, and polls with nothing to act on, through `classify`: the
+precision rounds' cases, each a generic rule (see CHANGELOG), in an agent request with a big system prompt."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier
+from tests.support.agents import tier
+
+
+@pytest.mark.parametrize("text", [
+    "Give me the cron syntax for a job that runs at 06:15 on weekdays",
+    "our scheduled run failed twice last night, check the logs and tell me why",
+    "the gateway marks some of my normal messages as [heartbeat]; can you find the bug in the tagger?",
+    "warum antwortest du bei jedem Heartbeat mit einer langen Nachricht statt NO_REPLY?",
+    "为什么你每次心跳都重复昨天的提醒？帮我改一下 HEARTBEAT.md。",
+    "Status poll: 3 new support tickets arrived since your last run. Triage them by urgency.",
+    "[heartbeat] periodic check: the following reminder fired: 'renew the parking permit'. Tell the user.",
+    "Scheduled wake-up. Task queue:\n1. [due 09:00, OVERDUE] send the signed lease to the landlord\n",
+    "Periodic check. HEARTBEAT.md:\n- [ ] 18:00 order the birthday cake (due now)\nCurrent time: 18:02",
+    "Reply HEARTBEAT_OK when you have read this, then migrate the billing tables to the new schema.",
+    "Bot heartbeat, periodic check. 2 unanswered messages from Ana: \"where is the invoice?\"",
+    "HEARTBEAT.md を英語に書き直して、毎朝のチェックを追加してください。",
+    '{"event": "tick", "new_messages": 2, "items": [{"from": "Ana", "text": "can you move our call?"}]}',
+    "Status poll 10:00 - 1 FIRING: api latency p99 over 2 s for 15 m. Reply ALL_GREEN if nothing to escalate.",
+    "[Scheduled wake-up] While you were idle the user sent 3 messages asking you to book a table.",
+    "Read HEARTBEAT.md and tell me what is in it.",
+    "Design a heartbeat monitor for our cron jobs that pages us when two runs are missed.",
+    "Please set MAX_RETRIES to 5.",
+    "请解释一下心跳包和 TCP keepalive 的区别，什么时候该用哪个？",
+    "ハートビートの頻度を15分ごとに変更してください。",
+    'Our cron agent replied "HEARTBEAT_OK" to a real question. Its prompt says: "If nothing needs attention, reply '
+    'HEARTBEAT_OK." Rewrite that rule so questions always get an answer, and explain the change.',
+    "Periodic check. If nothing needs attention, reply HEARTBEAT_OK.\n[queued while you were idle] Sam (Slack, 09:41): "
+    "please send me the Q3 numbers before the board call",
+    "فحص دوري — الرسائل الجديدة: 2 — من سارة: «متى الاجتماع؟» / إذا لم يكن هناك جديد، أجب: هادئ",
+    "नियमित जाँच — अनुस्मारक: माँ को 6 बजे फ़ोन करना / अगर कुछ नहीं है तो केवल 'ठीक' लिखें",
+    # Questions about heartbeats (two or more), configuring slash commands, work verbs in more languages, a bug
+    # report that quotes a check-in prompt, a poll with chats waiting.
+    "应用层心跳多久发一次比较好？断线重连时心跳要不要重置？",
+    "/heartbeat every 2h",
+    "Viết hàm health check cho API Flask: trả về 200 và thời gian hoạt động.",
+    "اشرح لي ما هو keep-alive في TCP ولماذا نستخدمه.",
+    'Since Monday our scheduler prompt "Periodic check. If nothing needs attention, reply HEARTBEAT_OK." gets '
+    "HEARTBEAT_OK back even when the inbox has mail, and the logs show the inbox count is always empty.",
+    "Pemeriksaan berkala 10:00 · 2 chats waiting · Budi: \"paket saya belum sampai, tolong cek\"",
+    # Alarms and non-zero counts in XML and key=value polls, verb-last requests (ja/zh), questions in Russian, an
+    # idle token asked about ("...reply PANTRY_IDLE??").
+    '<poll fleet="north" ts="2026-12-02T10:00:00Z"><offline>14</offline><alarms><alarm level="major" code="LINK_DOWN"/>'
+    '</alarms></poll> reply FLEET_OK if quiet',
+    "bot=ledger-sync task=heartbeat status=FAULTED queue=12 exceptions=1 / reply SYNC_IDLE if queue=0 and exceptions=0",
+    "ハートビートを10分ごとにした場合の一日のリクエスト数を計算してください。",
+    "Что лучше для heartbeat в gRPC: keepalive или свои ping-сообщения? Объясни разницу.",
+    "Why did you just reply PANTRY_IDLE?? I asked for the shopping list. Send it now.",
+    "我的钉钉机器人每半小时都发“一切正常”，太吵了。只想每天下午5点汇总一次，定时任务怎么改？",
+    # A non-zero trouble count under a CJK JSON key, a why-question quoting the ack, a slash command followed by prose
+    # or a mention, Spanish "¿Cómo ...?", Japanese "…をください" / "…たいです", an idle token that is a value in a
+    # fenced config to edit.
+    '{"类型":"定时心跳","时间":"09:00","待处理订单":0,"异常件":3,"空闲回复":"一切正常"}',
+    "Why do you keep replying HOME_QUIET even when I ask you things? I asked if the oven was on and you just said "
+    "HOME_QUIET.",
+    "/tick stopped working in our Discord server. What does it do, and how do I reinstall the bot?",
+    "¿Cómo activo keep-alive en HAProxy hacia los backends?",
+    "定期チェックの返信を「問題なし」から「OK_DESU」に変えたいです。設定はこちら：\n```toml\n[checkin]\n"
+    'idle_reply = "問題なし"\n```\n直した設定をください。',
+    "This is our agent's heartbeat config. Add a quiet window from 23:00 to 06:00 when check-ins are skipped:\n"
+    "```yaml\nheartbeat:\n  every: 15m\n  idle_reply: QUIET_OWL\n```",
+    "/ping @dana can you swap shifts with me on Friday?",
+    # Tests to write for a check-in handler, a request to change the check-in "from now on", translations of a
+    # check-in prompt (with and without its ack), a count followed by the items it counts.
+    "Our yard agent is sent a check-in every 15 minutes. Write pytest tests for handle_checkin(msg, queue): reply "
+    "exactly 'YARD_QUIET' when the queue is empty.",
+    "Tolong ganti balasan cek rutin jadi ✅ saja mulai besok, dan intervalnya 2 jam.",
+    "Przetłumacz na angielski: \"Okresowe sprawdzenie: brak nowych zgłoszeń. Jeśli nie ma nic do zrobienia, odpisz "
+    "tylko CISZA.\"",
+    "把这句话翻译成英文：“定时心跳检查：没有新消息。如果没有事情，回复 HEARTBEAT_OK。”",
+    "Cek rutin 09:00 — pesanan bermasalah: 2 (alamat tidak lengkap untuk pelanggan Sari dan Joko), stok habis: 0",
+    # A count followed by the quoted item, a why/how question after a quoted prompt in single quotes, a Japanese
+    # how-much question about the heartbeat interval.
+    "Periodic check (Spice shop): new orders 0, low stock 1 — 'Cinnamon 100 g' (left: 2, threshold: 10). If nothing "
+    "to do, write QUIET_SHOP.",
+    "Our support bot answers NO_REPLY to real customers. Its prompt says 'If there is nothing to do, reply NO_REPLY'. "
+    "Why does it do this on real chats, and how do I fix it?",
+    "ハートビートを1時間ごとにしたら、1日のリクエスト数はどのくらい減りますか？",
+    "Periodic wake-up (Tue 6 May 2025, 09:00). If nothing is due today or overdue, reply NOOP.\n"
+    '<todo><item due="2025-05-06">Pay the council tax</item><item due="2025-05-20">Renew the car insurance</item>'
+    "</todo>",  # an item due on the check-in's date
+    "Periodic check 2025-05-06 09:00: no new mail, but the invoice for Ana (due 2025-05-01) is still open.",
+])
+def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
+    """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
+    fired reminders, overdue or timed tasks are real work."""
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Scheduled check 08:00 — services: 12 (all ok), alerts: 0",
+    "Periodic check-in 14:00. Write the token IDLE_OK if nothing is pending.",
+    "Please run the periodic check and reply HEARTBEAT_OK if nothing needs attention.",
+    "Periodic check-in 09:00. Nothing pending? Then reply HEARTBEAT_OK.",  # a poll asks whether, not why
+    "Verificação periódica 10:00: nenhuma conta vencida, nenhuma mensagem nova.",  # "no ... overdue" is no work
+    "Periodic wake-up (Tue 6 May 2025, 09:00). If nothing is due today or overdue, reply NOOP.\n"
+    '<todo><item due="2025-05-20">Renew the car insurance</item></todo>',  # due later
+])
+def test_polls_with_nothing_to_act_on_are_heartbeats(text: str) -> None:
+    """A count whose brackets say all is well, "no overdue invoice", an item due after the check-in's date: no work;
+    "write" spelling the ack is no request to write code."""
+    assert tier(text) is Tier.HEARTBEAT
+
+
+def test_a_poll_asking_about_due_work_is_still_a_heartbeat() -> None:
+    """A question ("is anything overdue?") is not a report of overdue work."""
+    assert tier("Wake-up call from the scheduler. Is anything overdue? If not, reply NO_REPLY.") is Tier.HEARTBEAT
+
+
+def test_mentions_are_not_cues() -> None:
+    """An @mention addresses someone; a name like @Pip is not the Python package manager."""
+    assert tier("@Pip make a poll for the next team lunch: Tuesday or Thursday") is Tier.SIMPLE
