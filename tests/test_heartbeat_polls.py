@@ -87,6 +87,16 @@ from tests.support.agents import tier
     '<todo><item due="2025-05-06">Pay the council tax</item><item due="2025-05-20">Renew the car insurance</item>'
     "</todo>",  # an item due on the check-in's date
     "Periodic check 2025-05-06 09:00: no new mail, but the invoice for Ana (due 2025-05-01) is still open.",
+    # "I need ...", a bug report whose log and question quote the token, a change request in Polish, questions in
+    # Arabic (with "؟") and Dutch, "new ... N" in Hindi.
+    "I need a regex for our transcript export: drop lines where the reply is only an idle token: NO_REPLY or "
+    "HEARTBEAT_OK.",
+    'Bug: our bot answers customers with just "IDLE_OK". Log:\ncustomer: where is my parcel?\nbot: IDLE_OK\nThe prompt '
+    'says "If nothing needs attention, respond with exactly IDLE_OK". What could cause this and how do I fix it?',
+    'Zmień token bezczynności na „SPOKÓJ” i wyłącz heartbeat w weekendy. Plik: [heartbeat] idle_token = "BRAK"',
+    "ما الفرق بين heartbeat و health check؟ ومتى أستخدم كل واحد؟",
+    "Wat is een goede waarde voor TCP keepalive achter een NAT-gateway die idle verbindingen na 300 seconden sluit?",
+    "नियमित जाँच (सुबह ९ बजे): नए संदेश ४, लंबित काम ०",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
@@ -102,6 +112,7 @@ def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: st
     "Verificação periódica 10:00: nenhuma conta vencida, nenhuma mensagem nova.",  # "no ... overdue" is no work
     "Periodic wake-up (Tue 6 May 2025, 09:00). If nothing is due today or overdue, reply NOOP.\n"
     '<todo><item due="2025-05-20">Renew the car insurance</item></todo>',  # due later
+    "Ce contrôle automatique de 10:00 : aucune commande, aucun message.",  # "ce" opens no question
 ])
 def test_polls_with_nothing_to_act_on_are_heartbeats(text: str) -> None:
     """A count whose brackets say all is well, "no overdue invoice", an item due after the check-in's date: no work;

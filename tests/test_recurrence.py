@@ -125,3 +125,26 @@ def test_sameness_keeps_zero_counts_apart_and_blanks_the_clock() -> None:
     assert normalise("Réveil — lundi 13 octobre 2025 à 00h40. Tickets : 0.") == \
         normalise("Réveil — mardi 14 octobre 2025 à 01h10. Tickets : 0.")
     assert normalise("load 0.5, 0x1f, v2.0") == normalise("load 0.7, 0x2f, v3.0")
+
+
+def _poll(counts: str, n: int) -> str:
+    return f"Auto check {n:02d}:00 — {counts}. Reply DESK_QUIET if nothing to do."
+
+
+@pytest.mark.parametrize(("now", "heartbeat"), [
+    ("patient messages: 0; refill requests: 1", False),  # a count that was zero at the earlier beats rose: news
+    ("patient messages: 0; refill requests: 0", True),
+    ("patient messages: 0; refill requests: 0; seq: 7", True),  # a numbering field is no count of work
+])
+def test_a_count_that_rose_since_an_earlier_beat_is_work(now: str, heartbeat: bool) -> None:
+    """The rules read the poll as a heartbeat (its ack is asked for); the conversation shows the same field at 0."""
+    msgs: list[dict[str, Any]] = [{"role": "system", "content": "You are the clinic desk agent."}]
+    for n in (6, 7):
+        msgs += [{"role": "user", "content": _poll("patient messages: 0; refill requests: 0; seq: 0", n)},
+                 {"role": "assistant", "content": "DESK_QUIET"}]
+    latest = _poll(now, 8)
+    assert tier([{"role": "user", "content": latest}]) is Tier.HEARTBEAT  # alone, the rules call it a heartbeat
+    d = classify({"messages": [*msgs, {"role": "user", "content": latest}]})
+    assert (d.tier is Tier.HEARTBEAT) is heartbeat, d.reasons
+    if not heartbeat:
+        assert any("count rose" in r and "refill requests: 0 -> 1" in r for r in d.reasons)

@@ -24,7 +24,7 @@ from typing import Any
 from larouter.routing import heartbeat
 from larouter.routing.compiled import Compiled, compile_rules
 from larouter.routing.envelope import strip_envelope
-from larouter.routing.recurrence import recurring_ack
+from larouter.routing.recurrence import count_rose, recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
@@ -100,9 +100,13 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             shown = ascii(ack if len(ack) <= 24 else ack[:21] + "...")  # reasons are ASCII: they travel in headers
             why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
-    if verdict is not None:
-        if verdict.kind == heartbeat.HEARTBEAT:
+    if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
+        rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
+        if rose is None:
             return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
+        reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
+        verdict = None
+    if verdict is not None:
         if verdict.kind == heartbeat.RELAY:
             return Decision(Tier.SIMPLE, verdict.confidence, (*reasons, verdict.reason))
         reasons.append(verdict.reason)

@@ -141,7 +141,7 @@ def _described(items: str, rules: Compiled) -> bool:
 
 def _question(sentence: str) -> bool:
     """A sentence asking ("is anything overdue?"), not one quoting a question it reports."""
-    return sentence.rstrip(" \t\"'”»」)").endswith(("?", "？")) and not any(q in sentence for q in "\"“«「")
+    return sentence.rstrip(" \t\"'”»」)").endswith(_QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
 
 
 def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
@@ -165,7 +165,7 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
     return None
 
 
-_QUESTION_MARKS = ("?", "？")
+_QUESTION_MARKS = ("?", "？", "؟")
 _QUOTES = {"\"": "\"", "“": "”", "«": "»", "「": "」"}
 QUOTED_PROMPT_MIN_CHARS = 20  # a quotation opened this far before the token holds a prompt, not just the token
 QUOTED_PROMPT_MIN_WORDS = 12  # words outside the quotation that make the turn a message about the quoted prompt
@@ -230,7 +230,7 @@ def _single_quote_closing(text: str, at: int) -> int:
 
 def _asked_about(text: str, end: int) -> bool:
     """Whether the token ending at `end` closes a question ("Why did you just reply HEARTH_IDLE??")."""
-    return text[end : end + 3].lstrip(" \"'`”’»」").startswith(("?", "？"))
+    return text[end : end + 3].lstrip(" \"'`”’»」").startswith(_QUESTION_MARKS)
 
 
 def _in_fence(text: str, at: int) -> bool:

@@ -270,6 +270,14 @@ class HeartbeatRules:
         "что", "какой", "какие", "какая", "сколько", "що", "який", "які", "скільки", "qué", "cuál", "quel", "quelle",
         "welche", "welcher", "was", "quale", "cosa", "jaki", "jakie", "co", "hangi", "ne", "apa", "berapa",
         "cómo", "dónde", "cuándo", "quién", "cuánto", "cuántos", "cuántas",
+        # change / switch off in more languages ("Zmień token bezczynności na „CISZA” i wyłącz heartbeat w nocy")
+        "zmień", "wyłącz", "ändere", "deaktiviere", "cambia", "cambie", "desactiva", "modifie", "désactive", "modifica",
+        "disattiva", "altere", "mude", "desative", "измени", "поменяй", "отключи", "зміни", "вимкни", "değiştir", "kapat",
+        "ubah", "ganti", "matikan", "verander", "wijzig", "ändra", "endre", "změň", "vypni", "zmeň",
+        # what / when / how much in more languages ("Wat is een goede waarde voor TCP keepalive ...?")
+        "wat", "welke", "hoeveel", "wanneer", "hva", "hvad", "vad", "hvilken", "när", "når", "jak", "kdy", "kde", "kolik",
+        "cum", "când", "hogyan", "miért", "mikor", "mikä", "miten", "kuinka", "milloin", "τι", "πότε", "πού", "מה",
+        "מתי", "متى", "ماذا", "چه", "چگونه", "کی",
     )
     # A turn starting like this asks about heartbeats even when it quotes the ack ("Why do you keep replying
     # NEST_QUIET ...?"): "why" in any language, Spanish questions, and requests in scripts written without spaces.
@@ -279,6 +287,9 @@ class HeartbeatRules:
         "why ", "why'", "warum ", "wieso ", "weshalb ", "pourquoi ", "por qué ", "porque ", "perché ", "почему ", "зачем ",
         "чому ", "waarom ", "dlaczego ", "neden ", "kenapa ", "mengapa ", "varför ", "hvorfor ", "miksi ", "proč ",
         "γιατί ", "למה ", "لماذا", "چرا ", "क्यों", "কেন ", "ஏன் ",
+        "bug:", "bug report", "i need ", "i want ", "i'd like ", "i would like ", "we need ", "help me ", "ich brauche ",
+        "j'ai besoin ", "necesito ", "preciso ", "mi serve ", "мне нужно ", "мне нужен ", "мені потрібно ", "potrzebuję ",
+        "saya perlu ", "saya butuh ", "tôi cần ", "我需要", "私は",
         "¿por qué", "¿cómo", "¿dónde", "¿cuándo", "¿qué", "¿cuál", "¿quién", "¿cuánto", "¿cuántos", "¿cuántas",
     )
     # "From now on ..." changes how the agent answers or how often it is woken: a person's request, never a beat
@@ -338,10 +349,12 @@ class HeartbeatRules:
     # A sentence asking why or how to fix something is a question about heartbeats, wherever it stands ("Here's a log
     # excerpt: ... Why is it doing this on a normal message and how do I fix it?"); a poll asks whether, not why.
     question_sentence: Gated = Gated(
-        r"(?:\A|[.!?:][\"'”’»)]*\s+|\n\s*)(?:why|how (?:do|can|should|could) (?:i|we)|warum|wieso|pourquoi|por qué"
-        r"|perché|почему|чому|dlaczego|neden|kenapa|mengapa|waarom|varför|hvorfor|miksi|proč)\b[^.!?\n]*[?？]",
+        r"(?:\A|[.!?:][\"'”’»)]*\s+|\n\s*)(?:(?:why|how (?:do|can|should|could) (?:i|we)|warum|wieso|pourquoi|por qué"
+        r"|perché|почему|чому|dlaczego|neden|kenapa|mengapa|waarom|varför|hvorfor|miksi|proč)\b[^.!?\n]*[?？]"
+        r"|[^.!?\n]*\b(?:how (?:do|can|should|could) (?:i|we) (?:fix|stop|prevent|debug|change)|what (?:could|would|might)"
+        r" (?:cause|be causing))\b[^.!?\n]*[?？])",  # "What could cause this and how do I fix it?"
         ("why", "how ", "warum", "wieso", "pourquoi", "por qué", "perché", "почему", "чому", "dlaczego", "neden", "kenapa",
-         "mengapa", "waarom", "varför", "hvorfor", "miksi", "proč"),
+         "mengapa", "waarom", "varför", "hvorfor", "miksi", "proč", "what could", "what would", "what might"),
     )
     # Requests in scripts that put the verb last ("…を計算してください", "给我改好的提示词", "…알려 주세요"): a request,
     # unless the turn states the idle condition ("特に何もなければ ✅ を送ってください"; see `idle_condition_cjk`).

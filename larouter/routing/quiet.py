@@ -45,7 +45,7 @@ _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
 # What _CLAUSE_RE splits on: a text without one of these is a single clause, no report.
 _SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
 _NOTHING_MARKS = ("0", "٠", "۰", "०", "০", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
-_NOT_A_REPORT = ("?", "？", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
+_NOT_A_REPORT = ("?", "？", "؟", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
 HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
 CONDITION_WORDS = 5  # a short "if so" before the reply

@@ -97,3 +97,41 @@ def _answer(messages: Sequence[Any], start: int, stop: int, cap: int) -> str | N
             if text.strip() or not msg.get("tool_calls"):
                 answer = text.strip()
     return answer
+
+
+# "refill requests: 1", "queue=3": a count after a separator, and the label of up to four words just before it. The
+# label has no digits ("T03:00" is a time); the count is not part of a time, date or decimal ("時刻: 09:00").
+_COUNT_AFTER_RE = re.compile(r"[:=：][ \t]*(\d+)(?![\d:/]|[.,]\d)")
+_LABEL_BEFORE_RE = re.compile(r"(?<![\w-])([^\W\d_]+(?:[ \t_'-]+[^\W\d_]+){0,3})[ \t]*\Z")
+_LABEL_WINDOW = 60
+
+
+def count_rose(messages: Sequence[Any], turn: Turn, text: str, rules: Compiled) -> str | None:
+    """A label whose count is above zero in this turn and was zero in an earlier user turn of the conversation
+    ("refill requests: 0" answered with the idle token, now "refill requests: 1"), or None. The same poll format
+    with a count that rose is news, whatever the framework's words; numbering fields (`seq`, `tick`, ...) aside."""
+    raised = {label: n for label, n in _labelled_counts(text) if n > 0 and label.split()[-1] not in rules.quiet.label_keys}
+    if not raised:
+        return None
+    r = rules.recur
+    for i in range(turn.index - 1, max(-1, turn.index - 1 - r.lookback), -1):
+        msg = messages[i]
+        if not isinstance(msg, dict) or msg.get("role") != "user":
+            continue
+        earlier = msg.get("content")
+        if not isinstance(earlier, str):
+            earlier = read_content(earlier, r.max_chars, 0)[0]
+        for label, n in _labelled_counts(earlier[: r.max_chars]):
+            if n == 0 and label in raised:
+                return f"{label}: 0 -> {raised[label]}"
+    return None
+
+
+def _labelled_counts(text: str) -> list[tuple[str, int]]:
+    """(lowercased label, count) for every labelled count of `text`."""
+    found = []
+    for m in _COUNT_AFTER_RE.finditer(text):
+        label = _LABEL_BEFORE_RE.search(text, max(0, m.start() - _LABEL_WINDOW), m.start())
+        if label is not None:
+            found.append((label.group(1).lower(), int(m.group(1))))
+    return found
