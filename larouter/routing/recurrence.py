@@ -15,6 +15,9 @@ can see it without knowing the framework's convention. The test is strict, so re
 It runs only when the rules found neither a heartbeat nor work in the turn, and never for a turn reached through a
 continuation (a "yes" answered "Done." twice is not a check-in). The learned heartbeats of `repeats.py` are the
 same evidence gathered across requests, for agents that send each beat without its history.
+
+The history also shows work: `count_rose` finds a labelled count above zero in a turn the rules call a heartbeat
+that an earlier user turn of the conversation had at zero ("refill requests: 0" then "refill requests: 1").
 """
 
 from __future__ import annotations
