@@ -10,6 +10,7 @@ from __future__ import annotations
 import attrs
 
 from larouter.routing.quiet_rules import SCHEDULED_WORDS
+from larouter.routing.request_words import FROM_NOW_ON, NOT_A_POLL_OPENERS, NOT_A_POLL_PREFIXES
 
 
 @attrs.frozen
@@ -251,59 +252,13 @@ class HeartbeatRules:
          "påminnelse", "रिमाइंडर", "अनुस्मारक"),
     )
     # A request that opens like this is about heartbeats, not one (unless it also says how to ack).
-    not_a_poll_openers: tuple[str, ...] = (
-        "update", "rewrite", "edit", "change", "modify", "add", "remove", "delete", "create",
-        "write", "disable", "enable", "turn", "pause", "stop", "configure", "set", "schedule",
-        "rename", "fix", "improve", "shorten", "explain", "describe", "tell", "show", "why", "what",
-        "how", "when", "where", "can", "could", "would", "is", "does", "do", "should", "design", "build",
-        "implement", "compare", "plan", "draft", "analyze", "analyse", "refactor", "migrate", "deploy", "debug",
-        "investigate", "translate", "generate",
-        "warum", "wieso", "weshalb", "pourquoi", "porque", "perché", "почему", "зачем", "waarom", "dlaczego",
-        "neden", "kenapa", "mengapa", "varför", "لماذا", "क्यों", "spiegami", "spiega", "explique", "explícame",
-        "explica", "erkläre", "erklär", "объясни", "wyjaśnij", "açıkla", "jelaskan", "förklara",
-        # write / explain / fix / how in more languages ("Viết hàm health check ...", "اشرح لي ... keep-alive")
-        "viết", "sửa", "tạo", "làm", "hãy", "tulis", "tuliskan", "buat", "buatkan", "perbaiki", "bagaimana",
-        "اشرح", "كيف", "بنویس", "توضیح", "چرا", "چطور", "लिखो", "लिखिए", "समझाओ", "समझाइए", "कैसे", "yaz", "nasıl",
-        "napisz", "popraw", "напиши", "поясни", "исправь", "как", "чому", "як", "schreib", "schreibe", "wie",
-        "écris", "écrivez", "comment", "escribe", "escreva", "explique", "scrivi", "schrijf", "hoe", "skriv", "hur",
-        "napiš", "vysvětli", "proč", "γράψε", "εξήγησε", "γιατί", "πώς", "כתוב", "הסבר", "למה", "איך",
-        "что", "какой", "какие", "какая", "сколько", "що", "який", "які", "скільки", "qué", "cuál", "quel", "quelle",
-        "welche", "welcher", "was", "quale", "cosa", "jaki", "jakie", "co", "hangi", "ne", "apa", "berapa",
-        "cómo", "dónde", "cuándo", "quién", "cuánto", "cuántos", "cuántas",
-        # change / switch off in more languages ("Zmień token bezczynności na „CISZA” i wyłącz heartbeat w nocy")
-        "zmień", "wyłącz", "ändere", "deaktiviere", "cambia", "cambie", "desactiva", "modifie", "désactive", "modifica",
-        "disattiva", "altere", "mude", "desative", "измени", "поменяй", "отключи", "зміни", "вимкни", "değiştir", "kapat",
-        "ubah", "ganti", "matikan", "verander", "wijzig", "ändra", "endre", "změň", "vypni", "zmeň",
-        # what / when / how much in more languages ("Wat is een goede waarde voor TCP keepalive ...?")
-        "wat", "welke", "hoeveel", "wanneer", "hva", "hvad", "vad", "hvilken", "när", "når", "jak", "kdy", "kde", "kolik",
-        "cum", "când", "hogyan", "miért", "mikor", "mikä", "miten", "kuinka", "milloin", "τι", "πότε", "πού", "מה",
-        "מתי", "متى", "ماذا", "چه", "چگونه", "کی",
-    )
+    not_a_poll_openers: tuple[str, ...] = NOT_A_POLL_OPENERS
     # A turn starting like this asks about heartbeats even when it quotes the ack ("Why do you keep replying
     # NEST_QUIET ...?"): "why" in any language, Spanish questions, and requests in scripts written without spaces.
-    not_a_poll_prefixes: tuple[str, ...] = (
-        "为什么", "为何", "怎么", "帮我", "请帮", "解释", "解釋", "请解释", "说明一下", "介绍一下", "なぜ", "どうして", "왜",
-        "설명해", "tại sao", "ช่วยอธิบาย", "อธิบาย", "ทำไม",
-        "why ", "why'", "warum ", "wieso ", "weshalb ", "pourquoi ", "por qué ", "porque ", "perché ", "почему ", "зачем ",
-        "чому ", "waarom ", "dlaczego ", "neden ", "kenapa ", "mengapa ", "varför ", "hvorfor ", "miksi ", "proč ",
-        "γιατί ", "למה ", "لماذا", "چرا ", "क्यों", "কেন ", "ஏன் ",
-        "bug:", "bug report", "i need ", "i want ", "i'd like ", "i would like ", "we need ", "help me ", "ich brauche ",
-        "j'ai besoin ", "necesito ", "preciso ", "mi serve ", "мне нужно ", "мне нужен ", "мені потрібно ", "potrzebuję ",
-        "saya perlu ", "saya butuh ", "tôi cần ", "我需要", "私は",
-        "¿por qué", "¿cómo", "¿dónde", "¿cuándo", "¿qué", "¿cuál", "¿quién", "¿cuánto", "¿cuántos", "¿cuántas",
-    )
+    not_a_poll_prefixes: tuple[str, ...] = NOT_A_POLL_PREFIXES
     # "From now on ..." changes how the agent answers or how often it is woken: a person's request, never a beat
     # ("Tolong mulai sekarang balasan cek rutin diganti jadi 👍 saja", "From now on make the check-ins hourly").
-    from_now_on: tuple[str, ...] = (
-        "from now on", "starting now", "going forward", "from today on", "von nun an", "ab jetzt", "ab sofort",
-        "à partir de maintenant", "désormais", "dorénavant", "de ahora en adelante", "a partir de ahora", "desde ahora",
-        "d'ora in poi", "da ora in poi", "d'ora in avanti", "a partir de agora", "daqui em diante", "daqui pra frente",
-        "отныне", "с этого момента", "с сегодняшнего дня", "впредь", "відтепер", "з цього моменту", "odtąd",
-        "od teraz", "od tej chwili", "od teď", "odteď", "bundan sonra", "şu andan itibaren", "mulai sekarang",
-        "mulai hari ini", "mulai besok", "mulai saat ini", "từ giờ", "từ nay", "kể từ bây giờ", "voortaan",
-        "vanaf nu", "från och med nu", "hädanefter", "fra nå av", "fremover", "tästä lähtien", "από τώρα και στο εξής",
-        "מעכשיו", "من الآن فصاعدا", "من الآن فصاعدًا", "अब से", "从现在开始", "从现在起", "今後は", "今から", "앞으로는", "지금부터",
-    )
+    from_now_on: tuple[str, ...] = FROM_NOW_ON
     # A request to change the heartbeat file is never a heartbeat, even if it quotes the ack rule.
     edit_request: Gated = Gated(
         r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:(?:add|append|update"
