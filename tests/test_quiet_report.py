@@ -61,6 +61,9 @@ def tier(text: str) -> Tier:
     "স্বয়ংক্রিয় যাচাই (বিকাল ৪টা): নতুন অর্ডার ০টি, নতুন বার্তা নেই।",
     "정기 확인 (오전 9시): 새 예약 0건, 취소 0건.",
     "Тогтмол шалгалт 07:00: шинэ захиалга 0. Юу ч байхгүй бол зөвхөн ЧИМЭЭГҮЙ гэж хариул.",
+    # Readings the report itself calls normal, by a word or a range the value lies in.
+    "Hauskontrolle 07:00 · Innentemperatur 20,5 °C (Sollbereich 19–22) · Alarme: keine",
+    "Ukaguzi 06:00 — unyevu wa udongo 31% (kawaida), tahadhari: hakuna",
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -95,6 +98,9 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "Lagerlauf 06:30 · neue Bestellungen: 0 · Dana: wenn du Zeit hast",  # a message with an "if", no reply after it
     "স্বয়ংক্রিয় যাচাই (বিকাল ৪টা): নতুন অর্ডার ৩টি, নতুন বার্তা নেই।",  # Bengali digits count
     "नियमित जाँच (सुबह ९ बजे): नए संदेश ४, लंबित काम ०",
+    "Hauskontrolle 07:00 · Innentemperatur 26 °C (Sollbereich 19–22) · Alarme: keine",  # out of its range
+    "Hauskontrolle 07:00 · Luftfeuchte 81 % (nicht normal) · Alarme: keine",
+    "Nightly check 02:00 · latency p99 182 ms (threshold 400 ms) · alerts: none",  # a threshold is not read
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

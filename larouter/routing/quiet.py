@@ -16,6 +16,7 @@ import re
 
 from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import payload_lines
+from larouter.routing.readings import judged_normal, keep_asides
 
 # A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one. ISO date-times
 # ("2025-04-07T01:00:00Z", "20250118T220000Z") and dates ("2025/04/01", "04.02.2025") are one stamp each.
@@ -74,7 +75,7 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
             return True
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
-    parts = _CLAUSE_RE.split(_KEY_COLON_RE.sub("=", text.strip()))
+    parts = _CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(text.strip())))
     if not scheduled:
         return _nothing_in(parts, 0, 2, vocab)
     # A payload's text has no prose header to extend: its first clause is its opening tag or key.
@@ -131,7 +132,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     following = 0  # clauses left that may spell out the reply after an idle condition
     skip_value = False
     for i in range(start, len(parts), 2):
-        clause = parts[i].strip()
+        clause = judged_normal(parts[i].strip(), vocab)  # "32% (kawaida)" reads "ok"
         label = i + 1 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS)
         if skip_value:
             skip_value = False

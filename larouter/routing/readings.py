@@ -1,0 +1,51 @@
+"""Readings a status report already judged: "unyevu wa udongo 32% (kawaida)", "서버 TPS 20 (정상)", "20,5 °C
+(Sollbereich 19–22)". A number is news unless something says it is fine; here the report says so itself, in brackets
+right after it: an all-is-well word (`[routing.classifier.quiet_report] well_words`: normal, ok, kawaida, 정상, ...)
+or a range the value lies in. A threshold alone ("182 ms (seuil 400 ms)") is not read: a minimum and a maximum look
+the same.
+"""
+
+from __future__ import annotations
+
+import re
+
+from larouter.routing.compiled import QuietVocabulary
+
+_WORD_RE = re.compile(r"\w+")
+# A value, an optional unit ("%", "°C", "m/s", "ms"), then its verdict in brackets.
+_JUDGED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?\s*\(([^()]{1,60})\)")
+_RANGE_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:-|–|—|to|bis|à|a|до|ile)\s*(\d+(?:[.,]\d+)?)")
+_ASIDE_RE = re.compile(r"\(([^()\n]{1,80})\)")
+_ASIDE_SEPARATORS = str.maketrans({",": " ", ";": " ", "·": " ", "|": " ", "—": "-", "–": "-"})
+
+
+def keep_asides(text: str) -> str:
+    """The text with the clause separators inside short brackets made plain ("(Sollbereich 19–22)", "(planned, ends
+    04:00)"): an aside belongs to the clause it stands in."""
+    if "(" not in text:
+        return text
+    return _ASIDE_RE.sub(lambda m: m.group(0).translate(_ASIDE_SEPARATORS), text)
+
+
+def judged_normal(clause: str, vocab: QuietVocabulary) -> str:
+    """The clause with each reading its brackets call normal replaced by "ok"; other text as it was."""
+    if "(" not in clause:
+        return clause
+    return _JUDGED_RE.sub(lambda m: " ok " if _normal(m.group(1), m.group(2), vocab) else m.group(0), clause)
+
+
+# "(not normal)", "(nicht normal)": a verdict with a negation is no all-is-well.
+_NEGATIONS = frozenset("not nicht pas non не ні nie değil tidak bukan không ei ikke inte niet nem nu δεν לא لا".split())
+
+
+def _normal(value: str, verdict: str, vocab: QuietVocabulary) -> bool:
+    words = _WORD_RE.findall(verdict.lower())
+    if _NEGATIONS.intersection(words) or vocab.none.found(words, verdict) or vocab.trouble.found(words, verdict):
+        return False
+    if vocab.well.found(words, verdict):
+        return True
+    span = _RANGE_RE.search(verdict)
+    if span is None:
+        return False
+    low, high, x = (float(v.replace(",", ".")) for v in (span.group(1), span.group(2), value))
+    return low <= x <= high
