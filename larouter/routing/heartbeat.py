@@ -14,7 +14,7 @@ import itertools
 
 import attrs
 
-from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled
+from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
 from larouter.routing.due import overdue_items
 from larouter.routing.quiet import quiet_report, says_none
 
@@ -40,7 +40,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     lower = text.lower()
     quiet = None  # a status report with nothing in it (quiet.py); computed only where it decides
-    if not any(map(lower.__contains__, rules.hb_gate)) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
+    gate = rules.hb_gate_ascii if lower.isascii() else rules.hb_gate
+    if not present(lower, gate) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
         quiet = quiet_report(text, False, rules.quiet)
         if not quiet:
             return None
