@@ -64,6 +64,16 @@ def tier(text: str) -> Tier:
     # Readings the report itself calls normal, by a word or a range the value lies in.
     "Hauskontrolle 07:00 · Innentemperatur 20,5 °C (Sollbereich 19–22) · Alarme: keine",
     "Ukaguzi 06:00 — unyevu wa udongo 31% (kawaida), tahadhari: hakuna",
+    # Turkish "yoksa ... yaz", Amharic punctuation, an XML attribute "overdue=0", a beat number "#77", a full house
+    # with thousands separators, a count explained as expected, a finished sweep, a horizon "in 3 days" (de).
+    "Nabız 09:30 — yeni sipariş: 0, iade: 0. Yapılacak bir şey yoksa sadece SAKIN yaz.",
+    "መደበኛ ፍተሻ (ከሰዓት 9:00)፦ አዲስ ትዕዛዝ 0፣ ማስጠንቀቂያ የለም።",
+    '<tick app="Tutor" at="09:00"><inbox unread="0"/><invoices overdue="0"/></tick> reply IDLE if nothing',
+    "⏱ desk-sweeper beat #77 (09:30) — mentions: 0, DMs: 0",
+    "fleet check 2025-08-03 04:00Z: devices online 1,204/1,204; offline 0",
+    "Sweep @ 02:15 — firing alerts: 0 | silenced: 2 (planned maintenance, expected) | open incidents: 0",
+    "⏲️ 06:00 — Morning sweep done. 0 unread chats, 0 failed posts.",
+    "Cronjob 09:45 ausgeführt: 0 neue E-Mails, 0 Fristen in den nächsten 3 Tagen.",
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -101,6 +111,9 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "Hauskontrolle 07:00 · Innentemperatur 26 °C (Sollbereich 19–22) · Alarme: keine",  # out of its range
     "Hauskontrolle 07:00 · Luftfeuchte 81 % (nicht normal) · Alarme: keine",
     "Nightly check 02:00 · latency p99 182 ms (threshold 400 ms) · alerts: none",  # a threshold is not read
+    '<tick app="Tutor" at="09:00"><inbox unread="0"/><invoices overdue="2"/></tick> reply IDLE if nothing',
+    "Sweep @ 02:15 — firing alerts: 0 | silenced: 2 (paging broken) | open incidents: 0",
+    "⏲️ 06:00 — Morning sweep done. 3 unread chats, 0 failed posts.",
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

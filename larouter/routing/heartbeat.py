@@ -129,7 +129,7 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     return False
 
 
-_CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ")
+_CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ", "<")  # "<" also ends an element
 
 
 def _described(items: str, rules: Compiled) -> bool:

@@ -29,7 +29,7 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
 # the next "key=value" pair ("key:value" is read as one).
-_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
+_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
 _LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
 _KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "new_events=0" (not 10:00, ::notice::)
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
@@ -37,19 +37,21 @@ _DIGIT_RE = re.compile(r"\d")
 _COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not zero (once stamps and names are removed): something to report
 # Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
 # "15 min", "30 分钟"; "9/9".
-_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])"
-                       r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w)\b"
-                       r"|分钟|分鐘|小时|小時|時間|秒|分|天|시간|분|초)|\b(\d+)\s?/\s?\1\b")
+_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+"
+                       r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w|(?i:hours?|weeks?|tagen?|stunden?|jours?"
+                       r"|heures?|d[ií]as|horas?|giorni|ore|dni|godzin|дн[яей]+|час[аов]*|gün|saat|hari|jam|ngày|giờ|dagen"
+                       r"|uur|dagar|timmar|päivää|tuntia))\b"
+                       r"|分钟|分鐘|小时|小時|時間|秒|分|天|시간|분|초)|\b(\d[\d,.]*)\s?/\s?\1\b")
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_RE = re.compile(r"\w+")
 _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
 # What _CLAUSE_RE splits on: a text without one of these is a single clause, no report.
-_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
+_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "፣", "።", "፦", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
 _NOTHING_MARKS = ("0", "٠", "۰", "०", "০", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "؟", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
 HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
-CONDITION_WORDS = 5  # a short "if so" before the reply
+CONDITION_WORDS = 6  # a short "if so" before the reply ("Mura bhfuil aon rud le déanamh")
 FOLLOWING = 2  # clauses after "if there is nothing to do" that may say what to reply
 
 

@@ -45,7 +45,7 @@ vazio vide leer leeg tom boş trống prázdná prázdný prázdné nincs nincse
 pole nėra nera nav nema нема няма nijedan nijedna nijedno engin engar enginn ekkert ekki walang hamna belum ni
 ولا bez beze без sans senza zonder ohne utan uden uten ilman tanpa порожню порожній пустой пустым пустую prázdnou pustą
 არაფერი არ չկա ոչինչ ոչ ez ezer dim heb níl gan neniu neniuj nenio жоқ awekho akukho lutho байхгүй үгүй asnjë žiadne
-žiadna žiadny nekas niks
+žiadna žiadny nekas niks kò የለም
 فارغ فارغا فارغًا
 """.split())
     none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 沒有 無し なし ありません 不要 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条 নেই இல்லை లేదు"
@@ -70,12 +70,15 @@ uændret uendret ennallaan muuttumaton nezměněno nezmenené változatlan nesch
 stabilny stabilne estable estável stabile стабильно стабільно 无变化 無變化 変更なし 稳定
 normalt normale normaal normalny normalna normalne normální normaali kawaida طبيعي الطبيعي within ضمن norm norma norme
 normie норма нормы
+done completed finished erledigt abgeschlossen terminé terminée completado completada concluído concluída completato
+completata выполнено завершено виконано tamamlandı selesai xong klart valmis afgerond voltooid expected planned
+erwartet geplant prévu previsto planeado תקין תקינים תקינה
 """.split())
     # All-is-well in scripts written without spaces or with combining marks ("(正常)", "सामान्य").
     well_cjk: tuple[str, ...] = tuple("正常 平稳 सामान्य ठीक ปกติ 정상".split())
     if_words: tuple[str, ...] = tuple("""
 if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
-ako ако jei kui ef hvis ak če kung agar إن εάν
+ako ако jei kui ef hvis ak če kung agar إن εάν yoksa
 თუ եթե os mura má егер uma nëse as
 """.split())
     if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि नसल्यास లేకపోతే".split())
@@ -86,7 +89,8 @@ reply respond answer say react ack acknowledge send confirm kuittaa válaszolj g
 wyślij pošli отправь надішли подтверди підтвердь antworte antworten réponds répondez répondre responde responda
 respondé responder rispondi rispondere antwoord odpisz odpowiedz odpověz ответь ответьте відповідай відповідайте yanıtla
 yanıt balas jawab trả svara jibu vastaa απάντησε răspunde ענה השב أجب بنویس
-odgovori одговори vasta atsakyk atbildi svaraðu svar respon contesta contéstame contestá contestame devolva devuelve
+odgovori одговори vasta atsakyk atbildi svaraðu svar respon contesta contéstame contestá contestame devolva devuelve yaz
+dáhùn ይመልሱ
 renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 відповідь відповіддю ответ ответом odpowiedź odpověď odpoveď respuesta resposta réponse risposta cevap balasan jawaban
 رد ردا ردًا תשובה
@@ -99,7 +103,7 @@ renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun только лише тільки sadece hanya chỉ tu vain
 μόνο doar רק فقط
 samo само ainult tik tikai bare csak iba només lang sirf bas solamente somente apenas juste
-მხოლოდ միայն soilik bakarrik unig amháin nur тек kuphela зөвхөн vetëm
+მხოლოდ միայն soilik bakarrik unig amháin nur тек kuphela зөвхөн vetëm nìkan ብቻ
 """.split())
     only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่ फक्त మాత్రమే".split())
     header_words: tuple[str, ...] = SCHEDULED_WORDS + MORE_SCHEDULED_WORDS + AUTOMATIC_WORDS
