@@ -27,6 +27,16 @@ def test_heartbeat_followed_by_its_tool_call_stays_heartbeat() -> None:
     assert tier(HB_PROMPT, call(9, "read"), result(9, "# HEARTBEAT.md\n\n# Keep this file empty.\n")) is Tier.HEARTBEAT
 
 
+def test_heartbeat_whose_tool_read_a_due_task_is_work() -> None:
+    """A checklist read by the heartbeat's tool counts like one inlined in the prompt: an item due now is work."""
+    checklist = "# HEARTBEAT.md\n\n- TODAY after 18:00: remind Mia to take the recycling out\n"
+    d = classify(agent(HB_PROMPT, call(9, "read"), result(9, checklist)))
+    assert d.tier is not Tier.HEARTBEAT
+    assert any("tool result lists a task due" in r for r in d.reasons)
+    calm = "# HEARTBEAT.md\n\n- Check the inbox for anything urgent\n"  # a standing check, nothing dated or due
+    assert tier(HB_PROMPT, call(9, "read"), result(9, calm)) is Tier.HEARTBEAT
+
+
 @pytest.mark.parametrize("text", [
     "HEARTBEAT /think:high",
     "[OpenClaw heartbeat poll]",

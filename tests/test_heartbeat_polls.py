@@ -97,6 +97,13 @@ from tests.support.agents import tier
     "ما الفرق بين heartbeat و health check؟ ومتى أستخدم كل واحد؟",
     "Wat is een goede waarde voor TCP keepalive achter een NAT-gateway die idle verbindingen na 300 seconden sluit?",
     "नियमित जाँच (सुबह ९ बजे): नए संदेश ४, लंबित काम ०",
+    # A heart rate (zh), a slash command configuring the check-in after a channel tag and a mention, a casual
+    # Japanese "want to change ... where?", a reminder due now (hi), "please analyse" (zh).
+    "我最近跑步后心跳一直很快，超过170次/分，正常吗？",
+    "[#ops] <@dana> /heartbeat interval 45m, can you apply it and tell me the next run time?",
+    "定期チェックの時間を朝9時に変えたいんだけど、どこで設定できる？",
+    "नियमित जाँच: एक रिमाइंडर अभी देय है, 'सुबह 8 बजे पानी का बिल भरना'। उपयोगकर्ता को याद दिलाएँ।",
+    "定时心跳：订单服务错误率升到 4%（阈值 1%），已持续 10 分钟。请分析原因并给出处理建议。",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
@@ -113,6 +120,8 @@ def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: st
     "Periodic wake-up (Tue 6 May 2025, 09:00). If nothing is due today or overdue, reply NOOP.\n"
     '<todo><item due="2025-05-20">Renew the car insurance</item></todo>',  # due later
     "Ce contrôle automatique de 10:00 : aucune commande, aucun message.",  # "ce" opens no question
+    "盘中心跳 14:00 | 新信号 无 | 风控 正常",  # "heartbeat" after a word, before the time
+    '{"类型": "心跳", "来源": "家居管家", "时间": "21:15", "告警": 0, "待执行": 0}',
 ])
 def test_polls_with_nothing_to_act_on_are_heartbeats(text: str) -> None:
     """A count whose brackets say all is well, "no overdue invoice", an item due after the check-in's date: no work;

@@ -28,7 +28,7 @@ from larouter.routing.recurrence import count_rose, recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
-from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text
+from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text, read_content
 
 __all__ = ["DEFAULT", "ClassifierConfig", "Decision", "Tier", "classify"]
 
@@ -63,6 +63,17 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
         turn = earlier
         text = _clean(turn, reasons, rules)
     return _decide(text, turn, reasons, rules, messages if turn is latest else None)
+
+
+def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
+    """The due tasks of the tool results that followed the user turn (a heartbeat reading its HEARTBEAT.md), if any:
+    a checklist read by a tool counts like one inlined in the prompt."""
+    found: list[str] = []
+    for msg in messages[turn.index + 1 :]:
+        if isinstance(msg, Mapping) and msg.get("role") == "tool":
+            content = read_content(msg.get("content"), rules.tuning.head_chars, 0)[0]
+            found += heartbeat.due_tasks(content, rules)
+    return "\n".join(found)
 
 
 def _clean(turn: Turn, reasons: list[str], rules: Compiled) -> str:
@@ -101,11 +112,16 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
-        rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
-        if rose is None:
-            return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
-        reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
-        verdict = None
+        tasks = _tasks_read(messages, turn, rules) if messages is not None and turn.after_tools else ""
+        if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
+            reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
+            text, verdict = tasks, None
+        else:
+            rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
+            if rose is None:
+                return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
+            reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
+            verdict = None
     if verdict is not None:
         if verdict.kind == heartbeat.RELAY:
             return Decision(Tier.SIMPLE, verdict.confidence, (*reasons, verdict.reason))

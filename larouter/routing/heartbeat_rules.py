@@ -168,7 +168,11 @@ class HeartbeatRules:
         Gated(r'"type"\s*:\s*"heartbeat"', ('"heartbeat"',)),
         Gated(r"\A\s*\[[^\]\n]{0,40}\bheartbeat\b[^\]\n]{0,40}\]\s*\Z", ("heartbeat",)),
         Gated(r"\A\s*heartbeat\b\s*(?:[/:][^\n]{0,40})?\Z", ("heartbeat",)),
-        Gated(r"latido\s+peri[oó]dico|心跳|ハートビート", ("latido", "心跳", "ハートビート")),
+        # "心跳" is also the body's heart rate ("我夜里心跳经常低于45次/分"): a check-in near the start ("盘中心跳 11:00"),
+        # in brackets or quotes or as a value ("类型": "心跳"), before a time or a separator, or before a check-in word.
+        Gated(r"latido\s+peri[oó]dico|ハートビート|\A\W{0,3}\w{0,4}心跳|[【\[\"'：:=]\s*心跳|心跳\s*[\d:：|(（【\]】\"']"
+              r"|心跳(?:检查|檢查|检测|轮询|巡检|包|任务|任務|消息|时间|時間|提示|唤醒)",
+              ("latido", "心跳", "ハートビート")),
         Gated(
             r"heartbeat\.md`?\s*\(?(?:if (?:it )?exists|si existe|s'il existe|se existir|falls vorhanden"
             r"|wenn vorhanden|если (?:он )?(?:есть|существует)|(?:가|이)?\s*있으면)|如果存在\s*`?heartbeat\.md|heartbeat\.md`?\s*があれば",
@@ -214,9 +218,9 @@ class HeartbeatRules:
               r"(?!0\b|٠|कोई नहीं|कुछ नहीं|لا يوجد|لا توجد|لا شيء|-|—)\S",
               ("جديد", "नए", "नई", "المستحقة", "अनुस्मारक", "रिमाइंडर")),
         Gated(r"\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b|\bvencid[oa]s?\b|\bjatuh tempo sekarang\b"
-              r"|überfällig|en retard|scaduto|просрочен",
+              r"|überfällig|en retard|scaduto|просрочен|अभी देय|देय है",
               ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
-               "scaduto", "просроч")),
+               "scaduto", "просроч", "देय")),
     )
     # A count followed by what it counts ("transaksi mencurigakan: 1 (refund Rp4.250.000 untuk TV 43\" ...)"): items
     # described because they need someone. Not when the description says all is well or none ("12 (all ok)").
@@ -317,9 +321,10 @@ class HeartbeatRules:
     request_cjk: Gated = Gated(
         r"(?<!返し)(?<!返信し)(?<!返答し)(?<!応答し)(?<!送っ)(?<!答え)(?:てください|て下さい)|教えて|给我|帮我|告诉我|怎么改"
         r"|如何|(?:해|알려) ?(?:주세요|줘)|を(?:ください|下さい)|たい(?:です|のですが|んですが)"
-        r"|どれくらい|どのくらい|いくら|どうすれば|どうやって|どうしたら|얼마나|어떻게",
+        r"|どれくらい|どのくらい|いくら|どうすれば|どうやって|どうしたら|どこで|どこに|たいんだけど|たいけど|얼마나|어떻게"
+        r"|请(?:分析|给出|处理|检查|排查|调查|修复|说明|提供|列出|总结|写)",  # "请分析可能原因并给出处理建议"
         ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘", "たい", "どれくらい", "どのくらい",
-         "いくら", "どうすれば", "どうやって", "どうしたら", "얼마나", "어떻게"),
+         "いくら", "どうすれば", "どうやって", "どうしたら", "どこ", "たいんだけど", "たいけど", "얼마나", "어떻게", "请"),
     )
     idle_condition_cjk: Gated = Gated(
         r"なければ|なかったら|ない場合|なし(?:なら|の場合)|不要(?:なら|であれば|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事"
@@ -328,7 +333,8 @@ class HeartbeatRules:
     )
     # A slash command that configures the check-in ("/heartbeat interval 30m", "/poll off") is a command, not a poll.
     slash_setting: Gated = Gated(
-        r"\A\s*/[\w-]+[ \t]+(?:interval|every|set|config\w*|enable|disable|off|on|pause|resume|stop|start|schedule"
+        r"\A\s*(?:\[[^\]\n]{0,40}\]\s*)?(?:<@[^>\n]{1,40}>\s*)?"  # after a channel tag and a mention ("[#staff] <@ines> /...")
+        r"/[\w-]+[ \t]+(?:interval|every|set|config\w*|enable|disable|off|on|pause|resume|stop|start|schedule"
         r"|mute|unmute|status)\b(?![ \t]*[=:])",  # not a key=value status line ("/kontrola interval=hodina ...")
         ("/",),
     )
