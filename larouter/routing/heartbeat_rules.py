@@ -326,6 +326,14 @@ class HeartbeatRules:
         ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘", "たい", "どれくらい", "どのくらい",
          "いくら", "どうすれば", "どうやって", "どうしたら", "どこ", "たいんだけど", "たいけど", "얼마나", "어떻게", "请"),
     )
+    # "... run the lag query and tell me how many seconds behind it is": asking to be told or shown something is a
+    # person's request when the turn asks for no idle ack (a check-in prompt may say "tell me" next to its ack).
+    request_no_ack: Gated = Gated(
+        r"\b(?:tell|show|give|send) me\b|\blet me know\b|\b(?:sag|zeig|gib) mir\b|\bdis-moi\b|\bmontre-moi\b|\bdime\b"
+        r"|\bmuéstrame\b|\bdimmi\b|\bmostrami\b|\bdiga-me\b|\bme diga\b|\bскажи\b|\bпокажи\b|\bpowiedz mi\b"
+        r"|\bpokaż mi\b|\bbana söyle\b|\bberi tahu\b|\bcho tôi biết\b",
+        ("me", "mir", "moi", "dime", "muéstrame", "dimmi", "mostrami", "скажи", "покажи", "mi", "söyle", "tahu", "biết"),
+    )
     idle_condition_cjk: Gated = Gated(
         r"なければ|なかったら|ない場合|なし(?:なら|の場合)|不要(?:なら|であれば|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事"
         r"|无需|不需要|없으면|없다면|없을 경우",
