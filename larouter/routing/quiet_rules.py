@@ -68,14 +68,14 @@ tranquila tranquillo spokojnie spokojeno klid rustig lugnt sakin tenang yên bì
 unchanged unverändert inchangé inchangée inchangés inchangées invariato invariata ongewijzigd oförändrad oförändrat
 uændret uendret ennallaan muuttumaton nezměněno nezmenené változatlan neschimbat αμετάβλητο değişmedi stable stabil
 stabilny stabilne estable estável stabile стабильно стабільно 无变化 無變化 変更なし 稳定
-normalt normale normaal normalny normalna normalne normální normaali kawaida طبيعي الطبيعي within ضمن norm norma norme
+dentro normalt normale normaal normalny normalna normalne normální normaali kawaida طبيعي الطبيعي within ضمن norm norma norme
 normie норма нормы
 done completed finished erledigt abgeschlossen terminé terminée completado completada concluído concluída completato
 completata выполнено завершено виконано tamamlandı selesai xong klart valmis afgerond voltooid expected planned
 erwartet geplant prévu previsto planeado תקין תקינים תקינה
 """.split())
     # All-is-well in scripts written without spaces or with combining marks ("(正常)", "सामान्य").
-    well_cjk: tuple[str, ...] = tuple("正常 平稳 सामान्य ठीक ปกติ 정상".split())
+    well_cjk: tuple[str, ...] = tuple("正常 平稳 सामान्य ठीक भीतर ปกติ 정상".split())
     if_words: tuple[str, ...] = tuple("""
 if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
 ako ако jei kui ef hvis ak če kung agar إن εάν yoksa
