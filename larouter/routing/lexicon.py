@@ -231,10 +231,22 @@ SIMPLE_WORDS = (
     "lembre", "lembrar", "lembrete", "alarme", "que horas", "привет", "спасибо", "пока",
     "доброе утро", "напомни*", "напоминани*", "будильник", "таймер", "погод*", "календар*",
     "который час",
+    # Everyday requests in more languages: how do you say / translate a phrase, spelling, alphabetical order,
+    # politer wording, remind me, thanks ("¿Cómo se dice ... en inglés?", "Coloca esses nomes em ordem alfabética").
+    "cómo se dice", "comment dit-on", "comment on dit", "wie sagt man", "come si dice", "como se diz", "como se fala",
+    "как сказать", "как будет", "як сказати", "jak powiedzieć", "nasıl denir", "bagaimana mengatakan",
+    "traduce", "tradúceme", "traduis", "traduisez", "übersetze", "traduci", "traduza", "переведи", "переведите",
+    "переклади", "перекладіть", "przetłumacz", "çevir", "terjemahkan", "ortografía", "ortografia", "orthographe",
+    "rechtschreibung", "yazım", "орфографи*", "typo", "typos", "alfabética", "alfabético", "alphabétique",
+    "alphabetisch", "alfabetico", "alfabetica", "alphabetical", "alphabetically", "алфавит*", "höflicher",
+    "plus poli", "más educado", "más formal", "più gentile", "mais educado", "вежливее", "ricordami", "ricordarmi",
+    "herinner", "przypomnij", "hatırlat*", "ingatkan", "grazie", "dank je", "bedankt", "dziękuję", "teşekkür*",
+    "terima kasih", "cảm ơn", "tack", "kiitos", "ευχαριστώ", "ping",
 )
 SIMPLE_CJK = (
     "你好", "谢谢", "再见", "早上好", "好的", "提醒", "闹钟", "天气", "日历", "几点", "こんにちは", "ありがとう", "おはよう", "リマインド",
-    "アラーム", "タイマー", "天気", "カレンダー", "何時",
+    "アラーム", "タイマー", "天気", "カレンダー", "何時", "怎么说", "用英语", "用日语", "と言いますか", "って何て言う", "어떻게 말해",
+    "감사합니다", "고마워", "धन्यवाद", "शुक्रिया", "याद दिला", "شكرا", "תודה",
 )
 
 # Questions asking for a quantity ("how many ...", "what is the total ..."): with numbers, a word problem.
