@@ -207,6 +207,11 @@ def test_code_tasks_are_complex(text: str) -> None:
     ("明天早上八点提醒我交房租", Tier.SIMPLE),
     ("明日の天気は？", Tier.SIMPLE),
     ("какая погода в Москве сейчас?", Tier.SIMPLE),
+    # Everyday requests longer than the short-request limit, in more languages.
+    ("¿Cómo se dice «gracias por su paciencia con este pedido» en inglés formal, para un correo a un cliente?", Tier.SIMPLE),
+    ("Coloca estes países em ordem alfabética: Peru, Chile, Angola, Brasil, Canadá, México, Japão, Egito", Tier.SIMPLE),
+    ("Bu e-postada yazım hatası var mı: 'Yarın ki toplantıya gelemiyecem, kusura bakmayın lütfen arkadaşlar.'", Tier.SIMPLE),
+    ("Grazie mille. Puoi ricordarmi venerdì alle 18 di comprare il regalo per la festa di Luca domenica sera?", Tier.SIMPLE),
 ])
 def test_multilingual(text: str, expected: Tier) -> None:
     """Reasoning, code and simple cues work in es/fr/de/pt/zh/ja/ru."""
