@@ -105,6 +105,7 @@ from tests.support.agents import tier
     "नियमित जाँच: एक रिमाइंडर अभी देय है, 'सुबह 8 बजे पानी का बिल भरना'। उपयोगकर्ता को याद दिलाएँ।",
     "定时心跳：订单服务错误率升到 4%（阈值 1%），已持续 10 分钟。请分析原因并给出处理建议。",
     "scheduled check on the redis cache please — look at the eviction count and tell me if it is growing",
+    "Qual intervalo de keep-alive é melhor para um app atrás de NAT? As conexões caem depois de 4 minutos ociosas.",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,

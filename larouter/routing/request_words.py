@@ -23,6 +23,7 @@ NOT_A_POLL_OPENERS = (
     "что", "какой", "какие", "какая", "сколько", "що", "який", "які", "скільки", "qué", "cuál", "quel", "quelle",
     "welche", "welcher", "was", "quale", "cosa", "jaki", "jakie", "co", "hangi", "ne", "apa", "berapa",
     "cómo", "dónde", "cuándo", "quién", "cuánto", "cuántos", "cuántas",
+    "qual", "quais", "quando", "onde", "quem", "quantos", "quantas",
     # change / switch off in more languages ("Zmień token bezczynności na „CISZA” i wyłącz heartbeat w nocy")
     "zmień", "wyłącz", "ändere", "deaktiviere", "cambia", "cambie", "desactiva", "modifie", "désactive", "modifica",
     "disattiva", "altere", "mude", "desative", "измени", "поменяй", "отключи", "зміни", "вимкни", "değiştir", "kapat",
