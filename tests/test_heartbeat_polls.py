@@ -106,6 +106,7 @@ from tests.support.agents import tier
     "定时心跳：订单服务错误率升到 4%（阈值 1%），已持续 10 分钟。请分析原因并给出处理建议。",
     "scheduled check on the redis cache please — look at the eviction count and tell me if it is growing",
     "Qual intervalo de keep-alive é melhor para um app atrás de NAT? As conexões caem depois de 4 minutos ociosas.",
+    "Scheduled check 10:00 · inbox: 0 · Dana: call me if anything is urgent",  # a person's message in the poll
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
@@ -122,6 +123,7 @@ def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: st
     "Periodic wake-up (Tue 6 May 2025, 09:00). If nothing is due today or overdue, reply NOOP.\n"
     '<todo><item due="2025-05-20">Renew the car insurance</item></todo>',  # due later
     "Ce contrôle automatique de 10:00 : aucune commande, aucun message.",  # "ce" opens no question
+    "Scheduled check 10:00 · inbox: 0 · Status: all good",  # a label, not a person
     "盘中心跳 14:00 | 新信号 无 | 风控 正常",  # "heartbeat" after a word, before the time
     '{"类型": "心跳", "来源": "家居管家", "时间": "21:15", "告警": 0, "待执行": 0}',
 ])

@@ -280,6 +280,7 @@ class Compiled:
     hb_requests: tuple[Check | Phrases, ...]  # edit requests about the heartbeat, sentences opening with a work verb
     hb_request_cjk: Check  # verb-last requests ("…してください"), read only when no ack is asked for
     hb_request_no_ack: Check  # "tell me ...", read only when no ack is asked for
+    hb_person_message: Check  # "Dana: call me if urgent", read only when no ack is asked for
     hb_idle_condition_cjk: Check  # "何もなければ": the request is the idle instruction
     hb_boilerplate: re.Pattern[str]
     hb_task_header: re.Pattern[str] | None
@@ -348,6 +349,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
                      Check.of(hb.question_sentence, _HB)),
         hb_request_cjk=Check.of(hb.request_cjk, _HB),
         hb_request_no_ack=Check.of(hb.request_no_ack, _HB),
+        hb_person_message=Check.of(hb.person_message, re.M),
         hb_idle_condition_cjk=Check.of(hb.idle_condition_cjk, _HB),
         hb_boilerplate=_compile(hb.boilerplate, re.I),
         hb_task_header=_any(hb.task_headers, _HB),

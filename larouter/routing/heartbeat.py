@@ -83,8 +83,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
             WORK_DUE, f"heartbeat with {n} task{'s' if n > 1 else ''} due -> classified on the tasks",
             0.7, "\n".join(tasks), reported,
         )
-    if not ack and rules.hb_request_no_ack.search(text, lower):  # "... and tell me how far behind it is"
-        return None
+    if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):
+        return None  # "... and tell me how far behind it is", "... · Dana: call me if urgent"
     if not ack and _questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
         return None
     if residual_words(text, rules) > rules.hb.max_residual_words:

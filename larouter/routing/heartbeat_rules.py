@@ -334,6 +334,13 @@ class HeartbeatRules:
         r"|\bpokaż mi\b|\bbana söyle\b|\bberi tahu\b|\bcho tôi biết\b",
         ("me", "mir", "moi", "dime", "muéstrame", "dimmi", "mostrami", "скажи", "покажи", "mi", "söyle", "tahu", "biết"),
     )
+    # A person's message in a poll ("... · Dana: call me if urgent", "Sam (Slack): can you ..."): a name, a colon and
+    # words addressed to someone; read only when no ack is asked for (with one, `work_after_ack` reads queued messages).
+    person_message: Gated = Gated(
+        r"(?<![\w-])[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:\s*\([^)\n]{0,30}\))?:\s+[^·|;\n]*?"
+        r"\b(?:me|you|your|my|we|us|can|could|please|pls)\b",
+        (": ",),
+    )
     idle_condition_cjk: Gated = Gated(
         r"なければ|なかったら|ない場合|なし(?:なら|の場合)|不要(?:なら|であれば|の場合)|如果没有|若无|没有[^。，\n]{0,12}就|无事"
         r"|无需|不需要|없으면|없다면|없을 경우",
