@@ -124,6 +124,8 @@ def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: st
     '<todo><item due="2025-05-20">Renew the car insurance</item></todo>',  # due later
     "Ce contrôle automatique de 10:00 : aucune commande, aucun message.",  # "ce" opens no question
     "Scheduled check 10:00 · inbox: 0 · Status: all good",  # a label, not a person
+    "Kiểm tra định kỳ lúc 11:00 – Quán Cơm Cô Ba: đơn đặt món mới: 0, tin nhắn Zalo chưa đọc: 0, đánh giá mới: 0, "
+    "đơn giao hàng đang chờ: 0, khiếu nại: 0. Nếu không có việc gì, chỉ trả lời KHONG_CO_GI.",  # long, but all nothing
     "盘中心跳 14:00 | 新信号 无 | 风控 正常",  # "heartbeat" after a word, before the time
     '{"类型": "心跳", "来源": "家居管家", "时间": "21:15", "告警": 0, "待执行": 0}',
 ])

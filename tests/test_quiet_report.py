@@ -74,6 +74,11 @@ def tier(text: str) -> Tier:
     "Sweep @ 02:15 — firing alerts: 0 | silenced: 2 (planned maintenance, expected) | open incidents: 0",
     "⏲️ 06:00 — Morning sweep done. 0 unread chats, 0 failed posts.",
     "Cronjob 09:45 ausgeführt: 0 neue E-Mails, 0 Fristen in den nächsten 3 Tagen.",
+    # Persian digits and hours, days in Estonian, Azerbaijani "yoxdursa ... yalnız", a sender's name after the header.
+    "پایش ساعت ۱۴:۰۰ — سفارش‌های جدید: ۰ | پیام‌های خوانده‌نشده: ۰",
+    "Kontroll kell 10:00 — uusi tellimusi 0, tähtaegu järgmise 5 päeva jooksul 0.",
+    "Yoxlama 15:00 — yeni sifarişlər: 0, mesajlar: 0. Görüləsi iş yoxdursa, yalnız SAKIT yaz.",
+    "Hubin 10:00 — Dukaanka Barwaaqo, Hargeysa: dalabyo cusub: 0, fariimo cusub: 0.",
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -114,6 +119,8 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     '<tick app="Tutor" at="09:00"><inbox unread="0"/><invoices overdue="2"/></tick> reply IDLE if nothing',
     "Sweep @ 02:15 — firing alerts: 0 | silenced: 2 (paging broken) | open incidents: 0",
     "⏲️ 06:00 — Morning sweep done. 3 unread chats, 0 failed posts.",
+    "پایش ساعت ۱۴:۰۰ — سفارش‌های جدید: ۳ | پیام‌های خوانده‌نشده: ۰",  # Persian digits count
+    "Hubin 10:00 — Dukaanka Barwaaqo, Hargeysa: dalabyo cusub: 2, fariimo cusub: 0.",
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

@@ -88,7 +88,9 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not ack and _questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
         return None
     if residual_words(text, rules) > rules.hb.max_residual_words:
-        return None
+        quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
+        if not quiet:  # a long report is still a heartbeat when every line of it says nothing
+            return None
     if poll and ack:
         return Verdict(HEARTBEAT, f"heartbeat: check-in prompt with idle ack ({ack})", 0.98)
     if quiet and not poll:

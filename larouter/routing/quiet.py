@@ -25,8 +25,9 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|(?<!\d)\d{1,2}[./]\d{1,2}[./]\d{4}(?!\d)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
-                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|時|时|시|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
-                      r"|[٠-٩]{1,2}:[٠-٩]{2}|[۰-۹]{1,2}")
+                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|بجے|時|时|시|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
+                      r"|[٠-٩۰-۹]{1,2}:[٠-٩۰-۹]{2}"
+                      r"|(?:ساعت|الساعة)\s*\d{1,2}(?!\d)")  # "ساعت ۱۶": an hour (Persian and Arabic digits are \d)
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
 # the next "key=value" pair ("key:value" is read as one).
 _CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
@@ -40,7 +41,7 @@ _COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not
 _NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+"
                        r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w|(?i:hours?|weeks?|tagen?|stunden?|jours?"
                        r"|heures?|d[ií]as|horas?|giorni|ore|dni|godzin|дн[яей]+|час[аов]*|gün|saat|hari|jam|ngày|giờ|dagen"
-                       r"|uur|dagar|timmar|päivää|tuntia))\b"
+                       r"|uur|dagar|timmar|päivää|tuntia|päeva|dage|dager|dní|dnů|napon|zile|ημέρες|ημερών|ימים|أيام|روز|दिन|วัน))\b"
                        r"|分钟|分鐘|小时|小時|時間|秒|分|天|시간|분|초)|\b(\d[\d,.]*)\s?/\s?\1\b")
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_RE = re.compile(r"\w+")
@@ -50,6 +51,7 @@ _SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／",
 _NOTHING_MARKS = ("0", "٠", "۰", "०", "০", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "؟", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
+NAME_WORDS = 4  # a sender's name after the header ("Tallinna raamatupidamisbüroo Arvestaja" is no name: lower case)
 HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
 CONDITION_WORDS = 6  # a short "if so" before the reply ("Mura bhfuil aon rud le déanamh")
 FOLLOWING = 2  # clauses after "if there is nothing to do" that may say what to reply
@@ -105,7 +107,8 @@ def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
             if _header_like(parts[i], vocab):
                 end = i + 2
             break
-    while end < last and (STAMP_RE.search(parts[end]) or vocab.header.found((), parts[end].lower())):
+    while end < last and (STAMP_RE.search(parts[end]) or vocab.header.found((), parts[end].lower())
+                          or _proper_name(parts[end])):
         if not _header_like(parts[end], vocab) or _COUNT_RE.search(_NAMES_RE.sub(" ", STAMP_RE.sub(" ", parts[end]))):
             break
         end += 2
@@ -120,6 +123,12 @@ def _token(clause: str) -> bool:
 def _replies(parts: list[str], i: int, vocab: QuietVocabulary) -> bool:
     """Whether clause `i` (if any) says how to reply ("Dana: call me if urgent" is a message, not a condition)."""
     return i < len(parts) and vocab.reply.found(_WORD_RE.findall(parts[i].lower()), parts[i])
+
+
+def _proper_name(clause: str) -> bool:
+    """A clause that is only a name in capitals ("Xawaalada Hiigsi", "Burco"): the sender, not news."""
+    words = clause.split()
+    return 0 < len(words) <= NAME_WORDS and all(w[0].isupper() and not _DIGIT_RE.search(w) for w in words)
 
 
 def _header_like(clause: str, vocab: QuietVocabulary) -> bool:

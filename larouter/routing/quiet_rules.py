@@ -45,7 +45,7 @@ vazio vide leer leeg tom boş trống prázdná prázdný prázdné nincs nincse
 pole nėra nera nav nema нема няма nijedan nijedna nijedno engin engar enginn ekkert ekki walang hamna belum ni
 ولا bez beze без sans senza zonder ohne utan uden uten ilman tanpa порожню порожній пустой пустым пустую prázdnou pustą
 არაფერი არ չկա ոչինչ ոչ ez ezer dim heb níl gan neniu neniuj nenio жоқ awekho akukho lutho байхгүй үгүй asnjë žiadne
-žiadna žiadny nekas niks kò የለም
+žiadna žiadny nekas niks kò የለም yox yoxdur
 فارغ فارغا فارغًا
 """.split())
     none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 沒有 無し なし ありません 不要 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条 নেই இல்லை లేదు"
@@ -78,7 +78,7 @@ erwartet geplant prévu previsto planeado תקין תקינים תקינה
     well_cjk: tuple[str, ...] = tuple("正常 平稳 सामान्य ठीक भीतर ปกติ 정상".split())
     if_words: tuple[str, ...] = tuple("""
 if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
-ako ако jei kui ef hvis ak če kung agar إن εάν yoksa
+ako ако jei kui ef hvis ak če kung agar إن εάν yoksa yoxdursa
 თუ եթե os mura má егер uma nëse as
 """.split())
     if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि नसल्यास లేకపోతే".split())
@@ -103,7 +103,7 @@ renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun только лише тільки sadece hanya chỉ tu vain
 μόνο doar רק فقط
 samo само ainult tik tikai bare csak iba només lang sirf bas solamente somente apenas juste
-მხოლოდ միայն soilik bakarrik unig amháin nur тек kuphela зөвхөн vetëm nìkan ብቻ
+მხოლოდ միայն soilik bakarrik unig amháin nur тек kuphela зөвхөн vetëm nìkan ብቻ yalnız
 """.split())
     only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่ फक्त మాత్రమే".split())
     header_words: tuple[str, ...] = SCHEDULED_WORDS + MORE_SCHEDULED_WORDS + AUTOMATIC_WORDS
