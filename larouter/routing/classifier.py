@@ -65,14 +65,21 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
     return _decide(text, turn, reasons, rules, messages if turn is latest else None)
 
 
+_MAX_TOOL_RESULTS = 4  # tool results read after a heartbeat turn (its HEARTBEAT.md read comes first)
+
+
 def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     """The due tasks of the tool results that followed the user turn (a heartbeat reading its HEARTBEAT.md), if any:
     a checklist read by a tool counts like one inlined in the prompt."""
     found: list[str] = []
+    read = 0
     for msg in messages[turn.index + 1 :]:
         if isinstance(msg, Mapping) and msg.get("role") == "tool":
             content = read_content(msg.get("content"), rules.tuning.head_chars, 0)[0]
             found += heartbeat.due_tasks(content, rules)
+            read += 1
+            if read >= _MAX_TOOL_RESULTS:  # a long tool loop is work anyway; its cost must not grow with it
+                break
     return "\n".join(found)
 
 
