@@ -188,6 +188,23 @@ def test_code_tasks_are_complex(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    # Truth-teller/liar puzzles and constraint problems asking for every solution are reasoning work...
+    ("Three people stand in a row. Each is a knight or a knave. The first says the other two are knaves; "
+     "the last says exactly one of us tells the truth. Which is which?", Tier.REASONING),
+    ("В деревне живут рыцари и лжецы. Первый житель сказал: «Мы оба лжецы». Кто он?", Tier.REASONING),
+    ("Seat six guests at a round table so that no two colleagues sit together and Ana faces Ben. "
+     "Find all valid arrangements, or prove there are none.", Tier.REASONING),
+    # ...but someone's honesty or a plain list is not.
+    ("My teenager always lies about homework. How should I talk to her about it?", Tier.MEDIUM),
+    ("He always tells the truth about deadlines; can you draft a thank-you note to him?", Tier.MEDIUM),
+])
+def test_puzzles_and_honesty(text: str, expected: Tier) -> None:
+    """A puzzle family named by its cast (knights and knaves, truth-tellers) or a request for every solution of
+    a constraint problem is REASONING; ordinary talk of lying or telling the truth is not a puzzle."""
+    assert tier(envelope(text)) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     ("Demuestra que la raíz cuadrada de 2 es irracional.", Tier.REASONING),
     ("Démontrez que la somme des angles d'un triangle vaut 180 degrés.", Tier.REASONING),
     ("Beweise, dass es unendlich viele Primzahlen gibt.", Tier.REASONING),

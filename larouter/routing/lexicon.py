@@ -158,16 +158,26 @@ PUZZLE_WORDS = (
     "does not belong", "true false or uncertain", "paradox", "syllogism", "trick question",
     "lateral thinking", "fermi", "acertijo", "rompecabezas", "énigme", "casse tête", "rätsel",
     "denksportaufgabe", "charada", "головоломк*", "загадк*",
+    # truth-tellers and liars (knights and knaves): named as a puzzle, not as someone's habit
+    "knave", "knaves", "truth teller", "truth tellers",
+    "caballeros y escuderos", "caballeros y bribones", "chevaliers et fripons", "chevaliers et menteurs",
+    "ritter und schurken", "ritter und lügner", "cavaleiros e patifes", "рыцари и лжецы", "рыцарей и лжецов",
 )
-PUZZLE_CJK = ("谜题", "パズル", "なぞなぞ")
+PUZZLE_CJK = ("谜题", "パズル", "なぞなぞ", "骑士和无赖", "骑士与无赖", "说真话的人", "说假话的人", "正直者と嘘つき", "正直族", "嘘つき族")
 # Asking for careful, explicit thinking.
 REASONING_WORDS = (
     "reasoning", "reason through", "think carefully", "think it through", "logically", "deduce",
     "deduction", "justify", "justify your answer", "explain your reasoning", "show your work",
     "chain of thought", "razonamiento", "razona", "raisonnement", "raisonne", "begründe",
     "begründung", "raciocínio", "raciocine", "рассуждени*", "рассужда*", "обоснуй*",
+    # every solution of a constraint problem, or none
+    "find all valid", "find all possible", "list all valid", "all valid schedules", "all valid arrangements",
+    "all possible arrangements", "all possible schedules", "or prove there are none", "prove that there are no others",
+    "encuentra todas las soluciones", "todas las soluciones posibles", "trouve toutes les solutions",
+    "alle möglichen lösungen", "alle möglichen einteilungen", "alle lösungen", "todas as soluções possíveis",
+    "найди все возможные", "найдите все возможные", "все возможные варианты",
 )
-REASONING_CJK = ("逐步", "一步一步", "推理", "逻辑", "段階的", "推論", "論理")
+REASONING_CJK = ("逐步", "一步一步", "推理", "逻辑", "段階的", "推論", "論理", "所有可能的", "推出所有", "すべての可能な", "全ての組み合わせ")
 # Weak: also used for plain how-to instructions.
 STEPWISE_WORDS = (
     "step by step", "paso a paso", "étape par étape", "schritt für schritt", "passo a passo",
