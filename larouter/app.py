@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from typing import AsyncIterator
@@ -17,7 +18,7 @@ from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api
 from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
-from larouter.routing.policy import Cooldowns, merged_policies
+from larouter.routing.policy import Cooldowns, apply_routing, merged_policies
 from larouter.routing.repeats import RepeatTracker
 from larouter.routing.sticky import StickyRoutes
 from larouter.runtime import Runtime
@@ -61,8 +62,9 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.PROJECTS] = store
     app[appkeys.ADMIN_TOKEN] = token
     app[appkeys.STARTED] = time.monotonic()
-    app[appkeys.POLICIES] = merged_policies(settings.routing.policies)
-    app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
+    policies = app[appkeys.POLICIES] = merged_policies(settings.routing.policies)
+    cooldowns = app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
+    runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last
     app[appkeys.REPEATS] = RepeatTracker()  # turns that keep coming back with short answers: learned heartbeats
     app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)

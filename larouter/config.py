@@ -11,8 +11,10 @@ from urllib.parse import urlsplit
 import attrs
 import cattrs
 import platformdirs
+from cattrs.errors import IterableValidationError, IterableValidationNote
 
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
+from larouter.configcheck import check as check_settings
 from larouter.configerr import ConfigError, FieldError, format_structure_error
 
 APP = "larouter"
@@ -179,6 +181,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(int, _strict_int)
     conv.register_structure_hook(float, _strict_float)
     conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _strict_strings)
     return conv
 
 
@@ -204,6 +207,21 @@ def _strict_str(v: Any, _t: type) -> str:
     if isinstance(v, str):
         return v
     raise ValueError(f"expected a string, got {v!r}")
+
+
+def _strict_strings(v: Any, t: type) -> tuple[str, ...]:
+    """A list of strings; a bare string is refused (cattrs would split it into characters)."""
+    if not isinstance(v, (list, tuple)):
+        raise ValueError(f"expected a list of strings, got {v!r}")
+    errors = []
+    for i, item in enumerate(v):
+        if not isinstance(item, str):
+            exc = ValueError(f"expected a string, got {item!r}")
+            exc.__notes__ = [IterableValidationNote(f"Structuring {t} @ index {i}", i, str)]
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError(f"While structuring {t}", errors, t)
+    return tuple(v)
 
 
 CONVERTER = make_converter()
@@ -310,9 +328,11 @@ def load_settings(
     raw["config_path"] = str(path)
     _resolve_keys(raw, env)
     try:
-        return CONVERTER.structure(raw, Settings)
+        settings = CONVERTER.structure(raw, Settings)
     except Exception as exc:  # cattrs raises exception groups carrying the path in notes
         raise ConfigError(format_structure_error(exc, raw, source=str(path))) from None
+    check_settings(settings, str(path))
+    return settings
 
 
 def redacted(settings: Settings) -> dict[str, Any]:

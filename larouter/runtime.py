@@ -125,9 +125,10 @@ class Runtime:
         async with self.lock:
             overrides = merge(self.overrides, patch)
             try:
-                new = await asyncio.to_thread(load_settings, self.config_path, self.env, merge(overrides, self.cli))
+                new = await asyncio.to_thread(self._load, overrides)
             except ConfigError as exc:
-                raise bad_request(str(exc).split("\n", 1)[-1].strip(), _first_path(patch), "invalid_config") from None
+                detail = str(exc).split("\n", 1)[-1].strip()
+                raise bad_request(detail, _param(detail, patch), "invalid_config") from None
             await asyncio.to_thread(atomic_write, runtime_file(new.home), json.dumps(overrides, indent=2).encode())
             self.overrides, self.settings = overrides, new
             for listener in self.listeners:
@@ -135,8 +136,19 @@ class Runtime:
         return sorted(".".join(p) for p in _paths(patch) if p in RESTART_KEYS)
 
 
-def _first_path(patch: Mapping[str, Any]) -> str:
-    return ".".join(sorted(_paths(patch))[0]) if patch else ""
+    def _load(self, overrides: dict[str, Any]) -> Settings:
+        """The settings these overrides give now (under the command-line flags) and at the next start without the
+        flags: a value the next start would refuse is refused now, not persisted (blocking: reads files)."""
+        if self.cli:
+            load_settings(self.config_path, self.env, overrides)
+        return load_settings(self.config_path, self.env, merge(overrides, self.cli))
+
+
+def _param(detail: str, patch: Mapping[str, Any]) -> str:
+    """The setting the first problem names when the patch holds it, else the patch's first key path."""
+    named = detail.split(":", 1)[0].split(" ", 1)[0]
+    paths = sorted(".".join(p) for p in _paths(patch))
+    return next((p for p in paths if named == p or named.startswith(p + ".")), paths[0] if paths else "")
 
 
 def secret_keys() -> frozenset[str]:

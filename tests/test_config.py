@@ -83,3 +83,29 @@ def test_secrets_are_redacted_and_not_in_repr(tmp_path: Path) -> None:
     text = repr(s) + str(redacted(s))
     assert "sk-secret-1" not in text and "adm-secret" not in text
     assert redacted(s)["providers"]["openai"]["api_key"] == "***"
+
+
+@pytest.mark.parametrize(("toml", "where", "words"), [
+    ('[local]\nextra_args = "--flash-attn"\n', "local.extra_args", "list of strings"),  # was split into characters
+    ('[providers.x]\nbase_url = "http://127.0.0.1:1/v1"\nmodels = "m1"\n', "providers.x.models", "list of strings"),
+    ("[local.models.gemma]\nctx_size = -1\n", "local.models.gemma.ctx_size", "> 0"),
+    ("[local]\nthreads = 0\n", "local.threads", "> 0"),
+    ('[routing]\npolicy = "fastest"\n', "routing.policy", "unknown policy"),
+    ('[routing]\ndefault_model = "two words"\n', "routing.default_model", "model name"),
+    ('[routing.policies.balanced]\nSIMPEL = ["gpt-4o"]\n', "routing.policies.balanced.SIMPEL", "not a tier"),
+    ('[usage]\nprices_file = "/nonexistent/prices.toml"\n', "usage.prices_file", "cannot read"),
+    ('[server]\nhost = "local host"\n', "server.host", "host name"),
+])
+def test_values_the_types_allow_but_the_daemon_cannot_use(tmp_path: Path, toml: str, where: str, words: str) -> None:
+    """Checks beyond the types run on every load, with the key path in the message."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, toml), env={"LAROUTER_HOME": str(tmp_path)})
+    assert where in str(err.value) and words in str(err.value)
+
+
+def test_custom_policy_names_and_hosts_are_accepted(tmp_path: Path) -> None:
+    """A policy defined in the file may be named; IPv6 literals and DNS names are hosts."""
+    cfg = write(tmp_path, '[server]\nhost = "::1"\n[routing]\npolicy = "mine"\n[routing.policies.mine]\nSIMPLE = ["local"]\n')
+    s = load_settings(cfg, env={"LAROUTER_HOME": str(tmp_path)})
+    assert (s.server.host, s.routing.policy) == ("::1", "mine")
+    assert load_settings(write(tmp_path, '[server]\nhost = "larouter.internal."\n'), env={"LAROUTER_HOME": str(tmp_path)})

@@ -9,6 +9,7 @@ from typing import Callable
 import aiohttp
 import openai
 
+from larouter.config import ConfigError
 from larouter.runtime import load_runtime, runtime_file
 from tests.conftest import FAKE_KEY, Fake, Router
 from tests.support.servers import http_json
@@ -67,3 +68,48 @@ async def test_concurrent_patches_never_corrupt_the_file(router: Router) -> None
     saved = json.loads(runtime_file(router.settings.home).read_text())
     live = http_json("GET", router.url + "/api/config")[1]
     assert saved["usage"]["batch_rows"] == live["usage"]["batch_rows"]
+
+
+def test_patch_refuses_what_the_next_start_would_refuse(make_router: Callable[..., Router]) -> None:
+    """Values only a start-up check caught (a tier name, a price file, a host, a port hidden by the command-line
+    flag) are a 400 naming the setting, and nothing is persisted: the daemon always starts again."""
+    router = make_router(server={"port": 18790})  # as `larouterd --port`: the flag masks server.port
+    cases = [
+        ({"routing": {"policies": {"cost-optimized": {"BOGUS": ["gpt-4o"]}}}}, "routing.policies.cost-optimized.BOGUS", "not a tier"),
+        ({"usage": {"prices_file": "/nonexistent/prices.toml"}}, "usage.prices_file", "cannot read"),
+        ({"server": {"port": "abc"}}, "server.port", "expected an integer"),
+        ({"server": {"host": "not a host!!"}}, "server.host", "host name"),
+        ({"routing": {"policy": "nope"}}, "routing.policy", "unknown policy"),
+        ({"local": {"extra_args": "--flash-attn"}}, "local.extra_args", "list of strings"),
+        ({"server": {"host": "127.0.0.1", "max_body_bytes": -5}}, "server.max_body_bytes", "> 0"),
+    ]
+    for patch, param, words in cases:
+        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        assert status == 400, (patch, out)
+        assert out["error"]["param"] == param and words in out["error"]["message"], out
+    assert not runtime_file(router.settings.home).exists()
+    env = {"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY}
+    assert load_runtime(router.settings.config_path, env=env).settings.server.port == router.settings.server.port
+
+
+def test_a_damaged_runtime_file_is_named_at_start(router: Router) -> None:
+    """A runtime file edited by hand into something invalid stops the start with its name and the bad key."""
+    runtime_file(router.settings.home).write_text(json.dumps({"local": {"models": {"gemma": {"ctx_size": -1}}}}))
+    env = {"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY}
+    try:
+        load_runtime(router.settings.config_path, env=env)
+    except ConfigError as exc:
+        assert "runtime-config.json" in str(exc) and "local.models.gemma.ctx_size" in str(exc)
+    else:
+        raise AssertionError("a negative ctx_size was accepted")
+
+
+def test_patched_policy_chain_applies_at_once(router: Router) -> None:
+    """A chain changed through PATCH routes the next request (it used to wait for a restart)."""
+    body = {"model": "auto", "messages": [{"role": "user", "content": "Prove that there are infinitely many primes."}]}
+    status, before = http_json("POST", router.url + "/api/route/explain", body)
+    assert status == 200 and before["tier"] == "REASONING" and before["candidates"][0]["model"] != "fake-late-usage"
+    status, _ = http_json("PATCH", router.url + "/api/config", {"routing": {"policies": {"cost-optimized": {"REASONING": ["fake-late-usage"]}}}})
+    assert status == 200
+    status, after = http_json("POST", router.url + "/api/route/explain", body)
+    assert status == 200 and after["candidates"][0]["model"] == "fake-late-usage"

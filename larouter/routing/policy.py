@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import attrs
 
-from larouter.configerr import ConfigError
 from larouter.models.catalog import Catalog
 from larouter.proxy.registry import ModelRegistry, Target
 from larouter.routing.tiers import Tier
+
+if TYPE_CHECKING:
+    from larouter.config import Settings
 
 LOCAL = "local"  # placeholder in a chain: the local models, running ones first
 _T = Tier
@@ -41,15 +43,21 @@ DEFAULT_POLICIES: dict[str, dict[Tier, tuple[str, ...]]] = {
 
 
 def merged_policies(custom: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, dict[Tier, tuple[str, ...]]]:
-    """The default policies with the configured chains laid over them (unknown tiers rejected)."""
+    """The default policies with the configured chains laid over them (tier names checked by `configcheck`)."""
     out = {name: dict(chains) for name, chains in DEFAULT_POLICIES.items()}
     for name, chains in custom.items():
         base = out.setdefault(name, dict(out["cost-optimized"]))
         for tier_name, models in chains.items():
-            if tier_name.upper() not in Tier.__members__:
-                raise ConfigError(f"routing.policies.{name}.{tier_name}: not a tier (use one of {', '.join(Tier.__members__)})")
             base[Tier[tier_name.upper()]] = tuple(models)
     return out
+
+
+def apply_routing(policies: dict[str, dict[Tier, tuple[str, ...]]], cooldowns: Cooldowns, settings: Settings) -> None:
+    """A PATCHed [routing] takes effect at once: the chains are replaced in place, the cooldown length updated."""
+    fresh = merged_policies(settings.routing.policies)
+    policies.clear()
+    policies.update(fresh)
+    cooldowns.seconds = settings.routing.cooldown
 
 
 @attrs.frozen

@@ -1,0 +1,87 @@
+"""Checks of a structured Settings tree that types alone cannot express.
+
+`load_settings` runs them on every load: at start-up, and for every `PATCH /api/config` before anything is
+persisted, so a value the daemon would refuse at its next start is refused at once (400) instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from larouter.configerr import ConfigError
+from larouter.routing.tiers import Tier
+
+if TYPE_CHECKING:
+    from larouter.config import Settings
+
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+_MODEL_NAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,256}")
+
+
+def valid_host(host: str) -> bool:
+    """An IP address or a DNS name (letters, digits, hyphens; dot-separated labels)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    name = host[:-1] if host.endswith(".") else host
+    return 0 < len(name) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in name.split("."))
+
+
+def problems(settings: Settings) -> Iterator[str]:
+    """Each problem as `key.path: what is wrong (got value)`."""
+    if not valid_host(settings.server.host):
+        yield f"server.host: must be an IP address or a host name, got {settings.server.host!r}"
+    routing = settings.routing
+    if not _MODEL_NAME.fullmatch(routing.default_model):
+        yield f"routing.default_model: must be a model name (no spaces, at most 256 characters), got {routing.default_model!r}"
+    yield from _policies(settings)
+    if settings.usage.prices_file:
+        from larouter.usage.prices import load_price_file
+
+        try:
+            load_price_file(Path(settings.usage.prices_file).expanduser())
+        except ConfigError as exc:
+            yield str(exc)
+    local = settings.local
+    yield from _model_flags("local", local.ctx_size, local.gpu_layers, local.threads)
+    for name, over in local.models.items():
+        yield from _model_flags(f"local.models.{name}", over.ctx_size, over.gpu_layers, over.threads)
+    for key in ("max_restarts", "idle_unload", "disk_reserve_bytes"):
+        if getattr(local, key) < 0:
+            yield f"local.{key}: must be >= 0, got {getattr(local, key)!r}"
+
+
+def _policies(settings: Settings) -> Iterator[str]:
+    from larouter.routing.policy import DEFAULT_POLICIES
+
+    for name, chains in settings.routing.policies.items():
+        for tier_name, models in chains.items():
+            if tier_name.upper() not in Tier.__members__:
+                yield f"routing.policies.{name}.{tier_name}: not a tier (use one of {', '.join(Tier.__members__)})"
+            bad = [m for m in models if not _MODEL_NAME.fullmatch(m)]
+            if bad:
+                yield f"routing.policies.{name}.{tier_name}: not a model name: {bad[0]!r}"
+    known = {*DEFAULT_POLICIES, *settings.routing.policies}
+    if settings.routing.policy not in known:
+        yield f"routing.policy: unknown policy {settings.routing.policy!r} (known: {', '.join(sorted(known))})"
+
+
+def _model_flags(where: str, ctx_size: int | None, gpu_layers: int | None, threads: int | None) -> Iterator[str]:
+    if ctx_size is not None and ctx_size <= 0:
+        yield f"{where}.ctx_size: must be a number of tokens > 0, got {ctx_size!r}"
+    if gpu_layers is not None and gpu_layers < 0:
+        yield f"{where}.gpu_layers: must be >= 0 (leave it unset for llama-server's default), got {gpu_layers!r}"
+    if threads is not None and threads <= 0:
+        yield f"{where}.threads: must be > 0 (leave it unset for llama-server's default), got {threads!r}"
+
+
+def check(settings: Settings, source: str) -> None:
+    """Raise ConfigError listing every problem, in the same format as a structuring error."""
+    found = list(problems(settings))
+    if found:
+        raise ConfigError(f"invalid configuration (file {source}, then LAROUTER_* environment):\n  " + "\n  ".join(found))
