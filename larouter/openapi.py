@@ -72,7 +72,7 @@ DL_ID = _path_id(DOWNLOAD_ID_PATTERN, "download id from POST /api/models/downloa
 CHAT_HEADERS = {h: {"schema": {"type": "string"}, "description": d} for h, d in (
     ("x-larouter-model", "model that answered"), ("x-larouter-provider", "provider that answered"),
     ("x-request-id", "id of this call in logs and usage"), ("x-larouter-tier", "tier (model auto)"),
-    ("x-larouter-reason", "routing reasons (model auto)"), ("x-larouter-budget-remaining", "USD left (paid calls)"))}
+    ("x-larouter-reason", "routing reasons (model auto)"), ("x-larouter-budget-remaining", "USD left in the budget window with this call's worst case set aside (paid calls)"))}
 
 
 def _paths() -> dict[str, Any]:
