@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import aiohttp
+import openai
 import pytest
 
 from larouter.config import load_settings
@@ -185,3 +186,13 @@ async def test_slow_first_byte_under_read_timeout_succeeds(router: Router, model
         assert raw.endswith(b"data: [DONE]\n\n")
     else:
         assert json.loads(raw)["choices"][0]["message"]["content"] == "echo: hi"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_providers_400_reaches_the_sdk_with_its_param(router: Router, stream: bool) -> None:
+    """A provider's own 400 is relayed as the SDK's BadRequestError with its status, code and param."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.BadRequestError) as err:
+        client.chat.completions.create(model="fake-400", messages=MSGS, stream=stream, temperature=7)
+    assert err.value.status_code == 400 and err.value.param == "temperature" and err.value.code == "invalid_value"
+    assert "expected at most 2" in err.value.message

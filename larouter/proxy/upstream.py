@@ -81,7 +81,7 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
         raw = await resp.content.read(MAX_ERROR_BODY)
     except (aiohttp.ClientError, asyncio.TimeoutError):
         raw = b""
-    message, up_type, up_code = _parse_error(raw)
+    message, up_type, up_code, up_param = _parse_error(raw)
     message = redact(message, target.provider.api_key)
     where = _where(target)
     if resp.status in (401, 403):
@@ -92,20 +92,22 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
         return LarouterError(f"{where} is rate limiting: {message}", 429, "rate_limit_error", up_code or "rate_limited", None, headers)
     if resp.status >= 500:
         return upstream_error(f"{where} failed with HTTP {resp.status}: {message}", 502, "upstream_error")
-    return LarouterError(f"{where}: {message}", resp.status, up_type or "invalid_request_error", up_code or "upstream_rejected")
+    return LarouterError(f"{where}: {message}", resp.status, up_type or "invalid_request_error", up_code or "upstream_rejected",
+                         up_param)
 
 
-def _parse_error(raw: bytes) -> tuple[str, str | None, str | None]:
+def _parse_error(raw: bytes) -> tuple[str, str | None, str | None, str | None]:
+    """(message, type, code, param) of an OpenAI-shaped error body; the raw text when it is something else."""
     text = raw.decode("utf-8", "replace")
     try:
         err = json.loads(text).get("error")
     except (ValueError, AttributeError):
         err = None
     if isinstance(err, dict):
-        return str(err.get("message") or text[:500]), _str(err.get("type")), _str(err.get("code"))
+        return str(err.get("message") or text[:500]), _str(err.get("type")), _str(err.get("code")), _str(err.get("param"))
     if isinstance(err, str):
-        return err, None, None
-    return (text[:500] or "no error body"), None, None
+        return err, None, None, None
+    return (text[:500] or "no error body"), None, None, None
 
 
 def _str(value: Any) -> str | None:

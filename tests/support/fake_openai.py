@@ -165,6 +165,10 @@ async def chat(request: web.Request) -> web.StreamResponse:
         auth = request.headers.get("Authorization", "")
         msg = f"Incorrect API key provided: {auth.removeprefix('Bearer ')}" if status == 401 else "upstream trouble"
         return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
+    if model == "fake-400":
+        error = {"message": "Invalid 'temperature': expected at most 2, got 7.", "type": "invalid_request_error",
+                 "param": "temperature", "code": "invalid_value"}
+        return web.json_response({"error": error}, status=400)
     if model == "fake-notjson":
         return web.Response(text="<html>oops</html>", content_type="text/html")
     if model == "fake-429-retry":
