@@ -188,6 +188,18 @@ def test_code_tasks_are_complex(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("which http status code means too many requests again?", Tier.MEDIUM),
+    ("what exit code does a python script return on an uncaught exception?", Tier.MEDIUM),
+    ("why does this raise?\n```python\nprint({}['id'])\n```", Tier.COMPLEX),  # code in it: real code work
+    ("Write a Python function that reverses a string.", Tier.COMPLEX),
+])
+def test_short_questions_with_code_words(text: str, expected: Tier) -> None:
+    """A short question whose only code cues are words ("status code", "python") is not code work; with code in it,
+    or as a request to write some, it is."""
+    assert tier(envelope(text)) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     # Truth-teller/liar puzzles and constraint problems asking for every solution are reasoning work...
     ("Three people stand in a row. Each is a knight or a knave. The first says the other two are knaves; "
      "the last says exactly one of us tells the truth. Which is which?", Tier.REASONING),

@@ -35,6 +35,7 @@ class Cues:
     numbers: int = 0
     notation: bool = False
     mcq: bool = False
+    keywords_only: bool = True  # the code score comes from words alone (no code block, syntax, trace...)
 
 
 def assess(text: str, rules: Compiled) -> tuple[Tier, float, list[str]]:
@@ -49,6 +50,8 @@ def assess(text: str, rules: Compiled) -> tuple[Tier, float, list[str]]:
         conf = min(0.95, 0.5 + 0.07 * cues.reasoning) - (0.1 if cues.code >= t.complex_min else 0.0)
         return Tier.REASONING, round(conf, 2), [f"reasoning: {', '.join(cues.reasoning_why)}"]
     if cues.code >= t.complex_min:
+        if cues.words <= t.simple_max_words and text.rstrip().endswith(("?", "？")) and cues.keywords_only:
+            return Tier.MEDIUM, 0.6, [f"short question with code words only ({', '.join(cues.code_why)}) -> MEDIUM"]
         conf = min(0.95, 0.5 + 0.07 * cues.code)
         return Tier.COMPLEX, round(conf, 2), [f"code: {', '.join(cues.code_why)}"]
     blockers = _blockers(cues, t)
@@ -84,6 +87,7 @@ def _code(c: Cues, text: str, lower: str, rules: Compiled) -> None:
         if check.search(text, lower):
             c.code += getattr(t, weight)
             c.code_why.append(label)
+            c.keywords_only = False
     kw = c.hits.get("code")
     if kw:
         c.code += t.code_keyword * min(len(kw), t.code_keyword_cap)
