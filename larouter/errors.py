@@ -83,13 +83,24 @@ def json_error(err: LarouterError) -> web.Response:
     return resp
 
 
+DECODED_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})  # what aiohttp decodes without extra packages
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map domain errors, HTTP errors and bugs to OpenAI-shaped JSON; never leak a traceback."""
+    encoding = request.headers.get("Content-Encoding")
+    if encoding is not None and encoding.strip().lower() not in DECODED_ENCODINGS:
+        return json_error(LarouterError(
+            f"request Content-Encoding {encoding[:40]!r} is not supported; send the body plain, gzip or deflate",
+            415, "invalid_request_error", "unsupported_media_type"))
     try:
         return await handler(request)
     except LarouterError as err:
         return json_error(err)
+    except web.RequestPayloadError as exc:  # a body that does not decode as its Content-Encoding says, or is cut
+        detail = " ".join(str(exc).partition("message:")[2].split()) or "the body was cut short"
+        return json_error(bad_request(f"request body could not be read: {detail}", code="invalid_body"))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -32,9 +32,12 @@ def loads(raw: bytes | str, *, allow_nan: bool = True) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        if allow_nan:
-            return json.loads(raw)  # the slow path decides, and names the problem
-        return json.loads(raw, parse_constant=_no_constant)
+        try:
+            if allow_nan:
+                return json.loads(raw)  # the slow path decides, and names the problem
+            return json.loads(raw, parse_constant=_no_constant)
+        except RecursionError:  # orjson stops at 1024 levels; Python's json runs out of stack a little later
+            raise ValueError("JSON is nested too deeply (more than 1,024 levels)") from None
 
 
 def dumps(obj: Any) -> bytes:

@@ -39,6 +39,10 @@ def assert_openai_error(body: dict, code: str | None = None, param: str | None =
         ({"model": "gpt-fake"}, "messages", "missing_field"),
         ({"messages": MSGS}, "model", "missing_field"),
         ({"model": 3, "messages": MSGS}, "model", "invalid_type"),
+        ({"model": "  ", "messages": MSGS}, "model", "invalid_value"),
+        ({"model": "m" * 257, "messages": MSGS}, "model", "invalid_value"),
+        ({"model": "gpt-fake\u0000", "messages": MSGS}, "model", "invalid_value"),
+        ({"model": "gpt-fake\nFORGED 200", "messages": MSGS}, "model", "invalid_value"),
         ({"model": "gpt-fake", "messages": "hi"}, "messages", "invalid_type"),
         ({"model": "gpt-fake", "messages": []}, "messages", None),
         ({"model": "gpt-fake", "messages": [{"content": "x"}]}, "messages[0].role", "invalid_type"),
@@ -66,6 +70,51 @@ async def test_malformed_json_is_400(router: Router, raw: bytes) -> None:
     status, out = await post(router, None, raw)
     assert status == 400
     assert_openai_error(out, "invalid_json")
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/api/route/explain", "/api/projects", "/api/config"])
+@pytest.mark.parametrize("depth", [1100, 5000])
+async def test_deeply_nested_json_is_400(router: Router, path: str, depth: int) -> None:
+    """JSON nested past what the parsers take is a 400 naming the nesting on every JSON endpoint, not a 500."""
+    raw = b'{"model": "auto", "messages": [{"role": "user", "content": "hi"}], "x": ' + b"[" * depth + b"]" * depth + b"}"
+    async with aiohttp.ClientSession() as s:
+        method = s.patch if path == "/api/config" else s.post
+        async with method(router.url + path, data=raw, headers={"Content-Type": "application/json"}) as r:
+            status, out = r.status, await r.json()
+    assert status == 400, out
+    assert "nested too deeply" in assert_openai_error(out, "invalid_json")["message"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "status", "says"),
+    [
+        ("gzip", b"this is not gzip", 400, "gzip"),
+        ("deflate", b"nor deflate", 400, "deflate"),
+        ("snappy", b"{}", 415, "snappy"),
+    ],
+)
+async def test_bad_content_encoding_is_4xx(router: Router, fake: Fake, encoding: str, body: bytes, status: int,
+                                           says: str) -> None:
+    """A body that does not decode as its Content-Encoding says is a 400; an encoding LARouter cannot decode a 415."""
+    async with aiohttp.ClientSession(auto_decompress=False) as s:
+        async with s.post(router.url + "/v1/chat/completions", data=body,
+                          headers={"Content-Type": "application/json", "Content-Encoding": encoding}) as r:
+            got, out = r.status, await r.json()
+    assert got == status, out
+    assert says in assert_openai_error(out)["message"]
+    assert fake.state.requests == []
+
+
+async def test_gzipped_body_is_accepted(router: Router, fake: Fake) -> None:
+    """A well-formed gzip body is decoded and served like a plain one."""
+    import gzip
+
+    raw = gzip.compress(json.dumps({"model": "gpt-fake", "messages": MSGS}).encode())
+    async with aiohttp.ClientSession() as s:
+        async with s.post(router.url + "/v1/chat/completions", data=raw,
+                          headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}) as r:
+            assert r.status == 200, await r.text()
+    assert fake.state.requests[-1]["messages"] == MSGS
 
 
 

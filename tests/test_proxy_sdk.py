@@ -147,17 +147,22 @@ def test_one_structured_log_line_per_request_without_keys(router: Router, caplog
 
 
 def test_access_line_cannot_be_forged_by_a_model_name(router: Router, caplog: pytest.LogCaptureFixture) -> None:
-    """A client-chosen model name with a line break and a fake field stays inside one quoted, escaped value."""
+    """A client-chosen model name with a line break is refused (400 naming `model`); one with a fake field stays
+    inside one quoted, escaped value of the access line."""
     import logging
 
     caplog.set_level(logging.INFO, logger="larouter.access")
-    forged = "gpt-nope\n2026-01-01 00:00:00,000 INFO larouter.access: id=forged status=200 cost=0"
+    with pytest.raises(openai.BadRequestError) as info:
+        client(router).chat.completions.create(model="gpt-nope\n2026-01-01 INFO larouter.access: id=forged",
+                                               messages=[{"role": "user", "content": "hi"}])
+    assert info.value.param == "model" and "control characters" in info.value.message
+    forged = 'gpt-nope" id=forged status=200 cost=0'
     with pytest.raises(openai.NotFoundError):
         client(router).chat.completions.create(model=forged, messages=[{"role": "user", "content": "hi"}])
     lines = [r.getMessage() for r in caplog.records if r.name == "larouter.access"]
-    assert len(lines) == 1 and "\n" not in lines[0]
-    assert 'requested="gpt-nope\\n2026-01-01 00:00:00,000 INFO larouter.access: id=forged status=200 cost=0"' in lines[0]
-    assert " status=404 " in lines[0] and "error=model_not_found" in lines[0]
+    assert all("\n" not in line and "id=forged" not in line.split('requested="')[0] for line in lines)
+    assert 'requested="gpt-nope\\" id=forged status=200 cost=0"' in lines[-1]
+    assert " status=404 " in lines[-1] and "error=model_not_found" in lines[-1]
 
 
 def test_a_provider_answer_with_infinity_passes_through(router: Router) -> None:

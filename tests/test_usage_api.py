@@ -197,7 +197,8 @@ def test_totals_are_the_same_before_and_after_the_rollup_fold(router: UsageRoute
     assert after["totalCalls"] == 4 and after["totalCost"] == pytest.approx(before["totalCost"] * 4 / 3)
 
 
-NASTY = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", 'a,"b"\nc']
+NASTY = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", 'a,"b" c']
+CONTROL = ["\tx", "\rx", 'a,"b"\nc']  # refused at the door now (400), but rows of older versions may hold them
 
 
 def test_export_is_rfc4180_and_escapes_formulas(router: UsageRouter) -> None:
@@ -205,14 +206,19 @@ def test_export_is_rfc4180_and_escapes_formulas(router: UsageRouter) -> None:
     for name in NASTY:
         status, _ = http_json("POST", router.url + "/v1/chat/completions", {"model": name, "messages": HELLO})
         assert status == 404  # unknown model: still recorded
-    router.settle(len(NASTY))
+    for name in CONTROL:
+        status, _ = http_json("POST", router.url + "/v1/chat/completions", {"model": name, "messages": HELLO})
+        assert status == 400  # refused before a call exists: not recorded
+        record(router, datetime.now(UTC), requested=name)
+    router.settle(len(NASTY) + len(CONTROL))
     text = router.export()
     lines = text.split("\r\n")
     assert lines[0].startswith("time,project,requested_model,model,provider,") and text.endswith("\r\n")
-    assert '"a,""b""\nc"' in text  # quoted, quotes doubled, newline kept
-    got = [r["requested_model"] for r in router.rows()]
-    assert got == ["'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tx", "'\rx", 'a,"b"\nc']
-    assert all(r["status"] == "404" and r["error_type"] == "model_not_found" for r in router.rows())
+    assert '"a,""b"" c"' in text and '"a,""b""\nc"' in text  # quoted, quotes doubled, newline kept
+    rows = router.rows()
+    got = [r["requested_model"] for r in rows]
+    assert got == ["'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", 'a,"b" c', "'\tx", "'\rx", 'a,"b"\nc']
+    assert all(r["status"] == "404" and r["error_type"] == "model_not_found" for r in rows[:len(NASTY)])
 
 
 async def test_export_streams_in_chunks_and_survives_a_client_that_leaves(router: UsageRouter) -> None:

@@ -31,6 +31,20 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     return body
 
 
+MAX_MODEL_NAME = 256
+
+
+def check_model_name(model: str, param: str = "model") -> None:
+    """A model name is printable text of at most 256 characters: it is logged, recorded and shown back."""
+    if not model.strip():
+        raise bad_request(f"'{param}' must not be empty or blank", param, "invalid_value")
+    if len(model) > MAX_MODEL_NAME:
+        raise bad_request(f"'{param}' is {len(model):,} characters long; the limit is {MAX_MODEL_NAME}", param,
+                          "invalid_value")
+    if not model.isprintable():
+        raise bad_request(f"'{param}' must not contain control characters", param, "invalid_value")
+
+
 def _check_message(i: int, msg: Any) -> None:
     where = f"messages[{i}]"
     if not isinstance(msg, dict):
@@ -54,8 +68,9 @@ def validate_chat(body: dict[str, Any]) -> None:
     model = body.get("model")
     if model is None:
         raise bad_request("'model' is required (a model name, or \"auto\")", "model", "missing_field")
-    if not isinstance(model, str) or not model.strip():
+    if not isinstance(model, str):
         raise bad_request(f"'model' must be a non-empty string, got {_type_name(model)}", "model", "invalid_type")
+    check_model_name(model)
     messages = body.get("messages")
     if messages is None:
         raise bad_request("'messages' is required", "messages", "missing_field")
