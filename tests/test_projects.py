@@ -124,6 +124,24 @@ def test_bad_project_bodies(router: Router, body: dict, param: str) -> None:
     assert status == 400 and out["error"]["param"] == param
 
 
+def test_project_names_are_unique_ignoring_case_and_spacing(router: Router) -> None:
+    """Creating or renaming onto a taken name (any case, any spacing, "default" too) is a 409 naming the holder;
+    a project may keep or re-case its own name; a trailing space is refused."""
+    status, a = http_json("POST", router.url + "/api/projects", {"name": "Billing App"})
+    assert status == 201, a
+    _, b = http_json("POST", router.url + "/api/projects", {"name": "other"})
+    for name in ("Billing App", "billing app", "BILLING  APP"):
+        status, out = http_json("POST", router.url + "/api/projects", {"name": name})
+        assert status == 409 and out["error"]["param"] == "name" and a["id"] in out["error"]["message"], out
+        status, out = http_json("PUT", router.url + f"/api/projects/{b['id']}", {"name": name})
+        assert status == 409 and out["error"]["code"] == "conflict", out
+    assert http_json("PUT", router.url + f"/api/projects/{b['id']}", {"name": "Default"})[0] == 409
+    assert http_json("PUT", router.url + f"/api/projects/{a['id']}", {"name": "billing app"})[0] == 200
+    assert http_json("POST", router.url + "/api/projects", {"name": "trailing "})[0] == 400
+    _, listed = http_json("GET", router.url + "/api/projects")
+    assert sorted(p["name"] for p in listed["data"]) == ["billing app", "default", "other"]
+
+
 def test_default_project_exists_and_cannot_be_deleted(router: Router) -> None:
     """`default` is always there."""
     _, out = http_json("GET", router.url + "/api/projects")
@@ -167,6 +185,15 @@ async def test_budget_race(make_router: Callable[..., Router], fake: Fake, with_
     if not with_local:
         err = json.loads(text)["error"]
         assert status == 402 and err["type"] == err["code"] == "budget_exceeded"
+
+
+def test_tiny_budget_is_named_in_the_402(make_router: Callable[..., Router]) -> None:
+    """A sub-cent budget is written with its digits ($0.004), not rounded to $0.00."""
+    router = make_router(extra_toml=PRICED)
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "tiny", "budgetUsd": 0.004})
+    status, text = req(router, "POST", "/v1/chat/completions", proj["token"], {"model": "gpt-fake", "messages": MSG})
+    err = json.loads(text)["error"]
+    assert status == 402 and "has $0.004 of its monthly budget ($0.004) left" in err["message"], err
 
 
 def test_remaining_budget_header(make_router: Callable[..., Router]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 from datetime import date, datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
@@ -95,10 +96,17 @@ class Budgets:
             self.spent[key] += actual
 
 
+def usd(amount: float) -> str:
+    """Dollars with cents, or with the significant digits a sub-cent amount needs ($0.0042, not $0.00)."""
+    if amount == 0 or abs(amount) >= 0.01:
+        return f"${amount:,.2f}"
+    return f"${amount:.{1 - math.floor(math.log10(abs(amount)))}f}".rstrip("0")  # two significant digits
+
+
 def budget_exceeded(project: Project, remaining: float | None) -> LarouterError:
     """HTTP 402 with the budget_exceeded type and code."""
     left = 0.0 if remaining is None else remaining
     return LarouterError(
-        f"project {project.name!r} has ${left:.4f} of its {project.budget_window} budget "
-        f"(${project.budget_usd:.2f}) left, not enough for this request",
+        f"project {project.name!r} has {usd(left)} of its {project.budget_window} budget "
+        f"({usd(project.budget_usd or 0.0)}) left, not enough for this request",
         402, "budget_exceeded", "budget_exceeded")

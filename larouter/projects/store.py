@@ -23,7 +23,12 @@ TOKEN_PREFIX = "lr_sk_"
 POLICIES = ("cost-optimized", "balanced", "quality-first", "local-only")
 WINDOWS = ("daily", "weekly", "monthly")
 DEFAULT = "default"
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9._-])?$")
+
+
+def name_key(name: str) -> str:
+    """What makes two project names the same: case and runs of white space do not count."""
+    return " ".join(name.split()).casefold()
 
 
 def hash_token(token: str) -> str:
@@ -73,7 +78,8 @@ def validate_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     if creating or "name" in body:
         name = body.get("name")
         if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise bad_request("'name' must be 1-64 letters, digits, spaces, '.', '_' or '-'", "name")
+            raise bad_request("'name' must be 1-64 letters, digits, spaces, '.', '_' or '-', starting with a letter or "
+                              "digit and not ending with a space", "name")
         out["name"] = name
     if "description" in body:
         if not isinstance(body["description"], str) or len(body["description"]) > 1000:
@@ -141,12 +147,19 @@ class ProjectStore:
             return None
         return project if hmac.compare_digest(hash_token(token), project.token_hash) else None
 
+    def _check_name_free(self, name: str, renaming: str | None = None) -> None:
+        """409 when another project has this name, compared without case and with runs of spaces as one."""
+        key = name_key(name)
+        taken = next((p for p in self.projects.values() if p.id != renaming and name_key(p.name) == key), None)
+        if taken is not None:
+            raise LarouterError(f"project {taken.id} is already named {taken.name!r}; names are unique, ignoring case",
+                                409, "invalid_request_error", "conflict", "name")
+
     async def create(self, body: dict[str, Any]) -> tuple[Project, str]:
         """Create a project; return it and its token (shown once)."""
         fields = validate_fields(body, creating=True)
         async with self.lock:
-            if any(p.name == fields["name"] for p in self.projects.values()):
-                raise LarouterError(f"a project named {fields['name']!r} exists", 409, "invalid_request_error", "conflict", "name")
+            self._check_name_free(fields["name"])
             token = new_token()
             project = Project(id="proj_" + secrets.token_hex(6), created_at=_now(), token_hash=hash_token(token),
                               token_prefix=token[: len(TOKEN_PREFIX) + 8], **fields)
@@ -158,6 +171,8 @@ class ProjectStore:
         """Change name, description, budget or policy."""
         fields = validate_fields(body, creating=False)
         async with self.lock:
+            if "name" in fields:
+                self._check_name_free(fields["name"], project_id)
             project = attrs.evolve(self.get(project_id), **fields)
             self._put(project)
             await self._save()
