@@ -144,9 +144,9 @@ SCHEMAS: dict[str, Schema] = {
             {**USAGE_COUNTS, "unpricedCalls": INT}, required=("calls", "cost"))},
         "dailyCosts": array(obj({"date": {"type": "string", "format": "date"}, "cost": NUM})),
         "savings": obj({"baselineModel": STR, "baselineCost": NUM, "saved": NUM}),
-        "unpricedCalls": INT, "budget": BUDGET,
+        "unpricedCalls": INT, "budget": BUDGET, "projectId": STR, "period": STR,
     }, required=("totalCost", "totalCalls", "succeededCalls", "inputTokens", "outputTokens", "byModel", "byTier",
-                 "dailyCosts", "savings", "unpricedCalls")),
+                 "dailyCosts", "savings", "unpricedCalls", "projectId", "period")),
     "UsageDaily": obj({
         "projectId": STR, "period": STR, "start": null(STR), "end": null(STR),
         "data": array(obj({"date": {"type": "string", "format": "date"}, "cost": NUM, "calls": INT,

@@ -82,6 +82,45 @@ def test_not_larouterd(fake: Any) -> None:
     assert result.exit_code == 1 and result.stderr.startswith("error:")
 
 
+def test_foreign_json_server_is_not_mistaken_for_larouterd() -> None:
+    """A server that answers /health with JSON of its own shape is an exit 1 naming the doubt, not a KeyError."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            body = b'{"status": "healthy"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = on(f"http://127.0.0.1:{server.server_address[1]}", "status")
+    finally:
+        server.shutdown()
+    assert result.exit_code == 1 and "is it larouterd?" in result.stderr and "KeyError" not in result.output
+
+
+def test_status_with_a_rejected_token_exits_1(router: Router) -> None:
+    """A token the daemon refuses is an error (exit 1, HTTP 401), not a status of "ok" with blanks."""
+    result = on(router, "status", "--token", "lr_sk_not_a_real_token")
+    assert result.exit_code == 1 and "HTTP 401" in result.stderr, result.output
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1:21", "127.0.0.1:18790", "http://", "file:///etc/passwd"])
+def test_url_must_be_http(url: str) -> None:
+    """--url that is not an http(s) address is refused at once (exit 1), never waited on."""
+    result = on(url, "status")
+    assert result.exit_code == 1 and "http:// or https://" in result.stderr, result.output
+
+
 def test_url_from_env_and_from_settings(router: Router, tmp_path: Path, home: Path) -> None:
     """LAROUTER_URL picks the daemon; without it the CLI uses server.host/port from the settings."""
     data = json.loads(run("status", "--json", env={"LAROUTER_URL": router.url}).stdout)
@@ -112,6 +151,14 @@ def test_projects_lifecycle(router: Router) -> None:
     assert token not in json.dumps(listed) and pid in on(router, "projects", "list").stdout
 
     assert ok_json(router, "projects", "update", pid, "--budget", "none", "--name", "renamed")["budgetUsd"] is None
+    # a project token alone reads its own project's usage and export: no --project needed
+    mine_env = {"LAROUTER_URL": router.url, "LAROUTER_TOKEN": token}
+    own = run("usage", "--json", env=mine_env)
+    assert own.exit_code == 0 and json.loads(own.stdout)["projectId"] == pid, own.output
+    assert f"Usage of project {pid}" in run("usage", env=mine_env).stdout
+    assert run("usage", "models", "--json", env=mine_env).exit_code == 0
+    exported = run("usage", "export", "-o", "-", env=mine_env)
+    assert exported.exit_code == 0 and exported.stdout.startswith("time,project,"), exported.output
     # a project token may not administer projects: exit 1 with the token hint
     denied = run("projects", "list", env={"LAROUTER_URL": router.url, "LAROUTER_TOKEN": token})
     assert denied.exit_code == 1 and "HTTP 403" in denied.stderr and "--token" in denied.stderr

@@ -8,7 +8,8 @@ import click
 from rich.table import Table
 
 from larouter import __version__
-from larouter.cli.common import EXIT_USER_ERROR, Client, CliError, LarouterGroup, client_options, duration, emit, money
+from larouter.cli.common import (EXIT_USER_ERROR, Client, CliError, LarouterGroup, client_options,
+                                 duration, emit, money)
 from larouter.cli.config import config
 from larouter.cli.models import models
 from larouter.cli.projects import projects
@@ -28,11 +29,12 @@ def main() -> None:
 
 
 def optional(client: Client, path: str, **params: Any) -> Any:
-    """GET, or None when the daemon refuses it (a project token, an endpoint this daemon lacks)."""
+    """GET, or None when the daemon refuses it to this token (403) or lacks it (404); a rejected token (401)
+    is an error, not a blank."""
     try:
         return client.get(path, **params)
     except CliError as exc:
-        if exc.exit_code != EXIT_USER_ERROR:
+        if exc.exit_code != EXIT_USER_ERROR or exc.status == 401:
             raise
         return None
 
@@ -80,6 +82,8 @@ def render_status(data: dict[str, Any]) -> Table:
 def status(client: Client, as_json: bool) -> None:
     """Show daemon health and uptime, the running models and this month's spend."""
     health = client.get("/health")
+    if not isinstance(health, dict) or not {"status", "uptime"} <= health.keys():
+        raise CliError(f"{client.base_url} answered /health, but not as larouterd does; is it larouterd?")
     running = optional(client, "/api/models/running")
     data = {"url": client.base_url, **health, "running": None if running is None else running["data"],
             "spend": month_spend(client)}

@@ -11,7 +11,7 @@ import sys
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Callable, Iterator
 from urllib.error import HTTPError, URLError
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 from urllib.request import Request, urlopen
 
 import attrs
@@ -230,6 +230,8 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
         if not url:
             url, token = settings_target(token)
+        elif urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise CliError(f"--url / LAROUTER_URL must be an http:// or https:// address, got {url!r}")
         return fn(client=Client(url, token), as_json=as_json, **kwargs)
 
     return wrapper

@@ -26,7 +26,8 @@ CHUNK = 64 * 1024
 
 def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--period and --project."""
-    fn = click.option("--project", "-p", "project", default="default", show_default=True, help="Project id.")(fn)
+    fn = click.option("--project", "-p", "project", default=None,
+                      help="Project id  [default: the token's project; \"default\" with the admin token]")(fn)
     return click.option("--period", type=click.Choice(PERIODS), default="monthly", show_default=True,
                         help="UTC calendar day, ISO week, month, or everything.")(fn)
 
@@ -83,11 +84,11 @@ def savings(data: dict[str, Any]) -> RenderableType:
                          (f"saved {money(saved)}{pct}", "bold green"))
 
 
-def render(data: dict[str, Any], period: str, project: str) -> RenderableType:
+def render(data: dict[str, Any], period: str) -> RenderableType:
     """The whole `larouter usage` report."""
     days = data["dailyCosts"]
     span = f" ({days[0]['date']} to {days[-1]['date']})" if days else ""
-    head = Text.assemble((f"Usage of project {project}, {period}{span}\n", "bold"),
+    head = Text.assemble((f"Usage of project {data['projectId']}, {period}{span}\n", "bold"),
                          f"{money(data['totalCost'])} over {data['totalCalls']:,} calls "
                          f"({data['succeededCalls']:,} ok), ",
                          f"{data['inputTokens']:,} input + {data['outputTokens']:,} output tokens")
@@ -101,10 +102,10 @@ def render(data: dict[str, Any], period: str, project: str) -> RenderableType:
 @click.group(invoke_without_command=True)
 @period_options
 @client_options
-def usage(client: Client, as_json: bool, period: str, project: str) -> None:
+def usage(client: Client, as_json: bool, period: str, project: str | None) -> None:
     """Show a project's spend and traffic: totals, by model, by tier, savings and a daily cost chart."""
     if click.get_current_context().invoked_subcommand is None:
-        emit(client.get("/api/usage", period=period, projectId=project), as_json, lambda d: render(d, period, project))
+        emit(client.get("/api/usage", period=period, projectId=project), as_json, lambda d: render(d, period))
 
 
 def models_table(data: dict[str, Any]) -> Table:
@@ -123,7 +124,7 @@ def models_table(data: dict[str, Any]) -> Table:
                                            "latency"]), default="cost", show_default=True)
 @click.option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
 @client_options
-def models_cmd(client: Client, as_json: bool, period: str, project: str, sort: str, order: str) -> None:
+def models_cmd(client: Client, as_json: bool, period: str, project: str | None, sort: str, order: str) -> None:
     """Per-model detail: provider, input/output tokens, cost and average latency."""
     data = client.get("/api/usage/models", period=period, projectId=project, sort=sort, order=order)
     emit(data, as_json, models_table)
@@ -154,7 +155,7 @@ def attachment_name(header: str | None) -> str | None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="File to write (`-`: stdout; default: the daemon's suggested name in this directory).")
 @client_options
-def export(client: Client, as_json: bool, period: str, project: str, output: Path | None) -> None:
+def export(client: Client, as_json: bool, period: str, project: str | None, output: Path | None) -> None:
     """Export every call of the period as CSV, streamed to a file (written whole or not at all)."""
     with client.stream("GET", "/api/usage/export", {"period": period, "projectId": project}) as resp:
         if output is not None and str(output) == "-":

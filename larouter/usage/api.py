@@ -63,6 +63,7 @@ async def usage(request: web.Request) -> web.Response:
     project, win = project_param(request), window_param(request, ledger)
     baseline = ledger.pricer.baseline_model
     body = await ledger.run(ledger.query, lambda cur: queries.summary(cur, project, win, baseline))
+    body["projectId"], body["period"] = project, win.period
     known = request.app[appkeys.PROJECTS].projects.get(project)
     if known is not None:
         body["budget"] = await request.app[appkeys.BUDGETS].view(known)
