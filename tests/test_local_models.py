@@ -63,8 +63,12 @@ async def test_start_health_chat_stream_stop(local_router: Callable[..., Router]
 
 
 async def test_proxy_autostarts_stopped_model_with_keepalive(local_router: Callable[..., Router]) -> None:
-    """A streaming request for a stopped local model starts it and then streams."""
+    """A downloaded, stopped local model is listed by /v1/models (local, available); a streaming request for it
+    starts it and then streams; it stays listed once, as running."""
     router = local_router()
+    models = (await openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0).models.list()).data
+    tiny = [m for m in models if m.id == "tiny"]
+    assert len(tiny) == 1 and tiny[0].model_extra == {"available": True, "local": True}, tiny
     async with aiohttp.ClientSession() as s:
         body = {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3, "stream": True}
         async with s.post(router.v1 + "/chat/completions", json=body) as r:
@@ -72,6 +76,8 @@ async def test_proxy_autostarts_stopped_model_with_keepalive(local_router: Calla
     assert r.status == 200 and text.rstrip().endswith("data: [DONE]"), text[-300:]
     _, health = await call(router, "GET", "/api/models/tiny/health")
     assert health["state"] == "ready"
+    _, listed = await call(router, "GET", "/v1/models")
+    assert [(m["owned_by"], m["local"]) for m in listed["data"] if m["id"] == "tiny"] == [("local:tiny", True)]
 
 
 async def test_crash_is_restarted(local_router: Callable[..., Router]) -> None:
@@ -113,6 +119,9 @@ async def test_crash_beyond_limit_stays_crashed(local_router: Callable[..., Rout
     ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "../../etc/passwd.gguf"}, 400, "invalid_value"),
     ("POST", "/api/models", {"id": "../x", "repo": "a/b", "file": "m.gguf"}, 400, "invalid_value"),
     ("POST", "/api/models", {"id": "gemma-4-e4b", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
+    ("POST", "/api/models", {"id": "auto", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
+    ("POST", "/api/models", {"id": "gpt-fake", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
+    ("POST", "/api/models", {"id": "x", "path": "/tmp/x.gguf", "repo": "a/b", "file": "m.gguf"}, 400, "invalid_value"),
 ])
 async def test_bad_model_requests_are_4xx(local_router: Callable[..., Router], method: str, path: str,
                                           body: Any, status: int, code: str) -> None:

@@ -75,6 +75,8 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
     if isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 256:
         raise bad_request("'contextLength' must be an integer >= 256", "contextLength", "invalid_type")
     name = _str_field(body, "name", required=False) or model_id
+    if "path" in body and ("repo" in body or "file" in body):
+        raise bad_request("give either 'path' (a local .gguf) or 'repo' and 'file', not both", "path")
     if "path" in body:
         path = Path(_str_field(body, "path") or "").expanduser()
         if not path.is_absolute() or path.suffix != ".gguf" or not path.is_file():
@@ -95,6 +97,12 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
 async def register_model(request: web.Request) -> web.Response:
     """POST /api/models: register a local GGUF or a Hugging Face repo/file."""
     model = user_model(parse_json_object(await request.read()))
+    taken = "auto" if model.id == "auto" else next(
+        (f"a model of provider {name!r}" for name, provider in request.app[appkeys.SETTINGS].providers.items()
+         if model.id in provider.models), None)
+    if taken is not None:
+        what = "the router's own model name" if taken == "auto" else taken
+        raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
     await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
     entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value)

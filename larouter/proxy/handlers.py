@@ -237,8 +237,18 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
 
 
 async def list_models(request: web.Request) -> web.Response:
-    """OpenAI list of models, including `auto`."""
-    return web.json_response({"object": "list", "data": request.app[appkeys.REGISTRY].listing()})
+    """OpenAI list of models: `auto`, every provider's, the running local models and the downloaded ones that a
+    request would start (available while local.autostart is on)."""
+    app = request.app
+    data = app[appkeys.REGISTRY].listing()
+    listed = {entry["id"] for entry in data}
+    catalog = app[appkeys.CATALOG]
+    stopped = await asyncio.to_thread(
+        lambda: [m.id for m in catalog.all() if m.id not in listed and catalog.downloaded(m) is not None])
+    autostart = app[appkeys.RUNTIME].settings.local.autostart
+    data += [{"id": model_id, "object": "model", "created": 0, "owned_by": f"local:{model_id}",
+              "available": autostart, "local": True} for model_id in stopped]
+    return web.json_response({"object": "list", "data": data})
 
 
 def routes() -> list[web.RouteDef]:
