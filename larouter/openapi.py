@@ -97,7 +97,9 @@ def _paths() -> dict[str, Any]:
             "Routing decision for a chat body, without calling a model", "routing",
             {"200": _json(ref("RouteExplain"), "tier, reasons, policy and candidate chain")},
             body="RouteExplainRequest", params=[_query("projectId", {"type": "string"}, "policy of this project")],
-            description=ADMIN)},
+            errors=(400, 401, 403, 404, 503),
+            description=ADMIN + " `model` defaults to `auto`; a named model is explained as the one candidate a chat "
+                                "request for it would get (404/503 as that request would).")},
         "/api/usage": {"get": op("Usage summary of one project", "usage",
                                  {"200": _json(ref("UsageSummary"), "totals, breakdowns, savings, budget")},
                                  params=USAGE_PARAMS)},

@@ -147,6 +147,23 @@ def test_explain_returns_tier_reasons_and_chain(routed: Callable[..., Router], f
     assert status == 400 and bad["error"]["param"] == "messages"
 
 
+def test_explain_checks_what_chat_would_check(routed: Callable[..., Router], fake: Fake) -> None:
+    """A named model is explained as the one candidate chat would use (unknown: 404 as chat); projectId is
+    validated (400) and must exist (404); nothing is called."""
+    router = routed()
+    msgs = agent_conversation(HEARTBEAT)
+    status, out = http_json("POST", router.url + "/api/route/explain", {"model": "gpt-fake", "messages": msgs})
+    assert status == 200 and [c["model"] for c in out["candidates"]] == ["gpt-fake"], out
+    assert out["reasons"][0].startswith("explicit model") and out["candidates"][0]["provider"] == "fake"
+    status, out = http_json("POST", router.url + "/api/route/explain", {"model": "no-such-model", "messages": msgs})
+    assert status == 404 and out["error"]["code"] == "model_not_found" and out["error"]["param"] == "model"
+    status, out = http_json("POST", router.url + "/api/route/explain?projectId=..%2Fx", {"messages": msgs})
+    assert status == 400 and out["error"]["param"] == "projectId"
+    status, out = http_json("POST", router.url + "/api/route/explain?projectId=proj_nope", {"messages": msgs})
+    assert status == 404 and out["error"]["param"] == "projectId"
+    assert not fake.state.requests
+
+
 def test_chain_filters_by_context_and_vision(routed: Callable[..., Router], fake: Fake) -> None:
     """A prompt over the local context window, or with images for a text-only model, skips it with a reason."""
     router = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\ncontext_window = 50\nvision = false\n')
