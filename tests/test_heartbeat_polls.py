@@ -143,3 +143,31 @@ def test_a_poll_asking_about_due_work_is_still_a_heartbeat() -> None:
 def test_mentions_are_not_cues() -> None:
     """An @mention addresses someone; a name like @Pip is not the Python package manager."""
     assert tier("@Pip make a poll for the next team lunch: Tuesday or Thursday") is Tier.SIMPLE
+
+
+@pytest.mark.parametrize("text", [
+    "inbox: 0 new · calendar: nothing today · reply 🌙 if all quiet",
+    "Cron 02:00 — backups: 0 failures, 0 warnings. Respond with the word fine if nothing to report.",
+    "Sensor sweep 06:00 · tank A 72% · tank B 70% · no leaks · reply ✓ if nothing to do",
+    "Nightly sync done: no new invoices, no rejected payments. If there's nothing to do, reply with an empty message.",
+])
+def test_any_idle_reply_asked_after_a_report_of_nothing_is_a_heartbeat(text: str) -> None:
+    """A one-word or quoted reply of the poll's own choosing ("🌙", "fine", an empty message), asked for on an idle
+    condition after a report that says none of something, is the idle ack like HEARTBEAT_OK."""
+    assert tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "I have no idea how to do this. Prove Fermat's little theorem; reply QED if nothing is missing.",
+    "No new emails so far. Can you draft a reply to Sam about the budget? Reply DONE if nothing else.",
+    "no meetings today, no emails. Compose a haiku about autumn; reply pass if nothing comes to mind.",
+    "No errors in the log. The migration script needs a rollback step — add it, and reply ok if nothing else breaks.",
+    "No tests fail. The function below leaks memory when called twice and crashes. reply fine if nothing is wrong",
+    "Look over the config in /etc/app.yml and reply 'fine' if nothing is off.",
+    "Inbox: 0 new. Reply ok if nothing is pending.\nAlso, here is the quarterly report to summarise in five bullets: "
+    "revenue grew 12%, churn fell to 3%, two enterprise deals slipped to Q3.",
+])
+def test_an_idle_reply_asked_around_a_request_is_not_a_heartbeat(text: str) -> None:
+    """The same idle reply around a request (prove, draft, compose, add), a problem report, with no report of
+    nothing before it, or followed by more text is not a poll."""
+    assert tier(text) is not Tier.HEARTBEAT

@@ -267,6 +267,7 @@ class Compiled:
     hb_ack_tokens: tuple[str, ...]
     hb_ack_token_rx: re.Pattern[str]
     hb_ack_token_hints: tuple[str, ...]
+    hb_conditional_ack_rx: re.Pattern[str]
     hb_acks: tuple[Ack, ...]
     hb_polls: tuple[Check, ...]
     hb_idle: Check
@@ -330,6 +331,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_ack_tokens=tuple(t.lower() for t in hb.ack_tokens),
         hb_ack_token_rx=_compile(hb.ack_token_pattern),
         hb_ack_token_hints=hb.ack_token_hints,
+        hb_conditional_ack_rx=_compile(hb.conditional_ack_pattern),
         hb_acks=tuple(
             Ack(_compile(f"(?:{a.before})\\Z", _HB), _compile(a.after, _HB) if a.after else None, a.window,
                 tuple(g.lower() for g in a.gate))

@@ -11,6 +11,7 @@ request, or when it inlines a task list with items due: then the tasks are class
 from __future__ import annotations
 
 import itertools
+import re
 
 import attrs
 
@@ -41,7 +42,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     lower = text.lower()
     quiet = None  # a status report with nothing in it (quiet.py); computed only where it decides
     gate = rules.hb_gate_ascii if lower.isascii() else rules.hb_gate
-    if not present(lower, gate) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
+    if (not present(lower, gate) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text))
+            and _conditional_ack(text, lower, rules) is None):
         quiet = quiet_report(text, False, rules.quiet)
         if not quiet:
             return None
@@ -134,6 +136,7 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
 
 
 _CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ", "<")  # "<" also ends an element
+CLAUSE_SPLIT_RE = re.compile("|".join(map(re.escape, _CLAUSE_ENDS)) + r"|[.!?]\s")
 
 
 def _described(items: str, rules: Compiled) -> bool:
@@ -167,7 +170,61 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
             if (not _asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules)
                     and not (fenced and _in_fence(text, m.start()))):
                 return m.group(), m.start()
+    return _conditional_ack(text, lower, rules)
+
+
+_SAY_VERBS = ("reply", "respond", "answer", "say", "return")
+CONDITIONAL_ACK_TAIL = 40  # characters the turn may run on after "reply X if idle" (a closing bracket, a sign-off)
+
+
+def _conditional_ack(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
+    """Any one-word or quoted reply asked for on an idle condition ("Reply 73 if nothing to report") after a report
+    that says none of something ("no new DMs", "0 cancellations", "→ none"), and where the token starts. A request
+    with such a reply asked ("Prove …; answer QED if nothing is missing") reports nothing before it, so it is not
+    one; nor a token that closes a question, sits in a fenced block, or is followed by more than a short tail."""
+    if "if " not in lower and "when " not in lower or not any(map(lower.__contains__, _SAY_VERBS)):
+        return None
+    for m in rules.hb_conditional_ack_rx.finditer(text):
+        group = "tok" if m.group("tok") is not None else "tok2"
+        start, end = m.span(group)
+        token = m.group(group)
+        if (token.lower() in rules.hb_ack_tokens or rules.hb_ack_token_rx.fullmatch(token.strip("`'\"“”‘’[]"))
+                or len(text) - m.end() > CONDITIONAL_ACK_TAIL):  # named tokens are judged above; then the turn ends
+            continue
+        if _asked_about(text, end) or ("```" in text and _in_fence(text, start)):
+            continue
+        if _reports_none(text[: m.start()], rules):
+            return token, start
     return None
+
+
+REPORT_CLAUSE_WORDS = 12  # a longer clause that does not say none is prose about something, not a status line
+# First words of a clause that asks for work, besides the heartbeat openers ("Prove …", "I need …").
+REQUEST_OPENERS = frozenset({
+    "prove", "solve", "derive", "compose", "calculate", "compute", "summarize", "summarise", "review", "please",
+    "help", "find", "give", "list", "make", "look", "think", "research", "send", "book", "order", "i", "i'm", "i've",
+    "we", "let's", "my", "our", "you", "your", "now", "also", "then", "next",
+})
+
+
+def _reports_none(report: str, rules: Compiled) -> bool:
+    """Whether `report` reads as a status report that says none of something and asks nothing: no question, and
+    every clause that does not say none is a short status line, not a request or a problem. "Watcher poll 03:12:
+    no inbound tx, gas 14 gwei." passes; "No new mail. Can you draft …?" and "I have no idea. Prove …" do not."""
+    if any(q in report for q in _QUESTION_MARKS):
+        return False
+    said = False
+    for clause in CLAUSE_SPLIT_RE.split(report):
+        first = WORD_RE.search(clause.lower()) if clause else None
+        if first is None:
+            continue
+        if says_none(clause, rules.quiet):
+            said = True
+        elif (first.group() in rules.hb_openers or first.group() in REQUEST_OPENERS
+              or len(clause.split()) > REPORT_CLAUSE_WORDS
+              or not rules.hb_problem.isdisjoint(WORD_RE.findall(clause.lower()))):
+            return False
+    return said
 
 
 _QUESTION_MARKS = ("?", "？", "؟")

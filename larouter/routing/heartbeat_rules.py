@@ -64,6 +64,19 @@ class HeartbeatRules:
     )
     # Substrings one of which every such token contains (a cheap test before the regex runs).
     ack_token_hints: tuple[str, ...] = ("_", "OK", "NOOP", "IDLE", "SKIP", "NONE", "ZZZ", "SILENT", "ACK", "PONG", "QUIET")
+    # Any other one-word (or quoted) idle reply asked for on an idle condition, in English: "Respond HODL if
+    # idle", "Reply 73 if nothing to report", "If nothing needs a response, reply with the word quiet". The
+    # token is group `tok` or `tok2`; the rest of the turn is judged as for the tokens above.
+    conditional_ack_pattern: str = (
+        r"(?i:\b(?:reply|respond|answer|say|return)(?: back)?(?: with)?(?: (?:only|just|simply))?"
+        r"(?: (?:the word|the token|one word|a single word|a single|the emoji))?:?[ \t]+)"
+        r"(?P<tok>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|[^\s\"'“‘`,.;:]{1,16})[ \t]+(?i:(?:only )?(?:if|when) "
+        r"(?:it(?:'s| is) |you(?:'re| are) |everything is |all is |the \w+ (?:is|are) )?(?:idle|nothing|all (?:empty|clear|"
+        r"quiet|green|ok)|none\b|empty|clear|quiet|there(?:'s| is) nothing|no (?:new |open )?\w+ (?:to|came|arrived)))"
+        r"|(?i:\bif (?:there(?:'s| is| are) )?(?:nothing|none of|no new|all (?:the )?\w+ (?:are|is) (?:empty|clear|zero|0))"
+        r"[^.;\n]{0,60}?, (?:just |only |simply )?(?:reply|respond|answer|say)(?: back)?(?: with)?(?: (?:only|just))?"
+        r"(?: (?:the word|one word|a single word))?:?[ \t]+)(?P<tok2>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|(?i:an empty (?:message|reply|response))|[^\s\"'“‘`,;:.]{1,16})"
+    )
     acks: tuple[AckRule, ...] = (
         AckRule(
             r"(?:^|[.:;,!?]|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
