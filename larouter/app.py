@@ -62,7 +62,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.PROJECTS] = store
     app[appkeys.ADMIN_TOKEN] = token
     app[appkeys.STARTED] = time.monotonic()
-    policies = app[appkeys.POLICIES] = merged_policies(settings.routing.policies)
+    policies = app[appkeys.POLICIES] = store.policies = merged_policies(settings.routing.policies)
     cooldowns = app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last

@@ -16,6 +16,7 @@ INT: Schema = {"type": "integer"}
 NUM: Schema = {"type": "number"}
 BOOL: Schema = {"type": "boolean"}
 POLICIES = ["cost-optimized", "balanced", "quality-first", "local-only"]
+POLICY_NOTE = "a built-in policy, or one the config defines under [routing.policies] (accepted while it is defined)"
 WINDOWS = ["daily", "weekly", "monthly"]
 TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
@@ -77,15 +78,15 @@ MODEL_STATUS_PROPS: dict[str, Schema] = {
     "restarts": INT, "reason": null(STR), "uptime": null(NUM), "startMs": null(NUM),
 }
 PROJECT_FIELDS: dict[str, Schema] = {
-    "name": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"},
+    "name": {"type": "string", "pattern": r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9._-])?$"},
     "description": {"type": "string", "maxLength": 1000},
     "budgetUsd": null({"type": "number", "minimum": 0, "maximum": 1e9}),
     "budgetWindow": {"enum": WINDOWS},
-    "routingPolicy": {"enum": POLICIES},
+    "routingPolicy": {"enum": POLICIES, "description": POLICY_NOTE},
 }
 PROJECT_PROPS: dict[str, Schema] = {
     "id": STR, "name": STR, "description": STR, "budgetUsd": null(NUM), "budgetWindow": {"enum": WINDOWS},
-    "routingPolicy": {"enum": POLICIES}, "createdAt": {"type": "string", "format": "date-time"},
+    "routingPolicy": {"type": "string", "description": POLICY_NOTE}, "createdAt": {"type": "string", "format": "date-time"},
     "tokenPrefix": null(STR),
 }
 CANDIDATE = obj({"model": STR, "provider": null(STR), "local": BOOL, "usable": BOOL, "skipped": null(STR)})
@@ -134,7 +135,7 @@ SCHEMAS: dict[str, Schema] = {
                               "available": BOOL, "local": BOOL}, required=("id", "object", "owned_by", "available"))),
     "RouteExplainRequest": obj({**CHAT_REQUEST_PROPS, "model": STR}, required=("messages",), extra=True),
     "RouteExplain": obj({"tier": {"enum": TIERS}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                         "reasons": array(STR, minItems=1), "project": STR, "policy": {"enum": POLICIES},
+                         "reasons": array(STR, minItems=1), "project": STR, "policy": {"type": "string", "description": POLICY_NOTE},
                          "candidates": array(CANDIDATE)}),
     "UsageSummary": obj({
         "totalCost": NUM, "totalCalls": INT, "succeededCalls": INT, "inputTokens": INT, "outputTokens": INT,

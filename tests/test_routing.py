@@ -164,6 +164,22 @@ def test_explain_checks_what_chat_would_check(routed: Callable[..., Router], fak
     assert not fake.state.requests
 
 
+def test_a_configured_policy_can_be_chosen_by_a_project(routed: Callable[..., Router], fake: Fake) -> None:
+    """A policy defined under [routing.policies] is accepted as a project's routingPolicy and routes its calls;
+    a name that is neither built in nor configured is a 400 listing the choices."""
+    router = routed(LOCAL + '\n[routing.policies.nightly]\nCOMPLEX = ["local-fake", "gpt-fake"]\n')
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "batch", "routingPolicy": "nightly"})
+    assert status == 201 and proj["routingPolicy"] == "nightly", proj
+    status, out = http_json("POST", router.url + f"/api/route/explain?projectId={proj['id']}",
+                            {"messages": [{"role": "user", "content": CODING}]})
+    assert status == 200 and out["policy"] == "nightly" and out["tier"] == "COMPLEX", out
+    assert [c["model"] for c in out["candidates"]][:2] == ["local-fake", "gpt-fake"]
+    raw = ask(router, [{"role": "user", "content": CODING}], token=proj["token"])
+    assert raw.headers["x-larouter-model"] == "local-fake" and fake.state.requests[-1]["model"] == "local-fake"
+    status, bad = http_json("POST", router.url + "/api/projects", {"name": "other", "routingPolicy": "cheapest"})
+    assert status == 400 and bad["error"]["param"] == "routingPolicy" and "nightly" in bad["error"]["message"]
+
+
 def test_chain_filters_by_context_and_vision(routed: Callable[..., Router], fake: Fake) -> None:
     """A prompt over the local context window, or with images for a text-only model, skips it with a reason."""
     router = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\ncontext_window = 50\nvision = false\n')

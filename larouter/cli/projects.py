@@ -33,7 +33,8 @@ class Budget(click.ParamType):
 def project_options(fn: Any) -> Any:
     """--budget, --window, --policy, --description (shared by create and update)."""
     fn = click.option("--description", "-d", help="Free text.")(fn)
-    fn = click.option("--policy", type=click.Choice(POLICIES), help="Routing policy.")(fn)
+    fn = click.option("--policy", metavar="NAME",
+                      help=f"Routing policy: {', '.join(POLICIES)}, or one defined under [routing.policies].")(fn)
     fn = click.option("--window", type=click.Choice(WINDOWS), help="Budget window.")(fn)
     return click.option("--budget", type=Budget(), help="Budget in USD per window (`none`: unlimited).")(fn)
 

@@ -10,7 +10,7 @@ import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import attrs
 
@@ -68,8 +68,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def validate_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
-    """Check an API body; return attrs field names -> values."""
+def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[str] = POLICIES) -> dict[str, Any]:
+    """Check an API body; return attrs field names -> values (`policies`: the routing policies configured now)."""
     out: dict[str, Any] = {}
     known = {"name", "description", "budgetUsd", "budgetWindow", "routingPolicy"}
     extra = set(body) - known
@@ -90,7 +90,8 @@ def validate_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
         if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or b < 0 or b != b or b > 1e9):
             raise bad_request("'budgetUsd' must be a non-negative number or null", "budgetUsd")
         out["budget_usd"] = None if b is None else float(b)
-    for key, field, allowed in (("budgetWindow", "budget_window", WINDOWS), ("routingPolicy", "routing_policy", POLICIES)):
+    for key, field, allowed in (("budgetWindow", "budget_window", WINDOWS),
+                                ("routingPolicy", "routing_policy", tuple(policies))):
         if key in body:
             if body[key] not in allowed:
                 raise bad_request(f"'{key}' must be one of {', '.join(allowed)}; got {body[key]!r}", key)
@@ -106,6 +107,7 @@ class ProjectStore:
     projects: dict[str, Project] = attrs.Factory(dict)
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     _by_prefix: dict[str, str] = attrs.Factory(dict)
+    policies: Collection[str] = POLICIES  # the app's live routing policies (built-in and configured) once wired
 
     @classmethod
     def load(cls, home: Path) -> "ProjectStore":
@@ -157,7 +159,7 @@ class ProjectStore:
 
     async def create(self, body: dict[str, Any]) -> tuple[Project, str]:
         """Create a project; return it and its token (shown once)."""
-        fields = validate_fields(body, creating=True)
+        fields = validate_fields(body, creating=True, policies=self.policies)
         async with self.lock:
             self._check_name_free(fields["name"])
             token = new_token()
@@ -169,7 +171,7 @@ class ProjectStore:
 
     async def update(self, project_id: str, body: dict[str, Any]) -> Project:
         """Change name, description, budget or policy."""
-        fields = validate_fields(body, creating=False)
+        fields = validate_fields(body, creating=False, policies=self.policies)
         async with self.lock:
             if "name" in fields:
                 self._check_name_free(fields["name"], project_id)

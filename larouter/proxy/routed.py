@@ -48,7 +48,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, request_by
     if repeat is not None and decision.tier is not Tier.HEARTBEAT and (n := app[appkeys.REPEATS].is_heartbeat(repeat)):
         decision = Decision(Tier.HEARTBEAT, 0.9, (*decision.reasons, learned_reason(n, settings.routing.heartbeat_min_interval)))
     project = app[appkeys.PROJECTS].projects.get(project_id)
-    policy = project.routing_policy if project else "cost-optimized"
+    policy = project.routing_policy if project and project.routing_policy in app[appkeys.POLICIES] else "cost-optimized"
     key = sticky.conversation_key(body, project_id) if settings.routing.sticky_seconds > 0 else None
     prefer = app[appkeys.STICKY].get(key) if key is not None else None
     cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
