@@ -65,6 +65,8 @@ def make_app(config: Settings | Runtime) -> web.Application:
     policies = app[appkeys.POLICIES] = store.policies = merged_policies(settings.routing.policies)
     cooldowns = app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))
+    store.reconfigure(settings)
+    runtime.listeners.append(store.reconfigure)
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last
     app[appkeys.REPEATS] = RepeatTracker()  # turns that keep coming back with short answers: learned heartbeats
     app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)

@@ -142,6 +142,19 @@ def test_project_names_are_unique_ignoring_case_and_spacing(router: Router) -> N
     assert sorted(p["name"] for p in listed["data"]) == ["billing app", "default", "other"]
 
 
+def test_routing_policy_setting_is_the_default_of_new_projects(router: Router) -> None:
+    """`routing.policy` is the policy a new project gets when it names none; a PATCH of it applies from then on."""
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "plain"})
+    assert status == 201 and made["routingPolicy"] == "cost-optimized", made
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"policy": "balanced"}})
+    assert status == 200, out
+    assert http_json("POST", router.url + "/api/projects", {"name": "later"})[1]["routingPolicy"] == "balanced"
+    _, chosen = http_json("POST", router.url + "/api/projects", {"name": "own", "routingPolicy": "local-only"})
+    assert chosen["routingPolicy"] == "local-only"
+    _, listed = http_json("GET", router.url + "/api/projects")
+    assert {p["name"]: p["routingPolicy"] for p in listed["data"]}["plain"] == "cost-optimized"
+
+
 def test_default_project_exists_and_cannot_be_deleted(router: Router) -> None:
     """`default` is always there."""
     _, out = http_json("GET", router.url + "/api/projects")

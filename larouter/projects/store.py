@@ -14,7 +14,7 @@ from typing import Any, Collection
 
 import attrs
 
-from larouter.config import CONVERTER
+from larouter.config import CONVERTER, Settings
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.fsutil import atomic_write
 from larouter.runtime import load_json_file, structure_entries
@@ -108,6 +108,7 @@ class ProjectStore:
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     _by_prefix: dict[str, str] = attrs.Factory(dict)
     policies: Collection[str] = POLICIES  # the app's live routing policies (built-in and configured) once wired
+    default_policy: str = "cost-optimized"  # routing.policy: what a new project gets when it names none
 
     @classmethod
     def load(cls, home: Path) -> "ProjectStore":
@@ -149,6 +150,10 @@ class ProjectStore:
             return None
         return project if hmac.compare_digest(hash_token(token), project.token_hash) else None
 
+    def reconfigure(self, settings: Settings) -> None:
+        """A PATCHed routing.policy applies to projects created from now on."""
+        self.default_policy = settings.routing.policy
+
     def _check_name_free(self, name: str, renaming: str | None = None) -> None:
         """409 when another project has this name, compared without case and with runs of spaces as one."""
         key = name_key(name)
@@ -160,6 +165,7 @@ class ProjectStore:
     async def create(self, body: dict[str, Any]) -> tuple[Project, str]:
         """Create a project; return it and its token (shown once)."""
         fields = validate_fields(body, creating=True, policies=self.policies)
+        fields.setdefault("routing_policy", self.default_policy)
         async with self.lock:
             self._check_name_free(fields["name"])
             token = new_token()
