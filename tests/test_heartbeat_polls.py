@@ -171,3 +171,16 @@ def test_an_idle_reply_asked_around_a_request_is_not_a_heartbeat(text: str) -> N
     """The same idle reply around a request (prove, draft, compose, add), a problem report, with no report of
     nothing before it, or followed by more text is not a poll."""
     assert tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", ["[heartbeat 10:00]", "[tick 08:15]", "poll 1545Z", "tick", "heartbeat #88"])
+def test_a_turn_that_is_only_a_tick_is_a_heartbeat(text: str) -> None:
+    """A turn that is nothing but a tag or a poll word with a time or counter is the check-in itself (the tag was
+    stripped as an envelope, leaving an empty turn read as MEDIUM)."""
+    assert tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", ["poll the team about lunch", "tick the box next to my name", "heartbeat?"])
+def test_poll_words_in_a_request_are_not_a_tick(text: str) -> None:
+    """The same words with a request around them, or asked about, are not a tick."""
+    assert tier(text) is not Tier.HEARTBEAT

@@ -35,12 +35,14 @@ def strip_envelope(text: str, rules: Compiled) -> tuple[str, tuple[str, ...]]:
             removed.append(f"{n} metadata block{'s' if n > 1 else ''}")
     lines = rules.env_lines
     if not lines.gate or any(g in lower for g in lines.gate):
-        count = 0
+        count, tagged = 0, text
         for _ in range(4):  # tags can be stacked on one line: "[[reply_to_current]] [Tue ...] hi"
             text, n = lines.rx.subn("", text)
             count += n
             if not n:
                 break
+        if count and not text.strip() and tagged.strip():
+            text, count = tagged, 0  # the tag is the whole message ("[heartbeat 10:00]", "[tick 08:15]"): keep it
         if count:
             removed.append(f"{count} header/tag line{'s' if count > 1 else ''}")
     if removed:

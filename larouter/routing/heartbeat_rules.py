@@ -147,6 +147,8 @@ class HeartbeatRules:
               ("<",)),
         Gated(r"\bwake-?up\s+(?:call|ping|event|tick)\b|\bfrom the scheduler\b|\bschedule(?:d)?\s+trigger\b|\bcron\s+trigger\b|\btriggered by (?:a |the )?(?:cron|schedule)",
               ("trigger", "wake", "scheduler")),
+        # The whole turn is a poll word with at most a time or a counter: "tick", "poll 1545Z", "heartbeat #88".
+        Gated(r"\A\W*(?:tick|poll|heartbeat|keep-?alive|wake-?up)\b[\s\d:.,#/+Z-]*\Z", ("tick", "poll", "heartbeat", "keep", "wake")),
         # A tag opening the turn: "[heartbeat]", "[PERIODIC_CHECK]", "[system:heartbeat]", "[하트비트]".
         Gated(r"(?:\A|\n)[ \t]*\[[^\]\n]{0,20}(?:\b(?:periodic|check|poll|tick|heartbeat|cron|wake|scheduler?)"
               r"|_check|хартбит|пульс|하트비트|نبض|心跳|ハートビート|latido|herzschlag|battito|hartslag|pulso|nabız)"
