@@ -184,3 +184,41 @@ def test_a_turn_that_is_only_a_tick_is_a_heartbeat(text: str) -> None:
 def test_poll_words_in_a_request_are_not_a_tick(text: str) -> None:
     """The same words with a request around them, or asked about, are not a tick."""
     assert tier(text) is not Tier.HEARTBEAT
+
+
+def _after_lookup(trigger: str, result: str) -> Tier:
+    """A session whose last user turn `trigger` made the agent call a lookup tool that returned `result`."""
+    from larouter.routing import classify
+
+    messages = [
+        {"role": "system", "content": "Booking assistant. On each timed check call check_bookings; if it finds "
+                                      "nothing new, answer NIENTE."},
+        {"role": "user", "content": trigger},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "check_bookings", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": result},
+    ]
+    return classify({"model": "auto", "messages": messages}).tier
+
+
+@pytest.mark.parametrize(("trigger", "result"), [
+    ("controllo delle 19:30", '{"nuove": [], "disdette": [], "richieste_speciali": []}'),
+    ("ajastatud kontroll 10:00", '{"uued_arved": [], "meeldetuletused": {"count": 0}}'),
+    ("status 1545Z", "[]"),
+    ("check-in 08:00", "no results"),
+])
+def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str, result: str) -> None:
+    """A bare stamped turn that sent the agent to its lookup tools, every one of which came back empty."""
+    assert _after_lookup(trigger, result) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("trigger", "result"), [
+    ("controllo delle 19:30", '{"nuove": [{"nome": "Rossi", "persone": 4}], "disdette": []}'),  # a booking came
+    ("remind me at 10:00", "{}"),  # a request, not a trigger
+    ("any bookings after 19:30?", "[]"),  # a question: the empty answer must be told
+    ("Deploy the release at 10:00", '{"ok": true}'),
+    ("Write a migration plan for the 02:00 maintenance window", "[]"),  # long: work
+])
+def test_a_request_or_a_lookup_that_found_something_is_not(trigger: str, result: str) -> None:
+    """A lookup that found something, or a turn that asks or requests, is not the idle trigger."""
+    assert _after_lookup(trigger, result) is not Tier.HEARTBEAT

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from larouter.routing import heartbeat
+from larouter.routing import heartbeat, triggers
 from larouter.routing.compiled import Compiled, compile_rules
 from larouter.routing.envelope import strip_envelope
 from larouter.routing.recurrence import count_rose, recurring_ack
@@ -129,6 +129,9 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
                 return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
             reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
             verdict = None
+    if (verdict is None and turn.after_tools and messages is not None and triggers.stamped_trigger(text, rules)
+            and triggers.found_nothing(messages, turn, rules)):
+        return Decision(Tier.HEARTBEAT, 0.85, (*reasons, "heartbeat: a timed trigger whose tool lookups found nothing"))
     if verdict is not None:
         if verdict.kind == heartbeat.RELAY:
             return Decision(Tier.SIMPLE, verdict.confidence, (*reasons, verdict.reason))
