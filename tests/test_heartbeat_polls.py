@@ -222,3 +222,53 @@ def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str
 def test_a_request_or_a_lookup_that_found_something_is_not(trigger: str, result: str) -> None:
     """A lookup that found something, or a turn that asks or requests, is not the idle trigger."""
     assert _after_lookup(trigger, result) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Periodic check (09:00): no new orders. OVERDUE TASK: 'ask the printer for a quote on the spring flyers' — due "
+    "yesterday.",
+    "Scheduled check 18:00: no messages. Reminder due now: «take the dog to the vet at half past six».",
+    'Routine poll 11:30: 2 new tickets. #88 (Sales): "The label printer prints blank pages since this morning."',
+    "Düzenli kontrol (09:00): yeni mesaj yok. Hatırlatma: 'kiracıya sözleşmenin imzalı kopyasını gönder' — bugün.",
+    'Okresowa kontrola 08:00: brak nowych zamówień. Klient napisał: "Czy mogę odebrać zamówienie jutro rano?"',
+    "Scheduled check 10:00: in the group «Volunteers North Side» there are no new messages.",  # a name, not an item
+])
+def test_a_poll_quoting_an_item_is_work(text: str) -> None:
+    """A poll with no idle instruction that quotes a task, a reminder or a message (4+ words, not a name in
+    capitals) carries work; a quoted group name does not."""
+    expected_heartbeat = "Volunteers" in text
+    assert (tier(text) is Tier.HEARTBEAT) is expected_heartbeat
+
+
+@pytest.mark.parametrize("text", [
+    "In Letta, what does request_heartbeat=true on a tool call actually do, and why does my agent loop three times?",
+    "With the periodic check-in every 30 minutes, how many tokens per day will the heartbeat cost me on gpt-4o?",
+    "心跳检测：每秒发一次心跳，丢失概率为 p，连续丢 k 个判定宕机。请推导一小时内误判的概率。",
+    "Переведите на английский: «Плановая проверка: новых сообщений нет. Если делать нечего, ответьте HEARTBEAT_OK.»",
+    "कृपया अनुवाद करें: 'नियमित जाँच: कोई नया संदेश नहीं। अगर कुछ करने को नहीं है तो HEARTBEAT_OK लिखें।'",
+])
+def test_questions_derivations_and_translations_about_heartbeats_are_work(text: str) -> None:
+    """A long question about heartbeats (also one naming Letta's request_heartbeat, which is no continuation
+    then), a derivation asked with 请推导, and a translation asked in a verb-last language are requests."""
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+def test_a_poll_whose_lookup_found_items_is_work() -> None:
+    """A scheduled check whose tool lookup returned new mail (a positive count, a non-empty list) is classified on
+    what it found; the same lookup returning nothing stays a heartbeat."""
+    from larouter.routing import classify
+
+    def after(result: str) -> Tier:
+        messages = [
+            {"role": "user", "content": "Scheduled check 11:00: fetch new mail."},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "fetch_mail", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": result},
+        ]
+        return classify({"model": "auto", "messages": messages}).tier
+
+    assert after('{"new_messages": 2, "messages": [{"from": "ana@example.com", "subject": "Invoice 418"}]}') \
+        is not Tier.HEARTBEAT
+    assert after('{"incidents": [{"id": "INC-7", "severity": "SEV2", "title": "p99 latency 4 s"}]}') is not Tier.HEARTBEAT
+    assert after('{"new_messages": 0, "messages": []}') is Tier.HEARTBEAT
+    assert after('{"services": [{"name": "api", "status": "ok"}], "checked": 14}') is Tier.HEARTBEAT

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from larouter.routing import heartbeat, triggers
+from larouter.routing.asking import long_question
 from larouter.routing.compiled import Compiled, compile_rules
 from larouter.routing.envelope import strip_envelope
 from larouter.routing.recurrence import count_rose, recurring_ack
@@ -98,7 +99,8 @@ def _continuation(text: str, turn: Turn, messages: Sequence[Any], rules: Compile
     if len(text) > _SHORT:
         return ""
     lower = text.lower()
-    if rules.cont_events.search(text, lower) and not rules.hb_idle.search(text, lower):
+    if (rules.cont_events.search(text, lower) and not rules.hb_idle.search(text, lower)
+            and not long_question(text)):  # "what does request_heartbeat=true do, and why …?" asks
         return "continuation event"
     if len(text) <= rules.cont.go_ahead_max_chars and rules.cont_go_ahead.match(text.strip()):
         if previous_is_assistant_text(messages, turn.index):
@@ -120,9 +122,13 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if messages is not None and turn.after_tools else ""
+        found = triggers.found_items(messages, turn, rules) if messages is not None and turn.after_tools else ""
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
             text, verdict = tasks, None
+        elif found:  # the poll's lookup came back with new mail, orders, an incident
+            reasons.append("heartbeat whose tool lookup found items -> classified on them")
+            text, verdict = found, None
         else:
             rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
             if rose is None:

@@ -16,6 +16,7 @@ import re
 import attrs
 
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
+from larouter.routing.asking import long_question, quotes_an_item
 from larouter.routing.due import overdue_items
 from larouter.routing.quiet import quiet_report, says_none
 
@@ -88,6 +89,10 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):
         return None  # "... and tell me how far behind it is", "... · Dana: call me if urgent"
     if not ack and _questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
+        return None
+    if not ack and long_question(text):  # "In Letta, what does request_heartbeat=true actually do, and how …?"
+        return None
+    if not ack and quotes_an_item(text, rules):  # "Reminder due now: «blood pressure pill after dinner»", a quoted ticket
         return None
     if residual_words(text, rules) > rules.hb.max_residual_words:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)

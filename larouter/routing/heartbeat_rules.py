@@ -292,9 +292,12 @@ class HeartbeatRules:
         r"heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)"
         r"|(?:heartbeat|ハートビート|心跳|하트비트)[^。\n]{0,40}?(?:変更して|変更する|変えて|修正して|書き直して|削除して"
         r"|修改一下|修改为|改成|改为|调整为|调整一下|수정해|변경해|바꿔)"
-        r"|翻[译譯](?:成|为|為|一下)|翻訳して|번역해",  # a request to translate a quoted check-in
+        r"|翻[译譯](?:成|为|為|一下)|翻訳して|번역해"  # a request to translate a quoted check-in, in any word order:
+        r"|अनुवाद कर|(?<!\w)(?:ترجم|תרגם|terjemahkan|tercüme et|переведи(?:те)?|przetłumacz|přelož|übersetze|traduce"
+        r"|traduis|traduza)(?!\w)",
         ("書き直", "追加", "変更", "修正", "削除", "更新", "修改", "添加", "删除", "改写", "重写", "수정", "추가", "삭제", "변경",
-         "変えて", "改成", "改为", "调整", "바꿔", "翻", "번역"),
+         "変えて", "改成", "改为", "调整", "바꿔", "翻", "번역", "अनुवाद", "ترجم", "תרגם", "terjemah", "tercüme", "перевед",
+         "przetłum", "přelož", "übersetz", "tradu"),
     )
     # A sentence that opens with a work verb is a request, whatever else the turn quotes ("Our bot answered NO_REPLY
     # ... Rewrite that section so ... and explain why.").
@@ -337,9 +340,10 @@ class HeartbeatRules:
         r"(?<!返し)(?<!返信し)(?<!返答し)(?<!応答し)(?<!送っ)(?<!答え)(?:てください|て下さい)|教えて|给我|帮我|告诉我|怎么改"
         r"|如何|(?:해|알려) ?(?:주세요|줘)|を(?:ください|下さい)|たい(?:です|のですが|んですが)"
         r"|どれくらい|どのくらい|いくら|どうすれば|どうやって|どうしたら|どこで|どこに|たいんだけど|たいけど|얼마나|어떻게"
-        r"|请(?:分析|给出|处理|检查|排查|调查|修复|说明|提供|列出|总结|写)",  # "请分析可能原因并给出处理建议"
+        r"|[请請](?:分析|给出|給出|处理|處理|检查|檢查|排查|调查|調查|修复|修復|说明|說明|提供|列出|总结|總結|写|寫|推导|推導"
+        r"|证明|證明|计算|計算|估算|设计|設計)",  # "请分析可能原因并给出处理建议", "请推导 …的概率"
         ("ください", "下さい", "教えて", "给我", "帮我", "告诉我", "怎么改", "如何", "주세요", "줘", "たい", "どれくらい", "どのくらい",
-         "いくら", "どうすれば", "どうやって", "どうしたら", "どこ", "たいんだけど", "たいけど", "얼마나", "어떻게", "请"),
+         "いくら", "どうすれば", "どうやって", "どうしたら", "どこ", "たいんだけど", "たいけど", "얼마나", "어떻게", "请", "請"),
     )
     # "... run the lag query and tell me how many seconds behind it is": asking to be told or shown something is a
     # person's request when the turn asks for no idle ack (a check-in prompt may say "tell me" next to its ack).

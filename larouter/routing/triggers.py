@@ -45,6 +45,46 @@ def _empty(value: Any) -> bool:
     return value in (None, False, 0, "") or (isinstance(value, str) and not value.strip())
 
 
+# Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
+_ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|overdue|due|order|message|mail|ticket"
+                            r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm", re.I)
+_ITEM_COUNT_KEY = re.compile(r"new|unread|pending|overdue|alert|incident|fail|error|due|alarm|firing", re.I)
+
+
+def _items(value: Any, key: str = "") -> bool:
+    """JSON that holds items to handle: a non-empty list under an item key, or a positive count of new, pending or
+    failing things; not a list of statuses ("services": [...]) nor a plain tally ("checked": 14)."""
+    if isinstance(value, Mapping):
+        return any(_items(v, str(k)) for k, v in value.items())
+    if isinstance(value, list):
+        return bool(value) and (bool(_ITEM_LIST_KEY.search(key)) or any(_items(v) for v in value if isinstance(v, Mapping)))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value > 0 and bool(_ITEM_COUNT_KEY.search(key))
+    return False
+
+
+def found_items(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
+    """The first tool result after the turn that holds items to handle (JSON as `_items` reads it, or text that
+    reports work as a poll would), or "" when none does."""
+    from larouter.routing.heartbeat import reports_work  # heartbeat imports nothing from here; kept local anyway
+
+    seen = 0
+    for msg in messages[turn.index + 1 :]:
+        if not isinstance(msg, Mapping) or msg.get("role") != "tool":
+            continue
+        content = read_content(msg.get("content"), MAX_RESULT_CHARS, 0)[0].strip()
+        try:
+            holds = _items(jsonx.loads(content)) if content[:1] in "[{" else reports_work(content, rules)
+        except ValueError:
+            holds = reports_work(content, rules)
+        if holds:
+            return content
+        seen += 1
+        if seen >= MAX_RESULTS:
+            break
+    return ""
+
+
 def found_nothing(messages: Sequence[Any], turn: Turn, rules: Compiled) -> bool:
     """Whether the turn was followed by tool results only, each of them empty (JSON holding nothing, or a short
     text saying none)."""

@@ -1,0 +1,51 @@
+"""What makes a check-in-looking turn someone's message instead: a long question, or a quoted item to act on.
+
+A scheduler asks at most "anything new since 10:00?"; a person asks "what does request_heartbeat=true actually do,
+and why …?". A poll with no idle instruction that quotes a message, a task or a reminder ("Reminder due now:
+«take the pill after dinner»", a ticket's text) brings work, whatever language its labels are in.
+"""
+
+from __future__ import annotations
+
+import re
+
+from larouter.routing.compiled import CJK_RE, SENTENCE_SPLIT_RE, WORD_RE, Compiled
+from larouter.routing.quiet import says_none
+
+QUESTION_MARKS = ("?", "？", "؟")
+QUOTED_ITEM_WORDS = 4  # a quotation this long in a poll with no idle instruction is an item to act on
+QUOTED_QUIET_WORDS = 8  # ... unless it is this short and says none or all clear (a longer one is a message)
+_QUOTED_RE = re.compile(r"(?:(?<=[\s:(])|^)(?:\"([^\"\n]{8,300})\"|“([^”\n]{8,300})”|„([^“”\n]{8,300})[“”]|«([^»\n]{8,300})»"
+                        r"|「([^」\n]{8,300})」|'([^'\n]{8,300})'(?=[\s.,;:!?)—–-]|$))")
+
+
+def quotes_an_item(text: str, rules: Compiled) -> bool:
+    """Whether the turn quotes a passage of QUOTED_ITEM_WORDS words or more (a message, a reminder, a ticket): not
+    in a JSON payload (its strings are quoted anyway), not a name in capitals ("«Voluntarios Banco de Alimentos»"),
+    not one that itself says none or all clear ("'All clear – nothing to report.'")."""
+    if not any(q in text for q in "\"“„«「'") or text.lstrip()[:1] in "{[<":
+        return False
+    for m in _QUOTED_RE.finditer(text):
+        quoted = next(g for g in m.groups() if g is not None)
+        words = [w for w in quoted.split() if any(c.isalpha() for c in w)]
+        size = len(words) + len(CJK_RE.findall(quoted)) // 2
+        if size < QUOTED_ITEM_WORDS or (words and sum(w[0].isupper() for w in words) * 5 >= len(words) * 3):
+            continue
+        if size > QUOTED_QUIET_WORDS or not (says_none(quoted, rules.quiet)
+                                             or rules.quiet.well.found(WORD_RE.findall(quoted.lower()), quoted)):
+            return True
+    return False
+
+
+LONG_QUESTION_WORDS = 12  # a poll may ask "anything new since 10:00?"; a question this long is someone asking
+
+
+def long_question(text: str) -> bool:
+    """Whether a sentence of the turn is a question of LONG_QUESTION_WORDS words or more (CJK: twice as many
+    characters), which a scheduler does not ask."""
+    for sentence in SENTENCE_SPLIT_RE.split(text):
+        if sentence and sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS):
+            size = len(sentence.split()) + len(CJK_RE.findall(sentence)) // 2
+            if size >= LONG_QUESTION_WORDS:
+                return True
+    return False
