@@ -272,3 +272,31 @@ def test_a_poll_whose_lookup_found_items_is_work() -> None:
     assert after('{"incidents": [{"id": "INC-7", "severity": "SEV2", "title": "p99 latency 4 s"}]}') is not Tier.HEARTBEAT
     assert after('{"new_messages": 0, "messages": []}') is Tier.HEARTBEAT
     assert after('{"services": [{"name": "api", "status": "ok"}], "checked": 14}') is Tier.HEARTBEAT
+
+
+
+@pytest.mark.parametrize("text", [
+ "સ્વચાલિત તપાસ (10:00): કોઈ નવા સંદેશ નથી, કોઈ નવી ફરિયાદ નથી. જો કંઈ કરવાનું ન હોય તો ફક્ત 'ઓકે' મોકલો.",
+ "नियमित जाँच (बिहान ७ बजे): कुनै नयाँ अर्डर छैन, कुनै गुनासो छैन। केही गर्नुपर्दैन भने 'हुन्छ' लेख्नुहोस्।",
+ "例行檢查（下晝三點）：冇新留言，冇新訂單。冇嘢做就淨係覆「收到」。",
+ "فحص تلقائي: مفيش طلبات جديدة، مفيش شكاوى. لو مفيش حاجة، رد بكلمة 'تمام' بس.",
+ "Ինքնաշխատ ստուգում (09:00). նոր պատվերներ չկան, բողոքներ չկան։ Եթե անելիք չկա, պատասխանիր «ԼԱՎ»։",
+ "Kontroll automatik (18:00): nuk ka porosi të reja, nuk ka ankesa. Nëse s'ka asgjë, përgjigju 'OK'.",
+ "Duba na yau da kullum: babu sabon saƙo, babu sabon korafi. Idan babu abin yi, amsa da 'LAFIYA'.",
+ "Ukaguzi wa saa: hakuna oda mpya, hakuna malalamiko. Kama hakuna kazi, jibu 'POA'.",
+])
+def test_status_reports_of_nothing_in_more_languages_are_heartbeats(text: str) -> None:
+    """A report whose every clause says none, with the idle instruction, in languages the vocabulary lacked
+    (gu, yue, arz, hy, ha) or opening with a short "label:" header and no time stamp (ha, sw)."""
+    assert tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "સ્વચાલિત તપાસ (10:00): 3 નવા સંદેશ, કોઈ નવી ફરિયાદ નથી.",
+    "فحص تلقائي: مفيش شكاوى، بس في 2 طلبات جديدة.",
+    "Duba na yau da kullum: babu sabon korafi, amma akwai sabbin oda 4.",
+    "Tarea: no hay tests para el módulo de pagos. Escribe tests con pytest para cubrir los reembolsos.",
+])
+def test_the_same_reports_with_items_or_a_request_are_work(text: str) -> None:
+    """A count of new items, or a request after a "label:" header, is work in any of those languages."""
+    assert tier(text) is not Tier.HEARTBEAT

@@ -80,10 +80,22 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
     parts = _CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(text.strip())))
-    if not scheduled:
-        return _nothing_in(parts, 0, 2, vocab)
+    if not scheduled:  # all nothing, twice; or a short "label:" header (a check's name) and then all nothing, twice
+        return _nothing_in(parts, 0, 2, vocab) or (_label_header(parts) and _nothing_in(parts, 2, 2, vocab))
     # A payload's text has no prose header to extend: its first clause is its opening tag or key.
     return _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab)
+
+
+HEADER_LABEL_WORDS = 5  # "Automatic check:", "Ukaguzi wa kawaida (saa 5 asubuhi):" names the check, asks nothing
+
+
+def _label_header(parts: list[str]) -> bool:
+    """Whether the report opens with a short label ending in a colon, the name of the check."""
+    return (len(parts) > 2 and parts[1].strip()[:1] in (":", "：", "፦")
+            and 0 < len(_PAREN_RE.sub(" ", parts[0]).split()) <= HEADER_LABEL_WORDS)
+
+
+_PAREN_RE = re.compile(r"\([^()]*\)")
 
 
 def says_none(clause: str, vocab: QuietVocabulary) -> bool:

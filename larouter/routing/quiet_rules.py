@@ -47,10 +47,11 @@ pole nėra nera nav nema нема няма nijedan nijedna nijedno engin engar e
 არაფერი არ չկա ոչինչ ոչ ez ezer dim heb níl gan neniu neniuj nenio жоқ awekho akukho lutho байхгүй үгүй asnjë žiadne
 žiadna žiadny nekas niks kò የለም yox yoxdur
 فارغ فارغا فارغًا
+نشته nîne алга չկան مفيش مافيش babu nuk ebda нічога
 """.split())
     none_cjk: tuple[str, ...] = tuple("ไม่มี 没有 沒有 無し なし ありません 不要 无 暂无 없음 없습니다 없어요 नहीं 0건 0개 0件 0条 নেই இல்லை లేదు"
                                       " 空の応答 空で 空回复 留空 無新 无新"
-                                      " नाही లేవు ఏమీ"
+                                      " नाही లేవు ఏమీ ບໍ່ມີ មិនមាន မရှိ 冇 નથી ਨਹੀਂ छैन නැත ಇಲ್ಲ ഇല്ല"
                                       .split())
     # A "no" before one of these is trouble, not quiet: "no response from db-01", "keine Verbindung", "нет связи".
     trouble_words: tuple[str, ...] = tuple("""
@@ -78,10 +79,12 @@ erwartet geplant prévu previsto planeado תקין תקינים תקינה
     well_cjk: tuple[str, ...] = tuple("正常 平稳 सामान्य ठीक भीतर ปกติ 정상".split())
     if_words: tuple[str, ...] = tuple("""
 if unless jeśli jeżeli pokud jestli wenn falls si se als om eğer jika kalau bila nếu если якщо αν dacă jos kama
+heke бол لو haddii idan
 ako ако jei kui ef hvis ak če kung agar إن εάν yoksa yoxdursa
 თუ եթե os mura má егер uma nëse as
 """.split())
-    if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि नसल्यास లేకపోతే".split())
+    if_cjk: tuple[str, ...] = tuple("如果 もし なら なければ 場合 만약 면 אם اگر إذا ถ้า अगर यदि नसल्यास లేకపోతే જો ਜੇ भने නම් ຖ້າ បើ"
+                                    " လျှင်".split())
     # The idle instruction's verb ("reply only 'klid'", "jibu tu 'shwari'"); it counts with "only", a quoted or
     # upper-case token or an emoji, so "reply to Ana's email" stays a task.
     reply_words: tuple[str, ...] = tuple("""
@@ -95,9 +98,10 @@ renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 відповідь відповіддю ответ ответом odpowiedź odpověď odpoveď respuesta resposta réponse risposta cevap balasan jawaban
 رد ردا ردًا תשובה
 უპასუხე պատասխանիր պատասխանեք erantzun atebwch ateb freagair respondu жауап phendula хариул përgjigju
+binivîse wangsulana ولیکئ amsa jawaab
 """.split())
     reply_cjk: tuple[str, ...] = tuple("回复 回覆 返信 返答 返して 返事 答えて 送って 답하 답장 보내 ตอบ ส่ง जवाब लिखें भेजें লিখুন அனுப்பு اكتب"
-                                       " लिहा జవాబివ్వండి"
+                                       " लिहा జవాబివ్వండి ਲਿਖੋ મોકલો ಉತ್ತರಿಸಿ മറുപടി පිළිතුරු ຕອບ ឆ្លើយ ပြန်ဖြေ 覆 লিখুন"
                                        .split())
     only_words: tuple[str, ...] = tuple("""
 only just nur tylko jen pouze solo sólo seulement uniquement alleen bara kun только лише тільки sadece hanya chỉ tu vain
