@@ -300,3 +300,30 @@ def test_status_reports_of_nothing_in_more_languages_are_heartbeats(text: str) -
 def test_the_same_reports_with_items_or_a_request_are_work(text: str) -> None:
     """A count of new items, or a request after a "label:" header, is work in any of those languages."""
     assert tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "ping",
+    "[cron:backup-verify every=30m run=88] tick. failed=0 pending=0 errors=0",
+    "Pump controller poll 06:15: all pumps idle, no faults, no alarms.",
+])
+def test_pings_long_cron_tags_and_stamped_polls_are_heartbeats(text: str) -> None:
+    """A bare ping, a cron tag with its schedule inside the brackets and "errors=0" (a problem word whose count is
+    zero names no problem), and "<device> poll 06:15" are check-ins."""
+    assert tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "ping google.com and tell me the latency",
+    "[cron:backup-verify every=30m run=88] tick. failed=2 pending=0 errors=3",
+    "why does ping show 200 ms to my router when the cable is fine?",
+])
+def test_ping_requests_and_ticks_with_failures_are_work(text: str) -> None:
+    """A request to ping something, a question about ping, and a tick reporting failures are work."""
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+def test_a_fleet_count_short_of_its_total_is_work() -> None:
+    """A stamped poll counting 11/12 sensors online reports one down; 12/12 is a full house."""
+    assert tier("Poll 11:40 - 11/12 sensors online - alarms: none") is not Tier.HEARTBEAT
+    assert tier("Poll 11:40 - 12/12 sensors online - alarms: none") is Tier.HEARTBEAT

@@ -70,7 +70,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if not ack and rules.hb_request_cjk.search(text, lower) and not rules.hb_idle_condition_cjk.search(text, lower):
         return None
-    if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(lower)):
+    if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(_ZERO_KEYS_RE.sub(" ", lower))):
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
@@ -124,7 +124,16 @@ def reports_work(text: str, rules: Compiled) -> bool:
                       for c in checks):
         return True
     return (any(_described(m.group(m.lastindex or 0), rules) for m in rules.hb_described_count.finditer(text))
-            or overdue_items(text))
+            or overdue_items(text) or _part_down(text))
+
+
+_FLEET_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])\s+(?:[^\W\d]+\s+){0,2}?(?:online|up|ok|healthy|running"
+                       r"|active|connected|reachable|green|alive|in sync|synced)\b", re.I)
+
+
+def _part_down(text: str) -> bool:
+    """"11/12 sensors online": a fleet count short of its total reports one down (9/9 is a full house)."""
+    return any(int(m.group(1)) < int(m.group(2)) for m in _FLEET_RE.finditer(text))
 
 
 def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
@@ -139,6 +148,8 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
             return True
     return False
 
+
+_ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem
 
 _CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ", "<")  # "<" also ends an element
 CLAUSE_SPLIT_RE = re.compile("|".join(map(re.escape, _CLAUSE_ENDS)) + r"|[.!?]\s")

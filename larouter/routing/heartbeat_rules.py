@@ -50,7 +50,7 @@ class HeartbeatRules:
     gate: tuple[str, ...] = (
         "heartbeat", "no_reply", "periodic", "routine", "check-in", "scheduled", "keep-alive",
         "keepalive", "triggered", "心跳", "ハートビート", "latido", "poll", "wake", "tick", "interval",
-        "health check", "liveness", "idle", "invocation", "/ping", "/poll", "alive?", "trigger", "invoked", "хартбит", "하트비트", "نبض", *SCHEDULED_WORDS,
+        "health check", "liveness", "idle", "invocation", "ping", "/poll", "alive?", "trigger", "invoked", "хартбит", "하트비트", "نبض", *SCHEDULED_WORDS,
     )
     ack_tokens: tuple[str, ...] = ("heartbeat_ok", "no_reply")
     # Any framework's idle token: a SCREAMING_SNAKE word built on an idle morpheme (NOTHING_TO_REPORT, NO_ACTION,
@@ -148,11 +148,13 @@ class HeartbeatRules:
         Gated(r"\bwake-?up\s+(?:call|ping|event|tick)\b|\bfrom the scheduler\b|\bschedule(?:d)?\s+trigger\b|\bcron\s+trigger\b|\btriggered by (?:a |the )?(?:cron|schedule)",
               ("trigger", "wake", "scheduler")),
         # The whole turn is a poll word with at most a time or a counter: "tick", "poll 1545Z", "heartbeat #88".
-        Gated(r"\A\W*(?:tick|poll|heartbeat|keep-?alive|wake-?up)\b[\s\d:.,#/+Z-]*\Z", ("tick", "poll", "heartbeat", "keep", "wake")),
+        Gated(r"\A\W*(?:tick|poll|ping|heartbeat|keep-?alive|wake-?up)\b[\s\d:.,#/+Z-]*\Z"
+              r"|\b(?:poll|tick|sweep|heartbeat)\s+(?:at\s+|@\s*)?(?:\d{1,2}[:.h]\d{2}\b|[01]\d[0-5]\dZ\b|#\d+)",
+              ("tick", "poll", "ping", "heartbeat", "keep", "wake", "sweep")),
         # A tag opening the turn: "[heartbeat]", "[PERIODIC_CHECK]", "[system:heartbeat]", "[하트비트]".
         Gated(r"(?:\A|\n)[ \t]*\[[^\]\n]{0,20}(?:\b(?:periodic|check|poll|tick|heartbeat|cron|wake|scheduler?)"
               r"|_check|хартбит|пульс|하트비트|نبض|心跳|ハートビート|latido|herzschlag|battito|hartslag|pulso|nabız)"
-              r"[^\]\n]{0,20}\]", ("[",)),
+              r"[^\]\n]{0,48}\]", ("[",)),
         # The word "heartbeat" in other languages, as agents translate it.
         Gated(r"battement de c(?:œ|oe)ur|\bherzschlag|\bbatimento\b|\bbattito\b|\bhartslag|bicie serca|сердцебиени"
               r"|kalp atışı|detak jantung|nhịp tim|hjärtslag|دقات القلب|धड़कन",
