@@ -206,6 +206,10 @@ def _after_lookup(trigger: str, result: str) -> Tier:
     ("ajastatud kontroll 10:00", '{"uued_arved": [], "meeldetuletused": {"count": 0}}'),
     ("status 1545Z", "[]"),
     ("check-in 08:00", "no results"),
+    ("தானியங்கி சோதனை (06:00): ஆர்டர்களைச் சரிபார். ஒன்றும் இல்லையெனில் HEARTBEAT_OK என்று பதிலளி.",
+     '{"orders": [], "count": 0}'),  # the rules do not read this language: the named token and the empty lookup do
+    ("ራስ-ሰር ፍተሻ 07:00፦ ትዕዛዞችን ፈትሽ። ምንም ከሌለ HEARTBEAT_OK ብለህ መልስ።",
+     '{"status": "success", "data": {"alerts": []}, "new_orders": 0}'),
 ])
 def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str, result: str) -> None:
     """A bare stamped turn that sent the agent to its lookup tools, every one of which came back empty."""
@@ -218,6 +222,9 @@ def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str
     ("any bookings after 19:30?", "[]"),  # a question: the empty answer must be told
     ("Deploy the release at 10:00", '{"ok": true}'),
     ("Write a migration plan for the 02:00 maintenance window", "[]"),  # long: work
+    ("At 10:00 the deploy failed and the bot replied NO_REPLY to a customer; find out why", "[]"),
+    ("Fix the handler that answers NO_REPLY at 10:00 even when orders are waiting", "[]"),
+    ("Automatic check 15:30: new orders. If none, reply HEARTBEAT_OK.", '{"status": "ok", "orders": [{"id": 7}]}'),
 ])
 def test_a_request_or_a_lookup_that_found_something_is_not(trigger: str, result: str) -> None:
     """A lookup that found something, or a turn that asks or requests, is not the idle trigger."""

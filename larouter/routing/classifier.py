@@ -135,7 +135,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
                 return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
             reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
             verdict = None
-    if (verdict is None and turn.after_tools and messages is not None and triggers.stamped_trigger(text, rules)
+    if (verdict is None and turn.after_tools and messages is not None
+            and (triggers.stamped_trigger(text, rules) or triggers.ack_trigger(text, rules))
             and triggers.found_nothing(messages, turn, rules)):
         return Decision(Tier.HEARTBEAT, 0.85, (*reasons, "heartbeat: a timed trigger whose tool lookups found nothing"))
     if verdict is not None:

@@ -36,13 +36,37 @@ def stamped_trigger(text: str, rules: Compiled) -> bool:
     return found.isdisjoint(rules.hb_openers) and found.isdisjoint(_REQUESTS) and "me" not in found
 
 
-def _empty(value: Any) -> bool:
-    """JSON that holds nothing: empty containers, zeros, false, null, blank strings, all the way down."""
+ACK_TRIGGER_MAX_WORDS = 40  # a stamped poll naming the idle token is short; a longer turn is someone's message
+
+
+def ack_trigger(text: str, rules: Compiled) -> bool:
+    """A stamped turn that names an idle token ("Automatic check (02:15): check alerts; if nothing, reply
+    HEARTBEAT_OK", in any language): with every lookup it started empty, the token is the answer."""
+    words = text.split()
+    if len(words) > ACK_TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text)):
+        return False
+    lower = text.lower()
+    if not (any(t in lower for t in rules.hb_ack_tokens) or rules.hb_ack_token_rx.search(text)):
+        return False
+    found = WORD_RE.findall(lower)
+    return (bool(found) and found[0] not in rules.hb_openers and "?" not in text and rules.hb_problem.isdisjoint(found)
+            and _REQUESTS.isdisjoint(found))
+
+
+_STATUS_KEYS = frozenset({"status", "state", "result", "health"})
+_OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "idle", "done", "clear", "no_change"})
+
+
+def _empty(value: Any, key: str = "") -> bool:
+    """JSON that holds nothing: empty containers, zeros, false, null, blank strings, all the way down; a status
+    that says all is well ("status": "success") holds nothing either."""
     if isinstance(value, Mapping):
-        return all(_empty(v) for v in value.values())
+        return all(_empty(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
         return not value
-    return value in (None, False, 0, "") or (isinstance(value, str) and not value.strip())
+    if isinstance(value, str):
+        return not value.strip() or (key.lower() in _STATUS_KEYS and value.strip().lower() in _OK_VALUES)
+    return value in (None, False, 0)
 
 
 # Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
