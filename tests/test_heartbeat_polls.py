@@ -334,3 +334,26 @@ def test_a_fleet_count_short_of_its_total_is_work() -> None:
     """A stamped poll counting 11/12 sensors online reports one down; 12/12 is a full house."""
     assert tier("Poll 11:40 - 11/12 sensors online - alarms: none") is not Tier.HEARTBEAT
     assert tier("Poll 11:40 - 12/12 sensors online - alarms: none") is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("result", "expected_heartbeat"), [
+    ('[{"from": "ana@example.com", "subject": "Contract draft", "snippet": "Can you sign by Friday?"}]', False),
+    ('{"pipeline": 7, "status": "failed", "failed_job": "test:unit"}', False),
+    ('[{"host": "web-01", "status": "ok"}, {"host": "db-01", "status": "ok"}]', True),
+])
+def test_a_lookup_answering_with_records_or_a_failure_is_work(result: str, expected_heartbeat: bool) -> None:
+    """A lookup whose whole answer is a list of records (mail, bookings, signals) or a failed status found work;
+    hosts that each report "ok" found nothing."""
+    assert (_after_lookup("Scheduled check 17:30", result) is Tier.HEARTBEAT) is expected_heartbeat
+
+
+@pytest.mark.parametrize("text", [
+    "HA heartbeat 06:00 — binary_sensor.basement_leak: ON (since 05:52) · alarm: armed_home",
+    "[Heartbeat] nothing new on my side. Also, remind me at 7 to water the plants.",
+    "Was genau bedeutet HEARTBEAT_OK bei OpenClaw, und weshalb taucht die Antwort im Signal-Chat nie auf, obwohl "
+    "alles läuft?",
+])
+def test_a_leak_an_added_request_or_a_question_about_the_token_is_work(text: str) -> None:
+    """A problem word inside a snake_case sensor name, a request added after an idle beat, and a long question in
+    which the idle token sits (asked about, not asked for) are work."""
+    assert tier(text) is not Tier.HEARTBEAT

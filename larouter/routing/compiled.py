@@ -348,7 +348,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
         hb_requests=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB), Check.of(hb.request_sentence, _HB),
                      Check.of(hb.slash_setting, _HB), Phrases.of(hb.from_now_on),
-                     Check.of(hb.question_sentence, _HB)),
+                     Check.of(hb.question_sentence, _HB), Check.of(hb.added_request, _HB)),
         hb_request_cjk=Check.of(hb.request_cjk, _HB),
         hb_request_no_ack=Check.of(hb.request_no_ack, _HB),
         hb_person_message=Check.of(hb.person_message, re.M),

@@ -16,7 +16,7 @@ import re
 import attrs
 
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
-from larouter.routing.asking import long_question, quotes_an_item
+from larouter.routing.asking import in_long_question, long_question, quotes_an_item
 from larouter.routing.due import overdue_items
 from larouter.routing.quiet import quiet_report, says_none
 
@@ -59,6 +59,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:
             return None
+    if found and in_long_question(text, found[1]):  # "Was genau bedeutet HEARTBEAT_OK …, und warum …?"
+        return None
     if found and _quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
     first = WORD_RE.search(lower, _after_tag(lower))
@@ -70,7 +72,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if not ack and rules.hb_request_cjk.search(text, lower) and not rules.hb_idle_condition_cjk.search(text, lower):
         return None
-    if not ack and not rules.hb_problem.isdisjoint(WORD_RE.findall(_ZERO_KEYS_RE.sub(" ", lower))):
+    if not ack and not rules.hb_problem.isdisjoint(_PARTS_RE.findall(_ZERO_KEYS_RE.sub(" ", lower))):
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
@@ -149,6 +151,7 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     return False
 
 
+_PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
 _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem
 
 _CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ", "<")  # "<" also ends an element

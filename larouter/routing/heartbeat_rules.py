@@ -166,6 +166,7 @@ class HeartbeatRules:
     problem_words: tuple[str, ...] = (
         "fail", "fails", "failed", "failing", "failure", "error", "errors", "broken", "broke", "crash", "crashed",
         "crashes", "bug", "wrong", "stuck", "issue", "problem", "fix", "debug", "investigate", "why",
+        "leak", "leaking", "leaks", "flood", "flooding", "smoke", "fire",
     )
     relays: Gated = Gated(
         r"\bscheduled reminder has been triggered\b|\brelay this reminder\b"
@@ -236,6 +237,13 @@ class HeartbeatRules:
     )
     # A sentence asking why or how to fix something is a question about heartbeats, wherever it stands ("Here's a log
     # excerpt: ... Why is it doing this on a normal message and how do I fix it?"); a poll asks whether, not why.
+    # A request added after the check-in's own sentences: "[Heartbeat] all green. Also — remind me at 6pm to call
+    # the plumber", "… nothing new. Can you book the 9:00 train?".
+    added_request: Gated = Gated(
+        r"(?:[.!?][\"'”’»)]*\s+|\n\s*)(?:(?:also|and|plus|oh|ps|p\.s\.|btw|by the way)\W+){0,2}"
+        r"(?:remind me|can you|could you|would you|will you)\b",
+        ("remind me", "can you", "could you", "would you", "will you"),
+    )
     question_sentence: Gated = Gated(
         r"(?:\A|[.!?:][\"'”’»)]*\s+|\n\s*)(?:(?:why|how (?:do|can|should|could) (?:i|we)|warum|wieso|pourquoi|por qué"
         r"|perché|почему|чому|dlaczego|neden|kenapa|mengapa|waarom|varför|hvorfor|miksi|proč)\b[^.!?\n]*[?？]"

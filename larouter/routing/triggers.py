@@ -75,13 +75,28 @@ _ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|
 _ITEM_COUNT_KEY = re.compile(r"new|unread|pending|overdue|alert|incident|fail|error|due|alarm|firing", re.I)
 
 
-def _items(value: Any, key: str = "") -> bool:
-    """JSON that holds items to handle: a non-empty list under an item key, or a positive count of new, pending or
-    failing things; not a list of statuses ("services": [...]) nor a plain tally ("checked": 14)."""
+def _healthy(record: Mapping[str, Any]) -> bool:
+    """A record that reports its own state as fine ({"host": "web-01", "status": "ok"})."""
+    return any(str(k).lower() in _STATUS_KEYS and str(v).strip().lower() in _OK_VALUES for k, v in record.items())
+
+
+_FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
+
+
+def _items(value: Any, key: str = "", root: bool = False) -> bool:
+    """JSON that holds items to handle: records returned as the lookup's whole answer (`[{...}, ...]`), a non-empty
+    list under an item key, a positive count of new, pending or failing things, or a failed status; not a list of
+    statuses ("services": [...]) nor a plain tally ("checked": 14)."""
     if isinstance(value, Mapping):
         return any(_items(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
-        return bool(value) and (bool(_ITEM_LIST_KEY.search(key)) or any(_items(v) for v in value if isinstance(v, Mapping)))
+        if not value:
+            return False
+        if root and any(isinstance(v, Mapping) and not _empty(v) and not _healthy(v) for v in value):
+            return True  # the lookup answered with records: messages, bookings, signals (not hosts reported ok)
+        return bool(_ITEM_LIST_KEY.search(key)) or any(_items(v) for v in value if isinstance(v, Mapping))
+    if isinstance(value, str):
+        return key.lower() in _STATUS_KEYS and value.strip().lower() in _FAILED_VALUES
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value > 0 and bool(_ITEM_COUNT_KEY.search(key))
     return False
@@ -98,7 +113,7 @@ def found_items(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
             continue
         content = read_content(msg.get("content"), MAX_RESULT_CHARS, 0)[0].strip()
         try:
-            holds = _items(jsonx.loads(content)) if content[:1] in "[{" else reports_work(content, rules)
+            holds = _items(jsonx.loads(content), root=True) if content[:1] in "[{" else reports_work(content, rules)
         except ValueError:
             holds = reports_work(content, rules)
         if holds:
