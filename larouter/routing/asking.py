@@ -43,6 +43,8 @@ LONG_QUESTION_WORDS = 12  # a poll may ask "anything new since 10:00?"; a questi
 def long_question(text: str) -> bool:
     """Whether a sentence of the turn is a question of LONG_QUESTION_WORDS words or more (CJK: twice as many
     characters), which a scheduler does not ask."""
+    if not any(map(text.__contains__, QUESTION_MARKS)):
+        return False
     for sentence in SENTENCE_SPLIT_RE.split(text):
         if sentence and sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS):
             size = len(sentence.split()) + len(CJK_RE.findall(sentence)) // 2

@@ -122,7 +122,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if messages is not None and turn.after_tools else ""
-        found = triggers.found_items(messages, turn, rules) if messages is not None and turn.after_tools else ""
+        found = triggers.found_items(messages, turn) if messages is not None and turn.after_tools and not tasks else ""
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
             text, verdict = tasks, None

@@ -72,7 +72,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if not ack and rules.hb_request_cjk.search(text, lower) and not rules.hb_idle_condition_cjk.search(text, lower):
         return None
-    if not ack and not rules.hb_problem.isdisjoint(_PARTS_RE.findall(_ZERO_KEYS_RE.sub(" ", lower))):
+    if not ack and not rules.hb_problem.isdisjoint(_PARTS_RE.findall(_ZERO_KEYS_RE.sub(" ", lower) if "0" in lower
+                                                                     else lower)):
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
@@ -135,7 +136,7 @@ _FLEET_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])\s+(?:[^\W\d]+\s+
 
 def _part_down(text: str) -> bool:
     """"11/12 sensors online": a fleet count short of its total reports one down (9/9 is a full house)."""
-    return any(int(m.group(1)) < int(m.group(2)) for m in _FLEET_RE.finditer(text))
+    return "/" in text and any(int(m.group(1)) < int(m.group(2)) for m in _FLEET_RE.finditer(text))
 
 
 def _reported(sentence: str, check: Check, rules: Compiled) -> bool:

@@ -18,6 +18,7 @@ from larouter.routing.quiet import STAMP_RE, says_none
 from larouter.routing.turns import Turn, read_content
 
 TRIGGER_MAX_WORDS = 5  # words of a stamped trigger, its time included
+TRIGGER_MAX_CHARS = 120  # a longer text is no bare trigger (checked first: the turn may be 100 KB)
 MAX_RESULTS = 4  # tool results read (a long tool loop is work anyway; the cost must not grow with it)
 MAX_RESULT_CHARS = 2000  # a longer tool result holds something
 _QUESTION_MARKS = ("?", "？", "؟")
@@ -28,6 +29,8 @@ _REQUESTS = frozenset({"please", "remind", "book", "send", "call", "set", "sched
 
 def stamped_trigger(text: str, rules: Compiled) -> bool:
     """A few words around a time stamp, asking nothing ("controllo delle 19:30"), not "remind me at 10:00"."""
+    if len(text) > TRIGGER_MAX_CHARS:
+        return False
     words = text.split()
     if (not words or len(words) > TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text))
             or text.rstrip().endswith(_QUESTION_MARKS)):
@@ -37,19 +40,22 @@ def stamped_trigger(text: str, rules: Compiled) -> bool:
 
 
 ACK_TRIGGER_MAX_WORDS = 40  # a stamped poll naming the idle token is short; a longer turn is someone's message
+ACK_TRIGGER_MAX_CHARS = 600
 
 
 def ack_trigger(text: str, rules: Compiled) -> bool:
     """A stamped turn that names an idle token ("Automatic check (02:15): check alerts; if nothing, reply
     HEARTBEAT_OK", in any language): with every lookup it started empty, the token is the answer."""
-    words = text.split()
-    if len(words) > ACK_TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text)):
+    if len(text) > ACK_TRIGGER_MAX_CHARS or "?" in text:
         return False
-    lower = text.lower()
-    if not (any(t in lower for t in rules.hb_ack_tokens) or rules.hb_ack_token_rx.search(text)):
+    lower = text.lower()  # cheapest tests first: the stamp pattern is a long alternation
+    if not (any(t in lower for t in rules.hb_ack_tokens) or (any(map(text.__contains__, rules.hb_ack_token_hints))
+                                                                 and rules.hb_ack_token_rx.search(text))):
+        return False
+    if len(text.split()) > ACK_TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text)):
         return False
     found = WORD_RE.findall(lower)
-    return (bool(found) and found[0] not in rules.hb_openers and "?" not in text and rules.hb_problem.isdisjoint(found)
+    return (bool(found) and found[0] not in rules.hb_openers and rules.hb_problem.isdisjoint(found)
             and _REQUESTS.isdisjoint(found))
 
 
@@ -102,20 +108,18 @@ def _items(value: Any, key: str = "", root: bool = False) -> bool:
     return False
 
 
-def found_items(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
-    """The first tool result after the turn that holds items to handle (JSON as `_items` reads it, or text that
-    reports work as a poll would), or "" when none does."""
-    from larouter.routing.heartbeat import reports_work  # heartbeat imports nothing from here; kept local anyway
-
+def found_items(messages: Sequence[Any], turn: Turn) -> str:
+    """The first JSON tool result after the turn that holds items to handle (as `_items` reads it), or "" when none
+    does. Text results (a HEARTBEAT.md read) are the due-task reader's (`classifier._tasks_read`)."""
     seen = 0
     for msg in messages[turn.index + 1 :]:
         if not isinstance(msg, Mapping) or msg.get("role") != "tool":
             continue
         content = read_content(msg.get("content"), MAX_RESULT_CHARS, 0)[0].strip()
         try:
-            holds = _items(jsonx.loads(content), root=True) if content[:1] in "[{" else reports_work(content, rules)
+            holds = content[:1] in "[{" and _items(jsonx.loads(content), root=True)
         except ValueError:
-            holds = reports_work(content, rules)
+            holds = False
         if holds:
             return content
         seen += 1
