@@ -357,3 +357,24 @@ def test_a_leak_an_added_request_or_a_question_about_the_token_is_work(text: str
     """A problem word inside a snake_case sensor name, a request added after an idle beat, and a long question in
     which the idle token sits (asked about, not asked for) are work."""
     assert tier(text) is not Tier.HEARTBEAT
+
+
+def test_a_recurring_trigger_whose_lookup_found_alerts_is_work() -> None:
+    """A trigger that recurs answered "QUIET" each time is a learned heartbeat, until its lookup comes back with
+    firing alerts: then it is work, classified on what the lookup found (not SIMPLE, not HEARTBEAT)."""
+    from larouter.routing import classify
+
+    def beat(n: int, result: str, answer: str | None) -> list[dict]:
+        turn = [{"role": "user", "content": f"monitor sweep #{n}"},
+                {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": f"c{n}", "type": "function", "function": {"name": "alerts", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": f"c{n}", "content": result}]
+        return turn + ([{"role": "assistant", "content": answer}] if answer else [])
+
+    quiet = '{"firing": [], "pending": 0}'
+    firing = '{"firing": [{"alert": "CheckoutHigh5xx", "severity": "critical", "value": "7.4%"}]}'
+    messages = [{"role": "system", "content": "SRE agent. On each sweep call alerts; if nothing fires, answer QUIET."},
+                *beat(9101, quiet, "QUIET"), *beat(9102, quiet, "QUIET"), *beat(9103, quiet, "QUIET")]
+    assert classify({"model": "auto", "messages": [*messages, *beat(9104, quiet, None)]}).tier is Tier.HEARTBEAT
+    tier_now = classify({"model": "auto", "messages": [*messages, *beat(9104, firing, None)]}).tier
+    assert tier_now not in (Tier.HEARTBEAT, Tier.SIMPLE)

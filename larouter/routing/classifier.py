@@ -66,6 +66,7 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
     return _decide(text, turn, reasons, rules, messages if turn is latest else None)
 
 
+_TIERS = list(Tier)  # cheapest first
 _MAX_TOOL_RESULTS = 4  # tool results read after a heartbeat turn (its HEARTBEAT.md read comes first)
 
 
@@ -114,7 +115,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     new messages) when the very same statement was answered with the idle ack before; never listed tasks, which
     fall due as the clock moves while the text stays the same."""
     verdict = heartbeat.detect(text, rules)
-    if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
+    found = triggers.found_items(messages, turn) if messages is not None and turn.after_tools else ""
+    if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2 and not found:
         ack = recurring_ack(messages, turn, text, rules)
         if ack is not None:
             shown = ascii(ack if len(ack) <= 24 else ack[:21] + "...")  # reasons are ASCII: they travel in headers
@@ -122,7 +124,6 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if messages is not None and turn.after_tools else ""
-        found = triggers.found_items(messages, turn) if messages is not None and turn.after_tools and not tasks else ""
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
             text, verdict = tasks, None
@@ -139,6 +140,11 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             and (triggers.stamped_trigger(text, rules) or triggers.ack_trigger(text, rules))
             and triggers.found_nothing(messages, turn, rules)):
         return Decision(Tier.HEARTBEAT, 0.85, (*reasons, "heartbeat: a timed trigger whose tool lookups found nothing"))
+    if verdict is None and found and triggers.stamped_trigger(text, rules):  # "monitor sweep #9103" found alerts
+        tier, confidence, why = assess(found, rules)
+        tier = tier if _TIERS.index(tier) >= _TIERS.index(Tier.MEDIUM) else Tier.MEDIUM  # items to handle: work
+        return Decision(tier, confidence, (*reasons, "a bare trigger whose tool lookup found items -> at least MEDIUM",
+                                           *why))
     if verdict is not None:
         if verdict.kind == heartbeat.RELAY:
             return Decision(Tier.SIMPLE, verdict.confidence, (*reasons, verdict.reason))

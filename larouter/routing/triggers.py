@@ -22,7 +22,7 @@ TRIGGER_MAX_CHARS = 120  # a longer text is no bare trigger (checked first: the 
 MAX_RESULTS = 4  # tool results read (a long tool loop is work anyway; the cost must not grow with it)
 MAX_RESULT_CHARS = 2000  # a longer tool result holds something
 _QUESTION_MARKS = ("?", "？", "؟")
-_ZULU_RE = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[0-5]\dZ\b")  # "1545Z", as aviation and radio write the time
+_ZULU_RE = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[0-5]\dZ\b|#\d{2,}")  # "1545Z" (aviation, radio); "sweep #9103"
 _REQUESTS = frozenset({"please", "remind", "book", "send", "call", "set", "schedule", "order", "buy", "pay", "cancel",
                        "move", "meet", "deploy", "run", "start", "stop", "restart", "find", "search"})
 
@@ -77,7 +77,8 @@ def _empty(value: Any, key: str = "") -> bool:
 
 # Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
 _ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|overdue|due|order|message|mail|ticket"
-                            r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm", re.I)
+                            r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm|firing|warning"
+                            r"|critical|outage", re.I)
 _ITEM_COUNT_KEY = re.compile(r"new|unread|pending|overdue|alert|incident|fail|error|due|alarm|firing", re.I)
 
 
