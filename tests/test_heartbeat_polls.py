@@ -378,3 +378,12 @@ def test_a_recurring_trigger_whose_lookup_found_alerts_is_work() -> None:
     assert classify({"model": "auto", "messages": [*messages, *beat(9104, quiet, None)]}).tier is Tier.HEARTBEAT
     tier_now = classify({"model": "auto", "messages": [*messages, *beat(9104, firing, None)]}).tier
     assert tier_now not in (Tier.HEARTBEAT, Tier.SIMPLE)
+
+
+def test_work_asked_after_an_idle_token_is_work() -> None:
+    """"Reply OK if you understand, then draft …" asks for work after the token; "reply IDLE then TERMINATE" names a
+    second token, not work."""
+    assert tier("Answer ACK if this is clear, then write the onboarding checklist for the new intern.") \
+        is not Tier.HEARTBEAT
+    assert tier("[GroupChat timer] 20 minutes with no messages. If nothing is open, reply IDLE then TERMINATE.") \
+        is Tier.HEARTBEAT

@@ -77,8 +77,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
-    if ack and rules.hb_work_after_ack.search(text, lower):
-        return None
+    if ack and (rules.hb_work_after_ack.search(text, lower) or _work_then(text, found[1])):
+        return None  # "Reply OK if you understand, then draft the announcement email …"
     tasks = due_tasks(text, rules)
     reported = not tasks and reports_work(text, rules)
     if reported:
@@ -152,6 +152,14 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     return False
 
 
+_THEN_RE = re.compile(r"[^.\n]{0,80}?\b(?:then|and then|after that|afterwards)\s+(?!reply|respond|answer|stop|stay|wait"
+                      r"|do nothing|say nothing|end\b)([^\W\d_]{3,})", re.I)  # work asked after whatever ack token
+
+
+def _work_then(text: str, at: int) -> bool:
+    """"Reply OK if you understand, then draft …": a word of work after "then" (not a second token: "then TERMINATE")."""
+    m = _THEN_RE.match(text, at)
+    return m is not None and not m.group(1).isupper()
 _PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
 _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem
 
