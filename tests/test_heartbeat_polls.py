@@ -387,3 +387,13 @@ def test_work_asked_after_an_idle_token_is_work() -> None:
         is not Tier.HEARTBEAT
     assert tier("[GroupChat timer] 20 minutes with no messages. If nothing is open, reply IDLE then TERMINATE.") \
         is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Schreibe eine HEARTBEAT.md für meinen Blumenladen-Agenten: um 7:00 Bestellungen prüfen, sonst einfach "
+    "HEARTBEAT_OK antworten.",
+    "Écris un HEARTBEAT.md pour mon agent : vérifier les réservations à 18h, sinon répondre HEARTBEAT_OK.",
+])
+def test_a_request_to_write_heartbeat_md_in_other_languages_is_work(text: str) -> None:
+    """"Write a HEARTBEAT.md …" asked in other languages is an edit request, even when it spells the ack."""
+    assert tier(text) is not Tier.HEARTBEAT

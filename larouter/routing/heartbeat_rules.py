@@ -194,7 +194,11 @@ class HeartbeatRules:
     edit_request: Gated = Gated(
         r"\A\W*(?:(?:please|pls|can you|could you|would you|hey|ok|okay)[\s,]+)*(?:(?:add|append|update"
         r"|edit|change|modify|rewrite|remove|delete|put|write|insert|replace|clean up|shorten|improve"
-        r"|fix|rename|extend|create)\b[^.\n]{0,80}?heartbeat\.md"
+        r"|fix|rename|extend|create"  # and the same imperatives in other languages ("Schrijf een HEARTBEAT.md voor …")
+        r"|schrijf|maak|wijzig|schreibe?|erstelle?|ändere|bearbeite|écris|crée|modifie|ajoute|escribe|crea|modifica"
+        r"|añade|agrega|scrivi|aggiungi|escreva|crie|altere|adicione|napisz|utwórz|zmień|dodaj|напиши|создай|измени"
+        r"|добавь|створи|зміни|додай|yaz|oluştur|değiştir|ekle|tulis|buat|ubah|tambahkan|skriv|ändra)\b[^.\n]{0,80}?"
+        r"heartbeat\.md"
         r"|(?:open|read|check)\s+`?heartbeat\.md`?\s+(?:and|then)\s+(?:add|remove|delete|change|update|edit"
         r"|rewrite|replace|fix|tell|show|summari[sz]e|explain|list|print|paste|send|give)\b)",
         ("heartbeat.md",),
