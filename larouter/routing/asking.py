@@ -15,8 +15,8 @@ from larouter.routing.quiet import says_none
 QUESTION_MARKS = ("?", "？", "؟")
 QUOTED_ITEM_WORDS = 4  # a quotation this long in a poll with no idle instruction is an item to act on
 QUOTED_QUIET_WORDS = 8  # ... unless it is this short and says none or all clear (a longer one is a message)
-_QUOTED_RE = re.compile(r"(?:(?<=[\s:(])|^)(?:\"([^\"\n]{8,300})\"|“([^”\n]{8,300})”|„([^“”\n]{8,300})[“”]|«([^»\n]{8,300})»"
-                        r"|「([^」\n]{8,300})」|'([^'\n]{8,300})'(?=[\s.,;:!?)—–-]|$))")
+_QUOTED_RE = re.compile(r"(?:(?<=[\s:(])|^)(?:\"([^\"\n]{8,300})\"|“([^”\n]{8,300})”|„([^“”\n]{8,300})[“”]"
+                        r"|«([^»\n]{8,300})»|「([^」\n]{8,300})」|'([^'\n]{8,300})'(?=[\s.,;:!?)—–-]|$))")
 
 
 def quotes_an_item(text: str, rules: Compiled) -> bool:

@@ -18,7 +18,7 @@ Order of work, each step named in the decision's reasons:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from larouter.routing import heartbeat, triggers
@@ -66,7 +66,6 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
     return _decide(text, turn, reasons, rules, messages if turn is latest else None)
 
 
-_TIERS = list(Tier)  # cheapest first
 _MAX_TOOL_RESULTS = 4  # tool results read after a heartbeat turn (its HEARTBEAT.md read comes first)
 
 
@@ -83,6 +82,22 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
             if read >= _MAX_TOOL_RESULTS:  # a long tool loop is work anyway; its cost must not grow with it
                 break
     return "\n".join(found)
+
+
+def _no_lookups() -> Sequence[triggers.Lookup]:
+    return ()
+
+
+def _lookups_once(messages: Sequence[Any], turn: Turn) -> Callable[[], Sequence[triggers.Lookup]]:
+    """The tool results after the turn, read and parsed on the first call only."""
+    read: list[Sequence[triggers.Lookup]] = []
+
+    def looked() -> Sequence[triggers.Lookup]:
+        if not read:
+            read.append(triggers.lookups(messages, turn))
+        return read[0]
+
+    return looked
 
 
 def _clean(turn: Turn, reasons: list[str], rules: Compiled) -> str:
@@ -115,19 +130,21 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     new messages) when the very same statement was answered with the idle ack before; never listed tasks, which
     fall due as the clock moves while the text stays the same."""
     verdict = heartbeat.detect(text, rules)
-    found = triggers.found_items(messages, turn) if messages is not None and turn.after_tools else ""
-    if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2 and not found:
+    after = messages if messages is not None and turn.after_tools else None
+    looked = _no_lookups if after is None else _lookups_once(after, turn)  # read and parsed once, only if asked
+
+    if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
         ack = recurring_ack(messages, turn, text, rules)
-        if ack is not None:
+        if ack is not None and not triggers.found_items(looked()):  # a lookup that found items wins over recurrence
             shown = ascii(ack if len(ack) <= 24 else ack[:21] + "...")  # reasons are ASCII: they travel in headers
             why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
-        tasks = _tasks_read(messages, turn, rules) if messages is not None and turn.after_tools else ""
+        tasks = _tasks_read(messages, turn, rules) if after is not None else ""
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
             text, verdict = tasks, None
-        elif found:  # the poll's lookup came back with new mail, orders, an incident
+        elif found := triggers.found_items(looked()):  # the poll's lookup came back with new mail, orders, an incident
             reasons.append("heartbeat whose tool lookup found items -> classified on them")
             text, verdict = found, None
         else:
@@ -136,15 +153,16 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
                 return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
             reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
             verdict = None
-    if (verdict is None and turn.after_tools and messages is not None
-            and (triggers.stamped_trigger(text, rules) or triggers.ack_trigger(text, rules))
-            and triggers.found_nothing(messages, turn, rules)):
-        return Decision(Tier.HEARTBEAT, 0.85, (*reasons, "heartbeat: a timed trigger whose tool lookups found nothing"))
-    if verdict is None and found and triggers.stamped_trigger(text, rules):  # "monitor sweep #9103" found alerts
-        tier, confidence, why = assess(found, rules)
-        tier = tier if _TIERS.index(tier) >= _TIERS.index(Tier.MEDIUM) else Tier.MEDIUM  # items to handle: work
-        return Decision(tier, confidence, (*reasons, "a bare trigger whose tool lookup found items -> at least MEDIUM",
-                                           *why))
+    if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
+        stamped = triggers.stamped_trigger(text, rules)
+        if (stamped or triggers.ack_trigger(text, rules)) and triggers.found_nothing(looked(), rules):
+            why = "heartbeat: a timed trigger whose tool lookups found nothing"
+            return Decision(Tier.HEARTBEAT, 0.85, (*reasons, why))
+        if stamped and (found := triggers.found_items(looked())):  # "monitor sweep #9103" found alerts
+            tier, confidence, why = assess(found, rules)
+            tier = tier if tier.rank >= Tier.MEDIUM.rank else Tier.MEDIUM  # items to handle: work
+            return Decision(tier, confidence,
+                            (*reasons, "a bare trigger whose tool lookup found items -> at least MEDIUM", *why))
     if verdict is not None:
         if verdict.kind == heartbeat.RELAY:
             return Decision(Tier.SIMPLE, verdict.confidence, (*reasons, verdict.reason))

@@ -16,7 +16,7 @@ import re
 import attrs
 
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
-from larouter.routing.asking import in_long_question, long_question, quotes_an_item
+from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, quotes_an_item
 from larouter.routing.due import overdue_items
 from larouter.routing.quiet import quiet_report, says_none
 
@@ -160,6 +160,8 @@ def _work_then(text: str, at: int) -> bool:
     """"Reply OK if you understand, then draft …": a word of work after "then" (not a second token: "then TERMINATE")."""
     m = _THEN_RE.match(text, at)
     return m is not None and not m.group(1).isupper()
+
+
 _PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
 _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem
 
@@ -177,7 +179,7 @@ def _described(items: str, rules: Compiled) -> bool:
 
 def _question(sentence: str) -> bool:
     """A sentence asking ("is anything overdue?"), not one quoting a question it reports."""
-    return sentence.rstrip(" \t\"'”»」)").endswith(_QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
+    return sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
 
 
 def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
@@ -239,7 +241,7 @@ def _reports_none(report: str, rules: Compiled) -> bool:
     """Whether `report` reads as a status report that says none of something and asks nothing: no question, and
     every clause that does not say none is a short status line, not a request or a problem. "Watcher poll 03:12:
     no inbound tx, gas 14 gwei." passes; "No new mail. Can you draft …?" and "I have no idea. Prove …" do not."""
-    if any(q in report for q in _QUESTION_MARKS):
+    if any(q in report for q in QUESTION_MARKS):
         return False
     said = False
     for clause in CLAUSE_SPLIT_RE.split(report):
@@ -255,7 +257,6 @@ def _reports_none(report: str, rules: Compiled) -> bool:
     return said
 
 
-_QUESTION_MARKS = ("?", "？", "؟")
 _QUOTES = {"\"": "\"", "“": "”", "«": "»", "「": "」"}
 QUOTED_PROMPT_MIN_CHARS = 20  # a quotation opened this far before the token holds a prompt, not just the token
 QUOTED_PROMPT_MIN_WORDS = 12  # words outside the quotation that make the turn a message about the quoted prompt
@@ -263,7 +264,7 @@ QUOTED_PROMPT_MIN_WORDS = 12  # words outside the quotation that make the turn a
 
 def _questions(text: str) -> int:
     """Sentences ending with a question mark."""
-    return sum(text.count(q) for q in _QUESTION_MARKS)
+    return sum(text.count(q) for q in QUESTION_MARKS)
 
 
 def _quoted_prompt(text: str, at: int) -> bool:
@@ -320,7 +321,7 @@ def _single_quote_closing(text: str, at: int) -> int:
 
 def _asked_about(text: str, end: int) -> bool:
     """Whether the token ending at `end` closes a question ("Why did you just reply HEARTH_IDLE??")."""
-    return text[end : end + 3].lstrip(" \"'`”’»」").startswith(_QUESTION_MARKS)
+    return text[end : end + 3].lstrip(" \"'`”’»」").startswith(QUESTION_MARKS)
 
 
 def _in_fence(text: str, at: int) -> bool:

@@ -12,7 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from larouter import jsonx
+from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.compiled import WORD_RE, Compiled
 from larouter.routing.quiet import STAMP_RE, says_none
 from larouter.routing.turns import Turn, read_content
@@ -21,7 +24,6 @@ TRIGGER_MAX_WORDS = 5  # words of a stamped trigger, its time included
 TRIGGER_MAX_CHARS = 120  # a longer text is no bare trigger (checked first: the turn may be 100 KB)
 MAX_RESULTS = 4  # tool results read (a long tool loop is work anyway; the cost must not grow with it)
 MAX_RESULT_CHARS = 2000  # a longer tool result holds something
-_QUESTION_MARKS = ("?", "？", "؟")
 _ZULU_RE = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[0-5]\dZ\b|#\d{2,}")  # "1545Z" (aviation, radio); "sweep #9103"
 _REQUESTS = frozenset({"please", "remind", "book", "send", "call", "set", "schedule", "order", "buy", "pay", "cancel",
                        "move", "meet", "deploy", "run", "start", "stop", "restart", "find", "search"})
@@ -33,7 +35,7 @@ def stamped_trigger(text: str, rules: Compiled) -> bool:
         return False
     words = text.split()
     if (not words or len(words) > TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text))
-            or text.rstrip().endswith(_QUESTION_MARKS)):
+            or text.rstrip().endswith(QUESTION_MARKS)):
         return False
     found = set(WORD_RE.findall(text.lower()))
     return found.isdisjoint(rules.hb_openers) and found.isdisjoint(_REQUESTS) and "me" not in found
@@ -77,8 +79,8 @@ def _empty(value: Any, key: str = "") -> bool:
 
 # Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
 _ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|overdue|due|order|message|mail|ticket"
-                            r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm|firing|warning"
-                            r"|critical|outage", re.I)
+                            r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm"
+                            r"|firing|warning|critical|outage", re.I)
 _ITEM_COUNT_KEY = re.compile(r"new|unread|pending|overdue|alert|incident|fail|error|due|alarm|firing", re.I)
 
 
@@ -109,43 +111,52 @@ def _items(value: Any, key: str = "", root: bool = False) -> bool:
     return False
 
 
-def found_items(messages: Sequence[Any], turn: Turn) -> str:
-    """The first JSON tool result after the turn that holds items to handle (as `_items` reads it), or "" when none
-    does. Text results (a HEARTBEAT.md read) are the due-task reader's (`classifier._tasks_read`)."""
-    seen = 0
+@attrs.frozen
+class Lookup:
+    """One tool result after the turn: its text (first MAX_RESULT_CHARS + 1 characters) and its JSON, if it is."""
+
+    text: str
+    data: Any = None  # the parsed JSON; None for text or JSON cut short
+
+    @property
+    def is_json(self) -> bool:
+        return self.data is not None
+
+
+def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
+    """The first MAX_RESULTS tool results after the turn, each read and parsed once (a long tool loop is work
+    anyway; the cost must not grow with it)."""
+    out: list[Lookup] = []
     for msg in messages[turn.index + 1 :]:
         if not isinstance(msg, Mapping) or msg.get("role") != "tool":
             continue
-        content = read_content(msg.get("content"), MAX_RESULT_CHARS, 0)[0].strip()
-        try:
-            holds = content[:1] in "[{" and _items(jsonx.loads(content), root=True)
-        except ValueError:
-            holds = False
-        if holds:
-            return content
-        seen += 1
-        if seen >= MAX_RESULTS:
+        text = read_content(msg.get("content"), MAX_RESULT_CHARS + 1, 0)[0].strip()
+        data = None
+        if text[:1] in ("[", "{") and len(text) <= MAX_RESULT_CHARS:
+            try:
+                data = jsonx.loads(text)
+            except ValueError:
+                pass
+        out.append(Lookup(text, data))
+        if len(out) >= MAX_RESULTS:
             break
-    return ""
+    return out
 
 
-def found_nothing(messages: Sequence[Any], turn: Turn, rules: Compiled) -> bool:
-    """Whether the turn was followed by tool results only, each of them empty (JSON holding nothing, or a short
-    text saying none)."""
-    seen = 0
-    for msg in messages[turn.index + 1 :]:
-        if not isinstance(msg, Mapping) or msg.get("role") != "tool":
-            continue
-        content = read_content(msg.get("content"), MAX_RESULT_CHARS + 1, 0)[0].strip()
-        if len(content) > MAX_RESULT_CHARS:
-            return False
-        try:
-            empty = _empty(jsonx.loads(content)) if content[:1] in "[{" and content else not content
-        except ValueError:
-            empty = False
-        if not empty and not (content and len(content) <= 80 and says_none(content, rules.quiet)):
-            return False
-        seen += 1
-        if seen >= MAX_RESULTS:
-            break
-    return seen > 0
+def found_items(results: Sequence[Lookup]) -> str:
+    """The first JSON lookup that holds items to handle (as `_items` reads it), or "" when none does. Text results
+    (a HEARTBEAT.md read) are the due-task reader's (`classifier._tasks_read`)."""
+    return next((r.text for r in results if r.is_json and _items(r.data, root=True)), "")
+
+
+def found_nothing(results: Sequence[Lookup], rules: Compiled) -> bool:
+    """Whether there were lookups and each came back empty (JSON holding nothing, or a short text saying none)."""
+    return bool(results) and all(_nothing(r, rules) for r in results)
+
+
+def _nothing(result: Lookup, rules: Compiled) -> bool:
+    if len(result.text) > MAX_RESULT_CHARS:
+        return False
+    if result.is_json:
+        return _empty(result.data)
+    return not result.text or (len(result.text) <= 80 and says_none(result.text, rules.quiet))
