@@ -9,25 +9,24 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.auth import principal
 from larouter.errors import not_found
-from larouter.models.supervisor import provider_name
 from larouter.proxy.local import pending_local
 from larouter.proxy.registry import AUTO
 from larouter.proxy.routed import plan
 from larouter.proxy.validate import parse_json_object, validate_chat
+from larouter.routing.policy import Candidate
 from larouter.usage.api import project_param
 
 EXPLICIT = "explicit model: sent as named, never routed or replaced"
 
 
 def _explicit(request: web.Request, model: str) -> dict[str, Any]:
-    """The one candidate of a named model; 404/503 exactly as a chat request for it would get."""
+    """The one candidate of a named model, as the chat path picks it (a stopped local model it would start, else
+    the registry's target): 404/503 exactly as a chat request for it would get."""
     pending = pending_local(request, model)
     if pending is not None:
-        return {"model": pending.id, "provider": provider_name(pending.id), "local": True, "usable": True,
-                "skipped": None}
+        return Candidate(pending.id, None, local_model=pending.id).public()
     target = request.app[appkeys.REGISTRY].resolve(model)
-    return {"model": target.model, "provider": target.provider_name, "local": target.provider.local, "usable": True,
-            "skipped": None}
+    return Candidate(target.model, target).public()
 
 
 async def explain(request: web.Request) -> web.Response:
