@@ -263,16 +263,9 @@ def test_questions_derivations_and_translations_about_heartbeats_are_work(text: 
 def test_a_poll_whose_lookup_found_items_is_work() -> None:
     """A scheduled check whose tool lookup returned new mail (a positive count, a non-empty list) is classified on
     what it found; the same lookup returning nothing stays a heartbeat."""
-    from larouter.routing import classify
 
     def after(result: str) -> Tier:
-        messages = [
-            {"role": "user", "content": "Scheduled check 11:00: fetch new mail."},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "fetch_mail", "arguments": "{}"}}]},
-            {"role": "tool", "tool_call_id": "c1", "content": result},
-        ]
-        return classify({"model": "auto", "messages": messages}).tier
+        return _after_lookup("Scheduled check 11:00: fetch new mail.", result)
 
     assert after('{"new_messages": 2, "messages": [{"from": "ana@example.com", "subject": "Invoice 418"}]}') \
         is not Tier.HEARTBEAT
@@ -281,16 +274,15 @@ def test_a_poll_whose_lookup_found_items_is_work() -> None:
     assert after('{"services": [{"name": "api", "status": "ok"}], "checked": 14}') is Tier.HEARTBEAT
 
 
-
 @pytest.mark.parametrize("text", [
- "સ્વચાલિત તપાસ (10:00): કોઈ નવા સંદેશ નથી, કોઈ નવી ફરિયાદ નથી. જો કંઈ કરવાનું ન હોય તો ફક્ત 'ઓકે' મોકલો.",
- "नियमित जाँच (बिहान ७ बजे): कुनै नयाँ अर्डर छैन, कुनै गुनासो छैन। केही गर्नुपर्दैन भने 'हुन्छ' लेख्नुहोस्।",
- "例行檢查（下晝三點）：冇新留言，冇新訂單。冇嘢做就淨係覆「收到」。",
- "فحص تلقائي: مفيش طلبات جديدة، مفيش شكاوى. لو مفيش حاجة، رد بكلمة 'تمام' بس.",
- "Ինքնաշխատ ստուգում (09:00). նոր պատվերներ չկան, բողոքներ չկան։ Եթե անելիք չկա, պատասխանիր «ԼԱՎ»։",
- "Kontroll automatik (18:00): nuk ka porosi të reja, nuk ka ankesa. Nëse s'ka asgjë, përgjigju 'OK'.",
- "Duba na yau da kullum: babu sabon saƙo, babu sabon korafi. Idan babu abin yi, amsa da 'LAFIYA'.",
- "Ukaguzi wa saa: hakuna oda mpya, hakuna malalamiko. Kama hakuna kazi, jibu 'POA'.",
+    "સ્વચાલિત તપાસ (10:00): કોઈ નવા સંદેશ નથી, કોઈ નવી ફરિયાદ નથી. જો કંઈ કરવાનું ન હોય તો ફક્ત 'ઓકે' મોકલો.",
+    "नियमित जाँच (बिहान ७ बजे): कुनै नयाँ अर्डर छैन, कुनै गुनासो छैन। केही गर्नुपर्दैन भने 'हुन्छ' लेख्नुहोस्।",
+    "例行檢查（下晝三點）：冇新留言，冇新訂單。冇嘢做就淨係覆「收到」。",
+    "فحص تلقائي: مفيش طلبات جديدة، مفيش شكاوى. لو مفيش حاجة، رد بكلمة 'تمام' بس.",
+    "Ինքնաշխատ ստուգում (09:00). նոր պատվերներ չկան, բողոքներ չկան։ Եթե անելիք չկա, պատասխանիր «ԼԱՎ»։",
+    "Kontroll automatik (18:00): nuk ka porosi të reja, nuk ka ankesa. Nëse s'ka asgjë, përgjigju 'OK'.",
+    "Duba na yau da kullum: babu sabon saƙo, babu sabon korafi. Idan babu abin yi, amsa da 'LAFIYA'.",
+    "Ukaguzi wa saa: hakuna oda mpya, hakuna malalamiko. Kama hakuna kazi, jibu 'POA'.",
 ])
 def test_status_reports_of_nothing_in_more_languages_are_heartbeats(text: str) -> None:
     """A report whose every clause says none, with the idle instruction, in languages the vocabulary lacked
