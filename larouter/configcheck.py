@@ -40,6 +40,7 @@ def problems(settings: Settings) -> Iterator[str]:
     if not _MODEL_NAME.fullmatch(routing.default_model):
         yield f"routing.default_model: must be a model name (no spaces, at most 256 characters), got {routing.default_model!r}"
     yield from _policies(settings)
+    yield from _classifier(settings)
     if settings.usage.prices_file:
         from larouter.usage.prices import load_price_file
 
@@ -69,6 +70,21 @@ def _policies(settings: Settings) -> Iterator[str]:
     known = {*DEFAULT_POLICIES, *settings.routing.policies}
     if settings.routing.policy not in known:
         yield f"routing.policy: unknown policy {settings.routing.policy!r} (known: {', '.join(sorted(known))})"
+
+
+def _classifier(settings: Settings) -> Iterator[str]:
+    """Compile the classifier's rules (patterns, the learned check-in model) now, not on the first request."""
+    from larouter.routing.compiled import compile_rules
+
+    classifier = settings.routing.classifier
+    threshold = classifier.heartbeat.model_threshold
+    if not 0.0 < threshold < 1.0:
+        yield f"routing.classifier.heartbeat.model_threshold: must be between 0 and 1 (exclusive), got {threshold!r}"
+        return
+    try:
+        compile_rules(classifier)
+    except ValueError as exc:
+        yield f"routing.classifier: {exc}"
 
 
 def _model_flags(where: str, ctx_size: int | None, gpu_layers: int | None, threads: int | None) -> Iterator[str]:

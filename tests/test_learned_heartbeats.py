@@ -12,6 +12,7 @@ from larouter.config import ConfigError, load_settings
 from larouter.routing import classify
 from larouter.routing.repeats import RepeatTracker, signature
 from tests.conftest import Fake, Router
+from tests.support.agents import NO_MODEL_TOML, RULES_ONLY
 from tests.support.fake_openai import VERBOSE
 from tests.support.servers import http_json
 
@@ -28,7 +29,7 @@ def make(make_router: Callable[..., Router], fake: Fake) -> Callable[..., Router
     """A router with a local model on the HEARTBEAT chain and a cloud model on every other tier."""
 
     def _make(**routing: Any) -> Router:
-        return make_router(extra_toml=CHAINS.format(url=fake.url), routing=routing)
+        return make_router(extra_toml=CHAINS.format(url=fake.url) + NO_MODEL_TOML, routing=routing)
 
     return _make
 
@@ -119,7 +120,7 @@ def test_explain_shows_learned_heartbeats_without_counting(make: Callable[..., R
 
 
 def classify_tier(text: str) -> str:
-    return classify({"messages": turn(text)}).tier.value
+    return classify({"messages": turn(text)}, RULES_ONLY).tier.value
 
 
 def test_signature_ignores_timestamps_and_counters_but_not_content() -> None:

@@ -11,6 +11,7 @@ import pytest
 from larouter.routing import Tier, classify
 from larouter.routing.sameness import normalise
 from tests.conftest import Fake, Router
+from tests.support.agents import NO_MODEL_TOML, RULES_ONLY
 from tests.support.servers import http_json
 
 # A convention no rule knows: a Czech fleet agent's wake-up, answered "KLID" (calm); the rules cannot tell whether its
@@ -31,7 +32,7 @@ def session(latest: str, answers: list[str], beat: str = BEAT) -> list[dict[str,
 
 
 def tier(messages: list[dict[str, Any]]) -> Tier:
-    return classify({"messages": messages}).tier
+    return classify({"messages": messages}, RULES_ONLY).tier
 
 
 LATEST = BEAT.format(t="2026-12-02 09:30")
@@ -39,7 +40,7 @@ LATEST = BEAT.format(t="2026-12-02 09:30")
 
 @pytest.fixture
 def router(make_router: Callable[..., Router], fake: Fake) -> Router:
-    return make_router(extra_toml=CHAINS.format(url=fake.url))
+    return make_router(extra_toml=CHAINS.format(url=fake.url) + NO_MODEL_TOML)
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -103,14 +104,14 @@ def test_a_go_ahead_is_a_continuation_not_a_recurrence() -> None:
         msgs += [{"role": "assistant", "content": "Shall I proceed?"}, {"role": "user", "content": "yes"},
                  {"role": "assistant", "content": "Done."}]
     msgs = msgs[:-1]
-    d = classify({"messages": msgs})
+    d = classify({"messages": msgs}, RULES_ONLY)
     assert d.tier is Tier.COMPLEX and not any("recurs" in r for r in d.reasons)
 
 
 def test_off_switch_and_bounds(make_router: Callable[..., Router], fake: Fake) -> None:
     """`[routing.classifier.recurrence] min_repeats = 0` turns the check off; beats further back than `lookback`
     messages do not count."""
-    off = make_router(extra_toml=CHAINS.format(url=fake.url) + "\n[routing.classifier.recurrence]\nmin_repeats = 0\n")
+    off = make_router(extra_toml=CHAINS.format(url=fake.url) + NO_MODEL_TOML + "\n[routing.classifier.recurrence]\nmin_repeats = 0\n")
     status, out = http_json("POST", off.url + "/api/route/explain", {"messages": session(LATEST, ["KLID", "KLID"])})
     assert status == 200 and out["tier"] != "HEARTBEAT"
     assert tier(session(LATEST, ["KLID", "KLID"])) is Tier.HEARTBEAT
@@ -144,7 +145,7 @@ def test_a_count_that_rose_since_an_earlier_beat_is_work(now: str, heartbeat: bo
                  {"role": "assistant", "content": "DESK_QUIET"}]
     latest = _poll(now, 8)
     assert tier([{"role": "user", "content": latest}]) is Tier.HEARTBEAT  # alone, the rules call it a heartbeat
-    d = classify({"messages": [*msgs, {"role": "user", "content": latest}]})
+    d = classify({"messages": [*msgs, {"role": "user", "content": latest}]}, RULES_ONLY)
     assert (d.tier is Tier.HEARTBEAT) is heartbeat, d.reasons
     if not heartbeat:
         assert any("count rose" in r and "refill requests: 0 -> 1" in r for r in d.reasons)

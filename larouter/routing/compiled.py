@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import attrs
 
 from larouter.routing.conversation_rules import ContinuationRules, RecurrenceRules
+from larouter.routing.hbmodel import HeartbeatModel, load_shipped
 from larouter.routing.heartbeat_rules import Gated, HeartbeatRules
 from larouter.routing.quiet_rules import QuietReportRules
 from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
@@ -294,6 +297,7 @@ class Compiled:
     cont: ContinuationRules
     recur: RecurrenceRules
     quiet: QuietVocabulary
+    hb_model: HeartbeatModel | None
 
 
 _HB = re.I | re.M
@@ -364,4 +368,17 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         cont=cont,
         recur=config.recurrence,
         quiet=QuietVocabulary.of(config.quiet_report),
+        hb_model=_model(hb),
     )
+
+
+def _model(hb: HeartbeatRules) -> HeartbeatModel | None:
+    """The learned check-in model the rules name: none, the shipped one, or one trained into `model_file`."""
+    if not hb.model:
+        return None
+    if not hb.model_file:
+        return load_shipped()
+    try:
+        return HeartbeatModel.from_json(json.loads(Path(hb.model_file).expanduser().read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"heartbeat.model_file {hb.model_file!r} is not a heartbeat model: {exc}") from None

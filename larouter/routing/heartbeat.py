@@ -18,6 +18,7 @@ import attrs
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
 from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, quotes_an_item
 from larouter.routing.due import overdue_items
+from larouter.routing.learned import after_tag, model_check_in, model_reason
 from larouter.routing.quiet import quiet_report, says_none
 
 HEARTBEAT = "heartbeat"
@@ -42,28 +43,31 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     lower = text.lower()
     quiet = None  # a status report with nothing in it (quiet.py); computed only where it decides
+    learned = None  # the learned model's score, asked only when no rule recognises a check-in
     gate = rules.hb_gate_ascii if lower.isascii() else rules.hb_gate
     if (not present(lower, gate) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text))
             and _conditional_ack(text, lower, rules) is None):
         quiet = quiet_report(text, False, rules.quiet)
-        if not quiet:
+        if not quiet and (learned := model_check_in(text, lower, rules)) is None:
             return None
     if rules.hb_idle.search(text, lower):
         return Verdict(HEARTBEAT, "heartbeat: framework event with nothing to process", 0.97)
     if rules.hb_relay.search(text, lower):
         return Verdict(RELAY, "scheduled reminder to relay -> SIMPLE", 0.8)
-    poll = any(check.search(text, lower) for check in rules.hb_polls)
+    poll = learned is not None or any(check.search(text, lower) for check in rules.hb_polls)
     found = ack_token(text, lower, rules)  # the idle token asked for, e.g. HEARTBEAT_OK, and where; None when none
     ack = found[0] if found else None
     if not poll and not ack:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
-        if not quiet:
-            return None
+        if not quiet:  # the model, unless an idle reply was asked around something else ("Compose …; reply pass if …")
+            if _conditional_ack(text, lower, rules) is not None or (learned := model_check_in(text, lower, rules)) is None:
+                return None
+            poll = True
     if found and in_long_question(text, found[1]):  # "Was genau bedeutet HEARTBEAT_OK …, und warum …?"
         return None
     if found and _quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
-    first = WORD_RE.search(lower, _after_tag(lower))
+    first = WORD_RE.search(lower, after_tag(lower))
     if not ack and first is not None and first.group() in rules.hb_openers:
         return None
     if lower.lstrip().startswith(rules.hb_opener_prefixes):
@@ -101,6 +105,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # a long report is still a heartbeat when every line of it says nothing
             return None
+    if learned is not None and not ack:
+        return Verdict(HEARTBEAT, model_reason(text, learned, rules), 0.8)
     if poll and ack:
         return Verdict(HEARTBEAT, f"heartbeat: check-in prompt with idle ack ({ack})", 0.98)
     if quiet and not poll:
@@ -108,14 +114,6 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
     return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({ack})", 0.93)
-
-
-def _after_tag(lower: str) -> int:
-    """Where the text starts after a leading sender tag ("[Telegram · Dana] turn off ...")."""
-    stripped = lower.lstrip()
-    if stripped.startswith("[") and (end := stripped.find("]", 0, 80)) > 0:
-        return len(lower) - len(stripped) + end + 1
-    return 0
 
 
 def reports_work(text: str, rules: Compiled) -> bool:

@@ -303,6 +303,12 @@ class HeartbeatRules:
     )
     max_residual_words: int = 40
     max_chars: int = 6000
+    # The learned check-in model (hbmodel.py), asked only when no rule above recognised a check-in; its score must
+    # reach the threshold, and every guard still applies. model_file: a model trained by bench/train_hb_model.py
+    # instead of the shipped one.
+    model: bool = True
+    model_threshold: float = 0.97
+    model_file: str = ""
     task_headers: tuple[str, ...] = (
         r"^[ \t]*#{1,6}[ \t]*(?:active |open |due |pending |periodic |heartbeat )?(?:tasks?|to-?dos?|checklist)\b.*$",
         r"^.*\b(?:run|perform|execute|complete|do)\b[^\n]{0,40}\b(?:following|below|these|due|active)\b"

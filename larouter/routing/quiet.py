@@ -89,6 +89,12 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
 HEADER_LABEL_WORDS = 5  # "Automatic check:", "Ukaguzi wa kawaida (saa 5 asubuhi):" names the check, asks nothing
 
 
+def counts_something(text: str) -> bool:
+    """Whether a number other than zero is left once time stamps, names and durations are removed ("matched=4",
+    "New help requests: 2"; not "2026-12-02 07:15", "db-02", "15 min")."""
+    return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_NAMES_RE.sub(" ", STAMP_RE.sub(" ", text))) is not None
+
+
 def _label_header(parts: list[str]) -> bool:
     """Whether the report opens with a short label ending in a colon, the name of the check."""
     return (len(parts) > 2 and parts[1].strip()[:1] in (":", "：", "፦")

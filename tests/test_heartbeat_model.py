@@ -1,0 +1,141 @@
+"""The learned check-in model (larouter/routing/hbmodel.py): a check-in in a convention no rule names is a heartbeat on
+first sight, it never overrules the rules' guards, it can be switched off or replaced, and a bad setting is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+import openai
+import pytest
+
+from larouter.config import ConfigError, load_settings
+from larouter.routing import Tier, classify
+from larouter.routing.hbmodel import HeartbeatModel, features, load_shipped
+from larouter.routing.rules import DEFAULT, ClassifierConfig
+from tests.conftest import Fake, Router
+from tests.support.agents import NO_MODEL_TOML, RULES_ONLY
+
+CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+          '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
+          'MEDIUM = ["gpt-fake"]\nCOMPLEX = ["gpt-fake"]\nREASONING = ["gpt-fake"]\n')
+
+# Check-ins written for these tests (in no training set), each in a convention the rules alone do not read.
+FIRST_SIGHTINGS = [
+    "Robotin kierros 03:15 — varasto kunnossa, ei uusia tilauksia, ei viestejä.",
+    "Кассовый обход 22:00: смена закрыта, расхождений нет, новых заказов нет.",
+    "Cron ronde 07:45 · mailbox leeg · geen open tickets · back-ups geslaagd",
+    "Patroli otomatis 11:00 — semua pintu terkunci, tidak ada pesanan baru, tidak ada pesan.",
+    "Tarama 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam",
+]
+
+
+def tier(text: str, config: ClassifierConfig = DEFAULT) -> Tier:
+    return classify({"messages": [{"role": "system", "content": "You are the shop's agent."},
+                                  {"role": "user", "content": text}]}, config).tier
+
+
+@pytest.mark.parametrize("text", FIRST_SIGHTINGS)
+def test_a_check_in_no_rule_names_is_a_heartbeat_on_first_sight(text: str) -> None:
+    assert tier(text, RULES_ONLY) is not Tier.HEARTBEAT
+    decision = classify({"messages": [{"role": "user", "content": text}]})
+    assert decision.tier is Tier.HEARTBEAT
+    assert "learned check-in model scores" in decision.reasons[-1] and decision.reasons[-1].isascii()
+
+
+@pytest.mark.parametrize(("quiet", "work"), [
+    ("Tarama 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam",
+     "Tarama 16:20 · yeni sipariş 2 · bekleyen mesaj yok · yedekleme tamam"),  # a count
+    ("Robotin kierros 03:15 — varasto kunnossa, ei uusia tilauksia, ei viestejä.",
+     "Robotin kierros 03:15 — varasto kunnossa, ei uusia tilauksia, ei viestejä?"),  # a question
+    ("Tarama 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam",
+     "Tarama 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam. Neden?"),
+    ("Tarama 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam",
+     "Translate: Tarama 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam"),  # a request word first
+    ("Кассовый обход 22:00: смена закрыта, расхождений нет, новых заказов нет.",
+     "Объясни: Кассовый обход 22:00: смена закрыта, расхождений нет, новых заказов нет."),
+])
+def test_the_model_never_overrules_the_guards(quiet: str, work: str) -> None:
+    """The model alone scores both texts as check-ins; a non-zero count, a question or a request word first keeps
+    the rules' reading of the second."""
+    model, threshold = load_shipped(), DEFAULT.heartbeat.model_threshold
+    assert model.score(quiet) >= threshold and model.score(work) >= threshold
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(work) is not Tier.HEARTBEAT
+
+
+def test_first_sighting_goes_local_through_the_sdk_and_the_switch_turns_it_off(
+        make_router: Callable[..., Router], fake: Fake) -> None:
+    text = FIRST_SIGHTINGS[0]
+    on = make_router(extra_toml=CHAINS.format(url=fake.url))
+    raw = openai.OpenAI(base_url=on.v1, api_key="x", max_retries=0).chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": text}])
+    assert raw.parse().choices[0].message.content
+    assert raw.headers["x-larouter-tier"] == "HEARTBEAT" and raw.headers["x-larouter-model"] == "local-fake"
+    assert "learned check-in model" in raw.headers["x-larouter-reason"]
+    off = make_router(extra_toml=CHAINS.format(url=fake.url) + NO_MODEL_TOML)
+    raw = openai.OpenAI(base_url=off.v1, api_key="x", max_retries=0).chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": text}])
+    assert raw.headers["x-larouter-tier"] != "HEARTBEAT" and raw.headers["x-larouter-model"] == "gpt-fake"
+
+
+def _config(tmp_path: Path, heartbeat: str) -> Path:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[routing.classifier.heartbeat]\n" + heartbeat)
+    return cfg
+
+
+def test_a_model_file_replaces_the_shipped_model(tmp_path: Path) -> None:
+    """A model trained elsewhere (bench/train_hb_model.py --out FILE) is used instead of the shipped one."""
+    shipped = load_shipped().to_json()
+    mute = tmp_path / "mute.json"
+    mute.write_text(json.dumps({**shipped, "bias": -30.0, "weights": {}}))  # scores every turn ~0
+    settings = load_settings(_config(tmp_path, f"model_file = {json.dumps(str(mute))}\n"), env={})
+    assert tier(FIRST_SIGHTINGS[0], settings.routing.classifier) is not Tier.HEARTBEAT
+    assert tier(FIRST_SIGHTINGS[0], DEFAULT) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ('model_file = "{missing}"', r"routing.classifier: heartbeat.model_file .* is not a heartbeat model: .*No such file"),
+    ('model_file = "{garbage}"', r"routing.classifier: heartbeat.model_file .* is not a heartbeat model"),
+    ('model_file = "{wrong_format}"', r"unsupported format 7"),
+    ("model_threshold = 1.5", r"routing.classifier.heartbeat.model_threshold: must be between 0 and 1"),
+    ("model_threshold = 0", r"routing.classifier.heartbeat.model_threshold: must be between 0 and 1"),
+])
+def test_bad_model_settings_are_config_errors(tmp_path: Path, setting: str, message: str) -> None:
+    (tmp_path / "garbage.json").write_text("{not json")
+    (tmp_path / "wrong.json").write_text(json.dumps({"format": 7, "weights": {}}))
+    line = setting.format(missing=tmp_path / "none.json", garbage=tmp_path / "garbage.json", wrong_format=tmp_path / "wrong.json")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_config(tmp_path, line + "\n"), env={})
+
+
+def test_a_bad_classifier_pattern_is_refused_at_load_not_on_the_first_request(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[routing.classifier.patterns]\ncode_block = {pattern = "(", gate = []}\n')
+    with pytest.raises(ConfigError, match=r"routing.classifier: invalid classifier pattern '\('"):
+        load_settings(cfg, env={})
+
+
+@pytest.mark.parametrize("text", [*FIRST_SIGHTINGS, "写一个Python函数，计算工作日 3 ٣", "", "x" * 3000, "tick 07:00 ✅ · ok=1"])
+def test_score_is_the_sum_over_the_features_it_was_trained_on(text: str) -> None:
+    """The scorer's fast path (tokens looked up by kind) must agree with `features`, which training uses."""
+    model = load_shipped()
+    z = model.bias + sum(model.weight(f) for f in features(text, model.max_chars))
+    expected = 1 / (1 + pow(2.718281828459045, -max(min(z, 30.0), -30.0)))
+    assert model.score(text) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_model_round_trips_through_json_and_rejects_other_shapes() -> None:
+    model = load_shipped()
+    again = HeartbeatModel.from_json(json.loads(json.dumps(model.to_json())))
+    assert again.to_json() == model.to_json() and again.score(FIRST_SIGHTINGS[1]) == model.score(FIRST_SIGHTINGS[1])
+    bad: list[dict[str, Any]] = [{"format": 1, "bias": 0, "max_chars": 10, "weights": {"z:x": 1.0}},
+                                 {"format": 1, "bias": 0, "max_chars": 10, "weights": {"u:x": "1"}},
+                                 {"format": 2, "bias": 0, "max_chars": 10, "weights": {}}]
+    for data in bad:
+        with pytest.raises(ValueError, match="heartbeat model"):
+            HeartbeatModel.from_json(data)
+    assert attrs.evolve(DEFAULT.heartbeat, model=False) == RULES_ONLY.heartbeat
