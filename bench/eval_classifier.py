@@ -34,10 +34,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from larouter.routing import Tier, classify  # noqa: E402
+from larouter.routing.rules import DEFAULT, ClassifierConfig  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_conversation import embed  # noqa: E402  (bench/ is not a package)
@@ -170,14 +173,14 @@ def mark(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def show_errors(rows: list[dict[str, Any]], preds: list[Tier], limit: int) -> None:
+def show_errors(rows: list[dict[str, Any]], preds: list[Tier], limit: int, config: ClassifierConfig) -> None:
     """A few misroutes per dataset, with reasons."""
     shown: Counter[str] = Counter()
     for r, p in zip(rows, preds):
         if p.value in r["acceptable_tiers"] or shown[r.get("dataset", "?")] >= limit:
             continue
         shown[r.get("dataset", "?")] += 1
-        d = classify(r)
+        d = classify(r, config)
         print(f"  [{r.get('dataset', '?')}] {r['proposed_tier']} {r['acceptable_tiers']} -> {p.value}"
               f"  {d.reasons}\n      {last_user_text(r)[:200]!r}")
 
@@ -185,9 +188,9 @@ def show_errors(rows: list[dict[str, Any]], preds: list[Tier], limit: int) -> No
 # ----------------------------------------------------------------------------- sections
 
 
-def run_dev(rows: list[dict[str, Any]], errors: int) -> dict[str, Any]:
+def run_dev(rows: list[dict[str, Any]], errors: int, config: ClassifierConfig) -> dict[str, Any]:
     """The eval set as given."""
-    preds = [classify(r).tier for r in rows]
+    preds = [classify(r, config).tier for r in rows]
     out = tier_report("dev set (routing-dev + hard negatives)", rows, preds)
     by_dataset(rows, preds)
     print()
@@ -195,11 +198,11 @@ def run_dev(rows: list[dict[str, Any]], errors: int) -> dict[str, Any]:
                                  [r["proposed_tier"] == "HEARTBEAT" for r in rows], preds)
     if errors:
         print(f"\nmisroutes (up to {errors} per dataset):")
-        show_errors(rows, preds, errors)
+        show_errors(rows, preds, errors, config)
     return out
 
 
-def run_long(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def run_long(rows: list[dict[str, Any]], config: ClassifierConfig) -> dict[str, Any]:
     """Every eval prompt as the last turn of a long agent conversation."""
     hb_rows = [r for r in rows if r["dataset"] == "heartbeat_prompts" or r["dataset"] == "heartbeat_hard_negatives"]
     work = [r for r in rows if r not in hb_rows]
@@ -211,9 +214,9 @@ def run_long(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for follow in (False, True):
             roles.append(hb_role(r))
             labelled.append(r["proposed_tier"] == "HEARTBEAT")
-            preds.append(classify(embed(last_user_text(r), 7 * i + follow, tool_followup=follow)).tier)
-    work_preds = [classify(embed(last_user_text(r), 1000 + i, wrap=True)).tier for i, r in enumerate(work)]
-    bare = [classify(r).tier for r in work]
+            preds.append(classify(embed(last_user_text(r), 7 * i + follow, tool_followup=follow), config).tier)
+    work_preds = [classify(embed(last_user_text(r), 1000 + i, wrap=True), config).tier for i, r in enumerate(work)]
+    bare = [classify(r, config).tier for r in work]
     roles += ["negative"] * len(work)
     labelled += [False] * len(work)
     preds += work_preds
@@ -227,10 +230,10 @@ def run_long(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def run_holdout(path: Path, errors: int) -> dict[str, Any]:
+def run_holdout(path: Path, errors: int, config: ClassifierConfig) -> dict[str, Any]:
     """The hand-written agent-shaped set."""
     rows = read_jsonl(path)
-    preds = [classify(r).tier for r in rows]
+    preds = [classify(r, config).tier for r in rows]
     out = tier_report(f"held-out agent-shaped set ({path.name})", rows, preds)
     by_dataset(rows, preds, key="kind")
     print()
@@ -240,7 +243,7 @@ def run_holdout(path: Path, errors: int) -> dict[str, Any]:
         print("\nmisroutes:")
         for r, p in zip(rows, preds):
             if p.value not in r["acceptable_tiers"]:
-                print(f"  {r['id']}: {r['acceptable_tiers']} -> {p.value}  {classify(r).reasons}")
+                print(f"  {r['id']}: {r['acceptable_tiers']} -> {p.value}  {classify(r, config).reasons}")
     return out
 
 
@@ -253,16 +256,22 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--errors", type=int, default=0, help="show up to N misroutes per dataset")
     ap.add_argument("--json", type=Path, help="also write every figure as JSON here")
     ap.add_argument("--skip", action="append", default=[], choices=["dev", "long", "holdout"])
+    ap.add_argument("--rules-only", action="store_true",
+                    help="without the learned check-in model (which was trained on the dev and held-out sets)")
     args = ap.parse_args(list(argv) if argv is not None else None)
+    config = attrs.evolve(DEFAULT, heartbeat=attrs.evolve(DEFAULT.heartbeat, model=False)) if args.rules_only else DEFAULT
+    if not args.rules_only:
+        print("note: the learned check-in model was trained on these sets; its figures here are not held-out figures\n"
+              "(see `python bench/train_hb_model.py --leave-one-out`); --rules-only measures the rules alone")
     rows = dev_rows(args.eval_dir)
     report: dict[str, Any] = {}
     if "dev" not in args.skip:
-        report["dev"] = run_dev(rows, args.errors)
+        report["dev"] = run_dev(rows, args.errors, config)
     if "long" not in args.skip:
-        report["long"] = run_long(rows)
+        report["long"] = run_long(rows, config)
     if "holdout" not in args.skip:
         for path in args.holdout or DEFAULT_HOLDOUTS:
-            report[f"holdout:{path.name}"] = run_holdout(path, args.errors)
+            report[f"holdout:{path.name}"] = run_holdout(path, args.errors, config)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0

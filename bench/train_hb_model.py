@@ -1,4 +1,4 @@
-"""Train the learned check-in model shipped in `larouter/routing/heartbeat_model.json`, or measure it.
+"""Train the learned check-in model shipped in `larouter/routing/heartbeat_model.tsv`, or measure it.
 
 Logistic regression (standard library, fixed seed) over `larouter.routing.hbmodel.features` of the text the
 classifier reads (the latest user turn, envelope stripped), on:
@@ -58,8 +58,8 @@ class Example:
 
 
 def turn_text(messages: list[Any]) -> str:
-    """What the classifier reads: the latest user turn, envelope stripped."""
-    rules = compile_rules(DEFAULT)
+    """What the classifier reads: the latest user turn, envelope stripped (the rules alone: no model needed)."""
+    rules = compile_rules(config_with(None))
     t = rules.tuning
     turn = find_user_turn(messages, len(messages) - 1, t.max_walk, t.head_chars, t.tail_chars)
     return "" if turn is None else strip_envelope(turn.text, rules)[0]
@@ -108,7 +108,7 @@ def train(examples: list[Example], epochs: int = EPOCHS, rate: float = RATE, l2:
                 weights[f] -= rate * (grad + l2 * weights[f])
             bias -= rate * grad
     kept = {f: round(w, 3) for f, w in weights.items() if abs(w) >= min_weight}
-    return HeartbeatModel.of(kept, round(bias, 4), MAX_CHARS)
+    return HeartbeatModel.of(kept.items(), round(bias, 4), MAX_CHARS)
 
 
 def config_with(model: HeartbeatModel | None, threshold: float | None = None) -> ClassifierConfig:
@@ -117,7 +117,7 @@ def config_with(model: HeartbeatModel | None, threshold: float | None = None) ->
     if model is None:
         return attrs.evolve(DEFAULT, heartbeat=attrs.evolve(hb, model=False))
     path = Path(tempfile.mkdtemp()) / MODEL_FILE
-    path.write_text(json.dumps(model.to_json()), encoding="utf-8")
+    path.write_text(model.to_text(), encoding="utf-8")
     hb = attrs.evolve(hb, model=True, model_file=str(path))
     if threshold is not None:
         hb = attrs.evolve(hb, model_threshold=threshold)
@@ -186,7 +186,7 @@ def main() -> None:
     sources = sorted({e.source for e in examples})
     model = attrs.evolve(model, trained_on=f"{datetime.now(timezone.utc):%Y-%m-%d}: {len(examples)} requests "
                                            f"({sum(e.heartbeat for e in examples)} heartbeats) from " + ", ".join(sources))
-    args.out.write_text(json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    args.out.write_text(model.to_text(), encoding="utf-8")
     print(f"wrote {args.out} ({sum(map(len, model.tables.values()))} weights, {args.out.stat().st_size / 1024:.0f} KB)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import attrs
 import openai
@@ -89,9 +89,8 @@ def _config(tmp_path: Path, heartbeat: str) -> Path:
 
 def test_a_model_file_replaces_the_shipped_model(tmp_path: Path) -> None:
     """A model trained elsewhere (bench/train_hb_model.py --out FILE) is used instead of the shipped one."""
-    shipped = load_shipped().to_json()
-    mute = tmp_path / "mute.json"
-    mute.write_text(json.dumps({**shipped, "bias": -30.0, "weights": {}}))  # scores every turn ~0
+    mute = tmp_path / "mute.tsv"
+    mute.write_text(HeartbeatModel.of([], -30.0, 1024, "test: no weights").to_text())  # scores every turn ~0
     settings = load_settings(_config(tmp_path, f"model_file = {json.dumps(str(mute))}\n"), env={})
     assert tier(FIRST_SIGHTINGS[0], settings.routing.classifier) is not Tier.HEARTBEAT
     assert tier(FIRST_SIGHTINGS[0], DEFAULT) is Tier.HEARTBEAT
@@ -99,15 +98,18 @@ def test_a_model_file_replaces_the_shipped_model(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("setting", "message"), [
     ('model_file = "{missing}"', r"routing.classifier: heartbeat.model_file .* is not a heartbeat model: .*No such file"),
-    ('model_file = "{garbage}"', r"routing.classifier: heartbeat.model_file .* is not a heartbeat model"),
-    ('model_file = "{wrong_format}"', r"unsupported format 7"),
+    ('model_file = "{garbage}"', r"routing.classifier: heartbeat.model_file .* not a format 1 model file"),
+    ('model_file = "{bad_line}"', r"line 6 is not 'feature<TAB>weight'"),
+    ('model_file = "{no_header}"', r"bad or missing header line"),
     ("model_threshold = 1.5", r"routing.classifier.heartbeat.model_threshold: must be between 0 and 1"),
     ("model_threshold = 0", r"routing.classifier.heartbeat.model_threshold: must be between 0 and 1"),
 ])
 def test_bad_model_settings_are_config_errors(tmp_path: Path, setting: str, message: str) -> None:
-    (tmp_path / "garbage.json").write_text("{not json")
-    (tmp_path / "wrong.json").write_text(json.dumps({"format": 7, "weights": {}}))
-    line = setting.format(missing=tmp_path / "none.json", garbage=tmp_path / "garbage.json", wrong_format=tmp_path / "wrong.json")
+    good = HeartbeatModel.of([("u:poll", 1.0)], 0.0, 1024).to_text()
+    (tmp_path / "garbage.tsv").write_text("{not a model")
+    (tmp_path / "bad_line.tsv").write_text(good + "u:idle\tNaN\n")
+    (tmp_path / "no_header.tsv").write_text(good.replace("#bias\t0.0\n", ""))
+    line = setting.format(**{name: tmp_path / f"{name}.tsv" for name in ("missing", "garbage", "bad_line", "no_header")})
     with pytest.raises(ConfigError, match=message):
         load_settings(_config(tmp_path, line + "\n"), env={})
 
@@ -128,14 +130,10 @@ def test_score_is_the_sum_over_the_features_it_was_trained_on(text: str) -> None
     assert model.score(text) == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
-def test_model_round_trips_through_json_and_rejects_other_shapes() -> None:
+def test_model_round_trips_through_its_file_and_rejects_unknown_features() -> None:
     model = load_shipped()
-    again = HeartbeatModel.from_json(json.loads(json.dumps(model.to_json())))
-    assert again.to_json() == model.to_json() and again.score(FIRST_SIGHTINGS[1]) == model.score(FIRST_SIGHTINGS[1])
-    bad: list[dict[str, Any]] = [{"format": 1, "bias": 0, "max_chars": 10, "weights": {"z:x": 1.0}},
-                                 {"format": 1, "bias": 0, "max_chars": 10, "weights": {"u:x": "1"}},
-                                 {"format": 2, "bias": 0, "max_chars": 10, "weights": {}}]
-    for data in bad:
-        with pytest.raises(ValueError, match="heartbeat model"):
-            HeartbeatModel.from_json(data)
+    again = HeartbeatModel.from_text(model.to_text())
+    assert again.to_text() == model.to_text() and again.score(FIRST_SIGHTINGS[1]) == model.score(FIRST_SIGHTINGS[1])
+    with pytest.raises(ValueError, match="unknown feature kind"):
+        HeartbeatModel.of([("z:x", 1.0)], 0.0, 10)
     assert attrs.evolve(DEFAULT.heartbeat, model=False) == RULES_ONLY.heartbeat

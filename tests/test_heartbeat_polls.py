@@ -172,6 +172,26 @@ def test_an_idle_reply_asked_around_a_request_is_not_a_heartbeat(text: str) -> N
     assert tier(text) is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("text", [
+    # an "if not" around a count is a warning, not the idle condition
+    "[Toko Online 09:00] Ada 5 pesanan baru. 3 pesanan akan dibatalkan jika tidak dibayar sebelum 18:00 hari ini.",
+    # a prompt quoted in „…” / „…“ inside a message about it
+    "Unser Bot hat im Prompt: „Wenn nichts zu tun ist, antworte NO_REPLY“. Er antwortet aber auch dann so, wenn ein "
+    "Kunde nach seiner Rechnung fragt. Bitte schreib den Prompt um.",
+    "Náš agent má v promptu: „Pokud není nic nového, odpověz HEARTBEAT_OK”. Jenže tak odpovídá i když čeká nová "
+    "objednávka. Oprav ten prompt, prosím.",
+    # a quoted prompt to translate: nine words around it are enough, and in Lao three letters count as a word
+    "ກະລຸນາແປຂໍ້ຄວາມນີ້ເປັນພາສາລາວໃຫ້ແດ່: 'If nothing needs attention, reply HEARTBEAT_OK.' ຂ້ອຍຈະໃຊ້ມັນໃນບອດຂອງຮ້ານ",
+    "Ushbu agent ko'rsatmasini o'zbek tiliga tarjima qil, lekin NO_REPLY so'zini o'zgartirma: 'Check the calendar "
+    "every hour. If nothing is planned, reply NO_REPLY.'",
+    "Bu agent talimatını Azerbaycan diline çevir ama HEARTBEAT_OK kelimesine dokunma: 'Every hour, read the ticket "
+    "queue. If nothing waits, reply HEARTBEAT_OK.'",
+])
+def test_a_warning_around_a_count_and_quoted_prompts_talked_about_are_not_heartbeats(text: str) -> None:
+    assert tier(text) is not Tier.HEARTBEAT
+    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+
+
 def test_an_idle_reply_around_a_request_the_learned_model_misreads() -> None:
     """The rules alone read this as a request; the learned check-in model (shipped model of 2026-12-04) does not
     know "compose" as one and scores the report of nothing around it as a check-in (known limit)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -379,6 +378,6 @@ def _model(hb: HeartbeatRules) -> HeartbeatModel | None:
     if not hb.model_file:
         return load_shipped()
     try:
-        return HeartbeatModel.from_json(json.loads(Path(hb.model_file).expanduser().read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return HeartbeatModel.from_text(Path(hb.model_file).expanduser().read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         raise ValueError(f"heartbeat.model_file {hb.model_file!r} is not a heartbeat model: {exc}") from None

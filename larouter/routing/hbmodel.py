@@ -1,7 +1,7 @@
 """A small learned check-in model: one more heartbeat signal, for conventions no rule names yet.
 
 Logistic regression over the words, word pairs and (in scripts written without spaces) character pairs of a
-short turn, digits folded to 0. It is shipped as data (`heartbeat_model.json`, next to this module) and trained by
+short turn, digits folded to 0. It is shipped as data (`heartbeat_model.tsv`, next to this module) and trained by
 `bench/train_hb_model.py` from the labelled sets in `bench/data/` and `../shared/eval/`; the file names its
 training data and date. It never decides alone: `heartbeat.detect` asks it only when no rule recognised a
 check-in, and every guard of the rules (requests, questions, work due, quoted prompts) still applies after it.
@@ -9,11 +9,12 @@ check-in, and every guard of the rules (requests, questions, work due, quoted pr
 
 from __future__ import annotations
 
+import io
 import itertools
-import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from typing import Any
 
@@ -24,9 +25,10 @@ _DIGITS = "123456789" + "".join(chr(c) for c in range(0x660, 0x3000) if chr(c).i
 FOLD = str.maketrans(_DIGITS, "0" * len(_DIGITS))  # every decimal digit -> 0 (a 1:1 table: str.translate is fast)
 # Scripts written without spaces between words: a "word" there is a whole phrase, so its character pairs count.
 UNSPACED_RE = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-MODEL_FILE = "heartbeat_model.json"
+MODEL_FILE = "heartbeat_model.tsv"
 _ZEROS = itertools.repeat(0.0)  # an endless default for map(dict.get, keys, _ZEROS); immutable
 FORMAT = 1
+MAGIC = "#larouter-heartbeat-model"
 
 
 def _tokens(text: str, max_chars: int) -> list[str]:
@@ -74,14 +76,16 @@ class HeartbeatModel:
     trained_on: str = ""
 
     @classmethod
-    def of(cls, weights: Mapping[str, float], bias: float, max_chars: int, trained_on: str = "") -> HeartbeatModel:
-        """A model from weights keyed as `features` names them ("u:poll", "b:nothing to", ...)."""
+    def of(cls, weights: Iterable[tuple[str, float]], bias: float, max_chars: int, trained_on: str = "") -> HeartbeatModel:
+        """A model from (feature, weight) pairs, features named as `features` names them ("u:poll", "b:nothing to")."""
         tables: dict[str, dict[Any, float]] = {"u": {}, "b": {}, "c": {}, "n": {}}
-        for feature, weight in weights.items():
+        values: dict[float, float] = {}  # one float object per distinct weight, one str per distinct token: ~half the memory
+        for feature, weight in weights:
             kind, _, key = feature.partition(":")
             if kind not in tables:
                 raise ValueError(f"heartbeat model: unknown feature kind in {feature!r}")
-            tables[kind][tuple(key.split(" ", 1)) if kind == "b" else key] = float(weight)
+            value = values.setdefault(float(weight), float(weight))
+            tables[kind][tuple(map(sys.intern, key.split(" ", 1))) if kind == "b" else sys.intern(key)] = value
         return cls(tables, float(bias), int(max_chars), trained_on)
 
     def weight(self, feature: str) -> float:
@@ -106,23 +110,42 @@ class HeartbeatModel:
         top = sorted((item for item in seen.items() if item[1] > 0), key=lambda item: -item[1])[:n]
         return [f[2:] for f, _ in top]
 
-    def to_json(self) -> dict[str, Any]:
-        flat = {f"{kind}:{' '.join(key) if kind == 'b' else key}": weight
-                for kind, table in self.tables.items() for key, weight in table.items()}
-        return {"format": FORMAT, "trained_on": self.trained_on, "max_chars": self.max_chars, "bias": self.bias,
-                "weights": dict(sorted(flat.items()))}
+    def to_text(self) -> str:
+        """The model file: a header of `#key<TAB>value` lines, then one `feature<TAB>weight` line per weight."""
+        flat = sorted((f"{kind}:{' '.join(key) if kind == 'b' else key}", weight)
+                      for kind, table in self.tables.items() for key, weight in table.items())
+        head = [f"{MAGIC}\t{FORMAT}", f"#trained_on\t{self.trained_on}", f"#max_chars\t{self.max_chars}", f"#bias\t{self.bias}"]
+        return "\n".join([*head, *(f"{f}\t{w}" for f, w in flat)]) + "\n"
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> HeartbeatModel:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"heartbeat model: unsupported format {data.get('format')!r} (expected {FORMAT})")
-        weights = data["weights"]
-        if not isinstance(weights, dict) or not all(isinstance(v, (int, float)) for v in weights.values()):
-            raise ValueError("heartbeat model: 'weights' must map features to numbers")
-        return cls.of(weights, data["bias"], data["max_chars"], str(data.get("trained_on", "")))
+    def from_text(cls, text: str) -> HeartbeatModel:
+        """Read a model file one line at a time (no list or dict of 20,000 entries on the way: half the memory)."""
+        lines = io.StringIO(text)
+        first = lines.readline().rstrip("\n")
+        if first != f"{MAGIC}\t{FORMAT}":
+            raise ValueError(f"heartbeat model: not a format {FORMAT} model file (first line {first[:40]!r})")
+        head = dict(line[1:].rstrip("\n").split("\t", 1) for line in itertools.islice(lines, 3)
+                    if line.startswith("#") and "\t" in line)
+        try:
+            bias, max_chars, trained_on = float(head["bias"]), int(head["max_chars"]), head.get("trained_on", "")
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"heartbeat model: bad or missing header line: {exc}") from None
+        return cls.of(_weight_lines(lines, 5), bias, max_chars, trained_on)
+
+
+def _weight_lines(lines: Iterable[str], first: int) -> Iterator[tuple[str, float]]:
+    """The `feature<TAB>weight` lines of a model file; `first` numbers the first of them in messages."""
+    for number, line in enumerate(lines, first):
+        feature, tab, weight = line.rstrip("\n").rpartition("\t")
+        try:
+            value = float(weight)
+        except ValueError:
+            value = math.nan
+        if not tab or not feature or not math.isfinite(value):
+            raise ValueError(f"heartbeat model: line {number} is not 'feature<TAB>weight': {line[:60]!r}")
+        yield feature, value
 
 
 def load_shipped() -> HeartbeatModel:
     """The model shipped with the package."""
-    raw = resources.files("larouter.routing").joinpath(MODEL_FILE).read_text(encoding="utf-8")
-    return HeartbeatModel.from_json(json.loads(raw))
+    return HeartbeatModel.from_text(resources.files("larouter.routing").joinpath(MODEL_FILE).read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ import attrs
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
 from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, quotes_an_item
 from larouter.routing.due import overdue_items
+from larouter.routing.hbmodel import UNSPACED_RE
 from larouter.routing.learned import after_tag, model_check_in, model_reason
 from larouter.routing.quiet import quiet_report, says_none
 
@@ -255,9 +256,9 @@ def _reports_none(report: str, rules: Compiled) -> bool:
     return said
 
 
-_QUOTES = {"\"": "\"", "“": "”", "«": "»", "「": "」"}
+_QUOTES = {"\"": "\"", "“": "”", "«": "»", "「": "」", "„": "”"}  # „…” (pl, cs, hu); German „…“ below
 QUOTED_PROMPT_MIN_CHARS = 20  # a quotation opened this far before the token holds a prompt, not just the token
-QUOTED_PROMPT_MIN_WORDS = 12  # words outside the quotation that make the turn a message about the quoted prompt
+QUOTED_PROMPT_MIN_WORDS = 9  # words outside the quotation that make the turn a message about the quoted prompt
 
 
 def _questions(text: str) -> int:
@@ -276,9 +277,10 @@ def _quoted_prompt(text: str, at: int) -> bool:
         if opening == closing:
             if text.count(opening, 0, at) % 2 == 0:  # the last one closed a quotation
                 continue
-        elif closing in text[start:at]:
+        elif closing in text[start:at] or (opening == "„" and "“" in text[start:at]):
             continue
-        end = text.find(closing, at)
+        end = text.find(closing, at) if opening != "„" else min((i for i in (text.find("”", at), text.find("“", at))
+                                                                  if i >= 0), default=-1)
         if _enough_outside(text, start, end):
             return True
     start = _single_quote_opening(text, at)  # 'If nothing needs attention, reply HEARTBEAT_OK'
@@ -288,9 +290,10 @@ def _quoted_prompt(text: str, at: int) -> bool:
 
 
 def _enough_outside(text: str, start: int, end: int) -> bool:
-    """Whether QUOTED_PROMPT_MIN_WORDS words lie outside the quotation text[start:end + 1] (to the end if open)."""
+    """Whether QUOTED_PROMPT_MIN_WORDS words lie outside the quotation text[start:end + 1] (to the end if open); in
+    scripts written without spaces, three characters count as a word."""
     outside = text[:start] + " " + (text[end + 1 :] if end >= 0 else "")
-    return len(outside.split()) >= QUOTED_PROMPT_MIN_WORDS
+    return len(outside.split()) + len(UNSPACED_RE.findall(outside)) // 3 >= QUOTED_PROMPT_MIN_WORDS
 
 
 def _single_quote_opening(text: str, at: int) -> int:

@@ -183,7 +183,8 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if clause.partition("=")[0].strip().lower() in vocab.label_keys:
             continue  # "seq=88214"
         condition = vocab.condition.found(tokens, clause)
-        if condition and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing", "if idle"
+        if condition and not counts and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing"
+            # (not "2 pesanan akan dibatalkan jika tidak dikirim": an "if not" around a count is a warning)
             following = FOLLOWING
             nothing += none
         elif condition and not counts and words <= CONDITION_WORDS and _replies(parts, i + 2, vocab):
