@@ -139,6 +139,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             shown = ascii(ack if len(ack) <= 24 else ack[:21] + "...")  # reasons are ASCII: they travel in headers
             why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
+    if verdict is not None and verdict.learned and after is not None and not triggers.found_nothing(looked(), rules):
+        verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only "nothing" confirms
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if after is not None else ""
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")

@@ -36,6 +36,7 @@ class Verdict:
     confidence: float
     tasks: str = ""
     reported: bool = False  # work_due read from a statement in the turn ("3 new messages"), not from listed tasks
+    learned: bool = False  # the learned check-in model recognised it, no rule did
 
 
 def detect(text: str, rules: Compiled) -> Verdict | None:
@@ -107,7 +108,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         if not quiet:  # a long report is still a heartbeat when every line of it says nothing
             return None
     if learned is not None and not ack:
-        return Verdict(HEARTBEAT, model_reason(text, learned, rules), 0.8)
+        return Verdict(HEARTBEAT, model_reason(text, learned, rules), 0.8, learned=True)
     if poll and ack:
         return Verdict(HEARTBEAT, f"heartbeat: check-in prompt with idle ack ({ack})", 0.98)
     if quiet and not poll:
