@@ -34,13 +34,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from larouter.routing import Tier, classify  # noqa: E402
-from larouter.routing.rules import DEFAULT, ClassifierConfig  # noqa: E402
+from larouter.routing.rules import DEFAULT, ClassifierConfig, without_model  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_conversation import embed  # noqa: E402  (bench/ is not a package)
@@ -259,7 +257,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--rules-only", action="store_true",
                     help="without the learned check-in model (which was trained on the dev and held-out sets)")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    config = attrs.evolve(DEFAULT, heartbeat=attrs.evolve(DEFAULT.heartbeat, model=False)) if args.rules_only else DEFAULT
+    config = without_model() if args.rules_only else DEFAULT
     if not args.rules_only:
         print("note: the learned check-in model was trained on these sets; its figures here are not held-out figures\n"
               "(see `python bench/train_hb_model.py --leave-one-out`); --rules-only measures the rules alone")

@@ -38,7 +38,7 @@ from larouter.routing.classifier import classify  # noqa: E402
 from larouter.routing.compiled import compile_rules  # noqa: E402
 from larouter.routing.envelope import strip_envelope  # noqa: E402
 from larouter.routing.hbmodel import MODEL_FILE, HeartbeatModel, features  # noqa: E402
-from larouter.routing.rules import DEFAULT, ClassifierConfig  # noqa: E402
+from larouter.routing.rules import DEFAULT, ClassifierConfig, without_model  # noqa: E402
 from larouter.routing.turns import find_user_turn  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -113,9 +113,9 @@ def train(examples: list[Example], epochs: int = EPOCHS, rate: float = RATE, l2:
 
 def config_with(model: HeartbeatModel | None, threshold: float | None = None) -> ClassifierConfig:
     """The default rules with this model (written to a temp file) or with no model at all."""
-    hb = DEFAULT.heartbeat
     if model is None:
-        return attrs.evolve(DEFAULT, heartbeat=attrs.evolve(hb, model=False))
+        return without_model()
+    hb = DEFAULT.heartbeat
     path = Path(tempfile.mkdtemp()) / MODEL_FILE
     path.write_text(model.to_text(), encoding="utf-8")
     hb = attrs.evolve(hb, model=True, model_file=str(path))

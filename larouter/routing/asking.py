@@ -37,6 +37,16 @@ def quotes_an_item(text: str, rules: Compiled) -> bool:
     return False
 
 
+def opening_word(lower: str) -> str:
+    """The turn's first word after a leading sender tag ("[telegram · dana] turn off ..." -> "turn"); "" if none."""
+    stripped = lower.lstrip()
+    start = 0
+    if stripped.startswith("[") and (end := stripped.find("]", 0, 80)) > 0:
+        start = len(lower) - len(stripped) + end + 1
+    m = WORD_RE.search(lower, start)
+    return m.group() if m is not None else ""
+
+
 LONG_QUESTION_WORDS = 12  # a poll may ask "anything new since 10:00?"; a question this long is someone asking
 
 

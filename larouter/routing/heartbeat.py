@@ -16,10 +16,10 @@ import re
 import attrs
 
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
-from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, quotes_an_item
+from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, opening_word, quotes_an_item
 from larouter.routing.due import overdue_items
 from larouter.routing.hbmodel import UNSPACED_RE
-from larouter.routing.learned import after_tag, model_check_in, model_reason
+from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report, says_none
 
 HEARTBEAT = "heartbeat"
@@ -46,12 +46,14 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     lower = text.lower()
     quiet = None  # a status report with nothing in it (quiet.py); computed only where it decides
     learned = None  # the learned model's score, asked only when no rule recognises a check-in
+    conditional = False  # the gate passed on an idle reply asked on a condition ("reply pass if nothing …")
     gate = rules.hb_gate_ascii if lower.isascii() else rules.hb_gate
-    if (not present(lower, gate) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text))
-            and _conditional_ack(text, lower, rules) is None):
-        quiet = quiet_report(text, False, rules.quiet)
-        if not quiet and (learned := model_check_in(text, lower, rules)) is None:
-            return None
+    if not present(lower, gate) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
+        conditional = _conditional_ack(text, lower, rules) is not None
+        if not conditional:
+            quiet = quiet_report(text, False, rules.quiet)
+            if not quiet and (learned := model_check_in(text, lower, rules)) is None:
+                return None
     if rules.hb_idle.search(text, lower):
         return Verdict(HEARTBEAT, "heartbeat: framework event with nothing to process", 0.97)
     if rules.hb_relay.search(text, lower):
@@ -62,15 +64,15 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not poll and not ack:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # the model, unless an idle reply was asked around something else ("Compose …; reply pass if …")
-            if _conditional_ack(text, lower, rules) is not None or (learned := model_check_in(text, lower, rules)) is None:
+            if (conditional or _conditional_ack(text, lower, rules) is not None  # (asked here only if the gate did not)
+                    or (learned := model_check_in(text, lower, rules)) is None):
                 return None
             poll = True
     if found and in_long_question(text, found[1]):  # "Was genau bedeutet HEARTBEAT_OK …, und warum …?"
         return None
     if found and _quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
-    first = WORD_RE.search(lower, after_tag(lower))
-    if not ack and first is not None and first.group() in rules.hb_openers:
+    if not ack and opening_word(lower) in rules.hb_openers:
         return None
     if lower.lstrip().startswith(rules.hb_opener_prefixes):
         return None

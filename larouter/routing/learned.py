@@ -3,8 +3,8 @@ of a question, a turn opening with a request word, or a report that counts somet
 
 from __future__ import annotations
 
-from larouter.routing.asking import QUESTION_MARKS
-from larouter.routing.compiled import WORD_RE, Compiled
+from larouter.routing.asking import QUESTION_MARKS, opening_word
+from larouter.routing.compiled import Compiled
 from larouter.routing.quiet import counts_something
 
 
@@ -14,8 +14,7 @@ def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
     model = rules.hb_model
     if model is None or len(text) > model.max_chars or text.rstrip().endswith(QUESTION_MARKS):
         return None
-    first = WORD_RE.search(lower, after_tag(lower))
-    if first is not None and first.group() in rules.hb_openers:
+    if opening_word(lower) in rules.hb_openers:
         return None
     score = model.score(text)
     if score < rules.hb.model_threshold or counts_something(text):  # "New help requests: 2" (the dearer test last)
@@ -28,11 +27,3 @@ def model_reason(text: str, score: float, rules: Compiled) -> str:
     assert rules.hb_model is not None
     cues = ascii(", ".join(rules.hb_model.cues(text)))[1:-1]  # reasons are ASCII: they travel in headers
     return f"heartbeat: the learned check-in model scores {score:.3f} (cues: {cues})"
-
-
-def after_tag(lower: str) -> int:
-    """Where the text starts after a leading sender tag ("[Telegram · Dana] turn off ...")."""
-    stripped = lower.lstrip()
-    if stripped.startswith("[") and (end := stripped.find("]", 0, 80)) > 0:
-        return len(lower) - len(stripped) + end + 1
-    return 0

@@ -89,10 +89,15 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
 HEADER_LABEL_WORDS = 5  # "Automatic check:", "Ukaguzi wa kawaida (saa 5 asubuhi):" names the check, asks nothing
 
 
+def _bare(text: str) -> str:
+    """The text without its time stamps, names and durations: what is left of its numbers counts things."""
+    return _NAMES_RE.sub(" ", STAMP_RE.sub(" ", text))
+
+
 def counts_something(text: str) -> bool:
     """Whether a number other than zero is left once time stamps, names and durations are removed ("matched=4",
     "New help requests: 2"; not "2026-12-02 07:15", "db-02", "15 min")."""
-    return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_NAMES_RE.sub(" ", STAMP_RE.sub(" ", text))) is not None
+    return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_bare(text)) is not None
 
 
 def _label_header(parts: list[str]) -> bool:
@@ -106,7 +111,7 @@ _PAREN_RE = re.compile(r"\([^()]*\)")
 
 def says_none(clause: str, vocab: QuietVocabulary) -> bool:
     """Whether a clause says none or zero and counts nothing ("nessun promemoria scaduto", "0 overdue")."""
-    bare = _NAMES_RE.sub(" ", STAMP_RE.sub(" ", clause))
+    bare = _bare(clause)
     if _COUNT_RE.search(bare):
         return False
     return _ZERO_RE.search(bare) is not None or vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
@@ -127,7 +132,7 @@ def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
             break
     while end < last and (STAMP_RE.search(parts[end]) or vocab.header.found((), parts[end].lower())
                           or _proper_name(parts[end])):
-        if not _header_like(parts[end], vocab) or _COUNT_RE.search(_NAMES_RE.sub(" ", STAMP_RE.sub(" ", parts[end]))):
+        if not _header_like(parts[end], vocab) or counts_something(parts[end]):
             break
         end += 2
     return end
@@ -166,7 +171,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if skip_value:
             skip_value = False
             continue
-        bare = _NAMES_RE.sub(" ", STAMP_RE.sub(" ", clause))
+        bare = _bare(clause)
         words = sum(1 for w in bare.split() if _WORD_RE.search(w))  # tokens, not bare punctuation
         if not words:
             continue

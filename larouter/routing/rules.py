@@ -164,3 +164,8 @@ class ClassifierConfig:
 
 
 DEFAULT = ClassifierConfig()
+
+
+def without_model(config: ClassifierConfig = DEFAULT) -> ClassifierConfig:
+    """The same rules without the learned check-in model (`[routing.classifier.heartbeat] model = false`)."""
+    return attrs.evolve(config, heartbeat=attrs.evolve(config.heartbeat, model=False))

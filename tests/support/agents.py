@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import attrs
-
 from larouter.routing import Tier, classify
-from larouter.routing.rules import DEFAULT
+from larouter.routing.rules import without_model
 
 # The rules alone, without the learned check-in model: for tests of what a rule does, and of what the recurrence
 # and learned-heartbeat trackers do with a convention nothing recognises on first sight.
-RULES_ONLY = attrs.evolve(DEFAULT, heartbeat=attrs.evolve(DEFAULT.heartbeat, model=False))
+RULES_ONLY = without_model()
 NO_MODEL_TOML = "\n[routing.classifier.heartbeat]\nmodel = false\n"
 
 HB_PROMPT = (

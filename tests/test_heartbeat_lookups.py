@@ -1,0 +1,97 @@
+"""An agent polling through its tools: a timed trigger whose lookups all came back empty is a heartbeat; a lookup
+that found records, new items, alerts or a failure is work, whatever the trigger or the recurrence says."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier, classify
+
+
+def _after_lookup(trigger: str, result: str) -> Tier:
+    """A session whose last user turn `trigger` made the agent call a lookup tool that returned `result`."""
+
+    messages = [
+        {"role": "system", "content": "Booking assistant. On each timed check call check_bookings; if it finds "
+                                      "nothing new, answer NIENTE."},
+        {"role": "user", "content": trigger},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "check_bookings", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": result},
+    ]
+    return classify({"model": "auto", "messages": messages}).tier
+
+
+@pytest.mark.parametrize(("trigger", "result"), [
+    ("controllo delle 19:30", '{"nuove": [], "disdette": [], "richieste_speciali": []}'),
+    ("ajastatud kontroll 10:00", '{"uued_arved": [], "meeldetuletused": {"count": 0}}'),
+    ("status 1545Z", "[]"),
+    ("check-in 08:00", "no results"),
+    ("தானியங்கி சோதனை (06:00): ஆர்டர்களைச் சரிபார். ஒன்றும் இல்லையெனில் HEARTBEAT_OK என்று பதிலளி.",
+     '{"orders": [], "count": 0}'),  # the rules do not read this language: the named token and the empty lookup do
+    ("ራስ-ሰር ፍተሻ 07:00፦ ትዕዛዞችን ፈትሽ። ምንም ከሌለ HEARTBEAT_OK ብለህ መልስ።",
+     '{"status": "success", "data": {"alerts": []}, "new_orders": 0}'),
+])
+def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str, result: str) -> None:
+    """A bare stamped turn that sent the agent to its lookup tools, every one of which came back empty."""
+    assert _after_lookup(trigger, result) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("trigger", "result"), [
+    ("controllo delle 19:30", '{"nuove": [{"nome": "Rossi", "persone": 4}], "disdette": []}'),  # a booking came
+    ("remind me at 10:00", "{}"),  # a request, not a trigger
+    ("any bookings after 19:30?", "[]"),  # a question: the empty answer must be told
+    ("Deploy the release at 10:00", '{"ok": true}'),
+    ("Write a migration plan for the 02:00 maintenance window", "[]"),  # long: work
+    ("At 10:00 the deploy failed and the bot replied NO_REPLY to a customer; find out why", "[]"),
+    ("Fix the handler that answers NO_REPLY at 10:00 even when orders are waiting", "[]"),
+    ("Automatic check 15:30: new orders. If none, reply HEARTBEAT_OK.", '{"status": "ok", "orders": [{"id": 7}]}'),
+])
+def test_a_request_or_a_lookup_that_found_something_is_not(trigger: str, result: str) -> None:
+    """A lookup that found something, or a turn that asks or requests, is not the idle trigger."""
+    assert _after_lookup(trigger, result) is not Tier.HEARTBEAT
+
+
+def test_a_poll_whose_lookup_found_items_is_work() -> None:
+    """A scheduled check whose tool lookup returned new mail (a positive count, a non-empty list) is classified on
+    what it found; the same lookup returning nothing stays a heartbeat."""
+
+    def after(result: str) -> Tier:
+        return _after_lookup("Scheduled check 11:00: fetch new mail.", result)
+
+    assert after('{"new_messages": 2, "messages": [{"from": "ana@example.com", "subject": "Invoice 418"}]}') \
+        is not Tier.HEARTBEAT
+    assert after('{"incidents": [{"id": "INC-7", "severity": "SEV2", "title": "p99 latency 4 s"}]}') is not Tier.HEARTBEAT
+    assert after('{"new_messages": 0, "messages": []}') is Tier.HEARTBEAT
+    assert after('{"services": [{"name": "api", "status": "ok"}], "checked": 14}') is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("result", "expected_heartbeat"), [
+    ('[{"from": "ana@example.com", "subject": "Contract draft", "snippet": "Can you sign by Friday?"}]', False),
+    ('{"pipeline": 7, "status": "failed", "failed_job": "test:unit"}', False),
+    ('[{"host": "web-01", "status": "ok"}, {"host": "db-01", "status": "ok"}]', True),
+])
+def test_a_lookup_answering_with_records_or_a_failure_is_work(result: str, expected_heartbeat: bool) -> None:
+    """A lookup whose whole answer is a list of records (mail, bookings, signals) or a failed status found work;
+    hosts that each report "ok" found nothing."""
+    assert (_after_lookup("Scheduled check 17:30", result) is Tier.HEARTBEAT) is expected_heartbeat
+
+
+def test_a_recurring_trigger_whose_lookup_found_alerts_is_work() -> None:
+    """A trigger that recurs answered "QUIET" each time is a learned heartbeat, until its lookup comes back with
+    firing alerts: then it is work, classified on what the lookup found (not SIMPLE, not HEARTBEAT)."""
+
+    def beat(n: int, result: str, answer: str | None) -> list[dict]:
+        turn = [{"role": "user", "content": f"monitor sweep #{n}"},
+                {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": f"c{n}", "type": "function", "function": {"name": "alerts", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": f"c{n}", "content": result}]
+        return turn + ([{"role": "assistant", "content": answer}] if answer else [])
+
+    quiet = '{"firing": [], "pending": 0}'
+    firing = '{"firing": [{"alert": "CheckoutHigh5xx", "severity": "critical", "value": "7.4%"}]}'
+    messages = [{"role": "system", "content": "SRE agent. On each sweep call alerts; if nothing fires, answer QUIET."},
+                *beat(9101, quiet, "QUIET"), *beat(9102, quiet, "QUIET"), *beat(9103, quiet, "QUIET")]
+    assert classify({"model": "auto", "messages": [*messages, *beat(9104, quiet, None)]}).tier is Tier.HEARTBEAT
+    tier_now = classify({"model": "auto", "messages": [*messages, *beat(9104, firing, None)]}).tier
+    assert tier_now not in (Tier.HEARTBEAT, Tier.SIMPLE)
