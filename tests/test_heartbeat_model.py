@@ -17,6 +17,7 @@ from larouter.routing.hbmodel import HeartbeatModel, features, load_shipped
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from tests.conftest import Fake, Router
 from tests.support.agents import NO_MODEL_TOML, RULES_ONLY
+from tests.support.servers import http_json
 
 CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
           '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
@@ -137,3 +138,18 @@ def test_model_round_trips_through_its_file_and_rejects_unknown_features() -> No
     with pytest.raises(ValueError, match="unknown feature kind"):
         HeartbeatModel.of([("z:x", 1.0)], 0.0, 10)
     assert attrs.evolve(DEFAULT.heartbeat, model=False) == RULES_ONLY.heartbeat
+
+
+def test_model_settings_through_patch_api_config(make_router: Callable[..., Router], fake: Fake, tmp_path: Path) -> None:
+    """`PATCH /api/config`: a bad threshold or model file is a 400 naming the key and changes nothing; switching the
+    model off applies to the next request."""
+    router = make_router(extra_toml=CHAINS.format(url=fake.url))
+    for heartbeat, key in (({"model_threshold": 1.5}, "model_threshold"),
+                           ({"model_file": str(tmp_path / "none.tsv")}, "model_file")):
+        status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"classifier": {"heartbeat": heartbeat}}})
+        assert status == 400 and key in out["error"]["message"], out
+    explain = {"model": "auto", "messages": [{"role": "user", "content": FIRST_SIGHTINGS[2]}]}
+    assert http_json("POST", router.url + "/api/route/explain", explain)[1]["tier"] == "HEARTBEAT"
+    status, _ = http_json("PATCH", router.url + "/api/config", {"routing": {"classifier": {"heartbeat": {"model": False}}}})
+    assert status == 200
+    assert http_json("POST", router.url + "/api/route/explain", explain)[1]["tier"] != "HEARTBEAT"
