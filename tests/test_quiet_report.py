@@ -138,6 +138,28 @@ def test_reports_the_rules_read_as_work(text: str) -> None:
     assert tier(text, RULES_ONLY) is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("text", [
+    "تحقق آلي من متجر النور: لا طلبات جديدة، لا رسائل، لا مرتجعات",  # the Arabic comma ends a line
+    "خودکار جانچ: کوئی نیا آرڈر نہیں، کوئی پیغام نہیں۔ اگر کچھ نہ ہو تو صرف 'سکون' لکھیں۔",  # the Urdu full stop too
+])
+def test_unstamped_reports_in_arabic_script_are_read_line_by_line(text: str) -> None:
+    assert tier(text, RULES_ONLY) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@pytest.mark.parametrize("text", [
+    # A follow-up with a negation in every clause: no zero, no idle reply asked ("ei", "ilman": "not", "without").
+    "Hyvä. Mutta ei noin, otsikon pitää olla isompi ja ilman huutomerkkiä.",
+    # Malay "nada" (tone) and "ni" (this) are Spanish for "nothing" and "nor", in the middle of the clause.
+    "Baik. Tapi balas dengan nada santai sikit, sebab ni untuk Instagram.",
+    # Lines split at "۔" and "،": the second one is news ("but a customer has waited three days for a refund").
+    "دکان کا خودکار پیغام: کوئی نئی بکنگ نہیں، مگر ایک گاہک تین دن سے رقم کی واپسی کا انتظار کر رہا ہے۔"
+    " اگر کوئی کام نہ ہو تو صرف 'سکون' لکھیں۔",
+])
+def test_follow_ups_that_negate_in_every_clause_are_not_reports(text: str, config: ClassifierConfig) -> None:
+    assert tier(text, config) is not Tier.HEARTBEAT
+
+
 def test_quiet_report_goes_to_the_local_model(make_router: Callable[..., Router], fake: Fake) -> None:
     router = make_router(extra_toml=CHAINS.format(url=fake.url))
     c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)

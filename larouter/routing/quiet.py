@@ -30,7 +30,7 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|(?:ساعت|الساعة)\s*\d{1,2}(?!\d)")  # "ساعت ۱۶": an hour (Persian and Arabic digits are \d)
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
 # the next "key=value" pair ("key:value" is read as one).
-_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
+_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦،۔]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
 _LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
 _KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "new_events=0" (not 10:00, ::notice::)
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
@@ -47,13 +47,13 @@ _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|
 _WORD_RE = re.compile(r"\w+")
 _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
 # What _CLAUSE_RE splits on: a text without one of these is a single clause, no report.
-_SEPARATORS = ("·", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "፣", "።", "፦", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
+_SEPARATORS = ("·", "،", "۔", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "፣", "።", "፦", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
 _NOTHING_MARKS = ("0", "٠", "۰", "०", "০", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "؟", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
 NAME_WORDS = 4  # a sender's name after the header ("Tallinna raamatupidamisbüroo Arvestaja" is no name: lower case)
 HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
-CONDITION_WORDS = 6  # a short "if so" before the reply ("Mura bhfuil aon rud le déanamh")
+CONDITION_WORDS = 7  # a short "if so" before the reply ("Mura bhfuil aon rud le déanamh", "إذا لم يكن هناك ما يلزم فعله")
 FOLLOWING = 2  # clauses after "if there is nothing to do" that may say what to reply
 
 
@@ -81,7 +81,12 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
     parts = _CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(text.strip())))
     if not scheduled:  # all nothing, twice; or a short "label:" header (a check's name) and then all nothing, twice
-        return _nothing_in(parts, 0, 2, vocab) or (_label_header(parts) and _nothing_in(parts, 2, 2, vocab))
+        # Unstamped, each "none" must open or close its line ("no new orders", "новых заказов нет"; not "tukar nada
+        # dia", Malay for "change its tone"), and a text that is not "label: ..." needs a zero or an idle reply: a
+        # follow-up with a negation in every clause ("Hyvä. Mutta ei noin, ... ilman huutomerkkiä.") is no report.
+        if _label_header(parts) and _nothing_in(parts, 2, 2, vocab, edge=True):
+            return True
+        return _shows_a_report(text, vocab) and _nothing_in(parts, 0, 2, vocab, edge=True)
     # A payload's text has no prose header to extend: its first clause is its opening tag or key.
     return _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab)
 
@@ -159,9 +164,23 @@ def _header_like(clause: str, vocab: QuietVocabulary) -> bool:
     return len(clause.split()) <= MAX_CLAUSE_WORDS and not vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
 
 
-def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabulary) -> bool:
+def _shows_a_report(text: str, vocab: QuietVocabulary) -> bool:
+    """Whether an unstamped, unlabelled text has what a report has beyond its negations: a zero or empty mark
+    ("unread=0", "✅"), or the idle reply it asks for ("... responde solo OK")."""
+    return _ZERO_RE.search(text) is not None or vocab.reply.found(_WORD_RE.findall(text.lower()), text)
+
+
+def _none_at_edge(tokens: list[str], clause: str, bare: str, vocab: QuietVocabulary) -> bool:
+    """Whether the clause says none with one of its first or last two words, a zero, or (scripts written without
+    spaces) a substring: a report line quantifies its item, prose negates in the middle of a sentence."""
+    if _ZERO_RE.search(bare) is not None or not vocab.none.words.isdisjoint(tokens[:2] + tokens[-2:]):
+        return True
+    return vocab.none.words.isdisjoint(tokens) and vocab.none.found((), clause)
+
+
+def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabulary, edge: bool = False) -> bool:
     """Whether the clauses of `parts` (clause, separator, clause, ...) from `start` on all report nothing, at least
-    `needed` of them none or zero."""
+    `needed` of them none or zero (`edge`: said at a clause's edge, see `_none_at_edge`)."""
     nothing = 0
     following = 0  # clauses left that may spell out the reply after an idle condition
     skip_value = False
@@ -194,7 +213,8 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             nothing += none
         elif condition and not counts and words <= CONDITION_WORDS and _replies(parts, i + 2, vocab):
             following = FOLLOWING  # "Якщо так і є — дай порожню відповідь": a condition before the reply reports nothing
-        elif none and not counts and words <= MAX_CLAUSE_WORDS:
+        elif (none and not counts and words <= MAX_CLAUSE_WORDS
+              and (not edge or _none_at_edge(tokens, clause, bare, vocab))):
             nothing += 1
         elif vocab.reply.found(tokens, clause) and (vocab.only.found(tokens, clause) or _token(clause) or condition):
             following = FOLLOWING  # "reply only with the word 'benchwarm'", "Respond with `NOZZLE_COOL` when ..."

@@ -96,7 +96,7 @@ odgovori одговори vasta atsakyk atbildi svaraðu svar respon contesta co
 dáhùn ይመልሱ
 renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 відповідь відповіддю ответ ответом odpowiedź odpověď odpoveď respuesta resposta réponse risposta cevap balasan jawaban
-رد ردا ردًا תשובה
+رد ردا ردًا תשובה لکھیں لکھو لکھ بھیجیں جواب
 უპასუხე պատասխանիր պատասխանեք erantzun atebwch ateb freagair respondu жауап phendula хариул përgjigju
 binivîse wangsulana ولیکئ amsa jawaab
 """.split())
