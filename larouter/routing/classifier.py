@@ -100,6 +100,13 @@ def _lookups_once(messages: Sequence[Any], turn: Turn) -> Callable[[], Sequence[
     return looked
 
 
+def _has_maths(text: str, rules: Compiled) -> bool:
+    """Whether the turn writes maths (notation or symbols): only then is a check-in asked whether it wants reasoning
+    (the full scorer costs ~25 us, the check-in rules alone ~10)."""
+    lower = text.lower()
+    return (rules.math_notation.search(text, lower) or rules.math_symbols.search(text, lower)) is not None
+
+
 def _clean(turn: Turn, reasons: list[str], rules: Compiled) -> str:
     """The turn's text without its envelope; notes what was removed."""
     text, removed = strip_envelope(turn.text, rules)
@@ -152,6 +159,10 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         else:
             rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
             if rose is None:
+                if _has_maths(text, rules):  # "Each heartbeat is lost with probability p. Show that ..." asks for a proof
+                    tier, confidence, why = assess(text, rules)
+                    if tier is Tier.REASONING:
+                        return Decision(tier, confidence, (*reasons, "a check-in's words, but it asks for reasoning", *why))
                 return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
             reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
             verdict = None

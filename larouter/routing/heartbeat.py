@@ -18,9 +18,9 @@ import attrs
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
 from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, opening_word, quotes_an_item
 from larouter.routing.due import overdue_items
-from larouter.routing.hbmodel import UNSPACED_RE
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report, says_none
+from larouter.routing.quoting import asked_about, asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
 HEARTBEAT = "heartbeat"
 WORK_DUE = "work_due"
@@ -70,7 +70,12 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
             poll = True
     if found and in_long_question(text, found[1]):  # "Was genau bedeutet HEARTBEAT_OK …, und warum …?"
         return None
-    if found and _quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
+    if "```" in text and (not found or in_fence(text, found[1])) and fenced_with_prose(text):
+        return None  # "Does this payload match our spec? ```{"type": "heartbeat", …}``` The spec says …" (no idle reply
+        # asked outside the block: "Scheduled check-in. Config: ```every: 30m``` If nothing …, reply QUIET_OWL." is one)
+    if found and asks_after(text, found[1]):  # "... reply=HEARTBEAT_OK suppressed ... Woran liegt das, wie behebe ich es?"
+        return None
+    if found and quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
     if not ack and opening_word(lower) in rules.hb_openers:
         return None
@@ -99,7 +104,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         )
     if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):
         return None  # "... and tell me how far behind it is", "... · Dana: call me if urgent"
-    if not ack and _questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
+    if not ack and questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
         return None
     if not ack and long_question(text):  # "In Letta, what does request_heartbeat=true actually do, and how …?"
         return None
@@ -194,13 +199,13 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
         while i >= 0:
             j = i + len(token)
             if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
-                if not _asked_about(text, j) and _instructs(text, lower, i, j, rules) and not (fenced and _in_fence(text, i)):
+                if not asked_about(text, j) and _instructs(text, lower, i, j, rules) and not (fenced and in_fence(text, i)):
                     return text[i:j], i
             i = lower.find(token, j)
     if _may_hold_token(text, rules):
         for m in rules.hb_ack_token_rx.finditer(text):
-            if (not _asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules)
-                    and not (fenced and _in_fence(text, m.start()))):
+            if (not asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules)
+                    and not (fenced and in_fence(text, m.start()))):
                 return m.group(), m.start()
     return _conditional_ack(text, lower, rules)
 
@@ -223,7 +228,7 @@ def _conditional_ack(text: str, lower: str, rules: Compiled) -> tuple[str, int] 
         if (token.lower() in rules.hb_ack_tokens or rules.hb_ack_token_rx.fullmatch(token.strip("`'\"“”‘’[]"))
                 or len(text) - m.end() > CONDITIONAL_ACK_TAIL):  # named tokens are judged above; then the turn ends
             continue
-        if _asked_about(text, end) or ("```" in text and _in_fence(text, start)):
+        if asked_about(text, end) or ("```" in text and in_fence(text, start)):
             continue
         if _reports_none(text[: m.start()], rules):
             return token, start
@@ -257,80 +262,6 @@ def _reports_none(report: str, rules: Compiled) -> bool:
               or not rules.hb_problem.isdisjoint(WORD_RE.findall(clause.lower()))):
             return False
     return said
-
-
-_QUOTES = {"\"": "\"", "“": "”", "«": "»", "「": "」", "„": "”"}  # „…” (pl, cs, hu); German „…“ below
-QUOTED_PROMPT_MIN_CHARS = 20  # a quotation opened this far before the token holds a prompt, not just the token
-QUOTED_PROMPT_MIN_WORDS = 9  # words outside the quotation that make the turn a message about the quoted prompt
-
-
-def _questions(text: str) -> int:
-    """Sentences ending with a question mark."""
-    return sum(text.count(q) for q in QUESTION_MARKS)
-
-
-def _quoted_prompt(text: str, at: int) -> bool:
-    """Whether the ack instruction at `at` sits inside a quoted prompt that a longer message talks about: the
-    quotation opened at least QUOTED_PROMPT_MIN_CHARS before it and QUOTED_PROMPT_MIN_WORDS words lie outside it.
-    A quoted token alone ('reply "HEARTBEAT_OK"') stays an instruction."""
-    for opening, closing in _QUOTES.items():
-        start = text.rfind(opening, 0, at)
-        if start < 0 or at - start < QUOTED_PROMPT_MIN_CHARS:
-            continue
-        if opening == closing:
-            if text.count(opening, 0, at) % 2 == 0:  # the last one closed a quotation
-                continue
-        elif closing in text[start:at] or (opening == "„" and "“" in text[start:at]):
-            continue
-        end = text.find(closing, at) if opening != "„" else min((i for i in (text.find("”", at), text.find("“", at))
-                                                                  if i >= 0), default=-1)
-        if _enough_outside(text, start, end):
-            return True
-    start = _single_quote_opening(text, at)  # 'If nothing needs attention, reply HEARTBEAT_OK'
-    if start >= 0 and at - start >= QUOTED_PROMPT_MIN_CHARS:
-        return _enough_outside(text, start, _single_quote_closing(text, at))
-    return False
-
-
-def _enough_outside(text: str, start: int, end: int) -> bool:
-    """Whether QUOTED_PROMPT_MIN_WORDS words lie outside the quotation text[start:end + 1] (to the end if open); in
-    scripts written without spaces, three characters count as a word."""
-    outside = text[:start] + " " + (text[end + 1 :] if end >= 0 else "")
-    return len(outside.split()) + len(UNSPACED_RE.findall(outside)) // 3 >= QUOTED_PROMPT_MIN_WORDS
-
-
-def _single_quote_opening(text: str, at: int) -> int:
-    """Where a quotation in single quotes that is still open at `at` starts, or -1. An apostrophe ("Here's", "kids'")
-    has a letter before it; an opening quote does not, a closing one has no letter after it."""
-    i = at
-    while (i := max(text.rfind("'", 0, i), text.rfind("‘", 0, i), text.rfind("’", 0, i))) >= 0:
-        before = text[i - 1 : i]
-        after = text[i + 1 : i + 2]
-        if not before.isalnum() and after and not after.isspace():
-            return i  # an opening quote
-        if before and not before.isspace() and not after.isalnum():
-            return -1  # a closing quote: the quotation before `at` is closed
-    return -1
-
-
-def _single_quote_closing(text: str, at: int) -> int:
-    """Where the quotation in single quotes open at `at` closes (a quote with no letter after it), or -1."""
-    i = at
-    while (i := min((j for j in (text.find("'", i), text.find("’", i)) if j >= 0), default=-1)) >= 0:
-        if not text[i + 1 : i + 2].isalnum():
-            return i
-        i += 1
-    return -1
-
-
-def _asked_about(text: str, end: int) -> bool:
-    """Whether the token ending at `end` closes a question ("Why did you just reply HEARTH_IDLE??")."""
-    return text[end : end + 3].lstrip(" \"'`”’»」").startswith(QUESTION_MARKS)
-
-
-def _in_fence(text: str, at: int) -> bool:
-    """Whether `at` lies inside a ``` fenced block (an odd number of fences before it)."""
-    return text.count("```", 0, at) % 2 == 1
 
 
 def _may_hold_token(text: str, rules: Compiled) -> bool:

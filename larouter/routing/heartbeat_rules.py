@@ -144,9 +144,9 @@ class HeartbeatRules:
               r"(?!0\b|٠|कोई नहीं|कुछ नहीं|لا يوجد|لا توجد|لا شيء|-|—)\S",
               ("جديد", "नए", "नई", "المستحقة", "अनुस्मारक", "रिमाइंडर")),
         Gated(r"\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b|\bvencid[oa]s?\b|\bjatuh tempo sekarang\b"
-              r"|überfällig|en retard|scaduto|просрочен|अभी देय|देय है",
+              r"|überfällig|en retard|scaduto|просрочен|अभी देय|देय है|مستحقة? الآن|حان (?:الآن )?موعد",
               ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
-               "scaduto", "просроч", "देय")),
+               "scaduto", "просроч", "देय", "مستحق", "حان")),
     )
     # A count followed by what it counts ("transaksi mencurigakan: 1 (refund Rp4.250.000 untuk TV 43\" ...)"): items
     # described because they need someone. Not when the description says all is well or none ("12 (all ok)").
@@ -210,10 +210,15 @@ class HeartbeatRules:
         r"|修改一下|修改为|改成|改为|调整为|调整一下|수정해|변경해|바꿔)"
         r"|翻[译譯](?:成|为|為|一下)|翻訳して|번역해"  # a request to translate a quoted check-in, in any word order:
         r"|अनुवाद कर|(?<!\w)(?:ترجم|תרגם|terjemahkan|tercüme et|переведи(?:те)?|przetłumacz|přelož|übersetze|traduce"
-        r"|traduis|traduza)(?!\w)",
+        r"|traduis|traduza)(?!\w)"
+        # a request to rewrite the text that follows, whatever it names ("把下面这段心跳提示词改写得更简洁",
+        # "下のプロンプトを…書き直して", "…15分ごとに動くように変えて")
+        r"|書き直して|書き換えて|簡潔にして|短くして|ように変えて|改写[得成一]|重写一下|精简一下|把(?:下面|以下|这段|這段)"
+        r"|다시 ?써 ?줘|고쳐 ?줘",
         ("書き直", "追加", "変更", "修正", "削除", "更新", "修改", "添加", "删除", "改写", "重写", "수정", "추가", "삭제", "변경",
          "変えて", "改成", "改为", "调整", "바꿔", "翻", "번역", "अनुवाद", "ترجم", "תרגם", "terjemah", "tercüme", "перевед",
-         "przetłum", "přelož", "übersetz", "tradu"),
+         "przetłum", "přelož", "übersetz", "tradu", "書き換えて", "簡潔にして", "短くして", "ように変えて", "把", "다시",
+         "고쳐"),
     )
     # A sentence that opens with a work verb is a request, whatever else the turn quotes ("Our bot answered NO_REPLY
     # ... Rewrite that section so ... and explain why.").

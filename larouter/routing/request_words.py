@@ -33,6 +33,10 @@ NOT_A_POLL_OPENERS = (
     "wat", "welke", "hoeveel", "wanneer", "hva", "hvad", "vad", "hvilken", "när", "når", "jak", "kdy", "kde", "kolik",
     "cum", "când", "hogyan", "miért", "mikor", "mikä", "miten", "kuinka", "milloin", "τι", "πότε", "πού", "מה",
     "מתי", "متى", "ماذا", "چه", "چگونه", "کی",
+    # Esperanto, Catalan, Galician and Hungarian requests and questions ("Reverku ĉi tiun keep-alive-mesaĝon ...",
+    # "Que é o keepalive de TCP ...?")
+    "reverku", "skribu", "traduku", "klarigu", "korektu", "ŝanĝu", "kial", "kiel", "kio", "escriu", "reescriu",
+    "tradueix", "canvia", "que", "írd", "írj", "fordítsd", "magyarázd", "változtasd",
 )
 
 # A turn starting like this asks about heartbeats even when it quotes the ack ("Why do you keep replying

@@ -1,0 +1,73 @@
+"""Turns that talk about heartbeats are work, whatever check-in words and idle tokens they quote: a payload under
+review, a proof about lost beats, a bug report that ends in a question, a request to rewrite a check-in prompt."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import openai
+import pytest
+
+from larouter.routing import Tier, classify
+from larouter.routing.rules import DEFAULT, ClassifierConfig
+from tests.conftest import Fake, Router
+from tests.support.agents import RULES_ONLY
+
+CONFIGS = pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+          '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
+          'MEDIUM = ["gpt-fake"]\nCOMPLEX = ["gpt-fake"]\nREASONING = ["gpt-fake"]\n')
+
+PROOF = ("Each periodic heartbeat check is lost independently with probability p. Show that the expected number "
+         "of checks up to and including the first two consecutive losses is (1 + p) / p^2.")
+
+
+def tier(text: str, config: ClassifierConfig = DEFAULT) -> Tier:
+    return classify({"messages": [{"role": "system", "content": "You are the ops team's agent."},
+                                  {"role": "user", "content": text}]}, config).tier
+
+
+@CONFIGS
+@pytest.mark.parametrize("text", [
+    # A check-in payload quoted in a code block, with prose around it: somebody asks about it.
+    'Payload from the gateway, for review against our spec:\n\n```json\n{"kind": "heartbeat", "queued": 0, '
+    '"at": "2026-02-01 08:00", "reply": "IDLE"}\n```\n\nThe spec says `at` must be ISO 8601 with a zone and '
+    '`reply` is not allowed at all.',
+    # A bug report that quotes the idle token and a log, and ends by asking.
+    "Nuestro agente responde a cada latido con HEARTBEAT_OK aunque HEARTBEAT.md tiene una tarea pendiente. "
+    "Extracto del log del gateway:\n\n09:00:00 heartbeat: dispatch agent=main\n"
+    "09:00:01 heartbeat: workspace HEARTBEAT.md bytes=0 (skipped read)\n09:00:02 heartbeat: reply=HEARTBEAT_OK "
+    "suppressed\n\nEl archivo está en ~/agente/HEARTBEAT.md y pesa 512 bytes, y el contenedor monta ~/agente en "
+    "/workspace. ¿Qué está fallando y cómo lo soluciono bien?",
+    # Requests to rewrite a check-in prompt or its schedule, in scripts that put the verb last.
+    "把下面这段心跳提示改写得更口语化：“请检查待办列表，如果没有需要处理的事情，只回复 HEARTBEAT_OK。”",
+    "このcronを毎時じゃなくて10分ごとに動くように変えて: 0 * * * * /opt/agent/heartbeat.sh",
+    # Requests and questions opening in Esperanto and Galician.
+    "Traduku ĉi tiun keep-alive-mesaĝon en la anglan: „La sistemo funkcias. Neniu ago necesas.“",
+    "Kial mia keep-alive-mesaĝo ne alvenas al la servilo ĉiun minuton?",
+    "Que fai o keep-alive de HTTP? Respóndeme breve.",
+    # A reminder that is due now (Arabic), inside a check-in that asks for the idle reply.
+    "فحص دوري 09:00\nتذكير مستحق الآن: إرسال الفاتورة إلى شركة النور.\nإذا لم يكن هناك ما يلزم فعله، أجب فقط بـ «هادئ».",
+])
+def test_turns_about_heartbeats_are_work(text: str, config: ClassifierConfig) -> None:
+    assert tier(text, config) is not Tier.HEARTBEAT
+
+
+@CONFIGS
+def test_a_proof_about_heartbeats_is_reasoning(config: ClassifierConfig) -> None:
+    assert tier(PROOF, config) is Tier.REASONING
+
+
+def test_a_fenced_payload_alone_is_still_a_check_in() -> None:
+    """The code-block guard needs prose around the block: a scheduler that sends its payload fenced is a beat."""
+    assert tier("```yaml\nping: fleet_status\nat: 2026-02-11 09:30 UTC\nlate_eta: 0\ndriver_messages: 0\n```",
+                RULES_ONLY) is Tier.HEARTBEAT
+
+
+def test_the_proof_goes_to_the_reasoning_chain(make_router: Callable[..., Router], fake: Fake) -> None:
+    router = make_router(extra_toml=CHAINS.format(url=fake.url))
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = c.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": PROOF}])
+    assert raw.parse().choices[0].message.content
+    assert raw.headers["x-larouter-tier"] == "REASONING" and raw.headers["x-larouter-model"] == "gpt-fake"
+    assert "asks for reasoning" in raw.headers["x-larouter-reason"]
