@@ -1,14 +1,16 @@
-"""An agent polling through its tools: a timed trigger whose lookups all came back empty is a heartbeat; a lookup
-that found records, new items, alerts or a failure is work, whatever the trigger or the recurrence says."""
+"""An agent polling through its tools: a check-in trigger (stamped, or saying what to reply when idle) whose lookups
+all came back empty is a heartbeat; a lookup that found records, new items, alerts or a failure is work, whatever the
+trigger or the recurrence says."""
 
 from __future__ import annotations
 
 import pytest
 
-from larouter.routing import Tier, classify
+from larouter.routing import DEFAULT, ClassifierConfig, Tier, classify
+from tests.support.agents import RULES_ONLY
 
 
-def _after_lookup(trigger: str, result: str) -> Tier:
+def _after_lookup(trigger: str, result: str, config: ClassifierConfig = DEFAULT) -> Tier:
     """A session whose last user turn `trigger` made the agent call a lookup tool that returned `result`."""
 
     messages = [
@@ -19,7 +21,7 @@ def _after_lookup(trigger: str, result: str) -> Tier:
             {"id": "c1", "type": "function", "function": {"name": "check_bookings", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": "c1", "content": result},
     ]
-    return classify({"model": "auto", "messages": messages}).tier
+    return classify({"model": "auto", "messages": messages}, config).tier
 
 
 @pytest.mark.parametrize(("trigger", "result"), [
@@ -37,7 +39,22 @@ def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str
     assert _after_lookup(trigger, result) is Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
 @pytest.mark.parametrize(("trigger", "result"), [
+    ("Ukaguzi wa oda: angalia oda mpya. Kama hakuna kitu, jibu 'SAWA' tu.", '{"oda": [], "jumla": 0}'),
+    ("Kontrola zamówień: sprawdź nowe zamówienia. Jeśli nic nie ma, odpowiedz tylko „SPOKÓJ”.", "[]"),
+    ("Vérifie la boîte de réception partagée. Si rien de neuf, réponds seulement 🟢", '{"messages": []}'),
+])
+def test_an_unstamped_trigger_that_says_how_to_reply_when_idle(trigger: str, result: str,
+                                                                config: ClassifierConfig) -> None:
+    """No time stamp, but an "if nothing, reply only X" in any language the quiet-report vocabulary knows: with
+    every lookup empty, X is the answer. The same trigger whose lookup found something is work."""
+    assert _after_lookup(trigger, result, config) is Tier.HEARTBEAT
+    assert _after_lookup(trigger, '{"items": [{"id": 7, "from": "Ana"}]}', config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("trigger", "result"), [
+    ("Check the shared inbox and draft replies to anything from Ana.", "[]"),  # no idle reply asked: a request
     ("controllo delle 19:30", '{"nuove": [{"nome": "Rossi", "persone": 4}], "disdette": []}'),  # a booking came
     ("remind me at 10:00", "{}"),  # a request, not a trigger
     ("any bookings after 19:30?", "[]"),  # a question: the empty answer must be told

@@ -169,7 +169,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
         stamped = triggers.stamped_trigger(text, rules)
         if (stamped or triggers.ack_trigger(text, rules)) and triggers.found_nothing(looked(), rules):
-            why = "heartbeat: a timed trigger whose tool lookups found nothing"
+            why = "heartbeat: a check-in trigger whose tool lookups found nothing"
             return Decision(Tier.HEARTBEAT, 0.85, (*reasons, why))
         if stamped and (found := triggers.found_items(looked())):  # "monitor sweep #9103" found alerts
             tier, confidence, why = assess(found, rules)

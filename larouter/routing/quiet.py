@@ -153,6 +153,20 @@ def _replies(parts: list[str], i: int, vocab: QuietVocabulary) -> bool:
     return i < len(parts) and vocab.reply.found(_WORD_RE.findall(parts[i].lower()), parts[i])
 
 
+def asks_idle_reply(text: str, vocab: QuietVocabulary) -> bool:
+    """Whether a clause says what to reply when there is nothing to do, in any language of the vocabulary: an "if"
+    with a reply verb in it or the clause after it, and the reply itself (quoted, in capitals or an emoji): "Haddii
+    wax walba ay caadi yihiin, ku jawaab oo keliya 'NABAD'"."""
+    parts = _CLAUSE_RE.split(text)
+    for i in range(0, len(parts), 2):
+        clause = parts[i]
+        if vocab.condition.found(_WORD_RE.findall(clause.lower()), clause):
+            said = clause + " " + (parts[i + 2] if i + 2 < len(parts) else "")
+            if vocab.reply.found(_WORD_RE.findall(said.lower()), said) and _token(said):
+                return True
+    return False
+
+
 def _proper_name(clause: str) -> bool:
     """A clause that is only a name in capitals ("Xawaalada Hiigsi", "Burco"): the sender, not news."""
     words = clause.split()

@@ -1,9 +1,10 @@
-"""A timed trigger whose tool lookups found nothing: the heartbeat of an agent that checks through its tools.
+"""A check-in trigger whose tool lookups found nothing: the heartbeat of an agent that checks through its tools.
 
 Agents that poll through tools get a bare stamped turn ("controllo delle 19:30", "poll 1545Z", "ajastatud kontroll
 10:00"), call their lookup tools, and then the request to route is the tool results. When the turn that started the
 loop is such a trigger (a few words around a time stamp, no question, no request) and every tool result came back
-empty (`{"new_orders": [], "total": 0}`, `[]`, "no results"), nothing is left to do but the idle reply.
+empty (`{"new_orders": [], "total": 0}`, `[]`, "no results"), nothing is left to do but the idle reply. A turn
+without a stamp counts when it says what to reply when idle ("Kama hakuna kitu, jibu 'SAWA' tu").
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import attrs
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.compiled import WORD_RE, Compiled
-from larouter.routing.quiet import STAMP_RE, says_none
+from larouter.routing.quiet import STAMP_RE, asks_idle_reply, says_none
 from larouter.routing.turns import Turn, read_content
 
 TRIGGER_MAX_WORDS = 5  # words of a stamped trigger, its time included
@@ -48,14 +49,13 @@ ACK_TRIGGER_MAX_CHARS = 600
 def ack_trigger(text: str, rules: Compiled) -> bool:
     """A stamped turn that names an idle token ("Automatic check (02:15): check alerts; if nothing, reply
     HEARTBEAT_OK", in any language): with every lookup it started empty, the token is the answer."""
-    if len(text) > ACK_TRIGGER_MAX_CHARS or "?" in text:
+    if len(text) > ACK_TRIGGER_MAX_CHARS or "?" in text or len(text.split()) > ACK_TRIGGER_MAX_WORDS:
         return False
     lower = text.lower()  # cheapest tests first: the stamp pattern is a long alternation
-    if not (any(t in lower for t in rules.hb_ack_tokens) or (any(map(text.__contains__, rules.hb_ack_token_hints))
-                                                                 and rules.hb_ack_token_rx.search(text))):
-        return False
-    if len(text.split()) > ACK_TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text)):
-        return False
+    named = any(t in lower for t in rules.hb_ack_tokens) or (any(map(text.__contains__, rules.hb_ack_token_hints))
+                                                             and rules.hb_ack_token_rx.search(text) is not None)
+    if not ((named and (STAMP_RE.search(text) or _ZULU_RE.search(text))) or asks_idle_reply(text, rules.quiet)):
+        return False  # unstamped, it must say how to reply when idle ("Kama hakuna kazi, jibu 'SAWA' tu")
     found = WORD_RE.findall(lower)
     return (bool(found) and found[0] not in rules.hb_openers and rules.hb_problem.isdisjoint(found)
             and _REQUESTS.isdisjoint(found))
