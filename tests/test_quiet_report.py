@@ -141,8 +141,10 @@ def test_reports_the_rules_read_as_work(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "تحقق آلي من متجر النور: لا طلبات جديدة، لا رسائل، لا مرتجعات",  # the Arabic comma ends a line
     "خودکار جانچ: کوئی نیا آرڈر نہیں، کوئی پیغام نہیں۔ اگر کچھ نہ ہو تو صرف 'سکون' لکھیں۔",  # the Urdu full stop too
+    # A short header sentence naming the check, then zeros and the idle reply.
+    "Planlagt kontroll (hver time). Nye e-poster: 0. Påminnelser: 0. Hvis det ikke er noe å gjøre, svar bare «ROLIG».",
 ])
-def test_unstamped_reports_in_arabic_script_are_read_line_by_line(text: str) -> None:
+def test_unstamped_reports_are_read_line_by_line(text: str) -> None:
     assert tier(text, RULES_ONLY) is Tier.HEARTBEAT
 
 

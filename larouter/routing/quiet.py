@@ -86,7 +86,10 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         # follow-up with a negation in every clause ("Hyvä. Mutta ei noin, ... ilman huutomerkkiä.") is no report.
         if _label_header(parts) and _nothing_in(parts, 2, 2, vocab, edge=True):
             return True
-        return _shows_a_report(text, vocab) and _nothing_in(parts, 0, 2, vocab, edge=True)
+        if not _shows_a_report(text, vocab):
+            return False
+        return _nothing_in(parts, 0, 2, vocab, edge=True) or (_label_header(parts, (".",))
+                                                               and _nothing_in(parts, 2, 2, vocab, edge=True))
     # A payload's text has no prose header to extend: its first clause is its opening tag or key.
     return _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab)
 
@@ -105,9 +108,9 @@ def counts_something(text: str) -> bool:
     return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_bare(text)) is not None
 
 
-def _label_header(parts: list[str]) -> bool:
-    """Whether the report opens with a short label ending in a colon, the name of the check."""
-    return (len(parts) > 2 and parts[1].strip()[:1] in (":", "：", "፦")
+def _label_header(parts: list[str], ends: tuple[str, ...] = (":", "：", "፦")) -> bool:
+    """Whether the report opens with a short label ending in a colon (or `ends`), the name of the check."""
+    return (len(parts) > 2 and parts[1].strip()[:1] in ends
             and 0 < len(_PAREN_RE.sub(" ", parts[0]).split()) <= HEADER_LABEL_WORDS)
 
 
