@@ -162,6 +162,17 @@ def test_follow_ups_that_negate_in_every_clause_are_not_reports(text: str, confi
     assert tier(text, config) is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+def test_a_reminder_said_to_be_none_is_not_one_to_relay(config: ClassifierConfig) -> None:
+    """"aucun rappel échu" (no reminder due) reports nothing; "Reminder due now: ..." after a quiet line is news."""
+    for text in ("Contrôle automatique de 07:30 — aucun nouveau message, aucun rappel échu. Si rien à signaler, "
+                 "réponds « RAS ».",
+                 "Kalenderprüfung 06:00 · keine Termine · keine Erinnerung fällig · wenn nichts zu tun ist, antworte "
+                 "nur RUHE"):
+        assert tier(text, config) is Tier.HEARTBEAT
+    assert tier("No new mail. Reminder due now: call Ana about the invoice.", config) is Tier.SIMPLE
+
+
 def test_quiet_report_goes_to_the_local_model(make_router: Callable[..., Router], fake: Fake) -> None:
     router = make_router(extra_toml=CHAINS.format(url=fake.url))
     c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)

@@ -56,7 +56,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
                 return None
     if rules.hb_idle.search(text, lower):
         return Verdict(HEARTBEAT, "heartbeat: framework event with nothing to process", 0.97)
-    if rules.hb_relay.search(text, lower):
+    if (relay := rules.hb_relay.search(text, lower)) is not None and not _negated(text, relay.start(), rules):
         return Verdict(RELAY, "scheduled reminder to relay -> SIMPLE", 0.8)
     poll = learned is not None or any(check.search(text, lower) for check in rules.hb_polls)
     found = ack_token(text, lower, rules)  # the idle token asked for, e.g. HEARTBEAT_OK, and where; None when none
@@ -123,6 +123,12 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
     return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({ack})", 0.93)
+
+
+def _negated(text: str, at: int, rules: Compiled) -> bool:
+    """Whether the clause before `at` says none ("aucun rappel échu", "keine Erinnerung fällig")."""
+    start = max(text.rfind(mark, 0, at) for mark in (*_CLAUSE_ENDS, ". ", "! ", "? ", ":")) + 1
+    return not rules.quiet.none.words.isdisjoint(WORD_RE.findall(text[start:at].lower()))
 
 
 def reports_work(text: str, rules: Compiled) -> bool:
