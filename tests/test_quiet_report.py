@@ -81,6 +81,7 @@ def tier(text: str, config: ClassifierConfig = DEFAULT) -> Tier:
     "Kontroll kell 10:00 — uusi tellimusi 0, tähtaegu järgmise 5 päeva jooksul 0.",
     "Yoxlama 15:00 — yeni sifarişlər: 0, mesajlar: 0. Görüləsi iş yoxdursa, yalnız SAKIT yaz.",
     "Hubin 10:00 — Dukaanka Barwaaqo, Hargeysa: dalabyo cusub: 0, fariimo cusub: 0.",
+    "Regelmäßige Prüfung 06:00 — Kameras: 6/6 erreichbar, Alarme: keine. Wenn nichts zu tun ist, antworte nur RUHE.",
 ])
 def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
@@ -115,6 +116,10 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "⏲️ 06:00 — Morning sweep done. 3 unread chats, 0 failed posts.",
     "پایش ساعت ۱۴:۰۰ — سفارش‌های جدید: ۳ | پیام‌های خوانده‌نشده: ۰",  # Persian digits count
     "Hubin 10:00 — Dukaanka Barwaaqo, Hargeysa: dalabyo cusub: 2, fariimo cusub: 0.",
+    # A fleet short of its total, in other languages, even with the idle reply asked.
+    "Revisión periódica de la casa 22:00. Sensores: 13/14 en línea. Alarmas: ninguna. Si no hay nada que hacer, "
+    "responde SIN_NOVEDAD.",
+    "Regelmäßige Prüfung 06:00 — Kameras: 5/6 erreichbar, Alarme: keine. Wenn nichts zu tun ist, antworte nur RUHE.",
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT

@@ -144,7 +144,11 @@ def reports_work(text: str, rules: Compiled) -> bool:
 
 
 _FLEET_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])\s+(?:[^\W\d]+\s+){0,2}?(?:online|up|ok|healthy|running"
-                       r"|active|connected|reachable|green|alive|in sync|synced)\b", re.I)
+                       r"|active|connected|reachable|green|alive|in sync|synced"
+                       # "13/14 en línea", "5/6 erreichbar", "7/8 в сети" (fr, es, pt, it, de, nl, pl, ru, uk, tr)
+                       r"|en l[ií]nea|en ligne|em linha|conectad[oa]s?|activ[oa]s?|ativ[oa]s?|connect[ée]s?|actifs?"
+                       r"|collegat[ie]|attiv[ie]|erreichbar|verbunden|aktiv|bereikbaar|verbonden|w sieci|aktywn[ey]"
+                       r"|в сети|онлайн|на связи|у мережі|çevrimiçi|aktif)(?!\w)", re.I)
 
 
 def _part_down(text: str) -> bool:
