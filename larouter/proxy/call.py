@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import time
-import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,7 +18,9 @@ class Call:
 
     requested_model: str
     stream: bool
-    id: str = attrs.Factory(lambda: os.urandom(8).hex())
+    # A request id, not a secret: random's generator (seeded from the OS once) never leaves the GIL, where
+    # os.urandom's getrandom() call released it on every request, handing it to the ledger's writer thread.
+    id: str = attrs.Factory(lambda: f"{random.getrandbits(64):016x}")
     project: str = "default"
     target: Target | None = None
     tier: str | None = None
