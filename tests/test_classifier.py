@@ -165,6 +165,10 @@ def test_no_signal_is_medium() -> None:
     "Prove your answer: can a chessboard missing two opposite corners be tiled by dominoes?",
     "Evaluate $\\lceil{\\sqrt{20}}\\rceil^2$.",
     "In how many ways can 8 people sit around a round table if 3 of them must sit together?",
+    # "prove" in more languages (hr, pl, vi)
+    "Dokaži da je zbroj prvih n neparnih brojeva jednak n².",
+    "Udowodnij, że suma kątów wewnętrznych trójkąta wynosi 180 stopni.",
+    "Chứng minh rằng căn bậc hai của 2 là số vô tỉ.",
 ])
 def test_short_hard_prompts_are_reasoning(text: str) -> None:
     """Short prompts can be hard."""

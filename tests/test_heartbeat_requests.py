@@ -46,6 +46,15 @@ def tier(text: str, config: ClassifierConfig = DEFAULT) -> Tier:
     "Traduku ĉi tiun keep-alive-mesaĝon en la anglan: „La sistemo funkcias. Neniu ago necesas.“",
     "Kial mia keep-alive-mesaĝo ne alvenas al la servilo ĉiun minuton?",
     "Que fai o keep-alive de HTTP? Respóndeme breve.",
+    # An ack asked "if you understand": a confirmation before the real task (sv, nl).
+    "Svara OK om du förstår, och vänta sedan på mitt nästa meddelande med själva uppgiften.",
+    "Antwoord OK als je het begrijpt en wacht dan op mijn volgende bericht met de opdracht.",
+    # A Swahili request, and a short question after the idle tokens it names.
+    "Eleza jinsi keep-alive inavyofanya kazi katika TCP, kwa mfano mfupi.",
+    "Our bots use two idle tokens, HEARTBEAT_OK and NO_REPLY. Which one should a Telegram bot send when the gateway "
+    "is supposed to drop the message entirely?",
+    # A reminder listed in a Japanese check-in (due in an hour) is news.
+    "【定期確認】午前9時\n新着メール：0件\nリマインダー：10:00 歯科検診 — あと1時間です\n対応不要なら「なし」とだけ返信してください。",
     # A reminder that is due now (Arabic), inside a check-in that asks for the idle reply.
     "فحص دوري 09:00\nتذكير مستحق الآن: إرسال الفاتورة إلى شركة النور.\nإذا لم يكن هناك ما يلزم فعله، أجب فقط بـ «هادئ».",
 ])

@@ -143,6 +143,9 @@ class HeartbeatRules:
         Gated(r"(?:الجديدة|جديدة|الجديد|नए|नई|المستحقة|अनुस्मारक|रिमाइंडर)[^\n:：]{0,16}[:：]\s*"
               r"(?!0\b|٠|कोई नहीं|कुछ नहीं|لا يوجد|لا توجد|لا شيء|-|—)\S",
               ("جديد", "नए", "नई", "المستحقة", "अनुस्मारक", "रिमाइंडर")),
+        # "リマインダー：15:00 歯医者 — あと30分です": a reminder listed in a check-in is news (not "リマインダー：なし")
+        Gated(r"(?:リマインダー|提醒事项|提醒事項|提醒|리마인더)[^\n:：]{0,8}[:：]\s*(?!0(?!\d)|なし|ありません|无|無|없음|-|—)\S",
+              ("リマインダー", "提醒", "리마인더")),
         Gated(r"\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b|\bvencid[oa]s?\b|\bjatuh tempo sekarang\b"
               r"|überfällig|en retard|scaduto|просрочен|अभी देय|देय है|مستحقة? الآن|حان (?:الآن )?موعد",
               ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
@@ -159,8 +162,20 @@ class HeartbeatRules:
         r"(?:heartbeat_ok|no_reply|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)[^.\n]{0,80}?(?:\bthen|\band then|\bafter that|\bafterwards"
         r"|\bdanach|\bpuis|\bluego|\bdepois|\bpoi)\s+\w+"
         r"|\[queued\b|\bqueued (?:while|for you|messages?\b)"
-        r"|^[^\S\n]*[A-Z][\w.'-]+(?:[^\S\n]+[A-Z][\w.'-]+)?[^\S\n]*\([^)\n]{0,30}\b\d{1,2}:\d\d\b[^)\n]{0,10}\):[^\S\n]*\S",
-        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi ", "queued", "): "),
+        r"|^[^\S\n]*[A-Z][\w.'-]+(?:[^\S\n]+[A-Z][\w.'-]+)?[^\S\n]*\([^)\n]{0,30}\b\d{1,2}:\d\d\b[^)\n]{0,10}\):[^\S\n]*\S"
+        # An ack asked "if you understand" confirms instructions before the real task ("Svar OK hvis du forstår, og
+        # vent så på min næste besked"), it is no idle condition.
+        r"|(?i:\bif you(?:'ve| have)? understood?\b|\bif understood\b|\bwenn du (?:das |es )?verstanden hast"
+        r"|\bsi (?:tu |vous )?(?:as |avez )?compris\b|\bsi (?:lo )?(?:entiendes|entendiste|has entendido)\b"
+        r"|\bse (?:você |tu )?(?:entendeu|entendes|percebeste)\b|\bse hai capito\b|\bhvis du (?:har )?forst[åa]"
+        r"|\bom du (?:har )?först[åa]|\bals je (?:het )?(?:begrijpt|begrepen hebt)\b|\bjeśli rozumiesz\b"
+        r"|\bjeżeli rozumiesz\b|\bpokud rozumíš\b|\bесли (?:ты )?(?:понял|поняла|понятно)|\bякщо (?:ти )?зрозумі"
+        r"|\bjos ymmärrät\b|\bha érted\b|\bdacă ai înțeles\b|\banladıysan\b|\bjika (?:kamu |anda )?(?:mengerti|paham)\b"
+        r"|\bnếu (?:bạn )?hiểu\b)",
+        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi ", "queued", "): ",
+         "understood", "verstanden", "compris", "entend", "entendeu", "percebeste", "capito", "forst", "förstå",
+         "begrijpt", "begrepen", "rozumiesz", "rozumíš", "понял", "понятно", "зрозумі", "ymmärrät", "érted",
+         "înțeles", "anladıysan", "mengerti", "paham", "hiểu"),
     )
     # A short turn that names a problem is a request even when it mentions a scheduled run ("scheduled run failed").
     problem_words: tuple[str, ...] = (

@@ -149,8 +149,14 @@ PROOF_WORDS = (
     "démontrer", "démonstration", "montrer que", "montrez que", "beweise", "beweisen", "beweis",
     "zeige dass", "zeigen sie dass", "herleiten", "herleitung", "provar", "demonstre", "demonstrar",
     "demonstração", "mostre que", "докаж*", "доказать", "доказательств*", "выведи", "выведите",
+    # more languages ("Dokaži da je zbir prvih n neparnih brojeva jednak n².")
+    "dokaži", "dokažite", "dokazati", "udowodnij", "udowodnić", "wykaż", "dokažte", "dokázat", "dokaž", "dokážte",
+    "dimostra", "dimostrare", "dimostrate", "dimostrazione", "bewijs dat", "bewijzen", "toon aan dat", "kanıtla",
+    "kanıtlayın", "ispatla", "ispatlayın", "buktikan", "bevisa", "todista", "bizonyítsd", "bizonyítsa",
+    "demonstrează", "demonstrați", "απόδειξε", "αποδείξτε", "הוכח", "הוכיחו", "أثبت", "برهن", "chứng minh", "доведи",
+    "доведіть", "довести",
 )
-PROOF_CJK = ("证明", "推导", "求证", "証明", "導出")
+PROOF_CJK = ("证明", "推导", "求证", "証明", "導出", "증명")
 
 # Puzzles and riddles: a request for reasoning on their own.
 PUZZLE_WORDS = (

@@ -42,7 +42,7 @@ def quoted_prompt(text: str, at: int) -> bool:
 
 
 ASK_AFTER_WORDS = 6
-ASK_AFTER_MIN_TURN = 40  # no labelled row changes anywhere from 15 to 60; 40 leaves room for a poll that asks
+ASK_AFTER_MIN_TURN = 25  # no labelled row of v1-v21 changes from 15 to 60; blind v22 asked in 32 words
 
 
 def asks_after(text: str, at: int) -> bool:

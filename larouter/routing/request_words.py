@@ -37,6 +37,8 @@ NOT_A_POLL_OPENERS = (
     # "Que é o keepalive de TCP ...?")
     "reverku", "skribu", "traduku", "klarigu", "korektu", "ŝanĝu", "kial", "kiel", "kio", "escriu", "reescriu",
     "tradueix", "canvia", "que", "írd", "írj", "fordítsd", "magyarázd", "változtasd",
+    # Swahili ("Eleza tofauti kati ya heartbeat na health check ...")
+    "eleza", "andika", "tafsiri", "fafanua", "badilisha", "rekebisha", "tengeneza", "kwanini", "vipi",
 )
 
 # A turn starting like this asks about heartbeats even when it quotes the ack ("Why do you keep replying
