@@ -104,7 +104,9 @@ def _has_maths(text: str, rules: Compiled) -> bool:
     """Whether the turn writes maths (notation or symbols): only then is a check-in asked whether it wants reasoning
     (the full scorer costs ~25 us, the check-in rules alone ~10)."""
     lower = text.lower()
-    return (rules.math_notation.search(text, lower) or rules.math_symbols.search(text, lower)) is not None
+    if rules.math_notation.search(text, lower) is not None:
+        return True
+    return not text.isascii() and rules.math_symbols.search(text, lower) is not None  # its symbols are not ASCII
 
 
 def _clean(turn: Turn, reasons: list[str], rules: Compiled) -> str:

@@ -277,6 +277,7 @@ class Compiled:
     hb_work_due: tuple[Check, ...]
     hb_described_count: re.Pattern[str]
     hb_work_after_ack: Check
+    hb_confirm_ack: Check
     hb_problem: frozenset[str]
     hb_openers: frozenset[str]
     hb_opener_prefixes: tuple[str, ...]
@@ -346,6 +347,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_work_due=tuple(Check.of(g, _HB) for g in hb.work_due),
         hb_described_count=_compile(hb.described_count),
         hb_work_after_ack=Check.of(hb.work_after_ack, re.M),
+        hb_confirm_ack=Check.of(hb.confirm_ack),
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),

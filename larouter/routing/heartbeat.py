@@ -92,6 +92,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
             return None
     if ack and (rules.hb_work_after_ack.search(text, lower) or _work_then(text, found[1])):
         return None  # "Reply OK if you understand, then draft the announcement email …"
+    if ack and not poll and rules.hb_confirm_ack.search(text, lower):
+        return None  # "Svar OK hvis du forstår, og vent så på min næste besked": a confirmation, no idle condition
     tasks = due_tasks(text, rules)
     reported = not tasks and reports_work(text, rules)
     if reported:
@@ -143,8 +145,9 @@ def reports_work(text: str, rules: Compiled) -> bool:
             or overdue_items(text) or _part_down(text))
 
 
-_FLEET_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])\s+(?:[^\W\d]+\s+){0,2}?(?:online|up|ok|healthy|running"
-                       r"|active|connected|reachable|green|alive|in sync|synced"
+_FRACTION_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])")
+_FLEET_RE = re.compile(r"\s+(?:[^\W\d]+\s+){0,2}?(?:online|up|ok|healthy|running|active|connected|reachable|green|alive"
+                       r"|in sync|synced"
                        # "13/14 en línea", "5/6 erreichbar", "7/8 в сети" (fr, es, pt, it, de, nl, pl, ru, uk, tr)
                        r"|en l[ií]nea|en ligne|em linha|conectad[oa]s?|activ[oa]s?|ativ[oa]s?|connect[ée]s?|actifs?"
                        r"|collegat[ie]|attiv[ie]|erreichbar|verbunden|aktiv|bereikbaar|verbonden|w sieci|aktywn[ey]"
@@ -152,8 +155,17 @@ _FLEET_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])\s+(?:[^\W\d]+\s+
 
 
 def _part_down(text: str) -> bool:
-    """"11/12 sensors online": a fleet count short of its total reports one down (9/9 is a full house)."""
-    return "/" in text and any(int(m.group(1)) < int(m.group(2)) for m in _FLEET_RE.finditer(text))
+    """"11/12 sensors online": a fleet count short of its total reports one down (9/9 is a full house). Read from
+    the slashes with digits beside them: a regex scan of the whole turn costs ~30 ns a character, and check-ins
+    carry "America/New_York" and "/ 2026-04-30" (7.6 us that way, 0.3 us this way)."""
+    i = text.find("/")
+    while i >= 0:
+        if text[max(0, i - 2):i].rstrip()[-1:].isdigit() and text[i + 1:i + 3].lstrip()[:1].isdigit():
+            m = _FRACTION_RE.search(text, max(0, i - 24), i + 24)
+            if m is not None and int(m.group(1)) < int(m.group(2)) and _FLEET_RE.match(text, m.end()):
+                return True
+        i = text.find("/", i + 1)
+    return False
 
 
 def _reported(sentence: str, check: Check, rules: Compiled) -> bool:

@@ -162,19 +162,21 @@ class HeartbeatRules:
         r"(?:heartbeat_ok|no_reply|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)[^.\n]{0,80}?(?:\bthen|\band then|\bafter that|\bafterwards"
         r"|\bdanach|\bpuis|\bluego|\bdepois|\bpoi)\s+\w+"
         r"|\[queued\b|\bqueued (?:while|for you|messages?\b)"
-        r"|^[^\S\n]*[A-Z][\w.'-]+(?:[^\S\n]+[A-Z][\w.'-]+)?[^\S\n]*\([^)\n]{0,30}\b\d{1,2}:\d\d\b[^)\n]{0,10}\):[^\S\n]*\S"
-        # An ack asked "if you understand" confirms instructions before the real task ("Svar OK hvis du forstår, og
-        # vent så på min næste besked"), it is no idle condition.
-        r"|(?i:\bif you(?:'ve| have)? understood?\b|\bif understood\b|\bwenn du (?:das |es )?verstanden hast"
-        r"|\bsi (?:tu |vous )?(?:as |avez )?compris\b|\bsi (?:lo )?(?:entiendes|entendiste|has entendido)\b"
+        r"|^[^\S\n]*[A-Z][\w.'-]+(?:[^\S\n]+[A-Z][\w.'-]+)?[^\S\n]*\([^)\n]{0,30}\b\d{1,2}:\d\d\b[^)\n]{0,10}\):[^\S\n]*\S",
+        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi ", "queued", "): "),
+    )
+    # An ack asked "if you understand" confirms instructions before the real task ("Svar OK hvis du forstår, og vent
+    # så på min næste besked"): no idle condition. Read only when no check-in phrase was found (a cost of ~1 us).
+    confirm_ack: Gated = Gated(
+        r"(?i:\bif you(?:'ve| have)? (?:understand|understood)\b|\bif understood\b"
+        r"|\bwenn du (?:das |es )?verstanden hast|\bsi (?:tu |vous )?(?:as |avez )?compris\b|\bsi (?:lo )?(?:entiendes|entendiste|has entendido)\b"
         r"|\bse (?:você |tu )?(?:entendeu|entendes|percebeste)\b|\bse hai capito\b|\bhvis du (?:har )?forst[åa]"
         r"|\bom du (?:har )?först[åa]|\bals je (?:het )?(?:begrijpt|begrepen hebt)\b|\bjeśli rozumiesz\b"
         r"|\bjeżeli rozumiesz\b|\bpokud rozumíš\b|\bесли (?:ты )?(?:понял|поняла|понятно)|\bякщо (?:ти )?зрозумі"
         r"|\bjos ymmärrät\b|\bha érted\b|\bdacă ai înțeles\b|\banladıysan\b|\bjika (?:kamu |anda )?(?:mengerti|paham)\b"
         r"|\bnếu (?:bạn )?hiểu\b)",
-        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi ", "queued", "): ",
-         "understood", "verstanden", "compris", "entend", "entendeu", "percebeste", "capito", "forst", "förstå",
-         "begrijpt", "begrepen", "rozumiesz", "rozumíš", "понял", "понятно", "зрозумі", "ymmärrät", "érted",
+        ("underst", "verstanden", "compris", "entend", "entiend", "percebeste", "capito", "forst",
+         "förstå", "begrijpt", "begrepen", "rozumiesz", "rozumíš", "понял", "понятно", "зрозумі", "ymmärrät", "érted",
          "înțeles", "anladıysan", "mengerti", "paham", "hiểu"),
     )
     # A short turn that names a problem is a request even when it mentions a scheduled run ("scheduled run failed").
