@@ -20,6 +20,7 @@ from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_quest
 from larouter.routing.due import overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report, says_none
+from larouter.routing.request_words import REQUEST_OPENERS
 from larouter.routing.quoting import asked_about, asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
 HEARTBEAT = "heartbeat"
@@ -258,12 +259,6 @@ def _conditional_ack(text: str, lower: str, rules: Compiled) -> tuple[str, int] 
 
 
 REPORT_CLAUSE_WORDS = 12  # a longer clause that does not say none is prose about something, not a status line
-# First words of a clause that asks for work, besides the heartbeat openers ("Prove …", "I need …").
-REQUEST_OPENERS = frozenset({
-    "prove", "solve", "derive", "compose", "calculate", "compute", "summarize", "summarise", "review", "please",
-    "help", "find", "give", "list", "make", "look", "think", "research", "send", "book", "order", "i", "i'm", "i've",
-    "we", "let's", "my", "our", "you", "your", "now", "also", "then", "next",
-})
 
 
 def _reports_none(report: str, rules: Compiled) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from larouter.routing.asking import QUESTION_MARKS, opening_word
 from larouter.routing.compiled import Compiled
 from larouter.routing.quiet import counts_something
+from larouter.routing.request_words import REQUEST_OPENERS
 
 
 def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
@@ -14,7 +15,8 @@ def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
     model = rules.hb_model
     if model is None or len(text) > model.max_chars or text.rstrip().endswith(QUESTION_MARKS):
         return None
-    if opening_word(lower) in rules.hb_openers:
+    first = opening_word(lower)
+    if first in rules.hb_openers or first in REQUEST_OPENERS:  # "Look over the config ... reply 'fine' if ..."
         return None
     score = model.score(text)
     if score < rules.hb.model_threshold or counts_something(text):  # "New help requests: 2" (the dearer test last)

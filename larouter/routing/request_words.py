@@ -67,3 +67,11 @@ FROM_NOW_ON = (
     "vanaf nu", "från och med nu", "hädanefter", "fra nå av", "fremover", "tästä lähtien", "από τώρα και στο εξής",
     "מעכשיו", "من الآن فصاعدا", "من الآن فصاعدًا", "अब से", "从现在开始", "从现在起", "今後は", "今から", "앞으로는", "지금부터",
 )
+
+# Words that open a request or a message from a person ("Look over the config ...", "I need ...", "Our ..."):
+# a report after one is not a quiet report, and the learned check-in model is not asked about such a turn.
+REQUEST_OPENERS = frozenset({
+    "prove", "solve", "derive", "compose", "calculate", "compute", "summarize", "summarise", "review", "please",
+    "help", "find", "give", "list", "make", "look", "think", "research", "send", "book", "order", "i", "i'm", "i've",
+    "we", "let's", "my", "our", "you", "your", "now", "also", "then", "next",
+})
