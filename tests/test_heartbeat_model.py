@@ -67,6 +67,19 @@ def test_the_model_never_overrules_the_guards(quiet: str, work: str) -> None:
     assert tier(work) is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("date", [
+    "2 Mart 2026", "Pzt, 2 Mart 2026", "2. 3. 2026", "02-03-2026", "March 2, 2026", "2026年3月2日", "(UTC+3)",
+])
+def test_a_written_date_is_not_a_count(date: str) -> None:
+    """The model's count guard reads the numbers left once time stamps are removed: a date written with its month's
+    name, in any order or calendar, is a stamp (blind v23: "4 Oṣù Kẹta 2026", "١٤ رمضان ١٤٤٧" were refused as
+    counts); a count beside it still is one."""
+    quiet = f"Tarama {date} 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam"
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(quiet.replace("sipariş yok", "sipariş 2")) is not Tier.HEARTBEAT
+    assert tier(f"3 siparişin teslim tarihi geçti: {date}") is not Tier.HEARTBEAT
+
+
 def test_first_sighting_goes_local_through_the_sdk_and_the_switch_turns_it_off(
         make_router: Callable[..., Router], fake: Fake) -> None:
     text = FIRST_SIGHTINGS[0]

@@ -18,11 +18,20 @@ from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import payload_lines
 from larouter.routing.readings import judged_normal, keep_asides
 
+_W = r"[^\s\d,;:|·•—–()\[\]{}<>=\"'«»]"  # a character of a month's name, in any script (marks included)
 # A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one. ISO date-times
 # ("2025-04-07T01:00:00Z", "20250118T220000Z") and dates ("2025/04/01", "04.02.2025") are one stamp each.
 STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
                       r"|(?<!\d)\d{8}T\d{4,6}Z?(?!\d)|(?<!\d)\d{4}[/.]\d{1,2}[/.]\d{1,2}\.?(?!\d)"
-                      r"|(?<!\d)\d{1,2}[./]\d{1,2}[./]\d{4}(?!\d)"
+                      r"|(?<!\d)\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{4}(?!\d)"  # "04-03-2026", "2. 3. 2026", "2/3-2026"
+                      # Written dates, in any language and calendar: day, month word(s), year ("2 de marzo de 2026",
+                      # "4 ga Maris 2026", "١٤ رمضان ١٤٤٧", "4 मार्च 2026"); month, day, year ("March 4, 2026"); year
+                      # first ("2026年3月4日", "2026-يىل 3-ئاينىڭ 4-كۈنى", "२०८२ फागुन २० गते"); "3月4號".
+                      rf"|(?<![\d.,])\d{{1,2}}(?:\.|{_W}{{1,3}})?\s(?:{_W}{{1,4}}\s)?{_W}+(?:\s{_W}{{1,4}})?,?\s\d{{4}}(?!\d)"
+                      rf"|(?<![\d.,]){_W}{{3,}}\s\d{{1,2}}(?:st|nd|rd|th)?,?\s\d{{4}}(?!\d)"
+                      rf"|(?<![\d.,])\d{{4}}(?:年|년|-?{_W}{{1,4}})?\s?(?:\d{{1,2}}(?:月|월|-?{_W}{{1,8}})|{_W}{{2,12}})\s?\d{{1,2}}(?!\d)"
+                      r"|(?<!\d)\d{1,2}[月월]\s?\d{1,2}(?!\d)"
+                      r"|\b(?:UTC|GMT)\s?[+−-]\s?\d{1,2}(?::?\d{2})?(?!\d)"  # "(UTC+8)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
                       r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|بجے|時|时|시|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
@@ -38,7 +47,7 @@ _DIGIT_RE = re.compile(r"\d")
 _COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not zero (once stamps and names are removed): something to report
 # Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
 # "15 min", "30 分钟"; "9/9".
-_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+"
+_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+|\*/\d+"  # "*/15": a cron step
                        r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w|(?i:hours?|weeks?|tagen?|stunden?|jours?"
                        r"|heures?|d[ií]as|horas?|giorni|ore|dni|godzin|дн[яей]+|час[аов]*|gün|saat|hari|jam|ngày|giờ|dagen"
                        r"|uur|dagar|timmar|päivää|tuntia|päeva|dage|dager|dní|dnů|napon|zile|ημέρες|ημερών|ימים|أيام|روز|दिन|วัน))\b"
