@@ -66,6 +66,9 @@ def test_heartbeat_variants(text: str) -> None:
     "Write a bash script that counts HEARTBEAT_OK replies per hour in the gateway log",
     "Add a line to HEARTBEAT.md: check the mailbox every morning, reply HEARTBEAT_OK if empty",
     "what does NO_REPLY mean?",
+    # A last question that names the token again (written for this test after a row of blind v23)
+    'Umufasha wacu wa Telegram rimwe na rimwe isubiza "NO_REPLY" ku kibazo cy\'umukiriya maze umukiriya ntabone '
+    "igisubizo. NO_REPLY ivuga iki, kandi kuki umufasha yayohereza aho gusubiza umukiriya?",
 ])
 def test_hard_negatives_are_not_heartbeats(text: str) -> None:
     """Requests about heartbeats, or quoting the ack, are real work."""

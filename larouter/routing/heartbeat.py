@@ -74,7 +74,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if "```" in text and (not found or in_fence(text, found[1])) and fenced_with_prose(text):
         return None  # "Does this payload match our spec? ```{"type": "heartbeat", …}``` The spec says …" (no idle reply
         # asked outside the block: "Scheduled check-in. Config: ```every: 30m``` If nothing …, reply QUIET_OWL." is one)
-    if found and asks_after(text, found[1]):  # "... reply=HEARTBEAT_OK suppressed ... Woran liegt das, wie behebe ich es?"
+    if found and asks_after(text, found[1], found[0]):  # "... reply=HEARTBEAT_OK suppressed ... Woran liegt das, wie behebe ich es?"
         return None
     if found and quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
