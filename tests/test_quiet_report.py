@@ -153,6 +153,18 @@ def test_unstamped_reports_are_read_line_by_line(text: str) -> None:
     assert tier(text, RULES_ONLY) is Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize(("quiet", "news"), [
+    ("Проверка по график — 09:00\nнови документи: няма\nсрокове през следващите 7 дни: няма\nнеотговорени имейли: няма",
+     "Проверка по график — 09:00\nнови документи: няма\nсрокове през следващите 7 дни: 2\nнеотговорени имейли: няма"),
+    ("Napi összesítő 14:00 · az elmúlt 45 perc: nincs új rendelés · visszaküldés: nincs",
+     "Napi összesítő 14:00 · az elmúlt 45 perc: 3 új rendelés · visszaküldés: nincs"),
+])
+def test_a_duration_in_a_clause_counts_nothing(quiet: str, news: str) -> None:
+    """"in the next 7 days: none", "in the last 45 minutes no new order": the number measures time (blind v23)."""
+    assert tier(quiet, RULES_ONLY) is Tier.HEARTBEAT
+    assert tier(news, RULES_ONLY) is not Tier.HEARTBEAT
+
+
 @pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
 @pytest.mark.parametrize("text", [
     # A follow-up with a negation in every clause: no zero, no idle reply asked ("ei", "ilman": "not", "without").

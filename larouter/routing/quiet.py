@@ -117,6 +117,11 @@ def counts_something(text: str) -> bool:
     return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_READING_RE.sub(" ", _bare(text))) is not None
 
 
+# More durations, for the quiet-report rules only: the model's count guard keeps reading them as counts, because
+# behind "sprawdzenie co 30 minut" the model misread news written in words ("WYKRYTO WODĘ") as quiet.
+_DURATIONS_RE = re.compile(r"\b\d+\s?(?:дни|дней|минут[аы]?|минути|часа|годин[аи]?|хвилин[аи]?|днів|דקות|שעות|دقيقة|دقائق"
+                           r"|ساعات|ساعة|ساعت|دقیقه|मिनट|घंटे|दिवस|মিনিট|ঘণ্টা|দিন|dakika|perc|óra|nap|minut[aey]?|hodin"
+                           r"|phút|นาที)(?!\w)")
 # A measured value with its unit ("21,5 °C", "45 %", "%45", "610 ppm", "4,1 kW"): a reading, not a count of things
 # to act on. Only the model's count guard reads past them (the model judges the words around them); the quiet-report
 # rules still read a reading without a stated range as news.
@@ -134,8 +139,9 @@ _PAREN_RE = re.compile(r"\([^()]*\)")
 
 
 def says_none(clause: str, vocab: QuietVocabulary) -> bool:
-    """Whether a clause says none or zero and counts nothing ("nessun promemoria scaduto", "0 overdue")."""
-    bare = _bare(clause)
+    """Whether a clause says none or zero and counts nothing ("nessun promemoria scaduto", "0 overdue"; "срокове
+    през следващите 7 дни: няма" counts no days)."""
+    bare = _DURATIONS_RE.sub(" ", _bare(clause))
     if _COUNT_RE.search(bare):
         return False
     return _ZERO_RE.search(bare) is not None or vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
@@ -223,7 +229,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if skip_value:
             skip_value = False
             continue
-        bare = _bare(clause)
+        bare = _DURATIONS_RE.sub(" ", _bare(clause))
         words = sum(1 for w in bare.split() if _WORD_RE.search(w))  # tokens, not bare punctuation
         if not words:
             continue
