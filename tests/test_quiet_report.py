@@ -125,6 +125,20 @@ def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@pytest.mark.parametrize("text", [
+    "Zamanlanmış kontrol 14:00 · 3 yeni sipariş · iade talebi yok",
+    "Geplante Prüfung 14:00 · 3 neue Bestellungen · keine Retouren",
+    "Contrôle planifié 14:00 · 3 nouvelles commandes · aucun retour",
+    "Schemalagd kontroll 14:00 · 2 nya ärenden · inga larm",
+    "Плановая проверка 14:00 · 3 новых заказа · возвратов нет",
+])
+def test_a_count_of_new_items_before_their_name_is_work(text: str, config: ClassifierConfig) -> None:
+    """"3 new orders" in the word order of each language: a check-in phrase does not make the count a heartbeat
+    (these were heartbeats in German, French and Turkish: the count was read only before English words)."""
+    assert tier(text, config) is not Tier.HEARTBEAT
+
+
 @pytest.mark.parametrize("text", [
     "Sync 04:00: keine Verbindung zum NAS, 0 Dateien übertragen",
     '{"model":"gemma","temperature":0,"messages":[],"max_tokens":0}',  # zeros, but no stamp and no check-in word

@@ -115,7 +115,10 @@ class HeartbeatRules:
         # A count of things to handle ("2 new emails", "1 item due", "3 条"); starts with the digit so the regex
         # engine can skip to digits.
         Gated(r"[1-9]\d*(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
-              r"|open|firing)\b|\s+(?:new\s+)?(?:messages?|e-?mails?|mails?|tickets?|comments?|mentions?|dms?|requests?"
+              r"|open|firing)\b"
+              # "3 neue Bestellungen", "3 nouvelles commandes", "3 yeni sipariş", "2 nya ärenden", "3 новых заказа"
+              r"|\s+(?:neue[nrs]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[ie]|nieuwe|nya|nye|uutta|uusia|nowe|nowych|nové"
+              r"|nových|nov[ée]|új|noi|нов[а-яіїє]*|yeni|baru|mới|नए|नई|নতুন)(?!\w)|\s+(?:new\s+)?(?:messages?|e-?mails?|mails?|tickets?|comments?|mentions?|dms?|requests?"
               r"|orders?|alerts?|chats?|calls?)\b|\s+(?:\w+\s+)?(?:items?|tasks?|todos?|jobs?)\s+(?:(?:are|is)\s+)?"
               r"(?:due|pending|overdue|waiting)\b|\s*(?:条|件|個|个|건|통))", tuple("123456789")),
         Gated(r"(?<!\b0 )(?<!\bno )\bfiring\b", ("firing",)),
