@@ -263,7 +263,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--exclude", action="append", default=[], metavar="SET",
                     help="leave a set out of training (e.g. v19 before its blind run); repeatable")
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--out", type=Path, help=f"where to write the model (the shipped one is {OUT.relative_to(ROOT)})")
     ap.add_argument("--leave-one-out", action="store_true")
     ap.add_argument("--thresholds", default="0.97", help="comma-separated, for --leave-one-out")
     ap.add_argument("--l1", type=float, default=L1, help="L1 penalty (larger: fewer weights)")
@@ -275,6 +275,8 @@ def main() -> None:
     if args.leave_one_out:
         leave_one_out(examples, tuple(float(t) for t in args.thresholds.split(",")), args.l1)
         return
+    if args.out is None:
+        ap.error("--out FILE is needed (the shipped model is the SGD trainer's of 861596a: see the docstring)")
     model = train(examples, args.l1)
     beats = [e for e in examples if e.heartbeat]
     fit = sum(model.score(e.text) >= DEFAULT.heartbeat.model_threshold for e in beats) / max(len(beats), 1)
