@@ -80,7 +80,7 @@ def test_a_written_date_is_not_a_count(date: str) -> None:
     assert tier(f"3 siparişin teslim tarihi geçti: {date}") is not Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("reading", ["sera 21,5 °C", "nem 45 %", "nem %45", "CO₂ 610 ppm", "panel 4,1 kW"])
+@pytest.mark.parametrize("reading", ["sera 21,5 °C", "nem: 45 %", "nem: %45", "CO₂ 610 ppm", "panel 4,1 kW"])
 def test_a_reading_with_its_unit_is_not_a_count(reading: str) -> None:
     """A measured value is no count of things to act on: the model judges the words around it (blind v23: a
     greenhouse, an inverter, a ger's heater refused for their temperatures); a count beside it still is one, and

@@ -113,7 +113,7 @@ def _bare(text: str) -> str:
 
 def counts_something(text: str) -> bool:
     """Whether a number other than zero is left once time stamps, names, durations and readings are removed
-    ("matched=4", "New help requests: 2"; not "2026-12-02 07:15", "db-02", "15 min", "21,5 °C")."""
+    ("matched=4", "New help requests: 2", "churn fell to 3%"; not "2026-12-02 07:15", "db-02", "15 min", "21,5 °C")."""
     return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_READING_RE.sub(" ", _bare(text))) is not None
 
 
@@ -122,11 +122,12 @@ def counts_something(text: str) -> bool:
 _DURATIONS_RE = re.compile(r"\b\d+\s?(?:дни|дней|минут[аы]?|минути|часа|годин[аи]?|хвилин[аи]?|днів|דקות|שעות|دقيقة|دقائق"
                            r"|ساعات|ساعة|ساعت|دقیقه|मिनट|घंटे|दिवस|মিনিট|ঘণ্টা|দিন|dakika|perc|óra|nap|minut[aey]?|hodin"
                            r"|phút|นาที)(?!\w)")
-# A measured value with its unit ("21,5 °C", "45 %", "%45", "610 ppm", "4,1 kW"): a reading, not a count of things
-# to act on. Only the model's count guard reads past them (the model judges the words around them); the quiet-report
-# rules still read a reading without a stated range as news.
-_READING_RE = re.compile(r"(?<![\w.,])[+−-]?\d+(?:[.,]\d+)?\s?(?:°\s?[CF]?|%|ppm|k?Wh?|V|bar|hPa|mm|km/h|m/s|lux|dB)(?!\w)"
-                         r"|(?<!\w)%\d+(?:[.,]\d+)?")
+# A measured value with its unit ("21,5 °C", "610 ppm", "4,1 kW", a percentage as a label's value: "Battery: 87 %"):
+# a reading, not a count of things to act on ("revenue grew 12%, churn fell to 3%" is news). Only the model's count
+# guard reads past them (the model judges the words around them); the quiet-report rules still read a reading
+# without a stated range as news.
+_READING_RE = re.compile(r"(?<![\w.,])[+−-]?\d+(?:[.,]\d+)?\s?(?:°\s?[CF]?|ppm|k?Wh?|V|bar|hPa|mm|km/h|m/s|lux|dB)(?!\w)"
+                         r"|(?<=[:=：])\s*(?:\d+(?:[.,]\d+)?\s?%|%\d+(?:[.,]\d+)?)(?!\w)")  # "Battery: 87 %", "nem=%45"
 
 
 def _label_header(parts: list[str], ends: tuple[str, ...] = (":", "：", "፦")) -> bool:
