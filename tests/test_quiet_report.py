@@ -132,6 +132,9 @@ def test_reports_with_work_and_prose_are_not(text: str) -> None:
     "Contrôle planifié 14:00 · 3 nouvelles commandes · aucun retour",
     "Schemalagd kontroll 14:00 · 2 nya ärenden · inga larm",
     "Плановая проверка 14:00 · 3 новых заказа · возвратов нет",
+    "Periodic check 14:00: orders 3, returns none",  # the things named first, then how many
+    "Periodic check 14:00: orders: 3, returns: none",
+    "Scheduled sweep 09:00 — messages 4, mentions 0",
 ])
 def test_a_count_of_new_items_before_their_name_is_work(text: str, config: ClassifierConfig) -> None:
     """"3 new orders" in the word order of each language: a check-in phrase does not make the count a heartbeat
