@@ -121,12 +121,6 @@ class HeartbeatRules:
               r"|nových|nov[ée]|új|noi|нов[а-яіїє]*|yeni|baru|mới|नए|नई|নতুন)(?!\w)|\s+(?:new\s+)?(?:messages?|e-?mails?|mails?|tickets?|comments?|mentions?|dms?|requests?"
               r"|orders?|alerts?|chats?|calls?)\b|\s+(?:\w+\s+)?(?:items?|tasks?|todos?|jobs?)\s+(?:(?:are|is)\s+)?"
               r"(?:due|pending|overdue|waiting)\b|\s*(?:条|件|個|个|건|통))", tuple("123456789")),
-        # The things to handle named first, then how many ("orders 3", "tickets: 2", "messages=4"; not "orders 0",
-        # "12:00", "3/3", "4 %").
-        Gated(r"\b(?:new\s+)?(?:orders?|messages?|e-?mails?|mails?|tickets?|alerts?|requests?|comments?|mentions?|dms"
-              r"|calls?|chats?|incidents?|complaints?|bookings?|reservations?)\s*[:=]?\s*[1-9]\d*(?![\d:./%]|\s?%)",
-              ("order", "message", "mail", "ticket", "alert", "request", "comment", "mention", "dm", "call", "chat",
-               "incident", "complaint", "booking", "reservation")),
         Gated(r"(?<!\b0 )(?<!\bno )\bfiring\b", ("firing",)),
         Gated(r"\balert (?:triggered|fired)\b", ("alert ",)),
         Gated(r"<(?:\w+:)?\w*(?:offline|alarm|alert|error|exception|fail|fault|new|unread|pending|queue)\w*>\s*[1-9]"
