@@ -7,8 +7,8 @@ stripped), on:
     heartbeats, rows that do not accept HEARTBEAT are not (rows that accept both are left out);
   - every labelled set in `bench/data/agent_holdout*.jsonl` (`heartbeat_role`);
   - the training corpora `bench/data/train_*.jsonl`: negatives (ordinary requests, status messages that carry
-    work, talk about heartbeats, in ~90 languages) and quiet/news pairs (the same check-in quiet and with news in
-    words, in 112 languages).
+    work, talk about heartbeats, in ~90 languages), quiet/news pairs (the same check-in quiet and with news in
+    words, 112 languages) and report/work pairs (the same quiet report ending with a sentence of work or not).
 Run by hand from the repository root (`pip install '.[bench]'` for numpy):
 
   python bench/train_hb_model.py --out FILE          # train on everything (~1 min); measured, not shipped (CHANGELOG)
