@@ -1,4 +1,4 @@
-"""Train the learned check-in model shipped in `larouter/routing/heartbeat_model.tsv`, or measure it.
+"""Train a learned check-in model like the one shipped in `larouter/routing/heartbeat_model.tsv`, or measure it.
 
 L1-regularised logistic regression (numpy, full batch: the result does not depend on the order of the examples)
 over `larouter.routing.hbmodel.features` of the text the classifier reads (the latest user turn, envelope
@@ -130,14 +130,12 @@ def numpy() -> Any:
     return np
 
 
-def train(examples: list[Example], l1: float = L1, design: Design | None = None,
-          subset: Any = None) -> HeartbeatModel:
+def train(d: Design, l1: float = L1, subset: Any = None) -> HeartbeatModel:
     """L1-regularised logistic regression at its optimum (OWL-QN: L-BFGS on the orthant the weights sit in; the
     bias is not penalised). Full batch, so the result does not depend on the order of the examples, and L1 leaves
-    most weights at exactly zero, so nothing is pruned after the fit. `design`/`subset`: fit on those rows of a
-    design built once (leave-one-out)."""
+    most weights at exactly zero, so nothing is pruned after the fit. `subset`: a boolean mask of the design's rows
+    to fit on (leave-one-out); all of them by default."""
     np = numpy()
-    d = design or Design.of(examples)
     keep = np.ones(len(d.labels), bool) if subset is None else subset
     on = keep[d.rows]
     rows, cols, counts, y = d.rows[on], d.cols[on], d.counts[on], d.labels
@@ -241,7 +239,7 @@ def leave_one_out(examples: list[Example], thresholds: tuple[float, ...], l1: fl
         started = time.perf_counter()
         subset = numpy().ones(len(examples), bool)
         subset[[position[id(e)] for e in test]] = False
-        model = train(examples, l1, design, subset)
+        model = train(design, l1, subset)
         configs = {"rules": config_with(None), **{f"model {t}": config_with(model, t) for t in thresholds}}
         line = []
         for n, config in configs.items():
@@ -277,7 +275,7 @@ def main() -> None:
         return
     if args.out is None:
         ap.error("--out FILE is needed (the shipped model is the SGD trainer's of 861596a: see the docstring)")
-    model = train(examples, args.l1)
+    model = train(Design.of(examples), args.l1)
     beats = [e for e in examples if e.heartbeat]
     fit = sum(model.score(e.text) >= DEFAULT.heartbeat.model_threshold for e in beats) / max(len(beats), 1)
     print(f"training heartbeats scored at or above the threshold: {fit:.1%}", flush=True)

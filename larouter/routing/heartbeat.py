@@ -147,9 +147,8 @@ def reports_work(text: str, rules: Compiled) -> bool:
 
 
 _COUNT_AFTER_RE = re.compile(r"(?<![\d.:/,])[1-9]\d*(?![\d:./%]|,\d|\s?%)")
-_COUNTED = ("orders", "order", "messages", "message", "e-mails", "emails", "email", "e-mail", "mails", "mail", "tickets",
-            "ticket", "alerts", "alert", "requests", "request", "comments", "comment", "mentions", "mention", "dms",
-            "incidents", "incident", "complaints", "complaint", "bookings", "booking", "reservations", "reservation")
+_COUNTED_NAME_RE = re.compile(r"(?<![^\W_])(?:orders?|messages?|e-?mails?|mails?|tickets?|alerts?|requests?|comments?"
+                              r"|mentions?|dms|incidents?|complaints?|bookings?|reservations?)$")
 _COUNTED_GATE = ("order", "message", "mail", "ticket", "alert", "request", "comment", "mention", "dms", "incident",
                  "complaint", "booking", "reservation")
 
@@ -160,14 +159,8 @@ def _labelled_count(text: str, lower: str) -> bool:
     cost ~17 us a turn, the digits' scan ~9)."""
     if not present(lower, _COUNTED_GATE):
         return False
-    for m in _COUNT_AFTER_RE.finditer(text):
-        before = text[max(0, m.start() - 16):m.start()].rstrip(" \t:=").lower()
-        if not before.endswith(_COUNTED):  # one call for all the names; the word's start is checked after
-            continue
-        for name in _COUNTED:
-            if before.endswith(name) and (len(before) == len(name) or not before[-len(name) - 1].isalnum()):
-                return True
-    return False
+    return any(_COUNTED_NAME_RE.search(text[max(0, m.start() - 16):m.start()].rstrip(" \t:=").lower())
+               for m in _COUNT_AFTER_RE.finditer(text))
 
 
 _FRACTION_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])")

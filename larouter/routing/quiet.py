@@ -106,28 +106,33 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
 HEADER_LABEL_WORDS = 5  # "Automatic check:", "Ukaguzi wa kawaida (saa 5 asubuhi):" names the check, asks nothing
 
 
+# More durations, for the clauses of quiet reports only (`_bare_clause`): in the model's count guard they stay
+# counts, because behind "sprawdzenie co 30 minut" the model misread news written in words ("WYKRYTO WODĘ") as quiet.
+_DURATIONS_RE = re.compile(r"\b\d+\s?(?:дни|дней|минут[аы]?|минути|часа|годин[аи]?|хвилин[аи]?|днів|דקות|שעות|دقيقة|دقائق"
+                           r"|ساعات|ساعة|ساعت|دقیقه|मिनट|घंटे|दिवस|মিনিট|ঘণ্টা|দিন|dakika|perc|óra|nap|minut[aey]?|hodin"
+                           r"|phút|นาที)(?!\w)")
+# A measured value with its unit ("21,5 °C", "610 ppm", "4,1 kW", a percentage as a label's value: "Battery: 87 %"):
+# a reading, not a count of things to act on ("revenue grew 12%, churn fell to 3%" is news). `counts_something`
+# (the model's count guard, a report's header) reads past them and leaves the words around them to the model; the
+# clauses of quiet reports still read a reading without a stated range as news.
+_READING_RE = re.compile(r"(?<![\w.,])[+−-]?\d+(?:[.,]\d+)?\s?(?:°\s?[CF]?|ppm|k?Wh?|V|bar|hPa|mm|km/h|m/s|lux|dB)(?!\w)"
+                         r"|(?<=[:=：])\s*(?:\d+(?:[.,]\d+)?\s?%|%\d+(?:[.,]\d+)?)(?!\w)")  # "Battery: 87 %", "nem=%45"
+
+
 def _bare(text: str) -> str:
     """The text without its time stamps, names and durations: what is left of its numbers counts things."""
     return _NAMES_RE.sub(" ", STAMP_RE.sub(" ", text))
+
+
+def _bare_clause(clause: str) -> str:
+    """A report's clause without its stamps, names and durations in any language ("7 дни", "45 perc")."""
+    return _DURATIONS_RE.sub(" ", _bare(clause))
 
 
 def counts_something(text: str) -> bool:
     """Whether a number other than zero is left once time stamps, names, durations and readings are removed
     ("matched=4", "New help requests: 2", "churn fell to 3%"; not "2026-12-02 07:15", "db-02", "15 min", "21,5 °C")."""
     return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_READING_RE.sub(" ", _bare(text))) is not None
-
-
-# More durations, for the quiet-report rules only: the model's count guard keeps reading them as counts, because
-# behind "sprawdzenie co 30 minut" the model misread news written in words ("WYKRYTO WODĘ") as quiet.
-_DURATIONS_RE = re.compile(r"\b\d+\s?(?:дни|дней|минут[аы]?|минути|часа|годин[аи]?|хвилин[аи]?|днів|דקות|שעות|دقيقة|دقائق"
-                           r"|ساعات|ساعة|ساعت|دقیقه|मिनट|घंटे|दिवस|মিনিট|ঘণ্টা|দিন|dakika|perc|óra|nap|minut[aey]?|hodin"
-                           r"|phút|นาที)(?!\w)")
-# A measured value with its unit ("21,5 °C", "610 ppm", "4,1 kW", a percentage as a label's value: "Battery: 87 %"):
-# a reading, not a count of things to act on ("revenue grew 12%, churn fell to 3%" is news). Only the model's count
-# guard reads past them (the model judges the words around them); the quiet-report rules still read a reading
-# without a stated range as news.
-_READING_RE = re.compile(r"(?<![\w.,])[+−-]?\d+(?:[.,]\d+)?\s?(?:°\s?[CF]?|ppm|k?Wh?|V|bar|hPa|mm|km/h|m/s|lux|dB)(?!\w)"
-                         r"|(?<=[:=：])\s*(?:\d+(?:[.,]\d+)?\s?%|%\d+(?:[.,]\d+)?)(?!\w)")  # "Battery: 87 %", "nem=%45"
 
 
 def _label_header(parts: list[str], ends: tuple[str, ...] = (":", "：", "፦")) -> bool:
@@ -142,7 +147,7 @@ _PAREN_RE = re.compile(r"\([^()]*\)")
 def says_none(clause: str, vocab: QuietVocabulary) -> bool:
     """Whether a clause says none or zero and counts nothing ("nessun promemoria scaduto", "0 overdue"; "срокове
     през следващите 7 дни: няма" counts no days)."""
-    bare = _DURATIONS_RE.sub(" ", _bare(clause))
+    bare = _bare_clause(clause)
     if _COUNT_RE.search(bare):
         return False
     return _ZERO_RE.search(bare) is not None or vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
@@ -230,7 +235,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if skip_value:
             skip_value = False
             continue
-        bare = _DURATIONS_RE.sub(" ", _bare(clause))
+        bare = _bare_clause(clause)
         words = sum(1 for w in bare.split() if _WORD_RE.search(w))  # tokens, not bare punctuation
         if not words:
             continue

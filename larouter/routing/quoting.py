@@ -45,7 +45,7 @@ ASK_AFTER_WORDS = 6
 ASK_AFTER_MIN_TURN = 25  # no labelled row of v1-v21 changes from 15 to 60; blind v22 asked in 32 words
 
 
-def asks_after(text: str, at: int, token: str = "") -> bool:
+def asks_after(text: str, at: int, token: str) -> bool:
     """Whether a turn of ASK_AFTER_MIN_TURN words or more ends with a question of ASK_AFTER_WORDS words or more
     after the idle token it mentions at `at` ("... reply=HEARTBEAT_OK suppressed ... Woran liegt das und wie behebe
     ich es?"), or about the `token` it mentioned before ('... isubiza "NO_REPLY" ... NO_REPLY bisobanura iki, kandi
@@ -54,7 +54,7 @@ def asks_after(text: str, at: int, token: str = "") -> bool:
     if not tail.endswith(QUESTION_MARKS) or len(text.split()) < ASK_AFTER_MIN_TURN:
         return False
     start = max(tail.rfind(mark, 0, len(tail) - 1) for mark in (".", "!", "\n", "。", *QUESTION_MARKS)) + 1
-    if start <= at and not (token and token in text[:start]):  # the question holds the token's only mention: a
+    if start <= at and token not in text[:start]:  # the question holds the token's only mention: a
         return False  # scheduler's last line may ("..., or reply HEARTBEAT_OK?"); a second mention asks about it
     last = tail[start:]
     return len(last.split()) + len(CJK_RE.findall(last)) // 2 >= ASK_AFTER_WORDS
