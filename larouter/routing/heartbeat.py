@@ -315,7 +315,7 @@ def _instructs(text: str, lower: str, i: int, j: int, rules: Compiled) -> bool:
         start = max(0, i - rule.window)
         if rule.gate and not any(g in lower[start:i] for g in rule.gate):
             continue
-        if rule.before.search(text, start, i) and (rule.after is None or rule.after.match(after)):
+        if rule.before.match(text, start, i) and (rule.after is None or rule.after.match(after)):
             return True
     return False
 
