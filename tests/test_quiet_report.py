@@ -120,6 +120,7 @@ def test_quiet_reports_in_unknown_conventions_are_heartbeats(text: str) -> None:
     "Revisión periódica de la casa 22:00. Sensores: 13/14 en línea. Alarmas: ninguna. Si no hay nada que hacer, "
     "responde SIN_NOVEDAD.",
     "Regelmäßige Prüfung 06:00 — Kameras: 5/6 erreichbar, Alarme: keine. Wenn nichts zu tun ist, antworte nur RUHE.",
+    "Lagerlauf 06:30 · neue Bestellungen: 0 · Dana: wenn du Zeit hast",  # a message with an "if", no reply after it
 ])
 def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
@@ -150,7 +151,6 @@ def test_a_count_of_things_to_handle_is_work_in_any_word_order(text: str, config
     '</ronda>',  # an element that counts nothing is an item: news
     "Lagerlauf 06:30 · Budget cap erreicht · Warnungen: keine",  # not every short word is a "none"
     "Ajastatud kontroll 08:00 — varundus ebaõnnestus, uusi tellimusi pole.",  # one line with news
-    "Lagerlauf 06:30 · neue Bestellungen: 0 · Dana: wenn du Zeit hast",  # a message with an "if", no reply after it
     "Nightly check 02:00 · latency p99 182 ms (threshold 400 ms) · alerts: none",  # a threshold is not read
 ])
 def test_reports_the_rules_read_as_work(text: str) -> None:
@@ -181,6 +181,45 @@ def test_a_duration_in_a_clause_counts_nothing(quiet: str, news: str) -> None:
     """"in the next 7 days: none", "in the last 45 minutes no new order": the number measures time (blind v23)."""
     assert tier(quiet, RULES_ONLY) is Tier.HEARTBEAT
     assert tier(news, RULES_ONLY) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("quiet", "trouble"), [
+    ("Night round 01:00: boiler ok, lifts ok, 0 complaints. Reply ROUND_OK if nothing to action.",
+     "Night round 01:00: boiler ok, the goods lift stuck between floors, 0 complaints. Reply ROUND_OK if nothing to "
+     "action."),
+    ("Sync status 12:00: CRM sync ok, mail token valid, 0 failed jobs. If nothing needs doing, reply SYNC_IDLE.",
+     "Sync status 12:00: CRM sync ok, mail token revoked, 0 failed jobs. If nothing needs doing, reply SYNC_IDLE."),
+    ("Cold store check 06:00 · freezer A normal · freezer B normal · alarms: none",
+     "Cold store check 06:00 · freezer A normal · freezer B not normal · alarms: none"),
+    ("Uptime sweep 10:00 | api: responding | web: responding | incidents: none",
+     "Uptime sweep 10:00 | api: not responding | web: responding | incidents: none"),
+    ("Tagesabschluss 18:00 · Kasse abgeglichen · Kühlung ok · Störungen: keine",
+     "Tagesabschluss 18:00 · Kasse abgeglichen · Kühlung ausgefallen · Störungen: keine"),
+    ("Revisión 07:00 — bomba de riego: funcionando, depósito lleno, alertas: ninguna. Si no hay nada que hacer, "
+     "responde CALMA.",
+     "Revisión 07:00 — bomba de riego: averiada, depósito lleno, alertas: ninguna. Si no hay nada que hacer, "
+     "responde CALMA."),
+])
+def test_an_item_in_trouble_in_words_is_work_even_with_the_idle_reply_asked(quiet: str, trouble: str) -> None:
+    """One item of the report in a broken state ("stuck", "revoked", "ausgefallen") or negating all-is-well ("not
+    normal", "not responding"), said in words, with no count: work, rules alone and with the model, whatever else
+    the report and its idle instruction say. The same report with every item well is a heartbeat."""
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(trouble) is not Tier.HEARTBEAT
+    assert tier(trouble, RULES_ONLY) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Night check 03:00 · leak sensor: ok · smoke detector: ok · incidents: none",
+    "Server room poll 03:00: leak sensor dry, door closed, 0 alarms. Reply ROOM_IDLE if nothing to do.",
+    "Payments poll 09:00: no failed payments, no chargebacks. Reply PAY_IDLE if nothing to do.",
+    '{"event":"tick","at":"2026-03-02T03:15:00Z","jobs":{"failed":0,"running":0},"offline_devices":[]}',
+    "Nightly sweep 02:00 · devices offline: none · expired certificates: 0 · lost packets: 0",
+])
+def test_trouble_words_that_name_what_is_checked_or_are_said_to_be_none_are_quiet(text: str) -> None:
+    """A sensor named for what it watches ("leak sensor: ok", "leak sensor dry"), a broken state counted zero or none ("no failed
+    payments", "devices offline: none", a JSON "failed": 0): the report is still quiet."""
+    assert tier(text) is Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])

@@ -243,13 +243,16 @@ class QuietVocabulary:
     trouble: WordSet
     label_keys: frozenset[str]
     header: WordSet  # substrings of the lowercased clause
+    broken: frozenset[str]
+    negations: frozenset[str]
 
     @classmethod
     def of(cls, q: QuietReportRules) -> QuietVocabulary:
         return cls(q.max_chars, WordSet.of(q.none_words, q.none_cjk), WordSet.of(q.well_words, q.well_cjk),
                    WordSet.of(q.if_words, q.if_cjk), WordSet.of(q.reply_words, q.reply_cjk),
                    WordSet.of(q.only_words, q.only_cjk), WordSet.of(q.trouble_words, q.trouble_cjk),
-                   frozenset(k.lower() for k in q.label_keys), WordSet.of((), (w.lower() for w in q.header_words)))
+                   frozenset(k.lower() for k in q.label_keys), WordSet.of((), (w.lower() for w in q.header_words)),
+                   frozenset(w.lower() for w in q.broken_words), frozenset(w.lower() for w in q.negations))
 
 
 @attrs.frozen(eq=False)

@@ -19,7 +19,7 @@ from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WOR
 from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, opening_word, quotes_an_item
 from larouter.routing.due import overdue_items
 from larouter.routing.learned import model_check_in, model_reason
-from larouter.routing.quiet import quiet_report, says_none
+from larouter.routing.quiet import quiet_report, says_none, troubled_item
 from larouter.routing.request_words import REQUEST_OPENERS
 from larouter.routing.quoting import asked_about, asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
@@ -105,6 +105,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
             WORK_DUE, f"heartbeat with {n} task{'s' if n > 1 else ''} due -> classified on the tasks",
             0.7, "\n".join(tasks), reported,
         )
+    if troubled_item(text[:_sentence_start(text, found[1])] if ack else text, rules.quiet):
+        return None  # "... elevators: one car stuck, 0 complaints. Reply NIGHT-OK if nothing to action."
     if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):
         return None  # "... and tell me how far behind it is", "... · Dana: call me if urgent"
     if not ack and questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
@@ -126,6 +128,11 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
     return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({ack})", 0.93)
+
+
+def _sentence_start(text: str, at: int) -> int:
+    """Where the sentence holding `at` starts (what comes before it is the report an idle instruction follows)."""
+    return max(text.rfind(mark, 0, at) for mark in (". ", "! ", "? ", "\n", "。")) + 1
 
 
 def _negated(text: str, at: int, rules: Compiled) -> bool:

@@ -268,3 +268,37 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         elif counts or not (vocab.well.found(tokens, clause) or words <= 1):
             return False
     return nothing >= needed
+
+
+_PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("bank_file_rejected")
+_ITEM_SEPARATORS = (":", "：", "·", "|", "=", ",", "，", "、", "\n", ";", "•", "—", "–")
+
+
+def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
+    """Whether a report has an item in trouble, said in words: a clause (a label with its value) in a broken state
+    ("elevators: one car stuck", "bank file rejected") or negating all-is-well ("unit C not normal"), that says no
+    none or zero ("no failed payments", "failed units: 0"), no all-is-well ("fire alarm normal") and no condition
+    ("if a job failed, say so")."""
+    if not any(map(report.__contains__, _ITEM_SEPARATORS)):
+        return False  # no list of items ("Read HEARTBEAT.md if it exists. Follow it strictly.")
+    if vocab.broken.isdisjoint(tokens := _PARTS_RE.findall(report.lower())) and not _negated_well(tokens, vocab):
+        return False  # most reports end here (~4 us; reading their clauses costs ~15)
+    parts = _CLAUSE_RE.split(payload_lines(report) or report if report.lstrip()[:1] in "{<" else report)  # '"failed":0'
+    for i in range(0, len(parts), 2):
+        clause = parts[i]
+        if i + 2 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS):
+            clause += ": " + parts[i + 2]  # "failed units: 0", "Lift: stuck"
+        tokens = _PARTS_RE.findall(clause.lower())
+        negated = _negated_well(tokens, vocab)
+        if not negated and (vocab.broken.isdisjoint(tokens) or vocab.well.found(tokens, clause)):
+            continue
+        if not says_none(clause, vocab) and not vocab.condition.found(tokens, clause):
+            return True
+    return False
+
+
+def _negated_well(tokens: list[str], vocab: QuietVocabulary) -> bool:
+    """Whether a negation stands right before an all-is-well word ("not normal", "nicht ok")."""
+    if vocab.negations.isdisjoint(tokens) or vocab.well.words.isdisjoint(tokens):
+        return False
+    return any(a in vocab.negations and b in vocab.well.words for a, b in zip(tokens, tokens[1:]))

@@ -62,6 +62,25 @@ rete связи ответа сигнала данных сети питания
 jaringan odpowiedzi połączenia sygnału danych odpovědi připojení signálu
 """.split())
     trouble_cjk: tuple[str, ...] = tuple("连接 响应 信号 网络 応答 接続 ネットワーク 연결 응답 신호 네트워크".split())
+    # An item in one of these states is trouble on its own, whatever the report around it says ("lift: one car stuck",
+    # "bank file rejected", "token revoked"), unless its clause says none or zero ("no failed payments", "offline: 0").
+    # States, not nouns: "leak sensor dry", "error rate 0.1%", "smoke detector tested" name what is measured.
+    broken_words: tuple[str, ...] = tuple("""
+failed failing broken broke crashed crashing stuck leaking flooding jammed rejected revoked expired expiring offline
+unreachable unresponsive unavailable disconnected degraded overheating overheated unplugged dead down outage tripped
+missing lost defective
+fehlgeschlagen defekt kaputt ausgefallen gestört offline unerreichbar échoué échec panne cassé défectueux injoignable
+fallido falló averiado averiada caído caída roto desconectado desconectada falhou falha quebrado quebrada avariado
+fallito guasto guasta rotto irraggiungibile mislukt kapot misslyckades trasig trasigt feilet
+mislyktes ødelagt epäonnistui rikki rikkinäinen nieudane awaria uszkodzony zepsuty selhalo porucha rozbitý sikertelen
+hibás meghibásodott eșuat defectă avariat απέτυχε χαλασμένος χαλασμένο βλάβη сбой ошибка сломан сломана
+сломался неисправен недоступен отключен збій зламаний несправний недоступний başarısız arızalı bozuk çöktü gagal rusak
+terputus hỏng lỗi נכשל תקול מושבת فشل معطل متوقف ناموفق خراب قطع विफल खराब ठप ব্যর্থ নষ্ট
+""".split())
+    # Negations that turn an all-is-well word into trouble when they stand right before it ("unit C not normal").
+    negations: tuple[str, ...] = tuple("""
+not no nicht kein keine pas non nao não ne nie niet inte ikke ekki nem nu не ні δεν değil tidak bukan không
+""".split())
     well_words: tuple[str, ...] = tuple("""
 ok okay green online up healthy normal nominal clear quiet idle passed success successful fine calm grün verde vert
 zielone зелені зелёные yeşil hijau xanh нормально норме нормі спокійно tranquilo tranquille ruhig calm calme calma
@@ -74,6 +93,7 @@ normie норма нормы
 done completed finished erledigt abgeschlossen terminé terminée completado completada concluído concluída completato
 completata выполнено завершено виконано tamamlandı selesai xong klart valmis afgerond voltooid expected planned
 erwartet geplant prévu previsto planeado תקין תקינים תקינה
+responding reachable connected working operational
 """.split())
     # All-is-well in scripts written without spaces or with combining marks ("(正常)", "सामान्य").
     well_cjk: tuple[str, ...] = tuple("正常 平稳 सामान्य ठीक भीतर ปกติ 정상".split())
