@@ -8,7 +8,8 @@ stripped), on:
   - every labelled set in `bench/data/agent_holdout*.jsonl` (`heartbeat_role`);
   - the training corpora `bench/data/train_*.jsonl`: negatives (ordinary requests, status messages that carry
     work, talk about heartbeats, in ~90 languages), quiet/news pairs (the same check-in quiet and with news in
-    words, 112 languages) and report/work pairs (the same quiet report ending with a sentence of work or not).
+    words, 112 languages), report/work pairs (the same quiet report ending with a sentence of work or not) and
+    quiet/trouble pairs (one item of the report in trouble, in words: English and 60 languages).
 Run by hand from the repository root (`pip install '.[bench]'` for numpy):
 
   python bench/train_hb_model.py --out FILE          # train on everything (~1 min); measured, not shipped (CHANGELOG)
