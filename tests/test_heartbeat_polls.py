@@ -320,6 +320,9 @@ def test_work_asked_after_an_idle_token_is_work() -> None:
     "Schreibe eine HEARTBEAT.md für meinen Blumenladen-Agenten: um 7:00 Bestellungen prüfen, sonst einfach "
     "HEARTBEAT_OK antworten.",
     "Écris un HEARTBEAT.md pour mon agent : vérifier les réservations à 18h, sinon répondre HEARTBEAT_OK.",
+    # a request that opens by writing, translating or explaining is one even with the ack spelled in it
+    "Schreibe mir einen kurzen Heartbeat-Prompt: prüfe Kalender und Mails, wenn nichts ansteht, antworte HEARTBEAT_OK.",
+    "Escriu un prompt per al meu agent: revisa el correu i, si no hi ha res, respon HEARTBEAT_OK.",
 ])
 def test_a_request_to_write_heartbeat_md_in_other_languages_is_work(text: str) -> None:
     """"Write a HEARTBEAT.md …" asked in other languages is an edit request, even when it spells the ack."""

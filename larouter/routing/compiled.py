@@ -284,6 +284,7 @@ class Compiled:
     hb_work_after_ack: Check
     hb_confirm_ack: Check
     hb_problem: frozenset[str]
+    hb_authoring: frozenset[str]
     hb_openers: frozenset[str]
     hb_opener_prefixes: tuple[str, ...]
     hb_requests: tuple[Check | Phrases, ...]  # edit requests about the heartbeat, sentences opening with a work verb
@@ -355,6 +356,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_confirm_ack=Check.of(hb.confirm_ack),
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
+        hb_authoring=frozenset(w.lower() for w in hb.authoring_openers),
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
         hb_requests=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB), Check.of(hb.request_sentence, _HB),
                      Check.of(hb.slash_setting, _HB), Phrases.of(hb.from_now_on),

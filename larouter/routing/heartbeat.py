@@ -78,8 +78,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if found and quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
-    if not ack and opening_word(lower) in rules.hb_openers:
-        return None
+    if (opening := opening_word(lower)) in rules.hb_authoring or not ack and opening in rules.hb_openers:
+        return None  # "Escriu-me un HEARTBEAT.md ... respongui HEARTBEAT_OK" writes a check-in; asks for no ack
     if lower.lstrip().startswith(rules.hb_opener_prefixes):
         return None
     if any(check.search(text, lower) for check in rules.hb_requests):
@@ -132,7 +132,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
 
 def _sentence_start(text: str, at: int) -> int:
     """Where the sentence holding `at` starts (what comes before it is the report an idle instruction follows)."""
-    return max(text.rfind(mark, 0, at) for mark in (". ", "! ", "? ", "\n", "。")) + 1
+    return max(text.rfind(". ", 0, at), text.rfind("! ", 0, at), text.rfind("? ", 0, at), text.rfind("\n", 0, at),
+               text.rfind("。", 0, at)) + 1
 
 
 def _negated(text: str, at: int, rules: Compiled) -> bool:

@@ -11,7 +11,7 @@ import attrs
 
 from larouter.routing.poll_rules import POLLS, Gated
 from larouter.routing.quiet_rules import SCHEDULED_WORDS
-from larouter.routing.request_words import FROM_NOW_ON, NOT_A_POLL_OPENERS, NOT_A_POLL_PREFIXES
+from larouter.routing.request_words import AUTHORING_OPENERS, FROM_NOW_ON, NOT_A_POLL_OPENERS, NOT_A_POLL_PREFIXES
 
 
 @attrs.frozen
@@ -204,6 +204,7 @@ class HeartbeatRules:
     )
     # A request that opens like this is about heartbeats, not one (unless it also says how to ack).
     not_a_poll_openers: tuple[str, ...] = NOT_A_POLL_OPENERS
+    authoring_openers: tuple[str, ...] = AUTHORING_OPENERS
     # A turn starting like this asks about heartbeats even when it quotes the ack ("Why do you keep replying
     # NEST_QUIET ...?"): "why" in any language, Spanish questions, and requests in scripts written without spaces.
     not_a_poll_prefixes: tuple[str, ...] = NOT_A_POLL_PREFIXES

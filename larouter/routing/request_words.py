@@ -75,3 +75,15 @@ REQUEST_OPENERS = frozenset({
     "help", "find", "give", "list", "make", "look", "think", "research", "send", "book", "order", "i", "i'm", "i've",
     "we", "let's", "my", "our", "you", "your", "now", "also", "then", "next",
 })
+
+
+# A request that opens like this writes, translates or explains something, whatever idle token it quotes: checked
+# even when the turn says how to ack ("Escriu-me un HEARTBEAT.md ... que si no hi ha res respongui HEARTBEAT_OK").
+AUTHORING_OPENERS = (
+    "write", "rewrite", "draft", "compose", "translate", "explain", "escribe", "escreva", "escriu", "reescriu",
+    "écris", "écrivez", "schreib", "schreibe", "schrijf", "scrivi", "napisz", "napiš", "напиши", "skriv", "skribu",
+    "yaz", "tulis", "tuliskan", "viết", "andika", "γράψε", "כתוב", "بنویس", "लिखो", "लिखिए", "írd", "írj",
+    "tradueix", "traduku", "tafsiri", "fordítsd", "erklär", "erkläre", "explica", "explique", "explícame", "spiega",
+    "spiegami", "förklara", "wyjaśnij", "объясни", "поясни", "vysvětli", "magyarázd", "jelaskan", "eleza",
+    "fafanua", "klarigu", "açıkla", "εξήγησε", "הסבר", "اشرح", "توضیح", "समझाइए", "समझाओ",
+)
