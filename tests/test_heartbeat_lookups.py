@@ -63,6 +63,8 @@ def test_an_unstamped_trigger_that_says_how_to_reply_when_idle(trigger: str, res
     ("At 10:00 the deploy failed and the bot replied NO_REPLY to a customer; find out why", "[]"),
     ("Fix the handler that answers NO_REPLY at 10:00 even when orders are waiting", "[]"),
     ("Automatic check 15:30: new orders. If none, reply HEARTBEAT_OK.", '{"status": "ok", "orders": [{"id": 7}]}'),
+    # "2時間" is two hours, no clock time: an unspaced request with a duration is no stamped trigger
+    ("来週の月曜に2時間の作業枠を取りたい。空いている時間を調べて、候補を出して。", '{"events": []}'),
 ])
 def test_a_request_or_a_lookup_that_found_something_is_not(trigger: str, result: str) -> None:
     """A lookup that found something, or a turn that asks or requests, is not the idle trigger."""

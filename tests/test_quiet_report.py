@@ -195,6 +195,8 @@ def test_a_duration_in_a_clause_counts_nothing(quiet: str, news: str) -> None:
      "Uptime sweep 10:00 | api: not responding | web: responding | incidents: none"),
     ("Tagesabschluss 18:00 · Kasse abgeglichen · Kühlung ok · Störungen: keine",
      "Tagesabschluss 18:00 · Kasse abgeglichen · Kühlung ausgefallen · Störungen: keine"),
+    ("Store sweep 08:00 | tills: ok | card reader 2: ok | alerts: none. Reply SWEEP_OK if idle.",
+     "Store sweep 08:00 | tills: ok | 🔴 card reader 2 | alerts: none. Reply SWEEP_OK if idle."),  # a warning mark
     ("Revisión 07:00 — bomba de riego: funcionando, depósito lleno, alertas: ninguna. Si no hay nada que hacer, "
      "responde CALMA.",
      "Revisión 07:00 — bomba de riego: averiada, depósito lleno, alertas: ninguna. Si no hay nada que hacer, "

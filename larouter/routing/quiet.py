@@ -34,7 +34,8 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|\b(?:UTC|GMT)\s?[+−-]\s?\d{1,2}(?::?\d{2})?(?!\d)"  # "(UTC+8)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
-                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|بجے|時|时|시|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
+                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|بجے|時(?!間)|时(?!间)|시(?!간)|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
+                      # (not "1時間", "2시간": hours, a duration)
                       r"|[٠-٩۰-۹]{1,2}:[٠-٩۰-۹]{2}"
                       r"|(?:ساعت|الساعة)\s*\d{1,2}(?!\d)")  # "ساعت ۱۶": an hour (Persian and Arabic digits are \d)
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
@@ -271,17 +272,21 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
 
 
 _PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("bank_file_rejected")
-_ITEM_SEPARATORS = (":", "：", "·", "|", "=", ",", "，", "、", "\n", ";", "•", "—", "–")
+_WARNING_MARKS = ("⚠", "🚨", "🔴", "❗", "‼", "🆘")  # an item flagged as trouble, unless its clause says none
+_ITEM_SEPARATOR_RE = re.compile(r"[:：·|=,，、\n;•—–]")
 
 
 def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
     """Whether a report has an item in trouble, said in words: a clause (a label with its value) in a broken state
-    ("elevators: one car stuck", "bank file rejected") or negating all-is-well ("unit C not normal"), that says no
+    ("elevators: one car stuck", "bank file rejected"), flagged with a warning mark ("⚠️ smoke detector = ALARM")
+    or negating all-is-well ("unit C not normal"), that says no
     none or zero ("no failed payments", "failed units: 0"), no all-is-well ("fire alarm normal") and no condition
     ("if a job failed, say so")."""
-    if not any(map(report.__contains__, _ITEM_SEPARATORS)):
+    if _ITEM_SEPARATOR_RE.search(report) is None:
         return False  # no list of items ("Read HEARTBEAT.md if it exists. Follow it strictly.")
-    if vocab.broken.isdisjoint(tokens := _PARTS_RE.findall(report.lower())) and not _negated_well(tokens, vocab):
+    warned = any(map(report.__contains__, _WARNING_MARKS))
+    if not warned and vocab.broken.isdisjoint(tokens := _PARTS_RE.findall(report.lower())) and not _negated_well(
+            tokens, vocab):
         return False  # most reports end here (~4 us; reading their clauses costs ~15)
     parts = _CLAUSE_RE.split(payload_lines(report) or report if report.lstrip()[:1] in "{<" else report)  # '"failed":0'
     for i in range(0, len(parts), 2):
@@ -289,6 +294,10 @@ def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
         if i + 2 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS):
             clause += ": " + parts[i + 2]  # "failed units: 0", "Lift: stuck"
         tokens = _PARTS_RE.findall(clause.lower())
+        if warned and any(map(clause.__contains__, _WARNING_MARKS)):
+            if not says_none(clause, vocab):
+                return True  # "⚠️ detector de humo COCINA = ALARMA desde 13:42"
+            continue
         negated = _negated_well(tokens, vocab)
         if not negated and (vocab.broken.isdisjoint(tokens) or vocab.well.found(tokens, clause)):
             continue
