@@ -18,7 +18,8 @@ Run by hand from the repository root (`pip install '.[bench]'` for numpy):
                                                       # trained without it (~30 min); prints false heartbeats
 
 The shipped model is the SGD trainer's of 861596a; it is reproduced byte for byte (2026-12-04) by
-  git show 861596a:bench/train_hb_model.py > bench/sgd_trainer.py && python bench/sgd_trainer.py --exclude v22 --exclude v23
+  git show 861596a:bench/train_hb_model.py > bench/sgd_trainer.py && python bench/sgd_trainer.py --exclude v22 --exclude v23 \
+    --exclude v24   (checked again with v24 added)
 """
 
 from __future__ import annotations
