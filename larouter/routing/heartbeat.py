@@ -19,7 +19,7 @@ from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WOR
 from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, opening_word, quotes_an_item
 from larouter.routing.due import overdue_items
 from larouter.routing.learned import model_check_in, model_reason
-from larouter.routing.quiet import quiet_report, says_none, troubled_item
+from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
 from larouter.routing.request_words import REQUEST_OPENERS
 from larouter.routing.quoting import asked_about, asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
@@ -86,7 +86,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if not ack and rules.hb_request_cjk.search(text, lower) and not rules.hb_idle_condition_cjk.search(text, lower):
         return None
-    if not ack and not rules.hb_problem.isdisjoint(_PARTS_RE.findall(_ZERO_KEYS_RE.sub(" ", lower) if "0" in lower
+    if not ack and not rules.hb_problem.isdisjoint(PARTS_RE.findall(_ZERO_KEYS_RE.sub(" ", lower) if "0" in lower
                                                                      else lower)):
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
@@ -217,7 +217,6 @@ def _work_then(text: str, at: int) -> bool:
     return m is not None and not m.group(1).isupper()
 
 
-_PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
 _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem
 
 _CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ", "<")  # "<" also ends an element

@@ -271,7 +271,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     return nothing >= needed
 
 
-_PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("bank_file_rejected")
+PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
 _WARNING_MARKS = ("⚠", "🚨", "🔴", "❗", "‼", "🆘")  # an item flagged as trouble, unless its clause says none
 _ITEM_SEPARATOR_RE = re.compile(r"[:：·|=,，、\n;•—–]")
 
@@ -279,21 +279,21 @@ _ITEM_SEPARATOR_RE = re.compile(r"[:：·|=,，、\n;•—–]")
 def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
     """Whether a report has an item in trouble, said in words: a clause (a label with its value) in a broken state
     ("elevators: one car stuck", "bank file rejected"), flagged with a warning mark ("⚠️ smoke detector = ALARM")
-    or negating all-is-well ("unit C not normal"), that says no
-    none or zero ("no failed payments", "failed units: 0"), no all-is-well ("fire alarm normal") and no condition
-    ("if a job failed, say so")."""
+    or negating all-is-well ("unit C not normal"), that says no none or zero ("no failed payments", "failed units:
+    0"), no all-is-well ("fire alarm normal") and no condition ("if a job failed, say so"). Payloads are read field
+    by field ('"failed":0' is "failed: 0")."""
     if _ITEM_SEPARATOR_RE.search(report) is None:
         return False  # no list of items ("Read HEARTBEAT.md if it exists. Follow it strictly.")
     warned = any(map(report.__contains__, _WARNING_MARKS))
-    if not warned and vocab.broken.isdisjoint(tokens := _PARTS_RE.findall(report.lower())) and not _negated_well(
+    if not warned and vocab.broken.isdisjoint(tokens := PARTS_RE.findall(report.lower())) and not _negated_well(
             tokens, vocab):
         return False  # most reports end here (~4 us; reading their clauses costs ~15)
-    parts = _CLAUSE_RE.split(payload_lines(report) or report if report.lstrip()[:1] in "{<" else report)  # '"failed":0'
+    parts = _CLAUSE_RE.split((payload_lines(report) or report) if report.lstrip()[:1] in "{<" else report)
     for i in range(0, len(parts), 2):
         clause = parts[i]
         if i + 2 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS):
             clause += ": " + parts[i + 2]  # "failed units: 0", "Lift: stuck"
-        tokens = _PARTS_RE.findall(clause.lower())
+        tokens = PARTS_RE.findall(clause.lower())
         if warned and any(map(clause.__contains__, _WARNING_MARKS)):
             if not says_none(clause, vocab):
                 return True  # "⚠️ detector de humo COCINA = ALARMA desde 13:42"
