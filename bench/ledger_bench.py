@@ -1,11 +1,12 @@
-"""Usage-ledger benchmark: ingestion, /api/usage latency, CSV export memory, proxy throughput ledger on/off.
+"""Usage-ledger benchmark: ingestion, writer CPU, /api/usage latency, CSV export memory, proxy throughput on/off.
 
 Run by hand from the repository root (never part of the test suite):
   python bench/ledger_bench.py            # full: 10M-row ledger, 1M-row export, 10 proxy rounds (~5 minutes)
   python bench/ledger_bench.py --quick    # 1M-row ledger, 100k-row export, 3 short proxy rounds
 
 Every figure has a same-run baseline (RATIO_* lines): ingest = Ledger.record() until committed vs a naive
-executemany; /api/usage = p50/p95 over HTTP on the N-row ledger vs GET /health and vs the same summary scanned
+executemany; writer = the writer thread's CPU per row at 4,700 rows/s with the journal vs committing every
+batch; /api/usage = p50/p95 over HTTP on the N-row ledger vs GET /health and vs the same summary scanned
 from usage_calls; export = peak server RSS above a warmed baseline, 10x more rows vs fewer (flat: same peak);
 proxy = requests/s and router CPU per request, recorder on vs a no-op, alternating bursts in one process.
 """
@@ -92,6 +93,53 @@ def bench_ingest(tmp: Path, n: int) -> dict[str, float]:
         naive = len(rows) / timed(lambda: con.executemany(sql, rows)) * 1000
     return {"records_per_s": rate, "naive_executemany_per_s": naive, "RATIO_vs_target_50k": rate / 50_000,
             "RATIO_vs_naive": rate / naive}
+
+
+def writer_cpu_us_per_row(tmp: Path, journaled: bool, rate: int, seconds: float) -> float:
+    """CPU of the ledger's writer thread per row, rows arriving at `rate`/s in 100 ms bursts; without the
+    journal every batch is committed to DuckDB (the writer before the journal)."""
+    settings = settings_for(tmp / ("journal" if journaled else "commit"))
+    target = ModelRegistry.from_settings(settings).resolve(MODEL)
+    burst = rate // 10
+    calls = [Call(requested_model="auto", stream=i % 2 == 0, target=target, first_byte=time.perf_counter(),
+                  usage={"prompt_tokens": 100 + i % 50, "completion_tokens": 20}) for i in range(burst)]
+    for call in calls:
+        call.finish(200)
+    ledger = Ledger.open(settings)
+    if not journaled:
+        ledger.writer.journal = None
+    rows = [to_row(c, ledger.pricer) for c in calls]
+    assert ledger.writer._thread is not None
+    stat = Path(f"/proc/self/task/{ledger.writer._thread.native_id}/stat")
+
+    def cpu() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before, sent, start = cpu(), 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for row in rows:
+            ledger.writer.submit(row)
+        sent += burst
+        time.sleep(max(0.0, start + sent / rate - time.perf_counter()))
+    assert ledger.writer.wait_flushed(30)
+    used = cpu() - before
+    ledger.close()
+    return used / sent * 1e6
+
+
+def bench_writer(tmp: Path, rate: int = 4700, seconds: float = 5.0, rounds: int = 3) -> dict[str, float]:
+    """Writer-thread CPU per row with the journal (commits every usage.commit_interval) vs committing every
+    batch, alternating; medians."""
+    runs: dict[str, list[float]] = {"journal": [], "commit_every_batch": []}
+    for rnd in range(rounds):
+        for mode in (("journal", "commit_every_batch") if rnd % 2 == 0 else ("commit_every_batch", "journal")):
+            runs[mode].append(writer_cpu_us_per_row(tmp / f"w{rnd}", mode == "journal", rate, seconds))
+    out = {f"writer_{k}_cpu_us_per_row": statistics.median(v) for k, v in runs.items()}
+    out["rows_per_s"] = rate
+    out["RATIO_writer_cpu_journal_vs_commit_every_batch"] = (out["writer_journal_cpu_us_per_row"]
+                                                             / out["writer_commit_every_batch_cpu_us_per_row"])
+    return out
 
 
 def build_ledger(home: Path, n: int) -> float:
@@ -281,7 +329,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", default="all", choices=["all", "_serve"])
     parser.add_argument("--quick", action="store_true", help="1M rows, 100k export, short proxy rounds")
-    parser.add_argument("--only", choices=["ingest", "queries_export", "proxy"], help="run one section only")
+    parser.add_argument("--only", choices=["ingest", "writer", "queries_export", "proxy"], help="run one section only")
     parser.add_argument("--config")
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
@@ -291,6 +339,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
         sections: dict[str, Callable[[], dict[str, float]]] = {
             "ingest": lambda: bench_ingest(Path(tmp), 200_000),
+            "writer": lambda: bench_writer(Path(tmp), seconds=2.0 if args.quick else 5.0),
             "queries_export": lambda: bench_queries_and_export(Path(tmp), rows),
             "proxy": lambda: bench_proxy(Path(tmp), rounds, requests)}
         report = {name: run() for name, run in sections.items() if args.only in (None, name)}

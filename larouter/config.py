@@ -123,7 +123,8 @@ class Usage:
 
     baseline_model: str = "gpt-4o"
     batch_rows: int = attrs.field(default=500, validator=_positive)
-    flush_interval: float = attrs.field(default=0.1, validator=_positive)
+    flush_interval: float = attrs.field(default=0.1, validator=_positive)  # rows made durable (journaled)
+    commit_interval: float = attrs.field(default=1.0, validator=_positive)  # journaled rows committed to DuckDB
     queue_max: int = attrs.field(default=100_000, validator=_positive)
     prices_file: str | None = None
 

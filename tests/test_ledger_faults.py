@@ -4,7 +4,7 @@ everything flushed once writing works again.
 How the fault is made: `RLIMIT_FSIZE`, the per-process file-size limit. Lowered on a running process (with
 `resource.prlimit`, the prlimit(2) call: no root needed, only the same user), every write that would extend a
 file past the limit fails with EFBIG ("File too large"; Python ignores SIGXFSZ, so the process is not killed),
-exactly like a full disk fails with ENOSPC: DuckDB's write-ahead log append fails and the commit is refused.
+exactly like a full disk fails with ENOSPC: the journal append (and DuckDB's write-ahead log append) fails.
 Raising the limit again is "the operator freed some space". Unlike chmod (ignored by root) or a small mount
 (needs privileges), this works for root and non-root alike, in CI too, and drives the production code path of
 the real daemon. The daemon's log goes to a pipe (the limit does not apply to pipes), so it stays readable.
@@ -117,7 +117,7 @@ def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path
         wait_until(lambda: d.ledger()["failing"] and d.ledger()["retries"] >= 3, 15, "the writer to fail and retry")
         state = d.ledger()
         assert state["pending"] == 6 and state["dropped"] == 2 and state["written"] == 1 and state["failed"] == 0
-        assert "File too large" in state["lastError"] and "usage.duckdb.wal" in state["lastError"]
+        assert "File too large" in state["lastError"] and "usage.journal" in state["lastError"]  # names the file
         errors = [line for line in d.lines if " ERROR " in line and "cannot write" in line]
         assert len(errors) == 1, d.log  # told once, not once per retry
         assert "requests are still served" in errors[0] and "queue_max = 6" in errors[0]

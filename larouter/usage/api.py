@@ -97,6 +97,7 @@ async def usage_export(request: web.Request) -> web.StreamResponse:
     """Per-call rows as CSV, streamed a chunk at a time with backpressure from the client."""
     ledger = request.app[appkeys.LEDGER]
     project, win = project_param(request), window_param(request, ledger)
+    await ledger.run(ledger.catch_up)
     export = await ledger.run(lambda: CsvExport(ledger.cursor(), project, win))
     try:
         first = await ledger.run(export.next_chunk)

@@ -1,4 +1,4 @@
-"""The usage ledger: a DuckDB file in LAROUTER_HOME, one writer thread, queries on worker threads.
+"""The usage ledger: a DuckDB file in LAROUTER_HOME with its journal, one writer thread, queries on worker threads.
 
 Every method that touches the database blocks; call `open`/`close` via `run_in_executor` and queries via
 `Ledger.run` (which does). `record` is the only method for the event loop: it never blocks and never raises.
@@ -21,7 +21,7 @@ import duckdb
 from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.proxy.call import Call
-from larouter.usage import queries, schema
+from larouter.usage import journal, queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
 from larouter.usage.records import COST, to_row, utc_naive
@@ -31,6 +31,7 @@ log = logging.getLogger("larouter.usage")
 T = TypeVar("T")
 FILENAME = "usage.duckdb"
 QUERY_THREADS = 4
+CATCH_UP_TIMEOUT = 2.0  # seconds a query waits for the writer to commit what was recorded before it
 
 
 class LedgerError(RuntimeError):
@@ -66,6 +67,14 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
         raise LedgerError(open_failure(path, exc)) from None
 
 
+def open_journal(path: Path) -> tuple[journal.Journal, list[journal.Numbered]]:
+    """Open the ledger's journal (blocking); a failure becomes a LedgerError naming the file."""
+    try:
+        return journal.Journal.open(path)
+    except OSError as exc:
+        raise LedgerError(f"cannot open the usage journal {path}: {exc.strerror or exc}") from None
+
+
 def open_failure(path: Path, exc: BaseException) -> str:
     """The operator's message for a ledger that cannot be opened: a lock conflict, or a damaged file."""
     text = str(exc).strip()
@@ -99,15 +108,20 @@ class Ledger:
         path = settings.home / FILENAME
         con = connect(path)
         pool = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="larouter-ledger-query")
+        log_file: journal.Journal | None = None
         try:
             schema.migrate(con)
+            log_file, recovered = open_journal(settings.home / journal.FILENAME)  # after connect: DuckDB's lock is ours
             usage = settings.usage
-            writer = Writer(con.cursor(), usage.batch_rows, usage.flush_interval, usage.queue_max)
+            writer = Writer(con.cursor(), usage.batch_rows, usage.flush_interval, usage.queue_max, journal=log_file,
+                            commit_interval=usage.commit_interval, recovered=recovered)
             ledger = cls(path, con, pricer, writer, pool, settings.usage.prices_file, table)
             writer.reopen = ledger.reopen
             writer.start()
         except BaseException as exc:
             pool.shutdown(wait=False)
+            if log_file is not None:
+                log_file.close()
             with contextlib.suppress(duckdb.Error):
                 con.close()
             if isinstance(exc, duckdb.Error):  # a damaged file that passed the header check
@@ -156,8 +170,15 @@ class Ledger:
         with self._cursor_lock:
             return self.con.cursor()
 
+    def catch_up(self) -> None:
+        """Commit the rows recorded so far before a query reads (blocking; a few ms when rows wait, nothing when
+        none do), so a query sees every call finished before it; skipped while the storage fails."""
+        if not self.writer.failing:
+            self.writer.wait_flushed(CATCH_UP_TIMEOUT)
+
     def query(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Run `fn` with a fresh cursor and close it (blocking)."""
+        """Run `fn` with a fresh cursor, after `catch_up`, and close it (blocking)."""
+        self.catch_up()
         cur = self.cursor()
         try:
             return fn(cur)
@@ -183,6 +204,8 @@ class Ledger:
     def close(self) -> None:
         """Commit everything recorded, stop the writer and the query threads, close the file (blocking)."""
         self.writer.close()
+        if self.writer.journal is not None:
+            self.writer.journal.close()
         stats = self.writer.describe()
         self.pool.shutdown(wait=True, cancel_futures=True)
         for con in (self.writer.cursor, self.con):

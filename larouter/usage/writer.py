@@ -1,36 +1,41 @@
-"""The ledger's one writer thread: a bounded in-memory buffer drained in batched transactions.
+"""The ledger's one writer thread: a bounded in-memory buffer, a journal made durable in batches, and DuckDB
+commits of the journaled rows.
 
 `submit()` is called on the event loop. It never blocks and never does I/O: it appends a tuple to a deque
 (an atomic operation) and, once `batch_rows` rows are waiting, sets an Event. The writer thread wakes every
-`flush_interval` seconds (or at once on that Event), takes the rows waiting at that moment and commits them
-with DuckDB's appender (one statement and one commit per `MAX_BATCH_FACTOR * batch_rows` rows at most), so a
-busy ledger writes bigger, cheaper batches. Every `FOLD_INTERVAL` seconds (or `FOLD_ROWS` rows) it folds the new
-rows into the per-day rollup that the billing queries read.
+`flush_interval` seconds (or at once on that Event), takes the rows waiting at that moment, numbers them, hands
+them to DuckDB's appender (which buffers them in memory) and appends them to the journal (`journal.py`: one
+write and one fdatasync per batch of at most `MAX_BATCH_FACTOR * batch_rows` rows). Every `commit_interval`
+seconds (or once `MAX_BATCH_FACTOR * batch_rows` rows are journaled, when closing, and when `wait_flushed()`
+asks) it flushes the appender - one DuckDB statement and commit - and empties the journal. A commit costs 1-4
+ms of CPU whatever its size (DuckDB plans an INSERT per flush), so a busy ledger commits rarely and journals
+often. Every `FOLD_INTERVAL` seconds (or `FOLD_ROWS` rows) it folds the committed rows into the per-day rollup
+that the billing queries read. Without a journal (unit tests), every batch is committed at once.
 
-Queue full (`queue_max` rows waiting, the batch being written included): the row is dropped, never waited for,
-so a stalled disk cannot stall the proxy. Drops are counted (`stats.dropped`) and logged as errors, at most once
-per `DROP_LOG_EVERY` seconds.
+Queue full (`queue_max` rows not yet committed to DuckDB, journaled ones included): the row is dropped, never
+waited for, so a stalled disk cannot stall the proxy. Drops are counted (`stats.dropped`) and logged as errors,
+at most once per `DROP_LOG_EVERY` seconds.
 
 Storage failures (disk full, file size limit, I/O errors, a database DuckDB invalidated after a failed
-checkpoint): requests keep being served. The batch goes back to the head of the buffer, nothing is lost for it,
-and new rows keep queueing up to `queue_max`. The writer retries after a back-off (`RETRY_FIRST` s, doubling up
-to `retry_max` s), opening the database again through `reopen` when DuckDB invalidated it, and commits
-everything waiting as soon as a write succeeds. The operator is told: an ERROR when writing starts failing and
-at most once per `FAIL_LOG_EVERY` s while it lasts, a WARNING when it works again, and `describe()` (shown in
-`/health`) reports `failing`, `lastError` and `pending`. A row the database refuses for itself (a conversion
-error, say) is reported and lost, never retried forever.
+checkpoint): requests keep being served. A batch the journal refuses goes back to the head of the buffer; rows a
+commit refuses stay journaled; nothing is lost for either, and new rows keep queueing up to `queue_max`. The
+writer retries after a back-off (`RETRY_FIRST` s, doubling up to `retry_max` s), opening the database again
+through `reopen` when DuckDB invalidated it (rows the database turns out to hold already are not written twice),
+and commits everything waiting as soon as a write succeeds. The operator is told: an ERROR when writing starts
+failing and at most once per `FAIL_LOG_EVERY` s while it lasts, a WARNING when it works again, and `describe()`
+(shown in `/health`) reports `failing`, `lastError` and `pending`. A row the database refuses for itself (a
+conversion error, say) is reported and lost, never retried forever.
 
-Durability: `close()` drains and commits everything submitted before it, so a clean stop (SIGTERM) loses
-nothing - unless the storage still fails at that moment: those rows are counted in `failed` and logged. On a
-hard kill (SIGKILL, power loss) the rows not yet committed are lost: normally those of the last
-`flush_interval` (100 ms by default), fewer than `batch_rows` rows; while the writer is behind or the storage
-fails, at most what is waiting in the buffer (bounded by `queue_max`). Committed rows survive through DuckDB's
-write-ahead log.
+Durability: `close()` commits everything submitted before it, so a clean stop (SIGTERM) loses nothing. If
+DuckDB still refuses at that moment, the journaled rows stay in the journal and are committed at the next start;
+rows not even journaled (the disk is full) are counted in `failed` and logged. On a hard kill (SIGKILL, power
+loss) the rows not yet journaled are lost: normally those of the last `flush_interval` (100 ms by default),
+fewer than `batch_rows` rows; while the writer is behind or the storage fails, at most what is waiting in the
+buffer (bounded by `queue_max`). Journaled rows are committed when the ledger next opens.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -41,6 +46,8 @@ import attrs
 import duckdb
 
 from larouter.usage import schema
+from larouter.usage.journal import Journal, Numbered
+from larouter.usage.loader import Loader
 from larouter.usage.records import Row
 
 log = logging.getLogger("larouter.usage")
@@ -85,7 +92,7 @@ class WriterStats:
 
 @attrs.define(eq=False)
 class Writer:
-    """Bounded buffer plus one thread committing batches to the ledger."""
+    """Bounded buffer plus one thread journaling batches and committing them to the ledger."""
 
     cursor: duckdb.DuckDBPyConnection
     batch_rows: int = 500
@@ -93,18 +100,23 @@ class Writer:
     queue_max: int = 100_000
     reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None  # a fresh cursor after DuckDB invalidated the db
     retry_max: float = RETRY_MAX
+    journal: Journal | None = None
+    commit_interval: float = 1.0
+    recovered: list[Numbered] = attrs.Factory(list)  # rows read back from the journal at open
     stats: WriterStats = attrs.Factory(WriterStats)
     _pending: deque[Row] = attrs.Factory(deque)
     _in_flight: int = 0
+    loader: Loader = attrs.Factory(lambda: Loader(is_storage_error))  # journaled rows, not yet committed
     _wake: threading.Event = attrs.Factory(threading.Event)
     _done: threading.Condition = attrs.Factory(threading.Condition)
     _thread: threading.Thread | None = None
-    _appender: Any = None
     _closing: bool = False
     _closed: bool = False
+    _sync: bool = False  # wait_flushed() asks for a commit now
     _last_drop_log: float = float("-inf")
-    _seq: int = 0
-    _attempt: tuple[int, int] = (0, 0)  # (first seq, rows) of the last commit attempted
+    _seq: int = 0  # the last seq given to a row
+    _committed: int = 0  # the last seq committed to DuckDB
+    _last_commit: float = 0.0
     _folded: int = 0
     _last_fold: float = 0.0
     _failing: bool = False
@@ -116,16 +128,24 @@ class Writer:
     _last_fail_log: float = float("-inf")
 
     def start(self) -> None:
-        """Continue numbering after the last recorded row, then start the writer thread."""
-        self._seq = schema.last_seq(self.cursor)
+        """Continue numbering after the last recorded row (or journaled one), then start the writer thread."""
+        self._seq = self._committed = schema.last_seq(self.cursor)
         self._folded = schema.folded_seq(self.cursor)
-        self._last_fold = time.monotonic()
+        self._last_fold = self._last_commit = time.monotonic()
+        self.loader.open(self.cursor)
+        self.loader.keep([row for row in self.recovered if row[0] > self._committed])
+        self.recovered = []
+        if self.loader.rows:
+            self._seq = self.loader.rows[-1][0]
+            log.info("usage ledger: committing %d usage records from the journal (the last run stopped before "
+                     "committing them)", len(self.loader.rows))
+            self._commit()  # before the first query; on a storage failure the writer retries them
         self._thread = threading.Thread(target=self._run, name="larouter-ledger-writer", daemon=True)
         self._thread.start()
 
     def submit(self, row: Row) -> bool:
         """Queue one row without blocking; False (and counted) when closed or the buffer is full."""
-        if self._closed or len(self._pending) + self._in_flight >= self.queue_max:
+        if self._closed or len(self._pending) + self._in_flight + len(self.loader.rows) >= self.queue_max:
             self._drop()
             return False
         self._pending.append(row)
@@ -143,9 +163,13 @@ class Writer:
             log.error("usage ledger: dropped a usage record because %s; %d dropped so far", why, self.stats.dropped)
 
     def wait_flushed(self, timeout: float | None = None) -> bool:
-        """Block until every row submitted so far is committed (or lost); False on timeout (as while the storage
-        fails). For tests and benchmarks."""
+        """Block until every row submitted so far is committed to DuckDB (or lost); False on timeout (as while
+        the storage fails). For queries that must see every call, tests and benchmarks."""
         target = self.stats.submitted
+        with self._done:
+            if self.stats.written + self.stats.failed >= target:
+                return True
+        self._sync = True
         self._wake.set()
         with self._done:
             return self._done.wait_for(lambda: self.stats.written + self.stats.failed >= target, timeout)
@@ -159,12 +183,11 @@ class Writer:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 log.error("usage ledger: writer did not finish within %s s; %d rows not committed",
-                          timeout, len(self._pending))
+                          timeout, self.pending())
 
     def _run(self) -> None:
-        self._appender = self.cursor.appender("usage_calls")
         while True:
-            self._wake.wait(max(0.0, self._retry_at - time.monotonic()) if self._failing else self.flush_interval)
+            self._wake.wait(self._sleep())
             self._wake.clear()
             closing = self._closing
             if closing or not self._failing or time.monotonic() >= self._retry_at:  # keep the back-off
@@ -173,73 +196,82 @@ class Writer:
                 self._abandon()
                 return
 
+    def _sleep(self) -> float:
+        """Seconds until the next retry, journal batch or commit."""
+        now = time.monotonic()
+        if self._failing:
+            return max(0.0, self._retry_at - now)
+        if self.loader.rows:
+            return max(0.0, min(self.flush_interval, self._last_commit + self.commit_interval - now))
+        return self.flush_interval
+
     def _write(self, closing: bool) -> None:
-        """Commit what is waiting, then fold; stops at the first storage failure (the rows stay queued)."""
+        """Journal what is waiting, commit when due, then fold; stops at the first storage failure (the rows stay
+        queued or journaled)."""
+        sync, self._sync = self._sync, False
+        retrying, failures = self._failing, self.stats.retries
         if self._broken and not self._reconnect():
             return
         self._drain(len(self._pending))
         if closing and not self._failing:
             self._drain(len(self._pending))
-        if not (self._failing and self._pending):
+        if self.stats.retries != failures:
+            return  # the journal refused: retry after the back-off
+        if self.loader.rows and (closing or sync or retrying or self.journal is None
+                               or time.monotonic() - self._last_commit >= self.commit_interval
+                               or len(self.loader.rows) >= self.batch_rows * MAX_BATCH_FACTOR):
+            self._commit()
+        if not (self._failing and (self._pending or self.loader.rows)):
             self._maybe_fold(force=closing or self._failing)
 
     def _drain(self, count: int) -> None:
-        """Commit the `count` oldest waiting rows, in batches; later arrivals wait for the next wake-up."""
+        """Journal the `count` oldest waiting rows, in batches; later arrivals wait for the next wake-up."""
         limit = self.batch_rows * MAX_BATCH_FACTOR
         while count > 0 and self._pending:
             take = self._in_flight = min(limit, count, len(self._pending))
             rows = [self._pending.popleft() for _ in range(take)]
-            written, lost, error = self._commit(rows)
-            if error is not None:
-                self._pending.extendleft(reversed(rows[written + lost:]))
-            self._in_flight = 0
-            with self._done:
-                self.stats.written += written
-                self.stats.failed += lost
-                self.stats.batches += 1
-                self._done.notify_all()
-            if error is not None:
-                self._failed(error)
+            try:
+                numbered = self.loader.buffer(rows, self._seq + 1)
+                if numbered and self.journal is not None:
+                    self.journal.append(numbered)
+            except Exception as exc:  # a storage error: the batch waits at the head of the buffer
+                self._pending.extendleft(reversed(rows))
+                self._in_flight = 0
+                self.loader.forget()
+                self._failed(exc)
                 return
-            self._recovered()
+            if numbered:
+                self._seq = numbered[-1][0]
+                self.loader.keep(numbered)
+            self._in_flight = 0
+            if len(numbered) < take:
+                self._count(0, take - len(numbered))
             count -= take
 
-    def _commit(self, rows: list[Row]) -> tuple[int, int, Exception | None]:
-        """Commit rows; return (written, lost, storage error).
-
-        A batch the database refuses is retried row by row so one bad row cannot lose the others. On a storage
-        error the rows after the first `written + lost` were not committed: the caller keeps them.
-        """
-        try:
-            self._append(rows)
-            return len(rows), 0, None
-        except Exception as exc:
-            if is_storage_error(exc):
-                return 0, 0, exc
-            log.exception("usage ledger: writing a batch of %d rows failed; retrying row by row", len(rows))
-        written = 0
-        for i, row in enumerate(rows):
+    def _commit(self) -> None:
+        """Commit the journaled rows to DuckDB (one statement), then empty the journal."""
+        last = self.loader.rows[-1][0]
+        written, lost, error = self.loader.commit()
+        if written or lost:
+            self._committed = last if not self.loader.rows else self.loader.rows[0][0] - 1
+            self.stats.batches += 1
+            self._count(written, lost)
+        if error is not None:
+            self._failed(error)  # the rows not written stay journaled and kept
+            return
+        self._last_commit = time.monotonic()
+        if self.journal is not None:
             try:
-                self._append([row])
-                written += 1
-            except Exception as exc:  # a row the database refuses is reported, never retried forever
-                if is_storage_error(exc):
-                    return written, i - written, exc
-                log.error("usage ledger: lost one usage record (%s): %r", exc, row[:4])
-        return written, len(rows) - written, None
+                self.journal.clear()
+            except OSError as exc:  # harmless: rows the ledger holds are skipped when the journal is read back
+                log.warning("usage ledger: could not empty %s: %s", self.journal.path, exc)
+        self._recovered()
 
-    def _append(self, rows: list[Row]) -> None:
-        """Number the rows after the last committed one and commit them in one transaction."""
-        first = self._seq + 1
-        self._attempt = (first, len(rows))
-        try:
-            self._appender.append_rows([(first + i, *row) for i, row in enumerate(rows)])
-            self._appender.flush()
-        except Exception:
-            with contextlib.suppress(Exception):
-                self._appender.clear()
-            raise
-        self._seq = first + len(rows) - 1
+    def _count(self, written: int, lost: int) -> None:
+        with self._done:
+            self.stats.written += written
+            self.stats.failed += lost
+            self._done.notify_all()
 
     def _failed(self, exc: BaseException) -> None:
         """Enter (or stay in) the failing state: remember the error, back off, tell the operator (rate-limited)."""
@@ -255,15 +287,15 @@ class Writer:
             self._failing_since = now
         if first or now - self._last_fail_log >= FAIL_LOG_EVERY:
             self._last_fail_log = now
-            log.error("usage ledger: cannot write (%s); requests are still served and %d usage records are kept in "
-                      "memory (at most usage.queue_max = %d) until writing works again; retrying every %g s at most",
-                      self._last_error, len(self._pending), self.queue_max, self.retry_max)
+            log.error("usage ledger: cannot write (%s); requests are still served and %d usage records are kept "
+                      "(at most usage.queue_max = %d) until writing works again; retrying every %g s at most",
+                      self._last_error, self.pending(), self.queue_max, self.retry_max)
 
     def _recovered(self) -> None:
         if self._failing:
             self._failing = False
             log.warning("usage ledger: writing works again after %.1f s of failures (%d still waiting to be committed)",
-                        time.monotonic() - self._failing_since, len(self._pending))
+                        time.monotonic() - self._failing_since, self.pending())
 
     def _reconnect(self) -> bool:
         """Open the database again after DuckDB invalidated it; False while that fails (still failing)."""
@@ -271,62 +303,70 @@ class Writer:
             return True
         try:
             self.cursor = self.reopen()
-            self._appender = self.cursor.appender("usage_calls")
+            self.loader.open(self.cursor)
             last, self._folded = schema.last_seq(self.cursor), schema.folded_seq(self.cursor)
         except Exception as exc:
             self._failed(exc)
             return False
-        first, count = self._attempt
-        if count and self._seq < first and last >= first + count - 1:
-            # The commit that reported the failure reached the write-ahead log after all: don't write it twice.
-            for _ in range(min(count, len(self._pending))):
-                self._pending.popleft()
-            with self._done:
-                self.stats.written += count
-                self._done.notify_all()
-        self._seq, self._broken = last, False
+        # A commit reported failed may have reached the write-ahead log after all: don't write its rows twice.
+        held = self.loader.drop_committed(last)
+        if held:
+            self._count(held, 0)
+        self._committed, self._seq, self._broken = last, max(self._seq, last), False
         log.warning("usage ledger: opened the database again after DuckDB invalidated it")
         return True
 
     def _abandon(self) -> None:
-        """At close: the rows the storage still refused are lost; count and report them."""
-        lost = len(self._pending)
-        if not lost:
+        """At close: rows the database still refused stay in the journal for the next start; rows not even
+        journaled are lost. Count and report them."""
+        kept = len(self.loader.rows) if self.journal is not None else 0
+        lost = len(self._pending) + len(self.loader.rows) - kept
+        if not (lost or kept):
             return
         self._pending.clear()
+        self.loader.rows.clear()
         with self._done:
             self.stats.failed += lost
             self._done.notify_all()
-        log.error("usage ledger: stopping with %d usage records that could not be written (%s); they are lost",
-                  lost, self._last_error)
+        if kept:
+            log.error("usage ledger: stopping with %d usage records DuckDB did not take (%s); they stay in %s and "
+                      "are committed at the next start", kept, self._last_error, self.journal.path)
+        if lost:
+            log.error("usage ledger: stopping with %d usage records that could not be written (%s); they are lost",
+                      lost, self._last_error)
 
     def _maybe_fold(self, force: bool) -> None:
         """Fold committed rows into the rollup every FOLD_INTERVAL s or FOLD_ROWS rows (and when closing)."""
-        behind = self._seq - self._folded
+        behind = self._committed - self._folded
         if behind <= 0:
-            if not self._pending:
+            if not (self._pending or self.loader.rows):
                 self._recovered()  # nothing left to write
             return
         if not (force or time.monotonic() - self._last_fold >= FOLD_INTERVAL or behind >= FOLD_ROWS):
             return
         self._last_fold = time.monotonic()
         try:
-            schema.fold(self.cursor, self._seq)
+            schema.fold(self.cursor, self._committed)
         except Exception as exc:  # the rows are safe in usage_calls; queries read unfolded rows directly
             if is_storage_error(exc):
                 self._failed(exc)
             else:
                 log.exception("usage ledger: folding rows into the daily rollup failed; will retry")
             return
-        self._folded = self._seq
+        self._folded = self._committed
         self.stats.folds += 1
         self._recovered()
 
+    @property
+    def failing(self) -> bool:
+        """True while the storage refuses writes (rows are kept, up to queue_max)."""
+        return self._failing
+
     def pending(self) -> int:
-        """Rows waiting to be committed (the batch being written included)."""
-        return len(self._pending) + self._in_flight
+        """Rows not yet committed to DuckDB (journaled ones and the batch being written included)."""
+        return len(self._pending) + self._in_flight + len(self.loader.rows)
 
     def describe(self) -> dict[str, Any]:
         """Counters and the failure state, for logs and `/health`."""
-        return {**attrs.asdict(self.stats), "pending": self.pending(), "failing": self._failing,
-                "lastError": self._last_error}
+        return {**attrs.asdict(self.stats), "pending": self.pending(), "journaled": len(self.loader.rows),
+                "failing": self._failing, "lastError": self._last_error}

@@ -1,0 +1,149 @@
+"""The ledger's journal: rows are durable once journaled (every flush_interval), committed to DuckDB every
+commit_interval; a hard kill between the two loses nothing; a damaged or foreign journal is never trusted."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import zlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from larouter.config import load_settings
+from larouter.proxy.call import Call
+from larouter.usage import journal
+from larouter.usage.ledger import Ledger, build_pricer
+from larouter.usage.records import COLUMNS, to_row
+from tests.conftest import FAKE_KEY, Fake, toml_config
+from tests.support.proc import daemon_env, daemon_log, larouterd
+from tests.support.servers import http_json, wait_until
+
+MSGS = [{"role": "user", "content": "hello"}]
+
+
+def _ledger(home: Path, **usage: object) -> Ledger:
+    return Ledger.open(load_settings(None, {"LAROUTER_HOME": str(home)}, {"usage": usage}))
+
+
+def _record(ledger: Ledger, n: int, model: str = "gpt-4o") -> None:
+    for _ in range(n):
+        call = Call(requested_model=model, stream=False, usage={"prompt_tokens": 3, "completion_tokens": 2})
+        call.finish(200)
+        ledger.record(call)
+
+
+def _committed(home: Path) -> list[int]:
+    with duckdb.connect(str(home / "usage.duckdb"), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT seq FROM usage_calls ORDER BY seq").fetchall()]
+
+
+def _row(seq: int) -> tuple:
+    """A numbered ledger row as the writer journals it."""
+    settings = load_settings(None, {"LAROUTER_HOME": "/nonexistent"})
+    call = Call(requested_model="gpt-4o", stream=False, usage={"prompt_tokens": 3, "completion_tokens": 2})
+    call.finish(200)
+    return (seq, *to_row(call, build_pricer(settings)))
+
+
+def _frame(rows: list[tuple], first: int, payload: bytes | None = None) -> bytes:
+    body = pickle.dumps(rows, protocol=5) if payload is None else payload
+    return journal.HEADER.pack(journal.MAGIC, len(body), zlib.crc32(body), first) + body
+
+
+def test_hard_kill_after_journaling_loses_nothing(home: Path, fake: Fake, tmp_path: Path) -> None:
+    """Calls journaled but not yet committed to DuckDB (commit_interval is an hour) survive a SIGKILL: the next
+    start commits them, numbered as before, and /api/usage counts every one."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml_config(fake.url, "\n[usage]\nflush_interval = 0.02\ncommit_interval = 3600.0\n"))
+    env = daemon_env(home, FAKE_KEY=FAKE_KEY)
+    with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
+        for _ in range(7):
+            assert http_json("POST", url + "/v1/chat/completions", {"model": "gpt-fake", "messages": MSGS})[0] == 200
+        wait_until(lambda: http_json("GET", url + "/health")[1]["ledger"]["journaled"] == 7, 10, "7 rows journaled")
+        assert http_json("GET", url + "/health")[1]["ledger"]["written"] == 0  # none committed to DuckDB yet
+        assert (home / journal.FILENAME).stat().st_size > 0
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert _committed(home) == []
+    with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
+        assert http_json("GET", url + "/api/usage?period=all")[1]["totalCalls"] == 7
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    assert _committed(home) == list(range(1, 8))
+    assert "committing 7 usage records from the journal" in daemon_log(home)
+    assert (home / journal.FILENAME).stat().st_size == 0  # emptied once committed
+
+
+def test_queries_see_every_recorded_call(home: Path, fake: Fake, tmp_path: Path) -> None:
+    """With commits an hour apart, /api/usage and the CSV export still count the call just answered: a query
+    first commits what was recorded before it."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml_config(fake.url, "\n[usage]\ncommit_interval = 3600.0\n"))
+    with larouterd(home, "--config", str(cfg), env=daemon_env(home, FAKE_KEY=FAKE_KEY)) as (url, _):
+        for n in (1, 2, 3):
+            assert http_json("POST", url + "/v1/chat/completions", {"model": "gpt-fake", "messages": MSGS})[0] == 200
+            wait_until(lambda: http_json("GET", url + "/health")[1]["ledger"]["submitted"] == n, 10, "the record")
+            assert http_json("GET", url + "/api/usage?period=all")[1]["totalCalls"] == n
+
+
+def test_rows_are_committed_every_commit_interval(home: Path) -> None:
+    """Journaled every flush_interval, committed once commit_interval has passed, in one batch."""
+    ledger = _ledger(home, flush_interval=0.01, commit_interval=0.5)
+    try:
+        _record(ledger, 5)
+        writer = ledger.writer
+        wait_until(lambda: writer.describe()["journaled"] == 5, 5, "5 rows journaled")
+        assert writer.stats.written == 0 and (home / journal.FILENAME).stat().st_size > 0
+        wait_until(lambda: writer.stats.written == 5, 5, "the commit")
+        assert writer.stats.batches == 1 and writer.describe()["journaled"] == 0
+        assert (home / journal.FILENAME).stat().st_size == 0
+    finally:
+        ledger.close()
+
+
+def test_rows_already_committed_are_not_written_twice(home: Path) -> None:
+    """A crash between the DuckDB commit and emptying the journal: the journal's rows the ledger holds are
+    skipped by their seq, the others committed after them."""
+    ledger = _ledger(home)
+    _record(ledger, 3)
+    ledger.close()
+    (home / journal.FILENAME).write_bytes(_frame([_row(1), _row(2), _row(3)], 1) + _frame([_row(4), _row(5)], 4))
+    ledger = _ledger(home)
+    ledger.close()
+    assert _committed(home) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("damage", ["torn", "crc", "foreign", "shape"])
+def test_damaged_journal_tail_is_cut_off(home: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The intact frames before a torn, damaged or foreign one are committed; the rest is ignored with a
+    warning, never unpickled into anything but rows (a pickled callable is refused, not run)."""
+    ledger = _ledger(home)
+    _record(ledger, 1)
+    ledger.close()
+    marker = home / "ran"
+    evil = b"cposix\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."  # runs os.system if unpickled plainly
+    bad = {
+        "torn": _frame([_row(3)], 3)[:-5],
+        "crc": _frame([_row(3)], 3)[:-1] + b"\x00",
+        "foreign": _frame([], 3, evil),
+        "shape": _frame([(3, "not", "a", "row")], 3),
+    }[damage]
+    (home / journal.FILENAME).write_bytes(_frame([_row(2)], 2) + bad)
+    with caplog.at_level("WARNING", "larouter.usage"):
+        ledger = _ledger(home)
+        ledger.close()
+    assert _committed(home) == [1, 2]
+    assert "ignored the last" in caplog.text and not marker.exists()
+
+
+def test_journal_rows_have_the_ledger_shape() -> None:
+    """read_frames accepts exactly numbered rows of the ledger's width, consecutive from the frame's seq."""
+    row = (1, *range(len(COLUMNS)))
+    good = _frame([row, (2, *row[1:])], 1)
+    assert journal.read_frames(good) == ([row, (2, *row[1:])], len(good))
+    assert journal.read_frames(_frame([row], 2)) == ([], 0)  # numbering does not match the header
+    assert journal.read_frames(b"LRJ1" + struct.pack("<IIQ", 1 << 31, 0, 1)) == ([], 0)  # absurd length
