@@ -1,7 +1,7 @@
 """Usage-ledger benchmark: ingestion, writer CPU, /api/usage latency, CSV export memory, proxy throughput on/off.
 
 Run by hand from the repository root (never part of the test suite):
-  python bench/ledger_bench.py            # full: 10M-row ledger, 1M-row export, 10 proxy rounds (~5 minutes)
+  python bench/ledger_bench.py            # full: 10M-row ledger, 1M-row export, 10 proxy rounds (~6 minutes)
   python bench/ledger_bench.py --quick    # 1M-row ledger, 100k-row export, 3 short proxy rounds
 
 Every figure has a same-run baseline (RATIO_* lines): ingest = Ledger.record() until committed vs a naive
@@ -330,12 +330,15 @@ def main() -> None:
     parser.add_argument("mode", nargs="?", default="all", choices=["all", "_serve"])
     parser.add_argument("--quick", action="store_true", help="1M rows, 100k export, short proxy rounds")
     parser.add_argument("--only", choices=["ingest", "writer", "queries_export", "proxy"], help="run one section only")
+    parser.add_argument("--rounds", type=int, help="proxy: on/off burst pairs per mode (default 10, quick 3)")
+    parser.add_argument("--requests", type=int, help="proxy: requests per burst (default 6,000, quick 1,000)")
     parser.add_argument("--config")
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
     if args.mode == "_serve":
         return serve(args)
-    rows, rounds, requests = (1_000_000, 3, 1000) if args.quick else (10_000_000, 10, 2000)
+    rows, rounds, requests = (1_000_000, 3, 1000) if args.quick else (10_000_000, 10, 6000)
+    rounds, requests = args.rounds or rounds, args.requests or requests
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
         sections: dict[str, Callable[[], dict[str, float]]] = {
             "ingest": lambda: bench_ingest(Path(tmp), 200_000),

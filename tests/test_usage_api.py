@@ -17,6 +17,7 @@ import pytest
 from larouter import appkeys
 from larouter.proxy.call import Call
 from larouter.usage import schema
+from larouter.usage.records import epoch_us
 from tests.conftest import Fake
 from tests.support import usage
 from tests.support.servers import http_json
@@ -108,7 +109,7 @@ def record(router: UsageRouter, when: datetime, project: str = "default", model:
            prompt: int = 1000, completion: int = 100, requested: str | None = None) -> None:
     """Record one finished call directly through the ledger's recorder (as the proxy does)."""
     target = router.app[appkeys.REGISTRY].resolve(model)
-    call = Call(requested_model=requested or model, stream=False, project=project, target=target, created_at=when,
+    call = Call(requested_model=requested or model, stream=False, project=project, target=target, created_us=epoch_us(when),
                 usage={"prompt_tokens": prompt, "completion_tokens": completion})
     call.mark_first_byte()
     call.finish(200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from larouter.usage import schema
 from larouter.usage.ledger import Ledger
 from larouter.usage.prices import load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer, Tokens
-from larouter.usage.records import tokens_of, to_row
+from larouter.usage.records import epoch_us, tokens_of, to_row
 from larouter.usage.writer import Writer
 from tests.support.servers import wait_until
 
@@ -204,7 +205,7 @@ def test_spent_since_feeds_budgets(tmp_path: Path) -> None:
         now = datetime.now(timezone.utc)
         for hours in (0, 30 * 24):
             call = finished_call(settings, "acme-1", {"prompt_tokens": 1_000_000, "completion_tokens": 0},
-                                 project="proj_a", created_at=now - timedelta(hours=hours))
+                                 project="proj_a", created_us=epoch_us(now - timedelta(hours=hours)))
             ledger.record(call)
         assert ledger.writer.wait_flushed(10)
 
@@ -218,3 +219,32 @@ def test_spent_since_feeds_budgets(tmp_path: Path) -> None:
 
 async def _spent(ledger: Ledger, project: str, since: datetime) -> float:
     return await ledger.spent_since(project, since)
+
+
+def test_extreme_values_are_recorded_not_lost(tmp_path: Path) -> None:
+    """Huge, fractional or absurd token counts and odd text reach the ledger clamped, never as a lost row; the
+    time and cost come back exactly as recorded."""
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    usages = [{"prompt_tokens": 10 ** 15, "completion_tokens": 2 ** 31}, {"prompt_tokens": 2 ** 31 - 1},
+              {"prompt_tokens": 1e300, "completion_tokens": float("inf")}, {"prompt_tokens": True, "completion_tokens": 2.9},
+              {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 10 ** 20}}]
+    names = ["acme-1", "nul\x00in-name", "é" * 300, "🙂 =cmd|' /C calc'!A0"]
+    when = datetime(2026, 2, 28, 23, 59, 59, 999999, tzinfo=timezone.utc)
+    try:
+        for i, usage in enumerate(usages):
+            call = finished_call(settings, "acme-1", usage, created_us=epoch_us(when) - i)
+            call.requested_model = names[i % len(names)]
+            ledger.record(call)
+        assert ledger.writer.wait_flushed(10)
+        assert ledger.writer.stats.written == len(usages) and ledger.writer.stats.failed == 0
+        rows = ledger.query(lambda cur: cur.execute(
+            "SELECT ts, requested_model, input_tokens, output_tokens, cached_tokens, cost FROM usage_calls "
+            "ORDER BY seq").fetchall())
+    finally:
+        ledger.close()
+    top = 2 ** 31 - 1
+    assert [r[2:5] for r in rows] == [(top, top, 0), (top, 0, 0), (top, 0, 0), (0, 2, 0), (5, 1, top)]
+    assert rows[0][0] == when.replace(tzinfo=None) and rows[1][0] == when.replace(tzinfo=None, microsecond=999998)
+    assert [r[1] for r in rows] == [names[i % len(names)][:256] for i in range(len(usages))]
+    assert rows[4][5] == Decimal("0.0000070000")  # 5 input tokens (all cached; no cached price) at $1/M, 1 at $2/M

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -33,7 +32,7 @@ class Call:
     chunks: int = 0  # streamed data events with choices (~1 token each) for the same reason
     response_bytes: int = 0  # size of a non-streamed answer, same reason
     tool_calls: bool = False  # the answer called a tool (set on routed calls)
-    created_at: datetime = attrs.Factory(lambda: datetime.now(timezone.utc))
+    created_us: int = attrs.Factory(lambda: time.time_ns() // 1000)  # arrival, microseconds since the epoch (UTC)
     started: float = attrs.Factory(time.perf_counter)
     first_byte: float | None = None
     ended: float | None = None

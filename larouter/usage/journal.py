@@ -3,14 +3,14 @@
 Why: DuckDB's appender binds and plans an INSERT at every flush, 1-4 ms of CPU for `usage_calls`' 21 columns
 whatever the batch holds, so committing every 100 ms cost the proxy ~6% of its requests/s at ~4,700 calls/s
 (`bench/ledger_bench.py --only proxy`). The writer thread instead appends each batch here (one `pwrite` and one
-`fdatasync`; ~0.2 us of CPU per row to encode) every `usage.flush_interval`, and commits the journaled rows into
+`fdatasync`; ~0.2 us of CPU per row to encode plain values) every `usage.flush_interval`, and commits the journaled rows into
 DuckDB every `usage.commit_interval`, then empties the journal. A row is as durable once journaled as once
 committed: both are on disk after an fdatasync.
 
 Format: a sequence of frames, each a 20-byte header (magic `LRJ1`, payload length, CRC-32 of the payload, the
 first row's ledger `seq`) and a payload: the numbered row tuples `(seq, *COLUMNS)` pickled (protocol 5). The
-file is only ever read back by `read_frames`, whose unpickler admits no class but `datetime.datetime`, and
-whose rows must have the ledger's shape; the first torn, damaged or foreign frame ends what is read (a hard kill
+file is only ever read back by `read_frames`, whose unpickler admits no class at all (rows hold ints, floats,
+strings, booleans and None) and whose rows must have the ledger's shape; the first torn, damaged or foreign frame ends what is read (a hard kill
 in the middle of a write loses that batch only) and opening cuts the file there.
 """
 
@@ -22,7 +22,6 @@ import os
 import pickle
 import struct
 import zlib
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +39,9 @@ Numbered = tuple[Any, ...]  # (seq, *row)
 
 
 class _RowUnpickler(pickle.Unpickler):
-    """Rebuilds row tuples and refuses every class but datetime (a journal is data, never code)."""
+    """Rebuilds row tuples of plain values and refuses every class (a journal is data, never code)."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == ("datetime", "datetime"):
-            return datetime
         raise pickle.UnpicklingError(f"{module}.{name} has no place in a usage journal")
 
 

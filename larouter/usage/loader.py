@@ -1,8 +1,10 @@
-"""Rows on their way into DuckDB: buffered by the appender as they are journaled, committed in one statement.
+"""Rows on their way into DuckDB: buffered by an appender as they are journaled, committed in one transaction.
 
-Used by the ledger's writer thread only. DuckDB's appender keeps the rows it is given in memory until `flush`,
-which plans and runs one INSERT and commits it; the rows buffered are also kept here (`rows`), so a refused
-commit can be retried, and a refused row found, after the appender's buffer was cleared.
+Used by the ledger's writer thread only. The appender fills `usage_stage` (schema.STAGE_DDL: a TEMP table with
+types that are cheap to convert Python values into) and keeps the rows in memory until `flush`; a commit flushes
+it and moves the staged rows into `usage_calls` with one INSERT ... SELECT, in one transaction with emptying the
+stage. The rows are also kept here (`rows`), so a refused commit can be retried, and a refused row found, after
+the appender's buffer or the stage was dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Callable
 import attrs
 import duckdb
 
+from larouter.usage import schema
 from larouter.usage.journal import Numbered
 from larouter.usage.records import Row
 
@@ -22,16 +25,19 @@ log = logging.getLogger("larouter.usage")
 
 @attrs.define(eq=False)
 class Loader:
-    """The appender of `usage_calls` and the rows it holds (journaled, not yet committed)."""
+    """The staging appender and the rows it holds (journaled, not yet committed)."""
 
     is_storage_error: Callable[[BaseException], bool]
     rows: list[Numbered] = attrs.Factory(list)
+    _cursor: Any = None
     _appender: Any = None
-    _rebuffer: bool = False  # the appender's buffer was cleared: give it `rows` again before using it
+    _rebuffer: bool = False  # the appender's buffer was cleared: stage `rows` again before using it
 
     def open(self, cursor: duckdb.DuckDBPyConnection) -> None:
-        """Append through this connection (at start, and after DuckDB invalidated the database)."""
-        self._appender = cursor.appender("usage_calls")
+        """Stage through this connection (at start, and after DuckDB invalidated the database)."""
+        cursor.execute(schema.STAGE_DDL)
+        self._cursor = cursor
+        self._appender = cursor.appender("usage_stage")
         self._rebuffer = True
 
     def buffer(self, rows: list[Row], first: int) -> list[Numbered]:
@@ -74,13 +80,14 @@ class Loader:
         self._rebuffer = True
 
     def commit(self) -> tuple[int, int, Exception | None]:
-        """Commit every kept row in one statement; (written, lost, storage error). Rows not written stay kept.
+        """Commit every kept row in one transaction; (written, lost, storage error). Rows not written stay kept.
 
         A commit the database refuses for a row is retried row by row, so one bad row cannot lose the others.
         """
         try:
             self._restore()
             self._appender.flush()
+            self._unstage("", {})
         except Exception as exc:
             self.forget()
             if self.is_storage_error(exc):
@@ -90,23 +97,42 @@ class Loader:
         written, self.rows = len(self.rows), []
         return written, 0, None
 
+    def _unstage(self, where: str, params: dict[str, int]) -> None:
+        """Move the staged rows `where` selects into usage_calls and out of the stage, atomically."""
+        cur = self._cursor
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute(schema.UNSTAGE_SQL.format(where=where), params)
+            cur.execute(f"DELETE FROM usage_stage {where}", params)
+            cur.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                cur.execute("ROLLBACK")
+            raise
+
     def _commit_one_by_one(self) -> tuple[int, int, Exception | None]:
+        try:
+            self._restore()
+            self._appender.flush()
+        except Exception as exc:  # the rows stay kept; the writer retries after its back-off
+            self.forget()
+            return 0, 0, exc
         written = lost = 0
         while self.rows:
-            row = self.rows[0]
+            seq = self.rows[0][0]
             try:
-                self._appender.append_rows([row])
-                self._appender.flush()
+                self._unstage("WHERE seq = $seq", {"seq": seq})
             except Exception as exc:
-                self.forget()
                 if self.is_storage_error(exc):
+                    self.forget()
                     return written, lost, exc
-                log.error("usage ledger: lost one usage record (%s): %r", exc, row[:5])
+                log.error("usage ledger: lost one usage record (%s): %r", exc, self.rows[0][:5])
+                with contextlib.suppress(Exception):
+                    self._cursor.execute("DELETE FROM usage_stage WHERE seq = ?", [seq])
                 lost += 1
             else:
                 written += 1
             self.rows.pop(0)
-        self._rebuffer = False  # nothing left to give back
         return written, lost, None
 
     def drop_committed(self, last: int) -> int:
@@ -116,9 +142,10 @@ class Loader:
         return held
 
     def _restore(self, extra: list[Numbered] | None = None) -> None:
-        """Give the appender `rows` (and `extra`) again after its buffer was cleared."""
+        """Stage `rows` (and `extra`) again, from an empty stage, after the appender's buffer was cleared."""
         if self._rebuffer:
             self._rebuffer = False
+            self._cursor.execute("DELETE FROM usage_stage")
             if self.rows:
                 self._appender.append_rows(self.rows)
             if extra:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from larouter.proxy.call import Call
 from larouter.usage.pricing import Pricer, Tokens
 
-# Column order of `usage_calls` after its leading `seq` (the writer numbers rows), and of every row tuple.
+# Column order of `usage_calls` after its leading `seq` (the writer numbers rows), and of every row tuple. A row
+# carries `ts` as microseconds since the epoch (UTC), an int: it becomes a TIMESTAMP when committed (loader.py).
 COLUMNS: tuple[str, ...] = (
     "ts", "project", "requested_model", "model", "provider", "tier", "reason", "streamed", "status",
     "input_tokens", "output_tokens", "cached_tokens", "tokens_estimated", "cost", "baseline_cost",
@@ -19,7 +20,7 @@ Row = tuple[Any, ...]
 COST = COLUMNS.index("cost")
 
 BYTES_PER_TOKEN = 4  # rough prompt estimate when the upstream reports no usage
-MAX_TOKENS = 1 << 40
+MAX_TOKENS = (1 << 31) - 1  # counts are clamped here (the ledger stages them as INTEGER; no call comes near)
 MAX_TEXT = 256
 DISCONNECTED = 499
 
@@ -44,8 +45,12 @@ def reported_tokens(usage: Any) -> Tokens | None:
     """Tokens from an OpenAI-style usage object (or the input/output naming), None when there is none."""
     if not isinstance(usage, dict):
         return None
-    prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
-    completion = usage.get("completion_tokens", usage.get("output_tokens"))
+    prompt = usage.get("prompt_tokens")
+    if prompt is None:
+        prompt = usage.get("input_tokens")
+    completion = usage.get("completion_tokens")
+    if completion is None:
+        completion = usage.get("output_tokens")
     if prompt is None and completion is None:
         return None
     return Tokens(_count(prompt), _count(completion), _cached(usage), estimated=False)
@@ -76,6 +81,15 @@ def _text(value: str | None) -> str | None:
     return str(value)[:MAX_TEXT]
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def epoch_us(moment: datetime) -> int:
+    """An aware datetime as microseconds since the epoch (a row's `ts`), exactly."""
+    return (moment - EPOCH) // MICROSECOND
+
+
 def utc_naive(moment: datetime) -> datetime:
     """The same instant as a naive UTC datetime (the ledger stores TIMESTAMP in UTC)."""
     if moment.tzinfo is timezone.utc:
@@ -97,7 +111,7 @@ def to_row(call: Call, pricer: Pricer) -> Row:
     cost, baseline, source = pricer.price(rate, tokens)
     ttft = call.ttft_ms
     return (
-        utc_naive(call.created_at), _text(call.project) or "default", _text(call.requested_model) or "",
+        call.created_us, _text(call.project) or "default", _text(call.requested_model) or "",
         model, provider, _text(call.tier), _text(call.reason), bool(call.stream), int(call.status),
         tokens.input, tokens.output, tokens.cached, tokens.estimated, cost, baseline, cost is not None,
         float(call.latency_ms), None if ttft is None else float(ttft), _text(call.error_type), source,
