@@ -109,8 +109,8 @@ def record(router: UsageRouter, when: datetime, project: str = "default", model:
            prompt: int = 1000, completion: int = 100, requested: str | None = None) -> None:
     """Record one finished call directly through the ledger's recorder (as the proxy does)."""
     target = router.app[appkeys.REGISTRY].resolve(model)
-    call = Call(requested_model=requested or model, stream=False, project=project, target=target, created_us=epoch_us(when),
-                usage={"prompt_tokens": prompt, "completion_tokens": completion})
+    call = Call(requested_model=requested or model, stream=False, project=project, target=target,
+                created_us=epoch_us(when), usage={"prompt_tokens": prompt, "completion_tokens": completion})
     call.mark_first_byte()
     call.finish(200)
     router.ledger.record(call)

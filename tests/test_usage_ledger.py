@@ -227,7 +227,8 @@ def test_extreme_values_are_recorded_not_lost(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     ledger = Ledger.open(settings)
     usages = [{"prompt_tokens": 10 ** 15, "completion_tokens": 2 ** 31}, {"prompt_tokens": 2 ** 31 - 1},
-              {"prompt_tokens": 1e300, "completion_tokens": float("inf")}, {"prompt_tokens": True, "completion_tokens": 2.9},
+              {"prompt_tokens": 1e300, "completion_tokens": float("inf")},
+              {"prompt_tokens": True, "completion_tokens": 2.9},
               {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 10 ** 20}}]
     names = ["acme-1", "nul\x00in-name", "é" * 300, "🙂 =cmd|' /C calc'!A0"]
     when = datetime(2026, 2, 28, 23, 59, 59, 999999, tzinfo=timezone.utc)

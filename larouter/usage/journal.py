@@ -1,17 +1,17 @@
 """The ledger's journal: usage rows made durable between two DuckDB commits.
 
-Why: DuckDB's appender binds and plans an INSERT at every flush, 1-4 ms of CPU for `usage_calls`' 21 columns
-whatever the batch holds, so committing every 100 ms cost the proxy ~6% of its requests/s at ~4,700 calls/s
-(`bench/ledger_bench.py --only proxy`). The writer thread instead appends each batch here (one `pwrite` and one
-`fdatasync`; ~0.2 us of CPU per row to encode plain values) every `usage.flush_interval`, and commits the journaled rows into
-DuckDB every `usage.commit_interval`, then empties the journal. A row is as durable once journaled as once
-committed: both are on disk after an fdatasync.
+Why: a DuckDB commit costs 1-4 ms of CPU whatever it holds (DuckDB binds and plans a statement per appender flush
+and per INSERT), so committing every 100 ms cost the proxy ~6% of its requests/s at ~4,700 calls/s
+(`bench/ledger_bench.py --only proxy`). The writer thread instead appends each batch here (one `write` and one
+`fdatasync`, `fsync` where there is none; ~0.2 us of CPU per row to encode plain values) every
+`usage.flush_interval`, and commits the journaled rows into DuckDB every `usage.commit_interval`, then empties the
+journal. A row is as durable once journaled as once committed: both are on disk after an fdatasync.
 
 Format: a sequence of frames, each a 20-byte header (magic `LRJ1`, payload length, CRC-32 of the payload, the
-first row's ledger `seq`) and a payload: the numbered row tuples `(seq, *COLUMNS)` pickled (protocol 5). The
-file is only ever read back by `read_frames`, whose unpickler admits no class at all (rows hold ints, floats,
-strings, booleans and None) and whose rows must have the ledger's shape; the first torn, damaged or foreign frame ends what is read (a hard kill
-in the middle of a write loses that batch only) and opening cuts the file there.
+first row's ledger `seq`) and a payload: the numbered row tuples `(seq, *COLUMNS)` pickled (protocol 5). The file
+is only ever read back by `read_frames`, whose unpickler admits no class at all (rows hold ints, floats, strings,
+booleans and None) and whose rows must have the ledger's shape; the first torn, damaged or foreign frame ends what
+is read (a hard kill in the middle of a write loses that batch only) and opening cuts the file there.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ FILENAME = "usage.journal"
 MAGIC = b"LRJ1"
 HEADER = struct.Struct("<4sIIQ")  # magic, payload bytes, CRC-32 of the payload, seq of the first row
 MAX_PAYLOAD = 1 << 30
+OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_datasync = getattr(os, "fdatasync", os.fsync)  # macOS and Windows have no fdatasync
 Numbered = tuple[Any, ...]  # (seq, *row)
 
 
@@ -89,7 +91,7 @@ class Journal:
     @classmethod
     def open(cls, path: Path) -> tuple["Journal", list[Numbered]]:
         """Open (creating) the journal and return it with the rows it holds; a damaged tail is cut off (blocking)."""
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(path, OPEN_FLAGS, 0o600)
         try:
             with open(fd, "rb", closefd=False) as fh:
                 data = fh.read()
@@ -108,10 +110,11 @@ class Journal:
         payload = pickle.dumps(rows, protocol=5)
         frame = HEADER.pack(MAGIC, len(payload), zlib.crc32(payload), rows[0][0]) + payload
         try:
+            os.lseek(self._fd, self.size, os.SEEK_SET)
             done = 0
             while done < len(frame):
-                done += os.pwrite(self._fd, memoryview(frame)[done:], self.size + done)
-            os.fdatasync(self._fd)
+                done += os.write(self._fd, memoryview(frame)[done:])
+            _datasync(self._fd)
         except OSError as exc:
             try:
                 os.ftruncate(self._fd, self.size)
