@@ -158,6 +158,24 @@ def test_any_idle_reply_asked_after_a_report_of_nothing_is_a_heartbeat(text: str
 
 
 @pytest.mark.parametrize("text", [
+    "Till check 18:00: all card payments settled, no failed transfers, no refunds pending. Nothing to do, just "
+    "reply 'seen'.",
+    "Night shift log 04:00 — no pages, no incidents, queue depth flat. Nothing to report, just reply 'logged'.",
+])
+def test_nothing_to_do_then_an_idle_reply_is_a_heartbeat(text: str) -> None:
+    """"Nothing to do, just reply 'seen'." closing a report of nothing asks for the poll's idle reply, with or
+    without the learned model."""
+    assert tier(text) is Tier.HEARTBEAT
+    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is Tier.HEARTBEAT
+
+
+def test_nothing_new_then_a_reply_on_a_decision_is_not_a_heartbeat() -> None:
+    """The reply asked for must end the turn: "Reply `yes` if we should cancel …" asks for a decision."""
+    text = "Inbox: no new mail. Nothing new from the vendor. Reply `yes` if we should cancel the contract."
+    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
     "I have no idea how to do this. Prove Fermat's little theorem; reply QED if nothing is missing.",
     "No new emails so far. Can you draft a reply to Sam about the budget? Reply DONE if nothing else.",
     "No errors in the log. The migration script needs a rollback step — add it, and reply ok if nothing else breaks.",

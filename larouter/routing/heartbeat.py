@@ -262,14 +262,16 @@ CONDITIONAL_ACK_TAIL = 40  # characters the turn may run on after "reply X if id
 
 
 def _conditional_ack(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
-    """Any one-word or quoted reply asked for on an idle condition ("Reply 73 if nothing to report") after a report
-    that says none of something ("no new DMs", "0 cancellations", "→ none"), and where the token starts. A request
+    """Any one-word or quoted reply asked for on an idle condition ("Reply 73 if nothing to report", or closing the
+    turn after "Nothing to triage; reply `noop`.") after a report that says none of something ("no new DMs",
+    "0 cancellations", "→ none"), and where the token starts. A request
     with such a reply asked ("Prove …; answer QED if nothing is missing") reports nothing before it, so it is not
     one; nor a token that closes a question, sits in a fenced block, or is followed by more than a short tail."""
-    if "if " not in lower and "when " not in lower or not any(map(lower.__contains__, _SAY_VERBS)):
+    if ("if " not in lower and "when " not in lower and "nothing" not in lower
+            or not any(map(lower.__contains__, _SAY_VERBS))):
         return None
     for m in rules.hb_conditional_ack_rx.finditer(text):
-        group = "tok" if m.group("tok") is not None else "tok2"
+        group = next(name for name in ("tok", "tok2", "tok3") if m.group(name) is not None)
         start, end = m.span(group)
         token = m.group(group)
         if (token.lower() in rules.hb_ack_tokens or rules.hb_ack_token_rx.fullmatch(token.strip("`'\"“”‘’[]"))

@@ -69,6 +69,10 @@ class HeartbeatRules:
         r"|(?i:\bif (?:there(?:'s| is| are) )?(?:nothing|none of|no new|all (?:the )?\w+ (?:are|is) (?:empty|clear|zero|0))"
         r"[^.;\n]{0,60}?, (?:just |only |simply )?(?:reply|respond|answer|say)(?: back)?(?: with)?(?: (?:only|just))?"
         r"(?: (?:the word|one word|a single word))?:?[ \t]+)(?P<tok2>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|(?i:an empty (?:message|reply|response))|[^\s\"'“‘`,;:.]{1,16})"
+        # "Nothing to triage; reply `noop`.", "Nothing to do, just reply 'noted'."
+        r"|(?i:\bnothing (?:to (?:do|report|triage|action|flag|review)|new|pending|further)\b[^.;\n]{0,40}?[,;:.][ \t]*"
+        r"(?:just |only |simply )?(?:reply|respond|answer|say)(?: back)?(?: with)?:?[ \t]+)"
+        r"(?P<tok3>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|[^\s\"'“‘`,;:.]{1,16})(?=[ \t]*[.!]?[ \t]*(?:\n|$))"  # ends the line
     )
     acks: tuple[AckRule, ...] = (
         AckRule(
