@@ -80,6 +80,17 @@ def read_frames(data: bytes) -> tuple[list[Numbered], int]:
     return rows, pos
 
 
+def _sync_dir(directory: Path) -> None:
+    """fsync a directory where the platform can (POSIX); elsewhere nothing."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @attrs.define(eq=False)
 class Journal:
     """An open journal file; used by the ledger's writer thread only."""
@@ -91,8 +102,11 @@ class Journal:
     @classmethod
     def open(cls, path: Path) -> tuple["Journal", list[Numbered]]:
         """Open (creating) the journal and return it with the rows it holds; a damaged tail is cut off (blocking)."""
+        created = not path.exists()
         fd = os.open(path, OPEN_FLAGS, 0o600)
         try:
+            if created:
+                _sync_dir(path.parent)  # the new file's name must survive a power loss too
             with open(fd, "rb", closefd=False) as fh:
                 data = fh.read()
             rows, good = read_frames(data)
