@@ -136,6 +136,8 @@ def test_reports_with_work_and_prose_are_not(text: str) -> None:
     "Periodic check 14:00: orders 3, returns none",  # the things named first, then how many
     "Periodic check 14:00: orders: 3, returns: none",
     "Scheduled sweep 09:00 — messages 4, mentions 0",
+    "<<poll 09:00 tickets_new=0 escalations=1 refunds_pending=0>>",  # an escalation waiting is work
+    "Payments check 12:00 · disputes: 2 · payouts: on time",
 ])
 def test_a_count_of_things_to_handle_is_work_in_any_word_order(text: str, config: ClassifierConfig) -> None:
     """"3 new orders" in the word order of each language, and the things named first ("orders 3"): a check-in
@@ -267,3 +269,10 @@ def test_xml_with_a_dtd_is_never_parsed() -> None:
     assert payload_lines(bomb) is None
     assert tier(bomb) is not Tier.HEARTBEAT
     assert payload_lines('<tick at="10:00" n="0"><queue size="0"/></tick>') == "at: 10:00\nn: 0\nsize: 0"
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+def test_zero_escalations_and_refunds_stay_a_heartbeat(config: ClassifierConfig) -> None:
+    """The counted names read as work only when the count is not zero."""
+    text = "Scheduled sweep 09:00 — escalations: 0, refunds: 0, disputes: none. Reply QUIET if nothing to do."
+    assert tier(text, config) is Tier.HEARTBEAT

@@ -156,9 +156,11 @@ def reports_work(text: str, rules: Compiled) -> bool:
 
 _COUNT_AFTER_RE = re.compile(r"(?<![\d.:/,])[1-9]\d*(?![\d:./%]|,\d|\s?%)")
 _COUNTED_NAME_RE = re.compile(r"(?<![^\W_])(?:orders?|messages?|e-?mails?|mails?|tickets?|alerts?|requests?|comments?"
-                              r"|mentions?|dms|incidents?|complaints?|bookings?|reservations?)$")
+                              r"|mentions?|dms|incidents?|complaints?|bookings?|reservations?|escalations?|refunds?"
+                              r"|disputes?|chargebacks?|approvals?|callbacks?)$")
 _COUNTED_GATE = ("order", "message", "mail", "ticket", "alert", "request", "comment", "mention", "dms", "incident",
-                 "complaint", "booking", "reservation")
+                 "complaint", "booking", "reservation", "escalation", "refund", "dispute", "chargeback", "approval",
+                 "callback")
 
 
 def _labelled_count(text: str, lower: str) -> bool:
