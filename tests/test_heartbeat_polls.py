@@ -169,6 +169,17 @@ def test_nothing_to_do_then_an_idle_reply_is_a_heartbeat(text: str) -> None:
     assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("text", [
+    "No alerts overnight. Nothing to report on the migration, reply 'go' and I will start it.",
+    "No new leads today. Nothing to do on the CRM; reply `draft` to get a follow-up email for Acme.",
+    "Inbox: no new mail. Nothing new from the vendor; reply 'cancel' to end the contract today.",
+])
+def test_a_reply_that_sets_something_off_is_not_an_idle_ack(text: str) -> None:
+    """A quiet report that asks for a reply to start, draft or cancel something asks for a decision."""
+    assert tier(text) is not Tier.HEARTBEAT
+    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+
+
 def test_nothing_new_then_a_reply_on_a_decision_is_not_a_heartbeat() -> None:
     """The reply asked for must end the turn: "Reply `yes` if we should cancel …" asks for a decision."""
     text = "Inbox: no new mail. Nothing new from the vendor. Reply `yes` if we should cancel the contract."

@@ -95,6 +95,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None  # "Reply OK if you understand, then draft the announcement email …"
     if ack and not poll and rules.hb_confirm_ack.search(text, lower):
         return None  # "Svar OK hvis du forstår, og vent så på min næste besked": a confirmation, no idle condition
+    if rules.hb_action_reply.search(text, lower):
+        return None  # "Nothing to report on the migration, reply 'go' and I will start it": a decision
     tasks = due_tasks(text, rules)
     reported = not tasks and reports_work(text, rules)
     if reported:

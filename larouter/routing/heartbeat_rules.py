@@ -186,6 +186,15 @@ class HeartbeatRules:
          "förstå", "begrijpt", "begrepen", "rozumiesz", "rozumíš", "понял", "понятно", "зрозумі", "ymmärrät", "érted",
          "înțeles", "anladıysan", "mengerti", "paham", "hiểu"),
     )
+    # A reply that sets something off is a decision, not an idle ack: "Nothing to report on the migration, reply 'go'
+    # and I will start it", "No new leads; reply `draft` to get a follow-up email" (English).
+    action_reply: Gated = Gated(
+        r"(?i:\b(?:reply|respond|answer|say|type)(?: with)?[ \t]+(?:[\"'`“‘][^\"'`”’\n]{1,24}[\"'`”’]|[^\s\"'`“‘]{1,16})"
+        r"[ \t]+(?:to|and (?:i|we)(?:'ll| will| shall)) (?:start|cancel|approve|send|buy|delete|book|pay|end|get|draft"
+        r"|create|launch|run|deploy|order|publish|merge|restart|reschedule|refund|release|proceed|unlock|renew|accept"
+        r"|decline|reject|submit|transfer|sign|post|place|kick off)\b)",
+        ("reply", "respond", "answer", "say", "type"),
+    )
     # A short turn that names a problem is a request even when it mentions a scheduled run ("scheduled run failed").
     problem_words: tuple[str, ...] = (
         "fail", "fails", "failed", "failing", "failure", "error", "errors", "broken", "broke", "crash", "crashed",
