@@ -284,6 +284,7 @@ class Compiled:
     hb_work_after_ack: Check
     hb_confirm_ack: Check
     hb_action_reply: Check
+    hb_action_reply_joins: tuple[str, ...]
     hb_problem: frozenset[str]
     hb_authoring: frozenset[str]
     hb_openers: frozenset[str]
@@ -356,6 +357,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_work_after_ack=Check.of(hb.work_after_ack, re.M),
         hb_confirm_ack=Check.of(hb.confirm_ack),
         hb_action_reply=Check.of(hb.action_reply),
+        hb_action_reply_joins=tuple(j.lower() for j in hb.action_reply_joins),
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
         hb_authoring=frozenset(w.lower() for w in hb.authoring_openers),

@@ -193,8 +193,9 @@ class HeartbeatRules:
         r"[ \t]+(?:to|and (?:i|we)(?:'ll| will| shall)) (?:start|cancel|approve|send|buy|delete|book|pay|end|get|draft"
         r"|create|launch|run|deploy|order|publish|merge|restart|reschedule|refund|release|proceed|unlock|renew|accept"
         r"|decline|reject|submit|transfer|sign|post|place|kick off)\b)",
-        ("reply", "respond", "answer", "say", "type"),
+        ("reply", "respond", "answer", "say", "type"),  # tried only where one of these starts
     )
+    action_reply_joins: tuple[str, ...] = (" to ", " and ")  # and only in a turn holding one of these
     # A short turn that names a problem is a request even when it mentions a scheduled run ("scheduled run failed").
     problem_words: tuple[str, ...] = (
         "fail", "fails", "failed", "failing", "failure", "error", "errors", "broken", "broke", "crash", "crashed",
