@@ -173,11 +173,18 @@ def test_nothing_to_do_then_an_idle_reply_is_a_heartbeat(text: str) -> None:
     "No alerts overnight. Nothing to report on the migration, reply 'go' and I will start it.",
     "No new leads today. Nothing to do on the CRM; reply `draft` to get a follow-up email for Acme.",
     "Inbox: no new mail. Nothing new from the vendor; reply 'cancel' to end the contract today.",
+    "No new tickets. Nothing to triage; reply `noop` and then write the weekly summary for the team channel.",
 ])
 def test_a_reply_that_sets_something_off_is_not_an_idle_ack(text: str) -> None:
-    """A quiet report that asks for a reply to start, draft or cancel something asks for a decision."""
+    """A quiet report that asks for a reply to start, draft or cancel something asks for a decision; one that asks
+    for work after the reply asks for the work."""
     assert tier(text) is not Tier.HEARTBEAT
     assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+
+
+def test_a_reply_then_sleep_is_still_a_heartbeat() -> None:
+    assert classify({"messages": [{"role": "user", "content": "Inbox: 0 new, calendar empty. Reply 'ok' and then go "
+                                   "back to sleep."}]}, RULES_ONLY).tier is Tier.HEARTBEAT
 
 
 def test_nothing_new_then_a_reply_on_a_decision_is_not_a_heartbeat() -> None:

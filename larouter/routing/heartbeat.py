@@ -97,6 +97,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None  # "Svar OK hvis du forstår, og vent så på min næste besked": a confirmation, no idle condition
     if _sets_off(text, lower, rules):
         return None  # "Nothing to report on the migration, reply 'go' and I will start it": a decision
+    if not ack and _reply_then_work(text, lower):
+        return None  # "Nothing to triage; reply `noop` and then write the weekly summary …" (no ack rule read it)
     tasks = due_tasks(text, rules)
     reported = not tasks and reports_work(text, rules)
     if reported:
@@ -309,6 +311,19 @@ def _reports_none(report: str, rules: Compiled) -> bool:
               or not rules.hb_problem.isdisjoint(WORD_RE.findall(clause.lower()))):
             return False
     return said
+
+
+def _reply_then_work(text: str, lower: str) -> bool:
+    """A reply asked for, then work ("reply `noop` and then write …"), where no ack rule saw the reply."""
+    if "then" not in lower and "after" not in lower:
+        return False
+    for verb in _SAY_VERBS:
+        i = lower.find(verb)
+        while i >= 0:
+            if _work_then(text, i + len(verb)):
+                return True
+            i = lower.find(verb, i + len(verb))
+    return False
 
 
 def _sets_off(text: str, lower: str, rules: Compiled) -> bool:
