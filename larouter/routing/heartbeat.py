@@ -17,11 +17,12 @@ import attrs
 
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
 from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, opening_word, quotes_an_item
+from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
+                                   work_then)
 from larouter.routing.due import overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
-from larouter.routing.request_words import REQUEST_OPENERS
-from larouter.routing.quoting import asked_about, asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
+from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
 HEARTBEAT = "heartbeat"
 WORK_DUE = "work_due"
@@ -49,8 +50,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     learned = None  # the learned model's score, asked only when no rule recognises a check-in
     conditional = False  # the gate passed on an idle reply asked on a condition ("reply pass if nothing …")
     gate = rules.hb_gate_ascii if lower.isascii() else rules.hb_gate
-    if not present(lower, gate) and not (_may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
-        conditional = _conditional_ack(text, lower, rules) is not None
+    if not present(lower, gate) and not (may_hold_token(text, rules) and rules.hb_ack_token_rx.search(text)):
+        conditional = conditional_ack(text, lower, rules) is not None
         if not conditional:
             quiet = quiet_report(text, False, rules.quiet)
             if not quiet and (learned := model_check_in(text, lower, rules)) is None:
@@ -65,7 +66,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not poll and not ack:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # the model, unless an idle reply was asked around something else ("Compose …; reply pass if …")
-            if (conditional or _conditional_ack(text, lower, rules) is not None  # (asked here only if the gate did not)
+            if (conditional or conditional_ack(text, lower, rules) is not None  # (asked here only if the gate did not)
                     or (learned := model_check_in(text, lower, rules)) is None):
                 return None
             poll = True
@@ -91,13 +92,13 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
-    if ack and (rules.hb_work_after_ack.search(text, lower) or _work_then(text, found[1])):
+    if ack and (rules.hb_work_after_ack.search(text, lower) or work_then(text, found[1])):
         return None  # "Reply OK if you understand, then draft the announcement email …"
     if ack and not poll and rules.hb_confirm_ack.search(text, lower):
         return None  # "Svar OK hvis du forstår, og vent så på min næste besked": a confirmation, no idle condition
-    if _sets_off(text, lower, rules):
+    if sets_off(text, lower, rules):
         return None  # "Nothing to report on the migration, reply 'go' and I will start it": a decision
-    if not ack and _reply_then_work(text, lower):
+    if not ack and reply_then_work(text, lower):
         return None  # "Nothing to triage; reply `noop` and then write the weekly summary …" (no ack rule read it)
     tasks = due_tasks(text, rules)
     reported = not tasks and reports_work(text, rules)
@@ -142,7 +143,7 @@ def _sentence_start(text: str, at: int) -> int:
 
 def _negated(text: str, at: int, rules: Compiled) -> bool:
     """Whether the clause before `at` says none ("aucun rappel échu", "keine Erinnerung fällig")."""
-    start = max(text.rfind(mark, 0, at) for mark in (*_CLAUSE_ENDS, ". ", "! ", "? ", ":")) + 1
+    start = max(text.rfind(mark, 0, at) for mark in (*CLAUSE_ENDS, ". ", "! ", "? ", ":")) + 1
     return not rules.quiet.none.words.isdisjoint(WORD_RE.findall(text[start:at].lower()))
 
 
@@ -206,28 +207,14 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     if not check.search(sentence, sentence.lower()):
         return False
     for m in check.rx.finditer(sentence):
-        start = max(map(sentence.rfind, _CLAUSE_ENDS, itertools.repeat(0), itertools.repeat(m.start()))) + 1
-        ends = [i for i in map(sentence.find, _CLAUSE_ENDS, itertools.repeat(m.end())) if i >= 0]
+        start = max(map(sentence.rfind, CLAUSE_ENDS, itertools.repeat(0), itertools.repeat(m.start()))) + 1
+        ends = [i for i in map(sentence.find, CLAUSE_ENDS, itertools.repeat(m.end())) if i >= 0]
         if not says_none(sentence[start : min(ends, default=len(sentence))], rules.quiet):
             return True
     return False
 
 
-_THEN_RE = re.compile(r"[^.\n]{0,80}?\b(?:then|and then|after that|afterwards)\s+(?!reply|respond|answer|stop|stay|wait"
-                      r"|do nothing|say nothing|end\b)([^\W\d_]{3,})", re.I)  # work asked after whatever ack token
-
-
-def _work_then(text: str, at: int) -> bool:
-    """"Reply OK if you understand, then draft …": a word of work after "then" (not a second token: "then TERMINATE")."""
-    m = _THEN_RE.match(text, at)
-    return m is not None and not m.group(1).isupper()
-
-
 _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem
-
-_CLAUSE_ENDS = (",", ";", "·", "|", "—", "–", "\n", "。", "，", "、", " / ", " - ", "<")  # "<" also ends an element
-CLAUSE_SPLIT_RE = re.compile("|".join(map(re.escape, _CLAUSE_ENDS)) + r"|[.!?]\s")
-
 
 def _described(items: str, rules: Compiled) -> bool:
     """Whether the words in brackets after a count describe items to handle, not that all is well ("all ok") or
@@ -240,128 +227,6 @@ def _described(items: str, rules: Compiled) -> bool:
 def _question(sentence: str) -> bool:
     """A sentence asking ("is anything overdue?"), not one quoting a question it reports."""
     return sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
-
-
-def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
-    """The ack token (HEARTBEAT_OK, NO_REPLY, any framework's idle token) that appears as an instruction, not in
-    passing nor as a value in a fenced code block ("idle_reply: SILENT_SEAGULL" in a config to edit), and where it
-    starts; None when there is none."""
-    fenced = "```" in text
-    for token in rules.hb_ack_tokens:
-        i = lower.find(token)
-        while i >= 0:
-            j = i + len(token)
-            if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
-                if not asked_about(text, j) and _instructs(text, lower, i, j, rules) and not (fenced and in_fence(text, i)):
-                    return text[i:j], i
-            i = lower.find(token, j)
-    if _may_hold_token(text, rules):
-        for m in rules.hb_ack_token_rx.finditer(text):
-            if (not asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules)
-                    and not (fenced and in_fence(text, m.start()))):
-                return m.group(), m.start()
-    return _conditional_ack(text, lower, rules)
-
-
-_SAY_VERBS = ("reply", "respond", "answer", "say", "return")
-CONDITIONAL_ACK_TAIL = 40  # characters the turn may run on after "reply X if idle" (a closing bracket, a sign-off)
-
-
-def _conditional_ack(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
-    """Any one-word or quoted reply asked for on an idle condition ("Reply 73 if nothing to report", or closing the
-    turn after "Nothing to triage; reply `noop`.") after a report that says none of something ("no new DMs",
-    "0 cancellations", "→ none"), and where the token starts. A request
-    with such a reply asked ("Prove …; answer QED if nothing is missing") reports nothing before it, so it is not
-    one; nor a token that closes a question, sits in a fenced block, or is followed by more than a short tail."""
-    if ("if " not in lower and "when " not in lower and "nothing" not in lower
-            or not any(map(lower.__contains__, _SAY_VERBS))):
-        return None
-    for m in rules.hb_conditional_ack_rx.finditer(text):
-        group = next(name for name in ("tok", "tok2", "tok3") if m.group(name) is not None)
-        start, end = m.span(group)
-        token = m.group(group)
-        if (token.lower() in rules.hb_ack_tokens or rules.hb_ack_token_rx.fullmatch(token.strip("`'\"“”‘’[]"))
-                or len(text) - m.end() > CONDITIONAL_ACK_TAIL):  # named tokens are judged above; then the turn ends
-            continue
-        if asked_about(text, end) or ("```" in text and in_fence(text, start)):
-            continue
-        if _reports_none(text[: m.start()], rules):
-            return token, start
-    return None
-
-
-REPORT_CLAUSE_WORDS = 12  # a longer clause that does not say none is prose about something, not a status line
-
-
-def _reports_none(report: str, rules: Compiled) -> bool:
-    """Whether `report` reads as a status report that says none of something and asks nothing: no question, and
-    every clause that does not say none is a short status line, not a request or a problem. "Watcher poll 03:12:
-    no inbound tx, gas 14 gwei." passes; "No new mail. Can you draft …?" and "I have no idea. Prove …" do not."""
-    if any(q in report for q in QUESTION_MARKS):
-        return False
-    said = False
-    for clause in CLAUSE_SPLIT_RE.split(report):
-        first = WORD_RE.search(clause.lower()) if clause else None
-        if first is None:
-            continue
-        if says_none(clause, rules.quiet):
-            said = True
-        elif (first.group() in rules.hb_openers or first.group() in REQUEST_OPENERS
-              or len(clause.split()) > REPORT_CLAUSE_WORDS
-              or not rules.hb_problem.isdisjoint(WORD_RE.findall(clause.lower()))):
-            return False
-    return said
-
-
-def _reply_then_work(text: str, lower: str) -> bool:
-    """A reply asked for, then work ("reply `noop` and then write …"), where no ack rule saw the reply."""
-    if "then" not in lower and "after" not in lower:
-        return False
-    for verb in _SAY_VERBS:
-        i = lower.find(verb)
-        while i >= 0:
-            if _work_then(text, i + len(verb)):
-                return True
-            i = lower.find(verb, i + len(verb))
-    return False
-
-
-def _sets_off(text: str, lower: str, rules: Compiled) -> bool:
-    """Whether a reply is asked for to set something off (`action_reply`): the pattern is tried only where one of
-    its gate words starts, in a turn holding one of `action_reply_joins` (0.4 us on OpenClaw's prompt, ~1.7 with a
-    join; a search over the whole turn cost ~8)."""
-    if not present(lower, rules.hb_action_reply_joins):  # "… to start it", "… and I will start it"
-        return False
-    check = rules.hb_action_reply
-    for verb in check.gate:
-        i = lower.find(verb)
-        while i >= 0:
-            if check.rx.match(text, i):
-                return True
-            i = lower.find(verb, i + len(verb))
-    return False
-
-
-def _may_hold_token(text: str, rules: Compiled) -> bool:
-    """Cheap pre-check for `ack_token_pattern`: every such token contains one of its hints."""
-    return any(map(text.__contains__, rules.hb_ack_token_hints))
-
-
-def _word_char(c: str) -> bool:
-    """ASCII letters and digits continue a token; other scripts may be attached to it (NO_REPLY로)."""
-    return c.isascii() and (c.isalnum() or c == "_")
-
-
-def _instructs(text: str, lower: str, i: int, j: int, rules: Compiled) -> bool:
-    """Whether the ack token at text[i:j] reads as an instruction (one of the `acks` rules)."""
-    after = text[j : j + 40]
-    for rule in rules.hb_acks:
-        start = max(0, i - rule.window)
-        if rule.gate and not any(g in lower[start:i] for g in rule.gate):
-            continue
-        if rule.before.match(text, start, i) and (rule.after is None or rule.after.match(after)):
-            return True
-    return False
 
 
 def due_tasks(text: str, rules: Compiled) -> list[str]:
