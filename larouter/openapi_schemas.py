@@ -21,7 +21,7 @@ WINDOWS = ["daily", "weekly", "monthly"]
 TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
 DOWNLOAD_STATES = ["queued", "downloading", "verifying", "done", "error", "cancelled"]
-LEDGER_COUNTERS = ("submitted", "written", "dropped", "failed", "batches", "folds", "pending", "journaled")
+LEDGER_COUNTERS = ("submitted", "written", "dropped", "failed", "batches", "folds", "pending", "journaled", "recovered")
 ROLES = ["system", "developer", "user", "assistant", "tool", "function"]
 
 

@@ -147,3 +147,17 @@ def test_journal_rows_have_the_ledger_shape() -> None:
     assert journal.read_frames(good) == ([row, (2, *row[1:])], len(good))
     assert journal.read_frames(_frame([row], 2)) == ([], 0)  # numbering does not match the header
     assert journal.read_frames(b"LRJ1" + struct.pack("<IIQ", 1 << 31, 0, 1)) == ([], 0)  # absurd length
+
+
+def test_recovered_rows_do_not_count_for_new_ones(home: Path) -> None:
+    """After a start that recovered rows from the journal, waiting for new rows still waits for those rows."""
+    (home / journal.FILENAME).parent.mkdir(parents=True, exist_ok=True)
+    (home / journal.FILENAME).write_bytes(_frame([_row(i) for i in range(1, 6)], 1))
+    ledger = _ledger(home, flush_interval=3600.0, commit_interval=3600.0)
+    try:
+        assert ledger.writer.stats.recovered == 5 and ledger.writer.stats.written == 5
+        _record(ledger, 2)
+        assert ledger.writer.wait_flushed(10)
+        assert ledger.query(lambda cur: cur.execute("SELECT max(seq) FROM usage_calls").fetchall()) == [(7,)]
+    finally:
+        ledger.close()

@@ -88,6 +88,7 @@ class WriterStats:
     batches: int = 0
     folds: int = 0
     retries: int = 0  # write attempts the storage refused (the rows were kept)
+    recovered: int = 0  # rows read back from the journal at start (counted in `submitted` too)
 
 
 @attrs.define(eq=False)
@@ -137,6 +138,8 @@ class Writer:
         self.recovered = []
         if self.loader.rows:
             self._seq = self.loader.rows[-1][0]
+            self.stats.recovered = len(self.loader.rows)
+            self.stats.submitted += self.stats.recovered  # so that written + failed never runs ahead of it
             log.info("usage ledger: committing %d usage records from the journal (the last run stopped before "
                      "committing them)", len(self.loader.rows))
             self._commit()  # before the first query; on a storage failure the writer retries them
