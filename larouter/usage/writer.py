@@ -4,12 +4,12 @@ commits of the journaled rows.
 `submit()` is called on the event loop. It never blocks and never does I/O: it appends a tuple to a deque
 (an atomic operation) and, once `batch_rows` rows are waiting, sets an Event. The writer thread wakes every
 `flush_interval` seconds (or at once on that Event), takes the rows waiting at that moment, numbers them, hands
-them to DuckDB's appender (which buffers them in memory) and appends them to the journal (`journal.py`: one
-write and one fdatasync per batch of at most `MAX_BATCH_FACTOR * batch_rows` rows). Every `commit_interval`
-seconds (or once `MAX_BATCH_FACTOR * batch_rows` rows are journaled, when closing, and when `wait_flushed()`
-asks) it flushes the appender - one DuckDB statement and commit - and empties the journal. A commit costs 1-4
-ms of CPU whatever its size (DuckDB plans an INSERT per flush), so a busy ledger commits rarely and journals
-often. Every `FOLD_INTERVAL` seconds (or `FOLD_ROWS` rows) it folds the committed rows into the per-day rollup
+them to the loader (`loader.py`: DuckDB's appender of a staging table, which buffers them in memory) and appends
+them to the journal (`journal.py`: one write and one fdatasync per batch of at most `MAX_BATCH_FACTOR *
+batch_rows` rows). Every `commit_interval` seconds (or once `MAX_BATCH_FACTOR * batch_rows` rows are journaled,
+when closing, and when `wait_flushed()` asks) the loader commits them into `usage_calls` in one transaction and
+the journal is emptied. A commit costs a few ms of CPU whatever its size (DuckDB plans every statement), so a
+busy ledger commits rarely and journals often. Every `FOLD_INTERVAL` seconds (or `FOLD_ROWS` rows) it folds the committed rows into the per-day rollup
 that the billing queries read. Without a journal (unit tests), every batch is committed at once.
 
 Queue full (`queue_max` rows not yet committed to DuckDB, journaled ones included): the row is dropped, never
