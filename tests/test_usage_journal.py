@@ -3,10 +3,14 @@ commit_interval; a hard kill between the two loses nothing; a damaged or foreign
 
 from __future__ import annotations
 
-import os
+import json
 import pickle
+import resource
 import signal
 import struct
+import subprocess
+import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -161,3 +165,42 @@ def test_recovered_rows_do_not_count_for_new_ones(home: Path) -> None:
         assert ledger.query(lambda cur: cur.execute("SELECT max(seq) FROM usage_calls").fetchall()) == [(7,)]
     finally:
         ledger.close()
+
+
+def refusing_child(home: str) -> None:
+    """Runs in a child process (its file-size limit must not reach pytest): DuckDB's write-ahead log may not grow,
+    the small journal may; rows are journaled, DuckDB refuses them, the ledger stops."""
+    ledger = _ledger(Path(home), flush_interval=0.02, commit_interval=0.05)
+    writer = ledger.writer
+    writer.retry_max = 0.1
+    _record(ledger, 2)
+    assert writer.wait_flushed(10)
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    resource.setrlimit(resource.RLIMIT_FSIZE, ((Path(home) / "usage.duckdb.wal").stat().st_size, hard))
+    _record(ledger, 3)
+    deadline = time.monotonic() + 20
+    while not (writer.describe()["failing"] and writer.describe()["journaled"] == 3):
+        assert time.monotonic() < deadline, writer.describe()
+        time.sleep(0.01)
+    state = writer.describe()
+    ledger.close()
+    print(json.dumps(state))
+
+
+@pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="needs Linux prlimit(2)")
+def test_rows_duckdb_refuses_at_stop_are_committed_at_the_next_start(home: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """DuckDB refuses the commit (its write-ahead log cannot grow, as on a full disk) but the journal took the rows:
+    a clean stop keeps them in the journal, says so, and the next start commits them, none lost or doubled."""
+    out = subprocess.run([sys.executable, "-c", "import sys; from tests.test_usage_journal import refusing_child; "
+                          "refusing_child(sys.argv[1])", str(home)], cwd=Path(__file__).resolve().parent.parent,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    state = json.loads(out.stdout)
+    assert state["written"] == 2 and state["journaled"] == 3 and "File too large" in state["lastError"]
+    assert "they stay in" in out.stderr and "usage.journal" in out.stderr and "Traceback" not in out.stderr
+    with caplog.at_level("INFO", "larouter.usage"):
+        ledger = _ledger(home)
+        ledger.close()
+    assert "committing 3 usage records from the journal" in caplog.text
+    assert _committed(home) == [1, 2, 3, 4, 5]
