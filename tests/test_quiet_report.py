@@ -251,6 +251,15 @@ def test_a_reminder_said_to_be_none_is_not_one_to_relay(config: ClassifierConfig
     assert tier("No new mail. Reminder due now: call Ana about the invoice.", config) is Tier.SIMPLE
 
 
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+def test_a_count_of_reminders_is_no_reminder_to_relay(config: ClassifierConfig) -> None:
+    """`"reminders": 0` in a check-in payload counts reminders; `"reminder": "…"` quotes one to relay."""
+    beat = ('{"type": "heartbeat", "pending": {"emails": 0, "reminders": 0}, "instruction": "ack with OK if '
+            'everything under pending is zero"}')
+    assert tier(beat, config) is Tier.HEARTBEAT
+    assert tier('{"type": "heartbeat", "reminder": "Take the blood pressure pill"}', config) is Tier.SIMPLE
+
+
 def test_quiet_report_goes_to_the_local_model(make_router: Callable[..., Router], fake: Fake) -> None:
     router = make_router(extra_toml=CHAINS.format(url=fake.url))
     c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)

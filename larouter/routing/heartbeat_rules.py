@@ -207,7 +207,8 @@ class HeartbeatRules:
         r"|(?<!\bno )(?<!\bany )\breminders?\b[^.\n]{0,30}\b(?:fired|triggered|went off|is due|are due|due now)\b"
         r"(?![^.\n]{0,20}\bnone\b)"
         r"|(?:reminder|erinnerung|rappel|recordatorio|lembrete|promemoria|напоминание|提醒|リマインダー|리마인더|التذكير"
-        r"|hatırlatıcı|pengingat|herinnering|przypomnienie|nhắc nhở|påminnelse|रिमाइंडर|अनुस्मारक)[^\n]{0,40}?[:：]\s*"
+        r"|hatırlatıcı|pengingat|herinnering|przypomnienie|nhắc nhở|påminnelse|रिमाइंडर|अनुस्मारक)"
+        r"(?!s?[\"']?\s*[:=：]\s*\d)[^\n]{0,40}?[:：]\s*"  # not a count ("reminders": 0)
         r"[«\"“'‘「„]"
         r"|\bthe following reminder\b|リマインダーが(?:発火|作動)|提醒(?:已)?触发|напоминани\w+\s+сработал"
         r"|erinnerung\s+(?:ausgelöst|fällig)|rappel\s+(?:déclenché|échu)|recordatorio\s+(?:activado|disparado)"
