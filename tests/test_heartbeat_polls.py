@@ -161,10 +161,11 @@ def test_any_idle_reply_asked_after_a_report_of_nothing_is_a_heartbeat(text: str
     "Till check 18:00: all card payments settled, no failed transfers, no refunds pending. Nothing to do, just "
     "reply 'seen'.",
     "Night shift log 04:00 — no pages, no incidents, queue depth flat. Nothing to report, just reply 'logged'.",
+    "Status board 09:00 · web up · queue up · no new alerts. Reply ✅ if you have nothing to add.",
 ])
 def test_nothing_to_do_then_an_idle_reply_is_a_heartbeat(text: str) -> None:
     """"Nothing to do, just reply 'seen'." closing a report of nothing asks for the poll's idle reply, with or
-    without the learned model."""
+    without the learned model; so does "Reply ✅ if you have nothing to add"."""
     assert tier(text) is Tier.HEARTBEAT
     assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is Tier.HEARTBEAT
 
