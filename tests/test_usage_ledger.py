@@ -249,3 +249,26 @@ def test_extreme_values_are_recorded_not_lost(tmp_path: Path) -> None:
     assert rows[0][0] == when.replace(tzinfo=None) and rows[1][0] == when.replace(tzinfo=None, microsecond=999998)
     assert [r[1] for r in rows] == [names[i % len(names)][:256] for i in range(len(usages))]
     assert rows[4][5] == Decimal("0.0000070000")  # 5 input tokens (all cached; no cached price) at $1/M, 1 at $2/M
+
+
+def test_a_row_the_database_refuses_is_reported_and_the_others_kept(tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A value the staging types cannot take (refused while buffering) and a NULL where usage_calls wants a value
+    (refused at the commit) lose those two rows only: the rest of each batch is committed, numbered without gaps."""
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    good = to_row(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}), ledger.pricer)
+    unconvertible = (*good[:8], "not a status", *good[9:])
+    null_project = (good[0], None, *good[2:])
+    try:
+        with caplog.at_level(logging.ERROR, "larouter.usage"):
+            for row in (good, unconvertible, good, null_project, good):
+                ledger.writer.submit(row)
+            assert ledger.writer.wait_flushed(10)
+        stats = ledger.writer.describe()
+        seqs = ledger.query(lambda cur: cur.execute("SELECT seq FROM usage_calls ORDER BY seq").fetchall())
+    finally:
+        ledger.close()
+    assert (stats["written"], stats["failed"], stats["pending"]) == (3, 2, 0)
+    assert caplog.text.count("lost one usage record") == 2
+    assert [s for (s,) in seqs] == [1, 2, 4]  # the refused NULL row had seq 3 when staged

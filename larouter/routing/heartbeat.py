@@ -92,14 +92,13 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
-    if ack and (rules.hb_work_after_ack.search(text, lower) or work_then(text, found[1])):
-        return None  # "Reply OK if you understand, then draft the announcement email …"
+    if ((rules.hb_work_after_ack.search(text, lower) or work_then(text, found[1])) if ack
+            else reply_then_work(text, lower)):  # (no ack rule read the reply: look after every reply verb)
+        return None  # work asked after the reply: "Reply OK if you understand, then draft …", "reply `noop` and then …"
     if ack and not poll and rules.hb_confirm_ack.search(text, lower):
         return None  # "Svar OK hvis du forstår, og vent så på min næste besked": a confirmation, no idle condition
     if sets_off(text, lower, rules):
         return None  # "Nothing to report on the migration, reply 'go' and I will start it": a decision
-    if not ack and reply_then_work(text, lower):
-        return None  # "Nothing to triage; reply `noop` and then write the weekly summary …" (no ack rule read it)
     tasks = due_tasks(text, rules)
     reported = not tasks and reports_work(text, rules)
     if reported:

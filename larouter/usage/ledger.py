@@ -204,8 +204,6 @@ class Ledger:
     def close(self) -> None:
         """Commit everything recorded, stop the writer and the query threads, close the file (blocking)."""
         self.writer.close()
-        if self.writer.journal is not None:
-            self.writer.journal.close()
         stats = self.writer.describe()
         self.pool.shutdown(wait=True, cancel_futures=True)
         for con in (self.writer.cursor, self.con):

@@ -117,23 +117,21 @@ class Loader:
         except Exception as exc:  # the rows stay kept; the writer retries after its back-off
             self.forget()
             return 0, 0, exc
-        written = lost = 0
-        while self.rows:
-            seq = self.rows[0][0]
+        lost = 0
+        for done, row in enumerate(self.rows):
             try:
-                self._unstage("WHERE seq = $seq", {"seq": seq})
+                self._unstage("WHERE seq = $seq", {"seq": row[0]})
             except Exception as exc:
                 if self.is_storage_error(exc):
                     self.forget()
-                    return written, lost, exc
-                log.error("usage ledger: lost one usage record (%s): %r", exc, self.rows[0][:5])
+                    del self.rows[:done]  # the rows before this one are committed or reported lost
+                    return done - lost, lost, exc
+                log.error("usage ledger: lost one usage record (%s): %r", exc, row[:5])
                 with contextlib.suppress(Exception):
-                    self._cursor.execute("DELETE FROM usage_stage WHERE seq = ?", [seq])
+                    self._cursor.execute("DELETE FROM usage_stage WHERE seq = ?", [row[0]])
                 lost += 1
-            else:
-                written += 1
-            self.rows.pop(0)
-        return written, lost, None
+        done, self.rows = len(self.rows), []
+        return done - lost, lost, None
 
     def drop_committed(self, last: int) -> int:
         """Forget the kept rows DuckDB already holds (seq up to `last`); how many."""

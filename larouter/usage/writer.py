@@ -178,7 +178,8 @@ class Writer:
             return self._done.wait_for(lambda: self.stats.written + self.stats.failed >= target, timeout)
 
     def close(self, timeout: float | None = None) -> None:
-        """Refuse new rows, commit everything waiting, fold it into the rollup, stop the thread."""
+        """Refuse new rows, commit everything waiting, fold it into the rollup, stop the thread, close the journal
+        (whatever DuckDB did not take stays in it for the next start)."""
         self._closed = True
         self._closing = True
         self._wake.set()
@@ -187,6 +188,9 @@ class Writer:
             if self._thread.is_alive():
                 log.error("usage ledger: writer did not finish within %s s; %d rows not committed",
                           timeout, self.pending())
+                return  # the thread still writes the journal
+        if self.journal is not None:
+            self.journal.close()
 
     def _run(self) -> None:
         while True:
