@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from larouter.routing import Tier, classify
-from tests.support.agents import RULES_ONLY, tier
+from larouter.routing import Tier
+from tests.support.agents import rules_tier, tier
 
 
 @pytest.mark.parametrize("text", [
@@ -167,7 +167,7 @@ def test_nothing_to_do_then_an_idle_reply_is_a_heartbeat(text: str) -> None:
     """"Nothing to do, just reply 'seen'." closing a report of nothing asks for the poll's idle reply, with or
     without the learned model; so does "Reply ✅ if you have nothing to add"."""
     assert tier(text) is Tier.HEARTBEAT
-    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is Tier.HEARTBEAT
+    assert rules_tier(text) is Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize("text", [
@@ -180,18 +180,17 @@ def test_a_reply_that_sets_something_off_is_not_an_idle_ack(text: str) -> None:
     """A quiet report that asks for a reply to start, draft or cancel something asks for a decision; one that asks
     for work after the reply asks for the work."""
     assert tier(text) is not Tier.HEARTBEAT
-    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT
 
 
 def test_a_reply_then_sleep_is_still_a_heartbeat() -> None:
-    assert classify({"messages": [{"role": "user", "content": "Inbox: 0 new, calendar empty. Reply 'ok' and then go "
-                                   "back to sleep."}]}, RULES_ONLY).tier is Tier.HEARTBEAT
+    assert rules_tier("Inbox: 0 new, calendar empty. Reply 'ok' and then go back to sleep.") is Tier.HEARTBEAT
 
 
 def test_nothing_new_then_a_reply_on_a_decision_is_not_a_heartbeat() -> None:
     """The reply asked for must end the turn: "Reply `yes` if we should cancel …" asks for a decision."""
     text = "Inbox: no new mail. Nothing new from the vendor. Reply `yes` if we should cancel the contract."
-    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize("text", [
@@ -226,14 +225,14 @@ def test_an_idle_reply_asked_around_a_request_is_not_a_heartbeat(text: str) -> N
 ])
 def test_a_warning_around_a_count_and_quoted_prompts_talked_about_are_not_heartbeats(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
-    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT
 
 
 def test_an_idle_reply_around_a_request_the_learned_model_misreads() -> None:
     """The rules alone read this as a request; the learned check-in model (shipped model of 2026-12-04) does not
     know "compose" as one and scores the report of nothing around it as a check-in (known limit)."""
     text = "no meetings today, no emails. Compose a haiku about autumn; reply pass if nothing comes to mind."
-    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize("text", ["[heartbeat 10:00]", "[tick 08:15]", "poll 1545Z", "tick", "heartbeat #88"])

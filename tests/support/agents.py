@@ -66,3 +66,8 @@ def agent(*turns: dict[str, Any] | str) -> dict[str, Any]:
 def tier(*turns: dict[str, Any] | str) -> Tier:
     """The tier of an agent request ending in `turns`."""
     return classify(agent(*turns)).tier
+
+
+def rules_tier(text: str) -> Tier:
+    """The tier the rules alone give one bare user turn (no system prompt, no history, no learned model)."""
+    return classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier
