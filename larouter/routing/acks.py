@@ -7,6 +7,7 @@ by work). Split from `heartbeat.py`, whose `detect` uses them.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.compiled import WORD_RE, Compiled, present
@@ -99,17 +100,20 @@ def _reports_none(report: str, rules: Compiled) -> bool:
     return said
 
 
+def _found(lower: str, words: tuple[str, ...]) -> Iterator[tuple[int, int]]:
+    """(start, end) of every occurrence of each of `words` in `lower`, word by word."""
+    for word in words:
+        i = lower.find(word)
+        while i >= 0:
+            yield i, i + len(word)
+            i = lower.find(word, i + len(word))
+
+
 def reply_then_work(text: str, lower: str) -> bool:
     """A reply asked for, then work ("reply `noop` and then write …"), where no ack rule saw the reply."""
     if "then" not in lower and "after" not in lower:
         return False
-    for verb in _SAY_VERBS:
-        i = lower.find(verb)
-        while i >= 0:
-            if work_then(text, i + len(verb)):
-                return True
-            i = lower.find(verb, i + len(verb))
-    return False
+    return any(work_then(text, end) for _, end in _found(lower, _SAY_VERBS))
 
 
 def sets_off(text: str, lower: str, rules: Compiled) -> bool:
@@ -119,13 +123,7 @@ def sets_off(text: str, lower: str, rules: Compiled) -> bool:
     if not present(lower, rules.hb_action_reply_joins):  # "… to start it", "… and I will start it"
         return False
     check = rules.hb_action_reply
-    for verb in check.gate:
-        i = lower.find(verb)
-        while i >= 0:
-            if check.rx.match(text, i):
-                return True
-            i = lower.find(verb, i + len(verb))
-    return False
+    return any(check.rx.match(text, start) for start, _ in _found(lower, check.gate))
 
 
 def may_hold_token(text: str, rules: Compiled) -> bool:
