@@ -80,6 +80,25 @@ def test_a_written_date_is_not_a_count(date: str) -> None:
     assert tier(f"3 siparişin teslim tarihi geçti: {date}") is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize("number", ["nem 45 %", "CO₂ 610 ppm (<1000)", "sera 21 °C (hedef 18–24)", "kontrol 6pm"])
+def test_a_percentage_a_stated_range_or_a_clock_time_is_not_a_count(number: str) -> None:
+    """A percentage, a range or reference value in brackets and a clock time bound or time a report; they count
+    nothing to act on (blind v24: a home's "humidity 46 % (30–60)", a Romanian evening check were refused for
+    them); a count beside them still is one."""
+    quiet = f"Tarama 16:20 · {number} · yeni sipariş yok · bekleyen mesaj yok"
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(quiet.replace("sipariş yok", "sipariş 3")) is not Tier.HEARTBEAT
+
+
+def test_a_numbered_checklist_that_says_none_is_a_heartbeat() -> None:
+    """A list's item numbers are no counts, and an item that says none ("Tasks: none due") is no task due; a task
+    due or a count in the list still is work."""
+    quiet = "Evening round, 6pm:\n1. Inbox: nothing new\n2. Calendar: no meetings tomorrow\n3. Tasks: none due"
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(quiet.replace("no meetings", "2 meetings")) is not Tier.HEARTBEAT
+    assert tier(quiet.replace("Tasks: none due", "Tasks: pay the rent, due today")) is not Tier.HEARTBEAT
+
+
 @pytest.mark.parametrize("reading", ["sera 21,5 °C", "nem: 45 %", "nem: %45", "CO₂ 610 ppm", "panel 4,1 kW"])
 def test_a_reading_with_its_unit_is_not_a_count(reading: str) -> None:
     """A measured value is no count of things to act on: the model judges the words around it (blind v23: a

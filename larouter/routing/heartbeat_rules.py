@@ -364,4 +364,4 @@ class HeartbeatRules:
     # Without a task header, a list item is a task only when it is unchecked, timed or marked due.
     headerless_task: str = r"^\[ \]|\b\d{1,2}[:.h]\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
     task_item: str = r"^[ \t]*(?:・[ \t]*|(?:[-*+•]|\d+[.)]|\[ \])[ \t]+)(?!\[[xX]\])(\S.*)$"
-    empty_item: str = r"^\(?(?:empty|none|nothing|no tasks?)\b"
+    empty_item: str = r"^(?:[^\W\d_][\w ]{0,30}:\s*)?\(?(?:empty|none|nothing|no tasks?)\b"  # "Tasks: none due"

@@ -120,6 +120,21 @@ _READING_RE = re.compile(r"(?<![\w.,])[+−-]?\d+(?:[.,]\d+)?\s?(?:°\s?[CF]?|pp
                          r"|(?<=[:=：])\s*(?:\d+(?:[.,]\d+)?\s?%|%\d+(?:[.,]\d+)?)(?!\w)")  # "Battery: 87 %", "nem=%45"
 
 
+# Numbers that bound, order or time a report rather than count anything in it (`counts_something` only): a stated
+# range or reference in brackets ("(target 20–23)", "(<1000)", "(threshold £500)", "(limit 40 %)"), a range
+# ("18–21"), a list's item numbers ("1. Check the site"), a clock time ("6pm", "3 o'clock"), a level in percent or
+# an amount ("humidity 46 %", "balance £2,314"), but not a change ("churn fell to 3%": news, `_CHANGE_RE`).
+_NUM = r"[<>≤≥~]?\s?[£$€¥₹]?\d[\d.,]*\s?(?:%|°\s?[CF]?|[^\W\d_]{1,4}\b)?"
+_REFERENCE_RE = re.compile(rf"\((?:[^\W\d_]+\.?\s){{0,2}}{_NUM}(?:\s?[–—-]\s?{_NUM})?\)"
+                           r"|(?<![\w.,:])\d+(?:[.,]\d+)?–\d+(?:[.,]\d+)?(?![\w.,])"
+                           r"|(?m:^[ \t]*\d{1,2}[.)](?=\s))|(?<![\w.,])\d+(?:[.,]\d+)?\s?%|[£$€¥₹]\s?\d[\d.,]*"
+                           r"|(?i:(?<![\w.,])\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2} o'clock\b)")
+
+
+_CHANGE_RE = re.compile(r"(?i:\b(?:grew|fell|rose|dropped|jumped|climbed|declined|increased|decreased|up|down|by|to)"
+                        r"\s+[+−-]?\d+(?:[.,]\d+)?\s?%)")
+
+
 def _bare(text: str) -> str:
     """The text without its time stamps, names and durations: what is left of its numbers counts things."""
     return _NAMES_RE.sub(" ", STAMP_RE.sub(" ", text))
@@ -133,7 +148,9 @@ def _bare_clause(clause: str) -> str:
 def counts_something(text: str) -> bool:
     """Whether a number other than zero is left once time stamps, names, durations and readings are removed
     ("matched=4", "New help requests: 2", "churn fell to 3%"; not "2026-12-02 07:15", "db-02", "15 min", "21,5 °C")."""
-    return _COUNT_RE.search(text) is not None and _COUNT_RE.search(_READING_RE.sub(" ", _bare(text))) is not None
+    return (_COUNT_RE.search(text) is not None
+            and (_CHANGE_RE.search(text) is not None
+                 or _COUNT_RE.search(_READING_RE.sub(" ", _bare(_REFERENCE_RE.sub(" ", text)))) is not None))
 
 
 def _label_header(parts: list[str], ends: tuple[str, ...] = (":", "：", "፦")) -> bool:
