@@ -80,9 +80,10 @@ def test_a_written_date_is_not_a_count(date: str) -> None:
     assert tier(f"3 siparişin teslim tarihi geçti: {date}") is not Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("number", ["nem 45 %", "CO₂ 610 ppm (<1000)", "sera 21 °C (hedef 18–24)", "kontrol 6pm"])
+@pytest.mark.parametrize("number", ["nem 45 %", "CO₂ 610 ppm (<1000)", "sera 21 °C (hedef 18–24)", "kontrol 6pm",
+                                    "her 2 saatte bir", "ਸਵੇਰੇ 6 ਵਜੇ"])
 def test_a_percentage_a_stated_range_or_a_clock_time_is_not_a_count(number: str) -> None:
-    """A percentage, a range or reference value in brackets and a clock time bound or time a report; they count
+    """A percentage, a range or reference value in brackets, a clock time and a duration bound or time a report; they count
     nothing to act on (blind v24: a home's "humidity 46 % (30–60)", a Romanian evening check were refused for
     them); a count beside them still is one."""
     quiet = f"Tarama 16:20 · {number} · yeni sipariş yok · bekleyen mesaj yok"

@@ -34,7 +34,7 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|\b(?:UTC|GMT)\s?[+−-]\s?\d{1,2}(?::?\d{2})?(?!\d)"  # "(UTC+8)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
                       r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
-                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|بجے|時(?!間)|时(?!间)|시(?!간)|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
+                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|ਵਜੇ|بجے|時(?!間)|时(?!间)|시(?!간)|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
                       # (not "1時間", "2시간": hours, a duration)
                       r"|[٠-٩۰-۹]{1,2}:[٠-٩۰-۹]{2}"
                       r"|(?:ساعت|الساعة)\s*\d{1,2}(?!\d)")  # "ساعت ۱۶": an hour (Persian and Arabic digits are \d)
@@ -50,7 +50,7 @@ _COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not
 # "15 min", "30 分钟"; "9/9".
 _NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+|\*/\d+"  # "*/15": a cron step
                        r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w|(?i:hours?|weeks?|tagen?|stunden?|jours?"
-                       r"|heures?|d[ií]as|horas?|giorni|ore|dni|godzin|дн[яей]+|час[аов]*|gün|saat|hari|jam|ngày|giờ|dagen"
+                       r"|heures?|d[ií]as|horas?|giorni|ore|dni|godzin|дн[яей]+|час[аов]*|gün|saat\w*|hari|jam|ngày|giờ|dagen"
                        r"|uur|dagar|timmar|päivää|tuntia|päeva|dage|dager|dní|dnů|napon|zile|ημέρες|ημερών|ימים|أيام|روز|दिन|วัน))\b"
                        r"|分钟|分鐘|小时|小時|時間|秒|分|天|시간|분|초)|\b(\d[\d,.]*)\s?/\s?\1\b")
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
