@@ -28,6 +28,7 @@ def _after_lookup(trigger: str, result: str, config: ClassifierConfig = DEFAULT)
     ("controllo delle 19:30", '{"nuove": [], "disdette": [], "richieste_speciali": []}'),
     ("ajastatud kontroll 10:00", '{"uued_arved": [], "meeldetuletused": {"count": 0}}'),
     ("status 1545Z", "[]"),
+    ("Heartbeat 2025-09-08T16:00:00+02:00", '{"messages": [], "count": 0, "checked_at": "2025-09-08T16:00:02+02:00"}'),
     ("check-in 08:00", "no results"),
     ("தானியங்கி சோதனை (06:00): ஆர்டர்களைச் சரிபார். ஒன்றும் இல்லையெனில் HEARTBEAT_OK என்று பதிலளி.",
      '{"orders": [], "count": 0}'),  # the rules do not read this language: the named token and the empty lookup do

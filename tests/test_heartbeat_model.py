@@ -81,9 +81,11 @@ def test_a_written_date_is_not_a_count(date: str) -> None:
 
 
 @pytest.mark.parametrize("number", ["nem 45 %", "CO₂ 610 ppm (<1000)", "sera 21 °C (hedef 18–24)", "kontrol 6pm",
-                                    "her 2 saatte bir", "ਸਵੇਰੇ 6 ਵਜੇ"])
+                                    "her 2 saatte bir", "ਸਵੇਰੇ 6 ਵਜੇ", "checkpoint=1ef3a2c9-8b41-6d2e",
+                                    "şeker 104 mg/dL", "T=14.2C", "cycle 37"])
 def test_a_percentage_a_stated_range_or_a_clock_time_is_not_a_count(number: str) -> None:
-    """A percentage, a range or reference value in brackets, a clock time and a duration bound or time a report; they count
+    """A percentage, a range or reference value in brackets, a clock time, a duration, an id, a reading in a unit and
+    a label's number ("cycle 37") bound, name or time a report; they count
     nothing to act on (blind v24: a home's "humidity 46 % (30–60)", a Romanian evening check were refused for
     them); a count beside them still is one."""
     quiet = f"Tarama 16:20 · {number} · yeni sipariş yok · bekleyen mesaj yok"

@@ -363,3 +363,32 @@ def test_work_asked_after_an_idle_token_is_work() -> None:
 def test_a_request_to_write_heartbeat_md_in_other_languages_is_work(text: str) -> None:
     """"Write a HEARTBEAT.md …" asked in other languages is an edit request, even when it spells the ack."""
     assert tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "[GroupChatManager] periodic round 14: no new messages from the user proxy. Open action items: none. If you "
+    "have nothing to add, reply TERMINATE.",
+    "Morning sweep 08:00 CET. Next 2h: no meetings. New invites: 0. Conflicts: 0. Reply with the single word idle "
+    "if there's nothing for me.",
+])
+def test_an_idle_reply_on_having_nothing_to_add_is_a_heartbeat(text: str) -> None:
+    """"If you have nothing to add, reply X" and "reply with the single word X if …" name the idle reply (blind v25's
+    AutoGen round and calendar sweep); the same turns with something in them are work ("New invites: 3": invites
+    joined the labelled counts of things to handle)."""
+    assert rules_tier(text) is Tier.HEARTBEAT
+    assert rules_tier(text.replace("no new messages", "2 new messages")
+                      .replace("New invites: 0", "New invites: 3")) is not Tier.HEARTBEAT
+
+
+OPENCLAW_CHECKLIST = (
+    "Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
+    "prior chats. If nothing needs attention, reply HEARTBEAT_OK.\n\n--- HEARTBEAT.md ---\n# Heartbeat checklist\n"
+    "- Inbox: anything from school or the landlord? → none today\n- Calendar: event starting within 60 min? → none\n"
+    "- Bills due within 48h → none\n---\nCurrent time: 2025-10-02 12:00 (Europe/London)")
+
+
+def test_an_inlined_checklist_whose_items_are_answered_none_is_a_heartbeat() -> None:
+    """OpenClaw's prompt with HEARTBEAT.md inlined, each item answered "→ none": nothing is due (blind v25); an item
+    answered with something is work."""
+    assert rules_tier(OPENCLAW_CHECKLIST) is Tier.HEARTBEAT
+    assert rules_tier(OPENCLAW_CHECKLIST.replace("48h → none", "48h → water bill, pay today")) is not Tier.HEARTBEAT

@@ -158,13 +158,15 @@ def reports_work(text: str, rules: Compiled) -> bool:
             or overdue_items(text) or _part_down(text) or _labelled_count(text, lower))
 
 
-_COUNT_AFTER_RE = re.compile(r"(?<![\d.:/,])[1-9]\d*(?![\d:./%]|,\d|\s?%)")
+_COUNT_AFTER_RE = re.compile(r"(?<![\d.:/,])[1-9]\d*(?![\d:/%-]|[.,]\d|\s?%)")  # not a date ("report 2026-04-26")
 _COUNTED_NAME_RE = re.compile(r"(?<![^\W_])(?:orders?|messages?|e-?mails?|mails?|tickets?|alerts?|requests?|comments?"
                               r"|mentions?|dms|incidents?|complaints?|bookings?|reservations?|escalations?|refunds?"
-                              r"|disputes?|chargebacks?|approvals?|callbacks?)$")
+                              r"|disputes?|chargebacks?|approvals?|callbacks?|invites?|invitations?|reviews?"
+                              r"|questions?|leads?|appeals?|reports?|flags?|signups?|applications?)$")
 _COUNTED_GATE = ("order", "message", "mail", "ticket", "alert", "request", "comment", "mention", "dms", "incident",
                  "complaint", "booking", "reservation", "escalation", "refund", "dispute", "chargeback", "approval",
-                 "callback")
+                 "callback", "invit", "review", "question", "lead", "appeal", "report", "flag", "signup",
+                 "application")
 
 
 def _labelled_count(text: str, lower: str) -> bool:

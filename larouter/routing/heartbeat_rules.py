@@ -62,13 +62,13 @@ class HeartbeatRules:
     # token is group `tok` or `tok2`; the rest of the turn is judged as for the tokens above.
     conditional_ack_pattern: str = (
         r"(?i:\b(?:reply|respond|answer|say|return)(?: back)?(?: with)?(?: (?:only|just|simply))?"
-        r"(?: (?:the word|the token|one word|a single word|a single|the emoji))?:?[ \t]+)"
+        r"(?: (?:the word|the token|one word|a single word|the single word|a single|the emoji))?:?[ \t]+)"
         r"(?P<tok>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|[^\s\"'“‘`,.;:]{1,16})[ \t]+(?i:(?:only )?(?:if|when) "
         r"(?:it(?:'s| is) |you(?:'re| are|'ve| have) |everything is |all is |the \w+ (?:is|are) )?(?:idle|nothing|all (?:empty|clear|"
         r"quiet|green|ok)|none\b|empty|clear|quiet|there(?:'s| is) nothing|no (?:new |open )?\w+ (?:to|came|arrived)))"
-        r"|(?i:\bif (?:there(?:'s| is| are) )?(?:nothing|none of|no new|all (?:the )?\w+ (?:are|is) (?:empty|clear|zero|0))"
+        r"|(?i:\bif (?:there(?:'s| is| are) |you(?:'ve| have) )?(?:nothing|none of|no new|all (?:the )?\w+ (?:are|is) (?:empty|clear|zero|0))"
         r"[^.;\n]{0,60}?, (?:just |only |simply )?(?:reply|respond|answer|say)(?: back)?(?: with)?(?: (?:only|just))?"
-        r"(?: (?:the word|one word|a single word))?:?[ \t]+)(?P<tok2>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|(?i:an empty (?:message|reply|response))|[^\s\"'“‘`,;:.]{1,16})"
+        r"(?: (?:the word|one word|a single word|the single word))?:?[ \t]+)(?P<tok2>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|(?i:an empty (?:message|reply|response))|[^\s\"'“‘`,;:.]{1,16})"
         # "Nothing to triage; reply `noop`.", "Nothing to do, just reply 'noted'."
         r"|(?i:\bnothing (?:to (?:do|report|triage|action|flag|review)|new|pending|further)\b[^.;\n]{0,40}?[,;:.][ \t]*"
         r"(?:just |only |simply )?(?:reply|respond|answer|say)(?: back)?(?: with)?:?[ \t]+)"
@@ -364,4 +364,6 @@ class HeartbeatRules:
     # Without a task header, a list item is a task only when it is unchecked, timed or marked due.
     headerless_task: str = r"^\[ \]|\b\d{1,2}[:.h]\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
     task_item: str = r"^[ \t]*(?:・[ \t]*|(?:[-*+•]|\d+[.)]|\[ \])[ \t]+)(?!\[[xX]\])(\S.*)$"
-    empty_item: str = r"^(?:[^\W\d_][\w ]{0,30}:\s*)?\(?(?:empty|none|nothing|no tasks?)\b"  # "Tasks: none due"
+    # "Tasks: none due"; an item answered none after an arrow ("Bills due within 48h → none")
+    empty_item: str = (r"^(?:[^\W\d_][\w ]{0,30}:\s*)?\(?(?:empty|none|nothing|no tasks?)\b"
+                       r"|.*?(?:→|->|=>)\s*(?:none|nothing|empty|all clear|clear|n/a|0)\b[^→]{0,20}$")

@@ -128,7 +128,13 @@ _NUM = r"[<>≤≥~]?\s?[£$€¥₹]?\d[\d.,]*\s?(?:%|°\s?[CF]?|[^\W\d_]{1,4}\
 _REFERENCE_RE = re.compile(rf"\((?:[^\W\d_]+\.?\s){{0,2}}{_NUM}(?:\s?[–—-]\s?{_NUM})?\)"
                            r"|(?<![\w.,:])\d+(?:[.,]\d+)?–\d+(?:[.,]\d+)?(?![\w.,])"
                            r"|(?m:^[ \t]*\d{1,2}[.)](?=\s))|(?<![\w.,])\d+(?:[.,]\d+)?\s?%|[£$€¥₹]\s?\d[\d.,]*"
-                           r"|(?i:(?<![\w.,])\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2} o'clock\b)")
+                           r"|(?i:(?<![\w.,])\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2} o'clock\b)"
+                           # an id ("checkpoint=1ef3a2c9-8b41-…"), a reading in a unit ("T=14.2C", "104 mg/dL"), a
+                           # label's number ("build 9921", "round 14", "cycle 37")
+                           r"|\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}(?:-[0-9a-f]{4,12})*\b"
+                           r"|(?<![\w.,])\d+(?:[.,]\d+)?(?:[CF]|\s?(?:mg/dL|mmol/L|bpm|mmHg|kg))\b"
+                           r"|(?i:\b(?:build|run|cycle|round|tick|poll|sweep|job|iteration|batch|pass|snapshot|seq|checkpoint)"
+                           r"\s?[#:]?\s?\d+(?![\d:.,]))")
 
 
 _CHANGE_RE = re.compile(r"(?i:\b(?:grew|fell|rose|dropped|jumped|climbed|declined|increased|decreased|up|down|by|to)"

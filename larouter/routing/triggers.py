@@ -67,13 +67,16 @@ _OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", 
 
 def _empty(value: Any, key: str = "") -> bool:
     """JSON that holds nothing: empty containers, zeros, false, null, blank strings, all the way down; a status
-    that says all is well ("status": "success") holds nothing either."""
+    that says all is well ("status": "success") and a time stamp ("checked_at": "2025-09-08T16:00:02+02:00", when
+    the lookup ran) hold nothing either."""
     if isinstance(value, Mapping):
         return all(_empty(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
         return not value
     if isinstance(value, str):
-        return not value.strip() or (key.lower() in _STATUS_KEYS and value.strip().lower() in _OK_VALUES)
+        text = value.strip()
+        return (not text or (key.lower() in _STATUS_KEYS and text.lower() in _OK_VALUES)
+                or STAMP_RE.fullmatch(text) is not None)
     return value in (None, False, 0)
 
 
