@@ -6,6 +6,7 @@ import functools
 import hmac
 import ipaddress
 import secrets
+import socket
 from pathlib import Path
 from typing import Awaitable, Callable
 
@@ -72,12 +73,67 @@ def forbidden(message: str) -> LarouterError:
     return LarouterError(message, 403, "permission_error", "forbidden")
 
 
+@functools.lru_cache(maxsize=256)
+def own_authority(value: str, loopback_only: bool = False) -> bool:
+    """Whether a Host header (or an Origin's authority) names this machine and cannot be a rebound DNS name: an IP
+    literal, `localhost` or `*.localhost`, or this machine's host name ("127.0.0.1:18790", "[::1]:80",
+    "myhost:18790"); with `loopback_only`, only loopback names and addresses (for an Origin)."""
+    host = value.rpartition("@")[2]
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else ""
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    host = host.lower().rstrip(".")
+    if is_loopback(host) or host.endswith(".localhost"):
+        return True
+    if loopback_only:
+        return False
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+        return True  # an address, not a name: nothing to rebind
+    except ValueError:
+        pass
+    own = socket.gethostname().lower()
+    return host in (own, own.partition(".")[0])
+
+
+def browser_refusal(request: web.Request) -> str | None:
+    """Why a request may not use loopback trust because a web page may have sent it, or None.
+
+    Loopback trust (no token needed on a loopback bind) is for the programs of this machine's user. A web page the
+    user visits can make the browser send requests to 127.0.0.1 too: a form or a `text/plain` POST needs no CORS
+    preflight (cross-site request forgery), and a page whose DNS name is rebound to 127.0.0.1 is same-origin with the
+    daemon (DNS rebinding). Browsers say where a request comes from (`Origin`, `Sec-Fetch-Site`) and which name
+    they connected to (`Host`); SDKs and the CLI send no Origin and a loopback Host.
+    """
+    headers = request.headers
+    host = headers.get("Host")
+    if host is not None and not own_authority(host):
+        return f"Host {host[:80]!r} is not a name of this machine (a DNS-rebinding page?)"
+    origin = headers.get("Origin")
+    if origin is not None and not (origin.startswith(("http://", "https://"))
+                                   and own_authority(origin.split("://", 1)[1], loopback_only=True)):
+        return f"a web page at Origin {origin[:80]!r} may not use the loopback trust"
+    if headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return "a cross-site browser request may not use the loopback trust"
+    return None
+
+
+def _loopback_admin(request: web.Request) -> Principal:
+    """Admin by loopback trust, unless a web page may have sent the request."""
+    why = browser_refusal(request)
+    if why is not None:
+        raise LarouterError(f"{why}; send Authorization: Bearer <admin or project token>", 403, "permission_error",
+                            "browser_request_refused")
+    return ADMIN
+
+
 def identify(request: web.Request, store: ProjectStore, admin: str, loopback_bind: bool) -> Principal:
     """Map the Authorization header (or its absence on loopback) to a principal; 401 otherwise."""
     header = request.headers.get("Authorization")
     if header is None:
         if loopback_bind and is_loopback(request.remote):
-            return ADMIN
+            return _loopback_admin(request)
         raise unauthorized("missing Authorization: Bearer <token> (required on non-loopback binds)")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -86,7 +142,7 @@ def identify(request: web.Request, store: ProjectStore, admin: str, loopback_bin
     if hmac.compare_digest(token.encode(), admin.encode()):
         return ADMIN
     if loopback_bind and not token.startswith("lr_") and is_loopback(request.remote):
-        return ADMIN  # SDKs insist on some api_key: a non-LARouter value on loopback counts as none
+        return _loopback_admin(request)  # SDKs insist on some api_key: a non-LARouter value on loopback counts as none
     project = store.by_token(token)
     if project is None:
         raise unauthorized("invalid or revoked token")

@@ -240,7 +240,7 @@ async def test_slow_body_is_408(make_router: Any) -> None:
     router = make_router(extra_toml="\n[server]\nbody_timeout = 0.3\n")
     host, port = router.url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    writer.write(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                  b"Content-Length: 100\r\n\r\n{\"model\"")
     await writer.drain()
     status_line = await asyncio.wait_for(reader.readline(), 5)
