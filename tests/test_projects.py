@@ -167,9 +167,13 @@ PRICED = '\n[providers.fake.prices."gpt-fake"]\ninput = 1000.0\noutput = 1000.0\
 LOCALFAKE = '\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
 
 
-async def _burst(router: Router, token: str, n: int) -> list[tuple[int, dict[str, str]]]:
+ALL_TIERS_PAID = ('\n[routing.policies.cost-optimized]\n'
+                  + "".join(f'{t} = ["gpt-fake"]\n' for t in ("HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING")))
+
+
+async def _burst(router: Router, token: str, n: int, model: str = "gpt-fake") -> list[tuple[int, dict[str, str]]]:
     async def one(session: aiohttp.ClientSession) -> tuple[int, dict[str, str]]:
-        body = {"model": "gpt-fake", "messages": MSG, "max_tokens": 5}
+        body = {"model": model, "messages": MSG, "max_tokens": 5}
         async with session.post(router.v1 + "/chat/completions", json=body, headers={"Authorization": f"Bearer {token}"}) as r:
             await r.read()
             return r.status, dict(r.headers)
@@ -180,12 +184,13 @@ async def _burst(router: Router, token: str, n: int) -> list[tuple[int, dict[str
 
 @pytest.mark.parametrize("with_local", [False, True])
 async def test_budget_race(make_router: Callable[..., Router], fake: Fake, with_local: bool) -> None:
-    """100 concurrent paid calls against a budget for 10: spend stays within it; the rest get 402 or local."""
-    router = make_router(extra_toml=PRICED + (LOCALFAKE.format(url=fake.url) if with_local else ""))
+    """100 concurrent paid calls against a budget for 10: spend stays within it; the rest get 402 or, routed with a
+    local model running, the local model. A model named by the client is never replaced: 402."""
+    router = make_router(extra_toml=PRICED + (LOCALFAKE.format(url=fake.url) + ALL_TIERS_PAID if with_local else ""))
     one_call = (4 + 5) * 1000 / 1e6  # prompt "hi" = 1 word + 3, completion 5, at $1000/M
     worst = (200 // 3 + 5) * 1000 / 1e6
     status, proj = http_json("POST", router.url + "/api/projects", {"name": "racer", "budgetUsd": 10 * one_call})
-    results = await _burst(router, proj["token"], 100)
+    results = await _burst(router, proj["token"], 100, "auto" if with_local else "gpt-fake")
     paid = sum(1 for r in fake.state.requests if r["model"] == "gpt-fake")
     assert paid * one_call <= 10 * one_call + worst
     codes = sorted({s for s, _ in results})
@@ -195,9 +200,8 @@ async def test_budget_race(make_router: Callable[..., Router], fake: Fake, with_
     else:
         assert codes == [200, 402] and sum(1 for s, _ in results if s == 200) == paid
     status, text = req(router, "POST", "/v1/chat/completions", proj["token"], {"model": "gpt-fake", "messages": MSG})
-    if not with_local:
-        err = json.loads(text)["error"]
-        assert status == 402 and err["type"] == err["code"] == "budget_exceeded"
+    err = json.loads(text)["error"]
+    assert status == 402 and err["type"] == err["code"] == "budget_exceeded"
 
 
 def test_tiny_budget_is_named_in_the_402(make_router: Callable[..., Router]) -> None:

@@ -112,7 +112,40 @@ def test_budget_exhausted_downgrades_to_local(routed: Callable[..., Router], fak
     router = routed()
     _, proj = http_json("POST", router.url + "/api/projects", {"name": "broke", "budgetUsd": 0})
     raw = ask(router, [{"role": "user", "content": CODING}], token=proj["token"])
-    assert fake.state.requests[-1]["model"] == "local-fake" and "budget" in raw.headers["x-larouter-reason"]
+    assert fake.state.requests[-1]["model"] == "local-fake"
+    reason = raw.headers["x-larouter-reason"]  # the routing notes are kept, the downgrade says why
+    assert "policy cost-optimized" in reason and reason.endswith("budget spent -> downgraded to local model local-fake")
+
+
+def test_a_named_model_over_budget_is_402_never_replaced(routed: Callable[..., Router], fake: Fake) -> None:
+    """The downgrade is for `auto`: a model the client named is honoured or refused, here with 402, and a call whose
+    worst case does not fit says so rather than "spent"."""
+    router = routed()
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "tight", "budgetUsd": 0.0001})
+    c = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        c.chat.completions.create(model="gpt-4.1-mini", messages=[{"role": "user", "content": CODING}], max_tokens=4000)
+    assert info.value.status_code == 402 and info.value.body["code"] == "budget_exceeded" and not fake.state.requests
+    raw = ask(router, [{"role": "user", "content": CODING}], token=proj["token"], max_tokens=4000)
+    assert fake.state.requests[-1]["model"] == "local-fake"
+    reason = raw.headers["x-larouter-reason"]
+    assert "| budget worst case $0.0" in reason and reason.endswith("> $0.0001 left -> downgraded to local model local-fake")
+
+
+def test_a_local_only_project_cannot_name_a_cloud_model(routed: Callable[..., Router], fake: Fake) -> None:
+    """local-only never reaches a cloud provider, named models included: 403 naming the policy; a local one is fine."""
+    router = routed()
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "lo3", "routingPolicy": "local-only"})
+    c = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    for stream in (False, True):
+        with pytest.raises(openai.APIStatusError) as info:
+            c.chat.completions.create(model="gpt-4.1-mini", messages=[{"role": "user", "content": "hi"}], stream=stream)
+        assert info.value.status_code == 403 and info.value.body["code"] == "local_only_project"
+        assert "local-only" in info.value.body["message"] and info.value.body["param"] == "model"
+    assert not fake.state.requests
+    answer = c.chat.completions.create(model="local-fake", messages=[{"role": "user", "content": "hi"}])
+    assert answer.choices[0].message.content.startswith("echo:")
+    assert [r["model"] for r in fake.state.requests] == ["local-fake"]
 
 
 def test_budget_exhausted_balanced_is_402(routed: Callable[..., Router], fake: Fake) -> None:

@@ -1,4 +1,5 @@
-"""Budget admission for one proxied call: reserve, downgrade to local or refuse with 402, then settle."""
+"""Admission for one proxied call: the project's policy (a `local-only` project never reaches a cloud model), then
+its budget (reserve, downgrade a routed call to local or refuse with 402), then settle."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from larouter import appkeys
-from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded
+from larouter.errors import LarouterError
+from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
 from larouter.usage.pricing import Tokens
@@ -30,11 +32,19 @@ def local_target(request: web.Request) -> Target | None:
     return None
 
 
-async def admit(request: web.Request, call: Call, body: dict[str, Any]) -> Reservation | None:
-    """Reserve the worst case for a paid call; downgrade to local or raise 402 when over budget."""
+async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: bool = True) -> Reservation | None:
+    """Reserve the worst case for a paid call; when over budget, downgrade a routed call to local (policies in
+    DOWNGRADE_POLICIES) or raise 402. A model the client named is never replaced: 403 when the project is
+    `local-only` and the model is not local, 402 when it does not fit the budget."""
     assert call.target is not None
     project = request.app[appkeys.PROJECTS].projects.get(call.project)
-    if project is None or project.budget_usd is None or call.target.provider.local:
+    if project is None or call.target.provider.local:
+        return None
+    if not routed and project.routing_policy == "local-only":
+        raise LarouterError(
+            f"project {project.name!r} uses the local-only policy: {call.target.model!r} is a cloud model; name a "
+            "local model or use model 'auto'", 403, "permission_error", "local_only_project", "model")
+    if project.budget_usd is None:
         return None
     budgets = request.app[appkeys.BUDGETS]
     rate = request.app[appkeys.LEDGER].pricer.rate(call.target.provider_name, call.target.provider, call.target.model)
@@ -45,12 +55,16 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any]) -> Reser
     if res is not None:
         call.budget_remaining = await budgets.remaining(project)
         return res
-    local = local_target(request) if project.routing_policy in DOWNGRADE_POLICIES else None
+    left = await budgets.remaining(project)
+    local = local_target(request) if routed and project.routing_policy in DOWNGRADE_POLICIES else None
     if local is None:
-        raise budget_exceeded(project, await budgets.remaining(project))
+        raise budget_exceeded(project, left)
+    why = "spent" if (left or 0.0) <= 0.0 else f"worst case {usd(amount)} > {usd(left)} left"
+    note = f"budget {why} -> downgraded to local model {local.model}"
+    note = note.encode("ascii", "replace").decode()  # headers are ASCII; model names come from the config
+    call.reason = f"{call.reason} | {note}" if call.reason else note
     call.target = local
-    call.reason = "budget exhausted: downgraded to local model"
-    call.budget_remaining = await budgets.remaining(project)
+    call.budget_remaining = left
     return None
 
 

@@ -88,7 +88,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             await local.start_local(request, pending)
         if pending is None or not stream:
             call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
-            reservation = await billing.admit(request, call, body)
+            reservation = await billing.admit(request, call, body, routed=False)
             local.touch(request, call.target)
         if stream:
             return await _stream(request, call, body, pending)
