@@ -112,6 +112,8 @@ async def test_crash_beyond_limit_stays_crashed(local_router: Callable[..., Rout
     ("POST", "/api/models/nope/start", None, 404, "model_not_found"),
     ("POST", "/api/models/..%2F..%2Fetc/start", None, 400, "invalid_value"),
     ("POST", "/api/models/gemma-4-e2b/start", None, 409, "model_not_downloaded"),
+    ("POST", "/v1/chat/completions", {"model": "gemma-4-e2b", "messages": [{"role": "user", "content": "hi"}]}, 409,
+     "model_not_downloaded"),  # the message says how to download it (below)
     ("POST", "/api/models/gemma4-e2b/stop", None, 409, "model_not_running"),
     ("POST", "/api/models/tiny/start", {"ctxSize": "big"}, 400, "invalid_type"),
     ("GET", "/api/models/tiny/logs?lines=abc", None, 400, "invalid_value"),
@@ -129,6 +131,8 @@ async def test_bad_model_requests_are_4xx(local_router: Callable[..., Router], m
     router = local_router()
     got, out = await call(router, method, path, body)
     assert (got, out["error"]["code"]) == (status, code), out
+    if path == "/v1/chat/completions":
+        assert "larouter models download gemma-4-e2b" in out["error"]["message"]
 
 
 async def test_missing_llama_server_says_how_to_get_it(local_router: Callable[..., Router]) -> None:

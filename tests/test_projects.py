@@ -117,11 +117,16 @@ def test_rotate_revokes_old_token(router: Router, tenants: dict[str, str]) -> No
 @pytest.mark.parametrize(("body", "param"), [
     ({"name": ""}, "name"), ({"name": "ok", "budgetUsd": -1}, "budgetUsd"), ({"name": "ok", "routingPolicy": "cheap"}, "routingPolicy"),
     ({"name": "ok", "budgetWindow": "yearly"}, "budgetWindow"), ({"name": "ok", "color": "red"}, "color"),
+    ({"name": "ok", "budgetUsd": 2e9}, "budgetUsd"), ({"name": "ünï 日本"}, "name"),
 ])
 def test_bad_project_bodies(router: Router, body: dict, param: str) -> None:
     """Bad project fields are 400s naming the field."""
     status, out = http_json("POST", router.url + "/api/projects", body)
     assert status == 400 and out["error"]["param"] == param
+    if param == "budgetUsd":
+        assert "from 0 to 1,000,000,000" in out["error"]["message"]
+    if param == "name":
+        assert "ASCII letters" in out["error"]["message"]
 
 
 def test_project_names_are_unique_ignoring_case_and_spacing(router: Router) -> None:

@@ -168,6 +168,7 @@ def test_local_only_never_reaches_cloud(routed: Callable[..., Router], fake: Fak
     with pytest.raises(openai.APIStatusError) as info:
         ask(bare, [{"role": "user", "content": CODING}], token=proj2["token"])
     assert info.value.status_code == 503 and len(fake.state.requests) == 1
+    assert "no local model is registered or downloaded: `larouter models download <id>`" in info.value.body["message"]
 
 
 def test_explain_returns_tier_reasons_and_chain(routed: Callable[..., Router], fake: Fake) -> None:

@@ -78,8 +78,8 @@ def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[s
     if creating or "name" in body:
         name = body.get("name")
         if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise bad_request("'name' must be 1-64 letters, digits, spaces, '.', '_' or '-', starting with a letter or "
-                              "digit and not ending with a space", "name")
+            raise bad_request("'name' must be 1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a "
+                              "letter or digit and not ending with a space", "name")
         out["name"] = name
     if "description" in body:
         if not isinstance(body["description"], str) or len(body["description"]) > 1000:
@@ -88,7 +88,7 @@ def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[s
     if "budgetUsd" in body:
         b = body["budgetUsd"]
         if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or b < 0 or b != b or b > 1e9):
-            raise bad_request("'budgetUsd' must be a non-negative number or null", "budgetUsd")
+            raise bad_request("'budgetUsd' must be a number from 0 to 1,000,000,000 (USD) or null", "budgetUsd")
         out["budget_usd"] = None if b is None else float(b)
     for key, field, allowed in (("budgetWindow", "budget_window", WINDOWS),
                                 ("routingPolicy", "routing_policy", tuple(policies))):

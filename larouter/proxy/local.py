@@ -23,8 +23,13 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
     if app[appkeys.REGISTRY].lookup(name) is not None:
         return None
     found = app[appkeys.CATALOG].find(name)
-    if found is None or app[appkeys.CATALOG].downloaded(found) is None:
+    if found is None:
         return None
+    if app[appkeys.CATALOG].downloaded(found) is None:
+        raise LarouterError(
+            f"local model {found.id!r} is in the catalog but not downloaded; download it with `larouter models "
+            f"download {found.id}` (POST /api/models/download)", 409, "invalid_request_error", "model_not_downloaded",
+            "model")
     if not app[appkeys.RUNTIME].settings.local.autostart:
         raise LarouterError(
             f"local model {found.id!r} is not running and autostart is off; POST /api/models/{found.id}/start",

@@ -145,7 +145,9 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
         notes.append(p.sticky_note)
     usable = [c for c in cands if c.skipped is None]
     if not usable:
-        skipped = "; ".join(f"{c.name}: {c.skipped}" for c in cands) or "empty chain"
+        skipped = "; ".join(f"{c.name}: {c.skipped}" for c in cands) or (
+            "no local model is registered or downloaded: `larouter models download <id>`" if policy == "local-only"
+            else "the policy lists no model for this tier")
         raise LarouterError(f"no model can serve tier {decision.tier.value} under policy {policy!r} ({skipped})",
                             503, "server_error", "no_candidate")
     last: LarouterError | None = None
