@@ -3,7 +3,7 @@
 Start-up: a damaged ledger or settings file stops larouterd with exit code 1 and a message naming the file and
 the problem, without a traceback, and the file is left byte for byte as it was.
 
-Upstream: an HTTP 200 whose body is an error object, a 429 with Retry-After, a stall mid-stream longer than the
+Upstream: an HTTP 200 whose body is an error object or an HTML page, a 429 with Retry-After, a stall mid-stream longer than the
 provider's read_timeout (2 s in the test config), and a slow first byte under it.
 """
 
@@ -172,6 +172,18 @@ async def test_stall_mid_body_is_a_502(router: Router) -> None:
     """A JSON answer that stops half-way for longer than read_timeout: a 502 upstream_timeout naming the provider."""
     status, _, raw = await post(router, {"model": "fake-stall", "messages": MSGS})
     assert status == 502 and "'fake'" in openai_error(raw, "upstream_timeout")["message"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_200_in_the_wrong_format_is_a_502_before_the_first_byte(router: Router, stream: bool) -> None:
+    """An explicit model whose provider answers 200 with an HTML page gets a 502 upstream_bad_response naming the
+    provider, stream or not, and none of the page reaches the client."""
+    status, headers, raw = await post(router, {"model": "fake-notjson", "messages": MSGS, "stream": stream})
+    assert status == 502 and headers["Content-Type"].startswith("application/json"), (status, headers, raw[:200])
+    err = openai_error(raw, "upstream_bad_response")
+    assert "provider 'fake'" in err["message"] and b"oops" not in raw
+    if stream:
+        assert "text/html" in err["message"] and "event stream" in err["message"], err
 
 
 @pytest.mark.parametrize("model", ["fake-slow-first", "fake-delay"])

@@ -162,17 +162,19 @@ def error_in_ok(target: Target, raw: bytes) -> LarouterError | None:
     return upstream_error(f"provider {target.provider_name!r} answered HTTP 200 with an error: {text}", 502)
 
 
-async def _json_instead_of_stream(target: Target, resp: Any) -> LarouterError:
-    """A stream request answered with a JSON body (an error object, usually) instead of an event stream."""
+async def _not_an_event_stream(target: Target, resp: Any) -> LarouterError:
+    """A stream request answered with something else: a JSON body (an error object, usually), an HTML page..."""
+    ctype, raw = resp.content_type, b""
     try:
-        raw = await resp.content.read(MAX_ERROR_BODY)
+        if ctype == "application/json":
+            raw = await resp.content.read(MAX_ERROR_BODY)
     except (aiohttp.ClientError, asyncio.TimeoutError):
-        raw = b""
+        pass
     finally:
         resp.close()
     return error_in_ok(target, raw) or upstream_error(
-        f"provider {target.provider_name!r} answered a stream request with JSON, not an event stream", 502,
-        "upstream_bad_response")
+        f"provider {target.provider_name!r} answered a stream request with {redact(ctype[:100])}, not an event stream",
+        502, "upstream_bad_response")
 
 
 async def _send_after_start(request: web.Request, call: Call, body: dict[str, Any], model: CatalogModel) -> tuple[web.StreamResponse, Relay, Any]:
@@ -203,8 +205,8 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
     else:
         assert call.target is not None
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
-        if resp.content_type == "application/json":
-            raise await _json_instead_of_stream(call.target, resp)
+        if resp.content_type != "text/event-stream":
+            raise await _not_an_event_stream(call.target, resp)
         client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
         relay = Relay(call, client, strip_usage=not call.client_wants_usage)
     assert call.target is not None
