@@ -3,8 +3,8 @@
 Start-up: a damaged ledger or settings file stops larouterd with exit code 1 and a message naming the file and
 the problem, without a traceback, and the file is left byte for byte as it was.
 
-Upstream: an HTTP 200 whose body is an error object or an HTML page, a 429 with Retry-After, a stall mid-stream longer than the
-provider's read_timeout (2 s in the test config), and a slow first byte under it.
+Upstream: an HTTP 200 whose body is an error object or an HTML page, a 429 with Retry-After, a stall mid-stream or
+mid-body longer than the provider's read_timeout (2 s in the test config), and a slow first byte under it.
 """
 
 from __future__ import annotations
@@ -168,10 +168,22 @@ async def test_stall_mid_stream_ends_with_an_sse_error_event(router: Router) -> 
     assert b"[DONE]" not in raw
 
 
-async def test_stall_mid_body_is_a_502(router: Router) -> None:
-    """A JSON answer that stops half-way for longer than read_timeout: a 502 upstream_timeout naming the provider."""
+async def test_stall_mid_body_is_a_504(router: Router) -> None:
+    """A JSON answer that stops half-way for longer than read_timeout: a 504 upstream_timeout naming the provider
+    and its read_timeout (2 s), as README promises for read timeouts, and no talk of a stream."""
     status, _, raw = await post(router, {"model": "fake-stall", "messages": MSGS})
-    assert status == 502 and "'fake'" in openai_error(raw, "upstream_timeout")["message"]
+    err = openai_error(raw, "upstream_timeout")
+    assert status == 504 and "provider 'fake'" in err["message"] and "2 s" in err["message"], err
+    assert "stream" not in err["message"], err
+
+
+async def test_stall_mid_body_fails_over_for_auto(make_router: Callable[..., Router], fake: Fake) -> None:
+    """`auto` treats a JSON answer that stalls past read_timeout as a failed candidate and answers from the next."""
+    router = make_router(extra_toml=POLICY.format(first="fake-stall"))
+    status, headers, raw = await post(router, {"model": "auto", "messages": [{"role": "user", "content": CODING}]})
+    assert status == 200 and b"echo: " in raw, raw[:500]
+    assert [r["model"] for r in fake.state.requests] == ["fake-stall", "gpt-fake"]
+    assert "fake-stall failed (upstream_timeout)" in headers["x-larouter-reason"]
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -121,8 +121,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     try:
         raw = await resp.read()
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        msg, code = describe_stream_error(exc, call.target.provider_name)
-        raise LarouterError(msg, 502, "upstream_error", code) from None
+        raise upstream.read_error(call.target, exc) from None
     finally:
         resp.release()
     error = error_in_ok(call.target, raw)

@@ -92,6 +92,8 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False)
     try:
         raw = await resp.read()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall: the next candidate is tried
+        raise upstream.read_error(call.target, exc) from None
     finally:
         resp.release()
     try:

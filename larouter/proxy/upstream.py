@@ -75,6 +75,17 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     return resp
 
 
+def read_error(target: Target, exc: BaseException) -> LarouterError:
+    """An answer that broke off after its headers: 504 when the provider went silent for its read_timeout, else 502."""
+    where, prov = _where(target), target.provider
+    if isinstance(exc, asyncio.TimeoutError):
+        return upstream_error(f"{where} stopped sending its answer part-way: nothing for {prov.read_timeout:g} s "
+                              "(its read_timeout)", 504, "upstream_timeout")
+    detail = redact(f"{type(exc).__name__}: {exc}", prov.api_key)
+    return upstream_error(f"{where} dropped the connection part-way through its answer: {detail}", 502,
+                          "upstream_disconnected")
+
+
 async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:
     """Translate an upstream 4xx/5xx into our error, keeping its message but never a key."""
     try:
