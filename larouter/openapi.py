@@ -93,6 +93,13 @@ def _paths() -> dict[str, Any]:
                         "mid-way ends with one `data: {\"error\": …}` event and no `[DONE]`.")},
         "/v1/models": {"get": op("Models: `auto` first, then every provider's", "proxy",
                                  {"200": _json(ref("ModelList"), "OpenAI model list")}, errors=(401,))},
+        "/v1/models/{id}": {"get": op(
+            "One model, as `/v1/models` lists it", "proxy", {"200": _json(ref("Model"), "OpenAI model object")},
+            errors=(400, 401, 404),
+            params=[{"name": "id", "in": "path", "required": True, "description": "a model id `/v1/models` lists "
+                     "(it may contain `/`)", "schema": {"type": "string", "minLength": 1, "maxLength": 256}}],
+            description="404 `model_not_found` for an id `/v1/models` does not list; 400 for one no model could "
+                        "have (blank, control characters, over 256 characters).")},
         "/api/route/explain": {"post": op(
             "Routing decision for a chat body, without calling a model", "routing",
             {"200": _json(ref("RouteExplain"), "tier, reasons, policy and candidate chain")},

@@ -97,6 +97,8 @@ def _happy_path(project: str) -> list[tuple[str, str, dict[str, Any]]]:
     model = {"path_parameters": {"id": "gemma-4-e2b"}}
     return [
         ("GET", "/health", {}), ("GET", "/openapi.json", {}), ("GET", "/v1/models", {}),
+        ("GET", "/v1/models/{id}", {"path_parameters": {"id": "gpt-fake"}}),
+        ("GET", "/v1/models/{id}", {"path_parameters": {"id": "no-such-model"}}),
         ("POST", "/v1/chat/completions", {"body": CHAT}),
         ("POST", "/v1/chat/completions", {"body": {**CHAT, "stream": True}}),
         ("POST", "/v1/chat/completions", {"body": {**CHAT, "model": "auto"}}),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Callable
 
 import openai
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, Router
-from tests.support.servers import wait_until
+from tests.support.servers import http_json, wait_until
+from tests.support.tiny_gguf import write_tiny_gguf
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
@@ -125,6 +128,42 @@ def test_models_list(router: Router) -> None:
     assert "auto" in models and "gpt-fake" in models
     assert models["gpt-fake"].model_extra["available"] is True
     assert models["claude-sonnet-4-5"].model_extra["available"] is False
+
+
+HUB = '\n[providers.hub]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "sk-hub-0123456789"\nmodels = ["meta-llama/llama-x"]\n'
+
+
+def test_models_retrieve_gives_each_listed_model(make_router: Callable[..., Router], tmp_path: Path) -> None:
+    """`client.models.retrieve(id)` gives OpenAI's model object, the very entry `/v1/models` lists, for every id
+    listed: `auto`, provider models (one with a slash in its name) and a local model that is not running."""
+    router = make_router(extra_toml=HUB)
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(gguf), "contextLength": 2048})
+    assert status == 201, out
+    c = client(router)
+    listed = list(c.models.list())
+    assert {"auto", "gpt-fake", "claude-sonnet-4-5", "meta-llama/llama-x", "tiny"} <= {m.id for m in listed}
+    for model in listed:
+        got = c.models.retrieve(model.id)
+        assert got == model and got.object == "model" and isinstance(got.created, int) and got.owned_by
+    assert http_json("GET", router.v1 + "/models/meta-llama/llama-x")[1]["owned_by"] == "hub"  # slash unescaped
+
+
+def test_models_retrieve_unknown_is_an_openai_404(router: Router) -> None:
+    """An id `/v1/models` does not list is the SDK's NotFoundError with code model_not_found naming the id."""
+    with pytest.raises(openai.NotFoundError) as info:
+        client(router).models.retrieve("gpt-unheard-of")
+    err = info.value
+    assert (err.status_code, err.code, err.param) == (404, "model_not_found", "model")
+    assert "gpt-unheard-of" in err.message and err.body["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize("model_id", ["m" * 257, "gpt-fake\u0000", "gpt-fake\nX-Forged: 1", " "])
+def test_models_retrieve_refuses_a_malformed_id(router: Router, model_id: str) -> None:
+    """An id no model could have (too long, control characters, blank) is a 400 naming `model`."""
+    with pytest.raises(openai.BadRequestError) as info:
+        client(router).models.retrieve(model_id)
+    assert (info.value.code, info.value.param) == ("invalid_value", "model")
 
 
 def test_one_structured_log_line_per_request_without_keys(router: Router, caplog: pytest.LogCaptureFixture) -> None:

@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from larouter import appkeys, jsonx
-from larouter.errors import LarouterError, upstream_error
+from larouter.errors import LarouterError, not_found, upstream_error
 from larouter.models.catalog import CatalogModel
 from larouter.projects.budget import Reservation
 from larouter.auth import principal
@@ -21,7 +21,7 @@ from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
 from larouter.proxy.upstream import MAX_ERROR_BODY, redact
-from larouter.proxy.validate import parse_json_object, validate_chat
+from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 
 log = logging.getLogger("larouter.proxy")
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -237,21 +237,40 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
     return client
 
 
-async def list_models(request: web.Request) -> web.Response:
-    """OpenAI list of models: `auto`, every provider's, the running local models and the downloaded ones that a
-    request would start (available while local.autostart is on)."""
-    app = request.app
-    data = app[appkeys.REGISTRY].listing()
-    listed = {entry["id"] for entry in data}
+async def _stopped_local(app: web.Application, listed: set[str]) -> list[dict[str, Any]]:
+    """Entries of the downloaded local models that are not running (a request would start them)."""
     catalog = app[appkeys.CATALOG]
     stopped = await asyncio.to_thread(
         lambda: [m.id for m in catalog.all() if m.id not in listed and catalog.downloaded(m) is not None])
     autostart = app[appkeys.RUNTIME].settings.local.autostart
-    data += [{"id": model_id, "object": "model", "created": 0, "owned_by": f"local:{model_id}",
-              "available": autostart, "local": True} for model_id in stopped]
+    return [{"id": model_id, "object": "model", "created": 0, "owned_by": f"local:{model_id}",
+             "available": autostart, "local": True} for model_id in stopped]
+
+
+async def list_models(request: web.Request) -> web.Response:
+    """OpenAI list of models: `auto`, every provider's, the running local models and the downloaded ones that a
+    request would start (available while local.autostart is on)."""
+    data = request.app[appkeys.REGISTRY].listing()
+    data += await _stopped_local(request.app, {entry["id"] for entry in data})
     return web.json_response({"object": "list", "data": data})
 
 
+async def get_model(request: web.Request) -> web.Response:
+    """OpenAI model object for one id: the entry `GET /v1/models` lists for it, else 404."""
+    model_id = request.match_info["id"]
+    check_model_name(model_id)
+    listed = request.app[appkeys.REGISTRY].listing()
+    for entry in listed:
+        if entry["id"] == model_id:
+            return web.json_response(entry)
+    for entry in await _stopped_local(request.app, {entry["id"] for entry in listed}):
+        if entry["id"] == model_id:
+            return web.json_response(entry)
+    raise not_found(f"model {model_id!r} does not exist here; GET /v1/models lists the models LARouter serves",
+                    "model_not_found", "model")
+
+
 def routes() -> list[web.RouteDef]:
-    """Proxy routes."""
-    return [web.post("/v1/chat/completions", chat_completions), web.get("/v1/models", list_models)]
+    """Proxy routes (a model id may contain `/`, as in `meta-llama/llama-x`)."""
+    return [web.post("/v1/chat/completions", chat_completions), web.get("/v1/models", list_models),
+            web.get(r"/v1/models/{id:[\s\S]+}", get_model)]
