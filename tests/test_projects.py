@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from decimal import Decimal
 from typing import Any, Callable
 
 import aiohttp
@@ -238,6 +239,25 @@ def test_budget_follows_price_patch(make_router: Callable[..., Router], fake: Fa
     patch = {"providers": {"fake": {"prices": {"gpt-fake": {"input": 0.01, "output": 0.01}}}}}
     assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
     assert client.chat.completions.create(model="gpt-fake", messages=MSG, max_tokens=100).choices
+
+
+def test_budget_money_has_no_float_noise(make_router: Callable[..., Router]) -> None:
+    """$0.10 less a $0.009 call leaves 0.091 in `/api/usage`'s budget, not 0.09100000000000001; the header names the
+    USD left with the call's worst case set aside to the same digits (both kept to the ledger's 10 places)."""
+    from urllib.request import Request, urlopen
+
+    router = make_router(extra_toml=PRICED)
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "cents", "budgetUsd": 0.1})
+    body = json.dumps({"model": "gpt-fake", "messages": MSG, "max_tokens": 5}).encode()
+    call = Request(router.v1 + "/chat/completions", data=body, method="POST",
+                   headers={"Content-Type": "application/json", "Authorization": f"Bearer {proj['token']}"})
+    with urlopen(call, timeout=30) as resp:
+        header = resp.headers["x-larouter-budget-remaining"]
+    worst = Decimal(len(body) // 3 + 5) / 1000  # request bytes / 3 in, max_tokens out, at $1000 per 1M tokens
+    assert header == format((Decimal("0.1") - worst).normalize(), "f"), header
+    status, text = req(router, "GET", "/api/usage", proj["token"])
+    budget = json.loads(text)["budget"]
+    assert status == 200 and (budget["spent"], budget["reserved"], budget["remaining"]) == (0.009, 0, 0.091), text
 
 
 def test_usage_shows_budget_spent_and_remaining(make_router: Callable[..., Router]) -> None:

@@ -12,6 +12,7 @@ import attrs
 
 from larouter.errors import LarouterError
 from larouter.projects.store import Project
+from larouter.usage.pricing import round_usd
 
 SpentOf = Callable[[str, datetime], Awaitable[float]]
 DEFAULT_MAX_TOKENS = 4096  # worst-case completion when the request sets no max_tokens
@@ -68,11 +69,12 @@ class Budgets:
         return max(project.budget_usd - self.spent[key] - self.reserved.get(key, 0.0), 0.0)
 
     async def view(self, project: Project) -> dict[str, object]:
-        """`{budgetUsd, window, windowStart, spent, reserved, remaining}` for usage responses."""
+        """`{budgetUsd, window, windowStart, spent, reserved, remaining}` for usage responses, money rounded."""
         key = await self._load(project)
+        remaining = await self.remaining(project)
         return {"budgetUsd": project.budget_usd, "window": project.budget_window, "windowStart": key[1].date().isoformat(),
-                "spent": round(self.spent[key], 6), "reserved": round(self.reserved.get(key, 0.0), 6),
-                "remaining": await self.remaining(project)}
+                "spent": round_usd(self.spent[key]), "reserved": round_usd(self.reserved.get(key, 0.0)),
+                "remaining": None if remaining is None else round_usd(remaining)}
 
     async def reserve(self, project: Project, amount: float) -> Reservation | None:
         """Set aside `amount`; None when that would exceed the budget. Check-and-add has no await between."""

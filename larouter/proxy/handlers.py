@@ -22,6 +22,7 @@ from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
 from larouter.proxy.upstream import MAX_ERROR_BODY, redact
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
+from larouter.usage.pricing import usd_text
 
 log = logging.getLogger("larouter.proxy")
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -61,7 +62,7 @@ def decision_headers(call: Call) -> dict[str, str]:
     if call.reason:
         headers["x-larouter-reason"] = call.reason
     if call.budget_remaining is not None:
-        headers["x-larouter-budget-remaining"] = f"{call.budget_remaining:.6f}"
+        headers["x-larouter-budget-remaining"] = usd_text(call.budget_remaining)
     return headers
 
 

@@ -23,6 +23,17 @@ from larouter.usage.prices import PriceTable
 
 PER_TOKENS = 1_000_000.0
 RATE_CACHE_MAX = 4096  # (provider, model) lookups a Pricer remembers; model names can come from clients
+MONEY_PLACES = 10  # USD decimal places the ledger keeps (DECIMAL(18, 10)); money in API output is rounded to them
+
+
+def round_usd(amount: float) -> float:
+    """A USD amount for API output: to the ledger's places, so float noise (0.09100000000000001) never shows."""
+    return round(amount, MONEY_PLACES)
+
+
+def usd_text(amount: float) -> str:
+    """A USD amount as plain decimal text (never an exponent) to the same places: `0.062`, `49.5`, `0`."""
+    return f"{amount:.{MONEY_PLACES}f}".rstrip("0").rstrip(".")
 
 
 @attrs.define

@@ -14,6 +14,7 @@ import duckdb
 
 from larouter.usage import schema
 from larouter.usage.periods import Window
+from larouter.usage.pricing import round_usd
 
 NO_TIER = "NONE"  # byTier key for calls without a routing tier (explicit models, failures before routing)
 SORT_KEYS = {
@@ -39,8 +40,8 @@ def read_days(cur: duckdb.DuckDBPyConnection, sql: str, values: dict[str, Any]) 
 
 
 def money(value: Decimal | float | None) -> float:
-    """A USD amount for JSON."""
-    return 0.0 if value is None else float(value)
+    """A USD amount for JSON, to the ledger's places like every money value the API shows."""
+    return 0.0 if value is None else round_usd(float(value))
 
 
 def count(value: Any) -> int:
