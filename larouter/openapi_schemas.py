@@ -142,8 +142,9 @@ SCHEMAS: dict[str, Schema] = {
         "totalCost": NUM, "totalCalls": INT, "succeededCalls": INT, "inputTokens": INT, "outputTokens": INT,
         "byModel": {"type": "object", "additionalProperties": obj(
             {**USAGE_COUNTS, "tokens": INT, "unpricedCalls": INT}, required=("calls", "cost", "tokens"))},
-        "byTier": {"type": "object", "additionalProperties": obj(
-            {**USAGE_COUNTS, "unpricedCalls": INT}, required=("calls", "cost"))},
+        "byTier": {"type": "object", "propertyNames": {"enum": TIERS}, "additionalProperties": obj(
+            {**USAGE_COUNTS, "unpricedCalls": INT}, required=("calls", "cost")),
+            "description": "calls routed with model auto, by tier; a call to a named model has none"},
         "dailyCosts": array(obj({"date": {"type": "string", "format": "date"}, "cost": NUM})),
         "savings": obj({"baselineModel": STR, "baselineCost": NUM, "saved": NUM}),
         "unpricedCalls": INT, "budget": BUDGET, "projectId": STR, "period": STR,

@@ -105,6 +105,19 @@ def test_routed_calls_record_tier_and_reason(router: UsageRouter) -> None:
     assert router.get("/api/usage")["byTier"][row["tier"]]["calls"] == 1
 
 
+def test_named_model_calls_are_in_no_tier(router: UsageRouter) -> None:
+    """byTier's keys are routing tiers: a call to a named model has none, so it counts in the totals and byModel
+    only, never under a made-up tier such as "NONE"."""
+    c = router.client()
+    c.chat.completions.create(model="gpt-fake", messages=HELLO)
+    c.chat.completions.create(model="auto", messages=HELLO)
+    router.settle(2)
+    tier = next(row["tier"] for row in router.rows() if row["requested_model"] == "auto")
+    summary = router.get("/api/usage")
+    assert summary["totalCalls"] == 2 and sum(m["calls"] for m in summary["byModel"].values()) == 2
+    assert list(summary["byTier"]) == [tier] and summary["byTier"][tier]["calls"] == 1, summary["byTier"]
+
+
 def record(router: UsageRouter, when: datetime, project: str = "default", model: str = "gpt-fake",
            prompt: int = 1000, completion: int = 100, requested: str | None = None) -> None:
     """Record one finished call directly through the ledger's recorder (as the proxy does)."""

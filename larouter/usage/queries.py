@@ -16,7 +16,6 @@ from larouter.usage import schema
 from larouter.usage.periods import Window
 from larouter.usage.pricing import round_usd
 
-NO_TIER = "NONE"  # byTier key for calls without a routing tier (explicit models, failures before routing)
 SORT_KEYS = {
     "cost": "cost", "calls": "calls", "tokens": "tokens", "inputTokens": "input_tokens",
     "outputTokens": "output_tokens", "model": "model", "latency": "avg_latency_ms",
@@ -80,7 +79,8 @@ def summary(cur: duckdb.DuckDBPyConnection, project: str, win: Window, baseline_
             out["byModel"][model] = priced({"calls": count(calls), "cost": money(cost),
                                             "tokens": count(tin) + count(tout)}, count(unp))
         elif not g_tier:
-            out["byTier"][tier or NO_TIER] = priced({"calls": count(calls), "cost": money(cost)}, count(unp))
+            if tier:  # a call to a named model was not routed: it has no tier (totals and byModel count it)
+                out["byTier"][tier] = priced({"calls": count(calls), "cost": money(cost)}, count(unp))
         elif not g_day:
             days[day] = money(cost)
         else:
