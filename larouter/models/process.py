@@ -12,8 +12,6 @@ import signal
 import socket
 import time
 from pathlib import Path
-from typing import Callable
-
 import aiohttp
 import attrs
 
@@ -46,7 +44,7 @@ class ModelProcess:
     """A supervised llama-server for one model; every transition happens under `lock`."""
 
     model_id: str
-    argv: Callable[[int], list[str]]  # port -> command line
+    command: tuple[str, ...]  # llama-server's command line without --port, as the start that spawned it asked
     session: aiohttp.ClientSession
     pidfile: Path
     start_timeout: float
@@ -69,17 +67,22 @@ class ModelProcess:
         """OpenAI base URL of the running server."""
         return f"http://127.0.0.1:{self.port}/v1"
 
-    async def start(self) -> None:
-        """Spawn on a free port and wait for /health 200; idempotent when already ready."""
-        async with self.lock:
-            if self.state is State.READY and self.proc is not None and self.proc.returncode is None:
-                return
-            await self._spawn_and_wait()
+    @property
+    def alive(self) -> bool:
+        """Ready and its process still running."""
+        return self.state is State.READY and self.proc is not None and self.proc.returncode is None
 
-    async def _spawn_and_wait(self) -> None:
+    async def start(self) -> None:
+        """Spawn `command` on a free port and wait for /health 200; idempotent when already ready."""
+        async with self.lock:
+            if not self.alive:
+                await self.spawn()
+
+    async def spawn(self) -> None:
+        """Spawn `command` on a free port and wait for /health 200 (the caller holds `lock`); CRASHED on failure."""
         t0 = time.perf_counter()
         self.state, self.reason, self.port = State.STARTING, None, free_port()
-        argv = self.argv(self.port)
+        argv = [*self.command, "--port", str(self.port)]
         self.lines.append(f"[larouter] starting: {' '.join(argv)}")
         self.proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -91,7 +94,7 @@ class ModelProcess:
         try:
             await self._wait_healthy()
         except BaseException:
-            await self._terminate()
+            await self.terminate()
             self.state = State.CRASHED
             raise
         self.state, self.ready_at = State.READY, time.monotonic()
@@ -132,11 +135,12 @@ class ModelProcess:
             if self.proc is None or self.state in (State.STOPPED, State.CRASHED):
                 return False
             self.state = State.STOPPING
-            await self._terminate()
+            await self.terminate()
             self.state = State.STOPPED
             return True
 
-    async def _terminate(self) -> None:
+    async def terminate(self) -> None:
+        """SIGTERM the group, wait the grace period, SIGKILL, reap (the caller holds `lock` and sets the state)."""
         proc = self.proc
         if proc is None:
             return

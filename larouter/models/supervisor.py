@@ -56,7 +56,8 @@ class Supervisor:
         task.add_done_callback(self.tasks.discard)
 
     def argv(self, model: CatalogModel, options: dict[str, Any]) -> list[str]:
-        """llama-server command line (binary first) without the port."""
+        """llama-server command line (binary first) without the port: `options`, else the model's
+        `[local.models.<id>]`, else `[local]`."""
         local = self.settings.local
         over = local.models.get(model.id)
         variant = self.catalog.downloaded(model)
@@ -68,44 +69,49 @@ class Supervisor:
             binary = find_llama_server(local.llama_server)
         except LlamaServerNotFound as exc:
             raise LarouterError(str(exc), 503, "server_error", "llama_server_missing") from None
-        ctx = options.get("ctx_size") or (over and over.ctx_size) or min(local.ctx_size, model.context_length)
+        ctx = _first(options.get("ctx_size"), over and over.ctx_size) or min(local.ctx_size, model.context_length)
         args = [str(binary), "-m", str(self.catalog.file_path(model, variant)), "--host", "127.0.0.1",
                 "--alias", model.id, "--jinja", "-c", str(ctx), "-np", str(local.parallel), "--no-webui"]
         mmproj = self.catalog.mmproj_path(model, variant)
         if mmproj is not None and mmproj.is_file():
             args += ["--mmproj", str(mmproj)]
         for flag, key in (("-ngl", "gpu_layers"), ("-t", "threads")):
-            value = options.get(key) or (over and getattr(over, key)) or getattr(local, key)
+            value = _first(options.get(key), over and getattr(over, key), getattr(local, key))
             if value is not None:
                 args += [flag, str(value)]
         return args + list(local.extra_args) + list(over.extra_args if over else ())
 
-    def process(self, model: CatalogModel, options: dict[str, Any] | None = None) -> ModelProcess:
+    def process(self, model: CatalogModel) -> ModelProcess:
         """The process object for a model (created stopped on first use)."""
         proc = self.procs.get(model.id)
-        if proc is None or options:
-            base = self.argv(model, options or {})
+        if proc is None:
             local = self.settings.local
-            proc = proc or ModelProcess(
-                model.id, lambda port: [], self.session, self.run_dir / f"{model.id}.pid",
-                local.start_timeout, local.stop_grace)
-            proc.argv = lambda port, base=base: [*base, "--port", str(port)]
+            proc = ModelProcess(model.id, (), self.session, self.run_dir / f"{model.id}.pid",
+                                local.start_timeout, local.stop_grace)
             self.procs[model.id] = proc
         return proc
 
     async def start(self, model_id: str, options: dict[str, Any] | None = None) -> ModelProcess:
-        """Start (or join the start of) a model and register it with the proxy; idempotent."""
+        """Start a model and register it with the proxy. `options` (ctx_size, gpu_layers, threads) apply to this
+        start only; without them the configured flags are used. A running model is returned as it is when no
+        options are given or they make the command line it runs with; other options restart it with them."""
         if self.closing:
             raise LarouterError("the daemon is shutting down", 503, "server_error", "shutting_down")
         model = self.catalog.get(model_id)
-        proc = self.process(model, options)
-        if options and proc.state is State.READY:
-            await proc.stop()  # new flags: restart with them
-        was_ready = proc.state is State.READY
-        await proc.start()
-        if not was_ready:
-            proc.restarts = 0
-            await self._on_ready(model, proc)
+        proc = self.process(model)
+        async with proc.lock:
+            if proc.alive and not options:
+                return proc
+            command = tuple(self.argv(model, options or {}))
+            if proc.alive and command == proc.command:
+                return proc
+            self.registry.remove_provider(provider_name(model.id))  # nothing is routed to it until it is ready
+            if proc.alive:
+                proc.state = State.STOPPING  # new flags: restart with them
+                await proc.terminate()
+            proc.command, proc.restarts = command, 0
+            await proc.spawn()
+            await asyncio.shield(self._on_ready(model, proc))
         return proc
 
     async def _props(self, proc: ModelProcess) -> tuple[int | None, bool]:
@@ -129,31 +135,34 @@ class Supervisor:
 
     async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> None:
         code = await child.wait()
-        if proc.proc is not child or proc.state is not State.READY or self.closing:
-            return  # a deliberate stop or a newer process
         async with proc.lock:
+            if proc.proc is not child or proc.state is not State.READY or self.closing:
+                return  # a deliberate stop or a newer process
             proc.state = State.CRASHED
             proc.reason = f"llama-server exited unexpectedly with code {code}"
             proc.pidfile.unlink(missing_ok=True)
-        self.registry.remove_provider(provider_name(model.id))
+            self.registry.remove_provider(provider_name(model.id))
         log.error("model %s crashed (%s); last output:\n%s", model.id, proc.reason, proc.tail(5))
-        await self._restart(model, proc)
+        await self._restart(model, proc, child)
 
-    async def _restart(self, model: CatalogModel, proc: ModelProcess) -> None:
+    async def _restart(self, model: CatalogModel, proc: ModelProcess, child: Any) -> None:
+        """Respawn a crashed model with the command it crashed with, backing off, until a start or stop intervenes."""
         local = self.settings.local
         while proc.restarts < local.max_restarts and not self.closing:
             delay = local.restart_backoff * (2 ** proc.restarts)
             proc.restarts += 1
             log.warning("restarting model %s in %.1f s (attempt %d/%d)", model.id, delay, proc.restarts, local.max_restarts)
             await asyncio.sleep(delay)
-            if proc.state is not State.CRASHED:
-                return  # someone started or stopped it meanwhile
-            try:
-                await proc.start()
-            except LarouterError:
-                continue
-            await self._on_ready(model, proc)
-            return
+            async with proc.lock:
+                if proc.state is not State.CRASHED or proc.proc is not child:
+                    return  # someone started or stopped it meanwhile
+                try:
+                    await proc.spawn()
+                except LarouterError:
+                    child = proc.proc
+                    continue
+                await asyncio.shield(self._on_ready(model, proc))
+                return
         proc.reason = f"{proc.reason}; gave up after {proc.restarts} restarts"
 
     async def stop(self, model_id: str) -> None:
@@ -198,6 +207,11 @@ class Supervisor:
                     log.info("model %s idle for %g s; unloading", proc.model_id, idle)
                     with contextlib.suppress(LarouterError):
                         await self.stop(proc.model_id)
+
+
+def _first(*values: Any) -> Any:
+    """The first value that is not None (0 is a value: `gpuLayers: 0` keeps every layer on the CPU)."""
+    return next((v for v in values if v is not None), None)
 
 
 def kill_orphans(run_dir: Path) -> list[int]:

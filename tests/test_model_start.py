@@ -1,0 +1,108 @@
+"""Starting a local model through the HTTP API: options per start, idempotence, failed starts, validation."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp
+import pytest
+
+from tests.conftest import Router
+from tests.support.tiny_gguf import write_tiny_gguf
+
+pytestmark = pytest.mark.llama
+CHAT = {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
+
+
+async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+    """One JSON request to the router."""
+    async with aiohttp.ClientSession() as s:
+        async with s.request(method, router.url + path, json=body) as r:
+            return r.status, await r.json()
+
+
+async def threads_of_last_start(router: Router) -> str:
+    """The `-t` value of the last llama-server command line the supervisor ran for `tiny`."""
+    _, logs = await call(router, "GET", "/api/models/tiny/logs?lines=400")
+    starts = [line for line in logs["lines"] if line.startswith("[larouter] starting:")]
+    found = re.search(r" -t (\d+)", starts[-1])
+    assert found, starts[-1]
+    return found.group(1)
+
+
+def swap_model_file(path: Path, broken: bool) -> None:
+    """Replace the GGUF by a file llama-server cannot load (or put the good one back), as a new inode, so a
+    running server's mapping of the old file is untouched."""
+    tmp = path.with_name(path.name + ".new")
+    if broken:
+        tmp.write_bytes(b"GGUF" + b"\x00" * 64)
+    else:
+        write_tiny_gguf(tmp)
+    os.replace(tmp, path)
+
+
+def pid_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+async def test_failed_restart_unregisters_the_model_and_plain_starts_use_the_configured_flags(
+        local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """A restart that fails leaves nothing routed to the dead server: the model is not running, not listed as
+    available without autostart, a chat asks to start it (503), autostart starts it again, and a plain start
+    after a failed one uses the configured flags (-t 1), not the failed start's."""
+    router = local_router()
+    model = tmp_path / "tiny.gguf"
+    status, first = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 200 and first["state"] == "ready"
+    swap_model_file(model, broken=True)
+    status, out = await call(router, "POST", "/api/models/tiny/start", {"threads": 2})
+    assert (status, out["error"]["code"]) == (502, "model_start_failed"), out
+    assert not pid_alive(first["pid"])
+    assert (await call(router, "GET", "/api/models/running"))[1]["data"] == []
+    status, _ = await call(router, "PATCH", "/api/config", {"local": {"autostart": False}})
+    assert status == 200
+    _, listed = await call(router, "GET", "/v1/models")
+    assert [m["available"] for m in listed["data"] if m["id"] == "tiny"] == [False], listed
+    status, out = await call(router, "POST", "/v1/chat/completions", CHAT)
+    assert (status, out["error"]["code"]) == (503, "model_not_running"), out
+    swap_model_file(model, broken=False)
+    assert (await call(router, "PATCH", "/api/config", {"local": {"autostart": True}}))[0] == 200
+    status, out = await call(router, "POST", "/v1/chat/completions", CHAT)
+    assert status == 200 and out["choices"], out
+    assert await threads_of_last_start(router) == "1"
+    _, autostarted = await call(router, "GET", "/api/models/tiny/health")
+    assert autostarted["state"] == "ready" and autostarted["healthy"] is True
+    swap_model_file(model, broken=True)
+    status, out = await call(router, "POST", "/api/models/tiny/start", {"threads": 2})
+    assert status == 502, out
+    swap_model_file(model, broken=False)
+    status, plain = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 200 and plain["state"] == "ready", plain
+    assert await threads_of_last_start(router) == "1"
+    status, out = await call(router, "POST", "/v1/chat/completions", CHAT)
+    assert status == 200, out
+
+
+async def test_start_with_the_same_options_keeps_the_running_server(local_router: Callable[..., Router]) -> None:
+    """The same options twice, or a plain start, return the running server (same pid); other options restart it
+    on them, and chat follows the new server."""
+    router = local_router()
+    status, first = await call(router, "POST", "/api/models/tiny/start", {"threads": 2})
+    assert status == 200 and first["state"] == "ready", first
+    status, again = await call(router, "POST", "/api/models/tiny/start", {"threads": 2})
+    assert status == 200 and again["pid"] == first["pid"] and again["port"] == first["port"], again
+    status, plain = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 200 and plain["pid"] == first["pid"], plain
+    assert await threads_of_last_start(router) == "2"
+    status, other = await call(router, "POST", "/api/models/tiny/start", {"threads": 1})
+    assert status == 200 and other["state"] == "ready" and other["pid"] != first["pid"], other
+    assert not pid_alive(first["pid"]) and await threads_of_last_start(router) == "1"
+    status, out = await call(router, "POST", "/v1/chat/completions", CHAT)
+    assert status == 200, out
+    _, running = await call(router, "GET", "/api/models/running")
+    assert [(m["id"], m["pid"]) for m in running["data"]] == [("tiny", other["pid"])]
