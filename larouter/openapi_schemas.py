@@ -184,7 +184,12 @@ SCHEMAS: dict[str, Schema] = {
              "sha256": {"type": "string", "minLength": 1}, "quantization": STR,
              "sizeBytes": {"type": "integer", "minimum": 0}}, required=("id", "repo", "file")),
     ]},
-    "ModelStart": obj({k: {"type": "integer", "minimum": 0} for k in ("ctxSize", "gpuLayers", "threads")}, required=()),
+    "ModelStart": obj({
+        "ctxSize": {"type": "integer", "minimum": 256, "maximum": 1048576,
+                    "description": "-c, tokens; at most the model's context length"},
+        "gpuLayers": {"type": "integer", "minimum": 0, "maximum": 999, "description": "-ngl; 999 offloads every layer"},
+        "threads": {"type": "integer", "minimum": 1, "description": "-t; at most 4 x the daemon machine's CPUs"},
+    }, required=()),
     "ModelStatus": obj(MODEL_STATUS_PROPS),
     "ModelHealth": obj({**MODEL_STATUS_PROPS, "healthy": BOOL, "error": STR}, required=("id", "state", "healthy")),
     "ModelLogs": obj({"id": STR, "lines": array(STR)}),

@@ -169,6 +169,17 @@ def test_models_start_ps_health_logs_stop(local_router: Callable[..., Router]) -
 
 
 @pytest.mark.llama
+def test_models_start_options_out_of_bounds_are_refused(local_router: Callable[..., Router]) -> None:  # noqa: F811
+    """start --threads/--ctx-size beyond their bounds is exit 1 with the daemon's reason, and nothing starts."""
+    router = local_router()
+    for flag, value, says in (("--threads", "100000", "'threads' must be from 1 to"),
+                              ("--ctx-size", "0", "'ctxSize' must be from 256 to 2048")):
+        refused = on(router, "models", "start", "tiny", flag, value)
+        assert refused.exit_code == 1 and "HTTP 400" in refused.stderr and says in refused.stderr, refused.output
+    assert ok_json(router, "models", "health", "tiny")["state"] == "stopped"
+
+
+@pytest.mark.llama
 def test_models_logs_follow_until_ctrl_c(local_router: Callable[..., Router], home: Path) -> None:  # noqa: F811
     """logs -f prints the tail, then follows; Ctrl-C ends it with exit 130."""
     router = local_router()

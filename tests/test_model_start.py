@@ -106,3 +106,42 @@ async def test_start_with_the_same_options_keeps_the_running_server(local_router
     assert status == 200, out
     _, running = await call(router, "GET", "/api/models/running")
     assert [(m["id"], m["pid"]) for m in running["data"]] == [("tiny", other["pid"])]
+
+
+@pytest.mark.parametrize(("body", "param", "code", "says"), [
+    ({"bogus": 1}, "bogus", "unknown_field", "unknown field 'bogus'"),
+    ({"threads": 2, "ctx_size": 512}, "ctx_size", "unknown_field", "allowed: ctxSize, gpuLayers, threads"),
+    ({"threads": 100000}, "threads", "invalid_value", "must be from 1 to"),
+    ({"threads": 0}, "threads", "invalid_value", "must be from 1 to"),
+    ({"threads": 2.5}, "threads", "invalid_type", "must be an integer"),
+    ({"ctxSize": 999999999, "gpuLayers": 99999}, "ctxSize", "invalid_value", "must be from 256 to 2048"),
+    ({"ctxSize": 4096}, "ctxSize", "invalid_value", "context length 2048"),
+    ({"ctxSize": 16}, "ctxSize", "invalid_value", "must be from 256 to 2048"),
+    ({"gpuLayers": 99999}, "gpuLayers", "invalid_value", "must be from 0 to 999"),
+    ({"gpuLayers": -1}, "gpuLayers", "invalid_value", "must be from 0 to 999"),
+])
+async def test_start_options_are_checked_before_any_process_starts(
+        local_router: Callable[..., Router], body: dict[str, Any], param: str, code: str, says: str) -> None:
+    """An unknown field or an option out of its bounds is a 400 naming the field and the bounds; the running
+    server is left as it is and no llama-server is started."""
+    router = local_router()
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    _, logs = await call(router, "GET", "/api/models/tiny/logs?lines=400")
+    status, out = await call(router, "POST", "/api/models/tiny/start", body)
+    assert (status, out["error"]["param"], out["error"]["code"]) == (400, param, code), out
+    assert says in out["error"]["message"], out
+    _, health = await call(router, "GET", "/api/models/tiny/health")
+    assert health["state"] == "ready" and health["pid"] == first["pid"]
+    assert (await call(router, "GET", "/api/models/tiny/logs?lines=400"))[1] == logs
+
+
+async def test_start_options_at_their_bounds_are_used(local_router: Callable[..., Router]) -> None:
+    """The largest context the model has, `gpuLayers: 0` (not the configured 99) and the most threads allowed
+    reach llama-server's command line."""
+    router = local_router(extra="gpu_layers = 99\n")
+    most = 4 * (os.cpu_count() or 1)
+    status, out = await call(router, "POST", "/api/models/tiny/start", {"ctxSize": 2048, "gpuLayers": 0, "threads": most})
+    assert status == 200 and out["state"] == "ready", out
+    _, logs = await call(router, "GET", "/api/models/tiny/logs?lines=400")
+    command = [line for line in logs["lines"] if line.startswith("[larouter] starting:")][-1]
+    assert " -c 2048 " in command and " -ngl 0 " in command and f" -t {most} " in command, command

@@ -106,9 +106,9 @@ def wait_with_spinner(work: Any, text: str, interrupted: str) -> Any:
 
 @models.command()
 @click.argument("model_id", metavar="ID")
-@click.option("--ctx-size", type=click.IntRange(0), help="Context size (-c) for this start.")
-@click.option("--gpu-layers", type=click.IntRange(0), help="Layers to offload (-ngl).")
-@click.option("--threads", type=click.IntRange(0), help="CPU threads (-t).")
+@click.option("--ctx-size", type=int, help="Context size (-c) for this start, 256 to the model's context length.")
+@click.option("--gpu-layers", type=int, help="Layers to offload (-ngl) for this start, 0-999 (999: all).")
+@click.option("--threads", type=int, help="CPU threads (-t) for this start, 1 to 4 x the daemon machine's CPUs.")
 @client_options
 def start(client: Client, as_json: bool, model_id: str, ctx_size: int | None, gpu_layers: int | None,
           threads: int | None) -> None:

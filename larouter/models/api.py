@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from larouter.models.process import State
 from larouter.proxy.validate import parse_json_object
 
 START_OPTIONS = {"ctxSize": "ctx_size", "gpuLayers": "gpu_layers", "threads": "threads"}
+MIN_CTX, MAX_CTX = 256, 1_048_576  # tokens; a start is also held to the model's context length
+MAX_GPU_LAYERS = 999  # llama-server offloads every layer of any model at this value
+THREADS_PER_CPU = 4  # `threads` may oversubscribe the machine's CPUs this many times, no more
 
 
 def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, state: str) -> dict[str, Any]:
@@ -119,19 +123,43 @@ async def unregister_model(request: web.Request) -> web.Response:
     return web.json_response({"id": model.id, "deleted": True})
 
 
+def max_threads() -> int:
+    """The most CPU threads a start may ask for on this machine."""
+    return THREADS_PER_CPU * (os.cpu_count() or 1)
+
+
+def start_options(body: dict[str, Any], model: CatalogModel) -> dict[str, int]:
+    """Validate a start body (ctxSize, gpuLayers, threads) before any process starts; 400 naming the field."""
+    for key in body:
+        if key not in START_OPTIONS:
+            raise bad_request(f"unknown field {key!r} (allowed: {', '.join(START_OPTIONS)})", key, "unknown_field")
+    cpus = max_threads() // THREADS_PER_CPU
+    bounds = {
+        "ctxSize": (MIN_CTX, min(MAX_CTX, model.context_length),
+                    f"tokens; at most {model.id!r}'s context length {model.context_length} and {MAX_CTX}"),
+        "gpuLayers": (0, MAX_GPU_LAYERS, f"{MAX_GPU_LAYERS} offloads every layer"),
+        "threads": (1, max_threads(), f"{THREADS_PER_CPU} x this machine's {cpus} CPUs"),
+    }
+    options = {}
+    for key, (low, high, why) in bounds.items():
+        if key not in body:
+            continue
+        val = body[key]
+        if isinstance(val, bool) or not isinstance(val, int):
+            raise bad_request(f"'{key}' must be an integer from {low} to {high} ({why})", key, "invalid_type")
+        if not low <= val <= high:
+            raise bad_request(f"'{key}' must be from {low} to {high} ({why}), got {val}", key, "invalid_value")
+        options[START_OPTIONS[key]] = val
+    return options
+
+
 async def start_model(request: web.Request) -> web.Response:
-    """POST /api/models/{id}/start (optional body: ctxSize, gpuLayers, threads)."""
+    """POST /api/models/{id}/start (optional body: ctxSize, gpuLayers, threads; for this start only)."""
     raw = await request.read()
     body = parse_json_object(raw) if raw.strip() else {}
-    options = {}
-    for key, name in START_OPTIONS.items():
-        if key in body:
-            val = body[key]
-            if isinstance(val, bool) or not isinstance(val, int) or val < 0:
-                raise bad_request(f"'{key}' must be a non-negative integer", key, "invalid_type")
-            options[name] = val
+    model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     sup = request.app[appkeys.SUPERVISOR]
-    proc = await sup.start(request.match_info["id"], options)
+    proc = await sup.start(model.id, start_options(body, model))
     return web.json_response(sup.status(proc))
 
 
