@@ -148,11 +148,17 @@ class DownloadManager:
             raise not_found(f"unknown download {download_id!r}; see GET /api/models/downloads", "download_not_found", "id")
         return found
 
-    async def cancel(self, dl: Download, wait: float = 2.0) -> Download:
-        """Ask the worker to stop (the partial file is kept) and wait a little for it to acknowledge."""
+    async def cancel(self, dl: Download, wait: float = 1.0) -> Download:
+        """Stop a download (the partial file is kept) in any phase: ask the worker, give it `wait` seconds to
+        acknowledge, and else (a request to the hub that hangs, a download queued behind another) end it as
+        cancelled without it. Its files stay locked to it until its thread returns (`idle`): a later download of
+        the same model waits for that, and the worker checks the flag before it writes anything."""
         if dl.status not in TERMINAL and dl.task is not None:
             dl.cancel_flag.set()
             await asyncio.wait({dl.task}, timeout=wait)
+            if not dl.task.done():
+                dl.task.cancel()
+                await asyncio.gather(dl.task, return_exceptions=True)
         return dl
 
     async def close(self) -> None:

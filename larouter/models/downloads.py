@@ -14,6 +14,7 @@ import fcntl
 import functools
 import glob
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -25,7 +26,11 @@ import attrs
 
 from larouter.models.catalog import free_disk
 
+log = logging.getLogger("larouter.downloads")
 TERMINAL = frozenset({"done", "error", "cancelled"})
+RETRIES = 5  # metadata attempts after the first, like huggingface_hub's backoff, but waiting on the cancel flag
+RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+MAX_RETRY_WAIT = 60.0  # seconds, whatever a 429's Retry-After asks
 CANCELLED = "download cancelled; the partial file is kept and the next request for this model resumes it"
 
 
@@ -119,12 +124,31 @@ class FileFetch:
         except Exception as exc:  # huggingface_hub, network or disk: one clean line for the user
             raise DownloadError(_describe(exc, job)) from None
 
+    def _check(self) -> None:
+        """Stop here when a cancel was asked."""
+        if self.dl.cancel_flag.is_set():
+            raise Cancelled()
+
     def _metadata(self) -> tuple[str, str, int, str | None]:
+        """HEAD the file, retrying a hub that is unreachable or failing (5xx, 429) with backoff; a cancel ends the
+        wait between attempts at once (huggingface_hub's own retries sleep through it)."""
         from huggingface_hub import get_hf_file_metadata, hf_hub_url  # imported on first use, in this worker thread
 
         job = self.job
-        meta = get_hf_file_metadata(hf_hub_url(job.repo, job.file, revision=job.revision, endpoint=self.endpoint),
-                                    endpoint=self.endpoint, retry_on_errors=True)
+        url = hf_hub_url(job.repo, job.file, revision=job.revision, endpoint=self.endpoint)
+        for attempt in range(RETRIES + 1):
+            self._check()
+            try:
+                meta = get_hf_file_metadata(url, endpoint=self.endpoint, retry_on_errors=False)
+                break
+            except Exception as exc:
+                wait = _retry_wait(exc, attempt)
+                if wait is None or attempt == RETRIES:
+                    raise
+                log.warning("download %s: %s; retrying in %g s", self.dl.id, _describe(exc, job), wait)
+                if self.dl.cancel_flag.wait(wait):
+                    raise Cancelled() from None
+        self._check()
         if not meta.etag or meta.size is None:
             raise DownloadError(f"the hub sent no ETag or size for {job.repo}/{job.file}")
         hub_sha = meta.etag.lower() if len(meta.etag) == 64 else None  # an LFS ETag is the sha256
@@ -134,6 +158,7 @@ class FileFetch:
         return meta.location, meta.etag, meta.size, (job.sha256 or hub_sha)
 
     def _transfer(self, url: str, etag: str, size: int) -> Path:
+        self._check()  # before touching any file
         part, job = self.job.partial(etag), self.job
         for stale in job.partials():
             if stale != part:
@@ -180,6 +205,21 @@ def _lock(fh: BinaryIO, name: str) -> None:  # a second writer (process, cancell
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         raise DownloadError(f"another download is writing {name}; try again when it stops") from None
+
+
+def _retry_wait(exc: Exception, attempt: int) -> float | None:
+    """Seconds to wait before retrying after exc (1, 2, 4, 8, 8, or a 429's Retry-After); None: not transient."""
+    import httpx2  # huggingface_hub's HTTP client
+    from huggingface_hub.errors import HfHubHTTPError
+
+    backoff = float(min(2**attempt, 8))
+    if isinstance(exc, httpx2.TransportError):  # refused, reset, timed out
+        return backoff
+    response = exc.response if isinstance(exc, HfHubHTTPError) else None
+    if response is None or response.status_code not in RETRY_STATUS:
+        return None
+    after = response.headers.get("Retry-After", "")
+    return min(float(after) + 1, MAX_RETRY_WAIT) if response.status_code == 429 and after.isdigit() else backoff
 
 
 def _describe(exc: Exception, job: FileJob) -> str:

@@ -5,6 +5,8 @@
   drop_after[file] = n    the next GET sends n bytes of its body, then drops the connection (once)
   corrupt                 files served with flipped bytes (the advertised sha256 stays the real one)
   trickle[file] = (n, s)  send n bytes every s seconds (for cancel and restart tests)
+  refuse[file] = n        the next n requests for the file answer 503 (huggingface_hub retries with backoff)
+  stall                   requests for these files get no answer while the name is in the set (connecting)
 With `cdn` set (a base URL of this same app under another host name), resolve answers like the real hub does
 for LFS files: 302 to `{cdn}/cdn/{sha256}` carrying the metadata headers; the CDN path serves the bytes.
 Every request is recorded (method, path, Range header, whether it carried Authorization) for assertions.
@@ -20,6 +22,8 @@ import attrs
 from aiohttp import web
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+STALL_LIMIT = 30.0  # seconds a stalled request waits at most, so a forgotten stall cannot hang the suite
+STALL_POLL = 0.01
 
 
 @attrs.frozen
@@ -58,6 +62,8 @@ class HubState:
     drop_after: dict[str, int] = attrs.Factory(dict)
     corrupt: set[str] = attrs.Factory(set)
     trickle: dict[str, tuple[int, float]] = attrs.Factory(dict)
+    refuse: dict[str, int] = attrs.Factory(dict)
+    stall: set[str] = attrs.Factory(set)
     hits: list[Hit] = attrs.Factory(list)
     disconnects: list[str] = attrs.Factory(list)
     cdn: str | None = None
@@ -113,11 +119,24 @@ def _range_start(header: str | None, size: int) -> int | None:
     return start if 0 <= start < size else None
 
 
+async def _fault(state: HubState, name: str) -> web.Response | None:
+    """Hold a stalled file's request while it stays stalled; answer a refused one with 503."""
+    deadline = asyncio.get_running_loop().time() + STALL_LIMIT
+    while name in state.stall and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(STALL_POLL)
+    if state.refuse.get(name, 0) > 0:
+        state.refuse[name] -= 1
+        return web.Response(status=503, text="hub overloaded", headers={"X-Repo-Commit": COMMIT})
+    return None
+
+
 async def resolve(request: web.Request) -> web.StreamResponse:
     """HEAD or GET one file."""
     state = request.app[HUB]
     rng = request.headers.get("Range")
     state.hits.append(Hit(request.method, request.path, rng, "Authorization" in request.headers))
+    if (fault := await _fault(state, request.match_info["path"].rsplit("/", 1)[-1])) is not None:
+        return fault
     found = _lookup(state, request)
     if isinstance(found, web.Response):
         return found
