@@ -15,12 +15,12 @@ from tests.test_downloads import (  # noqa: F401 - fixtures used by name
 PROMPT = 3.0  # seconds a cancel may take to be answered as cancelled (it waits 1 s for the worker)
 
 
-def heads(hub: Hub) -> int:
+def heads(hub: Hub) -> int:  # noqa: F811
     """HEAD requests the hub saw for the main file (the metadata step before any byte is fetched)."""
     return sum(1 for h in hub.state.hits if h.method == "HEAD" and h.path.endswith("/" + MAIN))
 
 
-def seen_heads(hub: Hub, n: int) -> Callable[[], Awaitable[bool]]:
+def seen_heads(hub: Hub, n: int) -> Callable[[], Awaitable[bool]]:  # noqa: F811
     """A check for `eventually`: the hub saw at least n metadata requests for the main file."""
 
     async def check() -> bool:
@@ -29,14 +29,14 @@ def seen_heads(hub: Hub, n: int) -> Callable[[], Awaitable[bool]]:
     return check
 
 
-async def cancel(daemon: Daemon, download_id: str) -> tuple[int, dict, float]:
+async def cancel(daemon: Daemon, download_id: str) -> tuple[int, dict, float]:  # noqa: F811
     """DELETE the download; its answer and how long it took."""
     t0 = time.monotonic()
     code, out = await request("DELETE", f"{daemon.url}/api/models/download/{download_id}")
     return code, out, time.monotonic() - t0
 
 
-async def test_cancel_while_the_hub_does_not_answer(daemon: Daemon, hub: Hub) -> None:
+async def test_cancel_while_the_hub_does_not_answer(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
     """A cancel while the metadata request hangs is answered at once as cancelled, listeners get the cancelled
     event, and once the hub answers the cancelled worker fetches nothing: the next download is the only GET."""
     hub.state.stall.add(MAIN)
@@ -59,7 +59,7 @@ async def test_cancel_while_the_hub_does_not_answer(daemon: Daemon, hub: Hub) ->
     assert (await status_of(daemon, body["id"]))["status"] == "cancelled"
 
 
-async def test_cancel_while_the_hub_keeps_failing(daemon: Daemon, hub: Hub) -> None:
+async def test_cancel_while_the_hub_keeps_failing(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
     """A cancel between the retries of a failing hub (503) is answered at once as cancelled, the retries stop,
     nothing is left on disk, and the next download starts at once and completes."""
     hub.state.refuse[MAIN] = 1_000

@@ -140,7 +140,8 @@ async def test_start_options_at_their_bounds_are_used(local_router: Callable[...
     reach llama-server's command line."""
     router = local_router(extra="gpu_layers = 99\n")
     most = 4 * (os.cpu_count() or 1)
-    status, out = await call(router, "POST", "/api/models/tiny/start", {"ctxSize": 2048, "gpuLayers": 0, "threads": most})
+    body = {"ctxSize": 2048, "gpuLayers": 0, "threads": most}
+    status, out = await call(router, "POST", "/api/models/tiny/start", body)
     assert status == 200 and out["state"] == "ready", out
     _, logs = await call(router, "GET", "/api/models/tiny/logs?lines=400")
     command = [line for line in logs["lines"] if line.startswith("[larouter] starting:")][-1]
