@@ -72,12 +72,6 @@ class ModelProcess:
         """Ready and its process still running."""
         return self.state is State.READY and self.proc is not None and self.proc.returncode is None
 
-    async def start(self) -> None:
-        """Spawn `command` on a free port and wait for /health 200; idempotent when already ready."""
-        async with self.lock:
-            if not self.alive:
-                await self.spawn()
-
     async def spawn(self) -> None:
         """Spawn `command` on a free port and wait for /health 200 (the caller holds `lock`); CRASHED on failure."""
         t0 = time.perf_counter()
