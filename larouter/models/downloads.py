@@ -209,14 +209,14 @@ def _lock(fh: BinaryIO, name: str) -> None:  # a second writer (process, cancell
 
 def _retry_wait(exc: Exception, attempt: int) -> float | None:
     """Seconds to wait before retrying after exc (1, 2, 4, 8, 8, or a 429's Retry-After); None: not transient."""
-    import httpx2  # huggingface_hub's HTTP client
     from huggingface_hub.errors import HfHubHTTPError
 
     backoff = float(min(2**attempt, 8))
-    if isinstance(exc, httpx2.TransportError):  # refused, reset, timed out
-        return backoff
     response = exc.response if isinstance(exc, HfHubHTTPError) else None
-    if response is None or response.status_code not in RETRY_STATUS:
+    if response is None:  # refused, reset, timed out: the HTTP client's TransportError (httpx's, or httpx2's in
+        # huggingface_hub 2.x), matched by name so that neither client is imported here
+        return backoff if any(c.__name__ == "TransportError" for c in type(exc).__mro__) else None
+    if response.status_code not in RETRY_STATUS:
         return None
     after = response.headers.get("Retry-After", "")
     return min(float(after) + 1, MAX_RETRY_WAIT) if response.status_code == 429 and after.isdigit() else backoff
