@@ -9,12 +9,11 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 import attrs
-import cattrs
 import platformdirs
-from cattrs.errors import IterableValidationError, IterableValidationNote
 
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
 from larouter.configcheck import check as check_settings
+from larouter.configconv import make_converter
 from larouter.configerr import ConfigError, FieldError, format_structure_error
 
 APP = "larouter"
@@ -173,59 +172,24 @@ class Settings:
     config_path: Path | None = None
 
 
-def make_converter() -> cattrs.Converter:
-    """The one converter: strict about unknown keys, paths in errors."""
-    conv = cattrs.Converter(forbid_extra_keys=True)
-    conv.register_structure_hook(Path, lambda v, _t: Path(v))
-    conv.register_unstructure_hook(Path, str)
-    conv.register_structure_hook(bool, _strict_bool)
-    conv.register_structure_hook(int, _strict_int)
-    conv.register_structure_hook(float, _strict_float)
-    conv.register_structure_hook(str, _strict_str)
-    conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _strict_strings)
-    return conv
-
-
-def _strict_bool(v: Any, _t: type) -> bool:
-    if isinstance(v, bool):
-        return v
-    raise ValueError(f"expected true or false, got {v!r}")
-
-
-def _strict_int(v: Any, _t: type) -> int:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return v
-    raise ValueError(f"expected an integer, got {v!r}")
-
-
-def _strict_float(v: Any, _t: type) -> float:
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
-    raise ValueError(f"expected a number, got {v!r}")
-
-
-def _strict_str(v: Any, _t: type) -> str:
-    if isinstance(v, str):
-        return v
-    raise ValueError(f"expected a string, got {v!r}")
-
-
-def _strict_strings(v: Any, t: type) -> tuple[str, ...]:
-    """A list of strings; a bare string is refused (cattrs would split it into characters)."""
-    if not isinstance(v, (list, tuple)):
-        raise ValueError(f"expected a list of strings, got {v!r}")
-    errors = []
-    for i, item in enumerate(v):
-        if not isinstance(item, str):
-            exc = ValueError(f"expected a string, got {item!r}")
-            exc.__notes__ = [IterableValidationNote(f"Structuring {t} @ index {i}", i, str)]
-            errors.append(exc)
-    if errors:
-        raise IterableValidationError(f"While structuring {t}", errors, t)
-    return tuple(v)
-
-
-CONVERTER = make_converter()
+SHAPES: dict[Any, str] = {  # what each table holds, for "expected a table of ..., got 1"
+    dict[str, Provider]: "a table of provider name -> provider settings",
+    Provider: "a table of provider settings (base_url, api_key_env, models, prices, ...)",
+    dict[str, Price]: "a table of model -> price",
+    Price: "a table of prices in USD per million tokens (input, output, cached_input)",
+    dict[str, dict[str, tuple[str, ...]]]: "a table of policy name -> (table of tier -> model list)",
+    dict[str, tuple[str, ...]]: "a table of tier -> model list",
+    tuple[str, ...]: "a list of strings",
+    dict[str, ModelOverrides]: "a table of model -> llama-server settings",
+    ModelOverrides: "a table of llama-server settings (ctx_size, gpu_layers, threads, ...)",
+    Server: "a table of settings ([server])",
+    Routing: "a table of settings ([routing])",
+    ClassifierConfig: "a table of classifier rules ([routing.classifier])",
+    Local: "a table of settings ([local])",
+    Usage: "a table of settings ([usage])",
+    Settings: "a table of settings",
+}
+CONVERTER = make_converter(SHAPES)
 
 
 def default_config_path(env: Mapping[str, str]) -> Path:
@@ -274,14 +238,18 @@ def _env_value(raw: str) -> Any:
 
 def env_layer(env: Mapping[str, str]) -> dict[str, Any]:
     """`LAROUTER_SECTION__KEY=value` (and the short aliases) as a nested dict."""
-    out: dict[str, Any] = {}
+    found: dict[tuple[str, ...], tuple[str, str]] = {}  # key path -> (variable, raw value)
     for name, raw in env.items():
         if name in SHORT_ENV:
-            path: tuple[str, ...] = SHORT_ENV[name]
+            found[SHORT_ENV[name]] = (name, raw)
         elif name.startswith(ENV_PREFIX) and "__" in name:
-            path = tuple(p.lower() for p in name[len(ENV_PREFIX):].split("__"))
-        else:
-            continue
+            found[tuple(p.lower() for p in name[len(ENV_PREFIX):].split("__"))] = (name, raw)
+    out: dict[str, Any] = {}
+    for path, (name, raw) in found.items():
+        for i in range(1, len(path)):
+            if path[:i] in found:  # LAROUTER_PORT=1 and LAROUTER_SERVER__PORT__X=2
+                raise ConfigError(f"{name} and {found[path[:i]][0]} both set {'.'.join(path[:i])}: one as a table, "
+                                  "one as a value (set it one way)")
         node = out
         for part in path[:-1]:
             node = node.setdefault(part, {})
@@ -301,7 +269,10 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def _resolve_keys(raw: dict[str, Any], env: Mapping[str, str]) -> None:
-    for prov in raw.get("providers", {}).values():
+    providers = raw.get("providers")
+    if not isinstance(providers, dict):
+        return  # structuring reports it
+    for prov in providers.values():
         if isinstance(prov, dict) and not prov.get("api_key") and prov.get("api_key_env"):
             key_env = prov["api_key_env"]
             if isinstance(key_env, str) and env.get(key_env):

@@ -66,6 +66,8 @@ def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
         msg = str(leaf)
         if isinstance(leaf, KeyError):
             msg = "required key is missing"
+        elif not isinstance(leaf, ValueError):  # a Python error from a step that assumed a shape: never shown
+            msg = f"not a valid value here (wrong type or shape), got {value!r}"
         elif "got" not in msg:
             msg = f"{msg} (got {value!r})"
         lines.append(f"{where}: {msg}")

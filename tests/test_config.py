@@ -109,3 +109,44 @@ def test_custom_policy_names_and_hosts_are_accepted(tmp_path: Path) -> None:
     s = load_settings(cfg, env={"LAROUTER_HOME": str(tmp_path)})
     assert (s.server.host, s.routing.policy) == ("::1", "mine")
     assert load_settings(write(tmp_path, '[server]\nhost = "larouter.internal."\n'), env={"LAROUTER_HOME": str(tmp_path)})
+
+
+INTERNALS = ("object has no attribute", "is not iterable", "object is not", "does not support", "NoneType", "os.PathLike")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[routing.policies]\nx = 1\n", "routing.policies.x: expected a table of tier -> model list, got 1"),
+    ("[routing]\npolicies = 1\n", "routing.policies: expected a table of policy name -> (table of tier -> model list), got 1"),
+    ('[routing.policies.x]\nSIMPLE = "gpt-4o"\n', "routing.policies.x.SIMPLE: expected a list of strings, got 'gpt-4o'"),
+    ("[providers]\nfoo = 1\n", "providers.foo: expected a table of provider settings"),
+    ("providers = 1\n", "providers: expected a table of provider name -> provider settings, got 1"),
+    ('[providers.x]\nbase_url = "http://h"\nprices = 1\n', "providers.x.prices: expected a table of model -> price, got 1"),
+    ('[providers.x]\nbase_url = "http://h"\nprices.m = "cheap"\n', "providers.x.prices.m: expected a table of prices"),
+    ("[local.models]\ng = 1\n", "local.models.g: expected a table of llama-server settings"),
+    ("server = 1\n", "server: expected a table of settings ([server]), got 1"),
+    ("[routing]\nclassifier = 1\n", "routing.classifier: expected a table of classifier rules"),
+    ("[routing.classifier]\nheartbeat = []\n", "routing.classifier.heartbeat: expected a table, got []"),
+    ("[routing.classifier.heartbeat]\nacks = 3\n", "routing.classifier.heartbeat.acks: expected a list of tables, got 3"),
+    ("[routing.classifier.heartbeat]\npolls = [1]\n", "routing.classifier.heartbeat.polls[0]: expected a table, got 1"),
+    ("home = 1\n", "home: expected a path (a string), got 1"),
+])
+def test_a_value_of_the_wrong_shape_is_named_never_a_python_error(tmp_path: Path, text: str, expected: str) -> None:
+    """A number, string or list where a table or list belongs is reported with its key path and what was expected,
+    never in Python's words ("'int' object has no attribute 'items'")."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text), env={})
+    assert expected in str(info.value)
+    assert not any(words in str(info.value) for words in INTERNALS), str(info.value)
+
+
+@pytest.mark.parametrize(("env", "expected"), [
+    ({"LAROUTER_ROUTING__POLICIES": "{x=1}"}, "routing.policies.x: expected a table of tier -> model list, got 1"),
+    ({"LAROUTER_PROVIDERS__FOO": "1"}, "providers.foo: expected a table of provider settings"),
+    ({"LAROUTER_PORT": "1", "LAROUTER_SERVER__PORT__X": "2"}, "both set server.port: one as a table, one as a value"),
+])
+def test_an_environment_value_of_the_wrong_shape_is_named(tmp_path: Path, env: dict[str, str], expected: str) -> None:
+    """The same holds for LAROUTER_* variables, including two that disagree about a key being a table."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={"LAROUTER_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), **env})
+    assert expected in str(info.value)
+    assert not any(words in str(info.value) for words in INTERNALS), str(info.value)

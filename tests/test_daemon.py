@@ -70,6 +70,7 @@ def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Pat
     ('[server]\nmax_body_bytes = "x"\n', "server.max_body_bytes: expected an integer, got 'x'"),
     ('[routing]\nnonsense = true\n', "routing: unknown key(s): nonsense"),
     ('[server]\nevent_loop = "trio"\n', "server.event_loop: must be 'uvloop' or 'asyncio', got 'trio'"),
+    ("[routing.policies]\nx = 1\n", "routing.policies.x: expected a table of tier -> model list, got 1"),
 ])
 def test_bad_config_fails_at_start(home: Path, tmp_path: Path, text: str, message: str) -> None:
     """A bad config file stops the daemon with the key path and value, and no traceback."""
