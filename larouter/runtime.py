@@ -64,14 +64,16 @@ def read_overrides(home: Path) -> dict[str, Any]:
     return load_json_file(path, dict, "settings") if path.exists() else {}
 
 
-def merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge a JSON merge patch (null deletes a key)."""
-    out = dict(base)
+def merge(base: Any, patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a JSON merge patch (RFC 7396): null deletes a key, at any depth. An object merges into what is there,
+    or into {} when that is no object, so no null is ever kept (`{"routing": {"policies": null}}` drops that
+    override, whether or not `routing` had one)."""
+    out = dict(base) if isinstance(base, Mapping) else {}
     for key, value in patch.items():
         if value is None:
             out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
+        elif isinstance(value, Mapping):
+            out[key] = merge(out.get(key), value)
         else:
             out[key] = value
     return out
@@ -145,10 +147,13 @@ class Runtime:
 
 
 def _param(detail: str, patch: Mapping[str, Any]) -> str:
-    """The setting the first problem names when the patch holds it, else the patch's first key path."""
+    """The setting the first problem names (so `param` and the message agree: a price missing `input` is
+    `...prices.m.input` however the patch spelled the rest), else the patch's first key path."""
     named = detail.split(":", 1)[0].split(" ", 1)[0]
+    if named.split(".", 1)[0] in attrs.fields_dict(Settings):
+        return named
     paths = sorted(".".join(p) for p in _paths(patch))
-    return next((p for p in paths if named == p or named.startswith(p + ".")), paths[0] if paths else "")
+    return paths[0] if paths else ""
 
 
 def secret_keys() -> frozenset[str]:

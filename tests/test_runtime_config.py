@@ -113,3 +113,27 @@ def test_patched_policy_chain_applies_at_once(router: Router) -> None:
     assert status == 200
     status, after = http_json("POST", router.url + "/api/route/explain", body)
     assert status == 200 and after["candidates"][0]["model"] == "fake-late-usage"
+
+
+def test_a_patch_of_the_wrong_shape_is_a_400_naming_the_key(router: Router) -> None:
+    """Numbers or null where a table belongs are a 400 whose message and `param` name the same key, in words, never
+    Python's; a merge patch's null drops an override at any depth (RFC 7396), so it is no value to validate."""
+    cases = [
+        ({"routing": {"policies": {"x": 1}}}, "routing.policies.x", "expected a table of tier -> model list, got 1"),
+        ({"providers": {"foo": 1}}, "providers.foo", "expected a table of provider settings"),
+        ({"providers": {"fake": {"prices": {"m": 2.5}}}}, "providers.fake.prices.m", "expected a table of prices"),
+        ({"server": [1]}, "server", "expected a table of settings ([server]), got [1]"),
+        ({"providers": {"fake": {"prices": {"m": {"output": 1}}}}}, "providers.fake.prices.m.input", "required key is missing"),
+        ({"providers": {"fake": {"prices": {"m": {"input": 1}}}}}, "providers.fake.prices.m.output", "required key is missing"),
+    ]
+    for patch, param, words in cases:
+        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        assert status == 400, (patch, out)
+        error = out["error"]
+        assert error["param"] == param and error["message"].startswith(f"{param}: {words}"), (patch, error)
+        assert "object" not in error["message"] and "NoneType" not in error["message"], error
+    assert not runtime_file(router.settings.home).exists()
+    for patch in ({"routing": {"policies": None}}, {"routing": {"policies": {"x": None}}}, {"local": {"models": None}}):
+        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        assert status == 200 and out["routing"]["policies"] == {} and out["local"]["models"] == {}, (patch, out)
+    assert "null" not in runtime_file(router.settings.home).read_text()
