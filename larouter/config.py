@@ -15,6 +15,7 @@ from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConf
 from larouter.configcheck import check as check_settings
 from larouter.configconv import make_converter
 from larouter.configerr import ConfigError, FieldError, format_structure_error
+from larouter.usage.prices import price_problem
 
 APP = "larouter"
 ENV_PREFIX = "LAROUTER_"
@@ -54,13 +55,19 @@ def _http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
         raise FieldError(attr.name, f"must be an http(s) URL, got {value!r}")
 
 
+def _price(_inst: Any, attr: attrs.Attribute, value: float | None) -> None:
+    problem = None if value is None else price_problem(value)
+    if problem:
+        raise FieldError(attr.name, problem)
+
+
 @attrs.frozen
 class Price:
-    """USD per million tokens."""
+    """USD per million tokens, each at most `prices.MAX_PRICE` (so any call's cost fits the ledger)."""
 
-    input: float = attrs.field(validator=_non_negative)
-    output: float = attrs.field(validator=_non_negative)
-    cached_input: float | None = None
+    input: float = attrs.field(validator=_price)
+    output: float = attrs.field(validator=_price)
+    cached_input: float | None = attrs.field(default=None, validator=_price)
 
 
 @attrs.frozen

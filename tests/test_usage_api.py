@@ -83,6 +83,27 @@ def test_unknown_price_is_flagged_never_zero(router: UsageRouter) -> None:
     assert model["cost"] is None and model["unpricedCalls"] == 1
 
 
+def test_prices_the_ledger_cannot_store_are_refused_and_the_highest_one_bills_any_call(router: UsageRouter) -> None:
+    """A price that is not finite, negative or above the documented maximum is a 400 naming it (and nothing
+    changes); at the maximum, a call of the most tokens the ledger counts (2^31 - 1 in, 2^31 - 1 out) is recorded
+    with its exact cost, not lost."""
+    for bad in (1e308, -1, 10_000.01):  # (Infinity and NaN are no JSON: the body is refused before)
+        patch = {"providers": {"fake": {"prices": {"gpt-fake": {"input": 1.0, "output": bad}}}}}
+        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        assert status == 400 and out["error"]["param"] == "providers.fake.prices.gpt-fake.output", (bad, out)
+        assert "must be a price in USD per million tokens from 0 to 10,000" in out["error"]["message"], out
+    assert router.get("/api/config")["providers"]["fake"]["prices"]["gpt-fake"]["output"] == 8.0
+    top = {"providers": {"fake": {"prices": {"fake-max-usage": {"input": 10_000, "output": 10_000}}}}}
+    assert http_json("PATCH", router.url + "/api/config", top)[0] == 200
+    reply = router.client().chat.completions.create(model="fake/fake-max-usage", messages=HELLO)
+    assert reply.usage is not None and reply.usage.prompt_tokens == 2**31 - 1
+    router.settle(1)
+    (row,) = router.rows()
+    assert (int(row["input_tokens"]), int(row["output_tokens"]), row["price_known"]) == (2**31 - 1, 2**31 - 1, "true")
+    assert Decimal(row["cost_usd"]) == pytest.approx(Decimal("42949672.94"))
+    assert router.get("/health")["ledger"]["failed"] == 0
+
+
 def test_local_model_costs_zero_and_counts_as_savings(router: UsageRouter) -> None:
     """Local calls cost exactly 0 with a known price, and their baseline cost is all saved."""
     router.client().chat.completions.create(model="gemma-fake", messages=HELLO)

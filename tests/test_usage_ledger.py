@@ -165,7 +165,9 @@ def test_price_file_overrides_the_shipped_table(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ('[acme]\n"m" = { input = 1, output = 1 }\n', "'version' is required"),
-    ('version = "x"\n[acme]\n"m" = { input = -1, output = 1 }\n', "acme.m.input: must be a number >= 0"),
+    ('version = "x"\n[acme]\n"m" = { input = -1, output = 1 }\n', "acme.m.input: must be a price in USD per million tokens from 0 to 10,000, got -1"),
+    ('version = "x"\n[acme]\n"m" = { input = 1, output = 1e308 }\n', "acme.m.output: must be a price"),
+    ('version = "x"\n[acme]\n"m" = { input = 1, output = 1, cached_input = nan }\n', "acme.m.cached_input: must be a price"),
     ('version = "x"\n[acme]\n"m" = { input = 1 }\n', "acme.m.output: required"),
     ('version = "x"\n[acme]\n"m" = { input = 1, output = 1, bogus = 2 }\n', "unknown key(s): bogus"),
     ("version = ", "not valid TOML"),

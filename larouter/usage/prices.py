@@ -9,7 +9,6 @@ Format (TOML, USD per million tokens)::
 
 from __future__ import annotations
 
-import math
 import tomllib
 from functools import cache
 from importlib import resources
@@ -21,6 +20,19 @@ import attrs
 from larouter.configerr import ConfigError
 
 RATE_KEYS = frozenset({"input", "output", "cached_input"})
+# The highest price accepted, in USD per million tokens (input, output and cached_input alike; the dearest list
+# price today is $75). The ledger stores a call's cost as DECIMAL(18, 10), so below 10^8 USD, and clamps each token
+# count at 2^31 - 1 (`records.MAX_TOKENS`; cached tokens are part of the input tokens). At this price the dearest
+# call it can record, 2^31 - 1 input and 2^31 - 1 output tokens, costs 2 * (2^31 - 1) * 10,000 / 10^6 =
+# 42,949,672.94 USD: it fits. Every price goes through `price_problem`: config, `usage.prices_file`, shipped table.
+MAX_PRICE = 10_000.0
+
+
+def price_problem(value: Any) -> str | None:
+    """What is wrong with a price (USD per million tokens), or None: a finite number from 0 to MAX_PRICE."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_PRICE:
+        return f"must be a price in USD per million tokens from 0 to {MAX_PRICE:,.0f}, got {value!r}"
+    return None
 
 
 @attrs.frozen
@@ -80,7 +92,8 @@ def _rate(rate: Any, where: str) -> dict[str, float]:
             raise ConfigError(f"{where}.{key}: required")
     out: dict[str, float] = {}
     for key, value in rate.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ConfigError(f"{where}.{key}: must be a number >= 0, got {value!r}")
+        problem = price_problem(value)
+        if problem:
+            raise ConfigError(f"{where}.{key}: {problem}")
         out[key] = float(value)
     return out

@@ -16,7 +16,8 @@ Behaviour is chosen by the model name the proxy forwards:
 anything else      echoes the last user message; returns a tool call when tools are offered
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
-Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer).
+Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer);
+`fake-max-usage` reports MAX_TOKENS prompt and completion tokens (the most the ledger counts).
 """
 
 from __future__ import annotations
@@ -42,9 +43,12 @@ class FakeState:
 
 STATE = web.AppKey("state", FakeState)
 VERBOSE, VERBOSE_TOKENS = "[verbose]", 400  # a last turn containing VERBOSE is "answered" with a long text
+MAX_TOKENS = 2**31 - 1
 
 
 def _usage(body: dict[str, Any]) -> dict[str, int]:
+    if body["model"] == "fake-max-usage":
+        return {"prompt_tokens": MAX_TOKENS, "completion_tokens": MAX_TOKENS, "total_tokens": 2 * MAX_TOKENS}
     prompt = sum(len(str(m.get("content") or "").split()) for m in body["messages"]) + 3
     out = VERBOSE_TOKENS if VERBOSE in str(body["messages"][-1].get("content")) else 5
     return {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out}
