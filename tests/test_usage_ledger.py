@@ -20,7 +20,7 @@ from larouter.usage import schema
 from larouter.usage.ledger import Ledger
 from larouter.usage.prices import load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer, Tokens
-from larouter.usage.records import epoch_us, tokens_of, to_row
+from larouter.usage.records import COST, epoch_us, tokens_of, to_row
 from larouter.usage.writer import Writer
 from tests.support.servers import wait_until
 
@@ -274,3 +274,31 @@ def test_a_row_the_database_refuses_is_reported_and_the_others_kept(tmp_path: Pa
     assert (stats["written"], stats["failed"], stats["pending"]) == (3, 2, 0)
     assert caplog.text.count("lost one usage record") == 2
     assert [s for (s,) in seqs] == [1, 2, 4]  # the refused NULL row had seq 3 when staged
+
+
+def test_a_cost_the_ledger_cannot_store_is_recorded_as_unknown_not_lost(tmp_path: Path,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A row whose cost or baseline cost the DECIMAL(18, 10) columns cannot hold (infinite, NaN, 10^8 USD or more:
+    a price from before prices were bounded, or a journal such a version left) is committed with that cost unknown
+    and a warning, never lost; the rows around it keep theirs."""
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    good = to_row(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}), ledger.pricer)
+    cost = COST  # then baseline_cost
+    rows = [good, (*good[:cost], float("inf"), *good[cost + 1:]), (*good[:cost], 2e8, float("nan"), *good[cost + 2:]),
+            (*good[:cost + 1], 1e300, *good[cost + 2:]), good]
+    try:
+        with caplog.at_level(logging.WARNING, "larouter.usage"):
+            for row in rows:
+                ledger.writer.submit(row)
+            assert ledger.writer.wait_flushed(10)
+        stats = ledger.writer.describe()
+        stored = ledger.query(lambda cur: cur.execute(
+            "SELECT seq, cost, baseline_cost, price_known FROM usage_calls ORDER BY seq").fetchall())
+    finally:
+        ledger.close()
+    assert (stats["written"], stats["failed"]) == (5, 0)
+    known = (Decimal("0.0000030000"), Decimal("0.0000125000"), True)  # acme-1 at $1/$2, gpt-4o's $2.50/$10 baseline
+    assert stored == [(1, *known), (2, None, known[1], False), (3, None, None, False), (4, known[0], None, True),
+                      (5, *known)]
+    assert caplog.text.count("with its cost unknown") == 3 and "lost one usage record" not in caplog.text

@@ -18,9 +18,15 @@ import duckdb
 
 from larouter.usage import schema
 from larouter.usage.journal import Numbered
-from larouter.usage.records import Row
+from larouter.usage.records import COST, Row
 
 log = logging.getLogger("larouter.usage")
+
+
+def storable(cost: object) -> bool:
+    """Whether the ledger's cost columns (DECIMAL(18, 10)) can hold this cost: None, or a finite number below
+    schema.MAX_COST."""
+    return cost is None or (isinstance(cost, (int, float)) and -schema.MAX_COST < cost < schema.MAX_COST)
 
 
 @attrs.define(eq=False)
@@ -121,17 +127,45 @@ class Loader:
         for done, row in enumerate(self.rows):
             try:
                 self._unstage("WHERE seq = $seq", {"seq": row[0]})
+                continue
             except Exception as exc:
-                if self.is_storage_error(exc):
-                    self.forget()
-                    del self.rows[:done]  # the rows before this one are committed or reported lost
-                    return done - lost, lost, exc
-                log.error("usage ledger: lost one usage record (%s): %r", exc, row[:5])
-                with contextlib.suppress(Exception):
-                    self._cursor.execute("DELETE FROM usage_stage WHERE seq = ?", [row[0]])
-                lost += 1
+                refused: Exception = exc
+            if not self.is_storage_error(refused):
+                try:
+                    if self._without_cost(row, refused):
+                        continue
+                except Exception as exc:  # a storage error while retrying
+                    refused = exc
+            if self.is_storage_error(refused):
+                self.forget()
+                del self.rows[:done]  # the rows before this one are committed or reported lost
+                return done - lost, lost, refused
+            log.error("usage ledger: lost one usage record (%s): %r", refused, row[:5])
+            with contextlib.suppress(Exception):
+                self._cursor.execute("DELETE FROM usage_stage WHERE seq = ?", [row[0]])
+            lost += 1
         done, self.rows = len(self.rows), []
         return done - lost, lost, None
+
+    def _without_cost(self, row: Numbered, refused: Exception) -> bool:
+        """Commit a row whose cost (or baseline cost) the ledger's DECIMAL columns cannot hold with that cost
+        unknown (NULL; `price_known` false for the cost), so the call is recorded rather than lost; True when that
+        worked. Raises a storage error."""
+        cost, baseline = row[COST + 1], row[COST + 2]  # numbered rows start with their seq
+        sets = ([] if storable(cost) else ["cost = NULL", "price_known = false"]) + (
+            [] if storable(baseline) else ["baseline_cost = NULL"])
+        if not sets:
+            return False
+        try:
+            self._cursor.execute(f"UPDATE usage_stage SET {', '.join(sets)} WHERE seq = $seq", {"seq": row[0]})
+            self._unstage("WHERE seq = $seq", {"seq": row[0]})
+        except Exception as exc:
+            if self.is_storage_error(exc):
+                raise
+            return False
+        log.warning("usage ledger: recorded usage record %d with its cost unknown: the ledger cannot store cost %r "
+                    "or baseline cost %r (%s)", row[0], cost, baseline, str(refused).splitlines()[0][:200])
+        return True
 
     def drop_committed(self, last: int) -> int:
         """Forget the kept rows DuckDB already holds (seq up to `last`); how many."""

@@ -20,6 +20,10 @@ import duckdb
 log = logging.getLogger("larouter.usage")
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
+# usage_calls' cost columns are DECIMAL(18, 10): they hold less than 10^8 USD (a little less here, so a value
+# that rounds up on the way in is not mistaken for one that fits). Prices are bounded so no cost comes near it
+# (prices.MAX_PRICE); a row with a cost beyond it is recorded with the cost unknown (loader.py), never lost.
+MAX_COST = 99_999_999.99
 
 CALLS_DDL = """
 CREATE TABLE usage_calls (

@@ -23,8 +23,9 @@ writer retries after a back-off (`RETRY_FIRST` s, doubling up to `retry_max` s),
 through `reopen` when DuckDB invalidated it (rows the database turns out to hold already are not written twice),
 and commits everything waiting as soon as a write succeeds. The operator is told: an ERROR when writing starts
 failing and at most once per `FAIL_LOG_EVERY` s while it lasts, a WARNING when it works again, and `describe()`
-(shown in `/health`) reports `failing`, `lastError` and `pending`. A row the database refuses for itself (a
-conversion error, say) is reported and lost, never retried forever.
+(shown in `/health`) reports `failing`, `lastError` and `pending`. A row whose cost the DECIMAL columns cannot hold
+is committed with that cost unknown, with a warning (loader.py); any other row the database refuses for itself
+(a conversion error, say) is reported and lost, never retried forever.
 
 Durability: `close()` commits everything submitted before it, so a clean stop (SIGTERM) loses nothing. If
 DuckDB still refuses at that moment, the journaled rows stay in the journal and are committed at the next start;
