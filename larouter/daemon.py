@@ -140,7 +140,8 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 def run(host: str | None, port: int | None, config: Path | None) -> None:
     """Load settings, build the app and serve until a signal; user errors become clean exits."""
-    overrides: dict = {"server": {k: v for k, v in (("host", host), ("port", port)) if v is not None}}
+    flags = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    overrides: dict = {"server": flags} if flags else {}
     try:
         runtime = load_runtime(config, cli=overrides)
         settings = runtime.settings

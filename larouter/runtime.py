@@ -165,11 +165,17 @@ def load_runtime(config_path: Path | None, env: Mapping[str, str] | None = None,
                  cli: Mapping[str, Any] | None = None) -> Runtime:
     """Load settings with persisted runtime overrides on top (and CLI flags above those)."""
     env = os.environ if env is None else env
-    first = load_settings(config_path, env, cli)
+    first = load_settings(config_path, env)  # the file and environment in full, even the keys a flag overrides
     overrides = read_overrides(first.home)
     try:
-        settings = load_settings(config_path, env, merge(overrides, cli or {})) if overrides else first
+        settings = load_settings(config_path, env, overrides) if overrides else first
     except ConfigError as exc:  # the settings were valid without the overrides: the file is to blame
         detail = str(exc).split("\n", 1)[-1].strip()
         raise ConfigError(damaged(runtime_file(first.home), f"invalid settings: {detail}")) from None
+    if cli:
+        try:
+            settings = load_settings(config_path, env, merge(overrides, cli))
+        except ConfigError as exc:
+            detail = str(exc).split("\n", 1)[-1].strip()
+            raise ConfigError(f"invalid command-line option: {detail}") from None
     return Runtime(settings, config_path, env, overrides, dict(cli or {}))

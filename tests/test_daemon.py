@@ -71,9 +71,12 @@ def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Pat
     ('[routing]\nnonsense = true\n', "routing: unknown key(s): nonsense"),
     ('[server]\nevent_loop = "trio"\n', "server.event_loop: must be 'uvloop' or 'asyncio', got 'trio'"),
     ("[routing.policies]\nx = 1\n", "routing.policies.x: expected a table of tier -> model list, got 1"),
+    ('[server]\nport = "abc"\n', "server.port: expected an integer, got 'abc'"),  # --port overrides it: still checked
+    ("[server]\nport = -1\n", "server.port: must be a TCP port (0-65535), got -1"),
 ])
 def test_bad_config_fails_at_start(home: Path, tmp_path: Path, text: str, message: str) -> None:
-    """A bad config file stops the daemon with the key path and value, and no traceback."""
+    """A bad config file stops the daemon with the key path and value, and no traceback, even where a
+    command-line flag overrides the bad key."""
     cfg = tmp_path / "bad.toml"
     cfg.write_text(text)
     out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(cfg), "--port", str(free_port())],
