@@ -134,6 +134,23 @@ def test_url_from_env_and_from_settings(router: Router, tmp_path: Path, home: Pa
     assert json.loads(result.stdout)["url"] == f"http://127.0.0.1:{port}"
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("[server]\nport = -1\n", "server.port: must be a TCP port (0-65535), got -1"),
+    ("[server\n", "not valid TOML"),
+])
+def test_a_broken_config_is_reported_not_taken_for_a_daemon_that_is_down(tmp_path: Path, home: Path, text: str,
+                                                                         message: str) -> None:
+    """Without --url the CLI reads the daemon's address from the settings: when they are broken it says so, naming
+    the file and the key (exit 1), instead of "cannot reach larouterd at" the default address."""
+    cfg = tmp_path / "broken.toml"
+    cfg.write_text(text)
+    for args in (["status"], ["config", "get"]):
+        result = run(*args, env={"LAROUTER_CONFIG": str(cfg), "LAROUTER_HOME": str(home)})
+        assert result.exit_code == 1, result.output
+        assert str(cfg) in result.stderr and message in result.stderr and "--url" in result.stderr, result.stderr
+        assert "cannot reach" not in result.stderr
+
+
 # --- projects -----------------------------------------------------------------------------------------------
 
 

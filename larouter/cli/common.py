@@ -200,12 +200,14 @@ def sse_events(resp: HTTPResponse) -> Iterator[tuple[str, str]]:
 
 def settings_target(token: str | None) -> tuple[str, str | None]:
     """Daemon URL from the settings (config file and LAROUTER_* env), and the local admin token if none was given."""
-    from larouter.config import load_settings  # only needed without --url / LAROUTER_URL
+    from larouter.config import ConfigError, load_settings  # only needed without --url / LAROUTER_URL
 
     try:
         settings = load_settings()
-    except Exception:  # noqa: BLE001 - a broken config must not break the client: fall back to the default
-        return DEFAULT_URL, token
+    except ConfigError as exc:  # where the daemon listens is unknown (and it cannot start with this config either)
+        problem = " ".join(line.strip() for line in str(exc).splitlines())
+        raise CliError(f"{problem} (larouter reads server.host and server.port from it: fix it, or point --url / "
+                       "LAROUTER_URL at the daemon)") from None
     host = settings.server.host
     host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     url = f"http://{f'[{host}]' if ':' in host else host}:{settings.server.port}"
