@@ -224,6 +224,11 @@ def test_config_get_set_unset(router: Router) -> None:
     assert on(router, "config", "get", "server.nope").exit_code == 1
     unset = on(router, "config", "unset", "routing.default_model")
     assert unset.exit_code == 0 and 'unset routing.default_model (now "gpt-fake")' in unset.stdout
+    for args in (["get", "routing.nonexistent"], ["unset", "routing.nonexistent"], ["unset", "nope.x", "--json"]):
+        unknown = on(router, "config", *args)  # an unknown key is the same error for get and unset
+        key = args[1]
+        assert unknown.exit_code == 1 and f"no setting {key!r}" in unknown.stderr, (args, unknown.output)
+        assert unknown.stdout == ""
 
 
 # --- usage --------------------------------------------------------------------------------------------------

@@ -89,13 +89,19 @@ def config() -> None:
 def get(client: Client, as_json: bool, key: str | None) -> None:
     """Print every setting, or one (dotted KEY, e.g. routing.default_model); secrets are masked."""
     path = key_path(key) if key else []
-    value = lookup(client.get("/api/config"), path)
-    if value is MISSING:
-        raise CliError(f"no setting {key!r} (`larouter config get` lists them all)")
+    value = setting(client, path, key)
     if as_json:
         print_json(value)
     else:
         print_leaves(value, ".".join(path))
+
+
+def setting(client: Client, path: list[str], key: str | None) -> Any:
+    """The effective (masked) value at `path`; CliError when there is no such setting."""
+    value = lookup(client.get("/api/config"), path)
+    if value is MISSING:
+        raise CliError(f"no setting {key!r} (`larouter config get` lists them all)")
+    return value
 
 
 def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
@@ -134,4 +140,6 @@ def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
 @client_options
 def unset(client: Client, as_json: bool, key: str) -> None:
     """Drop KEY's runtime override: it falls back to the config file, environment or default."""
-    apply(client, as_json, key_path(key), None)
+    path = key_path(key)
+    setting(client, path, key)  # an unknown key is an error, as for `get` (the daemon takes null for any key)
+    apply(client, as_json, path, None)
