@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 import attrs
 import cattrs
-from cattrs.cols import is_mapping
+from cattrs.cols import is_mapping, mapping_structure_factory
 from cattrs.errors import IterableValidationError, IterableValidationNote
 
 TABLE = "a table"
@@ -28,8 +28,7 @@ def make_converter(shapes: Mapping[Any, str]) -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook_factory(lambda t: isinstance(t, type) and attrs.has(t),
                                          lambda t: _table(conv.gen_structure_attrs_fromdict(t), shapes.get(t, TABLE)))
-    conv.register_structure_hook_factory(is_mapping, lambda t: _table(conv.gen_structure_mapping(t),
-                                                                      shapes.get(t, TABLE)))
+    conv.register_structure_hook_factory(is_mapping, lambda t: _table(_mapping(conv, t), shapes.get(t, TABLE)))
     conv.register_structure_hook_factory(_is_list_type, lambda t: _list(conv, t, shapes))
     conv.register_structure_hook(Path, _strict_path)
     conv.register_unstructure_hook(Path, str)
@@ -47,6 +46,12 @@ def _table(inner: Hook, what: str) -> Hook:
         return inner(value, t)
 
     return structure
+
+
+def _mapping(conv: cattrs.Converter, t: Any) -> Hook:
+    """cattrs' own hook for `dict[K, V]` (not `conv.gen_structure_mapping`: that registers it as the direct hook of
+    the type, which would replace the shape-checking one the next time cattrs clears its cache)."""
+    return mapping_structure_factory(t, conv, dict, detailed_validation=conv.detailed_validation)
 
 
 def _is_list_type(t: Any) -> bool:

@@ -121,6 +121,8 @@ def test_a_patch_of_the_wrong_shape_is_a_400_naming_the_key(router: Router) -> N
     cases = [
         ({"routing": {"policies": {"x": 1}}}, "routing.policies.x", "expected a table of tier -> model list, got 1"),
         ({"providers": {"foo": 1}}, "providers.foo", "expected a table of provider settings"),
+        ({"routing": {"policies": 1}}, "routing.policies", "expected a table of policy name -> (table of tier ->"),
+        ({"providers": 1}, "providers", "expected a table of provider name -> provider settings, got 1"),
         ({"providers": {"fake": {"prices": {"m": 2.5}}}}, "providers.fake.prices.m", "expected a table of prices"),
         ({"server": [1]}, "server", "expected a table of settings ([server]), got [1]"),
         ({"providers": {"fake": {"prices": {"m": {"output": 1}}}}}, "providers.fake.prices.m.input", "required key is missing"),
