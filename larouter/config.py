@@ -14,7 +14,7 @@ import platformdirs
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
 from larouter.configcheck import check as check_settings
 from larouter.configconv import make_converter
-from larouter.configerr import ConfigError, FieldError, format_structure_error
+from larouter.configerr import SECRET_FIELDS, ConfigError, FieldError, format_structure_error
 from larouter.usage.prices import price_problem
 
 APP = "larouter"
@@ -26,7 +26,6 @@ SHORT_ENV = {  # convenient aliases for the most common settings
     "LAROUTER_DEFAULT_MODEL": ("routing", "default_model"),
     "LAROUTER_LLAMA_SERVER": ("local", "llama_server"),
 }
-SECRET_FIELDS = frozenset({"api_key", "admin_token"})
 
 
 def _positive(_inst: Any, attr: attrs.Attribute, value: float) -> None:

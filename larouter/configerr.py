@@ -7,6 +7,9 @@ from typing import Any, Iterator
 from cattrs.errors import IterableValidationNote
 
 
+SECRET_FIELDS = frozenset({"api_key", "admin_token"})  # values never shown, not even in an error
+
+
 class ConfigError(Exception):
     """The configuration is invalid; the message says where and why."""
 
@@ -66,6 +69,8 @@ def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
         msg = str(leaf)
         if isinstance(leaf, KeyError):
             msg = "required key is missing"
+        elif path and path[-1] in SECRET_FIELDS:  # `api_key = ["sk-..."]`: the message would echo the key
+            msg = "expected a string (the value is not shown: it is a secret)"
         elif not isinstance(leaf, ValueError):  # a Python error from a step that assumed a shape: never shown
             msg = f"not a valid value here (wrong type or shape), got {value!r}"
         elif "got" not in msg:

@@ -139,3 +139,22 @@ def test_a_patch_of_the_wrong_shape_is_a_400_naming_the_key(router: Router) -> N
         status, out = http_json("PATCH", router.url + "/api/config", patch)
         assert status == 200 and out["routing"]["policies"] == {} and out["local"]["models"] == {}, (patch, out)
     assert "null" not in runtime_file(router.settings.home).read_text()
+
+
+def test_a_secret_of_the_wrong_type_is_not_echoed(router: Router, tmp_path) -> None:
+    """An API key or admin token wrapped in a list or table is a 400 (or a refused start) naming the key, without
+    the value: it holds the secret."""
+    secret = "sk-live-secret-0123456789"
+    for patch in ({"providers": {"fake": {"api_key": [secret]}}}, {"server": {"admin_token": {"token": secret}}}):
+        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        assert status == 400 and secret not in json.dumps(out), out
+        assert out["error"]["message"].endswith("_key: expected a string (the value is not shown: it is a secret)") \
+            or out["error"]["message"].endswith("token: expected a string (the value is not shown: it is a secret)"), out
+    cfg = tmp_path / "secret.toml"
+    cfg.write_text(f'[providers.openai]\napi_key = ["{secret}"]\n')
+    try:
+        load_runtime(cfg, env={"LAROUTER_HOME": str(router.settings.home)})
+    except ConfigError as exc:
+        assert "providers.openai.api_key: expected a string" in str(exc) and secret not in str(exc)
+    else:
+        raise AssertionError("a list as api_key was accepted")
