@@ -50,8 +50,12 @@ def larouterd(home: Path, *args: str, env: dict[str, str] | None = None) -> Iter
         wait_healthy(url, proc)
         yield url, proc
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        if proc.poll() is None:  # SIGTERM first: the daemon stops the llama-servers it started (SIGKILL orphans them)
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         proc.wait(10)
         log.close()
 
