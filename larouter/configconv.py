@@ -9,6 +9,7 @@ path from cattrs' notes.
 
 from __future__ import annotations
 
+import math
 import typing
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -104,7 +105,9 @@ def _strict_int(v: Any, _t: type) -> int:
 
 def _strict_float(v: Any, _t: type) -> float:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v)
+        if math.isfinite(v):
+            return float(v)
+        raise ValueError(f"expected a finite number, got {v!r}")  # TOML has nan and inf; no setting means them
     raise ValueError(f"expected a number, got {v!r}")
 
 

@@ -96,9 +96,11 @@ def test_secrets_are_redacted_and_not_in_repr(tmp_path: Path) -> None:
     ('[usage]\nprices_file = "/nonexistent/prices.toml"\n', "usage.prices_file", "cannot read"),
     ('[server]\nhost = "local host"\n', "server.host", "host name"),
     ('[providers.x]\nbase_url = "http://h"\nprices.m = { input = inf, output = 1 }\n', "providers.x.prices.m.input",
-     "must be a price in USD per million tokens from 0 to 10,000, got inf"),
+     "expected a finite number, got inf"),
     ('[providers.x]\nbase_url = "http://h"\nprices.m = { input = 1, output = 1, cached_input = -0.5 }\n',
      "providers.x.prices.m.cached_input", "must be a price"),
+    ("[routing]\ncooldown = nan\n", "routing.cooldown", "expected a finite number, got nan"),
+    ("[server]\nbody_timeout = inf\n", "server.body_timeout", "expected a finite number, got inf"),
 ])
 def test_values_the_types_allow_but_the_daemon_cannot_use(tmp_path: Path, toml: str, where: str, words: str) -> None:
     """Checks beyond the types run on every load, with the key path in the message."""

@@ -186,6 +186,18 @@ async def test_stall_mid_body_fails_over_for_auto(make_router: Callable[..., Rou
     assert "fake-stall failed (upstream_timeout)" in headers["x-larouter-reason"]
 
 
+async def test_a_stream_that_stalls_before_its_first_token_fails_over_for_auto(make_router: Callable[..., Router],
+                                                                                fake: Fake) -> None:
+    """`auto` streaming: a candidate that sends its headers and role chunk, then nothing for longer than read_timeout,
+    is a failed candidate (504 upstream_timeout in the reason); the client gets the next one's stream."""
+    router = make_router(extra_toml=POLICY.format(first="fake-stall-first"))
+    body = {"model": "auto", "messages": [{"role": "user", "content": CODING}], "stream": True}
+    status, headers, raw = await post(router, body)
+    assert status == 200 and b"echo:" in raw and raw.rstrip().endswith(b"data: [DONE]"), raw[:500]
+    assert [r["model"] for r in fake.state.requests] == ["fake-stall-first", "gpt-fake"]
+    assert "fake-stall-first failed (upstream_timeout)" in headers["x-larouter-reason"]
+
+
 @pytest.mark.parametrize("stream", [False, True])
 async def test_a_200_in_the_wrong_format_is_a_502_before_the_first_byte(router: Router, stream: bool) -> None:
     """An explicit model whose provider answers 200 with an HTML page gets a 502 upstream_bad_response naming the

@@ -118,9 +118,9 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
     relay = Relay(call, web.StreamResponse(), strip_usage=not call.client_wants_usage)
     try:
         ok = await relay.prime(resp)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall, 502 on a drop: the next is tried
         resp.close()
-        raise LarouterError(f"stream failed before the first token: {type(exc).__name__}", 502, "upstream_error") from None
+        raise upstream.read_error(call.target, exc) from None
     if not ok:
         resp.close()
         raise Degraded("stream ended without content or tool calls")

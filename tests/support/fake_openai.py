@@ -13,6 +13,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-429-retry   answers 429 with `Retry-After: 7`
   fake-stall       sends part of the answer, then nothing for an hour (stream: one content chunk; JSON: a prefix)
   fake-slow-first  sends the headers at once and its first byte after one second
+  fake-stall-first streams its role chunk, then nothing for an hour (no content ever comes)
 anything else      echoes the last user message; returns a tool call when tools are offered
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
@@ -103,6 +104,8 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     if model == "fake-slow-first":
         await asyncio.sleep(1.0)
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
+    if model == "fake-stall-first":
+        await asyncio.sleep(3600)
     if model == "fake-stall":
         await resp.write(_chunk(body, {"content": "partial"}))
         await asyncio.sleep(3600)
