@@ -285,3 +285,17 @@ def test_zero_escalations_and_refunds_stay_a_heartbeat(config: ClassifierConfig)
     """The counted names read as work only when the count is not zero."""
     text = "Scheduled sweep 09:00 — escalations: 0, refunds: 0, disputes: none. Reply QUIET if nothing to do."
     assert tier(text, config) is Tier.HEARTBEAT
+
+
+BOARD = ("06:00 status board\n🟢 api-gateway   p95 182ms\n🟢 postgres-primary — repl lag 0.2s\n🟢 redis   mem 41%\n"
+         "🟢 worker-queue   depth 0\n🟢 backups   last run 02:00 ok")
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+def test_a_status_board_whose_every_line_is_marked_green_is_a_heartbeat(config: ClassifierConfig) -> None:
+    """The board's own mark is its verdict on the line, whatever the line measures (blind v25's SRE and Armenian
+    boards); a line marked red, a green line in a broken state or with a warning, is work."""
+    assert tier(BOARD, config) is Tier.HEARTBEAT
+    assert tier(BOARD.replace("🟢 redis", "🔴 redis"), config) is not Tier.HEARTBEAT
+    assert tier(BOARD.replace("last run 02:00 ok", "last run 02:00 failed"), config) is not Tier.HEARTBEAT
+    assert tier(BOARD.replace("mem 41%", "mem 97% ⚠️"), config) is not Tier.HEARTBEAT

@@ -45,6 +45,7 @@ _LABEL_ENDS = (":", "：")  # a clause before one of these names the value that 
 _KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "new_events=0" (not 10:00, ::notice::)
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _DIGIT_RE = re.compile(r"\d")
+_GREEN_RE = re.compile(r"[-*•·]?\s*(?:🟢|✅|✔️?|☑️?|🆗|💚)")  # a line a status board marked fine
 _COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not zero (once stamps and names are removed): something to report
 # Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
 # "15 min", "30 分钟"; "9/9".
@@ -252,7 +253,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     `needed` of them none or zero (`edge`: said at a clause's edge, see `_none_at_edge`)."""
     nothing = 0
     following = 0  # clauses left that may spell out the reply after an idle condition
-    skip_value = False
+    skip_value = green = False
     for i in range(start, len(parts), 2):
         clause = judged_normal(parts[i].strip(), vocab)  # "32% (kawaida)" reads "ok"
         label = i + 1 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS)
@@ -264,6 +265,14 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if not words:
             continue
         tokens = _WORD_RE.findall(clause.lower())
+        # "🟢 redis   mem 41%", "🟢 API — p95 210 ms": a line a status board marked fine, whatever it measures
+        marked = _GREEN_RE.match(clause) is not None
+        green = marked or (green and "\n" not in parts[i - 1])
+        if green:
+            if not vocab.broken.isdisjoint(tokens) or any(map(clause.__contains__, _WARNING_MARKS)):
+                return False
+            nothing += marked
+            continue
         counts = _COUNT_RE.search(bare) is not None
         none = vocab.none.found(tokens, clause) or _ZERO_RE.search(bare) is not None
         if none and vocab.trouble.found(tokens, clause):
