@@ -26,6 +26,7 @@ from larouter.config import load_settings
 from larouter.usage.ledger import Ledger
 from tests.conftest import FAKE_KEY, Fake, Router
 from tests.support.proc import daemon_env, free_port
+from tests.support.servers import http_json
 
 MSGS = [{"role": "user", "content": "hi"}]
 CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
@@ -136,7 +137,12 @@ async def test_error_body_in_a_200_fails_over_for_auto(make_router: Callable[...
     status, headers, raw = await post(router, body)
     assert status == 200 and b"echo: " in raw
     assert [r["model"] for r in fake.state.requests] == ["fake-200-error", "gpt-fake"]
-    assert "fake-200-error degraded" in headers["x-larouter-reason"]
+    reason = headers["x-larouter-reason"]
+    assert FAKE_KEY not in reason
+    if stream:  # a JSON body where an event stream belongs: the upstream's own message is in the 502 it became
+        assert "fake-200-error failed (upstream_error)" in reason
+    else:
+        assert "fake-200-error degraded" in reason
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -232,3 +238,72 @@ def test_a_providers_400_reaches_the_sdk_with_its_param(router: Router, stream: 
         client.chat.completions.create(model="fake-400", messages=MSGS, stream=stream, temperature=7)
     assert err.value.status_code == 400 and err.value.param == "temperature" and err.value.code == "invalid_value"
     assert "expected at most 2" in err.value.message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_refusal_or_a_legacy_function_call_is_an_answer_for_auto(make_router: Callable[..., Router], fake: Fake,
+                                                                  stream: bool) -> None:
+    """A refusal (`content: null`, `refusal`) and a legacy `function_call` are answers: relayed as they came from the
+    first candidate, never taken for a degraded 200 and retried down the chain."""
+    router = make_router(extra_toml=POLICY.format(first="fake-refusal"))
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    msgs = [{"role": "user", "content": CODING}]
+    if stream:
+        chunks = list(c.chat.completions.create(model="auto", messages=msgs, stream=True))
+        assert "".join(ch.choices[0].delta.refusal or "" for ch in chunks if ch.choices).strip() == "I can't help with that."
+    else:
+        answer = c.chat.completions.create(model="auto", messages=msgs)
+        assert answer.choices[0].message.refusal == "I can't help with that." and answer.choices[0].message.content is None
+    assert [r["model"] for r in fake.state.requests] == ["fake-refusal"]
+    functions = [{"name": "weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+    raw = c.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": "weather?"}],
+                                                      functions=functions, stream=stream)
+    if stream:
+        calls = [ch.choices[0].delta.function_call for ch in raw.parse() if ch.choices and ch.choices[0].delta.function_call]
+        assert calls and calls[0].name == "weather"
+    else:
+        assert raw.parse().choices[0].message.function_call.name == "weather"
+    assert len(fake.state.requests) == 2  # one call each: nothing retried
+
+
+PRICED_EMPTY = POLICY.format(first="fake-empty") + (
+    '\n[providers.fake.prices."fake-empty"]\ninput = 1000.0\noutput = 1000.0\n'
+    '\n[providers.fake.prices."gpt-fake"]\ninput = 2000.0\noutput = 2000.0\n')
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_abandoned_attempt_is_recorded_and_charged(make_router: Callable[..., Router], fake: Fake,
+                                                      stream: bool) -> None:
+    """The first candidate answers (and bills) an empty 200, failover answers from the next: the ledger holds both
+    calls, each with its own model, tokens and cost, and the budget is charged for both; the answered call's row
+    carries nothing of the abandoned attempt."""
+    router = make_router(extra_toml=PRICED_EMPTY)
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "payer", "budgetUsd": 10.0})
+    c = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    msgs = [{"role": "user", "content": CODING}]
+    if stream:
+        list(c.chat.completions.create(model="auto", messages=msgs, stream=True))
+    else:
+        c.chat.completions.create(model="auto", messages=msgs)
+    assert [r["model"] for r in fake.state.requests] == ["fake-empty", "gpt-fake"]
+    prompt = len(CODING.split()) + 3
+    status, usage = http_json("GET", router.url + f"/api/usage?projectId={proj['id']}")
+    assert status == 200 and usage["totalCalls"] == 2 and usage["succeededCalls"] == 1
+    empty, answered = usage["byModel"]["fake-empty"], usage["byModel"]["gpt-fake"]
+    assert empty["calls"] == 1 and empty["tokens"] == prompt + 5
+    assert empty["cost"] == pytest.approx((prompt + 5) * 1000 / 1e6)
+    assert answered["calls"] == 1 and answered["tokens"] == prompt + 5
+    assert answered["cost"] == pytest.approx((prompt + 5) * 2000 / 1e6)
+    assert usage["budget"]["spent"] == pytest.approx((prompt + 5) * 3000 / 1e6)
+
+
+async def test_an_error_event_before_the_first_token_fails_over_with_its_message(make_router: Callable[..., Router],
+                                                                                fake: Fake) -> None:
+    """`auto` streaming: an upstream error event before any content is a degraded candidate, and the reason quotes
+    the upstream's own message (it said "stream ended without content or tool calls")."""
+    router = make_router(extra_toml=POLICY.format(first="fake-sse-error"))
+    body = {"model": "auto", "messages": [{"role": "user", "content": CODING}], "stream": True}
+    status, headers, raw = await post(router, body)
+    assert status == 200 and b"echo:" in raw
+    assert [r["model"] for r in fake.state.requests] == ["fake-sse-error", "gpt-fake"]
+    assert "fake-sse-error degraded (stream error: upstream exploded)" in headers["x-larouter-reason"]

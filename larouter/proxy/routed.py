@@ -13,7 +13,7 @@ from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.proxy import billing, local, upstream
 from larouter.proxy.call import Call
-from larouter.proxy.sse import Relay
+from larouter.proxy.sse import ANSWER_KEYS, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
 from larouter.routing.policy import Candidate, chain
@@ -77,6 +77,21 @@ def _remember(request: web.Request, plan: Plan, cand: Candidate) -> None:
         request.app[appkeys.STICKY].remember(plan.conversation, cand.name, seconds)
 
 
+def _abandon(request: web.Request, call: Call, why: str, status: int, code: str) -> float:
+    """Failover leaves a candidate: when its upstream answered (and so billed: a degraded 200, a stream that broke
+    off), record that attempt as its own usage row with what it reported, and return its cost for the budget;
+    then clear the call's answer so the next candidate starts afresh. 0.0 when the upstream did no work."""
+    cost = 0.0
+    if call.target is not None and (call.usage is not None or call.first_byte is not None or call.chunks):
+        attempt = attrs.evolve(call, id=f"{call.id}-{len(call.extra.get('attempts', ()))}", extra={},
+                               reason=header_safe(f"{call.reason} | {why}" if call.reason else why))
+        attempt.finish(status, code)
+        call.extra.setdefault("attempts", []).append(attempt.id)
+        cost = request.app[appkeys.RECORDER](attempt) or 0.0
+    call.usage, call.first_byte, call.chunks, call.response_bytes, call.tool_calls = None, None, 0, 0, False
+    return cost
+
+
 def header_safe(text: str) -> str:
     """ASCII-only, single-line header value."""
     return text.replace("→", "->").encode("ascii", "replace").decode().replace("\n", " ")[:500]
@@ -96,18 +111,20 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
         raise upstream.read_error(call.target, exc) from None
     finally:
         resp.release()
+    call.mark_first_byte()
+    call.response_bytes = len(raw)
     try:
         parsed = jsonx.loads(raw)
         msg = parsed["choices"][0]["message"]
-    except (ValueError, KeyError, IndexError, TypeError):
+        usage = parsed.get("usage")
+        if not isinstance(msg, dict):
+            raise TypeError
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         raise Degraded("answer is not a chat completion") from None
-    call.tool_calls = bool(msg.get("tool_calls"))
-    if not msg.get("content") and not call.tool_calls:
+    call.usage = usage if isinstance(usage, dict) else None  # billed even when the answer is abandoned below
+    call.tool_calls = bool(msg.get("tool_calls") or msg.get("function_call"))
+    if not any(msg.get(key) for key in ANSWER_KEYS):  # text, tool calls, a refusal, audio
         raise Degraded("empty answer (no content, no tool calls)")
-    call.mark_first_byte()
-    call.response_bytes = len(raw)
-    usage = parsed.get("usage")
-    call.usage = usage if isinstance(usage, dict) else None
     call.finish(resp.status)
     return web.Response(body=raw, status=resp.status, content_type="application/json")
 
@@ -115,6 +132,10 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
 async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[aiohttp.ClientResponse, Relay]:
     assert call.target is not None
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True)
+    if resp.content_type != "text/event-stream":  # an error object or a page: its own words say why (502: next)
+        from larouter.proxy.handlers import _not_an_event_stream
+
+        raise await _not_an_event_stream(call.target, resp)
     relay = Relay(call, web.StreamResponse(), strip_usage=not call.client_wants_usage)
     try:
         ok = await relay.prime(resp)
@@ -123,6 +144,8 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
         raise upstream.read_error(call.target, exc) from None
     if not ok:
         resp.close()
+        if relay.upstream_error is not None:
+            raise Degraded(f"stream error: {relay.upstream_error}")
         raise Degraded("stream ended without content or tool calls")
     return resp, relay
 
@@ -167,14 +190,16 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
                 _remember(request, p, cand)
             return result
         except Degraded as exc:
-            notes.append(f"{cand.name} degraded ({exc}) -> next")
+            why, status, code = f"{cand.name} degraded ({exc})", 502, "degraded"
             last = LarouterError(f"every candidate failed; last: {cand.name}: {exc}", 502, "upstream_error", "all_candidates_failed")
         except LarouterError as err:
             if err.status not in RETRYABLE and err.code != "budget_exceeded":
                 raise
-            notes.append(f"{cand.name} failed ({err.code or err.status}) -> next")
+            why, status, code = f"{cand.name} failed ({err.code or err.status})", err.status, err.code or err.type
             last = err
-        billing.settle(request, call, call.extra.pop("reservation", None), 0.0)
+        notes.append(f"{why} -> next")
+        cost = _abandon(request, call, why, status, code)
+        billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if call.target is not None and not (isinstance(last, LarouterError) and last.code == "budget_exceeded"):
             request.app[appkeys.COOLDOWNS].fail(call.target.label)
     call.reason = header_safe(" | ".join(notes))

@@ -64,16 +64,26 @@ def _is_error(event: bytes) -> bool:
     return isinstance(data, dict) and bool(data.get("error"))
 
 
+ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")  # what makes an answer (not role or
+# reasoning alone): text, tool calls (and the legacy function_call), a refusal, audio
+_ANSWER_MARKS = tuple(f'"{key}"'.encode() for key in ANSWER_KEYS)
+CALL_MARKS = (b'"tool_calls"', b'"function_call"')  # an answer that calls a tool is never retried
+
+
 def _has_answer(event: bytes) -> bool:
-    """True when the event's delta carries text content or tool calls (not just role or reasoning)."""
-    if b'"content"' not in event and b'"tool_calls"' not in event:
+    """True when the event's delta carries an answer (`ANSWER_KEYS`), not just a role or reasoning."""
+    if not any(map(event.__contains__, _ANSWER_MARKS)):
         return False
     data = _data(event)
     try:
         delta = data["choices"][0]["delta"]
     except (TypeError, KeyError, IndexError):
         return False
-    return bool(delta.get("content")) or bool(delta.get("tool_calls"))
+    return any(delta.get(key) for key in ANSWER_KEYS)
+
+
+def _calls_a_tool(data: bytes) -> bool:
+    return any(map(data.__contains__, CALL_MARKS))
 
 
 class Relay:
@@ -87,6 +97,7 @@ class Relay:
         self.buf = b""
         self.pending: list[bytes] = []
         self.primed: Any = None
+        self.upstream_error: str | None = None  # the message of an error event that ended `prime`
 
     async def _write(self, data: bytes) -> None:
         try:
@@ -105,7 +116,7 @@ class Relay:
                 return None
         if b'"choices"' in event:
             self.call.chunks += 1
-            if b'"tool_calls"' in event:
+            if _calls_a_tool(event):
                 self.call.tool_calls = True
         return event + b"\n\n"
 
@@ -127,6 +138,10 @@ class Relay:
             useful = False
             for event in self._split(chunk):
                 if _is_error(event):
+                    error = _data(event)["error"]
+                    message = error.get("message") if isinstance(error, dict) else error
+                    key = self.call.target.provider.api_key if self.call.target is not None else None
+                    self.upstream_error = redact(str(message), key)[:200]
                     return False
                 useful = useful or _has_answer(event)
                 out = self._filter(event)
@@ -153,7 +168,7 @@ class Relay:
         """Fast path: a block with no [DONE] and no usage object passes through untouched."""
         if not any(marker in block for marker in _SLOW_MARKERS):
             self.call.chunks += block.count(b'"choices"')
-            if b'"tool_calls"' in block:
+            if _calls_a_tool(block):
                 self.call.tool_calls = True
             return block
         return b"".join(ev for ev in map(self._filter, filter(None, block.split(b"\n\n"))) if ev)

@@ -14,7 +14,10 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-stall       sends part of the answer, then nothing for an hour (stream: one content chunk; JSON: a prefix)
   fake-slow-first  sends the headers at once and its first byte after one second
   fake-stall-first streams its role chunk, then nothing for an hour (no content ever comes)
-anything else      echoes the last user message; returns a tool call when tools are offered
+  fake-refusal     refuses: `content: null` and a `refusal` (stream: `delta.refusal` chunks)
+  fake-sse-error   streams its role chunk, then an error event (as llama-server does), then ends
+anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
+                   `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
 Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer);
@@ -59,6 +62,12 @@ def _reply(body: dict[str, Any]) -> dict[str, Any]:
     last = body["messages"][-1]
     if body["model"] == "fake-empty":
         return {"role": "assistant", "content": ""}
+    if body["model"] == "fake-refusal":
+        return {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+    if body.get("functions") and last.get("role") != "function":
+        name = body["functions"][0]["name"]
+        return {"role": "assistant", "content": None,
+                "function_call": {"name": name, "arguments": json.dumps({"city": "Paris"})}}
     if body.get("tools") and last.get("role") != "tool":
         tool = body["tools"][0]["function"]["name"]
         return {"role": "assistant", "content": None, "tool_calls": [
@@ -73,7 +82,8 @@ def _reply(body: dict[str, Any]) -> dict[str, Any]:
 
 def _completion(body: dict[str, Any]) -> dict[str, Any]:
     msg = _reply(body)
-    choice = {"index": 0, "message": msg, "finish_reason": "tool_calls" if msg.get("tool_calls") else "stop"}
+    finish = "tool_calls" if msg.get("tool_calls") else "function_call" if msg.get("function_call") else "stop"
+    choice = {"index": 0, "message": msg, "finish_reason": finish}
     if body.get("logprobs"):  # as Python's json writes it: a token the model could not have picked is -Infinity
         choice["logprobs"] = {"content": [{"token": "echo", "logprob": float("-inf"), "bytes": None, "top_logprobs": []}]}
     return {
@@ -106,6 +116,9 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
     if model == "fake-stall-first":
         await asyncio.sleep(3600)
+    if model == "fake-sse-error":
+        await resp.write(b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n')
+        return resp
     if model == "fake-stall":
         await resp.write(_chunk(body, {"content": "partial"}))
         await asyncio.sleep(3600)
@@ -127,6 +140,13 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
         call = msg["tool_calls"][0]
         await resp.write(_chunk(body, {"tool_calls": [{"index": 0, **call}]}))
         await resp.write(_chunk(body, {}, "tool_calls"))
+    elif msg.get("function_call"):
+        await resp.write(_chunk(body, {"function_call": msg["function_call"]}))
+        await resp.write(_chunk(body, {}, "function_call"))
+    elif msg.get("refusal"):
+        for word in msg["refusal"].split(" "):
+            await resp.write(_chunk(body, {"refusal": word + " "}))
+        await resp.write(_chunk(body, {}, "stop"))
     elif msg["content"]:
         for word in msg["content"].split(" "):
             await resp.write(_chunk(body, {"content": word + " "}))
