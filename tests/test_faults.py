@@ -307,3 +307,17 @@ async def test_an_error_event_before_the_first_token_fails_over_with_its_message
     assert status == 200 and b"echo:" in raw
     assert [r["model"] for r in fake.state.requests] == ["fake-sse-error", "gpt-fake"]
     assert "fake-sse-error degraded (stream error: upstream exploded)" in headers["x-larouter-reason"]
+
+
+@pytest.mark.parametrize("model", ["fake-sse-error", "fake-sse-error-done"])
+async def test_an_upstream_error_event_mid_stream_is_relayed_once_and_recorded_as_a_failure(router: Router,
+                                                                                           model: str) -> None:
+    """A named model's stream carrying an error event: the client gets exactly the upstream's event (no second one
+    of ours), then [DONE] only if the upstream sent it; the call is recorded as failed (502), not as a success."""
+    status, _, raw = await post(router, {"model": model, "messages": MSGS, "stream": True})
+    events = [e for e in raw.decode().split("\n\n") if e]
+    errors = [e for e in events if '"error"' in e]
+    assert status == 200 and len(errors) == 1 and "upstream exploded" in errors[0], events
+    assert (events[-1] == "data: [DONE]") is (model == "fake-sse-error-done")
+    status, usage = http_json("GET", router.url + "/api/usage")
+    assert status == 200 and usage["totalCalls"] == 1 and usage["succeededCalls"] == 0

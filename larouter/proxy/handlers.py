@@ -19,7 +19,7 @@ from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
-from larouter.proxy.sse import ClientGone, Relay, describe_stream_error
+from larouter.proxy.sse import ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
 from larouter.proxy.upstream import MAX_ERROR_BODY, redact
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.usage.pricing import usd_text
@@ -228,6 +228,9 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         resp.release()  # clean end: the connection goes back to the pool
     except ClientGone:
         call.finish(499, "client_disconnected")
+    except UpstreamErrorEvent as exc:  # relayed as the upstream sent it; the call failed
+        log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name, exc)
+        call.finish(502, "upstream_error")
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         msg, code = describe_stream_error(exc, call.target.provider_name)
         log.warning("%s", msg)

@@ -14,7 +14,11 @@ from larouter.proxy.call import Call
 from larouter.proxy.upstream import redact
 
 DONE = b"data: [DONE]"
-_SLOW_MARKERS = (DONE, b'"usage":{', b'"usage": {')  # events that need looking at; all others pass through
+_SLOW_MARKERS = (DONE, b'"usage":{', b'"usage": {', b'"error"')  # events that need looking at; others pass through
+
+
+class UpstreamErrorEvent(Exception):
+    """The upstream's stream carried an error event (relayed as it came): the call failed, whatever followed."""
 
 
 class ClientGone(Exception):
@@ -105,10 +109,22 @@ class Relay:
         except (ConnectionError, RuntimeError) as exc:  # closed transport
             raise ClientGone() from exc
 
+    def _note_error(self, event: bytes) -> bool:
+        """Remember the message of an upstream error event; whether `event` is one."""
+        if not _is_error(event):
+            return False
+        error = _data(event)["error"]
+        message = error.get("message") if isinstance(error, dict) else error
+        key = self.call.target.provider.api_key if self.call.target is not None else None
+        self.upstream_error = redact(str(message), key)[:200]
+        return True
+
     def _filter(self, event: bytes) -> bytes | None:
         if event.startswith(DONE):
             self.saw_done = True
             return None
+        if b'"error"' in event:
+            self._note_error(event)
         usage = _usage_of(event)
         if usage is not None:
             self.call.usage = usage
@@ -137,11 +153,7 @@ class Relay:
         async for chunk in self.primed:
             useful = False
             for event in self._split(chunk):
-                if _is_error(event):
-                    error = _data(event)["error"]
-                    message = error.get("message") if isinstance(error, dict) else error
-                    key = self.call.target.provider.api_key if self.call.target is not None else None
-                    self.upstream_error = redact(str(message), key)[:200]
+                if b'"error"' in event and self._note_error(event):
                     return False
                 useful = useful or _has_answer(event)
                 out = self._filter(event)
@@ -186,6 +198,12 @@ class Relay:
             tail = self._filter(self.buf.strip())
             if tail:
                 await self._write(tail)
+        if self.upstream_error is not None:  # the client has the upstream's own error event: no second one
+            try:
+                await self.client.write_eof(DONE + b"\n\n" if self.saw_done else b"")
+            except (ConnectionError, RuntimeError) as exc:
+                raise ClientGone() from exc
+            raise UpstreamErrorEvent(self.upstream_error)
         if not self.saw_done:
             raise aiohttp.ClientPayloadError("upstream ended the stream without [DONE]")
         try:

@@ -16,6 +16,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-stall-first streams its role chunk, then nothing for an hour (no content ever comes)
   fake-refusal     refuses: `content: null` and a `refusal` (stream: `delta.refusal` chunks)
   fake-sse-error   streams its role chunk, then an error event (as llama-server does), then ends
+  fake-sse-error-done  the same, then [DONE]
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -116,8 +117,10 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
     if model == "fake-stall-first":
         await asyncio.sleep(3600)
-    if model == "fake-sse-error":
+    if model in ("fake-sse-error", "fake-sse-error-done"):
         await resp.write(b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n')
+        if model == "fake-sse-error-done":
+            await resp.write(b"data: [DONE]\n\n")
         return resp
     if model == "fake-stall":
         await resp.write(_chunk(body, {"content": "partial"}))
