@@ -321,3 +321,17 @@ async def test_an_upstream_error_event_mid_stream_is_relayed_once_and_recorded_a
     assert (events[-1] == "data: [DONE]") is (model == "fake-sse-error-done")
     status, usage = http_json("GET", router.url + "/api/usage")
     assert status == 200 and usage["totalCalls"] == 1 and usage["succeededCalls"] == 0
+
+
+async def test_when_every_candidate_fails_the_error_names_each_attempt(make_router: Callable[..., Router],
+                                                                      fake: Fake) -> None:
+    """All candidates failed: the last failure's status and code reach the client, and the message lists every
+    attempt (it named only the last)."""
+    router = make_router(extra_toml='\n[routing.policies.cost-optimized]\nCOMPLEX = ["fake-empty", "fake-500"]\n',
+                         env={"LAROUTER_DEFAULT_MODEL": "fake-500"})  # (the catch-all fails too)
+    status, _, raw = await post(router, {"model": "auto", "messages": [{"role": "user", "content": CODING}]})
+    err = json.loads(raw)["error"]
+    assert status == 502 and err["code"] == "upstream_error", raw  # fake-500's failure, as it was
+    assert err["message"].startswith("every candidate failed (fake-empty degraded (empty answer"), err
+    assert "; fake-500 failed (" in err["message"] and "the last said: " in err["message"]
+    assert [r["model"] for r in fake.state.requests] == ["fake-empty", "fake-500"]

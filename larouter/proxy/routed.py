@@ -176,6 +176,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
         raise LarouterError(f"no model can serve tier {decision.tier.value} under policy {policy!r} ({skipped})",
                             503, "server_error", "no_candidate")
     last: LarouterError | None = None
+    failures: list[str] = []
     for cand in usable:
         try:
             await _target(request, cand)
@@ -191,17 +192,19 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             return result
         except Degraded as exc:
             why, status, code = f"{cand.name} degraded ({exc})", 502, "degraded"
-            last = LarouterError(f"every candidate failed; last: {cand.name}: {exc}", 502, "upstream_error", "all_candidates_failed")
+            last = LarouterError(f"{cand.name}: {exc}", 502, "upstream_error", "all_candidates_failed")
         except LarouterError as err:
             if err.status not in RETRYABLE and err.code != "budget_exceeded":
                 raise
             why, status, code = f"{cand.name} failed ({err.code or err.status})", err.status, err.code or err.type
             last = err
         notes.append(f"{why} -> next")
+        failures.append(why)
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if call.target is not None and not (isinstance(last, LarouterError) and last.code == "budget_exceeded"):
             request.app[appkeys.COOLDOWNS].fail(call.target.label)
     call.reason = header_safe(" | ".join(notes))
     assert last is not None
-    raise last
+    # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt
+    raise attrs.evolve(last, message=f"every candidate failed ({'; '.join(failures)}); the last said: {last.message}")
