@@ -89,7 +89,12 @@ PROJECT_PROPS: dict[str, Schema] = {
     "routingPolicy": {"type": "string", "description": POLICY_NOTE}, "createdAt": {"type": "string", "format": "date-time"},
     "tokenPrefix": null(STR),
 }
-CANDIDATE = obj({"model": STR, "provider": null(STR), "local": BOOL, "usable": BOOL, "skipped": null(STR)})
+CANDIDATE = obj({"model": STR, "provider": null(STR), "local": BOOL, "usable": BOOL, "skipped": null(STR),
+                 "coolingDown": {**null(NUM), "description": "seconds of cooldown left after a failure (tried after "
+                                 "the candidates that are not cooling down); null when not cooling down"}})
+EXPLAIN_BUDGET = null(obj({"remaining": null(NUM), "action": {**null(STR), "description": (
+    "what chat does because of the budget: `downgrade to local model <id>`, `402 budget_exceeded`, or null when "
+    "the budget does not change the choice")}}))
 VARIANT = obj({
     "quantization": STR, "format": STR, "repo": null(STR), "file": STR, "revision": null(STR), "sizeBytes": INT,
     "sha256": null(STR), "ramEstimateBytes": INT, "mmproj": null(obj({"file": STR, "sizeBytes": INT})),
@@ -137,7 +142,7 @@ SCHEMAS: dict[str, Schema] = {
     "RouteExplainRequest": obj({**CHAT_REQUEST_PROPS, "model": STR}, required=("messages",), extra=True),
     "RouteExplain": obj({"tier": {"enum": TIERS}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
                          "reasons": array(STR, minItems=1), "project": STR, "policy": {"type": "string", "description": POLICY_NOTE},
-                         "candidates": array(CANDIDATE)}),
+                         "candidates": array(CANDIDATE), "budget": EXPLAIN_BUDGET}),
     "UsageSummary": obj({
         "totalCost": NUM, "totalCalls": INT, "succeededCalls": INT, "inputTokens": INT, "outputTokens": INT,
         "byModel": {"type": "object", "additionalProperties": obj(

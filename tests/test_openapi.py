@@ -166,3 +166,19 @@ def check(schema: Any, router: Router, method: str, path: str, kwargs: dict[str,
         body = resp.json()
         assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}, body
     return resp
+
+
+def test_explain_cooldown_and_budget_match_the_document(make_router: Any) -> None:
+    """Explain's cooldown seconds and budget verdict (a model that just failed, a project with nothing left)
+    conform to the documented candidate shape."""
+    router = make_router()
+    assert http_json("PATCH", router.url + "/api/config", {"routing": {"default_model": "fake-500"}})[0] == 200
+    assert http_json("POST", router.v1 + "/chat/completions", {**CHAT, "model": "auto"})[0] == 502
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "spent", "budgetUsd": 0})
+    assert status == 201
+    schema = schemathesis.openapi.from_dict(document())
+    out = check(schema, router, "POST", "/api/route/explain", {"body": {"messages": CHAT["messages"]},
+                                                                "query": {"projectId": made["id"]}}).json()
+    failed = next(c for c in out["candidates"] if c["model"] == "fake-500")
+    assert failed["coolingDown"] > 0 and failed["skipped"].startswith("budget spent"), out
+    assert out["budget"] == {"remaining": 0, "action": "402 budget_exceeded"}, out

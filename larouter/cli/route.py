@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options, emit
+from larouter.usage.pricing import usd_text
 
 
 def request_body(prompt: str | None, file: TextIO | None, model: str) -> dict[str, Any]:
@@ -61,6 +62,11 @@ def render(data: dict[str, Any]) -> RenderableType:
         parts += [Text("Reasons", style="bold"), grid]
     if data.get("candidates"):
         parts.append(candidates_table(data["candidates"]))
+    budget = data.get("budget")
+    if isinstance(budget, dict):
+        action, left = budget.get("action"), budget.get("remaining")
+        money = f"${usd_text(left)} left" if isinstance(left, (int, float)) else "no limit"
+        parts.append(Text(f"budget: {money}" + (f"; chat: {action}" if action else "")))
     return Group(*parts)
 
 

@@ -76,12 +76,19 @@ class Budgets:
                 "spent": round_usd(self.spent[key]), "reserved": round_usd(self.reserved.get(key, 0.0)),
                 "remaining": None if remaining is None else round_usd(remaining)}
 
+    def _over(self, key: tuple[str, datetime], project: Project, amount: float) -> bool:
+        return self.spent[key] + self.reserved.get(key, 0.0) + amount > (project.budget_usd or 0.0) + 1e-12
+
+    async def fits(self, project: Project, amount: float) -> bool:
+        """Whether `reserve(project, amount)` would succeed now (reserves nothing)."""
+        return project.budget_usd is None or not self._over(await self._load(project), project, amount)
+
     async def reserve(self, project: Project, amount: float) -> Reservation | None:
         """Set aside `amount`; None when that would exceed the budget. Check-and-add has no await between."""
         if project.budget_usd is None:
             return Reservation(project.id, window_start(project.budget_window), 0.0)
         key = await self._load(project)
-        if self.spent[key] + self.reserved.get(key, 0.0) + amount > project.budget_usd + 1e-12:
+        if self._over(key, project, amount):
             return None
         self.reserved[key] = self.reserved.get(key, 0.0) + amount
         return Reservation(project.id, key[1], amount)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.errors import LarouterError
+from larouter.projects.store import Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
@@ -21,6 +22,34 @@ def worst_case_tokens(body: dict[str, Any], call: Call) -> Tokens:
     """Upper bound of a call's tokens: every request byte a token (generous), plus max_tokens out."""
     out = body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_MAX_TOKENS
     return Tokens(input=max(call.request_bytes // 3, 1), output=int(out) * int(body.get("n") or 1))
+
+
+def worst_case_cost(request: web.Request, target: Target, body: dict[str, Any], call: Call) -> float | None:
+    """USD of the call's worst case on this target at its price (None when the price is unknown)."""
+    rate = request.app[appkeys.LEDGER].pricer.rate(target.provider_name, target.provider, target.model)
+    return None if rate is None else rate.cost(worst_case_tokens(body, call))
+
+
+def over_budget(amount: float, left: float | None) -> str:
+    """Why a call does not fit: `spent`, or `worst case $0.03 > $0.0001 left`."""
+    return "spent" if (left or 0.0) <= 0.0 else f"worst case {usd(amount)} > {usd(left or 0.0)} left"
+
+
+def downgrade_target(request: web.Request, project: Project, routed: bool = True) -> Target | None:
+    """The local model an over-budget call is sent to instead (routed calls of DOWNGRADE_POLICIES), else None."""
+    return local_target(request) if routed and project.routing_policy in DOWNGRADE_POLICIES else None
+
+
+async def refusal(request: web.Request, project: Project, target: Target, body: dict[str, Any], call: Call) -> str | None:
+    """Why `admit` would refuse this target's worst case right now (`spent`, `worst case ... left`), else None.
+    Reserves nothing: for `/api/route/explain`."""
+    if project.budget_usd is None or target.provider.local:
+        return None
+    budgets = request.app[appkeys.BUDGETS]
+    cost = worst_case_cost(request, target, body, call)
+    left = await budgets.remaining(project)
+    fits = (left or 0.0) > 0.0 if cost is None else await budgets.fits(project, cost)
+    return None if fits else over_budget(cost or 0.0, left)
 
 
 def local_target(request: web.Request) -> Target | None:
@@ -47,20 +76,19 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
     if project.budget_usd is None:
         return None
     budgets = request.app[appkeys.BUDGETS]
-    rate = request.app[appkeys.LEDGER].pricer.rate(call.target.provider_name, call.target.provider, call.target.model)
-    amount = 0.0 if rate is None else rate.cost(worst_case_tokens(body, call))
+    cost = worst_case_cost(request, call.target, body, call)
+    amount = cost or 0.0
     # An unpriced paid model costs an unknown amount: allowed while budget remains, never once it is spent.
-    exhausted = rate is None and (await budgets.remaining(project) or 0.0) <= 0.0
+    exhausted = cost is None and (await budgets.remaining(project) or 0.0) <= 0.0
     res = None if exhausted else await budgets.reserve(project, amount)
     if res is not None:
         call.budget_remaining = await budgets.remaining(project)
         return res
     left = await budgets.remaining(project)
-    local = local_target(request) if routed and project.routing_policy in DOWNGRADE_POLICIES else None
+    local = downgrade_target(request, project, routed)
     if local is None:
         raise budget_exceeded(project, left)
-    why = "spent" if (left or 0.0) <= 0.0 else f"worst case {usd(amount)} > {usd(left)} left"
-    note = f"budget {why} -> downgraded to local model {local.model}"
+    note = f"budget {over_budget(amount, left)} -> downgraded to local model {local.model}"
     note = note.encode("ascii", "replace").decode()  # headers are ASCII; model names come from the config
     call.reason = f"{call.reason} | {note}" if call.reason else note
     call.target = local

@@ -9,24 +9,66 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.auth import principal
 from larouter.errors import not_found
+from larouter.projects.store import Project
+from larouter.proxy import billing
+from larouter.proxy.call import Call
 from larouter.proxy.local import pending_local
 from larouter.proxy.registry import AUTO
 from larouter.proxy.routed import plan
 from larouter.proxy.validate import parse_json_object, validate_chat
 from larouter.routing.policy import Candidate
 from larouter.usage.api import project_param
+from larouter.usage.pricing import round_usd
 
 EXPLICIT = "explicit model: sent as named, never routed or replaced"
+REFUSED = "402 budget_exceeded"
 
 
-def _explicit(request: web.Request, model: str) -> dict[str, Any]:
+def _entry(request: web.Request, cand: Candidate, routed: bool) -> dict[str, Any]:
+    """A candidate's JSON, with the seconds left of its cooldown (routed chat tries a cooling model after the
+    others; a named model is sent whatever its cooldown)."""
+    out = cand.public()
+    left = request.app[appkeys.COOLDOWNS].left(cand.target.label) if routed and cand.target is not None else None
+    out["coolingDown"] = None if left is None else round(left, 1)
+    return out
+
+
+def _explicit(request: web.Request, model: str) -> Candidate:
     """The one candidate of a named model, as the chat path picks it (a stopped local model it would start, else
     the registry's target): 404/503 exactly as a chat request for it would get."""
     pending = pending_local(request, model)
     if pending is not None:
-        return Candidate(pending.id, None, local_model=pending.id).public()
+        return Candidate(pending.id, None, local_model=pending.id)
     target = request.app[appkeys.REGISTRY].resolve(model)
-    return Candidate(target.model, target).public()
+    return Candidate(target.model, target)
+
+
+async def _budget(request: web.Request, project: Project, cands: list[Candidate], entries: list[dict[str, Any]],
+                  body: dict[str, Any], call: Call, routed: bool) -> dict[str, Any] | None:
+    """Walk the usable candidates as chat's admission would: a paid one whose worst case does not fit is skipped
+    with the reason; chat then downgrades to a local model (routed, cost-optimized/local-only) or tries the next,
+    and answers 402 when none is left. Returns `{remaining, action}` (None for a project without a budget)."""
+    if project.budget_usd is None:
+        return None
+    action: str | None = None
+    refused = False
+    usable = [(c, e) for c, e in zip(cands, entries) if c.skipped is None]
+    for i, (cand, entry) in enumerate(usable):
+        paid = cand.target if cand.target is not None and not cand.is_local else None
+        why = None if paid is None else await billing.refusal(request, project, paid, body, call)
+        if why is None:
+            break  # chat is served by this one (a local model costs nothing)
+        local, refused = billing.downgrade_target(request, project, routed), True
+        then = ("chat downgrades to local model " + local.model if local is not None
+                else "chat tries the next candidate" if i + 1 < len(usable) else "chat answers " + REFUSED)
+        entry.update(usable=False, skipped=f"budget {why} -> {then}")
+        if local is not None:
+            action = f"downgrade to local model {local.model}"
+            break
+    else:
+        action = REFUSED if refused else None
+    remaining = await request.app[appkeys.BUDGETS].remaining(project)
+    return {"remaining": None if remaining is None else round_usd(remaining), "action": action}
 
 
 async def explain(request: web.Request) -> web.Response:
@@ -40,12 +82,16 @@ async def explain(request: web.Request) -> web.Response:
         raise not_found(f"no project {project!r}", "project_not_found", "projectId")
     p = plan(request, body, project, len(raw))  # reads the sticky store, never writes it
     reasons = [*p.decision.reasons, *([p.sticky_note] if p.sticky_note else [])]
-    candidates = [c.public() for c in p.candidates]
-    if body["model"] != AUTO:
-        candidates, reasons = [_explicit(request, body["model"])], [EXPLICIT, *p.decision.reasons]
+    routed = body["model"] == AUTO
+    cands = p.candidates if routed else [_explicit(request, body["model"])]
+    if not routed:
+        reasons = [EXPLICIT, *p.decision.reasons]
+    entries = [_entry(request, c, routed) for c in cands]
+    call = Call(requested_model=body["model"], stream=bool(body.get("stream")), request_bytes=len(raw), project=project)
+    budget = await _budget(request, request.app[appkeys.PROJECTS].projects[project], cands, entries, body, call, routed)
     return web.json_response({
         "tier": p.decision.tier.value, "confidence": round(p.decision.confidence, 3), "reasons": reasons,
-        "project": project, "policy": p.policy, "candidates": candidates,
+        "project": project, "policy": p.policy, "candidates": entries, "budget": budget,
     })
 
 

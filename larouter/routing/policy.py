@@ -107,6 +107,11 @@ class Cooldowns:
         del self.until[label]
         return False
 
+    def left(self, label: str) -> float | None:
+        """Seconds of cooldown this target has left, None when it is not cooling down (for explain)."""
+        until = self.until.get(label)
+        return None if until is None or until <= time.monotonic() else until - time.monotonic()
+
 
 def _needs_vision(body: dict[str, Any]) -> bool:
     for msg in body.get("messages", [])[-8:]:
