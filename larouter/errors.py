@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import uuid
 from typing import Any, Awaitable, Callable
 
@@ -31,6 +32,12 @@ class LarouterError(Exception):
     def body(self) -> dict[str, Any]:
         """Return the OpenAI-shaped error body."""
         return error_body(self.message, self.type, self.code, self.param)
+
+
+def request_id() -> str:
+    """A new request id (`x-request-id`), not a secret: random's generator (seeded from the OS once) never leaves
+    the GIL, where os.urandom's getrandom() call released it on every request."""
+    return f"{random.getrandbits(64):016x}"
 
 
 def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:
@@ -86,26 +93,36 @@ def json_error(err: LarouterError) -> web.Response:
 DECODED_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})  # what aiohttp decodes without extra packages
 
 
+def _reply(request: web.Request, err: LarouterError) -> web.Response:
+    """The error as JSON; from the proxy (`/v1/*`) always with an `x-request-id` (the call's own when the handler
+    attached it to the error, else a new one)."""
+    resp = json_error(err)
+    if request.path.startswith("/v1/") and "x-request-id" not in resp.headers:
+        resp.headers["x-request-id"] = request_id()
+    return resp
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Map domain errors, HTTP errors and bugs to OpenAI-shaped JSON; never leak a traceback."""
+    """Map domain errors, HTTP errors and bugs to OpenAI-shaped JSON; never leak a traceback. Every error from the
+    proxy (`/v1/*`) carries an `x-request-id`: the call's own when the handler attached it, else a new one."""
     encoding = request.headers.get("Content-Encoding")
     if encoding is not None and encoding.strip().lower() not in DECODED_ENCODINGS:
-        return json_error(LarouterError(
+        return _reply(request, LarouterError(
             f"request Content-Encoding {encoding[:40]!r} is not supported; send the body plain, gzip or deflate",
             415, "invalid_request_error", "unsupported_media_type"))
     try:
         return await handler(request)
     except LarouterError as err:
-        return json_error(err)
+        return _reply(request, err)
     except web.RequestPayloadError as exc:  # a body that does not decode as its Content-Encoding says, or is cut
         detail = " ".join(str(exc).partition("message:")[2].split()) or "the body was cut short"
-        return json_error(bad_request(f"request body could not be read: {detail}", code="invalid_body"))
+        return _reply(request, bad_request(f"request body could not be read: {detail}", code="invalid_body"))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return json_error(_from_http(exc, request))
+        return _reply(request, _from_http(exc, request))
     except Exception:
         ref = uuid.uuid4().hex[:12]
         log.exception("unhandled error on %s %s (ref %s)", request.method, request.path, ref)
-        return json_error(LarouterError(f"internal error (ref {ref}); see the daemon log", 500, "server_error", "internal_error"))
+        return _reply(request, LarouterError(f"internal error (ref {ref}); see the daemon log", 500, "server_error", "internal_error"))

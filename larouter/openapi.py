@@ -90,7 +90,9 @@ def _paths() -> dict[str, Any]:
             errors=(400, 401, 402, 404, 413, 429, 502, 503, 504),
             description="`model` may be `auto` (routed by tier), any model a provider serves, or "
                         "`provider/model`. Unknown fields reach the provider untouched. A stream that breaks "
-                        "mid-way ends with one `data: {\"error\": …}` event and no `[DONE]`.")},
+                        "mid-way ends with one `data: {\"error\": …}` event and no `[DONE]`. Every answer, errors "
+                        "included, carries `x-request-id`; an `auto` error also `x-larouter-tier` and "
+                        "`x-larouter-reason` (each candidate's failure when all failed).")},
         "/v1/models": {"get": op("Models: `auto` first, then every provider's", "proxy",
                                  {"200": _json(ref("ModelList"), "OpenAI model list")}, errors=(401,))},
         "/v1/models/{id}": {"get": op(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import random
 import time
 from typing import Any
 
 import attrs
 
+from larouter.errors import request_id
 from larouter.proxy.registry import Target
 
 
@@ -17,9 +17,7 @@ class Call:
 
     requested_model: str
     stream: bool
-    # A request id, not a secret: random's generator (seeded from the OS once) never leaves the GIL, where
-    # os.urandom's getrandom() call released it on every request, handing it to the ledger's writer thread.
-    id: str = attrs.Factory(lambda: f"{random.getrandbits(64):016x}")
+    id: str = attrs.Factory(request_id)  # cheap and GIL-held (see request_id), not a secret
     project: str = "default"
     target: Target | None = None
     tier: str | None = None

@@ -7,10 +7,11 @@ import logging
 from typing import Any
 
 import aiohttp
+import attrs
 from aiohttp import web
 
 from larouter import appkeys, jsonx
-from larouter.errors import LarouterError, not_found, upstream_error
+from larouter.errors import LarouterError, not_found, request_id, upstream_error
 from larouter.models.catalog import CatalogModel
 from larouter.projects.budget import Reservation
 from larouter.auth import principal
@@ -66,6 +67,17 @@ def decision_headers(call: Call) -> dict[str, str]:
     return headers
 
 
+def error_headers(call: Call) -> dict[str, str]:
+    """Headers of an error answer: the call's id, and for `auto` its tier and reason (which, when every candidate
+    failed, lists each one's failure)."""
+    headers = {"x-request-id": call.id}
+    if call.tier:
+        headers["x-larouter-tier"] = call.tier
+    if call.reason:
+        headers["x-larouter-reason"] = call.reason
+    return headers
+
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     """Proxy one chat completion, streaming or not, and record it."""
     raw = await read_body(request)
@@ -96,7 +108,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         return await _json(request, call, body)
     except LarouterError as err:
         call.finish(err.status, err.code or err.type)
-        raise
+        raise attrs.evolve(err, headers={**(err.headers or {}), **error_headers(call)}) from None
     except asyncio.CancelledError:
         call.finish(499, "client_disconnected")
         raise
@@ -256,7 +268,7 @@ async def list_models(request: web.Request) -> web.Response:
     request would start (available while local.autostart is on)."""
     data = request.app[appkeys.REGISTRY].listing()
     data += await _stopped_local(request.app, {entry["id"] for entry in data})
-    return web.json_response({"object": "list", "data": data})
+    return web.json_response({"object": "list", "data": data}, headers={"x-request-id": request_id()})
 
 
 async def get_model(request: web.Request) -> web.Response:
@@ -266,10 +278,10 @@ async def get_model(request: web.Request) -> web.Response:
     listed = request.app[appkeys.REGISTRY].listing()
     for entry in listed:
         if entry["id"] == model_id:
-            return web.json_response(entry)
+            return web.json_response(entry, headers={"x-request-id": request_id()})
     for entry in await _stopped_local(request.app, {entry["id"] for entry in listed}):
         if entry["id"] == model_id:
-            return web.json_response(entry)
+            return web.json_response(entry, headers={"x-request-id": request_id()})
     raise not_found(f"model {model_id!r} does not exist here; GET /v1/models lists the models LARouter serves",
                     "model_not_found", "model")
 

@@ -22,6 +22,7 @@ COST = COLUMNS.index("cost")
 BYTES_PER_TOKEN = 4  # rough prompt estimate when the upstream reports no usage
 MAX_TOKENS = (1 << 31) - 1  # counts are clamped here (the ledger stages them as INTEGER; no call comes near)
 MAX_TEXT = 256
+MAX_REASON = 500  # what x-larouter-reason carries (routed.header_safe): the ledger keeps the whole header
 DISCONNECTED = 499
 
 
@@ -81,6 +82,19 @@ def _text(value: str | None) -> str | None:
     return str(value)[:MAX_TEXT]
 
 
+def _reason(value: str | None) -> str | None:
+    """The routing reason, whole up to MAX_REASON; a longer one (a budget note appended to a full header) is cut at
+    a word boundary with an ellipsis, never mid-word."""
+    if value is None or (type(value) is str and len(value) <= MAX_REASON):
+        return value
+    text = str(value)
+    if len(text) <= MAX_REASON:
+        return text
+    cut = text[:MAX_REASON - 3]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else cut).rstrip(" |;,") + "..."
+
+
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROSECOND = timedelta(microseconds=1)
 
@@ -112,7 +126,7 @@ def to_row(call: Call, pricer: Pricer) -> Row:
     ttft = call.ttft_ms
     return (
         call.created_us, _text(call.project) or "default", _text(call.requested_model) or "",
-        model, provider, _text(call.tier), _text(call.reason), bool(call.stream), int(call.status),
+        model, provider, _text(call.tier), _reason(call.reason), bool(call.stream), int(call.status),
         tokens.input, tokens.output, tokens.cached, tokens.estimated, cost, baseline, cost is not None,
         float(call.latency_ms), None if ttft is None else float(ttft), _text(call.error_type), source,
     )

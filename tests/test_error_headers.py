@@ -1,0 +1,102 @@
+"""Every `/v1/*` answer carries `x-request-id`, errors included; a routed call that failed everywhere says its tier
+and every candidate's failure in `x-larouter-tier` / `x-larouter-reason`."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import openai
+import pytest
+
+from tests.conftest import Fake, Router
+from tests.test_explain_agrees import post
+from tests.test_routing import DEAD_LOCAL, HEARTBEAT, agent_conversation, routed  # noqa: F401 (fixture)
+
+ID = re.compile(r"^[0-9a-f]{16}$")
+HI = [{"role": "user", "content": "hello there"}]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("model", "status"), [("fake-429", 429), ("fake-400", 400), ("fake-500", 502),
+                                                ("no-such-model", 404)])
+def test_a_named_models_error_carries_the_request_id(router: Router, model: str, status: int, stream: bool) -> None:
+    """A provider's 429/400/5xx, or an unknown model, reaches the SDK with the call's x-request-id."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model=model, messages=HI, stream=stream)
+    assert info.value.status_code == status and ID.match(info.value.response.headers.get("x-request-id", "")), \
+        dict(info.value.response.headers)
+
+
+def test_errors_before_the_call_and_model_lists_carry_a_request_id(router: Router) -> None:
+    """A bad body (400), a bad token (401), an unknown /v1 path (404) and the model list all carry one."""
+    for url, body, token, status in ((router.v1 + "/chat/completions", {"model": "gpt-fake", "messages": "hi"}, None, 400),
+                                     (router.v1 + "/chat/completions", {"model": "gpt-fake", "messages": HI},
+                                      "lr_sk_not-a-real-token", 401),
+                                     (router.v1 + "/nope", {}, None, 404)):
+        got, headers, out = post(url, body, token)
+        assert got == status and "error" in out and ID.match(headers.get("x-request-id", "")), (url, got, headers)
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    assert ID.match(client.models.with_raw_response.list().headers["x-request-id"])
+    assert ID.match(client.models.with_raw_response.retrieve("gpt-fake").headers["x-request-id"])
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_every_candidate_failed_says_tier_and_each_failure(routed: Callable[..., Router], fake: Fake,
+                                                           stream: bool) -> None:
+    """A heartbeat whose local model is down and whose cloud candidates all answer 500 is a 502 with its id, its
+    tier, and a reason naming every candidate's failure."""
+    fake.state.failing.update({"gpt-4.1-nano", "gpt-4o-mini", "gpt-fake"})
+    client = openai.OpenAI(base_url=routed(DEAD_LOCAL).v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model="auto", messages=agent_conversation(HEARTBEAT), stream=stream)
+    headers = info.value.response.headers
+    assert info.value.status_code == 502 and ID.match(headers.get("x-request-id", "")), dict(headers)
+    assert headers.get("x-larouter-tier") == "HEARTBEAT", dict(headers)
+    reason = headers.get("x-larouter-reason", "")
+    assert reason.startswith("HEARTBEAT: ") and "policy cost-optimized" in reason, reason
+    for name in ("local-fake", "gpt-4.1-nano", "gpt-4o-mini", "gpt-fake"):
+        assert f"{name} failed (" in reason, reason
+
+
+def _exported_reasons(router: Router, project: str) -> list[str]:
+    import csv
+    import io
+    from urllib.request import urlopen
+
+    with urlopen(router.url + f"/api/usage/export?period=all&projectId={project}", timeout=30) as resp:
+        rows = list(csv.DictReader(io.StringIO(resp.read().decode())))
+    return [row["reason"] for row in rows]
+
+
+def test_the_ledger_keeps_the_whole_reason_and_cuts_a_longer_one_at_a_word(routed: Callable[..., Router],
+                                                                           fake: Fake) -> None:
+    """Nine failures then a budget downgrade make a reason past the header's 500 characters: the usage row keeps
+    the header whole up to 500 (it was cut at 256, mid-word) and ends a longer one at a word with an ellipsis."""
+    from tests.support.servers import http_json, wait_until
+    from tests.test_explain_agrees import BODY, project
+
+    failing = ["fake-500", "fake-429", "fake-429-retry", "fake-empty", "fake-notjson", "fake-200-error",
+               "gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1-mini"]
+    fake.state.failing.update({"gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1-mini"})
+    chain = ", ".join(f'"{m}"' for m in [*failing, "gpt-5"])
+    router = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
+                    f'[routing.policies.cost-optimized]\nCOMPLEX = [{chain}]\n')
+    assert http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 0.001}})[0] == 200
+    proj = project(router, name="long-reasons", budgetUsd=0.01)
+    status, headers, _ = post(router.v1 + "/chat/completions", BODY, proj["token"])
+    header = headers["x-larouter-reason"]
+    assert status == 200 and headers["x-larouter-model"] == "local-fake" and len(header) > 500, header
+    assert all(f"{m} " in header for m in failing[:6]), header
+    wait_until(lambda: len(_exported_reasons(router, proj["id"])) >= 1, what="the usage row")
+    (kept,) = _exported_reasons(router, proj["id"])
+    assert 400 < len(kept) <= 500 and kept.endswith("...") and header.startswith(kept[:-3]), (kept, header)
+    assert header[len(kept) - 3] == " ", (kept, header)  # cut before a word, not inside one
+    fake.state.failing.clear()  # the six fakes still fail, then gpt-4.1-nano answers: a reason of 256 to 500
+    short = project(router, name="short-reason")
+    status, headers, _ = post(router.v1 + "/chat/completions", BODY, short["token"])
+    assert status == 200 and 256 < len(headers["x-larouter-reason"]) <= 500, headers
+    wait_until(lambda: len(_exported_reasons(router, short["id"])) >= 1, what="the usage row")
+    assert _exported_reasons(router, short["id"]) == [headers["x-larouter-reason"]]
+    assert http_json("GET", router.url + "/health")[0] == 200
