@@ -223,3 +223,20 @@ async def test_idle_model_is_unloaded(local_router: Callable[..., Router]) -> No
     wait_until(lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped", 10,
                "the idle model to be unloaded")
     assert not pid_alive(first["pid"])
+
+
+async def test_an_autostarted_stream_sends_the_usual_headers(local_router: Callable[..., Router]) -> None:
+    """A stream that starts its stopped model first answers with the model, provider and request id headers the
+    same stream gets once the model runs."""
+    router = local_router()
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    heads = []
+    for _ in range(2):  # the first one starts the model, the second finds it running
+        raw = await client.chat.completions.with_raw_response.create(
+            model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=3, stream=True)
+        assert [c async for c in raw.parse()]
+        heads.append({k: raw.headers.get(k) for k in ("x-larouter-model", "x-larouter-provider", "x-request-id")})
+    await client.close()
+    assert heads[0]["x-larouter-model"] == heads[1]["x-larouter-model"] == "tiny", heads
+    assert heads[0]["x-larouter-provider"] == heads[1]["x-larouter-provider"] == "local:tiny", heads
+    assert heads[0]["x-request-id"] and heads[1]["x-request-id"] and heads[0]["x-request-id"] != heads[1]["x-request-id"]

@@ -13,6 +13,7 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError, not_found, request_id, upstream_error
 from larouter.models.catalog import CatalogModel
+from larouter.models.supervisor import provider_name
 from larouter.projects.budget import Reservation
 from larouter.auth import principal
 from larouter.proxy import billing, local, routed, upstream
@@ -191,7 +192,9 @@ async def _not_an_event_stream(target: Target, resp: Any) -> LarouterError:
 
 async def _send_after_start(request: web.Request, call: Call, body: dict[str, Any], model: CatalogModel) -> tuple[web.StreamResponse, Relay, Any]:
     """Open the SSE response early, keep it alive with comments while the local model loads, then send."""
-    client = web.StreamResponse(status=200, headers={**SSE_HEADERS, "x-larouter-model": model.id})
+    # The headers go out before the model runs: the ones the normal stream path sends, from what the start will give.
+    headers = {"x-larouter-model": model.id, "x-larouter-provider": provider_name(model.id), "x-request-id": call.id}
+    client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **headers})
     relay = Relay(call, client, strip_usage=not call.client_wants_usage)
     await client.prepare(request)
     try:
