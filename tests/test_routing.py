@@ -169,6 +169,9 @@ def test_local_only_never_reaches_cloud(routed: Callable[..., Router], fake: Fak
         ask(bare, [{"role": "user", "content": CODING}], token=proj2["token"])
     assert info.value.status_code == 503 and len(fake.state.requests) == 1
     assert "no local model is registered or downloaded: `larouter models download <id>`" in info.value.body["message"]
+    reason = info.value.response.headers["x-larouter-reason"]  # the decision and why no candidate is left
+    assert "policy local-only" in reason and reason.endswith("no candidate: no local model is registered or downloaded: "
+                                                              "`larouter models download <id>`")
 
 
 def test_explain_returns_tier_reasons_and_chain(routed: Callable[..., Router], fake: Fake) -> None:

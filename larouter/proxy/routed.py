@@ -173,6 +173,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
         skipped = "; ".join(f"{c.name}: {c.skipped}" for c in cands) or (
             "no local model is registered or downloaded: `larouter models download <id>`" if policy == "local-only"
             else "the policy lists no model for this tier")
+        call.reason = header_safe(" | ".join([*notes, f"no candidate: {skipped}"]))  # (the error's headers say it too)
         raise LarouterError(f"no model can serve tier {decision.tier.value} under policy {policy!r} ({skipped})",
                             503, "server_error", "no_candidate")
     last: LarouterError | None = None
