@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.request import Request, urlopen
 from typing import Any, Callable
 
 import pytest
@@ -266,6 +267,34 @@ def test_usage_tables_chart_and_export(make_router: Callable[..., Router], tmp_p
     assert stdout.exit_code == 0 and stdout.stdout.splitlines() == rows
     unwritable = on(router, "usage", "export", "-o", str(tmp_path / "missing-dir" / "x.csv"))
     assert unwritable.exit_code == 1 and "cannot write" in unwritable.stderr
+
+
+def test_options_given_to_a_group_reach_its_command(make_router: Callable[..., Router]) -> None:
+    """`larouter usage --project P models` and `... export` read P (they read the default project), `--period` on
+    the group too, `larouter --url U --json status` works (it was "No such option"), and one option given twice
+    with different values is an error naming both."""
+    router = make_router(extra_toml=PRICES)
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "grouped"})
+    assert status == 201
+    for token in (proj["token"], None):
+        req = Request(router.v1 + "/chat/completions", method="POST", data=json.dumps(
+            {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}).encode(),
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+        with urlopen(req, timeout=30) as resp:
+            assert resp.status == 200
+    wait_until(lambda: http_json("GET", router.url + f"/api/usage?projectId={proj['id']}")[1]["totalCalls"] == 1,
+               10, "the project's call to be billed")
+    models = run("usage", "--project", proj["id"], "--period", "all", "models", "--json", "--url", router.url)
+    assert models.exit_code == 0, models.output
+    assert json.loads(models.stdout)["period"] == "all"
+    assert [m["calls"] for m in json.loads(models.stdout)["data"]] == [1]
+    export = run("usage", "--project", proj["id"], "export", "-o", "-", "--url", router.url)
+    rows = export.stdout.splitlines()
+    assert export.exit_code == 0 and len(rows) == 2 and f",{proj['id']}," in rows[1], export.output
+    top = run("--url", router.url, "--json", "status")
+    assert top.exit_code == 0 and json.loads(top.stdout), top.output
+    twice = run("usage", "--project", proj["id"], "models", "--project", "default", "--url", router.url)
+    assert twice.exit_code == 1 and "--project given as" in twice.output and "give it once" in twice.output
 
 
 # --- route explain ----------------------------------------------------------------------------------------------

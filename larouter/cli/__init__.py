@@ -19,12 +19,15 @@ from larouter.cli.usage import usage
 
 @click.group(cls=LarouterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="larouter")
-def main() -> None:
+@click.option("--url", metavar="URL", help="Daemon base URL for the command (as the command's own --url).")
+@click.option("--token", help="Admin or project token for the command (as the command's own --token).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON (as the command's own --json).")
+def main(url: str | None, token: str | None, as_json: bool) -> None:
     """LARouter: local-first LLM router.
 
     Every command talks to a running larouterd over HTTP: --url / LAROUTER_URL (default: the address in
-    the settings), --token / LAROUTER_TOKEN. Exit codes: 0 ok, 1 user error or rejected request,
-    2 daemon unreachable, 130 interrupted.
+    the settings), --token / LAROUTER_TOKEN, given before the command or after it. Exit codes: 0 ok,
+    1 user error or rejected request, 2 daemon unreachable, 130 interrupted.
     """
 
 

@@ -219,8 +219,29 @@ def settings_target(token: str | None) -> tuple[str, str | None]:
     return url, token
 
 
+def inherited(name: str, value: Any) -> Any:
+    """An option's value for the running command: its own when given on the command line, else the one given on
+    the command line to the nearest enclosing group (`larouter --url U status`, `larouter usage --project P
+    models`), else its own (environment or default). Given to both with different values is an error."""
+    ctx = click.get_current_context()
+    given = click.core.ParameterSource.COMMANDLINE
+    outer = ctx.parent
+    while outer is not None and not (name in outer.params and outer.get_parameter_source(name) is given):
+        outer = outer.parent
+    if outer is None:
+        return value
+    if ctx.get_parameter_source(name) is not given:
+        return outer.params[name]
+    if value != outer.params[name]:
+        flag = next((p.opts[0] for p in ctx.command.params if p.name == name), name)
+        raise click.UsageError(f"{flag} given as {outer.params[name]!r} to "
+                               f"'{outer.command_path}' and as {value!r} to '{ctx.command_path}'; give it once")
+    return value
+
+
 def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Add --url, --token and --json; pass `client` and `as_json` to the command."""
+    """Add --url, --token and --json; pass `client` and `as_json` to the command (each also taken from an
+    enclosing group that was given it: `inherited`)."""
 
     @click.option("--url", envvar="LAROUTER_URL", metavar="URL",
                   help=f"Daemon base URL [env LAROUTER_URL; default: server.host/port from the settings, "
@@ -230,6 +251,7 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
+        url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)
         if not url:
             url, token = settings_target(token)
         elif urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:

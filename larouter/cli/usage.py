@@ -15,7 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from larouter.cli.common import Client, CliError, client_options, emit, err_console, money, print_json, size
+from larouter.cli.common import (Client, CliError, client_options, emit, err_console, inherited, money, print_json,
+                                 size)
 
 PERIODS = ("daily", "weekly", "monthly", "all")
 CHART_DAYS = 31
@@ -126,6 +127,7 @@ def models_table(data: dict[str, Any]) -> Table:
 @client_options
 def models_cmd(client: Client, as_json: bool, period: str, project: str | None, sort: str, order: str) -> None:
     """Per-model detail: provider, input/output tokens, cost and average latency."""
+    period, project = inherited("period", period), inherited("project", project)
     data = client.get("/api/usage/models", period=period, projectId=project, sort=sort, order=order)
     emit(data, as_json, models_table)
 
@@ -157,6 +159,7 @@ def attachment_name(header: str | None) -> str | None:
 @client_options
 def export(client: Client, as_json: bool, period: str, project: str | None, output: Path | None) -> None:
     """Export every call of the period as CSV, streamed to a file (written whole or not at all)."""
+    period, project = inherited("period", period), inherited("project", project)
     with client.stream("GET", "/api/usage/export", {"period": period, "projectId": project}) as resp:
         if output is not None and str(output) == "-":
             copy(client, resp, sys.stdout.buffer)
