@@ -250,7 +250,10 @@ def test_usage_tables_chart_and_export(make_router: Callable[..., Router], tmp_p
     for part in ("Usage of project default, monthly", "over 1 calls (1 ok)", "By model", "gpt-fake", "By tier",
                  "Savings", "vs gpt-4o", "Daily cost", "█", "100%"):
         assert part in text.stdout, part
-    assert "no calls recorded" in on(router, "usage", "--project", "other").stdout
+    status, other = http_json("POST", router.url + "/api/projects", {"name": "other"})
+    assert status == 201 and "no calls recorded" in on(router, "usage", "--project", other["id"]).stdout
+    typo = on(router, "usage", "--project", "otehr")  # no such project: an error, not zero spend
+    assert typo.exit_code == 1 and "no project 'otehr'" in typo.stderr, typo.output
 
     detail = ok_json(router, "usage", "models", "--sort", "calls")
     assert [m["model"] for m in detail["data"]] == ["gpt-fake"] and detail["sort"] == "calls"

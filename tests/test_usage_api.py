@@ -177,11 +177,16 @@ def test_periods_are_utc_day_iso_week_calendar_month(dated: UsageRouter, period:
 
 
 def test_project_filter(dated: UsageRouter) -> None:
-    """projectId selects one project's records, in the summary and the export."""
+    """projectId selects one project's records, in the summary and the export; a project the ledger holds calls
+    of stays queryable when it is not a current one (a deleted project keeps its history); an id that is neither
+    is a 404, not a project without usage (a typo read as zero spend)."""
     other = dated.get("/api/usage?projectId=proj_other&period=all")
     assert (other["totalCalls"], other["outputTokens"]) == (1, 7)
     assert [r["project"] for r in dated.rows("?projectId=proj_other&period=all")] == ["proj_other"]
-    assert dated.get("/api/usage?projectId=nobody")["totalCalls"] == 0
+    for path in ("", "/daily", "/models", "/export"):
+        status, body = http_json("GET", dated.url + f"/api/usage{path}?projectId=nobody")
+        assert status == 404 and body["error"]["code"] == "project_not_found", (path, body)
+        assert body["error"]["param"] == "projectId" and "GET /api/projects" in body["error"]["message"]
 
 
 def test_daily_series_is_zero_filled(dated: UsageRouter) -> None:

@@ -18,7 +18,7 @@ from datetime import date
 from aiohttp import web
 
 from larouter import appkeys
-from larouter.errors import bad_request
+from larouter.errors import bad_request, not_found
 from larouter.usage import queries
 from larouter.usage.export import CsvExport
 from larouter.usage.ledger import Ledger
@@ -52,6 +52,20 @@ def project_param(request: web.Request) -> str:
     return value
 
 
+async def known_project(request: web.Request, ledger: Ledger) -> str:
+    """The validated `projectId`, when it names a project or one the ledger holds calls of (a deleted project keeps
+    its history); else 404, so a typo does not read as a project without usage."""
+    project = project_param(request)
+    if project in request.app[appkeys.PROJECTS].projects:
+        return project
+    held = await ledger.run(ledger.query, lambda cur: cur.execute(
+        "SELECT 1 FROM usage_calls WHERE project = ? LIMIT 1", [project]).fetchone() is not None)
+    if not held:
+        raise not_found(f"no project {project!r} and no usage recorded for it; GET /api/projects lists the projects",
+                        "project_not_found", "projectId")
+    return project
+
+
 def window_param(request: web.Request, ledger: Ledger) -> Window:
     """The validated `period` as a day window ending today (UTC)."""
     return window(_choice(request, "period", PERIODS, DEFAULT_PERIOD), ledger.today())
@@ -60,7 +74,7 @@ def window_param(request: web.Request, ledger: Ledger) -> Window:
 async def usage(request: web.Request) -> web.Response:
     """Aggregated usage of one project for one period."""
     ledger = request.app[appkeys.LEDGER]
-    project, win = project_param(request), window_param(request, ledger)
+    project, win = await known_project(request, ledger), window_param(request, ledger)
     baseline = ledger.pricer.baseline_model
     body = await ledger.run(ledger.query, lambda cur: queries.summary(cur, project, win, baseline))
     body["projectId"], body["period"] = project, win.period
@@ -73,7 +87,7 @@ async def usage(request: web.Request) -> web.Response:
 async def usage_daily(request: web.Request) -> web.Response:
     """Daily series for charts, zero-filled."""
     ledger = request.app[appkeys.LEDGER]
-    project, win = project_param(request), window_param(request, ledger)
+    project, win = await known_project(request, ledger), window_param(request, ledger)
     body = await ledger.run(ledger.query, lambda cur: queries.daily(cur, project, win))
     return web.json_response(body)
 
@@ -81,7 +95,7 @@ async def usage_daily(request: web.Request) -> web.Response:
 async def usage_models(request: web.Request) -> web.Response:
     """Per-model breakdown."""
     ledger = request.app[appkeys.LEDGER]
-    project, win = project_param(request), window_param(request, ledger)
+    project, win = await known_project(request, ledger), window_param(request, ledger)
     sort = _choice(request, "sort", list(queries.SORT_KEYS), "cost")
     order = _choice(request, "order", list(queries.ORDERS), "desc")
     body = await ledger.run(ledger.query, lambda cur: queries.models(cur, project, win, sort, order))
@@ -96,7 +110,7 @@ def export_filename(project: str, win: Window, today: date) -> str:
 async def usage_export(request: web.Request) -> web.StreamResponse:
     """Per-call rows as CSV, streamed a chunk at a time with backpressure from the client."""
     ledger = request.app[appkeys.LEDGER]
-    project, win = project_param(request), window_param(request, ledger)
+    project, win = await known_project(request, ledger), window_param(request, ledger)
     await ledger.run(ledger.catch_up)
     export = await ledger.run(lambda: CsvExport(ledger.cursor(), project, win))
     try:
