@@ -11,7 +11,7 @@ import attrs
 from aiohttp import web
 
 from larouter import appkeys, jsonx
-from larouter.errors import LarouterError, not_found, request_id, upstream_error
+from larouter.errors import LarouterError, not_found, request_id
 from larouter.models.catalog import CatalogModel
 from larouter.models.supervisor import provider_name
 from larouter.projects.budget import Reservation
@@ -22,7 +22,6 @@ from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
-from larouter.proxy.upstream import MAX_ERROR_BODY, redact
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.usage.pricing import usd_text
 
@@ -138,7 +137,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
         raise upstream.read_error(call.target, exc) from None
     finally:
         resp.release()
-    error = error_in_ok(call.target, raw)
+    error = upstream.error_in_ok(call.target, raw)
     if error is not None:
         raise error
     call.mark_first_byte()
@@ -153,41 +152,6 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     call.finish(resp.status)
     headers = decision_headers(call)
     return web.Response(body=raw, status=resp.status, content_type="application/json", headers=headers)
-
-
-def error_in_ok(target: Target, raw: bytes) -> LarouterError | None:
-    """A 502 naming the provider when its HTTP 200 answer is an error object (`{"error": {...}}`), else None.
-
-    Some providers and proxies report failures this way; relaying it as a 200 would pass an error off as an answer.
-    """
-    if b'"error"' not in raw:
-        return None
-    try:
-        parsed = jsonx.loads(raw)
-    except ValueError:
-        return None
-    err = parsed.get("error") if isinstance(parsed, dict) and "choices" not in parsed else None
-    if not err:
-        return None
-    message = (err.get("message") if isinstance(err, dict) else err) or "no message"
-    code = err.get("code") if isinstance(err, dict) and isinstance(err.get("code"), str) else None
-    text = redact(str(message)[:500] + (f" ({code})" if code else ""), target.provider.api_key)
-    return upstream_error(f"provider {target.provider_name!r} answered HTTP 200 with an error: {text}", 502)
-
-
-async def _not_an_event_stream(target: Target, resp: Any) -> LarouterError:
-    """A stream request answered with something else: a JSON body (an error object, usually), an HTML page..."""
-    ctype, raw = resp.content_type, b""
-    try:
-        if ctype == "application/json":
-            raw = await resp.content.read(MAX_ERROR_BODY)
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        pass
-    finally:
-        resp.close()
-    return error_in_ok(target, raw) or upstream_error(
-        f"provider {target.provider_name!r} answered a stream request with {redact(ctype[:100])}, not an event stream",
-        502, "upstream_bad_response")
 
 
 async def _send_after_start(request: web.Request, call: Call, body: dict[str, Any], model: CatalogModel) -> tuple[web.StreamResponse, Relay, Any]:
@@ -221,7 +185,7 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
         assert call.target is not None
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
         if resp.content_type != "text/event-stream":
-            raise await _not_an_event_stream(call.target, resp)
+            raise await upstream.not_an_event_stream(call.target, resp)
         client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
         relay = Relay(call, client, strip_usage=not call.client_wants_usage)
     assert call.target is not None

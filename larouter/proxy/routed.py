@@ -133,9 +133,7 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
     assert call.target is not None
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True)
     if resp.content_type != "text/event-stream":  # an error object or a page: its own words say why (502: next)
-        from larouter.proxy.handlers import _not_an_event_stream
-
-        raise await _not_an_event_stream(call.target, resp)
+        raise await upstream.not_an_event_stream(call.target, resp)
     relay = Relay(call, web.StreamResponse(), strip_usage=not call.client_wants_usage)
     try:
         ok = await relay.prime(resp)

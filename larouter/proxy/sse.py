@@ -60,12 +60,10 @@ def _data(event: bytes) -> Any:
     return None
 
 
-def _is_error(event: bytes) -> bool:
-    """An SSE event reporting an upstream error (llama-server sends these inside a 200)."""
-    if b'"error"' not in event:
-        return False
-    data = _data(event)
-    return isinstance(data, dict) and bool(data.get("error"))
+def _error_of(event: bytes) -> Any:
+    """The error an SSE event reports (llama-server sends these inside a 200), else None."""
+    data = _data(event) if b'"error"' in event else None
+    return data.get("error") or None if isinstance(data, dict) else None
 
 
 ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")  # what makes an answer (not role or
@@ -111,9 +109,9 @@ class Relay:
 
     def _note_error(self, event: bytes) -> bool:
         """Remember the message of an upstream error event; whether `event` is one."""
-        if not _is_error(event):
+        error = _error_of(event)
+        if error is None:
             return False
-        error = _data(event)["error"]
         message = error.get("message") if isinstance(error, dict) else error
         key = self.call.target.provider.api_key if self.call.target is not None else None
         self.upstream_error = redact(str(message), key)[:200]

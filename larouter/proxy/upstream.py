@@ -123,3 +123,38 @@ def _parse_error(raw: bytes) -> tuple[str, str | None, str | None, str | None]:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def error_in_ok(target: Target, raw: bytes) -> LarouterError | None:
+    """A 502 naming the provider when its HTTP 200 answer is an error object (`{"error": {...}}`), else None.
+
+    Some providers and proxies report failures this way; relaying it as a 200 would pass an error off as an answer.
+    """
+    if b'"error"' not in raw:
+        return None
+    try:
+        parsed = jsonx.loads(raw)
+    except ValueError:
+        return None
+    err = parsed.get("error") if isinstance(parsed, dict) and "choices" not in parsed else None
+    if not err:
+        return None
+    message = (err.get("message") if isinstance(err, dict) else err) or "no message"
+    code = err.get("code") if isinstance(err, dict) and isinstance(err.get("code"), str) else None
+    text = redact(str(message)[:500] + (f" ({code})" if code else ""), target.provider.api_key)
+    return upstream_error(f"provider {target.provider_name!r} answered HTTP 200 with an error: {text}", 502)
+
+
+async def not_an_event_stream(target: Target, resp: Any) -> LarouterError:
+    """A stream request answered with something else: a JSON body (an error object, usually), an HTML page..."""
+    ctype, raw = resp.content_type, b""
+    try:
+        if ctype == "application/json":
+            raw = await resp.content.read(MAX_ERROR_BODY)
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        pass
+    finally:
+        resp.close()
+    return error_in_ok(target, raw) or upstream_error(
+        f"provider {target.provider_name!r} answered a stream request with {redact(ctype[:100])}, not an event stream",
+        502, "upstream_bad_response")
