@@ -15,7 +15,7 @@ from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConf
 from larouter.configcheck import check as check_settings
 from larouter.configconv import make_converter
 from larouter.configerr import SECRET_FIELDS, ConfigError, FieldError, format_structure_error
-from larouter.usage.prices import price_problem
+from larouter.usage.prices import max_output_problem, price_problem
 
 APP = "larouter"
 ENV_PREFIX = "LAROUTER_"
@@ -60,6 +60,12 @@ def _price(_inst: Any, attr: attrs.Attribute, value: float | None) -> None:
         raise FieldError(attr.name, problem)
 
 
+def _max_output(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
+    problem = None if value is None else max_output_problem(value)
+    if problem:
+        raise FieldError(attr.name, problem)
+
+
 @attrs.frozen
 class Price:
     """USD per million tokens, each at most `prices.MAX_PRICE` (so any call's cost fits the ledger)."""
@@ -67,6 +73,7 @@ class Price:
     input: float = attrs.field(validator=_price)
     output: float = attrs.field(validator=_price)
     cached_input: float | None = attrs.field(default=None, validator=_price)
+    max_output: int | None = attrs.field(default=None, validator=_max_output)  # tokens: a budget's worst case
 
 
 @attrs.frozen
@@ -182,7 +189,7 @@ SHAPES: dict[Any, str] = {  # what each table holds, for "expected a table of ..
     dict[str, Provider]: "a table of provider name -> provider settings",
     Provider: "a table of provider settings (base_url, api_key_env, models, prices, ...)",
     dict[str, Price]: "a table of model -> price",
-    Price: "a table of prices in USD per million tokens (input, output, cached_input)",
+    Price: "a table of prices in USD per million tokens (input, output, cached_input) and max_output in tokens",
     dict[str, dict[str, tuple[str, ...]]]: "a table of policy name -> (table of tier -> model list)",
     dict[str, tuple[str, ...]]: "a table of tier -> model list",
     tuple[str, ...]: "a list of strings",

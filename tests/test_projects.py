@@ -190,15 +190,15 @@ async def _burst(router: Router, token: str, n: int, model: str = "gpt-fake") ->
 
 @pytest.mark.parametrize("with_local", [False, True])
 async def test_budget_race(make_router: Callable[..., Router], fake: Fake, with_local: bool) -> None:
-    """100 concurrent paid calls against a budget for 10: spend stays within it; the rest get 402 or, routed with a
+    """100 concurrent paid calls against a budget for 30: spend stays within it; the rest get 402 or, routed with a
     local model running, the local model. A model named by the client is never replaced: 402."""
     router = make_router(extra_toml=PRICED + (LOCALFAKE.format(url=fake.url) + ALL_TIERS_PAID if with_local else ""))
     one_call = (4 + 5) * 1000 / 1e6  # prompt "hi" = 1 word + 3, completion 5, at $1000/M
-    worst = (200 // 3 + 5) * 1000 / 1e6
-    status, proj = http_json("POST", router.url + "/api/projects", {"name": "racer", "budgetUsd": 10 * one_call})
+    budget = 30 * one_call  # the worst case (a token per request byte, ~90 bytes) is about ten calls
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "racer", "budgetUsd": budget})
     results = await _burst(router, proj["token"], 100, "auto" if with_local else "gpt-fake")
     paid = sum(1 for r in fake.state.requests if r["model"] == "gpt-fake")
-    assert paid * one_call <= 10 * one_call + worst
+    assert 0 < paid * one_call <= budget
     codes = sorted({s for s, _ in results})
     if with_local:
         assert codes == [200] and sum(1 for r in fake.state.requests if r["model"] == "local-fake") == 100 - paid
@@ -253,7 +253,7 @@ def test_budget_money_has_no_float_noise(make_router: Callable[..., Router]) -> 
                    headers={"Content-Type": "application/json", "Authorization": f"Bearer {proj['token']}"})
     with urlopen(call, timeout=30) as resp:
         header = resp.headers["x-larouter-budget-remaining"]
-    worst = Decimal(len(body) // 3 + 5) / 1000  # request bytes / 3 in, max_tokens out, at $1000 per 1M tokens
+    worst = Decimal(len(body) + 5) / 1000  # a token per request byte in, max_tokens out, at $1000 per 1M tokens
     assert header == format((Decimal("0.1") - worst).normalize(), "f"), header
     status, text = req(router, "GET", "/api/usage", proj["token"])
     budget = json.loads(text)["budget"]

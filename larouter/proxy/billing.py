@@ -13,21 +13,42 @@ from larouter.projects.store import Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
-from larouter.usage.pricing import Tokens
+from larouter.usage.pricing import Rate, Tokens
 
 DOWNGRADE_POLICIES = ("cost-optimized", "local-only")
+# Input tokens one image part may count whatever its size in the request: the most a listed vendor counts for one
+# image (gpt-4.1-nano up to 1,536 patches x 2.46 = 3,779; gpt-4o high detail up to 1,445; Claude about 1,600).
+IMAGE_TOKENS = 4_000
 
 
-def worst_case_tokens(body: dict[str, Any], call: Call) -> Tokens:
-    """Upper bound of a call's tokens: every request byte a token (generous), plus max_tokens out."""
-    out = body.get("max_completion_tokens") or body.get("max_tokens") or DEFAULT_MAX_TOKENS
-    return Tokens(input=max(call.request_bytes // 3, 1), output=int(out) * int(body.get("n") or 1))
+def worst_case_tokens(body: dict[str, Any], call: Call, target: Target, rate: Rate | None = None) -> Tokens:
+    """Upper bound of a call's tokens on this target, reserved against a budget before a paid call.
+
+    Input: every request byte a token (a token covers at least one byte of text, and the JSON around the text is
+    more bytes than the chat template adds tokens) plus IMAGE_TOKENS per image part, whose URL is a few bytes.
+    Output, times `n`: the request's `max_completion_tokens` / `max_tokens`, else the model's `max_output` (price
+    table or config), else the provider's `context_window`, else DEFAULT_MAX_TOKENS: an assumption, not a bound.
+    """
+    out = (body.get("max_completion_tokens") or body.get("max_tokens") or (rate and rate.max_output)
+           or target.provider.context_window or DEFAULT_MAX_TOKENS)
+    images = _image_parts(body.get("messages"))
+    return Tokens(input=max(call.request_bytes, 1) + images * IMAGE_TOKENS, output=int(out) * int(body.get("n") or 1))
+
+
+def _image_parts(messages: Any) -> int:
+    """How many image parts the messages carry (content is a string or a list of parts)."""
+    count = 0
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            count += sum(1 for part in content if isinstance(part, dict) and part.get("type") == "image_url")
+    return count
 
 
 def worst_case_cost(request: web.Request, target: Target, body: dict[str, Any], call: Call) -> float | None:
     """USD of the call's worst case on this target at its price (None when the price is unknown)."""
     rate = request.app[appkeys.LEDGER].pricer.rate(target.provider_name, target.provider, target.model)
-    return None if rate is None else rate.cost(worst_case_tokens(body, call))
+    return None if rate is None else rate.cost(worst_case_tokens(body, call, target, rate))
 
 
 def over_budget(amount: float, left: float | None) -> str:

@@ -29,6 +29,7 @@ class Call:
     request_bytes: int = 0  # for token estimates when the upstream reports no usage
     chunks: int = 0  # streamed data events with choices (~1 token each) for the same reason
     response_bytes: int = 0  # size of a non-streamed answer, same reason
+    output_cap: int | None = None  # the request's max_tokens times n: no estimate of the answer goes beyond it
     tool_calls: bool = False  # the answer called a tool (set on routed calls)
     created_us: int = attrs.Factory(lambda: time.time_ns() // 1000)  # arrival, microseconds since the epoch (UTC)
     started: float = attrs.Factory(time.perf_counter)

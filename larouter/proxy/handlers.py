@@ -86,6 +86,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     stream = bool(body.get("stream"))
     call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw), project=principal(request).project_id)
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    cap = body.get("max_completion_tokens") or body.get("max_tokens")
+    if cap:  # validated: a positive int; an estimate of the answer's tokens never exceeds it
+        call.output_cap = cap * (body.get("n") or 1)
     reservation = None
     try:
         if body["model"] == AUTO:
@@ -141,14 +144,14 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     if error is not None:
         raise error
     call.mark_first_byte()
-    call.response_bytes = len(raw)
     try:
         parsed = jsonx.loads(raw)
         call.usage = parsed.get("usage") if isinstance(parsed.get("usage"), dict) else None
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError):  # a page or an event stream: its bytes are no measure of tokens generated
         raise LarouterError(
             f"provider {call.target.provider_name!r} returned a body that is not JSON", 502, "upstream_error", "upstream_bad_response"
         ) from None
+    call.response_bytes = len(raw)
     call.finish(resp.status)
     headers = decision_headers(call)
     return web.Response(body=raw, status=resp.status, content_type="application/json", headers=headers)

@@ -112,7 +112,6 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     finally:
         resp.release()
     call.mark_first_byte()
-    call.response_bytes = len(raw)
     try:
         parsed = jsonx.loads(raw)
         msg = parsed["choices"][0]["message"]
@@ -120,7 +119,8 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
         if not isinstance(msg, dict):
             raise TypeError
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        raise Degraded("answer is not a chat completion") from None
+        raise Degraded("answer is not a chat completion") from None  # its bytes are no measure of tokens generated
+    call.response_bytes = len(raw)
     call.usage = usage if isinstance(usage, dict) else None  # billed even when the answer is abandoned below
     call.tool_calls = bool(msg.get("tool_calls") or msg.get("function_call"))
     if not any(msg.get(key) for key in ANSWER_KEYS):  # text, tool calls, a refusal, audio

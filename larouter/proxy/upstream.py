@@ -53,20 +53,26 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     try:
         try:
             resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
-        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
-            # A pooled keep-alive connection the server had already closed (llama-server closes
-            # after a stream while advertising keep-alive): retry once on a fresh connection.
-            resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            # A local model only: llama-server closes a keep-alive connection after a stream while advertising
+            # keep-alive, and the pool may hand it out again; retry once on a fresh connection. Never for a cloud
+            # provider: the drop may come after it received the request, and a second request is a second bill.
+            if not prov.local:
+                raise
+            try:
+                resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
+            except aiohttp.ClientError as again:
+                raise upstream_error(f"{_where(target)} dropped the connection before answering ({_detail(exc, prov)}),"
+                                     f" and a second try failed: {_detail(again, prov)}", 502, "upstream_unreachable") from None
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
         raise upstream_error(
             f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout"
         ) from None
+    except aiohttp.ServerDisconnectedError as exc:  # connected, then closed before any answer
+        raise upstream_error(f"{_where(target)} closed the connection before answering ({_detail(exc, prov)}); "
+                             "it may have received the request", 502, "upstream_disconnected") from None
     except aiohttp.ClientError as exc:
-        raise upstream_error(
-            f"{_where(target)} is unreachable: {redact(type(exc).__name__ + ': ' + str(exc), prov.api_key)}",
-            502,
-            "upstream_unreachable",
-        ) from None
+        raise upstream_error(f"{_where(target)} is unreachable: {_detail(exc, prov)}", 502, "upstream_unreachable") from None
     if resp.status >= 400:
         try:
             raise await error_from_response(target, resp)
@@ -75,14 +81,18 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     return resp
 
 
+def _detail(exc: BaseException, prov: Any) -> str:
+    """An aiohttp exception as `ClassName: message`, with no key in it."""
+    return redact(f"{type(exc).__name__}: {exc}", prov.api_key)
+
+
 def read_error(target: Target, exc: BaseException) -> LarouterError:
     """An answer that broke off after its headers: 504 when the provider went silent for its read_timeout, else 502."""
     where, prov = _where(target), target.provider
     if isinstance(exc, asyncio.TimeoutError):
         return upstream_error(f"{where} stopped sending its answer part-way: nothing for {prov.read_timeout:g} s "
                               "(its read_timeout)", 504, "upstream_timeout")
-    detail = redact(f"{type(exc).__name__}: {exc}", prov.api_key)
-    return upstream_error(f"{where} dropped the connection part-way through its answer: {detail}", 502,
+    return upstream_error(f"{where} dropped the connection part-way through its answer: {_detail(exc, prov)}", 502,
                           "upstream_disconnected")
 
 

@@ -4,7 +4,10 @@ Format (TOML, USD per million tokens)::
 
     version = "2026-11-01"            # the table's date; recorded with every priced call
     [openai]
-    "gpt-4o" = { input = 2.50, output = 10.00, cached_input = 1.25 }
+    "gpt-4o" = { input = 2.50, output = 10.00, cached_input = 1.25, max_output = 16384 }
+
+`max_output` (optional) is the most output tokens the model gives one answer: a budget's worst case for a request
+that sets no `max_tokens` (`proxy/billing.py`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import attrs
 
 from larouter.configerr import ConfigError
 
-RATE_KEYS = frozenset({"input", "output", "cached_input"})
+RATE_KEYS = frozenset({"input", "output", "cached_input", "max_output"})
+MAX_OUTPUT = 10_000_000  # the largest `max_output` accepted, in tokens (the largest model limits today are ~10^5)
 # The highest price accepted, in USD per million tokens (input, output and cached_input alike; the dearest list
 # price today is $75). The ledger stores a call's cost as DECIMAL(18, 10), so below 10^8 USD, and clamps each token
 # count at 2^31 - 1 (`records.MAX_TOKENS`; cached tokens are part of the input tokens). At this price the dearest
@@ -35,9 +39,16 @@ def price_problem(value: Any) -> str | None:
     return None
 
 
+def max_output_problem(value: Any) -> str | None:
+    """What is wrong with a model's `max_output`, or None: a whole number of tokens from 1 to MAX_OUTPUT."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OUTPUT:
+        return f"must be a whole number of tokens from 1 to {MAX_OUTPUT:,}, got {value!r}"
+    return None
+
+
 @attrs.frozen
 class PriceTable:
-    """Provider -> model -> {input, output, cached_input} in USD per 1M tokens."""
+    """Provider -> model -> {input, output, cached_input} in USD per 1M tokens (and `max_output` in tokens)."""
 
     version: str
     prices: dict[str, dict[str, dict[str, float]]]
@@ -83,7 +94,7 @@ def parse_price_table(data: dict[str, Any], source: str) -> PriceTable:
 
 def _rate(rate: Any, where: str) -> dict[str, float]:
     if not isinstance(rate, dict):
-        raise ConfigError(f"{where}: expected {{input, output, cached_input}}, got {rate!r}")
+        raise ConfigError(f"{where}: expected {{input, output, cached_input, max_output}}, got {rate!r}")
     unknown = set(rate) - RATE_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
@@ -92,8 +103,8 @@ def _rate(rate: Any, where: str) -> dict[str, float]:
             raise ConfigError(f"{where}.{key}: required")
     out: dict[str, float] = {}
     for key, value in rate.items():
-        problem = price_problem(value)
+        problem = max_output_problem(value) if key == "max_output" else price_problem(value)
         if problem:
             raise ConfigError(f"{where}.{key}: {problem}")
-        out[key] = float(value)
+        out[key] = value if key == "max_output" else float(value)
     return out

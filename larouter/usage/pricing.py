@@ -54,12 +54,13 @@ class Tokens:
 
 @attrs.frozen
 class Rate:
-    """USD per million tokens and where that price came from."""
+    """USD per million tokens and where that price came from; `max_output`, when known, bounds one answer's tokens."""
 
     input: float
     output: float
     cached_input: float | None
     source: str
+    max_output: int | None = None
 
     def cost(self, tokens: Tokens) -> float:
         """Cost in USD; cached prompt tokens are part of `input` and billed at the cached rate."""
@@ -88,12 +89,13 @@ class Quote:
 
 def rate_from_price(price: Price, source: str) -> Rate:
     """A config `Price` as a Rate."""
-    return Rate(price.input, price.output, price.cached_input, source)
+    return Rate(price.input, price.output, price.cached_input, source, price.max_output)
 
 
 def _table_rates(table: PriceTable) -> dict[str, dict[str, Rate]]:
     return {
-        prov: {m: Rate(r["input"], r["output"], r.get("cached_input"), table.version) for m, r in models.items()}
+        prov: {m: Rate(r["input"], r["output"], r.get("cached_input"), table.version,
+                    None if r.get("max_output") is None else int(r["max_output"])) for m, r in models.items()}
         for prov, models in table.prices.items()
     }
 

@@ -61,7 +61,8 @@ def tokens_of(call: Call) -> Tokens:
     """Reported usage, else an estimate when the upstream did (or may have done) work, else zero.
 
     Estimate: prompt = request bytes / 4, completion = streamed content chunks (about one token each),
-    or response bytes / 4 for a non-streamed answer.
+    or response bytes / 4 for a non-streamed answer (none for a body that is not a chat completion), never more
+    than the request's max_tokens.
     The upstream may have worked when an answer started arriving, or when the client went away mid-call.
     """
     reported = reported_tokens(call.usage)
@@ -73,6 +74,8 @@ def tokens_of(call: Call) -> Tokens:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
     prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
     completion = call.chunks if call.stream else math.ceil(call.response_bytes / BYTES_PER_TOKEN)
+    if call.output_cap is not None:
+        completion = min(completion, call.output_cap)
     return Tokens(min(prompt, MAX_TOKENS), min(completion, MAX_TOKENS), 0, estimated=True)
 
 

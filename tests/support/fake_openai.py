@@ -17,6 +17,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-refusal     refuses: `content: null` and a `refusal` (stream: `delta.refusal` chunks)
   fake-sse-error   streams its role chunk, then an error event (as llama-server does), then ends
   fake-sse-error-done  the same, then [DONE]
+  fake-no-usage    answers a long text (4,000 characters) and reports no usage (JSON only)
+  fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -201,6 +203,15 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": error}, status=400)
     if model == "fake-notjson":
         return web.Response(text="<html>oops</html>", content_type="text/html")
+    if model == "fake-hangup":
+        assert request.transport is not None
+        request.transport.abort()
+        return web.Response()
+    if model == "fake-no-usage" and not body.get("stream"):
+        answer = _completion(body)
+        del answer["usage"]
+        answer["choices"][0]["message"]["content"] = "x" * 4000
+        return web.json_response(answer)
     if model == "fake-429-retry":
         error = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}
         return web.json_response({"error": error}, status=429, headers={"Retry-After": "7"})

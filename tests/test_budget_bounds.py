@@ -1,0 +1,141 @@
+"""A budget's worst case is a bound (every request byte a token, images, the model's most output), and a call is
+never billed past what it asked for: an estimate stops at max_tokens, a body that is no answer bills no output, and
+a request a cloud provider may have received is never sent to it a second time. Through HTTP against the app."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import aiohttp
+import pytest
+
+from tests.conftest import Fake, Router
+from tests.support.servers import http_json, wait_until
+
+RATE = Decimal(1000) / 10**6  # USD per token: $1000 per million, input and output alike
+PRICED = '\n[providers.fake.prices."gpt-fake"]\ninput = 1000.0\noutput = 1000.0\n'
+
+
+def post(router: Router, body: dict[str, Any], token: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    data = json.dumps(body).encode()
+    call = Request(router.v1 + "/chat/completions", data=data, method="POST",
+                   headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    try:
+        with urlopen(call, timeout=30) as resp:
+            return resp.status, dict(resp.headers), json.loads(resp.read())
+    except HTTPError as exc:
+        return exc.code, dict(exc.headers), json.loads(exc.read())
+
+
+def project(router: Router, budget: float) -> dict[str, Any]:
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "bounded", "budgetUsd": budget})
+    assert status == 201, proj
+    return proj
+
+
+def rows(router: Router, project_id: str, count: int) -> list[dict[str, str]]:
+    def read() -> list[dict[str, str]]:
+        with urlopen(router.url + f"/api/usage/export?period=all&projectId={project_id}", timeout=30) as resp:
+            return list(csv.DictReader(io.StringIO(resp.read().decode())))
+    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
+    return read()
+
+
+def worst_left(budget: str, body: dict[str, Any], tokens_out: int, images: int = 0) -> str:
+    """`x-larouter-budget-remaining` for one call in flight: the budget less (request bytes + 4,000 per image + out)."""
+    worst = (len(json.dumps(body).encode()) + 4000 * images + tokens_out) * RATE
+    return format((Decimal(budget) - worst).normalize(), "f")
+
+
+async def test_short_words_cannot_overspend_a_budget(make_router: Callable[..., Router], fake: Fake) -> None:
+    """A prompt of one-letter words counts a token per two bytes: 30 concurrent calls of it (half streamed) stay
+    within the budget. Reserving a token per three request bytes let three run where one fits, and spent $9 of $7."""
+    router = make_router(extra_toml=PRICED)
+    proj = project(router, 7.0)
+    body = {"model": "gpt-fake", "messages": [{"role": "user", "content": "a " * 3000}], "max_tokens": 10}
+
+    async def one(session: aiohttp.ClientSession, stream: bool) -> int:
+        async with session.post(router.v1 + "/chat/completions", json={**body, "stream": stream},
+                                headers={"Authorization": f"Bearer {proj['token']}"}) as resp:
+            await resp.read()
+            return resp.status
+
+    async with aiohttp.ClientSession() as session:
+        statuses = await asyncio.gather(*(one(session, i % 2 == 1) for i in range(30)))
+    assert 200 in statuses and set(statuses) <= {200, 402}, statuses
+    budget = json.loads(urlopen(Request(router.url + "/api/usage", headers={"Authorization": f"Bearer {proj['token']}"}),
+                                timeout=30).read())["budget"]
+    assert 0 < budget["spent"] <= 7.0, budget
+
+
+@pytest.mark.parametrize("where, window, expected_out", [
+    ('\n[providers.fake.prices."gpt-fake"]\ninput = 1000.0\noutput = 1000.0\nmax_output = 700\n', 900, 700),
+    (PRICED, 900, 900),
+    (PRICED, None, 4096),
+], ids=["max_output", "context_window", "assumed"])
+def test_worst_case_output_without_max_tokens(make_router: Callable[..., Router], where: str, window: int | None,
+                                              expected_out: int) -> None:
+    """A request with no max_tokens reserves the model's max_output (price table or config), else the provider's
+    context window, else 4,096 tokens: the header shows the budget less that worst case."""
+    router = make_router(extra_toml=where)
+    if window is not None:
+        assert http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"context_window": window}}})[0] == 200
+    proj = project(router, 5.0)
+    body = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
+    status, headers, answer = post(router, body, proj["token"])
+    assert status == 200, answer
+    assert headers["x-larouter-budget-remaining"] == worst_left("5", body, expected_out), headers
+
+
+def test_an_image_part_counts_in_the_worst_case(make_router: Callable[..., Router]) -> None:
+    """An image given by URL is a few bytes of the request but up to thousands of tokens: 4,000 each are reserved."""
+    router = make_router(extra_toml=PRICED)
+    proj = project(router, 20.0)
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+    body = {"model": "gpt-fake", "max_tokens": 5,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "what is it?"}, image, image]}]}
+    status, headers, answer = post(router, body, proj["token"])
+    assert status == 200, answer
+    assert headers["x-larouter-budget-remaining"] == worst_left("20", body, 5, images=2), headers
+
+
+def test_a_body_that_is_no_answer_bills_no_output(make_router: Callable[..., Router]) -> None:
+    """A 200 with an HTML page is a 502; its row estimates the prompt (the provider may have read it) but no output:
+    the page's bytes are not tokens the model wrote."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-notjson"]\ninput = 1000.0\noutput = 1000.0\n')
+    proj = project(router, 5.0)
+    status, _, err = post(router, {"model": "fake-notjson", "messages": [{"role": "user", "content": "hi"}]},
+                          proj["token"])
+    assert status == 502 and err["error"]["code"] == "upstream_bad_response", err
+    (row,) = rows(router, proj["id"], 1)
+    assert (row["status"], row["output_tokens"], row["tokens_estimated"]) == ("502", "0", "true"), row
+    assert int(row["input_tokens"]) > 0, row
+
+
+def test_an_estimate_stops_at_max_tokens(make_router: Callable[..., Router]) -> None:
+    """An answer with no usage report is estimated from its size, but never past the max_tokens the client set
+    (times n): a 4,000-character answer to max_tokens 16 is 16 tokens, not 1,000."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-no-usage"]\ninput = 1000.0\noutput = 1000.0\n')
+    proj = project(router, 5.0)
+    body = {"model": "fake-no-usage", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
+    status, _, answer = post(router, body, proj["token"])
+    assert status == 200 and len(answer["choices"][0]["message"]["content"]) == 4000, answer
+    (row,) = rows(router, proj["id"], 1)
+    assert (row["output_tokens"], row["tokens_estimated"]) == ("16", "true"), row
+
+
+def test_a_cloud_request_is_never_sent_twice(router: Router, fake: Fake) -> None:
+    """A provider that closes the connection after reading the request may have run (and billed) it: LARouter
+    answers 502 upstream_disconnected saying so, and does not send the request again behind the client's back."""
+    status, headers, err = post(router, {"model": "fake-hangup", "messages": [{"role": "user", "content": "hi"}]},
+                                "sk-client")
+    assert status == 502 and err["error"]["code"] == "upstream_disconnected", err
+    assert "may have received the request" in err["error"]["message"], err
+    assert [r["model"] for r in fake.state.requests].count("fake-hangup") == 1, fake.state.requests
