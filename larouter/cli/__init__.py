@@ -8,8 +8,8 @@ import click
 from rich.table import Table
 
 from larouter import __version__
-from larouter.cli.common import (EXIT_USER_ERROR, Client, CliError, LarouterGroup, client_options,
-                                 duration, emit, money)
+from larouter.cli.common import EXIT_USER_ERROR, Client, CliError, LarouterGroup, client_options
+from larouter.cli.output import duration, emit, money
 from larouter.cli.config import config
 from larouter.cli.models import models
 from larouter.cli.projects import projects
@@ -55,7 +55,7 @@ def month_spend(client: Client) -> dict[str, Any] | None:
             calls += got["totalCalls"]
     if not seen:
         return None
-    return {"period": "monthly", "totalCost": round(cost, 6), "totalCalls": calls, "projects": len(ids)}
+    return {"period": "monthly", "totalCost": round(cost, 10), "totalCalls": calls, "projects": len(ids)}
 
 
 def render_status(data: dict[str, Any]) -> Table:

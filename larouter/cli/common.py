@@ -7,7 +7,6 @@ import errno
 import functools
 import json
 import os
-import sys
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Callable, Iterator
 from urllib.error import HTTPError, URLError
@@ -16,10 +15,9 @@ from urllib.request import Request, urlopen
 
 import attrs
 import click
-from rich.console import Console, RenderableType
-from rich.filesize import decimal
 from rich.markup import escape
-from rich.table import Column
+
+from larouter.cli.output import err_console
 
 DEFAULT_URL = "http://127.0.0.1:18790"
 EXIT_USER_ERROR = 1  # bad arguments, or a request the daemon rejected (4xx)
@@ -80,16 +78,6 @@ class LarouterGroup(click.Group):
             if os.environ.get("LAROUTER_DEBUG") or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
                 raise
             raise CliError(f"unexpected {type(exc).__name__}: {exc} (LAROUTER_DEBUG=1 shows the traceback)") from None
-
-
-def console() -> Console:
-    """stdout console (built per call, so redirected streams such as CliRunner's are honoured)."""
-    return Console(highlight=False)
-
-
-def err_console() -> Console:
-    """stderr console, for progress, spinners, hints and errors."""
-    return Console(stderr=True, highlight=False)
 
 
 @attrs.frozen
@@ -259,48 +247,3 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(client=Client(url, token), as_json=as_json, **kwargs)
 
     return wrapper
-
-
-def print_json(data: Any) -> None:
-    """Indented JSON on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
-
-
-def emit(data: Any, as_json: bool, human: Callable[[Any], RenderableType]) -> None:
-    """Print JSON, or the human rendering (text or a rich renderable), to stdout."""
-    if as_json:
-        print_json(data)
-        return
-    shown = human(data)
-    if isinstance(shown, str):
-        console().print(shown, soft_wrap=True)
-    else:
-        console().print(shown)
-
-
-def id_column(header: str, values: list[str]) -> Column:
-    """A table column for identifiers people copy: never truncated or wrapped."""
-    return Column(header, no_wrap=True, min_width=max([len(header), *map(len, values)]))
-
-
-def money(value: float | None, places: int = 4) -> str:
-    """`$1.2345`, or `—` when unknown (unpriced)."""
-    return "—" if value is None else f"${value:,.{places}f}"
-
-
-def size(value: int | None) -> str:
-    """Decimal bytes: `1.2 GB`."""
-    return "—" if not value else decimal(value)
-
-
-def duration(seconds: float | None) -> str:
-    """`3d 4h`, `2h 05m`, `4m 10s`, `12s`."""
-    if seconds is None:
-        return "—"
-    s = int(seconds)
-    d, h, m = s // 86400, s % 86400 // 3600, s % 3600 // 60
-    if d:
-        return f"{d}d {h}h"
-    if h:
-        return f"{h}h {m:02d}m"
-    return f"{m}m {s % 60:02d}s" if m else f"{s}s"

@@ -10,7 +10,8 @@ from typing import Any, Iterator
 import click
 from rich.markup import escape
 
-from larouter.cli.common import Client, CliError, client_options, console, print_json
+from larouter.cli.common import Client, CliError, client_options
+from larouter.cli.output import console, print_json
 from larouter.config import SECRET_FIELDS
 
 MISSING = object()

@@ -17,8 +17,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from larouter.cli.common import (EXIT_UNREACHABLE, Client, CliError, Interrupted, client_options, duration, emit,
-                                 err_console, id_column, seg, size, sse_events)
+from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, Interrupted, client_options, seg, sse_events
+from larouter.cli.output import duration, emit, err_console, id_column, size
 
 
 class RateColumn(ProgressColumn):

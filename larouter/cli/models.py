@@ -13,8 +13,8 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from larouter.cli.common import (Client, CliError, Interrupted, client_options, duration, emit, err_console, id_column,
-                                 print_json, seg, size)
+from larouter.cli.common import Client, CliError, Interrupted, client_options, seg
+from larouter.cli.output import duration, emit, err_console, id_column, print_json, size
 from larouter.cli.downloads import cancel, download, downloads
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import click
 from rich.table import Table
 
-from larouter.cli.common import Client, CliError, client_options, console, emit, id_column, money, print_json, seg
+from larouter.cli.common import Client, CliError, client_options, seg
+from larouter.cli.output import console, emit, id_column, money, print_json
 from larouter.projects.store import POLICIES, WINDOWS
 
 

@@ -10,7 +10,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from larouter.cli.common import Client, CliError, client_options, emit
+from larouter.cli.common import Client, CliError, client_options
+from larouter.cli.output import emit
 from larouter.usage.pricing import usd_text
 
 

@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from larouter.cli.common import (Client, CliError, client_options, emit, err_console, inherited, money, print_json,
-                                 size)
+from larouter.cli.common import Client, CliError, client_options, inherited
+from larouter.cli.output import emit, err_console, money, print_json, size
 
 PERIODS = ("daily", "weekly", "monthly", "all")
 CHART_DAYS = 31

@@ -1,0 +1,76 @@
+"""CLI output: the consoles, JSON or human rendering, and how money, sizes and durations read."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any, Callable
+
+from rich.console import Console, RenderableType
+from rich.filesize import decimal
+from rich.table import Column
+
+
+def console() -> Console:
+    """stdout console (built per call, so redirected streams such as CliRunner's are honoured)."""
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    """stderr console, for progress, spinners, hints and errors."""
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Indented JSON on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], RenderableType]) -> None:
+    """Print JSON, or the human rendering (text or a rich renderable), to stdout."""
+    if as_json:
+        print_json(data)
+        return
+    shown = human(data)
+    if isinstance(shown, str):
+        console().print(shown, soft_wrap=True)
+    else:
+        console().print(shown)
+
+
+def id_column(header: str, values: list[str]) -> Column:
+    """A table column for identifiers people copy: never truncated or wrapped."""
+    return Column(header, no_wrap=True, min_width=max([len(header), *map(len, values)]))
+
+
+def money(value: float | None, places: int = 4) -> str:
+    """`$1.2345` (`places` decimals), or `—` when unknown (unpriced). An amount too small for two significant digits
+    at `places` decimals gets them (`$0.000012`, `$0.00003`), so a cost that is not zero never reads as zero; zero is
+    `$0.0000` (`$0.00` with 2 places)."""
+    if value is None:
+        return "—"
+    digits = places
+    if value and abs(value) < 10 ** (1 - places):
+        digits = max(places, 1 - math.floor(math.log10(abs(value))))
+    whole, _, frac = f"{value:,.{digits}f}".partition(".")
+    frac = frac[:places] + frac[places:].rstrip("0")
+    return f"${whole}.{frac}" if frac else f"${whole}"
+
+
+def size(value: int | None) -> str:
+    """Decimal bytes: `1.2 GB`."""
+    return "—" if not value else decimal(value)
+
+
+def duration(seconds: float | None) -> str:
+    """`3d 4h`, `2h 05m`, `4m 10s`, `12s`."""
+    if seconds is None:
+        return "—"
+    s = int(seconds)
+    d, h, m = s // 86400, s % 86400 // 3600, s % 3600 // 60
+    if d:
+        return f"{d}d {h}h"
+    if h:
+        return f"{h}h {m:02d}m"
+    return f"{m}m {s % 60:02d}s" if m else f"{s}s"

@@ -1,0 +1,56 @@
+"""How the `larouter` CLI reads to a person: money, plurals, budgets, empty tables, the logs of a stopped model."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+from urllib.request import Request, urlopen
+
+import pytest
+
+from larouter.cli.output import money
+from tests.conftest import Router
+from tests.support.cli import ok_json, on
+from tests.support.servers import http_json, wait_until
+
+TINY_PRICES = '\n[providers.fake.prices."gpt-fake"]\ninput = 1.0\noutput = 2.0\n'  # "hi": 4 in, 5 out = $0.000014
+
+
+def billed_call(router: Router, project: str = "default", token: str | None = None, calls: int = 1) -> None:
+    """Send `calls` chat calls to gpt-fake (as the project's token, if given) and wait until the ledger has them."""
+    for _ in range(calls):
+        req = Request(router.v1 + "/chat/completions", method="POST", data=json.dumps(
+            {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}).encode(),
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+        with urlopen(req, timeout=30) as resp:
+            assert resp.status == 200
+    wait_until(lambda: http_json("GET", router.url + f"/api/usage?projectId={project}")[1]["totalCalls"] >= calls,
+               10, "the calls to be billed")
+
+
+@pytest.mark.parametrize(("value", "places", "shown"), [
+    (0, 4, "$0.0000"), (0.0, 2, "$0.00"), (None, 4, "—"), (1.2345678, 4, "$1.2346"), (1234.5, 2, "$1,234.50"),
+    (0.000014, 4, "$0.000014"), (0.00004999, 4, "$0.00005"), (0.00012, 4, "$0.00012"), (0.0012, 4, "$0.0012"),
+    (1e-10, 4, "$0.0000000001"), (0.004, 2, "$0.004"), (-0.000012, 4, "$-0.000012"),
+])
+def test_money_keeps_small_amounts_visible(value: float | None, places: int, shown: str) -> None:
+    """4 (or 2) decimals for normal amounts; two significant digits when that would round a cost to nothing."""
+    assert money(value, places) == shown
+
+
+def test_a_cost_under_a_twentieth_of_a_cent_is_not_printed_as_zero(make_router: Callable[..., Router]) -> None:
+    """One call that cost $0.000014: `usage`, `usage models` and `status` show $0.000014 (they showed $0.0000), and
+    --json keeps the daemon's exact number."""
+    router = make_router(extra_toml=TINY_PRICES)
+    billed_call(router)
+    exact = http_json("GET", router.url + "/api/usage")[1]["totalCost"]
+    assert exact == pytest.approx(0.000014)
+    assert ok_json(router, "usage")["totalCost"] == exact
+    assert ok_json(router, "status")["spend"]["totalCost"] == exact
+    report = on(router, "usage")
+    assert report.exit_code == 0, report.output
+    assert "$0.000014 over " in report.stdout and "$0.0000 over" not in report.stdout, report.stdout
+    gpt_row = next(line for line in report.stdout.splitlines() if "gpt-fake" in line)
+    assert "$0.000014" in gpt_row, gpt_row
+    assert "$0.000014" in next(line for line in on(router, "usage", "models").stdout.splitlines() if "gpt-fake" in line)
+    assert "spend this month  $0.000014 over" in on(router, "status").stdout
