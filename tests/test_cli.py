@@ -29,7 +29,7 @@ def test_status(router: Router) -> None:
     text = on(router, "status")
     assert text.exit_code == 0
     for part in (f"{router.url}: ok", "running models", "none", "spend this month", "$0.0000 over 0 calls",
-                 "0 learned heartbeat(s), 0 sticky conversation(s)"):
+                 "(1 project)", "0 learned heartbeats, 0 sticky conversations"):
         assert part in text.stdout, part
 
 
@@ -247,7 +247,7 @@ def test_usage_tables_chart_and_export(make_router: Callable[..., Router], tmp_p
     assert data["totalCalls"] == 1 and data["totalCost"] > 0 and "gpt-fake" in data["byModel"]
     text = on(router, "usage", "--period", "monthly")
     assert text.exit_code == 0, text.output
-    for part in ("Usage of project default, monthly", "over 1 calls (1 ok)", "By model", "gpt-fake", "By tier",
+    for part in ("Usage of project default, monthly", "over 1 call (1 ok)", "By model", "gpt-fake", "By tier",
                  "Savings", "vs gpt-4o", "Daily cost", "█", "100%"):
         assert part in text.stdout, part
     status, other = http_json("POST", router.url + "/api/projects", {"name": "other"})

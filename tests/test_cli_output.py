@@ -18,14 +18,15 @@ TINY_PRICES = '\n[providers.fake.prices."gpt-fake"]\ninput = 1.0\noutput = 2.0\n
 
 def billed_call(router: Router, project: str = "default", token: str | None = None, calls: int = 1) -> None:
     """Send `calls` chat calls to gpt-fake (as the project's token, if given) and wait until the ledger has them."""
+    url = router.url + f"/api/usage?projectId={project}"
+    before = http_json("GET", url)[1]["totalCalls"]
     for _ in range(calls):
         req = Request(router.v1 + "/chat/completions", method="POST", data=json.dumps(
             {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}).encode(),
             headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
         with urlopen(req, timeout=30) as resp:
             assert resp.status == 200
-    wait_until(lambda: http_json("GET", router.url + f"/api/usage?projectId={project}")[1]["totalCalls"] >= calls,
-               10, "the calls to be billed")
+    wait_until(lambda: http_json("GET", url)[1]["totalCalls"] == before + calls, 10, "the calls to be billed")
 
 
 @pytest.mark.parametrize(("value", "places", "shown"), [
@@ -54,3 +55,21 @@ def test_a_cost_under_a_twentieth_of_a_cent_is_not_printed_as_zero(make_router: 
     assert "$0.000014" in gpt_row, gpt_row
     assert "$0.000014" in next(line for line in on(router, "usage", "models").stdout.splitlines() if "gpt-fake" in line)
     assert "spend this month  $0.000014 over" in on(router, "status").stdout
+
+
+def test_counts_are_pluralised(router: Router) -> None:
+    """"1 call", "2 calls", "0 calls", and so for tokens, projects, heartbeats and conversations (the CLI said
+    "1 calls" and "project(s)")."""
+    status = on(router, "status").stdout
+    assert "over 0 calls (1 project)" in status and "0 learned heartbeats, 0 sticky conversations" in status, status
+    billed_call(router)  # gpt-fake has no price here: an unpriced call
+    report = on(router, "usage").stdout
+    for part in ("over 1 call (1 ok), 4 input tokens + 5 output tokens", "1 call had no known price"):
+        assert part in report, (part, report)
+    assert "over 1 call (1 project)" in on(router, "status").stdout
+    assert http_json("POST", router.url + "/api/projects", {"name": "second"})[0] == 201
+    billed_call(router)
+    report = on(router, "usage").stdout
+    for part in ("over 2 calls (2 ok), 8 input tokens + 10 output tokens", "2 calls had no known price"):
+        assert part in report, (part, report)
+    assert "over 2 calls (2 projects)" in on(router, "status").stdout

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from larouter import __version__
 from larouter.cli.common import EXIT_USER_ERROR, Client, CliError, LarouterGroup, client_options
-from larouter.cli.output import duration, emit, money
+from larouter.cli.output import duration, emit, money, plural
 from larouter.cli.config import config
 from larouter.cli.models import models
 from larouter.cli.projects import projects
@@ -72,11 +72,12 @@ def render_status(data: dict[str, Any]) -> Table:
     grid.add_row("[bold]running models[/bold]", models)
     routing = data.get("routing")
     if routing is not None:
-        grid.add_row("[bold]routing memory[/bold]", f"{routing['learnedHeartbeats']:,} learned heartbeat(s), "
-                     f"{routing['stickyConversations']:,} sticky conversation(s)")
+        grid.add_row("[bold]routing memory[/bold]", f"{plural(routing['learnedHeartbeats'], 'learned heartbeat')}, "
+                     f"{plural(routing['stickyConversations'], 'sticky conversation')}")
     spend = data["spend"]
     grid.add_row("[bold]spend this month[/bold]", "[dim]not visible with this token[/dim]" if spend is None else
-                 f"{money(spend['totalCost'])} over {spend['totalCalls']:,} calls ({spend['projects']} project(s))")
+                 f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} "
+                 f"({plural(spend['projects'], 'project')})")
     return grid
 
 

@@ -58,6 +58,11 @@ def money(value: float | None, places: int = 4) -> str:
     return f"${whole}.{frac}" if frac else f"${whole}"
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 call`, `0 calls`, `1,204 calls` (`many`: the plural when it is not noun + s)."""
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
 def size(value: int | None) -> str:
     """Decimal bytes: `1.2 GB`."""
     return "—" if not value else decimal(value)

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options, inherited
-from larouter.cli.output import emit, err_console, money, print_json, size
+from larouter.cli.output import emit, err_console, money, plural, print_json, size
 
 PERIODS = ("daily", "weekly", "monthly", "all")
 CHART_DAYS = 31
@@ -90,11 +90,12 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
     days = data["dailyCosts"]
     span = f" ({days[0]['date']} to {days[-1]['date']})" if days else ""
     head = Text.assemble((f"Usage of project {data['projectId']}, {period}{span}\n", "bold"),
-                         f"{money(data['totalCost'])} over {data['totalCalls']:,} calls "
+                         f"{money(data['totalCost'])} over {plural(data['totalCalls'], 'call')} "
                          f"({data['succeededCalls']:,} ok), ",
-                         f"{data['inputTokens']:,} input + {data['outputTokens']:,} output tokens")
+                         f"{plural(data['inputTokens'], 'input token')} + "
+                         f"{plural(data['outputTokens'], 'output token')}")
     if data.get("unpricedCalls"):
-        head.append(f"\n{data['unpricedCalls']:,} calls had no known price (cost shown as —)", style="yellow")
+        head.append(f"\n{plural(data['unpricedCalls'], 'call')} had no known price (cost shown as —)", style="yellow")
     if not data["totalCalls"]:
         return Group(head, Text("no calls recorded in this period", style="dim"))
     return Group(head, Text(""), by_model(data), by_tier(data), savings(data), Text(""), daily_chart(days))
