@@ -73,3 +73,22 @@ def test_counts_are_pluralised(router: Router) -> None:
     for part in ("over 2 calls (2 ok), 8 input tokens + 10 output tokens", "2 calls had no known price"):
         assert part in report, (part, report)
     assert "over 2 calls (2 projects)" in on(router, "status").stdout
+
+
+def test_empty_tables_say_so(router: Router) -> None:
+    """A table with no rows is a sentence, not a bare header: `usage models` before any call, and `usage`'s by-tier
+    table when no call was routed (a named model has no tier); the other lists already said so."""
+    empty = on(router, "usage", "models")
+    assert empty.exit_code == 0, empty.output
+    assert "no calls recorded for project default in this period (monthly)" in empty.stdout, empty.stdout
+    assert "Provider" not in empty.stdout
+    assert ok_json(router, "usage", "models")["data"] == []
+    for args, says in ((["models", "list"], "no local models yet"), (["models", "ps"], "no models running"),
+                       (["models", "downloads"], "no downloads since larouterd started"),
+                       (["usage"], "no calls recorded in this period")):
+        shown = on(router, *args)
+        assert shown.exit_code == 0 and says in shown.stdout, (args, shown.output)
+    billed_call(router)  # model "gpt-fake", named: not routed, no tier
+    report = on(router, "usage").stdout
+    assert 'By tier: no call asked for model "auto" (only those are routed)' in report, report
+    assert "┃ Tier" not in report and "┃ Model" in report

@@ -40,6 +40,8 @@ def _state(state: str | None) -> str:
 
 def catalog_table(entries: list[dict[str, Any]]) -> Table | str:
     """The catalog as a table (parameters, context and variants are in --json)."""
+    if not entries:
+        return "no models in the catalog: `larouter models add NAME --path FILE.gguf` registers one"
     table = Table(id_column("ID", [m["id"] for m in entries]), "Size", "RAM", "Runs here", "Downloaded", "State",
                   title="Model catalog")
     for m in entries:

@@ -49,8 +49,10 @@ def body_of(name: str | None, options: dict[str, Any], budget_given: bool) -> di
     return body | ({"name": name} if name is not None else {})
 
 
-def projects_table(rows: list[dict[str, Any]]) -> Table:
+def projects_table(rows: list[dict[str, Any]]) -> Table | str:
     """Projects as a table."""
+    if not rows:
+        return "no projects: `larouter projects create NAME` makes one"
     table = Table(id_column("ID", [p["id"] for p in rows]), "Name", "Budget",
                   id_column("Policy", [p["routingPolicy"] for p in rows]),
                   id_column("Token", [f"{p['tokenPrefix']}…" for p in rows if p.get("tokenPrefix")]),

@@ -63,6 +63,8 @@ def render(data: dict[str, Any]) -> RenderableType:
         parts += [Text("Reasons", style="bold"), grid]
     if data.get("candidates"):
         parts.append(candidates_table(data["candidates"]))
+    else:
+        parts.append(Text("no candidate models for this request", style="dim"))
     budget = data.get("budget")
     if isinstance(budget, dict):
         action, left = budget.get("action"), budget.get("remaining")

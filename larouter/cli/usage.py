@@ -67,8 +67,10 @@ def by_model(data: dict[str, Any]) -> Table:
     return table
 
 
-def by_tier(data: dict[str, Any]) -> Table:
-    """Cost and calls per routing tier."""
+def by_tier(data: dict[str, Any]) -> RenderableType:
+    """Cost and calls per routing tier (only `auto` calls have one)."""
+    if not data["byTier"]:
+        return Text.assemble(("By tier", "italic"), ': no call asked for model "auto" (only those are routed)')
     table = Table("Tier", "Calls", "Cost", title="By tier", title_justify="left")
     for tier, t in sorted(data["byTier"].items(), key=lambda kv: -kv[1]["calls"]):
         table.add_row(escape(tier), f"{t['calls']:,}", money(t["cost"]))
@@ -110,8 +112,10 @@ def usage(client: Client, as_json: bool, period: str, project: str | None) -> No
         emit(client.get("/api/usage", period=period, projectId=project), as_json, lambda d: render(d, period))
 
 
-def models_table(data: dict[str, Any]) -> Table:
+def models_table(data: dict[str, Any]) -> Table | str:
     """The /api/usage/models breakdown."""
+    if not data["data"]:
+        return f"no calls recorded for project {escape(data['projectId'])} in this period ({data['period']})"
     table = Table("Model", "Provider", "Calls", "In", "Out", "Cost", "Avg ms", title="Usage by model")
     for m in data["data"]:
         latency = "—" if m["avgLatencyMs"] is None else f"{m['avgLatencyMs']:,.0f}"
