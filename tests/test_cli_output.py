@@ -92,3 +92,26 @@ def test_empty_tables_say_so(router: Router) -> None:
     report = on(router, "usage").stdout
     assert 'By tier: no call asked for model "auto" (only those are routed)' in report, report
     assert "┃ Tier" not in report and "┃ Model" in report
+
+
+def test_usage_shows_the_projects_budget(make_router: Callable[..., Router]) -> None:
+    """`larouter usage` of a project with a budget says the limit, its window, what was spent and what is left (from
+    /api/usage's `budget`); a project without one shows no budget line."""
+    router = make_router(extra_toml=TINY_PRICES)
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "capped", "budgetUsd": 0.5,
+                                                                     "budgetWindow": "daily"})
+    assert status == 201, proj
+    fresh = on(router, "usage", "--project", proj["id"])
+    start = ok_json(router, "usage", "--project", proj["id"])["budget"]["windowStart"]
+    assert f"Budget $0.50 a day (since {start} UTC): $0.0000 spent, $0.5000 left" in fresh.stdout, fresh.stdout
+    billed_call(router, proj["id"], proj["token"])
+    report = on(router, "usage", "--project", proj["id"], "--period", "all")
+    assert report.exit_code == 0, report.output
+    assert f"Budget $0.50 a day (since {start} UTC): $0.000014 spent, $0.5000 left" in report.stdout, report.stdout
+    assert ok_json(router, "usage", "--project", proj["id"])["budget"]["spent"] == pytest.approx(0.000014)
+    billed_call(router)
+    assert "Budget" not in on(router, "usage").stdout  # the default project has no budget
+    status, _ = http_json("PUT", router.url + f"/api/projects/{proj['id']}", {"budgetUsd": 0.00001})
+    assert status == 200
+    spent = on(router, "usage", "--project", proj["id"]).stdout
+    assert "Budget $0.00001 a day" in spent and "$0.000014 spent, nothing left" in spent, spent

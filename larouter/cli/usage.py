@@ -7,6 +7,7 @@ import re
 import sys
 from http.client import HTTPException, HTTPResponse
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, BinaryIO, Callable
 
 import click
@@ -87,6 +88,25 @@ def savings(data: dict[str, Any]) -> RenderableType:
                          (f"saved {money(saved)}{pct}", "bold green"))
 
 
+PER = MappingProxyType({"daily": "a day", "weekly": "a week", "monthly": "a month"})
+
+
+def budget_line(budget: dict[str, Any] | None) -> Text | None:
+    """The project's budget in its current window (not the report's period), or None when it has none."""
+    if not budget or budget.get("budgetUsd") is None:
+        return None
+    window = budget.get("window") or "monthly"
+    line = Text.assemble(("Budget ", "bold"), f"{money(budget['budgetUsd'], 2)} {PER.get(window, window)} "
+                         f"(since {budget['windowStart']} UTC): {money(budget['spent'])} spent, ")
+    if budget["remaining"]:
+        line.append(f"{money(budget['remaining'])} left", style="green")
+    else:
+        line.append("nothing left", style="bold red")
+    if budget.get("reserved"):
+        line.append(f" ({money(budget['reserved'])} held for calls in flight)")
+    return line
+
+
 def render(data: dict[str, Any], period: str) -> RenderableType:
     """The whole `larouter usage` report."""
     days = data["dailyCosts"]
@@ -98,6 +118,9 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
                          f"{plural(data['outputTokens'], 'output token')}")
     if data.get("unpricedCalls"):
         head.append(f"\n{plural(data['unpricedCalls'], 'call')} had no known price (cost shown as —)", style="yellow")
+    budget = budget_line(data.get("budget"))
+    if budget is not None:
+        head.append("\n").append_text(budget)
     if not data["totalCalls"]:
         return Group(head, Text("no calls recorded in this period", style="dim"))
     return Group(head, Text(""), by_model(data), by_tier(data), savings(data), Text(""), daily_chart(days))
@@ -107,7 +130,7 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
 @period_options
 @client_options
 def usage(client: Client, as_json: bool, period: str, project: str | None) -> None:
-    """Show a project's spend and traffic: totals, by model, by tier, savings and a daily cost chart."""
+    """Show a project's spend and traffic: totals, its budget, by model, by tier, savings and a daily cost chart."""
     if click.get_current_context().invoked_subcommand is None:
         emit(client.get("/api/usage", period=period, projectId=project), as_json, lambda d: render(d, period))
 
