@@ -163,6 +163,9 @@ def test_models_start_ps_health_logs_stop(local_router: Callable[..., Router]) -
     assert "tiny (ready, port" in on(router, "status").stdout
     stopped = on(router, "models", "stop", "tiny")
     assert stopped.exit_code == 0 and "stopped tiny" in stopped.stdout
+    last_run = on(router, "models", "logs", "tiny", "-n", "5000")  # a stopped model's lines are its last run's: said
+    assert last_run.exit_code == 0 and last_run.stdout.strip() and logs.stdout.splitlines()[0] in last_run.stdout
+    assert "tiny is stopped" in last_run.stderr and "from its last run" in last_run.stderr, last_run.stderr
     again = on(router, "models", "stop", "tiny")
     assert again.exit_code == 1 and "HTTP 409" in again.stderr
     assert "no models running" in on(router, "models", "ps").stdout

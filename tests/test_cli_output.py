@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Callable
 from urllib.request import Request, urlopen
 
@@ -12,6 +13,7 @@ from larouter.cli.output import money
 from tests.conftest import Router
 from tests.support.cli import ok_json, on
 from tests.support.servers import http_json, wait_until
+from tests.support.tiny_gguf import write_tiny_gguf
 
 TINY_PRICES = '\n[providers.fake.prices."gpt-fake"]\ninput = 1.0\noutput = 2.0\n'  # "hi": 4 in, 5 out = $0.000014
 
@@ -115,3 +117,17 @@ def test_usage_shows_the_projects_budget(make_router: Callable[..., Router]) -> 
     assert status == 200
     spent = on(router, "usage", "--project", proj["id"]).stdout
     assert "Budget $0.00001 a day" in spent and "$0.000014 spent, nothing left" in spent, spent
+
+
+def test_logs_of_a_model_that_is_not_running_say_so(router: Router, tmp_path: Path) -> None:
+    """`models logs` of a stopped model printed nothing at all (the API answers `lines: []`); it now says on stderr
+    that the model is not running and has no logs, exit 0, and stdout (the log lines) stays empty. --json is the
+    API's answer, unchanged."""
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    assert on(router, "models", "add", "mine", "--path", str(gguf)).exit_code == 0
+    shown = on(router, "models", "logs", "mine")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == ""
+    said = " ".join(shown.stderr.split())
+    assert "mine is not running (stopped) and has no logs" in said and "larouter models start mine" in said, said
+    assert ok_json(router, "models", "logs", "mine") == {"id": "mine", "lines": []}

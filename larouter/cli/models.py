@@ -186,6 +186,29 @@ def new_lines(seen: list[str], lines: list[str]) -> list[str]:
     return lines
 
 
+def model_state(client: Client, model_id: str) -> dict[str, Any]:
+    """A model's `id`, `state` and `reason`: from the running list, else from its health (which asks a ready model's
+    llama-server, so it is not asked of one the running list has: a busy server would hold up `logs`)."""
+    running = {p["id"]: p for p in client.get("/api/models/running")["data"]}
+    return running.get(model_id) or client.get(f"/api/models/{seg(model_id)}/health")
+
+
+def logs_note(health: dict[str, Any], printed: bool, follow: bool) -> str | None:
+    """What to say on stderr about a model's logs when they are not the live output of a running server: a stopped
+    model has none (or its last run's), a starting one none yet; None for a ready model with output."""
+    mid, state, reason = escape(health["id"]), health["state"], health.get("reason")
+    why = f" ({escape(reason)})" if reason else ""
+    then = "; waiting for output (Ctrl-C stops)" if follow else ""
+    if state in ("stopped", "crashed"):
+        if printed:
+            return f"[yellow]{mid} is {state}{why}: the lines above are from its last run{then}[/yellow]"
+        return (f"[yellow]{mid} is not running ({state}{why}) and has no logs since larouterd started; "
+                f"`larouter models start {mid}` starts it{then}[/yellow]")
+    if not printed:
+        return f"[dim]{mid} is {state}: no output yet{then}[/dim]"
+    return None
+
+
 @models.command()
 @click.argument("model_id", metavar="ID")
 @click.option("-n", "--lines", default=200, show_default=True, type=click.IntRange(1, 5000), help="How many lines.")
@@ -202,6 +225,9 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
     for line in got:
         out.write(line + "\n")
     out.flush()
+    note = logs_note(model_state(client, model_id), bool(got), follow)
+    if note:
+        err_console().print(note, soft_wrap=True)
     while follow:
         time.sleep(1.0)
         fresh = client.get(path, lines=5000)["lines"]
