@@ -111,9 +111,31 @@ class Client:
         try:
             return urlopen(req, timeout=wait)  # type: ignore[no-any-return]  # noqa: S310 (the user's own daemon)
         except HTTPError as exc:
-            raise http_error(exc) from None
+            raise self.refused(exc) from None
         except (URLError, OSError, HTTPException) as exc:
             raise self.unreachable(getattr(exc, "reason", exc)) from None
+
+    def refused(self, exc: HTTPError) -> CliError:
+        """The daemon's OpenAI-shaped error as a one-line CliError (exit 1), with a hint for auth failures; an error
+        that is not shaped so comes from some other server at the URL (every larouterd error is)."""
+        try:
+            raw = exc.read()
+        except (OSError, HTTPException):
+            return CliError(f"HTTP {exc.code}: {exc.reason}", EXIT_USER_ERROR, exc.code)
+        err = larouterd_error(raw) if media_type(exc.headers) == "application/json" else None
+        if err is None:
+            return self.not_larouterd(exc.code, exc.headers)
+        message = err["message"]
+        if exc.code in (401, 403):
+            message += " (pass an admin token with --token or LAROUTER_TOKEN)"
+        code = err.get("code") if isinstance(err.get("code"), str) else None
+        return CliError(f"HTTP {exc.code}: {message}", EXIT_USER_ERROR, exc.code, code)
+
+    def not_larouterd(self, status: int, headers: Any) -> CliError:
+        """Exit 1: what answers at the URL is some other web server (a 404 page, an HTML site, another API)."""
+        kind = media_type(headers) or "without a Content-Type"
+        return CliError(f"{self.base_url}: not a LARouter daemon (HTTP {status} {kind}); point --url / LAROUTER_URL "
+                        "at larouterd")
 
     def unreachable(self, reason: Any) -> CliError:
         """The exit-2 error, with the one-line hint."""
@@ -128,20 +150,27 @@ class Client:
                 raw = resp.read()
             except (OSError, HTTPException) as exc:
                 raise self.unreachable(f"connection lost ({exc})") from None
+        if not raw:
+            return None
+        if media_type(resp.headers) != "application/json":
+            raise self.not_larouterd(resp.status, resp.headers)
         try:
-            return json.loads(raw) if raw else None
+            return json.loads(raw)
         except ValueError:
-            raise CliError(f"{self.base_url} did not answer JSON; is it larouterd?") from None
+            raise self.not_larouterd(resp.status, resp.headers) from None
 
     def get(self, path: str, **params: Any) -> Any:
         """GET a JSON resource."""
         return self.request("GET", path, params=params)
 
     @contextlib.contextmanager
-    def stream(self, method: str, path: str, params: dict[str, Any] | None = None,
-               timeout: float = STREAM_TIMEOUT) -> Iterator[HTTPResponse]:
-        """An open response to read incrementally (SSE, CSV); read errors become the exit-2 error."""
+    def stream(self, method: str, path: str, params: dict[str, Any] | None = None, timeout: float = STREAM_TIMEOUT,
+               expect: str | None = None) -> Iterator[HTTPResponse]:
+        """An open response of media type `expect` (any if None) to read incrementally (SSE, CSV); read errors become
+        the exit-2 error."""
         with self.open(method, path, None, params, timeout) as resp:
+            if expect is not None and media_type(resp.headers) != expect:
+                raise self.not_larouterd(resp.status, resp.headers)
             try:
                 yield resp
             except (OSError, HTTPException) as exc:
@@ -155,17 +184,19 @@ def seg(value: str) -> str:
     return quote(value, safe="")
 
 
-def http_error(exc: HTTPError) -> CliError:
-    """The daemon's OpenAI-shaped error as a one-line CliError (exit 1), with a hint for auth failures."""
-    code = None
+def media_type(headers: Any) -> str | None:
+    """`text/plain` for `Content-Type: text/plain; charset=utf-8`; None without the header."""
+    value = headers.get("Content-Type") if headers is not None else None
+    return (value.split(";", 1)[0].strip().lower() or None) if value else None
+
+
+def larouterd_error(raw: bytes) -> dict[str, Any] | None:
+    """The `error` object of an OpenAI-shaped error body, as larouterd sends; None for any other body."""
     try:
-        err = json.loads(exc.read())["error"]
-        message, code = err["message"], err.get("code")
-    except (ValueError, KeyError, TypeError, OSError, HTTPException):
-        message = str(exc.reason)
-    if exc.code in (401, 403):
-        message += " (pass an admin token with --token or LAROUTER_TOKEN)"
-    return CliError(f"HTTP {exc.code}: {message}", EXIT_USER_ERROR, exc.code, code)
+        err = json.loads(raw)["error"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return err if isinstance(err, dict) and isinstance(err.get("message"), str) else None
 
 
 def sse_events(resp: HTTPResponse) -> Iterator[tuple[str, str]]:

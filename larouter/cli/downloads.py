@@ -42,7 +42,7 @@ def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
     """Read the progress stream to its `done` event (returned) or `error` event (raised), drawing a bar if `show`."""
     label = f"{dl['modelId']} {dl['quantization']}"
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), RateColumn(), EtaColumn())
-    with client.stream("GET", dl["progressUrl"]) as resp, \
+    with client.stream("GET", dl["progressUrl"], expect="text/event-stream") as resp, \
             Progress(*columns, console=err_console(), disable=not show) as bar:
         task = bar.add_task(label, total=dl["total"] or None, completed=dl["bytes"])
         for event, raw in sse_events(resp):

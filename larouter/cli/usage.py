@@ -188,7 +188,8 @@ def attachment_name(header: str | None) -> str | None:
 def export(client: Client, as_json: bool, period: str, project: str | None, output: Path | None) -> None:
     """Export every call of the period as CSV, streamed to a file (written whole or not at all)."""
     period, project = inherited("period", period), inherited("project", project)
-    with client.stream("GET", "/api/usage/export", {"period": period, "projectId": project}) as resp:
+    with client.stream("GET", "/api/usage/export", {"period": period, "projectId": project},
+                       expect="text/csv") as resp:
         if output is not None and str(output) == "-":
             copy(client, resp, sys.stdout.buffer)
             sys.stdout.flush()
