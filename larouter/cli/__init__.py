@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from larouter import __version__
-from larouter.cli.common import EXIT_USER_ERROR, Client, CliError, LarouterGroup, client_options
+from larouter.cli.common import Client, CliError, LarouterGroup, client_options, optional
 from larouter.cli.output import duration, emit, money, plural
 from larouter.cli.config import config
 from larouter.cli.models import models
@@ -29,17 +29,6 @@ def main(url: str | None, token: str | None, as_json: bool) -> None:
     the settings), --token / LAROUTER_TOKEN, given before the command or after it. Exit codes: 0 ok,
     1 user error or rejected request, 2 daemon unreachable, 130 interrupted.
     """
-
-
-def optional(client: Client, path: str, **params: Any) -> Any:
-    """GET, or None when the daemon refuses it to this token (403) or lacks it (404); a rejected token (401)
-    is an error, not a blank."""
-    try:
-        return client.get(path, **params)
-    except CliError as exc:
-        if exc.exit_code != EXIT_USER_ERROR or exc.status == 401:
-            raise
-        return None
 
 
 def month_spend(client: Client) -> dict[str, Any] | None:

@@ -30,9 +30,9 @@ class CliError(click.ClickException):
     """A clean, one-line failure with a chosen exit code (and the daemon's status and error code, if any)."""
 
     def __init__(self, message: str, exit_code: int = EXIT_USER_ERROR, status: int | None = None,
-                 code: str | None = None) -> None:
+                 code: str | None = None, param: str | None = None) -> None:
         super().__init__(message)
-        self.exit_code, self.status, self.code = exit_code, status, code
+        self.exit_code, self.status, self.code, self.param = exit_code, status, code, param
 
     def show(self, file: Any = None) -> None:
         err_console().print(f"[red]error:[/red] {escape(self.message)}", soft_wrap=True)
@@ -128,8 +128,8 @@ class Client:
         message = err["message"]
         if exc.code in (401, 403):
             message += " (pass an admin token with --token or LAROUTER_TOKEN)"
-        code = err.get("code") if isinstance(err.get("code"), str) else None
-        return CliError(f"HTTP {exc.code}: {message}", EXIT_USER_ERROR, exc.code, code)
+        code, param = (err.get(k) if isinstance(err.get(k), str) else None for k in ("code", "param"))
+        return CliError(f"HTTP {exc.code}: {message}", EXIT_USER_ERROR, exc.code, code, param)
 
     def not_larouterd(self, status: int, headers: Any) -> CliError:
         """Exit 1: what answers at the URL is some other web server (a 404 page, an HTML site, another API)."""
@@ -177,6 +177,17 @@ class Client:
                 if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
                     raise
                 raise self.unreachable(f"connection lost ({exc})") from None
+
+
+def optional(client: Client, path: str, **params: Any) -> Any:
+    """GET, or None when the daemon refuses it to this token (403) or lacks it (404); a rejected token (401)
+    is an error, not a blank."""
+    try:
+        return client.get(path, **params)
+    except CliError as exc:
+        if exc.status not in (403, 404):
+            raise
+        return None
 
 
 def seg(value: str) -> str:

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options
 from larouter.cli.output import emit
+from larouter.cli.project_ref import project_id, project_option, unknown_project
 from larouter.usage.pricing import usd_text
 
 
@@ -82,14 +83,15 @@ def route() -> None:
 @click.argument("prompt", required=False)
 @click.option("--file", "-f", "file", type=click.File("r"), help="A chat completion request body (`-`: stdin).")
 @click.option("--model", default="auto", show_default=True, help="The request's model field (with a PROMPT).")
-@click.option("--project", "-p", help="Explain as this project (default: the token's project).")
+@project_option("the token's project")
 @client_options
 def explain(client: Client, as_json: bool, prompt: str | None, file: TextIO | None, model: str,
             project: str | None) -> None:
     """Explain the routing of a prompt or a request (tier, confidence, reasons, candidates) without sending it."""
     body = request_body(prompt, file, model)
     try:
-        data = client.request("POST", "/api/route/explain", body, params={"projectId": project})
+        with unknown_project(client, project):
+            data = client.request("POST", "/api/route/explain", body, params={"projectId": project_id(client, project)})
     except CliError as exc:
         if exc.status == 404 and exc.code == "not_found":
             raise CliError(f"larouterd at {client.base_url} has no POST /api/route/explain (update it)") from None

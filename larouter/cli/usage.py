@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -18,6 +19,7 @@ from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options, inherited
 from larouter.cli.output import emit, err_console, money, plural, print_json, size
+from larouter.cli.project_ref import project_id, project_option, unknown_project
 
 PERIODS = ("daily", "weekly", "monthly", "all")
 CHART_DAYS = 31
@@ -28,8 +30,7 @@ CHUNK = 64 * 1024
 
 def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--period and --project."""
-    fn = click.option("--project", "-p", "project", default=None,
-                      help="Project id  [default: the token's project; \"default\" with the admin token]")(fn)
+    fn = project_option("the token's project; \"default\" with the admin token")(fn)
     return click.option("--period", type=click.Choice(PERIODS), default="monthly", show_default=True,
                         help="UTC calendar day, ISO week, month, or everything.")(fn)
 
@@ -132,7 +133,9 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
 def usage(client: Client, as_json: bool, period: str, project: str | None) -> None:
     """Show a project's spend and traffic: totals, its budget, by model, by tier, savings and a daily cost chart."""
     if click.get_current_context().invoked_subcommand is None:
-        emit(client.get("/api/usage", period=period, projectId=project), as_json, lambda d: render(d, period))
+        with unknown_project(client, project):
+            data = client.get("/api/usage", period=period, projectId=project_id(client, project))
+        emit(data, as_json, lambda d: render(d, period))
 
 
 def models_table(data: dict[str, Any]) -> Table | str:
@@ -156,7 +159,9 @@ def models_table(data: dict[str, Any]) -> Table | str:
 def models_cmd(client: Client, as_json: bool, period: str, project: str | None, sort: str, order: str) -> None:
     """Per-model detail: provider, input/output tokens, cost and average latency."""
     period, project = inherited("period", period), inherited("project", project)
-    data = client.get("/api/usage/models", period=period, projectId=project, sort=sort, order=order)
+    with unknown_project(client, project):
+        data = client.get("/api/usage/models", period=period, projectId=project_id(client, project), sort=sort,
+                          order=order)
     emit(data, as_json, models_table)
 
 
@@ -187,9 +192,12 @@ def attachment_name(header: str | None) -> str | None:
 @client_options
 def export(client: Client, as_json: bool, period: str, project: str | None, output: Path | None) -> None:
     """Export every call of the period as CSV, streamed to a file (written whole or not at all)."""
-    period, project = inherited("period", period), inherited("project", project)
-    with client.stream("GET", "/api/usage/export", {"period": period, "projectId": project},
-                       expect="text/csv") as resp:
+    period, given = inherited("period", period), inherited("project", project)
+    with contextlib.ExitStack() as stack:
+        with unknown_project(client, given):
+            project = project_id(client, given)
+            resp = stack.enter_context(client.stream("GET", "/api/usage/export",
+                                                     {"period": period, "projectId": project}, expect="text/csv"))
         if output is not None and str(output) == "-":
             copy(client, resp, sys.stdout.buffer)
             sys.stdout.flush()

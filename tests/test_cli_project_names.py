@@ -1,0 +1,91 @@
+"""`--project` takes a project's name as well as its id, wherever the CLI has the option."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+from urllib.request import Request, urlopen
+
+from tests.conftest import Router
+from tests.support.cli import ok_json, on, run
+from tests.support.servers import http_json, wait_until
+
+PRICES = '\n[providers.fake.prices."gpt-fake"]\ninput = 2.0\noutput = 8.0\n'
+
+
+def project(router: Router, name: str) -> dict[str, Any]:
+    """Create a project over the API."""
+    status, made = http_json("POST", router.url + "/api/projects", {"name": name})
+    assert status == 201, made
+    return made
+
+
+def chat_as(router: Router, made: dict[str, Any]) -> None:
+    """One call to gpt-fake with the project's token; wait until the ledger has it."""
+    req = Request(router.v1 + "/chat/completions", method="POST", data=json.dumps(
+        {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {made['token']}"})
+    with urlopen(req, timeout=30) as resp:
+        assert resp.status == 200
+    wait_until(lambda: http_json("GET", router.url + f"/api/usage?projectId={made['id']}")[1]["totalCalls"] == 1,
+               10, "the call to be billed")
+
+
+def test_project_by_name_everywhere(make_router: Callable[..., Router], tmp_path: Path) -> None:
+    """`usage`, `usage models`, `usage export` and `route explain` take --project NAME (compared as the daemon
+    compares names: case and runs of spaces aside) and use that project's id; they took ids only, so a name was
+    "no project 'Billing App'"."""
+    router = make_router(extra_toml=PRICES)
+    billing = project(router, "Billing App")
+    chat_as(router, billing)
+
+    for name in ("Billing App", "billing   APP"):
+        assert ok_json(router, "usage", "--project", name)["projectId"] == billing["id"]
+        shown = on(router, "usage", "--project", name)
+        assert shown.exit_code == 0 and f"Usage of project {billing['id']}" in shown.stdout, shown.output
+        assert [m["calls"] for m in ok_json(router, "usage", "models", "-p", name)["data"]] == [1]
+        grouped = run("usage", "--project", name, "models", "--json", "--url", router.url)
+        assert grouped.exit_code == 0 and json.loads(grouped.stdout)["projectId"] == billing["id"], grouped.output
+        exported = on(router, "usage", "export", "--project", name, "-o", "-")
+        rows = exported.stdout.splitlines()
+        assert exported.exit_code == 0 and len(rows) == 2 and f",{billing['id']}," in rows[1], exported.output
+        assert ok_json(router, "route", "explain", "hi", "--project", name)["project"] == billing["id"]
+    target = tmp_path / "billing.csv"
+    written = ok_json(router, "usage", "export", "--project", "Billing App", "-o", str(target))
+    assert written["projectId"] == billing["id"] and len(target.read_text().splitlines()) == 2
+    assert ok_json(router, "usage", "--project", billing["id"])["projectId"] == billing["id"]  # ids still work
+
+
+def test_an_id_wins_over_a_name(router: Router) -> None:
+    """A value that is one project's id and another's name means the project with that id."""
+    first = project(router, "first")
+    second = project(router, first["id"])  # named like the first project's id
+    assert ok_json(router, "usage", "--project", first["id"])["projectId"] == first["id"]
+    assert ok_json(router, "usage", "--project", second["id"])["projectId"] == second["id"]
+    assert ok_json(router, "usage", "--project", "FIRST")["projectId"] == first["id"]
+
+
+def test_an_unknown_project_is_one_clear_line(router: Router) -> None:
+    """A value that is neither an id nor a name: exit 1, one line naming it and the projects there are (names and
+    ids, never a token), for every command with --project; a name with spaces included (it was the daemon's 400
+    about the characters a projectId may have)."""
+    made = project(router, "My App")
+    for value in ("otehr", "No Such App"):
+        for args in (["usage"], ["usage", "models"], ["usage", "export", "-o", "-"], ["route", "explain", "hi"]):
+            result = on(router, *args, "--project", value)
+            assert result.exit_code == 1, (args, result.output)
+            line = " ".join(result.stderr.split())
+            assert f"no project {value!r}: it is neither a project's id nor its name" in line, (args, line)
+            assert f"projects: default, My App ({made['id']})" in line, line
+            assert made["token"] not in result.output and made["tokenPrefix"] not in result.output
+            assert "projectId" not in line and result.stdout == ""
+
+
+def test_a_deleted_projects_history_is_still_reached_by_its_id(router: Router) -> None:
+    """An id that is no current project is passed on: the daemon keeps a deleted project's usage under it."""
+    gone = project(router, "gone")
+    chat_as(router, gone)
+    assert http_json("DELETE", router.url + f"/api/projects/{gone['id']}")[0] == 200
+    assert ok_json(router, "usage", "--project", gone["id"])["totalCalls"] == 1
+    assert on(router, "usage", "--project", "gone").exit_code == 1  # its name went with it
