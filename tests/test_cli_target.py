@@ -3,12 +3,18 @@ address comes from the same effective settings the daemon reads (runtime-config.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from aiohttp import web
 
-from tests.support.cli import on
+from tests.support.cli import ROOT, on, run
+from tests.support.proc import daemon_env, free_port, wait_healthy
 from tests.support.servers import BackgroundLoop
 
 COMMANDS = [["status"], ["usage"], ["usage", "models"], ["usage", "export", "-o", "-"], ["models", "list"],
@@ -55,3 +61,52 @@ def test_larouterd_errors_are_still_its_own(router: Any) -> None:
     result = on(router, "models", "health", "nope")
     assert result.exit_code == 1 and "HTTP 404" in result.stderr and "unknown model 'nope'" in result.stderr
     assert "not a LARouter daemon" not in result.stderr
+
+
+@contextmanager
+def daemon_from_settings(home: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """The real larouterd with no --host/--port flag: it listens where its settings say; stopped with SIGTERM."""
+    log = open(home / "larouterd.log", "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "larouter.daemon"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
+
+
+def test_the_cli_follows_a_port_changed_at_runtime(home: Path, tmp_path: Path) -> None:
+    """`larouter config set server.port P2` is kept in runtime-config.json, the top layer of the daemon's next start;
+    the CLI reads the same effective settings (it read only the config file and environment, so after the restart it
+    knocked at the old port: "cannot reach larouterd"). Until the daemon restarts, the CLI's "cannot reach" says
+    where the new address came from."""
+    old, new = free_port(), free_port()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[server]\nhost = "127.0.0.1"\nport = {old}\n')
+    env = daemon_env(home, LAROUTER_CONFIG=str(cfg))
+    cli_env = {"LAROUTER_CONFIG": str(cfg), "LAROUTER_HOME": str(home)}
+    with daemon_from_settings(home, env) as proc:
+        wait_healthy(f"http://127.0.0.1:{old}", proc)
+        moved = run("config", "set", "server.port", str(new), env=cli_env)  # no --url: the settings say `old`
+        assert moved.exit_code == 0 and "restart larouterd to apply: server.port" in moved.stdout, moved.output
+        assert json.loads((home / "runtime-config.json").read_text())["server"]["port"] == new
+        before = run("status", env=cli_env)  # the running daemon is still at `old`; the CLI already aims at `new`
+        assert before.exit_code == 2, before.output
+        said = " ".join(before.stderr.split())
+        assert f"cannot reach larouterd at http://127.0.0.1:{new}" in said, said
+        assert f"server.port comes from {home / 'runtime-config.json'} (set at runtime)" in said, said
+    with daemon_from_settings(home, env) as proc:
+        wait_healthy(f"http://127.0.0.1:{new}", proc)
+        after = run("status", "--json", env=cli_env)
+        assert after.exit_code == 0, after.output
+        assert json.loads(after.stdout)["url"] == f"http://127.0.0.1:{new}"
+        unset = run("config", "unset", "server.port", env=cli_env)  # back to the file's port at the next start
+        assert unset.exit_code == 0, unset.output
+    again = run("status", env=cli_env)  # the override is gone: the CLI aims at the file's port again
+    assert again.exit_code == 2 and f"cannot reach larouterd at http://127.0.0.1:{old}:" in again.stderr, again.output

@@ -87,6 +87,7 @@ class Client:
     base_url: str
     token: str | None = attrs.field(default=None, repr=False)
     timeout: float | None = 30.0
+    hint: str | None = None  # said when the daemon cannot be reached (where its address came from)
 
     def url(self, path: str, params: dict[str, Any] | None = None) -> str:
         """Absolute URL for an API path, with the non-None query parameters."""
@@ -140,7 +141,8 @@ class Client:
     def unreachable(self, reason: Any) -> CliError:
         """The exit-2 error, with the one-line hint."""
         return CliError(f"cannot reach larouterd at {self.base_url}: {reason} (is it running? start it with "
-                        "`larouterd`, or point --url / LAROUTER_URL at it)", EXIT_UNREACHABLE)
+                        "`larouterd`, or point --url / LAROUTER_URL at it)" + (f"; {self.hint}" if self.hint else ""),
+                        EXIT_UNREACHABLE)
 
     def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
                 timeout: float | None = None) -> Any:
@@ -228,16 +230,20 @@ def sse_events(resp: HTTPResponse) -> Iterator[tuple[str, str]]:
                 data.append(value)
 
 
-def settings_target(token: str | None) -> tuple[str, str | None]:
-    """Daemon URL from the settings (config file and LAROUTER_* env), and the local admin token if none was given."""
-    from larouter.config import ConfigError, load_settings  # only needed without --url / LAROUTER_URL
+def settings_target(token: str | None) -> Client:
+    """A client for the daemon the settings name, with the local admin token if none was given. The settings are
+    those larouterd starts with (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime, which
+    it keeps in runtime-config.json), so `larouter config set server.port P` moves the CLI along with the daemon."""
+    from larouter.config import ConfigError  # only needed without --url / LAROUTER_URL
+    from larouter.runtime import load_runtime, runtime_file
 
     try:
-        settings = load_settings()
+        runtime = load_runtime(None)
     except ConfigError as exc:  # where the daemon listens is unknown (and it cannot start with this config either)
         problem = " ".join(line.strip() for line in str(exc).splitlines())
         raise CliError(f"{problem} (larouter reads server.host and server.port from it: fix it, or point --url / "
                        "LAROUTER_URL at the daemon)") from None
+    settings = runtime.settings
     host = settings.server.host
     host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     url = f"http://{f'[{host}]' if ':' in host else host}:{settings.server.port}"
@@ -246,7 +252,10 @@ def settings_target(token: str | None) -> tuple[str, str | None]:
         path = settings.home / "admin_token"
         with contextlib.suppress(OSError):
             token = token or path.read_text("utf-8").strip() or None
-    return url, token
+    moved = sorted(f"server.{key}" for key in ("host", "port") if key in runtime.overrides.get("server", {}))
+    hint = (f"{' and '.join(moved)} come{'s' if len(moved) == 1 else ''} from {runtime_file(settings.home)} (set at "
+            "runtime): a larouterd that was running then listens there once restarted") if moved else None
+    return Client(url, token, hint=hint)
 
 
 def inherited(name: str, value: Any) -> Any:
@@ -283,9 +292,11 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
         url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)
         if not url:
-            url, token = settings_target(token)
+            client = settings_target(token)
         elif urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
             raise CliError(f"--url / LAROUTER_URL must be an http:// or https:// address, got {url!r}")
-        return fn(client=Client(url, token), as_json=as_json, **kwargs)
+        else:
+            client = Client(url, token)
+        return fn(client=client, as_json=as_json, **kwargs)
 
     return wrapper
