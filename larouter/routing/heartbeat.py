@@ -22,6 +22,7 @@ from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_
 from larouter.routing.due import overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
+from larouter.routing.readings import breaks_a_limit
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
 HEARTBEAT = "heartbeat"
@@ -81,7 +82,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if (opening := opening_word(lower)) in rules.hb_authoring or not ack and opening in rules.hb_openers:
         return None  # "Escriu-me un HEARTBEAT.md ... respongui HEARTBEAT_OK" writes a check-in; asks for no ack
-    if lower.lstrip().startswith(rules.hb_opener_prefixes):
+    if lower.lstrip().startswith(rules.hb_opener_prefixes) or _shares_material(lower):
         return None
     if any(check.search(text, lower) for check in rules.hb_requests):
         return None
@@ -111,6 +112,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         )
     if troubled_item(text[:_sentence_start(text, found[1])] if ack else text, rules.quiet):
         return None  # "... elevators: one car stuck, 0 complaints. Reply NIGHT-OK if nothing to action."
+    if breaks_a_limit(text):
+        return None  # "health tick cpu=34% disk=94% ... thresholds: cpu<85 disk<90 ... respond HEARTBEAT_OK if ..."
     if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):
         return None  # "... and tell me how far behind it is", "... · Dana: call me if urgent"
     if not ack and questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
@@ -132,6 +135,17 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
     return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({ack})", 0.93)
+
+
+# A first line announcing what the person pastes below it: "here's the raw tick log from the runtime:", "below is
+# the output of the cron job:". The check-in words that follow are the material, not a scheduler's prompt.
+_SHARES_RE = re.compile(r"\A\W*(?:here(?:'s| is| are)|below (?:is|are)|attached (?:is|are)|i'm pasting|pasting)\b"
+                        r"[^\n]{0,80}?\b(?:logs?|output|dump|trace|transcript|export|history|payloads?)\b[^\n]{0,40}:[ \t]*\n")
+
+
+def _shares_material(lower: str) -> bool:
+    """Whether the turn opens by announcing material pasted below (a person sharing a log, not a scheduler)."""
+    return lower.lstrip()[:4] in ("here", "belo", "atta", "i'm ", "past") and _SHARES_RE.search(lower) is not None
 
 
 def _sentence_start(text: str, at: int) -> int:
@@ -210,9 +224,20 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     for m in check.rx.finditer(sentence):
         start = max(map(sentence.rfind, CLAUSE_ENDS, itertools.repeat(0), itertools.repeat(m.start()))) + 1
         ends = [i for i in map(sentence.find, CLAUSE_ENDS, itertools.repeat(m.end())) if i >= 0]
-        if not says_none(sentence[start : min(ends, default=len(sentence))], rules.quiet):
+        if not says_none(sentence[start : min(ends, default=len(sentence))], rules.quiet) and not _well_aside(
+                sentence, m.start(), rules):
             return True
     return False
+
+
+def _well_aside(sentence: str, at: int, rules: Compiled) -> bool:
+    """Whether `at` lies in brackets that also say all is well: "open PRs (3 open, all green)"."""
+    opening = sentence.rfind("(", 0, at)
+    closing = sentence.find(")", at)
+    if opening < 0 or closing < 0 or ")" in sentence[opening:at] or closing - opening > 80:
+        return False
+    aside = sentence[opening + 1:closing]
+    return rules.quiet.well.found(WORD_RE.findall(aside.lower()), aside)
 
 
 _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem

@@ -257,13 +257,15 @@ class HeartbeatRules:
          "고쳐"),
     )
     # A sentence that opens with a work verb is a request, whatever else the turn quotes ("Our bot answered NO_REPLY
-    # ... Rewrite that section so ... and explain why.").
+    # ... Rewrite that section so ... and explain why."), unless the verb is a noun labelling a line ("Deploy prod:").
     # "Write" alone may spell the ack ("Write NO_REPLY if ..."); with a work object it is a request ("Write pytest
     # tests for handle_checkin ... exactly 'DOCK_IDLE' ..."). Translation requests in 25 languages quote the check-in
     # they want translated ("Перекладіть українською: "Scheduled check ... Reply OK ..."").
     request_sentence: Gated = Gated(
-        r"(?:\A|[.!?][\"'”’»)]*\s+|\n\s*)(?:please\s+)?(?:rewrite|refactor|implement|design|draft|translate|explain|compare"
-        r"|analy[sz]e|debug|investigate|migrate|deploy|generate"
+        r"(?:\A|[.!?][\"'”’»)]*\s+|\n\s*)(?:please\s+)?(?:rewrite|refactor|implement|translate|explain|compare"
+        # nouns too: "Deploy prod-eu: healthy", "Deploy watcher: rollout ...", "Draft: saved" are labels
+        r"|(?:deploy|design|draft|debug)(?!:|[^\S\n]+[\w.@/-]+:)"
+        r"|analy[sz]e|investigate|migrate|generate"
         r"|write\s+(?:me\s+|us\s+)?(?:an?\s+|some\s+)?(?:(?:unit|pytest|integration|regression|end-to-end|e2e|jest|go)\s+)?"
         r"(?:tests?|code|functions?|scripts?|class(?:es)?|programs?|quer(?:y|ies)|handlers?|regex(?:es)?|docs"
         r"|documentation|e-?mails?|blog|posts?|summar(?:y|ies)|migrations?|parsers?|cron\s?jobs?)"

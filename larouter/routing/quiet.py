@@ -320,7 +320,8 @@ def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
     if not warned and vocab.broken.isdisjoint(tokens := PARTS_RE.findall(report.lower())) and not _negated_well(
             tokens, vocab):
         return False  # most reports end here (~4 us; reading their clauses costs ~15)
-    parts = _CLAUSE_RE.split((payload_lines(report) or report) if report.lstrip()[:1] in "{<" else report)
+    # an aside stays with its clause: "0 failing checks on open PRs (3 open, all green)"
+    parts = _CLAUSE_RE.split((payload_lines(report) or report) if report.lstrip()[:1] in "{<" else keep_asides(report))
     for i in range(0, len(parts), 2):
         clause = parts[i]
         if i + 2 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS):

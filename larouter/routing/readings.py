@@ -49,3 +49,28 @@ def _normal(value: str, verdict: str, vocab: QuietVocabulary) -> bool:
         return False
     low, high, x = (float(v.replace(",", ".")) for v in (span.group(1), span.group(2), value))
     return low <= x <= high
+
+
+# Limits stated in the turn ("thresholds: cpu<85 mem<90 disk<90", "disk <= 90%") and readings of the same names
+# ("disk=94%", "disk: 94 %"): a reading on the wrong side of its own limit is news, whatever idle reply is asked.
+_LIMIT_RE = re.compile(r"(?<![\w.])([^\W\d_][\w.-]{0,30}?)\s?(<=?|>=?|≤|≥)\s?(\d+(?:\.\d+)?)")
+_READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w.-]{0,30}?)\s?[=:]\s?(\d+(?:\.\d+)?)(?![\d.])")
+
+
+def breaks_a_limit(text: str) -> bool:
+    """Whether a named reading lies outside a limit the turn states for the same name (`disk=94%` with `disk<90`)."""
+    if "<" not in text and ">" not in text and "≤" not in text and "≥" not in text:
+        return False
+    limits = [(m.group(1).lower(), m.group(2), float(m.group(3))) for m in _LIMIT_RE.finditer(text)]
+    if not limits:
+        return False
+    readings: dict[str, list[float]] = {}
+    for m in _READING_RE.finditer(text):
+        readings.setdefault(m.group(1).lower(), []).append(float(m.group(2)))
+    for name, op, bound in limits:
+        for value in readings.get(name, ()):
+            ok = {"<": value < bound, "<=": value <= bound, "≤": value <= bound,
+                  ">": value > bound, ">=": value >= bound, "≥": value >= bound}[op]
+            if not ok:
+                return True
+    return False

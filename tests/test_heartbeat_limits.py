@@ -1,0 +1,41 @@
+"""Status ticks judged against what they say themselves, through `classify` in an agent request: a reading past a
+limit the tick states is work; a line labelled with a work verb used as a noun ("Deploy prod:") and a count whose
+brackets call it well ("3 open, all green") are not; a person announcing a pasted log is asking about it."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier
+from tests.support.agents import rules_tier, tier
+
+
+@pytest.mark.parametrize("text", [
+    "node tick host=web-03 cpu=41% mem=93% disk=55%\nlimits: cpu<80 mem<85 disk<90\nreply IDLE_OK if all fine",
+    "queue watcher: depth=1200 consumers=4 (alert when depth >= 1000). If nothing to flag, answer NO_REPLY.",
+    "battery poll: charge: 12 % (keep charge > 20). Reply OK when nothing needs doing.",
+    "Here is the cron output from last night:\n[02:00] job=backup status=ok reply=HEARTBEAT_OK\n[02:30] job=backup "
+    "status=ok reply=HEARTBEAT_OK\nHow many runs are in there?",
+    "below is the heartbeat log of the agent:\n{\"tick\": 1, \"reply\": \"NO_REPLY\"}\n{\"tick\": 2, \"reply\": "
+    "\"NO_REPLY\"}\nwhich tick came last?",
+])
+def test_a_tick_past_its_own_limit_or_a_pasted_log_is_not_a_heartbeat(text: str) -> None:
+    """The reading breaks the limit the tick itself states (mem=93% with mem<85, depth 1200 with an alert at >= 1000,
+    12 % with > 20), or a person pastes a log of heartbeats and asks about it: work, whatever idle reply is asked."""
+    assert tier(text) is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "node tick host=web-03 cpu=41% mem=62% disk=55%\nlimits: cpu<80 mem<85 disk<90\nreply IDLE_OK if all fine",
+    "Release watcher: main @ 9c1e2d0 with 2 running, 0 failed, 57 passed. Deploy staging: healthy (v3.1.0). No action "
+    "needed unless something is red; reply HEARTBEAT_OK.",
+    "Deploy monitor: rollout web v5.2 finished (8/8 pods), 0 errors. Nothing to do, acknowledge with OK.",
+    "Review queue poll (every 15m): 0 new comments, 0 failing builds on your branches (4 open, all green). "
+    "HEARTBEAT_OK if nothing.",
+])
+def test_ticks_whose_readings_are_within_their_limits_are_heartbeats(text: str) -> None:
+    """Readings inside the stated limits, "Deploy <name>:" as a line's label, and a count whose brackets say all is
+    well ("4 open, all green") leave nothing to do."""
+    assert tier(text) is Tier.HEARTBEAT
+    assert rules_tier(text) is Tier.HEARTBEAT
