@@ -1,4 +1,4 @@
-"""`larouterd`: load settings, run the app, stop gracefully on SIGTERM/SIGINT."""
+"""`larouterd`: load settings, run the app, stop gracefully on SIGTERM/SIGINT/SIGHUP."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ log = logging.getLogger("larouter.daemon")
 
 
 async def serve(app: web.Application, settings: Settings, ready: asyncio.Event | None = None) -> None:
-    """Listen until SIGTERM/SIGINT, then stop accepting, drain in-flight requests, clean up."""
+    """Listen until SIGTERM/SIGINT/SIGHUP (the terminal it runs in was closed), then stop accepting, drain in-flight
+    requests, clean up (local models stopped, usage committed)."""
     runner = web.AppRunner(
         app, handle_signals=False, access_log=None, shutdown_timeout=settings.server.shutdown_grace,
         handler_cancellation=True,
@@ -33,7 +34,7 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
     flusher = asyncio.create_task(flush_logs_every(0.25), name="log-flush")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
     try:
         site = web.TCPSite(runner, settings.server.host, settings.server.port)

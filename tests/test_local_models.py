@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from tests.conftest import Router
-from tests.support.proc import daemon_env, larouterd
+from tests.support.proc import daemon_log, daemon_env, larouterd
 from tests.support.servers import http_json, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
@@ -169,15 +169,18 @@ def _start_tiny(url: str, tmp_path: Path) -> int:
     return int(out["pid"])
 
 
-def test_daemon_shutdown_leaves_no_child(home: Path, tmp_path: Path) -> None:
-    """SIGTERM to larouterd stops its llama-server children before it exits."""
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_daemon_shutdown_leaves_no_child(home: Path, tmp_path: Path, sig: signal.Signals) -> None:
+    """SIGTERM to larouterd, or SIGHUP (the terminal it runs in was closed), stops its llama-server children and
+    drains before it exits 0."""
     cfg, env = _daemon_with_tiny(home, tmp_path)
     with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
         pid = _start_tiny(url, tmp_path)
         assert pid_alive(pid)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         assert proc.wait(30) == 0
         assert not pid_alive(pid)
+    assert "shutting down" in daemon_log(home) and "stopped" in daemon_log(home)
 
 
 def test_restart_kills_orphans_of_a_hard_killed_daemon(home: Path, tmp_path: Path) -> None:
