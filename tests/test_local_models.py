@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -243,3 +244,58 @@ async def test_an_autostarted_stream_sends_the_usual_headers(local_router: Calla
     assert heads[0]["x-larouter-model"] == heads[1]["x-larouter-model"] == "tiny", heads
     assert heads[0]["x-larouter-provider"] == heads[1]["x-larouter-provider"] == "local:tiny", heads
     assert heads[0]["x-request-id"] and heads[1]["x-request-id"] and heads[0]["x-request-id"] != heads[1]["x-request-id"]
+
+
+async def test_the_model_server_answers_only_larouterd(local_router: Callable[..., Router]) -> None:
+    """llama-server allows every CORS origin, so a web page could call it directly, past projects, budgets and the
+    ledger: it gets a key of its own at every start (in its environment, not on its command line) and refuses a
+    call without it, while chat through larouterd works and its health check still answers."""
+    router = local_router()
+    _, started = await call(router, "POST", "/api/models/tiny/start")
+    _, running = await call(router, "GET", "/api/models/running")
+    base = next(m["baseUrl"] for m in running["data"] if m["id"] == "tiny")
+    body = json.dumps({"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}).encode()
+    async with aiohttp.ClientSession() as session:
+        async with session.post(base + "/chat/completions", data=body, headers={
+                "Content-Type": "text/plain", "Origin": "https://evil.example"}) as resp:
+            assert resp.status == 401, await resp.text()
+        async with session.get(base.removesuffix("/v1") + "/health") as resp:
+            assert resp.status == 200
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    reply = await client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
+    await client.close()
+    assert reply.choices
+    with open(f"/proc/{started['pid']}/cmdline", "rb") as fh:
+        argv = fh.read().split(b"\0")
+    assert not any(b"key" in arg.lower() for arg in argv), argv
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_model_that_fails_to_start_shows_chat_no_file_path(local_router: Callable[..., Router], tmp_path: Path,
+                                                                   stream: bool) -> None:
+    """A chat call that starts a broken model gets a 502 model_start_failed that says how to see the output, but not
+    llama-server's output itself (it names files on this machine: "loading model '/home/...'"); the admin API's
+    logs still have it."""
+    router = local_router()
+    broken = tmp_path / "broken.gguf"
+    write_tiny_gguf(broken)
+    broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
+    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
+    assert status == 201, out
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    if stream:
+        raw = await client.chat.completions.with_raw_response.create(
+            model="broken", messages=[{"role": "user", "content": "hi"}], max_tokens=2, stream=True)
+        with pytest.raises(openai.APIError) as info:
+            [c async for c in raw.parse()]
+        message = str(info.value)
+    else:
+        with pytest.raises(openai.APIStatusError) as info:
+            await client.chat.completions.create(model="broken", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
+        assert info.value.status_code == 502 and info.value.code == "model_start_failed"
+        message = info.value.message
+    await client.close()
+    assert "failed to start" in message and "larouter models logs broken" in message, message
+    assert str(tmp_path) not in message and "Last output" not in message, message
+    _, logs = await call(router, "GET", "/api/models/broken/logs")
+    assert any(str(broken) in line for line in logs["lines"]), logs

@@ -8,6 +8,7 @@ import contextlib
 import enum
 import logging
 import os
+import secrets
 import signal
 import socket
 import time
@@ -54,6 +55,10 @@ class ModelProcess:
     proc: asyncio.subprocess.Process | None = None
     reason: str | None = None
     restarts: int = 0
+    # llama-server's own API key, new at every spawn, handed over in its environment (never on the command line,
+    # which any local user can read): without it any web page the user opens could call the model directly (its
+    # CORS allows every origin), past projects, budgets and the ledger. Only /health and /models stay open.
+    api_key: str = attrs.field(default="", repr=False)
     started_at: float | None = None
     ready_at: float | None = None
     last_used: float = attrs.Factory(time.monotonic)
@@ -68,6 +73,11 @@ class ModelProcess:
         return f"http://127.0.0.1:{self.port}/v1"
 
     @property
+    def auth(self) -> dict[str, str]:
+        """The header llama-server wants on every call but /health and /models."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    @property
     def alive(self) -> bool:
         """Ready and its process still running."""
         return self.state is State.READY and self.proc is not None and self.proc.returncode is None
@@ -78,9 +88,10 @@ class ModelProcess:
         self.state, self.reason, self.port = State.STARTING, None, free_port()
         argv = [*self.command, "--port", str(self.port)]
         self.lines.append(f"[larouter] starting: {' '.join(argv)}")
+        self.api_key = secrets.token_urlsafe(32)
         self.proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+            stderr=asyncio.subprocess.STDOUT, start_new_session=True, env={**os.environ, "LLAMA_API_KEY": self.api_key},
         )
         await asyncio.to_thread(_write_pidfile, self.pidfile, self.proc.pid, argv[0])
         self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")

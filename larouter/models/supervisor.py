@@ -117,7 +117,7 @@ class Supervisor:
     async def _props(self, proc: ModelProcess) -> tuple[int | None, bool]:
         """Context size and vision support as the running llama-server reports them (`/props`)."""
         try:
-            async with self.session.get(f"http://127.0.0.1:{proc.port}/props") as resp:
+            async with self.session.get(f"http://127.0.0.1:{proc.port}/props", headers=proc.auth) as resp:
                 props = await resp.json()
             n_ctx = props.get("default_generation_settings", {}).get("n_ctx")
             return (int(n_ctx) if n_ctx else None), bool((props.get("modalities") or {}).get("vision"))
@@ -129,7 +129,7 @@ class Supervisor:
         self.registry.add_provider(
             provider_name(model.id),
             Provider(base_url=proc.base_url, local=True, models=(model.id, *model.aliases), read_timeout=600.0,
-                     context_window=n_ctx, vision=vision),
+                     context_window=n_ctx, vision=vision, api_key=proc.api_key),
         )
         self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
 

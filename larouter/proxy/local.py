@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Awaitable, Callable
 
+import attrs
 from aiohttp import web
 
 from larouter import appkeys
@@ -46,7 +47,13 @@ async def start_local(
         while True:
             done, _ = await asyncio.wait({task}, timeout=KEEPALIVE_SECONDS)
             if done:
-                task.result()
+                try:
+                    task.result()
+                except LarouterError as err:  # its output names files on this machine: for the admin API only
+                    if err.code != "model_start_failed":
+                        raise
+                    raise attrs.evolve(err, message=err.message.split(" Last output:", 1)[0] + (
+                        f" Its output: `larouter models logs {model.id}`.")) from None
                 return
             if keepalive is not None:
                 await keepalive()
