@@ -167,7 +167,8 @@ class Local:
     stop_grace: float = attrs.field(default=5.0, validator=_positive)
     max_restarts: int = 3
     restart_backoff: float = attrs.field(default=0.5, validator=_positive)
-    idle_unload: float = 0.0  # seconds without requests before a model is stopped; 0 = never
+    restart_window: float = attrs.field(default=600.0, validator=_positive)  # up this long: crashes count from 0
+    idle_unload: float = attrs.field(default=0.0, validator=_non_negative)  # seconds unused before a stop; 0 = never
     disk_reserve_bytes: int = 1024**3  # downloads refuse to leave less than this free
     models: dict[str, ModelOverrides] = attrs.Factory(dict)
 

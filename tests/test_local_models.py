@@ -299,3 +299,35 @@ async def test_a_model_that_fails_to_start_shows_chat_no_file_path(local_router:
     assert str(tmp_path) not in message and "Last output" not in message, message
     _, logs = await call(router, "GET", "/api/models/broken/logs")
     assert any(str(broken) in line for line in logs["lines"]), logs
+
+
+async def test_idle_unload_set_at_runtime_applies_at_once(local_router: Callable[..., Router]) -> None:
+    """`local.idle_unload` changed with PATCH /api/config (no restart needed, as README says) unloads an idle model;
+    it was read once at start-up, and only when it was on then."""
+    router = local_router()
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    status, out = await call(router, "PATCH", "/api/config", {"local": {"idle_unload": 0.4}})
+    assert status == 200 and out.get("restartRequired") in (None, []), out
+    wait_until(lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped", 10,
+               "the idle model to be unloaded")
+    assert not pid_alive(first["pid"])
+
+
+async def test_crashes_far_apart_are_each_restarted(local_router: Callable[..., Router]) -> None:
+    """`local.max_restarts` bounds a crash loop, not the crashes of a daemon's life: a model that ran for
+    `local.restart_window` since its last start counts from zero again (with max_restarts = 1, a second crash
+    long after the first is restarted too)."""
+    router = local_router(restarts=1, extra="restart_window = 0.5\n")
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    pid = first["pid"]
+    for crash in range(2):
+        os.kill(pid, signal.SIGKILL)
+
+        def back() -> bool:
+            _, h = http_json("GET", router.url + "/api/models/tiny/health")
+            return h["state"] == "ready" and h["pid"] != pid and (h["uptime"] or 0) >= 0.6
+
+        wait_until(back, 30, f"the model to be restarted after crash {crash + 1} and run for the window")
+        pid = http_json("GET", router.url + "/api/models/tiny/health")[1]["pid"]
+    _, health = await call(router, "GET", "/api/models/tiny/health")
+    assert health["restarts"] == 1, health

@@ -24,8 +24,7 @@ async def supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
     kill_orphans(sup.run_dir)
     app[appkeys.SUPERVISOR] = sup
     app[appkeys.RUNTIME].listeners.append(sup.reconfigure)
-    if settings.local.idle_unload > 0:
-        sup._spawn(sup.idle_loop(), "idle-unload")
+    sup._spawn(sup.idle_loop(), "idle-unload")  # idles while local.idle_unload is 0
     try:
         yield
     finally:

@@ -40,6 +40,7 @@ class Supervisor:
     procs: dict[str, ModelProcess] = attrs.Factory(dict)
     tasks: set[asyncio.Task[Any]] = attrs.Factory(set)
     closing: bool = False
+    _settings_changed: asyncio.Event = attrs.Factory(asyncio.Event)  # wakes the idle loop
 
     @property
     def run_dir(self) -> Path:
@@ -47,8 +48,9 @@ class Supervisor:
         return self.settings.home / "run"
 
     def reconfigure(self, settings: Settings) -> None:
-        """Use new settings for the next start (running processes keep their flags)."""
+        """Use new settings for the next start (running processes keep their flags) and for idle unload at once."""
         self.settings = settings
+        self._settings_changed.set()
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.create_task(coro, name=name)
@@ -142,6 +144,8 @@ class Supervisor:
             proc.reason = f"llama-server exited unexpectedly with code {code}"
             proc.pidfile.unlink(missing_ok=True)
             self.registry.remove_provider(provider_name(model.id))
+            if proc.ready_at is not None and time.monotonic() - proc.ready_at >= self.settings.local.restart_window:
+                proc.restarts = 0  # it ran long enough since its last start: this is no crash loop
         log.error("model %s crashed (%s); last output:\n%s", model.id, proc.reason, proc.tail(5))
         await self._restart(model, proc, child)
 
@@ -198,10 +202,15 @@ class Supervisor:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def idle_loop(self) -> None:
-        """Stop models unused for `local.idle_unload` seconds."""
-        idle = self.settings.local.idle_unload
-        while idle > 0:
-            await asyncio.sleep(min(idle / 4, 30.0))
+        """Stop models unused for `local.idle_unload` seconds (read at every turn: a PATCH applies at once)."""
+        while True:
+            idle = self.settings.local.idle_unload
+            self._settings_changed.clear()
+            with contextlib.suppress(asyncio.TimeoutError):  # a settings change wakes it early
+                await asyncio.wait_for(self._settings_changed.wait(), min(idle / 4, 30.0) if idle > 0 else None)
+            idle = self.settings.local.idle_unload
+            if idle <= 0:
+                continue
             for proc in list(self.procs.values()):
                 if proc.state is State.READY and time.monotonic() - proc.last_used > idle:
                     log.info("model %s idle for %g s; unloading", proc.model_id, idle)
