@@ -150,6 +150,9 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
         app = make_app(runtime)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # the data directory cannot be made or used: under a file, no permission, read-only
+        raise click.ClickException(f"cannot use the data directory {exc.filename} ($LAROUTER_HOME): "
+                                   f"{exc.strerror}") from None
     gc.collect()
     gc.freeze()  # startup objects never need collecting: keeps full collections (and p99) short
     # Requests free almost everything by reference counting; the default gen-0 threshold (700) still ran a

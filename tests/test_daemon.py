@@ -111,3 +111,16 @@ def test_hub_client_loaded_only_for_downloads() -> None:
     code = "import sys, larouter.daemon, larouter.app; print(sorted(m for m in ('huggingface_hub', 'httpx', 'yaml') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_unusable_home_is_one_clear_line(tmp_path: Path) -> None:
+    """LAROUTER_HOME under a regular file: larouterd exits 1 with one line naming the directory and the problem,
+    never a traceback (README: "There is never a traceback")."""
+    (tmp_path / "afile").write_text("not a directory")
+    home = tmp_path / "afile" / "home"
+    proc = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
+                          env=daemon_env(home), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert f"cannot use the data directory {home} ($LAROUTER_HOME)" in proc.stderr, proc.stderr
+    assert "Not a directory" in proc.stderr, proc.stderr
