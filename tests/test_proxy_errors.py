@@ -51,6 +51,8 @@ def assert_openai_error(body: dict, code: str | None = None, param: str | None =
         ({"model": "gpt-fake", "messages": MSGS, "stream": "yes"}, "stream", "invalid_type"),
         ({"model": "gpt-fake", "messages": MSGS, "temperature": "hot"}, "temperature", "invalid_type"),
         ({"model": "gpt-fake", "messages": MSGS, "max_tokens": 0}, "max_tokens", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "max_tokens": 2**31}, "max_tokens", "invalid_value"),
+        ({"model": "gpt-fake", "messages": MSGS, "n": 10**24}, "n", "invalid_value"),
         ({"model": "gpt-fake", "messages": MSGS, "tools": {}}, "tools", "invalid_type"),
         ({"model": "gpt-fake", "messages": MSGS, "stream_options": {"include_usage": 1}},
          "stream_options.include_usage", "invalid_type"),
@@ -62,6 +64,8 @@ async def test_bad_fields_are_400_naming_the_field(router: Router, body: dict, p
     assert status == 400
     err = assert_openai_error(out, code, param)
     assert param.split(".")[0].split("[")[0] in err["message"]
+    if code == "invalid_value" and param in ("max_tokens", "n"):  # a positive integer, too large: said so
+        assert "too large" in err["message"] and "2,147,483,647" in err["message"], err
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe"])

@@ -32,6 +32,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 
 
 MAX_MODEL_NAME = 256
+MAX_POS_INT = 2**31 - 1  # max_tokens, n, ...: no model takes more (and the ledger counts tokens up to this)
 
 
 def check_model_name(model: str, param: str = "model") -> None:
@@ -100,7 +101,11 @@ def _check_scalars(body: dict[str, Any]) -> None:
             raise bad_request(f"'{name}' must be a number, got {_type_name(val)}", name, "invalid_type")
     for name in _POS_INTS:
         val = body.get(name)
-        if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < 1):
+        if val is None:
+            continue
+        if isinstance(val, (int, float)) and not isinstance(val, bool) and val > MAX_POS_INT and float(val).is_integer():
+            raise bad_request(f"'{name}' is too large ({val:g}); the most is {MAX_POS_INT:,}", name, "invalid_value")
+        if isinstance(val, bool) or not isinstance(val, int) or val < 1:
             raise bad_request(f"'{name}' must be a positive integer, got {val!r}", name, "invalid_type")
     if "tools" in body and body["tools"] is not None and not isinstance(body["tools"], list):
         raise bad_request(f"'tools' must be an array, got {_type_name(body['tools'])}", "tools", "invalid_type")
