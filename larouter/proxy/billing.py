@@ -11,7 +11,7 @@ from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.projects.store import Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
-from larouter.proxy.call import Call
+from larouter.proxy.call import MAX_REASON, Call, shorten_reason
 from larouter.proxy.registry import Target
 from larouter.usage.pricing import Rate, Tokens
 
@@ -111,7 +111,8 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
         raise budget_exceeded(project, left)
     note = f"budget {over_budget(amount, left)} -> downgraded to local model {local.model}"
     note = note.encode("ascii", "replace").decode()  # headers are ASCII; model names come from the config
-    call.reason = f"{call.reason} | {note}" if call.reason else note
+    # the note is what the client most needs to read: the reason before it gives way (header and ledger alike)
+    call.reason = f"{shorten_reason(call.reason, MAX_REASON - len(note) - 3)} | {note}" if call.reason else note
     call.target = local
     call.budget_remaining = left
     return None

@@ -11,6 +11,19 @@ from larouter.errors import request_id
 from larouter.proxy.registry import Target
 
 
+MAX_REASON = 500  # characters of a routing reason kept: in `x-larouter-reason` and in the ledger alike
+
+
+def shorten_reason(text: str, limit: int = MAX_REASON) -> str:
+    """The reason whole up to `limit` characters; a longer one cut at a word boundary with an ellipsis, never
+    mid-word (the header and the ledger's row carry the same text)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 3]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else cut).rstrip(" |;,") + "..."
+
+
 @attrs.define
 class Call:
     """Mutable record of one `/v1/chat/completions` call while it runs."""

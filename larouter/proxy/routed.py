@@ -12,7 +12,7 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.proxy import billing, local, upstream
-from larouter.proxy.call import Call
+from larouter.proxy.call import Call, shorten_reason
 from larouter.proxy.sse import ANSWER_KEYS, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
@@ -93,8 +93,8 @@ def _abandon(request: web.Request, call: Call, why: str, status: int, code: str)
 
 
 def header_safe(text: str) -> str:
-    """ASCII-only, single-line header value."""
-    return text.replace("→", "->").encode("ascii", "replace").decode().replace("\n", " ")[:500]
+    """ASCII-only, single-line header value, cut at a word as the ledger's copy is (`shorten_reason`)."""
+    return shorten_reason(text.replace("→", "->").encode("ascii", "replace").decode().replace("\n", " "))
 
 
 async def _target(request: web.Request, cand: Candidate) -> None:

@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from larouter.proxy.call import Call
+from larouter.proxy.call import MAX_REASON, Call, shorten_reason
 from larouter.usage.pricing import Pricer, Tokens
 
 # Column order of `usage_calls` after its leading `seq` (the writer numbers rows), and of every row tuple. A row
@@ -22,7 +22,6 @@ COST = COLUMNS.index("cost")
 BYTES_PER_TOKEN = 4  # rough prompt estimate when the upstream reports no usage
 MAX_TOKENS = (1 << 31) - 1  # counts are clamped here (the ledger stages them as INTEGER; no call comes near)
 MAX_TEXT = 256
-MAX_REASON = 500  # what x-larouter-reason carries (routed.header_safe): the ledger keeps the whole header
 DISCONNECTED = 499
 
 
@@ -90,12 +89,7 @@ def _reason(value: str | None) -> str | None:
     a word boundary with an ellipsis, never mid-word."""
     if value is None or (type(value) is str and len(value) <= MAX_REASON):
         return value
-    text = str(value)
-    if len(text) <= MAX_REASON:
-        return text
-    cut = text[:MAX_REASON - 3]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > 0 else cut).rstrip(" |;,") + "..."
+    return shorten_reason(str(value))
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
