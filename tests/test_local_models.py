@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -331,3 +333,27 @@ async def test_crashes_far_apart_are_each_restarted(local_router: Callable[..., 
         pid = http_json("GET", router.url + "/api/models/tiny/health")[1]["pid"]
     _, health = await call(router, "GET", "/api/models/tiny/health")
     assert health["restarts"] == 1, health
+
+
+async def test_a_request_during_stop_never_reaches_the_stopping_server(local_router: Callable[..., Router]) -> None:
+    """A model is unrouted the moment its stop begins: a request that comes while llama-server winds down (here it
+    cannot: it is frozen with SIGSTOP, so the stop waits local.stop_grace and kills it) is not sent to it (it would
+    hang, then fail with a 502 when the process is killed); it waits for the stop and starts the model again."""
+    router = local_router()
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(first["pid"], signal.SIGSTOP)
+    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    try:
+        await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1][
+            "state"] == "stopping", 10, "the stop to begin")
+        client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0, timeout=30)
+        reply = await client.chat.completions.create(model="tiny", messages=[{"role": "user", "content": "hi"}],
+                                                     max_tokens=2)
+        await client.close()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(first["pid"], signal.SIGCONT)
+        status, _ = await stopping
+    assert status == 200 and reply.choices
+    _, health = await call(router, "GET", "/api/models/tiny/health")
+    assert health["state"] == "ready" and health["pid"] != first["pid"], health

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from larouter import appkeys
@@ -171,6 +172,9 @@ async def stop_model(request: web.Request) -> web.Response:
     return web.json_response(sup.status(sup.procs[model.id]))
 
 
+HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=2.0)
+
+
 async def model_health(request: web.Request) -> web.Response:
     """GET /api/models/{id}/health: supervisor state plus the server's own /health."""
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
@@ -182,7 +186,8 @@ async def model_health(request: web.Request) -> web.Response:
     out["healthy"] = False
     if proc.state is State.READY:
         try:
-            async with request.app[appkeys.HTTP].get(f"http://127.0.0.1:{proc.port}/health") as resp:
+            async with request.app[appkeys.HTTP].get(f"http://127.0.0.1:{proc.port}/health",
+                                                     timeout=HEALTH_TIMEOUT) as resp:  # a hung server: say so
                 out["healthy"] = resp.status == 200
         except Exception as exc:  # noqa: BLE001 - report, don't fail
             out["error"] = type(exc).__name__

@@ -173,9 +173,14 @@ class Supervisor:
         """Stop a running model; 409 when it is not running."""
         model = self.catalog.get(model_id)
         proc = self.procs.get(model.id)
-        if proc is None or not await proc.stop():
-            raise LarouterError(f"model {model.id!r} is not running", 409, "invalid_request_error", "model_not_running")
+        # Unrouted first: a request that arrives while llama-server winds down (up to local.stop_grace) must not be
+        # sent to it; a named-model request waits for the stop and autostarts it, `auto` takes the next candidate.
+        # And after: a start that was finishing when the stop came may have routed it meanwhile.
         self.registry.remove_provider(provider_name(model.id))
+        stopped = proc is not None and await proc.stop()
+        self.registry.remove_provider(provider_name(model.id))
+        if not stopped:
+            raise LarouterError(f"model {model.id!r} is not running", 409, "invalid_request_error", "model_not_running")
 
     def status(self, proc: ModelProcess) -> dict[str, Any]:
         """JSON view of one process."""
