@@ -105,7 +105,7 @@ CATALOG_ENTRY = obj({
     "suggestedTiers": array(STR), "user": BOOL, "localPath": null(STR), "variants": array(VARIANT),
     "ramEstimateBytes": INT,
     "canRun": obj({"ok": BOOL, "reasons": array(STR), "freeRamBytes": INT, "freeDiskBytes": INT}),
-    "downloaded": null(STR), "state": {"enum": MODEL_STATES},
+    "downloaded": null(STR), "downloadedBytes": null(INT), "state": {"enum": MODEL_STATES},
 })
 _REGISTER_COMMON: dict[str, Schema] = {
     "id": {"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s*$"},

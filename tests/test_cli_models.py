@@ -74,7 +74,11 @@ def hub_daemon(servers: BackgroundLoop, home: Path, tmp_path: Path) -> HubDaemon
 
 
 def test_download_progress_bar_and_done(hub_daemon: HubDaemon) -> None:
-    """download draws the bar from the SSE stream and prints the verified file; again: already on disk."""
+    """download draws the bar from the SSE stream and prints the verified file; again: already on disk. A model
+    registered by repo is listed before its download ("not downloaded") and with its file's size after it (its
+    registration gave no size)."""
+    before = on(hub_daemon.url, "models", "list")
+    assert before.exit_code == 0 and "tiny-test" in before.stdout and "not downloaded" in before.stdout, before.output
     result = on(hub_daemon.url, "models", "download", "tiny-test")
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.split(": ", 1)[1].split(" (", 1)[0])
@@ -84,6 +88,8 @@ def test_download_progress_bar_and_done(hub_daemon: HubDaemon) -> None:
     assert again["status"] == "done" and again["alreadyDownloaded"] is True and again["path"] == str(path)
     assert "already on disk" in on(hub_daemon.url, "models", "download", "tiny-test").stdout
     assert [m["id"] for m in ok_json(hub_daemon.url, "models", "list")] == ["tiny-test"]
+    shown = on(hub_daemon.url, "models", "list").stdout
+    assert "300.0 kB" in shown and "not downloaded" not in shown, shown
     listed = ok_json(hub_daemon.url, "models", "downloads")
     assert {d["status"] for d in listed} == {"done"}
     missing = on(hub_daemon.url, "models", "download", "no-such-model")

@@ -67,8 +67,8 @@ def local_table(entries: list[dict[str, Any]]) -> Table | str:
     for m in entries:
         quant = m["downloaded"]
         variant = next((v for v in m["variants"] if v["quantization"] == quant), m["variants"][0])
-        table.add_row(m["id"], quant or "—", size(variant["sizeBytes"]), f"{m['contextLength']:,}",
-                      _state(m["state"]),
+        table.add_row(m["id"], quant or "—", size(m.get("downloadedBytes") or variant["sizeBytes"]),
+                      f"{m['contextLength']:,}", _state(m["state"]) if quant or m["localPath"] else "not downloaded",
                       escape(m["localPath"] or variant["repo"] or "—"))
     return table
 
@@ -76,8 +76,8 @@ def local_table(entries: list[dict[str, Any]]) -> Table | str:
 @models.command("list")
 @client_options
 def list_cmd(client: Client, as_json: bool) -> None:
-    """List the models on this machine (downloaded or registered local files)."""
-    data = [m for m in client.get("/api/models/catalog")["data"] if m["downloaded"] or m["localPath"]]
+    """List the models on this machine (downloaded, or registered by you: a file, or a repo not downloaded yet)."""
+    data = [m for m in client.get("/api/models/catalog")["data"] if m["downloaded"] or m["localPath"] or m["user"]]
     emit(data, as_json, local_table)
 
 

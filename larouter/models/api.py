@@ -44,7 +44,16 @@ def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, st
         "ramEstimateBytes": need_ram,
         "canRun": {"ok": not reasons, "reasons": reasons, "freeRamBytes": ram, "freeDiskBytes": disk},
         "downloaded": have.quant if have else None, "state": state,
+        # the file's real size: a model registered by repo may not have said it (`sizeBytes` 0)
+        "downloadedBytes": _file_size(catalog.file_path(model, have)) if have else None,
     }
+
+
+def _file_size(path: Any) -> int | None:
+    try:
+        return int(path.stat().st_size)
+    except OSError:
+        return None
 
 
 def _variant(model: CatalogModel, v: Variant) -> dict[str, Any]:
