@@ -15,6 +15,7 @@ import click
 from aiohttp import web
 
 from larouter import __version__
+from larouter.address import remove_address, write_address
 from larouter.app import make_app
 from larouter.config import ConfigError, Settings
 from larouter.runtime import load_runtime
@@ -42,12 +43,16 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
         for sock in runner.addresses:
             log.info("larouterd %s listening on http://%s:%s (data in %s, event loop: %s)", __version__, sock[0], sock[1],
                      settings.home, type(loop).__module__.split(".")[0])
+        if runner.addresses:  # for the CLI, which finds the daemon through it without --url
+            host, port = runner.addresses[0][:2]
+            await asyncio.to_thread(write_address, settings.home, settings.server.host or host, port)
         if ready is not None:
             ready.set()
         await stop.wait()
         log.info("shutting down: draining in-flight requests (up to %g s)", settings.server.shutdown_grace)
     finally:
         await runner.cleanup()
+        await asyncio.to_thread(remove_address, settings.home)
         log.info("stopped")
         flusher.cancel()
 

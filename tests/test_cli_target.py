@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from tests.support.cli import ROOT, on, run
-from tests.support.proc import daemon_env, free_port, wait_healthy
+from tests.support.proc import daemon_env, free_port, larouterd, wait_healthy
 from tests.support.servers import BackgroundLoop
 
 COMMANDS = [["status"], ["usage"], ["usage", "models"], ["usage", "export", "-o", "-"], ["models", "list"],
@@ -82,10 +82,10 @@ def daemon_from_settings(home: Path, env: dict[str, str]) -> Iterator[subprocess
 
 
 def test_the_cli_follows_a_port_changed_at_runtime(home: Path, tmp_path: Path) -> None:
-    """`larouter config set server.port P2` is kept in runtime-config.json, the top layer of the daemon's next start;
-    the CLI reads the same effective settings (it read only the config file and environment, so after the restart it
-    knocked at the old port: "cannot reach larouterd"). Until the daemon restarts, the CLI's "cannot reach" says
-    where the new address came from."""
+    """`larouter config set server.port P2` is kept in runtime-config.json, the top layer of the daemon's next start.
+    While the daemon runs, the CLI finds it where it listens (`larouterd.address`), so it keeps working until the
+    restart and finds it at P2 after (it read only the config file and environment, and knocked at the old port).
+    With no daemon running, the CLI aims at the settings' address and its "cannot reach" says where it came from."""
     old, new = free_port(), free_port()
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[server]\nhost = "127.0.0.1"\nport = {old}\n')
@@ -96,11 +96,12 @@ def test_the_cli_follows_a_port_changed_at_runtime(home: Path, tmp_path: Path) -
         moved = run("config", "set", "server.port", str(new), env=cli_env)  # no --url: the settings say `old`
         assert moved.exit_code == 0 and "restart larouterd to apply: server.port" in moved.stdout, moved.output
         assert json.loads((home / "runtime-config.json").read_text())["server"]["port"] == new
-        before = run("status", env=cli_env)  # the running daemon is still at `old`; the CLI already aims at `new`
-        assert before.exit_code == 2, before.output
-        said = " ".join(before.stderr.split())
-        assert f"cannot reach larouterd at http://127.0.0.1:{new}" in said, said
-        assert f"server.port comes from {home / 'runtime-config.json'} (set at runtime)" in said, said
+        before = run("status", "--json", env=cli_env)  # the running daemon is still at `old`: found there
+        assert before.exit_code == 0 and json.loads(before.stdout)["url"] == f"http://127.0.0.1:{old}", before.output
+    stopped = run("status", env=cli_env)  # no daemon: the settings (runtime-config.json on top) say `new`
+    said = " ".join(stopped.stderr.split())
+    assert stopped.exit_code == 2 and f"cannot reach larouterd at http://127.0.0.1:{new}" in said, said
+    assert f"server.port comes from {home / 'runtime-config.json'} (set at runtime)" in said, said
     with daemon_from_settings(home, env) as proc:
         wait_healthy(f"http://127.0.0.1:{new}", proc)
         after = run("status", "--json", env=cli_env)
@@ -110,3 +111,12 @@ def test_the_cli_follows_a_port_changed_at_runtime(home: Path, tmp_path: Path) -
         assert unset.exit_code == 0, unset.output
     again = run("status", env=cli_env)  # the override is gone: the CLI aims at the file's port again
     assert again.exit_code == 2 and f"cannot reach larouterd at http://127.0.0.1:{old}:" in again.stderr, again.output
+
+
+def test_the_cli_finds_a_daemon_started_with_a_port_flag(home: Path) -> None:
+    """`larouterd --port P` (no config says P): the CLI finds it through the address the daemon records while it
+    runs, without --url; once the daemon stops, the record is gone and the CLI aims at the settings again."""
+    with larouterd(home) as (url, _proc):  # started with --port <a free port>
+        shown = run("status", "--json", env={"LAROUTER_HOME": str(home)})
+        assert shown.exit_code == 0 and json.loads(shown.stdout)["url"] == url, shown.output
+    assert not (home / "larouterd.address").exists()

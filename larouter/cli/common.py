@@ -231,10 +231,11 @@ def sse_events(resp: HTTPResponse) -> Iterator[tuple[str, str]]:
 
 
 def settings_target(token: str | None) -> Client:
-    """A client for the daemon the settings name, with the local admin token if none was given. The settings are
-    those larouterd starts with (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime, which
-    it keeps in runtime-config.json), so `larouter config set server.port P` moves the CLI along with the daemon."""
+    """A client for the daemon of this home, with the local admin token if none was given: where it says it listens
+    (`larouterd.address`, written while it runs: `--port` included), else where the settings larouterd starts with
+    put it (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime in runtime-config.json)."""
     from larouter.config import ConfigError  # only needed without --url / LAROUTER_URL
+    from larouter.address import http_url, running_address
     from larouter.runtime import load_runtime, runtime_file
 
     try:
@@ -244,15 +245,15 @@ def settings_target(token: str | None) -> Client:
         raise CliError(f"{problem} (larouter reads server.host and server.port from it: fix it, or point --url / "
                        "LAROUTER_URL at the daemon)") from None
     settings = runtime.settings
-    host = settings.server.host
-    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
-    url = f"http://{f'[{host}]' if ':' in host else host}:{settings.server.port}"
+    live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
+    url = live or http_url(settings.server.host, settings.server.port)
     if token is None:
         token = settings.server.admin_token
         path = settings.home / "admin_token"
         with contextlib.suppress(OSError):
             token = token or path.read_text("utf-8").strip() or None
-    moved = sorted(f"server.{key}" for key in ("host", "port") if key in runtime.overrides.get("server", {}))
+    moved = [] if live else sorted(f"server.{key}" for key in ("host", "port")
+                                   if key in runtime.overrides.get("server", {}))
     hint = (f"{' and '.join(moved)} come{'s' if len(moved) == 1 else ''} from {runtime_file(settings.home)} (set at "
             "runtime): a larouterd that was running then listens there once restarted") if moved else None
     return Client(url, token, hint=hint)
