@@ -28,7 +28,7 @@ from larouter.models.catalog import free_disk
 
 log = logging.getLogger("larouter.downloads")
 TERMINAL = frozenset({"done", "error", "cancelled"})
-RETRIES = 5  # metadata attempts after the first, like huggingface_hub's backoff, but waiting on the cancel flag
+RETRIES = 5  # attempts after the first (metadata, and the file from where it broke), waiting on the cancel flag
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 MAX_RETRY_WAIT = 60.0  # seconds, whatever a 429's Retry-After asks
 CANCELLED = "download cancelled; the partial file is kept and the next request for this model resumes it"
@@ -129,25 +129,33 @@ class FileFetch:
         if self.dl.cancel_flag.is_set():
             raise Cancelled()
 
+    def _retrying(self, attempt: Callable[[], Any]) -> Any:
+        """`attempt()`, retried while the hub is unreachable or failing (5xx, 429, a connection dropped mid-file)
+        with backoff; a cancel ends the wait between attempts at once (huggingface_hub's own retries sleep through
+        it). Anything else (404, 401, a full disk, a bad checksum) fails at once."""
+        for tried in range(RETRIES + 1):
+            self._check()
+            try:
+                return attempt()
+            except (Cancelled, DownloadError):
+                raise
+            except Exception as exc:
+                wait = _retry_wait(exc, tried)
+                if wait is None or tried == RETRIES:
+                    raise
+                log.warning("download %s: %s; retrying in %g s (%d of %d)", self.dl.id, _describe(exc, self.job), wait,
+                            tried + 1, RETRIES)
+                if self.dl.cancel_flag.wait(wait):
+                    raise Cancelled() from None
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
     def _metadata(self) -> tuple[str, str, int, str | None]:
-        """HEAD the file, retrying a hub that is unreachable or failing (5xx, 429) with backoff; a cancel ends the
-        wait between attempts at once (huggingface_hub's own retries sleep through it)."""
+        """HEAD the file (retrying a failing hub)."""
         from huggingface_hub import get_hf_file_metadata, hf_hub_url  # imported on first use, in this worker thread
 
         job = self.job
         url = hf_hub_url(job.repo, job.file, revision=job.revision, endpoint=self.endpoint)
-        for attempt in range(RETRIES + 1):
-            self._check()
-            try:
-                meta = get_hf_file_metadata(url, endpoint=self.endpoint, retry_on_errors=False)
-                break
-            except Exception as exc:
-                wait = _retry_wait(exc, attempt)
-                if wait is None or attempt == RETRIES:
-                    raise
-                log.warning("download %s: %s; retrying in %g s", self.dl.id, _describe(exc, job), wait)
-                if self.dl.cancel_flag.wait(wait):
-                    raise Cancelled() from None
+        meta = self._retrying(lambda: get_hf_file_metadata(url, endpoint=self.endpoint, retry_on_errors=False))
         self._check()
         if not meta.etag or meta.size is None:
             raise DownloadError(f"the hub sent no ETag or size for {job.repo}/{job.file}")
@@ -158,18 +166,28 @@ class FileFetch:
         return meta.location, meta.etag, meta.size, (job.sha256 or hub_sha)
 
     def _transfer(self, url: str, etag: str, size: int) -> Path:
+        """GET the file into its partial, resuming from what is there; a failure mid-file (a dropped connection,
+        then a 503) is retried from the bytes already written, like the metadata."""
         self._check()  # before touching any file
         part, job = self.job.partial(etag), self.job
         for stale in job.partials():
             if stale != part:
                 stale.unlink(missing_ok=True)
         job.dest.parent.mkdir(parents=True, exist_ok=True)
+        self._retrying(lambda: self._get(url, part, size))
+        return part
+
+    def _get(self, url: str, part: Path, size: int) -> None:
+        """One GET of the rest of the file, appended to its partial."""
+        job = self.job
         with part.open("ab") as fh:
             _lock(fh, job.file)
             have = fh.tell()
             if have > size:
                 fh.truncate(0)
                 have = 0
+            if have == size:  # complete already (a stop between the last byte and the rename)
+                return
             if (free := free_disk(part.parent)) - (size - have) < self.reserve:
                 raise DownloadError(storage_message(size - have, free, self.reserve, part.parent))
             from huggingface_hub.file_download import http_get
@@ -181,7 +199,6 @@ class FileFetch:
             report = functools.partial(self.post, self.dl.set_have, self.index)
             bar = functools.partial(_Bar, report, self.dl.cancel_flag)
             http_get(url, fh, resume_size=have, headers=headers, expected_size=size, tqdm_class=bar)  # type: ignore[arg-type]
-        return part
 
     def _verify(self, part: Path, want: str | None) -> dict[str, Any]:
         self.post(self.dl.set_status, "verifying")

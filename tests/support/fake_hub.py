@@ -3,6 +3,8 @@
 `HEAD|GET /{owner}/{name}/resolve/{revision}/{path}` answers with `X-Repo-Commit`, `ETag` and (for LFS files)
 `X-Linked-Etag` (the sha256) and `X-Linked-Size`; GET honours `Range: bytes=N-`. Faults, per file name:
   drop_after[file] = n    the next GET sends n bytes of its body, then drops the connection (once)
+  drop_forever[file] = n  every GET sends n bytes of its body, then drops the connection
+  refuse_after_drop[file] = n  after that drop, the next n requests for the file answer 503
   corrupt                 files served with flipped bytes (the advertised sha256 stays the real one)
   trickle[file] = (n, s)  send n bytes every s seconds (for cancel and restart tests)
   refuse[file] = n        the next n requests for the file answer 503 (huggingface_hub retries with backoff)
@@ -60,6 +62,8 @@ class HubState:
 
     repos: dict[str, dict[str, HubFile]] = attrs.Factory(dict)
     drop_after: dict[str, int] = attrs.Factory(dict)
+    drop_forever: dict[str, int] = attrs.Factory(dict)
+    refuse_after_drop: dict[str, int] = attrs.Factory(dict)
     corrupt: set[str] = attrs.Factory(set)
     trickle: dict[str, tuple[int, float]] = attrs.Factory(dict)
     refuse: dict[str, int] = attrs.Factory(dict)
@@ -170,8 +174,9 @@ async def _send(request: web.Request, file: HubFile, start: int | None) -> web.S
     body = memoryview(data)[start or 0:]
     resp.content_length = len(body)
     await resp.prepare(request)
-    drop = state.drop_after.pop(name, None)
+    drop = state.drop_after.pop(name, state.drop_forever.get(name))
     if drop is not None:
+        state.refuse[name] = state.refuse.get(name, 0) + state.refuse_after_drop.pop(name, 0)
         await resp.write(body[:drop])
         assert request.transport is not None
         request.transport.abort()
