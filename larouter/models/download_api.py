@@ -128,11 +128,13 @@ class DownloadManager:
 
     def check_disk(self, jobs: tuple[FileJob, ...]) -> None:
         """Refuse with 507 when the known sizes would leave less than the reserve free."""
-        needed = sum(max(j.size - j.partial_bytes(), 0) for j in jobs if not j.dest.is_file())
+        missing = [j for j in jobs if not j.dest.is_file()]
+        needed = sum(max(j.size - j.partial_bytes(), 0) for j in missing)
         where = jobs[0].dest.parent
         free = free_disk(where)
-        if free - needed < self.reserve_bytes:
-            msg = storage_message(needed, free, self.reserve_bytes, where)
+        if free - needed < self.reserve_bytes:  # a file of unknown size (0) is checked again once the hub says it
+            unknown = needed == 0 and any(not j.size for j in missing)
+            msg = storage_message(None if unknown else needed, free, self.reserve_bytes, where)
             raise LarouterError(msg, 507, "insufficient_storage", "insufficient_storage")
 
     def reconfigure(self, settings: Settings) -> None:

@@ -66,10 +66,20 @@ class FileJob:
         return max((p.stat().st_size for p in self.partials()), default=0)
 
 
-def storage_message(needed: int, free: int, reserve: int, where: Path) -> str:
-    """Why a download cannot fit."""
-    return (f"not enough disk space: the download needs {needed} bytes and {reserve} bytes must stay free "
-            f"(local.disk_reserve_bytes), but only {free} bytes are free on {where}")
+def storage_message(needed: int | None, free: int, reserve: int, where: Path) -> str:
+    """Why a download cannot fit; `needed` None while the file's size is not known (a model registered by repo)."""
+    wants = ("the file's size is not known yet" if needed is None
+             else f"the download needs {_bytes(needed)}")
+    return (f"not enough disk space: {wants} and {_bytes(reserve)} must stay free (local.disk_reserve_bytes), but "
+            f"only {_bytes(free)} are free on {where}")
+
+
+def _bytes(n: int) -> str:
+    """`21.2 MB (21,216,128 bytes)`; `512 bytes`."""
+    for unit, size in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit} ({n:,} bytes)"
+    return f"{n:,} bytes"
 
 
 class _Bar:
