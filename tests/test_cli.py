@@ -73,7 +73,7 @@ def test_rejected_requests_exit_1(router: Router) -> None:
     result = on(router, "projects", "create", "x", "--policy", "cheapest")
     assert result.exit_code == 1 and "HTTP 400: 'routingPolicy' must be one of cost-optimized" in result.stderr
     result = on(router, "projects", "delete", "proj_nope", "--yes")
-    assert result.exit_code == 1 and "HTTP 404: no project 'proj_nope'" in result.stderr
+    assert result.exit_code == 1 and "no project 'proj_nope': it is neither a project's id nor its name" in result.stderr
     result = on(router, "models", "health", "nope")
     assert result.exit_code == 1 and "HTTP 404" in result.stderr and "unknown model 'nope'" in result.stderr
 

@@ -89,3 +89,18 @@ def test_a_deleted_projects_history_is_still_reached_by_its_id(router: Router) -
     assert http_json("DELETE", router.url + f"/api/projects/{gone['id']}")[0] == 200
     assert ok_json(router, "usage", "--project", gone["id"])["totalCalls"] == 1
     assert on(router, "usage", "--project", "gone").exit_code == 1  # its name went with it
+
+
+def test_projects_update_rotate_and_delete_take_a_name(router: Router) -> None:
+    """`larouter projects update|rotate-token|delete` take the project's name as well as its id (they took the id
+    only: "HTTP 404: no project 'My App'"); an unknown one is the same clear line as for --project."""
+    made = project(router, "My App")
+    updated = on(router, "projects", "update", "my app", "--budget", "5", "--json")
+    assert updated.exit_code == 0 and json.loads(updated.stdout)["budgetUsd"] == 5.0, updated.output
+    rotated = on(router, "projects", "rotate-token", "My App", "-y", "--json")
+    assert rotated.exit_code == 0 and json.loads(rotated.stdout)["token"] != made["token"], rotated.output
+    missing = on(router, "projects", "delete", "No Such App", "-y")
+    assert missing.exit_code == 1 and "no project 'No Such App'" in missing.stderr, missing.output
+    deleted = on(router, "projects", "delete", "My App", "-y")
+    assert deleted.exit_code == 0 and made["id"] in deleted.stdout, deleted.output
+    assert [p["name"] for p in ok_json(router, "projects", "list")] == ["default"]

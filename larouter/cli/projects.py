@@ -9,6 +9,7 @@ from rich.table import Table
 
 from larouter.cli.common import Client, CliError, client_options, seg
 from larouter.cli.output import console, emit, id_column, money, print_json
+from larouter.cli.project_ref import project_id as project_ref, unknown_project
 from larouter.projects.store import POLICIES, WINDOWS
 
 
@@ -102,7 +103,7 @@ def create(client: Client, as_json: bool, name: str, **options: Any) -> None:
 
 
 @projects.command()
-@click.argument("project_id", metavar="ID")
+@click.argument("project_id", metavar="ID|NAME")
 @click.option("--name", help="New name.")
 @project_options
 @client_options
@@ -113,7 +114,8 @@ def update(client: Client, as_json: bool, project_id: str, name: str | None, **o
     body = body_of(name, options, given)
     if not body:
         raise click.UsageError("nothing to change: give --name, --budget, --window, --policy or --description")
-    out = client.request("PUT", f"/api/projects/{seg(project_id)}", body)
+    with unknown_project(client, project_id):
+        out = client.request("PUT", f"/api/projects/{seg(project_ref(client, project_id))}", body)
     emit(out, as_json, lambda p: projects_table([p]))
 
 
@@ -124,24 +126,28 @@ def confirm(prompt: str, yes: bool) -> None:
 
 
 @projects.command()
-@click.argument("project_id", metavar="ID")
+@click.argument("project_id", metavar="ID|NAME")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @client_options
 def delete(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
     """Delete a project: its token stops working at once; its usage history stays."""
-    confirm(f"Delete project {project_id} and revoke its token?", yes)
-    out = client.request("DELETE", f"/api/projects/{seg(project_id)}")
+    found = project_ref(client, project_id)
+    confirm(f"Delete project {project_id}{'' if found == project_id else f' ({found})'} and revoke its token?", yes)
+    with unknown_project(client, project_id):
+        out = client.request("DELETE", f"/api/projects/{seg(found)}")
     emit(out, as_json, lambda o: f"deleted {o['id']}; its token is revoked")
 
 
 @projects.command("rotate-token")
-@click.argument("project_id", metavar="ID")
+@click.argument("project_id", metavar="ID|NAME")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @client_options
 def rotate_token(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
     """Issue a new token for a project; the old one stops working at once."""
+    found = project_ref(client, project_id)
     confirm(f"Rotate the token of {project_id}? The current one stops working at once.", yes)
-    out = client.request("POST", f"/api/projects/{seg(project_id)}/rotate")
+    with unknown_project(client, project_id):
+        out = client.request("POST", f"/api/projects/{seg(found)}/rotate")
     if as_json:
         print_json(out)
     else:
