@@ -139,3 +139,19 @@ def test_a_cloud_request_is_never_sent_twice(router: Router, fake: Fake) -> None
     assert status == 502 and err["error"]["code"] == "upstream_disconnected", err
     assert "may have received the request" in err["error"]["message"], err
     assert [r["model"] for r in fake.state.requests].count("fake-hangup") == 1, fake.state.requests
+
+
+def test_a_402_says_the_worst_case_and_how_to_lower_it(make_router: Callable[..., Router]) -> None:
+    """Money is left but the request's worst case (no max_tokens: the model's max_output) does not fit: the 402
+    names that worst case and says max_tokens reserves less; with max_tokens the same request is served."""
+    router = make_router(extra_toml='\n[providers.fake.prices."gpt-fake"]\ninput = 1000.0\noutput = 1000.0\n'
+                                    'max_output = 700\n')
+    proj = project(router, 0.5)
+    body = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
+    status, _, err = post(router, body, proj["token"])
+    worst = (len(json.dumps(body).encode()) + 700) * RATE
+    message = err["error"]["message"]
+    assert status == 402 and f"its worst case is ${format(worst.normalize(), 'f')}" in message, message
+    assert "set max_tokens to reserve less" in message, message
+    status, _, answer = post(router, {**body, "max_tokens": 5}, proj["token"])
+    assert status == 200, answer

@@ -112,10 +112,10 @@ def usd(amount: float) -> str:
     return f"${amount:.{1 - math.floor(math.log10(abs(amount)))}f}".rstrip("0")  # two significant digits
 
 
-def budget_exceeded(project: Project, remaining: float | None) -> LarouterError:
-    """HTTP 402 with the budget_exceeded type and code."""
+def budget_exceeded(project: Project, remaining: float | None, detail: str = "") -> LarouterError:
+    """HTTP 402 with the budget_exceeded type and code; `detail` says why the request does not fit."""
     left = 0.0 if remaining is None else remaining
     return LarouterError(
         f"project {project.name!r} has {usd(left)} of its {project.budget_window} budget "
-        f"({usd(project.budget_usd or 0.0)}) left, not enough for this request",
+        f"({usd(project.budget_usd or 0.0)}) left, not enough for this request{detail}",
         402, "budget_exceeded", "budget_exceeded")

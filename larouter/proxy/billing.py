@@ -108,7 +108,7 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
     left = await budgets.remaining(project)
     local = downgrade_target(request, project, routed)
     if local is None:
-        raise budget_exceeded(project, left)
+        raise budget_exceeded(project, left, _why_not(body, cost, left))
     note = f"budget {over_budget(amount, left)} -> downgraded to local model {local.model}"
     note = note.encode("ascii", "replace").decode()  # headers are ASCII; model names come from the config
     # the note is what the client most needs to read: the reason before it gives way (header and ledger alike)
@@ -116,6 +116,15 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
     call.target = local
     call.budget_remaining = left
     return None
+
+
+def _why_not(body: dict[str, Any], cost: float | None, left: float | None) -> str:
+    """`: its worst case is $0.78 (...)` when money is left but this request's worst case does not fit."""
+    if cost is None or (left or 0.0) <= 0.0:
+        return ""
+    if body.get("max_completion_tokens") or body.get("max_tokens"):
+        return f": its worst case is {usd(cost)}"
+    return f": its worst case is {usd(cost)}, with the model's longest answer assumed (set max_tokens to reserve less)"
 
 
 def settle(request: web.Request, call: Call, res: Reservation | None, cost: float | None) -> None:
