@@ -3,64 +3,148 @@ backoff as the metadata request, gives up after the same number of attempts, and
 
 from __future__ import annotations
 
-from larouter.models.downloads import RETRIES
+import asyncio
+import time
+
+import pytest
+
+from larouter.models.download_api import DOWNLOADS
+from larouter.models.hub_http import Backoff
 from tests.support.fake_hub import sha256_hex
-from tests.test_download_cancel import PROMPT, cancel
+from tests.test_download_cancel import heads
 from tests.test_downloads import (  # noqa: F401 - fixtures used by name
-    MAIN, MAIN_DATA, Daemon, Hub, daemon, eventually, events, hub, make_daemon, parts, request, start, status_of,
+    MAIN, MAIN_DATA, REPO, Daemon, Hub, assert_progress_in_order, daemon, eventually, events, hub, make_daemon, parts,
+    request, start, status_of,
 )
 
+CHUNK = 16 * 1024  # the daemon fixture's transfer chunk
+DROP = 6 * CHUNK  # the hub breaks off here: a whole number of chunks, so every byte before it is on disk
+FAST = Backoff(first=0.01, cap=0.08, retry_after_cap=0.1)  # the real number of attempts, the waits shortened
+KEPT = f"the 98.3 kB ({DROP:,} bytes) downloaded are kept and the next request resumes them"
 
-def gets(hub: Hub) -> list:  # noqa: F811
-    return hub.state.gets(MAIN)
+
+def ranges(hub: Hub) -> list[str | None]:  # noqa: F811
+    """The Range header of each GET of the main file, in order."""
+    return [g.range for g in hub.state.gets(MAIN)]
 
 
-async def test_a_drop_then_503s_mid_file_resumes_and_verifies(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
-    """The hub drops the connection 100 kB into the file, then answers 503: the download waits, asks again from the
-    byte it has (a Range request), completes and verifies; the progress never goes backwards. It used to end at
-    once with status error ("the hub answered HTTP 503")."""
-    hub.state.drop_after[MAIN] = 100_000
-    hub.state.refuse_after_drop[MAIN] = 1
-    _, body = await start(daemon, mmproj=False)
+def fast(daemon: Daemon) -> Daemon:  # noqa: F811
+    """The daemon, retrying with the short waits."""
+    daemon.app[DOWNLOADS].backoff = FAST
+    return daemon
+
+
+def test_backoff_waits_one_to_eight_seconds_and_retries_only_what_may_pass() -> None:
+    """The shared policy: 1, 2, 4, 8, 8 s for a dropped connection or a 5xx, a 429's Retry-After (plus 1 s, at most
+    60), and no retry for a 4xx such as 403 or 416."""
+    import httpx2
+    from huggingface_hub.errors import HfHubHTTPError
+
+    def answered(status: int, **headers: str) -> HfHubHTTPError:
+        response = httpx2.Response(status, headers=headers, request=httpx2.Request("GET", "http://hub/f"))
+        return HfHubHTTPError(f"HTTP {status}", response=response)
+
+    dropped = httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
+    policy = Backoff()
+    assert [policy.wait(dropped, n) for n in range(policy.retries)] == [1, 2, 4, 8, 8]
+    assert [policy.wait(answered(s), 0) for s in (500, 502, 503, 504, 408, 429)] == [1.0] * 6
+    assert policy.wait(answered(429, **{"Retry-After": "5"}), 3) == 6.0
+    assert policy.wait(answered(429, **{"Retry-After": "3600"}), 0) == 60.0
+    assert [policy.wait(answered(s), 0) for s in (400, 401, 403, 404, 416)] == [None] * 5
+    assert policy.wait(ValueError("not the hub's"), 0) is None
+
+
+async def test_a_drop_then_503s_mid_file_resumes_from_where_it_broke(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """The reviewer's case: the hub drops the connection part-way through the file, then answers 503 twice. The
+    download waits, asks again from the byte where it broke (a Range request) until the hub answers, completes and
+    verifies the sha256; the progress never goes back. It used to end at once with status error ("the hub answered
+    HTTP 503")."""
+    hub.state.drop_after[MAIN] = DROP
+    hub.state.refuse_after_drop[MAIN] = 2
+    _, body = await start(fast(daemon), mmproj=False)
     evs = await events(daemon, body["id"])
-    assert evs[-1][0] == "done" and evs[-1][1]["sha256"] == sha256_hex(MAIN_DATA), evs[-1]
+    assert_progress_in_order(evs, "done")
+    assert evs[-1][1]["sha256"] == sha256_hex(MAIN_DATA) and evs[-1][1]["verified"] is True, evs[-1]
+    assert (daemon.model_dir / MAIN).read_bytes() == MAIN_DATA and parts(daemon) == []
+    assert ranges(hub) == [None] + [f"bytes={DROP}-"] * 3, ranges(hub)
+
+
+async def test_the_metadata_request_is_retried_with_the_same_policy(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """The same retry before any byte: two 503s to the HEAD, then the download goes through."""
+    hub.state.refuse[MAIN] = 2
+    _, body = await start(fast(daemon), mmproj=False)
+    assert (await events(daemon, body["id"]))[-1][0] == "done"
+    assert heads(hub) == 3 and ranges(hub) == [None]
+
+
+async def test_a_hub_that_ignores_the_range_is_not_written_twice(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """After a drop the hub answers the Range request with 200 and the whole file: the bytes already on disk are
+    skipped, the file is right, the progress never goes back."""
+    hub.state.drop_after[MAIN] = DROP
+    hub.state.ignore_range.add(MAIN)
+    _, body = await start(fast(daemon), mmproj=False)
+    evs = await events(daemon, body["id"])
+    assert_progress_in_order(evs, "done")
     assert (daemon.model_dir / MAIN).read_bytes() == MAIN_DATA
-    ranged = [g.range for g in gets(hub) if g.range]
-    assert ranged and all(r.startswith("bytes=") and r != "bytes=0-" for r in ranged), gets(hub)
-    seen = [e[1]["bytes"] for e in evs if e[0] == "progress" and "bytes" in e[1]]
-    assert seen == sorted(seen), seen
+    assert ranges(hub) == [None, f"bytes={DROP}-"], ranges(hub)
 
 
+@pytest.mark.parametrize(("fault", "said"), [
+    ("drop", f"the connection to the hub broke during {REPO}/{MAIN}"),
+    (503, f"the hub answered HTTP 503 Service Unavailable for {REPO}/{MAIN}"),
+    (429, f"the hub answered HTTP 429 Too Many Requests for {REPO}/{MAIN}"),
+])
 async def test_a_hub_that_keeps_failing_mid_file_gives_up_after_the_retries(daemon: Daemon, hub: Hub,  # noqa: F811
-                                                                             monkeypatch) -> None:
-    """The transfer breaks off and the hub then answers 503 to every request: after RETRIES more attempts (their
-    waits shortened here, their number and order real) the download ends with an error naming the hub's answer, and
-    the bytes it has are kept for a later resume."""
-    from larouter.models import downloads
-
-    real = downloads._retry_wait
-    monkeypatch.setattr(downloads, "_retry_wait", lambda exc, attempt: None if real(exc, attempt) is None else 0.01)
-    hub.state.drop_after[MAIN] = 100_000
-    hub.state.refuse_after_drop[MAIN] = 1_000
-    _, body = await start(daemon, mmproj=False)
+                                                                             fault: object, said: str) -> None:
+    """The transfer breaks off at the same byte every time (or the hub answers 503 or 429 from then on): after the
+    retries of the budget (their number real, their waits shortened) the download ends with an error naming what
+    the hub did and the attempts made, and keeps the bytes it has for a later resume."""
+    hub.state.drop_after[MAIN] = DROP
+    if fault == "drop":
+        hub.state.drop_at[MAIN] = DROP
+    else:
+        hub.state.refuse_status, hub.state.refuse_after_drop[MAIN] = int(str(fault)), 1_000
+    _, body = await start(fast(daemon), mmproj=False)
     evs = await events(daemon, body["id"])
-    assert evs[-1][0] == "error" and "503" in str(evs[-1][1]), evs[-1]
-    assert len(gets(hub)) == 1 + RETRIES + 1, [(g.method, g.range) for g in gets(hub)]
-    assert parts(daemon) and parts(daemon)[0].stat().st_size > 0, "the partial file is kept for a resume"
+    message, retries = evs[-1][1]["message"], FAST.retries
+    assert evs[-1][0] == "error" and evs[-1][1]["status"] == "error", evs[-1]
+    assert message.startswith(said) and message.endswith(f"; gave up after {retries + 1} attempts; {KEPT}"), message
+    assert ranges(hub) == [None] + [f"bytes={DROP}-"] * retries, ranges(hub)
+    assert [p.stat().st_size for p in parts(daemon)] == [DROP] and not (daemon.model_dir / MAIN).exists()
     hub.state.refuse.clear()
 
 
+@pytest.mark.parametrize("status", [401, 403, 404, 416])
+async def test_a_4xx_mid_file_is_not_retried(daemon: Daemon, hub: Hub, status: int) -> None:  # noqa: F811
+    """After a drop the hub answers a 4xx (other than 429) to the Range request: no retry; the error says what the
+    hub answered; the bytes are kept."""
+    hub.state.drop_after[MAIN] = DROP
+    hub.state.refuse_status, hub.state.refuse_after_drop[MAIN] = status, 1
+    _, body = await start(fast(daemon), mmproj=False)
+    evs = await events(daemon, body["id"])
+    assert evs[-1][0] == "error" and f"the hub answered HTTP {status} " in evs[-1][1]["message"], evs[-1]
+    assert "gave up" not in evs[-1][1]["message"], evs[-1]
+    assert ranges(hub) == [None, f"bytes={DROP}-"], ranges(hub)
+    assert [p.stat().st_size for p in parts(daemon)] == [DROP]
+
+
 async def test_cancel_during_the_transfer_backoff_is_prompt(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
-    """A cancel while the download waits to retry a broken transfer (the hub answers 503 for a while) is answered at
-    once as cancelled; the bytes it has are kept."""
-    hub.state.drop_after[MAIN] = 100_000
+    """A cancel while the download waits (the real 1-8 s backoff) to retry a broken transfer is answered at once
+    as cancelled by the worker itself (its thread has ended), no request follows, and the bytes it has are kept."""
+    hub.state.drop_after[MAIN] = DROP
     hub.state.refuse_after_drop[MAIN] = 1_000
     _, body = await start(daemon, mmproj=False)
 
     async def refused_after_the_drop() -> bool:
-        return len(gets(hub)) >= 2
+        return len(ranges(hub)) >= 2
 
     await eventually(refused_after_the_drop, "the GET after the drop")
-    code, out, took = await cancel(daemon, body["id"])
-    assert (code, out["status"]) == (200, "cancelled") and took < PROMPT, (out, took)
+    t0 = time.monotonic()
+    code, out = await request("DELETE", f"{daemon.url}/api/models/download/{body['id']}")
+    took = time.monotonic() - t0
+    assert (code, out["status"]) == (200, "cancelled") and took < 0.5, (out, took)
+    assert daemon.app[DOWNLOADS].get(body["id"]).idle.is_set(), "the worker thread was still running"
+    await asyncio.sleep(2.5)  # past the next retry's wait (2 s)
+    assert ranges(hub) == [None, f"bytes={DROP}-"], ranges(hub)
+    assert [p.stat().st_size for p in parts(daemon)] == [DROP]
     hub.state.refuse.clear()

@@ -21,6 +21,7 @@ from larouter.errors import LarouterError, bad_request, not_found
 from larouter.models.catalog import Catalog, CatalogModel, Variant, check_repo_file, free_disk
 from larouter.models.downloads import (CANCELLED, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
                                        storage_message)
+from larouter.models.hub_http import Backoff
 from larouter.proxy.validate import parse_json_object
 
 T = TypeVar("T")
@@ -53,7 +54,8 @@ async def in_daemon_thread(fn: Callable[[], T], ended: Callable[[], None]) -> T:
     return await fut
 
 
-def fetch_files(dl: Download, endpoint: str | None, reserve: int, chunk: int, loop: asyncio.AbstractEventLoop) -> list[dict[str, Any]]:
+def fetch_files(dl: Download, endpoint: str | None, reserve: int, chunk: int, backoff: Backoff,
+                loop: asyncio.AbstractEventLoop) -> list[dict[str, Any]]:
     """Worker thread: fetch every file of dl in turn; progress goes to the loop."""
 
     def post(fn: Callable[..., None], *args: Any) -> None:
@@ -66,13 +68,12 @@ def fetch_files(dl: Download, endpoint: str | None, reserve: int, chunk: int, lo
     # carry it (and its httpx, yaml, tqdm, filelock) in memory or start-up time until a model is fetched.
     from huggingface_hub import constants
 
-    constants.DOWNLOAD_CHUNK_SIZE = chunk  # http_get reads it per call; the default 10 MiB is too coarse
     endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
     out = []
     for index in range(len(dl.jobs)):
         if dl.cancel_flag.is_set():
             raise Cancelled()
-        out.append(FileFetch(dl, index, endpoint, reserve, post).run())
+        out.append(FileFetch(dl, index, endpoint, reserve, post, chunk, backoff).run())
     return out
 
 
@@ -83,7 +84,8 @@ class DownloadManager:
     catalog: Catalog
     reserve_bytes: int
     env: Mapping[str, str] = os.environ  # HF_ENDPOINT is read from here when a download starts
-    chunk_bytes: int = 1024 * 1024  # huggingface_hub reports progress, and can be cancelled, once per chunk
+    chunk_bytes: int = 1024 * 1024  # a transfer reports progress, and can be cancelled, once per chunk
+    backoff: Backoff = Backoff()  # how a failing hub is retried (tests shorten the waits)
     stop_grace: float = 2.0
     downloads: dict[str, Download] = attrs.Factory(dict)
     latest: dict[tuple[str, str], Download] = attrs.Factory(dict)
@@ -182,7 +184,7 @@ class DownloadManager:
             dl.thread_alive = True
             endpoint = self.env.get("HF_ENDPOINT")
             loop = asyncio.get_running_loop()
-            work = lambda: fetch_files(dl, endpoint, self.reserve_bytes, self.chunk_bytes, loop)  # noqa: E731
+            work = lambda: fetch_files(dl, endpoint, self.reserve_bytes, self.chunk_bytes, self.backoff, loop)  # noqa: E731
             dl.finish("done", files=await in_daemon_thread(work, dl.thread_ended))
         except Cancelled:
             dl.finish("cancelled", CANCELLED)

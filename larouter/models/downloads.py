@@ -1,17 +1,18 @@
 """Model downloads: huggingface_hub on a worker thread, progress for many listeners, resume, verify, cancel.
 
 A download fetches its files (GGUF, then mmproj) on one daemon thread that only posts to the event loop.
-huggingface_hub 2.x's `hf_hub_download` deletes its partial file on failure, so we use its lower layers:
-`get_hf_file_metadata` (HEAD: LFS sha256, size) and `http_get` (GET with `Range`, appending to our own
-`.<name>.<etag16>.part`, kept on cancel, error and restart), whose per-chunk progress hook can cancel.
+huggingface_hub 2.x's `hf_hub_download` deletes its partial file on failure, and its `http_get` retries and sleeps
+on its own (past a cancel, and past our retry budget), so we use its lower layers: `get_hf_file_metadata` (HEAD: LFS
+sha256, size) and its HTTP session for one GET at a time (`hub_http.rest_of_file`, with `Range`, appending to our
+own `.<name>.<etag16>.part`, kept on cancel, error and restart). Every attempt, and every wait between two, is ours.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import fcntl
-import functools
 import glob
 import hashlib
 import logging
@@ -25,21 +26,15 @@ from urllib.parse import urlsplit
 import attrs
 
 from larouter.models.catalog import free_disk
+from larouter.models.hub_http import Backoff, DownloadError, describe, rest_of_file
 
 log = logging.getLogger("larouter.downloads")
 TERMINAL = frozenset({"done", "error", "cancelled"})
-RETRIES = 5  # attempts after the first (metadata, and the file from where it broke), waiting on the cancel flag
-RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
-MAX_RETRY_WAIT = 60.0  # seconds, whatever a 429's Retry-After asks
 CANCELLED = "download cancelled; the partial file is kept and the next request for this model resumes it"
 
 
 class Cancelled(Exception):
     """Raised on the worker thread once a cancel was asked."""
-
-
-class DownloadError(Exception):
-    """A failure whose message is fit for the user."""
 
 
 @attrs.frozen
@@ -69,38 +64,17 @@ class FileJob:
 def storage_message(needed: int | None, free: int, reserve: int, where: Path) -> str:
     """Why a download cannot fit; `needed` None while the file's size is not known (a model registered by repo)."""
     wants = ("the file's size is not known yet" if needed is None
-             else f"the download needs {_bytes(needed)}")
-    return (f"not enough disk space: {wants} and {_bytes(reserve)} must stay free (local.disk_reserve_bytes), but "
-            f"only {_bytes(free)} are free on {where}")
+             else f"the download needs {readable_bytes(needed)}")
+    return (f"not enough disk space: {wants} and {readable_bytes(reserve)} must stay free "
+            f"(local.disk_reserve_bytes), but only {readable_bytes(free)} are free on {where}")
 
 
-def _bytes(n: int) -> str:
+def readable_bytes(n: int) -> str:
     """`21.2 MB (21,216,128 bytes)`; `512 bytes`."""
     for unit, size in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
         if n >= size:
             return f"{n / size:.1f} {unit} ({n:,} bytes)"
     return f"{n:,} bytes"
-
-
-class _Bar:
-    """The tqdm stand-in http_get drives: report the file's byte count, stop the transfer on cancel."""
-
-    def __init__(self, report: Callable[[int, int], None], cancel: threading.Event, *, initial: int = 0, **_: Any):
-        self.n, self.report, self.cancel = initial, report, cancel
-        report(initial, 0)
-
-    def __enter__(self) -> "_Bar":
-        return self
-
-    def __exit__(self, *_exc: object) -> None:  # nothing to close
-        return None
-
-    def update(self, n: int = 1) -> None:
-        """Called by http_get after each chunk."""
-        if self.cancel.is_set():
-            raise Cancelled()
-        self.n += n
-        self.report(self.n, max(n, 0))
 
 
 @attrs.frozen
@@ -112,6 +86,8 @@ class FileFetch:
     endpoint: str
     reserve: int
     post: Callable[..., None]
+    chunk: int = 1024 * 1024  # bytes between two progress reports (and cancel checks) of a transfer
+    backoff: Backoff = Backoff()
 
     @property
     def job(self) -> FileJob:
@@ -132,32 +108,44 @@ class FileFetch:
         except (Cancelled, DownloadError):
             raise
         except Exception as exc:  # huggingface_hub, network or disk: one clean line for the user
-            raise DownloadError(_describe(exc, job)) from None
+            raise DownloadError(describe(exc, job)) from None
 
     def _check(self) -> None:
         """Stop here when a cancel was asked."""
         if self.dl.cancel_flag.is_set():
             raise Cancelled()
 
-    def _retrying(self, attempt: Callable[[], Any]) -> Any:
-        """`attempt()`, retried while the hub is unreachable or failing (5xx, 429, a connection dropped mid-file)
-        with backoff; a cancel ends the wait between attempts at once (huggingface_hub's own retries sleep through
-        it). Anything else (404, 401, a full disk, a bad checksum) fails at once."""
-        for tried in range(RETRIES + 1):
+    def _retrying(self, attempt: Callable[[], Any], have: Callable[[], int] | None = None) -> Any:
+        """`attempt()`, retried while the hub is unreachable or failing (5xx, 429, a dropped or timed-out
+        connection) with `backoff`; a cancel ends the wait between attempts at once (huggingface_hub's own retries
+        sleep through it). `have()` (a transfer's bytes on disk): an attempt that brought bytes before it failed
+        starts the count again, so a flaky link slows a long file down without failing it. Anything else (404,
+        401, a full disk, a bad checksum) fails at once; the last failure says how many attempts were made."""
+        failures = attempts = 0
+        while True:
             self._check()
+            before = have() if have else 0
+            attempts += 1
             try:
                 return attempt()
             except (Cancelled, DownloadError):
                 raise
             except Exception as exc:
-                wait = _retry_wait(exc, tried)
-                if wait is None or tried == RETRIES:
+                if have and have() > before:
+                    failures = 0
+                wait = self.backoff.wait(exc, failures)
+                if wait is None:
                     raise
-                log.warning("download %s: %s; retrying in %g s (%d of %d)", self.dl.id, _describe(exc, self.job), wait,
-                            tried + 1, RETRIES)
+                if failures == self.backoff.retries:
+                    kept = have() if have else 0
+                    raise DownloadError(f"{describe(exc, self.job)}; gave up after {attempts} attempts"
+                                        + (f"; the {readable_bytes(kept)} downloaded are kept and the next request "
+                                           "resumes them" if kept else "")) from None
+                failures += 1
+                log.warning("download %s: %s; retrying in %g s (%d of %d)", self.dl.id, describe(exc, self.job), wait,
+                            failures, self.backoff.retries)
                 if self.dl.cancel_flag.wait(wait):
                     raise Cancelled() from None
-        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _metadata(self) -> tuple[str, str, int, str | None]:
         """HEAD the file (retrying a failing hub)."""
@@ -184,11 +172,12 @@ class FileFetch:
             if stale != part:
                 stale.unlink(missing_ok=True)
         job.dest.parent.mkdir(parents=True, exist_ok=True)
-        self._retrying(lambda: self._get(url, part, size))
+        self._retrying(lambda: self._get(url, part, size), have=job.partial_bytes)
         return part
 
     def _get(self, url: str, part: Path, size: int) -> None:
-        """One GET of the rest of the file, appended to its partial."""
+        """One GET of the rest of the file, appended to its partial; progress never goes back (the first report is
+        the bytes on disk, at least what was reported before), and nothing is written once a cancel was asked."""
         job = self.job
         with part.open("ab") as fh:
             _lock(fh, job.file)
@@ -196,19 +185,22 @@ class FileFetch:
             if have > size:
                 fh.truncate(0)
                 have = 0
+            self.post(self.dl.set_have, self.index, have, 0)
             if have == size:  # complete already (a stop between the last byte and the rename)
                 return
             if (free := free_disk(part.parent)) - (size - have) < self.reserve:
                 raise DownloadError(storage_message(size - have, free, self.reserve, part.parent))
-            from huggingface_hub.file_download import http_get
             from huggingface_hub.utils import build_hf_headers
 
             headers = build_hf_headers()
             if urlsplit(url).netloc != urlsplit(self.endpoint).netloc:
                 headers.pop("authorization", None)  # signed CDN URL: the token stays with the hub
-            report = functools.partial(self.post, self.dl.set_have, self.index)
-            bar = functools.partial(_Bar, report, self.dl.cancel_flag)
-            http_get(url, fh, resume_size=have, headers=headers, expected_size=size, tqdm_class=bar)  # type: ignore[arg-type]
+            with contextlib.closing(rest_of_file(url, have, size, headers, self.chunk)) as blocks:
+                for block in blocks:
+                    self._check()
+                    fh.write(block)
+                    have += len(block)
+                    self.post(self.dl.set_have, self.index, have, len(block))
 
     def _verify(self, part: Path, want: str | None) -> dict[str, Any]:
         self.post(self.dl.set_status, "verifying")
@@ -232,39 +224,6 @@ def _lock(fh: BinaryIO, name: str) -> None:  # a second writer (process, cancell
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         raise DownloadError(f"another download is writing {name}; try again when it stops") from None
-
-
-def _retry_wait(exc: Exception, attempt: int) -> float | None:
-    """Seconds to wait before retrying after exc (1, 2, 4, 8, 8, or a 429's Retry-After); None: not transient."""
-    from huggingface_hub.errors import HfHubHTTPError
-
-    backoff = float(min(2**attempt, 8))
-    response = exc.response if isinstance(exc, HfHubHTTPError) else None
-    if response is None:  # refused, reset, timed out: the HTTP client's TransportError (httpx's, or httpx2's in
-        # huggingface_hub 2.x), matched by name so that neither client is imported here
-        return backoff if any(c.__name__ == "TransportError" for c in type(exc).__mro__) else None
-    if response.status_code not in RETRY_STATUS:
-        return None
-    after = response.headers.get("Retry-After", "")
-    return min(float(after) + 1, MAX_RETRY_WAIT) if response.status_code == 429 and after.isdigit() else backoff
-
-
-def _describe(exc: Exception, job: FileJob) -> str:
-    """A one-line, secret-free message for a huggingface_hub or network failure."""
-    from huggingface_hub import errors as hf_errors
-
-    for cls, msg in (
-        (hf_errors.GatedRepoError, "{repo} is gated: accept its licence on Hugging Face and set HF_TOKEN for the daemon"),
-        (hf_errors.RepositoryNotFoundError, "repository {repo} was not found on the hub (or it is private)"),
-        (hf_errors.RevisionNotFoundError, "revision {revision} was not found in {repo}"),
-        (hf_errors.RemoteEntryNotFoundError, "file {file} was not found in {repo}@{revision}"),
-    ):
-        if isinstance(exc, cls):
-            return msg.format(repo=job.repo, revision=job.revision, file=job.file)
-    if isinstance(exc, hf_errors.HfHubHTTPError) and exc.response is not None:
-        return f"the hub answered HTTP {exc.response.status_code} for {job.repo}/{job.file}"
-    first = (str(exc).strip().splitlines() or [""])[0][:300]
-    return f"downloading {job.repo}/{job.file} failed: {type(exc).__name__}: {first}"
 
 
 @attrs.define(eq=False)

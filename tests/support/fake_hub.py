@@ -3,11 +3,12 @@
 `HEAD|GET /{owner}/{name}/resolve/{revision}/{path}` answers with `X-Repo-Commit`, `ETag` and (for LFS files)
 `X-Linked-Etag` (the sha256) and `X-Linked-Size`; GET honours `Range: bytes=N-`. Faults, per file name:
   drop_after[file] = n    the next GET sends n bytes of its body, then drops the connection (once)
-  drop_forever[file] = n  every GET sends n bytes of its body, then drops the connection
-  refuse_after_drop[file] = n  after that drop, the next n requests for the file answer 503
+  drop_at[file] = n       every GET drops the connection at byte n of the file (one from n on sends no byte)
+  refuse_after_drop[file] = n  after a drop, the next n requests for the file are refused (see refuse)
+  ignore_range            files whose GET answers 200 and the whole file whatever the Range asks
   corrupt                 files served with flipped bytes (the advertised sha256 stays the real one)
   trickle[file] = (n, s)  send n bytes every s seconds (for cancel and restart tests)
-  refuse[file] = n        the next n requests for the file answer 503 (huggingface_hub retries with backoff)
+  refuse[file] = n        the next n requests for the file answer `refuse_status` (503 unless set)
   stall                   requests for these files get no answer while the name is in the set (connecting)
 With `cdn` set (a base URL of this same app under another host name), resolve answers like the real hub does
 for LFS files: 302 to `{cdn}/cdn/{sha256}` carrying the metadata headers; the CDN path serves the bytes.
@@ -62,8 +63,10 @@ class HubState:
 
     repos: dict[str, dict[str, HubFile]] = attrs.Factory(dict)
     drop_after: dict[str, int] = attrs.Factory(dict)
-    drop_forever: dict[str, int] = attrs.Factory(dict)
+    drop_at: dict[str, int] = attrs.Factory(dict)
     refuse_after_drop: dict[str, int] = attrs.Factory(dict)
+    ignore_range: set[str] = attrs.Factory(set)
+    refuse_status: int = 503
     corrupt: set[str] = attrs.Factory(set)
     trickle: dict[str, tuple[int, float]] = attrs.Factory(dict)
     refuse: dict[str, int] = attrs.Factory(dict)
@@ -130,7 +133,7 @@ async def _fault(state: HubState, name: str) -> web.Response | None:
         await asyncio.sleep(STALL_POLL)
     if state.refuse.get(name, 0) > 0:
         state.refuse[name] -= 1
-        return web.Response(status=503, text="hub overloaded", headers={"X-Repo-Commit": COMMIT})
+        return web.Response(status=state.refuse_status, text="hub refused", headers={"X-Repo-Commit": COMMIT})
     return None
 
 
@@ -168,13 +171,16 @@ async def _send(request: web.Request, file: HubFile, start: int | None) -> web.S
     state = request.app[HUB]
     name = request.match_info["path"].rsplit("/", 1)[-1]
     data = bytes(b ^ 0xFF for b in file.data) if name in state.corrupt else file.data
+    start = None if name in state.ignore_range else start
     resp = web.StreamResponse(status=206 if start else 200, headers=_headers(file))
     if start:
         resp.headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
     body = memoryview(data)[start or 0:]
     resp.content_length = len(body)
     await resp.prepare(request)
-    drop = state.drop_after.pop(name, state.drop_forever.get(name))
+    drop = state.drop_after.pop(name, None)
+    if name in state.drop_at:
+        drop = max(state.drop_at[name] - (start or 0), 0)
     if drop is not None:
         state.refuse[name] = state.refuse.get(name, 0) + state.refuse_after_drop.pop(name, 0)
         await resp.write(body[:drop])
