@@ -308,43 +308,6 @@ async def test_cancel_keeps_partial_and_next_request_resumes(daemon: Daemon, hub
     assert hub.state.gets(MAIN)[-1].range == f"bytes={kept}-"
 
 
-async def test_disk_full_is_refused_with_507(make_daemon: Callable[..., Daemon], hub: Hub) -> None:
-    """A reserve larger than the free disk refuses the download up front, naming needed and free bytes."""
-    daemon = make_daemon(local={"disk_reserve_bytes": 10**18})
-    code, body = await start(daemon)
-    assert code == 507
-    err = body["error"]
-    assert err["code"] == err["type"] == "insufficient_storage"
-    assert f"needs {TOTAL / 1e3:.1f} kB ({TOTAL:,} bytes)" in err["message"] and "free" in err["message"], err
-    assert hub.state.hits == []
-
-
-async def test_disk_full_before_the_size_is_known_claims_no_size(make_daemon: Callable[..., Daemon], home: Path,
-                                                                 hub: Hub) -> None:
-    """A model registered without a size, refused up front: the 507 says the size is not known yet (it said "the
-    download needs 0 bytes"), and every figure is readable (GB with the exact bytes)."""
-    Catalog.load(home).register(tiny_model("tiny-nosize", file="big.gguf", size_bytes=0, sha256=None, mmproj=None))
-    daemon = make_daemon(local={"disk_reserve_bytes": 10**18})
-    code, body = await request("POST", daemon.url + "/api/models/download", {"modelId": "tiny-nosize"})
-    message = body["error"]["message"]
-    assert code == 507 and "the file's size is not known yet" in message and "needs 0" not in message, message
-    assert "1000000.0 TB (1,000,000,000,000,000,000 bytes) must stay free" in message, message
-
-
-async def test_disk_check_uses_hub_size_when_catalog_has_none(make_daemon: Callable[..., Daemon], home: Path,
-                                                              hub: Hub) -> None:
-    """Without a catalog size the check happens after the HEAD (which gives the size) and ends in an error event."""
-    big = 64 * 1024 * 1024  # the reserve leaves room for half of it, a margin for other disk activity
-    hub.state.add(REPO, "big.gguf", bytes(big), lfs=True)
-    Catalog.load(home).register(tiny_model("tiny-nosize", file="big.gguf", size_bytes=0, sha256=None, mmproj=None))
-    daemon = make_daemon(local={"disk_reserve_bytes": free_disk(home) - big // 2})
-    code, body = await request("POST", daemon.url + "/api/models/download", {"modelId": "tiny-nosize"})
-    assert code == 202
-    evs = await events(daemon, body["id"])
-    assert evs[-1][0] == "error" and "not enough disk space" in evs[-1][1]["message"]
-    assert f"needs {big / 1e6:.1f} MB ({big:,} bytes)" in evs[-1][1]["message"] and hub.state.gets("big.gguf") == []
-
-
 async def test_file_missing_on_hub_is_an_error_event(make_daemon: Callable[..., Daemon], home: Path) -> None:
     """A file the hub does not have ends the download with a clear error."""
     Catalog.load(home).register(tiny_model("tiny-gone", file="gone.gguf", mmproj=None))

@@ -135,8 +135,8 @@ class DownloadManager:
         where = jobs[0].dest.parent
         free = free_disk(where)
         if free - needed < self.reserve_bytes:  # a file of unknown size (0) is checked again once the hub says it
-            unknown = needed == 0 and any(not j.size for j in missing)
-            msg = storage_message(None if unknown else needed, free, self.reserve_bytes, where)
+            unknown = ", ".join(j.file for j in missing if not j.size) or None
+            msg = storage_message(needed, free, self.reserve_bytes, where, unknown)
             raise LarouterError(msg, 507, "insufficient_storage", "insufficient_storage")
 
     def reconfigure(self, settings: Settings) -> None:

@@ -61,18 +61,28 @@ class FileJob:
         return max((p.stat().st_size for p in self.partials()), default=0)
 
 
-def storage_message(needed: int | None, free: int, reserve: int, where: Path) -> str:
-    """Why a download cannot fit; `needed` None while the file's size is not known (a model registered by repo)."""
-    wants = ("the file's size is not known yet" if needed is None
-             else f"the download needs {readable_bytes(needed)}")
-    return (f"not enough disk space: {wants} and {readable_bytes(reserve)} must stay free "
-            f"(local.disk_reserve_bytes), but only {readable_bytes(free)} are free on {where}")
+def storage_message(needed: int, free: int, reserve: int, where: Path, unknown: str | None = None) -> str:
+    """Why a download cannot fit: it needs `needed` more bytes, not counting the files named in `unknown`, whose size
+    the hub tells only when their download starts (a model registered by repo without `sizeBytes`)."""
+    if unknown and not needed:
+        wants = f"the size of {unknown} is not known yet"
+    elif unknown:
+        wants = f"the download needs at least {readable_bytes(needed)} without {unknown}, whose size is not known yet"
+    else:
+        wants = f"the download needs {readable_bytes(needed)}"
+    return (f"not enough disk space: {wants}; {readable_bytes(reserve)} must stay free (local.disk_reserve_bytes) "
+            f"and only {readable_bytes(free)} are free on {where}")
+
+
+UNITS = (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3))
 
 
 def readable_bytes(n: int) -> str:
-    """`21.2 MB (21,216,128 bytes)`; `512 bytes`."""
-    for unit, size in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+    """`21.2 MB (21,216,128 bytes)`, `1.0 GB (999,960,000 bytes)` (not 1000.0 MB); `512 bytes`."""
+    for i, (unit, size) in enumerate(UNITS):
         if n >= size:
+            if i and round(n / size, 1) >= 1000:
+                unit, size = UNITS[i - 1]
             return f"{n / size:.1f} {unit} ({n:,} bytes)"
     return f"{n:,} bytes"
 

@@ -1,0 +1,88 @@
+"""Free disk before and during a download: the 507 up front and the error once the hub tells a file's size, with
+every figure readable and no size claimed before it is known."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from larouter.models.catalog import Catalog, free_disk
+from larouter.models.downloads import readable_bytes
+from tests.test_downloads import (  # noqa: F401 - fixtures used by name
+    MMPROJ_DATA, REPO, TOTAL, Daemon, Hub, daemon, events, hub, make_daemon, request, start, tiny_model,
+)
+
+RESERVE = 10**14  # more than any test machine has free
+FREE = r"only [0-9.]+ [kMGT]B \([0-9,]+ bytes\) are free on /\S+$"
+
+
+@pytest.mark.parametrize(("n", "said"), [
+    (0, "0 bytes"),
+    (512, "512 bytes"),
+    (21_216_128, "21.2 MB (21,216,128 bytes)"),
+    (999_960_000, "1.0 GB (999,960,000 bytes)"),
+    (10**14, "100.0 TB (100,000,000,000,000 bytes)"),
+])
+def test_byte_figures_are_readable_with_the_exact_count(n: int, said: str) -> None:
+    """Decimal units, one decimal, the exact count beside; a figure that rounds to 1000 takes the next unit."""
+    assert readable_bytes(n) == said
+
+
+async def test_disk_full_is_refused_with_507(make_daemon: Callable[..., Daemon], hub: Hub) -> None:
+    """A reserve larger than the free disk refuses the download up front, naming needed, reserved and free bytes."""
+    daemon = make_daemon(local={"disk_reserve_bytes": RESERVE})
+    code, body = await start(daemon)
+    assert code == 507
+    err = body["error"]
+    assert err["code"] == err["type"] == "insufficient_storage"
+    assert err["message"].startswith(f"not enough disk space: the download needs 420.0 kB ({TOTAL:,} bytes); 100.0 TB "
+                                     "(100,000,000,000,000 bytes) must stay free (local.disk_reserve_bytes) and "), err
+    assert re.search(FREE, err["message"]), err
+    assert hub.state.hits == []
+
+
+async def test_disk_full_before_the_size_is_known_claims_no_size(make_daemon: Callable[..., Daemon], home: Path,
+                                                                 hub: Hub) -> None:
+    """A model registered by repo without a size, refused up front: the 507 says the size is not known yet (it said
+    "the download needs 0 bytes and 100000000000000 bytes must stay free")."""
+    Catalog.load(home).register(tiny_model("tiny-nosize", file="big.gguf", size_bytes=0, sha256=None, mmproj=None))
+    daemon = make_daemon(local={"disk_reserve_bytes": RESERVE})
+    code, body = await request("POST", daemon.url + "/api/models/download", {"modelId": "tiny-nosize"})
+    message = body["error"]["message"]
+    assert code == 507 and message.startswith(
+        "not enough disk space: the size of big.gguf is not known yet; 100.0 TB (100,000,000,000,000 bytes) must "
+        "stay free (local.disk_reserve_bytes) and "), message
+    assert re.search(FREE, message) and "needs" not in message, message
+
+
+async def test_disk_full_with_one_size_unknown_says_at_least(make_daemon: Callable[..., Daemon], home: Path,
+                                                             hub: Hub) -> None:
+    """The GGUF's size unknown, the projector's known: the 507 says the download needs at least the projector's
+    bytes, and whose size is not known (it counted the unknown file as 0 bytes without saying so)."""
+    Catalog.load(home).register(tiny_model("tiny-nosize", file="big.gguf", size_bytes=0, sha256=None))
+    daemon = make_daemon(local={"disk_reserve_bytes": RESERVE})
+    code, body = await request("POST", daemon.url + "/api/models/download", {"modelId": "tiny-nosize"})
+    message = body["error"]["message"]
+    assert code == 507 and message.startswith(
+        f"not enough disk space: the download needs at least {readable_bytes(len(MMPROJ_DATA))} without big.gguf, "
+        "whose size is not known yet; 100.0 TB "), message
+
+
+async def test_disk_check_uses_hub_size_when_catalog_has_none(make_daemon: Callable[..., Daemon], home: Path,
+                                                              hub: Hub) -> None:
+    """Without a catalog size the check happens after the HEAD (which gives the size) and ends in an error event
+    that names the size."""
+    big = 64 * 1024 * 1024  # the reserve leaves room for half of it, a margin for other disk activity
+    hub.state.add(REPO, "big.gguf", bytes(big), lfs=True)
+    Catalog.load(home).register(tiny_model("tiny-nosize", file="big.gguf", size_bytes=0, sha256=None, mmproj=None))
+    daemon = make_daemon(local={"disk_reserve_bytes": free_disk(home) - big // 2})
+    code, body = await request("POST", daemon.url + "/api/models/download", {"modelId": "tiny-nosize"})
+    assert code == 202
+    evs = await events(daemon, body["id"])
+    message = evs[-1][1]["message"]
+    assert evs[-1][0] == "error" and message.startswith("not enough disk space: the download needs 67.1 MB "
+                                                        f"({big:,} bytes); "), message
+    assert re.search(FREE, message) and hub.state.gets("big.gguf") == [], message
