@@ -17,10 +17,9 @@ from tests.test_downloads import (  # noqa: F401 - fixtures used by name
     request, start, status_of,
 )
 
-CHUNK = 16 * 1024  # the daemon fixture's transfer chunk
-DROP = 6 * CHUNK  # the hub breaks off here: a whole number of chunks, so every byte before it is on disk
+DROP = 100_000  # the hub breaks off here; every byte before it reaches the disk
 FAST = Backoff(first=0.01, cap=0.08, retry_after_cap=0.1)  # the real number of attempts, the waits shortened
-KEPT = f"the 98.3 kB ({DROP:,} bytes) downloaded are kept and the next request resumes them"
+KEPT = f"the 100.0 kB ({DROP:,} bytes) downloaded are kept and the next request resumes them"
 
 
 def ranges(hub: Hub) -> list[str | None]:  # noqa: F811
@@ -87,6 +86,21 @@ async def test_a_hub_that_ignores_the_range_is_not_written_twice(daemon: Daemon,
     assert_progress_in_order(evs, "done")
     assert (daemon.model_dir / MAIN).read_bytes() == MAIN_DATA
     assert ranges(hub) == [None, f"bytes={DROP}-"], ranges(hub)
+
+
+async def test_a_read_timeout_mid_file_resumes(daemon: Daemon, hub: Hub,  # noqa: F811
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub goes quiet for longer than the read timeout after each 100 kB: each attempt keeps what it got, the
+    next asks for the rest (an attempt that brought bytes does not use up the retries), the file completes."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_DOWNLOAD_TIMEOUT", 0.3)
+    hub.state.trickle[MAIN] = (DROP, 1.0)
+    _, body = await start(fast(daemon), mmproj=False)
+    evs = await events(daemon, body["id"])
+    assert_progress_in_order(evs, "done")
+    assert (daemon.model_dir / MAIN).read_bytes() == MAIN_DATA
+    assert ranges(hub) == [None, f"bytes={DROP}-", f"bytes={2 * DROP}-"], ranges(hub)
 
 
 @pytest.mark.parametrize(("fault", "said"), [

@@ -84,7 +84,7 @@ class DownloadManager:
     catalog: Catalog
     reserve_bytes: int
     env: Mapping[str, str] = os.environ  # HF_ENDPOINT is read from here when a download starts
-    chunk_bytes: int = 1024 * 1024  # a transfer reports progress, and can be cancelled, once per chunk
+    chunk_bytes: int = 1024 * 1024  # a transfer reports progress once per chunk
     backoff: Backoff = Backoff()  # how a failing hub is retried (tests shorten the waits)
     stop_grace: float = 2.0
     downloads: dict[str, Download] = attrs.Factory(dict)

@@ -96,7 +96,7 @@ class FileFetch:
     endpoint: str
     reserve: int
     post: Callable[..., None]
-    chunk: int = 1024 * 1024  # bytes between two progress reports (and cancel checks) of a transfer
+    chunk: int = 1024 * 1024  # bytes between two progress reports of a transfer
     backoff: Backoff = Backoff()
 
     @property
@@ -205,12 +205,19 @@ class FileFetch:
             headers = build_hf_headers()
             if urlsplit(url).netloc != urlsplit(self.endpoint).netloc:
                 headers.pop("authorization", None)  # signed CDN URL: the token stays with the hub
-            with contextlib.closing(rest_of_file(url, have, size, headers, self.chunk)) as blocks:
-                for block in blocks:
-                    self._check()
-                    fh.write(block)
-                    have += len(block)
-                    self.post(self.dl.set_have, self.index, have, len(block))
+            unreported = 0
+            try:
+                with contextlib.closing(rest_of_file(url, have, size, headers)) as blocks:
+                    for block in blocks:
+                        self._check()
+                        fh.write(block)
+                        have, unreported = have + len(block), unreported + len(block)
+                        if unreported >= self.chunk:
+                            self.post(self.dl.set_have, self.index, have, unreported)
+                            unreported = 0
+            finally:  # the bytes written before a failure count too, so the next attempt does not report them again
+                if unreported:
+                    self.post(self.dl.set_have, self.index, have, unreported)
 
     def _verify(self, part: Path, want: str | None) -> dict[str, Any]:
         self.post(self.dl.set_status, "verifying")

@@ -58,10 +58,11 @@ def _transport(exc: BaseException) -> bool:
     return any(c.__name__ in TRANSPORT_ERRORS for c in type(exc).__mro__)
 
 
-def rest_of_file(url: str, have: int, size: int, headers: dict[str, str], chunk: int) -> Iterator[bytes]:
-    """GET bytes `have`.. of a `size`-byte file (a Range request when have > 0) and yield them in blocks of about
-    `chunk` bytes. A hub that ignores the Range (200) has the bytes already held skipped, not sent to the file again;
-    a body that ends early raises Interrupted; an HTTP error raises huggingface_hub's HfHubHTTPError."""
+def rest_of_file(url: str, have: int, size: int, headers: dict[str, str]) -> Iterator[bytes]:
+    """GET bytes `have`.. of a `size`-byte file (a Range request when have > 0) and yield them as they arrive (no
+    byte received waits in a buffer, so a connection that breaks loses none). A hub that ignores the Range (200)
+    has the bytes already held skipped, not sent to the file again; a body that ends early raises Interrupted; an
+    HTTP error raises huggingface_hub's HfHubHTTPError."""
     from huggingface_hub import constants
     from huggingface_hub.utils import hf_raise_for_status, http_stream_backoff
 
@@ -75,7 +76,7 @@ def rest_of_file(url: str, have: int, size: int, headers: dict[str, str], chunk:
         if response.status_code == 206 and not response.headers.get("Content-Range", "").startswith(f"bytes {have}-"):
             raise DownloadError(f"the hub answered a request for bytes {have:,} on with "
                                 f"{response.headers.get('Content-Range')!r}")
-        for block in response.iter_bytes(chunk_size=chunk):
+        for block in response.iter_bytes():
             if skip:
                 cut = min(skip, len(block))
                 block, skip = block[cut:], skip - cut
