@@ -93,10 +93,10 @@ class ModelProcess:
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT, start_new_session=True, env={**os.environ, "LLAMA_API_KEY": self.api_key},
         )
-        await asyncio.to_thread(_write_pidfile, self.pidfile, self.proc.pid, argv[0])
         self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")
         self.started_at = time.monotonic()
-        try:
+        try:  # from here on a failure or a cancelled start ends the process it spawned
+            await asyncio.to_thread(_write_pidfile, self.pidfile, self.proc.pid, argv[0])
             await self._wait_healthy()
         except BaseException:
             await self.terminate()
@@ -137,15 +137,24 @@ class ModelProcess:
     async def stop(self) -> bool:
         """SIGTERM the group, wait the grace period, SIGKILL, reap. False when it was not running."""
         async with self.lock:
-            if self.proc is None or self.state in (State.STOPPED, State.CRASHED):
-                return False
-            self.state = State.STOPPING
+            return await self.halt()
+
+    async def halt(self) -> bool:
+        """`stop` for a caller that holds `lock`: STOPPING until the process is reaped, then STOPPED."""
+        if self.proc is None or self.state in (State.STOPPED, State.CRASHED):
+            return False
+        self.state = State.STOPPING
+        try:
             await self.terminate()
+        finally:
             self.state = State.STOPPED
-            return True
+        return True
 
     async def terminate(self) -> None:
-        """SIGTERM the group, wait the grace period, SIGKILL, reap (the caller holds `lock` and sets the state)."""
+        """SIGTERM the group, wait the grace period, SIGKILL, reap (the caller holds `lock` and sets the state).
+        A caller cancelled during the grace (a client that hung up on its stop) kills at once and reaps before the
+        cancellation goes on: the lock is never let go with the process alive, or a start waiting for it would run a
+        second llama-server beside this one, which nothing would ever end."""
         proc = self.proc
         if proc is None:
             return
@@ -155,6 +164,14 @@ class ModelProcess:
                 await asyncio.wait_for(proc.wait(), self.stop_grace)
             except asyncio.TimeoutError:
                 log.warning("model %s ignored SIGTERM for %g s; killing", self.model_id, self.stop_grace)
+            except asyncio.CancelledError:
+                log.warning("model %s: its stop was cancelled during the grace period; killing now", self.model_id)
+                await self._reap(proc)
+                raise
+        await self._reap(proc)
+
+    async def _reap(self, proc: asyncio.subprocess.Process) -> None:
+        """SIGKILL what is left of the group, wait for the process, drain its output, drop its pidfile."""
         _signal_group(proc.pid, signal.SIGKILL)  # anything left in the group
         await proc.wait()
         if self._reader is not None:

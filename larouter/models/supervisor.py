@@ -109,8 +109,7 @@ class Supervisor:
                 return proc
             self.registry.remove_provider(provider_name(model.id))  # nothing is routed to it until it is ready
             if proc.alive:
-                proc.state = State.STOPPING  # new flags: restart with them
-                await proc.terminate()
+                await proc.halt()  # new flags: restart with them
             proc.command, proc.restarts = command, 0
             await proc.spawn()
             await asyncio.shield(self._on_ready(model, proc))

@@ -1,0 +1,106 @@
+"""A local model's stop racing a start: one llama-server at a time, never routed while it winds down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import aiohttp
+import openai
+import pytest
+
+from tests.conftest import LOCAL, Router
+from tests.support.servers import http_json, wait_until
+from tests.support.tiny_gguf import write_tiny_gguf
+
+pytestmark = pytest.mark.llama
+HI = [{"role": "user", "content": "hi"}]
+
+async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+    """One JSON request to the router."""
+    async with aiohttp.ClientSession() as s:
+        async with s.request(method, router.url + path, json=body) as r:
+            return r.status, await r.json()
+
+
+def pid_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def state_of(router: Router) -> dict[str, Any]:
+    """GET /api/models/tiny/health (blocking, for wait_until)."""
+    return http_json("GET", router.url + "/api/models/tiny/health")[1]
+
+
+def tiny_router(make_router: Callable[..., Router], tmp_path: Path, grace: float, extra: str = "") -> Router:
+    """A router with the tiny GGUF registered as `tiny` and `local.stop_grace` set to `grace`."""
+    local = LOCAL.format(restarts=3).replace("stop_grace = 3.0", f"stop_grace = {grace}")
+    router = make_router(extra_toml=local + extra)
+    status, out = http_json("POST", router.url + "/api/models",
+                            {"id": "tiny", "path": str(write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048})
+    assert status == 201, out
+    return router
+
+
+def reap_if_left(pid: int) -> None:
+    """End a process a failing test may have left behind."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+async def test_a_start_during_a_stop_waits_for_it_and_runs_one_new_server(make_router: Callable[..., Router],
+                                                                           tmp_path: Path) -> None:
+    """A start that comes while the model is stopping (llama-server frozen: the stop waits out local.stop_grace)
+    waits for the stop, then starts a new llama-server: the old one is gone by then, one model runs and answers."""
+    router = tiny_router(make_router, tmp_path, grace=3.0)
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(first["pid"], signal.SIGSTOP)
+    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    try:
+        await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "stopping", 10, "the stop to begin")
+        status, started = await call(router, "POST", "/api/models/tiny/start")
+        assert status == 200 and started["state"] == "ready" and started["pid"] != first["pid"], started
+        assert not pid_alive(first["pid"])
+        stop_status, stopped = await stopping
+        assert stop_status == 200 and stopped["state"] == "stopped", stopped
+    finally:
+        reap_if_left(first["pid"])
+    _, running = await call(router, "GET", "/api/models/running")
+    assert [(m["id"], m["pid"]) for m in running["data"]] == [("tiny", started["pid"])], running
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0, timeout=30)
+    reply = await client.chat.completions.create(model="tiny", messages=HI, max_tokens=2)
+    await client.close()
+    assert reply.choices
+
+
+async def test_a_stop_whose_client_hangs_up_still_ends_the_server_before_a_start(make_router: Callable[..., Router],
+                                                                                 tmp_path: Path) -> None:
+    """A client that hangs up on its stop while llama-server winds down (frozen, so the stop would wait out a 30 s
+    grace) does not leave it running: it is killed and reaped before a start may run, so the start that follows
+    runs the only llama-server (it used to spawn a second one beside the old, which was never ended)."""
+    router = tiny_router(make_router, tmp_path, grace=30.0)
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(first["pid"], signal.SIGSTOP)
+    url = urlsplit(router.url)
+    try:
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(f"POST /api/models/tiny/stop HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: 0\r\n\r\n".encode())
+        await writer.drain()
+        await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "stopping", 10, "the stop to begin")
+        writer.close()  # the client gives up (Ctrl-C): larouterd cancels the stop's handler
+        await writer.wait_closed()
+        status, started = await call(router, "POST", "/api/models/tiny/start")
+        assert status == 200 and started["state"] == "ready" and started["pid"] != first["pid"], started
+        assert not pid_alive(first["pid"]), "the old llama-server is still running beside the new one"
+    finally:
+        reap_if_left(first["pid"])
+    _, running = await call(router, "GET", "/api/models/running")
+    assert [(m["id"], m["pid"]) for m in running["data"]] == [("tiny", started["pid"])], running
+
