@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -14,12 +16,26 @@ import aiohttp
 import openai
 import pytest
 
+from larouter.models.binary import find_llama_server
 from tests.conftest import LOCAL, Router
 from tests.support.servers import http_json, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
 pytestmark = pytest.mark.llama
 HI = [{"role": "user", "content": "hi"}]
+
+# Stands in for llama-server: waits until its gate file exists, then becomes the real llama-server (same pid, same
+# process group). The first one it starts has SIGTERM blocked, so its stop lasts the whole local.stop_grace.
+WRAPPER = """#!{python}
+import os, signal, sys, time
+while not os.path.exists({gate!r}):
+    time.sleep(0.01)
+if os.path.exists({block!r}):
+    os.unlink({block!r})
+    signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGTERM}})
+os.execv({real!r}, [{real!r}, *sys.argv[1:]])
+"""
+
 
 async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
     """One JSON request to the router."""
@@ -104,3 +120,36 @@ async def test_a_stop_whose_client_hangs_up_still_ends_the_server_before_a_start
     _, running = await call(router, "GET", "/api/models/running")
     assert [(m["id"], m["pid"]) for m in running["data"]] == [("tiny", started["pid"])], running
 
+
+async def test_a_stop_that_waited_for_a_start_unroutes_the_model_it_started(
+        make_router: Callable[..., Router], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A stop that comes while the model is starting waits for the start; the start routes the model when ready,
+    and the stop unroutes it again before llama-server winds down: a request in that window (the server ignores
+    SIGTERM and is frozen) is not sent to it (it hung, then failed with a 502) but waits and starts it anew."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
+    gate, block = tmp_path / "gate", tmp_path / "block-sigterm"
+    block.touch()
+    wrapper = tmp_path / "llama-server-gated"
+    wrapper.write_text(WRAPPER.format(python=sys.executable, gate=str(gate), block=str(block),
+                                      real=str(find_llama_server())))
+    wrapper.chmod(0o755)
+    router = tiny_router(make_router, tmp_path, grace=3.0, extra=f'llama_server = "{wrapper}"\n')
+    starting = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/start"))
+    await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "starting", 10, "the start to begin")
+    first = state_of(router)["pid"]
+    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    try:
+        await asyncio.to_thread(wait_until, lambda: "stop waits" in caplog.text, 10, "the stop to wait for the start")
+        gate.touch()
+        assert (await starting)[0] == 200
+        await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "stopping", 10, "the stop to begin")
+        os.kill(first, signal.SIGSTOP)  # SIGTERM is blocked: it winds down for the whole grace, answering nothing
+        client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0, timeout=30)
+        reply = await client.chat.completions.create(model="tiny", messages=HI, max_tokens=2)
+        await client.close()
+    finally:
+        reap_if_left(first)
+        status, _ = await stopping
+    assert status == 200 and reply.choices
+    health = state_of(router)
+    assert health["state"] == "ready" and health["pid"] != first, health

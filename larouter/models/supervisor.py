@@ -172,12 +172,17 @@ class Supervisor:
         """Stop a running model; 409 when it is not running."""
         model = self.catalog.get(model_id)
         proc = self.procs.get(model.id)
-        # Unrouted first: a request that arrives while llama-server winds down (up to local.stop_grace) must not be
+        # Unrouted at once: a request that arrives while llama-server winds down (up to local.stop_grace) must not be
         # sent to it; a named-model request waits for the stop and autostarts it, `auto` takes the next candidate.
-        # And after: a start that was finishing when the stop came may have routed it meanwhile.
         self.registry.remove_provider(provider_name(model.id))
-        stopped = proc is not None and await proc.stop()
-        self.registry.remove_provider(provider_name(model.id))
+        stopped = False
+        if proc is not None:
+            if proc.lock.locked():
+                log.info("model %s: stop waits for the start or stop in progress", model.id)
+            async with proc.lock:
+                # And again before it winds down: a start this stop waited for routed the model once it was ready.
+                self.registry.remove_provider(provider_name(model.id))
+                stopped = await proc.halt()
         if not stopped:
             raise LarouterError(f"model {model.id!r} is not running", 409, "invalid_request_error", "model_not_running")
 
