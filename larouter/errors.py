@@ -25,6 +25,7 @@ class LarouterError(Exception):
     code: str | None = None
     param: str | None = None
     headers: dict[str, str] | None = None
+    delivered: bool = False  # an upstream failure after the provider had the request: it may have billed it
 
     def __str__(self) -> str:
         return self.message
@@ -55,9 +56,10 @@ def not_found(message: str, code: str = "not_found", param: str | None = None) -
     return LarouterError(message, 404, "invalid_request_error", code, param)
 
 
-def upstream_error(message: str, status: int = 502, code: str = "upstream_error") -> LarouterError:
-    """A 502/504 from a provider; the message must already be free of key material."""
-    return LarouterError(message, status, "upstream_error", code)
+def upstream_error(message: str, status: int = 502, code: str = "upstream_error", delivered: bool = False) -> LarouterError:
+    """A 502/504 from a provider; the message must already be free of key material. `delivered`: the provider had
+    the request when it failed (a timeout or a dropped connection after sending), so it may have worked and billed."""
+    return LarouterError(message, status, "upstream_error", code, delivered=delivered)
 
 
 _HTTP_CODES = {

@@ -21,6 +21,9 @@ from tests.support.servers import http_json, wait_until
 
 RATE = Decimal(1000) / 10**6  # USD per token: $1000 per million, input and output alike
 PRICED = '\n[providers.fake.prices."gpt-fake"]\ninput = 1000.0\noutput = 1000.0\n'
+POLICY_FIRST = '\n[routing.policies.cost-optimized]\nCOMPLEX = ["{first}", "gpt-fake"]\n'
+CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
+          "and write pytest unit tests covering eviction order and concurrency.")
 
 
 def post(router: Router, body: dict[str, Any], token: str) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -139,6 +142,32 @@ def test_a_cloud_request_is_never_sent_twice(router: Router, fake: Fake) -> None
     assert status == 502 and err["error"]["code"] == "upstream_disconnected", err
     assert "may have received the request" in err["error"]["message"], err
     assert [r["model"] for r in fake.state.requests].count("fake-hangup") == 1, fake.state.requests
+
+
+def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[..., Router], fake: Fake) -> None:
+    """A provider that drops the connection after reading the request (or goes silent past read_timeout) may have
+    run and billed it: the call's row estimates the prompt (marked estimated) and the budget is charged for it. Under
+    `auto`, that failed attempt has a row of its own beside the answer's. Before, both recorded 0 tokens."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-hangup"]\ninput = 1000.0\noutput = 1000.0\n'
+                                    + POLICY_FIRST.format(first="fake-hangup"))
+    proj = project(router, 5.0)
+    body = {"model": "fake-hangup", "messages": [{"role": "user", "content": "hi " * 100}]}
+    status, headers, err = post(router, body, proj["token"])
+    assert status == 502 and err["error"]["code"] == "upstream_disconnected", err
+    (row,) = rows(router, proj["id"], 1)
+    prompt = -(-len(json.dumps(body).encode()) // 4)
+    assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("502", "upstream_disconnected", "true"), row
+    assert (row["input_tokens"], row["output_tokens"]) == (str(prompt), "0"), row
+    assert Decimal(row["cost_usd"]) == prompt * RATE, row
+
+    coding = {"model": "auto", "messages": [{"role": "user", "content": CODING}]}
+    status, headers, answer = post(router, coding, proj["token"])
+    assert status == 200 and "fake-hangup failed (upstream_disconnected)" in headers["x-larouter-reason"], headers
+    assert [r["model"] for r in fake.state.requests].count("fake-hangup") == 2, fake.state.requests
+    attempt, served = sorted(rows(router, proj["id"], 3)[1:], key=lambda r: r["status"], reverse=True)
+    assert (attempt["model"], attempt["status"], attempt["error_type"]) == ("fake-hangup", "502", "upstream_disconnected")
+    assert attempt["tokens_estimated"] == "true" and int(attempt["input_tokens"]) > 0, attempt
+    assert (served["model"], served["status"], served["tokens_estimated"]) == ("gpt-fake", "200", "false"), served
 
 
 def test_a_402_says_the_worst_case_and_how_to_lower_it(make_router: Callable[..., Router]) -> None:

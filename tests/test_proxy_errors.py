@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import json
+import socket
 from typing import Any
 
 import aiohttp
@@ -192,6 +196,39 @@ async def test_hanging_provider_is_504(router: Router, stream: bool) -> None:
     status, out = await post(router, {"model": "fake-hang", "messages": MSGS, "stream": stream})
     assert status == 504
     assert "'fake'" in assert_openai_error(out, "upstream_timeout")["message"]
+
+
+async def test_a_provider_that_cannot_be_reached_in_time_is_no_read_timeout(make_router: Any) -> None:
+    """A provider whose listen queue is full (the connection is never made) times out after its connect_timeout:
+    the 504 says so, not "did not answer within" its read_timeout, and the row bills nothing (nothing was sent),
+    while a provider that had the request and went silent (fake-hang) may have billed it: estimated prompt."""
+    with socket.socket() as tarpit:
+        tarpit.bind(("127.0.0.1", 0))
+        tarpit.listen(0)
+        queued = [socket.create_connection(tarpit.getsockname(), timeout=2)]  # fills the queue of a backlog of 0
+        try:
+            extra = (f'\n[providers.tarpit]\nbase_url = "http://127.0.0.1:{tarpit.getsockname()[1]}/v1"\n'
+                     'models = ["tarpit-model"]\napi_key = "sk-tarpit-key-123456"\nconnect_timeout = 0.3\n')
+            router = make_router(extra_toml=extra)
+            status, out = await post(router, {"model": "tarpit-model", "messages": MSGS})
+        finally:
+            for conn in queued:
+                conn.close()
+    err = assert_openai_error(out, "upstream_timeout")
+    assert status == 504 and "no connection within 0.3 s (its connect_timeout)" in err["message"], err
+    status, _ = await post(router, {"model": "fake-hang", "messages": MSGS})
+    assert status == 504
+    async with aiohttp.ClientSession() as s:
+        async def rows() -> list[dict[str, str]]:
+            async with s.get(router.url + "/api/usage/export?period=all") as r:
+                return list(csv.DictReader(io.StringIO(await r.text())))
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(got := await rows()) < 2 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+    by_model = {row["requested_model"]: row for row in got}
+    assert (by_model["tarpit-model"]["input_tokens"], by_model["tarpit-model"]["tokens_estimated"]) == ("0", "false")
+    hang = by_model["fake-hang"]
+    assert int(hang["input_tokens"]) > 0 and hang["tokens_estimated"] == "true", hang
 
 
 @pytest.mark.parametrize(("model", "status", "code"),

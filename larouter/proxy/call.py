@@ -44,6 +44,7 @@ class Call:
     response_bytes: int = 0  # size of a non-streamed answer, same reason
     output_cap: int | None = None  # the request's max_tokens times n: no estimate of the answer goes beyond it
     tool_calls: bool = False  # the answer called a tool (set on routed calls)
+    delivered: bool = False  # the provider had the request when it failed (timeout, drop): it may have billed it
     created_us: int = attrs.Factory(lambda: time.time_ns() // 1000)  # arrival, microseconds since the epoch (UTC)
     started: float = attrs.Factory(time.perf_counter)
     first_byte: float | None = None

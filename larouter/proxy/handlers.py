@@ -110,6 +110,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return await _stream(request, call, body, pending)
         return await _json(request, call, body)
     except LarouterError as err:
+        call.delivered = call.delivered or err.delivered
         call.finish(err.status, err.code or err.type)
         raise attrs.evolve(err, headers={**(err.headers or {}), **error_headers(call)}) from None
     except asyncio.CancelledError:
@@ -171,6 +172,7 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
     except LarouterError as err:
         await relay.fail(err.message, err.code or "upstream_error")
+        call.delivered = err.delivered
         call.finish(err.status, err.code)
         return client, relay, None
     except ConnectionError:  # the client left while the model was loading

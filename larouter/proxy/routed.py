@@ -79,16 +79,19 @@ def _remember(request: web.Request, plan: Plan, cand: Candidate) -> None:
 
 def _abandon(request: web.Request, call: Call, why: str, status: int, code: str) -> float:
     """Failover leaves a candidate: when its upstream answered (and so billed: a degraded 200, a stream that broke
-    off), record that attempt as its own usage row with what it reported, and return its cost for the budget;
-    then clear the call's answer so the next candidate starts afresh. 0.0 when the upstream did no work."""
+    off, a timeout or a dropped connection after it had the request), record that attempt as its own usage row with
+    what it reported (else an estimate), and return its cost for the budget; then clear the call's answer so the next
+    candidate starts afresh. 0.0 when the upstream did no work."""
     cost = 0.0
-    if call.target is not None and (call.usage is not None or call.first_byte is not None or call.chunks):
+    if call.target is not None and (call.usage is not None or call.first_byte is not None or call.chunks
+                                    or call.delivered):
         attempt = attrs.evolve(call, id=f"{call.id}-{len(call.extra.get('attempts', ()))}", extra={},
                                reason=header_safe(f"{call.reason} | {why}" if call.reason else why))
         attempt.finish(status, code)
         call.extra.setdefault("attempts", []).append(attempt.id)
         cost = request.app[appkeys.RECORDER](attempt) or 0.0
     call.usage, call.first_byte, call.chunks, call.response_bytes, call.tool_calls = None, None, 0, 0, False
+    call.delivered = False
     return cost
 
 
@@ -196,6 +199,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             if err.status not in RETRYABLE and err.code != "budget_exceeded":
                 raise
             why, status, code = f"{cand.name} failed ({err.code or err.status})", err.status, err.code or err.type
+            call.delivered = err.delivered
             last = err
         notes.append(f"{why} -> next")
         failures.append(why)
@@ -205,5 +209,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             request.app[appkeys.COOLDOWNS].fail(call.target.label)
     call.reason = header_safe(" | ".join(notes))
     assert last is not None
-    # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt
-    raise attrs.evolve(last, message=f"every candidate failed ({'; '.join(failures)}); the last said: {last.message}")
+    # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each
+    # attempt the providers may have billed has its row already (`_abandon`): the call's own row bills nothing.
+    raise attrs.evolve(last, message=f"every candidate failed ({'; '.join(failures)}); the last said: {last.message}",
+                       delivered=False)

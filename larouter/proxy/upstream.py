@@ -64,13 +64,16 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
             except aiohttp.ClientError as again:
                 raise upstream_error(f"{_where(target)} dropped the connection before answering ({_detail(exc, prov)}),"
                                      f" and a second try failed: {_detail(again, prov)}", 502, "upstream_unreachable") from None
-    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+    except aiohttp.ConnectionTimeoutError:  # nothing was sent
+        raise upstream_error(f"{_where(target)} is unreachable: no connection within {prov.connect_timeout:g} s "
+                             "(its connect_timeout)", 504, "upstream_timeout") from None
+    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):  # sent, then silence: it may be working on it
         raise upstream_error(
-            f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout"
+            f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout", delivered=True
         ) from None
     except aiohttp.ServerDisconnectedError as exc:  # connected, then closed before any answer
         raise upstream_error(f"{_where(target)} closed the connection before answering ({_detail(exc, prov)}); "
-                             "it may have received the request", 502, "upstream_disconnected") from None
+                             "it may have received the request", 502, "upstream_disconnected", delivered=True) from None
     except aiohttp.ClientError as exc:
         raise upstream_error(f"{_where(target)} is unreachable: {_detail(exc, prov)}", 502, "upstream_unreachable") from None
     if resp.status >= 400:
@@ -91,9 +94,9 @@ def read_error(target: Target, exc: BaseException) -> LarouterError:
     where, prov = _where(target), target.provider
     if isinstance(exc, asyncio.TimeoutError):
         return upstream_error(f"{where} stopped sending its answer part-way: nothing for {prov.read_timeout:g} s "
-                              "(its read_timeout)", 504, "upstream_timeout")
+                              "(its read_timeout)", 504, "upstream_timeout", delivered=True)
     return upstream_error(f"{where} dropped the connection part-way through its answer: {_detail(exc, prov)}", 502,
-                          "upstream_disconnected")
+                          "upstream_disconnected", delivered=True)
 
 
 async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:

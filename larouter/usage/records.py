@@ -62,14 +62,15 @@ def tokens_of(call: Call) -> Tokens:
     Estimate: prompt = request bytes / 4, completion = streamed content chunks (about one token each),
     or response bytes / 4 for a non-streamed answer (none for a body that is not a chat completion), never more
     than the request's max_tokens.
-    The upstream may have worked when an answer started arriving, or when the client went away mid-call.
+    The upstream may have worked when an answer started arriving, when the client went away mid-call, or when it
+    timed out or dropped the connection after receiving the request (`Call.delivered`: the prompt is estimated).
     """
     reported = reported_tokens(call.usage)
     if reported is not None:
         return reported
     if call.target is None:
         return Tokens()
-    if call.first_byte is None and call.chunks == 0 and call.status != DISCONNECTED:
+    if call.first_byte is None and call.chunks == 0 and call.status != DISCONNECTED and not call.delivered:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
     prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
     completion = call.chunks if call.stream else math.ceil(call.response_bytes / BYTES_PER_TOKEN)
