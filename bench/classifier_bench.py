@@ -56,6 +56,13 @@ HEARTBEAT = (
     "tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Thursday, "
     "April 30th, 2026 - 10:00 AM (America/New_York) / 2026-04-30 14:00 UTC"
 )
+# A heartbeat in a user's own wording (not a framework's verbatim prompt, which known_prompts.py recognises in ~2 us):
+# what every rule of heartbeat.detect reads.
+HEARTBEAT_CUSTOM = (
+    "Heartbeat (every 30 min): check HEARTBEAT.md and the summary below. Inbox: 0 unread. Calendar: nothing in "
+    "the next 2 hours. Deploys: all green. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: "
+    "Thursday, April 30th, 2026 - 10:00 AM (America/New_York) / 2026-04-30 14:00 UTC"
+)
 LOG_LINE = "2026-03-09T03:00:01Z nas restic[2231]: processed 1843 files, 2.113 GiB in 0:41, 0 errors, snapshot 4f1c9a2e saved\n"
 
 
@@ -141,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         (name, embed(text, 3, wrap=True), n_small) for name, text in TYPICAL.items()
     ]
     cases.append(("typical-heartbeat", embed(HEARTBEAT, 3), n_small))
+    cases.append(("typical-hb-custom", embed(HEARTBEAT_CUSTOM, 3), n_small))
     cases += [(f"128k-{kind}", conversation_128k(kind), n_big) for kind in ("history", "toolloop", "paste")]
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
     print(f"command: python {' '.join(sys.argv)}")

@@ -12,6 +12,7 @@ import attrs
 from larouter.routing.conversation_rules import ContinuationRules, RecurrenceRules
 from larouter.routing.hbmodel import HeartbeatModel, load_shipped
 from larouter.routing.heartbeat_rules import Gated, HeartbeatRules
+from larouter.routing.known_prompts import KnownPrompts
 from larouter.routing.quiet_rules import QuietReportRules
 from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
 
@@ -269,6 +270,7 @@ class Compiled:
     env_lines: Check
     json_message_types: frozenset[str]
     hb: HeartbeatRules
+    hb_known: KnownPrompts
     hb_gate: tuple[str, ...]
     hb_gate_ascii: tuple[str, ...]
     hb_ack_tokens: tuple[str, ...]
@@ -338,6 +340,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         env_lines=Check(_compile(rf"(?m)^[ \t]*(?:{lines.rx.pattern})[ \t]*"), lines.gate),
         json_message_types=frozenset(env.json_message_types),
         hb=hb,
+        hb_known=KnownPrompts.of(hb.known_prompts),
         hb_gate=tuple(g.lower() for g in (*hb.gate, *hb.ack_tokens)),
         hb_gate_ascii=tuple(g.lower() for g in (*hb.gate, *hb.ack_tokens) if g.lower().isascii()),
         hb_ack_tokens=tuple(t.lower() for t in hb.ack_tokens),

@@ -46,6 +46,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     """A heartbeat, a heartbeat with work due, a reminder to relay, or None."""
     if not text or len(text) > rules.hb.max_chars:
         return None
+    if rules.hb_known.match(text):
+        return Verdict(HEARTBEAT, "heartbeat: a framework's own check-in prompt, verbatim", 0.99)
     lower = text.lower()
     quiet = None  # a status report with nothing in it (quiet.py); computed only where it decides
     learned = None  # the learned model's score, asked only when no rule recognises a check-in

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import attrs
 
+from larouter.routing.known_prompts import DEFAULT_KNOWN_PROMPTS
 from larouter.routing.poll_rules import POLLS, Gated
 from larouter.routing.quiet_rules import SCHEDULED_WORDS
 from larouter.routing.request_words import AUTHORING_OPENERS, FROM_NOW_ON, NOT_A_POLL_OPENERS, NOT_A_POLL_PREFIXES
@@ -346,6 +347,9 @@ class HeartbeatRules:
     )
     max_residual_words: int = 40
     max_chars: int = 6000
+    # The frameworks' own check-in prompts: a turn that is exactly one of them is a heartbeat without the rules
+    # (known_prompts.py says what counts as exactly).
+    known_prompts: tuple[str, ...] = DEFAULT_KNOWN_PROMPTS
     # The learned check-in model (hbmodel.py), asked only when no rule above recognised a check-in; its score must
     # reach the threshold, and every guard still applies. model_file: a model trained by bench/train_hb_model.py
     # instead of the shipped one.
