@@ -283,7 +283,7 @@ class Compiled:
     hb_relay: Check
     hb_work_due: tuple[Check, ...]
     hb_described_count: re.Pattern[str]
-    hb_work_after_ack: Check
+    hb_work_after_ack: tuple[Check, ...]
     hb_confirm_ack: Check
     hb_action_reply: Check
     hb_action_reply_joins: tuple[str, ...]
@@ -357,7 +357,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_relay=Check.of(hb.relays, _HB),
         hb_work_due=tuple(Check.of(g, _HB) for g in hb.work_due),
         hb_described_count=_compile(hb.described_count),
-        hb_work_after_ack=Check.of(hb.work_after_ack, re.M),
+        hb_work_after_ack=tuple(Check.of(g, re.M) for g in hb.work_after_ack),
         hb_confirm_ack=Check.of(hb.confirm_ack),
         hb_action_reply=Check.of(hb.action_reply),
         hb_action_reply_joins=tuple(j.lower() for j in hb.action_reply_joins),

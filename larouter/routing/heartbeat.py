@@ -95,7 +95,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
-    if ((rules.hb_work_after_ack.search(text, lower) or work_then(text, found[1])) if ack
+    if ((any(c.search(text, lower) for c in rules.hb_work_after_ack) or work_then(text, found[1])) if ack
             else reply_then_work(text, lower)):  # (no ack rule read the reply: look after every reply verb)
         return None  # work asked after the reply: "Reply OK if you understand, then draft …", "reply `noop` and then …"
     if ack and not poll and rules.hb_confirm_ack.search(text, lower):

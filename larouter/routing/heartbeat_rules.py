@@ -166,12 +166,14 @@ class HeartbeatRules:
                             r"|[—–:]\s*['\"«“‘„]([^'\"«»“”‘’„\n]{3,80})['\"»”’])")
     # Work asked for after the ack ("Reply HEARTBEAT_OK if you've read this, then refactor ...").
     # Also a user's message queued into the poll ("[queued while you were idle] Dana (Telegram, 16:12): can you ...").
-    work_after_ack: Gated = Gated(
-        r"(?:heartbeat_ok|no_reply|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)[^.\n]{0,80}?(?:\bthen|\band then|\bafter that|\bafterwards"
-        r"|\bdanach|\bpuis|\bluego|\bdepois|\bpoi)\s+\w+"
-        r"|\[queued\b|\bqueued (?:while|for you|messages?\b)"
-        r"|^[^\S\n]*[A-Z][\w.'-]+(?:[^\S\n]+[A-Z][\w.'-]+)?[^\S\n]*\([^)\n]{0,30}\b\d{1,2}:\d\d\b[^)\n]{0,10}\):[^\S\n]*\S",
-        ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi ", "queued", "): "),
+    # Each pattern runs only when its own gate opens ("): " is common in check-ins: "Heartbeat (every 30 min): ...").
+    work_after_ack: tuple[Gated, ...] = (
+        Gated(r"(?:heartbeat_ok|no_reply|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+)[^.\n]{0,80}?(?:\bthen|\band then|\bafter that"
+              r"|\bafterwards|\bdanach|\bpuis|\bluego|\bdepois|\bpoi)\s+\w+",
+              ("then", "after that", "afterwards", "danach", "puis", "luego", "depois", "poi ")),
+        Gated(r"\[queued\b|\bqueued (?:while|for you|messages?\b)", ("queued",)),
+        Gated(r"^[^\S\n]*[A-Z][\w.'-]+(?:[^\S\n]+[A-Z][\w.'-]+)?[^\S\n]*\([^)\n]{0,30}\b\d{1,2}:\d\d\b[^)\n]{0,10}\):"
+              r"[^\S\n]*\S", ("): ",)),
     )
     # An ack asked "if you understand" confirms instructions before the real task ("Svar OK hvis du forstår, og vent
     # så på min næste besked"): no idle condition. Read only when no check-in phrase was found (a cost of ~1 us).
