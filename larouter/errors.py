@@ -75,6 +75,9 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
     code, type_ = _HTTP_CODES.get(exc.status, ("http_error", "invalid_request_error"))
     if exc.status == 404:
         msg = f"no such endpoint: {request.method} {request.path}"
+        if request.path.startswith("/v1/"):  # an OpenAI client pointed at LARouter for more than chat
+            msg += (" (LARouter proxies POST /v1/chat/completions and lists GET /v1/models; other OpenAI endpoints, "
+                    "such as embeddings, responses or audio, are not proxied: call the provider for those)")
     elif exc.status == 405:
         msg = f"method {request.method} is not allowed on {request.path}"
     elif exc.status == 413:

@@ -180,6 +180,21 @@ async def test_unknown_route_and_method_are_openai_shaped(router: Router) -> Non
             assert_openai_error(await r.json(), "method_not_allowed")
 
 
+@pytest.mark.parametrize("call", ["embeddings", "responses", "completions"])
+def test_an_openai_endpoint_larouter_does_not_proxy_says_so(router: Router, call: str) -> None:
+    """The SDK pointed at LARouter for embeddings (or the Responses API, or legacy completions) gets a 404 that says
+    what LARouter serves and that the provider is the place for the rest, not a bare "no such endpoint"."""
+    client = openai.OpenAI(base_url=router.url + "/v1", api_key="x", max_retries=0)
+    calls = {"embeddings": lambda: client.embeddings.create(model="text-embedding-3-small", input="hi"),
+             "responses": lambda: client.responses.create(model="gpt-fake", input="hi"),
+             "completions": lambda: client.completions.create(model="gpt-fake", prompt="hi")}
+    with pytest.raises(openai.NotFoundError) as caught:
+        calls[call]()
+    message = caught.value.body["message"]
+    assert f"/v1/{call}" in message and "proxies POST /v1/chat/completions" in message, message
+    assert "call the provider for those" in message, message
+
+
 async def test_unreachable_provider_is_502_naming_it(make_router: Any) -> None:
     """A provider nobody listens for gives 502 with the provider named."""
     extra = '\n[providers.dead]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "sk-dead-key-123456"\nmodels = ["dead-model"]\n'
