@@ -194,6 +194,19 @@ def test_code_tasks_are_complex(text: str) -> None:
     assert tier(envelope(text)) is Tier.COMPLEX
 
 
+@pytest.mark.parametrize(("text", "code"), [
+    ("sync daemon: queue_depth=0 last_sync=2m ago errors_total=0, anything for me?", False),  # status fields
+    ("printer report: pages_printed=\"412\" toner_level=80, is that normal for a week?", False),
+    ("why does retry_count stay at 0 after the third failure?", True),  # a variable asked about
+    ("set max_retries to 5 in the worker", True),
+])
+def test_a_key_value_status_field_is_not_a_code_identifier(text: str, code: bool) -> None:
+    """snake_case names as `key=value` fields of a status line are readings, not code: they do not push a short
+    turn to MEDIUM as "code identifier"; the same names in prose still count."""
+    reasons = " ".join(classify({"messages": [{"role": "user", "content": text}]}).reasons)
+    assert ("code identifier" in reasons) is code, reasons
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("which http status code means too many requests again?", Tier.MEDIUM),
     ("what exit code does a python script return on an uncaught exception?", Tier.MEDIUM),

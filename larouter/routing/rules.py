@@ -70,7 +70,7 @@ class Patterns:
     )
     source_file: Gated = Gated(r"\.(?:" + _EXTENSIONS + r")\b", (".",))
     inline_code: Gated = Gated(r"`[^`\n]*(?:\(\)|[=;{}]|\w\.\w+\(|::|->|=>)[^`\n]*`", ("`",))
-    identifier: Gated = Gated(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b|\b[a-z]+[A-Z]\w*\(\)", ("_", "()"))
+    identifier: Gated = Gated(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b(?![ \t]?=[ \t]?[\w\"'])|\b[a-z]+[A-Z]\w*\(\)", ("_", "()"))
     big_o: Gated = Gated(r"\bO\((?:1|n|log ?n|n ?log ?n|n ?\^ ?2|n²|k|n ?\+ ?m|m ?\+ ?n|n ?\* ?m)\)", ("o(",))
     io_spec: Gated = Gated(
         r"(?im)^[ \t]*(?:input|output)(?: format| specification)?[ \t]*:?[ \t]*$"
