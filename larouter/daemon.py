@@ -18,6 +18,7 @@ from larouter import __version__
 from larouter.address import remove_address, write_address
 from larouter.app import make_app
 from larouter.config import ConfigError, Settings
+from larouter.fsutil import PRIVATE_DIR
 from larouter.runtime import load_runtime
 from larouter.usage.ledger import LedgerError
 
@@ -151,7 +152,7 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
     try:
         runtime = load_runtime(config, cli=overrides)
         settings = runtime.settings
-        settings.home.mkdir(parents=True, exist_ok=True)
+        settings.home.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)  # made here: private (an existing one is kept)
         app = make_app(runtime)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None

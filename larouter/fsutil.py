@@ -6,10 +6,13 @@ import os
 import tempfile
 from pathlib import Path
 
+PRIVATE_DIR = 0o700  # the data directory holds keys, tokens, the usage ledger and model logs: its owner's only
+
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write to a temp file in the same directory, fsync, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temp file in the same directory, fsync, then rename over the target (a directory it has to make
+    for it is private: 0700)."""
+    path.parent.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, mode)

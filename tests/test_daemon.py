@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -24,6 +25,24 @@ def test_starts_with_no_config_file(home: Path) -> None:
         assert health["status"] == "ok" and health["uptime"] >= 0
         ids = [m["id"] for m in json.load(urlopen(url + "/v1/models"))["data"]]
         assert ids[0] == "auto" and "gpt-4o" in ids
+
+
+def test_the_data_directory_it_makes_is_private(tmp_path: Path) -> None:
+    """A data directory larouterd creates (keys, tokens, the usage ledger, model logs) is 0700, so other local users
+    cannot read the ledger even where its files are 0644 (DuckDB makes them with the umask); one that exists is
+    left as it is."""
+    home = tmp_path / "new" / "home"
+    logs = tmp_path / "logs"  # larouterd() keeps its output in the directory it is given
+    logs.mkdir()
+    with larouterd(logs, env=daemon_env(home)) as (url, _proc):
+        assert json.load(urlopen(url + "/health"))["status"] == "ok"
+    assert (home / "usage.duckdb").exists()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700, oct(home.stat().st_mode)
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    with larouterd(shared) as (url, _proc):
+        assert json.load(urlopen(url + "/health"))["status"] == "ok"
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
 
 
 @pytest.mark.parametrize("choice, expected", [(None, "uvloop"), ("asyncio", "asyncio")])
