@@ -357,3 +357,21 @@ async def test_a_request_during_stop_never_reaches_the_stopping_server(local_rou
     assert status == 200 and reply.choices
     _, health = await call(router, "GET", "/api/models/tiny/health")
     assert health["state"] == "ready" and health["pid"] != first["pid"], health
+
+
+async def test_a_policy_that_names_a_stopped_local_model_starts_it(local_router: Callable[..., Router]) -> None:
+    """A routing policy may name a local model by its id, as chat may: stopped, it is a usable candidate that the
+    request starts (before, "no configured provider serves it" sent every such heartbeat to the paid fallback)."""
+    router = local_router(extra='\n[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "gpt-fake"]\n')
+    heartbeat = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old "
+                 "tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
+    body = {"model": "auto", "messages": [{"role": "user", "content": heartbeat}], "max_tokens": 3}
+    status, plan = await call(router, "POST", "/api/route/explain", body)
+    assert status == 200 and plan["tier"] == "HEARTBEAT", plan
+    assert plan["candidates"][0] == {"model": "tiny", "provider": None, "local": True, "usable": True,
+                                     "skipped": None, "coolingDown": None}, plan
+    raw = await openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions \
+        .with_raw_response.create(**body)
+    assert raw.headers["x-larouter-model"] == "tiny" and raw.headers["x-larouter-provider"] == "local:tiny", raw.headers
+    _, health = await call(router, "GET", "/api/models/tiny/health")
+    assert health["state"] == "ready", health

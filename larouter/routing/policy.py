@@ -174,7 +174,7 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     own = 0  # out[:own] came from the tier's own chain
     for i, name in enumerate(names):
         found = (_local_candidates(registry, catalog, body, autostart, prompt_tokens) if name == LOCAL
-                 else [_cloud(registry, name, body, prompt_tokens)])
+                 else [_named(registry, catalog, name, body, autostart, prompt_tokens)])
         for cand in found:
             if cand.name not in seen:
                 seen.add(cand.name)
@@ -202,6 +202,17 @@ def _promote(fresh: list[Candidate], name: str, own: set[str]) -> list[Candidate
         if cand.name == name and name in own and cand.is_local == fresh[0].is_local:
             return [cand.as_sticky(), *fresh[:i], *fresh[i + 1:]]
     return fresh
+
+
+def _named(registry: ModelRegistry, catalog: Catalog, name: str, body: dict[str, Any], autostart: bool,
+           prompt_tokens: int) -> Candidate:
+    """A model a chain names: a provider's, else a local model by its id (running, or stopped and started by the
+    request as the `local` placeholder's are), else skipped."""
+    cand = _cloud(registry, name, body, prompt_tokens)
+    if cand.target is None and (model := catalog.find(name)) is not None:
+        return next((c for c in _local_candidates(registry, catalog, body, autostart, prompt_tokens)
+                     if c.name == model.id), Candidate(name, None, None, f"local model {model.id} is not downloaded"))
+    return cand
 
 
 def _cloud(registry: ModelRegistry, name: str, body: dict[str, Any], prompt_tokens: int) -> Candidate:
