@@ -146,7 +146,8 @@ def start_options(body: dict[str, Any], model: CatalogModel) -> dict[str, int]:
     cpus = max_threads() // THREADS_PER_CPU
     bounds = {
         "ctxSize": (MIN_CTX, min(MAX_CTX, model.context_length),
-                    f"tokens; at most {model.id!r}'s context length {model.context_length} and {MAX_CTX}"),
+                    f"tokens: at most the model's context length {model.context_length}"
+                    if model.context_length <= MAX_CTX else f"tokens: at most {MAX_CTX}, the most LARouter starts"),
         "gpuLayers": (0, MAX_GPU_LAYERS, f"{MAX_GPU_LAYERS} offloads every layer"),
         "threads": (1, max_threads(), f"{THREADS_PER_CPU} x this machine's {cpus} CPUs"),
     }
