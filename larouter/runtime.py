@@ -124,6 +124,11 @@ class Runtime:
             raise bad_request("PATCH body must be a non-empty JSON object of settings to change", None, "invalid_json")
         if "home" in patch or "config_path" in patch:
             raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
+        # Shielded: a client that hangs up (aiohttp then cancels its handler) must not leave the file written and the
+        # live settings not, which the next patch would then silently undo.
+        return await asyncio.shield(self._apply(patch))
+
+    async def _apply(self, patch: dict[str, Any]) -> list[str]:
         async with self.lock:
             overrides = merge(self.overrides, patch)
             try:

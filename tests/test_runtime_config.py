@@ -12,7 +12,7 @@ import openai
 from larouter.config import ConfigError
 from larouter.runtime import load_runtime, runtime_file
 from tests.conftest import FAKE_KEY, Fake, Router
-from tests.support.servers import http_json
+from tests.support.servers import http_json, wait_until
 
 
 def test_every_secret_is_masked(make_router: Callable[..., Router]) -> None:
@@ -158,3 +158,35 @@ def test_a_secret_of_the_wrong_type_is_not_echoed(router: Router, tmp_path) -> N
         assert "providers.openai.api_key: expected a string" in str(exc) and secret not in str(exc)
     else:
         raise AssertionError("a list as api_key was accepted")
+
+
+async def test_a_patch_whose_client_hangs_up_is_applied_whole(tmp_path, monkeypatch) -> None:
+    """aiohttp cancels a handler whose client disconnects. A PATCH cancelled while its file was being written used to
+    leave the file changed and the live settings not (and the next PATCH, merged on the old ones, undid it): the
+    patch now runs to its end, so the daemon and the file agree."""
+    import threading
+
+    from larouter import runtime as rt
+
+    writing, release = threading.Event(), threading.Event()
+    real_write = rt.atomic_write
+
+    def slow_write(path, data, mode=0o600):  # the disk is slow: the client gives up meanwhile
+        writing.set()
+        release.wait(10)
+        real_write(path, data, mode)
+
+    monkeypatch.setattr(rt, "atomic_write", slow_write)
+    runtime = load_runtime(None, {"LAROUTER_HOME": str(tmp_path / "home")})
+    (tmp_path / "home").mkdir()
+    task = asyncio.create_task(runtime.patch({"routing": {"cooldown": 7.0}}))
+    assert await asyncio.to_thread(writing.wait, 10)
+    task.cancel()  # what aiohttp does to the handler when the client hangs up
+    release.set()
+    await asyncio.sleep(0)
+    async with runtime.lock:  # the shielded patch holds the lock until it is done
+        pass
+    path = runtime_file(tmp_path / "home")
+    await asyncio.to_thread(wait_until, path.exists, 10, "the runtime file")  # the write thread ends either way
+    saved = json.loads(path.read_text())
+    assert saved == {"routing": {"cooldown": 7.0}} and runtime.settings.routing.cooldown == 7.0, runtime.settings.routing
