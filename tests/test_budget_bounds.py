@@ -170,6 +170,29 @@ def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[.
     assert (served["model"], served["status"], served["tokens_estimated"]) == ("gpt-fake", "200", "false"), served
 
 
+async def test_an_auto_call_the_client_abandons_releases_its_reservation(make_router: Callable[..., Router],
+                                                                         fake: Fake) -> None:
+    """A client that gives up on an `auto` call while the provider is still working (an agent's timeout): the call's
+    worst case, reserved against the budget, is released and what the call cost is booked. The reservation stayed
+    held until the daemon restarted, shrinking the budget by the worst case of every abandoned call."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-delay"]\ninput = 1000.0\noutput = 1000.0\n'
+                                    + POLICY_FIRST.format(first="fake-delay"))
+    proj = project(router, 5.0)
+    body = {"model": "auto", "messages": [{"role": "user", "content": CODING}], "max_tokens": 100}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {proj['token']}"}) as s:
+        with pytest.raises(asyncio.TimeoutError):
+            async with s.post(router.v1 + "/chat/completions", json=body, timeout=aiohttp.ClientTimeout(total=0.3)):
+                pass
+    (row,) = await asyncio.to_thread(rows, router, proj["id"], 1)
+    assert (row["status"], row["tokens_estimated"]) == ("499", "true"), row
+
+    def budget() -> dict[str, Any]:
+        with urlopen(router.url + f"/api/usage?projectId={proj['id']}", timeout=30) as resp:
+            return json.loads(resp.read())["budget"]
+    await asyncio.to_thread(wait_until, lambda: budget()["reserved"] == 0, 10, "the reservation to be released")
+    assert Decimal(str(budget()["spent"])) == Decimal(row["cost_usd"]).normalize(), (budget(), row)
+
+
 def test_a_402_says_the_worst_case_and_how_to_lower_it(make_router: Callable[..., Router]) -> None:
     """Money is left but the request's worst case (no max_tokens: the model's max_output) does not fit: the 402
     names that worst case and says max_tokens reserves less; with max_tokens the same request is served."""

@@ -117,6 +117,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(499, "client_disconnected")
         raise
     finally:
+        if reservation is None:  # an `auto` call cancelled or failed inside route(): its candidate's reservation
+            reservation = call.extra.pop("reservation", None)
         if call.stream or call.status != 200:
             _book(request, call, reservation)
         else:  # a JSON answer is sent once this handler returns: book it right after, not in the client's wait
