@@ -193,6 +193,18 @@ async def test_an_auto_call_the_client_abandons_releases_its_reservation(make_ro
     assert Decimal(str(budget()["spent"])) == Decimal(row["cost_usd"]).normalize(), (budget(), row)
 
 
+def test_an_auto_call_a_provider_refuses_releases_its_reservation(make_router: Callable[..., Router]) -> None:
+    """A provider's 400 under `auto` is the client's answer (not failed over): the reservation is released too."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-400"]\ninput = 1000.0\noutput = 1000.0\n'
+                                    + POLICY_FIRST.format(first="fake-400"))
+    proj = project(router, 5.0)
+    status, _, err = post(router, {"model": "auto", "messages": [{"role": "user", "content": CODING}],
+                                   "max_tokens": 100}, proj["token"])
+    assert status == 400 and err["error"]["param"] == "temperature", err
+    with urlopen(router.url + f"/api/usage?projectId={proj['id']}", timeout=30) as resp:
+        assert json.loads(resp.read())["budget"]["reserved"] == 0
+
+
 def test_a_402_says_the_worst_case_and_how_to_lower_it(make_router: Callable[..., Router]) -> None:
     """Money is left but the request's worst case (no max_tokens: the model's max_output) does not fit: the 402
     names that worst case and says max_tokens reserves less; with max_tokens the same request is served."""
