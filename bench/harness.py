@@ -118,7 +118,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--litellm-spec", default="litellm[proxy]", help="what pip installs into that venv")
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
                    help="also sample larouterd with py-spy under the c=32 JSON load for this long")
-    p.add_argument("--results", type=Path, help="Markdown report (default bench/RESULTS.md; quick: a temp file)")
+    p.add_argument("--results", type=Path, help="Markdown report (default bench/RESULTS.md; a quick run, or one that "
+                   "narrows targets, modes, concurrency or streams or adds a candidate: a temp file)")
     p.add_argument("--json", type=Path, help="also write every run as JSON")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (server logs)")
     args = p.parse_args(argv)
@@ -126,6 +127,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.duration = args.duration or (2.0 if args.quick else 5.0)
     args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 1.0)
     args.retries = args.retries if args.retries is not None else (0 if args.quick else 1)
+    defaults = p.parse_args([])
+    args.partial = (any(getattr(args, k) != getattr(defaults, k) for k in ("concurrency", "modes", "targets", "streams",
+                                                                          "larouter_src"))
+                    or args.candidate_src is not None)
     return args
 
 
@@ -271,12 +276,13 @@ def main(argv: list[str] | None = None) -> int:
     summary = report.summarise(runs)
     print("\n" + report.terminal(summary, rss))
     block = report.markdown(meta, summary, rss, profile)
-    out = args.results or (Path(tmp) / "RESULTS-quick.md" if args.quick else hs.BENCH / "RESULTS.md")
+    partial = args.quick or args.partial  # a quick or narrowed run never replaces the full run's bench/RESULTS.md
+    out = args.results or (Path(tmp) / "RESULTS-partial.md" if partial else hs.BENCH / "RESULTS.md")
     report.write_results(out, block)
     print(f"\nreport written to {out}")
     if args.json:
         args.json.write_text(json.dumps({"meta": meta, "rss": rss, "runs": runs}, indent=1, default=str))
-    if not args.keep and not args.quick:
+    if not args.keep and not partial and args.results is None:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
