@@ -14,6 +14,7 @@ import attrs
 
 CLOCK_LINE = "\nCurrent time:"  # OpenClaw: "\nCurrent time: Thursday, April 30th, 2026 - 10:00 AM (...) / ... UTC"
 MAX_CLOCK_LINE = 200
+OPENING = 12
 
 # Verbatim from each framework's source; see ../shared/eval/heartbeat_prompts.jsonl for where each comes from.
 DEFAULT_KNOWN_PROMPTS: tuple[str, ...] = (
@@ -52,12 +53,18 @@ class KnownPrompts:
 
     prompts: frozenset[str]
     longest: int  # characters a turn may have and still be one of them (with its clock line and extra spaces)
+    openings: frozenset[str]  # each prompt's first OPENING characters: most turns are ruled out by one set look-up
 
     @classmethod
     def of(cls, prompts: tuple[str, ...]) -> KnownPrompts:
         texts = frozenset(canonical(p) for p in prompts if p.strip())
-        return cls(texts, 2 * max(map(len, texts), default=0) + MAX_CLOCK_LINE)
+        return cls(texts, 2 * max(map(len, texts), default=0) + MAX_CLOCK_LINE, frozenset(t[:OPENING] for t in texts))
 
     def match(self, text: str) -> bool:
         """Whether the whole turn is one of the known prompts."""
-        return len(text) <= self.longest and canonical(text) in self.prompts
+        if len(text) > self.longest:
+            return False
+        head = text.lstrip()[:OPENING]
+        if head not in self.openings and head == " ".join(head.split()):
+            return False  # (an opening with no run of whitespace is as canonical() would make it)
+        return canonical(text) in self.prompts
