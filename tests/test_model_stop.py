@@ -153,3 +153,33 @@ async def test_a_stop_that_waited_for_a_start_unroutes_the_model_it_started(
     assert status == 200 and reply.choices
     health = state_of(router)
     assert health["state"] == "ready" and health["pid"] != first, health
+
+
+async def test_a_client_that_gives_up_on_an_autostart_does_not_stop_it(make_router: Callable[..., Router],
+                                                                        tmp_path: Path) -> None:
+    """A request that starts a stopped model and gives up before the model is ready (an agent's timeout shorter than
+    the model's load) does not end the start: the model becomes ready and the next request is served by it. Before,
+    the start was cancelled with the request and llama-server killed, so a model slower to load than the client's
+    timeout never became ready."""
+    gate = tmp_path / "gate"
+    wrapper = tmp_path / "llama-server-gated"
+    wrapper.write_text(WRAPPER.format(python=sys.executable, gate=str(gate), block=str(tmp_path / "no-block"),
+                                      real=str(find_llama_server())))
+    wrapper.chmod(0o755)
+    router = tiny_router(make_router, tmp_path, grace=3.0, extra=f'llama_server = "{wrapper}"\n')
+    body = {"model": "tiny", "messages": HI, "max_tokens": 2}
+    async with aiohttp.ClientSession() as s:
+        with pytest.raises(asyncio.TimeoutError):
+            async with s.post(router.v1 + "/chat/completions", json=body, timeout=aiohttp.ClientTimeout(total=1.0)):
+                pass
+    assert state_of(router)["state"] == "starting", state_of(router)  # the client left; the start goes on
+    pid = state_of(router)["pid"]
+    try:
+        gate.touch()  # the model finishes loading
+        await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "ready", 30, "the model to be ready")
+        assert state_of(router)["pid"] == pid
+        answer = await openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.create(**body)
+        assert answer.choices[0].message is not None
+    finally:
+        if pid:
+            reap_if_left(pid)

@@ -115,6 +115,16 @@ class Supervisor:
             await asyncio.shield(self._on_ready(model, proc))
         return proc
 
+    def autostart(self, model_id: str) -> asyncio.Task[ModelProcess]:
+        """Start a model for a proxied request, as a task of the daemon's: the request waits for it, but a client
+        that gives up does not end it (a model that loads for longer than an agent's timeout would otherwise be
+        killed by every request that starts it, and never be ready). A failure is logged and raised to the waiters."""
+        task = asyncio.create_task(self.start(model_id), name=f"autostart:{model_id}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(_log_failure)
+        return task
+
     async def _props(self, proc: ModelProcess) -> tuple[int | None, bool]:
         """Context size and vision support as the running llama-server reports them (`/props`)."""
         try:
@@ -256,3 +266,9 @@ def _group_leader(pid: int) -> bool:
         return os.getpgid(pid) == pid
     except ProcessLookupError:
         return False
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """Retrieve an autostart's outcome (its waiters may all have left): a failure is logged, not lost."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.warning("autostart of %s failed: %s", task.get_name().removeprefix("autostart:"), str(exc).split("\n", 1)[0])

@@ -41,25 +41,22 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
 async def start_local(
     request: web.Request, model: CatalogModel, keepalive: Callable[[], Awaitable[None]] | None = None
 ) -> None:
-    """Start the model, calling `keepalive` every few seconds while it loads."""
-    task = asyncio.ensure_future(request.app[appkeys.SUPERVISOR].start(model.id))
-    try:
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=KEEPALIVE_SECONDS)
-            if done:
-                try:
-                    task.result()
-                except LarouterError as err:  # its output names files on this machine: for the admin API only
-                    if err.code != "model_start_failed":
-                        raise
-                    raise attrs.evolve(err, message=err.message.split(" Last output:", 1)[0] + (
-                        f" Its output: `larouter models logs {model.id}`.")) from None
-                return
-            if keepalive is not None:
-                await keepalive()
-    finally:
-        if not task.done():
-            task.cancel()
+    """Start the model, calling `keepalive` every few seconds while it loads. A client that leaves meanwhile does
+    not stop the start (`Supervisor.autostart`): the model is ready for the next request."""
+    task = request.app[appkeys.SUPERVISOR].autostart(model.id)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=KEEPALIVE_SECONDS)
+        if done:
+            try:
+                task.result()
+            except LarouterError as err:  # its output names files on this machine: for the admin API only
+                if err.code != "model_start_failed":
+                    raise
+                raise attrs.evolve(err, message=err.message.split(" Last output:", 1)[0] + (
+                    f" Its output: `larouter models logs {model.id}`.")) from None
+            return
+        if keepalive is not None:
+            await keepalive()
 
 
 def touch(request: web.Request, target: Target) -> None:
