@@ -39,3 +39,33 @@ def test_ticks_whose_readings_are_within_their_limits_are_heartbeats(text: str) 
     well ("4 open, all green") leave nothing to do."""
     assert tier(text) is Tier.HEARTBEAT
     assert rules_tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Greenhouse check (every 15 min). Limits: humidity max 85 %. Readings: humidity 91 %. If all is within limits "
+    "reply ALL_OK.",
+    "Kühlraum-Kontrolle (alle 30 Min.): Grenzwert Temperatur max. 7 °C. Messwert: Temperatur 9,5 °C. Wenn alles passt, "
+    "antworte HEARTBEAT_OK.",
+    "Backup job (hourly): finished with exit code 2 after 41 s. If nothing needs attention reply HEARTBEAT_OK.",
+    "cron sync-users 03:00 done, stderr: ValueError: invalid literal for int() with base 10. Reply NO_REPLY if nothing "
+    "to do.",
+    "Periodic check of the household agent: rent due today (EUR 850), nothing else open. If nothing needs attention, "
+    "reply HEARTBEAT_OK.",
+    "does NO_REPLY still need to be uppercase? i wrote no_reply in lowercase",
+])
+def test_a_failed_run_a_bill_due_today_a_worded_limit_or_a_question_about_the_token_is_work(text: str) -> None:
+    """A reading past a maximum the tick states in words ("max 85 %", "max. 7 °C", decimal commas too), a run that
+    exited non-zero or raised, a bill due today, and a question about the idle token itself are not check-ins."""
+    assert tier(text) is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Greenhouse check (every 15 min). Limits: humidity max 85 %. Readings: humidity 71 %. If all is within limits "
+    "reply ALL_OK.",
+    "Backup job (hourly): finished with exit code 0 after 41 s. If nothing needs attention reply HEARTBEAT_OK.",
+    "Periodic check of the household agent: nothing due today, nothing open. If nothing needs attention, reply "
+    "HEARTBEAT_OK.",
+])
+def test_the_same_ticks_with_nothing_wrong_are_heartbeats(text: str) -> None:
+    assert tier(text) is Tier.HEARTBEAT

@@ -74,3 +74,22 @@ def in_long_question(text: str, at: int) -> bool:
     if any(mark in sentence for mark in (".", "!", "\n", "。")):
         return False  # the sentence with the token ended before the question mark
     return len(sentence.split()) + len(CJK_RE.findall(sentence)) // 2 >= LONG_QUESTION_WORDS
+
+
+def asks_about_token(text: str, lower: str, tokens: tuple[str, ...]) -> bool:
+    """Whether a named idle token is the subject of a question, with words after it before the question mark ("is
+    HEARTBEAT_OK case-sensitive?", "does NO_REPLY still work in groups?"): a turn asking about the token, whatever it
+    says next. A token that closes the question ("…, or HEARTBEAT_OK?") is left to the other rules."""
+    if not any(map(text.__contains__, QUESTION_MARKS)):
+        return False
+    for token in tokens:
+        at = lower.find(token)
+        while at >= 0:
+            end = at + len(token)
+            stops = [i for i in (text.find(mark, end) for mark in (".", "!", "\n", "。", *QUESTION_MARKS)) if i >= 0]
+            if stops:
+                stop = min(stops)
+                if text[stop] in QUESTION_MARKS and any(c.isalnum() for c in text[end:stop]):
+                    return True
+            at = lower.find(token, end)
+    return False

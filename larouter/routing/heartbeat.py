@@ -16,7 +16,8 @@ import re
 import attrs
 
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
-from larouter.routing.asking import QUESTION_MARKS, in_long_question, long_question, opening_word, quotes_an_item
+from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_question, long_question,
+                                    opening_word, quotes_an_item)
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
 from larouter.routing.due import overdue_items
@@ -73,7 +74,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
                     or (learned := model_check_in(text, lower, rules)) is None):
                 return None
             poll = True
-    if found and in_long_question(text, found[1]):  # "Was genau bedeutet HEARTBEAT_OK …, und warum …?"
+    if found and (in_long_question(text, found[1])  # "Was genau bedeutet HEARTBEAT_OK …, und warum …?"
+                  or asks_about_token(text, lower, rules.hb_ack_tokens)):  # "is HEARTBEAT_OK case-sensitive? …"
         return None
     if "```" in text and (not found or in_fence(text, found[1])) and fenced_with_prose(text):
         return None  # "Does this payload match our spec? ```{"type": "heartbeat", …}``` The spec says …" (no idle reply

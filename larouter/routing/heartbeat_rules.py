@@ -155,9 +155,17 @@ class HeartbeatRules:
         Gated(r"(?:リマインダー|提醒事项|提醒事項|提醒|리마인더)[^\n:：]{0,8}[:：]\s*(?!0(?!\d)|なし|ありません|无|無|없음|-|—)\S",
               ("リマインダー", "提醒", "리마인더")),
         Gated(r"\boverdue\b|\bdue now\b|\bnow due\b|\bpast due\b|\[due\b|\bvencid[oa]s?\b|\bjatuh tempo sekarang\b"
-              r"|überfällig|en retard|scaduto|просрочен|अभी देय|देय है|مستحقة? الآن|حان (?:الآن )?موعد",
+              r"|überfällig|en retard|scaduto|просрочен|अभी देय|देय है|مستحقة? الآن|حان (?:الآن )?موعد"
+              # due today: "boleto vence HOJE", "rent due today", "heute fällig", "scade oggi", "vence hoy"
+              r"|\bdue today\b|\bvence(?:m)? (?:hoje|hoy)\b|\bscad(?:e|ono) oggi\b|\bheute fällig\b|\bfällig heute\b"
+              r"|\béchéance aujourd'hui\b|\bexpire aujourd'hui\b|\bvervalt vandaag\b|\bсрок сегодня\b",
               ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
-               "scaduto", "просроч", "देय", "مستحق", "حان")),
+               "scaduto", "просроч", "देय", "مستحق", "حان", "due today", "vence", "oggi", "fällig", "aujourd'hui",
+               "vandaag", "сегодня")),
+        # A run that failed: a non-zero exit code, a Python traceback or exception ("exit_code=1", "KeyError: 'id'").
+        Gated(r"\bexit(?:_?code|_?status)?\s?[=:]\s?[1-9]\d*\b|\bexit(?:ed)? (?:with )?(?:code|status) [1-9]"
+              r"|\bTraceback \(most recent call last\)|(?<![\w.])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception): ",
+              ("exit", "traceback", "error: ", "exception: ")),
     )
     # A count followed by what it counts ("transaksi mencurigakan: 1 (refund Rp4.250.000 untuk TV 43\" ...)"): items
     # described because they need someone. Not when the description says all is well or none ("12 (all ok)").

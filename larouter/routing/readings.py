@@ -57,16 +57,41 @@ _LIMIT_RE = re.compile(r"(?<![\w.])([^\W\d_][\w.-]{0,30}?)\s?(<=?|>=?|≤|≥)\s
 _READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w.-]{0,30}?)\s?[=:]\s?(\d+(?:\.\d+)?)(?![\d.])")
 
 
+# The same in words, a maximum or a minimum ("temperatura máx. 26 °C", "battery min 20 %"), and a reading of that name
+# written plainly ("temperatura 31,4 °C"): a threshold word alone stays unread (see the module's docstring).
+_MAX_WORDS = ("max", "máx", "maximum", "máximo", "massimo", "maximal", "höchstens", "макс", "максимум")
+_MIN_WORDS = ("min", "mín", "minimum", "mínimo", "minimo", "minimal", "mindestens", "мин", "минимум")
+_WORDED_LIMIT_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?\(?(" + "|".join(_MAX_WORDS + _MIN_WORDS)
+                              + r")\.?\)?\s?[=:]?\s?(\d+(?:[.,]\d+)?)(?![\d])", re.I)
+_PLAIN_READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?[=:]?\s?(\d+(?:[.,]\d+)?)(?![\d]|[.,]\d)")
+_LIMIT_GATE = ("<", ">", "≤", "≥", "max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
 def breaks_a_limit(text: str) -> bool:
-    """Whether a named reading lies outside a limit the turn states for the same name (`disk=94%` with `disk<90`)."""
-    if "<" not in text and ">" not in text and "≤" not in text and "≥" not in text:
+    """Whether a named reading lies outside a limit the turn states for the same name (`disk=94%` with `disk<90`,
+    `temperatura 31,4 °C` with `temperatura máx. 26 °C`)."""
+    lower = text.lower()
+    if not any(map(lower.__contains__, _LIMIT_GATE)):
         return False
     limits = [(m.group(1).lower(), m.group(2), float(m.group(3))) for m in _LIMIT_RE.finditer(text)]
+    worded = list(_WORDED_LIMIT_RE.finditer(text))
+    limits += [(m.group(1).lower(), "<=" if m.group(2).lower() in _MAX_WORDS else ">=", _number(m.group(3)))
+               for m in worded]
     if not limits:
         return False
     readings: dict[str, list[float]] = {}
     for m in _READING_RE.finditer(text):
         readings.setdefault(m.group(1).lower(), []).append(float(m.group(2)))
+    if worded:  # plainly written readings count for the names limited in words, outside those limits' own words
+        spans = [m.span() for m in worded]
+        named = {m.group(1).lower() for m in worded}
+        for m in _PLAIN_READING_RE.finditer(text):
+            if m.group(1).lower() in named and not any(a <= m.start() < b for a, b in spans):
+                readings.setdefault(m.group(1).lower(), []).append(_number(m.group(2)))
     for name, op, bound in limits:
         for value in readings.get(name, ()):
             ok = {"<": value < bound, "<=": value <= bound, "≤": value <= bound,
