@@ -69,3 +69,35 @@ def test_a_failed_run_a_bill_due_today_a_worded_limit_or_a_question_about_the_to
 ])
 def test_the_same_ticks_with_nothing_wrong_are_heartbeats(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
+
+
+CHECKLIST = ("Heartbeat 2026-05-04 09:00\n- [x] Send the invoice to Ortega (done 08:40)\n- [ ] Book the venue for the "
+             "team dinner — {venue}\n- [ ] Renew the passport — next month\n- Call the plumber back — done 08:15\n"
+             "- [ ] Quarterly report for Jordan (they said mid-June)\nIf nothing is due, reply HEARTBEAT_OK.")
+
+
+def test_a_checklist_whose_open_items_are_done_or_for_later_is_a_heartbeat() -> None:
+    """Open items due after the check-in's own date (a day and month of its year, "mid-June", "next month") or that
+    say they are done ("— done 08:15") need nothing now; a long inlined list of such items is still a check-in."""
+    assert tier(CHECKLIST.format(venue="due 20 May")) is Tier.HEARTBEAT
+    assert rules_tier(CHECKLIST.format(venue="due 2026-05-20")) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("venue", ["due 2 May", "due 2026-05-04", "due tomorrow", "noch nicht gebucht, fällig heute"])
+def test_the_same_checklist_with_an_item_due_is_work(venue: str) -> None:
+    """An item due on or before the check-in's date, or tomorrow (worth telling today), is work; an item "not yet"
+    done is not "not yet due"."""
+    assert tier(CHECKLIST.format(venue=venue)) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "[heartbeat] #support: last message 52 min ago (you answered it). #sales: no new messages. Mentions: 0. Reply "
+    "NO_REPLY unless you have something to post.",
+    "keepalive tick 14:20 | inbox: empty · last user message: 5h03m ago | If there is nothing to do, answer NO_REPLY.",
+    "watchdog host=db-3 cpu=18% mem=52% disk=47% disk_alert_at=85% failed_jobs=0 -> respond ALL_CLEAR if no action "
+    "is needed",
+])
+def test_an_age_or_an_alert_setting_is_no_count_of_work(text: str) -> None:
+    """"last message 52 min ago" and "message: 5h03m ago" are ages, not 52 or 5 messages; `disk_alert_at=85%` is a
+    setting, not 85 alerts."""
+    assert tier(text) is Tier.HEARTBEAT

@@ -1,4 +1,5 @@
-"""Dated items in a check-in: an item due on or before the check-in's own date is work.
+"""Dated items in a check-in: an item due on or before the check-in's own date is work; one due later, or saying
+it is not due yet or already done, is not (`not_yet_due`, `done_item`).
 
 A scheduler that inlines its to-do list ("Periodic wake-up (Mon 5 May 2025, 14:00) ... <item due="2025-05-05">Pay
 council tax</item>") asks the agent to act on the items that are due; the rest of the list is the future. The
@@ -51,3 +52,47 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:  # "2025-02-30" is no date
         return None
+
+
+# An open item that says it is not due yet: "(not yet)", "next week", "tomorrow", "pas volgende week", "아직 아님".
+# (Not "not yet" alone: "noch nicht versendet" is an item not yet done, maybe due now; nor "tomorrow": a bill due
+# tomorrow is worth telling the user today.)
+_NOT_YET_RE = re.compile(
+    r"\bnot (?:yet )?due\b|\bnot due yet\b|\bnot until\b|\bnext (?:week|month)\b"
+    r"|\((?:not yet|noch nicht|pas encore|todavía no|ainda não|nog niet|non ancora|ещё нет|еще нет|아직 아님|まだ)\)"
+    r"|\bpas avant\b|\bla semaine prochaine\b|\berst (?:nächste|ab|am)\b|\bnächste woche\b|\bla próxima semana\b"
+    r"|\bsemana que vem\b|\bvolgende week\b|\bla prossima settimana\b|на следующей неделе|다음 주|来週|下周", re.I)
+# An item that reports itself done: a done word after its dash, colon or bracket ("— taken", "(sent 08:01)"), or
+# closing it in scripts that put the verb last ("택배 … 수령 완료").
+_DONE_RE = re.compile(r"(?:[—–:(]|\s-)\s*(?:done|sent|taken|completed|finished|handled|paid|erledigt|fait|terminé"
+                      r"|hecho|hecha|feito|feita|klaar|gedaan|fatto|выполнено|сделано)\b|(?:완료|完了|完成|済み|済)\W*$", re.I)
+_DAY_MONTH_RE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\b\.?|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
+_SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of )({_MONTH})\b", re.I)
+
+
+def done_item(item: str) -> bool:
+    """Whether an open list item says it has been done ("Water plants — done today 08:10")."""
+    return _DONE_RE.search(item) is not None
+
+
+def not_yet_due(item: str, today: dt.date | None) -> bool:
+    """Whether an open list item is for later: it says so, or every date it names (a full date, a day and month of
+    the check-in's year, "mid-April") comes after the check-in's own date `today`."""
+    if _NOT_YET_RE.search(item):
+        return True
+    if today is None:
+        return False
+    dates = [_date(int(y), int(m), int(d)) for y, m, d in re.findall(_ISO, item)]
+    if not dates:
+        for m in _DAY_MONTH_RE.finditer(item):
+            day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            dates.append(_date(today.year, _MONTHS[month.lower()], int(day)))
+    if dates:
+        return all(d is not None and d > today for d in dates)
+    months = [_MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
+    return bool(months) and all(month > today.month for month in months)
+
+
+def checkin_date(text: str) -> dt.date | None:
+    """The check-in's own date: the first date in the turn that is not a due date (None when it names none)."""
+    return _checkin_date(text) if any(c.isdigit() for c in text) else None

@@ -10,6 +10,7 @@ request, or when it inlines a task list with items due: then the tasks are class
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 
@@ -20,7 +21,7 @@ from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_q
                                     opening_word, quotes_an_item)
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
-from larouter.routing.due import overdue_items
+from larouter.routing.due import checkin_date, done_item, not_yet_due, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
 from larouter.routing.readings import breaks_a_limit
@@ -126,7 +127,8 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None
     if not ack and quotes_an_item(text, rules):  # "Reminder due now: «blood pressure pill after dinner»", a quoted ticket
         return None
-    if residual_words(text, rules) > rules.hb.max_residual_words:
+    if residual_words(text, rules) > rules.hb.max_residual_words and residual_words(
+            _without_judged_items(text, rules), rules) > rules.hb.max_residual_words:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # a long report is still a heartbeat when every line of it says nothing
             return None
@@ -176,7 +178,9 @@ def reports_work(text: str, rules: Compiled) -> bool:
             or overdue_items(text) or _part_down(text) or _labelled_count(text, lower))
 
 
-_COUNT_AFTER_RE = re.compile(r"(?<![\d.:/,])[1-9]\d*(?![\d:/%-]|[.,]\d|\s?%)")  # not a date ("report 2026-04-26")
+# Not a date ("report 2026-04-26"), a share, nor a duration or age ("last message 41 min ago", "message: 3h12m ago")
+_COUNT_AFTER_RE = re.compile(r"(?<![\d.:/,])[1-9]\d*(?![\d:/%-]|[.,]\d|\s?%|[^\W\d_]|\s(?:min|mins|minutes?|h|hrs?|hours?"
+                             r"|s|secs?|seconds?|ms|d|days?|weeks?|ago)\b)")
 _COUNTED_NAME_RE = re.compile(r"(?<![^\W_])(?:orders?|messages?|e-?mails?|mails?|tickets?|alerts?|requests?|comments?"
                               r"|mentions?|dms|incidents?|complaints?|bookings?|reservations?|escalations?|refunds?"
                               r"|disputes?|chargebacks?|approvals?|callbacks?|invites?|invitations?|reviews?"
@@ -259,8 +263,10 @@ def _question(sentence: str) -> bool:
     return sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
 
 
-def due_tasks(text: str, rules: Compiled) -> list[str]:
-    """Open items of the first task list (after a task header or lead-in), comments ignored."""
+def due_tasks(text: str, rules: Compiled, today: dt.date | None = None) -> list[str]:
+    """Open items of the first task list (after a task header or lead-in), comments ignored, but for those that are
+    for later or done (`due.py`: "— due 31 Mar" on 10 Mar, "(not yet)", "— done today 08:10"). `today`: the
+    check-in's date when the list comes from elsewhere (a tool read it), else the first date of `text`."""
     if rules.hb_task_header is None:
         return []
     body = COMMENT_RE.sub("", text) if "<!--" in text else text
@@ -279,7 +285,28 @@ def due_tasks(text: str, rules: Compiled) -> list[str]:
             continue
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
             items.append(item)
+    if items:
+        today = today or checkin_date(text)
+        items = [item for item in items if not (done_item(item) or not_yet_due(item, today))]
     return items
+
+
+_CHECKED_RE = re.compile(r"^[ \t]*(?:[-*+•][ \t]+)?\[[xX✓✔]\]")
+
+
+def _without_judged_items(text: str, rules: Compiled) -> str:
+    """The turn without the lines of its task list that need nothing now (checked, done, for later): what is left
+    is what `residual_words` weighs. Called once `due_tasks` found none due."""
+    if "[" not in text and "—" not in text and "-" not in text:
+        return text
+    today = checkin_date(text)
+    kept = []
+    for line in text.splitlines():
+        m = rules.hb_task_item.match(line)
+        if _CHECKED_RE.match(line) or (m and (done_item(m.group(1)) or not_yet_due(m.group(1), today))):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def residual_words(text: str, rules: Compiled) -> int:

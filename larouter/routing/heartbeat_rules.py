@@ -77,7 +77,7 @@ class HeartbeatRules:
     )
     acks: tuple[AckRule, ...] = (
         AckRule(
-            r"(?:^|[.:;,!?]|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
+            r"(?:^|[.:;,!?]|->|=>|→|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
             r"|answer|return|say|output|réponds|répondez|responde|responda|respondé|antworte|antwortet|rispondi"
             r"|risponda|antwoord|odpowiedz|ответь|ответьте|yanıtla|balas|jawab|trả lời|svara|أجب|اكتب)\b[^.\n]{0,40}?",
             window=60, gate=("reply", "respond", "answer", "return", "say", "output", "répond", "respond", "antwort",
@@ -130,7 +130,8 @@ class HeartbeatRules:
         Gated(r"\balert (?:triggered|fired)\b", ("alert ",)),
         Gated(r"<(?:\w+:)?\w*(?:offline|alarm|alert|error|exception|fail|fault|new|unread|pending|queue)\w*>\s*[1-9]"
               r"|<alarm\b[^>]*\blevel=|(?<![\w.])\w*(?:exception|error|fail|fault|alarm|alert|offline|queue|pending|unread)\w*"
-              r"=[1-9]|\bstatus=(?:faulted|failed|error|down|critical)\b",
+              r"(?<!_at)(?<!_threshold)(?<!_limit)(?<!_max)(?<!_min)=[1-9]"  # not a setting: "disk_alert_at=90%"
+              r"|\bstatus=(?:faulted|failed|error|down|critical)\b",
               ("<", "=")),
         Gated(r"\"\w*(?:new|unread|pending|due|open|queued|events|items|tasks|messages|exception|error|fail|fault|alarm"
               r"|alert|offline|异常|異常|待处理|未处理|未処理|未读|未読|新着|告警|故障|错误|失败|エラー|失敗|오류|장애|실패|미처리|신규)"
