@@ -101,3 +101,13 @@ def test_an_age_or_an_alert_setting_is_no_count_of_work(text: str) -> None:
     """"last message 52 min ago" and "message: 5h03m ago" are ages, not 52 or 5 messages; `disk_alert_at=85%` is a
     setting, not 85 alerts."""
     assert tier(text) is Tier.HEARTBEAT
+
+
+def test_a_reminder_later_today_is_not_due_at_an_earlier_check_in() -> None:
+    """OpenClaw's prompt with its HEARTBEAT.md inlined and its clock line: a reminder for 18:00 today is not due at
+    14:05 (the clock line is read although the envelope rules strip it); at 18:30 it is."""
+    text = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks "
+            "from prior chats. If nothing needs attention, reply HEARTBEAT_OK.\n\nHEARTBEAT.md (inlined):\n- 18:00 "
+            "today: remind Ana to book the dentist\n\nCurrent time: Tuesday, June 9th, 2026 — {now} (Europe/Lisbon)")
+    assert tier(text.format(now="14:05")) is Tier.HEARTBEAT
+    assert tier(text.format(now="18:30")) is not Tier.HEARTBEAT

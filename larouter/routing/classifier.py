@@ -139,7 +139,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     then the scorer. Recurrence also overrules work the rules read from a statement ("no new messages" read as
     new messages) when the very same statement was answered with the idle ack before; never listed tasks, which
     fall due as the clock moves while the text stays the same."""
-    verdict = heartbeat.detect(text, rules)
+    verdict = heartbeat.detect(text, rules, turn.text)
     after = messages if messages is not None and turn.after_tools else None
     looked = _no_lookups if after is None else _lookups_once(after, turn)  # read and parsed once, only if asked
 

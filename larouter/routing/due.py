@@ -75,13 +75,21 @@ def done_item(item: str) -> bool:
     return _DONE_RE.search(item) is not None
 
 
-def not_yet_due(item: str, today: dt.date | None) -> bool:
-    """Whether an open list item is for later: it says so, or every date it names (a full date, a day and month of
-    the check-in's year, "mid-April") comes after the check-in's own date `today`."""
+_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?![\d:])")
+
+
+def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> bool:
+    """Whether an open list item is for later: it says so, every date it names (a full date, a day and month of the
+    check-in's year, "mid-April") comes after the check-in's own date `today`, or, naming no date, its time of day
+    comes after the check-in's (`now`, minutes after midnight: "18:00 today: remind Sam" at 14:05)."""
     if _NOT_YET_RE.search(item):
         return True
     if today is None:
         return False
+    if now is not None and not _DAY_MONTH_RE.search(item) and not re.search(_ISO, item):
+        times = [int(h) * 60 + int(m) for h, m in _TIME_RE.findall(item)]
+        if times:
+            return all(t > now for t in times)
     dates = [_date(int(y), int(m), int(d)) for y, m, d in re.findall(_ISO, item)]
     if not dates:
         for m in _DAY_MONTH_RE.finditer(item):
@@ -96,3 +104,14 @@ def not_yet_due(item: str, today: dt.date | None) -> bool:
 def checkin_date(text: str) -> dt.date | None:
     """The check-in's own date: the first date in the turn that is not a due date (None when it names none)."""
     return _checkin_date(text) if any(c.isdigit() for c in text) else None
+
+
+def checkin_time(text: str) -> int | None:
+    """The check-in's time of day, in minutes after midnight: a time just after its own date ("March 2nd, 2026 —
+    14:05", "2026-03-03 10:15"), else None."""
+    for m in _DATE_RE.finditer(text):
+        if "due" in text[max(0, m.start() - 8) : m.start()].lower():
+            continue
+        t = _TIME_RE.search(text, m.end(), m.end() + 40)
+        return int(t.group(1)) * 60 + int(t.group(2)) if t else None
+    return None

@@ -21,7 +21,7 @@ from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_q
                                     opening_word, quotes_an_item)
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
-from larouter.routing.due import checkin_date, done_item, not_yet_due, overdue_items
+from larouter.routing.due import checkin_date, checkin_time, done_item, not_yet_due, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
 from larouter.routing.readings import breaks_a_limit
@@ -44,8 +44,9 @@ class Verdict:
     learned: bool = False  # the learned check-in model recognised it, no rule did
 
 
-def detect(text: str, rules: Compiled) -> Verdict | None:
-    """A heartbeat, a heartbeat with work due, a reminder to relay, or None."""
+def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
+    """A heartbeat, a heartbeat with work due, a reminder to relay, or None. `raw`: the turn before its envelope was
+    stripped (its `Current time:` line dates the check-in's list)."""
     if not text or len(text) > rules.hb.max_chars:
         return None
     if rules.hb_known.match(text):
@@ -105,7 +106,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
         return None  # "Svar OK hvis du forstår, og vent så på min næste besked": a confirmation, no idle condition
     if sets_off(text, lower, rules):
         return None  # "Nothing to report on the migration, reply 'go' and I will start it": a decision
-    tasks = due_tasks(text, rules)
+    tasks = due_tasks(text, rules, raw=raw)
     reported = not tasks and reports_work(text, rules)
     if reported:
         tasks = [text]
@@ -128,7 +129,7 @@ def detect(text: str, rules: Compiled) -> Verdict | None:
     if not ack and quotes_an_item(text, rules):  # "Reminder due now: «blood pressure pill after dinner»", a quoted ticket
         return None
     if residual_words(text, rules) > rules.hb.max_residual_words and residual_words(
-            _without_judged_items(text, rules), rules) > rules.hb.max_residual_words:
+            _without_judged_items(text, rules, raw), rules) > rules.hb.max_residual_words:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # a long report is still a heartbeat when every line of it says nothing
             return None
@@ -263,7 +264,7 @@ def _question(sentence: str) -> bool:
     return sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
 
 
-def due_tasks(text: str, rules: Compiled, today: dt.date | None = None) -> list[str]:
+def due_tasks(text: str, rules: Compiled, today: dt.date | None = None, raw: str = "") -> list[str]:
     """Open items of the first task list (after a task header or lead-in), comments ignored, but for those that are
     for later or done (`due.py`: "— due 31 Mar" on 10 Mar, "(not yet)", "— done today 08:10"). `today`: the
     check-in's date when the list comes from elsewhere (a tool read it), else the first date of `text`."""
@@ -286,24 +287,33 @@ def due_tasks(text: str, rules: Compiled, today: dt.date | None = None) -> list[
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
             items.append(item)
     if items:
-        today = today or checkin_date(text)
-        items = [item for item in items if not (done_item(item) or not_yet_due(item, today))]
+        today, now = (today, None) if today else _checkin(text, raw)
+        items = [item for item in items if not (done_item(item) or not_yet_due(item, today, now))]
     return items
+
+
+def _checkin(text: str, raw: str) -> tuple[dt.date | None, int | None]:
+    """The check-in's date and time of day, from the turn, else from the turn before its envelope was stripped."""
+    for source in (text, raw):
+        today = checkin_date(source) if source else None
+        if today is not None:
+            return today, checkin_time(source)
+    return None, None
 
 
 _CHECKED_RE = re.compile(r"^[ \t]*(?:[-*+•][ \t]+)?\[[xX✓✔]\]")
 
 
-def _without_judged_items(text: str, rules: Compiled) -> str:
+def _without_judged_items(text: str, rules: Compiled, raw: str = "") -> str:
     """The turn without the lines of its task list that need nothing now (checked, done, for later): what is left
     is what `residual_words` weighs. Called once `due_tasks` found none due."""
     if "[" not in text and "—" not in text and "-" not in text:
         return text
-    today = checkin_date(text)
+    today, now = _checkin(text, raw)
     kept = []
     for line in text.splitlines():
         m = rules.hb_task_item.match(line)
-        if _CHECKED_RE.match(line) or (m and (done_item(m.group(1)) or not_yet_due(m.group(1), today))):
+        if _CHECKED_RE.match(line) or (m and (done_item(m.group(1)) or not_yet_due(m.group(1), today, now))):
             continue
         kept.append(line)
     return "\n".join(kept)

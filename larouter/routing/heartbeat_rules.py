@@ -379,7 +379,8 @@ class HeartbeatRules:
         r"^[ \t]*</heartbeat_brief>[ \t]*$",
     )
     # Without a task header, a list item is a task only when it is unchecked, timed or marked due.
-    headerless_task: str = r"^\[ \]|\b\d{1,2}[:.h]\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
+    # (A time with a dot needs two digits for the hour: "14.30", not a reading such as "load avg: 0.42".)
+    headerless_task: str = r"^\[ \]|\b\d{1,2}[:h]\d{2}\b|\b\d{2}\.\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
     task_item: str = r"^[ \t]*(?:・[ \t]*|(?:[-*+•]|\d+[.)]|\[ \])[ \t]+)(?!\[[xX]\])(\S.*)$"
     # "Tasks: none due"; an item answered none after an arrow ("Bills due within 48h → none")
     empty_item: str = (r"^(?:[^\W\d_][\w ]{0,30}:\s*)?\(?(?:empty|none|nothing|no tasks?)\b"

@@ -61,8 +61,11 @@ _READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w.-]{0,30}?)\s?[=:]\s?(\d+(?:\.\
 # written plainly ("temperatura 31,4 °C"): a threshold word alone stays unread (see the module's docstring).
 _MAX_WORDS = ("max", "máx", "maximum", "máximo", "massimo", "maximal", "höchstens", "макс", "максимум")
 _MIN_WORDS = ("min", "mín", "minimum", "mínimo", "minimo", "minimal", "mindestens", "мин", "минимум")
-_WORDED_LIMIT_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?\(?(" + "|".join(_MAX_WORDS + _MIN_WORDS)
-                              + r")\.?\)?\s?[=:]?\s?(\d+(?:[.,]\d+)?)(?![\d])", re.I)
+# Matched from the limit word (a name-first pattern tried a 30-character name at every position: ~70 us a turn);
+# the name is then read just before it.
+_LIMIT_WORD_RE = re.compile(r"(?<!\w)(" + "|".join(_MAX_WORDS + _MIN_WORDS) + r")\.?\)?\s?[=:]?\s?(\d+(?:[.,]\d+)?)(?!\d)",
+                            re.I)
+_NAME_BEFORE_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30})\s?\(?$")
 _PLAIN_READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?[=:]?\s?(\d+(?:[.,]\d+)?)(?![\d]|[.,]\d)")
 _LIMIT_GATE = ("<", ">", "≤", "≥", "max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")
 
@@ -71,24 +74,48 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+_WORD_STARTS = ("max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")  # every limit word starts so
+
+
+def _limit_words(text: str, lower: str) -> list[re.Match[str]]:
+    """The limits in words, matched only where a limit word starts (the limit pattern run over the whole turn cost
+    ~14 us, a case-insensitive scan for the words alone ~17) and a number follows within a few characters ("every
+    30 min): check" is none)."""
+    found = []
+    for word in _WORD_STARTS:
+        start = lower.find(word)
+        while start >= 0:
+            if not (start and text[start - 1].isalnum()) and any(c.isdigit() for c in text[start + 3 : start + 16]):
+                m = _LIMIT_WORD_RE.match(text, start)
+                if m is not None:
+                    found.append(m)
+            start = lower.find(word, start + 1)
+    return found
+
+
 def breaks_a_limit(text: str) -> bool:
     """Whether a named reading lies outside a limit the turn states for the same name (`disk=94%` with `disk<90`,
     `temperatura 31,4 °C` with `temperatura máx. 26 °C`)."""
     lower = text.lower()
     if not any(map(lower.__contains__, _LIMIT_GATE)):
         return False
-    limits = [(m.group(1).lower(), m.group(2), float(m.group(3))) for m in _LIMIT_RE.finditer(text)]
-    worded = list(_WORDED_LIMIT_RE.finditer(text))
-    limits += [(m.group(1).lower(), "<=" if m.group(2).lower() in _MAX_WORDS else ">=", _number(m.group(3)))
-               for m in worded]
+    symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
+    limits = [(m.group(1).lower(), m.group(2), float(m.group(3))) for m in _LIMIT_RE.finditer(text)] if symbols else []
+    worded = []  # (name, op, bound, span)
+    for m in _limit_words(text, lower):
+        name = _NAME_BEFORE_RE.search(text, max(0, m.start() - 34), m.start())
+        if name is not None:
+            op = "<=" if m.group(1).lower() in _MAX_WORDS else ">="
+            worded.append((name.group(1).lower(), op, _number(m.group(2)), (name.start(), m.end())))
+    limits += [(name, op, bound) for name, op, bound, _ in worded]
     if not limits:
         return False
     readings: dict[str, list[float]] = {}
     for m in _READING_RE.finditer(text):
         readings.setdefault(m.group(1).lower(), []).append(float(m.group(2)))
     if worded:  # plainly written readings count for the names limited in words, outside those limits' own words
-        spans = [m.span() for m in worded]
-        named = {m.group(1).lower() for m in worded}
+        spans = [span for *_, span in worded]
+        named = {name for name, *_ in worded}
         for m in _PLAIN_READING_RE.finditer(text):
             if m.group(1).lower() in named and not any(a <= m.start() < b for a, b in spans):
                 readings.setdefault(m.group(1).lower(), []).append(_number(m.group(2)))
