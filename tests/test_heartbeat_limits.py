@@ -111,3 +111,12 @@ def test_a_reminder_later_today_is_not_due_at_an_earlier_check_in() -> None:
             "today: remind Ana to book the dentist\n\nCurrent time: Tuesday, June 9th, 2026 — {now} (Europe/Lisbon)")
     assert tier(text.format(now="14:05")) is Tier.HEARTBEAT
     assert tier(text.format(now="18:30")) is not Tier.HEARTBEAT
+
+
+def test_an_idle_reply_asked_if_healthy() -> None:
+    """A keep-alive that reports nothing pending and asks for a word "if healthy" is a check-in; a request to check
+    something and answer "if healthy" is work."""
+    assert tier("WATCHDOG=1 | supervisor: syncd keepalive (WatchdogSec=120). Nothing queued, no errors since the "
+                "last ping. Respond with the word ok if healthy and nothing is pending.") is Tier.HEARTBEAT
+    assert tier("Check the replica lag on db-2 and the backup age, then reply with the word pong if healthy.") \
+        is not Tier.HEARTBEAT

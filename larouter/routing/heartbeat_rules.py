@@ -65,7 +65,7 @@ class HeartbeatRules:
         r"(?i:\b(?:reply|respond|answer|say|return)(?: back)?(?: with)?(?: (?:only|just|simply))?"
         r"(?: (?:the word|the token|one word|a single word|the single word|a single|the emoji))?:?[ \t]+)"
         r"(?P<tok>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|[^\s\"'“‘`,.;:]{1,16})[ \t]+(?i:(?:only )?(?:if|when) "
-        r"(?:it(?:'s| is) |you(?:'re| are|'ve| have) |everything is |all is |the \w+ (?:is|are) )?(?:idle|nothing|all (?:empty|clear|"
+        r"(?:it(?:'s| is) |you(?:'re| are|'ve| have) |everything is |all is |the \w+ (?:is|are) )?(?:idle|nothing|healthy|all good|all (?:empty|clear|"
         r"quiet|green|ok)|none\b|empty|clear|quiet|there(?:'s| is) nothing|no (?:new |open )?\w+ (?:to|came|arrived)))"
         r"|(?i:\bif (?:there(?:'s| is| are) |you(?:'ve| have) )?(?:nothing|none of|no new|all (?:the )?\w+ (?:are|is) (?:empty|clear|zero|0))"
         r"[^.;\n]{0,60}?, (?:just |only |simply )?(?:reply|respond|answer|say)(?: back)?(?: with)?(?: (?:only|just))?"
