@@ -120,3 +120,15 @@ def test_an_idle_reply_asked_if_healthy() -> None:
                 "last ping. Respond with the word ok if healthy and nothing is pending.") is Tier.HEARTBEAT
     assert tier("Check the replica lag on db-2 and the backup age, then reply with the word pong if healthy.") \
         is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("reading", "work"), [
+    ("disk usage on nas-1 at 93% (threshold 90%)", True), ("disk usage on nas-1 at 61% (threshold 90%)", False),
+    ("UPS battery 12% (threshold 20%)", True), ("UPS battery 80% (threshold 20%)", False),
+    ("Speicherauslastung 97 % (Schwellenwert 85 %)", True),
+])
+def test_a_threshold_in_brackets_is_read_on_the_side_its_reading_names(reading: str, work: bool) -> None:
+    """A threshold alone may be a maximum or a minimum: it is read when the reading's own words say which (a use or
+    load is bad above it, a battery or what is left below it)."""
+    text = f"Nightly check 02:00: {reading}. If nothing needs attention reply HEARTBEAT_OK."
+    assert (tier(text) is not Tier.HEARTBEAT) is work

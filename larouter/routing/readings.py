@@ -93,10 +93,40 @@ def _limit_words(text: str, lower: str) -> list[re.Match[str]]:
     return found
 
 
+# A threshold in brackets right after a reading ("94%（しきい値 90%）", "412 ms (threshold 300 ms)"): read only where
+# the reading's own words say which side is bad, a use or load (a maximum) or what is left (a minimum).
+_THRESHOLD_WORDS = ("threshold", "seuil", "schwelle", "schwellenwert", "umbral", "limiar", "soglia", "drempel", "порог",
+                    "しきい値", "閾値", "阈值", "閾值", "임계값", "임계치", "eşik", "ambang")
+_BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,3})?\s*[(（]\s*(?:"
+                           + "|".join(_THRESHOLD_WORDS) + r")\s*[:：]?\s*(\d+(?:[.,]\d+)?)", re.I)
+_MAX_KIND = ("usage", "util", "load", "latency", "error", "temp", "cpu", "memory", "disk", "queue", "backlog",
+             "使用率", "使用量", "負荷", "遅延", "温度", "エラー", "占用", "负载", "延迟", "사용률", "auslastung", "belegt",
+             "uso ", "ocupa", "utilisation", "charge cpu", "загруз", "использ")
+_MIN_KIND = ("free", "left", "remaining", "available", "batter", "akku", "balance", "空き", "残量", "残り", "剩余",
+             "余额", "잔량", "frei", "libre", "restant", "disponible", "свобод", "заряд")
+
+
+def _over_bracketed_threshold(text: str, lower: str) -> bool:
+    """Whether a reading lies past the threshold its own brackets give, on the side its name says is bad."""
+    for m in _BRACKETED_RE.finditer(text):
+        before = lower[max(0, m.start() - 24):m.start()]
+        value, bound = _number(m.group(1)), _number(m.group(2))
+        if any(w in before for w in _MIN_KIND):
+            if value < bound:
+                return True
+        elif any(w in before for w in _MAX_KIND) and value > bound:
+            return True
+    return False
+
+
 def breaks_a_limit(text: str) -> bool:
     """Whether a named reading lies outside a limit the turn states for the same name (`disk=94%` with `disk<90`,
-    `temperatura 31,4 °C` with `temperatura máx. 26 °C`)."""
+    `temperatura 31,4 °C` with `temperatura máx. 26 °C`), or past a threshold in its brackets on the side its name
+    says is bad ("ディスク使用率 94%（しきい値 90%）")."""
     lower = text.lower()
+    if ("(" in text or "（" in text) and any(map(lower.__contains__, _THRESHOLD_WORDS)) and _over_bracketed_threshold(
+            text, lower):
+        return True
     if not any(map(lower.__contains__, _LIMIT_GATE)):
         return False
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
