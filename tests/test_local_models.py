@@ -375,3 +375,32 @@ async def test_a_policy_that_names_a_stopped_local_model_starts_it(local_router:
     assert raw.headers["x-larouter-model"] == "tiny" and raw.headers["x-larouter-provider"] == "local:tiny", raw.headers
     _, health = await call(router, "GET", "/api/models/tiny/health")
     assert health["state"] == "ready", health
+
+
+async def test_a_local_model_that_fails_to_start_cools_down_under_auto(local_router: Callable[..., Router],
+                                                                       tmp_path: Path) -> None:
+    """`auto` fails over from a local model that does not start, and that model then cools down like any failed
+    candidate: listed last with its seconds left, not started again by every request. Before, its failure was put on
+    no candidate (or on the one before it), so every heartbeat tried to start it again."""
+    router = local_router(extra='\n[routing.policies.cost-optimized]\nHEARTBEAT = ["broken", "gpt-fake"]\n')
+    broken = tmp_path / "broken.gguf"
+    write_tiny_gguf(broken)
+    broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
+    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
+    assert status == 201, out
+    heartbeat = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old "
+                 "tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
+    body = {"model": "auto", "messages": [{"role": "user", "content": heartbeat}], "max_tokens": 3}
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = await client.chat.completions.with_raw_response.create(**body)
+    assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers
+    assert "broken failed (model_start_failed)" in raw.headers["x-larouter-reason"], raw.headers["x-larouter-reason"]
+    _, plan = await call(router, "POST", "/api/route/explain", body)
+    assert [c["model"] for c in plan["candidates"]][-1] == "broken" and plan["candidates"][-1]["coolingDown"] > 0, plan
+    _, logs = await call(router, "GET", "/api/models/broken/logs")
+    starts = sum("[larouter] starting" in line for line in logs["lines"])
+    raw = await client.chat.completions.with_raw_response.create(**body)
+    assert raw.headers["x-larouter-model"] == "gpt-fake"
+    _, logs = await call(router, "GET", "/api/models/broken/logs")
+    assert sum("[larouter] starting" in line for line in logs["lines"]) == starts  # not started again while cooling
+    await client.close()

@@ -180,6 +180,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
     last: LarouterError | None = None
     failures: list[str] = []
     for cand in usable:
+        call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
         try:
             await _target(request, cand)
             call.target = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
@@ -205,8 +206,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
         failures.append(why)
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
-        if call.target is not None and not (isinstance(last, LarouterError) and last.code == "budget_exceeded"):
-            request.app[appkeys.COOLDOWNS].fail(call.target.label)
+        if not (isinstance(last, LarouterError) and last.code == "budget_exceeded"):
+            request.app[appkeys.COOLDOWNS].fail(call.target.label if call.target is not None else cand.label)
     call.reason = header_safe(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each

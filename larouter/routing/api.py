@@ -28,7 +28,7 @@ def _entry(request: web.Request, cand: Candidate, routed: bool) -> dict[str, Any
     """A candidate's JSON, with the seconds left of its cooldown (routed chat tries a cooling model after the
     others; a named model is sent whatever its cooldown)."""
     out = cand.public()
-    left = request.app[appkeys.COOLDOWNS].left(cand.target.label) if routed and cand.target is not None else None
+    left = request.app[appkeys.COOLDOWNS].left(cand.label) if routed and (cand.target or cand.local_model) else None
     out["coolingDown"] = None if left is None else round(left, 1)
     return out
 

@@ -75,6 +75,14 @@ class Candidate:
         return Candidate(self.name, self.target, self.local_model, self.skipped, sticky=True)
 
     @property
+    def label(self) -> str:
+        """What cooldowns key it by: its target's `provider/model`, or, for a local model not running, the one its
+        server will have (`local:<id>/<id>`), so that a model that fails to start cools down too."""
+        if self.target is not None:
+            return self.target.label
+        return f"local:{self.local_model}/{self.local_model}" if self.local_model else self.name
+
+    @property
     def is_local(self) -> bool:
         """Served by a local model (free)."""
         return bool(self.local_model) or bool(self.target and self.target.provider.local)
@@ -187,7 +195,7 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     for c in out:  # one pass, by identity: comparing candidates field by field compares whole provider configs
         if c.skipped is not None:
             skipped.append(c)
-        elif c.target is not None and cooldowns.cooling(c.target.label):
+        elif (c.target is not None or c.local_model) and cooldowns.cooling(c.label):
             cooling.append(c)
         else:
             fresh.append(c)
