@@ -132,3 +132,14 @@ def test_a_threshold_in_brackets_is_read_on_the_side_its_reading_names(reading: 
     load is bad above it, a battery or what is left below it)."""
     text = f"Nightly check 02:00: {reading}. If nothing needs attention reply HEARTBEAT_OK."
     assert (tier(text) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize(("line", "work"), [
+    ("- last sync: 2026-06-09 02:10 (UTC)", False), ("- next run: 04:00", False),
+    ("- last chance to pay the invoice: today 17:00", True),
+])
+def test_a_status_line_in_a_list_is_no_task(line: str, work: bool) -> None:
+    """Without a task header, "last sync: <time>" and "next run: 04:00" say when, they ask for nothing; an item that
+    is due today is still a task."""
+    text = f"## Heartbeat\n- time: 2026-06-09 03:00 (UTC)\n{line}\n- pending: none\n\nReply HEARTBEAT_OK when idle."
+    assert (tier(text) is not Tier.HEARTBEAT) is work

@@ -75,6 +75,9 @@ def done_item(item: str) -> bool:
     return _DONE_RE.search(item) is not None
 
 
+# A time that is a deadline ("pay by 17:00", "due today 17:00", "last chance … 17:00") is due all day, not later.
+_DEADLINE_RE = re.compile(r"\b(?:due|by|until|till|before|deadline|last chance|expires?|closes?|vence|fällig|bis|scade"
+                          r"|échéance|avant|antes)\b", re.I)
 _TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?![\d:])")
 
 
@@ -86,7 +89,7 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> boo
         return True
     if today is None:
         return False
-    if now is not None and not _DAY_MONTH_RE.search(item) and not re.search(_ISO, item):
+    if now is not None and not _DAY_MONTH_RE.search(item) and not re.search(_ISO, item) and not _DEADLINE_RE.search(item):
         times = [int(h) * 60 + int(m) for h, m in _TIME_RE.findall(item)]
         if times:
             return all(t > now for t in times)

@@ -282,8 +282,9 @@ def due_tasks(text: str, rules: Compiled, today: dt.date | None = None, raw: str
             break
         m = rules.hb_task_item.match(line)
         item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
-        if header is None and not (m and rules.hb_headerless_task.search(item)):
-            continue
+        if header is None and not (m and rules.hb_headerless_task.search(item)) or header is None and _STATUS_LABEL_RE.match(
+                item):
+            continue  # without a header: untimed items are notes, and "time: 03:00", "last run: 02:10" are status
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
             items.append(item)
     if items:
@@ -301,6 +302,11 @@ def _checkin(text: str, raw: str) -> tuple[dt.date | None, int | None]:
     return None, None
 
 
+# A list line that states when something was or will be, not a task: "time: 2026-03-04 03:00", "last user activity:
+# 23:41", "next run: 04:00", "checked at: 09:00".
+_STATUS_LABEL_RE = re.compile(r"(?:(?:time|date|now|updated|since|started|uptime|checked(?: at)?|generated|as of|source)"
+                              r"|(?:last|next) (?:user )?(?:run|sync|seen|check|poll|backup|activity|message|beat"
+                              r"|heartbeat|update|login))\s?:", re.I)
 _CHECKED_RE = re.compile(r"^[ \t]*(?:[-*+•][ \t]+)?\[[xX✓✔]\]")
 
 
