@@ -144,14 +144,16 @@ def test_a_cloud_request_is_never_sent_twice(router: Router, fake: Fake) -> None
     assert [r["model"] for r in fake.state.requests].count("fake-hangup") == 1, fake.state.requests
 
 
-def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[..., Router], fake: Fake) -> None:
+@pytest.mark.parametrize("model", ["fake-hangup", "fake-reset"])
+def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[..., Router], fake: Fake,
+                                                         model: str) -> None:
     """A provider that drops the connection after reading the request (or goes silent past read_timeout) may have
     run and billed it: the call's row estimates the prompt (marked estimated) and the budget is charged for it. Under
     `auto`, that failed attempt has a row of its own beside the answer's. Before, both recorded 0 tokens."""
-    router = make_router(extra_toml='\n[providers.fake.prices."fake-hangup"]\ninput = 1000.0\noutput = 1000.0\n'
-                                    + POLICY_FIRST.format(first="fake-hangup"))
+    router = make_router(extra_toml=f'\n[providers.fake.prices."{model}"]\ninput = 1000.0\noutput = 1000.0\n'
+                                    + POLICY_FIRST.format(first=model))
     proj = project(router, 5.0)
-    body = {"model": "fake-hangup", "messages": [{"role": "user", "content": "hi " * 100}]}
+    body = {"model": model, "messages": [{"role": "user", "content": "hi " * 100}]}
     status, headers, err = post(router, body, proj["token"])
     assert status == 502 and err["error"]["code"] == "upstream_disconnected", err
     (row,) = rows(router, proj["id"], 1)
@@ -162,10 +164,10 @@ def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[.
 
     coding = {"model": "auto", "messages": [{"role": "user", "content": CODING}]}
     status, headers, answer = post(router, coding, proj["token"])
-    assert status == 200 and "fake-hangup failed (upstream_disconnected)" in headers["x-larouter-reason"], headers
-    assert [r["model"] for r in fake.state.requests].count("fake-hangup") == 2, fake.state.requests
+    assert status == 200 and f"{model} failed (upstream_disconnected)" in headers["x-larouter-reason"], headers
+    assert [r["model"] for r in fake.state.requests].count(model) == 2, fake.state.requests
     attempt, served = sorted(rows(router, proj["id"], 3)[1:], key=lambda r: r["status"], reverse=True)
-    assert (attempt["model"], attempt["status"], attempt["error_type"]) == ("fake-hangup", "502", "upstream_disconnected")
+    assert (attempt["model"], attempt["status"], attempt["error_type"]) == (model, "502", "upstream_disconnected")
     assert attempt["tokens_estimated"] == "true" and int(attempt["input_tokens"]) > 0, attempt
     assert (served["model"], served["status"], served["tokens_estimated"]) == ("gpt-fake", "200", "false"), served
 

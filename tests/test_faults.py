@@ -204,6 +204,17 @@ async def test_a_stream_that_stalls_before_its_first_token_fails_over_for_auto(m
     assert "fake-stall-first failed (upstream_timeout)" in headers["x-larouter-reason"]
 
 
+async def test_an_answer_with_one_empty_choice_of_two_is_not_degraded(make_router: Callable[..., Router],
+                                                                      fake: Fake) -> None:
+    """`auto` with n=2: an answer whose first choice is empty but whose second has text is an answer, relayed as it
+    is; it used to be "degraded", retried on the next candidate and billed twice."""
+    router = make_router(extra_toml=POLICY.format(first="fake-second-choice"))
+    status, headers, raw = await post(router, {"model": "auto", "n": 2, "messages": [{"role": "user", "content": CODING}]})
+    assert status == 200 and headers["x-larouter-model"] == "fake-second-choice", (headers, raw[:300])
+    assert [c["message"]["content"] for c in json.loads(raw)["choices"]] == ["", "second"]
+    assert [r["model"] for r in fake.state.requests] == ["fake-second-choice"]
+
+
 @pytest.mark.parametrize("stream", [False, True])
 async def test_a_200_in_the_wrong_format_is_a_502_before_the_first_byte(router: Router, stream: bool) -> None:
     """An explicit model whose provider answers 200 with an HTML page gets a 502 upstream_bad_response naming the

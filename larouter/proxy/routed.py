@@ -117,16 +117,16 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     call.mark_first_byte()
     try:
         parsed = jsonx.loads(raw)
-        msg = parsed["choices"][0]["message"]
+        messages = [choice["message"] for choice in parsed["choices"]]  # n > 1: one per choice
         usage = parsed.get("usage")
-        if not isinstance(msg, dict):
+        if not messages or not all(isinstance(msg, dict) for msg in messages):
             raise TypeError
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         raise Degraded("answer is not a chat completion") from None  # its bytes are no measure of tokens generated
     call.response_bytes = len(raw)
     call.usage = usage if isinstance(usage, dict) else None  # billed even when the answer is abandoned below
-    call.tool_calls = bool(msg.get("tool_calls") or msg.get("function_call"))
-    if not any(msg.get(key) for key in ANSWER_KEYS):  # text, tool calls, a refusal, audio
+    call.tool_calls = any(msg.get("tool_calls") or msg.get("function_call") for msg in messages)
+    if not any(msg.get(key) for msg in messages for key in ANSWER_KEYS):  # text, tool calls, a refusal, audio
         raise Degraded("empty answer (no content, no tool calls)")
     call.finish(resp.status)
     return web.Response(body=raw, status=resp.status, content_type="application/json")

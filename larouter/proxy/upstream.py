@@ -57,13 +57,14 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
             # A local model only: llama-server closes a keep-alive connection after a stream while advertising
             # keep-alive, and the pool may hand it out again; retry once on a fresh connection. Never for a cloud
             # provider: the drop may come after it received the request, and a second request is a second bill.
-            if not prov.local:
+            if not prov.local or isinstance(exc, aiohttp.ClientConnectorError):
                 raise
             try:
                 resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
             except aiohttp.ClientError as again:
                 raise upstream_error(f"{_where(target)} dropped the connection before answering ({_detail(exc, prov)}),"
-                                     f" and a second try failed: {_detail(again, prov)}", 502, "upstream_unreachable") from None
+                                     f" and a second try failed: {_detail(again, prov)}", 502, "upstream_unreachable",
+                                     delivered=True) from None
     except aiohttp.ConnectionTimeoutError:  # nothing was sent
         raise upstream_error(f"{_where(target)} is unreachable: no connection within {prov.connect_timeout:g} s "
                              "(its connect_timeout)", 504, "upstream_timeout") from None
@@ -71,7 +72,11 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
         raise upstream_error(
             f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout", delivered=True
         ) from None
-    except aiohttp.ServerDisconnectedError as exc:  # connected, then closed before any answer
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+        if isinstance(exc, aiohttp.ClientConnectorError):  # no connection was made: nothing was sent
+            raise upstream_error(f"{_where(target)} is unreachable: {_detail(exc, prov)}", 502,
+                                 "upstream_unreachable") from None
+        # connected, then closed or reset before any answer ("Connection reset by peer" after it read the request)
         raise upstream_error(f"{_where(target)} closed the connection before answering ({_detail(exc, prov)}); "
                              "it may have received the request", 502, "upstream_disconnected", delivered=True) from None
     except aiohttp.ClientError as exc:

@@ -19,6 +19,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-sse-error-done  the same, then [DONE]
   fake-no-usage    answers a long text (4,000 characters) and reports no usage (JSON only)
   fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
+  fake-second-choice  answers two choices, the first empty (JSON only)
+  fake-reset       reads the request, then resets the connection (TCP RST: "Connection reset by peer")
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -31,6 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import struct
 import time
 from typing import Any
 
@@ -203,10 +207,19 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": error}, status=400)
     if model == "fake-notjson":
         return web.Response(text="<html>oops</html>", content_type="text/html")
-    if model == "fake-hangup":
+    if model in ("fake-hangup", "fake-reset"):
         assert request.transport is not None
+        if model == "fake-reset":  # a TCP reset, not a close: the client sees "Connection reset by peer"
+            sock = request.transport.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         request.transport.abort()
         return web.Response()
+    if model == "fake-second-choice" and not body.get("stream"):  # n=2, the first choice empty, the second not
+        answer = _completion(body)
+        first = answer["choices"][0]
+        answer["choices"] = [{**first, "message": {"role": "assistant", "content": ""}},
+                             {**first, "index": 1, "message": {"role": "assistant", "content": "second"}}]
+        return web.json_response(answer)
     if model == "fake-no-usage" and not body.get("stream"):
         answer = _completion(body)
         del answer["usage"]
