@@ -54,6 +54,13 @@ def _http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
         raise FieldError(attr.name, f"must be an http(s) URL, got {value!r}")
 
 
+def _header_safe_secret(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
+    """A key goes into an HTTP header: printable ASCII only. The value is never shown (it is a secret)."""
+    if value is not None and not (value.isascii() and value.isprintable()):
+        raise FieldError(attr.name, "must be printable ASCII: it has a control character, a line break or a "
+                                    "non-ASCII character (value not shown)")
+
+
 def _price(_inst: Any, attr: attrs.Attribute, value: float | None) -> None:
     problem = None if value is None else price_problem(value)
     if problem:
@@ -81,7 +88,7 @@ class Provider:
     """One OpenAI-compatible upstream."""
 
     base_url: str = attrs.field(validator=_http_url)
-    api_key: str | None = attrs.field(default=None, repr=False)
+    api_key: str | None = attrs.field(default=None, repr=False, validator=_header_safe_secret)
     api_key_env: str | None = None
     models: tuple[str, ...] = ()
     prices: dict[str, Price] = attrs.Factory(dict)

@@ -69,8 +69,9 @@ def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
         msg = str(leaf)
         if isinstance(leaf, KeyError):
             msg = "required key is missing"
-        elif path and path[-1] in SECRET_FIELDS:  # `api_key = ["sk-..."]`: the message would echo the key
-            msg = "expected a string (the value is not shown: it is a secret)"
+        elif path and path[-1] in SECRET_FIELDS:  # never the value: `api_key = ["sk-..."]` would echo the key
+            if not isinstance(leaf, FieldError):  # (a validator's own message names no value)
+                msg = "expected a string (the value is not shown: it is a secret)"
         elif not isinstance(leaf, ValueError):  # a Python error from a step that assumed a shape: never shown
             msg = f"not a valid value here (wrong type or shape), got {value!r}"
         elif "got" not in msg:

@@ -8,6 +8,7 @@ from typing import Callable
 
 import aiohttp
 import openai
+import pytest
 
 from larouter.config import ConfigError
 from larouter.runtime import load_runtime, runtime_file
@@ -190,3 +191,28 @@ async def test_a_patch_whose_client_hangs_up_is_applied_whole(tmp_path, monkeypa
     await asyncio.to_thread(wait_until, path.exists, 10, "the runtime file")  # the write thread ends either way
     saved = json.loads(path.read_text())
     assert saved == {"routing": {"cooldown": 7.0}} and runtime.settings.routing.cooldown == 7.0, runtime.settings.routing
+
+
+@pytest.mark.parametrize("key", ["sk-abc\r\nX-Evil: 1", "sk-abc\u0000def", "sk-\u00e9t\u00e9"])
+def test_a_provider_key_that_cannot_be_a_header_is_refused(router: Router, key: str) -> None:
+    """A key goes into the Authorization header: one with a line break, a NUL or a non-ASCII character was accepted,
+    then every call to that provider was a 500 (and `auto` stopped failing over). It is a 400 naming the key now,
+    whose value is not shown; the live settings keep working."""
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"api_key": key}}})
+    assert status == 400 and out["error"]["param"] == "providers.fake.api_key", out
+    message = out["error"]["message"]
+    assert "printable ASCII" in message and "got" not in message and "sk-" not in message, out
+    status, answer = http_json("POST", router.url + "/v1/chat/completions",
+                               {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]})
+    assert status == 200, answer
+
+
+def test_credentials_in_a_provider_url_are_masked(router: Router) -> None:
+    """A provider behind basic auth (`http://user:password@host/v1`) works, but GET /api/config shows `***@` for the
+    user and password, as it masks `api_key`."""
+    url = router.url.replace("http://", "http://bench:sk-in-the-url@") + "/nowhere/v1"
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"basic": {"base_url": url}}})
+    assert status == 200, out
+    shown = http_json("GET", router.url + "/api/config")[1]["providers"]["basic"]["base_url"]
+    assert shown.startswith("http://***@127.0.0.1:") and "sk-in-the-url" not in json.dumps(
+        http_json("GET", router.url + "/api/config")[1]), shown
