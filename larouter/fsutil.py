@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
+
+from larouter.errors import LarouterError
 
 PRIVATE_DIR = 0o700  # the data directory holds keys, tokens, the usage ledger and model logs: its owner's only
 
@@ -29,3 +32,12 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def storage_error(exc: OSError, what: str) -> LarouterError:
+    """The API error for a write to the data directory that failed: 507 when it is full (or over a quota or a file
+    size limit), else 503; the change was not made."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    why = "the disk holding the data directory is full" if full else f"the data directory cannot be written ({exc.strerror})"
+    return LarouterError(f"{what} was not saved: {why}; nothing was changed", 507 if full else 503,
+                         "server_error", "insufficient_storage" if full else "storage_error")

@@ -14,7 +14,7 @@ import attrs
 from larouter.config import SECRET_FIELDS, ConfigError, Settings, load_settings, redacted
 from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
-from larouter.fsutil import atomic_write
+from larouter.fsutil import atomic_write, storage_error
 
 T = TypeVar("T")
 JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
@@ -138,7 +138,10 @@ class Runtime:
             except ConfigError as exc:
                 detail = str(exc).split("\n", 1)[-1].strip()
                 raise bad_request(detail, _param(detail, patch), "invalid_config") from None
-            await asyncio.to_thread(atomic_write, runtime_file(new.home), json.dumps(overrides, indent=2).encode())
+            try:
+                await asyncio.to_thread(atomic_write, runtime_file(new.home), json.dumps(overrides, indent=2).encode())
+            except OSError as exc:
+                raise storage_error(exc, "the settings change") from None
             self.overrides, self.settings = overrides, new
             for listener in self.listeners:
                 listener(new)

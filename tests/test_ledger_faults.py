@@ -212,3 +212,22 @@ def test_invalidated_database_is_reopened_without_duplicates(tmp_path: Path) -> 
     assert "opened the database again after DuckDB invalidated it" in out.stderr
     assert "Traceback" not in out.stderr
     assert ledger_rows(home) == list(range(1, 9))
+
+
+def test_a_full_disk_refuses_settings_and_project_changes_clearly(home: Path, cfg: Path) -> None:
+    """With the data directory's disk full (EFBIG, as ENOSPC), `PATCH /api/config` and `POST /api/projects` are a 507
+    saying so (they were an opaque 500), and nothing changed: no project was added in memory either; once there is
+    room, both work."""
+    with daemon(home, cfg) as d:
+        d.file_limit(0)
+        status, out = http_json("PATCH", d.url + "/api/config", {"routing": {"cooldown": 99}})
+        assert status == 507 and out["error"]["code"] == "insufficient_storage", out
+        assert "disk holding the data directory is full" in out["error"]["message"], out
+        status, out = http_json("POST", d.url + "/api/projects", {"name": "full"})
+        assert status == 507 and "nothing was changed" in out["error"]["message"], out
+        assert [p["name"] for p in http_json("GET", d.url + "/api/projects")[1]["data"]] == ["default"]
+        assert http_json("GET", d.url + "/api/config")[1]["routing"]["cooldown"] != 99
+        d.file_limit(resource.RLIM_INFINITY)
+        assert http_json("POST", d.url + "/api/projects", {"name": "full"})[0] == 201
+        assert http_json("PATCH", d.url + "/api/config", {"routing": {"cooldown": 99}})[0] == 200
+        assert d.stop() == 0

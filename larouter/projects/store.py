@@ -16,7 +16,7 @@ import attrs
 
 from larouter.config import CONVERTER, Settings
 from larouter.errors import LarouterError, bad_request, not_found
-from larouter.fsutil import atomic_write
+from larouter.fsutil import atomic_write, storage_error
 from larouter.runtime import load_json_file, structure_entries
 
 TOKEN_PREFIX = "lr_sk_"
@@ -127,12 +127,19 @@ class ProjectStore:
         self.projects[project.id] = project
         self._by_prefix = {p.token_prefix: p.id for p in self.projects.values() if p.token_prefix}
 
-    def _save_sync(self) -> None:
-        data = json.dumps([CONVERTER.unstructure(p) for p in self.projects.values()], indent=2).encode()
+    def _save_sync(self, projects: dict[str, Project] | None = None) -> None:
+        data = json.dumps([CONVERTER.unstructure(p) for p in (projects or self.projects).values()], indent=2).encode()
         atomic_write(self.path, data)
 
-    async def _save(self) -> None:
-        await asyncio.to_thread(self._save_sync)
+    async def _commit(self, projects: dict[str, Project]) -> None:
+        """Write the new set of projects, then make it the live one: on a storage error (a full disk) nothing
+        changes, in memory or on disk, and the caller gets a 507/503 saying so."""
+        try:
+            await asyncio.to_thread(self._save_sync, projects)
+        except OSError as exc:
+            raise storage_error(exc, "the project change") from None
+        self.projects = projects
+        self._by_prefix = {p.token_prefix: p.id for p in projects.values() if p.token_prefix}
 
     def get(self, project_id: str) -> Project:
         """A project by id, or 404."""
@@ -171,8 +178,7 @@ class ProjectStore:
             token = new_token()
             project = Project(id="proj_" + secrets.token_hex(6), created_at=_now(), token_hash=hash_token(token),
                               token_prefix=token[: len(TOKEN_PREFIX) + 8], **fields)
-            self._put(project)
-            await self._save()
+            await self._commit({**self.projects, project.id: project})
         return project, token
 
     async def update(self, project_id: str, body: dict[str, Any]) -> Project:
@@ -182,8 +188,7 @@ class ProjectStore:
             if "name" in fields:
                 self._check_name_free(fields["name"], project_id)
             project = attrs.evolve(self.get(project_id), **fields)
-            self._put(project)
-            await self._save()
+            await self._commit({**self.projects, project.id: project})
         return project
 
     async def rotate(self, project_id: str) -> tuple[Project, str]:
@@ -191,8 +196,7 @@ class ProjectStore:
         async with self.lock:
             token = new_token()
             project = attrs.evolve(self.get(project_id), token_hash=hash_token(token), token_prefix=token[: len(TOKEN_PREFIX) + 8])
-            self._put(project)
-            await self._save()
+            await self._commit({**self.projects, project.id: project})
         return project, token
 
     async def delete(self, project_id: str) -> None:
@@ -201,6 +205,4 @@ class ProjectStore:
             raise bad_request("the default project cannot be deleted", "id")
         async with self.lock:
             self.get(project_id)
-            del self.projects[project_id]
-            self._put(self.projects[DEFAULT])
-            await self._save()
+            await self._commit({pid: p for pid, p in self.projects.items() if pid != project_id})
