@@ -76,6 +76,18 @@ async def test_the_metadata_request_is_retried_with_the_same_policy(daemon: Daem
     assert heads(hub) == 3 and ranges(hub) == [None]
 
 
+async def test_the_progress_stream_says_when_it_waits_to_retry(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """While the download waits between attempts, its progress says so: status "retrying" and `retry` naming what
+    failed and when it tries again (a bar froze at "0/? bytes" for a quarter of a minute before); then it goes on."""
+    hub.state.refuse[MAIN] = 2
+    daemon.app[DOWNLOADS].backoff = Backoff(first=0.4, cap=0.4, retry_after_cap=0.4)
+    _, body = await start(daemon, mmproj=False)
+    evs = await events(daemon, body["id"])
+    waiting = [d for n, d in evs if n == "progress" and d["status"] == "retrying"]
+    assert waiting and "HTTP 503" in waiting[0]["retry"] and "retrying in 0.4 s (1 of 5)" in waiting[0]["retry"], evs
+    assert evs[-1][0] == "done" and all(d["retry"] is None for n, d in evs[-3:-1] if n == "progress"), evs[-3:]
+
+
 async def test_a_hub_that_ignores_the_range_is_not_written_twice(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
     """After a drop the hub answers the Range request with 200 and the whole file: the bytes already on disk are
     skipped, the file is right, the progress never goes back."""

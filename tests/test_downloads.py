@@ -158,7 +158,7 @@ def assert_progress_in_order(evs: list[Event], final: str) -> None:
     seen = [d["bytes"] for n, d in evs if n == "progress"]
     assert seen == sorted(seen), seen
     for _, d in evs[:-1]:
-        assert set(d) == {"bytes", "total", "bytesPerSecond", "eta", "status"} and d["bytes"] <= d["total"]
+        assert set(d) == {"bytes", "total", "bytesPerSecond", "eta", "status", "retry"} and d["bytes"] <= d["total"]
 
 
 async def test_full_download_with_projector(daemon: Daemon, hub: Hub) -> None:

@@ -48,7 +48,9 @@ def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
         for event, raw in sse_events(resp):
             data = json.loads(raw)
             if event == "progress":
-                desc = label if data["status"] in ("downloading", "done") else f"{label} ({data['status']})"
+                desc = (label if data["status"] in ("downloading", "done") else
+                        f"{label} (retrying: {escape(data['retry'][:90])})" if data.get("retry") else
+                        f"{label} ({data['status']})")
                 rate = {"rate": data["bytesPerSecond"]} if data["bytesPerSecond"] else {}  # keep the last known
                 bar.update(task, description=desc, completed=data["bytes"], total=data["total"] or None,
                            eta=data["eta"], **rate)

@@ -261,7 +261,7 @@ async def progress(request: web.Request) -> web.StreamResponse:
                 if snap is None:
                     await resp.write(b": keep-alive\n\n")
                     continue
-                fields = ("bytes", "total", "bytesPerSecond", "eta", "status")
+                fields = ("bytes", "total", "bytesPerSecond", "eta", "status", "retry")
                 await resp.write(_event("progress", {k: snap[k] for k in fields}))
                 if snap["status"] in TERMINAL:
                     await resp.write(_final(snap))

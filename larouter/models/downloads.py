@@ -152,10 +152,12 @@ class FileFetch:
                                         + (f"; the {readable_bytes(kept)} downloaded are kept and the next request "
                                            "resumes them" if kept else "")) from None
                 failures += 1
-                log.warning("download %s: %s; retrying in %g s (%d of %d)", self.dl.id, describe(exc, self.job), wait,
-                            failures, self.backoff.retries)
+                why = f"{describe(exc, self.job)}; retrying in {wait:g} s ({failures} of {self.backoff.retries})"
+                log.warning("download %s: %s", self.dl.id, why)
+                self.post(self.dl.set_retry, why)  # the progress stream says so (status "retrying")
                 if self.dl.cancel_flag.wait(wait):
                     raise Cancelled() from None
+                self.post(self.dl.set_retry, None)
 
     def _metadata(self) -> tuple[str, str, int, str | None]:
         """HEAD the file (retrying a failing hub)."""
@@ -253,6 +255,7 @@ class Download:
     jobs: tuple[FileJob, ...]
     status: str = "queued"
     error: str | None = None
+    retry: str | None = None  # while waiting to try again: what failed and when the next attempt comes
     files: list[dict[str, Any]] = attrs.Factory(list)
     cancel_flag: threading.Event = attrs.Factory(threading.Event)
     idle: asyncio.Event = attrs.Factory(asyncio.Event)  # set once no thread touches the files any more
@@ -282,7 +285,7 @@ class Download:
         done, total, rate = sum(self.have), sum(self.sizes), self.rate()
         eta = round(max(total - done, 0) / rate, 1) if rate > 0 else None
         return {"id": self.id, "modelId": self.model_id, "quantization": self.quant, "status": self.status,
-                "bytes": done, "total": total, "bytesPerSecond": rate, "eta": eta, "error": self.error,
+                "bytes": done, "total": total, "bytesPerSecond": rate, "eta": eta, "error": self.error, "retry": self.retry,
                 "files": list(self.files), "progressUrl": f"/api/models/download/{self.id}/progress"}
 
     def set_size(self, index: int, size: int) -> None:
@@ -301,6 +304,16 @@ class Download:
         """Move between non-terminal statuses (downloading, verifying)."""
         if self.status not in TERMINAL:
             self.status = status
+            self._changed()
+
+    def set_retry(self, why: str | None) -> None:
+        """Waiting to try again (status "retrying", `why` says what failed and when), or trying again (None)."""
+        if self.status not in TERMINAL:
+            self.retry = why
+            if why is not None:
+                self.status = "retrying"
+            elif self.status == "retrying":
+                self.status = "downloading"
             self._changed()
 
     def finish(self, status: str, error: str | None = None, files: list[dict[str, Any]] | None = None) -> None:
