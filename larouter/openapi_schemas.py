@@ -20,7 +20,7 @@ POLICY_NOTE = "a built-in policy, or one the config defines under [routing.polic
 WINDOWS = ["daily", "weekly", "monthly"]
 TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
-DOWNLOAD_STATES = ["queued", "downloading", "verifying", "done", "error", "cancelled"]
+DOWNLOAD_STATES = ["queued", "downloading", "retrying", "verifying", "done", "error", "cancelled"]
 LEDGER_COUNTERS = ("submitted", "written", "dropped", "failed", "batches", "folds", "pending", "journaled", "recovered")
 ROLES = ["system", "developer", "user", "assistant", "tool", "function"]
 
@@ -115,7 +115,7 @@ _REGISTER_COMMON: dict[str, Schema] = {
 DOWNLOAD = obj({
     "id": {"type": "string", "pattern": "^dl_[0-9a-f]{16}$"}, "modelId": STR, "quantization": STR,
     "status": {"enum": DOWNLOAD_STATES}, "bytes": INT, "total": INT, "bytesPerSecond": INT, "eta": null(NUM),
-    "error": null(STR), "files": array({"type": "object"}), "progressUrl": STR,
+    "error": null(STR), "retry": null(STR), "files": array({"type": "object"}), "progressUrl": STR,
 })
 _SECTION: Schema = {"type": "object"}
 
