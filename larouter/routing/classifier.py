@@ -24,7 +24,7 @@ from typing import Any
 from larouter.routing import heartbeat, triggers
 from larouter.routing.asking import long_question
 from larouter.routing.compiled import Compiled, compile_rules
-from larouter.routing.due import checkin_date
+from larouter.routing.due import checkin
 from larouter.routing.envelope import strip_envelope
 from larouter.routing.recurrence import count_rose, recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
@@ -75,10 +75,12 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     a checklist read by a tool counts like one inlined in the prompt."""
     found: list[str] = []
     read = 0
+    when = None  # the check-in's date and time, from the turn (read once, only if a tool result is there)
     for msg in messages[turn.index + 1 :]:
         if isinstance(msg, Mapping) and msg.get("role") == "tool":
             content = read_content(msg.get("content"), rules.tuning.head_chars, 0)[0]
-            found += heartbeat.due_tasks(content, rules, checkin_date(turn.text))
+            when = when or checkin(turn.text)
+            found += heartbeat.due_tasks(content, rules, when)
             read += 1
             if read >= _MAX_TOOL_RESULTS:  # a long tool loop is work anyway; its cost must not grow with it
                 break

@@ -20,6 +20,7 @@ _ISO = r"(\d{4})-(\d{2})-(\d{2})"
 _DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|\b(\d{{1,2}})\s+({_MONTH})\.?\s+(\d{{4}})\b"
                       rf"|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _DUE_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}(?!\d)", re.I)
+_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?![\d:])")
 
 
 def overdue_items(text: str) -> bool:
@@ -29,22 +30,31 @@ def overdue_items(text: str) -> bool:
     dues = [_date(int(y), int(m), int(d)) for y, m, d in _DUE_RE.findall(text)]
     if not any(dues):
         return False
-    today = _checkin_date(text)
+    today = checkin(text)[0]
     return today is not None and any(due is not None and due <= today for due in dues)
 
 
-def _checkin_date(text: str) -> dt.date | None:
-    """The first date in the turn that is not a due date."""
+Checkin = tuple[dt.date | None, int | None]  # the check-in's date, and its time of day in minutes after midnight
+
+
+def checkin(text: str) -> Checkin:
+    """The check-in's own date, the first date in the turn that is not a due date, and the time just after it
+    ("March 2nd, 2026 — 14:05", "2026-03-03 10:15"); (None, None) when the turn names no date."""
+    if not any(c.isdigit() for c in text):
+        return None, None
     for m in _DATE_RE.finditer(text):
         if "due" in text[max(0, m.start() - 8) : m.start()].lower():
             continue
         g = m.groups()
         if g[0]:
-            return _date(int(g[0]), int(g[1]), int(g[2]))
-        if g[3]:
-            return _date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
-        return _date(int(g[8]), _MONTHS[g[6].lower()], int(g[7]))
-    return None
+            day = _date(int(g[0]), int(g[1]), int(g[2]))
+        elif g[3]:
+            day = _date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
+        else:
+            day = _date(int(g[8]), _MONTHS[g[6].lower()], int(g[7]))
+        t = _TIME_RE.search(text, m.end(), m.end() + 40)
+        return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None)
+    return None, None
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:
@@ -70,15 +80,15 @@ _DAY_MONTH_RE = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH})\b\.?|\b({_MONTH})\.?\s+
 _SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of )({_MONTH})\b", re.I)
 
 
-def done_item(item: str) -> bool:
-    """Whether an open list item says it has been done ("Water plants — done today 08:10")."""
-    return _DONE_RE.search(item) is not None
+def later_or_done(item: str, when: Checkin) -> bool:
+    """Whether an open list item needs nothing at this check-in: it says it is done ("Water plants — done today
+    08:10") or it is for later (`not_yet_due`)."""
+    return _DONE_RE.search(item) is not None or not_yet_due(item, *when)
 
 
 # A time that is a deadline ("pay by 17:00", "due today 17:00", "last chance … 17:00") is due all day, not later.
 _DEADLINE_RE = re.compile(r"\b(?:due|by|until|till|before|deadline|last chance|expires?|closes?|vence|fällig|bis|scade"
                           r"|échéance|avant|antes)\b", re.I)
-_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?![\d:])")
 
 
 def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> bool:
@@ -102,19 +112,3 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> boo
         return all(d is not None and d > today for d in dates)
     months = [_MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
     return bool(months) and all(month > today.month for month in months)
-
-
-def checkin_date(text: str) -> dt.date | None:
-    """The check-in's own date: the first date in the turn that is not a due date (None when it names none)."""
-    return _checkin_date(text) if any(c.isdigit() for c in text) else None
-
-
-def checkin_time(text: str) -> int | None:
-    """The check-in's time of day, in minutes after midnight: a time just after its own date ("March 2nd, 2026 —
-    14:05", "2026-03-03 10:15"), else None."""
-    for m in _DATE_RE.finditer(text):
-        if "due" in text[max(0, m.start() - 8) : m.start()].lower():
-            continue
-        t = _TIME_RE.search(text, m.end(), m.end() + 40)
-        return int(t.group(1)) * 60 + int(t.group(2)) if t else None
-    return None

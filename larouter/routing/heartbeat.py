@@ -10,7 +10,6 @@ request, or when it inlines a task list with items due: then the tasks are class
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 
@@ -21,7 +20,7 @@ from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_q
                                     opening_word, quotes_an_item)
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
-from larouter.routing.due import checkin_date, checkin_time, done_item, not_yet_due, overdue_items
+from larouter.routing.due import Checkin, checkin, later_or_done, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
 from larouter.routing.readings import breaks_a_limit
@@ -264,10 +263,11 @@ def _question(sentence: str) -> bool:
     return sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
 
 
-def due_tasks(text: str, rules: Compiled, today: dt.date | None = None, raw: str = "") -> list[str]:
+def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str = "") -> list[str]:
     """Open items of the first task list (after a task header or lead-in), comments ignored, but for those that are
-    for later or done (`due.py`: "— due 31 Mar" on 10 Mar, "(not yet)", "— done today 08:10"). `today`: the
-    check-in's date when the list comes from elsewhere (a tool read it), else the first date of `text`."""
+    for later or done (`due.later_or_done`: "— due 31 Mar" on 10 Mar, "(not yet)", "— done today 08:10"). `when`: the
+    check-in's date and time when the list comes from elsewhere (a tool read it), else read from `text` (or `raw`,
+    the turn before its envelope was stripped)."""
     if rules.hb_task_header is None:
         return []
     body = COMMENT_RE.sub("", text) if "<!--" in text else text
@@ -282,24 +282,20 @@ def due_tasks(text: str, rules: Compiled, today: dt.date | None = None, raw: str
             break
         m = rules.hb_task_item.match(line)
         item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
-        if header is None and not (m and rules.hb_headerless_task.search(item)) or header is None and _STATUS_LABEL_RE.match(
-                item):
+        if header is None and (not (m and rules.hb_headerless_task.search(item)) or _STATUS_LABEL_RE.match(item)):
             continue  # without a header: untimed items are notes, and "time: 03:00", "last run: 02:10" are status
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
             items.append(item)
     if items:
-        today, now = (today, None) if today else _checkin(text, raw)
-        items = [item for item in items if not (done_item(item) or not_yet_due(item, today, now))]
+        when = when or _checkin(text, raw)
+        items = [item for item in items if not later_or_done(item, when)]
     return items
 
 
-def _checkin(text: str, raw: str) -> tuple[dt.date | None, int | None]:
+def _checkin(text: str, raw: str) -> Checkin:
     """The check-in's date and time of day, from the turn, else from the turn before its envelope was stripped."""
-    for source in (text, raw):
-        today = checkin_date(source) if source else None
-        if today is not None:
-            return today, checkin_time(source)
-    return None, None
+    found = checkin(text)
+    return found if found[0] is not None or not raw else checkin(raw)
 
 
 # A list line that states when something was or will be, not a task: "time: 2026-03-04 03:00", "last user activity:
@@ -315,11 +311,11 @@ def _without_judged_items(text: str, rules: Compiled, raw: str = "") -> str:
     is what `residual_words` weighs. Called once `due_tasks` found none due."""
     if "[" not in text and "—" not in text and "-" not in text:
         return text
-    today, now = _checkin(text, raw)
+    when = _checkin(text, raw)
     kept = []
     for line in text.splitlines():
         m = rules.hb_task_item.match(line)
-        if _CHECKED_RE.match(line) or (m and (done_item(m.group(1)) or not_yet_due(m.group(1), today, now))):
+        if _CHECKED_RE.match(line) or (m and later_or_done(m.group(1), when)):
             continue
         kept.append(line)
     return "\n".join(kept)
