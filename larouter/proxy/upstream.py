@@ -72,14 +72,11 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
         raise upstream_error(
             f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout", delivered=True
         ) from None
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-        if isinstance(exc, aiohttp.ClientConnectorError):  # no connection was made: nothing was sent
-            raise upstream_error(f"{_where(target)} is unreachable: {_detail(exc, prov)}", 502,
-                                 "upstream_unreachable") from None
-        # connected, then closed or reset before any answer ("Connection reset by peer" after it read the request)
-        raise upstream_error(f"{_where(target)} closed the connection before answering ({_detail(exc, prov)}); "
-                             "it may have received the request", 502, "upstream_disconnected", delivered=True) from None
     except aiohttp.ClientError as exc:
+        if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)) and not isinstance(
+                exc, aiohttp.ClientConnectorError):  # connected, then closed or reset before any answer
+            raise upstream_error(f"{_where(target)} closed the connection before answering ({_detail(exc, prov)}); "
+                                 "it may have received the request", 502, "upstream_disconnected", delivered=True) from None
         raise upstream_error(f"{_where(target)} is unreachable: {_detail(exc, prov)}", 502, "upstream_unreachable") from None
     if resp.status >= 400:
         try:
