@@ -67,7 +67,6 @@ _LIMIT_WORD_RE = re.compile(r"(?<!\w)(" + "|".join(_MAX_WORDS + _MIN_WORDS) + r"
                             re.I)
 _NAME_BEFORE_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30})\s?\(?$")
 _PLAIN_READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?[=:]?\s?(\d+(?:[.,]\d+)?)(?![\d]|[.,]\d)")
-_LIMIT_GATE = ("<", ">", "≤", "≥", "max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")
 
 
 def _number(text: str) -> float:
@@ -75,6 +74,7 @@ def _number(text: str) -> float:
 
 
 _WORD_STARTS = ("max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")  # every limit word starts so
+_LIMIT_GATE = ("<", ">", "≤", "≥", *_WORD_STARTS)
 
 
 def _limit_words(text: str, lower: str) -> list[re.Match[str]]:
