@@ -114,21 +114,26 @@ class ProjectStore:
     def load(cls, home: Path) -> "ProjectStore":
         """Read `projects.json`, creating the default project when missing (ConfigError when it is damaged)."""
         store = cls(home / "projects.json")
+        projects: dict[str, Project] = {}
         if store.path.exists():
             data = load_json_file(store.path, list, "projects")
-            for project in structure_entries(store.path, data, Project, CONVERTER.structure, "project"):
-                store._put(project)
-        if DEFAULT not in store.projects:
-            store._put(Project(DEFAULT, "default", _now(), "Requests without a project token"))
+            projects = {p.id: p for p in structure_entries(store.path, data, Project, CONVERTER.structure, "project")}
+        missing_default = DEFAULT not in projects
+        if missing_default:
+            projects[DEFAULT] = Project(DEFAULT, "default", _now(), "Requests without a project token")
+        store._use(projects)
+        if missing_default:
             store._save_sync()
         return store
 
-    def _put(self, project: Project) -> None:
-        self.projects[project.id] = project
-        self._by_prefix = {p.token_prefix: p.id for p in self.projects.values() if p.token_prefix}
+    def _use(self, projects: dict[str, Project]) -> None:
+        """Make `projects` the live set, with its token-prefix index."""
+        self.projects = projects
+        self._by_prefix = {p.token_prefix: p.id for p in projects.values() if p.token_prefix}
 
     def _save_sync(self, projects: dict[str, Project] | None = None) -> None:
-        data = json.dumps([CONVERTER.unstructure(p) for p in (projects or self.projects).values()], indent=2).encode()
+        data = json.dumps([CONVERTER.unstructure(p) for p in (self.projects if projects is None else projects).values()],
+                          indent=2).encode()
         atomic_write(self.path, data)
 
     async def _commit(self, projects: dict[str, Project]) -> None:
@@ -138,8 +143,7 @@ class ProjectStore:
             await asyncio.to_thread(self._save_sync, projects)
         except OSError as exc:
             raise storage_error(exc, "the project change") from None
-        self.projects = projects
-        self._by_prefix = {p.token_prefix: p.id for p in projects.values() if p.token_prefix}
+        self._use(projects)
 
     def get(self, project_id: str) -> Project:
         """A project by id, or 404."""
