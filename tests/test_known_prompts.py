@@ -40,7 +40,7 @@ def test_openclaws_prompt_goes_to_the_local_model_through_the_sdk(routed: Callab
 @pytest.mark.parametrize("text", [
     HEARTBEAT + "\nAlso: " + CODING,  # something after it
     "What does this prompt do? " + HEARTBEAT,  # quoted in a question
-    HEARTBEAT.replace("HEARTBEAT.md", "TODO.md"),  # edited
+    HEARTBEAT.replace("HEARTBEAT.md", "TODO.md"),  # the prompt as its user edited it: no longer verbatim
 ])
 def test_only_the_whole_unchanged_turn_counts(routed: Callable[..., Router], text: str) -> None:
     out = explain(routed(), agent_conversation(text))
