@@ -144,13 +144,39 @@ def test_damaged_journal_tail_is_cut_off(home: Path, damage: str, caplog: pytest
     assert "ignored the last" in caplog.text and not marker.exists()
 
 
+@pytest.mark.parametrize("damage", ["crc", "foreign", "shape", "header"])
+def test_a_damaged_frame_loses_only_its_own_rows(home: Path, damage: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Damage in the middle of the journal (a bad sector, a stray write) costs the rows of that frame only: the
+    intact frames after it are found again and committed, and the loss is logged with its place."""
+    ledger = _ledger(home)
+    _record(ledger, 1)
+    ledger.close()
+    frame = _frame([_row(3), _row(4)], 3)
+    bad = {
+        "crc": frame[:-1] + b"\x00",
+        "foreign": _frame([], 3, b"cposix\nsystem\n(S'true'\ntR."),
+        "shape": _frame([(3, "not", "a", "row")], 3),
+        "header": b"LRJ1" + struct.pack("<IIQ", 1 << 30, 0, 3) + frame[journal.HEADER.size:],  # length field hit
+    }[damage]
+    (home / journal.FILENAME).write_bytes(_frame([_row(2)], 2) + bad + _frame([_row(5), _row(6)], 5) + _frame([_row(7)], 7))
+    with caplog.at_level("WARNING", "larouter.usage"):
+        ledger = _ledger(home)
+        _record(ledger, 1)  # numbering goes on after the last row read back
+        ledger.close()
+    assert _committed(home) == [1, 2, 5, 6, 7, 8]
+    assert f"skipped {len(bad)} damaged bytes at offset {len(_frame([_row(2)], 2))}" in caplog.text
+    assert "ignored the last" not in caplog.text
+
+
 def test_journal_rows_have_the_ledger_shape() -> None:
     """read_frames accepts exactly numbered rows of the ledger's width, consecutive from the frame's seq."""
     row = (1, *range(len(COLUMNS)))
     good = _frame([row, (2, *row[1:])], 1)
-    assert journal.read_frames(good) == ([row, (2, *row[1:])], len(good))
-    assert journal.read_frames(_frame([row], 2)) == ([], 0)  # numbering does not match the header
-    assert journal.read_frames(b"LRJ1" + struct.pack("<IIQ", 1 << 31, 0, 1)) == ([], 0)  # absurd length
+    assert journal.read_frames(good) == ([row, (2, *row[1:])], len(good), [])
+    wrong = _frame([row], 2)
+    assert journal.read_frames(wrong) == ([], 0, [(0, len(wrong))])  # numbering does not match the header
+    absurd = b"LRJ1" + struct.pack("<IIQ", 1 << 31, 0, 1)
+    assert journal.read_frames(absurd) == ([], 0, [(0, len(absurd))])
 
 
 def test_recovered_rows_do_not_count_for_new_ones(home: Path) -> None:

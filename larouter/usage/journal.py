@@ -10,8 +10,9 @@ journal. A row is as durable once journaled as once committed: both are on disk 
 Format: a sequence of frames, each a 20-byte header (magic `LRJ1`, payload length, CRC-32 of the payload, the
 first row's ledger `seq`) and a payload: the numbered row tuples `(seq, *COLUMNS)` pickled (protocol 5). The file
 is only ever read back by `read_frames`, whose unpickler admits no class at all (rows hold ints, floats, strings,
-booleans and None) and whose rows must have the ledger's shape; the first torn, damaged or foreign frame ends what
-is read (a hard kill in the middle of a write loses that batch only) and opening cuts the file there.
+booleans and None) and whose rows must have the ledger's shape. A torn, damaged or foreign frame loses its own rows
+only: reading goes on at the next intact frame (a hard kill in the middle of a write loses that batch, and opening
+cuts the torn tail off).
 """
 
 from __future__ import annotations
@@ -62,22 +63,40 @@ def _rows(payload: bytes, first: int) -> list[Numbered] | None:
     return rows
 
 
-def read_frames(data: bytes) -> tuple[list[Numbered], int]:
-    """The rows of the intact frames at the start of `data`, and where they end."""
+def _frame_at(data: bytes, pos: int) -> tuple[list[Numbered], int] | None:
+    """The rows of an intact frame starting at `pos` and where it ends; None when none starts there."""
+    if len(data) - pos < HEADER.size:
+        return None
+    magic, size, crc, first = HEADER.unpack_from(data, pos)
+    end = pos + HEADER.size + size
+    if magic != MAGIC or size > MAX_PAYLOAD or end > len(data):
+        return None
+    payload = data[pos + HEADER.size:end]
+    rows = _rows(payload, first) if zlib.crc32(payload) == crc else None
+    return None if rows is None else (rows, end)
+
+
+def read_frames(data: bytes) -> tuple[list[Numbered], int, list[tuple[int, int]]]:
+    """The rows of the intact frames in `data`, where the last of them ends, and the damaged byte ranges skipped.
+
+    A damaged frame loses its own rows only: reading goes on at the next intact frame after it (found by its
+    magic, then checked by its CRC and the rows' shape). Bytes after the last intact frame are a write cut short
+    (a hard stop) or damage; they are reported as the last range."""
     rows: list[Numbered] = []
-    pos = 0
-    while len(data) - pos >= HEADER.size:
-        magic, size, crc, first = HEADER.unpack_from(data, pos)
-        end = pos + HEADER.size + size
-        if magic != MAGIC or size > MAX_PAYLOAD or end > len(data):
-            break
-        payload = data[pos + HEADER.size:end]
-        frame = _rows(payload, first) if zlib.crc32(payload) == crc else None
-        if frame is None:
-            break
-        rows.extend(frame)
-        pos = end
-    return rows, pos
+    skipped: list[tuple[int, int]] = []
+    pos = good = 0
+    while pos < len(data):
+        frame = _frame_at(data, pos)
+        if frame is not None:
+            rows.extend(frame[0])
+            pos = good = frame[1]
+            continue
+        start, nxt = pos, data.find(MAGIC, pos + 1)
+        while nxt >= 0 and (frame := _frame_at(data, nxt)) is None:
+            nxt = data.find(MAGIC, nxt + 1)
+        pos = len(data) if nxt < 0 else nxt
+        skipped.append((start, pos))
+    return rows, good, skipped
 
 
 def _sync_dir(directory: Path) -> None:
@@ -109,10 +128,15 @@ class Journal:
                 _sync_dir(path.parent)  # the new file's name must survive a power loss too
             with open(fd, "rb", closefd=False) as fh:
                 data = fh.read()
-            rows, good = read_frames(data)
+            rows, good, skipped = read_frames(data)
+            for start, end in skipped:
+                if end == len(data):
+                    log.warning("usage ledger: ignored the last %d bytes of %s (a write cut short by a hard stop, "
+                                "or damage); %d usage records read before them", end - start, path, len(rows))
+                else:
+                    log.error("usage ledger: skipped %d damaged bytes at offset %d of %s (the usage records in "
+                              "them are lost); the intact records after them were read", end - start, start, path)
             if good < len(data):
-                log.warning("usage ledger: ignored the last %d bytes of %s (a write cut short by a hard stop, or "
-                            "damage); %d usage records read before them", len(data) - good, path, len(rows))
                 os.ftruncate(fd, good)
         except BaseException:
             os.close(fd)
