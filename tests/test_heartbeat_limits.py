@@ -113,6 +113,22 @@ def test_a_reminder_later_today_is_not_due_at_an_earlier_check_in() -> None:
     assert tier(text.format(now="18:30")) is not Tier.HEARTBEAT
 
 
+@pytest.mark.parametrize(("items", "work"), [
+    ("- Fri: water the plants\n- Sat 10:00: call Mum", False),  # another day; a day and a time not yet come
+    ("- Wed: pay the rent", True), ("- Wednesdays: put the bins out", True), ("- Mon-Fri: stand-up notes", True),
+    ("- Wed 18:00: gym", False), ("- Wed 08:00: send the weekly report to Ana", True), ("- every Thursday: backup", False),
+    ("- next Wednesday: pay the rent", False), ("- Mittwoch: Miete überweisen", True), ("- vendredi : arroser", False),
+])
+def test_an_item_labelled_with_a_day_of_the_week_is_due_on_that_day(items: str, work: bool) -> None:
+    """An item labelled with a day of the week ("Fri:", "Mondays", "Mon-Fri", "Wed 18:00") is due on that day, from
+    its time on; on another day it is for later. The check-in is on Wednesday 4 March 2026 at 09:30."""
+    text = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks "
+            f"from prior chats. If nothing needs attention, reply HEARTBEAT_OK.\n\nHEARTBEAT.md (inlined):\n{items}\n\n"
+            "Current time: Wednesday, March 4th, 2026 — 09:30 (Europe/Berlin)")
+    assert (tier(text) is not Tier.HEARTBEAT) is work
+    assert (rules_tier(text) is not Tier.HEARTBEAT) is work
+
+
 def test_an_idle_reply_asked_if_healthy() -> None:
     """A keep-alive that reports nothing pending and asks for a word "if healthy" is a check-in; a request to check
     something and answer "if healthy" is work."""

@@ -20,7 +20,7 @@ _ISO = r"(\d{4})-(\d{2})-(\d{2})"
 _DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|\b(\d{{1,2}})\s+({_MONTH})\.?\s+(\d{{4}})\b"
                       rf"|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _DUE_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}(?!\d)", re.I)
-_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?![\d:])")
+_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)")  # "18:00: gym", not "18:00:30"
 
 
 def overdue_items(text: str) -> bool:
@@ -91,14 +91,52 @@ _DEADLINE_RE = re.compile(r"\b(?:due|by|until|till|before|deadline|last chance|e
                           r"|échéance|avant|antes)\b", re.I)
 
 
+# The days of the week an item is labelled with: "Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up",
+# "every Sunday: backup report", "due Wed: rent" (English; full names in a few other languages, whose abbreviations
+# are words or months elsewhere: "mar", "do").
+_WEEKDAYS = {name: i for i, names in enumerate((
+    ("monday", "mon", "montag", "lundi", "lunes", "lunedì", "maandag", "segunda-feira", "segunda"),
+    ("tuesday", "tue", "tues", "dienstag", "mardi", "martes", "martedì", "dinsdag", "terça-feira", "terça"),
+    ("wednesday", "wed", "mittwoch", "mercredi", "miércoles", "mercoledì", "woensdag", "quarta-feira", "quarta"),
+    ("thursday", "thu", "thur", "thurs", "donnerstag", "jeudi", "jueves", "giovedì", "donderdag", "quinta-feira"),
+    ("friday", "fri", "freitag", "vendredi", "viernes", "venerdì", "vrijdag", "sexta-feira", "sexta"),
+    ("saturday", "sat", "samstag", "samedi", "sábado", "sabato", "zaterdag"),
+    ("sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag"))) for name in names}
+_DAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
+_WEEKDAY_RE = re.compile(rf"^(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
+                         rf"(?=\s*(?:[:,—–(]|-\s|\d|$))|\bdue\s+(?:on\s+)?({_DAY})\b", re.I)
+
+
+def _weekdays(item: str) -> tuple[set[int], bool] | None:
+    """The days of the week an item is labelled with, and whether it says "next"; None when it names none."""
+    m = _WEEKDAY_RE.search(item)
+    if m is None:
+        return None
+    if m.group(4):
+        return {_WEEKDAYS[m.group(4).lower()]}, False
+    first = _WEEKDAYS[m.group(2).lower()]
+    last = _WEEKDAYS[m.group(3).lower()] if m.group(3) else first
+    return {(first + i) % 7 for i in range((last - first) % 7 + 1)}, (m.group(1) or "").lower() == "next"
+
+
+def day_labelled(item: str) -> bool:
+    """Whether a list item is labelled with a day of the week ("Wed: pay rent"): a scheduled item, like a timed one."""
+    return _WEEKDAY_RE.search(item) is not None
+
+
 def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> bool:
     """Whether an open list item is for later: it says so, every date it names (a full date, a day and month of the
-    check-in's year, "mid-April") comes after the check-in's own date `today`, or, naming no date, its time of day
-    comes after the check-in's (`now`, minutes after midnight: "18:00 today: remind Sam" at 14:05)."""
+    check-in's year, "mid-April") comes after the check-in's own date `today`, its day of the week is another day
+    than the check-in's ("Fri: water plants" on a Monday; "Mon-Fri" on a Saturday), or, on the check-in's day or
+    naming no day, its time of day comes after the check-in's (`now`, minutes after midnight: "18:00 today: remind
+    Sam" at 14:05)."""
     if _NOT_YET_RE.search(item):
         return True
     if today is None:
         return False
+    if (days := _weekdays(item)) is not None and not re.search(_ISO, item) and not _DAY_MONTH_RE.search(item):
+        if days[1] or today.weekday() not in days[0]:
+            return True
     if now is not None and not _DAY_MONTH_RE.search(item) and not re.search(_ISO, item) and not _DEADLINE_RE.search(item):
         times = [int(h) * 60 + int(m) for h, m in _TIME_RE.findall(item)]
         if times:

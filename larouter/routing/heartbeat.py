@@ -20,7 +20,7 @@ from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_q
                                     opening_word, quotes_an_item)
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
-from larouter.routing.due import Checkin, checkin, later_or_done, overdue_items
+from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
 from larouter.routing.readings import breaks_a_limit
@@ -282,8 +282,9 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
             break
         m = rules.hb_task_item.match(line)
         item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
-        if header is None and (not (m and rules.hb_headerless_task.search(item)) or _STATUS_LABEL_RE.match(item)):
-            continue  # without a header: untimed items are notes, and "time: 03:00", "last run: 02:10" are status
+        if header is None and (not (m and (rules.hb_headerless_task.search(item) or day_labelled(item)))
+                               or _STATUS_LABEL_RE.match(item)):
+            continue  # without a header: untimed, undated items are notes; "time: 03:00", "last run: 02:10" are status
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
             items.append(item)
     if items:
