@@ -285,6 +285,9 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8; a Latin-1 comment is enough
+        raise ConfigError(f"{path}: not valid TOML: byte {exc.object[exc.start]:#04x} at offset {exc.start} is not "
+                          "UTF-8 (save the file as UTF-8)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
 

@@ -138,13 +138,14 @@ def test_url_from_env_and_from_settings(router: Router, tmp_path: Path, home: Pa
 @pytest.mark.parametrize(("text", "message"), [
     ("[server]\nport = -1\n", "server.port: must be a TCP port (0-65535), got -1"),
     ("[server\n", "not valid TOML"),
+    ("[server]\nport = 1\n# caf\udce9\n", "byte 0xe9 at offset 23 is not UTF-8"),  # a Latin-1 comment
 ])
 def test_a_broken_config_is_reported_not_taken_for_a_daemon_that_is_down(tmp_path: Path, home: Path, text: str,
                                                                          message: str) -> None:
     """Without --url the CLI reads the daemon's address from the settings: when they are broken it says so, naming
     the file and the key (exit 1), instead of "cannot reach larouterd at" the default address."""
     cfg = tmp_path / "broken.toml"
-    cfg.write_text(text)
+    cfg.write_bytes(text.encode("utf-8", "surrogateescape"))
     for args in (["status"], ["config", "get"]):
         result = run(*args, env={"LAROUTER_CONFIG": str(cfg), "LAROUTER_HOME": str(home)})
         assert result.exit_code == 1, result.output
