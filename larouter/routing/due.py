@@ -134,10 +134,12 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> boo
         return True
     if today is None:
         return False
-    if (days := _weekdays(item)) is not None and not re.search(_ISO, item) and not _DAY_MONTH_RE.search(item):
-        if days[1] or today.weekday() not in days[0]:
+    dated = re.search(_ISO, item) is not None or _DAY_MONTH_RE.search(item) is not None
+    if not dated and (labelled := _weekdays(item)) is not None:
+        days, next_week = labelled
+        if next_week or today.weekday() not in days:
             return True
-    if now is not None and not _DAY_MONTH_RE.search(item) and not re.search(_ISO, item) and not _DEADLINE_RE.search(item):
+    if now is not None and not dated and not _DEADLINE_RE.search(item):
         times = [int(h) * 60 + int(m) for h, m in _TIME_RE.findall(item)]
         if times:
             return all(t > now for t in times)

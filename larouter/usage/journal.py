@@ -91,11 +91,13 @@ def read_frames(data: bytes) -> tuple[list[Numbered], int, list[tuple[int, int]]
             rows.extend(frame[0])
             pos = good = frame[1]
             continue
-        start, nxt = pos, data.find(MAGIC, pos + 1)
-        while nxt >= 0 and (frame := _frame_at(data, nxt)) is None:
-            nxt = data.find(MAGIC, nxt + 1)
-        pos = len(data) if nxt < 0 else nxt
-        skipped.append((start, pos))
+        nxt = data.find(MAGIC, pos + 1)  # the next place a frame may start; tried on the next turn
+        end = len(data) if nxt < 0 else nxt
+        if skipped and skipped[-1][1] == pos:  # a magic inside damage: one range
+            skipped[-1] = (skipped[-1][0], end)
+        else:
+            skipped.append((pos, end))
+        pos = end
     return rows, good, skipped
 
 
