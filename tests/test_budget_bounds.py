@@ -151,7 +151,7 @@ def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[.
     run and billed it: the call's row estimates the prompt (marked estimated) and the budget is charged for it. Under
     `auto`, that failed attempt has a row of its own beside the answer's. Before, both recorded 0 tokens."""
     router = make_router(extra_toml=f'\n[providers.fake.prices."{model}"]\ninput = 1000.0\noutput = 1000.0\n'
-                                    + POLICY_FIRST.format(first=model))
+                                    + PRICED + POLICY_FIRST.format(first=model))
     proj = project(router, 5.0)
     body = {"model": model, "messages": [{"role": "user", "content": "hi " * 100}]}
     status, headers, err = post(router, body, proj["token"])

@@ -82,8 +82,9 @@ def test_the_ledger_keeps_the_whole_reason_and_cuts_a_longer_one_at_a_word(route
                "gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1-mini"]
     fake.state.failing.update({"gpt-4.1-nano", "gpt-4o-mini", "gpt-4.1-mini"})
     chain = ", ".join(f'"{m}"' for m in [*failing, "gpt-5"])
+    priced = "".join(f'[providers.fake.prices."{m}"]\ninput = 0.001\noutput = 0.001\n' for m in failing[:6])
     router = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
-                    f'[routing.policies.cost-optimized]\nCOMPLEX = [{chain}]\n')
+                    f'[routing.policies.cost-optimized]\nCOMPLEX = [{chain}]\n{priced}')
     assert http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 0.001}})[0] == 200
     proj = project(router, name="long-reasons", budgetUsd=0.01)
     status, headers, _ = post(router.v1 + "/chat/completions", BODY, proj["token"])

@@ -48,10 +48,13 @@ def test_explain_shows_the_budget_downgrade_chat_makes(routed: Callable[..., Rou
     assert headers["x-larouter-reason"].endswith(first["skipped"].split(" -> ")[0] + " -> downgraded to local model local-fake")
 
 
+CHEAP_FAKE = '\n[providers.fake.prices."gpt-fake"]\ninput = 0.001\noutput = 0.001\n'
+
+
 def test_explain_shows_budget_skips_and_the_402(routed: Callable[..., Router], fake: Fake) -> None:
     """Without a local model to downgrade to, a balanced project's paid candidates that do not fit are skipped (chat
-    tries the next), the unpriced default still serves while money is left, and with none left explain says 402."""
-    router = routed("")
+    tries the next), a cheap one that fits serves, and with none left explain says 402."""
+    router = routed(CHEAP_FAKE)
     proj = project(router, name="tight", budgetUsd=0.000089, routingPolicy="balanced")
     status, _, out = post(router.url + f"/api/route/explain?projectId={proj['id']}", BODY)
     by_name = {c["model"]: c for c in out["candidates"]}
@@ -71,6 +74,32 @@ def test_explain_shows_budget_skips_and_the_402(routed: Callable[..., Router], f
     assert status == 402 and err["error"]["code"] == "budget_exceeded"
     named = post(router.url + f"/api/route/explain?projectId={broke['id']}", {**BODY, "model": "gpt-4.1"})[2]
     assert named["candidates"][0]["skipped"] == "budget spent -> chat answers 402 budget_exceeded", named
+
+
+def test_a_budget_never_admits_a_model_without_a_price(routed: Callable[..., Router], fake: Fake) -> None:
+    """A budget is a cap, and a cost that cannot be priced cannot be capped: with money left, a budgeted project's
+    call to a paid model without a price is a 402 naming the missing price (named), or skipped for the next
+    candidate (routed), and explain says so; a project without a budget still calls it, its cost unknown."""
+    router = routed("")
+    proj = project(router, name="capped", budgetUsd=100, routingPolicy="balanced")
+    named = {**BODY, "model": "gpt-fake"}
+    status, _, out = post(router.url + f"/api/route/explain?projectId={proj['id']}", named)
+    assert status == 200 and out["candidates"][0]["skipped"] == (
+        "budget no price known for gpt-fake -> chat answers 402 budget_exceeded"), out
+    status, _, err = post(router.v1 + "/chat/completions", named, proj["token"])
+    assert status == 402 and (err["error"]["type"], err["error"]["code"]) == ("budget_exceeded", "model_unpriced"), err
+    assert "'gpt-fake' (provider 'fake') has no known price" in err["error"]["message"], err
+    assert '[providers.fake.prices."gpt-fake"]' in err["error"]["message"], err
+    sent = len(fake.state.requests)
+    status, _, out = post(router.url + f"/api/route/explain?projectId={proj['id']}", BODY)
+    by_name = {c["model"]: c for c in out["candidates"]}
+    assert by_name["gpt-fake"]["skipped"].startswith("budget no price known for gpt-fake -> chat "), out
+    status, headers, _ = post(router.v1 + "/chat/completions", BODY, proj["token"])
+    assert status == 200 and headers["x-larouter-model"] == out["candidates"][0]["model"] != "gpt-fake", headers
+    assert all(req["model"] != "gpt-fake" for req in fake.state.requests[sent:])
+    free = project(router, name="uncapped")
+    status, headers, _ = post(router.v1 + "/chat/completions", named, free["token"])
+    assert status == 200 and headers["x-larouter-model"] == "gpt-fake"
 
 
 def test_explain_shows_a_cooling_model_last_with_its_seconds(routed: Callable[..., Router], fake: Fake) -> None:

@@ -93,6 +93,8 @@ def test_non_loopback_bind_needs_a_token(make_router: Callable[..., Router]) -> 
 def test_tokens_never_leak(router: Router, tenants: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
     """After creation no response, error or log line contains a token."""
     caplog.set_level(logging.DEBUG)
+    patch = {"providers": {"fake": {"prices": {"gpt-fake": {"input": 0.01, "output": 0.01}}}}}  # A has a budget
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
     client = openai.OpenAI(base_url=router.v1, api_key=tenants["A"], max_retries=0)
     client.chat.completions.create(model="gpt-fake", messages=MSG)
     export = f"/api/usage/export?projectId={tenants['A_id']}&period=all"

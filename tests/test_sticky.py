@@ -285,3 +285,25 @@ def test_store_is_a_bounded_lru_with_expiry() -> None:
     assert store.get("c") is None and store.get("b") == "m-b2"
     store.remember("e", "m-e", 10)  # expired entries are dropped as new ones arrive
     assert len(store) == 3 and [store.get(k) for k in "bcde"] == ["m-b2", None, "m-d", "m-e"]
+
+
+def test_a_budget_downgrade_is_remembered_and_named_as_the_local_model(make: Callable[..., Router], fake: Fake) -> None:
+    """A conversation a spent budget sent to the local model is remembered with that model, not with the cloud
+    candidate it stood in for: once the budget allows the cloud again, the next turn follows the chain with no
+    sticky note naming a model that never served it. And when the stand-in fails, the failure names it."""
+    router = make(CHAIN + LOCAL)
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "broke", "budgetUsd": 0})
+    assert status == 201, proj
+    client = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=conversation(CODING))
+    assert raw.headers["x-larouter-model"] == "local-fake"
+    assert raw.headers["x-larouter-reason"].endswith("budget spent -> downgraded to local model local-fake")
+    assert http_json("PUT", router.url + f"/api/projects/{proj['id']}", {"budgetUsd": 100})[0] == 200
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=conversation(CODING, FOLLOW_UP))
+    assert raw.headers["x-larouter-model"] == A and "sticky" not in raw.headers["x-larouter-reason"], raw.headers
+    assert http_json("PUT", router.url + f"/api/projects/{proj['id']}", {"budgetUsd": 0})[0] == 200
+    fake.state.failing.add("local-fake")
+    with pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model="auto", messages=conversation("Another task: " + CODING))
+    reason = info.value.response.headers["x-larouter-reason"]
+    assert "local-fake failed" in reason and f"{A} failed" not in reason, reason

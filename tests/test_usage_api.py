@@ -83,6 +83,23 @@ def test_unknown_price_is_flagged_never_zero(router: UsageRouter) -> None:
     assert model["cost"] is None and model["unpricedCalls"] == 1
 
 
+def test_a_dated_snapshot_is_priced_as_its_model_unless_it_has_its_own_price(router: UsageRouter) -> None:
+    """`gpt-4o-2024-08-06` and `claude-sonnet-4-5-20250929` have no row of their own: they cost what gpt-4o and
+    claude-sonnet-4-5 cost, and the row says so; `gpt-4o-2024-05-13`, dearer than gpt-4o, keeps its own price; a
+    dated name of an unknown model stays unpriced."""
+    prompt, completion = fake_usage(HELLO)
+    cases = {"gpt-4o-2024-08-06": ((2.5, 10.0), "2026-11-01 as gpt-4o"),
+             "claude-sonnet-4-5-20250929": ((3.0, 15.0), "2026-11-01 as claude-sonnet-4-5"),
+             "gpt-4o-2024-05-13": ((5.0, 15.0), "2026-11-01"), "brand-new-model-20250101": (None, "")}
+    for model in cases:
+        router.client().chat.completions.create(model=f"fake/{model}", messages=HELLO)
+    router.settle(len(cases))
+    for row, (model, (rate, version)) in zip(router.rows(), cases.items()):
+        assert (row["model"], row["price_version"]) == (model, version), row
+        cost = "" if rate is None else Decimal(str(prompt * rate[0] + completion * rate[1])) / 1_000_000
+        assert (Decimal(row["cost_usd"]) if row["cost_usd"] else "") == cost, row
+
+
 def test_prices_the_ledger_cannot_store_are_refused_and_the_highest_one_bills_any_call(router: UsageRouter) -> None:
     """A price that is not finite, negative or above the documented maximum is a 400 naming it (and nothing
     changes); at the maximum, a call of the most tokens the ledger counts (2^31 - 1 in, 2^31 - 1 out) is recorded

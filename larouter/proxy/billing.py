@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from larouter import appkeys
+from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.projects.store import Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
@@ -51,9 +51,22 @@ def worst_case_cost(request: web.Request, target: Target, body: dict[str, Any], 
     return None if rate is None else rate.cost(worst_case_tokens(body, call, target, rate))
 
 
-def over_budget(amount: float, left: float | None) -> str:
-    """Why a call does not fit: `spent`, or `worst case $0.03 > $0.0001 left`."""
-    return "spent" if (left or 0.0) <= 0.0 else f"worst case {usd(amount)} > {usd(left or 0.0)} left"
+def over_budget(amount: float | None, left: float | None, target: Target) -> str:
+    """Why a call does not fit: `spent`, `worst case $0.03 > $0.0001 left`, or that the model has no price (a budget
+    cannot cap what it cannot price, so an unpriced paid model is never admitted against one)."""
+    if (left or 0.0) <= 0.0:
+        return "spent"
+    return f"no price known for {target.model}" if amount is None else f"worst case {usd(amount)} > {usd(left or 0.0)} left"
+
+
+def unpriced(project: Project, target: Target) -> LarouterError:
+    """HTTP 402: a project with a budget named a paid model that has no known price."""
+    model = target.model
+    return LarouterError(
+        f"project {project.name!r} has a budget, and {model!r} (provider {target.provider_name!r}) has no known "
+        f"price, so its cost could not be held to the budget: give it one ([providers.{target.provider_name}.prices."
+        f"{jsonx.dumps(model).decode()}] in config.toml, or usage.prices_file) or name a priced model",
+        402, "budget_exceeded", "model_unpriced", "model")
 
 
 def downgrade_target(request: web.Request, project: Project, routed: bool = True) -> Target | None:
@@ -68,9 +81,9 @@ async def refusal(request: web.Request, project: Project, target: Target, body: 
         return None
     budgets = request.app[appkeys.BUDGETS]
     cost = worst_case_cost(request, target, body, call)
-    left = await budgets.remaining(project)
-    fits = (left or 0.0) > 0.0 if cost is None else await budgets.fits(project, cost)
-    return None if fits else over_budget(cost or 0.0, left)
+    if cost is not None and await budgets.fits(project, cost):
+        return None
+    return over_budget(cost, await budgets.remaining(project), target)
 
 
 def local_target(request: web.Request) -> Target | None:
@@ -98,18 +111,17 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
         return None
     budgets = request.app[appkeys.BUDGETS]
     cost = worst_case_cost(request, call.target, body, call)
-    amount = cost or 0.0
-    # An unpriced paid model costs an unknown amount: allowed while budget remains, never once it is spent.
-    exhausted = cost is None and (await budgets.remaining(project) or 0.0) <= 0.0
-    res = None if exhausted else await budgets.reserve(project, amount)
+    res = None if cost is None else await budgets.reserve(project, cost)  # no price: nothing the budget could cap
     if res is not None:
         call.budget_remaining = await budgets.remaining(project)
         return res
     left = await budgets.remaining(project)
     local = downgrade_target(request, project, routed)
     if local is None:
+        if cost is None and (left or 0.0) > 0.0:
+            raise unpriced(project, call.target)
         raise budget_exceeded(project, left, _why_not(body, cost, left))
-    note = f"budget {over_budget(amount, left)} -> downgraded to local model {local.model}"
+    note = f"budget {over_budget(cost, left, call.target)} -> downgraded to local model {local.model}"
     note = note.encode("ascii", "replace").decode()  # headers are ASCII; model names come from the config
     # the note is what the client most needs to read: the reason before it gives way (header and ledger alike)
     call.reason = f"{shorten_reason(call.reason, MAX_REASON - len(note) - 3)} | {note}" if call.reason else note

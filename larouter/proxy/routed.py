@@ -70,11 +70,11 @@ def after_call(request: web.Request, call: Call) -> None:
         request.app[appkeys.REPEATS].answered(key, tokens_of(call).output, call.status == 200, call.tool_calls)
 
 
-def _remember(request: web.Request, plan: Plan, cand: Candidate) -> None:
-    """After a successful answer: this conversation prefers the candidate that gave it."""
+def _remember(request: web.Request, plan: Plan, name: str) -> None:
+    """After a successful answer: this conversation prefers the model that gave it."""
     seconds = request.app[appkeys.RUNTIME].settings.routing.sticky_seconds
     if plan.conversation is not None and seconds > 0:
-        request.app[appkeys.STICKY].remember(plan.conversation, cand.name, seconds)
+        request.app[appkeys.STICKY].remember(plan.conversation, name, seconds)
 
 
 def _abandon(request: web.Request, call: Call, why: str, status: int, code: str) -> float:
@@ -181,32 +181,34 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
     failures: list[str] = []
     for cand in usable:
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
+        name = cand.name  # the model tried: the local one when the budget downgraded this candidate
         try:
             await _target(request, cand)
-            call.target = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
+            call.target = chosen = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
             call.reason = header_safe(" | ".join(notes))
             reservation = await billing.admit(request, call, body)
             call.extra["reservation"] = reservation
+            name = cand.name if call.target is chosen else call.target.model
             local.touch(request, call.target)
             result: tuple[Any, Any] = (await _try_stream(request, call, body) if call.stream
                                        else (await _try_json(request, call, body), None))
             if result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
-                _remember(request, p, cand)
+                _remember(request, p, name)
             return result
         except Degraded as exc:
-            why, status, code = f"{cand.name} degraded ({exc})", 502, "degraded"
-            last = LarouterError(f"{cand.name}: {exc}", 502, "upstream_error", "all_candidates_failed")
+            why, status, code = f"{name} degraded ({exc})", 502, "degraded"
+            last = LarouterError(f"{name}: {exc}", 502, "upstream_error", "all_candidates_failed")
         except LarouterError as err:
-            if err.status not in RETRYABLE and err.code != "budget_exceeded":
+            if err.status not in RETRYABLE and err.type != "budget_exceeded":
                 raise
-            why, status, code = f"{cand.name} failed ({err.code or err.status})", err.status, err.code or err.type
+            why, status, code = f"{name} failed ({err.code or err.status})", err.status, err.code or err.type
             call.delivered = err.delivered
             last = err
         notes.append(f"{why} -> next")
         failures.append(why)
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
-        if not (isinstance(last, LarouterError) and last.code == "budget_exceeded"):
+        if not (isinstance(last, LarouterError) and last.type == "budget_exceeded"):
             request.app[appkeys.COOLDOWNS].fail(call.target.label if call.target is not None else cand.label)
     call.reason = header_safe(" | ".join(notes))
     assert last is not None

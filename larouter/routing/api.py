@@ -45,28 +45,29 @@ def _explicit(request: web.Request, model: str) -> Candidate:
 
 async def _budget(request: web.Request, project: Project, cands: list[Candidate], entries: list[dict[str, Any]],
                   body: dict[str, Any], call: Call, routed: bool) -> dict[str, Any] | None:
-    """Walk the usable candidates as chat's admission would: a paid one whose worst case does not fit is skipped
-    with the reason; chat then downgrades to a local model (routed, cost-optimized/local-only) or tries the next,
-    and answers 402 when none is left. Returns `{remaining, action}` (None for a project without a budget)."""
+    """Walk the usable candidates as chat's admission would: a paid one whose worst case does not fit (or that has
+    no price) is skipped with the reason, also after the one that serves (it would be refused on failover); chat
+    downgrades to a local model (routed, cost-optimized/local-only) or tries the next, and answers 402 when none
+    is left. Returns `{remaining, action}` (None for a project without a budget)."""
     if project.budget_usd is None:
         return None
     action: str | None = None
-    refused = False
+    served = False  # a candidate before this one is admitted (or chat downgraded): the rest are failover only
     usable = [(c, e) for c, e in zip(cands, entries) if c.skipped is None]
+    local = billing.downgrade_target(request, project, routed)
     for i, (cand, entry) in enumerate(usable):
         paid = cand.target if cand.target is not None and not cand.is_local else None
         why = None if paid is None else await billing.refusal(request, project, paid, body, call)
         if why is None:
-            break  # chat is served by this one (a local model costs nothing)
-        local, refused = billing.downgrade_target(request, project, routed), True
+            served = True  # chat is served by the first such one (a local model costs nothing)
+            continue
         then = ("chat downgrades to local model " + local.model if local is not None
                 else "chat tries the next candidate" if i + 1 < len(usable) else "chat answers " + REFUSED)
         entry.update(usable=False, skipped=f"budget {why} -> {then}")
-        if local is not None:
-            action = f"downgrade to local model {local.model}"
-            break
-    else:
-        action = REFUSED if refused else None
+        if not served and local is not None:
+            action, served = f"downgrade to local model {local.model}", True
+        elif not served and i + 1 == len(usable):
+            action = REFUSED
     remaining = await request.app[appkeys.BUDGETS].remaining(project)
     return {"remaining": None if remaining is None else round_usd(remaining), "action": action}
 

@@ -7,6 +7,9 @@ Lookup for a call served by provider P as model M, first match wins:
 3. `usage.prices_file` [P]."M", then the shipped table [P]."M": source is that table's version (its date).
 4. The same model name under any provider of the price file, then of the shipped table (a reseller or gateway
    that keeps the vendor's model names and prices).
+5. A dated snapshot without a price of its own (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`): steps 2-4 for
+   the name without its date, source "<that source> as <name>". A snapshot priced differently from its alias is
+   listed under its own name in the shipped table (`gpt-4o-2024-05-13`), so step 3 finds it first.
 
 No match: the cost is unknown (NULL, `price_known = false`), never a silent $0. A call that used no tokens
 costs exactly $0 whatever its model.
@@ -14,6 +17,7 @@ costs exactly $0 whatever its model.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 import attrs
@@ -23,6 +27,7 @@ from larouter.usage.prices import PriceTable
 
 PER_TOKENS = 1_000_000.0
 RATE_CACHE_MAX = 4096  # (provider, model) lookups a Pricer remembers; model names can come from clients
+SNAPSHOT_RE = re.compile(r"(.+?)-(?:20\d\d-[01]\d-[0-3]\d|20\d\d[01]\d[0-3]\d)")  # name-2024-08-06, name-20250929
 MONEY_PLACES = 10  # USD decimal places the ledger keeps (DECIMAL(18, 10)); money in API output is rounded to them
 
 
@@ -145,14 +150,20 @@ class Pricer:
             return self._rates[key]
         except KeyError:
             pass
-        price = provider.prices.get(model)
-        if price is not None:
-            rate: Rate | None = rate_from_price(price, "config")
-        else:
-            rate = self.by_provider.get(provider_name, {}).get(model) or self.by_model.get(model)
+        rate = self._lookup(provider_name, provider, model)
+        snapshot = SNAPSHOT_RE.fullmatch(model) if rate is None else None
+        if snapshot is not None and (alias := self._lookup(provider_name, provider, snapshot[1])) is not None:
+            rate = attrs.evolve(alias, source=f"{alias.source} as {snapshot[1]}")
         if len(self._rates) < RATE_CACHE_MAX:
             self._rates[key] = rate
         return rate
+
+    def _lookup(self, provider_name: str, provider: Provider, model: str) -> Rate | None:
+        """Steps 2-4 of the module's lookup for this exact model name."""
+        price = provider.prices.get(model)
+        if price is not None:
+            return rate_from_price(price, "config")
+        return self.by_provider.get(provider_name, {}).get(model) or self.by_model.get(model)
 
     def price(self, rate: Rate | None, tokens: Tokens) -> tuple[float | None, float | None, str | None]:
         """(cost, baseline cost, price source) of these tokens at this rate; cost None when unknown."""
