@@ -159,3 +159,44 @@ def test_a_status_line_in_a_list_is_no_task(line: str, work: bool) -> None:
     is due today is still a task."""
     text = f"## Heartbeat\n- time: 2026-06-09 03:00 (UTC)\n{line}\n- pending: none\n\nReply HEARTBEAT_OK when idle."
     assert (tier(text) is not Tier.HEARTBEAT) is work
+
+
+BILLS = ("Monthly bills check (automated).\nRent — due 2026-07-01 — paid 2026-06-28\nWater €22.10 — due 2026-07-05 — {water}"
+         "\nGym €30 — due 2026-07-20\nToday: 2026-07-08.\nIf everything is settled, reply HEARTBEAT_OK.")
+
+
+@pytest.mark.parametrize(("water", "work"), [("unpaid", True), ("paid 2026-07-04", False)])
+def test_a_bill_past_due_on_the_date_labelled_today_is_work(water: str, work: bool) -> None:
+    """The check-in's date is the one labelled "Today:", not the first date in the list (a payment date): a bill due
+    before it and not paid is work; paid, or due later, it is not."""
+    assert (tier(BILLS.format(water=water)) is not Tier.HEARTBEAT) is work
+    assert (rules_tier(BILLS.format(water=water)) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize(("reading", "work"), [
+    ("Boiler pressure: 2.9 bar (max 2.5 bar)", True), ("Boiler pressure: 1.9 bar (max 2.5 bar)", False),
+    ("倉庫の湿度:72%(上限 60%)", True), ("倉庫の湿度:52%(上限 60%)", False),
+    ("Water tank level: 8 % (minimum 15 %)", True), ("Water tank level: 48 % (minimum 15 %)", False),
+])
+def test_a_reading_past_the_maximum_or_minimum_in_its_brackets_is_work(reading: str, work: bool) -> None:
+    """Brackets that name their own side ("max", "上限", "minimum") are read whatever the reading is called."""
+    text = f"Plant-room report 04:00\n{reading}\nPump: running\nReply HEARTBEAT_OK if nothing needs attention."
+    assert (tier(text) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize("text", [
+    "写一个 Python 函数，把回复里的 NO_REPLY 去掉，并附上单元测试。",
+    "응답에서 HEARTBEAT_OK를 제거하는 파이썬 함수를 작성해 줘. 테스트도 포함해서.",
+    "返信の末尾にある HEARTBEAT_OK を削る TypeScript のコードを書いて。",
+])
+def test_a_request_to_write_code_about_the_idle_token_is_no_heartbeat(text: str) -> None:
+    """In scripts that put the verb last, "… HEARTBEAT_OK … 関数を書いて" asks for code that handles the token."""
+    assert tier(text) is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("thanks", ["ok thanks!! 🙏", "ok, thank you", "great, thanks!"])
+def test_thanks_after_the_idle_ack_is_no_go_ahead_for_the_check_in(thanks: str) -> None:
+    """The agent answered the check-in with HEARTBEAT_OK, which proposes nothing: the person's "ok thanks" after it
+    is a short turn of its own, not a go-ahead classified by the check-in before it."""
+    assert tier(thanks) is Tier.SIMPLE

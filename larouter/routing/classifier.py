@@ -131,9 +131,19 @@ def _continuation(text: str, turn: Turn, messages: Sequence[Any], rules: Compile
             and not long_question(text)):  # "what does request_heartbeat=true do, and why …?" asks
         return "continuation event"
     if len(text) <= rules.cont.go_ahead_max_chars and rules.cont_go_ahead.match(text.strip()):
-        if previous_is_assistant_text(messages, turn.index):
+        if previous_is_assistant_text(messages, turn.index) and not _idle_ack(messages[turn.index - 1], rules):
             return "go-ahead after an assistant proposal"
     return ""
+
+
+def _idle_ack(message: Any, rules: Compiled) -> bool:
+    """Whether an assistant message is only an idle token ("HEARTBEAT_OK", "**NO_REPLY**"): it proposed nothing,
+    so "ok thanks!" after it is a turn of its own, not a go-ahead for the check-in before it."""
+    content = message.get("content")
+    if not isinstance(content, str) or len(content) > 40:
+        return False
+    token = content.strip().strip("*_`'\"[]().!").strip()
+    return token.lower() in rules.hb_ack_tokens or rules.hb_ack_token_rx.fullmatch(token) is not None
 
 
 def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages: Sequence[Any] | None) -> Decision:

@@ -24,37 +24,61 @@ _TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)")  # 
 
 
 def overdue_items(text: str) -> bool:
-    """Whether an item of the turn is due on or before the date the turn itself carries."""
+    """Whether an item of the turn is due on or before the date the turn itself carries, and does not say it is
+    done ("Electricity — due 2026-03-10 — not paid" on 2026-03-12; not "… due 2026-03-10 — paid 03-09")."""
     if "due" not in text.lower():
         return False
-    dues = [_date(int(y), int(m), int(d)) for y, m, d in _DUE_RE.findall(text)]
-    if not any(dues):
+    dues = [(_date(int(m[1]), int(m[2]), int(m[3])), m.start()) for m in _DUE_RE.finditer(text)]
+    if not any(due for due, _ in dues):
         return False
     today = checkin(text)[0]
-    return today is not None and any(due is not None and due <= today for due in dues)
+    return today is not None and any(due is not None and due <= today and not _DONE_RE.search(_line(text, at))
+                                     for due, at in dues)
+
+
+def _line(text: str, at: int) -> str:
+    end = text.find("\n", at)
+    return text[text.rfind("\n", 0, at) + 1 : end if end >= 0 else len(text)]
 
 
 Checkin = tuple[dt.date | None, int | None]  # the check-in's date, and its time of day in minutes after midnight
 
 
+# What labels the check-in's own date when the turn names others first ("Phone — paid 2026-03-02 … Today: 2026-03-12",
+# "Current time: Friday, May 22nd, 2026").
+_TODAY_RE = re.compile(r"(?:\btoday|\bcurrent (?:date|time)|\bas of|\bheute|\baujourd'hui|\bhoy|\boggi|\bhoje"
+                       r"|\bvandaag)\W{0,3}(?:[a-z]{3,9}\W{1,3})?$", re.I)
+_TODAY_WORDS = ("today", "current", "as of", "heute", "aujourd", "hoy", "oggi", "hoje", "vandaag")
+
+
 def checkin(text: str) -> Checkin:
-    """The check-in's own date, the first date in the turn that is not a due date, and the time just after it
-    ("March 2nd, 2026 — 14:05", "2026-03-03 10:15"); (None, None) when the turn names no date."""
+    """The check-in's own date, the time just after it ("March 2nd, 2026 — 14:05", "2026-03-03 10:15"): the date
+    labelled as today ("Today: 2026-03-12"), else the first date in the turn that is not a due date; (None, None)
+    when the turn names no date."""
     if not any(c.isdigit() for c in text):
         return None, None
+    lower = text.lower()
+    labels = any(map(lower.__contains__, _TODAY_WORDS))  # else the first date is the one: no need to read on
+    first = None
     for m in _DATE_RE.finditer(text):
-        if "due" in text[max(0, m.start() - 8) : m.start()].lower():
+        if "due" in lower[max(0, m.start() - 8) : m.start()]:
             continue
-        g = m.groups()
-        if g[0]:
-            day = _date(int(g[0]), int(g[1]), int(g[2]))
-        elif g[3]:
-            day = _date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
-        else:
-            day = _date(int(g[8]), _MONTHS[g[6].lower()], int(g[7]))
-        t = _TIME_RE.search(text, m.end(), m.end() + 40)
-        return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None)
-    return None, None
+        labelled = labels and _TODAY_RE.search(text, max(0, m.start() - 30), m.start()) is not None
+        if first is None or labelled:
+            first = m
+        if labelled or not labels:
+            break
+    if first is None:
+        return None, None
+    g = first.groups()
+    if g[0]:
+        day = _date(int(g[0]), int(g[1]), int(g[2]))
+    elif g[3]:
+        day = _date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
+    else:
+        day = _date(int(g[8]), _MONTHS[g[6].lower()], int(g[7]))
+    t = _TIME_RE.search(text, first.end(), first.end() + 40)
+    return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None)
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:

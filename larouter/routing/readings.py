@@ -106,6 +106,34 @@ _MIN_KIND = ("free", "left", "remaining", "available", "batter", "akku", "balanc
              "余额", "잔량", "frei", "libre", "restant", "disponible", "свобод", "заряд")
 
 
+# A limit in brackets that says its own side: "31.5°C(上限 28°C)", "88% (max 80%)", "12% (下限 20%)", "(최대 70)".
+_UPPER_WORDS = ("上限", "最大", "最高", "상한", "최대", "max", "máx", "maximum", "upper limit", "höchstens", "макс")
+_LOWER_WORDS = ("下限", "最小", "最低", "하한", "최소", "min", "mín", "minimum", "lower limit", "mindestens", "мин")
+# Matched from each bracket (a value-first pattern tried at every digit cost ~17 us a turn): the limit inside it, then
+# the reading just before it.
+_SIDED_RE = re.compile(r"[(（]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS) + r")\.?\s*[:：=]?\s*(\d+(?:[.,]\d+)?)(?!\d)",
+                       re.I)
+_VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,3})?\s*$")
+_SIDED_ASCII = ("max", "min", "limit")  # what an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn)
+_SIDED_GATE = (*_SIDED_ASCII, "上限", "最大", "最高", "상한", "최대", "máx", "höchstens", "макс", "下限", "最小", "最低", "하한",
+               "최소", "mín", "мин")
+
+
+def _past_bracketed_limit(text: str) -> bool:
+    """Whether a reading lies past the maximum or minimum its own brackets give ("室温 31.5°C(上限 28°C)")."""
+    for bracket in "(（":
+        at = text.find(bracket)
+        while at >= 0:
+            m = _SIDED_RE.match(text, at)
+            value = _VALUE_BEFORE_RE.search(text, max(0, at - 24), at) if m is not None else None
+            if m is not None and value is not None:
+                reading, bound = _number(value.group(1)), _number(m.group(2))
+                if reading > bound if m.group(1).lower() in _UPPER_WORDS else reading < bound:
+                    return True
+            at = text.find(bracket, at + 1)
+    return False
+
+
 def _over_bracketed_threshold(text: str, lower: str) -> bool:
     """Whether a reading lies past the threshold its own brackets give, on the side its name says is bad."""
     for m in _BRACKETED_RE.finditer(text):
@@ -124,9 +152,11 @@ def breaks_a_limit(text: str) -> bool:
     `temperatura 31,4 °C` with `temperatura máx. 26 °C`), or past a threshold in its brackets on the side its name
     says is bad ("ディスク使用率 94%（しきい値 90%）")."""
     lower = text.lower()
-    if ("(" in text or "（" in text) and any(map(lower.__contains__, _THRESHOLD_WORDS)) and _over_bracketed_threshold(
-            text, lower):
-        return True
+    if "(" in text or "（" in text:
+        if any(map(lower.__contains__, _THRESHOLD_WORDS)) and _over_bracketed_threshold(text, lower):
+            return True
+        if any(map(lower.__contains__, _SIDED_ASCII if lower.isascii() else _SIDED_GATE)) and _past_bracketed_limit(text):
+            return True
     if not any(map(lower.__contains__, _LIMIT_GATE)):
         return False
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
