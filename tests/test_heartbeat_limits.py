@@ -200,3 +200,20 @@ def test_thanks_after_the_idle_ack_is_no_go_ahead_for_the_check_in(thanks: str) 
     """The agent answered the check-in with HEARTBEAT_OK, which proposes nothing: the person's "ok thanks" after it
     is a short turn of its own, not a go-ahead classified by the check-in before it."""
     assert tier(thanks) is Tier.SIMPLE
+
+
+@pytest.mark.parametrize(("text", "due"), [
+    ("Contrôle périodique de l'agent.\n- [ ] Payer l'assurance — échéance {day} avril\n- [x] Appeler le plombier "
+     "(fait le 2 avril)\nHeure actuelle : mardi 14 avril 2026, 10:00.\nSi rien n'est à faire, réponds HEARTBEAT_OK.",
+     ("28", "10")),
+    ("Regelmäßige Prüfung.\n- Steuererklärung abgeben — fällig {day}. Mai\nStand: 12. Mai 2026, 09:00\nWenn nichts zu "
+     "tun ist, antworte HEARTBEAT_OK.", ("30", "11")),
+    ("Revisión periódica.\n- Renovar el seguro del coche — vence el {day} de junio\nHoy es 3 de junio de 2026, 08:00.\n"
+     "Si no hay nada que hacer, responde HEARTBEAT_OK.", ("20", "2")),
+])
+def test_dates_written_in_other_languages_are_read(text: str, due: tuple[str, str]) -> None:
+    """"14 avril 2026", "12. Mai 2026", "3 de junio de 2026": the check-in's date and its items' dates in French,
+    German, Spanish (and Italian, Portuguese, Dutch): an item for a later day is no work, one past its day is."""
+    later, past = due
+    assert tier(text.format(day=later)) is Tier.HEARTBEAT
+    assert tier(text.format(day=past)) is not Tier.HEARTBEAT

@@ -389,7 +389,8 @@ class HeartbeatRules:
     )
     # Without a task header, a list item is a task only when it is unchecked, timed or marked due.
     # (A time with a dot needs two digits for the hour: "14.30", not a reading such as "load avg: 0.42".)
-    headerless_task: str = r"^\[ \]|\b\d{1,2}[:h]\d{2}\b|\b\d{2}\.\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
+    headerless_task: str = (r"^\[ \]|\b\d{1,2}[:h]\d{2}\b|\b\d{2}\.\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
+                            r"|\b(?:fällig|échéance|vence|scade|scadenza|vervalt|vencimento)\b")  # "due" elsewhere
     task_item: str = r"^[ \t]*(?:・[ \t]*|(?:[-*+•]|\d+[.)]|\[ \])[ \t]+)(?!\[[xX]\])(\S.*)$"
     # "Tasks: none due"; an item answered none after an arrow ("Bills due within 48h → none")
     empty_item: str = (r"^(?:[^\W\d_][\w ]{0,30}:\s*)?\(?(?:empty|none|nothing|no tasks?)\b"
