@@ -12,6 +12,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.config import Settings
+from larouter.drain import Drain
 from larouter.auth import admin_token, auth_middleware, is_loopback
 from larouter.errors import error_middleware
 from larouter.openapi import openapi_json
@@ -49,6 +50,11 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+async def drain_requests(app: web.Application) -> None:
+    """on_shutdown: requests in flight finish within the grace period, or are cut with an error saying why."""
+    await app[appkeys.DRAIN].run()
+
+
 def make_app(config: Settings | Runtime) -> web.Application:
     """Build the application for these settings (or a Runtime that can be PATCHed live)."""
     runtime = config if isinstance(config, Runtime) else Runtime(config, config.config_path, os.environ, {})
@@ -56,7 +62,10 @@ def make_app(config: Settings | Runtime) -> web.Application:
     store = ProjectStore.load(settings.home)
     token = admin_token(settings.home, settings.server.admin_token, settings.server.host)
     auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN], is_loopback(settings.server.host))
-    app = web.Application(middlewares=[error_middleware, auth], client_max_size=settings.server.max_body_bytes)
+    drain = Drain(runtime)
+    app = web.Application(middlewares=[drain.middleware(), error_middleware, auth],
+                          client_max_size=settings.server.max_body_bytes)
+    app[appkeys.DRAIN] = drain
     app[appkeys.SETTINGS] = settings
     app[appkeys.RUNTIME] = runtime
     app[appkeys.PROJECTS] = store
@@ -79,4 +88,5 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app.add_routes(proxy.routes())
     app.add_routes(projects_api.routes())
     app.add_routes(routing_api.routes())
+    app.on_shutdown.append(drain_requests)  # last: open download progress streams got their final event first
     return app

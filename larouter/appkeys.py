@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from larouter.config import Settings
+from larouter.drain import Drain
 from larouter.models.catalog import Catalog
 from larouter.models.supervisor import Supervisor
 from larouter.projects.budget import Budgets
@@ -37,3 +38,4 @@ POLICIES = web.AppKey("policies", dict[str, dict[Tier, tuple[str, ...]]])
 COOLDOWNS = web.AppKey("cooldowns", Cooldowns)
 STICKY = web.AppKey("sticky", StickyRoutes)
 REPEATS = web.AppKey("repeats", RepeatTracker)
+DRAIN = web.AppKey("drain", Drain)

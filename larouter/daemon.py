@@ -14,10 +14,11 @@ from typing import Callable
 import click
 from aiohttp import web
 
-from larouter import __version__
+from larouter import __version__, appkeys
 from larouter.address import remove_address, write_address
 from larouter.app import make_app
 from larouter.config import ConfigError, Settings
+from larouter.drain import CUT_WAIT
 from larouter.fsutil import PRIVATE_DIR
 from larouter.runtime import load_runtime
 from larouter.usage.ledger import LedgerError
@@ -28,10 +29,11 @@ log = logging.getLogger("larouter.daemon")
 async def serve(app: web.Application, settings: Settings, ready: asyncio.Event | None = None) -> None:
     """Listen until SIGTERM/SIGINT/SIGHUP (the terminal it runs in was closed), then stop accepting, drain in-flight
     requests, clean up (local models stopped, usage committed)."""
-    runner = web.AppRunner(
-        app, handle_signals=False, access_log=None, shutdown_timeout=settings.server.shutdown_grace,
-        handler_cancellation=True,
-    )
+    # The grace period is the drain's (`larouter.drain`: an on_shutdown hook waits for the requests in flight, then
+    # cuts the ones left); aiohttp's own wait comes after it and would add its timeout twice more (once waiting,
+    # once after cancelling), so it is only a short backstop.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CUT_WAIT,
+                           handler_cancellation=True)
     await runner.setup()
     flusher = asyncio.create_task(flush_logs_every(0.25), name="log-flush")
     stop = asyncio.Event()
@@ -50,7 +52,8 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
         if ready is not None:
             ready.set()
         await stop.wait()
-        log.info("shutting down: draining in-flight requests (up to %g s)", settings.server.shutdown_grace)
+        grace = app[appkeys.DRAIN].begin()  # the grace period counts from the signal
+        log.info("shutting down: draining in-flight requests (up to %g s)", grace)
     finally:
         await runner.cleanup()
         await asyncio.to_thread(remove_address, settings.home)
