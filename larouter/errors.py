@@ -13,6 +13,7 @@ from aiohttp import web
 log = logging.getLogger("larouter.errors")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SERVER_SHUTDOWN = "server_shutdown"  # the code (and ledger error kind) of a request cut when the shutdown grace ran out
 
 
 @attrs.define(eq=False)

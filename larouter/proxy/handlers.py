@@ -114,8 +114,13 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(err.status, err.code or err.type)
         raise attrs.evolve(err, headers={**(err.headers or {}), **error_headers(call)}) from None
     except asyncio.CancelledError:
-        call.finish(499, "client_disconnected")
-        raise
+        drain = request.app[appkeys.DRAIN]
+        if not drain.cut_short():
+            call.finish(499, "client_disconnected")
+            raise
+        err = drain.error()  # cut by the shutdown before the answer began: a 503 saying so
+        call.finish(err.status, err.code)
+        raise attrs.evolve(err, headers=error_headers(call)) from None
     finally:
         if reservation is None:  # an `auto` call cancelled or failed inside route(): its candidate's reservation
             reservation = call.extra.pop("reservation", None)
@@ -180,6 +185,10 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
     except ConnectionError:  # the client left while the model was loading
         call.finish(499, "client_disconnected")
         return client, relay, None
+    except asyncio.CancelledError:
+        if not await _cut(request, call, relay):
+            raise
+        return client, relay, None
     return client, relay, resp
 
 
@@ -222,9 +231,27 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         log.warning("%s", msg)
         await relay.fail(msg, code)
         call.finish(502, code)
+    except asyncio.CancelledError:
+        if not await _cut(request, call, relay):
+            raise
     finally:
         resp.close()  # no-op after release; otherwise tears the connection down so the provider stops
     return client
+
+
+async def _cut(request: web.Request, call: Call, relay: Relay) -> bool:
+    """A stream the shutdown cut (its grace ran out) ends with one SSE error event saying so, like any other failure
+    mid-stream, and its call is recorded as such (503 `server_shutdown`, with what was streamed); False when the
+    cancellation is not the shutdown's (the client left): the caller re-raises."""
+    drain = request.app[appkeys.DRAIN]
+    if not drain.cut_short():
+        return False
+    err = drain.error()
+    if not relay.client.prepared:  # no answer began: a plain 503 (the handler's error path records it)
+        raise err
+    await relay.fail(err.message, err.code or err.type, err.type)
+    call.finish(err.status, err.code)
+    return True
 
 
 async def _stopped_local(app: web.Application, listed: set[str]) -> list[dict[str, Any]]:

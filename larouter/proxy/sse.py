@@ -209,9 +209,10 @@ class Relay:
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
 
-    async def fail(self, message: str, code: str) -> None:
-        """Send a well-formed SSE error event; the caller then ends the stream."""
-        payload = error_body(redact(message), "upstream_error", code)
+    async def fail(self, message: str, code: str, type_: str = "upstream_error") -> None:
+        """Send a well-formed SSE error event; the caller then ends the stream (with no [DONE]: the answer is not
+        complete)."""
+        payload = error_body(redact(message), type_, code)
         try:
             await self._write(b"data: " + jsonx.dumps(payload) + b"\n\n")
         except ClientGone:

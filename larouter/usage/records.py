@@ -6,6 +6,7 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from larouter.errors import SERVER_SHUTDOWN
 from larouter.proxy.call import MAX_REASON, Call, shorten_reason
 from larouter.usage.pricing import Pricer, Tokens
 
@@ -62,15 +63,17 @@ def tokens_of(call: Call) -> Tokens:
     Estimate: prompt = request bytes / 4, completion = streamed content chunks (about one token each),
     or response bytes / 4 for a non-streamed answer (none for a body that is not a chat completion), never more
     than the request's max_tokens.
-    The upstream may have worked when an answer started arriving, when the client went away mid-call, or when it
-    timed out or dropped the connection after receiving the request (`Call.delivered`: the prompt is estimated).
+    The upstream may have worked when an answer started arriving, when the client went away mid-call or the shutdown
+    cut the call (its grace ran out), or when it timed out or dropped the connection after receiving the request
+    (`Call.delivered`): the prompt is estimated.
     """
     reported = reported_tokens(call.usage)
     if reported is not None:
         return reported
     if call.target is None:
         return Tokens()
-    if call.first_byte is None and call.chunks == 0 and call.status != DISCONNECTED and not call.delivered:
+    cut_short = call.status == DISCONNECTED or call.error_type == SERVER_SHUTDOWN  # mid-call: the client, or a shutdown
+    if call.first_byte is None and call.chunks == 0 and not cut_short and not call.delivered:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
     prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
     completion = call.chunks if call.stream else math.ceil(call.response_bytes / BYTES_PER_TOKEN)
