@@ -217,3 +217,13 @@ def test_dates_written_in_other_languages_are_read(text: str, due: tuple[str, st
     later, past = due
     assert tier(text.format(day=later)) is Tier.HEARTBEAT
     assert tier(text.format(day=past)) is not Tier.HEARTBEAT
+
+
+def test_an_idle_reply_asked_in_brackets_is_read() -> None:
+    """"(answer IDLE if there is nothing to do)" closing a tick asks for the idle reply like the same words without
+    brackets."""
+    tick = ("queue: 0 pending requests\nwatched fares: LIS-OPO 3 May €61 (unchanged), OPO-LIS 7 May €58 (unchanged)\n"
+            "inbox: 0 new\n({verb} IDLE if there is nothing to do)")
+    for verb in ("reply", "answer"):
+        assert tier(tick.format(verb=verb)) is Tier.HEARTBEAT
+        assert rules_tier(tick.format(verb=verb)) is Tier.HEARTBEAT

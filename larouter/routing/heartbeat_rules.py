@@ -77,7 +77,7 @@ class HeartbeatRules:
     )
     acks: tuple[AckRule, ...] = (
         AckRule(
-            r"(?:^|[.:;,!?]|->|=>|→|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
+            r"(?:^|[.:;,!?(（[]|->|=>|→|\bthen|\bjust|\bplease|\bonly|\bsimply|\botherwise)\s*(?:reply|respond"
             r"|answer|return|say|output|réponds|répondez|responde|responda|respondé|antworte|antwortet|rispondi"
             r"|risponda|antwoord|odpowiedz|ответь|ответьте|yanıtla|balas|jawab|trả lời|svara|أجب|اكتب)\b[^.\n]{0,40}?",
             window=60, gate=("reply", "respond", "answer", "return", "say", "output", "répond", "respond", "antwort",
