@@ -227,3 +227,14 @@ def test_an_idle_reply_asked_in_brackets_is_read() -> None:
     for verb in ("reply", "answer"):
         assert tier(tick.format(verb=verb)) is Tier.HEARTBEAT
         assert rules_tier(tick.format(verb=verb)) is Tier.HEARTBEAT
+
+
+def test_a_status_report_asking_please_acknowledge_with_a_token_if_idle() -> None:
+    """"Please acknowledge with ALIVE=1 if idle" after a report that says nothing is pending asks for the idle reply
+    ("please" ends the report, it does not open a request); after a request it does not."""
+    ping = ("supervisor ping\nworker: ingest-worker.service\nlast_activity: 12m ago\nqueue_depth: 0\nfailures: 0\n"
+            "Please acknowledge with ALIVE=1 if idle.")
+    assert tier(ping) is Tier.HEARTBEAT
+    assert rules_tier(ping) is Tier.HEARTBEAT
+    task = "Draft a reply to Dana about the March invoice. Please acknowledge with DONE if nothing else is needed."
+    assert tier(task) is not Tier.HEARTBEAT

@@ -50,7 +50,7 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
     return conditional_ack(text, lower, rules)
 
 
-_SAY_VERBS = ("reply", "respond", "answer", "say", "return")
+_SAY_VERBS = ("reply", "respond", "answer", "say", "return", "ack")  # ("ack": acknowledge)
 CONDITIONAL_ACK_TAIL = 40  # characters the turn may run on after "reply X if idle" (a closing bracket, a sign-off)
 
 
@@ -72,11 +72,12 @@ def conditional_ack(text: str, lower: str, rules: Compiled) -> tuple[str, int] |
             continue
         if asked_about(text, end) or ("```" in text and in_fence(text, start)):
             continue
-        if _reports_none(text[: m.start()], rules):
+        if _reports_none(_POLITE_END_RE.sub("", text[: m.start()]), rules):  # "…\nPlease reply X if idle": the report
             return token, start
     return None
 
 
+_POLITE_END_RE = re.compile(r"\b(?:please|kindly|just|simply|only)[\s,]*$", re.I)
 REPORT_CLAUSE_WORDS = 12  # a longer clause that does not say none is prose about something, not a status line
 
 

@@ -62,7 +62,7 @@ class HeartbeatRules:
     # idle", "Reply 73 if nothing to report", "If nothing needs a response, reply with the word quiet". The
     # token is group `tok` or `tok2`; the rest of the turn is judged as for the tokens above.
     conditional_ack_pattern: str = (
-        r"(?i:\b(?:reply|respond|answer|say|return)(?: back)?(?: with)?(?: (?:only|just|simply))?"
+        r"(?i:\b(?:reply|respond|answer|say|return|acknowledge|ack)(?: back)?(?: with)?(?: (?:only|just|simply))?"
         r"(?: (?:the word|the token|one word|a single word|the single word|a single|the emoji))?:?[ \t]+)"
         r"(?P<tok>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|[^\s\"'“‘`,.;:]{1,16})[ \t]+(?i:(?:only )?(?:if|when) "
         r"(?:it(?:'s| is) |you(?:'re| are|'ve| have) |everything is |all is |the \w+ (?:is|are) )?(?:idle|nothing|healthy|all good|all (?:empty|clear|"
