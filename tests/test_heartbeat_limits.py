@@ -238,3 +238,12 @@ def test_a_status_report_asking_please_acknowledge_with_a_token_if_idle() -> Non
     assert rules_tier(ping) is Tier.HEARTBEAT
     task = "Draft a reply to Dana about the March invoice. Please acknowledge with DONE if nothing else is needed."
     assert tier(task) is not Tier.HEARTBEAT
+
+
+def test_an_idle_reply_asked_on_a_condition_in_urdu() -> None:
+    """"اگر … تو صرف NO_REPLY لکھیں۔" asks for the idle reply (Urdu's "if", and its full stop "۔" closing the
+    clause; Thai's "ถ้า/หาก", with no spaces between words, likewise), also after a line naming a later appointment."""
+    text = ("باقاعدہ جانچ (ہر دو گھنٹے):\nکوئی نئی ای میل نہیں۔\nاگلی ملاقات: پرسوں شام 5 بجے — ڈاکٹر۔\n"
+            "اگر کوئی کام نہیں ہے تو صرف NO_REPLY لکھیں۔")
+    assert tier(text) is Tier.HEARTBEAT
+    assert rules_tier(text) is Tier.HEARTBEAT

@@ -96,8 +96,9 @@ class HeartbeatRules:
         # HEARTBEAT_OK yanıtını ver.", "إذا لم يكن هناك ما يحتاج إلى انتباه، فأجب بـ HEARTBEAT_OK.").
         AckRule(
             r"(?:\bif|\bwenn|\bfalls|\bsi|\bse|\bесли|yoksa|\bjika|\bkalau|\bals|\bjeśli|\bjeżeli|\bom|\bnếu|अगर"
-            r"|إذا|तो|如果|もし|만약|[가-힣]*(?:으면|면)|\w*(?:なければ|れば|たら))(?!\w)[^.!?。।\n]{0,120}?",
-            r"[^.!?。।\n]{0,30}(?:$|[.!。।])",
+            r"|إذا|اگر|तो|如果|もし|만약|[가-힣]*(?:으면|면)|\w*(?:なければ|れば|たら))(?!\w)[^.!?。।۔\n]{0,120}?"
+            r"|(?:หาก|ถ้า)[^.!?\n]{0,120}?",  # (Thai writes no spaces between words)
+            r"[^.!?。।۔\n]{0,30}(?:$|[.!。।۔])",
             window=150,
         ),
         # A dash or arrow introducing the token at the end of a clause ("Если дел нет — HEARTBEAT_OK.").
