@@ -247,3 +247,16 @@ def test_an_idle_reply_asked_on_a_condition_in_urdu() -> None:
             "اگر کوئی کام نہیں ہے تو صرف NO_REPLY لکھیں۔")
     assert tier(text) is Tier.HEARTBEAT
     assert rules_tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Control automático de tensión – 08:00 – tres lecturas dentro de rango (118–127 mmHg), sin alertas, sin mensajes "
+    "del paciente. Responde con 👍 si no hay nada.",
+    "Automatische Pegelkontrolle – 06:30 – alle Messwerte im Sollbereich, keine Warnungen, keine Nachrichten. Antworte "
+    "mit ✅, falls nichts ansteht.",
+    "Contrôle automatique – 09:00 – relevés dans la plage, aucune alerte, aucun message. Réponds par 🟢 s'il n'y a rien.",
+])
+def test_a_reply_of_the_polls_choosing_asked_on_an_idle_condition_in_other_languages(text: str) -> None:
+    """"Responde con 👍 si no hay nada", "Antworte mit ✅, falls nichts ansteht", "Réponds par 🟢 s'il n'y a rien" after
+    a report that says none: the rules read the idle reply as in English ("Reply 73 if nothing to report")."""
+    assert rules_tier(text) is Tier.HEARTBEAT

@@ -50,7 +50,9 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
     return conditional_ack(text, lower, rules)
 
 
-_SAY_VERBS = ("reply", "respond", "answer", "say", "return", "ack")  # ("ack": acknowledge)
+_SAY_VERBS = ("reply", "respond", "answer", "say", "return", "ack",  # ("ack": acknowledge)
+              "antwort", "répond", "rispond", "antwoord")  # (responde, responda: "respond")
+_IF_WORDS = ("if ", "when ", "nothing", "falls", "wenn", "si ", "s'il", "se ", "als ", "quando", "cuando")
 CONDITIONAL_ACK_TAIL = 40  # characters the turn may run on after "reply X if idle" (a closing bracket, a sign-off)
 
 
@@ -60,11 +62,10 @@ def conditional_ack(text: str, lower: str, rules: Compiled) -> tuple[str, int] |
     "0 cancellations", "→ none"), and where the token starts. A request
     with such a reply asked ("Prove …; answer QED if nothing is missing") reports nothing before it, so it is not
     one; nor a token that closes a question, sits in a fenced block, or is followed by more than a short tail."""
-    if ("if " not in lower and "when " not in lower and "nothing" not in lower
-            or not any(map(lower.__contains__, _SAY_VERBS))):
+    if not any(map(lower.__contains__, _IF_WORDS)) or not any(map(lower.__contains__, _SAY_VERBS)):
         return None
     for m in rules.hb_conditional_ack_rx.finditer(text):
-        group = next(name for name in ("tok", "tok2", "tok3") if m.group(name) is not None)
+        group = next(name for name in ("tok", "tok2", "tok3", "tok4") if m.group(name) is not None)
         start, end = m.span(group)
         token = m.group(group)
         if (token.lower() in rules.hb_ack_tokens or rules.hb_ack_token_rx.fullmatch(token.strip("`'\"“”‘’[]"))

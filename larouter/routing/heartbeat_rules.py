@@ -74,6 +74,12 @@ class HeartbeatRules:
         r"|(?i:\bnothing (?:to (?:do|report|triage|action|flag|review)|new|pending|further)\b[^.;\n]{0,40}?[,;:.][ \t]*"
         r"(?:just |only |simply )?(?:reply|respond|answer|say)(?: back)?(?: with)?:?[ \t]+)"
         r"(?P<tok3>[\"'“‘`][^\"'”’`\n]{1,24}[\"'”’`]|[^\s\"'“‘`,;:.]{1,16})(?=[ \t]*[.!]?[ \t]*(?:\n|$))"  # ends the line
+        # The first form in German, French, Spanish, Portuguese, Italian, Dutch: "Antworte mit RUHE, falls nichts zu
+        # tun ist", "réponds uniquement CALME s'il n'y a rien", "responde solo «nada» si no hay nada que hacer".
+        r"|(?i:\b(?:antworte|antwortet|réponds|répondez|responde|responda|rispondi|rispondete|antwoord)"
+        r"(?: (?:nur|bitte|seulement|uniquement|juste|solo|sólo|solamente|apenas|somente|soltanto|alleen))?"
+        r"(?: (?:mit|par|avec|con|com|met))?[ \t]+)(?P<tok4>[\"'“‘`„«][^\"'”’`“»\n]{1,24}[\"'”’`“»]|[^\s\"'“‘`„«,.;:]{1,16}),?"
+        r"[ \t]+(?i:(?:falls|wenn|si|s'il|se|als|quando|cuando)\b[^.;\n]{0,24}?\b(?:nichts|rien|nada|niente|niets)\b)"
     )
     acks: tuple[AckRule, ...] = (
         AckRule(
