@@ -10,7 +10,7 @@ import os
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Callable, Iterator
 from urllib.error import HTTPError, URLError
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
 import attrs
@@ -284,20 +284,53 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     enclosing group that was given it: `inherited`)."""
 
     @click.option("--url", envvar="LAROUTER_URL", metavar="URL",
-                  help=f"Daemon base URL [env LAROUTER_URL; default: server.host/port from the settings, "
-                       f"else {DEFAULT_URL}].")
+                  help=f"Daemon base URL (a trailing /v1 is ignored) [env LAROUTER_URL; default: server.host/port "
+                       f"from the settings, else {DEFAULT_URL}].")
     @click.option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; not "
                   "needed on loopback; default: the local admin token when the URL comes from the settings].")
     @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
         url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)
-        if not url:
-            client = settings_target(token)
-        elif urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            raise CliError(f"--url / LAROUTER_URL must be an http:// or https:// address, got {url!r}")
-        else:
-            client = Client(url, token)
+        client = Client(daemon_url(url), token) if url else settings_target(token)
         return fn(client=client, as_json=as_json, **kwargs)
 
     return wrapper
+
+
+def daemon_url(url: str) -> str:
+    """--url / LAROUTER_URL as the base the API paths go under, checked before any request is sent (a usage error,
+    exit 1, naming the URL): an http(s) address with a host, a port in 1-65535 if any, no query or fragment. A
+    trailing `/v1` (an OpenAI client's base URL, pasted) and a trailing `/` are dropped."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # urllib's complaints before the port is read are all about `[IPv6]`
+        raise CliError(f"--url / LAROUTER_URL {url!r} is not a valid URL ({exc}): an IPv6 address goes in "
+                       "brackets, as in http://[::1]:18790") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CliError(f"--url / LAROUTER_URL must be an http:// or https:// address, got {url!r}")
+    problem = url_problem(parts.netloc.rpartition("@")[2], parts.query or parts.fragment)
+    if problem:
+        raise CliError(f"--url / LAROUTER_URL {url!r}: {problem}")
+    path = parts.path.rstrip("/")
+    path = path[: -len("/v1")] if path.endswith("/v1") else path
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
+
+
+def url_problem(host_port: str, extra: str) -> str | None:
+    """What is wrong with a URL's `host:port` (no host, a port that is no number or out of 1-65535), or with its
+    having a query or fragment (`extra`); None when nothing is."""
+    if host_port.startswith("["):  # [IPv6]:port
+        host, _, rest = host_port[1:].partition("]")
+        port = rest.removeprefix(":")
+    else:
+        host, _, port = host_port.partition(":")
+    if not host:
+        return "no host name or address"
+    if port and not (port.isascii() and port.isdigit()):
+        return f"the port {port!r} is not a number"
+    if port and not 1 <= int(port) <= 65535:
+        return f"the port {int(port)} is out of range (1-65535)"
+    if extra:
+        return "a daemon URL takes no query (?...) or fragment (#...)"
+    return None

@@ -1,0 +1,54 @@
+"""Where the `larouter` CLI is told the daemon is: a --url it cannot use is a usage error naming it (before any
+request), an OpenAI base URL ending in /v1 is taken as the daemon's own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import Router
+from tests.support.cli import on, run
+from tests.support.proc import free_port
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://[::1", "is not a valid URL (Invalid IPv6 URL): an IPv6 address goes in brackets"),
+    ("http://[abc]:18790", "is not a valid URL ('abc' does not appear to be an IPv4 or IPv6 address)"),
+    ("http://127.0.0.1:99999", "the port 99999 is out of range (1-65535)"),
+    ("http://127.0.0.1:0", "the port 0 is out of range (1-65535)"),
+    ("http://127.0.0.1:http", "the port 'http' is not a number"),
+    ("http://:18790", "no host name or address"),
+    ("http://127.0.0.1:18790/?project=x", "a daemon URL takes no query"),
+])
+def test_a_url_that_cannot_be_used_is_a_usage_error_naming_it(url: str, problem: str) -> None:
+    """A malformed IPv6 literal, a port out of range or not a number, no host, or a query: exit 1, one line naming
+    the URL and what is wrong with it (it was "unexpected ValueError", or a wait for "Connection refused", exit 2)."""
+    for args, env in ((["--url", url, "status"], None), (["status", "--url", url], None), (["usage"], url)):
+        result = run(*args, env={"LAROUTER_URL": env} if env else None)
+        assert result.exit_code == 1, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: --url / LAROUTER_URL {url!r}"), (args, result.stderr)
+        assert problem in lines[0] and "unexpected" not in lines[0] and "cannot reach" not in lines[0], lines[0]
+        assert result.stdout == ""
+
+
+@pytest.mark.parametrize("suffix", ["/v1", "/v1/", "/", "//v1//"])
+def test_an_openai_base_url_reaches_the_daemon(router: Router, suffix: str) -> None:
+    """The base URL given to OpenAI clients (`http://127.0.0.1:18790/v1`) works as --url and LAROUTER_URL: the
+    `/v1` is dropped (it was a 404 for every command)."""
+    url = router.url + suffix
+    status = run("status", "--json", env={"LAROUTER_URL": url})
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["url"] == router.url
+    for args in (["usage"], ["config", "get", "routing.default_model"], ["projects", "list"]):
+        result = on(url, *args)
+        assert result.exit_code == 0 and "404" not in result.output, (args, result.output)
+
+
+def test_only_a_final_v1_segment_is_dropped() -> None:
+    """`/v1beta` or `/v10` is a path of its own, kept as given (the daemon, absent here, is named with it)."""
+    port = free_port()
+    for path in ("/v1beta", "/v10", "/prefix/v1x"):
+        result = run("status", "--url", f"http://127.0.0.1:{port}{path}")
+        assert result.exit_code == 2 and f"cannot reach larouterd at http://127.0.0.1:{port}{path}:" in result.stderr
