@@ -16,7 +16,7 @@ from aiohttp import web
 from larouter.configerr import ConfigError
 from larouter.errors import LarouterError
 from larouter.fsutil import atomic_write
-from larouter.projects.store import DEFAULT, ProjectStore
+from larouter.projects.store import DEFAULT, ProjectStore, name_key
 
 PUBLIC = frozenset({"/health", "/openapi.json"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -149,17 +149,30 @@ def identify(request: web.Request, store: ProjectStore, admin: str, loopback_bin
     return Principal(admin=False, project_id=project.id)
 
 
-def check_access(request: web.Request, who: Principal) -> web.Request:
+def check_access(request: web.Request, who: Principal, store: ProjectStore) -> web.Request:
     """Project tokens reach the proxy and their own usage; everything else is admin-only."""
     path = request.path
     if who.admin or path.startswith("/v1/"):
         return request
     if path.startswith("/api/usage"):
-        wanted = request.query.get("projectId")
-        if wanted not in (None, who.project_id):
-            raise forbidden("a project token can only read its own usage")
+        others = [w for w in request.query.getall("projectId", []) if not names_own_project(w, who, store)]
+        if others:
+            own = store.projects.get(who.project_id)
+            mine = f"{own.name!r} ({own.id})" if own is not None else repr(who.project_id)
+            raise forbidden(f"a project token reads only its own project's usage: this one is project {mine}, not "
+                            f"{others[0][:64]!r}")
         return request.clone(rel_url=request.rel_url.update_query(projectId=who.project_id))
     raise forbidden(f"{path} needs the admin token; project tokens reach /v1/* and their own /api/usage")
+
+
+def names_own_project(wanted: str, who: Principal, store: ProjectStore) -> bool:
+    """Whether a project token's `projectId` names its own project: by its id, or by its name (compared as names
+    are: case and runs of spaces aside) unless that is another project's id. The CLI's `--project NAME` sends the
+    name as it is: a project token may not list the projects to look its id up."""
+    if wanted == who.project_id:
+        return True
+    own = store.projects.get(who.project_id)
+    return own is not None and wanted not in store.projects and name_key(wanted) == name_key(own.name)
 
 
 def auth_middleware(store_of: Callable[[web.Application], ProjectStore], admin_of: Callable[[web.Application], str],
@@ -170,8 +183,9 @@ def auth_middleware(store_of: Callable[[web.Application], ProjectStore], admin_o
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in PUBLIC:
             return await handler(request)
-        who = identify(request, store_of(request.app), admin_of(request.app), loopback_bind)
-        request = check_access(request, who)
+        store = store_of(request.app)
+        who = identify(request, store, admin_of(request.app), loopback_bind)
+        request = check_access(request, who, store)
         request[PRINCIPAL] = who
         return await handler(request)
 

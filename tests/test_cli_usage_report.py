@@ -1,0 +1,66 @@
+"""`larouter usage` as a project token's holder and as anyone reading the savings line: the report reaches what the
+token may read, and says what was saved without a negative percentage."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+from urllib.request import Request, urlopen
+
+from tests.conftest import Router
+from tests.support.cli import on
+from tests.support.servers import http_json, wait_until
+
+
+def call(router: Router, token: str | None = None, model: str = "gpt-fake") -> None:
+    """One chat call through the proxy (as the project of `token`, else the default project)."""
+    req = Request(router.v1 + "/chat/completions", method="POST", data=json.dumps(
+        {"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode(),
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urlopen(req, timeout=30) as resp:
+        assert resp.status == 200
+
+
+def billed(router: Router, project: str, calls: int) -> None:
+    """Wait until the ledger shows `calls` calls for the project."""
+    wait_until(lambda: http_json("GET", router.url + f"/api/usage?projectId={project}")[1]["totalCalls"] == calls,
+               10, "the calls to be billed")
+
+
+def test_a_project_token_reads_its_own_usage_by_id_or_name(router: Router) -> None:
+    """With a project's own token, `usage`, `usage models` and `usage export` take --project as its id or its name
+    (as people type it: case and spaces aside); naming it was a 403 because the token may not list projects to look
+    the name up."""
+    status, mine = http_json("POST", router.url + "/api/projects", {"name": "My App"})
+    assert status == 201
+    call(router, mine["token"])
+    billed(router, mine["id"], 1)
+    for ref in (mine["id"], "My App", "my  app"):
+        report = on(router, "usage", "--project", ref, "--token", mine["token"], "--json")
+        assert report.exit_code == 0, (ref, report.output)
+        assert json.loads(report.stdout)["projectId"] == mine["id"] and json.loads(report.stdout)["totalCalls"] == 1
+        models = on(router, "usage", "models", "--project", ref, "--token", mine["token"], "--json")
+        assert models.exit_code == 0 and [m["calls"] for m in json.loads(models.stdout)["data"]] == [1], models.output
+        export = on(router, "usage", "export", "--project", ref, "-o", "-", "--token", mine["token"])
+        assert export.exit_code == 0 and len(export.stdout.splitlines()) == 2, export.output
+    text = on(router, "usage", "--project", "My App", "--token", mine["token"])
+    assert text.exit_code == 0 and f"Usage of project {mine['id']}" in text.stdout, text.output
+
+
+def test_a_project_token_naming_another_project_is_refused_clearly(router: Router) -> None:
+    """Another project, by id or by name (or a project's name that is the id of another), is refused: exit 1, one
+    line saying whose token it is and that it reads only that project's usage; nothing of the other project shown."""
+    status, mine = http_json("POST", router.url + "/api/projects", {"name": "mine"})
+    assert status == 201
+    status, other = http_json("POST", router.url + "/api/projects", {"name": "other"})
+    assert status == 201
+    status, tricky = http_json("POST", router.url + "/api/projects", {"name": other["id"]})
+    assert status == 201
+    cases = [(mine, ref) for ref in (other["id"], "other", "default", "nope")] + [(tricky, other["id"])]
+    for who, ref in cases:
+        result = on(router, "usage", "--project", ref, "--token", who["token"])
+        assert result.exit_code == 1 and result.stdout == "", (ref, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "HTTP 403" in lines[0], (ref, result.stderr)
+        assert f"reads only its own project's usage: this one is project {who['name']!r} ({who['id']}), not {ref!r}" \
+            in lines[0], lines[0]
