@@ -64,3 +64,47 @@ def test_a_project_token_naming_another_project_is_refused_clearly(router: Route
         assert len(lines) == 1 and "HTTP 403" in lines[0], (ref, result.stderr)
         assert f"reads only its own project's usage: this one is project {who['name']!r} ({who['id']}), not {ref!r}" \
             in lines[0], lines[0]
+
+
+def price(per_million: float) -> str:
+    """Config TOML pricing gpt-fake at this many USD per million tokens, in and out (gpt-4o, the baseline: 2.5/10)."""
+    return f'\n[providers.fake.prices."gpt-fake"]\ninput = {per_million}\noutput = {per_million}\n'
+
+
+def savings_line(router: Router, *args: str) -> str:
+    """The report's savings line (on a terminal wide enough to hold it on one line)."""
+    text = on(router, "usage", *args, env={"COLUMNS": "200"})
+    assert text.exit_code == 0, text.output
+    return next(line for line in text.stdout.splitlines() if line.startswith("Savings")).rstrip()
+
+
+def test_savings_when_the_calls_cost_more_than_the_baseline(make_router: Callable[..., Router]) -> None:
+    """Calls dearer than the baseline would have been read "nothing saved (cost $X more)", never a negative saving
+    or a percentage of a near-zero baseline (it read `saved $-0.0268 (-14900%)`); JSON keeps the daemon's figure."""
+    router = make_router(extra_toml=price(600.0))
+    call(router)
+    billed(router, "default", 1)
+    data = json.loads(on(router, "usage", "--json").stdout)
+    assert data["savings"]["saved"] < 0 < data["savings"]["baselineCost"] < data["totalCost"], data
+    line = savings_line(router)
+    assert "nothing saved (cost $0.0" in line and "more)" in line, line
+    assert "%" not in line and "$-" not in line and "saved $" not in line, line
+
+
+def test_savings_when_the_calls_cost_less_or_nothing(make_router: Callable[..., Router]) -> None:
+    """Cheaper calls save a share of the baseline between 0 and 100%; calls with no baseline cost (none priced at
+    the baseline) read "nothing saved", without a percentage."""
+    router = make_router(extra_toml=price(1.0))
+    call(router)
+    billed(router, "default", 1)
+    s = json.loads(on(router, "usage", "--json").stdout)["savings"]
+    assert 0 < s["saved"] < s["baselineCost"], s
+    line = savings_line(router)
+    assert f"saved ${s['saved']:.6f}" in line and line.endswith(f"({100 * s['saved'] / s['baselineCost']:.0f}%)"), line
+    free = make_router(extra_toml=price(0.0) + '\n[usage]\nbaseline_model = "no-such-model"\n')
+    status, proj = http_json("POST", free.url + "/api/projects", {"name": "free"})
+    assert status == 201
+    call(free, proj["token"])
+    billed(free, proj["id"], 1)
+    line = savings_line(free, "-p", "free")
+    assert line.endswith("nothing saved") and "%" not in line, line

@@ -80,13 +80,17 @@ def by_tier(data: dict[str, Any]) -> RenderableType:
 
 
 def savings(data: dict[str, Any]) -> RenderableType:
-    """What the same tokens would have cost on the baseline model."""
+    """What the same tokens would have cost on the baseline model, and what that saved. The daemon's `saved` is
+    baseline cost minus cost over the priced calls: below zero when the calls cost more than the baseline would
+    have, which is said as such, never as a negative saving or a percentage of a near-zero baseline."""
     s = data.get("savings") or {}
     base, saved = s.get("baselineCost") or 0.0, s.get("saved") or 0.0
-    pct = f" ({100 * saved / base:.0f}%)" if base else ""
-    return Text.assemble(("Savings ", "bold"), f"vs {s.get('baselineModel') or 'the baseline'}: ",
-                         f"would have cost {money(base)}, cost {money(data['totalCost'])}, ",
-                         (f"saved {money(saved)}{pct}", "bold green"))
+    line = Text.assemble(("Savings ", "bold"), f"vs {s.get('baselineModel') or 'the baseline'}: ",
+                         f"would have cost {money(base)}, cost {money(data['totalCost'])}: ")
+    if saved > 0 and base > 0:
+        return line.append(f"saved {money(saved)} ({100 * saved / base:.0f}%)", style="bold green")
+    line.append("nothing saved", style="bold")
+    return line.append(f" (cost {money(-saved)} more)" if saved < 0 else "")
 
 
 PER = MappingProxyType({"daily": "a day", "weekly": "a week", "monthly": "a month"})
