@@ -133,6 +133,11 @@ def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
     `-` reads a string from stdin, so API keys stay out of the shell history)."""
     path = key_path(key)
     parsed = sys.stdin.read().strip() if value == "-" else parse_value(value)
+    secret = path[-1] in SECRET_FIELDS
+    if isinstance(parsed, str) and not parsed.strip() and (value == "-" or secret):  # an empty key is no key
+        source = "stdin was empty" if value == "-" else "the value is empty"
+        hint = f"`larouter config unset {key}` drops one set at runtime" if secret else "give the value instead of -"
+        raise CliError(f"{source}, so {key} was left unchanged ({hint})")
     apply(client, as_json, path, parsed)
 
 

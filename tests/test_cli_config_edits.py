@@ -1,0 +1,43 @@
+"""`larouter config set` and `unset` where a change would not do what it says: an empty secret is refused with
+nothing changed, and unsetting a policy's chain says which chain the tier takes now."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from larouter.runtime import mask, runtime_file
+from tests.conftest import FAKE_KEY, Router
+from tests.support.cli import ok_json, on
+
+
+@pytest.mark.parametrize(("key", "args", "stdin", "said"), [
+    ("providers.fake.api_key", ["-"], "", "stdin was empty"),
+    ("providers.fake.api_key", ["-"], " \n\n", "stdin was empty"),
+    ("providers.fake.api_key", [""], None, "the value is empty"),
+    ("server.admin_token", ["-"], "", "stdin was empty"),
+    ("routing.default_model", ["-"], "", "stdin was empty"),
+])
+def test_an_empty_secret_is_refused_and_nothing_changes(router: Router, key: str, args: list[str],
+                                                        stdin: str | None, said: str) -> None:
+    """`config set KEY -` with nothing on stdin (or an empty API key or token as the value) is exit 1, one line saying
+    so; nothing is sent: no runtime override, the key in use stays (it stored "" and reported the masked environment
+    key as if it had been set)."""
+    before = ok_json(router, "config", "get")
+    result = on(router, "config", "set", key, *args, input=stdin)
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"error: {said}, so {key} was left unchanged" in lines[0], result.stderr
+    assert not runtime_file(router.settings.home).exists()
+    assert ok_json(router, "config", "get") == before
+    assert ok_json(router, "config", "get", "providers.fake.api_key") == mask(FAKE_KEY)
+
+
+def test_setting_a_secret_shows_it_masked_only(router: Router) -> None:
+    """A key set from stdin is reported masked, as `config get` shows it, in text and JSON; never in full."""
+    secret = "sk-new-secret-0123456789abcdef"
+    for extra in ([], ["--json"]):
+        result = on(router, "config", "set", "providers.fake.api_key", "-", *extra, input=secret + "\n")
+        assert result.exit_code == 0 and secret not in result.output and mask(secret) in result.stdout, result.output
+    assert json.dumps(ok_json(router, "config", "get")).count(mask(secret)) == 1
