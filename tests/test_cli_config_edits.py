@@ -41,3 +41,34 @@ def test_setting_a_secret_shows_it_masked_only(router: Router) -> None:
         result = on(router, "config", "set", "providers.fake.api_key", "-", *extra, input=secret + "\n")
         assert result.exit_code == 0 and secret not in result.output and mask(secret) in result.stdout, result.output
     assert json.dumps(ok_json(router, "config", "get")).count(mask(secret)) == 1
+
+
+def first_choice(router: Router, project: str) -> str:
+    """The model `route explain` puts first for a writing request (tier MEDIUM) of this project."""
+    data = ok_json(router, "route", "explain", "-p", project, "Write a short poem about the sea.")
+    assert data["tier"] == "MEDIUM", data
+    return str(data["candidates"][0]["model"])
+
+
+def test_unsetting_a_policy_chain_says_which_chain_routes_now(router: Router) -> None:
+    """Unsetting the only chain of a policy of one's own leaves the policy (no chain of its own), whose tiers take
+    cost-optimized's chains as configured; the CLI says which chain that is (it said "(now (unset))", which read as
+    a policy that routes nothing), and the routing agrees, whatever order the policies were set in."""
+    assert on(router, "config", "set", "routing.policies.mine.MEDIUM", '["fake-slow"]').exit_code == 0
+    assert on(router, "config", "set", "routing.policies.cost-optimized.MEDIUM", '["fake-delay"]').exit_code == 0
+    assert on(router, "projects", "create", "poet", "--policy", "mine").exit_code == 0
+    assert first_choice(router, "poet") == "fake-slow"
+
+    unset = on(router, "config", "unset", "routing.policies.mine.MEDIUM")
+    assert unset.exit_code == 0, unset.output
+    assert unset.stdout.strip() == ("unset routing.policies.mine.MEDIUM: the MEDIUM tier of policy mine takes "
+                                    "cost-optimized's chain now: fake-delay"), unset.stdout
+    assert first_choice(router, "poet") == "fake-delay"
+    assert ok_json(router, "config", "get", "routing.policies.mine") == {}
+
+    builtin = on(router, "config", "unset", "routing.policies.cost-optimized.MEDIUM")
+    assert builtin.exit_code == 0 and builtin.stdout.strip() == (
+        "unset routing.policies.cost-optimized.MEDIUM: the MEDIUM tier of policy cost-optimized takes its built-in "
+        "chain now: gpt-4.1-mini, gpt-4o-mini, claude-haiku-4-5, local"), builtin.stdout
+    gone = on(router, "config", "unset", "routing.policies.mine")
+    assert gone.exit_code == 0 and "there is no policy mine now (its projects route by cost-optimized" in gone.stdout

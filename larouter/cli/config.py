@@ -116,12 +116,35 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
         return
     shown = show(result["value"])
     line = f"unset {key} (now {shown})" if value is None else f"set {key} = {shown if secret else show(value)}"
+    if value is None and now is MISSING:
+        line = f"unset {key}" + (policy_fallback(path, out) or f" (now {shown})")
     console().print(line, markup=False, soft_wrap=True)
     if value is not None and not secret and now != value:
         console().print(f"[yellow]note: the effective value is {escape(shown)} (a larouterd command-line flag "
                         "overrides runtime settings)[/yellow]", soft_wrap=True)
     if out["restartRequired"]:
         console().print(f"[yellow]saved; restart larouterd to apply: {', '.join(out['restartRequired'])}[/yellow]")
+
+
+def policy_fallback(path: list[str], view: dict[str, Any]) -> str | None:
+    """What routes now that a policy's configured chain (or the whole policy) is gone: the built-in chain, or, for a
+    policy of a new name, cost-optimized's, as configured (`view`: the settings after the change). None for a key
+    that is no routing policy's."""
+    from larouter.routing.policy import DEFAULT_POLICIES, merged_policies  # only for this message
+    from larouter.routing.tiers import Tier
+
+    if path[:2] != ["routing", "policies"] or len(path) not in (3, 4):
+        return None
+    name, builtin = path[2], path[2] in DEFAULT_POLICIES
+    if len(path) == 3:
+        return (f": policy {name} has its built-in chains again" if builtin else
+                f": there is no policy {name} now (its projects route by cost-optimized until it is defined again)")
+    tier = Tier.__members__.get(path[3].upper())
+    policies = merged_policies(view["routing"]["policies"])
+    if tier is None or name not in policies:
+        return None
+    whose = "its built-in" if builtin else "cost-optimized's"
+    return f": the {tier.value} tier of policy {name} takes {whose} chain now: {', '.join(policies[name][tier])}"
 
 
 @config.command("set")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -42,10 +42,12 @@ DEFAULT_POLICIES: dict[str, dict[Tier, tuple[str, ...]]] = {
 }
 
 
-def merged_policies(custom: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, dict[Tier, tuple[str, ...]]]:
-    """The default policies with the configured chains laid over them (tier names checked by `configcheck`)."""
+def merged_policies(custom: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[str, dict[Tier, tuple[str, ...]]]:
+    """The default policies with the configured chains laid over them (tier names checked by `configcheck`). A tier
+    a policy does not configure keeps its built-in chain, or, in a policy of a new name, takes cost-optimized's as
+    configured (whatever order the names come in: the built-in names are laid over first)."""
     out = {name: dict(chains) for name, chains in DEFAULT_POLICIES.items()}
-    for name, chains in custom.items():
+    for name, chains in sorted(custom.items(), key=lambda item: item[0] not in DEFAULT_POLICIES):
         base = out.setdefault(name, dict(out["cost-optimized"]))
         for tier_name, models in chains.items():
             base[Tier[tier_name.upper()]] = tuple(models)
