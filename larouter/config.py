@@ -12,9 +12,9 @@ import attrs
 import platformdirs
 
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
-from larouter.configcheck import check as check_settings
+from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
-from larouter.configerr import SECRET_FIELDS, ConfigError, FieldError, format_structure_error
+from larouter.configerr import SECRET_FIELDS, ConfigError, FieldError, blame, invalid, structure_problems
 from larouter.usage.prices import max_output_problem, price_problem
 
 APP = "larouter"
@@ -257,14 +257,36 @@ def _env_value(raw: str) -> Any:
         return raw
 
 
-def env_layer(env: Mapping[str, str]) -> dict[str, Any]:
-    """`LAROUTER_SECTION__KEY=value` (and the short aliases) as a nested dict."""
-    found: dict[tuple[str, ...], tuple[str, str]] = {}  # key path -> (variable, raw value)
+def env_settings(env: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, str]]:
+    """The settings the environment sets: key path -> (variable, raw value)."""
+    found: dict[tuple[str, ...], tuple[str, str]] = {}
     for name, raw in env.items():
         if name in SHORT_ENV:
             found[SHORT_ENV[name]] = (name, raw)
         elif name.startswith(ENV_PREFIX) and "__" in name:
             found[tuple(p.lower() for p in name[len(ENV_PREFIX):].split("__"))] = (name, raw)
+    return found
+
+
+def env_variables(env: Mapping[str, str], overrides: Mapping[str, Any]) -> dict[str, str]:
+    """Dotted key -> the variable whose value the settings hold there (not one the runtime overrides replaced)."""
+    return {".".join(path): name for path, (name, _) in env_settings(env).items() if not _holds(overrides, path)}
+
+
+def _holds(overrides: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = overrides
+    for part in path:
+        if not isinstance(node, Mapping):
+            return True  # a value above the key replaced its whole table
+        if part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def env_layer(env: Mapping[str, str]) -> dict[str, Any]:
+    """`LAROUTER_SECTION__KEY=value` (and the short aliases) as a nested dict."""
+    found = env_settings(env)
     out: dict[str, Any] = {}
     for path, (name, raw) in found.items():
         for i in range(1, len(path)):
@@ -313,7 +335,8 @@ def load_settings(
     explicit = config_path is not None or bool(env.get("LAROUTER_CONFIG"))
     path = config_path or default_config_path(env)
     raw: dict[str, Any] = {"providers": default_providers(env)}
-    if path.exists() or explicit:
+    read = path.exists() or explicit
+    if read:
         raw = _merge(raw, read_toml(path))
     raw = _merge(raw, env_layer(env))
     if overrides:
@@ -326,8 +349,13 @@ def load_settings(
     try:
         settings = CONVERTER.structure(raw, Settings)
     except Exception as exc:  # cattrs raises exception groups carrying the path in notes
-        raise ConfigError(format_structure_error(exc, raw, source=str(path))) from None
-    check_settings(settings, str(path))
+        found = structure_problems(exc, raw) or [str(exc)]
+    else:
+        found = list(settings_problems(settings))
+    if found:  # each problem names the variable that set the key, if one did (a file that is not there is not named)
+        where = f"file {path}, then LAROUTER_* environment" if read else "LAROUTER_* environment; no config file"
+        variables = env_variables(env, overrides or {})
+        raise ConfigError(invalid([blame(line, variables) for line in found], where))
     return settings
 
 

@@ -94,10 +94,3 @@ def _model_flags(where: str, ctx_size: int | None, gpu_layers: int | None, threa
         yield f"{where}.gpu_layers: must be >= 0 (leave it unset for llama-server's default), got {gpu_layers!r}"
     if threads is not None and threads <= 0:
         yield f"{where}.threads: must be > 0 (leave it unset for llama-server's default), got {threads!r}"
-
-
-def check(settings: Settings, source: str) -> None:
-    """Raise ConfigError listing every problem, in the same format as a structuring error."""
-    found = list(problems(settings))
-    if found:
-        raise ConfigError(f"invalid configuration (file {source}, then LAROUTER_* environment):\n  " + "\n  ".join(found))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from cattrs.errors import IterableValidationNote
 
@@ -53,8 +53,29 @@ def _fmt_path(path: list[str | int]) -> str:
     return out or "<root>"
 
 
+def invalid(lines: list[str], where: str) -> str:
+    """The message of a configuration that cannot be used: where it was read from (`where`), then one problem a
+    line, each `key.path: what is wrong (got value)`."""
+    return f"invalid configuration ({where}):\n  " + "\n  ".join(lines)
+
+
+def blame(line: str, variables: Mapping[str, str]) -> str:
+    """A problem line, naming the environment variable that set its key or a table above it, when one did
+    (`variables`: dotted key -> variable name, e.g. `server.port` -> `LAROUTER_PORT`)."""
+    key = line.split(":", 1)[0].split(" ", 1)[0]
+    for dotted, name in variables.items():
+        if key == dotted or key.startswith((dotted + ".", dotted + "[")):
+            return f"{line} (from the environment variable {name})"
+    return line
+
+
 def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
     """One line per problem: `source: server.port: must be ... got 'x'`."""
+    return invalid(structure_problems(exc, raw) or [str(exc)], f"file {source}, then LAROUTER_* environment")
+
+
+def structure_problems(exc: BaseException, raw: Any) -> list[str]:
+    """One line per problem of a cattrs structuring failure: `server.port: must be ... got 'x'`."""
     lines = []
     for path, leaf in _walk(exc, []):
         where = _fmt_path(path)
@@ -77,4 +98,4 @@ def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
         elif "got" not in msg:
             msg = f"{msg} (got {value!r})"
         lines.append(f"{where}: {msg}")
-    return f"invalid configuration (file {source}, then LAROUTER_* environment):\n  " + "\n  ".join(lines or [str(exc)])
+    return lines

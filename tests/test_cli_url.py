@@ -1,15 +1,19 @@
 """Where the `larouter` CLI is told the daemon is: a --url it cannot use is a usage error naming it (before any
-request), an OpenAI base URL ending in /v1 is taken as the daemon's own."""
+request), an OpenAI base URL ending in /v1 is taken as the daemon's own, and a bad address in the environment is
+named by its variable."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import Router
 from tests.support.cli import on, run
-from tests.support.proc import free_port
+from tests.support.proc import daemon_env, free_port
 
 
 @pytest.mark.parametrize(("url", "problem"), [
@@ -52,3 +56,39 @@ def test_only_a_final_v1_segment_is_dropped() -> None:
     for path in ("/v1beta", "/v10", "/prefix/v1x"):
         result = run("status", "--url", f"http://127.0.0.1:{port}{path}")
         assert result.exit_code == 2 and f"cannot reach larouterd at http://127.0.0.1:{port}{path}:" in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "value", "problem"), [
+    ("LAROUTER_PORT", "abc", "server.port: expected an integer, got 'abc'"),
+    ("LAROUTER_SERVER__PORT", "99999", "server.port: must be a TCP port (0-65535), got 99999"),
+    ("LAROUTER_HOST", "not a host", "server.host: must be an IP address or a host name, got 'not a host'"),
+])
+def test_a_bad_address_variable_is_named_with_its_value(tmp_path: Path, home: Path, variable: str, value: str,
+                                                        problem: str) -> None:
+    """Without --url the CLI reads the daemon's address from the settings; a bad LAROUTER_PORT (or another variable)
+    there is one line naming the variable and its value, and no config file when there is none (it blamed
+    `.../larouter/config.toml`, which did not exist); larouterd says the same at start."""
+    env = {"LAROUTER_HOME": str(home), "XDG_CONFIG_HOME": str(tmp_path / "xdg"), "LAROUTER_CONFIG": None,
+           variable: value}
+    result = run("status", env=env)
+    assert result.exit_code == 1 and result.stdout == "", result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{problem} (from the environment variable {variable})" in lines[0], result.stderr
+    assert "(LAROUTER_* environment; no config file)" in lines[0] and "config.toml" not in lines[0], lines[0]
+    daemon = subprocess.run([sys.executable, "-m", "larouter.daemon"], capture_output=True, text=True, timeout=30,
+                            env=daemon_env(home, **{variable: value}))
+    assert daemon.returncode == 1 and "Traceback" not in daemon.stderr, daemon.stderr
+    assert f"{problem} (from the environment variable {variable})" in daemon.stderr, daemon.stderr
+
+
+def test_a_variable_a_config_file_sits_under_is_named_too(tmp_path: Path, home: Path) -> None:
+    """With a config file, the file is named as the first layer and the variable on the bad key; a key the file set
+    wrong names no variable."""
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('[routing]\ncooldown = "soon"\n')
+    result = run("status", env={"LAROUTER_HOME": str(home), "LAROUTER_CONFIG": str(cfg), "LAROUTER_PORT": "abc"})
+    assert result.exit_code == 1, result.output
+    assert f"(file {cfg}, then LAROUTER_* environment)" in result.stderr
+    assert "server.port: expected an integer, got 'abc' (from the environment variable LAROUTER_PORT)" in result.stderr
+    assert "routing.cooldown: " in result.stderr and "'soon'" in result.stderr
+    assert result.stderr.count("from the environment variable") == 1, result.stderr

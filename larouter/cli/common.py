@@ -242,8 +242,8 @@ def settings_target(token: str | None) -> Client:
         runtime = load_runtime(None)
     except ConfigError as exc:  # where the daemon listens is unknown (and it cannot start with this config either)
         problem = " ".join(line.strip() for line in str(exc).splitlines())
-        raise CliError(f"{problem} (larouter reads server.host and server.port from it: fix it, or point --url / "
-                       "LAROUTER_URL at the daemon)") from None
+        raise CliError(f"{problem} (larouter reads server.host and server.port from these settings: fix them, or point "
+                       "--url / LAROUTER_URL at the daemon)") from None
     settings = runtime.settings
     live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
     url = live or http_url(settings.server.host, settings.server.port)
