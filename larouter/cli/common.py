@@ -7,6 +7,7 @@ import errno
 import functools
 import json
 import os
+import sys
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Callable, Iterator
 from urllib.error import HTTPError, URLError
@@ -55,14 +56,16 @@ class LarouterGroup(click.Group):
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            with reader_may_leave():  # --help, --version
+                return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
             exc.exit_code = EXIT_USER_ERROR
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with reader_may_leave():
+                return super().invoke(ctx)
         except click.UsageError as exc:
             exc.exit_code = EXIT_USER_ERROR
             raise
@@ -75,9 +78,28 @@ class LarouterGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit):
             raise
         except Exception as exc:  # noqa: BLE001 - the CLI's promise: no traceback
-            if os.environ.get("LAROUTER_DEBUG") or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
+            if os.environ.get("LAROUTER_DEBUG"):
                 raise
             raise CliError(f"unexpected {type(exc).__name__}: {exc} (LAROUTER_DEBUG=1 shows the traceback)") from None
+
+
+@contextlib.contextmanager
+def reader_may_leave() -> Iterator[None]:
+    """End quietly with exit 0 when what reads stdout goes away (`larouter config get | head -1`): it had what it
+    wanted; the command did nothing wrong. stdout then points at /dev/null, so what is still buffered in it cannot
+    fail again when the interpreter flushes it on the way out."""
+    try:
+        yield
+        sys.stdout.flush()  # what is still buffered, while a closed pipe can still be told from a failure
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # no file behind it (CliRunner's capture)
+            fd = sys.stdout.fileno()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        raise click.exceptions.Exit(0) from None
 
 
 @attrs.frozen

@@ -12,9 +12,17 @@ from rich.filesize import decimal
 from rich.table import Column
 
 
+class StdoutConsole(Console):
+    """The stdout console: a reader that went away (`larouter ... | head -1`) is left to `LarouterGroup`, which ends
+    every command the same way then, instead of rich's own exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise  # noqa: PLE0704 - called by rich inside its `except BrokenPipeError:`: that error, as it was
+
+
 def console() -> Console:
     """stdout console (built per call, so redirected streams such as CliRunner's are honoured)."""
-    return Console(highlight=False)
+    return StdoutConsole(highlight=False)
 
 
 def err_console() -> Console:
