@@ -30,6 +30,8 @@ def _after_lookup(trigger: str, result: str, config: ClassifierConfig = DEFAULT)
     ("status 1545Z", "[]"),
     ("Heartbeat 2025-09-08T16:00:00+02:00", '{"messages": [], "count": 0, "checked_at": "2025-09-08T16:00:02+02:00"}'),
     ("check-in 08:00", "no results"),
+    ("Kontrollimpuls · Di 03.03.2026 · 09:20", '{"termine": [], "nachrichten": 0}'),  # separators are no words
+    ("⏰ sweep — Mon 06:00 — inbox", "[]"),
     ("தானியங்கி சோதனை (06:00): ஆர்டர்களைச் சரிபார். ஒன்றும் இல்லையெனில் HEARTBEAT_OK என்று பதிலளி.",
      '{"orders": [], "count": 0}'),  # the rules do not read this language: the named token and the empty lookup do
     ("ራስ-ሰር ፍተሻ 07:00፦ ትዕዛዞችን ፈትሽ። ምንም ከሌለ HEARTBEAT_OK ብለህ መልስ።",

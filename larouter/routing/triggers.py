@@ -34,7 +34,7 @@ def stamped_trigger(text: str, rules: Compiled) -> bool:
     """A few words around a time stamp, asking nothing ("controllo delle 19:30"), not "remind me at 10:00"."""
     if len(text) > TRIGGER_MAX_CHARS:
         return False
-    words = text.split()
+    words = [w for w in text.split() if any(c.isalnum() for c in w)]  # "·", "—", "⏰" are no words
     if (not words or len(words) > TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text))
             or text.rstrip().endswith(QUESTION_MARKS)):
         return False
