@@ -61,9 +61,13 @@ def _policies(settings: Settings) -> Iterator[str]:
     from larouter.routing.policy import DEFAULT_POLICIES
 
     for name, chains in settings.routing.policies.items():
+        seen: dict[str, str] = {}
         for tier_name, models in chains.items():
             if tier_name.upper() not in Tier.__members__:
                 yield f"routing.policies.{name}.{tier_name}: not a tier (use one of {', '.join(Tier.__members__)})"
+            elif (other := seen.setdefault(tier_name.upper(), tier_name)) != tier_name:
+                yield (f"routing.policies.{name}.{tier_name}: {other!r} sets the {tier_name.upper()} tier already (tier "
+                       f"names are read in any case); keep one: set routing.policies.{name}.{other}, or unset it first")
             bad = [m for m in models if not _MODEL_NAME.fullmatch(m)]
             if bad:
                 yield f"routing.policies.{name}.{tier_name}: not a model name: {bad[0]!r}"

@@ -27,6 +27,7 @@ class LarouterError(Exception):
     param: str | None = None
     headers: dict[str, str] | None = None
     delivered: bool = False  # an upstream failure after the provider had the request: it may have billed it
+    rejected: bool = False  # the upstream refused the request (a 4xx of its own): `auto` tries the next candidate
 
     def __str__(self) -> str:
         return self.message

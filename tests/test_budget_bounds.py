@@ -195,16 +195,27 @@ async def test_an_auto_call_the_client_abandons_releases_its_reservation(make_ro
     assert Decimal(str(budget()["spent"])) == Decimal(row["cost_usd"]).normalize(), (budget(), row)
 
 
-def test_an_auto_call_a_provider_refuses_releases_its_reservation(make_router: Callable[..., Router]) -> None:
-    """A provider's 400 under `auto` is the client's answer (not failed over): the reservation is released too."""
+def test_an_auto_call_a_provider_refuses_moves_on_and_releases_its_reservation(make_router: Callable[..., Router],
+                                                                              fake: Fake) -> None:
+    """A provider's 400 under `auto` passes that candidate by (the client named no model): the next one answers,
+    the refused attempt bills nothing and leaves no row, its reservation is released, and the model does not cool
+    down (a refusal of this request says nothing of its health)."""
     router = make_router(extra_toml='\n[providers.fake.prices."fake-400"]\ninput = 1000.0\noutput = 1000.0\n'
-                                    + POLICY_FIRST.format(first="fake-400"))
+                                    + PRICED + POLICY_FIRST.format(first="fake-400"))
     proj = project(router, 5.0)
-    status, _, err = post(router, {"model": "auto", "messages": [{"role": "user", "content": CODING}],
-                                   "max_tokens": 100}, proj["token"])
-    assert status == 400 and err["error"]["param"] == "temperature", err
+    body = {"model": "auto", "messages": [{"role": "user", "content": CODING}], "max_tokens": 100}
+    status, headers, answer = post(router, body, proj["token"])
+    assert status == 200 and headers["x-larouter-model"] == "gpt-fake", (headers, answer)
+    assert "fake-400 failed (invalid_value) -> next" in headers["x-larouter-reason"], headers
+    (row,) = rows(router, proj["id"], 1)
+    assert row["model"] == "gpt-fake", row
     with urlopen(router.url + f"/api/usage?projectId={proj['id']}", timeout=30) as resp:
-        assert json.loads(resp.read())["budget"]["reserved"] == 0
+        budget = json.loads(resp.read())["budget"]
+    assert budget["reserved"] == 0 and Decimal(str(budget["spent"])) == Decimal(row["cost_usd"]).normalize(), budget
+    _, out = http_json("POST", router.url + f"/api/route/explain?projectId={proj['id']}", body)
+    (refused,) = [c for c in out["candidates"] if c["model"] == "fake-400"]  # (the conversation sticks to gpt-fake)
+    assert refused["usable"] and refused["coolingDown"] is None, out
+    assert [r["model"] for r in fake.state.requests] == ["fake-400", "gpt-fake"]
 
 
 def test_a_402_says_the_worst_case_and_how_to_lower_it(make_router: Callable[..., Router]) -> None:

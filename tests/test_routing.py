@@ -243,3 +243,29 @@ def test_decision_lands_in_the_usage_record(routed: Callable[..., Router]) -> No
 
     wait_until(lambda: {"HEARTBEAT", "COMPLEX"} <= set(tiers()), 10, "both calls in the ledger")
     assert tiers()["HEARTBEAT"]["cost"] == 0 and tiers()["HEARTBEAT"]["calls"] == 1
+
+
+PROOF = "Prove that there are infinitely many primes of the form 4k+3."
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reasoning_model_chosen_by_auto_gets_a_body_it_accepts(routed: Callable[..., Router], fake: Fake,
+                                                                 stream: bool) -> None:
+    """The reference's example body (temperature 0.7, max_tokens 2048) classified REASONING goes to o4-mini, which
+    (like OpenAI's o-series and gpt-5) refuses max_tokens and a temperature: under `auto` it is sent
+    max_completion_tokens and no temperature, and the reason header says so. A client naming o4-mini gets its body
+    as written, and the model's 400."""
+    client = openai.OpenAI(base_url=routed().v1, api_key="x", max_retries=0)
+    msgs = [{"role": "user", "content": PROOF}]
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=msgs, temperature=0.7,
+                                                           max_tokens=2048, stream=stream)
+    text = ("".join(ch.choices[0].delta.content or "" for ch in raw.parse() if ch.choices) if stream
+            else raw.parse().choices[0].message.content)
+    assert raw.headers["x-larouter-tier"] == "REASONING" and raw.headers["x-larouter-model"] == "o4-mini" and text
+    assert raw.headers["x-larouter-reason"].endswith(
+        "o4-mini is a reasoning model: max_tokens sent as max_completion_tokens; without temperature"), raw.headers
+    sent = fake.state.requests[-1]
+    assert sent["max_completion_tokens"] == 2048 and "max_tokens" not in sent and "temperature" not in sent, sent
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="o4-mini", messages=msgs, temperature=0.7, max_tokens=2048, stream=stream)
+    assert info.value.code == "unsupported_parameter" and fake.state.requests[-1]["max_tokens"] == 2048

@@ -216,3 +216,15 @@ def test_credentials_in_a_provider_url_are_masked(router: Router) -> None:
     shown = http_json("GET", router.url + "/api/config")[1]["providers"]["basic"]["base_url"]
     assert shown.startswith("http://***@127.0.0.1:") and "sk-in-the-url" not in json.dumps(
         http_json("GET", router.url + "/api/config")[1]), shown
+
+
+def test_a_tier_set_twice_in_different_cases_is_refused(make_router: Callable[..., Router]) -> None:
+    """Tier names are read in any case, so `complex` after `COMPLEX` would leave two chains for one tier, the one
+    that wins depending on their order: the patch is a 400 naming both keys, and the chain stays as it was."""
+    router = make_router()
+    first = {"routing": {"policies": {"mine": {"COMPLEX": ["gpt-fake"]}}}}
+    assert http_json("PATCH", router.url + "/api/config", first)[0] == 200
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"policies": {"mine": {"complex": ["fake-500"]}}}})
+    assert status == 400 and out["error"]["code"] == "invalid_config", out
+    assert "'COMPLEX' sets the COMPLEX tier already" in out["error"]["message"], out
+    assert http_json("GET", router.url + "/api/config", None)[1]["routing"]["policies"]["mine"] == {"COMPLEX": ["gpt-fake"]}

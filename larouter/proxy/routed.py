@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import aiohttp
@@ -155,7 +156,37 @@ def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
     from larouter.proxy.handlers import upstream_body
 
     assert call.target is not None
-    return upstream_body(body, call.target, call.stream)
+    out = upstream_body(body, call.target, call.stream)
+    return for_reasoning_model(out) if REASONING_MODEL_RE.fullmatch(call.target.model) else out
+
+
+# OpenAI's reasoning models (o1, o3, o4-mini, gpt-5 and their sizes and snapshots) refuse `max_tokens` (they take
+# `max_completion_tokens`) and sampling settings other than their defaults, with a 400. A client that asked for
+# `auto` did not choose such a model: its request is adapted, where a named model gets the body as the client wrote it.
+REASONING_MODEL_RE = re.compile(r"(?:[\w.-]+/)?(?:o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?)"
+                                r"(?:-\d{4}-\d{2}-\d{2})?")
+_SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias")
+
+
+def adaptation(body: dict[str, Any], model: str) -> str | None:
+    """What `for_reasoning_model` changes in this body for this model, for the reason header; None when nothing."""
+    dropped = [key for key in _SAMPLING if key in body]
+    if not (dropped or "max_tokens" in body) or not REASONING_MODEL_RE.fullmatch(model):
+        return None
+    moved = "max_tokens sent as max_completion_tokens" if "max_completion_tokens" not in body else "max_tokens dropped"
+    parts = ([moved] if "max_tokens" in body else []) + ([f"without {', '.join(dropped)}"] if dropped else [])
+    return f"{model} is a reasoning model: {'; '.join(parts)}"
+
+
+def for_reasoning_model(body: dict[str, Any]) -> dict[str, Any]:
+    """The body for a reasoning model: `max_tokens` sent as `max_completion_tokens` (unless that is set too), and
+    the sampling settings those models refuse left out (the model's defaults apply)."""
+    if "max_tokens" in body:
+        limit = body.pop("max_tokens")
+        body.setdefault("max_completion_tokens", limit)
+    for key in _SAMPLING:
+        body.pop(key, None)
+    return body
 
 
 async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[Any, Any]:
@@ -189,6 +220,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             reservation = await billing.admit(request, call, body)
             call.extra["reservation"] = reservation
             name = cand.name if call.target is chosen else call.target.model
+            if (note := adaptation(body, call.target.model)) is not None:
+                call.reason = header_safe(f"{call.reason} | {note}")
             local.touch(request, call.target)
             result: tuple[Any, Any] = (await _try_stream(request, call, body) if call.stream
                                        else (await _try_json(request, call, body), None))
@@ -199,16 +232,19 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             why, status, code = f"{name} degraded ({exc})", 502, "degraded"
             last = LarouterError(f"{name}: {exc}", 502, "upstream_error", "all_candidates_failed")
         except LarouterError as err:
-            if err.status not in RETRYABLE and err.type != "budget_exceeded":
+            # A candidate that refused this request (a 4xx of its own: a parameter it does not take, a prompt past
+            # its context, a model the account may not use) is passed by, like one that failed: the client named no
+            # model, LARouter chose it. Such a refusal is not billed, and says nothing of the model's health.
+            if err.status not in RETRYABLE and err.type != "budget_exceeded" and not err.rejected:
                 raise
             why, status, code = f"{name} failed ({err.code or err.status})", err.status, err.code or err.type
             call.delivered = err.delivered
             last = err
-        notes.append(f"{why} -> next")
+        notes.append(f"{why} -> next" if cand is not usable[-1] else why)
         failures.append(why)
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
-        if not (isinstance(last, LarouterError) and last.type == "budget_exceeded"):
+        if not (isinstance(last, LarouterError) and (last.type == "budget_exceeded" or last.rejected)):
             request.app[appkeys.COOLDOWNS].fail(call.target.label if call.target is not None else cand.label)
     call.reason = header_safe(" | ".join(notes))
     assert last is not None

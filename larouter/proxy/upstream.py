@@ -119,7 +119,7 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
     if resp.status >= 500:
         return upstream_error(f"{where} failed with HTTP {resp.status}: {message}", 502, "upstream_error")
     return LarouterError(f"{where}: {message}", resp.status, up_type or "invalid_request_error", up_code or "upstream_rejected",
-                         up_param)
+                         up_param, rejected=True)
 
 
 def _parse_error(raw: bytes) -> tuple[str, str | None, str | None, str | None]:

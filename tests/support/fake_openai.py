@@ -24,6 +24,7 @@ Behaviour is chosen by the model name the proxy forwards:
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
+o1…o9, gpt-5 (OpenAI's reasoning models) answer 400 to `max_tokens` and to a temperature other than 1, as OpenAI does
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
 Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer);
 `fake-max-usage` reports MAX_TOKENS prompt and completion tokens (the most the ledger counts).
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import struct
 import time
@@ -185,6 +187,24 @@ async def _partial_json(request: web.Request, body: dict[str, Any]) -> web.Strea
     return resp
 
 
+REASONING = re.compile(r"o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?")
+
+
+def _reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's 400 for a reasoning model (o-series, gpt-5) sent `max_tokens` or a temperature other than 1."""
+    if not REASONING.fullmatch(str(body.get("model"))):
+        return None
+    if "max_tokens" in body:
+        return {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                           "'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
+                "code": "unsupported_parameter"}
+    if body.get("temperature", 1) != 1:
+        return {"message": "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default "
+                           "(1) value is supported.", "type": "invalid_request_error", "param": "temperature",
+                "code": "unsupported_value"}
+    return None
+
+
 async def chat(request: web.Request) -> web.StreamResponse:
     """The fake `/v1/chat/completions`."""
     body = await request.json()
@@ -201,6 +221,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
         auth = request.headers.get("Authorization", "")
         msg = f"Incorrect API key provided: {auth.removeprefix('Bearer ')}" if status == 401 else "upstream trouble"
         return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
+    if (refused := _reasoning_refusal(body)) is not None:
+        return web.json_response({"error": refused}, status=400)
     if model == "fake-400":
         error = {"message": "Invalid 'temperature': expected at most 2, got 7.", "type": "invalid_request_error",
                  "param": "temperature", "code": "invalid_value"}
