@@ -247,14 +247,18 @@ async def test_a_provider_that_cannot_be_reached_in_time_is_no_read_timeout(make
 
 
 @pytest.mark.parametrize(("model", "status", "code"),
-                         [("fake-401", 502, "upstream_auth_failed"), ("fake-500", 502, "upstream_error"),
+                         [("fake-401", 502, "upstream_auth_failed"), ("fake-403", 502, "upstream_forbidden"),
+                          ("fake-500", 502, "upstream_error"),
                           ("fake-429", 429, None), ("fake-notjson", 502, "upstream_bad_response")])
 async def test_provider_errors_are_mapped_without_keys(router: Router, model: str, status: int, code: str | None) -> None:
-    """Upstream failures become our errors; a 401 that echoes the key never leaks it."""
+    """Upstream failures become our errors; a 401 that echoes the key never leaks it; a 403 keeps the provider's
+    words (a model the account may not use is not a bad key)."""
     got, out = await post(router, {"model": model, "messages": MSGS})
     assert got == status
     assert_openai_error(out, code)
     assert "sk-fake" not in json.dumps(out)
+    if model == "fake-403":
+        assert "refused access (HTTP 403): Project does not have access to model" in out["error"]["message"], out
 
 
 def test_drop_mid_stream_gives_sse_error_event(router: Router) -> None:

@@ -110,9 +110,11 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
     message, up_type, up_code, up_param = _parse_error(raw)
     message = redact(message, target.provider.api_key)
     where = _where(target)
-    if resp.status in (401, 403):
-        hint = f" (check {target.provider.api_key_env})" if target.provider.api_key_env else ""
-        return upstream_error(f"{where} rejected LARouter's API key{hint}: HTTP {resp.status}", 502, "upstream_auth_failed")
+    hint = f" (check {target.provider.api_key_env})" if target.provider.api_key_env else ""
+    if resp.status == 401:
+        return upstream_error(f"{where} rejected LARouter's API key{hint}: HTTP 401", 502, "upstream_auth_failed")
+    if resp.status == 403:  # a key without access to this model, a region not served, or a key refused
+        return upstream_error(f"{where} refused access (HTTP 403): {message}{hint}", 502, "upstream_forbidden")
     if resp.status == 429:
         headers = {"Retry-After": resp.headers["Retry-After"]} if "Retry-After" in resp.headers else None
         return LarouterError(f"{where} is rate limiting: {message}", 429, "rate_limit_error", up_code or "rate_limited", None, headers)

@@ -4,7 +4,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-hang        never answers
   fake-drop        streams two chunks, then drops the connection
   fake-slow        streams one chunk every 20 ms for 10 s (records client disconnects)
-  fake-500 / fake-401 / fake-429   answer with that HTTP error (401 echoes the key, as OpenAI does)
+  fake-500 / fake-401 / fake-403 / fake-429   answer with that HTTP error (401 echoes the key, as OpenAI
+                   does; 403 says the project may not use the model)
   fake-late-usage  sends [DONE] before the usage chunk
   fake-notjson     answers 200 with a non-JSON body
   fake-delay       answers after one second
@@ -216,10 +217,12 @@ async def chat(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(3600)
     if model == "fake-delay":
         await asyncio.sleep(1.0)
-    status = 500 if model in state.failing else {"fake-500": 500, "fake-401": 401, "fake-429": 429}.get(model)
+    status = 500 if model in state.failing else {"fake-500": 500, "fake-401": 401, "fake-403": 403,
+                                                 "fake-429": 429}.get(model)
     if status is not None:
         auth = request.headers.get("Authorization", "")
-        msg = f"Incorrect API key provided: {auth.removeprefix('Bearer ')}" if status == 401 else "upstream trouble"
+        msg = (f"Incorrect API key provided: {auth.removeprefix('Bearer ')}" if status == 401
+               else "Project does not have access to model fake-403" if status == 403 else "upstream trouble")
         return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
     if (refused := _reasoning_refusal(body)) is not None:
         return web.json_response({"error": refused}, status=400)
