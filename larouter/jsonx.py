@@ -7,21 +7,72 @@ per-request CPU that grows with the conversation: orjson does it 3-5x faster (be
 Behaviour kept from Python's json: lone UTF-16 surrogate escapes (`"\\ud83d"`, which a client produces when it
 cuts an emoji in half) parse and are sent on escaped, as before; a UTF-8 byte-order mark is accepted.
 Differences, all for input that no provider accepts: `NaN`/`Infinity` in a client's request are refused as
-invalid JSON (RFC 8259; they used to be forwarded as is), and an integer beyond 64 bits parses as a float.
+invalid JSON (RFC 8259; they used to be forwarded as is), and so is a number too large for a 64-bit float (`1e999`,
+which Python's json reads as infinity and would send on as `Infinity`); an integer beyond 64 bits parses as a float.
+
+orjson refuses all three itself, so the check costs the usual request nothing: only input orjson refused (a lone
+surrogate, say) goes through Python's json, whose hooks note a non-finite number and name where it is.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import orjson
 
-__all__ = ["dumps", "loads"]
+__all__ = ["NonFiniteNumber", "dumps", "loads"]
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+class NonFiniteNumber(ValueError):
+    """A number JSON cannot carry: `NaN`, `Infinity`, or one beyond a 64-bit float (`1e999`). `path` names where it
+    is (`temperature`, `tools[0].function.parameters.maximum`; None for a bare number, or when a later duplicate key
+    replaced it)."""
+
+    def __init__(self, text: str, path: str | None) -> None:
+        what = (f"{text} is out of a 64-bit float's range (about ±1.8e308); JSON numbers must be finite"
+                if text[-1:].isdigit() else f"{text} is not valid JSON (RFC 8259 has no NaN or Infinity)")
+        super().__init__(f"{path!r}: {what}" if path else what)
+        self.path = path
+
+
+def _child(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _path_of_non_finite(node: Any, path: str = "") -> str | None:
+    """Where the first non-finite float of a parsed document is, as `a.b[2].c`."""
+    if isinstance(node, float):
+        return None if math.isfinite(node) else path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        found = _path_of_non_finite(value, _child(path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _strict_loads(raw: bytes | str) -> Any:
+    """Python's json, refusing non-finite numbers with where they are (this call's own hooks: no shared state)."""
+    seen: list[str] = []
+
+    def constant(name: str) -> float:
+        seen.append(name)
+        return math.nan
+
+    def number(text: str) -> float:
+        value = float(text)
+        if math.isinf(value):
+            seen.append(text)
+        return value
+
+    data = json.loads(raw, parse_constant=constant, parse_float=number)
+    if seen:
+        raise NonFiniteNumber(seen[0][:40], _path_of_non_finite(data) or None)
+    return data
 
 
 def loads(raw: bytes | str, *, allow_nan: bool = True) -> Any:
@@ -35,7 +86,7 @@ def loads(raw: bytes | str, *, allow_nan: bool = True) -> Any:
         try:
             if allow_nan:
                 return json.loads(raw)  # the slow path decides, and names the problem
-            return json.loads(raw, parse_constant=_no_constant)
+            return _strict_loads(raw)
         except RecursionError:  # orjson stops at 1024 levels; Python's json runs out of stack a little later
             raise ValueError("JSON is nested too deeply (more than 1,024 levels)") from None
 

@@ -18,12 +18,19 @@ def _type_name(value: Any) -> str:
     )
 
 
+def _magnitude(val: int | float) -> str:
+    """A large number, short: `1e+24`, or `an integer of 401 digits` (too large for a float)."""
+    return f"{val:g}" if isinstance(val, float) or val.bit_length() < 1000 else f"an integer of {len(str(val)):,} digits"
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """Parse the body as a JSON object or raise a 400."""
     if not raw.strip():
         raise bad_request("request body is empty; expected a JSON object", code="invalid_json")
     try:
         body = jsonx.loads(raw, allow_nan=False)
+    except jsonx.NonFiniteNumber as exc:  # names the field: NaN, Infinity or 1e999 is never sent on
+        raise bad_request(f"request body is not valid JSON: {exc}", exc.path, "invalid_json") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"request body is not valid JSON: {exc}", code="invalid_json") from None
     if not isinstance(body, dict):
@@ -103,8 +110,10 @@ def _check_scalars(body: dict[str, Any]) -> None:
         val = body.get(name)
         if val is None:
             continue
-        if isinstance(val, (int, float)) and not isinstance(val, bool) and val > MAX_POS_INT and float(val).is_integer():
-            raise bad_request(f"'{name}' is too large ({val:g}); the most is {MAX_POS_INT:,}", name, "invalid_value")
+        if isinstance(val, (int, float)) and not isinstance(val, bool) and val > MAX_POS_INT and (
+                isinstance(val, int) or val.is_integer()):  # (float() of an integer of 400 digits would overflow)
+            raise bad_request(f"'{name}' is too large ({_magnitude(val)}); the most is {MAX_POS_INT:,}", name,
+                              "invalid_value")
         if isinstance(val, bool) or not isinstance(val, int) or val < 1:
             raise bad_request(f"'{name}' must be a positive integer, got {val!r}", name, "invalid_type")
     if "tools" in body and body["tools"] is not None and not isinstance(body["tools"], list):
