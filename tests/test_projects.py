@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -130,6 +131,30 @@ def test_bad_project_bodies(router: Router, body: dict, param: str) -> None:
         assert "from 0 to 1,000,000,000" in out["error"]["message"]
     if param == "name":
         assert "ASCII letters" in out["error"]["message"]
+
+
+@pytest.mark.parametrize(("given", "stored"), [(-0.0, 0.0), (0.123456789012345, 0.123456789), (5e-11, 1e-10),
+                                               (1e-10, 1e-10), (1e9, 1e9)])
+def test_budgets_are_kept_to_the_ledgers_ten_decimal_places(router: Router, given: float, stored: float) -> None:
+    """A budget is rounded to the ledger's 10 places, on create and update alike; -0.0 is stored as 0 (no paid
+    calls), never as -0.0."""
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "rounded", "budgetUsd": given})
+    assert status == 201 and made["budgetUsd"] == stored and math.copysign(1, made["budgetUsd"]) == 1, made
+    status, updated = http_json("PUT", router.url + f"/api/projects/{made['id']}", {"budgetUsd": given})
+    assert status == 200 and updated["budgetUsd"] == stored and math.copysign(1, updated["budgetUsd"]) == 1
+    saved = {p["id"]: p for p in json.loads((router.settings.home / "projects.json").read_text())}
+    assert saved[made["id"]]["budget_usd"] == stored and "-0.0" not in json.dumps(saved[made["id"]])
+
+
+@pytest.mark.parametrize("tiny", [1e-300, 4e-11, 5e-324])
+def test_a_budget_below_the_ledgers_precision_is_a_400(router: Router, tiny: float) -> None:
+    """A positive budget that would round to $0 at 10 places is refused, saying what the least is."""
+    for method, path, body in (("POST", "/api/projects", {"name": "tiny", "budgetUsd": tiny}),
+                               ("PUT", "/api/projects/default", {"budgetUsd": tiny})):
+        status, out = http_json(method, router.url + path, body)
+        assert status == 400 and out["error"]["param"] == "budgetUsd", out
+        assert "0.0000000001" in out["error"]["message"] and repr(tiny) in out["error"]["message"]
+    assert [p["id"] for p in http_json("GET", router.url + "/api/projects")[1]["data"]] == ["default"]
 
 
 def test_project_names_are_unique_ignoring_case_and_spacing(router: Router) -> None:

@@ -18,6 +18,7 @@ from larouter.config import CONVERTER, Settings
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.fsutil import atomic_write, storage_error
 from larouter.runtime import load_json_file, structure_entries
+from larouter.usage.pricing import MONEY_PLACES
 
 TOKEN_PREFIX = "lr_sk_"
 POLICIES = ("cost-optimized", "balanced", "quality-first", "local-only")
@@ -68,34 +69,72 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+MAX_BUDGET = 1e9
+BUDGET_STEP = 10.0 ** -MONEY_PLACES  # the smallest amount the ledger keeps (DECIMAL(18, 10))
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_name(value: Any, _policies: Collection[str]) -> str:
+    if not isinstance(value, str) or not NAME.fullmatch(value):
+        raise ValueError("must be 1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a letter or digit "
+                         "and not ending with a space")
+    return value
+
+
+def _check_description(value: Any, _policies: Collection[str]) -> str:
+    if not isinstance(value, str) or len(value) > 1000:
+        raise ValueError("must be a string of at most 1000 characters")
+    return value
+
+
+def _check_budget(value: Any, _policies: Collection[str]) -> float | None:
+    """USD per window, rounded to the ledger's 10 decimal places (-0.0 is 0: no paid calls); None: unlimited."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_BUDGET:
+        raise ValueError(f"must be a number from 0 to 1,000,000,000 (USD) or null, got {_shown(value)}")
+    amount = round(float(value), MONEY_PLACES) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if amount == 0 and value > 0:
+        raise ValueError(f"is {value!r}, below the ledger's precision ({BUDGET_STEP:.{MONEY_PLACES}f} USD): give 0 "
+                         f"for no paid calls, or at least {BUDGET_STEP:.{MONEY_PLACES}f}")
+    return amount
+
+
+def _check_window(value: Any, _policies: Collection[str]) -> str:
+    if value not in WINDOWS:
+        raise ValueError(f"must be one of {', '.join(WINDOWS)}; got {_shown(value)}")
+    return value  # type: ignore[no-any-return]
+
+
+def _check_policy(value: Any, policies: Collection[str]) -> str:
+    if value not in policies:
+        raise ValueError(f"must be one of {', '.join(policies)}; got {_shown(value)}")
+    return value  # type: ignore[no-any-return]
+
+
+FIELDS = {  # API key -> (Project attribute, check): one rule per field for the API and for projects.json alike
+    "name": ("name", _check_name), "description": ("description", _check_description),
+    "budgetUsd": ("budget_usd", _check_budget), "budgetWindow": ("budget_window", _check_window),
+    "routingPolicy": ("routing_policy", _check_policy),
+}
+
+
 def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[str] = POLICIES) -> dict[str, Any]:
     """Check an API body; return attrs field names -> values (`policies`: the routing policies configured now)."""
-    out: dict[str, Any] = {}
-    known = {"name", "description", "budgetUsd", "budgetWindow", "routingPolicy"}
-    extra = set(body) - known
+    extra = set(body) - set(FIELDS)
     if extra:
         raise bad_request(f"unknown field(s): {', '.join(sorted(extra))}", sorted(extra)[0], "unknown_field")
-    if creating or "name" in body:
-        name = body.get("name")
-        if not isinstance(name, str) or not NAME.fullmatch(name):
-            raise bad_request("'name' must be 1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a "
-                              "letter or digit and not ending with a space", "name")
-        out["name"] = name
-    if "description" in body:
-        if not isinstance(body["description"], str) or len(body["description"]) > 1000:
-            raise bad_request("'description' must be a string of at most 1000 characters", "description")
-        out["description"] = body["description"]
-    if "budgetUsd" in body:
-        b = body["budgetUsd"]
-        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or b < 0 or b != b or b > 1e9):
-            raise bad_request("'budgetUsd' must be a number from 0 to 1,000,000,000 (USD) or null", "budgetUsd")
-        out["budget_usd"] = None if b is None else float(b)
-    for key, field, allowed in (("budgetWindow", "budget_window", WINDOWS),
-                                ("routingPolicy", "routing_policy", tuple(policies))):
-        if key in body:
-            if body[key] not in allowed:
-                raise bad_request(f"'{key}' must be one of {', '.join(allowed)}; got {body[key]!r}", key)
-            out[field] = body[key]
+    out: dict[str, Any] = {}
+    for key, (attr, check) in FIELDS.items():
+        if key in body or (creating and key == "name"):
+            try:
+                out[attr] = check(body.get(key), policies)
+            except ValueError as exc:
+                raise bad_request(f"'{key}' {exc}", key) from None
     return out
 
 
