@@ -59,7 +59,8 @@ def make_app(config: Settings | Runtime) -> web.Application:
     """Build the application for these settings (or a Runtime that can be PATCHed live)."""
     runtime = config if isinstance(config, Runtime) else Runtime(config, config.config_path, os.environ, {})
     settings = runtime.settings
-    store = ProjectStore.load(settings.home)
+    policies = merged_policies(settings.routing.policies)
+    store = ProjectStore.load(settings.home, policies)
     token = admin_token(settings.home, settings.server.admin_token, settings.server.host)
     auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN], is_loopback(settings.server.host))
     drain = Drain(runtime)
@@ -71,11 +72,12 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.PROJECTS] = store
     app[appkeys.ADMIN_TOKEN] = token
     app[appkeys.STARTED] = time.monotonic()
-    policies = app[appkeys.POLICIES] = store.policies = merged_policies(settings.routing.policies)
+    app[appkeys.POLICIES] = policies  # the store's too: PATCHed chains and policies apply to both at once
     cooldowns = app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))
     store.reconfigure(settings)
     runtime.listeners.append(store.reconfigure)
+    runtime.checks.append(lambda new: store.check_policies(merged_policies(new.routing.policies)))
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last
     app[appkeys.REPEATS] = RepeatTracker()  # turns that keep coming back with short answers: learned heartbeats
     app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)

@@ -83,11 +83,27 @@ def test_damaged_ledger_blocks_stop_the_daemon(home: Path) -> None:
     assert "another larouterd" not in stderr  # not mistaken for a lock conflict
 
 
+def project_entry(**field: Any) -> bytes:
+    """projects.json holding one project with these fields changed."""
+    return json.dumps([{"id": "proj_0123456789ab", "name": "app", "created_at": "2026-01-01T00:00:00Z", **field}]).encode()
+
+
+ENTRY = "entry 0 (project 'proj_0123456789ab',"
+
+
 @pytest.mark.parametrize(("name", "content", "problem"), [
     ("projects.json", b"\xff\x00\x13garbage", "not valid JSON"),
     ("projects.json", b'{"default": {}}', "expected a JSON array of projects, got object"),
     ("projects.json", b'[{"id": "p", "name": 5, "created_at": "2026-01-01T00:00:00Z"}]',
      "entry 0 is not a valid project: name: expected a string"),
+    ("projects.json", project_entry(budget_usd=-5),
+     f"{ENTRY} 'app'): budget_usd: must be a number from 0 to 1,000,000,000 (USD) or null, got -5.0"),
+    ("projects.json", project_entry(budget_usd=1e-300), f"{ENTRY} 'app'): budget_usd: is 1e-300, below the ledger's"),
+    ("projects.json", project_entry(budget_window="yearly"),
+     f"{ENTRY} 'app'): budget_window: must be one of daily, weekly, monthly; got 'yearly'"),
+    ("projects.json", project_entry(routing_policy="cheapest"),
+     f"{ENTRY} 'app'): routing_policy: must be one of cost-optimized, balanced, quality-first, local-only; got 'cheapest'"),
+    ("projects.json", project_entry(name=" spaced "), f"{ENTRY} ' spaced '): name: must be 1-64 ASCII letters"),
     ("runtime-config.json", b'{"server": ', "not valid JSON"),
     ("runtime-config.json", b"[1, 2]", "expected a JSON object of settings, got array"),
     ("runtime-config.json", b'{"routing": {"nonsense": true}}', "invalid settings: routing: unknown key(s): nonsense"),
@@ -95,7 +111,8 @@ def test_damaged_ledger_blocks_stop_the_daemon(home: Path) -> None:
     ("models/registered.json", b'[{"id": "x"}]', "entry 0 is not a valid model"),
 ])
 def test_damaged_settings_file_stops_the_daemon(home: Path, name: str, content: bytes, problem: str) -> None:
-    """A damaged projects, runtime-config or registered-models file: exit 1, the file named, never rewritten."""
+    """A damaged projects, runtime-config or registered-models file, or a project the API would refuse (a negative
+    budget, an unknown window or policy): exit 1, the file, project and field named, the file never rewritten."""
     path = home / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)

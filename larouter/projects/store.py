@@ -15,9 +15,10 @@ from typing import Any, Collection
 import attrs
 
 from larouter.config import CONVERTER, Settings
+from larouter.configerr import ConfigError
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.fsutil import atomic_write, storage_error
-from larouter.runtime import load_json_file, structure_entries
+from larouter.runtime import damaged, load_json_file, structure_entries
 from larouter.usage.pricing import MONEY_PLACES
 
 TOKEN_PREFIX = "lr_sk_"
@@ -123,6 +124,18 @@ FIELDS = {  # API key -> (Project attribute, check): one rule per field for the 
 }
 
 
+def checked_project(project: Project, policies: Collection[str]) -> Project:
+    """A project read from `projects.json`, held to the API's rules (ValueError `attribute: problem`), with its
+    values normalised as the API would store them (a budget to 10 decimal places)."""
+    fields = {}
+    for attr, check in FIELDS.values():
+        try:
+            fields[attr] = check(getattr(project, attr), policies)
+        except ValueError as exc:
+            raise ValueError(f"{attr}: {exc}") from None
+    return attrs.evolve(project, **fields)
+
+
 def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[str] = POLICIES) -> dict[str, Any]:
     """Check an API body; return attrs field names -> values (`policies`: the routing policies configured now)."""
     extra = set(body) - set(FIELDS)
@@ -138,6 +151,14 @@ def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[s
     return out
 
 
+def _checked_entry(path: Path, index: int, project: Project, policies: Collection[str]) -> Project:
+    """`checked_project`, its problem a ConfigError naming the file, the entry, the project and the field."""
+    try:
+        return checked_project(project, policies)
+    except ValueError as exc:
+        raise ConfigError(damaged(path, f"entry {index} (project {project.id!r}, {project.name!r}): {exc}")) from None
+
+
 @attrs.define
 class ProjectStore:
     """All projects; mutations are serialised and written atomically off the event loop."""
@@ -150,13 +171,15 @@ class ProjectStore:
     default_policy: str = "cost-optimized"  # routing.policy: what a new project gets when it names none
 
     @classmethod
-    def load(cls, home: Path) -> "ProjectStore":
-        """Read `projects.json`, creating the default project when missing (ConfigError when it is damaged)."""
-        store = cls(home / "projects.json")
+    def load(cls, home: Path, policies: Collection[str] = POLICIES) -> "ProjectStore":
+        """Read `projects.json`, creating the default project when missing (ConfigError when it is damaged, or when
+        a project breaks a rule the API holds it to: `policies` are the routing policies configured)."""
+        store = cls(home / "projects.json", policies=policies)
         projects: dict[str, Project] = {}
         if store.path.exists():
             data = load_json_file(store.path, list, "projects")
-            projects = {p.id: p for p in structure_entries(store.path, data, Project, CONVERTER.structure, "project")}
+            entries = structure_entries(store.path, data, Project, CONVERTER.structure, "project")
+            projects = {p.id: p for p in (_checked_entry(store.path, i, p, policies) for i, p in enumerate(entries))}
         missing_default = DEFAULT not in projects
         if missing_default:
             projects[DEFAULT] = Project(DEFAULT, "default", _now(), "Requests without a project token")
@@ -203,6 +226,14 @@ class ProjectStore:
     def reconfigure(self, settings: Settings) -> None:
         """A PATCHed routing.policy applies to projects created from now on."""
         self.default_policy = settings.routing.policy
+
+    def check_policies(self, policies: Collection[str]) -> None:
+        """400 when settings would drop a routing policy a project uses (its next start would refuse projects.json)."""
+        for p in self.projects.values():
+            if p.routing_policy not in policies:
+                raise bad_request(f"routing.policies: project {p.id} ({p.name!r}) uses policy {p.routing_policy!r}, "
+                                  "which these settings no longer have; give the project another policy first",
+                                  "routing.policies", "invalid_config")
 
     def _check_name_free(self, name: str, renaming: str | None = None) -> None:
         """409 when another project has this name, compared without case and with runs of spaces as one."""
