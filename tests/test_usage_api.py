@@ -8,13 +8,16 @@ import math
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.request import urlopen
+from urllib.parse import urlencode
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 import aiohttp
 import openai
 import pytest
 
 from larouter import appkeys
+from larouter.openapi import document
 from larouter.proxy.call import Call
 from larouter.usage import schema
 from larouter.usage.records import epoch_us
@@ -308,6 +311,53 @@ def test_bad_query_parameters_are_400_naming_them(router: UsageRouter, path: str
     assert body["error"]["type"] == "invalid_request_error"
 
 
+@pytest.mark.parametrize(("method", "path", "unknown", "hint"), [
+    ("GET", "/api/usage?projectid=foo", "projectid", "projectId"),
+    ("GET", "/api/usage?period=all&project=foo", "project", None),
+    ("GET", "/api/usage/daily?Period=all", "Period", "period"),
+    ("GET", "/api/usage/models?sort=calls&limit=5", "limit", None),
+    ("GET", "/api/usage?sort=calls", "sort", None),  # /api/usage/models' parameter, not /api/usage's
+    ("GET", "/api/usage/export?projectId=default&since=2026-01-01", "since", None),
+    ("GET", "/api/models/tiny/logs?line=5", "line", None),
+    ("POST", "/api/route/explain?project=default", "project", None),
+])
+def test_unknown_query_parameters_are_400_naming_them(router: UsageRouter, method: str, path: str, unknown: str,
+                                                      hint: str | None) -> None:
+    """A parameter the endpoint does not take is a 400 naming it and listing those it takes, never a silent answer
+    for the default project."""
+    body = {"messages": HELLO} if method == "POST" else None
+    status, out = http_json(method, router.url + path, body)
+    assert status == 400, out
+    err = out["error"]
+    assert (err["param"], err["code"], err["type"]) == (unknown, "unknown_parameter", "invalid_request_error"), err
+    assert f"unknown query parameter {unknown!r}" in err["message"] and "accepts" in err["message"]
+    assert (f"did you mean {hint!r}" in err["message"]) == (hint is not None)
+
+
+def test_every_documented_query_parameter_is_accepted(router: UsageRouter) -> None:
+    """Each query parameter /openapi.json documents (period, projectId, sort, order, lines) is taken with a valid
+    value: none is refused as unknown."""
+    checked = 0
+    for path, item in document()["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":  # the path's own (`{id}`), not an operation
+                continue
+            query = {p["name"]: p["schema"].get("enum", [p["schema"].get("default", "default")])[0]
+                     for p in op.get("parameters", []) if p["in"] == "query"}
+            if not query:
+                continue
+            url = router.url + path.replace("{id}", "gemma-4-e2b") + "?" + urlencode(query)
+            data = json.dumps({"messages": HELLO}).encode() if method == "post" else None
+            try:
+                with urlopen(Request(url, data, method=method.upper()), timeout=30) as resp:
+                    status, raw = resp.status, resp.read()
+            except HTTPError as exc:
+                status, raw = exc.code, exc.read()
+            assert status != 400 or b"unknown_parameter" not in raw, (path, query, raw)
+            checked += 1
+    assert checked == 6  # 4 usage, route explain, model logs
+
+
 @pytest.mark.parametrize(("query", "param"), [("?sort=cost%3BDROP%20TABLE%20usage_calls", "sort"), ("?sort=", "sort"),
                                               ("?order=sideways", "order")])
 def test_bad_sort_keys_are_400(router: UsageRouter, query: str, param: str) -> None:
@@ -342,6 +392,4 @@ def test_project_token_reads_only_its_own_usage(router: UsageRouter) -> None:
 
 
 def _bearer(url: str, token: str) -> Any:
-    from urllib.request import Request
-
     return Request(url, headers={"Authorization": f"Bearer {token}"})

@@ -17,6 +17,7 @@ from larouter.models.catalog import (
 )
 from larouter.models.process import State
 from larouter.proxy.validate import parse_json_object
+from larouter.queryargs import check_query
 
 START_OPTIONS = {"ctxSize": "ctx_size", "gpuLayers": "gpu_layers", "threads": "threads"}
 MIN_CTX, MAX_CTX = 256, 1_048_576  # tokens; a start is also held to the model's context length
@@ -206,6 +207,7 @@ async def model_health(request: web.Request) -> web.Response:
 
 async def model_logs(request: web.Request) -> web.Response:
     """GET /api/models/{id}/logs?lines=N: recent llama-server output."""
+    check_query(request, ("lines",))
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     raw = request.query.get("lines", "200")
     if not raw.isdigit() or not 1 <= int(raw) <= 5000:

@@ -16,6 +16,7 @@ from larouter.proxy.local import pending_local
 from larouter.proxy.registry import AUTO
 from larouter.proxy.routed import plan
 from larouter.proxy.validate import parse_json_object, validate_chat
+from larouter.queryargs import check_query
 from larouter.routing.policy import Candidate
 from larouter.usage.api import project_param
 from larouter.usage.pricing import round_usd
@@ -74,6 +75,7 @@ async def _budget(request: web.Request, project: Project, cands: list[Candidate]
 
 async def explain(request: web.Request) -> web.Response:
     """Tier, confidence, reasons, policy and the candidate chain for this request (model defaults to "auto")."""
+    check_query(request, ("projectId",))
     raw = await request.read()
     body = parse_json_object(raw)
     body.setdefault("model", AUTO)

@@ -1,6 +1,6 @@
 """`GET /api/usage`, `/api/usage/daily`, `/api/usage/models`, `/api/usage/export`.
 
-Query parameters (all optional, each at most once; unknown names are ignored):
+Query parameters (all optional, each at most once; any other name is a 400 `unknown_parameter`):
 
 - `period`: daily | weekly | monthly | all (default monthly), see `larouter.usage.periods`.
 - `projectId`: the project (default "default"): 1-64 of letters, digits, `_ . -`, starting with a letter or digit.
@@ -19,6 +19,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.errors import bad_request, not_found
+from larouter.queryargs import check_query
 from larouter.usage import queries
 from larouter.usage.export import CsvExport
 from larouter.usage.ledger import Ledger
@@ -26,6 +27,8 @@ from larouter.usage.periods import DEFAULT_PERIOD, PERIODS, Window, window
 
 PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 DEFAULT_PROJECT = "default"
+PARAMS = ("period", "projectId")
+MODELS_PARAMS = (*PARAMS, "sort", "order")
 
 
 def _param(request: web.Request, name: str, default: str) -> str:
@@ -73,6 +76,7 @@ def window_param(request: web.Request, ledger: Ledger) -> Window:
 
 async def usage(request: web.Request) -> web.Response:
     """Aggregated usage of one project for one period."""
+    check_query(request, PARAMS)
     ledger = request.app[appkeys.LEDGER]
     project, win = await known_project(request, ledger), window_param(request, ledger)
     baseline = ledger.pricer.baseline_model
@@ -86,6 +90,7 @@ async def usage(request: web.Request) -> web.Response:
 
 async def usage_daily(request: web.Request) -> web.Response:
     """Daily series for charts, zero-filled."""
+    check_query(request, PARAMS)
     ledger = request.app[appkeys.LEDGER]
     project, win = await known_project(request, ledger), window_param(request, ledger)
     body = await ledger.run(ledger.query, lambda cur: queries.daily(cur, project, win))
@@ -94,6 +99,7 @@ async def usage_daily(request: web.Request) -> web.Response:
 
 async def usage_models(request: web.Request) -> web.Response:
     """Per-model breakdown."""
+    check_query(request, MODELS_PARAMS)
     ledger = request.app[appkeys.LEDGER]
     project, win = await known_project(request, ledger), window_param(request, ledger)
     sort = _choice(request, "sort", list(queries.SORT_KEYS), "cost")
@@ -109,6 +115,7 @@ def export_filename(project: str, win: Window, today: date) -> str:
 
 async def usage_export(request: web.Request) -> web.StreamResponse:
     """Per-call rows as CSV, streamed a chunk at a time with backpressure from the client."""
+    check_query(request, PARAMS)
     ledger = request.app[appkeys.LEDGER]
     project, win = await known_project(request, ledger), window_param(request, ledger)
     await ledger.run(ledger.catch_up)
