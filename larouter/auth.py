@@ -128,17 +128,49 @@ def _loopback_admin(request: web.Request) -> Principal:
     return ADMIN
 
 
+KEY_HEADERS = ("X-Api-Key", "api-key")  # where clients other than OpenAI's put the key (api-key: Azure's SDK)
+
+
+def presented_token(request: web.Request) -> str | None:
+    """The token the request presents in `Authorization: Bearer`, `X-Api-Key` or `api-key`; None without any.
+    A malformed or empty one is a 401; different tokens in two of them a 400 (never a guess: one of them could be a
+    placeholder an SDK insists on). Tokens are never put in a message."""
+    headers = request.headers
+    token, where = None, ""
+    value = headers.get("Authorization")
+    if value is not None:
+        scheme, _, token = value.partition(" ")
+        token, where = token.strip(), "Authorization"
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized("malformed Authorization header; expected 'Bearer <token>'")
+    for name in KEY_HEADERS:
+        value = headers.get(name)
+        if value is None:
+            continue
+        key = value.strip()
+        if key[:7].lower() == "bearer ":  # `X-Api-Key: Bearer lr_sk_...`: the token all the same
+            key = key[7:].strip()
+        if not key:
+            raise unauthorized(f"empty {name} header; send the token in it, or leave it out")
+        if token is None:
+            token, where = key, name
+        elif key != token:
+            raise LarouterError(f"the request carries different tokens in {where} and {name}; send one token, in "
+                                "Authorization: Bearer, X-Api-Key or api-key (or the same token in each)",
+                                400, "invalid_request_error", "conflicting_credentials", name)
+    if token is not None and not (token.isascii() and token.isprintable()):  # undecodable bytes: a 500 before
+        raise unauthorized(f"invalid token in {where}: tokens are printable ASCII")
+    return token
+
+
 def identify(request: web.Request, store: ProjectStore, admin: str, loopback_bind: bool) -> Principal:
-    """Map the Authorization header (or its absence on loopback) to a principal; 401 otherwise."""
-    header = request.headers.get("Authorization")
-    if header is None:
+    """Map the token the request presents (or none, on loopback) to a principal; 401 otherwise."""
+    token = presented_token(request)
+    if token is None:
         if loopback_bind and is_loopback(request.remote):
             return _loopback_admin(request)
-        raise unauthorized("missing Authorization: Bearer <token> (required on non-loopback binds)")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise unauthorized("malformed Authorization header; expected 'Bearer <token>'")
+        raise unauthorized("missing Authorization: Bearer <token> (required on non-loopback binds; X-Api-Key or "
+                           "api-key work too)")
     if hmac.compare_digest(token.encode(), admin.encode()):
         return ADMIN
     if loopback_bind and not token.startswith("lr_") and is_loopback(request.remote):

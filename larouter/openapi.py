@@ -205,12 +205,16 @@ def document() -> dict[str, Any]:
         "info": {"title": "LARouter", "version": __version__,
                  "description": "Local-first LLM router. Every error is `{\"error\": {message, type, param, code}}`."},
         "servers": [{"url": "http://127.0.0.1:18790"}],
-        "security": [{"bearer": []}, {}],
+        "security": [{"bearer": []}, {"xApiKey": []}, {"apiKey": []}, {}],
         "paths": _paths(),
         "components": {"schemas": SCHEMAS, "responses": responses,
                        "securitySchemes": {"bearer": {
                            "type": "http", "scheme": "bearer",
-                           "description": "admin token or a project token `lr_sk_…`; optional on a loopback bind"}}},
+                           "description": "admin token or a project token `lr_sk_…`; optional on a loopback bind"},
+                           **{key: {"type": "apiKey", "in": "header", "name": name,
+                                    "description": f"the same token in `{name}` instead (different tokens in two "
+                                                   "headers are a 400 `conflicting_credentials`)"}
+                              for key, name in (("xApiKey", "X-Api-Key"), ("apiKey", "api-key"))}}},
     }
 
 
