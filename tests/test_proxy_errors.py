@@ -17,6 +17,7 @@ from tests.conftest import FAKE_KEY, Fake, Router
 from tests.support.servers import wait_until
 
 MSGS = [{"role": "user", "content": "hi"}]
+TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
 
 
 async def post(router: Router, body: Any, raw: bytes | None = None, path: str = "/v1/chat/completions") -> tuple[int, dict]:
@@ -58,6 +59,22 @@ def assert_openai_error(body: dict, code: str | None = None, param: str | None =
         ({"model": "gpt-fake", "messages": MSGS, "max_tokens": 2**31}, "max_tokens", "invalid_value"),
         ({"model": "gpt-fake", "messages": MSGS, "n": 10**24}, "n", "invalid_value"),
         ({"model": "gpt-fake", "messages": MSGS, "tools": {}}, "tools", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [None]}, "tools[0]", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [TOOL, "get_weather"]}, "tools[1]", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [{}]}, "tools[0].function", "missing_field"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [{"type": "function", "function": None}]},
+         "tools[0].function", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [{"type": "function", "function": {"parameters": {}}}]},
+         "tools[0].function.name", "missing_field"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [{"type": "function", "function": {"name": " "}}]},
+         "tools[0].function.name", "invalid_value"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [{"type": ["function"]}]}, "tools[0].type", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [TOOL], "tool_choice": 1}, "tool_choice", "invalid_type"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [TOOL], "tool_choice": {"type": "function"}},
+         "tool_choice.function", "missing_field"),
+        ({"model": "gpt-fake", "messages": MSGS, "tools": [TOOL], "tool_choice": {"type": "function", "function": {}}},
+         "tool_choice.function.name", "missing_field"),
+        ({"model": "gpt-fake", "messages": MSGS, "functions": [None]}, "functions[0]", "invalid_type"),
         ({"model": "gpt-fake", "messages": MSGS, "stream_options": {"include_usage": 1}},
          "stream_options.include_usage", "invalid_type"),
     ],
@@ -70,6 +87,27 @@ async def test_bad_fields_are_400_naming_the_field(router: Router, body: dict, p
     assert param.split(".")[0].split("[")[0] in err["message"]
     if code == "invalid_value" and param in ("max_tokens", "n"):  # a positive integer, too large: said so
         assert "too large" in err["message"] and "2,147,483,647" in err["message"], err
+
+
+async def test_tools_pass_through_untouched(router: Router, fake: Fake) -> None:
+    """Tools are checked for shape only: unknown fields, a tool type LARouter does not know and a string tool_choice
+    a provider may take reach the provider exactly as sent."""
+    tools = [{**TOOL, "x-extra": {"kept": True}, "function": {**TOOL["function"], "strict": True, "x-vendor": 1}},
+             {"type": "custom", "custom": {"name": "grammar", "format": {"type": "text"}}},
+             {"type": "web_search_preview"}]
+    body = {"model": "gpt-fake", "messages": MSGS, "tools": tools, "tool_choice": "any"}
+    status, out = await post(router, body)
+    assert status == 200, out
+    assert fake.state.requests[-1]["tools"] == tools and fake.state.requests[-1]["tool_choice"] == "any"
+
+
+def test_a_malformed_tool_is_a_400_through_the_sdk(router: Router, fake: Fake) -> None:
+    """The openai SDK sending `tools: [null]` gets BadRequestError naming tools[0]; the provider sees nothing."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-fake", messages=MSGS, tools=[None])  # type: ignore[list-item]
+    assert caught.value.param == "tools[0]" and "tools[0]" in caught.value.message
+    assert fake.state.requests == []
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe"])

@@ -116,8 +116,76 @@ def _check_scalars(body: dict[str, Any]) -> None:
                               "invalid_value")
         if isinstance(val, bool) or not isinstance(val, int) or val < 1:
             raise bad_request(f"'{name}' must be a positive integer, got {val!r}", name, "invalid_type")
-    if "tools" in body and body["tools"] is not None and not isinstance(body["tools"], list):
-        raise bad_request(f"'tools' must be an array, got {_type_name(body['tools'])}", "tools", "invalid_type")
+    tools = body.get("tools")
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise bad_request(f"'tools' must be an array, got {_type_name(tools)}", "tools", "invalid_type")
+        if not _plain_function_tools(tools):  # the usual list passes here; any other is looked at tool by tool
+            for i, tool in enumerate(tools):
+                _check_tool(f"tools[{i}]", tool)
     choice = body.get("tool_choice")
-    if choice is not None and not isinstance(choice, (str, dict)):
-        raise bad_request("'tool_choice' must be a string or an object", "tool_choice", "invalid_type")
+    if choice is not None:
+        _check_tool_choice(choice)
+    functions = body.get("functions")  # the legacy form of tools: each item is the function itself
+    if functions is not None:
+        if not isinstance(functions, list):
+            raise bad_request(f"'functions' must be an array, got {_type_name(functions)}", "functions", "invalid_type")
+        for i, function in enumerate(functions):
+            _check_function(f"functions[{i}]", function)
+
+
+def _check_function(where: str, function: Any, given: bool = True) -> None:
+    """A function (a tool's `function`, a `functions` item, a forced choice's) is an object with a non-empty string
+    `name`; the rest of it (description, parameters, ...) passes through untouched."""
+    if not given:
+        raise bad_request(f"{where} is required: an object naming the function", where, "missing_field")
+    if not isinstance(function, dict):
+        raise bad_request(f"{where} must be an object naming the function, got {_type_name(function)}", where,
+                          "invalid_type")
+    name = function.get("name")
+    if not isinstance(name, str) or not name.strip():
+        got = "a blank string" if isinstance(name, str) else _type_name(name)
+        raise bad_request(f"{where}.name must be the function's name (a non-empty string), got {got}", f"{where}.name",
+                          "missing_field" if name is None else "invalid_value")
+
+
+def _plain_function_tools(tools: list[Any]) -> bool:
+    """Whether every tool is a function tool naming its function (most requests' tools), in one quick pass that
+    builds no message: anything else (a tool of another type included) raises, and `_check_tool` then decides."""
+    try:
+        for tool in tools:
+            name = tool["function"]["name"]
+            if type(name) is not str or not name or name.isspace() or tool.get("type", "function") != "function":
+                return False
+    except (LookupError, TypeError):  # not an object, no `function`, or one that is no object
+        return False
+    return True
+
+
+def _check_tool(where: str, tool: Any) -> None:
+    """A tool is an object; a function tool (`type` "function", or no type) names its function. Other types and
+    every other field pass through untouched."""
+    if not isinstance(tool, dict):
+        raise bad_request(f"{where} must be an object (a tool), got {_type_name(tool)}", where, "invalid_type")
+    kind = tool.get("type", "function")
+    if not isinstance(kind, str):
+        raise bad_request(f"{where}.type must be a string such as \"function\", got {_type_name(kind)}", f"{where}.type",
+                          "invalid_type")
+    if kind == "function":
+        _check_function(f"{where}.function", tool.get("function"), "function" in tool)
+
+
+def _check_tool_choice(choice: Any) -> None:
+    """A string (`none`, `auto`, `required`, or what a provider takes besides) or an object; an object's `type`, when
+    given, is a string, and a function choice names its function."""
+    if isinstance(choice, str):
+        return
+    if not isinstance(choice, dict):
+        raise bad_request(f"'tool_choice' must be a string or an object, got {_type_name(choice)}", "tool_choice",
+                          "invalid_type")
+    kind = choice.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise bad_request(f"tool_choice.type must be a string such as \"function\", got {_type_name(kind)}",
+                          "tool_choice.type", "invalid_type")
+    if kind == "function":
+        _check_function("tool_choice.function", choice.get("function"), "function" in choice)
