@@ -14,7 +14,7 @@ from larouter import appkeys
 from larouter.config import Settings
 from larouter.drain import Drain
 from larouter.auth import admin_token, auth_middleware, is_loopback
-from larouter.errors import error_middleware
+from larouter.errors import PARSER_LIMITS, error_middleware
 from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api
 from larouter.routing import api as routing_api
@@ -65,7 +65,8 @@ def make_app(config: Settings | Runtime) -> web.Application:
     auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN], is_loopback(settings.server.host))
     drain = Drain(runtime)
     app = web.Application(middlewares=[drain.middleware(), error_middleware, auth],
-                          client_max_size=settings.server.max_body_bytes)
+                          client_max_size=settings.server.max_body_bytes,
+                          handler_args=PARSER_LIMITS)  # room to answer an over-long request in JSON (errors.py)
     app[appkeys.DRAIN] = drain
     app[appkeys.SETTINGS] = settings
     app[appkeys.RUNTIME] = runtime

@@ -13,6 +13,7 @@ from typing import Callable
 
 import click
 from aiohttp import web
+from aiohttp.http import HttpProcessingError
 
 from larouter import __version__, appkeys
 from larouter.address import remove_address, write_address
@@ -99,6 +100,20 @@ class Formatter(logging.Formatter):
         return f"{text},{int(record.msecs):03d}"
 
 
+class ParserRefusals(logging.Filter):
+    """aiohttp logs a request its parser refused (a header over 64 KiB, garbage on the port) as an ERROR with a
+    traceback quoting the first 100 bytes of the offending line, which may be `Authorization: Bearer <token>`:
+    keep one WARNING line saying what was refused, without those bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.msg = f"{record.msg}: refused a malformed request ({type(exc).__name__}, HTTP {exc.code})"
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def setup_logging(level: str) -> BufferedHandler:
     """Timestamped logs on stderr, batched so the event loop does not make a syscall per request."""
     logging._srcfile = None  # skip the per-record caller lookup (we never log file/line)
@@ -108,6 +123,9 @@ def setup_logging(level: str) -> BufferedHandler:
     root = logging.getLogger()
     root.setLevel(getattr(logging, level.upper()))
     root.handlers[:] = [handler]
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, ParserRefusals) for f in server_log.filters):
+        server_log.addFilter(ParserRefusals())
     return handler
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from types import MappingProxyType
 from typing import Any, Awaitable, Callable
 
 import attrs
@@ -99,6 +100,30 @@ def json_error(err: LarouterError) -> web.Response:
 
 DECODED_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})  # what aiohttp decodes without extra packages
 
+# Over-long requests. aiohttp's parser refuses a request target or a header over its limits before any middleware
+# runs, with a plain-text 400 (aiohttp has no hook for those answers: aio-libs/aiohttp#3287). So the parser is given
+# room (`PARSER_LIMITS`, the app's handler_args) and LARouter's own limits, aiohttp's defaults, are enforced here
+# with an OpenAI-shaped 414/431. Only a request beyond the parser's room still gets aiohttp's plain text.
+MAX_TARGET = 8190  # bytes of path and query string
+MAX_FIELD = 8190  # bytes of one header, name and value
+PARSER_LIMITS = MappingProxyType({"max_line_size": 64 * 1024, "max_field_size": 64 * 1024})  # (read-only)
+
+
+def oversize(request: web.Request) -> LarouterError | None:
+    """The 414 or 431 for a request target or a header over LARouter's limits, else None (a header is named, its
+    value never shown: it may be a token)."""
+    target = len(request.raw_path)
+    if target > MAX_TARGET:
+        return LarouterError(f"request target (path and query string) is {target:,} bytes; the most is "
+                             f"{MAX_TARGET:,} (send long input in a JSON body)", 414, "invalid_request_error",
+                             "uri_too_long")
+    for name, value in request.raw_headers:
+        if len(name) + len(value) > MAX_FIELD:
+            shown = name[:64].decode("ascii", "replace")
+            return LarouterError(f"header {shown!r} is {len(name) + len(value):,} bytes (name and value); the most "
+                                 f"is {MAX_FIELD:,}", 431, "invalid_request_error", "header_too_large")
+    return None
+
 
 def _reply(request: web.Request, err: LarouterError) -> web.Response:
     """The error as JSON; from the proxy (`/v1/*`) always with an `x-request-id` (the call's own when the handler
@@ -113,6 +138,9 @@ def _reply(request: web.Request, err: LarouterError) -> web.Response:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map domain errors, HTTP errors and bugs to OpenAI-shaped JSON; never leak a traceback. Every error from the
     proxy (`/v1/*`) carries an `x-request-id`: the call's own when the handler attached it, else a new one."""
+    too_long = oversize(request)
+    if too_long is not None:
+        return _reply(request, too_long)
     encoding = request.headers.get("Content-Encoding")
     if encoding is not None and encoding.strip().lower() not in DECODED_ENCODINGS:
         return _reply(request, LarouterError(

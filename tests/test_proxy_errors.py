@@ -347,7 +347,8 @@ async def test_slow_body_is_408(make_router: Any) -> None:
 
 
 async def test_oversized_header_is_refused_without_traceback(router: Router) -> None:
-    """A header line over 8190 bytes is a 400 from the HTTP parser; the client sees no traceback."""
+    """A header line over 8190 bytes is an OpenAI-shaped 431 (it was the HTTP parser's plain-text 400); the client
+    sees no traceback."""
     import asyncio
 
     host, port = router.url.removeprefix("http://").split(":")
@@ -356,4 +357,4 @@ async def test_oversized_header_is_refused_without_traceback(router: Router) -> 
     await writer.drain()
     answer = (await asyncio.wait_for(reader.read(4096), 5)).decode(errors="replace")
     writer.close()
-    assert answer.startswith("HTTP/1.0 400") and "Traceback" not in answer
+    assert answer.startswith("HTTP/1.1 431") and '"code": "header_too_large"' in answer and "Traceback" not in answer
