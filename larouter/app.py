@@ -78,7 +78,6 @@ def make_app(config: Settings | Runtime) -> web.Application:
     runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))
     store.reconfigure(settings)
     runtime.listeners.append(store.reconfigure)
-    runtime.checks.append(lambda new: store.check_policies(merged_policies(new.routing.policies)))
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last
     app[appkeys.REPEATS] = RepeatTracker()  # turns that keep coming back with short answers: learned heartbeats
     app[appkeys.REGISTRY] = registry = ModelRegistry.from_settings(settings)

@@ -105,7 +105,6 @@ class Runtime:
     overrides: dict[str, Any]
     cli: Mapping[str, Any] = attrs.Factory(dict)  # command-line flags: applied on top, never persisted
     listeners: list[Callable[[Settings], None]] = attrs.Factory(list)
-    checks: list[Callable[[Settings], None]] = attrs.Factory(list)  # may refuse new settings (a 400) before they apply
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
 
     def view(self) -> dict[str, Any]:
@@ -139,8 +138,6 @@ class Runtime:
             except ConfigError as exc:
                 detail = str(exc).split("\n", 1)[-1].strip()
                 raise bad_request(detail, _param(detail, patch), "invalid_config") from None
-            for check in self.checks:
-                check(new)
             try:
                 await asyncio.to_thread(atomic_write, runtime_file(new.home), json.dumps(overrides, indent=2).encode())
             except OSError as exc:

@@ -109,13 +109,14 @@ def test_an_image_part_counts_in_the_worst_case(make_router: Callable[..., Route
     assert headers["x-larouter-budget-remaining"] == worst_left("20", body, 5, images=2), headers
 
 
-def test_a_body_that_is_no_answer_bills_no_output(make_router: Callable[..., Router]) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_body_that_is_no_answer_bills_no_output(make_router: Callable[..., Router], stream: bool) -> None:
     """A 200 with an HTML page is a 502; its row estimates the prompt (the provider may have read it) but no output:
-    the page's bytes are not tokens the model wrote."""
+    the page's bytes are not tokens the model wrote. Streamed or not, the same (a streamed one had no row)."""
     router = make_router(extra_toml='\n[providers.fake.prices."fake-notjson"]\ninput = 1000.0\noutput = 1000.0\n')
     proj = project(router, 5.0)
-    status, _, err = post(router, {"model": "fake-notjson", "messages": [{"role": "user", "content": "hi"}]},
-                          proj["token"])
+    status, _, err = post(router, {"model": "fake-notjson", "messages": [{"role": "user", "content": "hi"}],
+                                   "stream": stream}, proj["token"])
     assert status == 502 and err["error"]["code"] == "upstream_bad_response", err
     (row,) = rows(router, proj["id"], 1)
     assert (row["status"], row["output_tokens"], row["tokens_estimated"]) == ("502", "0", "true"), row

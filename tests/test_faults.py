@@ -101,8 +101,6 @@ ENTRY = "entry 0 (project 'proj_0123456789ab',"
     ("projects.json", project_entry(budget_usd=1e-300), f"{ENTRY} 'app'): budget_usd: is 1e-300, below the ledger's"),
     ("projects.json", project_entry(budget_window="yearly"),
      f"{ENTRY} 'app'): budget_window: must be one of daily, weekly, monthly; got 'yearly'"),
-    ("projects.json", project_entry(routing_policy="cheapest"),
-     f"{ENTRY} 'app'): routing_policy: must be one of cost-optimized, balanced, quality-first, local-only; got 'cheapest'"),
     ("projects.json", project_entry(name=" spaced "), f"{ENTRY} ' spaced '): name: must be 1-64 ASCII letters"),
     ("runtime-config.json", b'{"server": ', "not valid JSON"),
     ("runtime-config.json", b"[1, 2]", "expected a JSON object of settings, got array"),
@@ -112,7 +110,8 @@ ENTRY = "entry 0 (project 'proj_0123456789ab',"
 ])
 def test_damaged_settings_file_stops_the_daemon(home: Path, name: str, content: bytes, problem: str) -> None:
     """A damaged projects, runtime-config or registered-models file, or a project the API would refuse (a negative
-    budget, an unknown window or policy): exit 1, the file, project and field named, the file never rewritten."""
+    budget, an unknown window): exit 1, the file, project and field named, the file never rewritten. (A policy no
+    config defines is no damage: the project routes by cost-optimized, as the README says.)"""
     path = home / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)

@@ -117,23 +117,21 @@ def test_patched_policy_chain_applies_at_once(router: Router) -> None:
     assert status == 200 and after["candidates"][0]["model"] == "fake-late-usage"
 
 
-def test_a_policy_a_project_uses_cannot_be_patched_away(router: Router) -> None:
-    """A custom policy a project uses stays until the project moves off it: dropping it would make the next start
-    refuse projects.json (and the project silently route cost-optimized until then)."""
+def test_a_policy_a_project_uses_may_be_patched_away_and_the_next_start_routes_it_by_cost_optimized(
+        router: Router, caplog: pytest.LogCaptureFixture) -> None:
+    """Dropping a custom policy a project uses is allowed (the README's promise): the project routes by
+    cost-optimized until the policy is defined again, and the next start loads projects.json and says so."""
     mine = {"routing": {"policies": {"mine": {"SIMPLE": ["gpt-fake"]}}}}
     assert http_json("PATCH", router.url + "/api/config", mine)[0] == 200
     status, proj = http_json("POST", router.url + "/api/projects", {"name": "custom", "routingPolicy": "mine"})
     assert status == 201, proj
-    env = {"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY}
-    make_app(load_runtime(router.settings.config_path, env=env))  # a start accepts a project on a custom policy
-    before = runtime_file(router.settings.home).read_bytes()
-    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"policies": {"mine": None}}})
-    assert status == 400 and out["error"]["param"] == "routing.policies", out
-    assert proj["id"] in out["error"]["message"] and "'mine'" in out["error"]["message"]
-    assert runtime_file(router.settings.home).read_bytes() == before
-    assert http_json("PUT", router.url + f"/api/projects/{proj['id']}", {"routingPolicy": "balanced"})[0] == 200
     assert http_json("PATCH", router.url + "/api/config", {"routing": {"policies": {"mine": None}}})[0] == 200
+    status, out = http_json("POST", router.url + f"/api/route/explain?projectId={proj['id']}",
+                            {"messages": [{"role": "user", "content": "hi"}]})
+    assert status == 200 and out["policy"] == "cost-optimized", out
+    env = {"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY}
     make_app(load_runtime(router.settings.config_path, env=env))  # the next start loads projects.json
+    assert f"project {proj['id']} ('custom') uses routing policy 'mine', which the settings do not define" in caplog.text
 
 
 def test_a_patch_of_the_wrong_shape_is_a_400_naming_the_key(router: Router) -> None:

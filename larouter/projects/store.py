@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 from datetime import datetime, timezone
@@ -21,6 +22,7 @@ from larouter.fsutil import atomic_write, storage_error
 from larouter.runtime import damaged, load_json_file, structure_entries
 from larouter.usage.pricing import MONEY_PLACES
 
+log = logging.getLogger("larouter.projects")
 TOKEN_PREFIX = "lr_sk_"
 POLICIES = ("cost-optimized", "balanced", "quality-first", "local-only")
 WINDOWS = ("daily", "weekly", "monthly")
@@ -152,7 +154,13 @@ def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[s
 
 
 def _checked_entry(path: Path, index: int, project: Project, policies: Collection[str]) -> Project:
-    """`checked_project`, its problem a ConfigError naming the file, the entry, the project and the field."""
+    """`checked_project`, its problem a ConfigError naming the file, the entry, the project and the field. A policy
+    no config defines (now) is no damage: the project routes by cost-optimized until it is defined again, as when a
+    PATCH drops it; the log says so."""
+    if project.routing_policy not in policies:
+        log.warning("project %s (%r) uses routing policy %r, which the settings do not define: it routes by "
+                    "cost-optimized until that policy is defined again", project.id, project.name, project.routing_policy)
+        policies = {*policies, project.routing_policy}
     try:
         return checked_project(project, policies)
     except ValueError as exc:
@@ -226,14 +234,6 @@ class ProjectStore:
     def reconfigure(self, settings: Settings) -> None:
         """A PATCHed routing.policy applies to projects created from now on."""
         self.default_policy = settings.routing.policy
-
-    def check_policies(self, policies: Collection[str]) -> None:
-        """400 when settings would drop a routing policy a project uses (its next start would refuse projects.json)."""
-        for p in self.projects.values():
-            if p.routing_policy not in policies:
-                raise bad_request(f"routing.policies: project {p.id} ({p.name!r}) uses policy {p.routing_policy!r}, "
-                                  "which these settings no longer have; give the project another policy first",
-                                  "routing.policies", "invalid_config")
 
     def _check_name_free(self, name: str, renaming: str | None = None) -> None:
         """409 when another project has this name, compared without case and with runs of spaces as one."""
