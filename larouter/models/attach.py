@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import AsyncIterator
 
@@ -12,7 +13,8 @@ from larouter.config import Settings
 from larouter.models import api
 from larouter.models.catalog import Catalog
 from larouter.models.download_api import attach_downloads
-from larouter.models.supervisor import Supervisor, kill_orphans
+from larouter.models.pidfiles import kill_orphans
+from larouter.models.supervisor import Supervisor
 
 log = logging.getLogger("larouter.models")
 
@@ -21,7 +23,7 @@ async def supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
     """Kill orphans of a previous run, supervise children, stop them all on shutdown."""
     settings = app[appkeys.SETTINGS]
     sup = Supervisor(settings, app[appkeys.CATALOG], app[appkeys.REGISTRY], app[appkeys.HTTP])
-    kill_orphans(sup.run_dir)
+    await asyncio.to_thread(kill_orphans, sup.run_dir)  # reads /proc and signals: off the event loop
     app[appkeys.SUPERVISOR] = sup
     app[appkeys.RUNTIME].listeners.append(sup.reconfigure)
     sup._spawn(sup.idle_loop(), "idle-unload")  # idles while local.idle_unload is 0

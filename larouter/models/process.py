@@ -17,6 +17,7 @@ import aiohttp
 import attrs
 
 from larouter.errors import LarouterError
+from larouter.models.pidfiles import write_pidfile
 
 log = logging.getLogger("larouter.models")
 LOG_LINES = 400
@@ -96,7 +97,7 @@ class ModelProcess:
         self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")
         self.started_at = time.monotonic()
         try:  # from here on a failure or a cancelled start ends the process it spawned
-            await asyncio.to_thread(_write_pidfile, self.pidfile, self.proc.pid, argv[0])
+            await asyncio.to_thread(write_pidfile, self.pidfile, self.proc.pid, argv[0])
             await self._wait_healthy()
         except BaseException:
             await self.terminate()
@@ -184,12 +185,6 @@ class ModelProcess:
         """Wait until the current process exits; return its code."""
         assert self.proc is not None
         return await self.proc.wait()
-
-
-def _write_pidfile(path: Path, pid: int, binary: str) -> None:
-    """Record the child so a later daemon can end it if this one is killed hard."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{pid}\n{binary}\n")
 
 
 def _signal_group(pid: int, sig: int) -> None:

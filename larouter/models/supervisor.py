@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -240,32 +238,6 @@ class Supervisor:
 def _first(*values: Any) -> Any:
     """The first value that is not None (0 is a value: `gpuLayers: 0` keeps every layer on the CPU)."""
     return next((v for v in values if v is not None), None)
-
-
-def kill_orphans(run_dir: Path) -> list[int]:
-    """End llama-server groups a previous daemon left behind (found via pidfiles); return their pids."""
-    killed = []
-    for pidfile in run_dir.glob("*.pid") if run_dir.is_dir() else []:
-        try:
-            pid_text, binary = pidfile.read_text().splitlines()[:2]
-            pid = int(pid_text)
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
-        except (OSError, ValueError):
-            cmdline, pid, binary = "", 0, "?"
-        if pid and cmdline == binary and _group_leader(pid):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-                killed.append(pid)
-                log.warning("killed orphaned llama-server (pid %d) left by a previous run", pid)
-        pidfile.unlink(missing_ok=True)
-    return killed
-
-
-def _group_leader(pid: int) -> bool:
-    try:
-        return os.getpgid(pid) == pid
-    except ProcessLookupError:
-        return False
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
