@@ -260,3 +260,25 @@ def test_a_reply_of_the_polls_choosing_asked_on_an_idle_condition_in_other_langu
     """"Responde con 👍 si no hay nada", "Antworte mit ✅, falls nichts ansteht", "Réponds par 🟢 s'il n'y a rien" after
     a report that says none: the rules read the idle reply as in English ("Reply 73 if nothing to report")."""
     assert rules_tier(text) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("status", "work"), [("exited with code 2", True), ("exit 1", True), ("rc=137", True),
+                                              ("exit 0", False)])
+def test_a_job_that_exited_non_zero_is_work(status: str, work: bool) -> None:
+    """A job's non-zero exit status in a check-in's report is a failure to tell the user about, whatever idle reply
+    the check-in asks for; exit 0 is not."""
+    text = (f"Nightly jobs, report 06:00\n  rsync-photos  last run 02:00  exit 0\n  borg-home  last run 02:30  {status}\n"
+            "If nothing needs attention, reply HEARTBEAT_OK.")
+    assert (tier(text) is not Tier.HEARTBEAT) is work
+    assert (rules_tier(text) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize("text", [
+    "agent_log テーブルから日ごとの NO_REPLY の件数を数える SQL クエリを書いてください。",
+    "写一条 SQL 查询，按天统计 heartbeat_runs 表里 HEARTBEAT_OK 的数量。",
+    "heartbeat_runs 테이블에서 날짜별 HEARTBEAT_OK 개수를 세는 쿼리를 써 줘.",
+])
+def test_a_request_to_write_a_query_about_the_idle_token_is_no_heartbeat(text: str) -> None:
+    """"… クエリを書いて", "写一条 … 查询", "… 쿼리를 써 줘": a query to write, about the token, not an ack asked for."""
+    assert tier(text) is not Tier.HEARTBEAT
+    assert rules_tier(text) is not Tier.HEARTBEAT

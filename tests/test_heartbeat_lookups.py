@@ -117,3 +117,18 @@ def test_a_recurring_trigger_whose_lookup_found_alerts_is_work() -> None:
     assert classify({"model": "auto", "messages": [*messages, *beat(9104, quiet, None)]}).tier is Tier.HEARTBEAT
     tier_now = classify({"model": "auto", "messages": [*messages, *beat(9104, firing, None)]}).tier
     assert tier_now not in (Tier.HEARTBEAT, Tier.SIMPLE)
+
+
+PODS = ("NAME                     READY   STATUS             RESTARTS   AGE\n"
+        "api-7d9c5b6f4-2xkqp      1/1     Running            0          3d\n"
+        "worker-5f8b7c9d6-hq4rl   {ready}     {status}   {restarts}          51m\n")
+
+
+@pytest.mark.parametrize(("status", "work"), [("CrashLoopBackOff", True), ("Error           ", True),
+                                              ("Running         ", False)])
+def test_a_command_output_with_a_line_in_trouble_is_work(status: str, work: bool) -> None:
+    """An ack trigger ("reply ALL_CLEAR if there is nothing to act on") whose lookup is a command's text output: a
+    pod in CrashLoopBackOff or Error is work (CamelCase names read word by word), all Running is the idle reply."""
+    trigger = "== watch 2025-08-04T02:30:00Z == run the pod check. Reply ALL_CLEAR if there is nothing to act on."
+    result = PODS.format(ready="0/1" if work else "1/1", status=status, restarts=14 if work else 0)
+    assert (_after_lookup(trigger, result) is not Tier.HEARTBEAT) is work

@@ -168,7 +168,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
             text, verdict = tasks, None
-        elif found := triggers.found_items(looked()):  # the poll's lookup came back with new mail, orders, an incident
+        elif found := triggers.found_items(looked()) or triggers.troubled_text(looked(), rules):  # new mail, orders,
+            # an incident; a command's output with a pod in CrashLoopBackOff
             reasons.append("heartbeat whose tool lookup found items -> classified on them")
             text, verdict = found, None
         else:

@@ -23,7 +23,7 @@ from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
-from larouter.routing.readings import breaks_a_limit
+from larouter.routing.readings import breaks_a_limit, failed_exit
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
 HEARTBEAT = "heartbeat"
@@ -117,8 +117,9 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
         )
     if troubled_item(text[:_sentence_start(text, found[1])] if ack else text, rules.quiet):
         return None  # "... elevators: one car stuck, 0 complaints. Reply NIGHT-OK if nothing to action."
-    if breaks_a_limit(text):
-        return None  # "health tick cpu=34% disk=94% ... thresholds: cpu<85 disk<90 ... respond HEARTBEAT_OK if ..."
+    if breaks_a_limit(text) or failed_exit(text, lower):
+        return None  # "health tick cpu=34% disk=94% ... thresholds: cpu<85 disk<90 ... respond HEARTBEAT_OK if ...";
+        # "restic last run: 03:00 exit 1"
     if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):
         return None  # "... and tell me how far behind it is", "... · Dana: call me if urgent"
     if not ack and questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import attrs
 
 from larouter.routing.known_prompts import DEFAULT_KNOWN_PROMPTS
-from larouter.routing.poll_rules import POLLS, Gated
+from larouter.routing.poll_rules import CODE_REQUEST_CJK, POLLS, Gated
 from larouter.routing.quiet_rules import SCHEDULED_WORDS
 from larouter.routing.request_words import AUTHORING_OPENERS, FROM_NOW_ON, NOT_A_POLL_OPENERS, NOT_A_POLL_PREFIXES
 
@@ -258,15 +258,7 @@ class HeartbeatRules:
         r"|rewrite|replace|fix|tell|show|summari[sz]e|explain|list|print|paste|send|give)\b)",
         ("heartbeat.md",),
     )
-    # A request to write code, in scripts that put the verb after its object ("HEARTBEAT_OK を取り除く … 関数を書いて",
-    # "写一个正则去掉 NO_REPLY", "… 함수를 작성해 줘"): it names the idle token as the code's subject, never asks for it.
-    code_request_cjk: Gated = Gated(
-        r"(?:関数|コード|スクリプト|正規表現|プログラム|函数|代码|代碼|脚本|腳本|正则|正則|程序|함수|코드|스크립트|정규식)"
-        r"\s?(?:を|も|를|을)?\s?(?:書いて|作って|実装して|作成して|작성해|만들어|짜 ?줘)"
-        r"|(?:写|寫|编写|編寫|实现|實現)(?:一个|一個|个|個|一段)?[^。\n]{0,30}?(?:函数|函數|代码|代碼|脚本|腳本|正则|正則|程序)",
-        ("関数", "コード", "スクリプト", "正規表現", "プログラム", "函数", "函數", "代码", "代碼", "脚本", "腳本", "正则", "正則", "程序",
-         "함수", "코드", "스크립트", "정규식"),
-    )
+    code_request_cjk: Gated = CODE_REQUEST_CJK
     # The same in scripts that put the verb after the file name ("HEARTBEAT.md を...書き直して").
     edit_request_cjk: Gated = Gated(
         r"heartbeat\.md[^。\n]{0,40}?(?:書き直|追加|変更|修正|削除|更新|修改|添加|删除|改写|重写|수정|추가|삭제|변경)"

@@ -152,6 +152,27 @@ def found_items(results: Sequence[Lookup]) -> str:
     return next((r.text for r in results if r.is_json and _items(r.data, root=True)), "")
 
 
+# Words of a state in trouble in a text lookup (a command's output: "worker-5f8b  0/1  CrashLoopBackOff  14"), read
+# with CamelCase names split ("CrashLoopBackOff": crash, loop, back, off) besides the quiet reports' broken states.
+_TROUBLE = frozenset({"crash", "error", "errors", "fail", "failure", "failures", "evicted", "oomkilled", "unhealthy",
+                      "critical", "fatal"})
+_CAMEL_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def troubled_text(results: Sequence[Lookup], rules: Compiled) -> str:
+    """The first text lookup (not JSON: that is `found_items`') with a line in trouble that does not say none of it
+    ("0 errors", "no failures"), or "" when none has one."""
+    for result in results:
+        if result.is_json or len(result.text) > MAX_RESULT_CHARS:
+            continue
+        for line in result.text.splitlines():
+            words = {w.lower() for w in _CAMEL_RE.findall(line)}
+            if (not _TROUBLE.isdisjoint(words) or not rules.quiet.broken.isdisjoint(words)) and not says_none(
+                    line, rules.quiet):
+                return result.text
+    return ""
+
+
 def found_nothing(results: Sequence[Lookup], rules: Compiled) -> bool:
     """Whether there were lookups and each came back empty (JSON holding nothing, or a short text saying none)."""
     return bool(results) and all(_nothing(r, rules) for r in results)
