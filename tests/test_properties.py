@@ -11,6 +11,7 @@ import copy
 import csv
 import io
 import json
+import time
 from datetime import date, datetime
 from typing import Any, AsyncIterator
 
@@ -190,6 +191,16 @@ def test_crlf_split_across_chunks(chunks: list[bytes]) -> None:
     """Regression (found by property testing): a CR LF split across two chunks is normalised."""
     out, _ = relay(chunks)
     assert out == EVENT + b"\n\ndata: [DONE]\n\n"
+
+
+@pytest.mark.parametrize("prime", [False, True])
+def test_a_large_event_in_small_reads_is_relayed_in_linear_time(prime: bool) -> None:
+    """Regression: every read was appended to the buffer and the whole buffer searched again, so an 8 MiB event
+    arriving in 4 KiB reads took quadratic time (8 s, the event loop blocked all along); now a few milliseconds."""
+    raw = b'data: {"choices": [{"delta": {"content": "' + b"A" * (8 << 20) + b'"}}]}\n\ndata: [DONE]\n\n'
+    started = time.perf_counter()
+    out, _ = relay([raw[i:i + 4096] for i in range(0, len(raw), 4096)], prime=prime)
+    assert out == raw and time.perf_counter() - started < 3.0
 
 
 @FAST

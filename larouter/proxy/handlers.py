@@ -21,7 +21,7 @@ from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
-from larouter.proxy.sse import ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
+from larouter.proxy.sse import BadStream, ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.usage.pricing import usd_text
 
@@ -170,7 +170,7 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
     # The headers go out before the model runs: the ones the normal stream path sends, from what the start will give.
     headers = {"x-larouter-model": model.id, "x-larouter-provider": provider_name(model.id), "x-request-id": call.id}
     client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **headers})
-    relay = Relay(call, client, strip_usage=not call.client_wants_usage)
+    relay = Relay.for_call(request, call, client)
     await client.prepare(request)
     try:
         await local.start_local(request, model, lambda: client.write(f": starting {model.id}\n\n".encode()))
@@ -203,7 +203,7 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
         if resp.content_type != "text/event-stream":
             raise await upstream.not_an_event_stream(call.target, resp)
         client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
-        relay = Relay(call, client, strip_usage=not call.client_wants_usage)
+        relay = Relay.for_call(request, call, client)
     assert call.target is not None
     return await _relay(request, call, resp, relay)
 
@@ -226,6 +226,11 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
     except UpstreamErrorEvent as exc:  # relayed as the upstream sent it; the call failed
         log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name, exc)
         call.finish(502, "upstream_error")
+    except BadStream as exc:  # what came before it was relayed; the rest is not read
+        msg = f"provider {call.target.provider_name!r} {exc}"
+        log.warning("%s", msg)
+        await relay.fail(msg, "upstream_bad_response")
+        call.finish(502, "upstream_bad_response")
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         msg, code = describe_stream_error(exc, call.target.provider_name)
         log.warning("%s", msg)

@@ -14,7 +14,7 @@ from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.proxy import billing, local, upstream
 from larouter.proxy.call import Call, shorten_reason
-from larouter.proxy.sse import ANSWER_KEYS, Relay
+from larouter.proxy.sse import ANSWER_KEYS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
 from larouter.routing.policy import Candidate, chain
@@ -138,12 +138,15 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True)
     if resp.content_type != "text/event-stream":  # an error object or a page: its own words say why (502: next)
         raise await upstream.not_an_event_stream(call.target, resp)
-    relay = Relay(call, web.StreamResponse(), strip_usage=not call.client_wants_usage)
+    relay = Relay.for_call(request, call, web.StreamResponse())
     try:
         ok = await relay.prime(resp)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall, 502 on a drop: the next is tried
         resp.close()
         raise upstream.read_error(call.target, exc) from None
+    except BadStream as exc:  # an event over the cap: nothing reached the client yet
+        resp.close()
+        raise Degraded(str(exc)) from None
     if not ok:
         resp.close()
         if relay.upstream_error is not None:

@@ -8,13 +8,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from larouter import jsonx
+from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
 from larouter.proxy.upstream import redact
 
 DONE = b"data: [DONE]"
 _SLOW_MARKERS = (DONE, b'"usage":{', b'"usage": {', b'"error"')  # events that need looking at; others pass through
+MAX_EVENT_BYTES = 32 * 1024 * 1024  # one event's cap when none is given (server.max_body_bytes' default)
 
 
 class UpstreamErrorEvent(Exception):
@@ -23,6 +24,11 @@ class UpstreamErrorEvent(Exception):
 
 class ClientGone(Exception):
     """The client closed its connection while we were streaming to it."""
+
+
+class BadStream(Exception):
+    """The upstream's stream is no OpenAI event stream: an event larger than the relay's cap. Its message completes
+    "provider 'x' ..."."""
 
 
 def _usage_of(event: bytes) -> dict[str, Any] | None:
@@ -89,17 +95,29 @@ def _calls_a_tool(data: bytes) -> bool:
 
 
 class Relay:
-    """Copies events from upstream to client; keeps [DONE] until upstream ends so late usage is seen."""
+    """Copies events from upstream to client; keeps [DONE] until upstream ends so late usage is seen.
 
-    def __init__(self, call: Call, client: web.StreamResponse, strip_usage: bool) -> None:
+    The buffer holds at most one incomplete event, capped at `max_event` bytes; each byte read is searched once for
+    the end of its event."""
+
+    def __init__(self, call: Call, client: web.StreamResponse, strip_usage: bool,
+                 max_event: int = MAX_EVENT_BYTES) -> None:
         self.call = call
         self.client = client
         self.strip_usage = strip_usage
+        self.max_event = max_event
         self.saw_done = False
-        self.buf = b""
+        self.buf = bytearray()  # the incomplete event after the last blank line read (it never holds one)
+        self.cr = False  # the last read ended in CR: its LF may start the next one
         self.pending: list[bytes] = []
         self.primed: Any = None
         self.upstream_error: str | None = None  # the message of an error event that ended `prime`
+
+    @classmethod
+    def for_call(cls, request: web.Request, call: Call, client: web.StreamResponse) -> Relay:
+        """A call's relay: the usage chunk hidden unless the client asked for it; an event no larger than a request
+        may be (server.max_body_bytes: no client could send a larger answer back)."""
+        return cls(call, client, not call.client_wants_usage, request.app[appkeys.SETTINGS].server.max_body_bytes)
 
     async def _write(self, data: bytes) -> None:
         try:
@@ -135,15 +153,7 @@ class Relay:
         return event + b"\n\n"
 
     def _split(self, chunk: bytes) -> list[bytes]:
-        self.call.mark_first_byte()
-        self.buf += chunk
-        if b"\r" in chunk:  # normalise CRLF on the buffer, so a pair split across chunks is seen whole
-            keep = self.buf.endswith(b"\r")
-            self.buf = self.buf[:-1].replace(b"\r\n", b"\n") + b"\r" if keep else self.buf.replace(b"\r\n", b"\n")
-        if b"\n\n" not in self.buf:
-            return []
-        *events, self.buf = self.buf.split(b"\n\n")
-        return [ev for ev in events if ev]
+        return [event for event in self._block(chunk).split(b"\n\n") if event]
 
     async def prime(self, upstream: aiohttp.ClientResponse) -> bool:
         """Buffer events until one carries content or tool calls; False if the stream has none (degraded)."""
@@ -161,17 +171,32 @@ class Relay:
                 return True
         return False
 
+    def _lf(self, chunk: bytes) -> bytes:
+        """CR LF as LF, a pair split across two reads included."""
+        if self.cr:
+            chunk = b"\r" + chunk
+        self.cr = chunk.endswith(b"\r")
+        return (chunk[:-1] if self.cr else chunk).replace(b"\r\n", b"\n")
+
     def _block(self, chunk: bytes) -> bytes:
-        """Append a chunk; return every complete event received so far as one block (maybe empty)."""
+        """Append a chunk; return every complete event received so far as one block (maybe empty). Only the new bytes
+        are searched: the buffer never holds a blank line. BadStream when the incomplete event outgrows the cap."""
         self.call.mark_first_byte()
-        self.buf += chunk
-        if b"\r" in chunk:
-            keep = self.buf.endswith(b"\r")
-            self.buf = self.buf[:-1].replace(b"\r\n", b"\n") + b"\r" if keep else self.buf.replace(b"\r\n", b"\n")
-        cut = self.buf.rfind(b"\n\n")
-        if cut < 0:
-            return b""
-        block, self.buf = self.buf[: cut + 2], self.buf[cut + 2 :]
+        if self.cr or b"\r" in chunk:
+            chunk = self._lf(chunk)
+        buf = self.buf
+        if not buf and chunk.endswith(b"\n\n"):  # the usual read: whole events and nothing waiting (no copy)
+            return chunk
+        start = max(len(buf) - 1, 0)  # a blank line may straddle the two reads
+        buf += chunk
+        cut = buf.rfind(b"\n\n", start)
+        block = b""
+        if cut >= 0:
+            block = bytes(buf[:cut + 2])
+            del buf[:cut + 2]
+        if len(buf) > self.max_event:
+            raise BadStream(f"sent an event of more than {self.max_event:,} bytes (server.max_body_bytes: no request "
+                            "could send such an answer back)")
         return block
 
     def _relay_block(self, block: bytes) -> bytes:
@@ -184,7 +209,7 @@ class Relay:
         return b"".join(ev for ev in map(self._filter, filter(None, block.split(b"\n\n"))) if ev)
 
     async def run(self, upstream: aiohttp.ClientResponse) -> None:
-        """Relay until upstream EOF; raise ClientGone, or aiohttp/timeout errors from upstream."""
+        """Relay until upstream EOF; raise ClientGone, BadStream, or aiohttp/timeout errors from upstream."""
         if self.pending:
             await self._write(b"".join(self.pending))
             self.pending.clear()
@@ -192,8 +217,8 @@ class Relay:
             out = self._relay_block(self._block(chunk))
             if out:
                 await self._write(out)
-        if self.buf.strip():
-            tail = self._filter(self.buf.strip())
+        if self.buf.strip():  # a last event with no blank line after it
+            tail = self._filter(bytes(self.buf.strip()))
             if tail:
                 await self._write(tail)
         if self.upstream_error is not None:  # the client has the upstream's own error event: no second one

@@ -22,6 +22,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
   fake-second-choice  answers two choices, the first empty (JSON only)
   fake-reset       reads the request, then resets the connection (TCP RST: "Connection reset by peer")
+  fake-big-event   streams one content event of BIG_EVENT bytes, written in 64 KiB pieces, then the usual end
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -58,6 +59,7 @@ class FakeState:
 STATE = web.AppKey("state", FakeState)
 VERBOSE, VERBOSE_TOKENS = "[verbose]", 400  # a last turn containing VERBOSE is "answered" with a long text
 MAX_TOKENS = 2**31 - 1
+BIG_EVENT = 3 * 1024 * 1024
 
 
 def _usage(body: dict[str, Any]) -> dict[str, int]:
@@ -148,6 +150,8 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
             request.app[STATE].disconnects.append(model)
             raise
         return resp
+    if model in ODD_STREAMS:
+        return await _odd_stream(resp, body)
     if msg.get("tool_calls"):
         call = msg["tool_calls"][0]
         await resp.write(_chunk(body, {"tool_calls": [{"index": 0, **call}]}))
@@ -172,6 +176,20 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
         if wants_usage:
             await resp.write(_usage_chunk(body))
         await resp.write(b"data: [DONE]\n\n")
+    return resp
+
+
+ODD_STREAMS = ("fake-big-event",)
+
+
+async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamResponse:
+    """The streams that break the event-stream conventions in one way each (see the module docstring)."""
+    end = [_chunk(body, {}, "stop"), _usage_chunk(body) if (body.get("stream_options") or {}).get("include_usage") else b""]
+    # fake-big-event: one event of BIG_EVENT bytes, no blank line until its end
+    event = _chunk(body, {"content": "A" * BIG_EVENT})
+    for start in range(0, len(event), 65536):
+        await resp.write(event[start:start + 65536])
+    await resp.write(b"".join([*end, b"data: [DONE]\n\n"]))
     return resp
 
 

@@ -1,0 +1,87 @@
+"""Answers at the edges of the contract, through the openai SDK and the usage ledger.
+
+An empty answer the provider stopped on purpose (`finish_reason` "length" or "content_filter"), a stream that ends
+without `data: [DONE]`, a tool call and an error event in the same read, events that are not JSON or carry `event:`
+names, and one very large event: what the client gets, how many upstream calls were made, and the ledger's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.request import Request, urlopen
+
+import openai
+import pytest
+
+from tests.conftest import Fake
+from tests.support import usage
+from tests.support.fake_openai import BIG_EVENT
+from tests.support.usage import HELLO, UsageRouter, fake_usage
+
+start_router, router = usage.start_router, usage.router  # the shared fixtures
+
+CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
+          "and write pytest unit tests covering eviction order and concurrency.")
+MSGS = [{"role": "user", "content": CODING}]
+PROMPT = len(CODING.split()) + 3  # the fake's prompt_tokens for MSGS
+TOOLS = [{"type": "function", "function": {"name": "shell", "parameters": {"type": "object"}}}]
+
+
+def chain(first: str) -> str:
+    """`auto` COMPLEX tries `first`, then gpt-fake; `first` is priced like gpt-fake."""
+    return (f'\n[routing.policies.cost-optimized]\nCOMPLEX = ["{first}", "gpt-fake"]\n'
+            f'\n[providers.fake.prices."{first}"]\ninput = 2.0\noutput = 8.0\n')
+
+
+def cost(prompt: int, completion: int) -> Decimal:
+    return (Decimal(prompt) * 2 + Decimal(completion) * 8) / 1_000_000
+
+
+def outcome(rows: list[dict[str, str]]) -> list[tuple[str, str, str]]:
+    return [(row["model"], row["status"], row["error_type"]) for row in rows]
+
+
+def raw_stream(router: UsageRouter, body: dict[str, Any]) -> bytes:
+    """The bytes of a streamed answer as they came on the wire."""
+    req = Request(router.url + "/v1/chat/completions", data=json.dumps({**body, "stream": True}).encode(),
+                  headers={"Content-Type": "application/json"})
+    with urlopen(req, timeout=30) as resp:
+        return resp.read()
+
+
+def events(raw: bytes) -> list[str]:
+    return [event for event in raw.decode().split("\n\n") if event]
+
+
+def text_and_finish(stream: Any) -> tuple[str, list[str]]:
+    chunks = [ch for ch in stream if ch.choices]
+    return ("".join(ch.choices[0].delta.content or "" for ch in chunks),
+            [ch.choices[0].finish_reason for ch in chunks if ch.choices[0].finish_reason])
+
+
+# ---------------------------------------------------------------- large events
+
+
+def test_a_large_event_is_relayed_whole(router: UsageRouter) -> None:
+    """One 3 MiB event, arriving in 64 KiB pieces, reaches the client whole."""
+    text, finishes = text_and_finish(router.client().chat.completions.create(model="fake-big-event", messages=HELLO,
+                                                                             stream=True))
+    assert text == "A" * BIG_EVENT and finishes == ["stop"]
+    router.settle(1)
+    assert [(row["status"], row["tokens_estimated"]) for row in router.rows()] == [("200", "false")]
+
+
+def test_an_event_larger_than_a_request_may_be_ends_the_stream_with_an_error(
+        start_router: Callable[..., UsageRouter]) -> None:
+    """An event over `server.max_body_bytes` (an answer no client could send back) is not buffered whole: the client
+    gets an error event saying so, and the call is recorded as failed."""
+    router = start_router("\n[server]\nmax_body_bytes = 1048576\n")
+    raw = raw_stream(router, {"model": "fake-big-event", "messages": HELLO})
+    role, event = events(raw)  # the role chunk, then the error event: nothing of the big one
+    err = json.loads(event.removeprefix("data: "))["error"]
+    assert err["code"] == "upstream_bad_response" and "1,048,576 bytes" in err["message"], err
+    assert json.loads(role.removeprefix("data: "))["choices"][0]["delta"]["role"] == "assistant"
+    router.settle(1)
+    assert [(row["status"], row["error_type"]) for row in router.rows()] == [("502", "upstream_bad_response")]
