@@ -20,7 +20,8 @@ FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "f
                "fake-late-usage", "fake-notjson", "fake-delay", "fake-empty", "fake-200-error", "fake-429-retry",
                "fake-stall", "fake-slow-first", "fake-400", "fake-403", "fake-stall-first", "fake-refusal",
                "fake-sse-error", "fake-sse-error-done", "fake-no-usage", "fake-hangup", "fake-reset",
-               "fake-second-choice", "fake-big-event"]
+               "fake-second-choice", "fake-big-event",
+               "fake-malformed", "fake-event-names", "fake-error-field"]
 
 
 @attrs.frozen

@@ -85,3 +85,55 @@ def test_an_event_larger_than_a_request_may_be_ends_the_stream_with_an_error(
     assert json.loads(role.removeprefix("data: "))["choices"][0]["delta"]["role"] == "assistant"
     router.settle(1)
     assert [(row["status"], row["error_type"]) for row in router.rows()] == [("502", "upstream_bad_response")]
+
+
+# ---------------------------------------------------------------- malformed events
+
+
+def test_an_event_that_is_not_json_ends_the_stream_with_an_error(router: UsageRouter) -> None:
+    """A `data:` payload that is neither JSON nor [DONE]: the client gets the events before it, then one well-formed
+    error event (the SDK raises APIError, not JSONDecodeError), never the payload; the call is recorded as failed
+    (it was relayed as is, and recorded as a 200)."""
+    with pytest.raises(openai.APIError, match="not JSON"):
+        list(router.client().chat.completions.create(model="fake-malformed", messages=HELLO, stream=True))
+    raw = raw_stream(router, {"model": "fake-malformed", "messages": HELLO})
+    got = [json.loads(event.removeprefix("data: ")) for event in events(raw)]  # every event is JSON
+    assert got[-1]["error"]["code"] == "upstream_bad_response" and b"data: [DONE]" not in raw
+    assert b"data: {not json" not in raw
+    router.settle(2)
+    assert {(row["status"], row["error_type"]) for row in router.rows()} == {("502", "upstream_bad_response")}
+
+
+def test_an_event_that_is_not_json_before_the_answer_fails_over(start_router: Callable[..., UsageRouter],
+                                                                fake: Fake) -> None:
+    """`auto` streaming: a payload that is not JSON before any answer is a degraded candidate; the next one answers."""
+    router = start_router(chain("fake-malformed"))
+    text, _ = text_and_finish(router.client().chat.completions.create(model="auto", messages=MSGS, stream=True))
+    assert text.startswith("echo:") and [r["model"] for r in fake.state.requests] == ["fake-malformed", "gpt-fake"]
+    router.settle(2)
+    assert outcome(router.rows()) == [("fake-malformed", "502", "degraded"), ("gpt-fake", "200", "")]
+
+
+def test_event_names_and_events_without_data_are_dropped(router: UsageRouter) -> None:
+    """`event:` and `retry:` lines, and events with no data (`event: ping`), are not OpenAI chat events: they are
+    dropped (an event with no data made the SDK raise JSONDecodeError); comments and the answer pass, recorded
+    as a 200 with exact usage."""
+    text, _ = text_and_finish(router.client().chat.completions.create(model="fake-event-names", messages=HELLO,
+                                                                      stream=True))
+    assert text.strip() == "echo: one two three four"
+    raw = raw_stream(router, {"model": "fake-event-names", "messages": HELLO})
+    assert all(event.startswith(("data: ", ":")) for event in events(raw)), events(raw)
+    assert b"event:" not in raw and b"retry:" not in raw and raw.endswith(b"data: [DONE]\n\n")
+    router.settle(2)
+    for row in router.rows():
+        assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("200", "", "false")
+
+
+def test_an_error_field_is_relayed_as_an_error_event(router: UsageRouter) -> None:
+    """An `error:` field (some llama-server builds send a stream's error so) reaches the client as the OpenAI error
+    event `data: {"error": ...}` (the SDK raises with its message) and the call is recorded as failed; it was
+    invisible to the SDK, and the call a 200."""
+    with pytest.raises(openai.APIError, match="upstream exploded"):
+        list(router.client().chat.completions.create(model="fake-error-field", messages=HELLO, stream=True))
+    router.settle(1)
+    assert [(row["status"], row["error_type"]) for row in router.rows()] == [("502", "upstream_error")]

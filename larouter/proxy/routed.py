@@ -144,7 +144,7 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall, 502 on a drop: the next is tried
         resp.close()
         raise upstream.read_error(call.target, exc) from None
-    except BadStream as exc:  # an event over the cap: nothing reached the client yet
+    except BadStream as exc:  # a payload that is not JSON, an event over the cap: nothing reached the client yet
         resp.close()
         raise Degraded(str(exc)) from None
     if not ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import aiohttp
@@ -14,7 +15,10 @@ from larouter.proxy.call import Call
 from larouter.proxy.upstream import redact
 
 DONE = b"data: [DONE]"
-_SLOW_MARKERS = (DONE, b'"usage":{', b'"usage": {', b'"error"')  # events that need looking at; others pass through
+# Each a single pass over a block of events (cheaper than an `in` test per marker):
+_PLAIN = re.compile(rb"(?:data: \{[^\n]*\}\n\n)+")  # events of one `data: {...}` line each, as providers send them
+_LOOK = re.compile(rb'"(?:usage": ?\{|error")')  # events to look at: a usage object, an error
+_CALLS = re.compile(rb'"(?:tool_calls|function_call)"')  # an answer that calls a tool is never retried
 MAX_EVENT_BYTES = 32 * 1024 * 1024  # one event's cap when none is given (server.max_body_bytes' default)
 
 
@@ -27,33 +31,33 @@ class ClientGone(Exception):
 
 
 class BadStream(Exception):
-    """The upstream's stream is no OpenAI event stream: an event larger than the relay's cap. Its message completes
-    "provider 'x' ..."."""
+    """The upstream's stream is no OpenAI event stream: a data payload that is not a JSON object (nor [DONE]), or an
+    event larger than the relay's cap. Its message completes "provider 'x' ..."."""
 
 
-def _usage_of(event: bytes) -> dict[str, Any] | None:
-    """Return the usage object carried by an event, if any (cheap check before parsing)."""
-    if b'"usage"' not in event or b'"usage":null' in event or b'"usage": null' in event:
-        return None
+def _parts(event: bytes) -> tuple[bytes | None, bytes]:
+    """(the event's data payload, or None without a data line; the event with only the lines an OpenAI client reads:
+    data, id and comments). `event:` names, `retry:` and unknown fields are dropped: chat completion events have no
+    names, and an `event:` line hides the event from a browser's `onmessage`. An `error:` field (some llama-server
+    builds send a stream's error so) becomes the OpenAI error event `data: {"error": ...}`."""
+    if event.startswith(b"data: ") and b"\n" not in event:  # the usual: one data line
+        return event[6:], event
+    kept, data = [], []
     for line in event.split(b"\n"):
+        if line.startswith(b"error:"):
+            line = b'data: {"error": ' + line[6:].strip() + b"}"
         if line.startswith(b"data:"):
-            try:
-                usage = jsonx.loads(line[5:]).get("usage")
-            except (ValueError, AttributeError):
-                return None
-            return usage if isinstance(usage, dict) else None
-    return None
+            data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+        elif not line.startswith((b":", b"id:")):
+            continue
+        kept.append(line)
+    if not data:  # nothing to deliver (the SDK would parse "" and raise): only comments are kept, as keep-alives
+        return None, b"\n".join(line for line in kept if line.startswith(b":"))
+    return b"\n".join(data), b"\n".join(kept)
 
 
-def _is_usage_only(event: bytes) -> bool:
-    """True for the extra final chunk carrying usage and no choices."""
-    for line in event.split(b"\n"):
-        if line.startswith(b"data:"):
-            try:
-                return jsonx.loads(line[5:]).get("choices") in ([], None)
-            except (ValueError, AttributeError):
-                return False
-    return False
+def _not_json(payload: bytes) -> BadStream:
+    return BadStream(f"sent an event that is not JSON: {redact(repr(payload[:40].decode(errors='replace')))}")
 
 
 def _data(event: bytes) -> Any:
@@ -66,16 +70,9 @@ def _data(event: bytes) -> Any:
     return None
 
 
-def _error_of(event: bytes) -> Any:
-    """The error an SSE event reports (llama-server sends these inside a 200), else None."""
-    data = _data(event) if b'"error"' in event else None
-    return data.get("error") or None if isinstance(data, dict) else None
-
-
 ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")  # what makes an answer (not role or
 # reasoning alone): text, tool calls (and the legacy function_call), a refusal, audio
 _ANSWER_MARKS = tuple(f'"{key}"'.encode() for key in ANSWER_KEYS)
-CALL_MARKS = (b'"tool_calls"', b'"function_call"')  # an answer that calls a tool is never retried
 
 
 def _has_answer(event: bytes) -> bool:
@@ -88,10 +85,6 @@ def _has_answer(event: bytes) -> bool:
     except (TypeError, KeyError, IndexError):
         return False
     return any(delta.get(key) for key in ANSWER_KEYS)
-
-
-def _calls_a_tool(data: bytes) -> bool:
-    return any(map(data.__contains__, CALL_MARKS))
 
 
 class Relay:
@@ -111,7 +104,8 @@ class Relay:
         self.cr = False  # the last read ended in CR: its LF may start the next one
         self.pending: list[bytes] = []
         self.primed: Any = None
-        self.upstream_error: str | None = None  # the message of an error event that ended `prime`
+        self.upstream_error: str | None = None  # the message of an upstream error event
+        self.broken: BadStream | None = None  # what ended the relay of a block part-way
 
     @classmethod
     def for_call(cls, request: web.Request, call: Call, client: web.StreamResponse) -> Relay:
@@ -125,51 +119,48 @@ class Relay:
         except (ConnectionError, RuntimeError) as exc:  # closed transport
             raise ClientGone() from exc
 
-    def _note_error(self, event: bytes) -> bool:
-        """Remember the message of an upstream error event; whether `event` is one."""
-        error = _error_of(event)
-        if error is None:
-            return False
+    def _note_error(self, error: Any) -> None:
+        """Remember the message of an upstream error event."""
         message = error.get("message") if isinstance(error, dict) else error
         key = self.call.target.provider.api_key if self.call.target is not None else None
         self.upstream_error = redact(str(message), key)[:200]
-        return True
 
     def _filter(self, event: bytes) -> bytes | None:
-        if event.startswith(DONE):
+        """The event as the client gets it (None: nothing to send), after noting what it says: [DONE], an error,
+        usage, tool calls. BadStream for a payload that is not a JSON object: one not shaped `{...}`
+        (as on the fast path), or one with something to look at that does not parse."""
+        payload, event = _parts(event)
+        if payload is None:
+            return event + b"\n\n" if event else None
+        payload = payload.strip()
+        if payload.startswith(b"[DONE]"):  # as the SDK reads it
             self.saw_done = True
             return None
-        if b'"error"' in event:
-            self._note_error(event)
-        usage = _usage_of(event)
-        if usage is not None:
-            self.call.usage = usage
-            if self.strip_usage and _is_usage_only(event):
-                return None
+        if payload[:1] != b"{" or payload[-1:] != b"}":
+            raise _not_json(payload)
+        if _LOOK.search(event):  # else nothing to look at: it passes unparsed
+            data = self._note(payload)
+            if self.strip_usage and isinstance(data.get("usage"), dict) and data.get("choices") in ([], None):
+                return None  # the usage chunk the client did not ask for
         if b'"choices"' in event:
             self.call.chunks += 1
-            if _calls_a_tool(event):
+            if not self.call.tool_calls and _CALLS.search(event):
                 self.call.tool_calls = True
         return event + b"\n\n"
 
-    def _split(self, chunk: bytes) -> list[bytes]:
-        return [event for event in self._block(chunk).split(b"\n\n") if event]
-
-    async def prime(self, upstream: aiohttp.ClientResponse) -> bool:
-        """Buffer events until one carries content or tool calls; False if the stream has none (degraded)."""
-        self.primed = upstream.content.iter_any().__aiter__()
-        async for chunk in self.primed:
-            useful = False
-            for event in self._split(chunk):
-                if b'"error"' in event and self._note_error(event):
-                    return False
-                useful = useful or _has_answer(event)
-                out = self._filter(event)
-                if out:
-                    self.pending.append(out)
-            if useful:
-                return True
-        return False
+    def _note(self, payload: bytes) -> dict[str, Any]:
+        """Parse an event's payload; note the error and usage it carries."""
+        try:
+            data = jsonx.loads(payload)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise _not_json(payload)
+        if data.get("error"):
+            self._note_error(data["error"])
+        if isinstance(data.get("usage"), dict):
+            self.call.usage = data["usage"]
+        return data
 
     def _lf(self, chunk: bytes) -> bytes:
         """CR LF as LF, a pair split across two reads included."""
@@ -200,37 +191,72 @@ class Relay:
         return block
 
     def _relay_block(self, block: bytes) -> bytes:
-        """Fast path: a block with no [DONE] and no usage object passes through untouched."""
-        if not any(marker in block for marker in _SLOW_MARKERS):
+        """What the client gets of a block of events. Fast path: a block of plain data events with no usage object
+        or error passes through untouched (each event as `_filter` would pass it, so the outcome does not depend on
+        how events are split across reads). A BadStream event ends the block (`broken`)."""
+        if _PLAIN.fullmatch(block) and not _LOOK.search(block):
             self.call.chunks += block.count(b'"choices"')
-            if _calls_a_tool(block):
+            if not self.call.tool_calls and _CALLS.search(block):
                 self.call.tool_calls = True
             return block
-        return b"".join(ev for ev in map(self._filter, filter(None, block.split(b"\n\n"))) if ev)
+        out = []
+        for event in filter(None, block.split(b"\n\n")):
+            try:
+                relayed = self._filter(event)
+            except BadStream as exc:
+                self.broken = exc
+                break
+            if relayed:
+                out.append(relayed)
+        return b"".join(out)
+
+    def _split(self, chunk: bytes) -> list[bytes]:
+        return [event for event in self._block(chunk).split(b"\n\n") if event]
+
+    async def prime(self, upstream: aiohttp.ClientResponse) -> bool:
+        """Buffer events until one carries content or tool calls; False if the stream has none (degraded). Raises
+        BadStream."""
+        self.primed = upstream.content.iter_any().__aiter__()
+        async for chunk in self.primed:
+            useful = False
+            for event in self._split(chunk):
+                out = self._filter(event)
+                if self.upstream_error is not None:
+                    return False
+                useful = useful or _has_answer(event)
+                if out:
+                    self.pending.append(out)
+            if useful:
+                return True
+        return False
+
+    async def _relay(self, block: bytes) -> None:
+        out = self._relay_block(block)
+        if out:
+            await self._write(out)
+        if self.broken is not None:
+            raise self.broken
 
     async def run(self, upstream: aiohttp.ClientResponse) -> None:
-        """Relay until upstream EOF; raise ClientGone, BadStream, or aiohttp/timeout errors from upstream."""
+        """Relay until upstream EOF; raise ClientGone, BadStream, UpstreamErrorEvent, or aiohttp/timeout errors from
+        upstream."""
         if self.pending:
             await self._write(b"".join(self.pending))
             self.pending.clear()
         async for chunk in self.primed or upstream.content.iter_any():
-            out = self._relay_block(self._block(chunk))
-            if out:
-                await self._write(out)
+            await self._relay(self._block(chunk))
         if self.buf.strip():  # a last event with no blank line after it
-            tail = self._filter(bytes(self.buf.strip()))
-            if tail:
-                await self._write(tail)
+            await self._relay(bytes(self.buf.strip()) + b"\n\n")
         if self.upstream_error is not None:  # the client has the upstream's own error event: no second one
-            try:
-                await self.client.write_eof(DONE + b"\n\n" if self.saw_done else b"")
-            except (ConnectionError, RuntimeError) as exc:
-                raise ClientGone() from exc
+            await self._end(DONE + b"\n\n" if self.saw_done else b"")
             raise UpstreamErrorEvent(self.upstream_error)
         if not self.saw_done:
             raise aiohttp.ClientPayloadError("upstream ended the stream without [DONE]")
+        await self._end(DONE + b"\n\n")  # [DONE] and the end of the body in one write
+
+    async def _end(self, data: bytes) -> None:
         try:
-            await self.client.write_eof(DONE + b"\n\n")  # [DONE] and the end of the body in one write
+            await self.client.write_eof(data)
         except (ConnectionError, RuntimeError) as exc:
             raise ClientGone() from exc
 

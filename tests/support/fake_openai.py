@@ -18,11 +18,14 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-refusal     refuses: `content: null` and a `refusal` (stream: `delta.refusal` chunks)
   fake-sse-error   streams its role chunk, then an error event (as llama-server does), then ends
   fake-sse-error-done  the same, then [DONE]
+  fake-error-field the same as an `error:` field, then [DONE] (as some llama-server builds send a stream's error)
   fake-no-usage    answers a long text (4,000 characters) and reports no usage (JSON only)
   fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
   fake-second-choice  answers two choices, the first empty (JSON only)
   fake-reset       reads the request, then resets the connection (TCP RST: "Connection reset by peer")
   fake-big-event   streams one content event of BIG_EVENT bytes, written in 64 KiB pieces, then the usual end
+  fake-malformed   streams its role chunk, then `data: {not json`, then an answer (the events are not JSON)
+  fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -128,9 +131,11 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
     if model == "fake-stall-first":
         await asyncio.sleep(3600)
-    if model in ("fake-sse-error", "fake-sse-error-done"):
-        await resp.write(b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n')
-        if model == "fake-sse-error-done":
+    if model in ("fake-sse-error", "fake-sse-error-done", "fake-error-field"):
+        error = b'{"message": "upstream exploded", "type": "server_error"}'
+        await resp.write(b"error: " + error + b"\n\n" if model == "fake-error-field"
+                         else b'data: {"error": ' + error + b"}\n\n")
+        if model != "fake-sse-error":
             await resp.write(b"data: [DONE]\n\n")
         return resp
     if model == "fake-stall":
@@ -179,17 +184,25 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     return resp
 
 
-ODD_STREAMS = ("fake-big-event",)
+ODD_STREAMS = ("fake-big-event", "fake-malformed", "fake-event-names")
 
 
 async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamResponse:
     """The streams that break the event-stream conventions in one way each (see the module docstring)."""
+    model = body["model"]
+    words = [_chunk(body, {"content": word + " "}) for word in (_reply(body).get("content") or "echo").split(" ")]
     end = [_chunk(body, {}, "stop"), _usage_chunk(body) if (body.get("stream_options") or {}).get("include_usage") else b""]
-    # fake-big-event: one event of BIG_EVENT bytes, no blank line until its end
-    event = _chunk(body, {"content": "A" * BIG_EVENT})
-    for start in range(0, len(event), 65536):
-        await resp.write(event[start:start + 65536])
-    await resp.write(b"".join([*end, b"data: [DONE]\n\n"]))
+    if model == "fake-big-event":  # one event of BIG_EVENT bytes, no blank line until its end
+        event = _chunk(body, {"content": "A" * BIG_EVENT})
+        for start in range(0, len(event), 65536):
+            await resp.write(event[start:start + 65536])
+        await resp.write(b"".join([*end, b"data: [DONE]\n\n"]))
+    elif model == "fake-malformed":
+        await resp.write(b"data: {not json\n\n")
+        await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n"]))
+    elif model == "fake-event-names":
+        await resp.write(b"event: ping\n\n: keep-alive\n\nretry: 100\n\n")
+        await resp.write(b"".join(b"event: delta\n" + event for event in [*words, *end] if event) + b"data: [DONE]\n\n")
     return resp
 
 
