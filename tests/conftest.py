@@ -21,7 +21,8 @@ FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "f
                "fake-stall", "fake-slow-first", "fake-400", "fake-403", "fake-stall-first", "fake-refusal",
                "fake-sse-error", "fake-sse-error-done", "fake-no-usage", "fake-hangup", "fake-reset",
                "fake-second-choice", "fake-big-event",
-               "fake-malformed", "fake-event-names", "fake-error-field"]
+               "fake-malformed", "fake-event-names", "fake-error-field", "fake-length", "fake-filtered",
+               "fake-reasoning"]
 
 
 @attrs.frozen

@@ -137,3 +137,50 @@ def test_an_error_field_is_relayed_as_an_error_event(router: UsageRouter) -> Non
         list(router.client().chat.completions.create(model="fake-error-field", messages=HELLO, stream=True))
     router.settle(1)
     assert [(row["status"], row["error_type"]) for row in router.rows()] == [("502", "upstream_error")]
+
+
+# ---------------------------------------------------------------- empty answers with a reason
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("model", "finish", "spent"), [("fake-length", "length", 50),
+                                                         ("fake-filtered", "content_filter", 5)])
+def test_an_empty_answer_stopped_on_purpose_is_relayed_after_one_call(start_router: Callable[..., UsageRouter],
+                                                                      fake: Fake, model: str, finish: str,
+                                                                      spent: int, stream: bool) -> None:
+    """`auto`: an empty answer whose finish_reason says why (the client's max_completion_tokens ran out while the model
+    reasoned; the provider's content filter) is the answer: the client gets it with that finish_reason after one
+    upstream call, and the ledger has one 200 row with the tokens spent (it was retried on every candidate, each
+    attempt billed, and the client got a 502)."""
+    router = start_router(chain(model))
+    c = router.client()
+    if stream:
+        text, finishes = text_and_finish(c.chat.completions.create(model="auto", messages=MSGS, stream=True,
+                                                                   max_completion_tokens=50))
+    else:
+        answer = c.chat.completions.create(model="auto", messages=MSGS, max_completion_tokens=50)
+        text, finishes = answer.choices[0].message.content or "", [answer.choices[0].finish_reason]
+    assert (text, finishes) == ("", [finish])
+    assert [r["model"] for r in fake.state.requests] == [model]
+    router.settle(1)
+    (row,) = router.rows()
+    assert outcome([row]) == [(model, "200", "")]
+    assert (int(row["input_tokens"]), int(row["output_tokens"]), row["tokens_estimated"]) == (PROMPT, spent, "false")
+    assert Decimal(row["cost_usd"]) == cost(PROMPT, spent)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("model", ["fake-reasoning", "fake-empty"])
+def test_an_empty_answer_that_says_it_is_done_still_fails_over(start_router: Callable[..., UsageRouter], fake: Fake,
+                                                               model: str, stream: bool) -> None:
+    """`auto`: reasoning alone or nothing, with finish_reason "stop" (or none), is a degraded 200: the next candidate
+    answers, and the abandoned attempt has its own 502 `degraded` row."""
+    router = start_router(chain(model))
+    c = router.client()
+    if stream:
+        text, _ = text_and_finish(c.chat.completions.create(model="auto", messages=MSGS, stream=True))
+    else:
+        text = c.chat.completions.create(model="auto", messages=MSGS).choices[0].message.content
+    assert text.startswith("echo:") and [r["model"] for r in fake.state.requests] == [model, "gpt-fake"]
+    router.settle(2)
+    assert outcome(router.rows()) == [(model, "502", "degraded"), ("gpt-fake", "200", "")]

@@ -14,7 +14,7 @@ from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.proxy import billing, local, upstream
 from larouter.proxy.call import Call, shorten_reason
-from larouter.proxy.sse import ANSWER_KEYS, BadStream, Relay
+from larouter.proxy.sse import ANSWER_KEYS, STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
 from larouter.routing.policy import Candidate, chain
@@ -127,7 +127,11 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     call.response_bytes = len(raw)
     call.usage = usage if isinstance(usage, dict) else None  # billed even when the answer is abandoned below
     call.tool_calls = any(msg.get("tool_calls") or msg.get("function_call") for msg in messages)
-    if not any(msg.get(key) for msg in messages for key in ANSWER_KEYS):  # text, tool calls, a refusal, audio
+    # text, tool calls, a refusal, audio; or an empty answer the provider ended on purpose: the client's max tokens ran
+    # out (while the model reasoned) or its content filter withheld the text. That is billed, and the client can act on
+    # its finish_reason (raise its cap); another candidate would bill again, and go round the filter.
+    if not any(msg.get(key) for msg in messages for key in ANSWER_KEYS) and not any(
+            choice.get("finish_reason") in STOP_REASONS for choice in parsed["choices"]):
         raise Degraded("empty answer (no content, no tool calls)")
     call.finish(resp.status)
     return web.Response(body=raw, status=resp.status, content_type="application/json")

@@ -17,8 +17,9 @@ from larouter.proxy.upstream import redact
 DONE = b"data: [DONE]"
 # Each a single pass over a block of events (cheaper than an `in` test per marker):
 _PLAIN = re.compile(rb"(?:data: \{[^\n]*\}\n\n)+")  # events of one `data: {...}` line each, as providers send them
-_LOOK = re.compile(rb'"(?:usage": ?\{|error")')  # events to look at: a usage object, an error
+_LOOK = re.compile(rb'"(?:usage": ?\{|error"|finish_reason": ?")')  # to look at: usage, an error, a finish_reason set
 _CALLS = re.compile(rb'"(?:tool_calls|function_call)"')  # an answer that calls a tool is never retried
+STOP_REASONS = ("length", "content_filter")  # an empty answer that stopped for these is an answer, not a degraded 200
 MAX_EVENT_BYTES = 32 * 1024 * 1024  # one event's cap when none is given (server.max_body_bytes' default)
 
 
@@ -106,6 +107,7 @@ class Relay:
         self.primed: Any = None
         self.upstream_error: str | None = None  # the message of an upstream error event
         self.broken: BadStream | None = None  # what ended the relay of a block part-way
+        self.finished: dict[int, str] = {}  # choice index -> its finish_reason
 
     @classmethod
     def for_call(cls, request: web.Request, call: Call, client: web.StreamResponse) -> Relay:
@@ -127,7 +129,7 @@ class Relay:
 
     def _filter(self, event: bytes) -> bytes | None:
         """The event as the client gets it (None: nothing to send), after noting what it says: [DONE], an error,
-        usage, tool calls. BadStream for a payload that is not a JSON object: one not shaped `{...}`
+        usage, finish reasons, tool calls. BadStream for a payload that is not a JSON object: one not shaped `{...}`
         (as on the fast path), or one with something to look at that does not parse."""
         payload, event = _parts(event)
         if payload is None:
@@ -149,7 +151,7 @@ class Relay:
         return event + b"\n\n"
 
     def _note(self, payload: bytes) -> dict[str, Any]:
-        """Parse an event's payload; note the error and usage it carries."""
+        """Parse an event's payload; note the error, usage and finish reasons it carries."""
         try:
             data = jsonx.loads(payload)
         except ValueError:
@@ -160,6 +162,10 @@ class Relay:
             self._note_error(data["error"])
         if isinstance(data.get("usage"), dict):
             self.call.usage = data["usage"]
+        for choice in data["choices"] if isinstance(data.get("choices"), list) else ():
+            if isinstance(choice, dict) and choice.get("finish_reason"):
+                index = choice.get("index")
+                self.finished[index if type(index) is int else 0] = choice["finish_reason"]
         return data
 
     def _lf(self, chunk: bytes) -> bytes:
@@ -191,9 +197,9 @@ class Relay:
         return block
 
     def _relay_block(self, block: bytes) -> bytes:
-        """What the client gets of a block of events. Fast path: a block of plain data events with no usage object
-        or error passes through untouched (each event as `_filter` would pass it, so the outcome does not depend on
-        how events are split across reads). A BadStream event ends the block (`broken`)."""
+        """What the client gets of a block of events. Fast path: a block of plain data events with no usage object,
+        error or finish_reason passes through untouched (each event as `_filter` would pass it, so the outcome does
+        not depend on how events are split across reads). A BadStream event ends the block (`broken`)."""
         if _PLAIN.fullmatch(block) and not _LOOK.search(block):
             self.call.chunks += block.count(b'"choices"')
             if not self.call.tool_calls and _CALLS.search(block):
@@ -210,12 +216,15 @@ class Relay:
                 out.append(relayed)
         return b"".join(out)
 
+    def _answered(self, event: bytes) -> bool:
+        """The event begins an answer: content, tool calls..., or an empty answer stopped on purpose."""
+        return _has_answer(event) or any(reason in STOP_REASONS for reason in self.finished.values())
+
     def _split(self, chunk: bytes) -> list[bytes]:
         return [event for event in self._block(chunk).split(b"\n\n") if event]
 
     async def prime(self, upstream: aiohttp.ClientResponse) -> bool:
-        """Buffer events until one carries content or tool calls; False if the stream has none (degraded). Raises
-        BadStream."""
+        """Buffer events until one begins an answer; False if the stream has none (degraded). Raises BadStream."""
         self.primed = upstream.content.iter_any().__aiter__()
         async for chunk in self.primed:
             useful = False
@@ -223,7 +232,7 @@ class Relay:
                 out = self._filter(event)
                 if self.upstream_error is not None:
                     return False
-                useful = useful or _has_answer(event)
+                useful = useful or self._answered(event)
                 if out:
                     self.pending.append(out)
             if useful:

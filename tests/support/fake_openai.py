@@ -23,6 +23,10 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
   fake-second-choice  answers two choices, the first empty (JSON only)
   fake-reset       reads the request, then resets the connection (TCP RST: "Connection reset by peer")
+  fake-length      an empty answer cut by the request's max_completion_tokens (or max_tokens) while it reasoned, as
+                   o-series models do: `content: ""`, reasoning text, finish_reason "length", usage = the cap spent
+  fake-filtered    an answer the provider's content filter withheld: `content: null`, finish_reason "content_filter"
+  fake-reasoning   reasoning text only, finish_reason "stop" (a degraded answer)
   fake-big-event   streams one content event of BIG_EVENT bytes, written in 64 KiB pieces, then the usual end
   fake-malformed   streams its role chunk, then `data: {not json`, then an answer (the events are not JSON)
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
@@ -63,6 +67,7 @@ STATE = web.AppKey("state", FakeState)
 VERBOSE, VERBOSE_TOKENS = "[verbose]", 400  # a last turn containing VERBOSE is "answered" with a long text
 MAX_TOKENS = 2**31 - 1
 BIG_EVENT = 3 * 1024 * 1024
+REASONING = "Let me think about this step by step."
 
 
 def _usage(body: dict[str, Any]) -> dict[str, int]:
@@ -70,6 +75,10 @@ def _usage(body: dict[str, Any]) -> dict[str, int]:
         return {"prompt_tokens": MAX_TOKENS, "completion_tokens": MAX_TOKENS, "total_tokens": 2 * MAX_TOKENS}
     prompt = sum(len(str(m.get("content") or "").split()) for m in body["messages"]) + 3
     out = VERBOSE_TOKENS if VERBOSE in str(body["messages"][-1].get("content")) else 5
+    if body["model"] == "fake-length":  # the whole cap went on reasoning
+        out = body.get("max_completion_tokens") or body.get("max_tokens") or 16
+        return {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out,
+                "completion_tokens_details": {"reasoning_tokens": out}}
     return {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out}
 
 
@@ -79,6 +88,10 @@ def _reply(body: dict[str, Any]) -> dict[str, Any]:
         return {"role": "assistant", "content": ""}
     if body["model"] == "fake-refusal":
         return {"role": "assistant", "content": None, "refusal": "I can't help with that."}
+    if body["model"] in ("fake-length", "fake-reasoning"):
+        return {"role": "assistant", "content": "", "reasoning_content": REASONING}
+    if body["model"] == "fake-filtered":
+        return {"role": "assistant", "content": None}
     if body.get("functions") and last.get("role") != "function":
         name = body["functions"][0]["name"]
         return {"role": "assistant", "content": None,
@@ -98,6 +111,7 @@ def _reply(body: dict[str, Any]) -> dict[str, Any]:
 def _completion(body: dict[str, Any]) -> dict[str, Any]:
     msg = _reply(body)
     finish = "tool_calls" if msg.get("tool_calls") else "function_call" if msg.get("function_call") else "stop"
+    finish = {"fake-length": "length", "fake-filtered": "content_filter"}.get(body["model"], finish)
     choice = {"index": 0, "message": msg, "finish_reason": finish}
     if body.get("logprobs"):  # as Python's json writes it: a token the model could not have picked is -Infinity
         choice["logprobs"] = {"content": [{"token": "echo", "logprob": float("-inf"), "bytes": None, "top_logprobs": []}]}
@@ -157,7 +171,13 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
         return resp
     if model in ODD_STREAMS:
         return await _odd_stream(resp, body)
-    if msg.get("tool_calls"):
+    if msg.get("reasoning_content"):
+        await resp.write(_chunk(body, {"reasoning_content": msg["reasoning_content"]}))
+        finish = _completion(body)["choices"][0]["finish_reason"]
+        await resp.write(_chunk(body, {}, finish))
+    elif model == "fake-filtered":
+        await resp.write(_chunk(body, {}, "content_filter"))
+    elif msg.get("tool_calls"):
         call = msg["tool_calls"][0]
         await resp.write(_chunk(body, {"tool_calls": [{"index": 0, **call}]}))
         await resp.write(_chunk(body, {}, "tool_calls"))
