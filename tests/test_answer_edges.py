@@ -184,3 +184,35 @@ def test_an_empty_answer_that_says_it_is_done_still_fails_over(start_router: Cal
     assert text.startswith("echo:") and [r["model"] for r in fake.state.requests] == [model, "gpt-fake"]
     router.settle(2)
     assert outcome(router.rows()) == [(model, "502", "degraded"), ("gpt-fake", "200", "")]
+
+
+# ---------------------------------------------------------------- streams without [DONE]
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+def test_a_complete_stream_without_done_is_a_complete_answer(router: UsageRouter, include_usage: bool) -> None:
+    """A provider that ends a finished answer (finish_reason and usage sent) without `data: [DONE]`: the client gets the
+    answer and a [DONE] of ours, no error, and the call is a 200 with exact usage (it was an `upstream_disconnected`
+    error event after the whole text, and a 502 row)."""
+    options = {"stream_options": {"include_usage": True}} if include_usage else {}
+    text, finishes = text_and_finish(router.client().chat.completions.create(
+        model="fake-no-done", messages=HELLO, stream=True, **options))
+    assert (text.strip(), finishes) == ("echo: one two three four", ["stop"])
+    raw = raw_stream(router, {"model": "fake-no-done", "messages": HELLO, **options})
+    assert raw.endswith(b"}\n\ndata: [DONE]\n\n") and b'"error"' not in raw, raw[-300:]
+    router.settle(2)
+    for row in router.rows():
+        assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("200", "", "false")
+        assert (int(row["input_tokens"]), int(row["output_tokens"])) == fake_usage(HELLO)
+
+
+def test_a_stream_cut_before_its_finish_reason_is_still_an_error(router: UsageRouter) -> None:
+    """A stream that ends cleanly but before any finish_reason (and without [DONE]) is cut short: the SDK raises on
+    our error event, no [DONE] is sent, and the call is recorded as failed."""
+    with pytest.raises(openai.APIError, match="before the answer was complete"):
+        list(router.client().chat.completions.create(model="fake-no-finish", messages=HELLO, stream=True))
+    raw = raw_stream(router, {"model": "fake-no-finish", "messages": HELLO})
+    last = json.loads(events(raw)[-1].removeprefix("data: "))
+    assert last["error"]["code"] == "upstream_disconnected" and b"data: [DONE]" not in raw
+    router.settle(2)
+    assert {(row["status"], row["error_type"]) for row in router.rows()} == {("502", "upstream_disconnected")}

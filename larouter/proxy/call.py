@@ -43,6 +43,7 @@ class Call:
     chunks: int = 0  # streamed data events with choices (~1 token each) for the same reason
     response_bytes: int = 0  # size of a non-streamed answer, same reason
     output_cap: int | None = None  # the request's max_tokens times n: no estimate of the answer goes beyond it
+    choices: int = 1  # the request's n: a stream without [DONE] is complete once each choice has a finish_reason
     tool_calls: bool = False  # the answer called a tool (set on routed calls)
     delivered: bool = False  # the provider had the request when it failed (timeout, drop): it may have billed it
     created_us: int = attrs.Factory(lambda: time.time_ns() // 1000)  # arrival, microseconds since the epoch (UTC)

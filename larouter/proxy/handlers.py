@@ -86,9 +86,10 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     stream = bool(body.get("stream"))
     call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw), project=principal(request).project_id)
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    call.choices = body.get("n") or 1  # validated: a positive int
     cap = body.get("max_completion_tokens") or body.get("max_tokens")
     if cap:  # validated: a positive int; an estimate of the answer's tokens never exceeds it
-        call.output_cap = cap * (body.get("n") or 1)
+        call.output_cap = cap * call.choices
     reservation = None
     try:
         if body["model"] == AUTO:

@@ -36,6 +36,10 @@ class BadStream(Exception):
     event larger than the relay's cap. Its message completes "provider 'x' ..."."""
 
 
+class CutShort(aiohttp.ClientPayloadError):
+    """The upstream ended its stream cleanly, without [DONE], before every choice had a finish_reason."""
+
+
 def _parts(event: bytes) -> tuple[bytes | None, bytes]:
     """(the event's data payload, or None without a data line; the event with only the lines an OpenAI client reads:
     data, id and comments). `event:` names, `retry:` and unknown fields are dropped: chat completion events have no
@@ -248,7 +252,7 @@ class Relay:
 
     async def run(self, upstream: aiohttp.ClientResponse) -> None:
         """Relay until upstream EOF; raise ClientGone, BadStream, UpstreamErrorEvent, or aiohttp/timeout errors from
-        upstream."""
+        upstream (CutShort: it ended before the answer was complete)."""
         if self.pending:
             await self._write(b"".join(self.pending))
             self.pending.clear()
@@ -259,9 +263,9 @@ class Relay:
         if self.upstream_error is not None:  # the client has the upstream's own error event: no second one
             await self._end(DONE + b"\n\n" if self.saw_done else b"")
             raise UpstreamErrorEvent(self.upstream_error)
-        if not self.saw_done:
-            raise aiohttp.ClientPayloadError("upstream ended the stream without [DONE]")
-        await self._end(DONE + b"\n\n")  # [DONE] and the end of the body in one write
+        if not self.saw_done and len(self.finished) < self.call.choices:
+            raise CutShort("upstream ended the stream without [DONE] before the answer was complete")
+        await self._end(DONE + b"\n\n")  # [DONE] (ours, if the upstream left it out) and the end of the body
 
     async def _end(self, data: bytes) -> None:
         try:
@@ -283,4 +287,7 @@ def describe_stream_error(exc: BaseException, provider: str) -> tuple[str, str]:
     """Human message and code for an upstream failure in the middle of a stream."""
     if isinstance(exc, asyncio.TimeoutError):
         return f"provider {provider!r} stopped sending mid-stream (read timeout)", "upstream_timeout"
+    if isinstance(exc, CutShort):
+        return (f"provider {provider!r} ended the stream before the answer was complete (no finish_reason, "
+                "no [DONE])"), "upstream_disconnected"
     return f"provider {provider!r} dropped the connection mid-stream: {type(exc).__name__}: {exc}", "upstream_disconnected"

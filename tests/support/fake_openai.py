@@ -30,6 +30,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-big-event   streams one content event of BIG_EVENT bytes, written in 64 KiB pieces, then the usual end
   fake-malformed   streams its role chunk, then `data: {not json`, then an answer (the events are not JSON)
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
+  fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
+  fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -204,7 +206,7 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     return resp
 
 
-ODD_STREAMS = ("fake-big-event", "fake-malformed", "fake-event-names")
+ODD_STREAMS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish")
 
 
 async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamResponse:
@@ -223,6 +225,10 @@ async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.Str
     elif model == "fake-event-names":
         await resp.write(b"event: ping\n\n: keep-alive\n\nretry: 100\n\n")
         await resp.write(b"".join(b"event: delta\n" + event for event in [*words, *end] if event) + b"data: [DONE]\n\n")
+    elif model == "fake-no-done":
+        await resp.write(b"".join([*words, *end]))
+    elif model == "fake-no-finish":
+        await resp.write(b"".join(words))
     return resp
 
 
