@@ -216,3 +216,22 @@ def test_a_stream_cut_before_its_finish_reason_is_still_an_error(router: UsageRo
     assert last["error"]["code"] == "upstream_disconnected" and b"data: [DONE]" not in raw
     router.settle(2)
     assert {(row["status"], row["error_type"]) for row in router.rows()} == {("502", "upstream_disconnected")}
+
+
+# ---------------------------------------------------------------- tool calls are never retried
+
+
+def test_a_tool_call_and_an_error_in_one_read_is_never_retried(start_router: Callable[..., UsageRouter],
+                                                               fake: Fake) -> None:
+    """`auto` streaming: a tool call followed by an error event in the same read reaches the client (then the error),
+    after one upstream call, recorded as failed; it was retried on the next model, unlike the same two events read
+    apart."""
+    router = start_router(chain("fake-tool-error"))
+    calls = []
+    with pytest.raises(openai.APIError, match="exploded after the call"):
+        for ch in router.client().chat.completions.create(model="auto", messages=MSGS, tools=TOOLS, stream=True):
+            calls += ch.choices[0].delta.tool_calls or [] if ch.choices else []
+    assert [call.function.name for call in calls] == ["shell"]
+    assert [r["model"] for r in fake.state.requests] == ["fake-tool-error"]
+    router.settle(1)
+    assert outcome(router.rows()) == [("fake-tool-error", "502", "upstream_error")]

@@ -193,6 +193,47 @@ def test_crlf_split_across_chunks(chunks: list[bytes]) -> None:
     assert out == EVENT + b"\n\ndata: [DONE]\n\n"
 
 
+KINDS = [chunk_event(1, "text"), b'data: {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0}]}}]}',
+         b'data: {"choices": [{"index": 0, "delta": {"reasoning_content": "hm"}}]}',
+         b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}',
+         b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}', usage_event({"prompt_tokens": 1}),
+         b'data: {"error": {"message": "boom"}}', b'error: {"message": "boom"}', b"data: {not json", b"event: ping",
+         b": keep-alive",
+         b'event: delta\ndata: {"choices": []}', b"data: [DONE]"]
+
+
+def outcome(chunks: list[bytes], prime: bool) -> tuple[Any, ...]:
+    """What a relay (primed first, as under `auto`, or not) does with these reads: whether priming found an answer,
+    what the client got, how it ended, and what the call recorded."""
+    call = Call(requested_model="m", stream=True)
+    rel = Relay(call, Client(), strip_usage=True)  # type: ignore[arg-type]
+
+    async def go() -> Any:
+        up = Upstream(chunks)
+        try:
+            if prime and not await rel.prime(up):  # type: ignore[arg-type]
+                return "degraded"
+            await rel.run(up)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 (the kind of ending is the outcome)
+            return type(exc).__name__
+        return "ok"
+
+    ended = asyncio.run(go())
+    return ended, rel.client.out, call.chunks, call.tool_calls, call.usage  # type: ignore[attr-defined]
+
+
+@FAST
+@given(events=st.lists(st.sampled_from(KINDS), max_size=8), prime=st.booleans(), data=st.data())
+def test_the_outcome_does_not_depend_on_how_events_are_split_across_reads(events: list[bytes], prime: bool,
+                                                                          data: st.DataObject) -> None:
+    """Tool calls, errors, finish reasons, malformed and nameless events: any split gives what one read gives (a tool
+    call and an error event in one read was retried, and apart relayed)."""
+    apart = [event + b"\n\n" for event in events]
+    whole = outcome([b"".join(apart)], prime)
+    assert outcome(apart, prime) == whole, "one event per read"
+    assert outcome(data.draw(cut(b"".join(apart))), prime) == whole, "any split"
+
+
 @pytest.mark.parametrize("prime", [False, True])
 def test_a_large_event_in_small_reads_is_relayed_in_linear_time(prime: bool) -> None:
     """Regression: every read was appended to the buffer and the whole buffer searched again, so an 8 MiB event

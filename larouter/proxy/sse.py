@@ -109,6 +109,7 @@ class Relay:
         self.cr = False  # the last read ended in CR: its LF may start the next one
         self.pending: list[bytes] = []
         self.primed: Any = None
+        self.carry = b""  # events of the read that primed, after the answer's first event: `run` relays them
         self.upstream_error: str | None = None  # the message of an upstream error event
         self.broken: BadStream | None = None  # what ended the relay of a block part-way
         self.finished: dict[int, str] = {}  # choice index -> its finish_reason
@@ -221,26 +222,25 @@ class Relay:
         return b"".join(out)
 
     def _answered(self, event: bytes) -> bool:
-        """The event begins an answer: content, tool calls..., or an empty answer stopped on purpose."""
+        """The event (filtered) begins an answer: content, tool calls..., or an empty answer stopped on purpose."""
         return _has_answer(event) or any(reason in STOP_REASONS for reason in self.finished.values())
 
-    def _split(self, chunk: bytes) -> list[bytes]:
-        return [event for event in self._block(chunk).split(b"\n\n") if event]
-
     async def prime(self, upstream: aiohttp.ClientResponse) -> bool:
-        """Buffer events until one begins an answer; False if the stream has none (degraded). Raises BadStream."""
+        """Buffer events until one begins an answer; False if an error event or the end of the stream comes first
+        (degraded). The outcome does not depend on how events are split across reads: what follows the answer's first
+        event is `run`'s. Raises BadStream."""
         self.primed = upstream.content.iter_any().__aiter__()
         async for chunk in self.primed:
-            useful = False
-            for event in self._split(chunk):
+            events = [event for event in self._block(chunk).split(b"\n\n") if event]
+            for i, event in enumerate(events):
                 out = self._filter(event)
                 if self.upstream_error is not None:
                     return False
-                useful = useful or self._answered(event)
                 if out:
                     self.pending.append(out)
-            if useful:
-                return True
+                if out and self._answered(out):
+                    self.carry = b"".join(ev + b"\n\n" for ev in events[i + 1:])
+                    return True
         return False
 
     async def _relay(self, block: bytes) -> None:
@@ -256,6 +256,8 @@ class Relay:
         if self.pending:
             await self._write(b"".join(self.pending))
             self.pending.clear()
+        if self.carry:
+            await self._relay(self.carry)
         async for chunk in self.primed or upstream.content.iter_any():
             await self._relay(self._block(chunk))
         if self.buf.strip():  # a last event with no blank line after it

@@ -32,6 +32,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
+  fake-tool-error  streams a tool call and an error event in one write, then ends
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -206,7 +207,8 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     return resp
 
 
-ODD_STREAMS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish")
+ODD_STREAMS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish",
+               "fake-tool-error")
 
 
 async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamResponse:
@@ -229,6 +231,10 @@ async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.Str
         await resp.write(b"".join([*words, *end]))
     elif model == "fake-no-finish":
         await resp.write(b"".join(words))
+    elif model == "fake-tool-error":
+        call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "shell", "arguments": "{}"}}
+        await resp.write(_chunk(body, {"tool_calls": [call]})
+                         + b'data: {"error": {"message": "upstream exploded after the call", "type": "server_error"}}\n\n')
     return resp
 
 
