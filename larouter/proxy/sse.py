@@ -180,7 +180,7 @@ class Relay:
         self.cr = chunk.endswith(b"\r")
         return (chunk[:-1] if self.cr else chunk).replace(b"\r\n", b"\n")
 
-    def _block(self, chunk: bytes) -> bytes:
+    def _block(self, chunk: bytes) -> bytes | bytearray:
         """Append a chunk; return every complete event received so far as one block (maybe empty). Only the new bytes
         are searched: the buffer never holds a blank line. BadStream when the incomplete event outgrows the cap."""
         self.call.mark_first_byte()
@@ -192,16 +192,19 @@ class Relay:
         start = max(len(buf) - 1, 0)  # a blank line may straddle the two reads
         buf += chunk
         cut = buf.rfind(b"\n\n", start)
+        if cut >= 0 and cut + 2 == len(buf):  # the buffer ends with the event it waited for: hand it over (no copy)
+            self.buf = bytearray()
+            return buf
         block = b""
         if cut >= 0:
-            block = bytes(buf[:cut + 2])
+            block = buf[:cut + 2]
             del buf[:cut + 2]
         if len(buf) > self.max_event:
             raise BadStream(f"sent an event of more than {self.max_event:,} bytes (server.max_body_bytes: no request "
                             "could send such an answer back)")
         return block
 
-    def _relay_block(self, block: bytes) -> bytes:
+    def _relay_block(self, block: bytes | bytearray) -> bytes | bytearray:
         """What the client gets of a block of events. Fast path: a block of plain data events with no usage object,
         error or finish_reason passes through untouched (each event as `_filter` would pass it, so the outcome does
         not depend on how events are split across reads). A BadStream event ends the block (`broken`)."""
@@ -243,7 +246,7 @@ class Relay:
                     return True
         return False
 
-    async def _relay(self, block: bytes) -> None:
+    async def _relay(self, block: bytes | bytearray) -> None:
         out = self._relay_block(block)
         if out:
             await self._write(out)
