@@ -193,6 +193,14 @@ def test_crlf_split_across_chunks(chunks: list[bytes]) -> None:
     assert out == EVENT + b"\n\ndata: [DONE]\n\n"
 
 
+def test_a_delta_that_says_choices_is_one_chunk() -> None:
+    """Regression (found by property testing): a delta whose text is the word "choices" is one chunk, not two (the
+    fast path counted the quoted word, key or text)."""
+    event = b'data: {"choices": [{"delta": {"content": "choices"}}]}'
+    _, call = relay([event + b"\n\n" + EVENT + b"\n\n", b"data: [DONE]\n\n"])  # (a read without [DONE]: fast path)
+    assert call.chunks == 2
+
+
 KINDS = [chunk_event(1, "text"), b'data: {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0}]}}]}',
          b'data: {"choices": [{"index": 0, "delta": {"reasoning_content": "hm"}}]}',
          b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}',

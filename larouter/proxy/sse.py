@@ -149,7 +149,7 @@ class Relay:
             data = self._note(payload)
             if self.strip_usage and isinstance(data.get("usage"), dict) and data.get("choices") in ([], None):
                 return None  # the usage chunk the client did not ask for
-        if b'"choices"' in event:
+        if b'"choices":' in event:
             self.call.chunks += 1
             if not self.call.tool_calls and _CALLS.search(event):
                 self.call.tool_calls = True
@@ -209,7 +209,7 @@ class Relay:
         error or finish_reason passes through untouched (each event as `_filter` would pass it, so the outcome does
         not depend on how events are split across reads). A BadStream event ends the block (`broken`)."""
         if _PLAIN.fullmatch(block) and not _LOOK.search(block):
-            self.call.chunks += block.count(b'"choices"')
+            self.call.chunks += block.count(b'"choices":')  # the key, not a text that says "choices"
             if not self.call.tool_calls and _CALLS.search(block):
                 self.call.tool_calls = True
             return block
