@@ -251,12 +251,12 @@ async def _partial_json(request: web.Request, body: dict[str, Any]) -> web.Strea
     return resp
 
 
-REASONING = re.compile(r"o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?")
+REASONING_MODEL = re.compile(r"o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?")
 
 
 def _reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
     """OpenAI's 400 for a reasoning model (o-series, gpt-5) sent `max_tokens` or a temperature other than 1."""
-    if not REASONING.fullmatch(str(body.get("model"))):
+    if not REASONING_MODEL.fullmatch(str(body.get("model"))):
         return None
     if "max_tokens" in body:
         return {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
