@@ -256,11 +256,14 @@ class Relay:
     async def run(self, upstream: aiohttp.ClientResponse) -> None:
         """Relay until upstream EOF; raise ClientGone, BadStream, UpstreamErrorEvent, or aiohttp/timeout errors from
         upstream (CutShort: it ended before the answer was complete)."""
-        if self.pending:
-            await self._write(b"".join(self.pending))
-            self.pending.clear()
+        head = b"".join(self.pending)  # what priming held back, and the rest of its last read: one write
+        self.pending.clear()
         if self.carry:
-            await self._relay(self.carry)
+            head += self._relay_block(self.carry)
+        if head:
+            await self._write(head)
+        if self.broken is not None:
+            raise self.broken
         async for chunk in self.primed or upstream.content.iter_any():
             await self._relay(self._block(chunk))
         if self.buf.strip():  # a last event with no blank line after it
