@@ -243,6 +243,8 @@ def test_puzzles_and_honesty(text: str, expected: Tier) -> None:
     ("Prove que não existe um maior número primo.", Tier.REASONING),
     ("证明：对任意正整数 n，n^3 - n 能被 6 整除。", Tier.REASONING),
     ("n が奇数のとき n^2 - 1 が 8 で割り切れることを証明してください。", Tier.REASONING),
+    ("请证明根号3是无理数", Tier.REASONING),  # no notation: "根号" (radical) and "无理数" (irrational) are the maths
+    ("루트 3이 무리수임을 증명하시오.", Tier.REASONING),
     ("Докажите, что сумма углов треугольника равна 180 градусам.", Tier.REASONING),
     ("Escribe una función en Python que ordene una lista de diccionarios por fecha.", Tier.COMPLEX),
     ("Écris un script bash qui sauvegarde /etc chaque nuit et garde 7 versions.", Tier.COMPLEX),

@@ -138,7 +138,9 @@ MATH_WORDS = (
 )
 MATH_CJK = (
     "方程", "整数", "质数", "素数", "概率", "导数", "积分", "矩阵", "三角形", "平方根", "多项式", "方程式", "確率", "微分", "積分",
-    "行列", "多項式", "奇数", "偶数", "割り切れ", "天平",
+    "行列", "多項式", "奇数", "偶数", "割り切れ", "天平", "根号", "无理数", "無理数", "有理数",
+    # ko (Hangul, read as CJK: no spaces needed around them)
+    "무리수", "유리수", "제곱근", "방정식", "확률", "미분", "적분", "행렬", "다항식", "정수",
 )
 
 # Asking for a proof or a derivation. Strong when the request also talks mathematics.
