@@ -282,3 +282,22 @@ def test_a_request_to_write_a_query_about_the_idle_token_is_no_heartbeat(text: s
     """"… クエリを書いて", "写一条 … 查询", "… 쿼리를 써 줘": a query to write, about the token, not an ack asked for."""
     assert tier(text) is not Tier.HEARTBEAT
     assert rules_tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("now", "work"), [("09:12", False), ("14:05", True)])
+def test_an_item_is_due_at_the_time_it_opens_with_whatever_deadline_its_text_names(now: str, work: bool) -> None:
+    """"[ ] 14:00 remind Noor: dentist at 14:45 (leave by 14:15)" is scheduled for 14:00 ("by" is the dentist's, not the
+    item's deadline), and "[ ] Fri: …" on a Wednesday is for Friday, checkbox or not."""
+    text = ("Read HEARTBEAT.md if it exists. If nothing needs attention, reply HEARTBEAT_OK.\n\nHEARTBEAT.md (inlined):\n"
+            "- [ ] 14:00 remind Noor: dentist at 14:45 (leave by 14:15)\n- [ ] Fri: draft the weekly budget summary\n\n"
+            f"Current time: Wednesday, June 3rd, 2026 — {now} (Europe/Amsterdam)")
+    assert (tier(text) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize(("now", "work"), [("12:05", False), ("18:10", True)])
+def test_a_date_written_day_dot_month_dot_year_dates_the_check_in(now: str, work: bool) -> None:
+    """"Aktuelle Zeit: Montag, 13.10.2025, 12:05": the check-in's date and time, so "17:30 … erinnern" is for later."""
+    text = ("Heartbeat-Check (automatisch).\nCheckliste:\n- [x] 08:00 Wetterbericht geschickt\n"
+            f"- [ ] 17:30 Jonas an den Elternabend erinnern\nAktuelle Zeit: Montag, 13.10.2025, {now} MESZ\n"
+            "Wenn gerade nichts fällig ist, antworte ausschließlich mit HEARTBEAT_OK.")
+    assert (tier(text) is not Tier.HEARTBEAT) is work

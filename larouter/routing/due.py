@@ -36,7 +36,8 @@ _DAY_OF = r"\b(\d{1,2})\.?\s+(?:de\s+)?"  # "12 ", "12. ", "12 de "
 # A date with a year; a word stands for the month and is looked up after (the ~100 names as alternatives, tried at
 # every word, made the scan of a check-in ~2x slower).
 _DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}([^\W\d_]{{3,10}})\.?\s+(?:de\s+)?(\d{{4}})\b"
-                      rf"|\b([^\W\d_]{{3,10}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")
+                      rf"|\b([^\W\d_]{{3,10}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
+                      r"|(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")  # 13.10.2025 (de, ru, pl, tr, ...)
 _DUE_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}(?!\d)", re.I)
 _TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)")  # "18:00: gym", not "18:00:30"
 
@@ -94,8 +95,10 @@ def checkin(text: str) -> Checkin:
         day = _date(int(g[0]), int(g[1]), int(g[2]))
     elif g[3]:
         day = _date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
-    else:
+    elif g[6]:
         day = _date(int(g[8]), _MONTHS[g[6].lower()], int(g[7]))
+    else:
+        day = _date(int(g[11]), int(g[10]), int(g[9]))
     t = _TIME_RE.search(text, first.end(), first.end() + 40)
     return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None)
 
@@ -165,7 +168,17 @@ def _weekdays(item: str) -> tuple[set[int], bool] | None:
 
 def day_labelled(item: str) -> bool:
     """Whether a list item is labelled with a day of the week ("Wed: pay rent"): a scheduled item, like a timed one."""
-    return _WEEKDAY_RE.search(item) is not None
+    return _WEEKDAY_RE.search(_unboxed(item)) is not None
+
+
+# An open checkbox before an item's label ("[ ] Sun 09:00 replace the battery"), and a time the item opens with: its
+# schedule, whatever deadline its text names ("14:00 remind Noor: dentist at 14:45, leave by 14:15").
+_BOX_RE = re.compile(r"^\[ \]\s*")
+_LEAD_TIME_RE = re.compile(r"(?:at\s+)?([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)\b")
+
+
+def _unboxed(item: str) -> str:
+    return _BOX_RE.sub("", item) if item.startswith("[") else item
 
 
 def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> bool:
@@ -178,11 +191,14 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> boo
         return True
     if today is None:
         return False
+    item = _unboxed(item)
     dated = re.search(_ISO, item) is not None or _DAY_MONTH_RE.search(item) is not None
     if not dated and (labelled := _weekdays(item)) is not None:
         days, next_week = labelled
         if next_week or today.weekday() not in days:
             return True
+    if now is not None and not dated and (lead := _LEAD_TIME_RE.match(item)) is not None:
+        return int(lead[1]) * 60 + int(lead[2]) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
     if now is not None and not dated and not _DEADLINE_RE.search(item):
         times = [int(h) * 60 + int(m) for h, m in _TIME_RE.findall(item)]
         if times:
