@@ -87,6 +87,22 @@ def test_an_event_larger_than_a_request_may_be_ends_the_stream_with_an_error(
     assert [(row["status"], row["error_type"]) for row in router.rows()] == [("502", "upstream_bad_response")]
 
 
+@pytest.mark.parametrize("model", ["fake-big-event", "fake/fake-big-chunked", "fake/fake-big-gzip"])
+def test_an_answer_larger_than_a_request_may_be_is_a_502_not_read_whole(start_router: Callable[..., UsageRouter],
+                                                                        model: str) -> None:
+    """A non-streamed answer over `server.max_body_bytes` (with its length, chunked, or a few KB of gzip that inflate
+    to 3 MiB) is a 502 naming the limit, read no further than it, and recorded as failed; under the limit the same
+    answers are relayed whole."""
+    router = start_router("\n[server]\nmax_body_bytes = 1048576\n")
+    with pytest.raises(openai.APIStatusError) as info:
+        router.client().chat.completions.create(model=model, messages=HELLO)
+    assert info.value.status_code == 502 and "more than 1,048,576 bytes" in info.value.message, info.value.message
+    router.settle(1)
+    assert [(row["status"], row["error_type"]) for row in router.rows()] == [("502", "upstream_bad_response")]
+    roomy = start_router("\n[server]\nmax_body_bytes = 8388608\n")
+    assert roomy.client().chat.completions.create(model=model, messages=HELLO).choices[0].message.content == "A" * BIG_EVENT
+
+
 # ---------------------------------------------------------------- malformed events
 
 

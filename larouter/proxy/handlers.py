@@ -144,7 +144,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     session = request.app[appkeys.HTTP]
     resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False)
     try:
-        raw = await resp.read()
+        raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise upstream.read_error(call.target, exc) from None
     finally:

@@ -110,7 +110,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     assert call.target is not None
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False)
     try:
-        raw = await resp.read()
+        raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall: the next candidate is tried
         raise upstream.read_error(call.target, exc) from None
     finally:

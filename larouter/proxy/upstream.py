@@ -91,6 +91,23 @@ def _detail(exc: BaseException, prov: Any) -> str:
     return redact(f"{type(exc).__name__}: {exc}", prov.api_key)
 
 
+async def read_answer(target: Target, resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """A non-streamed answer's body, at most `limit` bytes (server.max_body_bytes: no client could send a larger
+    answer back) once decoded: a larger one is a 502, read no further (a gzip body is measured as it inflates, so a
+    small compressed body cannot fill the memory). aiohttp errors and timeouts propagate (`read_error`)."""
+    length = resp.content_length
+    if length is not None and length <= limit and resp.headers.get("Content-Encoding", "identity") == "identity":
+        return await resp.read()  # the usual answer: its size is known and no larger once read
+    body = bytearray()
+    async for chunk in resp.content.iter_any():
+        body += chunk
+        if len(body) > limit:
+            raise upstream_error(f"{_where(target)} sent an answer of more than {limit:,} bytes (server.max_body_bytes: "
+                                 "no request could send such an answer back)", 502, "upstream_bad_response",
+                                 delivered=True)
+    return bytes(body)
+
+
 def read_error(target: Target, exc: BaseException) -> LarouterError:
     """An answer that broke off after its headers: 504 when the provider went silent for its read_timeout, else 502."""
     where, prov = _where(target), target.provider

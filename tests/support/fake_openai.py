@@ -27,7 +27,8 @@ Behaviour is chosen by the model name the proxy forwards:
                    o-series models do: `content: ""`, reasoning text, finish_reason "length", usage = the cap spent
   fake-filtered    an answer the provider's content filter withheld: `content: null`, finish_reason "content_filter"
   fake-reasoning   reasoning text only, finish_reason "stop" (a degraded answer)
-  fake-big-event   streams one content event of BIG_EVENT bytes, written in 64 KiB pieces, then the usual end
+  fake-big-event   streams one content event of BIG_EVENT bytes, written in 64 KiB pieces, then the usual end;
+                   not streamed, answers BIG_EVENT bytes of text (fake-big-chunked, fake-big-gzip: so sent)
   fake-malformed   streams its role chunk, then `data: {not json`, then an answer (the events are not JSON)
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
@@ -45,6 +46,7 @@ Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message conta
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 import socket
@@ -323,9 +325,32 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": error})
     if model in ("fake-stall", "fake-slow-first") and not body.get("stream"):
         return await _partial_json(request, body)
+    if model in ("fake-big-event", "fake-big-chunked", "fake-big-gzip") and not body.get("stream"):
+        return await _big_answer(request, body)
     if body.get("stream"):
         return await _stream(request, body)
     return web.json_response(_completion(body))
+
+
+async def _big_answer(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+    """A JSON answer of BIG_EVENT bytes of text, sent with its length, chunked (fake-big-chunked), or gzip-compressed
+    (fake-big-gzip: a few KB on the wire)."""
+    answer = _completion(body)
+    answer["choices"][0]["message"]["content"] = "A" * BIG_EVENT
+    raw = json.dumps(answer).encode()
+    how = body["model"].removeprefix("fake-big-")
+    if how == "gzip":
+        return web.Response(body=gzip.compress(raw), content_type="application/json",
+                            headers={"Content-Encoding": "gzip"})
+    if how == "chunked":
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        for start in range(0, len(raw), 65536):
+            await resp.write(raw[start:start + 65536])
+        await resp.write_eof()
+        return resp
+    return web.Response(body=raw, content_type="application/json")
 
 
 def make_fake_openai() -> web.Application:
