@@ -301,3 +301,25 @@ def test_a_date_written_day_dot_month_dot_year_dates_the_check_in(now: str, work
             f"- [ ] 17:30 Jonas an den Elternabend erinnern\nAktuelle Zeit: Montag, 13.10.2025, {now} MESZ\n"
             "Wenn gerade nichts fällig ist, antworte ausschließlich mit HEARTBEAT_OK.")
     assert (tier(text) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize(("text", "work"), [
+    # a date written 2025년 5월 14일 and a weekday in Korean: "Friday 18:00" on a Wednesday is for later
+    ("정기 하트비트.\nHEARTBEAT.md:\n- [ ] 금요일 18:00 주간 회고 알림\n현재 시각: 2026년 6월 3일 (수) 13:10 KST\n"
+     "지금 처리할 일이 없으면 HEARTBEAT_OK만 답하세요.", False),
+    ("定期チェック。\nHEARTBEAT.md:\n- [ ] 金曜日 18:00 週次ふりかえりを通知\n現在時刻: 2026年6月5日（金）18:30 JST\n"
+     "対応が必要なものがなければ HEARTBEAT_OK とだけ返してください。", True),
+    # a status line that says it succeeded ("成功（02:00）"), or was "last done" at a past time, is no task
+    ("定期ハートビート — 2026-03-18 10:00 JST\nCI 状況：\n・夜間ビルド：成功（02:00）\n・main：全ジョブ成功\n"
+     "対応が必要なものがなければ NO_REPLY とだけ返してください。", False),
+    ("Relay heartbeat · Wed 2026-03-04 14:35 UTC\nChores:\n- every 4h: check the queue depth — last done 13:05 (fine)\n"
+     "- Fri 17:00: weekly cleanup\nIf no chore is due, reply HEARTBEAT_OK.", False),
+    # an item later today that says something failed is work now
+    ("【巡检】2026-07-08 09:00\n- 证书 api.example.cn：将于今天 23:59 过期（自动续期任务上次运行失败）\n- 备份：昨晚 02:00 成功\n"
+     "如无需处理的事项，请仅回复 HEARTBEAT_OK。", True),
+])
+def test_check_in_items_in_chinese_japanese_and_korean(text: str, work: bool) -> None:
+    """Dates written 年/月/日 (년/월/일) and full weekday names in Japanese, Chinese and Korean date a check-in and
+    its items; a line that succeeded or was last done earlier is no task; an item that says something failed is
+    never for later."""
+    assert (tier(text) is not Tier.HEARTBEAT) is work

@@ -37,7 +37,8 @@ _DAY_OF = r"\b(\d{1,2})\.?\s+(?:de\s+)?"  # "12 ", "12. ", "12 de "
 # every word, made the scan of a check-in ~2x slower).
 _DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}([^\W\d_]{{3,10}})\.?\s+(?:de\s+)?(\d{{4}})\b"
                       rf"|\b([^\W\d_]{{3,10}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
-                      r"|(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])")  # 13.10.2025 (de, ru, pl, tr, ...)
+                      r"|(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"  # 13.10.2025 (de, ru, pl, tr, ...)
+                      r"|(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]")  # 2025年5月14日, 2025년 5월 14일
 _DUE_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}(?!\d)", re.I)
 _TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)")  # "18:00: gym", not "18:00:30"
 
@@ -97,8 +98,10 @@ def checkin(text: str) -> Checkin:
         day = _date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
     elif g[6]:
         day = _date(int(g[8]), _MONTHS[g[6].lower()], int(g[7]))
-    else:
+    elif g[9]:
         day = _date(int(g[11]), int(g[10]), int(g[9]))
+    else:
+        day = _date(int(g[12]), int(g[13]), int(g[14]))
     t = _TIME_RE.search(text, first.end(), first.end() + 40)
     return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None)
 
@@ -120,17 +123,24 @@ _NOT_YET_RE = re.compile(
     r"|\bsemana que vem\b|\bvolgende week\b|\bla prossima settimana\b|на следующей неделе|다음 주|来週|下周", re.I)
 # An item that reports itself done: a done word after its dash, colon or bracket ("— taken", "(sent 08:01)"), or
 # closing it in scripts that put the verb last ("택배 … 수령 완료").
-_DONE_RE = re.compile(r"(?:[—–:(]|\s-)\s*(?:done|sent|taken|completed|finished|handled|paid|erledigt|fait|terminé"
+_DONE_RE = re.compile(r"(?:[—–:(]|\s-)\s*(?:last\s+)?(?:done|sent|taken|completed|finished|handled|paid|erledigt|fait|terminé"
                       r"|hecho|hecha|feito|feita|klaar|gedaan|fatto|выполнено|сделано|wykonan[aeoy]|wykonano|zrobion[aeoy]"
-                      r"|hotovo|klart|tamamlandı|selesai)\b|(?:완료|完了|完成|済み|済)\W*$", re.I)
+                      r"|hotovo|klart|tamamlandı|selesai)\b|(?:완료|完了|完成|済み|済|成功|성공)[\W\d]*$", re.I)
 _DAY_MONTH_RE = re.compile(rf"{_DAY_OF}({_MONTH})\b\.?|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
 _SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of )({_MONTH})\b", re.I)
 
 
 def later_or_done(item: str, when: Checkin) -> bool:
     """Whether an open list item needs nothing at this check-in: it says it is done ("Water plants — done today
-    08:10") or it is for later (`not_yet_due`)."""
+    08:10") or it is for later (`not_yet_due`); never one that says something failed ("cert expires today 23:59
+    (renewal failed)")."""
+    if _FAILED_RE.search(item):
+        return False
     return _DONE_RE.search(item) is not None or not_yet_due(item, *when)
+
+
+_FAILED_RE = re.compile(r"(?<!\b0 )(?<!\bno )(?:\bfail(?:ed|ing|s|ure)?\b|失败|失敗|실패|fehlgeschlagen|échoué|falló|falhou"
+                        r"|fallito|mislukt|nieudan|не удалось)", re.I)  # (not "0 failed", "no failures"; not "errors": "0 errors")
 
 
 # A time that is a deadline ("pay by 17:00", "due today 17:00", "last chance … 17:00") is due all day, not later.
@@ -149,6 +159,11 @@ _WEEKDAYS = {name: i for i, names in enumerate((
     ("friday", "fri", "freitag", "vendredi", "viernes", "venerdì", "vrijdag", "sexta-feira", "sexta"),
     ("saturday", "sat", "samstag", "samedi", "sábado", "sabato", "zaterdag"),
     ("sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag"))) for name in names}
+_WEEKDAYS.update({name: i for i, names in enumerate((  # ja, zh, ko: full names, which are no other words
+    ("月曜日", "星期一", "周一", "週一", "월요일"), ("火曜日", "星期二", "周二", "週二", "화요일"),
+    ("水曜日", "星期三", "周三", "週三", "수요일"), ("木曜日", "星期四", "周四", "週四", "목요일"),
+    ("金曜日", "星期五", "周五", "週五", "금요일"), ("土曜日", "星期六", "周六", "週六", "토요일"),
+    ("日曜日", "星期日", "星期天", "周日", "週日", "일요일"))) for name in names})
 _DAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
 _WEEKDAY_RE = re.compile(rf"^(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
                          rf"(?=\s*(?:[:,—–(]|-\s|\d|$))|\bdue\s+(?:on\s+)?({_DAY})\b", re.I)
