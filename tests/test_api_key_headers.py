@@ -7,27 +7,20 @@ import json
 import logging
 import socket
 from typing import Any
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
 import openai
 import pytest
 
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, http_raw, wait_until
 
 CHAT = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
 
 
 def send(router: Router, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, str]:
     """One request with exactly these auth headers; (status, body text)."""
-    data = None if body is None else json.dumps(body).encode()
-    req = Request(router.url + path, data=data, method=method, headers={"Content-Type": "application/json", **headers})
-    try:
-        with urlopen(req, timeout=30) as resp:
-            return resp.status, resp.read().decode()
-    except HTTPError as exc:
-        return exc.code, exc.read().decode()
+    status, raw = http_raw(method, router.url + path, body, headers)
+    return status, raw.decode()
 
 
 @pytest.fixture

@@ -7,27 +7,20 @@ from __future__ import annotations
 import json
 import socket
 from typing import Any
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
 import openai
 import pytest
 
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json
+from tests.support.servers import http_json, http_raw
 
 CHAT = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
 
 
 def send(router: Router, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, dict]:
     """One raw request with exactly these extra headers (a browser's, say); the body is sent as text/plain."""
-    data = None if body is None else json.dumps(body).encode()
-    req = Request(router.url + path, data=data, method=method, headers={"Content-Type": "text/plain", **headers})
-    try:
-        with urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
+    status, raw = http_raw(method, router.url + path, body, headers, "text/plain")
+    return status, json.loads(raw or b"null")
 
 
 @pytest.mark.parametrize("headers", [

@@ -188,9 +188,13 @@ def test_a_reading_past_the_maximum_or_minimum_in_its_brackets_is_work(reading: 
     "写一个 Python 函数，把回复里的 NO_REPLY 去掉，并附上单元测试。",
     "응답에서 HEARTBEAT_OK를 제거하는 파이썬 함수를 작성해 줘. 테스트도 포함해서.",
     "返信の末尾にある HEARTBEAT_OK を削る TypeScript のコードを書いて。",
+    "agent_log テーブルから日ごとの NO_REPLY の件数を数える SQL クエリを書いてください。",
+    "写一条 SQL 查询，按天统计 heartbeat_runs 表里 HEARTBEAT_OK 的数量。",
+    "heartbeat_runs 테이블에서 날짜별 HEARTBEAT_OK 개수를 세는 쿼리를 써 줘.",
 ])
 def test_a_request_to_write_code_about_the_idle_token_is_no_heartbeat(text: str) -> None:
-    """In scripts that put the verb last, "… HEARTBEAT_OK … 関数を書いて" asks for code that handles the token."""
+    """In scripts that put the verb last, "… HEARTBEAT_OK … 関数を書いて", "写一条 … 查询", "… 쿼리를 써 줘" ask for
+    code or a query that handles the token, not for the ack."""
     assert tier(text) is not Tier.HEARTBEAT
     assert rules_tier(text) is not Tier.HEARTBEAT
 
@@ -271,17 +275,6 @@ def test_a_job_that_exited_non_zero_is_work(status: str, work: bool) -> None:
             "If nothing needs attention, reply HEARTBEAT_OK.")
     assert (tier(text) is not Tier.HEARTBEAT) is work
     assert (rules_tier(text) is not Tier.HEARTBEAT) is work
-
-
-@pytest.mark.parametrize("text", [
-    "agent_log テーブルから日ごとの NO_REPLY の件数を数える SQL クエリを書いてください。",
-    "写一条 SQL 查询，按天统计 heartbeat_runs 表里 HEARTBEAT_OK 的数量。",
-    "heartbeat_runs 테이블에서 날짜별 HEARTBEAT_OK 개수를 세는 쿼리를 써 줘.",
-])
-def test_a_request_to_write_a_query_about_the_idle_token_is_no_heartbeat(text: str) -> None:
-    """"… クエリを書いて", "写一条 … 查询", "… 쿼리를 써 줘": a query to write, about the token, not an ack asked for."""
-    assert tier(text) is not Tier.HEARTBEAT
-    assert rules_tier(text) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize(("now", "work"), [("09:12", False), ("14:05", True)])

@@ -61,16 +61,26 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str =
         time.sleep(0.01)
 
 
-def http_json(method: str, url: str, body: object = None, timeout: float = 30.0) -> tuple[int, dict]:
-    """Blocking JSON request (for fixtures and polling predicates); returns (status, body)."""
+def http_raw(method: str, url: str, body: object = None, headers: dict[str, str] | None = None,
+             content_type: str = "application/json", timeout: float = 30.0) -> tuple[int, bytes]:
+    """Blocking request with a JSON body (sent with `content_type`) and these extra headers; returns (status, raw
+    body), an HTTP error's included."""
     import json
     from urllib.error import HTTPError
     from urllib.request import Request, urlopen
 
     data = None if body is None else json.dumps(body).encode()
-    req = Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    req = Request(url, data=data, method=method, headers={"Content-Type": content_type, **(headers or {})})
     try:
         with urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
+            return resp.status, resp.read()
     except HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
+        return exc.code, exc.read()
+
+
+def http_json(method: str, url: str, body: object = None, timeout: float = 30.0) -> tuple[int, dict]:
+    """Blocking JSON request (for fixtures and polling predicates); returns (status, body)."""
+    import json
+
+    status, raw = http_raw(method, url, body, timeout=timeout)
+    return status, json.loads(raw or b"null")
