@@ -163,8 +163,7 @@ def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
     from larouter.proxy.handlers import upstream_body
 
     assert call.target is not None
-    out = upstream_body(body, call.target, call.stream)
-    return for_reasoning_model(out) if REASONING_MODEL_RE.fullmatch(call.target.model) else out
+    return upstream_body(body, call.target, call.stream)
 
 
 # OpenAI's reasoning models (o1, o3, o4-mini, gpt-5 and their sizes and snapshots) refuse `max_tokens` (they take
@@ -175,25 +174,22 @@ REASONING_MODEL_RE = re.compile(r"(?:[\w.-]+/)?(?:o[1-9](?:-mini|-pro)?|gpt-5(?:
 _SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias")
 
 
-def adaptation(body: dict[str, Any], model: str) -> str | None:
-    """What `for_reasoning_model` changes in this body for this model, for the reason header; None when nothing."""
+def for_reasoning_model(body: dict[str, Any], model: str) -> tuple[dict[str, Any], str | None]:
+    """(the body for this model, what was changed for the reason header or None): for a reasoning model,
+    `max_tokens` is sent as `max_completion_tokens` (unless that is set too) and the sampling settings those models
+    refuse are left out (their defaults apply); any other model, or a body with none of those, as it is."""
     dropped = [key for key in _SAMPLING if key in body]
     if not (dropped or "max_tokens" in body) or not REASONING_MODEL_RE.fullmatch(model):
-        return None
-    moved = "max_tokens sent as max_completion_tokens" if "max_completion_tokens" not in body else "max_tokens dropped"
-    parts = ([moved] if "max_tokens" in body else []) + ([f"without {', '.join(dropped)}"] if dropped else [])
-    return f"{model} is a reasoning model: {'; '.join(parts)}"
-
-
-def for_reasoning_model(body: dict[str, Any]) -> dict[str, Any]:
-    """The body for a reasoning model: `max_tokens` sent as `max_completion_tokens` (unless that is set too), and
-    the sampling settings those models refuse left out (the model's defaults apply)."""
+        return body, None
+    out = {key: value for key, value in body.items() if key != "max_tokens" and key not in _SAMPLING}
+    parts = []
     if "max_tokens" in body:
-        limit = body.pop("max_tokens")
-        body.setdefault("max_completion_tokens", limit)
-    for key in _SAMPLING:
-        body.pop(key, None)
-    return body
+        moved = "max_completion_tokens" not in body
+        out.setdefault("max_completion_tokens", body["max_tokens"])
+        parts.append("max_tokens sent as max_completion_tokens" if moved else "max_tokens dropped")
+    if dropped:
+        parts.append(f"without {', '.join(dropped)}")
+    return out, f"{model} is a reasoning model: {'; '.join(parts)}"
 
 
 async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[Any, Any]:
@@ -227,11 +223,12 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             reservation = await billing.admit(request, call, body)
             call.extra["reservation"] = reservation
             name = cand.name if call.target is chosen else call.target.model
-            if (note := adaptation(body, call.target.model)) is not None:
+            sent, note = for_reasoning_model(body, call.target.model)
+            if note is not None:
                 call.reason = header_safe(f"{call.reason} | {note}")
             local.touch(request, call.target)
-            result: tuple[Any, Any] = (await _try_stream(request, call, body) if call.stream
-                                       else (await _try_json(request, call, body), None))
+            result: tuple[Any, Any] = (await _try_stream(request, call, sent) if call.stream
+                                       else (await _try_json(request, call, sent), None))
             if result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
                 _remember(request, p, name)
             return result
