@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["NonFiniteNumber", "dumps", "loads"]
+__all__ = ["NonFiniteNumber", "dumps", "loads", "non_finite_path"]
 
 
 class NonFiniteNumber(ValueError):
@@ -43,13 +43,14 @@ def _child(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _path_of_non_finite(node: Any, path: str = "") -> str | None:
-    """Where the first non-finite float of a parsed document is, as `a.b[2].c`."""
+def non_finite_path(node: Any, path: str = "") -> str | None:
+    """Where the first non-finite float of a parsed document is, as `a.b[2].c` ("" for the document itself); None
+    when every number is finite."""
     if isinstance(node, float):
         return None if math.isfinite(node) else path
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
-        found = _path_of_non_finite(value, _child(path, key))
+        found = non_finite_path(value, _child(path, key))
         if found is not None:
             return found
     return None
@@ -71,7 +72,7 @@ def _strict_loads(raw: bytes | str) -> Any:
 
     data = json.loads(raw, parse_constant=constant, parse_float=number)
     if seen:
-        raise NonFiniteNumber(seen[0][:40], _path_of_non_finite(data) or None)
+        raise NonFiniteNumber(seen[0][:40], non_finite_path(data) or None)
     return data
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 import tomllib
 from typing import Any, Iterator
@@ -11,6 +10,7 @@ from typing import Any, Iterator
 import click
 from rich.markup import escape
 
+from larouter import jsonx
 from larouter.cli.common import Client, CliError, client_options
 from larouter.cli.output import console, print_json
 from larouter.config import SECRET_FIELDS
@@ -40,15 +40,6 @@ def parse_value(raw: str) -> Any:
     except tomllib.TOMLDecodeError:
         return raw
     return doc["v"] if len(doc) == 1 else raw
-
-
-def finite(value: Any) -> bool:
-    """Whether every number in a parsed VALUE is finite (TOML has `inf` and `nan`, and reads `1e400` as inf)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(finite(v) for v in value.values())
-    return all(finite(v) for v in value) if isinstance(value, list) else True
 
 
 def nest(path: list[str], value: Any) -> dict[str, Any]:
@@ -171,7 +162,7 @@ def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
         source = "stdin was empty" if value == "-" else "the value is empty"
         hint = f"`larouter config unset {key}` drops one set at runtime" if secret else "give the value instead of -"
         raise CliError(f"{source}, so {key} was left unchanged ({hint})")
-    if not finite(parsed):
+    if jsonx.non_finite_path(parsed) is not None:  # TOML has `inf` and `nan`, and reads `1e400` as inf
         what = "is not a finite number" if isinstance(parsed, float) else "holds a number that is not finite"
         raise click.BadParameter(f"{value!r} {what} (inf, nan, or beyond a 64-bit float's range, about ±1.8e308); "
                                  "settings take finite numbers", param_hint="VALUE")
