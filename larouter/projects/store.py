@@ -181,7 +181,8 @@ class ProjectStore:
     @classmethod
     def load(cls, home: Path, policies: Collection[str] = POLICIES) -> "ProjectStore":
         """Read `projects.json`, creating the default project when missing (ConfigError when it is damaged, or when
-        a project breaks a rule the API holds it to: `policies` are the routing policies configured)."""
+        a project breaks a rule the API holds it to; a routing policy not among `policies`, the ones configured, is
+        only logged: the project routes by cost-optimized)."""
         store = cls(home / "projects.json", policies=policies)
         projects: dict[str, Project] = {}
         if store.path.exists():
