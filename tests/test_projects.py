@@ -122,11 +122,18 @@ def test_rotate_revokes_old_token(router: Router, tenants: dict[str, str]) -> No
     ({"name": ""}, "name"), ({"name": "ok", "budgetUsd": -1}, "budgetUsd"), ({"name": "ok", "routingPolicy": "cheap"}, "routingPolicy"),
     ({"name": "ok", "budgetWindow": "yearly"}, "budgetWindow"), ({"name": "ok", "color": "red"}, "color"),
     ({"name": "ok", "budgetUsd": 2e9}, "budgetUsd"), ({"name": "ünï 日本"}, "name"),
+    ({"name": "ok", "routingPolicy": [[{}]]}, "routingPolicy"), ({"name": "ok", "routingPolicy": {"a": 1}}, "routingPolicy"),
+    ({"name": "ok", "budgetWindow": ["daily"]}, "budgetWindow"),
 ])
 def test_bad_project_bodies(router: Router, body: dict, param: str) -> None:
-    """Bad project fields are 400s naming the field."""
+    """Bad project fields are 400s naming the field, on create and on replace alike (a list where a policy name
+    belongs was a 500: found by the fuzzer)."""
     status, out = http_json("POST", router.url + "/api/projects", body)
     assert status == 400 and out["error"]["param"] == param
+    _, made = http_json("POST", router.url + "/api/projects", {"name": "bodycheck"})
+    replaced = http_json("PUT", router.url + f"/api/projects/{made['id']}", {**body, "name": "bodycheck"}
+                         if param != "name" else body)
+    assert replaced[0] == 400 and replaced[1]["error"]["param"] == param, replaced
     if param == "budgetUsd":
         assert "from 0 to 1,000,000,000" in out["error"]["message"]
     if param == "name":

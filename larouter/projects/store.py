@@ -108,13 +108,13 @@ def _check_budget(value: Any, _policies: Collection[str]) -> float | None:
 
 
 def _check_window(value: Any, _policies: Collection[str]) -> str:
-    if value not in WINDOWS:
+    if not isinstance(value, str) or value not in WINDOWS:
         raise ValueError(f"must be one of {', '.join(WINDOWS)}; got {_shown(value)}")
     return value  # type: ignore[no-any-return]
 
 
 def _check_policy(value: Any, policies: Collection[str]) -> str:
-    if value not in policies:
+    if not isinstance(value, str) or value not in policies:  # a list or object is no policy name (nor hashable)
         raise ValueError(f"must be one of {', '.join(policies)}; got {_shown(value)}")
     return value  # type: ignore[no-any-return]
 
