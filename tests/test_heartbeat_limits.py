@@ -316,3 +316,21 @@ def test_check_in_items_in_chinese_japanese_and_korean(text: str, work: bool) ->
     its items; a line that succeeded or was last done earlier is no task; an item that says something failed is
     never for later."""
     assert (tier(text) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize(("readings", "work"), [
+    (("queue depth: 40 (alert > 300)", "http 5xx (10 min): 0.3% [alert > 2%]"), False),
+    (("queue depth: 410 (alert > 300)", "http 5xx (10 min): 0.3% [alert > 2%]"), True),
+    (("queue depth: 40 (alert > 300)", "free inodes: 4% (warn if < 10%)"), True),
+    (("cola de trabajos: 7 (alerta > 200)", "latencia p95: OK (210 ms; alerta > 900 ms)"), False),
+    (("cola de trabajos: 7 (alerta > 200)", "latencia p95: 1400 ms (alerta > 900 ms)"), True),
+    (("fila de e-mails: 31 (alerta > 400)", "erros 5xx (5 min): 0,02% (alerta > 2%)"), False),  # a queue, not mail to read
+    (("fila de e-mails: 431 (alerta > 400)", "erros 5xx (5 min): 0,02% (alerta > 2%)"), True),
+])
+def test_a_reading_is_judged_by_the_alert_condition_in_its_brackets(readings: tuple[str, str], work: bool) -> None:
+    """"(alert > 300)" says which side is bad, unlike a bare threshold: a reading short of it reports nothing, one
+    that meets it is news, in a report whose other lines say nothing either ("5xx" names statuses, counts none)."""
+    text = "\n".join(("Periodic health check (every 15 min), 2026-03-02 04:45", *readings, "backups: done 03:10",
+                      "If nothing needs action, reply only NO_REPLY."))
+    assert (tier(text) is not Tier.HEARTBEAT) is work
+    assert (rules_tier(text) is not Tier.HEARTBEAT) is work

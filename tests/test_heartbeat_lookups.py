@@ -132,3 +132,23 @@ def test_a_command_output_with_a_line_in_trouble_is_work(status: str, work: bool
     trigger = "== watch 2025-08-04T02:30:00Z == run the pod check. Reply ALL_CLEAR if there is nothing to act on."
     result = PODS.format(ready="0/1" if work else "1/1", status=status, restarts=14 if work else 0)
     assert (_after_lookup(trigger, result) is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize(("checklist", "due"), [
+    ("<!-- Keep this file empty to skip heartbeat work.\n     Format: - [ ] <when>: <what> -->\n\n", False),
+    ("# HEARTBEAT.md\n\n## Today\n<!-- nothing recurring for now -->\n", False),
+    ("# HEARTBEAT.md\n- [ ] 09:00: remind Sam to send the invoice\n", True),
+])
+def test_a_checklist_read_with_only_comments_and_headings_holds_nothing(checklist: str, due: bool) -> None:
+    """A HEARTBEAT.md with only comments, blank lines and headings is empty (OpenClaw skips such a beat): after a
+    check-in that names an idle reply the rules do not know, reading it found nothing. The format line inside the
+    comment is no task."""
+    messages = [
+        {"role": "system", "content": "You are Tessera, a home assistant."},
+        {"role": "user", "content": "[tessera check-in 2026-03-02T16:00:00-05:00] Read .tessera/HEARTBEAT.md and act "
+                                    "on anything due; otherwise reply [[idle]]."},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "read", "arguments": '{"path": ".tessera/HEARTBEAT.md"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": checklist},
+    ]
+    assert (classify({"model": "auto", "messages": messages}).tier is not Tier.HEARTBEAT) is due

@@ -23,7 +23,7 @@ from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
-from larouter.routing.readings import breaks_a_limit, failed_exit
+from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 
 HEARTBEAT = "heartbeat"
@@ -194,12 +194,12 @@ _COUNTED_GATE = ("order", "message", "mail", "ticket", "alert", "request", "comm
 
 def _labelled_count(text: str, lower: str) -> bool:
     """The things to handle named first, then how many ("orders 3", "tickets: 2", "messages=4"; not "orders 0",
-    "3/3", "4 %"). Only when one of the names is there, then read from the digits back (a regex over the names
+    "3/3", "4 %", nor a queue short of the alert beside it: "outgoing mail: 31 (alert > 400)"). Only when one of the names is there, then read from the digits back (a regex over the names
     cost ~17 us a turn, the digits' scan ~9)."""
     if not present(lower, _COUNTED_GATE):
         return False
     return any(_COUNTED_NAME_RE.search(text[max(0, m.start() - 16):m.start()].rstrip(" \t:=").lower())
-               for m in _COUNT_AFTER_RE.finditer(text))
+               and not short_of_alert(text, m.start()) for m in _COUNT_AFTER_RE.finditer(text))
 
 
 _FRACTION_RE = re.compile(r"(?<![\d./])(\d+)\s?/\s?(\d+)(?![\d./])")

@@ -47,9 +47,10 @@ _ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|�
 _DIGIT_RE = re.compile(r"\d")
 _GREEN_RE = re.compile(r"[-*•·]?\s*(?:🟢|✅|✔️?|☑️?|🆗|💚)")  # a line a status board marked fine
 _COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not zero (once stamps and names are removed): something to report
-# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417"; "24h",
+# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417", "5xx"; "24h",
 # "15 min", "30 分钟"; "9/9".
 _NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+|\*/\d+"  # "*/15": a cron step
+                       r"|\b[1-5][xX]{2}\b"  # "5xx": a class of HTTP statuses
                        r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w|(?i:hours?|weeks?|tagen?|stunden?|jours?"
                        r"|heures?|d[ií]as|horas?|giorni|ore|dni|godzin|дн[яей]+|час[аов]*|gün|saat\w*|hari|jam|ngày|giờ|dagen"
                        r"|uur|dagar|timmar|päivää|tuntia|päeva|dage|dager|dní|dnů|napon|zile|ημέρες|ημερών|ימים|أيام|روز|दिन|วัน))\b"

@@ -21,17 +21,62 @@ _ASIDE_SEPARATORS = str.maketrans({",": " ", ";": " ", "·": " ", "|": " ", "—
 
 def keep_asides(text: str) -> str:
     """The text with the clause separators inside short brackets made plain ("(Sollbereich 19–22)", "(planned, ends
-    04:00)"): an aside belongs to the clause it stands in."""
+    04:00)"): an aside belongs to the clause it stands in. A decimal comma stays ("(lag 0,3 s)" is no "0 3")."""
     if "(" not in text:
         return text
-    return _ASIDE_RE.sub(lambda m: m.group(0).translate(_ASIDE_SEPARATORS), text)
+    return _ASIDE_RE.sub(_plain_aside, text)
+
+
+_DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
+
+
+def _plain_aside(m: re.Match[str]) -> str:
+    aside = m.group(0)
+    if "," not in aside or _DECIMAL_COMMA_RE.search(aside) is None:
+        return aside.translate(_ASIDE_SEPARATORS)
+    return ",".join(part.translate(_ASIDE_SEPARATORS) for part in _DECIMAL_COMMA_RE.split(aside))
 
 
 def judged_normal(clause: str, vocab: QuietVocabulary) -> str:
-    """The clause with each reading its brackets call normal replaced by "ok"; other text as it was."""
+    """The clause with each reading its brackets call normal, or keep short of the alert they state, replaced by
+    "ok"; other text as it was."""
+    if "(" not in clause and "[" not in clause:
+        return clause
+    if any(map(clause.__contains__, _OPERATORS)):
+        clause = _ALERT_RE.sub(lambda m: m.group(0) if _alerting(m) else " ok ", clause)
     if "(" not in clause:
         return clause
     return _JUDGED_RE.sub(lambda m: " ok " if _normal(m.group(1), m.group(2), vocab) else m.group(0), clause)
+
+
+# A reading with, in brackets beside it, the condition that would raise an alert: "0.02% [alert > 1%]", "12 (alerta
+# > 500)", "212 ms (warn if > 900 ms)", "(p95 180 ms; alerta > 800 ms)", "61% db-1:/var [alert > 85%]". Unlike a bare threshold, the operator says
+# which side is bad: a reading short of it is fine, one that meets it is news.
+_ALERT_WORDS = ("alert", "alerta", "alerte", "alarm", "alarme", "allarme", "alarma", "warn", "aviso", "avviso",
+                "crit", "page", "notify", "peringatan", "waarschuwing", "varning", "uyarı", "предупрежд", "тревог")
+_UNIT = r"(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?"
+_OPERATORS = (">", "<", "≥", "≤")
+_ALERT_RE = re.compile(r"(?<![\w.,:/-])(\d+(?:[.,]\d+)?)\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
+                       r"\s*(?:[(\[]\s*|[;,]?\s+)(?:"
+                       + "|".join(_ALERT_WORDS) + r")\w*\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
+                       r"[:=]?\s*(>=?|<=?|≥|≤)\s*[$€£]?(\d+(?:[.,]\d+)?)\s?" + _UNIT + r"\s*[)\]]", re.I)
+
+
+def _alerting(m: re.Match[str]) -> bool:
+    value, op, bound = float(m.group(1).replace(",", ".")), m.group(2), float(m.group(3).replace(",", "."))
+    return {">": value > bound, ">=": value >= bound, "≥": value >= bound,
+            "<": value < bound, "<=": value <= bound, "≤": value <= bound}[op]
+
+
+def short_of_alert(text: str, at: int) -> bool:
+    """Whether the reading at `at` has an alert condition beside it that it does not meet ("31 (alert > 400)")."""
+    m = _ALERT_RE.match(text, at) if "<" in text or ">" in text or "≤" in text or "≥" in text else None
+    return m is not None and not _alerting(m)
+
+
+def alert_met(text: str) -> bool:
+    """Whether a reading meets the alert condition its brackets state ("disk 91% [alert > 85%]")."""
+    return any(_alerting(m) for m in _ALERT_RE.finditer(text))
 
 
 # "(not normal)", "(nicht normal)": a verdict with a negation is no all-is-well.
@@ -160,6 +205,8 @@ def breaks_a_limit(text: str) -> bool:
     if not any(map(lower.__contains__, _LIMIT_GATE)):
         return False
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
+    if symbols and ("(" in text or "[" in text) and alert_met(text):
+        return True
     limits = [(m.group(1).lower(), m.group(2), float(m.group(3))) for m in _LIMIT_RE.finditer(text)] if symbols else []
     worded = []  # (name, op, bound, span)
     for m in _limit_words(text, lower):

@@ -17,7 +17,7 @@ import attrs
 
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
-from larouter.routing.compiled import WORD_RE, Compiled
+from larouter.routing.compiled import COMMENT_RE, WORD_RE, Compiled
 from larouter.routing.quiet import STAMP_RE, asks_idle_reply, says_none
 from larouter.routing.turns import Turn, read_content
 
@@ -183,4 +183,16 @@ def _nothing(result: Lookup, rules: Compiled) -> bool:
         return False
     if result.is_json:
         return _empty(result.data)
-    return not result.text or (len(result.text) <= 80 and says_none(result.text, rules.quiet))
+    return (not result.text or (len(result.text) <= 80 and says_none(result.text, rules.quiet))
+            or effectively_empty(result.text))
+
+
+_HEADING_RE = re.compile(r"[ \t]*#{1,6}(?:[ \t][^\n]*)?")
+
+
+def effectively_empty(text: str) -> bool:
+    """Whether a file read holds nothing to do: only comments, blank lines and markdown headings (OpenClaw skips
+    a heartbeat whose HEARTBEAT.md is so: "<!-- Keep this file empty to skip heartbeat work. -->")."""
+    if "<!--" in text:
+        text = COMMENT_RE.sub("", text)
+    return all(not line.strip() or _HEADING_RE.fullmatch(line) for line in text.splitlines())
