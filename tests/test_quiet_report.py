@@ -299,3 +299,17 @@ def test_a_status_board_whose_every_line_is_marked_green_is_a_heartbeat(config: 
     assert tier(BOARD.replace("🟢 redis", "🔴 redis"), config) is not Tier.HEARTBEAT
     assert tier(BOARD.replace("last run 02:00 ok", "last run 02:00 failed"), config) is not Tier.HEARTBEAT
     assert tier(BOARD.replace("mem 41%", "mem 97% ⚠️"), config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@pytest.mark.parametrize(("front_door", "work"), [
+    ("locked", False), ("verriegelt", False), ("zamknięte", False),
+    ("unlocked since 21:40", True), ("entriegelt seit 21:40", True), ("olåst sedan 21:40", True),
+])
+def test_a_home_board_is_quiet_when_locked_closed_and_dry(front_door: str, work: bool,
+                                                          config: ClassifierConfig) -> None:
+    """The states a home's status board reports when all is well (locked, closed, armed, dry, in several languages)
+    say nothing; an unlocked door is news, whatever the other lines say."""
+    text = (f"Home check 22:30 · front door: {front_door} · windows: closed · alarm: armed · basement sensor: dry · "
+            "new messages: none")
+    assert (classify({"messages": [{"role": "user", "content": text}]}, config).tier is not Tier.HEARTBEAT) is work

@@ -68,7 +68,7 @@ jaringan odpowiedzi połączenia sygnału danych odpovědi připojení signálu
     broken_words: tuple[str, ...] = tuple("""
 failed failing broken broke crashed crashing stuck leaking flooding jammed rejected revoked expired expiring offline
 unreachable unresponsive unavailable disconnected degraded overheating overheated unplugged dead down outage tripped
-missing lost defective
+missing lost defective unlocked
 fehlgeschlagen defekt kaputt ausgefallen gestört offline unerreichbar échoué échec panne cassé défectueux injoignable
 fallido falló averiado averiada caído caída roto desconectado desconectada falhou falha quebrado quebrada avariado
 fallito guasto guasta rotto irraggiungibile mislukt kapot misslyckades trasig trasigt feilet
@@ -76,6 +76,9 @@ mislyktes ødelagt epäonnistui rikki rikkinäinen nieudane awaria uszkodzony ze
 hibás meghibásodott eșuat defectă avariat απέτυχε χαλασμένος χαλασμένο βλάβη сбой ошибка сломан сломана
 сломался неисправен недоступен отключен збій зламаний несправний недоступний başarısız arızalı bozuk çöktü gagal rusak
 terputus hỏng lỗi נכשל תקול מושבת فشل معطل متوقف ناموفق خراب قطع विफल खराब ठप ব্যর্থ নষ্ট
+entriegelt unverriegelt aufgeschlossen déverrouillé déverrouillée desbloqueado desbloqueada destrancado destrancada
+sbloccato sbloccata ontgrendeld olåst ulåst niezamknięte niezamknięty odblokowane odblokowany отперто отперта
+незаперто незамкнено odemčeno kilitsiz
 """.split())
     # Negations that turn an all-is-well word into trouble when they stand right before it ("unit C not normal").
     negations: tuple[str, ...] = tuple("""
@@ -94,7 +97,15 @@ done completed finished erledigt abgeschlossen terminé terminée completado com
 completata выполнено завершено виконано tamamlandı selesai xong klart valmis afgerond voltooid expected planned
 erwartet geplant prévu previsto planeado תקין תקינים תקינה
 responding reachable connected working operational
+locked closed shut armed dry verriegelt geschlossen zugesperrt scharf trocken verrouillé verrouillée fermé fermée
+fermés fermées armé armée sec sèche cerrado cerrada cerrados cerradas armado armada seco seca trancado trancada
+fechado fechada fechados fechadas chiuso chiusa chiusi chiuse inserito asciutto asciutta vergrendeld gesloten
+ingeschakeld droog zamknięte zamknięty zamknięta uzbrojony uzbrojona suche suchy заперто заперта закрыто закрыта
+закрыты сухо замкнено зачинено зачинені сухо kilitli kapalı kuru terkunci tertutup kering låst stängd stängda torr
+lukossa kiinni kuiva zamčeno zavřeno suché
 """.split())
+    # (The states a home's status board reports when all is well, "locked", "closed", "armed", "dry", are among
+    # them: "unlocked", "open" and "wet" are other words.)
     # All-is-well in scripts written without spaces or with combining marks ("(正常)", "सामान्य").
     well_cjk: tuple[str, ...] = tuple("正常 平稳 सामान्य ठीक भीतर ปกติ 정상".split())
     if_words: tuple[str, ...] = tuple("""
