@@ -177,6 +177,7 @@ def test_a_bill_past_due_on_the_date_labelled_today_is_work(water: str, work: bo
     ("Boiler pressure: 2.9 bar (max 2.5 bar)", True), ("Boiler pressure: 1.9 bar (max 2.5 bar)", False),
     ("倉庫の湿度:72%(上限 60%)", True), ("倉庫の湿度:52%(上限 60%)", False),
     ("Water tank level: 8 % (minimum 15 %)", True), ("Water tank level: 48 % (minimum 15 %)", False),
+    ("API p99 latency: 520 ms (SLO 400 ms)", True), ("API p99 latency: 180 ms (SLO 400 ms)", False),  # an SLO: a maximum
 ])
 def test_a_reading_past_the_maximum_or_minimum_in_its_brackets_is_work(reading: str, work: bool) -> None:
     """Brackets that name their own side ("max", "上限", "minimum") are read whatever the reading is called."""

@@ -26,9 +26,9 @@ CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["
 # Check-ins written for these tests (in no training set), each in a convention the rules alone do not read.
 FIRST_SIGHTINGS = [
     "Robotin kierros 03:15 — varasto kunnossa, ei uusia tilauksia, ei viestejä.",
-    "Кассовый обход 22:00: смена закрыта, расхождений нет, новых заказов нет.",
+    "Кассовый обход 22:00: смена сдана, расхождений нет, новых заказов нет.",  # ("закрыта", closed, is read now)
     "Cron ronde 07:45 · mailbox leeg · geen open tickets · back-ups geslaagd",
-    "Patroli otomatis 11:00 — semua pintu terkunci, tidak ada pesanan baru, tidak ada pesan.",
+    "Patroli otomatis 11:00 — gudang aman, tidak ada pesanan baru, tidak ada pesan.",  # ("terkunci" is read now)
     "Tarama 16:20 · yeni sipariş yok · bekleyen mesaj yok · yedekleme tamam",
 ]
 

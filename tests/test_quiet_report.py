@@ -313,3 +313,24 @@ def test_a_home_board_is_quiet_when_locked_closed_and_dry(front_door: str, work:
     text = (f"Home check 22:30 · front door: {front_door} · windows: closed · alarm: armed · basement sensor: dry · "
             "new messages: none")
     assert (classify({"messages": [{"role": "user", "content": text}]}, config).tier is not Tier.HEARTBEAT) is work
+
+
+@pytest.mark.parametrize(("verdict", "work"), [
+    ("Thresholds breached: none", False), ("No alerts.", False), ("Всі показники в межах норми.", False),
+    ("", True),  # bare readings with no verdict on them: news to the rules, as before
+    ("Thresholds breached: 1 (disk)", True),
+])
+def test_bare_readings_pass_under_the_reports_own_verdict(verdict: str, work: bool) -> None:
+    """"cpu 12%" states no range of its own; a report whose verdict says no threshold was breached (or all is within
+    the norm) has judged it. (The rules alone: the learned model reads such reports its own way.)"""
+    text = f"Stats 03:15 UTC | cpu 12% | mem 41% | p99 latency 180 ms (SLO 400 ms) | queue depth 0 | {verdict}"
+    decision = classify({"messages": [{"role": "user", "content": text.rstrip(" |")}]}, RULES_ONLY)
+    assert (decision.tier is not Tier.HEARTBEAT) is work, decision.reasons
+
+
+def test_a_long_request_with_a_well_word_after_a_quiet_report_is_work() -> None:
+    """"… demorou o dobro do normal e me avisa": a request, however its words read; only a short clause can be the
+    "if all is normal" before an idle reply."""
+    text = ("Backup noturno concluído 04:10. Falhas: 0. Nenhum alerta.\nDá uma conferida no motivo de o relatório de "
+            "vendas ter ficado bem acima do normal ontem e me explica, por favor.")
+    assert classify({"messages": [{"role": "user", "content": text}]}).tier is not Tier.HEARTBEAT

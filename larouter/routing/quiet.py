@@ -65,6 +65,7 @@ _NOT_A_REPORT = ("?", "？", "؟", "\\", "$")  # questions; maths ("\\sin x" is 
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
 NAME_WORDS = 4  # a sender's name after the header ("Tallinna raamatupidamisbüroo Arvestaja" is no name: lower case)
 HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
+MAX_CONDITION_WORDS = 16  # "if nothing needs doing" in a sentence; a longer clause is a request ("… normal e me avisa")
 CONDITION_WORDS = 7  # a short "if so" before the reply ("Mura bhfuil aon rud le déanamh", "إذا لم يكن هناك ما يلزم فعله")
 FOLLOWING = 2  # clauses after "if there is nothing to do" that may say what to reply
 
@@ -255,6 +256,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     nothing = 0
     following = 0  # clauses left that may spell out the reply after an idle condition
     skip_value = green = False
+    verdict = None  # the report's verdict on its readings (`readings_verdict`), read once if a bare reading needs it
     for i in range(start, len(parts), 2):
         clause = judged_normal(parts[i].strip(), vocab)  # "32% (kawaida)" reads "ok"
         label = i + 1 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS)
@@ -286,7 +288,8 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if clause.partition("=")[0].strip().lower() in vocab.label_keys:
             continue  # "seq=88214"
         condition = vocab.condition.found(tokens, clause)
-        if condition and not counts and (none or vocab.well.found(tokens, clause)):  # "if nothing needs doing"
+        if condition and not counts and words <= MAX_CONDITION_WORDS and (none or vocab.well.found(tokens, clause)):
+            # "if nothing needs doing"
             # (not "2 pesanan akan dibatalkan jika tidak dikirim": an "if not" around a count is a warning)
             following = FOLLOWING
             nothing += none
@@ -299,9 +302,55 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             following = FOLLOWING  # "reply only with the word 'benchwarm'", "Respond with `NOZZLE_COOL` when ..."
         elif following and not counts and words <= MAX_CLAUSE_WORDS:
             following -= 1  # "odpisz tylko: CISZA W SKLEPIE": the reply itself
-        elif counts or not (vocab.well.found(tokens, clause) or words <= 1):
-            return False
+        elif counts or words > MAX_CLAUSE_WORDS or not (vocab.well.found(tokens, clause) or words <= 1):
+            if not (words <= MAX_CLAUSE_WORDS and _DIGIT_RE.search(clause) and not counts_something(clause)
+                    and not _RANGED_RE.search(clause)
+                    and (verdict := verdict if verdict is not None else readings_verdict(parts, vocab))):
+                return False  # (a bare reading, "cpu 12%", "p99 latency 180 ms", passes under the report's verdict
+                # on its readings)
     return nothing >= needed
+
+
+_RANGED_RE = re.compile(r"\([^()]*\d")  # a range or limit in brackets its reading did not meet ("26 °C (Soll 19–22)")
+# What a report's verdict on its readings names: "Thresholds breached: none", "Keine Alarme", "no alerts".
+_ALERT_NOUNS = frozenset("""
+alert alerts alarm alarms threshold thresholds breach breaches breached limit limits warning warnings alarme alarmes
+alertes alerte seuil seuils grenzwert grenzwerte warnungen alarma alarmas alertas alerta umbral umbrales avisos
+allarmi allarme avvisi soglie soglia alarmen drempels waarschuwingen alarmy alerty progi ostrzeżeń ostrzeżenia
+тревог тревоги предупреждений порогов тривог попереджень порогів uyarı alarm eşik peringatan ambang
+""".split())
+# "all" before an all-is-well word: "all within limits", "alles im grünen Bereich", "Усі показники в межах норми".
+_ALL_WORDS = frozenset("all alle alles tous toutes tout todos todas todo tutti tutte tutto wszystkie wszystko все всё "
+                       "всі усі tüm semua kaikki allt".split())
+
+
+def _none_beside_alerts(tokens: list[str], vocab: QuietVocabulary) -> bool:
+    """"no alerts", "Keine Alarme", "alerts: none", "thresholds breached: none" (not "do not repeat alerts")."""
+    words = vocab.none.words
+    for i, token in enumerate(tokens):
+        if token in _ALERT_NOUNS and ((i and tokens[i - 1] in words) or words.intersection(tokens[i + 1 : i + 3])):
+            return True
+    return False
+
+
+def readings_verdict(parts: list[str], vocab: QuietVocabulary) -> bool:
+    """Whether a report passes its own verdict on its readings: a clause (a label with its value) that says none
+    about alerts or thresholds ("Thresholds breached: none", "Keine Alarme") or that all is within the norm ("All
+    readings within limits", "Усі показники в межах норми"). Its bare readings ("cpu 12%", "диск 40 %") need no
+    range of their own then."""
+    for i in range(0, len(parts), 2):
+        clause = parts[i]
+        if i + 2 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS):
+            clause += " " + parts[i + 2]
+        tokens = _WORD_RE.findall(clause.lower())
+        if len(tokens) > MAX_CLAUSE_WORDS or _COUNT_RE.search(_bare_clause(clause)):
+            continue
+        if not _ALERT_NOUNS.isdisjoint(tokens) and _none_beside_alerts(tokens, vocab):
+            return True
+        if not _ALL_WORDS.isdisjoint(tokens) and vocab.well.found(tokens, clause) and not vocab.negations.intersection(
+                tokens):
+            return True
+    return False
 
 
 PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")

@@ -86,7 +86,7 @@ not no nicht kein keine pas non nao não ne nie niet inte ikke ekki nem nu не 
 """.split())
     well_words: tuple[str, ...] = tuple("""
 ok okay green online up healthy normal nominal clear quiet idle passed success successful fine calm grün verde vert
-zielone зелені зелёные yeşil hijau xanh нормально норме нормі спокійно tranquilo tranquille ruhig calm calme calma
+zielone зелені зелёные yeşil hijau xanh нормально норме нормі норми спокійно tranquilo tranquille ruhig calm calme calma
 tranquila tranquillo spokojnie spokojeno klid rustig lugnt sakin tenang yên bình ήσυχα liniște 平静 正常 平穏 정상 ปกติ
 unchanged unverändert inchangé inchangée inchangés inchangées invariato invariata ongewijzigd oförändrad oförändrat
 uændret uendret ennallaan muuttumaton nezměněno nezmenené változatlan neschimbat αμετάβλητο değişmedi stable stabil

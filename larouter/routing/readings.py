@@ -46,7 +46,8 @@ def judged_normal(clause: str, vocab: QuietVocabulary) -> str:
         clause = _ALERT_RE.sub(lambda m: m.group(0) if _alerting(m) else " ok ", clause)
     if "(" not in clause:
         return clause
-    return _JUDGED_RE.sub(lambda m: " ok " if _normal(m.group(1), m.group(2), vocab) else m.group(0), clause)
+    clause = _JUDGED_RE.sub(lambda m: " ok " if _normal(m.group(1), m.group(2), vocab) else m.group(0), clause)
+    return _within_sided_limits(clause) if "(" in clause else clause
 
 
 # A reading with, in brackets beside it, the condition that would raise an alert: "0.02% [alert > 1%]", "12 (alerta
@@ -152,14 +153,14 @@ _MIN_KIND = ("free", "left", "remaining", "available", "batter", "akku", "balanc
 
 
 # A limit in brackets that says its own side: "31.5°C(上限 28°C)", "88% (max 80%)", "12% (下限 20%)", "(최대 70)".
-_UPPER_WORDS = ("上限", "最大", "最高", "상한", "최대", "max", "máx", "maximum", "upper limit", "höchstens", "макс")
+_UPPER_WORDS = ("上限", "最大", "最高", "상한", "최대", "max", "máx", "maximum", "upper limit", "höchstens", "макс", "slo")
 _LOWER_WORDS = ("下限", "最小", "最低", "하한", "최소", "min", "mín", "minimum", "lower limit", "mindestens", "мин")
 # Matched from each bracket (a value-first pattern tried at every digit cost ~17 us a turn): the limit inside it, then
 # the reading just before it.
 _SIDED_RE = re.compile(r"[(（]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS) + r")\.?\s*[:：=]?\s*(\d+(?:[.,]\d+)?)(?!\d)",
                        re.I)
 _VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,3})?\s*$")
-_SIDED_ASCII = ("max", "min", "limit")  # what an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn)
+_SIDED_ASCII = ("max", "min", "limit", "slo")  # what an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn)
 _SIDED_GATE = (*_SIDED_ASCII, "上限", "最大", "最高", "상한", "최대", "máx", "höchstens", "макс", "下限", "最小", "最低", "하한",
                "최소", "mín", "мин")
 
@@ -177,6 +178,23 @@ def _past_bracketed_limit(text: str) -> bool:
                     return True
             at = text.find(bracket, at + 1)
     return False
+
+
+def _within_sided_limits(clause: str) -> str:
+    """The clause with each reading inside the maximum or minimum its brackets give replaced by "ok" ("180 ms (SLO
+    400 ms)", "1.9 bar (max 2.5 bar)")."""
+    at = clause.find("(")
+    while at >= 0:
+        m = _SIDED_RE.match(clause, at)
+        value = _VALUE_BEFORE_RE.search(clause, max(0, at - 24), at) if m is not None else None
+        closing = clause.find(")", at)
+        if m is not None and value is not None and closing > 0:
+            reading, bound = _number(value.group(1)), _number(m.group(2))
+            if reading <= bound if m.group(1).lower() in _UPPER_WORDS else reading >= bound:
+                clause = clause[:value.start()] + " ok " + clause[closing + 1:]
+                at = value.start()
+        at = clause.find("(", at + 1)
+    return clause
 
 
 def _over_bracketed_threshold(text: str, lower: str) -> bool:
