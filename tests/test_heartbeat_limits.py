@@ -178,6 +178,8 @@ def test_a_bill_past_due_on_the_date_labelled_today_is_work(water: str, work: bo
     ("倉庫の湿度:72%(上限 60%)", True), ("倉庫の湿度:52%(上限 60%)", False),
     ("Water tank level: 8 % (minimum 15 %)", True), ("Water tank level: 48 % (minimum 15 %)", False),
     ("API p99 latency: 520 ms (SLO 400 ms)", True), ("API p99 latency: 180 ms (SLO 400 ms)", False),  # an SLO: a maximum
+    ("Chest freezer: -4 °C (normal ≤ -15)", True), ("Chest freezer: -19 °C (normal ≤ -15)", False),  # the good side
+    ("Greenhouse humidity: 72 % (target < 60)", True), ("Greenhouse humidity: 51 % (target < 60)", False),
 ])
 def test_a_reading_past_the_maximum_or_minimum_in_its_brackets_is_work(reading: str, work: bool) -> None:
     """Brackets that name their own side ("max", "上限", "minimum") are read whatever the reading is called."""
@@ -335,3 +337,11 @@ def test_a_reading_is_judged_by_the_alert_condition_in_its_brackets(readings: tu
                       "If nothing needs action, reply only NO_REPLY."))
     assert (tier(text) is not Tier.HEARTBEAT) is work
     assert (rules_tier(text) is not Tier.HEARTBEAT) is work
+
+
+def test_a_limit_written_with_a_comparison_sign_is_no_maths() -> None:
+    """"(normal ≤ -15)" states a limit: the report is work, not a request for reasoning ("n ≥ 1" stays notation)."""
+    text = ("Plant-room report 04:00\nChest freezer: -4 °C (normal ≤ -15)\nPump: running\n"
+            "Reply HEARTBEAT_OK if nothing needs attention.")
+    assert tier(text) in (Tier.SIMPLE, Tier.MEDIUM)
+    assert tier("Prove that for every integer n ≥ 1 the sum of the first n odd numbers is n².") is Tier.REASONING

@@ -51,22 +51,30 @@ def judged_normal(clause: str, vocab: QuietVocabulary) -> str:
 
 
 # A reading with, in brackets beside it, the condition that would raise an alert: "0.02% [alert > 1%]", "12 (alerta
-# > 500)", "212 ms (warn if > 900 ms)", "(p95 180 ms; alerta > 800 ms)", "61% db-1:/var [alert > 85%]". Unlike a bare threshold, the operator says
-# which side is bad: a reading short of it is fine, one that meets it is news.
+# > 500)", "212 ms (warn if > 900 ms)", "(p95 180 ms; alerta > 800 ms)", "61% db-1:/var [alert > 85%]"; or the
+# condition under which it is normal: "-4 °C (normal ≤ -15)", "(target < 60)". Unlike a bare threshold, the operator
+# says which side is bad: a reading on the good side is fine, one on the other is news.
 _ALERT_WORDS = ("alert", "alerta", "alerte", "alarm", "alarme", "allarme", "alarma", "warn", "aviso", "avviso",
                 "crit", "page", "notify", "peringatan", "waarschuwing", "varning", "uyarı", "предупрежд", "тревог")
+_NORMAL_WORDS = ("normal", "target", "expected", "ok", "soll", "norm", "normale", "nominal", "objetivo", "cible", "норма")
 _UNIT = r"(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?"
+_NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
 _OPERATORS = (">", "<", "≥", "≤")
-_ALERT_RE = re.compile(r"(?<![\w.,:/-])(\d+(?:[.,]\d+)?)\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
-                       r"\s*(?:[(\[]\s*|[;,]?\s+)(?:"
-                       + "|".join(_ALERT_WORDS) + r")\w*\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
-                       r"[:=]?\s*(>=?|<=?|≥|≤)\s*[$€£]?(\d+(?:[.,]\d+)?)\s?" + _UNIT + r"\s*[)\]]", re.I)
+_ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
+                       r"\s*(?:[(\[]\s*|[;,]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
+                       + "|".join(_NORMAL_WORDS) + r")\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
+                       r"[:=]?\s*(>=?|<=?|≥|≤)\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT + r"\s*[)\]]", re.I)
+
+
+def _number_of(text: str) -> float:
+    return float(text.replace(",", ".").replace("−", "-"))
 
 
 def _alerting(m: re.Match[str]) -> bool:
-    value, op, bound = float(m.group(1).replace(",", ".")), m.group(2), float(m.group(3).replace(",", "."))
-    return {">": value > bound, ">=": value >= bound, "≥": value >= bound,
-            "<": value < bound, "<=": value <= bound, "≤": value <= bound}[op]
+    value, word, op, bound = _number_of(m.group(1)), m.group(2).lower(), m.group(3), _number_of(m.group(4))
+    met = {">": value > bound, ">=": value >= bound, "≥": value >= bound,
+           "<": value < bound, "<=": value <= bound, "≤": value <= bound}[op]
+    return not met if word in _NORMAL_WORDS else met
 
 
 def short_of_alert(text: str, at: int) -> bool:
