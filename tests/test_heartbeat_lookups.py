@@ -152,3 +152,23 @@ def test_a_checklist_read_with_only_comments_and_headings_holds_nothing(checklis
         {"role": "tool", "tool_call_id": "c1", "content": checklist},
     ]
     assert (classify({"model": "auto", "messages": messages}).tier is not Tier.HEARTBEAT) is due
+
+
+@pytest.mark.parametrize(("last_posted", "due"), [("2026-03-02 08:00", False), ("", True)])
+def test_a_checklist_read_with_nothing_due_confirms_a_check_in_only_the_model_knows(last_posted: str,
+                                                                                     due: bool) -> None:
+    """A bare "♥ heartbeat (scheduler) — <stamp>" that the learned model recognises, then a read of a HEARTBEAT.md
+    whose items are for later or done today ("last posted <today> 08:00"): nothing to do. Its items' words
+    ("error-budget") are their tasks', not trouble."""
+    posted = f" (last posted {last_posted})" if last_posted else ""
+    checklist = ("# ops/HEARTBEAT.md\n\nDue items (act only when due):\n"
+                 "- 2026-03-05 09:00 UTC — confirm the autoscaler change merged\n"
+                 f"- Daily 08:00 UTC — post the overnight error-budget summary{posted}\n\nFiring alerts: none\n")
+    messages = [
+        {"role": "system", "content": "You are the on-call assistant."},
+        {"role": "user", "content": "♥ heartbeat (scheduler) — 2026-03-02 16:40 UTC"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "read", "arguments": '{"path": "ops/HEARTBEAT.md"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": checklist},
+    ]
+    assert (classify({"model": "auto", "messages": messages}).tier is not Tier.HEARTBEAT) is due

@@ -87,6 +87,23 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     return "\n".join(found)
 
 
+def _checklists_clear(messages: Sequence[Any], turn: Turn, rules: Compiled, looked: Sequence[triggers.Lookup]) -> bool:
+    """Whether every tool result after the turn is a checklist (a HEARTBEAT.md read) with no item due and no other
+    line in trouble: the check-in's tools found nothing to do."""
+    if not looked or not all(not r.is_json and rules.hb_task_item.search(r.text) for r in looked):
+        return False
+    if _tasks_read(messages, turn, rules):
+        return False
+    return not triggers.troubled_text(_notes(looked, rules), rules)
+
+
+def _notes(looked: Sequence[triggers.Lookup], rules: Compiled) -> list[triggers.Lookup]:
+    """The text lookups without their checklist items, which `_tasks_read` judges ("- Daily 08:00 — post the
+    error-budget summary (last posted today 08:00)" names no trouble): the lines besides ("Firing alerts: none")."""
+    return [triggers.Lookup("\n".join(line for line in r.text.splitlines() if not rules.hb_task_item.match(line)))
+            if not r.is_json and rules.hb_task_item.search(r.text) else r for r in looked]
+
+
 def _no_lookups() -> Sequence[triggers.Lookup]:
     return ()
 
@@ -161,15 +178,17 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             shown = ascii(ack if len(ack) <= 24 else ack[:21] + "...")  # reasons are ASCII: they travel in headers
             why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
-    if verdict is not None and verdict.learned and after is not None and not triggers.found_nothing(looked(), rules):
-        verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only "nothing" confirms
+    if (verdict is not None and verdict.learned and after is not None and not triggers.found_nothing(looked(), rules)
+            and not _checklists_clear(after, turn, rules, looked())):
+        verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only "nothing"
+        # confirms, or checklists read with nothing due on them
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if after is not None else ""
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
             text, verdict = tasks, None
-        elif found := triggers.found_items(looked()) or triggers.troubled_text(looked(), rules):  # new mail, orders,
-            # an incident; a command's output with a pod in CrashLoopBackOff
+        elif found := triggers.found_items(looked()) or triggers.troubled_text(_notes(looked(), rules), rules):
+            # new mail, orders, an incident; a command's output with a pod in CrashLoopBackOff
             reasons.append("heartbeat whose tool lookup found items -> classified on them")
             text, verdict = found, None
         else:

@@ -123,7 +123,7 @@ _NOT_YET_RE = re.compile(
     r"|\bsemana que vem\b|\bvolgende week\b|\bla prossima settimana\b|на следующей неделе|다음 주|来週|下周", re.I)
 # An item that reports itself done: a done word after its dash, colon or bracket ("— taken", "(sent 08:01)"), or
 # closing it in scripts that put the verb last ("택배 … 수령 완료").
-_DONE_RE = re.compile(r"(?:[—–:(]|\s-)\s*(?:last\s+)?(?:done|sent|taken|completed|finished|handled|paid|erledigt|fait|terminé"
+_DONE_RE = re.compile(r"(?:[—–:(]|\s-)\s*(?:last\s+)?(?:done|sent|taken|completed|finished|handled|paid|posted|published|filed|submitted|erledigt|fait|terminé"
                       r"|hecho|hecha|feito|feita|klaar|gedaan|fatto|выполнено|сделано|wykonan[aeoy]|wykonano|zrobion[aeoy]"
                       r"|hotovo|klart|tamamlandı|selesai)\b|(?:완료|完了|完成|済み|済|成功|성공)[\W\d]*$", re.I)
 _DAY_MONTH_RE = re.compile(rf"{_DAY_OF}({_MONTH})\b\.?|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
