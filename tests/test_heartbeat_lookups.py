@@ -172,3 +172,18 @@ def test_a_checklist_read_with_nothing_due_confirms_a_check_in_only_the_model_kn
         {"role": "tool", "tool_call_id": "c1", "content": checklist},
     ]
     assert (classify({"model": "auto", "messages": messages}).tier is not Tier.HEARTBEAT) is due
+
+
+@pytest.mark.parametrize(("stamp", "due"), [("2026-03-02T08:00:00-05:00", False), ("2026-03-02T16:00:00-05:00", True),
+                                            ("2026-03-02T08:00:00+10:00", False)])
+def test_a_check_ins_time_with_seconds_is_its_time_not_its_offset(stamp: str, due: bool) -> None:
+    """"2026-03-02T16:00:00-05:00" checks in at 16:00 (the 09:00 item is due); at 08:00 it is for later. The offset's
+    "05:00" or "10:00" is no time of day."""
+    messages = [
+        {"role": "user", "content": f"[tessera check-in {stamp}] Read .tessera/HEARTBEAT.md and act on anything due; "
+                                    "otherwise reply HEARTBEAT_OK."},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "read", "arguments": '{"path": ".tessera/HEARTBEAT.md"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "# HEARTBEAT.md\n- [ ] 09:00: remind Sam to send the invoice\n"},
+    ]
+    assert (classify({"model": "auto", "messages": messages}).tier is not Tier.HEARTBEAT) is due

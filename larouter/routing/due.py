@@ -41,6 +41,8 @@ _DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}([^\W\d_]{{3,10}})\.?\s+(?
                       r"|(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]")  # 2025年5月14日, 2025년 5월 14일
 _DUE_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}(?!\d)", re.I)
 _TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)")  # "18:00: gym", not "18:00:30"
+# The check-in's time after its date, seconds allowed ("2026-03-02T16:00:00-05:00" is 16:00, never the offset's 05:00).
+_CHECKIN_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?::[0-5]\d(?:[.,]\d+)?)?(?![\d:])")
 
 
 def overdue_items(text: str) -> bool:
@@ -102,7 +104,7 @@ def checkin(text: str) -> Checkin:
         day = _date(int(g[11]), int(g[10]), int(g[9]))
     else:
         day = _date(int(g[12]), int(g[13]), int(g[14]))
-    t = _TIME_RE.search(text, first.end(), first.end() + 40)
+    t = _CHECKIN_TIME_RE.search(text, first.end(), first.end() + 40)
     return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None)
 
 
