@@ -9,7 +9,9 @@ import openai
 import pytest
 
 from larouter.routing import Tier, classify
+from larouter.routing.compiled import compile_rules
 from larouter.routing.payload import payload_lines
+from larouter.routing.quiet import quiet_report
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from tests.conftest import Fake, Router
 from tests.support.agents import RULES_ONLY
@@ -334,3 +336,22 @@ def test_a_long_request_with_a_well_word_after_a_quiet_report_is_work() -> None:
     text = ("Backup noturno concluído 04:10. Falhas: 0. Nenhum alerta.\nDá uma conferida no motivo de o relatório de "
             "vendas ter ficado bem acima do normal ontem e me explica, por favor.")
     assert classify({"messages": [{"role": "user", "content": text}]}).tier is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("line", "work"), [
+    ("living room: 20.6 °C (setpoint 21 °C)", False), ("Wohnzimmer: 21,0 °C (Soll 21 °C)", False),
+    ("living room: 16.2 °C (setpoint 21 °C)", True),
+])
+def test_a_reading_at_its_setpoint_says_nothing(line: str, work: bool) -> None:
+    """A reading within a degree (or 5%) of the setpoint in its brackets is where it should be. (The rules alone:
+    the learned model reads such reports its own way.)"""
+    text = f"House watchdog 21:00 | front door: locked | {line} | smoke detectors: OK | alarms: none"
+    decision = classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY)
+    assert (decision.tier is not Tier.HEARTBEAT) is work, decision.reasons
+
+
+@pytest.mark.parametrize("text", ["Pump check 06:30 · pump: idle · last run 05:40 · leaks: none",
+                                  "Pumpenkontrolle 06:30 · Pumpe: aus · letzte Laufzeit 05:40 · Lecks: keine"])
+def test_a_last_run_time_in_a_report_says_nothing(text: str) -> None:
+    """"last run 05:40" only times an event: the report is still quiet."""
+    assert quiet_report(text, False, compile_rules(DEFAULT).quiet)

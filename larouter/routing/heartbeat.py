@@ -22,7 +22,8 @@ from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_
                                    work_then)
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
-from larouter.routing.quiet import PARTS_RE, quiet_report, says_none, troubled_item
+from larouter.routing.quiet import PARTS_RE, quiet_report, says_none
+from larouter.routing.troubled import troubled_item
 from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 

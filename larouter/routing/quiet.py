@@ -40,8 +40,8 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|(?:ساعت|الساعة)\s*\d{1,2}(?!\d)")  # "ساعت ۱۶": an hour (Persian and Arabic digits are \d)
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
 # the next "key=value" pair ("key:value" is read as one).
-_CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦،۔]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
-_LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
+CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦،۔]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
+LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
 _KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "new_events=0" (not 10:00, ::notice::)
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _DIGIT_RE = re.compile(r"\d")
@@ -58,7 +58,7 @@ _NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_RE = re.compile(r"\w+")
 _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
-# What _CLAUSE_RE splits on: a text without one of these is a single clause, no report.
+# What CLAUSE_RE splits on: a text without one of these is a single clause, no report.
 _SEPARATORS = ("·", "،", "۔", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "፣", "።", "፦", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
 _NOTHING_MARKS = ("0", "٠", "۰", "०", "০", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "؟", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
@@ -88,11 +88,11 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         first, _, rest = payload.partition("\n")
         # A stamped or named payload is read field by field, every one of them, its first field aside when that
         # names the sender ("source": "Kasir Pintar", <poll service="...">); the text itself as a fallback.
-        if _nothing_in(_CLAUSE_RE.split(rest if not _DIGIT_RE.search(first) else payload), 0, 2, vocab):
+        if _nothing_in(CLAUSE_RE.split(rest if not _DIGIT_RE.search(first) else payload), 0, 2, vocab):
             return True
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
-    parts = _CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(text.strip())))
+    parts = CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(text.strip())))
     if not scheduled:  # all nothing, twice; or a short "label:" header (a check's name) and then all nothing, twice
         # Unstamped, each "none" must open or close its line ("no new orders", "новых заказов нет"; not "tukar nada
         # dia", Malay for "change its tone"), and a text that is not "label: ..." needs a zero or an idle reply: a
@@ -215,7 +215,7 @@ def asks_idle_reply(text: str, vocab: QuietVocabulary) -> bool:
     """Whether a clause says what to reply when there is nothing to do, in any language of the vocabulary: an "if"
     with a reply verb in it or the clause after it, and the reply itself (quoted, in capitals or an emoji): "Haddii
     wax walba ay caadi yihiin, ku jawaab oo keliya 'NABAD'"."""
-    parts = _CLAUSE_RE.split(text)
+    parts = CLAUSE_RE.split(text)
     for i in range(0, len(parts), 2):
         clause = parts[i]
         if vocab.condition.found(_WORD_RE.findall(clause.lower()), clause):
@@ -259,7 +259,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     verdict = None  # the report's verdict on its readings (`readings_verdict`), read once if a bare reading needs it
     for i in range(start, len(parts), 2):
         clause = judged_normal(parts[i].strip(), vocab)  # "32% (kawaida)" reads "ok"
-        label = i + 1 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS)
+        label = i + 1 < len(parts) and parts[i + 1].strip().startswith(LABEL_ENDS)
         if skip_value:
             skip_value = False
             continue
@@ -272,7 +272,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         marked = _GREEN_RE.match(clause) is not None
         green = marked or (green and "\n" not in parts[i - 1])
         if green:
-            if not vocab.broken.isdisjoint(tokens) or any(map(clause.__contains__, _WARNING_MARKS)):
+            if not vocab.broken.isdisjoint(tokens) or any(map(clause.__contains__, WARNING_MARKS)):
                 return False
             nothing += marked
             continue
@@ -287,6 +287,8 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             continue  # "нові заявки на допомогу: 0": the value that follows says how many
         if clause.partition("=")[0].strip().lower() in vocab.label_keys:
             continue  # "seq=88214"
+        if not counts and _STATUS_TIME_RE.fullmatch(STAMP_RE.sub("", clause).strip(" .")) and STAMP_RE.search(clause):
+            continue  # "last run 06:12", "letzte Sicherung 03:10": when something last or next happens, no news
         condition = vocab.condition.found(tokens, clause)
         if condition and not counts and words <= MAX_CONDITION_WORDS and (none or vocab.well.found(tokens, clause)):
             # "if nothing needs doing"
@@ -311,6 +313,11 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     return nothing >= needed
 
 
+# What a clause says when it only times an event: "last run", "next sync", "updated", "since" (and "last" in a few
+# languages), followed by its time.
+_STATUS_TIME_RE = re.compile(r"(?:(?:last|next|previous|letzte[rns]?|nächste[rns]?|derni[eè]re?|prochaine?|[uú]ltim[oa]"
+                             r"|pr[oó]xim[oa]|ostatni[aey]?|następn[aey]|последн\w*|следующ\w*)(?:\s+[^\W\d_]+){1,2}"
+                             r"|since|updated|as of|checked(?: at)?|seit|depuis|desde|dal)\s*[:=]?", re.I)
 _RANGED_RE = re.compile(r"\([^()]*\d")  # a range or limit in brackets its reading did not meet ("26 °C (Soll 19–22)")
 # What a report's verdict on its readings names: "Thresholds breached: none", "Keine Alarme", "no alerts".
 _ALERT_NOUNS = frozenset("""
@@ -340,7 +347,7 @@ def readings_verdict(parts: list[str], vocab: QuietVocabulary) -> bool:
     range of their own then."""
     for i in range(0, len(parts), 2):
         clause = parts[i]
-        if i + 2 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS):
+        if i + 2 < len(parts) and parts[i + 1].strip().startswith(LABEL_ENDS):
             clause += " " + parts[i + 2]
         tokens = _WORD_RE.findall(clause.lower())
         if len(tokens) > MAX_CLAUSE_WORDS or _COUNT_RE.search(_bare_clause(clause)):
@@ -354,43 +361,4 @@ def readings_verdict(parts: list[str], vocab: QuietVocabulary) -> bool:
 
 
 PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
-_WARNING_MARKS = ("⚠", "🚨", "🔴", "❗", "‼", "🆘")  # an item flagged as trouble, unless its clause says none
-_ITEM_SEPARATOR_RE = re.compile(r"[:：·|=,，、\n;•—–]")
-
-
-def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
-    """Whether a report has an item in trouble, said in words: a clause (a label with its value) in a broken state
-    ("elevators: one car stuck", "bank file rejected"), flagged with a warning mark ("⚠️ smoke detector = ALARM")
-    or negating all-is-well ("unit C not normal"), that says no none or zero ("no failed payments", "failed units:
-    0"), no all-is-well ("fire alarm normal") and no condition ("if a job failed, say so"). Payloads are read field
-    by field ('"failed":0' is "failed: 0")."""
-    if _ITEM_SEPARATOR_RE.search(report) is None:
-        return False  # no list of items ("Read HEARTBEAT.md if it exists. Follow it strictly.")
-    warned = any(map(report.__contains__, _WARNING_MARKS))
-    if not warned and vocab.broken.isdisjoint(tokens := PARTS_RE.findall(report.lower())) and not _negated_well(
-            tokens, vocab):
-        return False  # most reports end here (~4 us; reading their clauses costs ~15)
-    # an aside stays with its clause: "0 failing checks on open PRs (3 open, all green)"
-    parts = _CLAUSE_RE.split((payload_lines(report) or report) if report.lstrip()[:1] in "{<" else keep_asides(report))
-    for i in range(0, len(parts), 2):
-        clause = parts[i]
-        if i + 2 < len(parts) and parts[i + 1].strip().startswith(_LABEL_ENDS):
-            clause += ": " + parts[i + 2]  # "failed units: 0", "Lift: stuck"
-        tokens = PARTS_RE.findall(clause.lower())
-        if warned and any(map(clause.__contains__, _WARNING_MARKS)):
-            if not says_none(clause, vocab):
-                return True  # "⚠️ detector de humo COCINA = ALARMA desde 13:42"
-            continue
-        negated = _negated_well(tokens, vocab)
-        if not negated and (vocab.broken.isdisjoint(tokens) or vocab.well.found(tokens, clause)):
-            continue
-        if not says_none(clause, vocab) and not vocab.condition.found(tokens, clause):
-            return True
-    return False
-
-
-def _negated_well(tokens: list[str], vocab: QuietVocabulary) -> bool:
-    """Whether a negation stands right before an all-is-well word ("not normal", "nicht ok")."""
-    if vocab.negations.isdisjoint(tokens) or vocab.well.words.isdisjoint(tokens):
-        return False
-    return any(a in vocab.negations and b in vocab.well.words for a, b in zip(tokens, tokens[1:]))
+WARNING_MARKS = ("⚠", "🚨", "🔴", "❗", "‼", "🆘")  # an item flagged as trouble, unless its clause says none

@@ -100,9 +100,25 @@ def _normal(value: str, verdict: str, vocab: QuietVocabulary) -> bool:
         return True
     span = _RANGE_RE.search(verdict)
     if span is None:
-        return False
+        return _at_setpoint(value, verdict)
     low, high, x = (float(v.replace(",", ".")) for v in (span.group(1), span.group(2), value))
     return low <= x <= high
+
+
+# A setpoint in brackets ("21,0 °C (Soll 21 °C)", "20.6 °C (setpoint 21)"): a reading within SETPOINT_TOLERANCE of it
+# (absolute, or relative when larger) is where it should be.
+_SETPOINT_RE = re.compile(r"^\s*(?:soll(?:wert)?|setpoint|set point|target|consigne|objetivo|cible|obiettivo|doel"
+                          r"|zadan[aeoy]|уставка)\s*[:=]?\s*([+−-]?\d+(?:[.,]\d+)?)\s?(?:%|°\s?[CF]?|[^\W\d_]{1,4})?\s*$",
+                          re.I)
+SETPOINT_TOLERANCE = (1.0, 0.05)
+
+
+def _at_setpoint(value: str, verdict: str) -> bool:
+    m = _SETPOINT_RE.match(verdict)
+    if m is None:
+        return False
+    x, target = (float(v.replace(",", ".").replace("−", "-")) for v in (value, m.group(1)))
+    return abs(x - target) <= max(SETPOINT_TOLERANCE[0], abs(target) * SETPOINT_TOLERANCE[1])
 
 
 # Limits stated in the turn ("thresholds: cpu<85 mem<90 disk<90", "disk <= 90%") and readings of the same names
