@@ -345,3 +345,21 @@ def test_a_limit_written_with_a_comparison_sign_is_no_maths() -> None:
             "Reply HEARTBEAT_OK if nothing needs attention.")
     assert tier(text) in (Tier.SIMPLE, Tier.MEDIUM)
     assert tier("Prove that for every integer n ≥ 1 the sum of the first n odd numbers is n².") is Tier.REASONING
+
+
+@pytest.mark.parametrize(("text", "work"), [
+    ("Okresowe sprawdzenie, godz. 06:00 (czwartek).\nZadania:\n• raport tygodniowy — zaplanowany na poniedziałek "
+     "08:00\n• porządki w logach — wykonane wczoraj (OK)\nJeśli nic nie wymaga uwagi, odpowiedz HEARTBEAT_OK.", False),
+    ("Okresowe sprawdzenie, godz. 06:00 (czwartek).\nZadania:\n• raport tygodniowy — zaplanowany na czwartek "
+     "05:00\n• porządki w logach — wykonane wczoraj (OK)\nJeśli nic nie wymaga uwagi, odpowiedz HEARTBEAT_OK.", True),
+    ("ตรวจสอบตามรอบ\n- งานถัดไป: ประชุมทีม วันศุกร์ 10:00 (วันนี้วันอังคาร)\nหากไม่มีอะไรต้องทำ ให้ตอบว่า HEARTBEAT_OK เท่านั้น",
+     False),
+    ("ตรวจสอบตามรอบ\n- งานถัดไป: ประชุมทีม วันอังคาร 10:00 (วันนี้วันอังคาร)\nหากไม่มีอะไรต้องทำ ให้ตอบว่า HEARTBEAT_OK เท่านั้น",
+     True),
+])
+def test_a_day_of_the_week_without_a_date_in_other_languages(text: str, work: bool) -> None:
+    """A check-in that names its day of the week but no date ("(czwartek)", "วันนี้วันอังคาร": today is Tuesday): an
+    item scheduled for another day with its time ("na poniedziałek 08:00", "วันศุกร์ 10:00") is for later; one for
+    today is due (its time cannot be weighed without the check-in's)."""
+    assert (tier(text) is not Tier.HEARTBEAT) is work
+    assert (rules_tier(text) is not Tier.HEARTBEAT) is work

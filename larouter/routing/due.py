@@ -63,7 +63,9 @@ def _line(text: str, at: int) -> str:
     return text[text.rfind("\n", 0, at) + 1 : end if end >= 0 else len(text)]
 
 
-Checkin = tuple[dt.date | None, int | None]  # the check-in's date, and its time of day in minutes after midnight
+# The check-in's date, its time of day in minutes after midnight, and its day of the week (Monday 0; from the date, or
+# named without one: "hoje é terça-feira").
+Checkin = tuple[dt.date | None, int | None, int | None]
 
 
 # What labels the check-in's own date when the turn names others first ("Phone — paid 2026-03-02 … Today: 2026-03-12",
@@ -78,7 +80,7 @@ def checkin(text: str) -> Checkin:
     labelled as today ("Today: 2026-03-12"), else the first date in the turn that is not a due date; (None, None)
     when the turn names no date."""
     if not any(c.isdigit() for c in text):
-        return None, None
+        return None, None, checkin_weekday(text)
     lower = text.lower()
     labels = any(map(lower.__contains__, _TODAY_WORDS))  # else the first date is the one: no need to read on
     first = None
@@ -92,7 +94,7 @@ def checkin(text: str) -> Checkin:
         if labelled or not labels:
             break
     if first is None:
-        return None, None
+        return None, None, checkin_weekday(text)
     g = first.groups()
     if g[0]:
         day = _date(int(g[0]), int(g[1]), int(g[2]))
@@ -105,7 +107,7 @@ def checkin(text: str) -> Checkin:
     else:
         day = _date(int(g[12]), int(g[13]), int(g[14]))
     t = _CHECKIN_TIME_RE.search(text, first.end(), first.end() + 40)
-    return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None)
+    return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None), day.weekday() if day else None
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:
@@ -166,26 +168,97 @@ _WEEKDAYS.update({name: i for i, names in enumerate((  # ja, zh, ko: full names,
     ("水曜日", "星期三", "周三", "週三", "수요일"), ("木曜日", "星期四", "周四", "週四", "목요일"),
     ("金曜日", "星期五", "周五", "週五", "금요일"), ("土曜日", "星期六", "周六", "週六", "토요일"),
     ("日曜日", "星期日", "星期天", "周日", "週日", "일요일"))) for name in names})
+_WEEKDAYS.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi sv da/no fi cs (not "pazar", "minggu":
+    # market, week)
+    ("poniedziałek", "понедельник", "понеділок", "pazartesi", "सोमवार", "วันจันทร์", "senin", "thứ hai", "måndag",
+     "mandag", "maanantai", "pondělí"),
+    ("wtorek", "вторник", "вівторок", "salı", "मंगलवार", "วันอังคาร", "selasa", "thứ ba", "tisdag", "tirsdag", "tiistai",
+     "úterý"),
+    ("środa", "środę", "среда", "среду", "середа", "середу", "çarşamba", "बुधवार", "วันพุธ", "rabu", "thứ tư", "onsdag",
+     "keskiviikko", "středa", "středu"),
+    ("czwartek", "четверг", "четвер", "perşembe", "गुरुवार", "วันพฤหัสบดี", "วันพฤหัส", "kamis", "thứ năm", "torsdag",
+     "torstai", "čtvrtek"),
+    ("piątek", "пятница", "пятницу", "п'ятниця", "п'ятницю", "cuma", "शुक्रवार", "วันศุกร์", "jumat", "thứ sáu", "fredag",
+     "perjantai", "pátek"),
+    ("sobota", "sobotę", "суббота", "субботу", "субота", "суботу", "cumartesi", "शनिवार", "วันเสาร์", "sabtu", "thứ bảy",
+     "lördag", "lørdag", "lauantai"),
+    ("niedziela", "niedzielę", "воскресенье", "неділя", "неділю", "रविवार", "วันอาทิตย์", "chủ nhật", "söndag", "søndag",
+     "sunnuntai", "neděle", "neděli"))) for name in names})
 _DAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
-_WEEKDAY_RE = re.compile(rf"^(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
-                         rf"(?=\s*(?:[:,—–(]|-\s|\d|$))|\bdue\s+(?:on\s+)?({_DAY})\b", re.I)
+_WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
+                         rf"(?=\s*(?:[:,—–(]|-\s|\d|$))")  # matched at the item's start, lowercased (re.I: ~5x slower)
+_DUE_DAY_RE = re.compile(rf"\bdue\s+(?:on\s+)?({_DAY})\b")  # searched only in an item that says "due"
+# What an item naming a day holds: one of the names' last words, or (scripts without spaces) a mark of day names.
+_DAY_WORDS = frozenset(name.split()[-1] for name in _WEEKDAYS)
+_DAY_MARKS = ("วัน", "曜日", "星期", "周", "週", "요일", "वार")
+# A day with its time anywhere in the item ("— sexta-feira, 14h", "na poniedziałek 08:00", "วันศุกร์ 17:00"): read
+# back from each time (the names as alternatives tried at every position cost ~10x the rest of the item's reading).
+_ITEM_TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)(?![\d:])")
+_TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz."})
+
+
+def _day_before_a_time(item: str) -> int | None:
+    """The day of the week named right before one of the (lowercased) item's times, if any (see `_ITEM_TIME_RE`)."""
+    for t in _ITEM_TIME_RE.finditer(item):
+        words = item[max(0, t.start() - 32) : t.start()].replace(",", " ").split()
+        while words and words[-1] in _TIME_CONNECTORS:
+            words.pop()
+        if words and words[-1] in _WEEKDAYS:
+            return _WEEKDAYS[words[-1]]
+        if len(words) > 1 and (two := f"{words[-2]} {words[-1]}") in _WEEKDAYS:  # "thứ sáu", "chủ nhật"
+            return _WEEKDAYS[two]
+    return None
+
+
+# The check-in's day of the week when it gives no date: the day after a word for today ("hoje é terça-feira",
+# "วันนี้วันอังคาร", "heute ist Dienstag"), else the first day named outside the list's items ("godz. 06:00
+# (czwartek)"). Matched on the lowercased text, and only where a name's word or mark is there.
+_TODAY_WORDS_ANY = ("today", "hoje", "hoy", "heute", "aujourd'hui", "oggi", "dziś", "dzisiaj", "сегодня", "сьогодні",
+                    "bugün", "आज", "วันนี้", "hari ini", "hôm nay", "idag", "i dag", "tänään", "dnes")
+_TODAY_DAY_RE = re.compile(r"(?:today(?: is)?|hoje(?: é)?|hoy(?: es)?|heute(?: ist)?|aujourd'hui(?: c'est)?|oggi(?: è)?"
+                           r"|dziś(?: jest)?|dzisiaj(?: jest)?|сегодня|сьогодні|bugün|आज|วันนี้|hari ini|hôm nay"
+                           rf"|idag|i dag|tänään|dnes)\W{{0,3}}({_DAY})(?!\w)")
+_ANY_DAY_RE = re.compile(rf"(?<!\w)({_DAY})(?!\w)")  # (not \b: Thai names end in a mark, "วันศุกร์")
+_ITEM_LINE_RE = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)]|\[[ xX]\])\s")
+_TOKEN_RE = re.compile(r"[\w'’-]+")
+
+
+def _names_a_day(low: str) -> bool:
+    """Whether a lowercased text may name a day of the week (a cheap gate before the names' patterns)."""
+    return not _DAY_WORDS.isdisjoint(_TOKEN_RE.findall(low)) or any(map(low.__contains__, _DAY_MARKS))
+
+
+def checkin_weekday(text: str) -> int | None:
+    """The check-in's day of the week, for a check-in that names no date (see `_TODAY_DAY_RE`); None if none."""
+    low = text.lower()
+    if not _names_a_day(low):
+        return None
+    if any(map(low.__contains__, _TODAY_WORDS_ANY)) and (m := _TODAY_DAY_RE.search(low)) is not None:
+        return _WEEKDAYS[m.group(1)]
+    for line in low.splitlines():
+        if not _ITEM_LINE_RE.match(line) and _names_a_day(line) and (m := _ANY_DAY_RE.search(line)) is not None:
+            return _WEEKDAYS[m.group(1)]
+    return None
 
 
 def _weekdays(item: str) -> tuple[set[int], bool] | None:
     """The days of the week an item is labelled with, and whether it says "next"; None when it names none."""
-    m = _WEEKDAY_RE.search(item)
+    low = item.lower()
+    m = _WEEKDAY_RE.match(low)
     if m is None:
-        return None
-    if m.group(4):
-        return {_WEEKDAYS[m.group(4).lower()]}, False
-    first = _WEEKDAYS[m.group(2).lower()]
-    last = _WEEKDAYS[m.group(3).lower()] if m.group(3) else first
-    return {(first + i) % 7 for i in range((last - first) % 7 + 1)}, (m.group(1) or "").lower() == "next"
+        if not _names_a_day(low):
+            return None  # no day named (most items end here)
+        due = _DUE_DAY_RE.search(low) if "due" in low else None
+        timed = _WEEKDAYS[due.group(1)] if due is not None else _day_before_a_time(low)
+        return None if timed is None else ({timed}, False)
+    first = _WEEKDAYS[m.group(2)]
+    last = _WEEKDAYS[m.group(3)] if m.group(3) else first
+    return {(first + i) % 7 for i in range((last - first) % 7 + 1)}, m.group(1) == "next"
 
 
 def day_labelled(item: str) -> bool:
     """Whether a list item is labelled with a day of the week ("Wed: pay rent"): a scheduled item, like a timed one."""
-    return _WEEKDAY_RE.search(_unboxed(item)) is not None
+    return _weekdays(_unboxed(item)) is not None
 
 
 # An open checkbox before an item's label ("[ ] Sun 09:00 replace the battery"), and a time the item opens with: its
@@ -198,22 +271,25 @@ def _unboxed(item: str) -> str:
     return _BOX_RE.sub("", item) if item.startswith("[") else item
 
 
-def not_yet_due(item: str, today: dt.date | None, now: int | None = None) -> bool:
+def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekday: int | None = None) -> bool:
     """Whether an open list item is for later: it says so, every date it names (a full date, a day and month of the
     check-in's year, "mid-April") comes after the check-in's own date `today`, its day of the week is another day
     than the check-in's ("Fri: water plants" on a Monday; "Mon-Fri" on a Saturday), or, on the check-in's day or
     naming no day, its time of day comes after the check-in's (`now`, minutes after midnight: "18:00 today: remind
-    Sam" at 14:05)."""
+    Sam" at 14:05). A check-in that names no date may still name its day of the week (`weekday`): only the day
+    labels are read then."""
     if _NOT_YET_RE.search(item):
         return True
-    if today is None:
+    if today is None and weekday is None:
         return False
     item = _unboxed(item)
     dated = re.search(_ISO, item) is not None or _DAY_MONTH_RE.search(item) is not None
     if not dated and (labelled := _weekdays(item)) is not None:
         days, next_week = labelled
-        if next_week or today.weekday() not in days:
+        if next_week or (today.weekday() if today is not None else weekday) not in days:
             return True
+    if today is None:  # a day of the week without a date: the rest needs the date
+        return False
     if now is not None and not dated and (lead := _LEAD_TIME_RE.match(item)) is not None:
         return int(lead[1]) * 60 + int(lead[2]) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
     if now is not None and not dated and not _DEADLINE_RE.search(item):

@@ -298,7 +298,10 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
 def _checkin(text: str, raw: str) -> Checkin:
     """The check-in's date and time of day, from the turn, else from the turn before its envelope was stripped."""
     found = checkin(text)
-    return found if found[0] is not None or not raw else checkin(raw)
+    if found[0] is not None or not raw:
+        return found
+    other = checkin(raw)
+    return other if other[0] is not None or found[2] is None else found
 
 
 # A list line that states when something was or will be, not a task: "time: 2026-03-04 03:00", "last user activity:
