@@ -49,7 +49,10 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
                      settings.home, type(loop).__module__.split(".")[0])
         if runner.addresses:  # for the CLI, which finds the daemon through it without --url
             host, port = runner.addresses[0][:2]
-            await asyncio.to_thread(write_address, settings.home, settings.server.host or host, port)
+            # Written before the loop runs a single handler (once, at start: a small file): no client can see this
+            # daemon answer before its record exists. Off the loop, `larouter status` right after a /health that
+            # answered could still find no record and aim at the settings' port (seen in CI).
+            write_address(settings.home, settings.server.host or host, port)
         if ready is not None:
             ready.set()
         await stop.wait()
