@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import json
+import logging
 from decimal import Decimal
 from typing import Any, Callable
 from urllib.error import HTTPError
@@ -16,6 +17,7 @@ from urllib.request import Request, urlopen
 import aiohttp
 import pytest
 
+from larouter.projects.budget import usd
 from tests.conftest import Fake, Router
 from tests.support.servers import http_json, wait_until
 
@@ -51,9 +53,10 @@ def rows(router: Router, project_id: str, count: int) -> list[dict[str, str]]:
     return read()
 
 
-def worst_left(budget: str, body: dict[str, Any], tokens_out: int, images: int = 0) -> str:
-    """`x-larouter-budget-remaining` for one call in flight: the budget less (request bytes + 4,000 per image + out)."""
-    worst = (len(json.dumps(body).encode()) + 4000 * images + tokens_out) * RATE
+def worst_left(budget: str, body: dict[str, Any], tokens_out: int, images: int = 0, parts: int = 0) -> str:
+    """`x-larouter-budget-remaining` for one call in flight: the budget less (request bytes + 4,000 per image + the
+    allowance of other parts + out)."""
+    worst = (len(json.dumps(body).encode()) + 4000 * images + parts + tokens_out) * RATE
     return format((Decimal(budget) - worst).normalize(), "f")
 
 
@@ -107,6 +110,61 @@ def test_an_image_part_counts_in_the_worst_case(make_router: Callable[..., Route
     status, headers, answer = post(router, body, proj["token"])
     assert status == 200, answer
     assert headers["x-larouter-budget-remaining"] == worst_left("20", body, 5, images=2), headers
+
+
+@pytest.mark.parametrize("part, allowance", [
+    ({"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}, 4000),
+    ({"type": "file", "file": {"file_id": "file-6F2ksmvXxt4VdoqmHRw6kL"}}, 100_000),
+], ids=["audio", "file"])
+def test_audio_and_file_parts_count_in_the_worst_case(make_router: Callable[..., Router], part: dict[str, Any],
+                                                      allowance: int) -> None:
+    """An audio clip or a file (a PDF named by id) is a few bytes of the request but may be thousands of tokens:
+    4,000 per audio part and 100,000 per file part are reserved (100 pages of a PDF, text and image). Before, only
+    image parts had an allowance, so a file part reserved its 50 bytes."""
+    router = make_router(extra_toml=PRICED)
+    proj = project(router, 250.0)
+    body = {"model": "gpt-fake", "max_tokens": 5,
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "summarise it"}, part, part]}]}
+    status, headers, answer = post(router, body, proj["token"])
+    assert status == 200, answer
+    assert headers["x-larouter-budget-remaining"] == worst_left("250", body, 5, parts=2 * allowance), headers
+
+
+@pytest.mark.parametrize("caps", [{"max_tokens": 900, "max_completion_tokens": 1},
+                                  {"max_tokens": 1, "max_completion_tokens": 900}], ids=["max_tokens", "completion"])
+def test_the_larger_of_two_output_caps_is_reserved(make_router: Callable[..., Router], caps: dict[str, int]) -> None:
+    """A request sending both max_tokens and max_completion_tokens reserves the larger: the provider may honour
+    either. Before, max_completion_tokens 1 reserved one token while the body still allowed 900."""
+    router = make_router(extra_toml=PRICED)
+    proj = project(router, 5.0)
+    body = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}], **caps}
+    status, headers, answer = post(router, body, proj["token"])
+    assert status == 200, answer
+    assert headers["x-larouter-budget-remaining"] == worst_left("5", body, 900), headers
+
+
+def test_a_call_costing_more_than_reserved_is_billed_and_logged(make_router: Callable[..., Router],
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A provider that ignores max_tokens (400 tokens for max_tokens 5) bills what it reported, past the reservation:
+    the ledger and the budget keep that cost, and a warning names the project, the model, the reserved and the
+    actual cost, once per model for a while. Before, nothing told the operator why the budget was passed."""
+    caplog.set_level(logging.WARNING, logger="larouter.budget")
+    router = make_router(extra_toml=PRICED)
+    proj = project(router, 5.0)
+    body = {"model": "gpt-fake", "messages": [{"role": "user", "content": "[verbose] hi"}], "max_tokens": 5}
+    reserved = Decimal(worst_left("0", body, 5)).copy_abs()
+    for _ in range(2):
+        status, _, answer = post(router, body, proj["token"])
+        assert status == 200, answer
+    first, second = rows(router, proj["id"], 2)
+    assert first["output_tokens"] == second["output_tokens"] == "400", first
+    actual = Decimal(first["cost_usd"])
+    assert actual > reserved, (actual, reserved)
+    with urlopen(router.url + f"/api/usage?projectId={proj['id']}", timeout=30) as resp:
+        assert Decimal(str(json.loads(resp.read())["budget"]["spent"])) == 2 * actual.normalize()
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "larouter.budget"]
+    for text in ("'bounded'", proj["id"], "fake/gpt-fake", usd(float(actual)), usd(float(reserved)), "max_tokens"):
+        assert text in warning, (text, warning)
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -1,27 +1,49 @@
-"""Budgets: reserve the worst case before a paid call, settle to the actual cost after it."""
+"""Budgets: reserve the worst case before a paid call, settle to the actual cost after it.
+
+Spend is the ledger's: what it committed for the project since its current window began (read once per window
+start), plus every cost booked since, each counted in every window of the project that holds its call's start
+(the ledger files a call under the time it began). Every window start the project could have today is kept current
+that way, not only the one in use, so a window switched back and forth never finds a stale figure; other starts
+are forgotten and read again when needed. Reservations belong to the project, not to a window: money that a call
+in flight may still spend counts against whatever window is current, after a window change or a period rollover
+too. The project (budget and window) is read at every admission, so a change applies to the next call.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import math
+import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
 import attrs
 
 from larouter.errors import LarouterError
-from larouter.projects.store import Project
+from larouter.projects.store import WINDOWS, Project
 from larouter.usage.pricing import round_usd
 
+log = logging.getLogger("larouter.budget")
+
 SpentOf = Callable[[str, datetime], Awaitable[float]]
+Clock = Callable[[], datetime]
 DEFAULT_MAX_TOKENS = 4096  # worst-case completion when the request sets no max_tokens
+READS = 3  # reads of a window's spend while calls of the project settle meanwhile, before counting them anyway
+OVERRUN_LOG_EVERY = 600.0  # seconds between two warnings about one model's calls costing more than reserved
+EPSILON = 1e-12  # float noise allowed when comparing money
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
 
 
 def window_start(window: str, now: datetime | None = None) -> datetime:
     """Start (UTC) of the current daily, weekly (Monday) or monthly budget window."""
-    now = now or datetime.now(timezone.utc)
-    return _window_of_day(window, now.date())
+    now = now or utc_now()
+    return _window_of_day(window, now.astimezone(timezone.utc).date())
 
 
 @functools.lru_cache(maxsize=64)
@@ -36,48 +58,76 @@ def _window_of_day(window: str, today: date) -> datetime:
 
 @attrs.define(eq=False)
 class Reservation:
-    """Money set aside for one call."""
+    """Money set aside for one call of a project (against whichever window is current until it settles)."""
 
     project_id: str
-    window: datetime
     amount: float
     settled: bool = False
 
 
 @attrs.define
 class Budgets:
-    """Per-project spend (loaded from the ledger once per window) plus in-flight reservations."""
+    """Per-project spend by window start (ledger plus bookings since), reservations in flight per project."""
 
     spent_of: SpentOf
-    spent: dict[tuple[str, datetime], float] = attrs.Factory(dict)
-    reserved: dict[tuple[str, datetime], float] = attrs.Factory(dict)
+    clock: Clock = utc_now
+    spent: dict[str, dict[datetime, float]] = attrs.Factory(dict)  # project -> window start -> spend since then
+    reserved: dict[str, float] = attrs.Factory(dict)  # project -> money held for its calls in flight
+    in_flight: dict[str, int] = attrs.Factory(dict)  # project -> calls holding a reservation
     locks: dict[str, asyncio.Lock] = attrs.Factory(dict)
+    reading: dict[str, list[tuple[datetime, float]]] = attrs.Factory(dict)  # bookings while the ledger is read
+    overruns: dict[str, float] = attrs.Factory(dict)  # model -> monotonic time of its last overrun warning
 
-    async def _load(self, project: Project) -> tuple[str, datetime]:
-        key = (project.id, window_start(project.budget_window))
-        if key not in self.spent:
-            async with self.locks.setdefault(project.id, asyncio.Lock()):
-                if key not in self.spent:
-                    self.spent[key] = await self.spent_of(project.id, key[1])
-        return key
+    async def _load(self, project: Project) -> datetime:
+        """The project's current window start, its spend read from the ledger unless known already."""
+        start = window_start(project.budget_window, self.clock())
+        if start in self.spent.get(project.id, {}):
+            return start
+        async with self.locks.setdefault(project.id, asyncio.Lock()):
+            known = self.spent.setdefault(project.id, {})
+            if start not in known:
+                spent = await self._read(project.id, start)
+                keep = {window_start(window, self.clock()) for window in WINDOWS} | {start}
+                for old in [old for old in known if old not in keep]:  # a past day, week or month
+                    del known[old]
+                known[start] = spent
+        return start
+
+    async def _read(self, project_id: str, start: datetime) -> float:
+        """The ledger's spend since `start`. A call booked while the ledger is read may or may not be in the
+        figure read, so read again (it is then); if calls keep settling, count them (too much, never too little)."""
+        spent, booked = 0.0, []
+        for _ in range(READS):
+            booked = self.reading[project_id] = []
+            try:
+                spent = await self.spent_of(project_id, start)
+            finally:
+                self.reading.pop(project_id, None)
+            if not booked:
+                return spent
+        return spent + sum(cost for at, cost in booked if at >= start)
+
+    def _held(self, project: Project) -> float:
+        return self.reserved.get(project.id, 0.0)
 
     async def remaining(self, project: Project) -> float | None:
         """Budget left in the current window (None when unlimited)."""
         if project.budget_usd is None:
             return None
-        key = await self._load(project)
-        return max(project.budget_usd - self.spent[key] - self.reserved.get(key, 0.0), 0.0)
+        start = await self._load(project)
+        return max(project.budget_usd - self.spent[project.id][start] - self._held(project), 0.0)
 
     async def view(self, project: Project) -> dict[str, object]:
         """`{budgetUsd, window, windowStart, spent, reserved, remaining}` for usage responses, money rounded."""
-        key = await self._load(project)
-        remaining = await self.remaining(project)
-        return {"budgetUsd": project.budget_usd, "window": project.budget_window, "windowStart": key[1].date().isoformat(),
-                "spent": round_usd(self.spent[key]), "reserved": round_usd(self.reserved.get(key, 0.0)),
-                "remaining": None if remaining is None else round_usd(remaining)}
+        start = await self._load(project)
+        spent, held = self.spent[project.id][start], self._held(project)
+        remaining = None if project.budget_usd is None else round_usd(max(project.budget_usd - spent - held, 0.0))
+        return {"budgetUsd": project.budget_usd, "window": project.budget_window, "windowStart": start.date().isoformat(),
+                "spent": round_usd(spent), "reserved": round_usd(held), "remaining": remaining}
 
-    def _over(self, key: tuple[str, datetime], project: Project, amount: float) -> bool:
-        return self.spent[key] + self.reserved.get(key, 0.0) + amount > (project.budget_usd or 0.0) + 1e-12
+    def _over(self, start: datetime, project: Project, amount: float) -> bool:
+        spent = self.spent[project.id][start]
+        return spent + self._held(project) + amount > (project.budget_usd or 0.0) + EPSILON
 
     async def fits(self, project: Project, amount: float) -> bool:
         """Whether `reserve(project, amount)` would succeed now (reserves nothing)."""
@@ -85,24 +135,55 @@ class Budgets:
 
     async def reserve(self, project: Project, amount: float) -> Reservation | None:
         """Set aside `amount`; None when that would exceed the budget. Check-and-add has no await between."""
-        if project.budget_usd is None:
-            return Reservation(project.id, window_start(project.budget_window), 0.0)
-        key = await self._load(project)
-        if self._over(key, project, amount):
+        if project.budget_usd is not None and self._over(await self._load(project), project, amount):
             return None
-        self.reserved[key] = self.reserved.get(key, 0.0) + amount
-        return Reservation(project.id, key[1], amount)
+        self.reserved[project.id] = self._held(project) + amount
+        self.in_flight[project.id] = self.in_flight.get(project.id, 0) + 1
+        return Reservation(project.id, amount)
 
-    def settle(self, res: Reservation, actual: float | None) -> None:
-        """Release the reservation and book the actual cost (unknown prices book nothing)."""
+    def release(self, res: Reservation) -> None:
+        """Give a reservation's money back (once); the last call in flight leaves exactly nothing held."""
         if res.settled:
             return
         res.settled = True
-        key = (res.project_id, res.window)
-        if key in self.reserved:
-            self.reserved[key] = max(self.reserved[key] - res.amount, 0.0)
-        if actual and key in self.spent:
-            self.spent[key] += actual
+        left = self.in_flight.get(res.project_id, 0) - 1
+        if left <= 0:
+            self.in_flight.pop(res.project_id, None)
+            self.reserved.pop(res.project_id, None)
+        else:
+            self.in_flight[res.project_id] = left
+            self.reserved[res.project_id] = max(self.reserved.get(res.project_id, 0.0) - res.amount, 0.0)
+
+    def book(self, project_id: str, cost: float | None, at: datetime) -> None:
+        """Count a recorded call's cost (its call began `at`) in every known window of the project that holds it."""
+        if not cost:
+            return
+        for start in self.spent.get(project_id, {}):
+            if at >= start:
+                self.spent[project_id][start] += cost
+        if project_id in self.reading:
+            self.reading[project_id].append((at, cost))
+
+    def settle(self, res: Reservation | None, actual: float | None, project_id: str, at: datetime,
+               model: str = "", name: str = "") -> None:
+        """Release the reservation and book the actual cost (unknown prices book nothing); warn when the cost
+        passed what was reserved (a provider that ignored max_tokens, say): the ledger keeps what was billed."""
+        if res is not None:
+            if not res.settled and actual is not None and actual > res.amount + EPSILON:
+                self._overrun(res, actual, model, name or project_id)
+            self.release(res)
+        self.book(project_id, actual, at)
+
+    def _overrun(self, res: Reservation, actual: float, model: str, name: str) -> None:
+        """Warn (at most once per OVERRUN_LOG_EVERY per model) that a call cost more than its reservation."""
+        now = time.monotonic()
+        if now - self.overruns.get(model, -math.inf) < OVERRUN_LOG_EVERY:
+            return
+        self.overruns[model] = now
+        log.warning("a call of project %r (%s) to %s cost %s, more than the %s reserved for its worst case (did the "
+                    "provider ignore max_tokens, or is the model's max_output too low?): the ledger keeps what was "
+                    "billed, and the budget can be passed by the difference; next warning for %s in %.0f s at the "
+                    "earliest", name, res.project_id, model, usd(actual), usd(res.amount), model, OVERRUN_LOG_EVERY)
 
 
 def usd(amount: float) -> str:

@@ -9,39 +9,58 @@ from aiohttp import web
 
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
-from larouter.projects.store import Project
+from larouter.projects.store import DEFAULT, Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
 from larouter.proxy.call import MAX_REASON, Call, shorten_reason
 from larouter.proxy.registry import Target
 from larouter.usage.pricing import Rate, Tokens
+from larouter.usage.records import EPOCH, MICROSECOND
 
 DOWNGRADE_POLICIES = ("cost-optimized", "local-only")
 # Input tokens one image part may count whatever its size in the request: the most a listed vendor counts for one
 # image (gpt-4.1-nano up to 1,536 patches x 2.46 = 3,779; gpt-4o high detail up to 1,445; Claude about 1,600).
 IMAGE_TOKENS = 4_000
+# An audio part carries its recording (base64, a token per byte already, far more than audio tokens: OpenAI counts
+# about 10 a second, Gemini 32); this covers what its bytes may not, a short clip priced as audio.
+AUDIO_TOKENS = 4_000
+# A file part (a PDF) may be a few bytes naming an uploaded file: OpenAI reads up to 100 pages of one, each as its
+# text plus an image of the page (up to about 1,000 tokens for both).
+FILE_TOKENS = 100_000
+PART_TOKENS = {"image_url": IMAGE_TOKENS, "input_image": IMAGE_TOKENS, "image": IMAGE_TOKENS,
+               "input_audio": AUDIO_TOKENS, "audio": AUDIO_TOKENS, "file": FILE_TOKENS, "input_file": FILE_TOKENS}
+
+
+def requested_output(body: dict[str, Any]) -> int | None:
+    """The most output the request allows: the larger of `max_completion_tokens` and `max_tokens` when it sends
+    both (the provider may honour either), else the one it sends, else None."""
+    caps = [body.get(key) for key in ("max_completion_tokens", "max_tokens")]
+    return max((int(cap) for cap in caps if cap), default=None)
 
 
 def worst_case_tokens(body: dict[str, Any], call: Call, target: Target, rate: Rate | None = None) -> Tokens:
     """Upper bound of a call's tokens on this target, reserved against a budget before a paid call.
 
     Input: every request byte a token (a token covers at least one byte of text, and the JSON around the text is
-    more bytes than the chat template adds tokens) plus IMAGE_TOKENS per image part, whose URL is a few bytes.
-    Output, times `n`: the request's `max_completion_tokens` / `max_tokens`, else the model's `max_output` (price
-    table or config), else the provider's `context_window`, else DEFAULT_MAX_TOKENS: an assumption, not a bound.
+    more bytes than the chat template adds tokens) plus PART_TOKENS per image, audio or file part, whose reference
+    is a few bytes. Output, times `n`: `requested_output` (the larger of `max_completion_tokens` and `max_tokens`),
+    else the model's `max_output` (price table or config), else the provider's `context_window`, else
+    DEFAULT_MAX_TOKENS: an assumption, not a bound.
     """
-    out = (body.get("max_completion_tokens") or body.get("max_tokens") or (rate and rate.max_output)
-           or target.provider.context_window or DEFAULT_MAX_TOKENS)
-    images = _image_parts(body.get("messages"))
-    return Tokens(input=max(call.request_bytes, 1) + images * IMAGE_TOKENS, output=int(out) * int(body.get("n") or 1))
+    out = (requested_output(body) or (rate and rate.max_output) or target.provider.context_window
+           or DEFAULT_MAX_TOKENS)
+    parts = _media_tokens(body.get("messages"))
+    return Tokens(input=max(call.request_bytes, 1) + parts, output=int(out) * int(body.get("n") or 1))
 
 
-def _image_parts(messages: Any) -> int:
-    """How many image parts the messages carry (content is a string or a list of parts)."""
+def _media_tokens(messages: Any) -> int:
+    """The allowance (PART_TOKENS) of the image, audio and file parts the messages carry (content is a string or a
+    list of parts)."""
     count = 0
     for message in messages if isinstance(messages, list) else ():
         content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, list):
-            count += sum(1 for part in content if isinstance(part, dict) and part.get("type") == "image_url")
+            count += sum(PART_TOKENS.get(part.get("type"), 0) for part in content
+                         if isinstance(part, dict) and isinstance(part.get("type"), str))
     return count
 
 
@@ -134,12 +153,17 @@ def _why_not(body: dict[str, Any], cost: float | None, left: float | None) -> st
     """`: its worst case is $0.78 (...)` when money is left but this request's worst case does not fit."""
     if cost is None or (left or 0.0) <= 0.0:
         return ""
-    if body.get("max_completion_tokens") or body.get("max_tokens"):
+    if requested_output(body):
         return f": its worst case is {usd(cost)}"
     return f": its worst case is {usd(cost)}, with the model's longest answer assumed (set max_tokens to reserve less)"
 
 
 def settle(request: web.Request, call: Call, res: Reservation | None, cost: float | None) -> None:
-    """Book the actual cost and release the reservation."""
-    if res is not None:
-        request.app[appkeys.BUDGETS].settle(res, cost)
+    """Book the actual cost (to the project's budget whether it has one now or not, so one set later starts from the
+    truth) and release the reservation; the cost is counted in the windows that hold the call's start, as the ledger
+    files it."""
+    project_id = call.project or DEFAULT
+    project = request.app[appkeys.PROJECTS].projects.get(project_id)
+    model = call.target.label if call.target is not None else ""
+    request.app[appkeys.BUDGETS].settle(res, cost, project_id, EPOCH + call.created_us * MICROSECOND, model,
+                                        project.name if project is not None else project_id)

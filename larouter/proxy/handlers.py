@@ -87,8 +87,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw), project=principal(request).project_id)
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     call.choices = body.get("n") or 1  # validated: a positive int
-    cap = body.get("max_completion_tokens") or body.get("max_tokens")
-    if cap:  # validated: a positive int; an estimate of the answer's tokens never exceeds it
+    cap = billing.requested_output(body)
+    if cap:  # validated: positive ints, the larger if both; an estimate of the answer's tokens never exceeds it
         call.output_cap = cap * call.choices
     reservation = None
     try:

@@ -26,7 +26,7 @@ async def ledger_context(app: web.Application) -> AsyncIterator[None]:
     ledger = await loop.run_in_executor(None, Ledger.open, runtime.settings)
     app[appkeys.LEDGER] = ledger
     app[appkeys.RECORDER] = ledger.record
-    app[appkeys.BUDGETS] = Budgets(ledger.spent_since)
+    app[appkeys.BUDGETS] = Budgets(ledger.spent_since, clock=ledger.now)
     runtime.listeners.append(ledger.reconfigure)
     try:
         yield

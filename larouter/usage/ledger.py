@@ -161,6 +161,10 @@ class Ledger:
         """Known cost (USD) recorded for `project` from `since` on: the budgets' spend source."""
         return await self.run(self.query, lambda cur: queries.spent_since(cur, project, utc_naive(since)))
 
+    def now(self) -> datetime:
+        """The ledger's clock: the current time, aware UTC (periods and budget windows follow it)."""
+        return self.clock()
+
     def today(self) -> date:
         """The current UTC date (periods are UTC calendar days, ISO weeks and calendar months)."""
         return self.clock().astimezone(timezone.utc).date()
