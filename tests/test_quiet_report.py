@@ -355,3 +355,16 @@ def test_a_reading_at_its_setpoint_says_nothing(line: str, work: bool) -> None:
 def test_a_last_run_time_in_a_report_says_nothing(text: str) -> None:
     """"last run 05:40" only times an event: the report is still quiet."""
     assert quiet_report(text, False, compile_rules(DEFAULT).quiet)
+
+
+@pytest.mark.parametrize(("lines", "work"), [
+    ("rice: 3 kg (min 1 kg)\noat milk: 4 cartons (min 2)", False), ("rice: 3 kg (min 1 kg)\noat milk: 1 carton (min 2)", True),
+    ("cpu temp: 61 °C (limit 85 °C)\ndisk: 71% (limit 90%)", False), ("cpu temp: 91 °C (limit 85 °C)\ndisk: 71% (limit 90%)", True),
+    ("мука: 40 кг (минимум 15 кг)\nсахар: 22 кг (минимум 10 кг)", False), ("мука: 4 кг (минимум 15 кг)\nсахар: 22 кг (минимум 10 кг)", True),
+])
+def test_readings_against_a_minimum_or_limit_in_brackets(lines: str, work: bool) -> None:
+    """"(min 2)", "(limit 85 °C)", "(минимум 15 кг)" say which side is bad, whatever the unit ("4 cartons"); and "Reply
+    'stocked' if nothing needs reordering" is the idle instruction, not a "no reply" in trouble."""
+    text = f"Stock and sensor check 2026-03-08 10:00\n{lines}\nReply 'stocked' if nothing needs reordering."
+    decision = classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY)
+    assert (decision.tier is not Tier.HEARTBEAT) is work, decision.reasons

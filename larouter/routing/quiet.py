@@ -278,7 +278,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             continue
         counts = _COUNT_RE.search(bare) is not None
         none = vocab.none.found(tokens, clause) or _ZERO_RE.search(bare) is not None
-        if none and vocab.trouble.found(tokens, clause):
+        if none and _none_before_trouble(tokens, clause, vocab):
             return False  # "no response from db-01": a "no" that reports trouble
         if _DONE_RE.match(clause):
             continue  # a checked item ("- [x] invoices filed") is done
@@ -358,6 +358,16 @@ def readings_verdict(parts: list[str], vocab: QuietVocabulary) -> bool:
                 tokens):
             return True
     return False
+
+
+def _none_before_trouble(tokens: list[str], clause: str, vocab: QuietVocabulary) -> bool:
+    """Whether a none word stands right beside a trouble word ("no response", "keine Verbindung", "связи нет"; not
+    "Reply 'stocked' if nothing needs reordering"), or a trouble word of a script without spaces is there."""
+    trouble = vocab.trouble.words
+    if not trouble.isdisjoint(tokens):
+        none = vocab.none.words
+        return any((a in none and b in trouble) or (a in trouble and b in none) for a, b in zip(tokens, tokens[1:]))
+    return vocab.trouble.found((), clause)
 
 
 PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
