@@ -368,3 +368,27 @@ def test_readings_against_a_minimum_or_limit_in_brackets(lines: str, work: bool)
     text = f"Stock and sensor check 2026-03-08 10:00\n{lines}\nReply 'stocked' if nothing needs reordering."
     decision = classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY)
     assert (decision.tier is not Tier.HEARTBEAT) is work, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "quiet"), [
+    ("Umbiko wokuqapha — ngoLwesibili, 10 Mashi 2026, ngo-21:00 (SAST)\nIzikhalazo ezintsha: 0\n"
+     "Uma kungekho okufanele kwenziwe, phendula ngo-HEARTBEAT_OK kuphela.", True),
+    ("Lagerstatus for baren, mandag 9. marts 2026 kl. 07:30\nnye ordrer: 0\nHvis intet skal bestilles, så svar «alt fint».",
+     True),  # "kl. 07:30" is one time
+    ("Ugesi: ukhona. Ukucishwa kukagesi: kuhlelwe ngo-18:00 amahora amane.\n"
+     "Uma kungekho lutho, phendula ngo «kulungile».", False),  # labels with values report: no header
+])
+def test_a_stamped_first_line_is_the_header_however_its_date_splits(text: str, quiet: bool) -> None:
+    """The first line of a report, stamped and short, counting nothing and naming no value, is its header whole
+    ("ngoLwesibili, 10 Mashi 2026, ngo-21:00 (SAST)" splits into clauses that are neither news nor none)."""
+    assert quiet_report(text, True, compile_rules(DEFAULT).quiet) is quiet
+
+
+def test_a_report_that_something_cannot_be_done_is_not_the_models_heartbeat() -> None:
+    """"hoveddøren kan ikke låses" (the front door cannot be locked) in an otherwise quiet report: the learned model
+    is not asked; the same report with the door shut is its heartbeat."""
+    report = ("Klubhuset kl. 22:00: alle er gået hjem, hoveddøren {door}, lyset er slukket, og der er ingen beskeder. "
+              "Hilsen Klub-bot")
+    assert classify({"messages": [{"role": "user", "content": report.format(door="kan ikke låses")}]}).tier \
+        is not Tier.HEARTBEAT
+    assert classify({"messages": [{"role": "user", "content": report.format(door="er lukket")}]}).tier is Tier.HEARTBEAT

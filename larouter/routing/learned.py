@@ -3,6 +3,8 @@ of a question, a turn opening with a request word, or a report that counts somet
 
 from __future__ import annotations
 
+import re
+
 from larouter.routing.asking import QUESTION_MARKS, opening_word
 from larouter.routing.compiled import Compiled
 from larouter.routing.quiet import counts_something
@@ -21,7 +23,17 @@ def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
     score = model.score(text)
     if score < rules.hb.model_threshold or counts_something(text):  # "New help requests: 2" (the dearer test last)
         return None  # a report with something in it is not the model's to judge
+    if _CANNOT_RE.search(lower):  # "legepladsens låge står åben og kan ikke låses": something that cannot be done
+        return None
     return score
+
+
+# Something reported as impossible, in the languages the model was trained on: a problem, whatever else is quiet.
+_CANNOT_RE = re.compile(r"\b(?:can't|cannot|can not|unable to|couldn't|could not|kan ikke|kan inte|kann nicht"
+                        r"|konnte nicht|lässt sich nicht|ne peut pas|n'a pas pu|no se puede|no puede|no pudo|não pode"
+                        r"|não foi possível|non può|non è stato possibile|kan niet|nie można|nie da się|nie udało się"
+                        r"|не может|не удалось|не вдалося|не можна|ei voi|nelze|nem lehet|yapılamadı|tidak bisa"
+                        r"|tidak dapat)\b")
 
 
 def model_reason(text: str, score: float, rules: Compiled) -> str:

@@ -33,7 +33,7 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       r"|(?<!\d)\d{1,2}[月월]\s?\d{1,2}(?!\d)"
                       r"|\b(?:UTC|GMT)\s?[+−-]\s?\d{1,2}(?::?\d{2})?(?!\d)"  # "(UTC+8)"
                       r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
-                      r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}\b"  # "19h", "14 h 15", "kl 08"
+                      r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}(?:[:.]\d{2})?\b"  # "19h", "14 h 15", "kl 08", "kl. 07:30"
                       r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|ਵਜੇ|بجے|時(?!間)|时(?!间)|시(?!간)|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
                       # (not "1時間", "2시간": hours, a duration)
                       r"|[٠-٩۰-۹]{1,2}:[٠-٩۰-۹]{2}"
@@ -104,7 +104,33 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         return _nothing_in(parts, 0, 2, vocab, edge=True) or (_label_header(parts, (".",))
                                                                and _nothing_in(parts, 2, 2, vocab, edge=True))
     # A payload's text has no prose header to extend: its first clause is its opening tag or key.
-    return _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab)
+    if _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab):
+        return True
+    # A stamped first line is the header whole, however its date splits into clauses ("Időpont: 2026. március 12.,
+    # csütörtök 10:40", "ngoLwesibili, 10 Mashi 2026, ngo-21:00 (SAST)"): the lines after it are the report.
+    head, newline, rest = text.strip().partition("\n")
+    if not newline or payload is not None or not _header_line(head, vocab):
+        return False
+    return _nothing_in(CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(rest))), 0, 1, vocab)
+
+
+HEADER_LINE_WORDS = 20  # a longer first line is prose
+HEADER_VALUE_WORDS = 3  # "Yoxlama vaxtı: 10.03.2026, saat 20:00 (Bakı)": a label's value in a header is its time
+
+
+def _header_line(line: str, vocab: QuietVocabulary) -> bool:
+    """Whether a first line names a check and its time only: stamped, short, saying no none and counting nothing
+    once its stamps are gone ("Inbox 09:00, 3 new" reports; so do labels with values: "Ugesi: ukhona. Ukucishwa
+    kukagesi: kuhlelwe ngo-18:00")."""
+    if STAMP_RE.search(line) is None or len(line.split()) > HEADER_LINE_WORDS:
+        return False
+    if vocab.none.found(_WORD_RE.findall(line.lower()), line):
+        return False
+    bare = STAMP_RE.sub(" ", line)
+    _, colon, value = bare.partition(": ")
+    if colon and (": " in value or len(value.split()) > HEADER_VALUE_WORDS):
+        return False
+    return not counts_something(bare)
 
 
 HEADER_LABEL_WORDS = 5  # "Automatic check:", "Ukaguzi wa kawaida (saa 5 asubuhi):" names the check, asks nothing

@@ -185,7 +185,8 @@ _LOWER_WORDS = ("下限", "最小", "最低", "하한", "최소", "min", "mín",
 # the reading just before it.
 _SIDED_RE = re.compile(r"[(（]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS) + r")\.?\s*[:：=]?\s*(\d+(?:[.,]\d+)?)(?!\d)",
                        re.I)
-_VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,8}\.?)?\s*$")  # "4 cartons"
+_VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_][^\s\d(),;:]{0,11})?\s*$")
+# (a unit of up to 12 characters, marks included: "4 cartons", "120 కిలోలు")
 _SIDED_ASCII = ("max", "min", "limit", "slo")  # what an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn)
 _SIDED_GATE = (*_SIDED_ASCII, "上限", "最大", "最高", "상한", "최대", "máx", "höchstens", "макс", "下限", "最小", "最低", "하한",
                "최소", "mín", "мин", "мін", "límite", "gräns", "grænse", "limită", "vähintään", "कम से कम", "కనీసం")
