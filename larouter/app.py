@@ -13,7 +13,7 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.config import Settings
 from larouter.drain import Drain
-from larouter.auth import admin_token, auth_middleware, is_loopback
+from larouter.auth import AdminToken, auth_middleware, is_loopback
 from larouter.errors import PARSER_LIMITS, error_middleware
 from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api
@@ -61,8 +61,11 @@ def make_app(config: Settings | Runtime) -> web.Application:
     settings = runtime.settings
     policies = merged_policies(settings.routing.policies)
     store = ProjectStore.load(settings.home, policies)
-    token = admin_token(settings.home, settings.server.admin_token, settings.server.host)
-    auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN], is_loopback(settings.server.host))
+    token = AdminToken.load(settings)
+    runtime.checks.append(token.prepare)
+    runtime.listeners.append(token.reconfigure)  # a PATCHed admin token applies from the next request on
+    auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN].current,
+                           is_loopback(settings.server.host))
     drain = Drain(runtime)
     app = web.Application(middlewares=[drain.middleware(), error_middleware, auth],
                           client_max_size=settings.server.max_body_bytes,

@@ -7,6 +7,7 @@ from typing import Callable
 import aiohttp
 from aiohttp import web
 
+from larouter.auth import AdminToken
 from larouter.config import Settings
 from larouter.drain import Drain
 from larouter.models.catalog import Catalog
@@ -31,7 +32,7 @@ CATALOG = web.AppKey("catalog", Catalog)
 SUPERVISOR = web.AppKey("supervisor", Supervisor)
 RUNTIME = web.AppKey("runtime", Runtime)
 PROJECTS = web.AppKey("projects", ProjectStore)
-ADMIN_TOKEN = web.AppKey("admin_token", str)
+ADMIN_TOKEN = web.AppKey("admin_token", AdminToken)
 BUDGETS = web.AppKey("budgets", Budgets)
 LEDGER = web.AppKey("ledger", Ledger)
 POLICIES = web.AppKey("policies", dict[str, dict[Tier, tuple[str, ...]]])

@@ -13,6 +13,7 @@ from typing import Awaitable, Callable
 import attrs
 from aiohttp import web
 
+from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.errors import LarouterError
 from larouter.fsutil import atomic_write
@@ -61,6 +62,41 @@ def admin_token(home: Path, configured: str | None, bind_host: str) -> str:
     token = "lr_admin_" + secrets.token_urlsafe(32)
     atomic_write(path, (token + "\n").encode(), 0o600)
     return token
+
+
+@attrs.define
+class AdminToken:
+    """The admin token the daemon accepts now: `server.admin_token` when set (a PATCH changes it at once: the old
+    token is refused from the next request on), else the one in `<home>/admin_token`."""
+
+    home: Path
+    configured: str | None
+    generated: str | None = None  # the file's token, read (or made) when no token is configured
+
+    @classmethod
+    def load(cls, settings: Settings) -> AdminToken:
+        """The token of these start-up settings (blocking: may read or generate the file; ConfigError on a
+        non-loopback bind without a token)."""
+        configured = settings.server.admin_token
+        generated = None if configured else admin_token(settings.home, None, settings.server.host)
+        return cls(settings.home, configured, generated)
+
+    @property
+    def current(self) -> str:
+        """The token an admin must present."""
+        token = self.configured or self.generated
+        assert token is not None  # load() and prepare() see to it
+        return token
+
+    def prepare(self, settings: Settings) -> None:
+        """Before a settings change is persisted (blocking, on a worker thread): a change that drops the configured
+        token falls back to the file's, generated on a loopback bind; with none to fall back to, a ConfigError."""
+        if not settings.server.admin_token and self.generated is None:
+            self.generated = admin_token(settings.home, None, settings.server.host)
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Apply changed settings (runtime listener)."""
+        self.configured = settings.server.admin_token
 
 
 def unauthorized(message: str) -> LarouterError:

@@ -61,6 +61,18 @@ def _header_safe_secret(_inst: Any, attr: attrs.Attribute, value: str | None) ->
                                     "non-ASCII character (value not shown)")
 
 
+MIN_ADMIN_TOKEN = 16  # characters: a token short enough to guess is no lock
+
+
+def _admin_token(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
+    """The admin token is sent in an HTTP header and guards everything: at least MIN_ADMIN_TOKEN printable ASCII
+    characters, no spaces. The value is never shown (it is a secret)."""
+    if value is not None and (len(value) < MIN_ADMIN_TOKEN or not all("!" <= c <= "~" for c in value)):
+        raise FieldError(attr.name, f"must be at least {MIN_ADMIN_TOKEN} printable ASCII characters with no spaces, "
+                                    "line breaks or control characters (value not shown: it is a secret); unset it "
+                                    "to use the generated token in <home>/admin_token")
+
+
 def _price(_inst: Any, attr: attrs.Attribute, value: float | None) -> None:
     problem = None if value is None else price_problem(value)
     if problem:
@@ -114,7 +126,7 @@ class Server:
     max_body_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_positive)
     shutdown_grace: float = attrs.field(default=10.0, validator=_positive)
     body_timeout: float = attrs.field(default=30.0, validator=_positive)  # a client must send its body within this
-    admin_token: str | None = attrs.field(default=None, repr=False)
+    admin_token: str | None = attrs.field(default=None, repr=False, validator=_admin_token)
     # "uvloop" (default; falls back to asyncio where uvloop is not installed, e.g. Windows) or "asyncio"
     event_loop: str = attrs.field(default="uvloop", validator=_event_loop)
 

@@ -105,6 +105,8 @@ class Runtime:
     overrides: dict[str, Any]
     cli: Mapping[str, Any] = attrs.Factory(dict)  # command-line flags: applied on top, never persisted
     listeners: list[Callable[[Settings], None]] = attrs.Factory(list)
+    # checks of new settings against the app's state before they are persisted (blocking; ConfigError -> 400)
+    checks: list[Callable[[Settings], None]] = attrs.Factory(list)
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
 
     def view(self) -> dict[str, Any]:
@@ -153,7 +155,10 @@ class Runtime:
         flags: a value the next start would refuse is refused now, not persisted (blocking: reads files)."""
         if self.cli:
             load_settings(self.config_path, self.env, overrides)
-        return load_settings(self.config_path, self.env, merge(overrides, self.cli))
+        settings = load_settings(self.config_path, self.env, merge(overrides, self.cli))
+        for check in self.checks:
+            check(settings)
+        return settings
 
 
 def _param(detail: str, patch: Mapping[str, Any]) -> str:

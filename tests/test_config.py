@@ -79,9 +79,9 @@ def test_bad_env_value_is_named(tmp_path: Path) -> None:
 
 def test_secrets_are_redacted_and_not_in_repr(tmp_path: Path) -> None:
     """API keys and the admin token never appear in redacted output or reprs."""
-    s = load_settings(env={"OPENAI_API_KEY": "sk-secret-1", "LAROUTER_ADMIN_TOKEN": "adm-secret", "XDG_CONFIG_HOME": str(tmp_path)})
+    s = load_settings(env={"OPENAI_API_KEY": "sk-secret-1", "LAROUTER_ADMIN_TOKEN": "adm-secret-0123456789", "XDG_CONFIG_HOME": str(tmp_path)})
     text = repr(s) + str(redacted(s))
-    assert "sk-secret-1" not in text and "adm-secret" not in text
+    assert "sk-secret-1" not in text and "adm-secret-0123456789" not in text
     assert redacted(s)["providers"]["openai"]["api_key"] == "***"
 
 
