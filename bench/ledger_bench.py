@@ -60,7 +60,7 @@ INSERT INTO usage_calls SELECT
   CASE WHEN i % 20 = 0 THEN 502 ELSE 200 END, i % 2000, i % 500, i % 7 * 10, i % 50 = 0,
   CASE WHEN i % 33 = 0 THEN NULL ELSE ((i % 2000) * 2.5e-6 + (i % 500) * 1e-5)::DECIMAL(18, 10) END,
   ((i % 2000) * 2.5e-6 + (i % 500) * 1e-5)::DECIMAL(18, 10), i % 33 <> 0, 100 + i % 900,
-  CASE WHEN i % 2 = 0 THEN 20 + i % 300 END, CASE WHEN i % 20 = 0 THEN 'upstream_error' END, '2026-11-01'
+  CASE WHEN i % 2 = 0 THEN 20 + i % 300 END, CASE WHEN i % 20 = 0 THEN 'upstream_error' END, '2026-11-01', 'gpt-4o'
 FROM range({n}) r(i)
 """
 RAW_SUMMARY = """SELECT model, tier, ts::DATE, count(*), sum(input_tokens), sum(output_tokens), sum(cost)

@@ -41,13 +41,7 @@ def problems(settings: Settings) -> Iterator[str]:
         yield f"routing.default_model: must be a model name (no spaces, at most 256 characters), got {routing.default_model!r}"
     yield from _policies(settings)
     yield from _classifier(settings)
-    if settings.usage.prices_file:
-        from larouter.usage.prices import load_price_file
-
-        try:
-            load_price_file(Path(settings.usage.prices_file).expanduser())
-        except ConfigError as exc:
-            yield str(exc)
+    yield from _prices(settings)
     local = settings.local
     yield from _model_flags("local", local.ctx_size, local.gpu_layers, local.threads)
     for name, over in local.models.items():
@@ -55,6 +49,25 @@ def problems(settings: Settings) -> Iterator[str]:
     for key in ("max_restarts", "idle_unload", "disk_reserve_bytes"):
         if getattr(local, key) < 0:
             yield f"local.{key}: must be >= 0, got {getattr(local, key)!r}"
+
+
+def _prices(settings: Settings) -> Iterator[str]:
+    """A readable `usage.prices_file`, and a `usage.baseline_model` with a price (savings are measured in it)."""
+    from larouter.usage.pricing import Pricer
+    from larouter.usage.prices import load_price_file, shipped_price_table
+
+    table = None
+    if settings.usage.prices_file:
+        try:
+            table = load_price_file(Path(settings.usage.prices_file).expanduser())
+        except ConfigError as exc:
+            yield str(exc)
+            return
+    baseline = settings.usage.baseline_model
+    if Pricer.build(settings, shipped_price_table(), table).baseline is None:
+        yield (f"usage.baseline_model: no price is known for {baseline[:256]!r}, so no savings could be measured "
+               "against it: name a model of the shipped price table (such as 'gpt-4o'), of usage.prices_file or of "
+               "a providers.<name>.prices table")
 
 
 def _policies(settings: Settings) -> Iterator[str]:

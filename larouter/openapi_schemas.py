@@ -151,7 +151,10 @@ SCHEMAS: dict[str, Schema] = {
             {**USAGE_COUNTS, "unpricedCalls": INT}, required=("calls", "cost")),
             "description": "calls routed with model auto, by tier; a call to a named model has none"},
         "dailyCosts": array(obj({"date": {"type": "string", "format": "date"}, "cost": NUM})),
-        "savings": obj({"baselineModel": STR, "baselineCost": NUM, "saved": NUM}),
+        "savings": obj({"baselineModel": {"type": "string", "description": (
+            "the baseline model(s) the period's calls were measured against, as each call recorded it, comma-separated "
+            "('(not recorded)' for calls recorded before the ledger kept it); usage.baseline_model when no priced "
+            "call is in the period")}, "baselineCost": NUM, "saved": NUM}),
         "unpricedCalls": INT, "budget": BUDGET, "projectId": STR, "period": STR,
     }, required=("totalCost", "totalCalls", "succeededCalls", "inputTokens", "outputTokens", "byModel", "byTier",
                  "dailyCosts", "savings", "unpricedCalls", "projectId", "period")),

@@ -92,8 +92,8 @@ def test_savings_when_the_calls_cost_more_than_the_baseline(make_router: Callabl
 
 
 def test_savings_when_the_calls_cost_less_or_nothing(make_router: Callable[..., Router]) -> None:
-    """Cheaper calls save a share of the baseline between 0 and 100%; calls with no baseline cost (none priced at
-    the baseline) read "nothing saved", without a percentage."""
+    """Cheaper calls save a share of the baseline between 0 and 100%; calls with no baseline cost (a free baseline)
+    read "nothing saved", without a percentage."""
     router = make_router(extra_toml=price(1.0))
     call(router)
     billed(router, "default", 1)
@@ -101,7 +101,7 @@ def test_savings_when_the_calls_cost_less_or_nothing(make_router: Callable[..., 
     assert 0 < s["saved"] < s["baselineCost"], s
     line = savings_line(router)
     assert f"saved ${s['saved']:.6f}" in line and line.endswith(f"({100 * s['saved'] / s['baselineCost']:.0f}%)"), line
-    free = make_router(extra_toml=price(0.0) + '\n[usage]\nbaseline_model = "no-such-model"\n')
+    free = make_router(extra_toml=price(0.0) + '\n[usage]\nbaseline_model = "gpt-fake"\n')
     status, proj = http_json("POST", free.url + "/api/projects", {"name": "free"})
     assert status == 201
     call(free, proj["token"])

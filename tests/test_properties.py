@@ -317,7 +317,7 @@ def test_export_from_duckdb_round_trips(rows: list[tuple[str, ...]], chunk_rows:
     usage_schema.migrate(con)
     for seq, (requested, model, reason, error) in enumerate(rows, 1):
         con.execute("INSERT INTO usage_calls VALUES (?, ?, 'p,\"1\"', ?, ?, NULL, NULL, ?, false, 200, 1, 2, 0, "
-                    "false, NULL, NULL, false, 1.5, NULL, ?, NULL)",
+                    "false, NULL, NULL, false, 1.5, NULL, ?, NULL, NULL)",
                     [seq, datetime(2026, 4, 1, 12, 0, seq), requested, model, reason, error])
     export = CsvExport(con.cursor(), 'p,"1"', window("all", date(2026, 4, 2)), chunk_rows=chunk_rows)
     blob = b"".join(iter(export.next_chunk, b""))

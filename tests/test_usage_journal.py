@@ -175,6 +175,8 @@ def test_journal_rows_have_the_ledger_shape() -> None:
     assert journal.read_frames(good) == ([row, (2, *row[1:])], len(good), [])
     wrong = _frame([row], 2)
     assert journal.read_frames(wrong) == ([], 0, [(0, len(wrong))])  # numbering does not match the header
+    legacy = (1, *range(len(COLUMNS) - 1))  # journaled before rows recorded their baseline model (the last column)
+    assert journal.read_frames(_frame([legacy], 1))[0] == [(*legacy, None)]
     absurd = b"LRJ1" + struct.pack("<IIQ", 1 << 31, 0, 1)
     assert journal.read_frames(absurd) == ([], 0, [(0, len(absurd))])
 

@@ -81,10 +81,14 @@ def test_rollup_migration_backfills_existing_rows(tmp_path: Path) -> None:
         con.execute("INSERT INTO _migrations VALUES ('m001_usage_calls', now()::TIMESTAMP)")
         con.execute("INSERT INTO usage_calls SELECT i + 1, TIMESTAMP '2026-01-02 03:04:05', 'default', 'auto', 'm', 'p', NULL,"
                     " NULL, false, 200, 10, 5, 0, false, 0.5, 1.0, true, 12.0, NULL, NULL, 'v' FROM range(3) r(i)")
-        assert schema.migrate(con) == ["m002_usage_daily"]
+        assert schema.migrate(con) == ["m002_usage_daily", "m003_baseline_model"]
         assert con.execute("SELECT day, calls, cost, saved FROM usage_daily").fetchall() == [
             (datetime(2026, 1, 2).date(), 3, 1.5, 1.5)]
         assert schema.folded_seq(con) == 3
+        # m003: the rows' baseline model was not recorded; their savings say so rather than name today's setting
+        assert con.execute("SELECT baseline_model FROM usage_calls").fetchall() == [(None,)] * 3
+        assert con.execute("SELECT day, project, baseline_model FROM usage_baselines").fetchall() == [
+            (datetime(2026, 1, 2).date(), "default", "")]
 
 
 def test_full_queue_drops_without_blocking_and_reports(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

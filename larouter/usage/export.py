@@ -19,7 +19,7 @@ from larouter.usage.periods import Window
 HEADER = (
     "time", "project", "requested_model", "model", "provider", "tier", "reason", "streamed", "status",
     "input_tokens", "output_tokens", "cached_tokens", "tokens_estimated", "cost_usd", "baseline_cost_usd",
-    "price_known", "latency_ms", "ttft_ms", "error_type", "price_version",
+    "price_known", "latency_ms", "ttft_ms", "error_type", "price_version", "baseline_model",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 2000
@@ -29,7 +29,8 @@ SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ'), project, requested_model, model, p
        CAST(streamed AS VARCHAR), CAST(status AS VARCHAR), CAST(input_tokens AS VARCHAR),
        CAST(output_tokens AS VARCHAR), CAST(cached_tokens AS VARCHAR), CAST(tokens_estimated AS VARCHAR),
        CAST(cost AS VARCHAR), CAST(baseline_cost AS VARCHAR), CAST(price_known AS VARCHAR),
-       CAST(round(latency_ms, 3) AS VARCHAR), CAST(round(ttft_ms, 3) AS VARCHAR), error_type, price_version
+       CAST(round(latency_ms, 3) AS VARCHAR), CAST(round(ttft_ms, 3) AS VARCHAR), error_type, price_version,
+       baseline_model
 FROM usage_calls
 WHERE project = $project AND ts >= $start AND ts < $end
 """

@@ -21,7 +21,10 @@ SORT_KEYS = {
     "outputTokens": "output_tokens", "model": "model", "latency": "avg_latency_ms",
 }
 ORDERS = {"asc": "ASC", "desc": "DESC"}
-DAYS = schema.days_cte("project = $project AND day >= $start AND day < $end")
+IN_WINDOW = "project = $project AND day >= $start AND day < $end"
+DAYS = schema.days_cte(IN_WINDOW)
+BASELINES_SQL = schema.baselines_cte(IN_WINDOW) + " SELECT DISTINCT baseline_model FROM baselines"
+UNRECORDED = "(not recorded)"  # the baseline of rows recorded before LARouter kept it per row
 
 
 def params(project: str, win: Window) -> dict[str, Any]:
@@ -31,11 +34,27 @@ def params(project: str, win: Window) -> dict[str, Any]:
 
 def read_days(cur: duckdb.DuckDBPyConnection, sql: str, values: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Run a query over `days` (rollup + unfolded tail) in one snapshot with the rollup watermark."""
+    return read_snapshot(cur, [sql], values)[0]
+
+
+def read_snapshot(cur: duckdb.DuckDBPyConnection, sqls: list[str],
+                  values: dict[str, Any]) -> list[list[tuple[Any, ...]]]:
+    """Run queries over the rollup + unfolded tail, all in one snapshot with the rollup watermark."""
     cur.execute("BEGIN TRANSACTION")
     try:
-        return cur.execute(sql, {**values, "folded": schema.folded_seq(cur)}).fetchall()
+        folded = schema.folded_seq(cur)
+        return [cur.execute(sql, {**values, "folded": folded}).fetchall() for sql in sqls]
     finally:
         cur.execute("ROLLBACK")
+
+
+def baseline_label(models: list[str], configured: str) -> str:
+    """The baseline model(s) the summed savings were measured against ("gpt-4o-mini, gpt-4o"); with no priced call
+    in the window, the configured one (what new calls are measured against)."""
+    if not models:
+        return configured
+    named = sorted(m for m in models if m)
+    return ", ".join(named + ([UNRECORDED] if "" in models else []))
 
 
 def money(value: Decimal | float | None) -> float:
@@ -67,11 +86,13 @@ GROUP BY GROUPING SETS ((), (model), (tier), (day))
 
 
 def summary(cur: duckdb.DuckDBPyConnection, project: str, win: Window, baseline_model: str) -> dict[str, Any]:
-    """The `/api/usage` body: totals, byModel, byTier, zero-filled dailyCosts, savings, unpricedCalls."""
-    rows = read_days(cur, SUMMARY_SQL, params(project, win))
+    """The `/api/usage` body: totals, byModel, byTier, zero-filled dailyCosts, savings (labelled with the baseline
+    models its rows were measured against), unpricedCalls."""
+    rows, baselines = read_snapshot(cur, [SUMMARY_SQL, BASELINES_SQL], params(project, win))
     out: dict[str, Any] = {"totalCost": 0.0, "totalCalls": 0, "succeededCalls": 0, "inputTokens": 0,
                            "outputTokens": 0, "byModel": {}, "byTier": {}, "dailyCosts": []}
-    savings = {"baselineModel": baseline_model, "baselineCost": 0.0, "saved": 0.0}
+    label = baseline_label([b for (b,) in baselines], baseline_model)
+    savings = {"baselineModel": label, "baselineCost": 0.0, "saved": 0.0}
     unpriced = 0
     days: dict[date, float] = {}
     for g_model, g_tier, g_day, model, tier, day, calls, ok, tin, tout, cost, base, saved, unp in rows:

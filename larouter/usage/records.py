@@ -15,7 +15,7 @@ from larouter.usage.pricing import Pricer, Tokens
 COLUMNS: tuple[str, ...] = (
     "ts", "project", "requested_model", "model", "provider", "tier", "reason", "streamed", "status",
     "input_tokens", "output_tokens", "cached_tokens", "tokens_estimated", "cost", "baseline_cost",
-    "price_known", "latency_ms", "ttft_ms", "error_type", "price_version",
+    "price_known", "latency_ms", "ttft_ms", "error_type", "price_version", "baseline_model",
 )
 Row = tuple[Any, ...]
 COST = COLUMNS.index("cost")
@@ -130,4 +130,5 @@ def to_row(call: Call, pricer: Pricer) -> Row:
         model, provider, _text(call.tier), _reason(call.reason), bool(call.stream), int(call.status),
         tokens.input, tokens.output, tokens.cached, tokens.estimated, cost, baseline, cost is not None,
         float(call.latency_ms), None if ttft is None else float(ttft), _text(call.error_type), source,
+        _text(pricer.baseline_model),
     )

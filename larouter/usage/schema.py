@@ -3,7 +3,8 @@
 Never edit or reorder a migration that has shipped; add a new one at the end of `MIGRATIONS`.
 
 `usage_calls` holds one row per call, numbered by `seq` in commit order. `usage_daily` is a per-UTC-day rollup
-keyed by (day, project, model, provider, tier) of every row with `seq <= usage_rollup.folded_seq`; the writer
+keyed by (day, project, model, provider, tier) of every row with `seq <= usage_rollup.folded_seq`, and
+`usage_baselines` the baseline models those rows' savings were measured against; the writer
 folds newer rows into it every few seconds, in one transaction with the watermark. Queries add the few rows past
 the watermark on the fly (`days_cte`), so the billing endpoints answer from a few thousand rows however large
 the ledger grows, and always agree with the per-call export.
@@ -86,14 +87,14 @@ CREATE OR REPLACE TEMP TABLE usage_stage (
     seq BIGINT, ts_us BIGINT, project VARCHAR, requested_model VARCHAR, model VARCHAR, provider VARCHAR, tier VARCHAR,
     reason VARCHAR, streamed BOOLEAN, status INTEGER, input_tokens INTEGER, output_tokens INTEGER,
     cached_tokens INTEGER, tokens_estimated BOOLEAN, cost DOUBLE, baseline_cost DOUBLE, price_known BOOLEAN,
-    latency_ms DOUBLE, ttft_ms DOUBLE, error_type VARCHAR, price_version VARCHAR
+    latency_ms DOUBLE, ttft_ms DOUBLE, error_type VARCHAR, price_version VARCHAR, baseline_model VARCHAR
 )
 """
 # Staged rows into usage_calls; {where} selects them ("" for all).
 UNSTAGE_SQL = """
 INSERT INTO usage_calls SELECT seq, make_timestamp(ts_us), project, requested_model, model, provider, tier, reason,
     streamed, status, input_tokens, output_tokens, cached_tokens, tokens_estimated, cost, baseline_cost, price_known,
-    latency_ms, ttft_ms, error_type, price_version
+    latency_ms, ttft_ms, error_type, price_version, baseline_model
 FROM usage_stage {where} ORDER BY seq
 """
 
@@ -127,6 +128,32 @@ ON CONFLICT DO UPDATE SET
 """
 
 
+# Which baseline models the savings of a (day, project) were measured against: the rows that count in its
+# baseline cost (cost and baseline cost known), '' for rows recorded before the model was (m003).
+BASELINES_DDL = """
+CREATE TABLE usage_baselines (
+    day            DATE    NOT NULL,
+    project        VARCHAR NOT NULL,
+    baseline_model VARCHAR NOT NULL,
+    PRIMARY KEY (day, project, baseline_model)
+)
+"""
+BASELINES_SQL = """
+SELECT DISTINCT ts::DATE AS day, project, coalesce(baseline_model, '') AS baseline_model
+FROM usage_calls
+WHERE ({where}) AND cost IS NOT NULL AND baseline_cost IS NOT NULL
+"""
+FOLD_BASELINES_SQL = ("INSERT INTO usage_baselines " + BASELINES_SQL.format(where="seq > $lo AND seq <= $hi")
+                      + " ON CONFLICT DO NOTHING")
+
+
+def baselines_cte(where: str) -> str:
+    """`WITH baselines AS (...)`: the folded (day, project, baseline model) rows plus the unfolded tail's."""
+    tail = BASELINES_SQL.format(where="seq > $folded")
+    return (f"WITH baselines AS (SELECT * FROM usage_baselines WHERE {where} UNION "
+            f"SELECT * FROM ({tail}) WHERE {where})")
+
+
 def days_cte(where: str) -> str:
     """`WITH days AS (...)`: rollup rows plus the not-yet-folded tail (`seq > $folded`), filtered by `where`."""
     tail = AGGREGATE_SQL.format(where="seq > $folded")
@@ -153,6 +180,7 @@ def fold(con: duckdb.DuckDBPyConnection, hi: int) -> None:
             con.execute("ROLLBACK")
             return
         con.execute(FOLD_SQL, {"lo": lo, "hi": hi})
+        con.execute(FOLD_BASELINES_SQL, {"lo": lo, "hi": hi})
         con.execute("UPDATE usage_rollup SET folded_seq = ?", [hi])
         con.execute("COMMIT")
     except BaseException:
@@ -172,9 +200,18 @@ def _m002_usage_daily(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE usage_rollup SET folded_seq = ?", [last_seq(con)])
 
 
+def _m003_baseline_model(con: duckdb.DuckDBPyConnection) -> None:
+    """Record each call's baseline model (savings are labelled with the models their rows were measured against,
+    not the current setting); rows already recorded have none ('' in usage_baselines)."""
+    con.execute("ALTER TABLE usage_calls ADD COLUMN baseline_model VARCHAR")
+    con.execute(BASELINES_DDL)
+    con.execute(FOLD_BASELINES_SQL, {"lo": 0, "hi": folded_seq(con)})
+
+
 def rebuild_daily(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the whole rollup from `usage_calls` (for bulk loads that bypass the writer)."""
     con.execute("DELETE FROM usage_daily")
+    con.execute("DELETE FROM usage_baselines")
     con.execute("UPDATE usage_rollup SET folded_seq = 0")
     fold(con, last_seq(con))
 
@@ -182,6 +219,7 @@ def rebuild_daily(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_usage_calls", _m001_usage_calls),
     ("m002_usage_daily", _m002_usage_daily),
+    ("m003_baseline_model", _m003_baseline_model),
 )
 
 
