@@ -168,7 +168,12 @@ SCHEMAS: dict[str, Schema] = {
         "data": array(obj({
             "model": STR, "provider": null(STR), "calls": INT, "succeededCalls": INT, "inputTokens": INT,
             "outputTokens": INT, "cachedTokens": INT, "tokens": INT, "cost": null(NUM), "baselineCost": NUM,
-            "unpricedCalls": INT, "estimatedCalls": INT, "avgLatencyMs": null(NUM), "avgTtftMs": null(NUM)})),
+            "unpricedCalls": INT, "estimatedCalls": INT,
+            "avgLatencyMs": {**null(NUM), "description": (
+                "mean latency of the calls a provider answered (those with a time to first token: the calls avgTtftMs "
+                "averages, so the two compare); calls refused before any provider saw them (a 402, say) or that "
+                "failed without an answer are left out; null when none was answered")},
+            "avgTtftMs": {**null(NUM), "description": "mean time to first token of the calls a provider answered"}})),
     }),
     "Project": obj(PROJECT_PROPS),
     "ProjectWithToken": obj({**PROJECT_PROPS, "token": {"type": "string", "pattern": "^lr_sk_"}}),

@@ -81,7 +81,7 @@ def test_rollup_migration_backfills_existing_rows(tmp_path: Path) -> None:
         con.execute("INSERT INTO _migrations VALUES ('m001_usage_calls', now()::TIMESTAMP)")
         con.execute("INSERT INTO usage_calls SELECT i + 1, TIMESTAMP '2026-01-02 03:04:05', 'default', 'auto', 'm', 'p', NULL,"
                     " NULL, false, 200, 10, 5, 0, false, 0.5, 1.0, true, 12.0, NULL, NULL, 'v' FROM range(3) r(i)")
-        assert schema.migrate(con) == ["m002_usage_daily", "m003_baseline_model"]
+        assert schema.migrate(con) == ["m002_usage_daily", "m003_baseline_model", "m004_answered_latency"]
         assert con.execute("SELECT day, calls, cost, saved FROM usage_daily").fetchall() == [
             (datetime(2026, 1, 2).date(), 3, 1.5, 1.5)]
         assert schema.folded_seq(con) == 3
@@ -89,6 +89,28 @@ def test_rollup_migration_backfills_existing_rows(tmp_path: Path) -> None:
         assert con.execute("SELECT baseline_model FROM usage_calls").fetchall() == [(None,)] * 3
         assert con.execute("SELECT day, project, baseline_model FROM usage_baselines").fetchall() == [
             (datetime(2026, 1, 2).date(), "default", "")]
+
+
+def test_answered_latency_migration_backfills_the_rollup(tmp_path: Path) -> None:
+    """A ledger whose rollup was folded before it summed the answered calls' latency gets it from usage_calls, so
+    /api/usage/models' average leaves out the calls no provider answered (no time to first token)."""
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("CREATE TABLE _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+        con.execute(schema.CALLS_DDL)
+        con.execute(schema.DAILY_DDL)
+        con.execute(schema.ROLLUP_STATE_DDL)
+        con.execute("INSERT INTO usage_rollup VALUES (3)")
+        con.execute("INSERT INTO _migrations VALUES ('m001_usage_calls', now()::TIMESTAMP), "
+                    "('m002_usage_daily', now()::TIMESTAMP)")
+        con.execute("INSERT INTO usage_calls SELECT i + 1, TIMESTAMP '2026-01-02 03:04:05', 'default', 'm', 'm', 'p', "
+                    "NULL, NULL, false, CASE WHEN i = 0 THEN 402 ELSE 200 END, 10, 5, 0, false, 0.5, 1.0, true, "
+                    "CASE WHEN i = 0 THEN 1.0 ELSE 100.0 END, CASE WHEN i = 0 THEN NULL ELSE 40.0 END, NULL, 'v' "
+                    "FROM range(3) r(i)")
+        con.execute("INSERT INTO usage_daily VALUES ('2026-01-02', 'default', 'm', 'p', '', 3, 2, 30, 15, 0, 0, 0, "
+                    "1.5, 3.0, 1.5, 201.0, 80.0, 2)")  # as the rollup of before folded them
+        assert schema.migrate(con) == ["m003_baseline_model", "m004_answered_latency"]
+        assert con.execute("SELECT calls, latency_ms_sum, answered_latency_ms_sum FROM usage_daily").fetchall() == [
+            (3, 201.0, 200.0)]
 
 
 def test_full_queue_drops_without_blocking_and_reports(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

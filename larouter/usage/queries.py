@@ -142,7 +142,8 @@ MODELS_SQL = f"""{DAYS}
 SELECT model, provider, sum(calls) AS calls, sum(succeeded), sum(input_tokens) AS input_tokens,
        sum(output_tokens) AS output_tokens, sum(cached_tokens), sum(input_tokens) + sum(output_tokens) AS tokens,
        sum(cost) AS cost, sum(baseline_cost), sum(unpriced_calls), sum(estimated_calls),
-       sum(latency_ms_sum) / sum(calls) AS avg_latency_ms, sum(ttft_ms_sum) / nullif(sum(ttft_calls), 0)
+       sum(answered_latency_ms_sum) / nullif(sum(ttft_calls), 0) AS avg_latency_ms,
+       sum(ttft_ms_sum) / nullif(sum(ttft_calls), 0)
 FROM days
 GROUP BY model, provider
 ORDER BY {{sort}} {{order}} NULLS LAST, model, provider

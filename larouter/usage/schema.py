@@ -108,7 +108,8 @@ SELECT ts::DATE AS day, project, coalesce(model, requested_model) AS model, coal
        coalesce(sum(cost), 0) AS cost,
        coalesce(sum(baseline_cost) FILTER (WHERE cost IS NOT NULL), 0) AS baseline_cost,
        coalesce(sum(baseline_cost - cost), 0) AS saved,
-       sum(latency_ms) AS latency_ms_sum, coalesce(sum(ttft_ms), 0) AS ttft_ms_sum, count(ttft_ms) AS ttft_calls
+       sum(latency_ms) AS latency_ms_sum, coalesce(sum(ttft_ms), 0) AS ttft_ms_sum, count(ttft_ms) AS ttft_calls,
+       coalesce(sum(latency_ms) FILTER (WHERE ttft_ms IS NOT NULL), 0) AS answered_latency_ms_sum
 FROM usage_calls
 WHERE {where}
 GROUP BY ALL
@@ -124,7 +125,8 @@ ON CONFLICT DO UPDATE SET
     unpriced_calls = d.unpriced_calls + excluded.unpriced_calls,
     cost = d.cost + excluded.cost, baseline_cost = d.baseline_cost + excluded.baseline_cost,
     saved = d.saved + excluded.saved, latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum,
-    ttft_ms_sum = d.ttft_ms_sum + excluded.ttft_ms_sum, ttft_calls = d.ttft_calls + excluded.ttft_calls
+    ttft_ms_sum = d.ttft_ms_sum + excluded.ttft_ms_sum, ttft_calls = d.ttft_calls + excluded.ttft_calls,
+    answered_latency_ms_sum = d.answered_latency_ms_sum + excluded.answered_latency_ms_sum
 """
 
 
@@ -195,9 +197,7 @@ def _m001_usage_calls(con: duckdb.DuckDBPyConnection) -> None:
 def _m002_usage_daily(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DAILY_DDL)
     con.execute(ROLLUP_STATE_DDL)
-    con.execute("INSERT INTO usage_rollup VALUES (0)")
-    con.execute(FOLD_SQL, {"lo": 0, "hi": last_seq(con)})
-    con.execute("UPDATE usage_rollup SET folded_seq = ?", [last_seq(con)])
+    con.execute("INSERT INTO usage_rollup VALUES (0)")  # `migrate` folds the rows already recorded, once migrated
 
 
 def _m003_baseline_model(con: duckdb.DuckDBPyConnection) -> None:
@@ -206,6 +206,20 @@ def _m003_baseline_model(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE usage_calls ADD COLUMN baseline_model VARCHAR")
     con.execute(BASELINES_DDL)
     con.execute(FOLD_BASELINES_SQL, {"lo": 0, "hi": folded_seq(con)})
+
+
+ANSWERED_LATENCY_SQL = """
+UPDATE usage_daily AS d SET answered_latency_ms_sum = a.answered_latency_ms_sum
+FROM (""" + AGGREGATE_SQL.format(where="seq <= $hi") + """) AS a
+WHERE d.day = a.day AND d.project = a.project AND d.model = a.model AND d.provider = a.provider AND d.tier = a.tier
+"""
+
+
+def _m004_answered_latency(con: duckdb.DuckDBPyConnection) -> None:
+    """The latency of the calls a provider answered (those with a time to first token), so a model's average
+    latency leaves out calls refused before any provider saw them (a 402, say) and compares with its TTFT."""
+    con.execute("ALTER TABLE usage_daily ADD COLUMN answered_latency_ms_sum DOUBLE NOT NULL DEFAULT 0")
+    con.execute(ANSWERED_LATENCY_SQL, {"hi": folded_seq(con)})
 
 
 def rebuild_daily(con: duckdb.DuckDBPyConnection) -> None:
@@ -220,6 +234,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m001_usage_calls", _m001_usage_calls),
     ("m002_usage_daily", _m002_usage_daily),
     ("m003_baseline_model", _m003_baseline_model),
+    ("m004_answered_latency", _m004_answered_latency),
 )
 
 
@@ -251,4 +266,6 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             raise
         ran.append(name)
         log.info("usage ledger: applied migration %s", name)
+    if ran:  # rows recorded before the rollup existed (or changed shape): folded with every column it has now
+        fold(con, last_seq(con))
     return ran
