@@ -6,7 +6,6 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 import attrs
 import platformdirs
@@ -14,8 +13,11 @@ import platformdirs
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
 from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
-from larouter.configerr import SECRET_FIELDS, ConfigError, FieldError, blame, invalid, structure_problems
-from larouter.usage.prices import max_output_problem, price_problem
+from larouter.configerr import SECRET_FIELDS, ConfigError, blame, invalid, structure_problems
+from larouter.configvalid import (admin_token as _admin_token, event_loop as _event_loop,
+                                  header_safe_secret as _header_safe_secret, http_url as _http_url,
+                                  max_output as _max_output, non_negative as _non_negative, port as _port,
+                                  positive as _positive, price as _price)
 
 APP = "larouter"
 ENV_PREFIX = "LAROUTER_"
@@ -26,63 +28,6 @@ SHORT_ENV = {  # convenient aliases for the most common settings
     "LAROUTER_DEFAULT_MODEL": ("routing", "default_model"),
     "LAROUTER_LLAMA_SERVER": ("local", "llama_server"),
 }
-
-
-def _positive(_inst: Any, attr: attrs.Attribute, value: float) -> None:
-    if value <= 0:
-        raise FieldError(attr.name, f"must be > 0, got {value!r}")
-
-
-def _non_negative(_inst: Any, attr: attrs.Attribute, value: float) -> None:
-    if value < 0:
-        raise FieldError(attr.name, f"must be >= 0, got {value!r}")
-
-
-def _port(_inst: Any, attr: attrs.Attribute, value: int) -> None:
-    if not 0 <= value <= 65535:
-        raise FieldError(attr.name, f"must be a TCP port (0-65535), got {value!r}")
-
-
-def _event_loop(_inst: Any, attr: attrs.Attribute, value: str) -> None:
-    if value not in ("uvloop", "asyncio"):
-        raise FieldError(attr.name, f"must be 'uvloop' or 'asyncio', got {value!r}")
-
-
-def _http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise FieldError(attr.name, f"must be an http(s) URL, got {value!r}")
-
-
-def _header_safe_secret(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
-    """A key goes into an HTTP header: printable ASCII only. The value is never shown (it is a secret)."""
-    if value is not None and not (value.isascii() and value.isprintable()):
-        raise FieldError(attr.name, "must be printable ASCII: it has a control character, a line break or a "
-                                    "non-ASCII character (value not shown)")
-
-
-MIN_ADMIN_TOKEN = 16  # characters: a token short enough to guess is no lock
-
-
-def _admin_token(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
-    """The admin token is sent in an HTTP header and guards everything: at least MIN_ADMIN_TOKEN printable ASCII
-    characters, no spaces. The value is never shown (it is a secret)."""
-    if value is not None and (len(value) < MIN_ADMIN_TOKEN or not all("!" <= c <= "~" for c in value)):
-        raise FieldError(attr.name, f"must be at least {MIN_ADMIN_TOKEN} printable ASCII characters with no spaces, "
-                                    "line breaks or control characters (value not shown: it is a secret); unset it "
-                                    "to use the generated token in <home>/admin_token")
-
-
-def _price(_inst: Any, attr: attrs.Attribute, value: float | None) -> None:
-    problem = None if value is None else price_problem(value)
-    if problem:
-        raise FieldError(attr.name, problem)
-
-
-def _max_output(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
-    problem = None if value is None else max_output_problem(value)
-    if problem:
-        raise FieldError(attr.name, problem)
 
 
 @attrs.frozen
@@ -110,6 +55,9 @@ class Provider:
     tools: bool = True  # honours a forced tool_choice
     connect_timeout: float = attrs.field(default=10.0, validator=_positive)
     read_timeout: float = attrs.field(default=120.0, validator=_positive)
+    # where `api_key` came from, for messages ("FAKE_KEY", "providers.fake.api_key (set at runtime)"); set by
+    # load_settings, never read from or shown in the settings
+    key_source: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @property
     def available(self) -> bool:
@@ -326,15 +274,38 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
 
 
-def _resolve_keys(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+def _resolve_keys(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, str]:
+    """Fill each provider's `api_key` from its `api_key_env` when no key is set; return provider -> the variable."""
     providers = raw.get("providers")
     if not isinstance(providers, dict):
-        return  # structuring reports it
-    for prov in providers.values():
+        return {}  # structuring reports it
+    resolved = {}
+    for name, prov in providers.items():
         if isinstance(prov, dict) and not prov.get("api_key") and prov.get("api_key_env"):
             key_env = prov["api_key_env"]
             if isinstance(key_env, str) and env.get(key_env):
                 prov["api_key"] = env[key_env]
+                resolved[name] = key_env
+    return resolved
+
+
+def _note_key_sources(settings: Settings, from_env: dict[str, str], variables: dict[str, str],
+                      overrides: Mapping[str, Any]) -> None:
+    """Record where each provider's key came from (its api_key_env variable, or the `api_key` setting and what set
+    it), so an upstream that rejects the key can be told apart from a key in another place."""
+    for name, prov in settings.providers.items():
+        if not prov.api_key:
+            continue
+        key = f"providers.{name}.api_key"
+        if name in from_env:
+            source = from_env[name]
+        elif key in variables:
+            source = f"{key}, set by {variables[key]}"
+        elif _holds(overrides, ("providers", name, "api_key")):
+            source = f"{key}, set at runtime (larouter config set / PATCH /api/config)"
+        else:
+            source = f"{key} in the config file"
+        object.__setattr__(prov, "key_source", source)  # an init=False field of a frozen class: set once, here
 
 
 def load_settings(
@@ -357,7 +328,7 @@ def load_settings(
         raw["home"] = env["LAROUTER_HOME"]
     raw.setdefault("home", str(platformdirs.user_data_path(APP)))
     raw["config_path"] = str(path)
-    _resolve_keys(raw, env)
+    from_env = _resolve_keys(raw, env)
     try:
         settings = CONVERTER.structure(raw, Settings)
     except Exception as exc:  # cattrs raises exception groups carrying the path in notes
@@ -368,6 +339,7 @@ def load_settings(
         where = f"file {path}, then LAROUTER_* environment" if read else "LAROUTER_* environment; no config file"
         variables = env_variables(env, overrides or {})
         raise ConfigError(invalid([blame(line, variables) for line in found], where))
+    _note_key_sources(settings, from_env, env_variables(env, overrides or {}), overrides or {})
     return settings
 
 

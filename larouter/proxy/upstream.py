@@ -127,7 +127,8 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
     message, up_type, up_code, up_param = _parse_error(raw)
     message = redact(message, target.provider.api_key)
     where = _where(target)
-    hint = f" (check {target.provider.api_key_env})" if target.provider.api_key_env else ""
+    source = target.provider.key_source  # the variable or setting the key came from (never the key)
+    hint = f" (check {source})" if source else ""
     if resp.status == 401:
         return upstream_error(f"{where} rejected LARouter's API key{hint}: HTTP 401", 502, "upstream_auth_failed")
     if resp.status == 403:  # a key without access to this model, a region not served, or a key refused

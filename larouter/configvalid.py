@@ -1,0 +1,68 @@
+"""attrs validators of the settings tree: each complaint names its field (FieldError), never a secret's value."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from larouter.configerr import FieldError
+from larouter.usage.prices import max_output_problem, price_problem
+
+
+def positive(_inst: Any, attr: attrs.Attribute, value: float) -> None:
+    if value <= 0:
+        raise FieldError(attr.name, f"must be > 0, got {value!r}")
+
+
+def non_negative(_inst: Any, attr: attrs.Attribute, value: float) -> None:
+    if value < 0:
+        raise FieldError(attr.name, f"must be >= 0, got {value!r}")
+
+
+def port(_inst: Any, attr: attrs.Attribute, value: int) -> None:
+    if not 0 <= value <= 65535:
+        raise FieldError(attr.name, f"must be a TCP port (0-65535), got {value!r}")
+
+
+def event_loop(_inst: Any, attr: attrs.Attribute, value: str) -> None:
+    if value not in ("uvloop", "asyncio"):
+        raise FieldError(attr.name, f"must be 'uvloop' or 'asyncio', got {value!r}")
+
+
+def http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise FieldError(attr.name, f"must be an http(s) URL, got {value!r}")
+
+
+def header_safe_secret(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
+    """A key goes into an HTTP header: printable ASCII only. The value is never shown (it is a secret)."""
+    if value is not None and not (value.isascii() and value.isprintable()):
+        raise FieldError(attr.name, "must be printable ASCII: it has a control character, a line break or a "
+                                    "non-ASCII character (value not shown)")
+
+
+MIN_ADMIN_TOKEN = 16  # characters: a token short enough to guess is no lock
+
+
+def admin_token(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
+    """The admin token is sent in an HTTP header and guards everything: at least MIN_ADMIN_TOKEN printable ASCII
+    characters, no spaces. The value is never shown (it is a secret)."""
+    if value is not None and (len(value) < MIN_ADMIN_TOKEN or not all("!" <= c <= "~" for c in value)):
+        raise FieldError(attr.name, f"must be at least {MIN_ADMIN_TOKEN} printable ASCII characters with no spaces, "
+                                    "line breaks or control characters (value not shown: it is a secret); unset it "
+                                    "to use the generated token in <home>/admin_token")
+
+
+def price(_inst: Any, attr: attrs.Attribute, value: float | None) -> None:
+    problem = None if value is None else price_problem(value)
+    if problem:
+        raise FieldError(attr.name, problem)
+
+
+def max_output(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
+    problem = None if value is None else max_output_problem(value)
+    if problem:
+        raise FieldError(attr.name, problem)
