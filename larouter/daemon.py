@@ -6,6 +6,7 @@ import asyncio
 import gc
 import io
 import logging
+import os
 import signal
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from larouter.address import remove_address, write_address
 from larouter.app import make_app
 from larouter.config import ConfigError, Settings
 from larouter.drain import CUT_WAIT
-from larouter.fsutil import PRIVATE_DIR
+from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, warn_if_shared
 from larouter.runtime import load_runtime
 from larouter.usage.ledger import LedgerError
 
@@ -172,11 +173,14 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
 def run(host: str | None, port: int | None, config: Path | None) -> None:
     """Load settings, build the app and serve until a signal; user errors become clean exits."""
     flags = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    os.umask(PRIVATE_UMASK)  # every file the daemon and its libraries create is its user's only (the ledger's WAL)
     overrides: dict = {"server": flags} if flags else {}
     try:
         runtime = load_runtime(config, cli=overrides)
         settings = runtime.settings
         settings.home.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)  # made here: private (an existing one is kept)
+        if (shared := warn_if_shared(settings.home)) is not None:
+            log.warning(shared)
         app = make_app(runtime)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None

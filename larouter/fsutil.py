@@ -12,6 +12,29 @@ from larouter.errors import LarouterError
 PRIVATE_DIR = 0o700  # the data directory holds keys, tokens, the usage ledger and model logs: its owner's only
 
 
+PRIVATE_UMASK = 0o077  # files the daemon (or a library in it, as DuckDB its WAL) creates: 0600, directories 0700
+
+
+def warn_if_shared(directory: Path) -> str | None:
+    """A warning when an existing data directory lets others in (group or other permission bits), else None."""
+    try:
+        mode = directory.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (f"the data directory {directory} has mode {mode:04o}: others on this machine may read what is in it "
+            f"(tokens, keys, the usage ledger); run: chmod 700 {directory}")
+
+
+def private_file(path: Path) -> None:
+    """Make an existing file its owner's only (0600); nothing when it is not there."""
+    try:
+        os.chmod(path, 0o600)
+    except FileNotFoundError:
+        pass
+
+
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write to a temp file in the same directory, fsync, then rename over the target (a directory it has to make
     for it is private: 0700)."""

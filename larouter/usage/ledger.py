@@ -21,6 +21,7 @@ import duckdb
 from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.proxy.call import Call
+from larouter.fsutil import PRIVATE_DIR, private_file
 from larouter.usage import journal, queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
@@ -59,12 +60,17 @@ MEMORY_LIMIT = "64MB"
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """Open (creating) the ledger file; a failure becomes a LedgerError saying what to do."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)
     try:
         # Bounded buffer cache and few threads: the ledger must not grow with the file (RSS flat over a soak).
-        return duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
+        con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT, "threads": 1})
     except duckdb.Error as exc:
         raise LedgerError(open_failure(path, exc)) from None
+    # DuckDB creates its files with the process umask (0644 under the usual 022): the ledger is private like every
+    # other data file. larouterd also sets a 077 umask, so a WAL DuckDB makes again after a checkpoint is 0600 too.
+    for name in (path, path.with_name(path.name + ".wal")):
+        private_file(name)
+    return con
 
 
 def open_journal(path: Path) -> tuple[journal.Journal, list[journal.Numbered]]:

@@ -1,0 +1,38 @@
+"""The usage ledger's files are private (0600) like every other data file, and a shared data directory is named."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+
+from tests.support.proc import daemon_log, larouterd
+from tests.support.servers import http_raw, wait_until
+
+
+def mode(path: Path) -> int:
+    """The permission bits of a file."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_ledger_files_are_private_and_a_shared_home_is_warned_of(home: Path) -> None:
+    """Under the usual 022 umask, usage.duckdb and usage.duckdb.wal were created 0644 while the other data files
+    are 0600; now every file larouterd makes in its home is 0600, and a home others may enter (0755, made before)
+    is named in a warning with the chmod that fixes it."""
+    home.chmod(0o755)
+    old = os.umask(0o022)
+    try:
+        with larouterd(home) as (url, _proc):
+            status, _ = http_raw("POST", url + "/v1/chat/completions",
+                                 {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
+            assert status == 503  # no OpenAI key here: refused, and recorded
+            wait_until(lambda: (home / "usage.duckdb.wal").exists(), 10, "the ledger's WAL")
+            time.sleep(0.2)
+            public = ("larouterd.log", "larouterd.address")  # the test's own log; where it listens (0644 by design)
+            files = {p.name: mode(p) for p in home.iterdir() if p.is_file() and p.name not in public}
+    finally:
+        os.umask(old)
+    assert {"usage.duckdb", "usage.duckdb.wal", "admin_token"} <= set(files), files
+    assert all(m == 0o600 for m in files.values()), sorted((n, oct(m)) for n, m in files.items() if m != 0o600)
+    assert f"the data directory {home} has mode 0755" in daemon_log(home) and f"chmod 700 {home}" in daemon_log(home)
