@@ -113,7 +113,7 @@ def count_rose(messages: Sequence[Any], turn: Turn, text: str, rules: Compiled) 
     """A label whose count is above zero in this turn and was zero in an earlier user turn of the conversation
     ("refill requests: 0" answered with the idle token, now "refill requests: 1"), or None. The same poll format
     with a count that rose is news, whatever the framework's words; numbering fields (`seq`, `tick`, ...) aside."""
-    raised = {label: n for label, n in _labelled_counts(text) if n > 0 and label.split()[-1] not in rules.quiet.label_keys}
+    raised = {label: n for label, n in _labelled_counts(text, zero=False) if label.split()[-1] not in rules.quiet.label_keys}
     if not raised:
         return None
     r = rules.recur
@@ -124,17 +124,31 @@ def count_rose(messages: Sequence[Any], turn: Turn, text: str, rules: Compiled) 
         earlier = msg.get("content")
         if not isinstance(earlier, str):
             earlier = read_content(earlier, r.max_chars, 0)[0]
-        for label, n in _labelled_counts(earlier[: r.max_chars]):
-            if n == 0 and label in raised:
+        for label, n in _labelled_counts(earlier[: r.max_chars], zero=True):
+            if label in raised:
                 return f"{label}: 0 -> {raised[label]}"
     return None
 
 
-def _labelled_counts(text: str) -> list[tuple[str, int]]:
-    """(lowercased label, count) for every labelled count of `text`."""
+def _labelled_counts(text: str, zero: bool) -> list[tuple[str, int]]:
+    """(lowercased label, count) for every labelled count of `text` that is zero (`zero`) or above zero (not): the
+    label is looked for only where the count is one of those and a letter ends the text before it (the label pattern
+    tried at every position of its window cost ~2 us a count)."""
     found = []
     for m in _COUNT_AFTER_RE.finditer(text):
+        n = int(m.group(1))
+        if (n == 0) != zero or not _letter_before(text, m.start(), max(0, m.start() - _LABEL_WINDOW)):
+            continue
         label = _LABEL_BEFORE_RE.search(text, max(0, m.start() - _LABEL_WINDOW), m.start())
         if label is not None:
-            found.append((label.group(1).lower(), int(m.group(1))))
+            found.append((label.group(1).lower(), n))
     return found
+
+
+def _letter_before(text: str, at: int, start: int) -> bool:
+    """Whether text[start:at], without its trailing spaces and tabs, ends with a letter (a word character that is
+    no digit nor "_", as the label pattern's last one is)."""
+    j = at - 1
+    while j >= start and text[j] in " \t":
+        j -= 1
+    return j >= start and text[j].isalnum() and not text[j].isdecimal() and text[j] != "_"
