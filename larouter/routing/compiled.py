@@ -169,10 +169,12 @@ def _add(hits: dict[str, list[str]], cue: str, entry: str) -> None:
 
 @attrs.frozen(eq=False)
 class Check:
-    """A compiled gated pattern: the regex runs only when a gate substring is in the lowercased text."""
+    """A compiled gated pattern: the regex runs only when a gate substring is in the lowercased text (and, with
+    `starts`, only where a match can begin: see `Gated`)."""
 
     rx: re.Pattern[str]
     gate: tuple[str, ...]
+    starts: tuple[str, ...] = ()
     ascii_gate: tuple[str, ...] = attrs.field(init=False)  # what an ASCII text can contain: most turns, ~2x fewer
 
     @ascii_gate.default
@@ -182,13 +184,32 @@ class Check:
     @classmethod
     def of(cls, g: Gated, flags: int = 0) -> Check:
         """Compile one `Gated`."""
-        return cls(_compile(g.pattern, flags), tuple(x.lower() for x in g.gate))
+        return cls(_compile(g.pattern, flags), tuple(x.lower() for x in g.gate), tuple(x.lower() for x in g.starts))
 
     def search(self, text: str, lower: str) -> re.Match[str] | None:
         """The first match, or None (also when no gate substring is present)."""
         if self.gate and not present(lower, self.ascii_gate if lower.isascii() else self.gate):
             return None
+        if self.starts and text.isascii():  # (`lower` is then `text` lowercased character by character)
+            return first_match_at(self.rx, text, lower, self.starts)
         return self.rx.search(text)
+
+
+def first_match_at(rx: re.Pattern[str], text: str, lower: str, starts: tuple[str, ...]) -> re.Match[str] | None:
+    """`rx.search(text)` for a pattern whose every match begins at the text's start or where one of `starts` is in
+    `lower`: the pattern is tried at those places only, first to last (the engine tries every position of the text
+    for a pattern opening with `\\b` or a case-insensitive word: ~35 ns a character)."""
+    at = {0}
+    for start in starts:
+        i = lower.find(start)
+        while i >= 0:
+            at.add(i)
+            i = lower.find(start, i + 1)
+    for i in sorted(at):
+        m = rx.match(text, i)
+        if m is not None:
+            return m
+    return None
 
 
 def present(lower: str, substrings: tuple[str, ...]) -> bool:

@@ -146,7 +146,7 @@ class HeartbeatRules:
               r"|\b(?:count|new|unread|pending)\w*=\"[1-9]", ('":', '" :', '="')),
         Gated(r"\b(?:pending|new \w+|alerts?)\s*:\s*(?!none\b|0\b|nothing\b|n/?a\b|-|—|[a-z]+_[a-z_]+\b)[a-z]"
               r"|\b(?:new|unread|pending)\s+(?:\w+\s+){0,4}?(?:since[^:\n]{0,30})?:\s*[1-9]",
-              ("pending", "new ", "new\t", "new\n", "unread", "alert")),
+              ("pending", "new ", "new\t", "new\n", "unread", "alert"), starts=("pending", "new", "alert", "unread")),
         Gated(r"(?:neue[sn]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[oi]|nieuwe|новы[ехй]|yeni|baru|mới|新しい|新的|새)\s*"
               r"\w{0,12}\s*[:：]\s*(?!0\b|none|nichts|rien|nada|niente|нет|yok|tidak|없음|なし|无|-|—)\S",
               ("neue", "nouve", "nuev", "nov", "nuov", "nieuwe", "новы", "yeni", "baru", "mới", "新", "새")),
@@ -301,6 +301,7 @@ class HeartbeatRules:
          "jelaskan", "bandingkan", "vysvětli", "porovnej", "tradu", "übersetz", "перевед", "переклад", "przetłumacz",
          "přelož", "prelož", "fordíts", "çevir", "terjemahkan", "dịch", "översätt", "oversæt", "oversett", "vertaal",
          "käännä", "μετάφρασ", "תרגם", "ترجم", "isalin", "tafsiri"),
+        starts=(".", "!", "?", "\n"),  # (or the text's start)
     )
     # A sentence asking why or how to fix something is a question about heartbeats, wherever it stands ("Here's a log
     # excerpt: ... Why is it doing this on a normal message and how do I fix it?"); a poll asks whether, not why.

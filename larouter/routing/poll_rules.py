@@ -12,10 +12,13 @@ from larouter.routing.quiet_rules import SCHEDULED_WORDS
 
 @attrs.frozen
 class Gated:
-    """A regex that runs only when one of `gate` (lowercase substrings) is in the text; () = always."""
+    """A regex that runs only when one of `gate` (lowercase substrings) is in the text; () = always. `starts`, when
+    given, are lowercase literals every match begins with (case-insensitively; a match may also begin at the text's
+    start): in an ASCII text the regex is then tried only where one of them is, not at every position."""
 
     pattern: str
     gate: tuple[str, ...] = ()
+    starts: tuple[str, ...] = ()
 
 
 POLLS: tuple[Gated, ...] = (
@@ -35,7 +38,9 @@ POLLS: tuple[Gated, ...] = (
     Gated(r"\b(?:status|health|idle|liveness)\s+(?:poll|check|ping)\b", ("status", "health", "idle", "liveness")),
     Gated(r"\b(?:hourly|daily|nightly|background|periodic|scheduled|routine|regular|automatic|automated|system|timed"
           r"|\d+[- ]?min(?:ute)?)\s+(?:system\s+)?(?:check-?in|wake-?up|poll|tick|ping|heartbeat|sweep)\b",
-          ("check", "wake", "poll", "tick", "ping", "heartbeat", "sweep")),
+          ("check", "wake", "poll", "tick", "ping", "heartbeat", "sweep"),
+          starts=("hourly", "daily", "nightly", "background", "periodic", "scheduled", "routine", "regular", "automat",
+                  "system", "timed", *"0123456789")),
     # A slash command alone, with a schedule note or key=value arguments ("/tick", "/tick (auto, every 60m)",
     # "/heartbeat shard=0 ..."); not one followed by prose or a mention ("/ping @marcus can you ...").
     Gated(r"\bstill alive\?|\bprobe #\d+|\A\s*/(?:tick|heartbeat|poll|ping|wake)\b"
@@ -57,7 +62,7 @@ POLLS: tuple[Gated, ...] = (
     # The whole turn is a poll word with at most a time or a counter: "tick", "poll 1545Z", "heartbeat #88".
     Gated(r"\A\W*(?:tick|poll|ping|heartbeat|keep-?alive|wake-?up)\b[\s\d:.,#/+Z-]*\Z"
           r"|\b(?:poll|tick|sweep|heartbeat)\s+(?:at\s+|@\s*)?(?:\d{1,2}[:.h]\d{2}\b|[01]\d[0-5]\dZ\b|#\d+)",
-          ("tick", "poll", "ping", "heartbeat", "keep", "wake", "sweep")),
+          ("tick", "poll", "ping", "heartbeat", "keep", "wake", "sweep"), starts=("poll", "tick", "sweep", "heartbeat")),
     # A tag opening the turn: "[heartbeat]", "[PERIODIC_CHECK]", "[system:heartbeat]", "[하트비트]".
     Gated(r"(?:\A|\n)[ \t]*\[[^\]\n]{0,20}(?:\b(?:periodic|check|poll|tick|heartbeat|cron|wake|scheduler?)"
           r"|_check|хартбит|пульс|하트비트|نبض|心跳|ハートビート|latido|herzschlag|battito|hartslag|pulso|nabız)"
