@@ -14,6 +14,7 @@ from larouter.routing.compiled import WORD_RE, Compiled, present
 from larouter.routing.quiet import says_none
 from larouter.routing.quoting import asked_about, in_fence
 from larouter.routing.request_words import REQUEST_OPENERS
+from larouter.routing.tokens import word_tokens
 
 _THEN_RE = re.compile(r"[^.\n]{0,80}?\b(?:then|and then|after that|afterwards)\s+(?!reply|respond|answer|stop|stay|wait"
                       r"|do nothing|say nothing|end\b)([^\W\d_]{3,})", re.I)  # work asked after whatever ack token
@@ -97,7 +98,7 @@ def _reports_none(report: str, rules: Compiled) -> bool:
             said = True
         elif (first.group() in rules.hb_openers or first.group() in REQUEST_OPENERS
               or len(clause.split()) > REPORT_CLAUSE_WORDS
-              or not rules.hb_problem.isdisjoint(WORD_RE.findall(clause.lower()))):
+              or not rules.hb_problem.isdisjoint(word_tokens(clause.lower()))):
             return False
     return said
 

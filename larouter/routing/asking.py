@@ -11,6 +11,7 @@ import re
 
 from larouter.routing.compiled import CJK_RE, SENTENCE_SPLIT_RE, WORD_RE, Compiled
 from larouter.routing.quiet import says_none
+from larouter.routing.tokens import word_tokens
 
 QUESTION_MARKS = ("?", "？", "؟")
 QUOTED_ITEM_WORDS = 4  # a quotation this long in a poll with no idle instruction is an item to act on
@@ -32,7 +33,7 @@ def quotes_an_item(text: str, rules: Compiled) -> bool:
         if size < QUOTED_ITEM_WORDS or (words and sum(w[0].isupper() for w in words) * 5 >= len(words) * 3):
             continue
         if size > QUOTED_QUIET_WORDS or not (says_none(quoted, rules.quiet)
-                                             or rules.quiet.well.found(WORD_RE.findall(quoted.lower()), quoted)):
+                                             or rules.quiet.well.found(word_tokens(quoted.lower()), quoted)):
             return True
     return False
 

@@ -15,8 +15,8 @@ from larouter.routing.heartbeat_rules import Gated, HeartbeatRules
 from larouter.routing.known_prompts import KnownPrompts
 from larouter.routing.quiet_rules import QuietReportRules
 from larouter.routing.rules import ClassifierConfig, Lexicons, Tuning
+from larouter.routing.tokens import WORD_RE
 
-WORD_RE = re.compile(r"\w+")
 MENTION_RE = re.compile(r"(?<![\w.])@\w+")
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 DIGITS_RE = re.compile(r"\d+(?:[.,]\d+)?")

@@ -15,17 +15,18 @@ import re
 
 import attrs
 
-from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
+from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, Check, Compiled, present
 from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_question, long_question,
                                     opening_word, quotes_an_item)
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
-from larouter.routing.quiet import PARTS_RE, quiet_report, says_none
+from larouter.routing.quiet import quiet_report, says_none
 from larouter.routing.troubled import troubled_item
 from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
+from larouter.routing.tokens import word_parts, word_tokens
 
 HEARTBEAT = "heartbeat"
 WORK_DUE = "work_due"
@@ -94,8 +95,8 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
         return None
     if not ack and rules.hb_request_cjk.search(text, lower) and not rules.hb_idle_condition_cjk.search(text, lower):
         return None
-    if not ack and not rules.hb_problem.isdisjoint(PARTS_RE.findall(_ZERO_KEYS_RE.sub(" ", lower) if "0" in lower
-                                                                     else lower)):
+    if not ack and not rules.hb_problem.isdisjoint(word_parts(_ZERO_KEYS_RE.sub(" ", lower) if "0" in lower
+                                                              else lower)):
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
@@ -165,7 +166,7 @@ def _sentence_start(text: str, at: int) -> int:
 def _negated(text: str, at: int, rules: Compiled) -> bool:
     """Whether the clause before `at` says none ("aucun rappel échu", "keine Erinnerung fällig")."""
     start = max(text.rfind(mark, 0, at) for mark in (*CLAUSE_ENDS, ". ", "! ", "? ", ":")) + 1
-    return not rules.quiet.none.words.isdisjoint(WORD_RE.findall(text[start:at].lower()))
+    return not rules.quiet.none.words.isdisjoint(word_tokens(text[start:at].lower()))
 
 
 def reports_work(text: str, rules: Compiled) -> bool:
@@ -247,7 +248,7 @@ def _well_aside(sentence: str, at: int, rules: Compiled) -> bool:
     if opening < 0 or closing < 0 or ")" in sentence[opening:at] or closing - opening > 80:
         return False
     aside = sentence[opening + 1:closing]
-    return rules.quiet.well.found(WORD_RE.findall(aside.lower()), aside)
+    return rules.quiet.well.found(word_tokens(aside.lower()), aside)
 
 
 _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "failed: 0" name no problem
@@ -255,7 +256,7 @@ _ZERO_KEYS_RE = re.compile(r"\b\w+\s?[=:]\s?0+(?![\w.,])")  # "errors=0", "faile
 def _described(items: str, rules: Compiled) -> bool:
     """Whether the words in brackets after a count describe items to handle, not that all is well ("all ok") or
     that there is nothing ("none pending"; a "no" in a longer description is part of it: "address not complete")."""
-    words = WORD_RE.findall(items.lower())
+    words = word_tokens(items.lower())
     quiet = rules.quiet
     return not (quiet.well.found(words, items) or (len(words) <= 3 and quiet.none.found(words, items)))
 

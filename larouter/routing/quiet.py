@@ -17,6 +17,7 @@ import re
 from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import payload_lines
 from larouter.routing.readings import judged_normal, keep_asides
+from larouter.routing.tokens import word_tokens
 
 _W = r"[^\s\d,;:|·•—–()\[\]{}<>=\"'«»]"  # a character of a month's name, in any script (marks included)
 # A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one. ISO date-times
@@ -80,7 +81,7 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         return False  # one clause is no report
     if any(map(text.__contains__, _NOT_A_REPORT)):
         return False
-    if not (vocab.none.found(_WORD_RE.findall(text.lower()), text) or any(map(text.__contains__, _NOTHING_MARKS))):
+    if not (vocab.none.found(word_tokens(text.lower()), text) or any(map(text.__contains__, _NOTHING_MARKS))):
         return False  # nothing says "none" or "zero": not worth splitting (most requests end here, ~2 us)
     scheduled = periodic or STAMP_RE.search(text) is not None
     payload = payload_lines(text) if scheduled else None  # {"temperature": 0, "messages": []} is no report
@@ -124,7 +125,7 @@ def _header_line(line: str, vocab: QuietVocabulary) -> bool:
     kukagesi: kuhlelwe ngo-18:00")."""
     if STAMP_RE.search(line) is None or len(line.split()) > HEADER_LINE_WORDS:
         return False
-    if vocab.none.found(_WORD_RE.findall(line.lower()), line):
+    if vocab.none.found(word_tokens(line.lower()), line):
         return False
     bare = STAMP_RE.sub(" ", line)
     _, colon, value = bare.partition(": ")
@@ -203,7 +204,7 @@ def says_none(clause: str, vocab: QuietVocabulary) -> bool:
     bare = _bare_clause(clause)
     if _COUNT_RE.search(bare):
         return False
-    return _ZERO_RE.search(bare) is not None or vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
+    return _ZERO_RE.search(bare) is not None or vocab.none.found(word_tokens(clause.lower()), clause)
 
 
 def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
@@ -229,12 +230,12 @@ def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
 
 def _token(clause: str) -> bool:
     """Whether the clause quotes a reply: quotes, an emoji, or a word in capitals in any script ("ՀԱՆԳԻՍՏ")."""
-    return _TOKEN_RE.search(clause) is not None or any(len(w) > 2 and w.isupper() for w in _WORD_RE.findall(clause))
+    return _TOKEN_RE.search(clause) is not None or any(len(w) > 2 and w.isupper() for w in word_tokens(clause))
 
 
 def _replies(parts: list[str], i: int, vocab: QuietVocabulary) -> bool:
     """Whether clause `i` (if any) says how to reply ("Dana: call me if urgent" is a message, not a condition)."""
-    return i < len(parts) and vocab.reply.found(_WORD_RE.findall(parts[i].lower()), parts[i])
+    return i < len(parts) and vocab.reply.found(word_tokens(parts[i].lower()), parts[i])
 
 
 def asks_idle_reply(text: str, vocab: QuietVocabulary) -> bool:
@@ -244,9 +245,9 @@ def asks_idle_reply(text: str, vocab: QuietVocabulary) -> bool:
     parts = CLAUSE_RE.split(text)
     for i in range(0, len(parts), 2):
         clause = parts[i]
-        if vocab.condition.found(_WORD_RE.findall(clause.lower()), clause):
+        if vocab.condition.found(word_tokens(clause.lower()), clause):
             said = clause + " " + (parts[i + 2] if i + 2 < len(parts) else "")
-            if vocab.reply.found(_WORD_RE.findall(said.lower()), said) and _token(said):
+            if vocab.reply.found(word_tokens(said.lower()), said) and _token(said):
                 return True
     return False
 
@@ -259,13 +260,13 @@ def _proper_name(clause: str) -> bool:
 
 def _header_like(clause: str, vocab: QuietVocabulary) -> bool:
     """A clause short enough for a header that does not say none ("Son las 7:00 y no hay riegos" reports)."""
-    return len(clause.split()) <= MAX_CLAUSE_WORDS and not vocab.none.found(_WORD_RE.findall(clause.lower()), clause)
+    return len(clause.split()) <= MAX_CLAUSE_WORDS and not vocab.none.found(word_tokens(clause.lower()), clause)
 
 
 def _shows_a_report(text: str, vocab: QuietVocabulary) -> bool:
     """Whether an unstamped, unlabelled text has what a report has beyond its negations: a zero or empty mark
     ("unread=0", "✅"), or the idle reply it asks for ("... responde solo OK")."""
-    return _ZERO_RE.search(text) is not None or vocab.reply.found(_WORD_RE.findall(text.lower()), text)
+    return _ZERO_RE.search(text) is not None or vocab.reply.found(word_tokens(text.lower()), text)
 
 
 def _none_at_edge(tokens: list[str], clause: str, bare: str, vocab: QuietVocabulary) -> bool:
@@ -293,7 +294,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         words = sum(1 for w in bare.split() if _WORD_RE.search(w))  # tokens, not bare punctuation
         if not words:
             continue
-        tokens = _WORD_RE.findall(clause.lower())
+        tokens = word_tokens(clause.lower())
         # "🟢 redis   mem 41%", "🟢 API — p95 210 ms": a line a status board marked fine, whatever it measures
         marked = _GREEN_RE.match(clause) is not None
         green = marked or (green and "\n" not in parts[i - 1])
@@ -375,7 +376,7 @@ def readings_verdict(parts: list[str], vocab: QuietVocabulary) -> bool:
         clause = parts[i]
         if i + 2 < len(parts) and parts[i + 1].strip().startswith(LABEL_ENDS):
             clause += " " + parts[i + 2]
-        tokens = _WORD_RE.findall(clause.lower())
+        tokens = word_tokens(clause.lower())
         if len(tokens) > MAX_CLAUSE_WORDS or _COUNT_RE.search(_bare_clause(clause)):
             continue
         if not _ALERT_NOUNS.isdisjoint(tokens) and _none_beside_alerts(tokens, vocab):
@@ -396,5 +397,4 @@ def _none_before_trouble(tokens: list[str], clause: str, vocab: QuietVocabulary)
     return vocab.trouble.found((), clause)
 
 
-PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
 WARNING_MARKS = ("⚠", "🚨", "🔴", "❗", "‼", "🆘")  # an item flagged as trouble, unless its clause says none

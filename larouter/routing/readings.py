@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from larouter.routing.compiled import QuietVocabulary
+from larouter.routing.tokens import word_tokens
 
-_WORD_RE = re.compile(r"\w+")
 # A value, an optional unit ("%", "°C", "m/s", "ms"), then its verdict in brackets.
 _JUDGED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?\s*\(([^()]{1,60})\)")
 _RANGE_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:-|–|—|to|bis|à|a|до|ile)\s*(\d+(?:[.,]\d+)?)")
@@ -93,7 +93,7 @@ _NEGATIONS = frozenset("not nicht pas non не ні nie değil tidak bukan khôn
 
 
 def _normal(value: str, verdict: str, vocab: QuietVocabulary) -> bool:
-    words = _WORD_RE.findall(verdict.lower())
+    words = word_tokens(verdict.lower())
     if _NEGATIONS.intersection(words) or vocab.none.found(words, verdict) or vocab.trouble.found(words, verdict):
         return False
     if vocab.well.found(words, verdict):

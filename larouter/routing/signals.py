@@ -15,9 +15,10 @@ import re
 
 import attrs
 
-from larouter.routing.compiled import CJK_RE, DIGITS_RE, MENTION_RE, WORD_RE, Compiled
+from larouter.routing.compiled import CJK_RE, DIGITS_RE, MENTION_RE, Compiled
 from larouter.routing.rules import Tuning
 from larouter.routing.tiers import Tier
+from larouter.routing.tokens import word_tokens
 
 _WORK_CUES = ("code", "tech", "proof", "puzzle", "reasoning", "writing", "create", "analysis")
 
@@ -69,7 +70,7 @@ def find_cues(text: str, rules: Compiled) -> Cues:
     """Run every cue over the text."""
     lower = text.lower()
     # "@Pip make a poll": a mention addresses someone, its name is not a cue (e-mail addresses are kept).
-    tokens = WORD_RE.findall(MENTION_RE.sub(" ", lower) if "@" in lower else lower)
+    tokens = word_tokens(MENTION_RE.sub(" ", lower) if "@" in lower else lower)
     has_cjk = CJK_RE.search(text) is not None
     words = len(tokens) + (len(CJK_RE.findall(text)) // 2 if has_cjk else 0)
     cues = Cues(words, rules.lexicon.match(tokens, lower if has_cjk else None))

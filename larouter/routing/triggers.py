@@ -17,9 +17,10 @@ import attrs
 
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
-from larouter.routing.compiled import COMMENT_RE, WORD_RE, Compiled
+from larouter.routing.compiled import COMMENT_RE, Compiled
 from larouter.routing.quiet import STAMP_RE, asks_idle_reply, says_none
 from larouter.routing.turns import Turn, read_content
+from larouter.routing.tokens import word_tokens
 
 TRIGGER_MAX_WORDS = 5  # words of a stamped trigger, its time included
 TRIGGER_MAX_CHARS = 120  # a longer text is no bare trigger (checked first: the turn may be 100 KB)
@@ -38,7 +39,7 @@ def stamped_trigger(text: str, rules: Compiled) -> bool:
     if (not words or len(words) > TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text))
             or text.rstrip().endswith(QUESTION_MARKS)):
         return False
-    found = set(WORD_RE.findall(text.lower()))
+    found = set(word_tokens(text.lower()))
     return found.isdisjoint(rules.hb_openers) and found.isdisjoint(_REQUESTS) and "me" not in found
 
 
@@ -56,7 +57,7 @@ def ack_trigger(text: str, rules: Compiled) -> bool:
                                                              and rules.hb_ack_token_rx.search(text) is not None)
     if not ((named and (STAMP_RE.search(text) or _ZULU_RE.search(text))) or asks_idle_reply(text, rules.quiet)):
         return False  # unstamped, it must say how to reply when idle ("Kama hakuna kazi, jibu 'SAWA' tu")
-    found = WORD_RE.findall(lower)
+    found = word_tokens(lower)
     return (bool(found) and found[0] not in rules.hb_openers and rules.hb_problem.isdisjoint(found)
             and _REQUESTS.isdisjoint(found))
 

@@ -7,7 +7,8 @@ import re
 
 from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import payload_lines
-from larouter.routing.quiet import CLAUSE_RE, LABEL_ENDS, PARTS_RE, WARNING_MARKS, says_none
+from larouter.routing.quiet import CLAUSE_RE, LABEL_ENDS, WARNING_MARKS, says_none
+from larouter.routing.tokens import word_parts
 from larouter.routing.readings import keep_asides
 
 _ITEM_SEPARATOR_RE = re.compile(r"[:：·|=,，、\n;•—–]")
@@ -22,7 +23,7 @@ def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
     if _ITEM_SEPARATOR_RE.search(report) is None:
         return False  # no list of items ("Read HEARTBEAT.md if it exists. Follow it strictly.")
     warned = any(map(report.__contains__, WARNING_MARKS))
-    if not warned and vocab.broken.isdisjoint(tokens := PARTS_RE.findall(report.lower())) and not _negated_well(
+    if not warned and vocab.broken.isdisjoint(tokens := word_parts(report.lower())) and not _negated_well(
             tokens, vocab):
         return False  # most reports end here (~4 us; reading their clauses costs ~15)
     # an aside stays with its clause: "0 failing checks on open PRs (3 open, all green)"
@@ -31,7 +32,7 @@ def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
         clause = parts[i]
         if i + 2 < len(parts) and parts[i + 1].strip().startswith(LABEL_ENDS):
             clause += ": " + parts[i + 2]  # "failed units: 0", "Lift: stuck"
-        tokens = PARTS_RE.findall(clause.lower())
+        tokens = word_parts(clause.lower())
         if warned and any(map(clause.__contains__, WARNING_MARKS)):
             if not says_none(clause, vocab):
                 return True  # "⚠️ detector de humo COCINA = ALARMA desde 13:42"
