@@ -67,10 +67,10 @@ def long_question(text: str) -> bool:
 def in_long_question(text: str, at: int) -> bool:
     """Whether position `at` (an idle token) lies in a question of LONG_QUESTION_WORDS words or more: the token is
     asked about ("What exactly does HEARTBEAT_OK mean in OpenClaw, and why …?"), not asked for."""
-    start = max(text.rfind(mark, 0, at) for mark in (".", "!", "\n", "。", *QUESTION_MARKS)) + 1
     ends = [i for i in (text.find(mark, at) for mark in QUESTION_MARKS) if i >= 0]
     if not ends:
         return False
+    start = max(text.rfind(mark, 0, at) for mark in (".", "!", "\n", "。", *QUESTION_MARKS)) + 1
     sentence = text[start : min(ends) + 1]
     if any(mark in sentence for mark in (".", "!", "\n", "。")):
         return False  # the sentence with the token ended before the question mark

@@ -217,6 +217,13 @@ def present(lower: str, substrings: tuple[str, ...]) -> bool:
     return any(map(lower.__contains__, substrings))
 
 
+def fewest_substrings(substrings: Iterable[str]) -> tuple[str, ...]:
+    """The substrings without repeats and without those holding another one ("heartbeat_ok" beside "heartbeat"):
+    `present` answers the same with fewer scans of the text."""
+    unique = tuple(dict.fromkeys(substrings))
+    return tuple(s for s in unique if not any(other != s and other in s for other in unique))
+
+
 @attrs.frozen(eq=False)
 class Ack:
     """A compiled `AckRule`. `before` is `(?s:.*)(?:rule)\\Z`, used with `match` from the window's start: the greedy
@@ -362,8 +369,8 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         json_message_types=frozenset(env.json_message_types),
         hb=hb,
         hb_known=KnownPrompts.of(hb.known_prompts),
-        hb_gate=tuple(g.lower() for g in (*hb.gate, *hb.ack_tokens)),
-        hb_gate_ascii=tuple(g.lower() for g in (*hb.gate, *hb.ack_tokens) if g.lower().isascii()),
+        hb_gate=fewest_substrings(g.lower() for g in (*hb.gate, *hb.ack_tokens)),
+        hb_gate_ascii=fewest_substrings(g.lower() for g in (*hb.gate, *hb.ack_tokens) if g.lower().isascii()),
         hb_ack_tokens=tuple(t.lower() for t in hb.ack_tokens),
         hb_ack_token_rx=_compile(hb.ack_token_pattern),
         hb_ack_token_hints=hb.ack_token_hints,
