@@ -1,0 +1,61 @@
+"""The fast readings of a text are the regex readings they replace: words of an ASCII text, a gated rule tried only
+where its matches begin (`Gated.starts`)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from larouter.routing.compiled import Check, compile_rules, first_match_at
+from larouter.routing.rules import DEFAULT
+from larouter.routing.tokens import PARTS_RE, WORD_RE, word_parts, word_tokens
+
+_ASCII = "".join(map(chr, range(128)))
+_SAMPLES = [
+    "", _ASCII, _ASCII * 3, "Inbox: 0 unread. snake_case_name, __init__ x2 9_9 _", "thanks, that's perfect",
+    "Heartbeat (every 30 min): check HEARTBEAT.md.\nCurrent time: Thursday 10:00", "tab\tsep\x1cunit\x1fsep\x0bv",
+    "Grüße, 東京 and ünïcode_mixed words", "ſ K İ ı: case folds",
+]
+
+
+def _random_texts(n: int) -> list[str]:
+    rng = random.Random(7)
+    alphabet = _ASCII + "éßİıſK东 "
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 80))) for _ in range(n)]
+
+
+def test_word_tokens_and_parts_are_the_regex_findall() -> None:
+    for text in _SAMPLES + _random_texts(500):
+        assert word_tokens(text) == WORD_RE.findall(text)
+        assert word_parts(text) == PARTS_RE.findall(text)
+        lower = text.lower()
+        assert word_tokens(lower) == WORD_RE.findall(lower)
+
+
+def _rules_with_starts() -> list[Check]:
+    rules = compile_rules(DEFAULT)
+    checks = [*rules.hb_polls, *rules.hb_work_due, *rules.hb_requests]
+    found = [c for c in checks if isinstance(c, Check) and c.starts]
+    assert len(found) >= 4
+    return found
+
+
+def test_a_rule_tried_where_its_matches_begin_finds_what_search_finds() -> None:
+    texts = _SAMPLES + [
+        "3 pending: yes", "Pending: review the PR", "new orders: 2", "Unread since 09:00: 4", "alerts: none",
+        "All fine. Rewrite the intro, please.", "ok!\n  please explain the cron", "HEARTBEAT.md. Deploys: green",
+        "5-min heartbeat", "scheduled check-in", "tick", "  poll 09:15", "heartbeat #12", "Nightly sweep",
+    ]
+    for check in _rules_with_starts():
+        for text in texts + [t.upper() for t in texts] + [t.title() for t in texts]:
+            if not text.isascii():
+                continue
+            expected = check.rx.search(text)
+            got = first_match_at(check.rx, text, text.lower(), check.starts)
+            assert (got and got.span()) == (expected and expected.span()), (check.rx.pattern[:60], text)
+
+
+def test_first_match_at_is_leftmost() -> None:
+    rx = re.compile(r"\b(?:ab|abc)\w*", re.I)
+    text = "xx ABC ab abc"
+    assert first_match_at(rx, text, text.lower(), ("ab",)).span() == rx.search(text).span()
