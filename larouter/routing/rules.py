@@ -103,7 +103,7 @@ class EnvelopeRules:
 
     blocks: tuple[Gated, ...] = (
         # OpenClaw-style metadata blocks: "Sender (untrusted metadata):" + fenced JSON.
-        Gated(r"(?ms)^[^\n]{0,80}\((?:untrusted|metadata)[^)\n]*\):[ \t]*\n(```|~~~)[^\n]*\n.*?\n\1[ \t]*$\n?",
+        Gated(r"(?ms)^[^\n]{0,80}\((?:untrusted|metadata)[^)\n]*\):[ \t]*\n(```|~~~)[^\n]*\n(?:[^\n]*\n)+?\1[ \t]*$\n?",
               ("(untrusted", "(metadata")),
         Gated(r"(?ms)^Untrusted context \([^)\n]*\):[ \t]*\n<<<[A-Z_]+>>>.*\Z", ("untrusted context",)),
     )
