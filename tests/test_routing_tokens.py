@@ -1,5 +1,5 @@
 """The fast readings of a text are the regex readings they replace: words of an ASCII text, a gated rule tried only
-where its matches begin (`Gated.starts`)."""
+where its matches begin (`Gated.starts`), dates looked for only where one can begin (`due._dates`)."""
 
 from __future__ import annotations
 
@@ -59,3 +59,16 @@ def test_first_match_at_is_leftmost() -> None:
     rx = re.compile(r"\b(?:ab|abc)\w*", re.I)
     text = "xx ABC ab abc"
     assert first_match_at(rx, text, text.lower(), ("ab",)).span() == rx.search(text).span()
+
+
+def test_dates_are_found_where_the_date_pattern_finds_them() -> None:
+    from larouter.routing.due import _DATE_RE, _dates
+
+    rng = random.Random(5)
+    pieces = ["April", " ", "30", "th", ",", "2026", "-", "04", ".", "Mar", "12", " de ", "marzo", "_", "\n", "\t",
+              "31st", "1.", "10.2025", "2026-03-04", "Thursday,", "May 2,", "(", "\x1f", "Sept.", "Jan", "abcdefghijk"]
+    texts = _SAMPLES + ["Current time: Thursday, April 30th, 2026 - 10:00 AM / 2026-04-30 14:00 UTC",
+                        "Mon 5 May 2025, 14:00; due 2025-05-05", "13.10.2025 и 12 de marzo de 2026", "2025年5月14日"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 14))) for _ in range(3000)]
+    for text in texts:
+        assert [(m.span(), m.groups()) for m in _dates(text)] == [(m.span(), m.groups()) for m in _DATE_RE.finditer(text)]
