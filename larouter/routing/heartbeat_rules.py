@@ -125,8 +125,8 @@ class HeartbeatRules:
     # A poll that reports work: new items arrived, something is overdue. Classified on its text, not as a heartbeat.
     work_due: tuple[Gated, ...] = (
         # A count of things to handle ("2 new emails", "1 item due", "3 条"); starts with the digit so the regex
-        # engine can skip to digits.
-        Gated(r"[1-9]\d*(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
+        # engine can skip to digits; \d*+ gives no digit back (what follows the number is never a digit).
+        Gated(r"[1-9]\d*+(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
               r"|open|firing)\b"
               # "3 neue Bestellungen", "3 nouvelles commandes", "3 yeni sipariş", "2 nya ärenden", "3 новых заказа"
               r"|\s+(?:neue[nrs]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[ie]|nieuwe|nya|nye|uutta|uusia|nowe|nowych|nové"
