@@ -155,9 +155,11 @@ SCHEMAS: dict[str, Schema] = {
             "the baseline model(s) the period's calls were measured against, as each call recorded it, comma-separated "
             "('(not recorded)' for calls recorded before the ledger kept it); usage.baseline_model when no priced "
             "call is in the period")}, "baselineCost": NUM, "saved": NUM}),
-        "unpricedCalls": INT, "budget": BUDGET, "projectId": STR, "period": STR,
+        "unpricedCalls": INT, "budget": BUDGET, "projectId": STR,
+        "projectName": {**null(STR), "description": "the project's name; null for a deleted project's history"},
+        "period": STR,
     }, required=("totalCost", "totalCalls", "succeededCalls", "inputTokens", "outputTokens", "byModel", "byTier",
-                 "dailyCosts", "savings", "unpricedCalls", "projectId", "period")),
+                 "dailyCosts", "savings", "unpricedCalls", "projectId", "projectName", "period")),
     "UsageDaily": obj({
         "projectId": STR, "period": STR, "start": null(STR), "end": null(STR),
         "data": array(obj({"date": {"type": "string", "format": "date"}, "cost": NUM, "calls": INT,

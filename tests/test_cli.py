@@ -175,7 +175,7 @@ def test_projects_lifecycle(router: Router) -> None:
     mine_env = {"LAROUTER_URL": router.url, "LAROUTER_TOKEN": token}
     own = run("usage", "--json", env=mine_env)
     assert own.exit_code == 0 and json.loads(own.stdout)["projectId"] == pid, own.output
-    assert f"Usage of project {pid}" in run("usage", env=mine_env).stdout
+    assert f"Usage of project renamed ({pid})" in run("usage", env=mine_env).stdout
     assert run("usage", "models", "--json", env=mine_env).exit_code == 0
     exported = run("usage", "export", "-o", "-", env=mine_env)
     assert exported.exit_code == 0 and exported.stdout.startswith("time,project,"), exported.output

@@ -43,7 +43,7 @@ def test_project_by_name_everywhere(make_router: Callable[..., Router], tmp_path
     for name in ("Billing App", "billing   APP"):
         assert ok_json(router, "usage", "--project", name)["projectId"] == billing["id"]
         shown = on(router, "usage", "--project", name)
-        assert shown.exit_code == 0 and f"Usage of project {billing['id']}" in shown.stdout, shown.output
+        assert shown.exit_code == 0 and f"Usage of project Billing App ({billing['id']})" in shown.stdout, shown.output
         assert [m["calls"] for m in ok_json(router, "usage", "models", "-p", name)["data"]] == [1]
         grouped = run("usage", "--project", name, "models", "--json", "--url", router.url)
         assert grouped.exit_code == 0 and json.loads(grouped.stdout)["projectId"] == billing["id"], grouped.output

@@ -44,7 +44,7 @@ def test_a_project_token_reads_its_own_usage_by_id_or_name(router: Router) -> No
         export = on(router, "usage", "export", "--project", ref, "-o", "-", "--token", mine["token"])
         assert export.exit_code == 0 and len(export.stdout.splitlines()) == 2, export.output
     text = on(router, "usage", "--project", "My App", "--token", mine["token"])
-    assert text.exit_code == 0 and f"Usage of project {mine['id']}" in text.stdout, text.output
+    assert text.exit_code == 0 and f"Usage of project My App ({mine['id']})" in text.stdout, text.output
 
 
 def test_a_project_token_naming_another_project_is_refused_clearly(router: Router) -> None:
@@ -108,3 +108,24 @@ def test_savings_when_the_calls_cost_less_or_nothing(make_router: Callable[..., 
     billed(free, proj["id"], 1)
     line = savings_line(free, "-p", "free")
     assert line.endswith("nothing saved") and "%" not in line, line
+
+
+def test_the_report_is_titled_with_the_projects_name(router: Router) -> None:
+    """`usage --project NAME` is titled with the project's name and its id (it showed the id alone, "Usage of project
+    proj_b7da0cf92e4b"), with the admin token and with the project's own; `default` stays `default`; a deleted
+    project's history says it was deleted; JSON carries `projectName`."""
+    status, mine = http_json("POST", router.url + "/api/projects", {"name": "Billing App"})
+    assert status == 201
+    call(router, mine["token"])
+    billed(router, mine["id"], 1)
+    title = f"Usage of project Billing App ({mine['id']}), monthly"
+    for token in (None, mine["token"]):
+        text = on(router, "usage", "--project", "billing app", *(["--token", token] if token else []))
+        assert text.exit_code == 0 and title in text.stdout, text.output
+    assert json.loads(on(router, "usage", "-p", mine["id"], "--json").stdout)["projectName"] == "Billing App"
+    assert "Usage of project default, monthly" in on(router, "usage").stdout
+    status, _ = http_json("DELETE", router.url + f"/api/projects/{mine['id']}")
+    assert status == 200
+    gone = on(router, "usage", "--project", mine["id"])
+    assert gone.exit_code == 0 and f"Usage of project {mine['id']} (deleted), monthly" in gone.stdout, gone.output
+    assert json.loads(on(router, "usage", "-p", mine["id"], "--json").stdout)["projectName"] is None

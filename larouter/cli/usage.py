@@ -112,11 +112,23 @@ def budget_line(budget: dict[str, Any] | None) -> Text | None:
     return line
 
 
+def project_label(data: dict[str, Any]) -> str:
+    """`Billing App (proj_…)`; the bare name when it is the id (`default`); `proj_… (deleted)` for a project the
+    ledger still holds calls of; the bare id from a daemon that does not send the name."""
+    pid = data["projectId"]
+    if "projectName" not in data:
+        return pid
+    name = data["projectName"]
+    if name is None:
+        return f"{pid} (deleted)"
+    return name if name == pid else f"{name} ({pid})"
+
+
 def render(data: dict[str, Any], period: str) -> RenderableType:
     """The whole `larouter usage` report."""
     days = data["dailyCosts"]
     span = f" ({days[0]['date']} to {days[-1]['date']})" if days else ""
-    head = Text.assemble((f"Usage of project {data['projectId']}, {period}{span}\n", "bold"),
+    head = Text.assemble((f"Usage of project {project_label(data)}, {period}{span}\n", "bold"),
                          f"{money(data['totalCost'])} over {plural(data['totalCalls'], 'call')} "
                          f"({data['succeededCalls']:,} ok), ",
                          f"{plural(data['inputTokens'], 'input token')} + "

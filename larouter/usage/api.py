@@ -83,6 +83,7 @@ async def usage(request: web.Request) -> web.Response:
     body = await ledger.run(ledger.query, lambda cur: queries.summary(cur, project, win, baseline))
     body["projectId"], body["period"] = project, win.period
     known = request.app[appkeys.PROJECTS].projects.get(project)
+    body["projectName"] = None if known is None else known.name
     if known is not None:
         body["budget"] = await request.app[appkeys.BUDGETS].view(known)
     return web.json_response(body)
