@@ -129,3 +129,24 @@ def test_the_report_is_titled_with_the_projects_name(router: Router) -> None:
     gone = on(router, "usage", "--project", mine["id"])
     assert gone.exit_code == 0 and f"Usage of project {mine['id']} (deleted), monthly" in gone.stdout, gone.output
     assert json.loads(on(router, "usage", "-p", mine["id"], "--json").stdout)["projectName"] is None
+
+
+def test_status_with_a_project_token_shows_its_own_spend(make_router: Callable[..., Router]) -> None:
+    """`status` with a project's token shows that project's spend this month (it said "not visible with this token":
+    the token may not list projects, and the fallback asked for the default project, a 403); the admin still sees
+    every project's."""
+    router = make_router(extra_toml=price(2.0))
+    status, mine = http_json("POST", router.url + "/api/projects", {"name": "billing-app"})
+    assert status == 201
+    call(router, mine["token"])
+    call(router)
+    billed(router, mine["id"], 1)
+    billed(router, "default", 1)
+    own = json.loads(on(router, "status", "--json", "--token", mine["token"]).stdout)["spend"]
+    assert own["totalCalls"] == 1 and own["totalCost"] > 0 and own["projectId"] == mine["id"], own
+    text = on(router, "status", env={"LAROUTER_TOKEN": mine["token"], "COLUMNS": "200"})
+    assert text.exit_code == 0 and "not visible" in text.stdout, text.output  # running models are admin-only
+    line = next(x for x in text.stdout.splitlines() if x.startswith("spend this month"))
+    assert f"over 1 call (project billing-app ({mine['id']}))" in line and "not visible" not in line, line
+    every = json.loads(on(router, "status", "--json").stdout)["spend"]
+    assert every["totalCalls"] == 2 and every["projects"] == 2 and "projectId" not in every, every

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from larouter import __version__
@@ -33,19 +34,37 @@ def main(url: str | None, token: str | None, as_json: bool) -> None:
 
 
 def month_spend(client: Client) -> dict[str, Any] | None:
-    """This month's cost and calls summed over every project (None when usage is not readable)."""
+    """This month's cost and calls summed over every project; with a project token (which may not list projects),
+    those of the token's own project, asked for without a projectId. None when usage is not readable."""
     listing = optional(client, "/api/projects")
-    ids = [p["id"] for p in listing["data"]] if listing else ["default"]
+    if listing is None:
+        own = optional(client, "/api/usage", period="monthly")
+        if own is None:
+            return None
+        return {"period": "monthly", "totalCost": own["totalCost"] or 0.0, "totalCalls": own["totalCalls"],
+                "projects": 1, "projectId": own["projectId"], "projectName": own.get("projectName")}
     cost, calls, seen = 0.0, 0, False
-    for project_id in ids:
-        got = optional(client, "/api/usage", period="monthly", projectId=project_id)
+    for project in listing["data"]:
+        got = optional(client, "/api/usage", period="monthly", projectId=project["id"])
         if got is not None:
             seen = True
             cost += got["totalCost"] or 0.0
             calls += got["totalCalls"]
     if not seen:
         return None
-    return {"period": "monthly", "totalCost": round(cost, 10), "totalCalls": calls, "projects": len(ids)}
+    return {"period": "monthly", "totalCost": round(cost, 10), "totalCalls": calls, "projects": len(listing["data"])}
+
+
+def spend_line(spend: dict[str, Any] | None) -> str:
+    """`$1.2000 over 3 calls (2 projects)`, or `(project NAME (ID))` for a project token's own project."""
+    if spend is None:
+        return "[dim]not visible with this token[/dim]"
+    if "projectId" in spend:
+        name, pid = spend.get("projectName"), spend["projectId"]
+        whose = f"project {escape(pid if not name or name == pid else f'{name} ({pid})')}"
+    else:
+        whose = plural(spend["projects"], "project")
+    return f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} ({whose})"
 
 
 def render_status(data: dict[str, Any]) -> Table:
@@ -64,10 +83,7 @@ def render_status(data: dict[str, Any]) -> Table:
     if routing is not None:
         grid.add_row("[bold]routing memory[/bold]", f"{plural(routing['learnedHeartbeats'], 'learned heartbeat')}, "
                      f"{plural(routing['stickyConversations'], 'sticky conversation')}")
-    spend = data["spend"]
-    grid.add_row("[bold]spend this month[/bold]", "[dim]not visible with this token[/dim]" if spend is None else
-                 f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} "
-                 f"({plural(spend['projects'], 'project')})")
+    grid.add_row("[bold]spend this month[/bold]", spend_line(data["spend"]))
     return grid
 
 
