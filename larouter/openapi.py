@@ -12,9 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from larouter import __version__
-from larouter.openapi_schemas import SCHEMAS, Schema, ref
+from larouter.openapi_schemas import PROJECT_FIELDS, SCHEMAS, Schema, ref
 
-PROJECT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 MODEL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 DOWNLOAD_ID_PATTERN = r"^dl_[0-9a-f]{16}$"
 ADMIN = "Admin only: a project token gets 403."
@@ -63,8 +62,9 @@ def op(summary: str, tag: str, ok: dict[str, Any], *, errors: tuple[int, ...] = 
 
 PERIOD = _query("period", {"enum": ["daily", "weekly", "monthly", "all"], "default": "monthly"},
                 "day window ending today (UTC)")
-PROJECT = _query("projectId", {"type": "string", "pattern": PROJECT_ID_PATTERN, "default": "default"},
-                 "the project; a project token may only name its own")
+PROJECT = _query("projectId", {"type": "string", "pattern": PROJECT_FIELDS["name"]["pattern"], "default": "default"},
+                 "the project, by id or by name (an id wins over another project's name; names compare case and runs "
+                 "of spaces aside); a project token may only name its own")
 USAGE_PARAMS = [PERIOD, PROJECT]
 MODEL_ID = _path_id(MODEL_ID_PATTERN, "catalog id or alias (case-insensitive), or a registered model")
 PROJ_ID = _path_id(r"^(default|proj_[0-9a-f]{12})$", "project id (`proj_…` or `default`)")

@@ -223,6 +223,11 @@ class ProjectStore:
             raise not_found(f"no project {project_id!r}", "project_not_found", "id")
         return project
 
+    def named(self, name: str) -> Project | None:
+        """The project whose name is `name`, compared as names are (case and runs of spaces aside), or None."""
+        key = name_key(name)
+        return next((p for p in self.projects.values() if name_key(p.name) == key), None)
+
     def by_token(self, token: str) -> Project | None:
         """The project owning a token (constant-time hash comparison), or None."""
         prefix = token[: len(TOKEN_PREFIX) + 8]

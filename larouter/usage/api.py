@@ -3,7 +3,10 @@
 Query parameters (all optional, each at most once; any other name is a 400 `unknown_parameter`):
 
 - `period`: daily | weekly | monthly | all (default monthly), see `larouter.usage.periods`.
-- `projectId`: the project (default "default"): 1-64 of letters, digits, `_ . -`, starting with a letter or digit.
+- `projectId`: the project (default "default"), by its id or by its name (an id wins over another project's name;
+  names compare as the projects store compares them: case and runs of spaces aside): 1-64 of letters, digits, spaces,
+  `_ . -`, starting with a letter or digit and not ending with a space. A project token's is checked (and replaced by
+  its own id) in `larouter.auth`.
 - `/api/usage/models` only: `sort` = cost | calls | tokens | inputTokens | outputTokens | model | latency
   (default cost) and `order` = asc | desc (default desc).
 
@@ -19,6 +22,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.errors import bad_request, not_found
+from larouter.projects.store import NAME
 from larouter.queryargs import check_query
 from larouter.usage import queries
 from larouter.usage.export import CsvExport
@@ -46,27 +50,32 @@ def _choice(request: web.Request, name: str, allowed: tuple[str, ...] | list[str
 
 
 def project_param(request: web.Request) -> str:
-    """The validated `projectId`."""
+    """The validated `projectId`: a project id or a project name, as given."""
     value = _param(request, "projectId", DEFAULT_PROJECT)
-    if not PROJECT_ID.fullmatch(value):
+    if not NAME.fullmatch(value):
         raise bad_request(
-            f"query parameter 'projectId' must be 1-64 letters, digits, '_', '.' or '-' starting with a letter or "
-            f"digit; got {value[:64]!r}", "projectId")
+            f"query parameter 'projectId' must be a project's id or name: 1-64 letters, digits, spaces, '_', '.' or "
+            f"'-' starting with a letter or digit; got {value[:64]!r}", "projectId")
     return value
 
 
 async def known_project(request: web.Request, ledger: Ledger) -> str:
-    """The validated `projectId`, when it names a project or one the ledger holds calls of (a deleted project keeps
-    its history); else 404, so a typo does not read as a project without usage."""
-    project = project_param(request)
-    if project in request.app[appkeys.PROJECTS].projects:
-        return project
-    held = await ledger.run(ledger.query, lambda cur: cur.execute(
-        "SELECT 1 FROM usage_calls WHERE project = ? LIMIT 1", [project]).fetchone() is not None)
+    """The id of the project `projectId` names: a current project's id, else a current project's name, else an id the
+    ledger holds calls of (a deleted project keeps its history); else 404, so a typo does not read as a project
+    without usage."""
+    given = project_param(request)
+    store = request.app[appkeys.PROJECTS]
+    if given in store.projects:
+        return given
+    named = store.named(given)
+    if named is not None:
+        return named.id
+    held = PROJECT_ID.fullmatch(given) is not None and await ledger.run(ledger.query, lambda cur: cur.execute(
+        "SELECT 1 FROM usage_calls WHERE project = ? LIMIT 1", [given]).fetchone() is not None)
     if not held:
-        raise not_found(f"no project {project!r} and no usage recorded for it; GET /api/projects lists the projects",
-                        "project_not_found", "projectId")
-    return project
+        raise not_found(f"no project {given!r} (by id or name) and no usage recorded for it; GET /api/projects lists "
+                        "the projects", "project_not_found", "projectId")
+    return given
 
 
 def window_param(request: web.Request, ledger: Ledger) -> Window:
