@@ -179,12 +179,15 @@ def test_models_start_ps_health_logs_stop(local_router: Callable[..., Router]) -
 
 @pytest.mark.llama
 def test_models_start_options_out_of_bounds_are_refused(local_router: Callable[..., Router]) -> None:  # noqa: F811
-    """start --threads/--ctx-size beyond their bounds is exit 1 with the daemon's reason, and nothing starts."""
+    """start --threads/--ctx-size/--gpu-layers beyond their bounds is exit 1 with the daemon's reason, said of the
+    flag the user typed (it named the API field: "'ctxSize' must be from 256"), and nothing starts."""
     router = local_router()
-    for flag, value, says in (("--threads", "100000", "'threads' must be from 1 to"),
-                              ("--ctx-size", "0", "'ctxSize' must be from 256 to 2048")):
+    for flag, value, says, field in (("--threads", "100000", "--threads must be from 1 to", "'threads'"),
+                                     ("--ctx-size", "100", "--ctx-size must be from 256 to 2048", "'ctxSize'"),
+                                     ("--gpu-layers", "1000", "--gpu-layers must be from 0 to 999", "'gpuLayers'")):
         refused = on(router, "models", "start", "tiny", flag, value)
         assert refused.exit_code == 1 and "HTTP 400" in refused.stderr and says in refused.stderr, refused.output
+        assert field not in refused.stderr, refused.stderr
     assert ok_json(router, "models", "health", "tiny")["state"] == "stopped"
 
 

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from http.client import HTTPException, HTTPResponse
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
@@ -212,6 +212,20 @@ def optional(client: Client, path: str, **params: Any) -> Any:
         if exc.status not in (403, 404):
             raise
         return None
+
+
+@contextlib.contextmanager
+def flag_names(flags: Mapping[str, str]) -> Iterator[None]:
+    """Word the daemon's 400 about a body field as the flag the user typed (`flags`: API field -> flag), so
+    `'ctxSize' must be from 256 …` reads `--ctx-size must be from 256 …`."""
+    try:
+        yield
+    except CliError as exc:
+        flag = flags.get(exc.param or "")
+        if exc.status != 400 or flag is None:
+            raise
+        raise CliError(exc.message.replace(f"'{exc.param}'", flag), exc.exit_code, exc.status, exc.code,
+                       exc.param) from None
 
 
 def seg(value: str) -> str:

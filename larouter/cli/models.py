@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -13,7 +14,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from larouter.cli.common import Client, CliError, Interrupted, client_options, seg
+from larouter.cli.common import Client, CliError, Interrupted, client_options, flag_names, seg
 from larouter.cli.output import duration, emit, err_console, id_column, print_json, size
 from larouter.cli.downloads import cancel, download, downloads
 
@@ -106,6 +107,9 @@ def wait_with_spinner(work: Any, text: str, interrupted: str) -> Any:
     return box["result"]
 
 
+START_FLAGS = MappingProxyType({"ctxSize": "--ctx-size", "gpuLayers": "--gpu-layers", "threads": "--threads"})
+
+
 @models.command()
 @click.argument("model_id", metavar="ID")
 @click.option("--ctx-size", type=int, help="Context size (-c) for this start, 256 to the model's context length.")
@@ -118,9 +122,11 @@ def start(client: Client, as_json: bool, model_id: str, ctx_size: int | None, gp
     options = {"ctxSize": ctx_size, "gpuLayers": gpu_layers, "threads": threads}
     body = {k: v for k, v in options.items() if v is not None}
     patient = attrs.evolve(client, timeout=None)  # the daemon answers once the model is ready or failed
-    out = wait_with_spinner(
-        lambda: patient.request("POST", f"/api/models/{seg(model_id)}/start", body or None), f"starting {model_id}…",
-        f"stopped waiting; larouterd keeps starting {model_id} (`larouter models health {model_id}` shows it)")
+    with flag_names(START_FLAGS):
+        out = wait_with_spinner(
+            lambda: patient.request("POST", f"/api/models/{seg(model_id)}/start", body or None),
+            f"starting {model_id}…",
+            f"stopped waiting; larouterd keeps starting {model_id} (`larouter models health {model_id}` shows it)")
     if out["state"] != "ready":
         why = out.get("reason") or f"see `larouter models logs {model_id}`"
         raise CliError(f"{model_id} is {out['state']}: {why}")
