@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import subprocess
 import sys
@@ -203,3 +204,17 @@ def test_models_logs_follow_until_ctrl_c(local_router: Callable[..., Router], ho
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux, BSD) for a real ENOSPC")
+def test_download_disk_full_part_way_is_said_plainly(hub_daemon: HubDaemon) -> None:
+    """`models download` on a disk that fills up part-way (the partial file is /dev/full): exit 1, one line saying
+    the disk is full, to free space and request it again, and naming local.disk_reserve_bytes; no raw OSError."""
+    where = hub_daemon.home / "models" / "tiny-test"
+    where.mkdir(parents=True, exist_ok=True)
+    (where / f".{FILE}.{hashlib.sha256(DATA).hexdigest()[:16]}.part").symlink_to("/dev/full")
+    result = on(hub_daemon.url, "models", "download", "tiny-test")
+    assert result.exit_code == 1, result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert "failed: the disk is full: writing tiny-q8_0.gguf" in line and "Free some space there" in line, line
+    assert "local.disk_reserve_bytes" in line and "Errno" not in result.stderr, result.stderr

@@ -11,8 +11,9 @@ import pytest
 
 from larouter.models.catalog import Catalog, free_disk
 from larouter.models.downloads import readable_bytes
+from tests.support.fake_hub import sha256_hex
 from tests.test_downloads import (  # noqa: F401 - fixtures used by name
-    MMPROJ_DATA, REPO, TOTAL, Daemon, Hub, daemon, events, hub, make_daemon, request, start, tiny_model,
+    MAIN, MAIN_DATA, MMPROJ_DATA, REPO, TOTAL, Daemon, Hub, daemon, events, hub, make_daemon, request, start, tiny_model,
 )
 
 RESERVE = 10**14  # more than any test machine has free
@@ -86,3 +87,29 @@ async def test_disk_check_uses_hub_size_when_catalog_has_none(make_daemon: Calla
     assert evs[-1][0] == "error" and message.startswith("not enough disk space: the download needs 67.1 MB "
                                                         f"({big:,} bytes); "), message
     assert re.search(FREE, message) and hub.state.gets("big.gguf") == [], message
+
+
+DEV_FULL = Path("/dev/full")  # the kernel answers every write with ENOSPC: a disk that fills up, for real
+
+
+@pytest.mark.skipif(not DEV_FULL.exists(), reason="needs /dev/full (Linux, BSD) for a real 'no space left on device'")
+async def test_disk_full_part_way_says_what_to_do(daemon: Daemon, hub: Hub) -> None:
+    """A disk that fills up once the transfer runs (the partial file is /dev/full, whose writes fail with ENOSPC)
+    ends the download with a clear error in its events and its state: the disk is full, free space and request it
+    again, and what local.disk_reserve_bytes is; it was `downloading ... failed: OSError: [Errno 28] No space left on
+    device`."""
+    daemon.model_dir.mkdir(parents=True)
+    (daemon.model_dir / f".{MAIN}.{sha256_hex(MAIN_DATA)[:16]}.part").symlink_to(DEV_FULL)
+    code, body = await start(daemon)
+    assert code == 202, body
+    evs = await events(daemon, body["id"])
+    assert evs[-1][0] == "error" and len(hub.state.gets(MAIN)) == 1, evs  # the hub was sending: not retried
+    message = evs[-1][1]["message"]
+    assert message.startswith(f"the disk is full: writing {MAIN} to {daemon.model_dir} failed (no space left on "
+                              "device). Free some space there ("), message
+    assert "request the download again: it resumes" in message and \
+        "local.disk_reserve_bytes, now 1.0 kB (1,024 bytes), is the space a download must leave free" in message, message
+    assert "Errno" not in message and "OSError" not in message, message
+    code, listed = await request("GET", daemon.url + "/api/models/downloads")
+    (state,) = listed["data"]
+    assert code == 200 and (state["status"], state["error"]) == ("error", message), state

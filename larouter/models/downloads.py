@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import errno
 import fcntl
 import glob
 import hashlib
@@ -31,6 +32,7 @@ from larouter.models.hub_http import Backoff, DownloadError, describe, rest_of_f
 log = logging.getLogger("larouter.downloads")
 TERMINAL = frozenset({"done", "error", "cancelled"})
 CANCELLED = "download cancelled; the partial file is kept and the next request for this model resumes it"
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # no space left on device, disk quota exceeded
 
 
 class Cancelled(Exception):
@@ -72,6 +74,16 @@ def storage_message(needed: int, free: int, reserve: int, where: Path, unknown: 
         wants = f"the download needs {readable_bytes(needed)}"
     return (f"not enough disk space: {wants}; {readable_bytes(reserve)} must stay free (local.disk_reserve_bytes) "
             f"and only {readable_bytes(free)} are free on {where}")
+
+
+def disk_full_message(file: str, where: Path, kept: int, free: int, reserve: int) -> str:
+    """Why a download stopped when the disk filled up part-way (something else wrote to it meanwhile, or it was
+    smaller than it looked), and what to do: free space, then resume; raise the reserve to keep more room."""
+    kept_note = f"; the {readable_bytes(kept)} downloaded are kept" if kept else ""
+    return (f"the disk is full: writing {file} to {where} failed (no space left on device){kept_note}. Free some "
+            f"space there ({readable_bytes(free)} free now) and request the download again: it resumes from the bytes "
+            f"kept. local.disk_reserve_bytes, now {readable_bytes(reserve)}, is the space a download must leave free; "
+            "raise it if other writers fill this disk while a download runs")
 
 
 UNITS = (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3))
@@ -118,6 +130,10 @@ class FileFetch:
         except (Cancelled, DownloadError):
             raise
         except Exception as exc:  # huggingface_hub, network or disk: one clean line for the user
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+                where = job.dest.parent
+                raise DownloadError(disk_full_message(job.file, where, job.partial_bytes(), free_disk(where),
+                                                      self.reserve)) from None
             raise DownloadError(describe(exc, job)) from None
 
     def _check(self) -> None:
