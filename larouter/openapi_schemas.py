@@ -22,6 +22,15 @@ TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
 DOWNLOAD_STATES = ["queued", "downloading", "retrying", "verifying", "done", "error", "cancelled"]
 LEDGER_COUNTERS = ("submitted", "written", "dropped", "failed", "batches", "folds", "pending", "journaled", "recovered")
+LEDGER_NOTES = {  # the ledger writer's counters since start: written + failed + pending = submitted + recovered
+    "submitted": "usage records of this run's calls handed to the writer (recovered ones not included)",
+    "recovered": "usage records the last run left in the journal, read back and committed at this start",
+    "written": "records committed to the ledger, submitted and recovered ones alike",
+    "failed": "records lost (refused by the database for themselves, or not even journaled at a stop)",
+    "dropped": "records never queued: usage.queue_max were waiting (not in submitted)",
+    "pending": "records not yet committed (journaled ones included)",
+    "journaled": "records in the journal waiting for a commit",
+}
 ROLES = ["system", "developer", "user", "assistant", "tool", "function"]
 
 
@@ -122,7 +131,14 @@ _SECTION: Schema = {"type": "object"}
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({"message": STR, "type": STR, "param": null(STR), "code": null(STR)})}),
     "Health": obj({"status": {"const": "ok"}, "uptime": NUM, "ledger": obj(
-        {k: {"type": "integer", "minimum": 0} for k in LEDGER_COUNTERS}, extra=True),
+        {**{k: {"type": "integer", "minimum": 0, **({"description": LEDGER_NOTES[k]} if k in LEDGER_NOTES else {})}
+           for k in LEDGER_COUNTERS},
+         "failing": {"type": "boolean", "description": "the storage refuses writes now (rows are kept, up to "
+                     "usage.queue_max)"},
+         "lastError": {**null(STR), "description": "the last storage error since start, kept after writing works "
+                       "again (see failing and lastErrorAt); null when there was none"},
+         "lastErrorAt": {**null({"type": "string", "format": "date-time"}), "description": "when lastError happened "
+                         "(UTC): an old one with failing false is a past failure, not a current one"}}, extra=True),
         "routing": obj({k: {"type": "integer", "minimum": 0}
                         for k in ("stickyConversations", "trackedTurns", "learnedHeartbeats")})},
         required=("status", "uptime")),

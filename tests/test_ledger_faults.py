@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -107,10 +108,13 @@ def ledger_rows(home: Path) -> list[int]:
 
 def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path) -> None:
     """Writes failing (EFBIG, as a full disk): every request is answered, 6 records are kept (the bound) and 2
-    dropped, one rate-limited ERROR and /health say so; once writing works the kept records are committed."""
+    dropped, one rate-limited ERROR and /health say so; once writing works the kept records are committed. /health's
+    lastError says when it happened (`lastErrorAt`, UTC), so the one kept after recovery reads as a past failure."""
     with daemon(home, cfg) as d:
         d.chat()
         wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
+        assert (d.ledger()["lastError"], d.ledger()["lastErrorAt"]) == (None, None)
+        before = datetime.now(timezone.utc)
         d.file_limit(0)
         for _ in range(8):
             assert d.chat()["choices"][0]["message"]["content"] == "echo: hello"
@@ -123,9 +127,16 @@ def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path
         assert "requests are still served" in errors[0] and "queue_max = 6" in errors[0]
         assert any("dropped a usage record" in line for line in d.lines)
 
+        failed_at = datetime.fromisoformat(state["lastErrorAt"].replace("Z", "+00:00"))
+        assert before <= failed_at <= datetime.now(timezone.utc), state
+
         d.file_limit(resource.RLIM_INFINITY)  # space again
         wait_until(lambda: not d.ledger()["failing"] and d.ledger()["written"] == 7, 20, "the kept records")
-        assert d.ledger()["pending"] == 0 and "writing works again" in d.log
+        recovered = datetime.now(timezone.utc)
+        state = d.ledger()
+        assert state["pending"] == 0 and "writing works again" in d.log
+        assert "File too large" in state["lastError"]  # kept for the record, dated before the recovery
+        assert failed_at <= datetime.fromisoformat(state["lastErrorAt"].replace("Z", "+00:00")) <= recovered, state
         assert d.stop() == 0
     assert "Traceback" not in d.log
     assert ledger_rows(home) == list(range(1, 8))  # nothing lost beyond the bound, nothing written twice

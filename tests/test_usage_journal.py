@@ -60,7 +60,8 @@ def _frame(rows: list[tuple], first: int, payload: bytes | None = None) -> bytes
 
 def test_hard_kill_after_journaling_loses_nothing(home: Path, fake: Fake, tmp_path: Path) -> None:
     """Calls journaled but not yet committed to DuckDB (commit_interval is an hour) survive a SIGKILL: the next
-    start commits them, numbered as before, and /api/usage counts every one."""
+    start commits them, numbered as before, and /api/usage counts every one. Its /health counts them as recovered,
+    not as submitted (it said `submitted: 7` before this run's first call), and a call of this run as submitted."""
     cfg = tmp_path / "c.toml"
     cfg.write_text(toml_config(fake.url, "\n[usage]\nflush_interval = 0.02\ncommit_interval = 3600.0\n"))
     env = daemon_env(home, FAKE_KEY=FAKE_KEY)
@@ -74,10 +75,16 @@ def test_hard_kill_after_journaling_loses_nothing(home: Path, fake: Fake, tmp_pa
         proc.wait(10)
     assert _committed(home) == []
     with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
+        ledger = http_json("GET", url + "/health")[1]["ledger"]
+        assert (ledger["recovered"], ledger["submitted"], ledger["written"], ledger["pending"]) == (7, 0, 7, 0), ledger
         assert http_json("GET", url + "/api/usage?period=all")[1]["totalCalls"] == 7
+        assert http_json("POST", url + "/v1/chat/completions", {"model": "gpt-fake", "messages": MSGS})[0] == 200
+        wait_until(lambda: http_json("GET", url + "/api/usage?period=all")[1]["totalCalls"] == 8, 10, "the new call")
+        ledger = http_json("GET", url + "/health")[1]["ledger"]
+        assert (ledger["recovered"], ledger["submitted"], ledger["written"]) == (7, 1, 8), ledger
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
-    assert _committed(home) == list(range(1, 8))
+    assert _committed(home) == list(range(1, 9))  # the 7 recovered, then the new call
     assert "committing 7 usage records from the journal" in daemon_log(home)
     assert (home / journal.FILENAME).stat().st_size == 0  # emptied once committed
 

@@ -23,7 +23,8 @@ writer retries after a back-off (`RETRY_FIRST` s, doubling up to `retry_max` s),
 through `reopen` when DuckDB invalidated it (rows the database turns out to hold already are not written twice),
 and commits everything waiting as soon as a write succeeds. The operator is told: an ERROR when writing starts
 failing and at most once per `FAIL_LOG_EVERY` s while it lasts, a WARNING when it works again, and `describe()`
-(shown in `/health`) reports `failing`, `lastError` and `pending`. A row whose cost the DECIMAL columns cannot hold
+(shown in `/health`) reports `failing`, `pending`, `lastError` and `lastErrorAt` (the last storage error since start
+and when it happened, UTC: kept once writing works again, for the record; `failing` says whether it still fails). A row whose cost the DECIMAL columns cannot hold
 is committed with that cost unknown, with a warning (loader.py); any other row the database refuses for itself
 (a conversion error, say) is reported and lost, never retried forever.
 
@@ -41,6 +42,7 @@ import logging
 import threading
 import time
 from collections import deque
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import attrs
@@ -80,7 +82,10 @@ def _one_line(exc: BaseException) -> str:
 
 @attrs.define
 class WriterStats:
-    """Counters since start (read from any thread; approximate while running)."""
+    """Counters since start (read from any thread; approximate while running). Every row is `submitted` (by a call
+    of this run) or `recovered` (read back from the journal at start, left by the last run), and then `written`
+    (committed to DuckDB), `failed` (lost) or still pending: written + failed + pending = submitted + recovered.
+    `dropped` rows (the buffer was full) are in none of them."""
 
     submitted: int = 0
     written: int = 0
@@ -89,7 +94,7 @@ class WriterStats:
     batches: int = 0
     folds: int = 0
     retries: int = 0  # write attempts the storage refused (the rows were kept)
-    recovered: int = 0  # rows read back from the journal at start (counted in `submitted` too)
+    recovered: int = 0  # rows read back from the journal at start (not in `submitted`)
 
 
 @attrs.define(eq=False)
@@ -124,6 +129,7 @@ class Writer:
     _failing: bool = False
     _broken: bool = False  # DuckDB invalidated the database: reopen before writing again
     _last_error: str | None = None
+    _last_error_at: str | None = None  # when (UTC, ISO 8601) the storage last refused a write
     _failing_since: float = 0.0
     _retry_in: float = 0.0
     _retry_at: float = 0.0
@@ -140,7 +146,6 @@ class Writer:
         if self.loader.rows:
             self._seq = self.loader.rows[-1][0]
             self.stats.recovered = len(self.loader.rows)
-            self.stats.submitted += self.stats.recovered  # so that written + failed never runs ahead of it
             log.info("usage ledger: committing %d usage records from the journal (the last run stopped before "
                      "committing them)", len(self.loader.rows))
             self._commit()  # before the first query; on a storage failure the writer retries them
@@ -169,7 +174,7 @@ class Writer:
     def wait_flushed(self, timeout: float | None = None) -> bool:
         """Block until every row submitted so far is committed to DuckDB (or lost); False on timeout (as while
         the storage fails). For queries that must see every call, tests and benchmarks."""
-        target = self.stats.submitted
+        target = self.stats.submitted + self.stats.recovered  # what written + failed count, recovered rows included
         with self._done:
             if self.stats.written + self.stats.failed >= target:
                 return True
@@ -288,6 +293,7 @@ class Writer:
         self._failing = True
         self.stats.retries += 1
         self._last_error = _one_line(exc)
+        self._last_error_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         self._broken = self._broken or isinstance(exc, INVALIDATING) or "invalidated" in str(exc)
         self._retry_in = min(RETRY_FIRST if first else self._retry_in * 2, self.retry_max)
         self._retry_at = now + self._retry_in
@@ -377,4 +383,4 @@ class Writer:
     def describe(self) -> dict[str, Any]:
         """Counters and the failure state, for logs and `/health`."""
         return {**attrs.asdict(self.stats), "pending": self.pending(), "journaled": len(self.loader.rows),
-                "failing": self._failing, "lastError": self._last_error}
+                "failing": self._failing, "lastError": self._last_error, "lastErrorAt": self._last_error_at}
