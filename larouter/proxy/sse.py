@@ -205,15 +205,25 @@ class Relay:
         return block
 
     def _relay_block(self, block: bytes | bytearray) -> bytes | bytearray:
-        """What the client gets of a block of events. Fast path: a block of plain data events with no usage object,
-        error or finish_reason passes through untouched (each event as `_filter` would pass it, so the outcome does
-        not depend on how events are split across reads). A BadStream event ends the block (`broken`)."""
-        if _PLAIN.fullmatch(block) and not _LOOK.search(block):
-            self.call.chunks += block.count(b'"choices":')  # the key, not a text that says "choices"
-            if not self.call.tool_calls and _CALLS.search(block):
+        """What the client gets of a block of events. Fast path: the leading plain data events with no usage object,
+        error or finish_reason pass through untouched (each event as `_filter` would pass it, so the outcome does
+        not depend on how events are split across reads); the events after them go through `_filter` one by one. A
+        BadStream event ends the block (`broken`)."""
+        m = _PLAIN.match(block)  # the leading plain events
+        end = m.end() if m is not None else 0
+        look = _LOOK.search(block, 0, end) if end else None
+        if look is not None:  # from the event with something to look at on, event by event
+            cut = block.rfind(b"\n\n", 0, look.start())
+            end = cut + 2 if cut >= 0 else 0
+        if end:
+            plain = block if end == len(block) else block[:end]
+            self.call.chunks += plain.count(b'"choices":')  # the key, not a text that says "choices"
+            if not self.call.tool_calls and _CALLS.search(plain):
                 self.call.tool_calls = True
-            return block
-        out = []
+            if plain is block:
+                return block
+            block = block[end:]  # the rest (a finish_reason, usage, [DONE]...): a stream read whole parses only these
+        out = [plain] if end else []
         for event in filter(None, block.split(b"\n\n")):
             try:
                 relayed = self._filter(event)
