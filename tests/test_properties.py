@@ -86,11 +86,16 @@ class Upstream:
     def __init__(self, chunks: list[bytes]) -> None:
         self.content = self
         self.chunks = chunks
+        self.read = 0
 
     async def iter_any(self) -> AsyncIterator[bytes]:
         for chunk in self.chunks:
             await asyncio.sleep(0)
+            self.read += 1
             yield chunk
+
+    def at_eof(self) -> bool:
+        return self.read == len(self.chunks)
 
 
 class Client:

@@ -270,20 +270,28 @@ class Relay:
         self.pending.clear()
         if self.carry:
             head += self._relay_block(self.carry)
-        if head:
-            await self._write(head)
+        if head and (self.broken is not None or not upstream.content.at_eof()):
+            await self._write(head)  # more may come: the client gets this now
+            head = b""
         if self.broken is not None:
             raise self.broken
+        # else the whole answer came with priming's reads (the usual under load): it goes out with the end of the
+        # body, one write instead of two
         async for chunk in self.primed or upstream.content.iter_any():
             await self._relay(self._block(chunk))
         if self.buf.strip():  # a last event with no blank line after it
+            if head:
+                await self._write(head)
+                head = b""
             await self._relay(bytes(self.buf.strip()) + b"\n\n")
         if self.upstream_error is not None:  # the client has the upstream's own error event: no second one
-            await self._end(DONE + b"\n\n" if self.saw_done else b"")
+            await self._end(head + DONE + b"\n\n" if self.saw_done else head)
             raise UpstreamErrorEvent(self.upstream_error)
         if not self.saw_done and len(self.finished) < self.call.choices:
+            if head:
+                await self._write(head)
             raise CutShort("upstream ended the stream without [DONE] before the answer was complete")
-        await self._end(DONE + b"\n\n")  # [DONE] (ours, if the upstream left it out) and the end of the body
+        await self._end(head + DONE + b"\n\n")  # [DONE] (ours, if the upstream left it out) and the end of the body
 
     async def _end(self, data: bytes) -> None:
         try:
