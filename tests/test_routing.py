@@ -269,3 +269,33 @@ def test_a_reasoning_model_chosen_by_auto_gets_a_body_it_accepts(routed: Callabl
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="o4-mini", messages=msgs, temperature=0.7, max_tokens=2048, stream=stream)
     assert info.value.code == "unsupported_parameter" and fake.state.requests[-1]["max_tokens"] == 2048
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_plain_model_chosen_by_auto_gets_no_reasoning_settings(routed: Callable[..., Router], fake: Fake,
+                                                                 stream: bool) -> None:
+    """An agent's body with `reasoning_effort` and `verbosity` classified COMPLEX goes to gpt-4.1, which (like
+    OpenAI's other non-reasoning models) refuses them: under `auto` they are left out and the reason header says so.
+    A REASONING turn keeps them for o4-mini, and a client naming gpt-4.1 gets its body as written, and the 400."""
+    client = openai.OpenAI(base_url=routed().v1, api_key="x", max_retries=0)
+
+    def text(raw: Any) -> str:
+        return ("".join(ch.choices[0].delta.content or "" for ch in raw.parse() if ch.choices) if stream
+                else raw.parse().choices[0].message.content)
+
+    msgs = [{"role": "user", "content": CODING}]
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=msgs, reasoning_effort="low",
+                                                           verbosity="low", stream=stream)
+    assert text(raw) and raw.headers["x-larouter-tier"] == "COMPLEX" and raw.headers["x-larouter-model"] == "gpt-4.1"
+    assert raw.headers["x-larouter-reason"].endswith(
+        "gpt-4.1 is not a reasoning model: without reasoning_effort, verbosity"), raw.headers
+    assert len(fake.state.requests) == 1, [r["model"] for r in fake.state.requests]
+    sent = fake.state.requests[-1]
+    assert "reasoning_effort" not in sent and "verbosity" not in sent, sent
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": PROOF}],
+                                                           reasoning_effort="high", stream=stream)
+    assert text(raw) and raw.headers["x-larouter-model"] == "o4-mini"
+    assert fake.state.requests[-1]["reasoning_effort"] == "high" and "not a reasoning" not in raw.headers["x-larouter-reason"]
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="gpt-4.1", messages=msgs, reasoning_effort="low", stream=stream)
+    assert info.value.code == "unsupported_parameter" and fake.state.requests[-1]["reasoning_effort"] == "low"

@@ -167,19 +167,29 @@ def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
 
 
 # OpenAI's reasoning models (o1, o3, o4-mini, gpt-5 and their sizes and snapshots) refuse `max_tokens` (they take
-# `max_completion_tokens`) and sampling settings other than their defaults, with a 400. A client that asked for
-# `auto` did not choose such a model: its request is adapted, where a named model gets the body as the client wrote it.
+# `max_completion_tokens`) and sampling settings other than their defaults, with a 400; OpenAI's other models refuse
+# the reasoning models' own settings (`reasoning_effort`; `verbosity` other than its default) the same way. A client
+# that asked for `auto` did not choose the model: its request is adapted to it, where a named model gets the body as
+# the client wrote it.
 REASONING_MODEL_RE = re.compile(r"(?:[\w.-]+/)?(?:o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?)"
                                 r"(?:-\d{4}-\d{2}-\d{2})?")
 _SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias")
+REASONING_ONLY = ("reasoning_effort", "verbosity")  # what only a reasoning model takes (agent frameworks send the first)
 
 
-def for_reasoning_model(body: dict[str, Any], model: str) -> tuple[dict[str, Any], str | None]:
-    """(the body for this model, what was changed for the reason header or None): for a reasoning model,
+def for_model(body: dict[str, Any], model: str) -> tuple[dict[str, Any], str | None]:
+    """(the body for the model `auto` chose, what was changed for the reason header or None): for a reasoning model,
     `max_tokens` is sent as `max_completion_tokens` (unless that is set too) and the sampling settings those models
-    refuse are left out (their defaults apply); any other model, or a body with none of those, as it is."""
+    refuse are left out (their defaults apply); for any other model, the reasoning models' own settings are left out;
+    a body with none of those, as it is."""
+    if not REASONING_MODEL_RE.fullmatch(model):
+        extra = [key for key in REASONING_ONLY if key in body]
+        if not extra:
+            return body, None
+        return ({key: value for key, value in body.items() if key not in REASONING_ONLY},
+                f"{model} is not a reasoning model: without {', '.join(extra)}")
     dropped = [key for key in _SAMPLING if key in body]
-    if not (dropped or "max_tokens" in body) or not REASONING_MODEL_RE.fullmatch(model):
+    if not (dropped or "max_tokens" in body):
         return body, None
     out = {key: value for key, value in body.items() if key != "max_tokens" and key not in _SAMPLING}
     parts = []
@@ -223,7 +233,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             reservation = await billing.admit(request, call, body)
             call.extra["reservation"] = reservation
             name = cand.name if call.target is chosen else call.target.model
-            sent, note = for_reasoning_model(body, call.target.model)
+            sent, note = for_model(body, call.target.model)
             if note is not None:
                 call.reason = header_safe(f"{call.reason} | {note}")
             local.touch(request, call.target)

@@ -37,7 +37,8 @@ Behaviour is chosen by the model name the proxy forwards:
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
-o1…o9, gpt-5 (OpenAI's reasoning models) answer 400 to `max_tokens` and to a temperature other than 1, as OpenAI does
+o1…o9, gpt-5 (OpenAI's reasoning models) answer 400 to `max_tokens` and to a temperature other than 1, as OpenAI does;
+                 OpenAI's other gpt-* models answer 400 to `reasoning_effort` and a `verbosity` other than "medium"
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
 Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer);
 `fake-max-usage` reports MAX_TOKENS prompt and completion tokens (the most the ledger counts).
@@ -259,7 +260,7 @@ REASONING_MODEL = re.compile(r"o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-na
 def _reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
     """OpenAI's 400 for a reasoning model (o-series, gpt-5) sent `max_tokens` or a temperature other than 1."""
     if not REASONING_MODEL.fullmatch(str(body.get("model"))):
-        return None
+        return _non_reasoning_refusal(body)
     if "max_tokens" in body:
         return {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
                            "'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
@@ -267,6 +268,20 @@ def _reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
     if body.get("temperature", 1) != 1:
         return {"message": "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default "
                            "(1) value is supported.", "type": "invalid_request_error", "param": "temperature",
+                "code": "unsupported_value"}
+    return None
+
+
+def _non_reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's 400 for one of its other models (gpt-4o, gpt-4.1, ...) sent a reasoning model's own settings."""
+    if not str(body.get("model")).startswith("gpt-"):
+        return None
+    if "reasoning_effort" in body:
+        return {"message": "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+                "type": "invalid_request_error", "param": "reasoning_effort", "code": "unsupported_parameter"}
+    if body.get("verbosity", "medium") != "medium":
+        return {"message": f"Unsupported value: 'verbosity' does not support {body['verbosity']!r} with this model. "
+                           "Supported values are: 'medium'.", "type": "invalid_request_error", "param": "verbosity",
                 "code": "unsupported_value"}
     return None
 
