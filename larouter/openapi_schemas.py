@@ -113,7 +113,9 @@ CATALOG_ENTRY = obj({
     "modalities": array(STR), "license": null(STR), "sourceRepo": null(STR), "defaultQuantization": STR,
     "suggestedTiers": array(STR), "user": BOOL, "localPath": null(STR), "variants": array(VARIANT),
     "ramEstimateBytes": INT,
-    "canRun": obj({"ok": BOOL, "reasons": array(STR), "freeRamBytes": INT, "freeDiskBytes": INT}),
+    "canRun": obj({"ok": BOOL, "reasons": array(STR), "freeRamBytes": INT, "freeDiskBytes": INT,
+                   "llamaServer": {**BOOL, "description": "larouterd finds a llama-server to run (when false, reasons "
+                                   "says how to get one)"}}),
     "downloaded": null(STR), "downloadedBytes": null(INT), "state": {"enum": MODEL_STATES},
 })
 _REGISTER_COMMON: dict[str, Schema] = {

