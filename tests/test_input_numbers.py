@@ -89,3 +89,13 @@ def test_config_set_refuses_a_non_finite_number(router: Router, value: str) -> N
     assert result.exit_code != 0 and f"{value!r}" in result.output and "finite" in result.output, result.output
     assert "not valid JSON" not in result.output
     assert not (router.settings.home / "runtime-config.json").exists()
+
+
+async def test_an_integer_beyond_64_bits_in_an_unknown_field_reaches_the_provider_as_a_float(
+        router: Router, fake: Fake) -> None:
+    """As the README says: `seed` of 2^64 is sent on as the nearest 64-bit float; 2^64 - 1 and -2^63 exactly."""
+    for value, sent in ((2**64, 1.8446744073709552e19), (2**64 - 1, 2**64 - 1), (-(2**63), -(2**63))):
+        status, out = await send(router, "POST", "/v1/chat/completions", chat(str(value), "seed"))
+        assert status == 200, out
+        got = fake.state.requests[-1]["seed"]
+        assert got == sent and type(got) is type(sent), (value, got)

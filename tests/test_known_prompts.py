@@ -5,15 +5,19 @@ classifier checks after the rules still applies, and the list is a setting."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
+from larouter.app import make_app
 from larouter.config import load_settings
 from larouter.routing import Tier, classify
+from larouter.routing.known_prompts import DEFAULT_KNOWN_PROMPTS
+from larouter.runtime import load_runtime
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json
+from tests.support.servers import BackgroundLoop, http_json
 from tests.test_routing import CODING, HEARTBEAT, agent_conversation, ask, routed  # noqa: F401 (fixture)
 
 VERBATIM = "heartbeat: a framework's own check-in prompt, verbatim"
@@ -69,3 +73,20 @@ def test_the_list_is_a_setting(tmp_path: Path) -> None:
     assert decision.tier is Tier.HEARTBEAT and decision.reasons[-1] == VERBATIM, decision
     decision = classify({"messages": [{"role": "user", "content": HEARTBEAT}]}, config)
     assert decision.tier is Tier.HEARTBEAT and decision.reasons[-1] != VERBATIM, decision
+
+
+def test_the_readme_config_example_keeps_the_shipped_prompts(servers: BackgroundLoop, home: Path,
+                                                               tmp_path: Path) -> None:
+    """The README's config example, copied as it is, keeps OpenClaw's and nanobot's prompts and makes no placeholder
+    a verbatim heartbeat (it once set `known_prompts = ["..."]`, which replaced them and made "..." one)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    example = re.search(r"```toml\n(\[server\].*?)```", readme.split("## Configure", 1)[1], re.S)
+    assert example, "README lost its config example"
+    cfg = tmp_path / "readme.toml"
+    cfg.write_text(example.group(1))
+    runtime = load_runtime(cfg, env={"LAROUTER_HOME": str(home)})
+    assert runtime.settings.routing.classifier.heartbeat.known_prompts == DEFAULT_KNOWN_PROMPTS
+    router = Router(servers.start(make_app(runtime)), runtime.settings)
+    assert explain(router, [{"role": "user", "content": "..."}])["tier"] != "HEARTBEAT"
+    out = explain(router, [{"role": "user", "content": NANOBOT}])
+    assert out["tier"] == "HEARTBEAT" and out["reasons"][-1] == VERBATIM, out
