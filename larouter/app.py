@@ -26,6 +26,7 @@ from larouter.runtime import Runtime
 from larouter.usage.attach import attach_usage
 from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
+from larouter.proxy import loop
 from larouter.proxy.registry import ModelRegistry
 
 
@@ -67,7 +68,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN].current,
                            is_loopback(settings.server.host))
     drain = Drain(runtime)
-    app = web.Application(middlewares=[drain.middleware(), error_middleware, auth],
+    app = web.Application(middlewares=[drain.middleware(), error_middleware, loop.loop_guard, auth],
                           client_max_size=settings.server.max_body_bytes,
                           handler_args=PARSER_LIMITS)  # room to answer an over-long request in JSON (errors.py)
     app[appkeys.DRAIN] = drain
@@ -76,6 +77,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.PROJECTS] = store
     app[appkeys.ADMIN_TOKEN] = token
     app[appkeys.STARTED] = time.monotonic()
+    app[appkeys.INSTANCE] = loop.new_instance_id()  # requests that come back here carry it: refused (a loop)
     app[appkeys.POLICIES] = policies  # the store's too: PATCHed chains and policies apply to both at once
     cooldowns = app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))

@@ -22,6 +22,7 @@ from larouter.app import make_app
 from larouter.config import ConfigError, Settings
 from larouter.drain import CUT_WAIT
 from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, warn_if_shared
+from larouter.proxy import loop as loop_guard
 from larouter.runtime import load_runtime
 from larouter.usage.ledger import LedgerError
 
@@ -48,6 +49,7 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
         for sock in runner.addresses:
             log.info("larouterd %s listening on http://%s:%s (data in %s, event loop: %s)", __version__, sock[0], sock[1],
                      settings.home, type(loop).__module__.split(".")[0])
+        loop_guard.warn_if_pointing_here(settings, runner.addresses)  # a provider base_url that is this daemon
         if runner.addresses:  # for the CLI, which finds the daemon through it without --url
             host, port = runner.addresses[0][:2]
             # Written before the loop runs a single handler (once, at start: a small file): no client can see this

@@ -87,7 +87,7 @@ def _paths() -> dict[str, Any]:
                                     errors=(), public=True)},
         "/v1/chat/completions": {"post": op(
             "OpenAI-compatible chat completion (JSON or SSE)", "proxy", chat_ok, body="ChatCompletionRequest",
-            errors=(400, 401, 402, 404, 413, 429, 502, 503, 504),
+            errors=(400, 401, 402, 404, 413, 429, 502, 503, 504, 508),
             description="`model` may be `auto` (routed by tier), any model a provider serves, or "
                         "`provider/model`. Unknown fields reach the provider untouched. A stream that breaks "
                         "mid-way ends with one `data: {\"error\": …}` event and no `[DONE]`. Every answer, errors "
@@ -198,7 +198,8 @@ def document() -> dict[str, Any]:
     for status, what in {**ERRORS, "402": "budget exceeded", "409": "conflict (name taken, not running, ...)",
                          "429": "provider rate limit (Retry-After relayed)", "502": "provider failed or unreachable",
                          "503": "provider has no key / llama-server missing", "504": "provider timed out",
-                         "507": "not enough free disk"}.items():
+                         "507": "not enough free disk",
+                         "508": "a provider's base_url leads back to LARouter (`provider_loop`)"}.items():
         responses[f"E{status}"] = _json(ref("Error"), what)
     return {
         "openapi": "3.1.0",

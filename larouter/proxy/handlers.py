@@ -16,7 +16,7 @@ from larouter.models.catalog import CatalogModel
 from larouter.models.supervisor import provider_name
 from larouter.projects.budget import Reservation
 from larouter.auth import principal
-from larouter.proxy import billing, local, routed, upstream
+from larouter.proxy import billing, local, loop, routed, upstream
 from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
@@ -142,7 +142,8 @@ def _book(request: web.Request, call: Call, reservation: Reservation | None) -> 
 async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
     assert call.target is not None
     session = request.app[appkeys.HTTP]
-    resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False)
+    resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False,
+                                 hops=loop.outbound(request))
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -177,7 +178,8 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
         await local.start_local(request, model, lambda: client.write(f": starting {model.id}\n\n".encode()))
         call.target = request.app[appkeys.REGISTRY].resolve(model.id)
         local.touch(request, call.target)
-        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
+        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
+                                     hops=loop.outbound(request))
     except LarouterError as err:
         await relay.fail(err.message, err.code or "upstream_error")
         call.delivered = err.delivered
@@ -200,7 +202,8 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
             return client
     else:
         assert call.target is not None
-        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True)
+        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
+                                     hops=loop.outbound(request))
         if resp.content_type != "text/event-stream":
             raise await upstream.not_an_event_stream(call.target, resp)
         client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
-from larouter.proxy import billing, local, upstream
+from larouter.proxy import billing, local, loop, upstream
 from larouter.proxy.call import Call, shorten_reason
 from larouter.proxy.sse import ANSWER_KEYS, STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
@@ -21,7 +21,7 @@ from larouter.routing.policy import Candidate, chain
 from larouter.routing.tiers import Decision, Tier
 from larouter.usage.records import tokens_of
 
-RETRYABLE = {429, 500, 502, 503, 504}
+RETRYABLE = {429, 500, 502, 503, 504, 508}  # 508: a provider whose base_url leads back to LARouter (loop.py)
 
 
 class Degraded(Exception):
@@ -108,7 +108,8 @@ async def _target(request: web.Request, cand: Candidate) -> None:
 
 async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
     assert call.target is not None
-    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False)
+    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False,
+                               hops=loop.outbound(request))
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall: the next candidate is tried
@@ -139,7 +140,8 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
 
 async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[aiohttp.ClientResponse, Relay]:
     assert call.target is not None
-    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True)
+    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True,
+                               hops=loop.outbound(request))
     if resp.content_type != "text/event-stream":  # an error object or a page: its own words say why (502: next)
         raise await upstream.not_an_event_stream(call.target, resp)
     relay = Relay.for_call(request, call, web.StreamResponse())

@@ -12,6 +12,7 @@ import aiohttp
 
 from larouter import jsonx
 from larouter.errors import LarouterError, upstream_error
+from larouter.proxy import loop
 from larouter.proxy.registry import Target
 
 _SECRETISH = re.compile(r"(sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+|Bearer\s+\S+)")
@@ -36,20 +37,24 @@ def chat_url(target: Target) -> str:
     return target.provider.base_url.rstrip("/") + "/chat/completions"
 
 
-def upstream_headers(target: Target, stream: bool) -> dict[str, str]:
-    """Only what the provider needs: its own key, never the client's."""
-    headers = {"Content-Type": "application/json", "Accept": "text/event-stream" if stream else "application/json"}
+def upstream_headers(target: Target, stream: bool, hops: str) -> dict[str, str]:
+    """Only what the provider needs: its own key, never the client's; and `x-larouter-hop` (`loop.outbound`), which
+    lets a LARouter daemon the request reaches again refuse it rather than loop."""
+    headers = {"Content-Type": "application/json", "Accept": "text/event-stream" if stream else "application/json",
+               loop.HOP_HEADER: hops}
     if target.provider.api_key:
         headers["Authorization"] = f"Bearer {target.provider.api_key}"
     return headers
 
 
-async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool) -> aiohttp.ClientResponse:
-    """POST the body; return a 2xx response (caller releases it) or raise a LarouterError."""
+async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool, *,
+               hops: str) -> aiohttp.ClientResponse:
+    """POST the body; return a 2xx response (caller releases it) or raise a LarouterError. `hops`: the
+    `x-larouter-hop` value (`loop.outbound(request)`)."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=prov.read_timeout)
     data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
-    headers = upstream_headers(target, stream)
+    headers = upstream_headers(target, stream, hops)
     try:
         try:
             resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
@@ -126,6 +131,8 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
         raw = b""
     message, up_type, up_code, up_param = _parse_error(raw)
     message = redact(message, target.provider.api_key)
+    if up_code == loop.PROVIDER_LOOP and loop.LOOP_HEADER in resp.headers:  # a LARouter daemon (this one?) refused it
+        return loop.loop_error(target, resp.request_info.headers.get(loop.HOP_HEADER, ""), resp.headers[loop.LOOP_HEADER])
     where = _where(target)
     source = target.provider.key_source  # the variable or setting the key came from (never the key)
     hint = f" (check {source})" if source else ""
