@@ -125,10 +125,31 @@ def oversize(request: web.Request) -> LarouterError | None:
     return None
 
 
+# Errors a retry cannot cure: a key that is missing or refused, a model not downloaded or whose server cannot start,
+# no candidate, a loop. The OpenAI SDKs retry 408, 409, 429 and every 5xx (twice by default) unless the answer says
+# `x-should-retry: false`; a 429 and a provider's own 5xx, timeout or dropped connection may well pass next time.
+NEVER_RETRY = frozenset({"upstream_auth_failed", "upstream_forbidden", "provider_unavailable", "model_not_downloaded",
+                         "model_not_running", "model_start_failed", "llama_server_missing", "no_candidate",
+                         "provider_loop", "budget_exceeded"})
+
+
+def should_retry(err: LarouterError) -> str | None:
+    """`x-should-retry` for this error: "false" when retrying cannot help (a code in NEVER_RETRY, or a 4xx of ours other
+    than 408 and 429), None to leave it to the client (a provider's own 4xx, relayed: its own header, if any, came
+    with it)."""
+    if err.code in NEVER_RETRY:
+        return "false"
+    if 400 <= err.status < 500 and err.status not in (408, 429) and not err.rejected:
+        return "false"
+    return None
+
+
 def _reply(request: web.Request, err: LarouterError) -> web.Response:
     """The error as JSON; from the proxy (`/v1/*`) always with an `x-request-id` (the call's own when the handler
-    attached it to the error, else a new one)."""
+    attached it to the error, else a new one), and `x-should-retry: false` when a retry cannot succeed."""
     resp = json_error(err)
+    if "x-should-retry" not in resp.headers and (retry := should_retry(err)) is not None:
+        resp.headers["x-should-retry"] = retry
     if request.path.startswith("/v1/") and "x-request-id" not in resp.headers:
         resp.headers["x-request-id"] = request_id()
     return resp

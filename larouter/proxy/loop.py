@@ -62,7 +62,7 @@ async def loop_guard(request: web.Request, handler: Handler) -> web.StreamRespon
                     else f"it has passed through {len(hops)} LARouter daemons")
             raise LarouterError(f"request refused: {what} (x-larouter-hop), so a provider's base_url leads back to "
                                 "LARouter: a loop", 508, "upstream_error", PROVIDER_LOOP,
-                                headers={LOOP_HEADER: own if back else "hops", "x-should-retry": "false"})
+                                headers={LOOP_HEADER: own if back else "hops"})
     return await handler(request)
 
 
@@ -79,7 +79,7 @@ def loop_error(target: Any, sent_hops: str, found: str) -> LarouterError:
         hint += (f" (the shipped {name} provider reads {BASE_URL_ENV[name]}, which the SDKs read too: is it set to "
                  "LARouter's address in larouterd's environment?)")
     return LarouterError(f"provider {name!r} (base_url {url}) {where}, so it was not sent round again; {hint}", 508,
-                         "upstream_error", PROVIDER_LOOP, headers={LOOP_HEADER: "relayed", "x-should-retry": "false"})
+                         "upstream_error", PROVIDER_LOOP, headers={LOOP_HEADER: "relayed"})
 
 
 def _shown(url: str) -> str:

@@ -145,8 +145,9 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
         return LarouterError(f"{where} is rate limiting: {message}", 429, "rate_limit_error", up_code or "rate_limited", None, headers)
     if resp.status >= 500:
         return upstream_error(f"{where} failed with HTTP {resp.status}: {message}", 502, "upstream_error")
+    relayed = {"x-should-retry": resp.headers["x-should-retry"]} if "x-should-retry" in resp.headers else None
     return LarouterError(f"{where}: {message}", resp.status, up_type or "invalid_request_error", up_code or "upstream_rejected",
-                         up_param, rejected=True)
+                         up_param, relayed, rejected=True)
 
 
 def _parse_error(raw: bytes) -> tuple[str, str | None, str | None, str | None]:
