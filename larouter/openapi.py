@@ -72,7 +72,8 @@ DL_ID = _path_id(DOWNLOAD_ID_PATTERN, "download id from POST /api/models/downloa
 CHAT_HEADERS = {h: {"schema": {"type": "string"}, "description": d} for h, d in (
     ("x-larouter-model", "model that answered"), ("x-larouter-provider", "provider that answered"),
     ("x-request-id", "id of this call in logs and usage"), ("x-larouter-tier", "tier (model auto)"),
-    ("x-larouter-reason", "routing reasons (model auto)"), ("x-larouter-budget-remaining", "USD left in the budget window with this call's worst case set aside (paid calls)"))}
+    ("x-larouter-reason", "routing reasons (model auto)"), ("x-larouter-budget-remaining", "USD left in the budget window with this call's worst case set aside (paid calls)"),
+    ("x-upstream-request-id", "the provider's own id for its answer (its x-request-id), when it sent one"))}
 
 
 def _paths() -> dict[str, Any]:
@@ -196,7 +197,8 @@ def document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (built once)."""
     responses: dict[str, Any] = {"Error": _json(ref("Error"), "OpenAI-shaped error")}
     for status, what in {**ERRORS, "402": "budget exceeded", "409": "conflict (name taken, not running, ...)",
-                         "429": "provider rate limit (Retry-After relayed)", "502": "provider failed or unreachable",
+                         "429": "provider rate limit (Retry-After relayed)",
+                         "502": "provider failed or unreachable (a 503's Retry-After relayed)",
                          "503": "provider has no key / llama-server missing", "504": "provider timed out",
                          "507": "not enough free disk",
                          "508": "a provider's base_url leads back to LARouter (`provider_loop`)"}.items():

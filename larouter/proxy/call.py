@@ -51,6 +51,7 @@ class Call:
     first_byte: float | None = None
     ended: float | None = None
     budget_remaining: float | None = None
+    upstream_id: str | None = None  # the provider's own request id for its answer (x-upstream-request-id)
     extra: dict[str, Any] = attrs.Factory(dict)
 
     def mark_first_byte(self) -> None:

@@ -64,6 +64,8 @@ def decision_headers(call: Call) -> dict[str, str]:
         headers["x-larouter-reason"] = call.reason
     if call.budget_remaining is not None:
         headers["x-larouter-budget-remaining"] = usd_text(call.budget_remaining)
+    if call.upstream_id is not None:
+        headers[upstream.UPSTREAM_ID] = call.upstream_id
     return headers
 
 
@@ -113,7 +115,10 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     except LarouterError as err:
         call.delivered = call.delivered or err.delivered
         call.finish(err.status, err.code or err.type)
-        raise attrs.evolve(err, headers={**(err.headers or {}), **error_headers(call)}) from None
+        headers = {**(err.headers or {}), **error_headers(call)}
+        if call.upstream_id is not None:  # the provider answered, then its answer failed (the error names its own)
+            headers.setdefault(upstream.UPSTREAM_ID, call.upstream_id)
+        raise attrs.evolve(err, headers=headers) from None
     except asyncio.CancelledError:
         drain = request.app[appkeys.DRAIN]
         if not drain.cut_short():
@@ -144,6 +149,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     session = request.app[appkeys.HTTP]
     resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False,
                                  hops=loop.outbound(request))
+    call.upstream_id = upstream.request_id_of(resp)
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -180,6 +186,7 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
         local.touch(request, call.target)
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
                                      hops=loop.outbound(request))
+        call.upstream_id = upstream.request_id_of(resp)
     except LarouterError as err:
         await relay.fail(err.message, err.code or "upstream_error")
         call.delivered = err.delivered
@@ -204,6 +211,7 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
         assert call.target is not None
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
                                      hops=loop.outbound(request))
+        call.upstream_id = upstream.request_id_of(resp)
         if resp.content_type != "text/event-stream":
             raise await upstream.not_an_event_stream(call.target, resp)
         client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})

@@ -110,6 +110,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     assert call.target is not None
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False,
                                hops=loop.outbound(request))
+    call.upstream_id = upstream.request_id_of(resp)
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall: the next candidate is tried
@@ -142,6 +143,7 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
     assert call.target is not None
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True,
                                hops=loop.outbound(request))
+    call.upstream_id = upstream.request_id_of(resp)
     if resp.content_type != "text/event-stream":  # an error object or a page: its own words say why (502: next)
         raise await upstream.not_an_event_stream(call.target, resp)
     relay = Relay.for_call(request, call, web.StreamResponse())

@@ -3,20 +3,53 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
+import logging
+import math
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import attrs
 
 from larouter import jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.proxy import loop
 from larouter.proxy.registry import Target
 
+log = logging.getLogger("larouter.proxy")
 _SECRETISH = re.compile(r"(sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+|Bearer\s+\S+)")
 MAX_ERROR_BODY = 64 * 1024
+UPSTREAM_ID = "x-upstream-request-id"  # our answer's copy of the provider's own request id
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_.:/+=-]{1,128}")
+RETRY_AFTER_CAP = 3600  # seconds: a provider's Retry-After is relayed as at most this
+
+
+def request_id_of(resp: aiohttp.ClientResponse) -> str | None:
+    """The provider's id for this request (`x-request-id`, OpenAI's and most others'; `request-id`, Anthropic's), to
+    quote to it; None when it sent none or something that is not an id."""
+    for name in ("x-request-id", "request-id"):
+        value = resp.headers.get(name, "").strip()
+        if _REQUEST_ID.fullmatch(value):
+            return value
+    return None
+
+
+def retry_after(value: str | None, now: float | None = None) -> str | None:
+    """A provider's Retry-After as whole seconds from now (it may be seconds or an HTTP-date), at most
+    RETRY_AFTER_CAP; None when it is neither."""
+    value = (value or "").strip()
+    if re.fullmatch(r"[0-9]{1,12}", value):
+        return str(min(int(value), RETRY_AFTER_CAP))
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    seconds = math.ceil(when - (time.time() if now is None else now))
+    return str(min(max(seconds, 0), RETRY_AFTER_CAP))
 
 
 def redact(text: str, *secrets: str | None) -> str:
@@ -88,6 +121,7 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
             raise await error_from_response(target, resp)
         finally:
             resp.release()
+    log.debug("%s answered HTTP %d (its request id: %s)", _where(target), resp.status, request_id_of(resp))
     return resp
 
 
@@ -124,7 +158,18 @@ def read_error(target: Target, exc: BaseException) -> LarouterError:
 
 
 async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:
-    """Translate an upstream 4xx/5xx into our error, keeping its message but never a key."""
+    """Translate an upstream 4xx/5xx into our error, keeping its message but never a key; with the provider's request
+    id (`x-upstream-request-id`), and its Retry-After (sanitised) when it said 429 or 503."""
+    err = await _error_for_status(target, resp)
+    extra = {}
+    if (upstream_id := request_id_of(resp)) is not None:
+        extra[UPSTREAM_ID] = upstream_id
+    if resp.status in (429, 503) and (after := retry_after(resp.headers.get("Retry-After"))) is not None:
+        extra["Retry-After"] = after
+    return attrs.evolve(err, headers={**(err.headers or {}), **extra}) if extra else err
+
+
+async def _error_for_status(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:
     try:
         raw = await resp.content.read(MAX_ERROR_BODY)
     except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -141,8 +186,7 @@ async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> L
     if resp.status == 403:  # a key without access to this model, a region not served, or a key refused
         return upstream_error(f"{where} refused access (HTTP 403): {message}{hint}", 502, "upstream_forbidden")
     if resp.status == 429:
-        headers = {"Retry-After": resp.headers["Retry-After"]} if "Retry-After" in resp.headers else None
-        return LarouterError(f"{where} is rate limiting: {message}", 429, "rate_limit_error", up_code or "rate_limited", None, headers)
+        return LarouterError(f"{where} is rate limiting: {message}", 429, "rate_limit_error", up_code or "rate_limited")
     if resp.status >= 500:
         return upstream_error(f"{where} failed with HTTP {resp.status}: {message}", 502, "upstream_error")
     relayed = {"x-should-retry": resp.headers["x-should-retry"]} if "x-should-retry" in resp.headers else None

@@ -12,6 +12,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-empty       answers 200 with empty content (a degraded answer)
   fake-200-error   answers 200 whose JSON body is an error object (stream or not)
   fake-429-retry   answers 429 with `Retry-After: 7`
+  fake-503-retry   answers 503 with `Retry-After: 1`
   fake-stall       sends part of the answer, then nothing for an hour (stream: one content chunk; JSON: a prefix)
   fake-slow-first  sends the headers at once and its first byte after one second
   fake-stall-first streams its role chunk, then nothing for an hour (no content ever comes)
@@ -39,6 +40,7 @@ anything else      echoes the last user message; returns a tool call when tools 
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
 o1…o9, gpt-5 (OpenAI's reasoning models) answer 400 to `max_tokens` and to a temperature other than 1, as OpenAI does;
                  OpenAI's other gpt-* models answer 400 to `reasoning_effort` and a `verbosity` other than "medium"
+Every answer carries `x-request-id: req_fake_<n>`, n counting the chat requests from 1 (the provider's own id).
 A model named in `FakeState.failing` answers 500 until it is taken out again (a provider that recovers).
 Usage reports 5 completion tokens, or VERBOSE_TOKENS when the last message contains VERBOSE (a long answer);
 `fake-max-usage` reports MAX_TOKENS prompt and completion tokens (the most the ledger counts).
@@ -333,6 +335,9 @@ async def chat(request: web.Request) -> web.StreamResponse:
     if model == "fake-429-retry":
         error = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}
         return web.json_response({"error": error}, status=429, headers={"Retry-After": "7"})
+    if model == "fake-503-retry":
+        error = {"message": "The server is overloaded", "type": "server_error", "code": None}
+        return web.json_response({"error": error}, status=503, headers={"Retry-After": "1"})
     if model == "fake-200-error":
         auth = request.headers.get("Authorization", "")
         error = {"message": f"The model is overloaded (key {auth.removeprefix('Bearer ')})", "type": "server_error",
@@ -368,9 +373,15 @@ async def _big_answer(request: web.Request, body: dict[str, Any]) -> web.StreamR
     return web.Response(body=raw, content_type="application/json")
 
 
+async def _provider_request_id(request: web.Request, resp: web.StreamResponse) -> None:
+    """`x-request-id: req_fake_<n>` on every answer (n: the chat requests so far), as OpenAI sends its own."""
+    resp.headers.setdefault("x-request-id", f"req_fake_{len(request.app[STATE].requests)}")
+
+
 def make_fake_openai() -> web.Application:
     """Build the fake provider app."""
     app = web.Application()
+    app.on_response_prepare.append(_provider_request_id)
     app[STATE] = FakeState()
     app.router.add_post("/v1/chat/completions", chat)
     return app
