@@ -74,11 +74,31 @@ _HTTP_CODES = {
 }
 
 
+# the OpenAI API's other top-level endpoints: one of them without its /v1 is a base_url that lacks it
+OPENAI_ENDPOINTS = frozenset({"embeddings", "responses", "completions", "audio", "images", "moderations", "files",
+                              "batches", "assistants", "threads", "fine_tuning", "uploads", "vector_stores", "realtime"})
+
+
+def _under_v1(request: web.Request) -> bool:
+    """Whether `/v1` + this path is one of the app's routes (any method)."""
+    path = "/v1" + request.path
+    for resource in request.app.router.resources():
+        info = resource.get_info()
+        if info.get("path") == path or ("pattern" in info and info["pattern"].fullmatch(path)):
+            return True
+    return False
+
+
 def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
     code, type_ = _HTTP_CODES.get(exc.status, ("http_error", "invalid_request_error"))
     if exc.status == 404:
         msg = f"no such endpoint: {request.method} {request.path}"
-        if request.path.startswith("/v1/"):  # an OpenAI client pointed at LARouter for more than chat
+        if not request.path.startswith("/v1/") and _under_v1(request):  # a base_url without its /v1
+            msg += f" (did you mean {request.method} /v1{request.path}? An OpenAI client's base_url ends in /v1)"
+        elif request.path.strip("/").split("/", 1)[0] in OPENAI_ENDPOINTS:
+            msg += (f" (an OpenAI client's base_url ends in /v1; /v1{request.path} is not proxied either: LARouter "
+                    "proxies POST /v1/chat/completions and lists GET /v1/models)")
+        elif request.path.startswith("/v1/"):  # an OpenAI client pointed at LARouter for more than chat
             msg += (" (LARouter proxies POST /v1/chat/completions and lists GET /v1/models; other OpenAI endpoints, "
                     "such as embeddings, responses or audio, are not proxied: call the provider for those)")
     elif exc.status == 405:

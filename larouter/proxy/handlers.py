@@ -284,20 +284,24 @@ async def _stopped_local(app: web.Application, listed: set[str]) -> list[dict[st
 async def list_models(request: web.Request) -> web.Response:
     """OpenAI list of models: `auto`, every provider's, the running local models and the downloaded ones that a
     request would start (available while local.autostart is on)."""
-    data = request.app[appkeys.REGISTRY].listing()
-    data += await _stopped_local(request.app, {entry["id"] for entry in data})
+    data = await _listing(request.app)
     return web.json_response({"object": "list", "data": data}, headers={"x-request-id": request_id()})
+
+
+async def _listing(app: web.Application) -> list[dict[str, Any]]:
+    """Every `/v1/models` entry; `auto` is available when some listed model is (a key, a local server, or a
+    downloaded model autostart would start): which one serves depends on the request's tier and project's policy."""
+    data = app[appkeys.REGISTRY].listing()
+    data += await _stopped_local(app, {entry["id"] for entry in data})
+    data[0]["available"] = any(entry["available"] for entry in data[1:])  # data[0] is auto
+    return data
 
 
 async def get_model(request: web.Request) -> web.Response:
     """OpenAI model object for one id: the entry `GET /v1/models` lists for it, else 404."""
     model_id = request.match_info["id"]
     check_model_name(model_id)
-    listed = request.app[appkeys.REGISTRY].listing()
-    for entry in listed:
-        if entry["id"] == model_id:
-            return web.json_response(entry, headers={"x-request-id": request_id()})
-    for entry in await _stopped_local(request.app, {entry["id"] for entry in listed}):
+    for entry in await _listing(request.app):
         if entry["id"] == model_id:
             return web.json_response(entry, headers={"x-request-id": request_id()})
     raise not_found(f"model {model_id!r} does not exist here; GET /v1/models lists the models LARouter serves",

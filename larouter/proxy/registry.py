@@ -85,7 +85,7 @@ class ModelRegistry:
 
     def listing(self) -> list[dict[str, Any]]:
         """OpenAI `/v1/models` entries, `auto` first, with availability."""
-        data = [{"id": AUTO, "object": "model", "created": 0, "owned_by": "larouter", "available": True}]
+        data = [{"id": AUTO, "object": "model", "created": 0, "owned_by": "larouter", "available": True, "local": False}]
         for model, target in self._by_model.items():
             prov = target.provider
             data.append(

@@ -98,7 +98,7 @@ def _check_scalars(body: dict[str, Any]) -> None:
     if opts is not None:
         if not isinstance(opts, dict):
             raise bad_request("'stream_options' must be an object", "stream_options", "invalid_type")
-        if "include_usage" in opts and not isinstance(opts["include_usage"], bool):
+        if opts.get("include_usage") is not None and not isinstance(opts["include_usage"], bool):  # null: default
             raise bad_request(
                 "'stream_options.include_usage' must be a boolean", "stream_options.include_usage", "invalid_type"
             )

@@ -1,0 +1,63 @@
+"""Small things an OpenAI client runs into: `include_usage: null` (OpenAI's default), a base_url without `/v1`, and
+the `auto` entry of `/v1/models` (its `local` field, and `available` only when some model is)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import openai
+import pytest
+
+from tests.conftest import Fake, Router
+from tests.support.servers import http_json
+from tests.test_explain_agrees import post
+
+HI = [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_include_usage_null_is_the_default(router: Router, fake: Fake, stream: bool) -> None:
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    out = client.chat.completions.create(model="gpt-fake", messages=HI, stream=stream,
+                                         stream_options={"include_usage": None})  # type: ignore[typeddict-item]
+    chunks = list(out) if stream else [out]
+    assert chunks and all(getattr(c, "usage", None) is None for c in chunks if stream)
+    status, _, body = post(router.v1 + "/chat/completions",
+                           {"model": "gpt-fake", "messages": HI, "stream_options": {"include_usage": "yes"}})
+    assert status == 400 and body["error"]["param"] == "stream_options.include_usage", body
+
+
+@pytest.mark.parametrize(("method", "path", "hint"), [
+    ("POST", "/chat/completions", "did you mean POST /v1/chat/completions?"),
+    ("GET", "/models", "did you mean GET /v1/models?"),
+    ("GET", "/models/gpt-fake", "did you mean GET /v1/models/gpt-fake?"),
+    ("POST", "/embeddings", "/v1/embeddings is not proxied either")])
+def test_a_base_url_without_v1_is_told_so(router: Router, method: str, path: str, hint: str) -> None:
+    status, out = http_json(method, router.url + path, {"model": "gpt-fake", "messages": HI} if method == "POST" else None)
+    assert status == 404 and out["error"]["code"] == "not_found" and hint in out["error"]["message"], out
+    status, out = http_json("GET", router.url + "/nothing-here")
+    assert status == 404 and "did you mean" not in out["error"]["message"] and "/v1" not in out["error"]["message"]
+
+
+def test_the_sdk_without_v1_reads_the_hint(router: Router) -> None:
+    client = openai.OpenAI(base_url=router.url, api_key="x", max_retries=0)
+    with pytest.raises(openai.NotFoundError) as info:
+        client.chat.completions.create(model="gpt-fake", messages=HI)
+    assert "did you mean POST /v1/chat/completions?" in str(info.value)
+
+
+def test_auto_entry_has_local_and_an_honest_available(make_router: Callable[..., Router]) -> None:
+    """`auto` says `local: false` like every entry says `local`, and `available` only when some model is."""
+    router = make_router()
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    models = client.models.list().model_dump()["data"]
+    assert all("local" in m and "available" in m for m in models), models
+    auto = models[0]
+    assert auto["id"] == "auto" and auto["local"] is False and auto["available"] is True, auto
+    assert client.models.retrieve("auto").model_dump()["local"] is False
+    # no provider has a key (the fake's removed, the shipped ones' variables unset): nothing can serve `auto`
+    status, _ = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"api_key_env": "LAROUTER_NO_KEY"}}})
+    assert status == 200
+    models = client.models.list().model_dump()["data"]
+    assert not any(m["available"] for m in models[1:]), models
+    assert models[0]["available"] is False and client.models.retrieve("auto").model_dump()["available"] is False
