@@ -342,3 +342,12 @@ def test_tiers_are_ranked_cheapest_first() -> None:
     """Tier.rank orders HEARTBEAT < SIMPLE < MEDIUM < COMPLEX < REASONING."""
     assert [t.rank for t in Tier] == [0, 1, 2, 3, 4]
     assert Tier("MEDIUM") is Tier.MEDIUM and Tier.MEDIUM == "MEDIUM"
+
+
+def test_reasons_are_ascii_and_keep_accented_words_readable() -> None:
+    """Reasons travel in `x-larouter-reason`: ASCII only, but "wie spät" reads "wie spat", not "wie sp\\xe4t";
+    scripts without a plain base stay escaped."""
+    reasons = " ".join(classify({"messages": [{"role": "user", "content": "Wie spät ist es in Tokio?"}]}).reasons)
+    assert reasons.isascii() and "wie spat" in reasons and "\\x" not in reasons
+    proof = " ".join(classify({"messages": [{"role": "user", "content": "请证明根号2是无理数"}]}).reasons)
+    assert proof.isascii() and "\\u8bc1" in proof
