@@ -66,12 +66,13 @@ _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^
                        r"[:=]?\s*(>=?|<=?|≥|≤)\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT + r"\s*[)\]]", re.I)
 
 
-def _number_of(text: str) -> float:
+def _number(text: str) -> float:
+    """A matched number: a decimal comma read as a point, the minus sign (U+2212) as "-"."""
     return float(text.replace(",", ".").replace("−", "-"))
 
 
 def _alerting(m: re.Match[str]) -> bool:
-    value, word, op, bound = _number_of(m.group(1)), m.group(2).lower(), m.group(3), _number_of(m.group(4))
+    value, word, op, bound = _number(m.group(1)), m.group(2).lower(), m.group(3), _number(m.group(4))
     met = {">": value > bound, ">=": value >= bound, "≥": value >= bound,
            "<": value < bound, "<=": value <= bound, "≤": value <= bound}[op]
     return not met if word in _NORMAL_WORDS else met
@@ -101,7 +102,7 @@ def _normal(value: str, verdict: str, vocab: QuietVocabulary) -> bool:
     span = _RANGE_RE.search(verdict)
     if span is None:
         return _at_setpoint(value, verdict)
-    low, high, x = (float(v.replace(",", ".")) for v in (span.group(1), span.group(2), value))
+    low, high, x = (_number(v) for v in (span.group(1), span.group(2), value))
     return low <= x <= high
 
 
@@ -117,7 +118,7 @@ def _at_setpoint(value: str, verdict: str) -> bool:
     m = _SETPOINT_RE.match(verdict)
     if m is None:
         return False
-    x, target = (float(v.replace(",", ".").replace("−", "-")) for v in (value, m.group(1)))
+    x, target = _number(value), _number(m.group(1))
     return abs(x - target) <= max(SETPOINT_TOLERANCE[0], abs(target) * SETPOINT_TOLERANCE[1])
 
 
@@ -137,10 +138,6 @@ _LIMIT_WORD_RE = re.compile(r"(?<!\w)(" + "|".join(_MAX_WORDS + _MIN_WORDS) + r"
                             re.I)
 _NAME_BEFORE_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30})\s?\(?$")
 _PLAIN_READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?[=:]?\s?(\d+(?:[.,]\d+)?)(?![\d]|[.,]\d)")
-
-
-def _number(text: str) -> float:
-    return float(text.replace(",", "."))
 
 
 _WORD_STARTS = ("max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")  # every limit word starts so
