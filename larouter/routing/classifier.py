@@ -87,14 +87,10 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     return "\n".join(found)
 
 
-def _checklists_clear(messages: Sequence[Any], turn: Turn, rules: Compiled, looked: Sequence[triggers.Lookup]) -> bool:
-    """Whether every tool result after the turn is a checklist (a HEARTBEAT.md read) with no item due and no other
-    line in trouble: the check-in's tools found nothing to do."""
-    if not looked or not all(not r.is_json and rules.hb_task_item.search(r.text) for r in looked):
-        return False
-    if _tasks_read(messages, turn, rules):
-        return False
-    return not triggers.troubled_text(_notes(looked, rules), rules)
+def _checklists(looked: Sequence[triggers.Lookup], rules: Compiled) -> bool:
+    """Whether every tool result after the turn is a checklist (a HEARTBEAT.md read): the heartbeat branch then reads
+    its items (`_tasks_read`) and its other lines (`_notes`) as it does for any check-in."""
+    return bool(looked) and all(not r.is_json and rules.hb_task_item.search(r.text) for r in looked)
 
 
 def _notes(looked: Sequence[triggers.Lookup], rules: Compiled) -> list[triggers.Lookup]:
@@ -179,9 +175,9 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if (verdict is not None and verdict.learned and after is not None and not triggers.found_nothing(looked(), rules)
-            and not _checklists_clear(after, turn, rules, looked())):
+            and not _checklists(looked(), rules)):
         verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only "nothing"
-        # confirms, or checklists read with nothing due on them
+        # confirms, or checklists, whose items the heartbeat branch reads next
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if after is not None else ""
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
