@@ -131,3 +131,17 @@ def test_logs_of_a_model_that_is_not_running_say_so(router: Router, tmp_path: Pa
     said = " ".join(shown.stderr.split())
     assert "mine is not running (stopped) and has no logs" in said and "larouter models start mine" in said, said
     assert ok_json(router, "models", "logs", "mine") == {"id": "mine", "lines": []}
+
+
+def test_spend_line_of_a_project_tokens_own_project() -> None:
+    """`larouter status` names a project token's project as `larouter usage` does; the bare id without a name."""
+    from larouter.cli import spend_line
+
+    base = {"period": "monthly", "totalCost": 1.5, "totalCalls": 2, "projects": 1}
+    assert spend_line({**base, "projectId": "proj_0123456789ab", "projectName": "Billing App"}).endswith(
+        "(project Billing App (proj_0123456789ab))")
+    assert spend_line({**base, "projectId": "default", "projectName": "default"}).endswith("(project default)")
+    assert spend_line({**base, "projectId": "proj_0123456789ab", "projectName": None}).endswith(
+        "(project proj_0123456789ab)")
+    assert spend_line({**base, "projectId": "proj_0123456789ab"}).endswith("(project proj_0123456789ab)")
+    assert spend_line(base).endswith("(1 project)")

@@ -15,7 +15,7 @@ from larouter.cli.config import config
 from larouter.cli.models import models
 from larouter.cli.projects import projects
 from larouter.cli.route import route
-from larouter.cli.usage import usage
+from larouter.cli.usage import project_label, usage
 
 
 @click.group(cls=LarouterGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,9 +59,8 @@ def spend_line(spend: dict[str, Any] | None) -> str:
     """`$1.2000 over 3 calls (2 projects)`, or `(project NAME (ID))` for a project token's own project."""
     if spend is None:
         return "[dim]not visible with this token[/dim]"
-    if "projectId" in spend:
-        name, pid = spend.get("projectName"), spend["projectId"]
-        whose = f"project {escape(pid if not name or name == pid else f'{name} ({pid})')}"
+    if "projectId" in spend:  # a name-less one (a daemon that does not send it) shows the bare id
+        whose = f"project {escape(project_label(spend) if spend.get('projectName') else spend['projectId'])}"
     else:
         whose = plural(spend["projects"], "project")
     return f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} ({whose})"
