@@ -18,6 +18,7 @@ from larouter import appkeys
 from larouter.auth import is_loopback
 from larouter.config import Settings
 from larouter.errors import Handler, LarouterError
+from larouter.runtime import without_userinfo
 
 log = logging.getLogger("larouter.proxy")
 
@@ -70,7 +71,7 @@ def loop_error(target: Any, sent_hops: str, found: str) -> LarouterError:
     """Our answer when the provider's answer was another (or this) daemon's loop refusal: a 508 naming the provider
     and where its base_url comes from. Under `auto` the next candidate is tried."""
     prov, name = target.provider, target.provider_name
-    url = _shown(prov.base_url)
+    url = without_userinfo(prov.base_url)
     own = sent_hops.rsplit(",", 1)[-1].strip()
     where = ("points back at this larouterd: the request came straight back here" if found == own
              else "leads to a LARouter daemon that sends it on in a loop (through this one or others)")
@@ -80,11 +81,6 @@ def loop_error(target: Any, sent_hops: str, found: str) -> LarouterError:
                  "LARouter's address in larouterd's environment?)")
     return LarouterError(f"provider {name!r} (base_url {url}) {where}, so it was not sent round again; {hint}", 508,
                          "upstream_error", PROVIDER_LOOP, headers={LOOP_HEADER: "relayed"})
-
-
-def _shown(url: str) -> str:
-    parts = urlsplit(url)
-    return url if "@" not in parts.netloc else url.replace(parts.netloc, "***@" + parts.netloc.rsplit("@", 1)[1])
 
 
 def _authority(host: str | None) -> str:
@@ -119,4 +115,4 @@ def warn_if_pointing_here(settings: Settings, listening: list[tuple[Any, ...]]) 
         env = f" ({BASE_URL_ENV[name]} in larouterd's environment?)" if name in BASE_URL_ENV else ""
         log.warning("provider %r has base_url %s, the address larouterd listens on%s: its requests would come back "
                     "here and are refused (508 provider_loop); set providers.%s.base_url to the provider's own API",
-                    name, _shown(prov.base_url), env, name)
+                    name, without_userinfo(prov.base_url), env, name)
