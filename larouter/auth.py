@@ -48,10 +48,8 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def admin_token(home: Path, configured: str | None, bind_host: str) -> str:
-    """The configured admin token, else the one in `<home>/admin_token` (generated 0600 on loopback binds)."""
-    if configured:
-        return configured
+def admin_token(home: Path, bind_host: str) -> str:
+    """The admin token in `<home>/admin_token` (generated 0600 on loopback binds), for when none is configured."""
     path = home / "admin_token"
     if path.exists():
         return path.read_text("utf-8").strip()
@@ -78,7 +76,7 @@ class AdminToken:
         """The token of these start-up settings (blocking: may read or generate the file; ConfigError on a
         non-loopback bind without a token)."""
         configured = settings.server.admin_token
-        generated = None if configured else admin_token(settings.home, None, settings.server.host)
+        generated = None if configured else admin_token(settings.home, settings.server.host)
         return cls(settings.home, configured, generated)
 
     @property
@@ -92,7 +90,7 @@ class AdminToken:
         """Before a settings change is persisted (blocking, on a worker thread): a change that drops the configured
         token falls back to the file's, generated on a loopback bind; with none to fall back to, a ConfigError."""
         if not settings.server.admin_token and self.generated is None:
-            self.generated = admin_token(settings.home, None, settings.server.host)
+            self.generated = admin_token(settings.home, settings.server.host)
 
     def reconfigure(self, settings: Settings) -> None:
         """Apply changed settings (runtime listener)."""
