@@ -24,6 +24,7 @@ import attrs
 from larouter.errors import LarouterError
 from larouter.projects.store import WINDOWS, Project
 from larouter.usage.pricing import round_usd
+from larouter.usage.records import utc_now
 
 log = logging.getLogger("larouter.budget")
 
@@ -33,11 +34,6 @@ DEFAULT_MAX_TOKENS = 4096  # worst-case completion when the request sets no max_
 READS = 3  # reads of a window's spend while calls of the project settle meanwhile, before counting them anyway
 OVERRUN_LOG_EVERY = 600.0  # seconds between two warnings about one model's calls costing more than reserved
 EPSILON = 1e-12  # float noise allowed when comparing money
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def window_start(window: str, now: datetime | None = None) -> datetime:

@@ -25,7 +25,7 @@ from larouter.fsutil import PRIVATE_DIR, private_file
 from larouter.usage import journal, queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
-from larouter.usage.records import COST, to_row, utc_naive
+from larouter.usage.records import COST, to_row, utc_naive, utc_now
 from larouter.usage.writer import Writer
 
 log = logging.getLogger("larouter.usage")
@@ -37,11 +37,6 @@ CATCH_UP_TIMEOUT = 2.0  # seconds a query waits for the writer to commit what wa
 
 class LedgerError(RuntimeError):
     """The ledger file cannot be opened (another process holds it, or it is not a readable DuckDB database)."""
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def read_price_file(settings: Settings) -> PriceTable | None:

@@ -105,6 +105,11 @@ def epoch_us(moment: datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC (the ledger's and the budgets' clock)."""
+    return datetime.now(timezone.utc)
+
+
 def utc_naive(moment: datetime) -> datetime:
     """The same instant as a naive UTC datetime (the ledger stores TIMESTAMP in UTC)."""
     if moment.tzinfo is timezone.utc:
