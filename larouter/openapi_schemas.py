@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from larouter.projects.store import NAME
+
 Schema = dict[str, Any]
 
 STR: Schema = {"type": "string"}
@@ -87,7 +89,7 @@ MODEL_STATUS_PROPS: dict[str, Schema] = {
     "restarts": INT, "reason": null(STR), "uptime": null(NUM), "startMs": null(NUM),
 }
 PROJECT_FIELDS: dict[str, Schema] = {
-    "name": {"type": "string", "pattern": r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9._-])?$"},
+    "name": {"type": "string", "pattern": NAME.pattern},
     "description": {"type": "string", "maxLength": 1000},
     "budgetUsd": null({"type": "number", "minimum": 0, "maximum": 1e9}),
     "budgetWindow": {"enum": WINDOWS},
