@@ -392,3 +392,23 @@ def test_an_inlined_checklist_whose_items_are_answered_none_is_a_heartbeat() -> 
     answered with something is work."""
     assert rules_tier(OPENCLAW_CHECKLIST) is Tier.HEARTBEAT
     assert rules_tier(OPENCLAW_CHECKLIST.replace("48h → none", "48h → water bill, pay today")) is not Tier.HEARTBEAT
+
+
+CLOCK_CHECKLIST = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. If nothing needs attention, "
+                   "reply HEARTBEAT_OK.\n\nHEARTBEAT.md:\n- [ ] 17:00 send Priya the summary of today's client emails\n"
+                   "Current time: Tuesday, July 14th, 2026 — {now} (Asia/Kolkata)")
+
+
+@pytest.mark.parametrize("now, due", [("5:05 PM", True), ("5:05 p.m.", True), ("4:55 PM", False), ("5:05 AM", False),
+                                      ("17:05", True), ("12:10 PM", False)])
+def test_a_twelve_hour_check_in_time_is_read_with_its_am_or_pm(now: str, due: bool) -> None:
+    """OpenClaw writes `Current time:` on a 12-hour clock ("— 5:05 PM"): the 17:00 item is due at 5:05 PM, not
+    at 5:05 AM (PM was ignored: every afternoon check-in read as morning, its afternoon items as not due yet)."""
+    assert (rules_tier(CLOCK_CHECKLIST.format(now=now)) is not Tier.HEARTBEAT) is due
+
+
+def test_a_twelve_hour_item_time_is_read_with_its_am_or_pm() -> None:
+    """An item's own "6:30 PM" is 18:30: not due at 10:05 AM (read as 6:30, it was), due at 6:40 PM."""
+    text = CLOCK_CHECKLIST.replace("17:00", "6:30 PM").format(now="10:05 AM")
+    assert rules_tier(text) is Tier.HEARTBEAT
+    assert rules_tier(text.replace("10:05 AM", "6:40 PM")) is not Tier.HEARTBEAT

@@ -75,9 +75,20 @@ def _word_before(text: str, at: int) -> int | None:
 
 
 _DUE_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}(?!\d)", re.I)
-_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)")  # "18:00: gym", not "18:00:30"
+# A 12-hour clock's mark after a time ("5:05 PM", "7:30 a.m."): OpenClaw's `Current time:` line is written so.
+_MERIDIEM = r"(?:\s?([AaPp])\.?[Mm]\b\.?)?"
+_TIME_RE = re.compile(rf"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d){_MERIDIEM}")  # "18:00: gym", not "18:00:30"
 # The check-in's time after its date, seconds allowed ("2026-03-02T16:00:00-05:00" is 16:00, never the offset's 05:00).
-_CHECKIN_TIME_RE = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?::[0-5]\d(?:[.,]\d+)?)?(?![\d:])")
+_CHECKIN_TIME_RE = re.compile(
+    rf"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?::[0-5]\d(?:[.,]\d+)?)?(?![\d:]){_MERIDIEM}")
+
+
+def minutes(hour: str, minute: str, meridiem: str | None = None) -> int:
+    """Minutes after midnight of a matched time; `meridiem` "a"/"p" (any case) reads it on a 12-hour clock."""
+    h = int(hour)
+    if meridiem and h <= 12:
+        h = h % 12 + (12 if meridiem in "pP" else 0)
+    return h * 60 + int(minute)
 
 
 def overdue_items(text: str) -> bool:
@@ -142,7 +153,7 @@ def checkin(text: str) -> Checkin:
     else:
         day = _date(int(g[12]), int(g[13]), int(g[14]))
     t = _CHECKIN_TIME_RE.search(text, first.end(), first.end() + 40)
-    return day, (int(t.group(1)) * 60 + int(t.group(2)) if t else None), day.weekday() if day else None
+    return day, (minutes(*t.groups()) if t else None), day.weekday() if day else None
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:
@@ -299,7 +310,7 @@ def day_labelled(item: str) -> bool:
 # An open checkbox before an item's label ("[ ] Sun 09:00 replace the battery"), and a time the item opens with: its
 # schedule, whatever deadline its text names ("14:00 remind Noor: dentist at 14:45, leave by 14:15").
 _BOX_RE = re.compile(r"^\[ \]\s*")
-_LEAD_TIME_RE = re.compile(r"(?:at\s+)?([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)\b")
+_LEAD_TIME_RE = re.compile(rf"(?:at\s+)?([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)\b{_MERIDIEM}")
 
 
 def _unboxed(item: str) -> str:
@@ -326,9 +337,9 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
     if today is None:  # a day of the week without a date: the rest needs the date
         return False
     if now is not None and not dated and (lead := _LEAD_TIME_RE.match(item)) is not None:
-        return int(lead[1]) * 60 + int(lead[2]) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
+        return minutes(*lead.groups()) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
     if now is not None and not dated and not _DEADLINE_RE.search(item):
-        times = [int(h) * 60 + int(m) for h, m in _TIME_RE.findall(item)]
+        times = [minutes(*t) for t in _TIME_RE.findall(item)]
         if times:
             return all(t > now for t in times)
     dates = [_date(int(y), int(m), int(d)) for y, m, d in re.findall(_ISO, item)]
