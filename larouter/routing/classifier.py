@@ -4,7 +4,8 @@ Order of work, each step named in the decision's reasons:
 
 1. Pick the turn: the last user message, stepping back over trailing tool results and
    assistant tool calls (a tool-result turn is classified by the user turn that started it).
-   The system prompt, tools, message count and context length are never read as signals.
+   The system prompt, tools, message count and context length are never read as signals (the one part of the
+   system prompt read is the HEARTBEAT.md a framework inlines there, as a check-in's checklist: `workspace.py`).
 2. Strip the agent's metadata envelope from that turn's text (capped to its first and last
    few KB).
 3. Framework continuations ("async command has completed", Letta's `request_heartbeat`) and
@@ -31,6 +32,7 @@ from larouter.routing.rules import DEFAULT, ClassifierConfig
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
 from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text, read_content
+from larouter.routing.workspace import inlined_checklist
 
 __all__ = ["DEFAULT", "ClassifierConfig", "Decision", "Tier", "classify"]
 
@@ -85,6 +87,15 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
             if read >= _MAX_TOOL_RESULTS:  # a long tool loop is work anyway; its cost must not grow with it
                 break
     return "\n".join(found)
+
+
+def _inlined_tasks(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
+    """The due tasks of the HEARTBEAT.md inlined into the system prompt, if any (see `workspace.py`): read only for
+    a check-in that no tool result follows (a checklist the agent read by a tool is the fresher copy)."""
+    checklist = inlined_checklist(messages)
+    if not checklist or not rules.hb_task_item.search(checklist):  # (no items: no check-in time to read)
+        return ""
+    return "\n".join(heartbeat.due_tasks(checklist, rules, checkin(turn.text)))
 
 
 def _checklists(looked: Sequence[triggers.Lookup], rules: Compiled) -> bool:
@@ -180,9 +191,13 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         # confirms, or checklists, whose items the heartbeat branch reads next
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if after is not None else ""
+        inlined = "" if tasks or after is not None or messages is None else _inlined_tasks(messages, turn, rules)
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
             text, verdict = tasks, None
+        elif inlined:  # OpenClaw's poll; the file it names is in the system prompt's "Project Context"
+            reasons.append("heartbeat whose HEARTBEAT.md in the system prompt lists a task due -> classified on the tasks")
+            text, verdict = inlined, None
         elif found := triggers.found_items(looked()) or triggers.troubled_text(_notes(looked(), rules), rules):
             # new mail, orders, an incident; a command's output with a pod in CrashLoopBackOff
             reasons.append("heartbeat whose tool lookup found items -> classified on them")

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from larouter.routing.standing import standing
+
 # Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese and Dutch, full ("12 mars
 # 2026", "12. März 2026", "12 de marzo de 2026"), whose abbreviations are words elsewhere ("mar", "mai", "set").
 _MONTHS = {m: i for i, name in enumerate(
@@ -186,7 +188,7 @@ def later_or_done(item: str, when: Checkin) -> bool:
     (renewal failed)")."""
     if _FAILED_RE.search(item):
         return False
-    return _DONE_RE.search(item) is not None or not_yet_due(item, *when)
+    return _DONE_RE.search(item) is not None or not_yet_due(item, *when) or standing(item, when)
 
 
 _FAILED_RE = re.compile(r"(?<!\b0 )(?<!\bno )(?:\bfail(?:ed|ing|s|ure)?\b|失败|失敗|실패|fehlgeschlagen|échoué|falló|falhou"
@@ -239,8 +241,8 @@ _DAY_WORDS = frozenset(name.split()[-1] for name in _WEEKDAYS)
 _DAY_MARKS = ("วัน", "曜日", "星期", "周", "週", "요일", "वार")
 # A day with its time anywhere in the item ("— sexta-feira, 14h", "na poniedziałek 08:00", "วันศุกร์ 17:00"): read
 # back from each time (the names as alternatives tried at every position cost ~10x the rest of the item's reading).
-_ITEM_TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)(?![\d:])")
-_TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz."})
+_ITEM_TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)(?!\d|:\d)")  # ("Fri 13:00: swim")
+_TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz.", "a", "las", "la", "ás", "ore"})
 
 
 def _day_before_a_time(item: str) -> int | None:

@@ -1,0 +1,74 @@
+"""The HEARTBEAT.md a framework inlines into its system prompt, read as the check-in's checklist.
+
+OpenClaw loads its workspace files into the system prompt at session start ("# Project Context … ## HEARTBEAT.md
+…"), and its heartbeat poll says only "Read HEARTBEAT.md if it exists … If nothing needs attention, reply
+HEARTBEAT_OK": the tasks that may be due are in that file, not in the poll. The classifier never reads the system
+prompt for signals; this module reads that one file out of it, only once the latest user turn is a check-in, and
+only its section (up to the next heading of its level, its closing tag or delimiter, at most `_MAX_CHARS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_FILE = "HEARTBEAT.md"
+_MAX_CHARS = 6000  # a checklist, not a document: OpenClaw asks to keep HEARTBEAT.md tiny
+_SYSTEM_ROLES = frozenset({"system", "developer"})
+# Where the file's section opens: a Markdown heading naming it ("## HEARTBEAT.md", "### workspace/HEARTBEAT.md"),
+# a delimiter line ("--- HEARTBEAT.md ---", "=== HEARTBEAT.md ==="), or a file tag (`<file path="HEARTBEAT.md">`).
+# (Matched on the lines that name the file only: tried at every line of a 20 KB system prompt, it cost ~100 us.)
+_OPEN_RE = re.compile(r"(?:(#{1,6})[ \t]+`?(?:[\w.~-]*/)*HEARTBEAT\.md`?[ \t]*:?"
+                      r"|([-=]{3,})[ \t]*(?:[\w.~-]*/)*HEARTBEAT\.md[ \t]*[-=]*"
+                      r"|<(file|document)\b[^>\n]*HEARTBEAT\.md[^>\n]*>)[ \t]*")
+_HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.M)
+
+
+def _system_text(messages: Sequence[Any]) -> str:
+    """The text of the system (or developer) messages at the conversation's start."""
+    texts = []
+    for msg in messages[:3]:
+        if not isinstance(msg, Mapping) or msg.get("role") not in _SYSTEM_ROLES:
+            continue
+        content = msg.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts += [p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
+    return "\n".join(texts)
+
+
+def _opening(system: str) -> re.Match[str] | None:
+    """The line that opens the file's section (see `_OPEN_RE`), if one does."""
+    at = system.find(_FILE)
+    while at >= 0:
+        line_start = system.rfind("\n", 0, at) + 1
+        line_end = system.find("\n", at)
+        m = _OPEN_RE.fullmatch(system, line_start, len(system) if line_end < 0 else line_end)
+        if m is not None:
+            return m
+        at = system.find(_FILE, at + len(_FILE) if line_end < 0 else line_end)
+    return None
+
+
+def inlined_checklist(messages: Sequence[Any]) -> str:
+    """The HEARTBEAT.md section of the system prompt ("" when there is none)."""
+    system = _system_text(messages)
+    m = _opening(system)
+    if m is None:
+        return ""
+    start = m.end()
+    end = min(len(system), start + _MAX_CHARS)
+    if m[1]:  # a heading: up to the next heading of its level or above that is not the file's own title
+        for h in _HEADING_RE.finditer(system, start, end):
+            if len(h[1]) <= len(m[1]) and "heartbeat" not in h[2].lower():
+                end = h.start()
+                break
+    elif m[2]:
+        close = system.find("\n" + m[2][:3], start, end)
+        end = close if close >= 0 else end
+    else:
+        close = system.find(f"</{m[3]}>", start, end)
+        end = close if close >= 0 else end
+    return system[start:end]
