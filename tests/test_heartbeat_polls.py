@@ -412,3 +412,16 @@ def test_a_twelve_hour_item_time_is_read_with_its_am_or_pm() -> None:
     text = CLOCK_CHECKLIST.replace("17:00", "6:30 PM").format(now="10:05 AM")
     assert rules_tier(text) is Tier.HEARTBEAT
     assert rules_tier(text.replace("10:05 AM", "6:40 PM")) is not Tier.HEARTBEAT
+
+
+BRIEF = ("Daily brief (Zapier, 7:00 AM CT)\n\nToday's calendar events:\n{events}\n\nOverdue Todoist tasks:\n(none)\n\n"
+         "Unread emails flagged important:\n(none)\n\nIf all three lists are empty, output SKIP. Otherwise write a "
+         "friendly 5-line morning brief.")
+
+
+def test_an_empty_brief_whose_other_branch_asks_for_writing_is_a_heartbeat() -> None:
+    """Labels whose "(none)" is on the next line ("Overdue Todoist tasks:" / "(none)") report nothing overdue, and
+    "Otherwise write …" after the idle reply is what to do when there is news (blind v32's Zapier brief); an event
+    under the first label is news."""
+    assert rules_tier(BRIEF.format(events="(none)")) is Tier.HEARTBEAT
+    assert rules_tier(BRIEF.format(events="- 10:00 dentist (Dr. Okafor)")) is not Tier.HEARTBEAT

@@ -174,8 +174,7 @@ def reports_work(text: str, rules: Compiled) -> bool:
     counted items described, items due by the check-in's date."""
     lower = text.lower()
     checks = [c for c in rules.hb_work_due if c.search(text, lower)]
-    if checks and any(_reported(s, c, rules) for s in SENTENCE_SPLIT_RE.split(text) if s and not _question(s)
-                      for c in checks):
+    if checks and any(_reported(s, c, rules) for s in _sentences(text) if not _question(s) for c in checks):
         return True
     return (any(_described(m.group(m.lastindex or 0), rules) for m in rules.hb_described_count.finditer(text))
             or overdue_items(text) or _part_down(text) or _labelled_count(text, lower))
@@ -225,6 +224,18 @@ def _part_down(text: str) -> bool:
                 return True
         i = text.find("/", i + 1)
     return False
+
+
+def _sentences(text: str) -> list[str]:
+    """The text's sentences, a label that ends its line joined to the value on the next ("Overdue tasks:" / "(none)")."""
+    out: list[str] = []
+    for s in SENTENCE_SPLIT_RE.split(text):
+        if s:
+            if out and out[-1].endswith((":", "：")):
+                out[-1] += " " + s
+            else:
+                out.append(s)
+    return out
 
 
 def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
