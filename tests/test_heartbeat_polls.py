@@ -425,3 +425,37 @@ def test_an_empty_brief_whose_other_branch_asks_for_writing_is_a_heartbeat() -> 
     under the first label is news."""
     assert rules_tier(BRIEF.format(events="(none)")) is Tier.HEARTBEAT
     assert rules_tier(BRIEF.format(events="- 10:00 dentist (Dr. Okafor)")) is not Tier.HEARTBEAT
+
+
+PASTED = ("Heartbeat. Go through the checklist pasted below; do anything that is due now. If nothing is due, reply "
+          "HEARTBEAT_OK and nothing else.\n\n```\n## Checklist (HEARTBEAT.md)\n- [x] Mon 2026-09-21: send Claire the "
+          "revised outline → sent 09:15\n- [ ] Wed 2026-09-23 09:00: remind Rosa — copyedit call at 11:00\n- [ ] Fri "
+          "2026-09-25: check the grant page for the Oct deadline\n- Daily 21:00: ask Rosa for today's word count\n```\n"
+          "Current time: Tuesday, September 22nd, 2026 — {now} (America/New_York)")
+
+
+def test_a_pasted_checklist_is_judged_at_the_current_time_line() -> None:
+    """The `Current time:` line dates the check-in, not the first item's date (Monday's, which made the daily 21:00
+    item look due); "do anything that is due now" asks, it reports nothing; items judged for later say nothing
+    about work (blind v32's writer's checklist). At 9:05 PM the daily item is due."""
+    assert rules_tier(PASTED.format(now="2:20 PM")) is Tier.HEARTBEAT
+    assert rules_tier(PASTED.format(now="9:05 PM")) is not Tier.HEARTBEAT
+
+
+def test_an_items_own_time_is_its_schedule_beside_a_deadline_date() -> None:
+    """"09:00 remind Sam: … posted today (deadline stamp 2026-03-20)" is due at 09:40 on the 19th: the date is the
+    deadline's, the leading time the reminder's."""
+    text = ("Heartbeat. Checklist:\n- [ ] 09:00 remind Sam: passport renewal form must be posted today (deadline stamp "
+            "2026-03-20)\n- [x] 08:00 water the basil\nDo whatever is due. If nothing, HEARTBEAT_OK.\nCurrent time: "
+            "Thursday 2026-03-19 {now} (Europe/Dublin)")
+    assert rules_tier(text.format(now="09:40")) is not Tier.HEARTBEAT
+    assert rules_tier(text.format(now="08:40")) is Tier.HEARTBEAT
+
+
+def test_work_words_in_an_item_for_later_report_nothing() -> None:
+    """"overdue" in an item dated Friday, at a Tuesday check-in, is Friday's business: the poll reports no work
+    (blind v24's and v9's checklists); dated Monday, the item is due."""
+    text = ("Heartbeat — Tuesday 2026-09-22 14:20.\nChecklist:\n- [ ] Fri 2026-09-25: chase the overdue invoice from "
+            "Brightline\nIf nothing is due now, reply HEARTBEAT_OK.")
+    assert rules_tier(text) is Tier.HEARTBEAT
+    assert rules_tier(text.replace("Fri 2026-09-25", "Mon 2026-09-21")) is not Tier.HEARTBEAT

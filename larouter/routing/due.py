@@ -338,7 +338,8 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
             return True
     if today is None:  # a day of the week without a date: the rest needs the date
         return False
-    if now is not None and not dated and (lead := _LEAD_TIME_RE.match(item)) is not None:
+    if (now is not None and (lead := _LEAD_TIME_RE.match(item)) is not None
+            and (not dated or _DEADLINE_RE.search(item))):  # (a date beside a deadline word is the deadline's)
         return minutes(*lead.groups()) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
     if now is not None and not dated and not _DEADLINE_RE.search(item):
         times = [minutes(*t) for t in _TIME_RE.findall(item)]

@@ -108,7 +108,7 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
     if sets_off(text, lower, rules):
         return None  # "Nothing to report on the migration, reply 'go' and I will start it": a decision
     tasks = due_tasks(text, rules, raw=raw)
-    reported = not tasks and reports_work(text, rules)
+    reported = not tasks and reports_work(text, rules) and reports_work(_without_judged_items(text, rules, raw), rules)
     if reported:
         tasks = [text]
     if tasks:
@@ -244,12 +244,18 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     if not check.search(sentence, sentence.lower()):
         return False
     for m in check.rx.finditer(sentence):
+        if _ANY_BEFORE_RE.search(sentence, max(0, m.start() - 32), m.start()):
+            continue  # "do anything that is due now": an instruction about whatever is due, no report of it
         start = max(map(sentence.rfind, CLAUSE_ENDS, itertools.repeat(0), itertools.repeat(m.start()))) + 1
         ends = [i for i in map(sentence.find, CLAUSE_ENDS, itertools.repeat(m.end())) if i >= 0]
         if not says_none(sentence[start : min(ends, default=len(sentence))], rules.quiet) and not _well_aside(
                 sentence, m.start(), rules):
             return True
     return False
+
+
+_ANY_BEFORE_RE = re.compile(r"\b(?:anything|whatever|everything|whichever|any items?|any tasks?)(?: that| which)?"
+                            r"(?: is| are|'s)?\s*$", re.I)
 
 
 def _well_aside(sentence: str, at: int, rules: Compiled) -> bool:
@@ -308,12 +314,21 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
 
 
 def _checkin(text: str, raw: str) -> Checkin:
-    """The check-in's date and time of day, from the turn, else from the turn before its envelope was stripped."""
+    """The check-in's date and time of day, from the turn, else from the turn before its envelope was stripped; from
+    that turn first when it labels its date as the current one ("Current time: …", a line the envelope's stripping
+    removes: without it, the first date of a checklist's items was read as the check-in's)."""
+    if raw and raw is not text and _CURRENT_RE.search(raw):
+        labelled = checkin(raw)
+        if labelled[0] is not None:
+            return labelled
     found = checkin(text)
     if found[0] is not None or not raw:
         return found
     other = checkin(raw)
     return other if other[0] is not None or found[2] is None else found
+
+
+_CURRENT_RE = re.compile(r"current (?:date|time)|\btoday\b", re.I)
 
 
 # A list line that states when something was or will be, not a task: "time: 2026-03-04 03:00", "last user activity:
