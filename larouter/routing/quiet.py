@@ -17,6 +17,7 @@ import re
 from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import payload_lines
 from larouter.routing.readings import judged_normal, keep_asides
+from larouter.routing.statustime import STATUS_TIME_RE
 from larouter.routing.tokens import word_tokens
 
 _W = r"[^\s\d,;:|·•—–()\[\]{}<>=\"'«»]"  # a character of a month's name, in any script (marks included)
@@ -314,7 +315,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             continue  # "нові заявки на допомогу: 0": the value that follows says how many
         if clause.partition("=")[0].strip().lower() in vocab.label_keys:
             continue  # "seq=88214"
-        if not counts and _STATUS_TIME_RE.fullmatch(STAMP_RE.sub("", clause).strip(" .")) and STAMP_RE.search(clause):
+        if not counts and STATUS_TIME_RE.fullmatch(STAMP_RE.sub("", clause).strip(" .")) and STAMP_RE.search(clause):
             continue  # "last run 06:12", "letzte Sicherung 03:10": when something last or next happens, no news
         condition = vocab.condition.found(tokens, clause)
         if condition and not counts and words <= MAX_CONDITION_WORDS and (none or vocab.well.found(tokens, clause)):
@@ -340,11 +341,6 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     return nothing >= needed
 
 
-# What a clause says when it only times an event: "last run", "next sync", "updated", "since" (and "last" in a few
-# languages), followed by its time.
-_STATUS_TIME_RE = re.compile(r"(?:(?:last|next|previous|letzte[rns]?|nächste[rns]?|derni[eè]re?|prochaine?|[uú]ltim[oa]"
-                             r"|pr[oó]xim[oa]|ostatni[aey]?|następn[aey]|последн\w*|следующ\w*)(?:\s+[^\W\d_]+){1,2}"
-                             r"|since|updated|as of|checked(?: at)?|seit|depuis|desde|dal)\s*[:=]?", re.I)
 _RANGED_RE = re.compile(r"\([^()]*\d")  # a range or limit in brackets its reading did not meet ("26 °C (Soll 19–22)")
 # What a report's verdict on its readings names: "Thresholds breached: none", "Keine Alarme", "no alerts".
 _ALERT_NOUNS = frozenset("""

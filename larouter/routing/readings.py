@@ -40,6 +40,8 @@ def _plain_aside(m: re.Match[str]) -> str:
 def judged_normal(clause: str, vocab: QuietVocabulary) -> str:
     """The clause with each reading its brackets call normal, or keep short of the alert they state, replaced by
     "ok"; other text as it was."""
+    if "OK" in clause:
+        clause = _HTTP_OK_RE.sub(" ok ", clause)  # "website: 200 OK": a status code that says all is well
     if "(" not in clause and "[" not in clause:
         return clause
     if any(map(clause.__contains__, _OPERATORS)):
@@ -50,6 +52,7 @@ def judged_normal(clause: str, vocab: QuietVocabulary) -> str:
     return _within_sided_limits(clause) if "(" in clause else clause
 
 
+_HTTP_OK_RE = re.compile(r"(?<![\w.])(?:HTTP/?[\d.]*\s)?2\d\d\s?OK\b")
 # A reading with, in brackets beside it, the condition that would raise an alert: "0.02% [alert > 1%]", "12 (alerta
 # > 500)", "212 ms (warn if > 900 ms)", "(p95 180 ms; alerta > 800 ms)", "61% db-1:/var [alert > 85%]"; or the
 # condition under which it is normal: "-4 °C (normal ≤ -15)", "(target < 60)". Unlike a bare threshold, the operator
@@ -175,7 +178,7 @@ _MIN_KIND = ("free", "left", "remaining", "available", "batter", "akku", "balanc
 
 # A limit in brackets that says its own side: "31.5°C(上限 28°C)", "88% (max 80%)", "12% (下限 20%)", "(최대 70)".
 _UPPER_WORDS = ("上限", "最大", "最高", "상한", "최대", "max", "máx", "maximum", "upper limit", "höchstens", "макс", "slo",
-                "limit", "limite", "límite", "grenze", "grenzwert", "grense", "gräns", "grænse", "limiet", "limită", "hranice")
+                "limit", "limite", "límite", "grenze", "grenzwert", "grens", "grense", "gräns", "grænse", "limiet", "limită", "hranice")
 _LOWER_WORDS = ("下限", "最小", "最低", "하한", "최소", "min", "mín", "minimum", "lower limit", "mindestens", "мин", "минимум",
                 "мінімум", "mínimo", "minimo", "minst", "minimaal", "vähintään", "en az", "कम से कम", "కనీసం")
 # Matched from each bracket (a value-first pattern tried at every digit cost ~17 us a turn): the limit inside it, then
@@ -184,7 +187,9 @@ _SIDED_RE = re.compile(r"[(（]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS) + r
                        re.I)
 _VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_][^\s\d(),;:]{0,11})?\s*$")
 # (a unit of up to 12 characters, marks included: "4 cartons", "120 కిలోలు")
-_SIDED_ASCII = ("max", "min", "limit", "slo")  # what an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn)
+# What an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn): "limi" for limit, limite, limiet; "gren"
+# for grens, grense, grenze, grenzwert
+_SIDED_ASCII = ("max", "min", "limi", "slo", "gren", "hranice")
 _SIDED_GATE = (*_SIDED_ASCII, "上限", "最大", "最高", "상한", "최대", "máx", "höchstens", "макс", "下限", "最小", "最低", "하한",
                "최소", "mín", "мин", "мін", "límite", "gräns", "grænse", "limită", "vähintään", "कम से कम", "కనీసం")
 
