@@ -91,6 +91,9 @@ class Routing:
     # route a turn as HEARTBEAT once it has come back periodically and was answered with a short ack each time
     learn_heartbeats: bool = True
     heartbeat_min_interval: float = attrs.field(default=60.0, validator=_non_negative)  # closer repeats: one check-in
+    # seconds an "auto" stream may send only reasoning before it is committed to (the client sees it live from
+    # then on, and that candidate can no longer fail over); 0 = commit at the first reasoning event
+    reasoning_hold_seconds: float = attrs.field(default=5.0, validator=_non_negative)
     # policy name -> tier name -> ordered model chain ("local" = the local models); merged over the defaults
     policies: dict[str, dict[str, tuple[str, ...]]] = attrs.Factory(dict)
     classifier: ClassifierConfig = CLASSIFIER_DEFAULT  # keyword lists and thresholds; a list you set replaces ours

@@ -215,16 +215,16 @@ KINDS = [chunk_event(1, "text"), b'data: {"choices": [{"index": 0, "delta": {"to
          b'event: delta\ndata: {"choices": []}', b"data: [DONE]"]
 
 
-def outcome(chunks: list[bytes], prime: bool) -> tuple[Any, ...]:
-    """What a relay (primed first, as under `auto`, or not) does with these reads: whether priming found an answer,
-    what the client got, how it ended, and what the call recorded."""
+def outcome(chunks: list[bytes], prime: bool, hold: bool = False) -> tuple[Any, ...]:
+    """What a relay (primed first, as under `auto`, or not; with a reasoning hold already over, or none) does with
+    these reads: whether priming found an answer, what the client got, how it ended, and what the call recorded."""
     call = Call(requested_model="m", stream=True)
     rel = Relay(call, Client(), strip_usage=True)  # type: ignore[arg-type]
 
     async def go() -> Any:
         up = Upstream(chunks)
         try:
-            if prime and not await rel.prime(up):  # type: ignore[arg-type]
+            if prime and not await rel.prime(up, float("-inf") if hold else None):  # type: ignore[arg-type]
                 return "degraded"
             await rel.run(up)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 (the kind of ending is the outcome)
@@ -232,19 +232,21 @@ def outcome(chunks: list[bytes], prime: bool) -> tuple[Any, ...]:
         return "ok"
 
     ended = asyncio.run(go())
-    return ended, rel.client.out, call.chunks, call.tool_calls, call.usage  # type: ignore[attr-defined]
+    return (ended, rel.client.out, call.chunks, call.tool_calls, call.usage,  # type: ignore[attr-defined]
+            rel.reasoning_only)
 
 
 @FAST
-@given(events=st.lists(st.sampled_from(KINDS), max_size=8), prime=st.booleans(), data=st.data())
+@given(events=st.lists(st.sampled_from(KINDS), max_size=8), prime=st.booleans(), hold=st.booleans(), data=st.data())
 def test_the_outcome_does_not_depend_on_how_events_are_split_across_reads(events: list[bytes], prime: bool,
-                                                                          data: st.DataObject) -> None:
-    """Tool calls, errors, finish reasons, malformed and nameless events: any split gives what one read gives (a tool
-    call and an error event in one read was retried, and apart relayed)."""
+                                                                          hold: bool, data: st.DataObject) -> None:
+    """Tool calls, errors, finish reasons, malformed and nameless events, reasoning committed to once a hold is over:
+    any split gives what one read gives (a tool call and an error event in one read was retried, and apart
+    relayed)."""
     apart = [event + b"\n\n" for event in events]
-    whole = outcome([b"".join(apart)], prime)
-    assert outcome(apart, prime) == whole, "one event per read"
-    assert outcome(data.draw(cut(b"".join(apart))), prime) == whole, "any split"
+    whole = outcome([b"".join(apart)], prime, hold)
+    assert outcome(apart, prime, hold) == whole, "one event per read"
+    assert outcome(data.draw(cut(b"".join(apart))), prime, hold) == whole, "any split"
 
 
 @pytest.mark.parametrize("prime", [False, True])

@@ -232,6 +232,8 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
                 raise ClientGone() from exc
         await relay.run(resp)
         call.finish(200)
+        if relay.held:  # a routed stream committed to while it sent only reasoning: did an answer follow?
+            routed.after_stream(request, call, relay)
         resp.release()  # clean end: the connection goes back to the pool
     except ClientGone:
         call.finish(499, "client_disconnected")

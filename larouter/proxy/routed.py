@@ -71,6 +71,26 @@ def after_call(request: web.Request, call: Call) -> None:
         request.app[appkeys.REPEATS].answered(key, tokens_of(call).output, call.status == 200, call.tool_calls)
 
 
+def _hold(request: web.Request) -> float:
+    """Seconds a routed stream's reasoning is held back before it is committed to (read live: PATCH applies)."""
+    return request.app[appkeys.RUNTIME].settings.routing.reasoning_hold_seconds
+
+
+def after_stream(request: web.Request, call: Call, relay: Relay) -> None:
+    """A routed stream committed to while it sent only reasoning (its hold ran out) has ended: with an answer, the
+    conversation stays with its model; without one, it was a degraded answer that could no longer fail over. The
+    client had it as it came; the ledger records it as such (502 `degraded`) and the model cools down."""
+    sticky_plan, name = call.extra.pop("sticky", (None, None))
+    if not relay.reasoning_only:
+        if sticky_plan is not None:
+            _remember(request, sticky_plan, name)
+        return
+    call.reason = header_safe(f"{call.reason} | {name} degraded (its stream ended with reasoning only)")
+    call.finish(502, "degraded")
+    assert call.target is not None
+    request.app[appkeys.COOLDOWNS].fail(call.target.label)
+
+
 def _remember(request: web.Request, plan: Plan, name: str) -> None:
     """After a successful answer: this conversation prefers the model that gave it."""
     seconds = request.app[appkeys.RUNTIME].settings.routing.sticky_seconds
@@ -141,6 +161,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
 
 async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[aiohttp.ClientResponse, Relay]:
     assert call.target is not None
+    hold_until = asyncio.get_running_loop().time() + _hold(request)  # reasoning is held this long from the request
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True,
                                hops=loop.outbound(request))
     call.upstream_id = upstream.request_id_of(resp)
@@ -148,7 +169,7 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
         raise await upstream.not_an_event_stream(call.target, resp)
     relay = Relay.for_call(request, call, web.StreamResponse())
     try:
-        ok = await relay.prime(resp)
+        ok = await relay.prime(resp, hold_until)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall, 502 on a drop: the next is tried
         resp.close()
         raise upstream.read_error(call.target, exc) from None
@@ -243,7 +264,11 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
             local.touch(request, call.target)
             result: tuple[Any, Any] = (await _try_stream(request, call, sent) if call.stream
                                        else (await _try_json(request, call, sent), None))
-            if result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
+            if result[1] is not None and result[1].held:  # still reasoning when its hold ran out: no failover now
+                call.reason = header_safe(f"{call.reason} | {name} still reasoning after the {_hold(request):g} s hold: "
+                                          "committed")
+                call.extra["sticky"] = (p, name)  # remembered if an answer follows (`after_stream`)
+            elif result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
                 _remember(request, p, name)
             return result
         except Degraded as exc:

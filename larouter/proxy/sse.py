@@ -36,6 +36,10 @@ class BadStream(Exception):
     event larger than the relay's cap. Its message completes "provider 'x' ..."."""
 
 
+class _HoldOver(Exception):
+    """`Relay.prime`'s hold ran out while the stream had sent reasoning and no answer yet."""
+
+
 class CutShort(aiohttp.ClientPayloadError):
     """The upstream ended its stream cleanly, without [DONE], before every choice had a finish_reason."""
 
@@ -78,18 +82,30 @@ def _data(event: bytes) -> Any:
 ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")  # what makes an answer (not role or
 # reasoning alone): text, tool calls (and the legacy function_call), a refusal, audio
 _ANSWER_MARKS = tuple(f'"{key}"'.encode() for key in ANSWER_KEYS)
+REASONING_KEYS = ("reasoning_content", "reasoning")  # a reasoning model's thinking (llama-server, DeepSeek; OpenRouter)
+_REASONING_MARKS = tuple(f'"{key}"'.encode() for key in REASONING_KEYS)
 
 
-def _has_answer(event: bytes) -> bool:
-    """True when the event's delta carries an answer (`ANSWER_KEYS`), not just a role or reasoning."""
-    if not any(map(event.__contains__, _ANSWER_MARKS)):
+def _delta_has(event: bytes, keys: tuple[str, ...], marks: tuple[bytes, ...]) -> bool:
+    """True when the event's (first choice's) delta carries a non-empty value under one of `keys`."""
+    if not any(map(event.__contains__, marks)):
         return False
     data = _data(event)
     try:
         delta = data["choices"][0]["delta"]
     except (TypeError, KeyError, IndexError):
         return False
-    return any(delta.get(key) for key in ANSWER_KEYS)
+    return isinstance(delta, dict) and any(delta.get(key) for key in keys)
+
+
+def _has_answer(event: bytes) -> bool:
+    """True when the event's delta carries an answer (`ANSWER_KEYS`), not just a role or reasoning."""
+    return _delta_has(event, ANSWER_KEYS, _ANSWER_MARKS)
+
+
+def _has_reasoning(event: bytes) -> bool:
+    """True when the event's delta carries reasoning text (`REASONING_KEYS`)."""
+    return _delta_has(event, REASONING_KEYS, _REASONING_MARKS)
 
 
 class Relay:
@@ -113,6 +129,8 @@ class Relay:
         self.upstream_error: str | None = None  # the message of an upstream error event
         self.broken: BadStream | None = None  # what ended the relay of a block part-way
         self.finished: dict[int, str] = {}  # choice index -> its finish_reason
+        self.held = False  # committed to while it sent only reasoning (`prime`'s hold ran out)
+        self.answered = False  # an answer began (set by `prime`, and by `run` after a commit on reasoning)
 
     @classmethod
     def for_call(cls, request: web.Request, call: Call, client: web.StreamResponse) -> Relay:
@@ -209,6 +227,8 @@ class Relay:
         error or finish_reason pass through untouched (each event as `_filter` would pass it, so the outcome does
         not depend on how events are split across reads); the events after them go through `_filter` one by one. A
         BadStream event ends the block (`broken`)."""
+        if self.held and not self.answered and any(map(block.__contains__, _ANSWER_MARKS)):  # answered since?
+            self.answered = any(_has_answer(event) for event in bytes(block).split(b"\n\n"))
         m = _PLAIN.match(block)  # the leading plain events
         end = m.end() if m is not None else 0
         look = _LOOK.search(block, 0, end) if end else None
@@ -234,27 +254,59 @@ class Relay:
                 out.append(relayed)
         return b"".join(out)
 
+    @property
+    def reasoning_only(self) -> bool:
+        """Committed to on reasoning (`prime`'s hold), and no answer came: no content, tool call, refusal or audio,
+        nor an empty answer stopped on purpose (`STOP_REASONS`). A degraded answer that could not fail over."""
+        return self.held and not self.answered and not any(reason in STOP_REASONS for reason in self.finished.values())
+
     def _answered(self, event: bytes) -> bool:
         """The event (filtered) begins an answer: content, tool calls..., or an empty answer stopped on purpose."""
         return _has_answer(event) or any(reason in STOP_REASONS for reason in self.finished.values())
 
-    async def prime(self, upstream: aiohttp.ClientResponse) -> bool:
+    async def prime(self, upstream: aiohttp.ClientResponse, hold_until: float | None = None) -> bool:
         """Buffer events until one begins an answer; False if an error event or the end of the stream comes first
         (degraded). The outcome does not depend on how events are split across reads: what follows the answer's first
-        event is `run`'s. Raises BadStream."""
+        event is `run`'s. With `hold_until` (a loop time), a stream that has sent reasoning and still no answer at
+        that time is committed to as it is: True, with `held` set (the held events go out first in `run`, and a
+        stream that never answers is `reasoning_only`). Raises BadStream."""
         self.primed = upstream.content.iter_any().__aiter__()
-        async for chunk in self.primed:
-            events = [event for event in self._block(chunk).split(b"\n\n") if event]
-            for i, event in enumerate(events):
-                out = self._filter(event)
-                if self.upstream_error is not None:
-                    return False
-                if out:
+        reasoned = False  # a reasoning event is held (counted only with a hold)
+        loop = asyncio.get_running_loop()
+        try:
+            while (chunk := await self._next(hold_until if reasoned else None)) is not None:
+                events = [event for event in self._block(chunk).split(b"\n\n") if event]
+                for i, event in enumerate(events):
+                    out = self._filter(event)
+                    if self.upstream_error is not None:
+                        return False
+                    if not out:
+                        continue
                     self.pending.append(out)
-                if out and self._answered(out):
-                    self.carry = b"".join(ev + b"\n\n" for ev in events[i + 1:])
-                    return True
+                    self.answered = self._answered(out)
+                    reasoned = reasoned or (hold_until is not None and _has_reasoning(out))
+                    if self.answered or (reasoned and loop.time() >= hold_until):
+                        self.carry = b"".join(ev + b"\n\n" for ev in events[i + 1:])
+                        self.held = not self.answered
+                        return True
+        except _HoldOver:  # the model was still reasoning when its hold ran out
+            self.held = True
+            return True
         return False
+
+    async def _next(self, deadline: float | None) -> bytes | None:
+        """The next read of the stream being primed, None at its end; _HoldOver when `deadline` (a loop time) comes
+        first."""
+        timer = asyncio.timeout_at(deadline)
+        try:
+            async with timer:
+                return await anext(self.primed)
+        except StopAsyncIteration:
+            return None
+        except TimeoutError:
+            if timer.expired():
+                raise _HoldOver() from None
+            raise  # the provider's read_timeout
 
     async def _relay(self, block: bytes | bytearray) -> None:
         out = self._relay_block(block)

@@ -35,6 +35,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
+  fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -54,11 +55,14 @@ import json
 import re
 import socket
 import struct
+import threading
 import time
 from typing import Any
 
 import attrs
 from aiohttp import web
+
+from tests.support import fake_thinking
 
 
 @attrs.define
@@ -69,6 +73,8 @@ class FakeState:
     headers: list[dict[str, str]] = attrs.Factory(list)
     disconnects: list[str] = attrs.Factory(list)
     failing: set[str] = attrs.Factory(set)  # models that answer 500 for now
+    gate: threading.Event = attrs.Factory(threading.Event)  # fake-think reasons until the test opens it
+    gated: list[bool] = attrs.Factory(list)  # each fake-think stream: whether the test opened the gate
 
 
 STATE = web.AppKey("state", FakeState)
@@ -297,6 +303,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
     model = body["model"]
     if model == "fake-hang":
         await asyncio.sleep(3600)
+    if model in fake_thinking.MODELS:
+        return await fake_thinking.think(request, body)
     if model == "fake-delay":
         await asyncio.sleep(1.0)
     status = 500 if model in state.failing else {"fake-500": 500, "fake-401": 401, "fake-403": 403,
