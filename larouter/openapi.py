@@ -92,8 +92,10 @@ def _paths() -> dict[str, Any]:
             description="`model` may be `auto` (routed by tier), any model a provider serves, or "
                         "`provider/model`. Unknown fields reach the provider untouched. A stream that breaks "
                         "mid-way ends with one `data: {\"error\": …}` event and no `[DONE]`. Every answer, errors "
-                        "included, carries `x-request-id`; an `auto` error also `x-larouter-tier` and "
-                        "`x-larouter-reason` (each candidate's failure when all failed).")},
+                        "included, carries `x-request-id`; an `auto` error also `x-larouter-tier`, "
+                        "`x-larouter-reason` (each candidate's failure when all failed) and, once a candidate was "
+                        "tried, `x-larouter-model` (and `x-larouter-provider`) naming the last one, whose error it "
+                        "is.")},
         "/v1/models": {"get": op("Models: `auto` first, then every provider's", "proxy",
                                  {"200": _json(ref("ModelList"), "OpenAI model list")}, errors=(401,))},
         "/v1/models/{id}": {"get": op(

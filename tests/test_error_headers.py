@@ -1,5 +1,6 @@
 """Every `/v1/*` answer carries `x-request-id`, errors included; a routed call that failed everywhere says its tier
-and every candidate's failure in `x-larouter-tier` / `x-larouter-reason`."""
+and every candidate's failure in `x-larouter-tier` / `x-larouter-reason`, and whose error it is (the last candidate
+tried) in `x-larouter-model` / `x-larouter-provider`."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_errors_before_the_call_and_model_lists_carry_a_request_id(router: Route
 def test_every_candidate_failed_says_tier_and_each_failure(routed: Callable[..., Router], fake: Fake,
                                                            stream: bool) -> None:
     """A heartbeat whose local model is down and whose cloud candidates all answer 500 is a 502 with its id, its
-    tier, and a reason naming every candidate's failure."""
+    tier, a reason naming every candidate's failure, and the last candidate's model and provider."""
     fake.state.failing.update({"gpt-4.1-nano", "gpt-4o-mini", "gpt-fake"})
     client = openai.OpenAI(base_url=routed(DEAD_LOCAL).v1, api_key="x", max_retries=0)
     with pytest.raises(openai.APIStatusError) as info:
@@ -58,6 +59,24 @@ def test_every_candidate_failed_says_tier_and_each_failure(routed: Callable[...,
     assert reason.startswith("HEARTBEAT: ") and "policy cost-optimized" in reason, reason
     for name in ("local-fake", "gpt-4.1-nano", "gpt-4o-mini", "gpt-fake"):
         assert f"{name} failed (" in reason, reason
+    assert (headers.get("x-larouter-model"), headers.get("x-larouter-provider")) == ("gpt-fake", "fake"), dict(headers)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_lone_candidate_that_failed_is_named(routed: Callable[..., Router], stream: bool) -> None:
+    """A local-only project whose one local model is unreachable gets that model's 502, naming it and its provider,
+    with the tier and the failure."""
+    from tests.test_explain_agrees import project
+
+    router = routed(DEAD_LOCAL)
+    token = project(router, name="lone", routingPolicy="local-only")["token"]
+    client = openai.OpenAI(base_url=router.v1, api_key=token, max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model="auto", messages=HI, stream=stream)
+    headers = info.value.response.headers
+    assert info.value.status_code == 502 and headers.get("x-larouter-tier"), dict(headers)
+    assert (headers.get("x-larouter-model"), headers.get("x-larouter-provider")) == ("local-fake", "cheap"), dict(headers)
+    assert headers["x-larouter-reason"].endswith("local-fake failed (upstream_unreachable)"), headers["x-larouter-reason"]
 
 
 def _exported_reasons(router: Router, project: str) -> list[str]:

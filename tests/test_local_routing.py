@@ -59,3 +59,26 @@ async def test_a_local_model_that_fails_to_start_cools_down_under_auto(local_rou
     _, logs = await call(router, "GET", "/api/models/broken/logs")
     assert sum("[larouter] starting" in line for line in logs["lines"]) == starts  # not started again while cooling
     await client.close()
+
+
+async def test_a_local_model_that_fails_to_start_last_is_named_on_the_error(local_router: Callable[..., Router],
+                                                                            tmp_path: Path) -> None:
+    """When the last candidate tried is a local model that did not start, the error says so: `x-larouter-model`
+    names it (no provider: it never had a server), after the tier and each candidate's failure."""
+    router = local_router(extra='\n[routing.policies.cost-optimized]\nHEARTBEAT = ["fake-500", "broken"]\n')
+    broken = tmp_path / "broken.gguf"
+    write_tiny_gguf(broken)
+    broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
+    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
+    assert status == 201, out
+    status, out = await call(router, "PATCH", "/api/config", {"routing": {"default_model": "fake-500"}})
+    assert status == 200, out
+    body = {"model": "auto", "messages": [{"role": "user", "content": HEARTBEAT}], "max_tokens": 3}
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        await client.chat.completions.create(**body)
+    await client.close()
+    headers = info.value.response.headers
+    assert headers.get("x-larouter-tier") == "HEARTBEAT" and headers.get("x-larouter-model") == "broken", dict(headers)
+    assert "x-larouter-provider" not in headers, dict(headers)
+    assert headers["x-larouter-reason"].endswith("broken failed (model_start_failed)"), headers["x-larouter-reason"]

@@ -70,11 +70,16 @@ def decision_headers(call: Call) -> dict[str, str]:
 
 
 def error_headers(call: Call) -> dict[str, str]:
-    """Headers of an error answer: the call's id, and for `auto` its tier and reason (which, when every candidate
-    failed, lists each one's failure)."""
+    """Headers of an error answer: the call's id, and for `auto` its tier, reason (which, when every candidate
+    failed, lists each one's failure) and the model (and provider) of the candidate whose error it is: the last one
+    tried."""
     headers = {"x-request-id": call.id}
     if call.tier:
         headers["x-larouter-tier"] = call.tier
+    if call.tried:  # named as an answer's headers name it; a local model that did not start had no provider
+        headers["x-larouter-model"] = call.target.model if call.target is not None else call.tried
+        if call.target is not None:
+            headers["x-larouter-provider"] = call.target.provider_name
     if call.reason:
         headers["x-larouter-reason"] = call.reason
     return headers

@@ -250,7 +250,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
     failures: list[str] = []
     for cand in usable:
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
-        name = cand.name  # the model tried: the local one when the budget downgraded this candidate
+        name = call.tried = cand.name  # the model tried: the local one when the budget downgraded this candidate
         try:
             await _target(request, cand)
             call.target = chosen = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
