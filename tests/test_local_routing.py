@@ -1,15 +1,22 @@
 """Local models under `auto` routing, with the real llama-server: a policy may name a local model by its id (a
-stopped one is started by the request), and one that fails to start cools down like any failed candidate."""
+stopped one is started by the request), one that fails to start cools down like any failed candidate, and a stream
+gets keep-alive comments while its local candidate loads, with failover all the same."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import logging
 from pathlib import Path
 from typing import Callable
 
+import aiohttp
 import openai
 import pytest
 
-from tests.conftest import Router
+from larouter.models.binary import find_llama_server
+from tests.conftest import Fake, Router
 from tests.test_local_models import call
 from tests.support.tiny_gguf import write_tiny_gguf
 
@@ -82,3 +89,120 @@ async def test_a_local_model_that_fails_to_start_last_is_named_on_the_error(loca
     assert headers.get("x-larouter-tier") == "HEARTBEAT" and headers.get("x-larouter-model") == "broken", dict(headers)
     assert "x-larouter-provider" not in headers, dict(headers)
     assert headers["x-larouter-reason"].endswith("broken failed (model_start_failed)"), headers["x-larouter-reason"]
+
+
+SLOW_LOAD = 3.0  # seconds before llama-server runs: past the first keep-alive (local.KEEPALIVE_SECONDS)
+
+
+def slow_llama_server(tmp_path: Path, loads: bool = True) -> str:
+    """A `local.llama_server` that waits SLOW_LOAD seconds, then runs the real one (or, `loads` False, exits 1)."""
+    script = tmp_path / ("slow-llama-server" if loads else "failing-llama-server")
+    then = f'exec "{find_llama_server()}" "$@"' if loads else "exit 1"
+    script.write_text(f"#!/bin/sh\nsleep {SLOW_LOAD}\n{then}\n")
+    script.chmod(0o755)
+    return f'llama_server = "{script}"\n[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "{{last}}"]\n'
+
+
+async def stream_raw(router: Router, on_first: Callable[[], object] | None = None) -> tuple[aiohttp.ClientResponse, str]:
+    """POST a streamed `auto` heartbeat; the response and its whole body (`on_first` is awaited after the first read)."""
+    body = {"model": "auto", "messages": [{"role": "user", "content": HEARTBEAT}], "max_tokens": 3, "stream": True}
+    async with aiohttp.ClientSession() as s:
+        async with s.post(router.v1 + "/chat/completions", json=body) as r:
+            text = (await r.content.readany()).decode()
+            if on_first is not None:
+                await on_first()  # type: ignore[misc]
+            return r, text + (await r.read()).decode()
+
+
+def data_events(text: str) -> list[dict]:
+    return [json.loads(event[6:]) for event in text.split("\n\n") if event.startswith("data: {")]
+
+
+async def test_an_auto_stream_gets_keepalives_while_its_local_model_loads(local_router: Callable[..., Router],
+                                                                          tmp_path: Path) -> None:
+    """A stream whose local candidate loads for longer than a keep-alive interval gets `: starting tiny` comments
+    while it loads (the headers go out then, with the tier and without the model, not chosen yet); once the model
+    answers, its model and provider follow as comments before the answer."""
+    router = local_router(extra=slow_llama_server(tmp_path).format(last="gpt-fake"))
+    states = []
+
+    async def health() -> None:
+        states.append((await call(router, "GET", "/api/models/tiny/health"))[1]["state"])
+
+    resp, text = await stream_raw(router, health)
+    assert states == ["starting"] and text.startswith(": starting tiny\n\n"), (states, text[:200])
+    assert resp.status == 200 and resp.headers["x-larouter-tier"] == "HEARTBEAT", resp.headers
+    assert "x-larouter-model" not in resp.headers and resp.headers["x-larouter-reason"].endswith(
+        "starting local model tiny"), resp.headers
+    head, answer = text.split("\ndata: ", 1)
+    assert ": x-larouter-model: tiny\n" in head and ": x-larouter-provider: local:tiny\n" in head, head
+    assert answer.rstrip().endswith("data: [DONE]") and data_events(text), text[-300:]
+
+
+async def test_a_local_model_that_fails_to_load_after_keepalives_still_fails_over(
+        local_router: Callable[..., Router], tmp_path: Path, fake: Fake) -> None:
+    """The headers went out with the keep-alives, then the local model failed to load: the next candidate is tried
+    and its answer follows, named in comments (model, provider, and the reason with the local model's failure)."""
+    router = local_router(extra=slow_llama_server(tmp_path, loads=False).format(last="gpt-fake"))
+    resp, text = await stream_raw(router)
+    assert resp.status == 200 and text.startswith(": starting tiny\n\n"), text[:200]
+    head = text.split("\ndata: ", 1)[0]
+    assert ": x-larouter-model: gpt-fake\n" in head and ": x-larouter-provider: fake\n" in head, head
+    assert "tiny failed (model_start_failed) -> next" in head, head
+    content = "".join(e["choices"][0]["delta"].get("content") or "" for e in data_events(text) if e.get("choices"))
+    assert content.startswith("echo:") and [r["model"] for r in fake.state.requests] == ["gpt-fake"], text
+    assert text.rstrip().endswith("data: [DONE]")
+
+
+async def test_every_candidate_failing_after_keepalives_ends_with_one_error_event(
+        local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """When every candidate fails after the headers went out, the stream ends with one OpenAI error event (the SDK
+    raises it; no [DONE]), and the call is recorded with the error's status and code."""
+    router = local_router(extra=slow_llama_server(tmp_path, loads=False).format(last="fake-500"))
+    status, out = await call(router, "PATCH", "/api/config", {"routing": {"default_model": "fake-500"}})
+    assert status == 200, out
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = await client.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": HEARTBEAT}], max_tokens=3, stream=True)
+    assert raw.http_response.status_code == 200 and raw.headers["x-larouter-tier"] == "HEARTBEAT"
+    with pytest.raises(openai.APIError, match="every candidate failed") as info:
+        [c async for c in raw.parse()]
+    await client.close()
+    assert "tiny failed (model_start_failed)" in str(info.value) and "fake-500 failed" in str(info.value), info.value
+    async with aiohttp.ClientSession() as s:
+        async with s.get(router.url + "/api/usage/export?period=all") as r:
+            rows = list(csv.DictReader(io.StringIO(await r.text())))
+    assert [(row["status"], row["error_type"]) for row in rows if row["requested_model"] == "auto"] == [
+        ("502", "upstream_error")], rows
+
+
+async def test_a_client_that_leaves_during_the_keepalives_is_recorded_as_gone(local_router: Callable[..., Router],
+                                                                             tmp_path: Path,
+                                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """A client that hangs up after the first keep-alive: the call is recorded as 499 `client_disconnected` (no
+    error reaches the log as a crash), and the model it started still becomes ready for the next request."""
+    from tests.support.servers import wait_until
+
+    router = local_router(extra=slow_llama_server(tmp_path).format(last="gpt-fake"))
+    body = {"model": "auto", "messages": [{"role": "user", "content": HEARTBEAT}], "max_tokens": 3, "stream": True}
+    async with aiohttp.ClientSession() as s:
+        async with s.post(router.v1 + "/chat/completions", json=body) as r:
+            assert (await r.content.readany()).startswith(b": starting tiny")
+    # (the router notices at its next keep-alive)
+
+    def recorded() -> list[tuple[str, str]]:
+        from urllib.request import urlopen
+
+        with urlopen(router.url + "/api/usage/export?period=all", timeout=30) as resp:
+            rows = list(csv.DictReader(io.StringIO(resp.read().decode())))
+        return [(row["status"], row["error_type"]) for row in rows]
+
+    wait_until(lambda: recorded() == [("499", "client_disconnected")], timeout=30, what="the 499 row")
+    wait_until(lambda: http_state(router) == "ready", timeout=30, what="tiny ready")
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def http_state(router: Router) -> str:
+    from tests.support.servers import http_json
+
+    return http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]

@@ -24,6 +24,11 @@ def shorten_reason(text: str, limit: int = MAX_REASON) -> str:
     return (cut[:space] if space > 0 else cut).rstrip(" |;,") + "..."
 
 
+def header_safe(text: str) -> str:
+    """ASCII-only, single-line header value, cut at a word as the ledger's copy is (`shorten_reason`)."""
+    return shorten_reason(text.replace("→", "->").encode("ascii", "replace").decode().replace("\n", " "))
+
+
 @attrs.define
 class Call:
     """Mutable record of one `/v1/chat/completions` call while it runs."""

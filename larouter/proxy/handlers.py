@@ -19,14 +19,14 @@ from larouter.auth import principal
 from larouter.proxy import billing, local, loop, routed, upstream
 from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call
+from larouter.proxy.early import EarlyStream
 from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
-from larouter.proxy.sse import BadStream, ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
+from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.usage.pricing import usd_text
 
 log = logging.getLogger("larouter.proxy")
-SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 async def read_body(request: web.Request) -> bytes:
@@ -100,13 +100,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     reservation = None
     try:
         if body["model"] == AUTO:
-            result, relay = await routed.route(request, call, body)
-            reservation = call.extra.pop("reservation", None)
-            if relay is None:
-                result.headers.update(decision_headers(call))
-                return result
-            relay.client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
-            return await _relay(request, call, result, relay)
+            return await _auto(request, call, body)  # (its candidate's reservation is settled below)
         pending = local.pending_local(request, body["model"])
         if pending is not None and not stream:
             await local.start_local(request, pending)
@@ -133,12 +127,32 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(err.status, err.code)
         raise attrs.evolve(err, headers=error_headers(call)) from None
     finally:
-        if reservation is None:  # an `auto` call cancelled or failed inside route(): its candidate's reservation
+        if reservation is None:  # an `auto` call: its candidate's reservation
             reservation = call.extra.pop("reservation", None)
         if call.stream or call.status != 200:
             _book(request, call, reservation)
         else:  # a JSON answer is sent once this handler returns: book it right after, not in the client's wait
             asyncio.get_running_loop().call_soon(_book, request, call, reservation)
+
+
+async def _auto(request: web.Request, call: Call, body: dict[str, Any]) -> web.StreamResponse:
+    """`auto`: walk the chain; then the JSON answer, or the primed stream relayed (to the response a local candidate
+    opened while it loaded, if one did: `early`, whose failures end it with an error event)."""
+    early = EarlyStream(request, call) if call.stream else None
+    try:
+        result, relay = await routed.route(request, call, body, early)
+    except (LarouterError, ConnectionError, asyncio.CancelledError) as exc:
+        if early is None or early.client is None:  # no response began: the caller's usual error answer
+            raise
+        return await early.fail(exc)
+    if relay is None:
+        result.headers.update(decision_headers(call))
+        return result
+    if early is not None and early.client is not None:
+        early.hand_over(relay, decision_headers(call))
+    else:
+        relay.client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
+    return await _relay(request, call, result, relay)
 
 
 def _book(request: web.Request, call: Call, reservation: Reservation | None) -> None:

@@ -13,7 +13,8 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.proxy import billing, local, loop, upstream
-from larouter.proxy.call import Call, shorten_reason
+from larouter.proxy.call import Call, header_safe
+from larouter.proxy.early import EarlyStream
 from larouter.proxy.sse import ANSWER_KEYS, STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
@@ -116,14 +117,11 @@ def _abandon(request: web.Request, call: Call, why: str, status: int, code: str)
     return cost
 
 
-def header_safe(text: str) -> str:
-    """ASCII-only, single-line header value, cut at a word as the ledger's copy is (`shorten_reason`)."""
-    return shorten_reason(text.replace("→", "->").encode("ascii", "replace").decode().replace("\n", " "))
-
-
-async def _target(request: web.Request, cand: Candidate) -> None:
+async def _target(request: web.Request, cand: Candidate, early: EarlyStream | None) -> None:
+    """Start the candidate's local model if it is not running (a stream's client gets keep-alives meanwhile)."""
     if cand.local_model is not None:
-        await local.start_local(request, request.app[appkeys.CATALOG].get(cand.local_model))
+        keepalive = early.keepalive(cand.local_model) if early is not None else None
+        await local.start_local(request, request.app[appkeys.CATALOG].get(cand.local_model), keepalive)
 
 
 async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
@@ -227,8 +225,10 @@ def for_model(body: dict[str, Any], model: str) -> tuple[dict[str, Any], str | N
     return out, f"{model} is a reasoning model: {'; '.join(parts)}"
 
 
-async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[Any, Any]:
-    """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail."""
+async def route(request: web.Request, call: Call, body: dict[str, Any],
+                early: EarlyStream | None = None) -> tuple[Any, Any]:
+    """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail. `early`: a
+    stream's response, which a local model that loads long enough opens (`early`), keep-alives and all."""
     p = plan(request, body, call.project, call.request_bytes)
     decision, policy, cands = p.decision, p.policy, p.candidates
     if p.repeat is not None:
@@ -251,10 +251,10 @@ async def route(request: web.Request, call: Call, body: dict[str, Any]) -> tuple
     for cand in usable:
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
         name = call.tried = cand.name  # the model tried: the local one when the budget downgraded this candidate
+        call.reason = header_safe(" | ".join(notes))
         try:
-            await _target(request, cand)
+            await _target(request, cand, early)
             call.target = chosen = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
-            call.reason = header_safe(" | ".join(notes))
             reservation = await billing.admit(request, call, body)
             call.extra["reservation"] = reservation
             name = cand.name if call.target is chosen else call.target.model

@@ -15,6 +15,7 @@ from larouter.proxy.call import Call
 from larouter.proxy.upstream import redact
 
 DONE = b"data: [DONE]"
+SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # Each a single pass over a block of events (cheaper than an `in` test per marker):
 _PLAIN = re.compile(rb"(?:data: \{[^\n]*\}\n\n)+")  # events of one `data: {...}` line each, as providers send them
 _LOOK = re.compile(rb'"(?:usage": ?\{|error"|finish_reason": ?")')  # to look at: usage, an error, a finish_reason set
