@@ -56,6 +56,9 @@ def test_custom_provider_from_file(tmp_path: Path) -> None:
         ('[providers.x]\nbase_url = "http://h"\nmodels = ["a", 3]\n', "providers.x.models[1]: expected a string, got 3"),
         ('[providers.x]\nmodels = ["a"]\n', "providers.x.base_url: required key is missing"),
         ("[server\n", "not valid TOML"),
+        ("[routing]\nreasoning_hold_seconds = -1\n", "routing.reasoning_hold_seconds: must be >= 0, got -1.0"),
+        ('[routing]\nreasoning_hold_seconds = "soon"\n', "routing.reasoning_hold_seconds: expected a number, got 'soon'"),
+        ("[routing]\nreasoning_hold_seconds = true\n", "routing.reasoning_hold_seconds: expected a number, got True"),
     ],
 )
 def test_bad_file_names_key_path_and_value(tmp_path: Path, text: str, expected: str) -> None:

@@ -25,6 +25,19 @@ HEARTBEAT = ("Read HEARTBEAT.md if it exists (workspace context). Follow it stri
              "tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
 
 
+POLICY = "\n[routing.policies.cost-optimized]\n"
+
+
+async def with_broken(router: Router, tmp_path: Path) -> Router:
+    """The router with a model `broken` registered, whose file is truncated: llama-server cannot load it."""
+    broken = tmp_path / "broken.gguf"
+    write_tiny_gguf(broken)
+    broken.write_bytes(broken.read_bytes()[:4096])
+    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
+    assert status == 201, out
+    return router
+
+
 async def test_a_policy_that_names_a_stopped_local_model_starts_it(local_router: Callable[..., Router]) -> None:
     """A routing policy may name a local model by its id, as chat may: stopped, it is a usable candidate that the
     request starts (before, "no configured provider serves it" sent every such heartbeat to the paid fallback)."""
@@ -46,12 +59,7 @@ async def test_a_local_model_that_fails_to_start_cools_down_under_auto(local_rou
     """`auto` fails over from a local model that does not start, and that model then cools down like any failed
     candidate: listed last with its seconds left, not started again by every request. Before, its failure was put on
     no candidate (or on the one before it), so every heartbeat tried to start it again."""
-    router = local_router(extra='\n[routing.policies.cost-optimized]\nHEARTBEAT = ["broken", "gpt-fake"]\n')
-    broken = tmp_path / "broken.gguf"
-    write_tiny_gguf(broken)
-    broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
-    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
-    assert status == 201, out
+    router = await with_broken(local_router(extra=f'{POLICY}HEARTBEAT = ["broken", "gpt-fake"]\n'), tmp_path)
     body = {"model": "auto", "messages": [{"role": "user", "content": HEARTBEAT}], "max_tokens": 3}
     client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
     raw = await client.chat.completions.with_raw_response.create(**body)
@@ -72,12 +80,7 @@ async def test_a_local_model_that_fails_to_start_last_is_named_on_the_error(loca
                                                                             tmp_path: Path) -> None:
     """When the last candidate tried is a local model that did not start, the error says so: `x-larouter-model`
     names it (no provider: it never had a server), after the tier and each candidate's failure."""
-    router = local_router(extra='\n[routing.policies.cost-optimized]\nHEARTBEAT = ["fake-500", "broken"]\n')
-    broken = tmp_path / "broken.gguf"
-    write_tiny_gguf(broken)
-    broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
-    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
-    assert status == 201, out
+    router = await with_broken(local_router(extra=f'{POLICY}HEARTBEAT = ["fake-500", "broken"]\n'), tmp_path)
     status, out = await call(router, "PATCH", "/api/config", {"routing": {"default_model": "fake-500"}})
     assert status == 200, out
     body = {"model": "auto", "messages": [{"role": "user", "content": HEARTBEAT}], "max_tokens": 3}

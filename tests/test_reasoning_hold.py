@@ -4,14 +4,10 @@ committed stream that never answers is relayed as it came, finished, and recorde
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
-from larouter.config import load_settings
-from larouter.configerr import ConfigError
 from tests.conftest import Fake
 from tests.support import usage
 from tests.support.servers import http_json
@@ -98,16 +94,9 @@ def test_a_committed_stream_that_ends_with_reasoning_only(start_router: Callable
     ("soon", f"{KEY}: expected a number, got 'soon'"),
     (True, f"{KEY}: expected a number, got True"),
 ])
-def test_a_bad_hold_names_the_key(start_router: Callable[..., UsageRouter], tmp_path: Path, value: Any,
-                                  expected: str) -> None:
-    """A negative, non-number or boolean hold is refused with the key's name, in the file (the daemon does not
-    start) and through PATCH /api/config (a 400 that changes nothing)."""
-    cfg = tmp_path / "bad.toml"
-    cfg.write_text(f"[routing]\nreasoning_hold_seconds = {json.dumps(value)}\n")
-    with pytest.raises(ConfigError) as info:
-        load_settings(cfg, env={"LAROUTER_HOME": str(tmp_path)})
-    assert expected in str(info.value)
-    assert load_settings(env={"LAROUTER_HOME": str(tmp_path)}).routing.reasoning_hold_seconds == 5.0
+def test_a_bad_hold_names_the_key(start_router: Callable[..., UsageRouter], value: Any, expected: str) -> None:
+    """A negative, non-number or boolean hold through PATCH /api/config is a 400 naming the key that changes nothing
+    (in the file: test_config's test_bad_file_names_key_path_and_value)."""
     router = start_router()
     status, out = hold(router, value)
     assert status == 400 and expected in out["error"]["message"] and out["error"]["param"] == KEY, out

@@ -265,8 +265,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             result: tuple[Any, Any] = (await _try_stream(request, call, sent) if call.stream
                                        else (await _try_json(request, call, sent), None))
             if result[1] is not None and result[1].held:  # still reasoning when its hold ran out: no failover now
-                call.reason = header_safe(f"{call.reason} | {name} still reasoning after the {_hold(request):g} s hold: "
-                                          "committed")
+                held = f"{name} still reasoning after the {_hold(request):g} s hold: committed"
+                call.reason = header_safe(f"{call.reason} | {held}")
                 call.extra["sticky"] = (p, name)  # remembered if an answer follows (`after_stream`)
             elif result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
                 _remember(request, p, name)
