@@ -97,11 +97,12 @@ async def test_a_local_model_that_fails_to_start_last_is_named_on_the_error(loca
 SLOW_LOAD = 3.0  # seconds before llama-server runs: past the first keep-alive (local.KEEPALIVE_SECONDS)
 
 
-def slow_llama_server(tmp_path: Path, loads: bool = True) -> str:
-    """A `local.llama_server` that waits SLOW_LOAD seconds, then runs the real one (or, `loads` False, exits 1)."""
+def slow_llama_server(tmp_path: Path, loads: bool = True, seconds: float = SLOW_LOAD) -> str:
+    """`[local]` lines: a `llama_server` that waits `seconds`, then runs the real one (or, `loads` False, exits 1); and
+    a HEARTBEAT chain of `tiny`, then the model to be formatted in as `last`."""
     script = tmp_path / ("slow-llama-server" if loads else "failing-llama-server")
     then = f'exec "{find_llama_server()}" "$@"' if loads else "exit 1"
-    script.write_text(f"#!/bin/sh\nsleep {SLOW_LOAD}\n{then}\n")
+    script.write_text(f"#!/bin/sh\nsleep {seconds}\n{then}\n")
     script.chmod(0o755)
     return f'llama_server = "{script}"\n[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "{{last}}"]\n'
 

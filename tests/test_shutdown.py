@@ -150,3 +150,44 @@ def test_stream_cut_on_the_wire_ends_cleanly(home: Path, fake: Fake, tmp_path: P
     error = json.loads(events[-1].removeprefix("data: "))["error"]
     assert error["type"] == "server_error" and error["code"] == "server_shutdown", error
     assert "0.5 s shutdown grace" in error["message"] and all('"choices"' in e for e in events[:-1])
+
+
+def test_an_auto_stream_cut_while_its_local_model_loads(home: Path, fake: Fake, tmp_path: Path) -> None:
+    """An `auto` stream whose local model is still loading has had its headers and `: starting` comments: the
+    shutdown cuts it with one error event naming the shutdown (no [DONE]), records it as 503 `server_shutdown`, and
+    stops the loading llama-server with the daemon."""
+    from tests.support.tiny_gguf import write_tiny_gguf
+    from tests.test_local_routing import HEARTBEAT, slow_llama_server
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml_config(fake.url, "[local]\n" + slow_llama_server(tmp_path, seconds=60).format(last="gpt-fake")))
+    env = daemon_env(home, FAKE_KEY=FAKE_KEY, LAROUTER_SERVER__SHUTDOWN_GRACE="0.5")
+    with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
+        model = {"id": "tiny", "path": str(write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048}
+        req = Request(url + "/api/models", data=json.dumps(model).encode(), headers={"Content-Type": "application/json"})
+        with urlopen(req, timeout=30) as resp:
+            assert resp.status == 201
+        body = {"model": "auto", "messages": [{"role": "user", "content": HEARTBEAT}], "stream": True}
+        req = Request(url + "/v1/chat/completions", data=json.dumps(body).encode(),
+                      headers={"Content-Type": "application/json"})
+        with urlopen(req, timeout=30) as resp:
+            first = resp.readline()
+            assert first == b": starting tiny\n", first
+            proc.send_signal(signal.SIGINT)
+            raw = first + resp.read()
+        assert proc.wait(30) == 0
+    script = str(tmp_path / "slow-llama-server").encode()
+    assert not [p for p in Path("/proc").glob("[0-9]*/cmdline") if script in _read(p)], "the loading server was left"
+    events = [e for e in raw.decode().split("\n\n") if e]
+    assert events[-1].startswith("data: {") and "[DONE]" not in raw.decode(), raw[-500:]
+    assert all(e.startswith(": starting tiny") for e in events[:-1]), events
+    assert json.loads(events[-1].removeprefix("data: "))["error"]["code"] == "server_shutdown", events[-1]
+    row = usage_rows(home, cfg, env)["auto"]
+    assert (row["status"], row["error_type"]) == ("503", "server_shutdown"), row
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
