@@ -71,3 +71,11 @@ def test_items_that_are_not_due_of_their_own_accord(item: str, as_task: str) -> 
     same item written as a task due then is work."""
     assert classify(body(item)).tier is Tier.HEARTBEAT
     assert classify(body(as_task)).tier is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("now, due", [("9:05 AM", False), ("5:05 PM", True)])
+def test_when_a_recurring_item_was_last_done_is_no_due_date(now: str, due: bool) -> None:
+    """"Last sent: Mon 2026-07-13 17:02" dates the digest's history: the weekday 17:00 item is due at 5:05 PM on
+    Tuesday, not at 9:05 AM (the past date made it look overdue all day)."""
+    history = DIGEST + " Last sent: Mon 2026-07-13 17:02."
+    assert (classify(body(history, now=now)).tier is not Tier.HEARTBEAT) is due

@@ -315,6 +315,11 @@ _BOX_RE = re.compile(r"^\[ \]\s*")
 _LEAD_TIME_RE = re.compile(rf"(?:at\s+)?([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)\b{_MERIDIEM}")
 
 
+# When a recurring item was last done: a date in the item's history, not its due date.
+_HISTORY_RE = re.compile(rf"\b(?:last(?: \w+)?|(?:was |were )?(?:sent|posted|paid|done) last)\s*[:=]?\s*(?:on )?(?:[A-Za-z]{{3}},? )?"
+                         rf"{_ISO}(?:[ T]\d{{1,2}}:\d{{2}})?", re.I)
+
+
 def _unboxed(item: str) -> str:
     return _BOX_RE.sub("", item) if item.startswith("[") else item
 
@@ -331,6 +336,8 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
     if today is None and weekday is None:
         return False
     item = _unboxed(item)
+    if "last" in item or "ast " in item or "aid " in item:  # (ASCII gate of `_HISTORY_RE`)
+        item = _HISTORY_RE.sub(" ", item)  # "Weekdays 17:00: send the digest. Last sent: Mon 2026-07-13": not a due date
     dated = re.search(_ISO, item) is not None or _DAY_MONTH_RE.search(item) is not None
     if not dated and (labelled := _weekdays(item)) is not None:
         days, next_week = labelled
