@@ -79,3 +79,13 @@ def test_when_a_recurring_item_was_last_done_is_no_due_date(now: str, due: bool)
     Tuesday, not at 9:05 AM (the past date made it look overdue all day)."""
     history = DIGEST + " Last sent: Mon 2026-07-13 17:02."
     assert (classify(body(history, now=now)).tier is not Tier.HEARTBEAT) is due
+
+
+def test_a_weekday_written_without_spaces_labels_its_item() -> None:
+    """"毎週月曜 8:00" (every Monday 8:00) is Monday's item: nothing due at a Saturday check-in (blind v32's Japanese
+    checklist read by a tool), due on a Monday."""
+    def read(now: str) -> list[Any]:
+        return [HB_PROMPT + f"\nCurrent time: {now} (Asia/Tokyo)", call(3, "read"),
+                result(3, "# HEARTBEAT.md\n- 毎週月曜 8:00：燃えないゴミの日をリマインド")]
+    assert classify(body("", *read("Saturday 2026-06-13 10:30"))).tier is Tier.HEARTBEAT
+    assert classify(body("", *read("Monday 2026-06-15 10:30"))).tier is not Tier.HEARTBEAT

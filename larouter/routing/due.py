@@ -212,10 +212,10 @@ _WEEKDAYS = {name: i for i, names in enumerate((
     ("saturday", "sat", "samstag", "samedi", "sábado", "sabato", "zaterdag"),
     ("sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag"))) for name in names}
 _WEEKDAYS.update({name: i for i, names in enumerate((  # ja, zh, ko: full names, which are no other words
-    ("月曜日", "星期一", "周一", "週一", "월요일"), ("火曜日", "星期二", "周二", "週二", "화요일"),
-    ("水曜日", "星期三", "周三", "週三", "수요일"), ("木曜日", "星期四", "周四", "週四", "목요일"),
-    ("金曜日", "星期五", "周五", "週五", "금요일"), ("土曜日", "星期六", "周六", "週六", "토요일"),
-    ("日曜日", "星期日", "星期天", "周日", "週日", "일요일"))) for name in names})
+    ("月曜日", "月曜", "星期一", "周一", "週一", "월요일"), ("火曜日", "火曜", "星期二", "周二", "週二", "화요일"),
+    ("水曜日", "水曜", "星期三", "周三", "週三", "수요일"), ("木曜日", "木曜", "星期四", "周四", "週四", "목요일"),
+    ("金曜日", "金曜", "星期五", "周五", "週五", "금요일"), ("土曜日", "土曜", "星期六", "周六", "週六", "토요일"),
+    ("日曜日", "日曜", "星期日", "星期天", "周日", "週日", "일요일"))) for name in names})
 _WEEKDAYS.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi sv da/no fi cs (not "pazar", "minggu":
     # market, week)
     ("poniedziałek", "понедельник", "понеділок", "pazartesi", "सोमवार", "วันจันทร์", "senin", "thứ hai", "måndag",
@@ -232,16 +232,18 @@ _WEEKDAYS.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi
      "lördag", "lørdag", "lauantai"),
     ("niedziela", "niedzielę", "воскресенье", "неділя", "неділю", "रविवार", "วันอาทิตย์", "chủ nhật", "söndag", "søndag",
      "sunnuntai", "neděle", "neděli"))) for name in names})
+CJK_DAY_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _DAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
 _WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
                          rf"(?=\s*(?:[:,—–(]|-\s|\d|$))")  # matched at the item's start, lowercased (re.I: ~5x slower)
 _DUE_DAY_RE = re.compile(rf"\bdue\s+(?:on\s+)?({_DAY})\b")  # searched only in an item that says "due"
 # What an item naming a day holds: one of the names' last words, or (scripts without spaces) a mark of day names.
 _DAY_WORDS = frozenset(name.split()[-1] for name in _WEEKDAYS)
-_DAY_MARKS = ("วัน", "曜日", "星期", "周", "週", "요일", "वार")
+_DAY_MARKS = ("วัน", "曜", "星期", "周", "週", "요일", "वार")
 # A day with its time anywhere in the item ("— sexta-feira, 14h", "na poniedziałek 08:00", "วันศุกร์ 17:00"): read
 # back from each time (the names as alternatives tried at every position cost ~10x the rest of the item's reading).
 _ITEM_TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)(?!\d|:\d)")  # ("Fri 13:00: swim")
+_UNSPACED_DAYS = tuple(sorted((n for n in _WEEKDAYS if CJK_DAY_RE.match(n)), key=len, reverse=True))
 _TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz.", "a", "las", "la", "ás", "ore"})
 
 
@@ -255,6 +257,8 @@ def _day_before_a_time(item: str) -> int | None:
             return _WEEKDAYS[words[-1]]
         if len(words) > 1 and (two := f"{words[-2]} {words[-1]}") in _WEEKDAYS:  # "thứ sáu", "chủ nhật"
             return _WEEKDAYS[two]
+        if words and not words[-1].isascii():  # written without spaces: "毎週月曜 8:00" (every Monday)
+            return next((_WEEKDAYS[name] for name in _UNSPACED_DAYS if words[-1].endswith(name)), None)
     return None
 
 
