@@ -55,6 +55,9 @@ class Provider:
     tools: bool = True  # honours a forced tool_choice
     connect_timeout: float = attrs.field(default=10.0, validator=_positive)
     read_timeout: float = attrs.field(default=120.0, validator=_positive)
+    # ask for usage on streams (`stream_options.include_usage`); off for a server that refuses `stream_options`: its
+    # streams' tokens are then estimated (and marked so)
+    stream_usage: bool = True
     # where `api_key` came from, for messages ("FAKE_KEY", "providers.fake.api_key (set at runtime)"); set by
     # load_settings, never read from or shown in the settings
     key_source: str | None = attrs.field(default=None, init=False, eq=False, repr=False)

@@ -43,10 +43,11 @@ async def read_body(request: web.Request) -> bytes:
 
 
 def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[str, Any]:
-    """The client's body with the provider's model name, and usage requested on streams."""
+    """The client's body with the provider's model name, and usage requested on streams (unless the provider is set
+    not to be asked: `stream_usage = false`)."""
     out = dict(body)
     out["model"] = target.model
-    if stream:
+    if stream and target.provider.stream_usage:
         opts = dict(out.get("stream_options") or {})
         opts["include_usage"] = True
         out["stream_options"] = opts

@@ -36,6 +36,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
+  fake-strict      refuses `stream_options` with a 422, as strict servers do (`fake_strict`)
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -62,7 +63,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from tests.support import fake_thinking
+from tests.support import fake_strict, fake_thinking
 
 
 @attrs.define
@@ -305,6 +306,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(3600)
     if model in fake_thinking.MODELS:
         return await fake_thinking.think(request, body)
+    if model in fake_strict.MODELS and (refused := fake_strict.refusal(body)) is not None:
+        return refused
     if model == "fake-delay":
         await asyncio.sleep(1.0)
     status = 500 if model in state.failing else {"fake-500": 500, "fake-401": 401, "fake-403": 403,
