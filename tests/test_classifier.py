@@ -351,3 +351,13 @@ def test_reasons_are_ascii_and_keep_accented_words_readable() -> None:
     assert reasons.isascii() and "wie spat" in reasons and "\\x" not in reasons
     proof = " ".join(classify({"messages": [{"role": "user", "content": "请证明根号2是无理数"}]}).reasons)
     assert proof.isascii() and "\\u8bc1" in proof
+
+
+@pytest.mark.parametrize("text", ["用Python写一个快速排序函数", "Pythonでクイックソート関数を書いて",
+                                  "Write a quicksort function in Python"])
+def test_a_latin_word_inside_a_text_written_without_spaces_is_a_word(text: str) -> None:
+    """"用Python写…" holds the word "python": the same request in Chinese, Japanese and English gets one tier (the
+    ninth review found the Chinese one MEDIUM, the others COMPLEX)."""
+    decision = classify({"messages": [{"role": "user", "content": text}]})
+    assert decision.tier is Tier.COMPLEX
+    assert "python" in " ".join(decision.reasons)

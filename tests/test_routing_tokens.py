@@ -24,12 +24,22 @@ def _random_texts(n: int) -> list[str]:
     return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 80))) for _ in range(n)]
 
 
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def _same_split_apart(tokens: list[str], found: list[str]) -> bool:
+    """`tokens` hold `found`'s characters in order, a run of scripts written without spaces a token apart."""
+    return "".join(tokens) == "".join(found) and all(
+        bool(_CJK_RE.match(t[0])) == all(_CJK_RE.match(c) for c in t) for t in tokens)
+
+
 def test_word_tokens_and_parts_are_the_regex_findall() -> None:
+    """The regex's words; in a text with kana, CJK ideographs or Hangul, their runs are split from other words."""
     for text in _SAMPLES + _random_texts(500):
-        assert word_tokens(text) == WORD_RE.findall(text)
-        assert word_parts(text) == PARTS_RE.findall(text)
-        lower = text.lower()
-        assert word_tokens(lower) == WORD_RE.findall(lower)
+        for tokens, found in ((word_tokens(text), WORD_RE.findall(text)), (word_parts(text), PARTS_RE.findall(text)),
+                              (word_tokens(text.lower()), WORD_RE.findall(text.lower()))):
+            assert tokens == found if not _CJK_RE.search(text) else _same_split_apart(tokens, found)
+    assert word_tokens("用Python写一个快速排序函数") == ["用", "Python", "写一个快速排序函数"]
 
 
 def _rules_with_starts() -> list[Check]:

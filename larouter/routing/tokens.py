@@ -8,16 +8,21 @@ import re
 
 WORD_RE = re.compile(r"\w+")
 PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("kitchen_sink_leak")
+# In a text that is not ASCII, a run of the scripts written without spaces (kana, CJK ideographs, Hangul) is a token
+# of its own beside a word of another script: "用Python写一个快速排序函数" holds "python" ("\w+" read one token).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_WORDS_RE = re.compile(rf"[^\W{_CJK}]+|[{_CJK}]+")
+_PARTS_RE = re.compile(rf"[^\W_{_CJK}]+|[{_CJK}]+")
 # In an ASCII text `\w` is a letter, a digit or "_" (`str.isalnum` or "_"); every other character is a separator.
 _ASCII_WORDS = "".join(c if c.isalnum() or c == "_" else " " for c in map(chr, range(128)))
 _ASCII_PARTS = "".join(c if c.isalnum() else " " for c in map(chr, range(128)))
 
 
 def word_tokens(text: str) -> list[str]:
-    """`WORD_RE.findall(text)`."""
-    return text.translate(_ASCII_WORDS).split() if text.isascii() else WORD_RE.findall(text)
+    """`WORD_RE.findall(text)`, runs of scripts written without spaces apart from other words."""
+    return text.translate(_ASCII_WORDS).split() if text.isascii() else _WORDS_RE.findall(text)
 
 
 def word_parts(text: str) -> list[str]:
-    """`PARTS_RE.findall(text)`."""
-    return text.translate(_ASCII_PARTS).split() if text.isascii() else PARTS_RE.findall(text)
+    """`PARTS_RE.findall(text)`, runs of scripts written without spaces apart from other words."""
+    return text.translate(_ASCII_PARTS).split() if text.isascii() else _PARTS_RE.findall(text)
