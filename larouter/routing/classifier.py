@@ -91,7 +91,10 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
 
 def _inlined_tasks(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     """The due tasks of the HEARTBEAT.md inlined into the system prompt, if any (see `workspace.py`): read only for
-    a check-in that no tool result follows (a checklist the agent read by a tool is the fresher copy)."""
+    a check-in that names the file ("Read HEARTBEAT.md if it exists …") and that no tool result follows (a checklist
+    the agent read by a tool is the fresher copy)."""
+    if "HEARTBEAT.md" not in turn.text and "heartbeat.md" not in turn.text.lower():
+        return ""
     checklist = inlined_checklist(messages)
     if not checklist or not rules.hb_task_item.search(checklist):  # (no items: no check-in time to read)
         return ""
