@@ -29,9 +29,13 @@ class Principal:
 
     admin: bool
     project_id: str = DEFAULT
+    # False for an admin by loopback trust alone (no token, or an SDK placeholder): any local user is one, so the
+    # settings that decide where a provider key goes or what runs stay out of its reach (`configguard`)
+    by_token: bool = True
 
 
 ADMIN = Principal(admin=True)
+LOOPBACK_ADMIN = Principal(admin=True, by_token=False)
 PRINCIPAL = web.RequestKey("principal", Principal)
 
 
@@ -159,7 +163,7 @@ def _loopback_admin(request: web.Request) -> Principal:
     if why is not None:
         raise LarouterError(f"{why}; send Authorization: Bearer <admin or project token>", 403, "permission_error",
                             "browser_request_refused")
-    return ADMIN
+    return LOOPBACK_ADMIN
 
 
 KEY_HEADERS = ("X-Api-Key", "api-key")  # where clients other than OpenAI's put the key (api-key: Azure's SDK)

@@ -150,7 +150,11 @@ def _paths() -> dict[str, Any]:
                       description=ADMIN),
             "patch": op("JSON merge patch, validated, applied live and persisted", "config",
                         {"200": _json(ref("ConfigPatched"), "new settings and keys needing a restart")},
-                        body="ConfigPatch", description=ADMIN)},
+                        body="ConfigPatch", description=ADMIN + " The keys that decide where a provider key is sent, "
+                        "what runs or which file is read (providers.*.base_url, api_key, api_key_env, "
+                        "local.llama_server, local.extra_args, local.models.*.extra_args, usage.prices_file, "
+                        "server.admin_token) need the admin token itself: loopback trust alone gets 403 "
+                        "admin_token_required.")},
         "/api/models/catalog": {"get": op("Shipped and registered models with can-run verdicts", "models",
                                           {"200": _json(ref("Catalog"), "catalog")}, description=ADMIN)},
         "/api/models/running": {"get": op("Models starting, ready or stopping", "models",

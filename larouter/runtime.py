@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
+from larouter import configguard
 from larouter.config import SECRET_FIELDS, ConfigError, Settings, load_settings, redacted
 from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
@@ -122,19 +123,21 @@ class Runtime:
         raw["routing"]["classifier"] = self.overrides.get("routing", {}).get("classifier", {})
         return raw
 
-    async def patch(self, patch: Any) -> list[str]:
-        """Apply a merge patch; on any error nothing changes. Returns keys that need a restart."""
+    async def patch(self, patch: Any, by_token: bool = False) -> list[str]:
+        """Apply a merge patch; on any error nothing changes. Returns keys that need a restart. Without `by_token`
+        (the caller presented the admin token) a change of a guarded key is a 403 (`configguard`)."""
         if not isinstance(patch, dict) or not patch:
             raise bad_request("PATCH body must be a non-empty JSON object of settings to change", None, "invalid_json")
         if "home" in patch or "config_path" in patch:
             raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
         # Shielded: a client that hangs up (aiohttp then cancels its handler) must not leave the file written and the
         # live settings not, which the next patch would then silently undo.
-        return await asyncio.shield(self._apply(patch))
+        return await asyncio.shield(self._apply(patch, by_token))
 
-    async def _apply(self, patch: dict[str, Any]) -> list[str]:
+    async def _apply(self, patch: dict[str, Any], by_token: bool) -> list[str]:
         async with self.lock:
             overrides = merge(self.overrides, patch)
+            configguard.check(self.overrides, overrides, by_token, str(self.settings.home))
             try:
                 new = await asyncio.to_thread(self._load, overrides)
             except ConfigError as exc:

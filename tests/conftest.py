@@ -46,6 +46,16 @@ class Router:
         """Base URL for OpenAI clients."""
         return self.url + "/v1"
 
+    @property
+    def admin_token(self) -> str:
+        """The admin token (loopback trust alone may not change where provider keys go: `configguard`)."""
+        return self.settings.server.admin_token or (self.settings.home / "admin_token").read_text().strip()
+
+    @property
+    def admin(self) -> dict[str, str]:
+        """Headers presenting the admin token."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
 
 def toml_config(fake_url: str, extra: str = "") -> str:
     """A config file with the fake provider as `fake`."""

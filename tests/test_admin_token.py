@@ -47,7 +47,8 @@ def test_an_admin_token_no_client_could_send_is_refused(router: Router, token: s
     `server.admin_token`, never echoing the value, and nothing changes (a NUL token was kept, and every CLI command
     then failed with "not a LARouter daemon (HTTP 400 text/plain)")."""
     before = http_json("GET", router.url + "/api/config")[1]
-    status, out = http_json("PATCH", router.url + "/api/config", {"server": {"admin_token": token}})
+    status, out = http_json("PATCH", router.url + "/api/config", {"server": {"admin_token": token}},
+                            headers=router.admin)
     assert status == 400, out
     error = out["error"]
     assert error["param"] == "server.admin_token" and error["code"] == "invalid_config", error

@@ -217,7 +217,8 @@ def test_config_get_set_unset(router: Router) -> None:
     assert "restart larouterd to apply: server.max_body_bytes" in restart.stdout
 
     secret = "sk-cli-secret-0123456789abcdef"
-    masked = on(router, "config", "set", "providers.fake.api_key", "-", input=secret + "\n")
+    masked = on(router, "config", "set", "providers.fake.api_key", "-", "--token", router.admin_token,
+                input=secret + "\n")
     assert masked.exit_code == 0 and secret not in masked.output and "sk-...cdef" in masked.stdout
     assert ok_json(router, "config", "get", "providers.fake.api_key") == "sk-...cdef"
 

@@ -38,7 +38,8 @@ def test_setting_a_secret_shows_it_masked_only(router: Router) -> None:
     """A key set from stdin is reported masked, as `config get` shows it, in text and JSON; never in full."""
     secret = "sk-new-secret-0123456789abcdef"
     for extra in ([], ["--json"]):
-        result = on(router, "config", "set", "providers.fake.api_key", "-", *extra, input=secret + "\n")
+        result = on(router, "config", "set", "providers.fake.api_key", "-", "--token", router.admin_token, *extra,
+                    input=secret + "\n")
         assert result.exit_code == 0 and secret not in result.output and mask(secret) in result.stdout, result.output
     assert json.dumps(ok_json(router, "config", "get")).count(mask(secret)) == 1
 

@@ -56,7 +56,8 @@ def test_auto_entry_has_local_and_an_honest_available(make_router: Callable[...,
     assert auto["id"] == "auto" and auto["local"] is False and auto["available"] is True, auto
     assert client.models.retrieve("auto").model_dump()["local"] is False
     # no provider has a key (the fake's removed, the shipped ones' variables unset): nothing can serve `auto`
-    status, _ = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"api_key_env": "LAROUTER_NO_KEY"}}})
+    status, _ = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"api_key_env": "LAROUTER_NO_KEY"}}},
+                          headers=router.admin)
     assert status == 200
     models = client.models.list().model_dump()["data"]
     assert not any(m["available"] for m in models[1:]), models

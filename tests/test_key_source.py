@@ -28,7 +28,8 @@ def test_a_rejected_key_names_the_setting_it_came_from(router: Router, model: st
     the message names that setting instead (it still said FAKE_KEY, sending the operator to the wrong place)."""
     before = rejected(router, model)
     assert "(check FAKE_KEY)" in before and FAKE_KEY not in before, before
-    result = on(router, "config", "set", "providers.fake.api_key", "-", input=RUNTIME_KEY + "\n")
+    result = on(router, "config", "set", "providers.fake.api_key", "-", "--token", router.admin_token,
+                input=RUNTIME_KEY + "\n")
     assert result.exit_code == 0, result.output
     after = rejected(router, model)
     assert "(check providers.fake.api_key, set at runtime (larouter config set / PATCH /api/config))" in after, after

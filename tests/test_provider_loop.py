@@ -25,7 +25,7 @@ LOOPER = {"providers": {"selfie": {"base_url": "", "api_key": "sk-selfie-key-012
 
 def _point_back(router: Router, at: str | None = None) -> None:
     patch = {"providers": {"selfie": {**LOOPER["providers"]["selfie"], "base_url": at or router.v1}}}
-    status, out = http_json("PATCH", router.url + "/api/config", patch)
+    status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
     assert status == 200, out
 
 

@@ -52,7 +52,8 @@ def test_patch_applies_live_and_survives_restart(router: Router, fake: Fake, tmp
 
 def test_secret_can_be_set_but_not_read(router: Router) -> None:
     """A key written through PATCH is used but only ever shown masked."""
-    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"anthropic": {"api_key": "sk-ant-new-secret-9999"}}})
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"anthropic": {"api_key": "sk-ant-new-secret-9999"}}},
+                            headers=router.admin)
     assert status == 200 and out["providers"]["anthropic"]["api_key"] == "sk-...9999"
     models = {m["id"]: m for m in http_json("GET", router.url + "/v1/models")[1]["data"]}
     assert models["claude-sonnet-4-5"]["available"] is True
@@ -86,7 +87,7 @@ def test_patch_refuses_what_the_next_start_would_refuse(make_router: Callable[..
         ({"server": {"host": "127.0.0.1", "max_body_bytes": -5}}, "server.max_body_bytes", "> 0"),
     ]
     for patch, param, words in cases:
-        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
         assert status == 400, (patch, out)
         assert out["error"]["param"] == param and words in out["error"]["message"], out
     assert not runtime_file(router.settings.home).exists()
@@ -148,7 +149,7 @@ def test_a_patch_of_the_wrong_shape_is_a_400_naming_the_key(router: Router) -> N
         ({"providers": {"fake": {"prices": {"m": {"input": 1}}}}}, "providers.fake.prices.m.output", "required key is missing"),
     ]
     for patch, param, words in cases:
-        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
         assert status == 400, (patch, out)
         error = out["error"]
         assert error["param"] == param and error["message"].startswith(f"{param}: {words}"), (patch, error)
@@ -165,7 +166,7 @@ def test_a_secret_of_the_wrong_type_is_not_echoed(router: Router, tmp_path) -> N
     the value: it holds the secret."""
     secret = "sk-live-secret-0123456789"
     for patch in ({"providers": {"fake": {"api_key": [secret]}}}, {"server": {"admin_token": {"token": secret}}}):
-        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
         assert status == 400 and secret not in json.dumps(out), out
         assert out["error"]["message"].endswith("_key: expected a string (the value is not shown: it is a secret)") \
             or out["error"]["message"].endswith("token: expected a string (the value is not shown: it is a secret)"), out
@@ -216,7 +217,8 @@ def test_a_provider_key_that_cannot_be_a_header_is_refused(router: Router, key: 
     """A key goes into the Authorization header: one with a line break, a NUL or a non-ASCII character was accepted,
     then every call to that provider was a 500 (and `auto` stopped failing over). It is a 400 naming the key now,
     whose value is not shown; the live settings keep working."""
-    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"api_key": key}}})
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"api_key": key}}},
+                            headers=router.admin)
     assert status == 400 and out["error"]["param"] == "providers.fake.api_key", out
     message = out["error"]["message"]
     assert "printable ASCII" in message and "got" not in message and "sk-" not in message, out
@@ -229,7 +231,8 @@ def test_credentials_in_a_provider_url_are_masked(router: Router) -> None:
     """A provider behind basic auth (`http://user:password@host/v1`) works, but GET /api/config shows `***@` for the
     user and password, as it masks `api_key`."""
     url = router.url.replace("http://", "http://bench:sk-in-the-url@") + "/nowhere/v1"
-    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"basic": {"base_url": url}}})
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"basic": {"base_url": url}}},
+                            headers=router.admin)
     assert status == 200, out
     shown = http_json("GET", router.url + "/api/config")[1]["providers"]["basic"]["base_url"]
     assert shown.startswith("http://***@127.0.0.1:") and "sk-in-the-url" not in json.dumps(

@@ -283,16 +283,39 @@ def settings_target(token: str | None) -> Client:
     settings = runtime.settings
     live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
     url = live or http_url(settings.server.host, settings.server.port)
-    if token is None:
-        token = settings.server.admin_token
-        path = settings.home / "admin_token"
-        with contextlib.suppress(OSError):
-            token = token or path.read_text("utf-8").strip() or None
+    token = local_token(settings) if token is None else token
     moved = [] if live else sorted(f"server.{key}" for key in ("host", "port")
                                    if key in runtime.overrides.get("server", {}))
     hint = (f"{' and '.join(moved)} come{'s' if len(moved) == 1 else ''} from {runtime_file(settings.home)} (set at "
             "runtime): a larouterd that was running then listens there once restarted") if moved else None
     return Client(url, token, hint=hint)
+
+
+def local_token(settings: Any) -> str | None:
+    """The admin token of this home's daemon: `server.admin_token`, else `<home>/admin_token` when this user may read
+    it (the daemon's owner; the file is 0600), else None."""
+    if settings.server.admin_token:
+        return str(settings.server.admin_token)
+    try:
+        return (settings.home / "admin_token").read_text("utf-8").strip() or None
+    except (OSError, ValueError):  # not there, another user's, not text
+        return None
+
+
+def own_daemon_token(url: str) -> str | None:
+    """The local admin token when `url` (--url / LAROUTER_URL, as `daemon_url` made it) is where the daemon of this
+    home says it listens (`larouterd.address`, written while it runs), else None: a token is never sent to an address
+    the daemon did not record."""
+    from larouter.address import running_address
+    from larouter.config import ConfigError
+    from larouter.runtime import load_runtime
+
+    try:
+        settings = load_runtime(None).settings
+    except ConfigError:
+        return None
+    live = running_address(settings.home)
+    return local_token(settings) if live is not None and daemon_url(live) == url else None
 
 
 def inherited(name: str, value: Any) -> Any:
@@ -322,13 +345,18 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--url", envvar="LAROUTER_URL", metavar="URL",
                   help=f"Daemon base URL (a trailing /v1 is ignored) [env LAROUTER_URL; default: server.host/port "
                        f"from the settings, else {DEFAULT_URL}].")
-    @click.option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; not "
-                  "needed on loopback; default: the local admin token when the URL comes from the settings].")
+    @click.option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; default: "
+                  "the local admin token when the URL comes from the settings or is where this home's daemon "
+                  "listens; on loopback only keys that decide where provider keys go or what runs need one].")
     @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
         url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)
-        client = Client(daemon_url(url), token) if url else settings_target(token)
+        if url:
+            url = daemon_url(url)
+            client = Client(url, own_daemon_token(url) if token is None else token)
+        else:
+            client = settings_target(token)
         return fn(client=client, as_json=as_json, **kwargs)
 
     return wrapper

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from larouter import appkeys
+from larouter.auth import principal
 from larouter.proxy import loop
 from larouter.proxy.validate import parse_json_object
 
@@ -53,7 +54,8 @@ async def get_config(request: web.Request) -> web.Response:
 async def patch_config(request: web.Request) -> web.Response:
     """PATCH /api/config: JSON merge patch, validated, persisted atomically, applied live."""
     runtime = request.app[appkeys.RUNTIME]
-    restart = await runtime.patch(parse_json_object(await request.read()))
+    body = parse_json_object(await request.read())
+    restart = await runtime.patch(body, by_token=principal(request).by_token)  # loopback trust: not every key
     sock = request.transport.get_extra_info("sockname") if request.transport is not None else None
     listening = [(runtime.settings.server.host, sock[1]), sock] if isinstance(sock, tuple) else []
     loop.warn_if_pointing_here(runtime.settings, listening)  # a provider base_url that is this daemon: a loop

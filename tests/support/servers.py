@@ -78,9 +78,10 @@ def http_raw(method: str, url: str, body: object = None, headers: dict[str, str]
         return exc.code, exc.read()
 
 
-def http_json(method: str, url: str, body: object = None, timeout: float = 30.0) -> tuple[int, dict]:
-    """Blocking JSON request (for fixtures and polling predicates); returns (status, body)."""
+def http_json(method: str, url: str, body: object = None, timeout: float = 30.0,
+              headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    """Blocking JSON request (for fixtures and polling predicates), with these extra headers; returns (status, body)."""
     import json
 
-    status, raw = http_raw(method, url, body, timeout=timeout)
+    status, raw = http_raw(method, url, body, headers, timeout=timeout)
     return status, json.loads(raw or b"null")

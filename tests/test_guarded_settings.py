@@ -1,0 +1,115 @@
+"""Loopback trust makes any local user an admin; the settings that decide where a provider key is sent, what program
+runs or which file is read change over HTTP only for a caller that presents the admin token."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from larouter.runtime import runtime_file
+from tests.conftest import FAKE_KEY, Fake, Router
+from tests.support.cli import run
+from tests.support.fake_openai import STATE, make_fake_openai
+from tests.support.proc import larouterd
+from tests.support.servers import BackgroundLoop, http_json
+
+
+def guarded_patches(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(the key the 403 names, a valid patch that changes it)."""
+    prices = tmp_path / "prices.toml"
+    prices.write_text('version = "2027-01-01"\n[fake]\n"gpt-fake" = { input = 1.0, output = 1.0 }\n')
+    return [
+        ("providers.fake.base_url", {"providers": {"fake": {"base_url": "http://127.0.0.1:9/v1"}}}),
+        ("providers.fake.api_key", {"providers": {"fake": {"api_key": "sk-another-key-0123456789"}}}),
+        ("providers.fake.api_key_env", {"providers": {"fake": {"api_key_env": "HOME"}}}),
+        ("providers.grab.api_key_env", {"providers": {"grab": {"base_url": "http://127.0.0.1:9/v1",
+                                                            "api_key_env": "FAKE_KEY", "models": ["grab-1"]}}}),
+        ("local.llama_server", {"local": {"llama_server": str(tmp_path / "evil.sh")}}),
+        ("local.extra_args", {"local": {"extra_args": ["--threads", "1"]}}),
+        ("local.models.tiny.extra_args", {"local": {"models": {"tiny": {"extra_args": ["--threads", "1"]}}}}),
+        ("usage.prices_file", {"usage": {"prices_file": str(prices)}}),
+        ("server.admin_token", {"server": {"admin_token": "a-new-admin-token-0123456789"}}),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_a_guarded_key_needs_the_admin_token(router: Router, tmp_path: Path, case: int) -> None:
+    """Each guarded key: without a token (or with an SDK placeholder) a 403 naming it and saying how, nothing
+    changes; with the admin token the same patch applies."""
+    key, patch = guarded_patches(tmp_path)[case]
+    before = http_json("GET", router.url + "/api/config")[1]
+    for headers in ({}, {"Authorization": "Bearer unused-on-loopback"}):
+        status, out = http_json("PATCH", router.url + "/api/config", patch, headers=headers)
+        assert status == 403, out
+        error = out["error"]
+        assert (error["type"], error["code"], error["param"]) == ("permission_error", "admin_token_required", key)
+        assert key in error["message"] and "admin_token" in error["message"], error
+        assert "Nothing was changed" in error["message"]
+    assert http_json("GET", router.url + "/api/config")[1] == before
+    assert not runtime_file(router.settings.home).exists()
+    status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
+    assert status == 200, out
+
+
+def test_dropping_a_guarded_override_needs_the_token_too(router: Router) -> None:
+    """`null` over a table that holds a guarded override changes where the key goes: a 403 as well; other keys of
+    the same tables still change with loopback trust."""
+    url = router.settings.providers["fake"].base_url
+    status, _ = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"base_url": url + "/"}}},
+                          headers=router.admin)
+    assert status == 200
+    for patch in ({"providers": {"fake": None}}, {"providers": None}, {"providers": {"fake": {"base_url": None}}}):
+        status, out = http_json("PATCH", router.url + "/api/config", patch)
+        assert status == 403 and out["error"]["param"] == "providers.fake.base_url", out
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"read_timeout": 3.0}}})
+    assert status == 200 and out["providers"]["fake"]["base_url"] == url + "/", out
+
+
+def test_other_keys_keep_loopback_trust(router: Router) -> None:
+    """Everything else PATCHes with loopback trust, as the contract says."""
+    patch = {"routing": {"default_model": "fake-delay", "cooldown": 5.0}, "local": {"ctx_size": 4096},
+             "usage": {"batch_rows": 100},
+             "providers": {"fake": {"prices": {"gpt-fake": {"input": 1.0, "output": 2.0}}, "read_timeout": 3.0}}}
+    status, out = http_json("PATCH", router.url + "/api/config", patch)
+    assert status == 200, out
+    assert out["routing"]["default_model"] == "fake-delay" and out["local"]["ctx_size"] == 4096
+
+
+def test_another_local_user_cannot_redirect_the_provider_key(router: Router, fake: Fake,
+                                                             servers: BackgroundLoop) -> None:
+    """The attack: a loopback caller without the token points a provider at its own listener, then makes a call.
+    The PATCH is refused; the call goes to the configured provider and the listener never sees the key."""
+    grab = make_fake_openai()
+    grab_url = servers.start(grab)
+    patch = {"providers": {"fake": {"base_url": grab_url + "/v1"}}}
+    status, _ = http_json("PATCH", router.url + "/api/config", patch)
+    assert status == 403
+    answer = openai.OpenAI(base_url=router.v1, api_key="x").chat.completions.create(
+        model="gpt-fake", messages=[{"role": "user", "content": "hi"}])
+    assert answer.choices[0].message.content
+    assert fake.state.headers[-1]["Authorization"] == f"Bearer {FAKE_KEY}"
+    assert grab[STATE].requests == []
+
+
+def test_the_owner_cli_sets_a_guarded_key_another_user_cannot(home: Path, tmp_path: Path) -> None:
+    """`larouter config set providers.openai.base_url ...` by the daemon's owner works (the CLI sends the token it
+    reads from $LAROUTER_HOME/admin_token, with --url naming the daemon too); a CLI of another home, which cannot
+    read that token, gets the 403 naming the key and saying how."""
+    env = {"LAROUTER_HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg")}
+    with larouterd(home) as (url, _proc):
+        done = run("config", "set", "providers.openai.base_url", "http://127.0.0.1:9/v1", env=env)
+        assert done.exit_code == 0, done.output
+        done = run("config", "set", "providers.openai.base_url", "http://127.0.0.1:8/v1", "--url", url + "/v1", env=env)
+        assert done.exit_code == 0, done.output
+        other = tmp_path / "other"
+        other.mkdir()
+        refused = run("config", "set", "providers.openai.base_url", "http://127.0.0.1:7/v1", "--url", url,
+                      env={"LAROUTER_HOME": str(other), "XDG_CONFIG_HOME": str(other / "xdg")})
+        assert refused.exit_code == 1, refused.output
+        assert "HTTP 403" in refused.output and "providers.openai.base_url needs the admin token" in refused.output
+        saved = json.loads(runtime_file(home).read_text())
+        assert saved["providers"]["openai"]["base_url"] == "http://127.0.0.1:8/v1"
