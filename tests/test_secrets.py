@@ -53,3 +53,20 @@ def test_no_secret_anywhere(make_router: Callable[..., Router], caplog: pytest.L
         assert secret not in blob, f"secret {secret[:8]}... leaked"
     projects_file = (router.settings.home / "projects.json").read_text()
     assert token not in projects_file and token[14:] not in projects_file  # hashed at rest
+
+
+@pytest.mark.parametrize("model", ["fake-key-error", "fake-key-error-late"])
+def test_a_stream_error_event_quoting_the_key_is_scrubbed(router: Router, model: str,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    """A provider's stream error event that quotes the key it was sent (before any content, or mid-stream after a
+    chunk) reaches a client naming the model with the key `[redacted]`, as JSON errors do; the rest of the event
+    (its type) and of the stream is as the provider sent it."""
+    caplog.set_level(logging.DEBUG)
+    raw = fetch(router.v1 + "/chat/completions", "POST",
+                {"model": model, "messages": [{"role": "user", "content": "hi"}], "stream": True})
+    assert FAKE_KEY not in raw and FAKE_KEY[3:15] not in raw and FAKE_KEY not in caplog.text, raw
+    events = [json.loads(line[6:]) for line in raw.split("\n") if line.startswith("data: {")]
+    error = events[-1]["error"]
+    assert error["message"] == "quota for key [redacted] exhausted" and error["type"] == "insufficient_quota", raw
+    contents = [e["choices"][0]["delta"].get("content") for e in events[:-1]]
+    assert ("partial " in contents) == (model == "fake-key-error-late"), raw

@@ -12,7 +12,7 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
-from larouter.proxy.upstream import redact
+from larouter.proxy.upstream import redact, scrub
 
 DONE = b"data: [DONE]"
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -145,11 +145,23 @@ class Relay:
         except (ConnectionError, RuntimeError) as exc:  # closed transport
             raise ClientGone() from exc
 
+    @property
+    def _key(self) -> str | None:
+        return self.call.target.provider.api_key if self.call.target is not None else None
+
     def _note_error(self, error: Any) -> None:
         """Remember the message of an upstream error event."""
         message = error.get("message") if isinstance(error, dict) else error
-        key = self.call.target.provider.api_key if self.call.target is not None else None
-        self.upstream_error = redact(str(message), key)[:200]
+        self.upstream_error = redact(str(message), self._key)[:200]
+
+    def _scrubbed(self, event: bytes, data: dict[str, Any]) -> bytes:
+        """An error event as the client may see it: its error scrubbed of the provider's key and anything key-shaped
+        (an upstream may quote the key it was sent, as in its JSON errors), the rest of the event kept."""
+        clean = scrub(data["error"], self._key)
+        if clean == data["error"]:
+            return event
+        lines = [line for line in event.split(b"\n") if not line.startswith(b"data:")]  # id, comments
+        return b"\n".join([*lines, b"data: " + jsonx.dumps({**data, "error": clean})])
 
     def _filter(self, event: bytes) -> bytes | None:
         """The event as the client gets it (None: nothing to send), after noting what it says: [DONE], an error,
@@ -168,6 +180,8 @@ class Relay:
             data = self._note(payload)
             if self.strip_usage and isinstance(data.get("usage"), dict) and data.get("choices") in ([], None):
                 return None  # the usage chunk the client did not ask for
+            if data.get("error"):
+                event = self._scrubbed(event, data)
         if b'"choices":' in event:
             self.call.chunks += 1
             if not self.call.tool_calls and _CALLS.search(event):

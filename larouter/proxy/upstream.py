@@ -60,6 +60,17 @@ def redact(text: str, *secrets: str | None) -> str:
     return _SECRETISH.sub("[redacted]", text)
 
 
+def scrub(value: Any, *secrets: str | None) -> Any:
+    """`redact` every string in a JSON value (an upstream error object: its message, and whatever else it holds)."""
+    if isinstance(value, str):
+        return redact(value, *secrets)
+    if isinstance(value, dict):
+        return {k: scrub(v, *secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, *secrets) for v in value]
+    return value
+
+
 def _where(target: Target) -> str:
     host = urlsplit(target.provider.base_url).hostname or "?"
     return f"provider {target.provider_name!r} ({host})"

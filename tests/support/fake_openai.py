@@ -19,6 +19,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-refusal     refuses: `content: null` and a `refusal` (stream: `delta.refusal` chunks)
   fake-sse-error   streams its role chunk, then an error event (as llama-server does), then ends
   fake-sse-error-done  the same, then [DONE]
+  fake-key-error   streams its role chunk, then an error event quoting the key it was sent (`Bearer sk-...`)
+  fake-key-error-late  the same after one content chunk (mid-stream)
   fake-error-field the same as an `error:` field, then [DONE] (as some llama-server builds send a stream's error)
   fake-no-usage    answers a long text (4,000 characters) and reports no usage (JSON only)
   fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
@@ -160,6 +162,12 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
     if model == "fake-stall-first":
         await asyncio.sleep(3600)
+    if model == "fake-key-error-late":
+        await resp.write(_chunk(body, {"content": "partial "}))
+    if model in ("fake-key-error", "fake-key-error-late"):
+        quoted = json.dumps(f"quota for key {request.headers.get('Authorization', '')} exhausted")
+        await resp.write(b'data: {"error": {"message": ' + quoted.encode() + b', "type": "insufficient_quota"}}\n\n')
+        return resp
     if model in ("fake-sse-error", "fake-sse-error-done", "fake-error-field"):
         error = b'{"message": "upstream exploded", "type": "server_error"}'
         await resp.write(b"error: " + error + b"\n\n" if model == "fake-error-field"
