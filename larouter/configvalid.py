@@ -32,9 +32,26 @@ def event_loop(_inst: Any, attr: attrs.Attribute, value: str) -> None:
 
 
 def http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise FieldError(attr.name, f"must be an http(s) URL, got {value!r}")
+    """A provider's base URL: http(s), a host, a valid port, the path `/chat/completions` goes under; no user name
+    or password (a provider's key goes in api_key / api_key_env, sent as `Authorization: Bearer`), no query or
+    fragment (nowhere to keep them once the path is appended). A URL that may hold a secret is never shown."""
+    hidden = "@" in value or "?" in value or "#" in value
+    shown = "a URL that is not shown (it may hold a secret)" if hidden else repr(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
+    except ValueError as exc:
+        raise FieldError(attr.name, f"must be an http(s) URL ({exc}), got {shown}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FieldError(attr.name, f"must be an http(s) URL, got {shown}")
+    if "@" in parts.netloc:
+        raise FieldError(attr.name, "must not carry a user name or password (user:password@host), got one (not "
+                                    "shown): put the provider's key in api_key or api_key_env, which LARouter sends "
+                                    "as Authorization: Bearer")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise FieldError(attr.name, "must have no query (?...) or fragment (#...), got one (not shown): LARouter "
+                                    "appends /chat/completions to the URL's path; a key goes in api_key or "
+                                    "api_key_env, never in the URL")
 
 
 def header_safe_secret(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:

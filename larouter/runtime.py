@@ -7,7 +7,6 @@ import json
 import os
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
@@ -116,7 +115,6 @@ class Runtime:
         for name, prov in self.settings.providers.items():
             if prov.api_key:
                 raw["providers"][name]["api_key"] = mask(prov.api_key)
-            raw["providers"][name]["base_url"] = without_userinfo(prov.base_url)
         if self.settings.server.admin_token:
             raw["server"]["admin_token"] = mask(self.settings.server.admin_token)
         # The classifier's rule set is large; show only what the operator changed.
@@ -172,14 +170,6 @@ def _param(detail: str, patch: Mapping[str, Any]) -> str:
         return named
     paths = sorted(".".join(p) for p in _paths(patch))
     return paths[0] if paths else ""
-
-
-def without_userinfo(url: str) -> str:
-    """The URL with any `user:password@` shown as `***@` (a provider behind basic auth: its password is a secret)."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 def secret_keys() -> frozenset[str]:

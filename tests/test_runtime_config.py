@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Callable
 
 import aiohttp
@@ -227,16 +228,45 @@ def test_a_provider_key_that_cannot_be_a_header_is_refused(router: Router, key: 
     assert status == 200, answer
 
 
-def test_credentials_in_a_provider_url_are_masked(router: Router) -> None:
-    """A provider behind basic auth (`http://user:password@host/v1`) works, but GET /api/config shows `***@` for the
-    user and password, as it masks `api_key`."""
-    url = router.url.replace("http://", "http://bench:sk-in-the-url@") + "/nowhere/v1"
-    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"basic": {"base_url": url}}},
-                            headers=router.admin)
-    assert status == 200, out
-    shown = http_json("GET", router.url + "/api/config")[1]["providers"]["basic"]["base_url"]
-    assert shown.startswith("http://***@127.0.0.1:") and "sk-in-the-url" not in json.dumps(
-        http_json("GET", router.url + "/api/config")[1]), shown
+BAD_BASE_URLS = [  # (URL with its secret, what the 400 says)
+    ("http://bench:sk-in-the-url@127.0.0.1:9/v1", "must not carry a user name or password"),
+    ("http://127.0.0.1:9/v1?api-version=2024-10-21&api-key=sk-in-the-url", "must have no query"),
+    ("http://127.0.0.1:9/v1#sk-in-the-url", "or fragment"),
+    ("http://127.0.0.1:99999/v1", "Port out of range"),
+]
+
+
+@pytest.mark.parametrize(("url", "words"), BAD_BASE_URLS)
+def test_a_base_url_with_credentials_or_a_query_is_a_400(router: Router, url: str, words: str) -> None:
+    """A `base_url` with `user:password@` (every call was then a 500: aiohttp will not combine it with the key's
+    Authorization header), a query (a broken URL once `/chat/completions` was appended, and `GET /api/config` showed
+    its `api-key=` in full) or a fragment is a 400 naming the key, without the URL; nothing changes and calls work."""
+    before = http_json("GET", router.url + "/api/config")[1]
+    for patch in ({"providers": {"basic": {"base_url": url, "api_key": "sk-basic-key-0123456789"}}},
+                  {"providers": {"fake": {"base_url": url}}}):
+        status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
+        assert status == 400, out
+        error = out["error"]
+        assert (error["code"], error["param"]) == ("invalid_config", next(iter(patch["providers"])).join(
+            ("providers.", ".base_url"))), error
+        assert words in error["message"] and "sk-in-the-url" not in json.dumps(out), error
+    assert http_json("GET", router.url + "/api/config")[1] == before
+    status, answer = http_json("POST", router.url + "/v1/chat/completions",
+                               {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]})
+    assert status == 200, answer
+
+
+@pytest.mark.parametrize(("url", "words"), BAD_BASE_URLS)
+def test_a_config_file_base_url_with_credentials_or_a_query_stops_the_start(home: Path, tmp_path: Path, url: str,
+                                                                           words: str) -> None:
+    """The same `base_url` in the config file: a ConfigError naming the file and the key, without the URL."""
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(f'[providers.basic]\nbase_url = "{url}"\napi_key_env = "FAKE_KEY"\n')
+    with pytest.raises(ConfigError) as info:
+        load_runtime(cfg, env={"LAROUTER_HOME": str(home), "FAKE_KEY": FAKE_KEY})
+    message = str(info.value)
+    assert str(cfg) in message and "providers.basic.base_url: must" in message and words in message, message
+    assert "sk-in-the-url" not in message
 
 
 def test_a_tier_set_twice_in_different_cases_is_refused(make_router: Callable[..., Router]) -> None:

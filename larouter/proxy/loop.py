@@ -18,7 +18,6 @@ from larouter import appkeys
 from larouter.auth import is_loopback
 from larouter.config import Settings
 from larouter.errors import Handler, LarouterError
-from larouter.runtime import without_userinfo
 
 log = logging.getLogger("larouter.proxy")
 
@@ -71,7 +70,7 @@ def loop_error(target: Any, sent_hops: str, found: str) -> LarouterError:
     """Our answer when the provider's answer was another (or this) daemon's loop refusal: a 508 naming the provider
     and where its base_url comes from. Under `auto` the next candidate is tried."""
     prov, name = target.provider, target.provider_name
-    url = without_userinfo(prov.base_url)
+    url = prov.base_url  # no user name, password or query: the settings refuse them
     own = sent_hops.rsplit(",", 1)[-1].strip()
     where = ("points back at this larouterd: the request came straight back here" if found == own
              else "leads to a LARouter daemon that sends it on in a loop (through this one or others)")
@@ -115,4 +114,4 @@ def warn_if_pointing_here(settings: Settings, listening: list[tuple[Any, ...]]) 
         env = f" ({BASE_URL_ENV[name]} in larouterd's environment?)" if name in BASE_URL_ENV else ""
         log.warning("provider %r has base_url %s, the address larouterd listens on%s: its requests would come back "
                     "here and are refused (508 provider_loop); set providers.%s.base_url to the provider's own API",
-                    name, without_userinfo(prov.base_url), env, name)
+                    name, prov.base_url, env, name)
