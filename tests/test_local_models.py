@@ -272,6 +272,31 @@ async def test_the_model_server_answers_only_larouterd(local_router: Callable[..
     assert not any(b"key" in arg.lower() for arg in argv), argv
 
 
+async def test_the_model_server_gets_no_provider_key_in_its_environment(local_router: Callable[..., Router],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama-server's environment holds what it needs to run (PATH, HOME, locale, GPU variables, its own key) and
+    none of larouterd's secrets: the provider keys, whatever their variable is called, the admin token, a hub token
+    (every one of them was passed down: a wrapper script or a crash dump had them)."""
+    secrets = {"OPENAI_API_KEY": "sk-openai-env-secret-0001", "FAKE_KEY": "sk-fake-env-secret-0002",
+               "LAROUTER_ADMIN_TOKEN": "adm-env-secret-0123456789", "HF_TOKEN": "hf_env_secret_0003",
+               "LLAMA_ARG_HF_TOKEN": "hf_env_secret_0004", "GPU_PASSWORD": "env-secret-0005"}
+    kept = {"CUDA_VISIBLE_DEVICES": "", "LC_ALL": "C.UTF-8", "GGML_VK_VISIBLE_DEVICES": "0", "HOME": "/root-ish"}
+    for name, value in {**secrets, **kept}.items():
+        monkeypatch.setenv(name, value)
+    router = local_router()
+    status, started = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 200, started
+    with open(f"/proc/{started['pid']}/environ", "rb") as fh:
+        env = dict(item.decode().partition("=")[::2] for item in fh.read().split(b"\0") if item)
+    assert not set(secrets) & set(env), sorted(env)
+    assert not any(value in "\n".join(env.values()) for value in secrets.values()), env
+    assert {name: env.get(name) for name in kept} == kept and env["PATH"] == os.environ["PATH"], env
+    assert len(env["LLAMA_API_KEY"]) >= 32
+    reply = await call(router, "POST", "/v1/chat/completions",
+                       {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+    assert reply[0] == 200, reply
+
+
 @pytest.mark.parametrize("stream", [False, True])
 async def test_a_model_that_fails_to_start_shows_chat_no_file_path(local_router: Callable[..., Router], tmp_path: Path,
                                                                    stream: bool) -> None:

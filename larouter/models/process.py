@@ -17,6 +17,7 @@ import aiohttp
 import attrs
 
 from larouter.errors import LarouterError
+from larouter.models.childenv import child_env
 from larouter.models.pidfiles import write_pidfile
 
 log = logging.getLogger("larouter.models")
@@ -92,7 +93,7 @@ class ModelProcess:
         self.api_key = secrets.token_urlsafe(32)
         self.proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True, env={**os.environ, "LLAMA_API_KEY": self.api_key},
+            stderr=asyncio.subprocess.STDOUT, start_new_session=True, env=child_env(os.environ, self.api_key),  # no provider key
         )
         self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")
         self.started_at = time.monotonic()
