@@ -153,6 +153,7 @@ def _paths() -> dict[str, Any]:
                         body="ConfigPatch", description=ADMIN + " The keys that decide where a provider key is sent, "
                         "what runs or which file is read (providers.*.base_url, api_key, api_key_env, "
                         "local.llama_server, local.extra_args, local.models.*.extra_args, usage.prices_file, "
+                        "routing.classifier.heartbeat.model_file, "
                         "server.admin_token) need the admin token itself: loopback trust alone gets 403 "
                         "admin_token_required.")},
         "/api/models/catalog": {"get": op("Shipped and registered models with can-run verdicts", "models",

@@ -4,12 +4,15 @@ runs or which file is read change over HTTP only for a caller that presents the 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
+from aiohttp import web
 
+from larouter.routing.hbmodel import MODEL_FILE
 from larouter.runtime import runtime_file
 from tests.conftest import FAKE_KEY, Fake, Router
 from tests.support.cli import run
@@ -22,6 +25,8 @@ def guarded_patches(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
     """(the key the 403 names, a valid patch that changes it)."""
     prices = tmp_path / "prices.toml"
     prices.write_text('version = "2027-01-01"\n[fake]\n"gpt-fake" = { input = 1.0, output = 1.0 }\n')
+    model = tmp_path / "heartbeat.tsv"
+    model.write_text(resources.files("larouter.routing").joinpath(MODEL_FILE).read_text("utf-8"))
     return [
         ("providers.fake.base_url", {"providers": {"fake": {"base_url": "http://127.0.0.1:9/v1"}}}),
         ("providers.fake.api_key", {"providers": {"fake": {"api_key": "sk-another-key-0123456789"}}}),
@@ -32,11 +37,13 @@ def guarded_patches(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
         ("local.extra_args", {"local": {"extra_args": ["--threads", "1"]}}),
         ("local.models.tiny.extra_args", {"local": {"models": {"tiny": {"extra_args": ["--threads", "1"]}}}}),
         ("usage.prices_file", {"usage": {"prices_file": str(prices)}}),
+        ("routing.classifier.heartbeat.model_file",
+         {"routing": {"classifier": {"heartbeat": {"model_file": str(model)}}}}),
         ("server.admin_token", {"server": {"admin_token": "a-new-admin-token-0123456789"}}),
     ]
 
 
-@pytest.mark.parametrize("case", range(9))
+@pytest.mark.parametrize("case", range(10))
 def test_a_guarded_key_needs_the_admin_token(router: Router, tmp_path: Path, case: int) -> None:
     """Each guarded key: without a token (or with an SDK placeholder) a 403 naming it and saying how, nothing
     changes; with the admin token the same patch applies."""
@@ -113,3 +120,26 @@ def test_the_owner_cli_sets_a_guarded_key_another_user_cannot(home: Path, tmp_pa
         assert "HTTP 403" in refused.output and "providers.openai.base_url needs the admin token" in refused.output
         saved = json.loads(runtime_file(home).read_text())
         assert saved["providers"]["openai"]["base_url"] == "http://127.0.0.1:8/v1"
+
+
+def test_the_cli_sends_no_token_where_no_daemon_of_its_home_listens(servers: BackgroundLoop, home: Path,
+                                                                    tmp_path: Path) -> None:
+    """While larouterd is down, another local user's program may listen on its configured port: the CLI, which
+    finds the daemon there through the settings, sends it no admin token (it sent the one in $LAROUTER_HOME)."""
+    seen: list[str | None] = []
+
+    async def squat(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization"))
+        return web.json_response({"status": "ok", "uptime": 1})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", squat)
+    port = servers.start(app).rsplit(":", 1)[1]
+    (home / "admin_token").write_text("lr_admin_owner-only-token-0123456789\n")
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text(f'[server]\nhost = "127.0.0.1"\nport = {port}\n')
+    env = {"LAROUTER_CONFIG": str(cfg), "LAROUTER_HOME": str(home)}
+    run("status", env=env)
+    run("config", "set", "providers.openai.base_url", "http://127.0.0.1:9/v1", env=env)
+    run("status", "--url", f"http://127.0.0.1:{port}", env=env)
+    assert seen and seen == [None] * len(seen), seen

@@ -192,7 +192,8 @@ def test_model_settings_through_patch_api_config(make_router: Callable[..., Rout
     router = make_router(extra_toml=CHAINS.format(url=fake.url))
     for heartbeat, key in (({"model_threshold": 1.5}, "model_threshold"),
                            ({"model_file": str(tmp_path / "none.tsv")}, "model_file")):
-        status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"classifier": {"heartbeat": heartbeat}}})
+        status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"classifier": {"heartbeat": heartbeat}}},
+                                headers=router.admin)  # (model_file: a file to read, so the admin token's)
         assert status == 400 and key in out["error"]["message"], out
     explain = {"model": "auto", "messages": [{"role": "user", "content": FIRST_SIGHTINGS[2]}]}
     assert http_json("POST", router.url + "/api/route/explain", explain)[1]["tier"] == "HEARTBEAT"

@@ -267,9 +267,10 @@ def sse_events(resp: HTTPResponse) -> Iterator[tuple[str, str]]:
 
 
 def settings_target(token: str | None) -> Client:
-    """A client for the daemon of this home, with the local admin token if none was given: where it says it listens
-    (`larouterd.address`, written while it runs: `--port` included), else where the settings larouterd starts with
-    put it (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime in runtime-config.json)."""
+    """A client for the daemon of this home: where it says it listens (`larouterd.address`, written while it runs:
+    `--port` included), with the local admin token if none was given; else where the settings larouterd starts with
+    put it (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime in runtime-config.json),
+    without a token: no daemon of this home listens there now, and another local user's program may."""
     from larouter.config import ConfigError  # only needed without --url / LAROUTER_URL
     from larouter.address import http_url, running_address
     from larouter.runtime import load_runtime, runtime_file
@@ -283,7 +284,7 @@ def settings_target(token: str | None) -> Client:
     settings = runtime.settings
     live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
     url = live or http_url(settings.server.host, settings.server.port)
-    token = local_token(settings) if token is None else token
+    token = local_token(settings) if token is None and live else token
     moved = [] if live else sorted(f"server.{key}" for key in ("host", "port")
                                    if key in runtime.overrides.get("server", {}))
     hint = (f"{' and '.join(moved)} come{'s' if len(moved) == 1 else ''} from {runtime_file(settings.home)} (set at "
