@@ -6,6 +6,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 import platformdirs
@@ -198,11 +199,24 @@ def default_providers(env: Mapping[str, str]) -> dict[str, Any]:
             "models": models.get("openai", []),
         },
         "anthropic": {
-            "base_url": env.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com/v1",
+            "base_url": anthropic_base_url(env.get("ANTHROPIC_BASE_URL")) or "https://api.anthropic.com/v1",
             "api_key_env": "ANTHROPIC_API_KEY",
             "models": models.get("anthropic", []),
         },
     }
+
+
+def anthropic_base_url(value: str | None) -> str | None:
+    """`ANTHROPIC_BASE_URL` as an OpenAI-compatible base. The Anthropic SDK's convention leaves `/v1` out
+    (`https://api.anthropic.com`, `https://anthropic.helicone.ai`) and adds it per request; the OpenAI-compatible
+    endpoint is under `/v1`, so a path without a `/v1` segment gets one. (`OPENAI_BASE_URL` includes `/v1` by the
+    OpenAI SDK's convention and is used as it is.)"""
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if "v1" in parts.path.split("/"):
+        return value.strip()
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/v1"))
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
