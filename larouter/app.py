@@ -22,6 +22,7 @@ from larouter.projects.store import ProjectStore
 from larouter.routing.policy import Cooldowns, apply_routing, merged_policies
 from larouter.routing.repeats import RepeatTracker
 from larouter.routing.sticky import StickyRoutes
+from larouter.routing.unserved import warn_unserved
 from larouter.runtime import Runtime
 from larouter.usage.attach import attach_usage
 from larouter.models.attach import attach_models
@@ -90,6 +91,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app.cleanup_ctx.append(http_client)
     attach_usage(app, settings)
     attach_models(app, settings)
+    warn_unserved(settings, app[appkeys.CATALOG], runtime.variables())  # a typo in a chain: said at start
     app.router.add_get("/health", health)
     app.router.add_get("/openapi.json", openapi_json)
     app.add_routes(proxy.routes())

@@ -208,8 +208,10 @@ SCHEMAS: dict[str, Schema] = {
     "ConfigPatch": {**obj({k: null(_SECTION) for k in ("server", "providers", "routing", "local", "usage")},
                           required=()), "minProperties": 1,
                     "description": "JSON merge patch over the settings tree (null deletes a runtime override)"},
-    "ConfigPatched": {"allOf": [ref("Config")], "type": "object", "required": ["restartRequired"],
-                      "properties": {"restartRequired": array(STR)}},
+    "ConfigPatched": {"allOf": [ref("Config")], "type": "object", "required": ["restartRequired", "warnings"],
+                      "properties": {"restartRequired": array(STR), "warnings": array(
+                          STR, description="settings that are valid but will not work as meant, such as a routing "
+                          "chain or the default model naming a model nothing serves (also logged)")}},
     "CatalogEntry": CATALOG_ENTRY,
     "Catalog": listing(ref("CatalogEntry")),
     "ModelRegister": {"oneOf": [

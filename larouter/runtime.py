@@ -12,6 +12,7 @@ import attrs
 
 from larouter import configguard
 from larouter.config import SECRET_FIELDS, ConfigError, Settings, load_settings, redacted
+from larouter.config import SECRET_FIELDS, ConfigError, Settings, env_variables, load_settings, redacted
 from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
 from larouter.fsutil import atomic_write, storage_error
@@ -108,6 +109,10 @@ class Runtime:
     # checks of new settings against the app's state before they are persisted (blocking; ConfigError -> 400)
     checks: list[Callable[[Settings], None]] = attrs.Factory(list)
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+
+    def variables(self) -> dict[str, str]:
+        """Dotted key -> the environment variable whose value the settings hold there, for messages."""
+        return env_variables(self.env, self.overrides)
 
     def view(self) -> dict[str, Any]:
         """Effective settings with every secret masked."""

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from larouter import jsonx
 from larouter.cli.common import Client, CliError, client_options
-from larouter.cli.output import console, print_json
+from larouter.cli.output import console, err_console, print_json
 from larouter.config import SECRET_FIELDS
 
 MISSING = object()
@@ -112,6 +112,8 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     now = lookup(out, path)
     key, secret = ".".join(path), path[-1] in SECRET_FIELDS
     result = {"key": key, "value": None if now is MISSING else now, "restartRequired": out["restartRequired"]}
+    for warning in out.get("warnings", []):  # on stderr, so that --json output stays one document
+        err_console().print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
     if as_json:
         print_json(result)
         return

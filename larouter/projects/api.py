@@ -8,6 +8,7 @@ from larouter import appkeys
 from larouter.auth import principal
 from larouter.proxy import loop
 from larouter.proxy.validate import parse_json_object
+from larouter.routing.unserved import warn_unserved
 
 
 async def list_projects(request: web.Request) -> web.Response:
@@ -59,7 +60,8 @@ async def patch_config(request: web.Request) -> web.Response:
     sock = request.transport.get_extra_info("sockname") if request.transport is not None else None
     listening = [(runtime.settings.server.host, sock[1]), sock] if isinstance(sock, tuple) else []
     loop.warn_if_pointing_here(runtime.settings, listening)  # a provider base_url that is this daemon: a loop
-    return web.json_response({**runtime.view(), "restartRequired": restart})
+    warnings = warn_unserved(runtime.settings, request.app[appkeys.CATALOG], runtime.variables())
+    return web.json_response({**runtime.view(), "restartRequired": restart, "warnings": warnings})
 
 
 def routes() -> list[web.RouteDef]:
