@@ -146,6 +146,19 @@ class Local:
     disk_reserve_bytes: int = 1024**3  # downloads refuse to leave less than this free
     models: dict[str, ModelOverrides] = attrs.Factory(dict)
 
+    def ctx_size_for(self, model_id: str, context_length: int) -> int:
+        """The context (tokens, llama-server's `-c`) a model is started with when a start names none: its
+        `[local.models.<id>] ctx_size`, else `ctx_size` capped by the model's context length."""
+        over = self.models.get(model_id)
+        if over is not None and over.ctx_size is not None:
+            return over.ctx_size
+        return min(self.ctx_size, context_length)
+
+    def ctx_key(self, model_id: str) -> str:
+        """The setting `ctx_size_for` takes a model's context from, for messages."""
+        over = self.models.get(model_id)
+        return f"local.models.{model_id}.ctx_size" if over is not None and over.ctx_size is not None else "local.ctx_size"
+
 
 @attrs.frozen
 class Settings:

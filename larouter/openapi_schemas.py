@@ -111,7 +111,10 @@ VARIANT = obj({
     "sha256": null(STR), "ramEstimateBytes": INT, "mmproj": null(obj({"file": STR, "sizeBytes": INT})),
 })
 CATALOG_ENTRY = obj({
-    "id": STR, "name": STR, "aliases": array(STR), "family": STR, "parameters": {}, "contextLength": INT,
+    "id": STR, "name": STR, "aliases": array(STR), "family": STR, "parameters": {},
+    "contextLength": {**INT, "description": "the model's own context length (tokens; the most a start may give it)"},
+    "ctxSize": {**INT, "description": "the context (tokens) it runs with, as its llama-server reports it, or, not "
+                "running, starts with: [local.models.<id>] ctx_size, else local.ctx_size capped by contextLength"},
     "modalities": array(STR), "license": null(STR), "sourceRepo": null(STR), "defaultQuantization": STR,
     "suggestedTiers": array(STR), "user": BOOL, "localPath": null(STR), "variants": array(VARIANT),
     "ramEstimateBytes": INT,

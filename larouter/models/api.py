@@ -26,10 +26,10 @@ MAX_GPU_LAYERS = 999  # llama-server offloads every layer of any model at this v
 THREADS_PER_CPU = 4  # `threads` may oversubscribe the machine's CPUs this many times, no more
 
 
-def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, state: str,
+def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, state: str, ctx_size: int,
                   no_server: str | None = None) -> dict[str, Any]:
-    """Public JSON for one catalog model, with RAM estimate and can-run verdict (`no_server`: why no llama-server
-    can be found, which stops every model)."""
+    """Public JSON for one catalog model, with RAM estimate and can-run verdict (`ctx_size`: `Supervisor.ctx_size`;
+    `no_server`: why no llama-server can be found, which stops every model)."""
     default = model.variant()
     have = catalog.downloaded(model)
     need_ram = ram_estimate(model, default)
@@ -43,7 +43,8 @@ def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, st
         reasons.append(no_server)
     return {
         "id": model.id, "name": model.name, "aliases": list(model.aliases), "family": model.family,
-        "parameters": model.parameters, "contextLength": model.context_length, "modalities": list(model.modalities),
+        "parameters": model.parameters, "contextLength": model.context_length, "ctxSize": ctx_size,
+        "modalities": list(model.modalities),
         "license": model.license, "sourceRepo": model.source_repo, "defaultQuantization": model.default_variant,
         "suggestedTiers": list(model.suggested_tiers), "user": model.user, "localPath": model.local_path,
         "variants": [_variant(model, v) for v in model.variants],
@@ -81,19 +82,26 @@ def missing_llama_server(configured: str | None) -> str | None:
     return None
 
 
-def catalog_entries(catalog: Catalog, models: list[CatalogModel], states: dict[str, str],
+def catalog_entries(catalog: Catalog, models: list[CatalogModel], states: dict[str, str], ctx_sizes: dict[str, int],
                     llama_server: str | None) -> list[dict[str, Any]]:
     """`catalog_entry` for each model, with this moment's free RAM and disk. Blocking (it reads /proc/meminfo, stats
     the models' files and looks for llama-server): handlers run it in a thread."""
     ram, disk, no_server = free_ram(), free_disk(catalog.models_dir), missing_llama_server(llama_server)
-    return [catalog_entry(catalog, m, ram, disk, states.get(m.id, State.STOPPED.value), no_server) for m in models]
+    return [catalog_entry(catalog, m, ram, disk, states.get(m.id, State.STOPPED.value), ctx_sizes[m.id], no_server)
+            for m in models]
+
+
+async def entries(request: web.Request, models: list[CatalogModel]) -> list[dict[str, Any]]:
+    """`catalog_entries` for these models, with the supervisor's state read on the loop."""
+    catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
+    states = {model_id: proc.state.value for model_id, proc in sup.procs.items()}
+    ctx_sizes = {m.id: sup.ctx_size(m) for m in models}
+    return await asyncio.to_thread(catalog_entries, catalog, models, states, ctx_sizes, sup.settings.local.llama_server)
 
 
 async def get_catalog(request: web.Request) -> web.Response:
     """GET /api/models/catalog."""
-    catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
-    states = {model_id: proc.state.value for model_id, proc in sup.procs.items()}  # read on the loop
-    data = await asyncio.to_thread(catalog_entries, catalog, catalog.all(), states, sup.settings.local.llama_server)
+    data = await entries(request, request.app[appkeys.CATALOG].all())
     return web.json_response({"object": "list", "data": data})
 
 
@@ -143,8 +151,7 @@ async def register_model(request: web.Request) -> web.Response:
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
     await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
-    [entry] = await asyncio.to_thread(catalog_entries, catalog, [model], {},
-                                      request.app[appkeys.SUPERVISOR].settings.local.llama_server)
+    [entry] = await entries(request, [model])
     return web.json_response(entry, status=201)
 
 

@@ -69,7 +69,7 @@ class Supervisor:
             binary = find_llama_server(local.llama_server)
         except LlamaServerNotFound as exc:
             raise LarouterError(str(exc), 503, "server_error", "llama_server_missing") from None
-        ctx = _first(options.get("ctx_size"), over and over.ctx_size) or min(local.ctx_size, model.context_length)
+        ctx = _first(options.get("ctx_size"), local.ctx_size_for(model.id, model.context_length))
         args = [str(binary), "-m", str(self.catalog.file_path(model, variant)), "--host", "127.0.0.1",
                 "--alias", model.id, "--jinja", "-c", str(ctx), "-np", str(local.parallel), "--no-webui"]
         mmproj = self.catalog.mmproj_path(model, variant)
@@ -206,6 +206,13 @@ class Supervisor:
             "uptime": round(now - proc.ready_at, 3) if proc.ready_at and proc.state is State.READY else None,
             "startMs": None if proc.start_ms is None else round(proc.start_ms, 1),
         }
+
+    def ctx_size(self, model: CatalogModel) -> int:
+        """Tokens of context the model runs with (as its llama-server reports it), or, not running, starts with."""
+        served = self.registry.providers.get(provider_name(model.id))
+        if served is not None and served.context_window:
+            return served.context_window
+        return self.settings.local.ctx_size_for(model.id, model.context_length)
 
     def running(self) -> list[ModelProcess]:
         """Processes that are starting, ready or stopping."""

@@ -54,7 +54,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, request_by
     key = sticky.conversation_key(body, project_id) if settings.routing.sticky_seconds > 0 else None
     prefer = app[appkeys.STICKY].get(key) if key is not None else None
     cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
-                  app[appkeys.POLICIES], settings.local.autostart, app[appkeys.COOLDOWNS],
+                  app[appkeys.POLICIES], settings.local, app[appkeys.COOLDOWNS],
                   fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=request_bytes // 4, prefer=prefer)
     note = sticky.note(cands[0].name, key) if key is not None and cands and cands[0].sticky else None
     return Plan(decision, policy, cands, key, note, repeat)

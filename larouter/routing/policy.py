@@ -12,7 +12,7 @@ from larouter.proxy.registry import ModelRegistry, Target
 from larouter.routing.tiers import Tier
 
 if TYPE_CHECKING:
-    from larouter.config import Settings
+    from larouter.config import Local, Settings
 
 LOCAL = "local"  # placeholder in a chain: the local models, running ones first
 _T = Tier
@@ -148,7 +148,7 @@ def unfit(target: Target, body: dict[str, Any], prompt_tokens: int) -> str | Non
     return None
 
 
-def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str, Any], autostart: bool,
+def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str, Any], local: Local,
                       prompt_tokens: int) -> Iterable[Candidate]:
     running = set()
     for name, prov in registry.providers.items():
@@ -159,16 +159,18 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
     for model in catalog.all():
         if model.id in running or catalog.downloaded(model) is None:
             continue
-        skipped = None if autostart else "local model stopped and autostart is off"
+        skipped = None if local.autostart else "local model stopped and autostart is off"
         if _needs_vision(body) and "image" not in model.modalities:
             skipped = "request has images; model is text-only"
-        elif prompt_tokens > model.context_length:
-            skipped = f"prompt (~{prompt_tokens} tokens) exceeds its {model.context_length}-token context"
+        elif prompt_tokens > (ctx := local.ctx_size_for(model.id, model.context_length)):  # what a start gives it
+            skipped = (f"prompt (~{prompt_tokens} tokens) exceeds the {ctx}-token context it starts with "
+                       f"({local.ctx_key(model.id)})" if ctx < model.context_length else
+                       f"prompt (~{prompt_tokens} tokens) exceeds its {model.context_length}-token context")
         yield Candidate(model.id, None, model.id, skipped)
 
 
 def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry, catalog: Catalog,
-          policies: dict[str, dict[Tier, tuple[str, ...]]], autostart: bool, cooldowns: Cooldowns,
+          policies: dict[str, dict[Tier, tuple[str, ...]]], local: Local, cooldowns: Cooldowns,
           fallback: str | None = None, prompt_tokens: int = 0, prefer: str | None = None) -> list[Candidate]:
     """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last.
 
@@ -183,8 +185,8 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     names = (*tier_names, fallback) if fallback and policy != "local-only" else tier_names
     own = 0  # out[:own] came from the tier's own chain
     for i, name in enumerate(names):
-        found = (_local_candidates(registry, catalog, body, autostart, prompt_tokens) if name == LOCAL
-                 else [_named(registry, catalog, name, body, autostart, prompt_tokens)])
+        found = (_local_candidates(registry, catalog, body, local, prompt_tokens) if name == LOCAL
+                 else [_named(registry, catalog, name, body, local, prompt_tokens)])
         for cand in found:
             if cand.name not in seen:
                 seen.add(cand.name)
@@ -214,13 +216,13 @@ def _promote(fresh: list[Candidate], name: str, own: set[str]) -> list[Candidate
     return fresh
 
 
-def _named(registry: ModelRegistry, catalog: Catalog, name: str, body: dict[str, Any], autostart: bool,
+def _named(registry: ModelRegistry, catalog: Catalog, name: str, body: dict[str, Any], local: Local,
            prompt_tokens: int) -> Candidate:
     """A model a chain names: a provider's, else a local model by its id (running, or stopped and started by the
     request as the `local` placeholder's are), else skipped."""
     cand = _cloud(registry, name, body, prompt_tokens)
     if cand.target is None and (model := catalog.find(name)) is not None:
-        return next((c for c in _local_candidates(registry, catalog, body, autostart, prompt_tokens)
+        return next((c for c in _local_candidates(registry, catalog, body, local, prompt_tokens)
                      if c.name == model.id), Candidate(name, None, None, f"local model {model.id} is not downloaded"))
     return cand
 

@@ -1,0 +1,63 @@
+"""A stopped local model is judged by the context it would be started with (`-c`), not by its catalog length."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import openai
+
+from tests.conftest import LOCAL, Router
+from tests.support.cli import ok_json
+from tests.support.servers import http_json
+from tests.support.tiny_gguf import write_tiny_gguf
+
+HEARTBEAT = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old "
+             "tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
+
+
+def with_tiny(make_router: Callable[..., Router], tmp_path: Path, extra: str = "") -> Router:
+    """A router with `[local] ctx_size = 2048` and the tiny GGUF registered as `tiny` with an 8,192-token context."""
+    router = make_router(extra_toml=LOCAL.format(restarts=0) + extra)
+    model = write_tiny_gguf(tmp_path / "tiny.gguf")
+    status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(model), "contextLength": 8192})
+    assert status == 201 and out["contextLength"] == 8192 and out["ctxSize"] == 2048, out
+    return router
+
+
+def heartbeat(system_bytes: int) -> dict[str, Any]:
+    """A heartbeat turn under a long system prompt (the router counts ~4 bytes a token)."""
+    system = ("You are an agent; your workspace notes follow. " * (system_bytes // 48 + 1))[:system_bytes]
+    return {"model": "auto", "max_tokens": 3,
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": HEARTBEAT}]}
+
+
+def test_a_prompt_over_local_ctx_size_skips_the_stopped_model_and_never_starts_it(
+        make_router: Callable[..., Router], tmp_path: Path) -> None:
+    """With `local.ctx_size = 2048`, a ~4,000-token heartbeat skips the stopped model (explain says why, naming the
+    setting) and goes to the next candidate without starting it (before, it was started, refused the prompt, and
+    only then was skipped)."""
+    router = with_tiny(make_router, tmp_path)
+    body = heartbeat(16_000)
+    status, plan = http_json("POST", router.url + "/api/route/explain", body)
+    assert status == 200 and plan["tier"] == "HEARTBEAT", plan
+    tiny = next(c for c in plan["candidates"] if c["model"] == "tiny")
+    assert not tiny["usable"] and "exceeds the 2048-token context it starts with (local.ctx_size)" in tiny["skipped"]
+    raw = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.with_raw_response.create(**body)
+    assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers
+    assert http_json("GET", router.url + "/api/models/running")[1]["data"] == []  # never started
+    status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(2_000))
+    assert plan["candidates"][0]["model"] == "tiny" and plan["candidates"][0]["usable"], plan  # a short one fits
+
+
+def test_a_per_model_ctx_size_is_the_one_judged_and_listed(make_router: Callable[..., Router], tmp_path: Path) -> None:
+    """`[local.models.tiny] ctx_size` decides both the chain filter and `models list --json`'s `ctxSize`, while
+    `contextLength` stays the model's own."""
+    router = with_tiny(make_router, tmp_path)
+    status, _ = http_json("PATCH", router.url + "/api/config", {"local": {"models": {"tiny": {"ctx_size": 1024}}}})
+    assert status == 200
+    [listed] = ok_json(router, "models", "list")
+    assert listed["id"] == "tiny" and listed["ctxSize"] == 1024 and listed["contextLength"] == 8192, listed
+    status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(6_000))
+    tiny = next(c for c in plan["candidates"] if c["model"] == "tiny")
+    assert "exceeds the 1024-token context it starts with (local.models.tiny.ctx_size)" in tiny["skipped"], tiny
