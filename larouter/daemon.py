@@ -21,7 +21,7 @@ from larouter.address import remove_address, write_address
 from larouter.app import make_app
 from larouter.config import ConfigError, Settings
 from larouter.drain import CUT_WAIT
-from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, warn_if_shared
+from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_shared
 from larouter.proxy import loop as loop_guard
 from larouter.runtime import load_runtime
 from larouter.usage.ledger import LedgerError
@@ -172,14 +172,26 @@ def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
     return None
 
 
+def data_dir_failure(exc: OSError, home: Path | None) -> str:
+    """The start's message for a data directory it cannot make or write: the directory, the system's reason (and
+    the file, when another), and, for a read-only one or a permission refused, what to do."""
+    directory = home or Path(exc.filename or "?")
+    where = f" ({exc.filename})" if exc.filename and Path(exc.filename) != directory else ""
+    advice = unwritable_advice(exc.errno, directory)
+    return (f"cannot use the data directory {directory} ($LAROUTER_HOME): {exc.strerror}{where}"
+            + (f"\n{advice}" if advice else ""))
+
+
 def run(host: str | None, port: int | None, config: Path | None) -> None:
     """Load settings, build the app and serve until a signal; user errors become clean exits."""
     flags = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     os.umask(PRIVATE_UMASK)  # every file the daemon and its libraries create is its user's only (the ledger's WAL)
     overrides: dict = {"server": flags} if flags else {}
+    home = None
     try:
         runtime = load_runtime(config, cli=overrides)
         settings = runtime.settings
+        home = settings.home
         settings.home.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)  # made here: private (an existing one is kept)
         if (shared := warn_if_shared(settings.home)) is not None:
             log.warning(shared)
@@ -187,8 +199,7 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:  # the data directory cannot be made or used: under a file, no permission, read-only
-        raise click.ClickException(f"cannot use the data directory {exc.filename} ($LAROUTER_HOME): "
-                                   f"{exc.strerror}") from None
+        raise click.ClickException(data_dir_failure(exc, home)) from None
     gc.collect()
     gc.freeze()  # startup objects never need collecting: keeps full collections (and p99) short
     # Requests free almost everything by reference counting; the default gen-0 threshold (700) still ran a

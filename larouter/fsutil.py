@@ -64,3 +64,28 @@ def storage_error(exc: OSError, what: str) -> LarouterError:
     why = "the disk holding the data directory is full" if full else f"the data directory cannot be written ({exc.strerror})"
     return LarouterError(f"{what} was not saved: {why}; nothing was changed", 507 if full else 503,
                          "server_error", "insufficient_storage" if full else "storage_error")
+
+
+UNWRITABLE = {errno.EROFS: "read-only", errno.EACCES: "denied", errno.EPERM: "denied"}
+
+
+def unwritable_advice(code: int | None, directory: Path) -> str | None:
+    """What to do when the data directory cannot be written (`code`: the errno): a read-only file system or a
+    permission refused. Nothing is damaged then, and the advice says so; None for any other error."""
+    kind = UNWRITABLE.get(code or 0)
+    if kind == "read-only":
+        return (f"{directory} is on a read-only file system; nothing is damaged, so leave its files as they are. Make "
+                "it writable (remount it read-write; under systemd's ProtectSystem=strict, list it in ReadWritePaths= "
+                "or use StateDirectory=) or point LAROUTER_HOME at a writable directory, then start again.")
+    if kind == "denied":
+        return (f"The user larouterd runs as may not use {directory} or its files; nothing is damaged, so leave them "
+                "as they are. Give that user the directory and its files (chown -R), or run larouterd as their owner, "
+                "then start again.")
+    return None
+
+
+def errno_of(message: str) -> int | None:
+    """The errno whose text (`os.strerror`) ends a library's message, e.g. DuckDB's `Cannot open file "x": Read-only
+    file system`; None when it ends with none."""
+    text = message.strip().rstrip(".")
+    return next((code for code in errno.errorcode if text.endswith(": " + os.strerror(code))), None)

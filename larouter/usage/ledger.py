@@ -21,7 +21,7 @@ import duckdb
 from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.proxy.call import Call
-from larouter.fsutil import PRIVATE_DIR, private_file
+from larouter.fsutil import PRIVATE_DIR, errno_of, private_file, unwritable_advice
 from larouter.usage import journal, queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
@@ -77,10 +77,17 @@ def open_journal(path: Path) -> tuple[journal.Journal, list[journal.Numbered]]:
 
 
 def open_failure(path: Path, exc: BaseException) -> str:
-    """The operator's message for a ledger that cannot be opened: a lock conflict, or a damaged file."""
+    """The operator's message for a ledger that cannot be opened: a lock conflict, a data directory it may not write
+    (read-only, permission), another error of the system's, or a file DuckDB cannot read as a database: only then
+    the advice for a damaged file, since following it starts a new, empty ledger."""
     text = str(exc).strip()
     if "could not set lock" in text.lower() or "conflicting lock" in text.lower():
         return f"cannot open the usage ledger {path}: {text} (is another larouterd using this home?)"
+    code = errno_of(text)
+    if (advice := unwritable_advice(code, path.parent)) is not None:
+        return f"cannot open the usage ledger {path}: {text}\n{advice}"
+    if code is not None:  # the system refused (no space, too many open files, ...): nothing says the file is damaged
+        return f"cannot open the usage ledger {path}: {text}\nThe file was left untouched: fix that, then start again."
     return (f"cannot open the usage ledger {path}: {text}\n"
             f"The file was left untouched. If it is damaged, stop here, move {path.name} (and {path.name}.wal, if "
             f"present) aside and keep them for recovery, or restore them from a backup; larouterd then starts "
