@@ -108,7 +108,8 @@ def _paths() -> dict[str, Any]:
         "/api/route/explain": {"post": op(
             "Routing decision for a chat body, without calling a model", "routing",
             {"200": _json(ref("RouteExplain"), "tier, reasons, policy and candidate chain")},
-            body="RouteExplainRequest", params=[_query("projectId", {"type": "string"}, "policy of this project")],
+            body="RouteExplainRequest", params=[_query("projectId", {"type": "string"},
+                                                                  "policy of this project, by id or by name")],
             errors=(400, 401, 403, 404, 503),
             description=ADMIN + " `model` defaults to `auto`; a named model is explained as the one candidate a chat "
                                 "request for it would get (404/503 as that request would).")},

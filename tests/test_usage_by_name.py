@@ -1,4 +1,5 @@
-"""`/api/usage*?projectId=` takes a project's name as well as its id, for the admin as for a project's own token."""
+"""`?projectId=` of `/api/usage*` and `/api/route/explain` takes a project's name as well as its id, for the admin as
+for a project's own token."""
 
 from __future__ import annotations
 
@@ -68,3 +69,16 @@ def test_the_admin_names_a_project_by_its_name(router: Router) -> None:
     with urlopen(Request(f"{router.url}/api/usage?projectId=Billing-App",
                          headers={"Authorization": f"Bearer {billing['token']}"})) as resp:
         assert json.load(resp)["projectId"] == billing["id"]  # the project's own token, as before
+
+
+def test_explain_names_a_project_by_its_name(router: Router) -> None:
+    """`POST /api/route/explain?projectId=<name>` explains under that project's policy, as `/api/usage` takes the name
+    (it was a 404); an unknown name is a 404 saying ids and names were tried."""
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "Quality App", "routingPolicy": "quality-first"})
+    assert status == 201, made
+    body = {"messages": [{"role": "user", "content": "hi"}]}
+    status, out = http_json("POST", f"{router.url}/api/route/explain?{urlencode({'projectId': 'quality  app'})}", body)
+    assert status == 200 and out["project"] == made["id"] and out["policy"] == "quality-first", out
+    status, out = http_json("POST", f"{router.url}/api/route/explain?projectId=nosuch-app", body)
+    assert status == 404 and out["error"]["code"] == "project_not_found", out
+    assert "no project 'nosuch-app' (by id or name)" in out["error"]["message"], out

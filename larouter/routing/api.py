@@ -18,7 +18,7 @@ from larouter.proxy.routed import plan
 from larouter.proxy.validate import parse_json_object, validate_chat
 from larouter.queryargs import check_query
 from larouter.routing.policy import Candidate
-from larouter.usage.api import project_param
+from larouter.usage.api import current_project, project_param
 from larouter.usage.pricing import round_usd
 
 EXPLICIT = "explicit model: sent as named, never routed or replaced"
@@ -73,6 +73,19 @@ async def _budget(request: web.Request, project: Project, cands: list[Candidate]
     return {"remaining": None if remaining is None else round_usd(remaining), "action": action}
 
 
+def _project(request: web.Request) -> str:
+    """The id of the project whose policy applies: `projectId` by id or by name, as `/api/usage` takes it (404 when
+    no current project has it), else the caller's."""
+    if "projectId" not in request.query:
+        return principal(request).project_id
+    given = project_param(request)
+    project = current_project(request, given)
+    if project is None:
+        raise not_found(f"no project {given!r} (by id or name); GET /api/projects lists the projects",
+                        "project_not_found", "projectId")
+    return project
+
+
 async def explain(request: web.Request) -> web.Response:
     """Tier, confidence, reasons, policy and the candidate chain for this request (model defaults to "auto")."""
     check_query(request, ("projectId",))
@@ -80,9 +93,7 @@ async def explain(request: web.Request) -> web.Response:
     body = parse_json_object(raw)
     body.setdefault("model", AUTO)
     validate_chat(body)
-    project = project_param(request) if "projectId" in request.query else principal(request).project_id
-    if project not in request.app[appkeys.PROJECTS].projects:
-        raise not_found(f"no project {project!r}", "project_not_found", "projectId")
+    project = _project(request)
     p = plan(request, body, project, len(raw))  # reads the sticky store, never writes it
     reasons = [*p.decision.reasons, *([p.sticky_note] if p.sticky_note else [])]
     routed = body["model"] == AUTO

@@ -59,17 +59,24 @@ def project_param(request: web.Request) -> str:
     return value
 
 
+def current_project(request: web.Request, given: str) -> str | None:
+    """The id of the current project `given` (a `project_param`) names: its id (an id wins over another project's
+    name), else the project of that name (case and runs of spaces aside); None when no current project has it."""
+    store = request.app[appkeys.PROJECTS]
+    if given in store.projects:
+        return given
+    named = store.named(given)
+    return None if named is None else named.id
+
+
 async def known_project(request: web.Request, ledger: Ledger) -> str:
     """The id of the project `projectId` names: a current project's id, else a current project's name, else an id the
     ledger holds calls of (a deleted project keeps its history); else 404, so a typo does not read as a project
     without usage."""
     given = project_param(request)
-    store = request.app[appkeys.PROJECTS]
-    if given in store.projects:
-        return given
-    named = store.named(given)
-    if named is not None:
-        return named.id
+    current = current_project(request, given)
+    if current is not None:
+        return current
     held = PROJECT_ID.fullmatch(given) is not None and await ledger.run(ledger.query, lambda cur: cur.execute(
         "SELECT 1 FROM usage_calls WHERE project = ? LIMIT 1", [given]).fetchone() is not None)
     if not held:
