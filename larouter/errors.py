@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import uuid
 from types import MappingProxyType
 from typing import Any, Awaitable, Callable
@@ -42,6 +43,16 @@ def request_id() -> str:
     """A new request id (`x-request-id`), not a secret: random's generator (seeded from the OS once) never leaves
     the GIL, where os.urandom's getrandom() call released it on every request."""
     return f"{random.getrandbits(64):016x}"
+
+
+CLIENT_REQUEST_ID = re.compile(r"[\x20-\x7e]{1,128}")  # printable ASCII: a client's id we echo and forward
+
+
+def request_id_for(request: web.Request) -> str:
+    """The id of this request: the client's own `X-Request-ID` when it is a sane one (printable ASCII, at most 128
+    characters; anything else is ignored), so its logs, ours and the provider's can be joined; else a new one."""
+    given = request.headers.get("X-Request-ID", "").strip()
+    return given if CLIENT_REQUEST_ID.fullmatch(given) else request_id()
 
 
 def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:
@@ -171,7 +182,7 @@ def _reply(request: web.Request, err: LarouterError) -> web.Response:
     if "x-should-retry" not in resp.headers and (retry := should_retry(err)) is not None:
         resp.headers["x-should-retry"] = retry
     if request.path.startswith("/v1/") and "x-request-id" not in resp.headers:
-        resp.headers["x-request-id"] = request_id()
+        resp.headers["x-request-id"] = request_id_for(request)
     return resp
 
 

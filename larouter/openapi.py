@@ -71,7 +71,8 @@ PROJ_ID = _path_id(r"^(default|proj_[0-9a-f]{12})$", "project id (`proj_…` or 
 DL_ID = _path_id(DOWNLOAD_ID_PATTERN, "download id from POST /api/models/download")
 CHAT_HEADERS = {h: {"schema": {"type": "string"}, "description": d} for h, d in (
     ("x-larouter-model", "model that answered"), ("x-larouter-provider", "provider that answered"),
-    ("x-request-id", "id of this call in logs and usage"), ("x-larouter-tier", "tier (model auto)"),
+    ("x-request-id", "id of this call in logs (the client's own X-Request-ID when it sent a printable ASCII one of "
+                     "at most 128 characters; also sent to the provider)"), ("x-larouter-tier", "tier (model auto)"),
     ("x-larouter-reason", "routing reasons (model auto)"), ("x-larouter-budget-remaining", "USD left in the budget window with this call's worst case set aside (paid calls)"),
     ("x-upstream-request-id", "the provider's own id for its answer (its x-request-id), when it sent one"))}
 

@@ -39,7 +39,7 @@ def log_call(call: Call, cost: float | None) -> None:
     provider, model = (target.provider_name, target.model) if target is not None else (None, None)
     ttft = call.ttft_ms
     log.info(
-        f"id={call.id} project={_fmt(call.project)} requested={_fmt(call.requested_model)} provider={_fmt(provider)} "
+        f"id={_fmt(call.id)} project={_fmt(call.project)} requested={_fmt(call.requested_model)} provider={_fmt(provider)} "
         f"model={_fmt(model)} tier={_fmt(call.tier)} stream={int(call.stream)} status={call.status} "
         f"error={_fmt(call.error_type)} in={_num(usage.get('prompt_tokens'))} out={_num(usage.get('completion_tokens'))} "
         f"cost={'-' if cost is None else f'{cost:.6f}'} ms={call.latency_ms:.1f} ttft_ms={'-' if ttft is None else f'{ttft:.1f}'}"

@@ -11,7 +11,7 @@ import attrs
 from aiohttp import web
 
 from larouter import appkeys, jsonx
-from larouter.errors import LarouterError, not_found, request_id
+from larouter.errors import LarouterError, not_found, request_id_for
 from larouter.models.catalog import CatalogModel
 from larouter.models.supervisor import provider_name
 from larouter.projects.budget import Reservation
@@ -92,7 +92,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = parse_json_object(raw)
     validate_chat(body)
     stream = bool(body.get("stream"))
-    call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw), project=principal(request).project_id)
+    call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw), project=principal(request).project_id,
+                id=request_id_for(request))
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     call.choices = body.get("n") or 1  # validated: a positive int
     cap = billing.requested_output(body)
@@ -168,7 +169,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     assert call.target is not None
     session = request.app[appkeys.HTTP]
     resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False,
-                                 hops=loop.outbound(request))
+                                 hops=loop.outbound(request), request_id=call.id)
     call.upstream_id = upstream.request_id_of(resp)
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
@@ -205,7 +206,7 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
         call.target = request.app[appkeys.REGISTRY].resolve(model.id)
         local.touch(request, call.target)
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
-                                     hops=loop.outbound(request))
+                                     hops=loop.outbound(request), request_id=call.id)
         call.upstream_id = upstream.request_id_of(resp)
     except LarouterError as err:
         await relay.fail(err.message, err.code or "upstream_error")
@@ -230,7 +231,7 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
     else:
         assert call.target is not None
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
-                                     hops=loop.outbound(request))
+                                     hops=loop.outbound(request), request_id=call.id)
         call.upstream_id = upstream.request_id_of(resp)
         if resp.content_type != "text/event-stream":
             raise await upstream.not_an_event_stream(call.target, resp)
@@ -307,7 +308,7 @@ async def list_models(request: web.Request) -> web.Response:
     """OpenAI list of models: `auto`, every provider's, the running local models and the downloaded ones that a
     request would start (available while local.autostart is on)."""
     data = await _listing(request.app)
-    return web.json_response({"object": "list", "data": data}, headers={"x-request-id": request_id()})
+    return web.json_response({"object": "list", "data": data}, headers={"x-request-id": request_id_for(request)})
 
 
 async def _listing(app: web.Application) -> list[dict[str, Any]]:
@@ -325,7 +326,7 @@ async def get_model(request: web.Request) -> web.Response:
     check_model_name(model_id)
     for entry in await _listing(request.app):
         if entry["id"] == model_id:
-            return web.json_response(entry, headers={"x-request-id": request_id()})
+            return web.json_response(entry, headers={"x-request-id": request_id_for(request)})
     raise not_found(f"model {model_id!r} does not exist here; GET /v1/models lists the models LARouter serves",
                     "model_not_found", "model")
 

@@ -81,24 +81,25 @@ def chat_url(target: Target) -> str:
     return target.provider.base_url.rstrip("/") + "/chat/completions"
 
 
-def upstream_headers(target: Target, stream: bool, hops: str) -> dict[str, str]:
-    """Only what the provider needs: its own key, never the client's; and `x-larouter-hop` (`loop.outbound`), which
-    lets a LARouter daemon the request reaches again refuse it rather than loop."""
+def upstream_headers(target: Target, stream: bool, hops: str, request_id: str) -> dict[str, str]:
+    """Only what the provider needs: its own key, never the client's; `x-larouter-hop` (`loop.outbound`), which
+    lets a LARouter daemon the request reaches again refuse it rather than loop; and `X-Request-ID`, this call's id
+    (the client's own when it sent one), so the provider's logs can be joined with ours and the client's."""
     headers = {"Content-Type": "application/json", "Accept": "text/event-stream" if stream else "application/json",
-               loop.HOP_HEADER: hops}
+               loop.HOP_HEADER: hops, "X-Request-ID": request_id}
     if target.provider.api_key:
         headers["Authorization"] = f"Bearer {target.provider.api_key}"
     return headers
 
 
 async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool, *,
-               hops: str) -> aiohttp.ClientResponse:
+               hops: str, request_id: str) -> aiohttp.ClientResponse:
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError. `hops`: the
-    `x-larouter-hop` value (`loop.outbound(request)`)."""
+    `x-larouter-hop` value (`loop.outbound(request)`); `request_id`: the call's id, sent as `X-Request-ID`."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=prov.read_timeout)
     data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
-    headers = upstream_headers(target, stream, hops)
+    headers = upstream_headers(target, stream, hops, request_id)
     try:
         try:
             resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)

@@ -1,0 +1,63 @@
+"""A client's own `X-Request-ID` is the call's id: echoed as `x-request-id`, named in the access log and sent to
+the provider, so the client's, LARouter's and the provider's logs can be joined; an id that is not sane is ignored."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable
+
+import openai
+import pytest
+
+from tests.conftest import Fake, Router
+from tests.support.servers import http_raw, wait_until
+
+HI = [{"role": "user", "content": "hi"}]
+ROUTED = '\n[routing.policies.cost-optimized]\nSIMPLE = ["fake-500", "gpt-fake"]\nMEDIUM = ["fake-500", "gpt-fake"]\n'
+
+
+def client(router: Router, request_id: str) -> openai.OpenAI:
+    """An SDK client sending this X-Request-ID on every request."""
+    return openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0, default_headers={"X-Request-ID": request_id})
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("model", ["gpt-fake", "auto"])
+def test_the_clients_request_id_is_echoed_logged_and_forwarded(make_router: Callable[..., Router], fake: Fake,
+                                                               caplog: pytest.LogCaptureFixture, stream: bool,
+                                                               model: str) -> None:
+    """Named or routed (with a failover: each upstream attempt carries it), streamed or not."""
+    caplog.set_level(logging.INFO, "larouter.access")
+    router = make_router(extra_toml=ROUTED)
+    raw = client(router, "trace 42/abc").chat.completions.with_raw_response.create(model=model, messages=HI,
+                                                                                    stream=stream)
+    if stream:
+        list(raw.parse())
+    assert raw.headers["x-request-id"] == "trace 42/abc", raw.headers
+    sent = [h.get("X-Request-ID") for h in fake.state.headers]
+    assert sent == (["trace 42/abc"] * (2 if model == "auto" else 1)), sent
+    wait_until(lambda: 'id="trace 42/abc" ' in caplog.text, what="the access-log line")  # quoted: a space forges none
+
+
+def test_an_error_echoes_the_clients_request_id(router: Router) -> None:
+    """A 404 for an unknown model carries the client's id too, and so does `/v1/models`."""
+    with pytest.raises(openai.NotFoundError) as info:
+        client(router, "req-7").chat.completions.create(model="no-such-model", messages=HI)
+    assert info.value.response.headers["x-request-id"] == "req-7"
+    assert client(router, "req-8").models.with_raw_response.list().headers["x-request-id"] == "req-8"
+
+
+@pytest.mark.parametrize("bad", ["x" * 129, "tab\there"])
+def test_an_id_that_is_not_sane_is_ignored(router: Router, fake: Fake, bad: str) -> None:
+    """Over 128 characters or with a control character: a generated id is used, echoed and forwarded."""
+    raw = client(router, bad).chat.completions.with_raw_response.create(model="gpt-fake", messages=HI)
+    ours = raw.headers["x-request-id"]
+    assert re.fullmatch("[0-9a-f]{16}", ours) and fake.state.headers[-1]["X-Request-ID"] == ours, ours
+
+
+def test_a_non_ascii_id_is_ignored(router: Router, fake: Fake) -> None:
+    """A non-ASCII id (Latin-1 bytes on the wire) is not forwarded; a generated one is."""
+    status, _ = http_raw("POST", router.v1 + "/chat/completions", {"model": "gpt-fake", "messages": HI},
+                         headers={"X-Request-ID": "caf\u00e9"})
+    assert status == 200 and re.fullmatch("[0-9a-f]{16}", fake.state.headers[-1]["X-Request-ID"])
