@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Iterator, Mapping
 
+import attrs
 from cattrs.errors import IterableValidationNote
 
 
@@ -46,11 +48,15 @@ def _walk(exc: BaseException, path: list[str | int]) -> Iterator[tuple[list[str 
         yield path, exc
 
 
+UNKNOWN = ": unknown key(s): "
+ROOT = "<root>"  # the path of the top-level table
+
+
 def _fmt_path(path: list[str | int]) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "<root>"
+    return out or ROOT
 
 
 def invalid(lines: list[str], where: str) -> str:
@@ -59,14 +65,39 @@ def invalid(lines: list[str], where: str) -> str:
     return f"invalid configuration ({where}):\n  " + "\n  ".join(lines)
 
 
+def _with_hint(key: str, cls: Any) -> str:
+    """An unknown key, with the closest key its table has (`cooldowm (did you mean cooldown?)`) when one is close."""
+    known = [f.name for f in attrs.fields(cls)] if attrs.has(cls) else []
+    close = difflib.get_close_matches(key, known, n=1)
+    return f"{key} (did you mean {close[0]}?)" if close else key
+
+
+def _setter(dotted_key: str, variables: Mapping[str, str]) -> str | None:
+    """The variable that set this key or a key under it (`routng` <- `LAROUTER_ROUTNG__COOLDOWN`), if one did."""
+    return next((name for dotted, name in variables.items()
+                 if dotted == dotted_key or dotted.startswith(dotted_key + ".")), None)
+
+
+def _blame_unknown(table: str, keys: str, variables: Mapping[str, str]) -> str:
+    """An `unknown key(s)` list, each key the environment set followed by its variable (before any hint)."""
+    out = []
+    for item in keys.split(", "):
+        key, _, hint = item.partition(" ")
+        name = _setter(key if table == ROOT else f"{table}.{key}", variables)
+        out.append(f"{key} (from the environment variable {name}){' ' + hint if hint else ''}" if name else item)
+    return ", ".join(out)
+
+
 def blame(line: str, variables: Mapping[str, str]) -> str:
     """A problem line, naming the environment variable that set its key or a table above it, when one did
-    (`variables`: dotted key -> variable name, e.g. `server.port` -> `LAROUTER_PORT`)."""
+    (`variables`: dotted key -> variable name, e.g. `server.port` -> `LAROUTER_PORT`); in a list of unknown keys,
+    the variable that set each (`cooldowm (from the environment variable LAROUTER_ROUTING__COOLDOWM)`)."""
     key = line.split(":", 1)[0].split(" ", 1)[0]
     for dotted, name in variables.items():
         if key == dotted or key.startswith((dotted + ".", dotted + "[")):
             return f"{line} (from the environment variable {name})"
-    return line
+    head, found, keys = line.partition(UNKNOWN)
+    return head + found + _blame_unknown(key, keys, variables) if found else line
 
 
 def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
@@ -80,8 +111,8 @@ def structure_problems(exc: BaseException, raw: Any) -> list[str]:
     for path, leaf in _walk(exc, []):
         where = _fmt_path(path)
         if leaf.__class__.__name__ == "ForbiddenExtraKeysError":
-            keys = ", ".join(sorted(getattr(leaf, "extra_fields", [])))
-            lines.append(f"{where}: unknown key(s): {keys}")
+            keys = ", ".join(_with_hint(k, getattr(leaf, "cl", None)) for k in sorted(getattr(leaf, "extra_fields", [])))
+            lines.append(f"{where}{UNKNOWN}{keys}")
             continue
         if isinstance(leaf, FieldError):
             path = [*path, leaf.field]

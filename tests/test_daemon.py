@@ -104,6 +104,21 @@ def test_bad_config_fails_at_start(home: Path, tmp_path: Path, text: str, messag
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize(("variable", "message"), [
+    ("LAROUTER_ROUTING__COOLDOWM", "routing: unknown key(s): cooldowm (from the environment variable "
+                                   "LAROUTER_ROUTING__COOLDOWM) (did you mean cooldown?)"),
+    ("LAROUTER_ROUTNG__COOLDOWN", "<root>: unknown key(s): routng (from the environment variable "
+                                  "LAROUTER_ROUTNG__COOLDOWN) (did you mean routing?)"),
+])
+def test_a_misspelt_environment_variable_is_named_with_the_key_it_meant(home: Path, variable: str,
+                                                                         message: str) -> None:
+    """A typo in a LAROUTER_* variable names the variable and the closest key (it said only `routing: unknown
+    key(s): cooldowm`, which no config file holds)."""
+    out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
+                         env=daemon_env(home, **{variable: "5"}), capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
 def test_cli_entry_points(home: Path) -> None:
     """`python -m larouter` is the CLI and `larouter status` reports a running daemon."""
     with larouterd(home) as (url, _proc):
