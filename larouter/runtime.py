@@ -11,7 +11,6 @@ from typing import Any, Callable, Mapping, TypeVar
 import attrs
 
 from larouter import configguard
-from larouter.config import SECRET_FIELDS, ConfigError, Settings, load_settings, redacted
 from larouter.config import SECRET_FIELDS, ConfigError, Settings, env_variables, load_settings, redacted
 from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
