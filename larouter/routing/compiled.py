@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 
+from larouter.routing.casefree import lowered
 from larouter.routing.conversation_rules import ContinuationRules, RecurrenceRules
 from larouter.routing.hbmodel import HeartbeatModel, load_shipped
 from larouter.routing.heartbeat_rules import Gated, HeartbeatRules
@@ -92,10 +93,15 @@ class Check:
     gate: tuple[str, ...]
     starts: tuple[str, ...] = ()
     ascii_gate: tuple[str, ...] = attrs.field(init=False)  # what an ASCII text can contain: most turns, ~2x fewer
+    lowered: re.Pattern[str] | None = attrs.field(init=False)  # `rx` case-sensitive, for an ASCII text's lowercase
 
     @ascii_gate.default
     def _ascii_part(self) -> tuple[str, ...]:
         return tuple(g for g in self.gate if g.isascii())
+
+    @lowered.default
+    def _lowered(self) -> re.Pattern[str] | None:
+        return lowered(self.rx)
 
     @classmethod
     def of(cls, g: Gated, flags: int = 0) -> Check:
@@ -106,9 +112,13 @@ class Check:
         """The first match, or None (also when no gate substring is present)."""
         if self.gate and not present(lower, self.ascii_gate if lower.isascii() else self.gate):
             return None
-        if self.starts and text.isascii():  # (`lower` is then `text` lowercased character by character)
-            return first_match_at(self.rx, text, lower, self.starts)
-        return self.rx.search(text)
+        if not text.isascii():
+            return self.rx.search(text)
+        # (`lower` is then `text` lowercased character by character: the same positions)
+        if self.lowered is not None:  # found case-sensitively in `lower`, then the match itself read from `text`
+            at = first_match_at(self.lowered, lower, lower, self.starts) if self.starts else self.lowered.search(lower)
+            return None if at is None else self.rx.match(text, at.start())
+        return first_match_at(self.rx, text, lower, self.starts) if self.starts else self.rx.search(text)
 
 
 def first_match_at(rx: re.Pattern[str], text: str, lower: str, starts: tuple[str, ...]) -> re.Match[str] | None:
