@@ -23,6 +23,7 @@ import attrs
 TOKEN_RE = re.compile(r"\w+|\S")  # words, and every other non-space character on its own
 _DIGITS = "123456789" + "".join(chr(c) for c in range(0x660, 0x3000) if chr(c).isdecimal() and int(chr(c)) > 0)
 FOLD = str.maketrans(_DIGITS, "0" * len(_DIGITS))  # every decimal digit -> 0 (a 1:1 table: str.translate is fast)
+_ASCII_FOLD = bytes.maketrans(b"123456789", b"000000000")  # FOLD's ASCII part, for bytes.translate (~10x faster)
 # Scripts written without spaces between words: a "word" there is a whole phrase, so its character pairs count.
 UNSPACED_RE = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 MODEL_FILE = "heartbeat_model.tsv"
@@ -32,7 +33,9 @@ MAGIC = "#larouter-heartbeat-model"
 
 
 def _tokens(text: str, max_chars: int) -> list[str]:
-    return TOKEN_RE.findall(text[:max_chars].lower().translate(FOLD))
+    lower = text[:max_chars].lower()
+    folded = lower.encode("ascii").translate(_ASCII_FOLD).decode("ascii") if lower.isascii() else lower.translate(FOLD)
+    return TOKEN_RE.findall(folded)
 
 
 def _pairs(tokens: list[str]) -> Iterator[tuple[str, str]]:
