@@ -82,3 +82,17 @@ def test_dates_are_found_where_the_date_pattern_finds_them() -> None:
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 14))) for _ in range(3000)]
     for text in texts:
         assert [(m.span(), m.groups()) for m in _dates(text)] == [(m.span(), m.groups()) for m in _DATE_RE.finditer(text)]
+
+
+def test_the_envelope_header_lookahead_reads_as_its_greedy_form() -> None:
+    """`EnvelopeRules.lines` looks ahead for a date or time in a "[...]" header lazily (from the bracket on, not from
+    its end back): the lookahead only asks whether one is there, so the lines removed are the same."""
+    lazy = compile_rules(DEFAULT).env_lines.rx
+    greedy = re.compile(lazy.pattern.replace(r"(?=[^\]\n]*?(?:\d{4}", r"(?=[^\]\n]*(?:\d{4}"), lazy.flags)
+    assert greedy.pattern != lazy.pattern
+    rng = random.Random(9)
+    pieces = ["[", "]", "Tue ", "2026-03-12", "19:30", "9:5", " GMT+1", "\n", " ", "id:1", "x", "12:345", "2026-3-1"]
+    texts = _SAMPLES + ["\n\n[Tue 2026-03-12 19:30 GMT+1] thanks", "[Telegram Ana id:1 +2m Tue 09:12] hi\n[x] [1:23]"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(3000)]
+    for text in texts:
+        assert lazy.subn("", text) == greedy.subn("", text), text

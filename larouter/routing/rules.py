@@ -113,7 +113,7 @@ class EnvelopeRules:
         r"|To send an image back, prefer the message tool[^\n]*|\[image data removed[^\n]*"
         r"|Current (?:time|date(?: and time)?|datetime)\s*:[^\n]*|System:\s*\[[^\]\n]*\][^\n]*"
         # A leading "[channel sender id:... Tue 2026-03-10 09:12 UTC]" header holding a date or time.
-        r"|\[(?=[^\]\n]{0,160}\])(?=[^\]\n]*(?:\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b))[^\]\n]*\]",
+        r"|\[(?=[^\]\n]{0,160}\])(?=[^\]\n]*?(?:\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b))[^\]\n]*\]",
         ("[", "current ", "system:", "to send an image"),
     )
     json_message_types: tuple[str, ...] = ("user_message",)
