@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from larouter.routing.compiled import QuietVocabulary
+from larouter.routing.compiled import QuietVocabulary, ascii_part
 from larouter.routing.payload import payload_lines
 from larouter.routing.readings import judged_normal, keep_asides
 from larouter.routing.statustime import STATUS_TIME_RE
@@ -64,6 +64,7 @@ _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
 _SEPARATORS = ("·", "،", "۔", ";", "\n", "。", "，", "、", "•", "।", "：", "／", "፣", "።", "፦", "|", ",", ". ", "! ", "—", "–", " - ", " / ", ":", "=")
 _NOTHING_MARKS = ("0", "٠", "۰", "०", "০", "∅", "✅", "🟢", "👍", "[]", "{}", "[ ]")  # what _ZERO_RE can find
 _NOT_A_REPORT = ("?", "？", "؟", "\\", "$")  # questions; maths ("\\sin x" is not Spanish for "without")
+_SEPARATORS_ASCII, _NOTHING_MARKS_ASCII, _NOT_A_REPORT_ASCII = map(ascii_part, (_SEPARATORS, _NOTHING_MARKS, _NOT_A_REPORT))
 MAX_CLAUSE_WORDS = 10  # a report line; longer clauses are prose
 NAME_WORDS = 4  # a sender's name after the header ("Tallinna raamatupidamisbüroo Arvestaja" is no name: lower case)
 HEADER_CLAUSES = 3  # a greeting and a sender may come before the clause with the time
@@ -78,11 +79,13 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
     the caller's gate; otherwise every clause, two of them reporting nothing) is a short line reporting none or
     zero, all is well, a done item, or the idle instruction ("if nothing to do, reply only 'klid'"); at least one
     reports none or zero, and none carries a non-zero count or a "no" before trouble ("no response")."""
-    if len(text) > vocab.max_chars or not any(map(text.__contains__, _SEPARATORS)):
+    plain = text.isascii()  # (then only the ASCII separators and marks can be in it)
+    if len(text) > vocab.max_chars or not any(map(text.__contains__, _SEPARATORS_ASCII if plain else _SEPARATORS)):
         return False  # one clause is no report
-    if any(map(text.__contains__, _NOT_A_REPORT)):
+    if any(map(text.__contains__, _NOT_A_REPORT_ASCII if plain else _NOT_A_REPORT)):
         return False
-    if not (vocab.none.found(word_tokens(text.lower()), text) or any(map(text.__contains__, _NOTHING_MARKS))):
+    if not (vocab.none.found(word_tokens(text.lower()), text)
+            or any(map(text.__contains__, _NOTHING_MARKS_ASCII if plain else _NOTHING_MARKS))):
         return False  # nothing says "none" or "zero": not worth splitting (most requests end here, ~2 us)
     scheduled = periodic or STAMP_RE.search(text) is not None
     payload = payload_lines(text) if scheduled else None  # {"temperature": 0, "messages": []} is no report

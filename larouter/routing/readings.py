@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from larouter.routing.compiled import QuietVocabulary
+from larouter.routing.compiled import QuietVocabulary, ascii_part
 from larouter.routing.tokens import word_tokens
 
 # A value, an optional unit ("%", "°C", "m/s", "ms"), then its verdict in brackets.
@@ -145,6 +145,7 @@ _PLAIN_READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?[=:]?\s?(\d+
 
 _WORD_STARTS = ("max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")  # every limit word starts so
 _LIMIT_GATE = ("<", ">", "≤", "≥", *_WORD_STARTS)
+_LIMIT_GATE_ASCII = ascii_part(_LIMIT_GATE)
 
 
 def _limit_words(text: str, lower: str) -> list[re.Match[str]]:
@@ -169,6 +170,7 @@ _THRESHOLD_WORDS = ("threshold", "seuil", "schwelle", "schwellenwert", "umbral",
                     "しきい値", "閾値", "阈值", "閾值", "임계값", "임계치", "eşik", "ambang")
 _BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,3})?\s*[(（]\s*(?:"
                            + "|".join(_THRESHOLD_WORDS) + r")\s*[:：]?\s*(\d+(?:[.,]\d+)?)", re.I)
+_THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
 _MAX_KIND = ("usage", "util", "load", "latency", "error", "temp", "cpu", "memory", "disk", "queue", "backlog",
              "使用率", "使用量", "負荷", "遅延", "温度", "エラー", "占用", "负载", "延迟", "사용률", "auslastung", "belegt",
              "uso ", "ocupa", "utilisation", "charge cpu", "загруз", "использ")
@@ -244,12 +246,14 @@ def breaks_a_limit(text: str) -> bool:
     `temperatura 31,4 °C` with `temperatura máx. 26 °C`), or past a threshold in its brackets on the side its name
     says is bad ("ディスク使用率 94%（しきい値 90%）")."""
     lower = text.lower()
+    plain = lower.isascii()  # (then only the ASCII words and signs can be in it)
     if "(" in text or "（" in text:
-        if any(map(lower.__contains__, _THRESHOLD_WORDS)) and _over_bracketed_threshold(text, lower):
+        if any(map(lower.__contains__, _THRESHOLD_ASCII if plain else _THRESHOLD_WORDS)) and _over_bracketed_threshold(
+                text, lower):
             return True
-        if any(map(lower.__contains__, _SIDED_ASCII if lower.isascii() else _SIDED_GATE)) and _past_bracketed_limit(text):
+        if any(map(lower.__contains__, _SIDED_ASCII if plain else _SIDED_GATE)) and _past_bracketed_limit(text):
             return True
-    if not any(map(lower.__contains__, _LIMIT_GATE)):
+    if not any(map(lower.__contains__, _LIMIT_GATE_ASCII if plain else _LIMIT_GATE)):
         return False
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
     if symbols and ("(" in text or "[" in text) and alert_met(text):

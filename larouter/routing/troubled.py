@@ -22,7 +22,7 @@ def troubled_item(report: str, vocab: QuietVocabulary) -> bool:
     by field ('"failed":0' is "failed: 0")."""
     if _ITEM_SEPARATOR_RE.search(report) is None:
         return False  # no list of items ("Read HEARTBEAT.md if it exists. Follow it strictly.")
-    warned = any(map(report.__contains__, WARNING_MARKS))
+    warned = not report.isascii() and any(map(report.__contains__, WARNING_MARKS))  # (the marks are not ASCII)
     if not warned and vocab.broken.isdisjoint(tokens := word_parts(report.lower())) and not _negated_well(
             tokens, vocab):
         return False  # most reports end here (~4 us; reading their clauses costs ~15)
