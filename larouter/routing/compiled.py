@@ -110,8 +110,8 @@ class Check:
 
     def search(self, text: str, lower: str) -> re.Match[str] | None:
         """The first match, or None (also when no gate substring is present)."""
-        if self.gate and not present(lower, self.ascii_gate if lower.isascii() else self.gate):
-            return None
+        if self.gate and not any(map(lower.__contains__, self.ascii_gate if lower.isascii() else self.gate)):
+            return None  # (`present`, inline: this runs some 30 times a turn)
         if not text.isascii():
             return self.rx.search(text)
         # (`lower` is then `text` lowercased character by character: the same positions)
