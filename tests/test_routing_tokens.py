@@ -96,3 +96,10 @@ def test_the_envelope_header_lookahead_reads_as_its_greedy_form() -> None:
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(3000)]
     for text in texts:
         assert lazy.subn("", text) == greedy.subn("", text), text
+
+
+def test_the_longest_stretch_is_the_regex_one() -> None:
+    from larouter.routing.recurrence import _STRETCH_RE, _longest_stretch
+
+    for text in _SAMPLES + _random_texts(2000):
+        assert _longest_stretch(text) == max(_STRETCH_RE.findall(text), key=len, default="").strip(), text

@@ -33,6 +33,7 @@ from larouter.routing.turns import Turn, read_content
 
 _SLACK = 24  # characters two sightings' lengths may differ by (a longer date, a weekday name)
 _STRETCH_RE = re.compile(r"[^\d\n]+")
+_DIGITS_TO_BREAKS = bytes.maketrans(b"0123456789", b"\n" * 10)  # (in an ASCII text \d is 0-9)
 _MIN_STRETCH = 8  # shorter stretches are not worth a substring test: normalise instead
 
 
@@ -59,7 +60,7 @@ def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compile
         if abs(len(earlier) - size) > slack:
             continue
         if stretch is None:
-            stretch = max(_STRETCH_RE.findall(text), key=len, default="").strip()
+            stretch = _longest_stretch(text)
             stretch = stretch if len(stretch) >= _MIN_STRETCH else ""
         if stretch not in earlier:
             continue
@@ -79,6 +80,14 @@ def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compile
         if seen >= r.min_repeats:
             return reply
     return None
+
+
+def _longest_stretch(text: str) -> str:
+    """The first longest run of `text` without digits or line breaks (`_STRETCH_RE`), stripped; an ASCII text is
+    split at them with `bytes.translate` (~4x faster than the regex)."""
+    if text.isascii():
+        return max(text.encode("ascii").translate(_DIGITS_TO_BREAKS).split(b"\n"), key=len).decode("ascii").strip()
+    return max(_STRETCH_RE.findall(text), key=len, default="").strip()
 
 
 def _answer(messages: Sequence[Any], start: int, stop: int, cap: int) -> str | None:
