@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import re
 
+import attrs
+
 from larouter.routing.compiled import Check, compile_rules, first_match_at
 from larouter.routing.rules import DEFAULT
 from larouter.routing.tokens import PARTS_RE, WORD_RE, word_parts, word_tokens
@@ -103,3 +105,23 @@ def test_the_longest_stretch_is_the_regex_one() -> None:
 
     for text in _SAMPLES + _random_texts(2000):
         assert _longest_stretch(text) == max(_STRETCH_RE.findall(text), key=len, default="").strip(), text
+
+
+def test_a_lexicon_split_by_next_token_finds_what_the_full_list_finds() -> None:
+    """`LexiconIndex.by_next` hands the match only the entries the next token allows: the same hits, in order."""
+    index = compile_rules(DEFAULT).lexicon
+    unsplit = attrs.evolve(index)
+    object.__setattr__(unsplit, "by_next", {})
+    assert index.by_next and "the" in index.by_next
+    words = sorted({w for entries in index.exact.values() for rest, _, entry, _ in entries for w in entry.lower().split()})
+    following = sorted({w for split in index.by_next.values() for entries in split.values()
+                        for rest, *_ in entries for w in rest if w != "*"})
+    rng = random.Random(3)
+    hits = 0
+    for _ in range(3000):
+        pool = ["the", "how", "what", "all", "wie", *rng.sample(following, 4), *rng.sample(words, 2)]
+        tokens = [rng.choice(pool) for _ in range(rng.randrange(1, 9))]
+        found = index.match(tokens, None)
+        assert found == unsplit.match(tokens, None), tokens
+        hits += any(" " in e for entries in found.values() for e in entries)
+    assert hits > 200  # multi-word entries were found

@@ -13,6 +13,7 @@ from larouter.routing.tokens import WORD_RE
 # (following tokens, cue, entry as written, the next token when it must match exactly: a cheap test before the
 # full one, since common first words such as "the" start many entries)
 Entry = tuple[tuple[str, ...], str, str, "str | None"]
+_SPLIT_AT = 4  # entries a first token starts before they are split by their next token
 
 
 @attrs.frozen(eq=False)
@@ -22,6 +23,18 @@ class LexiconIndex:
     exact: dict[str, tuple[Entry, ...]]
     stems: dict[str, tuple[tuple[str, str, str], ...]]  # first 4 chars -> (stem, cue, entry)
     cjk: tuple[tuple[str, str], ...]  # (substring, cue)
+    # A first token that starts many entries ("the total", "the sum", ... 18 of them; "how many", ...): next token ->
+    # the entries that can follow it (their next token, or none), in their order; None -> those with none.
+    by_next: dict[str, dict[str | None, tuple[Entry, ...]]] = attrs.field(init=False)
+
+    @by_next.default
+    def _split_by_next(self) -> dict[str, dict[str | None, tuple[Entry, ...]]]:
+        split = {}
+        for first, entries in self.exact.items():
+            if len(entries) >= _SPLIT_AT:
+                seconds = {e[3] for e in entries} - {None}
+                split[first] = {nxt: tuple(e for e in entries if e[3] is None or e[3] == nxt) for nxt in (*seconds, None)}
+        return split
 
     @classmethod
     def build(cls, lexicons: Lexicons) -> LexiconIndex:
@@ -52,12 +65,15 @@ class LexiconIndex:
     def match(self, tokens: Sequence[str], cjk_text: str | None) -> dict[str, list[str]]:
         """Cue -> distinct entries found among the tokens (and in CJK text, when given)."""
         hits: dict[str, list[str]] = {}
-        exact, stems = self.exact, self.stems
+        exact, stems, by_next = self.exact, self.stems, self.by_next
         last = len(tokens) - 1
         for i, tok in enumerate(tokens):
             entries = exact.get(tok)
             if entries:
                 nxt = tokens[i + 1] if i < last else None
+                if tok in by_next:  # only the entries the next token allows (the test below would skip the others)
+                    split = by_next[tok]
+                    entries = split.get(nxt, split[None])
                 for rest, cue, entry, second in entries:
                     if not rest or ((second is None or second == nxt) and _follows(tokens, i + 1, rest)):
                         _add(hits, cue, entry)
