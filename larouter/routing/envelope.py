@@ -28,13 +28,13 @@ def strip_envelope(text: str, rules: Compiled) -> tuple[str, tuple[str, ...]]:
             removed.append("JSON message wrapper")
     lower = text.lower()
     for block in rules.env_blocks:
-        if block.gate and not any(g in lower for g in block.gate):
+        if block.gate and not any(map(lower.__contains__, block.gate)):
             continue
         text, n = block.rx.subn("", text)
         if n:
             removed.append(f"{n} metadata block{'s' if n > 1 else ''}")
     lines = rules.env_lines
-    if not lines.gate or any(g in lower for g in lines.gate):
+    if not lines.gate or any(map(lower.__contains__, lines.gate)):
         count, tagged = 0, text
         for _ in range(4):  # tags can be stacked on one line: "[[reply_to_current]] [Tue ...] hi"
             text, n = lines.rx.subn("", text)
