@@ -24,7 +24,7 @@ def quotes_an_item(text: str, rules: Compiled) -> bool:
     """Whether the turn quotes a passage of QUOTED_ITEM_WORDS words or more (a message, a reminder, a ticket): not
     in a JSON payload (its strings are quoted anyway), not a name in capitals ("«Voluntarios Banco de Alimentos»"),
     not one that itself says none or all clear ("'All clear – nothing to report.'")."""
-    if not any(q in text for q in "\"“„«「'") or text.lstrip()[:1] in "{[<":
+    if not any(map(text.__contains__, "\"“„«「'")) or text.lstrip()[:1] in "{[<":
         return False
     for m in _QUOTED_RE.finditer(text):
         quoted = next(g for g in m.groups() if g is not None)
@@ -72,7 +72,7 @@ def in_long_question(text: str, at: int) -> bool:
         return False
     start = max(text.rfind(mark, 0, at) for mark in (".", "!", "\n", "。", *QUESTION_MARKS)) + 1
     sentence = text[start : min(ends) + 1]
-    if any(mark in sentence for mark in (".", "!", "\n", "。")):
+    if any(map(sentence.__contains__, (".", "!", "\n", "。"))):
         return False  # the sentence with the token ended before the question mark
     return len(sentence.split()) + len(CJK_RE.findall(sentence)) // 2 >= LONG_QUESTION_WORDS
 

@@ -281,7 +281,7 @@ def _described(items: str, rules: Compiled) -> bool:
 
 def _question(sentence: str) -> bool:
     """A sentence asking ("is anything overdue?"), not one quoting a question it reports."""
-    return sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS) and not any(q in sentence for q in "\"“«「")
+    return sentence.rstrip(" \t\"'”»」)").endswith(QUESTION_MARKS) and not any(map(sentence.__contains__, "\"“«「"))
 
 
 def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str = "") -> list[str]:
