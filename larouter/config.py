@@ -59,6 +59,9 @@ class Provider:
     # ask for usage on streams (`stream_options.include_usage`); off for a server that refuses `stream_options`: its
     # streams' tokens are then estimated (and marked so)
     stream_usage: bool = True
+    # OpenAI's reasoning models (o1, o3, o4-mini, gpt-5...) may think for minutes before they send a byte: their
+    # calls wait this long when it is longer than read_timeout (under the OpenAI SDK's own 600 s)
+    reasoning_read_timeout: float = attrs.field(default=540.0, validator=_positive)
     # where `api_key` came from, for messages ("FAKE_KEY", "providers.fake.api_key (set at runtime)"); set by
     # load_settings, never read from or shown in the settings
     key_source: str | None = attrs.field(default=None, init=False, eq=False, repr=False)

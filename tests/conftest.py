@@ -11,6 +11,7 @@ import pytest
 from larouter.app import make_app
 from larouter.config import Settings
 from larouter.runtime import load_runtime
+from tests.support import fake_extra
 from tests.support.fake_openai import STATE, FakeState, make_fake_openai
 from tests.support.servers import BackgroundLoop, http_json
 from tests.support.tiny_gguf import write_tiny_gguf
@@ -23,7 +24,7 @@ FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "f
                "fake-second-choice", "fake-big-event",
                "fake-malformed", "fake-event-names", "fake-error-field", "fake-length", "fake-filtered",
                "fake-reasoning", "fake-no-done", "fake-no-finish", "fake-tool-error", "fake-strict", "fake-think",
-               "fake-think-only"]
+               "fake-think-only", *fake_extra.MODELS]
 
 
 @attrs.frozen

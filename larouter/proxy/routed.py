@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import aiohttp
@@ -15,6 +14,7 @@ from larouter.errors import LarouterError
 from larouter.proxy import billing, local, loop, upstream
 from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
+from larouter.proxy.reasoning import for_model
 from larouter.proxy.sse import ANSWER_KEYS, STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
@@ -189,42 +189,6 @@ def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
     return upstream_body(body, call.target, call.stream)
 
 
-# OpenAI's reasoning models (o1, o3, o4-mini, gpt-5 and their sizes and snapshots) refuse `max_tokens` (they take
-# `max_completion_tokens`) and sampling settings other than their defaults, with a 400; OpenAI's other models refuse
-# the reasoning models' own settings (`reasoning_effort`; `verbosity` other than its default) the same way. A client
-# that asked for `auto` did not choose the model: its request is adapted to it, where a named model gets the body as
-# the client wrote it.
-REASONING_MODEL_RE = re.compile(r"(?:[\w.-]+/)?(?:o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?)"
-                                r"(?:-\d{4}-\d{2}-\d{2})?")
-_SAMPLING = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "logit_bias")
-REASONING_ONLY = ("reasoning_effort", "verbosity")  # what only a reasoning model takes (agent frameworks send the first)
-
-
-def for_model(body: dict[str, Any], model: str) -> tuple[dict[str, Any], str | None]:
-    """(the body for the model `auto` chose, what was changed for the reason header or None): for a reasoning model,
-    `max_tokens` is sent as `max_completion_tokens` (unless that is set too) and the sampling settings those models
-    refuse are left out (their defaults apply); for any other model, the reasoning models' own settings are left out;
-    a body with none of those, as it is."""
-    if not REASONING_MODEL_RE.fullmatch(model):
-        extra = [key for key in REASONING_ONLY if key in body]
-        if not extra:
-            return body, None
-        return ({key: value for key, value in body.items() if key not in REASONING_ONLY},
-                f"{model} is not a reasoning model: without {', '.join(extra)}")
-    dropped = [key for key in _SAMPLING if key in body]
-    if not (dropped or "max_tokens" in body):
-        return body, None
-    out = {key: value for key, value in body.items() if key != "max_tokens" and key not in _SAMPLING}
-    parts = []
-    if "max_tokens" in body:
-        moved = "max_completion_tokens" not in body
-        out.setdefault("max_completion_tokens", body["max_tokens"])
-        parts.append("max_tokens sent as max_completion_tokens" if moved else "max_tokens dropped")
-    if dropped:
-        parts.append(f"without {', '.join(dropped)}")
-    return out, f"{model} is a reasoning model: {'; '.join(parts)}"
-
-
 async def route(request: web.Request, call: Call, body: dict[str, Any],
                 early: EarlyStream | None = None) -> tuple[Any, Any]:
     """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail. `early`: a
@@ -248,6 +212,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
                             503, "server_error", "no_candidate")
     last: LarouterError | None = None
     failures: list[str] = []
+    billed_timeout = False  # a candidate had the request and timed out: it may still run it, and bill it
     for cand in usable:
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
         name = call.tried = cand.name  # the model tried: the local one when the budget downgraded this candidate
@@ -282,6 +247,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
                 raise
             why, status, code = f"{name} failed ({err.code or err.status})", err.status, err.code or err.type
             call.delivered = err.delivered
+            billed_timeout = billed_timeout or (err.code == "upstream_timeout" and err.delivered)
             last = err
         notes.append(f"{why} -> next" if cand is not usable[-1] else why)
         failures.append(why)
@@ -292,6 +258,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     call.reason = header_safe(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each
-    # attempt the providers may have billed has its row already (`_abandon`): the call's own row bills nothing.
+    # attempt the providers may have billed has its row already (`_abandon`): the call's own row bills nothing. After
+    # a timeout, a client's retry would walk the chain again and have that candidate bill the request once more.
+    headers = {**(last.headers or {}), **upstream.NO_RETRY} if billed_timeout else last.headers
     raise attrs.evolve(last, message=f"every candidate failed ({'; '.join(failures)}); the last said: {last.message}",
-                       delivered=False)
+                       delivered=False, headers=headers)

@@ -18,6 +18,7 @@ import attrs
 from larouter import jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.proxy import loop
+from larouter.proxy.reasoning import read_timeout
 from larouter.proxy.registry import Target
 
 log = logging.getLogger("larouter.proxy")
@@ -26,6 +27,7 @@ MAX_ERROR_BODY = 64 * 1024
 UPSTREAM_ID = "x-upstream-request-id"  # our answer's copy of the provider's own request id
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.:/+=-]{1,128}")
 RETRY_AFTER_CAP = 3600  # seconds: a provider's Retry-After is relayed as at most this
+NO_RETRY = {"x-should-retry": "false"}
 
 
 def request_id_of(resp: aiohttp.ClientResponse) -> str | None:
@@ -97,7 +99,7 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError. `hops`: the
     `x-larouter-hop` value (`loop.outbound(request)`); `request_id`: the call's id, sent as `X-Request-ID`."""
     prov = target.provider
-    timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=prov.read_timeout)
+    timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=read_timeout(target)[0])
     data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
     headers = upstream_headers(target, stream, hops, request_id)
     try:
@@ -119,9 +121,7 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
         raise upstream_error(f"{_where(target)} is unreachable: no connection within {prov.connect_timeout:g} s "
                              "(its connect_timeout)", 504, "upstream_timeout") from None
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):  # sent, then silence: it may be working on it
-        raise upstream_error(
-            f"{_where(target)} did not answer within {prov.read_timeout:g} s", 504, "upstream_timeout", delivered=True
-        ) from None
+        raise timed_out(target, "did not answer within {} s (its {})") from None
     except aiohttp.ClientError as exc:
         if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)) and not isinstance(
                 exc, aiohttp.ClientConnectorError):  # connected, then closed or reset before any answer
@@ -159,12 +159,20 @@ async def read_answer(target: Target, resp: aiohttp.ClientResponse, limit: int) 
     return bytes(body)
 
 
+def timed_out(target: Target, what: str) -> LarouterError:
+    """The 504 for a provider that had the request and then sent nothing for its read timeout (`what`, formatted
+    with its seconds and the setting's name, says when), with `x-should-retry: false`: the provider may still be
+    working on the request, and bills it, so a client's retry would be billed again."""
+    seconds, setting = read_timeout(target)
+    return LarouterError(f"{_where(target)} {what.format(f'{seconds:g}', setting)}", 504, "upstream_error",
+                         "upstream_timeout", headers=dict(NO_RETRY), delivered=True)
+
+
 def read_error(target: Target, exc: BaseException) -> LarouterError:
     """An answer that broke off after its headers: 504 when the provider went silent for its read_timeout, else 502."""
     where, prov = _where(target), target.provider
     if isinstance(exc, asyncio.TimeoutError):
-        return upstream_error(f"{where} stopped sending its answer part-way: nothing for {prov.read_timeout:g} s "
-                              "(its read_timeout)", 504, "upstream_timeout", delivered=True)
+        return timed_out(target, "stopped sending its answer part-way: nothing for {} s (its {})")
     return upstream_error(f"{where} dropped the connection part-way through its answer: {_detail(exc, prov)}", 502,
                           "upstream_disconnected", delivered=True)
 

@@ -39,6 +39,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
   fake-strict      refuses `stream_options` with a 422, as strict servers do (`fake_strict`)
+  fake-late, fake-content-error, fake-429-ms, fake-429-date (`fake_extra`, which says what they do)
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -65,7 +66,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from tests.support import fake_strict, fake_thinking
+from tests.support import fake_extra, fake_strict, fake_thinking
 
 
 @attrs.define
@@ -309,6 +310,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     state.requests.append(body)
     state.headers.append(dict(request.headers))
+    if (extra := await fake_extra.answer(request, body)) is not None:
+        return extra
     model = body["model"]
     if model == "fake-hang":
         await asyncio.sleep(3600)

@@ -1,0 +1,57 @@
+"""More of the fake provider's behaviours (`fake_openai` answers every request through `answer` first).
+
+  fake-late        answers after LATE seconds, longer than the test config's read_timeout (2 s): not streamed,
+                   nothing at all until then; streamed, its headers at once and its first event then (any model
+                   whose last message contains LATE_MARK answers so)
+  fake-content-error  streams some content, then an error event (a failure after the answer began), then ends
+  fake-429-ms      answers 429 with `retry-after-ms: 7000` (and no Retry-After)
+  fake-429-date    answers 429 with a Retry-After that is an HTTP-date 7 s from now
+OpenAI's o3 and o4-mini answer 400 to `stop`, as OpenAI documents ("not supported with o3 and o4-mini").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import re
+import time
+from typing import Any
+
+from aiohttp import web
+
+LATE, LATE_MARK = 3.0, "[late]"
+MODELS = ("fake-late", "fake-content-error", "fake-429-ms", "fake-429-date")
+NO_STOP = re.compile(r"o3|o4-mini")
+RATE_LIMITED = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}
+
+
+async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamResponse | None:
+    """This module's answer to the request, or None when the usual fake answers it."""
+    from tests.support.fake_openai import _chunk, _completion
+
+    model = str(body.get("model"))
+    if NO_STOP.fullmatch(model) and "stop" in body:
+        error = {"message": "Unsupported parameter: 'stop' is not supported with this model.",
+                 "type": "invalid_request_error", "param": "stop", "code": "unsupported_parameter"}
+        return web.json_response({"error": error}, status=400)
+    if model == "fake-429-ms":
+        return web.json_response({"error": RATE_LIMITED}, status=429, headers={"retry-after-ms": "7000"})
+    if model == "fake-429-date":
+        when = email.utils.formatdate(time.time() + 7, usegmt=True)
+        return web.json_response({"error": RATE_LIMITED}, status=429, headers={"Retry-After": when})
+    late = model == "fake-late" or LATE_MARK in str(body["messages"][-1].get("content"))
+    if late and not body.get("stream"):
+        await asyncio.sleep(LATE)
+        return web.json_response(_completion(body))
+    if model not in MODELS and not late:
+        return None
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+    if late:
+        await asyncio.sleep(LATE)
+    await resp.write(_chunk(body, {"role": "assistant", "content": "partial "}))
+    if model == "fake-content-error":
+        await resp.write(b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n')
+        return resp
+    await resp.write(_chunk(body, {"content": "answer"}, "stop") + b"data: [DONE]\n\n")
+    return resp
