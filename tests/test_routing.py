@@ -299,3 +299,22 @@ def test_a_plain_model_chosen_by_auto_gets_no_reasoning_settings(routed: Callabl
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="gpt-4.1", messages=msgs, reasoning_effort="low", stream=stream)
     assert info.value.code == "unsupported_parameter" and fake.state.requests[-1]["reasoning_effort"] == "low"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_react_agents_stop_is_left_out_for_a_reasoning_model_auto_chose(routed: Callable[..., Router], fake: Fake,
+                                                                         stream: bool) -> None:
+    """A ReAct agent's `stop` (LangChain's, crewAI's) on a REASONING turn: o4-mini, which (like OpenAI's o3 and
+    o4-mini) refuses `stop`, is sent the body without it and answers, and the reason header says so; before, each
+    reasoning model of the chain refused it and the cheap fallback answered. A client naming o4-mini gets its stop,
+    and the model's 400."""
+    client = openai.OpenAI(base_url=routed().v1, api_key="x", max_retries=0)
+    msgs = [{"role": "user", "content": PROOF}]
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=msgs, stop=["\nObservation:"],
+                                                           stream=stream)
+    assert raw.headers["x-larouter-model"] == "o4-mini", raw.headers
+    assert raw.headers["x-larouter-reason"].endswith("o4-mini is a reasoning model: without stop"), raw.headers
+    assert len(fake.state.requests) == 1 and "stop" not in fake.state.requests[-1], fake.state.requests
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="o4-mini", messages=msgs, stop=["\nObservation:"], stream=stream)
+    assert info.value.param == "stop" and fake.state.requests[-1]["stop"] == ["\nObservation:"]
