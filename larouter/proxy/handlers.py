@@ -261,16 +261,19 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
     except UpstreamErrorEvent as exc:  # relayed as the upstream sent it; the call failed
         log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name, exc)
         call.finish(502, "upstream_error")
+        routed.broke(request, call)
     except BadStream as exc:  # what came before it was relayed; the rest is not read
         msg = f"provider {call.target.provider_name!r} {exc}"
         log.warning("%s", msg)
         await relay.fail(msg, "upstream_bad_response")
         call.finish(502, "upstream_bad_response")
+        routed.broke(request, call)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         msg, code = describe_stream_error(exc, call.target.provider_name)
         log.warning("%s", msg)
         await relay.fail(msg, code)
         call.finish(502, code)
+        routed.broke(request, call)
     except asyncio.CancelledError:
         if not await _cut(request, call, relay):
             raise

@@ -92,6 +92,19 @@ def after_stream(request: web.Request, call: Call, relay: Relay) -> None:
     request.app[appkeys.COOLDOWNS].fail(call.target.label)
 
 
+def broke(request: web.Request, call: Call) -> None:
+    """A routed stream failed after the client had its first byte (a dropped connection, a read timeout, an error
+    event, a stream that is not one): it could no longer fail over, but its model cools down as one that fails before
+    does, and the conversation no longer sticks to it. No-op for a named model's stream."""
+    sticky_plan, name = call.extra.pop("routed", (None, None))
+    call.extra.pop("sticky", None)  # (committed on reasoning: never remembered now)
+    if sticky_plan is None or call.target is None:
+        return
+    request.app[appkeys.COOLDOWNS].fail(call.target.label)
+    if sticky_plan.conversation is not None:
+        request.app[appkeys.STICKY].forget(sticky_plan.conversation, name)
+
+
 def _remember(request: web.Request, plan: Plan, name: str) -> None:
     """After a successful answer: this conversation prefers the model that gave it."""
     seconds = request.app[appkeys.RUNTIME].settings.routing.sticky_seconds
@@ -229,6 +242,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             local.touch(request, call.target)
             result: tuple[Any, Any] = (await _try_stream(request, call, sent) if call.stream
                                        else (await _try_json(request, call, sent), None))
+            if result[1] is not None:
+                call.extra["routed"] = (p, name)  # a failure once the client has the stream cools it (`broke`)
             if result[1] is not None and result[1].held:  # still reasoning when its hold ran out: no failover now
                 held = f"{name} still reasoning after the {_hold(request):g} s hold: committed"
                 call.reason = header_safe(f"{call.reason} | {held}")

@@ -87,6 +87,12 @@ class StickyRoutes:
         while entries and (len(entries) > self.max_entries or next(iter(entries.values()))[1] <= now):
             entries.popitem(last=False)  # the least recently served first; expired ones go as they surface
 
+    def forget(self, key: str, name: str) -> None:
+        """This conversation no longer prefers `name` (its stream broke); a preference for another model stays."""
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == name:
+            del self._entries[key]
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -1,0 +1,69 @@
+"""Cooldowns under `auto`: a candidate whose stream breaks after the client had its first byte cools down (and the
+conversation stops sticking to it) as one that fails before does; a 429 or 503 with Retry-After cools it that long."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import openai
+import pytest
+
+from tests.conftest import Fake, Router
+from tests.support.servers import http_json, wait_until
+
+TIERS = ("HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+FIRST = {"role": "user", "content": "Implement a thread-safe LRU cache in Python with TTL expiry and tests."}
+
+
+def chained(make_router: Callable[..., Router], chain: list[str], **routing: Any) -> Router:
+    """A router whose every tier walks `chain`, then gpt-fake (the default model)."""
+    router = make_router()
+    patch = {"routing": {"policies": {"cost-optimized": {tier: chain for tier in TIERS}}, **routing}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    return router
+
+
+def cooling(router: Router, messages: list[dict[str, Any]]) -> dict[str, float | None]:
+    """Each candidate's `coolingDown` in explain's answer for this conversation."""
+    status, out = http_json("POST", router.url + "/api/route/explain", {"model": "auto", "messages": messages})
+    assert status == 200, out
+    return {c["model"]: c["coolingDown"] for c in out["candidates"]}
+
+
+def broken_stream(router: Router, messages: list[dict[str, Any]]) -> str:
+    """Stream an `auto` turn that breaks after its first content; the model that sent it."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=messages, stream=True)
+    with pytest.raises(openai.APIError):
+        for _ in raw.parse():
+            pass
+    return raw.headers["x-larouter-model"]
+
+
+@pytest.mark.parametrize("model", ["fake-drop", "fake-stall", "fake-content-error"])
+def test_a_stream_that_breaks_after_its_first_byte_cools_its_model(make_router: Callable[..., Router], fake: Fake,
+                                                                   model: str) -> None:
+    """A dropped connection, a read timeout or an error event after content: the client's stream is lost (it was
+    committed), but explain shows the model cooling down and the conversation's next turn goes to the next one."""
+    router = chained(make_router, [model, "gpt-fake"])
+    assert broken_stream(router, [FIRST]) == model
+    turn = [FIRST, {"role": "assistant", "content": "partial"}, {"role": "user", "content": "go on"}]
+    cool = cooling(router, turn)
+    assert cool[model] is not None and 0 < cool[model] <= 30 and cool["gpt-fake"] is None, cool
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=turn)
+    assert raw.headers["x-larouter-model"] == "gpt-fake" and fake.state.requests[-1]["model"] == "gpt-fake"
+
+
+def test_a_broken_stream_unsticks_its_conversation(make_router: Callable[..., Router], fake: Fake) -> None:
+    """gpt-fake fails, fake-drop takes the conversation and breaks mid-stream: once both cooldowns are over, the
+    conversation's next turn goes by the chain's order (gpt-fake) instead of sticking to fake-drop."""
+    router = chained(make_router, ["gpt-fake", "fake-drop"], cooldown=1.0)
+    fake.state.failing.add("gpt-fake")
+    assert broken_stream(router, [FIRST]) == "fake-drop"
+    fake.state.failing.clear()
+    turn = [FIRST, {"role": "assistant", "content": "partial"}, {"role": "user", "content": "go on"}]
+    wait_until(lambda: all(left is None for left in cooling(router, turn).values()), 5, "the cooldowns to end")
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=turn)
+    assert raw.headers["x-larouter-model"] == "gpt-fake" and "sticky" not in raw.headers["x-larouter-reason"]
