@@ -206,8 +206,8 @@ def document() -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (built once)."""
     responses: dict[str, Any] = {"Error": _json(ref("Error"), "OpenAI-shaped error")}
     for status, what in {**ERRORS, "402": "budget exceeded", "409": "conflict (name taken, not running, ...)",
-                         "429": "provider rate limit (Retry-After relayed)",
-                         "502": "provider failed or unreachable (a 503's Retry-After relayed)",
+                         "429": "provider rate limit (Retry-After and retry-after-ms relayed)",
+                         "502": "provider failed or unreachable (a 503's Retry-After and retry-after-ms relayed)",
                          "503": "provider has no key / llama-server missing", "504": "provider timed out",
                          "507": "not enough free disk",
                          "508": "a provider's base_url leads back to LARouter (`provider_loop`)"}.items():

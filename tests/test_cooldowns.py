@@ -67,3 +67,28 @@ def test_a_broken_stream_unsticks_its_conversation(make_router: Callable[..., Ro
     client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=turn)
     assert raw.headers["x-larouter-model"] == "gpt-fake" and "sticky" not in raw.headers["x-larouter-reason"]
+
+
+@pytest.mark.parametrize(("model", "low", "high"), [
+    ("fake-429-retry", 6.0, 7.0), ("fake-429-ms", 6.0, 7.0), ("fake-429-date", 5.0, 7.0), ("fake-503-retry", 1.5, 2.0)])
+def test_a_provider_that_asks_to_wait_cools_that_long(make_router: Callable[..., Router], fake: Fake, model: str,
+                                                      low: float, high: float) -> None:
+    """A 429 with `Retry-After: 7` (or `retry-after-ms: 7000`, or an HTTP-date 7 s ahead) cools its candidate for 7 s,
+    not `routing.cooldown` (2 here); a 503's `Retry-After: 1` is shorter than the cooldown, which it keeps."""
+    router = chained(make_router, [model, "gpt-fake"], cooldown=2.0)
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=[FIRST])
+    assert raw.headers["x-larouter-model"] == "gpt-fake" and [r["model"] for r in fake.state.requests] == [model, "gpt-fake"]
+    left = cooling(router, [FIRST])[model]
+    assert left is not None and low <= left <= high, left
+
+
+def test_a_cooldown_a_provider_asks_for_is_capped() -> None:
+    from larouter.routing.policy import MAX_COOLDOWN, Cooldowns
+
+    cooldowns = Cooldowns(seconds=30.0)
+    cooldowns.fail("p/a", 10 * MAX_COOLDOWN)
+    cooldowns.fail("p/b", None)
+    left_a, left_b = cooldowns.left("p/a"), cooldowns.left("p/b")
+    assert left_a is not None and MAX_COOLDOWN - 5 < left_a <= MAX_COOLDOWN
+    assert left_b is not None and 25 < left_b <= 30

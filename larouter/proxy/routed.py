@@ -269,7 +269,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if not (isinstance(last, LarouterError) and (last.type == "budget_exceeded" or last.rejected)):
-            request.app[appkeys.COOLDOWNS].fail(call.target.label if call.target is not None else cand.label)
+            request.app[appkeys.COOLDOWNS].fail(call.target.label if call.target is not None else cand.label,
+                                                upstream.wait_asked(last))
     call.reason = header_safe(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each

@@ -54,6 +54,23 @@ def retry_after(value: str | None, now: float | None = None) -> str | None:
     return str(min(max(seconds, 0), RETRY_AFTER_CAP))
 
 
+def _retry_after_ms(value: str | None) -> str | None:
+    """OpenAI's `retry-after-ms` as whole milliseconds, at most RETRY_AFTER_CAP seconds; None when it is no number."""
+    value = (value or "").strip()
+    if not re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]{1,6})?", value):
+        return None
+    return str(min(math.ceil(float(value)), RETRY_AFTER_CAP * 1000))
+
+
+def wait_asked(err: LarouterError) -> float | None:
+    """Seconds the provider asked to be left alone in its 429 or 503 (`retry-after-ms`, else `Retry-After`, as
+    relayed by `error_from_response`), None when it did not say."""
+    headers = err.headers or {}
+    if "retry-after-ms" in headers:
+        return int(headers["retry-after-ms"]) / 1000
+    return float(headers["Retry-After"]) if "Retry-After" in headers else None
+
+
 def redact(text: str, *secrets: str | None) -> str:
     """Remove API keys (given ones and anything key-shaped) from text."""
     for secret in secrets:
@@ -179,13 +196,15 @@ def read_error(target: Target, exc: BaseException) -> LarouterError:
 
 async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:
     """Translate an upstream 4xx/5xx into our error, keeping its message but never a key; with the provider's request
-    id (`x-upstream-request-id`), and its Retry-After (sanitised) when it said 429 or 503."""
+    id (`x-upstream-request-id`), and its Retry-After and retry-after-ms (sanitised) when it said 429 or 503."""
     err = await _error_for_status(target, resp)
     extra = {}
     if (upstream_id := request_id_of(resp)) is not None:
         extra[UPSTREAM_ID] = upstream_id
     if resp.status in (429, 503) and (after := retry_after(resp.headers.get("Retry-After"))) is not None:
         extra["Retry-After"] = after
+    if resp.status in (429, 503) and (after_ms := _retry_after_ms(resp.headers.get("retry-after-ms"))) is not None:
+        extra["retry-after-ms"] = after_ms
     return attrs.evolve(err, headers={**(err.headers or {}), **extra}) if extra else err
 
 

@@ -14,6 +14,7 @@ from larouter.routing.tiers import Tier
 if TYPE_CHECKING:
     from larouter.config import Local, Settings
 
+MAX_COOLDOWN = 3600.0  # seconds: the longest a provider's Retry-After cools its candidate
 LOCAL = "local"  # placeholder in a chain: the local models, running ones first
 _T = Tier
 DEFAULT_POLICIES: dict[str, dict[Tier, tuple[str, ...]]] = {
@@ -102,9 +103,11 @@ class Cooldowns:
     seconds: float = 30.0
     until: dict[str, float] = attrs.Factory(dict)
 
-    def fail(self, label: str) -> None:
-        """Put a target on cooldown."""
-        self.until[label] = time.monotonic() + self.seconds
+    def fail(self, label: str, asked: float | None = None) -> None:
+        """Put a target on cooldown: for `seconds`, or as long as its provider asked (`asked`: a 429's or 503's
+        Retry-After), at most MAX_COOLDOWN."""
+        wait = self.seconds if asked is None else max(self.seconds, min(asked, MAX_COOLDOWN))
+        self.until[label] = time.monotonic() + wait
 
     def cooling(self, label: str) -> bool:
         """True while a target is cooling down; an expired cooldown is forgotten (usually nothing is cooling, and
