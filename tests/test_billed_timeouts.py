@@ -66,3 +66,15 @@ def test_a_reasoning_model_may_think_past_read_timeout(make_router: Callable[...
     with pytest.raises(openai.APIStatusError) as info:
         client.chat.completions.create(model="gpt-4.1", messages=late)
     assert info.value.status_code == 504 and "within 2 s (its read_timeout)" in info.value.message
+
+
+def test_a_named_stream_that_sends_nothing_within_its_read_timeout_is_a_504(router: Router, fake: Fake) -> None:
+    """A named stream whose provider sends its headers and then nothing for its read timeout: the response's headers
+    wait for the provider's first byte, so the client gets the JSON path's 504 (`x-should-retry: false`, sent once)
+    saying that nothing came, not a 200 and an error event about a stream that stopped "mid-stream"."""
+    client, sent = _sdk(router)
+    with pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model="fake-late", messages=HI, stream=True)
+    assert info.value.status_code == 504 and info.value.code == "upstream_timeout", info.value.body
+    assert info.value.response.headers.get("x-should-retry") == "false" and len(sent) == 1
+    assert info.value.message.endswith("sent its headers, then nothing of its answer within 2 s (its read_timeout)")

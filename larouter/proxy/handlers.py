@@ -235,10 +235,30 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
         call.upstream_id = upstream.request_id_of(resp)
         if resp.content_type != "text/event-stream":
             raise await upstream.not_an_event_stream(call.target, resp)
-        client = web.StreamResponse(status=200, headers={**SSE_HEADERS, **decision_headers(call)})
-        relay = Relay.for_call(request, call, client)
+        relay = Relay.for_call(request, call, web.StreamResponse(status=200, headers={**SSE_HEADERS,
+                                                                                      **decision_headers(call)}))
+        await _first_byte(call, resp, relay)
     assert call.target is not None
     return await _relay(request, call, resp, relay)
+
+
+async def _first_byte(call: Call, resp: Any, relay: Relay) -> None:
+    """A named stream's response goes out with the provider's first byte, not before (a healthy provider sends it at
+    once): one that sends nothing for its read timeout gets the 504 a JSON call gets, `x-should-retry: false` and all;
+    one that drops the connection first, a 502."""
+    assert call.target is not None
+    try:
+        await relay.first(resp)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        resp.close()
+        raise upstream.read_error(call.target, exc, started=False) from None
+    except BadStream as exc:
+        resp.close()
+        raise LarouterError(f"provider {call.target.provider_name!r} {exc}", 502, "upstream_error",
+                            "upstream_bad_response", delivered=True) from None
+    except BaseException:  # cancelled: the client left, or the shutdown cut it
+        resp.close()
+        raise
 
 
 async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> web.StreamResponse:
@@ -269,8 +289,8 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         call.finish(502, "upstream_bad_response")
         routed.broke(request, call)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        msg, code = describe_stream_error(exc, call.target.provider_name)
-        log.warning("%s", msg)
+        msg, code = describe_stream_error(exc, call.target, call.first_byte is not None)
+        log.warning("%s (%s: %s)", msg, type(exc).__name__, upstream.redact(str(exc), call.target.provider.api_key))
         await relay.fail(msg, code)
         call.finish(502, code)
         routed.broke(request, call)

@@ -12,7 +12,9 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
-from larouter.proxy.upstream import redact, scrub
+from larouter.proxy.reasoning import read_timeout
+from larouter.proxy.registry import Target
+from larouter.proxy.upstream import drop_reason, redact, scrub
 
 DONE = b"data: [DONE]"
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -309,6 +311,15 @@ class Relay:
             return True
         return False
 
+    async def first(self, upstream: aiohttp.ClientResponse) -> None:
+        """Wait for the stream's first read, which `run` relays first (a named stream's response goes out with it).
+        aiohttp errors and timeouts propagate; BadStream for an event over the cap."""
+        self.primed = upstream.content.iter_any().__aiter__()
+        try:
+            self.carry = bytes(self._block(await anext(self.primed)))
+        except StopAsyncIteration:
+            pass
+
     async def _next(self, deadline: float | None) -> bytes | None:
         """The next read of the stream being primed, None at its end; _HoldOver when `deadline` (a loop time) comes
         first."""
@@ -376,11 +387,17 @@ class Relay:
             pass
 
 
-def describe_stream_error(exc: BaseException, provider: str) -> tuple[str, str]:
-    """Human message and code for an upstream failure in the middle of a stream."""
+def describe_stream_error(exc: BaseException, target: Target, started: bool) -> tuple[str, str]:
+    """Human message and code for an upstream failure after a stream's response began (`started`: and the
+    provider's first byte came)."""
+    provider = target.provider_name
     if isinstance(exc, asyncio.TimeoutError):
-        return f"provider {provider!r} stopped sending mid-stream (read timeout)", "upstream_timeout"
+        seconds, setting = read_timeout(target)
+        if not started:
+            return f"provider {provider!r} sent nothing within {seconds:g} s (its {setting})", "upstream_timeout"
+        return (f"provider {provider!r} stopped sending mid-stream: nothing for {seconds:g} s (its {setting})",
+                "upstream_timeout")
     if isinstance(exc, CutShort):
         return (f"provider {provider!r} ended the stream before the answer was complete (no finish_reason, "
                 "no [DONE])"), "upstream_disconnected"
-    return f"provider {provider!r} dropped the connection mid-stream: {type(exc).__name__}: {exc}", "upstream_disconnected"
+    return f"provider {provider!r} dropped the connection mid-stream: {drop_reason(exc)}", "upstream_disconnected"

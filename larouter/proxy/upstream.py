@@ -185,13 +185,27 @@ def timed_out(target: Target, what: str) -> LarouterError:
                          "upstream_timeout", headers=dict(NO_RETRY), delivered=True)
 
 
-def read_error(target: Target, exc: BaseException) -> LarouterError:
-    """An answer that broke off after its headers: 504 when the provider went silent for its read_timeout, else 502."""
-    where, prov = _where(target), target.provider
+def read_error(target: Target, exc: BaseException, started: bool = True) -> LarouterError:
+    """An answer that broke off after its headers (`started`: and some of its body): 504 when the provider went
+    silent for its read timeout, else 502."""
     if isinstance(exc, asyncio.TimeoutError):
-        return timed_out(target, "stopped sending its answer part-way: nothing for {} s (its {})")
-    return upstream_error(f"{where} dropped the connection part-way through its answer: {_detail(exc, prov)}", 502,
+        return timed_out(target, "stopped sending its answer part-way: nothing for {} s (its {})" if started
+                         else "sent its headers, then nothing of its answer within {} s (its {})")
+    log.warning("%s: %s", _where(target), _detail(exc, target.provider))  # aiohttp's words are for the log
+    where = "part-way through its answer" if started else "before sending any of its answer"
+    return upstream_error(f"{_where(target)} dropped the connection {where}: {drop_reason(exc)}", 502,
                           "upstream_disconnected", delivered=True)
+
+
+def drop_reason(exc: BaseException) -> str:
+    """What became of a provider's connection that broke while its answer came, in words (not aiohttp's)."""
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "its answer ended before it was complete"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "it closed the connection"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"the connection failed ({exc.strerror.lower()})"
+    return "the connection failed"
 
 
 async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:
