@@ -14,8 +14,9 @@ from larouter.errors import LarouterError
 from larouter.proxy import billing, local, loop, upstream
 from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
+from larouter.proxy.events import ANSWER_KEYS
 from larouter.proxy.reasoning import for_model
-from larouter.proxy.sse import ANSWER_KEYS, STOP_REASONS, BadStream, Relay
+from larouter.proxy.sse import STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
 from larouter.routing.policy import Candidate, chain

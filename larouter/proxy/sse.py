@@ -12,11 +12,11 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
+from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts
 from larouter.proxy.reasoning import read_timeout
 from larouter.proxy.registry import Target
 from larouter.proxy.upstream import drop_reason, redact, scrub
 
-DONE = b"data: [DONE]"
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # Each a single pass over a block of events (cheaper than an `in` test per marker):
 _PLAIN = re.compile(rb"(?:data: \{[^\n]*\}\n\n)+")  # events of one `data: {...}` line each, as providers send them
@@ -47,68 +47,8 @@ class CutShort(aiohttp.ClientPayloadError):
     """The upstream ended its stream cleanly, without [DONE], before every choice had a finish_reason."""
 
 
-def _parts(event: bytes) -> tuple[bytes | None, bytes]:
-    """(the event's data payload, or None without a data line; the event with only the lines an OpenAI client reads:
-    data, id and comments). `event:` names, `retry:` and unknown fields are dropped: chat completion events have no
-    names, and an `event:` line hides the event from a browser's `onmessage`. An `error:` field (some llama-server
-    builds send a stream's error so) becomes the OpenAI error event `data: {"error": ...}`."""
-    if event.startswith(b"data: ") and b"\n" not in event:  # the usual: one data line
-        return event[6:], event
-    kept, data = [], []
-    for line in event.split(b"\n"):
-        if line.startswith(b"error:"):
-            line = b'data: {"error": ' + line[6:].strip() + b"}"
-        if line.startswith(b"data:"):
-            data.append(line[6:] if line.startswith(b"data: ") else line[5:])
-        elif not line.startswith((b":", b"id:")):
-            continue
-        kept.append(line)
-    if not data:  # nothing to deliver (the SDK would parse "" and raise): only comments are kept, as keep-alives
-        return None, b"\n".join(line for line in kept if line.startswith(b":"))
-    return b"\n".join(data), b"\n".join(kept)
-
-
 def _not_json(payload: bytes) -> BadStream:
     return BadStream(f"sent an event that is not JSON: {redact(repr(payload[:40].decode(errors='replace')))}")
-
-
-def _data(event: bytes) -> Any:
-    for line in event.split(b"\n"):
-        if line.startswith(b"data:") and not line.startswith(DONE):
-            try:
-                return jsonx.loads(line[5:])
-            except ValueError:
-                return None
-    return None
-
-
-ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")  # what makes an answer (not role or
-# reasoning alone): text, tool calls (and the legacy function_call), a refusal, audio
-_ANSWER_MARKS = tuple(f'"{key}"'.encode() for key in ANSWER_KEYS)
-REASONING_KEYS = ("reasoning_content", "reasoning")  # a reasoning model's thinking (llama-server, DeepSeek; OpenRouter)
-_REASONING_MARKS = tuple(f'"{key}"'.encode() for key in REASONING_KEYS)
-
-
-def _delta_has(event: bytes, keys: tuple[str, ...], marks: tuple[bytes, ...]) -> bool:
-    """True when the event's (first choice's) delta carries a non-empty value under one of `keys`."""
-    if not any(map(event.__contains__, marks)):
-        return False
-    data = _data(event)
-    try:
-        delta = data["choices"][0]["delta"]
-    except (TypeError, KeyError, IndexError):
-        return False
-    return isinstance(delta, dict) and any(delta.get(key) for key in keys)
-
-
-def _has_answer(event: bytes) -> bool:
-    """True when the event's delta carries an answer (`ANSWER_KEYS`), not just a role or reasoning."""
-    return _delta_has(event, ANSWER_KEYS, _ANSWER_MARKS)
-
-
-def _has_reasoning(event: bytes) -> bool:
-    """True when the event's delta carries reasoning text (`REASONING_KEYS`)."""
-    return _delta_has(event, REASONING_KEYS, _REASONING_MARKS)
 
 
 class Relay:
@@ -169,7 +109,7 @@ class Relay:
         """The event as the client gets it (None: nothing to send), after noting what it says: [DONE], an error,
         usage, finish reasons, tool calls. BadStream for a payload that is not a JSON object: one not shaped `{...}`
         (as on the fast path), or one with something to look at that does not parse."""
-        payload, event = _parts(event)
+        payload, event = parts(event)
         if payload is None:
             return event + b"\n\n" if event else None
         payload = payload.strip()
@@ -244,8 +184,8 @@ class Relay:
         error or finish_reason pass through untouched (each event as `_filter` would pass it, so the outcome does
         not depend on how events are split across reads); the events after them go through `_filter` one by one. A
         BadStream event ends the block (`broken`)."""
-        if self.held and not self.answered and any(map(block.__contains__, _ANSWER_MARKS)):  # answered since?
-            self.answered = any(_has_answer(event) for event in bytes(block).split(b"\n\n"))
+        if self.held and not self.answered and any(map(block.__contains__, ANSWER_MARKS)):  # answered since?
+            self.answered = any(has_answer(event) for event in bytes(block).split(b"\n\n"))
         m = _PLAIN.match(block)  # the leading plain events
         end = m.end() if m is not None else 0
         look = _LOOK.search(block, 0, end) if end else None
@@ -279,7 +219,7 @@ class Relay:
 
     def _answered(self, event: bytes) -> bool:
         """The event (filtered) begins an answer: content, tool calls..., or an empty answer stopped on purpose."""
-        return _has_answer(event) or any(reason in STOP_REASONS for reason in self.finished.values())
+        return has_answer(event) or any(reason in STOP_REASONS for reason in self.finished.values())
 
     async def prime(self, upstream: aiohttp.ClientResponse, hold_until: float | None = None) -> bool:
         """Buffer events until one begins an answer; False if an error event or the end of the stream comes first
@@ -301,7 +241,7 @@ class Relay:
                         continue
                     self.pending.append(out)
                     self.answered = self._answered(out)
-                    reasoned = reasoned or (hold_until is not None and _has_reasoning(out))
+                    reasoned = reasoned or (hold_until is not None and has_reasoning(out))
                     if self.answered or (reasoned and loop.time() >= hold_until):
                         self.carry = b"".join(ev + b"\n\n" for ev in events[i + 1:])
                         self.held = not self.answered

@@ -6,6 +6,9 @@
   fake-content-error  streams some content, then an error event (a failure after the answer began), then ends
   fake-429-ms      answers 429 with `retry-after-ms: 7000` (and no Retry-After)
   fake-429-date    answers 429 with a Retry-After that is an HTTP-date 7 s from now
+  fake-key-error   streams its role chunk, then an error event quoting the key it was sent (`Bearer sk-...`)
+  fake-key-error-late  the same after one content chunk (mid-stream)
+  fake-strict      refuses `stream_options` with a 422, as strict servers do (`fake_strict`)
 OpenAI's o3 and o4-mini answer 400 to `stop`, as OpenAI documents ("not supported with o3 and o4-mini").
 """
 
@@ -13,14 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import re
 import time
 from typing import Any
 
 from aiohttp import web
 
+from tests.support import fake_strict
+
 LATE, LATE_MARK = 3.0, "[late]"
 MODELS = ("fake-late", "fake-content-error", "fake-429-ms", "fake-429-date")
+KEY_ERRORS = ("fake-key-error", "fake-key-error-late")
 NO_STOP = re.compile(r"o3|o4-mini")
 RATE_LIMITED = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}
 
@@ -30,6 +37,10 @@ async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
     from tests.support.fake_openai import _chunk, _completion
 
     model = str(body.get("model"))
+    if model in fake_strict.MODELS and (refused := fake_strict.refusal(body)) is not None:
+        return refused
+    if model in KEY_ERRORS and body.get("stream"):
+        return await _key_error(request, body)
     if NO_STOP.fullmatch(model) and "stop" in body:
         error = {"message": "Unsupported parameter: 'stop' is not supported with this model.",
                  "type": "invalid_request_error", "param": "stop", "code": "unsupported_parameter"}
@@ -54,4 +65,18 @@ async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
         await resp.write(b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n')
         return resp
     await resp.write(_chunk(body, {"content": "answer"}, "stop") + b"data: [DONE]\n\n")
+    return resp
+
+
+async def _key_error(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+    """A stream whose error event quotes the key the request carried (after one content chunk for the late one)."""
+    from tests.support.fake_openai import _chunk
+
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+    await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
+    if body["model"] == "fake-key-error-late":
+        await resp.write(_chunk(body, {"content": "partial "}))
+    quoted = json.dumps(f"quota for key {request.headers.get('Authorization', '')} exhausted")
+    await resp.write(b'data: {"error": {"message": ' + quoted.encode() + b', "type": "insufficient_quota"}}\n\n')
     return resp

@@ -19,8 +19,6 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-refusal     refuses: `content: null` and a `refusal` (stream: `delta.refusal` chunks)
   fake-sse-error   streams its role chunk, then an error event (as llama-server does), then ends
   fake-sse-error-done  the same, then [DONE]
-  fake-key-error   streams its role chunk, then an error event quoting the key it was sent (`Bearer sk-...`)
-  fake-key-error-late  the same after one content chunk (mid-stream)
   fake-error-field the same as an `error:` field, then [DONE] (as some llama-server builds send a stream's error)
   fake-no-usage    answers a long text (4,000 characters) and reports no usage (JSON only)
   fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
@@ -38,8 +36,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
-  fake-strict      refuses `stream_options` with a 422, as strict servers do (`fake_strict`)
-  fake-late, fake-content-error, fake-429-ms, fake-429-date (`fake_extra`, which says what they do)
+  fake-late, fake-content-error, fake-429-ms, fake-429-date, fake-key-error(-late), fake-strict: see `fake_extra`
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -66,7 +63,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from tests.support import fake_extra, fake_strict, fake_thinking
+from tests.support import fake_extra, fake_thinking
 
 
 @attrs.define
@@ -163,12 +160,6 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
     if model == "fake-stall-first":
         await asyncio.sleep(3600)
-    if model == "fake-key-error-late":
-        await resp.write(_chunk(body, {"content": "partial "}))
-    if model in ("fake-key-error", "fake-key-error-late"):
-        quoted = json.dumps(f"quota for key {request.headers.get('Authorization', '')} exhausted")
-        await resp.write(b'data: {"error": {"message": ' + quoted.encode() + b', "type": "insufficient_quota"}}\n\n')
-        return resp
     if model in ("fake-sse-error", "fake-sse-error-done", "fake-error-field"):
         error = b'{"message": "upstream exploded", "type": "server_error"}'
         await resp.write(b"error: " + error + b"\n\n" if model == "fake-error-field"
@@ -317,8 +308,6 @@ async def chat(request: web.Request) -> web.StreamResponse:
         await asyncio.sleep(3600)
     if model in fake_thinking.MODELS:
         return await fake_thinking.think(request, body)
-    if model in fake_strict.MODELS and (refused := fake_strict.refusal(body)) is not None:
-        return refused
     if model == "fake-delay":
         await asyncio.sleep(1.0)
     status = 500 if model in state.failing else {"fake-500": 500, "fake-401": 401, "fake-403": 403,

@@ -1,0 +1,70 @@
+"""Reading one server-sent event of a chat completion stream: its data, what an OpenAI client reads of it, and
+whether its delta begins an answer or carries reasoning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from larouter import jsonx
+
+DONE = b"data: [DONE]"
+
+
+def parts(event: bytes) -> tuple[bytes | None, bytes]:
+    """(the event's data payload, or None without a data line; the event with only the lines an OpenAI client reads:
+    data, id and comments). `event:` names, `retry:` and unknown fields are dropped: chat completion events have no
+    names, and an `event:` line hides the event from a browser's `onmessage`. An `error:` field (some llama-server
+    builds send a stream's error so) becomes the OpenAI error event `data: {"error": ...}`."""
+    if event.startswith(b"data: ") and b"\n" not in event:  # the usual: one data line
+        return event[6:], event
+    kept, data = [], []
+    for line in event.split(b"\n"):
+        if line.startswith(b"error:"):
+            line = b'data: {"error": ' + line[6:].strip() + b"}"
+        if line.startswith(b"data:"):
+            data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+        elif not line.startswith((b":", b"id:")):
+            continue
+        kept.append(line)
+    if not data:  # nothing to deliver (the SDK would parse "" and raise): only comments are kept, as keep-alives
+        return None, b"\n".join(line for line in kept if line.startswith(b":"))
+    return b"\n".join(data), b"\n".join(kept)
+
+
+def event_data(event: bytes) -> Any:
+    for line in event.split(b"\n"):
+        if line.startswith(b"data:") and not line.startswith(DONE):
+            try:
+                return jsonx.loads(line[5:])
+            except ValueError:
+                return None
+    return None
+
+
+ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")  # what makes an answer (not role or
+# reasoning alone): text, tool calls (and the legacy function_call), a refusal, audio
+ANSWER_MARKS = tuple(f'"{key}"'.encode() for key in ANSWER_KEYS)
+REASONING_KEYS = ("reasoning_content", "reasoning")  # a reasoning model's thinking (llama-server, DeepSeek; OpenRouter)
+_REASONING_MARKS = tuple(f'"{key}"'.encode() for key in REASONING_KEYS)
+
+
+def _delta_has(event: bytes, keys: tuple[str, ...], marks: tuple[bytes, ...]) -> bool:
+    """True when the event's (first choice's) delta carries a non-empty value under one of `keys`."""
+    if not any(map(event.__contains__, marks)):
+        return False
+    data = event_data(event)
+    try:
+        delta = data["choices"][0]["delta"]
+    except (TypeError, KeyError, IndexError):
+        return False
+    return isinstance(delta, dict) and any(delta.get(key) for key in keys)
+
+
+def has_answer(event: bytes) -> bool:
+    """True when the event's delta carries an answer (`ANSWER_KEYS`), not just a role or reasoning."""
+    return _delta_has(event, ANSWER_KEYS, ANSWER_MARKS)
+
+
+def has_reasoning(event: bytes) -> bool:
+    """True when the event's delta carries reasoning text (`REASONING_KEYS`)."""
+    return _delta_has(event, REASONING_KEYS, _REASONING_MARKS)
