@@ -363,3 +363,23 @@ def test_a_day_of_the_week_without_a_date_in_other_languages(text: str, work: bo
     today is due (its time cannot be weighed without the check-in's)."""
     assert (tier(text) is not Tier.HEARTBEAT) is work
     assert (rules_tier(text) is not Tier.HEARTBEAT) is work
+
+
+SHOP_STATUS = ("Statuscontrole 2026-06-24 09:15 (Europe/Amsterdam)\n- website: {site}, responstijd 210 ms (grens 1000 ms)\n"
+               "- betaalprovider Mollie: operationeel\n- voorraad-sync: laatste run 09:00, 0 fouten\n"
+               "- openstaande retouren ouder dan 3 dagen: 0\nAntwoord met NIETS als er niets te doen is.")
+
+
+def test_a_status_report_with_http_ok_a_limit_and_a_last_run_is_a_heartbeat() -> None:
+    """"200 OK" says all is well, "(grens 1000 ms)" is a limit the reading keeps, "laatste run 09:00" times the last
+    run (a status line, not a task timed 09:00): blind v32's Dutch shop check; a 503 is news."""
+    assert rules_tier(SHOP_STATUS.format(site="200 OK")) is Tier.HEARTBEAT
+    assert rules_tier(SHOP_STATUS.format(site="503 Service Unavailable")) is not Tier.HEARTBEAT
+
+
+def test_a_reading_past_a_limit_named_in_german_or_dutch_is_work_in_an_ascii_report() -> None:
+    """The limit words "grenze" and "grens" were looked for only in reports with non-ASCII text: "disk 94% (grenze
+    90%)" in plain ASCII passed as quiet."""
+    text = "Geplanter Check 03:00\n- disk /: {disk}% (grenze 90%)\n- backups: 0 errors\nWenn alles ok ist, antworte OK."
+    assert rules_tier(text.format(disk=94)) is not Tier.HEARTBEAT
+    assert rules_tier(text.format(disk=54)) is Tier.HEARTBEAT

@@ -1,0 +1,78 @@
+"""Checklists inlined in a poll, judged at the poll's own time: a 12-hour clock, the `Current time:` line, an item's
+leading time as its schedule, items for later, an empty brief (the blind v32 rounds), through `classify` with the
+rules alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier
+from tests.support.agents import rules_tier
+
+
+def quiet_then_work(quiet: str, work: str) -> None:
+    """`quiet` is a heartbeat; `work`, the same poll with something due, is not."""
+    assert rules_tier(quiet) is Tier.HEARTBEAT
+    assert rules_tier(work) is not Tier.HEARTBEAT
+
+
+CLOCK_CHECKLIST = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. If nothing needs attention, "
+                   "reply HEARTBEAT_OK.\n\nHEARTBEAT.md:\n- [ ] 17:00 send Priya the summary of today's client emails\n"
+                   "Current time: Tuesday, July 14th, 2026 — {now} (Asia/Kolkata)")
+
+
+@pytest.mark.parametrize("now, due", [("5:05 PM", True), ("5:05 p.m.", True), ("4:55 PM", False), ("5:05 AM", False),
+                                      ("17:05", True), ("12:10 PM", False)])
+def test_a_twelve_hour_check_in_time_is_read_with_its_am_or_pm(now: str, due: bool) -> None:
+    """OpenClaw writes `Current time:` on a 12-hour clock ("— 5:05 PM"): the 17:00 item is due at 5:05 PM, not
+    at 5:05 AM (PM was ignored: every afternoon check-in read as morning, its afternoon items as not due yet)."""
+    assert (rules_tier(CLOCK_CHECKLIST.format(now=now)) is not Tier.HEARTBEAT) is due
+
+
+def test_a_twelve_hour_item_time_is_read_with_its_am_or_pm() -> None:
+    """An item's own "6:30 PM" is 18:30: not due at 10:05 AM (read as 6:30, it was), due at 6:40 PM."""
+    text = CLOCK_CHECKLIST.replace("17:00", "6:30 PM")
+    quiet_then_work(text.format(now="10:05 AM"), text.format(now="6:40 PM"))
+
+
+BRIEF = ("Daily brief (Zapier, 7:00 AM CT)\n\nToday's calendar events:\n{events}\n\nOverdue Todoist tasks:\n(none)\n\n"
+         "Unread emails flagged important:\n(none)\n\nIf all three lists are empty, output SKIP. Otherwise write a "
+         "friendly 5-line morning brief.")
+
+
+def test_an_empty_brief_whose_other_branch_asks_for_writing_is_a_heartbeat() -> None:
+    """Labels whose "(none)" is on the next line ("Overdue Todoist tasks:" / "(none)") report nothing overdue, and
+    "Otherwise write …" after the idle reply is what to do when there is news (blind v32's Zapier brief); an event
+    under the first label is news."""
+    quiet_then_work(BRIEF.format(events="(none)"), BRIEF.format(events="- 10:00 dentist (Dr. Okafor)"))
+
+
+PASTED = ("Heartbeat. Go through the checklist pasted below; do anything that is due now. If nothing is due, reply "
+          "HEARTBEAT_OK and nothing else.\n\n```\n## Checklist (HEARTBEAT.md)\n- [x] Mon 2026-09-21: send Claire the "
+          "revised outline → sent 09:15\n- [ ] Wed 2026-09-23 09:00: remind Rosa — copyedit call at 11:00\n- [ ] Fri "
+          "2026-09-25: check the grant page for the Oct deadline\n- Daily 21:00: ask Rosa for today's word count\n```\n"
+          "Current time: Tuesday, September 22nd, 2026 — {now} (America/New_York)")
+
+
+def test_a_pasted_checklist_is_judged_at_the_current_time_line() -> None:
+    """The `Current time:` line dates the check-in, not the first item's date (Monday's, which made the daily 21:00
+    item look due); "do anything that is due now" asks, it reports nothing; items judged for later say nothing
+    about work (blind v32's writer's checklist). At 9:05 PM the daily item is due."""
+    quiet_then_work(PASTED.format(now="2:20 PM"), PASTED.format(now="9:05 PM"))
+
+
+def test_an_items_own_time_is_its_schedule_beside_a_deadline_date() -> None:
+    """"09:00 remind Sam: … posted today (deadline stamp 2026-03-20)" is due at 09:40 on the 19th: the date is the
+    deadline's, the leading time the reminder's."""
+    text = ("Heartbeat. Checklist:\n- [ ] 09:00 remind Sam: passport renewal form must be posted today (deadline stamp "
+            "2026-03-20)\n- [x] 08:00 water the basil\nDo whatever is due. If nothing, HEARTBEAT_OK.\nCurrent time: "
+            "Thursday 2026-03-19 {now} (Europe/Dublin)")
+    quiet_then_work(text.format(now="08:40"), text.format(now="09:40"))
+
+
+def test_work_words_in_an_item_for_later_report_nothing() -> None:
+    """"overdue" in an item dated Friday, at a Tuesday check-in, is Friday's business: the poll reports no work
+    (blind v24's and v9's checklists); dated Monday, the item is due."""
+    text = ("Heartbeat — Tuesday 2026-09-22 14:20.\nChecklist:\n- [ ] Fri 2026-09-25: chase the overdue invoice from "
+            "Brightline\nIf nothing is due now, reply HEARTBEAT_OK.")
+    quiet_then_work(text, text.replace("Fri 2026-09-25", "Mon 2026-09-21"))
