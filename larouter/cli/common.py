@@ -19,6 +19,7 @@ import click
 from rich.markup import escape
 
 from larouter.cli.output import err_console
+from larouter.cli.urlcheck import url_problem
 
 DEFAULT_URL = "http://127.0.0.1:18790"
 EXIT_USER_ERROR = 1  # bad arguments, or a request the daemon rejected (4xx)
@@ -380,22 +381,3 @@ def daemon_url(url: str) -> str:
     path = parts.path.rstrip("/")
     path = path[: -len("/v1")] if path.endswith("/v1") else path
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
-
-
-def url_problem(host_port: str, extra: str) -> str | None:
-    """What is wrong with a URL's `host:port` (no host, a port that is no number or out of 1-65535), or with its
-    having a query or fragment (`extra`); None when nothing is."""
-    if host_port.startswith("["):  # [IPv6]:port
-        host, _, rest = host_port[1:].partition("]")
-        port = rest.removeprefix(":")
-    else:
-        host, _, port = host_port.partition(":")
-    if not host:
-        return "no host name or address"
-    if port and not (port.isascii() and port.isdigit()):
-        return f"the port {port!r} is not a number"
-    if port and not 1 <= int(port) <= 65535:
-        return f"the port {int(port)} is out of range (1-65535)"
-    if extra:
-        return "a daemon URL takes no query (?...) or fragment (#...)"
-    return None
