@@ -17,10 +17,9 @@ from larouter.routing.known_prompts import KnownPrompts
 from larouter.routing.lexicon_index import LexiconIndex
 from larouter.routing.quiet_rules import QuietReportRules
 from larouter.routing.rules import ClassifierConfig, Tuning
-from larouter.routing.tokens import WORD_RE  # (also imported from here by the rules)
+from larouter.routing.tokens import CJK_RE, WORD_RE  # (also imported from here by the rules)
 
 MENTION_RE = re.compile(r"(?<![\w.])@\w+")
-CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 DIGITS_RE = re.compile(r"\d+(?:[.,]\d+)?")
 COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?。！？])\s+|\n+")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from larouter.routing.standing import standing
+from larouter.routing.tokens import CJK_RE
 
 # Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese and Dutch, full ("12 mars
 # 2026", "12. März 2026", "12 de marzo de 2026"), whose abbreviations are words elsewhere ("mar", "mai", "set").
@@ -232,7 +233,6 @@ _WEEKDAYS.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi
      "lördag", "lørdag", "lauantai"),
     ("niedziela", "niedzielę", "воскресенье", "неділя", "неділю", "रविवार", "วันอาทิตย์", "chủ nhật", "söndag", "søndag",
      "sunnuntai", "neděle", "neděli"))) for name in names})
-CJK_DAY_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _DAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
 _WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
                          rf"(?=\s*(?:[:,—–(]|-\s|\d|$))")  # matched at the item's start, lowercased (re.I: ~5x slower)
@@ -243,7 +243,7 @@ _DAY_MARKS = ("วัน", "曜", "星期", "周", "週", "요일", "वार")
 # A day with its time anywhere in the item ("— sexta-feira, 14h", "na poniedziałek 08:00", "วันศุกร์ 17:00"): read
 # back from each time (the names as alternatives tried at every position cost ~10x the rest of the item's reading).
 _ITEM_TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)(?!\d|:\d)")  # ("Fri 13:00: swim")
-_UNSPACED_DAYS = tuple(sorted((n for n in _WEEKDAYS if CJK_DAY_RE.match(n)), key=len, reverse=True))
+_UNSPACED_DAYS = tuple(sorted((n for n in _WEEKDAYS if CJK_RE.match(n)), key=len, reverse=True))
 _TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz.", "a", "las", "la", "ás", "ore"})
 
 

@@ -11,6 +11,7 @@ PARTS_RE = re.compile(r"[^\W_]+")  # words, and the parts of snake_case names ("
 # In a text that is not ASCII, a run of the scripts written without spaces (kana, CJK ideographs, Hangul) is a token
 # of its own beside a word of another script: "用Python写一个快速排序函数" holds "python" ("\w+" read one token).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+CJK_RE = re.compile(f"[{_CJK}]")  # one character of those scripts
 _WORDS_RE = re.compile(rf"[^\W{_CJK}]+|[{_CJK}]+")
 _PARTS_RE = re.compile(rf"[^\W_{_CJK}]+|[{_CJK}]+")
 # In an ASCII text `\w` is a letter, a digit or "_" (`str.isalnum` or "_"); every other character is a separator.

@@ -10,8 +10,11 @@ only its section (up to the next heading of its level, its closing tag or delimi
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from larouter.routing.turns import read_content
 
 _FILE = "HEARTBEAT.md"
 _MAX_CHARS = 6000  # a checklist, not a document: OpenClaw asks to keep HEARTBEAT.md tiny
@@ -26,17 +29,9 @@ _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.M)
 
 
 def _system_text(messages: Sequence[Any]) -> str:
-    """The text of the system (or developer) messages at the conversation's start."""
-    texts = []
-    for msg in messages[:3]:
-        if not isinstance(msg, Mapping) or msg.get("role") not in _SYSTEM_ROLES:
-            continue
-        content = msg.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-        elif isinstance(content, list):
-            texts += [p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str)]
-    return "\n".join(texts)
+    """The text of the system (or developer) messages at the conversation's start, whole."""
+    return "\n".join(read_content(msg.get("content"), sys.maxsize, 0)[0] for msg in messages[:3]
+                     if isinstance(msg, Mapping) and msg.get("role") in _SYSTEM_ROLES)
 
 
 def _opening(system: str) -> re.Match[str] | None:
