@@ -17,6 +17,7 @@ import unicodedata
 import attrs
 
 from larouter.routing.compiled import CJK_RE, DIGITS_RE, MENTION_RE, Compiled
+from larouter.routing.prose import prose_of_material
 from larouter.routing.rules import Tuning
 from larouter.routing.tiers import Tier
 from larouter.routing.tokens import word_tokens
@@ -52,6 +53,10 @@ def assess(text: str, rules: Compiled) -> tuple[Tier, float, list[str]]:
         conf = min(0.95, 0.5 + 0.07 * cues.reasoning) - (0.1 if cues.code >= t.complex_min else 0.0)
         return Tier.REASONING, round(conf, 2), [f"reasoning: {', '.join(cues.reasoning_why)}"]
     if cues.code >= t.complex_min:
+        if (words := prose_of_material(text)) and not any(check.search(words, words.lower())
+                                                          for _, check, _ in rules.code_checks):
+            return Tier.MEDIUM, 0.6, [f"translates or summarises material with code cues ({', '.join(cues.code_why)})"
+                                      " for a reader -> MEDIUM"]
         if cues.words <= t.simple_max_words and text.rstrip().endswith(("?", "？")) and cues.keywords_only:
             return Tier.MEDIUM, 0.6, [f"short question with code words only ({', '.join(cues.code_why)}) -> MEDIUM"]
         conf = min(0.95, 0.5 + 0.07 * cues.code)
