@@ -89,3 +89,21 @@ def test_a_weekday_written_without_spaces_labels_its_item() -> None:
                 result(3, "# HEARTBEAT.md\n- 毎週月曜 8:00：燃えないゴミの日をリマインド")]
     assert classify(body("", *read("Saturday 2026-06-13 10:30"))).tier is Tier.HEARTBEAT
     assert classify(body("", *read("Monday 2026-06-15 10:30"))).tier is not Tier.HEARTBEAT
+
+
+NANOBOT_POLL = ("Read HEARTBEAT.md in your workspace (if it exists).\nFollow any instructions or tasks listed there.\n"
+                "If nothing needs attention, reply with just: HEARTBEAT_OK")
+NANOBOT_TASKS = ("# Heartbeat Tasks\n\n## Active Tasks\n\n- Every Friday 17:00: remind Omar to log this week's receipts\n"
+                 "- 1st of each month, 09:00: send Omar last month's totals per category\n\n## Completed\n")
+
+
+@pytest.mark.parametrize(("clock", "due"), [("2026-03-10 14:30 (Tuesday)", False), ("2026-03-13 17:10 (Friday)", True),
+                                            ("2026-04-01 09:05 (Wednesday)", True)])
+def test_a_tool_read_checklist_is_dated_by_the_clock_in_the_system_prompt(clock: str, due: bool) -> None:
+    """nanobot writes "## Current Time" into its system prompt and its poll names no time: its HEARTBEAT.md, read by
+    a tool, is judged at that time (blind v33: the Friday and monthly items were read as due on a Tuesday)."""
+    system = f"# nanobot\n\nYou are nanobot.\n\n## Current Time\n{clock}\n\n## Heartbeat\nReply HEARTBEAT_OK if idle."
+    body = {"model": "auto", "tools": TOOLS, "messages": [
+        {"role": "system", "content": system}, *HISTORY, {"role": "user", "content": NANOBOT_POLL},
+        call(5, "read_file"), result(5, NANOBOT_TASKS)]}
+    assert (classify(body).tier is not Tier.HEARTBEAT) is due

@@ -4,8 +4,9 @@ Order of work, each step named in the decision's reasons:
 
 1. Pick the turn: the last user message, stepping back over trailing tool results and
    assistant tool calls (a tool-result turn is classified by the user turn that started it).
-   The system prompt, tools, message count and context length are never read as signals (the one part of the
-   system prompt read is the HEARTBEAT.md a framework inlines there, as a check-in's checklist: `workspace.py`).
+   The system prompt, tools, message count and context length are never read as signals (the parts of the system
+   prompt read are the HEARTBEAT.md a framework inlines there, as a check-in's checklist, and its clock line, to date
+   that checklist when the poll names no time: `workspace.py`).
 2. Strip the agent's metadata envelope from that turn's text (capped to its first and last
    few KB).
 3. Framework continuations ("async command has completed", Letta's `request_heartbeat`) and
@@ -25,14 +26,14 @@ from typing import Any
 from larouter.routing import heartbeat, triggers
 from larouter.routing.asking import long_question
 from larouter.routing.compiled import Compiled, compile_rules
-from larouter.routing.due import checkin
+from larouter.routing.due import Checkin, checkin
 from larouter.routing.envelope import strip_envelope
 from larouter.routing.recurrence import count_rose, recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
 from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text, read_content
-from larouter.routing.workspace import inlined_checklist
+from larouter.routing.workspace import inlined_checklist, system_clock
 
 __all__ = ["DEFAULT", "ClassifierConfig", "Decision", "Tier", "classify"]
 
@@ -81,7 +82,7 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     for msg in messages[turn.index + 1 :]:
         if isinstance(msg, Mapping) and msg.get("role") == "tool":
             content = read_content(msg.get("content"), rules.tuning.head_chars, 0)[0]
-            when = when or checkin(turn.text)
+            when = when or _checkin(messages, turn)
             found += heartbeat.due_tasks(content, rules, when)
             read += 1
             if read >= _MAX_TOOL_RESULTS:  # a long tool loop is work anyway; its cost must not grow with it
@@ -98,7 +99,13 @@ def _inlined_tasks(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     checklist = inlined_checklist(messages)
     if not checklist or not rules.hb_task_item.search(checklist):  # (no items: no check-in time to read)
         return ""
-    return "\n".join(heartbeat.due_tasks(checklist, rules, checkin(turn.text)))
+    return "\n".join(heartbeat.due_tasks(checklist, rules, _checkin(messages, turn)))
+
+
+def _checkin(messages: Sequence[Any], turn: Turn) -> Checkin:
+    """The check-in's date and time: from its turn, else from the clock its system prompt gives (nanobot's)."""
+    when = checkin(turn.text)
+    return when if when[0] is not None else system_clock(messages)
 
 
 def _checklists(looked: Sequence[triggers.Lookup], rules: Compiled) -> bool:

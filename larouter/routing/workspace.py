@@ -1,10 +1,14 @@
-"""The HEARTBEAT.md a framework inlines into its system prompt, read as the check-in's checklist.
+"""The HEARTBEAT.md a framework inlines into its system prompt, read as the check-in's checklist, and the clock it
+writes there.
 
 OpenClaw loads its workspace files into the system prompt at session start ("# Project Context … ## HEARTBEAT.md
 …"), and its heartbeat poll says only "Read HEARTBEAT.md if it exists … If nothing needs attention, reply
 HEARTBEAT_OK": the tasks that may be due are in that file, not in the poll. The classifier never reads the system
 prompt for signals; this module reads that one file out of it, only once the latest user turn is a check-in, and
 only its section (up to the next heading of its level, its closing tag or delimiter, at most `_MAX_CHARS`).
+
+nanobot writes the time into its system prompt ("## Current Time\n2026-03-10 14:30 (Tuesday)") and its poll names
+none: `system_clock` reads that line, only to date a check-in's checklist when the poll itself gives no date.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from larouter.routing.due import Checkin, checkin
 from larouter.routing.turns import read_content
 
 _FILE = "HEARTBEAT.md"
@@ -26,6 +31,9 @@ _OPEN_RE = re.compile(r"(?:(#{1,6})[ \t]+`?(?:[\w.~-]*/)*HEARTBEAT\.md`?[ \t]*:?
                       r"|([-=]{3,})[ \t]*(?:[\w.~-]*/)*HEARTBEAT\.md[ \t]*[-=]*"
                       r"|<(file|document)\b[^>\n]*HEARTBEAT\.md[^>\n]*>)[ \t]*")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.M)
+# The clock line of a system prompt: "## Current Time\n2026-03-10 14:30 (Tuesday)", "Current date and time: …".
+_CLOCK_RE = re.compile(r"^(?:#{1,6}[ \t]+)?current (?:date and time|date|time)\b[ \t]*:?[ \t]*\n?([^\n]{8,80})",
+                       re.I | re.M)
 
 
 def _system_text(messages: Sequence[Any]) -> str:
@@ -67,3 +75,12 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
         close = system.find(f"</{m[3]}>", start, end)
         end = close if close >= 0 else end
     return system[start:end]
+
+
+def system_clock(messages: Sequence[Any]) -> Checkin:
+    """The date and time the system prompt gives as the current ones (see the module's docstring); Nones when it
+    gives none."""
+    system = _system_text(messages)
+    at = system.lower().find("current ")
+    m = _CLOCK_RE.search(system, system.rfind("\n", 0, at) + 1) if at >= 0 else None
+    return checkin(m[1]) if m is not None else (None, None, None)
