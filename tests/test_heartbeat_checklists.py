@@ -76,3 +76,27 @@ def test_work_words_in_an_item_for_later_report_nothing() -> None:
     text = ("Heartbeat — Tuesday 2026-09-22 14:20.\nChecklist:\n- [ ] Fri 2026-09-25: chase the overdue invoice from "
             "Brightline\nIf nothing is due now, reply HEARTBEAT_OK.")
     quiet_then_work(text, text.replace("Fri 2026-09-25", "Mon 2026-09-21"))
+
+
+@pytest.mark.parametrize(("text", "now", "later"), [
+    ("Heartbeat. Aktualny czas: środa, 1 lipca 2026, 16:20.\nLista kontrolna:\n- [ ] 20:00 – przypomnij o podlaniu "
+     "pomidorów\nJeśli nic nie wymaga uwagi, odpowiedz HEARTBEAT_OK.", "16:20", "20:05"),
+    ("Плановая проверка. Текущее время: вторник, 6 октября 2026, 11:40.\nHEARTBEAT.md:\n- [ ] Созвон с бухгалтером — "
+     "18:00\nЕсли ничего не требует внимания — ответь HEARTBEAT_OK.", "11:40", "18:10"),
+    ("Έλεγχος heartbeat. Τρέχουσα ώρα: Τρίτη 23 Ιουνίου 2026, 09:45.\nHEARTBEAT.md:\n- Κάθε Δευτέρα 09:00: υπενθύμιση "
+     "για το ΦΠΑ\nΑν δεν χρειάζεται κάτι, απάντησε HEARTBEAT_OK.", "Τρίτη 23", "Δευτέρα 22"),
+])
+def test_a_check_in_dated_in_its_own_language_judges_its_items(text: str, now: str, later: str) -> None:
+    """Month names as dates write them in Polish, Russian, Greek … ("1 lipca 2026", "6 октября", "23 Ιουνίου", the
+    genitive) date the check-in, and Greek day names label items: the evening item is for later at 16:20 (the date
+    went unread, and the item was read as due at every beat: blind v33), due at 20:05; Monday's item waits on a
+    Tuesday, is due on Monday."""
+    quiet_then_work(text, text.replace(now, later))
+
+
+def test_a_deadline_in_another_language_is_due_all_day() -> None:
+    """"— до 12:00 сегодня" (by 12:00 today) is a deadline, due at 11:40, not an item for 12:00 (blind v29's, which
+    dating the Russian check-in would have turned into a heartbeat without the deadline word)."""
+    text = ("Плановая проверка. HEARTBEAT.md:\n- [ ] Отправить счёт клиенту «Альфа» {by} 12:00 сегодня\nТекущее время: "
+            "вторник, 6 октября 2026, 11:40.\nЕсли ничего не требует внимания — ответь HEARTBEAT_OK.")
+    quiet_then_work(text.format(by="— в"), text.format(by="— до"))

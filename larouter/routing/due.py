@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from larouter.routing.standing import standing
 from larouter.routing.tokens import CJK_RE
 
-# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese and Dutch, full ("12 mars
-# 2026", "12. März 2026", "12 de marzo de 2026"), whose abbreviations are words elsewhere ("mar", "mai", "set").
+# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese, Dutch and 13 more
+# languages, full ("12 mars 2026", "12. März 2026", "12 de marzo de 2026", "1 lipca 2026"), whose abbreviations are
+# words elsewhere ("mar", "mai", "set").
 _MONTHS = {m: i for i, name in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
      "december"), 1) for m in (name, name[:3])}
@@ -33,14 +34,42 @@ _MONTHS.update({m: i for names in (
     ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro",
      "dezembro"),
     ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
-     "december")) for i, m in enumerate(names, 1)})
+     "december"),
+    # as dates write them in pl, ru, uk, cs, el (the genitive: "1 lipca 2026", "1 июля"), tr, sv, da, nb, id, fi, ro, ar
+    ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października",
+     "listopada", "grudnia"),
+    ("styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień", "wrzesień", "październik",
+     "listopad", "grudzień"),
+    ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
+     "декабря"),
+    ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада",
+     "грудня"),
+    ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září", "října", "listopadu",
+     "prosince"),
+    ("ιανουαρίου", "φεβρουαρίου", "μαρτίου", "απριλίου", "μαΐου", "ιουνίου", "ιουλίου", "αυγούστου", "σεπτεμβρίου",
+     "οκτωβρίου", "νοεμβρίου", "δεκεμβρίου"),
+    ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim", "kasım", "aralık"),
+    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november",
+     "december"),
+    ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november",
+     "december"),
+    ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
+     "desember"),
+    ("januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september", "oktober", "november",
+     "desember"),
+    ("tammikuuta", "helmikuuta", "maaliskuuta", "huhtikuuta", "toukokuuta", "kesäkuuta", "heinäkuuta", "elokuuta",
+     "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta"),
+    ("ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie",
+     "noiembrie", "decembrie"),
+    ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"))
+    for i, m in enumerate(names, 1)})
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ISO = r"(\d{4})-(\d{2})-(\d{2})"
 _DAY_OF = r"\b(\d{1,2})\.?\s+(?:de\s+)?"  # "12 ", "12. ", "12 de "
 # A date with a year; a word stands for the month and is looked up after (the ~100 names as alternatives, tried at
 # every word, made the scan of a check-in ~2x slower).
-_DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}([^\W\d_]{{3,10}})\.?\s+(?:de\s+)?(\d{{4}})\b"
-                      rf"|\b([^\W\d_]{{3,10}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
+_DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}([^\W\d_]{{3,12}})\.?\s+(?:de\s+)?(\d{{4}})\b"
+                      rf"|\b([^\W\d_]{{3,12}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
                       r"|(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"  # 13.10.2025 (de, ru, pl, tr, ...)
                       r"|(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]")  # 2025年5月14日, 2025년 5월 14일
 # Where a date can begin in an ASCII text: where a run of digits starts, or at the word before one ("April 30th,
@@ -198,7 +227,8 @@ _FAILED_RE = re.compile(r"(?<!\b0 )(?<!\bno )(?:\bfail(?:ed|ing|s|ure)?\b|失败
 
 # A time that is a deadline ("pay by 17:00", "due today 17:00", "last chance … 17:00") is due all day, not later.
 _DEADLINE_RE = re.compile(r"\b(?:due|by|until|till|before|deadline|last chance|expires?|closes?|vence|fällig|bis|scade"
-                          r"|échéance|avant|antes)\b", re.I)
+                          r"|échéance|avant|antes|до|do|najpóźniej|kadar|senast|senest|innen|sebelum|μέχρι|έως"
+                          r"|viimeistään|mennessä|până|قبل|حتى)\b", re.I)  # ("do", "до": a deadline's "by" in pl, cs, ru, uk)
 
 
 # The days of the week an item is labelled with: "Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up",
@@ -233,6 +263,9 @@ _WEEKDAYS.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi
      "lördag", "lørdag", "lauantai"),
     ("niedziela", "niedzielę", "воскресенье", "неділя", "неділю", "रविवार", "วันอาทิตย์", "chủ nhật", "söndag", "søndag",
      "sunnuntai", "neděle", "neděli"))) for name in names})
+_WEEKDAYS.update({name: i for i, names in enumerate((  # el, ar
+    ("δευτέρα", "الاثنين", "الإثنين"), ("τρίτη", "الثلاثاء"), ("τετάρτη", "الأربعاء", "الاربعاء"), ("πέμπτη", "الخميس"),
+    ("παρασκευή", "الجمعة"), ("σάββατο", "السبت"), ("κυριακή", "الأحد", "الاحد"))) for name in names})
 _DAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
 _WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
                          rf"(?=\s*(?:[:,—–(]|-\s|\d|$))")  # matched at the item's start, lowercased (re.I: ~5x slower)
