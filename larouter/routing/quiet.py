@@ -16,7 +16,7 @@ import re
 
 from larouter.routing.compiled import QuietVocabulary, ascii_part
 from larouter.routing.payload import payload_lines
-from larouter.routing.readings import judged_normal, keep_asides
+from larouter.routing.readings import judged_normal, keep_asides, within_thresholds
 from larouter.routing.statustime import STATUS_TIME_RE
 from larouter.routing.tokens import word_tokens
 
@@ -97,7 +97,7 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
             return True
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
-    parts = CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(text.strip())))
+    parts = CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(within_thresholds(text.strip()))))
     if not scheduled:  # all nothing, twice; or a short "label:" header (a check's name) and then all nothing, twice
         # Unstamped, each "none" must open or close its line ("no new orders", "новых заказов нет"; not "tukar nada
         # dia", Malay for "change its tone"), and a text that is not "label: ..." needs a zero or an idle reply: a
@@ -116,7 +116,7 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
     head, newline, rest = text.strip().partition("\n")
     if not newline or payload is not None or not _header_line(head, vocab):
         return False
-    return _nothing_in(CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(rest))), 0, 1, vocab)
+    return _nothing_in(CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(within_thresholds(rest)))), 0, 1, vocab)
 
 
 HEADER_LINE_WORDS = 20  # a longer first line is prose

@@ -1,8 +1,9 @@
 """Readings a status report already judged: "unyevu wa udongo 32% (kawaida)", "서버 TPS 20 (정상)", "20,5 °C
 (Sollbereich 19–22)". A number is news unless something says it is fine; here the report says so itself, in brackets
 right after it: an all-is-well word (`[routing.classifier.quiet_report] well_words`: normal, ok, kawaida, 정상, ...)
-or a range the value lies in. A threshold alone ("182 ms (seuil 400 ms)") is not read: a minimum and a maximum look
-the same.
+or a range the value lies in. A threshold alone ("182 ms (seuil 400 ms)") is read only where the reading's own line
+says which side is bad (`within_thresholds`): a use, load, latency or error count is bad above it, what is left or in
+stock below it; elsewhere a minimum and a maximum look the same.
 """
 
 from __future__ import annotations
@@ -169,13 +170,19 @@ def _limit_words(text: str, lower: str) -> list[re.Match[str]]:
 _THRESHOLD_WORDS = ("threshold", "seuil", "schwelle", "schwellenwert", "umbral", "limiar", "soglia", "drempel", "порог",
                     "しきい値", "閾値", "阈值", "閾值", "임계값", "임계치", "eşik", "ambang")
 _BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,3})?\s*[(（]\s*(?:"
-                           + "|".join(_THRESHOLD_WORDS) + r")\s*[:：]?\s*(\d+(?:[.,]\d+)?)", re.I)
+                           + "|".join(_THRESHOLD_WORDS) + r")(?:\s+[^\W\d_]{1,12}){0,2}\s*[:：]?\s*(\d+(?:[.,]\d+)?)"
+                           r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*[)）]", re.I)  # ("(seuil de commande : 100 kg)")
 _THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
-_MAX_KIND = ("usage", "util", "load", "latency", "error", "temp", "cpu", "memory", "disk", "queue", "backlog",
-             "使用率", "使用量", "負荷", "遅延", "温度", "エラー", "占用", "负载", "延迟", "사용률", "auslastung", "belegt",
-             "uso ", "ocupa", "utilisation", "charge cpu", "загруз", "использ")
-_MIN_KIND = ("free", "left", "remaining", "available", "batter", "akku", "balance", "空き", "残量", "残り", "剩余",
-             "余额", "잔량", "frei", "libre", "restant", "disponible", "свобод", "заряд")
+_MAX_KIND = ("usage", "util", "load", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
+             "cpu", "memory", "ram:", "ram ", "mémoire", "speicher", "memoria", "disk", "disque", "disco", "queue",
+             "backlog", "lag", "5xx", "p95", "p99", "response time", "使用率", "使用量", "負荷", "遅延", "温度", "エラー", "占用",
+             "负载", "延迟", "사용률", "auslastung", "belegt", "uso ", "ocupa", "utilisation", "charge", "загруз", "использ",
+             "ошибк", "помилк", "задержк", "затримк", "отставан", "диск", "памят", "пам'ят", "процессор", "нагрузк",
+             "очеред", "черг", "температур")
+_MIN_KIND = ("free", "left", "remaining", "available", "availability", "uptime", "success", "batter", "akku",
+             "balance", "stock", "inventor", "lager", "estoque", "existencia", "scorte", "空き", "残量", "残り", "剩余", "余额",
+             "잔량", "在庫", "库存", "재고", "frei", "libre", "restant", "disponible", "свобод", "заряд", "запас", "остат",
+             "залиш")
 
 
 # A limit in brackets that says its own side: "31.5°C(上限 28°C)", "88% (max 80%)", "12% (下限 20%)", "(최대 70)".
@@ -228,17 +235,42 @@ def _within_sided_limits(clause: str) -> str:
     return clause
 
 
+def _bad_side(lower: str, at: int) -> str:
+    """Which side of a threshold is bad for the reading at `at`, by the words before it on its line: "min" for what
+    is left ("free", "в наличии"), "max" for a use, load, latency or error count, "" when they do not say."""
+    before = lower[max(0, lower.rfind("\n", 0, at) + 1, at - _KIND_REACH):at]
+    if any(w in before for w in _MIN_KIND):
+        return "min"
+    return "max" if any(w in before for w in _MAX_KIND) else ""
+
+
+_KIND_REACH = 48  # characters before a reading where its name is looked for
+
+
 def _over_bracketed_threshold(text: str, lower: str) -> bool:
     """Whether a reading lies past the threshold its own brackets give, on the side its name says is bad."""
     for m in _BRACKETED_RE.finditer(text):
-        before = lower[max(0, m.start() - 24):m.start()]
-        value, bound = _number(m.group(1)), _number(m.group(2))
-        if any(w in before for w in _MIN_KIND):
-            if value < bound:
-                return True
-        elif any(w in before for w in _MAX_KIND) and value > bound:
+        side, value, bound = _bad_side(lower, m.start()), _number(m.group(1)), _number(m.group(2))
+        if (side == "min" and value < bound) or (side == "max" and value > bound):
             return True
     return False
+
+
+def within_thresholds(text: str) -> str:
+    """The text with each reading on the good side of the bare threshold its brackets give replaced by "✅ ok" (a line
+    with nothing to report, as status boards mark one), where its line says which side is bad ("ошибки 5xx: 0.02%
+    (порог 1%)", "farine : 340 kg (seuil de commande : 100 kg)"); other readings as they were."""
+    lower = text.lower()
+    if "(" not in text and "（" not in text or not any(
+            map(lower.__contains__, _THRESHOLD_ASCII if lower.isascii() else _THRESHOLD_WORDS)):
+        return text
+    kept, end = [], 0
+    for m in _BRACKETED_RE.finditer(text):
+        side, value, bound = _bad_side(lower, m.start()), _number(m.group(1)), _number(m.group(2))
+        if (side == "min" and value >= bound) or (side == "max" and value <= bound):
+            kept += (text[end:m.start()], " ✅ ok ")
+            end = m.end()
+    return "".join(kept) + text[end:] if kept else text
 
 
 def breaks_a_limit(text: str) -> bool:

@@ -1,0 +1,35 @@
+"""A bare threshold in a status report's brackets ("0.02% (порог 1%)", "180 kg (seuil de commande : 100 kg)") is read
+on the side the reading's own line names: a use, load, latency or error count is bad above it, what is left or in
+stock below it (blind v32 and v33: Russian and French monitors whose every reading was fine went to the cloud)."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier
+from tests.support.agents import rules_tier
+
+RU = ("Автоматический отчёт мониторинга (ежечасно), 2026-02-17 04:00 MSK:\n— сервисы: 12/12 UP\n— ошибки 5xx за час: "
+      "0.02% (порог 1%)\n— задержка p99: {p99} мс (порог 1000 мс)\n— диск /var: 48% (порог 85%)\n— отставание реплики БД: "
+      "0.4 с (порог 10 с)\nЕсли всё в пределах нормы, ответь одним словом HEARTBEAT_OK.")
+FR = ("Point horaire – samedi 23 mai 2026, 14h00\nCommandes annulées : 0\nStock farine : {kg} kg (seuil de commande : "
+      "100 kg)\nSi rien n'est à signaler, réponds « RAS ».")
+
+
+EN = "Nightly check 02:00 · latency p99 {ms} ms (threshold 400 ms) · alerts: none"
+
+
+@pytest.mark.parametrize(("text", "fine", "past"), [(RU, {"p99": 340}, {"p99": 1340}), (FR, {"kg": 180}, {"kg": 80}),
+                                                    (EN, {"ms": 182}, {"ms": 482})])
+def test_readings_on_the_good_side_of_their_thresholds_are_a_heartbeat(text: str, fine: dict[str, int],
+                                                                       past: dict[str, int]) -> None:
+    """Every reading short of its threshold (latency, errors, disk, lag), or stock above its reorder point: nothing to
+    report; the same report with one reading past it is work."""
+    assert rules_tier(text.format(**fine)) is Tier.HEARTBEAT
+    assert rules_tier(text.format(**past)) is not Tier.HEARTBEAT
+
+
+def test_a_threshold_whose_side_its_line_does_not_say_stays_unread() -> None:
+    """"Pression : 2,1 bar (seuil 1,5 bar)": a minimum and a maximum look the same, so the reading is news."""
+    assert rules_tier(FR.replace("Stock farine : {kg} kg (seuil de commande : 100 kg)",
+                                 "Pression circuit : 2,1 bar (seuil 1,5 bar)")) is not Tier.HEARTBEAT
