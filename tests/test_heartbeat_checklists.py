@@ -100,3 +100,33 @@ def test_a_deadline_in_another_language_is_due_all_day() -> None:
     text = ("Плановая проверка. HEARTBEAT.md:\n- [ ] Отправить счёт клиенту «Альфа» {by} 12:00 сегодня\nТекущее время: "
             "вторник, 6 октября 2026, 11:40.\nЕсли ничего не требует внимания — ответь HEARTBEAT_OK.")
     quiet_then_work(text.format(by="— в"), text.format(by="— до"))
+
+
+ID = ("Cek rutin. Waktu sekarang: Jumat, 12 Juni 2026 pukul 10.15 WIB.\nDaftar tugas dari HEARTBEAT.md:\n- Setiap {day} "
+      "08.00: kirim ringkasan penjualan minggu lalu ke grup WA karyawan\n- Tanggal 25 tiap bulan: ingatkan bayar BPJS\n- "
+      "Kalau ada pesan dari Bu Ratna (supplier tepung) yang belum dibalas lebih dari 2 jam, kabari saya\nPesan belum "
+      "dibalas: tidak ada.\nKalau tidak ada yang perlu dikerjakan, balas HEARTBEAT_OK saja.")
+HI = ("नियमित जाँच (हर 30 मिनट)। वर्तमान समय: शनिवार, 16 मई 2026, सुबह 11:05 IST\nचेकलिस्ट:\n- सुबह 9 बजे माँ को दवाई का "
+      "रिमाइंडर — भेजा जा चुका ✅\n- शाम 6 बजे बिजली बिल की याद दिलाना — {note}\n- बैंक से कोई अलर्ट आए तो तुरंत बताना — कोई "
+      "अलर्ट नहीं\nअगर कुछ करने की ज़रूरत नहीं है तो सिर्फ़ HEARTBEAT_OK लिखें।")
+
+
+@pytest.mark.parametrize(("quiet", "work"), [
+    ("Periodic check — Wed 3 June 2026, 15:30 BST\n\nItems:\n• Water the orchids — Sundays 10:00\n\nAnything due?",
+     "Periodic check — Sun 7 June 2026, 15:30 BST\n\nItems:\n• Water the orchids — Sundays 10:00\n\nAnything due?"),
+    (ID.format(day="Senin"), ID.format(day="Jumat")),
+    (HI.format(note="अभी समय नहीं हुआ"), HI.format(note="आज ही भेजना है, देर हो चुकी है")),
+])
+def test_items_for_other_days_on_conditions_or_not_yet_due_in_other_languages(quiet: str, work: str) -> None:
+    """"Sundays 10:00" on a Wednesday, an Indonesian condition ("Kalau ada pesan …": if a message comes), a Hindi item
+    that says its time has not come ("अभी समय नहीं हुआ"): nothing due (blind v33); the same lists with an item due are
+    work."""
+    quiet_then_work(quiet, work)
+
+
+def test_a_request_to_rewrite_a_heartbeat_file_in_arabic_is_no_heartbeat() -> None:
+    """"أعد كتابة ملف HEARTBEAT.md هذا …" (rewrite this HEARTBEAT.md shorter) quotes a checklist whose items wait on
+    conditions and ends in the idle reply: it asks for writing (blind v30)."""
+    text = ("أعد كتابة ملف HEARTBEAT.md هذا ليكون أقصر:\n\n# قائمة النبضة\n- تحقق من البريد الوارد بحثًا عن أي شيء عاجل\n- إذا كانت "
+            "مهمة متوقفة، اكتب ما الذي ينقصها\n- إذا لم يكن هناك شيء، أجب HEARTBEAT_OK")
+    assert rules_tier(text) is not Tier.HEARTBEAT

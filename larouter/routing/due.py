@@ -195,14 +195,16 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-# An open item that says it is not due yet: "(not yet)", "next week", "tomorrow", "pas volgende week", "아직 아님".
+# An open item that says it is not due yet: "(not yet)", "next week", "pas volgende week", "아직 아님", "अभी समय नहीं हुआ"
+# (its time has not come).
 # (Not "not yet" alone: "noch nicht versendet" is an item not yet done, maybe due now; nor "tomorrow": a bill due
 # tomorrow is worth telling the user today.)
 _NOT_YET_RE = re.compile(
     r"\bnot (?:yet )?due\b|\bnot due yet\b|\bnot until\b|\bnext (?:week|month)\b"
     r"|\((?:not yet|noch nicht|pas encore|todavía no|ainda não|nog niet|non ancora|ещё нет|еще нет|아직 아님|まだ)\)"
     r"|\bpas avant\b|\bla semaine prochaine\b|\berst (?:nächste|ab|am)\b|\bnächste woche\b|\bla próxima semana\b"
-    r"|\bsemana que vem\b|\bvolgende week\b|\bla prossima settimana\b|на следующей неделе|다음 주|来週|下周", re.I)
+    r"|\bsemana que vem\b|\bvolgende week\b|\bla prossima settimana\b|на следующей неделе|다음 주|来週|下周"
+    r"|अभी समय नहीं|belum waktunya|belum saatnya|henüz zamanı gelmedi|chưa đến giờ|لم يحن|ยังไม่ถึงเวลา", re.I)
 # An item that reports itself done: a done word after its dash, colon or bracket ("— taken", "(sent 08:01)"), or
 # closing it in scripts that put the verb last ("택배 … 수령 완료").
 _DONE_RE = re.compile(r"(?:[—–:(]|\s-)\s*(?:last\s+)?(?:done|sent|taken|completed|finished|handled|paid|posted|published|filed|submitted|erledigt|fait|terminé"
@@ -271,7 +273,7 @@ _WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?
                          rf"(?=\s*(?:[:,—–(]|-\s|\d|$))")  # matched at the item's start, lowercased (re.I: ~5x slower)
 _DUE_DAY_RE = re.compile(rf"\bdue\s+(?:on\s+)?({_DAY})\b")  # searched only in an item that says "due"
 # What an item naming a day holds: one of the names' last words, or (scripts without spaces) a mark of day names.
-_DAY_WORDS = frozenset(name.split()[-1] for name in _WEEKDAYS)
+_DAY_WORDS = frozenset(name.split()[-1] for name in _WEEKDAYS) | {f"{name}s" for name in _WEEKDAYS if name.isascii()}
 _DAY_MARKS = ("วัน", "曜", "星期", "周", "週", "요일", "वार")
 # A day with its time anywhere in the item ("— sexta-feira, 14h", "na poniedziałek 08:00", "วันศุกร์ 17:00"): read
 # back from each time (the names as alternatives tried at every position cost ~10x the rest of the item's reading).
@@ -286,8 +288,8 @@ def _day_before_a_time(item: str) -> int | None:
         words = item[max(0, t.start() - 32) : t.start()].replace(",", " ").split()
         while words and words[-1] in _TIME_CONNECTORS:
             words.pop()
-        if words and words[-1] in _WEEKDAYS:
-            return _WEEKDAYS[words[-1]]
+        if words and (words[-1] in _WEEKDAYS or words[-1].endswith("s") and words[-1][:-1] in _WEEKDAYS):
+            return _WEEKDAYS[words[-1] if words[-1] in _WEEKDAYS else words[-1][:-1]]  # ("Sundays 10:00")
         if len(words) > 1 and (two := f"{words[-2]} {words[-1]}") in _WEEKDAYS:  # "thứ sáu", "chủ nhật"
             return _WEEKDAYS[two]
         if words and not words[-1].isascii():  # written without spaces: "毎週月曜 8:00" (every Monday)

@@ -86,4 +86,5 @@ AUTHORING_OPENERS = (
     "tradueix", "traduku", "tafsiri", "fordítsd", "erklär", "erkläre", "explica", "explique", "explícame", "spiega",
     "spiegami", "förklara", "wyjaśnij", "объясни", "поясни", "vysvětli", "magyarázd", "jelaskan", "eleza",
     "fafanua", "klarigu", "açıkla", "εξήγησε", "הסבר", "اشرح", "توضیح", "समझाइए", "समझाओ",
+    "أعد", "اعد", "اكتب", "ترجم",  # Arabic: rewrite ("أعد كتابة"), write, translate
 )

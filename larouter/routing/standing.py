@@ -27,9 +27,11 @@ _RULE_RE = re.compile(
     r"|不要(?:发|發|打扰|打擾|提醒|通知)|别(?:发|打扰)|(?:送ら|連絡し|通知し)ない|(?:보내지|연락하지|알리지) ?마",
     re.I)
 # An item whose action waits for something to happen: "If an email … arrives, summarise it", "When Ana replies,
-# …", "Si …", "Wenn …", "如果…" (an item's condition is state the check-in does not show; the agent checks it).
-_CONDITION_RE = re.compile(r"(?:if|when|whenever|unless|si|wenn|falls|sobald|se|als|quando|cuando)\b|如果|若|一旦|もし",
-                           re.I)
+# …", "Si …", "Wenn …", "如果…", "Kalau ada pesan …", "Если …", "अगर …" (an item's condition is state the check-in
+# does not show; the agent checks it).
+_CONDITION_RE = re.compile(r"(?:if|when|whenever|unless|si|wenn|falls|sobald|se|als|quando|cuando|kalau|jika|apabila"
+                           r"|bila|eğer|jeśli|jeżeli|gdy|если|когда|якщо|коли|jos|kun|nếu|khi|αν|όταν|dacă|ha)\b"
+                           r"|如果|若|一旦|もし|만약|만일|अगर|यदि|إذا|اذا|اگر|אם|ถ้า", re.I)
 # A mark that ticks an item off, anywhere in it ("(today: reminded ✓)", "✅ sent 16:02").
 _TICKS = ("✓", "✔", "✅", "☑")
 # A window of the day ("09:00–20:00", "between 22:00 and 08:00", "entre 22:00 y 08:00"): an item limited to it waits
