@@ -33,3 +33,15 @@ def test_a_threshold_whose_side_its_line_does_not_say_stays_unread() -> None:
     """"Pression : 2,1 bar (seuil 1,5 bar)": a minimum and a maximum look the same, so the reading is news."""
     assert rules_tier(FR.replace("Stock farine : {kg} kg (seuil de commande : 100 kg)",
                                  "Pression circuit : 2,1 bar (seuil 1,5 bar)")) is not Tier.HEARTBEAT
+
+
+SQUARE = ("Status report (auto) — nas01 — 2026-04-07 11:40\nRAM used: {ram} / 32 GiB  [limit 28]\nZFS pool tank: ONLINE, "
+          "{pool}% used  [limit 85%]\nAlerts: none\nReply HEARTBEAT_OK if everything is within limits, otherwise describe "
+          "the problem.")
+
+
+@pytest.mark.parametrize(("ram", "pool", "work"), [("9.6", "61", False), ("30.5", "61", True), ("9.6", "91", True)])
+def test_a_limit_in_square_brackets_is_read_against_the_part_not_the_total(ram: str, pool: str, work: bool) -> None:
+    """"[limit 28]" after "9.6 / 32 GiB" limits the 9.6 used, not the 32 in all; "61% used [limit 85%]" is within
+    (square brackets went unread: blind v33's NAS report)."""
+    assert (rules_tier(SQUARE.format(ram=ram, pool=pool)) is not Tier.HEARTBEAT) is work

@@ -47,10 +47,9 @@ def judged_normal(clause: str, vocab: QuietVocabulary) -> str:
         return clause
     if any(map(clause.__contains__, _OPERATORS)):
         clause = _ALERT_RE.sub(lambda m: m.group(0) if _alerting(m) else " ok ", clause)
-    if "(" not in clause:
-        return clause
-    clause = _JUDGED_RE.sub(lambda m: " ok " if _normal(m.group(1), m.group(2), vocab) else m.group(0), clause)
-    return _within_sided_limits(clause) if "(" in clause else clause
+    if "(" in clause:
+        clause = _JUDGED_RE.sub(lambda m: " ok " if _normal(m.group(1), m.group(2), vocab) else m.group(0), clause)
+    return _within_sided_limits(clause) if "(" in clause or "[" in clause else clause
 
 
 _HTTP_OK_RE = re.compile(r"(?<![\w.])(?:HTTP/?[\d.]*\s)?2\d\d\s?OK\b")
@@ -192,10 +191,22 @@ _LOWER_WORDS = ("下限", "最小", "最低", "하한", "최소", "min", "mín",
                 "мінімум", "mínimo", "minimo", "minst", "minimaal", "vähintään", "en az", "कम से कम", "కనీసం")
 # Matched from each bracket (a value-first pattern tried at every digit cost ~17 us a turn): the limit inside it, then
 # the reading just before it.
-_SIDED_RE = re.compile(r"[(（]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS) + r")\.?\s*[:：=]?\s*(\d+(?:[.,]\d+)?)(?!\d)",
+_SIDED_RE = re.compile(r"[(（\[]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS) + r")\.?\s*[:：=]?\s*(\d+(?:[.,]\d+)?)(?!\d)",
                        re.I)
-_VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_][^\s\d(),;:]{0,11})?\s*$")
-# (a unit of up to 12 characters, marks included: "4 cartons", "120 కిలోలు")
+_VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_][^\s\d(),;:]{0,11})?"
+                              r"(?:\s(?:used|in use|full|belegt|utilisé|usado|usato|занято))?\s*$")
+# (a unit of up to 12 characters, marks included: "4 cartons", "120 కిలోలు"; "61% used")
+# A reading out of a total ("9.6 / 32 GiB", "1.8 / 8 cores"): the part is the reading, not the total.
+_PART_OF_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:[^\W\d_]{1,4})?\s?/\s?$")
+
+
+def _reading_before(text: str, at: int) -> tuple[int, float] | None:
+    """Where the reading just before `at` (a bracket) starts, and its value; None when none is there."""
+    value = _VALUE_BEFORE_RE.search(text, max(0, at - 32), at)
+    if value is None:
+        return None
+    part = _PART_OF_RE.search(text, max(0, value.start() - 16), value.start())
+    return (part.start(), _number(part.group(1))) if part is not None else (value.start(), _number(value.group(1)))
 # What an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn): "limi" for limit, limite, limiet; "gren"
 # for grens, grense, grenze, grenzwert
 _SIDED_ASCII = ("max", "min", "limi", "slo", "gren", "hranice")
@@ -204,14 +215,15 @@ _SIDED_GATE = (*_SIDED_ASCII, "上限", "最大", "最高", "상한", "최대", 
 
 
 def _past_bracketed_limit(text: str) -> bool:
-    """Whether a reading lies past the maximum or minimum its own brackets give ("室温 31.5°C(上限 28°C)")."""
-    for bracket in "(（":
+    """Whether a reading lies past the maximum or minimum its own brackets give ("室温 31.5°C(上限 28°C)", "61% used
+    [limit 85%]")."""
+    for bracket in "(（[":
         at = text.find(bracket)
         while at >= 0:
             m = _SIDED_RE.match(text, at)
-            value = _VALUE_BEFORE_RE.search(text, max(0, at - 24), at) if m is not None else None
-            if m is not None and value is not None:
-                reading, bound = _number(value.group(1)), _number(m.group(2))
+            found = _reading_before(text, at) if m is not None else None
+            if m is not None and found is not None:
+                reading, bound = found[1], _number(m.group(2))
                 if reading > bound if m.group(1).lower() in _UPPER_WORDS else reading < bound:
                     return True
             at = text.find(bracket, at + 1)
@@ -220,18 +232,19 @@ def _past_bracketed_limit(text: str) -> bool:
 
 def _within_sided_limits(clause: str) -> str:
     """The clause with each reading inside the maximum or minimum its brackets give replaced by "ok" ("180 ms (SLO
-    400 ms)", "1.9 bar (max 2.5 bar)")."""
-    at = clause.find("(")
-    while at >= 0:
-        m = _SIDED_RE.match(clause, at)
-        value = _VALUE_BEFORE_RE.search(clause, max(0, at - 24), at) if m is not None else None
-        closing = clause.find(")", at)
-        if m is not None and value is not None and closing > 0:
-            reading, bound = _number(value.group(1)), _number(m.group(2))
-            if reading <= bound if m.group(1).lower() in _UPPER_WORDS else reading >= bound:
-                clause = clause[:value.start()] + " ok " + clause[closing + 1:]
-                at = value.start()
-        at = clause.find("(", at + 1)
+    400 ms)", "1.9 bar (max 2.5 bar)", "61% used [limit 85%]")."""
+    for bracket, close in (("(", ")"), ("[", "]")):
+        at = clause.find(bracket)
+        while at >= 0:
+            m = _SIDED_RE.match(clause, at)
+            found = _reading_before(clause, at) if m is not None else None
+            closing = clause.find(close, at)
+            if m is not None and found is not None and closing > 0:
+                reading, bound = found[1], _number(m.group(2))
+                if reading <= bound if m.group(1).lower() in _UPPER_WORDS else reading >= bound:
+                    clause = clause[:found[0]] + " ok " + clause[closing + 1:]
+                    at = found[0]
+            at = clause.find(bracket, at + 1)
     return clause
 
 
