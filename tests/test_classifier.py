@@ -172,6 +172,10 @@ def test_no_signal_is_medium() -> None:
     "Dokaži da je zbroj prvih n neparnih brojeva jednak n².",
     "Udowodnij, że suma kątów wewnętrznych trójkąta wynosi 180 stopni.",
     "Chứng minh rằng căn bậc hai của 2 là số vô tỉ.",
+    # "show that" in Russian; a constraint puzzle that names itself only by its question (blind v33)
+    "Покажи, что порог φ = 8 соответствует вероятности ложного подозрения 10⁻⁸, и вычисли тайм-аут при σ = 0,1 с.",
+    "Five nurses each take one night shift Monday to Friday. Ama can't do Monday. Bilal works the day right after "
+    "Chen. Dora works earlier in the week than Eero. Who works which night? Say whether the solution is unique.",
 ])
 def test_short_hard_prompts_are_reasoning(text: str) -> None:
     """Short prompts can be hard."""

@@ -46,3 +46,21 @@ def test_engineering_beside_the_translation_or_summary_stays_complex(text: str) 
     """Code as the thing translated, a programming language as the target, engineering asked beside it, or code in
     the request's own words: the material is worked on."""
     assert tier(envelope(text)) is Tier.COMPLEX
+
+
+DOCS = ("## Heartbeat (gateway)\n- Default interval: 30m; use 0m to disable.\n- The reply is dropped if the remaining "
+        "content is ≤ ackMaxChars (default: 300).\n- activeHours restricts heartbeats to a window; outside it, beats are "
+        "skipped.")
+PROBLEM = "Let $f(x)=x^2+3x$. Prove that $f$ is convex on $\\mathbb{R}$ and find $\\min_{x} f(x)$."
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (f"아래 OpenClaw 하트비트 문서를 한국어로 5줄 이내로 요약해줘.\n\n{DOCS}", Tier.MEDIUM),
+    (f"Translate this problem into German for my tutoring sheet:\n\n{PROBLEM}", Tier.MEDIUM),
+    (f"Translate this problem into German and solve it:\n\n{PROBLEM}", Tier.REASONING),
+    (f"Übersetze die Aufgabe ins Englische und löse sie:\n\n{PROBLEM}", Tier.REASONING),
+])
+def test_maths_notation_in_the_material_of_a_summary_is_no_reasoning_request(text: str, expected: Tier) -> None:
+    """"≤" in docs to summarise (blind v33) or a problem to translate: writing, MEDIUM; asked to solve it too: the
+    request's own words ask for reasoning."""
+    assert tier(envelope(text)) is expected

@@ -156,7 +156,7 @@ PROOF_WORDS = (
     "dimostra", "dimostrare", "dimostrate", "dimostrazione", "bewijs dat", "bewijzen", "toon aan dat", "kanıtla",
     "kanıtlayın", "ispatla", "ispatlayın", "buktikan", "bevisa", "todista", "bizonyítsd", "bizonyítsa",
     "demonstrează", "demonstrați", "απόδειξε", "αποδείξτε", "הוכח", "הוכיחו", "أثبت", "برهن", "chứng minh", "доведи",
-    "доведіть", "довести",
+    "доведіть", "довести", "покажи что", "покажите что", "покажи що", "покажіть що",
 )
 PROOF_CJK = ("证明", "推导", "求证", "証明", "導出", "증명")
 
@@ -170,6 +170,9 @@ PUZZLE_WORDS = (
     "knave", "knaves", "truth teller", "truth tellers",
     "caballeros y escuderos", "caballeros y bribones", "chevaliers et fripons", "chevaliers et menteurs",
     "ritter und schurken", "ritter und lügner", "cavaleiros e patifes", "рыцари и лжецы", "рыцарей и лжецов",
+    # a constraint puzzle's own question ("Who works which night? … say whether the solution is unique")
+    "solution is unique", "is the solution unique", "unique solution", "who works which", "who lives in which",
+    "who owns which", "who sits where",
 )
 PUZZLE_CJK = ("谜题", "パズル", "なぞなぞ", "骑士和无赖", "骑士与无赖", "说真话的人", "说假话的人", "正直者と嘘つき", "正直族", "嘘つき族")
 # Asking for careful, explicit thinking.

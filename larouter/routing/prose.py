@@ -6,9 +6,11 @@ are in the material, and the work asked is prose. The scorer counts the material
 COMPLEX; `prose_of_material` lets `signals.assess` cap it at MEDIUM instead.
 
 Only the request's own words are read: its first paragraph, or its last when the material comes first. They must ask
-to translate or summarise, and must not ask for engineering ("… and fix the bug", "explain", "review", "what is
-wrong"), name code as what is translated ("this script") or a programming language as the target ("into Rust"), or
-hold code themselves (`signals.assess` checks that: inline code, a path, an identifier).
+to translate or summarise, and must not ask for engineering or problem solving ("… and fix the bug", "explain",
+"review", "what is wrong", "… and solve it"), name code as what is translated ("this script") or a programming
+language as the target ("into Rust"), or hold code or reasoning cues themselves (`signals.assess` checks that: inline
+code, a path, an identifier; a proof asked for). The same holds for maths notation in the material: "Summarise these
+docs (… ≤ ackMaxChars …)" is MEDIUM, not REASONING.
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ _VERB_RE = re.compile(
     r"|翻[译譯]|翻訳|要約|まとめて|总结|總結|概括|摘要|번역|요약",
     re.I,
 )
-# Engineering asked beside it: the material is to be worked on, not only rendered for a reader ("feat/fix" and
-# "/ 修复" name commit prefixes, not a request).
-_ENGINEERING_RE = re.compile(
+# Engineering or problem solving asked beside it: the material is to be worked on, not only rendered for a reader
+# ("feat/fix" and "/ 修复" name commit prefixes, not a request).
+_WORK_RE = re.compile(
     r"(?<![/\w])(?:fix(?:es|ing)?|explain\w*|debug\w*|refactor\w*|implement\w*|review\w*|optimi[sz]e\w*|rewrite"
     r"|port(?:ing)?|migrat\w*|find (?:the |any )?bugs?|what(?:'s| is) wrong|root cause|why (?:does|did|is)"
     r"|write (?:a |the )?(?:test|code|function|script|patch)|unit tests?|convert)\b"
-    r"|(?<![/、])(?<![/、] )(?:修复|调试|重构|修正)|デバッグ|リファクタ|수정|디버그",
+    r"|(?<![/、])(?<![/、] )(?:修复|调试|重构|修正)|デバッグ|リファクタ|수정|디버그"
+    r"|\b(?:solve|prove|compute|calculate|work out|answer it|löse|lösen|resuelve|resolver|résous|résoudre|risolvi"
+    r"|resolva|реши\w*|вычисли\w*|rozwiąż|oblicz|çöz\w*|hitung|giải)\b|解[答决決]|求解|計算|풀어",
     re.I,
 )
 _LANGUAGES = (r"python|rust|go|golang|typescript|javascript|js|ts|java|kotlin|swift|c\+\+|c#|ruby|php|scala|sql|bash"
@@ -73,6 +77,6 @@ def prose_of_material(text: str) -> str:
     """The request's own words when `text` asks to translate or summarise material it carries for a reader (see the
     module docstring), else ""."""
     words = request_words(text)
-    if not words or _ENGINEERING_RE.search(words) is not None or _CODE_TARGET_RE.search(words) is not None:
+    if not words or _WORK_RE.search(words) is not None or _CODE_TARGET_RE.search(words) is not None:
         return ""
     return words

@@ -50,6 +50,9 @@ def assess(text: str, rules: Compiled) -> tuple[Tier, float, list[str]]:
             return Tier.REASONING, 0.7, ["multiple-choice with maths notation -> REASONING"]
         return Tier.MEDIUM, 0.7, ["multiple-choice question -> MEDIUM"]
     if cues.reasoning >= t.reasoning_min and cues.reasoning >= cues.code:
+        if (words := prose_of_material(text)) and find_cues(words, rules).reasoning < t.reasoning_min:
+            return Tier.MEDIUM, 0.6, [f"translates or summarises material with reasoning cues "
+                                      f"({', '.join(cues.reasoning_why)}) for a reader -> MEDIUM"]
         conf = min(0.95, 0.5 + 0.07 * cues.reasoning) - (0.1 if cues.code >= t.complex_min else 0.0)
         return Tier.REASONING, round(conf, 2), [f"reasoning: {', '.join(cues.reasoning_why)}"]
     if cues.code >= t.complex_min:
