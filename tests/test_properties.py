@@ -317,20 +317,22 @@ VARCHAR = st.text(alphabet=st.characters(codec="utf-8"), max_size=25) | st.sampl
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=st.lists(st.tuples(VARCHAR, VARCHAR, st.none() | VARCHAR, st.none() | VARCHAR), min_size=0, max_size=7),
+@given(rows=st.lists(st.tuples(VARCHAR, VARCHAR, st.none() | VARCHAR, st.none() | VARCHAR, st.none() | VARCHAR),
+                     min_size=0, max_size=7),
        chunk_rows=st.integers(1, 4))
 def test_export_from_duckdb_round_trips(rows: list[tuple[str, ...]], chunk_rows: int) -> None:
     con = duckdb.connect()
     usage_schema.migrate(con)
-    for seq, (requested, model, reason, error) in enumerate(rows, 1):
+    for seq, (requested, model, reason, error, request_id) in enumerate(rows, 1):
         con.execute("INSERT INTO usage_calls VALUES (?, ?, 'p,\"1\"', ?, ?, NULL, NULL, ?, false, 200, 1, 2, 0, "
-                    "false, NULL, NULL, false, 1.5, NULL, ?, NULL, NULL)",
-                    [seq, datetime(2026, 4, 1, 12, 0, seq), requested, model, reason, error])
+                    "false, NULL, NULL, false, 1.5, NULL, ?, NULL, NULL, ?, NULL)",
+                    [seq, datetime(2026, 4, 1, 12, 0, seq), requested, model, reason, error, request_id])
     export = CsvExport(con.cursor(), 'p,"1"', window("all", date(2026, 4, 2)), chunk_rows=chunk_rows)
     blob = b"".join(iter(export.next_chunk, b""))
     export.close()
     table = parse(blob)
     assert table[0] == list(HEADER)
-    at = {name: HEADER.index(name) for name in ("project", "requested_model", "model", "reason", "error_type")}
+    at = {name: HEADER.index(name) for name in ("project", "requested_model", "model", "reason", "error_type",
+                                                "request_id")}
     assert [[r[at[k]] for k in at] for r in table[1:]] == [
-        [safe_cell(v) for v in ('p,"1"', req, model, reason, err)] for req, model, reason, err in rows]
+        [safe_cell(v) for v in ('p,"1"', *row)] for row in rows]

@@ -182,8 +182,15 @@ def test_journal_rows_have_the_ledger_shape() -> None:
     assert journal.read_frames(good) == ([row, (2, *row[1:])], len(good), [])
     wrong = _frame([row], 2)
     assert journal.read_frames(wrong) == ([], 0, [(0, len(wrong))])  # numbering does not match the header
-    legacy = (1, *range(len(COLUMNS) - 1))  # journaled before rows recorded their baseline model (the last column)
-    assert journal.read_frames(_frame([legacy], 1))[0] == [(*legacy, None)]
+    # Journaled by earlier versions: before rows recorded their request ids (the last two columns), and before that
+    # their baseline model too; the columns they lack read back as None. No version journaled any other width.
+    assert (COLUMNS[-3:], journal.WIDTH) == (("baseline_model", "request_id", "upstream_request_id"), len(row))
+    no_ids, oldest = row[:-2], row[:-3]
+    assert journal.read_frames(_frame([no_ids, (2, *oldest[1:])], 1))[0] == [(*no_ids, None, None),
+                                                                            (2, *oldest[1:], None, None, None)]
+    for width in (len(row) - 1, len(row) - 4, len(row) + 1):
+        odd = _frame([(1, *range(width - 1))], 1)
+        assert journal.read_frames(odd) == ([], 0, [(0, len(odd))]), width
     absurd = b"LRJ1" + struct.pack("<IIQ", 1 << 31, 0, 1)
     assert journal.read_frames(absurd) == ([], 0, [(0, len(absurd))])
 

@@ -81,7 +81,8 @@ def test_rollup_migration_backfills_existing_rows(tmp_path: Path) -> None:
         con.execute("INSERT INTO _migrations VALUES ('m001_usage_calls', now()::TIMESTAMP)")
         con.execute("INSERT INTO usage_calls SELECT i + 1, TIMESTAMP '2026-01-02 03:04:05', 'default', 'auto', 'm', 'p', NULL,"
                     " NULL, false, 200, 10, 5, 0, false, 0.5, 1.0, true, 12.0, NULL, NULL, 'v' FROM range(3) r(i)")
-        assert schema.migrate(con) == ["m002_usage_daily", "m003_baseline_model", "m004_answered_latency"]
+        assert schema.migrate(con) == ["m002_usage_daily", "m003_baseline_model", "m004_answered_latency",
+                                       "m005_request_ids"]
         assert con.execute("SELECT day, calls, cost, saved FROM usage_daily").fetchall() == [
             (datetime(2026, 1, 2).date(), 3, 1.5, 1.5)]
         assert schema.folded_seq(con) == 3
@@ -108,7 +109,7 @@ def test_answered_latency_migration_backfills_the_rollup(tmp_path: Path) -> None
                     "FROM range(3) r(i)")
         con.execute("INSERT INTO usage_daily VALUES ('2026-01-02', 'default', 'm', 'p', '', 3, 2, 30, 15, 0, 0, 0, "
                     "1.5, 3.0, 1.5, 201.0, 80.0, 2)")  # as the rollup of before folded them
-        assert schema.migrate(con) == ["m003_baseline_model", "m004_answered_latency"]
+        assert schema.migrate(con) == ["m003_baseline_model", "m004_answered_latency", "m005_request_ids"]
         assert con.execute("SELECT calls, latency_ms_sum, answered_latency_ms_sum FROM usage_daily").fetchall() == [
             (3, 201.0, 200.0)]
 

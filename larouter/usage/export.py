@@ -2,7 +2,8 @@
 
 RFC 4180: comma separated, CRLF line ends, a header row, fields quoted when they contain a comma, a quote,
 CR or LF (quotes doubled). Formula injection: a cell starting with = + - @ TAB or CR is prefixed with a
-single quote so spreadsheets show it as text. Rows come in the order they were recorded; NULL is an empty cell.
+single quote so spreadsheets show it as text. Rows come in the order they were recorded; NULL is an empty cell (a
+row recorded before the ledger kept a column, `request_id` say, has it empty). New columns go at the end.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ HEADER = (
     "time", "project", "requested_model", "model", "provider", "tier", "reason", "streamed", "status",
     "input_tokens", "output_tokens", "cached_tokens", "tokens_estimated", "cost_usd", "baseline_cost_usd",
     "price_known", "latency_ms", "ttft_ms", "error_type", "price_version", "baseline_model",
+    "request_id", "upstream_request_id",  # last, so scripts that read the columns before them by place still work
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 2000
@@ -30,7 +32,7 @@ SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ'), project, requested_model, model, p
        CAST(output_tokens AS VARCHAR), CAST(cached_tokens AS VARCHAR), CAST(tokens_estimated AS VARCHAR),
        CAST(cost AS VARCHAR), CAST(baseline_cost AS VARCHAR), CAST(price_known AS VARCHAR),
        CAST(round(latency_ms, 3) AS VARCHAR), CAST(round(ttft_ms, 3) AS VARCHAR), error_type, price_version,
-       baseline_model
+       baseline_model, request_id, upstream_request_id
 FROM usage_calls
 WHERE project = $project AND ts >= $start AND ts < $end
 """

@@ -8,8 +8,8 @@ and per INSERT), so committing every 100 ms cost the proxy ~6% of its requests/s
 journal. A row is as durable once journaled as once committed: both are on disk after an fdatasync.
 
 Format: a sequence of frames, each a 20-byte header (magic `LRJ1`, payload length, CRC-32 of the payload, the
-first row's ledger `seq`) and a payload: the numbered row tuples `(seq, *COLUMNS)` (or without
-the last column, `baseline_model`, as journaled before it was recorded) pickled (protocol 5). The file
+first row's ledger `seq`) and a payload: the numbered row tuples `(seq, *COLUMNS)` pickled (protocol 5); rows an
+earlier version journaled lack the columns added since (`LEGACY_WIDTHS`), which read back as None. The file
 is only ever read back by `read_frames`, whose unpickler admits no class at all (rows hold ints, floats, strings,
 booleans and None) and whose rows must have the ledger's shape. A torn, damaged or foreign frame loses its own rows
 only: reading goes on at the next intact frame (a hard kill in the middle of a write loses that batch, and opening
@@ -40,6 +40,10 @@ MAX_PAYLOAD = 1 << 30
 OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 _datasync = getattr(os, "fdatasync", os.fsync)  # macOS and Windows have no fdatasync
 Numbered = tuple[Any, ...]  # (seq, *row)
+WIDTH = len(COLUMNS) + 1
+# Rows journaled by earlier versions, whose last columns were not recorded then (None: not known): without the
+# request ids (`request_id`, `upstream_request_id`), and, before that, without `baseline_model` too.
+LEGACY_WIDTHS = (WIDTH - 2, WIDTH - 3)
 
 
 class _RowUnpickler(pickle.Unpickler):
@@ -55,14 +59,12 @@ def _rows(payload: bytes, first: int) -> list[Numbered] | None:
         rows = _RowUnpickler(io.BytesIO(payload)).load()
     except Exception:  # any damage: unpickling foreign bytes can fail in many ways
         return None
-    width = len(COLUMNS) + 1
     if not isinstance(rows, list) or not rows:
         return None
     for i, row in enumerate(rows):
-        if type(row) is not tuple or len(row) not in (width, width - 1) or row[0] != first + i:
+        if type(row) is not tuple or (len(row) != WIDTH and len(row) not in LEGACY_WIDTHS) or row[0] != first + i:
             return None
-    # A journal written before rows recorded their baseline model (the last column): that model is not known.
-    return [row if len(row) == width else (*row, None) for row in rows]
+    return [row if len(row) == WIDTH else (*row, *(None,) * (WIDTH - len(row))) for row in rows]
 
 
 def _frame_at(data: bytes, pos: int) -> tuple[list[Numbered], int] | None:

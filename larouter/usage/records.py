@@ -15,7 +15,8 @@ from larouter.usage.pricing import Pricer, Tokens
 COLUMNS: tuple[str, ...] = (
     "ts", "project", "requested_model", "model", "provider", "tier", "reason", "streamed", "status",
     "input_tokens", "output_tokens", "cached_tokens", "tokens_estimated", "cost", "baseline_cost",
-    "price_known", "latency_ms", "ttft_ms", "error_type", "price_version", "baseline_model",
+    "price_known", "latency_ms", "ttft_ms", "error_type", "price_version", "baseline_model", "request_id",
+    "upstream_request_id",
 )
 Row = tuple[Any, ...]
 COST = COLUMNS.index("cost")
@@ -88,6 +89,16 @@ def _text(value: str | None) -> str | None:
     return str(value)[:MAX_TEXT]
 
 
+def _request_id(value: str | None) -> str | None:
+    """A request id as the ledger keeps it: printable ASCII only (anything else is dropped), at most MAX_TEXT
+    characters; None when nothing is left. The client's id is checked at the door (`errors.request_id_for`) and the
+    provider's when read (`upstream.request_id_of`); this holds whatever reaches the ledger to the same rule."""
+    if value is None or (type(value) is str and len(value) <= MAX_TEXT and value.isascii() and value.isprintable()):
+        return value or None  # the usual case, checked first (hot path)
+    kept = "".join(ch for ch in str(value) if " " <= ch <= "~")[:MAX_TEXT]
+    return kept or None
+
+
 def _reason(value: str | None) -> str | None:
     """The routing reason, whole up to MAX_REASON; a longer one (a budget note appended to a full header) is cut at
     a word boundary with an ellipsis, never mid-word."""
@@ -135,5 +146,5 @@ def to_row(call: Call, pricer: Pricer) -> Row:
         model, provider, _text(call.tier), _reason(call.reason), bool(call.stream), int(call.status),
         tokens.input, tokens.output, tokens.cached, tokens.estimated, cost, baseline, cost is not None,
         float(call.latency_ms), None if ttft is None else float(ttft), _text(call.error_type), source,
-        _text(pricer.baseline_model),
+        _text(pricer.baseline_model), _request_id(call.id), _request_id(call.upstream_id),
     )

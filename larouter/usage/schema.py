@@ -87,14 +87,15 @@ CREATE OR REPLACE TEMP TABLE usage_stage (
     seq BIGINT, ts_us BIGINT, project VARCHAR, requested_model VARCHAR, model VARCHAR, provider VARCHAR, tier VARCHAR,
     reason VARCHAR, streamed BOOLEAN, status INTEGER, input_tokens INTEGER, output_tokens INTEGER,
     cached_tokens INTEGER, tokens_estimated BOOLEAN, cost DOUBLE, baseline_cost DOUBLE, price_known BOOLEAN,
-    latency_ms DOUBLE, ttft_ms DOUBLE, error_type VARCHAR, price_version VARCHAR, baseline_model VARCHAR
+    latency_ms DOUBLE, ttft_ms DOUBLE, error_type VARCHAR, price_version VARCHAR, baseline_model VARCHAR,
+    request_id VARCHAR, upstream_request_id VARCHAR
 )
 """
 # Staged rows into usage_calls; {where} selects them ("" for all).
 UNSTAGE_SQL = """
 INSERT INTO usage_calls SELECT seq, make_timestamp(ts_us), project, requested_model, model, provider, tier, reason,
     streamed, status, input_tokens, output_tokens, cached_tokens, tokens_estimated, cost, baseline_cost, price_known,
-    latency_ms, ttft_ms, error_type, price_version, baseline_model
+    latency_ms, ttft_ms, error_type, price_version, baseline_model, request_id, upstream_request_id
 FROM usage_stage {where} ORDER BY seq
 """
 
@@ -222,6 +223,14 @@ def _m004_answered_latency(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(ANSWERED_LATENCY_SQL, {"hi": folded_seq(con)})
 
 
+def _m005_request_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Record each call's request id (`x-request-id`: the client's own X-Request-ID, else the one LARouter made) and
+    its provider's (`x-upstream-request-id`), so a row can be found from a client's or a provider's log; rows
+    already recorded have neither (NULL)."""
+    con.execute("ALTER TABLE usage_calls ADD COLUMN request_id VARCHAR")
+    con.execute("ALTER TABLE usage_calls ADD COLUMN upstream_request_id VARCHAR")
+
+
 def rebuild_daily(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the whole rollup from `usage_calls` (for bulk loads that bypass the writer)."""
     con.execute("DELETE FROM usage_daily")
@@ -235,6 +244,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("m002_usage_daily", _m002_usage_daily),
     ("m003_baseline_model", _m003_baseline_model),
     ("m004_answered_latency", _m004_answered_latency),
+    ("m005_request_ids", _m005_request_ids),
 )
 
 
