@@ -24,6 +24,9 @@ from tests.support.usage import HELLO, UTC, UsageRouter, fake_usage
 
 start_router, router = usage.start_router, usage.router  # the shared fixtures
 
+CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
+          "and write pytest unit tests covering eviction order and concurrency.")  # a COMPLEX turn
+POLICY = '\n[routing.policies.cost-optimized]\nCOMPLEX = ["{first}", "{second}"]\n'
 # The export's columns before this change, in their order: scripts read them by place.
 EARLIER = ("time,project,requested_model,model,provider,tier,reason,streamed,status,input_tokens,output_tokens,"
            "cached_tokens,tokens_estimated,cost_usd,baseline_cost_usd,price_known,latency_ms,ttft_ms,error_type,"
@@ -70,6 +73,33 @@ def test_a_call_no_provider_answered_has_its_id_formula_escaped_and_no_providers
     router.settle(1)
     (row,) = router.rows()
     assert (row["status"], row["request_id"], row["upstream_request_id"]) == ("404", "'=HYPERLINK(1)", ""), row
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_abandoned_attempt_carries_the_calls_id_and_its_own_providers(start_router: Callable[..., UsageRouter],
+                                                                        stream: bool) -> None:
+    """`auto`: the first candidate answers an empty 200 (billed: its own row), the next answers. Both rows carry the
+    id the client sent (and each candidate was sent), each with the id its provider gave."""
+    router = start_router(POLICY.format(first="fake-empty", second="gpt-fake"))
+    raw = client(router, "trace-9").chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": CODING}], stream=stream)
+    if stream:
+        list(raw.parse())
+    router.settle(2)
+    rows = [(r["model"], r["status"], r["request_id"], r["upstream_request_id"]) for r in router.rows()]
+    assert rows == [("fake-empty", "502", "trace-9", "req_fake_1"), ("gpt-fake", "200", "trace-9", "req_fake_2")]
+    assert raw.headers["x-upstream-request-id"] == "req_fake_2"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_providers_error_is_recorded_with_its_id(router: UsageRouter, stream: bool) -> None:
+    """A provider's 429 carries its own id (`x-upstream-request-id`) to the client, and the row names it too."""
+    with pytest.raises(openai.RateLimitError) as info:
+        client(router, "abc-429").chat.completions.create(model="fake-429-retry", messages=HELLO, stream=stream)
+    assert info.value.response.headers["x-upstream-request-id"] == "req_fake_1"
+    router.settle(1)
+    (row,) = router.rows()
+    assert (row["status"], row["request_id"], row["upstream_request_id"]) == ("429", "abc-429", "req_fake_1"), row
 
 
 def test_an_old_ledger_upgrades_and_its_rows_export_with_empty_ids(start_router: Callable[..., UsageRouter],

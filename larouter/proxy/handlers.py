@@ -119,6 +119,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         headers = {**(err.headers or {}), **error_headers(call)}
         if call.upstream_id is not None:  # the provider answered, then its answer failed (the error names its own)
             headers.setdefault(upstream.UPSTREAM_ID, call.upstream_id)
+        call.upstream_id = headers.get(upstream.UPSTREAM_ID)  # the row names the provider's id the error carries
         raise attrs.evolve(err, headers=headers) from None
     except asyncio.CancelledError:
         drain = request.app[appkeys.DRAIN]

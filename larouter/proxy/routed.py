@@ -121,10 +121,9 @@ def _abandon(request: web.Request, call: Call, why: str, status: int, code: str)
     cost = 0.0
     if call.target is not None and (call.usage is not None or call.first_byte is not None or call.chunks
                                     or call.delivered):
-        attempt = attrs.evolve(call, id=f"{call.id}-{len(call.extra.get('attempts', ()))}", extra={},
-                               reason=header_safe(f"{call.reason} | {why}" if call.reason else why))
+        # its row carries the call's request id (its client's, sent to every candidate) and this provider's own
+        attempt = attrs.evolve(call, extra={}, reason=header_safe(f"{call.reason} | {why}" if call.reason else why))
         attempt.finish(status, code)
-        call.extra.setdefault("attempts", []).append(attempt.id)
         cost = request.app[appkeys.RECORDER](attempt) or 0.0
     call.usage, call.first_byte, call.chunks, call.response_bytes, call.tool_calls = None, None, 0, 0, False
     call.delivered = False
