@@ -19,7 +19,7 @@ from larouter.usage import journal, schema
 from larouter.usage.ledger import build_pricer
 from larouter.usage.records import COLUMNS, MAX_TEXT, epoch_us, to_row
 from tests.support import usage
-from tests.support.servers import http_raw
+from tests.support.servers import http_json, http_raw
 from tests.support.usage import HELLO, UTC, UsageRouter, fake_usage
 
 start_router, router = usage.start_router, usage.router  # the shared fixtures
@@ -27,6 +27,7 @@ start_router, router = usage.start_router, usage.router  # the shared fixtures
 CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
           "and write pytest unit tests covering eviction order and concurrency.")  # a COMPLEX turn
 POLICY = '\n[routing.policies.cost-optimized]\nCOMPLEX = ["{first}", "{second}"]\n'
+DEAD = '\n[providers.dead]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "sk-dead-0123456789"\nmodels = ["dead-1"]\n'
 # The export's columns before this change, in their order: scripts read them by place.
 EARLIER = ("time,project,requested_model,model,provider,tier,reason,streamed,status,input_tokens,output_tokens,"
            "cached_tokens,tokens_estimated,cost_usd,baseline_cost_usd,price_known,latency_ms,ttft_ms,error_type,"
@@ -100,6 +101,24 @@ def test_a_providers_error_is_recorded_with_its_id(router: UsageRouter, stream: 
     router.settle(1)
     (row,) = router.rows()
     assert (row["status"], row["request_id"], row["upstream_request_id"]) == ("429", "abc-429", "req_fake_1"), row
+
+
+def test_a_candidate_no_provider_answered_has_no_providers_id(start_router: Callable[..., UsageRouter]) -> None:
+    """`auto`: the first candidate answers an empty 200 (its own row, with its provider's id), the next cannot be
+    reached: the call fails with that one's error, which no provider gave an id; neither the call's row nor its
+    headers name the first candidate's."""
+    router = start_router(DEAD)
+    chain = {"COMPLEX": ["fake-empty", "dead-1"]}
+    policy = {"routing": {"default_model": "dead-1", "policies": {"cost-optimized": chain}}}
+    assert http_json("PATCH", router.url + "/api/config", policy)[0] == 200  # (the default model is the last resort)
+    with pytest.raises(openai.APIStatusError) as info:
+        client(router, "trace-10").chat.completions.create(model="auto", messages=[{"role": "user", "content": CODING}])
+    headers = info.value.response.headers
+    assert headers["x-larouter-model"] == "dead-1" and "x-upstream-request-id" not in headers, dict(headers)
+    router.settle(2)
+    rows = [(r["model"], r["error_type"], r["request_id"], r["upstream_request_id"]) for r in router.rows()]
+    assert rows == [("fake-empty", "degraded", "trace-10", "req_fake_1"),
+                    ("dead-1", "upstream_unreachable", "trace-10", "")], rows
 
 
 def test_an_old_ledger_upgrades_and_its_rows_export_with_empty_ids(start_router: Callable[..., UsageRouter],

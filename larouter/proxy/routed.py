@@ -228,6 +228,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     billed_timeout = False  # a candidate had the request and timed out: it may still run it, and bill it
     for cand in usable:
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
+        call.upstream_id = None  # and before a provider answers, it has no provider's request id (not the last one's)
         name = call.tried = cand.name  # the model tried: the local one when the budget downgraded this candidate
         call.reason = header_safe(" | ".join(notes))
         try:
