@@ -336,3 +336,15 @@ def test_export_from_duckdb_round_trips(rows: list[tuple[str, ...]], chunk_rows:
                                                 "request_id")}
     assert [[r[at[k]] for k in at] for r in table[1:]] == [
         [safe_cell(v) for v in ('p,"1"', *row)] for row in rows]
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_an_answer_after_a_broken_event_does_not_answer_a_held_stream(split: bool) -> None:
+    """Regression (found by property testing): a stream committed to on its reasoning, then a malformed event, then
+    content: the client gets the reasoning and the stream breaks at the malformed event, so the content never reached
+    it and the stream is `reasoning_only`; read in one piece, the content after the break had counted as an answer."""
+    events = [b'data: {"choices": [{"index": 0, "delta": {"reasoning_content": "hm"}}]}', b"data: {not json",
+              chunk_event(1, "text")]
+    apart = [event + b"\n\n" for event in events]
+    ended, *_, reasoning_only = outcome(apart if split else [b"".join(apart)], prime=True, hold=True)
+    assert (ended, reasoning_only) == ("BadStream", True)

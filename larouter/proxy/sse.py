@@ -183,9 +183,9 @@ class Relay:
         """What the client gets of a block of events. Fast path: the leading plain data events with no usage object,
         error or finish_reason pass through untouched (each event as `_filter` would pass it, so the outcome does
         not depend on how events are split across reads); the events after them go through `_filter` one by one. A
-        BadStream event ends the block (`broken`)."""
-        if self.held and not self.answered and any(map(block.__contains__, ANSWER_MARKS)):  # answered since?
-            self.answered = any(has_answer(event) for event in bytes(block).split(b"\n\n"))
+        BadStream event ends the block (`broken`). A stream committed to on its reasoning (`held`) is `answered` by an
+        answer among the events relayed, never by one after a broken event (which the client does not get)."""
+        check = self.held and not self.answered and any(map(block.__contains__, ANSWER_MARKS))  # answered since?
         m = _PLAIN.match(block)  # the leading plain events
         end = m.end() if m is not None else 0
         look = _LOOK.search(block, 0, end) if end else None
@@ -197,6 +197,9 @@ class Relay:
             self.call.chunks += plain.count(b'"choices":')  # the key, not a text that says "choices"
             if not self.call.tool_calls and _CALLS.search(plain):
                 self.call.tool_calls = True
+            if check and any(map(plain.__contains__, ANSWER_MARKS)):
+                self.answered = any(has_answer(event) for event in bytes(plain).split(b"\n\n"))
+                check = not self.answered
             if plain is block:
                 return block
             block = block[end:]  # the rest (a finish_reason, usage, [DONE]...): a stream read whole parses only these
@@ -209,6 +212,8 @@ class Relay:
                 break
             if relayed:
                 out.append(relayed)
+                if check and has_answer(relayed):
+                    self.answered, check = True, False
         return b"".join(out)
 
     @property
