@@ -203,15 +203,19 @@ def attachment_name(header: str | None) -> str | None:
 
 @usage.command("export")
 @period_options
+@click.option("--all-projects", is_flag=True, help="Every project's calls, with a project column (admin token).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="File to write (`-`: stdout; default: the daemon's suggested name in this directory).")
 @client_options
-def export(client: Client, as_json: bool, period: str, project: str | None, output: Path | None) -> None:
+def export(client: Client, as_json: bool, period: str, project: str | None, all_projects: bool,
+           output: Path | None) -> None:
     """Export every call of the period as CSV, streamed to a file (written whole or not at all)."""
     period, given = inherited("period", period), inherited("project", project)
+    if all_projects and given is not None:
+        raise click.UsageError("--all-projects exports every project: leave out --project")
     with contextlib.ExitStack() as stack:
         with unknown_project(client, given):
-            project = project_id(client, given)
+            project = "*" if all_projects else project_id(client, given)
             resp = stack.enter_context(client.stream("GET", "/api/usage/export",
                                                      {"period": period, "projectId": project}, expect="text/csv"))
         if output is not None and str(output) == "-":

@@ -6,7 +6,8 @@ Query parameters (all optional, each at most once; any other name is a 400 `unkn
 - `projectId`: the project (default "default"), by its id or by its name (an id wins over another project's name;
   names compare as the projects store compares them: case and runs of spaces aside): 1-64 of letters, digits, spaces,
   `_ . -`, starting with a letter or digit and not ending with a space. A project token's is checked (and replaced by
-  its own id) in `larouter.auth`.
+  its own id) in `larouter.auth`. `/api/usage/export` also takes `*`: every project's calls, the admin's only (a
+  project token naming another project is refused in `larouter.auth`).
 - `/api/usage/models` only: `sort` = cost | calls | tokens | inputTokens | outputTokens | model | latency
   (default cost) and `order` = asc | desc (default desc).
 
@@ -55,7 +56,8 @@ def project_param(request: web.Request) -> str:
     if not NAME.fullmatch(value):
         raise bad_request(
             f"query parameter 'projectId' must be a project's id or name: 1-64 letters, digits, spaces, '_', '.' or "
-            f"'-' starting with a letter or digit; got {value[:64]!r}", "projectId")
+            f"'-' starting with a letter or digit (or '*', every project, on /api/usage/export only); got "
+            f"{value[:64]!r}", "projectId")
     return value
 
 
@@ -125,16 +127,22 @@ async def usage_models(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def export_filename(project: str, win: Window, today: date) -> str:
-    """`larouter-usage-<project>-<period>-<date>.csv` (the project id is already validated)."""
-    return f"larouter-usage-{project}-{win.period}-{today.isoformat()}.csv"
+ALL_PROJECTS = "*"  # `projectId=*` on the export: every project's calls (no project id or name can be "*")
+
+
+def export_filename(project: str | None, win: Window, today: date) -> str:
+    """`larouter-usage-<project>-<period>-<date>.csv` (the project id is already validated; "all" for every
+    project)."""
+    return f"larouter-usage-{project or 'all'}-{win.period}-{today.isoformat()}.csv"
 
 
 async def usage_export(request: web.Request) -> web.StreamResponse:
-    """Per-call rows as CSV, streamed a chunk at a time with backpressure from the client."""
+    """Per-call rows as CSV (one project's, or every project's for `projectId=*`), streamed a chunk at a time with
+    backpressure from the client."""
     check_query(request, PARAMS)
     ledger = request.app[appkeys.LEDGER]
-    project, win = await known_project(request, ledger), window_param(request, ledger)
+    every = _param(request, "projectId", DEFAULT_PROJECT) == ALL_PROJECTS
+    project, win = None if every else await known_project(request, ledger), window_param(request, ledger)
     await ledger.run(ledger.catch_up)
     export = await ledger.run(lambda: CsvExport(ledger.cursor(), project, win))
     try:

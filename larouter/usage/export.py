@@ -34,7 +34,7 @@ SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ'), project, requested_model, model, p
        CAST(round(latency_ms, 3) AS VARCHAR), CAST(round(ttft_ms, 3) AS VARCHAR), error_type, price_version,
        baseline_model, request_id, upstream_request_id
 FROM usage_calls
-WHERE project = $project AND ts >= $start AND ts < $end
+WHERE ($project IS NULL OR project = $project) AND ts >= $start AND ts < $end
 """
 
 
@@ -56,9 +56,11 @@ def encode_rows(rows: Iterable[Sequence[str | None]]) -> bytes:
 
 
 class CsvExport:
-    """One export: a cursor over the matching rows, read a chunk at a time (blocking methods)."""
+    """One export: a cursor over the matching rows (of one project, or of every project: `project` None), read a
+    chunk at a time (blocking methods)."""
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection, project: str, win: Window, chunk_rows: int = CHUNK_ROWS):
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, project: str | None, win: Window,
+                 chunk_rows: int = CHUNK_ROWS):
         self.cursor = cursor
         self.chunk_rows = chunk_rows
         start, end = win.timestamps()
