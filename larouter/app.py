@@ -19,6 +19,7 @@ from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api
 from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
+from larouter.routing.health import UpstreamHealth
 from larouter.routing.policy import Cooldowns, apply_routing, merged_policies
 from larouter.routing.repeats import RepeatTracker
 from larouter.routing.sticky import StickyRoutes
@@ -40,15 +41,19 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def health(request: web.Request) -> web.Response:
-    """`{"status": "ok", "uptime": seconds}`, plus the ledger writer's counters and the routing memory's sizes."""
+    """`{"status": "ok", "uptime": seconds}`, plus the ledger writer's counters, the routing memory's sizes and each
+    upstream's recent outcomes. `status` is "degraded" (still HTTP 200: the daemon itself is up) while an upstream
+    has failed its last `DEGRADED_AFTER` calls or more (`routing/health.py`)."""
     uptime = time.monotonic() - request.app[appkeys.STARTED]
-    body: dict[str, object] = {"status": "ok", "uptime": round(uptime, 3)}
+    upstreams = request.app[appkeys.UPSTREAMS]
+    body: dict[str, object] = {"status": "degraded" if upstreams.degraded() else "ok", "uptime": round(uptime, 3)}
     ledger = request.app.get(appkeys.LEDGER)
     if ledger is not None:
         body["ledger"] = ledger.writer.describe()
     repeats = request.app[appkeys.REPEATS]
     body["routing"] = {"stickyConversations": len(request.app[appkeys.STICKY]), "trackedTurns": len(repeats),
                        "learnedHeartbeats": repeats.learned}
+    body["upstreams"] = upstreams.describe(request.app[appkeys.COOLDOWNS])
     return web.json_response(body)
 
 
@@ -82,6 +87,8 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app[appkeys.POLICIES] = policies  # the store's too: PATCHed chains and policies apply to both at once
     cooldowns = app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))
+    app[appkeys.UPSTREAMS] = upstreams = UpstreamHealth.from_settings(settings)
+    runtime.listeners.append(upstreams.reconfigure)  # a provider a PATCH changes starts with a clean record
     store.reconfigure(settings)
     runtime.listeners.append(store.reconfigure)
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last

@@ -16,6 +16,7 @@ from larouter.projects.budget import Budgets
 from larouter.projects.store import ProjectStore
 from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
+from larouter.routing.health import UpstreamHealth
 from larouter.routing.policy import Cooldowns
 from larouter.routing.sticky import StickyRoutes
 from larouter.routing.repeats import RepeatTracker
@@ -37,6 +38,7 @@ BUDGETS = web.AppKey("budgets", Budgets)
 LEDGER = web.AppKey("ledger", Ledger)
 POLICIES = web.AppKey("policies", dict[str, dict[Tier, tuple[str, ...]]])
 COOLDOWNS = web.AppKey("cooldowns", Cooldowns)
+UPSTREAMS = web.AppKey("upstreams", UpstreamHealth)  # each upstream's recent outcomes, for /health
 STICKY = web.AppKey("sticky", StickyRoutes)
 REPEATS = web.AppKey("repeats", RepeatTracker)
 DRAIN = web.AppKey("drain", Drain)

@@ -86,8 +86,11 @@ def _paths() -> dict[str, Any]:
                        "content": {"application/json": {"schema": ref("ChatCompletion")},
                                    "text/event-stream": {"schema": ref("ChatStreamEvent")}}}}
     return {
-        "/health": {"get": op("Liveness and uptime", "meta", {"200": _json(ref("Health"), "alive")}, errors=(),
-                              public=True)},
+        "/health": {"get": op("Liveness, uptime and upstream health", "meta", {"200": _json(ref("Health"), "alive")},
+                              errors=(), public=True,
+                              description="Always 200 while the daemon runs, `degraded` included: a monitor that "
+                                          "wants to hear of a failing provider or local model reads `status` "
+                                          "(and `upstreams`)")},
         "/openapi.json": {"get": op("This document", "meta", {"200": _json({"type": "object"}, "OpenAPI 3.1")},
                                     errors=(), public=True)},
         "/v1/chat/completions": {"post": op(

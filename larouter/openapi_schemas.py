@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from larouter.projects.store import NAME
+from larouter.routing.health import DEGRADED_AFTER
 
 Schema = dict[str, Any]
 
@@ -17,6 +18,7 @@ STR: Schema = {"type": "string"}
 INT: Schema = {"type": "integer"}
 NUM: Schema = {"type": "number"}
 BOOL: Schema = {"type": "boolean"}
+DATE_TIME: Schema = {"type": "string", "format": "date-time"}
 POLICIES = ["cost-optimized", "balanced", "quality-first", "local-only"]
 POLICY_NOTE = "a built-in policy, or one the config defines under [routing.policies] (accepted while it is defined)"
 WINDOWS = ["daily", "weekly", "monthly"]
@@ -134,10 +136,13 @@ DOWNLOAD = obj({
     "error": null(STR), "retry": null(STR), "files": array({"type": "object"}), "progressUrl": STR,
 })
 _SECTION: Schema = {"type": "object"}
+HEALTH_STATUS: Schema = {"enum": ["ok", "degraded"], "description": "degraded (still HTTP 200: the daemon itself is "
+                         f"up) while some upstream has failed its last {DEGRADED_AFTER} calls or more with no success "
+                         "since (its state is failing); ok otherwise"}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({"message": STR, "type": STR, "param": null(STR), "code": null(STR)})}),
-    "Health": obj({"status": {"const": "ok"}, "uptime": NUM, "ledger": obj(
+    "Health": obj({"status": HEALTH_STATUS, "uptime": NUM, "ledger": obj(
         {**{k: {"type": "integer", "minimum": 0, **({"description": LEDGER_NOTES[k]} if k in LEDGER_NOTES else {})}
            for k in LEDGER_COUNTERS},
          "failing": {"type": "boolean", "description": "the storage refuses writes now (rows are kept, up to "
@@ -147,8 +152,21 @@ SCHEMAS: dict[str, Schema] = {
          "lastErrorAt": {**null({"type": "string", "format": "date-time"}), "description": "when lastError happened "
                          "(UTC): an old one with failing false is a past failure, not a current one"}}, extra=True),
         "routing": obj({k: {"type": "integer", "minimum": 0}
-                        for k in ("stickyConversations", "trackedTurns", "learnedHeartbeats")})},
+                        for k in ("stickyConversations", "trackedTurns", "learnedHeartbeats")}),
+        "upstreams": {**obj({}, extra=ref("UpstreamHealth")), "description": "each upstream (a provider by its "
+                      "name, a local model as local:<id>) called since start"}},
         required=("status", "uptime")),
+    "UpstreamHealth": obj({
+        "state": {"enum": ["ok", "cooling", "failing"], "description": f"failing: its last {DEGRADED_AFTER} calls "
+                  "or more failed; cooling: a failure put it on cooldown, so auto tries it after the others for now; "
+                  "ok otherwise"},
+        "consecutiveFailures": {"type": "integer", "minimum": 0, "description": "calls failed in a row since its "
+                                "last success (a request it refused with a 4xx of its own does not count)"},
+        "lastError": {**null(STR), "description": "LARouter's code for its last failure (upstream_error, "
+                      "upstream_timeout, upstream_auth_failed, rate_limited, degraded, model_start_failed...), never "
+                      "the provider's words; kept after a success; null when it never failed"},
+        "lastErrorAt": {**null(DATE_TIME), "description": "when lastError happened (UTC)"},
+        "lastOkAt": {**null(DATE_TIME), "description": "when it last answered (UTC); null when it never did"}}),
     "ChatMessage": obj({"role": {"enum": ROLES}, "content": {"anyOf": [STR, array({}), {"type": "null"}]}},
                        required=("role",), extra=True),
     "ChatCompletionRequest": obj(CHAT_REQUEST_PROPS, required=("model", "messages"), extra=True),

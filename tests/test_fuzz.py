@@ -169,7 +169,8 @@ def test_fuzz_every_operation(fuzz_router: Router, who: str) -> None:
           f"{skipped} unsafe config patches not sent, 5xx: {fives or 'none'}, {len(findings)} finding(s)")
     assert sent >= 29 * MAX_EXAMPLES // 2, "schemathesis generated far fewer cases than expected"
     status, health = http_json("GET", fuzz_router.url + "/health")
-    assert status == 200 and health["status"] == "ok", "the daemon did not survive the fuzzing"
+    # (degraded: a provider failed its last calls, which fuzzed model names may ask for; the daemon is up all the same)
+    assert status == 200 and health["status"] in ("ok", "degraded"), "the daemon did not survive the fuzzing"
     unknown = [f for f in findings if "[KNOWN BUG" not in f]
     assert not unknown, f"{len(unknown)} finding(s):\n" + "\n".join(dict.fromkeys(unknown))
 

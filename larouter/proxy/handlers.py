@@ -24,6 +24,7 @@ from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
+from larouter.routing.health import failure_kind
 from larouter.usage.pricing import usd_text
 
 log = logging.getLogger("larouter.proxy")
@@ -99,7 +100,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     cap = billing.requested_output(body)
     if cap:  # validated: positive ints, the larger if both; an estimate of the answer's tokens never exceeds it
         call.output_cap = cap * call.choices
-    reservation = None
+    reservation = pending = None
     try:
         if body["model"] == AUTO:
             return await _auto(request, call, body)  # (its candidate's reservation is settled below)
@@ -116,6 +117,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     except LarouterError as err:
         call.delivered = call.delivered or err.delivered
         call.finish(err.status, err.code or err.type)
+        if body["model"] != AUTO:  # (`auto` notes each candidate's failure as it moves on: routed.py)
+            _failed(request, call, err, pending)
         headers = {**(err.headers or {}), **error_headers(call)}
         if call.upstream_id is not None:  # the provider answered, then its answer failed (the error names its own)
             headers.setdefault(upstream.UPSTREAM_ID, call.upstream_id)
@@ -158,9 +161,21 @@ async def _auto(request: web.Request, call: Call, body: dict[str, Any]) -> web.S
     return await _relay(request, call, result, relay)
 
 
+def _failed(request: web.Request, call: Call, err: LarouterError, model: CatalogModel | None) -> None:
+    """A named model's call failed: its upstream's health notes it, when the failure is the upstream's
+    (`model`: the local model the call started, which has no target when it did not start)."""
+    kind = failure_kind(err)
+    name = call.target.provider_name if call.target is not None else provider_name(model.id) if model else None
+    if kind is not None and name is not None:
+        request.app[appkeys.UPSTREAMS].failed(name, kind)
+
+
 def _book(request: web.Request, call: Call, reservation: Reservation | None) -> None:
-    """Record a finished call: learned heartbeats, the ledger row (which prices it), budget, access line."""
+    """Record a finished call: learned heartbeats, its upstream's health when it answered, the ledger row (which
+    prices it), budget, access line."""
     routed.after_call(request, call)  # learned heartbeats: no-op unless the call was routed
+    if call.status == 200 and call.target is not None:  # (failures are noted where they happen)
+        request.app[appkeys.UPSTREAMS].ok(call.target.provider_name)
     cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
     billing.settle(request, call, reservation, cost)
     log_call(call, cost)
@@ -210,6 +225,7 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
                                      hops=loop.outbound(request), request_id=call.id)
         call.upstream_id = upstream.request_id_of(resp)
     except LarouterError as err:
+        _failed(request, call, err, model)
         await relay.fail(err.message, err.code or "upstream_error")
         call.delivered = err.delivered
         call.finish(err.status, err.code)

@@ -19,6 +19,7 @@ from larouter.proxy.reasoning import for_model
 from larouter.proxy.sse import STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
+from larouter.routing.health import failure_kind
 from larouter.routing.policy import Candidate, chain
 from larouter.routing.tiers import Decision, Tier
 from larouter.usage.records import tokens_of
@@ -90,20 +91,31 @@ def after_stream(request: web.Request, call: Call, relay: Relay) -> None:
     call.reason = header_safe(f"{call.reason} | {name} degraded (its stream ended with reasoning only)")
     call.finish(502, "degraded")
     assert call.target is not None
-    request.app[appkeys.COOLDOWNS].fail(call.target.label)
+    _cool(request, call.target.provider_name, call.target.label, "degraded")
 
 
 def broke(request: web.Request, call: Call) -> None:
-    """A routed stream failed after the client had its first byte (a dropped connection, a read timeout, an error
-    event, a stream that is not one): it could no longer fail over, but its model cools down as one that fails before
-    does, and the conversation no longer sticks to it. No-op for a named model's stream."""
+    """A stream failed after the client had its first byte (a dropped connection, a read timeout, an error event, a
+    stream that is not one): its upstream failed the call (`call.error_type` says how). A routed one could no longer
+    fail over, but its model cools down as one that fails before does, and the conversation no longer sticks to it."""
     sticky_plan, name = call.extra.pop("routed", (None, None))
     call.extra.pop("sticky", None)  # (committed on reasoning: never remembered now)
-    if sticky_plan is None or call.target is None:
+    if call.target is None:
         return
-    request.app[appkeys.COOLDOWNS].fail(call.target.label)
+    if sticky_plan is None:  # a named model's stream: noted, no cooldown (named models are sent whatever theirs)
+        request.app[appkeys.UPSTREAMS].failed(call.target.provider_name, call.error_type or "upstream_error")
+        return
+    _cool(request, call.target.provider_name, call.target.label, call.error_type or "upstream_error")
     if sticky_plan.conversation is not None:
         request.app[appkeys.STICKY].forget(sticky_plan.conversation, name)
+
+
+def _cool(request: web.Request, upstream: str, label: str, kind: str | None, asked: float | None = None) -> None:
+    """A candidate failed: it cools down (`label`: its cooldown key; `asked`: the seconds its provider asked for), and
+    its upstream's health notes the failure when `kind` says it is one of the upstream's (`health.failure_kind`)."""
+    request.app[appkeys.COOLDOWNS].fail(label, asked)
+    if kind is not None:
+        request.app[appkeys.UPSTREAMS].failed(upstream, kind, label)
 
 
 def _remember(request: web.Request, plan: Plan, name: str) -> None:
@@ -255,6 +267,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         except Degraded as exc:
             why, status, code = f"{name} degraded ({exc})", 502, "degraded"
             last = LarouterError(f"{name}: {exc}", 502, "upstream_error", "all_candidates_failed")
+            kind: str | None = "degraded"
         except LarouterError as err:
             # A candidate that refused this request (a 4xx of its own: a parameter it does not take, a prompt past
             # its context, a model the account may not use) is passed by, like one that failed: the client named no
@@ -264,14 +277,15 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             why, status, code = f"{name} failed ({err.code or err.status})", err.status, err.code or err.type
             call.delivered = err.delivered
             billed_timeout = billed_timeout or (err.code == "upstream_timeout" and err.delivered)
-            last = err
+            last, kind = err, failure_kind(err)
         notes.append(f"{why} -> next" if cand is not usable[-1] else why)
         failures.append(why)
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if not (isinstance(last, LarouterError) and (last.type == "budget_exceeded" or last.rejected)):
-            request.app[appkeys.COOLDOWNS].fail(call.target.label if call.target is not None else cand.label,
-                                                upstream.wait_asked(last))
+            failed = (call.target.provider_name, call.target.label) if call.target is not None else (
+                cand.upstream, cand.label)  # (a local model that did not start has no target)
+            _cool(request, *failed, kind, upstream.wait_asked(last))
     call.reason = header_safe(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 import attrs
 
 from larouter.models.catalog import Catalog
+from larouter.models.supervisor import provider_name
 from larouter.proxy.registry import ModelRegistry, Target
 from larouter.routing.tiers import Tier
 
@@ -84,6 +85,14 @@ class Candidate:
         if self.target is not None:
             return self.target.label
         return f"local:{self.local_model}/{self.local_model}" if self.local_model else self.name
+
+    @property
+    def upstream(self) -> str:
+        """The upstream whose health its calls count for (`routing/health.py`): its target's provider, or, for a
+        local model not running, the provider its server will be (`local:<id>`)."""
+        if self.target is not None:
+            return self.target.provider_name
+        return provider_name(self.local_model) if self.local_model else self.name
 
     @property
     def is_local(self) -> bool:

@@ -1,0 +1,158 @@
+"""`GET /health` tells an operator's monitor about its upstreams: `status` is "degraded" (still HTTP 200) while a
+provider or a local model has failed its last 3 calls with no success since, and `upstreams` names each one called,
+with its state, its run of failures and LARouter's code for its last error (never the provider's words)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Callable
+
+import openai
+import pytest
+
+from tests.conftest import FAKE_KEY, Fake, Router
+from tests.support.servers import http_json, http_raw, wait_until
+
+HELLO = [{"role": "user", "content": "hello there"}]
+TIERS = ("HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
+# a second provider on the same fake (its models answer as the fake's do), and one nothing listens for
+FLAKY = ('\n[providers.flaky]\nbase_url = "{url}/v1"\napi_key_env = "FAKE_KEY"\nmodels = ["flaky-model"]\n'
+         '\n[providers.down]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "FAKE_KEY"\nmodels = ["down-model"]\n')
+
+
+@pytest.fixture
+def router(make_router: Callable[..., Router], fake: Fake) -> Router:
+    """LARouter with the fake provider (`fake`), a second one on it (`flaky`) and an unreachable one (`down`)."""
+    return make_router(extra_toml=FLAKY.format(url=fake.url))
+
+
+def health(router: Router) -> dict[str, Any]:
+    """`GET /health`, which answers 200 whatever the upstreams do."""
+    status, body = http_json("GET", router.url + "/health")
+    assert status == 200, body
+    return body
+
+
+def chat(router: Router, model: str, messages: list[dict[str, Any]] = HELLO, **extra: Any) -> int:
+    """One chat call; its HTTP status."""
+    return http_json("POST", router.v1 + "/chat/completions", {"model": model, "messages": messages, **extra})[0]
+
+
+def test_three_failures_in_a_row_degrade_health_until_a_success(router: Router, fake: Fake) -> None:
+    """A provider answering 500 twice is noted but the daemon is ok; the third makes /health `degraded`, naming it
+    as failing with `upstream_error`; once it answers again, status is ok and its last error stays on record."""
+    assert health(router)["upstreams"] == {}
+    fake.state.failing.add("flaky-model")
+    assert [chat(router, "flaky-model") for _ in range(2)] == [502, 502]
+    body = health(router)
+    assert body["status"] == "ok" and body["upstreams"]["flaky"]["consecutiveFailures"] == 2, body
+    assert chat(router, "flaky-model") == 502
+    body = health(router)
+    flaky = body["upstreams"]["flaky"]
+    assert body["status"] == "degraded" and body["uptime"] >= 0, body
+    assert flaky["state"] == "failing" and flaky["consecutiveFailures"] == 3 and flaky["lastError"] == "upstream_error"
+    assert flaky["lastOkAt"] is None and datetime.fromisoformat(flaky["lastErrorAt"]).tzinfo is not None, flaky
+    assert "fake" not in body["upstreams"]  # never called
+    fake.state.failing.clear()
+    assert chat(router, "flaky-model") == 200
+    wait_until(lambda: health(router)["status"] == "ok", 5, "the success to be noted")  # (booked once answered)
+    flaky = health(router)["upstreams"]["flaky"]
+    assert flaky["state"] == "ok" and flaky["consecutiveFailures"] == 0 and flaky["lastOkAt"] is not None, flaky
+    assert flaky["lastError"] == "upstream_error" and flaky["lastErrorAt"] is not None, flaky
+
+
+@pytest.mark.parametrize(("model", "kind"), [
+    ("fake-401", "upstream_auth_failed"), ("fake-403", "upstream_forbidden"), ("fake-429", "rate_limited"),
+    ("fake-hangup", "upstream_disconnected"), ("fake-notjson", "upstream_bad_response"),
+    ("fake-200-error", "upstream_error"), ("down-model", "upstream_unreachable")])
+def test_each_kind_of_upstream_failure_counts(router: Router, model: str, kind: str) -> None:
+    """A refused key, a refused model, a rate limit, a dropped connection, an answer that is not one, an error
+    object in a 200 and a provider nothing listens for each count, under LARouter's own code for them."""
+    for _ in range(3):
+        assert chat(router, model) >= 429
+    body = health(router)
+    name = "down" if model == "down-model" else "fake"
+    assert body["status"] == "degraded" and body["upstreams"][name]["lastError"] == kind, body
+    assert body["upstreams"][name]["state"] == "failing", body
+
+
+def test_requests_the_provider_refuses_or_the_client_drops_do_not_count(router: Router, fake: Fake) -> None:
+    """Between two failures and a third, a provider's 400 for a bad request (named, or passed by under `auto`), a
+    request LARouter itself refuses and a client that leaves mid-stream neither count as failures nor reset the run:
+    the status stays ok until the third real failure."""
+    assert [chat(router, "fake-500") for _ in range(2)] == [502, 502]
+    assert chat(router, "fake-400") == 400
+    assert chat(router, "fake-500", []) == 400  # no messages: LARouter's own 400, nothing sent
+    only = {"default_model": "fake-400", "policies": {"cost-optimized": {tier: ["fake-400"] for tier in TIERS}}}
+    assert http_json("PATCH", router.url + "/api/config", {"routing": only})[0] == 200
+    assert chat(router, "auto") == 400  # the only candidate refused it: its own 400, no failure of fake's
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with client.chat.completions.create(model="fake-slow", messages=HELLO, stream=True) as stream:
+        next(iter(stream))  # then the client leaves: a 499
+    wait_until(lambda: "fake-slow" in fake.state.disconnects, 10, "LARouter to drop the upstream stream")
+    body = health(router)
+    assert body["status"] == "ok" and body["upstreams"]["fake"]["consecutiveFailures"] == 2, body
+    assert chat(router, "fake-500") == 502
+    assert health(router)["status"] == "degraded"
+
+
+def test_a_cooling_upstream_shows_cooling(make_router: Callable[..., Router], fake: Fake) -> None:
+    """`auto` passes a failing candidate by and cools it down: /health shows its upstream `cooling` (ok overall: one
+    failure), the provider that answered `ok`, and once the cooldown is over, `ok` again."""
+    router = make_router(extra_toml=FLAKY.format(url=fake.url))
+    chains = {tier: ["flaky-model", "gpt-fake"] for tier in TIERS}
+    patch = {"routing": {"cooldown": 2.0, "policies": {"cost-optimized": chains}}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    fake.state.failing.add("flaky-model")
+    assert chat(router, "auto") == 200
+    wait_until(lambda: "fake" in health(router)["upstreams"], 5, "the answer to be noted")
+    body = health(router)
+    assert body["status"] == "ok", body
+    assert body["upstreams"]["flaky"] == {**body["upstreams"]["flaky"], "state": "cooling", "consecutiveFailures": 1,
+                                          "lastError": "upstream_error", "lastOkAt": None}, body
+    assert body["upstreams"]["fake"]["state"] == "ok" and body["upstreams"]["fake"]["lastError"] is None, body
+    wait_until(lambda: health(router)["upstreams"]["flaky"]["state"] == "ok", 10, "the cooldown to end")
+
+
+def test_a_degraded_answer_under_auto_counts_as_a_failure(router: Router) -> None:
+    """An empty 200 that `auto` fails over from is the upstream's failure (`degraded`), even when the next candidate,
+    on the same provider, answers."""
+    patch = {"routing": {"policies": {"cost-optimized": {tier: ["fake-empty", "gpt-fake"] for tier in TIERS}}}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    assert chat(router, "auto") == 200
+    wait_until(lambda: health(router)["upstreams"].get("fake", {}).get("lastOkAt") is not None, 5, "the answer")
+    fake = health(router)["upstreams"]["fake"]
+    assert fake["lastError"] == "degraded" and fake["consecutiveFailures"] == 0 and fake["state"] == "cooling", fake
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_health_never_shows_a_key_the_provider_quoted(router: Router, stream: bool) -> None:
+    """The fake's 401 echoes the key it was sent, and its error events quote it (before and after the answer
+    began): /health keeps LARouter's code for each failure, never the provider's words."""
+    models = ["fake-401", "fake-key-error", "fake-key-error-late"] if stream else ["fake-401", "fake-401", "fake-401"]
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    for model in models:
+        with pytest.raises(openai.APIError):
+            answer = client.chat.completions.create(model=model, messages=HELLO, stream=stream)
+            for _ in answer if stream else ():
+                pass
+    status, raw = http_raw("GET", router.url + "/health")
+    body = json.loads(raw)
+    assert status == 200 and body["status"] == "degraded", body
+    assert body["upstreams"]["fake"]["lastError"] == ("upstream_error" if stream else "upstream_auth_failed"), body
+    assert FAKE_KEY.encode() not in raw and b"sk-" not in raw and b"Bearer" not in raw, raw
+
+
+def test_a_provider_the_config_changes_starts_afresh(router: Router, fake: Fake) -> None:
+    """Fixing a failing provider's settings at runtime (a new key, say) clears its record: what the old settings did
+    says nothing of the new ones; the other upstreams keep theirs."""
+    fake.state.failing.add("flaky-model")
+    for model in ("flaky-model",) * 3 + ("fake-500",):
+        assert chat(router, model) == 502
+    assert health(router)["status"] == "degraded"
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"flaky": {"read_timeout": 5.0}}},
+                            headers=router.admin)
+    assert status == 200, out
+    body = health(router)
+    assert body["status"] == "ok" and list(body["upstreams"]) == ["fake"], body
