@@ -12,6 +12,7 @@ import openai
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, Router
+from tests.support.cli import ok_json, on
 from tests.support.servers import http_json, http_raw, wait_until
 
 HELLO = [{"role": "user", "content": "hello there"}]
@@ -156,3 +157,20 @@ def test_a_provider_the_config_changes_starts_afresh(router: Router, fake: Fake)
     assert status == 200, out
     body = health(router)
     assert body["status"] == "ok" and list(body["upstreams"]) == ["fake"], body
+
+
+def test_status_shows_the_failing_upstreams(router: Router, fake: Fake) -> None:
+    """`larouter status` says the daemon is degraded and which upstream fails, how often and how; `--json` has
+    /health's `upstreams` as they are; the exit is 0 (the daemon is up)."""
+    fake.state.failing.add("flaky-model")
+    for _ in range(3):
+        chat(router, "flaky-model")
+    assert chat(router, "gpt-fake") == 200
+    wait_until(lambda: "fake" in health(router)["upstreams"], 5, "the answer to be noted")
+    data = ok_json(router, "status")
+    assert data["status"] == "degraded" and data["upstreams"]["flaky"]["state"] == "failing", data
+    result = on(router, "status")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "degraded" in text and "flaky: failing (3 failures in a row, last upstream_error" in text, text
+    assert "fake: ok" in text and text.index("flaky: failing") < text.index("fake: ok"), text

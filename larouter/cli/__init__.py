@@ -10,7 +10,7 @@ from rich.table import Table
 
 from larouter import __version__
 from larouter.cli.common import Client, CliError, LarouterGroup, client_options, optional
-from larouter.cli.output import duration, emit, money, plural
+from larouter.cli.output import ago, duration, emit, money, plural
 from larouter.cli.config import config
 from larouter.cli.models import models
 from larouter.cli.projects import projects
@@ -66,11 +66,29 @@ def spend_line(spend: dict[str, Any] | None) -> str:
     return f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} ({whose})"
 
 
+STATE_STYLES = {"ok": "green", "cooling": "yellow", "failing": "bold red"}  # an upstream's state in /health
+
+
+def upstream_line(name: str, up: dict[str, Any]) -> str:
+    """One upstream of /health's `upstreams`: its state, and when it has failed lately how often and how."""
+    state = str(up.get("state"))
+    line = f"{escape(name)}: [{STATE_STYLES.get(state, 'yellow')}]{escape(state)}[/]"
+    failures = up.get("consecutiveFailures") or 0
+    details = [f"{plural(failures, 'failure')} in a row"] if failures else []
+    if up.get("lastError") and (failures or state != "ok"):
+        details.append(f"last {escape(str(up['lastError']))} {ago(up.get('lastErrorAt'))}")
+    if up.get("lastOkAt") and state != "ok":
+        details.append(f"last answered {ago(up['lastOkAt'])}")
+    return line + (f" ({', '.join(details)})" if details else "")
+
+
 def render_status(data: dict[str, Any]) -> Table:
     """Key/value grid for `larouter status`."""
     grid = Table.grid(padding=(0, 2))
-    grid.add_row("[bold]larouterd[/bold]",
-                 f"{data['url']}: [green]{data['status']}[/green], up {duration(data['uptime'])}")
+    status = str(data["status"])
+    shown = (f"[green]{escape(status)}[/green]" if status == "ok" else
+             f"[bold yellow]{escape(status)}[/bold yellow] (an upstream is failing; the daemon itself is up)")
+    grid.add_row("[bold]larouterd[/bold]", f"{data['url']}: {shown}, up {duration(data['uptime'])}")
     running = data["running"]
     if running is None:
         models = "[dim]not visible with this token[/dim]"
@@ -78,6 +96,12 @@ def render_status(data: dict[str, Any]) -> Table:
         models = ", ".join(f"{m['id']} ({m['state']}{', port ' + str(m['port']) if m.get('port') else ''})"
                            for m in running) or "none"
     grid.add_row("[bold]running models[/bold]", models)
+    upstreams = data.get("upstreams")
+    if isinstance(upstreams, dict):  # the failing ones first (an older daemon sends none)
+        ranked = sorted(upstreams.items(), key=lambda kv: (str(kv[1].get("state")) != "failing", kv[0]))
+        lines = [upstream_line(name, up) for name, up in ranked if isinstance(up, dict)] or ["none called yet"]
+        for i, line in enumerate(lines):
+            grid.add_row("[bold]upstreams[/bold]" if i == 0 else "", line)
     routing = data.get("routing")
     if routing is not None:
         grid.add_row("[bold]routing memory[/bold]", f"{plural(routing['learnedHeartbeats'], 'learned heartbeat')}, "

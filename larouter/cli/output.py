@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from rich.console import Console, RenderableType
@@ -87,3 +88,14 @@ def duration(seconds: float | None) -> str:
     if h:
         return f"{h}h {m:02d}m"
     return f"{m}m {s % 60:02d}s" if m else f"{s}s"
+
+
+def ago(stamp: Any) -> str:
+    """An ISO time from the daemon (`2026-04-17T09:30:00.000000Z`) as how long ago it was (`4m 10s ago`); the text as
+    it came when it is no such time."""
+    try:
+        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        seconds = (datetime.now(timezone.utc) - when).total_seconds()
+    except (TypeError, ValueError):
+        return str(stamp)
+    return f"{duration(max(seconds, 0.0))} ago"
