@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 
 import openai
@@ -14,6 +15,7 @@ import pytest
 from tests.conftest import FAKE_KEY, Fake, Router
 from tests.support.cli import ok_json, on
 from tests.support.servers import http_json, http_raw, wait_until
+from tests.support.tiny_gguf import write_tiny_gguf
 
 HELLO = [{"role": "user", "content": "hello there"}]
 TIERS = ("HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING")
@@ -174,3 +176,31 @@ def test_status_shows_the_failing_upstreams(router: Router, fake: Fake) -> None:
     text = " ".join(result.output.split())
     assert "degraded" in text and "flaky: failing (3 failures in a row, last upstream_error" in text, text
     assert "fake: ok" in text and text.index("flaky: failing") < text.index("fake: ok"), text
+
+
+async def test_a_local_model_that_does_not_start_is_its_own_upstream(local_router: Callable[..., Router],
+                                                                     tmp_path: Path) -> None:
+    """A local model is an upstream of its own (`local:<id>`): one that fails to start three times (twice for a JSON
+    answer, once for a stream) degrades /health with `model_start_failed`, while the one that answers is ok."""
+    import aiohttp
+
+    router = local_router()
+    broken = tmp_path / "broken.gguf"
+    write_tiny_gguf(broken)
+    broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
+    async with aiohttp.ClientSession() as session:
+        async with session.post(router.url + "/api/models", json={"id": "broken", "path": str(broken),
+                                                                  "contextLength": 2048}) as resp:
+            assert resp.status == 201, await resp.text()
+        for model, stream in (("broken", False), ("broken", True), ("broken", False), ("tiny", False)):
+            body = {"model": model, "messages": HELLO, "max_tokens": 2, "stream": stream}
+            async with session.post(router.v1 + "/chat/completions", json=body) as resp:
+                text = await resp.text()  # (a stream's failure to start is its one error event)
+                assert resp.status == (200 if stream or model == "tiny" else 502), text
+                assert ("model_start_failed" in text) == (model == "broken"), text
+        async with session.get(router.url + "/health") as resp:
+            out = await resp.json()
+    assert out["status"] == "degraded", out
+    assert out["upstreams"]["local:broken"]["state"] == "failing", out
+    assert out["upstreams"]["local:broken"]["lastError"] == "model_start_failed", out
+    assert out["upstreams"]["local:tiny"]["state"] == "ok", out
