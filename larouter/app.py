@@ -43,13 +43,16 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
 async def health(request: web.Request) -> web.Response:
     """`{"status": "ok", "uptime": seconds}`, plus the ledger writer's counters, the routing memory's sizes and each
     upstream's recent outcomes. `status` is "degraded" (still HTTP 200: the daemon itself is up) while an upstream
-    has failed its last `DEGRADED_AFTER` calls or more (`routing/health.py`)."""
+    has failed its last `DEGRADED_AFTER` calls or more (`routing/health.py`), or while the ledger's storage refuses
+    writes (calls are served, their records kept in memory up to `usage.queue_max`)."""
     uptime = time.monotonic() - request.app[appkeys.STARTED]
     upstreams = request.app[appkeys.UPSTREAMS]
     body: dict[str, object] = {"status": "degraded" if upstreams.degraded() else "ok", "uptime": round(uptime, 3)}
     ledger = request.app.get(appkeys.LEDGER)
     if ledger is not None:
-        body["ledger"] = ledger.writer.describe()
+        body["ledger"] = described = ledger.writer.describe()
+        if described["failing"]:
+            body["status"] = "degraded"
     repeats = request.app[appkeys.REPEATS]
     body["routing"] = {"stickyConversations": len(request.app[appkeys.STICKY]), "trackedTurns": len(repeats),
                        "learnedHeartbeats": repeats.learned}

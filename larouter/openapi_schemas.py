@@ -138,7 +138,8 @@ DOWNLOAD = obj({
 _SECTION: Schema = {"type": "object"}
 HEALTH_STATUS: Schema = {"enum": ["ok", "degraded"], "description": "degraded (still HTTP 200: the daemon itself is "
                          f"up) while some upstream has failed its last {DEGRADED_AFTER} calls or more with no success "
-                         "since (its state is failing); ok otherwise"}
+                         "since (its state is failing), or while the ledger's storage refuses writes (ledger.failing); "
+                         "ok otherwise"}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({"message": STR, "type": STR, "param": null(STR), "code": null(STR)})}),

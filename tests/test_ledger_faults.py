@@ -108,7 +108,7 @@ def ledger_rows(home: Path) -> list[int]:
 
 def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path) -> None:
     """Writes failing (EFBIG, as a full disk): every request is answered, 6 records are kept (the bound) and 2
-    dropped, one rate-limited ERROR and /health say so; once writing works the kept records are committed. /health's
+    dropped, one rate-limited ERROR and /health say so (its status "degraded"); once writing works the kept records are committed. /health's
     lastError says when it happened (`lastErrorAt`, UTC), so the one kept after recovery reads as a past failure."""
     with daemon(home, cfg) as d:
         d.chat()
@@ -119,6 +119,7 @@ def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path
         for _ in range(8):
             assert d.chat()["choices"][0]["message"]["content"] == "echo: hello"
         wait_until(lambda: d.ledger()["failing"] and d.ledger()["retries"] >= 3, 15, "the writer to fail and retry")
+        assert http_json("GET", d.url + "/health")[1]["status"] == "degraded"  # a monitor hears of it
         state = d.ledger()
         assert state["pending"] == 6 and state["dropped"] == 2 and state["written"] == 1 and state["failed"] == 0
         assert "File too large" in state["lastError"] and "usage.journal" in state["lastError"]  # names the file
@@ -132,6 +133,7 @@ def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path
 
         d.file_limit(resource.RLIM_INFINITY)  # space again
         wait_until(lambda: not d.ledger()["failing"] and d.ledger()["written"] == 7, 20, "the kept records")
+        assert http_json("GET", d.url + "/health")[1]["status"] == "ok"
         recovered = datetime.now(timezone.utc)
         state = d.ledger()
         assert state["pending"] == 0 and "writing works again" in d.log
