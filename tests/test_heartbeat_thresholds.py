@@ -45,3 +45,17 @@ def test_a_limit_in_square_brackets_is_read_against_the_part_not_the_total(ram: 
     """"[limit 28]" after "9.6 / 32 GiB" limits the 9.6 used, not the 32 in all; "61% used [limit 85%]" is within
     (square brackets went unread: blind v33's NAS report)."""
     assert (rules_tier(SQUARE.format(ram=ram, pool=pool)) is not Tier.HEARTBEAT) is work
+
+
+PT = ("Relatório do monitor (a cada 10 min) — 14/03/2026 20:10 (America/Sao_Paulo)\n• Site casacerrado.com.br: no ar, "
+      "tempo de resposta 210 ms (limite 800 ms)\n• Checkout: 0 erros na última hora\n• Fila de pedidos para separar: 0 "
+      "pendentes há mais de 24h\n• Certificado SSL: vence em {days} dias (alerta em 15)\n• Estoque crítico: nenhum item "
+      "abaixo do mínimo\nSe estiver tudo dentro dos limites, responda apenas HEARTBEAT_OK.")
+
+
+def test_an_alert_level_without_a_sign_is_read_on_the_side_its_line_names() -> None:
+    """"vence em 61 dias (alerta em 15)": a certificate's days left are bad below the alert, so 61 is fine and the
+    report (409 characters, past the 400 a quiet report could have) is a heartbeat (blind v33); 9 days left is
+    work."""
+    assert rules_tier(PT.format(days=61)) is Tier.HEARTBEAT
+    assert rules_tier(PT.format(days=9)) is not Tier.HEARTBEAT

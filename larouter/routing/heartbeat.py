@@ -24,7 +24,7 @@ from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, 
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report, says_none
 from larouter.routing.troubled import troubled_item
-from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert
+from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert, within_thresholds
 from larouter.routing.statustime import TIMED_STATUS_RE
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 from larouter.routing.tokens import word_parts, word_tokens
@@ -304,8 +304,10 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
         m = rules.hb_task_item.match(line)
         item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
         if header is None and (not (m and (rules.hb_headerless_task.search(item) or day_labelled(item)))
-                               or _STATUS_LABEL_RE.match(item) or TIMED_STATUS_RE.search(item)):
-            continue  # without a header: untimed, undated items are notes; "time: 03:00", "last run: 02:10" are status
+                               or _STATUS_LABEL_RE.match(item) or TIMED_STATUS_RE.search(item)
+                               or within_thresholds(item) is not item):
+            continue  # without a header: untimed, undated items are notes; "time: 03:00", "last run: 02:10" are status,
+            # and so is a reading short of its alert ("Certificado SSL: vence em 61 dias (alerta em 15)")
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
             items.append(item)
     if items:

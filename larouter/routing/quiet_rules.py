@@ -34,7 +34,7 @@ class QuietReportRules:
     """A scheduler's status report in which every line says "nothing" is a heartbeat in any convention (see
     `quiet.py`): words for none/no/zero, for all-is-well, and for "if" (the idle instruction) per language."""
 
-    max_chars: int = 400
+    max_chars: int = 600
     none_words: tuple[str, ...] = tuple("""
 no none nothing nobody zero empty nil null kein keine keinen keiner keines nichts aucun aucune rien ningún ninguna
 ninguno nada sin nenhum nenhuma sem nessun nessuna nessuno niente geen niets brak żadnych żadnej żadne nic žádné žádná

@@ -167,8 +167,10 @@ def _limit_words(text: str, lower: str) -> list[re.Match[str]]:
 # A threshold in brackets right after a reading ("94%（しきい値 90%）", "412 ms (threshold 300 ms)"): read only where
 # the reading's own words say which side is bad, a use or load (a maximum) or what is left (a minimum).
 _THRESHOLD_WORDS = ("threshold", "seuil", "schwelle", "schwellenwert", "umbral", "limiar", "soglia", "drempel", "порог",
-                    "しきい値", "閾値", "阈值", "閾值", "임계값", "임계치", "eşik", "ambang")
-_BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,3})?\s*[(（]\s*(?:"
+                    "しきい値", "閾値", "阈值", "閾值", "임계값", "임계치", "eşik", "ambang",
+                    # an alert level without a sign ("vence em 61 dias (alerta em 15)", "(warn at 80%)")
+                    "alert", "alerta", "alerte", "alarm", "alarme", "warn", "warning", "aviso", "avviso", "warnung")
+_BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,6})?\s*[(（]\s*(?:"
                            + "|".join(_THRESHOLD_WORDS) + r")(?:\s+[^\W\d_]{1,12}){0,2}\s*[:：]?\s*(\d+(?:[.,]\d+)?)"
                            r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*[)）]", re.I)  # ("(seuil de commande : 100 kg)")
 _THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
@@ -178,7 +180,8 @@ _MAX_KIND = ("usage", "util", "load", "latenc", "latenz", "error", "erreur", "fe
              "负载", "延迟", "사용률", "auslastung", "belegt", "uso ", "ocupa", "utilisation", "charge", "загруз", "использ",
              "ошибк", "помилк", "задержк", "затримк", "отставан", "диск", "памят", "пам'ят", "процессор", "нагрузк",
              "очеред", "черг", "температур")
-_MIN_KIND = ("free", "left", "remaining", "available", "availability", "uptime", "success", "batter", "akku",
+_MIN_KIND = ("free", "left", "remaining", "expir", "vence", "venc", "scade", "läuft ab", "истека", "спливає",
+             "available", "availability", "uptime", "success", "batter", "akku",
              "balance", "stock", "inventor", "lager", "estoque", "existencia", "scorte", "空き", "残量", "残り", "剩余", "余额",
              "잔량", "在庫", "库存", "재고", "frei", "libre", "restant", "disponible", "свобод", "заряд", "запас", "остат",
              "залиш")
