@@ -59,3 +59,15 @@ def test_an_alert_level_without_a_sign_is_read_on_the_side_its_line_names() -> N
     work."""
     assert rules_tier(PT.format(days=61)) is Tier.HEARTBEAT
     assert rules_tier(PT.format(days=9)) is not Tier.HEARTBEAT
+
+
+AR = ("تقرير الحالة التلقائي — 03:00 بتوقيت الرياض\n- استخدام المعالج: 18% (الحد 85%)\n- مساحة القرص: 52% (الحد 90%)\n"
+      "- آخر نسخة احتياطية: {backup} الساعة 02:00\n- الطلبات الفاشلة خلال الساعة الماضية: 0\nإذا كان كل شيء ضمن الحدود فأجب "
+      "بـ HEARTBEAT_OK فقط.")
+
+
+def test_a_last_run_line_in_another_language_is_status_not_a_task() -> None:
+    """"آخر نسخة احتياطية: نجحت الساعة 02:00" (last backup: succeeded at 02:00) says when something happened: no task
+    due at 02:00 (blind v33); a backup that failed ("فشلت") is work."""
+    assert rules_tier(AR.format(backup="نجحت")) is Tier.HEARTBEAT
+    assert rules_tier(AR.format(backup="فشلت")) is not Tier.HEARTBEAT

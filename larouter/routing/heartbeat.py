@@ -338,7 +338,10 @@ _CURRENT_RE = re.compile(r"current (?:date|time)|\btoday\b", re.I)
 # 23:41", "next run: 04:00", "checked at: 09:00".
 _STATUS_LABEL_RE = re.compile(r"(?:(?:time|date|now|updated|since|started|uptime|checked(?: at)?|generated|as of|source)"
                               r"|(?:last|next) (?:user )?(?:run|sync|seen|check|poll|backup|activity|message|beat"
-                              r"|heartbeat|update|login))\s?:", re.I)
+                              r"|heartbeat|update|login)"
+                              # "last <one or two words>:" in other languages ("آخر نسخة احتياطية: نجحت 02:00")
+                              r"|(?:آخر|آخرین|последн\w*|останн\w*|ostatni\w*|letzte\w*|derni[eè]re?|[uú]ltim[oa]|laatste"
+                              r"|senaste|siste|seneste|viimeisin|son|τελευταί\w*)(?:\s+[^\W\d_]+){1,2})\s?:", re.I)
 _CHECKED_RE = re.compile(r"^[ \t]*(?:[-*+•][ \t]+)?\[[xX✓✔]\]")
 
 

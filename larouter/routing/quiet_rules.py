@@ -75,7 +75,7 @@ fallito guasto guasta rotto irraggiungibile mislukt kapot misslyckades trasig tr
 mislyktes ødelagt epäonnistui rikki rikkinäinen nieudane awaria uszkodzony zepsuty selhalo porucha rozbitý sikertelen
 hibás meghibásodott eșuat defectă avariat απέτυχε χαλασμένος χαλασμένο βλάβη сбой ошибка сломан сломана
 сломался неисправен недоступен отключен збій зламаний несправний недоступний başarısız arızalı bozuk çöktü gagal rusak
-terputus hỏng lỗi נכשל תקול מושבת فشل معطل متوقف ناموفق خراب قطع विफल खराब ठप ব্যর্থ নষ্ট
+terputus hỏng lỗi נכשל תקול מושבת فشل فشلت تعطل معطل متوقف ناموفق خراب قطع विफल खराब ठप ব্যর্থ নষ্ট
 entriegelt unverriegelt aufgeschlossen déverrouillé déverrouillée desbloqueado desbloqueada destrancado destrancada
 sbloccato sbloccata ontgrendeld olåst ulåst niezamknięte niezamknięty odblokowane odblokowany отперто отперта
 незаперто незамкнено odemčeno kilitsiz
