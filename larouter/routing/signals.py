@@ -17,6 +17,7 @@ import unicodedata
 import attrs
 
 from larouter.routing.compiled import CJK_RE, DIGITS_RE, MENTION_RE, Compiled
+from larouter.routing.digest import status_digest
 from larouter.routing.prose import prose_of_material
 from larouter.routing.rules import Tuning
 from larouter.routing.tiers import Tier
@@ -62,6 +63,9 @@ def assess(text: str, rules: Compiled) -> tuple[Tier, float, list[str]]:
                                       " for a reader -> MEDIUM"]
         if cues.words <= t.simple_max_words and text.rstrip().endswith(("?", "？")) and cues.keywords_only:
             return Tier.MEDIUM, 0.6, [f"short question with code words only ({', '.join(cues.code_why)}) -> MEDIUM"]
+        if cues.keywords_only and status_digest(text):
+            return Tier.MEDIUM, 0.5, [f"a status digest that asks nothing, code words only ({', '.join(cues.code_why)})"
+                                      " -> MEDIUM"]
         conf = min(0.95, 0.5 + 0.07 * cues.code)
         return Tier.COMPLEX, round(conf, 2), [f"code: {', '.join(cues.code_why)}"]
     blockers = _blockers(cues, t)
