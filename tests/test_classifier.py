@@ -174,6 +174,11 @@ def test_no_signal_is_medium() -> None:
     "Chứng minh rằng căn bậc hai của 2 là số vô tỉ.",
     # "show that" in Russian; a constraint puzzle that names itself only by its question (blind v33)
     "Покажи, что порог φ = 8 соответствует вероятности ложного подозрения 10⁻⁸, и вычисли тайм-аут при σ = 0,1 с.",
+    # maths written in ASCII or named in other scripts (the tenth review: these went to SIMPLE or MEDIUM)
+    "What is the smallest n such that n! has 100 trailing zeros?",
+    "Quel est le plus petit entier n tel que 2^n > 10^30 ?",
+    "Solve for x: log2(x) + log2(x-2) = 3",
+    "100の階乗の末尾にゼロはいくつありますか？",
     "Five nurses each take one night shift Monday to Friday. Ama can't do Monday. Bilal works the day right after "
     "Chen. Dora works earlier in the week than Eero. Who works which night? Say whether the solution is unique.",
 ])
@@ -192,6 +197,8 @@ def test_long_trivial_prompt_is_not_expensive() -> None:
     "Write a Python function that parses ISO 8601 dates and add unit tests.",
     "tests started failing:\n```\nTraceback (most recent call last):\n  File \"app.py\", line 3\nKeyError: 'id'\n```\nfix it",
     "refactor src/billing/invoice.py to use dataclasses and add type hints",
+    "Design a multi-region active-active architecture for our payments service with exactly-once semantics, outlining "
+    "trade-offs between Spanner, CockroachDB and a Kafka-based saga approach.",  # system design (it was MEDIUM)
 ])
 def test_code_tasks_are_complex(text: str) -> None:
     """Code work goes to COMPLEX."""

@@ -80,3 +80,24 @@ def test_the_proof_goes_to_the_reasoning_chain(make_router: Callable[..., Router
     assert raw.parse().choices[0].message.content
     assert raw.headers["x-larouter-tier"] == "REASONING" and raw.headers["x-larouter-model"] == "gpt-fake"
     assert "asks for reasoning" in raw.headers["x-larouter-reason"]
+
+
+OPENCLAW = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
+            "prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
+
+
+@CONFIGS
+@pytest.mark.parametrize(("tail", "expected"), [
+    ("\nAlso, prove that there are infinitely many primes.", Tier.REASONING),
+    (" Then write a Python script that deduplicates my 40GB CSV of customer records.", Tier.COMPLEX),
+    ("\nCurrent time: Thursday, April 30th, 2026 - 10:00 AM (America/New_York)", Tier.HEARTBEAT),
+    ("\nAlso check the calendar for tomorrow.", Tier.HEARTBEAT),
+    ("\n\nHEARTBEAT.md:\n```\n# Heartbeat checklist\n<!-- Keep this file empty to skip heartbeat work. -->\n```",
+     Tier.HEARTBEAT),
+])
+def test_a_request_written_after_the_check_in_is_classified_on_it(tail: str, expected: Tier,
+                                                                   config: ClassifierConfig) -> None:
+    """A person's request after a framework's check-in words ("… reply HEARTBEAT_OK.\\nAlso, prove …") is that
+    request's work (it went to the heartbeat model: the tenth review); the clock line, a light check-in chore and the
+    check-in's own pasted file are not."""
+    assert classify({"messages": [{"role": "user", "content": OPENCLAW + tail}]}, config).tier is expected

@@ -28,6 +28,8 @@ SCRIPT = "```python\nimport json\n\ndef load(path):\n    with open(path) as f:\n
     f"{THREAD}\n\nCan you summarise the above for our customers in three plain sentences?",
     f"Übersetze diesen Abschnitt ins Deutsche, Markdown bitte beibehalten:\n\n{README}",
     f"把下面的内容翻译成简体中文，给国内用户看：\n\n{README}",
+    "Summarize this in two sentences: Kubernetes uses etcd as a consistent key-value store; the API server is the only "
+    "component talking to etcd, and controllers reconcile desired state via watch streams.",  # one paragraph
 ])
 def test_translating_or_summarising_technical_material_is_medium(text: str) -> None:
     """The request is prose; the material's code cues do not make it COMPLEX (without the rule: COMPLEX)."""

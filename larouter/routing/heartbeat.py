@@ -18,6 +18,7 @@ import attrs
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, Check, Compiled, present
 from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_question, long_question,
                                     opening_word, quotes_an_item)
+from larouter.routing.afterack import asks_after_ack
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
@@ -101,9 +102,11 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # "failed_jobs=0" in a quiet report is not a failure
             return None
-    if ((any(c.search(text, lower) for c in rules.hb_work_after_ack) or work_then(text, found[1])) if ack
+    if ((any(c.search(text, lower) for c in rules.hb_work_after_ack) or work_then(text, found[1])
+         or asks_after_ack(text, found[1], rules)) if ack
             else reply_then_work(text, lower)):  # (no ack rule read the reply: look after every reply verb)
-        return None  # work asked after the reply: "Reply OK if you understand, then draft …", "reply `noop` and then …"
+        return None  # work asked after the reply: "Reply OK if you understand, then draft …", "reply `noop` and then …",
+        # "… reply HEARTBEAT_OK.\nAlso, prove that there are infinitely many primes."
     if ack and not poll and rules.hb_confirm_ack.search(text, lower):
         return None  # "Svar OK hvis du forstår, og vent så på min næste besked": a confirmation, no idle condition
     if sets_off(text, lower, rules):

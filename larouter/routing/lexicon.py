@@ -21,6 +21,8 @@ CODE_WORDS = (
     "constructor", "dataclass*", "struct", "structs", "enum", "namespace", "array", "arrays",
     "integer array", "stdin", "stdout", "cli", "gui", "frontend", "backend", "fullstack",
     "full stack", "webapp", "web app", "chatbot", "plugin", "shader", "jupyter", "microservice*",
+    # system design ("Design a multi-region active-active architecture … exactly-once semantics")
+    "system design", "distributed system*", "exactly once", "active active", "multi region",
     "lru", "fifo", "mutex", "semaphore", "deadlock", "race condition", "orm", "migrations",
     "database migration", "schema migration", "sql",
     # languages
@@ -109,6 +111,7 @@ MATH_WORDS = (
     "standard deviation", "permutation*", "combinatoric*", "binomial", "how many ways",
     "minimum value", "maximum value", "largest possible", "smallest possible", "maximize",
     "minimize", "solve for", "simplify", "sum of", "product of", "mod", "infinitely many",
+    "trailing zeros", "trailing zeroes", "smallest positive", "smallest n", "largest n",
     "countable", "uncountable", "bijection", "isomorphi*", "ideal domain", "vector space",
     "convergen*", "diverge*", "limit of", "sequence", "circle", "circles", "sphere", "cube root",
     "whole number*", "perfect square*", "perfect cube*", "consecutive", "reciprocal", "pentagon*",
@@ -138,7 +141,7 @@ MATH_WORDS = (
 )
 MATH_CJK = (
     "方程", "整数", "质数", "素数", "概率", "导数", "积分", "矩阵", "三角形", "平方根", "多项式", "方程式", "確率", "微分", "積分",
-    "行列", "多項式", "奇数", "偶数", "割り切れ", "天平", "根号", "无理数", "無理数", "有理数",
+    "行列", "多項式", "奇数", "偶数", "割り切れ", "天平", "根号", "无理数", "無理数", "有理数", "階乗", "阶乘",
     # ko (Hangul, read as CJK: no spaces needed around them)
     "무리수", "유리수", "제곱근", "방정식", "확률", "미분", "적분", "행렬", "다항식", "정수",
 )

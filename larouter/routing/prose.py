@@ -53,6 +53,8 @@ _CODE_TARGET_RE = re.compile(
 )
 _BREAK_RE = re.compile(r"\n\s*\n|```|:[ \t]*\n")  # where the request's words end and the material begins
 _MAX_LAST = 300
+_MAX_INLINE = 160  # a request and its colon open a one-paragraph text within this many characters
+_MIN_MATERIAL = 80  # and the material after it is at least this long
 _NOT_PROSE = ("#", "-", "*", "|", ">", "{", "[", "<")  # a last paragraph that is a heading, list, table, quote, data
 
 
@@ -62,8 +64,10 @@ def request_words(text: str) -> str:
     is short prose asking so (the material came first); "" when neither does, or when there is no material."""
     stripped = text.strip()
     head = _BREAK_RE.search(stripped)
-    if head is None:
-        return ""
+    if head is None:  # one paragraph: "Summarize this in two sentences: Kubernetes uses etcd as …"
+        colon = stripped.find(": ", 0, _MAX_INLINE)
+        inline = colon > 0 and len(stripped) - colon >= _MIN_MATERIAL and "\n" not in stripped[:colon]
+        return stripped[:colon] if inline and _VERB_RE.search(stripped, 0, colon) is not None else ""
     first = stripped[: head.start()]
     if _VERB_RE.search(first) is not None:
         return first
