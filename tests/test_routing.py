@@ -318,3 +318,13 @@ def test_a_react_agents_stop_is_left_out_for_a_reasoning_model_auto_chose(routed
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="o4-mini", messages=msgs, stop=["\nObservation:"], stream=stream)
     assert info.value.param == "stop" and fake.state.requests[-1]["stop"] == ["\nObservation:"]
+
+
+def test_explain_says_why_the_local_models_are_left_out(routed: Callable[..., Router]) -> None:
+    """With no local model registered or downloaded, the chain's `local` entry is shown skipped with why and what to
+    do, as every other skipped candidate is (it was silently left out: the tenth review)."""
+    status, out = http_json("POST", routed("").url + "/api/route/explain", {"messages": agent_conversation(HEARTBEAT)})
+    assert status == 200 and out["tier"] == "HEARTBEAT", out
+    local = [c for c in out["candidates"] if c["model"] == "local"]
+    assert local == [{"model": "local", "provider": None, "local": False, "usable": False, "coolingDown": None,
+                      "skipped": "no local model is registered or downloaded: `larouter models download <id>`"}], out

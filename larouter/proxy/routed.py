@@ -20,7 +20,7 @@ from larouter.proxy.sse import STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
 from larouter.routing.health import failure_kind
-from larouter.routing.policy import Candidate, chain
+from larouter.routing.policy import LOCAL, NO_LOCAL_MODEL, Candidate, chain
 from larouter.routing.tiers import Decision, Tier
 from larouter.usage.records import tokens_of
 
@@ -229,9 +229,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         notes.append(p.sticky_note)
     usable = [c for c in cands if c.skipped is None]
     if not usable:
-        skipped = "; ".join(f"{c.name}: {c.skipped}" for c in cands) or (
-            "no local model is registered or downloaded: `larouter models download <id>`" if policy == "local-only"
-            else "the policy lists no model for this tier")
+        skipped = "; ".join(c.skipped if c.name == LOCAL else f"{c.name}: {c.skipped}" for c in cands) or (
+            NO_LOCAL_MODEL if policy == "local-only" else "the policy lists no model for this tier")
         call.reason = header_safe(" | ".join([*notes, f"no candidate: {skipped}"]))  # (the error's headers say it too)
         raise LarouterError(f"no model can serve tier {decision.tier.value} under policy {policy!r} ({skipped})",
                             503, "server_error", "no_candidate")

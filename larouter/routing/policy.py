@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 MAX_COOLDOWN = 3600.0  # seconds: the longest a provider's Retry-After cools its candidate
 LOCAL = "local"  # placeholder in a chain: the local models, running ones first
+NO_LOCAL_MODEL = "no local model is registered or downloaded: `larouter models download <id>`"
 _T = Tier
 DEFAULT_POLICIES: dict[str, dict[Tier, tuple[str, ...]]] = {
     "cost-optimized": {
@@ -197,8 +198,10 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     names = (*tier_names, fallback) if fallback and policy != "local-only" else tier_names
     own = 0  # out[:own] came from the tier's own chain
     for i, name in enumerate(names):
-        found = (_local_candidates(registry, catalog, body, local, prompt_tokens) if name == LOCAL
+        found = (list(_local_candidates(registry, catalog, body, local, prompt_tokens)) if name == LOCAL
                  else [_named(registry, catalog, name, body, local, prompt_tokens)])
+        if not found:  # the `local` placeholder with no local model: say so in the chain (route explain shows it)
+            found = [Candidate(LOCAL, None, None, NO_LOCAL_MODEL)]
         for cand in found:
             if cand.name not in seen:
                 seen.add(cand.name)
