@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,14 +12,24 @@ from larouter.configerr import FieldError
 from larouter.usage.prices import max_output_problem, price_problem
 
 
+MAX_NUMBER = 1e15  # no duration (seconds), size (bytes) or count a setting holds comes near it; "1e+23" is a typo
+
+
+def _bounded(attr: attrs.Attribute, value: float) -> None:
+    if not math.isfinite(value) or value > MAX_NUMBER:
+        raise FieldError(attr.name, f"must be a finite number of at most {MAX_NUMBER:.0e}, got {value!r}")
+
+
 def positive(_inst: Any, attr: attrs.Attribute, value: float) -> None:
     if value <= 0:
         raise FieldError(attr.name, f"must be > 0, got {value!r}")
+    _bounded(attr, value)
 
 
 def non_negative(_inst: Any, attr: attrs.Attribute, value: float) -> None:
     if value < 0:
         raise FieldError(attr.name, f"must be >= 0, got {value!r}")
+    _bounded(attr, value)
 
 
 def port(_inst: Any, attr: attrs.Attribute, value: int) -> None:

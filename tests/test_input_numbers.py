@@ -99,3 +99,15 @@ async def test_an_integer_beyond_64_bits_in_an_unknown_field_reaches_the_provide
         assert status == 200, out
         got = fake.state.requests[-1]["seed"]
         assert got == sent and type(got) is type(sent), (value, got)
+
+
+@pytest.mark.parametrize(("patch", "param"), [({"local": {"idle_unload": 99999999999999999999999}}, "local.idle_unload"),
+                                              ({"routing": {"cooldown": 1e20}}, "routing.cooldown")])
+async def test_a_setting_far_past_any_sane_value_is_a_400(router: Router, patch: dict[str, Any], param: str) -> None:
+    """`idle_unload = 99999999999999999999999` was stored and shown as 1e+23 seconds: a typo, refused with a 400
+    naming the setting and its bound (the tenth review); the setting keeps its value."""
+    status, before = await send(router, "GET", "/api/config", b"")
+    status, out = await send(router, "PATCH", "/api/config", json.dumps(patch).encode())
+    assert status == 400 and param in out["error"]["message"] and "at most 1e+15" in out["error"]["message"], out
+    status, after = await send(router, "GET", "/api/config", b"")
+    assert after == before
