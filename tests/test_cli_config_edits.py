@@ -73,3 +73,14 @@ def test_unsetting_a_policy_chain_says_which_chain_routes_now(router: Router) ->
         "chain now: gpt-4.1-mini, gpt-4o-mini, claude-haiku-4-5, local"), builtin.stdout
     gone = on(router, "config", "unset", "routing.policies.mine")
     assert gone.exit_code == 0 and "there is no policy mine now (its projects route by cost-optimized" in gone.stdout
+
+
+def test_setting_a_table_makes_no_false_note_about_a_flag(router: Router) -> None:
+    """A provider set as a table comes back with its defaults filled in and its key masked: that is no override by a
+    command-line flag, and the CLI no longer says it is (it printed "note: the effective value is … (a larouterd
+    command-line flag overrides runtime settings)": the tenth review)."""
+    table = '{ base_url = "http://127.0.0.1:9/v1", api_key = "sk-extra-0123456789", models = ["extra-model"] }'
+    token = (router.settings.home / "admin_token").read_text().strip()  # base_url and api_key need it
+    result = on(router, "config", "set", "providers.extra", table, "--token", token)
+    assert result.exit_code == 0 and "set providers.extra" in result.stdout, result.output
+    assert "note:" not in result.output and "command-line flag" not in result.output, result.output

@@ -122,11 +122,19 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     if value is None and now is MISSING:
         line = f"unset {key}" + (policy_fallback(path, out) or f" (now {shown})")
     console().print(line, markup=False, soft_wrap=True)
-    if value is not None and not secret and now != value:
+    if value is not None and not secret and overridden(value, now):
         console().print(f"[yellow]note: the effective value is {escape(shown)} (a larouterd command-line flag "
                         "overrides runtime settings)[/yellow]", soft_wrap=True)
     if out["restartRequired"]:
         console().print(f"[yellow]saved; restart larouterd to apply: {', '.join(out['restartRequired'])}[/yellow]")
+
+
+def overridden(given: Any, now: Any) -> bool:
+    """Whether the effective value differs from what was set: for a table, in one of the keys that were set (the
+    rest are defaults filled in; secrets come back masked), else as a value."""
+    if isinstance(given, dict) and isinstance(now, dict):
+        return any(key in now and key not in SECRET_FIELDS and overridden(value, now[key]) for key, value in given.items())
+    return given != now
 
 
 def policy_fallback(path: list[str], view: dict[str, Any]) -> str | None:
