@@ -66,10 +66,18 @@ def invalid(lines: list[str], where: str) -> str:
 
 
 def _with_hint(key: str, cls: Any) -> str:
-    """An unknown key, with the closest key its table has (`cooldowm (did you mean cooldown?)`) when one is close."""
+    """An unknown key, with the closest key its table has (`cooldowm (did you mean cooldown?)`) when one is close, else
+    the table's keys when it has few (the top level's: `nope (the keys here are local, providers, …)`)."""
     known = [f.name for f in attrs.fields(cls)] if attrs.has(cls) else []
     close = difflib.get_close_matches(key, known, n=1)
-    return f"{key} (did you mean {close[0]}?)" if close else key
+    if close:
+        return f"{key} (did you mean {close[0]}?)"
+    listed = sorted(k for k in known if k not in _NOT_LISTED)
+    return f"{key} (the keys here are {', '.join(listed)})" if 0 < len(listed) <= _LISTED_KEYS else key
+
+
+_LISTED_KEYS = 8  # a table with no more keys than this lists them after a key it does not have ("nope")
+_NOT_LISTED = frozenset({"home", "config_path"})  # set by the daemon's start, not in a config
 
 
 def _setter(dotted_key: str, variables: Mapping[str, str]) -> str | None:

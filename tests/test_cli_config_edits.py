@@ -84,3 +84,12 @@ def test_setting_a_table_makes_no_false_note_about_a_flag(router: Router) -> Non
     result = on(router, "config", "set", "providers.extra", table, "--token", token)
     assert result.exit_code == 0 and "set providers.extra" in result.stdout, result.output
     assert "note:" not in result.output and "command-line flag" not in result.output, result.output
+
+
+def test_an_unknown_top_level_key_lists_the_keys_there(router: Router) -> None:
+    """`larouter config set nope 1` said only "<root>: unknown key(s): nope": with no close match, a table of a few
+    keys lists them (the tenth review); a near miss still gets its "did you mean"."""
+    result = on(router, "config", "set", "nope", "1")
+    assert result.exit_code == 1 and "nope (the keys here are local, providers, routing, server, usage)" in result.output
+    near = on(router, "config", "set", "routing.cooldowm", "5")
+    assert near.exit_code == 1 and "cooldowm (did you mean cooldown?)" in near.output, near.output
