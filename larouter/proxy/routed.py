@@ -19,7 +19,7 @@ from larouter.proxy.reasoning import for_model
 from larouter.proxy.sse import STOP_REASONS, BadStream, Relay
 from larouter.routing import repeats, sticky
 from larouter.routing.classifier import classify
-from larouter.routing.health import failure_kind
+from larouter.routing.health import PROVIDER_FAILURES, failure_kind
 from larouter.routing.policy import LOCAL, NO_LOCAL_MODEL, Candidate, chain
 from larouter.routing.tiers import Decision, Tier
 from larouter.usage.records import tokens_of
@@ -214,6 +214,17 @@ def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
     return upstream_body(body, call.target, call.stream)
 
 
+def provider_last(queue: list[Candidate], provider: str) -> tuple[list[Candidate], list[str]]:
+    """`queue` with this provider's candidates moved behind the other providers' (each group in its order), after
+    the provider failed as a whole (unreachable, silent, a dropped connection): they stay as a last resort. Also
+    the names of those moved, none when the order is unchanged (no other provider's candidate was left)."""
+    theirs = [c for c in queue if c.upstream == provider]
+    moved = [*(c for c in queue if c.upstream != provider), *theirs]
+    if all(a is b for a, b in zip(moved, queue)):
+        return queue, []
+    return moved, [c.name for c in theirs]
+
+
 async def route(request: web.Request, call: Call, body: dict[str, Any],
                 early: EarlyStream | None = None) -> tuple[Any, Any]:
     """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail. `early`: a
@@ -237,7 +248,9 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     last: LarouterError | None = None
     failures: list[str] = []
     billed_timeout = False  # a candidate had the request and timed out: it may still run it, and bill it
-    for cand in usable:
+    queue = list(usable)  # the candidates not tried yet, in the order they will be
+    while queue:
+        cand = queue.pop(0)
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
         call.upstream_id = None  # and before a provider answers, it has no provider's request id (not the last one's)
         name = call.tried = cand.name  # the model tried: the local one when the budget downgraded this candidate
@@ -277,13 +290,18 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             call.delivered = err.delivered
             billed_timeout = billed_timeout or (err.code == "upstream_timeout" and err.delivered)
             last, kind = err, failure_kind(err)
-        notes.append(f"{why} -> next" if cand is not usable[-1] else why)
+        failed = (call.target.provider_name, call.target.label) if call.target is not None else (
+            cand.upstream, cand.label)  # (a local model that did not start has no target)
+        moved: list[str] = []
+        if kind in PROVIDER_FAILURES:  # the provider itself failed: its other models would wait it out again
+            queue, moved = provider_last(queue, failed[0])
+        notes.append(f"{why} -> next" if queue else why)
+        if moved:
+            notes.append(f"{failed[0]}'s other models tried last ({', '.join(moved)})")
         failures.append(why)
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if not (isinstance(last, LarouterError) and (last.type == "budget_exceeded" or last.rejected)):
-            failed = (call.target.provider_name, call.target.label) if call.target is not None else (
-                cand.upstream, cand.label)  # (a local model that did not start has no target)
             _cool(request, *failed, kind, upstream.wait_asked(last))
     call.reason = header_safe(" | ".join(notes))
     assert last is not None

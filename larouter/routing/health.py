@@ -31,6 +31,9 @@ FAILURE_KINDS = frozenset({
     "upstream_error", "upstream_timeout", "upstream_unreachable", "upstream_disconnected", "upstream_bad_response",
     "upstream_auth_failed", "upstream_forbidden", "rate_limited", "provider_loop", "degraded", "model_start_failed",
     "llama_server_missing"})
+# the kinds that are the provider's, not one model's: no connection, a connect or read timeout, a dropped connection.
+# Under `auto` its other models would be waited out the same way, so they are tried after the other providers'.
+PROVIDER_FAILURES = frozenset({"upstream_timeout", "upstream_unreachable", "upstream_disconnected"})
 
 
 def failure_kind(err: LarouterError) -> str | None:
