@@ -26,6 +26,7 @@ from larouter.routing.sticky import StickyRoutes
 from larouter.routing.unserved import warn_unserved
 from larouter.runtime import Runtime
 from larouter.usage.attach import attach_usage
+from larouter.models.api import still_local
 from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
 from larouter.proxy import loop
@@ -47,6 +48,7 @@ async def health(request: web.Request) -> web.Response:
     writes (calls are served, their records kept in memory up to `usage.queue_max`)."""
     uptime = time.monotonic() - request.app[appkeys.STARTED]
     upstreams = request.app[appkeys.UPSTREAMS]
+    upstreams.keep_local(functools.partial(still_local, request.app))  # a local model whose file is gone: forgotten
     body: dict[str, object] = {"status": "degraded" if upstreams.degraded() else "ok", "uptime": round(uptime, 3)}
     ledger = request.app.get(appkeys.LEDGER)
     if ledger is not None:

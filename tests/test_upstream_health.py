@@ -5,6 +5,7 @@ with its state, its run of failures and LARouter's code for its last error (neve
 from __future__ import annotations
 
 import json
+import random
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -12,7 +13,7 @@ from typing import Any, Callable
 import openai
 import pytest
 
-from tests.conftest import FAKE_KEY, Fake, Router
+from tests.conftest import FAKE_KEY, LOCAL, Fake, Router
 from tests.support.cli import ok_json, on
 from tests.support.servers import http_json, http_raw, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
@@ -204,3 +205,22 @@ async def test_a_local_model_that_does_not_start_is_its_own_upstream(local_route
     assert out["upstreams"]["local:broken"]["state"] == "failing", out
     assert out["upstreams"]["local:broken"]["lastError"] == "model_start_failed", out
     assert out["upstreams"]["local:tiny"]["state"] == "ok", out
+
+
+@pytest.mark.parametrize("how", ["remove", "delete the file"])
+def test_a_local_model_removed_is_forgotten(make_router: Callable[..., Router], tmp_path: Path, how: str) -> None:
+    """A registered GGUF of random bytes fails to start 3 times (/health degraded, `local:bogus` failing); once
+    `larouter models remove bogus` forgets it, or its file is deleted, /health is ok and no longer names it."""
+    router = make_router(extra_toml=LOCAL.format(restarts=0))
+    bogus = tmp_path / "file.gguf"
+    bogus.write_bytes(random.Random(7).randbytes(64 * 1024))
+    assert ok_json(router, "models", "add", "bogus", "--path", str(bogus))["id"] == "bogus"
+    assert [chat(router, "bogus") for _ in range(3)] == [502, 502, 502]
+    body = health(router)
+    assert body["status"] == "degraded" and body["upstreams"]["local:bogus"]["state"] == "failing", body
+    if how == "remove":
+        assert ok_json(router, "models", "remove", "bogus") == {"id": "bogus", "deleted": True}
+    else:
+        bogus.unlink()
+    body = health(router)
+    assert body["status"] == "ok" and "local:bogus" not in body["upstreams"], body

@@ -17,6 +17,7 @@ from larouter.models.catalog import (
 )
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.process import State
+from larouter.models.supervisor import provider_name
 from larouter.proxy.validate import parse_json_object
 from larouter.queryargs import check_query
 
@@ -162,7 +163,20 @@ async def unregister_model(request: web.Request) -> web.Response:
     if proc is not None and proc.state in (State.STARTING, State.READY):
         raise bad_request(f"model {model.id!r} is running; stop it first", "modelId", "model_running")
     await asyncio.to_thread(request.app[appkeys.CATALOG].unregister, model.id)
+    request.app[appkeys.UPSTREAMS].forget(provider_name(model.id))  # /health forgets how it failed, too
     return web.json_response({"id": model.id, "deleted": True})
+
+
+def still_local(app: web.Application, model_id: str) -> bool:
+    """Whether a local model can still be called: in the catalog, and its file on disk or its server up (one stat,
+    as routing asks each request: a file deleted by hand counts at once)."""
+    catalog = app[appkeys.CATALOG]
+    model = catalog.find(model_id)
+    if model is None:
+        return False
+    sup = app.get(appkeys.SUPERVISOR)
+    proc = sup.procs.get(model_id) if sup is not None else None
+    return (proc is not None and proc.state in (State.STARTING, State.READY)) or catalog.downloaded(model) is not None
 
 
 def max_threads() -> int:

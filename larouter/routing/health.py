@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 
@@ -102,6 +102,17 @@ class UpstreamHealth:
             if fresh.get(name) != self.providers.get(name):
                 del self.records[name]
         self.providers = dict(fresh)
+
+    def forget(self, name: str) -> None:
+        """An upstream that is no more (a local model removed): its record goes with it."""
+        self.records.pop(name, None)
+
+    def keep_local(self, present: Callable[[str], bool]) -> None:
+        """Forget each local model for which `present(model id)` is false (its file deleted, say): a model that can
+        no longer be called cannot recover, and would keep /health degraded for good."""
+        for name in [n for n in self.records if n.startswith(LOCAL_PREFIX)]:
+            if not present(name.removeprefix(LOCAL_PREFIX)):
+                del self.records[name]
 
     def degraded(self) -> list[str]:
         """The upstreams that failed their last DEGRADED_AFTER calls or more, with no success since."""
