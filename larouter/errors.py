@@ -186,6 +186,20 @@ def _reply(request: web.Request, err: LarouterError) -> web.Response:
     return resp
 
 
+def _unreadable(request: web.Request, exc: web.RequestPayloadError) -> web.Response:
+    """The 400 `invalid_body` for a body that could not be read, on a connection then closed. aiohttp reads what is
+    left of a body after the answer, to keep the connection; this one raises the same error there, logged as an
+    "Unhandled exception" with three tracebacks (any client could fill the log so). The body is ended here (nothing
+    more of it is read) and the connection not kept: a one-line note is all the log gets."""
+    detail = " ".join(str(exc).partition("message:")[2].split()) or "the body was cut short"
+    log.info("%s %s: request body could not be read (%s): 400 invalid_body", request.method, request.raw_path[:200],
+             detail)
+    request.content.feed_eof()  # (its payload parser stopped at the error: nothing more comes that could be used)
+    resp = _reply(request, bad_request(f"request body could not be read: {detail}", code="invalid_body"))
+    resp.force_close()
+    return resp
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map domain errors, HTTP errors and bugs to OpenAI-shaped JSON; never leak a traceback. Every error from the
@@ -203,8 +217,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except LarouterError as err:
         return _reply(request, err)
     except web.RequestPayloadError as exc:  # a body that does not decode as its Content-Encoding says, or is cut
-        detail = " ".join(str(exc).partition("message:")[2].split()) or "the body was cut short"
-        return _reply(request, bad_request(f"request body could not be read: {detail}", code="invalid_body"))
+        return _unreadable(request, exc)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import logging
 import socket
 from typing import Any
 
@@ -148,6 +149,29 @@ async def test_bad_content_encoding_is_4xx(router: Router, fake: Fake, encoding:
             got, out = r.status, await r.json()
     assert got == status, out
     assert says in assert_openai_error(out)["message"]
+    assert fake.state.requests == []
+
+
+async def test_a_body_that_does_not_decode_logs_one_line_and_no_traceback(router: Router, fake: Fake,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A plain JSON body sent as gzip gets its 400 `invalid_body` on a connection then closed, and the daemon's log
+    one line about it: no "Unhandled exception", no traceback (aiohttp logged three, chained)."""
+    caplog.set_level(logging.INFO)
+    host, port = router.url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    body = b'{"model":"auto"}'
+    writer.write(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+    raw = await asyncio.wait_for(reader.read(), 10)  # to the end: the server has done all it does with the request
+    writer.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info], caplog.text
+    assert "Traceback" not in caplog.text and "Unhandled exception" not in caplog.text, caplog.text
+    notes = [r.getMessage() for r in caplog.records if "could not be read" in r.getMessage()]
+    assert len(notes) == 1 and "\n" not in notes[0] and "content-encoding: gzip" in notes[0], notes
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"\r\nConnection: close" in head, raw
+    assert "gzip" in assert_openai_error(json.loads(payload), "invalid_body")["message"]
     assert fake.state.requests == []
 
 
