@@ -92,6 +92,9 @@ OPENCLAW = ("Read HEARTBEAT.md if it exists (workspace context). Follow it stric
     (" Then write a Python script that deduplicates my 40GB CSV of customer records.", Tier.COMPLEX),
     ("\nCurrent time: Thursday, April 30th, 2026 - 10:00 AM (America/New_York)", Tier.HEARTBEAT),
     ("\nAlso check the calendar for tomorrow.", Tier.HEARTBEAT),
+    ("\n\nAlso — draft the Q3 investor update from memory/q3-notes.md: ARR, burn, runway and the hiring freeze.",
+     Tier.MEDIUM),  # writing asked (blind v34)
+    (" Otherwise write a friendly 5-line morning brief.", Tier.HEARTBEAT),  # the check-in's own branch for news
     ("\n\nHEARTBEAT.md:\n```\n# Heartbeat checklist\n<!-- Keep this file empty to skip heartbeat work. -->\n```",
      Tier.HEARTBEAT),
 ])
