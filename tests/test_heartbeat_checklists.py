@@ -130,3 +130,11 @@ def test_a_request_to_rewrite_a_heartbeat_file_in_arabic_is_no_heartbeat() -> No
     text = ("أعد كتابة ملف HEARTBEAT.md هذا ليكون أقصر:\n\n# قائمة النبضة\n- تحقق من البريد الوارد بحثًا عن أي شيء عاجل\n- إذا كانت "
             "مهمة متوقفة، اكتب ما الذي ينقصها\n- إذا لم يكن هناك شيء، أجب HEARTBEAT_OK")
     assert rules_tier(text) is not Tier.HEARTBEAT
+
+
+def test_a_check_in_time_written_before_its_date_dates_the_list() -> None:
+    """"Current time: 09:12 (Thu 2026-04-16 …)" puts the time first (it was read only after the date, so every timed
+    item looked due), and "Only act on items that are due now" is an instruction, no report of work (blind v34)."""
+    text = ("Heartbeat. Current time: {now} (Thu 2026-04-16, America/Chicago)\n\nHEARTBEAT.md\n- [ ] 17:30 — remind Dana to "
+            "pick up the dry cleaning\n\nOnly act on items that are due now. Otherwise reply HEARTBEAT_OK.")
+    quiet_then_work(text.format(now="09:12"), text.format(now="17:40"))

@@ -71,3 +71,12 @@ def test_a_last_run_line_in_another_language_is_status_not_a_task() -> None:
     due at 02:00 (blind v33); a backup that failed ("فشلت") is work."""
     assert rules_tier(AR.format(backup="نجحت")) is Tier.HEARTBEAT
     assert rules_tier(AR.format(backup="فشلت")) is not Tier.HEARTBEAT
+
+
+def test_an_availability_slo_is_a_floor() -> None:
+    """"30-day availability 99.97% (SLO 99.9%)": an SLO bounds a latency from above but an availability from below,
+    so 99.97% is fine (it was read as past its limit) and 99.5% is work (blind v34)."""
+    text = ("Synthetic checks 04:00: 30-day availability {v}% (SLO 99.9%), 5xx errors: 0. If nothing needs escalating, "
+            "reply NO_REPLY.")
+    assert rules_tier(text.format(v="99.97")) is Tier.HEARTBEAT
+    assert rules_tier(text.format(v="99.5")) is not Tier.HEARTBEAT

@@ -185,7 +185,21 @@ def checkin(text: str) -> Checkin:
     else:
         day = _date(int(g[12]), int(g[13]), int(g[14]))
     t = _CHECKIN_TIME_RE.search(text, first.end(), first.end() + 40)
+    if t is None:  # the time just before: "Current time: 09:12 (Thu 2026-04-16, America/Chicago)"
+        t = _last(_CHECKIN_TIME_RE.finditer(text, max(0, first.start() - 24), first.start()))
+        if t is not None and not _TIME_THEN_DATE_RE.fullmatch(text, t.end(), first.start()):
+            t = None  # ("Deploy at 17:00 done. Report 2026-04-16": another time)
     return day, (minutes(*t.groups()) if t else None), day.weekday() if day else None
+
+
+_TIME_THEN_DATE_RE = re.compile(r"[\s,(\[–—-]*(?:[^\W\d_]{2,9}\.?,?\s*)?")  # ", Thu ", " (Thu "
+
+
+def _last(found: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    m = None
+    for m in found:
+        pass
+    return m
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:

@@ -249,7 +249,7 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
         return False
     for m in check.rx.finditer(sentence):
         if _ANY_BEFORE_RE.search(sentence, max(0, m.start() - 32), m.start()):
-            continue  # "do anything that is due now": an instruction about whatever is due, no report of it
+            continue  # "do anything that is due now", "act on items that are due now": an instruction, no report
         start = max(map(sentence.rfind, CLAUSE_ENDS, itertools.repeat(0), itertools.repeat(m.start()))) + 1
         ends = [i for i in map(sentence.find, CLAUSE_ENDS, itertools.repeat(m.end())) if i >= 0]
         if not says_none(sentence[start : min(ends, default=len(sentence))], rules.quiet) and not _well_aside(
@@ -258,8 +258,9 @@ def _reported(sentence: str, check: Check, rules: Compiled) -> bool:
     return False
 
 
-_ANY_BEFORE_RE = re.compile(r"\b(?:anything|whatever|everything|whichever|any items?|any tasks?)(?: that| which)?"
-                            r"(?: is| are|'s)?\s*$", re.I)
+_ANY_BEFORE_RE = re.compile(r"\b(?:anything|whatever|everything|whichever|any items?|any tasks?"
+                            r"|(?:on|only|just|do|handle|act on)(?: the)? (?:items?|tasks?|things?|what))(?: that| which)?"
+                            r"(?: is| are|'s)?\s*$", re.I)  # ("Only act on items that are due now.")
 
 
 def _well_aside(sentence: str, at: int, rules: Compiled) -> bool:

@@ -227,10 +227,17 @@ def _past_bracketed_limit(text: str) -> bool:
             found = _reading_before(text, at) if m is not None else None
             if m is not None and found is not None:
                 reading, bound = found[1], _number(m.group(2))
-                if reading > bound if m.group(1).lower() in _UPPER_WORDS else reading < bound:
+                if reading > bound if _upper(m.group(1), text, at) else reading < bound:
                     return True
             at = text.find(bracket, at + 1)
     return False
+
+
+def _upper(word: str, text: str, at: int) -> bool:
+    """Whether the limit word at `at` bounds its reading from above: an SLO does unless the reading's line names
+    what is good high ("30-day availability 99.97% (SLO 99.9%)": a floor)."""
+    word = word.lower()
+    return word in _UPPER_WORDS and not (word == "slo" and _bad_side(text.lower(), at) == "min")
 
 
 def _within_sided_limits(clause: str) -> str:
@@ -244,7 +251,7 @@ def _within_sided_limits(clause: str) -> str:
             closing = clause.find(close, at)
             if m is not None and found is not None and closing > 0:
                 reading, bound = found[1], _number(m.group(2))
-                if reading <= bound if m.group(1).lower() in _UPPER_WORDS else reading >= bound:
+                if reading <= bound if _upper(m.group(1), clause, at) else reading >= bound:
                     clause = clause[:found[0]] + " ok " + clause[closing + 1:]
                     at = found[0]
             at = clause.find(bracket, at + 1)
