@@ -223,6 +223,7 @@ class Compiled:
     code_checks: tuple[tuple[str, Check, str], ...]  # (label, check, weight field)
     math_notation: Check
     math_symbols: Check
+    math_ascii: Check
     multiple_choice: Check
     env_blocks: tuple[Check, ...]
     env_lines: Check
@@ -293,6 +294,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         code_checks=code,
         math_notation=Check.of(p.math_notation),
         math_symbols=Check.of(p.math_symbols),
+        math_ascii=Check.of(p.math_ascii),
         multiple_choice=Check.of(p.multiple_choice),
         env_blocks=tuple(Check.of(b) for b in env.blocks),
         env_lines=Check(_compile(rf"(?m)^[ \t]*(?:{lines.rx.pattern})[ \t]*"), lines.gate),

@@ -86,12 +86,17 @@ class Patterns:
         _LATEX + r"|\$\$|\\\[|(?<![\w$])\$(?![^$\n]*?[A-Za-z]{2,}\s+[A-Za-z]{2,}[^$\n]*\$)"
         r"(?:[^$\n]{0,120}?[\\^_{}=<>+*/()][^$\n]{0,120}?|\s*[A-Za-z]{1,3}\s*|\s*-?\d+\s*)\$(?![A-Za-z_\d])"
         r"|(?<![/\w])\d*[a-zA-Z]\s*\^\s*\(?-?[\d{a-z]|\b[a-zA-Z]\([a-z]\)\s*=|\b\d+\s*[a-z]\s*[+\-]\s*\d+\s*="
-        r"|\|\s*[a-z]\s*[+\-]\s*\d+\s*\|"
-        # a function of a variable ("log2(x)", "sin(x)"), a letter's factorial ("n! has"), a power in an inequality
-        # ("2^n > 10^30"; "10^6 requests" alone is a count, "1 <= n <= 10^3" a function's bounds)
-        r"|(?<![.\w])(?:log\d*|ln|sin|cos|tan|exp)\s*\(\s*[a-z]\b|(?<![\w!])[a-z]!(?=\s)(?!\s*=)"
+        r"|\|\s*[a-z]\s*[+\-]\s*\d+\s*\|",
+        ("$", "\\", "^", "=", "|"),
+    )
+    # ASCII maths beside it, its own check so that its wider gate never runs the notation above over a long paste
+    # (it did: 2.3 ms on an 8 KB paste that said "using"), read in short prompts only (signals.py): a function of a variable ("log2(x)", "sin(x)"), a letter's
+    # factorial ("n! has"), a power in an inequality ("2^n > 10^30"; "10^6 requests" alone is a count, "1 <= n <=
+    # 10^3" a function's bounds)
+    math_ascii: Gated = Gated(
+        r"(?<![.\w])(?:log\d*|ln|sin|cos|tan|exp)\s*\(\s*[a-z]\b|(?<![\w!])[a-z]!(?=\s)(?!\s*=)"
         r"|(?<![\w.])\d+\s*\^\s*(?:\d+|[a-z])\b(?=[^\n]{0,24}[<>=])",
-        ("$", "\\", "^", "=", "|", "log", "ln(", "ln (", "sin", "cos", "tan", "exp", "!"),
+        ("log", "ln(", "ln (", "sin(", "cos(", "tan(", "exp(", "sin (", "cos (", "tan (", "exp (", "! ", "!\n", "^"),
     )
     # (≤ and ≥ between a word and a number that closes its clause are a limit, not notation: "freezer -4 °C (normal
     # ≤ -15)"; "n ≥ 1", "makespan ≤ (2 − 1/m)·OPT" are notation)

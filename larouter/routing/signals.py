@@ -23,6 +23,9 @@ from larouter.routing.rules import Tuning
 from larouter.routing.tiers import Tier
 from larouter.routing.tokens import word_tokens
 
+# ASCII maths ("n! has", "2^n > 10^30") is looked for in a short prompt only: its pattern has no literal to scan for,
+# and over an 8 KB paste it cost ~650 us (the 128k-paste case doubled)
+_ASCII_MATHS_CHARS = 1000
 _WORK_CUES = ("code", "tech", "proof", "puzzle", "reasoning", "writing", "create", "analysis")
 
 
@@ -116,7 +119,8 @@ def _reasoning(c: Cues, text: str, lower: str, rules: Compiled) -> None:
     """Add the reasoning score."""
     t = rules.tuning
     maths = c.hits.get("math")
-    if rules.math_notation.search(text, lower) or rules.math_symbols.search(text, lower):
+    if (rules.math_notation.search(text, lower) or rules.math_symbols.search(text, lower)
+            or (len(text) <= _ASCII_MATHS_CHARS and rules.math_ascii.search(text, lower))):
         c.notation = True
         c.reasoning += t.math_notation
         c.reasoning_why.append("maths notation")
