@@ -80,3 +80,12 @@ def test_an_availability_slo_is_a_floor() -> None:
             "reply NO_REPLY.")
     assert rules_tier(text.format(v="99.97")) is Tier.HEARTBEAT
     assert rules_tier(text.format(v="99.5")) is not Tier.HEARTBEAT
+
+
+def test_a_turkish_limit_with_the_percent_sign_first_is_read() -> None:
+    """"CPU %22 (sınır %80)": Turkish writes the percent sign before the number, and "sınır" is a limit (blind v34's
+    server report); 22 is within it, 92 past it."""
+    text = ("Sunucu durumu — 14.03.2026 23:10\nweb-01: CPU %{v} (sınır %80)\nHata sayısı: 0\nHer şey sınırlar içindeyse "
+            "yalnızca HEARTBEAT_OK yaz.")
+    assert rules_tier(text.format(v=22)) is Tier.HEARTBEAT
+    assert rules_tier(text.format(v=92)) is not Tier.HEARTBEAT

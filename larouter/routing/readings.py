@@ -189,13 +189,14 @@ _MIN_KIND = ("free", "left", "remaining", "expir", "vence", "venc", "scade", "l�
 
 # A limit in brackets that says its own side: "31.5°C(上限 28°C)", "88% (max 80%)", "12% (下限 20%)", "(최대 70)".
 _UPPER_WORDS = ("上限", "最大", "最高", "상한", "최대", "max", "máx", "maximum", "upper limit", "höchstens", "макс", "slo",
-                "limit", "limite", "límite", "grenze", "grenzwert", "grens", "grense", "gräns", "grænse", "limiet", "limită", "hranice")
+                "limit", "limite", "límite", "grenze", "grenzwert", "grens", "grense", "gräns", "grænse", "limiet", "limită",
+                "hranice", "sınır")  # ("CPU %22 (sınır %80)": Turkish writes the percent sign first)
 _LOWER_WORDS = ("下限", "最小", "最低", "하한", "최소", "min", "mín", "minimum", "lower limit", "mindestens", "мин", "минимум",
                 "мінімум", "mínimo", "minimo", "minst", "minimaal", "vähintään", "en az", "कम से कम", "కనీసం")
 # Matched from each bracket (a value-first pattern tried at every digit cost ~17 us a turn): the limit inside it, then
 # the reading just before it.
-_SIDED_RE = re.compile(r"[(（\[]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS) + r")\.?\s*[:：=]?\s*(\d+(?:[.,]\d+)?)(?!\d)",
-                       re.I)
+_SIDED_RE = re.compile(r"[(（\[]\s*(" + "|".join(_UPPER_WORDS + _LOWER_WORDS)
+                       + r")\.?\s*[:：=]?\s*[%٪]?(\d+(?:[.,]\d+)?)(?!\d)", re.I)
 _VALUE_BEFORE_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_][^\s\d(),;:]{0,11})?"
                               r"(?:\s(?:used|in use|full|belegt|utilisé|usado|usato|занято))?\s*$")
 # (a unit of up to 12 characters, marks included: "4 cartons", "120 కిలోలు"; "61% used")
@@ -213,7 +214,7 @@ def _reading_before(text: str, at: int) -> tuple[int, float] | None:
 # What an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn): "limi" for limit, limite, limiet; "gren"
 # for grens, grense, grenze, grenzwert
 _SIDED_ASCII = ("max", "min", "limi", "slo", "gren", "hranice")
-_SIDED_GATE = (*_SIDED_ASCII, "上限", "最大", "最高", "상한", "최대", "máx", "höchstens", "макс", "下限", "最小", "最低", "하한",
+_SIDED_GATE = (*_SIDED_ASCII, "sınır", "上限", "最大", "最高", "상한", "최대", "máx", "höchstens", "макс", "下限", "最小", "最低", "하한",
                "최소", "mín", "мин", "мін", "límite", "gräns", "grænse", "limită", "vähintään", "कम से कम", "కనీసం")
 
 
