@@ -61,7 +61,9 @@ async def hold_phase(args: argparse.Namespace, lar: hs.Proc, tmp: Path, pins: di
     extra.append(slow)
     bare = hs.start_bare(tmp, pins["bare-slow"], slow.url, name="bare-slow")
     extra.append(bare)
-    hs.post_json(lar.url + "/api/config", {"providers": {"openai": {"base_url": slow.url + "/v1"}}}, method="PATCH")
+    admin = (lar.home / "admin_token").read_text().strip() if lar.home is not None else None  # (a guarded setting)
+    hs.post_json(lar.url + "/api/config", {"providers": {"openai": {"base_url": slow.url + "/v1"}}}, method="PATCH",
+                 token=admin)
     events = args.chunks + 4  # role, content chunks, finish, usage, [DONE]
     seconds = (events - 1) * args.stream_gap_ms / 1000
     print(f"open-streams phase: {args.streams} streams, one event every {args.stream_gap_ms:.0f} ms (~{seconds:.0f} s each)",

@@ -85,6 +85,7 @@ class Proc:
     def __init__(self, name: str, cmd: list[str], env: dict[str, str], logdir: Path, cpu: int | None,
                  url: str = "", cwd: Path = ROOT) -> None:
         self.name, self.url, self.cpu = name, url, cpu
+        self.home: Path | None = None  # a larouterd's LAROUTER_HOME
         self.log = logdir / f"{name}.log"
         self._fh = self.log.open("wb")
         if cpu is not None and shutil.which("taskset"):
@@ -194,9 +195,9 @@ def start_bare(logdir: Path, cpu: int | None, upstream: str, name: str = "bare")
     return Proc(name, cmd, clean_env(), logdir, cpu).wait_ready()
 
 
-def post_json(url: str, payload: dict[str, Any], method: str = "POST") -> dict[str, Any]:
-    req = urllib.request.Request(url, data=json.dumps(payload).encode(), method=method,
-                                 headers={"Content-Type": "application/json"})
+def post_json(url: str, payload: dict[str, Any], method: str = "POST", token: str | None = None) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
 
@@ -214,6 +215,7 @@ def start_larouterd(workdir: Path, cpu: int | None, upstream: str, log_level: st
     cmd = [sys.executable, "-m", "larouter.daemon", "--host", "127.0.0.1", "--port", str(port), "--config", str(cfg),
            "--log-level", log_level]
     proc = Proc(name, cmd, env, workdir, cpu, url=f"http://127.0.0.1:{port}", cwd=src).wait_ready()
+    proc.home = home  # its admin token (home/admin_token) changes guarded settings such as a provider's base_url
     project = post_json(proc.url + "/api/projects", {"name": "bench", "budgetUsd": 1e6, "routingPolicy": "cost-optimized"})
     return proc, project
 
