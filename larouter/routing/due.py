@@ -13,57 +13,11 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+from larouter.routing.calendar_names import MONTHS, WEEKDAYS
 from larouter.routing.standing import standing
 from larouter.routing.tokens import CJK_RE
 
-# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese, Dutch and 13 more
-# languages, full ("12 mars 2026", "12. März 2026", "12 de marzo de 2026", "1 lipca 2026"), whose abbreviations are
-# words elsewhere ("mar", "mai", "set").
-_MONTHS = {m: i for i, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-     "december"), 1) for m in (name, name[:3])}
-_MONTHS.update({m: i for names in (
-    ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
-     "décembre"),
-    ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
-     "dezember"),
-    ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
-     "diciembre"),
-    ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
-     "novembre", "dicembre"),
-    ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro",
-     "dezembro"),
-    ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
-     "december"),
-    # as dates write them in pl, ru, uk, cs, el (the genitive: "1 lipca 2026", "1 июля"), tr, sv, da, nb, id, fi, ro, ar
-    ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października",
-     "listopada", "grudnia"),
-    ("styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień", "wrzesień", "październik",
-     "listopad", "grudzień"),
-    ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
-     "декабря"),
-    ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада",
-     "грудня"),
-    ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září", "října", "listopadu",
-     "prosince"),
-    ("ιανουαρίου", "φεβρουαρίου", "μαρτίου", "απριλίου", "μαΐου", "ιουνίου", "ιουλίου", "αυγούστου", "σεπτεμβρίου",
-     "οκτωβρίου", "νοεμβρίου", "δεκεμβρίου"),
-    ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim", "kasım", "aralık"),
-    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november",
-     "december"),
-    ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november",
-     "december"),
-    ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
-     "desember"),
-    ("januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september", "oktober", "november",
-     "desember"),
-    ("tammikuuta", "helmikuuta", "maaliskuuta", "huhtikuuta", "toukokuuta", "kesäkuuta", "heinäkuuta", "elokuuta",
-     "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta"),
-    ("ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie",
-     "noiembrie", "decembrie"),
-    ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"))
-    for i, m in enumerate(names, 1)})
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ISO = r"(\d{4})-(\d{2})-(\d{2})"
 _DAY_OF = r"\b(\d{1,2})\.?\s+(?:de\s+)?"  # "12 ", "12. ", "12 de "
 # A date with a year; a word stands for the month and is looked up after (the ~100 names as alternatives, tried at
@@ -164,7 +118,7 @@ def checkin(text: str) -> Checkin:
     first = None
     for m in _dates(text):
         month = m[5] or m[7]  # (None for an ISO date)
-        if "due" in lower[max(0, m.start() - 8) : m.start()] or (month is not None and month.lower() not in _MONTHS):
+        if "due" in lower[max(0, m.start() - 8) : m.start()] or (month is not None and month.lower() not in MONTHS):
             continue
         labelled = labels and _TODAY_RE.search(text, max(0, m.start() - 30), m.start()) is not None
         if first is None or labelled:
@@ -177,9 +131,9 @@ def checkin(text: str) -> Checkin:
     if g[0]:
         day = _date(int(g[0]), int(g[1]), int(g[2]))
     elif g[3]:
-        day = _date(int(g[5]), _MONTHS[g[4].lower()], int(g[3]))
+        day = _date(int(g[5]), MONTHS[g[4].lower()], int(g[3]))
     elif g[6]:
-        day = _date(int(g[8]), _MONTHS[g[6].lower()], int(g[7]))
+        day = _date(int(g[8]), MONTHS[g[6].lower()], int(g[7]))
     elif g[9]:
         day = _date(int(g[11]), int(g[10]), int(g[9]))
     else:
@@ -247,52 +201,19 @@ _DEADLINE_RE = re.compile(r"\b(?:due|by|until|till|before|deadline|last chance|e
                           r"|viimeistään|mennessä|până|قبل|حتى)\b", re.I)  # ("do", "до": a deadline's "by" in pl, cs, ru, uk)
 
 
-# The days of the week an item is labelled with: "Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up",
-# "every Sunday: backup report", "due Wed: rent" (English; full names in a few other languages, whose abbreviations
-# are words or months elsewhere: "mar", "do").
-_WEEKDAYS = {name: i for i, names in enumerate((
-    ("monday", "mon", "montag", "lundi", "lunes", "lunedì", "maandag", "segunda-feira", "segunda"),
-    ("tuesday", "tue", "tues", "dienstag", "mardi", "martes", "martedì", "dinsdag", "terça-feira", "terça"),
-    ("wednesday", "wed", "mittwoch", "mercredi", "miércoles", "mercoledì", "woensdag", "quarta-feira", "quarta"),
-    ("thursday", "thu", "thur", "thurs", "donnerstag", "jeudi", "jueves", "giovedì", "donderdag", "quinta-feira"),
-    ("friday", "fri", "freitag", "vendredi", "viernes", "venerdì", "vrijdag", "sexta-feira", "sexta"),
-    ("saturday", "sat", "samstag", "samedi", "sábado", "sabato", "zaterdag"),
-    ("sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag"))) for name in names}
-_WEEKDAYS.update({name: i for i, names in enumerate((  # ja, zh, ko: full names, which are no other words
-    ("月曜日", "月曜", "星期一", "周一", "週一", "월요일"), ("火曜日", "火曜", "星期二", "周二", "週二", "화요일"),
-    ("水曜日", "水曜", "星期三", "周三", "週三", "수요일"), ("木曜日", "木曜", "星期四", "周四", "週四", "목요일"),
-    ("金曜日", "金曜", "星期五", "周五", "週五", "금요일"), ("土曜日", "土曜", "星期六", "周六", "週六", "토요일"),
-    ("日曜日", "日曜", "星期日", "星期天", "周日", "週日", "일요일"))) for name in names})
-_WEEKDAYS.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi sv da/no fi cs (not "pazar", "minggu":
-    # market, week)
-    ("poniedziałek", "понедельник", "понеділок", "pazartesi", "सोमवार", "วันจันทร์", "senin", "thứ hai", "måndag",
-     "mandag", "maanantai", "pondělí"),
-    ("wtorek", "вторник", "вівторок", "salı", "मंगलवार", "วันอังคาร", "selasa", "thứ ba", "tisdag", "tirsdag", "tiistai",
-     "úterý"),
-    ("środa", "środę", "среда", "среду", "середа", "середу", "çarşamba", "बुधवार", "วันพุธ", "rabu", "thứ tư", "onsdag",
-     "keskiviikko", "středa", "středu"),
-    ("czwartek", "четверг", "четвер", "perşembe", "गुरुवार", "วันพฤหัสบดี", "วันพฤหัส", "kamis", "thứ năm", "torsdag",
-     "torstai", "čtvrtek"),
-    ("piątek", "пятница", "пятницу", "п'ятниця", "п'ятницю", "cuma", "शुक्रवार", "วันศุกร์", "jumat", "thứ sáu", "fredag",
-     "perjantai", "pátek"),
-    ("sobota", "sobotę", "суббота", "субботу", "субота", "суботу", "cumartesi", "शनिवार", "วันเสาร์", "sabtu", "thứ bảy",
-     "lördag", "lørdag", "lauantai"),
-    ("niedziela", "niedzielę", "воскресенье", "неділя", "неділю", "रविवार", "วันอาทิตย์", "chủ nhật", "söndag", "søndag",
-     "sunnuntai", "neděle", "neděli"))) for name in names})
-_WEEKDAYS.update({name: i for i, names in enumerate((  # el, ar
-    ("δευτέρα", "الاثنين", "الإثنين"), ("τρίτη", "الثلاثاء"), ("τετάρτη", "الأربعاء", "الاربعاء"), ("πέμπτη", "الخميس"),
-    ("παρασκευή", "الجمعة"), ("σάββατο", "السبت"), ("κυριακή", "الأحد", "الاحد"))) for name in names})
-_DAY = "|".join(sorted(map(re.escape, _WEEKDAYS), key=len, reverse=True))
+# Items labelled with days of the week ("Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up"), their names
+# from `calendar_names.WEEKDAYS`.
+_DAY = "|".join(sorted(map(re.escape, WEEKDAYS), key=len, reverse=True))
 _WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
                          rf"(?=\s*(?:[:,—–(]|-\s|\d|$))")  # matched at the item's start, lowercased (re.I: ~5x slower)
 _DUE_DAY_RE = re.compile(rf"\bdue\s+(?:on\s+)?({_DAY})\b")  # searched only in an item that says "due"
 # What an item naming a day holds: one of the names' last words, or (scripts without spaces) a mark of day names.
-_DAY_WORDS = frozenset(name.split()[-1] for name in _WEEKDAYS) | {f"{name}s" for name in _WEEKDAYS if name.isascii()}
+_DAY_WORDS = frozenset(name.split()[-1] for name in WEEKDAYS) | {f"{name}s" for name in WEEKDAYS if name.isascii()}
 _DAY_MARKS = ("วัน", "曜", "星期", "周", "週", "요일", "वार")
 # A day with its time anywhere in the item ("— sexta-feira, 14h", "na poniedziałek 08:00", "วันศุกร์ 17:00"): read
 # back from each time (the names as alternatives tried at every position cost ~10x the rest of the item's reading).
 _ITEM_TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)(?!\d|:\d)")  # ("Fri 13:00: swim")
-_UNSPACED_DAYS = tuple(sorted((n for n in _WEEKDAYS if CJK_RE.match(n)), key=len, reverse=True))
+_UNSPACED_DAYS = tuple(sorted((n for n in WEEKDAYS if CJK_RE.match(n)), key=len, reverse=True))
 _TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz.", "a", "las", "la", "ás", "ore"})
 
 
@@ -302,12 +223,12 @@ def _day_before_a_time(item: str) -> int | None:
         words = item[max(0, t.start() - 32) : t.start()].replace(",", " ").split()
         while words and words[-1] in _TIME_CONNECTORS:
             words.pop()
-        if words and (words[-1] in _WEEKDAYS or words[-1].endswith("s") and words[-1][:-1] in _WEEKDAYS):
-            return _WEEKDAYS[words[-1] if words[-1] in _WEEKDAYS else words[-1][:-1]]  # ("Sundays 10:00")
-        if len(words) > 1 and (two := f"{words[-2]} {words[-1]}") in _WEEKDAYS:  # "thứ sáu", "chủ nhật"
-            return _WEEKDAYS[two]
+        if words and (words[-1] in WEEKDAYS or words[-1].endswith("s") and words[-1][:-1] in WEEKDAYS):
+            return WEEKDAYS[words[-1] if words[-1] in WEEKDAYS else words[-1][:-1]]  # ("Sundays 10:00")
+        if len(words) > 1 and (two := f"{words[-2]} {words[-1]}") in WEEKDAYS:  # "thứ sáu", "chủ nhật"
+            return WEEKDAYS[two]
         if words and not words[-1].isascii():  # written without spaces: "毎週月曜 8:00" (every Monday)
-            return next((_WEEKDAYS[name] for name in _UNSPACED_DAYS if words[-1].endswith(name)), None)
+            return next((WEEKDAYS[name] for name in _UNSPACED_DAYS if words[-1].endswith(name)), None)
     return None
 
 
@@ -335,10 +256,10 @@ def checkin_weekday(text: str) -> int | None:
     if not _names_a_day(low):
         return None
     if any(map(low.__contains__, _TODAY_WORDS_ANY)) and (m := _TODAY_DAY_RE.search(low)) is not None:
-        return _WEEKDAYS[m.group(1)]
+        return WEEKDAYS[m.group(1)]
     for line in low.splitlines():
         if not _ITEM_LINE_RE.match(line) and _names_a_day(line) and (m := _ANY_DAY_RE.search(line)) is not None:
-            return _WEEKDAYS[m.group(1)]
+            return WEEKDAYS[m.group(1)]
     return None
 
 
@@ -350,10 +271,10 @@ def _weekdays(item: str) -> tuple[set[int], bool] | None:
         if not _names_a_day(low):
             return None  # no day named (most items end here)
         due = _DUE_DAY_RE.search(low) if "due" in low else None
-        timed = _WEEKDAYS[due.group(1)] if due is not None else _day_before_a_time(low)
+        timed = WEEKDAYS[due.group(1)] if due is not None else _day_before_a_time(low)
         return None if timed is None else ({timed}, False)
-    first = _WEEKDAYS[m.group(2)]
-    last = _WEEKDAYS[m.group(3)] if m.group(3) else first
+    first = WEEKDAYS[m.group(2)]
+    last = WEEKDAYS[m.group(3)] if m.group(3) else first
     return {(first + i) % 7 for i in range((last - first) % 7 + 1)}, m.group(1) == "next"
 
 
@@ -409,8 +330,8 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
     if not dates:
         for m in _DAY_MONTH_RE.finditer(item):
             day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-            dates.append(_date(today.year, _MONTHS[month.lower()], int(day)))
+            dates.append(_date(today.year, MONTHS[month.lower()], int(day)))
     if dates:
         return all(d is not None and d > today for d in dates)
-    months = [_MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
+    months = [MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
     return bool(months) and all(month > today.month for month in months)

@@ -1,0 +1,94 @@
+"""Names of months and days of the week as check-ins write them, in the languages agents are run in (read by
+`due.py`): each name maps to its number (months 1-12, days 0-6 from Monday). Read-only mappings."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese, Dutch and 13 more
+# languages, full ("12 mars 2026", "12. März 2026", "12 de marzo de 2026", "1 lipca 2026"), whose abbreviations are
+# words elsewhere ("mar", "mai", "set").
+_months = {m: i for i, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+     "december"), 1) for m in (name, name[:3])}
+_months.update({m: i for names in (
+    ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre",
+     "décembre"),
+    ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
+     "dezember"),
+    ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre",
+     "diciembre"),
+    ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
+     "novembre", "dicembre"),
+    ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro",
+     "dezembro"),
+    ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
+     "december"),
+    # as dates write them in pl, ru, uk, cs, el (the genitive: "1 lipca 2026", "1 июля"), tr, sv, da, nb, id, fi, ro, ar
+    ("stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października",
+     "listopada", "grudnia"),
+    ("styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień", "wrzesień", "październik",
+     "listopad", "grudzień"),
+    ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября",
+     "декабря"),
+    ("січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада",
+     "грудня"),
+    ("ledna", "února", "března", "dubna", "května", "června", "července", "srpna", "září", "října", "listopadu",
+     "prosince"),
+    ("ιανουαρίου", "φεβρουαρίου", "μαρτίου", "απριλίου", "μαΐου", "ιουνίου", "ιουλίου", "αυγούστου", "σεπτεμβρίου",
+     "οκτωβρίου", "νοεμβρίου", "δεκεμβρίου"),
+    ("ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim", "kasım", "aralık"),
+    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november",
+     "december"),
+    ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november",
+     "december"),
+    ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
+     "desember"),
+    ("januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus", "september", "oktober", "november",
+     "desember"),
+    ("tammikuuta", "helmikuuta", "maaliskuuta", "huhtikuuta", "toukokuuta", "kesäkuuta", "heinäkuuta", "elokuuta",
+     "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta"),
+    ("ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie",
+     "noiembrie", "decembrie"),
+    ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"))
+    for i, m in enumerate(names, 1)})
+
+# The days of the week an item is labelled with: "Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up",
+# "every Sunday: backup report", "due Wed: rent" (English; full names in a few other languages, whose abbreviations
+# are words or months elsewhere: "mar", "do").
+_weekdays = {name: i for i, names in enumerate((
+    ("monday", "mon", "montag", "lundi", "lunes", "lunedì", "maandag", "segunda-feira", "segunda"),
+    ("tuesday", "tue", "tues", "dienstag", "mardi", "martes", "martedì", "dinsdag", "terça-feira", "terça"),
+    ("wednesday", "wed", "mittwoch", "mercredi", "miércoles", "mercoledì", "woensdag", "quarta-feira", "quarta"),
+    ("thursday", "thu", "thur", "thurs", "donnerstag", "jeudi", "jueves", "giovedì", "donderdag", "quinta-feira"),
+    ("friday", "fri", "freitag", "vendredi", "viernes", "venerdì", "vrijdag", "sexta-feira", "sexta"),
+    ("saturday", "sat", "samstag", "samedi", "sábado", "sabato", "zaterdag"),
+    ("sunday", "sun", "sonntag", "dimanche", "domingo", "domenica", "zondag"))) for name in names}
+_weekdays.update({name: i for i, names in enumerate((  # ja, zh, ko: full names, which are no other words
+    ("月曜日", "月曜", "星期一", "周一", "週一", "월요일"), ("火曜日", "火曜", "星期二", "周二", "週二", "화요일"),
+    ("水曜日", "水曜", "星期三", "周三", "週三", "수요일"), ("木曜日", "木曜", "星期四", "周四", "週四", "목요일"),
+    ("金曜日", "金曜", "星期五", "周五", "週五", "금요일"), ("土曜日", "土曜", "星期六", "周六", "週六", "토요일"),
+    ("日曜日", "日曜", "星期日", "星期天", "周日", "週日", "일요일"))) for name in names})
+_weekdays.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi sv da/no fi cs (not "pazar", "minggu":
+    # market, week)
+    ("poniedziałek", "понедельник", "понеділок", "pazartesi", "सोमवार", "วันจันทร์", "senin", "thứ hai", "måndag",
+     "mandag", "maanantai", "pondělí"),
+    ("wtorek", "вторник", "вівторок", "salı", "मंगलवार", "วันอังคาร", "selasa", "thứ ba", "tisdag", "tirsdag", "tiistai",
+     "úterý"),
+    ("środa", "środę", "среда", "среду", "середа", "середу", "çarşamba", "बुधवार", "วันพุธ", "rabu", "thứ tư", "onsdag",
+     "keskiviikko", "středa", "středu"),
+    ("czwartek", "четверг", "четвер", "perşembe", "गुरुवार", "วันพฤหัสบดี", "วันพฤหัส", "kamis", "thứ năm", "torsdag",
+     "torstai", "čtvrtek"),
+    ("piątek", "пятница", "пятницу", "п'ятниця", "п'ятницю", "cuma", "शुक्रवार", "วันศุกร์", "jumat", "thứ sáu", "fredag",
+     "perjantai", "pátek"),
+    ("sobota", "sobotę", "суббота", "субботу", "субота", "суботу", "cumartesi", "शनिवार", "วันเสาร์", "sabtu", "thứ bảy",
+     "lördag", "lørdag", "lauantai"),
+    ("niedziela", "niedzielę", "воскресенье", "неділя", "неділю", "रविवार", "วันอาทิตย์", "chủ nhật", "söndag", "søndag",
+     "sunnuntai", "neděle", "neděli"))) for name in names})
+_weekdays.update({name: i for i, names in enumerate((  # el, ar
+    ("δευτέρα", "الاثنين", "الإثنين"), ("τρίτη", "الثلاثاء"), ("τετάρτη", "الأربعاء", "الاربعاء"), ("πέμπτη", "الخميس"),
+    ("παρασκευή", "الجمعة"), ("σάββατο", "السبت"), ("κυριακή", "الأحد", "الاحد"))) for name in names})
+
+MONTHS = MappingProxyType(_months)
+WEEKDAYS = MappingProxyType(_weekdays)
+del _months, _weekdays
