@@ -237,6 +237,11 @@ def test_short_questions_with_code_words(text: str, expected: Tier) -> None:
     ("В деревне живут рыцари и лжецы. Первый житель сказал: «Мы оба лжецы». Кто он?", Tier.REASONING),
     ("Seat six guests at a round table so that no two colleagues sit together and Ana faces Ben. "
      "Find all valid arrangements, or prove there are none.", Tier.REASONING),
+    # (blind v35) the cast described rather than named, a weighing puzzle, every integer solution
+    ("Three on-call bots A, B, C. Each either always tells the truth or always lies. A says: \"B is a liar.\" "
+     "C says: \"B tells the truth.\" Which bots are truthful?", Tier.REASONING),
+    ("12 coins, one counterfeit, a balance scale and 3 weighings: give a strategy that finds the fake.", Tier.REASONING),
+    ("homework check for my son: find all integer solutions of x² − y² = 2026", Tier.REASONING),
     # ...but someone's honesty or a plain list is not.
     ("My teenager always lies about homework. How should I talk to her about it?", Tier.MEDIUM),
     ("He always tells the truth about deadlines; can you draft a thank-you note to him?", Tier.MEDIUM),

@@ -138,3 +138,49 @@ def test_a_check_in_time_written_before_its_date_dates_the_list() -> None:
     text = ("Heartbeat. Current time: {now} (Thu 2026-04-16, America/Chicago)\n\nHEARTBEAT.md\n- [ ] 17:30 — remind Dana to "
             "pick up the dry cleaning\n\nOnly act on items that are due now. Otherwise reply HEARTBEAT_OK.")
     quiet_then_work(text.format(now="09:12"), text.format(now="17:40"))
+
+
+POLL = "Read HEARTBEAT.md. If nothing needs attention, reply HEARTBEAT_OK.\n{items}\nCurrent time: {now}"
+
+
+@pytest.mark.parametrize("quiet, work", [
+    # a part of the day between the day's name and its colon is still the item's day
+    (POLL.format(items="- [ ] Sunday evening: ask whether to place the grocery order",
+                 now="Tuesday, March 10th, 2026 - 2:00 PM"),
+     POLL.format(items="- [ ] Sunday evening: ask whether to place the grocery order",
+                 now="Sunday, March 15th, 2026 - 7:30 PM")),
+    # ...but two days joined are not one day and a word ("Sat and Sun:" is due on a Sunday, not read as Saturday)
+    (POLL.format(items="- [ ] Sat–Sun: water the balcony plants", now="Tuesday, March 10th, 2026 - 2:00 PM"),
+     POLL.format(items="- [ ] Sat and Sun: water the balcony plants", now="Sunday, March 15th, 2026 - 2:00 PM")),
+    # an item ticked off in brackets ("[sent]") is done
+    (POLL.format(items="- [sent] fri 09:00 pay the cleaner", now="Friday, March 13th, 2026 - 2:40 PM"),
+     POLL.format(items="- fri 09:00 pay the cleaner", now="Friday, March 13th, 2026 - 2:40 PM")),
+    # an item another job does, that the heartbeat is told to leave alone
+    (POLL.format(items="- Every morning 07:30: weather line for the commute (cron handles this, skip in heartbeats)",
+                 now="Wednesday, May 6th, 2026 - 10:00 AM"),
+     POLL.format(items="- Every morning 07:30: weather line for the commute", now="Wednesday, May 6th, 2026 - 10:00 AM")),
+])
+def test_items_for_another_part_of_the_week_done_or_left_to_cron(quiet: str, work: str) -> None:
+    """Blind v35: "Sunday evening: …" on a Tuesday was read as due (a word between the day and its colon hid the
+    day); "[sent]" did not count as done; an item its own text hands to cron was due at every beat."""
+    quiet_then_work(quiet, work)
+
+
+SWEEP = ("Morning sweep ({when}). From the last mail/calendar sync:\n• unread from VIP list: 0\n"
+         "• invites waiting for a response: 0\n• next meeting: 1:1 with Dana at 15:00 — prep note only needed 30 min "
+         "before\nIf nothing needs me right now, reply exactly HEARTBEAT_OK.")
+
+
+def test_a_check_in_with_a_day_and_time_but_no_date_times_its_items() -> None:
+    """"(Tue 08:30 PT)" names no date, but its time still tells that a 15:00 meeting is later today; "30 min
+    before" at the end of an item names no deadline (it made the item due all day)."""
+    quiet_then_work(SWEEP.format(when="Tue 08:30 PT"), SWEEP.format(when="Tue 15:20 PT"))
+
+
+def test_a_percentage_is_no_time_of_day() -> None:
+    """"uptime 99.98%" was read as a timed task ("99.98" as a time), so a report's failed renewal was classified on
+    that line alone (SIMPLE) instead of on the whole report."""
+    report = ("verificação diária 08:00\n- api.example.pt: certificado expira em 3 dias (alerta < 7) — renovação "
+              "automática falhou ontem: \"Challenge failed: 404 on /.well-known/acme-challenge/\"\n"
+              "- uptime 99.98%\nse não houver nada a fazer, HEARTBEAT_OK")
+    assert rules_tier(report) in (Tier.MEDIUM, Tier.COMPLEX)

@@ -92,10 +92,17 @@ def test_a_poll_whose_lookup_found_items_is_work() -> None:
     ('[{"from": "ana@example.com", "subject": "Contract draft", "snippet": "Can you sign by Friday?"}]', False),
     ('{"pipeline": 7, "status": "failed", "failed_job": "test:unit"}', False),
     ('[{"host": "web-01", "status": "ok"}, {"host": "db-01", "status": "ok"}]', True),
+    # CI runs that each say how they ended (blind v35): every state field must say all is well
+    ('[{"id": 991, "workflow": "ci", "status": "completed", "conclusion": "success"}, '
+     '{"id": 990, "workflow": "nightly", "status": "completed", "conclusion": "success"}]', True),
+    ('[{"id": 991, "workflow": "ci", "status": "completed", "conclusion": "failure"}, '
+     '{"id": 990, "workflow": "nightly", "status": "completed", "conclusion": "success"}]', False),
+    ('[{"host": "web-01", "status": "ok", "health": "degraded"}]', False),
 ])
 def test_a_lookup_answering_with_records_or_a_failure_is_work(result: str, expected_heartbeat: bool) -> None:
     """A lookup whose whole answer is a list of records (mail, bookings, signals) or a failed status found work;
-    hosts that each report "ok" found nothing."""
+    hosts or runs that each report "ok" in every field of their state found nothing (one field fine was enough
+    before: a run "completed" with the conclusion "failure" would have been fine)."""
     assert (_after_lookup("Scheduled check 17:30", result) is Tier.HEARTBEAT) is expected_heartbeat
 
 

@@ -126,7 +126,7 @@ def checkin(text: str) -> Checkin:
         if labelled or not labels:
             break
     if first is None:
-        return None, None, checkin_weekday(text)
+        return _weekday_time(text)
     g = first.groups()
     if g[0]:
         day = _date(int(g[0]), int(g[1]), int(g[2]))
@@ -144,6 +144,24 @@ def checkin(text: str) -> Checkin:
         if t is not None and not _TIME_THEN_DATE_RE.fullmatch(text, t.end(), first.start()):
             t = None  # ("Deploy at 17:00 done. Report 2026-04-16": another time)
     return day, (minutes(*t.groups()) if t else None), day.weekday() if day else None
+
+
+def _weekday_time(text: str) -> Checkin:
+    """A check-in without a date: its day of the week, and the time of day written right after that day outside the
+    list's items ("Morning sweep (Tue 08:30 PT)", "check-in fri 14:40"); None for what it does not say."""
+    weekday = checkin_weekday(text)
+    if weekday is None:
+        return None, None, None
+    for line in text.lower().splitlines():
+        if _ITEM_LINE_RE.match(line) or not _names_a_day(line):
+            continue
+        for m in _ANY_DAY_RE.finditer(line):
+            if WEEKDAYS[m.group(1)] == weekday and (t := _DAY_TIME_RE.match(line, m.end())) is not None:
+                return None, minutes(*t.groups()), weekday
+    return None, None, weekday
+
+
+_DAY_TIME_RE = re.compile(rf"\.?,?\s{{1,2}}(?:at\s)?([01]?\d|2[0-3])[:h]([0-5]\d)(?![\d:]){_MERIDIEM}")
 
 
 _TIME_THEN_DATE_RE = re.compile(r"[\s,(\[–—-]*(?:[^\W\d_]{2,9}\.?,?\s*)?")  # ", Thu ", " (Thu "
@@ -173,9 +191,9 @@ _NOT_YET_RE = re.compile(
     r"|\bpas avant\b|\bla semaine prochaine\b|\berst (?:nächste|ab|am)\b|\bnächste woche\b|\bla próxima semana\b"
     r"|\bsemana que vem\b|\bvolgende week\b|\bla prossima settimana\b|на следующей неделе|다음 주|来週|下周"
     r"|अभी समय नहीं|belum waktunya|belum saatnya|henüz zamanı gelmedi|chưa đến giờ|لم يحن|ยังไม่ถึงเวลา", re.I)
-# An item that reports itself done: a done word after its dash, colon or bracket ("— taken", "(sent 08:01)"), or
+# An item that reports itself done: a done word after its dash, colon or bracket ("— taken", "(sent 08:01)", "[sent]"), or
 # closing it in scripts that put the verb last ("택배 … 수령 완료").
-_DONE_RE = re.compile(r"(?:[—–:(]|\s-)\s*(?:last\s+)?(?:done|sent|taken|completed|finished|handled|paid|posted|published|filed|submitted|erledigt|fait|terminé"
+_DONE_RE = re.compile(r"(?:(?:[—–:(]|\s-)\s*|\[)(?:last\s+)?(?:done|sent|taken|completed|finished|handled|paid|posted|published|filed|submitted|erledigt|fait|terminé"
                       r"|hecho|hecha|feito|feita|klaar|gedaan|fatto|выполнено|сделано|wykonan[aeoy]|wykonano|zrobion[aeoy]"
                       r"|hotovo|klart|tamamlandı|selesai)\b|(?:완료|完了|完成|済み|済|成功|성공)[\W\d]*$", re.I)
 _DAY_MONTH_RE = re.compile(rf"{_DAY_OF}({_MONTH})\b\.?|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
@@ -198,14 +216,18 @@ _FAILED_RE = re.compile(r"(?<!\b0 )(?<!\bno )(?:\bfail(?:ed|ing|s|ure)?\b|失败
 # A time that is a deadline ("pay by 17:00", "due today 17:00", "last chance … 17:00") is due all day, not later.
 _DEADLINE_RE = re.compile(r"\b(?:due|by|until|till|before|deadline|last chance|expires?|closes?|vence|fällig|bis|scade"
                           r"|échéance|avant|antes|до|do|najpóźniej|kadar|senast|senest|innen|sebelum|μέχρι|έως"
-                          r"|viimeistään|mennessä|până|قبل|حتى)\b", re.I)  # ("do", "до": a deadline's "by" in pl, cs, ru, uk)
+                          r"|viimeistään|mennessä|până|قبل|حتى)\b(?!\s*(?:[.;,)!]|$))", re.I)
+# ("do", "до": a deadline's "by" in pl, cs, ru, uk; a deadline word names its deadline: not "… needed 30 min before.")
 
 
 # Items labelled with days of the week ("Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up"), their names
 # from `calendar_names.WEEKDAYS`.
 _DAY = "|".join(sorted(map(re.escape, WEEKDAYS), key=len, reverse=True))
+_JOINS = "and|or|und|oder|et|ou|y|o|e|i|и|или|і|та|och|og|en|ve|dan|a"  # words that join two days ("Sat and Sun")
 _WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
-                         rf"(?=\s*(?:[:,—–(]|-\s|\d|$))")  # matched at the item's start, lowercased (re.I: ~5x slower)
+                         rf"(?=\s*(?:[:,—–(]|-\s|\d|$)|\s+(?!(?:{_DAY}|{_JOINS})\b)[^\W\d_]+\s*(?:[:—–(]|-\s))")
+# (matched at the item's start, lowercased; re.I: ~5x slower.) A word for the part of the day may stand between the
+# day and its colon ("Sunday evening: ask about the groceries"), not a second day ("Sat and Sun:", "Mon Tue:").
 _DUE_DAY_RE = re.compile(rf"\bdue\s+(?:on\s+)?({_DAY})\b")  # searched only in an item that says "due"
 # What an item naming a day holds: one of the names' last words, or (scripts without spaces) a mark of day names.
 _DAY_WORDS = frozenset(name.split()[-1] for name in WEEKDAYS) | {f"{name}s" for name in WEEKDAYS if name.isascii()}
@@ -317,7 +339,7 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
         days, next_week = labelled
         if next_week or (today.weekday() if today is not None else weekday) not in days:
             return True
-    if today is None:  # a day of the week without a date: the rest needs the date
+    if today is None and dated:  # a day of the week and its time, no date: an item's dates need the date
         return False
     if (now is not None and (lead := _LEAD_TIME_RE.match(item)) is not None
             and (not dated or _DEADLINE_RE.search(item))):  # (a date beside a deadline word is the deadline's)
@@ -326,6 +348,8 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
         times = [minutes(*t) for t in _TIME_RE.findall(item)]
         if times:
             return all(t > now for t in times)
+    if today is None:
+        return False
     dates = [_date(int(y), int(m), int(d)) for y, m, d in re.findall(_ISO, item)]
     if not dates:
         for m in _DAY_MONTH_RE.finditer(item):

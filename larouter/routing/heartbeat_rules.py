@@ -388,8 +388,9 @@ class HeartbeatRules:
         r"^[ \t]*</heartbeat_brief>[ \t]*$",
     )
     # Without a task header, a list item is a task only when it is unchecked, timed or marked due.
-    # (A time with a dot needs two digits for the hour: "14.30", not a reading such as "load avg: 0.42".)
-    headerless_task: str = (r"^\[ \]|\b\d{1,2}[:h]\d{2}\b|\b\d{2}\.\d{2}\b|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
+    # (A time with a dot needs two digits for the hour: "14.30", not a reading such as "load avg: 0.42"; a time is a
+    # time of day: not "uptime 99.98%", "12.50 %".)
+    headerless_task: str = (r"^\[ \]|\b(?:[01]?\d|2[0-3])[:h][0-5]\d\b|(?<![\d.,])(?:[01]\d|2[0-3])\.[0-5]\d\b(?![.,]?\d|\s?%)|\bdue\b|\bnow\b|\btoday\b|\boverdue\b"
                             r"|\b(?:fällig|échéance|vence|scade|scadenza|vervalt|vencimento)\b")  # "due" elsewhere
     task_item: str = r"^[ \t]*(?:・[ \t]*|(?:[-*+•]|\d+[.)]|\[ \])[ \t]+)(?!\[[xX]\])(\S.*)$"
     # "Tasks: none due"; an item answered none after an arrow ("Bills due within 48h → none")

@@ -170,7 +170,10 @@ PUZZLE_WORDS = (
     "lateral thinking", "fermi", "acertijo", "rompecabezas", "énigme", "casse tête", "rätsel",
     "denksportaufgabe", "charada", "головоломк*", "загадк*",
     # truth-tellers and liars (knights and knaves): named as a puzzle, not as someone's habit
-    "knave", "knaves", "truth teller", "truth tellers",
+    "knave", "knaves", "truth teller", "truth tellers", "always tells the truth or", "always tell the truth or",
+    "or always lies", "or always lie",
+    # weighing puzzles ("12 coins, one counterfeit … 3 weighings")
+    "weighings", "counterfeit coin", "fake coin",
     "caballeros y escuderos", "caballeros y bribones", "chevaliers et fripons", "chevaliers et menteurs",
     "ritter und schurken", "ritter und lügner", "cavaleiros e patifes", "рыцари и лжецы", "рыцарей и лжецов",
     # a constraint puzzle's own question ("Who works which night? … say whether the solution is unique")
@@ -185,7 +188,7 @@ REASONING_WORDS = (
     "chain of thought", "razonamiento", "razona", "raisonnement", "raisonne", "begründe",
     "begründung", "raciocínio", "raciocine", "рассуждени*", "рассужда*", "обоснуй*",
     # every solution of a constraint problem, or none
-    "find all valid", "find all possible", "list all valid", "all valid schedules", "all valid arrangements",
+    "find all valid", "find all possible", "all integer solutions", "all integer pairs", "all positive integer solutions", "list all valid", "all valid schedules", "all valid arrangements",
     "all possible arrangements", "all possible schedules", "or prove there are none", "prove that there are no others",
     "encuentra todas las soluciones", "todas las soluciones posibles", "trouve toutes les solutions",
     "alle möglichen lösungen", "alle möglichen einteilungen", "alle lösungen", "todas as soluções possíveis",

@@ -24,7 +24,11 @@ _RULE_RE = re.compile(
     r"|\b(?:nie|keine?n?)\s+(?:\w+\s+){0,2}(?:nachrichten|schreiben|senden|stören|erinnerungen?|benachrichtigen)\b"
     r"|\bne (?:pas |jamais )?(?:envoyer|écrire|déranger|notifier)\b|\bjamais de (?:message|notification)s?\b"
     r"|\bno (?:enviar|escribir|molestar|mandar)\b|\bnão (?:enviar|escrever|incomodar|mandar)\b"
-    r"|不要(?:发|發|打扰|打擾|提醒|通知)|别(?:发|打扰)|(?:送ら|連絡し|通知し)ない|(?:보내지|연락하지|알리지) ?마",
+    r"|不要(?:发|發|打扰|打擾|提醒|通知)|别(?:发|打扰)|(?:送ら|連絡し|通知し)ない|(?:보내지|연락하지|알리지) ?마"
+    # an item done by something else, that the heartbeat leaves alone ("cron handles this, skip in heartbeats")
+    r"|\bskip (?:it |this )?(?:in|during|on|at) (?:the )?(?:heartbeats?|check-?ins?|polls?)\b"
+    r"|\b(?:cron|automation|a script|a job) (?:handles|does|sends|covers) (?:this|it)\b"
+    r"|\b(?:handled|done|sent|covered) (?:by|via) (?:cron|automation|a script|a cron ?job)\b",
     re.I)
 # An item whose action waits for something to happen: "If an email … arrives, summarise it", "When Ana replies,
 # …", "Si …", "Wenn …", "如果…", "Kalau ada pesan …", "Если …", "अगर …" (an item's condition is state the check-in

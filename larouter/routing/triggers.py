@@ -62,8 +62,10 @@ def ack_trigger(text: str, rules: Compiled) -> bool:
             and _REQUESTS.isdisjoint(found))
 
 
-_STATUS_KEYS = frozenset({"status", "state", "result", "health"})
-_OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "idle", "done", "clear", "no_change"})
+_STATUS_KEYS = frozenset({"status", "state", "result", "health", "conclusion"})  # ("conclusion": a CI run's outcome)
+_OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "idle", "done", "clear", "no_change",
+                        "passed", "completed", "resolved", "closed", "locked", "normal", "nominal", "online",
+                        "operational"})
 
 
 def _empty(value: Any, key: str = "") -> bool:
@@ -89,8 +91,10 @@ _ITEM_COUNT_KEY = re.compile(r"new|unread|pending|overdue|alert|incident|fail|er
 
 
 def _healthy(record: Mapping[str, Any]) -> bool:
-    """A record that reports its own state as fine ({"host": "web-01", "status": "ok"})."""
-    return any(str(k).lower() in _STATUS_KEYS and str(v).strip().lower() in _OK_VALUES for k, v in record.items())
+    """A record that reports its own state as fine, in every field that says it ({"host": "web-01", "status": "ok"};
+    {"status": "completed", "conclusion": "success"}; not {"status": "completed", "conclusion": "failure"})."""
+    states = [str(v).strip().lower() for k, v in record.items() if str(k).lower() in _STATUS_KEYS]
+    return bool(states) and all(state in _OK_VALUES for state in states)
 
 
 _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
