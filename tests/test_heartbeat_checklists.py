@@ -85,6 +85,12 @@ def test_work_words_in_an_item_for_later_report_nothing() -> None:
      "18:00\nЕсли ничего не требует внимания — ответь HEARTBEAT_OK.", "11:40", "18:10"),
     ("Έλεγχος heartbeat. Τρέχουσα ώρα: Τρίτη 23 Ιουνίου 2026, 09:45.\nHEARTBEAT.md:\n- Κάθε Δευτέρα 09:00: υπενθύμιση "
      "για το ΦΠΑ\nΑν δεν χρειάζεται κάτι, απάντησε HEARTBEAT_OK.", "Τρίτη 23", "Δευτέρα 22"),
+    # (blind v35) Estonian: the month and the day of the week
+    ("Perioodiline kontroll. HEARTBEAT.md sisu:\n- iga päev kell 20:00: tuleta Kaidole meelde ravimid\n"
+     "- reede: saada nädala kokkuvõte\nPraegune aeg: kolmapäev, 15. aprill 2026, 10:15.\n"
+     "Kui midagi pole vaja teha, vasta ainult HEARTBEAT_OK.", "10:15", "20:15"),
+    ("Időszakos ellenőrzés: 2026. április 15., szerda 10:15\nHEARTBEAT.md:\n- péntek: heti összefoglaló küldése\n"
+     "Ha nincs teendő, válaszolj csak HEARTBEAT_OK.", "szerda", "péntek"),
 ])
 def test_a_check_in_dated_in_its_own_language_judges_its_items(text: str, now: str, later: str) -> None:
     """Month names as dates write them in Polish, Russian, Greek … ("1 lipca 2026", "6 октября", "23 Ιουνίου", the

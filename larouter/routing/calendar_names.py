@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese, Dutch and 13 more
+# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese, Dutch and 23 more
 # languages, full ("12 mars 2026", "12. März 2026", "12 de marzo de 2026", "1 lipca 2026"), whose abbreviations are
 # words elsewhere ("mar", "mai", "set").
 _months = {m: i for i, name in enumerate(
@@ -50,7 +50,28 @@ _months.update({m: i for names in (
      "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta"),
     ("ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie",
      "noiembrie", "decembrie"),
-    ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"))
+    ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"),
+    # hu, et, lt (genitive), bg, sr (Cyrillic), ca, sw, hy (genitive), ka, ur (not Croatian: its "listopada" is
+    # October, Polish November)
+    ("január", "február", "március", "április", "május", "június", "július", "augusztus", "szeptember", "október",
+     "november", "december"),
+    ("jaanuar", "veebruar", "märts", "aprill", "mai", "juuni", "juuli", "august", "september", "oktoober", "november",
+     "detsember"),
+    ("sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos", "rugpjūčio", "rugsėjo", "spalio",
+     "lapkričio", "gruodžio"),
+    ("януари", "февруари", "март", "април", "май", "юни", "юли", "август", "септември", "октомври", "ноември",
+     "декември"),
+    ("јануар", "фебруар", "март", "април", "мај", "јун", "јул", "август", "септембар", "октобар", "новембар",
+     "децембар"),
+    ("gener", "febrer", "març", "abril", "maig", "juny", "juliol", "agost", "setembre", "octubre", "novembre",
+     "desembre"),
+    ("januari", "februari", "machi", "aprili", "mei", "juni", "julai", "agosti", "septemba", "oktoba", "novemba",
+     "desemba"),
+    ("հունվարի", "փետրվարի", "մարտի", "ապրիլի", "մայիսի", "հունիսի", "հուլիսի", "օգոստոսի", "սեպտեմբերի", "հոկտեմբերի",
+     "նոյեմբերի", "դեկտեմբերի"),
+    ("იანვარი", "თებერვალი", "მარტი", "აპრილი", "მაისი", "ივნისი", "ივლისი", "აგვისტო", "სექტემბერი", "ოქტომბერი",
+     "ნოემბერი", "დეკემბერი"),
+    ("جنوری", "فروری", "مارچ", "اپریل", "مئی", "جون", "جولائی", "اگست", "ستمبر", "اکتوبر", "نومبر", "دسمبر"))
     for i, m in enumerate(names, 1)})
 
 # The days of the week an item is labelled with: "Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up",
@@ -88,6 +109,15 @@ _weekdays.update({name: i for i, names in enumerate((  # pl ru uk tr hi th id vi
 _weekdays.update({name: i for i, names in enumerate((  # el, ar
     ("δευτέρα", "الاثنين", "الإثنين"), ("τρίτη", "الثلاثاء"), ("τετάρτη", "الأربعاء", "الاربعاء"), ("πέμπτη", "الخميس"),
     ("παρασκευή", "الجمعة"), ("σάββατο", "السبت"), ("κυριακή", "الأحد", "الاحد"))) for name in names})
+_weekdays.update({name: i for i, names in enumerate((  # et hu lt bg ca sw hy ka (not the Armenian Saturday or the
+    # Georgian Sunday: each is also the word for "week")
+    ("esmaspäev", "hétfő", "pirmadienis", "понеделник", "dilluns", "jumatatu", "երկուշաբթի", "ორშაბათი"),
+    ("teisipäev", "kedd", "antradienis", "вторник", "dimarts", "jumanne", "երեքշաբթի", "სამშაბათი"),
+    ("kolmapäev", "szerda", "trečiadienis", "сряда", "dimecres", "jumatano", "չորեքշաբթի", "ოთხშაბათი"),
+    ("neljapäev", "csütörtök", "ketvirtadienis", "четвъртък", "dijous", "alhamisi", "հինգշաբթի", "ხუთშაბათი"),
+    ("reede", "péntek", "penktadienis", "петък", "divendres", "ijumaa", "ուրբաթ", "პარასკევი"),
+    ("laupäev", "szombat", "šeštadienis", "събота", "dissabte", "jumamosi", "შაბათი"),
+    ("pühapäev", "vasárnap", "sekmadienis", "неделя", "diumenge", "jumapili", "կիրակի"))) for name in names})
 
 MONTHS = MappingProxyType(_months)
 WEEKDAYS = MappingProxyType(_weekdays)
