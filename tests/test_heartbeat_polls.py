@@ -392,3 +392,13 @@ def test_an_inlined_checklist_whose_items_are_answered_none_is_a_heartbeat() -> 
     answered with something is work."""
     assert rules_tier(OPENCLAW_CHECKLIST) is Tier.HEARTBEAT
     assert rules_tier(OPENCLAW_CHECKLIST.replace("48h → none", "48h → water bill, pay today")) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("stop", ["։", "।", "။"])
+def test_an_idle_reply_closing_a_sentence_with_its_scripts_full_stop(stop: str) -> None:
+    """Armenian ends a sentence with "։" (Devanagari "।", Myanmar "။"): an OpenClaw poll translated into Armenian
+    asked for HEARTBEAT_OK before it, unread until the idle reply's clause could end there (blind v35)."""
+    poll = ("Պարբերական ստուգում։ Կարդա HEARTBEAT.md ֆայլը, եթե այն գոյություն ունի, և խստորեն հետևիր դրան։ "
+            f"Եթե ոչինչ ուշադրության կարիք չունի, պատասխանիր միայն HEARTBEAT_OK{stop}\n"
+            "Ընթացիկ ժամը՝ 2026 թ. հունվարի 22, հինգշաբթի, 09:00 (Asia/Yerevan)")
+    assert rules_tier(poll) is Tier.HEARTBEAT

@@ -30,8 +30,9 @@ class AckRule:
     gate: tuple[str, ...] = ()
 
 
+# Clause ends: also the Armenian, Devanagari, Myanmar, Khmer and Ethiopic full stops ("։", "।", "။", "។", "።").
 _CLAUSE_END = (
-    r"[`'\"”]?[ \t]*(?:$|[.!。）)]|[ \t]+(?:if|si|se|wenn|falls|если|only|nur|solo|seulement"
+    r"[`'\"”]?[ \t]*(?:$|[.!。）)։।။។።]|[ \t]+(?:if|si|se|wenn|falls|если|only|nur|solo|seulement"
     r"|uniquement|and nothing else|unless|sauf|außer|salvo|a menos)\b|[ \t]+s['’]il\b)"
 )
 
@@ -94,8 +95,8 @@ class HeartbeatRules:
         AckRule(r"(?:回复|回覆|返信|返答|答复)[^。\n]{0,20}?", window=30, gate=("回复", "回覆", "返信", "返答", "答复")),
         # Verb after the token ("nur HEARTBEAT_OK antworten", "NO_REPLY लिखें।", "NO_REPLY로 답해 주세요").
         AckRule(
-            r"(?:^|[,，:：;；.!?。！？—–→]|[ \t]-[ \t])[ \t]*(?:\w+[ \t]+){0,3}?",
-            r"[`'\"”]?(?:[ \t]*\w{1,14}){1,3}[ \t]*(?:$|[,，.!।。])",  # not "?": a question about the token
+            r"(?:^|[,，:：;；.!?。！？—–→։।။។።]|[ \t]-[ \t])[ \t]*(?:\w+[ \t]+){0,3}?",
+            r"[`'\"”]?(?:[ \t]*\w{1,14}){1,3}[ \t]*(?:$|[,，.!।。։။។።])",  # not "?": a question about the token
             window=40,
         ),
         # A conditional clause ending with the token, in any word order ("Dikkat gerektiren bir şey yoksa
@@ -111,7 +112,7 @@ class HeartbeatRules:
         AckRule(r"[—–→][ \t]*[`'\"“]?", _CLAUSE_END, window=6),
         # Any language: the token closes a short clause ("..., responda HEARTBEAT_OK.").
         AckRule(
-            r"(?:^|[,，:：;；.!?。！？—–]|[ \t]-[ \t])[ \t]*(?:\w+[ \t]+){0,3}?\w+[ \t]*[:：]?[ \t]*[`'\"“]?",
+            r"(?:^|[,，:：;；.!?。！？—–։।။។።]|[ \t]-[ \t])[ \t]*(?:\w+[ \t]+){0,3}?\w+[ \t]*[:：]?[ \t]*[`'\"“]?",
             _CLAUSE_END,
             window=60,
         ),
