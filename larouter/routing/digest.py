@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from larouter.routing.quiet import STAMP_RE
+from larouter.routing.statustime import STAMP_RE
 
 _LINE_RE = re.compile(r"^\s*(?:[-*•·]\s*)?[^\s:—–][^:\n—–]{0,48}(?::|\s[—–]|\s-\s)\s*\S")  # "label: value", "- x — y"
 _MIN_LINES = 4  # a digest lists a few things

@@ -17,29 +17,9 @@ import re
 from larouter.routing.compiled import QuietVocabulary, ascii_part
 from larouter.routing.payload import payload_lines
 from larouter.routing.readings import judged_normal, keep_asides, within_thresholds
-from larouter.routing.statustime import STATUS_TIME_RE
+from larouter.routing.statustime import STAMP_RE, STATUS_TIME_RE
 from larouter.routing.tokens import word_tokens
 
-_W = r"[^\s\d,;:|·•—–()\[\]{}<>=\"'«»]"  # a character of a month's name, in any script (marks included)
-# A clock time, a date, a relative or epoch stamp: what makes an unnamed report a scheduled one. ISO date-times
-# ("2025-04-07T01:00:00Z", "20250118T220000Z") and dates ("2025/04/01", "04.02.2025") are one stamp each.
-STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-                      r"|(?<!\d)\d{8}T\d{4,6}Z?(?!\d)|(?<!\d)\d{4}[/.]\d{1,2}[/.]\d{1,2}\.?(?!\d)"
-                      r"|(?<!\d)\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{4}(?!\d)"  # "04-03-2026", "2. 3. 2026", "2/3-2026"
-                      # Written dates, in any language and calendar: day, month word(s), year ("2 de marzo de 2026",
-                      # "4 ga Maris 2026", "١٤ رمضان ١٤٤٧", "4 मार्च 2026"); month, day, year ("March 4, 2026"); year
-                      # first ("2026年3月4日", "2026-يىل 3-ئاينىڭ 4-كۈنى", "२०८२ फागुन २० गते"); "3月4號".
-                      rf"|(?<![\d.,])\d{{1,2}}(?:\.|{_W}{{1,3}})?\s(?:{_W}{{1,4}}\s)?{_W}+(?:\s{_W}{{1,4}})?,?\s\d{{4}}(?!\d)"
-                      rf"|(?<![\d.,]){_W}{{3,}}\s\d{{1,2}}(?:st|nd|rd|th)?,?\s\d{{4}}(?!\d)"
-                      rf"|(?<![\d.,])\d{{4}}(?:年|년|-?{_W}{{1,4}})?\s?(?:\d{{1,2}}(?:月|월|-?{_W}{{1,8}})|{_W}{{2,12}})\s?\d{{1,2}}(?!\d)"
-                      r"|(?<!\d)\d{1,2}[月월]\s?\d{1,2}(?!\d)"
-                      r"|\b(?:UTC|GMT)\s?[+−-]\s?\d{1,2}(?::?\d{2})?(?!\d)"  # "(UTC+8)"
-                      r"|(?<!\d)\d{1,2}[:.h时時]\d{2}(?::\d{2})?(?!\d)|\bT\+\d+|(?<!\d)\d{9,10}(?!\d)"
-                      r"|(?<![\d.,])\d{1,2}\s?h(?:\s\d{2})?(?!\w)|\bkl\.?\s?\d{1,2}(?:[:.]\d{2})?\b"  # "19h", "14 h 15", "kl 08", "kl. 07:30"
-                      r"|(?<!\d)\d{1,2}\s?(?:টা|বাজে|बजे|वाजता|ਵਜੇ|بجے|時(?!間)|时(?!间)|시(?!간)|點|点)(?!\d)"  # "১০টা", "९ बजे", "오후 2시"
-                      # (not "1時間", "2시간": hours, a duration)
-                      r"|[٠-٩۰-۹]{1,2}:[٠-٩۰-۹]{2}"
-                      r"|(?:ساعت|الساعة)\s*\d{1,2}(?!\d)")  # "ساعت ۱۶": an hour (Persian and Arabic digits are \d)
 # Clause boundaries (kept, as the one group): list separators, sentence ends, "label: value", and the space before
 # the next "key=value" pair ("key:value" is read as one).
 CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦،۔]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")

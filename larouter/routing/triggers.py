@@ -18,7 +18,8 @@ import attrs
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.compiled import COMMENT_RE, Compiled
-from larouter.routing.quiet import STAMP_RE, asks_idle_reply, says_none
+from larouter.routing.quiet import asks_idle_reply, says_none
+from larouter.routing.statustime import STAMP_RE
 from larouter.routing.turns import Turn, read_content
 from larouter.routing.tokens import word_tokens
 
