@@ -393,3 +393,17 @@ def test_a_report_that_something_cannot_be_done_is_not_the_models_heartbeat() ->
     assert classify({"messages": [{"role": "user", "content": report.format(door="kan ikke låses")}]}).tier \
         is not Tier.HEARTBEAT
     assert classify({"messages": [{"role": "user", "content": report.format(door="er lukket")}]}).tier is Tier.HEARTBEAT
+
+
+CI_TICK = ("CI watch tick — 2026-05-12 09:00 UTC\nrepo acme/payments-api\n  main            #4812 ✅ passed (12m03s)\n"
+           "  nightly-e2e     ✅ passed 03:14\n  release/2.9     {release}\n  open PRs w/ failing checks: 0\n"
+           "  new dependabot alerts since last tick: 0\nNo action needed unless you see a problem. Reply NO_REPLY to "
+           "stay silent.")
+
+
+@pytest.mark.parametrize(("release", "quiet"), [("✅ passed", True), ("❌ failed (test:unit)", False),
+                                                ("✅ passed, 🔴 deploy stuck", False)])
+def test_a_status_board_that_marks_each_line_after_its_name(release: str, quiet: bool) -> None:
+    """A CI watch that names each branch, then marks it ("main  #4812 ✅ passed"), under a line naming its repo
+    (blind v35: it went to COMPLEX); one branch failed or a red mark on a line and it is work."""
+    assert (tier(CI_TICK.format(release=release)) is Tier.HEARTBEAT) is quiet

@@ -28,6 +28,8 @@ _KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "
 _ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _DIGIT_RE = re.compile(r"\d")
 _GREEN_RE = re.compile(r"[-*•·]?\s*(?:🟢|✅|✔️?|☑️?|🆗|💚)")  # a line a status board marked fine
+# ...or marked after the name of what it checks ("main   #4812 ✅ passed (12m03s)", "nightly-e2e ✅ passed 03:14")
+_MARKED_AFTER_NAME_RE = re.compile(r"[-*•·]?\s*[\w./-]+(?:\s+#\d+)?\s+(?:🟢|✅|✔️?|☑️?|💚)")
 _COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not zero (once stamps and names are removed): something to report
 # Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417", "5xx"; "24h",
 # "15 min", "30 分钟"; "9/9".
@@ -280,7 +282,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             continue
         tokens = word_tokens(clause.lower())
         # "🟢 redis   mem 41%", "🟢 API — p95 210 ms": a line a status board marked fine, whatever it measures
-        marked = _GREEN_RE.match(clause) is not None
+        marked = _GREEN_RE.match(clause) is not None or _MARKED_AFTER_NAME_RE.match(clause) is not None
         green = marked or (green and "\n" not in parts[i - 1])
         if green:
             if not vocab.broken.isdisjoint(tokens) or any(map(clause.__contains__, WARNING_MARKS)):
@@ -296,8 +298,8 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if label and not counts and words <= MAX_CLAUSE_WORDS:
             skip_value = tokens[-1] in vocab.label_keys  # "seq: 88214" numbers the report
             continue  # "нові заявки на допомогу: 0": the value that follows says how many
-        if clause.partition("=")[0].strip().lower() in vocab.label_keys:
-            continue  # "seq=88214"
+        if clause.partition("=")[0].strip().lower() in vocab.label_keys or _SUBJECT_RE.fullmatch(clause):
+            continue  # "seq=88214"; "repo acme/payments-api": what the report is about
         if not counts and STATUS_TIME_RE.fullmatch(STAMP_RE.sub("", clause).strip(" .")) and STAMP_RE.search(clause):
             continue  # "last run 06:12", "letzte Sicherung 03:10": when something last or next happens, no news
         condition = vocab.condition.found(tokens, clause)
@@ -324,6 +326,9 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     return nothing >= needed
 
 
+# A line naming what the report is about: a subject noun and an identifier ("repo acme/payments-api", "host db-02").
+_SUBJECT_RE = re.compile(r"\s*(?:repo|repository|host|server|node|cluster|site|service|project|env|environment|region"
+                         r"|device|branch)\s+[\w.-]+(?:/[\w.-]+)*\s*", re.I)
 _RANGED_RE = re.compile(r"\([^()]*\d")  # a range or limit in brackets its reading did not meet ("26 °C (Soll 19–22)")
 # What a report's verdict on its readings names: "Thresholds breached: none", "Keine Alarme", "no alerts".
 _ALERT_NOUNS = frozenset("""
