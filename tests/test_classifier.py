@@ -199,10 +199,20 @@ def test_long_trivial_prompt_is_not_expensive() -> None:
     "refactor src/billing/invoice.py to use dataclasses and add type hints",
     "Design a multi-region active-active architecture for our payments service with exactly-once semantics, outlining "
     "trade-offs between Spanner, CockroachDB and a Kafka-based saga approach.",  # system design (it was MEDIUM)
+    # Go by its capitalised name, as what the code is written in (blind v35, v26, v12: MEDIUM)
+    "心跳检测的超时时间应该怎么设置？给我一个 Go 的实现：每个节点 5 秒一次心跳，用滑动窗口，说明一下参数怎么选。",
+    "Write a small service in Go that pings each host every 30 s and exposes the results over HTTP with tests.",
 ])
 def test_code_tasks_are_complex(text: str) -> None:
     """Code work goes to COMPLEX."""
     assert tier(envelope(text)) is Tier.COMPLEX
+
+
+@pytest.mark.parametrize("text", ["Let's go to the park in the morning, then go home.",
+                                  "Go ahead and book the table for four at eight."])
+def test_go_the_verb_is_no_language(text: str) -> None:
+    """Only "Go" written as the language's name ("in Go", "a Go implementation") is a code cue."""
+    assert tier(envelope(text)).rank <= Tier.MEDIUM.rank
 
 
 @pytest.mark.parametrize(("text", "code"), [

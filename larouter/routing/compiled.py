@@ -283,6 +283,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         ("input/output specification", Check.of(p.io_spec), "io_spec"),
         ("error trace", Check.of(p.stack_trace), "stack_trace"),
         ("language name", Check.of(p.code_names), "code_token"),
+        ("language name", Check.of(p.go_language), "code_token"),
         ("source file", Check.of(p.source_file), "code_token"),
         ("inline code", Check.of(p.inline_code), "code_token"),
         ("code identifier", Check.of(p.identifier), "code_token"),

@@ -68,6 +68,12 @@ class Patterns:
         r"(?i)(?<![\w+#])(?:c\+\+|c#|f#|\.net|node\.js|next\.js|vue\.js|three\.js)(?![\w+#])",
         ("+", "#", ".net", ".js"),
     )
+    # Go, capitalised, as the language something is written in ("in Go", "用 Go", "a Go implementation", "Go 的实现");
+    # every match begins at "Go", so it is tried only where "go" is (not "go ahead", "Go to the …")
+    go_language: Gated = Gated(
+        r"(?:(?<=\bin )|(?<=\bwith )|(?<=\busing )|(?<=用)|(?<=用 ))Go\b(?!\s(?:to|ahead|back|for|on|out|home|through)\b)"
+        r"|\bGo\s?(?:implementation|code|program|service|module|library|package|struct|的|版|で|로|语言|語言)",
+        ("go",), ("go",))
     source_file: Gated = Gated(r"\.(?:" + _EXTENSIONS + r")\b", (".",))
     inline_code: Gated = Gated(r"`[^`\n]*(?:\(\)|[=;{}]|\w\.\w+\(|::|->|=>)[^`\n]*`", ("`",))
     identifier: Gated = Gated(r"\b[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]\b(?![ \t]?=[ \t]?[\w\"'])|\b[a-z]+[A-Z]\w*\(\)", ("_", "()"))
