@@ -8,9 +8,11 @@ from typing import Any
 import cattrs
 import pytest
 
+from larouter.proxy.call import header_safe
 from larouter.routing import DEFAULT, ClassifierConfig, Decision, Tier, classify
 from larouter.routing.compiled import compile_rules
 from larouter.routing.envelope import strip_envelope
+from larouter.routing.shown import UNSAFE_RE
 from tests.support.agents import HB_PROMPT, TIME_LINE, agent, call, envelope, result, tier
 
 
@@ -327,11 +329,11 @@ def test_malformed_bodies_get_medium(body: dict[str, Any]) -> None:
     assert d.reasons
 
 
-def test_reasons_are_non_empty_and_ascii() -> None:
-    """Every decision explains itself, in ASCII (reasons travel in HTTP headers)."""
+def test_reasons_are_non_empty_and_one_line() -> None:
+    """Every decision explains itself, each reason on one line with nothing in it that breaks or disguises it."""
     bodies = [agent(t) for t in ("thanks", HB_PROMPT, "证明 n^2 ≥ 0", "écris une fonction", "hmm")]
     for d in map(classify, bodies):
-        assert isinstance(d, Decision) and d.reasons and all(r and r.isascii() for r in d.reasons)
+        assert isinstance(d, Decision) and d.reasons and all(r and not UNSAFE_RE.search(r) for r in d.reasons)
         assert 0.0 <= d.confidence <= 1.0
 
 
@@ -370,13 +372,15 @@ def test_tiers_are_ranked_cheapest_first() -> None:
     assert Tier("MEDIUM") is Tier.MEDIUM and Tier.MEDIUM == "MEDIUM"
 
 
-def test_reasons_are_ascii_and_keep_accented_words_readable() -> None:
-    """Reasons travel in `x-larouter-reason`: ASCII only, but "wie spät" reads "wie spat", not "wie sp\\xe4t";
-    scripts without a plain base stay escaped."""
+def test_reasons_keep_their_words_and_the_header_form_is_readable_ascii() -> None:
+    """Reasons keep the words as written ("wie spät", "证明"); the form `x-larouter-reason` carries is ASCII, with
+    "wie spät" reading "wie spat", not "wie sp\\xe4t", and scripts without a plain base escaped."""
     reasons = " ".join(classify({"messages": [{"role": "user", "content": "Wie spät ist es in Tokio?"}]}).reasons)
-    assert reasons.isascii() and "wie spat" in reasons and "\\x" not in reasons
+    assert "wie spät" in reasons and "\\x" not in reasons
+    assert header_safe(reasons).isascii() and "wie spat" in header_safe(reasons)
     proof = " ".join(classify({"messages": [{"role": "user", "content": "请证明根号2是无理数"}]}).reasons)
-    assert proof.isascii() and "\\u8bc1" in proof
+    assert "证明" in proof and "\\u" not in proof
+    assert header_safe(proof).isascii() and "\\u8bc1\\u660e" in header_safe(proof)
 
 
 @pytest.mark.parametrize("text", ["用Python写一个快速排序函数", "Pythonでクイックソート関数を書いて",

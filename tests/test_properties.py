@@ -19,9 +19,10 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from larouter.proxy.call import Call
+from larouter.proxy.call import Call, header_safe
 from larouter.proxy.sse import ClientGone, Relay
 from larouter.routing import Decision, Tier, classify
+from larouter.routing.shown import UNSAFE_RE
 from larouter.usage import schema as usage_schema
 from larouter.usage.export import FORMULA_PREFIXES, HEADER, CsvExport, encode_rows, safe_cell
 from larouter.usage.periods import window
@@ -55,7 +56,8 @@ def check_decision(decision: Decision) -> None:
     assert isinstance(decision, Decision) and decision.tier in Tier
     assert 0.0 <= decision.confidence <= 1.0
     assert decision.reasons and all(isinstance(r, str) and r.strip() for r in decision.reasons), decision.reasons
-    assert all(r.isascii() for r in decision.reasons), decision.reasons
+    assert not any(map(UNSAFE_RE.search, decision.reasons)), decision.reasons  # one line, nothing disguised
+    assert all(header_safe(r).isascii() for r in decision.reasons), decision.reasons
 
 
 @FAST

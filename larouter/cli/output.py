@@ -32,8 +32,13 @@ def err_console() -> Console:
 
 
 def print_json(data: Any) -> None:
-    """Indented JSON on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    """Indented JSON on stdout, its text as written ("证明", not "\\u8bc1\\u660e"; escaped if stdout cannot take it)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except UnicodeEncodeError:  # a stdout that is not UTF-8, or a lone surrogate: escaped, the same JSON
+        text = json.dumps(data, indent=2)
+    sys.stdout.write(text + "\n")
 
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], RenderableType]) -> None:

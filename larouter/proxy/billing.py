@@ -11,7 +11,7 @@ from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.projects.store import DEFAULT, Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
-from larouter.proxy.call import MAX_REASON, Call, shorten_reason
+from larouter.proxy.call import MAX_REASON, Call, one_line, shorten_reason
 from larouter.proxy.registry import Target
 from larouter.usage.pricing import Rate, Tokens
 from larouter.usage.records import EPOCH, MICROSECOND
@@ -141,7 +141,7 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
             raise unpriced(project, call.target)
         raise budget_exceeded(project, left, _why_not(body, cost, left))
     note = f"budget {over_budget(cost, left, call.target)} -> downgraded to local model {local.model}"
-    note = note.encode("ascii", "replace").decode()  # headers are ASCII; model names come from the config
+    note = one_line(note)  # (model names come from the config; the header's ASCII form is made where it is set)
     # the note is what the client most needs to read: the reason before it gives way (header and ledger alike)
     call.reason = f"{shorten_reason(call.reason, MAX_REASON - len(note) - 3)} | {note}" if call.reason else note
     call.target = local

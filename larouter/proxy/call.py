@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import time
+import unicodedata
 from typing import Any
 
 import attrs
 
 from larouter.errors import request_id
 from larouter.proxy.registry import Target
+from larouter.routing.shown import UNSAFE_RE
 
 
-MAX_REASON = 500  # characters of a routing reason kept: in `x-larouter-reason` and in the ledger alike
+MAX_REASON = 500  # characters of a routing reason kept: in the ledger, and in `x-larouter-reason` once escaped
 
 
 def shorten_reason(text: str, limit: int = MAX_REASON) -> str:
     """The reason whole up to `limit` characters; a longer one cut at a word boundary with an ellipsis, never
-    mid-word (the header and the ledger's row carry the same text)."""
+    mid-word (the ledger's row carries this text; the header its ASCII form, `header_safe`)."""
     if len(text) <= limit:
         return text
     cut = text[:limit - 3]
@@ -24,9 +28,49 @@ def shorten_reason(text: str, limit: int = MAX_REASON) -> str:
     return (cut[:space] if space > 0 else cut).rstrip(" |;,") + "..."
 
 
+def one_line(text: str) -> str:
+    """A reason as the call keeps it (for the ledger, its CSV export and the header alike): its words in any script,
+    on one line (a character that would break the line or disguise it, `routing.shown.UNSAFE`, reads as a space: an
+    upstream's error text, say), cut at a word (`shorten_reason`)."""
+    return shorten_reason(UNSAFE_RE.sub(" ", text))
+
+
 def header_safe(text: str) -> str:
-    """ASCII-only, single-line header value, cut at a word as the ledger's copy is (`shorten_reason`)."""
-    return shorten_reason(text.replace("→", "->").encode("ascii", "replace").decode().replace("\n", " "))
+    """The reason as `x-larouter-reason` carries it: the same line in ASCII, as readable as it can be. A letter that
+    has a plain base loses its accents ("wie spät" reads "wie spat"), any other character is escaped as Python writes
+    it ("毎朝" reads "\\u6bce\\u671d"); at most MAX_REASON characters, cut at a word and never inside an escape. The
+    words themselves are in `route explain` and the usage ledger."""
+    text = one_line(text)
+    if text.isascii():
+        return text
+    return _cut_ascii(_NON_ASCII_RE.sub(_ascii_char, text.replace("→", "->")))
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def _ascii_char(m: re.Match[str]) -> str:
+    return "".join(map(_ascii_of, m.group()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_of(c: str) -> str:
+    plain = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+    if plain and plain.isascii() and plain.isprintable():
+        return plain
+    return c.encode("ascii", "backslashreplace").decode()
+
+
+_PARTIAL_ESCAPE_RE = re.compile(r"\\(?:x[0-9a-f]?|u[0-9a-f]{0,3}|U[0-9a-f]{0,7})?$")
+
+
+def _cut_ascii(text: str) -> str:
+    """`shorten_reason` for the escaped form: a cut with no space before it drops an escape it would split."""
+    if len(text) <= MAX_REASON:
+        return text
+    cut = text[:MAX_REASON - 3]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else _PARTIAL_ESCAPE_RE.sub("", cut)).rstrip(" |;,") + "..."
 
 
 @attrs.define

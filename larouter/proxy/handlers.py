@@ -18,7 +18,7 @@ from larouter.projects.budget import Reservation
 from larouter.auth import principal
 from larouter.proxy import billing, local, loop, routed, upstream
 from larouter.proxy.accesslog import log_call
-from larouter.proxy.call import Call
+from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
 from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
@@ -63,7 +63,7 @@ def decision_headers(call: Call) -> dict[str, str]:
     if call.tier:
         headers["x-larouter-tier"] = call.tier
     if call.reason:
-        headers["x-larouter-reason"] = call.reason
+        headers["x-larouter-reason"] = header_safe(call.reason)  # ASCII: the words are in the ledger
     if call.budget_remaining is not None:
         headers["x-larouter-budget-remaining"] = usd_text(call.budget_remaining)
     if call.upstream_id is not None:
@@ -83,7 +83,7 @@ def error_headers(call: Call) -> dict[str, str]:
         if call.target is not None:
             headers["x-larouter-provider"] = call.target.provider_name
     if call.reason:
-        headers["x-larouter-reason"] = call.reason
+        headers["x-larouter-reason"] = header_safe(call.reason)  # ASCII: the words are in the ledger
     return headers
 
 

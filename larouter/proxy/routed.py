@@ -12,7 +12,7 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
 from larouter.proxy import billing, local, loop, upstream
-from larouter.proxy.call import Call, header_safe
+from larouter.proxy.call import Call, one_line
 from larouter.proxy.early import EarlyStream
 from larouter.proxy.events import ANSWER_KEYS
 from larouter.proxy.reasoning import for_model
@@ -88,7 +88,7 @@ def after_stream(request: web.Request, call: Call, relay: Relay) -> None:
         if sticky_plan is not None:
             _remember(request, sticky_plan, name)
         return
-    call.reason = header_safe(f"{call.reason} | {name} degraded (its stream ended with reasoning only)")
+    call.reason = one_line(f"{call.reason} | {name} degraded (its stream ended with reasoning only)")
     call.finish(502, "degraded")
     assert call.target is not None
     _cool(request, call.target.provider_name, call.target.label, "degraded")
@@ -134,7 +134,7 @@ def _abandon(request: web.Request, call: Call, why: str, status: int, code: str)
     if call.target is not None and (call.usage is not None or call.first_byte is not None or call.chunks
                                     or call.delivered):
         # its row carries the call's request id (its client's, sent to every candidate) and this provider's own
-        attempt = attrs.evolve(call, extra={}, reason=header_safe(f"{call.reason} | {why}" if call.reason else why))
+        attempt = attrs.evolve(call, extra={}, reason=one_line(f"{call.reason} | {why}" if call.reason else why))
         attempt.finish(status, code)
         cost = request.app[appkeys.RECORDER](attempt) or 0.0
     call.usage, call.first_byte, call.chunks, call.response_bytes, call.tool_calls = None, None, 0, 0, False
@@ -242,7 +242,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     if not usable:
         skipped = "; ".join(c.skipped if c.name == LOCAL else f"{c.name}: {c.skipped}" for c in cands) or (
             NO_LOCAL_MODEL if policy == "local-only" else "the policy lists no model for this tier")
-        call.reason = header_safe(" | ".join([*notes, f"no candidate: {skipped}"]))  # (the error's headers say it too)
+        call.reason = one_line(" | ".join([*notes, f"no candidate: {skipped}"]))  # (the error's headers say it too)
         raise LarouterError(f"no model can serve tier {decision.tier.value} under policy {policy!r} ({skipped})",
                             503, "server_error", "no_candidate")
     last: LarouterError | None = None
@@ -254,7 +254,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
         call.upstream_id = None  # and before a provider answers, it has no provider's request id (not the last one's)
         name = call.tried = cand.name  # the model tried: the local one when the budget downgraded this candidate
-        call.reason = header_safe(" | ".join(notes))
+        call.reason = one_line(" | ".join(notes))
         try:
             await _target(request, cand, early)
             call.target = chosen = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
@@ -263,7 +263,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             name = cand.name if call.target is chosen else call.target.model
             sent, note = for_model(body, call.target.model)
             if note is not None:
-                call.reason = header_safe(f"{call.reason} | {note}")
+                call.reason = one_line(f"{call.reason} | {note}")
             local.touch(request, call.target)
             result: tuple[Any, Any] = (await _try_stream(request, call, sent) if call.stream
                                        else (await _try_json(request, call, sent), None))
@@ -271,7 +271,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
                 call.extra["routed"] = (p, name)  # a failure once the client has the stream cools it (`broke`)
             if result[1] is not None and result[1].held:  # still reasoning when its hold ran out: no failover now
                 held = f"{name} still reasoning after the {_hold(request):g} s hold: committed"
-                call.reason = header_safe(f"{call.reason} | {held}")
+                call.reason = one_line(f"{call.reason} | {held}")
                 call.extra["sticky"] = (p, name)  # remembered if an answer follows (`after_stream`)
             elif result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
                 _remember(request, p, name)
@@ -303,7 +303,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if not (isinstance(last, LarouterError) and (last.type == "budget_exceeded" or last.rejected)):
             _cool(request, *failed, kind, upstream.wait_asked(last))
-    call.reason = header_safe(" | ".join(notes))
+    call.reason = one_line(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each
     # attempt the providers may have billed has its row already (`_abandon`): the call's own row bills nothing. After

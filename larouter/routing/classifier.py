@@ -30,6 +30,7 @@ from larouter.routing.due import Checkin, checkin
 from larouter.routing.envelope import strip_envelope
 from larouter.routing.recurrence import count_rose, recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
+from larouter.routing.shown import ACK_SHOWN, escaped, quoted
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
 from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text, read_content
@@ -192,8 +193,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
         ack = recurring_ack(messages, turn, text, rules)
         if ack is not None and not triggers.found_items(looked()):  # a lookup that found items wins over recurrence
-            shown = ascii(ack if len(ack) <= 24 else ack[:21] + "...")  # reasons are ASCII: they travel in headers
-            why = f"heartbeat: the turn recurs in this conversation, answered {shown} each time"
+            why = f"heartbeat: the turn recurs in this conversation, answered {quoted(ack, ACK_SHOWN)} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if (verdict is not None and verdict.learned and after is not None and not triggers.found_nothing(looked(), rules)
             and not _checklists(looked(), rules)):
@@ -220,7 +220,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
                     if tier is Tier.REASONING:
                         return Decision(tier, confidence, (*reasons, "a check-in's words, but it asks for reasoning", *why))
                 return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
-            reasons.append(ascii(f"heartbeat whose count rose since an earlier beat ({rose[:40]}) -> classified")[1:-1])
+            reasons.append(f"heartbeat whose count rose since an earlier beat ({escaped(rose[:40])}) -> classified")
             verdict = None
     if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
         stamped = triggers.stamped_trigger(text, rules)

@@ -26,6 +26,7 @@ from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report, says_none
 from larouter.routing.troubled import troubled_item
 from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert, within_thresholds
+from larouter.routing.shown import ACK_SHOWN, escaped
 from larouter.routing.statustime import TIMED_STATUS_RE
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 from larouter.routing.tokens import word_parts, word_tokens
@@ -142,12 +143,12 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
     if learned is not None and not ack:
         return Verdict(HEARTBEAT, model_reason(text, learned, rules), 0.8, learned=True)
     if poll and ack:
-        return Verdict(HEARTBEAT, f"heartbeat: check-in prompt with idle ack ({ack})", 0.98)
+        return Verdict(HEARTBEAT, f"heartbeat: check-in prompt with idle ack ({escaped(ack, ACK_SHOWN)})", 0.98)
     if quiet and not poll:
         return Verdict(HEARTBEAT, "heartbeat: scheduled status report with nothing to do", 0.85)
     if poll:
         return Verdict(HEARTBEAT, "heartbeat: check-in prompt", 0.95)
-    return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({ack})", 0.93)
+    return Verdict(HEARTBEAT, f"heartbeat: asks for the idle ack ({escaped(ack, ACK_SHOWN)})", 0.93)
 
 
 # A first line announcing what the person pastes below it: "here's the raw tick log from the runtime:", "below is

@@ -9,6 +9,7 @@ from larouter.routing.asking import QUESTION_MARKS, opening_word
 from larouter.routing.compiled import Compiled
 from larouter.routing.quiet import counts_something
 from larouter.routing.request_words import REQUEST_OPENERS
+from larouter.routing.shown import escaped
 
 
 def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
@@ -39,5 +40,7 @@ _CANNOT_RE = re.compile(r"\b(?:can't|cannot|can not|unable to|couldn't|could not
 def model_reason(text: str, score: float, rules: Compiled) -> str:
     """The decision's reason: the score and the words that raised it most."""
     assert rules.hb_model is not None
-    cues = ascii(", ".join(rules.hb_model.cues(text)))[1:-1]  # reasons are ASCII: they travel in headers
+    # the text's own words and characters, in its script; one that shows nothing (a lone ZWNJ) is spelt out: "\\u200c"
+    cues = ", ".join(escaped(c) if any(ch.isprintable() and not ch.isspace() for ch in c) else repr(c)[1:-1]
+                     for c in rules.hb_model.cues(text))
     return f"heartbeat: the learned check-in model scores {score:.3f} (cues: {cues})"

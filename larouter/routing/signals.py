@@ -12,7 +12,6 @@ Everything else is MEDIUM, with the cue that kept it from SIMPLE named, or "no s
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import attrs
 
@@ -201,17 +200,10 @@ def _blockers(c: Cues, t: Tuning) -> str:
     return ""
 
 
-def _ascii(text: str) -> str:
-    if text.isascii():
-        return text
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return plain.encode("ascii", "backslashreplace").decode()
-
-
 def _show(entries: list[str], limit: int = 3) -> str:
-    """A few matched keywords for a reason string, ASCII-only (reasons travel in HTTP headers): accents dropped where
-    a letter has a plain base ("wie spät" reads "wie spat"), other characters escaped ("\\u8bc1")."""
-    shown = [_ascii(e.rstrip("*")) for e in entries[:limit]]
+    """A few matched keywords for a reason string, as the lexicon writes them ("wie spät", "证明"; a stem's `*`
+    dropped). The header's ASCII form is made where the header is set (`proxy.call.header_safe`)."""
+    shown = [e.rstrip("*") for e in entries[:limit]]
     if len(entries) > limit:
         shown.append(f"+{len(entries) - limit} more")
     return ", ".join(shown)
