@@ -45,8 +45,26 @@ def test_models_catalog_list_add_remove(router: Router, tmp_path: Path) -> None:
     assert "mine" in on(router, "models", "list").stdout
     assert ok_json(router, "models", "health", "mine")["state"] == "stopped"
     assert ok_json(router, "models", "logs", "mine") == {"id": "mine", "lines": []}
-    assert "removed mine" in on(router, "models", "remove", "mine").stdout
+    assert "removed mine" in on(router, "models", "remove", "mine", "--yes").stdout
     assert ok_json(router, "models", "list") == []
+
+
+def test_models_remove_asks_first(router: Router, tmp_path: Path) -> None:
+    """`models remove` asks (on stderr) as `projects delete` does: a no, or no answer at all (stdin at its end, as
+    from a script), is exit 1 with the model still registered; a yes, or -y/--yes without asking, removes it."""
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    assert ok_json(router, "models", "add", "mine", "--path", str(gguf))["id"] == "mine"
+    for answer in ("n\n", "", None):
+        kept = on(router, "models", "remove", "mine", input=answer)
+        assert kept.exit_code == 1 and "Remove model mine from the catalog?" in kept.stderr, kept.output
+        assert "aborted" in kept.stderr and "removed" not in kept.stdout, kept.output
+        assert [m["id"] for m in ok_json(router, "models", "list")] == ["mine"]
+    removed = on(router, "models", "remove", "mine", input="y\n")
+    assert removed.exit_code == 0 and "removed mine" in removed.stdout, removed.output
+    assert ok_json(router, "models", "add", "mine", "--path", str(gguf))["id"] == "mine"
+    quiet = on(router, "models", "remove", "mine", "-y", "--json")
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout.startswith("{"), quiet.output
+    assert ok_json(router, "models", "list") == [] and gguf.exists()  # the file on disk is kept
 
 
 @attrs.frozen

@@ -219,7 +219,7 @@ def test_a_local_model_removed_is_forgotten(make_router: Callable[..., Router], 
     body = health(router)
     assert body["status"] == "degraded" and body["upstreams"]["local:bogus"]["state"] == "failing", body
     if how == "remove":
-        assert ok_json(router, "models", "remove", "bogus") == {"id": "bogus", "deleted": True}
+        assert ok_json(router, "models", "remove", "bogus", "--yes") == {"id": "bogus", "deleted": True}
     else:
         bogus.unlink()
     body = health(router)

@@ -50,6 +50,13 @@ class Interrupted(CliError):
         err_console().print(f"[yellow]{escape(self.message)}[/yellow]", soft_wrap=True)
 
 
+def confirm(prompt: str, yes: bool) -> None:
+    """Ask on stderr unless --yes (a destructive command's convention); a no is a clean exit 1, and so is no answer
+    (stdin at its end: "aborted")."""
+    if not yes and not click.confirm(prompt, default=False, err=True):
+        raise CliError("aborted: nothing changed")
+
+
 class LarouterGroup(click.Group):
     """Click group with LARouter's exit codes: usage errors 1 (not 2, which means unreachable), Ctrl-C 130,
     and a one-line message instead of a traceback for anything unexpected (LAROUTER_DEBUG=1 shows it)."""

@@ -14,7 +14,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from larouter.cli.common import Client, CliError, Interrupted, client_options, flag_names, seg
+from larouter.cli.common import Client, CliError, Interrupted, client_options, confirm, flag_names, seg
 from larouter.cli.output import duration, emit, err_console, id_column, print_json, size
 from larouter.cli.downloads import cancel, download, downloads
 
@@ -269,7 +269,9 @@ def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str |
 
 @models.command()
 @click.argument("model_id", metavar="ID")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @client_options
-def remove(client: Client, as_json: bool, model_id: str) -> None:
-    """Forget a model you registered (stop it first; files on disk are kept)."""
+def remove(client: Client, as_json: bool, model_id: str, yes: bool) -> None:
+    """Forget a model you registered (stop it first; files on disk are kept). Asks first, unless --yes."""
+    confirm(f"Remove model {model_id} from the catalog? Its files on disk are kept.", yes)
     emit(client.request("DELETE", f"/api/models/{seg(model_id)}"), as_json, lambda o: f"removed {o['id']}")

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from larouter.cli.common import Client, CliError, client_options, seg
+from larouter.cli.common import Client, client_options, confirm, seg
 from larouter.cli.output import console, emit, id_column, money, print_json
 from larouter.cli.project_ref import project_id as project_ref, unknown_project
 from larouter.projects.store import POLICIES, WINDOWS
@@ -117,12 +117,6 @@ def update(client: Client, as_json: bool, project_id: str, name: str | None, **o
     with unknown_project(client, project_id):
         out = client.request("PUT", f"/api/projects/{seg(project_ref(client, project_id))}", body)
     emit(out, as_json, lambda p: projects_table([p]))
-
-
-def confirm(prompt: str, yes: bool) -> None:
-    """Ask unless --yes; a no is a clean exit 1."""
-    if not yes and not click.confirm(prompt, default=False, err=True):
-        raise CliError("aborted: nothing changed")
 
 
 @projects.command()
