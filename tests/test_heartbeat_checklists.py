@@ -91,6 +91,10 @@ def test_work_words_in_an_item_for_later_report_nothing() -> None:
      "Kui midagi pole vaja teha, vasta ainult HEARTBEAT_OK.", "10:15", "20:15"),
     ("Időszakos ellenőrzés: 2026. április 15., szerda 10:15\nHEARTBEAT.md:\n- péntek: heti összefoglaló küldése\n"
      "Ha nincs teendő, válaszolj csak HEARTBEAT_OK.", "szerda", "péntek"),
+    # Hindi: a month name written with vowel signs ("नवंबर": no \w in a regex), v30
+    ("नियमित हार्टबीट जाँच।\nHEARTBEAT.md की सूची:\n- [ ] शाम 7:00 — प्रिया को माँ को फ़ोन करने की याद दिलाना\n"
+     "वर्तमान समय: बुधवार, 19 नवंबर 2025, 15:20\nअगर अभी कुछ करना ज़रूरी नहीं है, तो सिर्फ़ HEARTBEAT_OK लिखें।",
+     "15:20", "19:20"),
 ])
 def test_a_check_in_dated_in_its_own_language_judges_its_items(text: str, now: str, later: str) -> None:
     """Month names as dates write them in Polish, Russian, Greek … ("1 lipca 2026", "6 октября", "23 Ιουνίου", the
@@ -190,3 +194,25 @@ def test_a_percentage_is_no_time_of_day() -> None:
               "automática falhou ontem: \"Challenge failed: 404 on /.well-known/acme-challenge/\"\n"
               "- uptime 99.98%\nse não houver nada a fazer, HEARTBEAT_OK")
     assert rules_tier(report) in (Tier.MEDIUM, Tier.COMPLEX)
+
+
+def test_a_failure_an_item_only_names_as_its_condition_is_no_failure() -> None:
+    """"… tell Marta only if it failed" names the failure as the condition of tomorrow's item, which is for later
+    (an item saying something failed is never for later: it made an OpenClaw poll in a long session work, v31); an
+    item reporting a failure is still due."""
+    text = ("Read HEARTBEAT.md if it exists (workspace context). If nothing needs attention, reply HEARTBEAT_OK.\n"
+            "- [ ] 2026-02-26 08:00 check the restic log for the 03:00 run and tell Marta only if it failed\n"
+            "Current time: Wednesday, February 25th, 2026 — 13:30 (Europe/Warsaw)")
+    quiet_then_work(text, text.replace("and tell Marta only if it failed", "(the 03:00 run failed: tell Marta)"))
+
+
+HINDI = ("नियमित हार्टबीट जाँच।\nHEARTBEAT.md की सूची:\n- [ ] {item} — प्रिया को माँ को फ़ोन करने की याद दिलाना\n"
+         "वर्तमान समय: बुधवार, 19 नवंबर 2025, दोपहर 3:20\nअगर अभी कुछ करना ज़रूरी नहीं है, तो सिर्फ़ HEARTBEAT_OK लिखें।")
+
+
+def test_a_word_for_the_part_of_the_day_reads_a_twelve_hour_time() -> None:
+    """"दोपहर 3:20" is 15:20 and "शाम 7:00" 19:00, as "3:20 PM" is: the evening item is for later, the morning one
+    ("सुबह 9:00") due. Read as 03:20, the check-in made the morning item for later (a due item missed)."""
+    quiet_then_work(HINDI.format(item="शाम 7:00"), HINDI.format(item="सुबह 9:00"))
+    assert rules_tier("Heartbeat 下午 3:40, 2026年3月12日\nHEARTBEAT.md:\n- [ ] 上午 10:00 给会计打电话\n"
+                      "如果没有需要处理的事情，只回复 HEARTBEAT_OK。") is not Tier.HEARTBEAT

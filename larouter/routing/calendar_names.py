@@ -1,11 +1,12 @@
 """Names of months and days of the week as check-ins write them, in the languages agents are run in (read by
-`due.py`): each name maps to its number (months 1-12, days 0-6 from Monday). Read-only mappings."""
+`due.py`): each name maps to its number (months 1-12, days 0-6 from Monday). Read-only mappings. And the words for the
+part of the day that read a 12-hour time ("शाम 7:00", "3:00 ng hapon")."""
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
-# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese, Dutch and 23 more
+# Month names: English, full or abbreviated; in French, German, Spanish, Italian, Portuguese, Dutch and 27 more
 # languages, full ("12 mars 2026", "12. März 2026", "12 de marzo de 2026", "1 lipca 2026"), whose abbreviations are
 # words elsewhere ("mar", "mai", "set").
 _months = {m: i for i, name in enumerate(
@@ -51,7 +52,7 @@ _months.update({m: i for names in (
     ("ianuarie", "februarie", "martie", "aprilie", "mai", "iunie", "iulie", "august", "septembrie", "octombrie",
      "noiembrie", "decembrie"),
     ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر"),
-    # hu, et, lt (genitive), bg, sr (Cyrillic), ca, sw, hy (genitive), ka, ur (not Croatian: its "listopada" is
+    # hu, et, lt (genitive), bg, sr (Cyrillic), ca, sw, hy (genitive), ka, ur, hi, mr, ne, bn (not Croatian: its "listopada" is
     # October, Polish November)
     ("január", "február", "március", "április", "május", "június", "július", "augusztus", "szeptember", "október",
      "november", "december"),
@@ -71,7 +72,16 @@ _months.update({m: i for names in (
      "նոյեմբերի", "դեկտեմբերի"),
     ("იანვარი", "თებერვალი", "მარტი", "აპრილი", "მაისი", "ივნისი", "ივლისი", "აგვისტო", "სექტემბერი", "ოქტომბერი",
      "ნოემბერი", "დეკემბერი"),
-    ("جنوری", "فروری", "مارچ", "اپریل", "مئی", "جون", "جولائی", "اگست", "ستمبر", "اکتوبر", "نومبر", "دسمبر"))
+    ("جنوری", "فروری", "مارچ", "اپریل", "مئی", "جون", "جولائی", "اگست", "ستمبر", "اکتوبر", "نومبر", "دسمبر"),
+    # hi (two spellings), mr, ne, bn
+    ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर"),
+    ("जनवरी", "फरवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितम्बर", "अक्तूबर", "नवम्बर", "दिसम्बर"),
+    ("जानेवारी", "फेब्रुवारी", "मार्च", "एप्रिल", "मे", "जून", "जुलै", "ऑगस्ट", "सप्टेंबर", "ऑक्टोबर", "नोव्हेंबर",
+     "डिसेंबर"),
+    ("जनवरी", "फेब्रुअरी", "मार्च", "अप्रिल", "मे", "जुन", "जुलाई", "अगस्ट", "सेप्टेम्बर", "अक्टोबर", "नोभेम्बर",
+     "डिसेम्बर"),
+    ("জানুয়ারি", "ফেব্রুয়ারি", "মার্চ", "এপ্রিল", "মে", "জুন", "জুলাই", "আগস্ট", "সেপ্টেম্বর", "অক্টোবর", "নভেম্বর",
+     "ডিসেম্বর"))
     for i, m in enumerate(names, 1)})
 
 # The days of the week an item is labelled with: "Fri: water plants", "Mondays 18:00 — gym", "Mon-Fri: stand-up",
@@ -118,6 +128,29 @@ _weekdays.update({name: i for i, names in enumerate((  # et hu lt bg ca sw hy ka
     ("reede", "péntek", "penktadienis", "петък", "divendres", "ijumaa", "ուրբաթ", "პარასკევი"),
     ("laupäev", "szombat", "šeštadienis", "събота", "dissabte", "jumamosi", "შაბათი"),
     ("pühapäev", "vasárnap", "sekmadienis", "неделя", "diumenge", "jumapili", "կիրակի"))) for name in names})
+
+# Words for the part of the day that put a 12-hour time in the afternoon or the morning: written before the time in
+# hi, bn, zh, ja, ko, vi, th ("शाम 7:00", "下午 3:40", "오후 2:00"), after it in fil, ar, id ("3:00 ng hapon", "3:00 مساءً").
+_PM_BEFORE = ("दोपहर", "शाम", "रात", "বিকেল", "সন্ধ্যা", "দুপুর", "রাত", "下午", "晚上", "傍晚", "午後", "오후", "저녁", "chiều",
+              "tối", "บ่าย", "เย็น")
+_AM_BEFORE = ("सुबह", "प्रातः", "সকাল", "ভোর", "上午", "早上", "凌晨", "午前", "오전", "아침", "sáng", "เช้า")
+_PM_AFTER = ("ng hapon", "ng gabi", "مساءً", "مساء", "sore", "malam", "siang", "chiều", "tối")
+_AM_AFTER = ("ng umaga", "صباحًا", "صباحا", "pagi", "sáng")
+
+
+def meridiem_around(text: str, start: int, end: int) -> str | None:
+    """"p" or "a" when a word for the part of the day stands right before or after the time at text[start:end]
+    ("शाम 7:00" is 19:00), else None."""
+    before = text[max(0, start - 10) : start].rstrip()
+    if before.endswith(_PM_BEFORE):
+        return "p"
+    if before.endswith(_AM_BEFORE):
+        return "a"
+    after = text[end : end + 12].lstrip().lower()
+    if after.startswith(_PM_AFTER):
+        return "p"
+    return "a" if after.startswith(_AM_AFTER) else None
+
 
 MONTHS = MappingProxyType(_months)
 WEEKDAYS = MappingProxyType(_weekdays)

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
-from larouter.routing.calendar_names import MONTHS, WEEKDAYS
+from larouter.routing.calendar_names import MONTHS, WEEKDAYS, meridiem_around
 from larouter.routing.standing import standing
 from larouter.routing.tokens import CJK_RE
 
@@ -22,7 +22,8 @@ _ISO = r"(\d{4})-(\d{2})-(\d{2})"
 _DAY_OF = r"\b(\d{1,2})\.?\s+(?:de\s+)?"  # "12 ", "12. ", "12 de "
 # A date with a year; a word stands for the month and is looked up after (the ~100 names as alternatives, tried at
 # every word, made the scan of a check-in ~2x slower).
-_DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}([^\W\d_]{{3,12}})\.?\s+(?:de\s+)?(\d{{4}})\b"
+_LETTER = r"(?:[^\W\d_]|[\u0900-\u0dff])"  # a letter, or an Indic vowel sign or virama (no \w: "नवंबर", "ডিসেম্বর")
+_DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}({_LETTER}{{3,12}})\.?\s+(?:de\s+)?(\d{{4}})\b"
                       rf"|\b([^\W\d_]{{3,12}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
                       r"|(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"  # 13.10.2025 (de, ru, pl, tr, ...)
                       r"|(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]")  # 2025年5月14日, 2025년 5월 14일
@@ -67,6 +68,13 @@ _TIME_RE = re.compile(rf"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d){_MER
 # The check-in's time after its date, seconds allowed ("2026-03-02T16:00:00-05:00" is 16:00, never the offset's 05:00).
 _CHECKIN_TIME_RE = re.compile(
     rf"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?::[0-5]\d(?:[.,]\d+)?)?(?![\d:]){_MERIDIEM}")
+
+
+def minutes_at(m: re.Match[str]) -> int:
+    """Minutes after midnight of a time matched by one of the time patterns: its "AM"/"PM", else a word for the part
+    of the day beside it (`calendar_names.meridiem_around`: "शाम 7:00", "下午 3:40", "3:00 ng hapon")."""
+    hour, minute, meridiem = m.group(1), m.group(2), m.group(3)
+    return minutes(hour, minute, meridiem or meridiem_around(m.string, m.start(), m.end()))
 
 
 def minutes(hour: str, minute: str, meridiem: str | None = None) -> int:
@@ -143,7 +151,7 @@ def checkin(text: str) -> Checkin:
         t = _last(_CHECKIN_TIME_RE.finditer(text, max(0, first.start() - 24), first.start()))
         if t is not None and not _TIME_THEN_DATE_RE.fullmatch(text, t.end(), first.start()):
             t = None  # ("Deploy at 17:00 done. Report 2026-04-16": another time)
-    return day, (minutes(*t.groups()) if t else None), day.weekday() if day else None
+    return day, (minutes_at(t) if t else None), day.weekday() if day else None
 
 
 def _weekday_time(text: str) -> Checkin:
@@ -157,7 +165,7 @@ def _weekday_time(text: str) -> Checkin:
             continue
         for m in _ANY_DAY_RE.finditer(line):
             if WEEKDAYS[m.group(1)] == weekday and (t := _DAY_TIME_RE.match(line, m.end())) is not None:
-                return None, minutes(*t.groups()), weekday
+                return None, minutes_at(t), weekday
     return None, None, weekday
 
 
@@ -204,11 +212,13 @@ def later_or_done(item: str, when: Checkin) -> bool:
     """Whether an open list item needs nothing at this check-in: it says it is done ("Water plants — done today
     08:10") or it is for later (`not_yet_due`); never one that says something failed ("cert expires today 23:59
     (renewal failed)")."""
-    if _FAILED_RE.search(item):
+    if _FAILED_RE.search(_CONDITION_RE.sub(" ", item) if "if" in item or "when" in item else item):
         return False
     return _DONE_RE.search(item) is not None or not_yet_due(item, *when) or standing(item, when)
 
 
+# A failure the item only names as its condition ("check the backup log and tell Marta only if it failed"): no failure.
+_CONDITION_RE = re.compile(r"\b(?:only )?(?:if|when|whenever)\b[^.;()]*", re.I)
 _FAILED_RE = re.compile(r"(?<!\b0 )(?<!\bno )(?:\bfail(?:ed|ing|s|ure)?\b|失败|失敗|실패|fehlgeschlagen|échoué|falló|falhou"
                         r"|fallito|mislukt|nieudan|не удалось)", re.I)  # (not "0 failed", "no failures"; not "errors": "0 errors")
 
@@ -343,9 +353,9 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
         return False
     if (now is not None and (lead := _LEAD_TIME_RE.match(item)) is not None
             and (not dated or _DEADLINE_RE.search(item))):  # (a date beside a deadline word is the deadline's)
-        return minutes(*lead.groups()) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
+        return minutes_at(lead) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
     if now is not None and not dated and not _DEADLINE_RE.search(item):
-        times = [minutes(*t) for t in _TIME_RE.findall(item)]
+        times = [minutes_at(t) for t in _TIME_RE.finditer(item)]
         if times:
             return all(t > now for t in times)
     if today is None:
