@@ -407,3 +407,22 @@ def test_a_status_board_that_marks_each_line_after_its_name(release: str, quiet:
     """A CI watch that names each branch, then marks it ("main  #4812 ✅ passed"), under a line naming its repo
     (blind v35: it went to COMPLEX); one branch failed or a red mark on a line and it is work."""
     assert (tier(CI_TICK.format(release=release)) is Tier.HEARTBEAT) is quiet
+
+
+AR_PAYLOAD = ('{{"type": "heartbeat", "الوقت": "2026-03-05T08:00:00+03:00", "رسائل_جديدة": 0, "مهام_متأخرة": [{overdue}], '
+              '"تعليمات": "إذا لم يكن هناك ما يلزم، ردّ بـ لا_جديد"}}')
+
+
+@pytest.mark.parametrize(("payload", "quiet"), [
+    (AR_PAYLOAD.format(overdue=""), True),
+    (AR_PAYLOAD.format(overdue='{"العنوان": "تجديد رخصة السيارة", "الموعد": "2026-03-03"}'), False),
+    ('<poll><source>pharmacy</source><low_stock><item name="insulin" qty="2" min="10"/></low_stock>'
+     '<note>Periodic check. If nothing needs attention, reply NOTHING_NEW.</note></poll>', False),
+    ('<scheduled_check workspace="acme" ts="1773718200"><channel name="#support" unread="0" mentions="0"/>'
+     '<channel name="#billing" unread="0" mentions="0"/><note>Periodic check. If nothing needs attention, reply '
+     'NOTHING_NEW.</note></scheduled_check>', True),
+])
+def test_a_payload_that_lists_records_is_work(payload: str, quiet: bool) -> None:
+    """A check-in payload listing records (overdue tasks under an Arabic key, low-stock items) has work in any
+    language: its keys need not be read (both were heartbeats: v24, v18); channels that count only zeros do not."""
+    assert (tier(payload) is Tier.HEARTBEAT) is quiet

@@ -23,6 +23,7 @@ from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_
                                    work_then)
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
 from larouter.routing.learned import model_check_in, model_reason
+from larouter.routing.payload import payload_records
 from larouter.routing.quiet import quiet_report, says_none
 from larouter.routing.troubled import troubled_item
 from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert, within_thresholds
@@ -182,7 +183,7 @@ def reports_work(text: str, rules: Compiled) -> bool:
     if checks and any(_reported(s, c, rules) for s in _sentences(text) if not _question(s) for c in checks):
         return True
     return (any(_described(m.group(m.lastindex or 0), rules) for m in rules.hb_described_count.finditer(text))
-            or overdue_items(text) or _part_down(text) or _labelled_count(text, lower))
+            or overdue_items(text) or _part_down(text) or _labelled_count(text, lower) or payload_records(text))
 
 
 # Not a date ("report 2026-04-26"), a share, nor a duration or age ("last message 41 min ago", "message: 3h12m ago")

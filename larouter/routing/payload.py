@@ -1,4 +1,5 @@
-"""A machine payload (a JSON object, an XML element) as "key: value" lines, for the quiet-report reading.
+"""A machine payload (a JSON object, an XML element) as "key: value" lines, for the quiet-report reading; and
+whether it holds records to handle (`payload_records`).
 
 JSON: nested objects by their own keys, a list by its length (a non-empty list is news: `"alerts": [{...}]`).
 XML: attributes and element texts by their names; a child element that carries no number and no text is an item
@@ -8,8 +9,64 @@ XML: attributes and element texts by their names; a child element that carries n
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from typing import Any
+
+# A record's own state: {"host": "web-01", "status": "ok"}, {"status": "completed", "conclusion": "success"}.
+STATUS_KEYS = frozenset({"status", "state", "result", "health", "conclusion"})  # ("conclusion": a CI run's outcome)
+OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "idle", "done", "clear", "no_change",
+                       "passed", "completed", "resolved", "closed", "locked", "normal", "nominal", "online",
+                       "operational"})
+
+
+def healthy(record: Mapping[str, Any]) -> bool:
+    """A record that reports its own state as fine, in every field that says it ({"host": "web-01", "status": "ok"};
+    {"status": "completed", "conclusion": "success"}; not {"status": "completed", "conclusion": "failure"})."""
+    states = [str(v).strip().lower() for k, v in record.items() if str(k).lower() in STATUS_KEYS]
+    return bool(states) and all(state in OK_VALUES for state in states)
+
+
+def payload_records(text: str) -> bool:
+    """Whether a check-in that is one JSON object or XML element lists records to handle: a non-empty list of JSON
+    objects anywhere in it (`"مهام_متأخرة": [{"العنوان": …}]`, overdue tasks), or XML elements that each carry
+    attributes under one parent (`<low_stock><item name="…" qty="6" min="40"/>…`); not records that each report
+    their state as fine (hosts "ok")."""
+    stripped = text.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        try:
+            return _json_records(json.loads(stripped))
+        except ValueError:
+            return False
+    if stripped.startswith("<") and stripped.endswith(">") and "<!" not in stripped:
+        try:
+            root = ET.fromstring(stripped)
+        except ET.ParseError:
+            return False
+        return any(len(parent) > 0 and all(_record(child.attrib) for child in parent) for parent in root.iter())
+    return False
+
+
+def _json_records(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(_json_records(v) for v in node.values())
+    if isinstance(node, list):
+        return any(isinstance(v, dict) and _record(v) for v in node) or any(map(_json_records, node))
+    return False
+
+
+def _record(fields: Mapping[str, Any]) -> bool:
+    """A record to handle: fields that neither report a fine state nor count only zeros (`<channel name="#support"
+    unread="0"/>` is a tally)."""
+    if not fields or healthy(fields):
+        return False
+    numbers = [v for v in fields.values()
+               if isinstance(v, (int, float)) or (isinstance(v, str) and _NUMBER_RE.fullmatch(v))]
+    return not numbers or any(float(v) != 0 for v in numbers)
+
+
+_NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def payload_lines(text: str) -> str | None:

@@ -18,6 +18,7 @@ import attrs
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.compiled import COMMENT_RE, Compiled
+from larouter.routing.payload import OK_VALUES, STATUS_KEYS, healthy
 from larouter.routing.quiet import asks_idle_reply, says_none
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.turns import Turn, read_content
@@ -63,12 +64,6 @@ def ack_trigger(text: str, rules: Compiled) -> bool:
             and _REQUESTS.isdisjoint(found))
 
 
-_STATUS_KEYS = frozenset({"status", "state", "result", "health", "conclusion"})  # ("conclusion": a CI run's outcome)
-_OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "idle", "done", "clear", "no_change",
-                        "passed", "completed", "resolved", "closed", "locked", "normal", "nominal", "online",
-                        "operational"})
-
-
 def _empty(value: Any, key: str = "") -> bool:
     """JSON that holds nothing: empty containers, zeros, false, null, blank strings, all the way down; a status
     that says all is well ("status": "success") and a time stamp ("checked_at": "2025-09-08T16:00:02+02:00", when
@@ -79,7 +74,7 @@ def _empty(value: Any, key: str = "") -> bool:
         return not value
     if isinstance(value, str):
         text = value.strip()
-        return (not text or (key.lower() in _STATUS_KEYS and text.lower() in _OK_VALUES)
+        return (not text or (key.lower() in STATUS_KEYS and text.lower() in OK_VALUES)
                 or STAMP_RE.fullmatch(text) is not None)
     return value in (None, False, 0)
 
@@ -89,13 +84,6 @@ _ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|
                             r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm"
                             r"|firing|warning|critical|outage", re.I)
 _ITEM_COUNT_KEY = re.compile(r"new|unread|pending|overdue|alert|incident|fail|error|due|alarm|firing", re.I)
-
-
-def _healthy(record: Mapping[str, Any]) -> bool:
-    """A record that reports its own state as fine, in every field that says it ({"host": "web-01", "status": "ok"};
-    {"status": "completed", "conclusion": "success"}; not {"status": "completed", "conclusion": "failure"})."""
-    states = [str(v).strip().lower() for k, v in record.items() if str(k).lower() in _STATUS_KEYS]
-    return bool(states) and all(state in _OK_VALUES for state in states)
 
 
 _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
@@ -110,11 +98,11 @@ def _items(value: Any, key: str = "", root: bool = False) -> bool:
     if isinstance(value, list):
         if not value:
             return False
-        if root and any(isinstance(v, Mapping) and not _empty(v) and not _healthy(v) for v in value):
+        if root and any(isinstance(v, Mapping) and not _empty(v) and not healthy(v) for v in value):
             return True  # the lookup answered with records: messages, bookings, signals (not hosts reported ok)
         return bool(_ITEM_LIST_KEY.search(key)) or any(_items(v) for v in value if isinstance(v, Mapping))
     if isinstance(value, str):
-        return key.lower() in _STATUS_KEYS and value.strip().lower() in _FAILED_VALUES
+        return key.lower() in STATUS_KEYS and value.strip().lower() in _FAILED_VALUES
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value > 0 and bool(_ITEM_COUNT_KEY.search(key))
     return False
