@@ -216,3 +216,15 @@ def test_a_word_for_the_part_of_the_day_reads_a_twelve_hour_time() -> None:
     quiet_then_work(HINDI.format(item="शाम 7:00"), HINDI.format(item="सुबह 9:00"))
     assert rules_tier("Heartbeat 下午 3:40, 2026年3月12日\nHEARTBEAT.md:\n- [ ] 上午 10:00 给会计打电话\n"
                       "如果没有需要处理的事情，只回复 HEARTBEAT_OK。") is not Tier.HEARTBEAT
+
+
+LEAD = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. If nothing needs attention, reply "
+        "HEARTBEAT_OK.\nHEARTBEAT.md says: remind Hugo 15 minutes before any meeting.\nCalendar (today): 09:30 standup "
+        "✓ done · 14:00 \"1:1 with Priya\" (Zoom) · 16:00 \"Quarterly review\".\n"
+        "Current time: Thursday, October 9th, 2025 — {now} (America/New_York)")
+
+
+def test_a_reminder_set_minutes_before_each_meeting_is_due_in_its_window() -> None:
+    """"Remind Hugo 15 minutes before any meeting" at 13:47, with a meeting at 14:00, is a reminder due now (it was a
+    heartbeat: v30); at 13:20 nothing is due yet."""
+    quiet_then_work(LEAD.format(now="13:20"), LEAD.format(now="13:47"))

@@ -64,7 +64,7 @@ def _word_before(text: str, at: int) -> int | None:
 _DUE_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}(?!\d)", re.I)
 # A 12-hour clock's mark after a time ("5:05 PM", "7:30 a.m."): OpenClaw's `Current time:` line is written so.
 _MERIDIEM = r"(?:\s?([AaPp])\.?[Mm]\b\.?)?"
-_TIME_RE = re.compile(rf"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d){_MERIDIEM}")  # "18:00: gym", not "18:00:30"
+TIME_RE = re.compile(rf"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d){_MERIDIEM}")  # "18:00: gym", not "18:00:30"
 # The check-in's time after its date, seconds allowed ("2026-03-02T16:00:00-05:00" is 16:00, never the offset's 05:00).
 _CHECKIN_TIME_RE = re.compile(
     rf"(?<![\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?::[0-5]\d(?:[.,]\d+)?)?(?![\d:]){_MERIDIEM}")
@@ -355,7 +355,7 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
             and (not dated or _DEADLINE_RE.search(item))):  # (a date beside a deadline word is the deadline's)
         return minutes_at(lead) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
     if now is not None and not dated and not _DEADLINE_RE.search(item):
-        times = [minutes_at(t) for t in _TIME_RE.finditer(item)]
+        times = [minutes_at(t) for t in TIME_RE.finditer(item)]
         if times:
             return all(t > now for t in times)
     if today is None:

@@ -22,6 +22,7 @@ from larouter.routing.afterack import asks_after_ack
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
+from larouter.routing.lead_time import lead_time_due
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.payload import payload_records
 from larouter.routing.quiet import quiet_report, says_none
@@ -114,7 +115,8 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
     if sets_off(text, lower, rules):
         return None  # "Nothing to report on the migration, reply 'go' and I will start it": a decision
     tasks = due_tasks(text, rules, raw=raw)
-    reported = not tasks and reports_work(text, rules) and reports_work(_without_judged_items(text, rules, raw), rules)
+    reported = not tasks and (reports_work(text, rules) and reports_work(_without_judged_items(text, rules, raw), rules)
+                              or lead_time_due(text, _checkin(text, raw)))  # "remind Hugo 15 minutes before any meeting"
     if reported:
         tasks = [text]
     if tasks:
