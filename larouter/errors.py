@@ -30,6 +30,9 @@ class LarouterError(Exception):
     headers: dict[str, str] | None = None
     delivered: bool = False  # an upstream failure after the provider had the request: it may have billed it
     rejected: bool = False  # the upstream refused the request (a 4xx of its own): `auto` tries the next candidate
+    # the upstream's refusal is about the model it was asked for (a 403 or 404 naming it, a 4xx whose code or param is
+    # the model's): the health kind it counts as, against that model rather than its provider (`routing/health.py`)
+    model_failure: str | None = None
 
     def __str__(self) -> str:
         return self.message

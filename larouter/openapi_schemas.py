@@ -141,6 +141,19 @@ HEALTH_STATUS: Schema = {"enum": ["ok", "degraded"], "description": "degraded (s
                          "since (its state is failing), or while the ledger's storage refuses writes (ledger.failing); "
                          "ok otherwise"}
 
+UPSTREAM_FIELDS: dict[str, Schema] = {
+    "state": {"enum": ["ok", "cooling", "failing"], "description": f"failing: its last {DEGRADED_AFTER} calls "
+              "or more failed; cooling: a failure put it on cooldown, so auto tries it after the others for now; "
+              "ok otherwise"},
+    "consecutiveFailures": {"type": "integer", "minimum": 0, "description": "calls failed in a row since its "
+                            "last success (a request it refused with a 4xx of its own does not count)"},
+    "lastError": {**null(STR), "description": "LARouter's code for its last failure (upstream_error, "
+                  "upstream_timeout, upstream_auth_failed, rate_limited, model_forbidden, model_not_found, degraded, "
+                  "model_start_failed...), never the provider's words; kept after a success; null when it never "
+                  "failed"},
+    "lastErrorAt": {**null(DATE_TIME), "description": "when lastError happened (UTC)"},
+    "lastOkAt": {**null(DATE_TIME), "description": "when it last answered (UTC); null when it never did"}}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": obj({"error": obj({"message": STR, "type": STR, "param": null(STR), "code": null(STR)})}),
     "Health": obj({"status": HEALTH_STATUS, "uptime": NUM, "ledger": obj(
@@ -157,17 +170,12 @@ SCHEMAS: dict[str, Schema] = {
         "upstreams": {**obj({}, extra=ref("UpstreamHealth")), "description": "each upstream (a provider by its "
                       "name, a local model as local:<id>) called since start"}},
         required=("status", "uptime")),
-    "UpstreamHealth": obj({
-        "state": {"enum": ["ok", "cooling", "failing"], "description": f"failing: its last {DEGRADED_AFTER} calls "
-                  "or more failed; cooling: a failure put it on cooldown, so auto tries it after the others for now; "
-                  "ok otherwise"},
-        "consecutiveFailures": {"type": "integer", "minimum": 0, "description": "calls failed in a row since its "
-                                "last success (a request it refused with a 4xx of its own does not count)"},
-        "lastError": {**null(STR), "description": "LARouter's code for its last failure (upstream_error, "
-                      "upstream_timeout, upstream_auth_failed, rate_limited, degraded, model_start_failed...), never "
-                      "the provider's words; kept after a success; null when it never failed"},
-        "lastErrorAt": {**null(DATE_TIME), "description": "when lastError happened (UTC)"},
-        "lastOkAt": {**null(DATE_TIME), "description": "when it last answered (UTC); null when it never did"}}),
+    "UpstreamHealth": obj({**UPSTREAM_FIELDS, "models": {
+        **obj({}, extra=ref("UpstreamModelHealth")), "description": "each of a provider's models that a failure of "
+        "its own (model_forbidden, model_not_found, model_refused, degraded: about that model, not the provider) has hit "
+        "since start, by the model's name at the provider; such failures leave the provider's own state alone "
+        "(empty for a local model, whose every failure is its upstream's)"}}),
+    "UpstreamModelHealth": obj(UPSTREAM_FIELDS),
     "ChatMessage": obj({"role": {"enum": ROLES}, "content": {"anyOf": [STR, array({}), {"type": "null"}]}},
                        required=("role",), extra=True),
     "ChatCompletionRequest": obj(CHAT_REQUEST_PROPS, required=("model", "messages"), extra=True),

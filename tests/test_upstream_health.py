@@ -67,18 +67,67 @@ def test_three_failures_in_a_row_degrade_health_until_a_success(router: Router, 
 
 
 @pytest.mark.parametrize(("model", "kind"), [
-    ("fake-401", "upstream_auth_failed"), ("fake-403", "upstream_forbidden"), ("fake-429", "rate_limited"),
+    ("fake-401", "upstream_auth_failed"), ("fake-403-region", "upstream_forbidden"), ("fake-429", "rate_limited"),
     ("fake-hangup", "upstream_disconnected"), ("fake-notjson", "upstream_bad_response"),
     ("fake-200-error", "upstream_error"), ("down-model", "upstream_unreachable")])
 def test_each_kind_of_upstream_failure_counts(router: Router, model: str, kind: str) -> None:
-    """A refused key, a refused model, a rate limit, a dropped connection, an answer that is not one, an error
-    object in a 200 and a provider nothing listens for each count, under LARouter's own code for them."""
+    """A refused key, an account refused (a 403 naming no model), a rate limit, a dropped connection, an answer that
+    is not one, an error object in a 200 and a provider nothing listens for each count against the provider, under
+    LARouter's own code for them."""
     for _ in range(3):
         assert chat(router, model) >= 429
     body = health(router)
     name = "down" if model == "down-model" else "fake"
     assert body["status"] == "degraded" and body["upstreams"][name]["lastError"] == kind, body
-    assert body["upstreams"][name]["state"] == "failing", body
+    assert body["upstreams"][name]["state"] == "failing" and body["upstreams"][name]["models"] == {}, body
+
+
+@pytest.mark.parametrize(("model", "status", "kind"), [
+    ("fake-403", 502, "model_forbidden"), ("fake-404", 404, "model_not_found"), ("fake-400-model", 400, "model_refused")])
+def test_a_model_the_provider_refuses_fails_on_its_own(router: Router, model: str, status: int, kind: str) -> None:
+    """Three calls to one model the provider refuses (a 403 naming it, a 404 `model_not_found`, a 400 about the
+    model) leave /health ok and the provider ok: the model is failing under it, with LARouter's code; the provider's
+    other model answers and stays ok; `larouter status` shows the model failing under a provider that is ok."""
+    assert [chat(router, model) for _ in range(3)] == [status] * 3
+    body = health(router)
+    up = body["upstreams"]["fake"]
+    assert body["status"] == "ok" and up["state"] == "ok" and up["consecutiveFailures"] == 0, body
+    assert up["lastError"] is None and list(up["models"]) == [model], body
+    own = up["models"][model]
+    assert own["state"] == "failing" and own["consecutiveFailures"] == 3 and own["lastError"] == kind, own
+    assert own["lastOkAt"] is None and datetime.fromisoformat(own["lastErrorAt"]).tzinfo is not None, own
+    assert chat(router, "gpt-fake") == 200
+    wait_until(lambda: health(router)["upstreams"]["fake"]["lastOkAt"] is not None, 5, "the answer to be noted")
+    body = health(router)
+    assert body["status"] == "ok" and body["upstreams"]["fake"]["state"] == "ok", body
+    assert body["upstreams"]["fake"]["models"][model]["state"] == "failing", body
+    assert "gpt-fake" not in body["upstreams"]["fake"]["models"], body
+    text = " ".join(on(router, "status").output.split())
+    assert "ok, up" in text and "fake: ok" in text, text
+    assert f"fake/{model}: failing (3 failures in a row, last {kind}" in text, text
+
+
+@pytest.mark.parametrize(("model", "kind"), [("fake-403", "model_forbidden"), ("fake-404", "model_not_found")])
+def test_auto_cools_a_refused_model_not_its_provider(router: Router, fake: Fake, model: str, kind: str) -> None:
+    """Under `auto`, a model the provider refuses is passed by for its other model, which answers: the refused one
+    cools down (explain shows it, tried after the other), its provider is ok, and the next call skips the refused
+    model until its cooldown ends."""
+    patch = {"routing": {"policies": {"cost-optimized": {tier: [model, "gpt-fake"] for tier in TIERS}}}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    assert chat(router, "auto") == 200
+    assert [r["model"] for r in fake.state.requests] == [model, "gpt-fake"]
+    wait_until(lambda: health(router)["upstreams"]["fake"]["lastOkAt"] is not None, 5, "the answer to be noted")
+    up = health(router)["upstreams"]["fake"]
+    assert up["state"] == "ok" and up["lastError"] is None, up
+    assert up["models"][model] == {**up["models"][model], "state": "cooling", "consecutiveFailures": 1,
+                                   "lastError": kind}, up
+    status, out = http_json("POST", router.url + "/api/route/explain", {"messages": HELLO})
+    assert status == 200, out
+    cooling = {c["model"]: c["coolingDown"] for c in out["candidates"]}
+    assert [c["model"] for c in out["candidates"]] == ["gpt-fake", model], out
+    assert cooling["gpt-fake"] is None and 0 < cooling[model] <= 30, out
+    assert chat(router, "auto", [{"role": "user", "content": "hello again"}]) == 200
+    assert [r["model"] for r in fake.state.requests] == [model, "gpt-fake", "gpt-fake"]
 
 
 def test_requests_the_provider_refuses_or_the_client_drops_do_not_count(router: Router, fake: Fake) -> None:
@@ -119,15 +168,28 @@ def test_a_cooling_upstream_shows_cooling(make_router: Callable[..., Router], fa
     wait_until(lambda: health(router)["upstreams"]["flaky"]["state"] == "ok", 10, "the cooldown to end")
 
 
-def test_a_degraded_answer_under_auto_counts_as_a_failure(router: Router) -> None:
-    """An empty 200 that `auto` fails over from is the upstream's failure (`degraded`), even when the next candidate,
-    on the same provider, answers."""
-    patch = {"routing": {"policies": {"cost-optimized": {tier: ["fake-empty", "gpt-fake"] for tier in TIERS}}}}
+@pytest.mark.parametrize(("model", "stream", "kind"), [
+    ("fake-empty", False, "degraded"), ("fake-empty", True, "degraded"), ("fake-200-error", False, "upstream_error"),
+    ("fake-sse-error", True, "upstream_error"), ("fake-malformed", True, "upstream_bad_response")])
+def test_a_degraded_answer_under_auto_counts_as_a_failure(router: Router, model: str, stream: bool,
+                                                          kind: str) -> None:
+    """An empty 200 that `auto` fails over from is its model's failure (`degraded`), which cools down, even when the
+    next candidate, on the same provider, answers; the provider, which answered, is ok. A 200 that is no answer at
+    all (an error object or event, a stream that is not one) is the provider's, as it is for a named model."""
+    patch = {"routing": {"policies": {"cost-optimized": {tier: [model, "gpt-fake"] for tier in TIERS}}}}
     assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
-    assert chat(router, "auto") == 200
+    body = {"model": "auto", "messages": HELLO, "stream": stream}
+    status, raw = http_raw("POST", router.v1 + "/chat/completions", body)
+    assert status == 200 and b"echo" in raw, raw  # (gpt-fake's answer)
     wait_until(lambda: health(router)["upstreams"].get("fake", {}).get("lastOkAt") is not None, 5, "the answer")
     fake = health(router)["upstreams"]["fake"]
-    assert fake["lastError"] == "degraded" and fake["consecutiveFailures"] == 0 and fake["state"] == "cooling", fake
+    own = fake["models"].get(model) if kind == "degraded" else fake
+    assert own is not None and own["lastError"] == kind and own["state"] == "cooling", fake
+    assert own["consecutiveFailures"] == (1 if kind == "degraded" else 0), fake  # (the provider answered next)
+    if kind == "degraded":
+        assert fake["lastError"] is None and fake["state"] == "ok", fake
+    else:
+        assert fake["models"] == {}, fake
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -82,6 +82,13 @@ def upstream_line(name: str, up: dict[str, Any]) -> str:
     return line + (f" ({', '.join(details)})" if details else "")
 
 
+def upstream_lines(name: str, up: dict[str, Any]) -> list[str]:
+    """An upstream's line, then one for each of its models that failed on its own (`provider/model: ...`)."""
+    models = up.get("models")
+    own = sorted(models.items()) if isinstance(models, dict) else []  # (an older daemon sends none)
+    return [upstream_line(name, up), *(upstream_line(f"{name}/{model}", m) for model, m in own if isinstance(m, dict))]
+
+
 def render_status(data: dict[str, Any]) -> Table:
     """Key/value grid for `larouter status`."""
     grid = Table.grid(padding=(0, 2))
@@ -99,7 +106,8 @@ def render_status(data: dict[str, Any]) -> Table:
     upstreams = data.get("upstreams")
     if isinstance(upstreams, dict):  # the failing ones first (an older daemon sends none)
         ranked = sorted(upstreams.items(), key=lambda kv: (str(kv[1].get("state")) != "failing", kv[0]))
-        lines = [upstream_line(name, up) for name, up in ranked if isinstance(up, dict)] or ["none called yet"]
+        lines = [line for name, up in ranked if isinstance(up, dict) for line in upstream_lines(name, up)]
+        lines = lines or ["none called yet"]
         for i, line in enumerate(lines):
             grid.add_row("[bold]upstreams[/bold]" if i == 0 else "", line)
     routing = data.get("routing")

@@ -162,12 +162,12 @@ async def _auto(request: web.Request, call: Call, body: dict[str, Any]) -> web.S
 
 
 def _failed(request: web.Request, call: Call, err: LarouterError, model: CatalogModel | None) -> None:
-    """A named model's call failed: its upstream's health notes it, when the failure is the upstream's
+    """A named model's call failed: its upstream's health notes it, when the failure is the upstream's or its model's
     (`model`: the local model the call started, which has no target when it did not start)."""
     kind = failure_kind(err)
     name = call.target.provider_name if call.target is not None else provider_name(model.id) if model else None
     if kind is not None and name is not None:
-        request.app[appkeys.UPSTREAMS].failed(name, kind)
+        request.app[appkeys.UPSTREAMS].failed(name, kind, model=call.target.model if call.target is not None else None)
 
 
 def _book(request: web.Request, call: Call, reservation: Reservation | None) -> None:
@@ -175,7 +175,7 @@ def _book(request: web.Request, call: Call, reservation: Reservation | None) -> 
     prices it), budget, access line."""
     routed.after_call(request, call)  # learned heartbeats: no-op unless the call was routed
     if call.status == 200 and call.target is not None:  # (failures are noted where they happen)
-        request.app[appkeys.UPSTREAMS].ok(call.target.provider_name)
+        request.app[appkeys.UPSTREAMS].ok(call.target.provider_name, call.target.model)
     cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
     billing.settle(request, call, reservation, cost)
     log_call(call, cost)

@@ -28,7 +28,14 @@ RETRYABLE = {429, 500, 502, 503, 504, 508}  # 508: a provider whose base_url lea
 
 
 class Degraded(Exception):
-    """A 200 with no content and no tool calls (or only reasoning): try the next candidate."""
+    """A 200 with no content and no tool calls (or only reasoning): try the next candidate. `kind`, its health kind
+    (`routing/health.py`): `degraded`, an empty answer, is its model's; an answer that was none at all is its
+    provider's, as when it is not streamed: an error object or event (`upstream_error`), a body that is not a chat
+    completion or a stream that is not one (`upstream_bad_response`)."""
+
+    def __init__(self, why: str, kind: str = "degraded") -> None:
+        super().__init__(why)
+        self.kind = kind
 
 
 @attrs.frozen
@@ -91,7 +98,7 @@ def after_stream(request: web.Request, call: Call, relay: Relay) -> None:
     call.reason = one_line(f"{call.reason} | {name} degraded (its stream ended with reasoning only)")
     call.finish(502, "degraded")
     assert call.target is not None
-    _cool(request, call.target.provider_name, call.target.label, "degraded")
+    _cool(request, call.target.provider_name, call.target.label, "degraded", call.target.model)
 
 
 def broke(request: web.Request, call: Call) -> None:
@@ -103,19 +110,22 @@ def broke(request: web.Request, call: Call) -> None:
     if call.target is None:
         return
     if sticky_plan is None:  # a named model's stream: noted, no cooldown (named models are sent whatever theirs)
-        request.app[appkeys.UPSTREAMS].failed(call.target.provider_name, call.error_type or "upstream_error")
+        request.app[appkeys.UPSTREAMS].failed(call.target.provider_name, call.error_type or "upstream_error",
+                                              model=call.target.model)
         return
-    _cool(request, call.target.provider_name, call.target.label, call.error_type or "upstream_error")
+    _cool(request, call.target.provider_name, call.target.label, call.error_type or "upstream_error", call.target.model)
     if sticky_plan.conversation is not None:
         request.app[appkeys.STICKY].forget(sticky_plan.conversation, name)
 
 
-def _cool(request: web.Request, upstream: str, label: str, kind: str | None, asked: float | None = None) -> None:
+def _cool(request: web.Request, upstream: str, label: str, kind: str | None, model: str,
+          asked: float | None = None) -> None:
     """A candidate failed: it cools down (`label`: its cooldown key; `asked`: the seconds its provider asked for), and
-    its upstream's health notes the failure when `kind` says it is one of the upstream's (`health.failure_kind`)."""
+    its upstream's health notes the failure when `kind` says it is one (`health.failure_kind`): against `model` when
+    it is that model's, else against the upstream."""
     request.app[appkeys.COOLDOWNS].fail(label, asked)
     if kind is not None:
-        request.app[appkeys.UPSTREAMS].failed(upstream, kind, label)
+        request.app[appkeys.UPSTREAMS].failed(upstream, kind, label, model)
 
 
 def _remember(request: web.Request, plan: Plan, name: str) -> None:
@@ -168,7 +178,8 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
         if not messages or not all(isinstance(msg, dict) for msg in messages):
             raise TypeError
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        raise Degraded("answer is not a chat completion") from None  # its bytes are no measure of tokens generated
+        kind = "upstream_error" if upstream.error_in_ok(call.target, raw) else "upstream_bad_response"
+        raise Degraded("answer is not a chat completion", kind) from None  # its bytes are no measure of tokens generated
     call.response_bytes = len(raw)
     call.usage = usage if isinstance(usage, dict) else None  # billed even when the answer is abandoned below
     call.tool_calls = any(msg.get("tool_calls") or msg.get("function_call") for msg in messages)
@@ -198,11 +209,11 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
         raise upstream.read_error(call.target, exc) from None
     except BadStream as exc:  # a payload that is not JSON, an event over the cap: nothing reached the client yet
         resp.close()
-        raise Degraded(str(exc)) from None
+        raise Degraded(str(exc), "upstream_bad_response") from None
     if not ok:
         resp.close()
         if relay.upstream_error is not None:
-            raise Degraded(f"stream error: {relay.upstream_error}")
+            raise Degraded(f"stream error: {relay.upstream_error}", "upstream_error")
         raise Degraded("stream ended without content or tool calls")
     return resp, relay
 
@@ -279,30 +290,31 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         except Degraded as exc:
             why, status, code = f"{name} degraded ({exc})", 502, "degraded"
             last = LarouterError(f"{name}: {exc}", 502, "upstream_error", "all_candidates_failed")
-            kind: str | None = "degraded"
+            kind: str | None = exc.kind
         except LarouterError as err:
             # A candidate that refused this request (a 4xx of its own: a parameter it does not take, a prompt past
-            # its context, a model the account may not use) is passed by, like one that failed: the client named no
-            # model, LARouter chose it. Such a refusal is not billed, and says nothing of the model's health.
+            # its context, a model the provider does not have) is passed by, like one that failed: the client named
+            # no model, LARouter chose it. Such a refusal is not billed; one about the request says nothing of the
+            # model's health, one about the model (`err.model_failure`) is that model's failure, and cools it.
             if err.status not in RETRYABLE and err.type != "budget_exceeded" and not err.rejected:
                 raise
             why, status, code = f"{name} failed ({err.code or err.status})", err.status, err.code or err.type
             call.delivered = err.delivered
             billed_timeout = billed_timeout or (err.code == "upstream_timeout" and err.delivered)
             last, kind = err, failure_kind(err)
-        failed = (call.target.provider_name, call.target.label) if call.target is not None else (
-            cand.upstream, cand.label)  # (a local model that did not start has no target)
+        where, label, model = (call.target.provider_name, call.target.label, call.target.model) if call.target else (
+            cand.upstream, cand.label, cand.name)  # (a local model that did not start has no target)
         moved: list[str] = []
         if kind in PROVIDER_FAILURES:  # the provider itself failed: its other models would wait it out again
-            queue, moved = provider_last(queue, failed[0])
+            queue, moved = provider_last(queue, where)
         notes.append(f"{why} -> next" if queue else why)
         if moved:
-            notes.append(f"{failed[0]}'s other models tried last ({', '.join(moved)})")
+            notes.append(f"{where}'s other models tried last ({', '.join(moved)})")
         failures.append(why)
         cost = _abandon(request, call, why, status, code)
         billing.settle(request, call, call.extra.pop("reservation", None), cost)
-        if not (isinstance(last, LarouterError) and (last.type == "budget_exceeded" or last.rejected)):
-            _cool(request, *failed, kind, upstream.wait_asked(last))
+        if kind is not None or (last.type != "budget_exceeded" and not last.rejected):  # (not a refused request)
+            _cool(request, where, label, kind, model, upstream.wait_asked(last))
     call.reason = one_line(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each

@@ -28,6 +28,7 @@ UPSTREAM_ID = "x-upstream-request-id"  # our answer's copy of the provider's own
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.:/+=-]{1,128}")
 RETRY_AFTER_CAP = 3600  # seconds: a provider's Retry-After is relayed as at most this
 NO_RETRY = {"x-should-retry": "false"}
+MODEL_FAILURES = {403: "model_forbidden", 404: "model_not_found"}  # a 4xx about the model (`model_failure`)
 
 
 def request_id_of(resp: aiohttp.ClientResponse) -> str | None:
@@ -236,15 +237,34 @@ async def _error_for_status(target: Target, resp: aiohttp.ClientResponse) -> Lar
     hint = f" (check {source})" if source else ""
     if resp.status == 401:
         return upstream_error(f"{where} rejected LARouter's API key{hint}: HTTP 401", 502, "upstream_auth_failed")
-    if resp.status == 403:  # a key without access to this model, a region not served, or a key refused
-        return upstream_error(f"{where} refused access (HTTP 403): {message}{hint}", 502, "upstream_forbidden")
+    about = model_failure(target.model, resp.status, message, up_code, up_param)
+    if resp.status == 403:  # a key without access to this model (`about`), a region not served, or a key refused
+        err = upstream_error(f"{where} refused access (HTTP 403): {message}{hint}", 502, "upstream_forbidden")
+        err.model_failure = about
+        return err
     if resp.status == 429:
         return LarouterError(f"{where} is rate limiting: {message}", 429, "rate_limit_error", up_code or "rate_limited")
     if resp.status >= 500:
         return upstream_error(f"{where} failed with HTTP {resp.status}: {message}", 502, "upstream_error")
     relayed = {"x-should-retry": resp.headers["x-should-retry"]} if "x-should-retry" in resp.headers else None
     return LarouterError(f"{where}: {message}", resp.status, up_type or "invalid_request_error", up_code or "upstream_rejected",
-                         up_param, relayed, rejected=True)
+                         up_param, relayed, rejected=True, model_failure=about)
+
+
+def model_failure(model: str, status: int, message: str, code: str | None, param: str | None) -> str | None:
+    """The health kind of a provider's 4xx when it is about the model it was asked for, which counts against that
+    model and not the provider (`routing/health.py`): `model_forbidden` (403), `model_not_found` (404) or
+    `model_refused` (another 4xx). It is when its `param` is `model`, its code speaks of the model
+    (`model_not_found`, `invalid_model`), or, a 403 or 404, its message names the model ("Project ... does not have
+    access to model gpt-5", "The model `x` does not exist"). None otherwise: a 401 (the key), a 429, a 403 that names
+    no model (a region not served, a key refused), a 404 that does not (a base_url that is no API), and a 400 about
+    the request (a parameter, a prompt too long), even when it names the model."""
+    if status in (401, 429) or not 400 <= status < 500:
+        return None
+    if param == "model" or (code is not None and "model" in code.lower()) or (
+            status in (403, 404) and model.lower() in message.lower()):
+        return MODEL_FAILURES.get(status, "model_refused")
+    return None
 
 
 def _parse_error(raw: bytes) -> tuple[str, str | None, str | None, str | None]:

@@ -1,12 +1,16 @@
 """Each upstream's recent calls, for `/health`: when it last answered, when it last failed and how, and how many
-calls in a row it has failed.
+calls in a row it has failed; and, under a provider, the same for each of its models that failed on its own.
 
 An upstream is a configured provider, or a local model (its server's provider, `local:<id>`). A call's outcome is
-noted in O(1) as it ends: a success resets the run of failures. A failure is the upstream's own: a connection error,
-a timeout, a 429, a 5xx, a 401 or 403 (its key refused), a degraded 200, a stream that broke off, a local model
-that did not start. A refusal of the request itself (a 4xx of the provider's own, such as a 400 for a parameter it
-does not take), a request LARouter refused before any upstream saw it, an exceeded budget or a client that left are
-no failure of the upstream, and are not noted. The error kind kept is one of LARouter's own codes, never the
+noted in O(1) as it ends: a success resets the run of failures. A failure is the provider's own when it is about
+reaching it or its account: a connection error, a timeout, a dropped connection, a 401 (its key refused), a 403 that
+names no model (a region, a key), a 429, a 5xx, an answer that is not one, a stream that broke off. It is one model's
+when it is about that model: a 403 or 404 naming it, another 4xx whose code or param is the model's
+(`proxy/upstream.model_failure`), an empty (degraded) answer; it counts against that model, under its provider, and
+neither for nor against the provider, whose other models may serve well. A local model is one model: every failure
+of its is its upstream's. A refusal of the request itself (a 4xx of the provider's own about the request, such as a
+400 for a parameter it does not take), a request LARouter refused before any upstream saw it, an exceeded budget or a
+client that left are no failure, and are not noted. The error kind kept is one of LARouter's own codes, never the
 provider's words, which may quote a key.
 """
 
@@ -30,7 +34,10 @@ LOCAL_PREFIX = "local:"  # the provider name of a local model's server (models.s
 FAILURE_KINDS = frozenset({
     "upstream_error", "upstream_timeout", "upstream_unreachable", "upstream_disconnected", "upstream_bad_response",
     "upstream_auth_failed", "upstream_forbidden", "rate_limited", "provider_loop", "degraded", "model_start_failed",
-    "llama_server_missing"})
+    "llama_server_missing", "model_forbidden", "model_not_found", "model_refused"})
+# the kinds that are one model's, not its provider's (`proxy/upstream.model_failure`, and an empty answer)
+MODEL_FAILURES = frozenset({"model_forbidden", "model_not_found", "model_refused", "degraded"})
+MAX_MODELS = 64  # model records kept under one provider (a client may name `provider/<anything>`): the oldest go
 # the kinds that are the provider's, not one model's: no connection, a connect or read timeout, a dropped connection.
 # Under `auto` its other models would be waited out the same way, so they are tried after the other providers'.
 PROVIDER_FAILURES = frozenset({"upstream_timeout", "upstream_unreachable", "upstream_disconnected"})
@@ -39,11 +46,17 @@ PROVIDER_FAILURES = frozenset({"upstream_timeout", "upstream_unreachable", "upst
 def failure_kind(err: LarouterError) -> str | None:
     """The kind of upstream failure this error is, or None when it is not one (a refusal of the request, a budget,
     anything LARouter decided before an upstream was asked)."""
-    if err.rejected or err.type == "budget_exceeded":
+    if err.type == "budget_exceeded":
+        return None
+    if err.model_failure is not None:  # a refusal about the model asked for: that model's failure
+        return err.model_failure
+    if err.rejected:
         return None
     if err.status == 429 and err.type == "rate_limit_error":  # its code is the provider's: not kept
         return "rate_limited"
-    return err.code if err.code in FAILURE_KINDS else None
+    # (a model's kind comes from `model_failure` only: LARouter's own 404 for a model it does not know has the code
+    # `model_not_found`, and is nobody's failure)
+    return err.code if err.code in FAILURE_KINDS and err.code not in MODEL_FAILURES else None
 
 
 def _iso(when: float | None) -> str | None:
@@ -60,6 +73,15 @@ class Record:
     last_error: str | None = None  # a FAILURE_KINDS code
     last_error_at: float | None = None
     labels: set[str] = attrs.Factory(set)  # its cooldown keys (`provider/model`) that failures have put on cooldown
+    models: dict[str, Record] = attrs.Factory(dict)  # a provider's models that failed on their own (MODEL_FAILURES)
+
+    def describe(self, cooldowns: Cooldowns) -> dict[str, Any]:
+        """Its `/health` entry: `failing` (its last DEGRADED_AFTER calls or more failed), else `cooling` (a failure
+        put it on cooldown: `auto` tries it after the others for now), else `ok`."""
+        cooling = any(cooldowns.left(label) is not None for label in self.labels)
+        state = "failing" if self.failures >= DEGRADED_AFTER else "cooling" if cooling else "ok"
+        return {"state": state, "consecutiveFailures": self.failures, "lastError": self.last_error,
+                "lastErrorAt": _iso(self.last_error_at), "lastOkAt": _iso(self.last_ok)}
 
 
 @attrs.define
@@ -74,20 +96,26 @@ class UpstreamHealth:
         """An empty record book for these settings."""
         return cls(dict(settings.providers))
 
-    def ok(self, name: str) -> None:
-        """This upstream answered a call."""
+    def ok(self, name: str, model: str | None = None) -> None:
+        """This upstream answered a call (for `model`, which is well again if it had failed on its own)."""
         rec = self.records.get(name)
         if rec is None:
             rec = self.records[name] = Record()
         rec.failures = 0
         rec.last_ok = time.time()
+        if rec.models and (own := rec.models.get(model or "")) is not None:
+            own.failures = 0
+            own.last_ok = rec.last_ok
 
-    def failed(self, name: str, kind: str, label: str | None = None) -> None:
+    def failed(self, name: str, kind: str, label: str | None = None, model: str | None = None) -> None:
         """This upstream failed a call (`kind`: a FAILURE_KINDS code; anything else is kept as `upstream_error`), and
-        `label`, when given, went on cooldown for it."""
+        `label`, when given, went on cooldown for it. A kind of MODEL_FAILURES counts against `model` (when given:
+        the model the call asked the provider for), not the provider; a local model's counts against its upstream."""
         rec = self.records.get(name)
         if rec is None:
             rec = self.records[name] = Record()
+        if model is not None and kind in MODEL_FAILURES and not name.startswith(LOCAL_PREFIX):
+            rec = _model_record(rec, model)
         rec.failures += 1
         rec.last_error = kind if kind in FAILURE_KINDS else "upstream_error"
         rec.last_error_at = time.time()
@@ -119,13 +147,21 @@ class UpstreamHealth:
         return sorted(name for name, rec in self.records.items() if rec.failures >= DEGRADED_AFTER)
 
     def describe(self, cooldowns: Cooldowns) -> dict[str, dict[str, Any]]:
-        """`/health`'s `upstreams`: each upstream called since start, by name, with its state: `failing` (its last
-        DEGRADED_AFTER calls or more failed), else `cooling` (`auto` tries it after the others for now), else `ok`."""
+        """`/health`'s `upstreams`: each upstream called since start, by name, with its state (`Record.describe`) and
+        `models`: each of its models that a failure of its own (MODEL_FAILURES) has hit since start, likewise."""
         out = {}
         for name in sorted(self.records):
             rec = self.records[name]
-            cooling = any(cooldowns.left(label) is not None for label in rec.labels)
-            state = "failing" if rec.failures >= DEGRADED_AFTER else "cooling" if cooling else "ok"
-            out[name] = {"state": state, "consecutiveFailures": rec.failures, "lastError": rec.last_error,
-                         "lastErrorAt": _iso(rec.last_error_at), "lastOkAt": _iso(rec.last_ok)}
+            out[name] = {**rec.describe(cooldowns),
+                         "models": {model: rec.models[model].describe(cooldowns) for model in sorted(rec.models)}}
         return out
+
+
+def _model_record(rec: Record, model: str) -> Record:
+    """The record of one of a provider's models, made on its first failure (the oldest made goes past MAX_MODELS)."""
+    own = rec.models.get(model)
+    if own is None:
+        if len(rec.models) >= MAX_MODELS:
+            del rec.models[next(iter(rec.models))]
+        own = rec.models[model] = Record()
+    return own

@@ -9,6 +9,9 @@
   fake-key-error   streams its role chunk, then an error event quoting the key it was sent (`Bearer sk-...`)
   fake-key-error-late  the same after one content chunk (mid-stream)
   fake-strict      refuses `stream_options` with a 422, as strict servers do (`fake_strict`)
+  fake-404         answers 404 `model_not_found`, as OpenAI does for a model it does not have
+  fake-400-model   answers 400 `invalid_model` (param `model`), as some OpenAI-compatible providers do
+  fake-403-region  answers 403 for the account's region, naming no model (OpenAI's unsupported_country_region_territory)
 OpenAI's o3 and o4-mini answer 400 to `stop`, as OpenAI documents ("not supported with o3 and o4-mini").
 """
 
@@ -26,7 +29,16 @@ from aiohttp import web
 from tests.support import fake_strict
 
 LATE, LATE_MARK = 3.0, "[late]"
-MODELS = ("fake-late", "fake-content-error", "fake-429-ms", "fake-429-date")
+MODELS = ("fake-late", "fake-content-error", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
+          "fake-403-region")
+REFUSALS = {  # model -> (status, error): refusals about the model (404, 400) and about the account (403)
+    "fake-404": (404, {"message": "The model `fake-404` does not exist or you do not have access to it.",
+                       "type": "invalid_request_error", "param": None, "code": "model_not_found"}),
+    "fake-400-model": (400, {"message": "Invalid model name passed", "type": "invalid_request_error",
+                             "param": "model", "code": "invalid_model"}),
+    "fake-403-region": (403, {"message": "Country, region, or territory not supported", "type": "request_forbidden",
+                              "param": None, "code": "unsupported_country_region_territory"}),
+}
 KEY_ERRORS = ("fake-key-error", "fake-key-error-late")
 NO_STOP = re.compile(r"o3|o4-mini")
 RATE_LIMITED = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}
@@ -45,6 +57,9 @@ async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
         error = {"message": "Unsupported parameter: 'stop' is not supported with this model.",
                  "type": "invalid_request_error", "param": "stop", "code": "unsupported_parameter"}
         return web.json_response({"error": error}, status=400)
+    if model in REFUSALS:
+        status, error = REFUSALS[model]
+        return web.json_response({"error": error}, status=status)
     if model == "fake-429-ms":
         return web.json_response({"error": RATE_LIMITED}, status=429, headers={"retry-after-ms": "7000"})
     if model == "fake-429-date":
