@@ -19,8 +19,9 @@ from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api
 from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
+from larouter.routing.cooldowns import Cooldowns
 from larouter.routing.health import UpstreamHealth
-from larouter.routing.policy import Cooldowns, apply_routing, merged_policies
+from larouter.routing.policy import apply_routing, merged_policies
 from larouter.routing.repeats import RepeatTracker
 from larouter.routing.sticky import StickyRoutes
 from larouter.routing.unserved import warn_unserved

@@ -16,8 +16,8 @@ from larouter.projects.budget import Budgets
 from larouter.projects.store import ProjectStore
 from larouter.proxy.call import Call
 from larouter.proxy.registry import ModelRegistry
+from larouter.routing.cooldowns import Cooldowns
 from larouter.routing.health import UpstreamHealth
-from larouter.routing.policy import Cooldowns
 from larouter.routing.sticky import StickyRoutes
 from larouter.routing.repeats import RepeatTracker
 from larouter.routing.tiers import Tier

@@ -84,7 +84,7 @@ def test_a_provider_that_asks_to_wait_cools_that_long(make_router: Callable[...,
 
 
 def test_a_cooldown_a_provider_asks_for_is_capped() -> None:
-    from larouter.routing.policy import MAX_COOLDOWN, Cooldowns
+    from larouter.routing.cooldowns import MAX_COOLDOWN, Cooldowns
 
     cooldowns = Cooldowns(seconds=30.0)
     cooldowns.fail("p/a", 10 * MAX_COOLDOWN)

@@ -26,7 +26,7 @@ from larouter.errors import LarouterError
 
 if TYPE_CHECKING:
     from larouter.config import Provider, Settings
-    from larouter.routing.policy import Cooldowns
+    from larouter.routing.cooldowns import Cooldowns
 
 DEGRADED_AFTER = 3  # calls in a row an upstream fails, with no success since, before /health says "degraded"
 LOCAL_PREFIX = "local:"  # the provider name of a local model's server (models.supervisor.provider_name)
