@@ -103,8 +103,12 @@ PROJECT_PROPS: dict[str, Schema] = {
     "tokenPrefix": null(STR),
 }
 CANDIDATE = obj({"model": STR, "provider": null(STR), "local": BOOL, "usable": BOOL, "skipped": null(STR),
-                 "coolingDown": {**null(NUM), "description": "seconds of cooldown left after a failure (tried after "
-                                 "the candidates that are not cooling down); null when not cooling down"}})
+                 "coolingDown": {**null(NUM), "description": "seconds of cooldown left after a failure of its own, or "
+                                 "of its provider as a whole (tried after the candidates that are not cooling down); "
+                                 "null when not cooling down"},
+                 "cooling": {**null(STR), "description": "why it is cooling down, in words (`provider openai cooling "
+                             "down after a timeout, 23 s left`, `cooling down after it failed (rate_limited), 6 s left`); null "
+                             "when not cooling down"}})
 EXPLAIN_BUDGET = null(obj({"remaining": null(NUM), "action": {**null(STR), "description": (
     "what chat does because of the budget: `downgrade to local model <id>`, `402 budget_exceeded`, or null when "
     "the budget does not change the choice")}}))

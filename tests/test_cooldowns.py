@@ -44,12 +44,14 @@ def broken_stream(router: Router, messages: list[dict[str, Any]]) -> str:
 def test_a_stream_that_breaks_after_its_first_byte_cools_its_model(make_router: Callable[..., Router], fake: Fake,
                                                                    model: str) -> None:
     """A dropped connection, a read timeout or an error event after content: the client's stream is lost (it was
-    committed), but explain shows the model cooling down and the conversation's next turn goes to the next one."""
+    committed), but explain shows the model cooling down and the conversation's next turn goes to the next one. (A
+    drop or a silence cools its provider as a whole too, gpt-fake's included, but gpt-fake is tried first.)"""
     router = chained(make_router, [model, "gpt-fake"])
     assert broken_stream(router, [FIRST]) == model
     turn = [FIRST, {"role": "assistant", "content": "partial"}, {"role": "user", "content": "go on"}]
     cool = cooling(router, turn)
-    assert cool[model] is not None and 0 < cool[model] <= 30 and cool["gpt-fake"] is None, cool
+    assert cool[model] is not None and 0 < cool[model] <= 30, cool
+    assert list(cool) == ["gpt-fake", model] and (cool["gpt-fake"] is None) == (model == "fake-content-error"), cool
     client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=turn)
     assert raw.headers["x-larouter-model"] == "gpt-fake" and fake.state.requests[-1]["model"] == "gpt-fake"

@@ -46,7 +46,7 @@ async def test_a_policy_that_names_a_stopped_local_model_starts_it(local_router:
     status, plan = await call(router, "POST", "/api/route/explain", body)
     assert status == 200 and plan["tier"] == "HEARTBEAT", plan
     assert plan["candidates"][0] == {"model": "tiny", "provider": None, "local": True, "usable": True,
-                                     "skipped": None, "coolingDown": None}, plan
+                                     "skipped": None, "coolingDown": None, "cooling": None}, plan
     raw = await openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions \
         .with_raw_response.create(**body)
     assert raw.headers["x-larouter-model"] == "tiny" and raw.headers["x-larouter-provider"] == "local:tiny", raw.headers

@@ -327,4 +327,4 @@ def test_explain_says_why_the_local_models_are_left_out(routed: Callable[..., Ro
     assert status == 200 and out["tier"] == "HEARTBEAT", out
     local = [c for c in out["candidates"] if c["model"] == "local"]
     assert local == [{"model": "local", "provider": None, "local": False, "usable": False, "coolingDown": None,
-                      "skipped": "no local model is registered or downloaded: `larouter models download <id>`"}], out
+                      "cooling": None, "skipped": "no local model is registered or downloaded: `larouter models download <id>`"}], out

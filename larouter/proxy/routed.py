@@ -121,9 +121,13 @@ def broke(request: web.Request, call: Call) -> None:
 def _cool(request: web.Request, upstream: str, label: str, kind: str | None, model: str,
           asked: float | None = None) -> None:
     """A candidate failed: it cools down (`label`: its cooldown key; `asked`: the seconds its provider asked for), and
-    its upstream's health notes the failure when `kind` says it is one (`health.failure_kind`): against `model` when
-    it is that model's, else against the upstream."""
-    request.app[appkeys.COOLDOWNS].fail(label, asked)
+    so does its provider as a whole when it failed so (no connection, a timeout, a dropped connection: its other
+    models would be waited out the same way); and its upstream's health notes the failure when `kind` says it is one
+    (`health.failure_kind`): against `model` when it is that model's, else against the upstream."""
+    if kind is not None and kind in PROVIDER_FAILURES:
+        request.app[appkeys.COOLDOWNS].fail_provider(upstream, label, kind)
+    else:
+        request.app[appkeys.COOLDOWNS].fail(label, asked, kind)
     if kind is not None:
         request.app[appkeys.UPSTREAMS].failed(upstream, kind, label, model)
 

@@ -26,11 +26,13 @@ REFUSED = "402 budget_exceeded"
 
 
 def _entry(request: web.Request, cand: Candidate, routed: bool) -> dict[str, Any]:
-    """A candidate's JSON, with the seconds left of its cooldown (routed chat tries a cooling model after the
-    others; a named model is sent whatever its cooldown)."""
+    """A candidate's JSON, with the seconds left of its cooldown, or of its provider's, and why (routed chat tries a
+    cooling model, and every model of a cooling provider, after the others; a named model is sent whatever its
+    cooldown)."""
     out = cand.public()
-    left = request.app[appkeys.COOLDOWNS].left(cand.label) if routed and (cand.target or cand.local_model) else None
-    out["coolingDown"] = None if left is None else round(left, 1)
+    why = request.app[appkeys.COOLDOWNS].why(cand.label, cand.upstream) if routed and (
+        cand.target or cand.local_model) else None
+    out["coolingDown"], out["cooling"] = (None, None) if why is None else (round(why[0], 1), why[1])
     return out
 
 

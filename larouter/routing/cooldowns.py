@@ -1,39 +1,83 @@
-"""Cooldowns: the candidates that failed recently, which `auto` tries after the others for a while."""
+"""Cooldowns: the candidates that failed recently, and the providers that failed as a whole (no connection, a timeout,
+a dropped connection), which `auto` tries after the others for a while."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import attrs
 
 MAX_COOLDOWN = 3600.0  # seconds: the longest a provider's Retry-After cools its candidate
+# how explain names what put a whole provider on cooldown (health.PROVIDER_FAILURES)
+PROVIDER_WHY = {"upstream_timeout": "a timeout", "upstream_unreachable": "a failed connection",
+                "upstream_disconnected": "a dropped connection"}
 
 
 @attrs.define
 class Cooldowns:
-    """Targets that failed recently are tried last for a while."""
+    """Targets that failed recently are tried last for a while; so are all the models of a provider that failed as a
+    whole, which would be waited out the same way."""
 
     seconds: float = 30.0
-    until: dict[str, float] = attrs.Factory(dict)
+    until: dict[str, tuple[float, str | None]] = attrs.Factory(dict)  # label -> (monotonic end, the failure's kind)
+    providers: dict[str, tuple[float, str | None]] = attrs.Factory(dict)  # provider name -> (monotonic end, kind)
 
-    def fail(self, label: str, asked: float | None = None) -> None:
+    def fail(self, label: str, asked: float | None = None, kind: str | None = None) -> None:
         """Put a target on cooldown: for `seconds`, or as long as its provider asked (`asked`: a 429's or 503's
-        Retry-After), at most MAX_COOLDOWN."""
+        Retry-After), at most MAX_COOLDOWN. `kind`: the failure's (health.FAILURE_KINDS), for explain."""
         wait = self.seconds if asked is None else max(self.seconds, min(asked, MAX_COOLDOWN))
-        self.until[label] = time.monotonic() + wait
+        self.until[label] = (time.monotonic() + wait, kind)
+
+    def fail_provider(self, provider: str, label: str, kind: str) -> None:
+        """Put every target of this provider on cooldown for `seconds`: it failed as a whole (`kind`, one of
+        health.PROVIDER_FAILURES) on the target `label`, which cools down itself too (it is tried after the others)."""
+        self.providers[provider] = (time.monotonic() + self.seconds, kind)
+        self.fail(label, None, kind)
+
+    def busy(self) -> bool:
+        """Whether anything may be cooling down (usually not: then no candidate needs a look)."""
+        return bool(self.until or self.providers)
 
     def cooling(self, label: str) -> bool:
-        """True while a target is cooling down; an expired cooldown is forgotten (usually nothing is cooling, and
-        then this is one dictionary miss, no clock read)."""
-        until = self.until.get(label)
-        if until is None:
-            return False
-        if until > time.monotonic():
-            return True
-        del self.until[label]
-        return False
+        """True while a target is cooling down; an expired cooldown is forgotten (when nothing is cooling, this is a
+        dictionary miss, no clock read)."""
+        return self._ends(self.until, label) is not None
+
+    def provider_cooling(self, provider: str) -> bool:
+        """True while a provider is cooling down as a whole (likewise)."""
+        return bool(self.providers) and self._ends(self.providers, provider) is not None
+
+    @staticmethod
+    def _ends(table: dict[str, tuple[float, str | None]], key: str) -> float | None:
+        entry = table.get(key)
+        if entry is None:
+            return None
+        if entry[0] > time.monotonic():
+            return entry[0]
+        del table[key]
+        return None
 
     def left(self, label: str) -> float | None:
-        """Seconds of cooldown this target has left, None when it is not cooling down (for explain)."""
-        until = self.until.get(label)
-        return None if until is None or until <= time.monotonic() else until - time.monotonic()
+        """Seconds of cooldown this target has left, None when it is not cooling down."""
+        entry = self.until.get(label)
+        return None if entry is None or entry[0] <= time.monotonic() else entry[0] - time.monotonic()
+
+    def provider_left(self, provider: str) -> float | None:
+        """Seconds of cooldown this provider as a whole has left, None when it is not cooling down."""
+        entry = self.providers.get(provider)
+        return None if entry is None or entry[0] <= time.monotonic() else entry[0] - time.monotonic()
+
+    def why(self, label: str, provider: str) -> tuple[float, str] | None:
+        """For explain: the seconds a target has left before it is no longer tried last, and why in words (its
+        provider's cooldown or its own, whichever ends last); None when neither runs."""
+        now = time.monotonic()
+        own, whole = self.until.get(label), self.providers.get(provider)
+        out = None
+        if own is not None and own[0] > now:
+            failed = f"it failed ({own[1]})" if own[1] else "it failed"
+            out = (own[0] - now, f"cooling down after {failed}, {math.ceil(own[0] - now)} s left")
+        if whole is not None and whole[0] > now and (out is None or whole[0] - now >= out[0]):
+            what = PROVIDER_WHY.get(whole[1] or "", whole[1] or "a failure")
+            out = (whole[0] - now, f"provider {provider} cooling down after {what}, {math.ceil(whole[0] - now)} s left")
+        return out

@@ -39,7 +39,8 @@ FAILURE_KINDS = frozenset({
 MODEL_FAILURES = frozenset({"model_forbidden", "model_not_found", "model_refused", "degraded"})
 MAX_MODELS = 64  # model records kept under one provider (a client may name `provider/<anything>`): the oldest go
 # the kinds that are the provider's, not one model's: no connection, a connect or read timeout, a dropped connection.
-# Under `auto` its other models would be waited out the same way, so they are tried after the other providers'.
+# Under `auto` its other models would be waited out the same way, so they are tried after the other providers', and
+# the provider cools down as a whole (`routing/cooldowns.py`).
 PROVIDER_FAILURES = frozenset({"upstream_timeout", "upstream_unreachable", "upstream_disconnected"})
 
 
@@ -75,10 +76,11 @@ class Record:
     labels: set[str] = attrs.Factory(set)  # its cooldown keys (`provider/model`) that failures have put on cooldown
     models: dict[str, Record] = attrs.Factory(dict)  # a provider's models that failed on their own (MODEL_FAILURES)
 
-    def describe(self, cooldowns: Cooldowns) -> dict[str, Any]:
-        """Its `/health` entry: `failing` (its last DEGRADED_AFTER calls or more failed), else `cooling` (a failure
-        put it on cooldown: `auto` tries it after the others for now), else `ok`."""
-        cooling = any(cooldowns.left(label) is not None for label in self.labels)
+    def describe(self, cooldowns: Cooldowns, cooling: bool = False) -> dict[str, Any]:
+        """Its `/health` entry: `failing` (its last DEGRADED_AFTER calls or more failed), else `cooling` (`cooling`
+        says so, or a failure put one of its labels on cooldown: `auto` tries it after the others for now), else
+        `ok`."""
+        cooling = cooling or any(cooldowns.left(label) is not None for label in self.labels)
         state = "failing" if self.failures >= DEGRADED_AFTER else "cooling" if cooling else "ok"
         return {"state": state, "consecutiveFailures": self.failures, "lastError": self.last_error,
                 "lastErrorAt": _iso(self.last_error_at), "lastOkAt": _iso(self.last_ok)}
@@ -147,12 +149,13 @@ class UpstreamHealth:
         return sorted(name for name, rec in self.records.items() if rec.failures >= DEGRADED_AFTER)
 
     def describe(self, cooldowns: Cooldowns) -> dict[str, dict[str, Any]]:
-        """`/health`'s `upstreams`: each upstream called since start, by name, with its state (`Record.describe`) and
-        `models`: each of its models that a failure of its own (MODEL_FAILURES) has hit since start, likewise."""
+        """`/health`'s `upstreams`: each upstream called since start, by name, with its state (`Record.describe`:
+        `cooling` while it is on cooldown as a whole, too) and `models`: each of its models that a failure of its own
+        (MODEL_FAILURES) has hit since start, likewise."""
         out = {}
         for name in sorted(self.records):
             rec = self.records[name]
-            out[name] = {**rec.describe(cooldowns),
+            out[name] = {**rec.describe(cooldowns, cooldowns.provider_left(name) is not None),
                          "models": {model: rec.models[model].describe(cooldowns) for model in sorted(rec.models)}}
         return out
 

@@ -154,7 +154,8 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
 def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry, catalog: Catalog,
           policies: dict[str, dict[Tier, tuple[str, ...]]], local: Local, cooldowns: Cooldowns,
           fallback: str | None = None, prompt_tokens: int = 0, prefer: str | None = None) -> list[Candidate]:
-    """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last.
+    """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last: those of
+    a provider cooling down as a whole, then those cooling down themselves (the one that failed so among them).
 
     `prefer` (the model that served this conversation last) goes first when the tier's own chain has it,
     usable and not cooling down, and it is local exactly when the first choice is: stickiness reorders
@@ -178,16 +179,22 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
         if i < len(tier_names):
             own = len(out)
     fresh: list[Candidate] = []
-    cooling: list[Candidate] = []
+    behind: list[Candidate] = []  # their provider cools down as a whole (another of its models failed so)
+    cooling: list[Candidate] = []  # they cool down themselves
     skipped: list[Candidate] = []
+    busy = cooldowns.busy()  # (usually nothing cools down: then no candidate's label is even made)
     for c in out:  # one pass, by identity: comparing candidates field by field compares whole provider configs
         if c.skipped is not None:
             skipped.append(c)
-        elif (c.target is not None or c.local_model) and cooldowns.cooling(c.label):
+        elif not busy or (c.target is None and not c.local_model):
+            fresh.append(c)
+        elif cooldowns.cooling(c.label):
             cooling.append(c)
+        elif cooldowns.provider_cooling(c.upstream):
+            behind.append(c)
         else:
             fresh.append(c)
-    rest = cooling + skipped
+    rest = behind + cooling + skipped
     if prefer is not None:
         fresh = _promote(fresh, prefer, {c.name for c in out[:own]})
     return fresh + rest
