@@ -32,6 +32,7 @@ import duckdb
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, toml_config
+from tests.support.cli import ok_json, on
 from tests.support.proc import daemon_env, free_port, wait_healthy
 from tests.support.servers import http_json, wait_until
 
@@ -163,6 +164,36 @@ def test_stop_while_unwritable_reports_the_lost_records(home: Path, cfg: Path) -
         wait_until(lambda: again.ledger()["written"] == 1, 10, "a record after the restart")
         again.stop()
     assert ledger_rows(home) == [1, 2]
+
+
+def test_status_names_the_failing_ledger(home: Path, cfg: Path) -> None:
+    """`larouter status` while the ledger cannot write says that is why the daemon is degraded (not an upstream), with
+    the ledger's last error and the records it holds in memory, and that this month's spend leaves them out; once
+    writing works the ledger is ok and the spend counts them."""
+    with daemon(home, cfg) as d:
+        d.chat()
+        wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
+        d.file_limit(0)
+        for _ in range(3):
+            d.chat()
+        wait_until(lambda: d.ledger()["failing"] and d.ledger()["pending"] == 3, 15, "the writer to fail")
+        result = on(d.url, "status")
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.stdout.split())
+        assert "degraded (the usage ledger cannot write; the daemon itself is up)" in text, text
+        assert "usage ledger failing: cannot write (OSError: [Errno 27] File too large" in text, text
+        assert "3 usage records waiting (3 in memory only, lost if the daemon stops before writing works again)" \
+            in text, text
+        assert "over 1 call (1 project); not counted yet: up to 3 calls whose usage records wait" in text, text
+        assert "upstream" not in text.replace("upstreams fake: ok", ""), text  # no upstream is blamed
+        assert ok_json(d.url, "status")["ledger"]["failing"] is True
+
+        d.file_limit(resource.RLIM_INFINITY)
+        wait_until(lambda: not d.ledger()["failing"] and d.ledger()["written"] == 4, 20, "the kept records")
+        text = " ".join(on(d.url, "status").stdout.split())
+        assert ": ok, up" in text and "usage ledger ok spend this month" in text, text
+        assert "over 4 calls (1 project)" in text and "not counted" not in text, text
+        assert d.stop() == 0
 
 
 def child(home: str) -> None:

@@ -225,8 +225,8 @@ def test_a_provider_the_config_changes_starts_afresh(router: Router, fake: Fake)
 
 
 def test_status_shows_the_failing_upstreams(router: Router, fake: Fake) -> None:
-    """`larouter status` says the daemon is degraded and which upstream fails, how often and how; `--json` has
-    /health's `upstreams` as they are; the exit is 0 (the daemon is up)."""
+    """`larouter status` says the daemon is degraded because of which upstream, how often and how it fails (and the
+    ledger is ok); `--json` has /health's `upstreams` as they are; the exit is 0 (the daemon is up)."""
     fake.state.failing.add("flaky-model")
     for _ in range(3):
         chat(router, "flaky-model")
@@ -237,7 +237,8 @@ def test_status_shows_the_failing_upstreams(router: Router, fake: Fake) -> None:
     result = on(router, "status")
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "degraded" in text and "flaky: failing (3 failures in a row, last upstream_error" in text, text
+    assert "degraded (upstream flaky failing; the daemon itself is up)" in text, text
+    assert "flaky: failing (3 failures in a row, last upstream_error" in text and "usage ledger ok" in text, text
     assert "fake: ok" in text and text.index("flaky: failing") < text.index("fake: ok"), text
 
 

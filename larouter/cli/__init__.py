@@ -55,15 +55,23 @@ def month_spend(client: Client) -> dict[str, Any] | None:
     return {"period": "monthly", "totalCost": round(cost, 10), "totalCalls": calls, "projects": len(listing["data"])}
 
 
-def spend_line(spend: dict[str, Any] | None) -> str:
-    """`$1.2000 over 3 calls (2 projects)`, or `(project NAME (ID))` for a project token's own project."""
+def spend_line(spend: dict[str, Any] | None, ledger: Any = None) -> str:
+    """`$1.2000 over 3 calls (2 projects)`, or `(project NAME (ID))` for a project token's own project; while the
+    ledger cannot write (/health's `ledger`), the records it holds are not in these sums yet, and it says so (a query
+    commits what waits first whenever the ledger can write, so only then are records left out)."""
     if spend is None:
         return "[dim]not visible with this token[/dim]"
     if "projectId" in spend:  # a name-less one (a daemon that does not send it) shows the bare id
         whose = f"project {escape(project_label(spend) if spend.get('projectName') else spend['projectId'])}"
     else:
         whose = plural(spend["projects"], "project")
-    return f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} ({whose})"
+    line = f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} ({whose})"
+    failing = isinstance(ledger, dict) and ledger.get("failing")
+    waiting = (ledger.get("pending") or 0) if failing else 0
+    if waiting:  # of any project and any time (rows read back from the journal too): "up to"
+        line += (f"; [yellow]not counted yet: up to {plural(waiting, 'call')} whose usage records wait for the "
+                 "ledger to write them[/yellow]")
+    return line
 
 
 STATE_STYLES = {"ok": "green", "cooling": "yellow", "failing": "bold red"}  # an upstream's state in /health
@@ -89,12 +97,51 @@ def upstream_lines(name: str, up: dict[str, Any]) -> list[str]:
     return [upstream_line(name, up), *(upstream_line(f"{name}/{model}", m) for model, m in own if isinstance(m, dict))]
 
 
+def ledger_line(ledger: dict[str, Any]) -> str:
+    """/health's `ledger`: ok, or failing with its last error and the records it holds: those in the journal on disk
+    (committed once writing works, at the next start if need be) and those in memory only (lost if the daemon stops before writing
+    works again); records dropped (the buffer was full) or lost since the start, when there are any."""
+    dropped, lost = ledger.get("dropped") or 0, ledger.get("failed") or 0
+    gone = [f"{plural(dropped, 'record')} dropped (usage.queue_max was full: never recorded)"] if dropped else []
+    gone += [f"{plural(lost, 'record')} lost"] if lost else []
+    since = f" ({', '.join(gone)} since start)" if gone else ""
+    if not ledger.get("failing"):
+        return f"[green]ok[/green]{since}"
+    pending, journaled = ledger.get("pending") or 0, ledger.get("journaled") or 0
+    held = []
+    if pending > journaled:
+        held.append(f"{pending - journaled:,} in memory only, lost if the daemon stops before writing works again")
+    if journaled:
+        held.append(f"{journaled:,} in the journal on disk, kept across a restart")
+    where = "; ".join(held)
+    return (f"[bold red]failing[/bold red]: cannot write ({escape(str(ledger.get('lastError')))}, last tried "
+            f"{ago(ledger.get('lastErrorAt'))}); {plural(pending, 'usage record')} waiting"
+            f"{f' ({where})' if where else ''}{since}")
+
+
+def degraded_because(data: dict[str, Any]) -> list[str]:
+    """What makes /health "degraded", in words: the ledger failing, each failing upstream (none: [])."""
+    causes = []
+    ledger = data.get("ledger")
+    if isinstance(ledger, dict) and ledger.get("failing"):
+        causes.append("the usage ledger cannot write")
+    upstreams = data.get("upstreams")
+    failing = sorted(name for name, up in upstreams.items() if isinstance(up, dict) and up.get("state") == "failing") \
+        if isinstance(upstreams, dict) else []
+    if failing:
+        causes.append(f"{'upstream' if len(failing) == 1 else 'upstreams'} {escape(', '.join(failing))} failing")
+    return causes
+
+
 def render_status(data: dict[str, Any]) -> Table:
     """Key/value grid for `larouter status`."""
     grid = Table.grid(padding=(0, 2))
+    grid.add_column()
+    grid.add_column(overflow="fold")  # a long path in an error is folded, never cut short
     status = str(data["status"])
+    why = "; ".join(degraded_because(data)) or "a cause this larouter cannot name: see /health"
     shown = (f"[green]{escape(status)}[/green]" if status == "ok" else
-             f"[bold yellow]{escape(status)}[/bold yellow] (an upstream is failing; the daemon itself is up)")
+             f"[bold yellow]{escape(status)}[/bold yellow] ({why}; the daemon itself is up)")
     grid.add_row("[bold]larouterd[/bold]", f"{data['url']}: {shown}, up {duration(data['uptime'])}")
     running = data["running"]
     if running is None:
@@ -114,14 +161,18 @@ def render_status(data: dict[str, Any]) -> Table:
     if routing is not None:
         grid.add_row("[bold]routing memory[/bold]", f"{plural(routing['learnedHeartbeats'], 'learned heartbeat')}, "
                      f"{plural(routing['stickyConversations'], 'sticky conversation')}")
-    grid.add_row("[bold]spend this month[/bold]", spend_line(data["spend"]))
+    ledger = data.get("ledger")
+    if isinstance(ledger, dict):
+        grid.add_row("[bold]usage ledger[/bold]", ledger_line(ledger))
+    grid.add_row("[bold]spend this month[/bold]", spend_line(data["spend"], ledger))
     return grid
 
 
 @main.command()
 @client_options
 def status(client: Client, as_json: bool) -> None:
-    """Show daemon health and uptime, the running models and this month's spend."""
+    """Show daemon health (and, when degraded, why), uptime, the running models, the usage ledger and this month's
+    spend."""
     health = client.get("/health")
     if not isinstance(health, dict) or not {"status", "uptime"} <= health.keys():
         raise CliError(f"{client.base_url} answered /health, but not as larouterd does; is it larouterd?")
