@@ -108,6 +108,22 @@ def blame(line: str, variables: Mapping[str, str]) -> str:
     return head + found + _blame_unknown(key, keys, variables) if found else line
 
 
+def _new_provider_hint(path: list[str | int], raw: Any) -> str:
+    """After `providers.NAME.base_url: required key is missing`: what it means (NAME is no provider yet: a new one
+    needs the URL of its API) and which providers there are. Names only, never a value."""
+    if len(path) != 3 or path[0] != "providers" or path[2] != "base_url":
+        return ""
+    from larouter.config import default_providers  # (config imports this module)
+
+    shipped = sorted(default_providers({}))
+    providers = raw.get("providers") if isinstance(raw, Mapping) else None
+    defined = sorted(str(name) for name, table in (providers or {}).items()
+                     if isinstance(table, Mapping) and "base_url" in table)
+    return (f": {str(path[1])[:64]!r} is not a provider yet (the providers are {', '.join(defined) or 'none'}; "
+            f"LARouter ships {', '.join(shipped)}), and a new one needs base_url, the URL of its "
+            "OpenAI-compatible API (such as https://api.example.com/v1), set before or together with its other keys")
+
+
 def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:
     """One line per problem: `source: server.port: must be ... got 'x'`."""
     return invalid(structure_problems(exc, raw) or [str(exc)], f"file {source}, then LAROUTER_* environment")
@@ -128,7 +144,7 @@ def structure_problems(exc: BaseException, raw: Any) -> list[str]:
         value = _lookup(raw, path)
         msg = str(leaf)
         if isinstance(leaf, KeyError):
-            msg = "required key is missing"
+            msg = "required key is missing" + _new_provider_hint(path, raw)
         elif path and path[-1] in SECRET_FIELDS:  # never the value: `api_key = ["sk-..."]` would echo the key
             if not isinstance(leaf, FieldError):  # (a validator's own message names no value)
                 msg = "expected a string (the value is not shown: it is a secret)"

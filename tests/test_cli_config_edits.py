@@ -10,6 +10,8 @@ import pytest
 from larouter.runtime import mask, runtime_file
 from tests.conftest import FAKE_KEY, Router
 from tests.support.cli import ok_json, on
+from tests.support.servers import http_json
+from tests.test_readme_commands import invocations
 
 
 @pytest.mark.parametrize(("key", "args", "stdin", "said"), [
@@ -93,3 +95,36 @@ def test_an_unknown_top_level_key_lists_the_keys_there(router: Router) -> None:
     assert result.exit_code == 1 and "nope (the keys here are local, providers, routing, server, usage)" in result.output
     near = on(router, "config", "set", "routing.cooldowm", "5")
     assert near.exit_code == 1 and "cooldowm (did you mean cooldown?)" in near.output, near.output
+
+
+def test_a_key_of_a_provider_not_defined_yet_says_what_to_do(router: Router) -> None:
+    """`providers.groq.api_key` on a daemon with no groq provider: a 400 on `providers.groq.base_url` that says groq is
+    no provider yet, which providers there are (and which are shipped) and that a new one needs its base_url, with
+    the key nowhere in it; the CLI adds the command that defines it. With its base_url set first, the key is taken."""
+    secret = "gsk_not-a-real-key-0123456789"
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"groq": {"api_key": secret}}},
+                            headers={"Authorization": f"Bearer {router.admin_token}"})
+    assert status == 400 and out["error"]["param"] == "providers.groq.base_url", out
+    message = out["error"]["message"]
+    assert message.startswith("providers.groq.base_url: required key is missing: 'groq' is not a provider yet (the "
+                              "providers are anthropic, fake, openai; LARouter ships anthropic, openai), and a new one "
+                              "needs base_url, the URL of its OpenAI-compatible API"), message
+    assert secret not in json.dumps(out)
+    result = on(router, "config", "set", "providers.groq.api_key", "-", "--token", router.admin_token, input=secret)
+    assert result.exit_code == 1 and secret not in result.output, result.output
+    assert "(`larouter config set providers.groq.base_url URL` defines it)" in " ".join(result.stderr.split())
+    assert not runtime_file(router.settings.home).exists()
+    for args in (["providers.groq.base_url", "https://api.groq.com/openai/v1"], ["providers.groq.api_key", "-"]):
+        result = on(router, "config", "set", *args, "--token", router.admin_token, input=secret)
+        assert result.exit_code == 0 and secret not in result.output, result.output
+    assert ok_json(router, "config", "get", "providers.groq.api_key") == mask(secret)
+
+
+def test_the_readme_config_lines_work_on_a_default_install(router: Router) -> None:
+    """Every `larouter config` line of the README's CLI cheat sheet runs as written (a key read from stdin) against a
+    daemon that has only the shipped providers besides the test's own."""
+    lines = [words for words in invocations() if words[0] == "config"]
+    for words in lines:
+        result = on(router, *words, "--token", router.admin_token, input="sk-readme-0123456789abcdef\n")
+        assert result.exit_code == 0, (words, result.output)
+    assert len(lines) >= 4 and ["config", "set", "providers.openai.api_key", "-"] in lines, lines

@@ -108,7 +108,10 @@ def setting(client: Client, path: list[str], key: str | None) -> Any:
 
 def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     """PATCH one key (None: drop its override); report the effective (masked) value and any restart needed."""
-    out = client.request("PATCH", "/api/config", nest(path, value))
+    try:
+        out = client.request("PATCH", "/api/config", nest(path, value))
+    except CliError as exc:
+        raise new_provider_hint(exc, path) from None
     now = lookup(out, path)
     key, secret = ".".join(path), path[-1] in SECRET_FIELDS
     result = {"key": key, "value": None if now is MISSING else now, "restartRequired": out["restartRequired"]}
@@ -127,6 +130,17 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
                         "overrides runtime settings)[/yellow]", soft_wrap=True)
     if out["restartRequired"]:
         console().print(f"[yellow]saved; restart larouterd to apply: {', '.join(out['restartRequired'])}[/yellow]")
+
+
+def new_provider_hint(exc: CliError, path: list[str]) -> CliError:
+    """The daemon's "providers.NAME.base_url: required key is missing" for a key of a provider it does not have, with
+    the command that defines it; any other error as it is."""
+    wanted = f"providers.{path[1]}.base_url" if len(path) > 2 and path[0] == "providers" else None
+    if wanted is None or exc.code != "invalid_config" or exc.param != wanted:
+        return exc
+    name = path[1] if path[1].replace("_", "").replace("-", "").isalnum() else json.dumps(path[1])
+    return CliError(f"{exc.message} (`larouter config set providers.{name}.base_url URL` defines it)", exc.exit_code,
+                    exc.status, exc.code, exc.param)
 
 
 def overridden(given: Any, now: Any) -> bool:
