@@ -83,12 +83,27 @@ def test_an_unknown_project_is_one_clear_line(router: Router) -> None:
 
 
 def test_a_deleted_projects_history_is_still_reached_by_its_id(router: Router) -> None:
-    """An id that is no current project is passed on: the daemon keeps a deleted project's usage under it."""
+    """An id that is no current project is passed on: the daemon keeps a deleted project's usage under it. `projects
+    delete` says so with the id to ask for; asked by its former name, the usage commands say that a deleted project's
+    usage is reached by its id (no name is kept once it is deleted) and where the ids are; so does the daemon's 404."""
     gone = project(router, "gone")
     chat_as(router, gone)
-    assert http_json("DELETE", router.url + f"/api/projects/{gone['id']}")[0] == 200
+    deleted = on(router, "projects", "delete", "gone", "--yes")
+    said = " ".join(deleted.stdout.split())
+    assert deleted.exit_code == 0 and f"deleted gone ({gone['id']}); its token is revoked" in said, deleted.output
+    assert f"Its usage stays under its id, not its name: `larouter usage --project {gone['id']}`" in said, said
     assert ok_json(router, "usage", "--project", gone["id"])["totalCalls"] == 1
-    assert on(router, "usage", "--project", "gone").exit_code == 1  # its name went with it
+    for args in (["usage"], ["usage", "models"], ["usage", "export", "-o", "-"]):
+        result = on(router, *args, "--project", "gone")
+        assert result.exit_code == 1, result.output  # its name went with it
+        line = " ".join(result.stderr.split())
+        assert "no project 'gone': it is neither a project's id nor its name; projects: default. A deleted " \
+               "project's usage stays under its id only" in line, line
+        assert "`larouter projects delete` printed" in line and "`larouter usage export --all-projects`" in line
+    explained = on(router, "route", "explain", "hi", "--project", "gone")  # no history there: no word of it
+    assert explained.exit_code == 1 and "deleted" not in explained.stderr, explained.output
+    status, body = http_json("GET", router.url + "/api/usage?projectId=gone")
+    assert status == 404 and "a deleted project's usage is kept under its id only" in body["error"]["message"], body
 
 
 def test_projects_update_rotate_and_delete_take_a_name(router: Router) -> None:

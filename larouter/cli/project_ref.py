@@ -11,6 +11,9 @@ from larouter.cli.common import Client, CliError, optional
 from larouter.projects.store import name_key
 
 SHOWN = 10  # projects named in the "no project" error
+DELETED = (". A deleted project's usage stays under its id only (LARouter keeps no name once a project is deleted): "
+           "give that id, which `larouter projects delete` printed; the project column of `larouter usage export "
+           "--all-projects` holds every id with usage")
 
 
 def project_option(help_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -37,16 +40,18 @@ def project_id(client: Client, value: str | None) -> str | None:
 
 
 @contextlib.contextmanager
-def unknown_project(client: Client, value: str | None) -> Iterator[None]:
+def unknown_project(client: Client, value: str | None, history: bool = False) -> Iterator[None]:
     """Word the daemon's "no such project" (404 `project_not_found`, or a 400 on `projectId` for a value no id could
-    be, such as a name with spaces) as one line naming what --project accepts."""
+    be, such as a name with spaces) as one line naming what --project accepts; with `history` (a usage command),
+    also how a deleted project's usage is reached: by its id (the ledger records ids, and a deleted project's name is
+    not kept anywhere, so the name cannot be resolved)."""
     try:
         yield
     except CliError as exc:
         if value is None or not (exc.code == "project_not_found" or (exc.status == 400 and exc.param == "projectId")):
             raise
-        raise CliError(f"no project {value!r}: it is neither a project's id nor its name{known(client)}",
-                       status=exc.status, code=exc.code, param=exc.param) from None
+        raise CliError(f"no project {value!r}: it is neither a project's id nor its name{known(client)}"
+                       f"{DELETED if history else ''}", status=exc.status, code=exc.code, param=exc.param) from None
 
 
 def known(client: Client) -> str:

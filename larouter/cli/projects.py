@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from larouter.cli.common import Client, client_options, confirm, seg
@@ -129,7 +130,9 @@ def delete(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
     confirm(f"Delete project {project_id}{'' if found == project_id else f' ({found})'} and revoke its token?", yes)
     with unknown_project(client, project_id):
         out = client.request("DELETE", f"/api/projects/{seg(found)}")
-    emit(out, as_json, lambda o: f"deleted {o['id']}; its token is revoked")
+    named = "" if project_id == out["id"] else f"{escape(project_id)} ("
+    emit(out, as_json, lambda o: f"deleted {named}{o['id']}{')' if named else ''}; its token is revoked. Its usage "
+                                 f"stays under its id, not its name: `larouter usage --project {o['id']}`")
 
 
 @projects.command("rotate-token")

@@ -149,7 +149,7 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
 def usage(client: Client, as_json: bool, period: str, project: str | None) -> None:
     """Show a project's spend and traffic: totals, its budget, by model, by tier, savings and a daily cost chart."""
     if click.get_current_context().invoked_subcommand is None:
-        with unknown_project(client, project):
+        with unknown_project(client, project, history=True):
             data = client.get("/api/usage", period=period, projectId=project_id(client, project))
         emit(data, as_json, lambda d: render(d, period))
 
@@ -175,7 +175,7 @@ def models_table(data: dict[str, Any]) -> Table | str:
 def models_cmd(client: Client, as_json: bool, period: str, project: str | None, sort: str, order: str) -> None:
     """Per-model detail: provider, input/output tokens, cost and average latency."""
     period, project = inherited("period", period), inherited("project", project)
-    with unknown_project(client, project):
+    with unknown_project(client, project, history=True):
         data = client.get("/api/usage/models", period=period, projectId=project_id(client, project), sort=sort,
                           order=order)
     emit(data, as_json, models_table)
@@ -214,7 +214,7 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
     if all_projects and given is not None:
         raise click.UsageError("--all-projects exports every project: leave out --project")
     with contextlib.ExitStack() as stack:
-        with unknown_project(client, given):
+        with unknown_project(client, given, history=True):
             project = "*" if all_projects else project_id(client, given)
             resp = stack.enter_context(client.stream("GET", "/api/usage/export",
                                                      {"period": period, "projectId": project}, expect="text/csv"))

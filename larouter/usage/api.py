@@ -83,7 +83,8 @@ async def known_project(request: web.Request, ledger: Ledger) -> str:
         "SELECT 1 FROM usage_calls WHERE project = ? LIMIT 1", [given]).fetchone() is not None)
     if not held:
         raise not_found(f"no project {given!r} (by id or name) and no usage recorded for it; GET /api/projects lists "
-                        "the projects", "project_not_found", "projectId")
+                        "the projects, and a deleted project's usage is kept under its id only (its name is not "
+                        "kept)", "project_not_found", "projectId")
     return given
 
 
