@@ -98,7 +98,8 @@ def start_hub_daemon(servers: BackgroundLoop, home: Path, tmp_path: Path, local:
 
 
 def test_download_progress_bar_and_done(hub_daemon: HubDaemon) -> None:
-    """download draws the bar from the SSE stream and prints the verified file; again: already on disk. A model
+    """download draws the bar from the SSE stream and prints the verified file; again: already on disk, verified when
+    it was downloaded (it said `"verified": false, "sha256": null`). A model
     registered by repo is listed before its download ("not downloaded") and with its file's size after it (its
     registration gave no size)."""
     before = on(hub_daemon.url, "models", "list")
@@ -110,7 +111,9 @@ def test_download_progress_bar_and_done(hub_daemon: HubDaemon) -> None:
     assert "tiny-test custom" in result.stderr and "300.0/300.0 kB" in result.stderr  # the final bar
     again = ok_json(hub_daemon.url, "models", "download", "tiny-test")
     assert again["status"] == "done" and again["alreadyDownloaded"] is True and again["path"] == str(path)
-    assert "already on disk" in on(hub_daemon.url, "models", "download", "tiny-test").stdout
+    assert again["verified"] is True and again["sha256"] == hashlib.sha256(DATA).hexdigest(), again  # not null/false
+    shown = on(hub_daemon.url, "models", "download", "tiny-test").stdout
+    assert "(already on disk; sha256 verified" in shown and " ago)" in shown, shown
     assert [m["id"] for m in ok_json(hub_daemon.url, "models", "list")] == ["tiny-test"]
     shown = on(hub_daemon.url, "models", "list").stdout
     assert "300.0 kB" in shown and "not downloaded" not in shown, shown
@@ -118,6 +121,11 @@ def test_download_progress_bar_and_done(hub_daemon: HubDaemon) -> None:
     assert {d["status"] for d in listed} == {"done"}
     missing = on(hub_daemon.url, "models", "download", "no-such-model")
     assert missing.exit_code == 1 and "HTTP 404" in missing.stderr
+    with path.open("ab") as fh:  # changed by hand: its check no longer holds
+        fh.write(b"!")
+    changed = " ".join(on(hub_daemon.url, "models", "download", "tiny-test").stdout.split())
+    assert "(already on disk; no sha256 check on record" in changed, changed
+    assert ok_json(hub_daemon.url, "models", "download", "tiny-test")["verified"] is False
 
 
 def test_download_warns_first_when_no_llama_server(servers: BackgroundLoop, home: Path, tmp_path: Path) -> None:

@@ -266,6 +266,35 @@ async def test_restart_resumes_the_partial_file(servers: BackgroundLoop, make_da
     assert (second.model_dir / MAIN).read_bytes() == MAIN_DATA and parts(second) == []
 
 
+async def test_a_file_on_disk_reports_the_check_of_its_download(servers: BackgroundLoop,
+                                                                 make_daemon: Callable[..., Daemon]) -> None:
+    """Asked for again once downloaded (by this daemon or the next), a model's files report the sha256 their download
+    verified and when (they said `"sha256": null, "verified": false`); a file changed since reads as not checked."""
+    first = make_daemon(local={"disk_reserve_bytes": 1024})
+    _, body = await start(first)
+    done = (await events(first, body["id"]))[-1][1]
+    assert done["verified"] is True and done["sha256"] == sha256_hex(MAIN_DATA) and done["checkedAt"], done
+    code, again = await start(first)
+    assert code == 200 and again["status"] == "done", again
+    main, mmproj = again["files"]
+    assert main == {"path": done["path"], "sha256": sha256_hex(MAIN_DATA), "verified": True,
+                    "checkedAt": done["checkedAt"]}, again
+    assert mmproj["sha256"] == sha256_hex(MMPROJ_DATA) and mmproj["verified"] is True, again
+    final = (await events(first, again["id"]))[-1]
+    assert final[0] == "done" and final[1]["verified"] is True and final[1]["sha256"] == sha256_hex(MAIN_DATA), final
+    await asyncio.to_thread(stop, servers, first)
+
+    second = make_daemon(local={"disk_reserve_bytes": 1024})  # the record outlives the daemon
+    code, again = await start(second)
+    assert code == 200 and again["files"][0]["verified"] is True and again["files"][0]["checkedAt"] == done["checkedAt"]
+    with (second.model_dir / MAIN).open("ab") as fh:  # changed by hand since
+        fh.write(b"!")
+    code, again = await start(second)
+    assert code == 200 and again["files"][0] == {"path": done["path"], "sha256": None, "verified": False,
+                                                 "checkedAt": None}, again
+    assert again["files"][1]["verified"] is True  # the projector was not touched
+
+
 async def test_checksum_mismatch_is_rejected_and_removed(daemon: Daemon, hub: Hub) -> None:
     """Content that does not match the LFS sha256 ends in an error and leaves no file behind."""
     hub.state.corrupt.add(MAIN)

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, Interrupted, client_options, seg, sse_events
-from larouter.cli.output import duration, emit, err_console, id_column, size
+from larouter.cli.output import ago, duration, emit, err_console, id_column, size
 
 
 class RateColumn(ProgressColumn):
@@ -65,9 +65,13 @@ def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
 
 
 def done_line(out: dict[str, Any]) -> str:
-    """`✓ model quant: path (sha256 verified)`."""
-    check = ("already on disk" if out["alreadyDownloaded"] else
-             "sha256 verified" if out.get("verified") else "no sha256 to check")
+    """`✓ model quant: path (sha256 verified)`; a file already on disk says what was checked when it was downloaded
+    (`already on disk; sha256 verified 2d 4h ago`), or that no check is on record."""
+    check = "sha256 verified" if out.get("verified") else "no sha256 to check"
+    if out["alreadyDownloaded"]:
+        check = (f"already on disk; {check} {ago(out['checkedAt'])}" if out.get("checkedAt") else
+                 "already on disk; no sha256 check on record (the file was not downloaded by this larouterd, or was "
+                 "changed since)")
     mmproj = f" + {out['mmproj']['path']}" if out.get("mmproj") else ""
     where = escape(str(out.get("path")) + mmproj)
     return f"[green]✓[/green] {out['modelId']} {out['quantization']}: {where} ({check})"

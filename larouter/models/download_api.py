@@ -19,6 +19,7 @@ from larouter import appkeys
 from larouter.config import Settings
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.models.catalog import Catalog, CatalogModel, Variant, check_repo_file, free_disk
+from larouter.models.checked import all_on_disk
 from larouter.models.downloads import (CANCELLED, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
                                        storage_message)
 from larouter.models.hub_http import Backoff
@@ -90,18 +91,20 @@ class DownloadManager:
     downloads: dict[str, Download] = attrs.Factory(dict)
     latest: dict[tuple[str, str], Download] = attrs.Factory(dict)
 
-    def start(self, model: CatalogModel, variant: Variant, mmproj: bool = True) -> Download:
-        """Start a download, join the running one for the same model+quant, or report it already on disk."""
+    async def start(self, model: CatalogModel, variant: Variant, mmproj: bool = True) -> Download:
+        """Start a download, join the running one for the same model+quant, or report it already on disk (with what
+        was checked when it was downloaded: `checked.py`)."""
+        jobs = self.jobs(model, variant, mmproj)
+        present = await asyncio.to_thread(all_on_disk, [j.dest for j in jobs])
         key = (model.id, variant.quant)
-        prev = self.latest.get(key)
+        prev = self.latest.get(key)  # after the await (one may have started meanwhile); no await from here on
         if prev is not None and prev.status not in TERMINAL:
             return prev
-        jobs = self.jobs(model, variant, mmproj)
         dl = Download("dl_" + secrets.token_hex(8), model.id, variant.quant, jobs)
-        if all(j.dest.is_file() for j in jobs):
-            dl.sizes = [j.dest.stat().st_size for j in jobs]
+        if present is not None:
+            dl.sizes, files = present
             dl.have = list(dl.sizes)
-            dl.finish("done", files=[{"path": str(j.dest), "sha256": j.sha256, "verified": False} for j in jobs])
+            dl.finish("done", files=files)
             return self._remember(dl)
         self.check_disk(jobs)
         self._remember(dl)
@@ -232,7 +235,7 @@ async def start_download(request: web.Request) -> web.Response:
     """POST /api/models/download → 202 (started or joined) or 200 (already downloaded)."""
     model_id, quant, mmproj = _request_fields(parse_json_object(await request.read()))
     model = request.app[appkeys.CATALOG].get(model_id)
-    dl = request.app[DOWNLOADS].start(model, model.variant(quant), mmproj)
+    dl = await request.app[DOWNLOADS].start(model, model.variant(quant), mmproj)
     return web.json_response(dl.snapshot(), status=200 if dl.status == "done" else 202)
 
 
@@ -244,7 +247,8 @@ def _final(snap: dict[str, Any]) -> bytes:
     if snap["status"] == "done":
         main, *extra = snap["files"] or [{}]
         return _event("done", {"path": main.get("path"), "sha256": main.get("sha256"), "verified": main.get("verified"),
-                               "mmproj": extra[0] if extra else None, "bytes": snap["bytes"], "total": snap["total"]})
+                               "checkedAt": main.get("checkedAt"), "mmproj": extra[0] if extra else None,
+                               "bytes": snap["bytes"], "total": snap["total"]})
     return _event("error", {"message": snap["error"] or snap["status"], "status": snap["status"]})
 
 

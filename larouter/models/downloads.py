@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from larouter.models.catalog import free_disk
+from larouter.models.checked import checked, on_disk
 from larouter.models.hub_http import Backoff, DownloadError, describe, rest_of_file
 
 log = logging.getLogger("larouter.downloads")
@@ -116,13 +117,13 @@ class FileFetch:
         return self.dl.jobs[self.index]
 
     def run(self) -> dict[str, Any]:
-        """Fetch the file (or keep the one on disk); `{path, sha256, verified}`."""
+        """Fetch the file (or keep the one on disk); `{path, sha256, verified, checkedAt}` (`checked.py`)."""
         job = self.job
         if job.dest.is_file():
             size = job.dest.stat().st_size
             self.post(self.dl.set_size, self.index, size)
             self.post(self.dl.set_have, self.index, size, 0)
-            return {"path": str(job.dest), "sha256": job.sha256, "verified": False}
+            return on_disk(job.dest)
         try:
             url, etag, size, want = self._metadata()
             part = self._transfer(url, etag, size)
@@ -251,7 +252,7 @@ class FileFetch:
             raise DownloadError(f"{self.job.file}: sha256 mismatch (expected {want}, got {got}); the bad file was removed")
         os.replace(part, self.job.dest)
         self.post(self.dl.set_status, "downloading")
-        return {"path": str(self.job.dest), "sha256": got, "verified": want is not None}
+        return checked(self.job.dest, got, want is not None)
 
 
 def _lock(fh: BinaryIO, name: str) -> None:  # a second writer (process, cancelled thread) is an error, not corruption
