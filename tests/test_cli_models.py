@@ -67,6 +67,40 @@ def test_models_remove_asks_first(router: Router, tmp_path: Path) -> None:
     assert ok_json(router, "models", "list") == [] and gguf.exists()  # the file on disk is kept
 
 
+@pytest.mark.parametrize("content", [random_bytes(100_000, seed=3), b"GGU", b"", b"ggufGGUF"],
+                         ids=["random", "short", "empty", "lowercase"])
+def test_models_add_refuses_a_file_that_is_not_gguf(router: Router, tmp_path: Path, content: bytes) -> None:
+    """`models add --path` of a .gguf that does not start with the GGUF magic is refused at once (it was registered,
+    and failed only at its first start): exit 1, the daemon's 400 on `path` naming the file and the problem;
+    nothing is registered. Over HTTP: 400 `invalid_gguf`."""
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(content)
+    result = on(router, "models", "add", "badm", "--path", str(bad))
+    line = " ".join(result.stderr.split())
+    assert result.exit_code == 1 and f"HTTP 400: 'path' {str(bad)!r} is not a GGUF model file" in line, result.output
+    assert 'does not start with the GGUF magic bytes "GGUF"' in line, line
+    status, out = http_json("POST", router.url + "/api/models", {"id": "badm", "path": str(bad)})
+    assert status == 400 and out["error"]["code"] == "invalid_gguf" and out["error"]["param"] == "path", out
+    assert ok_json(router, "models", "list") == []
+
+
+def test_model_errors_shown_by_the_cli_name_cli_commands(router: Router, tmp_path: Path) -> None:
+    """The daemon's errors a CLI user meets name the command to run as well as the endpoint: an unknown model
+    (`larouter models catalog`; it said only `see GET /api/models/catalog`), an unknown download
+    (`larouter models downloads`), a model not downloaded (`larouter models download ID`)."""
+    for args in (["models", "health", "nope"], ["models", "start", "nope"], ["models", "download", "nope"]):
+        result = on(router, *args)
+        line = " ".join(result.stderr.split())
+        assert result.exit_code == 1 and "unknown model 'nope'; the catalog lists the models: `larouter models " \
+            "catalog` (GET /api/models/catalog)" in line, (args, line)
+    result = on(router, "models", "cancel", "dl_0123456789abcdef")
+    assert result.exit_code == 1 and "`larouter models downloads` (GET /api/models/downloads)" in result.stderr
+    assert on(router, "models", "add", "remote", "--repo", REPO, "--file", FILE).exit_code == 0
+    result = on(router, "models", "start", "remote")
+    line = " ".join(result.stderr.split())
+    assert result.exit_code == 1 and "download it first: `larouter models download remote`" in line, line
+
+
 @attrs.frozen
 class HubDaemon:
     """A daemon whose downloads go to a fake hub."""

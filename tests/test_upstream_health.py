@@ -272,11 +272,11 @@ async def test_a_local_model_that_does_not_start_is_its_own_upstream(local_route
 
 @pytest.mark.parametrize("how", ["remove", "delete the file"])
 def test_a_local_model_removed_is_forgotten(make_router: Callable[..., Router], tmp_path: Path, how: str) -> None:
-    """A registered GGUF of random bytes fails to start 3 times (/health degraded, `local:bogus` failing); once
+    """A registered GGUF of random bytes (after the magic) fails to start 3 times (/health degraded, `local:bogus` failing); once
     `larouter models remove bogus` forgets it, or its file is deleted, /health is ok and no longer names it."""
     router = make_router(extra_toml=LOCAL.format(restarts=0))
     bogus = tmp_path / "file.gguf"
-    bogus.write_bytes(random.Random(7).randbytes(64 * 1024))
+    bogus.write_bytes(b"GGUF" + random.Random(7).randbytes(64 * 1024))  # the magic (checked at add), then garbage
     assert ok_json(router, "models", "add", "bogus", "--path", str(bogus))["id"] == "bogus"
     assert [chat(router, "bogus") for _ in range(3)] == [502, 502, 502]
     body = health(router)

@@ -115,6 +115,23 @@ def _str_field(body: dict[str, Any], name: str, required: bool = True) -> str | 
     return value
 
 
+GGUF_MAGIC = b"GGUF"  # the first 4 bytes of every GGUF file
+
+
+def check_gguf(path: Path) -> None:
+    """A 400 naming `path` unless it starts with the GGUF magic (blocking: reads 4 bytes), so a file llama-server
+    cannot load is refused at registration, not at its first start."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(GGUF_MAGIC))
+    except OSError as exc:
+        raise bad_request(f"'path' {str(path)!r} cannot be read by larouterd: {exc.strerror or exc}", "path") from None
+    if head != GGUF_MAGIC:
+        raise bad_request(f"'path' {str(path)!r} is not a GGUF model file: it does not start with the GGUF magic "
+                          "bytes \"GGUF\" (llama-server could not load it; is it a partial download, or another "
+                          "format such as safetensors?)", "path", "invalid_gguf")
+
+
 def user_model(body: dict[str, Any]) -> CatalogModel:
     """Validate a registration body: {id, path} or {id, repo, file[, revision, sha256, sizeBytes]}."""
     model_id = check_model_id(_str_field(body, "id") or "")
@@ -128,6 +145,7 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
         path = Path(_str_field(body, "path") or "").expanduser()
         if not path.is_absolute() or path.suffix != ".gguf" or not path.is_file():
             raise bad_request(f"'path' must be an absolute path to an existing .gguf file, got {str(path)!r}", "path")
+        check_gguf(path)
         variant = Variant(quant="local", file=path.name, size_bytes=path.stat().st_size)
         return CatalogModel(model_id, name, (variant,), "local", context_length=ctx, local_path=str(path), user=True)
     repo, file = _str_field(body, "repo") or "", _str_field(body, "file") or ""
@@ -143,7 +161,7 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
 
 async def register_model(request: web.Request) -> web.Response:
     """POST /api/models: register a local GGUF or a Hugging Face repo/file."""
-    model = await asyncio.to_thread(user_model, parse_json_object(await request.read()))  # (stats a local path)
+    model = await asyncio.to_thread(user_model, parse_json_object(await request.read()))  # (reads a local path)
     taken = "auto" if model.id == "auto" else next(
         (f"a model of provider {name!r}" for name, provider in request.app[appkeys.SETTINGS].providers.items()
          if model.id in provider.models), None)

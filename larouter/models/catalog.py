@@ -141,7 +141,8 @@ class Catalog:
         for model in self.all():
             if norm == model.id or norm in model.aliases:
                 return model
-        raise not_found(f"unknown model {model_id!r}; see GET /api/models/catalog", "model_not_found", "modelId")
+        raise not_found(f"unknown model {model_id!r}; the catalog lists the models: `larouter models catalog` "
+                        "(GET /api/models/catalog)", "model_not_found", "modelId")
 
     def find(self, model_id: str) -> CatalogModel | None:
         """Like get, but None instead of an error (also for malformed ids)."""

@@ -152,7 +152,8 @@ class DownloadManager:
             raise bad_request(f"invalid download id {download_id[:80]!r}: expected dl_ and 16 hex digits", "id")
         found = self.downloads.get(download_id)
         if found is None:
-            raise not_found(f"unknown download {download_id!r}; see GET /api/models/downloads", "download_not_found", "id")
+            raise not_found(f"unknown download {download_id!r}; `larouter models downloads` (GET /api/models/downloads) "
+                            "lists this daemon's downloads", "download_not_found", "id")
         return found
 
     async def cancel(self, dl: Download, wait: float = 1.0) -> Download:

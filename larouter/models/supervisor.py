@@ -63,8 +63,9 @@ class Supervisor:
         variant = self.catalog.downloaded(model)
         if variant is None:
             raise LarouterError(
-                f"model {model.id!r} is not downloaded; POST /api/models/download "
-                f'{{"modelId": "{model.id}", "format": "gguf"}} first', 409, "invalid_request_error", "model_not_downloaded")
+                f"model {model.id!r} is not downloaded; download it first: `larouter models download {model.id}` "
+                f'(POST /api/models/download {{"modelId": "{model.id}", "format": "gguf"}})', 409,
+                "invalid_request_error", "model_not_downloaded")
         try:
             binary = find_llama_server(local.llama_server)
         except LlamaServerNotFound as exc:

@@ -33,7 +33,8 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
             "model")
     if not app[appkeys.RUNTIME].settings.local.autostart:
         raise LarouterError(
-            f"local model {found.id!r} is not running and autostart is off; POST /api/models/{found.id}/start",
+            f"local model {found.id!r} is not running and autostart is off; start it: `larouter models start "
+            f"{found.id}` (POST /api/models/{found.id}/start)",
             503, "server_error", "model_not_running", "model")
     return found
 
