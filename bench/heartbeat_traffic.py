@@ -74,8 +74,9 @@ class Router:
 
     def send(self, body: dict[str, Any], project: str, answer_tokens: int) -> tuple[bool, bool]:
         """(routed as HEARTBEAT, only because it was learned); then the answer teaches the tracker."""
-        rules = classify(body).tier is Tier.HEARTBEAT
-        key = signature(body, project)
+        decision = classify(body)
+        rules = decision.tier is Tier.HEARTBEAT
+        key = signature(body, project, decision.work_found)
         learned = not rules and key is not None and self.tracker.is_heartbeat(key) > 0
         if key is not None:
             self.tracker.arrived(key, MIN_GAP)

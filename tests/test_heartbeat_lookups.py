@@ -98,6 +98,11 @@ def test_a_poll_whose_lookup_found_items_is_work() -> None:
     ('[{"id": 991, "workflow": "ci", "status": "completed", "conclusion": "failure"}, '
      '{"id": 990, "workflow": "nightly", "status": "completed", "conclusion": "success"}]', False),
     ('[{"host": "web-01", "status": "ok", "health": "degraded"}]', False),
+    # records under a key of the answer, whatever the key (Home Assistant's "states", a search's "results")
+    ('{"states": [{"entity_id": "binary_sensor.window_kids_room", "state": "on"}], "fetched_at": '
+     '"2026-03-04T16:30:02+01:00"}', False),
+    ('{"total": 1, "results": [{"from": "ana@example.com", "subject": "Contract draft"}]}', False),
+    ('{"services": [{"name": "api", "status": "ok"}, {"name": "db", "status": "healthy"}]}', True),
 ])
 def test_a_lookup_answering_with_records_or_a_failure_is_work(result: str, expected_heartbeat: bool) -> None:
     """A lookup whose whole answer is a list of records (mail, bookings, signals) or a failed status found work;

@@ -162,3 +162,68 @@ def test_bad_interval_is_a_config_error(tmp_path: Any) -> None:
     cfg.write_text("[routing]\nheartbeat_min_interval = -5\n")
     with pytest.raises(ConfigError, match="routing.heartbeat_min_interval"):
         load_settings(cfg, env={})
+
+
+# A check-in the rules know, whose inlined checklist item falls due as the clock moves: the text stays the same
+# (its times are blanked in the signature), so the learned pattern must not hide the work the rules found.
+DUE_LATER = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. If nothing needs attention, reply "
+             "HEARTBEAT_OK.\n\nHEARTBEAT.md:\n- [ ] 17:00 send Priya the summary of today's client emails\n"
+             "Current time: Tuesday, July 14th, 2026 — {now} (Asia/Kolkata)")
+
+
+def test_a_learned_check_in_whose_item_falls_due_is_work(make: Callable[..., Router]) -> None:
+    """Two quiet beats answered with an ack teach the pattern; the beat at 17:05, the same text but for its time, has
+    the 17:00 item due: the rules say work, and the learned pattern does not overrule them (it did: local model)."""
+    router = make(heartbeat_min_interval=0)
+    for now in ("16:00", "16:30"):
+        headers = ask(router, DUE_LATER.format(now=now))
+        assert headers["x-larouter-tier"] == "HEARTBEAT", headers
+    headers = ask(router, DUE_LATER.format(now="17:05"))
+    assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers
+
+
+def test_a_learned_tool_poll_whose_lookup_lists_work_is_work(make: Callable[..., Router]) -> None:
+    """An agent that reads its HEARTBEAT.md through a tool: two quiet beats teach the pattern (the same user turn
+    each time); a beat whose read lists an item due now is work all the same."""
+    router = make(heartbeat_min_interval=0)
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    poll = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. If nothing needs attention, reply "
+            "HEARTBEAT_OK.\nCurrent time: Tuesday, July 14th, 2026 — {now} (Asia/Kolkata)")
+
+    def beat(now: str, checklist: str) -> Any:
+        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": poll.format(now=now)},
+                    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                        "name": "read", "arguments": '{"path": "HEARTBEAT.md"}'}}]},
+                    {"role": "tool", "tool_call_id": "c1", "content": checklist}]
+        return c.chat.completions.with_raw_response.create(model="auto", messages=messages).headers
+
+    quiet = "# HEARTBEAT.md\n- [ ] 18:00 send Priya the summary of today's client emails\n"
+    for now in ("16:00", "16:30"):
+        assert beat(now, quiet)["x-larouter-tier"] == "HEARTBEAT"
+    headers = beat("18:05", quiet)
+    assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers
+
+
+def test_a_learned_tool_poll_in_an_unknown_convention_whose_lookup_finds_mail_is_work(make: Callable[..., Router]) -> None:
+    """A cron wake-up the rules do not know ("wake: inbox-check") whose lookup comes back empty twice is learned; the
+    beat whose lookup returns new mail (records under "results") is work, not the learned pattern (it went to the
+    local model: v18)."""
+    router = make(heartbeat_min_interval=0)
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+
+    def beat(hour: int, result: str) -> Any:
+        messages = [{"role": "system", "content": SYSTEM},
+                    {"role": "user", "content": f"[cron 0 */2 * * * @ {hour}:00] wake: inbox-check"},
+                    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                        "name": "search_inbox", "arguments": '{"unread": true}'}}]},
+                    {"role": "tool", "tool_call_id": "c1", "content": result}]
+        return c.chat.completions.with_raw_response.create(model="auto", messages=messages).headers
+
+    empty = '{"total": 0, "results": []}'
+    for hour in (10, 12):
+        beat(hour, empty)
+    assert beat(14, empty)["x-larouter-model"] == "local-fake"  # learned
+    mail = ('{"total": 1, "results": [{"from": "reception@example.com", "subject": "Locum cancelled Thursday PM", '
+            '"snippet": "14 patients booked. Can you take some or shall we rebook?"}]}')
+    headers = beat(16, mail)
+    assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers

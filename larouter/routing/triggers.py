@@ -90,16 +90,17 @@ _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critic
 
 
 def _items(value: Any, key: str = "", root: bool = False) -> bool:
-    """JSON that holds items to handle: records returned as the lookup's whole answer (`[{...}, ...]`), a non-empty
-    list under an item key, a positive count of new, pending or failing things, or a failed status; not a list of
-    statuses ("services": [...]) nor a plain tally ("checked": 14)."""
+    """JSON that holds items to handle: records, as the lookup's whole answer (`[{...}, ...]`) or under any key
+    (`"results": [{...}]`, Home Assistant's `"states"`), a non-empty list under an item key, a positive count of new,
+    pending or failing things, or a failed status; not records that each report a fine state ("services": [{...,
+    "status": "ok"}]) nor a plain tally ("checked": 14)."""
     if isinstance(value, Mapping):
         return any(_items(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
         if not value:
             return False
-        if root and any(isinstance(v, Mapping) and not _empty(v) and not healthy(v) for v in value):
-            return True  # the lookup answered with records: messages, bookings, signals (not hosts reported ok)
+        if any(isinstance(v, Mapping) and not _empty(v) and not healthy(v) for v in value):
+            return True  # records: messages, bookings, signals, entity states (not hosts reported ok)
         return bool(_ITEM_LIST_KEY.search(key)) or any(_items(v) for v in value if isinstance(v, Mapping))
     if isinstance(value, str):
         return key.lower() in STATUS_KEYS and value.strip().lower() in _FAILED_VALUES
