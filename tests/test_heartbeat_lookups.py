@@ -199,3 +199,33 @@ def test_a_check_ins_time_with_seconds_is_its_time_not_its_offset(stamp: str, du
         {"role": "tool", "tool_call_id": "c1", "content": "# HEARTBEAT.md\n- [ ] 09:00: remind Sam to send the invoice\n"},
     ]
     assert (classify({"model": "auto", "messages": messages}).tier is not Tier.HEARTBEAT) is due
+
+
+def test_a_lookup_that_opens_with_records_before_other_text_found_them() -> None:
+    """A tool result that is JSON records followed by text (a notification, then the issue's body) found items; it
+    was read as text with no trouble word in it, and the check-in as quiet (blind v36)."""
+    result = ('[{"repo": "arjun-k/tidepool", "reason": "mention", "title": "next_high() returns an event from the past"}]'
+              "\n\n--- issue #58 body ---\n@arjun-k after upgrading to 0.4.1 the app shows wrong times; can you look?")
+    assert _after_lookup("Scheduled check 09:00", result) is not Tier.HEARTBEAT
+    assert _after_lookup("Scheduled check 09:00", '[]\n\n(no notifications)') is Tier.HEARTBEAT
+
+
+DISK = ("== web-1\n/dev/sda1   40G   17G   21G  45% /\n== worker-1\n/dev/sdb1  100G   {used}G  7.0G  {used}% /var\n")
+
+
+@pytest.mark.parametrize(("used", "quiet"), [("61", True), ("93", False)])
+def test_a_share_past_the_one_the_checklist_warns_at_is_work(used: str, quiet: bool) -> None:
+    """The checklist says "Warn at 85%" and the command's output reads a disk at 93%: work (it was a heartbeat,
+    blind v36); at 61% the beat is quiet."""
+    messages = [
+        {"role": "user", "content": "Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. If "
+                                    "nothing needs attention, reply HEARTBEAT_OK."},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "read", "arguments": '{"path": "HEARTBEAT.md"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "# Heartbeat\n- Check disk on web-1 and worker-1 (`df -h`). "
+                                                           "Warn at 85%.\n- Otherwise HEARTBEAT_OK.\n"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c2", "type": "function", "function": {"name": "shell", "arguments": '{"cmd": "df -h"}'}}]},
+        {"role": "tool", "tool_call_id": "c2", "content": DISK.format(used=used)},
+    ]
+    assert (classify({"model": "auto", "messages": messages}).tier is Tier.HEARTBEAT) is quiet

@@ -89,3 +89,12 @@ def test_a_turkish_limit_with_the_percent_sign_first_is_read() -> None:
             "yalnızca HEARTBEAT_OK yaz.")
     assert rules_tier(text.format(v=22)) is Tier.HEARTBEAT
     assert rules_tier(text.format(v=92)) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("price", "quiet"), [("61,870", True), ("53,870", False), ("71,200", False)])
+def test_a_reading_past_an_alert_band_stated_apart_is_work(price: str, quiet: bool) -> None:
+    """"alert band: < 55,000 or > 70,000" on its own line, the price on another: a price outside the band is news
+    (53,870 was a heartbeat: blind v36)."""
+    text = (f"price watch (every 15m)\nBTC/USD {price}\nalert band: < 55,000 or > 70,000\n"
+            "within band -> reply HEARTBEAT_OK. outside -> send me the alert with a one-line take")
+    assert (rules_tier(text) is Tier.HEARTBEAT) is quiet

@@ -209,7 +209,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         elif inlined:  # OpenClaw's poll; the file it names is in the system prompt's "Project Context"
             reasons.append("heartbeat whose HEARTBEAT.md in the system prompt lists a task due -> classified on the tasks")
             text, verdict, work_found = inlined, None, True
-        elif found := triggers.found_items(looked()) or triggers.troubled_text(_notes(looked(), rules), rules):
+        elif found := (triggers.found_items(looked()) or triggers.troubled_text(_notes(looked(), rules), rules)
+                       or triggers.past_stated_share(looked(), text)):  # "Warn at 85%" and a disk at 93%
             # new mail, orders, an incident; a command's output with a pod in CrashLoopBackOff
             reasons.append("heartbeat whose tool lookup found items -> classified on them")
             text, verdict, work_found = found, None, True

@@ -15,6 +15,7 @@ import re
 
 import attrs
 
+from larouter.routing.bands import band_crossed
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, Check, Compiled, present
 from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_question, long_question,
                                     opening_word, quotes_an_item)
@@ -128,7 +129,7 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
         )
     if troubled_item(text[:_sentence_start(text, found[1])] if ack else text, rules.quiet):
         return None  # "... elevators: one car stuck, 0 complaints. Reply NIGHT-OK if nothing to action."
-    if breaks_a_limit(text) or failed_exit(text, lower):
+    if breaks_a_limit(text) or failed_exit(text, lower) or band_crossed(text):
         return None  # "health tick cpu=34% disk=94% ... thresholds: cpu<85 disk<90 ... respond HEARTBEAT_OK if ...";
         # "restic last run: 03:00 exit 1"
     if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):

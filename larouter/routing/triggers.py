@@ -9,6 +9,7 @@ without a stamp counts when it says what to reply when idle ("Kama hakuna kitu, 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -129,16 +130,28 @@ def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
         if not isinstance(msg, Mapping) or msg.get("role") != "tool":
             continue
         text = read_content(msg.get("content"), MAX_RESULT_CHARS + 1, 0)[0].strip()
-        data = None
-        if text[:1] in ("[", "{") and len(text) <= MAX_RESULT_CHARS:
-            try:
-                data = jsonx.loads(text)
-            except ValueError:
-                pass
-        out.append(Lookup(text, data))
+        out.append(Lookup(text, _json_of(text) if text[:1] in ("[", "{") else None))
         if len(out) >= MAX_RESULTS:
             break
     return out
+
+
+_DECODER = json.JSONDecoder()  # stateless
+
+
+def _json_of(text: str) -> Any:
+    """The JSON a tool result is, or opens with before other text (`[{"reason": "mention", …}]` then "--- issue #58
+    body ---": the records are the lookup's answer); None when it does not parse."""
+    if len(text) <= MAX_RESULT_CHARS:
+        try:
+            return jsonx.loads(text)
+        except ValueError:
+            pass
+    try:
+        data, end = _DECODER.raw_decode(text)
+    except ValueError:
+        return None
+    return data if end < len(text) and text[end].isspace() else None
 
 
 def found_items(results: Sequence[Lookup]) -> str:
@@ -191,3 +204,27 @@ def effectively_empty(text: str) -> bool:
     if "<!--" in text:
         text = COMMENT_RE.sub("", text)
     return all(not line.strip() or _HEADING_RE.fullmatch(line) for line in text.splitlines())
+
+
+# A share the check-in or its checklist says to warn at ("Warn at 85%", "alert above 90 %", "notify me if over 80%"),
+# and the shares a command's output reads ("/dev/sdb1  100G  93G  7.0G  93% /var"): one past it is news.
+_WARN_AT_RE = re.compile(r"\b(?:warn|alert|alarm|notify|flag|page|ping|tell)\w*(?:\s+(?:me|us|him|her))?\s+(?:at|above|over"
+                         r"|past|beyond|when (?:above|over|past)|if (?:above|over|past)|>=?|≥)\s*(\d{1,3}(?:\.\d+)?)\s?%",
+                         re.I)
+_SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
+
+
+def past_stated_share(results: Sequence[Lookup], text: str) -> str:
+    """The first text lookup with a share past the one the turn or a lookup says to warn at, or "" (none, or no
+    such threshold)."""
+    if "%" not in text and not any("%" in r.text for r in results):
+        return ""
+    limits = [float(m.group(1)) for source in (text, *(r.text for r in results)) for m in _WARN_AT_RE.finditer(source)]
+    if not limits:
+        return ""
+    limit = min(limits)
+    for result in results:
+        if not result.is_json and not _WARN_AT_RE.search(result.text) and any(
+                float(m.group(1)) > limit for m in _SHARE_RE.finditer(result.text)):
+            return result.text
+    return ""
