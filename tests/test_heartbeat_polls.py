@@ -402,3 +402,17 @@ def test_an_idle_reply_closing_a_sentence_with_its_scripts_full_stop(stop: str) 
             f"Եթե ոչինչ ուշադրության կարիք չունի, պատասխանիր միայն HEARTBEAT_OK{stop}\n"
             "Ընթացիկ ժամը՝ 2026 թ. հունվարի 22, հինգշաբթի, 09:00 (Asia/Yerevan)")
     assert rules_tier(poll) is Tier.HEARTBEAT
+
+
+def test_a_clock_line_in_any_language_is_no_request_text() -> None:
+    """A translated OpenClaw poll's "현재 시각: 2026년 3월 21일 토요일 오후 3:00 …" line gives the time: its words
+    are not the turn's own (they made it too long to be a check-in: blind v36); a line whose value is a reading
+    ("rate: 0.03%") or a meeting ("予定：15時の定例会議") is not such a line."""
+    poll = ("하트비트 점검입니다. 워크스페이스에 HEARTBEAT.md가 있으면 읽고 그대로 따르세요. 이전 대화의 오래된 작업을 추측하거나 "
+            "반복하지 마세요. 챙길 것이 없으면 HEARTBEAT_OK 라고만 답하세요.\n현재 시각: 2026년 3월 21일 토요일 오후 3:00 "
+            "(Asia/Seoul) / 2026-03-21 06:00 UTC")
+    assert rules_tier(poll) is Tier.HEARTBEAT
+    news = ("【定期チェック】共有受信箱、Slack のメンション、今日の予定を確認してください。対応が必要なものがなければ「異常なし_了」"
+            "とだけ返信してください。\n受信箱：未読なし\nSlack：メンションなし\n予定：15時の定例会議のみ（資料がまだできていない、"
+            "部長から催促あり）")
+    assert rules_tier(news) is not Tier.HEARTBEAT

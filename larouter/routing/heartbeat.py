@@ -30,7 +30,7 @@ from larouter.routing.quiet import quiet_report, says_none
 from larouter.routing.troubled import troubled_item
 from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert, within_thresholds
 from larouter.routing.shown import ACK_SHOWN, escaped
-from larouter.routing.statustime import TIMED_STATUS_RE
+from larouter.routing.statustime import TIMED_STATUS_RE, clock_line
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 from larouter.routing.tokens import word_parts, word_tokens
 
@@ -378,7 +378,7 @@ def residual_words(text: str, rules: Compiled) -> int:
             return words
     total = 0
     for sentence in SENTENCE_SPLIT_RE.split(COMMENT_RE.sub("", text) if "<!--" in text else text):
-        if not sentence or rules.hb_boilerplate.search(sentence):
+        if not sentence or rules.hb_boilerplate.search(sentence) or clock_line(sentence):
             continue
         words = len(sentence.split())
         if CJK_RE.search(sentence):

@@ -36,3 +36,19 @@ STAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+
                       # (not "1時間", "2시간": hours, a duration)
                       r"|[٠-٩۰-۹]{1,2}:[٠-٩۰-۹]{2}"
                       r"|(?:ساعت|الساعة)\s*\d{1,2}(?!\d)")  # "ساعت ۱۶": an hour (Persian and Arabic digits are \d)
+
+
+# A line that gives the time in any language: a short label, then a date or time ("현재 시각: 2026년 3월 21일 …",
+# "Current time: Tuesday, March 24th, 2026 - 1:10 PM", "Hora actual: 14:05"); a weekday may come first.
+_CLOCK_LABEL_RE = re.compile(r"\s*[^\W\d_][^:：\n]{0,24}[:：]\s*(?:[^\W\d_]+,?\s+)?")
+
+
+def clock_line(sentence: str) -> bool:
+    """Whether the sentence is such a line: its value opens with a date with its year or a time with a colon (not a
+    reading, "rate: 0.03%", nor a meeting, "予定：15時の定例会議")."""
+    m = _CLOCK_LABEL_RE.match(sentence)
+    stamp = STAMP_RE.match(sentence, m.end()) if m is not None else None
+    return stamp is not None and _DATED_RE.search(stamp.group()) is not None
+
+
+_DATED_RE = re.compile(r"\d{4}|\d:\d\d")
