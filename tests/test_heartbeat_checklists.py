@@ -228,3 +228,25 @@ def test_a_reminder_set_minutes_before_each_meeting_is_due_in_its_window() -> No
     """"Remind Hugo 15 minutes before any meeting" at 13:47, with a meeting at 14:00, is a reminder due now (it was a
     heartbeat: v30); at 13:20 nothing is due yet."""
     quiet_then_work(LEAD.format(now="13:20"), LEAD.format(now="13:47"))
+
+
+@pytest.mark.parametrize(("quiet", "work"), [
+    # a window after a class of days, the window's closing colon a label's: "Weekdays 08:30–09:00: …" at 13:10
+    (POLL.format(items="- Weekdays 08:30–09:00: send the day's calendar summary", now="Tuesday, March 24th, 2026 - 1:10 PM"),
+     POLL.format(items="- Weekdays 08:30–09:00: send the day's calendar summary", now="Tuesday, March 24th, 2026 - 8:40 AM")),
+    # a window with a wave dash, a monthly day in Japanese
+    (POLL.format(items="- [ ] 毎朝 7:30〜8:00：今日の天気を送る\n- [ ] 毎月25日：家賃の振込を確認", now="2026年3月18日（水曜日）10:15"),
+     POLL.format(items="- [ ] 毎朝 7:30〜8:00：今日の天気を送る\n- [ ] 毎月25日：家賃の振込を確認", now="2026年3月25日（水曜日）10:15")),
+    # Swedish: plural days, the 25th, weekdays as a class
+    (POLL.format(items="- tisdagar 18:00: påminn om träningen\n- den 25:e: kolla lönen\n- vardagar 07:45: väderkoll",
+                 now="söndag 15 mars 2026 kl. 20:10"),
+     POLL.format(items="- tisdagar 18:00: påminn om träningen\n- den 25:e: kolla lönen\n- vardagar 07:45: väderkoll",
+                 now="tisdag 17 mars 2026 kl. 20:10")),
+    # a day-first date with slashes (the day past 12), a monthly day in Vietnamese
+    (POLL.format(items="- Ngày 5 hàng tháng: đóng tiền điện\n- Mỗi tối 22:00: nhắc uống thuốc", now="Thứ Bảy, 14/03/2026, 10:00"),
+     POLL.format(items="- Ngày 5 hàng tháng: đóng tiền điện\n- Mỗi tối 22:00: nhắc uống thuốc", now="Thứ Bảy, 14/03/2026, 22:10")),
+])
+def test_windows_monthly_days_and_classes_of_days_in_more_forms(quiet: str, work: str) -> None:
+    """Blind v36's checklists: each of these items was read as due at a quiet check-in (an OpenClaw poll in a long
+    session among them); each is due at its time."""
+    quiet_then_work(quiet, work)

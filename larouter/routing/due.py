@@ -26,7 +26,9 @@ _LETTER = r"(?:[^\W\d_]|[\u0900-\u0dff])"  # a letter, or an Indic vowel sign or
 _DATE_RE = re.compile(rf"(?<!\d){_ISO}(?!\d)|{_DAY_OF}({_LETTER}{{3,12}})\.?\s+(?:de\s+)?(\d{{4}})\b"
                       rf"|\b([^\W\d_]{{3,12}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
                       r"|(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?![\d.])"  # 13.10.2025 (de, ru, pl, tr, ...)
-                      r"|(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]")  # 2025年5月14日, 2025년 5월 14일
+                      r"|(\d{4})\s?[年년]\s?(\d{1,2})\s?[月월]\s?(\d{1,2})\s?[日일]"  # 2025年5月14日, 2025년 5월 14일
+                      # 14/03/2026: day first, read only when the day cannot be a month (03/04/2026 is either)
+                      r"|(?<![\d./])(1[3-9]|2\d|3[01])/(0?[1-9]|1[0-2])/(\d{4})(?![\d./])")
 # Where a date can begin in an ASCII text: where a run of digits starts, or at the word before one ("April 30th,
 # 2026": letters, an optional ".", spaces); the year-first form needs 年 or 년. `_dates` tries `_DATE_RE` there only
 # (the pattern tried at every position cost ~50 us on a 300-character check-in).
@@ -144,8 +146,10 @@ def checkin(text: str) -> Checkin:
         day = _date(int(g[8]), MONTHS[g[6].lower()], int(g[7]))
     elif g[9]:
         day = _date(int(g[11]), int(g[10]), int(g[9]))
-    else:
+    elif g[12]:
         day = _date(int(g[12]), int(g[13]), int(g[14]))
+    else:
+        day = _date(int(g[17]), int(g[16]), int(g[15]))
     t = _CHECKIN_TIME_RE.search(text, first.end(), first.end() + 40)
     if t is None:  # the time just before: "Current time: 09:12 (Thu 2026-04-16, America/Chicago)"
         t = _last(_CHECKIN_TIME_RE.finditer(text, max(0, first.start() - 24), first.start()))
@@ -234,7 +238,7 @@ _DEADLINE_RE = re.compile(r"\b(?:due|by|until|till|before|deadline|last chance|e
 # from `calendar_names.WEEKDAYS`.
 _DAY = "|".join(sorted(map(re.escape, WEEKDAYS), key=len, reverse=True))
 _JOINS = "and|or|und|oder|et|ou|y|o|e|i|и|или|і|та|och|og|en|ve|dan|a"  # words that join two days ("Sat and Sun")
-_WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})s?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
+_WEEKDAY_RE = re.compile(rf"(?:(every|each|on|next|this|due)\s+)?({_DAY})(?:s|ar)?\b\.?(?:\s*(?:-|–|to)\s*({_DAY})\b\.?)?"
                          rf"(?=\s*(?:[:,—–(]|-\s|\d|$)|\s+(?!(?:{_DAY}|{_JOINS})\b)[^\W\d_]+\s*(?:[:—–(]|-\s))")
 # (matched at the item's start, lowercased; re.I: ~5x slower.) A word for the part of the day may stand between the
 # day and its colon ("Sunday evening: ask about the groceries"), not a second day ("Sat and Sun:", "Mon Tue:").

@@ -38,16 +38,22 @@ _CONDITION_RE = re.compile(r"(?:if|when|whenever|unless|si|wenn|falls|sobald|se|
                            r"|如果|若|一旦|もし|만약|만일|अगर|यदि|إذا|اذا|اگر|אם|ถ้า", re.I)
 # A mark that ticks an item off, anywhere in it ("(today: reminded ✓)", "✅ sent 16:02").
 _TICKS = ("✓", "✔", "✅", "☑")
-# A window of the day ("09:00–20:00", "between 22:00 and 08:00", "entre 22:00 y 08:00"): an item limited to it waits
+# A window of the day ("09:00–20:00", "between 22:00 and 08:00", "entre 22:00 y 08:00", "7:30〜8:00"): an item limited to it waits
 # outside it.
-_WINDOW_RE = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:.]([0-5]\d)\s*(?:–|—|-|to|and|bis|und|à|a|et|y|e|en)\s*"
-                        r"([01]?\d|2[0-3])[:.]([0-5]\d)(?![\d:])")
-# A day of every month: "28th of each month", "on the 1st of every month", "monthly on the 15th", "jeden 3. des Monats".
+_WINDOW_RE = re.compile(r"(?<![\d:])([01]?\d|2[0-3])[:.]([0-5]\d)\s*(?:–|—|-|〜|~|～|to|and|bis|und|à|a|et|y|e|en)\s*"
+                        r"([01]?\d|2[0-3])[:.]([0-5]\d)(?!\d|:\d)")  # (a label's colon may follow: "08:30–09:00: …")
+# A day of every month: "28th of each month", "on the 1st of every month", "monthly on the 15th", "jeden 3. des Monats",
+# "毎月25日", "每月5号", "매월 25일", "den 25:e" (Swedish: monthly in a checklist), "ngày 5 hàng tháng", "le 5 de chaque
+# mois", "el 5 de cada mes", "todo dia 5", "5-го числа каждого месяца", "il 5 di ogni mese".
 _MONTHLY_RE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (?:of )?(?:each|every|the) month\b|\bmonthly,? on the (\d{1,2})"
-                         r"(?:st|nd|rd|th)?\b|\bjeden (\d{1,2})\. (?:des|im) monat", re.I)
-# Days labelled as a class: "Weekdays 08:45: …" waits on a Saturday, "Weekends: …" on a Monday.
-_WORKDAYS_RE = re.compile(r"^(?:\[ \]\s*)?(?:on |every )?(weekdays|weekends|week-?days|week-?ends|werktags|wochenends)\b",
-                          re.I)
+                         r"(?:st|nd|rd|th)?\b|\bjeden (\d{1,2})\. (?:des|im) monat|(?:毎月|每月|매월)\s?(\d{1,2})\s?[日号號일]"
+                         r"|\bden (\d{1,2}):e\b|\bngày (\d{1,2}) hàng tháng|\ble (\d{1,2}) (?:de )?chaque mois"
+                         r"|\b(?:el )?(?:día )?(\d{1,2}) de cada mes|\btodo dia (\d{1,2})\b"
+                         r"|\b(\d{1,2})(?:-го)? числа(?: каждого)? месяца|\bil (\d{1,2}) di ogni mese", re.I)
+# Days labelled as a class: "Weekdays 08:45: …" waits on a Saturday, "Weekends: …" on a Monday; "vardagar", "平日".
+_WORKDAYS_RE = re.compile(r"^(?:\[ \]\s*)?(?:on |every )?(weekdays|weekends|week-?days|week-?ends|werktags|wochenends"
+                          r"|vardagar|helger|hverdage|hverdager|werkdagen|平日|工作日|周末|週末|평일|주말)(?!\w)", re.I)
+_WORKDAY_CLASS = ("weekday", "week-day", "werktag", "vardagar", "hverdage", "werkdagen", "平日", "工作日", "평일")
 
 
 def standing(item: str, when: Checkin) -> bool:
@@ -58,8 +64,9 @@ def standing(item: str, when: Checkin) -> bool:
         return True
     today, now, weekday = when
     weekday = today.weekday() if today is not None else weekday
-    if weekday is not None and (m := _WORKDAYS_RE.match(text)) is not None:
-        return (weekday >= 5) == m.group(1).lower().startswith(("weekday", "week-day", "werktag"))
+    if weekday is not None and (m := _WORKDAYS_RE.match(text)) is not None and (
+            (weekday >= 5) == m.group(1).lower().startswith(_WORKDAY_CLASS)):
+        return True  # (on one of its days, its window, below, still counts: "Weekdays 08:30–09:00: …" at 13:10)
     if now is not None and (m := _WINDOW_RE.search(text)) is not None:
         start, end = int(m[1]) * 60 + int(m[2]), int(m[3]) * 60 + int(m[4])
         inside = start <= now < end if start <= end else (now >= start or now < end)  # (a night window wraps)
