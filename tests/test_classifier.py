@@ -254,6 +254,11 @@ def test_short_questions_with_code_words(text: str, expected: Tier) -> None:
      "C says: \"B tells the truth.\" Which bots are truthful?", Tier.REASONING),
     ("12 coins, one counterfeit, a balance scale and 3 weighings: give a strategy that finds the fake.", Tier.REASONING),
     ("homework check for my son: find all integer solutions of x² − y² = 2026", Tier.REASONING),
+    # (blind v36, v16) the puzzle's cast and counting questions in other languages
+    ("Bir adada şövalyeler hep doğruyu, düzenbazlar hep yalan söyler. A: \"B bir düzenbazdır.\" C'nin ne olduğu "
+     "belirlenebilir mi?", Tier.REASONING),
+    ("Сколькими способами можно расставить 8 не бьющих друг друга ладей на доске 8×8 так, чтобы ни одна не стояла на "
+     "главной диагонали? Нужен ответ с выводом формулы.", Tier.REASONING),
     # ...but someone's honesty or a plain list is not.
     ("My teenager always lies about homework. How should I talk to her about it?", Tier.MEDIUM),
     ("He always tells the truth about deadlines; can you draft a thank-you note to him?", Tier.MEDIUM),

@@ -137,7 +137,11 @@ MATH_WORDS = (
     # ru
     "уравнен*", "целое", "целых", "простых", "простое число", "вероятност*", "производн*",
     "интеграл*", "матриц*", "треугольник*", "квадратный корень", "многочлен*", "градус*", "делится",
-    "делимост*",
+    "делимост*", "сколькими способами", "число способов",
+    # counting questions in more languages ("how many ways")
+    "de cuántas maneras", "de cuántas formas", "de quantas maneiras", "de quantas formas", "combien de façons",
+    "auf wie viele arten", "wie viele möglichkeiten", "in quanti modi", "na ile sposobów", "kaç farklı şekilde",
+    "kaç şekilde",
 )
 MATH_CJK = (
     "方程", "整数", "质数", "素数", "概率", "导数", "积分", "矩阵", "三角形", "平方根", "多项式", "方程式", "確率", "微分", "積分",
@@ -153,7 +157,8 @@ PROOF_WORDS = (
     "demostracion", "pruebe que", "prouve", "prouvez", "prouver", "démontre", "démontrez",
     "démontrer", "démonstration", "montrer que", "montrez que", "beweise", "beweisen", "beweis",
     "zeige dass", "zeigen sie dass", "herleiten", "herleitung", "provar", "demonstre", "demonstrar",
-    "demonstração", "mostre que", "докаж*", "доказать", "доказательств*", "выведи", "выведите",
+    "demonstração", "mostre que", "докаж*", "доказать", "доказательств*", "выведи", "выведите", "вывод формулы",
+    "выводом формулы",
     # more languages ("Dokaži da je zbir prvih n neparnih brojeva jednak n².")
     "dokaži", "dokažite", "dokazati", "udowodnij", "udowodnić", "wykaż", "dokažte", "dokázat", "dokaž", "dokážte",
     "dimostra", "dimostrare", "dimostrate", "dimostrazione", "bewijs dat", "bewijzen", "toon aan dat", "kanıtla",
@@ -176,6 +181,7 @@ PUZZLE_WORDS = (
     "weighings", "counterfeit coin", "fake coin",
     "caballeros y escuderos", "caballeros y bribones", "chevaliers et fripons", "chevaliers et menteurs",
     "ritter und schurken", "ritter und lügner", "cavaleiros e patifes", "рыцари и лжецы", "рыцарей и лжецов",
+    "şövalyeler ve düzenbazlar", "düzenbaz", "düzenbazlar", "cavalieri e furfanti", "rycerze i łotrzy",
     # a constraint puzzle's own question ("Who works which night? … say whether the solution is unique")
     "solution is unique", "is the solution unique", "unique solution", "who works which", "who lives in which",
     "who owns which", "who sits where",
