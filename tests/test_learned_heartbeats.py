@@ -3,6 +3,7 @@ is routed as HEARTBEAT from then on; a long answer or different text keeps its t
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import openai
@@ -227,3 +228,43 @@ def test_a_learned_tool_poll_in_an_unknown_convention_whose_lookup_finds_mail_is
             '"snippet": "14 patients booked. Can you take some or shall we rebook?"}]}')
     headers = beat(16, mail)
     assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers
+
+
+def _tiers(router: Router, conversations: list[list[dict[str, Any]]]) -> list[str]:
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    return [c.chat.completions.with_raw_response.create(model="auto", messages=m).headers["x-larouter-tier"]
+            for m in conversations]
+
+
+def test_new_work_in_a_check_in_whose_work_was_learned_is_not_that_pattern(make: Callable[..., Router]) -> None:
+    """Review 12: a check-in answered briefly while its item was due learns that work as a pattern; a new task due
+    in the inlined HEARTBEAT.md, or a lookup's new record that differs from the learned one only in its numbers
+    (an order id and amount, a job and exit code, a ticket and priority), is other work: it keeps its tier."""
+    router = make(heartbeat_min_interval=0)
+    poll = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks "
+            "from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
+
+    def inlined(items: str, now: str) -> list[dict[str, Any]]:
+        return [{"role": "system", "content": f"You are Orbit.\n\n# Project Context\n\n## HEARTBEAT.md\n\n{items}\n"},
+                {"role": "user", "content": f"Current time: 2026-12-06 {now} UTC\n{poll}"}]
+
+    due = "- 17:00 send Priya the summary\n"
+    tiers = _tiers(router, [inlined(due, t) for t in ("17:05", "17:06", "17:07")])
+    assert tiers[:2] != ["HEARTBEAT", "HEARTBEAT"] and tiers[2] == "HEARTBEAT", tiers  # the same work, learned
+    bank = due + "- 17:10 call the bank to stop the wire transfer\n"
+    assert _tiers(router, [inlined(bank, "17:12")]) != ["HEARTBEAT"]
+
+    def looked(result: Any) -> list[dict[str, Any]]:
+        return [{"role": "user", "content": "Inbox patrol: check the mail with the tool. If nothing needs attention, "
+                                            "reply PATROL_IDLE."},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                    "name": "lookup", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": json.dumps(result)}]
+
+    for old, new in (([{"order_id": 1001, "amount_usd": 25, "status": "new"}],
+                      [{"order_id": 1002, "amount_usd": 9999, "status": "new"}]),
+                     ({"failed_jobs": [{"job": "backup-7", "exit": 1}]}, {"failed_jobs": [{"job": "backup-9", "exit": 137}]}),
+                     ({"tickets": [{"id": "T-100", "prio": "P3"}]}, {"tickets": [{"id": "T-200", "prio": "P1"}]})):
+        router = make(heartbeat_min_interval=0)  # (a fresh tracker for each)
+        tiers = _tiers(router, [looked(old), looked(old), looked(old), looked(new)])
+        assert tiers[2] == "HEARTBEAT" and tiers[3] != "HEARTBEAT", (old, new, tiers)

@@ -189,7 +189,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     verdict = heartbeat.detect(text, rules, turn.text)
     after = messages if messages is not None and turn.after_tools else None
     looked = _no_lookups if after is None else _lookups_once(after, turn)  # read and parsed once, only if asked
-    work_found = False  # a heartbeat whose tasks, lookups or counts are work (`Decision.work_found`)
+    work = ""  # the work the rules found in a check-in: its tasks due, a lookup's items, a count that rose (`Decision.work`)
 
     if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
         ack = recurring_ack(messages, turn, text, rules)
@@ -205,15 +205,15 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         inlined = "" if tasks or after is not None or messages is None else _inlined_tasks(messages, turn, rules)
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
-            text, verdict, work_found = tasks, None, True
+            text, verdict, work = tasks, None, tasks
         elif inlined:  # OpenClaw's poll; the file it names is in the system prompt's "Project Context"
             reasons.append("heartbeat whose HEARTBEAT.md in the system prompt lists a task due -> classified on the tasks")
-            text, verdict, work_found = inlined, None, True
+            text, verdict, work = inlined, None, inlined
         elif found := (triggers.found_items(looked()) or triggers.troubled_text(_notes(looked(), rules), rules)
                        or triggers.past_stated_share(looked(), text)):  # "Warn at 85%" and a disk at 93%
             # new mail, orders, an incident; a command's output with a pod in CrashLoopBackOff
             reasons.append("heartbeat whose tool lookup found items -> classified on them")
-            text, verdict, work_found = found, None, True
+            text, verdict, work = found, None, found
         else:
             rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
             if rose is None:
@@ -223,7 +223,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
                         return Decision(tier, confidence, (*reasons, "a check-in's words, but it asks for reasoning", *why))
                 return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
             reasons.append(f"heartbeat whose count rose since an earlier beat ({escaped(rose[:40])}) -> classified")
-            verdict, work_found = None, True
+            verdict, work = None, rose
     if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
         stamped = triggers.stamped_trigger(text, rules)
         if (stamped or triggers.ack_trigger(text, rules)) and triggers.found_nothing(looked(), rules):
@@ -234,19 +234,19 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             tier, confidence, why = assess(found, rules)
             tier = tier if tier.rank >= Tier.MEDIUM.rank else Tier.MEDIUM  # items to handle: work
             return Decision(tier, confidence,
-                            (*reasons, "a bare trigger whose tool lookup found items -> at least MEDIUM", *why), True)
-        work_found = work_found or bool(found)  # (whatever the turn: a learned check-in's lookup with new mail is work)
+                            (*reasons, "a bare trigger whose tool lookup found items -> at least MEDIUM", *why), found)
+        work = work or found  # (whatever the turn: a learned check-in's lookup with new mail is work)
     if verdict is not None:
         if verdict.kind == heartbeat.RELAY:
             return Decision(Tier.SIMPLE, verdict.confidence, (*reasons, verdict.reason))
         reasons.append(verdict.reason)
         text = verdict.tasks
-        work_found = verdict.kind == heartbeat.WORK_DUE and not verdict.reported  # (tasks due by the clock: reported
-        # work, "3 new emails", is in the text, whose signature it changes)
+        work = verdict.tasks if verdict.kind == heartbeat.WORK_DUE and not verdict.reported else ""  # (tasks due by
+        # the clock; reported work, "3 new emails", is in the text, whose signature it changes)
     if not text.strip():
         what = "image without text" if turn.images else "empty user turn"
         return Decision(Tier.MEDIUM, 0.3, (*reasons, f"{what} -> MEDIUM"))
     tier, confidence, why = assess(text, rules)
     if turn.images:
         why.append(f"{turn.images} image part{'s' if turn.images > 1 else ''} (text classified)")
-    return Decision(tier, confidence, (*reasons, *why), work_found)
+    return Decision(tier, confidence, (*reasons, *why), work)

@@ -21,38 +21,33 @@ from typing import Any, Callable
 import attrs
 
 from larouter.routing.sameness import normalise
+from larouter.routing.statustime import STAMP_RE
 from larouter.routing.turns import read_content
 
 MIN_SIGHTINGS = 2  # answered sightings before the pattern counts
 MAX_ACK_TOKENS = 16  # an answer this short is an acknowledgement
 MAX_ENTRIES = 10_000
 MAX_CHARS = 1024  # longer turns are requests, not check-ins: no signature, no cost (held-out heartbeats: <= 420)
-MAX_RESULT_CHARS = 4096  # a longer tool result is no check-in's quiet answer: no signature
+MAX_WORK_CHARS = 4096  # more work found than this in a check-in: no signature
 
 
-def signature(body: dict[str, Any], project: str, work_found: bool = False) -> str | None:
+def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
     """Name of the request's last user turn with its numbers (times, dates, counters) and its timestamps' calendar
-    words (weekday and month names) blanked; None without one or when it is longer than MAX_CHARS. `work_found`, the
-    rules found work in the check-in (`Decision.work_found`), names another pattern, with the tool results after the
-    turn: the same text whose item fell due as the clock moved, or whose lookup found items, is not the quiet beat
-    learned before; a check-in the rules misread as work every time, its lookups answering the same, still learns
-    its own pattern, and new items in a lookup are another one."""
-    messages = body.get("messages") or ()
-    for i in range(len(messages) - 1, -1, -1):
-        msg = messages[i]
+    words (weekday and month names) blanked; None without one or when it is longer than MAX_CHARS. `work`, the work
+    the rules found in the check-in (`Decision.work`), is part of the name with its own numbers (ids, amounts, exit
+    codes) and only its dates and times blanked: the same turn whose item fell due, whose inlined checklist gained a
+    task or whose lookup found a new order is not the quiet beat learned before, nor the work learned before; a
+    check-in the rules misread as work every time, the same work each time, still learns its own pattern."""
+    for msg in reversed(body.get("messages") or ()):
         if isinstance(msg, dict) and msg.get("role") == "user":
             text, _, _, too_long = read_content(msg.get("content"), MAX_CHARS, 0)  # the classifier's reading of parts
             if too_long or not text.strip():
                 return None
-            work = b"\1" if work_found else b"\0"
-            digest = hashlib.sha256(project.encode("utf-8", "surrogatepass") + work + normalise(text))
-            if work_found:  # the work may be in what the check-in's tools read: that too names the pattern
-                for later in messages[i + 1 :]:
-                    if isinstance(later, dict) and later.get("role") == "tool":
-                        result, _, _, too_long = read_content(later.get("content"), MAX_RESULT_CHARS, 0)
-                        if too_long:
-                            return None
-                        digest.update(b"\0" + normalise(result))
+            digest = hashlib.sha256(project.encode("utf-8", "surrogatepass") + b"\0" + normalise(text))
+            if work:
+                if len(work) > MAX_WORK_CHARS:
+                    return None  # (so much work is no check-in to learn)
+                digest.update(b"\1" + STAMP_RE.sub("#", work).encode("utf-8", "surrogatepass"))
             return digest.hexdigest()[:32]
     return None
 

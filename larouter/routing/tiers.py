@@ -27,11 +27,12 @@ _RANK = {tier: i for i, tier in enumerate(Tier)}
 
 @attrs.frozen
 class Decision:
-    """A tier, how sure the rules are (0..1), and the human-readable reasons behind it. `work_found`: a check-in in
-    which the rules found work (a task due, a lookup that found items, a count that rose): what a learned heartbeat
-    of the same text must not overrule (the text of a check-in stays the same as its items fall due)."""
+    """A tier, how sure the rules are (0..1), and the human-readable reasons behind it. `work`: in a check-in, the
+    work the rules found (its tasks due, a lookup's items, a count that rose; "" for none): a learned heartbeat of the
+    same turn must not overrule it, since a check-in's text stays the same as its items fall due and its tools find
+    new things (`repeats.signature` keys the pattern on it)."""
 
     tier: Tier
     confidence: float
     reasons: tuple[str, ...]
-    work_found: bool = False
+    work: str = ""
