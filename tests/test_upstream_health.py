@@ -114,7 +114,10 @@ def test_auto_cools_a_refused_model_not_its_provider(router: Router, fake: Fake,
     model until its cooldown ends."""
     patch = {"routing": {"policies": {"cost-optimized": {tier: [model, "gpt-fake"] for tier in TIERS}}}}
     assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
-    assert chat(router, "auto") == 200
+    raw = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.with_raw_response.create(
+        model="auto", messages=HELLO)
+    assert raw.http_response.status_code == 200
+    assert f"{model} failed ({kind})" in raw.headers["x-larouter-reason"], raw.headers  # the code /health shows
     assert [r["model"] for r in fake.state.requests] == [model, "gpt-fake"]
     wait_until(lambda: health(router)["upstreams"]["fake"]["lastOkAt"] is not None, 5, "the answer to be noted")
     up = health(router)["upstreams"]["fake"]

@@ -302,7 +302,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             # model's health, one about the model (`err.model_failure`) is that model's failure, and cools it.
             if err.status not in RETRYABLE and err.type != "budget_exceeded" and not err.rejected:
                 raise
-            why, status, code = f"{name} failed ({err.code or err.status})", err.status, err.code or err.type
+            shown = err.model_failure or err.code or err.status  # (a 403 naming the model: model_forbidden, as
+            why, status, code = f"{name} failed ({shown})", err.status, err.code or err.type  # /health says it)
             call.delivered = err.delivered
             billed_timeout = billed_timeout or (err.code == "upstream_timeout" and err.delivered)
             last, kind = err, failure_kind(err)
