@@ -76,7 +76,7 @@ class Router:
         """(routed as HEARTBEAT, only because it was learned); then the answer teaches the tracker."""
         decision = classify(body)
         rules = decision.tier is Tier.HEARTBEAT
-        key = signature(body, project, decision.work)
+        key = signature(body, project, decision.work) if decision.tier is not Tier.REASONING else None
         learned = not rules and key is not None and self.tracker.is_heartbeat(key) > 0
         if key is not None:
             self.tracker.arrived(key, MIN_GAP)

@@ -268,3 +268,11 @@ def test_new_work_in_a_check_in_whose_work_was_learned_is_not_that_pattern(make:
         router = make(heartbeat_min_interval=0)  # (a fresh tracker for each)
         tiers = _tiers(router, [looked(old), looked(old), looked(old), looked(new)])
         assert tiers[2] == "HEARTBEAT" and tiers[3] != "HEARTBEAT", (old, new, tiers)
+
+
+def test_a_reasoning_request_repeated_and_answered_briefly_is_never_learned(make: Callable[..., Router]) -> None:
+    """A proof asked again and again (a benchmark's loop, a retry) and answered in a few tokens keeps its tier: no
+    learned pattern overrules reasoning (review 12: it became HEARTBEAT on the third sighting)."""
+    router = make(heartbeat_min_interval=0)
+    proof = "Prove that there are infinitely many primes of the form 4k+3."
+    assert [ask(router, proof)["x-larouter-tier"] for _ in range(4)] == ["REASONING"] * 4
