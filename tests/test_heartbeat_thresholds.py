@@ -98,3 +98,12 @@ def test_a_reading_past_an_alert_band_stated_apart_is_work(price: str, quiet: bo
     text = (f"price watch (every 15m)\nBTC/USD {price}\nalert band: < 55,000 or > 70,000\n"
             "within band -> reply HEARTBEAT_OK. outside -> send me the alert with a one-line take")
     assert (rules_tier(text) is Tier.HEARTBEAT) is quiet
+
+
+def test_a_threshold_after_a_cjk_label_is_no_maths() -> None:
+    """"成功率：99.97%（阈值 ≥ 99.5%）": a two-character label before "≥" is a label, as a three-letter word is in
+    other scripts; the inspection report was REASONING by its "maths notation" (v32)."""
+    text = ("【定时巡检】2026-09-07（星期一）09:00\n- 生产环境接口成功率：99.97%（阈值 ≥ 99.5%）\n- 订单队列积压：12 条（阈值 < 500）\n"
+            "- 待审批工单：0\n全部正常则只回复「无事」，否则用一句话说明异常并 @值班同学。")
+    assert rules_tier(text) is not Tier.REASONING
+    assert rules_tier("证明：对所有正整数 n，有 2^n ≥ n + 1。") is Tier.REASONING

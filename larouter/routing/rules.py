@@ -106,8 +106,9 @@ class Patterns:
     )
     # (≤ and ≥ between a word and a number that closes its clause are a limit, not notation: "freezer -4 °C (normal
     # ≤ -15)"; "n ≥ 1", "makespan ≤ (2 − 1/m)·OPT" are notation)
-    math_symbols: Gated = Gated(r"[∑∫√≠∞∈∉∀∃⊂⊆∪∩≡∂∇]|(?<![^\W\d_]{3}\s)(?<![^\W\d_]{3})[≤≥]"
-                                r"|[≤≥](?!\s?[+−-]?\d+(?:[.,]\d+)?\s?(?:%|°\s?[CF]?|[^\W\d_]{1,4})?\s*(?:[)\],;\n]|$))",
+    math_symbols: Gated = Gated(r"[∑∫√≠∞∈∉∀∃⊂⊆∪∩≡∂∇]|(?<![^\W\d_]{3}\s)(?<![^\W\d_]{3})"
+                                r"(?<![\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2}\s)(?<![\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2})[≤≥]"
+                                r"|[≤≥](?!\s?[+−-]?\d+(?:[.,]\d+)?\s?(?:%|°\s?[CF]?|[^\W\d_]{1,4})?\s*(?:[)\],;\n）】，；]|$))",
                                 tuple("∑∫√≠∞∈∉∀∃⊂⊆∪∩≡∂∇≤≥"))  # (gated: the lookbehinds, tried at every position, cost)
     multiple_choice: Gated = Gated(r"(?m)^[ \t]*\(?[A-Ea-e][.)][ \t]+\S", ("\n",))
 
