@@ -9,6 +9,13 @@ instead of pretending the file was never checked. A record whose size or modific
 file (replaced or edited since), or a file with no record (put there by hand, or fetched by a LARouter before this
 record existed), reads as not checked: `sha256` null and `verified` false.
 
+The record is a cache of a check done earlier, not a proof: whoever can write the file can write its record. It is
+read strictly all the same, so that a broken or planted one cannot hurt the daemon or reach a client: opened without
+following a symlink and without blocking (a FIFO), only a regular file of at most `MAX_RECORD_BYTES` is read, and
+only the exact shape `checked` writes (`sha256` 64 lowercase hex digits, `verified` a bool, `size` and `mtimeNs`
+integers matching the file, `checkedAt` a UTC time as written) counts; anything else reads as no record. It is
+written through a temp file in the same directory renamed over it, which replaces a symlink there, never follows it.
+
 Blocking (file I/O): called on download threads or through `asyncio.to_thread`.
 """
 
@@ -16,6 +23,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import stat as stats
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,6 +33,11 @@ from typing import Any
 from larouter.fsutil import atomic_write
 
 log = logging.getLogger("larouter.downloads")
+
+MAX_RECORD_BYTES = 4096  # a record is about 200 bytes; anything larger is not one
+SHA256 = re.compile(r"[0-9a-f]{64}")
+CHECKED_AT = "%Y-%m-%dT%H:%M:%SZ"
+FIELDS = frozenset({"sha256", "verified", "size", "mtimeNs", "checkedAt"})
 
 
 def record_path(dest: Path) -> Path:
@@ -33,7 +48,7 @@ def record_path(dest: Path) -> Path:
 def checked(dest: Path, sha256: str, verified: bool) -> dict[str, Any]:
     """Keep what the check of `dest` (just renamed into place) found, and return it as a download's file entry. A
     record that cannot be written (a full disk) is only a warning: the file itself is good."""
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(timezone.utc).strftime(CHECKED_AT)
     entry = {"path": str(dest), "sha256": sha256, "verified": verified, "checkedAt": now}
     try:
         stat = dest.stat()
@@ -46,21 +61,68 @@ def checked(dest: Path, sha256: str, verified: bool) -> dict[str, Any]:
     return entry
 
 
+def read_record(path: Path) -> Any:
+    """The parsed JSON of a record, or None when it is not a regular file of at most `MAX_RECORD_BYTES` (a symlink, a
+    FIFO, a device, a directory, a huge file), cannot be read, or is not UTF-8 JSON (nested past the recursion limit
+    included). Never blocks on a FIFO and never reads more than the cap."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stats.S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
+            return None
+        data = b""
+        while len(data) <= MAX_RECORD_BYTES:
+            chunk = os.read(fd, MAX_RECORD_BYTES + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_RECORD_BYTES:  # grew since the fstat
+        return None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return None
+
+
+def is_checked_at(value: Any) -> bool:
+    """A `checkedAt` as `checked` writes it: a real UTC time, `YYYY-MM-DDTHH:MM:SSZ`."""
+    if not isinstance(value, str) or len(value) != 20:
+        return False
+    try:
+        return datetime.strptime(value, CHECKED_AT).strftime(CHECKED_AT) == value
+    except ValueError:
+        return False
+
+
+def valid_record(record: Any, info: os.stat_result) -> bool:
+    """The record has exactly the shape `checked` writes and still matches the file (its size and mtime)."""
+    if not isinstance(record, dict) or record.keys() != FIELDS:
+        return False
+    sha256, verified, size, mtime = record["sha256"], record["verified"], record["size"], record["mtimeNs"]
+    return (isinstance(sha256, str) and SHA256.fullmatch(sha256) is not None and isinstance(verified, bool)
+            and type(size) is int and type(mtime) is int and (size, mtime) == (info.st_size, info.st_mtime_ns)
+            and is_checked_at(record["checkedAt"]))
+
+
 def on_disk(dest: Path) -> dict[str, Any]:
-    """A file already in place, as a download's file entry: what its record says was checked, if the record still
-    matches the file, else not checked."""
+    """A file already in place, as a download's file entry: what its record says was checked, if the record is sound
+    and still matches the file, else not checked."""
     entry: dict[str, Any] = {"path": str(dest), "sha256": None, "verified": False, "checkedAt": None}
     try:
-        stat = dest.stat()
-        record = json.loads(record_path(dest).read_bytes())
-    except (OSError, ValueError):
+        info = dest.stat()
+    except OSError:
         return entry
-    if not isinstance(record, dict) or (record.get("size"), record.get("mtimeNs")) != (stat.st_size, stat.st_mtime_ns):
+    record = read_record(record_path(dest))
+    if not valid_record(record, info):
         return entry
-    sha256, verified, at = record.get("sha256"), record.get("verified"), record.get("checkedAt")
-    if not (isinstance(sha256, str) and isinstance(verified, bool) and isinstance(at, str)):
-        return entry
-    return {**entry, "sha256": sha256, "verified": verified, "checkedAt": at}
+    return {**entry, "sha256": record["sha256"], "verified": record["verified"], "checkedAt": record["checkedAt"]}
 
 
 def all_on_disk(dests: list[Path]) -> tuple[list[int], list[dict[str, Any]]] | None:
