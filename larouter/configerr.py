@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Iterator, Mapping
 
 import attrs
@@ -10,6 +11,25 @@ from cattrs.errors import IterableValidationNote
 
 
 SECRET_FIELDS = frozenset({"api_key", "admin_token"})  # values never shown, not even in an error
+SECRET_TABLES = frozenset({"providers"})  # no value under these is shown in an error: a key may be set there by mistake
+SECRET_NAME = re.compile(r"(?:^|[_-])(?:api_?key|key|token|secret|password|passwd|credentials?)s?$", re.IGNORECASE)
+NOT_SHOWN = " (the value is not shown: it may be a secret)"
+
+
+def may_be_secret(path: list[str | int]) -> bool:
+    """Whether a value at this key path may be a secret, so that no error shows it: anything under `providers` (a
+    key given as the whole provider table, `providers.openai = "sk-..."`, or under any of its keys), or a key whose
+    name says it is one (`hf_token`, `secret`)."""
+    names = [part for part in path if isinstance(part, str)]
+    return bool(names) and (names[0] in SECRET_TABLES or any(SECRET_NAME.search(name) for name in names))
+
+
+def unshown(message: str) -> str:
+    """A complaint without the value it quotes: what was expected only (the value comes last, after `, got`); one
+    that shows no value already (it says so: "got one (not shown)") as it is."""
+    if "not shown" in message:
+        return message
+    return message.split(", got ", 1)[0].split(" (got ", 1)[0] + NOT_SHOWN
 
 
 class ConfigError(Exception):
@@ -148,6 +168,8 @@ def structure_problems(exc: BaseException, raw: Any) -> list[str]:
         elif path and path[-1] in SECRET_FIELDS:  # never the value: `api_key = ["sk-..."]` would echo the key
             if not isinstance(leaf, FieldError):  # (a validator's own message names no value)
                 msg = "expected a string (the value is not shown: it is a secret)"
+        elif may_be_secret(path):  # `providers.openai = "sk-..."` (the `.api_key` forgotten) would echo the key
+            msg = unshown(msg if isinstance(leaf, ValueError) else "not a valid value here (wrong type or shape)")
         elif not isinstance(leaf, ValueError):  # a Python error from a step that assumed a shape: never shown
             msg = f"not a valid value here (wrong type or shape), got {value!r}"
         elif "got" not in msg:

@@ -48,11 +48,15 @@ def http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
     fragment (nowhere to keep them once the path is appended). A URL that may hold a secret is never shown."""
     hidden = "@" in value or "?" in value or "#" in value
     shown = "a URL that is not shown (it may hold a secret)" if hidden else repr(value)
-    try:
+    try:  # (the library's own message may quote part of the URL: not shown)
         parts = urlsplit(value)
+    except ValueError:
+        raise FieldError(attr.name, f"must be an http(s) URL (its host is malformed), got {shown}") from None
+    try:
         parts.port  # noqa: B018 - raises ValueError for a port that is no number or out of range
-    except ValueError as exc:
-        raise FieldError(attr.name, f"must be an http(s) URL ({exc}), got {shown}") from None
+    except ValueError:
+        raise FieldError(attr.name, "must be an http(s) URL (its port is not a number from 0 to 65535), "
+                                    f"got {shown}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FieldError(attr.name, f"must be an http(s) URL, got {shown}")
     if "@" in parts.netloc:

@@ -128,3 +128,39 @@ def test_the_readme_config_lines_work_on_a_default_install(router: Router) -> No
         result = on(router, *words, "--token", router.admin_token, input="sk-readme-0123456789abcdef\n")
         assert result.exit_code == 0, (words, result.output)
     assert len(lines) >= 4 and ["config", "set", "providers.openai.api_key", "-"] in lines, lines
+
+
+SECRET = "sk-CLI-FLAT-SECRET2-0123456789"
+
+
+@pytest.mark.parametrize(("key", "value", "param"), [
+    ("providers.openai", SECRET, "providers.openai"),  # the `.api_key` forgotten
+    ("providers.mistral", SECRET, "providers.mistral"),  # a provider not defined yet
+    ("providers", SECRET, "providers"),
+    ("providers.openai.api_key_env", [SECRET], "providers.openai.api_key_env"),
+    ("providers.openai.read_timeout", SECRET, "providers.openai.read_timeout"),
+    ("providers.openai.base_url", "ftp://" + SECRET, "providers.openai.base_url"),
+    ("providers.openai.prices.gpt-4o.input", SECRET, "providers.openai.prices.gpt-4o.input"),
+    ("local.models.hf_token", SECRET, "local.models.hf_token"),  # a name that suggests a secret
+    ("server.admin_token", [SECRET], "server.admin_token"),
+])
+def test_a_wrong_value_under_providers_is_never_echoed(router: Router, key: str, value: object, param: str) -> None:
+    """A value of the wrong type under `providers.*` (or under a key whose name suggests a secret), over PATCH and
+    `config set`: a 400 / exit 1 that names the key and what it expected, never the value (it said "got 'sk-…'")."""
+    body: object = value
+    for part in reversed(key.split(".")):
+        body = {part: body}
+    status, out = http_json("PATCH", router.url + "/api/config", body,
+                            headers={"Authorization": f"Bearer {router.admin_token}"})
+    assert status == 400 and out["error"]["param"] == param, out
+    assert SECRET not in json.dumps(out) and "not shown" in out["error"]["message"], out
+    shown = value if isinstance(value, str) else json.dumps(value)
+    result = on(router, "config", "set", key, shown, "--token", router.admin_token)
+    assert result.exit_code == 1 and SECRET not in result.output and "not shown" in result.output, result.output
+    assert not runtime_file(router.settings.home).exists()
+
+
+def test_a_wrong_value_elsewhere_is_still_shown(router: Router) -> None:
+    """Outside `providers.*` and keys named like secrets, the value a key got is still quoted to help fix it."""
+    result = on(router, "config", "set", "server.port", "abc", "--token", router.admin_token)
+    assert result.exit_code == 1 and "server.port: expected an integer, got 'abc'" in result.output, result.output

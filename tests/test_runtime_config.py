@@ -143,7 +143,7 @@ def test_a_patch_of_the_wrong_shape_is_a_400_naming_the_key(router: Router) -> N
         ({"routing": {"policies": {"x": 1}}}, "routing.policies.x", "expected a table of tier -> model list, got 1"),
         ({"providers": {"foo": 1}}, "providers.foo", "expected a table of provider settings"),
         ({"routing": {"policies": 1}}, "routing.policies", "expected a table of policy name -> (table of tier ->"),
-        ({"providers": 1}, "providers", "expected a table of provider name -> provider settings, got 1"),
+        ({"providers": 1}, "providers", "expected a table of provider name -> provider settings (the value is not shown: it may be a secret)"),
         ({"providers": {"fake": {"prices": {"m": 2.5}}}}, "providers.fake.prices.m", "expected a table of prices"),
         ({"server": [1]}, "server", "expected a table of settings ([server]), got [1]"),
         ({"providers": {"fake": {"prices": {"m": {"output": 1}}}}}, "providers.fake.prices.m.input", "required key is missing"),
@@ -232,7 +232,8 @@ BAD_BASE_URLS = [  # (URL with its secret, what the 400 says)
     ("http://bench:sk-in-the-url@127.0.0.1:9/v1", "must not carry a user name or password"),
     ("http://127.0.0.1:9/v1?api-version=2024-10-21&api-key=sk-in-the-url", "must have no query"),
     ("http://127.0.0.1:9/v1#sk-in-the-url", "or fragment"),
-    ("http://127.0.0.1:99999/v1", "Port out of range"),
+    ("http://127.0.0.1:99999/v1", "its port is not a number from 0 to 65535"),
+    ("http://127.0.0.1:sk-in-the-url/v1", "its port is not a number from 0 to 65535"),
 ]
 
 
