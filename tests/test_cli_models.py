@@ -67,6 +67,16 @@ def test_models_remove_asks_first(router: Router, tmp_path: Path) -> None:
     assert ok_json(router, "models", "list") == [] and gguf.exists()  # the file on disk is kept
 
 
+def test_models_remove_of_an_unknown_model_says_so_without_asking(router: Router) -> None:
+    """`models remove nope` asked "Remove model nope from the catalog? [y/N]" before saying the model is unknown: it
+    now fails at once with the daemon's unknown-model error, whatever stdin holds, and asks nothing."""
+    for answer in ("y\n", "", None):
+        result = on(router, "models", "remove", "nope", input=answer)
+        assert result.exit_code == 1 and "unknown model 'nope'" in result.stderr, result.output
+        assert "Remove model" not in result.output and "aborted" not in result.output, result.output
+    assert on(router, "models", "remove", "nope", "-y").exit_code == 1
+
+
 @pytest.mark.parametrize("content", [random_bytes(100_000, seed=3), b"GGU", b"", b"ggufGGUF"],
                          ids=["random", "short", "empty", "lowercase"])
 def test_models_add_refuses_a_file_that_is_not_gguf(router: Router, tmp_path: Path, content: bytes) -> None:

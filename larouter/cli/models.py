@@ -273,5 +273,7 @@ def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str |
 @client_options
 def remove(client: Client, as_json: bool, model_id: str, yes: bool) -> None:
     """Forget a model you registered (stop it first; files on disk are kept). Asks first, unless --yes."""
+    if not yes:  # an unknown model is its 404 at once, not a question first
+        client.get(f"/api/models/{seg(model_id)}/health")
     confirm(f"Remove model {model_id} from the catalog? Its files on disk are kept.", yes)
     emit(client.request("DELETE", f"/api/models/{seg(model_id)}"), as_json, lambda o: f"removed {o['id']}")
