@@ -94,3 +94,18 @@ def test_a_cooldown_a_provider_asks_for_is_capped() -> None:
     left_a, left_b = cooldowns.left("p/a"), cooldowns.left("p/b")
     assert left_a is not None and MAX_COOLDOWN - 5 < left_a <= MAX_COOLDOWN
     assert left_b is not None and 25 < left_b <= 30
+
+
+def test_a_lower_cooldown_shortens_the_running_ones(make_router: Callable[..., Router], fake: Fake) -> None:
+    """Review 12: lowering `routing.cooldown` by PATCH left a running cooldown counting down from the old length;
+    it ends when the new length would now, except one the provider asked for (Retry-After), which it keeps."""
+    router = chained(make_router, ["fake-500", "fake-429-retry", "gpt-fake"], cooldown=5.0)
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    assert client.chat.completions.with_raw_response.create(model="auto", messages=[FIRST]).headers[
+        "x-larouter-model"] == "gpt-fake"
+    before = cooling(router, [FIRST])
+    assert before["fake-500"] is not None and before["fake-500"] > 4 and before["fake-429-retry"] > 6, before
+    assert http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 2.0}})[0] == 200
+    after = cooling(router, [FIRST])
+    assert after["fake-500"] is not None and after["fake-500"] <= 2, after
+    assert after["fake-429-retry"] > 5, (before, after)  # (its Retry-After: 7 s)

@@ -22,12 +22,28 @@ class Cooldowns:
     seconds: float = 30.0
     until: dict[str, tuple[float, str | None]] = attrs.Factory(dict)  # label -> (monotonic end, the failure's kind)
     providers: dict[str, tuple[float, str | None]] = attrs.Factory(dict)  # provider name -> (monotonic end, kind)
+    asked: set[str] = attrs.Factory(set)  # labels cooling as long as their provider asked (Retry-After)
 
     def fail(self, label: str, asked: float | None = None, kind: str | None = None) -> None:
         """Put a target on cooldown: for `seconds`, or as long as its provider asked (`asked`: a 429's or 503's
         Retry-After), at most MAX_COOLDOWN. `kind`: the failure's (health.FAILURE_KINDS), for explain."""
         wait = self.seconds if asked is None else max(self.seconds, min(asked, MAX_COOLDOWN))
         self.until[label] = (time.monotonic() + wait, kind)
+        if wait > self.seconds:
+            self.asked.add(label)
+        else:
+            self.asked.discard(label)
+
+    def set_seconds(self, seconds: float) -> None:
+        """A new `routing.cooldown` (a PATCH): running cooldowns longer than it end when it would (a provider
+        lowered from 60 s to 5 s is tried again within 5 s), except those a provider asked for (Retry-After)."""
+        if seconds < self.seconds:
+            end = time.monotonic() + seconds
+            for table, skip in ((self.until, self.asked), (self.providers, set())):
+                for key, (ends, kind) in list(table.items()):
+                    if ends > end and key not in skip:
+                        table[key] = (end, kind)
+        self.seconds = seconds
 
     def fail_provider(self, provider: str, label: str, kind: str) -> None:
         """Put every target of this provider on cooldown for `seconds`: it failed as a whole (`kind`, one of

@@ -57,11 +57,12 @@ def merged_policies(custom: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[s
 
 
 def apply_routing(policies: dict[str, dict[Tier, tuple[str, ...]]], cooldowns: Cooldowns, settings: Settings) -> None:
-    """A PATCHed [routing] takes effect at once: the chains are replaced in place, the cooldown length updated."""
+    """A PATCHed [routing] takes effect at once: the chains are replaced in place, the cooldown length updated (and
+    running cooldowns shortened to it)."""
     fresh = merged_policies(settings.routing.policies)
     policies.clear()
     policies.update(fresh)
-    cooldowns.seconds = settings.routing.cooldown
+    cooldowns.set_seconds(settings.routing.cooldown)
 
 
 @attrs.frozen
