@@ -139,8 +139,11 @@ def _new_provider_hint(path: list[str | int], raw: Any) -> str:
     providers = raw.get("providers") if isinstance(raw, Mapping) else None
     defined = sorted(str(name) for name, table in (providers or {}).items()
                      if isinstance(table, Mapping) and "base_url" in table)
-    return (f": {str(path[1])[:64]!r} is not a provider yet (the providers are {', '.join(defined) or 'none'}; "
-            f"LARouter ships {', '.join(shipped)}), and a new one needs base_url, the URL of its "
+    name = str(path[1])
+    alike = next((known for known in (*defined, *shipped) if known.lower() == name.lower() and known != name), None)
+    meant = f"; did you mean {alike!r}? (names are case-sensitive)" if alike else ""
+    return (f": {name[:64]!r} is not a provider yet (the providers are {', '.join(defined) or 'none'}; "
+            f"LARouter ships {', '.join(shipped)}){meant}, and a new one needs base_url, the URL of its "
             "OpenAI-compatible API (such as https://api.example.com/v1), set before or together with its other keys")
 
 

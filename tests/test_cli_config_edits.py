@@ -118,6 +118,10 @@ def test_a_key_of_a_provider_not_defined_yet_says_what_to_do(router: Router) -> 
         result = on(router, "config", "set", *args, "--token", router.admin_token, input=secret)
         assert result.exit_code == 0 and secret not in result.output, result.output
     assert ok_json(router, "config", "get", "providers.groq.api_key") == mask(secret)
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"Anthropic": {"api_key": secret}}},
+                            headers={"Authorization": f"Bearer {router.admin_token}"})
+    assert status == 400 and "did you mean 'anthropic'? (names are case-sensitive)" in out["error"]["message"], out
+    assert secret not in json.dumps(out)  # (review 12: no hint for a provider named in another case)
 
 
 def test_the_readme_config_lines_work_on_a_default_install(router: Router) -> None:
