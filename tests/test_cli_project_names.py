@@ -104,6 +104,13 @@ def test_a_deleted_projects_history_is_still_reached_by_its_id(router: Router) -
     assert explained.exit_code == 1 and "deleted" not in explained.stderr, explained.output
     status, body = http_json("GET", router.url + "/api/usage?projectId=gone")
     assert status == 404 and "a deleted project's usage is kept under its id only" in body["error"]["message"], body
+    # a deleted project that made no calls: its id has no history, and the CLI says so rather than "neither id nor name"
+    idle = project(router, "idle")
+    assert on(router, "projects", "delete", "idle", "--yes").exit_code == 0
+    result = on(router, "usage", "--project", idle["id"])
+    line = " ".join(result.stderr.split())
+    assert result.exit_code == 1 and f"no project '{idle['id']}' and no usage recorded under that id: a deleted " \
+        "project that made no calls has no history to show" in line, line
 
 
 def test_projects_update_rotate_and_delete_take_a_name(router: Router) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any, Callable, Iterator
 
 import click
@@ -50,8 +51,15 @@ def unknown_project(client: Client, value: str | None, history: bool = False) ->
     except CliError as exc:
         if value is None or not (exc.code == "project_not_found" or (exc.status == 400 and exc.param == "projectId")):
             raise
+        if history and _GENERATED_ID.fullmatch(value):  # (the id `projects delete` printed, no calls recorded)
+            raise CliError(f"no project {value!r} and no usage recorded under that id: a deleted project that made no "
+                           f"calls has no history to show{known(client)}", status=exc.status, code=exc.code,
+                           param=exc.param) from None
         raise CliError(f"no project {value!r}: it is neither a project's id nor its name{known(client)}"
                        f"{DELETED if history else ''}", status=exc.status, code=exc.code, param=exc.param) from None
+
+
+_GENERATED_ID = re.compile(r"proj_[0-9a-f]{12}")  # the ids LARouter gives projects (`projects.store`)
 
 
 def known(client: Client) -> str:
