@@ -290,3 +290,19 @@ def test_a_local_model_removed_is_forgotten(make_router: Callable[..., Router], 
         bogus.unlink()
     body = health(router)
     assert body["status"] == "ok" and "local:bogus" not in body["upstreams"], body
+
+
+def test_a_model_cooling_on_its_own_does_not_show_its_provider_cooling() -> None:
+    """Review 12: a provider's model that once failed the provider's way (a 5xx, its cooldown since over), then was
+    refused on its own (a 404 for it), showed the provider `cooling` beside that stale provider error; the cooldown
+    is the model's: the provider is ok, the model cooling."""
+    from larouter.routing.cooldowns import Cooldowns
+    from larouter.routing.health import UpstreamHealth
+
+    book, cooldowns = UpstreamHealth(), Cooldowns(seconds=30.0)
+    book.failed("openai", "upstream_error", "openai/gpt-x", "gpt-x")  # the provider's failure; its cooldown ends
+    book.ok("openai", "gpt-4o")  # (another of its models answered since)
+    cooldowns.fail("openai/gpt-x", None, "model_not_found")  # later: refused on its own, cooling now
+    book.failed("openai", "model_not_found", "openai/gpt-x", "gpt-x")
+    shown = book.describe(cooldowns)["openai"]
+    assert shown["state"] != "cooling" and shown["models"]["gpt-x"]["state"] == "cooling", shown

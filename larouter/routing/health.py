@@ -117,7 +117,11 @@ class UpstreamHealth:
         if rec is None:
             rec = self.records[name] = Record()
         if model is not None and kind in MODEL_FAILURES and not name.startswith(LOCAL_PREFIX):
+            if label is not None:
+                rec.labels.discard(label)  # (its cooldown is the model's now: the provider is not cooling for it)
             rec = _model_record(rec, model)
+        elif label is not None and model is not None and model in rec.models:
+            rec.models[model].labels.discard(label)  # (and a provider's failure's cooldown is not the model's)
         rec.failures += 1
         rec.last_error = kind if kind in FAILURE_KINDS else "upstream_error"
         rec.last_error_at = time.time()
