@@ -75,6 +75,10 @@ def test_models_remove_of_an_unknown_model_says_so_without_asking(router: Router
         assert result.exit_code == 1 and "unknown model 'nope'" in result.stderr, result.output
         assert "Remove model" not in result.output and "aborted" not in result.output, result.output
     assert on(router, "models", "remove", "nope", "-y").exit_code == 1
+    shipped = on(router, "models", "remove", "gemma-4-e4b", input="y\n")  # a shipped model: refused, not asked
+    line = " ".join(shipped.stderr.split())
+    assert shipped.exit_code == 1 and "'gemma-4-e4b' is part of the shipped catalog" in line, shipped.output
+    assert "Remove model" not in shipped.output, shipped.output
 
 
 @pytest.mark.parametrize("content", [random_bytes(100_000, seed=3), b"GGU", b"", b"ggufGGUF"],

@@ -273,7 +273,11 @@ def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str |
 @client_options
 def remove(client: Client, as_json: bool, model_id: str, yes: bool) -> None:
     """Forget a model you registered (stop it first; files on disk are kept). Asks first, unless --yes."""
-    if not yes:  # an unknown model is its 404 at once, not a question first
-        client.get(f"/api/models/{seg(model_id)}/health")
+    if not yes:  # an unknown model is its 404 at once, a shipped one its refusal: not a question first
+        canonical = client.get(f"/api/models/{seg(model_id)}/health")["id"]
+        entry = next((m for m in client.get("/api/models/catalog")["data"] if m["id"] == canonical), None)
+        if entry is not None and not entry.get("user"):
+            raise CliError(f"model {canonical!r} is part of the shipped catalog: only a model added with `larouter "
+                           "models add` can be removed", status=400, code="invalid_request_error", param="modelId")
     confirm(f"Remove model {model_id} from the catalog? Its files on disk are kept.", yes)
     emit(client.request("DELETE", f"/api/models/{seg(model_id)}"), as_json, lambda o: f"removed {o['id']}")
