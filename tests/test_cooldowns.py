@@ -109,3 +109,18 @@ def test_a_lower_cooldown_shortens_the_running_ones(make_router: Callable[..., R
     after = cooling(router, [FIRST])
     assert after["fake-500"] is not None and after["fake-500"] <= 2, after
     assert after["fake-429-retry"] > 5, (before, after)  # (its Retry-After: 7 s)
+
+
+def test_explain_says_the_seconds_left_as_its_number_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 12: `coolingDown` 1.0 stood beside "2 s left" (one rounded, the other rounded up); both say the same,
+    for a target's own cooldown and its provider's."""
+    from larouter.routing import cooldowns as module
+
+    now = [1000.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    cooldowns = module.Cooldowns(seconds=30.0)
+    cooldowns.until["p/a"] = (now[0] + 1.04, "upstream_error")
+    cooldowns.providers["q"] = (now[0] + 22.96, "upstream_timeout")
+    for label, provider in (("p/a", "p"), ("q/b", "q")):
+        left, text = cooldowns.why(label, provider)
+        assert text.endswith(f", {round(left, 1):g} s left"), (left, text)

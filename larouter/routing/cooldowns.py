@@ -3,7 +3,6 @@ a dropped connection), which `auto` tries after the others for a while."""
 
 from __future__ import annotations
 
-import math
 import time
 
 import attrs
@@ -92,8 +91,14 @@ class Cooldowns:
         out = None
         if own is not None and own[0] > now:
             failed = f"it failed ({own[1]})" if own[1] else "it failed"
-            out = (own[0] - now, f"cooling down after {failed}, {math.ceil(own[0] - now)} s left")
+            out = (own[0] - now, f"cooling down after {failed}, {_seconds(own[0] - now)} s left")
         if whole is not None and whole[0] > now and (out is None or whole[0] - now >= out[0]):
             what = PROVIDER_WHY.get(whole[1] or "", whole[1] or "a failure")
-            out = (whole[0] - now, f"provider {provider} cooling down after {what}, {math.ceil(whole[0] - now)} s left")
+            out = (whole[0] - now, f"provider {provider} cooling down after {what}, {_seconds(whole[0] - now)} s left")
         return out
+
+
+def _seconds(left: float) -> str:
+    """Seconds left as explain's `coolingDown` gives them (one decimal: "23.5", "2"), so the two never disagree (they
+    read 1.0 beside "2 s left")."""
+    return f"{round(left, 1):g}"
