@@ -76,7 +76,9 @@ CHAT_HEADERS = {h: {"schema": {"type": "string"}, "description": d} for h, d in 
     ("x-larouter-model", "model that answered"), ("x-larouter-provider", "provider that answered"),
     ("x-request-id", "id of this call in logs (the client's own X-Request-ID when it sent a printable ASCII one of "
                      "at most 128 characters; also sent to the provider)"), ("x-larouter-tier", "tier (model auto)"),
-    ("x-larouter-reason", "routing reasons (model auto), in ASCII: accents dropped, other characters as \\uXXXX escapes"),
+    ("x-larouter-reason", "routing reasons (model auto) in ASCII, at most 500 characters cut at a word: accents "
+                          "dropped, other characters as \\uXXXX escapes (the words as written are in POST "
+                          "/api/route/explain and the usage export's reason)"),
     ("x-larouter-budget-remaining", "USD left in the budget window with this call's worst case set aside (paid calls)"),
     ("x-upstream-request-id", "the provider's own id for its answer (its x-request-id), when it sent one"))}
 
