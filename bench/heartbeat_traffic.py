@@ -5,7 +5,7 @@ Every heartbeat of a set becomes one agent that beats every `--interval` seconds
 `--beats` beats (48: a day), the times of day in its turn moving on, each beat answered with a short ack
 (what the local model or the cloud model answers to a check-in). Every other request of the set is sent once,
 half-way through the day, from the same project. The router's own pieces decide, in the order `routed.plan` and
-`routed.route` use them: `classify`, `repeats.signature`, and a `RepeatTracker` on a simulated clock with the
+`routed.route` use them: `classify`, `repeats.pattern_key`, and a `RepeatTracker` on a simulated clock with the
 default `routing.heartbeat_min_interval` (60 s). Prints per set: the beats served locally (by the rules alone and
 with learned heartbeats), the beats that still went to the cloud, and the other requests routed locally (the
 rules' false heartbeats, and any learned one: there should be none).
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import eval_classifier  # noqa: E402  (bench/ is not a package: its data loading and labels, shared)
 from larouter.routing import classify  # noqa: E402
-from larouter.routing.repeats import RepeatTracker, signature  # noqa: E402
+from larouter.routing.repeats import RepeatTracker, pattern_key  # noqa: E402
 from larouter.routing.tiers import Tier  # noqa: E402
 
 ACK_TOKENS = 5  # a check-in's answer: "HEARTBEAT_OK", "✅", "[]"
@@ -76,7 +76,7 @@ class Router:
         """(routed as HEARTBEAT, only because it was learned); then the answer teaches the tracker."""
         decision = classify(body)
         rules = decision.tier is Tier.HEARTBEAT
-        key = signature(body, project, decision.work) if decision.tier is not Tier.REASONING else None
+        key = pattern_key(body, project, decision)
         learned = not rules and key is not None and self.tracker.is_heartbeat(key) > 0
         if key is not None:
             self.tracker.arrived(key, MIN_GAP)

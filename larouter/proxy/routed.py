@@ -55,9 +55,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, request_by
     app = request.app
     settings = app[appkeys.RUNTIME].settings
     decision = classify(body, settings.routing.classifier)
-    learn = settings.routing.learn_heartbeats and decision.tier is not Tier.REASONING  # (a proof or a puzzle asked
-    # again and answered briefly is a benchmark's loop or a retry, never a check-in: no pattern overrules reasoning)
-    repeat = repeats.signature(body, project_id, decision.work) if learn else None
+    repeat = repeats.pattern_key(body, project_id, decision) if settings.routing.learn_heartbeats else None
     if repeat is not None and decision.tier is not Tier.HEARTBEAT and (n := app[appkeys.REPEATS].is_heartbeat(repeat)):
         decision = Decision(Tier.HEARTBEAT, 0.9, (*decision.reasons, learned_reason(n, settings.routing.heartbeat_min_interval)))
     project = app[appkeys.PROJECTS].projects.get(project_id)

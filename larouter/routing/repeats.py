@@ -22,6 +22,7 @@ import attrs
 
 from larouter.routing.sameness import normalise
 from larouter.routing.statustime import STAMP_RE
+from larouter.routing.tiers import Decision, Tier
 from larouter.routing.turns import read_content
 
 MIN_SIGHTINGS = 2  # answered sightings before the pattern counts
@@ -50,6 +51,13 @@ def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
                 digest.update(b"\1" + STAMP_RE.sub("#", work).encode("utf-8", "surrogatepass"))
             return digest.hexdigest()[:32]
     return None
+
+
+def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str | None:
+    """The learned-heartbeat key of a classified request (`signature` with the work the rules found), or None when
+    no pattern may take it: a request the rules send to REASONING (a proof or a puzzle asked again and answered
+    briefly is a benchmark's loop or a retry, never a check-in)."""
+    return None if decision.tier is Tier.REASONING else signature(body, project, decision.work)
 
 
 @attrs.define
