@@ -145,16 +145,21 @@ def test_unwritable_ledger_keeps_serving_and_flushes_later(home: Path, cfg: Path
     assert ledger_rows(home) == list(range(1, 8))  # nothing lost beyond the bound, nothing written twice
 
 
+def fail_after_one(d: Daemon) -> None:
+    """One call's record written, then the file-size limit at 0 and three calls whose records cannot be."""
+    d.chat()
+    wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
+    d.file_limit(0)
+    for _ in range(3):
+        d.chat()
+    wait_until(lambda: d.ledger()["failing"] and d.ledger()["pending"] == 3, 15, "the writer to fail")
+
+
 def test_stop_while_unwritable_reports_the_lost_records(home: Path, cfg: Path) -> None:
     """SIGTERM while writes still fail: a clean exit that counts and reports the records it could not keep; the
     ledger file is intact and opens again."""
     with daemon(home, cfg) as d:
-        d.chat()
-        wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
-        d.file_limit(0)
-        for _ in range(3):
-            d.chat()
-        wait_until(lambda: d.ledger()["failing"] and d.ledger()["pending"] == 3, 15, "the writer to fail")
+        fail_after_one(d)
         assert d.stop() == 0
     assert "stopping with 3 usage records that could not be written" in d.log
     assert "3 failed" in d.log and "Traceback" not in d.log
@@ -171,12 +176,7 @@ def test_status_names_the_failing_ledger(home: Path, cfg: Path) -> None:
     the ledger's last error and the records it holds in memory, and that this month's spend leaves them out; once
     writing works the ledger is ok and the spend counts them."""
     with daemon(home, cfg) as d:
-        d.chat()
-        wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
-        d.file_limit(0)
-        for _ in range(3):
-            d.chat()
-        wait_until(lambda: d.ledger()["failing"] and d.ledger()["pending"] == 3, 15, "the writer to fail")
+        fail_after_one(d)
         result = on(d.url, "status")
         assert result.exit_code == 0, result.output
         text = " ".join(result.stdout.split())
