@@ -153,12 +153,15 @@ def test_a_check_in_time_written_before_its_date_dates_the_list() -> None:
 POLL = "Read HEARTBEAT.md. If nothing needs attention, reply HEARTBEAT_OK.\n{items}\nCurrent time: {now}"
 
 
+def at(items: str, quiet: str, work: str) -> tuple[str, str]:
+    """The same poll and items at a time nothing is due (`quiet`) and at a time one is (`work`)."""
+    return POLL.format(items=items, now=quiet), POLL.format(items=items, now=work)
+
+
 @pytest.mark.parametrize("quiet, work", [
     # a part of the day between the day's name and its colon is still the item's day
-    (POLL.format(items="- [ ] Sunday evening: ask whether to place the grocery order",
-                 now="Tuesday, March 10th, 2026 - 2:00 PM"),
-     POLL.format(items="- [ ] Sunday evening: ask whether to place the grocery order",
-                 now="Sunday, March 15th, 2026 - 7:30 PM")),
+    at("- [ ] Sunday evening: ask whether to place the grocery order", "Tuesday, March 10th, 2026 - 2:00 PM",
+       "Sunday, March 15th, 2026 - 7:30 PM"),
     # ...but two days joined are not one day and a word ("Sat and Sun:" is due on a Sunday, not read as Saturday)
     (POLL.format(items="- [ ] Sat–Sun: water the balcony plants", now="Tuesday, March 10th, 2026 - 2:00 PM"),
      POLL.format(items="- [ ] Sat and Sun: water the balcony plants", now="Sunday, March 15th, 2026 - 2:00 PM")),
@@ -232,19 +235,17 @@ def test_a_reminder_set_minutes_before_each_meeting_is_due_in_its_window() -> No
 
 @pytest.mark.parametrize(("quiet", "work"), [
     # a window after a class of days, the window's closing colon a label's: "Weekdays 08:30–09:00: …" at 13:10
-    (POLL.format(items="- Weekdays 08:30–09:00: send the day's calendar summary", now="Tuesday, March 24th, 2026 - 1:10 PM"),
-     POLL.format(items="- Weekdays 08:30–09:00: send the day's calendar summary", now="Tuesday, March 24th, 2026 - 8:40 AM")),
+    at("- Weekdays 08:30–09:00: send the day's calendar summary", "Tuesday, March 24th, 2026 - 1:10 PM",
+       "Tuesday, March 24th, 2026 - 8:40 AM"),
     # a window with a wave dash, a monthly day in Japanese
-    (POLL.format(items="- [ ] 毎朝 7:30〜8:00：今日の天気を送る\n- [ ] 毎月25日：家賃の振込を確認", now="2026年3月18日（水曜日）10:15"),
-     POLL.format(items="- [ ] 毎朝 7:30〜8:00：今日の天気を送る\n- [ ] 毎月25日：家賃の振込を確認", now="2026年3月25日（水曜日）10:15")),
+    at("- [ ] 毎朝 7:30〜8:00：今日の天気を送る\n- [ ] 毎月25日：家賃の振込を確認", "2026年3月18日（水曜日）10:15",
+       "2026年3月25日（水曜日）10:15"),
     # Swedish: plural days, the 25th, weekdays as a class
-    (POLL.format(items="- tisdagar 18:00: påminn om träningen\n- den 25:e: kolla lönen\n- vardagar 07:45: väderkoll",
-                 now="söndag 15 mars 2026 kl. 20:10"),
-     POLL.format(items="- tisdagar 18:00: påminn om träningen\n- den 25:e: kolla lönen\n- vardagar 07:45: väderkoll",
-                 now="tisdag 17 mars 2026 kl. 20:10")),
+    at("- tisdagar 18:00: påminn om träningen\n- den 25:e: kolla lönen\n- vardagar 07:45: väderkoll",
+       "söndag 15 mars 2026 kl. 20:10", "tisdag 17 mars 2026 kl. 20:10"),
     # a day-first date with slashes (the day past 12), a monthly day in Vietnamese
-    (POLL.format(items="- Ngày 5 hàng tháng: đóng tiền điện\n- Mỗi tối 22:00: nhắc uống thuốc", now="Thứ Bảy, 14/03/2026, 10:00"),
-     POLL.format(items="- Ngày 5 hàng tháng: đóng tiền điện\n- Mỗi tối 22:00: nhắc uống thuốc", now="Thứ Bảy, 14/03/2026, 22:10")),
+    at("- Ngày 5 hàng tháng: đóng tiền điện\n- Mỗi tối 22:00: nhắc uống thuốc", "Thứ Bảy, 14/03/2026, 10:00",
+       "Thứ Bảy, 14/03/2026, 22:10"),
 ])
 def test_windows_monthly_days_and_classes_of_days_in_more_forms(quiet: str, work: str) -> None:
     """Blind v36's checklists: each of these items was read as due at a quiet check-in (an OpenClaw poll in a long
