@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import re
 
+from larouter.routing.readings import number
+
 _SIDE = r"(<=?|>=?|≤|≥|below|above|under|over)"
 _BOUND = r"\$?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)(\s?%)?"
 _BAND_RE = re.compile(rf"\b(?:alert|alarm|warn|notify|page)\w*(?:\s+(?:band|range|zone|levels?|if|when|me|at|price))*"
                       rf"\s*[:=]?\s*{_SIDE}\s*{_BOUND}(?:\s*(?:or|/|,|;)\s*{_SIDE}\s*{_BOUND})?", re.I)
 _NUMBER_RE = re.compile(r"(?<![\d.,:/#-])\$?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d:/]|[.,]\d)(\s?%)?")
 _LOW = ("<", "<=", "≤", "below", "under")
-
-
-def _number(text: str) -> float:
-    """"55,000" is 55000; "3,5" is 3.5 (a decimal comma: no group of three digits after it)."""
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text):
-        return float(text.replace(",", ""))
-    return float(text.replace(",", "."))
 
 
 def _in_brackets(text: str, at: int) -> bool:
@@ -42,13 +37,13 @@ def band_crossed(text: str) -> bool:
     if not bands:
         return False
     taken = [(m.start(), m.end()) for m in bands]
-    readings = [(_number(n.group(1)), bool(n.group(2))) for n in _NUMBER_RE.finditer(text)
+    readings = [(number(n.group(1)), bool(n.group(2))) for n in _NUMBER_RE.finditer(text)
                 if not any(a <= n.start() < b for a, b in taken)]
     for m in bands:
         for side, bound, share in ((m.group(1), m.group(2), m.group(3)), (m.group(4), m.group(5), m.group(6))):
             if side is None:
                 continue
-            limit = _number(bound)
+            limit = number(bound)
             for value, is_share in readings:
                 if is_share != bool(share) or not limit / 2 <= value <= limit * 2:
                     continue

@@ -216,13 +216,13 @@ def later_or_done(item: str, when: Checkin) -> bool:
     """Whether an open list item needs nothing at this check-in: it says it is done ("Water plants — done today
     08:10") or it is for later (`not_yet_due`); never one that says something failed ("cert expires today 23:59
     (renewal failed)")."""
-    if _FAILED_RE.search(_CONDITION_RE.sub(" ", item) if "if" in item or "when" in item else item):
+    if _FAILED_RE.search(_CONDITIONAL_TAIL_RE.sub(" ", item) if "if" in item or "when" in item else item):
         return False
     return _DONE_RE.search(item) is not None or not_yet_due(item, *when) or standing(item, when)
 
 
 # A failure the item only names as its condition ("check the backup log and tell Marta only if it failed"): no failure.
-_CONDITION_RE = re.compile(r"\b(?:only )?(?:if|when|whenever)\b[^.;()]*", re.I)
+_CONDITIONAL_TAIL_RE = re.compile(r"\b(?:only )?(?:if|when|whenever)\b[^.;()]*", re.I)
 _FAILED_RE = re.compile(r"(?<!\b0 )(?<!\bno )(?:\bfail(?:ed|ing|s|ure)?\b|失败|失敗|실패|fehlgeschlagen|échoué|falló|falhou"
                         r"|fallito|mislukt|nieudan|не удалось)", re.I)  # (not "0 failed", "no failures"; not "errors": "0 errors")
 

@@ -69,13 +69,20 @@ _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^
                        r"[:=]?\s*(>=?|<=?|≥|≤)\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT + r"\s*[)\]]", re.I)
 
 
-def _number(text: str) -> float:
-    """A matched number: a decimal comma read as a point, the minus sign (U+2212) as "-"."""
-    return float(text.replace(",", ".").replace("−", "-"))
+def number(text: str) -> float:
+    """A matched number: groups of three digits after a comma are thousands ("55,000", "1,204,000"), another comma
+    is a decimal one ("3,5", "0,300"), the minus sign (U+2212) is "-"."""
+    text = text.replace("−", "-")
+    if _GROUPED_RE.fullmatch(text):
+        return float(text.replace(",", ""))
+    return float(text.replace(",", "."))
+
+
+_GROUPED_RE = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _alerting(m: re.Match[str]) -> bool:
-    value, word, op, bound = _number(m.group(1)), m.group(2).lower(), m.group(3), _number(m.group(4))
+    value, word, op, bound = number(m.group(1)), m.group(2).lower(), m.group(3), number(m.group(4))
     met = {">": value > bound, ">=": value >= bound, "≥": value >= bound,
            "<": value < bound, "<=": value <= bound, "≤": value <= bound}[op]
     return not met if word in _NORMAL_WORDS else met
@@ -105,7 +112,7 @@ def _normal(value: str, verdict: str, vocab: QuietVocabulary) -> bool:
     span = _RANGE_RE.search(verdict)
     if span is None:
         return _at_setpoint(value, verdict)
-    low, high, x = (_number(v) for v in (span.group(1), span.group(2), value))
+    low, high, x = (number(v) for v in (span.group(1), span.group(2), value))
     return low <= x <= high
 
 
@@ -121,7 +128,7 @@ def _at_setpoint(value: str, verdict: str) -> bool:
     m = _SETPOINT_RE.match(verdict)
     if m is None:
         return False
-    x, target = _number(value), _number(m.group(1))
+    x, target = number(value), number(m.group(1))
     return abs(x - target) <= max(SETPOINT_TOLERANCE[0], abs(target) * SETPOINT_TOLERANCE[1])
 
 
@@ -210,7 +217,7 @@ def _reading_before(text: str, at: int) -> tuple[int, float] | None:
     if value is None:
         return None
     part = _PART_OF_RE.search(text, max(0, value.start() - 16), value.start())
-    return (part.start(), _number(part.group(1))) if part is not None else (value.start(), _number(value.group(1)))
+    return (part.start(), number(part.group(1))) if part is not None else (value.start(), number(value.group(1)))
 # What an ASCII text can hold of them (a scan of all 20 cost ~4 us a turn): "limi" for limit, limite, limiet; "gren"
 # for grens, grense, grenze, grenzwert
 _SIDED_ASCII = ("max", "min", "limi", "slo", "gren", "hranice")
@@ -227,7 +234,7 @@ def _past_bracketed_limit(text: str) -> bool:
             m = _SIDED_RE.match(text, at)
             found = _reading_before(text, at) if m is not None else None
             if m is not None and found is not None:
-                reading, bound = found[1], _number(m.group(2))
+                reading, bound = found[1], number(m.group(2))
                 if reading > bound if _upper(m.group(1), text, at) else reading < bound:
                     return True
             at = text.find(bracket, at + 1)
@@ -251,7 +258,7 @@ def _within_sided_limits(clause: str) -> str:
             found = _reading_before(clause, at) if m is not None else None
             closing = clause.find(close, at)
             if m is not None and found is not None and closing > 0:
-                reading, bound = found[1], _number(m.group(2))
+                reading, bound = found[1], number(m.group(2))
                 if reading <= bound if _upper(m.group(1), clause, at) else reading >= bound:
                     clause = clause[:found[0]] + " ok " + clause[closing + 1:]
                     at = found[0]
@@ -274,7 +281,7 @@ _KIND_REACH = 48  # characters before a reading where its name is looked for
 def _over_bracketed_threshold(text: str, lower: str) -> bool:
     """Whether a reading lies past the threshold its own brackets give, on the side its name says is bad."""
     for m in _BRACKETED_RE.finditer(text):
-        side, value, bound = _bad_side(lower, m.start()), _number(m.group(1)), _number(m.group(2))
+        side, value, bound = _bad_side(lower, m.start()), number(m.group(1)), number(m.group(2))
         if (side == "min" and value < bound) or (side == "max" and value > bound):
             return True
     return False
@@ -290,7 +297,7 @@ def within_thresholds(text: str) -> str:
         return text
     kept, end = [], 0
     for m in _BRACKETED_RE.finditer(text):
-        side, value, bound = _bad_side(lower, m.start()), _number(m.group(1)), _number(m.group(2))
+        side, value, bound = _bad_side(lower, m.start()), number(m.group(1)), number(m.group(2))
         if (side == "min" and value >= bound) or (side == "max" and value <= bound):
             kept += (text[end:m.start()], " ✅ ok ")
             end = m.end()
@@ -320,7 +327,7 @@ def breaks_a_limit(text: str) -> bool:
         name = _NAME_BEFORE_RE.search(text, max(0, m.start() - 34), m.start())
         if name is not None:
             op = "<=" if m.group(1).lower() in _MAX_WORDS else ">="
-            worded.append((name.group(1).lower(), op, _number(m.group(2)), (name.start(), m.end())))
+            worded.append((name.group(1).lower(), op, number(m.group(2)), (name.start(), m.end())))
     limits += [(name, op, bound) for name, op, bound, _ in worded]
     if not limits:
         return False
@@ -332,7 +339,7 @@ def breaks_a_limit(text: str) -> bool:
         named = {name for name, *_ in worded}
         for m in _PLAIN_READING_RE.finditer(text):
             if m.group(1).lower() in named and not any(a <= m.start() < b for a, b in spans):
-                readings.setdefault(m.group(1).lower(), []).append(_number(m.group(2)))
+                readings.setdefault(m.group(1).lower(), []).append(number(m.group(2)))
     for name, op, bound in limits:
         for value in readings.get(name, ()):
             ok = {"<": value < bound, "<=": value <= bound, "≤": value <= bound,
