@@ -107,6 +107,10 @@ from tests.support.agents import rules_tier, tier
     "scheduled check on the redis cache please — look at the eviction count and tell me if it is growing",
     "Qual intervalo de keep-alive é melhor para um app atrás de NAT? As conexões caem depois de 4 minutos ociosas.",
     "Scheduled check 10:00 · inbox: 0 · Dana: call me if anything is urgent",  # a person's message in the poll
+    # The token said back as a joke, then a request after a discourse word.
+    "HEARTBEAT_OK yourself lol. actually can you move my 3pm with Tomasz today to Thursday next week same time and "
+    "message him that something came up? keep it polite",
+    "NO_REPLY lol. ok so could you book me a table for two at 8?",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,

@@ -307,9 +307,9 @@ class HeartbeatRules:
     # A sentence asking why or how to fix something is a question about heartbeats, wherever it stands ("Here's a log
     # excerpt: ... Why is it doing this on a normal message and how do I fix it?"); a poll asks whether, not why.
     # A request added after the check-in's own sentences: "[Heartbeat] all green. Also — remind me at 6pm to call
-    # the plumber", "… nothing new. Can you book the 9:00 train?".
+    # the plumber", "… nothing new. Can you book the 9:00 train?", "HEARTBEAT_OK yourself lol. actually can you move my 3pm …".
     added_request: Gated = Gated(
-        r"(?:[.!?][\"'”’»)]*\s+|\n\s*)(?:(?:also|and|plus|oh|ps|p\.s\.|btw|by the way)\W+){0,2}"
+        r"(?:[.!?][\"'”’»)]*\s+|\n\s*)(?:(?:also|and|plus|oh|ps|p\.s\.|btw|by the way|actually|anyway|ok|okay|so|now|hey)\W+){0,2}"
         r"(?:remind me|can you|could you|would you|will you)\b",
         ("remind me", "can you", "could you", "would you", "will you"),
     )
