@@ -79,3 +79,17 @@ def test_retry_after_is_sanitised() -> None:
     assert retry_after(email.utils.formatdate(now - 42, usegmt=True), now) == "0"
     for bad in ("", None, "1.5", "-3", "soon", "7\r\nX-Evil: 1", "Wed, 99 Foo 2026"):
         assert retry_after(bad, now) is None, bad
+
+
+def test_at_debug_level_each_answer_names_its_provider_request_id(router: Router, fake: Fake,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """The debug line is built only when debug is on (its arguments cost a few µs a request), and then it is there."""
+    import logging
+
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with caplog.at_level(logging.INFO, logger="larouter.proxy"):
+        client.chat.completions.create(model="gpt-fake", messages=HI)
+    assert "answered HTTP" not in caplog.text
+    with caplog.at_level(logging.DEBUG, logger="larouter.proxy"):
+        client.chat.completions.create(model="gpt-fake", messages=HI)
+    assert "answered HTTP 200 (its request id: req_fake_2)" in caplog.text, caplog.text
