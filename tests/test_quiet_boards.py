@@ -80,3 +80,25 @@ def test_a_payload_that_lists_records_is_work(payload: str, quiet: bool) -> None
     """A check-in payload listing records (overdue tasks under an Arabic key, low-stock items) has work in any
     language: its keys need not be read (both were heartbeats: v24, v18); channels that count only zeros do not."""
     assert (tier(payload) is Tier.HEARTBEAT) is quiet
+
+
+ZAP = ("Zap: Hourly Gmail check (label: Invoices)\nTrigger time: Mar 13, 2026 3:00 PM EDT\nSearch results: {found}\n\n"
+       "Instructions: If there are unread invoice emails, extract vendor, amount and due date for each as a table. "
+       "Otherwise output exactly \"nothing to report\".")
+ZAP_RO = ("Zap: Verificare formular de contact (la fiecare 15 min)\nOra declanșării: 18 mar. 2026, 11:45 EET\n"
+          "Răspunsuri noi în Typeform: {found}\nInstrucțiuni: dacă există răspunsuri noi, rezumă-le pentru echipa de "
+          "vânzări. Altfel scrie exact „nimic de raportat”.")
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@pytest.mark.parametrize(("template", "quiet", "work"), [
+    (ZAP, "0 emails found for `label:Invoices is:unread newer_than:1h`", "2 emails found for `label:Invoices`"),
+    (ZAP, "0 emails found", "invoice from ACME Corp, $1,200 due Mar 20"),
+    (ZAP_RO, "0", "3"),
+], ids=["en", "en-listed", "ro"])
+def test_if_work_then_do_it_otherwise_reply_idle_is_decided_by_the_report(template: str, quiet: str, work: str,
+                                                                          config: ClassifierConfig) -> None:
+    """"If there are X, do W. Otherwise reply 'nothing to report'": the instruction before "otherwise" says what to
+    do when there is work, and the report's own lines (after a header of a name line and a stamped line) decide."""
+    assert tier(template.format(found=quiet), config) is Tier.HEARTBEAT
+    assert tier(template.format(found=work), config) is not Tier.HEARTBEAT

@@ -199,6 +199,7 @@ class QuietVocabulary:
     condition: WordSet
     reply: WordSet
     only: WordSet
+    otherwise: WordSet
     trouble: WordSet
     label_keys: frozenset[str]
     header: WordSet  # substrings of the lowercased clause
@@ -209,7 +210,8 @@ class QuietVocabulary:
     def of(cls, q: QuietReportRules) -> QuietVocabulary:
         return cls(q.max_chars, WordSet.of(q.none_words, q.none_cjk), WordSet.of(q.well_words, q.well_cjk),
                    WordSet.of(q.if_words, q.if_cjk), WordSet.of(q.reply_words, q.reply_cjk),
-                   WordSet.of(q.only_words, q.only_cjk), WordSet.of(q.trouble_words, q.trouble_cjk),
+                   WordSet.of(q.only_words, q.only_cjk), WordSet.of(q.otherwise_words, q.otherwise_cjk),
+                   WordSet.of(q.trouble_words, q.trouble_cjk),
                    frozenset(k.lower() for k in q.label_keys), WordSet.of((), (w.lower() for w in q.header_words)),
                    frozenset(w.lower() for w in q.broken_words), frozenset(w.lower() for w in q.negations))
 

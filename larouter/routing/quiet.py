@@ -94,14 +94,23 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
     if _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab):
         return True
     # A stamped first line is the header whole, however its date splits into clauses ("Időpont: 2026. március 12.,
-    # csütörtök 10:40", "ngoLwesibili, 10 Mashi 2026, ngo-21:00 (SAST)"): the lines after it are the report.
-    head, newline, rest = text.strip().partition("\n")
-    if not newline or payload is not None or not _header_line(head, vocab):
+    # csütörtök 10:40", "ngoLwesibili, 10 Mashi 2026, ngo-21:00 (SAST)"); so are short lines naming the check before
+    # it ("Zap: Hourly Gmail check (label: Invoices)\nTrigger time: Mar 13, 2026 3:00 PM EDT"): the rest is the report.
+    if payload is not None:
         return False
-    return _nothing_in(CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(within_thresholds(rest)))), 0, 1, vocab)
+    lines = text.strip().split("\n", HEADER_LINES)
+    for n, head in enumerate(lines[:-1]):
+        if _header_line(head, vocab):
+            rest = "\n".join(lines[n + 1:])
+            return _nothing_in(CLAUSE_RE.split(_KEY_COLON_RE.sub("=", keep_asides(within_thresholds(rest)))), 0, 1, vocab)
+        if (len(head.split()) > HEADER_LINE_WORDS or counts_something(head) or STAMP_RE.search(head)
+                or vocab.none.found(word_tokens(head.lower()), head)):
+            return False
+    return False
 
 
 HEADER_LINE_WORDS = 20  # a longer first line is prose
+HEADER_LINES = 2  # lines naming the check that may come before its stamped line
 HEADER_VALUE_WORDS = 3  # "Yoxlama vaxtı: 10.03.2026, saat 20:00 (Bakı)": a label's value in a header is its time
 
 
@@ -270,7 +279,10 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     following = 0  # clauses left that may spell out the reply after an idle condition
     skip_value = green = False
     verdict = None  # the report's verdict on its readings (`readings_verdict`), read once if a bare reading needs it
+    instructed = -1  # the clause of an "otherwise" idle reply: the clauses before it say what to do if there is work
     for i in range(start, len(parts), 2):
+        if i < instructed:
+            continue
         clause = judged_normal(parts[i].strip(), vocab)  # "32% (kawaida)" reads "ok"
         label = i + 1 < len(parts) and parts[i + 1].strip().startswith(LABEL_ENDS)
         if skip_value:
@@ -303,6 +315,9 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if not counts and STATUS_TIME_RE.fullmatch(STAMP_RE.sub("", clause).strip(" .")) and STAMP_RE.search(clause):
             continue  # "last run 06:12", "letzte Sicherung 03:10": when something last or next happens, no news
         condition = vocab.condition.found(tokens, clause)
+        if condition and (instructed := _otherwise_reply(parts, i, vocab)) > i:
+            continue  # "If there are unread invoices, extract them as a table. Otherwise output exactly 'none'": the
+            # report's own lines decide whether there are any
         if condition and not counts and words <= MAX_CONDITION_WORDS and (none or vocab.well.found(tokens, clause)):
             # "if nothing needs doing"
             # (not "2 pesanan akan dibatalkan jika tidak dikirim": an "if not" around a count is a warning)
@@ -324,6 +339,18 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
                 return False  # (a bare reading, "cpu 12%", "p99 latency 180 ms", passes under the report's verdict
                 # on its readings)
     return nothing >= needed
+
+
+OTHERWISE_SPAN = 4  # clauses an "if there is work, do it" instruction may take before its "otherwise, reply …"
+
+
+def _otherwise_reply(parts: list[str], i: int, vocab: QuietVocabulary) -> int:
+    """The index of the clause after condition `i` that opens with "otherwise" and says how to reply, or -1."""
+    for j in range(i + 2, min(len(parts), i + 2 + 2 * OTHERWISE_SPAN), 2):
+        tokens = word_tokens(parts[j].lower())
+        if tokens and (tokens[0] in vocab.otherwise.words or vocab.otherwise.found((), parts[j].lstrip()[:8])):
+            return j if vocab.reply.found(tokens, parts[j]) else -1
+    return -1
 
 
 # A line naming what the report is about: a subject noun and an identifier ("repo acme/payments-api", "host db-02").

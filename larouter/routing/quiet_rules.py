@@ -124,7 +124,7 @@ wyślij pošli отправь надішли подтверди підтверд
 respondé responder rispondi rispondere antwoord odpisz odpowiedz odpověz ответь ответьте відповідай відповідайте yanıtla
 yanıt balas jawab trả svara jibu vastaa απάντησε răspunde ענה השב أجب بنویس
 odgovori одговори vasta atsakyk atbildi svaraðu svar respon contesta contéstame contestá contestame devolva devuelve yaz
-dáhùn ይመልሱ
+dáhùn ይመልሱ output return scrie
 renvoie أرسل ارسل שלח odpovedz válaszoljon likh likhen
 відповідь відповіддю ответ ответом odpowiedź odpověď odpoveď respuesta resposta réponse risposta cevap balasan jawaban
 رد ردا ردًا תשובה لکھیں لکھو لکھ بھیجیں جواب
@@ -141,6 +141,14 @@ samo само ainult tik tikai bare csak iba només lang sirf bas solamente some
 მხოლოდ միայն soilik bakarrik unig amháin nur тек kuphela зөвхөн vetëm nìkan ብቻ yalnız
 """.split())
     only_cjk: tuple[str, ...] = tuple("只 だけ 만 केवल แค่ फक्त మాత్రమే".split())
+    # "Otherwise" opening the idle instruction after a conditional one: "If there are unread invoices, extract them
+    # as a table. Otherwise output exactly 'nothing to report'." (Not "si no", "jika tidak": also "if no ...".)
+    otherwise_words: tuple[str, ...] = tuple("""
+otherwise else sonst andernfalls ansonsten sinon autrement sino senão altrimenti anders annars ellers muuten muutoin
+inaczej jinak inak иначе інакше інакш yoksa aksi altfel αλλιώς αλλιώτικα אחרת وإلا والا vinginevyo különben egyébként
+muidu kitaip citādi inače іначай përndryshe bestela fel
+""".split())
+    otherwise_cjk: tuple[str, ...] = tuple("否则 否則 不然 そうでなければ それ以外 अन्यथा ไม่เช่นนั้น".split())
     header_words: tuple[str, ...] = SCHEDULED_WORDS + MORE_SCHEDULED_WORDS + AUTOMATIC_WORDS
     # Fields of a JSON payload that number or stamp the report rather than count work ("seq": 88214).
     label_keys: tuple[str, ...] = tuple("""
