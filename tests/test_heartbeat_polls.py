@@ -111,6 +111,10 @@ from tests.support.agents import rules_tier, tier
     "HEARTBEAT_OK yourself lol. actually can you move my 3pm with Tomasz today to Thursday next week same time and "
     "message him that something came up? keep it polite",
     "NO_REPLY lol. ok so could you book me a table for two at 8?",
+    # A line's label opening with "new", then how many, whatever the noun.
+    "Form check (every 15 min)\nNew Typeform responses: 3\nIf there are new responses, summarise them. Otherwise "
+    "reply NOTHING_TO_REPORT.",
+    "Hourly sync 10:00\n- new webinar registrations: 12\nReply SYNC_IDLE if nothing needs doing.",
 ])
 def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: str) -> None:
     """Cron questions, failures of scheduled runs, complaints about heartbeats, and polls that bring new items,
@@ -132,6 +136,8 @@ def test_polls_carrying_work_and_requests_about_them_are_not_heartbeats(text: st
     "đơn giao hàng đang chờ: 0, khiếu nại: 0. Nếu không có việc gì, chỉ trả lời KHONG_CO_GI.",  # long, but all nothing
     "盘中心跳 14:00 | 新信号 无 | 风控 正常",  # "heartbeat" after a word, before the time
     '{"类型": "心跳", "来源": "家居管家", "时间": "21:15", "告警": 0, "待执行": 0}',
+    "Form check (every 15 min)\nNew Typeform responses: 0\nLast new response: 2026-03-12 09:14\nIf there are new "
+    "responses, summarise them. Otherwise reply NOTHING_TO_REPORT.",  # a date is no count
 ])
 def test_polls_with_nothing_to_act_on_are_heartbeats(text: str) -> None:
     """A count whose brackets say all is well, "no overdue invoice", an item due after the check-in's date: no work;
