@@ -22,6 +22,7 @@ from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_q
 from larouter.routing.afterack import asks_after_ack
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
+from larouter.routing.counted import counted_news
 from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
 from larouter.routing.lead_time import lead_time_due
 from larouter.routing.learned import model_check_in, model_reason
@@ -145,6 +146,8 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # a long report is still a heartbeat when every line of it says nothing
             return None
+    if (poll or ack) and counted_news(text, rules.quiet):
+        return None  # "QC failures: 3" where the quiet poll says "QC failures: 0"
     if learned is not None and not ack:
         return Verdict(HEARTBEAT, model_reason(text, learned, rules), 0.8, learned=True)
     if poll and ack:

@@ -7,7 +7,7 @@ import re
 
 from larouter.routing.asking import QUESTION_MARKS, opening_word
 from larouter.routing.compiled import Compiled
-from larouter.routing.quiet import counts_something
+from larouter.routing.counts import counts_something
 from larouter.routing.request_words import REQUEST_OPENERS
 from larouter.routing.shown import escaped
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from larouter.routing.compiled import QuietVocabulary, ascii_part
+from larouter.routing.counts import NONZERO_RE, bare_clause, counts_something
 from larouter.routing.payload import payload_lines
 from larouter.routing.readings import judged_normal, keep_asides, within_thresholds
 from larouter.routing.statustime import STAMP_RE, STATUS_TIME_RE
@@ -30,15 +31,6 @@ _DIGIT_RE = re.compile(r"\d")
 _GREEN_RE = re.compile(r"[-*•·]?\s*(?:🟢|✅|✔️?|☑️?|🆗|💚)")  # a line a status board marked fine
 # ...or marked after the name of what it checks ("main   #4812 ✅ passed (12m03s)", "nightly-e2e ✅ passed 03:14")
 _MARKED_AFTER_NAME_RE = re.compile(r"[-*•·]?\s*[\w./-]+(?:\s+#\d+)?\s+(?:🟢|✅|✔️?|☑️?|💚)")
-_COUNT_RE = re.compile(r"[1-9١-٩۱-۹१-९১-৯]")  # a number that is not zero (once stamps and names are removed): something to report
-# Names, durations and full houses are not counts: "JKT-03", "db-02", "V1-V4", "CM2-B", store "0417", "5xx"; "24h",
-# "15 min", "30 分钟"; "9/9".
-_NAMES_RE = re.compile(r"\b[^\W\d_][\w-]*\d[\w-]*|(?<![\d.,])0\d+(?![\d.,])|#\d+|\*/\d+"  # "*/15": a cron step
-                       r"|\b[1-5][xX]{2}\b"  # "5xx": a class of HTTP statuses
-                       r"|\b\d+\s?(?:(?:ms|s|sec|secs|m|min|mins|h|hr|hrs|d|days?|w|(?i:hours?|weeks?|tagen?|stunden?|jours?"
-                       r"|heures?|d[ií]as|horas?|giorni|ore|dni|godzin|дн[яей]+|час[аов]*|gün|saat\w*|hari|jam|ngày|giờ|dagen"
-                       r"|uur|dagar|timmar|päivää|tuntia|päeva|dage|dager|dní|dnů|napon|zile|ημέρες|ημερών|ימים|أيام|روز|दिन|วัน))\b"
-                       r"|分钟|分鐘|小时|小時|時間|秒|分|天|시간|분|초)|\b(\d[\d,.]*)\s?/\s?\1\b")
 _TOKEN_RE = re.compile(r"[\"'`«»„“”‘’「」]|\b[A-Z][A-Z0-9_]{2,}\b|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _WORD_RE = re.compile(r"\w+")
 _DONE_RE = re.compile(r"(?:[-*+]\s*)?\[[xX✓✔]\]")
@@ -132,58 +124,6 @@ def _header_line(line: str, vocab: QuietVocabulary) -> bool:
 HEADER_LABEL_WORDS = 5  # "Automatic check:", "Ukaguzi wa kawaida (saa 5 asubuhi):" names the check, asks nothing
 
 
-# More durations, for the clauses of quiet reports only (`_bare_clause`): in the model's count guard they stay
-# counts, because behind "sprawdzenie co 30 minut" the model misread news written in words ("WYKRYTO WODĘ") as quiet.
-_DURATIONS_RE = re.compile(r"\b\d+\s?(?:дни|дней|минут[аы]?|минути|часа|годин[аи]?|хвилин[аи]?|днів|דקות|שעות|دقيقة|دقائق"
-                           r"|ساعات|ساعة|ساعت|دقیقه|मिनट|घंटे|दिवस|মিনিট|ঘণ্টা|দিন|dakika|perc|óra|nap|minut[aey]?|hodin"
-                           r"|phút|นาที)(?!\w)")
-# A measured value with its unit ("21,5 °C", "610 ppm", "4,1 kW", a percentage as a label's value: "Battery: 87 %"):
-# a reading, not a count of things to act on ("revenue grew 12%, churn fell to 3%" is news). `counts_something`
-# (the model's count guard, a report's header) reads past them and leaves the words around them to the model; the
-# clauses of quiet reports still read a reading without a stated range as news.
-_READING_RE = re.compile(r"(?<![\w.,])[+−-]?\d+(?:[.,]\d+)?\s?(?:°\s?[CF]?|ppm|k?Wh?|V|bar|hPa|mm|km/h|m/s|lux|dB)(?!\w)"
-                         r"|(?<=[:=：])\s*(?:\d+(?:[.,]\d+)?\s?%|%\d+(?:[.,]\d+)?)(?!\w)")  # "Battery: 87 %", "nem=%45"
-
-
-# Numbers that bound, order or time a report rather than count anything in it (`counts_something` only): a stated
-# range or reference in brackets ("(target 20–23)", "(<1000)", "(threshold £500)", "(limit 40 %)"), a range
-# ("18–21"), a list's item numbers ("1. Check the site"), a clock time ("6pm", "3 o'clock"), a level in percent or
-# an amount ("humidity 46 %", "balance £2,314"), but not a change ("churn fell to 3%": news, `_CHANGE_RE`).
-_NUM = r"[<>≤≥~]?\s?[£$€¥₹]?\d[\d.,]*\s?(?:%|°\s?[CF]?|[^\W\d_]{1,4}\b)?"
-_REFERENCE_RE = re.compile(rf"\((?:[^\W\d_]+\.?\s){{0,2}}{_NUM}(?:\s?[–—-]\s?{_NUM})?\)"
-                           r"|(?<![\w.,:])\d+(?:[.,]\d+)?–\d+(?:[.,]\d+)?(?![\w.,])"
-                           r"|(?m:^[ \t]*\d{1,2}[.)](?=\s))|(?<![\w.,])\d+(?:[.,]\d+)?\s?%|[£$€¥₹]\s?\d[\d.,]*"
-                           r"|(?i:(?<![\w.,])\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)(?!\w)|\b\d{1,2} o'clock\b)"
-                           # an id ("checkpoint=1ef3a2c9-8b41-…"), a reading in a unit ("T=14.2C", "104 mg/dL"), a
-                           # label's number ("build 9921", "round 14", "cycle 37")
-                           r"|\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}(?:-[0-9a-f]{4,12})*\b"
-                           r"|(?<![\w.,])\d+(?:[.,]\d+)?(?:[CF]|\s?(?:mg/dL|mmol/L|bpm|mmHg|kg))\b"
-                           r"|(?i:\b(?:build|run|cycle|round|tick|poll|sweep|job|iteration|batch|pass|snapshot|seq|checkpoint)"
-                           r"\s?[#:]?\s?\d+(?![\d:.,]))")
-
-
-_CHANGE_RE = re.compile(r"(?i:\b(?:grew|fell|rose|dropped|jumped|climbed|declined|increased|decreased|up|down|by|to)"
-                        r"\s+[+−-]?\d+(?:[.,]\d+)?\s?%)")
-
-
-def _bare(text: str) -> str:
-    """The text without its time stamps, names and durations: what is left of its numbers counts things."""
-    return _NAMES_RE.sub(" ", STAMP_RE.sub(" ", text))
-
-
-def _bare_clause(clause: str) -> str:
-    """A report's clause without its stamps, names and durations in any language ("7 дни", "45 perc")."""
-    return _DURATIONS_RE.sub(" ", _bare(clause))
-
-
-def counts_something(text: str) -> bool:
-    """Whether a number other than zero is left once time stamps, names, durations and readings are removed
-    ("matched=4", "New help requests: 2", "churn fell to 3%"; not "2026-12-02 07:15", "db-02", "15 min", "21,5 °C")."""
-    return (_COUNT_RE.search(text) is not None
-            and (_CHANGE_RE.search(text) is not None
-                 or _COUNT_RE.search(_READING_RE.sub(" ", _bare(_REFERENCE_RE.sub(" ", text)))) is not None))
-
-
 def _label_header(parts: list[str], ends: tuple[str, ...] = (":", "：", "፦")) -> bool:
     """Whether the report opens with a short label ending in a colon (or `ends`), the name of the check."""
     return (len(parts) > 2 and parts[1].strip()[:1] in ends
@@ -196,8 +136,8 @@ _PAREN_RE = re.compile(r"\([^()]*\)")
 def says_none(clause: str, vocab: QuietVocabulary) -> bool:
     """Whether a clause says none or zero and counts nothing ("nessun promemoria scaduto", "0 overdue"; "срокове
     през следващите 7 дни: няма" counts no days)."""
-    bare = _bare_clause(clause)
-    if _COUNT_RE.search(bare):
+    bare = bare_clause(clause)
+    if NONZERO_RE.search(bare):
         return False
     return _ZERO_RE.search(bare) is not None or vocab.none.found(word_tokens(clause.lower()), clause)
 
@@ -288,7 +228,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
         if skip_value:
             skip_value = False
             continue
-        bare = _bare_clause(clause)
+        bare = bare_clause(clause)
         words = sum(1 for w in bare.split() if _WORD_RE.search(w))  # tokens, not bare punctuation
         if not words:
             continue
@@ -301,7 +241,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
                 return False
             nothing += marked
             continue
-        counts = _COUNT_RE.search(bare) is not None
+        counts = NONZERO_RE.search(bare) is not None
         none = vocab.none.found(tokens, clause) or _ZERO_RE.search(bare) is not None
         if none and _none_before_trouble(tokens, clause, vocab):
             return False  # "no response from db-01": a "no" that reports trouble
@@ -388,7 +328,7 @@ def readings_verdict(parts: list[str], vocab: QuietVocabulary) -> bool:
         if i + 2 < len(parts) and parts[i + 1].strip().startswith(LABEL_ENDS):
             clause += " " + parts[i + 2]
         tokens = word_tokens(clause.lower())
-        if len(tokens) > MAX_CLAUSE_WORDS or _COUNT_RE.search(_bare_clause(clause)):
+        if len(tokens) > MAX_CLAUSE_WORDS or NONZERO_RE.search(bare_clause(clause)):
             continue
         if not _ALERT_NOUNS.isdisjoint(tokens) and _none_beside_alerts(tokens, vocab):
             return True

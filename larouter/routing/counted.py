@@ -1,0 +1,72 @@
+"""A count beside a zero: a check-in's news in any language, whatever it counts.
+
+A poll that reports its items as labelled counts ("QC failures: 0", "Chat pembeli: 0", "flagged=0") says with its
+zeros how it reads when all is quiet; its work twin differs from it only in one count ("QC failures: 3"). So a
+check-in with a label valued zero and another label valued a whole number above zero brings news, unless that number
+is not a count of things to handle: a stamp, a name ("db-02"), a duration, a reading with its unit ("21,5 °C"), a
+share, a list's "1)", the check's scope or numbering ("sources: 6", "reposts ignored: 3", "run=4312", "seq: 88"), a
+flag ("WATCHDOG=1"), or a field that says itself all is well ("3 (unchanged since yesterday)", "200 OK", "2 (planned
+maintenance)"). Found by the twin probe: every quiet labelled poll with one of its zeros set to 3."""
+
+from __future__ import annotations
+
+import re
+
+from larouter.routing.compiled import QuietVocabulary
+from larouter.routing.counts import NOT_COUNTS
+from larouter.routing.tokens import word_tokens
+
+# A label's value that is a whole number, not part of a decimal, a share, a range, a ratio or a list's "1)"
+# ("flagged: 3", "chat_pembeli=2", 'errors="1"'; not "0.5", "41%", "9/9", "2-4"), and a label valued zero.
+_COUNT_RE = re.compile(r"[:=：][^\S\n]*\"?([1-9]\d{0,5})(?![\w:/%$)-]|[.,]\d|\s?%)")
+_ZERO_VALUE_RE = re.compile(r"[:=：][^\S\n]*\"?0(?![\w:/%$-]|[.,]\d)")
+_FIELD_END_RE = re.compile(r"[\n|·•;]|\.\s")  # where a "label: value" field ends; a "key=value" one ends at a space
+_KEY_VALUE_END_RE = re.compile(r"[\s\"'/>]")
+_LABEL_START_RE = re.compile(r"[\n·|;,—<>{}\[\]()•]")
+# What a label names when its number is the scope of the check or numbers it, not work: what is watched, skipped,
+# silenced or coming later ("tomorrow: 1 event"). Numbering labels of the vocabulary (`label_keys`: seq, tick, …) and
+# all-is-well words (`well`: ok, online, unchanged, planned, норма, …) count too.
+_SCOPE = frozenset("""
+sources feeds tracked watched watching monitored saved ignored skipped muted filtered excluded archived guilds servers
+channels subscribers members users followers total limit max min threshold tomorrow next upcoming later scheduled n run
+runs job jobs execution attempt silenced snoozed quarantined sıra sira nr no num number interval period every ttl
+timeout gas gwei shard shards partition instance node nodes worker workers replica replicas cluster zone region
+序号 序號 编号 編號 番号 번호
+""".split())
+
+
+def counted_news(text: str, vocab: QuietVocabulary) -> bool:
+    """Whether a label of `text` counts items above zero while another label's value is zero (see the module)."""
+    if not any(c in text for c in "123456789") or _ZERO_VALUE_RE.search(text) is None:
+        return False
+    taken = None  # the spans of stamps, names, durations and readings, found once a candidate needs them
+    for m in _COUNT_RE.finditer(text):
+        if taken is None:
+            taken = [span.span() for rx in NOT_COUNTS for span in rx.finditer(text)]
+        if not any(a <= m.start(1) < b for a, b in taken) and not _no_news(text, m, vocab):
+            return True
+    return False
+
+
+def _label(text: str, at: int) -> str:
+    """The label before the separator a value at `at` follows: back to the line's or field's start ("saved
+    queries" in "· saved queries: 4"), or the key before "=" ("guilds" in '<x events="0" guilds="3"/>', "run" in
+    "job=x run=4312")."""
+    key = text[max(0, at - 60):at].rstrip(' \t"')
+    if key.endswith("="):
+        return key[:-1].rsplit(None, 1)[-1] if key[:-1].strip() else ""
+    key = key.rstrip(":：")
+    starts = [m.end() for m in _LABEL_START_RE.finditer(key)]
+    return key[starts[-1] if starts else 0:]
+
+
+def _no_news(text: str, m: re.Match[str], vocab: QuietVocabulary) -> bool:
+    """Whether the count `m` is no news by its label, as a flag, or by what its field says after it."""
+    label = _label(text, m.start() + 1)
+    if label.isupper() and m.group(1) == "1":
+        return True  # "WATCHDOG=1", "READY=1": a flag set
+    rest = text[m.end(1):m.end(1) + 80]
+    end = (_KEY_VALUE_END_RE if text[:m.start(1)].rstrip(' "').endswith("=") else _FIELD_END_RE).search(rest)
+    rest = rest[:end.start() if end else 80]
+    tokens = word_tokens(label.lower().replace("_", " ")) + word_tokens(rest.lower())
+    return any(t in _SCOPE or t in vocab.label_keys or t in vocab.well.words for t in tokens)

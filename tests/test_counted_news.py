@@ -1,0 +1,52 @@
+"""A check-in's counted news: a label valued above zero beside a label valued zero is work, whatever it counts and
+in any language (the work twin of a quiet poll differs from it in one count); numbers that only stamp, number,
+scope or measure the check are not news."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier
+from larouter.routing.rules import DEFAULT, ClassifierConfig
+from tests.support.agents import RULES_ONLY
+from tests.test_quiet_report import tier
+
+POLLS = [
+    "Lab poll 14:00\n- new samples registered: 0\n- QC failures: {n}\n- pending sign-offs: 0\nReply LAB_IDLE if "
+    "nothing needs doing.",
+    "Cek rutin toko (tiap 30 menit) 10:00\nPesanan baru: 0\nChat pembeli: {n}\nKomplain: 0\nKalau tidak ada yang "
+    "perlu dikerjakan, balas saja SEPI.",
+    "[cron:inbox-sweep every=10m run=4312] tick. new_mail=0 flagged={n} drafts_pending=0 errors=0\nReply IDLE if "
+    "there is nothing to do.",
+    "Kiểm tra định kỳ 09:00\n- Đơn hàng mới: 0\n- Tin nhắn khách chưa trả lời: {n}\nNếu không có việc gì, chỉ trả lời "
+    "YEN_TINH.",
+    '<poll at="2026-03-02T11:15:00Z" events="0" escalations="{n}"/> Respond QUIET if nothing is pending.',
+    "Vérification planifiée 08:30 · factures en attente : 0 · litiges ouverts : {n} · Répondez CALME si rien à faire.",
+]
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@pytest.mark.parametrize("poll", POLLS, ids=["lab", "id", "kv", "vi", "xml", "fr"])
+def test_one_count_above_zero_makes_the_quiet_poll_work(poll: str, config: ClassifierConfig) -> None:
+    assert tier(poll.format(n=0), config) is Tier.HEARTBEAT
+    assert tier(poll.format(n=3), config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "[cron:inbox-watch run=4821] tick. new_items=0 exit=0\nReply IDLE if there is nothing to do.",  # numbering
+    "Scheduled job watch 07:00. New postings matching filters: 0, reposts ignored: 3. If nothing needs attention, "
+    "reply HEARTBEAT_OK.",  # the scope of the check
+    "Repo watch 07:00\nopen issues: 3 (unchanged since yesterday)\nnew PRs: 0\nReply SILENT if nothing changed.",
+    "Uptime sweep 12:00 · website: 200 OK · failed checks: 0 · Reply GREEN if nothing is down.",  # all is well
+    "WATCHDOG=1\nservice: agentd\npending_jobs: 0\nPlease acknowledge with READY if idle.",  # a flag
+    "Check-in 09:00. HEARTBEAT.md: 1) scan inbox 2) check calendar\nunread: 0\nIf nothing needs attention, reply "
+    "HEARTBEAT_OK.",  # a list's item number
+])
+def test_numbers_that_are_not_counts_of_work_leave_it_quiet(text: str) -> None:
+    assert tier(text) is Tier.HEARTBEAT
+
+
+def test_a_count_before_a_comma_is_read_too() -> None:
+    text = "Scheduled job watch 07:00. New postings matching filters: 0, unanswered recruiter mails: {n}. If nothing " \
+           "needs attention, reply HEARTBEAT_OK."
+    assert tier(text.format(n=0)) is Tier.HEARTBEAT and tier(text.format(n=2)) is not Tier.HEARTBEAT
