@@ -251,3 +251,21 @@ def test_windows_monthly_days_and_classes_of_days_in_more_forms(quiet: str, work
     """Blind v36's checklists: each of these items was read as due at a quiet check-in (an OpenClaw poll in a long
     session among them); each is due at its time."""
     quiet_then_work(quiet, work)
+
+
+@pytest.mark.parametrize("quiet, work", [
+    # a dated item on the check-in's own day whose time is still to come (blind v37, Swahili and English)
+    at("- [ ] Leo Jumatano 6 Mei, 16:30 — mkumbushe Wanjiru kulipa ankara HS-4471",
+       "Wednesday, May 6th, 2026 - 2:00 PM", "Wednesday, May 6th, 2026 - 4:30 PM"),
+    at("- [ ] Wednesday 6 May, 16:30 — remind Wanjiru to pay invoice HS-4471", "Wednesday, May 6th, 2026 - 2:00 PM",
+       "Wednesday, May 6th, 2026 - 4:45 PM"),
+    # a reminder "due" today at a time still to come is not overdue yet
+    ("scheduler check-in 2026-05-06 15:45, reply HEARTBEAT_OK if nothing fires\nreminders:\n  #41 renew car tax due "
+     "2026-05-15 09:00\n  #42 call Mam for her birthday due 2026-05-06 18:00",
+     "scheduler check-in 2026-05-06 18:05, reply HEARTBEAT_OK if nothing fires\nreminders:\n  #41 renew car tax due "
+     "2026-05-15 09:00\n  #42 call Mam for her birthday due 2026-05-06 18:00"),
+])
+def test_a_dated_item_on_the_check_ins_day_is_due_at_its_time(quiet: str, work: str) -> None:
+    """An item dated with the check-in's own day and a time ("6 Mei, 16:30", "due 2026-05-06 18:00") was read as due
+    all day; its time decides (a deadline word still makes it due all day)."""
+    quiet_then_work(quiet, work)

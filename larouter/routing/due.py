@@ -95,9 +95,19 @@ def overdue_items(text: str) -> bool:
     dues = [(_date(int(m[1]), int(m[2]), int(m[3])), m.start()) for m in _DUE_RE.finditer(text)]
     if not any(due for due, _ in dues):
         return False
-    today = checkin(text)[0]
+    today, now, _ = checkin(text)
     return today is not None and any(due is not None and due <= today and not _DONE_RE.search(_line(text, at))
-                                     for due, at in dues)
+                                     and not (due == today and _later_today(text, at, now)) for due, at in dues)
+
+
+_DATE_STRIP_RE = re.compile(_ISO)  # (an ISO date's "-05-06" holds no time, but is read out before the times are)
+_DUE_TIME_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}[T ](?:at )?([01]?\d|2[0-3]):([0-5]\d)(?!\d)", re.I)
+
+
+def _later_today(text: str, at: int, now: int | None) -> bool:
+    """Whether the item due today at `at` names a time of day still to come ("due 2026-05-06 18:00" at 15:45)."""
+    m = _DUE_TIME_RE.match(text, at)
+    return now is not None and m is not None and int(m[4]) * 60 + int(m[5]) > now
 
 
 def _line(text: str, at: int) -> str:
@@ -370,6 +380,11 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
             day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
             dates.append(_date(today.year, MONTHS[month.lower()], int(day)))
     if dates:
-        return all(d is not None and d > today for d in dates)
+        if all(d is not None and d > today for d in dates):
+            return True
+        # the check-in's own day with a time still to come ("Wednesday 6 May, 16:30 — remind Wanjiru" at 14:00)
+        return (now is not None and all(d == today for d in dates) and not _DEADLINE_RE.search(item)
+                and bool(times := [minutes_at(t) for t in TIME_RE.finditer(_DATE_STRIP_RE.sub(" ", item))])
+                and all(t > now for t in times))
     months = [MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
     return bool(months) and all(month > today.month for month in months)
