@@ -229,3 +229,25 @@ def test_a_share_past_the_one_the_checklist_warns_at_is_work(used: str, quiet: b
         {"role": "tool", "tool_call_id": "c2", "content": DISK.format(used=used)},
     ]
     assert (classify({"model": "auto", "messages": messages}).tier is Tier.HEARTBEAT) is quiet
+
+
+STATION = ('{{"station": "HELL-01", "ts": "2026-05-06T10:40Z", "wind": 8.4, "gust": {gust}, "temp_c": 4.1, "rh": 79, '
+           '"battery_v": {volts}, "limits": {{"wind": {{"warn": 13, "stop": 15}}, "gust": {{"warn": 18, "stop": 20}}, '
+           '"temp_c": {{"warn": -8, "stop": -12}}, "battery_v": {{"warn": 11.8, "stop": 11.5}}}}}}')
+QUOTES = ('{{"ts": "2026-05-06T15:20:02Z", "quotes": [{{"symbol": "BTC-USD", "last": {btc}, "chg_24h_pct": -2.41, '
+          '"band": [52000, 88000]}}, {{"symbol": "GBPUSD", "last": 1.2927, "band": [1.22, 1.36]}}]}}')
+
+
+@pytest.mark.parametrize(("trigger", "quiet", "work"), [
+    ("Periodic check of station HELL-01, 10:45. If all is within limits, reply only ALL_CLEAR.",
+     STATION.format(gust=11.9, volts=12.7), STATION.format(gust=23.4, volts=12.7)),
+    ("Periodic check of station HELL-01, 10:45. If all is within limits, reply only ALL_CLEAR.",
+     STATION.format(gust=11.9, volts=12.7), STATION.format(gust=11.9, volts=11.4)),  # bounded from below
+    ("price-poll seq=5512 at=2026-05-06T16:20:00+01:00", QUOTES.format(btc=70912.5), QUOTES.format(btc=50100.0)),
+])
+def test_readings_within_the_limits_their_record_carries_are_nothing(trigger: str, quiet: str, work: str) -> None:
+    """Blind v37: a station's readings beside their warn/stop limits, quotes beside their bands; each limited reading
+    inside its limits is a quiet lookup (the record's name and unlimited readings say nothing), one past them is work
+    (a stop below its warn bounds from below: a battery's volts)."""
+    assert _after_lookup(trigger, quiet) is Tier.HEARTBEAT
+    assert _after_lookup(trigger, work) is not Tier.HEARTBEAT

@@ -14,6 +14,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from larouter.routing.limits import within_own_limits
+
 # A record's own state: {"host": "web-01", "status": "ok"}, {"status": "completed", "conclusion": "success"}.
 STATUS_KEYS = frozenset({"status", "state", "result", "health", "conclusion"})  # ("conclusion": a CI run's outcome)
 OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "idle", "done", "clear", "no_change",
@@ -23,9 +25,13 @@ OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "
 
 def healthy(record: Mapping[str, Any]) -> bool:
     """A record that reports its own state as fine, in every field that says it ({"host": "web-01", "status": "ok"};
-    {"status": "completed", "conclusion": "success"}; not {"status": "completed", "conclusion": "failure"})."""
+    {"status": "completed", "conclusion": "success"}; not {"status": "completed", "conclusion": "failure"}), and whose
+    readings lie within the limits it carries, if any (`limits.within_own_limits`)."""
     states = [str(v).strip().lower() for k, v in record.items() if str(k).lower() in STATUS_KEYS]
-    return bool(states) and all(state in OK_VALUES for state in states)
+    if states and not all(state in OK_VALUES for state in states):
+        return False
+    judged = within_own_limits(record)  # a record's readings against the limits it carries ({"gust": 11.9, "limits":
+    return judged is not False and (bool(states) or judged is True)  # {"gust": {"warn": 18, "stop": 20}}})
 
 
 def payload_records(text: str) -> bool:

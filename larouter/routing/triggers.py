@@ -19,6 +19,7 @@ import attrs
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.compiled import COMMENT_RE, Compiled
+from larouter.routing.limits import within_own_limits
 from larouter.routing.payload import OK_VALUES, STATUS_KEYS, healthy
 from larouter.routing.quiet import asks_idle_reply, says_none
 from larouter.routing.statustime import STAMP_RE
@@ -68,11 +69,11 @@ def ack_trigger(text: str, rules: Compiled) -> bool:
 def _empty(value: Any, key: str = "") -> bool:
     """JSON that holds nothing: empty containers, zeros, false, null, blank strings, all the way down; a status
     that says all is well ("status": "success") and a time stamp ("checked_at": "2025-09-08T16:00:02+02:00", when
-    the lookup ran) hold nothing either."""
+    the lookup ran) hold nothing either, nor records that each report themselves fine (`payload.healthy`)."""
     if isinstance(value, Mapping):
-        return all(_empty(v, str(k)) for k, v in value.items())
-    if isinstance(value, list):
-        return not value
+        return all(_empty(v, str(k)) for k, v in value.items()) or (healthy(value) and not _items(value))
+    if isinstance(value, list):  # nothing, or records that each report themselves fine (hosts "ok", quotes in band)
+        return not value or all(isinstance(v, Mapping) and healthy(v) and not _items(v) for v in value)
     if isinstance(value, str):
         text = value.strip()
         return (not text or (key.lower() in STATUS_KEYS and text.lower() in OK_VALUES)
@@ -93,10 +94,10 @@ _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critic
 def _items(value: Any, key: str = "", root: bool = False) -> bool:
     """JSON that holds items to handle: records, as the lookup's whole answer (`[{...}, ...]`) or under any key
     (`"results": [{...}]`, Home Assistant's `"states"`), a non-empty list under an item key, a positive count of new,
-    pending or failing things, or a failed status; not records that each report a fine state ("services": [{...,
-    "status": "ok"}]) nor a plain tally ("checked": 14)."""
-    if isinstance(value, Mapping):
-        return any(_items(v, str(k)) for k, v in value.items())
+    pending or failing things, a failed status, or a reading past the limits its record carries; not records that each
+    report a fine state ("services": [{..., "status": "ok"}]) nor a plain tally ("checked": 14)."""
+    if isinstance(value, Mapping):  # (a reading past the limits its record carries: news)
+        return within_own_limits(value) is False or any(_items(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
         if not value:
             return False
