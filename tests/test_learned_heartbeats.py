@@ -276,3 +276,19 @@ def test_a_reasoning_request_repeated_and_answered_briefly_is_never_learned(make
     router = make(heartbeat_min_interval=0)
     proof = "Prove that there are infinitely many primes of the form 4k+3."
     assert [ask(router, proof)["x-larouter-tier"] for _ in range(4)] == ["REASONING"] * 4
+
+
+REPORT = ("[cron {stamp}] host=db-replica-2 cores=8\ndisk / 41%  /var/lib/postgresql {pg}%  /var/log 22%\n"
+          "load 0.42 0.51 0.48 | mem used 61%\nsystemctl --failed: 0 loaded units listed")
+
+
+def test_a_learned_report_whose_share_climbs_past_80_percent_is_not_that_pattern(make: Callable[..., Router]) -> None:
+    """Blind v37: a nightly report the rules misread was learned at "postgresql 67%"; the night the disk reached 96%
+    had the same signature (digits blanked) and went to the local model. A share of 80% or more keeps its own
+    signature; lower shares still drift freely (68% is the learned pattern)."""
+    router = make(heartbeat_min_interval=0)
+    for stamp, pg in (("2026-05-06T03:15", 67), ("2026-05-07T03:15", 67)):
+        ask(router, REPORT.format(stamp=stamp, pg=pg))
+    assert ask(router, REPORT.format(stamp="2026-05-08T03:15", pg=68))["x-larouter-tier"] == "HEARTBEAT"
+    headers = ask(router, REPORT.format(stamp="2026-05-09T03:15", pg=96))
+    assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers

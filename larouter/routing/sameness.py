@@ -2,7 +2,8 @@
 
 A periodic check-in differs from its previous beat only in its clock: dates, times, epochs, run ids, the weekday
 and month of its timestamp line, a counter of elapsed seconds. It must not lose what tells work from idleness: a
-count of zero ("inbox: 0 new") stays apart from any other count ("inbox: 3 new"). Used by the learned heartbeats
+count of zero ("inbox: 0 new") stays apart from any other count ("inbox: 3 new"), and a high share ("disk 96%") from
+a lower one. Used by the learned heartbeats
 (`repeats.py`, across requests) and by the classifier's recurrence check (`recurrence.py`, within one request).
 """
 
@@ -15,6 +16,10 @@ _BLANK_DIGITS = bytes.maketrans(b"0123456789", b"##########")
 # A count that is zero on its own ("inbox: 0", "0 new", "alerts=0"), not part of a time, date, version or word
 # ("14:00", "2026-12-00", "0.5", "0x1f"): kept apart from the blanked numbers so idle and work differ.
 _ZERO_COUNT_RE = re.compile(rb"(?<![\w:/-])(?<![0-9][.,])0+(?![\w:/-]|[.,][0-9])")
+# A share of 80% or more ("/var/lib/postgresql 96%", "cpu 91 %") stays apart from a lower one: the disk that filled
+# up in a learned nightly report is not the report learned at 67% (shares below it drift freely).
+_SHARE_RE = re.compile(rb"(?<![\d.,])(\d{1,3})(?:[.,]\d+)?\s?%")
+HIGH_SHARE = 80
 _NUMBER_RE = re.compile(r"#+(?:st|nd|rd|th)?")  # on a timestamp line: "25th" and "3rd", "9" and "10" alike
 # Calendar words schedulers print in their timestamps ("Current time: Wednesday, November 25th ..."), blanked like
 # numbers so a check-in keeps its signature across days and months: English, German, French, Spanish, Italian,
@@ -71,6 +76,12 @@ def normalise(text: str) -> bytes:
             for m in _ZERO_COUNT_RE.finditer(data):
                 zeros[m.start() : m.end()] = m.group()
             marked = bytes(zeros)
+        if b"%" in data:
+            highs = bytearray(marked)
+            for m in _SHARE_RE.finditer(data):
+                if int(m[1]) >= HIGH_SHARE:
+                    highs[m.start(1) : m.end(1)] = b"H" * (m.end(1) - m.start(1))
+            marked = bytes(highs)
         lines = marked.split(b"\n")
         stamps = (i for i, line in enumerate(lines) if b"#" in line and len(line) <= STAMP_LINE_MAX)
         for i in itertools.islice(stamps, STAMP_LINES):
