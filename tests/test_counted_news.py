@@ -50,3 +50,26 @@ def test_a_count_before_a_comma_is_read_too() -> None:
     text = "Scheduled job watch 07:00. New postings matching filters: 0, unanswered recruiter mails: {n}. If nothing " \
            "needs attention, reply HEARTBEAT_OK."
     assert tier(text.format(n=0)) is Tier.HEARTBEAT and tier(text.format(n=2)) is not Tier.HEARTBEAT
+
+
+CREW = ("\nCurrent Task: Periodic sweep of the fulfilment queue (scheduled kickoff, every 45 minutes).\nQueue snapshot "
+        "taken 2026-05-06 15:45:\n- orders flagged by fraud analysis: 0\n- orders on hold awaiting customer reply: 0\n"
+        "- orders created since last sweep: 3 ({how})\n\nThis is the expected criteria for your final answer: If none "
+        "needs a human, the single token NO_ACTION.\nyou MUST return the actual complete content as the final answer, "
+        "not a summary.\n\nBegin! This is VERY important to you, use the tools available and give your best Final "
+        "Answer, your job depends on it!\n\nThought:")
+
+
+def test_crewais_task_prompt_is_the_framework_not_the_task() -> None:
+    """CrewAI wraps every task in fixed words ("you MUST return the actual complete content …", "Begin! This is VERY
+    important to you, use the tools …", "Thought:"): removed like any envelope, they ask for no work; the counts
+    the task reports and what their brackets say decide ("all paid" is handled, "2 without payment" is not)."""
+    assert tier(CREW.format(how="all paid, all auto-assigned to tomorrow's pickup")) is Tier.HEARTBEAT
+    assert tier(CREW.format(how="2 without payment after 48 h")) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("how", "heartbeat"), [("all passed captcha", True), ("3 failed captcha", False)])
+def test_a_new_count_described_in_brackets_is_judged_by_its_description(how: str, heartbeat: bool) -> None:
+    text = (f"⏰ Periodic sweep · <t:1778081400:F>\nreport queue: 0 open · automod hits since last sweep: 0 · new "
+            f"members: 12 ({how}) · raid detector: calm\nIf there's nothing to act on, reply with just `quiet`.")
+    assert (tier(text) is Tier.HEARTBEAT) is heartbeat

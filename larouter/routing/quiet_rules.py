@@ -96,7 +96,8 @@ normie норма нормы
 done completed finished erledigt abgeschlossen terminé terminée completado completada concluído concluída completato
 completata выполнено завершено виконано tamamlandı selesai xong klart valmis afgerond voltooid expected planned
 erwartet geplant prévu previsto planeado תקין תקינים תקינה
-responding reachable connected working operational
+responding reachable connected working operational paid handled processed confirmed assigned auto-assigned shipped
+delivered answered replied
 locked closed shut armed dry verriegelt geschlossen zugesperrt scharf trocken verrouillé verrouillée fermé fermée
 fermés fermées armé armée sec sèche cerrado cerrada cerrados cerradas armado armada seco seca trancado trancada
 fechado fechada fechados fechadas chiuso chiusa chiusi chiuse inserito asciutto asciutta vergrendeld gesloten
