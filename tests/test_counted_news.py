@@ -73,3 +73,16 @@ def test_a_new_count_described_in_brackets_is_judged_by_its_description(how: str
     text = (f"⏰ Periodic sweep · <t:1778081400:F>\nreport queue: 0 open · automod hits since last sweep: 0 · new "
             f"members: 12 ({how}) · raid detector: calm\nIf there's nothing to act on, reply with just `quiet`.")
     assert (tier(text) is Tier.HEARTBEAT) is heartbeat
+
+
+@pytest.mark.parametrize("errors", ["3 errors", "1 error", "2 Fehler", "4 erreurs", "5 lỗi"])
+def test_a_count_of_errors_is_news_whatever_else_says_ok(errors: str) -> None:
+    quiet = "Backup run 02:00 finished: 2/2 volumes OK (photos 12.1 GB, db 3.4 GB), 0 errors, next 2026-05-07. Reply IDLE."
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(quiet.replace("0 errors", errors)) is not Tier.HEARTBEAT
+
+
+def test_a_share_of_a_fleet_is_no_count() -> None:
+    """"bots_busy=0/4 exceptions=0" counts no 4 exceptions."""
+    assert tier("02:00:00 INFO scheduler - keepalive seq=339 queue_depth=0 bots_busy=0/4 exceptions=0 :: agent ack "
+                "required, send CF-ACK") is Tier.HEARTBEAT

@@ -11,9 +11,12 @@ from larouter.routing.poll_rules import Gated
 
 WORK_DUE: tuple[Gated, ...] = (
     # A count of things to handle ("2 new emails", "1 item due", "3 条"); starts with the digit so the regex
-    # engine can skip to digits; \d*+ gives no digit back (never a digit after it); no id ("#42 call Mam").
-    Gated(r"(?<![#\d])[1-9]\d*+(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
-          r"|open|firing)\b"
+    # engine can skip to digits; \d*+ gives no digit back (never a digit after it); no id ("#42 call Mam"), no "0/4".
+    Gated(r"(?<![#\d/])[1-9]\d*+(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
+          r"|open|firing|errors?|failures?|faults?|crash(?:es)?|exceptions?|timeouts?)\b"
+          # "3 errors", "2 Fehler", "4 erreurs", "1 error" (not "0 errors"): a run's failures, whatever else says ok
+          r"|\s+(?:fehler|erreurs?|errore|errori|errores|erros?|błęd[óy]w?|ошиб[а-я]*|помил[а-я]*|hata|kesalahan|lỗi"
+          r"|fout(?:en)?|fel|virhettä|virheitä|σφάλματα|שגיאות|أخطاء|エラー|错误|錯誤|오류)(?!\w)"
           # "3 neue Bestellungen", "3 nouvelles commandes", "3 yeni sipariş", "2 nya ärenden", "3 новых заказа"
           r"|\s+(?:neue[nrs]?|nouveaux|nouvelles?|nuev[oa]s|nov[oa]s|nuov[ie]|nieuwe|nya|nye|uutta|uusia|nowe|nowych|nové"
           r"|nových|nov[ée]|új|noi|нов[а-яіїє]*|yeni|baru|mới|नए|नई|নতুন)(?!\w)|\s+(?:new\s+)?(?:messages?|e-?mails?|mails?|tickets?|comments?|mentions?|dms?|requests?"
