@@ -126,6 +126,9 @@ def test_sameness_keeps_zero_counts_apart_and_blanks_the_clock() -> None:
     assert normalise("Réveil — lundi 13 octobre 2025 à 00h40. Tickets : 0.") == \
         normalise("Réveil — mardi 14 octobre 2025 à 01h10. Tickets : 0.")
     assert normalise("load 0.5, 0x1f, v2.0") == normalise("load 0.7, 0x2f, v3.0")
+    # a zero right after a label's colon is a count too ("reportes:0" is not "reportes:3"), a time's is not
+    assert normalise("!latido | reportes:0 | 21:20") != normalise("!latido | reportes:3 | 21:20")
+    assert normalise("!latido | reportes:0 | 21:20") == normalise("!latido | reportes:0 | 22:00")
 
 
 def _poll(counts: str, n: int) -> str:

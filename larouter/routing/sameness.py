@@ -15,7 +15,7 @@ import re
 _BLANK_DIGITS = bytes.maketrans(b"0123456789", b"##########")
 # A count that is zero on its own ("inbox: 0", "0 new", "alerts=0"), not part of a time, date, version or word
 # ("14:00", "2026-12-00", "0.5", "0x1f"): kept apart from the blanked numbers so idle and work differ.
-_ZERO_COUNT_RE = re.compile(rb"(?<![\w:/-])(?<![0-9][.,])0+(?![\w:/-]|[.,][0-9])")
+_ZERO_COUNT_RE = re.compile(rb"(?<![\w/-])(?<![0-9]:)(?<![0-9][.,])0+(?![\w:/-]|[.,][0-9])")  # ("reportes:0", not "14:00")
 # A share of 80% or more ("/var/lib/postgresql 96%", "cpu 91 %") stays apart from a lower one: the disk that filled
 # up in a learned nightly report is not the report learned at 67% (shares below it drift freely).
 _SHARE_RE = re.compile(rb"(?<![\d.,])(\d{1,3})(?:[.,]\d+)?\s?%")
