@@ -86,3 +86,20 @@ def test_a_share_of_a_fleet_is_no_count() -> None:
     """"bots_busy=0/4 exceptions=0" counts no 4 exceptions."""
     assert tier("02:00:00 INFO scheduler - keepalive seq=339 queue_depth=0 bots_busy=0/4 exceptions=0 :: agent ack "
                 "required, send CF-ACK") is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("quiet", "work"), [
+    ("Kontrol 14:00\n  bekleyen_görev: yok\n  okunmamış_mesaj: 0\nYapılacak bir şey yoksa sadece SAKİN yaz.",
+     "Kontrol 14:00\n  bekleyen_görev: yok\n  okunmamış_mesaj: 2\nYapılacak bir şey yoksa sadece SAKİN yaz."),
+    ("[scheduled ping] 2026-05-06 12:00 · reminders due: [] · pending reminders: 0 · reply PONG if idle",
+     "[scheduled ping] 2026-05-06 12:00 · reminders due: [] · pending reminders: 4 · reply PONG if idle"),
+])
+def test_a_label_valued_none_or_empty_is_the_quiet_state_too(quiet: str, work: str) -> None:
+    """"yok" (none), "[]": the poll's quiet state beside a count; the count above zero is news."""
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(work) is not Tier.HEARTBEAT
+
+
+def test_occupancy_is_no_work() -> None:
+    assert tier("Hôtel – point de nuit 03:00\nRéception : calme\nChambres occupées : 41, aucune plainte\nAlarme "
+                "incendie : aucune\nRépondez RAS_NUIT_OK si rien à signaler.") is Tier.HEARTBEAT

@@ -2,7 +2,8 @@
 
 A poll that reports its items as labelled counts ("QC failures: 0", "Chat pembeli: 0", "flagged=0") says with its
 zeros how it reads when all is quiet; its work twin differs from it only in one count ("QC failures: 3"). So a
-check-in with a label valued zero and another label valued a whole number above zero brings news, unless that number
+check-in with a label valued zero (or empty, or none: "reminders: []", "bekleyen_görev: yok") and another label valued
+a whole number above zero brings news, unless that number
 is not a count of things to handle: a stamp, a name ("db-02"), a duration, a reading with its unit ("21,5 °C"), a
 share, a list's "1)", the check's scope or numbering ("sources: 6", "reposts ignored: 3", "run=4312", "seq: 88"), a
 flag ("WATCHDOG=1"), or a field that says itself all is well ("3 (unchanged since yesterday)", "200 OK", "2 (planned
@@ -20,6 +21,7 @@ from larouter.routing.tokens import word_tokens
 # ("flagged: 3", "chat_pembeli=2", 'errors="1"'; not "0.5", "41%", "9/9", "2-4"), and a label valued zero.
 _COUNT_RE = re.compile(r"[:=：][^\S\n]*\"?([1-9]\d{0,5})(?![\w:/%$)-]|[.,]\d|\s?%)")
 _ZERO_VALUE_RE = re.compile(r"[:=：][^\S\n]*\"?0(?![\w:/%$-]|[.,]\d)")
+_NONE_VALUE_RE = re.compile(r"[:=：][^\S\n]*(?:\[\s*\]|\{\s*\}|([^\W\d_]+)(?=[^\S\n]*(?:$|[\n|·•;,])))", re.M)
 _FIELD_END_RE = re.compile(r"[\n|·•;]|\.\s")  # where a "label: value" field ends; a "key=value" one ends at a space
 _KEY_VALUE_END_RE = re.compile(r"[\s\"'/>]")
 _LABEL_START_RE = re.compile(r"[\n·|;,—<>{}\[\]()•]")
@@ -31,13 +33,14 @@ sources feeds tracked watched watching monitored saved ignored skipped muted fil
 channels subscribers members users followers total limit max min threshold tomorrow next upcoming later scheduled n run
 runs job jobs execution attempt silenced snoozed quarantined sıra sira nr no num number interval period every ttl
 timeout gas gwei shard shards partition instance node nodes worker workers replica replicas cluster zone region
+occupied occupancy occupées occupés ocupadas ocupados occupate belegt bezet
 序号 序號 编号 編號 番号 번호
 """.split())
 
 
 def counted_news(text: str, vocab: QuietVocabulary) -> bool:
     """Whether a label of `text` counts items above zero while another label's value is zero (see the module)."""
-    if not any(c in text for c in "123456789") or _ZERO_VALUE_RE.search(text) is None:
+    if not any(c in text for c in "123456789") or not _nothing_valued(text, vocab):
         return False
     taken = None  # the spans of stamps, names, durations and readings, found once a candidate needs them
     for m in _COUNT_RE.finditer(text):
@@ -46,6 +49,13 @@ def counted_news(text: str, vocab: QuietVocabulary) -> bool:
         if not any(a <= m.start(1) < b for a, b in taken) and not _no_news(text, m, vocab):
             return True
     return False
+
+
+def _nothing_valued(text: str, vocab: QuietVocabulary) -> bool:
+    """Whether a label is valued zero, empty or none ("flagged: 0", "reminders: []", "bekleyen_görev: yok")."""
+    if _ZERO_VALUE_RE.search(text) is not None:
+        return True
+    return any(m[1] is None or m[1].lower() in vocab.none.words for m in _NONE_VALUE_RE.finditer(text))
 
 
 def _label(text: str, at: int) -> str:
