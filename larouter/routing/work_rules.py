@@ -12,7 +12,7 @@ from larouter.routing.poll_rules import Gated
 WORK_DUE: tuple[Gated, ...] = (
     # A count of things to handle ("2 new emails", "1 item due", "3 条"); starts with the digit so the regex
     # engine can skip to digits; \d*+ gives no digit back (never a digit after it); no id ("#42 call Mam"), no "0/4".
-    Gated(r"(?<![#\d/])[1-9]\d*+(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
+    Gated(r"[1-9](?<![#\d/][1-9])\d*+(?:\s+(?:new|unread|unanswered|unresolved|missed|waiting|queued|incoming|pending|overdue|failed"
           r"|open|firing|errors?|failures?|faults?|crash(?:es)?|exceptions?|timeouts?)\b"
           # "3 errors", "2 Fehler", "4 erreurs", "1 error" (not "0 errors"): a run's failures, whatever else says ok
           r"|\s+(?:fehler|erreurs?|errore|errori|errores|erros?|błęd[óy]w?|ошиб[а-я]*|помил[а-я]*|hata|kesalahan|lỗi"
