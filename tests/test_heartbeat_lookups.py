@@ -251,3 +251,13 @@ def test_readings_within_the_limits_their_record_carries_are_nothing(trigger: st
     (a stop below its warn bounds from below: a battery's volts)."""
     assert _after_lookup(trigger, quiet) is Tier.HEARTBEAT
     assert _after_lookup(trigger, work) is not Tier.HEARTBEAT
+
+
+def test_a_trigger_is_counted_in_words_not_stamps_and_an_echoed_query_is_no_finding() -> None:
+    """Blind v37: "SWEEP 2026-05-06 13:40 EDT (sweep #31 today)" is three words around a stamp, a zone and a counter;
+    its lookup echoing the mailbox it read ({"mailbox": "INBOX", ...}) found nothing; with a message it is work."""
+    trigger = "SWEEP 2026-05-06 13:40 EDT (sweep #31 today)"
+    assert _after_lookup(trigger, '{"mailbox": "INBOX", "unread": 0, "messages": []}') is Tier.HEARTBEAT
+    found = ('{"mailbox": "INBOX", "unread": 1, "messages": [{"from": "Dana Ruiz", "subject": "Client detained at '
+             'the border, need the invitation letter today"}]}')
+    assert _after_lookup(trigger, found).rank >= Tier.MEDIUM.rank

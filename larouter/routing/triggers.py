@@ -26,11 +26,12 @@ from larouter.routing.statustime import STAMP_RE
 from larouter.routing.turns import Turn, read_content
 from larouter.routing.tokens import word_tokens
 
-TRIGGER_MAX_WORDS = 5  # words of a stamped trigger, its time included
+TRIGGER_MAX_WORDS = 4  # words of a stamped trigger besides its stamps, zones and counters
 TRIGGER_MAX_CHARS = 120  # a longer text is no bare trigger (checked first: the turn may be 100 KB)
 MAX_RESULTS = 4  # tool results read (a long tool loop is work anyway; the cost must not grow with it)
 MAX_RESULT_CHARS = 2000  # a longer tool result holds something
 _ZULU_RE = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[0-5]\dZ\b|#\d{2,}")  # "1545Z" (aviation, radio); "sweep #9103"
+_ZONE_RE = re.compile(r"[A-Z]{2,5}|#\d+|[+-]\d{2}:?\d{2}")  # "EDT", "UTC", "#31", "+01:00"
 _REQUESTS = frozenset({"please", "remind", "book", "send", "call", "set", "schedule", "order", "buy", "pay", "cancel",
                        "move", "meet", "deploy", "run", "start", "stop", "restart", "find", "search"})
 
@@ -39,7 +40,8 @@ def stamped_trigger(text: str, rules: Compiled) -> bool:
     """A few words around a time stamp, asking nothing ("controllo delle 19:30"), not "remind me at 10:00"."""
     if len(text) > TRIGGER_MAX_CHARS:
         return False
-    words = [w for w in text.split() if any(c.isalnum() for c in w)]  # "·", "—", "⏰" are no words
+    words = [w for w in text.split() if any(c.isalnum() for c in w)  # "·", "—", "⏰" are no words; nor stamps, zones
+             and not (STAMP_RE.fullmatch(w.strip("()[],")) or _ZONE_RE.fullmatch(w.strip("()[],")))]  # and counters
     if (not words or len(words) > TRIGGER_MAX_WORDS or not (STAMP_RE.search(text) or _ZULU_RE.search(text))
             or text.rstrip().endswith(QUESTION_MARKS)):
         return False
@@ -77,8 +79,14 @@ def _empty(value: Any, key: str = "") -> bool:
     if isinstance(value, str):
         text = value.strip()
         return (not text or (key.lower() in STATUS_KEYS and text.lower() in OK_VALUES)
-                or STAMP_RE.fullmatch(text) is not None)
+                or STAMP_RE.fullmatch(text) is not None or key.lower() in _SCOPE_KEYS)
     return value in (None, False, 0)
+
+
+# Keys a lookup echoes its query under ({"mailbox": "INBOX", "unread": 0, "messages": []}): what was looked at.
+_SCOPE_KEYS = frozenset({"mailbox", "folder", "label", "calendar", "calendar_id", "query", "q", "filter", "source",
+                         "feed", "account", "channel", "project", "repo", "repository", "host", "station", "board",
+                         "queue", "list", "view", "symbol", "sensor", "device", "timezone", "tz", "range", "window"})
 
 
 # Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
