@@ -63,10 +63,16 @@ _NORMAL_WORDS = ("normal", "target", "expected", "ok", "soll", "norm", "normale"
 _UNIT = r"(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?"
 _NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
 _OPERATORS = (">", "<", "≥", "≤")
+# The operators in words ("Alarm über −15 °C", "alert above 6 °C", "alerte en dessous de 10 %"), in 14 languages.
+_ABOVE = ("above", "over", "über", "ueber", "au-dessus de", "au dessus de", "sobre", "acima de", "sopra", "boven",
+          "powyżej", "выше", "üzerinde", "di atas", "trên")
+_BELOW = ("below", "under", "unter", "en dessous de", "au-dessous de", "bajo", "por debajo de", "abaixo de", "sotto",
+          "onder", "poniżej", "ниже", "altında", "di bawah", "dưới")
 _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
                        r"\s*(?:[(\[]\s*|[;,]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
                        + "|".join(_NORMAL_WORDS) + r")\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
-                       r"[:=]?\s*(>=?|<=?|≥|≤)\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT + r"\s*[)\]]", re.I)
+                       r"[:=]?\s*(>=?|<=?|≥|≤|" + "|".join(_ABOVE + _BELOW) + r")\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT
+                       + r"\s*[)\]]", re.I)
 
 
 def number(text: str) -> float:
@@ -82,7 +88,8 @@ _GROUPED_RE = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")
 
 
 def _alerting(m: re.Match[str]) -> bool:
-    value, word, op, bound = number(m.group(1)), m.group(2).lower(), m.group(3), number(m.group(4))
+    value, word, op, bound = number(m.group(1)), m.group(2).lower(), m.group(3).lower(), number(m.group(4))
+    op = ">" if op in _ABOVE else "<" if op in _BELOW else op
     met = {">": value > bound, ">=": value >= bound, "≥": value >= bound,
            "<": value < bound, "<=": value <= bound, "≤": value <= bound}[op]
     return not met if word in _NORMAL_WORDS else met
@@ -316,11 +323,12 @@ def breaks_a_limit(text: str) -> bool:
             return True
         if any(map(lower.__contains__, _SIDED_ASCII if plain else _SIDED_GATE)) and _past_bracketed_limit(text):
             return True
+    symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
+    if (("(" in text or "[" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS)))
+            and alert_met(text)):  # "disk 91% [alert > 85%]", "−8,4 °C (Alarm über −15 °C)"
+        return True
     if not any(map(lower.__contains__, _LIMIT_GATE_ASCII if plain else _LIMIT_GATE)):
         return False
-    symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
-    if symbols and ("(" in text or "[" in text) and alert_met(text):
-        return True
     limits = [(m.group(1).lower(), m.group(2), float(m.group(3))) for m in _LIMIT_RE.finditer(text)] if symbols else []
     worded = []  # (name, op, bound, span)
     for m in _limit_words(text, lower):

@@ -1,0 +1,36 @@
+"""Alert conditions written in words beside a reading ("(Alarm über −15 °C)", "(alert below 20 %)"), and a
+check-in's "otherwise, do W" branch, through `classify` with the rules alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier
+from tests.support.agents import rules_tier
+
+HOUSE = ("Statusbericht Haus 2026-07-22 14:00\nGefriertruhe Keller: {freezer} °C (Alarm über −15 °C)\nKühlschrank: "
+         "4,1 °C (1–6 °C)\nAntworte nur mit OK, wenn alle Werte im Rahmen sind. Sonst formuliere die Push-Nachricht.")
+
+
+@pytest.mark.parametrize(("quiet", "work"), [
+    (HOUSE.format(freezer="−19,2"), HOUSE.format(freezer="−8,4")),
+    ("Battery poll 09:00: garden sensor 45 % (alert below 20 %). Reply OK if nothing needs doing.",
+     "Battery poll 09:00: garden sensor 15 % (alert below 20 %). Reply OK if nothing needs doing."),
+])
+def test_an_alert_written_in_words_is_met_or_not(quiet: str, work: str) -> None:
+    """"über", "above", "below" are the alert's operator as much as ">" and "<" (a freezer at −8.4 °C with its
+    alarm above −15 °C was a heartbeat whenever the "otherwise" branch was short)."""
+    assert rules_tier(quiet) is Tier.HEARTBEAT
+    assert rules_tier(work) is not Tier.HEARTBEAT
+
+
+def test_the_otherwise_branch_of_an_idle_reply_is_no_request() -> None:
+    """Blind v37 (Zapier): "… respond with exactly: NOTHING_NEW\\nOtherwise write a warm reply email draft for each
+    submission, …" says what to do when there is work; with none, it is a heartbeat."""
+    text = ("Hourly check (Zap: \"Typeform → ChatGPT → Gmail draft\", step 3 of 4).\nTrigger time: Wed, 06 May 2026 "
+            "16:00:00 +0100\n\nNew Typeform submissions since last run (form: \"Book a discovery call\"):\n{found}\n\n"
+            "If there are no new submissions, respond with exactly: NOTHING_NEW\nOtherwise write a warm reply email "
+            "draft for each submission, proposing two call slots from Thursday or Friday 10:00–16:00, signed "
+            "\"Maeve, Harbour & Pine\".")
+    assert rules_tier(text.format(found="(none)")) is Tier.HEARTBEAT
+    assert rules_tier(text.format(found="- Aoife Byrne, kitchen redesign, budget €18k")) is not Tier.HEARTBEAT
