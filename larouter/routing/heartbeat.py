@@ -16,7 +16,7 @@ import re
 import attrs
 
 from larouter.routing.bands import band_crossed
-from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, WORD_RE, Check, Compiled, present
+from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, Check, Compiled, present
 from larouter.routing.asking import (QUESTION_MARKS, asks_about_token, in_long_question, long_question,
                                     opening_word, quotes_an_item)
 from larouter.routing.afterack import asks_after_ack
@@ -373,11 +373,6 @@ def _without_judged_items(text: str, rules: Compiled, raw: str = "") -> str:
     return "\n".join(kept)
 
 
-def _otherwise(sentence: str, rules: Compiled) -> bool:
-    first = WORD_RE.search(sentence)
-    return first is not None and first.group().lower() in rules.quiet.otherwise.words
-
-
 def residual_words(text: str, rules: Compiled) -> int:
     """Words in the sentences that are not heartbeat boilerplate (an upper bound when short)."""
     if len(text) < 400 and not CJK_RE.search(text):
@@ -386,8 +381,8 @@ def residual_words(text: str, rules: Compiled) -> int:
             return words
     total = 0
     for sentence in SENTENCE_SPLIT_RE.split(COMMENT_RE.sub("", text) if "<!--" in text else text):
-        if not sentence or rules.hb_boilerplate.search(sentence) or clock_line(sentence) or _otherwise(sentence, rules):
-            continue  # ("Otherwise write a warm reply for each submission": what to do if there is work, not work)
+        if not sentence or rules.hb_boilerplate.search(sentence) or clock_line(sentence):
+            continue
         words = len(sentence.split())
         if CJK_RE.search(sentence):
             words += len(CJK_RE.findall(sentence)) // 2
