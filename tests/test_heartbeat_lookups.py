@@ -261,3 +261,15 @@ def test_a_trigger_is_counted_in_words_not_stamps_and_an_echoed_query_is_no_find
     found = ('{"mailbox": "INBOX", "unread": 1, "messages": [{"from": "Dana Ruiz", "subject": "Client detained at '
              'the border, need the invitation letter today"}]}')
     assert _after_lookup(trigger, found).rank >= Tier.MEDIUM.rank
+
+
+@pytest.mark.parametrize("result", [
+    '{"hosts": [{"host": "web-01", "status": "ok", "note": "cert expires in 2 days"}, {"host": "web-02", "status": "ok"}]}',
+    '{"results": [{"id": 4411, "status": "resolved", "customer_reply": "still broken, I want a refund"}]}',
+    '[{"symbol": "ACME", "last": 70.5, "band": [52, 88], "halted": true}]',
+    '{"window": "open", "checked_at": "2026-05-06T14:00:00Z"}',
+])
+def test_a_record_that_reports_itself_fine_but_says_more_is_a_finding(result: str) -> None:
+    """Review 14: a record whose status (or band) is fine was read as an empty lookup whatever its other fields said
+    (a note, a customer's reply, a flag set); and any string under "window" was taken for the query's echo."""
+    assert _after_lookup("controllo delle 19:30", result) is not Tier.HEARTBEAT

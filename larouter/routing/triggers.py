@@ -73,20 +73,49 @@ def _empty(value: Any, key: str = "") -> bool:
     that says all is well ("status": "success") and a time stamp ("checked_at": "2025-09-08T16:00:02+02:00", when
     the lookup ran) hold nothing either, nor records that each report themselves fine (`payload.healthy`)."""
     if isinstance(value, Mapping):
-        return all(_empty(v, str(k)) for k, v in value.items()) or (healthy(value) and not _items(value))
+        return all(_empty(v, str(k)) for k, v in value.items()) or _fine_record(value)
     if isinstance(value, list):  # nothing, or records that each report themselves fine (hosts "ok", quotes in band)
-        return not value or all(isinstance(v, Mapping) and healthy(v) and not _items(v) for v in value)
+        return not value or all(isinstance(v, Mapping) and _fine_record(v) for v in value)
     if isinstance(value, str):
         text = value.strip()
         return (not text or (key.lower() in STATUS_KEYS and text.lower() in OK_VALUES)
-                or STAMP_RE.fullmatch(text) is not None or key.lower() in _SCOPE_KEYS)
+                or STAMP_RE.fullmatch(text) is not None or (key.lower() in _QUERY_KEYS and " " not in text))
     return value in (None, False, 0)
 
 
 # Keys a lookup echoes its query under ({"mailbox": "INBOX", "unread": 0, "messages": []}): what was looked at.
-_SCOPE_KEYS = frozenset({"mailbox", "folder", "label", "calendar", "calendar_id", "query", "q", "filter", "source",
-                         "feed", "account", "channel", "project", "repo", "repository", "host", "station", "board",
-                         "queue", "list", "view", "symbol", "sensor", "device", "timezone", "tz", "range", "window"})
+_QUERY_KEYS = frozenset({"mailbox", "folder", "label", "calendar", "calendar_id", "query", "q", "filter", "account",
+                         "repo", "repository", "symbol"})
+
+
+_TEXT_WORDS = 3  # a value of more words is free text ("cert expires in 2 days"), fewer a name ("ex-dividend 2026-06-12")
+_BAD_WORDS = frozenset("not no never expired expires expiring failed failing broken error down stuck late overdue "
+                       "blocked halted refund complaint urgent".split())
+
+
+def _free_text(value: str) -> bool:
+    words = value.lower().replace(",", " ").split()
+    return len(words) > _TEXT_WORDS or not _BAD_WORDS.isdisjoint(words)
+
+
+def _fine_record(record: Mapping[str, Any]) -> bool:
+    """A record that reports itself fine (`payload.healthy`) and says nothing else: its other fields are numbers,
+    stamps, names and ids (no free text: "note": "cert expires in 2 days"; no flag set: "halted": true). Review 14
+    found records read as fine whatever else they said."""
+    if not healthy(record) or _items(record):
+        return False
+    for key, value in record.items():
+        if str(key).lower() in STATUS_KEYS or value is None or value is False:
+            continue
+        if isinstance(value, str):
+            if _free_text(value):
+                return False
+        elif isinstance(value, bool) or not isinstance(value, (int, float, list, Mapping)):
+            return False
+        elif isinstance(value, (list, Mapping)) and not _empty(value, str(key)) and str(key).lower() not in (
+                "limits", "limit", "thresholds", "band", "range", "bounds"):
+            return False
+    return True
 
 
 # Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
