@@ -269,3 +269,17 @@ def test_a_dated_item_on_the_check_ins_day_is_due_at_its_time(quiet: str, work: 
     """An item dated with the check-in's own day and a time ("6 Mei, 16:30", "due 2026-05-06 18:00") was read as due
     all day; its time decides (a deadline word still makes it due all day)."""
     quiet_then_work(quiet, work)
+
+
+@pytest.mark.parametrize("text", [
+    "Heartbeat 2026-05-06 15:45. VAT return due 2026-05-06 18:00 (not started). Reply HEARTBEAT_OK if nothing needs "
+    "attention.",
+    "Check-in 2026-05-06 15:45\nOpen items: grant application due 2026-05-06 17:00, draft 40% done\nIf nothing needs "
+    "attention, reply HEARTBEAT_OK.",
+    "Heartbeat 2026-05-06 14:00 UTC\nTasks:\n- 2026-05-06 15:30 CEST call the bank about the blocked card\nIf nothing "
+    "is due, reply HEARTBEAT_OK.",
+])
+def test_unfinished_work_due_later_today_and_another_zones_clock_are_not_deferred(text: str) -> None:
+    """Review 14: an item due later today is deferred only as a scheduled action; unfinished work due today is a
+    deadline closing in, and a time in another zone ("15:30 CEST" at 14:00 UTC) is not compared as if it were ours."""
+    assert rules_tier(text) is not Tier.HEARTBEAT

@@ -87,32 +87,8 @@ def minutes(hour: str, minute: str, meridiem: str | None = None) -> int:
     return h * 60 + int(minute)
 
 
-def overdue_items(text: str) -> bool:
-    """Whether an item of the turn is due on or before the date the turn itself carries, and does not say it is
-    done ("Electricity — due 2026-03-10 — not paid" on 2026-03-12; not "… due 2026-03-10 — paid 03-09")."""
-    if "due" not in text.lower():
-        return False
-    dues = [(_date(int(m[1]), int(m[2]), int(m[3])), m.start()) for m in _DUE_RE.finditer(text)]
-    if not any(due for due, _ in dues):
-        return False
-    today, now, _ = checkin(text)
-    return today is not None and any(due is not None and due <= today and not _DONE_RE.search(_line(text, at))
-                                     and not (due == today and _later_today(text, at, now)) for due, at in dues)
-
-
 _DATE_STRIP_RE = re.compile(_ISO)  # (an ISO date's "-05-06" holds no time, but is read out before the times are)
-_DUE_TIME_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}[T ](?:at )?([01]?\d|2[0-3]):([0-5]\d)(?!\d)", re.I)
-
-
-def _later_today(text: str, at: int, now: int | None) -> bool:
-    """Whether the item due today at `at` names a time of day still to come ("due 2026-05-06 18:00" at 15:45)."""
-    m = _DUE_TIME_RE.match(text, at)
-    return now is not None and m is not None and int(m[4]) * 60 + int(m[5]) > now
-
-
-def _line(text: str, at: int) -> str:
-    end = text.find("\n", at)
-    return text[text.rfind("\n", 0, at) + 1 : end if end >= 0 else len(text)]
+_ZONE_AFTER_RE = re.compile(r"\s?(?:[A-Z]{2,5}\b|[+-]\d{2}:?\d{2}|Z\b)")  # "15:30 CEST", "15:30+02:00"
 
 
 # The check-in's date, its time of day in minutes after midnight, and its day of the week (Monday 0; from the date, or
@@ -383,8 +359,10 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
         if all(d is not None and d > today for d in dates):
             return True
         # the check-in's own day with a time still to come ("Wednesday 6 May, 16:30 — remind Wanjiru" at 14:00)
-        return (now is not None and all(d == today for d in dates) and not _DEADLINE_RE.search(item)
-                and bool(times := [minutes_at(t) for t in TIME_RE.finditer(_DATE_STRIP_RE.sub(" ", item))])
-                and all(t > now for t in times))
+        undated = _DATE_STRIP_RE.sub(" ", item)
+        times = [t for t in TIME_RE.finditer(undated) if not _ZONE_AFTER_RE.match(undated, t.end())]  # (another
+        # zone's clock, "15:30 CEST" at 14:00 UTC, is not compared)
+        return (now is not None and all(d == today for d in dates) and not _DEADLINE_RE.search(item) and bool(times)
+                and len(times) == len(TIME_RE.findall(undated)) and all(minutes_at(t) > now for t in times))
     months = [MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
     return bool(months) and all(month > today.month for month in months)

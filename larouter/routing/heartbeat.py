@@ -23,7 +23,8 @@ from larouter.routing.afterack import asks_after_ack
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
 from larouter.routing.counted import counted_news
-from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, overdue_items
+from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done
+from larouter.routing.overdue import overdue_items
 from larouter.routing.lead_time import lead_time_due
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.payload import payload_records
