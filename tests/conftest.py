@@ -20,7 +20,7 @@ FAKE_KEY = "sk-fake-provider-key-0123456789abcdef"
 FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "fake-401", "fake-429",
                "fake-late-usage", "fake-notjson", "fake-delay", "fake-empty", "fake-200-error", "fake-429-retry", "fake-503-retry",
                "fake-stall", "fake-slow-first", "fake-400", "fake-403", "fake-stall-first", "fake-refusal",
-               "fake-sse-error", "fake-sse-error-done", "fake-key-error", "fake-key-error-late", "fake-no-usage", "fake-hangup", "fake-reset",
+               "fake-sse-error", "fake-sse-error-done", "fake-key-error", "fake-key-error-late", "fake-hangup", "fake-reset",
                "fake-second-choice", "fake-big-event",
                "fake-malformed", "fake-event-names", "fake-error-field", "fake-length", "fake-filtered",
                "fake-reasoning", "fake-no-done", "fake-no-finish", "fake-tool-error", "fake-strict", "fake-think",

@@ -189,6 +189,21 @@ def test_crlf_streams_are_normalised(events: list[bytes], data: st.DataObject) -
     assert call.chunks == len(events)
 
 
+@FAST
+@given(texts=st.lists(st.text(max_size=12), min_size=1, max_size=12), ascii_only=st.booleans(), data=st.data())
+def test_a_streams_text_is_measured_whatever_its_escapes_and_reads(texts: list[str], ascii_only: bool,
+                                                                  data: st.DataObject) -> None:
+    """The estimate's measure of a stream (`answer_bytes`) is its text's UTF-8 bytes, however the provider escaped it
+    (`\\u00e9` or é, `\\"`, `\\n`) and however its events were split across reads, relayed or primed."""
+    keys = ["content", "reasoning_content", "refusal"]
+    events = [b"data: " + json.dumps({"choices": [{"index": 0, "delta": {keys[i % 3]: text}}]},
+                                     ensure_ascii=ascii_only).encode() for i, text in enumerate(texts)]
+    raw = stream_of(events)
+    for prime in (False, True):
+        _, call = relay(data.draw(cut(raw)), prime=prime)
+        assert call.answer_bytes == sum(len(text.encode()) for text in texts)
+
+
 EVENT = b'data: {"choices": [{"delta": {"content": "hi"}}]}'
 
 

@@ -213,8 +213,8 @@ def test_tokens_reported_estimated_or_zero(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     exact = finished_call(settings, "acme-1", {"prompt_tokens": 7, "completion_tokens": 3})
     assert tokens_of(exact) == Tokens(7, 3, 0, estimated=False)
-    cut = finished_call(settings, "acme-1", None, stream=True, request_bytes=401, chunks=9)
-    assert tokens_of(cut) == Tokens(101, 9, 0, estimated=True)
+    cut = finished_call(settings, "acme-1", None, stream=True, request_bytes=401, chunks=2, answer_bytes=33)
+    assert tokens_of(cut) == Tokens(101, 9, 0, estimated=True)  # a token per 4 bytes of its text, not per chunk
     refused = Call(requested_model="acme-1", stream=False, request_bytes=400)
     refused.target = ModelRegistry.from_settings(settings).resolve("acme-1")
     refused.finish(502, "upstream_error")

@@ -89,8 +89,8 @@ class Call:
     error_type: str | None = None
     client_wants_usage: bool = False
     request_bytes: int = 0  # for token estimates when the upstream reports no usage
-    chunks: int = 0  # streamed data events with choices (~1 token each) for the same reason
-    response_bytes: int = 0  # size of a non-streamed answer, same reason
+    chunks: int = 0  # streamed data events with choices
+    answer_bytes: int = 0  # UTF-8 bytes of the answer's text, streamed or not (`estimate`), for the same reason
     output_cap: int | None = None  # the request's max_tokens times n: no estimate of the answer goes beyond it
     choices: int = 1  # the request's n: a stream without [DONE] is complete once each choice has a finish_reason
     tool_calls: bool = False  # the answer called a tool (set on routed calls)

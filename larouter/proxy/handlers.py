@@ -20,6 +20,7 @@ from larouter.proxy import billing, local, loop, routed, upstream
 from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
+from larouter.proxy.estimate import answer_text_bytes
 from larouter.proxy.registry import AUTO
 from larouter.proxy.registry import Target
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
@@ -204,7 +205,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
         raise LarouterError(
             f"provider {call.target.provider_name!r} returned a body that is not JSON", 502, "upstream_error", "upstream_bad_response"
         ) from None
-    call.response_bytes = len(raw)
+    call.answer_bytes = answer_text_bytes(parsed)
     call.finish(resp.status)
     headers = decision_headers(call)
     return web.Response(body=raw, status=resp.status, content_type="application/json", headers=headers)

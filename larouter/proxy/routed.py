@@ -14,6 +14,7 @@ from larouter.errors import LarouterError
 from larouter.proxy import billing, local, loop, upstream
 from larouter.proxy.call import Call, one_line
 from larouter.proxy.early import EarlyStream
+from larouter.proxy.estimate import answer_text_bytes
 from larouter.proxy.events import ANSWER_KEYS
 from larouter.proxy.reasoning import for_model
 from larouter.proxy.sse import STOP_REASONS, BadStream, Relay
@@ -151,7 +152,7 @@ def _abandon(request: web.Request, call: Call, why: str, status: int, code: str)
         attempt = attrs.evolve(call, extra={}, reason=one_line(f"{call.reason} | {why}" if call.reason else why))
         attempt.finish(status, code)
         cost = request.app[appkeys.RECORDER](attempt) or 0.0
-    call.usage, call.first_byte, call.chunks, call.response_bytes, call.tool_calls = None, None, 0, 0, False
+    call.usage, call.first_byte, call.chunks, call.answer_bytes, call.tool_calls = None, None, 0, 0, False
     call.delivered = False
     return cost
 
@@ -184,7 +185,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         kind = "upstream_error" if upstream.error_in_ok(call.target, raw) else "upstream_bad_response"
         raise Degraded("answer is not a chat completion", kind) from None  # its bytes are no measure of tokens generated
-    call.response_bytes = len(raw)
+    call.answer_bytes = answer_text_bytes(parsed)
     call.usage = usage if isinstance(usage, dict) else None  # billed even when the answer is abandoned below
     call.tool_calls = any(msg.get("tool_calls") or msg.get("function_call") for msg in messages)
     # text, tool calls, a refusal, audio; or an empty answer the provider ended on purpose: the client's max tokens ran

@@ -21,7 +21,7 @@ COLUMNS: tuple[str, ...] = (
 Row = tuple[Any, ...]
 COST = COLUMNS.index("cost")
 
-BYTES_PER_TOKEN = 4  # rough prompt estimate when the upstream reports no usage
+BYTES_PER_TOKEN = 4  # rough estimate (of the request, and of the answer's text) when the upstream reports no usage
 MAX_TOKENS = (1 << 31) - 1  # counts are clamped here (the ledger stages them as INTEGER; no call comes near)
 MAX_TEXT = 256
 DISCONNECTED = 499
@@ -61,9 +61,9 @@ def reported_tokens(usage: Any) -> Tokens | None:
 def tokens_of(call: Call) -> Tokens:
     """Reported usage, else an estimate when the upstream did (or may have done) work, else zero.
 
-    Estimate: prompt = request bytes / 4, completion = streamed content chunks (about one token each),
-    or response bytes / 4 for a non-streamed answer (none for a body that is not a chat completion), never more
-    than the request's max_tokens.
+    Estimate: prompt = request bytes / 4, completion = the answer's text (content, reasoning, refusal, tool calls'
+    names and arguments: `proxy.estimate`) in UTF-8 bytes / 4, the same streamed or not (none for a body that is not a
+    chat completion), never more than the request's max_tokens.
     The upstream may have worked when an answer started arriving, when the client went away mid-call or the shutdown
     cut the call (its grace ran out), or when it timed out or dropped the connection after receiving the request
     (`Call.delivered`): the prompt is estimated.
@@ -77,7 +77,7 @@ def tokens_of(call: Call) -> Tokens:
     if call.first_byte is None and call.chunks == 0 and not cut_short and not call.delivered:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
     prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
-    completion = call.chunks if call.stream else math.ceil(call.response_bytes / BYTES_PER_TOKEN)
+    completion = math.ceil(call.answer_bytes / BYTES_PER_TOKEN)
     if call.output_cap is not None:
         completion = min(completion, call.output_cap)
     return Tokens(min(prompt, MAX_TOKENS), min(completion, MAX_TOKENS), 0, estimated=True)

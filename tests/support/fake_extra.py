@@ -8,6 +8,9 @@
   fake-429-date    answers 429 with a Retry-After that is an HTTP-date 7 s from now
   fake-key-error   streams its role chunk, then an error event quoting the key it was sent (`Bearer sk-...`)
   fake-key-error-late  the same after one content chunk (mid-stream)
+  fake-no-usage    reports no usage, streamed or not (not even when asked): reasoning text, then a text of 4,000
+                   characters (one event when streamed) or, when tools are offered, a tool call whose arguments
+                   stream in pieces of 7 characters (`no_usage_message`)
   fake-strict      refuses `stream_options` with a 422, as strict servers do (`fake_strict`)
   fake-404         answers 404 `model_not_found`, as OpenAI does for a model it does not have
   fake-400-model   answers 400 `invalid_model` (param `model`), as some OpenAI-compatible providers do
@@ -29,7 +32,7 @@ from aiohttp import web
 from tests.support import fake_strict
 
 LATE, LATE_MARK = 3.0, "[late]"
-MODELS = ("fake-late", "fake-content-error", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
+MODELS = ("fake-late", "fake-no-usage", "fake-content-error", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
           "fake-403-region")
 REFUSALS = {  # model -> (status, error): refusals about the model (404, 400) and about the account (403)
     "fake-404": (404, {"message": "The model `fake-404` does not exist or you do not have access to it.",
@@ -53,6 +56,8 @@ async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
         return refused
     if model in KEY_ERRORS and body.get("stream"):
         return await _key_error(request, body)
+    if model == "fake-no-usage":
+        return await _no_usage(request, body)
     if NO_STOP.fullmatch(model) and "stop" in body:
         error = {"message": "Unsupported parameter: 'stop' is not supported with this model.",
                  "type": "invalid_request_error", "param": "stop", "code": "unsupported_parameter"}
@@ -94,4 +99,47 @@ async def _key_error(request: web.Request, body: dict[str, Any]) -> web.StreamRe
         await resp.write(_chunk(body, {"content": "partial "}))
     quoted = json.dumps(f"quota for key {request.headers.get('Authorization', '')} exhausted")
     await resp.write(b'data: {"error": {"message": ' + quoted.encode() + b', "type": "insufficient_quota"}}\n\n')
+    return resp
+
+
+NO_USAGE_REASONING = 'Weighing "both" options:\nünïcödé, 中文. '
+
+
+def no_usage_message(body: dict[str, Any]) -> dict[str, Any]:
+    """fake-no-usage's answer: reasoning, then 4,000 characters of text or (tools offered) a call of the first tool
+    with arguments that JSON escapes (quotes, line breaks, accents)."""
+    msg: dict[str, Any] = {"role": "assistant", "content": "x" * 4000, "reasoning_content": NO_USAGE_REASONING}
+    if body.get("tools"):
+        args = json.dumps({"city": "Paris, Île-de-France", "note": 'say "hi"\n' * 20}, ensure_ascii=False)
+        function = {"name": body["tools"][0]["function"]["name"], "arguments": args}
+        msg.update(content=None, tool_calls=[{"id": "call_1", "type": "function", "function": function}])
+    return msg
+
+
+async def _no_usage(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+    """fake-no-usage: its answer with no usage, as JSON or as a stream."""
+    from tests.support.fake_openai import _chunk, _completion
+
+    msg = no_usage_message(body)
+    finish = "tool_calls" if msg.get("tool_calls") else "stop"
+    if not body.get("stream"):
+        answer = _completion(body)
+        del answer["usage"]
+        answer["choices"][0].update(message=msg, finish_reason=finish)
+        return web.json_response(answer)
+    events = [_chunk(body, {"role": "assistant", "content": ""}),
+              _chunk(body, {"reasoning_content": msg["reasoning_content"]})]
+    if msg.get("tool_calls"):
+        function = msg["tool_calls"][0]["function"]
+        start = {"index": 0, "id": "call_1", "type": "function", "function": {**function, "arguments": ""}}
+        events.append(_chunk(body, {"tool_calls": [start]}))
+        args = function["arguments"]
+        events += [_chunk(body, {"tool_calls": [{"index": 0, "function": {"arguments": args[i:i + 7]}}]})
+                   for i in range(0, len(args), 7)]
+    else:
+        events.append(_chunk(body, {"content": msg["content"]}))
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+    for event in [*events, _chunk(body, {}, finish), b"data: [DONE]\n\n"]:
+        await resp.write(event)
     return resp

@@ -20,7 +20,6 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-sse-error   streams its role chunk, then an error event (as llama-server does), then ends
   fake-sse-error-done  the same, then [DONE]
   fake-error-field the same as an `error:` field, then [DONE] (as some llama-server builds send a stream's error)
-  fake-no-usage    answers a long text (4,000 characters) and reports no usage (JSON only)
   fake-hangup      reads the request, then closes the connection without a word (a drop after delivery)
   fake-second-choice  answers two choices, the first empty (JSON only)
   fake-reset       reads the request, then resets the connection (TCP RST: "Connection reset by peer")
@@ -36,7 +35,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
-  fake-late, fake-content-error, fake-429-ms, fake-429-date, fake-key-error(-late), fake-strict: see `fake_extra`
+  fake-late, fake-content-error, fake-429-ms, fake-429-date, fake-key-error(-late), fake-no-usage, fake-strict: see
+                   `fake_extra`
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
 `logprobs: true`   adds a logprob of -Infinity to the answer, as Python's json writes it (not strict JSON)
@@ -337,11 +337,6 @@ async def chat(request: web.Request) -> web.StreamResponse:
         first = answer["choices"][0]
         answer["choices"] = [{**first, "message": {"role": "assistant", "content": ""}},
                              {**first, "index": 1, "message": {"role": "assistant", "content": "second"}}]
-        return web.json_response(answer)
-    if model == "fake-no-usage" and not body.get("stream"):
-        answer = _completion(body)
-        del answer["usage"]
-        answer["choices"][0]["message"]["content"] = "x" * 4000
         return web.json_response(answer)
     if model == "fake-429-retry":
         error = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}

@@ -1,0 +1,65 @@
+"""What an answer's tokens are estimated from when its provider reports no usage: the size of its text, measured the
+same way streamed or not, so streaming an answer never bills it less.
+
+The text is what the model wrote: content, reasoning (`reasoning_content`, `reasoning`), a refusal, and each tool
+call's (or legacy `function_call`'s) name and arguments; never the JSON around it (ids, roles, finish reasons), nor how
+many events a stream split it into. Its size is in UTF-8 bytes, as the prompt's estimate counts the request's bytes
+(`usage.records.BYTES_PER_TOKEN`): about a token for every 4 bytes of English, and nearer one a character for the
+scripts whose characters take 3 bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from larouter import jsonx
+
+TEXT_KEYS = ("content", "reasoning_content", "reasoning", "refusal")  # a message's (or a delta's) own text
+CALL_KEYS = ("name", "arguments")  # a tool call's function, or a legacy function_call
+# A streamed event's text: the same keys with a JSON string value (one scan of the event; a string's quotes inside a
+# JSON string are escaped, so a key quoted in a text never matches).
+_STREAMED = re.compile(rb'"(?:content|reasoning(?:_content)?|refusal|name|arguments)": ?"([^"\\]*(?:\\.[^"\\]*)*)"')
+
+
+def _size(text: str) -> int:
+    """UTF-8 bytes of a text (a lone surrogate, which JSON can carry, as the 3 bytes it takes escaped so)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _unescaped(raw: bytes) -> int:
+    """UTF-8 bytes of a JSON string's text, from its escaped form (`\\n`, `\\"`, `\\u00e9`...)."""
+    try:
+        return _size(jsonx.loads(b'"' + raw + b'"'))
+    except ValueError:
+        return len(raw)
+
+
+def streamed_text_bytes(events: bytes | bytearray) -> int:
+    """UTF-8 bytes of the text in a block of streamed events (`data: {...}` lines, as relayed)."""
+    found = _STREAMED.findall(events)
+    if not found:
+        return 0
+    if b"\\" not in events:  # the usual: no escape, the bytes are the text's
+        return sum(map(len, found))
+    return sum(_unescaped(raw) if b"\\" in raw else len(raw) for raw in found)
+
+
+def _message_bytes(message: dict[str, Any]) -> int:
+    total = sum(_size(text) for key in TEXT_KEYS if isinstance(text := message.get(key), str))
+    calls = message.get("tool_calls")
+    functions = [call.get("function") for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []
+    for function in (*functions, message.get("function_call")):
+        if isinstance(function, dict):
+            total += sum(_size(text) for key in CALL_KEYS if isinstance(text := function.get(key), str))
+    return total
+
+
+def answer_text_bytes(answer: Any) -> int:
+    """UTF-8 bytes of the text of a non-streamed answer's messages (every choice's); 0 for what is no chat
+    completion."""
+    choices = answer.get("choices") if isinstance(answer, dict) else None
+    if not isinstance(choices, list):
+        return 0
+    messages = (choice.get("message") for choice in choices if isinstance(choice, dict))
+    return sum(_message_bytes(message) for message in messages if isinstance(message, dict))

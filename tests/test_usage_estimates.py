@@ -1,0 +1,61 @@
+"""A call whose provider reports no usage is estimated from its answer's text (content, reasoning, tool calls' names
+and arguments), the same way streamed or not, through the openai SDK: streaming is no way around a budget."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+from urllib.request import urlopen
+
+import openai
+import pytest
+
+from tests.conftest import Router
+from tests.support.servers import wait_until
+
+MSGS = [{"role": "user", "content": "write at length"}]
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
+
+
+def rows(router: Router, count: int) -> list[dict[str, str]]:
+    def read() -> list[dict[str, str]]:
+        with urlopen(router.url + "/api/usage/export?period=all", timeout=30) as resp:
+            return list(csv.DictReader(io.StringIO(resp.read().decode(), newline="")))
+    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
+    return read()
+
+
+def client(router: Router) -> openai.OpenAI:
+    return openai.OpenAI(base_url=router.v1, api_key="unused-on-loopback", max_retries=0)
+
+
+def text_of(message: Any) -> str:
+    """What a message (or a delta) says: its reasoning, content, and tool calls' names and arguments."""
+    extra = message.model_extra or {}
+    calls = [c.function for c in message.tool_calls or [] if c.function is not None]
+    return "".join([extra.get("reasoning_content") or "", message.content or "",
+                    *(f"{f.name or ''}{f.arguments or ''}" for f in calls)])
+
+
+def answer(router: Router, stream: bool, tools: bool) -> str:
+    """The answer's text as the client got it."""
+    extra = {"tools": TOOLS} if tools else {}
+    if not stream:
+        return text_of(client(router).chat.completions.create(model="fake-no-usage", messages=MSGS,
+                                                                **extra).choices[0].message)
+    chunks = client(router).chat.completions.create(model="fake-no-usage", messages=MSGS, stream=True, **extra)
+    return "".join(text_of(c.choices[0].delta) for c in chunks if c.choices)
+
+
+@pytest.mark.parametrize("tools", [False, True], ids=["text", "tool-call"])
+def test_an_answer_without_usage_is_estimated_alike_streamed_or_not(router: Router, tools: bool) -> None:
+    """The same answer, its text sent in one event when streamed: both rows estimate a token per 4 bytes of its
+    text (UTF-8), marked estimated. Before, the stream was billed a token per event (4) and the JSON answer a token per
+    4 bytes of its whole body, envelope and escapes included."""
+    texts = [answer(router, stream, tools) for stream in (False, True)]
+    assert texts[0] == texts[1] and len(texts[0]) > 300, texts
+    expected = math.ceil(len(texts[0].encode()) / 4)
+    got = [(r["streamed"], r["output_tokens"], r["tokens_estimated"]) for r in rows(router, 2)]
+    assert got == [("false", str(expected), "true"), ("true", str(expected), "true")], (got, expected)
