@@ -317,15 +317,18 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         if moved:
             notes.append(f"{where}'s other models tried last ({', '.join(moved)})")
         failures.append(why)
-        cost = _abandon(request, call, why, status, code)
-        billing.settle(request, call, call.extra.pop("reservation", None), cost)
+        if queue:  # the last candidate's attempt is the call's own row (its tokens, cost and reservation): see below
+            cost = _abandon(request, call, why, status, code)
+            billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if kind is not None or (last.type != "budget_exceeded" and not last.rejected):  # (not a refused request)
             _cool(request, where, label, kind, model, upstream.wait_asked(last))
     call.reason = one_line(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each
-    # attempt the providers may have billed has its row already (`_abandon`): the call's own row bills nothing. After
-    # a timeout, a client's retry would walk the chain again and have that candidate bill the request once more.
+    # earlier attempt the providers may have billed has its row already (`_abandon`); the last one's is the call's own
+    # row, which bills what it reported (or its estimate) and settles its reservation, so each candidate tried counts
+    # once. After a timeout, a client's retry would walk the chain again and have that candidate bill the request once
+    # more.
     headers = {**(last.headers or {}), **upstream.NO_RETRY} if billed_timeout else last.headers
     raise attrs.evolve(last, message=f"every candidate failed ({'; '.join(failures)}); the last said: {last.message}",
                        delivered=False, headers=headers)
