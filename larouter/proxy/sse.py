@@ -48,6 +48,12 @@ class CutShort(aiohttp.ClientPayloadError):
     """The upstream ended its stream cleanly, without [DONE], before every choice had a finish_reason."""
 
 
+def _with_data(event: bytes, data: dict[str, Any]) -> bytes:
+    """The event with `data` as its payload (its other lines, an id or comments, kept)."""
+    lines = [line for line in event.split(b"\n") if not line.startswith(b"data:")]
+    return b"\n".join([*lines, b"data: " + jsonx.dumps(data)])
+
+
 def _not_json(payload: bytes) -> BadStream:
     return BadStream(f"sent an event that is not JSON: {redact(repr(payload[:40].decode(errors='replace')))}")
 
@@ -103,8 +109,7 @@ class Relay:
         clean = scrub(data["error"], self._key)
         if clean == data["error"]:
             return event
-        lines = [line for line in event.split(b"\n") if not line.startswith(b"data:")]  # id, comments
-        return b"\n".join([*lines, b"data: " + jsonx.dumps({**data, "error": clean})])
+        return _with_data(event, {**data, "error": clean})
 
     def _filter(self, event: bytes) -> bytes | None:
         """The event as the client gets it (None: nothing to send), after noting what it says: [DONE], an error,
@@ -121,8 +126,11 @@ class Relay:
             raise _not_json(payload)
         if _LOOK.search(event):  # else nothing to look at: it passes unparsed
             data = self._note(payload)
-            if self.strip_usage and isinstance(data.get("usage"), dict) and data.get("choices") in ([], None):
-                return None  # the usage chunk the client did not ask for
+            if self.strip_usage and isinstance(data.get("usage"), dict):
+                if data.get("choices") in ([], None):
+                    return None  # the usage chunk the client did not ask for
+                data = {key: value for key, value in data.items() if key != "usage"}  # usage riding on an answer's
+                event = _with_data(event, data)  # event (its finish, say): the event without it
             if data.get("error"):
                 event = self._scrubbed(event, data)
         if b'"choices":' in event:

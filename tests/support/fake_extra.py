@@ -11,6 +11,8 @@
   fake-no-usage    reports no usage, streamed or not (not even when asked): reasoning text, then a text of 4,000
                    characters (one event when streamed) or, when tools are offered, a tool call whose arguments
                    stream in pieces of 7 characters (`no_usage_message`)
+  fake-usage-on-finish  streams its usage (when asked) on its finish event, beside `choices`, as several
+                   OpenAI-compatible servers do, and sends no usage chunk of its own (streams only)
   fake-strict      refuses `stream_options` with a 422, as strict servers do (`fake_strict`)
   fake-404         answers 404 `model_not_found`, as OpenAI does for a model it does not have
   fake-400-model   answers 400 `invalid_model` (param `model`), as some OpenAI-compatible providers do
@@ -32,7 +34,7 @@ from aiohttp import web
 from tests.support import fake_strict
 
 LATE, LATE_MARK = 3.0, "[late]"
-MODELS = ("fake-late", "fake-no-usage", "fake-content-error", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
+MODELS = ("fake-late", "fake-no-usage", "fake-usage-on-finish", "fake-content-error", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
           "fake-403-region")
 REFUSALS = {  # model -> (status, error): refusals about the model (404, 400) and about the account (403)
     "fake-404": (404, {"message": "The model `fake-404` does not exist or you do not have access to it.",
@@ -58,6 +60,8 @@ async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
         return await _key_error(request, body)
     if model == "fake-no-usage":
         return await _no_usage(request, body)
+    if model == "fake-usage-on-finish" and body.get("stream"):
+        return await _usage_on_finish(request, body)
     if NO_STOP.fullmatch(model) and "stop" in body:
         error = {"message": "Unsupported parameter: 'stop' is not supported with this model.",
                  "type": "invalid_request_error", "param": "stop", "code": "unsupported_parameter"}
@@ -142,4 +146,19 @@ async def _no_usage(request: web.Request, body: dict[str, Any]) -> web.StreamRes
     await resp.prepare(request)
     for event in [*events, _chunk(body, {}, finish), b"data: [DONE]\n\n"]:
         await resp.write(event)
+    return resp
+
+
+async def _usage_on_finish(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+    """fake-usage-on-finish: two content events, then the finish event with the usage (when asked), then [DONE]."""
+    from tests.support.fake_openai import _chunk, _usage
+
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+    for word in ("echo ", "done"):
+        await resp.write(_chunk(body, {"content": word}))
+    finish = json.loads(_chunk(body, {}, "stop").removeprefix(b"data: "))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        finish["usage"] = _usage(body)
+    await resp.write(b"data: " + json.dumps(finish).encode() + b"\n\ndata: [DONE]\n\n")
     return resp

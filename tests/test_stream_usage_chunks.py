@@ -1,0 +1,52 @@
+"""What a stream's client gets of usage: the usage it asked for (`stream_options.include_usage`), never the usage
+LARouter asked the provider for on its behalf, wherever the provider put it. Through raw HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+from urllib.request import Request, urlopen
+
+from tests.conftest import Router
+from tests.support.servers import wait_until
+
+MSGS = [{"role": "user", "content": "one two three"}]
+EXACT = {"prompt_tokens": 6, "completion_tokens": 5, "total_tokens": 11}  # the fake's: the prompt's words + 3, 5 out
+
+
+def events(router: Router, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stream's data events as JSON, [DONE] left out (asserted last)."""
+    req = Request(router.v1 + "/chat/completions", data=json.dumps(body).encode(),
+                  headers={"Content-Type": "application/json"})
+    with urlopen(req, timeout=30) as resp:
+        raw = resp.read().decode()
+    data = [e.removeprefix("data: ") for e in raw.split("\n\n") if e.startswith("data: ")]
+    assert data[-1] == "[DONE]", raw
+    return [json.loads(d) for d in data[:-1]]
+
+
+def rows(router: Router, count: int) -> list[dict[str, str]]:
+    def read() -> list[dict[str, str]]:
+        with urlopen(router.url + "/api/usage/export?period=all", timeout=30) as resp:
+            return list(csv.DictReader(io.StringIO(resp.read().decode(), newline="")))
+    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
+    return read()
+
+
+def test_usage_on_an_answers_event_is_removed_for_a_client_that_did_not_ask(router: Router) -> None:
+    """The provider puts the usage LARouter asked for on its finish event, beside `choices`: a client that did not
+    ask gets that event without its `usage` (the finish kept); one that asked gets it as sent. Both are recorded
+    exactly. Before, the usage reached the client that had not asked for it."""
+    body = {"model": "fake-usage-on-finish", "messages": MSGS, "stream": True}
+    for asked in (False, True):
+        got = events(router, {**body, "stream_options": {"include_usage": True}} if asked else body)
+        text = "".join(c["choices"][0]["delta"].get("content") or "" for c in got)
+        finish = [c for c in got if c["choices"][0].get("finish_reason")]
+        assert text == "echo done" and len(finish) == 1 and finish[0]["choices"][0]["finish_reason"] == "stop", got
+        usage = [c["usage"] for c in got if isinstance(c.get("usage"), dict)]
+        assert usage == ([EXACT] if asked else []) and ("usage" in finish[0]) is asked, got
+    assert [(r["input_tokens"], r["output_tokens"], r["tokens_estimated"]) for r in rows(router, 2)] == [
+        ("6", "5", "false")] * 2
+
