@@ -1,5 +1,6 @@
 """What a stream's client gets of usage: the usage it asked for (`stream_options.include_usage`), never the usage
-LARouter asked the provider for on its behalf, wherever the provider put it. Through raw HTTP."""
+LARouter asked the provider for on its behalf, wherever the provider put it; and when the provider sent none,
+LARouter's estimate, marked so. Through raw HTTP and the openai SDK."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import io
 import json
 from typing import Any
 from urllib.request import Request, urlopen
+
+import openai
 
 from tests.conftest import Router
 from tests.support.servers import wait_until
@@ -50,3 +53,24 @@ def test_usage_on_an_answers_event_is_removed_for_a_client_that_did_not_ask(rout
     assert [(r["input_tokens"], r["output_tokens"], r["tokens_estimated"]) for r in rows(router, 2)] == [
         ("6", "5", "false")] * 2
 
+
+def test_a_client_that_asked_for_usage_gets_the_estimate_when_the_provider_sends_none(router: Router) -> None:
+    """The provider reports no usage: a client that asked for it gets a last chunk before [DONE] with `choices: []`
+    and the ledger's estimate, marked `x_larouter_estimated`, which the SDK parses; a client that did not ask gets no
+    usage, and a provider's own usage comes unmarked. Before, the client that asked got no usage chunk at all."""
+    sdk = openai.OpenAI(base_url=router.v1, api_key="unused-on-loopback", max_retries=0)
+    asked = {"stream": True, "stream_options": {"include_usage": True}}
+    chunks = list(sdk.chat.completions.create(model="fake-no-usage", messages=MSGS, **asked))
+    plain = list(sdk.chat.completions.create(model="fake-no-usage", messages=MSGS, stream=True))
+    exact = list(sdk.chat.completions.create(model="gpt-fake", messages=MSGS, **asked))
+    last = chunks[-1]
+    assert last.choices == [] and last.usage is not None and last.usage.model_extra == {"x_larouter_estimated": True}
+    assert all(c.usage is None for c in chunks[:-1]) and (last.id, last.model) == (chunks[0].id, chunks[0].model)
+    estimated, _, reported = rows(router, 3)
+    assert estimated["tokens_estimated"] == "true" and reported["tokens_estimated"] == "false"
+    inp, out = int(estimated["input_tokens"]), int(estimated["output_tokens"])
+    assert (last.usage.prompt_tokens, last.usage.completion_tokens, last.usage.total_tokens) == (inp, out, inp + out)
+    assert out > 1000  # 4,000 characters of text and some reasoning
+    assert all(c.usage is None for c in plain)
+    assert exact[-1].usage is not None and exact[-1].usage.model_extra == {}, exact[-1]
+    assert (exact[-1].usage.prompt_tokens, exact[-1].usage.completion_tokens) == (6, 5)

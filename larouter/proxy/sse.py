@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,7 @@ from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning,
 from larouter.proxy.reasoning import read_timeout
 from larouter.proxy.registry import Target
 from larouter.proxy.upstream import drop_reason, redact, scrub
+from larouter.usage.records import tokens_of
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # Each a single pass over a block of events (cheaper than an `in` test per marker):
@@ -25,6 +27,7 @@ _LOOK = re.compile(rb'"(?:usage": ?\{|error"|finish_reason": ?")')  # to look at
 _CALLS = re.compile(rb'"(?:tool_calls|function_call)"')  # an answer that calls a tool is never retried
 STOP_REASONS = ("length", "content_filter")  # an empty answer that stopped for these is an answer, not a degraded 200
 MAX_EVENT_BYTES = 32 * 1024 * 1024  # one event's cap when none is given (server.max_body_bytes' default)
+ESTIMATED = "x_larouter_estimated"  # marks the usage of `usage_event`: an extra key, which OpenAI's SDKs keep
 
 
 class UpstreamErrorEvent(Exception):
@@ -54,6 +57,22 @@ def _with_data(event: bytes, data: dict[str, Any]) -> bytes:
     return b"\n".join([*lines, b"data: " + jsonx.dumps(data)])
 
 
+def usage_event(call: Call, seen: dict[str, Any] | None) -> bytes:
+    """The usage chunk a stream's client that asked for usage (`stream_options.include_usage`) gets before [DONE] when
+    the provider sent none: `choices: []` and LARouter's estimate, as the ledger records it, marked by
+    `"x_larouter_estimated": true` in `usage`. Its id, created and model are those of the last event read with choices
+    (`seen`), else LARouter's own."""
+    tokens = tokens_of(call)
+    seen = seen or {}
+    created = seen.get("created")
+    chunk = {"id": seen.get("id") or f"chatcmpl-{call.id}", "object": "chat.completion.chunk",
+             "created": created if type(created) is int else int(time.time()),
+             "model": seen.get("model") or (call.target.model if call.target is not None else call.requested_model),
+             "choices": [], "usage": {"prompt_tokens": tokens.input, "completion_tokens": tokens.output,
+                                      "total_tokens": tokens.input + tokens.output, ESTIMATED: True}}
+    return b"data: " + jsonx.dumps(chunk) + b"\n\n"
+
+
 def _not_json(payload: bytes) -> BadStream:
     return BadStream(f"sent an event that is not JSON: {redact(repr(payload[:40].decode(errors='replace')))}")
 
@@ -81,6 +100,7 @@ class Relay:
         self.finished: dict[int, str] = {}  # choice index -> its finish_reason
         self.held = False  # committed to while it sent only reasoning (`prime`'s hold ran out)
         self.answered = False  # an answer began (set by `prime`, and by `run` after a commit on reasoning)
+        self.seen: dict[str, Any] | None = None  # the last event read with choices (its id, created, model)
 
     @classmethod
     def for_call(cls, request: web.Request, call: Call, client: web.StreamResponse) -> Relay:
@@ -152,6 +172,8 @@ class Relay:
             self._note_error(data["error"])
         if isinstance(data.get("usage"), dict):
             self.call.usage = data["usage"]
+        if isinstance(data.get("choices"), list) and data["choices"]:
+            self.seen = data
         for choice in data["choices"] if isinstance(data.get("choices"), list) else ():
             if isinstance(choice, dict) and choice.get("finish_reason"):
                 index = choice.get("index")
@@ -325,6 +347,8 @@ class Relay:
             if head:
                 await self._write(head)
             raise CutShort("upstream ended the stream without [DONE] before the answer was complete")
+        if self.call.client_wants_usage and self.call.usage is None:  # asked for, and the provider sent none
+            head += usage_event(self.call, self.seen)
         await self._end(head + DONE + b"\n\n")  # [DONE] (ours, if the upstream left it out) and the end of the body
 
     async def _end(self, data: bytes) -> None:
