@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from larouter.proxy.call import Call, header_safe
+from larouter.proxy.call import MEASURE_AFTER, Call, header_safe
 from larouter.proxy.sse import ClientGone, Relay
 from larouter.routing import Decision, Tier, classify
 from larouter.routing.shown import UNSAFE_RE
@@ -193,7 +193,7 @@ def test_crlf_streams_are_normalised(events: list[bytes], data: st.DataObject) -
 @given(texts=st.lists(st.text(max_size=12), min_size=1, max_size=12), ascii_only=st.booleans(), data=st.data())
 def test_a_streams_text_is_measured_whatever_its_escapes_and_reads(texts: list[str], ascii_only: bool,
                                                                   data: st.DataObject) -> None:
-    """The estimate's measure of a stream (`answer_bytes`) is its text's UTF-8 bytes, however the provider escaped it
+    """The estimate's measure of a stream (`answer_size`) is its text's UTF-8 bytes, however the provider escaped it
     (`\\u00e9` or é, `\\"`, `\\n`) and however its events were split across reads, relayed or primed."""
     keys = ["content", "reasoning_content", "refusal"]
     events = [b"data: " + json.dumps({"choices": [{"index": 0, "delta": {keys[i % 3]: text}}]},
@@ -201,7 +201,14 @@ def test_a_streams_text_is_measured_whatever_its_escapes_and_reads(texts: list[s
     raw = stream_of(events)
     for prime in (False, True):
         _, call = relay(data.draw(cut(raw)), prime=prime)
-        assert call.answer_bytes == sum(len(text.encode()) for text in texts)
+        assert call.answer_size() == sum(len(text.encode()) for text in texts)
+
+
+def test_a_long_streams_text_is_measured_as_it_goes() -> None:
+    """A stream of 300 KB: the events waiting to be measured stay under MEASURE_AFTER, and the measure is exact."""
+    raw = stream_of([chunk_event(1, "é" * 50)] * 2000)
+    _, call = relay([raw[i:i + 4096] for i in range(0, len(raw), 4096)])
+    assert call.unmeasured_size <= MEASURE_AFTER and call.answer_size() == 2000 * 100
 
 
 EVENT = b'data: {"choices": [{"delta": {"content": "hi"}}]}'

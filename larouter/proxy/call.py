@@ -11,11 +11,13 @@ from typing import Any
 import attrs
 
 from larouter.errors import request_id
+from larouter.proxy.estimate import streamed_text_bytes
 from larouter.proxy.registry import Target
 from larouter.routing.shown import UNSAFE_RE
 
 
 MAX_REASON = 500  # characters of a routing reason kept: in the ledger, and in `x-larouter-reason` once escaped
+MEASURE_AFTER = 64 * 1024  # bytes of relayed stream events a call holds at most before it measures their text
 
 
 def shorten_reason(text: str, limit: int = MAX_REASON) -> str:
@@ -90,7 +92,9 @@ class Call:
     client_wants_usage: bool = False
     request_bytes: int = 0  # for token estimates when the upstream reports no usage
     chunks: int = 0  # streamed data events with choices
-    answer_bytes: int = 0  # UTF-8 bytes of the answer's text, streamed or not (`estimate`), for the same reason
+    answer_bytes: int = 0  # UTF-8 bytes of the answer's text measured so far (`estimate`; `answer_size`), same reason
+    unmeasured: list[bytes | bytearray] = attrs.Factory(list)  # relayed stream events whose text is not measured yet
+    unmeasured_size: int = 0  # their bytes
     output_cap: int | None = None  # the request's max_tokens times n: no estimate of the answer goes beyond it
     choices: int = 1  # the request's n: a stream without [DONE] is complete once each choice has a finish_reason
     tool_calls: bool = False  # the answer called a tool (set on routed calls)
@@ -108,6 +112,27 @@ class Call:
         """Remember when the first byte of the answer arrived."""
         if self.first_byte is None:
             self.first_byte = time.perf_counter()
+
+    def relayed(self, events: bytes | bytearray) -> None:
+        """Stream events (with choices) went to the client. Their text is measured only when an estimate needs it
+        (`answer_size`: the provider reported no usage), or once MEASURE_AFTER bytes of them wait, so a stream whose
+        usage comes costs no scan of its events, and a long one holds little."""
+        self.unmeasured.append(events)
+        self.unmeasured_size += len(events)
+        if self.unmeasured_size > MEASURE_AFTER:
+            self.answer_size()
+
+    def answer_size(self) -> int:
+        """UTF-8 bytes of the answer's text (`estimate`), the events relayed so far included."""
+        if self.unmeasured:
+            self.answer_bytes += streamed_text_bytes(b"".join(self.unmeasured))
+            self.unmeasured, self.unmeasured_size = [], 0  # a new list: an attempt's copy (attrs.evolve) keeps its own
+        return self.answer_bytes
+
+    def clear_answer(self) -> None:
+        """Forget the answer so far: failover moves on to the next candidate."""
+        self.usage, self.first_byte, self.chunks, self.tool_calls, self.delivered = None, None, 0, False, False
+        self.answer_bytes, self.unmeasured, self.unmeasured_size = 0, [], 0
 
     def finish(self, status: int, error_type: str | None = None) -> None:
         """Close the call with its final status."""

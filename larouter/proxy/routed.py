@@ -152,8 +152,7 @@ def _abandon(request: web.Request, call: Call, why: str, status: int, code: str)
         attempt = attrs.evolve(call, extra={}, reason=one_line(f"{call.reason} | {why}" if call.reason else why))
         attempt.finish(status, code)
         cost = request.app[appkeys.RECORDER](attempt) or 0.0
-    call.usage, call.first_byte, call.chunks, call.answer_bytes, call.tool_calls = None, None, 0, 0, False
-    call.delivered = False
+    call.clear_answer()
     return cost
 
 

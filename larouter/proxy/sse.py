@@ -13,7 +13,6 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
-from larouter.proxy.estimate import streamed_text_bytes
 from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts
 from larouter.proxy.reasoning import read_timeout
 from larouter.proxy.registry import Target
@@ -155,7 +154,7 @@ class Relay:
                 event = self._scrubbed(event, data)
         if b'"choices":' in event:
             self.call.chunks += 1
-            self.call.answer_bytes += streamed_text_bytes(event)
+            self.call.relayed(event)
             if not self.call.tool_calls and _CALLS.search(event):
                 self.call.tool_calls = True
         return event + b"\n\n"
@@ -227,7 +226,7 @@ class Relay:
         if end:
             plain = block if end == len(block) else block[:end]
             self.call.chunks += plain.count(b'"choices":')  # the key, not a text that says "choices"
-            self.call.answer_bytes += streamed_text_bytes(plain)
+            self.call.relayed(plain)
             if not self.call.tool_calls and _CALLS.search(plain):
                 self.call.tool_calls = True
             if check and any(map(plain.__contains__, ANSWER_MARKS)):

@@ -77,7 +77,7 @@ def tokens_of(call: Call) -> Tokens:
     if call.first_byte is None and call.chunks == 0 and not cut_short and not call.delivered:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
     prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
-    completion = math.ceil(call.answer_bytes / BYTES_PER_TOKEN)
+    completion = math.ceil(call.answer_size() / BYTES_PER_TOKEN)
     if call.output_cap is not None:
         completion = min(completion, call.output_cap)
     return Tokens(min(prompt, MAX_TOKENS), min(completion, MAX_TOKENS), 0, estimated=True)
