@@ -6,11 +6,12 @@ import json
 import math
 import sys
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Sequence
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.filesize import decimal
-from rich.table import Column
+from rich.table import Column, Table
+from rich.text import Text
 
 
 class StdoutConsole(Console):
@@ -41,16 +42,48 @@ def print_json(data: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
+WIDEST = 10_000  # columns: what a table may need, measured
+EMPTY = ("", "—")  # a cell with nothing to say
+
+
+class FittedTable(Table):
+    """A table from `fitted_table`, which `emit` prints whole."""
+
+
 def emit(data: Any, as_json: bool, human: Callable[[Any], RenderableType]) -> None:
-    """Print JSON, or the human rendering (text or a rich renderable), to stdout."""
+    """Print JSON, or the human rendering (text or a rich renderable), to stdout: a `fitted_table` (alone or in a
+    Group) that needs more than the terminal's width at that width, rather than cut short."""
     if as_json:
         print_json(data)
         return
     shown = human(data)
+    out = console()
     if isinstance(shown, str):
-        console().print(shown, soft_wrap=True)
-    else:
-        console().print(shown)
+        out.print(shown, soft_wrap=True)
+        return
+    parts = shown.renderables if isinstance(shown, Group) else [shown]
+    wide = [out.measure(part, options=out.options.update_width(WIDEST)).minimum for part in parts
+            if isinstance(part, FittedTable)]
+    if max(wide, default=0) > out.width:
+        out.width = max(wide)
+    out.print(shown)
+
+
+def fitted_table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]], wrap: Collection[str] = (),
+                 **options: Any) -> FittedTable:
+    """A table whose ids, names and numbers are never cut short or wrapped (each such column is as wide as its widest
+    cell: `emit` prints a table that needs more than the terminal's width at the width it needs), and whose prose
+    columns (`wrap`, by header) wrap; a column with nothing in any row (`—`) is left out. Cells are plain text (a
+    string is never read as markup)."""
+    cells = [[cell if isinstance(cell, Text) else Text(cell) for cell in row] for row in rows]
+    kept = [i for i in range(len(headers)) if not cells or any(row[i].plain not in EMPTY for row in cells)]
+    columns = [Column(headers[i], overflow="fold") if headers[i] in wrap else
+               Column(headers[i], no_wrap=True, min_width=max(len(headers[i]), *(row[i].cell_len for row in cells)))
+               for i in kept]
+    table = FittedTable(*columns, **options)
+    for row in cells:
+        table.add_row(*(row[i] for i in kept))
+    return table
 
 
 def id_column(header: str, values: list[str]) -> Column:

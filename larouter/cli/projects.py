@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from larouter.cli.common import Client, client_options, confirm, seg
-from larouter.cli.output import console, emit, id_column, money, print_json
+from larouter.cli.output import console, emit, fitted_table, money, print_json
 from larouter.cli.project_ref import project_id as project_ref, unknown_project
 from larouter.projects.store import POLICIES, WINDOWS
 
@@ -55,15 +55,10 @@ def projects_table(rows: list[dict[str, Any]]) -> Table | str:
     """Projects as a table."""
     if not rows:
         return "no projects: `larouter projects create NAME` makes one"
-    table = Table(id_column("ID", [p["id"] for p in rows]), "Name", "Budget",
-                  id_column("Policy", [p["routingPolicy"] for p in rows]),
-                  id_column("Token", [f"{p['tokenPrefix']}…" for p in rows if p.get("tokenPrefix")]),
-                  title="Projects")
-    for p in rows:
-        budget = "unlimited" if p["budgetUsd"] is None else f"{money(p['budgetUsd'], 2)}/{p['budgetWindow']}"
-        table.add_row(p["id"], p["name"], budget, p["routingPolicy"], f"{p['tokenPrefix']}…" if p.get("tokenPrefix")
-                      else "—")
-    return table
+    cells = [[p["id"], p["name"], "unlimited" if p["budgetUsd"] is None else
+              f"{money(p['budgetUsd'], 2)}/{p['budgetWindow']}", p["routingPolicy"],
+              f"{p['tokenPrefix']}…" if p.get("tokenPrefix") else "—"] for p in rows]
+    return fitted_table(["ID", "Name", "Budget", "Policy", "Token"], cells, title="Projects")
 
 
 def show_token(verb: str, project: dict[str, Any]) -> None:

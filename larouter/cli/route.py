@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options
-from larouter.cli.output import emit
+from larouter.cli.output import emit, fitted_table
 from larouter.cli.project_ref import project_id, project_option, unknown_project
 from larouter.usage.pricing import usd_text
 
@@ -38,14 +38,16 @@ def cell(value: Any) -> str:
     return "—" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
+WRAPPED = ("skipped", "cooling")  # the prose columns: why a candidate is passed by, or cooling down
+
+
 def candidates_table(candidates: list[Any]) -> Table:
-    """Candidates in order: dict entries become columns, anything else one column."""
-    keys = list(dict.fromkeys(k for c in candidates if isinstance(c, dict) for k in c))
-    table = Table("#", *(keys or ["candidate"]), title="Candidates, in order", title_justify="left")
-    for i, c in enumerate(candidates, 1):
-        cells = [c.get(k) for k in keys] if isinstance(c, dict) else [c]
-        table.add_row(str(i), *(Text(cell(v)) for v in cells))
-    return table
+    """Candidates in order: dict entries become columns, anything else one column; model names and numbers whole,
+    the reasons wrapped, and a column no candidate has anything in (`cooling`, usually) left out."""
+    keys = list(dict.fromkeys(k for c in candidates if isinstance(c, dict) for k in c)) or ["candidate"]
+    rows = [[str(i), *(cell(c.get(k)) for k in keys)] if isinstance(c, dict) else
+            [str(i), cell(c), *[""] * (len(keys) - 1)] for i, c in enumerate(candidates, 1)]
+    return fitted_table(["#", *keys], rows, wrap=WRAPPED, title="Candidates, in order", title_justify="left")
 
 
 def render(data: dict[str, Any]) -> RenderableType:

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options, inherited
-from larouter.cli.output import emit, err_console, money, plural, print_json, size
+from larouter.cli.output import emit, err_console, fitted_table, money, plural, print_json, size
 from larouter.cli.project_ref import project_id, project_option, unknown_project
 
 PERIODS = ("daily", "weekly", "monthly", "all")
@@ -61,22 +61,19 @@ def _share(cost: float | None, total: float) -> str:
 
 def by_model(data: dict[str, Any]) -> Table:
     """Cost and calls per model, most expensive first."""
-    table = Table("Model", "Calls", "Tokens", "Cost", "Share", title="By model", title_justify="left")
-    rows = sorted(data["byModel"].items(), key=lambda kv: (-(kv[1]["cost"] or 0.0), kv[0]))
-    for model, m in rows:
-        table.add_row(escape(model), f"{m['calls']:,}", f"{m['tokens']:,}", money(m["cost"]),
-                      _share(m["cost"], data["totalCost"]))
-    return table
+    ranked = sorted(data["byModel"].items(), key=lambda kv: (-(kv[1]["cost"] or 0.0), kv[0]))
+    rows = [[model, f"{m['calls']:,}", f"{m['tokens']:,}", money(m["cost"]), _share(m["cost"], data["totalCost"])]
+            for model, m in ranked]
+    return fitted_table(["Model", "Calls", "Tokens", "Cost", "Share"], rows, title="By model", title_justify="left")
 
 
 def by_tier(data: dict[str, Any]) -> RenderableType:
     """Cost and calls per routing tier (only `auto` calls have one)."""
     if not data["byTier"]:
         return Text.assemble(("By tier", "italic"), ': no call asked for model "auto" (only those are routed)')
-    table = Table("Tier", "Calls", "Cost", title="By tier", title_justify="left")
-    for tier, t in sorted(data["byTier"].items(), key=lambda kv: -kv[1]["calls"]):
-        table.add_row(escape(tier), f"{t['calls']:,}", money(t["cost"]))
-    return table
+    rows = [[tier, f"{t['calls']:,}", money(t["cost"])] for tier, t in sorted(data["byTier"].items(),
+                                                                                 key=lambda kv: -kv[1]["calls"])]
+    return fitted_table(["Tier", "Calls", "Cost"], rows, title="By tier", title_justify="left")
 
 
 def savings(data: dict[str, Any]) -> RenderableType:
@@ -158,12 +155,10 @@ def models_table(data: dict[str, Any]) -> Table | str:
     """The /api/usage/models breakdown."""
     if not data["data"]:
         return f"no calls recorded for project {escape(data['projectId'])} in this period ({data['period']})"
-    table = Table("Model", "Provider", "Calls", "In", "Out", "Cost", "Avg ms", title="Usage by model")
-    for m in data["data"]:
-        latency = "—" if m["avgLatencyMs"] is None else f"{m['avgLatencyMs']:,.0f}"
-        table.add_row(escape(m["model"]), escape(m["provider"] or "—"), f"{m['calls']:,}", f"{m['inputTokens']:,}",
-                      f"{m['outputTokens']:,}", money(m["cost"]), latency)
-    return table
+    rows = [[m["model"], m["provider"] or "—", f"{m['calls']:,}", f"{m['inputTokens']:,}", f"{m['outputTokens']:,}",
+             money(m["cost"]), "—" if m["avgLatencyMs"] is None else f"{m['avgLatencyMs']:,.0f}"]
+            for m in data["data"]]
+    return fitted_table(["Model", "Provider", "Calls", "In", "Out", "Cost", "Avg ms"], rows, title="Usage by model")
 
 
 @usage.command("models")
