@@ -7,8 +7,11 @@ from pathlib import Path
 from urllib.request import Request, urlopen
 from typing import Any, Callable
 
+import click
 import pytest
 
+from larouter.cli import main
+from larouter.cli.once import OnceOption
 from tests.conftest import FAKE_KEY, Router
 from tests.support.cli import ok_json, on, run
 from tests.support.proc import free_port
@@ -300,6 +303,32 @@ def test_options_given_to_a_group_reach_its_command(make_router: Callable[..., R
     assert top.exit_code == 0 and json.loads(top.stdout), top.output
     twice = run("usage", "--project", proj["id"], "models", "--project", "default", "--url", router.url)
     assert twice.exit_code == 1 and "--project given as" in twice.output and "give it once" in twice.output
+
+
+def test_an_option_given_twice_to_one_command_with_two_values_is_an_error(router: Router) -> None:
+    """`usage --project a --project b`, `--url A --url B status`: an error naming both values, as the same option
+    given to a group and its command is (click took the last one, so a script that appends options read the wrong
+    project without a word); the same value twice is that value, and a flag may be repeated."""
+    twice = run("usage", "--project", "default", "-p", "other", "--url", router.url)
+    assert twice.exit_code == 1 and "--project given as 'default' and as 'other'" in twice.output, twice.output
+    assert "give it once" in twice.output and "Traceback" not in twice.output
+    urls = run("--url", router.url, "--url", "http://127.0.0.1:9", "status")
+    assert urls.exit_code == 1 and "--url given as" in urls.output, urls.output
+    same = run("usage", "--period", "all", "--period", "all", "--json", "--json", "--url", router.url)
+    assert same.exit_code == 0 and json.loads(same.stdout)["period"] == "all", same.output
+
+
+def test_every_option_is_given_once() -> None:
+    """Every option of every command that takes a value is a `OnceOption` (one declared with plain click.option would
+    take the last of two values again)."""
+    def commands(cmd: click.Command) -> Any:
+        yield cmd
+        for sub in getattr(cmd, "commands", {}).values():
+            yield from commands(sub)
+    valued = [(c.name, p) for c in commands(main) for p in c.params
+              if isinstance(p, click.Option) and not (p.is_flag or p.count or p.multiple)]
+    plain = [(name, p.name) for name, p in valued if not isinstance(p, OnceOption)]
+    assert len(valued) > 30 and not plain, plain
 
 
 # --- route explain ----------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from larouter.cli.common import Client, CliError, LarouterGroup, client_options,
 from larouter.cli.output import ago, duration, emit, money, plural
 from larouter.cli.config import config
 from larouter.cli.models import models
+from larouter.cli.once import option
 from larouter.cli.projects import projects
 from larouter.cli.route import route
 from larouter.cli.usage import project_label, usage
@@ -20,9 +21,9 @@ from larouter.cli.usage import project_label, usage
 
 @click.group(cls=LarouterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="larouter")
-@click.option("--url", metavar="URL", help="Daemon base URL for the command (as the command's own --url).")
-@click.option("--token", help="Admin or project token for the command (as the command's own --token).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON (as the command's own --json).")
+@option("--url", metavar="URL", help="Daemon base URL for the command (as the command's own --url).")
+@option("--token", help="Admin or project token for the command (as the command's own --token).")
+@option("--json", "as_json", is_flag=True, help="Machine-readable JSON (as the command's own --json).")
 def main(url: str | None, token: str | None, as_json: bool) -> None:
     """LARouter: local-first LLM router.
 

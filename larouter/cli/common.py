@@ -18,6 +18,7 @@ import attrs
 import click
 from rich.markup import escape
 
+from larouter.cli.once import option
 from larouter.cli.output import err_console
 from larouter.cli.urlcheck import url_problem
 
@@ -351,13 +352,13 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Add --url, --token and --json; pass `client` and `as_json` to the command (each also taken from an
     enclosing group that was given it: `inherited`)."""
 
-    @click.option("--url", envvar="LAROUTER_URL", metavar="URL",
-                  help=f"Daemon base URL (a trailing /v1 is ignored) [env LAROUTER_URL; default: server.host/port "
-                       f"from the settings, else {DEFAULT_URL}].")
-    @click.option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; default: "
-                  "the local admin token when the URL comes from the settings or is where this home's daemon "
-                  "listens; on loopback only keys that decide where provider keys go or what runs need one].")
-    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @option("--url", envvar="LAROUTER_URL", metavar="URL",
+            help=f"Daemon base URL (a trailing /v1 is ignored) [env LAROUTER_URL; default: server.host/port "
+                 f"from the settings, else {DEFAULT_URL}].")
+    @option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; default: "
+            "the local admin token when the URL comes from the settings or is where this home's daemon "
+            "listens; on loopback only keys that decide where provider keys go or what runs need one].")
+    @option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
         url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, Interrupted, client_options, seg, sse_events
+from larouter.cli.once import option
 from larouter.cli.output import ago, duration, emit, err_console, id_column, size
 
 
@@ -91,11 +92,11 @@ def warn_if_no_llama_server(client: Client, model_id: str) -> None:
 
 @click.command()
 @click.argument("model_id", metavar="ID")
-@click.option("-q", "--quant", help="Quantisation, e.g. Q4_K_M (default: the catalog's).")
-@click.option("--no-mmproj", is_flag=True, help="Skip the vision projector file.")
-@click.option("--cancel-on-interrupt", is_flag=True,
-              help="Ctrl-C cancels the download (default: it continues in the daemon).")
-@click.option("--detach", is_flag=True, help="Start it and return at once, printing the download id.")
+@option("-q", "--quant", help="Quantisation, e.g. Q4_K_M (default: the catalog's).")
+@option("--no-mmproj", is_flag=True, help="Skip the vision projector file.")
+@option("--cancel-on-interrupt", is_flag=True,
+        help="Ctrl-C cancels the download (default: it continues in the daemon).")
+@option("--detach", is_flag=True, help="Start it and return at once, printing the download id.")
 @client_options
 def download(client: Client, as_json: bool, model_id: str, quant: str | None, no_mmproj: bool,
              cancel_on_interrupt: bool, detach: bool) -> None:

@@ -17,6 +17,7 @@ from rich.table import Table
 from larouter.cli.common import Client, CliError, Interrupted, client_options, confirm, flag_names, seg
 from larouter.cli.output import duration, emit, err_console, id_column, print_json, size
 from larouter.cli.downloads import cancel, download, downloads
+from larouter.cli.once import option
 
 
 @click.group()
@@ -112,9 +113,9 @@ START_FLAGS = MappingProxyType({"ctxSize": "--ctx-size", "gpuLayers": "--gpu-lay
 
 @models.command()
 @click.argument("model_id", metavar="ID")
-@click.option("--ctx-size", type=int, help="Context size (-c) for this start, 256 to the model's context length.")
-@click.option("--gpu-layers", type=int, help="Layers to offload (-ngl) for this start, 0-999 (999: all).")
-@click.option("--threads", type=int, help="CPU threads (-t) for this start, 1 to 4 x the daemon machine's CPUs.")
+@option("--ctx-size", type=int, help="Context size (-c) for this start, 256 to the model's context length.")
+@option("--gpu-layers", type=int, help="Layers to offload (-ngl) for this start, 0-999 (999: all).")
+@option("--threads", type=int, help="CPU threads (-t) for this start, 1 to 4 x the daemon machine's CPUs.")
 @client_options
 def start(client: Client, as_json: bool, model_id: str, ctx_size: int | None, gpu_layers: int | None,
           threads: int | None) -> None:
@@ -217,8 +218,8 @@ def logs_note(health: dict[str, Any], printed: bool, follow: bool) -> str | None
 
 @models.command()
 @click.argument("model_id", metavar="ID")
-@click.option("-n", "--lines", default=200, show_default=True, type=click.IntRange(1, 5000), help="How many lines.")
-@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines (polls once a second; Ctrl-C stops).")
+@option("-n", "--lines", default=200, show_default=True, type=click.IntRange(1, 5000), help="How many lines.")
+@option("-f", "--follow", is_flag=True, help="Keep printing new lines (polls once a second; Ctrl-C stops).")
 @client_options
 def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool) -> None:
     """Print the recent output of a model's llama-server."""
@@ -245,12 +246,12 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
 
 @models.command()
 @click.argument("name")
-@click.option("--path", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A local .gguf file (made absolute).")
-@click.option("--repo", help="Hugging Face repo (owner/name), with --file.")
-@click.option("--file", "file", help="GGUF file name in --repo.")
-@click.option("--revision", help="Commit or branch of --repo (default main).")
-@click.option("--context-length", type=click.IntRange(256), default=8192, show_default=True)
+@option("--path", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A local .gguf file (made absolute).")
+@option("--repo", help="Hugging Face repo (owner/name), with --file.")
+@option("--file", "file", help="GGUF file name in --repo.")
+@option("--revision", help="Commit or branch of --repo (default main).")
+@option("--context-length", type=click.IntRange(256), default=8192, show_default=True)
 @client_options
 def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str | None, file: str | None,
         revision: str | None, context_length: int) -> None:
@@ -269,7 +270,7 @@ def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str |
 
 @models.command()
 @click.argument("model_id", metavar="ID")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @client_options
 def remove(client: Client, as_json: bool, model_id: str, yes: bool) -> None:
     """Forget a model you registered (stop it first; files on disk are kept). Asks first, unless --yes."""

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from larouter.cli.common import Client, CliError, optional
+from larouter.cli.once import option
 from larouter.projects.store import name_key
 
 SHOWN = 10  # projects named in the "no project" error
@@ -19,8 +20,8 @@ DELETED = (". A deleted project's usage stays under its id only (LARouter keeps 
 
 def project_option(help_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--project / -p, taking a project's id or its name."""
-    return click.option("--project", "-p", "project", default=None, metavar="ID|NAME",
-                        help=f"Project id or name  [default: {help_default}]")
+    return option("--project", "-p", "project", default=None, metavar="ID|NAME",
+                  help=f"Project id or name  [default: {help_default}]")
 
 
 def project_id(client: Client, value: str | None) -> str | None:

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from larouter.cli.common import Client, client_options, confirm, seg
+from larouter.cli.once import option
 from larouter.cli.output import console, emit, fitted_table, money, print_json
 from larouter.cli.project_ref import project_id as project_ref, unknown_project
 from larouter.projects.store import POLICIES, WINDOWS
@@ -35,11 +36,11 @@ class Budget(click.ParamType):
 
 def project_options(fn: Any) -> Any:
     """--budget, --window, --policy, --description (shared by create and update)."""
-    fn = click.option("--description", "-d", help="Free text.")(fn)
-    fn = click.option("--policy", metavar="NAME",
-                      help=f"Routing policy: {', '.join(POLICIES)}, or one defined under [routing.policies].")(fn)
-    fn = click.option("--window", type=click.Choice(WINDOWS), help="Budget window.")(fn)
-    return click.option("--budget", type=Budget(), help="Budget in USD per window (`none`: unlimited).")(fn)
+    fn = option("--description", "-d", help="Free text.")(fn)
+    fn = option("--policy", metavar="NAME",
+                help=f"Routing policy: {', '.join(POLICIES)}, or one defined under [routing.policies].")(fn)
+    fn = option("--window", type=click.Choice(WINDOWS), help="Budget window.")(fn)
+    return option("--budget", type=Budget(), help="Budget in USD per window (`none`: unlimited).")(fn)
 
 
 def body_of(name: str | None, options: dict[str, Any], budget_given: bool) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def create(client: Client, as_json: bool, name: str, **options: Any) -> None:
 
 @projects.command()
 @click.argument("project_id", metavar="ID|NAME")
-@click.option("--name", help="New name.")
+@option("--name", help="New name.")
 @project_options
 @client_options
 def update(client: Client, as_json: bool, project_id: str, name: str | None, **options: Any) -> None:
@@ -117,7 +118,7 @@ def update(client: Client, as_json: bool, project_id: str, name: str | None, **o
 
 @projects.command()
 @click.argument("project_id", metavar="ID|NAME")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @client_options
 def delete(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
     """Delete a project: its token stops working at once; its usage history stays."""
@@ -132,7 +133,7 @@ def delete(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
 
 @projects.command("rotate-token")
 @click.argument("project_id", metavar="ID|NAME")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @client_options
 def rotate_token(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
     """Issue a new token for a project; the old one stops working at once."""

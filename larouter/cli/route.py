@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options
+from larouter.cli.once import option
 from larouter.cli.output import emit, fitted_table
 from larouter.cli.project_ref import project_id, project_option, unknown_project
 from larouter.usage.pricing import usd_text
@@ -83,8 +84,8 @@ def route() -> None:
 
 @route.command()
 @click.argument("prompt", required=False)
-@click.option("--file", "-f", "file", type=click.File("r"), help="A chat completion request body (`-`: stdin).")
-@click.option("--model", default="auto", show_default=True, help="The request's model field (with a PROMPT).")
+@option("--file", "-f", "file", type=click.File("r"), help="A chat completion request body (`-`: stdin).")
+@option("--model", default="auto", show_default=True, help="The request's model field (with a PROMPT).")
 @project_option("the token's project")
 @client_options
 def explain(client: Client, as_json: bool, prompt: str | None, file: TextIO | None, model: str,

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import Client, CliError, client_options, inherited
+from larouter.cli.once import option
 from larouter.cli.output import emit, err_console, fitted_table, money, plural, print_json, size
 from larouter.cli.project_ref import project_id, project_option, unknown_project
 
@@ -31,8 +32,8 @@ CHUNK = 64 * 1024
 def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--period and --project."""
     fn = project_option("the token's project; \"default\" with the admin token")(fn)
-    return click.option("--period", type=click.Choice(PERIODS), default="monthly", show_default=True,
-                        help="UTC calendar day, ISO week, month, or everything.")(fn)
+    return option("--period", type=click.Choice(PERIODS), default="monthly", show_default=True,
+                  help="UTC calendar day, ISO week, month, or everything.")(fn)
 
 
 def bar(value: float, top: float, width: int = CHART_WIDTH) -> str:
@@ -163,9 +164,9 @@ def models_table(data: dict[str, Any]) -> Table | str:
 
 @usage.command("models")
 @period_options
-@click.option("--sort", type=click.Choice(["cost", "calls", "tokens", "inputTokens", "outputTokens", "model",
-                                           "latency"]), default="cost", show_default=True)
-@click.option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
+@option("--sort", type=click.Choice(["cost", "calls", "tokens", "inputTokens", "outputTokens", "model",
+                                     "latency"]), default="cost", show_default=True)
+@option("--order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
 @client_options
 def models_cmd(client: Client, as_json: bool, period: str, project: str | None, sort: str, order: str) -> None:
     """Per-model detail: provider, input/output tokens, cost and average latency."""
@@ -198,9 +199,9 @@ def attachment_name(header: str | None) -> str | None:
 
 @usage.command("export")
 @period_options
-@click.option("--all-projects", is_flag=True, help="Every project's calls, with a project column (admin token).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="File to write (`-`: stdout; default: the daemon's suggested name in this directory).")
+@option("--all-projects", is_flag=True, help="Every project's calls, with a project column (admin token).")
+@option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        help="File to write (`-`: stdout; default: the daemon's suggested name in this directory).")
 @client_options
 def export(client: Client, as_json: bool, period: str, project: str | None, all_projects: bool,
            output: Path | None) -> None:
