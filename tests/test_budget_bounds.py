@@ -5,8 +5,6 @@ a request a cloud provider may have received is never sent to it a second time. 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import logging
 from decimal import Decimal
@@ -19,7 +17,7 @@ import pytest
 
 from larouter.projects.budget import usd
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import exported_rows, http_json, wait_until
 
 RATE = Decimal(1000) / 10**6  # USD per token: $1000 per million, input and output alike
 PRICED = '\n[providers.fake.prices."gpt-fake"]\ninput = 1000.0\noutput = 1000.0\n'
@@ -43,14 +41,6 @@ def project(router: Router, budget: float) -> dict[str, Any]:
     status, proj = http_json("POST", router.url + "/api/projects", {"name": "bounded", "budgetUsd": budget})
     assert status == 201, proj
     return proj
-
-
-def rows(router: Router, project_id: str, count: int) -> list[dict[str, str]]:
-    def read() -> list[dict[str, str]]:
-        with urlopen(router.url + f"/api/usage/export?period=all&projectId={project_id}", timeout=30) as resp:
-            return list(csv.DictReader(io.StringIO(resp.read().decode())))
-    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
-    return read()
 
 
 def worst_left(budget: str, body: dict[str, Any], tokens_out: int, images: int = 0, parts: int = 0) -> str:
@@ -156,7 +146,7 @@ def test_a_call_costing_more_than_reserved_is_billed_and_logged(make_router: Cal
     for _ in range(2):
         status, _, answer = post(router, body, proj["token"])
         assert status == 200, answer
-    first, second = rows(router, proj["id"], 2)
+    first, second = exported_rows(router.url, 2, proj["id"])
     assert first["output_tokens"] == second["output_tokens"] == "400", first
     actual = Decimal(first["cost_usd"])
     assert actual > reserved, (actual, reserved)
@@ -176,7 +166,7 @@ def test_a_body_that_is_no_answer_bills_no_output(make_router: Callable[..., Rou
     status, _, err = post(router, {"model": "fake-notjson", "messages": [{"role": "user", "content": "hi"}],
                                    "stream": stream}, proj["token"])
     assert status == 502 and err["error"]["code"] == "upstream_bad_response", err
-    (row,) = rows(router, proj["id"], 1)
+    (row,) = exported_rows(router.url, 1, proj["id"])
     assert (row["status"], row["output_tokens"], row["tokens_estimated"]) == ("502", "0", "true"), row
     assert int(row["input_tokens"]) > 0, row
 
@@ -189,7 +179,7 @@ def test_an_estimate_stops_at_max_tokens(make_router: Callable[..., Router]) -> 
     body = {"model": "fake-no-usage", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 16}
     status, _, answer = post(router, body, proj["token"])
     assert status == 200 and len(answer["choices"][0]["message"]["content"]) == 4000, answer
-    (row,) = rows(router, proj["id"], 1)
+    (row,) = exported_rows(router.url, 1, proj["id"])
     assert (row["output_tokens"], row["tokens_estimated"]) == ("16", "true"), row
 
 
@@ -215,7 +205,7 @@ def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[.
     body = {"model": model, "messages": [{"role": "user", "content": "hi " * 100}]}
     status, headers, err = post(router, body, proj["token"])
     assert status == 502 and err["error"]["code"] == "upstream_disconnected", err
-    (row,) = rows(router, proj["id"], 1)
+    (row,) = exported_rows(router.url, 1, proj["id"])
     prompt = -(-len(json.dumps(body).encode()) // 4)
     assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("502", "upstream_disconnected", "true"), row
     assert (row["input_tokens"], row["output_tokens"]) == (str(prompt), "0"), row
@@ -225,7 +215,7 @@ def test_a_request_the_provider_may_have_run_has_its_row(make_router: Callable[.
     status, headers, answer = post(router, coding, proj["token"])
     assert status == 200 and f"{model} failed (upstream_disconnected)" in headers["x-larouter-reason"], headers
     assert [r["model"] for r in fake.state.requests].count(model) == 2, fake.state.requests
-    attempt, served = sorted(rows(router, proj["id"], 3)[1:], key=lambda r: r["status"], reverse=True)
+    attempt, served = sorted(exported_rows(router.url, 3, proj["id"])[1:], key=lambda r: r["status"], reverse=True)
     assert (attempt["model"], attempt["status"], attempt["error_type"]) == (model, "502", "upstream_disconnected")
     assert attempt["tokens_estimated"] == "true" and int(attempt["input_tokens"]) > 0, attempt
     assert (served["model"], served["status"], served["tokens_estimated"]) == ("gpt-fake", "200", "false"), served
@@ -244,7 +234,7 @@ async def test_an_auto_call_the_client_abandons_releases_its_reservation(make_ro
         with pytest.raises(asyncio.TimeoutError):
             async with s.post(router.v1 + "/chat/completions", json=body, timeout=aiohttp.ClientTimeout(total=0.3)):
                 pass
-    (row,) = await asyncio.to_thread(rows, router, proj["id"], 1)
+    (row,) = await asyncio.to_thread(exported_rows, router.url, 1, proj["id"])
     assert (row["status"], row["tokens_estimated"]) == ("499", "true"), row
 
     def budget() -> dict[str, Any]:
@@ -266,7 +256,7 @@ def test_an_auto_call_a_provider_refuses_moves_on_and_releases_its_reservation(m
     status, headers, answer = post(router, body, proj["token"])
     assert status == 200 and headers["x-larouter-model"] == "gpt-fake", (headers, answer)
     assert "fake-400 failed (invalid_value) -> next" in headers["x-larouter-reason"], headers
-    (row,) = rows(router, proj["id"], 1)
+    (row,) = exported_rows(router.url, 1, proj["id"])
     assert row["model"] == "gpt-fake", row
     with urlopen(router.url + f"/api/usage?projectId={proj['id']}", timeout=30) as resp:
         budget = json.loads(resp.read())["budget"]

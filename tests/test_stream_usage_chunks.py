@@ -4,8 +4,6 @@ LARouter's estimate, marked so. Through raw HTTP and the openai SDK."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 from urllib.request import Request, urlopen
@@ -13,7 +11,7 @@ from urllib.request import Request, urlopen
 import openai
 
 from tests.conftest import Router
-from tests.support.servers import wait_until
+from tests.support.servers import exported_rows
 
 MSGS = [{"role": "user", "content": "one two three"}]
 EXACT = {"prompt_tokens": 6, "completion_tokens": 5, "total_tokens": 11}  # the fake's: the prompt's words + 3, 5 out
@@ -30,14 +28,6 @@ def events(router: Router, body: dict[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(d) for d in data[:-1]]
 
 
-def rows(router: Router, count: int) -> list[dict[str, str]]:
-    def read() -> list[dict[str, str]]:
-        with urlopen(router.url + "/api/usage/export?period=all", timeout=30) as resp:
-            return list(csv.DictReader(io.StringIO(resp.read().decode(), newline="")))
-    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
-    return read()
-
-
 def test_usage_on_an_answers_event_is_removed_for_a_client_that_did_not_ask(router: Router) -> None:
     """The provider puts the usage LARouter asked for on its finish event, beside `choices`: a client that did not
     ask gets that event without its `usage` (the finish kept); one that asked gets it as sent. Both are recorded
@@ -50,7 +40,7 @@ def test_usage_on_an_answers_event_is_removed_for_a_client_that_did_not_ask(rout
         assert text == "echo done" and len(finish) == 1 and finish[0]["choices"][0]["finish_reason"] == "stop", got
         usage = [c["usage"] for c in got if isinstance(c.get("usage"), dict)]
         assert usage == ([EXACT] if asked else []) and ("usage" in finish[0]) is asked, got
-    assert [(r["input_tokens"], r["output_tokens"], r["tokens_estimated"]) for r in rows(router, 2)] == [
+    assert [(r["input_tokens"], r["output_tokens"], r["tokens_estimated"]) for r in exported_rows(router.url, 2)] == [
         ("6", "5", "false")] * 2
 
 
@@ -66,7 +56,7 @@ def test_a_client_that_asked_for_usage_gets_the_estimate_when_the_provider_sends
     last = chunks[-1]
     assert last.choices == [] and last.usage is not None and last.usage.model_extra == {"x_larouter_estimated": True}
     assert all(c.usage is None for c in chunks[:-1]) and (last.id, last.model) == (chunks[0].id, chunks[0].model)
-    estimated, _, reported = rows(router, 3)
+    estimated, _, reported = exported_rows(router.url, 3)
     assert estimated["tokens_estimated"] == "true" and reported["tokens_estimated"] == "false"
     inp, out = int(estimated["input_tokens"]), int(estimated["output_tokens"])
     assert (last.usage.prompt_tokens, last.usage.completion_tokens, last.usage.total_tokens) == (inp, out, inp + out)

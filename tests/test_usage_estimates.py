@@ -3,28 +3,17 @@ and arguments), the same way streamed or not, through the openai SDK: streaming 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from typing import Any
-from urllib.request import urlopen
 
 import openai
 import pytest
 
 from tests.conftest import Router
-from tests.support.servers import wait_until
+from tests.support.servers import exported_rows
 
 MSGS = [{"role": "user", "content": "write at length"}]
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
-
-
-def rows(router: Router, count: int) -> list[dict[str, str]]:
-    def read() -> list[dict[str, str]]:
-        with urlopen(router.url + "/api/usage/export?period=all", timeout=30) as resp:
-            return list(csv.DictReader(io.StringIO(resp.read().decode(), newline="")))
-    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
-    return read()
 
 
 def client(router: Router) -> openai.OpenAI:
@@ -57,5 +46,5 @@ def test_an_answer_without_usage_is_estimated_alike_streamed_or_not(router: Rout
     texts = [answer(router, stream, tools) for stream in (False, True)]
     assert texts[0] == texts[1] and len(texts[0]) > 300, texts
     expected = math.ceil(len(texts[0].encode()) / 4)
-    got = [(r["streamed"], r["output_tokens"], r["tokens_estimated"]) for r in rows(router, 2)]
+    got = [(r["streamed"], r["output_tokens"], r["tokens_estimated"]) for r in exported_rows(router.url, 2)]
     assert got == [("false", str(expected), "true"), ("true", str(expected), "true")], (got, expected)

@@ -3,30 +3,19 @@ one answers. Through the openai SDK and the usage API."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Callable
-from urllib.request import urlopen
 
 import openai
 import pytest
 
 from tests.conftest import Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import exported_rows, http_json
 
 CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
           "and write pytest unit tests covering eviction order and concurrency.")  # a COMPLEX turn
 BOTH_DEGRADED = ('\n[routing.policies.cost-optimized]\nCOMPLEX = ["fake-empty", "fake-reasoning"]\n'
                  '\n[providers.fake.prices."fake-empty"]\ninput = 1000.0\noutput = 1000.0\n'
                  '\n[providers.fake.prices."fake-reasoning"]\ninput = 2000.0\noutput = 2000.0\n')
-
-
-def rows(router: Router, project_id: str, count: int) -> list[dict[str, str]]:
-    def read() -> list[dict[str, str]]:
-        with urlopen(router.url + f"/api/usage/export?period=all&projectId={project_id}", timeout=30) as resp:
-            return list(csv.DictReader(io.StringIO(resp.read().decode(), newline="")))
-    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
-    return read()
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -45,7 +34,7 @@ def test_when_every_candidate_fails_each_counts_once(make_router: Callable[..., 
     assert caught.value.status_code == 502
     tokens = len(CODING.split()) + 3 + 5  # the fake's usage: prompt words + 3, and 5 out
     got = [(r["model"], r["status"], r["error_type"], int(r["input_tokens"]) + int(r["output_tokens"]))
-           for r in rows(router, proj["id"], 2)]
+           for r in exported_rows(router.url, 2, proj["id"])]
     assert got == [("fake-empty", "502", "degraded", tokens),
                    ("fake-reasoning", "502", "all_candidates_failed", tokens)], got
     status, usage = http_json("GET", router.url + f"/api/usage?projectId={proj['id']}")

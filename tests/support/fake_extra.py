@@ -49,6 +49,13 @@ NO_STOP = re.compile(r"o3|o4-mini")
 RATE_LIMITED = {"message": "Rate limit reached, try again in 7s", "type": "requests", "code": "rate_limit_exceeded"}
 
 
+async def event_stream(request: web.Request) -> web.StreamResponse:
+    """An event stream's response to `request`, its headers sent."""
+    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+    return resp
+
+
 async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamResponse | None:
     """This module's answer to the request, or None when the usual fake answers it."""
     from tests.support.fake_openai import _chunk, _completion
@@ -80,8 +87,7 @@ async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
         return web.json_response(_completion(body))
     if model not in MODELS and not late:
         return None
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await resp.prepare(request)
+    resp = await event_stream(request)
     if late:
         await asyncio.sleep(LATE)
     await resp.write(_chunk(body, {"role": "assistant", "content": "partial "}))
@@ -96,8 +102,7 @@ async def _key_error(request: web.Request, body: dict[str, Any]) -> web.StreamRe
     """A stream whose error event quotes the key the request carried (after one content chunk for the late one)."""
     from tests.support.fake_openai import _chunk
 
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await resp.prepare(request)
+    resp = await event_stream(request)
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
     if body["model"] == "fake-key-error-late":
         await resp.write(_chunk(body, {"content": "partial "}))
@@ -142,8 +147,7 @@ async def _no_usage(request: web.Request, body: dict[str, Any]) -> web.StreamRes
                    for i in range(0, len(args), 7)]
     else:
         events.append(_chunk(body, {"content": msg["content"]}))
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await resp.prepare(request)
+    resp = await event_stream(request)
     for event in [*events, _chunk(body, {}, finish), b"data: [DONE]\n\n"]:
         await resp.write(event)
     return resp
@@ -153,8 +157,7 @@ async def _usage_on_finish(request: web.Request, body: dict[str, Any]) -> web.St
     """fake-usage-on-finish: two content events, then the finish event with the usage (when asked), then [DONE]."""
     from tests.support.fake_openai import _chunk, _usage
 
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await resp.prepare(request)
+    resp = await event_stream(request)
     for word in ("echo ", "done"):
         await resp.write(_chunk(body, {"content": word}))
     finish = json.loads(_chunk(body, {}, "stop").removeprefix(b"data: "))

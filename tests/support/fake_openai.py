@@ -151,8 +151,7 @@ def _usage_chunk(body: dict[str, Any]) -> bytes:
 
 
 async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await resp.prepare(request)
+    resp = await fake_extra.event_stream(request)
     model = body["model"]
     msg = _reply(body)
     if model == "fake-slow-first":

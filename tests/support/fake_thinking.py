@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.fake_extra import event_stream
+
 MODELS = ("fake-think", "fake-think-only")
 STEP = 0.05
 GATE_SECONDS = 10.0
@@ -26,8 +28,7 @@ async def think(request: web.Request, body: dict[str, Any]) -> web.StreamRespons
     if not body.get("stream"):
         return web.json_response({"error": {"message": "fake-think streams only"}}, status=400)
     state = request.app[STATE]
-    resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await resp.prepare(request)
+    resp = await event_stream(request)
     await resp.write(_chunk(body, {"role": "assistant", "content": ""}))
     loop = asyncio.get_running_loop()
     until = loop.time() + (GATE_SECONDS if body["model"] == "fake-think" else THINK_SECONDS)

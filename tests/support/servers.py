@@ -85,3 +85,19 @@ def http_json(method: str, url: str, body: object = None, timeout: float = 30.0,
 
     status, raw = http_raw(method, url, body, headers, timeout=timeout)
     return status, json.loads(raw or b"null")
+
+def exported_rows(url: str, count: int, project_id: str | None = None) -> list[dict[str, str]]:
+    """The usage export of every period (of `project_id`, else of the default project) from the daemon at `url`, as
+    dicts, once it holds at least `count` rows."""
+    import csv
+    import io
+
+    query = "?period=all" + (f"&projectId={project_id}" if project_id else "")
+
+    def read() -> list[dict[str, str]]:
+        status, raw = http_raw("GET", url + "/api/usage/export" + query)
+        assert status == 200, raw
+        return list(csv.DictReader(io.StringIO(raw.decode(), newline="")))
+
+    wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
+    return read()
