@@ -33,6 +33,7 @@ from larouter.routing.troubled import troubled_item
 from larouter.routing.readings import breaks_a_limit, failed_exit, short_of_alert, within_thresholds
 from larouter.routing.shown import ACK_SHOWN, escaped
 from larouter.routing.statustime import TIMED_STATUS_RE, clock_line
+from larouter.routing.system_events import system_event_news
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 from larouter.routing.tokens import word_parts, word_tokens
 
@@ -58,6 +59,8 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
     stripped (its `Current time:` line dates the check-in's list)."""
     if not text or len(text) > rules.hb.max_chars:
         return None
+    if raw and (event := system_event_news(raw, rules.quiet)):  # OpenClaw's "System: [stamp] Reminder: …"
+        return Verdict(WORK_DUE, "heartbeat with a system event to handle -> classified on it", 0.8, event, True)
     if rules.hb_known.match(text):
         return Verdict(HEARTBEAT, "heartbeat: a framework's own check-in prompt, verbatim", 0.99)
     lower = text.lower()

@@ -127,7 +127,9 @@ class EnvelopeRules:
     lines: Gated = Gated(
         r"\[message_id:[^\]\n]*\]|\[\[reply_to(?:_current|:[^\]\n]*)\]\]|\[media attached[^\n]*"
         r"|To send an image back, prefer the message tool[^\n]*|\[image data removed[^\n]*"
-        r"|Current (?:time|date(?: and time)?|datetime)\s*:[^\n]*|System:\s*\[[^\]\n]*\][^\n]*"
+        # OpenClaw's system events ("System: [2026-03-04 07:12:03 GMT+1] Reminder: call the dentist"): only the
+        # stamp is removed; the event is what the heartbeat is about (a reminder, a command that failed, a mail)
+        r"|Current (?:time|date(?: and time)?|datetime)\s*:[^\n]*|System:\s*\[[^\]\n]*\]"
         # A leading "[channel sender id:... Tue 2026-03-10 09:12 UTC]" header holding a date or time.
         r"|\[(?=[^\]\n]{0,160}\])(?=[^\]\n]*?(?:\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b))[^\]\n]*\]"
         # CrewAI's task prompt around the task and its expected output (its template's fixed words)

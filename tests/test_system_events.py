@@ -1,0 +1,43 @@
+"""OpenClaw's system events (`openclaw system event --text …`, cron `--system-event`): the next heartbeat carries
+each as a `System: [stamp] …` line before its prompt, and runs to handle it. An event is work; a routine run that
+ended well, or an event that says none, leaves the heartbeat a heartbeat."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier, classify
+from larouter.routing.rules import DEFAULT, ClassifierConfig
+from tests.support.agents import RULES_ONLY
+
+OC = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
+      "prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Wednesday, March 4th, 2026 - "
+      "7:12 AM (Europe/Berlin) / 2026-03-04 06:12 UTC")
+
+
+def beat(event: str, config: ClassifierConfig) -> Tier:
+    text = f"System: [2026-03-04 07:12:03 GMT+1] {event}\n\n{OC}"
+    return classify({"messages": [{"role": "system", "content": "You are Juniper, running inside OpenClaw."},
+                                  {"role": "user", "content": text}]}, config).tier
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@pytest.mark.parametrize("event", [
+    "Reminder: call the dentist to move Friday's appointment (you asked me yesterday)",
+    "Exec failed (brisk-fern, code 1) :: backup-photos.sh: rsync error: No space left on device (28)",
+    'Gmail: new email from Dana Kim <dana@acme.com> — "Contract: need your signature by noon"',
+    "Check for urgent follow-ups",
+    "Exec completed (quiet-owl, code 0) :: sync.sh: 2 warnings",
+])
+def test_a_system_event_before_the_heartbeat_is_work(event: str, config: ClassifierConfig) -> None:
+    """Review 14: the envelope removed the whole `System:` line, event and all, and the verbatim prompt left was a
+    heartbeat: the reminder, the failed command and the mail went to the local model."""
+    assert beat(event, config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("event", [
+    "Exec completed (brisk-fern, code 0) :: backup-photos.sh: 1,204 files scanned, 0 changed, 0 errors",
+    "No new mail since 06:00",
+])
+def test_a_routine_event_that_ended_well_leaves_a_heartbeat(event: str) -> None:
+    assert beat(event, DEFAULT) is Tier.HEARTBEAT
