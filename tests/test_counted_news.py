@@ -103,3 +103,25 @@ def test_a_label_valued_none_or_empty_is_the_quiet_state_too(quiet: str, work: s
 def test_occupancy_is_no_work() -> None:
     assert tier("Hôtel – point de nuit 03:00\nRéception : calme\nChambres occupées : 41, aucune plainte\nAlarme "
                 "incendie : aucune\nRépondez RAS_NUIT_OK si rien à signaler.") is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("counted", [
+    "issues assigned to you: 3", "unanswered messages from tracked customers: 3", "accounts locked out: 4",
+    "nodes NotReady: 2", "orders shipped to the wrong address: 2", "payments confirmed as fraudulent: 1",
+    "failed logins: 14 (up from 0)", "upcoming meetings without a room: 2", "returns: 3 (none processed yet)",
+])
+def test_a_word_of_scope_or_well_inside_a_longer_label_does_not_silence_its_count(counted: str) -> None:
+    """Review 14: one scope or all-is-well word anywhere in the label (or after the number) cancelled the count; it
+    must be the whole label, a two-word label's state ("reposts ignored"), a machine key's numbering part, or the
+    field's own verdict right after the number ("3 (unchanged)", "200 OK")."""
+    assert tier(f"Poll 09:00\n- new items: 0\n- {counted}\nReply HEARTBEAT_OK if nothing needs attention.") \
+        is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("quiet", [
+    '{"type": "wake", "interval_s": 900, "pending": [], "run_id": 44121, "runIndex": 212, "items": []}',
+    "Poll 09:00 · unread: 0 · unread total: 7 (newsletters) · departures today: 7 (all pre-paid) · dev server: 200 OK "
+    "on :5173 · next meeting: 1:1 with Dana at 15:00",
+])
+def test_machine_keys_totals_ports_and_ratios_are_no_counts_of_work(quiet: str) -> None:
+    assert tier(quiet + "\nReply HEARTBEAT_OK if nothing needs attention.") is Tier.HEARTBEAT

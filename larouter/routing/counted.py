@@ -19,23 +19,33 @@ from larouter.routing.tokens import word_tokens
 
 # A label's value that is a whole number, not part of a decimal, a share, a range, a ratio or a list's "1)"
 # ("flagged: 3", "chat_pembeli=2", 'errors="1"'; not "0.5", "41%", "9/9", "2-4"), and a label valued zero.
-_COUNT_RE = re.compile(r"[:=：][^\S\n]*\"?([1-9]\d{0,5})(?![\w:/%$)-]|[.,]\d|\s?%)")
+_COUNT_RE = re.compile(r"(?<!\d)[:=：][^\S\n]*\"?([1-9]\d{0,2})(?![\w:/%$)-]|[.,]\d|\s?%)")  # (not "1:1", nor a
+# port, ":5173": a count of work has three digits at most)
 _ZERO_VALUE_RE = re.compile(r"[:=：][^\S\n]*\"?0(?![\w:/%$-]|[.,]\d)")
 _NONE_VALUE_RE = re.compile(r"[:=：][^\S\n]*(?:\[\s*\]|\{\s*\}|([^\W\d_]+)(?=[^\S\n]*(?:$|[\n|·•;,])))", re.M)
 _FIELD_END_RE = re.compile(r"[\n|·•;]|\.\s")  # where a "label: value" field ends; a "key=value" one ends at a space
 _KEY_VALUE_END_RE = re.compile(r"[\s\"'/>]")
 _LABEL_START_RE = re.compile(r"[\n·|;,—<>{}\[\]()•]")
-# What a label names when its number is the scope of the check or numbers it, not work: what is watched, skipped,
-# silenced or coming later ("tomorrow: 1 event"). Numbering labels of the vocabulary (`label_keys`: seq, tick, …) and
-# all-is-well words (`well`: ok, online, unchanged, planned, норма, …) count too.
-_SCOPE = frozenset("""
-sources feeds tracked watched watching monitored saved ignored skipped muted filtered excluded archived guilds servers
-channels subscribers members users followers total limit max min threshold tomorrow next upcoming later scheduled n run
-runs job jobs execution attempt silenced snoozed quarantined sıra sira nr no num number interval period every ttl
-timeout gas gwei shard shards partition instance node nodes worker workers replica replicas cluster zone region
-occupied occupancy occupées occupés ocupadas ocupados occupate belegt bezet
+# What a label names when its number is the scope of the check or numbers it, not work: the things watched or counted
+# as such ("sources: 6", "guilds=3", "run=4312", "tomorrow: 1 event"), exempt as the whole label (or a key's first
+# part: "interval_s", "gas_gwei"); and the states of what is watched, skipped, silenced or occupied ("reposts ignored:
+# 3", "chambres occupées : 41"), exempt in a label of two words. A longer label is read as written: "unanswered
+# messages from tracked customers: 3" and "orders shipped to the wrong address: 2" are news (review 14).
+_SCOPE_NOUNS = frozenset("""
+sources feeds guilds servers channels subscribers members users followers limit max min threshold tomorrow next
+upcoming later n run runs job jobs execution attempt sıra sira nr no num number interval period every ttl timeout gas
+gwei shard shards partition instance node nodes worker workers replica replicas cluster zone region occupancy value
+values wake
 序号 序號 编号 編號 番号 번호
 """.split())
+_SCOPE_STATES = frozenset("""
+tracked watched watching monitored saved ignored skipped muted filtered excluded archived scheduled silenced snoozed
+quarantined occupied occupées occupés ocupadas ocupados occupate belegt bezet total totals
+""".split())
+# A machine key's numbering or unit suffix ("wake_no", "run_id", "interval_s", "gas_gwei").
+_KEY_SUFFIXES = frozenset("no id nr seq index idx num s ms sec secs min mins gwei port version ver".split())
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_DIRECTIONS = frozenset({"up", "down"})  # (all-is-well words for a host; after a count, "14 (up from 0)" is news)
 
 
 def counted_news(text: str, vocab: QuietVocabulary) -> bool:
@@ -71,12 +81,21 @@ def _label(text: str, at: int) -> str:
 
 
 def _no_news(text: str, m: re.Match[str], vocab: QuietVocabulary) -> bool:
-    """Whether the count `m` is no news by its label, as a flag, or by what its field says after it."""
-    label = _label(text, m.start() + 1)
+    """Whether the count `m` is no news by its label, as a flag, or by what its field says right after it ("3
+    (unchanged since yesterday)", "200 OK", "12 (all passed captcha)", "7 (all pre-paid)"; not "14 (up from 0)")."""
+    label = _label(text, m.start() + 1).strip(" \t\"'")
     if label.isupper() and m.group(1) == "1":
         return True  # "WATCHDOG=1", "READY=1": a flag set
+    words = word_tokens(label.lower().replace("_", " "))
+    parts = _CAMEL_RE.sub("_", label).lower().split("_") if " " not in label else []  # a machine key's parts
+    if (len(words) == 1 and (words[0] in _SCOPE_NOUNS or words[0] in _SCOPE_STATES or words[0] in vocab.label_keys
+                             or words[0] in vocab.well.words)
+            or (len(parts) > 1 and (parts[0] in _SCOPE_NOUNS or parts[0] in vocab.label_keys or parts[-1] in _KEY_SUFFIXES))
+            or (len(words) == 2 and any(w in _SCOPE_STATES or w in vocab.well.words for w in words))):
+        return True
     rest = text[m.end(1):m.end(1) + 80]
     end = (_KEY_VALUE_END_RE if text[:m.start(1)].rstrip(' "').endswith("=") else _FIELD_END_RE).search(rest)
-    rest = rest[:end.start() if end else 80]
-    tokens = word_tokens(label.lower().replace("_", " ")) + word_tokens(rest.lower())
-    return any(t in _SCOPE or t in vocab.label_keys or t in vocab.well.words for t in tokens)
+    after = [w.strip("()[],.;:#") for w in rest[:end.start() if end else 80].lower().split()]
+    after = [w for w in after if w and w != "all"][:1]
+    return bool(after) and after[0] not in _DIRECTIONS and (after[0] in vocab.well.words
+                                                             or after[0].rsplit("-", 1)[-1] in vocab.well.words)
