@@ -60,12 +60,16 @@ CREW = ("\nCurrent Task: Periodic sweep of the fulfilment queue (scheduled kicko
         "Answer, your job depends on it!\n\nThought:")
 
 
-def test_crewais_task_prompt_is_the_framework_not_the_task() -> None:
-    """CrewAI wraps every task in fixed words ("you MUST return the actual complete content …", "Begin! This is VERY
-    important to you, use the tools …", "Thought:"): removed like any envelope, they ask for no work; the counts
-    the task reports and what their brackets say decide ("all paid" is handled, "2 without payment" is not)."""
-    assert tier(CREW.format(how="all paid, all auto-assigned to tomorrow's pickup")) is Tier.HEARTBEAT
-    assert tier(CREW.format(how="2 without payment after 48 h")) is not Tier.HEARTBEAT
+@pytest.mark.parametrize("how", ["all paid; 1 customer asks to change the delivery address", "2 without payment"])
+def test_crewai_check_ins_stay_work_and_a_bracket_must_say_all_is_well_in_every_clause(how: str) -> None:
+    """Review 14: reading CrewAI's task-prompt words as an envelope let real work in its context or expected output
+    through, so they are read again (a CrewAI check-in is work, as before); and a count's brackets call its items
+    handled only when every clause says so ("all paid; 1 customer asks …" describes an item to handle)."""
+    assert tier(CREW.format(how=how)) is not Tier.HEARTBEAT
+    poll = ("Fulfilment sweep 15:45 (every 45 min)\n- orders flagged by fraud analysis: 0\n- orders created since last "
+            f"sweep: 4 ({how})\nIf none needs a human, reply NO_ACTION.")
+    assert tier(poll) is not Tier.HEARTBEAT
+    assert tier(poll.replace(how, "all paid, all auto-assigned to tomorrow's pickup")) is Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize(("how", "heartbeat"), [("all passed captcha", True), ("3 failed captcha", False)])

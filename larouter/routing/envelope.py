@@ -5,7 +5,7 @@ info (untrusted metadata):` blocks with fenced JSON (and their siblings), the tr
 `Untrusted context (...)` suffix, `[Tue 2026-03-10 09:12 UTC]` and `[Telegram Ana id:1 ...]`
 headers, `[message_id: ...]` and `[[reply_to_current]]` tags, `[media attached: ...]` lines
 and the image hint after them, `Current time: ...` lines, the stamp of `System: [...]` lines (their event stays: a
-heartbeat's work, `system_events.py`), CrewAI's task-prompt words, and Letta-style
+heartbeat's work, `system_events.py`), and Letta-style
 JSON user messages (`{"type": "user_message", "message": "..."}`).
 """
 

@@ -131,13 +131,8 @@ class EnvelopeRules:
         # stamp is removed; the event is what the heartbeat is about (a reminder, a command that failed, a mail)
         r"|Current (?:time|date(?: and time)?|datetime)\s*:[^\n]*|System:\s*\[[^\]\n]*\]"
         # A leading "[channel sender id:... Tue 2026-03-10 09:12 UTC]" header holding a date or time.
-        r"|\[(?=[^\]\n]{0,160}\])(?=[^\]\n]*?(?:\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b))[^\]\n]*\]"
-        # CrewAI's task prompt around the task and its expected output (its template's fixed words)
-        r"|Current Task:|This is the expected criteria for your final answer:"
-        r"|you MUST return the actual complete content as the final answer, not a summary\."
-        r"|Begin! This is VERY important to you, use the tools available and give your best Final Answer, your job"
-        r" depends on it!(?:\s*\n\s*Thought:[ \t]*$)?",
-        ("[", "current ", "system:", "to send an image", "expected criteria", "you must return", "begin! this is very"),
+        r"|\[(?=[^\]\n]{0,160}\])(?=[^\]\n]*?(?:\d{4}-\d{2}-\d{2}|\b\d{1,2}:\d{2}\b))[^\]\n]*\]",
+        ("[", "current ", "system:", "to send an image"),
     )
     json_message_types: tuple[str, ...] = ("user_message",)
 
