@@ -36,3 +36,16 @@ def test_an_otherwise_branch_does_not_hide_what_the_report_lists() -> None:
     for found in ("Submissions: 1", "Aoife Byrne (kitchen), Cian Walsh (bathroom)", "2 submissions (Aoife Byrne, Cian "
                   "Walsh)", "- Aoife Byrne, kitchen redesign, budget €18k"):
         assert rules_tier(text.format(found=found)) is not Tier.HEARTBEAT, found
+
+
+@pytest.mark.parametrize(("quiet", "work"), [
+    ("Home Assistant check 23:00 · garage door: closed · alarm: armed · Reply HA_OK if nothing to do.",
+     "Home Assistant check 23:00 · garage door: open · alarm: armed · Reply HA_OK if nothing to do."),
+    ("Home Assistant check 23:00\nfront door: locked\nwindows: closed\nReply HA_OK if nothing to do.",
+     "Home Assistant check 23:00\nfront door: unlocked\nwindows: closed\nReply HA_OK if nothing to do."),
+])
+def test_a_labels_one_word_value_must_say_all_is_well(quiet: str, work: str) -> None:
+    """Review 14: a one-word value after a label passed as quiet whatever it said ("garage door: open"); it must be
+    a none or all-is-well word now (or a name: "fleet_status", "STOCK_QUIET", an id with digits)."""
+    assert rules_tier(quiet) is Tier.HEARTBEAT
+    assert rules_tier(work) is not Tier.HEARTBEAT

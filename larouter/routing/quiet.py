@@ -67,7 +67,7 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         first, _, rest = payload.partition("\n")
         # A stamped or named payload is read field by field, every one of them, its first field aside when that
         # names the sender ("source": "Kasir Pintar", <poll service="...">); the text itself as a fallback.
-        if _nothing_in(CLAUSE_RE.split(rest if not _DIGIT_RE.search(first) else payload), 0, 2, vocab):
+        if _nothing_in(CLAUSE_RE.split(rest if not _DIGIT_RE.search(first) else payload), 0, 2, vocab, values=False):
             return True
     # A stamped or named check-in opens with a header (who, when) that may say anything; an unnamed report
     # ("matched=0 muted=0 errors=0", its timestamp taken away with the envelope) must be all nothing, twice.
@@ -83,7 +83,7 @@ def quiet_report(text: str, periodic: bool, vocab: QuietVocabulary) -> bool:
         return _nothing_in(parts, 0, 2, vocab, edge=True) or (_label_header(parts, (".",))
                                                                and _nothing_in(parts, 2, 2, vocab, edge=True))
     # A payload's text has no prose header to extend: its first clause is its opening tag or key.
-    if _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab):
+    if _nothing_in(parts, 2 if payload is not None else _header_end(parts, vocab), 1, vocab, values=payload is None):
         return True
     # A stamped first line is the header whole, however its date splits into clauses ("Időpont: 2026. március 12.,
     # csütörtök 10:40", "ngoLwesibili, 10 Mashi 2026, ngo-21:00 (SAST)"); so are short lines naming the check before
@@ -212,12 +212,13 @@ def _none_at_edge(tokens: list[str], clause: str, bare: str, vocab: QuietVocabul
     return vocab.none.words.isdisjoint(tokens) and vocab.none.found((), clause)
 
 
-def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabulary, edge: bool = False) -> bool:
+def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabulary, edge: bool = False,
+                values: bool = True) -> bool:
     """Whether the clauses of `parts` (clause, separator, clause, ...) from `start` on all report nothing, at least
     `needed` of them none or zero (`edge`: said at a clause's edge, see `_none_at_edge`)."""
     nothing = 0
     following = 0  # clauses left that may spell out the reply after an idle condition
-    skip_value = green = False
+    skip_value = green = was_label = False
     verdict = None  # the report's verdict on its readings (`readings_verdict`), read once if a bare reading needs it
     instructed = -1  # the clause of an "otherwise" idle reply: the clauses before it say what to do if there is work
     for i in range(start, len(parts), 2):
@@ -247,8 +248,11 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             return False  # "no response from db-01": a "no" that reports trouble
         if _DONE_RE.match(clause):
             continue  # a checked item ("- [x] invoices filed") is done
+        valued, was_label = was_label and values, False  # (a label's value: "garage door: open"; a payload's
+        # string values name things: "run": "hourly", "branch": "main")
         if label and not counts and words <= MAX_CLAUSE_WORDS:
             skip_value = tokens[-1] in vocab.label_keys  # "seq: 88214" numbers the report
+            was_label = True
             continue  # "нові заявки на допомогу: 0": the value that follows says how many
         if clause.partition("=")[0].strip().lower() in vocab.label_keys or _SUBJECT_RE.fullmatch(clause):
             continue  # "seq=88214"; "repo acme/payments-api": what the report is about
@@ -272,7 +276,10 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             following = FOLLOWING  # "reply only with the word 'benchwarm'", "Respond with `NOZZLE_COOL` when ..."
         elif following and not counts and words <= MAX_CLAUSE_WORDS:
             following -= 1  # "odpisz tylko: CISZA W SKLEPIE": the reply itself
-        elif counts or words > MAX_CLAUSE_WORDS or not (vocab.well.found(tokens, clause) or words <= 1):
+        elif counts or words > MAX_CLAUSE_WORDS or not (vocab.well.found(tokens, clause) or (
+                words <= 1 and (not valued or _DIGIT_RE.search(clause) is not None
+                                 or _IDENTIFIER_RE.fullmatch(bare.strip(" \t\"'.,{}[]()")) is not None))):
+            # (a label's one-word value must say none or all is well: "garage door: open" is news, review 14)
             if not (words <= MAX_CLAUSE_WORDS and _DIGIT_RE.search(clause) and not counts_something(clause)
                     and not _RANGED_RE.search(clause)
                     and (verdict := verdict if verdict is not None else readings_verdict(parts, vocab))):
@@ -281,6 +288,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     return nothing >= needed
 
 
+_IDENTIFIER_RE = re.compile(r"[\w.-]*(?:_|\d|[A-Z]{2}|[A-Z]\.[A-Z])[\w.-]*")  # a value that names ("fleet_status", "STOCK_QUIET", "HQ-3")
 OTHERWISE_SPAN = 4  # clauses an "if there is work, do it" instruction may take before its "otherwise, reply …"
 
 

@@ -36,7 +36,7 @@ class QuietReportRules:
 
     max_chars: int = 600
     none_words: tuple[str, ...] = tuple("""
-no none nothing nobody zero empty nil null kein keine keinen keiner keines nichts aucun aucune rien ningún ninguna
+no none nothing nobody zero empty nil null خالی بیکار रिकामी रिकामे रिकामा gwag kein keine keinen keiner keines nichts aucun aucune rien ningún ninguna
 ninguno nada sin nenhum nenhuma sem nessun nessuna nessuno niente geen niets brak żadnych żadnej żadne nic žádné žádná
 žádný není нет немає ничего нічого жодних жодного yok hiç hiçbir tidak kosong hakuna inga ingen inget ei κανένα καμία
 κανένας δεν nicio niciun nimic لا هیچ نیست אין không chưa empty pusta pusty puste пусто пустая порожня vacía vacío vacíos vazia
@@ -96,7 +96,10 @@ normie норма нормы
 done completed finished erledigt abgeschlossen terminé terminée completado completada concluído concluída completato
 completata выполнено завершено виконано tamamlandı selesai xong klart valmis afgerond voltooid expected planned
 erwartet geplant prévu previsto planeado תקין תקינים תקינה
-responding reachable connected working operational paid handled processed confirmed assigned auto-assigned shipped
+responding reachable connected working operational चालू सुरू paid handled processed confirmed assigned auto-assigned shipped
+bereikbaar operationeel beschikbaar erreichbar betriebsbereit verfügbar joignable opérationnel opérationnelle disponible
+accesible operativo operativa operacional disponível raggiungibile dostępny dostępna działa доступен доступно работает
+працює доступний erişilebilir çalışıyor tersedia beroperasi
 delivered answered replied
 locked closed shut armed dry verriegelt geschlossen zugesperrt scharf trocken verrouillé verrouillée fermé fermée
 fermés fermées armé armée sec sèche cerrado cerrada cerrados cerradas armado armada seco seca trancado trancada
