@@ -49,3 +49,18 @@ def test_a_labels_one_word_value_must_say_all_is_well(quiet: str, work: str) -> 
     a none or all-is-well word now (or a name: "fleet_status", "STOCK_QUIET", an id with digits)."""
     assert rules_tier(quiet) is Tier.HEARTBEAT
     assert rules_tier(work) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("reading", "quiet", "work"), [
+    ("garden sensor {} % (alert when it drops below 20 %)", "45", "15"),
+    ("Gefriertruhe Keller: {} °C (Alarm ab −15 °C)", "−19,4", "−8,4"),
+    ("Gefriertruhe Keller: {} °C (Soll unter −15 °C)", "−19,4", "−8,4"),
+    ("cold room {} °C (normal below 8 °C)", "6.8", "9.8"),
+    ("chambre froide {} °C (alarme si plus de 8 °C)", "6,8", "9,8"),
+])
+def test_more_alert_and_normal_conditions_in_words(reading: str, quiet: str, work: str) -> None:
+    """Review 14: words between the alert word and its operator ("when it drops below"), "ab", "plus de", "oltre", and
+    a normal range in words ("Soll unter", "normal below")."""
+    text = "Scheduled check 14:00 · " + reading + " · Reply OK if nothing needs doing."
+    assert rules_tier(text.format(quiet)) is Tier.HEARTBEAT
+    assert rules_tier(text.format(work)) is not Tier.HEARTBEAT

@@ -64,13 +64,16 @@ _UNIT = r"(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?"
 _NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
 _OPERATORS = (">", "<", "≥", "≤")
 # The operators in words ("Alarm über −15 °C", "alert above 6 °C", "alerte en dessous de 10 %"), in 14 languages.
-_ABOVE = ("above", "over", "über", "ueber", "au-dessus de", "au dessus de", "sobre", "acima de", "sopra", "boven",
-          "powyżej", "выше", "üzerinde", "di atas", "trên")
-_BELOW = ("below", "under", "unter", "en dessous de", "au-dessous de", "bajo", "por debajo de", "abaixo de", "sotto",
-          "onder", "poniżej", "ниже", "altında", "di bawah", "dưới")
+_ABOVE = ("above", "over", "more than", "über", "ueber", "ab", "mehr als", "au-dessus de", "au dessus de", "plus de",
+          "sobre", "más de", "acima de", "mais de", "sopra", "oltre", "boven", "powyżej", "выше", "более", "üzerinde",
+          "di atas", "trên")
+_BELOW = ("below", "under", "less than", "unter", "weniger als", "en dessous de", "au-dessous de", "moins de", "bajo",
+          "por debajo de", "menos de", "abaixo de", "sotto", "onder", "poniżej", "ниже", "менее", "altında", "di bawah",
+          "dưới")
 _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
                        r"\s*(?:[(\[]\s*|[;,]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
                        + "|".join(_NORMAL_WORDS) + r")\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
+                       r"(?:[^\W\d]+\s+){0,2}?"  # "alert when it drops below 20 %"
                        r"[:=]?\s*(>=?|<=?|≥|≤|" + "|".join(_ABOVE + _BELOW) + r")\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT
                        + r"\s*[)\]]", re.I)
 
@@ -324,7 +327,7 @@ def breaks_a_limit(text: str) -> bool:
         if any(map(lower.__contains__, _SIDED_ASCII if plain else _SIDED_GATE)) and _past_bracketed_limit(text):
             return True
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
-    if (("(" in text or "[" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS)))
+    if (("(" in text or "[" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS + _NORMAL_WORDS)))
             and alert_met(text)):  # "disk 91% [alert > 85%]", "−8,4 °C (Alarm über −15 °C)"
         return True
     if not any(map(lower.__contains__, _LIMIT_GATE_ASCII if plain else _LIMIT_GATE)):
