@@ -292,3 +292,18 @@ def test_a_learned_report_whose_share_climbs_past_80_percent_is_not_that_pattern
     assert ask(router, REPORT.format(stamp="2026-05-08T03:15", pg=68))["x-larouter-tier"] == "HEARTBEAT"
     headers = ask(router, REPORT.format(stamp="2026-05-09T03:15", pg=96))
     assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers
+
+
+def test_a_count_keeps_its_size_and_a_full_house_its_fullness_on_a_short_line() -> None:
+    """Review 14: the first short lines with a number were read as time stamps, every number on them one mark: a
+    learned report at "failed units: 1" matched "failed units: 14", "12/12 hosts" matched "3/12". Only a date's or a
+    time's numbers are one mark now ("March 9th" and "March 10th", "9:05" and "10:05" alike)."""
+    report = "Nightly report [cron 2026-05-0{d}]\n{line}\nSend a thumbs up if nothing to add."
+
+    def sig(line: str, d: int = 6) -> str | None:
+        return signature({"messages": turn(report.format(d=d, line=line))}, "p")
+
+    assert sig("failed units: 1") != sig("failed units: 14", 7)
+    assert sig("backups ok: 12/12 hosts") != sig("backups ok: 3/12 hosts", 7)
+    assert sig("backups ok: 12/12 hosts") == sig("backups ok: 11/11 hosts", 7)
+    assert sig("failed units: 1") == sig("failed units: 2", 7)  # (the same size: a count that moves, learned alike)

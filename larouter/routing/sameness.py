@@ -20,7 +20,11 @@ _ZERO_COUNT_RE = re.compile(rb"(?<![\w/-])(?<![0-9]:)(?<![0-9][.,])0+(?![\w:/-]|
 # up in a learned nightly report is not the report learned at 67% (shares below it drift freely).
 _SHARE_RE = re.compile(rb"(?<![\d.,])(\d{1,3})(?:[.,]\d+)?\s?%")
 HIGH_SHARE = 80
-_NUMBER_RE = re.compile(r"#+(?:st|nd|rd|th)?")  # on a timestamp line: "25th" and "3rd", "9" and "10" alike
+_FRACTION_RE = re.compile(rb"(?<![\d/])(\d+)/(\d+)(?![\d/])")
+# On a timestamp line, the numbers of a date or time: "25th" and "3rd", "9:05" and "10:05", "@ 9" and "@ 10" (a day
+# beside its month's name), "9 am", "2026-3-9"; not a count ("failed units: 14").
+_NUMBER_RE = re.compile(r"#+(?:st|nd|rd|th)\b|#+(?=[:./-]#)|(?<=[:./-])#+|(?<=@)[ ,]*#+(?:st|nd|rd|th)?|#+(?=[ ,]*@)|#+(?= ?[ap]\.?m\b)"
+                        r"|#+(?=[h时時点點시年月日號号년월일])")
 # Calendar words schedulers print in their timestamps ("Current time: Wednesday, November 25th ..."), blanked like
 # numbers so a check-in keeps its signature across days and months: English, German, French, Spanish, Italian,
 # Portuguese and Dutch weekday and month names (English abbreviations too); Chinese, Japanese, Korean weekdays.
@@ -76,6 +80,12 @@ def normalise(text: str) -> bytes:
             for m in _ZERO_COUNT_RE.finditer(data):
                 zeros[m.start() : m.end()] = m.group()
             marked = bytes(zeros)
+        if b"/" in data:  # a full house ("12/12 hosts") is not "3/12 hosts"
+            full = bytearray(marked)
+            for m in _FRACTION_RE.finditer(data):
+                if m[1] == m[2]:
+                    full[m.start() : m.end()] = b"=" * (m.end() - m.start())
+            marked = bytes(full)
         if b"%" in data:
             highs = bytearray(marked)
             for m in _SHARE_RE.finditer(data):
@@ -91,5 +101,9 @@ def normalise(text: str) -> bytes:
 
 
 def _blank_stamp(line: str) -> str:
-    line = _CALENDAR_RE.sub("@", _NUMBER_RE.sub("#", line.lower()))
-    return line if line.isascii() else _CJK_CALENDAR_RE.sub("@", line)
+    """A short line with a number: its calendar words and the numbers of its dates and times as one mark each ("March
+    9th" and "March 10th", "9:05" and "10:05" alike); other numbers keep their length ("failed units: 1" is not
+    "failed units: 14", review 14)."""
+    line = _CALENDAR_RE.sub("@", line.lower())
+    line = line if line.isascii() else _CJK_CALENDAR_RE.sub("@", line)
+    return _NUMBER_RE.sub("#", line)
