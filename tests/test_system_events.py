@@ -1,6 +1,7 @@
-"""OpenClaw's system events (`openclaw system event --text …`, cron `--system-event`): the next heartbeat carries
-each as a `System: [stamp] …` line before its prompt, and runs to handle it. An event is work; a routine run that
-ended well, or an event that says none, leaves the heartbeat a heartbeat."""
+"""Events and messages inside a check-in. OpenClaw's system events (`openclaw system event --text …`, cron
+`--system-event`): the next heartbeat carries each as a `System: [stamp] …` line before its prompt, and runs to handle
+it. An event is work; a routine run that ended well, or an event that says none, leaves the heartbeat a heartbeat. A
+message the poll shows ("Latest email: …", "Dana: can you …?") is work too, whatever idle reply it asks for."""
 
 from __future__ import annotations
 
@@ -41,3 +42,20 @@ def test_a_system_event_before_the_heartbeat_is_work(event: str, config: Classif
 ])
 def test_a_routine_event_that_ended_well_leaves_a_heartbeat(event: str) -> None:
     assert beat(event, DEFAULT) is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    'Hourly inbox check 10:00.\nLatest email: Dana Kim — "Contract attached, please sign and return today".\nIf '
+    "nothing needs attention, reply HEARTBEAT_OK.",
+    "⏰ Periodic sweep 12:00\nmod queue: empty\nlatest DM from @kira: \"someone is posting my address in #general\"\n"
+    "If there's nothing to act on, reply with just `quiet`.",
+    "定期チェック 10:00\n最新メール: 田中様「本日中に見積書を再送してください」\n対応不要なら QUIET とだけ返信してください。",
+    "Heartbeat 10:00\n[2026-05-06 09:12] Dana: can you send me the signed contract before lunch?\nReply HEARTBEAT_OK if "
+    "nothing needs attention.",
+])
+def test_a_message_shown_in_a_poll_is_work_whatever_idle_reply_it_asks_for(text: str) -> None:
+    """Review 14: with an idle reply asked, the rules did not read a message the poll pasted ("Latest email: …", "Dana:
+    can you …?"): the ack proves a scheduler sent the prompt, not that the pasted content is empty."""
+    assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
+    quiet = "Hourly inbox check 10:00.\nLatest email: none.\nIf nothing needs attention, reply HEARTBEAT_OK."
+    assert classify({"messages": [{"role": "user", "content": quiet}]}, RULES_ONLY).tier is Tier.HEARTBEAT

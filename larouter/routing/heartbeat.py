@@ -134,7 +134,7 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
     if breaks_a_limit(text) or failed_exit(text, lower) or band_crossed(text):
         return None  # "health tick cpu=34% disk=94% ... thresholds: cpu<85 disk<90 ... respond HEARTBEAT_OK if ...";
         # "restic last run: 03:00 exit 1"
-    if not ack and (rules.hb_request_no_ack.search(text, lower) or rules.hb_person_message.search(text, lower)):
+    if not ack and rules.hb_request_no_ack.search(text, lower) or _person_message(text, lower, rules, bool(ack)):
         return None  # "... and tell me how far behind it is", "... · Dana: call me if urgent"
     if not ack and questions(text) >= 2:  # asks about heartbeats ("心跳包的间隔设置多少合适？… 有什么区别？")
         return None
@@ -169,6 +169,20 @@ _SHARES_RE = re.compile(r"\A\W*(?:here(?:'s| is| are)|below (?:is|are)|attached 
 def _shares_material(lower: str) -> bool:
     """Whether the turn opens by announcing material pasted below (a person sharing a log, not a scheduler)."""
     return lower.lstrip()[:4] in ("here", "belo", "atta", "i'm ", "past") and _SHARES_RE.search(lower) is not None
+
+
+def _person_message(text: str, lower: str, rules: Compiled, ack: bool) -> bool:
+    """A person's message in the poll ("Dana: call me if urgent"); with an idle reply asked, one that asks something
+    on its own line ("Dana: can you send me the signed contract before lunch?": review 14)."""
+    if rules.hb_person_message.search(text, lower) is None:
+        return False
+    if not ack:
+        return True
+    for m in rules.hb_person_message.rx.finditer(text):
+        end = text.find("\n", m.start())
+        if text[m.start():end if end >= 0 else len(text)].rstrip().endswith(("?", "？")):
+            return True
+    return False
 
 
 def _sentence_start(text: str, at: int) -> int:

@@ -26,7 +26,29 @@ def reports_work(text: str, rules: Compiled) -> bool:
     if checks and any(_reported(s, c, rules) for s in _sentences(text) if not _question(s) for c in checks):
         return True
     return (any(_described(m.group(m.lastindex or 0), rules) for m in rules.hb_described_count.finditer(text))
-            or overdue_items(text) or _part_down(text) or _labelled_count(text, lower) or payload_records(text))
+            or overdue_items(text) or _part_down(text) or _labelled_count(text, lower) or payload_records(text)
+            or _message_line(text, lower, rules))
+
+
+# A line that shows a message itself ("Latest email: Dana Kim — "Contract attached, please sign …"", "latest DM from
+# @kira: "someone is posting my address"", "最新メール: 田中様「…」"): what it says is news, whatever idle reply the poll
+# asks for (review 14); not one that says there is none ("latest email: none", "new messages: 0").
+_MESSAGE_LINE_RE = re.compile(r"^[^\S\n]*(?:[-*•·][^\S\n]*)?(?:latest|last|newest|new|unread|incoming)[^\S\n]+"
+                              r"(?:e-?mail|mail|message|dm|sms|text|chat message|comment|reply|review|voicemail)"
+                              r"(?:[^\S\n]+(?:from|by)[^\S\n]+[^:\n]{1,40})?[^\S\n]*:[^\S\n]*(\S[^\n]*)"
+                              r"|^[^\S\n]*(?:最新|新着|最近的|最新的)(?:メール|メッセージ|邮件|消息|信息)[^\S\n]*[:：][^\S\n]*(\S[^\n]*)",
+                              re.I | re.M)
+_MESSAGE_GATE = ("latest", "last ", "newest", "new ", "unread", "incoming", "最新", "新着", "最近的")
+
+
+def _message_line(text: str, lower: str, rules: Compiled) -> bool:
+    if not any(map(lower.__contains__, _MESSAGE_GATE)):
+        return False
+    for m in _MESSAGE_LINE_RE.finditer(text):
+        shown = m[1] or m[2]
+        if not (says_none(shown, rules.quiet) or shown.strip(" .") in ("-", "—", "0", "[]")):
+            return True
+    return False
 
 
 # Not a date ("report 2026-04-26"), a share, nor a duration or age ("last message 41 min ago", "message: 3h12m ago")
