@@ -273,3 +273,22 @@ def test_a_record_that_reports_itself_fine_but_says_more_is_a_finding(result: st
     """Review 14: a record whose status (or band) is fine was read as an empty lookup whatever its other fields said
     (a note, a customer's reply, a flag set); and any string under "window" was taken for the query's echo."""
     assert _after_lookup("controllo delle 19:30", result) is not Tier.HEARTBEAT
+
+
+OPENCLAW = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks "
+            "from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
+
+
+@pytest.mark.parametrize("result", [
+    "ID        FROM                 SUBJECT                          DATE\n18f3a2c   dana@acme.com        Need signed "
+    "NDA by 12:00         2026-05-06 08:12",
+    "#412  Fix payment webhook retries   feature/webhook-retry   OPEN   review requested from you",
+    "[08:02] Sarah: are you picking up the kids today? need to know by 3",
+    '{"mailbox": "INBOX", "unanswered": 3, "oldest_hours": 26}',
+    '{"sensor": "basement", "water_leak": true, "battery": 88}',
+])
+def test_a_heartbeats_lookup_that_lists_work_in_text_or_flags_it_is_work(result: str) -> None:
+    """Review 14: a heartbeat's lookup was read for items only in JSON under a few keys: mail, a pull request or a
+    chat line in a command's output, "unanswered": 3, "water_leak": true left it a heartbeat."""
+    assert _after_lookup(OPENCLAW, result) is not Tier.HEARTBEAT
+    assert _after_lookup(OPENCLAW, '{"sensor": "basement", "water_leak": false, "battery": 88}') is Tier.HEARTBEAT

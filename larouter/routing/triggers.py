@@ -122,7 +122,12 @@ def _fine_record(record: Mapping[str, Any]) -> bool:
 _ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|overdue|due|order|message|mail|ticket"
                             r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm"
                             r"|firing|warning|critical|outage", re.I)
-_ITEM_COUNT_KEY = re.compile(r"new|unread|pending|overdue|alert|incident|fail|error|due|alarm|firing", re.I)
+_ITEM_COUNT_KEY = re.compile(r"new|unread|unanswered|unreplied|awaiting|waiting|pending|overdue|alert|incident|fail"
+                             r"|error|due|alarm|firing|declined|dispute|chargeback|review_request|dms|low_stock"
+                             r"|out_of_stock", re.I)
+# A flag set under a key naming trouble ({"water_leak": true}, {"smoke": true}, {"tamper": true}).
+_TROUBLE_FLAG_KEY = re.compile(r"leak|flood|smoke|fire|alarm|alert|tamper|intrusion|fault|error|fail|offline|halted"
+                               r"|breach|outage|down", re.I)
 
 
 _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
@@ -145,7 +150,7 @@ def _items(value: Any, key: str = "", root: bool = False) -> bool:
         return key.lower() in STATUS_KEYS and value.strip().lower() in _FAILED_VALUES
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value > 0 and bool(_ITEM_COUNT_KEY.search(key))
-    return False
+    return value is True and bool(_TROUBLE_FLAG_KEY.search(key))
 
 
 @attrs.frozen
@@ -193,9 +198,19 @@ def _json_of(text: str) -> Any:
 
 
 def found_items(results: Sequence[Lookup]) -> str:
-    """The first JSON lookup that holds items to handle (as `_items` reads it), or "" when none does. Text results
-    (a HEARTBEAT.md read) are the due-task reader's (`classifier._tasks_read`)."""
-    return next((r.text for r in results if r.is_json and _items(r.data, root=True)), "")
+    """The first lookup that holds items to handle: JSON as `_items` reads it, a command's output that lists mail,
+    chat lines or pull requests (`_TEXT_ITEM_RE`); "" when none does. Other text results (a HEARTBEAT.md read) are the
+    due-task reader's (`classifier._tasks_read`)."""
+    return next((r.text for r in results if (_items(r.data, root=True) if r.is_json else _TEXT_ITEM_RE.search(r.text))),
+                "")
+
+
+# A command's output listing things to handle (review 14: a heartbeat whose lookup listed them in text stayed one): a
+# mail line (an address and a subject after it), a chat line ("[08:02] Sarah: are you …"), an open pull request
+# ("#412  Fix payment webhook retries  …  OPEN", "review requested").
+_TEXT_ITEM_RE = re.compile(r"^[^\n]*\b[\w.+-]+@[\w-]+\.[\w.]+\b[ \t>]+\S[^\n]*\b[A-Za-z]{3,}"
+                           r"|^[ \t]*\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]+[\w .'-]{1,30}:[ \t]+\S"
+                           r"|^[ \t]*#\d+\b[^\n]*\b(?:OPEN|open|review requested|changes requested)\b", re.M)
 
 
 # Words of a state in trouble in a text lookup (a command's output: "worker-5f8b  0/1  CrashLoopBackOff  14"), read
