@@ -174,8 +174,8 @@ def _shares_material(lower: str) -> bool:
 def _person_message(text: str, lower: str, rules: Compiled, ack: bool) -> bool:
     """A person's message in the poll ("Dana: call me if urgent"); with an idle reply asked, one that asks something
     on its own line ("Dana: can you send me the signed contract before lunch?": review 14)."""
-    if rules.hb_person_message.search(text, lower) is None:
-        return False
+    if (ack and "?" not in text and "？" not in text) or rules.hb_person_message.search(text, lower) is None:
+        return False  # (with an idle reply asked, only a question counts: the pattern costs ~15 us, so ask it last)
     if not ack:
         return True
     for m in rules.hb_person_message.rx.finditer(text):

@@ -63,6 +63,7 @@ _NORMAL_WORDS = ("normal", "target", "expected", "ok", "soll", "norm", "normale"
 _UNIT = r"(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?"
 _NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
 _OPERATORS = (">", "<", "≥", "≤")
+_NORMAL_GATE = tuple(w for w in _NORMAL_WORDS if w != "ok")  # ("ok" is in every HEARTBEAT_OK)
 # The operators in words ("Alarm über −15 °C", "alert above 6 °C", "alerte en dessous de 10 %"), in 14 languages.
 _ABOVE = ("above", "over", "more than", "über", "ueber", "ab", "mehr als", "au-dessus de", "au dessus de", "plus de",
           "sobre", "más de", "acima de", "mais de", "sopra", "oltre", "boven", "powyżej", "выше", "более", "üzerinde",
@@ -70,6 +71,7 @@ _ABOVE = ("above", "over", "more than", "über", "ueber", "ab", "mehr als", "au-
 _BELOW = ("below", "under", "less than", "unter", "weniger als", "en dessous de", "au-dessous de", "moins de", "bajo",
           "por debajo de", "menos de", "abaixo de", "sotto", "onder", "poniżej", "ниже", "менее", "altında", "di bawah",
           "dưới")
+_WORDED_OPERATORS = _ABOVE + _BELOW
 _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
                        r"\s*(?:[(\[]\s*|[;,]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
                        + "|".join(_NORMAL_WORDS) + r")\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
@@ -161,7 +163,7 @@ _PLAIN_READING_RE = re.compile(r"(?<![\w.])([^\W\d_][\w-]{0,30}?)\s?[=:]?\s?(\d+
 
 
 _WORD_STARTS = ("max", "máx", "min", "mín", "höchstens", "mindestens", "макс", "мин")  # every limit word starts so
-_LIMIT_GATE = ("<", ">", "≤", "≥", *_WORD_STARTS)
+_LIMIT_GATE = ("<", ">", "≤", "≥", *_WORD_STARTS, *_ALERT_WORDS, *_NORMAL_GATE)
 _LIMIT_GATE_ASCII = ascii_part(_LIMIT_GATE)
 
 
@@ -326,12 +328,14 @@ def breaks_a_limit(text: str) -> bool:
             return True
         if any(map(lower.__contains__, _SIDED_ASCII if plain else _SIDED_GATE)) and _past_bracketed_limit(text):
             return True
+    if not any(map(lower.__contains__, _LIMIT_GATE_ASCII if plain else _LIMIT_GATE)):
+        return False  # (the gate holds the alert and normal words too)
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
-    if (("(" in text or "[" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS + _NORMAL_WORDS)))
+    if (("(" in text or "[" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS))
+                                          or (any(map(lower.__contains__, _NORMAL_GATE))
+                                              and any(map(lower.__contains__, _WORDED_OPERATORS))))
             and alert_met(text)):  # "disk 91% [alert > 85%]", "−8,4 °C (Alarm über −15 °C)"
         return True
-    if not any(map(lower.__contains__, _LIMIT_GATE_ASCII if plain else _LIMIT_GATE)):
-        return False
     limits = [(m.group(1).lower(), m.group(2), float(m.group(3))) for m in _LIMIT_RE.finditer(text)] if symbols else []
     worded = []  # (name, op, bound, span)
     for m in _limit_words(text, lower):

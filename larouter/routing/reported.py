@@ -39,10 +39,12 @@ _MESSAGE_LINE_RE = re.compile(r"^[^\S\n]*(?:[-*•·][^\S\n]*)?(?:latest|last|ne
                               r"|^[^\S\n]*(?:最新|新着|最近的|最新的)(?:メール|メッセージ|邮件|消息|信息)[^\S\n]*[:：][^\S\n]*(\S[^\n]*)",
                               re.I | re.M)
 _MESSAGE_GATE = ("latest", "last ", "newest", "new ", "unread", "incoming", "最新", "新着", "最近的")
+_MESSAGE_NOUNS = ("mail", "message", "dm", "sms", "text", "chat", "comment", "repl", "review", "voicemail", "メール",
+                  "メッセージ", "邮件", "消息", "信息")
 
 
 def _message_line(text: str, lower: str, rules: Compiled) -> bool:
-    if not any(map(lower.__contains__, _MESSAGE_GATE)):
+    if not any(map(lower.__contains__, _MESSAGE_NOUNS)) or not any(map(lower.__contains__, _MESSAGE_GATE)):
         return False
     for m in _MESSAGE_LINE_RE.finditer(text):
         shown = m[1] or m[2]
