@@ -230,6 +230,28 @@ def test_a_learned_tool_poll_in_an_unknown_convention_whose_lookup_finds_mail_is
     assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers
 
 
+def test_a_learned_tool_poll_whose_lookup_says_something_else_is_not_that_pattern(make: Callable[..., Router]) -> None:
+    """Blind v37/v38: a cron wake-up learned while its lookup said "success" matched the beat whose lookup said
+    "failed" (the user turn was the same). The lookups' text, read as the turn is (numbers blanked), is part of the
+    learned signature now."""
+    router = make(heartbeat_min_interval=0)
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+
+    def beat(hour: int, result: str) -> Any:
+        messages = [{"role": "system", "content": SYSTEM},
+                    {"role": "user", "content": f"[cron 0 */2 * * * @ {hour}:00] wake: cert-check"},
+                    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                        "name": "journal", "arguments": '{"unit": "certbot"}'}}]},
+                    {"role": "tool", "tool_call_id": "c1", "content": result}]
+        return c.chat.completions.with_raw_response.create(model="auto", messages=messages).headers
+
+    for hour in (10, 12):
+        beat(hour, f"certbot.service: run at {hour}:00 finished, renewal not due")
+    assert beat(14, "certbot.service: run at 14:00 finished, renewal not due")["x-larouter-model"] == "local-fake"
+    headers = beat(16, "certbot.service: run at 16:00 aborted, challenge rejected by the ACME server")
+    assert headers["x-larouter-model"] == "gpt-fake", headers
+
+
 def _tiers(router: Router, conversations: list[list[dict[str, Any]]]) -> list[str]:
     c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
     return [c.chat.completions.with_raw_response.create(model="auto", messages=m).headers["x-larouter-tier"]

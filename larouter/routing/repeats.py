@@ -30,6 +30,7 @@ MAX_ACK_TOKENS = 16  # an answer this short is an acknowledgement
 MAX_ENTRIES = 10_000
 MAX_CHARS = 1024  # longer turns are requests, not check-ins: no signature, no cost (held-out heartbeats: <= 420)
 MAX_WORK_CHARS = 4096  # more work found than this in a check-in: no signature
+MAX_LOOKUP_CHARS = 4096  # of each tool result after the turn, read into its signature
 
 
 def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
@@ -39,7 +40,9 @@ def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
     codes) and only its dates and times blanked: the same turn whose item fell due, whose inlined checklist gained a
     task or whose lookup found a new order is not the quiet beat learned before, nor the work learned before; a
     check-in the rules misread as work every time, the same work each time, still learns its own pattern."""
-    for msg in reversed(body.get("messages") or ()):
+    messages = body.get("messages") or ()
+    for at in range(len(messages) - 1, -1, -1):
+        msg = messages[at]
         if isinstance(msg, dict) and msg.get("role") == "user":
             text, _, _, too_long = read_content(msg.get("content"), MAX_CHARS, 0)  # the classifier's reading of parts
             if too_long or not text.strip():
@@ -49,6 +52,10 @@ def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
                 if len(work) > MAX_WORK_CHARS:
                     return None  # (so much work is no check-in to learn)
                 digest.update(b"\1" + STAMP_RE.sub("#", work).encode("utf-8", "surrogatepass"))
+            for later in messages[at + 1:]:  # the lookups the turn started, read as the turn is: a lookup whose words
+                if isinstance(later, dict) and later.get("role") == "tool":  # changed ("failed" for "success") is
+                    seen = read_content(later.get("content"), MAX_LOOKUP_CHARS, 0)[0]  # not the learned beat
+                    digest.update(b"\2" + normalise(seen))
             return digest.hexdigest()[:32]
     return None
 
