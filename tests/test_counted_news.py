@@ -129,3 +129,17 @@ def test_a_word_of_scope_or_well_inside_a_longer_label_does_not_silence_its_coun
 ])
 def test_machine_keys_totals_ports_and_ratios_are_no_counts_of_work(quiet: str) -> None:
     assert tier(quiet + "\nReply HEARTBEAT_OK if nothing needs attention.") is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("counted", [
+    "jobsFailed: 2", "nodesNotReady: 2", "workersDown: 3", "users_locked_out: 4", "locked out: 4",
+    "confirmed fraud: 1", "shipped late: 3", "failed backups: 2 (expected 0)", "returns: 3 (processed: 0)",
+    "parcels: 2 (delivered to wrong address)", "alerts_min: 3",
+])
+def test_a_scope_noun_heading_a_key_or_a_verdict_that_counts_does_not_silence_a_count(counted: str) -> None:
+    """Review 15: a machine key whose first part is a scope noun ("jobsFailed", "nodesNotReady") names a state of
+    the scope, the news; a two-word label is exempt only by a state of what is watched ("reposts ignored", "printers
+    idle"), not by an all-is-well word ("locked out", "confirmed fraud"); a verdict that counts ("expected 0") or
+    is qualified ("delivered to wrong address") is none."""
+    assert tier(f"Ops poll 09:00\nnew tickets: 0\n{counted}\nReply HEARTBEAT_OK if nothing needs attention.") \
+        is not Tier.HEARTBEAT

@@ -33,19 +33,23 @@ _LABEL_START_RE = re.compile(r"[\n·|;,—<>{}\[\]()•]")
 # messages from tracked customers: 3" and "orders shipped to the wrong address: 2" are news (review 14).
 _SCOPE_NOUNS = frozenset("""
 sources feeds guilds servers channels subscribers members users followers limit max min threshold tomorrow next
-upcoming later n run runs job jobs execution attempt sıra sira nr no num number interval period every ttl timeout gas
+upcoming later n run runs job jobs execution attempt sıra sira nr no num number interval period every ttl gas
 gwei shard shards partition instance node nodes worker workers replica replicas cluster zone region occupancy value
 values wake
 序号 序號 编号 編號 番号 번호
 """.split())
 _SCOPE_STATES = frozenset("""
 tracked watched watching monitored saved ignored skipped muted filtered excluded archived scheduled silenced snoozed
-quarantined occupied occupées occupés ocupadas ocupados occupate belegt bezet total totals
+quarantined occupied occupées occupés ocupadas ocupados occupate belegt bezet total totals idle online ready running
+active healthy up connected available
 """.split())
 # A machine key's numbering or unit suffix ("wake_no", "run_id", "interval_s", "gas_gwei").
-_KEY_SUFFIXES = frozenset("no id nr seq index idx num s ms sec secs min mins gwei port version ver".split())
+_KEY_SUFFIXES = frozenset("no id nr seq index idx num s ms sec secs gwei port version ver".split())
+_QUALIFIERS = frozenset("wrong late damaged twice fraud fraudulent failed not never missing expected lost stuck".split())
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_DIRECTIONS = frozenset({"up", "down"})  # (all-is-well words for a host; after a count, "14 (up from 0)" is news)
+_DIRECTIONS = frozenset({"up", "down"})
+_COUNTED_VERDICT_RE = re.compile(r"[\s:=]*\d")
+_ITEM_HEADS = frozenset("alerts alert errors error failures failed jobs tickets orders messages tasks".split())  # (all-is-well words for a host; after a count, "14 (up from 0)" is news)
 
 
 def counted_news(text: str, vocab: QuietVocabulary) -> bool:
@@ -96,12 +100,19 @@ def _no_news(text: str, m: re.Match[str], vocab: QuietVocabulary) -> bool:
     parts = _CAMEL_RE.sub("_", label).lower().split("_") if " " not in label else []  # a machine key's parts
     if (len(words) == 1 and (words[0] in _SCOPE_NOUNS or words[0] in _SCOPE_STATES or words[0] in vocab.label_keys
                              or words[0] in vocab.well.words)
-            or (len(parts) > 1 and (parts[0] in _SCOPE_NOUNS or parts[0] in vocab.label_keys or parts[-1] in _KEY_SUFFIXES))
-            or (len(words) == 2 and any(w in _SCOPE_STATES or w in vocab.well.words for w in words))):
+            or (len(parts) > 1 and all(p in _KEY_SUFFIXES for p in parts[1:])
+                and (parts[0] in _SCOPE_NOUNS or parts[0] in vocab.label_keys))  # "run_id", not "jobs_failed"
+            or (len(parts) > 1 and parts[-1] in _KEY_SUFFIXES and parts[0] not in _ITEM_HEADS)  # "wake_no"
+            or (len(words) == 2 and any(w in _SCOPE_STATES for w in words))):  # "reposts ignored", not "locked out"
         return True
     rest = text[m.end(1):m.end(1) + 80]
     end = (_KEY_VALUE_END_RE if text[:m.start(1)].rstrip(' "').endswith("=") else _FIELD_END_RE).search(rest)
-    after = [w.strip("()[],.;:#") for w in rest[:end.start() if end else 80].lower().split()]
-    after = [w for w in after if w and w != "all"][:1]
-    return bool(after) and after[0] not in _DIRECTIONS and (after[0] in vocab.well.words
-                                                             or after[0].rsplit("-", 1)[-1] in vocab.well.words)
+    field = rest[:end.start() if end else 80].lower()
+    after = [w for w in (w.strip("()[],.;:#") for w in field.split()) if w and w != "all"]
+    if not after or not _QUALIFIERS.isdisjoint(after):
+        return False  # ("2 (delivered to the wrong address)")
+    verdict = after[0]
+    at = field.find(verdict)
+    if _COUNTED_VERDICT_RE.match(field, at + len(verdict)):
+        return False  # the verdict word counts something itself: "2 (expected 0)", "3 (processed: 0)"
+    return verdict not in _DIRECTIONS and (verdict in vocab.well.words or verdict.rsplit("-", 1)[-1] in vocab.well.words)
