@@ -29,6 +29,12 @@ def beat(event: str, config: ClassifierConfig) -> Tier:
     'Gmail: new email from Dana Kim <dana@acme.com> — "Contract: need your signature by noon"',
     "Check for urgent follow-ups",
     "Exec completed (quiet-owl, code 0) :: sync.sh: 2 warnings",
+    # review 15: a clean exit whose output reports news, a reminder that mentions "OK", a partial "none"
+    "Exec completed (calm-river, code 0) :: df -h /: 97% used",
+    "Exec completed (brisk-fern, code 0) :: backup-photos.sh: 1,204 files scanned, 37 could not be read",
+    "Exec completed (calm-river, code 0) :: certbot renew: cert for shop.example.com expires in 3 days, renewal skipped",
+    "Reminder: check that the backup finished OK, then send the weekly report to Dana",
+    "Gmail: no new mail from clients; Dana asked you to call her back before noon",
 ])
 def test_a_system_event_before_the_heartbeat_is_work(event: str, config: ClassifierConfig) -> None:
     """Review 14: the envelope removed the whole `System:` line, event and all, and the verbatim prompt left was a
