@@ -64,3 +64,11 @@ def test_more_alert_and_normal_conditions_in_words(reading: str, quiet: str, wor
     text = "Scheduled check 14:00 · " + reading + " · Reply OK if nothing needs doing."
     assert rules_tier(text.format(quiet)) is Tier.HEARTBEAT
     assert rules_tier(text.format(work)) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("state", ["OPEN", "TRIGGERED"])
+def test_a_state_in_capitals_is_no_name(state: str) -> None:
+    """Review 15: a one-word value in capitals was taken for a name (like "STOCK_QUIET") and passed as quiet."""
+    text = "Home Assistant check 23:00 · garage door: {} · alarm: armed · Reply HA_OK if nothing to do."
+    assert rules_tier(text.format("CLOSED")) is Tier.HEARTBEAT
+    assert rules_tier(text.format(state)) is not Tier.HEARTBEAT

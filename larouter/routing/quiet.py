@@ -278,7 +278,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             following -= 1  # "odpisz tylko: CISZA W SKLEPIE": the reply itself
         elif counts or words > MAX_CLAUSE_WORDS or not (vocab.well.found(tokens, clause) or (
                 words <= 1 and (not valued or _DIGIT_RE.search(clause) is not None
-                                 or _IDENTIFIER_RE.fullmatch(bare.strip(" \t\"'.,{}[]()")) is not None))):
+                                 or _named(bare.strip(" \t\"'.,{}[]()"), vocab)))):
             # (a label's one-word value must say none or all is well: "garage door: open" is news, review 14)
             if not (words <= MAX_CLAUSE_WORDS and _DIGIT_RE.search(clause) and not counts_something(clause)
                     and not _RANGED_RE.search(clause)
@@ -288,6 +288,15 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
     return nothing >= needed
 
 
+def _named(value: str, vocab: QuietVocabulary) -> bool:
+    """A one-word value that names something ("fleet_status", "STOCK_QUIET", "HQ-3"), not a state in capitals
+    ("OPEN", "TRIGGERED": review 15)."""
+    return _IDENTIFIER_RE.fullmatch(value) is not None and value.lower() not in _STATES and value.lower() not in (
+        vocab.broken) and not vocab.trouble.found((value.lower(),), value)
+
+
+_STATES = frozenset("open opened on off triggered tripped failed down offline alarm error fire leak wet unlocked ajar "
+                    "stopped jammed low high missing unknown disarmed".split())
 _IDENTIFIER_RE = re.compile(r"[\w.-]*(?:_|\d|[A-Z]{2}|[A-Z]\.[A-Z])[\w.-]*")  # a value that names ("fleet_status", "STOCK_QUIET", "HQ-3")
 OTHERWISE_SPAN = 4  # clauses an "if there is work, do it" instruction may take before its "otherwise, reply …"
 
