@@ -278,6 +278,10 @@ def test_a_dated_item_on_the_check_ins_day_is_due_at_its_time(quiet: str, work: 
     "attention, reply HEARTBEAT_OK.",
     "Heartbeat 2026-05-06 14:00 UTC\nTasks:\n- 2026-05-06 15:30 CEST call the bank about the blocked card\nIf nothing "
     "is due, reply HEARTBEAT_OK.",
+    # review 15: a deliverable due later today is a deadline, however its line says it is not done
+    "Heartbeat 2026-05-06 15:45. Contract due 2026-05-06 17:00, still waiting for your signature. Reply HEARTBEAT_OK if "
+    "nothing needs attention.",
+    "Heartbeat 2026-05-06 15:45. Payroll approval due 2026-05-06 16:00. Reply HEARTBEAT_OK if nothing needs attention.",
 ])
 def test_unfinished_work_due_later_today_and_another_zones_clock_are_not_deferred(text: str) -> None:
     """Review 14: an item due later today is deferred only as a scheduled action; unfinished work due today is a

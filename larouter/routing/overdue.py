@@ -26,15 +26,20 @@ _DUE_TIME_RE = re.compile(rf"\bdue\b\W{{0,3}}{_ISO}[T ](?:at )?([01]?\d|2[0-3]):
 
 
 def _later_today(text: str, at: int, now: int | None) -> bool:
-    """Whether the item due today at `at` names a time of day still to come ("#42 call Mam due 2026-05-06 18:00" at
-    15:45), in the check-in's own zone (no other zone named after it), and its line does not say the work is unfinished
-    ("VAT return due 2026-05-06 18:00 (not started)" is a deadline closing in: review 14)."""
+    """Whether the item due today at `at` is a scheduled action whose time of day is still to come ("#42 call Mam due
+    2026-05-06 18:00" at 15:45), in the check-in's own zone (no other zone named after it), and its line does not say
+    the work is unfinished ("VAT return due 2026-05-06 18:00 (not started)" is a deadline closing in: review 14)."""
     m = _DUE_TIME_RE.match(text, at)
     if now is None or m is None or int(m[4]) * 60 + int(m[5]) <= now or _ZONE_AFTER_RE.match(text, m.end()):
         return False
-    return _UNFINISHED_RE.search(_line(text, at)) is None
+    line = _line(text, at)
+    return _SCHEDULED_RE.search(line) is not None and _UNFINISHED_RE.search(line) is None  # (review 15: a deliverable
+    # due later today, "Contract due 17:00, still waiting for your signature", is a deadline closing in)
 
 
+# A scheduled action, not a deliverable: "#42 call Mam for her birthday due 18:00", "remind Leo …", "dentist 18:00".
+_SCHEDULED_RE = re.compile(r"\b(?:remind\w*|call|ring|phone|meet\w*|appointment|birthday|pick(?:ing)? up|visit|dentist"
+                           r"|doctor|stand-?up|sync|take (?:the )?(?:pill|medicine|meds)|water the)\b", re.I)
 _UNFINISHED_RE = re.compile(r"\bnot (?:started|done|finished|sent|paid|submitted|filed|signed|booked)\b|\d+ ?% done"
                             r"|\b(?:draft|in progress|pending|unpaid|open|todo|to do)\b", re.I)
 
