@@ -72,3 +72,16 @@ def test_a_state_in_capitals_is_no_name(state: str) -> None:
     text = "Home Assistant check 23:00 · garage door: {} · alarm: armed · Reply HA_OK if nothing to do."
     assert rules_tier(text.format("CLOSED")) is Tier.HEARTBEAT
     assert rules_tier(text.format(state)) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Home Assistant check 23:00 · garage door: open · Reply HA_OK if nothing to do.",
+    "Pool check 07:00 · pump: stopped · heater: off · Reply POOL_OK if nothing to do.",
+    "Revisión casa 23:00 · puerta del garaje: abierta · ventanas: cerradas · Responde solo HA_OK si no hay nada que hacer.",
+])
+def test_the_check_in_model_does_not_overrule_a_labelled_state_in_trouble(text: str) -> None:
+    """Review 15: the rules call these work; the learned check-in model, which reads words, not what they label,
+    scored them 0.98-1.0 and sent them to the local model."""
+    from larouter.routing import classify
+
+    assert classify({"messages": [{"role": "user", "content": text}]}).tier is not Tier.HEARTBEAT
