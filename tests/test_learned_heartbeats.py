@@ -329,3 +329,15 @@ def test_a_count_keeps_its_size_and_a_full_house_its_fullness_on_a_short_line() 
     assert sig("backups ok: 12/12 hosts") != sig("backups ok: 3/12 hosts", 7)
     assert sig("backups ok: 12/12 hosts") == sig("backups ok: 11/11 hosts", 7)
     assert sig("failed units: 1") == sig("failed units: 2", 7)  # (the same size: a count that moves, learned alike)
+
+
+def test_a_share_keeps_its_band_in_the_signature() -> None:
+    """Review 15: "battery 64%" learned, "battery 12%" matched it (the same number of digits); a share keeps its band
+    now (under 1, 1-9, 10-19, 20-79, 80 and over), so 64% and 58% are alike and 12% is not."""
+    report = "Nightly report [cron 2026-05-0{d}]\nbattery front-door lock {v}%  garage sensor 71%\nThumbs up if nothing."
+
+    def sig(v: int, d: int) -> str | None:
+        return signature({"messages": turn(report.format(d=d, v=v))}, "p")
+
+    assert sig(64, 6) == sig(58, 7) != sig(12, 8)
+    assert sig(3, 8) != sig(12, 8) != sig(96, 8)

@@ -2,8 +2,8 @@
 
 A periodic check-in differs from its previous beat only in its clock: dates, times, epochs, run ids, the weekday
 and month of its timestamp line, a counter of elapsed seconds. It must not lose what tells work from idleness: a
-count of zero ("inbox: 0 new") stays apart from any other count ("inbox: 3 new"), and a high share ("disk 96%") from
-a lower one. Used by the learned heartbeats
+count of zero ("inbox: 0 new") stays apart from any other count ("inbox: 3 new"), and a share keeps its band ("disk
+96%" is not "disk 67%", "battery 12%" not "battery 64%"). Used by the learned heartbeats
 (`repeats.py`, across requests) and by the classifier's recurrence check (`recurrence.py`, within one request).
 """
 
@@ -20,6 +20,12 @@ _ZERO_COUNT_RE = re.compile(rb"(?<![\w/-])(?<![0-9]:)(?<![0-9][.,])0+(?![\w:/-]|
 # up in a learned nightly report is not the report learned at 67% (shares below it drift freely).
 _SHARE_RE = re.compile(rb"(?<![\d.,])(\d{1,3})(?:[.,]\d+)?\s?%")
 HIGH_SHARE = 80
+
+
+def _share_band(value: int) -> bytes:
+    """The mark of a share's band (b"" for 20-79 %, left as digits are): a battery at 12% or a disk with 11% free is
+    not the 64% or 38% learned before (review 15), nor a disk at 96% the 67% one."""
+    return b"H" if value >= HIGH_SHARE else b"" if value >= 20 else b"T" if value >= 10 else b"U" if value else b"Z"
 _FRACTION_RE = re.compile(rb"(?<![\d/])(\d+)/(\d+)(?![\d/])")
 # On a timestamp line, the numbers of a date or time: "25th" and "3rd", "9:05" and "10:05", "@ 9" and "@ 10" (a day
 # beside its month's name), "9 am", "2026-3-9"; not a count ("failed units: 14").
@@ -86,12 +92,13 @@ def normalise(text: str) -> bytes:
                 if m[1] == m[2]:
                     full[m.start() : m.end()] = b"=" * (m.end() - m.start())
             marked = bytes(full)
-        if b"%" in data:
-            highs = bytearray(marked)
+        if b"%" in data:  # a share keeps its band: under 1, 1-9, 10-19, 20-79 (free to drift), 80 and over
+            bands = bytearray(marked)
             for m in _SHARE_RE.finditer(data):
-                if int(m[1]) >= HIGH_SHARE:
-                    highs[m.start(1) : m.end(1)] = b"H" * (m.end(1) - m.start(1))
-            marked = bytes(highs)
+                band = _share_band(int(m[1]))
+                if band:
+                    bands[m.start(1) : m.end(1)] = band * (m.end(1) - m.start(1))
+            marked = bytes(bands)
         lines = marked.split(b"\n")
         stamps = (i for i, line in enumerate(lines) if b"#" in line and len(line) <= STAMP_LINE_MAX)
         for i in itertools.islice(stamps, STAMP_LINES):
