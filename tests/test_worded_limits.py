@@ -57,6 +57,9 @@ def test_a_labels_one_word_value_must_say_all_is_well(quiet: str, work: str) -> 
     ("Gefriertruhe Keller: {} °C (Soll unter −15 °C)", "−19,4", "−8,4"),
     ("cold room {} °C (normal below 8 °C)", "6.8", "9.8"),
     ("chambre froide {} °C (alarme si plus de 8 °C)", "6,8", "9,8"),
+    # review 15: three words before the operator, an action due past the bound
+    ("garden sensor {} % (alert once it is below 20 %)", "45", "15"),
+    ("garden sensor {} % (swap batteries under 20 %)", "45", "15"),
 ])
 def test_more_alert_and_normal_conditions_in_words(reading: str, quiet: str, work: str) -> None:
     """Review 14: words between the alert word and its operator ("when it drops below"), "ab", "plus de", "oltre", and

@@ -58,7 +58,8 @@ _HTTP_OK_RE = re.compile(r"(?<![\w.])(?:HTTP/?[\d.]*\s)?2\d\d\s?OK\b")
 # condition under which it is normal: "-4 °C (normal ≤ -15)", "(target < 60)". Unlike a bare threshold, the operator
 # says which side is bad: a reading on the good side is fine, one on the other is news.
 _ALERT_WORDS = ("alert", "alerta", "alerte", "alarm", "alarme", "allarme", "alarma", "warn", "aviso", "avviso",
-                "crit", "page", "notify", "peringatan", "waarschuwing", "varning", "uyarı", "предупрежд", "тревог")
+                "crit", "page", "notify", "peringatan", "waarschuwing", "varning", "uyarı", "предупрежд", "тревог",
+                "replace", "swap", "recharge", "refill", "restock", "reorder")  # (an action due past a bound)
 _NORMAL_WORDS = ("normal", "target", "expected", "ok", "soll", "norm", "normale", "nominal", "objetivo", "cible", "норма")
 _UNIT = r"(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?"
 _NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
@@ -75,7 +76,7 @@ _WORDED_OPERATORS = _ABOVE + _BELOW
 _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
                        r"\s*(?:[(\[]\s*|[;,]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
                        + "|".join(_NORMAL_WORDS) + r")\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
-                       r"(?:[^\W\d]+\s+){0,2}?"  # "alert when it drops below 20 %"
+                       r"(?:[^\W\d]+\s+){0,3}?"  # "alert once it is below 20 %"
                        r"[:=]?\s*(>=?|<=?|≥|≤|" + "|".join(_ABOVE + _BELOW) + r")\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT
                        + r"\s*[)\]]", re.I)
 
