@@ -268,6 +268,10 @@ def test_a_trigger_is_counted_in_words_not_stamps_and_an_echoed_query_is_no_find
     '{"results": [{"id": 4411, "status": "resolved", "customer_reply": "still broken, I want a refund"}]}',
     '[{"symbol": "ACME", "last": 70.5, "band": [52, 88], "halted": true}]',
     '{"window": "open", "checked_at": "2026-05-06T14:00:00Z"}',
+    # review 15: short values that say something is wrong
+    '{"hosts": [{"host": "web-01", "status": "ok", "note": "disk nearly full"}]}',
+    '{"host": "nas", "status": "ok", "raid": "degraded"}',
+    '{"host": "nas", "status": "ok", "last_backup": "missed"}',
 ])
 def test_a_record_that_reports_itself_fine_but_says_more_is_a_finding(result: str) -> None:
     """Review 14: a record whose status (or band) is fine was read as an empty lookup whatever its other fields said

@@ -90,7 +90,8 @@ _QUERY_KEYS = frozenset({"mailbox", "folder", "label", "calendar", "calendar_id"
 
 _TEXT_WORDS = 3  # a value of more words is free text ("cert expires in 2 days"), fewer a name ("ex-dividend 2026-06-12")
 _BAD_WORDS = frozenset("not no never expired expires expiring failed failing broken error down stuck late overdue "
-                       "blocked halted refund complaint urgent".split())
+                       "blocked halted refund complaint urgent full nearly pending degraded missed missing offline low "
+                       "warning critical unreachable".split())
 
 
 def _free_text(value: str) -> bool:
