@@ -14,6 +14,7 @@ heartbeat before.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections import OrderedDict
 from typing import Any, Callable
@@ -23,6 +24,7 @@ import attrs
 from larouter.routing.sameness import normalise
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tiers import Decision, Tier
+from larouter.routing.triggers import MAX_RESULT_CHARS, MAX_RESULTS
 from larouter.routing.turns import read_content
 
 MIN_SIGHTINGS = 2  # answered sightings before the pattern counts
@@ -30,7 +32,6 @@ MAX_ACK_TOKENS = 16  # an answer this short is an acknowledgement
 MAX_ENTRIES = 10_000
 MAX_CHARS = 1024  # longer turns are requests, not check-ins: no signature, no cost (held-out heartbeats: <= 420)
 MAX_WORK_CHARS = 4096  # more work found than this in a check-in: no signature
-MAX_LOOKUP_CHARS = 4096  # of each tool result after the turn, read into its signature
 
 
 def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
@@ -39,7 +40,8 @@ def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
     the rules found in the check-in (`Decision.work`), is part of the name with its own numbers (ids, amounts, exit
     codes) and only its dates and times blanked: the same turn whose item fell due, whose inlined checklist gained a
     task or whose lookup found a new order is not the quiet beat learned before, nor the work learned before; a
-    check-in the rules misread as work every time, the same work each time, still learns its own pattern."""
+    check-in the rules misread as work every time, the same work each time, still learns its own pattern. The
+    lookups after the turn (at most MAX_RESULTS: a longer tool loop has no name) are part of it, read as the turn is."""
     messages = body.get("messages") or ()
     for at in range(len(messages) - 1, -1, -1):
         msg = messages[at]
@@ -52,10 +54,15 @@ def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
                 if len(work) > MAX_WORK_CHARS:
                     return None  # (so much work is no check-in to learn)
                 digest.update(b"\1" + STAMP_RE.sub("#", work).encode("utf-8", "surrogatepass"))
-            for later in messages[at + 1:]:  # the lookups the turn started, read as the turn is: a lookup whose words
-                if isinstance(later, dict) and later.get("role") == "tool":  # changed ("failed" for "success") is
-                    seen = read_content(later.get("content"), MAX_LOOKUP_CHARS, 0)[0]  # not the learned beat
-                    digest.update(b"\2" + normalise(seen))
+            # The lookups the turn started, as the classifier reads them (MAX_RESULT_CHARS of each): a lookup whose
+            # words changed ("failed" for "success") is not the learned beat. A check-in makes a few; a longer tool
+            # loop is work, never learned (reading every result of a 60-step loop cost ~16 ms a request).
+            lookups = (m for m in messages[at + 1:] if isinstance(m, dict) and m.get("role") == "tool")
+            read = list(itertools.islice(lookups, MAX_RESULTS + 1))
+            if len(read) > MAX_RESULTS:
+                return None
+            for later in read:
+                digest.update(b"\2" + normalise(read_content(later.get("content"), MAX_RESULT_CHARS, 0)[0]))
             return digest.hexdigest()[:32]
     return None
 
