@@ -8,6 +8,7 @@ import re
 from larouter.routing.asking import QUESTION_MARKS, opening_word
 from larouter.routing.compiled import Compiled
 from larouter.routing.counts import counts_something
+from larouter.routing.quiet_rules import TROUBLE_STATES
 from larouter.routing.request_words import REQUEST_OPENERS
 from larouter.routing.shown import escaped
 
@@ -31,10 +32,8 @@ def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
 
 # A label's value that is a state in trouble, in the languages the model was trained on: the rules' verdict (news)
 # stands; the model, which reads words and not what they label, scored such polls 0.98-1.0.
-_STATE_NEWS_RE = re.compile(r"[^\W\d_][^:\n·|;]{0,30}:[^\S\n]*(?:open|opened|ajar|triggered|tripped|failed|down|offline"
-                            r"|unlocked|wet|leaking|stopped|jammed|missing|disarmed|offen|geöffnet|gestoppt|ouverte?"
-                            r"|déverrouillée?|arrêtée?|abiert[oa]|desbloquead[oa]|detenid[oa]|abert[oa]|apert[oa]"
-                            r"|ferm[oa]|geopend|открыт[аоы]?|відчинен[аоі]?)\b")
+_STATE_NEWS_RE = re.compile(r"[^\W\d_][^:\n·|;]{0,30}:[^\S\n]*(?:"
+                            + "|".join(sorted(map(re.escape, TROUBLE_STATES), key=len, reverse=True)) + r")\b")
 
 # Something reported as impossible, in the languages the model was trained on: a problem, whatever else is quiet.
 _CANNOT_RE = re.compile(r"\b(?:can't|cannot|can not|unable to|couldn't|could not|kan ikke|kan inte|kann nicht"

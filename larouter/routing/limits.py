@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-_LIMITS_KEYS = frozenset({"limits", "limit", "thresholds", "threshold", "bounds", "alert", "alerts_at", "warn_at"})
-_BAND_KEYS = frozenset({"band", "range", "bounds", "normal_range", "expected_range", "alert_band"})
+LIMITS_KEYS = frozenset({"limits", "limit", "thresholds", "threshold", "bounds", "alert", "alerts_at", "warn_at"})
+BAND_KEYS = frozenset({"band", "range", "bounds", "normal_range", "expected_range", "alert_band"})
 _UPPER = ("max", "high", "upper", "hi", "ceiling", "alert_above", "warn_above")
 _LOWER = ("min", "low", "lower", "lo", "floor", "alert_below", "warn_below")
 _PAIR_WARN = ("warn", "warning", "alert", "soft")
@@ -59,12 +59,12 @@ def within_own_limits(record: Mapping[str, Any]) -> bool | None:
     keys = {str(k).lower(): k for k in record}
     for name, key in keys.items():
         spec = record[key]
-        if name in _LIMITS_KEYS and isinstance(spec, Mapping):  # {"limits": {"gust": {...}, "wind": {...}}}
+        if name in LIMITS_KEYS and isinstance(spec, Mapping):  # {"limits": {"gust": {...}, "wind": {...}}}
             for field, field_spec in spec.items():
                 reading = _num(record.get(field, record.get(str(field).lower())))
                 if reading is not None and (verdict := _spec_verdict(reading, field_spec)) is not None:
                     verdicts.append(verdict)
-        elif name in _BAND_KEYS or (name in _LIMITS_KEYS and _num(spec) is not None):  # "band": [lo, hi]; "limit": 9
+        elif name in BAND_KEYS or (name in LIMITS_KEYS and _num(spec) is not None):  # "band": [lo, hi]; "limit": 9
             main = next((_num(record[keys[v]]) for v in _MAIN_VALUES if v in keys and _num(record[keys[v]]) is not None),
                         None)
             if main is not None and (verdict := _spec_verdict(main, spec)) is not None:

@@ -17,6 +17,7 @@ import re
 from larouter.routing.compiled import QuietVocabulary, ascii_part
 from larouter.routing.counts import NONZERO_RE, bare_clause, counts_something
 from larouter.routing.payload import payload_lines
+from larouter.routing.quiet_rules import TROUBLE_STATES
 from larouter.routing.readings import judged_normal, keep_asides, within_thresholds
 from larouter.routing.statustime import STAMP_RE, STATUS_TIME_RE
 from larouter.routing.tokens import word_tokens
@@ -295,8 +296,7 @@ def _named(value: str, vocab: QuietVocabulary) -> bool:
         vocab.broken) and not vocab.trouble.found((value.lower(),), value)
 
 
-_STATES = frozenset("open opened on off triggered tripped failed down offline alarm error fire leak wet unlocked ajar "
-                    "stopped jammed low high missing unknown disarmed".split())
+_STATES = frozenset(TROUBLE_STATES) | frozenset("on off alarm error fire leak low high unknown".split())  # (as names too)
 _IDENTIFIER_RE = re.compile(r"[\w.-]*(?:_|\d|[A-Z]{2}|[A-Z]\.[A-Z])[\w.-]*")  # a value that names ("fleet_status", "STOCK_QUIET", "HQ-3")
 OTHERWISE_SPAN = 4  # clauses an "if there is work, do it" instruction may take before its "otherwise, reply …"
 

@@ -158,3 +158,13 @@ muidu kitaip citādi inače іначай përndryshe bestela fel
     label_keys: tuple[str, ...] = tuple("""
 seq sequence id ts time timestamp epoch version ver tick cycle round run_id pid port build
 """.split())
+
+
+# A label's one-word value that is a state in trouble ("garage door: open", "pump: stopped", "puerta: abierta"): never a
+# name in a status report (`quiet._named`), and no poll the learned check-in model may call quiet (`learned`).
+TROUBLE_STATES: tuple[str, ...] = tuple("""
+open opened ajar triggered tripped failed down offline unlocked wet leaking stopped jammed missing disarmed offen
+geöffnet gestoppt ouvert ouverte déverrouillé déverrouillée arrêté arrêtée abierto abierta desbloqueado desbloqueada
+detenido detenida aberto aberta aperto aperta fermo ferma geopend открыт открыта открыто открыты відчинено відчинена
+відчинені
+""".split())

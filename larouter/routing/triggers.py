@@ -19,7 +19,7 @@ import attrs
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.compiled import COMMENT_RE, Compiled
-from larouter.routing.limits import within_own_limits
+from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
 from larouter.routing.payload import OK_VALUES, STATUS_KEYS, healthy
 from larouter.routing.quiet import asks_idle_reply, says_none
 from larouter.routing.statustime import STAMP_RE
@@ -113,8 +113,8 @@ def _fine_record(record: Mapping[str, Any]) -> bool:
                 return False
         elif isinstance(value, bool) or not isinstance(value, (int, float, list, Mapping)):
             return False
-        elif isinstance(value, (list, Mapping)) and not _empty(value, str(key)) and str(key).lower() not in (
-                "limits", "limit", "thresholds", "band", "range", "bounds"):
+        elif (isinstance(value, (list, Mapping)) and not _empty(value, str(key))
+              and str(key).lower() not in LIMITS_KEYS | BAND_KEYS):  # (the limits it is judged by)
             return False
     return True
 
