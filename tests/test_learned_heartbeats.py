@@ -205,20 +205,24 @@ def test_a_learned_tool_poll_whose_lookup_lists_work_is_work(make: Callable[...,
     assert headers["x-larouter-tier"] != "HEARTBEAT" and headers["x-larouter-model"] == "gpt-fake", headers
 
 
+def cron_beat(router: Router, trigger: str, tool: str, result: str) -> Any:
+    """One `auto` call of a cron wake-up that called `tool` once and got `result`; the response headers."""
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": trigger},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                    "name": tool, "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": result}]
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    return c.chat.completions.with_raw_response.create(model="auto", messages=messages).headers
+
+
 def test_a_learned_tool_poll_in_an_unknown_convention_whose_lookup_finds_mail_is_work(make: Callable[..., Router]) -> None:
     """A cron wake-up the rules do not know ("wake: inbox-check") whose lookup comes back empty twice is learned; the
     beat whose lookup returns new mail (records under "results") is work, not the learned pattern (it went to the
     local model: v18)."""
     router = make(heartbeat_min_interval=0)
-    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
 
     def beat(hour: int, result: str) -> Any:
-        messages = [{"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": f"[cron 0 */2 * * * @ {hour}:00] wake: inbox-check"},
-                    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
-                        "name": "search_inbox", "arguments": '{"unread": true}'}}]},
-                    {"role": "tool", "tool_call_id": "c1", "content": result}]
-        return c.chat.completions.with_raw_response.create(model="auto", messages=messages).headers
+        return cron_beat(router, f"[cron 0 */2 * * * @ {hour}:00] wake: inbox-check", "search_inbox", result)
 
     empty = '{"total": 0, "results": []}'
     for hour in (10, 12):
@@ -235,15 +239,9 @@ def test_a_learned_tool_poll_whose_lookup_says_something_else_is_not_that_patter
     "failed" (the user turn was the same). The lookups' text, read as the turn is (numbers blanked), is part of the
     learned signature now."""
     router = make(heartbeat_min_interval=0)
-    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
 
     def beat(hour: int, result: str) -> Any:
-        messages = [{"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": f"[cron 0 */2 * * * @ {hour}:00] wake: cert-check"},
-                    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
-                        "name": "journal", "arguments": '{"unit": "certbot"}'}}]},
-                    {"role": "tool", "tool_call_id": "c1", "content": result}]
-        return c.chat.completions.with_raw_response.create(model="auto", messages=messages).headers
+        return cron_beat(router, f"[cron 0 */2 * * * @ {hour}:00] wake: cert-check", "journal", result)
 
     for hour in (10, 12):
         beat(hour, f"certbot.service: run at {hour}:00 finished, renewal not due")
@@ -341,3 +339,17 @@ def test_a_share_keeps_its_band_in_the_signature() -> None:
 
     assert sig(64, 6) == sig(58, 7) != sig(12, 8)
     assert sig(3, 8) != sig(12, 8) != sig(96, 8)
+
+
+def test_a_long_tool_loop_has_no_signature() -> None:
+    """A check-in makes a few lookups; a turn followed by more than the classifier reads (4) is a tool loop, work,
+    never learned (reading every result of a 60-step loop cost ~16 ms a request)."""
+    def loop(steps: int) -> dict[str, Any]:
+        messages: list[dict[str, Any]] = turn("fix the failing test in parser.py")
+        for i in range(steps):
+            messages += [{"role": "assistant", "content": None, "tool_calls": [{"id": f"c{i}", "type": "function",
+                                                                               "function": {"name": "exec", "arguments": "{}"}}]},
+                         {"role": "tool", "tool_call_id": f"c{i}", "content": f"step {i} output"}]
+        return {"messages": messages}
+
+    assert signature(loop(4), "p") is not None and signature(loop(5), "p") is None
