@@ -6,7 +6,6 @@ import contextlib
 import re
 from typing import Any, Callable, Iterator
 
-import click
 
 from larouter.cli.common import Client, CliError, optional
 from larouter.cli.once import option
