@@ -6,7 +6,6 @@ import contextlib
 import re
 from typing import Any, Callable, Iterator
 
-
 from larouter.cli.common import Client, CliError, optional
 from larouter.cli.once import option
 from larouter.projects.store import name_key
