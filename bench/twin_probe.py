@@ -3,7 +3,8 @@
 A quiet poll says with its zeros how it reads when there is nothing to do ("QC failures: 0", "flagged=0",
 "0 new"); its work twin, the same poll the day something happens, differs from it in one count. For every row of
 the dev set and the holdouts that is labelled HEARTBEAT and classified HEARTBEAT, each such zero in the last user
-turn is set to 3 in turn, and the twin is classified again: a twin still routed to HEARTBEAT is a false heartbeat
+turn, and in the tool results after it (a check-in that polled through its tools), is set to 3 in turn, and the twin
+is classified again: a twin still routed to HEARTBEAT is a false heartbeat
 (real work sent to the small local model). Prints per set the twins made and those still HEARTBEAT, and with
 `--show` each of them with the count it changed.
 
@@ -34,35 +35,40 @@ ZERO = re.compile(r"(?<=[:=]\s)0(?![\d.,:%/])|(?<=[:=])0(?![\d.,:%/])"
 TWIN_COUNT = "3"
 
 
-def twins(row: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
-    """The row's twins, each with its last user turn's text around the changed count."""
+def twins(row: dict[str, Any]) -> list[tuple[dict[str, Any], str, str]]:
+    """The row's twins, each with the text around the changed count and where it is: "turn" (the last user turn)
+    or "lookup" (a tool result after it: a check-in that polled through its tools)."""
     messages = row["messages"]
     at = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=None)
-    text = messages[at]["content"] if at is not None else None
-    if not isinstance(text, str):
+    if at is None:
         return []
     out = []
-    for m in ZERO.finditer(text):
-        twin = copy.deepcopy(row)
-        twin["messages"][at]["content"] = text[:m.start()] + TWIN_COUNT + text[m.end():]
-        shown = (text[max(0, m.start() - 60):m.start()] + "[" + TWIN_COUNT + "]" + text[m.end():m.end() + 30])
-        out.append((twin, shown.replace("\n", " / ")))
+    for i in range(at, len(messages)):
+        text = messages[i].get("content")
+        if not isinstance(text, str) or (i > at and messages[i].get("role") != "tool"):
+            continue
+        for m in ZERO.finditer(text):
+            twin = copy.deepcopy(row)
+            twin["messages"][i]["content"] = text[:m.start()] + TWIN_COUNT + text[m.end():]
+            shown = (text[max(0, m.start() - 60):m.start()] + "[" + TWIN_COUNT + "]" + text[m.end():m.end() + 30])
+            out.append((twin, shown.replace("\n", " / "), "turn" if i == at else "lookup"))
     return out
 
 
-def probe(path: Path, show: bool) -> tuple[int, int]:
+def probe(path: Path, show: bool) -> dict[str, list[int]]:
+    """Twins made and still HEARTBEAT, by where the count changed."""
     rows = eval_classifier.dev_rows(path) if path.is_dir() else eval_classifier.read_jsonl(path)
-    made = still = 0
+    counts = {"turn": [0, 0], "lookup": [0, 0]}
     for row in rows:
         if eval_classifier.hb_role(row) != "positive" or classify(row).tier is not Tier.HEARTBEAT:
             continue
-        for twin, shown in twins(row):
-            made += 1
+        for twin, shown, where in twins(row):
+            counts[where][0] += 1
             if classify(twin).tier is Tier.HEARTBEAT:
-                still += 1
+                counts[where][1] += 1
                 if show:
-                    print(f"  {row.get('id')}: {shown}")
-    return made, still
+                    print(f"  {row.get('id')} ({where}): {shown}")
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,14 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sets = [args.eval_dir] if args.holdout is None else []
     sets += args.holdout or eval_classifier.DEFAULT_HOLDOUTS
-    total_made = total_still = 0
+    total = {"turn": [0, 0], "lookup": [0, 0]}
     for path in sets:
-        made, still = probe(path, args.show)
-        total_made, total_still = total_made + made, total_still + still
+        counts = probe(path, args.show)
+        for where, (made, still) in counts.items():
+            total[where][0] += made
+            total[where][1] += still
+        made, still = (sum(c[k] for c in counts.values()) for k in (0, 1))
         if made:
             print(f"{path.name:<28} twins {made:>4}  still HEARTBEAT {still:>3} ({still / made:.1%})")
-    print(f"{'all':<28} twins {total_made:>4}  still HEARTBEAT {total_still:>3} "
-          f"({total_still / max(total_made, 1):.1%})")
+    for where in ("turn", "lookup"):
+        made, still = total[where]
+        print(f"{'all, count in the ' + where:<28} twins {made:>4}  still HEARTBEAT {still:>3} ({still / max(made, 1):.1%})")
     return 0
 
 

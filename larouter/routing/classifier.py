@@ -28,6 +28,7 @@ from larouter.routing.asking import long_question
 from larouter.routing.compiled import Compiled, compile_rules
 from larouter.routing.due import Checkin, checkin
 from larouter.routing.envelope import strip_envelope
+from larouter.routing.lookup_news import lookup_news
 from larouter.routing.recurrence import count_rose, recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from larouter.routing.shown import ACK_SHOWN, escaped, quoted
@@ -189,15 +190,16 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     verdict = heartbeat.detect(text, rules, turn.text)
     after = messages if messages is not None and turn.after_tools else None
     looked = _no_lookups if after is None else _lookups_once(after, turn)  # read and parsed once, only if asked
+    floor = Tier.HEARTBEAT  # the least tier the work found calls for (a lookup's news: a model must read it)
     work = ""  # the work the rules found in a check-in: its tasks due, a lookup's items, a count that rose (`Decision.work`)
 
     if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
         ack = recurring_ack(messages, turn, text, rules)
-        if ack is not None and not triggers.found_items(looked()):  # a lookup that found items wins over recurrence
+        if ack is not None and not lookup_news(_notes(looked(), rules), rules):  # a lookup's news wins over recurrence
             why = f"heartbeat: the turn recurs in this conversation, answered {quoted(ack, ACK_SHOWN)} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
-    if (verdict is not None and verdict.learned and after is not None and not triggers.found_nothing(looked(), rules)
-            and not _checklists(looked(), rules)):
+    if (verdict is not None and verdict.learned and after is not None
+            and lookup_news(_notes(looked(), rules), rules)):
         verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only "nothing"
         # confirms, or checklists, whose items the heartbeat branch reads next
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
@@ -214,6 +216,10 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             # new mail, orders, an incident; a command's output with a pod in CrashLoopBackOff
             reasons.append("heartbeat whose tool lookup found items -> classified on them")
             text, verdict, work = found, None, found
+        elif after is not None and (unread := lookup_news(_notes(looked(), rules), rules,
+                                                          triggers.stated_share(looked(), text))):
+            reasons.append("heartbeat whose tool lookup reports something -> classified on it, at least MEDIUM")
+            text, verdict, work, floor = unread, None, unread, Tier.MEDIUM
         else:
             rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
             if rose is None:
@@ -226,7 +232,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             verdict, work = None, rose
     if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
         stamped = triggers.stamped_trigger(text, rules)
-        if (stamped or triggers.ack_trigger(text, rules)) and triggers.found_nothing(looked(), rules):
+        if ((stamped and triggers.found_nothing(looked(), rules))
+                or (triggers.ack_trigger(text, rules) and looked() and not lookup_news(looked(), rules))):
             why = "heartbeat: a check-in trigger whose tool lookups found nothing"
             return Decision(Tier.HEARTBEAT, 0.85, (*reasons, why))
         found = triggers.found_items(looked())
@@ -247,6 +254,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         what = "image without text" if turn.images else "empty user turn"
         return Decision(Tier.MEDIUM, 0.3, (*reasons, f"{what} -> MEDIUM"))
     tier, confidence, why = assess(text, rules)
+    tier = tier if tier.rank >= floor.rank else floor
     if turn.images:
         why.append(f"{turn.images} image part{'s' if turn.images > 1 else ''} (text classified)")
     return Decision(tier, confidence, (*reasons, *why), work)

@@ -73,9 +73,9 @@ def _empty(value: Any, key: str = "") -> bool:
     that says all is well ("status": "success") and a time stamp ("checked_at": "2025-09-08T16:00:02+02:00", when
     the lookup ran) hold nothing either, nor records that each report themselves fine (`payload.healthy`)."""
     if isinstance(value, Mapping):
-        return all(_empty(v, str(k)) for k, v in value.items()) or _fine_record(value)
+        return all(_empty(v, str(k)) for k, v in value.items()) or fine_record(value)
     if isinstance(value, list):  # nothing, or records that each report themselves fine (hosts "ok", quotes in band)
-        return not value or all(isinstance(v, Mapping) and _fine_record(v) for v in value)
+        return not value or all(isinstance(v, Mapping) and fine_record(v) for v in value)
     if isinstance(value, str):
         text = value.strip()
         return (not text or (key.lower() in STATUS_KEYS and text.lower() in OK_VALUES)
@@ -89,21 +89,21 @@ _QUERY_KEYS = frozenset({"mailbox", "folder", "label", "calendar", "calendar_id"
 
 
 _TEXT_WORDS = 3  # a value of more words is free text ("cert expires in 2 days"), fewer a name ("ex-dividend 2026-06-12")
-_BAD_WORDS = frozenset("not no never expired expires expiring failed failing broken error down stuck late overdue "
+BAD_WORDS = frozenset("not no never expired expires expiring failed failing broken error down stuck late overdue "
                        "blocked halted refund complaint urgent full nearly pending degraded missed missing offline low "
                        "warning critical unreachable".split())
 
 
 def _free_text(value: str) -> bool:
     words = value.lower().replace(",", " ").split()
-    return len(words) > _TEXT_WORDS or not _BAD_WORDS.isdisjoint(words)
+    return len(words) > _TEXT_WORDS or not BAD_WORDS.isdisjoint(words)
 
 
-def _fine_record(record: Mapping[str, Any]) -> bool:
+def fine_record(record: Mapping[str, Any]) -> bool:
     """A record that reports itself fine (`payload.healthy`) and says nothing else: its other fields are numbers,
     stamps, names and ids (no free text: "note": "cert expires in 2 days"; no flag set: "halted": true). Review 14
     found records read as fine whatever else they said."""
-    if not healthy(record) or _items(record):
+    if not healthy(record) or holds_items(record):
         return False
     for key, value in record.items():
         if str(key).lower() in STATUS_KEYS or value is None or value is False:
@@ -120,38 +120,38 @@ def _fine_record(record: Mapping[str, Any]) -> bool:
 
 
 # Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
-_ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|overdue|due|order|message|mail|ticket"
+ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|overdue|due|order|message|mail|ticket"
                             r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm"
                             r"|firing|warning|critical|outage", re.I)
 _ITEM_COUNT_KEY = re.compile(r"new|unread|unanswered|unreplied|awaiting|waiting|pending|overdue|alert|incident|fail"
                              r"|error|due|alarm|firing|declined|dispute|chargeback|review_request|dms|low_stock"
                              r"|out_of_stock", re.I)
 # A flag set under a key naming trouble ({"water_leak": true}, {"smoke": true}, {"tamper": true}).
-_TROUBLE_FLAG_KEY = re.compile(r"leak|flood|smoke|fire|alarm|alert|tamper|intrusion|fault|error|fail|offline|halted"
+TROUBLE_FLAG_KEY = re.compile(r"leak|flood|smoke|fire|alarm|alert|tamper|intrusion|fault|error|fail|offline|halted"
                                r"|breach|outage|down", re.I)
 
 
 _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
 
 
-def _items(value: Any, key: str = "", root: bool = False) -> bool:
+def holds_items(value: Any, key: str = "", root: bool = False) -> bool:
     """JSON that holds items to handle: records, as the lookup's whole answer (`[{...}, ...]`) or under any key
     (`"results": [{...}]`, Home Assistant's `"states"`), a non-empty list under an item key, a positive count of new,
     pending or failing things, a failed status, or a reading past the limits its record carries; not records that each
     report a fine state ("services": [{..., "status": "ok"}]) nor a plain tally ("checked": 14)."""
     if isinstance(value, Mapping):  # (a reading past the limits its record carries: news)
-        return within_own_limits(value) is False or any(_items(v, str(k)) for k, v in value.items())
+        return within_own_limits(value) is False or any(holds_items(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
         if not value:
             return False
         if any(isinstance(v, Mapping) and not _empty(v) and not healthy(v) for v in value):
             return True  # records: messages, bookings, signals, entity states (not hosts reported ok)
-        return bool(_ITEM_LIST_KEY.search(key)) or any(_items(v) for v in value if isinstance(v, Mapping))
+        return bool(ITEM_LIST_KEY.search(key)) or any(holds_items(v) for v in value if isinstance(v, Mapping))
     if isinstance(value, str):
         return key.lower() in STATUS_KEYS and value.strip().lower() in _FAILED_VALUES
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value > 0 and bool(_ITEM_COUNT_KEY.search(key))
-    return value is True and bool(_TROUBLE_FLAG_KEY.search(key))
+    return value is True and bool(TROUBLE_FLAG_KEY.search(key))
 
 
 @attrs.frozen
@@ -174,7 +174,7 @@ def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
         if not isinstance(msg, Mapping) or msg.get("role") != "tool":
             continue
         text = read_content(msg.get("content"), MAX_RESULT_CHARS + 1, 0)[0].strip()
-        out.append(Lookup(text, _json_of(text) if text[:1] in ("[", "{") else None))
+        out.append(Lookup(text, json_of(text) if text[:1] in ("[", "{") else None))
         if len(out) >= MAX_RESULTS:
             break
     return out
@@ -183,7 +183,7 @@ def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
 _DECODER = json.JSONDecoder()  # stateless
 
 
-def _json_of(text: str) -> Any:
+def json_of(text: str) -> Any:
     """The JSON a tool result is, or opens with before other text (`[{"reason": "mention", …}]` then "--- issue #58
     body ---": the records are the lookup's answer); None when it does not parse."""
     if len(text) <= MAX_RESULT_CHARS:
@@ -199,10 +199,10 @@ def _json_of(text: str) -> Any:
 
 
 def found_items(results: Sequence[Lookup]) -> str:
-    """The first lookup that holds items to handle: JSON as `_items` reads it, a command's output that lists mail,
+    """The first lookup that holds items to handle: JSON as `holds_items` reads it, a command's output that lists mail,
     chat lines or pull requests (`_TEXT_ITEM_RE`); "" when none does. Other text results (a HEARTBEAT.md read) are the
     due-task reader's (`classifier._tasks_read`)."""
-    return next((r.text for r in results if (_items(r.data, root=True) if r.is_json else _TEXT_ITEM_RE.search(r.text))),
+    return next((r.text for r in results if (holds_items(r.data, root=True) if r.is_json else _TEXT_ITEM_RE.search(r.text))),
                 "")
 
 
@@ -268,15 +268,22 @@ _WARN_AT_RE = re.compile(r"\b(?:warn|alert|alarm|notify|flag|page|ping|tell)\w*(
 _SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
 
 
+def stated_share(results: Sequence[Lookup], text: str) -> float | None:
+    """The lowest share the turn or a lookup says to warn at ("Warn at 85%"), or None."""
+    if "%" not in text and not any("%" in r.text for r in results):
+        return None
+    limits = [float(m.group(1)) for source in (text, *(r.text for r in results)) for m in _WARN_AT_RE.finditer(source)]
+    return min(limits) if limits else None
+
+
 def past_stated_share(results: Sequence[Lookup], text: str) -> str:
     """The first text lookup with a share past the one the turn or a lookup says to warn at, or "" (none, or no
     such threshold)."""
     if "%" not in text and not any("%" in r.text for r in results):
         return ""
-    limits = [float(m.group(1)) for source in (text, *(r.text for r in results)) for m in _WARN_AT_RE.finditer(source)]
-    if not limits:
+    limit = stated_share(results, text)
+    if limit is None:
         return ""
-    limit = min(limits)
     for result in results:
         if not result.is_json and not _WARN_AT_RE.search(result.text) and any(
                 float(m.group(1)) > limit for m in _SHARE_RE.finditer(result.text)):

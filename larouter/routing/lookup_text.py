@@ -1,0 +1,169 @@
+"""Whether a command's text output reads as quiet: the text half of `lookup_news.py`.
+
+A check-in's tools answer in the formats of the commands they run: a markdown file (the checklist), a table with a
+header row (`kubectl get pods`, `docker ps`, `df -h`, a job list), "key: value" state lines (Home Assistant's live
+context), or one short verdict ("all pools are healthy"). Each is quiet only when every part of it says all is
+well; a word of trouble anywhere, a row without a fine state, a usage at 80% or more, and it is news.
+"""
+
+from __future__ import annotations
+
+import re
+
+from larouter.routing.compiled import QuietVocabulary
+from larouter.routing.payload import OK_VALUES
+from larouter.routing.quiet_rules import TROUBLE_STATES
+from larouter.routing.tokens import word_tokens
+from larouter.routing.triggers import BAD_WORDS
+
+TROUBLE_WORDS = frozenset(TROUBLE_STATES) | BAD_WORDS | frozenset("""
+on paper_jam jam jammed pending unknown unavailable inactive exited dead backoff crashloopbackoff disconnected unplugged
+flooded overheating overheated tampered alarm alarming triggered detected
+""".split())
+
+_HEADING_RE = re.compile(r"#{1,6}[ \t]")  # not "#general  dana.kim  08:12  can someone …" (a channel)
+_CHECK_ITEM_RE = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX✓✔]\]", re.M)
+
+
+def checklist(text: str) -> bool:
+    """A markdown file read (a HEARTBEAT.md, a notes file): a heading first, or checkbox items."""
+    return _HEADING_RE.match(text.lstrip()) is not None or ("[" in text and _CHECK_ITEM_RE.search(text) is not None)
+
+
+_ROW_FINE = frozenset({"running", "completed", "succeeded", "active", "healthy", "ok", "passed", "success", "up",
+                       "ready", "green", "enabled", "online", "clean"})
+_FINISHED = frozenset({"completed", "succeeded"})
+_ROW_TROUBLE = TROUBLE_WORDS | frozenset({"unhealthy", "error", "errors", "fail", "failure", "evicted", "oomkilled",
+                                          "crash", "restarting", "terminating", "notready", "warning", "critical"})
+
+
+_PUNCT = "()[]{}<>,;:.!?'\"`*|"
+
+
+def _tokens(lower: str) -> set[str]:
+    """A table's words, lowercased, without the brackets and marks around them ("(healthy)": "healthy")."""
+    return {w.strip(_PUNCT) for w in lower.split()}
+
+
+_CAMEL_TROUBLE = ("crash", "backoff", "oomkill", "notready", "unhealthy", "evicted", "error", "fail")  # inside a
+# CamelCase state too ("CrashLoopBackOff", "OOMKilled", "NotReady")
+_TICKS = ("✓", "✔", "✅")
+
+
+def fine_rows(text: str, limit: float | None) -> bool:
+    """A table whose every row reports a fine state and none in trouble (`kubectl get pods` with every pod Running
+    and ready, none restarted; `docker ps` all "Up … (healthy)"), or only its header (an empty listing); in a table of
+    usage (`df -h`: a "Use%" column), a row is fine with every share under `_USE_LIMIT`, or under the limit
+    the check-in states (then in any table); a line that only names a host ("== web-1") is no row."""
+    lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
+    if not lines:
+        return False
+    header = _column_header(lines[0])
+    if not header and len(lines) < 2:
+        return False
+    rows = lines[1:] if header else lines
+    body = "\n".join(rows)
+    lower = body.lower()
+    tokens = _tokens(lower)
+    if not _ROW_TROUBLE.isdisjoint(tokens) or any(map(lower.__contains__, _CAMEL_TROUBLE)):
+        return False
+    fine = _ROW_FINE & tokens  # the fine states this table uses ("running", "completed"), looked for row by row
+    if ("running" in fine or "completed" in fine) and _RESTARTED_RE.search(body):
+        return False
+    long_fine = [w for w in fine if len(w) > 4]  # a substring test (fast); "up", "ok": as a word ("backup" is none)
+    short_fine = fine.difference(long_fine)
+    ticked = any(map(body.__contains__, _TICKS))
+    unready = "/" in body and any(a != b for a, b in _READY_RE.findall(body))  # ("0/1": a pod not ready)
+    usage = limit is not None or (header and _USAGE_HEADER_RE.search(lines[0]) is not None)
+    bound = _USE_LIMIT if limit is None else min(limit, _USE_LIMIT)
+    for row in rows:
+        row_lower = row.lower()
+        if (any(map(row_lower.__contains__, long_fine)) or (ticked and any(map(row.__contains__, _TICKS)))
+                or (short_fine and not short_fine.isdisjoint(_tokens(row_lower)))):
+            if (unready and not any(map(row_lower.__contains__, _FINISHED))
+                    and any(a != b for a, b in _READY_RE.findall(row))):
+                return False  # "0/1 Running": a pod not ready (a finished job's "0/1 Completed" is)
+            continue
+        shares = [float(m) for m in _SHARE_RE.findall(row)] if "%" in row else []
+        if shares and usage and max(shares) < bound:
+            continue
+        if shares or not _NAME_LINE_RE.fullmatch(row):
+            return False
+    return True
+
+
+_NAME_LINE_RE = re.compile(r"[^\w\n]*[\w.@-]+[^\w\n]*")  # "== web-1", "[worker-1]", "db-02:"
+_RULE_RE = re.compile(r"[\s|+=:-]+")  # a table's ruled line ("|----|------|")
+_READY_RE = re.compile(r" (\d+)/(\d+)(?=\s)")  # a column's "1/1" (a literal space first: 3x faster to scan)
+_RESTARTED_RE = re.compile(r"(?:Running|Completed)[ \t]+[1-9]")  # kubectl's RESTARTS column after STATUS
+_USAGE_HEADER_RE = re.compile(r"use%|used|usage|capacity|cpu%|mem%", re.I)
+_SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
+_USE_LIMIT = 80.0  # with no limit stated, a usage at 80% or more is news (where monitoring tools warn by default)
+
+
+def _column_header(line: str) -> bool:
+    """A table's first line naming its columns: no digit, and in capitals or set apart by runs of spaces or bars
+    ("NAME  READY  STATUS", "Filesystem      Size  Used Avail Use% Mounted on", "| ID | FLAGS | SUBJECT |")."""
+    words = line.split()
+    if len(words) < 2 or any(c.isdigit() for c in line):
+        return False
+    return all(w.isupper() or not any(c.isalpha() for c in w) for w in words) or len(_GAP_RE.findall(line)) >= 2
+
+
+_GAP_RE = re.compile(r"\S(?: {2,}|\t| ?\| ?)(?=\S)")
+
+
+# A column whose every value must say all is well: an exit code, a count of errors (0), a state (a fine word).
+_ZERO_COLUMNS = frozenset({"exit", "exit_code", "exitcode", "rc", "code", "errors", "error", "failed", "failures",
+                           "fail", "warnings", "crashes", "restarts"})
+_STATE_COLUMNS = frozenset({"status", "state", "health", "result", "conclusion", "last_result", "last_status"})
+_FINE_STATES = frozenset(OK_VALUES) | _ROW_FINE | {"off", "closed", "locked", "armed", "armed_away", "armed_home",
+                                                   "armed_night", "standby", "home"}
+_CELL_SPLIT_RE = re.compile(r"\t| {2,}| ?\| ?")
+
+
+def fine_columns(text: str) -> bool:
+    """A table (tab-, bar- or space-aligned, a header row first) with a verdict column in which every row says all
+    is well ("exit" 0 in every job's row, "state" ok), and no word of trouble anywhere."""
+    lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
+    if len(lines) < 2 or not _column_header(lines[0]) and "\t" not in lines[0]:
+        return False
+    if not _ROW_TROUBLE.isdisjoint(_tokens("\n".join(lines[1:]).lower())):
+        return False
+    names = [c.strip().lower() for c in _CELL_SPLIT_RE.split(lines[0].strip(" |"))]
+    judged = [(i, n in _ZERO_COLUMNS) for i, n in enumerate(names) if n in _ZERO_COLUMNS or n in _STATE_COLUMNS]
+    if not judged:
+        return False
+    for row in lines[1:]:
+        cells = [c.strip().lower() for c in _CELL_SPLIT_RE.split(row.strip(" |"))]
+        if len(cells) != len(names):
+            return False  # a row the header does not describe
+        for i, zero in judged:
+            fine = cells[i] == "0" if zero else cells[i].strip("'\"") in _FINE_STATES
+            if not fine:
+                return False
+    return True
+
+
+_STATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:state|status|health|result)[ \t]*:[ \t]*(.*?)[ \t]*$", re.M | re.I)
+
+
+def fine_states(text: str) -> bool:
+    """State lines ("state: closed", YAML as Home Assistant's live context lists its devices) that each say all is
+    well or name a mode, and no word of trouble anywhere (so not "state: open", "state: 'on'"); a reading ("state:
+    '-18.6'") is no fine state."""
+    states = [s.strip("'\"").lower() for s in _STATE_LINE_RE.findall(text)]
+    return (bool(states) and all(s in _FINE_STATES or s.isalpha() for s in states)  # (a mode's name: "abwesend")
+            and _ROW_TROUBLE.isdisjoint(_tokens(text.lower())))
+
+
+_VERDICT_CHARS = 80  # a one-line verdict ("all pools are healthy"); a longer text is a report to read
+
+
+def says_well(text: str, vocab: QuietVocabulary) -> bool:
+    """A short one-line verdict that all is well ("all pools are healthy", "backup completed OK"), with no word
+    of trouble and no count in it."""
+    if len(text) > _VERDICT_CHARS or "\n" in text or any(c.isdigit() for c in text):
+        return False
+    lower = text.lower()
+    return vocab.well.found(word_tokens(lower), text) and _ROW_TROUBLE.isdisjoint(_tokens(lower))

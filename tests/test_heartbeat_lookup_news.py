@@ -1,0 +1,154 @@
+"""A heartbeat's tool lookups: quiet only when they read as nothing to handle (`routing/lookup_news.py`).
+
+Review 15 (N2): under OpenClaw's own heartbeat prompt, a lookup was asked for positive evidence of work (a few item
+keys, three text shapes), so a `gh pr list` table, a himalaya envelope list, a pod in Pending, `{"status":
+"offline"}` or `{"unresolved": 4}` stayed a heartbeat and the local model answered HEARTBEAT_OK. Now every lookup
+must read as quiet: an empty answer, a checklist read, a record whose answer is none, a table whose every row is fine.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from larouter.routing import Tier, classify
+from larouter.routing.rules import DEFAULT, ClassifierConfig
+from tests.support.agents import RULES_ONLY
+
+OC = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
+      "prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Wednesday, March 4th, 2026 - "
+      "7:12 AM (Europe/Berlin) / 2026-03-04 06:12 UTC")
+CONFIGS = pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+
+
+def beat(result: str | dict[str, Any], config: ClassifierConfig = DEFAULT, user: str = OC) -> Tier:
+    """OpenClaw's heartbeat whose agent ran one command (or tool) that answered `result`."""
+    content = result if isinstance(result, str) else json.dumps(result)
+    return classify({"messages": [
+        {"role": "system", "content": "You are Juniper, a personal assistant running inside OpenClaw."},
+        {"role": "user", "content": user},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "exec", "arguments": '{"command": "check"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": content}]}, config).tier
+
+
+KUBECTL = "NAME                       READY   STATUS      RESTARTS   AGE\n"
+DOCKER = "CONTAINER ID   IMAGE          STATUS                     NAMES\n"
+DF = "Filesystem      Size  Used Avail Use% Mounted on\n"
+GH_RUNS = "STATUS  TITLE          WORKFLOW  BRANCH  EVENT  ID          ELAPSED  AGE\n"
+
+WORK = [
+    # text listings (review 15)
+    "Showing 2 of 2 open pull requests in acme/api\n\n#412  Fix payment webhook retries  feature/webhook-retry  "
+    "about 2 hours ago\n#409  Bump deps                    chore/deps              about 1 day ago",
+    "412\tFix payment webhook retries\tfeature/webhook-retry\tOPEN\t2026-05-06T06:12:00Z",
+    "| ID  | FLAGS | SUBJECT                  | FROM     | DATE             |\n|-----|-------|------------------------"
+    "--|----------|------------------|\n| 812 | *     | Need signed NDA by 12:00 | Dana Kim | 2026-05-06 08:12 |",
+    "From: Dana Kim <dana@acme.com>\nSubject: Need signed NDA by 12:00\nDate: Wed, 06 May 2026 08:12",
+    "[06/05/2026, 08:02:13] Sarah: are you picking up the kids today?",
+    "08:02 Sarah: are you picking up the kids today? need to know by 3",
+    "4 unread messages in INBOX (oldest 26h)",
+    "ID  Due         Task\n 3  2026-03-03  Renew passport photos appointment\n 7  2026-03-04  Send invoice to Acme",
+    "Wed Mar 04   9:30am          Standup with Dana\n             2:00pm          Dentist (bring insurance card)",
+    # commands whose output is in trouble, row by row
+    KUBECTL + "api-7d9c6b5f8-2xkqp        1/1     Running     0          6d\n"
+              "worker-5b8f7c9d4-lm2vw     0/1     Pending     0          14m",
+    KUBECTL + "api-7d9c6b5f8-2xkqp        1/1     Running     7 (2m ago)    6d",
+    DOCKER + "3f2a1b9c8d7e   postgres:16    Up 3 days (healthy)        db\n"
+             "9a8b7c6d5e4f   app:latest     Exited (1) 2 minutes ago   web",
+    DF + "/dev/sda1        40G   39G  1.2G  97% /\n/dev/sdb1       200G   88G  102G  47% /srv",
+    GH_RUNS + "X       Bump deps      CI        main    push   9123456781  3m12s    about 1 hour ago",
+    "  UNIT                  LOAD   ACTIVE SUB    DESCRIPTION\n● certbot-renew.service loaded failed failed Certbot "
+    "renewal\n\n1 loaded units listed.",
+    "HTTP/1.1 503 Service Unavailable\ncontent-type: text/plain\n\nupstream connect error",
+    "app.example.com  notAfter=Mar  7 12:00:00 2026 GMT  (3 days left)",
+    "job\tlast_run\texit\tduration\ndb-dump\t2026-05-20 02:00\t1\t4m12s\nsync-oss\t2026-05-20 03:30\t0\t11m48s",
+    "Live Context:\n- names: Garagentor\n  domain: cover\n  state: open\n- names: Haustür\n  state: 'off'",
+    "Live Context:\n- names: Gefrierschrank\n  domain: sensor\n  state: '-7.9'\n- names: Haustür\n  state: 'off'",
+    # records: counts that need attention, states and flags in trouble
+    {"queue": "support", "unresolved": 4},
+    {"missed_calls": 2, "voicemails": 1},
+    {"flagged": 3, "starred": 0},
+    {"needs_reply": 2},
+    {"certs_expiring_7d": 1},
+    {"entity": "cover.garage_door", "state": "open", "last_changed": "2026-03-04T05:40:00Z"},
+    {"entity": "binary_sensor.front_door", "state": "on", "device_class": "door"},
+    {"device": "smoke alarm hall", "low_battery": True},
+    {"lock": "front_door", "unlocked": True},
+    {"device": "camera-garden", "status": "offline"},
+    {"printer": "office", "state": "paper_jam"},
+    {"number": 412, "title": "Fix payment webhook retries", "state": "open"},
+    # the work twins of quiet records: a count beside the empty answer
+    {"orders": [], "count": 3},
+    {"messages": [], "resultSizeEstimate": 3},
+    {"base": "BGO", "alerts": [], "sick_calls": 3, "fdp_warnings": 0},
+]
+
+QUIET = [
+    "",
+    "no pull requests match your search in acme/api",
+    "  UNIT LOAD ACTIVE SUB DESCRIPTION\n\n0 loaded units listed.",
+    KUBECTL + "api-7d9c6b5f8-2xkqp        1/1     Running     0          6d\n"
+              "migrate-28461-x2k          0/1     Completed   0          2h",
+    DOCKER + "3f2a1b9c8d7e   postgres:16    Up 3 days (healthy)        db\n"
+             "9a8b7c6d5e4f   app:latest     Up 3 days (healthy)        web",
+    DF + "/dev/sda1        40G   12G   26G  31% /\n/dev/sdb1       200G   88G  102G  47% /srv",
+    GH_RUNS + "✓       Bump deps      CI        main    push   9123456781  3m12s    about 1 hour ago",
+    "| ID | FLAGS | SUBJECT | FROM | DATE |\n|----|-------|---------|------|------|",
+    'HTTP/1.1 200 OK\ncontent-type: application/json\n\n{"status":"ok"}',
+    "all pools are healthy",
+    "job\tlast_run\texit\tduration\ndb-dump\t2026-05-20 02:00\t0\t4m12s\nsync-oss\t2026-05-20 03:30\t0\t11m48s",
+    "Live Context:\n- names: Garagentor\n  domain: cover\n  state: closed\n- names: Haustür\n  state: 'off'",
+    "# HEARTBEAT.md\n\n## Today (Tue 3 Mar)\n- [x] 09:00 remind Sam: pay council tax (he confirmed 09:12)\n\n## Later",
+    {"events": [], "next_poll_s": 900},
+    {"items": [], "timeZone": "Europe/Madrid"},
+    {"ok": True, "messages": [], "has_more": False, "latest_checked": "2026-03-11T16:00:03Z"},
+    {"devices": 112, "online": 112, "offline": 0, "alerts": 0, "firmware_pending": 0},
+    {"status": "OK", "message": "No results found.", "time": "2025-02-14 03:00:01 AM PST-0800"},
+    {"papers": [], "queries": ["diffusion policy", "tactile sensing"], "scanned": 1204},
+    {"group": "boorgate", "readings": [{"id": "BG-1", "level_m": 12.4, "status": "ok"}], "alerts": []},
+]
+
+
+@CONFIGS
+@pytest.mark.parametrize("result", WORK, ids=range(len(WORK)))
+def test_a_heartbeat_whose_lookup_reports_something_is_work(result: str | dict[str, Any],
+                                                            config: ClassifierConfig) -> None:
+    assert beat(result, config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("result", WORK[:3] + WORK[-3:], ids=range(6))
+def test_a_lookups_news_goes_to_a_model_that_reads_it(result: str | dict[str, Any]) -> None:
+    """What a lookup reports is classified at least MEDIUM: "FATAL: 2" alone scores as a one-word request."""
+    assert beat(result).rank >= Tier.MEDIUM.rank
+
+
+@pytest.mark.parametrize("result", QUIET, ids=range(len(QUIET)))
+def test_a_heartbeat_whose_lookup_reads_as_quiet_stays_one(result: str | dict[str, Any]) -> None:
+    assert beat(result) is Tier.HEARTBEAT
+
+
+def test_a_reading_with_no_limit_beside_it_is_for_the_model_to_judge() -> None:
+    """A fare, a rate, a temperature with no bound stated in the lookup: whether it crosses the user's bound is work
+    for the model (the bound is in a checklist the classifier does not compare against)."""
+    assert beat("USD / JPY  158.41  +0.22 (0.14%)  Jul 9, 1:00:12 PM GMT+9") is not Tier.HEARTBEAT
+    assert beat({"tunnel_A": {"air_c": 23.4, "rh": 68}, "read_at": "2026-05-06T13:20:04+01:00"}) is not Tier.HEARTBEAT
+
+
+def test_a_recurring_trigger_whose_lookup_reports_something_is_work() -> None:
+    """The same stamped trigger acked twice before: recurrence would call it a heartbeat, but a lookup's news wins
+    over it (before, only a lookup listing records did: a pod in Pending went to the local model)."""
+    turns: list[dict[str, Any]] = [{"role": "system", "content": "Cluster watcher. Reply CLEAR when all is well."}]
+    for i, stamp in enumerate(("09:00", "09:15", "09:30")):
+        turns += [{"role": "user", "content": f"sweep {stamp}"},
+                  {"role": "assistant", "content": None, "tool_calls": [
+                      {"id": f"c{i}", "type": "function", "function": {"name": "kubectl", "arguments": "{}"}}]},
+                  {"role": "tool", "tool_call_id": f"c{i}", "content": KUBECTL +
+                   "api-7d9c6b5f8-2xkqp        1/1     Running     0          6d"}]
+        if i < 2:
+            turns.append({"role": "assistant", "content": "CLEAR"})
+    assert classify({"messages": turns}).tier is Tier.HEARTBEAT
+    turns[-1] = dict(turns[-1], content=KUBECTL + "api-7d9c6b5f8-2xkqp        0/1     Pending     0          6d")
+    assert classify({"messages": turns}).tier is not Tier.HEARTBEAT
