@@ -104,3 +104,21 @@ def test_a_request_written_after_the_check_in_is_classified_on_it(tail: str, exp
     request's work (it went to the heartbeat model: the tenth review); the clock line, a light check-in chore and the
     check-in's own pasted file are not."""
     assert classify({"messages": [{"role": "user", "content": OPENCLAW + tail}]}, config).tier is expected
+
+
+@CONFIGS
+@pytest.mark.parametrize("text", [
+    "Heartbeat check 2026-04-06 15:00 UTC. p95 latency (ms): 212, 198, 305, 240, 221, 260.\nIf the average of these "
+    "values is above 240 ms, alert with the average; otherwise reply HEARTBEAT_OK.",
+    "Heartbeat self-check (daily 17:00). Reply HEARTBEAT_OK only if the open invoices below add up to 4,821.50 EUR; "
+    "otherwise reply with the difference.\nOpen invoices: INV-2291 1,204.00; INV-2296 987.25; INV-2301 1,550.00",
+    "heartbeat sanity test: reply HEARTBEAT_OK only if the number of primes below 100 is even. Otherwise reply with "
+    "that number.",
+    "Reply with just OK if 3599 is prime.",
+])
+def test_an_idle_reply_conditioned_on_a_computation_is_work(text: str, config: ClassifierConfig) -> None:
+    """Blind v37-v39: the idle reply may be given only after computing something (an average, a sum, a primality);
+    the check-in words and the token must not send that to the local model."""
+    assert tier(text, config) is not Tier.HEARTBEAT
+    quiet = "Heartbeat check 2026-04-06 15:00 UTC. If nothing needs attention, reply HEARTBEAT_OK even if it is late."
+    assert tier(quiet, config) is Tier.HEARTBEAT

@@ -62,6 +62,12 @@ WORK_DUE: tuple[Gated, ...] = (
           ("overdue", "due now", "now due", "past due", "[due", "vencid", "jatuh tempo", "überfällig", "en retard",
            "scaduto", "просроч", "देय", "مستحق", "حان", "due today", "vence", "oggi", "fällig", "aujourd'hui",
            "vandaag", "сегодня")),
+    # An idle reply conditioned on a computation ("reply HEARTBEAT_OK only if the invoices below add up to 4,821.50",
+    # "if the average of these p95 values is above 240 ms, alert …", "reply OK if 3599 is prime"): the model must
+    # compute before it may answer idle (blind v37-v39).
+    Gated(r"\b(?:if|unless|whether)\b[^.\n]{0,100}?(?:\b(?:average|mean|median|sum|standard deviation|primes?|divisible)\b"
+          r"|\badds? up\b|\b(?:is|are|be) (?:even|odd)\b)",
+          ("average", "mean", "median", "sum", "deviation", "prime", "divisible", "add up", "adds up", "even", "odd")),
     # A run that failed: a non-zero exit code, a Python traceback or exception ("exit_code=1", "KeyError: 'id'").
     Gated(r"\bexit(?:_?code|_?status)?\s?[=:]\s?[1-9]\d*\b|\bexit(?:ed)? (?:with )?(?:code|status) [1-9]"
           r"|\bTraceback \(most recent call last\)|(?<![\w.])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception): ",
