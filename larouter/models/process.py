@@ -64,6 +64,7 @@ class ModelProcess:
     started_at: float | None = None
     ready_at: float | None = None
     last_used: float = attrs.Factory(time.monotonic)
+    in_use: int = 0  # proxied calls sent to it and not finished yet: idle unload leaves it running meanwhile
     start_ms: float | None = None
     lines: collections.deque[str] = attrs.Factory(lambda: collections.deque(maxlen=LOG_LINES))
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)

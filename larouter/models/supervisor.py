@@ -228,7 +228,8 @@ class Supervisor:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def idle_loop(self) -> None:
-        """Stop models unused for `local.idle_unload` seconds (read at every turn: a PATCH applies at once)."""
+        """Stop models unused for `local.idle_unload` seconds (read at every turn: a PATCH applies at once); a model
+        that is serving a call is in use, however long the call takes."""
         while True:
             idle = self.settings.local.idle_unload
             self._settings_changed.clear()
@@ -238,7 +239,7 @@ class Supervisor:
             if idle <= 0:
                 continue
             for proc in list(self.procs.values()):
-                if proc.state is State.READY and time.monotonic() - proc.last_used > idle:
+                if proc.state is State.READY and not proc.in_use and time.monotonic() - proc.last_used > idle:
                     log.info("model %s idle for %g s; unloading", proc.model_id, idle)
                     with contextlib.suppress(LarouterError):
                         await self.stop(proc.model_id)

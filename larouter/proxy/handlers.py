@@ -111,7 +111,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         if pending is None or not stream:
             call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
             reservation = await billing.admit(request, call, body, routed=False)
-            local.touch(request, call.target)
+            local.touch(request, call)
         if stream:
             return await _stream(request, call, body, pending)
         return await _json(request, call, body)
@@ -134,6 +134,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(err.status, err.code)
         raise attrs.evolve(err, headers=error_headers(call)) from None
     finally:
+        local.release(call)  # the answer is complete (or failed): its local model may idle from now on
         if reservation is None:  # an `auto` call: its candidate's reservation
             reservation = call.extra.pop("reservation", None)
         if call.stream or call.status != 200:
@@ -221,7 +222,7 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
     try:
         await local.start_local(request, model, lambda: client.write(f": starting {model.id}\n\n".encode()))
         call.target = request.app[appkeys.REGISTRY].resolve(model.id)
-        local.touch(request, call.target)
+        local.touch(request, call)
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
                                      hops=loop.outbound(request), request_id=call.id)
         call.upstream_id = upstream.request_id_of(resp)

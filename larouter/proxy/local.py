@@ -12,9 +12,11 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel
-from larouter.proxy.registry import AUTO, Target
+from larouter.proxy.call import Call
+from larouter.proxy.registry import AUTO
 
 KEEPALIVE_SECONDS = 2.0
+_HOLDS = "local_models_in_use"  # call.extra key: the ModelProcess objects the call holds
 
 
 def pending_local(request: web.Request, model: str) -> CatalogModel | None:
@@ -60,9 +62,20 @@ async def start_local(
             await keepalive()
 
 
-def touch(request: web.Request, target: Target) -> None:
-    """Note that a local model was just used (for idle unload)."""
-    if target.provider.local and target.provider_name.startswith("local:"):
+def touch(request: web.Request, call: Call) -> None:
+    """Note that the call's local model is in use from now until `release(call)` (for idle unload: a model that
+    serves a long answer is in use, however long ago the answer began)."""
+    target = call.target
+    if target is not None and target.provider.local and target.provider_name.startswith("local:"):
         proc = request.app[appkeys.SUPERVISOR].procs.get(target.provider_name[6:])
         if proc is not None:
             proc.last_used = time.monotonic()
+            proc.in_use += 1
+            call.extra.setdefault(_HOLDS, []).append(proc)
+
+
+def release(call: Call) -> None:
+    """The call is over: each local model it used is idle from now on, unless other calls still use it."""
+    for proc in call.extra.pop(_HOLDS, ()):
+        proc.in_use -= 1
+        proc.last_used = time.monotonic()

@@ -279,7 +279,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             sent, note = for_model(body, call.target.model)
             if note is not None:
                 call.reason = one_line(f"{call.reason} | {note}")
-            local.touch(request, call.target)
+            local.touch(request, call)
             result: tuple[Any, Any] = (await _try_stream(request, call, sent) if call.stream
                                        else (await _try_json(request, call, sent), None))
             if result[1] is not None:
