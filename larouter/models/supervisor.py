@@ -46,8 +46,11 @@ class Supervisor:
         return self.settings.home / "run"
 
     def reconfigure(self, settings: Settings) -> None:
-        """Use new settings for the next start (running processes keep their flags) and for idle unload at once."""
+        """Use new settings for the next start (running processes keep their flags), for idle unload at once, and
+        for each model's start deadline and stop grace from its next start or stop on."""
         self.settings = settings
+        for proc in self.procs.values():
+            proc.start_timeout, proc.stop_grace = settings.local.start_timeout, settings.local.stop_grace
         self._settings_changed.set()
 
     def _spawn(self, coro: Any, name: str) -> None:
