@@ -1,5 +1,5 @@
-"""Small things an OpenAI client runs into: `include_usage: null` (OpenAI's default), a base_url without `/v1`, and
-the `auto` entry of `/v1/models` (its `local` field, and `available` only when some model is)."""
+"""Small things an OpenAI client runs into: `include_usage: null` (OpenAI's default), a base_url without `/v1`, the
+`auto` entry of `/v1/models` (its `local` field, and `available` only when some model is), a misspelt model."""
 
 from __future__ import annotations
 
@@ -62,3 +62,21 @@ def test_auto_entry_has_local_and_an_honest_available(make_router: Callable[...,
     models = client.models.list().model_dump()["data"]
     assert not any(m["available"] for m in models[1:]), models
     assert models[0]["available"] is False and client.models.retrieve("auto").model_dump()["available"] is False
+
+
+@pytest.mark.parametrize(("model", "told"), [
+    ("gpt-fak", "did you mean 'gpt-fake'?"), ("GPT-FAKE", "did you mean 'gpt-fake'?"),
+    ("gemma-4-e4", "did you mean 'gemma-4-e4b'?"), ("brand-new-model", "named with the provider: 'fake/brand-new-model'")])
+def test_an_unknown_model_says_what_is_there(router: Router, model: str, told: str) -> None:
+    """A model nobody serves is a 404 that names the closest known model (a catalog one too), the models available now
+    and where to see them all, or how to name a model the provider has that LARouter does not list; it named nothing."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.NotFoundError) as info:
+        client.chat.completions.create(model=model, messages=HI)
+    assert (info.value.code, info.value.param) == ("model_not_found", "model")
+    message = str(info.value)
+    assert told in message and "Available now: auto, gpt-fake" in message and "GET /v1/models" in message, message
+    status, _, explained = post(router.url + "/api/route/explain", {"model": model, "messages": HI})
+    assert status == 404 and explained["error"]["message"] in message, explained
+    if "named with the provider" in told:
+        assert client.chat.completions.create(model=f"fake/{model}", messages=HI).choices

@@ -27,7 +27,10 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
         return None
     found = app[appkeys.CATALOG].find(name)
     if found is None:
-        return None
+        if model == AUTO:
+            return None  # (the registry's error names the default model)
+        catalog = app[appkeys.CATALOG].all()
+        raise app[appkeys.REGISTRY].unknown_model(name, (n for m in catalog for n in (m.id, *m.aliases)))
     if app[appkeys.CATALOG].downloaded(found) is None:
         raise LarouterError(
             f"local model {found.id!r} is in the catalog but not downloaded; download it with `larouter models "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+from typing import Any, Iterable
 
 import attrs
 
@@ -10,6 +11,7 @@ from larouter.config import Provider, Settings
 from larouter.errors import LarouterError, not_found
 
 AUTO = "auto"
+MAX_LISTED = 12  # models an unknown-model error names; GET /v1/models lists them all
 
 
 @attrs.frozen
@@ -77,11 +79,31 @@ class ModelRegistry:
         name = self.default_model if model == AUTO else model
         target = self.lookup(name)
         if target is None:
-            where = " (the configured default for \"auto\")" if model == AUTO else ""
-            raise not_found(f"model {name!r}{where} is not served by any configured provider", "model_not_found", "model")
+            if model == AUTO:
+                raise not_found(f"model {name!r} (the configured default for \"auto\") is not served by any configured "
+                                "provider", "model_not_found", "model")
+            raise self.unknown_model(name)
         if not target.provider.available:
             raise provider_unavailable(target)
         return target
+
+    def unknown_model(self, name: str, more: Iterable[str] = ()) -> LarouterError:
+        """404 for a model nobody serves: the closest name this registry or `more` (the catalog's) knows, the models
+        served here that have what they need (a key, a running server), and where to see them all."""
+        known = {m.casefold(): m for m in (*more, *self._by_model)}
+        close = difflib.get_close_matches(name.casefold(), sorted(known), n=1, cutoff=0.6)
+        usable = [m for m, t in self._by_model.items() if t.provider.available]
+        shown = ", ".join(["auto", *usable[:MAX_LISTED]]) + (
+            f" and {len(usable) - MAX_LISTED} more" if len(usable) > MAX_LISTED else "")
+        lists = "GET /v1/models lists every model, stopped local ones included"
+        message = f"model {name!r} is not served by any configured provider"
+        message += f"; did you mean {known[close[0]]!r}?" if close else "."
+        message += f" Available now: {shown}; {lists}." if usable else f" None is available now; {lists}."
+        named = next((p for p, prov in self.providers.items() if prov.available and not prov.local), None)
+        if named and not close and "/" not in name:  # a model the provider has that LARouter does not list
+            message += f" A model of provider {named!r} that is not listed is named with the provider: " \
+                       f"'{named}/{name}'."
+        return not_found(message, "model_not_found", "model")
 
     def listing(self) -> list[dict[str, Any]]:
         """OpenAI `/v1/models` entries, `auto` first, with availability."""
