@@ -180,6 +180,9 @@ class Supervisor:
                 await asyncio.shield(self._on_ready(model, proc))
                 return
         proc.reason = f"{proc.reason}; gave up after {proc.restarts} restarts"
+        if not self.closing:
+            log.error("model %s left crashed: %s (local.max_restarts = %d); the next request for it or `larouter models "
+                      "start %s` starts it again", model.id, proc.reason, local.max_restarts, model.id)
 
     async def stop(self, model_id: str) -> None:
         """Stop a running model; 409 when it is not running."""
