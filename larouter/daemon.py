@@ -20,6 +20,7 @@ from larouter import __version__, appkeys
 from larouter.address import remove_address, write_address
 from larouter.app import make_app
 from larouter.config import ConfigError, Settings
+from larouter.configenv import stray_variables
 from larouter.drain import CUT_WAIT
 from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_shared
 from larouter.proxy import loop as loop_guard
@@ -191,6 +192,8 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
     try:
         runtime = load_runtime(config, cli=overrides)
         settings = runtime.settings
+        for stray in stray_variables(os.environ, settings):  # (a setting with one underscore too few is not read)
+            log.warning(stray)
         home = settings.home
         settings.home.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)  # made here: private (an existing one is kept)
         if (shared := warn_if_shared(settings.home)) is not None:

@@ -119,6 +119,21 @@ def test_a_misspelt_environment_variable_is_named_with_the_key_it_meant(home: Pa
     assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
+def test_a_setting_spelt_with_one_underscore_is_warned_of(home: Path, tmp_path: Path) -> None:
+    """`LAROUTER_ROUTING_COOLDOWN=5` (one underscore where two belong) was ignored without a word and the daemon ran
+    with the default: the start warns of it, with the spelling it meant and without its value; a variable a provider's
+    `api_key_env` names is no stray."""
+    cfg = tmp_path / "keys.toml"
+    cfg.write_text('[providers.mine]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "LAROUTER_MINE_KEY"\n')
+    env = daemon_env(home, LAROUTER_ROUTING_COOLDOWN="sk-value-not-shown", LAROUTER_MINE_KEY="sk-mine-key-1234")
+    with larouterd(home, "--config", str(cfg), env=env) as (url, _proc):
+        assert json.load(urlopen(url + "/health"))["status"] == "ok"
+    log = daemon_log(home)
+    assert ("WARNING larouter.daemon: environment variable LAROUTER_ROUTING_COOLDOWN is not a LARouter setting and is "
+            "ignored (did you mean LAROUTER_ROUTING__COOLDOWN?)") in log, log
+    assert "LAROUTER_MINE_KEY" not in log and "sk-value-not-shown" not in log and "sk-mine" not in log, log
+
+
 def test_cli_entry_points(home: Path) -> None:
     """`python -m larouter` is the CLI and `larouter status` reports a running daemon."""
     with larouterd(home) as (url, _proc):
