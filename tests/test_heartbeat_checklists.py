@@ -287,3 +287,19 @@ def test_unfinished_work_due_later_today_and_another_zones_clock_are_not_deferre
     """Review 14: an item due later today is deferred only as a scheduled action; unfinished work due today is a
     deadline closing in, and a time in another zone ("15:30 CEST" at 14:00 UTC) is not compared as if it were ours."""
     assert rules_tier(text) is not Tier.HEARTBEAT
+
+
+WEEKLY = ("Heartbeat. Read HEARTBEAT.md (workspace context) and follow it. If nothing is due, reply HEARTBEAT_OK.\n\n"
+          "HEARTBEAT.md:\n- {item}\n- Any other day or time: nothing to do here.\n"
+          "Current time: {day}, May {date}th, 2026 - 4:30 PM (Europe/Amsterdam)")
+
+
+@pytest.mark.parametrize("item", [
+    "Fridays, any time after 16:00: send me the weekly expense digest. Last sent: Friday 1 May 2026.",
+    "Friday after 16:00: send me the weekly expense digest.",
+    "Every Friday after 16:00: send me the weekly expense digest. Last sent: May 1.",
+])
+def test_a_weekly_item_after_a_time_is_due_on_its_day_only(item: str) -> None:
+    """Blind v39: "Fridays, any time after 16:00 … Last sent: Friday 1 May 2026" was due on a Wednesday at 16:30:
+    the day before "after 16:00" was not read as the item's day, and a worded last-sent date as its due date."""
+    quiet_then_work(WEEKLY.format(item=item, day="Wednesday", date=6), WEEKLY.format(item=item, day="Friday", date=8))

@@ -236,7 +236,9 @@ _DAY_MARKS = ("วัน", "曜", "星期", "周", "週", "요일", "वार")
 # back from each time (the names as alternatives tried at every position cost ~10x the rest of the item's reading).
 _ITEM_TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)(?!\d|:\d)")  # ("Fri 13:00: swim")
 _UNSPACED_DAYS = tuple(sorted((n for n in WEEKDAYS if CJK_RE.match(n)), key=len, reverse=True))
-_TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz.", "a", "las", "la", "ás", "ore"})
+_TIME_CONNECTORS = frozenset({"at", "um", "à", "às", "alle", "o", "godz", "godz.", "a", "las", "la", "ás", "ore",
+                              "after", "from", "any", "time", "anytime", "nach", "ab", "après", "dopo", "después",
+                              "depois"})  # ("Fridays, any time after 16:00": Friday's)
 
 
 def _day_before_a_time(item: str) -> int | None:
@@ -312,8 +314,10 @@ _LEAD_TIME_RE = re.compile(rf"(?:at\s+)?([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)\
 
 
 # When a recurring item was last done: a date in the item's history, not its due date.
-_HISTORY_RE = re.compile(rf"\b(?:last(?: \w+)?|(?:was |were )?(?:sent|posted|paid|done) last)\s*[:=]?\s*(?:on )?(?:[A-Za-z]{{3}},? )?"
-                         rf"{_ISO}(?:[ T]\d{{1,2}}:\d{{2}})?", re.I)
+_HISTORY_RE = re.compile(rf"\b(?:last(?: \w+)?|(?:was |were )?(?:sent|posted|paid|done) last)\s*[:=]?\s*(?:on )?"
+                         rf"(?:[A-Za-z]{{3,9}},? )?(?:{_ISO}(?:[ T]\d{{1,2}}:\d{{2}})?"
+                         rf"|\d{{1,2}}\.? (?:{_MONTH})\.?(?: \d{{4}})?|(?:{_MONTH})\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?)\b",
+                         re.I)  # ("Last sent: 2026-07-13", "Last sent: Friday 1 May 2026", "last done Mar 3")
 
 
 def _unboxed(item: str) -> str:
