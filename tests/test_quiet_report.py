@@ -254,6 +254,17 @@ def test_a_reminder_said_to_be_none_is_not_one_to_relay(config: ClassifierConfig
 
 
 @pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+def test_a_reminder_label_valued_none_quotes_no_reminder(config: ClassifierConfig) -> None:
+    """Blind v39: "Reminders due now: none (next: 'call the GP…', 2026-04-22 09:00)" names the next reminder in
+    quotes, which read as a reminder to relay; the label's own value says none."""
+    text = ("[heartbeat] 2026-04-21 15:15 IST\nQueued system events since last heartbeat: none\nReminders due now: none "
+            "(next: 'call the GP surgery about repeat prescription', 2026-04-22 09:00)\nDeploys finished: none\n\n"
+            "If there is nothing to do, reply HEARTBEAT_OK.")
+    assert tier(text, config) is Tier.HEARTBEAT
+    assert tier(text.replace("Reminders due now: none (next: ", "Reminders due now: "), config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
 def test_a_count_of_reminders_is_no_reminder_to_relay(config: ClassifierConfig) -> None:
     """`"reminders": 0` in a check-in payload counts reminders; `"reminder": "…"` quotes one to relay."""
     beat = ('{"type": "heartbeat", "pending": {"emails": 0, "reminders": 0}, "instruction": "ack with OK if '

@@ -178,7 +178,9 @@ class HeartbeatRules:
         r"(?![^.\n]{0,20}\bnone\b)"
         r"|(?:reminder|erinnerung|rappel|recordatorio|lembrete|promemoria|напоминание|提醒|リマインダー|리마인더|التذكير"
         r"|hatırlatıcı|pengingat|herinnering|przypomnienie|nhắc nhở|påminnelse|रिमाइंडर|अनुस्मारक)"
-        r"(?!s?[\"']?\s*[:=：]\s*\d)[^\n]{0,40}?[:：]\s*"  # not a count ("reminders": 0)
+        r"(?!s?[\"']?\s*[:=：]\s*\d)(?![^\n:：]{0,40}[:：]\s*(?:none|nothing|no|n/a|nil|keine|aucun|ningun[oa]?|nenhum"
+        r"|nessuno|нет|无|なし|없음)(?!\w))"  # not a count ("reminders": 0) nor none ("Reminders due now: none (next: '…')")
+        r"[^\n]{0,40}?[:：]\s*"
         r"[«\"“'‘「„]"
         r"|\bthe following reminder\b|リマインダーが(?:発火|作動)|提醒(?:已)?触发|напоминани\w+\s+сработал"
         r"|erinnerung\s+(?:ausgelöst|fällig)|rappel\s+(?:déclenché|échu)|recordatorio\s+(?:activado|disparado)"
