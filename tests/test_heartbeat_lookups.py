@@ -36,6 +36,8 @@ def _after_lookup(trigger: str, result: str, config: ClassifierConfig = DEFAULT)
      '{"orders": [], "count": 0}'),  # the rules do not read this language: the named token and the empty lookup do
     ("ራስ-ሰር ፍተሻ 07:00፦ ትዕዛዞችን ፈትሽ። ምንም ከሌለ HEARTBEAT_OK ብለህ መልስ።",
      '{"status": "success", "data": {"alerts": []}, "new_orders": 0}'),
+    # blind v39: a page's size and offset are the lookup's paging, not its answer
+    ("Overnight poll 2026-03-12 03:40 CET.", '{"incidents":[],"limit":25,"offset":0,"total":null,"more":false}'),
 ])
 def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str, result: str) -> None:
     """A bare stamped turn that sent the agent to its lookup tools, every one of which came back empty."""

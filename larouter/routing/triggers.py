@@ -80,7 +80,12 @@ def _empty(value: Any, key: str = "") -> bool:
         text = value.strip()
         return (not text or (key.lower() in STATUS_KEYS and text.lower() in OK_VALUES)
                 or STAMP_RE.fullmatch(text) is not None or (key.lower() in _QUERY_KEYS and " " not in text))
-    return value in (None, False, 0)
+    return value in (None, False, 0) or (key.lower() in _PAGING_KEYS and isinstance(value, int))
+
+
+# A lookup's paging, not its answer ({"incidents": [], "limit": 25, "offset": 0, "more": false}).
+_PAGING_KEYS = frozenset({"limit", "offset", "page", "per_page", "page_size", "pagesize", "max_results", "maxresults",
+                          "top", "skip"})
 
 
 # Keys a lookup echoes its query under ({"mailbox": "INBOX", "unread": 0, "messages": []}): what was looked at.
