@@ -58,10 +58,23 @@ def test_a_routine_event_that_ended_well_leaves_a_heartbeat(event: str) -> None:
     "定期チェック 10:00\n最新メール: 田中様「本日中に見積書を再送してください」\n対応不要なら QUIET とだけ返信してください。",
     "Heartbeat 10:00\n[2026-05-06 09:12] Dana: can you send me the signed contract before lunch?\nReply HEARTBEAT_OK if "
     "nothing needs attention.",
+    # review 15 (N5): a message that asks without a question mark, or whose question is followed by more
+    "Heartbeat 10:00\n[2026-05-06 09:12] Dana: please send me the signed contract before lunch.\nReply HEARTBEAT_OK if "
+    "nothing needs attention.",
+    "Heartbeat 10:00\nDana: can you send me the signed contract? It's urgent.\nReply HEARTBEAT_OK if nothing needs "
+    "attention.",
+    "Inbox check 10:00 · WhatsApp from Mum: call me when you can, it's about Dad · If nothing needs attention, reply "
+    "HEARTBEAT_OK.",
+    "Slack sweep 10:00\n#ops @mark: prod deploy is blocked, need your approval\nIf nothing needs attention, reply "
+    "HEARTBEAT_OK.",
 ])
 def test_a_message_shown_in_a_poll_is_work_whatever_idle_reply_it_asks_for(text: str) -> None:
     """Review 14: with an idle reply asked, the rules did not read a message the poll pasted ("Latest email: …", "Dana:
     can you …?"): the ack proves a scheduler sent the prompt, not that the pasted content is empty."""
     assert classify({"messages": [{"role": "user", "content": text}]}, RULES_ONLY).tier is not Tier.HEARTBEAT
-    quiet = "Hourly inbox check 10:00.\nLatest email: none.\nIf nothing needs attention, reply HEARTBEAT_OK."
-    assert classify({"messages": [{"role": "user", "content": quiet}]}, RULES_ONLY).tier is Tier.HEARTBEAT
+    for quiet in ("Hourly inbox check 10:00.\nLatest email: none.\nIf nothing needs attention, reply HEARTBEAT_OK.",
+                  "Slack sweep 10:00\n#ops: no new messages · @mark: 0 mentions\nIf nothing needs attention, reply "
+                  "HEARTBEAT_OK.",
+                  "Calendar check 09:00. Rule: nudge me only if something starts within 2 hours. Mentions: 0. Reply "
+                  "NO_REPLY unless you have something to post."):
+        assert classify({"messages": [{"role": "user", "content": quiet}]}, RULES_ONLY).tier is Tier.HEARTBEAT

@@ -174,15 +174,31 @@ def _shares_material(lower: str) -> bool:
 def _person_message(text: str, lower: str, rules: Compiled, ack: bool) -> bool:
     """A person's message in the poll ("Dana: call me if urgent"); with an idle reply asked, one that asks something
     on its own line ("Dana: can you send me the signed contract before lunch?": review 14)."""
-    if (ack and "?" not in text and "？" not in text) or rules.hb_person_message.search(text, lower) is None:
-        return False  # (with an idle reply asked, only a question counts: the pattern costs ~15 us, so ask it last)
+    if not any(map(lower.__contains__, _ADDRESS_GATE)) or rules.hb_person_message.search(text, lower) is None:
+        return False  # (the pattern costs ~15 us: it is asked last, and only of a turn with its words)
     if not ack:
         return True
     for m in rules.hb_person_message.rx.finditer(text):
         end = text.find("\n", m.start())
-        if text[m.start():end if end >= 0 else len(text)].rstrip().endswith(("?", "？")):
+        line = text[m.start():end if end >= 0 else len(text)].rstrip()
+        if line.endswith(("?", "？")):
             return True
+        name, _, said = line.partition(":")
+        said = said.strip()
+        sentence = _SAID_END_RE.split(said, 1)[0]
+        if (name.split("(")[0].strip().lower() not in _LABEL_WORDS and said[:1].isalpha()
+                and _ADDRESSED_RE.search(sentence) is not None and not rules.hb_ack_token_rx.search(sentence)):
+            return True  # "Dana: call me when you land", "Marco (WhatsApp): please send me the invoice tonight"
     return False
+
+
+# Words before a colon that label a line rather than name its writer ("Rule: nudge me only if …", "Re: …").
+_LABEL_WORDS = frozenset("re fwd fw rule rules note notes subject mentions reply status next today tomorrow tip hint "
+                         "todo task tasks reminder reminders update alert warning error info summary result results "
+                         "condition instruction instructions policy schedule agenda".split())
+_ADDRESS_GATE = (" me", " you", " my", " we", " us", " can", " could", "please", " pls")  # (the pattern's words)
+_SAID_END_RE = re.compile(r"\.\s|\s[·•|]\s|;\s")  # where a message shown in a poll ends ("… · If nothing …")
+_ADDRESSED_RE = re.compile(r"\b(?:me|my|us|our|you|your)\b", re.I)
 
 
 def _sentence_start(text: str, at: int) -> int:

@@ -293,10 +293,11 @@ class HeartbeatRules:
         r"|\bpokaż mi\b|\bbana söyle\b|\bberi tahu\b|\bcho tôi biết\b",
         ("me", "mir", "moi", "dime", "muéstrame", "dimmi", "mostrami", "скажи", "покажи", "mi", "söyle", "tahu", "biết"),
     )
-    # A person's message in a poll ("... · Dana: call me if urgent", "Sam (Slack): can you ..."): a name, a colon and
+    # A person's message in a poll ("... · Dana: call me if urgent", "Sam (Slack): can you ...", "@mark: need your
+    # approval"): a name or a chat handle, a colon and
     # words addressed to someone; read only when no ack is asked for (with one, `work_after_ack` reads queued messages).
     person_message: Gated = Gated(
-        r"(?<![\w-])[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:\s*\([^)\n]{0,30}\))?:\s+[^·|;\n]*?"
+        r"(?:(?<![\w-])[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|(?<![\w@])@[A-Za-z][\w.-]{1,29})(?:\s*\([^)\n]{0,30}\))?:\s+[^·•|;\n]*?"
         r"\b(?:me|you|your|my|we|us|can|could|please|pls)\b",
         (": ",),
     )
