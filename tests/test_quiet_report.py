@@ -365,3 +365,29 @@ def test_a_report_that_something_cannot_be_done_is_not_the_models_heartbeat() ->
     assert classify({"messages": [{"role": "user", "content": report.format(door="kan ikke låses")}]}).tier \
         is not Tier.HEARTBEAT
     assert classify({"messages": [{"role": "user", "content": report.format(door="er lukket")}]}).tier is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@pytest.mark.parametrize(("work", "quiet"), [
+    ("Home check 23:00 · Garage: open · Windows: closed · Reply HA_OK if nothing to do.",
+     "Home check 23:00 · Garage: closed · Windows: closed · Reply HA_OK if nothing to do."),
+    ("Hauscheck 23:00 · Garagentor: offen · Fenster: geschlossen · Antworte nur mit HA_OK, wenn nichts zu tun ist.",
+     "Hauscheck 23:00 · Garagentor: geschlossen · Fenster: geschlossen · Antworte nur mit HA_OK, wenn nichts zu tun "
+     "ist."),
+    ('Home Assistant check 23:00 {"garage_door": "open", "alarm": "armed"} Reply HA_OK if nothing to do.',
+     'Home Assistant check 23:00 {"garage_door": "closed", "alarm": "armed"} Reply HA_OK if nothing to do.'),
+    ("HA check 23:00 garage_door=open alarm=armed. Reply HA_OK if nothing to do.",
+     "HA check 23:00 garage_door=closed alarm=armed. Reply HA_OK if nothing to do."),
+    ("HA check 23:00\ngarage_door: open\nalarm: armed\nReply HA_OK if nothing to do.",
+     "HA check 23:00\ngarage_door: closed\nalarm: armed\nReply HA_OK if nothing to do."),
+    ("Pool check 07:00 · pump=stopped · alarms: 0 · Reply POOL_OK if nothing to do.",
+     "Pool check 07:00 · pump=ok · alarms: 0 · Reply POOL_OK if nothing to do."),
+    ("tradebot tick 14:31:00 ET | market: open | feed: offline | Reply HOLD if nothing to do.",
+     "tradebot tick 14:31:00 ET | market: open | positions: none | Reply HOLD if nothing to do."),
+])
+def test_a_labelled_state_in_trouble_is_news_in_every_form(work: str, quiet: str, config: ClassifierConfig) -> None:
+    """Review 15 (N7): a label valued with a state in trouble passed when the header swallowed the first label, in a
+    payload, in key=value pairs and in a poll of one field a line; "open" is trouble for a door, a window, a valve,
+    not for a market or a shop."""
+    assert tier(work, config) is not Tier.HEARTBEAT
+    assert tier(quiet, config) is Tier.HEARTBEAT

@@ -26,7 +26,7 @@ from larouter.routing.lead_time import lead_time_due
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report
 from larouter.routing.reported import reports_work
-from larouter.routing.troubled import troubled_item
+from larouter.routing.troubled import labelled_trouble, troubled_item
 from larouter.routing.readings import breaks_a_limit, failed_exit, within_thresholds
 from larouter.routing.shown import ACK_SHOWN, escaped
 from larouter.routing.statustime import TIMED_STATUS_RE, clock_line
@@ -129,7 +129,7 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
             WORK_DUE, f"heartbeat with {n} task{'s' if n > 1 else ''} due -> classified on the tasks",
             0.7, "\n".join(tasks), reported,
         )
-    if troubled_item(text[:_sentence_start(text, found[1])] if ack else text, rules.quiet):
+    if troubled_item(text[:_sentence_start(text, found[1])] if ack else text, rules.quiet) or labelled_trouble(text):
         return None  # "... elevators: one car stuck, 0 complaints. Reply NIGHT-OK if nothing to action."
     if breaks_a_limit(text) or failed_exit(text, lower) or band_crossed(text):
         return None  # "health tick cpu=34% disk=94% ... thresholds: cpu<85 disk<90 ... respond HEARTBEAT_OK if ...";

@@ -8,6 +8,7 @@ import re
 from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import payload_lines
 from larouter.routing.quiet import CLAUSE_RE, LABEL_ENDS, WARNING_MARKS, says_none
+from larouter.routing.quiet_rules import TROUBLE_STATES
 from larouter.routing.tokens import word_parts
 from larouter.routing.readings import keep_asides
 
@@ -50,3 +51,38 @@ def _negated_well(tokens: list[str], vocab: QuietVocabulary) -> bool:
     if vocab.negations.isdisjoint(tokens) or vocab.well.words.isdisjoint(tokens):
         return False
     return any(a in vocab.negations and b in vocab.well.words for a, b in zip(tokens, tokens[1:]))
+
+
+# A label valued with a state in trouble, whatever the report's form: "Garage: open" (even right after the header),
+# "garage_door=open", '"garage_door": "open"', a line "garage_door: open" (review 15, N7).
+_LABELLED_STATE_RE = re.compile(
+    r"(?:^|(?<=[·|;,{\n\s]))[\"']?([^\W\d_][\w .'-]{0,30}?)[\"']?[^\S\n]*[:=：][^\S\n]*[\"']?("
+    + "|".join(sorted(map(re.escape, TROUBLE_STATES), key=len, reverse=True))
+    + r")[\"']?(?=[^\S\n]*(?:$|[·|;,}\n]|\.(?:\s|$))|[^\S\n]+[\w.-]+=)", re.I | re.M)  # (or the next "key=")
+_STATE_GATE = frozenset(TROUBLE_STATES)
+_WORDS_RE = re.compile(r"[^\W\d_]+")
+_CONDITION_WORDS = frozenset("if when whenever unless wenn si se als jeśli если".split())
+
+
+def labelled_trouble(text: str) -> bool:
+    """Whether a label of the report is valued with a state in trouble ("Garage: open", "pump=stopped") that no
+    condition introduces ("if the garage is open: …")."""
+    lower = text.lower()
+    if _STATE_GATE.isdisjoint(_WORDS_RE.findall(lower)):
+        return False
+    for m in _LABELLED_STATE_RE.finditer(text):
+        label = m.group(1).lower()
+        if not _CONDITION_WORDS.isdisjoint(label.split()):
+            continue
+        if m.group(2).lower() not in _OPEN_STATES or _OPENABLE_RE.search(label):
+            return True  # "open" is trouble for a door, a window, a valve; a market, a shop or a PR is open all day
+    return False
+
+
+_OPEN_STATES = frozenset("""
+open opened offen geöffnet ouvert ouverte abierto abierta aberto aberta aperto aperta geopend открыт открыта открыто
+открыты відчинено відчинена відчинені
+""".split())
+_OPENABLE_RE = re.compile(r"door|window|gate|garage|lid|hatch|valve|cover|shutter|tür|tuer|fenster|tor\b|porte|fenêtre"
+                          r"|fenetre|portail|puerta|ventana|port[oó]n|portão|portao|janela|porta|finestra|cancello"
+                          r"|deur|raam|garaje|garagem|двер|окн|вікн|ворот")
