@@ -8,7 +8,7 @@ import re
 from larouter.routing.asking import QUESTION_MARKS, opening_word
 from larouter.routing.compiled import Compiled
 from larouter.routing.counts import counts_something
-from larouter.routing.quiet_rules import TROUBLE_STATES
+from larouter.routing.troubled import labelled_trouble
 from larouter.routing.request_words import REQUEST_OPENERS
 from larouter.routing.shown import escaped
 
@@ -25,15 +25,10 @@ def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
     score = model.score(text)
     if score < rules.hb.model_threshold or counts_something(text):  # "New help requests: 2" (the dearer test last)
         return None  # a report with something in it is not the model's to judge
-    if _CANNOT_RE.search(lower) or _STATE_NEWS_RE.search(lower):  # "… kan ikke låses": something that cannot be
+    if _CANNOT_RE.search(lower) or labelled_trouble(text):  # "… kan ikke låses": something that cannot be
         return None  # done; "garage door: open", "pump: stopped": a labelled state in trouble (review 15)
     return score
 
-
-# A label's value that is a state in trouble, in the languages the model was trained on: the rules' verdict (news)
-# stands; the model, which reads words and not what they label, scored such polls 0.98-1.0.
-_STATE_NEWS_RE = re.compile(r"[^\W\d_][^:\n·|;]{0,30}:[^\S\n]*(?:"
-                            + "|".join(sorted(map(re.escape, TROUBLE_STATES), key=len, reverse=True)) + r")\b")
 
 # Something reported as impossible, in the languages the model was trained on: a problem, whatever else is quiet.
 _CANNOT_RE = re.compile(r"\b(?:can't|cannot|can not|unable to|couldn't|could not|kan ikke|kan inte|kann nicht"
