@@ -152,3 +152,76 @@ def test_a_recurring_trigger_whose_lookup_reports_something_is_work() -> None:
     assert classify({"messages": turns}).tier is Tier.HEARTBEAT
     turns[-1] = dict(turns[-1], content=KUBECTL + "api-7d9c6b5f8-2xkqp        0/1     Pending     0          6d")
     assert classify({"messages": turns}).tier is not Tier.HEARTBEAT
+
+
+# Review 17: tool results the quiet reader passed while they plainly report work, one or two of each family.
+REVIEW_17 = [
+    "- backup-nas: FAILED (exit 1)\n- cert-renew: ok",  # bullets were cut before anything read them
+    "1. Dana Kim — Need signed NDA by noon\n2. Bank — please confirm the transfer",
+    {"status": "ok", "unresolved": 4},  # a fine status hid every number beside it
+    [{"host": "db-1", "status": "up", "disk_pct": 97}, {"host": "db-2", "status": "up", "disk_pct": 41}],
+    {"host": "db-1", "cpu_pct": 98, "alerts": []},  # shares held to the limit the text reader uses
+    {"status": "ok", "disk_free_pct": 3},
+    {"cluster": "prod", "nodes_not_ready": 2, "alerts": []},  # a negated key counts trouble
+    {"target_group": "api-prod", "healthy_host_count": 0},  # none of what should be there
+    {"sku": "TSHIRT-M-BLK", "stock": 0},
+    {"from": "Dana Kim", "text": "call me back", "media": []},  # a message's text
+    {"estado": "fallido", "reintentos": 0},  # a status in another language
+    {"expired": ["mail.acme.com"], "expiring_soon": []},  # names under a key of trouble
+    {"name": "Garage camera", "online": False, "events": []},  # false where true is expected
+    "NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT\n"
+    "tank  7.25T  6.90T   350G        -         -    45%    95%  1.00x    ONLINE  -",  # a fine word hid 95%
+    "CONTAINER      IMAGE          CREATED          STATE    NAME   ATTEMPT  POD ID\n"
+    "3f2a1b9c8d7e   sha256:4e1f2   2 minutes ago    Running  api    14       7d9c6b5f8",  # a counter column
+    "JOB       RESULT\nbackup    success\nsync      unsuccessful",  # "success" inside "unsuccessful"
+    "- name: HighRequestLatency\n  state: firing",  # any word counted as a fine state
+    "Live Context:\n- names: Hall smoke detector\n  state: 'off'\n  attributes:\n    battery_level: 3",
+    "All systems operational except Payments API",  # a verdict with a contrast
+    "No space left on device",  # none of what a service needs
+    "Keine Verbindung zur Datenbank seit 3 Stunden",
+    "deployment/api: available replicas: 0",
+    "## Disk\n/ 97% used\n## Backups\nlast run: 9 days ago",  # a heading is no checklist
+    "# HELP probe_success Displays whether the probe was a success\n# TYPE probe_success gauge\nprobe_success 0",
+]
+
+
+@pytest.mark.parametrize("result", REVIEW_17, ids=range(len(REVIEW_17)))
+def test_review_17_lookups_that_report_work_are_work(result: str | dict[str, Any]) -> None:
+    assert beat(result) is not Tier.HEARTBEAT
+    assert beat(result, RULES_ONLY) is not Tier.HEARTBEAT
+
+
+def _recurring(result: str) -> dict[str, Any]:
+    """A stamped sweep acked twice before; its third lookup answered `result`."""
+    turns: list[dict[str, Any]] = [{"role": "system", "content": "Cluster watcher. Reply CLEAR when all is well."}]
+    for i, stamp in enumerate(("09:00", "09:15", "09:30")):
+        turns += [{"role": "user", "content": f"sweep {stamp}"},
+                  {"role": "assistant", "content": None, "tool_calls": [
+                      {"id": f"c{i}", "type": "function", "function": {"name": "check", "arguments": "{}"}}]},
+                  {"role": "tool", "tool_call_id": f"c{i}", "content": "all checks passed" if i < 2 else result}]
+        if i < 2:
+            turns.append({"role": "assistant", "content": "CLEAR"})
+    return {"messages": turns}
+
+
+@pytest.mark.parametrize("result", [
+    "# TODO\n\n- Reply to Dana about the NDA (she is waiting)\n- Pay electricity bill, due today",
+    '{"service": "checkout-api", "error_rate": 0.41, "status": "degraded"}',
+])
+def test_every_path_reads_the_lookup_the_same_way(result: str) -> None:
+    """Review 17: recurrence and the idle-token trigger read only part of what the heartbeat branch reads (no item
+    due in a checklist, no line in trouble); now they share one reading (`lookup_news` and the due-task reader)."""
+    assert classify(_recurring(result)).tier is not Tier.HEARTBEAT
+    assert classify(_recurring("all checks passed")).tier is Tier.HEARTBEAT
+
+
+def test_a_tool_loop_longer_than_the_lookups_read_is_never_quiet() -> None:
+    """Review 17: only the first four tool results are read; a fifth that said `{"status": "offline"}` was never
+    seen. More results than a check-in's lookups is a tool loop: work."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": OC}]
+    for i, content in enumerate(["[]", "[]", "[]", "[]", '{"status": "offline"}']):
+        messages += [{"role": "assistant", "content": None, "tool_calls": [
+                          {"id": f"c{i}", "type": "function", "function": {"name": "exec", "arguments": "{}"}}]},
+                     {"role": "tool", "tool_call_id": f"c{i}", "content": content}]
+    assert classify({"messages": messages}).tier is not Tier.HEARTBEAT
+    assert classify({"messages": messages[:-2]}).tier is Tier.HEARTBEAT

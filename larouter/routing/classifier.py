@@ -110,17 +110,13 @@ def _checkin(messages: Sequence[Any], turn: Turn) -> Checkin:
     return when if when[0] is not None else system_clock(messages)
 
 
-def _checklists(looked: Sequence[triggers.Lookup], rules: Compiled) -> bool:
-    """Whether every tool result after the turn is a checklist (a HEARTBEAT.md read): the heartbeat branch then reads
-    its items (`_tasks_read`) and its other lines (`_notes`) as it does for any check-in."""
-    return bool(looked) and all(not r.is_json and rules.hb_task_item.search(r.text) for r in looked)
-
-
-def _notes(looked: Sequence[triggers.Lookup], rules: Compiled) -> list[triggers.Lookup]:
-    """The text lookups without their checklist items, which `_tasks_read` judges ("- Daily 08:00 — post the
-    error-budget summary (last posted today 08:00)" names no trouble): the lines besides ("Firing alerts: none")."""
-    return [triggers.Lookup("\n".join(line for line in r.text.splitlines() if not rules.hb_task_item.match(line)))
-            if not r.is_json and rules.hb_task_item.search(r.text) else r for r in looked]
+def _lookup_work(messages: Sequence[Any], turn: Turn, looked: Sequence[triggers.Lookup], rules: Compiled,
+                 text: str) -> str:
+    """What the lookups after the turn report, a checklist's items due included (for a path that answers the idle
+    reply itself: a recurring turn, an idle-token trigger; the heartbeat branch reads the items on its own)."""
+    if not looked:
+        return ""
+    return lookup_news(looked, rules, text, True) or _tasks_read(messages, turn, rules)
 
 
 def _no_lookups() -> Sequence[triggers.Lookup]:
@@ -195,13 +191,12 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
 
     if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
         ack = recurring_ack(messages, turn, text, rules)
-        if ack is not None and not lookup_news(_notes(looked(), rules), rules):  # a lookup's news wins over recurrence
+        if ack is not None and not _lookup_work(messages, turn, looked(), rules, text):  # a lookup's news wins
             why = f"heartbeat: the turn recurs in this conversation, answered {quoted(ack, ACK_SHOWN)} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
-    if (verdict is not None and verdict.learned and after is not None
-            and lookup_news(_notes(looked(), rules), rules)):
-        verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only "nothing"
-        # confirms, or checklists, whose items the heartbeat branch reads next
+    if verdict is not None and verdict.learned and after is not None and lookup_news(looked(), rules, text, True):
+        verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only a quiet one
+        # confirms (a checklist read is quiet here: the heartbeat branch reads its items next)
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
         tasks = _tasks_read(messages, turn, rules) if after is not None else ""
         inlined = "" if tasks or after is not None or messages is None else _inlined_tasks(messages, turn, rules)
@@ -211,15 +206,10 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         elif inlined:  # OpenClaw's poll; the file it names is in the system prompt's "Project Context"
             reasons.append("heartbeat whose HEARTBEAT.md in the system prompt lists a task due -> classified on the tasks")
             text, verdict, work = inlined, None, inlined
-        elif found := (triggers.found_items(looked()) or triggers.troubled_text(_notes(looked(), rules), rules)
-                       or triggers.past_stated_share(looked(), text)):  # "Warn at 85%" and a disk at 93%
-            # new mail, orders, an incident; a command's output with a pod in CrashLoopBackOff
-            reasons.append("heartbeat whose tool lookup found items -> classified on them")
-            text, verdict, work = found, None, found
-        elif after is not None and (unread := lookup_news(_notes(looked(), rules), rules,
-                                                          triggers.stated_share(looked(), text))):
+        elif after is not None and (found := lookup_news(looked(), rules, text, True)):
+            # new mail, orders, an incident; a pod in CrashLoopBackOff; a disk at 93% where the checklist warns at 85%
             reasons.append("heartbeat whose tool lookup reports something -> classified on it, at least MEDIUM")
-            text, verdict, work, floor = unread, None, unread, Tier.MEDIUM
+            text, verdict, work, floor = found, None, found, Tier.MEDIUM
         else:
             rose = count_rose(messages, turn, text, rules) if messages is not None and turn.index >= 2 else None
             if rose is None:
@@ -232,8 +222,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
             verdict, work = None, rose
     if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
         stamped = triggers.stamped_trigger(text, rules)
-        if ((stamped and triggers.found_nothing(looked(), rules))
-                or (triggers.ack_trigger(text, rules) and looked() and not lookup_news(looked(), rules))):
+        if ((stamped and triggers.found_nothing(looked(), rules) or triggers.ack_trigger(text, rules))
+                and looked() and not _lookup_work(after, turn, looked(), rules, text)):
             why = "heartbeat: a check-in trigger whose tool lookups found nothing"
             return Decision(Tier.HEARTBEAT, 0.85, (*reasons, why))
         found = triggers.found_items(looked())

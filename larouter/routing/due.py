@@ -103,11 +103,14 @@ _TODAY_RE = re.compile(r"(?:\btoday|\bcurrent (?:date|time)|\bas of|\bheute|\bau
 _TODAY_WORDS = ("today", "current", "as of", "heute", "aujourd", "hoy", "oggi", "hoje", "vandaag")
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def checkin(text: str) -> Checkin:
     """The check-in's own date, the time just after it ("March 2nd, 2026 — 14:05", "2026-03-03 10:15"): the date
     labelled as today ("Today: 2026-03-12"), else the first date in the turn that is not a due date; (None, None)
     when the turn names no date."""
-    if not any(c.isdigit() for c in text):
+    if _DIGIT_RE.search(text) is None:  # (a C scan: the generator cost ~4 us on a check-in)
         return None, None, checkin_weekday(text)
     lower = text.lower()
     labels = any(map(lower.__contains__, _TODAY_WORDS))  # else the first date is the one: no need to read on

@@ -29,58 +29,84 @@ from typing import Any
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
-from larouter.routing.payload import OK_VALUES, STATUS_KEYS
+from larouter.routing.payload import STATUS_KEYS, healthy
 from larouter.routing.quiet import quiet_report, says_none
-from larouter.routing.lookup_text import (TROUBLE_WORDS, checklist, fine_columns, fine_rows, fine_states,
-                                          says_well)
+from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_WORDS, USE_LIMIT, checklist, fine_columns, fine_rows,
+                                          fine_states, says_well, table_clear)
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
-from larouter.routing.triggers import (ITEM_LIST_KEY, MAX_RESULT_CHARS, TROUBLE_FLAG_KEY, Lookup, fine_record,
-                                      found_nothing, json_of)
+from larouter.routing.triggers import (ITEM_LIST_KEY, attention_key, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
+                                      denies_needed, found_items, found_nothing, json_of, past_stated_share, stated_share,
+                                      troubled_text)
 
 # Keys whose positive count needs someone's attention ({"unresolved": 4}, {"missed_calls": 2}, {"flagged": 3}),
 # besides the item keys `triggers.holds_items` reads.
-_ATTENTION_STEMS = tuple("""
-unresolved missed flag need expir overdue late stale stuck block reject bounce declin retry retries backlog queue open
-unanswer unread todo remaining offline down unhealthy unreachable warn critical degrad lost missing stop crash restart
-voicemail violation breach drift pending waiting new error fail alert alarm incident due unrepl await firing dispute
-chargeback review_request dms low_stock out_of_stock
-""".split())
-
-
-def _attention_key(key: str) -> bool:
-    """Whether a key counts things that need attention (a substring test: faster than one long regex, ~2 us)."""
-    return any(map(key.lower().__contains__, _ATTENTION_STEMS))
-_BATTERY_RE = re.compile(r"batter|akku|bateri|batterie", re.I)
+_BATTERY_RE = re.compile(r"batter|akku|bateri|batterie|акумулятор|аккумулятор|заряд|charge_pct|soc", re.I)
+_NOT_A_SHARE_RE = re.compile(r"(?:_v|volt\w*|_mv|_mah|_wh|_temp\w*|_c)$", re.I)  # ("battery_v": 12.7 is volts)
 _LOW_BATTERY = 20  # % of charge where devices and Home Assistant's blueprints warn
 _TIME_KEY = re.compile(r"time|date|_at$|At$|since|until|checked|updated|stamp", re.I)
 _FINE_FLAG_KEY = re.compile(r"^(?:ok|success|succeeded|exists|healthy|enabled|connected|valid|online|up)$", re.I)
 _MAX_DEPTH = 6
 
 
-def lookup_news(results: Sequence[Lookup], rules: Compiled, limit: float | None = None) -> str:
-    """The first lookup that reports something to handle, or "" when every one reads as quiet; `limit` is the share
-    the check-in says to warn at ("Warn at 85%": `triggers.stated_share`), which a usage reading is judged by."""
-    for result in results:
-        if not quiet_lookup(result, rules, limit):
-            return result.text or "(an empty tool result)"
-    return ""
+def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", tasks_read: bool = False) -> str:
+    """What the lookups report that needs handling, or "" when every one reads as quiet: one reading for every path
+    of the classifier (a heartbeat, a learned check-in, an idle-token trigger, a recurring turn). Items to handle
+    (`triggers.found_items`), a line in trouble (`triggers.troubled_text`), a share past the one the check-in `text`
+    says to warn at, then any lookup that is not quiet; more lookups than are read is a tool loop, never quiet.
+    `tasks_read`: the caller reads a checklist's items itself (the heartbeat branch, `heartbeat.due_tasks`); else a
+    checklist with an open item is news (a recurring turn, an idle-token trigger: nothing else reads its items)."""
+    if not results:
+        return ""
+    if len(results) > MAX_RESULTS:
+        return _LOOP
+    read = notes(results, rules)
+    found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, text)
+    if not found and not tasks_read:  # (a caller that cannot read a checklist's items: an open one is news)
+        found = next((r.text for r in results if not r.is_json and checklist(r.text) and _OPEN_ITEM_RE.search(r.text)),
+                     "")
+    if found:
+        return found
+    limit = stated_share(results, text)
+    return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit)), "")
+
+
+_EMPTY = "(an empty tool result)"
+_OPEN_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+•][ \t]+(?!\[[xX✓✔]\])|\d{1,2}[.)][ \t]+)(?!<!--)\S", re.M)  # not "- [x] …"
+_LOOP = "(more tool results than a check-in's lookups: a tool loop)"
+
+
+def notes(results: Sequence[Lookup], rules: Compiled) -> list[Lookup]:
+    """The lookups with a checklist read (a HEARTBEAT.md) cut to its lines besides its items, which the heartbeat's
+    task reader judges ("- Daily 08:00 — post the summary (last posted today 08:00)"); any other lookup whole (review
+    17: "- backup-nas: FAILED (exit 1)" is a line of a command's output, not a checklist item)."""
+    return [Lookup("\n".join(line for line in r.text.splitlines() if not rules.hb_task_item.match(line)))
+            if not r.is_json and checklist(r.text) and rules.hb_task_item.search(r.text) else r for r in results]
 
 
 def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None) -> bool:
     """Whether one lookup reads as nothing to handle (see the module's docstring)."""
-    if found_nothing((result,), rules):
-        return True
     if len(result.text) > MAX_RESULT_CHARS:
         return False
-    if result.is_json:
+    if result.is_json:  # (read whole: `triggers.found_nothing` passes a record whose status is fine, review 17)
         return _quiet_json(result.data, rules)
+    if found_nothing((result,), rules):
+        return True
     text = result.text
     if (m := _HTTP_OK_RE.match(text)) is not None:  # `curl -i`: a 2xx status, then the body judged as the answer
         body = text[m.end():].partition("\n\n")[2].strip()
         return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit)
-    return (checklist(text) or says_well(text, rules.quiet) or quiet_report(text, True, rules.quiet)
-            or fine_rows(text, limit) or fine_columns(text) or fine_states(text))
+    return (checklist(text) or says_well(text, rules.quiet) or _quiet_report(text, rules, limit)
+            or fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text))
+
+
+def _quiet_report(text: str, rules: Compiled, limit: float | None) -> bool:
+    """A lookup that reads as a quiet status report (`quiet.quiet_report`, the reader of check-ins' own reports),
+    held to what a command's output must also be: a table clear of trouble, nothing a service needs at none."""
+    if not quiet_report(text, True, rules.quiet) or denies_needed(text, rules):
+        return False
+    head, _, rest = text.partition("\n")
+    return table_clear(head if rest else "", rest.splitlines() if rest else [head], limit)
 
 
 _HTTP_OK_RE = re.compile(r"HTTP/[\d.]+ 2\d\d\b")
@@ -89,54 +115,101 @@ _HTTP_OK_RE = re.compile(r"HTTP/[\d.]+ 2\d\d\b")
 # --- JSON ---------------------------------------------------------------------------------------------------------
 
 def _quiet_json(data: Any, rules: Compiled) -> bool:
-    """(`triggers.holds_items` is its first part: a list of records that do not report themselves fine, a list
-    under an item key, a count or flag under a key of trouble are none of them quiet here either.)"""
+    """(`triggers.holds_items`, read first by `found_items`: a list of records that do not report themselves fine, a
+    list under an item key, a count or flag under a key of trouble are none of them quiet here either.)"""
     marks: list[bool] = []  # one entry per field that says none where an answer goes
-    if not _quiet_node(data, "", rules, marks, 0):
+    if not _quiet_node(data, "", rules, marks, 0, False):
         return False
-    return any(marks) or (isinstance(data, Mapping) and fine_record(data))
+    return any(marks)
 
 
-def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth: int) -> bool:
-    """Whether a JSON value says nothing to handle; appends to `marks` each field that says none."""
+def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth: int, limited: bool) -> bool:
+    """Whether a JSON value says nothing to handle; appends to `marks` each field that says none or all is well.
+    `limited`: the value's record reports itself fine (a fine status, or limits its readings lie within): its numbers
+    are ids and readings, but for counts that need attention and shares past their limits."""
     if depth > _MAX_DEPTH:
         return False
+    if key.lower() in _SPEC_KEYS:
+        return True  # the limits or band a record's readings are judged by (`limits.within_own_limits`, above)
     if isinstance(value, Mapping):
-        if _judged(value):  # a record with a state or limits of its own: judged by them first
-            if within_own_limits(value) is False:
-                return False
-            if fine_record(value):
-                return True
-        return all(_quiet_node(v, str(k), rules, marks, depth + 1) for k, v in value.items())
+        judged = within_own_limits(value) if _judged(value) else None
+        if judged is False:
+            return False
+        fine = judged is True or healthy(value)
+        if fine:
+            marks.append(True)  # a record that reports itself fine: every other field of it is still read (review 17)
+        return all(_quiet_node(v, str(k), rules, marks, depth + 1, fine) for k, v in value.items())
     if isinstance(value, list):
         if not value:
-            marks.append(True)
+            marks.append(key.lower() not in _NOT_ANSWERS)  # ("media": [] beside a message says nothing)
             return True
-        if all(isinstance(v, Mapping) and _judged(v) and fine_record(v) for v in value):
-            marks.append(True)  # records that each report themselves fine: the answer says all is well
-            return True
-        return not ITEM_LIST_KEY.search(key) and all(isinstance(v, str) and _name_value(v) for v in value)  # what
-        # was checked (["whatsapp", "telegram"]), not items (`"alerts": ["CPU high"]`)
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return not (attention_key(key) or _negated_key(key))  # readings, coordinates, a range
+        if all(isinstance(v, Mapping) for v in value):  # records: each must report itself fine, and be quiet
+            return all(healthy(v) and _quiet_node(v, key, rules, marks, depth + 1, limited) for v in value)
+        if attention_key(key) or _negated_key(key) or ITEM_LIST_KEY.search(key) or TROUBLE_FLAG_KEY.search(key):
+            return False  # items or names in trouble (`"alerts": ["CPU high"]`, `"expired": ["mail.acme.com"]`)
+        return all(isinstance(v, str) and _name_value(v) for v in value)  # what was checked (["whatsapp", "gmail"])
     if value is None or value is False:
-        marks.append(bool(_attention_key(key) or TROUBLE_FLAG_KEY.search(key)))  # ("water_leak": false)
+        if value is False and _SHOULD_BE_TRUE_RE.search(key) and not _negated_key(key):
+            return False  # "online": false, "healthy": false
+        marks.append(bool(attention_key(key) or TROUBLE_FLAG_KEY.search(key)))  # ("water_leak": false)
         return True
     if value is True:
         return bool(_FINE_FLAG_KEY.match(key))
     if isinstance(value, (int, float)):
-        if value == 0:
-            marks.append(True)
-            return True
-        if key.lower() in LIMITS_KEYS | BAND_KEYS or (isinstance(value, float) and not value.is_integer()):
-            return True  # a limit the record carries; a reading or an amount ("saldo": 4821.37)
-        if _BATTERY_RE.search(key):
-            return value >= _LOW_BATTERY  # a battery's charge: low is news
-        return not _attention_key(key) and _tally_key(key)
+        return _quiet_number(value, key, marks, limited)
     if isinstance(value, str):
         return _quiet_string(value.strip(), key, rules, marks)
     return False
 
 
+def _quiet_number(value: float, key: str, marks: list[bool], limited: bool) -> bool:
+    attention = attention_key(key) or _negated_key(key)  # "unresolved", "nodes_not_ready", "http_5xx_per_min"
+    if value == 0:
+        if not attention and _SHOULD_HOLD_RE.search(key):
+            return False  # none of what should be there: "healthy_host_count": 0, "stock": 0, "backups_last_24h": 0
+        marks.append(True)
+        return True
+    if _SCOPE_VERB_RE.search(key):
+        return True  # what the lookup went through ("messages_scanned": 1204, "channels_checked": 12)
+    if attention:
+        return False
+    if (_BATTERY_RE.search(key) and not _NOT_A_SHARE_RE.search(key) and value <= 100) or _LOW_SHARE_RE.search(key):
+        return value >= _LOW_BATTERY  # a battery's charge, a share left ("disk_free_pct": 3): low is news
+    if _SHARE_KEY_RE.search(key):
+        return value < USE_LIMIT  # a usage share ("disk_pct": 97) is held to the limit the text reader uses
+    if limited or key.lower() in LIMITS_KEYS | BAND_KEYS or (isinstance(value, float) and not value.is_integer()):
+        return True  # a reading within its record's limits, a limit, a reading or an amount ("saldo": 4821.37)
+    return _tally_key(key)
+
+
+# Keys whose value should be true or above zero: none of them, or false, is news ("online": false, "stock": 0).
+_SHOULD_HOLD_RE = re.compile(r"healthy|available|ready|remaining|stock|backup|success|succeeded|passed|alive"
+                             r"|reachable|capacity|free|left|life", re.I)  # (not "online": 0 players at night are none)
+# False where true is expected: a device, a link or a check that is down ("online": false, "ok": false).
+_SHOULD_BE_TRUE_RE = re.compile(r"healthy|online|available|ready|success|succeeded|passed|alive|connected|reachable"
+                                r"|running|active|enabled|valid|paid|(?:^|_)up(?:$|_)|^ok$", re.I)
+_NEGATIONS = frozenset({"not", "non", "no", "without", "un", "missing"})
+_SCOPE_VERB_RE = re.compile(r"scanned|checked|polled|searched|processed|synced|seen|fetched|delivered|sent|read$"
+                            r"|confirmed|confirmad|total_confirm", re.I)
+_LOW_SHARE_RE = re.compile(r"(?:free|left|remain|avail|life)\w*?(?:pct|percent|%)", re.I)
+# A share of something used up ("disk_pct": 97, "cpu%": 91): at USE_LIMIT or more it is news; a share where more is
+# better (a battery, a signal) is not held to it.
+_SHARE_KEY_RE = re.compile(r"(?:cpu|mem|disk|use|util|load|full|fill|swap|storage|quota|inode|heap)\w*?(?:pct"
+                           r"|percent|%|_ratio)|^(?:usage|utili[sz]ation)$", re.I)
+_NOT_ANSWERS = frozenset({"media", "files", "attachments", "images", "tags", "labels", "cc", "bcc", "reactions",
+                          "links", "queries", "checked", "sources", "scopes", "filters"})
+
+
+def _negated_key(key: str) -> bool:
+    """A key that counts what is not as it should be ("nodes_not_ready", "unhealthy_hosts", "nonresponsive")."""
+    parts = [p.lower() for p in _KEY_PARTS_RE.findall(key)]
+    return not _NEGATIONS.isdisjoint(parts) or any(p.startswith(("un", "non")) and len(p) > 5 for p in parts)
+
+
 _JUDGING_KEYS = STATUS_KEYS | LIMITS_KEYS | BAND_KEYS
+_SPEC_KEYS = LIMITS_KEYS | BAND_KEYS
 
 
 def _judged(record: Mapping[str, Any]) -> bool:
@@ -169,11 +242,17 @@ def _quiet_string(text: str, key: str, rules: Compiled, marks: list[bool]) -> bo
     if not text or lower in ("[]", "{}"):
         marks.append(True)
         return True
-    if key.lower() in STATUS_KEYS:
-        return lower in OK_VALUES
+    if key.lower() in STATUS_KEYS or _STATUS_KEY_RE.search(key):  # ("health_status", "estado", "状态")
+        return lower in FINE_STATES or lower in MODES
+    if (share := _SHARE_VALUE_RE.fullmatch(text)) is not None:  # "use%": "97%"
+        return _quiet_number(float(share.group(1)), key if "%" in key or "pct" in key else key + "_pct", marks, False)
     words = lower.replace(",", " ").split()
-    if not TROUBLE_WORDS.isdisjoint(words) and not says_none(text, rules.quiet):
+    if (not TROUBLE_WORDS.isdisjoint(words) or not rules.quiet.broken.isdisjoint(words)) and not says_none(
+            text, rules.quiet):
         return False
+    if _MESSAGE_KEY_RE.search(key) and len(words) > 1 and not says_none(text, rules.quiet):
+        return bool(rules.quiet.well.found(word_tokens(lower), text))  # a message's text is news unless it says
+        # none or all is well ("call me back", "are you around?")
     if len(words) == 1:  # a name, an id, a stamp, or a state (one in trouble is caught above)
         return True
     if STAMP_RE.fullmatch(text) or (_TIME_KEY.search(key) and STAMP_RE.search(text)):
@@ -184,6 +263,13 @@ def _quiet_string(text: str, key: str, rules: Compiled, marks: list[bool]) -> bo
     if rules.quiet.well.found(word_tokens(lower), text):  # "todas as consultas de amanhã já estão confirmadas"
         return True
     return len(words) <= 3 and not any(w.isdigit() for w in words)  # a title, a name ("Ward round")
+
+
+_STATUS_KEY_RE = re.compile(r"(?:status|state|result|outcome|phase|mode|estado|zustand|stato|statut|durum|状态|狀態|状態"
+                            r"|상태)$", re.I)
+_SHARE_VALUE_RE = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s?%")
+_MESSAGE_KEY_RE = re.compile(r"^(?:text|body|message|msg|content|snippet|reply|question|request|preview"
+                             r"|last_message)$", re.I)
 
 
 def _name_value(text: str) -> bool:

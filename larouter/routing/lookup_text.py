@@ -18,7 +18,8 @@ from larouter.routing.triggers import BAD_WORDS
 
 TROUBLE_WORDS = frozenset(TROUBLE_STATES) | BAD_WORDS | frozenset("""
 on paper_jam jam jammed pending unknown unavailable inactive exited dead backoff crashloopbackoff disconnected unplugged
-flooded overheating overheated tampered alarm alarming triggered detected
+flooded overheating overheated tampered alarm alarming triggered detected timeout timed_out suspended throttled paused
+cordoned outofsync fault faulted problem firing unsuccessful warnings replace refill recharge
 """.split())
 
 _HEADING_RE = re.compile(r"#{1,6}[ \t]")  # not "#general  dana.kim  08:12  can someone …" (a channel)
@@ -26,15 +27,26 @@ _CHECK_ITEM_RE = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX✓✔]\]", re.M)
 
 
 def checklist(text: str) -> bool:
-    """A markdown file read (a HEARTBEAT.md, a notes file): a heading first, or checkbox items."""
-    return _HEADING_RE.match(text.lstrip()) is not None or ("[" in text and _CHECK_ITEM_RE.search(text) is not None)
+    """A checklist read (a HEARTBEAT.md, a task file): checkbox items, or a markdown heading that names one (not any
+    text opening with "#": a report's "## Disk", Prometheus' "# HELP …", review 17)."""
+    if "[" in text and _CHECK_ITEM_RE.search(text) is not None:
+        return True
+    head = _HEADING_RE.match(text.lstrip())
+    return head is not None and _LIST_NAME_RE.search(text.lstrip().split("\n", 1)[0]) is not None
+
+
+_LIST_NAME_RE = re.compile(r"heartbeat|task|todo|to-do|checklist|check|reminder|aufgabe|erinnerung|tâche|rappel|tarea"
+                           r"|recordatorio|attività|compit|promemoria|tarefa|lembrete|taak|zadani|задач|напомин|タスク"
+                           r"|任务|任務|할 일|перевір|провер|prüf|contrôl|verific|controll|sprawdz|kontrol|control|チェック"
+                           r"|检查|檢查|점검", re.I)
 
 
 _ROW_FINE = frozenset({"running", "completed", "succeeded", "active", "healthy", "ok", "passed", "success", "up",
                        "ready", "green", "enabled", "online", "clean"})
 _FINISHED = frozenset({"completed", "succeeded"})
 _ROW_TROUBLE = TROUBLE_WORDS | frozenset({"unhealthy", "error", "errors", "fail", "failure", "evicted", "oomkilled",
-                                          "crash", "restarting", "terminating", "notready", "warning", "critical"})
+                                          "crash", "restarting", "terminating", "notready", "warning", "critical",
+                                          "schedulingdisabled"})
 
 
 _PUNCT = "()[]{}<>,;:.!?'\"`*|"
@@ -42,7 +54,7 @@ _PUNCT = "()[]{}<>,;:.!?'\"`*|"
 
 def _tokens(lower: str) -> set[str]:
     """A table's words, lowercased, without the brackets and marks around them ("(healthy)": "healthy")."""
-    return {w.strip(_PUNCT) for w in lower.split()}
+    return {w.strip(_PUNCT) for w in lower.replace(",", " ").split()}
 
 
 _CAMEL_TROUBLE = ("crash", "backoff", "oomkill", "notready", "unhealthy", "evicted", "error", "fail")  # inside a
@@ -52,9 +64,11 @@ _TICKS = ("✓", "✔", "✅")
 
 def fine_rows(text: str, limit: float | None) -> bool:
     """A table whose every row reports a fine state and none in trouble (`kubectl get pods` with every pod Running
-    and ready, none restarted; `docker ps` all "Up … (healthy)"), or only its header (an empty listing); in a table of
-    usage (`df -h`: a "Use%" column), a row is fine with every share under `_USE_LIMIT`, or under the limit
-    the check-in states (then in any table); a line that only names a host ("== web-1") is no row."""
+    and ready, none restarted; `docker ps` all "Up … (healthy)"), or only its header (an empty listing). In every
+    row a share (a use, a capacity) must be under `USE_LIMIT` (or the limit the check-in states) and a counter column
+    ("RESTARTS", "ATTEMPT", "MISSED", "LAST_EXIT") must read 0 (review 17: one fine word hid "95%" and "152"). A row
+    without a fine word is fine in a table of usage (`df -h`: a "Use%" column) with its shares under the limit; a line
+    that only names a host ("== web-1") is no row."""
     lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
     if not lines:
         return False
@@ -62,32 +76,51 @@ def fine_rows(text: str, limit: float | None) -> bool:
     if not header and len(lines) < 2:
         return False
     rows = lines[1:] if header else lines
+    if not table_clear(lines[0] if header else "", rows, limit):
+        return False
     body = "\n".join(rows)
-    lower = body.lower()
-    tokens = _tokens(lower)
-    if not _ROW_TROUBLE.isdisjoint(tokens) or any(map(lower.__contains__, _CAMEL_TROUBLE)):
-        return False
-    fine = _ROW_FINE & tokens  # the fine states this table uses ("running", "completed"), looked for row by row
-    if ("running" in fine or "completed" in fine) and _RESTARTED_RE.search(body):
-        return False
-    long_fine = [w for w in fine if len(w) > 4]  # a substring test (fast); "up", "ok": as a word ("backup" is none)
-    short_fine = fine.difference(long_fine)
-    ticked = any(map(body.__contains__, _TICKS))
     unready = "/" in body and any(a != b for a, b in _READY_RE.findall(body))  # ("0/1": a pod not ready)
     usage = limit is not None or (header and _USAGE_HEADER_RE.search(lines[0]) is not None)
-    bound = _USE_LIMIT if limit is None else min(limit, _USE_LIMIT)
     for row in rows:
-        row_lower = row.lower()
-        if (any(map(row_lower.__contains__, long_fine)) or (ticked and any(map(row.__contains__, _TICKS)))
-                or (short_fine and not short_fine.isdisjoint(_tokens(row_lower)))):
-            if (unready and not any(map(row_lower.__contains__, _FINISHED))
-                    and any(a != b for a, b in _READY_RE.findall(row))):
+        lower = row.lower()
+        words = set(lower.split())  # (the fast reading; brackets and marks stripped only if it finds no fine word)
+        if _ROW_FINE.isdisjoint(words):
+            words = _tokens(lower)
+        if not _ROW_FINE.isdisjoint(words) or any(map(row.__contains__, _TICKS)):
+            if unready and _FINISHED.isdisjoint(words) and any(a != b for a, b in _READY_RE.findall(row)):
                 return False  # "0/1 Running": a pod not ready (a finished job's "0/1 Completed" is)
             continue
-        shares = [float(m) for m in _SHARE_RE.findall(row)] if "%" in row else []
-        if shares and usage and max(shares) < bound:
+        if usage and "%" in row or _NAME_LINE_RE.fullmatch(row):
             continue
-        if shares or not _NAME_LINE_RE.fullmatch(row):
+        return False
+    return True
+
+
+def table_clear(header: str, rows: list[str], limit: float | None) -> bool:
+    """Whether a table's rows hold no word of trouble, no share at or past the limit (`USE_LIMIT`, or a lower one the
+    check-in states) and, under a header, a 0 in every counter column (see `_counters_clear`)."""
+    body = "\n".join(rows)
+    lower = body.lower()
+    if not _ROW_TROUBLE.isdisjoint(_tokens(lower)) or any(map(lower.__contains__, _CAMEL_TROUBLE)):
+        return False
+    if _RESTARTED_RE.search(body) or (header and not _counters_clear(header, rows)):
+        return False
+    bound = USE_LIMIT if limit is None else min(limit, USE_LIMIT)
+    return "%" not in body or all(float(m) < bound for m in _SHARE_RE.findall(body))
+
+
+def _counters_clear(header: str, rows: list[str]) -> bool:
+    """Whether each counter column of a table (restarts, attempts, misses, exit codes, pending jobs) reads 0 in every
+    row; a row the header does not describe cell by cell cannot be read, so it is not clear."""
+    names = [c.strip().lower().replace(" ", "_") for c in _CELL_SPLIT_RE.split(header.strip(" |"))]
+    counters = [i for i, n in enumerate(names) if n in _ZERO_COLUMNS]
+    if not counters:
+        return True
+    for row in rows:
+        cells = row.split()  # (one word a cell, as in most tables: the fast reading)
+        if len(cells) != len(names):
+            cells = [c.strip() for c in _CELL_SPLIT_RE.split(row.strip(" |"))]
+        if len(cells) != len(names) or any(cells[i] not in ("0", "-", "") for i in counters):
             return False
     return True
 
@@ -98,37 +131,39 @@ _READY_RE = re.compile(r" (\d+)/(\d+)(?=\s)")  # a column's "1/1" (a literal spa
 _RESTARTED_RE = re.compile(r"(?:Running|Completed)[ \t]+[1-9]")  # kubectl's RESTARTS column after STATUS
 _USAGE_HEADER_RE = re.compile(r"use%|used|usage|capacity|cpu%|mem%", re.I)
 _SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
-_USE_LIMIT = 80.0  # with no limit stated, a usage at 80% or more is news (where monitoring tools warn by default)
+USE_LIMIT = 80.0  # with no limit stated, a usage at 80% or more is news (where monitoring tools warn by default)
 
 
 def _column_header(line: str) -> bool:
     """A table's first line naming its columns: no digit, and in capitals or set apart by runs of spaces or bars
     ("NAME  READY  STATUS", "Filesystem      Size  Used Avail Use% Mounted on", "| ID | FLAGS | SUBJECT |")."""
     words = line.split()
-    if len(words) < 2 or any(c.isdigit() for c in line):
+    if len(words) < 2 or _DIGIT_RE.search(line) is not None:
         return False
     return all(w.isupper() or not any(c.isalpha() for c in w) for w in words) or len(_GAP_RE.findall(line)) >= 2
 
 
+_DIGIT_RE = re.compile(r"\d")
 _GAP_RE = re.compile(r"\S(?: {2,}|\t| ?\| ?)(?=\S)")
 
 
 # A column whose every value must say all is well: an exit code, a count of errors (0), a state (a fine word).
-_ZERO_COLUMNS = frozenset({"exit", "exit_code", "exitcode", "rc", "code", "errors", "error", "failed", "failures",
-                           "fail", "warnings", "crashes", "restarts"})
+_ZERO_COLUMNS = frozenset({"exit", "exit_code", "exitcode", "last_exit", "rc", "errors", "error", "failed", "failures",
+                           "fail", "warnings", "crashes", "restarts", "attempt", "attempts", "retries", "missed",
+                           "pending", "pending_jobs", "backlog", "queued", "unacked", "dead", "dropped"})
 _STATE_COLUMNS = frozenset({"status", "state", "health", "result", "conclusion", "last_result", "last_status"})
-_FINE_STATES = frozenset(OK_VALUES) | _ROW_FINE | {"off", "closed", "locked", "armed", "armed_away", "armed_home",
+FINE_STATES = frozenset(OK_VALUES) | _ROW_FINE | {"off", "closed", "locked", "armed", "armed_away", "armed_home",
                                                    "armed_night", "standby", "home"}
 _CELL_SPLIT_RE = re.compile(r"\t| {2,}| ?\| ?")
 
 
-def fine_columns(text: str) -> bool:
+def fine_columns(text: str, limit: float | None) -> bool:
     """A table (tab-, bar- or space-aligned, a header row first) with a verdict column in which every row says all
-    is well ("exit" 0 in every job's row, "state" ok), and no word of trouble anywhere."""
+    is well ("exit" 0 in every job's row, "state" ok), and clear otherwise (`table_clear`)."""
     lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
     if len(lines) < 2 or not _column_header(lines[0]) and "\t" not in lines[0]:
         return False
-    if not _ROW_TROUBLE.isdisjoint(_tokens("\n".join(lines[1:]).lower())):
+    if not table_clear(lines[0], lines[1:], limit):
         return False
     names = [c.strip().lower() for c in _CELL_SPLIT_RE.split(lines[0].strip(" |"))]
     judged = [(i, n in _ZERO_COLUMNS) for i, n in enumerate(names) if n in _ZERO_COLUMNS or n in _STATE_COLUMNS]
@@ -139,7 +174,7 @@ def fine_columns(text: str) -> bool:
         if len(cells) != len(names):
             return False  # a row the header does not describe
         for i, zero in judged:
-            fine = cells[i] == "0" if zero else cells[i].strip("'\"") in _FINE_STATES
+            fine = cells[i] == "0" if zero else cells[i].strip("'\"") in FINE_STATES
             if not fine:
                 return False
     return True
@@ -150,11 +185,20 @@ _STATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:state|status|health|result)[
 
 def fine_states(text: str) -> bool:
     """State lines ("state: closed", YAML as Home Assistant's live context lists its devices) that each say all is
-    well or name a mode, and no word of trouble anywhere (so not "state: open", "state: 'on'"); a reading ("state:
-    '-18.6'") is no fine state."""
+    well or name a mode, no word of trouble anywhere (so not "state: open", "state: 'on'", "state: empty") and no
+    battery low; a reading ("state: '-18.6'") is no fine state."""
     states = [s.strip("'\"").lower() for s in _STATE_LINE_RE.findall(text)]
-    return (bool(states) and all(s in _FINE_STATES or s.isalpha() for s in states)  # (a mode's name: "abwesend")
-            and _ROW_TROUBLE.isdisjoint(_tokens(text.lower())))
+    return (bool(states) and all(s in FINE_STATES or s in MODES for s in states)
+            and _ROW_TROUBLE.isdisjoint(_tokens(text.lower()))
+            and all(int(b) >= _LOW_CHARGE for b in _BATTERY_LINE_RE.findall(text)))  # (an attribute: battery_level: 3)
+
+
+MODES = frozenset("""
+away home night vacation eco auto manual heat cool normal standby abwesend anwesend zuhause urlaub nacht absent présent
+absence ausente presente casa vacances vacaciones
+""".split())  # a mode a state may name (an alarm panel's, a thermostat's)
+_BATTERY_LINE_RE = re.compile(r"batter\w*[ \t]*[:=][ \t]*['\"]?(\d{1,3})\b", re.I)
+_LOW_CHARGE = 20  # % of charge where devices and Home Assistant's blueprints warn
 
 
 _VERDICT_CHARS = 80  # a one-line verdict ("all pools are healthy"); a longer text is a report to read
@@ -166,4 +210,10 @@ def says_well(text: str, vocab: QuietVocabulary) -> bool:
     if len(text) > _VERDICT_CHARS or "\n" in text or any(c.isdigit() for c in text):
         return False
     lower = text.lower()
-    return vocab.well.found(word_tokens(lower), text) and _ROW_TROUBLE.isdisjoint(_tokens(lower))
+    words = _tokens(lower)
+    return vocab.well.found(word_tokens(lower), text) and _ROW_TROUBLE.isdisjoint(words) and _CONTRAST.isdisjoint(words)
+
+
+# Words that take something out of an all-is-well verdict ("All systems operational except Payments API").
+_CONTRAST = frozenset("except but however although apart besides excluding außer aber sauf mais excepto pero salvo "
+                      "tranne exceto mas behalve maar oprócz кроме но".split())
