@@ -225,3 +225,21 @@ def test_a_tool_loop_longer_than_the_lookups_read_is_never_quiet() -> None:
                      {"role": "tool", "tool_call_id": f"c{i}", "content": content}]
     assert classify({"messages": messages}).tier is not Tier.HEARTBEAT
     assert classify({"messages": messages[:-2]}).tier is Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("result", [
+    {"entity_id": "binary_sensor.front_door", "state": "off", "attributes": {"device_class": "door"},
+     "last_changed": "2026-03-04T05:40:00+00:00"},  # a fine state that is not a status word
+    {"entity_id": "alarm_control_panel.home", "state": "armed_away"},  # a mode
+    {"id": "INBOX", "messagesTotal": 4120, "messagesUnread": 0, "threadsTotal": 3900, "threadsUnread": 0},
+    {"status": "UP", "components": {"diskSpace": {"status": "UP", "details": {"total": 500107862016,
+                                                                             "free": 250053931008}}}},
+    "NAME        STATUS   VOLUME        CAPACITY   AGE\ndata-pg-0   Bound    pvc-3f2a1b9c  20Gi       90d",
+    "NAME    NAMESPACE  REVISION  STATUS    CHART\napi     prod       42        deployed  api-1.2.3",
+    "PONG",
+    "  cluster:\n    id:     3f2a1b9c\n    health: HEALTH_OK",
+])
+def test_review_17_quiet_lookups_stay_heartbeats(result: str | dict[str, Any]) -> None:
+    """Review 17's other side: quiet results the reader took for news (a door sensor "off", an alarm "armed_away", a
+    label's totals, a health check's nested readings, kubectl's "Bound", helm's "deployed", redis' "PONG")."""
+    assert beat(result) is Tier.HEARTBEAT

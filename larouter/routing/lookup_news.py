@@ -135,10 +135,10 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
         judged = within_own_limits(value) if _judged(value) else None
         if judged is False:
             return False
-        fine = judged is True or healthy(value)
+        fine = judged is True or healthy(value) or _fine_state(value)
         if fine:
             marks.append(True)  # a record that reports itself fine: every other field of it is still read (review 17)
-        return all(_quiet_node(v, str(k), rules, marks, depth + 1, fine) for k, v in value.items())
+        return all(_quiet_node(v, str(k), rules, marks, depth + 1, fine or limited) for k, v in value.items())
     if isinstance(value, list):
         if not value:
             marks.append(key.lower() not in _NOT_ANSWERS)  # ("media": [] beside a message says nothing)
@@ -162,6 +162,12 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
     if isinstance(value, str):
         return _quiet_string(value.strip(), key, rules, marks)
     return False
+
+
+def _fine_state(record: Mapping[str, Any]) -> bool:
+    """A record whose state is a fine one or a mode ({"state": "off"} of a door sensor, {"state": "armed_away"})."""
+    states = [str(v).strip().lower() for k, v in record.items() if str(k).lower() in STATUS_KEYS]
+    return bool(states) and all(state in FINE_STATES or state in MODES for state in states)
 
 
 def _quiet_number(value: float, key: str, marks: list[bool], limited: bool) -> bool:
@@ -234,6 +240,9 @@ _KEY_PARTS_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 def _tally_key(key: str) -> bool:
     parts = [p.lower() for p in _KEY_PARTS_RE.findall(key)]
+    if len(parts) > 1 and "total" in parts:
+        return True  # a total of what the lookup holds ("messagesTotal", "totalItemCount"); a bare "total" beside an
+        # empty answer counts items that must be somewhere ({"orders": [], "total": 3})
     return key.endswith("%") or (bool(parts) and (parts[-1] in _UNIT_SUFFIXES or not _TALLY_WORDS.isdisjoint(parts)))
 
 

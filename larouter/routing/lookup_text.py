@@ -42,7 +42,8 @@ _LIST_NAME_RE = re.compile(r"heartbeat|task|todo|to-do|checklist|check|reminder|
 
 
 _ROW_FINE = frozenset({"running", "completed", "succeeded", "active", "healthy", "ok", "passed", "success", "up",
-                       "ready", "green", "enabled", "online", "clean"})
+                       "ready", "green", "enabled", "online", "clean", "bound", "deployed", "synced", "health_ok",
+                       "pong", "accepting"})
 _FINISHED = frozenset({"completed", "succeeded"})
 _ROW_TROUBLE = TROUBLE_WORDS | frozenset({"unhealthy", "error", "errors", "fail", "failure", "evicted", "oomkilled",
                                           "crash", "restarting", "terminating", "notready", "warning", "critical",
@@ -211,6 +212,8 @@ def says_well(text: str, vocab: QuietVocabulary) -> bool:
         return False
     lower = text.lower()
     words = _tokens(lower)
+    if len(words) == 1 and words <= _ROW_FINE:
+        return True  # "PONG", "OK", "healthy"
     return vocab.well.found(word_tokens(lower), text) and _ROW_TROUBLE.isdisjoint(words) and _CONTRAST.isdisjoint(words)
 
 
