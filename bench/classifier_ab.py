@@ -25,6 +25,13 @@ import classifier_bench as cb
 from larouter.routing import classify
 cases = [(n, cb.embed(t, 3, wrap=True)) for n, t in cb.TYPICAL.items()]
 cases += [("typical-heartbeat", cb.embed(cb.HEARTBEAT, 3)), ("typical-hb-custom", cb.embed(cb.HEARTBEAT_CUSTOM, 3))]
+kubectl = ("NAME                          READY   STATUS    RESTARTS   AGE\n"  # (as classifier_bench.KUBECTL: built here
+           + "".join(f"api-7d9c6b5f8-{i:05d}           1/1     Running   0          6d\n" for i in range(8)))  # for old trees)
+lookup = cb.embed(cb.HEARTBEAT, 3)
+lookup = {**lookup, "messages": [*lookup["messages"], {"role": "assistant", "content": None, "tool_calls": [
+    {"id": "call_hb", "type": "function", "function": {"name": "exec", "arguments": '{"command": "check"}'}}]},
+    {"role": "tool", "tool_call_id": "call_hb", "content": kubectl}]}
+cases += [("typical-hb-lookup", lookup)]
 cases += [("128k-paste", cb.conversation_128k("paste"))]
 out = {}
 for name, body in cases:

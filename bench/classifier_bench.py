@@ -63,6 +63,19 @@ HEARTBEAT_CUSTOM = (
     "the next 2 hours. Deploys: all green. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: "
     "Thursday, April 30th, 2026 - 10:00 AM (America/New_York) / 2026-04-30 14:00 UTC"
 )
+# A check-in's own lookup after the heartbeat (the agent ran `kubectl get pods`): what the quiet reader of lookups reads.
+KUBECTL = ("NAME                          READY   STATUS    RESTARTS   AGE\n"
+           + "".join(f"api-7d9c6b5f8-{i:05d}           1/1     Running   0          6d\n" for i in range(8)))
+
+
+def with_lookup(body: dict[str, Any], result: str) -> dict[str, Any]:
+    """`body` with the agent's tool call after its last user turn and the call's `result`."""
+    call = {"id": "call_hb", "type": "function", "function": {"name": "exec", "arguments": '{"command": "check"}'}}
+    messages = [*body["messages"], {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "call_hb", "content": result}]
+    return {**body, "messages": messages}
+
+
 LOG_LINE = "2026-03-09T03:00:01Z nas restic[2231]: processed 1843 files, 2.113 GiB in 0:41, 0 errors, snapshot 4f1c9a2e saved\n"
 
 
@@ -149,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     cases.append(("typical-heartbeat", embed(HEARTBEAT, 3), n_small))
     cases.append(("typical-hb-custom", embed(HEARTBEAT_CUSTOM, 3), n_small))
+    cases.append(("typical-hb-lookup", with_lookup(embed(HEARTBEAT, 3), KUBECTL), n_small))
     cases += [(f"128k-{kind}", conversation_128k(kind), n_big) for kind in ("history", "toolloop", "paste")]
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
     print(f"command: python {' '.join(sys.argv)}")

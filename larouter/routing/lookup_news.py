@@ -32,7 +32,7 @@ from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
 from larouter.routing.payload import STATUS_KEYS, healthy
 from larouter.routing.quiet import quiet_report, says_none
 from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_WORDS, USE_LIMIT, checklist, fine_columns, fine_rows,
-                                          fine_states, says_well, table_clear)
+                                          fine_states, is_table, says_well, table_clear)
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
 from larouter.routing.triggers import (ITEM_LIST_KEY, attention_key, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
@@ -96,8 +96,11 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None) ->
     if (m := _HTTP_OK_RE.match(text)) is not None:  # `curl -i`: a 2xx status, then the body judged as the answer
         body = text[m.end():].partition("\n\n")[2].strip()
         return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit)
-    return (checklist(text) or says_well(text, rules.quiet) or _quiet_report(text, rules, limit)
-            or fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text))
+    if checklist(text) or says_well(text, rules.quiet):
+        return True
+    if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
+        return fine_rows(text, limit) or fine_columns(text, limit)
+    return fine_states(text) or fine_rows(text, limit) or _quiet_report(text, rules, limit)
 
 
 def _quiet_report(text: str, rules: Compiled, limit: float | None) -> bool:

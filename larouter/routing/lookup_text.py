@@ -135,6 +135,12 @@ _SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
 USE_LIMIT = 80.0  # with no limit stated, a usage at 80% or more is news (where monitoring tools warn by default)
 
 
+def is_table(text: str) -> bool:
+    """Whether a text is a table: a first line naming columns (`_column_header`), then rows."""
+    head, _, rest = text.lstrip("\n").partition("\n")
+    return bool(rest.strip()) and _column_header(head)
+
+
 def _column_header(line: str) -> bool:
     """A table's first line naming its columns: no digit, and in capitals or set apart by runs of spaces or bars
     ("NAME  READY  STATUS", "Filesystem      Size  Used Avail Use% Mounted on", "| ID | FLAGS | SUBJECT |")."""

@@ -60,7 +60,7 @@ _LABELLED_STATE_RE = re.compile(
     + "|".join(sorted(map(re.escape, TROUBLE_STATES), key=len, reverse=True))
     + r")[\"']?(?=[^\S\n]*(?:$|[·|;,}\n]|\.(?:\s|$))|[^\S\n]+[\w.-]+=)", re.I | re.M)  # (or the next "key=")
 _STATE_GATE = frozenset(TROUBLE_STATES)
-_WORDS_RE = re.compile(r"[^\W\d_]+")
+_VALUE_WORD_RE = re.compile(r"[:=：][^\S\n]*[\"']?([^\W\d_]+)")
 _CONDITION_WORDS = frozenset("if when whenever unless wenn si se als jeśli если".split())
 
 
@@ -68,7 +68,7 @@ def labelled_trouble(text: str) -> bool:
     """Whether a label of the report is valued with a state in trouble ("Garage: open", "pump=stopped") that no
     condition introduces ("if the garage is open: …")."""
     lower = text.lower()
-    if _STATE_GATE.isdisjoint(_WORDS_RE.findall(lower)):
+    if _STATE_GATE.isdisjoint(_VALUE_WORD_RE.findall(lower)):  # (the first word after each ":" or "=": ~1 us)
         return False
     for m in _LABELLED_STATE_RE.finditer(text):
         label = m.group(1).lower()
