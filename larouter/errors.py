@@ -33,6 +33,7 @@ class LarouterError(Exception):
     # the upstream's refusal is about the model it was asked for (a 403 or 404 naming it, a 4xx whose code or param is
     # the model's): the health kind it counts as, against that model rather than its provider (`routing/health.py`)
     model_failure: str | None = None
+    note: str | None = None  # what happened in a few words, for `auto`'s reason where the code alone says too little
 
     def __str__(self) -> str:
         return self.message

@@ -104,7 +104,7 @@ async def test_crash_beyond_limit_stays_crashed(local_router: Callable[..., Rout
 
     def crashed() -> bool:
         _, h = http_json("GET", router.url + "/api/models/tiny/health")
-        return h["state"] == "crashed" and "code -9" in (h["reason"] or "")
+        return h["state"] == "crashed" and "killed by SIGKILL" in (h["reason"] or "")
 
     wait_until(crashed, 15, "the model to be marked crashed")
     status, out = await call(router, "POST", "/api/models/tiny/stop")

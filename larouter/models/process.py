@@ -68,6 +68,8 @@ class ModelProcess:
     start_ms: float | None = None
     lines: collections.deque[str] = attrs.Factory(lambda: collections.deque(maxlen=LOG_LINES))
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+    watch: asyncio.Task[Crash | None] | None = None  # the supervisor's watch of the ready process (`Supervisor.crash`)
+    crash: Crash | None = None  # how the last ready process that died on its own died
     _reader: asyncio.Task[None] | None = None
 
     @property
@@ -117,7 +119,7 @@ class ModelProcess:
         timeout = aiohttp.ClientTimeout(total=2)
         while True:
             if self.proc.returncode is not None:
-                self.reason = f"llama-server exited with code {self.proc.returncode} while starting"
+                self.reason = f"llama-server {exit_words(self.proc.returncode)} while starting"
                 raise start_failed(self.model_id, self.reason, self.tail())
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with self.session.get(url, timeout=timeout) as resp:
@@ -181,12 +183,31 @@ class ModelProcess:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._reader, 1.0)
         self.pidfile.unlink(missing_ok=True)
-        self.lines.append(f"[larouter] process exited with code {proc.returncode}")
+        self.lines.append(f"[larouter] process {exit_words(proc.returncode)}")
 
     async def wait_exit(self) -> int:
         """Wait until the current process exits; return its code."""
         assert self.proc is not None
         return await self.proc.wait()
+
+
+@attrs.frozen
+class Crash:
+    """A ready llama-server that died on its own: where it listened, and what a call it broke is told."""
+
+    base_url: str
+    message: str  # the call's error message
+    note: str  # the same in a few words, for `auto`'s reason
+
+
+def exit_words(code: int) -> str:
+    """How a process ended, as an operator says it: `was killed by SIGKILL`, `exited with code 1`."""
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        return f"was killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"was killed by signal {-code}"
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -16,10 +16,11 @@ from larouter.config import Provider, Settings
 from larouter.errors import LarouterError
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.catalog import Catalog, CatalogModel
-from larouter.models.process import ModelProcess, State
+from larouter.models.process import Crash, ModelProcess, State, exit_words
 from larouter.proxy.registry import ModelRegistry
 
 log = logging.getLogger("larouter.models")
+CRASH_WAIT = 1.0  # seconds a call whose local model's connection broke waits for the supervisor to see it exit
 
 
 def provider_name(model_id: str) -> str:
@@ -53,10 +54,11 @@ class Supervisor:
             proc.start_timeout, proc.stop_grace = settings.local.start_timeout, settings.local.stop_grace
         self._settings_changed.set()
 
-    def _spawn(self, coro: Any, name: str) -> None:
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     def argv(self, model: CatalogModel, options: dict[str, Any]) -> list[str]:
         """llama-server command line (binary first) without the port: `options`, else the model's
@@ -145,21 +147,50 @@ class Supervisor:
             Provider(base_url=proc.base_url, local=True, models=(model.id, *model.aliases), read_timeout=600.0,
                      context_window=n_ctx, vision=vision, api_key=proc.api_key),
         )
-        self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
+        proc.watch = self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
 
-    async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> None:
+    async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> Crash | None:
+        """Wait for the ready process to exit; unless it was stopped on purpose, it crashed: say so, restart it (in
+        the background) and return the crash, for the calls it broke (`crash`)."""
         code = await child.wait()
         async with proc.lock:
             if proc.proc is not child or proc.state is not State.READY or self.closing:
-                return  # a deliberate stop or a newer process
+                return None  # a deliberate stop or a newer process
             proc.state = State.CRASHED
-            proc.reason = f"llama-server exited unexpectedly with code {code}"
+            proc.reason = f"llama-server {exit_words(code)}"
             proc.pidfile.unlink(missing_ok=True)
             self.registry.remove_provider(provider_name(model.id))
             if proc.ready_at is not None and time.monotonic() - proc.ready_at >= self.settings.local.restart_window:
                 proc.restarts = 0  # it ran long enough since its last start: this is no crash loop
+            proc.crash = self._crash(model, proc, code)
         log.error("model %s crashed (%s); last output:\n%s", model.id, proc.reason, proc.tail(5))
-        await self._restart(model, proc, child)
+        self._spawn(self._restart(model, proc, child), f"restart:{model.id}")
+        return proc.crash
+
+    def _crash(self, model: CatalogModel, proc: ModelProcess, code: int) -> Crash:
+        """The crash of the ready process as a call it broke is told: what killed it, and whether it is restarted."""
+        local, what = self.settings.local, exit_words(code)
+        head = f"local model {model.id!r} crashed: its llama-server {what}"
+        logs = f"Its output: `larouter models logs {model.id}`."
+        if proc.restarts < local.max_restarts:
+            return Crash(proc.base_url, f"{head}. LARouter is restarting it (restart {proc.restarts + 1} of "
+                         f"{local.max_restarts}, local.max_restarts): try again in a moment. {logs}",
+                         f"llama-server {what}; restarting")
+        return Crash(proc.base_url, f"{head}. It is left crashed after {proc.restarts} restarts in a row "
+                     f"(local.max_restarts = {local.max_restarts}); the next request for it or `larouter models start "
+                     f"{model.id}` starts it again. {logs}", f"llama-server {what}; left crashed")
+
+    async def crash(self, model_id: str, base_url: str, wait: float = CRASH_WAIT) -> Crash | None:
+        """How the model's llama-server at `base_url` (where a call whose connection broke was sent) crashed, once
+        its watch has seen it exit (waiting up to `wait` seconds for that); None when it still runs, or stopped on
+        purpose."""
+        proc = self.procs.get(model_id)
+        if proc is None:
+            return None
+        if proc.watch is not None and proc.state is State.READY and proc.base_url == base_url:
+            await asyncio.wait({proc.watch}, timeout=wait)  # (neither raises nor cancels the watch on its timeout)
+        crash = proc.crash
+        return crash if crash is not None and crash.base_url == base_url else None
 
     async def _restart(self, model: CatalogModel, proc: ModelProcess, child: Any) -> None:
         """Respawn a crashed model with the command it crashed with, backing off, until a start or stop intervenes."""

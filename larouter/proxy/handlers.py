@@ -116,6 +116,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return await _stream(request, call, body, pending)
         return await _json(request, call, body)
     except LarouterError as err:
+        if body["model"] != AUTO:  # (`auto` explains each candidate's failure as it moves on: routed.py)
+            err = await local.explain_crash(request, call, err)
         call.delivered = call.delivered or err.delivered
         call.finish(err.status, err.code or err.type)
         if body["model"] != AUTO:  # (`auto` notes each candidate's failure as it moves on: routed.py)
@@ -227,8 +229,10 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
                                      hops=loop.outbound(request), request_id=call.id)
         call.upstream_id = upstream.request_id_of(resp)
     except LarouterError as err:
+        err = await local.explain_crash(request, call, err)
         _failed(request, call, err, model)
-        await relay.fail(err.message, err.code or "upstream_error")
+        await relay.fail(err.message, err.code or "upstream_error", "server_error" if err.code == "model_crashed" else
+                         "upstream_error")
         call.delivered = err.delivered
         call.finish(err.status, err.code)
         return client, relay, None
@@ -310,8 +314,11 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         msg, code = describe_stream_error(exc, call.target, call.first_byte is not None)
         log.warning("%s (%s: %s)", msg, type(exc).__name__, upstream.redact(str(exc), call.target.provider.api_key))
-        await relay.fail(msg, code)
-        call.finish(502, code)
+        crash = await local.crash_of(request, call) if code in local.BROKEN_CONNECTION else None
+        if crash is not None:  # its llama-server died under it: say that, not how the connection broke
+            msg, code = crash.message, "model_crashed"
+        await relay.fail(msg, code, "server_error" if crash else "upstream_error")
+        call.finish(503 if crash else 502, code)
         routed.broke(request, call)
     except asyncio.CancelledError:
         if not await _cut(request, call, relay):

@@ -12,10 +12,13 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel
+from larouter.models.process import Crash
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
 
 KEEPALIVE_SECONDS = 2.0
+# how a call finds a local model's server gone: no connection, or one closed or reset (`upstream.send`, `read_error`)
+BROKEN_CONNECTION = frozenset({"upstream_unreachable", "upstream_disconnected"})
 _HOLDS = "local_models_in_use"  # call.extra key: the ModelProcess objects the call holds
 
 
@@ -82,3 +85,21 @@ def release(call: Call) -> None:
     for proc in call.extra.pop(_HOLDS, ()):
         proc.in_use -= 1
         proc.last_used = time.monotonic()
+
+
+async def crash_of(request: web.Request, call: Call) -> Crash | None:
+    """How the call's local model's llama-server crashed, when it did (`Supervisor.crash`); None for other targets."""
+    target = call.target
+    if target is None or not target.provider.local or not target.provider_name.startswith("local:"):
+        return None
+    return await request.app[appkeys.SUPERVISOR].crash(target.provider_name[6:], target.provider.base_url)
+
+
+async def explain_crash(request: web.Request, call: Call, err: LarouterError) -> LarouterError:
+    """`err`, unless it is the broken connection of a local model whose llama-server died: then the 503
+    `model_crashed` that says so, what killed it and whether it is being restarted (not aiohttp's words about a
+    connection reset on 127.0.0.1)."""
+    if err.code not in BROKEN_CONNECTION or (crash := await crash_of(request, call)) is None:
+        return err
+    return LarouterError(crash.message, 503, "server_error", "model_crashed", headers=err.headers,
+                         delivered=err.delivered, note=crash.note)

@@ -295,7 +295,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             why, status, code = f"{name} degraded ({exc})", 502, "degraded"
             last = LarouterError(f"{name}: {exc}", 502, "upstream_error", "all_candidates_failed")
             kind: str | None = exc.kind
-        except LarouterError as err:
+        except LarouterError as exc:
+            err = await local.explain_crash(request, call, exc)  # a local model whose llama-server died: say so
             # A candidate that refused this request (a 4xx of its own: a parameter it does not take, a prompt past
             # its context, a model the provider does not have) is passed by, like one that failed: the client named
             # no model, LARouter chose it. Such a refusal is not billed; one about the request says nothing of the
@@ -303,7 +304,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             if err.status not in RETRYABLE and err.type != "budget_exceeded" and not err.rejected:
                 raise
             shown = err.model_failure or err.code or err.status  # (a 403 naming the model: model_forbidden, as
-            why, status, code = f"{name} failed ({shown})", err.status, err.code or err.type  # /health says it)
+            shown = f"{shown}: {err.note}" if err.note else shown  # /health says it; a crash, what killed it)
+            why, status, code = f"{name} failed ({shown})", err.status, err.code or err.type
             call.delivered = err.delivered
             billed_timeout = billed_timeout or (err.code == "upstream_timeout" and err.delivered)
             last, kind = err, failure_kind(err)

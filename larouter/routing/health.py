@@ -34,7 +34,7 @@ LOCAL_PREFIX = "local:"  # the provider name of a local model's server (models.s
 FAILURE_KINDS = frozenset({
     "upstream_error", "upstream_timeout", "upstream_unreachable", "upstream_disconnected", "upstream_bad_response",
     "upstream_auth_failed", "upstream_forbidden", "rate_limited", "provider_loop", "degraded", "model_start_failed",
-    "llama_server_missing", "model_forbidden", "model_not_found", "model_refused"})
+    "model_crashed", "llama_server_missing", "model_forbidden", "model_not_found", "model_refused"})
 # the kinds that are one model's, not its provider's (`proxy/upstream.model_failure`, and an empty answer)
 MODEL_FAILURES = frozenset({"model_forbidden", "model_not_found", "model_refused", "degraded"})
 MAX_MODELS = 64  # model records kept under one provider (a client may name `provider/<anything>`): the oldest go
