@@ -15,10 +15,10 @@ from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConf
 from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
 from larouter.configerr import SECRET_FIELDS, ConfigError, blame, invalid, structure_problems
-from larouter.configvalid import (admin_token as _admin_token, event_loop as _event_loop,
+from larouter.configvalid import (admin_token as _admin_token, event_loop as _event_loop, gpu_layers as _gpu_layers,
                                   header_safe_secret as _header_safe_secret, http_url as _http_url,
                                   max_output as _max_output, non_negative as _non_negative, port as _port,
-                                  positive as _positive, price as _price)
+                                  positive as _positive, price as _price, threads as _threads, tokens as _tokens)
 
 APP = "larouter"
 ENV_PREFIX = "LAROUTER_"
@@ -122,9 +122,9 @@ class Usage:
 class ModelOverrides:
     """Per-model llama-server flags (unset fields fall back to [local])."""
 
-    ctx_size: int | None = None
-    gpu_layers: int | None = None
-    threads: int | None = None
+    ctx_size: int | None = attrs.field(default=None, validator=_tokens)
+    gpu_layers: int | None = attrs.field(default=None, validator=_gpu_layers)
+    threads: int | None = attrs.field(default=None, validator=_threads)
     quantization: str | None = None
     extra_args: tuple[str, ...] = ()
 
@@ -135,18 +135,19 @@ class Local:
 
     llama_server: str | None = None
     ctx_size: int = attrs.field(default=8192, validator=_positive)
-    gpu_layers: int | None = None
-    threads: int | None = None
+    gpu_layers: int | None = attrs.field(default=None, validator=_gpu_layers)
+    threads: int | None = attrs.field(default=None, validator=_threads)
     parallel: int = attrs.field(default=1, validator=_positive)
     extra_args: tuple[str, ...] = ()
     autostart: bool = True
     start_timeout: float = attrs.field(default=120.0, validator=_positive)
     stop_grace: float = attrs.field(default=5.0, validator=_positive)
-    max_restarts: int = 3
+    max_restarts: int = attrs.field(default=3, validator=_non_negative)
     restart_backoff: float = attrs.field(default=0.5, validator=_positive)
     restart_window: float = attrs.field(default=600.0, validator=_positive)  # up this long: crashes count from 0
     idle_unload: float = attrs.field(default=0.0, validator=_non_negative)  # seconds unused before a stop; 0 = never
-    disk_reserve_bytes: int = 1024**3  # downloads refuse to leave less than this free
+    # downloads refuse to leave less than this free
+    disk_reserve_bytes: int = attrs.field(default=1024**3, validator=_non_negative)
     models: dict[str, ModelOverrides] = attrs.Factory(dict)
 
     def ctx_size_for(self, model_id: str, context_length: int) -> int:

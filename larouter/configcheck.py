@@ -41,14 +41,7 @@ def problems(settings: Settings) -> Iterator[str]:
         yield f"routing.default_model: must be a model name (no spaces, at most 256 characters), got {routing.default_model!r}"
     yield from _policies(settings)
     yield from _classifier(settings)
-    yield from _prices(settings)
-    local = settings.local
-    yield from _model_flags("local", local.ctx_size, local.gpu_layers, local.threads)
-    for name, over in local.models.items():
-        yield from _model_flags(f"local.models.{name}", over.ctx_size, over.gpu_layers, over.threads)
-    for key in ("max_restarts", "idle_unload", "disk_reserve_bytes"):
-        if getattr(local, key) < 0:
-            yield f"local.{key}: must be >= 0, got {getattr(local, key)!r}"
+    yield from _prices(settings)  # ([local]'s values are checked by its validators, all at once: configconv)
 
 
 def _prices(settings: Settings) -> Iterator[str]:
@@ -102,12 +95,3 @@ def _classifier(settings: Settings) -> Iterator[str]:
         compile_rules(classifier)
     except ValueError as exc:
         yield f"routing.classifier: {exc}"
-
-
-def _model_flags(where: str, ctx_size: int | None, gpu_layers: int | None, threads: int | None) -> Iterator[str]:
-    if ctx_size is not None and ctx_size <= 0:
-        yield f"{where}.ctx_size: must be a number of tokens > 0, got {ctx_size!r}"
-    if gpu_layers is not None and gpu_layers < 0:
-        yield f"{where}.gpu_layers: must be >= 0 (leave it unset for llama-server's default), got {gpu_layers!r}"
-    if threads is not None and threads <= 0:
-        yield f"{where}.threads: must be > 0 (leave it unset for llama-server's default), got {threads!r}"

@@ -17,7 +17,9 @@ from typing import Any, Callable, Mapping
 import attrs
 import cattrs
 from cattrs.cols import is_mapping, mapping_structure_factory
-from cattrs.errors import IterableValidationError, IterableValidationNote
+from cattrs.errors import ClassValidationError, IterableValidationError, IterableValidationNote
+
+from larouter.configerr import FieldError
 
 TABLE = "a table"
 Hook = Callable[[Any, Any], Any]
@@ -27,8 +29,8 @@ def make_converter(shapes: Mapping[Any, str]) -> cattrs.Converter:
     """The converter: unknown keys refused, scalars never coerced, tables and lists shape-checked. `shapes` names
     what a table type holds, for the messages ("a table of provider settings"); others are "a table"."""
     conv = cattrs.Converter(forbid_extra_keys=True)
-    conv.register_structure_hook_factory(lambda t: isinstance(t, type) and attrs.has(t),
-                                         lambda t: _table(conv.gen_structure_attrs_fromdict(t), shapes.get(t, TABLE)))
+    conv.register_structure_hook_factory(lambda t: isinstance(t, type) and attrs.has(t), lambda t: _table(
+        _every_field_error(conv, conv.gen_structure_attrs_fromdict(t)), shapes.get(t, TABLE)))
     conv.register_structure_hook_factory(is_mapping, lambda t: _table(_mapping(conv, t), shapes.get(t, TABLE)))
     conv.register_structure_hook_factory(_is_list_type, lambda t: _list(conv, t, shapes))
     conv.register_structure_hook(Path, _strict_path)
@@ -47,6 +49,51 @@ def _table(inner: Hook, what: str) -> Hook:
         return inner(value, t)
 
     return structure
+
+
+def _every_field_error(conv: cattrs.Converter, inner: Hook) -> Hook:
+    """A table's validators, every one heard: attrs stops at the first that refuses its value (`stop_grace = -3`),
+    and none runs when a value under the table is of the wrong shape (`[local.models.x] threads = -1`), so a table
+    with several bad values was fixed one start at a time. On a failure each field's validator is run on its own
+    value, and all the complaints are raised together, in the order of the fields."""
+
+    def structure(value: Any, t: Any) -> Any:
+        try:
+            return inner(value, t)
+        except (FieldError, ClassValidationError) as exc:  # (cattrs wraps the first validator's complaint)
+            given = exc.exceptions if isinstance(exc, ClassValidationError) else (exc,)
+            others = [e for e in given if not isinstance(e, FieldError)]  # a value's type or shape, with its key
+            errors = others + _field_errors(conv, t, value)
+            if len(errors) <= len(given):
+                raise
+            order = {field.name: i for i, field in enumerate(attrs.fields(t))}
+            errors.sort(key=lambda e: order.get(_field_of(e), -1))
+            raise ClassValidationError(f"While structuring {t.__name__}", errors, t) from None
+
+    return structure
+
+
+def _field_of(exc: BaseException) -> str | None:
+    """The field a complaint is about: a validator's, or the one cattrs' note names."""
+    if isinstance(exc, FieldError):
+        return exc.field
+    return next((note.name for note in getattr(exc, "__notes__", []) if hasattr(note, "name")), None)
+
+
+def _field_errors(conv: cattrs.Converter, t: Any, value: Mapping[str, Any]) -> list[Exception]:
+    """What each of the table's validators says of the value given for its field (fields not given have their
+    defaults, which pass), in the order the fields are declared."""
+    errors: list[Exception] = []
+    for field in attrs.fields(attrs.resolve_types(t)):
+        if field.validator is None or field.name not in value:
+            continue
+        try:
+            field.validator(None, field, conv.structure(value[field.name], field.type))
+        except FieldError as exc:
+            errors.append(exc)
+        except Exception:  # noqa: BLE001 - a value of the wrong type: cattrs said so before any validator ran
+            continue
+    return errors
 
 
 def _mapping(conv: cattrs.Converter, t: Any) -> Hook:

@@ -32,6 +32,24 @@ def non_negative(_inst: Any, attr: attrs.Attribute, value: float) -> None:
     _bounded(attr, value)
 
 
+def tokens(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
+    """A context size of a model's own (`[local.models.<id>] ctx_size`): unset, or a number of tokens > 0."""
+    if value is not None and value <= 0:
+        raise FieldError(attr.name, f"must be a number of tokens > 0, got {value!r}")
+
+
+def gpu_layers(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
+    """llama-server's `-ngl`: unset (its default), or >= 0."""
+    if value is not None and value < 0:
+        raise FieldError(attr.name, f"must be >= 0 (leave it unset for llama-server's default), got {value!r}")
+
+
+def threads(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
+    """llama-server's `-t`: unset (its default), or > 0."""
+    if value is not None and value <= 0:
+        raise FieldError(attr.name, f"must be > 0 (leave it unset for llama-server's default), got {value!r}")
+
+
 def port(_inst: Any, attr: attrs.Attribute, value: int) -> None:
     if not 0 <= value <= 65535:
         raise FieldError(attr.name, f"must be a TCP port (0-65535), got {value!r}")

@@ -104,6 +104,27 @@ def test_bad_config_fails_at_start(home: Path, tmp_path: Path, text: str, messag
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
+def test_every_bad_value_of_a_section_is_reported_at_once(home: Path, tmp_path: Path) -> None:
+    """A start with several bad `[local]` values names each, one line per key, and no traceback: it named only the
+    first, so fixing one revealed the next."""
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[local]\nthreads = 0\nstop_grace = -3\nstart_timeout = 0\ngpu_layers = -1\nmax_restarts = -2\n"
+                   "[local.models.mine]\nctx_size = 0\nthreads = -4\n[server]\nshutdown_grace = -1\nport = 70000\n")
+    out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(cfg), "--port", str(free_port())],
+                         env=daemon_env(home), capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    lines = [line.strip() for line in out.stderr.splitlines()]
+    for line in ["local.threads: must be > 0 (leave it unset for llama-server's default), got 0",
+                 "local.stop_grace: must be > 0, got -3.0", "local.start_timeout: must be > 0, got 0.0",
+                 "local.gpu_layers: must be >= 0 (leave it unset for llama-server's default), got -1",
+                 "local.max_restarts: must be >= 0, got -2",
+                 "local.models.mine.ctx_size: must be a number of tokens > 0, got 0",
+                 "local.models.mine.threads: must be > 0 (leave it unset for llama-server's default), got -4",
+                 "server.port: must be a TCP port (0-65535), got 70000",
+                 "server.shutdown_grace: must be > 0, got -1.0"]:
+        assert line in lines, out.stderr
+
+
 @pytest.mark.parametrize(("variable", "message"), [
     ("LAROUTER_ROUTING__COOLDOWM", "routing: unknown key(s): cooldowm (from the environment variable "
                                    "LAROUTER_ROUTING__COOLDOWM) (did you mean cooldown?)"),
