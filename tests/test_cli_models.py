@@ -190,6 +190,23 @@ def test_download_warns_first_when_no_llama_server(servers: BackgroundLoop, home
     assert verdict["llamaServer"] is False and not verdict["ok"], verdict
 
 
+def test_download_of_a_model_on_disk_says_it_is_downloaded(servers: BackgroundLoop, home: Path, tmp_path: Path) -> None:
+    """With no llama-server, downloading a model already on disk warned that it "will download": the warning says
+    it is already downloaded, the hub is not asked for it again, and an unknown model gets its error and no warning."""
+    daemon = start_hub_daemon(servers, home, tmp_path, 'llama_server = "/nonexistent/llama-server"\n')
+    assert on(daemon.url, "models", "download", "tiny-test").exit_code == 0
+    fetched = len(daemon.hub.gets(FILE))
+    again = on(daemon.url, "models", "download", "tiny-test")
+    err = " ".join(again.stderr.split())
+    assert again.exit_code == 0 and "(already on disk; sha256 verified" in again.stdout, again.output
+    assert err.startswith("warning: tiny-test is already downloaded, but larouterd cannot start it until it has a "
+                          "llama-server: configured llama-server '/nonexistent/llama-server' does not exist"), err
+    assert "will download" not in err and "downloading" not in err and len(daemon.hub.gets(FILE)) == fetched, err
+    unknown = on(daemon.url, "models", "download", "nope")
+    assert unknown.exit_code == 1 and "unknown model 'nope'" in unknown.stderr, unknown.output
+    assert "warning" not in unknown.stderr, unknown.stderr
+
+
 def test_catalog_says_once_that_llama_server_is_missing(servers: BackgroundLoop, home: Path, tmp_path: Path) -> None:
     """With no llama-server, `models catalog` told why and how to get one in every row's "Runs here" cell, a paragraph
     each (160 lines for 5 models at 80 columns): the cell says `see below` and a note under the table says it once."""

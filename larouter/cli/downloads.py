@@ -78,15 +78,17 @@ def done_line(out: dict[str, Any]) -> str:
     return f"[green]✓[/green] {out['modelId']} {out['quantization']}: {where} ({check})"
 
 
-def warn_if_no_llama_server(client: Client, model_id: str) -> None:
-    """Before gigabytes arrive: say so on stderr when larouterd finds no llama-server to run the model with (the
-    download still goes on; one can be installed meanwhile)."""
+def warn_if_no_llama_server(client: Client, model_id: str, on_disk: bool) -> None:
+    """Before the progress of gigabytes: say so on stderr when larouterd finds no llama-server to run the model with
+    (the download still goes on; one can be installed meanwhile), or, for a model already on disk (`on_disk`), that
+    it is downloaded but cannot start."""
     entries = client.request("GET", "/api/models/catalog")["data"]
     verdict = next((m["canRun"] for m in entries if "llamaServer" in m.get("canRun", {})), None)
     if verdict is None or verdict["llamaServer"]:
         return
     why = next((r for r in verdict["reasons"] if "llama-server" in r), "llama-server not found")
-    err_console().print(f"[yellow]warning:[/yellow] {escape(model_id)} will download, but larouterd cannot start it "
+    what = "is already downloaded" if on_disk else "will download"
+    err_console().print(f"[yellow]warning:[/yellow] {escape(model_id)} {what}, but larouterd cannot start it "
                         f"until it has a llama-server: {escape(why)}", soft_wrap=True)
 
 
@@ -108,8 +110,8 @@ def download(client: Client, as_json: bool, model_id: str, quant: str | None, no
     """
     body: dict[str, Any] = {"modelId": model_id, "format": "gguf"}
     body |= ({"quantization": quant} if quant else {}) | ({"mmproj": False} if no_mmproj else {})
-    warn_if_no_llama_server(client, model_id)
-    dl = client.request("POST", "/api/models/download", body)
+    dl = client.request("POST", "/api/models/download", body)  # (an unknown model is its error, with no warning)
+    warn_if_no_llama_server(client, model_id, dl["status"] == "done")
     if detach and dl["status"] != "done":
         emit(dl, as_json, lambda d: f"downloading {d['modelId']} {d['quantization']} as {d['id']} "
                                     f"(`larouter models download {d['modelId']}` shows its progress)")
