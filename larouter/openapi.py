@@ -175,7 +175,7 @@ def _paths() -> dict[str, Any]:
                                    {"201": _json(ref("CatalogEntry"), "registered")}, body="ModelRegister",
                                    description=ADMIN)},
         "/api/models/{id}": {"delete": op("Forget a registered model", "models",
-                                          {"200": _json(ref("Deleted"), "forgotten")}, errors=(400, 401, 403, 404),
+                                          {"200": _json(ref("Deleted"), "forgotten")}, errors=(400, 401, 403, 404, 409),
                                           params=[MODEL_ID], description=ADMIN)},
         "/api/models/{id}/start": {"post": op(
             "Start llama-server for a downloaded model (idempotent)", "models",

@@ -308,6 +308,26 @@ def test_models_start_ps_health_logs_stop(local_router: Callable[..., Router]) -
 
 
 @pytest.mark.llama
+def test_removing_a_running_model_is_a_conflict_that_says_to_stop_it(
+        local_router: Callable[..., Router]) -> None:  # noqa: F811
+    """Removing a running model was a 400 `model_running` ("stop it first"): it is a 409 conflict naming the command
+    that stops it, over HTTP and from the CLI (with --yes, and without it before any question); stopped, it goes."""
+    router = local_router()
+    assert on(router, "models", "start", "tiny").exit_code == 0
+    status, out = http_json("DELETE", router.url + "/api/models/tiny")
+    assert (status, out["error"]["code"]) == (409, "model_running"), out
+    assert "stop it first: `larouter models stop tiny` (POST /api/models/tiny/stop)" in out["error"]["message"], out
+    for args, answer in ((["-y"], None), ([], "y\n")):
+        refused = on(router, "models", "remove", "tiny", *args, input=answer)
+        line = " ".join(refused.stderr.split())
+        assert refused.exit_code == 1 and "HTTP 409: model 'tiny' is running; stop it first: `larouter models stop " \
+            "tiny`" in line, refused.output
+        assert "Remove model" not in refused.output, refused.output
+    assert on(router, "models", "stop", "tiny").exit_code == 0
+    assert "removed tiny" in on(router, "models", "remove", "tiny", "--yes").stdout
+
+
+@pytest.mark.llama
 def test_models_start_options_out_of_bounds_are_refused(local_router: Callable[..., Router]) -> None:  # noqa: F811
     """start --threads/--ctx-size/--gpu-layers beyond their bounds is exit 1 with the daemon's reason, said of the
     flag the user typed (it named the API field: "'ctxSize' must be from 256"), and nothing starts."""

@@ -293,8 +293,12 @@ def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str |
 @client_options
 def remove(client: Client, as_json: bool, model_id: str, yes: bool) -> None:
     """Forget a model you registered (stop it first; files on disk are kept). Asks first, unless --yes."""
-    if not yes:  # an unknown model is its 404 at once, a shipped one its refusal: not a question first
-        canonical = client.get(f"/api/models/{seg(model_id)}/health")["id"]
+    if not yes:  # an unknown model is its 404 at once, a shipped or running one its refusal: not a question first
+        health = client.get(f"/api/models/{seg(model_id)}/health")
+        canonical = health["id"]
+        if health["state"] in ("starting", "ready"):
+            raise CliError(f"HTTP 409: model {canonical!r} is running; stop it first: `larouter models stop "
+                           f"{canonical}`, then remove it", status=409, code="model_running")
         entry = next((m for m in client.get("/api/models/catalog")["data"] if m["id"] == canonical), None)
         if entry is not None and not entry.get("user"):
             raise CliError(f"model {canonical!r} is part of the shipped catalog: only a model added with `larouter "

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from larouter import appkeys
-from larouter.errors import bad_request
+from larouter.errors import LarouterError, bad_request
 from larouter.models.catalog import (
     Catalog, CatalogModel, Variant, check_model_id, check_repo_file, free_disk, free_ram, ram_estimate,
 )
@@ -179,10 +179,16 @@ async def unregister_model(request: web.Request) -> web.Response:
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     proc = request.app[appkeys.SUPERVISOR].procs.get(model.id)
     if proc is not None and proc.state in (State.STARTING, State.READY):
-        raise bad_request(f"model {model.id!r} is running; stop it first", "modelId", "model_running")
+        raise running_error(model.id)
     await asyncio.to_thread(request.app[appkeys.CATALOG].unregister, model.id)
     request.app[appkeys.UPSTREAMS].forget(provider_name(model.id))  # /health forgets how it failed, too
     return web.json_response({"id": model.id, "deleted": True})
+
+
+def running_error(model_id: str) -> LarouterError:
+    """The 409 of a remove (DELETE /api/models/{id}) of a model that is running: what to run first."""
+    return LarouterError(f"model {model_id!r} is running; stop it first: `larouter models stop {model_id}` (POST "
+                         f"/api/models/{model_id}/stop), then remove it", 409, "invalid_request_error", "model_running")
 
 
 def still_local(app: web.Application, model_id: str) -> bool:
