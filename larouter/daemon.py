@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import io
 import logging
@@ -179,7 +180,11 @@ def data_dir_failure(exc: OSError, home: Path | None) -> str:
     directory = home or Path(exc.filename or "?")
     where = f" ({exc.filename})" if exc.filename and Path(exc.filename) != directory else ""
     advice = unwritable_advice(exc.errno, directory)
-    return (f"cannot use the data directory {directory} ($LAROUTER_HOME): {exc.strerror}{where}"
+    reason = exc.strerror
+    if exc.errno == errno.EEXIST and not where:  # (mkdir: the path is there, and no directory: "File exists")
+        what = "a file" if directory.is_file() else "something else"
+        reason = f"not a directory: it is {what}; set $LAROUTER_HOME to a directory (it is made if it does not exist)"
+    return (f"cannot use the data directory {directory} ($LAROUTER_HOME): {reason}{where}"
             + (f"\n{advice}" if advice else ""))
 
 

@@ -194,3 +194,15 @@ def test_an_unusable_home_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr, proc.stderr
     assert f"cannot use the data directory {home} ($LAROUTER_HOME)" in proc.stderr, proc.stderr
     assert "Not a directory" in proc.stderr, proc.stderr
+
+
+def test_a_home_that_is_a_file_is_said_to_be_no_directory(tmp_path: Path) -> None:
+    """LAROUTER_HOME naming a file (`/etc/passwd`) said "File exists": it says the path is not a directory but a
+    file, in one line, exit 1, no traceback."""
+    home = tmp_path / "afile"
+    home.write_text("not a directory")
+    proc = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
+                          env=daemon_env(home), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"cannot use the data directory {home} ($LAROUTER_HOME): not a directory: it is a file" in proc.stderr
+    assert "File exists" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
