@@ -30,6 +30,24 @@ def test_a_named_models_error_carries_the_request_id(router: Router, model: str,
         dict(info.value.response.headers)
 
 
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("model", "status"), [("fake-429", 429), ("fake-400", 400), ("fake-500", 502),
+                                                ("fake-hang", 504)])
+def test_a_named_models_error_says_whose_it_is(router: Router, model: str, status: int, stream: bool) -> None:
+    """A named model's error carries `x-larouter-model` and `x-larouter-provider`, as its answers and `auto`'s errors
+    do (it carried neither); an unknown model, which has no target, carries neither."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model=model, messages=HI, stream=stream)
+    headers = info.value.response.headers
+    assert info.value.status_code == status, info.value.body
+    assert (headers.get("x-larouter-model"), headers.get("x-larouter-provider")) == (model, "fake"), dict(headers)
+    with pytest.raises(openai.NotFoundError) as unknown:
+        client.chat.completions.create(model="no-such-model", messages=HI, stream=stream)
+    assert not {"x-larouter-model", "x-larouter-provider"} & set(unknown.value.response.headers), \
+        dict(unknown.value.response.headers)
+
+
 def test_errors_before_the_call_and_model_lists_carry_a_request_id(router: Router) -> None:
     """A bad body (400), a bad token (401), an unknown /v1 path (404) and the model list all carry one."""
     for url, body, token, status in ((router.v1 + "/chat/completions", {"model": "gpt-fake", "messages": "hi"}, None, 400),

@@ -99,7 +99,7 @@ class Call:
     choices: int = 1  # the request's n: a stream without [DONE] is complete once each choice has a finish_reason
     tool_calls: bool = False  # the answer called a tool (set on routed calls)
     delivered: bool = False  # the provider had the request when it failed (timeout, drop): it may have billed it
-    tried: str | None = None  # `auto`: the candidate being (or last) tried, for the headers of an error
+    tried: str | None = None  # for an error's headers: `auto`'s candidate being (or last) tried; a named local model
     created_us: int = attrs.Factory(lambda: time.time_ns() // 1000)  # arrival, microseconds since the epoch (UTC)
     started: float = attrs.Factory(time.perf_counter)
     first_byte: float | None = None

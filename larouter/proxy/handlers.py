@@ -73,16 +73,17 @@ def decision_headers(call: Call) -> dict[str, str]:
 
 
 def error_headers(call: Call) -> dict[str, str]:
-    """Headers of an error answer: the call's id, and for `auto` its tier, reason (which, when every candidate
-    failed, lists each one's failure) and the model (and provider) of the candidate whose error it is: the last one
-    tried."""
+    """Headers of an error answer: the call's id; the model (and provider) whose error it is, once known: a named
+    model's target, or under `auto` the last candidate tried; and for `auto` its tier and reason (which, when every
+    candidate failed, lists each one's failure)."""
     headers = {"x-request-id": call.id}
     if call.tier:
         headers["x-larouter-tier"] = call.tier
-    if call.tried:  # named as an answer's headers name it; a local model that did not start had no provider
-        headers["x-larouter-model"] = call.target.model if call.target is not None else call.tried
-        if call.target is not None:
-            headers["x-larouter-provider"] = call.target.provider_name
+    if call.target is not None:  # named as an answer's headers name it
+        headers["x-larouter-model"] = call.target.model
+        headers["x-larouter-provider"] = call.target.provider_name
+    elif call.tried:  # a local model that did not start: it had no provider
+        headers["x-larouter-model"] = call.tried
     if call.reason:
         headers["x-larouter-reason"] = header_safe(call.reason)  # ASCII: the words are in the ledger
     return headers
@@ -106,6 +107,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         if body["model"] == AUTO:
             return await _auto(request, call, body)  # (its candidate's reservation is settled below)
         pending = local.pending_local(request, body["model"])
+        call.tried = pending.id if pending is not None else None  # (its error names it, started or not)
         if pending is not None and not stream:
             await local.start_local(request, pending)
         if pending is None or not stream:
