@@ -65,9 +65,9 @@ WORK_DUE: tuple[Gated, ...] = (
     # An idle reply conditioned on a computation ("reply HEARTBEAT_OK only if the invoices below add up to 4,821.50",
     # "if the average of these p95 values is above 240 ms, alert …", "reply OK if 3599 is prime"): the model must
     # compute before it may answer idle (blind v37-v39).
-    Gated(r"\b(?:if|unless|whether)\b[^.\n]{0,100}?(?:\b(?:average|mean|median|sum|standard deviation|primes?|divisible)\b"
-          r"|\badds? up\b|\b(?:is|are|be) (?:even|odd)\b)",
-          ("average", " mean ", "median", "sum of", "the sum ", "deviation", "prime", "divisible", "add up", "adds up",
+    Gated(r"\b(?:if|unless|whether)\b[^.\n]{0,100}?(?:\b(?:average|mean|median|standard deviation|primes?|divisible)\b"
+          r"|\bsum of\b|\bthe sum\b|\badds? up\b|\b(?:is|are|be) (?:even|odd)\b)",
+          ("average", "mean", "median", "sum of", "the sum", "deviation", "prime", "divisible", "add up", "adds up",
            "is even", "is odd", "are even", "are odd", "be even", "be odd")),  # (not "summary": the regex costs ~6 us)
     # A run that failed: a non-zero exit code, a Python traceback or exception ("exit_code=1", "KeyError: 'id'").
     Gated(r"\bexit(?:_?code|_?status)?\s?[=:]\s?[1-9]\d*\b|\bexit(?:ed)? (?:with )?(?:code|status) [1-9]"
