@@ -115,6 +115,10 @@ def test_a_request_written_after_the_check_in_is_classified_on_it(tail: str, exp
     "heartbeat sanity test: reply HEARTBEAT_OK only if the number of primes below 100 is even. Otherwise reply with "
     "that number.",
     "Reply with just OK if 3599 is prime.",
+    # blind v40: the computation asked as a task before the condition
+    "Heartbeat task (from HEARTBEAT.md): add up the unpaid invoices below. If the total is above €5,000, draft a "
+    "polite reminder email to Sofia listing them; otherwise reply HEARTBEAT_OK.\n\nINV-2041  €1,240.00\n"
+    "INV-2044  €980.50\nINV-2047  €2,115.00",
 ])
 def test_an_idle_reply_conditioned_on_a_computation_is_work(text: str, config: ClassifierConfig) -> None:
     """Blind v37-v39: the idle reply may be given only after computing something (an average, a sum, a primality);
