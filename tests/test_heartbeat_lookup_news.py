@@ -243,3 +243,31 @@ def test_review_17_quiet_lookups_stay_heartbeats(result: str | dict[str, Any]) -
     """Review 17's other side: quiet results the reader took for news (a door sensor "off", an alarm "armed_away", a
     label's totals, a health check's nested readings, kubectl's "Bound", helm's "deployed", redis' "PONG")."""
     assert beat(result) is Tier.HEARTBEAT
+
+
+NUT = ("battery.charge: 100\nbattery.runtime: 1740\ndevice.model: 5E 850i\ndriver.state: quiet\ninput.voltage: 231.0\n"
+       "ups.load: 18\nups.status: {status}")
+VERCEL = ("Vercel CLI 44.2.7\n> Deployments for leo/recipe-box [341ms]\n\n  Age     Deployment                          "
+          "Status      Environment     Duration\n  2d      https://recipe-box-8kq2m1x7a.vercel.app  ● {state}     "
+          "Production      38s\n  5d      https://recipe-box-3hf0zr2pc.vercel.app  ● Ready     Production      41s")
+
+
+@pytest.mark.parametrize(("quiet", "work"), [
+    ({"issues": [], "isLast": True}, {"issues": [], "isLast": True, "total_count": 3}),
+    ({"lastAudit": "2026-05-20", "lastAuditResult": "clean"}, {"lastAudit": "2026-05-20", "lastAuditResult": "critical"}),
+    ({"kind": "calendar#events", "defaultReminders": [{"method": "popup", "minutes": 30}], "items": []},
+     {"kind": "calendar#events", "defaultReminders": [{"method": "popup", "minutes": 30}],
+      "items": [{"summary": "Dentist", "start": {"dateTime": "2026-05-23T10:00:00-04:00"}}]}),
+    ({"QueryResponse": {}, "time": "2026-05-20T01:30:12.408-07:00"},
+     {"QueryResponse": {"Invoice": [{"Id": "1042", "Balance": 120.0}]}, "time": "2026-05-20T01:30:12.408-07:00"}),
+    ([{"id": "6650a1c2", "state": "ready", "branch": "main", "error_message": None}],
+     [{"id": "6650a1c2", "state": "error", "branch": "main", "error_message": "Build script returned 1"}]),
+    (NUT.format(status="OL"), NUT.format(status="OB")),
+    (VERCEL.format(state="Ready"), VERCEL.format(state="Error")),
+])
+def test_blind_v40_formats_read_quiet_and_their_twins_as_work(quiet: str | dict[str, Any] | list[Any],
+                                                             work: str | dict[str, Any] | list[Any]) -> None:
+    """Blind v40's quiet lookups of other ecosystems (Jira, npm audit, Google Calendar, QuickBooks, Netlify, NUT's
+    `upsc`, a CLI that prints a banner before its table) and each one's work twin."""
+    assert beat(quiet) is Tier.HEARTBEAT
+    assert beat(work) is not Tier.HEARTBEAT

@@ -35,7 +35,7 @@ from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_WORDS, USE
                                           fine_states, is_table, says_well, table_clear)
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
-from larouter.routing.triggers import (ITEM_LIST_KEY, attention_key, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
+from larouter.routing.triggers import (ITEM_LIST_KEY, SETTINGS_KEY_RE, attention_key, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
                                       denies_needed, found_items, found_nothing, json_of, past_stated_share, stated_share,
                                       troubled_text)
 
@@ -45,7 +45,8 @@ _BATTERY_RE = re.compile(r"batter|akku|bateri|batterie|акумулятор|ак
 _NOT_A_SHARE_RE = re.compile(r"(?:_v|volt\w*|_mv|_mah|_wh|_temp\w*|_c)$", re.I)  # ("battery_v": 12.7 is volts)
 _LOW_BATTERY = 20  # % of charge where devices and Home Assistant's blueprints warn
 _TIME_KEY = re.compile(r"time|date|_at$|At$|since|until|checked|updated|stamp", re.I)
-_FINE_FLAG_KEY = re.compile(r"^(?:ok|success|succeeded|exists|healthy|enabled|connected|valid|online|up)$", re.I)
+_FINE_FLAG_KEY = re.compile(r"^(?:ok|success|succeeded|exists|healthy|enabled|connected|valid|online|up|is_?last|last"
+                            r"|done|complete|completed|synced|verified|paid|ready|active)$", re.I)
 _MAX_DEPTH = 6
 
 
@@ -99,7 +100,7 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None) ->
     if checklist(text) or says_well(text, rules.quiet):
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
-        return fine_rows(text, limit) or fine_columns(text, limit)
+        return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)
     return fine_states(text) or fine_rows(text, limit) or _quiet_report(text, rules, limit)
 
 
@@ -135,6 +136,11 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
     if key.lower() in _SPEC_KEYS:
         return True  # the limits or band a record's readings are judged by (`limits.within_own_limits`, above)
     if isinstance(value, Mapping):
+        if not value:
+            marks.append(key.lower() not in _NOT_ANSWERS)  # an empty answer ({"QueryResponse": {}})
+            return True
+        if SETTINGS_KEY_RE.match(key):
+            return True  # a setting the lookup echoes ("defaultReminders", "config"), not its answer
         judged = within_own_limits(value) if _judged(value) else None
         if judged is False:
             return False
@@ -148,6 +154,8 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
             return True
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             return not (attention_key(key) or _negated_key(key))  # readings, coordinates, a range
+        if SETTINGS_KEY_RE.match(key):
+            return True  # a setting's list ("defaultReminders": [{"method": "popup", "minutes": 30}])
         if all(isinstance(v, Mapping) for v in value):  # records: each must report itself fine, and be quiet
             return all(healthy(v) and _quiet_node(v, key, rules, marks, depth + 1, limited) for v in value)
         if attention_key(key) or _negated_key(key) or ITEM_LIST_KEY.search(key) or TROUBLE_FLAG_KEY.search(key):
@@ -169,7 +177,8 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
 
 def _fine_state(record: Mapping[str, Any]) -> bool:
     """A record whose state is a fine one or a mode ({"state": "off"} of a door sensor, {"state": "armed_away"})."""
-    states = [str(v).strip().lower() for k, v in record.items() if str(k).lower() in STATUS_KEYS]
+    states = [str(v).strip().lower() for k, v in record.items()
+              if isinstance(v, str) and (str(k).lower() in STATUS_KEYS or _STATUS_KEY_RE.search(str(k)))]
     return bool(states) and all(state in FINE_STATES or state in MODES for state in states)
 
 
@@ -234,7 +243,8 @@ scanned checked polled searched watched tracked monitored sources source channel
 sensors members users subscribers followers capacity capienza limit max min threshold interval next poll page pages
 per occupied available online ready running active healthy up confirmed confirmadas confirmados confirmed done
 completed processed delivered sent synced ok passed succeeded total_confirmed seq version port year month day week hour
-minute
+minute time timestamp epoch start started update updated created modified date cost rate quota credit credits throttle
+type kind format grace interval pings
 """.split())
 _UNIT_SUFFIXES = frozenset("s ms sec secs min mins h hrs pct percent c f kb mb gb tb ppm id no nr num idx index "
                            "port version ver gwei kwh w kw v mm cm m km kg g".split())
@@ -243,9 +253,9 @@ _KEY_PARTS_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 def _tally_key(key: str) -> bool:
     parts = [p.lower() for p in _KEY_PARTS_RE.findall(key)]
-    if len(parts) > 1 and "total" in parts:
-        return True  # a total of what the lookup holds ("messagesTotal", "totalItemCount"); a bare "total" beside an
-        # empty answer counts items that must be somewhere ({"orders": [], "total": 3})
+    if len(parts) > 1 and "total" in parts and "count" not in parts:
+        return True  # a total of what the lookup holds ("messagesTotal"); a bare "total" or a "total_count" beside an
+        # empty answer counts items that must be somewhere ({"orders": [], "total": 3}, {"monitors": [], "total_count": 3})
     return key.endswith("%") or (bool(parts) and (parts[-1] in _UNIT_SUFFIXES or not _TALLY_WORDS.isdisjoint(parts)))
 
 
@@ -262,6 +272,8 @@ def _quiet_string(text: str, key: str, rules: Compiled, marks: list[bool]) -> bo
     if (not TROUBLE_WORDS.isdisjoint(words) or not rules.quiet.broken.isdisjoint(words)) and not says_none(
             text, rules.quiet):
         return False
+    if _DESCRIBING_KEY_RE.search(key):
+        return True  # what the thing checked is ("desc": "pg_dump of ledger DB to B2"), trouble words aside (above)
     if _MESSAGE_KEY_RE.search(key) and len(words) > 1 and not says_none(text, rules.quiet):
         return bool(rules.quiet.well.found(word_tokens(lower), text))  # a message's text is news unless it says
         # none or all is well ("call me back", "are you around?")
@@ -280,6 +292,8 @@ def _quiet_string(text: str, key: str, rules: Compiled, marks: list[bool]) -> bo
 _STATUS_KEY_RE = re.compile(r"(?:status|state|result|outcome|phase|mode|estado|zustand|stato|statut|durum|状态|狀態|状態"
                             r"|상태)$", re.I)
 _SHARE_VALUE_RE = re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s?%")
+_DESCRIBING_KEY_RE = re.compile(r"^(?:desc|description|title|name|friendly_name|display_?name|label|summary|tags|"
+                                r"commit_message|commit_title)$", re.I)
 _MESSAGE_KEY_RE = re.compile(r"^(?:text|body|message|msg|content|snippet|reply|question|request|preview"
                              r"|last_message)$", re.I)
 

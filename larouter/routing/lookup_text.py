@@ -19,8 +19,8 @@ from larouter.routing.triggers import BAD_WORDS
 TROUBLE_WORDS = frozenset(TROUBLE_STATES) | BAD_WORDS | frozenset("""
 on paper_jam jam jammed pending unknown unavailable inactive exited dead backoff crashloopbackoff disconnected unplugged
 flooded overheating overheated tampered alarm alarming triggered detected timeout timed_out suspended throttled paused
-cordoned outofsync fault faulted problem firing unsuccessful warnings replace refill recharge
-""".split())
+cordoned outofsync fault faulted problem firing unsuccessful warnings replace refill recharge ob lb
+""".split())  # ("OB", "LB": NUT's on battery, low battery)
 
 _HEADING_RE = re.compile(r"#{1,6}[ \t]")  # not "#general  dana.kim  08:12  can someone …" (a channel)
 _CHECK_ITEM_RE = re.compile(r"^[ \t]*[-*+][ \t]+\[[ xX✓✔]\]", re.M)
@@ -70,18 +70,14 @@ def fine_rows(text: str, limit: float | None) -> bool:
     ("RESTARTS", "ATTEMPT", "MISSED", "LAST_EXIT") must read 0 (review 17: one fine word hid "95%" and "152"). A row
     without a fine word is fine in a table of usage (`df -h`: a "Use%" column) with its shares under the limit; a line
     that only names a host ("== web-1") is no row."""
-    lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
-    if not lines:
+    head, rows = _table(text)
+    if not rows and not head or not head and len(rows) < 2:
         return False
-    header = _column_header(lines[0])
-    if not header and len(lines) < 2:
-        return False
-    rows = lines[1:] if header else lines
-    if not table_clear(lines[0] if header else "", rows, limit):
+    if not table_clear(head, rows, limit):
         return False
     body = "\n".join(rows)
     unready = "/" in body and any(a != b for a, b in _READY_RE.findall(body))  # ("0/1": a pod not ready)
-    usage = limit is not None or (header and _USAGE_HEADER_RE.search(lines[0]) is not None)
+    usage = limit is not None or (bool(head) and _USAGE_HEADER_RE.search(head) is not None)
     for row in rows:
         lower = row.lower()
         words = set(lower.split())  # (the fast reading; brackets and marks stripped only if it finds no fine word)
@@ -136,9 +132,25 @@ USE_LIMIT = 80.0  # with no limit stated, a usage at 80% or more is news (where 
 
 
 def is_table(text: str) -> bool:
-    """Whether a text is a table: a first line naming columns (`_column_header`), then rows."""
-    head, _, rest = text.lstrip("\n").partition("\n")
-    return bool(rest.strip()) and _column_header(head)
+    """Whether a text is a table: a line naming columns (`_column_header`), then rows."""
+    head, rows = _table(text)
+    return bool(head) and bool(rows)
+
+
+_PREAMBLE = 3  # lines a command may print before its table ("Vercel CLI 44.2.7", "> Deployments for …")
+
+
+def _table(text: str) -> tuple[str, list[str]]:
+    """A table's header line ("" when none is found) and its rows; the lines a command printed before the header are
+    left out if they hold no word of trouble (else they are rows, and nothing is fine)."""
+    lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
+    for i, line in enumerate(lines[:_PREAMBLE + 1]):
+        if _column_header(line):
+            preamble = "\n".join(lines[:i]).lower()
+            if i and not _ROW_TROUBLE.isdisjoint(_tokens(preamble)):
+                break
+            return line, lines[i + 1:]
+    return "", lines
 
 
 def _column_header(line: str) -> bool:
@@ -157,26 +169,30 @@ _GAP_RE = re.compile(r"\S(?: {2,}|\t| ?\| ?)(?=\S)")
 # A column whose every value must say all is well: an exit code, a count of errors (0), a state (a fine word).
 _ZERO_COLUMNS = frozenset({"exit", "exit_code", "exitcode", "last_exit", "rc", "errors", "error", "failed", "failures",
                            "fail", "warnings", "crashes", "restarts", "attempt", "attempts", "retries", "missed",
-                           "pending", "pending_jobs", "backlog", "queued", "unacked", "dead", "dropped"})
+                           "pending", "pending_jobs", "backlog", "queued", "unacked", "dead", "dropped", "lag",
+                           "lag_in_mb", "lag_mb", "lag_s", "replication_lag"})
 _STATE_COLUMNS = frozenset({"status", "state", "health", "result", "conclusion", "last_result", "last_status"})
 FINE_STATES = frozenset(OK_VALUES) | _ROW_FINE | {"off", "closed", "locked", "armed", "armed_away", "armed_home",
-                                                   "armed_night", "standby", "home"}
+                                                   "armed_night", "standby", "home", "ol", "quiet"}  # ("OL": NUT's on line)
 _CELL_SPLIT_RE = re.compile(r"\t| {2,}| ?\| ?")
 
 
 def fine_columns(text: str, limit: float | None) -> bool:
     """A table (tab-, bar- or space-aligned, a header row first) with a verdict column in which every row says all
     is well ("exit" 0 in every job's row, "state" ok), and clear otherwise (`table_clear`)."""
-    lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
-    if len(lines) < 2 or not _column_header(lines[0]) and "\t" not in lines[0]:
+    head, rows = _table(text)
+    if not head:
+        lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
+        if len(lines) < 2 or "\t" not in lines[0]:
+            return False
+        head, rows = lines[0], lines[1:]  # (a tab-separated header may hold digits)
+    if not rows or not table_clear(head, rows, limit):
         return False
-    if not table_clear(lines[0], lines[1:], limit):
-        return False
-    names = [c.strip().lower() for c in _CELL_SPLIT_RE.split(lines[0].strip(" |"))]
+    names = [c.strip().lower() for c in _CELL_SPLIT_RE.split(head.strip(" |"))]
     judged = [(i, n in _ZERO_COLUMNS) for i, n in enumerate(names) if n in _ZERO_COLUMNS or n in _STATE_COLUMNS]
     if not judged:
         return False
-    for row in lines[1:]:
+    for row in rows:
         cells = [c.strip().lower() for c in _CELL_SPLIT_RE.split(row.strip(" |"))]
         if len(cells) != len(names):
             return False  # a row the header does not describe
@@ -187,7 +203,8 @@ def fine_columns(text: str, limit: float | None) -> bool:
     return True
 
 
-_STATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:state|status|health|result)[ \t]*:[ \t]*(.*?)[ \t]*$", re.M | re.I)
+_STATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[\w-]+[._])?(?:state|status|health|result)[ \t]*:[ \t]*(.*?)[ \t]*$",
+                            re.M | re.I)  # (a dotted key's too: NUT's "ups.status: OL")
 
 
 def fine_states(text: str) -> bool:

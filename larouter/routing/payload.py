@@ -20,7 +20,7 @@ from larouter.routing.limits import within_own_limits
 STATUS_KEYS = frozenset({"status", "state", "result", "health", "conclusion"})  # ("conclusion": a CI run's outcome)
 OK_VALUES = frozenset({"ok", "success", "succeeded", "healthy", "green", "up", "idle", "done", "clear", "no_change",
                        "passed", "completed", "resolved", "closed", "locked", "normal", "nominal", "online",
-                       "operational"})
+                       "operational", "ready"})  # ("ready": a deploy's or a pod's finished, healthy state)
 
 
 def healthy(record: Mapping[str, Any]) -> bool:

@@ -156,6 +156,9 @@ TROUBLE_FLAG_KEY = re.compile(r"leak|flood|smoke|fire|alarm|alert|tamper|intrusi
 _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
 
 
+SETTINGS_KEY_RE = re.compile(r"(?:default|setting|config|option|preference)", re.I)  # a key that opens with these
+
+
 def holds_items(value: Any, key: str = "", root: bool = False) -> bool:
     """JSON that holds items to handle: records, as the lookup's whole answer (`[{...}, ...]`) or under any key
     (`"results": [{...}]`, Home Assistant's `"states"`), a non-empty list under an item key, a positive count of new,
@@ -164,8 +167,8 @@ def holds_items(value: Any, key: str = "", root: bool = False) -> bool:
     if isinstance(value, Mapping):  # (a reading past the limits its record carries: news)
         return within_own_limits(value) is False or any(holds_items(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
-        if not value:
-            return False
+        if not value or SETTINGS_KEY_RE.match(key):
+            return False  # (a setting's list: Google Calendar's "defaultReminders" are no reminders due)
         if any(isinstance(v, Mapping) and not _empty(v) and not healthy(v) for v in value):
             return True  # records: messages, bookings, signals, entity states (not hosts reported ok)
         return bool(ITEM_LIST_KEY.search(key)) or any(holds_items(v) for v in value if isinstance(v, Mapping))
