@@ -66,12 +66,13 @@ WORK_DUE: tuple[Gated, ...] = (
     # "if the average of these p95 values is above 240 ms, alert …", "reply OK if 3599 is prime"): the model must
     # compute before it may answer idle (blind v37-v39).
     Gated(r"\b(?:if|unless|whether)\b[^.\n]{0,100}?(?:\b(?:average|mean|median|standard deviation|primes?|divisible)\b"
-          r"|\bsum of\b|\bthe sum\b|\badds? up\b|\b(?:is|are|be) (?:even|odd)\b)"
-          r"|(?:^|[.:;!]\s+|:\s*)(?:please\s+)?(?:add up|sum up|total up|compute|calculate)\b",  # "…: add up the unpaid
-          # invoices below. If the total is above €5,000, draft …; otherwise reply HEARTBEAT_OK" (blind v40)
-          ("average", "mean", "median", "sum of", "the sum", "deviation", "prime", "divisible", "add up", "adds up",
-           "is even", "is odd", "are even", "are odd", "be even", "be odd", "sum up", "total up", "compute",
-           "calculate")),  # (not "summary": the regex costs ~6 us)
+          r"|\bsum of\b|\bthe sum |\badds? up\b|\b(?:is|are|be) (?:even|odd)\b)",
+          ("average", "mean", "median", "sum of", "the sum ", "deviation", "prime", "divisible", "add up", "adds up",
+           "is even", "is odd", "are even", "are odd", "be even", "be odd")),  # (not "the summary": ~15 us a check-in)
+    # ... or asked as a task before the condition ("…: add up the unpaid invoices below. If the total is above €5,000,
+    # draft …; otherwise reply HEARTBEAT_OK", blind v40).
+    Gated(r"(?:^|[.:;!]\s+|:\s*)(?:please\s+)?(?:add up|sum up|total up|compute|calculate)\b",
+          ("add up", "sum up", "total up", "compute", "calculate")),
     # A run that failed: a non-zero exit code, a Python traceback or exception ("exit_code=1", "KeyError: 'id'").
     Gated(r"\bexit(?:_?code|_?status)?\s?[=:]\s?[1-9]\d*\b|\bexit(?:ed)? (?:with )?(?:code|status) [1-9]"
           r"|\bTraceback \(most recent call last\)|(?<![\w.])[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Error|Exception): ",
