@@ -271,3 +271,31 @@ def test_blind_v40_formats_read_quiet_and_their_twins_as_work(quiet: str | dict[
     `upsc`, a CLI that prints a banner before its table) and each one's work twin."""
     assert beat(quiet) is Tier.HEARTBEAT
     assert beat(work) is not Tier.HEARTBEAT
+
+
+# Review 18: what the v40 loosenings (settings, fine flags and states, descriptions, metadata numbers, banners before
+# a table, status lines of dotted keys) let through; one or two of each family.
+REVIEW_18 = [
+    {"alerts": [], "configErrors": ["nginx.conf: unknown directive 'proxy_passs'"]},  # a settings-looking key
+    {"incidents": [], "outage": {"active": True}},  # a flag set under a key of trouble
+    {"events": [], "siren": {"active": True}},
+    {"PowerState": "Off", "Status": {"State": "Enabled", "Health": "OK"}},  # "off" said of a power, not a door
+    {"alerts": [], "account": {"status": "locked"}},
+    {"alerts": [], "description": "Customer asks for a callback about invoice 1182 before Friday"},
+    {"open_tickets": 0, "tickets_created_since_last_check": 3},  # metadata words inside a count's key
+    {"alerts": [], "total_timeouts": 12},
+    {"files_added": 0, "files_removed": 0, "files_modified": 3},
+    {"alerts": [], "tags": ["needs-triage", "customer-escalation"]},
+    "*** System restart required ***\n3 updates can be applied immediately.\n"
+    "NAME     READY   STATUS    RESTARTS   AGE\nweb-1    1/1     Running   0          3d",  # a banner that is news
+    "MEMBER_HOST  MEMBER_STATE  MEMBER_ROLE  LAG_SECONDS\ndb-1  ONLINE  PRIMARY  0\ndb-2  ONLINE  SECONDARY  3600",
+    "battery.charge: 12\nbattery.runtime: 180\nups.status: OL\nups.load: 23",  # every line of a status dump
+    "battery.charge: 100\nups.status: OL\nups.test.result: Aborted",
+    "Status: OK\nNew messages: 3",
+]
+
+
+@pytest.mark.parametrize("result", REVIEW_18, ids=range(len(REVIEW_18)))
+def test_review_18_lookups_that_report_work_are_work(result: str | dict[str, Any]) -> None:
+    assert beat(result) is not Tier.HEARTBEAT
+    assert beat(result, RULES_ONLY) is not Tier.HEARTBEAT

@@ -35,7 +35,7 @@ from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_WORDS, USE
                                           fine_states, is_table, says_well, table_clear)
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
-from larouter.routing.triggers import (ITEM_LIST_KEY, SETTINGS_KEY_RE, attention_key, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
+from larouter.routing.triggers import (ITEM_LIST_KEY, attention_key, settings_key, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
                                       denies_needed, found_items, found_nothing, json_of, past_stated_share, stated_share,
                                       troubled_text)
 
@@ -139,10 +139,10 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
         if not value:
             marks.append(key.lower() not in _NOT_ANSWERS)  # an empty answer ({"QueryResponse": {}})
             return True
-        if SETTINGS_KEY_RE.match(key):
+        if settings_key(key):
             return True  # a setting the lookup echoes ("defaultReminders", "config"), not its answer
         judged = within_own_limits(value) if _judged(value) else None
-        if judged is False:
+        if judged is False or _troubled_record(value, key):
             return False
         fine = judged is True or healthy(value) or _fine_state(value)
         if fine:
@@ -154,7 +154,7 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
             return True
         if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             return not (attention_key(key) or _negated_key(key))  # readings, coordinates, a range
-        if SETTINGS_KEY_RE.match(key):
+        if settings_key(key):
             return True  # a setting's list ("defaultReminders": [{"method": "popup", "minutes": 30}])
         if all(isinstance(v, Mapping) for v in value):  # records: each must report itself fine, and be quiet
             return all(healthy(v) and _quiet_node(v, key, rules, marks, depth + 1, limited) for v in value)
@@ -171,8 +171,44 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
     if isinstance(value, (int, float)):
         return _quiet_number(value, key, marks, limited)
     if isinstance(value, str):
-        return _quiet_string(value.strip(), key, rules, marks)
+        return _quiet_string(value.strip(), key, rules, marks, limited)
     return False
+
+
+def _troubled_record(record: Mapping[str, Any], key: str) -> bool:
+    """A record that reports trouble by its context (review 18): anything but none under a key of trouble
+    ({"intrusion": {"active": true}}, {"siren": {"active": true}}), or a state that is fine only for some things ("off", "locked") said of a power, an account, a
+    pump ({"PowerState": "Off"}, {"account": {"status": "locked"}}) rather than a door, a lock, an alarm or a light."""
+    if (attention_key(key) or TROUBLE_FLAG_KEY.search(key) or _negated_key(key)) and not all(
+            v in (None, False, 0, "") or v == [] or v == {} for v in record.values()):
+        return True  # ("settings_changed_by_unknown": {"user": …}; "alerts": {"critical": 0} says none)
+    subject = None
+    for k, v in record.items():
+        name = str(k)
+        if not isinstance(v, str) or v.strip().lower() not in _CONTEXT_STATES:
+            continue
+        if not (name.lower() in STATUS_KEYS or _STATUS_KEY_RE.search(name)):
+            continue
+        if subject is None:
+            subject = " ".join([key, *(f"{a} {b}" for a, b in record.items() if isinstance(b, str))]).lower()
+        if _NOT_OPENABLE_RE.search(f"{key} {name}") or not _SUBJECT_RE.search(subject):
+            return True
+    return False
+
+
+_CONTEXT_STATES = frozenset({"off", "closed", "locked", "standby"})
+# What "off", "closed" or "locked" is fine for: a door, a window, a lock, an alarm, a light, a valve, a sensor of them.
+_SUBJECT_RE = re.compile(r"door|window|lock|gate|garage|cover|shutter|blind|alarm|light|lamp|valve|binary_sensor|motion"
+                         r"|heater|heating|boiler|fan|climate|chauffe|calef"
+                         r"|contact|tür|fenster|porte|fenêtre|puerta|ventana|porta|finestra|deur|raam")
+_NOT_OPENABLE_RE = re.compile(r"power|account|user|pump|freezer|fridge|server|host|service|plug|ups", re.I)
+
+
+def _counts_items(key: str) -> bool:
+    """A key that counts items to handle by its first word ("orders_created_last_hour": 5), not their total
+    ("messagesTotal")."""
+    parts = [p.lower() for p in _KEY_PARTS_RE.findall(key)]
+    return len(parts) > 1 and parts[-1] != "total" and ITEM_LIST_KEY.fullmatch(parts[0].rstrip("s")) is not None
 
 
 def _fine_state(record: Mapping[str, Any]) -> bool:
@@ -191,7 +227,7 @@ def _quiet_number(value: float, key: str, marks: list[bool], limited: bool) -> b
         return True
     if _SCOPE_VERB_RE.search(key):
         return True  # what the lookup went through ("messages_scanned": 1204, "channels_checked": 12)
-    if attention:
+    if attention or _counts_items(key):
         return False
     if (_BATTERY_RE.search(key) and not _NOT_A_SHARE_RE.search(key) and value <= 100) or _LOW_SHARE_RE.search(key):
         return value >= _LOW_BATTERY  # a battery's charge, a share left ("disk_free_pct": 3): low is news
@@ -243,23 +279,31 @@ scanned checked polled searched watched tracked monitored sources source channel
 sensors members users subscribers followers capacity capienza limit max min threshold interval next poll page pages
 per occupied available online ready running active healthy up confirmed confirmadas confirmados confirmed done
 completed processed delivered sent synced ok passed succeeded total_confirmed seq version port year month day week hour
-minute time timestamp epoch start started update updated created modified date cost rate quota credit credits throttle
+minute time timestamp epoch start update date cost rate quota credit credits throttle
 type kind format grace interval pings
 """.split())
-_UNIT_SUFFIXES = frozenset("s ms sec secs min mins h hrs pct percent c f kb mb gb tb ppm id no nr num idx index "
+_UNIT_SUFFIXES = frozenset("s ms sec secs min mins h hrs pct percent c f kb mb gb tb ppm id no nr num idx index ts at "
                            "port version ver gwei kwh w kw v mm cm m km kg g".split())
 _KEY_PARTS_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
 def _tally_key(key: str) -> bool:
+    """Whether a positive number under `key` is the lookup's own (see `_TALLY_WORDS`): by the key's last word, or
+    its unit ("next_poll_s"); not by any word in it ("tickets_created_since_last_check", "rate_limit_hits": review
+    18). A total of what the lookup holds ("messagesTotal", "total_confirmed") is one; a bare "total" or a
+    "total_count" beside an empty answer counts items that must be somewhere ({"orders": [], "total": 3})."""
     parts = [p.lower() for p in _KEY_PARTS_RE.findall(key)]
-    if len(parts) > 1 and "total" in parts and "count" not in parts:
-        return True  # a total of what the lookup holds ("messagesTotal"); a bare "total" or a "total_count" beside an
-        # empty answer counts items that must be somewhere ({"orders": [], "total": 3}, {"monitors": [], "total_count": 3})
-    return key.endswith("%") or (bool(parts) and (parts[-1] in _UNIT_SUFFIXES or not _TALLY_WORDS.isdisjoint(parts)))
+    if not parts:
+        return key.endswith("%")
+    if len(parts) > 1 and parts[-1] == "total":
+        return True
+    if parts[0] == "total":
+        return len(parts) > 1 and all(p in _TALLY_WORDS for p in parts[1:])
+    last = parts[-2] if parts[-1] in _UNIT_SUFFIXES and len(parts) > 1 else parts[-1]
+    return key.endswith("%") or parts[-1] in _UNIT_SUFFIXES or last in _TALLY_WORDS
 
 
-def _quiet_string(text: str, key: str, rules: Compiled, marks: list[bool]) -> bool:
+def _quiet_string(text: str, key: str, rules: Compiled, marks: list[bool], limited: bool = False) -> bool:
     lower = text.lower()
     if not text or lower in ("[]", "{}"):
         marks.append(True)
@@ -272,8 +316,8 @@ def _quiet_string(text: str, key: str, rules: Compiled, marks: list[bool]) -> bo
     if (not TROUBLE_WORDS.isdisjoint(words) or not rules.quiet.broken.isdisjoint(words)) and not says_none(
             text, rules.quiet):
         return False
-    if _DESCRIBING_KEY_RE.search(key):
-        return True  # what the thing checked is ("desc": "pg_dump of ledger DB to B2"), trouble words aside (above)
+    if limited and _DESCRIBING_KEY_RE.search(key):
+        return True  # what a fine record's thing is ("desc": "pg_dump of ledger DB to B2"), trouble words aside
     if _MESSAGE_KEY_RE.search(key) and len(words) > 1 and not says_none(text, rules.quiet):
         return bool(rules.quiet.well.found(word_tokens(lower), text))  # a message's text is news unless it says
         # none or all is well ("call me back", "are you around?")
@@ -300,4 +344,4 @@ _MESSAGE_KEY_RE = re.compile(r"^(?:text|body|message|msg|content|snippet|reply|q
 
 def _name_value(text: str) -> bool:
     words = text.lower().split()
-    return 0 < len(words) <= 3 and TROUBLE_WORDS.isdisjoint(words)
+    return 0 < len(words) <= 3 and TROUBLE_WORDS.isdisjoint(words) and not attention_key(text)  # ("needs-triage")

@@ -14,7 +14,7 @@ from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import OK_VALUES
 from larouter.routing.quiet_rules import TROUBLE_STATES
 from larouter.routing.tokens import word_tokens
-from larouter.routing.triggers import BAD_WORDS
+from larouter.routing.triggers import BAD_WORDS, attention_key
 
 TROUBLE_WORDS = frozenset(TROUBLE_STATES) | BAD_WORDS | frozenset("""
 on paper_jam jam jammed pending unknown unavailable inactive exited dead backoff crashloopbackoff disconnected unplugged
@@ -110,7 +110,7 @@ def _counters_clear(header: str, rows: list[str]) -> bool:
     """Whether each counter column of a table (restarts, attempts, misses, exit codes, pending jobs) reads 0 in every
     row; a row the header does not describe cell by cell cannot be read, so it is not clear."""
     names = [c.strip().lower().replace(" ", "_") for c in _CELL_SPLIT_RE.split(header.strip(" |"))]
-    counters = [i for i, n in enumerate(names) if n in _ZERO_COLUMNS]
+    counters = [i for i, n in enumerate(names) if n in _ZERO_COLUMNS or "lag" in n.split("_")]
     if not counters:
         return True
     for row in rows:
@@ -146,11 +146,21 @@ def _table(text: str) -> tuple[str, list[str]]:
     lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
     for i, line in enumerate(lines[:_PREAMBLE + 1]):
         if _column_header(line):
-            preamble = "\n".join(lines[:i]).lower()
-            if i and not _ROW_TROUBLE.isdisjoint(_tokens(preamble)):
+            if i and not all(_banner(head) for head in lines[:i]):
                 break
             return line, lines[i + 1:]
     return "", lines
+
+
+_NOTICE_RE = re.compile(r"\d+\s+[^\W\d_]{3,}|=\s*true\b|\b(?:new|required|requires|must|should|please|action|notice"
+                        r"|warning|renew\w*|manual\w*|expir\w*|pressure)\b|\*\*\*|!", re.I)
+
+
+def _banner(line: str) -> bool:
+    """A line a command prints before its table that says nothing: its name and version ("Vercel CLI 44.2.7"), what
+    it lists ("> Deployments for leo/recipe-box [341ms]"); not a notice ("*** System restart required ***", "3 updates
+    can be applied", "You have new mail", "DiskPressure=True": review 18)."""
+    return _ROW_TROUBLE.isdisjoint(_tokens(line.lower())) and _NOTICE_RE.search(line) is None
 
 
 def _column_header(line: str) -> bool:
@@ -203,7 +213,7 @@ def fine_columns(text: str, limit: float | None) -> bool:
     return True
 
 
-_STATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[\w-]+[._])?(?:state|status|health|result)[ \t]*:[ \t]*(.*?)[ \t]*$",
+_STATE_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[\w-]+[._])*(?:state|status|health|result)[ \t]*:[ \t]*(.*?)[ \t]*$",
                             re.M | re.I)  # (a dotted key's too: NUT's "ups.status: OL")
 
 
@@ -214,14 +224,31 @@ def fine_states(text: str) -> bool:
     states = [s.strip("'\"").lower() for s in _STATE_LINE_RE.findall(text)]
     return (bool(states) and all(s in FINE_STATES or s in MODES for s in states)
             and _ROW_TROUBLE.isdisjoint(_tokens(text.lower()))
-            and all(int(b) >= _LOW_CHARGE for b in _BATTERY_LINE_RE.findall(text)))  # (an attribute: battery_level: 3)
+            and all(_fine_reading(key, value) for key, value in _NUMBER_LINE_RE.findall(text)))
+
+
+# A "key: number" line beside the state lines (review 18: one fine state line passed "battery.charge: 12",
+# "ups.load: 97", "New messages: 3"): a charge must be 20 or more, a load or use under USE_LIMIT, a count of things
+# that need attention 0.
+_NUMBER_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?([^\d\n:=][^:=\n]{0,40}?)[ \t]*[:=][ \t]*['\"]?(\d+(?:[.,]\d+)?)['\"]?"
+                             r"[ \t]*%?[ \t]*$", re.M)
+_CHARGE_KEY_RE = re.compile(r"batter|charge|akku", re.I)
+_LOAD_KEY_RE = re.compile(r"load|usage|util|used|cpu|mem|disk|swap", re.I)
+
+
+def _fine_reading(key: str, value: str) -> bool:
+    number = float(value.replace(",", "."))
+    if _CHARGE_KEY_RE.search(key) and not re.search(r"volt|runtime|time", key, re.I):
+        return number >= _LOW_CHARGE
+    if _LOAD_KEY_RE.search(key) and not re.search(r"volt|runtime|time|avg|average", key, re.I):
+        return number < USE_LIMIT
+    return number == 0 or not attention_key(key)
 
 
 MODES = frozenset("""
 away home night vacation eco auto manual heat cool normal standby abwesend anwesend zuhause urlaub nacht absent présent
 absence ausente presente casa vacances vacaciones
 """.split())  # a mode a state may name (an alarm panel's, a thermostat's)
-_BATTERY_LINE_RE = re.compile(r"batter\w*[ \t]*[:=][ \t]*['\"]?(\d{1,3})\b", re.I)
 _LOW_CHARGE = 20  # % of charge where devices and Home Assistant's blueprints warn
 
 

@@ -109,7 +109,7 @@ unresolved missed flag need expir overdue late stale stuck block reject bounce d
 unanswer unread todo remaining offline down unhealthy unreachable warn critical degrad lost missing stop crash restart
 voicemail violation breach drift pending waiting new error fail alert alarm incident due unrepl await firing dispute
 chargeback review_request dms low_stock out_of_stock 5xx 4xx high severe major cve vuln lockout locked_out update
-problem issue regression dead falh fallid fallos fehl échec echec erreur erro ошиб помил hata 失败 失敗 错误 錯誤 エラー 오류 실패 未読 未读
+problem issue regression dead exceed change escalat noncompliant timeout conflict oom falh fallid fallos fehl échec echec erreur erro ошиб помил hata 失败 失敗 错误 錯誤 エラー 오류 실패 未読 未读
 未処理 未处理 待处理 pendiente pendente
 """.split())
 
@@ -150,13 +150,23 @@ _ITEM_COUNT_KEY = re.compile(r"new|unread|unanswered|unreplied|awaiting|waiting|
                              r"|out_of_stock", re.I)
 # A flag set under a key naming trouble ({"water_leak": true}, {"smoke": true}, {"tamper": true}).
 TROUBLE_FLAG_KEY = re.compile(r"leak|flood|smoke|fire|alarm|alert|tamper|intrusion|fault|error|fail|offline|halted"
+                              r"|siren|panic|sos|emergency"
                                r"|breach|outage|down", re.I)
 
 
 _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
 
 
-SETTINGS_KEY_RE = re.compile(r"(?:default|setting|config|option|preference)", re.I)  # a key that opens with these
+_SETTINGS_KEY_RE = re.compile(r"(?:settings?|config(?:uration)?|options|preferences?)$|default[A-Z_]", re.I)
+
+
+def settings_key(key: str) -> bool:
+    """A key that holds a setting the lookup echoes ("config", "defaultReminders"), not its answer; never one that
+    also names trouble ("configErrors", "options_expiring_today", review 18)."""
+    if _SETTINGS_KEY_RE.match(key) is None:
+        return False
+    rest = key[7:] if key[:7].lower() == "default" else key  # ("default" itself holds "fault")
+    return not attention_key(rest) and not TROUBLE_FLAG_KEY.search(rest)
 
 
 def holds_items(value: Any, key: str = "", root: bool = False) -> bool:
@@ -167,7 +177,7 @@ def holds_items(value: Any, key: str = "", root: bool = False) -> bool:
     if isinstance(value, Mapping):  # (a reading past the limits its record carries: news)
         return within_own_limits(value) is False or any(holds_items(v, str(k)) for k, v in value.items())
     if isinstance(value, list):
-        if not value or SETTINGS_KEY_RE.match(key):
+        if not value or settings_key(key):
             return False  # (a setting's list: Google Calendar's "defaultReminders" are no reminders due)
         if any(isinstance(v, Mapping) and not _empty(v) and not healthy(v) for v in value):
             return True  # records: messages, bookings, signals, entity states (not hosts reported ok)
