@@ -299,3 +299,11 @@ REVIEW_18 = [
 def test_review_18_lookups_that_report_work_are_work(result: str | dict[str, Any]) -> None:
     assert beat(result) is not Tier.HEARTBEAT
     assert beat(result, RULES_ONLY) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("days", "quiet"), [(0, False), (5, False), (13, False), (14, True), (71, True)])
+def test_days_left_before_a_certificate_lapses_are_news_when_few(days: int, quiet: bool) -> None:
+    """Review 17: `{"days_remaining": 0}` read as a count of nothing; days left are news under 14 (where certificate
+    and domain monitors warn), quiet from 14 on, whatever the key calls them."""
+    for key in ("days_remaining", "daysUntilExpiry", "expires_in_days"):
+        assert (beat({"cert": "api.acme.com", key: days, "errors": []}) is Tier.HEARTBEAT) is quiet

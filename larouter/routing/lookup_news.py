@@ -219,6 +219,8 @@ def _fine_state(record: Mapping[str, Any]) -> bool:
 
 
 def _quiet_number(value: float, key: str, marks: list[bool], limited: bool) -> bool:
+    if _DAYS_LEFT_RE.search(key):
+        return value >= _NOTICE_DAYS  # a certificate's or a domain's days left: soon (0 too) is news, far is quiet
     attention = attention_key(key) or _negated_key(key)  # "unresolved", "nodes_not_ready", "http_5xx_per_min"
     if value == 0:
         if not attention and _SHOULD_HOLD_RE.search(key):
@@ -236,6 +238,12 @@ def _quiet_number(value: float, key: str, marks: list[bool], limited: bool) -> b
     if limited or key.lower() in LIMITS_KEYS | BAND_KEYS or (isinstance(value, float) and not value.is_integer()):
         return True  # a reading within its record's limits, a limit, a reading or an amount ("saldo": 4821.37)
     return _tally_key(key)
+
+
+# Days left before something lapses ("days_remaining", "daysUntilExpiry", "expires_in_days", "valid_days").
+_DAYS_LEFT_RE = re.compile(r"days?_?(?:remaining|left|until|to_?expir|valid)|(?:expir\w*|valid|remaining|left)_?(?:in_)?days?"
+                           r"|days_?before", re.I)
+_NOTICE_DAYS = 14  # where certificate and domain monitors warn (Let's Encrypt renews at 30 days left, warns at ~20)
 
 
 # Keys whose value should be true or above zero: none of them, or false, is news ("online": false, "stock": 0).
