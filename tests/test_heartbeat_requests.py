@@ -119,6 +119,11 @@ def test_a_request_written_after_the_check_in_is_classified_on_it(tail: str, exp
     "Heartbeat task (from HEARTBEAT.md): add up the unpaid invoices below. If the total is above €5,000, draft a "
     "polite reminder email to Sofia listing them; otherwise reply HEARTBEAT_OK.\n\nINV-2041  €1,240.00\n"
     "INV-2044  €980.50\nINV-2047  €2,115.00",
+    # blind v41: a total of listed amounts against a bound, a judgement of the date
+    "Heartbeat check: the pending invoices are 1,240.50 EUR, 980.00 EUR, 2,315.75 EUR and 612.40 EUR. If their total "
+    "exceeds 5,000 EUR, send me a summary with the total; otherwise reply HEARTBEAT_OK.",
+    "Heartbeat rule: if today is the last business day of the month (Mon–Fri, ignore holidays), remind me to run "
+    "payroll; otherwise reply HEARTBEAT_OK.\nCurrent time: Friday, May 29th, 2026 - 09:00 AM (Europe/Berlin)",
 ])
 def test_an_idle_reply_conditioned_on_a_computation_is_work(text: str, config: ClassifierConfig) -> None:
     """Blind v37-v39: the idle reply may be given only after computing something (an average, a sum, a primality);

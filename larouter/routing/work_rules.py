@@ -69,6 +69,12 @@ WORK_DUE: tuple[Gated, ...] = (
           r"|\bsum of\b|\bthe sum |\badds? up\b|\b(?:is|are|be) (?:even|odd)\b)",
           ("average", "mean", "median", "sum of", "the sum ", "deviation", "prime", "divisible", "add up", "adds up",
            "is even", "is odd", "are even", "are odd", "be even", "be odd")),  # (not "the summary": ~15 us a check-in)
+    # ... a total of the amounts it lists compared with a bound ("If their total exceeds 5,000 EUR, send me …"), or a
+    # judgement of the date ("if today is the last business day of the month, remind me …"): blind v41.
+    Gated(r"\b(?:if|unless|whether|once)\b[^.\n]{0,60}?(?:\b(?:their|the|its) total (?:exceeds|is (?:above|over|more than|"
+          r"greater than|at least|below|under|less than)|goes (?:above|over|below)|>|≥|<|≤)\s*[$€£]?\s*[1-9]"
+          r"|\btoday is (?:the |a )?(?:last|first|final|business|working|week|end|month|quarter|holiday|public))",
+          ("their total ", "the total ", "its total ", "today is ")),
     # ... or asked as a task before the condition ("…: add up the unpaid invoices below. If the total is above €5,000,
     # draft …; otherwise reply HEARTBEAT_OK", blind v40).
     Gated(r"(?:^|[.:;!]\s+|:\s*)(?:please\s+)?(?:add up|sum up|total up|compute|calculate)\b",
