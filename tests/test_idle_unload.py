@@ -9,23 +9,16 @@ import signal
 import time
 from typing import Any, Callable
 
-import aiohttp
 import openai
 import pytest
 
 from tests.conftest import Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, wait_until, router_call as call
 
 pytestmark = pytest.mark.llama
 IDLE = 0.4
 WATCH_S = 6 * IDLE  # the idle loop looks every IDLE / 4 seconds: several looks, each of which could have unloaded it
 
-
-async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-    """One JSON request to the router."""
-    async with aiohttp.ClientSession() as s:
-        async with s.request(method, router.url + path, json=body) as r:
-            return r.status, await r.json()
 
 
 def health(router: Router) -> dict[str, Any]:

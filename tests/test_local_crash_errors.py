@@ -13,17 +13,9 @@ import openai
 import pytest
 
 from tests.conftest import Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, start_model as start, wait_until
 
 pytestmark = pytest.mark.llama
-
-
-async def start(router: Router) -> dict[str, Any]:
-    """POST /api/models/tiny/start."""
-    async with aiohttp.ClientSession() as s:
-        async with s.post(router.url + "/api/models/tiny/start") as r:
-            assert r.status == 200
-            return await r.json()
 
 
 def request_waiting(port: int) -> bool:

@@ -16,17 +16,12 @@ import pytest
 
 from tests.conftest import Router
 from tests.support.proc import daemon_log, daemon_env, larouterd
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, wait_until, router_call as call
 from tests.support.tiny_gguf import write_tiny_gguf
 
 pytestmark = pytest.mark.llama
 from tests.conftest import LOCAL
 
-
-async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as s:
-        async with s.request(method, router.url + path, json=body) as r:
-            return r.status, await r.json()
 
 
 def pid_alive(pid: int) -> bool:

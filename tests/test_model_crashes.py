@@ -6,23 +6,14 @@ import asyncio
 import logging
 import os
 import signal
-from typing import Any, Callable
+from typing import Callable
 
-import aiohttp
 import pytest
 
 from tests.conftest import Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, start_model as start, wait_until
 
 pytestmark = pytest.mark.llama
-
-
-async def start(router: Router) -> dict[str, Any]:
-    """POST /api/models/tiny/start."""
-    async with aiohttp.ClientSession() as s:
-        async with s.post(router.url + "/api/models/tiny/start") as r:
-            assert r.status == 200
-            return await r.json()
 
 
 async def test_a_model_left_crashed_is_logged(local_router: Callable[..., Router],

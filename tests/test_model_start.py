@@ -7,21 +7,15 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
-import aiohttp
 import pytest
 
+from tests.support.servers import router_call as call
 from tests.conftest import Router
 from tests.support.tiny_gguf import write_tiny_gguf
 
 pytestmark = pytest.mark.llama
 CHAT = {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
 
-
-async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-    """One JSON request to the router."""
-    async with aiohttp.ClientSession() as s:
-        async with s.request(method, router.url + path, json=body) as r:
-            return r.status, await r.json()
 
 
 async def threads_of_last_start(router: Router) -> str:

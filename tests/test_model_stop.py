@@ -18,7 +18,7 @@ import pytest
 
 from larouter.models.binary import find_llama_server
 from tests.conftest import LOCAL, Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, wait_until, router_call as call
 from tests.support.tiny_gguf import write_tiny_gguf
 
 pytestmark = pytest.mark.llama
@@ -36,12 +36,6 @@ if os.path.exists({block!r}):
 os.execv({real!r}, [{real!r}, *sys.argv[1:]])
 """
 
-
-async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-    """One JSON request to the router."""
-    async with aiohttp.ClientSession() as s:
-        async with s.request(method, router.url + path, json=body) as r:
-            return r.status, await r.json()
 
 
 def pid_alive(pid: int) -> bool:

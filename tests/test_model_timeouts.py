@@ -5,14 +5,13 @@ from __future__ import annotations
 import stat
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-import aiohttp
 import pytest
 
 from larouter.models.binary import find_llama_server
 from tests.conftest import Router
-from tests.support.servers import http_json
+from tests.support.servers import http_json, router_call as call
 
 pytestmark = pytest.mark.llama
 SLOW_START_S = 1.5
@@ -24,12 +23,6 @@ time.sleep({delay})
 os.execv({real!r}, [{real!r}, *sys.argv[1:]])
 """
 
-
-async def call(router: Router, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-    """One JSON request to the router."""
-    async with aiohttp.ClientSession() as s:
-        async with s.request(method, router.url + path, json=body) as r:
-            return r.status, await r.json()
 
 
 def slow_server(tmp_path: Path) -> Path:

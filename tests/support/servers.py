@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any, Callable, Coroutine, TypeVar
 
+import aiohttp
 from aiohttp import web
 
 T = TypeVar("T")
@@ -101,3 +102,17 @@ def exported_rows(url: str, count: int, project_id: str | None = None) -> list[d
 
     wait_until(lambda: len(read()) >= count, what=f"{count} usage rows")
     return read()
+
+
+async def router_call(router: Any, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+    """One JSON request to a running router (anything with a `url`): its status and JSON answer."""
+    async with aiohttp.ClientSession() as s:
+        async with s.request(method, router.url + path, json=body) as r:
+            return r.status, await r.json()
+
+
+async def start_model(router: Any, model: str = "tiny") -> dict[str, Any]:
+    """POST /api/models/<model>/start, which must succeed; its answer (the model's pid, port, state)."""
+    status, out = await router_call(router, "POST", f"/api/models/{model}/start")
+    assert status == 200, out
+    return out
