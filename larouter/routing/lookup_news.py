@@ -8,14 +8,14 @@ local model answered HEARTBEAT_OK. So the question is turned round: a lookup is 
 to handle, and anything else is news for the model that does the work. Quiet is:
 
 - an empty answer (`triggers.found_nothing`: `[]`, "no results", zeros all the way down);
-- a checklist read (a markdown file: headings, `- [x]` items): its due items and trouble lines are read by the
-  heartbeat's task reader and `triggers.troubled_text`, not here;
+- a checklist read (checkbox items, or a heading that names a checklist): its due items and trouble lines are read
+  by the heartbeat's task reader and `triggers.troubled_text`, not here;
 - a JSON record whose answer is none (an empty list or a zero under the key of what it looks for) and whose other
   fields only describe the lookup: names, ids, stamps, tallies of what was scanned, states that say all is well,
   records that each report themselves fine; never a positive count of things that need attention, a flag set,
   a state in trouble ("open", "offline", "paper_jam") or free text that does not say none;
-- a command's output whose every row is in a fine state ("Running", "active", "Up 3 days (healthy)") or that reads
-  as a quiet status report (`quiet.quiet_report`).
+- a command's output read by `lookup_text.py`: a table whose every row and counter column is fine, state lines that
+  each say all is well, a one-line verdict, or a quiet status report (`quiet.quiet_report`).
 
 Readings with no limit stated beside them (a fare, an exchange rate, a temperature) are not quiet: whether they
 cross the user's bound is for the model to judge.
@@ -29,43 +29,37 @@ from typing import Any
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
+from larouter.routing.lookup_text import (FINE_STATES, LOW_CHARGE, MODES, TROUBLE_WORDS, USE_LIMIT, checklist,
+                                          fine_columns, fine_rows, fine_states, is_table, says_well, table_clear)
 from larouter.routing.payload import STATUS_KEYS, healthy
 from larouter.routing.quiet import quiet_report, says_none
-from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_WORDS, USE_LIMIT, checklist, fine_columns, fine_rows,
-                                          fine_states, is_table, says_well, table_clear)
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
-from larouter.routing.triggers import (ITEM_LIST_KEY, attention_key, settings_key, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
-                                      denies_needed, found_items, found_nothing, json_of, past_stated_share, stated_share,
-                                      troubled_text)
+from larouter.routing.triggers import (ITEM_LIST_KEY, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
+                                      attention_key, denies_needed, found_items, found_nothing, json_of,
+                                      past_stated_share, settings_key, stated_share, troubled_text)
 
-# Keys whose positive count needs someone's attention ({"unresolved": 4}, {"missed_calls": 2}, {"flagged": 3}),
-# besides the item keys `triggers.holds_items` reads.
+# A battery's or an accumulator's charge in %, held to LOW_CHARGE (not its volts: "battery_v": 12.7).
 _BATTERY_RE = re.compile(r"batter|akku|bateri|batterie|акумулятор|аккумулятор|заряд|charge_pct|soc", re.I)
-_NOT_A_SHARE_RE = re.compile(r"(?:_v|volt\w*|_mv|_mah|_wh|_temp\w*|_c)$", re.I)  # ("battery_v": 12.7 is volts)
-_LOW_BATTERY = 20  # % of charge where devices and Home Assistant's blueprints warn
+_NOT_A_SHARE_RE = re.compile(r"(?:_v|volt\w*|_mv|_mah|_wh|_temp\w*|_c)$", re.I)
 _TIME_KEY = re.compile(r"time|date|_at$|At$|since|until|checked|updated|stamp", re.I)
 _FINE_FLAG_KEY = re.compile(r"^(?:ok|success|succeeded|exists|healthy|enabled|connected|valid|online|up|is_?last|last"
                             r"|done|complete|completed|synced|verified|paid|ready|active)$", re.I)
 _MAX_DEPTH = 6
 
 
-def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", tasks_read: bool = False) -> str:
+def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "") -> str:
     """What the lookups report that needs handling, or "" when every one reads as quiet: one reading for every path
     of the classifier (a heartbeat, a learned check-in, an idle-token trigger, a recurring turn). Items to handle
     (`triggers.found_items`), a line in trouble (`triggers.troubled_text`), a share past the one the check-in `text`
     says to warn at, then any lookup that is not quiet; more lookups than are read is a tool loop, never quiet.
-    `tasks_read`: the caller reads a checklist's items itself (the heartbeat branch, `heartbeat.due_tasks`); else a
-    checklist with an open item is news (a recurring turn, an idle-token trigger: nothing else reads its items)."""
+    A checklist read's items are not judged here: its callers read them with `heartbeat.due_tasks`."""
     if not results:
         return ""
     if len(results) > MAX_RESULTS:
         return _LOOP
     read = notes(results, rules)
     found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, text)
-    if not found and not tasks_read:  # (a caller that cannot read a checklist's items: an open one is news)
-        found = next((r.text for r in results if not r.is_json and checklist(r.text) and _OPEN_ITEM_RE.search(r.text)),
-                     "")
     if found:
         return found
     limit = stated_share(results, text)
@@ -73,7 +67,6 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", task
 
 
 _EMPTY = "(an empty tool result)"
-_OPEN_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+•][ \t]+(?!\[[xX✓✔]\])|\d{1,2}[.)][ \t]+)(?!<!--)\S", re.M)  # not "- [x] …"
 _LOOP = "(more tool results than a check-in's lookups: a tool loop)"
 
 
@@ -177,8 +170,9 @@ def _quiet_node(value: Any, key: str, rules: Compiled, marks: list[bool], depth:
 
 def _troubled_record(record: Mapping[str, Any], key: str) -> bool:
     """A record that reports trouble by its context (review 18): anything but none under a key of trouble
-    ({"intrusion": {"active": true}}, {"siren": {"active": true}}), or a state that is fine only for some things ("off", "locked") said of a power, an account, a
-    pump ({"PowerState": "Off"}, {"account": {"status": "locked"}}) rather than a door, a lock, an alarm or a light."""
+    ({"intrusion": {"active": true}}, {"siren": {"active": true}}), or a state that is fine only for some things
+    ("off", "locked") said of a power, an account, a pump ({"PowerState": "Off"}, {"account": {"status": "locked"}})
+    rather than a door, a lock, an alarm or a light."""
     if (attention_key(key) or TROUBLE_FLAG_KEY.search(key) or _negated_key(key)) and not all(
             v in (None, False, 0, "") or v == [] or v == {} for v in record.values()):
         return True  # ("settings_changed_by_unknown": {"user": …}; "alerts": {"critical": 0} says none)
@@ -232,7 +226,7 @@ def _quiet_number(value: float, key: str, marks: list[bool], limited: bool) -> b
     if attention or _counts_items(key):
         return False
     if (_BATTERY_RE.search(key) and not _NOT_A_SHARE_RE.search(key) and value <= 100) or _LOW_SHARE_RE.search(key):
-        return value >= _LOW_BATTERY  # a battery's charge, a share left ("disk_free_pct": 3): low is news
+        return value >= LOW_CHARGE  # a battery's charge, a share left ("disk_free_pct": 3): low is news
     if _SHARE_KEY_RE.search(key):
         return value < USE_LIMIT  # a usage share ("disk_pct": 97) is held to the limit the text reader uses
     if limited or key.lower() in LIMITS_KEYS | BAND_KEYS or (isinstance(value, float) and not value.is_integer()):
@@ -285,10 +279,9 @@ def _judged(record: Mapping[str, Any]) -> bool:
 _TALLY_WORDS = frozenset("""
 scanned checked polled searched watched tracked monitored sources source channels feeds servers hosts nodes devices
 sensors members users subscribers followers capacity capienza limit max min threshold interval next poll page pages
-per occupied available online ready running active healthy up confirmed confirmadas confirmados confirmed done
-completed processed delivered sent synced ok passed succeeded total_confirmed seq version port year month day week hour
-minute time timestamp epoch start update date cost rate quota credit credits throttle
-type kind format grace interval pings
+per occupied available online ready running active healthy up confirmed confirmadas confirmados done completed
+processed delivered sent synced ok passed succeeded seq version port year month day week hour minute time timestamp
+epoch start update date cost rate quota credit credits throttle type kind format grace pings
 """.split())
 _UNIT_SUFFIXES = frozenset("s ms sec secs min mins h hrs pct percent c f kb mb gb tb ppm id no nr num idx index ts at "
                            "port version ver gwei kwh w kw v mm cm m km kg g".split())

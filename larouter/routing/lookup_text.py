@@ -140,10 +140,15 @@ def is_table(text: str) -> bool:
 _PREAMBLE = 3  # lines a command may print before its table ("Vercel CLI 44.2.7", "> Deployments for …")
 
 
+def _lines(text: str) -> list[str]:
+    """A table's lines without blank ones and ruled ones ("|----|------|")."""
+    return [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
+
+
 def _table(text: str) -> tuple[str, list[str]]:
     """A table's header line ("" when none is found) and its rows; the lines a command printed before the header are
-    left out if they hold no word of trouble (else they are rows, and nothing is fine)."""
-    lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
+    left out when they are banners (`_banner`), else they are rows, and nothing is fine."""
+    lines = _lines(text)
     for i, line in enumerate(lines[:_PREAMBLE + 1]):
         if _column_header(line):
             if i and not all(_banner(head) for head in lines[:i]):
@@ -192,7 +197,7 @@ def fine_columns(text: str, limit: float | None) -> bool:
     is well ("exit" 0 in every job's row, "state" ok), and clear otherwise (`table_clear`)."""
     head, rows = _table(text)
     if not head:
-        lines = [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
+        lines = _lines(text)
         if len(lines) < 2 or "\t" not in lines[0]:
             return False
         head, rows = lines[0], lines[1:]  # (a tab-separated header may hold digits)
@@ -236,11 +241,16 @@ _CHARGE_KEY_RE = re.compile(r"batter|charge|akku", re.I)
 _LOAD_KEY_RE = re.compile(r"load|usage|util|used|cpu|mem|disk|swap", re.I)
 
 
+_NOT_A_SHARE_RE = re.compile(r"volt|runtime|time|avg|average", re.I)  # (a battery's volts, a load average)
+
+
 def _fine_reading(key: str, value: str) -> bool:
     number = float(value.replace(",", "."))
-    if _CHARGE_KEY_RE.search(key) and not re.search(r"volt|runtime|time", key, re.I):
-        return number >= _LOW_CHARGE
-    if _LOAD_KEY_RE.search(key) and not re.search(r"volt|runtime|time|avg|average", key, re.I):
+    if _NOT_A_SHARE_RE.search(key):
+        return not attention_key(key) or number == 0
+    if _CHARGE_KEY_RE.search(key):
+        return number >= LOW_CHARGE
+    if _LOAD_KEY_RE.search(key):
         return number < USE_LIMIT
     return number == 0 or not attention_key(key)
 
@@ -249,7 +259,7 @@ MODES = frozenset("""
 away home night vacation eco auto manual heat cool normal standby abwesend anwesend zuhause urlaub nacht absent présent
 absence ausente presente casa vacances vacaciones
 """.split())  # a mode a state may name (an alarm panel's, a thermostat's)
-_LOW_CHARGE = 20  # % of charge where devices and Home Assistant's blueprints warn
+LOW_CHARGE = 20  # % of charge where devices and Home Assistant's blueprints warn
 
 
 _VERDICT_CHARS = 80  # a one-line verdict ("all pools are healthy"); a longer text is a report to read
