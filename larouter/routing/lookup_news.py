@@ -35,6 +35,7 @@ from larouter.routing.payload import STATUS_KEYS, healthy
 from larouter.routing.quiet import quiet_report, says_none
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
+from larouter.routing.troubled import OPENABLE_RE
 from larouter.routing.triggers import (ITEM_LIST_KEY, MAX_RESULT_CHARS, MAX_RESULTS, TROUBLE_FLAG_KEY, Lookup,
                                       attention_key, denies_needed, found_items, found_nothing, json_of,
                                       past_stated_share, settings_key, stated_share, troubled_text)
@@ -59,10 +60,10 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "") -> s
     if len(results) > MAX_RESULTS:
         return _LOOP
     read = notes(results, rules)
-    found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, text)
+    limit = stated_share(results, text)
+    found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, limit)
     if found:
         return found
-    limit = stated_share(results, text)
     return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit)), "")
 
 
@@ -185,16 +186,16 @@ def _troubled_record(record: Mapping[str, Any], key: str) -> bool:
             continue
         if subject is None:
             subject = " ".join([key, *(f"{a} {b}" for a, b in record.items() if isinstance(b, str))]).lower()
-        if _NOT_OPENABLE_RE.search(f"{key} {name}") or not _SUBJECT_RE.search(subject):
+        if _NOT_OPENABLE_RE.search(f"{key} {name}") or not (OPENABLE_RE.search(subject) or _OFF_FINE_RE.search(subject)):
             return True
     return False
 
 
 _CONTEXT_STATES = frozenset({"off", "closed", "locked", "standby"})
-# What "off", "closed" or "locked" is fine for: a door, a window, a lock, an alarm, a light, a valve, a sensor of them.
-_SUBJECT_RE = re.compile(r"door|window|lock|gate|garage|cover|shutter|blind|alarm|light|lamp|valve|binary_sensor|motion"
-                         r"|heater|heating|boiler|fan|climate|chauffe|calef"
-                         r"|contact|tür|fenster|porte|fenêtre|puerta|ventana|porta|finestra|deur|raam")
+# What "off", "closed" or "locked" is fine for besides what opens and closes (`troubled.OPENABLE_RE`): a lock, an
+# alarm, a light, a heater, a sensor of them.
+_OFF_FINE_RE = re.compile(r"lock|alarm|light|lamp|blind|binary_sensor|motion|contact|heater|heating|boiler|fan|climate"
+                          r"|chauffe|calef")
 _NOT_OPENABLE_RE = re.compile(r"power|account|user|pump|freezer|fridge|server|host|service|plug|ups", re.I)
 
 

@@ -14,7 +14,7 @@ from larouter.routing.compiled import QuietVocabulary
 from larouter.routing.payload import OK_VALUES
 from larouter.routing.quiet_rules import TROUBLE_STATES
 from larouter.routing.tokens import word_tokens
-from larouter.routing.triggers import BAD_WORDS, attention_key
+from larouter.routing.triggers import BAD_WORDS, SHARE_RE, attention_key
 
 TROUBLE_WORDS = frozenset(TROUBLE_STATES) | BAD_WORDS | frozenset("""
 on paper_jam jam jammed pending unknown unavailable inactive exited dead backoff crashloopbackoff disconnected unplugged
@@ -103,7 +103,7 @@ def table_clear(header: str, rows: list[str], limit: float | None) -> bool:
     if _RESTARTED_RE.search(body) or (header and not _counters_clear(header, rows)):
         return False
     bound = USE_LIMIT if limit is None else min(limit, USE_LIMIT)
-    return "%" not in body or all(float(m) < bound for m in _SHARE_RE.findall(body))
+    return "%" not in body or all(float(m) < bound for m in SHARE_RE.findall(body))
 
 
 def _counters_clear(header: str, rows: list[str]) -> bool:
@@ -127,7 +127,6 @@ _RULE_RE = re.compile(r"[\s|+=:-]+")  # a table's ruled line ("|----|------|")
 _READY_RE = re.compile(r" (\d+)/(\d+)(?=\s)")  # a column's "1/1" (a literal space first: 3x faster to scan)
 _RESTARTED_RE = re.compile(r"(?:Running|Completed)[ \t]+[1-9]")  # kubectl's RESTARTS column after STATUS
 _USAGE_HEADER_RE = re.compile(r"use%|used|usage|capacity|cpu%|mem%", re.I)
-_SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
 USE_LIMIT = 80.0  # with no limit stated, a usage at 80% or more is news (where monitoring tools warn by default)
 
 

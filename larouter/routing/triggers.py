@@ -95,8 +95,8 @@ _QUERY_KEYS = frozenset({"mailbox", "folder", "label", "calendar", "calendar_id"
 
 _TEXT_WORDS = 3  # a value of more words is free text ("cert expires in 2 days"), fewer a name ("ex-dividend 2026-06-12")
 BAD_WORDS = frozenset("not no never expired expires expiring failed failing broken error down stuck late overdue "
-                       "blocked halted refund complaint urgent full nearly pending degraded missed missing offline low "
-                       "warning critical unreachable".split())
+                      "blocked halted refund complaint urgent full nearly pending degraded missed missing offline low "
+                      "warning critical unreachable".split())
 
 
 def _free_text(value: str) -> bool:
@@ -109,8 +109,9 @@ unresolved missed flag need expir overdue late stale stuck block reject bounce d
 unanswer unread todo remaining offline down unhealthy unreachable warn critical degrad lost missing stop crash restart
 voicemail violation breach drift pending waiting new error fail alert alarm incident due unrepl await firing dispute
 chargeback review_request dms low_stock out_of_stock 5xx 4xx high severe major cve vuln lockout locked_out update
-problem issue regression dead exceed change escalat noncompliant timeout conflict oom falh fallid fallos fehl échec echec erreur erro ошиб помил hata 失败 失敗 错误 錯誤 エラー 오류 실패 未読 未读
-未処理 未处理 待处理 pendiente pendente
+problem issue regression dead exceed change escalat noncompliant timeout conflict oom
+falh fallid fallos fehl échec echec erreur erro ошиб помил hata 失败 失敗 错误 錯誤 エラー 오류 실패
+未読 未读 未処理 未处理 待处理 pendiente pendente
 """.split())
 
 
@@ -143,15 +144,14 @@ def fine_record(record: Mapping[str, Any]) -> bool:
 
 # Keys whose non-empty list holds items to handle, and keys whose positive count is work ("new_orders": 3).
 ITEM_LIST_KEY = re.compile(r"new|unread|pending|open|alert|incident|fail|error|overdue|due|order|message|mail|ticket"
-                            r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm"
-                            r"|firing|warning|critical|outage", re.I)
+                           r"|request|task|booking|reservation|complaint|case|issue|notification|mention|alarm"
+                           r"|firing|warning|critical|outage", re.I)
 _ITEM_COUNT_KEY = re.compile(r"new|unread|unanswered|unreplied|awaiting|waiting|pending|overdue|alert|incident|fail"
                              r"|error|due|alarm|firing|declined|dispute|chargeback|review_request|dms|low_stock"
                              r"|out_of_stock", re.I)
 # A flag set under a key naming trouble ({"water_leak": true}, {"smoke": true}, {"tamper": true}).
 TROUBLE_FLAG_KEY = re.compile(r"leak|flood|smoke|fire|alarm|alert|tamper|intrusion|fault|error|fail|offline|halted"
-                              r"|siren|panic|sos|emergency"
-                               r"|breach|outage|down", re.I)
+                              r"|siren|panic|sos|emergency|breach|outage|down", re.I)
 
 
 _FAILED_VALUES = frozenset({"failed", "failure", "error", "down", "red", "critical", "firing", "broken", "degraded"})
@@ -238,8 +238,8 @@ def found_items(results: Sequence[Lookup]) -> str:
     """The first lookup that holds items to handle: JSON as `holds_items` reads it, a command's output that lists mail,
     chat lines or pull requests (`_TEXT_ITEM_RE`); "" when none does. Other text results (a HEARTBEAT.md read) are the
     due-task reader's (`classifier._tasks_read`)."""
-    return next((r.text for r in results if (holds_items(r.data, root=True) if r.is_json else _TEXT_ITEM_RE.search(r.text))),
-                "")
+    return next((r.text for r in results
+                 if (holds_items(r.data, root=True) if r.is_json else _TEXT_ITEM_RE.search(r.text))), "")
 
 
 # A command's output listing things to handle (review 14: a heartbeat whose lookup listed them in text stayed one): a
@@ -321,7 +321,7 @@ def effectively_empty(text: str) -> bool:
 _WARN_AT_RE = re.compile(r"\b(?:warn|alert|alarm|notify|flag|page|ping|tell)\w*(?:\s+(?:me|us|him|her))?\s+(?:at|above|over"
                          r"|past|beyond|when (?:above|over|past)|if (?:above|over|past)|>=?|≥)\s*(\d{1,3}(?:\.\d+)?)\s?%",
                          re.I)
-_SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
+SHARE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s?%")
 
 
 def stated_share(results: Sequence[Lookup], text: str) -> float | None:
@@ -332,16 +332,13 @@ def stated_share(results: Sequence[Lookup], text: str) -> float | None:
     return min(limits) if limits else None
 
 
-def past_stated_share(results: Sequence[Lookup], text: str) -> str:
-    """The first text lookup with a share past the one the turn or a lookup says to warn at, or "" (none, or no
-    such threshold)."""
-    if "%" not in text and not any("%" in r.text for r in results):
-        return ""
-    limit = stated_share(results, text)
+def past_stated_share(results: Sequence[Lookup], limit: float | None) -> str:
+    """The first text lookup with a share past `limit`, the share the turn or a lookup says to warn at
+    (`stated_share`), or "" (none, or no such threshold)."""
     if limit is None:
         return ""
     for result in results:
         if not result.is_json and not _WARN_AT_RE.search(result.text) and any(
-                float(m.group(1)) > limit for m in _SHARE_RE.finditer(result.text)):
+                float(m.group(1)) > limit for m in SHARE_RE.finditer(result.text)):
             return result.text
     return ""

@@ -74,7 +74,7 @@ def labelled_trouble(text: str) -> bool:
         label = m.group(1).lower()
         if not _CONDITION_WORDS.isdisjoint(label.split()):
             continue
-        if m.group(2).lower() not in _OPEN_STATES or _OPENABLE_RE.search(label):
+        if m.group(2).lower() not in _OPEN_STATES or OPENABLE_RE.search(label):
             return True  # "open" is trouble for a door, a window, a valve; a market, a shop or a PR is open all day
     return False
 
@@ -83,6 +83,7 @@ _OPEN_STATES = frozenset("""
 open opened offen geöffnet ouvert ouverte abierto abierta aberto aberta aperto aperta geopend открыт открыта открыто
 открыты відчинено відчинена відчинені
 """.split())
-_OPENABLE_RE = re.compile(r"door|window|gate|garage|lid|hatch|valve|cover|shutter|tür|tuer|fenster|tor\b|porte|fenêtre"
+# What opens and closes (lowercased text): "open" is trouble for it, "closed" fine.
+OPENABLE_RE = re.compile(r"door|window|gate|garage|lid|hatch|valve|cover|shutter|tür|tuer|fenster|tor\b|porte|fenêtre"
                           r"|fenetre|portail|puerta|ventana|port[oó]n|portão|portao|janela|porta|finestra|cancello"
                           r"|deur|raam|garaje|garagem|двер|окн|вікн|ворот")
