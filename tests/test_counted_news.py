@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from larouter.routing import Tier
-from larouter.routing.rules import DEFAULT, ClassifierConfig
-from tests.support.agents import RULES_ONLY
+from larouter.routing.rules import ClassifierConfig
+from tests.support.agents import BOTH_CONFIGS
 from tests.test_quiet_report import tier
 
 POLLS = [
@@ -25,7 +25,7 @@ POLLS = [
 ]
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize("poll", POLLS, ids=["lab", "id", "kv", "vi", "xml", "fr"])
 def test_one_count_above_zero_makes_the_quiet_poll_work(poll: str, config: ClassifierConfig) -> None:
     assert tier(poll.format(n=0), config) is Tier.HEARTBEAT

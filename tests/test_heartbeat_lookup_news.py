@@ -15,12 +15,11 @@ import pytest
 
 from larouter.routing import Tier, classify
 from larouter.routing.rules import DEFAULT, ClassifierConfig
-from tests.support.agents import RULES_ONLY
+from tests.support.agents import BOTH_CONFIGS, RULES_ONLY
 
 OC = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
       "prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Wednesday, March 4th, 2026 - "
       "7:12 AM (Europe/Berlin) / 2026-03-04 06:12 UTC")
-CONFIGS = pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
 
 
 def beat(result: str | dict[str, Any], config: ClassifierConfig = DEFAULT, user: str = OC) -> Tier:
@@ -112,7 +111,7 @@ QUIET = [
 ]
 
 
-@CONFIGS
+@BOTH_CONFIGS
 @pytest.mark.parametrize("result", WORK, ids=range(len(WORK)))
 def test_a_heartbeat_whose_lookup_reports_something_is_work(result: str | dict[str, Any],
                                                             config: ClassifierConfig) -> None:

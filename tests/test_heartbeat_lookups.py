@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from larouter.routing import DEFAULT, ClassifierConfig, Tier, classify
-from tests.support.agents import RULES_ONLY
+from tests.support.agents import BOTH_CONFIGS
 
 
 def _after_lookup(trigger: str, result: str, config: ClassifierConfig = DEFAULT) -> Tier:
@@ -44,7 +44,7 @@ def test_a_timed_trigger_whose_lookups_found_nothing_is_a_heartbeat(trigger: str
     assert _after_lookup(trigger, result) is Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize(("trigger", "result"), [
     ("Ukaguzi wa oda: angalia oda mpya. Kama hakuna kitu, jibu 'SAWA' tu.", '{"oda": [], "jumla": 0}'),
     ("Kontrola zamówień: sprawdź nowe zamówienia. Jeśli nic nie ma, odpowiedz tylko „SPOKÓJ”.", "[]"),

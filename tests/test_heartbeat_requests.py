@@ -11,9 +11,8 @@ import pytest
 from larouter.routing import Tier, classify
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from tests.conftest import Fake, Router
-from tests.support.agents import RULES_ONLY
+from tests.support.agents import BOTH_CONFIGS, RULES_ONLY
 
-CONFIGS = pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
 CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
           '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
           'MEDIUM = ["gpt-fake"]\nCOMPLEX = ["gpt-fake"]\nREASONING = ["gpt-fake"]\n')
@@ -27,7 +26,7 @@ def tier(text: str, config: ClassifierConfig = DEFAULT) -> Tier:
                                   {"role": "user", "content": text}]}, config).tier
 
 
-@CONFIGS
+@BOTH_CONFIGS
 @pytest.mark.parametrize("text", [
     # A check-in payload quoted in a code block, with prose around it: somebody asks about it.
     'Payload from the gateway, for review against our spec:\n\n```json\n{"kind": "heartbeat", "queued": 0, '
@@ -62,7 +61,7 @@ def test_turns_about_heartbeats_are_work(text: str, config: ClassifierConfig) ->
     assert tier(text, config) is not Tier.HEARTBEAT
 
 
-@CONFIGS
+@BOTH_CONFIGS
 def test_a_proof_about_heartbeats_is_reasoning(config: ClassifierConfig) -> None:
     assert tier(PROOF, config) is Tier.REASONING
 
@@ -86,7 +85,7 @@ OPENCLAW = ("Read HEARTBEAT.md if it exists (workspace context). Follow it stric
             "prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
 
 
-@CONFIGS
+@BOTH_CONFIGS
 @pytest.mark.parametrize(("tail", "expected"), [
     ("\nAlso, prove that there are infinitely many primes.", Tier.REASONING),
     (" Then write a Python script that deduplicates my 40GB CSV of customer records.", Tier.COMPLEX),
@@ -106,7 +105,7 @@ def test_a_request_written_after_the_check_in_is_classified_on_it(tail: str, exp
     assert classify({"messages": [{"role": "user", "content": OPENCLAW + tail}]}, config).tier is expected
 
 
-@CONFIGS
+@BOTH_CONFIGS
 @pytest.mark.parametrize("text", [
     "Heartbeat check 2026-04-06 15:00 UTC. p95 latency (ms): 212, 198, 305, 240, 221, 260.\nIf the average of these "
     "values is above 240 ms, alert with the average; otherwise reply HEARTBEAT_OK.",

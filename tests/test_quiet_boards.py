@@ -8,8 +8,8 @@ import pytest
 
 from larouter.routing import Tier, classify
 from larouter.routing.payload import payload_lines
-from larouter.routing.rules import DEFAULT, ClassifierConfig
-from tests.support.agents import RULES_ONLY
+from larouter.routing.rules import ClassifierConfig
+from tests.support.agents import BOTH_CONFIGS
 from tests.test_quiet_report import tier
 
 
@@ -26,7 +26,7 @@ BOARD = ("06:00 status board\n🟢 api-gateway   p95 182ms\n🟢 postgres-primar
          "🟢 worker-queue   depth 0\n🟢 backups   last run 02:00 ok")
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 def test_a_status_board_whose_every_line_is_marked_green_is_a_heartbeat(config: ClassifierConfig) -> None:
     """The board's own mark is its verdict on the line, whatever the line measures (blind v25's SRE and Armenian
     boards); a line marked red, a green line in a broken state or with a warning, is work."""
@@ -36,7 +36,7 @@ def test_a_status_board_whose_every_line_is_marked_green_is_a_heartbeat(config: 
     assert tier(BOARD.replace("mem 41%", "mem 97% ⚠️"), config) is not Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize(("front_door", "work"), [
     ("locked", False), ("verriegelt", False), ("zamknięte", False),
     ("unlocked since 21:40", True), ("entriegelt seit 21:40", True), ("olåst sedan 21:40", True),
@@ -90,7 +90,7 @@ ZAP_RO = ("Zap: Verificare formular de contact (la fiecare 15 min)\nOra declanș
           "vânzări. Altfel scrie exact „nimic de raportat”.")
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize(("template", "quiet", "work"), [
     (ZAP, "0 emails found for `label:Invoices is:unread newer_than:1h`", "2 emails found for `label:Invoices`"),
     (ZAP, "0 emails found", "invoice from ACME Corp, $1,200 due Mar 20"),

@@ -13,7 +13,7 @@ from larouter.routing.compiled import compile_rules
 from larouter.routing.quiet import quiet_report
 from larouter.routing.rules import DEFAULT, ClassifierConfig
 from tests.conftest import Fake, Router
-from tests.support.agents import RULES_ONLY
+from tests.support.agents import BOTH_CONFIGS, RULES_ONLY
 
 CHAINS = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\n'
           '\n[routing.policies.cost-optimized]\nHEARTBEAT = ["local-fake"]\nSIMPLE = ["gpt-fake"]\n'
@@ -127,7 +127,7 @@ def test_reports_with_work_and_prose_are_not(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize("text", [
     "Zamanlanmış kontrol 14:00 · 3 yeni sipariş · iade talebi yok",
     "Geplante Prüfung 14:00 · 3 neue Bestellungen · keine Retouren",
@@ -228,7 +228,7 @@ def test_trouble_words_that_name_what_is_checked_or_are_said_to_be_none_are_quie
     assert tier(text) is Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize("text", [
     # A follow-up with a negation in every clause: no zero, no idle reply asked ("ei", "ilman": "not", "without").
     "Hyvä. Mutta ei noin, otsikon pitää olla isompi ja ilman huutomerkkiä.",
@@ -242,7 +242,7 @@ def test_follow_ups_that_negate_in_every_clause_are_not_reports(text: str, confi
     assert tier(text, config) is not Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 def test_a_reminder_said_to_be_none_is_not_one_to_relay(config: ClassifierConfig) -> None:
     """"aucun rappel échu" (no reminder due) reports nothing; "Reminder due now: ..." after a quiet line is news."""
     for text in ("Contrôle automatique de 07:30 — aucun nouveau message, aucun rappel échu. Si rien à signaler, "
@@ -253,7 +253,7 @@ def test_a_reminder_said_to_be_none_is_not_one_to_relay(config: ClassifierConfig
     assert tier("No new mail. Reminder due now: call Ana about the invoice.", config) is Tier.SIMPLE
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 def test_a_reminder_label_valued_none_quotes_no_reminder(config: ClassifierConfig) -> None:
     """Blind v39: "Reminders due now: none (next: 'call the GP…', 2026-04-22 09:00)" names the next reminder in
     quotes, which read as a reminder to relay; the label's own value says none."""
@@ -264,7 +264,7 @@ def test_a_reminder_label_valued_none_quotes_no_reminder(config: ClassifierConfi
     assert tier(text.replace("Reminders due now: none (next: ", "Reminders due now: "), config) is not Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 def test_a_count_of_reminders_is_no_reminder_to_relay(config: ClassifierConfig) -> None:
     """`"reminders": 0` in a check-in payload counts reminders; `"reminder": "…"` quotes one to relay."""
     beat = ('{"type": "heartbeat", "pending": {"emails": 0, "reminders": 0}, "instruction": "ack with OK if '
@@ -283,7 +283,7 @@ def test_quiet_report_goes_to_the_local_model(make_router: Callable[..., Router]
     assert "status report with nothing to do" in raw.headers["x-larouter-reason"]
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 def test_zero_escalations_and_refunds_stay_a_heartbeat(config: ClassifierConfig) -> None:
     """The counted names read as work only when the count is not zero."""
     text = "Scheduled sweep 09:00 — escalations: 0, refunds: 0, disputes: none. Reply QUIET if nothing to do."
@@ -367,7 +367,7 @@ def test_a_report_that_something_cannot_be_done_is_not_the_models_heartbeat() ->
     assert classify({"messages": [{"role": "user", "content": report.format(door="er lukket")}]}).tier is Tier.HEARTBEAT
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize(("work", "quiet"), [
     ("Home check 23:00 · Garage: open · Windows: closed · Reply HA_OK if nothing to do.",
      "Home check 23:00 · Garage: closed · Windows: closed · Reply HA_OK if nothing to do."),

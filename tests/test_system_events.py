@@ -9,7 +9,7 @@ import pytest
 
 from larouter.routing import Tier, classify
 from larouter.routing.rules import DEFAULT, ClassifierConfig
-from tests.support.agents import RULES_ONLY
+from tests.support.agents import BOTH_CONFIGS, RULES_ONLY
 
 OC = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
       "prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Wednesday, March 4th, 2026 - "
@@ -22,7 +22,7 @@ def beat(event: str, config: ClassifierConfig) -> Tier:
                                   {"role": "user", "content": text}]}, config).tier
 
 
-@pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
+@BOTH_CONFIGS
 @pytest.mark.parametrize("event", [
     "Reminder: call the dentist to move Friday's appointment (you asked me yesterday)",
     "Exec failed (brisk-fern, code 1) :: backup-photos.sh: rsync error: No space left on device (28)",

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from larouter.routing import Tier, classify
-from larouter.routing.rules import without_model
+from larouter.routing.rules import DEFAULT, without_model
 
 # The rules alone, without the learned check-in model: for tests of what a rule does, and of what the recurrence
 # and learned-heartbeat trackers do with a convention nothing recognises on first sight.
 RULES_ONLY = without_model()
+# A test run twice: with the learned check-in model (the shipped default) and with the rules alone.
+BOTH_CONFIGS = pytest.mark.parametrize("config", [DEFAULT, RULES_ONLY], ids=["with-model", "rules-only"])
 NO_MODEL_TOML = "\n[routing.classifier.heartbeat]\nmodel = false\n"
 
 HB_PROMPT = (
