@@ -9,13 +9,16 @@ must read as quiet: an empty answer, a checklist read, a record whose answer is 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
+import openai
 import pytest
 
 from larouter.routing import Tier, classify
 from larouter.routing.rules import DEFAULT, ClassifierConfig
+from tests.conftest import Fake, Router
 from tests.support.agents import BOTH_CONFIGS, RULES_ONLY
+from tests.test_heartbeat_requests import CHAINS
 
 OC = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
       "prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Wednesday, March 4th, 2026 - "
@@ -306,3 +309,22 @@ def test_days_left_before_a_certificate_lapses_are_news_when_few(days: int, quie
     and domain monitors warn), quiet from 14 on, whatever the key calls them."""
     for key in ("days_remaining", "daysUntilExpiry", "expires_in_days"):
         assert (beat({"cert": "api.acme.com", key: days, "errors": []}) is Tier.HEARTBEAT) is quiet
+
+
+def test_through_the_sdk_a_quiet_lookup_goes_local_and_one_with_news_to_the_cloud(make_router: Callable[..., Router],
+                                                                                   fake: Fake) -> None:
+    """The same OpenClaw heartbeat, its agent's `kubectl get pods` answered all Running (the local model's) or with a
+    pod in Pending (the cloud chain's), through the OpenAI SDK and larouterd's headers."""
+    router = make_router(extra_toml=CHAINS.format(url=fake.url))
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    for rows, local in (("api-7d9c6b5f8-2xkqp        1/1     Running     0          6d", True),
+                        ("api-7d9c6b5f8-2xkqp        0/1     Pending     0          6d", False)):
+        messages: list[Any] = [
+            {"role": "user", "content": OC},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "exec", "arguments": '{"command": "kubectl"}'}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": KUBECTL + rows}]
+        raw = client.chat.completions.with_raw_response.create(model="auto", messages=messages)
+        assert raw.parse().choices[0].message.content
+        assert (raw.headers["x-larouter-tier"] == "HEARTBEAT") is local, raw.headers
+        assert raw.headers["x-larouter-model"] == ("local-fake" if local else "gpt-fake"), raw.headers
