@@ -116,7 +116,14 @@ def _lookup_work(messages: Sequence[Any], turn: Turn, looked: Sequence[triggers.
     reply itself: a recurring turn, an idle-token trigger; the heartbeat branch reads the items on its own)."""
     if not looked:
         return ""
-    return lookup_news(looked, rules, text) or _tasks_read(messages, turn, rules)
+    return _news(looked, rules, text, messages, turn) or _tasks_read(messages, turn, rules)
+
+
+def _news(looked: Sequence[triggers.Lookup], rules: Compiled, text: str, messages: Sequence[Any], turn: Turn) -> str:
+    """What the lookups report (`lookup_news`), read against the limits the check-in states: in its turn, a checklist
+    its tool read, or the HEARTBEAT.md its system prompt inlines when the turn names the file."""
+    named = "HEARTBEAT.md" in turn.text or "heartbeat.md" in turn.text.lower()
+    return lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named else "")
 
 
 def _no_lookups() -> Sequence[triggers.Lookup]:
@@ -194,7 +201,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         if ack is not None and not _lookup_work(messages, turn, looked(), rules, text):  # a lookup's news wins
             why = f"heartbeat: the turn recurs in this conversation, answered {quoted(ack, ACK_SHOWN)} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
-    if verdict is not None and verdict.learned and after is not None and lookup_news(looked(), rules, text):
+    if verdict is not None and verdict.learned and after is not None and _news(looked(), rules, text, after, turn):
         verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only a quiet one
         # confirms (a checklist read is quiet here: the heartbeat branch reads its items next)
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
@@ -206,7 +213,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         elif inlined:  # OpenClaw's poll; the file it names is in the system prompt's "Project Context"
             reasons.append("heartbeat whose HEARTBEAT.md in the system prompt lists a task due -> classified on the tasks")
             text, verdict, work = inlined, None, inlined
-        elif after is not None and (found := lookup_news(looked(), rules, text)):
+        elif after is not None and (found := _news(looked(), rules, text, after, turn)):
             # new mail, orders, an incident; a pod in CrashLoopBackOff; a disk at 93% where the checklist warns at 85%
             reasons.append("heartbeat whose tool lookup reports something -> classified on it, at least MEDIUM")
             text, verdict, work, floor = found, None, found, Tier.MEDIUM

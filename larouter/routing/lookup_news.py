@@ -27,29 +27,49 @@ import re
 from collections.abc import Sequence
 
 from larouter.routing.compiled import Compiled
-from larouter.routing.lookup_json import quiet_json
+from larouter.routing.lookup_dump import fine_dump, fine_table, past_in_dump
+from larouter.routing.lookup_json import answered, quiet_json
 from larouter.routing.lookup_text import checklist, fine_columns, fine_rows, fine_states, is_table, says_well, table_clear
 from larouter.routing.quiet import quiet_report
+from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import (MAX_RESULT_CHARS, MAX_RESULTS, Lookup, denies_needed, found_items, found_nothing,
                                       json_of, past_stated_share, stated_share, troubled_text)
 
 
-def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "") -> str:
+def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_turn: str = "", inlined: str = "") -> str:
     """What the lookups report that needs handling, or "" when every one reads as quiet: one reading for every path
     of the classifier (a heartbeat, a learned check-in, an idle-token trigger, a recurring turn). Items to handle
     (`triggers.found_items`), a line in trouble (`triggers.troubled_text`), a share past the one the check-in `text`
-    says to warn at, then any lookup that is not quiet; more lookups than are read is a tool loop, never quiet.
-    A checklist read's items are not judged here: its callers read them with `heartbeat.due_tasks`."""
+    says to warn at, a reading past a limit the check-in states (`stated_limits.py`: in the turn, a checklist read or
+    the one its system prompt inlines, `inlined`; dates against the clock of its `raw_turn`), then any lookup that is
+    not quiet; more lookups than are read is a tool loop, never quiet. A lookup the stated limits answer (each of its
+    readings they name within them, nothing else in it wrong) is quiet. A checklist read's items are not judged here:
+    its callers read them with `heartbeat.due_tasks`."""
     if not results:
         return ""
     if len(results) > MAX_RESULTS:
         return _LOOP
     read = notes(results, rules)
     limit = stated_share(results, text)
+    stated = _stated(results, text, raw_turn or text, inlined)
+    if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
+        answers = [answered(r.data, stated.limits, stated.now) if r.is_json
+                   else fine_dump(r.text, stated) or fine_table(r.text, stated) for r in read]
+        if (past := next((r.text for r in read if not r.is_json and past_in_dump(r.text, stated)), "")):
+            return past
+        results = [r for r, a in zip(results, answers) if not a]
+        read = [r for r, a in zip(read, answers) if not a or r.is_json]  # (JSON records: the rest is read below)
     found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, limit)
     if found:
         return found
-    return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit)), "")
+    return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated)), "")
+
+
+def _stated(results: Sequence[Lookup], text: str, raw_turn: str, inlined: str) -> Stated:
+    """The limits the check-in states in its turn, a checklist its tool read, or the one its system prompt inlines;
+    its clock, if it states a limit on a date."""
+    lists = [r.text for r in results if not r.is_json and checklist(r.text)]
+    return Stated.of("\n".join((text, inlined, *lists)), raw_turn)
 
 
 _EMPTY = "(an empty tool result)"
@@ -64,23 +84,25 @@ def notes(results: Sequence[Lookup], rules: Compiled) -> list[Lookup]:
             if not r.is_json and checklist(r.text) and rules.hb_task_item.search(r.text) else r for r in results]
 
 
-def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None) -> bool:
+def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, stated: Stated = Stated()) -> bool:
     """Whether one lookup reads as nothing to handle (see the module's docstring)."""
     if len(result.text) > MAX_RESULT_CHARS:
         return False
     if result.is_json:  # (read whole: `triggers.found_nothing` passes a record whose status is fine, review 17)
-        return quiet_json(result.data, rules)
+        return quiet_json(result.data, rules, stated.limits, stated.now)
     if found_nothing((result,), rules):
         return True
     text = result.text
     if (m := _HTTP_OK_RE.match(text)) is not None:  # `curl -i`: a 2xx status, then the body judged as the answer
         body = text[m.end():].partition("\n\n")[2].strip()
-        return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit)
+        return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit,
+                                        stated)
     if checklist(text) or says_well(text, rules.quiet):
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)
-    return fine_states(text) or fine_rows(text, limit) or _quiet_report(text, rules, limit)
+    return (fine_states(text) or fine_rows(text, limit) or _quiet_report(text, rules, limit)
+            or fine_dump(text, stated))
 
 
 def _quiet_report(text: str, rules: Compiled, limit: float | None) -> bool:

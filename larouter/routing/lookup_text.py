@@ -70,7 +70,7 @@ def fine_rows(text: str, limit: float | None) -> bool:
     ("RESTARTS", "ATTEMPT", "MISSED", "LAST_EXIT") must read 0 (review 17: one fine word hid "95%" and "152"). A row
     without a fine word is fine in a table of usage (`df -h`: a "Use%" column) with its shares under the limit; a line
     that only names a host ("== web-1") is no row."""
-    head, rows = _table(text)
+    head, rows = table(text)
     if not rows and not head or not head and len(rows) < 2:
         return False
     if not table_clear(head, rows, limit):
@@ -93,6 +93,12 @@ def fine_rows(text: str, limit: float | None) -> bool:
     return True
 
 
+def no_trouble(text: str) -> bool:
+    """Whether a lookup's text holds no word of trouble (a state, an error, a CamelCase one: "CrashLoopBackOff")."""
+    lower = text.lower()
+    return _ROW_TROUBLE.isdisjoint(_tokens(lower)) and not any(map(lower.__contains__, _CAMEL_TROUBLE))
+
+
 def table_clear(header: str, rows: list[str], limit: float | None) -> bool:
     """Whether a table's rows hold no word of trouble, no share at or past the limit (`USE_LIMIT`, or a lower one the
     check-in states) and, under a header, a 0 in every counter column (see `_counters_clear`)."""
@@ -110,7 +116,7 @@ def _counters_clear(header: str, rows: list[str]) -> bool:
     """Whether each counter column of a table (restarts, attempts, misses, exit codes, pending jobs) reads 0 in every
     row; a row the header does not describe cell by cell cannot be read, so it is not clear."""
     names = [c.strip().lower().replace(" ", "_") for c in _CELL_SPLIT_RE.split(header.strip(" |"))]
-    counters = [i for i, n in enumerate(names) if n in _ZERO_COLUMNS or "lag" in n.split("_")]
+    counters = [i for i, n in enumerate(names) if n in ZERO_COLUMNS or "lag" in n.split("_")]
     if not counters:
         return True
     for row in rows:
@@ -132,7 +138,7 @@ USE_LIMIT = 80.0  # with no limit stated, a usage at 80% or more is news (where 
 
 def is_table(text: str) -> bool:
     """Whether a text is a table: a line naming columns (`_column_header`), then rows."""
-    head, rows = _table(text)
+    head, rows = table(text)
     return bool(head) and bool(rows)
 
 
@@ -144,13 +150,13 @@ def _lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip() and not _RULE_RE.fullmatch(line)]
 
 
-def _table(text: str) -> tuple[str, list[str]]:
+def table(text: str) -> tuple[str, list[str]]:
     """A table's header line ("" when none is found) and its rows; the lines a command printed before the header are
     left out when they are banners (`_banner`), else they are rows, and nothing is fine."""
     lines = _lines(text)
     for i, line in enumerate(lines[:_PREAMBLE + 1]):
         if _column_header(line):
-            if i and not all(_banner(head) for head in lines[:i]):
+            if i and not all(banner(head) for head in lines[:i]):
                 break
             return line, lines[i + 1:]
     return "", lines
@@ -160,7 +166,7 @@ _NOTICE_RE = re.compile(r"\d+\s+[^\W\d_]{3,}|=\s*true\b|\b(?:new|required|requir
                         r"|warning|renew\w*|manual\w*|expir\w*|pressure)\b|\*\*\*|!", re.I)
 
 
-def _banner(line: str) -> bool:
+def banner(line: str) -> bool:
     """A line a command prints before its table that says nothing: its name and version ("Vercel CLI 44.2.7"), what
     it lists ("> Deployments for leo/recipe-box [341ms]"); not a notice ("*** System restart required ***", "3 updates
     can be applied", "You have new mail", "DiskPressure=True": review 18)."""
@@ -176,12 +182,19 @@ def _column_header(line: str) -> bool:
     return all(w.isupper() or not any(c.isalpha() for c in w) for w in words) or len(_GAP_RE.findall(line)) >= 2
 
 
+def cells(line: str) -> list[str]:
+    """A table row's cells (bar-, tab- or space-aligned)."""
+    if "|" in line:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+    return [c.strip() for c in _CELL_SPLIT_RE.split(line.strip())]
+
+
 _DIGIT_RE = re.compile(r"\d")
 _GAP_RE = re.compile(r"\S(?: {2,}|\t| ?\| ?)(?=\S)")
 
 
 # A column whose every value must say all is well: an exit code, a count of errors (0), a state (a fine word).
-_ZERO_COLUMNS = frozenset({"exit", "exit_code", "exitcode", "last_exit", "rc", "errors", "error", "failed", "failures",
+ZERO_COLUMNS = frozenset({"exit", "exit_code", "exitcode", "last_exit", "rc", "errors", "error", "failed", "failures",
                            "fail", "warnings", "crashes", "restarts", "attempt", "attempts", "retries", "missed",
                            "pending", "pending_jobs", "backlog", "queued", "unacked", "dead", "dropped", "lag",
                            "lag_in_mb", "lag_mb", "lag_s", "replication_lag"})
@@ -194,7 +207,7 @@ _CELL_SPLIT_RE = re.compile(r"\t| {2,}| ?\| ?")
 def fine_columns(text: str, limit: float | None) -> bool:
     """A table (tab-, bar- or space-aligned, a header row first) with a verdict column in which every row says all
     is well ("exit" 0 in every job's row, "state" ok), and clear otherwise (`table_clear`)."""
-    head, rows = _table(text)
+    head, rows = table(text)
     if not head:
         lines = _lines(text)
         if len(lines) < 2 or "\t" not in lines[0]:
@@ -203,7 +216,7 @@ def fine_columns(text: str, limit: float | None) -> bool:
     if not rows or not table_clear(head, rows, limit):
         return False
     names = [c.strip().lower() for c in _CELL_SPLIT_RE.split(head.strip(" |"))]
-    judged = [(i, n in _ZERO_COLUMNS) for i, n in enumerate(names) if n in _ZERO_COLUMNS or n in _STATE_COLUMNS]
+    judged = [(i, n in ZERO_COLUMNS) for i, n in enumerate(names) if n in ZERO_COLUMNS or n in _STATE_COLUMNS]
     if not judged:
         return False
     for row in rows:
@@ -228,7 +241,7 @@ def fine_states(text: str) -> bool:
     states = [s.strip("'\"").lower() for s in _STATE_LINE_RE.findall(text)]
     return (bool(states) and all(s in FINE_STATES or s in MODES for s in states)
             and _ROW_TROUBLE.isdisjoint(_tokens(text.lower()))
-            and all(_fine_reading(key, value) for key, value in _NUMBER_LINE_RE.findall(text)))
+            and all(fine_reading(key, value) for key, value in _NUMBER_LINE_RE.findall(text)))
 
 
 # A "key: number" line beside the state lines (review 18: one fine state line passed "battery.charge: 12",
@@ -243,7 +256,7 @@ _LOAD_KEY_RE = re.compile(r"load|usage|util|used|cpu|mem|disk|swap", re.I)
 _NOT_A_SHARE_RE = re.compile(r"volt|runtime|time|avg|average", re.I)  # (a battery's volts, a load average)
 
 
-def _fine_reading(key: str, value: str) -> bool:
+def fine_reading(key: str, value: str) -> bool:
     number = float(value.replace(",", "."))
     if _NOT_A_SHARE_RE.search(key):
         return not attention_key(key) or number == 0

@@ -1,0 +1,170 @@
+"""A command's "key: value" dump read against the limits its check-in states: the third reader of `lookup_news.py`.
+
+Many tools answer a check-in with a dump of fields, one a line: `redis-cli INFO replication` ("lag=0"), MySQL's
+`SHOW REPLICA STATUS\\G` ("Seconds_Behind_Master: 0"), `apcaccess` ("BCHARGE  : 100.0 Percent"), `smartctl -H`,
+`zfs get`, `sensors`. Most of their numbers are the tool's own (offsets, ids, sizes); which one the user cares about,
+and where it turns into news, the check-in's checklist says ("tell me if replication lag exceeds 30 s"). So a dump
+is quiet when the limits the check-in states judge at least one of its readings, each within its limit; every other
+line says nothing wrong: no word of trouble anywhere, a state line in a fine state, a flag that should hold holding
+("Slave_IO_Running: Yes"), a count of what needs attention at 0, a use under 80% and a charge at 20% or more
+(`lookup_text.fine_reading`), a heading or a banner. A dump no stated limit judges is left to the other readers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS, banner, cells,
+                                          fine_reading, no_trouble, table)
+from larouter.routing.stated_limits import Stated, judge, judge_stamp, label_words, stamp
+from larouter.routing.triggers import BAD_WORDS, SHARE_RE
+
+_PAIR_RE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([^\W\d][^:=\n]{0,60}?)[ \t]*[:=][ \t]*(.*?)[ \t]*$")
+_SUBPAIR_RE = re.compile(r"([^\W\d][\w.-]{0,40})=([^,]*)")  # redis' "slave0:ip=10.0.4.12,port=6379,state=online,lag=0"
+_NUMBER_UNIT_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)[ \t]?(%|°[ \t]?[CF]|[^\W\d_]{1,12})?")
+_STATE_KEY_RE = re.compile(r"(?:^|[\s._-])(?:state|status|health|result|verdict)$", re.I)
+_SHOULD_HOLD_KEY_RE = re.compile(r"running|connected|online|healthy|reachable|(?:^|_)up$|^ok$|link_status|valid", re.I)
+_NOT_HOLDING = frozenset({"no", "false", "off", "down", "0", "stopped", "not running", "connecting", "n"})
+_HEADING_RE = re.compile(r"[#=*\[<-]")
+
+
+def fine_dump(text: str, stated: Stated) -> bool:
+    """Whether a "key: value" dump reads as quiet against the check-in's stated limits (see the module)."""
+    if not stated.limits:
+        return False
+    judged = False
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        m = _PAIR_RE.match(line)
+        if m is None:
+            if _HEADING_RE.match(line.lstrip()) or banner(line):
+                continue  # "# Replication", "=== START OF READ SMART DATA SECTION ===", a tool's name and version
+            return False
+        for key, value in _pairs(m[1], m[2]):
+            verdict = _judge(key, value, stated)
+            if verdict is False:
+                return False
+            judged = judged or verdict is True
+    return judged
+
+
+def fine_table(text: str, stated: Stated) -> bool:
+    """A table with a column the stated limits name (psql's "replay_lag_s", a listing's "Time" against the age the
+    check-in allows), every row's cell in it within them (a listing's newest time), and clear otherwise: no word of
+    trouble, its other counter columns at 0, no share at 80% or more."""
+    if not stated.limits or not no_trouble(text):
+        return False
+    head, rows = table(text)
+    if not head:  # (a plain header: "Archive    Time")
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2 or any(c.isdigit() for c in lines[0]):
+            return False
+        head, rows = lines[0], lines[1:]
+    rows = [row for row in rows if not _FOOTER_RE.fullmatch(row.strip())]
+    names = cells(head)
+    grid = [cells(row) for row in rows]
+    if len(names) < 2 or not grid or any(len(row) != len(names) for row in grid):
+        return False
+    judged = False
+    for i, name in enumerate(names):
+        column = [row[i] for row in grid]
+        verdict = _judge_column(name, column, stated)
+        if verdict is False:
+            return False
+        judged = judged or verdict is True
+    return judged
+
+
+def _judge_column(name: str, column: list[str], stated: Stated) -> bool | None:
+    """True: every cell within the limit that names the column (a listing's newest time within the age allowed);
+    False: one past it, or a column that must read 0 (`lookup_text.ZERO_COLUMNS`) or a share at 80% or more;
+    None: a column no stated limit names."""
+    verdicts = [_judge_cell(name, cell, stated) for cell in column]
+    if any(v is False for v in verdicts):
+        return False
+    if all(v is True for v in verdicts):
+        return True
+    if stated.now is not None:
+        times = [at for cell in column if (at := stamp(cell)) is not None]
+        if len(times) == len(column):
+            return judge_stamp(stated.limits, name, max(times), stated.now, generic=True)
+    if name.lower().replace(" ", "_") in ZERO_COLUMNS and any(cell not in ("0", "-", "") for cell in column):
+        return False
+    return False if any(float(m) >= USE_LIMIT for cell in column for m in SHARE_RE.findall(cell)) else None
+
+
+def _judge_cell(name: str, cell: str, stated: Stated) -> bool | None:
+    m = _NUMBER_UNIT_RE.fullmatch(cell)
+    return judge(stated.limits, name, _number(m[1]), m[2] or "") if m is not None else None
+
+
+_FOOTER_RE = re.compile(r"\(\d+ rows?\)")  # psql's "(2 rows)"
+
+
+def past_in_dump(text: str, stated: Stated) -> bool:
+    """Whether a line of a command's output holds a reading past a limit the check-in states ("lag=45" against
+    "lag over 30 s"), whatever the rest of it says."""
+    for line in text.splitlines():
+        m = _PAIR_RE.match(line)
+        if m is not None and any(_judged_past(key, value, stated) for key, value in _pairs(m[1], m[2])):
+            return True
+    return False
+
+
+def _pairs(key: str, value: str) -> list[tuple[str, str]]:
+    if "=" in value and "," in value:
+        subpairs = _SUBPAIR_RE.findall(value)
+        if subpairs:
+            return subpairs
+    return [(key.strip(), value.strip().strip("'\""))]
+
+
+def _judged_past(key: str, value: str, stated: Stated) -> bool:
+    m = _NUMBER_UNIT_RE.fullmatch(value.strip().strip("'\""))
+    if m is not None:
+        return judge(stated.limits, key, _number(m[1]), m[2] or "") is False
+    if stated.now is not None and (at := stamp(value)) is not None:
+        return judge_stamp(stated.limits, key, at, stated.now) is False
+    return False
+
+
+def _judge(key: str, value: str, stated: Stated) -> bool | None:
+    """True: a reading within a stated limit; False: news; None: a line that says nothing wrong."""
+    if not value or value.lower() in ("n/a", "-", "none", "null"):
+        return None
+    m = _NUMBER_UNIT_RE.fullmatch(value)
+    if m is not None:
+        verdict = judge(stated.limits, key, _number(m[1]), m[2] or "")
+        if verdict is not None:
+            return verdict
+        return None if _fine_number(key, m[1]) else False
+    if stated.now is not None and (at := stamp(value)) is not None:
+        return judge_stamp(stated.limits, key, at, stated.now)
+    lower = value.lower()
+    if lower.startswith(("no ", "none", "keine ", "aucun")):
+        return None  # what there is none of ("ALARMDEL : No alarm", "Last_Error: none")
+    if not _TROUBLE.isdisjoint(label_words(value)):
+        return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff")
+    if _STATE_KEY_RE.search(key) and " " not in lower:  # (what did not happen is no trouble: "no-failover")
+        return None if lower in FINE_STATES or lower in MODES or lower.startswith(("no-", "none")) else False
+    if _SHOULD_HOLD_KEY_RE.search(key) and lower in _NOT_HOLDING:
+        return False  # "Slave_IO_Running: No", "master_link_status:down"
+    return None
+
+
+_TROUBLE = (TROUBLE_WORDS | BAD_WORDS) - {"no"} | frozenset({"error", "errors", "fail", "failed", "failure", "crash", "unhealthy",
+                                                  "critical", "fatal", "degraded", "faulted", "offline", "down"})
+# A key's last word that makes its number a measure of the tool's own ("repl_backlog_size", "repl_backlog_active"),
+# not a count of what needs attention ("Last_IO_Errno", "rejected_connections").
+_MEASURE_WORDS = frozenset({"size", "active", "enabled", "limit", "max", "min", "ts", "time", "id", "offset", "pos",
+                            "position", "len", "length", "bytes", "capacity", "first", "histlen", "port", "version"})
+
+
+def _fine_number(key: str, value: str) -> bool:
+    words = [p.lower() for p in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", key)]
+    return bool(words) and words[-1] in _MEASURE_WORDS or fine_reading(key, value)
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", "."))

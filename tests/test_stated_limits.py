@@ -1,0 +1,176 @@
+"""A check-in's lookups read against the limits its HEARTBEAT.md states (`routing/stated_limits.py`).
+
+"Tell me if replication lag exceeds 30 s", "ping me if the last backup is older than 26 hours": the checklist says
+which reading matters and where it turns into news. A reading with no limit beside it is the model's to judge; with
+the user's own limit the classifier judges it. Each quiet lookup here has a twin with one reading past its limit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import openai
+import pytest
+
+from larouter.routing import Tier, classify
+from larouter.routing.rules import ClassifierConfig
+from larouter.routing.stated_limits import stated_limits
+from tests.conftest import Fake, Router
+from tests.support.agents import BOTH_CONFIGS
+from tests.test_heartbeat_requests import CHAINS
+
+OC = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
+      "prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Thursday, April 30th, 2026 - "
+      "10:00 AM (Europe/Berlin) / 2026-04-30 08:00 UTC")
+
+
+def _call(i: int, name: str, args: dict[str, str]) -> dict[str, Any]:
+    return {"role": "assistant", "content": None, "tool_calls": [
+        {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
+
+
+def beat_messages(checklist: str, output: str | Any, inlined: bool = False, user: str = OC) -> list[dict[str, Any]]:
+    """OpenClaw's heartbeat: its HEARTBEAT.md read by a tool (or inlined in the system prompt), then one command."""
+    content = output if isinstance(output, str) else json.dumps(output)
+    system = "You are Juniper, a personal assistant running inside OpenClaw."
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": system + ("\n## HEARTBEAT.md\n" + checklist if inlined else "")},
+        {"role": "user", "content": user}]
+    if not inlined:
+        messages += [_call(0, "read", {"path": "HEARTBEAT.md"}),
+                     {"role": "tool", "tool_call_id": "c0", "content": "# HEARTBEAT.md\n\n" + checklist}]
+    return messages + [_call(1, "exec", {"command": "check"}), {"role": "tool", "tool_call_id": "c1", "content": content}]
+
+
+def tier(checklist: str, output: str | Any, config: ClassifierConfig, inlined: bool = False, user: str = OC) -> Tier:
+    return classify({"messages": beat_messages(checklist, output, inlined, user)}, config).tier
+
+
+REDIS = ("# Replication\nrole:master\nconnected_slaves:1\nslave0:ip=10.0.4.12,port=6379,state=online,offset=884120933,"
+         "lag={}\nmaster_failover_state:no-failover\nmaster_repl_offset:884120933\nrepl_backlog_active:1\n"
+         "repl_backlog_size:1048576")
+MYSQL = ("*************************** 1. row ***************************\n"
+         "             Slave_IO_State: Waiting for source to send event\n                Master_Host: 10.0.0.5\n"
+         "        Read_Master_Log_Pos: 88412093\n           Slave_IO_Running: {}\n          Slave_SQL_Running: Yes\n"
+         "                 Last_Errno: 0\n                 Last_Error: \n      Seconds_Behind_Master: {}\n")
+APC = ("APC      : 001,036,0870\nDATE     : 2026-04-30 09:58:02 +0200\nHOSTNAME : nas\nSTATUS   : ONLINE\n"
+       "LINEV    : 230.0 Volts\nLOADPCT  : 17.0 Percent\nBCHARGE  : 100.0 Percent\nTIMELEFT : {} Minutes\n"
+       "ALARMDEL : No alarm\nNUMXFERS : 0")
+RESTIC = [{"time": "{}T02:00:14.531+02:00", "short_id": "8c1f0a2e", "hostname": "nas", "paths": ["/volume1/photos"],
+           "summary": {"files_new": 212, "data_added": 1893200117}},
+          {"time": "{}T02:00:09.101+02:00", "short_id": "77ab1c02", "hostname": "nas", "paths": ["/volume1/photos"]}]
+PSQL = ("application_name |   state   | sync_state | replay_lag_s\n------------------+-----------+------------+-----------"
+        "---\n pg-orders-2      | streaming | async      |          0.4\n pg-orders-3      | streaming | async      |"
+        "          {}\n(2 rows)")
+BORG = ("Archive                              Time\nweb01-2026-04-28T03:15:02            Tue, 2026-04-28 03:15:04\n"
+        "web01-2026-04-29T03:15:01            Wed, 2026-04-29 03:15:03\nweb01-{0}T03:15:02            Thu, {0} 03:15:05")
+
+
+def _restic(newest: str, older: str) -> list[dict[str, Any]]:
+    first, second = (dict(r) for r in RESTIC)
+    first["time"] = f"{newest}T02:00:14.531+02:00"
+    second["time"] = f"{older}T02:00:09.101+02:00"
+    return [first, second]
+
+
+# (checklist, quiet output, its twin with one reading past the limit)
+TWINS: list[tuple[str, Any, Any]] = [
+    ("- Tell me if replication lag exceeds 30 s.", REDIS.format(0), REDIS.format(45)),
+    ("- Alert me if the replica falls more than 60 seconds behind or stops replicating.",
+     MYSQL.format("Yes", 0), MYSQL.format("No", "NULL")),
+    ("- Alert me if the replica falls more than 60 seconds behind or stops replicating.",
+     MYSQL.format("Yes", 0), MYSQL.format("Yes", 95)),
+    ("- UPS: alert if battery charge drops below 50% or runtime under 15 minutes.", APC.format("63.0"),
+     APC.format("9.0")),
+    ("- Ping me if the last restic backup is older than 26 hours.", _restic("2026-04-30", "2026-04-29"),
+     _restic("2026-04-28", "2026-04-27")),
+    ("- Warn me if the TLS cert for shop.example.com expires within 14 days.", "notAfter=Jul 19 03:12:08 2026 GMT",
+     "notAfter=May  6 03:12:08 2026 GMT"),
+    ("- Tell me if replication lag exceeds 30 s.", {"replica": "db-2", "replication_lag_s": 0.4, "wal_offset": 884120},
+     {"replica": "db-2", "replication_lag_s": 45.2, "wal_offset": 884120}),
+    ("- Only if the CPU temp goes above 80 °C.", {"coretemp-isa-0000": {"Package id 0": {"temp1_input": 54.0,
+                                                                                      "temp1_max": 100.0}}},
+     {"coretemp-isa-0000": {"Package id 0": {"temp1_input": 91.0, "temp1_max": 100.0}}}),
+    ("- Jobs queue: alert if its depth is above 1000 messages.", [{"name": "jobs", "messages": 12, "consumers": 4}],
+     [{"name": "jobs", "messages": 18234, "consumers": 4}]),
+    ("- Replicas: bound: replay_lag < 30 s", PSQL.format("0.7"), PSQL.format("41.2")),
+    ("- Nightly borg backup to the USB disk: ping me if the newest archive is older than 26 hours.",
+     BORG.format("2026-04-30"), BORG.format("2026-04-28")),
+    ("- Freezer: alert if its temperature rises above -12 °C.",
+     [{"entity_id": "sensor.freezer_temperature", "state": "-18.4", "attributes": {"unit_of_measurement": "°C"}},
+      {"entity_id": "lock.front_door", "state": "locked"}],
+     [{"entity_id": "sensor.freezer_temperature", "state": "-7.9", "attributes": {"unit_of_measurement": "°C"}},
+      {"entity_id": "lock.front_door", "state": "locked"}]),
+    ("- payments-api SLO: p95_latency_ms < 800, error_rate_pct < 1",
+     {"service": "payments-api", "p95_latency_ms": 412, "error_rate_pct": 0.12},
+     {"service": "payments-api", "p95_latency_ms": 1240, "error_rate_pct": 0.12}),
+]
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize("inlined", [False, True], ids=["read-by-a-tool", "inlined"])
+@pytest.mark.parametrize(("checklist", "quiet", "twin"), TWINS, ids=range(len(TWINS)))
+def test_a_reading_within_the_checklists_limit_is_quiet_and_its_twin_past_it_is_work(
+        checklist: str, quiet: Any, twin: Any, inlined: bool, config: ClassifierConfig) -> None:
+    assert tier(checklist, quiet, config, inlined) is Tier.HEARTBEAT
+    assert tier(checklist, twin, config, inlined).rank >= Tier.MEDIUM.rank
+
+
+@BOTH_CONFIGS
+def test_without_a_stated_limit_the_same_readings_stay_the_models_to_judge(config: ClassifierConfig) -> None:
+    for checklist, quiet, _ in TWINS[:3]:
+        assert tier("- Check the replica and the UPS.", quiet, config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("line", [
+    "- Replication lag: 30 s",  # a figure, no side named
+    "- Disk usage over 90%",  # a bare condition: news above, or what healthy is?
+    "- queue depth above 1000 messages",
+])
+def test_a_limit_whose_bad_side_is_unsaid_is_not_read(line: str) -> None:
+    assert stated_limits(line) == ()
+
+
+@pytest.mark.parametrize(("line", "above"), [
+    ("- Alert me if replication lag exceeds 30 s", True),
+    ("- Replication lag must stay under 30 s", True),  # what healthy is: news above
+    ("- SLO: battery > 20", False),
+    ("- Tell me if the battery drops below 20 %", False),
+])
+def test_the_side_that_is_news_follows_the_words_around_the_limit(line: str, above: bool) -> None:
+    (limit,) = stated_limits(line)
+    assert limit.above is above
+
+
+@BOTH_CONFIGS
+def test_a_backup_time_without_its_zone_is_read_with_the_widest_offset(config: ClassifierConfig) -> None:
+    """A listing's times carry no zone: 03:15 could be 14 hours off the check-in's UTC clock either way. 30 hours
+    allowed: the newest archive (at most ~19 hours old) is within; 12 hours allowed it may not be, so it is work."""
+    listing = BORG.format("2026-04-30")
+    assert tier("- Ping me if the newest borg archive is older than 30 hours.", listing, config) is Tier.HEARTBEAT
+    assert tier("- Ping me if the newest borg archive is older than 12 hours.", listing, config) is not Tier.HEARTBEAT
+
+
+@BOTH_CONFIGS
+def test_a_stated_limit_does_not_hide_trouble_elsewhere_in_the_lookup(config: ClassifierConfig) -> None:
+    checklist = "- Tell me if replication lag exceeds 30 s."
+    assert tier(checklist, REDIS.format(0) + "\nmaster_link_status:down", config) is not Tier.HEARTBEAT
+    assert tier(checklist, {"replica": "db-2", "replication_lag_s": 0.4, "errors_last_hour": 12},
+                config) is not Tier.HEARTBEAT
+    assert tier(checklist, MYSQL.format("Yes", 0).replace("Last_Error: ", "Last_Error: error connecting to master"),
+                config) is not Tier.HEARTBEAT
+
+
+def test_through_the_sdk_a_reading_within_the_stated_limit_goes_local_and_past_it_to_the_cloud(
+        make_router: Callable[..., Router], fake: Fake) -> None:
+    """OpenClaw's heartbeat, HEARTBEAT.md saying "tell me if replication lag exceeds 30 s", `redis-cli INFO
+    replication` answering lag=0 (the local model's) or lag=45 (the cloud chain's), per larouterd's headers."""
+    router = make_router(extra_toml=CHAINS.format(url=fake.url))
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    for lag, local in ((0, True), (45, False)):
+        messages = beat_messages("- Tell me if replication lag exceeds 30 s.", REDIS.format(lag))
+        raw = client.chat.completions.with_raw_response.create(model="auto", messages=messages)  # type: ignore[arg-type]
+        assert raw.parse().choices[0].message.content
+        assert (raw.headers["x-larouter-tier"] == "HEARTBEAT") is local, raw.headers
+        assert raw.headers["x-larouter-model"] == ("local-fake" if local else "gpt-fake"), raw.headers
