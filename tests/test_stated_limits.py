@@ -53,10 +53,11 @@ REDIS = ("# Replication\nrole:master\nconnected_slaves:1\nslave0:ip=10.0.4.12,po
 MYSQL = ("*************************** 1. row ***************************\n"
          "             Slave_IO_State: Waiting for source to send event\n                Master_Host: 10.0.0.5\n"
          "        Read_Master_Log_Pos: 88412093\n           Slave_IO_Running: {}\n          Slave_SQL_Running: Yes\n"
-         "                 Last_Errno: 0\n                 Last_Error: \n      Seconds_Behind_Master: {}\n")
+         "                 Last_Errno: 0\n                 Last_Error: \n      Seconds_Behind_Master: {}\n"
+         "              Connect_Retry: 60\n         Source_Retry_Count: 86400\n")
 APC = ("APC      : 001,036,0870\nDATE     : 2026-04-30 09:58:02 +0200\nHOSTNAME : nas\nSTATUS   : ONLINE\n"
        "LINEV    : 230.0 Volts\nLOADPCT  : 17.0 Percent\nBCHARGE  : 100.0 Percent\nTIMELEFT : {} Minutes\n"
-       "ALARMDEL : No alarm\nNUMXFERS : 0")
+       "ALARMDEL : 30 Seconds\nSELFTEST : NO\nNUMXFERS : 0")
 RESTIC = [{"time": "{}T02:00:14.531+02:00", "short_id": "8c1f0a2e", "hostname": "nas", "paths": ["/volume1/photos"],
            "summary": {"files_new": 212, "data_added": 1893200117}},
           {"time": "{}T02:00:09.101+02:00", "short_id": "77ab1c02", "hostname": "nas", "paths": ["/volume1/photos"]}]
@@ -65,6 +66,18 @@ PSQL = ("application_name |   state   | sync_state | replay_lag_s\n-------------
         "          {}\n(2 rows)")
 BORG = ("Archive                              Time\nweb01-2026-04-28T03:15:02            Tue, 2026-04-28 03:15:04\n"
         "web01-2026-04-29T03:15:01            Wed, 2026-04-29 03:15:03\nweb01-{0}T03:15:02            Thu, {0} 03:15:05")
+
+SENSORS = ("coretemp-isa-0000\nAdapter: ISA adapter\nPackage id 0:  +{}°C  (high = +80.0°C, crit = +100.0°C)\n"
+           "Core 0:        +51.0°C  (high = +80.0°C, crit = +100.0°C)\n\nnct6798-isa-0290\nAdapter: ISA adapter\n"
+           "fan1:                    0 RPM  (min =    0 RPM)\nfan2:                  812 RPM  (min =    0 RPM)")
+ZPOOL = ("  pool: tank\n state: ONLINE\n  scan: scrub repaired 0B in 05:41:17 with {} errors on {} 2026\nconfig:\n\n"
+         "\tNAME        STATE     READ WRITE CKSUM\n\ttank        ONLINE       0     0     0\n"
+         "\t  raidz1-0  ONLINE       0     0     0\n\nerrors: No known data errors")
+RESTIC_TEXT = ("repository 7c2f1e0a opened (version 2, compression level auto)\nID        Time                 Host  "
+               "Paths\n--------------------------------------------------\na81f03d2  2026-04-28 02:14:07  nas   /home\n"
+               "9b02ce61  {} 02:14:03  nas   /home\n--------------------------------------------------\n2 snapshots")
+DF_H = ("Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1        58G   21G   35G  38% /\n"
+        "tank/photos     2.0T  1.7T  317G  {}% /mnt/tank/photos")
 
 
 def _restic(newest: str, older: str) -> list[dict[str, Any]]:
@@ -102,6 +115,15 @@ TWINS: list[tuple[str, Any, Any]] = [
       {"entity_id": "lock.front_door", "state": "locked"}],
      [{"entity_id": "sensor.freezer_temperature", "state": "-7.9", "attributes": {"unit_of_measurement": "°C"}},
       {"entity_id": "lock.front_door", "state": "locked"}]),
+    ("- Tell me if the CPU goes above 80 °C, or if fan2 (the CPU fan) drops under 300 RPM.",
+     SENSORS.format("54.0"), SENSORS.format("86.0")),
+    ("- Alert me if the last scrub of tank is older than 35 days.", ZPOOL.format(0, "Sun Apr 12 05:41:18"),
+     ZPOOL.format(0, "Sun Mar 15 05:41:18")),
+    ("- Alert me if the last scrub of tank is older than 35 days.", ZPOOL.format(0, "Sun Apr 12 05:41:18"),
+     ZPOOL.format(2, "Sun Apr 12 05:41:18")),
+    ("- Ping me if the last restic backup of nas is older than 26 hours.", RESTIC_TEXT.format("2026-04-30"),
+     RESTIC_TEXT.format("2026-04-28")),
+    ("- Alert me if any filesystem is over 90% used.", DF_H.format(85), DF_H.format(93)),
     ("- payments-api SLO: p95_latency_ms < 800, error_rate_pct < 1",
      {"service": "payments-api", "p95_latency_ms": 412, "error_rate_pct": 0.12},
      {"service": "payments-api", "p95_latency_ms": 1240, "error_rate_pct": 0.12}),
@@ -115,6 +137,16 @@ def test_a_reading_within_the_checklists_limit_is_quiet_and_its_twin_past_it_is_
         checklist: str, quiet: Any, twin: Any, inlined: bool, config: ClassifierConfig) -> None:
     assert tier(checklist, quiet, config, inlined) is Tier.HEARTBEAT
     assert tier(checklist, twin, config, inlined).rank >= Tier.MEDIUM.rank
+
+
+@BOTH_CONFIGS
+def test_the_checklist_read_by_its_call_states_limits_under_any_heading(config: ClassifierConfig) -> None:
+    """The agent's `read HEARTBEAT.md` answered a file whose heading names no checklist ("## UPS"): it is the checklist
+    (quiet, and its limits are read) because of the call that read it."""
+    for minutes, quiet in (("63.0", True), ("9.0", False)):
+        messages = beat_messages("", APC.format(minutes))
+        messages[3]["content"] = "## UPS\nRun `apcaccess`. Warn me if TIMELEFT drops below 15 minutes."
+        assert (classify({"messages": messages}, config).tier is Tier.HEARTBEAT) is quiet
 
 
 @BOTH_CONFIGS

@@ -12,12 +12,14 @@ line says nothing wrong: no word of trouble anywhere, a state line in a fine sta
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS, banner, cells,
-                                          fine_reading, no_trouble, table)
-from larouter.routing.stated_limits import Stated, judge, judge_stamp, label_words, stamp
-from larouter.routing.triggers import BAD_WORDS, SHARE_RE
+from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_COUNT_RE, TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS,
+                                          banner, cells, fine_share, no_trouble, table)
+from larouter.routing.stated_limits import (WIDEST_OFFSET as _WIDEST_OFFSET, Stated, judge, judge_stamp, label_words,
+                                            reading_unit, related_word as _related_word, stamp)
+from larouter.routing.triggers import BAD_WORDS, SHARE_RE, Lookup, attention_key
 
 _PAIR_RE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([^\W\d][^:=\n]{0,60}?)[ \t]*[:=][ \t]*(.*?)[ \t]*$")
 _SUBPAIR_RE = re.compile(r"([^\W\d][\w.-]{0,40})=([^,]*)")  # redis' "slave0:ip=10.0.4.12,port=6379,state=online,lag=0"
@@ -38,9 +40,9 @@ def fine_dump(text: str, stated: Stated) -> bool:
             continue
         m = _PAIR_RE.match(line)
         if m is None:
-            if _HEADING_RE.match(line.lstrip()) or banner(line):
-                continue  # "# Replication", "=== START OF READ SMART DATA SECTION ===", a tool's name and version
-            return False
+            if _HEADING_RE.match(line.lstrip()) or banner(line) or _zero_row(line):
+                continue  # "# Replication", "=== START OF READ SMART DATA SECTION ===", a tool's name and version,
+            return False  # a row of a device table in no trouble (`zpool status`: "tank  ONLINE  0  0  0")
         for key, value in _pairs(m[1], m[2]):
             verdict = _judge(key, value, stated)
             if verdict is False:
@@ -99,7 +101,33 @@ def _judge_cell(name: str, cell: str, stated: Stated) -> bool | None:
     return judge(stated.limits, name, _number(m[1]), m[2] or "") if m is not None else None
 
 
+_BOUNDS_RE = re.compile(r"\s*\([^()]*\)")
 _FOOTER_RE = re.compile(r"\(\d+ rows?\)")  # psql's "(2 rows)"
+
+
+def fine_listing(result: Lookup, stated: Stated) -> bool:
+    """A dated listing (`restic snapshots`, `borg list`, a job history): its newest time within the one age the
+    check-in allows for what the listing is of (the call or the listing names it: "restic snapshots --host hermes"
+    against "ping me if the last restic backup of hermes is older than 26 hours"), no line in trouble, no question,
+    no time after the check-in's."""
+    ages = [limit for limit in stated.limits if limit.dimension == "age"]
+    if stated.now is None or len(ages) != 1:
+        return False
+    names = label_words(f"{result.call} {result.text[:200]}")
+    if not any(_related_word(w, names) for w in ages[0].words):
+        return False
+    times = []
+    for line in result.text.splitlines():
+        if "?" in line or not _LISTING_TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", line))):
+            return False
+        if (at := stamp(line)) is not None:
+            times.append(at)
+    if len(times) < 2 or any(float(m) >= USE_LIMIT for m in SHARE_RE.findall(result.text)):
+        return False
+    newest = max(times)
+    if newest[0] > stated.now.utc + dt.timedelta(hours=stated.now.slack + _WIDEST_OFFSET):
+        return False  # a time to come: an expiry, a schedule, not what was done
+    return judge_stamp(ages, " ".join(ages[0].words), newest, stated.now) is True
 
 
 def past_in_dump(text: str, stated: Stated) -> bool:
@@ -112,7 +140,18 @@ def past_in_dump(text: str, stated: Stated) -> bool:
     return False
 
 
+def _zero_row(line: str) -> bool:
+    """A line that names things and counts none of anything: every number in it 0, no word of trouble, no question."""
+    return "?" not in line and all(n == "0" for n in _COUNT_RE.findall(line)) and _TROUBLE.isdisjoint(
+        label_words(line))
+
+
+_COUNT_RE = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)?(?![\w.-])")
+
+
 def _pairs(key: str, value: str) -> list[tuple[str, str]]:
+    if value[:1].isdigit() or value[:1] in "+-−":  # a reading and the tool's own bounds after it: `sensors`'
+        value = _BOUNDS_RE.sub("", value)  # "+54.0°C  (high = +80.0°C, crit = +100.0°C)"; the check-in's limits judge
     if "=" in value and "," in value:
         subpairs = _SUBPAIR_RE.findall(value)
         if subpairs:
@@ -138,14 +177,16 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
         verdict = judge(stated.limits, key, _number(m[1]), m[2] or "")
         if verdict is not None:
             return verdict
-        return None if _fine_number(key, m[1]) else False
-    if stated.now is not None and (at := stamp(value)) is not None:
-        return judge_stamp(stated.limits, key, at, stated.now)
+        return None if _fine_number(key, m[1], m[2] or "") else False
     lower = value.lower()
     if lower.startswith(("no ", "none", "keine ", "aucun")):
         return None  # what there is none of ("ALARMDEL : No alarm", "Last_Error: none")
-    if not _TROUBLE.isdisjoint(label_words(value)):
-        return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff")
+    if lower == "on":
+        return False  # a state left on ("heater: on"); in a sentence "on" is a preposition
+    if not _TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", value))):
+        return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff"; not "with 0 errors")
+    if stated.now is not None and (at := stamp(value)) is not None:  # (its line names it: "scan: scrub … on <date>")
+        return judge_stamp(stated.limits, f"{key} {value}", at, stated.now)
     if _STATE_KEY_RE.search(key) and " " not in lower:  # (what did not happen is no trouble: "no-failover")
         return None if lower in FINE_STATES or lower in MODES or lower.startswith(("no-", "none")) else False
     if _SHOULD_HOLD_KEY_RE.search(key) and lower in _NOT_HOLDING:
@@ -153,17 +194,28 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
     return None
 
 
-_TROUBLE = (TROUBLE_WORDS | BAD_WORDS) - {"no"} | frozenset({"error", "errors", "fail", "failed", "failure", "crash", "unhealthy",
-                                                  "critical", "fatal", "degraded", "faulted", "offline", "down"})
+_TROUBLE = (TROUBLE_WORDS | BAD_WORDS) - {"no", "on"} | frozenset({"error", "errors", "fail", "failed", "failure", "crash",
+                                                            "unhealthy", "critical", "fatal", "degraded", "faulted",
+                                                            "offline", "down"})
+_LISTING_TROUBLE = _TROUBLE - {"open", "opened"}  # (restic's "repository 7c2f1e0a opened")
+_NONE_OF_RE = re.compile(r"\b(?:0|no|zero)\s+(?:known\s+|data\s+|new\s+)*\w+", re.I)  # "0 errors", "No known data errors"
 # A key's last word that makes its number a measure of the tool's own ("repl_backlog_size", "repl_backlog_active"),
 # not a count of what needs attention ("Last_IO_Errno", "rejected_connections").
 _MEASURE_WORDS = frozenset({"size", "active", "enabled", "limit", "max", "min", "ts", "time", "id", "offset", "pos",
-                            "position", "len", "length", "bytes", "capacity", "first", "histlen", "port", "version"})
+                            "position", "len", "length", "bytes", "capacity", "first", "histlen", "port", "version",
+                            "retry"})
 
 
-def _fine_number(key: str, value: str) -> bool:
+def _fine_number(key: str, value: str, unit: str) -> bool:
+    """A number no stated limit names: fine unless it counts trouble or what needs attention above 0 (a duration is
+    no count: apcupsd's "ALARMDEL : 30 Seconds"), or is a charge under 20% or a use at 80% or more."""
     words = [p.lower() for p in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", key)]
-    return bool(words) and words[-1] in _MEASURE_WORDS or fine_reading(key, value)
+    if words and words[-1] in _MEASURE_WORDS or words[-2:] == ["retry", "count"]:
+        return True  # (MySQL's "Connect_Retry: 60", "Source_Retry_Count: 86400" are settings: retries are counted)
+    number = _number(value)
+    if number != 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
+        return False
+    return fine_share(key, number) is not False
 
 
 def _number(text: str) -> float:

@@ -16,7 +16,7 @@ import attrs
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
-from larouter.routing.lookup_text import FINE_STATES, LOW_CHARGE, MODES, TROUBLE_WORDS, USE_LIMIT
+from larouter.routing.lookup_text import FINE_STATES, LOW_CHARGE, MODES, TROUBLE_COUNT_RE, TROUBLE_WORDS, USE_LIMIT
 from larouter.routing.payload import STATUS_KEYS, healthy
 from larouter.routing.quiet import says_none
 from larouter.routing.stated_limits import Clock, Limit, judge, judge_stamp, reading, stamp
@@ -138,8 +138,6 @@ def _newest(records: Sequence[Mapping[str, Any]], read: _Reading) -> bool | None
     return judge_stamp(read.stated, key, max(times), read.now, generic=True)
 
 
-# What a dated record (a backup, a job run) counts that is trouble whatever it is ("errors": 3, "files_failed": 1).
-_TROUBLE_COUNT_RE = re.compile(r"error|fail|warn|crit|reject|drop|skip|corrupt|miss|unread|pending", re.I)
 # The time a record's event happened at (a snapshot's "time", a run's "finished_at"), not when the lookup ran.
 _EVENT_TIME_RE = re.compile(r"^(?:time|date|end|ended|ended_at|end_time|finished|finished_at|completed|completed_at"
                             r"|created|created_at|started|started_at|start_time|last_run|last_success|lastSuccess"
@@ -266,7 +264,7 @@ def _quiet_number(value: float, key: str, read: _Reading, limited: bool) -> bool
         return True
     if _SCOPE_VERB_RE.search(key):
         return True  # what the lookup went through ("messages_scanned": 1204, "channels_checked": 12)
-    if read.newest_only and _TROUBLE_COUNT_RE.search(key) is None:
+    if read.newest_only and TROUBLE_COUNT_RE.search(key) is None:
         return True  # a dated record's own figures (a backup's "files_new": 212), the newest fresh enough
     if attention or _counts_items(key):
         return False

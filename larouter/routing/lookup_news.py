@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 
 from larouter.routing.compiled import Compiled
-from larouter.routing.lookup_dump import fine_dump, fine_table, past_in_dump
+from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump
 from larouter.routing.lookup_json import answered, quiet_json
 from larouter.routing.lookup_text import checklist, fine_columns, fine_rows, fine_states, is_table, says_well, table_clear
 from larouter.routing.quiet import quiet_report
@@ -50,11 +50,11 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     if len(results) > MAX_RESULTS:
         return _LOOP
     read = notes(results, rules)
-    limit = stated_share(results, text)
     stated = _stated(results, text, raw_turn or text, inlined)
+    limit = stated_share(results, text) or stated.disk_share()
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
         answers = [answered(r.data, stated.limits, stated.now) if r.is_json
-                   else fine_dump(r.text, stated) or fine_table(r.text, stated) for r in read]
+                   else fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated) for r in read]
         if (past := next((r.text for r in read if not r.is_json and past_in_dump(r.text, stated)), "")):
             return past
         results = [r for r, a in zip(results, answers) if not a]
@@ -68,7 +68,7 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
 def _stated(results: Sequence[Lookup], text: str, raw_turn: str, inlined: str) -> Stated:
     """The limits the check-in states in its turn, a checklist its tool read, or the one its system prompt inlines;
     its clock, if it states a limit on a date."""
-    lists = [r.text for r in results if not r.is_json and checklist(r.text)]
+    lists = [r.text for r in results if not r.is_json and (r.reads_checklist or checklist(r.text))]
     return Stated.of("\n".join((text, inlined, *lists)), raw_turn)
 
 
@@ -80,8 +80,9 @@ def notes(results: Sequence[Lookup], rules: Compiled) -> list[Lookup]:
     """The lookups with a checklist read (a HEARTBEAT.md) cut to its lines besides its items, which the heartbeat's
     task reader judges ("- Daily 08:00 — post the summary (last posted today 08:00)"); any other lookup whole (review
     17: "- backup-nas: FAILED (exit 1)" is a line of a command's output, not a checklist item)."""
-    return [Lookup("\n".join(line for line in r.text.splitlines() if not rules.hb_task_item.match(line)))
-            if not r.is_json and checklist(r.text) and rules.hb_task_item.search(r.text) else r for r in results]
+    return [Lookup("\n".join(line for line in r.text.splitlines() if not rules.hb_task_item.match(line)), None, r.call)
+            if not r.is_json and (r.reads_checklist or checklist(r.text)) and rules.hb_task_item.search(r.text) else r
+            for r in results]
 
 
 def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, stated: Stated = Stated()) -> bool:
@@ -97,7 +98,7 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
         body = text[m.end():].partition("\n\n")[2].strip()
         return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit,
                                         stated)
-    if checklist(text) or says_well(text, rules.quiet):
+    if result.reads_checklist or checklist(text) or says_well(text, rules.quiet):
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)

@@ -108,7 +108,7 @@ def table_clear(header: str, rows: list[str], limit: float | None) -> bool:
         return False
     if _RESTARTED_RE.search(body) or (header and not _counters_clear(header, rows)):
         return False
-    bound = USE_LIMIT if limit is None else min(limit, USE_LIMIT)
+    bound = USE_LIMIT if limit is None else limit  # (the share the check-in says to warn at: the user's own limit)
     return "%" not in body or all(float(m) < bound for m in SHARE_RE.findall(body))
 
 
@@ -249,6 +249,10 @@ def fine_states(text: str) -> bool:
 # that need attention 0.
 _NUMBER_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?([^\d\n:=][^:=\n]{0,40}?)[ \t]*[:=][ \t]*['\"]?(\d+(?:[.,]\d+)?)['\"]?"
                              r"[ \t]*%?[ \t]*$", re.M)
+# What a count is of when it is trouble whatever else the record or dump says ("errors": 3, "Last_IO_Errno: 1045",
+# "files_failed": 1), where the tool's own figures beside it ("files_new", "ALARMDEL : 30 Seconds") are not.
+TROUBLE_COUNT_RE = re.compile(r"err|fail|warn|crit|reject|drop|skip|corrupt|miss|unread|pending|evict|timeout|dead"
+                              r"|lost|overdue|stale|retries", re.I)
 _CHARGE_KEY_RE = re.compile(r"batter|charge|akku", re.I)
 _LOAD_KEY_RE = re.compile(r"load|usage|util|used|cpu|mem|disk|swap", re.I)
 
@@ -258,13 +262,21 @@ _NOT_A_SHARE_RE = re.compile(r"volt|runtime|time|avg|average", re.I)  # (a batte
 
 def fine_reading(key: str, value: str) -> bool:
     number = float(value.replace(",", "."))
+    share = fine_share(key, number)
+    if share is not None:
+        return share
+    return number == 0 or not attention_key(key)
+
+
+def fine_share(key: str, number: float) -> bool | None:
+    """A charge at LOW_CHARGE or more, a load or use under USE_LIMIT; None for a number that is neither."""
     if _NOT_A_SHARE_RE.search(key):
-        return not attention_key(key) or number == 0
+        return None
     if _CHARGE_KEY_RE.search(key):
         return number >= LOW_CHARGE
     if _LOAD_KEY_RE.search(key):
         return number < USE_LIMIT
-    return number == 0 or not attention_key(key)
+    return None
 
 
 MODES = frozenset("""

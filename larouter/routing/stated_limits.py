@@ -39,7 +39,7 @@ _WITHIN_OPS = ("within", "innerhalb von", "dans moins de", "en menos de")
 _OP_RE = re.compile(r"(?<![\w<>=])(" + "|".join(sorted(map(re.escape, _ABOVE_OPS + _BELOW_OPS + _AGE_OPS + _WITHIN_OPS),
                                                         key=len, reverse=True))
                     + r")\s*(?:of\s+)?([+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?", re.I)
-_GATE = re.compile(r"\d")
+_GATE = re.compile(r"[0-9]")
 
 # Where a clause starts: the words of a condition, the marks between clauses.
 _CLAUSE_RE = re.compile(r"(?:^|[,;:(\[—–•*]|\s-\s|\b(?:if|when|whenever|once|unless|and|or|wenn|sobald|si|quand"
@@ -79,7 +79,7 @@ _ALIASES = (
     frozenset({"mem", "memory", "ram", "speicher", "mémoire", "memoria"}),
     frozenset({"lag", "behind", "delay", "replication", "replica", "verzögerung", "retard", "retraso", "atraso"}),
     frozenset({"latency", "latenz", "latence", "latencia", "response", "p95", "p99", "rtt", "ping"}),
-    frozenset({"cpu", "load", "processor", "prozessor"}),
+    frozenset({"cpu", "load", "processor", "prozessor", "core", "package", "coretemp", "k10temp", "tctl", "tdie"}),
     frozenset({"queue", "queued", "depth", "backlog", "messages", "ready", "waiting"}),
     frozenset({"battery", "charge", "akku", "batterie", "batería", "bateria", "soc"}),
     frozenset({"runtime", "timeleft", "autonomy", "autonomie", "laufzeit"}),
@@ -87,6 +87,9 @@ _ALIASES = (
 # Words of a label that names a bound, not a reading ("temp1_max", "crit", "threshold"): never judged as one.
 _BOUND_WORDS = frozenset({"max", "min", "crit", "critical", "limit", "threshold", "high", "low", "alarm", "warn",
                           "warning", "hyst", "target", "setpoint", "lowest", "highest", "cap", "quota", "emergency"})
+# Words of a dated limit that name no one thing ("the last backup", "le dernier scrub date de …").
+_GENERIC_DATED = frozenset({"last", "latest", "newest", "recent", "date", "time", "dernier", "dernière", "letzte",
+                            "letzten", "último", "última", "ultimo", "ultima", "laatste", "senaste", "ostatni"})
 # What a reading "falls behind" by: "more than 60 seconds behind" is a lag.
 _AFTER_UNIT = frozenset({"behind", "late", "delayed", "verzögert", "retard", "atrasado"})
 
@@ -105,18 +108,40 @@ class Limit:
 
 
 def stated_limits(text: str) -> tuple[Limit, ...]:
-    """Every limit the check-in's instructions state (its turn, its checklist), in the order written."""
+    """Every limit the check-in's instructions state (its turn, its checklist), in the order written. (A number is
+    read for an operator only when the word or sign right before it can end one: the full pattern costs ~30 us on a
+    check-in's clock line, the gates ~2.)"""
     if not text or _GATE.search(text) is None:
         return ()
     found: list[Limit] = []
     for line in text.splitlines():
         if _GATE.search(line) is None:
             continue
-        for m in _OP_RE.finditer(line):
-            limit = _limit(line, m)
-            if limit is not None:
+        if _OP_LAST_WORDS.isdisjoint(line.lower().split()) and not any(map(line.__contains__, "<>≥≤")):
+            continue  # (no word or sign an operator ends in: a clock line, a date)
+        for n in _NUMBER_RE.finditer(line):
+            if not _may_close_operator(line, n.start()):
+                continue
+            m = next((m for m in _OP_RE.finditer(line, max(0, n.start() - 24), n.start() + 32)
+                      if m.start(2) == n.start()), None)
+            if m is not None and (limit := _limit(line, m)) is not None:
                 found.append(limit)
     return tuple(found)
+
+
+_NUMBER_RE = re.compile(r"(?<![\d.,])[+−-]?\d")
+# The words an operator ends in ("more than", "plus de", "über"), and its signs.
+_OP_LAST_WORDS = frozenset(op.split()[-1] for op in _ABOVE_OPS + _BELOW_OPS + _AGE_OPS + _WITHIN_OPS) | {"of"}
+
+
+def _may_close_operator(line: str, at: int) -> bool:
+    before = line[max(0, at - 20): at].rstrip()
+    if not before:
+        return False
+    if before[-1] in "<>=≥≤":
+        return True
+    word = before.rsplit(None, 1)[-1].lower()
+    return word in _OP_LAST_WORDS
 
 
 def _limit(line: str, m: re.Match[str]) -> Limit | None:
@@ -135,11 +160,13 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
         words = words[1:]  # a key's unit is not what it names ("p95_latency_ms < 800": latency)
     dimension, scale = _dimension(unit)
     if dimension == "" and unit and unit not in _STOP:
-        words = (unit, *words)  # "queue depth above 1000 messages": what it counts names it too
+        words = (*words, unit) if words else (unit,)  # "depth above 1000 messages", "fan2 under 300 RPM": the unit
+        # names it too, after what the clause names
     if tail and tail[0].strip(",.;") in _AFTER_UNIT:
         words = (tail[0].strip(",.;"), *words)  # "more than 60 seconds behind": a lag
     above = op in _ABOVE_OPS or op in _AGE_OPS
-    if dimension == "time" and (op in _AGE_OPS or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
+    last = dimension == "time" and above and any(w in _GENERIC_DATED - {"date", "time"} for w in words)
+    if dimension == "time" and (op in _AGE_OPS or last or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
                                 or (op in _WITHIN_OPS and not alert and _EXPIRY_RE.search(clause) is None)):
         if alert == above or (op in _WITHIN_OPS and not alert):  # "older than 26 hours"; "must have run within 26 h"
             return Limit(words, True, value * scale, "age", scale)
@@ -210,6 +237,11 @@ def _related(a: str, b: str) -> bool:
     if len(a) >= 4 and len(b) >= 4 and a[:4] == b[:4]:
         return a.startswith(b[:5]) or b.startswith(a[:5]) or min(len(a), len(b)) == 4
     return any(a in group and b in group for group in _ALIASES)
+
+
+def related_word(word: str, label: frozenset[str]) -> bool:
+    """Whether a limit's word names a part of a label (the same word, a shared stem, or one the same thing goes by)."""
+    return word not in _GENERIC_DATED and any(_related(word, part) for part in label)
 
 
 def _names(limit: Limit, label: frozenset[str], dimension: str) -> bool:
@@ -287,7 +319,7 @@ class Clock:
 
 
 _UTC_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::\d{2})?\s*(?:UTC|GMT|Z)\b")
-_WIDEST_OFFSET = 14.0  # hours between UTC and the farthest time zone
+WIDEST_OFFSET = 14.0  # hours between UTC and the farthest time zone
 
 
 def clock(text: str, day: dt.date | None, minutes: int | None) -> Clock | None:
@@ -299,11 +331,12 @@ def clock(text: str, day: dt.date | None, minutes: int | None) -> Clock | None:
     if day is None:
         return None
     at = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes if minutes is not None else 12 * 60)
-    return Clock(at, _WIDEST_OFFSET + (0 if minutes is not None else 12))
+    return Clock(at, WIDEST_OFFSET + (0 if minutes is not None else 12))
 
 
 _ISO_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?")
 _OPENSSL_RE = re.compile(r"([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4}) GMT")
+_CTIME_RE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4})(?! GMT)")
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
@@ -325,6 +358,13 @@ def stamp(text: str) -> tuple[dt.datetime, bool] | None:
         digits = zone[1:].replace(":", "")
         offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
         return at - sign * offset, True
+    m = _CTIME_RE.search(text)
+    if m is not None and m[1] in _MONTHS:  # `zpool status`' "on Sun Apr 12 05:41:18 2026" (the host's zone)
+        hh, mm, ss = map(int, m[3].split(":"))
+        try:
+            return dt.datetime(int(m[4]), _MONTHS[m[1]], int(m[2]), hh, mm, ss), False
+        except ValueError:
+            return None
     m = _OPENSSL_RE.search(text)
     if m is not None and m[1] in _MONTHS:
         hh, mm, ss = map(int, m[3].split(":"))
@@ -342,11 +382,12 @@ def judge_stamp(limits: Iterable[Limit], label: str, at: tuple[dt.datetime, bool
     a job's "finished_at"), judged by the one age limit the check-in states whatever it names."""
     words = label_words(label)
     when, zoned = at
-    slack = dt.timedelta(hours=now.slack + (0 if zoned else _WIDEST_OFFSET))  # (a stamp without its zone: any)
+    # (a stamp without its zone: any offset from UTC; a clock and a stamp both without one are off by as much at most)
+    slack = dt.timedelta(hours=max(now.slack, 0 if zoned else WIDEST_OFFSET))
     verdict: bool | None = None
     dated = [limit for limit in limits if limit.dimension in ("age", "left")]
     for limit in dated:
-        named = _names(limit, words, limit.dimension) or (
+        named = any(_related(w, part) for w in limit.words if w not in _GENERIC_DATED for part in words) or (
             limit.dimension == "left" and any(_EXPIRY_RE.search(w) or w in ("after", "end", "until") for w in words))
         if not named and not (generic and limit.dimension == "age" and len(dated) == 1):
             continue
@@ -367,6 +408,12 @@ class Stated:
 
     limits: tuple[Limit, ...] = ()
     now: Clock | None = None
+
+    def disk_share(self) -> float | None:
+        """The use of a disk the check-in says to warn above ("alert me if any filesystem is over 90%"), or None."""
+        shares = [limit.value for limit in self.limits if limit.dimension == "%" and limit.above
+                  and (not limit.words or any(w in _ALIASES[0] for w in limit.words))]
+        return min(shares) if shares else None
 
     @classmethod
     def of(cls, instructions: str, turn: str) -> Stated:

@@ -195,25 +195,53 @@ class Lookup:
 
     text: str
     data: Any = None  # the parsed JSON; None for text or JSON cut short
+    call: str = ""  # the tool call it answers: its name and arguments (first _CALL_CHARS characters)
 
     @property
     def is_json(self) -> bool:
         return self.data is not None
+
+    @property
+    def reads_checklist(self) -> bool:
+        """Whether the call read the check-in's checklist file (`read {"path": "HEARTBEAT.md"}`, `cat HEARTBEAT.md`)."""
+        lower = self.call.lower()
+        return "heartbeat.md" in lower and _READS_RE.search(lower) is not None
 
 
 def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
     """The first MAX_RESULTS tool results after the turn, each read and parsed once (a long tool loop is work
     anyway; the cost must not grow with it), and an empty one in place of the rest when there are more."""
     out: list[Lookup] = []
+    calls: dict[str, str] = {}
     for msg in messages[turn.index + 1 :]:
-        if not isinstance(msg, Mapping) or msg.get("role") not in ("tool", "function"):  # ("function": the legacy form)
+        if not isinstance(msg, Mapping):
+            continue
+        role = msg.get("role")
+        if role == "assistant" and isinstance(msg.get("tool_calls"), list):
+            calls.update(_calls(msg["tool_calls"]))
+        if role not in ("tool", "function"):  # ("function": the legacy form)
             continue
         if len(out) >= MAX_RESULTS:
             out.append(Lookup(""))  # one more than is read: a tool loop (`lookup_news` reads it as such)
             break
         text = read_content(msg.get("content"), MAX_RESULT_CHARS + 1, 0)[0].strip()
-        out.append(Lookup(text, json_of(text) if text[:1] in ("[", "{") else None))
+        call = calls.get(str(msg.get("tool_call_id")), "") if role == "tool" else str(msg.get("name") or "")
+        out.append(Lookup(text, json_of(text) if text[:1] in ("[", "{") else None, call))
     return out
+
+
+_CALL_CHARS = 300
+_READS_RE = re.compile(r"\b(?:read\w*|cat|less|head|get-content|type|view|open|load)\b")  # (not a grep, not a write)
+
+
+def _calls(tool_calls: list[Any]) -> dict[str, str]:
+    """Each tool call's id and what it asked: its function's name and arguments."""
+    found: dict[str, str] = {}
+    for call in tool_calls:
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if isinstance(function, Mapping):
+            found[str(call.get("id"))] = f"{function.get('name')} {function.get('arguments')}"[:_CALL_CHARS]
+    return found
 
 
 _DECODER = json.JSONDecoder()  # stateless
