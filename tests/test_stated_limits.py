@@ -96,7 +96,7 @@ TWINS: list[tuple[str, Any, Any]] = [
      MYSQL.format("Yes", 0), MYSQL.format("Yes", 95)),
     ("- UPS: alert if battery charge drops below 50% or runtime under 15 minutes.", APC.format("63.0"),
      APC.format("9.0")),
-    ("- Ping me if the last restic backup is older than 26 hours.", _restic("2026-04-30", "2026-04-29"),
+    ("- Ping me if the last restic backup of the nas is older than 26 hours.", _restic("2026-04-30", "2026-04-29"),
      _restic("2026-04-28", "2026-04-27")),
     ("- Warn me if the TLS cert for shop.example.com expires within 14 days.", "notAfter=Jul 19 03:12:08 2026 GMT",
      "notAfter=May  6 03:12:08 2026 GMT"),
@@ -206,3 +206,57 @@ def test_through_the_sdk_a_reading_within_the_stated_limit_goes_local_and_past_i
         assert raw.parse().choices[0].message.content
         assert (raw.headers["x-larouter-tier"] == "HEARTBEAT") is local, raw.headers
         assert raw.headers["x-larouter-model"] == ("local-fake" if local else "gpt-fake"), raw.headers
+
+
+# Review 19: lookups that report what the check-in asked about, each read as quiet by a first version of the reader.
+REVIEW_19: list[tuple[str, Any]] = [
+    # a negation turns a limit's side; "unless" states what healthy is
+    ("- Disk usage on / must not exceed 90%.", {"mount": "/", "disk_used_pct": 96}),
+    ("- Replication lag should never go above 30 s.", REDIS.format(45)),
+    ("- The lock's battery should not drop below 20%.", [{"entity_id": "sensor.front_lock_battery", "state": "8",
+                                                          "attributes": {"unit_of_measurement": "%"}}]),
+    ("- Festplatte: sollte nicht über 90 % liegen, sonst melden.", {"disk_used_pct": 94}),
+    ("- Alert me unless free space on / is above 10%.", {"mount": "/", "disk_free_pct": 4}),
+    # what is left is not what is taken
+    ("- Alert me if disk usage goes over 90%.", {"mount": "/", "disk_free_pct": 3}),
+    ("- Alert me if free space drops below 10 GB.",
+     "Filesystem      Size  Used Avail Use% Mounted on\n/dev/vda1        40G   31G  7.2G  79% /"),
+    # units: a bare reading may be in the base unit; °F is not °C; a size in bytes
+    ("- Alert me if the shop's total time exceeds 800 ms.", "   time_connect:  0.021\n     time_total:  2.934"),
+    ("- Alert me if the fridge goes above 40 °F.", {"fridge_temp_c": 11.0}),
+    ("- Alert me if free memory drops below 8 GB.", {"mem": {"free": 4831838208}}),
+    ("- Alert me if the replica is more than 1500 ms behind.", MYSQL.format("Yes", 40)),
+    # the rest of a dump, record or listing is read too
+    ("- UPS: alert if runtime drops under 15 minutes.", APC.format("41.0").replace("STATUS   : ONLINE",
+                                                                                   "STATUS   : ONLINE REPLACEBATT")),
+    ("- UPS: alert if the battery charge drops below 50%.", APC.format("41.0").replace("100.0 Percent", "35.0 Percent")),
+    ("- Tell me if the download drops below 50 Mbit/s.", "Ping: 14.2 ms\nDownload: 3.12 Mbit/s\nUpload: 0.81 Mbit/s"),
+    ("- Alert me if the shop's response time exceeds 800 ms.", {"status_code": 503, "response_time_ms": 120}),
+    ("- Tell me if replication lag exceeds 30 s.", {"replication_lag_s": 0.4, "last_error": "connection refused"}),
+    ("- Ping me if the last backup is older than 26 hours.",
+     [{"job": "nightly-backup", "finished_at": "2026-04-30T02:03:12+02:00", "exit_code": 2}]),
+    ("- Tell me if replication slot lag exceeds 1024 MB.", "   slot_name   | active | lag_mb\n---------------+--------+"
+     "--------\n pg_orders_2   | t      |    0.4\n pg_orders_3   | f      |   12.1\n(2 rows)"),
+    ("- Tell me if replication lag exceeds 30 s or the last backup is older than 26 hours.",
+     "replication_lag_s: 0\nlast_backup: Mon Apr 20 02:00:14 CEST 2026"),
+    # dates: each machine's newest backup, a run still going, what a list is of
+    ("- Ping me if the last restic backup of any machine is older than 26 hours.",
+     [{"time": "2026-04-30T02:00:14+02:00", "hostname": "nas", "short_id": "8c1f0a2e"},
+      {"time": "2026-04-24T02:00:09+02:00", "hostname": "laptop", "short_id": "77ab1c02"}]),
+    ("- Ping me if the last successful backup is older than 26 hours.",
+     [{"started_at": "2026-04-30T02:00:03Z", "finished_at": None, "status": "running"},
+      {"started_at": "2026-04-26T02:00:02Z", "finished_at": "2026-04-26T02:41:10Z", "status": "succeeded"}]),
+    ("- Ping me if the newest borg archive of each machine is older than 30 hours.",
+     "Archive                              Time\nlaptop-2026-04-24T02:00:07           Fri, 2026-04-24 02:00:09\n"
+     "nas-2026-04-30T03:15:02              Thu, 2026-04-30 03:15:05"),
+    ("- Ping me if the last backup is older than 26 hours.\n- Tell me about anything new on my calendar.",
+     {"items": [{"summary": "Contract renewal call with ACME", "created": "2026-04-30T07:40:12.000Z"}]}),
+]
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize(("checklist", "output"), REVIEW_19, ids=range(len(REVIEW_19)))
+def test_review_19_lookups_that_report_what_the_checklist_asks_about_are_work(
+        checklist: str, output: Any, config: ClassifierConfig) -> None:
+    assert tier(checklist, output, config) is not Tier.HEARTBEAT
+    assert tier(checklist, output, config, inlined=True) is not Tier.HEARTBEAT

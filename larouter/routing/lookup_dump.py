@@ -15,18 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from larouter.routing.lookup_text import (FINE_STATES, MODES, TROUBLE_COUNT_RE, TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS,
-                                          banner, cells, fine_share, no_trouble, table)
-from larouter.routing.stated_limits import (WIDEST_OFFSET as _WIDEST_OFFSET, Stated, judge, judge_stamp, label_words,
-                                            reading_unit, related_word as _related_word, stamp)
+from larouter.routing.lookup_text import (FINE_STATES, MODES, NOT_HOLDING, SHOULD_HOLD_RE, TROUBLE_COUNT_RE,
+                                          TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS, banner, cells, failed_code, fine_share,
+                                          no_trouble, table)
+from larouter.routing.limit_dates import WIDEST_OFFSET, judge_stamp, stamp
+from larouter.routing.limit_match import judge, label_words, reading_unit, related_word as _related_word
+from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import BAD_WORDS, SHARE_RE, Lookup, attention_key
 
 _PAIR_RE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([^\W\d][^:=\n]{0,60}?)[ \t]*[:=][ \t]*(.*?)[ \t]*$")
 _SUBPAIR_RE = re.compile(r"([^\W\d][\w.-]{0,40})=([^,]*)")  # redis' "slave0:ip=10.0.4.12,port=6379,state=online,lag=0"
-_NUMBER_UNIT_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)[ \t]?(%|°[ \t]?[CF]|[^\W\d_]{1,12})?")
+_NUMBER_UNIT_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)[ \t]?(%|°[ \t]?[CF]|[^\W\d_]{1,12}(?:/[^\W\d_]{1,4})?)?")
 _STATE_KEY_RE = re.compile(r"(?:^|[\s._-])(?:state|status|health|result|verdict)$", re.I)
-_SHOULD_HOLD_KEY_RE = re.compile(r"running|connected|online|healthy|reachable|(?:^|_)up$|^ok$|link_status|valid", re.I)
-_NOT_HOLDING = frozenset({"no", "false", "off", "down", "0", "stopped", "not running", "connecting", "n"})
 _HEADING_RE = re.compile(r"[#=*\[<-]")
 
 
@@ -87,10 +87,8 @@ def _judge_column(name: str, column: list[str], stated: Stated) -> bool | None:
         return False
     if all(v is True for v in verdicts):
         return True
-    if stated.now is not None:
-        times = [at for cell in column if (at := stamp(cell)) is not None]
-        if len(times) == len(column):
-            return judge_stamp(stated.limits, name, max(times), stated.now, generic=True)
+    if name.lower().strip() in _SHOULD_HOLD_COLUMNS and any(c.lower() in NOT_HOLDING for c in column):
+        return False  # (`pg_replication_slots`' "active" f)
     if name.lower().replace(" ", "_") in ZERO_COLUMNS and any(cell not in ("0", "-", "") for cell in column):
         return False
     return False if any(float(m) >= USE_LIMIT for cell in column for m in SHARE_RE.findall(cell)) else None
@@ -101,33 +99,71 @@ def _judge_cell(name: str, cell: str, stated: Stated) -> bool | None:
     return judge(stated.limits, name, _number(m[1]), m[2] or "") if m is not None else None
 
 
+_SHOULD_HOLD_COLUMNS = frozenset({"active", "running", "enabled", "online", "connected", "ok", "healthy", "up"})
 _BOUNDS_RE = re.compile(r"\s*\([^()]*\)")
 _FOOTER_RE = re.compile(r"\(\d+ rows?\)")  # psql's "(2 rows)"
 
 
 def fine_listing(result: Lookup, stated: Stated) -> bool:
-    """A dated listing (`restic snapshots`, `borg list`, a job history): its newest time within the one age the
-    check-in allows for what the listing is of (the call or the listing names it: "restic snapshots --host hermes"
-    against "ping me if the last restic backup of hermes is older than 26 hours"), no line in trouble, no question,
-    no time after the check-in's."""
+    """A dated listing (`restic snapshots`, `borg list`, a job history): the newest time of each machine or job in it
+    within the one age the check-in allows for what the listing is of (the call or the listing names it: "restic
+    snapshots --host hermes" against "ping me if the last restic backup of hermes is older than 26 hours"), the
+    newest run's state no other than the earlier ones' (Bacula's "E" after "T"), no line in trouble, no question, no
+    time after the check-in's."""
     ages = [limit for limit in stated.limits if limit.dimension == "age"]
     if stated.now is None or len(ages) != 1:
         return False
-    names = label_words(f"{result.call} {result.text[:200]}")
-    if not any(_related_word(w, names) for w in ages[0].words):
+    if not any(_related_word(w, label_words(f"{result.call} {result.text[:200]}")) for w in ages[0].words):
         return False
-    times = []
+    if any(float(m) >= USE_LIMIT for m in SHARE_RE.findall(result.text)):
+        return False
+    head, _ = table(result.text)
+    names = [n.lower() for n in cells(head)] if head else []
+    runs: dict[str, list[tuple[tuple[dt.datetime, bool], str]]] = {}
     for line in result.text.splitlines():
         if "?" in line or not _LISTING_TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", line))):
             return False
         if (at := stamp(line)) is not None:
-            times.append(at)
-    if len(times) < 2 or any(float(m) >= USE_LIMIT for m in SHARE_RE.findall(result.text)):
+            row = cells(line)
+            aligned = len(row) == len(names)
+            group = next((row[i] for i, n in enumerate(names) if aligned and n in _GROUP_COLUMNS), None)
+            state = next((row[i] for i, n in enumerate(names) if aligned and _STATE_KEY_RE.search(n)), "")
+            if group is None:  # an archive named for its machine and time ("laptop-2026-04-23T02:00:07"), else one
+                group = _GROUP_RE.sub("", row[0]) if stamp(row[0]) is not None else ""
+            runs.setdefault(group, []).append((at, state))
+    if sum(map(len, runs.values())) < 2:
         return False
-    newest = max(times)
-    if newest[0] > stated.now.utc + dt.timedelta(hours=stated.now.slack + _WIDEST_OFFSET):
-        return False  # a time to come: an expiry, a schedule, not what was done
-    return judge_stamp(ages, " ".join(ages[0].words), newest, stated.now) is True
+    limit = dt.timedelta(hours=stated.now.slack + WIDEST_OFFSET)
+    for group in runs.values():
+        newest, state = max(group)
+        if newest[0] > stated.now.utc + limit:
+            return False  # a time to come: an expiry, a schedule, not what was done
+        if state and state.lower() not in FINE_STATES and any(s != state for _, s in group):
+            return False
+        if judge_stamp(ages, " ".join(ages[0].words), newest, stated.now) is not True:
+            return False
+    return True
+
+
+_GROUP_COLUMNS = frozenset({"host", "hostname", "machine", "client", "server", "job", "name"})
+_GROUP_RE = re.compile(r"[\d\W_]+")  # what names a row's machine once its stamp is out ("laptop-2026-04-23T02:00:07")
+
+
+def past_in_table(text: str, stated: Stated) -> bool:
+    """Whether a table holds a cell past a limit the check-in states for its column (`df -h`'s "Avail" 7.2G against
+    "alert me if free space drops below 10 GB", whatever its "Use%" says)."""
+    head, rows = table(text)
+    if not head or not rows:
+        return False
+    names = cells(head)
+    grid = [cells(row) for row in rows]
+    if any(len(row) != len(names) for row in grid):  # (`df`'s single-spaced header: "Used Avail Use% Mounted on")
+        names = head.split()
+        grid = [row.split() for row in rows]
+        if names[-2:] == ["Mounted", "on"]:
+            names[-2:] = ["Mounted on"]
+    return any(len(row) == len(names) and _judge_cell(name, cell, stated) is False
+               for row in grid for name, cell in zip(names, row))
 
 
 def past_in_dump(text: str, stated: Stated) -> bool:
@@ -173,6 +209,8 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
     if not value or value.lower() in ("n/a", "-", "none", "null"):
         return None
     m = _NUMBER_UNIT_RE.fullmatch(value)
+    if m is not None and (code := failed_code(key, _number(m[1]))) is not None:
+        return False if code else None  # "exit_code=23", "http_code: 503"
     if m is not None:
         verdict = judge(stated.limits, key, _number(m[1]), m[2] or "")
         if verdict is not None:
@@ -187,9 +225,13 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
         return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff"; not "with 0 errors")
     if stated.now is not None and (at := stamp(value)) is not None:  # (its line names it: "scan: scrub … on <date>")
         return judge_stamp(stated.limits, f"{key} {value}", at, stated.now)
+    if _dated(key, stated):
+        return False  # the date the check-in asks about, in a form not read: the model's to judge (review 19)
+    if _FLAGS_RE.fullmatch(value) and (_STATE_KEY_RE.search(key) or "test" in key.lower()):
+        return None if all(f.lower() in _FINE_FLAGS for f in value.split()) else False  # NUT's "OL RB", "NG"
     if _STATE_KEY_RE.search(key) and " " not in lower:  # (what did not happen is no trouble: "no-failover")
         return None if lower in FINE_STATES or lower in MODES or lower.startswith(("no-", "none")) else False
-    if _SHOULD_HOLD_KEY_RE.search(key) and lower in _NOT_HOLDING:
+    if SHOULD_HOLD_RE.search(key) and lower in NOT_HOLDING:
         return False  # "Slave_IO_Running: No", "master_link_status:down"
     return None
 
@@ -216,6 +258,23 @@ def _fine_number(key: str, value: str, unit: str) -> bool:
     if number != 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
         return False
     return fine_share(key, number) is not False
+
+
+def _dated(key: str, stated: Stated) -> bool:
+    """Whether an age or a time left the check-in states names this key, and the key is of a date ("last_backup",
+    "Expiry Date"; not "Certificate Name")."""
+    if _DATE_KEY_RE.search(key) is None:
+        return False
+    words = label_words(key)
+    return any(limit.dimension in ("age", "left") and any(_related_word(w, words) for w in limit.words)
+               for limit in stated.limits)
+
+
+_DATE_KEY_RE = re.compile(r"date|time|expir|until|after|before|last|since|when|_at$|valid|renew|seen|datum|fecha", re.I)
+# A status of flags in capitals (apcupsd's "ONLINE REPLACEBATT", NUT's "OL CHRG", a self-test's "NG"): each must be
+# one that says all is well.
+_FLAGS_RE = re.compile(r"[A-Z][A-Z0-9_]{0,15}(?: [A-Z][A-Z0-9_]{0,15}){0,3}")
+_FINE_FLAGS = FINE_STATES | MODES | {"ol", "chrg", "online", "ok", "passed", "pass", "yes", "no", "none", "ip", "true"}
 
 
 def _number(text: str) -> float:

@@ -12,14 +12,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import attrs
-
 from larouter.routing.compiled import Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
-from larouter.routing.lookup_text import FINE_STATES, LOW_CHARGE, MODES, TROUBLE_COUNT_RE, TROUBLE_WORDS, USE_LIMIT
+from larouter.routing.lookup_text import (FINE_STATES, LOW_CHARGE, MODES, NOT_HOLDING, SHOULD_HOLD_RE, TROUBLE_COUNT_RE,
+                                          TROUBLE_WORDS, USE_LIMIT, failed_code)
 from larouter.routing.payload import STATUS_KEYS, healthy
 from larouter.routing.quiet import says_none
-from larouter.routing.stated_limits import Clock, Limit, judge, judge_stamp, reading, stamp
+from larouter.routing.limit_dates import Clock
+from larouter.routing.limit_match import judge
+from larouter.routing.limit_vocab import Limit
+from larouter.routing.lookup_judged import Reading, field_label, judge_value, newest_verdict, stated_verdict
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
 from larouter.routing.troubled import OPENABLE_RE
@@ -34,117 +36,20 @@ _FINE_FLAG_KEY = re.compile(r"^(?:ok|success|succeeded|exists|healthy|enabled|co
 _MAX_DEPTH = 6
 
 
-@attrs.define(slots=True)
-class _Reading:
-    """What a JSON lookup is read with: the rules, the limits the check-in states and its clock
-    (`stated_limits.py`), and one mark per field read so far that says none or all is well where an answer goes."""
-
-    rules: Compiled
-    stated: Sequence[Limit] = ()
-    now: Clock | None = None
-    marks: list[bool] = attrs.Factory(list)
-    newest_only: bool = False  # inside a list of dated records: only the newest one's age is judged
-
-
-def quiet_json(data: Any, rules: Compiled, stated: Sequence[Limit] = (), now: Clock | None = None) -> bool:
+def quiet_json(data: Any, rules: Compiled, stated: Sequence[Limit] = (), now: Clock | None = None,
+               call: str = "") -> bool:
     """(`triggers.holds_items`, read first by `found_items`: a list of records that do not report themselves fine, a
     list under an item key, a count or flag under a key of trouble are none of them quiet here either.) A reading
     a limit the check-in states names is judged by it (`stated_limits.judge`): past it is news, within it says all
     is well."""
-    read = _Reading(rules, stated, now)
+    read = Reading(rules, stated, now, call=call)
     if not _quiet_node(data, "", read, 0, False):
         return False
     return any(read.marks)
 
 
-def answered(data: Any, stated: Sequence[Limit], now: Clock | None) -> bool:
-    """Whether a lookup's records are what the check-in's stated limits ask about and each lies within them (a
-    queue's depth, the newest backup's time): then they are no items to handle (`triggers.found_items`), and
-    `quiet_json` reads the rest of them."""
-    read = _Reading(None, stated, now)  # type: ignore[arg-type]  (the rules are not read here)
-    if isinstance(data, Mapping) and _stated(data, read) is True:
-        return True  # ({"p95_latency_ms": 412, "error_rate_pct": 0.12} against "SLO: … error_rate_pct < 1")
-    lists = [data] if isinstance(data, list) else [v for v in data.values() if isinstance(v, list)] if isinstance(
-        data, Mapping) else []
-    records = [v for v in lists if v and all(isinstance(r, Mapping) for r in v)]
-    return bool(records) and all(_newest(v, read) is True or _each_answered(v, read) for v in records)
 
-
-def _each_answered(records: Sequence[Mapping[str, Any]], read: _Reading) -> bool:
-    """Records each judged within the stated limits or reporting itself fine, one judged at least (a freezer's
-    sensor beside a lock that is locked)."""
-    verdicts = [_stated(r, read) for r in records]
-    return True in verdicts and all(v is True or (v is None and healthy(r)) for v, r in zip(verdicts, records))
-
-
-def _stated(record: Mapping[str, Any], read: _Reading) -> bool | None:
-    """Whether a record's own readings lie within the limits the check-in states for them: True when one is judged
-    and none is past, False when one is past, None when no stated limit names any of them."""
-    verdict: bool | None = None
-    unit = _unit(record)
-    for k, v in record.items():
-        judged = _judge_value(v, _label(record, str(k)), read, unit)
-        if judged is False:
-            return False
-        verdict = verdict or judged
-    return verdict
-
-
-def _label(record: Mapping[str, Any], key: str) -> str:
-    """What a field's reading is of: its key, or for a record's own value ("state", "value") the record's name too
-    (Home Assistant's {"entity_id": "sensor.freezer_temp", "state": "-18.2"})."""
-    if key.lower() not in _VALUE_KEYS:
-        return key
-    name = next((v for k in _NAME_KEYS if isinstance(v := record.get(k), str)), "")
-    return f"{name} {key}" if name else key
-
-
-def _unit(record: Mapping[str, Any]) -> str:
-    unit = record.get("unit") or record.get("unit_of_measurement")
-    attributes = record.get("attributes")
-    if unit is None and isinstance(attributes, Mapping):
-        unit = attributes.get("unit_of_measurement")
-    return unit if isinstance(unit, str) and len(unit) <= 12 else ""
-
-
-_VALUE_KEYS = frozenset({"state", "value", "reading", "current", "last", "level"})
-_NAME_KEYS = ("entity_id", "friendly_name", "name", "metric", "sensor", "key", "id")
-
-
-def _judge_value(value: Any, key: str, read: _Reading, unit: str = "") -> bool | None:
-    if isinstance(value, bool) or not read.stated:
-        return None
-    if isinstance(value, (int, float)):
-        return judge(read.stated, key, value, unit)
-    if not isinstance(value, str) or not value or len(value) > 40:
-        return None
-    if (r := reading(value)) is not None:
-        return judge(read.stated, key, r[0], r[1] or unit)
-    if read.now is not None and not read.newest_only and (at := stamp(value)) is not None:
-        return judge_stamp(read.stated, key, at, read.now)
-    return None
-
-
-def _newest(records: Sequence[Mapping[str, Any]], read: _Reading) -> bool | None:
-    """A list of dated records (backup snapshots, job runs) judged by its newest one's time against the age the
-    check-in allows (`stated_limits.judge_stamp`): None when the records carry no time or no age is stated."""
-    if read.now is None or not any(limit.dimension == "age" for limit in read.stated):
-        return None
-    times = [at for record in records for k, v in record.items()
-             if isinstance(v, str) and _EVENT_TIME_RE.search(str(k)) and (at := stamp(v)) is not None]
-    if not times:
-        return None
-    key = next(str(k) for k, v in records[0].items() if _EVENT_TIME_RE.search(str(k)))
-    return judge_stamp(read.stated, key, max(times), read.now, generic=True)
-
-
-# The time a record's event happened at (a snapshot's "time", a run's "finished_at"), not when the lookup ran.
-_EVENT_TIME_RE = re.compile(r"^(?:time|date|end|ended|ended_at|end_time|finished|finished_at|completed|completed_at"
-                            r"|created|created_at|started|started_at|start_time|last_run|last_success|lastSuccess"
-                            r"|last_backup|timestamp)$", re.I)
-
-
-def _quiet_node(value: Any, key: str, read: _Reading, depth: int, limited: bool) -> bool:
+def _quiet_node(value: Any, key: str, read: Reading, depth: int, limited: bool) -> bool:
     """Whether a JSON value says nothing to handle; appends to `marks` each field that says none or all is well.
     `limited`: the value's record reports itself fine (a fine status, or limits its readings lie within): its numbers
     are ids and readings, but for counts that need attention and shares past their limits."""
@@ -159,13 +64,13 @@ def _quiet_node(value: Any, key: str, read: _Reading, depth: int, limited: bool)
         if settings_key(key):
             return True  # a setting the lookup echoes ("defaultReminders", "config"), not its answer
         judged = within_own_limits(value) if _judged(value) else None
-        stated = _stated(value, read) if read.stated else None
+        stated = stated_verdict(value, read) if read.stated else None
         if judged is False or stated is False or _troubled_record(value, key):
             return False
         fine = judged is True or stated is True or healthy(value) or _fine_state(value)
         if fine:
             read.marks.append(True)  # a record that reports itself fine: every other field is still read (review 17)
-        return all(_quiet_node(v, _label(value, str(k)) if read.stated else str(k), read, depth + 1, fine or limited)
+        return all(_quiet_node(v, field_label(value, str(k)) if read.stated else str(k), read, depth + 1, fine or limited)
                    for k, v in value.items())
     if isinstance(value, list):
         if not value:
@@ -176,7 +81,7 @@ def _quiet_node(value: Any, key: str, read: _Reading, depth: int, limited: bool)
         if settings_key(key):
             return True  # a setting's list ("defaultReminders": [{"method": "popup", "minutes": 30}])
         if all(isinstance(v, Mapping) for v in value):  # records: each must report itself fine, and be quiet
-            newest = _newest(value, read) if read.stated else None
+            newest = newest_verdict(value, read) if read.stated else None
             if newest is False:
                 return False
             if newest:  # (the newest snapshot is recent enough: the older ones' times are history)
@@ -186,7 +91,7 @@ def _quiet_node(value: Any, key: str, read: _Reading, depth: int, limited: bool)
                     return all(_quiet_node(v, key, read, depth + 1, True) for v in value)
                 finally:
                     read.newest_only = was
-            return all((healthy(v) or (bool(read.stated) and _stated(v, read) is True))
+            return all((healthy(v) or (bool(read.stated) and stated_verdict(v, read) is True))
                        and _quiet_node(v, key, read, depth + 1, limited) for v in value)
         if attention_key(key) or _negated_key(key) or ITEM_LIST_KEY.search(key) or TROUBLE_FLAG_KEY.search(key):
             return False  # items or names in trouble (`"alerts": ["CPU high"]`, `"expired": ["mail.acme.com"]`)
@@ -249,7 +154,9 @@ def _fine_state(record: Mapping[str, Any]) -> bool:
     return bool(states) and all(state in FINE_STATES or state in MODES for state in states)
 
 
-def _quiet_number(value: float, key: str, read: _Reading, limited: bool) -> bool:
+def _quiet_number(value: float, key: str, read: Reading, limited: bool) -> bool:
+    if (code := failed_code(key, value)) is not None:
+        return not code  # a run's exit code, an HTTP status: 0 and 2xx/3xx are fine (review 19: a 503 beside 120 ms)
     if read.stated and (judged := judge(read.stated, key, value)) is not None:
         read.marks.append(judged)  # a reading the check-in states a limit for: within it is its answer
         return judged
@@ -347,12 +254,16 @@ def _tally_key(key: str) -> bool:
     return key.endswith("%") or parts[-1] in _UNIT_SUFFIXES or last in _TALLY_WORDS
 
 
-def _quiet_string(text: str, key: str, read: _Reading, limited: bool = False) -> bool:
+def _quiet_string(text: str, key: str, read: Reading, limited: bool = False) -> bool:
     rules, marks = read.rules, read.marks
-    if read.stated and (judged := _judge_value(text, key, read)) is not None:
+    if read.stated and (judged := judge_value(text, key, read)) is not None:
         marks.append(judged)
         return judged
     lower = text.lower()
+    if lower in NOT_HOLDING and SHOULD_HOLD_RE.search(key):
+        return False  # "Slave_IO_Running": "Connecting", "link": "down"
+    if text and TROUBLE_COUNT_RE.search(key) and not says_none(text, rules.quiet) and lower not in ("0", "ok"):
+        return False  # what went wrong, in words ("last_error": "connection refused")
     if not text or lower in ("[]", "{}"):
         marks.append(True)
         return True

@@ -27,8 +27,9 @@ import re
 from collections.abc import Sequence
 
 from larouter.routing.compiled import Compiled
-from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump
-from larouter.routing.lookup_json import answered, quiet_json
+from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
+from larouter.routing.lookup_json import quiet_json
+from larouter.routing.lookup_judged import answered
 from larouter.routing.lookup_text import checklist, fine_columns, fine_rows, fine_states, is_table, says_well, table_clear
 from larouter.routing.quiet import quiet_report
 from larouter.routing.stated_limits import Stated
@@ -53,9 +54,10 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     stated = _stated(results, text, raw_turn or text, inlined)
     limit = stated_share(results, text) or stated.disk_share()
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
-        answers = [answered(r.data, stated.limits, stated.now) if r.is_json
+        answers = [answered(r.data, stated.limits, stated.now, r.call) if r.is_json
                    else fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated) for r in read]
-        if (past := next((r.text for r in read if not r.is_json and past_in_dump(r.text, stated)), "")):
+        if (past := next((r.text for r in read if not r.is_json and (past_in_dump(r.text, stated)
+                                                                      or past_in_table(r.text, stated))), "")):
             return past
         results = [r for r, a in zip(results, answers) if not a]
         read = [r for r, a in zip(read, answers) if not a or r.is_json]  # (JSON records: the rest is read below)
@@ -90,7 +92,7 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
     if len(result.text) > MAX_RESULT_CHARS:
         return False
     if result.is_json:  # (read whole: `triggers.found_nothing` passes a record whose status is fine, review 17)
-        return quiet_json(result.data, rules, stated.limits, stated.now)
+        return quiet_json(result.data, rules, stated.limits, stated.now, result.call)
     if found_nothing((result,), rules):
         return True
     text = result.text

@@ -253,6 +253,24 @@ _NUMBER_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?([^\d\n:=][^:=\n]{0,40}?)[ \t]
 # "files_failed": 1), where the tool's own figures beside it ("files_new", "ALARMDEL : 30 Seconds") are not.
 TROUBLE_COUNT_RE = re.compile(r"err|fail|warn|crit|reject|drop|skip|corrupt|miss|unread|pending|evict|timeout|dead"
                               r"|lost|overdue|stale|retries", re.I)
+# A flag or state that should hold, and the values that say it does not ("Slave_IO_Running: No", "link: down").
+SHOULD_HOLD_RE = re.compile(r"running|connected|online|healthy|reachable|(?:^|_)up$|^ok$|link_status|valid|active$",
+                            re.I)
+NOT_HOLDING = frozenset({"no", "false", "off", "down", "0", "stopped", "not running", "connecting", "n", "f",
+                         "inactive", "disconnected"})
+_CODE_KEY_RE = re.compile(r"(?:^|[_.\s-])(?:exit|exit_?code|exitcode|rc|return_?code|returncode)$|^(?:exit|rc)$", re.I)
+_HTTP_KEY_RE = re.compile(r"(?:^|[_.\s-])(?:status_?code|http_?code|http_?status|response_?code)$", re.I)
+
+
+def failed_code(key: str, value: float) -> bool | None:
+    """Whether a number is an exit code other than 0 or an HTTP status of 400 or more; None for any other number."""
+    if _CODE_KEY_RE.search(key):
+        return value != 0
+    if _HTTP_KEY_RE.search(key):
+        return value >= 400
+    return None
+
+
 _CHARGE_KEY_RE = re.compile(r"batter|charge|akku", re.I)
 _LOAD_KEY_RE = re.compile(r"load|usage|util|used|cpu|mem|disk|swap", re.I)
 

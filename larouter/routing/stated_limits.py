@@ -17,13 +17,14 @@ clock, with the widest offset when its time zone is unknown (a backup 20 hours o
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterable
 
 import attrs
 
 from larouter.routing.due import checkin
+from larouter.routing.limit_dates import Clock, clock
+from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, GENERIC_DATED, TIME_UNITS, UNIT_WORDS, Limit,
+                                          unit_dimension)
 from larouter.routing.readings import number
 
 # The operators in words and signs, in the languages the readers know (`readings._ABOVE`, `_BELOW` read a report's
@@ -51,60 +52,14 @@ a an the any my our your its their is are was be been gets get goes go rises ris
 stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn warns tell notify ping page flag let
 know message text only just also of on for in at to than with not no current currently total value level reading
 reads there each every all some if when whenever once please send report ever still check whether die der das
-or and und oder ou o y et e i must should be
+or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
 den dem des le la les el los las il lo gli de del du von van het een ein eine un une uno una
 """.split())
 
-_TIME_UNITS = {"ms": 0.001, "msec": 0.001, "milliseconds": 0.001, "millisecond": 0.001, "s": 1, "sec": 1, "secs": 1,
-               "second": 1, "seconds": 1, "sek": 1, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "minuten": 60,
-               "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "stunden": 3600, "heures": 3600,
-               "horas": 3600, "ore": 3600, "uur": 3600, "d": 86400, "day": 86400, "days": 86400, "tage": 86400,
-               "tagen": 86400, "jours": 86400, "días": 86400, "dias": 86400, "giorni": 86400, "dagen": 86400,
-               "week": 604800, "weeks": 604800, "wochen": 604800}
-_TEMP_UNITS = frozenset({"°c", "°f", "° c", "° f", "c", "f", "celsius", "fahrenheit", "degrees", "grad", "degrés"})
-_SIZE_UNITS = {"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 1024.0, "mib": 1024.0 ** 2, "gib": 1024.0 ** 3,
-               "tib": 1024.0 ** 4, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
-_UNIT_WORDS = frozenset({"pct", "percent", "c", "f", "kb", "mb", "gb", "tb", "gi", "mi", "ki", "bytes", "v", "w"})
 _LEFT = ("left", "remaining", "to go", "away", "from now", "ahead", "restants", "übrig", "restantes", "rimasti")
 _AGO_WORDS = ("ago", "old", "alt", "her")
-_EXPIRY_RE = re.compile(r"expir|renew|lapse|valid|runs? out|ablauf|läuft|expira|vence|scade|verloop|истека", re.I)
-
-# Words the same reading goes by in the tools' labels (`df`'s "Filesystem" and "Use%" are a disk's use).
-_ALIASES = (
-    frozenset({"disk", "disks", "storage", "space", "filesystem", "filesystems", "fs", "mount", "mounts", "mounted",
-               "volume", "volumes", "partition", "partitions", "drive", "drives", "use", "used", "usage", "pool",
-               "zpool", "datenträger", "disque", "disco", "festplatte", "speicher"}),
-    frozenset({"temp", "temperature", "temperatures", "thermal", "celsius", "température", "temperatur",
-               "temperatura", "темп"}),
-    frozenset({"mem", "memory", "ram", "speicher", "mémoire", "memoria"}),
-    frozenset({"lag", "behind", "delay", "replication", "replica", "verzögerung", "retard", "retraso", "atraso"}),
-    frozenset({"latency", "latenz", "latence", "latencia", "response", "p95", "p99", "rtt", "ping"}),
-    frozenset({"cpu", "load", "processor", "prozessor", "core", "package", "coretemp", "k10temp", "tctl", "tdie"}),
-    frozenset({"queue", "queued", "depth", "backlog", "messages", "ready", "waiting"}),
-    frozenset({"battery", "charge", "akku", "batterie", "batería", "bateria", "soc"}),
-    frozenset({"runtime", "timeleft", "autonomy", "autonomie", "laufzeit"}),
-)
-# Words of a label that names a bound, not a reading ("temp1_max", "crit", "threshold"): never judged as one.
-_BOUND_WORDS = frozenset({"max", "min", "crit", "critical", "limit", "threshold", "high", "low", "alarm", "warn",
-                          "warning", "hyst", "target", "setpoint", "lowest", "highest", "cap", "quota", "emergency"})
-# Words of a dated limit that name no one thing ("the last backup", "le dernier scrub date de …").
-_GENERIC_DATED = frozenset({"last", "latest", "newest", "recent", "date", "time", "dernier", "dernière", "letzte",
-                            "letzten", "último", "última", "ultimo", "ultima", "laatste", "senaste", "ostatni"})
 # What a reading "falls behind" by: "more than 60 seconds behind" is a lag.
 _AFTER_UNIT = frozenset({"behind", "late", "delayed", "verzögert", "retard", "atrasado"})
-
-
-@attrs.frozen(slots=True)
-class Limit:
-    """One stated limit: what it names (`words`, the last one first), the side that is news, the bound in its
-    dimension's base unit (seconds, bytes, %), and its dimension ("%", "time", "temp", "size", "" for a count; "age"
-    for how old something may be, "left" for how soon something may lapse)."""
-
-    words: tuple[str, ...]
-    above: bool
-    value: float
-    dimension: str
-    scale: float = 1.0  # the written unit's size in the base unit ("500 ms": 0.001): a bare reading is read in it
 
 
 def stated_limits(text: str) -> tuple[Limit, ...]:
@@ -156,22 +111,24 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
     tail = after.split()
     clause = _clause(line[: m.start()])
     words = tuple(w for w in reversed(_WORD_RE.findall(clause.lower())) if w not in _STOP and not w.isdigit())[:4]
-    if len(words) > 1 and (words[0] in _TIME_UNITS or words[0] in _UNIT_WORDS):
+    if len(words) > 1 and (words[0] in TIME_UNITS or words[0] in UNIT_WORDS):
         words = words[1:]  # a key's unit is not what it names ("p95_latency_ms < 800": latency)
-    dimension, scale = _dimension(unit)
+    dimension, scale, offset = unit_dimension(unit)
     if dimension == "" and unit and unit not in _STOP:
         words = (*words, unit) if words else (unit,)  # "depth above 1000 messages", "fan2 under 300 RPM": the unit
         # names it too, after what the clause names
     if tail and tail[0].strip(",.;") in _AFTER_UNIT:
         words = (tail[0].strip(",.;"), *words)  # "more than 60 seconds behind": a lag
     above = op in _ABOVE_OPS or op in _AGE_OPS
-    last = dimension == "time" and above and any(w in _GENERIC_DATED - {"date", "time"} for w in words)
+    if _NEGATION_RE.search(line, max(0, m.start() - 16), m.start()):
+        above = not above  # "must not exceed 90%", "should not drop below 20%", "sollte nicht über 90 % liegen"
+    last = dimension == "time" and above and any(w in GENERIC_DATED - {"date", "time"} for w in words)
     if dimension == "time" and (op in _AGE_OPS or last or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
-                                or (op in _WITHIN_OPS and not alert and _EXPIRY_RE.search(clause) is None)):
+                                or (op in _WITHIN_OPS and not alert and EXPIRY_RE.search(clause) is None)):
         if alert == above or (op in _WITHIN_OPS and not alert):  # "older than 26 hours"; "must have run within 26 h"
             return Limit(words, True, value * scale, "age", scale)
         return None
-    if dimension == "time" and (op in _WITHIN_OPS or _EXPIRY_RE.search(clause) or any(map(after.__contains__, _LEFT))):
+    if dimension == "time" and (op in _WITHIN_OPS or EXPIRY_RE.search(clause) or any(map(after.__contains__, _LEFT))):
         if (alert and (op in _WITHIN_OPS or not above)) or (not alert and above):  # "expires within 14 days"; "must
             return Limit(words, False, value * scale, "left", scale)  # be more than 21 days away": news when less left
         return None
@@ -179,18 +136,21 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
         return None
     if not words and dimension not in ("%", "temp"):
         return None  # "over 3" names nothing a lookup could be read for
-    return Limit(words, above if alert else not above, value * scale, dimension, scale)
+    return Limit(words, above if alert else not above, value * scale + offset, dimension, scale, offset)
 
 
 # What says the condition is news ("tell me if", "alert when", "problem if"), and what says it is how things
 # should be ("must be", "SLO:", "bound:", "healthy if"): a limit is read only where one of them says which side is bad.
 _ALERT_RE = re.compile(r"\b(?:alert|alerts|warn|warning|notify|tell|ping|page|flag|problem|report|escalate|message me"
-                       r"|let me know|text me|wake|if|when|whenever|unless|alarm|melde|warne|benachrichtig|wenn|falls"
+                       r"|let me know|text me|wake|if|when|whenever|alarm|melde|warne|benachrichtig|wenn|falls"
                        r"|avísame|avisa|alerta|si|préviens|alerte|signale|quand|avvisa|segnala|se|se\s|waarschuw|als"
                        r"|сообщи|если|powiadom|jeśli|jeżeli|meld)\b", re.I)
 _HEALTHY_RE = re.compile(r"\b(?:must|should|slo|sla|bound|healthy|fine|expected|expect|target|keep|stay|stays|normal"
                          r"|acceptable|needs? to|as long as|ok if|ok when|okay if|good if|is ok|muss|soll|sollte|debe"
-                         r"|doit|deve|moet|должен|powinien|norm)\b", re.I)
+                         r"|doit|deve|moet|должен|powinien|norm|unless|außer wenn|sauf si|a menos que|tenzij)\b", re.I)
+# A negation right before an operator turns its side ("must not exceed", "should never drop below", "nicht über").
+_NEGATION_RE = re.compile(r"\b(?:not|never|n't|no longer|nicht|nie|niemals|pas|jamais|nunca|non|mai|niet|nooit|не"
+                          r"|nie)\b[^.,;:]*$|n't\s+\w*\s*$", re.I)
 
 
 def _side(before: str) -> bool | None:
@@ -209,199 +169,6 @@ def _clause(before: str) -> str:
     return before[start:][-60:]
 
 
-def _dimension(unit: str) -> tuple[str, float]:
-    if unit in ("%", "percent", "pct", "prozent", "pourcent", "por cento", "por ciento"):
-        return "%", 1.0
-    if unit in _TIME_UNITS:
-        return "time", float(_TIME_UNITS[unit])
-    if unit in _TEMP_UNITS or unit.startswith("°"):
-        return "temp", 1.0
-    if unit in _SIZE_UNITS and len(unit) > 1:
-        return "size", _SIZE_UNITS[unit]
-    return "", 1.0
-
-
-# --- matching a reading -------------------------------------------------------------------------------------------
-
-_LABEL_PARTS_RE = re.compile(r"[A-Z]?[a-z]+\d*|[A-Z]+\d*(?![a-z])|[^\W\d_A-Za-z]+|%")
-
-
-def label_words(label: str) -> frozenset[str]:
-    """A reading's label in words ("Seconds_Behind_Master": seconds, behind, master; "Use%": use, %)."""
-    return frozenset(p.lower() for p in _LABEL_PARTS_RE.findall(label))
-
-
-def _related(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if len(a) >= 4 and len(b) >= 4 and a[:4] == b[:4]:
-        return a.startswith(b[:5]) or b.startswith(a[:5]) or min(len(a), len(b)) == 4
-    return any(a in group and b in group for group in _ALIASES)
-
-
-def related_word(word: str, label: frozenset[str]) -> bool:
-    """Whether a limit's word names a part of a label (the same word, a shared stem, or one the same thing goes by)."""
-    return word not in _GENERIC_DATED and any(_related(word, part) for part in label)
-
-
-def _names(limit: Limit, label: frozenset[str], dimension: str) -> bool:
-    if not limit.words:
-        return dimension == limit.dimension
-    if dimension in ("%", "temp") and dimension == limit.dimension:
-        return any(_related(w, part) for w in limit.words for part in label)
-    return any(_related(limit.words[0], part) for part in label)
-
-
-def reading_unit(label: str, unit: str = "") -> tuple[str, float]:
-    """A reading's dimension and scale, from the unit printed after it or the one its label ends in ("lag_s",
-    "temp_c", "disk_pct", "Seconds_Behind_Master", "Use%")."""
-    if unit:
-        dimension, scale = _dimension(unit.lower().strip().replace(" ", ""))
-        if dimension:
-            return dimension, scale
-    lower = label.lower()
-    if "%" in lower or re.search(r"(?:pct|percent|percentage|ratio)$", lower):
-        return "%", 1.0
-    words = [p.lower() for p in _LABEL_PARTS_RE.findall(label)]
-    for word in reversed(words[-2:] if len(words) > 1 else words):
-        if word in _TIME_UNITS and word not in ("m", "d"):
-            return "time", float(_TIME_UNITS[word])
-        if word in ("c", "f", "celsius", "fahrenheit"):
-            return "temp", 1.0
-        if word in _SIZE_UNITS and len(word) > 1:
-            return "size", _SIZE_UNITS[word]
-    return "", 1.0
-
-
-_READING_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)\s?(%|°\s?[CF]|[^\W\d_]{1,12})?", re.I)
-
-
-def reading(text: str) -> tuple[float, str] | None:
-    """A value written with its unit ("45 s", "97%", "61.2 °C", "0.4s", "12"), or None for any other text."""
-    m = _READING_RE.fullmatch(text.strip())
-    if m is None or (m[2] and not (_dimension(m[2].lower().replace(" ", ""))[0] or m[2] == "%")):
-        return None
-    return number(m[1]), m[2] or ""
-
-
-def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> bool | None:
-    """Whether a reading lies within every stated limit that names it (False: past one), None when none names it.
-    A reading without a unit is read in its limit's unit ("lag=0" against "lag over 30 s")."""
-    words = label_words(label)
-    if not words.isdisjoint(_BOUND_WORDS):
-        return None
-    dimension, scale = reading_unit(label, unit)
-    verdict: bool | None = None
-    for limit in limits:
-        if limit.dimension in ("age", "left"):
-            continue
-        if dimension and limit.dimension and dimension != limit.dimension:
-            continue
-        if not _names(limit, words, dimension or limit.dimension):
-            continue
-        # (a limit written without a unit is in the unit its reading's label names: "p95_latency_ms < 800")
-        reading = value if not limit.dimension else value * (scale if dimension else limit.scale)
-        past = reading > limit.value if limit.above else reading < limit.value
-        if past:
-            return False
-        verdict = True
-    return verdict
-
-
-# --- dates against the check-in's clock ----------------------------------------------------------------------------
-
-@attrs.frozen(slots=True)
-class Clock:
-    """The check-in's time as UTC, and how far off it may be (hours) when its zone is unknown."""
-
-    utc: dt.datetime
-    slack: float
-
-
-_UTC_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::\d{2})?\s*(?:UTC|GMT|Z)\b")
-WIDEST_OFFSET = 14.0  # hours between UTC and the farthest time zone
-
-
-def clock(text: str, day: dt.date | None, minutes: int | None) -> Clock | None:
-    """The check-in's clock: its UTC stamp when it gives one (OpenClaw's "… / 2026-04-30 08:00 UTC"), else its local
-    date and time with the widest offset as slack; None without a date."""
-    m = _UTC_RE.search(text)
-    if m is not None:
-        return Clock(dt.datetime.fromisoformat(f"{m[1]}T{m[2]}"), 0.25)
-    if day is None:
-        return None
-    at = dt.datetime.combine(day, dt.time()) + dt.timedelta(minutes=minutes if minutes is not None else 12 * 60)
-    return Clock(at, WIDEST_OFFSET + (0 if minutes is not None else 12))
-
-
-_ISO_RE = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?")
-_OPENSSL_RE = re.compile(r"([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4}) GMT")
-_CTIME_RE = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}:\d{2}:\d{2}) (\d{4})(?! GMT)")
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-
-
-def stamp(text: str) -> tuple[dt.datetime, bool] | None:
-    """The first date and time in `text` as naive UTC, and whether its zone was given ("2026-03-12T02:00:14-06:00",
-    "2026-03-30 01:07:44+00", openssl's "May 19 03:12:08 2026 GMT"); None when it holds none."""
-    m = _ISO_RE.search(text)
-    if m is not None:
-        try:
-            at = dt.datetime.fromisoformat(f"{m[1]}T{m[2]}")
-        except ValueError:
-            return None
-        zone = m[3]
-        if zone is None:
-            return at, False
-        if zone.upper() in ("Z", "UTC", "GMT"):
-            return at, True
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
-        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        return at - sign * offset, True
-    m = _CTIME_RE.search(text)
-    if m is not None and m[1] in _MONTHS:  # `zpool status`' "on Sun Apr 12 05:41:18 2026" (the host's zone)
-        hh, mm, ss = map(int, m[3].split(":"))
-        try:
-            return dt.datetime(int(m[4]), _MONTHS[m[1]], int(m[2]), hh, mm, ss), False
-        except ValueError:
-            return None
-    m = _OPENSSL_RE.search(text)
-    if m is not None and m[1] in _MONTHS:
-        hh, mm, ss = map(int, m[3].split(":"))
-        try:
-            return dt.datetime(int(m[4]), _MONTHS[m[1]], int(m[2]), hh, mm, ss), True
-        except ValueError:
-            return None
-    return None
-
-
-def judge_stamp(limits: Iterable[Limit], label: str, at: tuple[dt.datetime, bool], now: Clock,
-                generic: bool = False) -> bool | None:
-    """Whether a stamp is within every age or time-left limit that names it: a last backup no older than the limit
-    by any reading of the clock, an expiry no sooner. `generic`: the stamp is a record's own time (restic's "time",
-    a job's "finished_at"), judged by the one age limit the check-in states whatever it names."""
-    words = label_words(label)
-    when, zoned = at
-    # (a stamp without its zone: any offset from UTC; a clock and a stamp both without one are off by as much at most)
-    slack = dt.timedelta(hours=max(now.slack, 0 if zoned else WIDEST_OFFSET))
-    verdict: bool | None = None
-    dated = [limit for limit in limits if limit.dimension in ("age", "left")]
-    for limit in dated:
-        named = any(_related(w, part) for w in limit.words if w not in _GENERIC_DATED for part in words) or (
-            limit.dimension == "left" and any(_EXPIRY_RE.search(w) or w in ("after", "end", "until") for w in words))
-        if not named and not (generic and limit.dimension == "age" and len(dated) == 1):
-            continue
-        bound = dt.timedelta(seconds=limit.value)
-        if limit.dimension == "age":
-            fine = now.utc - when + slack <= bound
-        else:
-            fine = when - now.utc - slack >= bound
-        if not fine:
-            return False
-        verdict = True
-    return verdict
-
-
 @attrs.frozen(slots=True)
 class Stated:
     """The limits a check-in states (its turn and its checklist) and its clock, read once for all its lookups."""
@@ -412,7 +179,7 @@ class Stated:
     def disk_share(self) -> float | None:
         """The use of a disk the check-in says to warn above ("alert me if any filesystem is over 90%"), or None."""
         shares = [limit.value for limit in self.limits if limit.dimension == "%" and limit.above
-                  and (not limit.words or any(w in _ALIASES[0] for w in limit.words))]
+                  and (not limit.words or any(w in ALIASES[0] for w in limit.words))]
         return min(shares) if shares else None
 
     @classmethod

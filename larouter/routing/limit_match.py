@@ -1,0 +1,125 @@
+"""Whether a lookup's reading is one a stated limit names, and how it stands against it (see `stated_limits.py`).
+
+A reading is judged by a limit only when the two name the same thing: the limit's last word or its unit's noun is in
+the reading's label (or one the same thing goes by: "lag" and "Seconds_Behind_Master", "disk" and `df`'s
+"Filesystem"), or, for a share, a size or a temperature, any word of the limit is; never what is left by a limit on
+what is taken ("free space" and "disk_used_pct"); and their units agree (a bare reading is read both in the limit's
+unit and in the base one, and must be within in both).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from larouter.routing.limit_vocab import (ALIASES, BOUND_WORDS, FAHRENHEIT, GENERIC_DATED, SIZE_UNITS, TIME_UNITS, Limit,
+                                          unit_dimension)
+from larouter.routing.readings import number
+
+_LABEL_PARTS_RE = re.compile(r"[A-Z]?[a-z]+\d*|[A-Z]+\d*(?![a-z])|[^\W\d_A-Za-z]+|%")
+
+
+def label_words(label: str) -> frozenset[str]:
+    """A reading's label in words ("Seconds_Behind_Master": seconds, behind, master; "Use%": use, %)."""
+    return frozenset(p.lower() for p in _LABEL_PARTS_RE.findall(label))
+
+
+def _related(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) >= 4 and len(b) >= 4 and a[:4] == b[:4]:
+        return a.startswith(b[:5]) or b.startswith(a[:5]) or min(len(a), len(b)) == 4
+    if len(a) >= 5 and len(b) > len(a) and b.endswith(a) or len(b) >= 5 and len(a) > len(b) and a.endswith(b):
+        return True  # apcupsd's "BCHARGE", "TIMELEFT": a word a tool's label ends in
+    return any(a in group and b in group for group in ALIASES) or (a in _FREE and b in _FREE)
+
+
+# What is left and what is taken of the same thing: a limit on one never judges a reading of the other ("free space
+# below 10%" is not "disk_used_pct"; "memory usage above 90%" is not "mem_available_pct").
+_FREE = frozenset({"free", "avail", "available", "left", "remaining", "frei", "verfügbar", "libre", "disponible",
+                   "livre", "libero", "vrij", "wolne"})
+_TAKEN = frozenset({"used", "use", "usage", "full", "util", "utilization", "utilisation", "belegt", "occupied",
+                    "utilisé", "usado", "usato", "gebruikt", "zajęte"})
+
+
+def _polarity(words: Iterable[str]) -> str:
+    found = {"free" if w in _FREE else "taken" for w in words if w in _FREE or w in _TAKEN}
+    return found.pop() if len(found) == 1 else ""
+
+
+def related_word(word: str, label: frozenset[str]) -> bool:
+    """Whether a limit's word names a part of a label (the same word, a shared stem, or one the same thing goes by)."""
+    return word not in GENERIC_DATED and any(_related(word, part) for part in label)
+
+
+def _names(limit: Limit, label: frozenset[str], dimension: str) -> bool:
+    side, their = _polarity(limit.words), _polarity(label)
+    if side and their and side != their:
+        return False
+    if not limit.words:
+        return dimension == limit.dimension
+    if dimension in ("%", "temp", "size") and dimension == limit.dimension:  # (a unit that says what is read)
+        return any(_related(w, part) for w in limit.words for part in label)
+    return any(_related(limit.words[0], part) for part in label)
+
+
+def reading_unit(label: str, unit: str = "") -> tuple[str, float, float]:
+    """A reading's dimension, scale and offset, from the unit printed after it or the one its label names ("lag_s",
+    "temp_c", "disk_pct", "Seconds_Behind_Master", "replication_lag_bytes", "Use%")."""
+    if unit:
+        found = unit_dimension(unit.lower().strip().replace(" ", ""), one_letter_sizes=True)
+        if found[0]:
+            return found
+    lower = label.lower()
+    if "%" in lower or re.search(r"(?:pct|percent|percentage|ratio)$", lower):
+        return "%", 1.0, 0.0
+    words = [p.lower() for p in _LABEL_PARTS_RE.findall(label)]
+    for i, word in enumerate(reversed(words)):
+        last = i == 0 and len(words) > 1
+        if word in TIME_UNITS and (len(word) > 1 or last) and word not in ("m", "d", "min"):
+            return "time", float(TIME_UNITS[word]), 0.0
+        if word in FAHRENHEIT and (len(word) > 1 or last):
+            return "temp", 5 / 9, -32 * 5 / 9
+        if word in ("c", "celsius") and (len(word) > 1 or last):
+            return "temp", 1.0, 0.0
+        if word in SIZE_UNITS and len(word) > 1:
+            return "size", SIZE_UNITS[word], 0.0
+    return "", 1.0, 0.0
+
+
+_READING_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)\s?(%|°\s?[CF]|[^\W\d_]{1,12})?", re.I)
+
+
+def reading(text: str) -> tuple[float, str] | None:
+    """A value written with its unit ("45 s", "97%", "61.2 °C", "0.4s", "12"), or None for any other text."""
+    m = _READING_RE.fullmatch(text.strip())
+    if m is None or (m[2] and not (unit_dimension(m[2].lower().replace(" ", ""), True)[0] or m[2] == "%")):
+        return None
+    return number(m[1]), m[2] or ""
+
+
+def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> bool | None:
+    """Whether a reading lies within every stated limit that names it (False: past one), None when none names it.
+    A reading without a unit is read in its limit's unit ("lag=0" against "lag over 30 s")."""
+    words = label_words(label)
+    if not words.isdisjoint(BOUND_WORDS):
+        return None
+    dimension, scale, offset = reading_unit(label, unit)
+    verdict: bool | None = None
+    for limit in limits:
+        if limit.dimension in ("age", "left"):
+            continue
+        if dimension and limit.dimension and dimension != limit.dimension:
+            continue
+        if not _names(limit, words, dimension or limit.dimension):
+            continue
+        if not limit.dimension:  # (a limit written without a unit is in the unit its reading's label names:
+            readings = [value]  # "p95_latency_ms < 800")
+        elif dimension:
+            readings = [value * scale + offset]
+        else:  # a bare reading ("lag=0", "time_total: 2.934") in the limit's unit or in the base one (seconds, bytes)
+            readings = [value * limit.scale + limit.offset, value]
+        if any(r > limit.value if limit.above else r < limit.value for r in readings):
+            return False
+        verdict = True
+    return verdict
