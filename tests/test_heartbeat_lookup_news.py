@@ -328,3 +328,48 @@ def test_through_the_sdk_a_quiet_lookup_goes_local_and_one_with_news_to_the_clou
         assert raw.parse().choices[0].message.content
         assert (raw.headers["x-larouter-tier"] == "HEARTBEAT") is local, raw.headers
         assert raw.headers["x-larouter-model"] == ("local-fake" if local else "gpt-fake"), raw.headers
+
+
+SYSTEMCTL = """● caddy.service - Caddy
+     Loaded: loaded (/usr/lib/systemd/system/caddy.service; enabled; preset: enabled)
+     Active: active (running) since Mon 2026-03-02 03:14:49 UTC; 2 days ago
+       Docs: https://caddyserver.com/docs/
+   Main PID: 812 (caddy)
+      Tasks: 11 (limit: 9387)
+     Memory: 48.3M (peak: 61.0M)
+        CPU: 41min 2.311s
+     CGroup: /system.slice/caddy.service
+             └─812 /usr/bin/caddy run --environ --config /etc/caddy/Caddyfile
+
+● postgresql@16-main.service - PostgreSQL Cluster 16-main
+     Loaded: loaded (/usr/lib/systemd/system/postgresql@.service; enabled-runtime; preset: enabled)
+     Active: active (running) since Mon 2026-03-02 03:14:52 UTC; 2 days ago
+    Process: 903 ExecStart=/usr/bin/pg_ctlcluster --skip-systemctl-redirect 16-main start (code=exited, status=0/SUCCESS)
+   Main PID: 941 (postgres)
+     CGroup: /system.slice/system-postgresql.slice/postgresql@16-main.service
+             ├─941 /usr/lib/postgresql/16/bin/postgres -D /var/lib/postgresql/16/main
+             └─963 "postgres: 16/main: checkpointer "
+
+Mar 02 03:14:52 web1 systemd[1]: Started postgresql@16-main.service - PostgreSQL Cluster 16-main."""
+
+
+@pytest.mark.parametrize("change", [
+    ("● caddy.service", "× caddy.service"),
+    ("Active: active (running) since Mon 2026-03-02 03:14:49 UTC; 2 days ago",
+     "Active: failed (Result: exit-code) since Wed 2026-03-04 05:58:10 UTC; 1h ago"),
+    ("Active: active (running) since Mon 2026-03-02 03:14:49 UTC; 2 days ago",
+     "Active: activating (auto-restart) (Result: exit-code) since Wed 2026-03-04 06:10:02 UTC; 2s ago"),
+    ("● caddy.service", "○ caddy.service"),
+    ("status=0/SUCCESS", "status=1/FAILURE"),
+    ("Loaded: loaded (/usr/lib/systemd/system/caddy.service; enabled; preset: enabled)", "Loaded: not-found (Reason: "
+     "Unit caddy.service not found.)"),
+    ("Started postgresql", "postgresql@16-main.service: Main process exited, code=killed, status=9/KILL; Started"),
+    ("● caddy.service - Caddy", "Warning: The unit file, source configuration file or drop-ins of caddy.service "
+     "changed on disk. Run 'systemctl daemon-reload' to reload units.\n● caddy.service - Caddy"),
+])
+def test_systemctl_status_is_quiet_only_when_every_unit_is_loaded_and_active(change: tuple[str, str]) -> None:
+    """`systemctl status` (its template units' "postgresql@16-main.service" is no mail address): every unit loaded and
+    active, no line in trouble; one unit failed, inactive, restarting, not found, a step failed, a journal line of a
+    kill, a warning about the unit file, and it is news."""
+    assert beat(SYSTEMCTL) is Tier.HEARTBEAT
+    assert beat(SYSTEMCTL.replace(*change)) is not Tier.HEARTBEAT

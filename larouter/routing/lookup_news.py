@@ -30,6 +30,7 @@ from larouter.routing.compiled import Compiled
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
 from larouter.routing.lookup_judged import answered
+from larouter.routing.lookup_units import fine_units
 from larouter.routing.lookup_text import checklist, fine_columns, fine_rows, fine_states, is_table, says_well, table_clear
 from larouter.routing.quiet import quiet_report
 from larouter.routing.stated_limits import Stated
@@ -104,7 +105,7 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)
-    return (fine_states(text) or fine_rows(text, limit) or _quiet_report(text, rules, limit)
+    return (fine_states(text) or fine_rows(text, limit) or fine_units(text) or _quiet_report(text, rules, limit)
             or fine_dump(text, stated))
 
 

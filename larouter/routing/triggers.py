@@ -273,7 +273,8 @@ def found_items(results: Sequence[Lookup]) -> str:
 # A command's output listing things to handle (review 14: a heartbeat whose lookup listed them in text stayed one): a
 # mail line (an address and a subject after it), a chat line ("[08:02] Sarah: are you …"), an open pull request
 # ("#412  Fix payment webhook retries  …  OPEN", "review requested").
-_TEXT_ITEM_RE = re.compile(r"^[^\n]*\b[\w.+-]+@[\w-]+\.[\w.]+\b[ \t>]+\S[^\n]*\b[A-Za-z]{3,}"
+_TEXT_ITEM_RE = re.compile(r"^[^\n]*\b[\w.+-]+@[\w-]+\.(?!(?:service|timer|socket|mount|target|path)\b)[\w.]+\b[ \t>]+"
+                           r"\S[^\n]*\b[A-Za-z]{3,}"  # (not a systemd template unit: "postgresql@16-main.service")
                            r"|^[ \t]*\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]+[\w .'-]{1,30}:[ \t]+\S"
                            r"|^[ \t]*#\d+\b[^\n]*\b(?:OPEN|open|review requested|changes requested)\b", re.M)
 
