@@ -254,9 +254,64 @@ REVIEW_19: list[tuple[str, Any]] = [
 ]
 
 
+# Review 20: lookups that report what the check-in asks about, read as quiet after review 19's fixes.
+REVIEW_20: list[tuple[str, Any]] = [
+    # which side is news: "unless" after staying quiet names the news; a noun is no alert; what is fine, said after
+    ("- Reply HEARTBEAT_OK unless disk usage on / is over 90%.", {"mount": "/", "disk_used_pct": 97}),
+    ("- Stay quiet unless replication lag goes above 30 s.", REDIS.format(340)),
+    ("- Ping to the router is usually under 5 ms.", {"target": "192.168.1.1", "ping_ms": 240.5, "loss_pct": 0}),
+    ("- Page load under 2 s is fine.", {"url": "https://shop.example.com", "page_load_s": 7.8}),
+    ("- No alert needed while lag is under 30 s.", REDIS.format(340)),
+    # a negation belongs to its own condition
+    ("- Alert me if /data is not mounted or over 90% full.", {"mount": "/data", "mounted": True, "disk_used_pct": 97}),
+    # what the limit is of: its head word, the side of a share after its number, a qualifier
+    ("- Alert me if less than 10% is left on /.", {"mount": "/", "disk_used_pct": 93}),
+    ("- Alert me if under 10% of the disk is free.", {"mount": "/", "disk_used_pct": 95}),
+    ("- Tell me if the lag on db-2 exceeds 30 s.", {"replica": "db-2", "lag": 340, "state": "streaming"}),
+    ("- Alert me if the UPS battery drops below 50%.", "battery.charge: 100\nups.load: 97\nups.status: OL"),
+    ("- Ping me if the last snapshot is older than 26 hours.", "last_backup: 2026-04-24T02:00:14+02:00\nerrors: 0"),
+    # units and value forms
+    ("- SLO: p95_latency_ms < 800", {"service": "api", "p95_latency_s": 2.4}),
+    ("- Alert me if available memory drops below 512M.", "MemTotal:       16318480 kB\nMemAvailable:     402112 kB"),
+    ("- Tell me if replication lag exceeds 30 s.", {"replica": "db-2", "replication_lag": "4m12s"}),
+    ("- Tell me if replication lag exceeds 30 s.", "replication_lag: 00:12:41\nstate: streaming"),
+    ("- Ping me if the last backup is older than 26 hours.", "hours_since_last_backup: 50\nrepository: b2:nas"),
+    # the rest of a dump: states in words, codes, lines that look like headings, a lock held
+    ("- Tell me if replication lag exceeds 30 s.", "lag_s: 0\nstatus: connection refused"),
+    ("- Tell me if replication lag exceeds 30 s.", "lag_s: 0\nreplicas: 3\nstatus: 0 of 2 replicas streaming"),
+    ("- Alert me if the shop's total time exceeds 800 ms.", "HTTP status: 503\ntime_total: 0.120"),
+    ("- Tell me if replication lag exceeds 30 s.", "lag_s: 0\n[WARN] replica db-3 stopped replicating"),
+    ("- Ping me if the last backup is older than 26 hours.",
+     "last_backup: 2026-04-30T02:14:55+02:00\nrepository: b2:nas-photos\nlock: held by PID 8812 on nas since 2026-04-28"),
+    # listings: machines whose names differ by a digit
+    ("- Ping me if the newest borg archive of each machine is older than 30 hours.",
+     "Archive                              Time\nweb01-2026-04-30T03:15:02            Thu, 2026-04-30 03:15:05\n"
+     "web02-2026-04-24T03:15:02            Fri, 2026-04-24 03:15:05"),
+    # a report under a heading that names a check is no checklist
+    ("- Ping me if the last backup is older than 26 hours.", "# Backup check — nas\n- last backup: 3 days ago"),
+    ("- Tell me if replication lag exceeds 30 s.", "## Health check\nreplica db-2 lag 6 min\nstate streaming"),
+]
+
+
+ATTACKS = [*(("r19", *case) for case in REVIEW_19), *(("r20", *case) for case in REVIEW_20)]
+
+
 @BOTH_CONFIGS
-@pytest.mark.parametrize(("checklist", "output"), REVIEW_19, ids=range(len(REVIEW_19)))
-def test_review_19_lookups_that_report_what_the_checklist_asks_about_are_work(
-        checklist: str, output: Any, config: ClassifierConfig) -> None:
+@pytest.mark.parametrize(("review", "checklist", "output"), ATTACKS,
+                         ids=[f"{review}-{i}" for i, (review, *_) in enumerate(ATTACKS)])
+def test_reviews_19_and_20_lookups_that_report_what_the_checklist_asks_about_are_work(
+        review: str, checklist: str, output: Any, config: ClassifierConfig) -> None:
     assert tier(checklist, output, config) is not Tier.HEARTBEAT
     assert tier(checklist, output, config, inlined=True) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("call", "reads"), [
+    ('read {"path": "HEARTBEAT.md"}', True),
+    ('exec {"command": "cat HEARTBEAT.md"}', True),
+    ('exec {"command": "cat HEARTBEAT.md; backup-status"}', False),  # (review 20: prints more than the checklist)
+    ('exec {"command": "grep -n disk HEARTBEAT.md && df -h"}', False),
+    ('exec {"command": "backup-status", "description": "read HEARTBEAT.md first"}', False),
+])
+def test_only_a_call_that_reads_the_checklist_alone_makes_its_answer_the_checklist(call: str, reads: bool) -> None:
+    from larouter.routing.triggers import Lookup
+    assert Lookup("text", None, call).reads_checklist is reads

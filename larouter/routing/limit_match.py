@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from larouter.routing.limit_vocab import (ALIASES, BOUND_WORDS, FAHRENHEIT, GENERIC_DATED, SIZE_UNITS, TIME_UNITS, Limit,
+from larouter.routing.limit_vocab import (ALIASES, BOUND_WORDS, FAHRENHEIT, FREE, GENERIC_DATED, SIZE_UNITS, TAKEN,
+                                          TIME_UNITS, Limit,
                                           unit_dimension)
 from larouter.routing.readings import number
 
@@ -24,26 +25,18 @@ def label_words(label: str) -> frozenset[str]:
     return frozenset(p.lower() for p in _LABEL_PARTS_RE.findall(label))
 
 
-def _related(a: str, b: str) -> bool:
+def _related(a: str, b: str, aliases: bool = True) -> bool:
     if a == b:
         return True
     if len(a) >= 4 and len(b) >= 4 and a[:4] == b[:4]:
         return a.startswith(b[:5]) or b.startswith(a[:5]) or min(len(a), len(b)) == 4
     if len(a) >= 5 and len(b) > len(a) and b.endswith(a) or len(b) >= 5 and len(a) > len(b) and a.endswith(b):
         return True  # apcupsd's "BCHARGE", "TIMELEFT": a word a tool's label ends in
-    return any(a in group and b in group for group in ALIASES) or (a in _FREE and b in _FREE)
-
-
-# What is left and what is taken of the same thing: a limit on one never judges a reading of the other ("free space
-# below 10%" is not "disk_used_pct"; "memory usage above 90%" is not "mem_available_pct").
-_FREE = frozenset({"free", "avail", "available", "left", "remaining", "frei", "verfügbar", "libre", "disponible",
-                   "livre", "libero", "vrij", "wolne"})
-_TAKEN = frozenset({"used", "use", "usage", "full", "util", "utilization", "utilisation", "belegt", "occupied",
-                    "utilisé", "usado", "usato", "gebruikt", "zajęte"})
+    return aliases and (any(a in group and b in group for group in ALIASES) or (a in FREE and b in FREE))
 
 
 def _polarity(words: Iterable[str]) -> str:
-    found = {"free" if w in _FREE else "taken" for w in words if w in _FREE or w in _TAKEN}
+    found = {"free" if w in FREE else "taken" for w in words if w in FREE or w in TAKEN}
     return found.pop() if len(found) == 1 else ""
 
 
@@ -54,13 +47,13 @@ def related_word(word: str, label: frozenset[str]) -> bool:
 
 def _names(limit: Limit, label: frozenset[str], dimension: str) -> bool:
     side, their = _polarity(limit.words), _polarity(label)
-    if side and their and side != their:
-        return False
-    if not limit.words:
-        return dimension == limit.dimension
-    if dimension in ("%", "temp", "size") and dimension == limit.dimension:  # (a unit that says what is read)
-        return any(_related(w, part) for w in limit.words for part in label)
-    return any(_related(limit.words[0], part) for part in label)
+    if side and their:
+        return side == their  # "free space below 10 GB" is `df`'s "Avail", never its "Used"
+    head = next((w for w in limit.words if w not in FREE and w not in TAKEN), "")
+    if not head:
+        return dimension == limit.dimension  # "over 90%", "under 10% free": every share (of that side)
+    return any(_related(head, part) for part in label)  # what the limit is of ("UPS battery below 50%" is not
+    # `ups.load`, review 20), or a word it goes by
 
 
 def reading_unit(label: str, unit: str = "") -> tuple[str, float, float]:
@@ -91,11 +84,32 @@ _READING_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)\s?(%|°\s?[CF]|[^\W\d_]{1,1
 
 
 def reading(text: str) -> tuple[float, str] | None:
-    """A value written with its unit ("45 s", "97%", "61.2 °C", "0.4s", "12"), or None for any other text."""
-    m = _READING_RE.fullmatch(text.strip())
+    """A value written with its unit ("45 s", "97%", "61.2 °C", "0.4s", "12"), a duration ("4m12s", "1h 12m",
+    "00:12:41", in seconds), or None for any other text."""
+    text = text.strip()
+    if (d := _DURATION_RE.fullmatch(text)) is not None and (d[1] or d[2]) and (d[2] or d[3]):
+        return int(d[1] or 0) * 3600 + int(d[2] or 0) * 60 + float(d[3] or 0), "s"
+    if (c := _CLOCK_DURATION_RE.fullmatch(text)) is not None:
+        return int(c[1]) * 3600 + int(c[2]) * 60 + float(c[3]), "s"
+    m = _READING_RE.fullmatch(text)
     if m is None or (m[2] and not (unit_dimension(m[2].lower().replace(" ", ""), True)[0] or m[2] == "%")):
         return None
     return number(m[1]), m[2] or ""
+
+
+_DURATION_RE = re.compile(r"(?:(\d+)\s?h)?\s?(?:(\d+)\s?m)?\s?(?:(\d+(?:\.\d+)?)\s?s)?")
+_CLOCK_DURATION_RE = re.compile(r"(\d{1,3}):(\d{2}):(\d{2}(?:\.\d+)?)")  # Postgres' interval "00:12:41.2"
+
+
+def names_any(limits: Iterable[Limit], label: str) -> bool:
+    """Whether a stated limit on a reading (not a date) names this label: its value must then be read, or it is the
+    model's to judge (review 20: "4m12s", "1h 12m" under "lag over 30 s")."""
+    parts = [p.lower() for p in _LABEL_PARTS_RE.findall(label)]
+    if not parts or not BOUND_WORDS.isdisjoint(parts):
+        return False
+    return any(  # (by the label's last word, and its own: "replica" is no lag, "battery.type" no battery's charge)
+        limit.dimension not in ("age", "left") and _related(w, parts[-1], aliases=False)
+        for limit in limits for w in limit.words[:1])
 
 
 def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> bool | None:
@@ -107,11 +121,12 @@ def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> 
     dimension, scale, offset = reading_unit(label, unit)
     verdict: bool | None = None
     for limit in limits:
-        if limit.dimension in ("age", "left"):
+        if limit.dimension == "left" or (limit.dimension == "age" and dimension not in ("time", "")):
             continue
-        if dimension and limit.dimension and dimension != limit.dimension:
+        kind = "time" if limit.dimension == "age" else limit.dimension  # ("hours_since_last_backup: 50", review 20)
+        if dimension and kind and dimension != kind:
             continue
-        if not _names(limit, words, dimension or limit.dimension):
+        if not _names(limit, words, dimension or kind):
             continue
         if not limit.dimension:  # (a limit written without a unit is in the unit its reading's label names:
             readings = [value]  # "p95_latency_ms < 800")

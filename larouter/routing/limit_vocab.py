@@ -38,6 +38,8 @@ ALIASES = (
     frozenset({"queue", "queued", "depth", "backlog", "messages", "ready", "waiting"}),
     frozenset({"battery", "charge", "akku", "batterie", "batería", "bateria", "soc"}),
     frozenset({"runtime", "timeleft", "autonomy", "autonomie", "laufzeit"}),
+    frozenset({"backup", "backups", "snapshot", "snapshots", "archive", "archives", "dump", "dumps", "sicherung",
+               "sauvegarde", "respaldo", "copia"}),
 )
 # Words of a label that names a bound, not a reading ("temp1_max", "crit", "threshold"): never judged as one.
 BOUND_WORDS = frozenset({"max", "min", "crit", "critical", "limit", "threshold", "high", "low", "alarm", "warn",
@@ -74,3 +76,11 @@ def unit_dimension(unit: str, one_letter_sizes: bool = False) -> tuple[str, floa
     if unit in SIZE_UNITS and (len(unit) > 1 or unit == "b" or one_letter_sizes):
         return "size", SIZE_UNITS[unit], 0.0
     return "", 1.0, 0.0
+
+
+# What is left and what is taken of the same thing: a limit on one never judges a reading of the other ("free space
+# below 10%" is not "disk_used_pct"; "memory usage above 90%" is not "mem_available_pct").
+FREE = frozenset({"free", "avail", "available", "left", "remaining", "frei", "verfügbar", "libre", "disponible",
+                   "livre", "libero", "vrij", "wolne"})
+TAKEN = frozenset({"used", "use", "usage", "full", "util", "utilization", "utilisation", "belegt", "occupied",
+                    "utilisé", "usado", "usato", "gebruikt", "zajęte"})

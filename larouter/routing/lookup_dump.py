@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from larouter.routing.lookup_text import (FINE_STATES, MODES, NOT_HOLDING, SHOULD_HOLD_RE, TROUBLE_COUNT_RE,
+from larouter.routing.lookup_text import (FINE_STATES, INSTRUCTION_RE, MODES, NOT_HOLDING, SHOULD_HOLD_RE, TROUBLE_COUNT_RE,
                                           TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS, banner, cells, failed_code, fine_share,
                                           no_trouble, table)
 from larouter.routing.limit_dates import WIDEST_OFFSET, judge_stamp, stamp
-from larouter.routing.limit_match import judge, label_words, reading_unit, related_word as _related_word
+from larouter.routing.limit_match import (judge, label_words, names_any, reading, reading_unit,
+                                          related_word as _related_word)
 from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import BAD_WORDS, SHARE_RE, Lookup, attention_key
 
@@ -40,7 +41,8 @@ def fine_dump(text: str, stated: Stated) -> bool:
             continue
         m = _PAIR_RE.match(line)
         if m is None:
-            if _HEADING_RE.match(line.lstrip()) or banner(line) or _zero_row(line):
+            if (_HEADING_RE.match(line.lstrip()) or banner(line) or _zero_row(line)) and _TROUBLE.isdisjoint(
+                    label_words(_NONE_OF_RE.sub(" ", line))):  # (not "[WARN] replica db-3 stopped", review 20)
                 continue  # "# Replication", "=== START OF READ SMART DATA SECTION ===", a tool's name and version,
             return False  # a row of a device table in no trouble (`zpool status`: "tank  ONLINE  0  0  0")
         for key, value in _pairs(m[1], m[2]):
@@ -129,7 +131,7 @@ def fine_listing(result: Lookup, stated: Stated) -> bool:
             group = next((row[i] for i, n in enumerate(names) if aligned and n in _GROUP_COLUMNS), None)
             state = next((row[i] for i, n in enumerate(names) if aligned and _STATE_KEY_RE.search(n)), "")
             if group is None:  # an archive named for its machine and time ("laptop-2026-04-23T02:00:07"), else one
-                group = _GROUP_RE.sub("", row[0]) if stamp(row[0]) is not None else ""
+                group = _GROUP_RE.sub("", row[0]).strip("-_. ") if stamp(row[0]) is not None else ""
             runs.setdefault(group, []).append((at, state))
     if sum(map(len, runs.values())) < 2:
         return False
@@ -146,7 +148,8 @@ def fine_listing(result: Lookup, stated: Stated) -> bool:
 
 
 _GROUP_COLUMNS = frozenset({"host", "hostname", "machine", "client", "server", "job", "name"})
-_GROUP_RE = re.compile(r"[\d\W_]+")  # what names a row's machine once its stamp is out ("laptop-2026-04-23T02:00:07")
+# What names a row's machine once its stamp is out ("laptop-2026-04-23T02:00:07"; "web01" and "web02" stay apart).
+_GROUP_RE = re.compile(r"\d{4}-?\d{2}-?\d{2}(?:[T_ .-]?\d{2}[:.-]?\d{2}(?:[:.-]?\d{2})?)?")
 
 
 def past_in_table(text: str, stated: Stated) -> bool:
@@ -166,12 +169,18 @@ def past_in_table(text: str, stated: Stated) -> bool:
                for row in grid for name, cell in zip(names, row))
 
 
-def past_in_dump(text: str, stated: Stated) -> bool:
+def past_in_dump(text: str, stated: Stated, checklist: bool = False) -> bool:
     """Whether a line of a command's output holds a reading past a limit the check-in states ("lag=45" against
-    "lag over 30 s"), whatever the rest of it says."""
+    "lag over 30 s"), or anything else a dump's reader calls news (a state in words, a code, a line in trouble:
+    "[WARN] replica db-3 stopped replicating"), whatever the rest of it says. In a checklist read, only its report
+    lines are read ("last backup: 3 days ago" after the list, review 20), not what it tells to do."""
     for line in text.splitlines():
+        if checklist and INSTRUCTION_RE.search(line):
+            continue
         m = _PAIR_RE.match(line)
-        if m is not None and any(_judged_past(key, value, stated) for key, value in _pairs(m[1], m[2])):
+        if m is not None and any(_judge(key, value, stated) is False for key, value in _pairs(m[1], m[2])):
+            return True
+        if m is None and not checklist and not _LISTING_TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", line))):
             return True
     return False
 
@@ -195,26 +204,23 @@ def _pairs(key: str, value: str) -> list[tuple[str, str]]:
     return [(key.strip(), value.strip().strip("'\""))]
 
 
-def _judged_past(key: str, value: str, stated: Stated) -> bool:
-    m = _NUMBER_UNIT_RE.fullmatch(value.strip().strip("'\""))
-    if m is not None:
-        return judge(stated.limits, key, _number(m[1]), m[2] or "") is False
-    if stated.now is not None and (at := stamp(value)) is not None:
-        return judge_stamp(stated.limits, key, at, stated.now) is False
-    return False
-
-
 def _judge(key: str, value: str, stated: Stated) -> bool | None:
     """True: a reading within a stated limit; False: news; None: a line that says nothing wrong."""
     if not value or value.lower() in ("n/a", "-", "none", "null"):
         return None
     m = _NUMBER_UNIT_RE.fullmatch(value)
     if m is not None and (code := failed_code(key, _number(m[1]))) is not None:
-        return False if code else None  # "exit_code=23", "http_code: 503"
+        return False if code else None  # "exit_code=23", "http_code: 503", "HTTP status: 503"
+    if (r := reading(value)) is not None and (m is None or r[1] == "s"):  # a duration: "4m12s", "00:12:41"
+        verdict = judge(stated.limits, key, *r)
+        if verdict is not None:
+            return verdict
     if m is not None:
         verdict = judge(stated.limits, key, _number(m[1]), m[2] or "")
         if verdict is not None:
             return verdict
+        if names_any(stated.limits, key):
+            return False  # a reading the check-in asks about, in a unit not read ("lag: 5m", a size for a time)
         return None if _fine_number(key, m[1], m[2] or "") else False
     lower = value.lower()
     if lower.startswith(("no ", "none", "keine ", "aucun")):
@@ -230,17 +236,23 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
     if _FLAGS_RE.fullmatch(value) and (_STATE_KEY_RE.search(key) or "test" in key.lower()):
         return None if all(f.lower() in _FINE_FLAGS for f in value.split()) else False  # NUT's "OL RB", "NG"
     if _STATE_KEY_RE.search(key) and " " not in lower:  # (what did not happen is no trouble: "no-failover")
-        return None if lower in FINE_STATES or lower in MODES or lower.startswith(("no-", "none")) else False
+        return None if lower in _FINE_FLAGS or lower.startswith(("no-", "none")) else False
+    if _STATE_KEY_RE.search(key) and not lower.startswith(_FINE_PHRASES) and lower.split()[0] not in _FINE_FLAGS:
+        return False  # a state in words ("connection refused", "0 of 2 replicas streaming", review 20)
     if SHOULD_HOLD_RE.search(key) and lower in NOT_HOLDING:
         return False  # "Slave_IO_Running: No", "master_link_status:down"
-    return None
+    if key.strip().lower() in ("lock", "locks", "stale lock", "stale locks") and lower not in NOT_HOLDING:
+        return False  # a repository lock held ("lock: held by PID 8812 on nas since 2026-04-28", review 20)
+    return False if names_any(stated.limits, key) else None  # a reading the check-in asks about, in a form not read
 
 
 _TROUBLE = (TROUBLE_WORDS | BAD_WORDS) - {"no", "on"} | frozenset({"error", "errors", "fail", "failed", "failure", "crash",
                                                             "unhealthy", "critical", "fatal", "degraded", "faulted",
-                                                            "offline", "down"})
+                                                            "offline", "down", "warn", "warning", "stopped"})
 _LISTING_TROUBLE = _TROUBLE - {"open", "opened"}  # (restic's "repository 7c2f1e0a opened")
-_NONE_OF_RE = re.compile(r"\b(?:0|no|zero)\s+(?:known\s+|data\s+|new\s+)*\w+", re.I)  # "0 errors", "No known data errors"
+# None of a kind of trouble ("0 errors", "No known data errors"; not "0 of 2 replicas streaming", review 20).
+_NONE_OF_RE = re.compile(r"\b(?:0|no|zero)\s+(?:known\s+|data\s+|new\s+)*(?:errors?|failures?|failed|warnings?|problems?"
+                         r"|issues?|alerts?|alarms?|faults?)\b", re.I)
 # A key's last word that makes its number a measure of the tool's own ("repl_backlog_size", "repl_backlog_active"),
 # not a count of what needs attention ("Last_IO_Errno", "rejected_connections").
 _MEASURE_WORDS = frozenset({"size", "active", "enabled", "limit", "max", "min", "ts", "time", "id", "offset", "pos",
@@ -255,7 +267,7 @@ def _fine_number(key: str, value: str, unit: str) -> bool:
     if words and words[-1] in _MEASURE_WORDS or words[-2:] == ["retry", "count"]:
         return True  # (MySQL's "Connect_Retry: 60", "Source_Retry_Count: 86400" are settings: retries are counted)
     number = _number(value)
-    if number != 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
+    if number > 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
         return False
     return fine_share(key, number) is not False
 
@@ -274,7 +286,11 @@ _DATE_KEY_RE = re.compile(r"date|time|expir|until|after|before|last|since|when|_
 # A status of flags in capitals (apcupsd's "ONLINE REPLACEBATT", NUT's "OL CHRG", a self-test's "NG"): each must be
 # one that says all is well.
 _FLAGS_RE = re.compile(r"[A-Z][A-Z0-9_]{0,15}(?: [A-Z][A-Z0-9_]{0,15}){0,3}")
-_FINE_FLAGS = FINE_STATES | MODES | {"ol", "chrg", "online", "ok", "passed", "pass", "yes", "no", "none", "ip", "true"}
+_FINE_FLAGS = FINE_STATES | MODES | {"ol", "chrg", "online", "ok", "passed", "pass", "yes", "no", "none", "ip", "true",
+                                     "streaming", "waiting"}
+# States in words a dump's healthy line reads ("Waiting for source to send event", MySQL's "Replica has read all relay
+# log; waiting for more updates").
+_FINE_PHRASES = ("waiting for", "replica has read all relay log", "slave has read all relay log", "active (running)")
 
 
 def _number(text: str) -> float:

@@ -17,7 +17,7 @@ import attrs
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.limit_dates import Clock, judge_stamp, stamp
-from larouter.routing.limit_match import judge, label_words, reading, related_word
+from larouter.routing.limit_match import judge, label_words, names_any, reading, related_word
 from larouter.routing.limit_vocab import Limit
 from larouter.routing.payload import healthy
 
@@ -100,7 +100,7 @@ def judge_value(value: Any, key: str, read: Reading, unit: str = "") -> bool | N
         return judge(read.stated, key, r[0], r[1] or unit)
     if read.now is not None and not read.newest_only and (at := stamp(value)) is not None:
         return judge_stamp(read.stated, key, at, read.now)
-    return None
+    return False if names_any(read.stated, key) else None  # a reading the check-in asks about, in a form not read
 
 
 def newest_verdict(records: Sequence[Mapping[str, Any]], read: Reading) -> bool | None:
@@ -129,7 +129,7 @@ def newest_verdict(records: Sequence[Mapping[str, Any]], read: Reading) -> bool 
     return False if False in verdicts else (True if True in verdicts else None)
 
 
-_GROUP_KEYS = ("hostname", "host", "machine", "client", "job", "job_name", "name", "server")
+_GROUP_KEYS = ("hostname", "host", "machine", "client", "job", "job_name", "server")  # (not "name": an archive's own)
 
 
 # The time a record's event happened at (a snapshot's "time", a run's "finished_at"), not when the lookup ran.

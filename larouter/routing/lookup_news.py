@@ -57,8 +57,9 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
         answers = [answered(r.data, stated.limits, stated.now, r.call) if r.is_json
                    else fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated) for r in read]
-        if (past := next((r.text for r in read if not r.is_json and (past_in_dump(r.text, stated)
-                                                                      or past_in_table(r.text, stated))), "")):
+        if (past := next((r.text for r in read if not r.is_json and (
+                past_in_dump(r.text, stated, r.reads_checklist or checklist(r.text)) or past_in_table(r.text, stated))),
+                          "")):
             return past
         results = [r for r, a in zip(results, answers) if not a]
         read = [r for r, a in zip(read, answers) if not a or r.is_json]  # (JSON records: the rest is read below)

@@ -32,7 +32,25 @@ def checklist(text: str) -> bool:
     if "[" in text and _CHECK_ITEM_RE.search(text) is not None:
         return True
     head = _HEADING_RE.match(text.lstrip())
-    return head is not None and _LIST_NAME_RE.search(text.lstrip().split("\n", 1)[0]) is not None
+    title = text.lstrip().split("\n", 1)[0]
+    if head is None or _LIST_NAME_RE.search(title) is None:
+        return False
+    if _CHECK_ONLY_RE.fullmatch(_LIST_NAME_RE.search(title)[0]) is None:
+        return True  # "# HEARTBEAT.md", "## Tasks", "# TODO"
+    lines = [line for line in text.lstrip().splitlines()[1:] if line.strip() and not _HEADING_RE.match(line.lstrip())]
+    return not lines or any(INSTRUCTION_RE.search(line) for line in lines)
+
+
+# A heading that names a check, not a list: a report's as well ("# Backup check — nas", "## Health check").
+_CHECK_ONLY_RE = re.compile(r"check|prüf|contrôl|verific|controll|sprawdz|kontrol|control|チェック|检查|檢查|점검|перевір"
+                            r"|провер", re.I)
+
+
+# What a checklist's lines tell to do ("- UPS: alert if TIMELEFT drops below 15 minutes"); a report under a heading that
+# names a check says how things are ("# Backup check — nas" then "- last backup: 3 days ago", review 20).
+INSTRUCTION_RE = re.compile(r"\b(?:check|run|alert|tell|ping|remind|notify|if|when|send|make sure|verify|look|ask|reply"
+                             r"|post|review|ignore|don't|do not|only|unless|wenn|falls|si|se|prüf|vérifi|revis|controll)\b",
+                             re.I)
 
 
 _LIST_NAME_RE = re.compile(r"heartbeat|task|todo|to-do|checklist|check|reminder|aufgabe|erinnerung|tâche|rappel|tarea"
@@ -258,15 +276,18 @@ SHOULD_HOLD_RE = re.compile(r"running|connected|online|healthy|reachable|(?:^|_)
                             re.I)
 NOT_HOLDING = frozenset({"no", "false", "off", "down", "0", "stopped", "not running", "connecting", "n", "f",
                          "inactive", "disconnected"})
-_CODE_KEY_RE = re.compile(r"(?:^|[_.\s-])(?:exit|exit_?code|exitcode|rc|return_?code|returncode)$|^(?:exit|rc)$", re.I)
-_HTTP_KEY_RE = re.compile(r"(?:^|[_.\s-])(?:status_?code|http_?code|http_?status|response_?code)$", re.I)
+_CODE_KEY_RE = re.compile(r"(?:^|[_.\s-])(?:exit|exit[_ ]?code|exitcode|exit[_ ]?status|rc|return[_ ]?code|returncode)$"
+                          r"|^(?:exit|rc)$", re.I)
+_HTTP_KEY_RE = re.compile(r"(?:^|[_.\s-])(?:status[_ ]?code|http[_ ]?code|http[_ ]?status|response[_ ]?code)$", re.I)
+_STATUS_RE = re.compile(r"(?:^|[_.\s-])status$", re.I)
 
 
 def failed_code(key: str, value: float) -> bool | None:
-    """Whether a number is an exit code other than 0 or an HTTP status of 400 or more; None for any other number."""
+    """Whether a number is an exit code other than 0 or an HTTP status of 400 or more ("HTTP status: 503", a bare
+    "status": 503); None for any other number (an API's "status": 2 is its own code)."""
     if _CODE_KEY_RE.search(key):
         return value != 0
-    if _HTTP_KEY_RE.search(key):
+    if _HTTP_KEY_RE.search(key) or (_STATUS_RE.search(key) and 100 <= value <= 599 and value == int(value)):
         return value >= 400
     return None
 

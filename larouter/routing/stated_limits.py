@@ -23,7 +23,7 @@ import attrs
 
 from larouter.routing.due import checkin
 from larouter.routing.limit_dates import Clock, clock
-from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, GENERIC_DATED, TIME_UNITS, UNIT_WORDS, Limit,
+from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FREE, GENERIC_DATED, TAKEN, TIME_UNITS, UNIT_WORDS, Limit,
                                           unit_dimension)
 from larouter.routing.readings import number
 
@@ -49,9 +49,10 @@ _CLAUSE_RE = re.compile(r"(?:^|[,;:(\[—–•*]|\s-\s|\b(?:if|when|whenever|on
 _WORD_RE = re.compile(r"[^\W_]+%?|%")
 _STOP = frozenset("""
 a an the any my our your its their is are was be been gets get goes go rises rise climbs climb drops drop falls fall
-stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn warns tell notify ping page flag let
+stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn warns tell notify flag let
 know message text only just also of on for in at to than with not no current currently total value level reading
 reads there each every all some if when whenever once please send report ever still check whether die der das
+usually normally typically generally
 or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
 den dem des le la les el los las il lo gli de del du von van het een ein eine un une uno una
 """.split())
@@ -101,26 +102,34 @@ def _may_close_operator(line: str, at: int) -> bool:
 
 def _limit(line: str, m: re.Match[str]) -> Limit | None:
     """The limit one operator states, or None when what it names, its unit or which side is news is unclear."""
-    alert = _side(line[: m.start()])
+    alert = _side(line[: m.start()], line[m.end():])
     if alert is None:
         return None  # neither an alert ("tell me if …") nor what healthy is ("must be …", "SLO: …"): which side is news?
     op = m[1].lower()
     value = number(m[2])
     unit = (m[3] or "").lower().replace(" ", "")
-    after = line[m.end(): m.end() + 16].lower()
+    after = line[m.end(): m.end() + 40].lower()
     tail = after.split()
     clause = _clause(line[: m.start()])
-    words = tuple(w for w in reversed(_WORD_RE.findall(clause.lower())) if w not in _STOP and not w.isdigit())[:4]
+    words = _subject(clause)
     if len(words) > 1 and (words[0] in TIME_UNITS or words[0] in UNIT_WORDS):
-        words = words[1:]  # a key's unit is not what it names ("p95_latency_ms < 800": latency)
-    dimension, scale, offset = unit_dimension(unit)
+        unit = unit or words[0]  # a key's unit is its limit's ("p95_latency_ms < 800": latency, in ms)
+        words = words[1:]
+    dimension, scale, offset = unit_dimension(unit, one_letter_sizes=(m[3] or "") in ("K", "M", "G", "T"))
+    side = next((w.strip(",.;") for w in tail[:6] if w.strip(",.;") in FREE | TAKEN), "")
+    if not words and tail[:1] == ["of"]:  # "under 10% of the disk is free": what it is of follows
+        words = tuple(w for w in (x.strip(",.;") for x in tail[1:4]) if w not in _STOP and w not in FREE | TAKEN)[:1]
+    if side:
+        words = (*words, side)  # "less than 10% left", "over 90% used": which side of the share
     if dimension == "" and unit and unit not in _STOP:
         words = (*words, unit) if words else (unit,)  # "depth above 1000 messages", "fan2 under 300 RPM": the unit
         # names it too, after what the clause names
     if tail and tail[0].strip(",.;") in _AFTER_UNIT:
         words = (tail[0].strip(",.;"), *words)  # "more than 60 seconds behind": a lag
     above = op in _ABOVE_OPS or op in _AGE_OPS
-    if _NEGATION_RE.search(line, max(0, m.start() - 16), m.start()):
+    conjunct = line[max(0, m.start() - 24): m.start()]
+    conjunct = conjunct[_last_end(_CONJUNCTION_RE, conjunct):]  # ("is not mounted or over 90%": another condition's)
+    if _NEGATION_RE.search(conjunct):
         above = not above  # "must not exceed 90%", "should not drop below 20%", "sollte nicht über 90 % liegen"
     last = dimension == "time" and above and any(w in GENERIC_DATED - {"date", "time"} for w in words)
     if dimension == "time" and (op in _AGE_OPS or last or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
@@ -140,25 +149,79 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
 
 
 # What says the condition is news ("tell me if", "alert when", "problem if"), and what says it is how things
-# should be ("must be", "SLO:", "bound:", "healthy if"): a limit is read only where one of them says which side is bad.
-_ALERT_RE = re.compile(r"\b(?:alert|alerts|warn|warning|notify|tell|ping|page|flag|problem|report|escalate|message me"
-                       r"|let me know|text me|wake|if|when|whenever|alarm|melde|warne|benachrichtig|wenn|falls"
+# should be ("must be", "SLO:", "bound:", "usually under"): a limit is read only where one of them, in its own
+# sentence, says which side is bad.
+_ALERT_RE = re.compile(r"\b(?:alert|alerts|warn|warning|notify|tell|problem|report if|report when|escalate|let me know"
+                       r"|(?:ping|page|text|message|flag|wake)\s+(?:me|us|him|her|them|the|it)|if|when|whenever|alarm|melde|warne|benachrichtig|wenn|falls"
                        r"|avísame|avisa|alerta|si|préviens|alerte|signale|quand|avvisa|segnala|se|se\s|waarschuw|als"
                        r"|сообщи|если|powiadom|jeśli|jeżeli|meld)\b", re.I)
 _HEALTHY_RE = re.compile(r"\b(?:must|should|slo|sla|bound|healthy|fine|expected|expect|target|keep|stay|stays|normal"
-                         r"|acceptable|needs? to|as long as|ok if|ok when|okay if|good if|is ok|muss|soll|sollte|debe"
-                         r"|doit|deve|moet|должен|powinien|norm|unless|außer wenn|sauf si|a menos que|tenzij)\b", re.I)
+                         r"|normally|usually|typically|generally|acceptable|needs? to|as long as|ok if|ok when|okay if"
+                         r"|good if|is ok|muss|soll|sollte|debe|doit|deve|moet|должен|powinien|norm|normalerweise"
+                         r"|normalement|normalmente|while)\b", re.I)
+# "unless": the condition after it is news when what comes before is staying quiet ("reply HEARTBEAT_OK unless …",
+# "don't bother me unless …"), how things should be when it is an alert ("alert me unless lag is under 30 s").
+_UNLESS_RE = re.compile(r"\b(?:unless|außer wenn|sauf si|a menos que|tenzij|a meno che)\b", re.I)
+_QUIET_RE = re.compile(r"heartbeat_ok|no_reply|\bquiet\b|\bsilent\b|\bnothing\b|\bignore\b|\bskip\b|\bdon't\b|\bdo not\b"
+                       r"|\bno need\b|\bnever mind\b|\bok\b|all good|\bidle\b", re.I)
+# An alert said not to be sent ("no alert needed while …", "don't ping me about …"): what follows is how things are.
+_NO_ALERT_RE = re.compile(r"\b(?:no|don't|do not|never|no need to|not)\s+(?:\w+\s+)?(?:alert|alerts|tell|ping|notify|page"
+                          r"|warn|bother|message)\w*", re.I)
+_SENTENCE_RE = re.compile(r"[.!?;]\s|\n")
+_CONJUNCTION_RE = re.compile(r",|;|\s(?:or|and|oder|und|ou|et|o|y|of|en)\s", re.I)
 # A negation right before an operator turns its side ("must not exceed", "should never drop below", "nicht über").
 _NEGATION_RE = re.compile(r"\b(?:not|never|n't|no longer|nicht|nie|niemals|pas|jamais|nunca|non|mai|niet|nooit|не"
                           r"|nie)\b[^.,;:]*$|n't\s+\w*\s*$", re.I)
 
 
-def _side(before: str) -> bool | None:
-    """True when the words before an operator say its condition is news, False when they say it is how things
-    should be, None when they say neither or both."""
-    alert = _ALERT_RE.search(before) is not None
-    healthy = _HEALTHY_RE.search(before) is not None
+def _side(before: str, after: str = "") -> bool | None:
+    """True when the words of its sentence before an operator say its condition is news, False when they say it is
+    how things should be, None when they say neither or both (review 20: "Ping to the router is usually under 5 ms"
+    names a ping and what is usual; "reply HEARTBEAT_OK unless disk usage is over 90%")."""
+    sentence = before[_last_end(_SENTENCE_RE, before):]
+    unless = _last(_UNLESS_RE, sentence)
+    if unless is not None:
+        lead = sentence[: unless.start()]
+        quiet = _QUIET_RE.search(lead) is not None or _NO_ALERT_RE.search(lead) is not None
+        if quiet == (_ALERT_RE.search(lead) is not None and _NO_ALERT_RE.search(lead) is None):
+            return None
+        return quiet  # after staying quiet, "unless" names the news; after an alert, what is fine
+    if _NO_ALERT_RE.search(sentence):
+        return None if _HEALTHY_RE.search(sentence) is None and "while" not in sentence.lower() else False
+    alert = _ALERT_RE.search(sentence) is not None
+    healthy = _HEALTHY_RE.search(sentence) is not None
+    if not alert and not healthy:  # what healthy is, said after ("page load under 2 s is fine", review 20)
+        rest = after[: _SENTENCE_RE.search(after).start() if _SENTENCE_RE.search(after) else len(after)]
+        healthy = _HEALTHY_RE.search(rest) is not None or _IS_FINE_RE.search(rest) is not None
     return None if alert == healthy else alert
+
+
+def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    found = None
+    for found in pattern.finditer(text):
+        pass
+    return found
+
+
+def _last_end(pattern: re.Pattern[str], text: str) -> int:
+    m = _last(pattern, text)
+    return m.end() if m is not None else 0
+
+
+_IS_FINE_RE = re.compile(r"\b(?:is|are)\s+(?:fine|ok|okay|normal|expected|good|acceptable)\b", re.I)
+# Where a subject's head ends and what qualifies it begins ("lag on db-2", "the last backup of hermes").
+_QUALIFIER_RE = re.compile(r"\s(?:on|of|for|at|in|from|to|across|per|für|auf|bei|von|de|du|des|sur|en|di|del|van|op)\s",
+                           re.I)
+
+
+def _subject(clause: str) -> tuple[str, ...]:
+    """What a clause names, its head first ("replication lag on db-2": lag, replication, then db)."""
+    lower = clause.lower()
+    q = _QUALIFIER_RE.search(lower)
+    head, rest = (lower[: q.start()], lower[q.end():]) if q is not None and q.start() > 0 else (lower, "")
+    words = [w for w in reversed(_WORD_RE.findall(head)) if w not in _STOP and not w.isdigit()]
+    words += [w for w in reversed(_WORD_RE.findall(rest)) if w not in _STOP and not w.isdigit()]
+    return tuple(words[:5])
 
 
 def _clause(before: str) -> str:

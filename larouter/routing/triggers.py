@@ -204,8 +204,18 @@ class Lookup:
     @property
     def reads_checklist(self) -> bool:
         """Whether the call read the check-in's checklist file (`read {"path": "HEARTBEAT.md"}`, `cat HEARTBEAT.md`)."""
-        lower = self.call.lower()
-        return "heartbeat.md" in lower and _READS_RE.search(lower) is not None
+        name, _, arguments = self.call.partition(" ")
+        if "heartbeat.md" not in arguments.lower():
+            return False
+        data = json_of(arguments) if arguments[:1] == "{" else None
+        if not isinstance(data, Mapping):
+            return False
+        values = [str(v).strip() for v in data.values() if isinstance(v, (str, int))]
+        if _READS_RE.search(name.lower()) is not None and all(  # read {"path": "HEARTBEAT.md"} and nothing else
+                v.lower().endswith("heartbeat.md") or v.isdigit() or v.lower() in _READ_MODES for v in values):
+            return True
+        command = str(data.get("command") or data.get("cmd") or "")
+        return _CAT_RE.fullmatch(command.strip()) is not None  # `cat HEARTBEAT.md`, not `cat HEARTBEAT.md; df -h`
 
 
 def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
@@ -231,7 +241,11 @@ def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
 
 
 _CALL_CHARS = 300
-_READS_RE = re.compile(r"\b(?:read\w*|cat|less|head|get-content|type|view|open|load)\b")  # (not a grep, not a write)
+_READS_RE = re.compile(r"(?:^|_)(?:read\w*|cat|view|open|load|get)(?:_|$)|^read")  # a tool that reads a file
+_READ_MODES = frozenset({"utf-8", "utf8", "text", "r", "true", "false"})
+# A shell command that only prints the checklist (review 20: "cat HEARTBEAT.md; backup-status" prints more).
+_CAT_RE = re.compile(r"(?:cat|head(?:\s+-n\s*\d+)?|less|more|type|get-content)\s+['\"]?(?:[\w.~/-]*/)?HEARTBEAT\.md['\"]?",
+                     re.I)
 
 
 def _calls(tool_calls: list[Any]) -> dict[str, str]:
