@@ -22,7 +22,7 @@ from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
 from larouter.proxy.estimate import answer_text_bytes
 from larouter.proxy.registry import AUTO
-from larouter.proxy.registry import Target
+from larouter.proxy.upstream import upstream_body
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.routing.health import failure_kind
@@ -42,18 +42,6 @@ async def read_body(request: web.Request) -> bytes:
     except TimeoutError:
         raise LarouterError(f"request body not received within {limit:g} s", 408, "invalid_request_error",
                             "request_timeout") from None
-
-
-def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[str, Any]:
-    """The client's body with the provider's model name, and usage requested on streams (unless the provider is set
-    not to be asked: `stream_usage = false`)."""
-    out = dict(body)
-    out["model"] = target.model
-    if stream and target.provider.stream_usage:
-        opts = dict(out.get("stream_options") or {})
-        opts["include_usage"] = True
-        out["stream_options"] = opts
-    return out
 
 
 def decision_headers(call: Call) -> dict[str, str]:

@@ -223,10 +223,8 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
 
 
 def _body(body: dict[str, Any], call: Call) -> dict[str, Any]:
-    from larouter.proxy.handlers import upstream_body
-
     assert call.target is not None
-    return upstream_body(body, call.target, call.stream)
+    return upstream.upstream_body(body, call.target, call.stream)
 
 
 def provider_last(queue: list[Candidate], provider: str) -> tuple[list[Candidate], list[str]]:

@@ -112,6 +112,18 @@ def upstream_headers(target: Target, stream: bool, hops: str, request_id: str) -
     return headers
 
 
+def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[str, Any]:
+    """The client's body with the provider's model name, and usage requested on streams (unless the provider is set
+    not to be asked: `stream_usage = false`)."""
+    out = dict(body)
+    out["model"] = target.model
+    if stream and target.provider.stream_usage:
+        opts = dict(out.get("stream_options") or {})
+        opts["include_usage"] = True
+        out["stream_options"] = opts
+    return out
+
+
 async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool, *,
                hops: str, request_id: str) -> aiohttp.ClientResponse:
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError. `hops`: the
