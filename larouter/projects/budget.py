@@ -59,6 +59,7 @@ class Reservation:
     project_id: str
     amount: float
     settled: bool = False
+    remaining: float | None = None  # budget left in the window once this was set aside (None: no budget)
 
 
 @attrs.define
@@ -110,8 +111,10 @@ class Budgets:
         """Budget left in the current window (None when unlimited)."""
         if project.budget_usd is None:
             return None
-        start = await self._load(project)
-        return max(project.budget_usd - self.spent[project.id][start] - self._held(project), 0.0)
+        return self._left(project, await self._load(project))
+
+    def _left(self, project: Project, start: datetime) -> float:
+        return max((project.budget_usd or 0.0) - self.spent[project.id][start] - self._held(project), 0.0)
 
     async def view(self, project: Project) -> dict[str, object]:
         """`{budgetUsd, window, windowStart, spent, reserved, remaining}` for usage responses, money rounded."""
@@ -130,12 +133,14 @@ class Budgets:
         return project.budget_usd is None or not self._over(await self._load(project), project, amount)
 
     async def reserve(self, project: Project, amount: float) -> Reservation | None:
-        """Set aside `amount`; None when that would exceed the budget. Check-and-add has no await between."""
-        if project.budget_usd is not None and self._over(await self._load(project), project, amount):
+        """Set aside `amount`; None when that would exceed the budget. Check-and-add has no await between. The
+        reservation carries the budget then left (`remaining`), from the same read of the window: one per call."""
+        start = None if project.budget_usd is None else await self._load(project)
+        if start is not None and self._over(start, project, amount):
             return None
         self.reserved[project.id] = self._held(project) + amount
         self.in_flight[project.id] = self.in_flight.get(project.id, 0) + 1
-        return Reservation(project.id, amount)
+        return Reservation(project.id, amount, remaining=None if start is None else self._left(project, start))
 
     def release(self, res: Reservation) -> None:
         """Give a reservation's money back (once); the last call in flight leaves exactly nothing held."""

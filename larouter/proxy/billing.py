@@ -132,7 +132,7 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
     cost = worst_case_cost(request, call.target, body, call)
     res = None if cost is None else await budgets.reserve(project, cost)  # no price: nothing the budget could cap
     if res is not None:
-        call.budget_remaining = await budgets.remaining(project)
+        call.budget_remaining = res.remaining
         return res
     left = await budgets.remaining(project)
     local = downgrade_target(request, project, routed)
