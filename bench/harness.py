@@ -117,7 +117,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--litellm-venv", type=Path, default=Path("/tmp/larouter-bench-litellm"))
     p.add_argument("--litellm-spec", default="litellm[proxy]", help="what pip installs into that venv")
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
-                   help="also sample larouterd with py-spy under the c=32 JSON load for this long")
+                   help="also sample larouterd (and bare) with py-spy under the c=32 load of each mode for this long")
     p.add_argument("--results", type=Path, help="Markdown report (default bench/RESULTS.md; a quick run, or one that "
                    "narrows targets, modes, concurrency or streams or adds a candidate: a temp file)")
     p.add_argument("--json", type=Path, help="also write every run as JSON")
@@ -255,9 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         profile = None
         if args.profile:
             profile = "\n\n".join(
-                profile_target(hs_name(t), servers[t], servers["direct"], request_body(False), token, args.profile, cpu, watch,
-                               tmp, run_load)
-                for t in ("larouterd", "bare") if t in servers)
+                profile_target(hs_name(t), servers[t], servers["direct"], request_body(stream), token, args.profile, cpu,
+                               watch, tmp, run_load, stream)
+                for t in ("larouterd", "bare") if t in servers
+                for stream in (False, True) if ("stream" if stream else "json") in args.modes.split(","))
         if args.streams > 0:
             rss.update(asyncio.run(hold_phase(args, lar, tmp, pins, cpu, token, extra)))
     finally:

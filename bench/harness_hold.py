@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from typing import Any, Callable
 import harness_servers as hs
 
 CHAT = "/v1/chat/completions"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 STREAM_BODY = json.dumps({"model": "auto", "stream": True, "stream_options": {"include_usage": True}, "max_tokens": 128,
                           "messages": [{"role": "user", "content": "Summarise the plot of Hamlet in two sentences."}]})
 
@@ -75,19 +77,34 @@ async def hold_phase(args: argparse.Namespace, lar: hs.Proc, tmp: Path, pins: di
             "streams_peak_mb": lar_row["peak"], "streams_ok": lar_row["ok"], "upstream_max_open": lar_row["upstream_max_open"]}
 
 
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of each thread of a process (user + system), by thread id, from /proc."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            out[task.name] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, IndexError):
+            pass
+    return out
+
+
 def profile_target(name: str, proc: hs.Proc, fake: hs.Proc, body: str, headers: dict[str, str], seconds: float,
                    cpu: int | None, watch: dict[str, list[int]], tmp: Path,
-                   run_load: Callable[[dict[str, Any], float], dict[str, Any]]) -> str:
-    """py-spy (non-blocking, pinned with the load generator) on one proxy under the c=32 JSON load.
+                   run_load: Callable[[dict[str, Any], float], dict[str, Any]], stream: bool = False) -> str:
+    """py-spy (non-blocking, pinned with the load generator) on one proxy under the c=32 load (JSON or `stream`).
 
     The fake upstream moves to the load generator's core meanwhile: py-spy samples wall-clock "running" threads,
     and a proxy preempted by the upstream it just woke on the same core would be charged the upstream's time.
+    py-spy also counts a thread waiting in a system call it does not know as idle (the ledger writer's fdatasync) as
+    running, so the threads' real CPU per request is read from /proc in the same window and printed above the profile.
     """
     import profile_hotpath  # the other bench script's per-layer and per-function summary
 
     if not shutil.which("py-spy"):
         return "py-spy is not installed (pip install py-spy): no profile"
-    raw = tmp / f"{name}-json-c32.txt"
+    mode = "stream" if stream else "json"
+    raw = tmp / f"{name}-{mode}-c32.txt"
     cmd = ["py-spy", "record", "--pid", str(proc.proc.pid), "--rate", "250", "--format", "raw", "--nonblocking",
            "--duration", str(int(seconds)), "--output", str(raw)]
     if cpu is not None and shutil.which("taskset"):
@@ -95,14 +112,21 @@ def profile_target(name: str, proc: hs.Proc, fake: hs.Proc, body: str, headers: 
     home = fake.cpu
     fake.move_to(cpu)
     spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    job = {"kind": "closed", "url": proc.url + CHAT, "body": body, "headers": headers, "stream": False, "conc": 32,
+    job = {"kind": "closed", "url": proc.url + CHAT, "body": body, "headers": headers, "stream": stream, "conc": 32,
            "warmup": 0.5, "duration": max(seconds - 1.5, 1.0), "watch": watch, "cpu": cpu}
+    before = thread_cpu(proc.proc.pid)
     try:
         res = run_load(job, seconds + 120)
+        after = thread_cpu(proc.proc.pid)
         _, err = spy.communicate(timeout=seconds + 60)
     finally:
         fake.move_to(home)
     if spy.returncode != 0 or not raw.exists():
         return f"py-spy failed ({spy.returncode}): {err.strip()[-500:]}"
-    head = f"== {name}: {res['rps']:.0f} req/s under the profiler (py-spy 250 Hz, --nonblocking; the fake upstream moved to core {cpu} meanwhile); raw stacks: {raw} (kept with --keep)"
+    answered = max(res["all_completed"], 1)  # (the warm-up's answers too: the thread times span it)
+    main = after.get(str(proc.proc.pid), 0.0) - before.get(str(proc.proc.pid), 0.0)
+    others = sum(v - before.get(t, 0.0) for t, v in after.items() if t != str(proc.proc.pid))
+    head = (f"== {name} {mode}: {res['rps']:.0f} req/s under the profiler (py-spy 250 Hz, --nonblocking; the fake upstream "
+            f"moved to core {cpu} meanwhile); thread CPU from /proc: event loop's {main / answered * 1e6:.0f} µs/request, "
+            f"other threads' {others / answered * 1e6:.0f}; raw stacks: {raw} (kept with --keep)")
     return head + "\n" + profile_hotpath.summarise(raw, res["cpu_us_per_req"][name], 30)

@@ -185,7 +185,7 @@ def markdown(meta: dict[str, Any], summary: dict[tuple[str, int, str], dict[str,
     lines += [f"| {a} | {b} | {c} |" for a, b, c in verdicts(summary, rss)]
     lines.append("| RSS flat (within 5%) across a 10-minute soak | not measured here | see `bench/soak.py` |")
     if profile:
-        lines += ["", "### Profile under the c=32 JSON load (py-spy, per request)", "", "```", profile, "```"]
+        lines += ["", "### Profile under the c=32 load (py-spy, per request)", "", "```", profile, "```"]
     lines.append(END)
     return "\n".join(lines) + "\n"
 
