@@ -315,3 +315,19 @@ def test_reviews_19_and_20_lookups_that_report_what_the_checklist_asks_about_are
 def test_only_a_call_that_reads_the_checklist_alone_makes_its_answer_the_checklist(call: str, reads: bool) -> None:
     from larouter.routing.triggers import Lookup
     assert Lookup("text", None, call).reads_checklist is reads
+
+
+UPSC = ("battery.charge: 100\nbattery.charge.low: 20\nbattery.runtime: {}\nbattery.type: PbAc\ninput.transfer.high: 264\n"
+        "outlet.1.status: on\nups.load: 23\nups.status: OL")
+
+
+@BOTH_CONFIGS
+def test_a_limit_on_something_the_lookups_do_not_show_keeps_them_from_answering(config: ClassifierConfig) -> None:
+    """Blind v43: the checklist asks for the UPS's "Restlaufzeit" (runtime), which the reader cannot tie to NUT's
+    `battery.runtime`; the charge within its limit must not make the dump quiet, for the runtime may be 9 minutes."""
+    checklist = "- Sag mir Bescheid, wenn die Batterie unter 50 % fällt oder die Restlaufzeit unter 15 Minuten liegt."
+    assert tier(checklist, UPSC.format(540), config) is not Tier.HEARTBEAT
+    assert tier("- UPS: alert if the battery drops below 50% or the runtime under 15 minutes.", UPSC.format(540),
+                config) is not Tier.HEARTBEAT
+    assert tier("- UPS: alert if the battery drops below 50% or the runtime under 15 minutes.", UPSC.format(2460),
+                config) is Tier.HEARTBEAT  # (NUT's outlet "on", its transfer bounds: no news)

@@ -18,6 +18,7 @@ import re
 from larouter.routing.lookup_text import (FINE_STATES, INSTRUCTION_RE, MODES, NOT_HOLDING, SHOULD_HOLD_RE, TROUBLE_COUNT_RE,
                                           TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS, banner, cells, failed_code, fine_share,
                                           no_trouble, table)
+from larouter.routing.limit_vocab import BOUND_WORDS
 from larouter.routing.limit_dates import WIDEST_OFFSET, judge_stamp, stamp
 from larouter.routing.limit_match import (judge, label_words, names_any, reading, reading_unit,
                                           related_word as _related_word)
@@ -133,7 +134,7 @@ def fine_listing(result: Lookup, stated: Stated) -> bool:
             if group is None:  # an archive named for its machine and time ("laptop-2026-04-23T02:00:07"), else one
                 group = _GROUP_RE.sub("", row[0]).strip("-_. ") if stamp(row[0]) is not None else ""
             runs.setdefault(group, []).append((at, state))
-    if sum(map(len, runs.values())) < 2:
+    if not runs:
         return False
     limit = dt.timedelta(hours=stated.now.slack + WIDEST_OFFSET)
     for group in runs.values():
@@ -225,8 +226,8 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
     lower = value.lower()
     if lower.startswith(("no ", "none", "keine ", "aucun")):
         return None  # what there is none of ("ALARMDEL : No alarm", "Last_Error: none")
-    if lower == "on":
-        return False  # a state left on ("heater: on"); in a sentence "on" is a preposition
+    if lower == "on":  # a state left on ("heater: on"; not an outlet's, NUT's "outlet.1.status: on")
+        return None if _ON_FINE_RE.search(key) else False
     if not _TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", value))):
         return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff"; not "with 0 errors")
     if stated.now is not None and (at := stamp(value)) is not None:  # (its line names it: "scan: scrub … on <date>")
@@ -264,8 +265,9 @@ def _fine_number(key: str, value: str, unit: str) -> bool:
     """A number no stated limit names: fine unless it counts trouble or what needs attention above 0 (a duration is
     no count: apcupsd's "ALARMDEL : 30 Seconds"), or is a charge under 20% or a use at 80% or more."""
     words = [p.lower() for p in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", key)]
-    if words and words[-1] in _MEASURE_WORDS or words[-2:] == ["retry", "count"]:
-        return True  # (MySQL's "Connect_Retry: 60", "Source_Retry_Count: 86400" are settings: retries are counted)
+    if words and words[-1] in _MEASURE_WORDS or words[-2:] == ["retry", "count"] or not BOUND_WORDS.isdisjoint(words):
+        return True  # a setting or a tool's own bound, no reading (MySQL's "Connect_Retry: 60", "Source_Retry_Count:
+        # 86400": retries are counted; NUT's "input.transfer.high: 264", "battery.charge.low: 20")
     number = _number(value)
     if number > 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
         return False
@@ -283,6 +285,7 @@ def _dated(key: str, stated: Stated) -> bool:
 
 
 _DATE_KEY_RE = re.compile(r"date|time|expir|until|after|before|last|since|when|_at$|valid|renew|seen|datum|fecha", re.I)
+_ON_FINE_RE = re.compile(r"outlet|socket|beeper|power|supply|online|enabled", re.I)
 # A status of flags in capitals (apcupsd's "ONLINE REPLACEBATT", NUT's "OL CHRG", a self-test's "NG"): each must be
 # one that says all is well.
 _FLAGS_RE = re.compile(r"[A-Z][A-Z0-9_]{0,15}(?: [A-Z][A-Z0-9_]{0,15}){0,3}")

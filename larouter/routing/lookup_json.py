@@ -21,7 +21,8 @@ from larouter.routing.quiet import says_none
 from larouter.routing.limit_dates import Clock
 from larouter.routing.limit_match import judge
 from larouter.routing.limit_vocab import Limit
-from larouter.routing.lookup_judged import Reading, field_label, judge_value, newest_verdict, stated_verdict
+from larouter.routing.lookup_judged import (Reading, field_label, judge_value, newest_verdict, record_unit,
+                                            stated_verdict)
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
 from larouter.routing.troubled import OPENABLE_RE
@@ -70,8 +71,14 @@ def _quiet_node(value: Any, key: str, read: Reading, depth: int, limited: bool) 
         fine = judged is True or stated is True or healthy(value) or _fine_state(value)
         if fine:
             read.marks.append(True)  # a record that reports itself fine: every other field is still read (review 17)
-        return all(_quiet_node(v, field_label(value, str(k)) if read.stated else str(k), read, depth + 1, fine or limited)
-                   for k, v in value.items())
+        if not read.stated:
+            return all(_quiet_node(v, str(k), read, depth + 1, fine or limited) for k, v in value.items())
+        read.unit, was = record_unit(value) or read.unit, read.unit  # ("state": "-2.4" in the record's °F)
+        try:
+            return all(_quiet_node(v, field_label(value, str(k)), read, depth + 1, fine or limited)
+                       for k, v in value.items())
+        finally:
+            read.unit = was
     if isinstance(value, list):
         if not value:
             read.marks.append(key.lower() not in _NOT_ANSWERS)  # ("media": [] beside a message says nothing)

@@ -33,6 +33,7 @@ class Reading:
     marks: list[bool] = attrs.Factory(list)
     call: str = ""  # the tool call the lookup answers (what a dated listing is of: "restic snapshots --json")
     newest_only: bool = False  # inside a list of dated records: only the newest one's age is judged
+    unit: str = ""  # the unit the record being read gives its value in (Home Assistant's "unit_of_measurement")
 
 
 def answered(data: Any, stated: Sequence[Limit], now: Clock | None, call: str = "") -> bool:
@@ -59,7 +60,7 @@ def stated_verdict(record: Mapping[str, Any], read: Reading) -> bool | None:
     """Whether a record's own readings lie within the limits the check-in states for them: True when one is judged
     and none is past, False when one is past, None when no stated limit names any of them."""
     verdict: bool | None = None
-    unit = _unit(record)
+    unit = record_unit(record)
     for k, v in record.items():
         judged = judge_value(v, field_label(record, str(k)), read, unit)
         if judged is False:
@@ -77,7 +78,7 @@ def field_label(record: Mapping[str, Any], key: str) -> str:
     return f"{name} {key}" if name else key
 
 
-def _unit(record: Mapping[str, Any]) -> str:
+def record_unit(record: Mapping[str, Any]) -> str:
     unit = record.get("unit") or record.get("unit_of_measurement")
     attributes = record.get("attributes")
     if unit is None and isinstance(attributes, Mapping):
@@ -92,6 +93,7 @@ _NAME_KEYS = ("entity_id", "friendly_name", "name", "metric", "sensor", "key", "
 def judge_value(value: Any, key: str, read: Reading, unit: str = "") -> bool | None:
     if isinstance(value, bool) or not read.stated:
         return None
+    unit = unit or read.unit
     if isinstance(value, (int, float)):
         return judge(read.stated, key, value, unit)
     if not isinstance(value, str) or not value or len(value) > 40:

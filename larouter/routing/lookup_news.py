@@ -26,13 +26,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import attrs
+
 from larouter.routing.compiled import Compiled
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
 from larouter.routing.lookup_judged import answered
 from larouter.routing.lookup_units import fine_units
-from larouter.routing.lookup_text import checklist, fine_columns, fine_rows, fine_states, is_table, says_well, table_clear
+from larouter.routing.lookup_text import (INSTRUCTION_RE, checklist, fine_columns, fine_rows, fine_states, is_table,
+                                          says_well, table_clear)
 from larouter.routing.quiet import quiet_report
+from larouter.routing.limit_match import label_words, related_word
+from larouter.routing.limit_vocab import EXPIRY_RE, FREE, GENERIC_DATED, TAKEN
 from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import (MAX_RESULT_CHARS, MAX_RESULTS, Lookup, denies_needed, found_items, found_nothing,
                                       json_of, past_stated_share, stated_share, troubled_text)
@@ -55,8 +60,10 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     stated = _stated(results, text, raw_turn or text, inlined)
     limit = stated_share(results, text) or stated.disk_share()
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
-        answers = [answered(r.data, stated.limits, stated.now, r.call) if r.is_json
-                   else fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated) for r in read]
+        stated = attrs.evolve(stated, covered=_covered(stated, results))
+        answers = [stated.covered and (answered(r.data, stated.limits, stated.now, r.call) if r.is_json else
+                                       fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated))
+                   for r in read]
         if (past := next((r.text for r in read if not r.is_json and (
                 past_in_dump(r.text, stated, r.reads_checklist or checklist(r.text)) or past_in_table(r.text, stated))),
                           "")):
@@ -67,6 +74,26 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     if found:
         return found
     return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated)), "")
+
+
+def _covered(stated: Stated, results: Sequence[Lookup]) -> bool:
+    """Whether every limit the check-in states names something its lookups (not its checklist) show: a check-in whose
+    checklist asks for the UPS's runtime ("Restlaufzeit unter 15 Minuten") is not answered by the charge its lookup
+    shows beside `battery.runtime`, whatever the charge reads (blind v43)."""
+    shown = [label_words(f"{r.call} {r.text[:_SHOWN_CHARS]}") for r in results
+             if not (r.reads_checklist or (not r.is_json and checklist(r.text)))]
+    for limit in stated.limits:
+        head = next((w for w in limit.words if w not in GENERIC_DATED and w not in FREE and w not in TAKEN), "")
+        if limit.dimension == "left" and any(w in _LAPSE_WORDS or EXPIRY_RE.match(w) for words in shown for w in words):
+            continue  # a date something lapses on ("notAfter=…", "Expiry Date: …")
+        named = limit.words if limit.dimension == "age" else (head,)  # (an age by any of its words: "backup of the nas")
+        if head and not any(related_word(w, words) for w in named for words in shown):
+            return False
+    return True
+
+
+_SHOWN_CHARS = 4000
+_LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expiration", "notafter", "valid"})
 
 
 def _stated(results: Sequence[Lookup], text: str, raw_turn: str, inlined: str) -> Stated:
@@ -84,9 +111,9 @@ def notes(results: Sequence[Lookup], rules: Compiled) -> list[Lookup]:
     """The lookups with a checklist read (a HEARTBEAT.md) cut to its lines besides its items, which the heartbeat's
     task reader judges ("- Daily 08:00 — post the summary (last posted today 08:00)"); any other lookup whole (review
     17: "- backup-nas: FAILED (exit 1)" is a line of a command's output, not a checklist item)."""
-    return [Lookup("\n".join(line for line in r.text.splitlines() if not rules.hb_task_item.match(line)), None, r.call)
-            if not r.is_json and (r.reads_checklist or checklist(r.text)) and rules.hb_task_item.search(r.text) else r
-            for r in results]
+    return [Lookup("\n".join(line for line in r.text.splitlines()
+                              if not rules.hb_task_item.match(line) and not INSTRUCTION_RE.search(line)), None, r.call)
+            if not r.is_json and (r.reads_checklist or checklist(r.text)) else r for r in results]
 
 
 def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, stated: Stated = Stated()) -> bool:
@@ -94,7 +121,8 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
     if len(result.text) > MAX_RESULT_CHARS:
         return False
     if result.is_json:  # (read whole: `triggers.found_nothing` passes a record whose status is fine, review 17)
-        return quiet_json(result.data, rules, stated.limits, stated.now, result.call)
+        return quiet_json(result.data, rules, stated.limits, stated.now, result.call) and (
+            stated.covered or quiet_json(result.data, rules))  # (a limit unanswered: its readings judge only news)
     if found_nothing((result,), rules):
         return True
     text = result.text
@@ -107,7 +135,7 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)
     return (fine_states(text) or fine_rows(text, limit) or fine_units(text) or _quiet_report(text, rules, limit)
-            or fine_dump(text, stated))
+            or (stated.covered and fine_dump(text, stated)))
 
 
 def _quiet_report(text: str, rules: Compiled, limit: float | None) -> bool:

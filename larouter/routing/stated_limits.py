@@ -110,7 +110,7 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
     unit = (m[3] or "").lower().replace(" ", "")
     after = line[m.end(): m.end() + 40].lower()
     tail = after.split()
-    clause = _clause(line[: m.start()])
+    clause = _clause(_ASIDE_RE.sub(" ", line[: m.start()]))  # ("fan2 (the CPU fan) drops under": fan2)
     words = _subject(clause)
     if len(words) > 1 and (words[0] in TIME_UNITS or words[0] in UNIT_WORDS):
         unit = unit or words[0]  # a key's unit is its limit's ("p95_latency_ms < 800": latency, in ms)
@@ -209,6 +209,7 @@ def _last_end(pattern: re.Pattern[str], text: str) -> int:
 
 
 _IS_FINE_RE = re.compile(r"\b(?:is|are)\s+(?:fine|ok|okay|normal|expected|good|acceptable)\b", re.I)
+_ASIDE_RE = re.compile(r"\([^()]*\)")
 # Where a subject's head ends and what qualifies it begins ("lag on db-2", "the last backup of hermes").
 _QUALIFIER_RE = re.compile(r"\s(?:on|of|for|at|in|from|to|across|per|für|auf|bei|von|de|du|des|sur|en|di|del|van|op)\s",
                            re.I)
@@ -219,8 +220,8 @@ def _subject(clause: str) -> tuple[str, ...]:
     lower = clause.lower()
     q = _QUALIFIER_RE.search(lower)
     head, rest = (lower[: q.start()], lower[q.end():]) if q is not None and q.start() > 0 else (lower, "")
-    words = [w for w in reversed(_WORD_RE.findall(head)) if w not in _STOP and not w.isdigit()]
-    words += [w for w in reversed(_WORD_RE.findall(rest)) if w not in _STOP and not w.isdigit()]
+    words = [w for w in reversed(_WORD_RE.findall(head)) if w not in _STOP and not w.isdigit() and len(w) > 1]
+    words += [w for w in reversed(_WORD_RE.findall(rest)) if w not in _STOP and not w.isdigit() and len(w) > 1]
     return tuple(words[:5])
 
 
@@ -238,6 +239,7 @@ class Stated:
 
     limits: tuple[Limit, ...] = ()
     now: Clock | None = None
+    covered: bool = True  # every limit names something the lookups show: only then do they answer the check-in
 
     def disk_share(self) -> float | None:
         """The use of a disk the check-in says to warn above ("alert me if any filesystem is over 90%"), or None."""
