@@ -373,3 +373,13 @@ def test_systemctl_status_is_quiet_only_when_every_unit_is_loaded_and_active(cha
     kill, a warning about the unit file, and it is news."""
     assert beat(SYSTEMCTL) is Tier.HEARTBEAT
     assert beat(SYSTEMCTL.replace(*change)) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("line", [
+    "Mar 04 05:58:10 web1 kernel: Out of memory: Killed process 812 (caddy)",
+    "Mar 04 05:58:11 web1 systemd[1]: caddy.service: Scheduled restart job, restart counter is at 212.",
+    "    Triggers: × backup.service",
+])
+def test_systemctl_status_with_a_crash_or_a_failed_trigger_is_news(line: str) -> None:
+    """Review 21: a kill, a restart counter, a timer's failed job ("×") in words the first reader did not know."""
+    assert beat(SYSTEMCTL + "\n" + line) is not Tier.HEARTBEAT

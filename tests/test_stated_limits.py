@@ -331,3 +331,19 @@ def test_a_limit_on_something_the_lookups_do_not_show_keeps_them_from_answering(
                 config) is not Tier.HEARTBEAT
     assert tier("- UPS: alert if the battery drops below 50% or the runtime under 15 minutes.", UPSC.format(2460),
                 config) is Tier.HEARTBEAT  # (NUT's outlet "on", its transfer bounds: no news)
+
+
+# Review 21: the bound itself, sides said after the condition, `systemctl status` lines of a crash.
+REVIEW_21: list[tuple[str, Any]] = [
+    ("- Alert me if disk usage on / is at or above 90%.", {"mount": "/", "disk_used_pct": 90}),
+    ("- alert if disk ≥ 90%", {"mount": "/", "disk_used_pct": 90}),
+    ("- If replication lag is under 30 s, there is nothing to report.", REDIS.format(340)),
+    ("- Replication lag should be no more than 30 s.", REDIS.format(340)),
+]
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize(("checklist", "output"), REVIEW_21, ids=range(len(REVIEW_21)))
+def test_review_21_a_reading_at_the_bound_or_on_the_side_said_after_is_work(
+        checklist: str, output: Any, config: ClassifierConfig) -> None:
+    assert tier(checklist, output, config) is not Tier.HEARTBEAT

@@ -101,6 +101,12 @@ _DURATION_RE = re.compile(r"(?:(\d+)\s?h)?\s?(?:(\d+)\s?m)?\s?(?:(\d+(?:\.\d+)?)
 _CLOCK_DURATION_RE = re.compile(r"(\d{1,3}):(\d{2}):(\d{2}(?:\.\d+)?)")  # Postgres' interval "00:12:41.2"
 
 
+def _past(reading: float, limit: Limit) -> bool:
+    if limit.closed and abs(reading - limit.value) <= 1e-9 * max(1.0, abs(limit.value)):
+        return True  # at the bound, where the check-in says the bound itself is news (review 21)
+    return reading > limit.value if limit.above else reading < limit.value
+
+
 def names_any(limits: Iterable[Limit], label: str) -> bool:
     """Whether a stated limit on a reading (not a date) names this label: its value must then be read, or it is the
     model's to judge (review 20: "4m12s", "1h 12m" under "lag over 30 s")."""
@@ -134,7 +140,7 @@ def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> 
             readings = [value * scale + offset]
         else:  # a bare reading ("lag=0", "time_total: 2.934") in the limit's unit or in the base one (seconds, bytes)
             readings = [value * limit.scale + limit.offset, value]
-        if any(r > limit.value if limit.above else r < limit.value for r in readings):
+        if any(_past(r, limit) for r in readings):
             return False
         verdict = True
     return verdict

@@ -60,6 +60,7 @@ class Limit:
     dimension: str
     scale: float = 1.0  # the written unit's size in the base unit ("500 ms": 0.001): a bare reading is read in it
     offset: float = 0.0  # and where its zero lies (°F read in °C)
+    closed: bool = False  # a reading at the bound is news too ("at or above 90%", "≥ 90", healthy "< 30 s")
 
 
 def unit_dimension(unit: str, one_letter_sizes: bool = False) -> tuple[str, float, float]:

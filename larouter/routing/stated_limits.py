@@ -145,7 +145,9 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
         return None
     if not words and dimension not in ("%", "temp"):
         return None  # "over 3" names nothing a lookup could be read for
-    return Limit(words, above if alert else not above, value * scale + offset, dimension, scale, offset)
+    inclusive = op in (">=", "≥", "<=", "≤") or _OR_EQUAL_RE.search(line[max(0, m.start() - 16): m.start()]) is not None
+    closed = inclusive if alert else not inclusive  # (alert "≥ 90%": 90 is news; healthy "under 30 s": 30 is)
+    return Limit(words, above if alert else not above, value * scale + offset, dimension, scale, offset, closed)
 
 
 # What says the condition is news ("tell me if", "alert when", "problem if"), and what says it is how things
@@ -170,7 +172,8 @@ _NO_ALERT_RE = re.compile(r"\b(?:no|don't|do not|never|no need to|not)\s+(?:\w+\
 _SENTENCE_RE = re.compile(r"[.!?;]\s|\n")
 _CONJUNCTION_RE = re.compile(r",|;|\s(?:or|and|oder|und|ou|et|o|y|of|en)\s", re.I)
 # A negation right before an operator turns its side ("must not exceed", "should never drop below", "nicht über").
-_NEGATION_RE = re.compile(r"\b(?:not|never|n't|no longer|nicht|nie|niemals|pas|jamais|nunca|non|mai|niet|nooit|не"
+_OR_EQUAL_RE = re.compile(r"\b(?:at|reaches|hits|equals)\s+or\s*$", re.I)  # "at or above 90%", "reaches or exceeds"
+_NEGATION_RE = re.compile(r"\b(?:not|never|n't|no longer|no|nicht|nie|niemals|pas|jamais|nunca|non|mai|niet|nooit|не"
                           r"|nie)\b[^.,;:]*$|n't\s+\w*\s*$", re.I)
 
 
@@ -190,8 +193,11 @@ def _side(before: str, after: str = "") -> bool | None:
         return None if _HEALTHY_RE.search(sentence) is None and "while" not in sentence.lower() else False
     alert = _ALERT_RE.search(sentence) is not None
     healthy = _HEALTHY_RE.search(sentence) is not None
+    end = _SENTENCE_RE.search(after)
+    rest = after[: end.start() if end else len(after)]
+    if _QUIET_AFTER_RE.search(rest) and _ALERT_VERB_RE.search(sentence) is None:
+        return False  # "if lag is under 30 s, there is nothing to report": the condition is how things should be
     if not alert and not healthy:  # what healthy is, said after ("page load under 2 s is fine", review 20)
-        rest = after[: _SENTENCE_RE.search(after).start() if _SENTENCE_RE.search(after) else len(after)]
         healthy = _HEALTHY_RE.search(rest) is not None or _IS_FINE_RE.search(rest) is not None
     return None if alert == healthy else alert
 
@@ -208,6 +214,10 @@ def _last_end(pattern: re.Pattern[str], text: str) -> int:
     return m.end() if m is not None else 0
 
 
+# What staying quiet is, said after a condition (review 21), and an alert said in a verb before it.
+_QUIET_AFTER_RE = re.compile(r"nothing to (?:report|do|say)|heartbeat_ok|all is well|all good|no action|stay quiet"
+                             r"|reply (?:ok|heartbeat)", re.I)
+_ALERT_VERB_RE = re.compile(r"\b(?:alert|warn|notify|tell|ping|page|message|text|escalate|report)\b", re.I)
 _IS_FINE_RE = re.compile(r"\b(?:is|are)\s+(?:fine|ok|okay|normal|expected|good|acceptable)\b", re.I)
 _ASIDE_RE = re.compile(r"\([^()]*\)")
 # Where a subject's head ends and what qualifies it begins ("lag on db-2", "the last backup of hermes").
