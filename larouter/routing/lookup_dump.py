@@ -42,8 +42,8 @@ def fine_dump(text: str, stated: Stated) -> bool:
             continue
         m = _PAIR_RE.match(line)
         if m is None:
-            if (_HEADING_RE.match(line.lstrip()) or banner(line) or _zero_row(line)) and _TROUBLE.isdisjoint(
-                    label_words(_NONE_OF_RE.sub(" ", line))):  # (not "[WARN] replica db-3 stopped", review 20)
+            if (_HEADING_RE.match(line.lstrip()) or banner(line) or _zero_row(line)) and TROUBLE.isdisjoint(
+                    label_words(NONE_OF_RE.sub(" ", line))):  # (not "[WARN] replica db-3 stopped", review 20)
                 continue  # "# Replication", "=== START OF READ SMART DATA SECTION ===", a tool's name and version,
             return False  # a row of a device table in no trouble (`zpool status`: "tank  ONLINE  0  0  0")
         for key, value in _pairs(m[1], m[2]):
@@ -124,7 +124,7 @@ def fine_listing(result: Lookup, stated: Stated) -> bool:
     names = [n.lower() for n in cells(head)] if head else []
     runs: dict[str, list[tuple[tuple[dt.datetime, bool], str]]] = {}
     for line in result.text.splitlines():
-        if "?" in line or not _LISTING_TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", line))):
+        if "?" in line or not _LISTING_TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", line))):
             return False
         if (at := stamp(line)) is not None:
             row = cells(line)
@@ -181,14 +181,14 @@ def past_in_dump(text: str, stated: Stated, checklist: bool = False) -> bool:
         m = _PAIR_RE.match(line)
         if m is not None and any(_judge(key, value, stated) is False for key, value in _pairs(m[1], m[2])):
             return True
-        if m is None and not checklist and not _LISTING_TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", line))):
+        if m is None and not checklist and not _LISTING_TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", line))):
             return True
     return False
 
 
 def _zero_row(line: str) -> bool:
     """A line that names things and counts none of anything: every number in it 0, no word of trouble, no question."""
-    return "?" not in line and all(n == "0" for n in _COUNT_RE.findall(line)) and _TROUBLE.isdisjoint(
+    return "?" not in line and all(n == "0" for n in _COUNT_RE.findall(line)) and TROUBLE.isdisjoint(
         label_words(line))
 
 
@@ -228,7 +228,7 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
         return None  # what there is none of ("ALARMDEL : No alarm", "Last_Error: none")
     if lower == "on":  # a state left on ("heater: on"; not an outlet's, NUT's "outlet.1.status: on")
         return None if _ON_FINE_RE.search(key) else False
-    if not _TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", value))):
+    if not TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", value))):
         return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff"; not "with 0 errors")
     if stated.now is not None and (at := stamp(value)) is not None:  # (its line names it: "scan: scrub … on <date>")
         return judge_stamp(stated.limits, f"{key} {value}", at, stated.now)
@@ -247,12 +247,14 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
     return False if names_any(stated.limits, key) else None  # a reading the check-in asks about, in a form not read
 
 
-_TROUBLE = (TROUBLE_WORDS | BAD_WORDS) - {"no", "on"} | frozenset({"error", "errors", "fail", "failed", "failure", "crash",
-                                                            "unhealthy", "critical", "fatal", "degraded", "faulted",
-                                                            "offline", "down", "warn", "warning", "stopped"})
-_LISTING_TROUBLE = _TROUBLE - {"open", "opened"}  # (restic's "repository 7c2f1e0a opened")
+# Words of trouble in a tool's free-text value or line (not "on", "no": a preposition, an answer; `lookup_units.py`
+# reads `systemctl status` with these and a few of its own).
+TROUBLE = (TROUBLE_WORDS | BAD_WORDS) - {"no", "on"} | frozenset({"error", "errors", "fail", "failed", "failure", "crash",
+                                                           "unhealthy", "critical", "fatal", "degraded", "faulted",
+                                                           "offline", "down", "warn", "warning", "stopped"})
+_LISTING_TROUBLE = TROUBLE - {"open", "opened"}  # (restic's "repository 7c2f1e0a opened")
 # None of a kind of trouble ("0 errors", "No known data errors"; not "0 of 2 replicas streaming", review 20).
-_NONE_OF_RE = re.compile(r"\b(?:0|no|zero)\s+(?:known\s+|data\s+|new\s+)*(?:errors?|failures?|failed|warnings?|problems?"
+NONE_OF_RE = re.compile(r"\b(?:0|no|zero)\s+(?:known\s+|data\s+|new\s+)*(?:errors?|failures?|failed|warnings?|problems?"
                          r"|issues?|alerts?|alarms?|faults?)\b", re.I)
 # A key's last word that makes its number a measure of the tool's own ("repl_backlog_size", "repl_backlog_active"),
 # not a count of what needs attention ("Last_IO_Errno", "rejected_connections").

@@ -36,7 +36,7 @@ def checklist(text: str) -> bool:
     if head is None or _LIST_NAME_RE.search(title) is None:
         return False
     if _CHECK_ONLY_RE.fullmatch(_LIST_NAME_RE.search(title)[0]) is None:
-        return True  # "# HEARTBEAT.md", "## Tasks", "# TODO"
+        return True  # a heading that names a list ("# HEARTBEAT.md", "## Tasks", a to-do list's)
     lines = [line for line in text.lstrip().splitlines()[1:] if line.strip() and not _HEADING_RE.match(line.lstrip())]
     return not lines or any(INSTRUCTION_RE.search(line) for line in lines)
 

@@ -14,18 +14,15 @@ from __future__ import annotations
 import re
 
 from larouter.routing.limit_match import label_words
-from larouter.routing.lookup_text import TROUBLE_WORDS
-from larouter.routing.triggers import BAD_WORDS
+from larouter.routing.lookup_dump import NONE_OF_RE, TROUBLE
 
 _HEADER_RE = re.compile(r"^([●○×*]?)\s*[\w@.:\\-]+\.(?:service|timer|socket|mount|target|path|scope|slice)\b(?: - .*)?$")
 _FIELD_RE = re.compile(r"^\s*([A-Z][\w ]{1,20}):\s?(.*)$")
-_TREE_RE = re.compile(r"^\s*[├└│]")
 _ACTIVE = ("active (running)", "active (exited)", "active (waiting)", "active (listening)")
-# Words of trouble in a unit's lines; not "on", "no" (prepositions), nor the process's own "status=0/SUCCESS".
-_TROUBLE = (TROUBLE_WORDS | BAD_WORDS | {"error", "errors", "fail", "failed", "failure", "warning", "warn", "fatal",
-                                         "critical", "crit", "denied", "refused", "timeout", "killed", "oom",
-                                         "abrt", "retry", "unsuccessful", "counter"}) - {"on", "no", "exited"}
-_NONE_OF_RE = re.compile(r"\b(?:0|no|zero)\s+\w+", re.I)
+# Words of trouble in a unit's lines: a dump's (`lookup_dump.TROUBLE`) and systemd's own (a kill, the OOM killer, an
+# abort, a restart counter, a retry); not "exited", which an "active (exited)" oneshot says.
+_TROUBLE = (TROUBLE | {"killed", "oom", "abrt", "retry", "unsuccessful", "counter", "denied", "refused", "timeout",
+                       "crit"}) - {"exited"}
 _EXITED_OK_RE = re.compile(r"code=exited,\s*status=0/SUCCESS")  # a start step that ran and succeeded
 
 
@@ -36,7 +33,7 @@ def fine_units(text: str) -> bool:
     for line in text.splitlines():
         if not line.strip():
             continue
-        if "×" in line or not _TROUBLE.isdisjoint(label_words(_NONE_OF_RE.sub(" ", _EXITED_OK_RE.sub(" ", line)))):
+        if "×" in line or not _TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", _EXITED_OK_RE.sub(" ", line)))):
             return False  # (a timer's "Triggers: × backup.service"; "restart counter is at 212", review 21)
         header = _HEADER_RE.match(line)
         if header is not None:
