@@ -25,14 +25,16 @@ OC = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. D
       "7:12 AM (Europe/Berlin) / 2026-03-04 06:12 UTC")
 
 
-def beat(result: str | dict[str, Any], config: ClassifierConfig = DEFAULT, user: str = OC) -> Tier:
+def beat(result: str | dict[str, Any], config: ClassifierConfig = DEFAULT, user: str = OC,
+         command: str = "check") -> Tier:
     """OpenClaw's heartbeat whose agent ran one command (or tool) that answered `result`."""
     content = result if isinstance(result, str) else json.dumps(result)
     return classify({"messages": [
         {"role": "system", "content": "You are Juniper, a personal assistant running inside OpenClaw."},
         {"role": "user", "content": user},
         {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "exec", "arguments": '{"command": "check"}'}}]},
+            {"id": "c1", "type": "function", "function": {"name": "exec",
+                                                          "arguments": json.dumps({"command": command})}}]},
         {"role": "tool", "tool_call_id": "c1", "content": content}]}, config).tier
 
 
@@ -366,6 +368,8 @@ Mar 02 03:14:52 web1 systemd[1]: Started postgresql@16-main.service - PostgreSQL
     ("Started postgresql", "postgresql@16-main.service: Main process exited, code=killed, status=9/KILL; Started"),
     ("● caddy.service - Caddy", "Warning: The unit file, source configuration file or drop-ins of caddy.service "
      "changed on disk. Run 'systemctl daemon-reload' to reload units.\n● caddy.service - Caddy"),
+    ("status=0/SUCCESS", "status=2"),  # (review 21: a step that exited 2, its unit still "active")
+    ("Memory: 48.3M (peak: 61.0M)", "Memory: 1.9G (max: 2.0G available: 61.2M)"),  # near its cgroup's limit
 ])
 def test_systemctl_status_is_quiet_only_when_every_unit_is_loaded_and_active(change: tuple[str, str]) -> None:
     """`systemctl status` (its template units' "postgresql@16-main.service" is no mail address): every unit loaded and
@@ -383,3 +387,18 @@ def test_systemctl_status_is_quiet_only_when_every_unit_is_loaded_and_active(cha
 def test_systemctl_status_with_a_crash_or_a_failed_trigger_is_news(line: str) -> None:
     """Review 21: a kill, a restart counter, a timer's failed job ("×") in words the first reader did not know."""
     assert beat(SYSTEMCTL + "\n" + line) is not Tier.HEARTBEAT
+
+
+def test_systemctl_status_must_show_every_unit_its_command_names() -> None:
+    """Review 21: "systemctl status caddy gitea postgresql@16-main 2>/dev/null" showing two units: the third's "could
+    not be found" went to the stderr the tool threw away."""
+    assert beat(SYSTEMCTL, command="systemctl status caddy postgresql@16-main 2>/dev/null") is Tier.HEARTBEAT
+    assert beat(SYSTEMCTL, command="systemctl --no-pager status caddy.service postgresql@16-main") is Tier.HEARTBEAT
+    assert beat(SYSTEMCTL, command="systemctl status caddy gitea postgresql@16-main 2>/dev/null") is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("lines", "quiet"), [("active\nactive\nactive", True), ("active\nactivating\nactive", False),
+                                              ("active\nactive\ndeactivating", False), ("failed\nactive\nactive", False)])
+def test_systemctl_is_active_lines_are_each_a_units_state(lines: str, quiet: bool) -> None:
+    """Review 21: `systemctl is-active` answers a word a line; "activating" is a restart loop, not a host's name."""
+    assert (beat(lines, command="systemctl is-active caddy gitea postgresql") is Tier.HEARTBEAT) is quiet

@@ -87,6 +87,22 @@ def _restic(newest: str, older: str) -> list[dict[str, Any]]:
     return [first, second]
 
 
+PATRONI = ("+ Cluster: pg-orders (7234567890123456789) ----+----+-----------+\n"
+           "| Member | Host       | Role    | State     | TL | Lag in MB |\n"
+           "+--------+------------+---------+-----------+----+-----------+\n"
+           "| pg1    | 10.0.0.11  | Leader  | running   |  5 |           |\n"
+           "| pg2    | 10.0.0.12  | Replica | streaming |  5 |         0 |\n"
+           "| pg3    | 10.0.0.13  | Replica | {:9} |  5 | {:>9} |\n"
+           "+--------+------------+---------+-----------+----+-----------+")
+JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
+           "timestamp": 1777500000512}
+
+
+def _fahrenheit(state: str) -> dict[str, Any]:
+    return {"entity_id": "sensor.fridge_temperature", "state": state,
+            "attributes": {"unit_of_measurement": "°F", "friendly_name": "Fridge temperature"}}
+
+
 # (checklist, quiet output, its twin with one reading past the limit)
 TWINS: list[tuple[str, Any, Any]] = [
     ("- Tell me if replication lag exceeds 30 s.", REDIS.format(0), REDIS.format(45)),
@@ -127,6 +143,28 @@ TWINS: list[tuple[str, Any, Any]] = [
     ("- payments-api SLO: p95_latency_ms < 800, error_rate_pct < 1",
      {"service": "payments-api", "p95_latency_ms": 412, "error_rate_pct": 0.12},
      {"service": "payments-api", "p95_latency_ms": 1240, "error_rate_pct": 0.12}),
+    # review 21: comparatives, binary sizes, lags in words, time left as a number, degrees in words, one run's length
+    ("- Alert me if the nightly build takes longer than 2 hours.", "job: nightly\nlast_duration_s: 3100",
+     "job: nightly\nlast_duration_s: 11560"),
+    ("- Alert me if the shop's error rate goes above 1% or it gets slower than 800 ms.",
+     "error_rate_pct: 0.2\nresponse_time_ms: 310", "error_rate_pct: 0.2\nresponse_time_ms: 2400"),
+    ("- Disk usage should be under 90% and replication lag at most 30 s.", "disk_used_pct: 41\nreplication_lag_s: 30",
+     "disk_used_pct: 41\nreplication_lag_s: 340"),
+    ("- Tell me if the log directory grows bigger than 5 GB.", "log_dir_size: 3.1G", "log_dir_size: 12.4G"),
+    ("- Tell me if Redis memory exceeds 2 GiB.", "used_memory_human:1.62G\nmaxmemory_human:0B",
+     "used_memory_human:2.05G\nmaxmemory_human:0B"),
+    ("- Tell me if replication lag on any replica exceeds 30 s.",
+     "Replication lag (db-2): 0.4 s\nReplication lag (db-3): 2 seconds behind",
+     "Replication lag (db-2): 0.4 s\nReplication lag (db-3): 6 minutes behind"),
+    ("- Warn me if the TLS cert expires within 14 days or disk usage is over 90%.",
+     "disk_used_pct: 41\ncert expires in: 61 days", "disk_used_pct: 41\ncert expires in: 6 days"),
+    ("- Alert me if the fridge goes above 40 degrees F.", [_fahrenheit("37.9")], [_fahrenheit("48.2")]),
+    ("- Tell me if replication lag exceeds 100 MB.", PATRONI.format("streaming", 0), PATRONI.format("streaming", 340)),
+    ("- Tell me if replication lag exceeds 100 MB.", PATRONI.format("streaming", 0), PATRONI.format("starting", "")),
+    ("- Tell me if the nightly build is not SUCCESS or ran > 2 h.", {**JENKINS, "duration": 4211378},
+     {**JENKINS, "duration": 9011378}),  # (Jenkins stamps in epoch ms: its durations are in ms too)
+    ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"
+     "slave_lag:0", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:1\nslave_lag:0"),
 ]
 
 
@@ -333,12 +371,22 @@ def test_a_limit_on_something_the_lookups_do_not_show_keeps_them_from_answering(
                 config) is Tier.HEARTBEAT  # (NUT's outlet "on", its transfer bounds: no news)
 
 
-# Review 21: the bound itself, sides said after the condition, `systemctl status` lines of a crash.
+# Review 21: the bound itself, sides said after the condition, `systemctl status` lines of a crash; a limit stated
+# in a form not read keeps the lookups from answering (the other limit within, the unread one past); a dead-letter
+# queue's count beside the depth the check-in bounds.
 REVIEW_21: list[tuple[str, Any]] = [
     ("- Alert me if disk usage on / is at or above 90%.", {"mount": "/", "disk_used_pct": 90}),
     ("- alert if disk ≥ 90%", {"mount": "/", "disk_used_pct": 90}),
     ("- If replication lag is under 30 s, there is nothing to report.", REDIS.format(340)),
     ("- Replication lag should be no more than 30 s.", REDIS.format(340)),
+    ("- Tell me if disk usage is over 90% or the shop gets pricier than 40 EUR.", "disk_used_pct: 41\nprice_eur: 55"),
+    ("- Tell me if disk usage is over 90% or it goes over 3.", "disk_used_pct: 41\nconnected_clients: 7"),
+    ("- Tell me if the jobs queue has more than 1000 messages.",
+     [{"name": "jobs", "messages": 12, "consumers": 4}, {"name": "jobs.dead-letter", "messages": 57, "consumers": 0}]),
+    ("- Alert me if nginx is not active or uses more than 1 GB of memory.",
+     "● nginx.service - nginx\n     Loaded: loaded (/lib/systemd/system/nginx.service; enabled; preset: enabled)\n"
+     "     Active: active (running) since Mon 2026-04-27 10:12:01 CEST; 2 days ago\n   Main PID: 1201 (nginx)\n"
+     "     Memory: 2.7G\n"),
 ]
 
 

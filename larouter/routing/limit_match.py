@@ -80,6 +80,7 @@ def reading_unit(label: str, unit: str = "") -> tuple[str, float, float]:
     return "", 1.0, 0.0
 
 
+_ASIDE_RE = re.compile(r"\([^()]*\)")
 _READING_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)\s?(%|°\s?[CF]|[^\W\d_]{1,12})?", re.I)
 
 
@@ -110,7 +111,8 @@ def _past(reading: float, limit: Limit) -> bool:
 def names_any(limits: Iterable[Limit], label: str) -> bool:
     """Whether a stated limit on a reading (not a date) names this label: its value must then be read, or it is the
     model's to judge (review 20: "4m12s", "1h 12m" under "lag over 30 s")."""
-    parts = [p.lower() for p in _LABEL_PARTS_RE.findall(label)]
+    parts = [p.lower() for p in _LABEL_PARTS_RE.findall(_ASIDE_RE.sub("", label))
+             or _LABEL_PARTS_RE.findall(label)]  # (its host aside: "Replication lag (db-3)", review 21)
     if not parts or not BOUND_WORDS.isdisjoint(parts):
         return False
     return any(  # (by the label's last word, and its own: "replica" is no lag, "battery.type" no battery's charge)
@@ -127,9 +129,10 @@ def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> 
     dimension, scale, offset = reading_unit(label, unit)
     verdict: bool | None = None
     for limit in limits:
-        if limit.dimension == "left" or (limit.dimension == "age" and dimension not in ("time", "")):
+        if limit.dimension in ("age", "left") and dimension not in ("time", ""):
             continue
-        kind = "time" if limit.dimension == "age" else limit.dimension  # ("hours_since_last_backup: 50", review 20)
+        kind = "time" if limit.dimension in ("age", "left") else limit.dimension  # ("hours_since_last_backup: 50",
+        # review 20; "cert expires in: 6 days", "days_left: 6" against "expires within 14 days", review 21)
         if dimension and kind and dimension != kind:
             continue
         if not _names(limit, words, dimension or kind):

@@ -19,8 +19,9 @@ TIME_UNITS = {"ms": 0.001, "msec": 0.001, "milliseconds": 0.001, "millisecond": 
                "minuto": 60, "minut": 60, "minuty": 60, "godzin": 3600, "godziny": 3600, "dni": 86400}
 TEMP_UNITS = frozenset({"°c", "° c", "c", "celsius", "degrees", "grad", "degrés"})
 FAHRENHEIT = frozenset({"°f", "° f", "f", "fahrenheit"})  # (read in °C: a fridge "above 40 °F" is above 4.4 °C)
-SIZE_UNITS = {"b": 1.0, "byte": 1.0, "bytes": 1.0, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 1024.0, "mib": 1024.0 ** 2, "gib": 1024.0 ** 3,
-               "tib": 1024.0 ** 4, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+# (A tool's one-letter size is binary: `df -h`, `du -h`, `free -h`, systemd's "Memory: 2.7G", redis' "2.05G" are GiB.)
+SIZE_UNITS = {"b": 1.0, "byte": 1.0, "bytes": 1.0, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+              **{f"{p}{s}": 1024.0 ** n for n, p in enumerate("kmgt", 1) for s in ("ib", "i", "")}}
 UNIT_WORDS = frozenset({"pct", "percent", "c", "f", "kb", "mb", "gb", "tb", "gi", "mi", "ki", "bytes", "v", "w"})
 EXPIRY_RE = re.compile(r"expir|renew|lapse|valid|runs? out|ablauf|läuft|expira|vence|scade|verloop|истека", re.I)
 

@@ -30,6 +30,7 @@ _SUBPAIR_RE = re.compile(r"([^\W\d][\w.-]{0,40})=([^,]*)")  # redis' "slave0:ip=
 _NUMBER_UNIT_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)[ \t]?(%|°[ \t]?[CF]|[^\W\d_]{1,12}(?:/[^\W\d_]{1,4})?)?")
 _STATE_KEY_RE = re.compile(r"(?:^|[\s._-])(?:state|status|health|result|verdict)$", re.I)
 _HEADING_RE = re.compile(r"[#=*\[<-]")
+_BEHIND_RE = re.compile(r"(?<=\w)\s+(?:behind|late|delayed)$", re.I)
 
 
 def fine_dump(text: str, stated: Stated) -> bool:
@@ -85,11 +86,13 @@ def _judge_column(name: str, column: list[str], stated: Stated) -> bool | None:
     """True: every cell within the limit that names the column (a listing's newest time within the age allowed);
     False: one past it, or a column that must read 0 (`lookup_text.ZERO_COLUMNS`) or a share at 80% or more;
     None: a column no stated limit names."""
-    verdicts = [_judge_cell(name, cell, stated) for cell in column]
+    verdicts = [_judge_cell(name, cell, stated) for cell in column if cell not in ("", "-")]
     if any(v is False for v in verdicts):
         return False
-    if all(v is True for v in verdicts):
-        return True
+    if verdicts and all(v is True for v in verdicts):
+        return True  # (an empty cell is no reading: patroni's leader has no lag, review 21)
+    if name.lower().strip() in ("state", "status") and any(c and c.lower() not in _FINE_FLAGS for c in column):
+        return False  # a member's state ("starting", "stopped", "crashed")
     if name.lower().strip() in _SHOULD_HOLD_COLUMNS and any(c.lower() in NOT_HOLDING for c in column):
         return False  # (`pg_replication_slots`' "active" f)
     if name.lower().replace(" ", "_") in ZERO_COLUMNS and any(cell not in ("0", "-", "") for cell in column):
@@ -209,6 +212,7 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
     """True: a reading within a stated limit; False: news; None: a line that says nothing wrong."""
     if not value or value.lower() in ("n/a", "-", "none", "null"):
         return None
+    value = _BEHIND_RE.sub("", value)  # a lag in words: "6 minutes behind" (review 21)
     m = _NUMBER_UNIT_RE.fullmatch(value)
     if m is not None and (code := failed_code(key, _number(m[1]))) is not None:
         return False if code else None  # "exit_code=23", "http_code: 503", "HTTP status: 503"
@@ -263,6 +267,10 @@ _MEASURE_WORDS = frozenset({"size", "active", "enabled", "limit", "max", "min", 
                             "retry"})
 
 
+_UNDER_WAY = frozenset({"progress", "loading", "resync", "resyncing", "syncing", "rebuilding", "resilvering",
+                        "recovering", "degraded"})
+
+
 def _fine_number(key: str, value: str, unit: str) -> bool:
     """A number no stated limit names: fine unless it counts trouble or what needs attention above 0 (a duration is
     no count: apcupsd's "ALARMDEL : 30 Seconds"), or is a charge under 20% or a use at 80% or more."""
@@ -271,6 +279,9 @@ def _fine_number(key: str, value: str, unit: str) -> bool:
         return True  # a setting or a tool's own bound, no reading (MySQL's "Connect_Retry: 60", "Source_Retry_Count:
         # 86400": retries are counted; NUT's "input.transfer.high: 264", "battery.charge.low: 20")
     number = _number(value)
+    if number > 0 and not _UNDER_WAY.isdisjoint(words):
+        return False  # a resync, a load, a rebuild under way: what the readings beside it say may not hold yet
+        # (redis' "master_sync_in_progress:1" beside "slave_lag:0", review 21)
     if number > 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
         return False
     return fine_share(key, number) is not False

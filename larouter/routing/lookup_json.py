@@ -21,8 +21,8 @@ from larouter.routing.quiet import says_none
 from larouter.routing.limit_dates import Clock
 from larouter.routing.limit_match import judge
 from larouter.routing.limit_vocab import Limit
-from larouter.routing.lookup_judged import (Reading, field_label, judge_value, newest_verdict, record_unit,
-                                            stated_verdict)
+from larouter.routing.lookup_judged import (Reading, duration_unit, epoch_millis, field_label, judge_value,
+                                            newest_verdict, record_unit, stated_verdict)
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tokens import word_tokens
 from larouter.routing.troubled import OPENABLE_RE
@@ -73,12 +73,12 @@ def _quiet_node(value: Any, key: str, read: Reading, depth: int, limited: bool) 
             read.marks.append(True)  # a record that reports itself fine: every other field is still read (review 17)
         if not read.stated:
             return all(_quiet_node(v, str(k), read, depth + 1, fine or limited) for k, v in value.items())
-        read.unit, was = record_unit(value) or read.unit, read.unit  # ("state": "-2.4" in the record's °F)
-        try:
+        (read.unit, read.millis), was = (record_unit(value) or read.unit, epoch_millis(value)), (read.unit, read.millis)
+        try:  # ("state": "-2.4" in the record's °F; Jenkins' "duration" in ms)
             return all(_quiet_node(v, field_label(value, str(k)), read, depth + 1, fine or limited)
                        for k, v in value.items())
         finally:
-            read.unit = was
+            read.unit, read.millis = was
     if isinstance(value, list):
         if not value:
             read.marks.append(key.lower() not in _NOT_ANSWERS)  # ("media": [] beside a message says nothing)
@@ -164,7 +164,7 @@ def _fine_state(record: Mapping[str, Any]) -> bool:
 def _quiet_number(value: float, key: str, read: Reading, limited: bool) -> bool:
     if (code := failed_code(key, value)) is not None:
         return not code  # a run's exit code, an HTTP status: 0 and 2xx/3xx are fine (review 19: a 503 beside 120 ms)
-    if read.stated and (judged := judge(read.stated, key, value)) is not None:
+    if read.stated and (judged := judge(read.stated, key, value, duration_unit(key, read.millis))) is not None:
         read.marks.append(judged)  # a reading the check-in states a limit for: within it is its answer
         return judged
     if _DAYS_LEFT_RE.search(key):

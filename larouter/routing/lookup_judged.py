@@ -19,6 +19,7 @@ from larouter.routing.compiled import Compiled
 from larouter.routing.limit_dates import Clock, judge_stamp, stamp
 from larouter.routing.limit_match import judge, label_words, names_any, reading, related_word
 from larouter.routing.limit_vocab import Limit
+from larouter.routing.lookup_text import TROUBLE_COUNT_RE
 from larouter.routing.payload import healthy
 
 
@@ -33,6 +34,7 @@ class Reading:
     marks: list[bool] = attrs.Factory(list)
     call: str = ""  # the tool call the lookup answers (what a dated listing is of: "restic snapshots --json")
     newest_only: bool = False  # inside a list of dated records: only the newest one's age is judged
+    millis: bool = False  # the record being read stamps in epoch milliseconds (`epoch_millis`)
     unit: str = ""  # the unit the record being read gives its value in (Home Assistant's "unit_of_measurement")
 
 
@@ -61,12 +63,34 @@ def stated_verdict(record: Mapping[str, Any], read: Reading) -> bool | None:
     and none is past, False when one is past, None when no stated limit names any of them."""
     verdict: bool | None = None
     unit = record_unit(record)
+    name = next((v for k in _NAME_KEYS if isinstance(v := record.get(k), str)), "")
+    if name and TROUBLE_COUNT_RE.search(name) and any(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in record.values()):
+        return False  # a count of what is in trouble, whatever limit its kind has ("jobs.dead-letter": 57 messages
+        # beside "the jobs queue has more than 1000 messages", review 19)
+    millis = epoch_millis(record)
     for k, v in record.items():
-        judged = judge_value(v, field_label(record, str(k)), read, unit)
+        judged = judge_value(v, field_label(record, str(k)), read, unit or duration_unit(str(k), millis))
         if judged is False:
             return False
         verdict = verdict or judged
     return verdict
+
+
+def epoch_millis(record: Mapping[str, Any]) -> bool:
+    """Whether a record stamps its events in epoch milliseconds (Jenkins' "timestamp": 1780016400512): then its bare
+    durations are in milliseconds too (its "duration": 4211378 is 70 minutes, not 49 days)."""
+    return any(isinstance(v, int) and not isinstance(v, bool) and 10 ** 12 <= v < 10 ** 14 and _TIME_KEY_RE.search(str(k))
+               for k, v in record.items())
+
+
+_TIME_KEY_RE = re.compile(r"timestamp|time$|_at$|^ts$", re.I)
+_DURATION_KEY_RE = re.compile(r"duration|elapsed|took|runtime", re.I)
+
+
+def duration_unit(key: str, millis: bool) -> str:
+    """The unit of a bare duration under `key` in a record that stamps in epoch milliseconds (`epoch_millis`)."""
+    return "ms" if millis and _DURATION_KEY_RE.search(key) else ""
 
 
 def field_label(record: Mapping[str, Any], key: str) -> str:

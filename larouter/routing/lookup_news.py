@@ -60,7 +60,7 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     stated = _stated(results, text, raw_turn or text, inlined)
     limit = stated_share(results, text) or stated.disk_share()
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
-        stated = attrs.evolve(stated, covered=_covered(stated, results))
+        stated = attrs.evolve(stated, covered=not stated.unread and _covered(stated, results))
         answers = [stated.covered and (answered(r.data, stated.limits, stated.now, r.call) if r.is_json else
                                        fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated))
                    for r in read]
@@ -134,7 +134,7 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)
-    return (fine_states(text) or fine_rows(text, limit) or fine_units(text) or _quiet_report(text, rules, limit)
+    return (fine_states(text) or fine_rows(text, limit) or fine_units(text, result.call) or _quiet_report(text, rules, limit)
             or (stated.covered and fine_dump(text, stated)))
 
 

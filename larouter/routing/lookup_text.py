@@ -105,8 +105,8 @@ def fine_rows(text: str, limit: float | None) -> bool:
             if unready and _FINISHED.isdisjoint(words) and any(a != b for a, b in _READY_RE.findall(row)):
                 return False  # "0/1 Running": a pod not ready (a finished job's "0/1 Completed" is)
             continue
-        if usage and "%" in row or _NAME_LINE_RE.fullmatch(row):
-            continue
+        if usage and "%" in row or _NAME_LINE_RE.fullmatch(row) and not row.strip().isalpha():
+            continue  # (a word alone is no host's name: `systemctl is-active`'s "activating", review 21)
         return False
     return True
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 
-from larouter.routing.limit_match import label_words
+from larouter.routing.limit_match import label_words, reading
+from larouter.routing.limit_vocab import unit_dimension
 from larouter.routing.lookup_dump import NONE_OF_RE, TROUBLE
+from larouter.routing.lookup_text import USE_LIMIT
 
-_HEADER_RE = re.compile(r"^([●○×*]?)\s*[\w@.:\\-]+\.(?:service|timer|socket|mount|target|path|scope|slice)\b(?: - .*)?$")
+_HEADER_RE = re.compile(r"^([●○×*]?)\s*([\w@.:\\-]+\.(?:service|timer|socket|mount|target|path|scope|slice))\b(?: - .*)?$")
 _FIELD_RE = re.compile(r"^\s*([A-Z][\w ]{1,20}):\s?(.*)$")
 _ACTIVE = ("active (running)", "active (exited)", "active (waiting)", "active (listening)")
 # Words of trouble in a unit's lines: a dump's (`lookup_dump.TROUBLE`) and systemd's own (a kill, the OOM killer, an
@@ -26,22 +28,26 @@ _TROUBLE = (TROUBLE | {"killed", "oom", "abrt", "retry", "unsuccessful", "counte
 _EXITED_OK_RE = re.compile(r"code=exited,\s*status=0/SUCCESS")  # a start step that ran and succeeded
 
 
-def fine_units(text: str) -> bool:
-    """Whether `systemctl status` output shows only units that are loaded and active, with no line in trouble."""
-    units = 0
+def fine_units(text: str, call: str = "") -> bool:
+    """Whether `systemctl status` output shows only units that are loaded and active, with no line in trouble, and
+    every unit its `call` names ("systemctl status caddy gitea postgresql 2>/dev/null": one not found says so on
+    stderr, which the tool may not return; review 21)."""
+    units: list[str] = []
     field = ""
     for line in text.splitlines():
         if not line.strip():
             continue
         if "×" in line or not _TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", _EXITED_OK_RE.sub(" ", line)))):
             return False  # (a timer's "Triggers: × backup.service"; "restart counter is at 212", review 21)
+        if _EXIT_FAILED_RE.search(line):
+            return False  # a process that exited non-zero ("Main PID: 4411 (code=exited, status=2)")
         header = _HEADER_RE.match(line)
         if header is not None:
             if header[1] in ("○", "×"):
                 return False  # an inactive or a failed unit
             if units and not field:
                 return False  # (the unit before had no Active line: not read)
-            units += 1
+            units.append(header[2])
             field = ""
             continue
         m = _FIELD_RE.match(line)
@@ -49,8 +55,42 @@ def fine_units(text: str) -> bool:
             name, value = m[1].strip(), m[2].strip().lower()
             if name == "Loaded" and not value.startswith("loaded"):
                 return False  # "not-found", "masked", "error"
+            if name == "Memory" and _near_max(value):
+                return False  # "Memory: 1.9G (max: 2.0G available: 61.2M)": near its cgroup's limit (review 21)
             if name == "Active":
                 if not value.startswith(_ACTIVE):
                     return False  # "inactive (dead)", "failed (Result: exit-code)", "activating (auto-restart)"
                 field = name
-    return units > 0 and bool(field)
+    return bool(units) and bool(field) and all(name in units for name in _asked(call))
+
+
+def _asked(call: str) -> list[str]:
+    """The units a `systemctl status` call names, each with its type ("caddy": "caddy.service"); none for a pattern."""
+    m = _CALL_RE.search(call)
+    names = [w.strip("'") for w in m[1].split() if not w.startswith("-") and not w[:1].isdigit()] if m else []
+    if any(c in name for name in names for c in "*?["):
+        return []
+    return [name if _TYPED_RE.search(name) else f"{name}.service" for name in names]
+
+
+_CALL_RE = re.compile(r"\bsystemctl\s+(?:-\S+\s+)*status\s+([^|;&<>\"\n]*)")
+_TYPED_RE = re.compile(r"\.(?:service|timer|socket|mount|target|path|scope|slice|device|swap|automount)$")
+_EXIT_FAILED_RE = re.compile(r"\bstatus=(?!0(?:/SUCCESS)?\b)\d")
+
+
+_MEMORY_RE = re.compile(r"(\S+)\s*\(.*?\b(?:max|high):\s*(\S+?)[\s)]")
+
+
+def _near_max(value: str) -> bool:
+    """Whether a unit's memory is at `USE_LIMIT` % or more of the most its cgroup allows ("1.9g (max: 2.0g …")."""
+    m = _MEMORY_RE.match(value + " ")
+    used, most = (_bytes(m[1]), _bytes(m[2])) if m is not None else (None, None)
+    return used is not None and bool(most) and used * 100 >= USE_LIMIT * most
+
+
+def _bytes(text: str) -> float | None:
+    found = reading(text)
+    if found is None:
+        return None
+    dimension, scale, _ = unit_dimension(found[1], one_letter_sizes=True)
+    return found[0] * scale if dimension == "size" else None

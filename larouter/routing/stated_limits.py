@@ -23,16 +23,18 @@ import attrs
 
 from larouter.routing.due import checkin
 from larouter.routing.limit_dates import Clock, clock
-from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FREE, GENERIC_DATED, TAKEN, TIME_UNITS, UNIT_WORDS, Limit,
-                                          unit_dimension)
+from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FAHRENHEIT, FREE, GENERIC_DATED, TAKEN, TIME_UNITS,
+                                          UNIT_WORDS, Limit, unit_dimension)
 from larouter.routing.readings import number
 
 # The operators in words and signs, in the languages the readers know (`readings._ABOVE`, `_BELOW` read a report's
 # own brackets; these read an instruction's clause).
 _ABOVE_OPS = ("over", "above", "exceeds", "exceed", "exceeding", "more than", "greater than", "higher than", "beyond",
-              "past", ">", ">=", "≥", "über", "ueber", "mehr als", "plus de", "au-dessus de", "más de", "por encima de",
+              "past", ">", ">=", "≥", "at least", "longer than", "slower than", "bigger than", "larger than",
+              "hotter than", "warmer than", "heavier than", "über", "ueber", "mehr als", "plus de", "au-dessus de", "más de", "por encima de",
               "acima de", "mais de", "sopra", "oltre", "boven", "meer dan", "powyżej", "выше", "более", "больше")
-_BELOW_OPS = ("below", "under", "less than", "lower than", "fewer than", "<", "<=", "≤", "unter", "weniger als",
+_BELOW_OPS = ("below", "under", "less than", "lower than", "fewer than", "<", "<=", "≤", "at most", "shorter than",
+              "faster than", "smaller than", "cooler than", "colder than", "unter", "weniger als",
               "moins de", "en dessous de", "sous", "menos de", "por debajo de", "abaixo de", "sotto", "onder",
               "minder dan", "poniżej", "ниже", "менее", "меньше")
 _AGE_OPS = ("older than", "älter als", "plus vieux que", "más antiguo que", "mais antigo que")
@@ -41,6 +43,7 @@ _OP_RE = re.compile(r"(?<![\w<>=])(" + "|".join(sorted(map(re.escape, _ABOVE_OPS
                                                         key=len, reverse=True))
                     + r")\s*(?:of\s+)?([+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?", re.I)
 _GATE = re.compile(r"[0-9]")
+_INCLUSIVE_OPS = frozenset({">=", "≥", "<=", "≤", "at least", "at most"})
 
 # Where a clause starts: the words of a condition, the marks between clauses.
 _CLAUSE_RE = re.compile(r"(?:^|[,;:(\[—–•*]|\s-\s|\b(?:if|when|whenever|once|unless|and|or|wenn|sobald|si|quand"
@@ -52,7 +55,8 @@ a an the any my our your its their is are was be been gets get goes go rises ris
 stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn warns tell notify flag let
 know message text only just also of on for in at to than with not no current currently total value level reading
 reads there each every all some if when whenever once please send report ever still check whether die der das
-usually normally typically generally
+directory directories folder folders dir ordner dossier usually normally typically generally has have had
+uses using consumes consuming took takes take taking lasts lasted runs ran
 or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
 den dem des le la les el los las il lo gli de del du von van het een ein eine un une uno una
 """.split())
@@ -61,15 +65,25 @@ _LEFT = ("left", "remaining", "to go", "away", "from now", "ahead", "restants", 
 _AGO_WORDS = ("ago", "old", "alt", "her")
 # What a reading "falls behind" by: "more than 60 seconds behind" is a lag.
 _AFTER_UNIT = frozenset({"behind", "late", "delayed", "verzögert", "retard", "atrasado"})
+# The verbs of how long something lasts ("the backup took longer than 2 hours"): its limit names a duration.
+_DEGREES = frozenset({"degrees", "degree", "deg", "grad", "degrés"})
+_LASTING_VERBS = frozenset({"took", "takes", "take", "taking", "lasts", "lasted", "runs", "ran", "dauert", "dure"})
 
 
 def stated_limits(text: str) -> tuple[Limit, ...]:
-    """Every limit the check-in's instructions state (its turn, its checklist), in the order written. (A number is
-    read for an operator only when the word or sign right before it can end one: the full pattern costs ~30 us on a
-    check-in's clock line, the gates ~2.)"""
+    """Every limit the check-in's instructions state (its turn, its checklist), in the order written."""
+    return _scan(text)[0]
+
+
+def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
+    """The limits the instructions state, and whether they state one in a form not read: a comparison with a number
+    after "than", "at most" or "at least" that no operator reads ("gets cheaper than 5 €", "no later than 9:00"), so
+    what the lookups show cannot be known to answer it. (A number is read for an operator only when the word or sign
+    right before it can end one: the full pattern costs ~30 us on a check-in's clock line, the gates ~2.)"""
     if not text or _GATE.search(text) is None:
-        return ()
+        return (), False
     found: list[Limit] = []
+    unread = False
     for line in text.splitlines():
         if _GATE.search(line) is None:
             continue
@@ -81,13 +95,29 @@ def stated_limits(text: str) -> tuple[Limit, ...]:
             m = next((m for m in _OP_RE.finditer(line, max(0, n.start() - 24), n.start() + 32)
                       if m.start(2) == n.start()), None)
             if m is not None and (limit := _limit(line, m)) is not None:
+                if not limit.words and limit.dimension not in ("%", "temp", "age", "left"):
+                    unread = True  # "tell me if it goes over 3" names nothing a lookup could be read for
+                    continue
                 found.append(limit)
-    return tuple(found)
+            unread = unread or (m is None and line[max(0, n.start() - 6): n.start()].rstrip().lower().endswith(
+                ("than", "most", "least")))
+    return tuple(found), unread
 
 
 _NUMBER_RE = re.compile(r"(?<![\d.,])[+−-]?\d")
 # The words an operator ends in ("more than", "plus de", "über"), and its signs.
 _OP_LAST_WORDS = frozenset(op.split()[-1] for op in _ABOVE_OPS + _BELOW_OPS + _AGE_OPS + _WITHIN_OPS) | {"of"}
+
+
+def _own(tail: list[str]) -> list[str]:
+    """The words after an operator up to the next condition's ("less than 10% left or disk usage …": left)."""
+    for i, word in enumerate(tail):
+        if word in _CONJUNCTIONS or i and tail[i - 1][-1:] in ",;.":
+            return tail[:i]
+    return tail
+
+
+_CONJUNCTIONS = frozenset({"or", "and", "oder", "und", "ou", "et", "y", "o", "but", "aber", "mais"})
 
 
 def _may_close_operator(line: str, at: int) -> bool:
@@ -110,13 +140,15 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
     unit = (m[3] or "").lower().replace(" ", "")
     after = line[m.end(): m.end() + 40].lower()
     tail = after.split()
+    if unit in _DEGREES and tail and tail[0].strip(",.;") in FAHRENHEIT | {"c", "celsius"}:
+        unit, tail = tail[0].strip(",.;"), tail[1:]  # "above 40 degrees F" (review 21)
     clause = _clause(_ASIDE_RE.sub(" ", line[: m.start()]))  # ("fan2 (the CPU fan) drops under": fan2)
     words = _subject(clause)
     if len(words) > 1 and (words[0] in TIME_UNITS or words[0] in UNIT_WORDS):
         unit = unit or words[0]  # a key's unit is its limit's ("p95_latency_ms < 800": latency, in ms)
         words = words[1:]
     dimension, scale, offset = unit_dimension(unit, one_letter_sizes=(m[3] or "") in ("K", "M", "G", "T"))
-    side = next((w.strip(",.;") for w in tail[:6] if w.strip(",.;") in FREE | TAKEN), "")
+    side = next((w.strip(",.;") for w in _own(tail[:6]) if w.strip(",.;") in FREE | TAKEN), "")
     if not words and tail[:1] == ["of"]:  # "under 10% of the disk is free": what it is of follows
         words = tuple(w for w in (x.strip(",.;") for x in tail[1:4]) if w not in _STOP and w not in FREE | TAKEN)[:1]
     if side:
@@ -126,26 +158,30 @@ def _limit(line: str, m: re.Match[str]) -> Limit | None:
         # names it too, after what the clause names
     if tail and tail[0].strip(",.;") in _AFTER_UNIT:
         words = (tail[0].strip(",.;"), *words)  # "more than 60 seconds behind": a lag
+    lasting = dimension == "time" and (op in ("longer than", "shorter than") or not _LASTING_VERBS.isdisjoint(
+        clause.lower().split())) and not clause.lower().rstrip().endswith(" for")
+    if lasting:  # "took longer than 2 hours", "if the build takes more than 20 min": how long a run lasts
+        words = ("duration", *words)
+    elif not words and op in ("slower than", "faster than"):
+        words = ("latency",)  # "if it gets slower than 800 ms": how long it takes to answer
     above = op in _ABOVE_OPS or op in _AGE_OPS
     conjunct = line[max(0, m.start() - 24): m.start()]
     conjunct = conjunct[_last_end(_CONJUNCTION_RE, conjunct):]  # ("is not mounted or over 90%": another condition's)
     if _NEGATION_RE.search(conjunct):
         above = not above  # "must not exceed 90%", "should not drop below 20%", "sollte nicht über 90 % liegen"
-    last = dimension == "time" and above and any(w in GENERIC_DATED - {"date", "time"} for w in words)
+    last = dimension == "time" and above and not lasting and any(w in GENERIC_DATED - {"date", "time"} for w in words)
     if dimension == "time" and (op in _AGE_OPS or last or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
                                 or (op in _WITHIN_OPS and not alert and EXPIRY_RE.search(clause) is None)):
         if alert == above or (op in _WITHIN_OPS and not alert):  # "older than 26 hours"; "must have run within 26 h"
             return Limit(words, True, value * scale, "age", scale)
         return None
-    if dimension == "time" and (op in _WITHIN_OPS or EXPIRY_RE.search(clause) or any(map(after.__contains__, _LEFT))):
+    if dimension == "time" and not lasting and (op in _WITHIN_OPS or EXPIRY_RE.search(clause) or any(map(after.__contains__, _LEFT))):
         if (alert and (op in _WITHIN_OPS or not above)) or (not alert and above):  # "expires within 14 days"; "must
             return Limit(words, False, value * scale, "left", scale)  # be more than 21 days away": news when less left
         return None
     if op in _WITHIN_OPS or op in _AGE_OPS:
         return None
-    if not words and dimension not in ("%", "temp"):
-        return None  # "over 3" names nothing a lookup could be read for
-    inclusive = op in (">=", "≥", "<=", "≤") or _OR_EQUAL_RE.search(line[max(0, m.start() - 16): m.start()]) is not None
+    inclusive = op in _INCLUSIVE_OPS or _OR_EQUAL_RE.search(line[max(0, m.start() - 16): m.start()]) is not None
     closed = inclusive if alert else not inclusive  # (alert "≥ 90%": 90 is news; healthy "under 30 s": 30 is)
     return Limit(words, above if alert else not above, value * scale + offset, dimension, scale, offset, closed)
 
@@ -250,6 +286,7 @@ class Stated:
     limits: tuple[Limit, ...] = ()
     now: Clock | None = None
     covered: bool = True  # every limit names something the lookups show: only then do they answer the check-in
+    unread: bool = False  # a limit stated in a form not read (`_scan`): the lookups never answer the check-in
 
     def disk_share(self) -> float | None:
         """The use of a disk the check-in says to warn above ("alert me if any filesystem is over 90%"), or None."""
@@ -259,8 +296,8 @@ class Stated:
 
     @classmethod
     def of(cls, instructions: str, turn: str) -> Stated:
-        limits = stated_limits(instructions)
+        limits, unread = _scan(instructions)
         if not any(limit.dimension in ("age", "left") for limit in limits):
-            return cls(limits)
+            return cls(limits, unread=unread)
         day, minutes, _ = checkin(turn)
-        return cls(limits, clock(turn, day, minutes))
+        return cls(limits, clock(turn, day, minutes), unread=unread)
