@@ -163,6 +163,8 @@ TWINS: list[tuple[str, Any, Any]] = [
     ("- Tell me if replication lag exceeds 100 MB.", PATRONI.format("streaming", 0), PATRONI.format("starting", "")),
     ("- Tell me if the nightly build is not SUCCESS or ran > 2 h.", {**JENKINS, "duration": 4211378},
      {**JENKINS, "duration": 9011378}),  # (Jenkins stamps in epoch ms: its durations are in ms too)
+    ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
+     "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"
      "slave_lag:0", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:1\nslave_lag:0"),
 ]

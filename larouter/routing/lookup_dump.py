@@ -22,6 +22,7 @@ from larouter.routing.limit_vocab import BOUND_WORDS
 from larouter.routing.limit_dates import WIDEST_OFFSET, judge_stamp, stamp
 from larouter.routing.limit_match import (judge, label_words, names_any, reading, reading_unit,
                                           related_word as _related_word)
+from larouter.routing.readings import number
 from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import BAD_WORDS, SHARE_RE, Lookup, attention_key
 
@@ -102,7 +103,7 @@ def _judge_column(name: str, column: list[str], stated: Stated) -> bool | None:
 
 def _judge_cell(name: str, cell: str, stated: Stated) -> bool | None:
     m = _NUMBER_UNIT_RE.fullmatch(cell)
-    return judge(stated.limits, name, _number(m[1]), m[2] or "") if m is not None else None
+    return judge(stated.limits, name, number(m[1]), m[2] or "") if m is not None else None
 
 
 _SHOULD_HOLD_COLUMNS = frozenset({"active", "running", "enabled", "online", "connected", "ok", "healthy", "up"})
@@ -214,14 +215,14 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
         return None
     value = _BEHIND_RE.sub("", value)  # a lag in words: "6 minutes behind" (review 21)
     m = _NUMBER_UNIT_RE.fullmatch(value)
-    if m is not None and (code := failed_code(key, _number(m[1]))) is not None:
+    if m is not None and (code := failed_code(key, number(m[1]))) is not None:
         return False if code else None  # "exit_code=23", "http_code: 503", "HTTP status: 503"
     if (r := reading(value)) is not None and (m is None or r[1] == "s"):  # a duration: "4m12s", "00:12:41"
         verdict = judge(stated.limits, key, *r)
         if verdict is not None:
             return verdict
     if m is not None:
-        verdict = judge(stated.limits, key, _number(m[1]), m[2] or "")
+        verdict = judge(stated.limits, key, number(m[1]), m[2] or "")
         if verdict is not None:
             return verdict
         if names_any(stated.limits, key):
@@ -278,13 +279,13 @@ def _fine_number(key: str, value: str, unit: str) -> bool:
     if words and words[-1] in _MEASURE_WORDS or words[-2:] == ["retry", "count"] or not BOUND_WORDS.isdisjoint(words):
         return True  # a setting or a tool's own bound, no reading (MySQL's "Connect_Retry: 60", "Source_Retry_Count:
         # 86400": retries are counted; NUT's "input.transfer.high: 264", "battery.charge.low: 20")
-    number = _number(value)
-    if number > 0 and not _UNDER_WAY.isdisjoint(words):
+    read = number(value)
+    if read > 0 and not _UNDER_WAY.isdisjoint(words):
         return False  # a resync, a load, a rebuild under way: what the readings beside it say may not hold yet
         # (redis' "master_sync_in_progress:1" beside "slave_lag:0", review 21)
-    if number > 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
+    if read > 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
         return False
-    return fine_share(key, number) is not False
+    return fine_share(key, read) is not False
 
 
 def _dated(key: str, stated: Stated) -> bool:
@@ -308,6 +309,3 @@ _FINE_FLAGS = FINE_STATES | MODES | {"ol", "chrg", "online", "ok", "passed", "pa
 # log; waiting for more updates").
 _FINE_PHRASES = ("waiting for", "replica has read all relay log", "slave has read all relay log", "active (running)")
 
-
-def _number(text: str) -> float:
-    return float(text.replace("−", "-").replace(",", "."))
