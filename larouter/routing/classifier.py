@@ -111,19 +111,23 @@ def _checkin(messages: Sequence[Any], turn: Turn) -> Checkin:
 
 
 def _lookup_work(messages: Sequence[Any], turn: Turn, looked: Sequence[triggers.Lookup], rules: Compiled,
-                 text: str) -> str:
+                 text: str, seen: dict[str, str]) -> str:
     """What the lookups after the turn report, a checklist's items due included (for a path that answers the idle
     reply itself: a recurring turn, an idle-token trigger; the heartbeat branch reads the items on its own)."""
     if not looked:
         return ""
-    return _news(looked, rules, text, messages, turn) or _tasks_read(messages, turn, rules)
+    return _news(looked, rules, text, messages, turn, seen) or _tasks_read(messages, turn, rules)
 
 
-def _news(looked: Sequence[triggers.Lookup], rules: Compiled, text: str, messages: Sequence[Any], turn: Turn) -> str:
+def _news(looked: Sequence[triggers.Lookup], rules: Compiled, text: str, messages: Sequence[Any], turn: Turn,
+          seen: dict[str, str]) -> str:
     """What the lookups report (`lookup_news`), read against the limits the check-in states: in its turn, a checklist
-    its tool read, or the HEARTBEAT.md its system prompt inlines when the turn names the file."""
-    named = "HEARTBEAT.md" in turn.text or "heartbeat.md" in turn.text.lower()
-    return lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named else "")
+    its tool read, or the HEARTBEAT.md its system prompt inlines when the turn names the file. Read once per text in
+    one classification (`seen`: the recurrence, learned and heartbeat paths may each ask)."""
+    if text not in seen:
+        named = "HEARTBEAT.md" in turn.text or "heartbeat.md" in turn.text.lower()
+        seen[text] = lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named else "")
+    return seen[text]
 
 
 def _no_lookups() -> Sequence[triggers.Lookup]:
@@ -195,13 +199,14 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     looked = _no_lookups if after is None else _lookups_once(after, turn)  # read and parsed once, only if asked
     floor = Tier.HEARTBEAT  # the least tier the work found calls for (a lookup's news: a model must read it)
     work = ""  # the work the rules found in a check-in: its tasks due, a lookup's items, a count that rose (`Decision.work`)
+    seen: dict[str, str] = {}  # what the lookups report, by the text they are read for (`_news`)
 
     if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
         ack = recurring_ack(messages, turn, text, rules)
-        if ack is not None and not _lookup_work(messages, turn, looked(), rules, text):  # a lookup's news wins
+        if ack is not None and not _lookup_work(messages, turn, looked(), rules, text, seen):  # a lookup's news wins
             why = f"heartbeat: the turn recurs in this conversation, answered {quoted(ack, ACK_SHOWN)} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
-    if verdict is not None and verdict.learned and after is not None and _news(looked(), rules, text, after, turn):
+    if verdict is not None and verdict.learned and after is not None and _news(looked(), rules, text, after, turn, seen):
         verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only a quiet one
         # confirms (a checklist read is quiet here: the heartbeat branch reads its items next)
     if verdict is not None and verdict.kind == heartbeat.HEARTBEAT:
@@ -213,7 +218,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         elif inlined:  # OpenClaw's poll; the file it names is in the system prompt's "Project Context"
             reasons.append("heartbeat whose HEARTBEAT.md in the system prompt lists a task due -> classified on the tasks")
             text, verdict, work = inlined, None, inlined
-        elif after is not None and (found := _news(looked(), rules, text, after, turn)):
+        elif after is not None and (found := _news(looked(), rules, text, after, turn, seen)):
             # new mail, orders, an incident; a pod in CrashLoopBackOff; a disk at 93% where the checklist warns at 85%
             reasons.append("heartbeat whose tool lookup reports something -> classified on it, at least MEDIUM")
             text, verdict, work, floor = found, None, found, Tier.MEDIUM
@@ -230,7 +235,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
         stamped = triggers.stamped_trigger(text, rules)
         if ((stamped and triggers.found_nothing(looked(), rules) or triggers.ack_trigger(text, rules))
-                and looked() and not _lookup_work(after, turn, looked(), rules, text)):
+                and looked() and not _lookup_work(after, turn, looked(), rules, text, seen)):
             why = "heartbeat: a check-in trigger whose tool lookups found nothing"
             return Decision(Tier.HEARTBEAT, 0.85, (*reasons, why))
         found = triggers.found_items(looked())
