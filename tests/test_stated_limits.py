@@ -94,6 +94,7 @@ PATRONI = ("+ Cluster: pg-orders (7234567890123456789) ----+----+-----------+\n"
            "| pg2    | 10.0.0.12  | Replica | streaming |  5 |         0 |\n"
            "| pg3    | 10.0.0.13  | Replica | {:9} |  5 | {:>9} |\n"
            "+--------+------------+---------+-----------+----+-----------+")
+SPEEDTEST = "Ping: 11.207 ms\nDownload: {} Mbit/s\nUpload: 97.18 Mbit/s"
 JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
            "timestamp": 1777500000512}
 
@@ -163,6 +164,9 @@ TWINS: list[tuple[str, Any, Any]] = [
     ("- Tell me if replication lag exceeds 100 MB.", PATRONI.format("streaming", 0), PATRONI.format("starting", "")),
     ("- Tell me if the nightly build is not SUCCESS or ran > 2 h.", {**JENKINS, "duration": 4211378},
      {**JENKINS, "duration": 9011378}),  # (Jenkins stamps in epoch ms: its durations are in ms too)
+    ("- download is normally above 800 Mbit/s but the ISP is flaky in the evenings; only tell me if it's under 500 "
+     "Mbit/s, or ping over 40 ms.", SPEEDTEST.format(612.44), SPEEDTEST.format(412.44)),  # (blind v43: what is usual,
+    # then the alert on "it"; the upload is no load)
     ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
      "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"
@@ -177,6 +181,15 @@ def test_a_reading_within_the_checklists_limit_is_quiet_and_its_twin_past_it_is_
         checklist: str, quiet: Any, twin: Any, inlined: bool, config: ClassifierConfig) -> None:
     assert tier(checklist, quiet, config, inlined) is Tier.HEARTBEAT
     assert tier(checklist, twin, config, inlined).rank >= Tier.MEDIUM.rank
+
+
+@pytest.mark.parametrize(("line", "bounds"), [
+    ("- Download is normally above 800 Mbit/s; only tell me if it's under 500 Mbit/s.", [("download", 500.0)]),
+    ("- Queue depth is usually under 100; tell me if it goes over 1000 messages.", [("depth", 1000.0)]),
+    ("- Ping to the router is usually under 5 ms.", [("ping", 0.005)]),  # (what is usual, with nothing said after it)
+])
+def test_what_is_usual_gives_way_to_the_alert_on_the_same_reading(line: str, bounds: list[tuple[str, float]]) -> None:
+    assert [(limit.words[0], limit.value) for limit in stated_limits(line)] == bounds
 
 
 @BOTH_CONFIGS

@@ -127,6 +127,8 @@ def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> 
     if not words.isdisjoint(BOUND_WORDS):
         return None
     dimension, scale, offset = reading_unit(label, unit)
+    if unit and not dimension:
+        words |= label_words(unit)  # a unit that names what is counted: "Download: 612.44 Mbit/s", "742 RPM"
     verdict: bool | None = None
     for limit in limits:
         if limit.dimension in ("age", "left") and dimension not in ("time", ""):

@@ -293,7 +293,7 @@ def failed_code(key: str, value: float) -> bool | None:
 
 
 _CHARGE_KEY_RE = re.compile(r"batter|charge|akku", re.I)
-_LOAD_KEY_RE = re.compile(r"load|usage|util|used|cpu|mem|disk|swap", re.I)
+_LOAD_KEY_RE = re.compile(r"(?<![a-z])load|usage|util|used|cpu|mem|disk|swap", re.I)  # (not speedtest's "Upload")
 
 
 _NOT_A_SHARE_RE = re.compile(r"volt|runtime|time|avg|average", re.I)  # (a battery's volts, a load average)

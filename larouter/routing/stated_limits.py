@@ -83,10 +83,12 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
     if not text or _GATE.search(text) is None:
         return (), False
     found: list[Limit] = []
+    usuals: list[Limit] = []
     unread = False
     for line in text.splitlines():
         if _GATE.search(line) is None:
             continue
+        previous: Limit | None = None
         if _OP_LAST_WORDS.isdisjoint(line.lower().split()) and not any(map(line.__contains__, "<>≥≤")):
             continue  # (no word or sign an operator ends in: a clock line, a date)
         for n in _NUMBER_RE.finditer(line):
@@ -94,13 +96,23 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
                 continue
             m = next((m for m in _OP_RE.finditer(line, max(0, n.start() - 24), n.start() + 32)
                       if m.start(2) == n.start()), None)
-            if m is not None and (limit := _limit(line, m)) is not None:
+            if m is not None and (read := _limit(line, m)) is not None:
+                limit, usual, unit = read
+                if previous is not None and set(limit.words) <= {unit} and previous.dimension == limit.dimension and (
+                        _PRONOUN_RE.search(line[max(0, m.start() - 30): m.start()])):
+                    limit = attrs.evolve(limit, words=previous.words)  # "… normally above 800 Mbit/s; only tell me
+                    # if it's under 500 Mbit/s": what "it" is, the limit before it says (blind v43)
                 if not limit.words and limit.dimension not in ("%", "temp", "age", "left"):
                     unread = True  # "tell me if it goes over 3" names nothing a lookup could be read for
                     continue
                 found.append(limit)
+                usuals += [limit] if usual else []
+                previous = limit
             unread = unread or (m is None and line[max(0, n.start() - 6): n.start()].rstrip().lower().endswith(
                 ("than", "most", "least")))
+    if usuals:  # what is usual, where an alert on the same reading says where news starts, is no bound of its own
+        found = [f for f in found if not any(f is u for u in usuals) or not any(
+            o.dimension == f.dimension and o.words[:1] == f.words[:1] for o in found if all(o is not u for u in usuals))]
     return tuple(found), unread
 
 
@@ -130,8 +142,20 @@ def _may_close_operator(line: str, at: int) -> bool:
     return word in _OP_LAST_WORDS
 
 
-def _limit(line: str, m: re.Match[str]) -> Limit | None:
-    """The limit one operator states, or None when what it names, its unit or which side is news is unclear."""
+def _limit(line: str, m: re.Match[str]) -> tuple[Limit, bool, str] | None:
+    """The limit one operator states, whether only what is usual says which side is news ("download is normally
+    above 800 Mbit/s"), and its unit as written; None when what it names, its unit or which side is news is unclear."""
+    found = _limit_of(line, m)
+    if found is None:
+        return None
+    before = line[: m.start()]
+    sentence = before[_last_end(_SENTENCE_RE, before):]
+    usual = _ALERT_RE.search(sentence) is None and _USUAL_RE.search(sentence) is not None
+    return found, usual, (m[3] or "").lower()
+
+
+def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
+    """The limit one operator states (see `_limit`)."""
     alert = _side(line[: m.start()], line[m.end():])
     if alert is None:
         return None  # neither an alert ("tell me if …") nor what healthy is ("must be …", "SLO: …"): which side is news?
@@ -256,6 +280,9 @@ _QUIET_AFTER_RE = re.compile(r"nothing to (?:report|do|say)|heartbeat_ok|all is 
 _ALERT_VERB_RE = re.compile(r"\b(?:alert|warn|notify|tell|ping|page|message|text|escalate|report)\b", re.I)
 _IS_FINE_RE = re.compile(r"\b(?:is|are)\s+(?:fine|ok|okay|normal|expected|good|acceptable)\b", re.I)
 _ASIDE_RE = re.compile(r"\([^()]*\)")
+_USUAL_RE = re.compile(r"\b(?:usually|normally|typically|generally|normalerweise|normalement|normalmente|meestal"
+                       r"|zwykle|обычно)\b", re.I)
+_PRONOUN_RE = re.compile(r"\b(?:it|it's|its|that|this|es|il|elle|ello|esso|essa|het|to|оно)\b", re.I)
 # Where a subject's head ends and what qualifies it begins ("lag on db-2", "the last backup of hermes").
 _QUALIFIER_RE = re.compile(r"\s(?:on|of|for|at|in|from|to|across|per|für|auf|bei|von|de|du|des|sur|en|di|del|van|op)\s",
                            re.I)
