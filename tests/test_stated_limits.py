@@ -94,6 +94,10 @@ PATRONI = ("+ Cluster: pg-orders (7234567890123456789) ----+----+-----------+\n"
            "| pg2    | 10.0.0.12  | Replica | streaming |  5 |         0 |\n"
            "| pg3    | 10.0.0.13  | Replica | {:9} |  5 | {:>9} |\n"
            "+--------+------------+---------+-----------+----+-----------+")
+PSQL_X = ("-[ RECORD 1 ]----+----------------\napplication_name | db2\nclient_addr      | 10.20.0.12\n"
+          "state            | streaming\nsync_state       | async\nreplay_lag       | {}\n\n"
+          "-[ RECORD 1 ]----+------------------------------\narchived_count   | 48213\nfailed_count     | {}\n"
+          "last_failed_time | 2026-04-21 17:03:55.918+00")  # psql's expanded display (`-x`)
 SPEEDTEST = "Ping: 11.207 ms\nDownload: {} Mbit/s\nUpload: 97.18 Mbit/s"
 JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
            "timestamp": 1777500000512}
@@ -167,6 +171,10 @@ TWINS: list[tuple[str, Any, Any]] = [
     ("- download is normally above 800 Mbit/s but the ISP is flaky in the evenings; only tell me if it's under 500 "
      "Mbit/s, or ping over 40 ms.", SPEEDTEST.format(612.44), SPEEDTEST.format(412.44)),  # (blind v43: what is usual,
     # then the alert on "it"; the upload is no load)
+    ("- Replica lag on db2 must not exceed 30s.\n- pg_stat_archiver.failed_count was 2 after the NFS hiccup on Apr 21; "
+     "tell me if it's higher than that.", PSQL_X.format("00:00:00.410278", 2), PSQL_X.format("00:00:41.410278", 2)),
+    ("- Replica lag on db2 must not exceed 30s.\n- pg_stat_archiver.failed_count was 2 after the NFS hiccup on Apr 21; "
+     "tell me if it's higher than that.", PSQL_X.format("00:00:00.410278", 2), PSQL_X.format("00:00:00.410278", 3)),
     ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
      "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"

@@ -27,6 +27,15 @@ from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import BAD_WORDS, SHARE_RE, Lookup, attention_key
 
 _PAIR_RE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?([^\W\d][^:=\n]{0,60}?)[ \t]*[:=][ \t]*(.*?)[ \t]*$")
+# psql's expanded display (`-x`, `\\x`): "-[ RECORD 1 ]----+-----" then "replay_lag       | 00:00:00.410278".
+_EXPANDED_RE = re.compile(r"^[ \t]*([^\W\d][\w .-]{0,60}?)[ \t]+\|[ \t]?(.*?)[ \t]*$")
+
+
+def _pairs_of(text: str) -> re.Pattern[str]:
+    """How a dump writes its "key: value" pairs: psql's expanded records with "|", any other with ":" or "="."""
+    return _EXPANDED_RE if "-[ RECORD " in text else _PAIR_RE
+
+
 _SUBPAIR_RE = re.compile(r"([^\W\d][\w.-]{0,40})=([^,]*)")  # redis' "slave0:ip=10.0.4.12,port=6379,state=online,lag=0"
 _NUMBER_UNIT_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)[ \t]?(%|°[ \t]?[CF]|[^\W\d_]{1,12}(?:/[^\W\d_]{1,4})?)?")
 _STATE_KEY_RE = re.compile(r"(?:^|[\s._-])(?:state|status|health|result|verdict)$", re.I)
@@ -39,10 +48,11 @@ def fine_dump(text: str, stated: Stated) -> bool:
     if not stated.limits:
         return False
     judged = False
+    pairs = _pairs_of(text)
     for line in text.splitlines():
         if not line.strip():
             continue
-        m = _PAIR_RE.match(line)
+        m = pairs.match(line)
         if m is None:
             if (_HEADING_RE.match(line.lstrip()) or banner(line) or _zero_row(line)) and TROUBLE.isdisjoint(
                     label_words(NONE_OF_RE.sub(" ", line))):  # (not "[WARN] replica db-3 stopped", review 20)
@@ -179,10 +189,11 @@ def past_in_dump(text: str, stated: Stated, checklist: bool = False) -> bool:
     "lag over 30 s"), or anything else a dump's reader calls news (a state in words, a code, a line in trouble:
     "[WARN] replica db-3 stopped replicating"), whatever the rest of it says. In a checklist read, only its report
     lines are read ("last backup: 3 days ago" after the list, review 20), not what it tells to do."""
+    pairs = _pairs_of(text)
     for line in text.splitlines():
         if checklist and INSTRUCTION_RE.search(line):
             continue
-        m = _PAIR_RE.match(line)
+        m = pairs.match(line)
         if m is not None and any(_judge(key, value, stated) is False for key, value in _pairs(m[1], m[2])):
             return True
         if m is None and not checklist and not _LISTING_TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", line))):
@@ -304,7 +315,8 @@ _ON_FINE_RE = re.compile(r"outlet|socket|beeper|power|supply|online|enabled", re
 # one that says all is well.
 _FLAGS_RE = re.compile(r"[A-Z][A-Z0-9_]{0,15}(?: [A-Z][A-Z0-9_]{0,15}){0,3}")
 _FINE_FLAGS = FINE_STATES | MODES | {"ol", "chrg", "online", "ok", "passed", "pass", "yes", "no", "none", "ip", "true",
-                                     "streaming", "waiting"}
+                                     "streaming", "waiting", "async", "sync", "quorum", "potential"}  # (Postgres'
+# replication's "sync_state")
 # States in words a dump's healthy line reads ("Waiting for source to send event", MySQL's "Replica has read all relay
 # log; waiting for more updates").
 _FINE_PHRASES = ("waiting for", "replica has read all relay log", "slave has read all relay log", "active (running)")

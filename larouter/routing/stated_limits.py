@@ -85,7 +85,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
     found: list[Limit] = []
     usuals: list[Limit] = []
     unread = False
-    for line in text.splitlines():
+    for line in _lines(text):
         if _GATE.search(line) is None:
             continue
         previous: Limit | None = None
@@ -295,7 +295,36 @@ def _subject(clause: str) -> tuple[str, ...]:
     head, rest = (lower[: q.start()], lower[q.end():]) if q is not None and q.start() > 0 else (lower, "")
     words = [w for w in reversed(_WORD_RE.findall(head)) if w not in _STOP and not w.isdigit() and len(w) > 1]
     words += [w for w in reversed(_WORD_RE.findall(rest)) if w not in _STOP and not w.isdigit() and len(w) > 1]
+    if len(words) > 1 and words[0] in _GENERIC_HEADS:
+        words[:2] = words[1::-1]  # "failed_count", "the error count": what is counted names it
     return tuple(words[:5])
+
+
+_GENERIC_HEADS = frozenset({"count", "counts", "number", "num", "amount", "total", "anzahl", "nombre", "número"})
+
+
+def _lines(text: str) -> list[str]:
+    """The instructions' lines, and after one that bounds a reading by a figure it gave before ("failed_count was 2
+    after the NFS hiccup; tell me if it's higher than that"), that bound written out ("… failed_count is higher than
+    2"), for the operators to read (blind v43)."""
+    lines = text.splitlines()
+    for line in list(lines):
+        m = _BASELINE_RE.search(line) if "th" in line or "before" in line else None
+        was = _last(_WAS_RE, line[: m.start()]) if m is not None else None
+        if m is not None and was is not None:
+            subject = _clause(was[1]).strip(" -*")
+            start = _last_end(_SENTENCE_RE, line[: m.start()])
+            lead = _PRONOUN_RE.sub(lambda _: subject, line[max(start, was.end()): m.start()], count=1)
+            op = m[1].lower() if m[1].lower() in _ABOVE_OPS + _BELOW_OPS else f"{m[1].lower()} than"
+            unit = was[3] if was[3] and (was[3] == "%" or unit_dimension(was[3].lower())[0]) else ""
+            lines.append(f"{lead}{op} {was[2]} {unit}")
+    return lines
+
+
+_BASELINE_RE = re.compile(r"\b(higher|more|greater|bigger|larger|lower|less|fewer|smaller|above|over|below|under)"
+                          r"\s+(?:than\s+)?(?:that|this|before|then)\b", re.I)
+_WAS_RE = re.compile(r"([^\W\d][\w.\- ]{0,60}?)\s+(?:was|were|is|are|stood at|sat at|has been|war|était)\s+(?:at\s+)?"
+                     r"([+−-]?\d+(?:[.,]\d+)?)\s*(%|[^\W\d_]{1,12})?", re.I)
 
 
 def _clause(before: str) -> str:
