@@ -98,6 +98,10 @@ PSQL_X = ("-[ RECORD 1 ]----+----------------\napplication_name | db2\nclient_ad
           "state            | streaming\nsync_state       | async\nreplay_lag       | {}\n\n"
           "-[ RECORD 1 ]----+------------------------------\narchived_count   | 48213\nfailed_count     | {}\n"
           "last_failed_time | 2026-04-21 17:03:55.918+00")  # psql's expanded display (`-x`)
+UPTIME_FREE = (" 12:30:04 up 6 days,  3:12,  1 user,  load average: 1.84, 2.10, {}\n"
+               "               total        used        free      shared  buff/cache   available\n"
+               "Mem:            30Gi        13Gi       1.2Gi       412Mi        16Gi        {}\n"
+               "Swap:          8.0Gi       256Ki       8.0Gi")  # `uptime; free -h`
 SPEEDTEST = "Ping: 11.207 ms\nDownload: {} Mbit/s\nUpload: 97.18 Mbit/s"
 JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
            "timestamp": 1777500000512}
@@ -175,6 +179,10 @@ TWINS: list[tuple[str, Any, Any]] = [
      "tell me if it's higher than that.", PSQL_X.format("00:00:00.410278", 2), PSQL_X.format("00:00:41.410278", 2)),
     ("- Replica lag on db2 must not exceed 30s.\n- pg_stat_archiver.failed_count was 2 after the NFS hiccup on Apr 21; "
      "tell me if it's higher than that.", PSQL_X.format("00:00:00.410278", 2), PSQL_X.format("00:00:00.410278", 3)),
+    ("2. uptime — tell me if the 15-minute load average is above 10\n3. free -h — tell me if available memory is under "
+     "2 GiB", UPTIME_FREE.format("1.97", "17Gi"), UPTIME_FREE.format("11.97", "17Gi")),
+    ("2. uptime — tell me if the 15-minute load average is above 10\n3. free -h — tell me if available memory is under "
+     "2 GiB", UPTIME_FREE.format("1.97", "17Gi"), UPTIME_FREE.format("1.97", "1.7Gi")),
     ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
      "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"

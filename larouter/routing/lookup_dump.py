@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from larouter.routing.lookup_forms import as_pairs
 from larouter.routing.lookup_text import (FINE_STATES, INSTRUCTION_RE, MODES, NOT_HOLDING, SHOULD_HOLD_RE, TROUBLE_COUNT_RE,
                                           TROUBLE_WORDS, USE_LIMIT, ZERO_COLUMNS, banner, cells, failed_code, fine_share,
                                           no_trouble, table)
@@ -48,6 +49,7 @@ def fine_dump(text: str, stated: Stated) -> bool:
     if not stated.limits:
         return False
     judged = False
+    text = as_pairs(text)
     pairs = _pairs_of(text)
     for line in text.splitlines():
         if not line.strip():
@@ -189,6 +191,7 @@ def past_in_dump(text: str, stated: Stated, checklist: bool = False) -> bool:
     "lag over 30 s"), or anything else a dump's reader calls news (a state in words, a code, a line in trouble:
     "[WARN] replica db-3 stopped replicating"), whatever the rest of it says. In a checklist read, only its report
     lines are read ("last backup: 3 days ago" after the list, review 20), not what it tells to do."""
+    text = as_pairs(text)
     pairs = _pairs_of(text)
     for line in text.splitlines():
         if checklist and INSTRUCTION_RE.search(line):
@@ -296,7 +299,7 @@ def _fine_number(key: str, value: str, unit: str) -> bool:
         # (redis' "master_sync_in_progress:1" beside "slave_lag:0", review 21)
     if read > 0 and (TROUBLE_COUNT_RE.search(key) or attention_key(key)) and reading_unit(key, unit)[0] != "time":
         return False
-    return fine_share(key, read) is not False
+    return unit.lower() not in ("", "%", "percent", "pct") or fine_share(key, read) is not False  # ("Swap used: 256Ki")
 
 
 def _dated(key: str, stated: Stated) -> bool:
