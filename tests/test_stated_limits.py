@@ -426,3 +426,22 @@ REVIEW_21: list[tuple[str, Any]] = [
 def test_review_21_a_reading_at_the_bound_or_on_the_side_said_after_is_work(
         checklist: str, output: Any, config: ClassifierConfig) -> None:
     assert tier(checklist, output, config) is not Tier.HEARTBEAT
+
+
+PAPERLESS = ("Paperless stack on `dock2` — these containers should all be running:\ntraefik, authelia, paperless-webserver, "
+             "paperless-db, paperless-broker.\nCheck with `docker ps`. If one isn't there, tell me.")
+DOCKER_PS = ("NAMES                 STATUS                  IMAGE\n"
+             "paperless-webserver   Up 3 days (healthy)     ghcr.io/paperless-ngx/paperless-ngx:2.15\n"
+             "paperless-broker      Up 3 days               docker.io/library/redis:7\n"
+             "paperless-db          Up 3 days (healthy)     docker.io/library/postgres:17\n"
+             "authelia              Up 3 days (healthy)     authelia/authelia:4.39\n"
+             "traefik               Up 3 days               traefik:v3.3")
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize("inlined", [False, True], ids=["read-by-a-tool", "inlined"])
+def test_a_name_the_checklist_lists_missing_from_the_lookup_is_news(inlined: bool, config: ClassifierConfig) -> None:
+    """Blind v44: a container that is not running is not in `docker ps` at all, so no line of it reads as trouble."""
+    assert tier(PAPERLESS, DOCKER_PS, config, inlined) is Tier.HEARTBEAT
+    without = "\n".join(line for line in DOCKER_PS.splitlines() if "webserver" not in line)
+    assert tier(PAPERLESS, without, config, inlined) is not Tier.HEARTBEAT

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import attrs
 
 from larouter.routing.compiled import Compiled
+from larouter.routing.listed_names import listed_names, missing_name
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
 from larouter.routing.lookup_judged import answered
@@ -57,7 +58,8 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     if len(results) > MAX_RESULTS:
         return _LOOP
     read = notes(results, rules)
-    stated = _stated(results, text, raw_turn or text, inlined)
+    instructions = _instructions(results, text, inlined)
+    stated = Stated.of(instructions, raw_turn or text)
     limit = stated_share(results, text) or stated.disk_share()
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
         stated = attrs.evolve(stated, covered=not stated.unread and _covered(stated, results))
@@ -73,6 +75,9 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, limit)
     if found:
         return found
+    if (listed := listed_names(instructions)) and (gone := next((r.text for r in results if not (
+            r.reads_checklist or (not r.is_json and checklist(r.text))) and missing_name(listed, r.text)), None)):
+        return gone  # a container, a host, a job the checklist lists, missing from a lookup that lists its kind
     return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated)), "")
 
 
@@ -96,11 +101,11 @@ _SHOWN_CHARS = 4000
 _LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expiration", "notafter", "valid"})
 
 
-def _stated(results: Sequence[Lookup], text: str, raw_turn: str, inlined: str) -> Stated:
-    """The limits the check-in states in its turn, a checklist its tool read, or the one its system prompt inlines;
-    its clock, if it states a limit on a date."""
+def _instructions(results: Sequence[Lookup], text: str, inlined: str) -> str:
+    """What the check-in says to watch: its turn, a checklist its tool read, the one its system prompt inlines (the
+    limits it states are read from them, with its clock if it states a limit on a date)."""
     lists = [r.text for r in results if not r.is_json and (r.reads_checklist or checklist(r.text))]
-    return Stated.of("\n".join((text, inlined, *lists)), raw_turn)
+    return "\n".join((text, inlined, *lists))
 
 
 _EMPTY = "(an empty tool result)"
