@@ -445,3 +445,38 @@ def test_a_name_the_checklist_lists_missing_from_the_lookup_is_news(inlined: boo
     assert tier(PAPERLESS, DOCKER_PS, config, inlined) is Tier.HEARTBEAT
     without = "\n".join(line for line in DOCKER_PS.splitlines() if "webserver" not in line)
     assert tier(PAPERLESS, without, config, inlined) is not Tier.HEARTBEAT
+
+
+KUBECTL_TOP = ("NAME      CPU(cores)   CPU%   MEMORY(bytes)   MEMORY%\nk3s-cp1   412m         10%    2871Mi          36%\n"
+               "k3s-w1    2893m        72%    13214Mi         {}%\nk3s-w2    3104m        77%    14402Mi         89%")
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize(("memory", "quiet"), [("83", True), ("90", True), ("93", False)])
+def test_a_checklist_inlined_under_its_path_keeps_its_own_headings(memory: str, quiet: bool,
+                                                                   config: ClassifierConfig) -> None:
+    """Blind v44: OpenClaw inlines each workspace file under its path ("## /home/aisha/.openclaw/workspace/HEARTBEAT.md");
+    the file's own "## Cluster (k3s)" is its content, not the next file. Its bound said as one ("CPU% no more than 80",
+    90 within "no more than 90"), the alert after it ("Over that → post in #ops")."""
+    system = ("You are Juniper, a personal assistant running inside OpenClaw.\n# Project Context\n"
+              "## /home/aisha/.openclaw/workspace/USER.md\n- Name: Aisha\n"
+              "## /home/aisha/.openclaw/workspace/HEARTBEAT.md\n## Cluster (k3s)\n- `kubectl top nodes`: CPU% no more "
+              "than 80 and MEMORY% no more than 90 on any node. Over that → post in #ops with the node name.\n"
+              "- Don't report anything else from the cluster during heartbeats.\n\n## Runtime\nRuntime: agent=main")
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": OC},
+                _call(1, "exec", {"command": "kubectl top nodes"}),
+                {"role": "tool", "tool_call_id": "c1", "content": KUBECTL_TOP.format(memory)}]
+    assert (classify({"messages": messages}, config).tier is Tier.HEARTBEAT) is quiet
+
+
+@pytest.mark.parametrize(("line", "above", "value", "closed"), [
+    ("- Available memory dropping below 1.5 GiB = the transcoder is about to get OOM-killed → message me.", False,
+     1.5 * 1024 ** 3, False),
+    ("- `zpool list tank`: CAP at 85% or above means I need to order disks → tell me.", True, 85.0, True),
+    ("- inode use should stay at 80% or less.", True, 80.0, False),
+    ("- no more than 85% full.", True, 85.0, False),
+])
+def test_bounds_said_after_their_figure_or_with_the_alert_after_them(line: str, above: bool, value: float,
+                                                                     closed: bool) -> None:
+    (limit,) = stated_limits(line)
+    assert (limit.above, limit.value, limit.closed) == (above, value, closed)

@@ -135,8 +135,8 @@ def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> 
             continue
         kind = "time" if limit.dimension in ("age", "left") else limit.dimension  # ("hours_since_last_backup: 50",
         # review 20; "cert expires in: 6 days", "days_left: 6" against "expires within 14 days", review 21)
-        if dimension and kind and dimension != kind:
-            continue
+        if dimension and kind and dimension != kind or kind == "%" and not dimension and value > 100:
+            continue  # (a count is no share: `df -i`'s "Inodes" 6553600 beside "inode use at 80% or less")
         if not _names(limit, words, dimension or kind):
             continue
         if not limit.dimension:  # (a limit written without a unit is in the unit its reading's label names:

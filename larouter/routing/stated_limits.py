@@ -23,6 +23,7 @@ import attrs
 
 from larouter.routing.due import checkin
 from larouter.routing.limit_dates import Clock, clock
+from larouter.routing.limit_phrases import PRONOUN_RE, SENTENCE_RE, clause_of, last, last_end, rewritten_lines
 from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FAHRENHEIT, FREE, GENERIC_DATED, TAKEN, TIME_UNITS,
                                           UNIT_WORDS, Limit, unit_dimension)
 from larouter.routing.readings import number
@@ -46,9 +47,6 @@ _GATE = re.compile(r"[0-9]")
 _INCLUSIVE_OPS = frozenset({">=", "≥", "<=", "≤", "at least", "at most"})
 
 # Where a clause starts: the words of a condition, the marks between clauses.
-_CLAUSE_RE = re.compile(r"(?:^|[,;:(\[—–•*]|\s-\s|\b(?:if|when|whenever|once|unless|and|or|wenn|sobald|si|quand"
-                        r"|lorsque|cuando|se|quando|als|jeśli|если|ou|oder|o)\b)(?![^,;:(\[]*\b(?:if|when|whenever|wenn"
-                        r"|si|quand|cuando|se|quando)\b)", re.I)
 _WORD_RE = re.compile(r"[^\W_]+%?|%")
 _STOP = frozenset("""
 a an the any my our your its their is are was be been gets get goes go rises rise climbs climb drops drop falls fall
@@ -56,7 +54,7 @@ stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn 
 know message text only just also of on for in at to than with not no current currently total value level reading
 reads there each every all some if when whenever once please send report ever still check whether die der das
 directory directories folder folders dir ordner dossier usually normally typically generally has have had
-uses using consumes consuming took takes take taking lasts lasted runs ran
+uses using consumes consuming dropping falling rising climbing going getting took takes take taking lasts lasted runs ran
 or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
 den dem des le la les el los las il lo gli de del du von van het een ein eine un une uno una
 """.split())
@@ -85,7 +83,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
     found: list[Limit] = []
     usuals: list[Limit] = []
     unread = False
-    for line in _lines(text):
+    for line in rewritten_lines(text):
         if _GATE.search(line) is None:
             continue
         previous: Limit | None = None
@@ -99,7 +97,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
             if m is not None and (read := _limit(line, m)) is not None:
                 limit, usual, unit = read
                 if previous is not None and set(limit.words) <= {unit} and previous.dimension == limit.dimension and (
-                        _PRONOUN_RE.search(line[max(0, m.start() - 30): m.start()])):
+                        PRONOUN_RE.search(line[max(0, m.start() - 30): m.start()])):
                     limit = attrs.evolve(limit, words=previous.words)  # "… normally above 800 Mbit/s; only tell me
                     # if it's under 500 Mbit/s": what "it" is, the limit before it says (blind v43)
                 if not limit.words and limit.dimension not in ("%", "temp", "age", "left"):
@@ -149,7 +147,7 @@ def _limit(line: str, m: re.Match[str]) -> tuple[Limit, bool, str] | None:
     if found is None:
         return None
     before = line[: m.start()]
-    sentence = before[_last_end(_SENTENCE_RE, before):]
+    sentence = before[last_end(SENTENCE_RE, before):]
     usual = _ALERT_RE.search(sentence) is None and _USUAL_RE.search(sentence) is not None
     return found, usual, (m[3] or "").lower()
 
@@ -157,6 +155,8 @@ def _limit(line: str, m: re.Match[str]) -> tuple[Limit, bool, str] | None:
 def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
     """The limit one operator states (see `_limit`)."""
     alert = _side(line[: m.start()], line[m.end():])
+    if alert is None and _BOUND_RE.search(line[max(0, m.start() - 12): m.start() + len(m[1])]):
+        alert = False  # a bound said as one ("CPU% no more than 80", "at most 10 seconds"): what healthy is
     if alert is None:
         return None  # neither an alert ("tell me if …") nor what healthy is ("must be …", "SLO: …"): which side is news?
     op = m[1].lower()
@@ -166,8 +166,11 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
     tail = after.split()
     if unit in _DEGREES and tail and tail[0].strip(",.;") in FAHRENHEIT | {"c", "celsius"}:
         unit, tail = tail[0].strip(",.;"), tail[1:]  # "above 40 degrees F" (review 21)
-    clause = _clause(_ASIDE_RE.sub(" ", line[: m.start()]))  # ("fan2 (the CPU fan) drops under": fan2)
+    clause = clause_of(_ASIDE_RE.sub(" ", line[: m.start()]))  # ("fan2 (the CPU fan) drops under": fan2)
     words = _subject(clause)
+    if words and words[0].endswith("%") and len(words[0]) > 1:
+        unit = unit if unit_dimension(unit)[0] else "%"  # a column's name: "CPU% no more than 80"
+        words = (words[0][:-1], *words[1:])
     if len(words) > 1 and (words[0] in TIME_UNITS or words[0] in UNIT_WORDS):
         unit = unit or words[0]  # a key's unit is its limit's ("p95_latency_ms < 800": latency, in ms)
         words = words[1:]
@@ -190,8 +193,9 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
         words = ("latency",)  # "if it gets slower than 800 ms": how long it takes to answer
     above = op in _ABOVE_OPS or op in _AGE_OPS
     conjunct = line[max(0, m.start() - 24): m.start()]
-    conjunct = conjunct[_last_end(_CONJUNCTION_RE, conjunct):]  # ("is not mounted or over 90%": another condition's)
-    if _NEGATION_RE.search(conjunct):
+    conjunct = conjunct[last_end(_CONJUNCTION_RE, conjunct):]  # ("is not mounted or over 90%": another condition's)
+    negated = _NEGATION_RE.search(conjunct) is not None
+    if negated:
         above = not above  # "must not exceed 90%", "should not drop below 20%", "sollte nicht über 90 % liegen"
     last = dimension == "time" and above and not lasting and any(w in GENERIC_DATED - {"date", "time"} for w in words)
     if dimension == "time" and (op in _AGE_OPS or last or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
@@ -206,6 +210,7 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
     if op in _WITHIN_OPS or op in _AGE_OPS:
         return None
     inclusive = op in _INCLUSIVE_OPS or _OR_EQUAL_RE.search(line[max(0, m.start() - 16): m.start()]) is not None
+    inclusive = inclusive != negated  # ("no more than 80": 80 is within)
     closed = inclusive if alert else not inclusive  # (alert "≥ 90%": 90 is news; healthy "under 30 s": 30 is)
     return Limit(words, above if alert else not above, value * scale + offset, dimension, scale, offset, closed)
 
@@ -229,7 +234,6 @@ _QUIET_RE = re.compile(r"heartbeat_ok|no_reply|\bquiet\b|\bsilent\b|\bnothing\b|
 # An alert said not to be sent ("no alert needed while …", "don't ping me about …"): what follows is how things are.
 _NO_ALERT_RE = re.compile(r"\b(?:no|don't|do not|never|no need to|not)\s+(?:\w+\s+)?(?:alert|alerts|tell|ping|notify|page"
                           r"|warn|bother|message)\w*", re.I)
-_SENTENCE_RE = re.compile(r"[.!?;]\s|\n")
 _CONJUNCTION_RE = re.compile(r",|;|\s(?:or|and|oder|und|ou|et|o|y|of|en)\s", re.I)
 # A negation right before an operator turns its side ("must not exceed", "should never drop below", "nicht über").
 _OR_EQUAL_RE = re.compile(r"\b(?:at|reaches|hits|equals)\s+or\s*$", re.I)  # "at or above 90%", "reaches or exceeds"
@@ -241,8 +245,8 @@ def _side(before: str, after: str = "") -> bool | None:
     """True when the words of its sentence before an operator say its condition is news, False when they say it is
     how things should be, None when they say neither or both (review 20: "Ping to the router is usually under 5 ms"
     names a ping and what is usual; "reply HEARTBEAT_OK unless disk usage is over 90%")."""
-    sentence = before[_last_end(_SENTENCE_RE, before):]
-    unless = _last(_UNLESS_RE, sentence)
+    sentence = before[last_end(SENTENCE_RE, before):]
+    unless = last(_UNLESS_RE, sentence)
     if unless is not None:
         lead = sentence[: unless.start()]
         quiet = _QUIET_RE.search(lead) is not None or _NO_ALERT_RE.search(lead) is not None
@@ -253,36 +257,29 @@ def _side(before: str, after: str = "") -> bool | None:
         return None if _HEALTHY_RE.search(sentence) is None and "while" not in sentence.lower() else False
     alert = _ALERT_RE.search(sentence) is not None
     healthy = _HEALTHY_RE.search(sentence) is not None
-    end = _SENTENCE_RE.search(after)
+    end = SENTENCE_RE.search(after)
     rest = after[: end.start() if end else len(after)]
     if _QUIET_AFTER_RE.search(rest) and _ALERT_VERB_RE.search(sentence) is None:
         return False  # "if lag is under 30 s, there is nothing to report": the condition is how things should be
-    if not alert and not healthy:  # what healthy is, said after ("page load under 2 s is fine", review 20)
-        healthy = _HEALTHY_RE.search(rest) is not None or _IS_FINE_RE.search(rest) is not None
+    if not alert and not healthy:  # the alert said after ("Swap use past 2 GiB → message me", blind v44), or what
+        alert = _ALERT_AFTER_RE.search(rest) is not None  # healthy is ("page load under 2 s is fine", review 20)
+        healthy = not alert and (_HEALTHY_RE.search(rest) is not None or _IS_FINE_RE.search(rest) is not None)
     return None if alert == healthy else alert
-
-
-def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    found = None
-    for found in pattern.finditer(text):
-        pass
-    return found
-
-
-def _last_end(pattern: re.Pattern[str], text: str) -> int:
-    m = _last(pattern, text)
-    return m.end() if m is not None else 0
 
 
 # What staying quiet is, said after a condition (review 21), and an alert said in a verb before it.
 _QUIET_AFTER_RE = re.compile(r"nothing to (?:report|do|say)|heartbeat_ok|all is well|all good|no action|stay quiet"
                              r"|reply (?:ok|heartbeat)", re.I)
 _ALERT_VERB_RE = re.compile(r"\b(?:alert|warn|notify|tell|ping|page|message|text|escalate|report)\b", re.I)
+_BOUND_RE = re.compile(r"\b(?:no|not)\s+(?:more|less|higher|lower|greater|older)\s+than|\bat\s+(?:most|least)\b", re.I)
+_ALERT_AFTER_RE = re.compile(r"(?:→|->|=>|=|means|then)\s*(?:\w+\s+){0,3}?(?:alert|warn|notify|tell|ping|page|message"
+                             r"|post|text|mail|email|escalate|report)\b", re.I)
 _IS_FINE_RE = re.compile(r"\b(?:is|are)\s+(?:fine|ok|okay|normal|expected|good|acceptable)\b", re.I)
 _ASIDE_RE = re.compile(r"\([^()]*\)")
 _USUAL_RE = re.compile(r"\b(?:usually|normally|typically|generally|normalerweise|normalement|normalmente|meestal"
                        r"|zwykle|обычно)\b", re.I)
-_PRONOUN_RE = re.compile(r"\b(?:it|it's|its|that|this|es|il|elle|ello|esso|essa|het|to|оно)\b", re.I)
+
+
 # Where a subject's head ends and what qualifies it begins ("lag on db-2", "the last backup of hermes").
 _QUALIFIER_RE = re.compile(r"\s(?:on|of|for|at|in|from|to|across|per|für|auf|bei|von|de|du|des|sur|en|di|del|van|op)\s",
                            re.I)
@@ -303,36 +300,7 @@ def _subject(clause: str) -> tuple[str, ...]:
 _GENERIC_HEADS = frozenset({"count", "counts", "number", "num", "amount", "total", "anzahl", "nombre", "número"})
 
 
-def _lines(text: str) -> list[str]:
-    """The instructions' lines, and after one that bounds a reading by a figure it gave before ("failed_count was 2
-    after the NFS hiccup; tell me if it's higher than that"), that bound written out ("… failed_count is higher than
-    2"), for the operators to read (blind v43)."""
-    lines = text.splitlines()
-    for line in list(lines):
-        m = _BASELINE_RE.search(line) if "th" in line or "before" in line else None
-        was = _last(_WAS_RE, line[: m.start()]) if m is not None else None
-        if m is not None and was is not None:
-            subject = _clause(was[1]).strip(" -*")
-            start = _last_end(_SENTENCE_RE, line[: m.start()])
-            lead = _PRONOUN_RE.sub(lambda _: subject, line[max(start, was.end()): m.start()], count=1)
-            op = m[1].lower() if m[1].lower() in _ABOVE_OPS + _BELOW_OPS else f"{m[1].lower()} than"
-            unit = was[3] if was[3] and (was[3] == "%" or unit_dimension(was[3].lower())[0]) else ""
-            lines.append(f"{lead}{op} {was[2]} {unit}")
-    return lines
 
-
-_BASELINE_RE = re.compile(r"\b(higher|more|greater|bigger|larger|lower|less|fewer|smaller|above|over|below|under)"
-                          r"\s+(?:than\s+)?(?:that|this|before|then)\b", re.I)
-_WAS_RE = re.compile(r"([^\W\d][\w.\- ]{0,60}?)\s+(?:was|were|is|are|stood at|sat at|has been|war|était)\s+(?:at\s+)?"
-                     r"([+−-]?\d+(?:[.,]\d+)?)\s*(%|[^\W\d_]{1,12})?", re.I)
-
-
-def _clause(before: str) -> str:
-    """The clause an operator closes: the words after the last clause mark or condition word before it."""
-    start = 0
-    for m in _CLAUSE_RE.finditer(before):
-        start = m.end()
-    return before[start:][-60:]
 
 
 @attrs.frozen(slots=True)

@@ -31,6 +31,10 @@ _OPEN_RE = re.compile(r"(?:(#{1,6})[ \t]+`?(?:[\w.~-]*/)*HEARTBEAT\.md`?[ \t]*:?
                       r"|([-=]{3,})[ \t]*(?:[\w.~-]*/)*HEARTBEAT\.md[ \t]*[-=]*"
                       r"|<(file|document)\b[^>\n]*HEARTBEAT\.md[^>\n]*>)[ \t]*")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.M)
+_PATH_RE = re.compile(r"[/\\]|\.\w{1,4}\s*$")  # a heading that names a file ("## /home/ada/…/TOOLS.md")
+# The sections OpenClaw's system prompt writes after its project context (the files it loaded).
+_SECTIONS = frozenset({"silent replies", "heartbeats", "runtime", "reasoning format", "group chat context",
+                       "reactions", "messaging", "project context"})
 # The clock line of a system prompt: "## Current Time\n2026-03-10 14:30 (Tuesday)", "Current date and time: …".
 _CLOCK_RE = re.compile(r"^(?:#{1,6}[ \t]+)?current (?:date and time|date|time)\b[ \t]*:?[ \t]*\n?([^\n]{8,80})",
                        re.I | re.M)
@@ -63,9 +67,13 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
         return ""
     start = m.end()
     end = min(len(system), start + _MAX_CHARS)
-    if m[1]:  # a heading: up to the next heading of its level or above that is not the file's own title
+    if m[1]:  # a heading: up to the next heading of its level or above that is not the file's own title; under a
+        # path ("## /home/ada/.openclaw/workspace/HEARTBEAT.md") up to the next file's path or the prompt's next
+        # section, the file's own headings being its content ("## Cluster (k3s)", blind v44)
+        path = "/" in system[m.start(): m.end()] or "\\" in system[m.start(): m.end()]
         for h in _HEADING_RE.finditer(system, start, end):
-            if len(h[1]) <= len(m[1]) and "heartbeat" not in h[2].lower():
+            if len(h[1]) <= len(m[1]) and "heartbeat" not in h[2].lower() and (
+                    not path or _PATH_RE.search(h[2]) or h[2].strip().lower() in _SECTIONS):
                 end = h.start()
                 break
     elif m[2]:
