@@ -102,6 +102,15 @@ UPTIME_FREE = (" 12:30:04 up 6 days,  3:12,  1 user,  load average: 1.84, 2.10, 
                "               total        used        free      shared  buff/cache   available\n"
                "Mem:            30Gi        13Gi       1.2Gi       412Mi        16Gi        {}\n"
                "Swap:          8.0Gi       256Ki       8.0Gi")  # `uptime; free -h`
+PG_REPLICATION = (" application_name | client_addr |   state   | sync_state |   replay_lag\n"
+                  "------------------+-------------+-----------+------------+-----------------\n"
+                  " db-2             | 10.0.3.12   | streaming | async      | 00:00:00.00184\n"
+                  " db-3             | 10.0.3.13   | streaming | async      | {}\n(2 rows)")
+ZPOOL_LIST = ("NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP    HEALTH  ALTROOT\n"
+              "tank  65.4T  53.0T  12.4T        -         -     6%    {}%  1.00x    ONLINE  -")
+FREE_H = ("               total        used        free      shared  buff/cache   available\n"
+          "Mem:            15Gi        12Gi       412Mi       1.1Gi       3.4Gi       {}\nSwap:          4.0Gi       {}"
+          "       2.2Gi")
 SPEEDTEST = "Ping: 11.207 ms\nDownload: {} Mbit/s\nUpload: 97.18 Mbit/s"
 JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
            "timestamp": 1777500000512}
@@ -183,6 +192,12 @@ TWINS: list[tuple[str, Any, Any]] = [
      "2 GiB", UPTIME_FREE.format("1.97", "17Gi"), UPTIME_FREE.format("11.97", "17Gi")),
     ("2. uptime — tell me if the 15-minute load average is above 10\n3. free -h — tell me if available memory is under "
      "2 GiB", UPTIME_FREE.format("1.97", "17Gi"), UPTIME_FREE.format("1.97", "1.7Gi")),
+    ("Both standbys must be there and streaming, and replay lag at most 10 seconds. Report only if that's not the "
+     "case.", PG_REPLICATION.format("00:00:07.412903"), PG_REPLICATION.format("00:00:12.004113")),
+    ("- `zpool list tank`: CAP at 85% or above means I need to order disks → tell me.", ZPOOL_LIST.format(81),
+     ZPOOL_LIST.format(85)),  # (the check-in's own "CAP" is no tool's bound)
+    ("- Available memory dropping below 1.5 GiB → message me.\n- Swap use past 2 GiB → also message me.",
+     FREE_H.format("2.1Gi", "1.8Gi"), FREE_H.format("2.1Gi", "2.3Gi")),  # (no "Mem used" nor "Swap total" is swap use)
     ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
      "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"

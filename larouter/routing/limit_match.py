@@ -47,9 +47,12 @@ def related_word(word: str, label: frozenset[str]) -> bool:
 
 def _names(limit: Limit, label: frozenset[str], dimension: str) -> bool:
     side, their = _polarity(limit.words), _polarity(label)
-    if side and their:
-        return side == their  # "free space below 10 GB" is `df`'s "Avail", never its "Used"
     head = next((w for w in limit.words if w not in FREE and w not in TAKEN), "")
+    if side and their:  # "free space below 10 GB" is `df`'s "Avail", never its "Used"; "swap use past 2 GiB" is
+        return side == their and (not head or any(_related(head, part) for part in label)  # no "Mem used"
+                                  or not label - FREE - TAKEN - {"%"})
+    if side and dimension == "size":
+        return False  # a size of neither side is no use nor what is left ("Swap total" against "swap use past 2 GiB")
     if not head:
         return dimension == limit.dimension  # "over 90%", "under 10% free": every share (of that side)
     return any(_related(head, part) for part in label)  # what the limit is of ("UPS battery below 50%" is not
@@ -124,8 +127,10 @@ def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> 
     """Whether a reading lies within every stated limit that names it (False: past one), None when none names it.
     A reading without a unit is read in its limit's unit ("lag=0" against "lag over 30 s")."""
     words = label_words(label)
-    if not words.isdisjoint(BOUND_WORDS):
-        return None
+    limits = list(limits)
+    if not words.isdisjoint(BOUND_WORDS) and not any(
+            limit.words[:1] and limit.words[0] in words & BOUND_WORDS for limit in limits):
+        return None  # a tool's own bound ("temp1_max"), unless it is what the check-in bounds (`zpool list`'s "CAP")
     dimension, scale, offset = reading_unit(label, unit)
     if unit and not dimension:
         words |= label_words(unit)  # a unit that names what is counted: "Download: 612.44 Mbit/s", "742 RPM"

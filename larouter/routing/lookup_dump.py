@@ -115,6 +115,8 @@ def _judge_column(name: str, column: list[str], stated: Stated) -> bool | None:
 
 def _judge_cell(name: str, cell: str, stated: Stated) -> bool | None:
     m = _NUMBER_UNIT_RE.fullmatch(cell)
+    if m is None and (r := reading(cell)) is not None:
+        return judge(stated.limits, name, *r)  # a duration: psql's interval "00:00:07.412903", "4m12s"
     return judge(stated.limits, name, number(m[1]), m[2] or "") if m is not None else None
 
 

@@ -40,5 +40,5 @@ def as_pairs(text: str) -> str:
 # "shared" and "buff/cache" columns are parts of; "free" where there is no "available": swap, an old procps).
 _KEPT = frozenset({"total", "used", "available"})
 _UPTIME_RE = re.compile(r"\bload averages?:\s*(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?)\s*$")
-_FREE_HEADER_RE = re.compile(r"^\s+total\s+used\s+free\b")
+_FREE_HEADER_RE = re.compile(r"^\s*total\s+used\s+free\b")
 _FREE_ROW_RE = re.compile(r"^(Mem|Swap|Total|Low|High):\s+(.*)$")
