@@ -495,3 +495,22 @@ def test_bounds_said_after_their_figure_or_with_the_alert_after_them(line: str, 
                                                                      closed: bool) -> None:
     (limit,) = stated_limits(line)
     assert (limit.above, limit.value, limit.closed) == (above, value, closed)
+
+
+@pytest.mark.parametrize(("line", "head", "above", "value", "dimension"), [
+    ("- Meddela mig om battery.charge är under 90 eller om ups.load är över 70 %.", "charge", False, 90.0, ""),
+    ("- Als Seconds_Behind_Source meer dan vijf minuten is, stuur me een bericht.", "source", True, 300.0, "time"),
+    ("- Najnowsze archiwum nie może być starsze niż 30 godzin.", "archiwum", True, 30 * 3600.0, "age"),
+    ("- Préviens-moi si la mémoire utilisée passe au-dessus de 23 000 MiB.", "utilisée", True, 23000 * 1024.0 ** 2,
+     "size"),
+    ("- Avisa-me se o download ficar abaixo de 300 Mbit/s.", "download", False, 300.0, ""),
+    ("- Temperatur darf höchstens 45 °C sein.", "temperatur", True, 45.0, "temp"),
+    ("- The newest snapshot should be less than a day old.", "snapshot", True, 86400.0, "age"),
+    ("- avvisami se il certificato scade tra meno di due settimane", "certificato", False, 14 * 86400.0, "left"),
+])
+def test_limits_in_other_languages_and_numbers_in_words(line: str, head: str, above: bool, value: float,
+                                                         dimension: str) -> None:
+    """Blind v44: operators, verbs, cue words and numbers in words of the languages its checklists were written in
+    ("dépasse", "höchstens", "meer dan vijf minuten", "starsze niż", "23 000 MiB", "less than a day old")."""
+    limit = stated_limits(line)[0]
+    assert (limit.words[0], limit.above, limit.value, limit.dimension) == (head, above, value, dimension)

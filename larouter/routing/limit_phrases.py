@@ -11,9 +11,35 @@ import re
 
 from larouter.routing.limit_vocab import unit_dimension
 
+# The operators in words and signs, in the languages the readers know (`readings._ABOVE`, `_BELOW` read a report's
+# own brackets; these read an instruction's clause).
+ABOVE_OPS = ("over", "above", "exceeds", "exceed", "exceeding", "more than", "greater than", "higher than", "beyond",
+             "past", ">", ">=", "≥", "at least", "longer than", "slower than", "bigger than", "larger than", "hotter than",
+             "warmer than", "heavier than", "über", "ueber", "mehr als", "größer als", "groesser als", "höher als",
+             "mindestens", "übersteigt", "überschreitet", "plus de", "au-dessus de", "dépasse", "dépasser", "dépassent",
+             "supérieur à", "supérieure à", "au moins", "más de", "por encima de", "mayor que", "supera", "superar",
+             "al menos", "como mínimo", "acima de", "mais de", "maior que", "passar de", "passa de", "pelo menos",
+             "sopra", "oltre", "più di", "superiore a", "almeno", "boven", "meer dan", "groter dan", "hoger dan",
+             "minstens", "powyżej", "więcej niż", "większy niż", "większa niż", "przekracza", "co najmniej", "över",
+             "mer än", "minst", "выше", "более", "больше")
+BELOW_OPS = ("below", "under", "less than", "lower than", "fewer than", "<", "<=", "≤", "at most", "shorter than",
+             "faster than", "smaller than", "cooler than", "colder than", "unter", "weniger als", "kleiner als",
+             "niedriger als", "höchstens", "unterschreitet", "moins de", "en dessous de", "sous", "inférieur à",
+             "inférieure à", "au plus", "menos de", "por debajo de", "menor que", "como máximo", "abaixo de",
+             "no máximo", "sotto", "meno di", "inferiore a", "al massimo", "onder", "minder dan", "kleiner dan",
+             "lager dan", "hoogstens", "poniżej", "mniej niż", "mniejszy niż", "mniejsza niż", "co najwyżej",
+             "mindre än", "högst", "ниже", "менее", "меньше")
+AGE_OPS = ("older than", "älter als", "plus vieux que", "plus ancien que", "plus ancienne que", "más antiguo que",
+           "más antigua que", "mais antigo que", "più vecchio di", "più vecchia di", "ouder dan", "starsze niż",
+           "starszy niż", "äldre än")
+WITHIN_OPS = ("within", "innerhalb von", "dans moins de", "en menos de")
+# Operators whose bound itself is on the healthy side of an alert's ("at least 20%": 20 is within).
+INCLUSIVE_OPS = frozenset({">=", "≥", "<=", "≤", "at least", "at most", "mindestens", "höchstens", "au moins",
+                           "au plus", "al menos", "como mínimo", "como máximo", "pelo menos", "no máximo", "almeno",
+                           "al massimo", "minstens", "hoogstens", "co najmniej", "co najwyżej", "minst", "högst"})
 # Where a clause starts: the words of a condition, the marks between clauses.
 _CLAUSE_RE = re.compile(r"(?:^|[,;:(\[—–•*]|\s-\s|\b(?:if|when|whenever|once|unless|and|or|wenn|sobald|si|quand"
-                        r"|lorsque|cuando|se|quando|als|jeśli|если|ou|oder|o)\b)(?![^,;:(\[]*\b(?:if|when|whenever|wenn"
+                        r"|lorsque|cuando|se|quando|als|jeśli|если|ou|oder|o|om|eller|och|lub|albo)\b)(?![^,;:(\[]*\b(?:if|when|whenever|wenn"
                         r"|si|quand|cuando|se|quando)\b)", re.I)
 SENTENCE_RE = re.compile(r"[.!?;]\s|\n")
 PRONOUN_RE = re.compile(r"\b(?:it|it's|its|that|this|es|il|elle|ello|esso|essa|het|to|оно)\b", re.I)
@@ -43,6 +69,8 @@ def rewritten_lines(text: str) -> list[str]:
     """The instructions' lines, each with its postfix operators put before their figure ("85% or above": "≥ 85%"),
     and after one that bounds a reading by a figure it gave before, that bound written out (blind v43)."""
     lines = [_POSTFIX_RE.sub(_prefixed, line) if " or " in line else line for line in text.splitlines()]
+    lines = [_ONE_RE.sub(r"\g<1>1 ", _NUMBER_WORD_RE.sub(_digits, line)) if _WORDED_RE.search(line) else line
+             for line in lines]
     for line in list(lines):
         m = _BASELINE_RE.search(line) if "th" in line or "before" in line else None
         was = last(_WAS_RE, line[: m.start()]) if m is not None else None
@@ -54,6 +82,15 @@ def rewritten_lines(text: str) -> list[str]:
             unit = was[3] if was[3] and (was[3] == "%" or unit_dimension(was[3].lower())[0]) else ""
             lines.append(f"{lead}{op} {was[2]} {unit}")
     return lines
+
+
+def worded(text: str) -> bool:
+    """Whether the text may state a number in words after an operator ("more than five minutes")."""
+    return _WORDED_RE.search(text) is not None and (_NUMBER_WORD_RE.search(text) or _ONE_RE.search(text)) is not None
+
+
+def _digits(m: re.Match[str]) -> str:
+    return f"{m[1]}{_NUMBERS[m[2].lower()]}"
 
 
 def _prefixed(m: re.Match[str]) -> str:
@@ -69,3 +106,22 @@ _WAS_RE = re.compile(r"([^\W\d][\w.\- ]{0,60}?)\s+(?:was|were|is|are|stood at|sa
 # A figure, then its operator ("85% or above", "20 °C or below", "3 or more").
 _POSTFIX_RE = re.compile(r"(?<![\w.,])(?:at\s+)?([+−-]?\d+(?:[.,]\d+)?\s?(?:%|°\s?[CF]|[^\W\d_]{1,12})?)\s+or\s+"
                          r"(above|over|more|higher|greater|below|under|less|lower|fewer)\b", re.I)
+
+# Numbers in words after an operator ("more than five minutes", "größer als null", "tra meno di due settimane",
+# "fewer than thirty days"), and "a day" after one ("less than a day old"); not an article elsewhere.
+_NUMBERS = {w: n for n, words in enumerate((
+    "zero null nul zéro cero", "", "two zwei deux dos due twee dois duas dwa två", "three drei trois tres tre drie três trzy tre",
+    "four vier quatre cuatro quattro quatro cztery fyra", "five fünf cinq cinco cinque vijf pięć fem",
+    "six sechs seis sei zes sześć sex", "seven sieben sept siete sette zeven sete siedem sju",
+    "eight acht huit ocho otto oito osiem åtta", "nine neun neuf nueve nove negen dziewięć nio",
+    "ten zehn dix diez dieci tien dez dziesięć tio")) for w in words.split()}
+_NUMBERS |= {"twelve": 12, "zwölf": 12, "douze": 12, "doce": 12, "dodici": 12, "twaalf": 12, "fifteen": 15,
+             "fünfzehn": 15, "quinze": 15, "quince": 15, "quindici": 15, "vijftien": 15, "twenty": 20, "zwanzig": 20,
+             "vingt": 20, "veinte": 20, "venti": 20, "twintig": 20, "vinte": 20, "thirty": 30, "dreißig": 30,
+             "trente": 30, "treinta": 30, "trenta": 30, "dertig": 30, "trinta": 30, "forty": 40, "fifty": 50,
+             "sixty": 60, "ninety": 90, "hundred": 100}
+_AFTER_OPERATOR = r"(\b(?:than|als|dan|que|de|di|niż|än|over|above|under|below|within|exceeds?|least|most|tra|in)\s+)"
+_NUMBER_WORD_RE = re.compile(_AFTER_OPERATOR + r"(" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r")\b", re.I)
+_ONE_RE = re.compile(_AFTER_OPERATOR + r"(?:a|an|one)\s+(?=(?:day|week|hour|minute|month)s?\b)", re.I)
+_WORDED_RE = re.compile(r"\b(?:than|als|dan|que|de|di|niż|än|over|above|under|below|within|exceeds?|least|most|tra|in)"
+                        r"\s+[^\W\d]", re.I)

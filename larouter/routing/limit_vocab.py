@@ -16,7 +16,12 @@ TIME_UNITS = {"ms": 0.001, "msec": 0.001, "milliseconds": 0.001, "millisecond": 
                "tagen": 86400, "jours": 86400, "días": 86400, "dias": 86400, "giorni": 86400, "dagen": 86400,
                "week": 604800, "weeks": 604800, "wochen": 604800, "sekunden": 1, "sekunde": 1, "segundos": 1,
                "segundo": 1, "secondes": 1, "seconde": 1, "secondi": 1, "seconden": 1, "minuti": 60, "minutos": 60,
-               "minuto": 60, "minut": 60, "minuty": 60, "godzin": 3600, "godziny": 3600, "dni": 86400}
+               "minuto": 60, "minut": 60, "minuty": 60, "godzin": 3600, "godziny": 3600, "dni": 86400,
+               "settimana": 604800, "settimane": 604800, "semaine": 604800, "semaines": 604800, "semana": 604800,
+               "semanas": 604800, "weken": 604800, "tygodnie": 604800, "tygodni": 604800, "veckor": 604800,
+               "vecka": 604800, "timmar": 3600, "timme": 3600, "dagar": 86400, "dag": 86400, "minuter": 60,
+               "sekunder": 1, "month": 2592000, "months": 2592000, "monate": 2592000, "mois": 2592000,
+               "meses": 2592000, "mesi": 2592000, "maanden": 2592000}
 TEMP_UNITS = frozenset({"°c", "° c", "c", "celsius", "degrees", "grad", "degrés"})
 FAHRENHEIT = frozenset({"°f", "° f", "f", "fahrenheit"})  # (read in °C: a fridge "above 40 °F" is above 4.4 °C)
 # (A tool's one-letter size is binary: `df -h`, `du -h`, `free -h`, systemd's "Memory: 2.7G", redis' "2.05G" are GiB.)

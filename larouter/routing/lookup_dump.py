@@ -249,8 +249,9 @@ def _judge(key: str, value: str, stated: Stated) -> bool | None:
         return None  # what there is none of ("ALARMDEL : No alarm", "Last_Error: none")
     if lower == "on":  # a state left on ("heater: on"; not an outlet's, NUT's "outlet.1.status: on")
         return None if _ON_FINE_RE.search(key) else False
-    if not TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", value))):
-        return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff"; not "with 0 errors")
+    if not TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", value))) and not _DESCRIBES_RE.search(key):
+        return False  # ("Last_IO_Error: error connecting to master", "state=CrashLoopBackOff"; not "with 0 errors",
+        # nor what a device is: NUT's "ups.type: offline / line interactive")
     if stated.now is not None and (at := stamp(value)) is not None:  # (its line names it: "scan: scrub … on <date>")
         return judge_stamp(stated.limits, f"{key} {value}", at, stated.now)
     if _dated(key, stated):
@@ -292,7 +293,8 @@ def _fine_number(key: str, value: str, unit: str) -> bool:
     """A number no stated limit names: fine unless it counts trouble or what needs attention above 0 (a duration is
     no count: apcupsd's "ALARMDEL : 30 Seconds"), or is a charge under 20% or a use at 80% or more."""
     words = [p.lower() for p in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", key)]
-    if words and words[-1] in _MEASURE_WORDS or words[-2:] == ["retry", "count"] or not BOUND_WORDS.isdisjoint(words):
+    if (words and words[-1] in _MEASURE_WORDS or words[-2:] == ["retry", "count"] or not BOUND_WORDS.isdisjoint(words)
+            or "delay" in words):  # (NUT's "ups.delay.shutdown: 20": a setting)
         return True  # a setting or a tool's own bound, no reading (MySQL's "Connect_Retry: 60", "Source_Retry_Count:
         # 86400": retries are counted; NUT's "input.transfer.high: 264", "battery.charge.low: 20")
     read = number(value)
@@ -314,6 +316,7 @@ def _dated(key: str, stated: Stated) -> bool:
                for limit in stated.limits)
 
 
+_DESCRIBES_RE = re.compile(r"(?:^|[._\s-])(?:type|model|mfr|vendor|serial|firmware|description|driver|name)$", re.I)
 _DATE_KEY_RE = re.compile(r"date|time|expir|until|after|before|last|since|when|_at$|valid|renew|seen|datum|fecha", re.I)
 _ON_FINE_RE = re.compile(r"outlet|socket|beeper|power|supply|online|enabled", re.I)
 # A status of flags in capitals (apcupsd's "ONLINE REPLACEBATT", NUT's "OL CHRG", a self-test's "NG"): each must be

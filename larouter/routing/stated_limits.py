@@ -23,28 +23,17 @@ import attrs
 
 from larouter.routing.due import checkin
 from larouter.routing.limit_dates import Clock, clock
-from larouter.routing.limit_phrases import PRONOUN_RE, SENTENCE_RE, clause_of, last, last_end, rewritten_lines
+from larouter.routing.limit_phrases import (ABOVE_OPS, AGE_OPS, BELOW_OPS, INCLUSIVE_OPS, PRONOUN_RE, SENTENCE_RE,
+                                            WITHIN_OPS, clause_of, last, last_end, rewritten_lines, worded)
 from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FAHRENHEIT, FREE, GENERIC_DATED, TAKEN, TIME_UNITS,
                                           UNIT_WORDS, Limit, unit_dimension)
 from larouter.routing.readings import number
 
-# The operators in words and signs, in the languages the readers know (`readings._ABOVE`, `_BELOW` read a report's
-# own brackets; these read an instruction's clause).
-_ABOVE_OPS = ("over", "above", "exceeds", "exceed", "exceeding", "more than", "greater than", "higher than", "beyond",
-              "past", ">", ">=", "≥", "at least", "longer than", "slower than", "bigger than", "larger than",
-              "hotter than", "warmer than", "heavier than", "über", "ueber", "mehr als", "plus de", "au-dessus de", "más de", "por encima de",
-              "acima de", "mais de", "sopra", "oltre", "boven", "meer dan", "powyżej", "выше", "более", "больше")
-_BELOW_OPS = ("below", "under", "less than", "lower than", "fewer than", "<", "<=", "≤", "at most", "shorter than",
-              "faster than", "smaller than", "cooler than", "colder than", "unter", "weniger als",
-              "moins de", "en dessous de", "sous", "menos de", "por debajo de", "abaixo de", "sotto", "onder",
-              "minder dan", "poniżej", "ниже", "менее", "меньше")
-_AGE_OPS = ("older than", "älter als", "plus vieux que", "más antiguo que", "mais antigo que")
-_WITHIN_OPS = ("within", "innerhalb von", "dans moins de", "en menos de")
-_OP_RE = re.compile(r"(?<![\w<>=])(" + "|".join(sorted(map(re.escape, _ABOVE_OPS + _BELOW_OPS + _AGE_OPS + _WITHIN_OPS),
+_OP_RE = re.compile(r"(?<![\w<>=])(" + "|".join(sorted(map(re.escape, ABOVE_OPS + BELOW_OPS + AGE_OPS + WITHIN_OPS),
                                                         key=len, reverse=True))
-                    + r")\s*(?:of\s+)?([+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?", re.I)
+                    + r")\s*(?:of\s+|de\s+|di\s+|i\s+)?(\d{1,3}(?:[  ]\d{3})+(?![\d.,])|[+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?",
+                    re.I)
 _GATE = re.compile(r"[0-9]")
-_INCLUSIVE_OPS = frozenset({">=", "≥", "<=", "≤", "at least", "at most"})
 
 # Where a clause starts: the words of a condition, the marks between clauses.
 _WORD_RE = re.compile(r"[^\W_]+%?|%")
@@ -54,6 +43,10 @@ stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn 
 know message text only just also of on for in at to than with not no current currently total value level reading
 reads there each every all some if when whenever once please send report ever still check whether die der das
 directory directories folder folders dir ordner dossier usually normally typically generally has have had
+passe passer devient tombe descend monte ficar fica ficou passar cair cai estar ser baja sube pasa llega queda
+scende sale va tra fällt steigt liegt geht wird ist komt gaat zakt stijgt wordt spadnie spada wzrośnie jest będzie
+är blir går sjunker stiger om mig meddela eller och att det nie być może mij mi expires expire expiring scade
+scadono expira expiran vence läuft verloopt wygasa
 uses using consumes consuming dropping falling rising climbing going getting took takes take taking lasts lasted runs ran
 or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
 den dem des le la les el los las il lo gli de del du von van het een ein eine un une uno una
@@ -78,7 +71,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
     after "than", "at most" or "at least" that no operator reads ("gets cheaper than 5 €", "no later than 9:00"), so
     what the lookups show cannot be known to answer it. (A number is read for an operator only when the word or sign
     right before it can end one: the full pattern costs ~30 us on a check-in's clock line, the gates ~2.)"""
-    if not text or _GATE.search(text) is None:
+    if not text or _GATE.search(text) is None and not worded(text):
         return (), False
     found: list[Limit] = []
     usuals: list[Limit] = []
@@ -116,7 +109,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
 
 _NUMBER_RE = re.compile(r"(?<![\d.,])[+−-]?\d")
 # The words an operator ends in ("more than", "plus de", "über"), and its signs.
-_OP_LAST_WORDS = frozenset(op.split()[-1] for op in _ABOVE_OPS + _BELOW_OPS + _AGE_OPS + _WITHIN_OPS) | {"of"}
+_OP_LAST_WORDS = frozenset(op.split()[-1] for op in ABOVE_OPS + BELOW_OPS + AGE_OPS + WITHIN_OPS) | {"of"}
 
 
 def _own(tail: list[str]) -> list[str]:
@@ -160,7 +153,7 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
     if alert is None:
         return None  # neither an alert ("tell me if …") nor what healthy is ("must be …", "SLO: …"): which side is news?
     op = m[1].lower()
-    value = number(m[2])
+    value = number(m[2].replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))  # ("23 000 MiB")
     unit = (m[3] or "").lower().replace(" ", "")
     after = line[m.end(): m.end() + 40].lower()
     tail = after.split()
@@ -191,25 +184,25 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
         words = ("duration", *words)
     elif not words and op in ("slower than", "faster than"):
         words = ("latency",)  # "if it gets slower than 800 ms": how long it takes to answer
-    above = op in _ABOVE_OPS or op in _AGE_OPS
+    above = op in ABOVE_OPS or op in AGE_OPS
     conjunct = line[max(0, m.start() - 24): m.start()]
     conjunct = conjunct[last_end(_CONJUNCTION_RE, conjunct):]  # ("is not mounted or over 90%": another condition's)
     negated = _NEGATION_RE.search(conjunct) is not None
     if negated:
         above = not above  # "must not exceed 90%", "should not drop below 20%", "sollte nicht über 90 % liegen"
     last = dimension == "time" and above and not lasting and any(w in GENERIC_DATED - {"date", "time"} for w in words)
-    if dimension == "time" and (op in _AGE_OPS or last or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
-                                or (op in _WITHIN_OPS and not alert and EXPIRY_RE.search(clause) is None)):
-        if alert == above or (op in _WITHIN_OPS and not alert):  # "older than 26 hours"; "must have run within 26 h"
+    if dimension == "time" and (op in AGE_OPS or last or any(after.lstrip().startswith(w) for w in _AGO_WORDS)
+                                or (op in WITHIN_OPS and not alert and EXPIRY_RE.search(clause) is None)):
+        if alert == above or (op in WITHIN_OPS and not alert):  # "older than 26 hours"; "must have run within 26 h"
             return Limit(words, True, value * scale, "age", scale)
         return None
-    if dimension == "time" and not lasting and (op in _WITHIN_OPS or EXPIRY_RE.search(clause) or any(map(after.__contains__, _LEFT))):
-        if (alert and (op in _WITHIN_OPS or not above)) or (not alert and above):  # "expires within 14 days"; "must
+    if dimension == "time" and not lasting and (op in WITHIN_OPS or EXPIRY_RE.search(clause) or any(map(after.__contains__, _LEFT))):
+        if (alert and (op in WITHIN_OPS or not above)) or (not alert and above):  # "expires within 14 days"; "must
             return Limit(words, False, value * scale, "left", scale)  # be more than 21 days away": news when less left
         return None
-    if op in _WITHIN_OPS or op in _AGE_OPS:
+    if op in WITHIN_OPS or op in AGE_OPS:
         return None
-    inclusive = op in _INCLUSIVE_OPS or _OR_EQUAL_RE.search(line[max(0, m.start() - 16): m.start()]) is not None
+    inclusive = op in INCLUSIVE_OPS or _OR_EQUAL_RE.search(line[max(0, m.start() - 16): m.start()]) is not None
     inclusive = inclusive != negated  # ("no more than 80": 80 is within)
     closed = inclusive if alert else not inclusive  # (alert "≥ 90%": 90 is news; healthy "under 30 s": 30 is)
     return Limit(words, above if alert else not above, value * scale + offset, dimension, scale, offset, closed)
@@ -221,11 +214,13 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
 _ALERT_RE = re.compile(r"\b(?:alert|alerts|warn|warning|notify|tell|problem|report if|report when|escalate|let me know"
                        r"|(?:ping|page|text|message|flag|wake)\s+(?:me|us|him|her|them|the|it)|if|when|whenever|alarm|melde|warne|benachrichtig|wenn|falls"
                        r"|avísame|avisa|alerta|si|préviens|alerte|signale|quand|avvisa|segnala|se|se\s|waarschuw|als"
-                       r"|сообщи|если|powiadom|jeśli|jeżeli|meld)\b", re.I)
+                       r"|сообщи|если|powiadom|jeśli|jeżeli|meld|meddela|säg till|om|napisz|daj znać|stuur|avise"
+                       r"|préviens-moi|dimmi|avvisami|sag mir|sag bescheid)\b", re.I)
 _HEALTHY_RE = re.compile(r"\b(?:must|should|slo|sla|bound|healthy|fine|expected|expect|target|keep|stay|stays|normal"
                          r"|normally|usually|typically|generally|acceptable|needs? to|as long as|ok if|ok when|okay if"
                          r"|good if|is ok|muss|soll|sollte|debe|doit|deve|moet|должен|powinien|norm|normalerweise"
-                         r"|normalement|normalmente|while)\b", re.I)
+                         r"|normalement|normalmente|while|musi|może|powinna|powinno|ska|skall|bör|moeten|mag|devem"
+                         r"|debería|dovrebbe|darf|dürfen|müssen|doivent|deben|devono)\b", re.I)
 # "unless": the condition after it is news when what comes before is staying quiet ("reply HEARTBEAT_OK unless …",
 # "don't bother me unless …"), how things should be when it is an alert ("alert me unless lag is under 30 s").
 _UNLESS_RE = re.compile(r"\b(?:unless|außer wenn|sauf si|a menos que|tenzij|a meno che)\b", re.I)
