@@ -370,6 +370,7 @@ Mar 02 03:14:52 web1 systemd[1]: Started postgresql@16-main.service - PostgreSQL
      "changed on disk. Run 'systemctl daemon-reload' to reload units.\n● caddy.service - Caddy"),
     ("status=0/SUCCESS", "status=2"),  # (review 21: a step that exited 2, its unit still "active")
     ("Memory: 48.3M (peak: 61.0M)", "Memory: 1.9G (max: 2.0G available: 61.2M)"),  # near its cgroup's limit
+    ("Tasks: 11 (limit: 9387)", "Tasks: 9387 (limit: 9387)"),  # (review 22: out of tasks)
 ])
 def test_systemctl_status_is_quiet_only_when_every_unit_is_loaded_and_active(change: tuple[str, str]) -> None:
     """`systemctl status` (its template units' "postgresql@16-main.service" is no mail address): every unit loaded and
@@ -383,6 +384,8 @@ def test_systemctl_status_is_quiet_only_when_every_unit_is_loaded_and_active(cha
     "Mar 04 05:58:10 web1 kernel: Out of memory: Killed process 812 (caddy)",
     "Mar 04 05:58:11 web1 systemd[1]: caddy.service: Scheduled restart job, restart counter is at 212.",
     "    Triggers: × backup.service",
+    "Mar 04 05:58:11 web1 gitea[812]: write /var/lib/gitea/data/queues: no space left on device",  # (review 22)
+    "Mar 04 05:58:11 web1 gitea[812]: 2026/03/04 05:58:11 ...models/db.go:42 [E] database is locked",
 ])
 def test_systemctl_status_with_a_crash_or_a_failed_trigger_is_news(line: str) -> None:
     """Review 21: a kill, a restart counter, a timer's failed job ("×") in words the first reader did not know."""

@@ -514,3 +514,44 @@ def test_limits_in_other_languages_and_numbers_in_words(line: str, head: str, ab
     ("dépasse", "höchstens", "meer dan vijf minuten", "starsze niż", "23 000 MiB", "less than a day old")."""
     limit = stated_limits(line)[0]
     assert (limit.words[0], limit.above, limit.value, limit.dimension) == (head, above, value, dimension)
+
+
+# Review 22: "otherwise reply HEARTBEAT_OK" after the condition, negations in an aside, "reaches"/"hits", what a time
+# left is of ("10 minutes of runtime left"), a reading asked about that is NULL, dead-letter queues by other names.
+REVIEW_22: list[tuple[str, Any]] = [
+    ("- Let me know if replication lag is over 30 s, otherwise reply HEARTBEAT_OK.", {"replication_lag_s": 340}),
+    ("- If replication lag is over 30 s, ping me, otherwise reply HEARTBEAT_OK.", {"replication_lag_s": 340}),
+    ("- Tell me if the backup disk (not the NAS) is over 90% full.", {"mount": "/mnt/backup", "disk_used_pct": 97}),
+    ("- Tell me if lag on the non-prod replica goes over 5 minutes.", {"replica": "staging-db",
+                                                                      "replication_lag_s": 1840}),
+    ("- Tell me if disk usage is over 90% or replication lag reaches 5 minutes.",
+     "disk_used_pct: 41\nreplication_lag_s: 340"),
+    ("- Tell me if disk usage is over 90% or replication lag hits 60 s.", "disk_used_pct: 41\nreplication_lag_s: 340"),
+    ("- Alert me if the UPS has less than 10 minutes of runtime left.",
+     "STATUS   : ONLINE\nBCHARGE  : 100.0 Percent\nTIMELEFT : 4.0 Minutes"),
+    ("- Alert me if the UPS has less than 10 minutes of runtime left.",
+     "battery.charge: 100\nbattery.runtime: 240\nups.status: OL"),
+    ("- Tell me if the replica falls more than 60 seconds behind or replication stops.",
+     "        Seconds_Behind_Master: NULL"),
+    ("- Tell me if the jobs queue has more than 1000 messages or anything lands in the dead-letter queue.",
+     [{"name": "jobs", "messages": 120, "consumers": 4}, {"name": "jobs.dlq", "messages": 57, "consumers": 0}]),
+    ("- Tell me if the jobs queue has more than 1000 messages or anything is in the parking lot.",
+     [{"name": "jobs", "messages": 120, "consumers": 4}, {"name": "jobs.parking-lot", "messages": 57, "consumers": 0}]),
+]
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize(("checklist", "output"), REVIEW_22, ids=range(len(REVIEW_22)))
+def test_review_22_lookups_past_what_the_checklist_asks_are_work(checklist: str, output: Any,
+                                                                 config: ClassifierConfig) -> None:
+    assert tier(checklist, output, config) is not Tier.HEARTBEAT
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize("checklist", [
+    "- Let me know if replication lag is over 30 s, otherwise reply HEARTBEAT_OK.",
+    "- Tell me if lag on the non-prod replica goes over 5 minutes.",
+    "- Replication lag must not exceed 30 s.",
+])
+def test_review_22_the_same_checklists_read_a_quiet_lookup_as_quiet(checklist: str, config: ClassifierConfig) -> None:
+    assert tier(checklist, {"replica": "db-2", "replication_lag_s": 0.4}, config) is Tier.HEARTBEAT

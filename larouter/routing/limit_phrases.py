@@ -14,6 +14,7 @@ from larouter.routing.limit_vocab import unit_dimension
 # The operators in words and signs, in the languages the readers know (`readings._ABOVE`, `_BELOW` read a report's
 # own brackets; these read an instruction's clause).
 ABOVE_OPS = ("over", "above", "exceeds", "exceed", "exceeding", "more than", "greater than", "higher than", "beyond",
+             "reaches", "reach", "hits", "hit", "greater than or equal to", "more than or equal to",
              "past", ">", ">=", "≥", "at least", "longer than", "slower than", "bigger than", "larger than", "hotter than",
              "warmer than", "heavier than", "über", "ueber", "mehr als", "größer als", "groesser als", "höher als",
              "mindestens", "übersteigt", "überschreitet", "plus de", "au-dessus de", "dépasse", "dépasser", "dépassent",
@@ -23,6 +24,7 @@ ABOVE_OPS = ("over", "above", "exceeds", "exceed", "exceeding", "more than", "gr
              "minstens", "powyżej", "więcej niż", "większy niż", "większa niż", "przekracza", "co najmniej", "över",
              "mer än", "minst", "выше", "более", "больше")
 BELOW_OPS = ("below", "under", "less than", "lower than", "fewer than", "<", "<=", "≤", "at most", "shorter than",
+             "less than or equal to", "drops to", "falls to",
              "faster than", "smaller than", "cooler than", "colder than", "unter", "weniger als", "kleiner als",
              "niedriger als", "höchstens", "unterschreitet", "moins de", "en dessous de", "sous", "inférieur à",
              "inférieure à", "au plus", "menos de", "por debajo de", "menor que", "como máximo", "abaixo de",
@@ -34,7 +36,9 @@ AGE_OPS = ("older than", "älter als", "plus vieux que", "plus ancien que", "plu
            "starszy niż", "äldre än")
 WITHIN_OPS = ("within", "innerhalb von", "dans moins de", "en menos de")
 # Operators whose bound itself is on the healthy side of an alert's ("at least 20%": 20 is within).
-INCLUSIVE_OPS = frozenset({">=", "≥", "<=", "≤", "at least", "at most", "mindestens", "höchstens", "au moins",
+INCLUSIVE_OPS = frozenset({">=", "≥", "<=", "≤", "at least", "at most", "reaches", "reach", "hits", "hit",
+                           "greater than or equal to", "more than or equal to", "less than or equal to", "drops to",
+                           "falls to", "mindestens", "höchstens", "au moins",
                            "au plus", "al menos", "como mínimo", "como máximo", "pelo menos", "no máximo", "almeno",
                            "al massimo", "minstens", "hoogstens", "co najmniej", "co najwyżej", "minst", "högst"})
 # Where a clause starts: the words of a condition, the marks between clauses.

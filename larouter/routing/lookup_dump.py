@@ -228,7 +228,11 @@ def _pairs(key: str, value: str) -> list[tuple[str, str]]:
 def _judge(key: str, value: str, stated: Stated) -> bool | None:
     """True: a reading within a stated limit; False: news; None: a line that says nothing wrong."""
     if not value or value.lower() in ("n/a", "-", "none", "null"):
-        return None
+        named = value and (names_any(stated.limits, key) or any(
+            limit.words[:1] and limit.words[0] in label_words(key) for limit in stated.limits))  # (by its own word:
+        # "Seconds_Behind_Master" for "more than 60 seconds behind"; not "SQL_Remaining_Delay" for a lag)
+        return False if named else None  # the reading asked about is not there
+        # (MySQL's "Seconds_Behind_Master: NULL": replication stopped, review 22)
     value = _BEHIND_RE.sub("", value)  # a lag in words: "6 minutes behind" (review 21)
     m = _NUMBER_UNIT_RE.fullmatch(value)
     if m is not None and (code := failed_code(key, number(m[1]))) is not None:

@@ -64,7 +64,7 @@ def stated_verdict(record: Mapping[str, Any], read: Reading) -> bool | None:
     verdict: bool | None = None
     unit = record_unit(record)
     name = next((v for k in _NAME_KEYS if isinstance(v := record.get(k), str)), "")
-    if name and TROUBLE_COUNT_RE.search(name) and any(
+    if name and (TROUBLE_COUNT_RE.search(name) or _HELD_RE.search(name)) and any(
             isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in record.values()):
         return False  # a count of what is in trouble, whatever limit its kind has ("jobs.dead-letter": 57 messages
         # beside "the jobs queue has more than 1000 messages", review 19)
@@ -84,6 +84,8 @@ def epoch_millis(record: Mapping[str, Any]) -> bool:
                for k, v in record.items())
 
 
+# Where a queue's failed messages are held ("jobs.dlq", "jobs.parking-lot", "orders.poison", review 22).
+_HELD_RE = re.compile(r"(?:^|[._-])(?:dlq|dlx|dead|parking[._-]?lot|poison|quarantine|failed|error)(?:$|[._-])", re.I)
 _TIME_KEY_RE = re.compile(r"timestamp|time$|_at$|^ts$", re.I)
 _DURATION_KEY_RE = re.compile(r"duration|elapsed|took|runtime", re.I)
 

@@ -39,7 +39,7 @@ def fine_units(text: str, call: str = "") -> bool:
             continue
         if "×" in line or not _TROUBLE.isdisjoint(label_words(NONE_OF_RE.sub(" ", _EXITED_OK_RE.sub(" ", line)))):
             return False  # (a timer's "Triggers: × backup.service"; "restart counter is at 212", review 21)
-        if _EXIT_FAILED_RE.search(line):
+        if _EXIT_FAILED_RE.search(line) or _JOURNAL_TROUBLE_RE.search(line):
             return False  # a process that exited non-zero ("Main PID: 4411 (code=exited, status=2)")
         header = _HEADER_RE.match(line)
         if header is not None:
@@ -55,7 +55,7 @@ def fine_units(text: str, call: str = "") -> bool:
             name, value = m[1].strip(), m[2].strip().lower()
             if name == "Loaded" and not value.startswith("loaded"):
                 return False  # "not-found", "masked", "error"
-            if name == "Memory" and _near_max(value):
+            if name in ("Memory", "Tasks") and _near_max(value):
                 return False  # "Memory: 1.9G (max: 2.0G available: 61.2M)": near its cgroup's limit (review 21)
             if name == "Active":
                 if not value.startswith(_ACTIVE):
@@ -75,10 +75,13 @@ def _asked(call: str) -> list[str]:
 
 _CALL_RE = re.compile(r"\bsystemctl\s+(?:-\S+\s+)*status\s+([^|;&<>\"\n]*)")
 _TYPED_RE = re.compile(r"\.(?:service|timer|socket|mount|target|path|scope|slice|device|swap|automount)$")
+# A journal line's trouble in words no single word says (review 22).
+_JOURNAL_TROUBLE_RE = re.compile(r"no space left|database is locked|reset by peer|unable to|cannot |can't |\[E\]"
+                                 r"|\blevel=(?:error|fatal)|permission denied|too many open files", re.I)
 _EXIT_FAILED_RE = re.compile(r"\bstatus=(?!0(?:/SUCCESS)?\b)\d")
 
 
-_MEMORY_RE = re.compile(r"(\S+)\s*\(.*?\b(?:max|high):\s*(\S+?)[\s)]")
+_MEMORY_RE = re.compile(r"(\S+)\s*\(.*?\b(?:max|high|limit):\s*(\S+?)[\s)]")  # ("Tasks: 4553 (limit: 4553)")
 
 
 def _near_max(value: str) -> bool:
@@ -92,5 +95,7 @@ def _bytes(text: str) -> float | None:
     found = reading(text)
     if found is None:
         return None
+    if not found[1]:
+        return found[0]  # a count (tasks)
     dimension, scale, _ = unit_dimension(found[1], one_letter_sizes=True)
     return found[0] * scale if dimension == "size" else None

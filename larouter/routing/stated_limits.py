@@ -31,7 +31,7 @@ from larouter.routing.readings import number
 
 _OP_RE = re.compile(r"(?<![\w<>=])(" + "|".join(sorted(map(re.escape, ABOVE_OPS + BELOW_OPS + AGE_OPS + WITHIN_OPS),
                                                         key=len, reverse=True))
-                    + r")\s*(?:of\s+|de\s+|di\s+|i\s+)?(\d{1,3}(?:[  ]\d{3})+(?![\d.,])|[+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?",
+                    + r")\s*(?:of\s+|de\s+|di\s+|i\s+)?(?:~\s?|about\s+|around\s+|approx\.?\s+|roughly\s+|ca\.\s?|etwa\s+|environ\s+)?(\d{1,3}(?:[  ]\d{3})+(?![\d.,])|[+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?",
                     re.I)
 _GATE = re.compile(r"[0-9]")
 
@@ -169,8 +169,9 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
         words = words[1:]
     dimension, scale, offset = unit_dimension(unit, one_letter_sizes=(m[3] or "") in ("K", "M", "G", "T"))
     side = next((w.strip(",.;") for w in _own(tail[:6]) if w.strip(",.;") in FREE | TAKEN), "")
-    if not words and tail[:1] == ["of"]:  # "under 10% of the disk is free": what it is of follows
-        words = tuple(w for w in (x.strip(",.;") for x in tail[1:4]) if w not in _STOP and w not in FREE | TAKEN)[:1]
+    if tail[:1] == ["of"]:  # "under 10% of the disk is free", "less than 10 minutes of runtime left", "more than 2 GB
+        of = tuple(w for w in (x.strip(",.;") for x in tail[1:4]) if w not in _STOP and w not in FREE | TAKEN)[:1]
+        words = (*of, *words) if dimension != "%" or not words else words  # of memory": what it is of follows
     if side:
         words = (*words, side)  # "less than 10% left", "over 90% used": which side of the share
     if dimension == "" and unit and unit not in _STOP:
@@ -185,7 +186,7 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
     elif not words and op in ("slower than", "faster than"):
         words = ("latency",)  # "if it gets slower than 800 ms": how long it takes to answer
     above = op in ABOVE_OPS or op in AGE_OPS
-    conjunct = line[max(0, m.start() - 24): m.start()]
+    conjunct = _ASIDE_RE.sub(" ", line[max(0, m.start() - 40): m.start()])[-24:]
     conjunct = conjunct[last_end(_CONJUNCTION_RE, conjunct):]  # ("is not mounted or over 90%": another condition's)
     negated = _NEGATION_RE.search(conjunct) is not None
     if negated:
@@ -232,8 +233,9 @@ _NO_ALERT_RE = re.compile(r"\b(?:no|don't|do not|never|no need to|not)\s+(?:\w+\
 _CONJUNCTION_RE = re.compile(r",|;|\s(?:or|and|oder|und|ou|et|o|y|of|en)\s", re.I)
 # A negation right before an operator turns its side ("must not exceed", "should never drop below", "nicht über").
 _OR_EQUAL_RE = re.compile(r"\b(?:at|reaches|hits|equals)\s+or\s*$", re.I)  # "at or above 90%", "reaches or exceeds"
-_NEGATION_RE = re.compile(r"\b(?:not|never|n't|no longer|no|nicht|nie|niemals|pas|jamais|nunca|non|mai|niet|nooit|не"
-                          r"|nie)\b[^.,;:]*$|n't\s+\w*\s*$", re.I)
+_NEGATION_RE = re.compile(r"(?:\b(?:not|never|no longer|no|nicht|nie|niemals|pas|jamais|nunca|non|mai|niet|nooit|не)"
+                          r"|n't)\s+(?:[^\W\d]+\s+){0,2}$", re.I)  # (its own verb at most: "must not exceed", "should
+# never drop below"; not "the backup disk (not the NAS) is over", "non-prod database is over", review 22)
 
 
 def _side(before: str, after: str = "") -> bool | None:
@@ -254,6 +256,8 @@ def _side(before: str, after: str = "") -> bool | None:
     healthy = _HEALTHY_RE.search(sentence) is not None
     end = SENTENCE_RE.search(after)
     rest = after[: end.start() if end else len(after)]
+    if _OTHERWISE_RE.search(rest) and _QUIET_AFTER_RE.search(rest):
+        return True  # "… if lag is over 30 s, otherwise reply HEARTBEAT_OK": the condition is the news (review 22)
     if _QUIET_AFTER_RE.search(rest) and _ALERT_VERB_RE.search(sentence) is None:
         return False  # "if lag is under 30 s, there is nothing to report": the condition is how things should be
     if not alert and not healthy:  # the alert said after ("Swap use past 2 GiB → message me", blind v44), or what
@@ -265,7 +269,10 @@ def _side(before: str, after: str = "") -> bool | None:
 # What staying quiet is, said after a condition (review 21), and an alert said in a verb before it.
 _QUIET_AFTER_RE = re.compile(r"nothing to (?:report|do|say)|heartbeat_ok|all is well|all good|no action|stay quiet"
                              r"|reply (?:ok|heartbeat)", re.I)
-_ALERT_VERB_RE = re.compile(r"\b(?:alert|warn|notify|tell|ping|page|message|text|escalate|report)\b", re.I)
+_ALERT_VERB_RE = re.compile(r"\b(?:alert|warn|notify|tell|ping|page|message|text|escalate|report|let me know|dm|shout"
+                            r"|flag)\b", re.I)
+_OTHERWISE_RE = re.compile(r"\b(?:otherwise|else|if not|sonst|ansonsten|sinon|si no|de lo contrario|altrimenti|anders"
+                           r"|caso contrário|senão|w przeciwnym razie|annars)\b", re.I)
 _BOUND_RE = re.compile(r"\b(?:no|not)\s+(?:more|less|higher|lower|greater|older)\s+than|\bat\s+(?:most|least)\b", re.I)
 _ALERT_AFTER_RE = re.compile(r"(?:→|->|=>|=|means|then)\s*(?:\w+\s+){0,3}?(?:alert|warn|notify|tell|ping|page|message"
                              r"|post|text|mail|email|escalate|report)\b", re.I)
