@@ -519,6 +519,26 @@ def test_limits_in_other_languages_and_numbers_in_words(line: str, head: str, ab
 # Review 22: "otherwise reply HEARTBEAT_OK" after the condition, negations in an aside, "reaches"/"hits", what a time
 # left is of ("10 minutes of runtime left"), a reading asked about that is NULL, dead-letter queues by other names.
 REVIEW_22: list[tuple[str, Any]] = [
+    ("- Tell me if the nightly backup fails or takes longer than 2 hours.",
+     {"job": "nightly", "status": "success", "started_at": "2026-04-30T02:00:03+02:00",
+      "finished_at": "2026-04-30T05:12:44+02:00", "elapsed_s": 11561}),  # (a limit no reading is named for: not quiet)
+    ("- Tell me if the nightly backup fails or takes longer than 2 hours.",
+     "status: success\nstarted: 2026-04-30 02:00:03\nfinished: 2026-04-30 05:12:44"),
+    ("- Tell me if the backup fails or finishes later than 04:00.", "status: ok\nfinished: 05:12\nfiles: 412331"),
+    ("- Alert me if the UPS would last less than 10 minutes.",
+     "STATUS   : ONLINE\nBCHARGE  : 100.0 Percent\nTIMELEFT : 4.0 Minutes"),
+    ("- Tell me if disk usage is over 90% or there's been no backup in the last 26 hours.",
+     "disk_used_pct: 41\nlast_backup: 2026-04-27T02:00:03+02:00"),
+    ("- Tell me if disk usage is over 90% or replication lag is greater than or equal to 60 s.",
+     "disk_used_pct: 41\nreplication_lag_s: 340"),
+    ("- Tell me if disk usage is over 90% or replication lag is more than ~60 s.",
+     "disk_used_pct: 41\nreplication_lag_s: 340"),
+    ("- Tell me if free space on /srv/media drops below 50 GB.",
+     "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       120G   73G   47G  61% /srv/media"),
+    ("- Tell me if any container uses more than 1.5 GB of memory.",
+     "CONTAINER ID   NAME        CPU %     MEM USAGE / LIMIT     MEM %     NET I/O           BLOCK I/O         PIDS\n"
+     "3f2a1b4c5d6e   postgres    2.31%     1.87GiB / 7.66GiB     24.41%    1.2GB / 3.4GB     12.1GB / 48.2GB   31\n"
+     "8c7d6e5f4a3b   gitea       0.12%     212.4MiB / 7.66GiB    2.71%     88MB / 120MB      1.1GB / 2.3GB     14"),
     ("- Let me know if replication lag is over 30 s, otherwise reply HEARTBEAT_OK.", {"replication_lag_s": 340}),
     ("- If replication lag is over 30 s, ping me, otherwise reply HEARTBEAT_OK.", {"replication_lag_s": 340}),
     ("- Tell me if the backup disk (not the NAS) is over 90% full.", {"mount": "/mnt/backup", "disk_used_pct": 97}),
@@ -555,3 +575,29 @@ def test_review_22_lookups_past_what_the_checklist_asks_are_work(checklist: str,
 ])
 def test_review_22_the_same_checklists_read_a_quiet_lookup_as_quiet(checklist: str, config: ClassifierConfig) -> None:
     assert tier(checklist, {"replica": "db-2", "replication_lag_s": 0.4}, config) is Tier.HEARTBEAT
+
+
+def test_df_without_a_mount_point_its_call_names_is_news() -> None:
+    """Review 22: `df -h / /srv/media /backup` printing "/" twice: /backup is not mounted."""
+    df = ("Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1        58G   21G   35G  38% /\n"
+          "/dev/sdb1       3.6T  1.2T  2.4T  34% /srv/media\n")
+    for paths, quiet in (("/ /srv/media", True), ("/ /srv/media /backup", False)):
+        messages = beat_messages("- Tell me if /backup is not mounted or any disk is over 90%.",
+                                 df + ("/dev/sda1        58G   21G   35G  38% /" if not quiet else ""))
+        messages[-2] = _call(1, "exec", {"command": f"ssh nas 'df -h {paths}'"})
+        assert (classify({"messages": messages}).tier is Tier.HEARTBEAT) is quiet
+
+
+def test_a_reader_that_fails_routes_the_check_in_as_work(monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in a lookup reader (review 22's run found one: a "0B" size) must not fail the request: the check-in's
+    lookups go to the model that does the work, and the failure is logged."""
+    import larouter.routing.classifier as classifier
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise ValueError("reader bug")
+
+    monkeypatch.setattr(classifier, "lookup_news", broken)
+    decision = classify({"messages": beat_messages("- Tell me if replication lag exceeds 30 s.", REDIS.format(0))})
+    assert decision.tier.rank >= Tier.MEDIUM.rank
+    assert "lookup reader failed" in caplog.text

@@ -20,6 +20,7 @@ Order of work, each step named in the decision's reasons:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -126,8 +127,16 @@ def _news(looked: Sequence[triggers.Lookup], rules: Compiled, text: str, message
     one classification (`seen`: the recurrence, learned and heartbeat paths may each ask)."""
     if text not in seen:
         named = "HEARTBEAT.md" in turn.text or "heartbeat.md" in turn.text.lower()
-        seen[text] = lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named else "")
+        try:
+            seen[text] = lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named else "")
+        except Exception:  # a reader's bug must not fail the request: the lookups go to the model that does the work
+            _log.exception("the lookup reader failed on a check-in's tool results; routed as work")
+            seen[text] = _UNREAD
     return seen[text]
+
+
+_UNREAD = "(tool results the lookup reader could not read)"
+_log = logging.getLogger(__name__)
 
 
 def _no_lookups() -> Sequence[triggers.Lookup]:

@@ -84,6 +84,7 @@ def reading_unit(label: str, unit: str = "") -> tuple[str, float, float]:
 
 
 _ASIDE_RE = re.compile(r"\([^()]*\)")
+_ONE_LETTER = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 _READING_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)\s?(%|°\s?[CF]|[^\W\d_]{1,12})?", re.I)
 
 
@@ -146,6 +147,8 @@ def judge(limits: Iterable[Limit], label: str, value: float, unit: str = "") -> 
             continue
         if not limit.dimension:  # (a limit written without a unit is in the unit its reading's label names:
             readings = [value]  # "p95_latency_ms < 800")
+        elif dimension == "size" and unit.strip().upper() in _ONE_LETTER:  # a tool's "47G": GiB, or what its user
+            readings = [value * scale, value * _ONE_LETTER[unit.strip().upper()]]  # compares to "50 GB" (review 22)
         elif dimension:
             readings = [value * scale + offset]
         else:  # a bare reading ("lag=0", "time_total: 2.934") in the limit's unit or in the base one (seconds, bytes)

@@ -73,6 +73,7 @@ def rewritten_lines(text: str) -> list[str]:
     """The instructions' lines, each with its postfix operators put before their figure ("85% or above": "≥ 85%"),
     and after one that bounds a reading by a figure it gave before, that bound written out (blind v43)."""
     lines = [_POSTFIX_RE.sub(_prefixed, line) if " or " in line else line for line in text.splitlines()]
+    lines = [_NONE_IN_RE.sub(r"the last \1 older than \2", line) if "no " in line else line for line in lines]
     lines = [_ONE_RE.sub(r"\g<1>1 ", _NUMBER_WORD_RE.sub(_digits, line)) if _WORDED_RE.search(line) else line
              for line in lines]
     for line in list(lines):
@@ -129,3 +130,6 @@ _NUMBER_WORD_RE = re.compile(_AFTER_OPERATOR + r"(" + "|".join(sorted(_NUMBERS, 
 _ONE_RE = re.compile(_AFTER_OPERATOR + r"(?:a|an|one)\s+(?=(?:day|week|hour|minute|month)s?\b)", re.I)
 _WORDED_RE = re.compile(r"\b(?:than|als|dan|que|de|di|niż|än|over|above|under|below|within|exceeds?|least|most|tra|in)"
                         r"\s+[^\W\d]", re.I)
+# None of something in a window ("there's been no backup in the last 26 hours"): the last one older than it.
+_NONE_IN_RE = re.compile(r"\bno\s+([^\W\d]+(?:\s[^\W\d]+)?)\s+(?:in|within|during|for)\s+the\s+(?:last|past)\s+"
+                         r"(\d+(?:[.,]\d+)?\s?[^\W\d_]{1,12})", re.I)

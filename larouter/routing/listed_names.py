@@ -4,7 +4,8 @@
 paperless-db" then `docker ps`: a container that is not running is not in the listing at all, so no line of it reads
 as trouble (blind v44). A checklist's list of three or more names, each one word ("paperless-db", `web-1`,
 "nas.local"), is what the lookups are expected to show: a lookup that shows at least two of them (it lists that kind of
-thing) and leaves one out is news.
+thing) and leaves one out is news; so is `df` without a mount point its call names ("df -h / /backup" printing "/"
+twice: /backup is not mounted, review 22).
 """
 
 from __future__ import annotations
@@ -46,3 +47,15 @@ _NAME_RE = re.compile(r"[a-z0-9][\w.@-]{1,40}")
 _WORDS = frozenset({"and", "or", "the", "a", "if", "when", "then", "check", "disk", "disks", "memory", "cpu", "load",
                     "ram", "swap", "network", "mail", "email", "calendar", "weather", "news", "errors", "warnings",
                     "temperature", "battery", "backups", "logs", "alerts", "updates", "etc"})
+
+
+def unmounted(call: str, text: str) -> str:
+    """A path a `df` call names that its output shows no filesystem mounted on, or ""."""
+    m = _DF_RE.search(call)
+    if m is None:
+        return ""
+    mounts = {line.split()[-1] for line in text.splitlines()[1:] if line.split()}
+    return next((p for p in m[1].split() if p.startswith("/") and p.rstrip("/") not in mounts and p not in mounts), "")
+
+
+_DF_RE = re.compile(r"\bdf\s+(?:-\w+\s+)*((?:/[^\s|;&<>\"'\\]*\s*)+)")

@@ -114,6 +114,8 @@ def _judge_column(name: str, column: list[str], stated: Stated) -> bool | None:
 
 
 def _judge_cell(name: str, cell: str, stated: Stated) -> bool | None:
+    if " / " in name and " / " in cell:  # `docker stats`' "MEM USAGE / LIMIT": "1.87GiB / 7.66GiB" (review 22)
+        name, cell = name.split(" / ")[0], cell.split(" / ")[0]
     m = _NUMBER_UNIT_RE.fullmatch(cell)
     if m is None and (r := reading(cell)) is not None:
         return judge(stated.limits, name, *r)  # a duration: psql's interval "00:00:07.412903", "4m12s"

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import attrs
 
 from larouter.routing.compiled import Compiled
-from larouter.routing.listed_names import listed_names, missing_name
+from larouter.routing.listed_names import listed_names, missing_name, unmounted
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
 from larouter.routing.lookup_judged import answered
@@ -61,6 +61,8 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     instructions = _instructions(results, text, inlined)
     stated = Stated.of(instructions, raw_turn or text)
     limit = stated_share(results, text) or stated.disk_share()
+    if stated.unread:
+        stated = attrs.evolve(stated, covered=False)
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
         stated = attrs.evolve(stated, covered=not stated.unread and _covered(stated, results))
         answers = [stated.covered and (answered(r.data, stated.limits, stated.now, r.call) if r.is_json else
@@ -78,6 +80,8 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     if (listed := listed_names(instructions)) and (gone := next((r.text for r in results if not (
             r.reads_checklist or (not r.is_json and checklist(r.text))) and missing_name(listed, r.text)), None)):
         return gone  # a container, a host, a job the checklist lists, missing from a lookup that lists its kind
+    if (gone := next((r.text for r in results if not r.is_json and unmounted(r.call, r.text)), None)) is not None:
+        return gone
     return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated)), "")
 
 
@@ -126,8 +130,8 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
     if len(result.text) > MAX_RESULT_CHARS:
         return False
     if result.is_json:  # (read whole: `triggers.found_nothing` passes a record whose status is fine, review 17)
-        return quiet_json(result.data, rules, stated.limits, stated.now, result.call) and (
-            stated.covered or quiet_json(result.data, rules))  # (a limit unanswered: its readings judge only news)
+        return stated.covered and quiet_json(result.data, rules, stated.limits, stated.now, result.call)  # (a limit
+        # unanswered: the model judges them)
     if found_nothing((result,), rules):
         return True
     text = result.text
@@ -135,7 +139,13 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
         body = text[m.end():].partition("\n\n")[2].strip()
         return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit,
                                         stated)
-    if result.reads_checklist or checklist(text) or says_well(text, rules.quiet):
+    if result.reads_checklist or checklist(text):
+        return True
+    if not stated.covered:
+        return False  # a limit the lookups cannot be read against (one in a form not read, or on something they do
+        # not show by its name): whatever else they say, the model judges them (review 22: "took longer than 2 h"
+        # beside "status: success" and an "elapsed_s" no limit names)
+    if says_well(text, rules.quiet):
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)

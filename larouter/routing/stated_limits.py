@@ -75,7 +75,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
         return (), False
     found: list[Limit] = []
     usuals: list[Limit] = []
-    unread = False
+    unread = nameless = False
     for line in rewritten_lines(text):
         if _GATE.search(line) is None:
             continue
@@ -85,7 +85,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
         for n in _NUMBER_RE.finditer(line):
             if not _may_close_operator(line, n.start()):
                 continue
-            m = next((m for m in _OP_RE.finditer(line, max(0, n.start() - 24), n.start() + 32)
+            m = next((m for m in _OP_RE.finditer(line, max(0, n.start() - 40), n.start() + 32)
                       if m.start(2) == n.start()), None)
             if m is not None and (read := _limit(line, m)) is not None:
                 limit, usual, unit = read
@@ -94,8 +94,8 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
                     limit = attrs.evolve(limit, words=previous.words)  # "… normally above 800 Mbit/s; only tell me
                     # if it's under 500 Mbit/s": what "it" is, the limit before it says (blind v43)
                 if not limit.words and limit.dimension not in ("%", "temp", "age", "left"):
-                    unread = True  # "tell me if it goes over 3" names nothing a lookup could be read for
-                    continue
+                    nameless = True  # "tell me if it goes over 3" names nothing a lookup could be read for: with
+                    continue  # other limits, they cannot answer the check-in
                 found.append(limit)
                 usuals += [limit] if usual else []
                 previous = limit
@@ -104,7 +104,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
     if usuals:  # what is usual, where an alert on the same reading says where news starts, is no bound of its own
         found = [f for f in found if not any(f is u for u in usuals) or not any(
             o.dimension == f.dimension and o.words[:1] == f.words[:1] for o in found if all(o is not u for u in usuals))]
-    return tuple(found), unread
+    return tuple(found), unread or (nameless and bool(found))
 
 
 _NUMBER_RE = re.compile(r"(?<![\d.,])[+−-]?\d")
@@ -124,13 +124,18 @@ _CONJUNCTIONS = frozenset({"or", "and", "oder", "und", "ou", "et", "y", "o", "bu
 
 
 def _may_close_operator(line: str, at: int) -> bool:
-    before = line[max(0, at - 20): at].rstrip()
+    before = line[max(0, at - 40): at].rstrip().rstrip("~").rstrip()
     if not before:
         return False
     if before[-1] in "<>=≥≤":
         return True
-    word = before.rsplit(None, 1)[-1].lower()
-    return word in _OP_LAST_WORDS
+    words = before.lower().split()
+    if len(words) > 1 and words[-1] in _ROUGHLY:
+        words.pop()  # "more than about 60 s", "more than ~60 s" (review 22)
+    return words[-1] in _OP_LAST_WORDS
+
+
+_ROUGHLY = frozenset({"about", "around", "approx", "approx.", "roughly", "ca.", "etwa", "environ"})
 
 
 def _limit(line: str, m: re.Match[str]) -> tuple[Limit, bool, str] | None:
