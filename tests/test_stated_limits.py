@@ -111,6 +111,9 @@ ZPOOL_LIST = ("NAME   SIZE  ALLOC   FREE  CKPOINT  EXPANDSZ   FRAG    CAP  DEDUP
 FREE_H = ("               total        used        free      shared  buff/cache   available\n"
           "Mem:            15Gi        12Gi       412Mi       1.1Gi       3.4Gi       {}\nSwap:          4.0Gi       {}"
           "       2.2Gi")
+DOCKER_STATS = ("CONTAINER ID   NAME                      CPU %     MEM USAGE / LIMIT     MEM %     PIDS\n"
+                "9c3e1f0a7b21   immich_server             1.84%     1.412GiB / 3GiB       47.07%    41\n"
+                "4b7d02e5c8f3   immich_machine_learning   0.09%     2.519GiB / 3GiB       {}%    27")
 SPEEDTEST = "Ping: 11.207 ms\nDownload: {} Mbit/s\nUpload: 97.18 Mbit/s"
 JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
            "timestamp": 1777500000512}
@@ -198,6 +201,14 @@ TWINS: list[tuple[str, Any, Any]] = [
      ZPOOL_LIST.format(85)),  # (the check-in's own "CAP" is no tool's bound)
     ("- Available memory dropping below 1.5 GiB → message me.\n- Swap use past 2 GiB → also message me.",
      FREE_H.format("2.1Gi", "1.8Gi"), FREE_H.format("2.1Gi", "2.3Gi")),  # (no "Mem used" nor "Swap total" is swap use)
+    ("- If any container is using more than 85% of its memory limit (MEM % column), tell me which.",
+     DOCKER_STATS.format("83.97"), DOCKER_STATS.format("92.70")),  # (blind v44: what the share is of follows it)
+    ("Warn me when fewer than thirty days remain on either.", "notAfter=Jul  4 11:59:59 2026 GMT",
+     "notAfter=May 19 11:59:59 2026 GMT"),
+    ("- BCHARGE at least 95 percent\n- TIMELEFT at least 20 minutes\nAny of these off → message me.",
+     APC.format("23.4") + "\nLASTXFER : Low line voltage", APC.format("14.0") + "\nLASTXFER : Low line voltage"),
+    ("- Najnowsze archiwum nie może być starsze niż 30 godzin. Jeśli jest starsze — napisz do mnie.",
+     BORG.format("2026-04-30"), BORG.format("2026-04-28")),
     ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
      "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"

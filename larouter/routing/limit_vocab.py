@@ -45,14 +45,16 @@ ALIASES = (
     frozenset({"battery", "charge", "akku", "batterie", "batería", "bateria", "soc"}),
     frozenset({"runtime", "timeleft", "autonomy", "autonomie", "laufzeit"}),
     frozenset({"backup", "backups", "snapshot", "snapshots", "archive", "archives", "dump", "dumps", "sicherung",
-               "sauvegarde", "respaldo", "copia"}),
+               "sauvegarde", "respaldo", "copia", "archiwum", "kopia", "archivio", "archief", "arkiv", "archiv"}),
 )
 # Words of a label that names a bound, not a reading ("temp1_max", "crit", "threshold"): never judged as one.
 BOUND_WORDS = frozenset({"max", "min", "crit", "critical", "limit", "threshold", "high", "low", "alarm", "warn",
                           "warning", "hyst", "target", "setpoint", "lowest", "highest", "cap", "quota", "emergency"})
 # Words of a dated limit that name no one thing ("the last backup", "le dernier scrub date de …").
 GENERIC_DATED = frozenset({"last", "latest", "newest", "recent", "date", "time", "dernier", "dernière", "letzte",
-                            "letzten", "último", "última", "ultimo", "ultima", "laatste", "senaste", "ostatni"})
+                            "letzten", "último", "última", "ultimo", "ultima", "laatste", "senaste", "ostatni",
+                            "najnowsze", "najnowszy", "najnowsza", "ostatnie", "ostatnia", "neueste", "neuesten",
+                            "nieuwste", "recente", "reciente", "nyaste"})
 
 @attrs.frozen(slots=True)
 class Limit:

@@ -322,7 +322,8 @@ def _dated(key: str, stated: Stated) -> bool:
                for limit in stated.limits)
 
 
-_DESCRIBES_RE = re.compile(r"(?:^|[._\s-])(?:type|model|mfr|vendor|serial|firmware|description|driver|name)$", re.I)
+_DESCRIBES_RE = re.compile(r"(?:^|[._\s-])(?:type|model|mfr|vendor|serial|firmware|description|driver|name|lastxfer"
+                           r"|last[._ ]transfer)$", re.I)  # (apcupsd's "LASTXFER : Low line voltage": its history)
 _DATE_KEY_RE = re.compile(r"date|time|expir|until|after|before|last|since|when|_at$|valid|renew|seen|datum|fecha", re.I)
 _ON_FINE_RE = re.compile(r"outlet|socket|beeper|power|supply|online|enabled", re.I)
 # A status of flags in capitals (apcupsd's "ONLINE REPLACEBATT", NUT's "OL CHRG", a self-test's "NG"): each must be

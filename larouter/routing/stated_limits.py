@@ -52,7 +52,8 @@ or and und oder ou o y et e i must should be nicht sollte soll muss darf doit de
 den dem des le la les el los las il lo gli de del du von van het een ein eine un une uno una
 """.split())
 
-_LEFT = ("left", "remaining", "to go", "away", "from now", "ahead", "restants", "übrig", "restantes", "rimasti")
+_LEFT = ("left", "remaining", "remain", "to go", "away", "from now", "ahead", "restants", "übrig", "restantes",
+         "rimasti")
 _AGO_WORDS = ("ago", "old", "alt", "her")
 # What a reading "falls behind" by: "more than 60 seconds behind" is a lag.
 _AFTER_UNIT = frozenset({"behind", "late", "delayed", "verzögert", "retard", "atrasado"})
@@ -176,7 +177,7 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
     side = next((w.strip(",.;") for w in _own(tail[:6]) if w.strip(",.;") in FREE | TAKEN), "")
     if tail[:1] == ["of"]:  # "under 10% of the disk is free", "less than 10 minutes of runtime left", "more than 2 GB
         of = tuple(w for w in (x.strip(",.;") for x in tail[1:4]) if w not in _STOP and w not in FREE | TAKEN)[:1]
-        words = (*of, *words) if dimension != "%" or not words else words  # of memory": what it is of follows
+        words = (*of, *words)  # of memory", "more than 85% of its memory limit": what it is of follows
     if side:
         words = (*words, side)  # "less than 10% left", "over 90% used": which side of the share
     if dimension == "" and unit and unit not in _STOP:
