@@ -353,3 +353,21 @@ def test_a_long_tool_loop_has_no_signature() -> None:
         return {"messages": messages}
 
     assert signature(loop(4), "p") is not None and signature(loop(5), "p") is None
+
+
+def test_a_lookups_readings_that_look_like_times_keep_the_work_apart() -> None:
+    """Blind v44: a check-in the rules read as work every beat ("load average: 13.84, 11.02, 11.61" beside "if the
+    15-minute load is higher than 12") was learned; its twin at "14.10, 13.22, 12.37" had the same key (the readings
+    blanked as "HH.MM" times) and would have gone to the local model. A date or a time in the work is still blanked."""
+    from larouter.routing import classify
+    from larouter.routing.repeats import pattern_key
+    from tests.test_stated_limits import beat_messages
+
+    checklist = "- `uptime`: only the 15-minute load average matters: if it's higher than 12, tell me."
+
+    def key(load: str, clock: str = "14:02:11") -> str | None:
+        body = {"messages": beat_messages(checklist, f"{clock} up 23 days,  5:48,  1 user,  load average: {load}")}
+        return pattern_key(body, "p", classify(body))
+
+    assert key("13.84, 11.02, 11.61") != key("14.10, 13.22, 12.37")
+    assert key("13.84, 11.02, 11.61") == key("13.84, 11.02, 11.61", "14:32:09")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import time
 from collections import OrderedDict
 from typing import Any, Callable
@@ -53,7 +54,7 @@ def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
             if work:
                 if len(work) > MAX_WORK_CHARS:
                     return None  # (so much work is no check-in to learn)
-                digest.update(b"\1" + STAMP_RE.sub("#", work).encode("utf-8", "surrogatepass"))
+                digest.update(b"\1" + STAMP_RE.sub(_stamp, work).encode("utf-8", "surrogatepass"))
             # The lookups the turn started, as the classifier reads them (MAX_RESULT_CHARS of each): a lookup whose
             # words changed ("failed" for "success") is not the learned beat. A check-in makes a few; a longer tool
             # loop is work, never learned (reading every result of a 60-step loop cost ~16 ms a request).
@@ -72,6 +73,15 @@ def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str |
     no pattern may take it: a request the rules send to REASONING (a proof or a puzzle asked again and answered
     briefly is a benchmark's loop or a retry, never a check-in)."""
     return None if decision.tier is Tier.REASONING else signature(body, project, decision.work)
+
+
+def _stamp(m: re.Match[str]) -> str:
+    """A date or time in the work found, blanked; a reading that reads like one kept ("load average: 14.10, 13.22":
+    a load past its limit is not the quiet beat's "13.84, 11.02" whose blanks it shared, blind v44)."""
+    return m[0] if _DECIMAL_RE.fullmatch(m[0]) else "#"
+
+
+_DECIMAL_RE = re.compile(r"\d{1,2}\.\d{1,2}")
 
 
 @attrs.define
