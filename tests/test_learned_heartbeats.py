@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from larouter.config import ConfigError, load_settings
-from larouter.routing import classify
+from larouter.routing import Tier, classify
 from larouter.routing.repeats import RepeatTracker, signature
 from tests.conftest import Fake, Router
 from tests.support.agents import NO_MODEL_TOML, RULES_ONLY
@@ -359,7 +359,7 @@ def test_a_lookups_readings_that_look_like_times_keep_the_work_apart() -> None:
     """Blind v44: a check-in the rules read as work every beat ("load average: 13.84, 11.02, 11.61" beside "if the
     15-minute load is higher than 12") was learned; its twin at "14.10, 13.22, 12.37" had the same key (the readings
     blanked as "HH.MM" times) and would have gone to the local model. A date or a time in the work is still blanked."""
-    from larouter.routing import classify
+
     from larouter.routing.repeats import pattern_key
     from tests.test_stated_limits import beat_messages
 
@@ -371,3 +371,26 @@ def test_a_lookups_readings_that_look_like_times_keep_the_work_apart() -> None:
 
     assert key("13.84, 11.02, 11.61") != key("14.10, 13.22, 12.37")
     assert key("13.84, 11.02, 11.61") == key("13.84, 11.02, 11.61", "14:32:09")
+
+
+def test_a_check_in_read_as_work_is_learned_only_with_the_same_readings() -> None:
+    """Blind v39 over a day: a daily TLS check the rules read as work every time was learned; its twin whose API
+    certificate expires in 3 days (the same text, digits blanked) then went to the local model. The lookups of a
+    check-in the rules read as work keep their numbers in its key (its time stamps still blanked)."""
+
+    from larouter.routing.repeats import pattern_key
+
+    def key(api: str, run: str = "2026-03-24T07:00:04Z") -> str | None:
+        body = {"messages": [
+            {"role": "user", "content": f"job: tls-expiry (daily 07:00 UTC)\nrun at: {run}\nhosts: shop, api\n"
+                                        "threshold: alert if any certificate expires in fewer than 14 days"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "exec", "arguments": '{"command": "check"}'}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "subject=CN = shop.example.com\nnotAfter=May 28 "
+             f"23:59:59 2026 GMT\nsubject=CN = api.example.com\nnotAfter={api} 08:14:51 2026 GMT"}]}
+        decision = classify(body)
+        assert decision.tier.rank >= Tier.MEDIUM.rank  # (read as work: the case the learned key keeps apart)
+        return pattern_key(body, "p", decision)
+
+    assert key("Jun  2") != key("Mar 27")
+    assert key("Jun  2") == key("Jun  2", "2026-03-25T07:00:03Z")

@@ -35,14 +35,17 @@ MAX_CHARS = 1024  # longer turns are requests, not check-ins: no signature, no c
 MAX_WORK_CHARS = 4096  # more work found than this in a check-in: no signature
 
 
-def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
+def signature(body: dict[str, Any], project: str, work: str = "", exact: bool = False) -> str | None:
     """Name of the request's last user turn with its numbers (times, dates, counters) and its timestamps' calendar
     words (weekday and month names) blanked; None without one or when it is longer than MAX_CHARS. `work`, the work
     the rules found in the check-in (`Decision.work`), is part of the name with its own numbers (ids, amounts, exit
     codes) and only its dates and times blanked: the same turn whose item fell due, whose inlined checklist gained a
     task or whose lookup found a new order is not the quiet beat learned before, nor the work learned before; a
     check-in the rules misread as work every time, the same work each time, still learns its own pattern. The
-    lookups after the turn (at most MAX_RESULTS: a longer tool loop has no name) are part of it, read as the turn is."""
+    lookups after the turn (at most MAX_RESULTS: a longer tool loop has no name) are part of it, read as the turn is;
+    with their own numbers (`exact`) when the rules read the check-in as work: a beat the rules misread every time is
+    learned only with the same readings, and its twin whose certificate expires sooner, whose meeting moved, whose
+    snapshot is older is never that pattern (blind v39-v44's twins were served locally over a day)."""
     messages = body.get("messages") or ()
     for at in range(len(messages) - 1, -1, -1):
         msg = messages[at]
@@ -63,7 +66,9 @@ def signature(body: dict[str, Any], project: str, work: str = "") -> str | None:
             if len(read) > MAX_RESULTS:
                 return None
             for later in read:
-                digest.update(b"\2" + normalise(read_content(later.get("content"), MAX_RESULT_CHARS, 0)[0]))
+                content = read_content(later.get("content"), MAX_RESULT_CHARS, 0)[0]
+                digest.update(b"\2" + (STAMP_RE.sub(_stamp, content).encode("utf-8", "surrogatepass") if exact
+                                        else normalise(content)))
             return digest.hexdigest()[:32]
     return None
 
@@ -72,7 +77,8 @@ def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str |
     """The learned-heartbeat key of a classified request (`signature` with the work the rules found), or None when
     no pattern may take it: a request the rules send to REASONING (a proof or a puzzle asked again and answered
     briefly is a benchmark's loop or a retry, never a check-in)."""
-    return None if decision.tier is Tier.REASONING else signature(body, project, decision.work)
+    return None if decision.tier is Tier.REASONING else signature(body, project, decision.work,
+                                                                  exact=decision.tier is not Tier.HEARTBEAT)
 
 
 def _stamp(m: re.Match[str]) -> str:
