@@ -588,6 +588,16 @@ def test_review_22_the_same_checklists_read_a_quiet_lookup_as_quiet(checklist: s
     assert tier(checklist, {"replica": "db-2", "replication_lag_s": 0.4}, config) is Tier.HEARTBEAT
 
 
+@BOTH_CONFIGS
+def test_a_member_the_checklist_names_in_its_sentence_missing_from_the_table_is_news(config: ClassifierConfig) -> None:
+    """Review 22: "tell me if any of pg1, pg2, pg3 is down or replication lag exceeds 100 MB" and patroni listing two
+    members: the third is gone, whatever the lag of the two shown says (the list sits inside the sentence)."""
+    checklist = "- Tell me if any of pg1, pg2, pg3 is down or replication lag exceeds 100 MB."
+    assert tier(checklist, PATRONI.format("streaming", 0), config) is Tier.HEARTBEAT
+    without = "\n".join(line for line in PATRONI.format("streaming", 0).splitlines() if "pg3" not in line)
+    assert tier(checklist, without, config) is not Tier.HEARTBEAT
+
+
 def test_df_without_a_mount_point_its_call_names_is_news() -> None:
     """Review 22: `df -h / /srv/media /backup` printing "/" twice: /backup is not mounted."""
     df = ("Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1        58G   21G   35G  38% /\n"

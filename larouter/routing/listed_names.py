@@ -20,14 +20,37 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
         return ()
     found = []
     for line in instructions.splitlines():
-        if line.count(",") < 2:
-            continue
+        if line.count(",") < 2 and " and " not in line and " or " not in line:
+            continue  # ("a, b, c", "a, b and c")
         tail = line.rsplit(":", 1)[-1] if ": " in line else line
         for part in _SENTENCE_RE.split(tail):
-            names = [n.strip(" `'\"*").lower() for n in _SEPARATOR_RE.split(part.strip(" .;-*"))]
-            if len(names) >= 3 and all(_NAME_RE.fullmatch(n) and n not in _WORDS for n in names):
-                found.append(tuple(names))
+            names = _run([n.strip(" `'\"*").lower() for n in _SEPARATOR_RE.split(part.strip(" .;-*"))])
+            if len(names) >= 3:
+                found.append(names)
     return tuple(found)
+
+
+def _run(items: list[str]) -> tuple[str, ...]:
+    """The names of a list written inside a sentence: its first item is the last word of what comes before it, its
+    last the first word of what follows ("tell me if any of pg1, pg2, pg3 is down": pg1, pg2, pg3; review 22); the
+    ones between are single words; a name trimmed from a longer item must look like one (a digit, "-", "_", ".")."""
+    if len(items) < 3 or not (first := items[0].split()):
+        return ()
+    names = [first[-1]]
+    trimmed = [len(first) > 1]
+    for item in items[1:]:
+        words = item.split()
+        if not words:
+            return ()
+        names.append(words[0])
+        trimmed.append(len(words) > 1)
+        if len(words) > 1:
+            break  # (what follows the list: "pg3 is down")
+    if any(t and not _IDENT_RE.search(n) for n, t in zip(names, trimmed)):
+        return ()
+    if len(names) < 3 or not all(_NAME_RE.fullmatch(n) and n not in _WORDS for n in names):
+        return ()
+    return tuple(names)
 
 
 def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
@@ -43,6 +66,7 @@ def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
 _SENTENCE_RE = re.compile(r"[.;!?](?:\s|$)")
 _SEPARATOR_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+|und\s+|et\s+|y\s+)?|\s+(?:and|or|und|et|y)\s+")
 _NAME_RE = re.compile(r"[a-z0-9][\w.@-]{1,40}")
+_IDENT_RE = re.compile(r"[\d_.-]")
 # Words a list of what to do or watch is made of, not names a lookup shows ("disk, memory and load").
 _WORDS = frozenset({"and", "or", "the", "a", "if", "when", "then", "check", "disk", "disks", "memory", "cpu", "load",
                     "ram", "swap", "network", "mail", "email", "calendar", "weather", "news", "errors", "warnings",

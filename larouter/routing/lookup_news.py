@@ -61,6 +61,11 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     instructions = _instructions(results, text, inlined)
     stated = Stated.of(instructions, raw_turn or text)
     limit = stated_share(results, text) or stated.disk_share()
+    if (listed := listed_names(instructions)) and (gone := next((r.text for r in results if not (
+            r.reads_checklist or (not r.is_json and checklist(r.text))) and missing_name(listed, r.text)), None)):
+        return gone  # a container, a host, a member the checklist lists, missing from a lookup that lists its kind
+    if (gone := next((r.text for r in results if not r.is_json and unmounted(r.call, r.text)), None)) is not None:
+        return gone  # (whatever the stated limits make of what the lookup does show)
     if stated.unread:
         stated = attrs.evolve(stated, covered=False)
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
@@ -77,11 +82,6 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, limit)
     if found:
         return found
-    if (listed := listed_names(instructions)) and (gone := next((r.text for r in results if not (
-            r.reads_checklist or (not r.is_json and checklist(r.text))) and missing_name(listed, r.text)), None)):
-        return gone  # a container, a host, a job the checklist lists, missing from a lookup that lists its kind
-    if (gone := next((r.text for r in results if not r.is_json and unmounted(r.call, r.text)), None)) is not None:
-        return gone
     return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated)), "")
 
 
