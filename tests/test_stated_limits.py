@@ -114,6 +114,23 @@ FREE_H = ("               total        used        free      shared  buff/cache 
 DOCKER_STATS = ("CONTAINER ID   NAME                      CPU %     MEM USAGE / LIMIT     MEM %     PIDS\n"
                 "9c3e1f0a7b21   immich_server             1.84%     1.412GiB / 3GiB       47.07%    41\n"
                 "4b7d02e5c8f3   immich_machine_learning   0.09%     2.519GiB / 3GiB       {}%    27")
+REDIS_TWO = ("# Replication\nrole:master\nconnected_slaves:{}\nslave0:ip=10.0.4.12,port=6379,state=online,"
+             "offset=884120933,lag=0{}\nmaster_failover_state:no-failover\nmaster_repl_offset:884120933")
+SMART_A = ("=== START OF READ SMART DATA SECTION ===\nSMART Attributes Data Structure revision number: 16\n"
+           "ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE\n"
+           "  5 Reallocated_Sector_Ct   0x0033   100   100   005    Pre-fail  Always       -       0\n"
+           "  9 Power_On_Hours          0x0012   097   097   000    Old_age   Always       -       24127\n"
+           " 12 Power_Cycle_Count       0x0032   100   100   000    Old_age   Always       -       41\n"
+           "193 Load_Cycle_Count        0x0012   100   100   000    Old_age   Always       -       372\n"
+           "194 Temperature_Celsius     0x0002   159   159   000    Old_age   Always       -       {1} (Min/Max 18/44)\n"
+           "197 Current_Pending_Sector  0x0022   100   100   000    Old_age   Always       -       {0}")  # `smartctl -A`
+
+
+def _celsius(state: str) -> dict[str, Any]:
+    return {"entity_id": "sensor.gewaechshaus_temperatur", "state": state,
+            "attributes": {"unit_of_measurement": "°C", "friendly_name": "Gewächshaus Temperatur"}}
+
+
 SPEEDTEST = "Ping: 11.207 ms\nDownload: {} Mbit/s\nUpload: 97.18 Mbit/s"
 JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
            "timestamp": 1777500000512}
@@ -209,6 +226,14 @@ TWINS: list[tuple[str, Any, Any]] = [
      APC.format("23.4") + "\nLASTXFER : Low line voltage", APC.format("14.0") + "\nLASTXFER : Low line voltage"),
     ("- Najnowsze archiwum nie może być starsze niż 30 godzin. Jeśli jest starsze — napisz do mnie.",
      BORG.format("2026-04-30"), BORG.format("2026-04-28")),
+    ("- `redis-cli INFO replication`: connected_slaves must be 2 and both slaves state=online.",
+     REDIS_TWO.format(2, "\nslave1:ip=10.0.4.13,port=6379,state=online,offset=884120933,lag=1"),
+     REDIS_TWO.format(1, "")),  # (a figure the reading must equal: news on either side)
+    ("- Gewächshaus: die Temperatur soll zwischen 18 und 24 °C liegen.", [_celsius("23.7")], [_celsius("25.3")]),
+    ("- Reallocated_Sector_Ct und Current_Pending_Sector müssen bei 0 bleiben.\n- Temperatur darf höchstens 45 °C "
+     "sein.", SMART_A.format(0, 41), SMART_A.format(8, 41)),
+    ("- Reallocated_Sector_Ct und Current_Pending_Sector müssen bei 0 bleiben.\n- Temperatur darf höchstens 45 °C "
+     "sein.", SMART_A.format(0, 41), SMART_A.format(0, 47)),
     ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
      "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"
@@ -596,6 +621,19 @@ def test_a_member_the_checklist_names_in_its_sentence_missing_from_the_table_is_
     assert tier(checklist, PATRONI.format("streaming", 0), config) is Tier.HEARTBEAT
     without = "\n".join(line for line in PATRONI.format("streaming", 0).splitlines() if "pg3" not in line)
     assert tier(checklist, without, config) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("line", "bounds"), [
+    ("- connected_slaves must be 2", [(True, 2.0), (False, 2.0)]),
+    ("- Reallocated_Sector_Ct und Current_Pending_Sector müssen bei 0 bleiben.", [(True, 0.0), (False, 0.0)]),
+    ("- Temperatur soll zwischen 18 und 24 °C liegen.", [(True, 24.0), (False, 18.0)]),
+    ("- The temperature should be 18-24 °C.", [(True, 24.0), (False, 18.0)]),
+    ("- There should be 3 or more replicas.", [(False, 3.0)]),  # (a bound, not one figure)
+    ("- Backups must be 3 days old at most.", []),  # (an age said otherwise: not read, not one figure either)
+])
+def test_a_figure_or_a_range_a_reading_must_keep_to_is_news_on_either_side(line: str,
+                                                                           bounds: list[tuple[bool, float]]) -> None:
+    assert [(limit.above, limit.value) for limit in stated_limits(line)] == bounds
 
 
 def test_df_without_a_mount_point_its_call_names_is_news() -> None:

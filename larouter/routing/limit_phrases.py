@@ -84,6 +84,13 @@ def rewritten_lines(text: str) -> list[str]:
             line = lines[i] = _POSTFIX_RE.sub(_prefixed, line)
         if "no " in lower and (" last " in lower or " past " in lower):
             line = lines[i] = _NONE_IN_RE.sub(r"the last \1 older than \2", line)
+        equal = _EQUALS_RE.match(line) if any(map(lower.__contains__, _MODALS)) else None
+        if equal is not None and not _NOT_EQUAL_RE.match(equal["rest"]):
+            unit = _unit(equal["unit"])  # "connected_slaves must be 2", "should stay between 18 and 24 °C": news on
+            if not unit or unit_dimension(unit.strip().lower())[0] != "time":  # either side (no "3 days old at most")
+                low, high = equal["n"], equal["m"] or equal["n"]
+                lines += [f"{equal['lead']}{equal['modal']} not be above {high}{unit}",
+                          f"{equal['lead']}{equal['modal']} not be below {low}{unit}"]
         m = _BASELINE_RE.search(line) if any(map(lower.__contains__, _BASELINE_WORDS)) else None
         was = last(_WAS_RE, line[: m.start()]) if m is not None else None
         if m is not None and was is not None:
@@ -156,3 +163,24 @@ _NONE_IN_RE = re.compile(r"\bno\s+([^\W\d]+(?:\s[^\W\d]+)?)\s+(?:in|within|durin
 _TIME_NOUNS = ("day", "week", "hour", "minute", "month")
 _NUMBER_WORDS = frozenset(_NUMBERS)
 _DIGIT_RE = re.compile(r"\d")
+# A reading bound to one figure or a range ("connected_slaves must be 2", "müssen bei 0 bleiben", "should stay
+# between 18 and 24 °C", "soll 18-24 °C sein"): read as not above it and not below it.
+_EQUALS_RE = re.compile(r"(?P<lead>.*?)\b(?P<modal>must|should|has to|have to|needs? to|müssen|muss|sollte|soll|moeten"
+                        r"|moet|doit|doivent|debe|deben|deve|devono|ska|musi)\s+(?:(?:be|stay|remain|equal|bleiben|sein"
+                        r"|zijn|blijven|être|rester|ser|estar|ficar|rimanere|essere|vara|być|liegen)\s+)?(?:(?:at|bei|op"
+                        r"|à|en|a|på|exactly|genau|between|zwischen|entre|tra|tussen|między|mellan)\s+)?"
+                        r"(?P<n>[+−-]?\d+(?:[.,]\d+)?)(?:\s?(?:-|–|to|and|und|et|y|e|en|i|och|bis)\s?(?P<m>[+−-]?\d+(?:[.,]\d+)?))?"
+                        r"(?P<unit>\s?(?:%|°\s?[CF]\b|[^\W\d_]{1,12}))?(?![\d.,])(?P<rest>.*)$", re.I)
+_MODALS = ("must", "should", "has to", "have to", "need", "müss", "muss", "soll", "moet", "doi", "deb", "dev", "ska",
+           "musi")
+# What follows a figure that makes it no one value: an age, a bound, a range said otherwise.
+_NOT_EQUAL_RE = re.compile(r"\s*(?:old|ago|away|left|behind|or\b|at (?:most|least)|max|min|tops|and (?:above|below|up"
+                           r"|under|over)|\+|or (?:less|more))", re.I)
+
+
+def _unit(unit: str | None) -> str:
+    """A figure's unit as written, when it is one ("%", "°C", "GB"; not "0 bleiben")."""
+    if not unit or not (unit.strip() in ("%",) or unit.strip().startswith("°") or unit_dimension(
+            unit.strip().lower())[0]):
+        return ""
+    return unit

@@ -288,7 +288,7 @@ NONE_OF_RE = re.compile(r"\b(?:0|no|zero)\s+(?:known\s+|data\s+|new\s+)*(?:error
 # not a count of what needs attention ("Last_IO_Errno", "rejected_connections").
 _MEASURE_WORDS = frozenset({"size", "active", "enabled", "limit", "max", "min", "ts", "time", "id", "offset", "pos",
                             "position", "len", "length", "bytes", "capacity", "first", "histlen", "port", "version",
-                            "retry"})
+                            "retry", "value"})
 
 
 _UNDER_WAY = frozenset({"progress", "loading", "resync", "resyncing", "syncing", "rebuilding", "resilvering",

@@ -1,6 +1,8 @@
 """Tool outputs that are no "key: value" dump, written as one for `lookup_dump.py` to read against the stated limits.
 
-`uptime` prints its load averages in a sentence ("12:30:04 up 6 days, 3:12, 1 user, load average: 1.84, 2.10,
+`smartctl -A` prints one attribute a row ("  5 Reallocated_Sector_Ct 0x0033 100 100 005 Pre-fail Always - 0"), read as
+its name and raw value ("Reallocated_Sector_Ct: 0"; "when failed" other than "-" as a failed status). `uptime` prints
+its load averages in a sentence ("12:30:04 up 6 days, 3:12, 1 user, load average: 1.84, 2.10,
 1.97") and `free -h` a matrix (a header of columns, then a "Mem:" and a "Swap:" row). A check-in's checklist bounds
 them like any reading ("tell me if the 15-minute load average is above 10", "… if available memory is under 2 GiB"),
 so each is rewritten as the pairs it holds ("load average (15-minute): 1.97", "Mem available: 17Gi"; each load average
@@ -11,15 +13,26 @@ from __future__ import annotations
 
 import re
 
+from larouter.routing.lookup_text import TROUBLE_COUNT_RE
+
 
 def as_pairs(text: str) -> str:
     """`text` with `uptime`'s load averages and `free`'s matrix written as "key: value" lines (the text itself when
     it holds neither)."""
-    if "load average" not in text and "buff/cache" not in text and "total" not in text:
+    if "load average" not in text and "buff/cache" not in text and "total" not in text and "RAW_VALUE" not in text:
         return text
     out: list[str] = []
     columns: list[str] = []
     for line in text.splitlines():
+        if (a := _SMART_RE.match(line)) is not None:  # `smartctl -A`: an attribute's raw value, and its failure
+            counted = TROUBLE_COUNT_RE.search(a["name"]) is not None  # (a reallocated, pending, uncorrectable
+            out.append(f"{a['name']}{'' if counted else ' (raw value)'}: {a['raw']}")  # count: trouble above 0;
+            # the rest are the drive's own figures: hours, cycles, rates)
+            if a["failed"] != "-":
+                out.append(f"{a['name']} status: failed ({a['failed']})")
+            continue
+        if _SMART_HEADER_RE.match(line):
+            continue
         if (m := _UPTIME_RE.search(line)) is not None:
             out += [f"load average ({span}-minute): {value}" for span, value in zip((1, 5, 15), m.groups())]
             continue
@@ -42,3 +55,6 @@ _KEPT = frozenset({"total", "used", "available"})
 _UPTIME_RE = re.compile(r"\bload averages?:\s*(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?)\s*$")
 _FREE_HEADER_RE = re.compile(r"^\s*total\s+used\s+free\b")
 _FREE_ROW_RE = re.compile(r"^(Mem|Swap|Total|Low|High):\s+(.*)$")
+_SMART_HEADER_RE = re.compile(r"^ID#\s+ATTRIBUTE_NAME\s+FLAG\b")
+_SMART_RE = re.compile(r"^\s*\d{1,3}\s+(?P<name>[A-Za-z][\w-]*)\s+0x[0-9a-fA-F]{4}\s+\d{3}\s+\d{3}\s+[\d-]{3}\s+\S+\s+\S+"
+                       r"\s+(?P<failed>\S+)\s+(?P<raw>\S.*?)\s*$")

@@ -270,7 +270,7 @@ _NUMBER_LINE_RE = re.compile(r"^[ \t]*(?:-[ \t]+)?([^\d\n:=][^:=\n]{0,40}?)[ \t]
 # What a count is of when it is trouble whatever else the record or dump says ("errors": 3, "Last_IO_Errno: 1045",
 # "files_failed": 1), where the tool's own figures beside it ("files_new", "ALARMDEL : 30 Seconds") are not.
 TROUBLE_COUNT_RE = re.compile(r"err|fail|warn|crit|reject|drop|skip|corrupt|miss|unread|pending|evict|timeout|dead"
-                              r"|lost|overdue|stale|retries", re.I)
+                              r"|lost|overdue|stale|retries|realloc|uncorrect|crc", re.I)
 # A flag or state that should hold, and the values that say it does not ("Slave_IO_Running: No", "link: down").
 SHOULD_HOLD_RE = re.compile(r"running|connected|online|healthy|reachable|(?:^|_)up$|^ok$|link_status|valid|active$",
                             re.I)

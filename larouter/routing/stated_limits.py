@@ -45,7 +45,7 @@ reads there each every all some if when whenever once please send report ever st
 directory directories folder folders dir ordner dossier usually normally typically generally has have had
 passe passer devient tombe descend monte ficar fica ficou passar cair cai estar ser baja sube pasa llega queda
 scende sale va tra fällt steigt liegt geht wird ist komt gaat zakt stijgt wordt spadnie spada wzrośnie jest będzie
-är blir går sjunker stiger om mig meddela eller och att det nie być może mij mi expires expire expiring scade
+är blir går sjunker stiger om mig meddela eller och att det nie być może mij mi müssen moeten doivent deben devono sollen need needs expires expire expiring scade
 scadono expira expiran vence läuft verloopt wygasa
 uses using consumes consuming dropping falling rising climbing going getting took takes take taking lasts lasted runs ran
 or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
