@@ -131,6 +131,7 @@ def _celsius(state: str) -> dict[str, Any]:
             "attributes": {"unit_of_measurement": "°C", "friendly_name": "Gewächshaus Temperatur"}}
 
 
+GALERA = "== db1\nwsrep_cluster_size\t{}\nwsrep_flow_control_paused\t{}\nwsrep_ready\tON"  # (`mysql -N`)
 SPEEDTEST = "Ping: 11.207 ms\nDownload: {} Mbit/s\nUpload: 97.18 Mbit/s"
 JENKINS = {"_class": "hudson.model.FreeStyleBuild", "building": False, "number": 1187, "result": "SUCCESS",
            "timestamp": 1777500000512}
@@ -234,6 +235,10 @@ TWINS: list[tuple[str, Any, Any]] = [
      "sein.", SMART_A.format(0, 41), SMART_A.format(8, 41)),
     ("- Reallocated_Sector_Ct und Current_Pending_Sector müssen bei 0 bleiben.\n- Temperatur darf höchstens 45 °C "
      "sein.", SMART_A.format(0, 41), SMART_A.format(0, 47)),
+    ("- wsrep_cluster_size = 3\n- tell me if wsrep_flow_control_paused goes over 0.1", GALERA.format(3, "0.0413"),
+     GALERA.format(2, "0.0413")),  # (a key and its value a line, a tab between; "key = N" in the checklist)
+    ("- wsrep_cluster_size = 3\n- tell me if wsrep_flow_control_paused goes over 0.1", GALERA.format(3, "0.0413"),
+     GALERA.format(3, "0.31")),
     ("- Tell me if the jobs queue has more than 1000 messages.", "name: jobs\nmessages: 904",
      "name: jobs\nmessages: 1,204"),  # (thousands grouped in a dump: 1204, not 1.204)
     ("- Tell me if replication lag exceeds 30 s.", "role:slave\nmaster_link_status:up\nmaster_sync_in_progress:0\n"
@@ -634,6 +639,25 @@ def test_a_member_the_checklist_names_in_its_sentence_missing_from_the_table_is_
 def test_a_figure_or_a_range_a_reading_must_keep_to_is_news_on_either_side(line: str,
                                                                            bounds: list[tuple[bool, float]]) -> None:
     assert [(limit.above, limit.value) for limit in stated_limits(line)] == bounds
+
+
+@pytest.mark.parametrize(("line", "count"), [
+    ("- wsrep_cluster_size = 3, wsrep_ready = 1", 4),  # (a key set to the figure it must read, spaced)
+    ("2026-05-06T03:30 sonde: tour=4401 anomalies=0 latence_p95_ms=140", 0),  # (a report's own line: no limit)
+    ("- |System time| under 50 us (it's usually a few hundred ns)", 1),  # (microseconds; what is usual says the side)
+])
+def test_what_a_key_must_read_and_microseconds(line: str, count: int) -> None:
+    assert len(stated_limits(line)) == count
+
+
+@BOTH_CONFIGS
+def test_a_bound_whose_side_is_unsaid_keeps_the_others_from_answering(config: ClassifierConfig) -> None:
+    """Found on the way (this session's equality limits): "Stratum must be 1" answered `chronyc tracking` while the
+    bound beside it, "|System time| under 50 us", names no side and was not read: 612 us read as quiet."""
+    chrony = ("Reference ID    : 50505300 (PPS)\nStratum         : 1\nSystem time     : {} seconds fast of NTP time\n"
+              "Leap status     : Normal")
+    for value in ("0.000000312", "0.000612"):
+        assert tier("- Stratum must be 1\n- |System time| under 50 us", chrony.format(value), config) is not Tier.HEARTBEAT
 
 
 def test_df_without_a_mount_point_its_call_names_is_news() -> None:

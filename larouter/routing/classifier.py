@@ -241,7 +241,8 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
                 return Decision(Tier.HEARTBEAT, verdict.confidence, (*reasons, verdict.reason))
             reasons.append(f"heartbeat whose count rose since an earlier beat ({escaped(rose[:40])}) -> classified")
             verdict, work = None, rose
-    if verdict is None and after is not None:  # an agent polling through its tools: what did the lookups find?
+    if verdict is None and after is not None and not work:  # an agent polling through its tools: what did the
+        # lookups find? (not once the heartbeat branch found work: its news is no turn to read as a trigger)
         stamped = triggers.stamped_trigger(text, rules)
         if ((stamped and triggers.found_nothing(looked(), rules) or triggers.ack_trigger(text, rules))
                 and looked() and not _lookup_work(after, turn, looked(), rules, text, seen)):

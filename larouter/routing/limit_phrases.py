@@ -91,6 +91,9 @@ def rewritten_lines(text: str) -> list[str]:
                 low, high = equal["n"], equal["m"] or equal["n"]
                 lines += [f"{equal['lead']}{equal['modal']} not be above {high}{unit}",
                           f"{equal['lead']}{equal['modal']} not be below {low}{unit}"]
+        if " = " in line or " == " in line:  # ("wsrep_cluster_size = 3": what it must read, v45)
+            lines += [f"{k['key']} must not be {side} {k['n']}" for k in _KEY_EQUALS_RE.finditer(line)
+                      for side in ("above", "below")]
         m = _BASELINE_RE.search(line) if any(map(lower.__contains__, _BASELINE_WORDS)) else None
         was = last(_WAS_RE, line[: m.start()]) if m is not None else None
         if m is not None and was is not None:
@@ -170,7 +173,10 @@ _EQUALS_RE = re.compile(r"(?P<lead>.*?)\b(?P<modal>must|should|has to|have to|ne
                         r"|zijn|blijven|être|rester|ser|estar|ficar|rimanere|essere|vara|być|liegen)\s+)?(?:(?:at|bei|op"
                         r"|à|en|a|på|exactly|genau|between|zwischen|entre|tra|tussen|między|mellan)\s+)?"
                         r"(?P<n>[+−-]?\d+(?:[.,]\d+)?)(?:\s?(?:-|–|to|and|und|et|y|e|en|i|och|bis)\s?(?P<m>[+−-]?\d+(?:[.,]\d+)?))?"
-                        r"(?P<unit>\s?(?:%|°\s?[CF]\b|[^\W\d_]{1,12}))?(?![\d.,])(?P<rest>.*)$", re.I)
+                        r"(?P<unit>\s?(?:%|°\s?[CF]\b|[^\W\d_]{1,12}))?(?!\d|[.,]\d)(?P<rest>.*)$", re.I)
+# A key set to the figure it must read ("wsrep_cluster_size = 3", "connected_slaves == 2").
+_KEY_EQUALS_RE = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z][\w.-]{2,60})\s==?\s(?P<n>[+−-]?\d+(?:[.,]\d+)?)(?!\d|[.,]\d|\s?[-:/])")
+# (spaced, as a person writes it: "tour=4400 anomalies=0" is a report's own line, not what a reading must be)
 _MODALS = ("must", "should", "has to", "have to", "need", "müss", "muss", "soll", "moet", "doi", "deb", "dev", "ska",
            "musi")
 # What follows a figure that makes it no one value: an age, a bound, a range said otherwise.

@@ -9,7 +9,8 @@ import re
 
 import attrs
 
-TIME_UNITS = {"ms": 0.001, "msec": 0.001, "milliseconds": 0.001, "millisecond": 0.001, "s": 1, "sec": 1, "secs": 1,
+TIME_UNITS = {"ns": 1e-9, "nanoseconds": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "microseconds": 1e-6,
+              "ms": 0.001, "msec": 0.001, "milliseconds": 0.001, "millisecond": 0.001, "s": 1, "sec": 1, "secs": 1,
                "second": 1, "seconds": 1, "sek": 1, "min": 60, "mins": 60, "minute": 60, "minutes": 60, "minuten": 60,
                "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "stunden": 3600, "heures": 3600,
                "horas": 3600, "ore": 3600, "uur": 3600, "d": 86400, "day": 86400, "days": 86400, "tage": 86400,

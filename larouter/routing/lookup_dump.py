@@ -33,8 +33,18 @@ _EXPANDED_RE = re.compile(r"^[ \t]*([^\W\d][\w .-]{0,60}?)[ \t]+\|[ \t]?(.*?)[ \
 
 
 def _pairs_of(text: str) -> re.Pattern[str]:
-    """How a dump writes its "key: value" pairs: psql's expanded records with "|", any other with ":" or "="."""
-    return _EXPANDED_RE if "-[ RECORD " in text else _PAIR_RE
+    """How a dump writes its "key: value" pairs: psql's expanded records with "|", a key and its value a line with one
+    tab between (`mysql -N`'s "wsrep_cluster_size\t3", `sysctl`-like tools), any other with ":" or "="."""
+    if "-[ RECORD " in text:
+        return _EXPANDED_RE
+    if "\t" in text:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if sum(line.strip().count("\t") == 1 for line in lines) * 3 >= len(lines) * 2:
+            return _TAB_RE
+    return _PAIR_RE
+
+
+_TAB_RE = re.compile(r"^[ \t]*([^\W\d][^\t\n:=]{0,60}?)\t+(.*?)[ \t]*$")
 
 
 _SUBPAIR_RE = re.compile(r"([^\W\d][\w.-]{0,40})=([^,]*)")  # redis' "slave0:ip=10.0.4.12,port=6379,state=online,lag=0"
@@ -325,7 +335,7 @@ def _dated(key: str, stated: Stated) -> bool:
 _DESCRIBES_RE = re.compile(r"(?:^|[._\s-])(?:type|model|mfr|vendor|serial|firmware|description|driver|name|lastxfer"
                            r"|last[._ ]transfer)$", re.I)  # (apcupsd's "LASTXFER : Low line voltage": its history)
 _DATE_KEY_RE = re.compile(r"date|time|expir|until|after|before|last|since|when|_at$|valid|renew|seen|datum|fecha", re.I)
-_ON_FINE_RE = re.compile(r"outlet|socket|beeper|power|supply|online|enabled", re.I)
+_ON_FINE_RE = re.compile(r"outlet|socket|beeper|power|supply|online|enabled|ready|running|connected|healthy", re.I)
 # A status of flags in capitals (apcupsd's "ONLINE REPLACEBATT", NUT's "OL CHRG", a self-test's "NG"): each must be
 # one that says all is well.
 _FLAGS_RE = re.compile(r"[A-Z][A-Z0-9_]{0,15}(?: [A-Z][A-Z0-9_]{0,15}){0,3}")
