@@ -684,3 +684,58 @@ def test_a_reader_that_fails_routes_the_check_in_as_work(monkeypatch: pytest.Mon
     decision = classify({"messages": beat_messages("- Tell me if replication lag exceeds 30 s.", REDIS.format(0))})
     assert decision.tier.rank >= Tier.MEDIUM.rank
     assert "lookup reader failed" in caplog.text
+
+
+# Review 23 (on this session's late additions): every figure a line bounds, not the first alone; a word a key must
+# read; a bound with no unit and no side; SMART's bad blocks; plain names of a listing; articles, verbs after the
+# figure, hyphenated numbers.
+REVIEW_23: list[tuple[str, str, str]] = [
+    ("- Server room: temperature should stay between 18 and 24 °C and humidity between 40 and 60%.",
+     "temperature: 21.4 °C\nhumidity: 77 %\nprobe_battery: 96 %",
+     "curl -s http://10.0.0.40/sensor | jq -r 'to_entries[] | \"\\(.key): \\(.value)\"'"),
+    ("- Redis on cache-1: connected_slaves must be 2. Lag on each slave should be 0.",
+     "# Replication\nrole:master\nconnected_slaves:2\nslave0:ip=10.0.4.12,port=6379,state=online,offset=884120933,lag=0\nslave1:ip=10.0.4.13,port=6379,state=online,offset=884001210,lag=143\nmaster_failover_state:no-failover\nmaster_repl_offset:884120933\nrepl_backlog_active:1",
+     "redis-cli -h cache-1 INFO replication"),
+    ("- Redis on cache-1: connected_slaves must be 2 and every slave must be at lag=0.",
+     "# Replication\nrole:master\nconnected_slaves:2\nslave0:ip=10.0.4.12,port=6379,state=online,offset=884120933,lag=0\nslave1:ip=10.0.4.13,port=6379,state=online,offset=884001210,lag=143\nmaster_failover_state:no-failover\nmaster_repl_offset:884120933\nrepl_backlog_active:1",
+     "redis-cli -h cache-1 INFO replication"),
+    ("- Galera: wsrep_cluster_size = 3, wsrep_local_state_comment = Synced",
+     "wsrep_cluster_size\t3\nwsrep_local_state_comment\tDonor/Desynced\nwsrep_ready\tON",
+     "mysql -N -B -e \"SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_local_state_comment','wsrep_ready')\""),
+    ("Redis (cache-1):\n- Tell me if replication lag exceeds 10.\n- connected_clients < 500",
+     "# Replication\nrole:master\nconnected_slaves:1\nslave0:ip=10.0.4.12,port=6379,state=online,offset=884120933,lag=0\n# Clients\nconnected_clients:1873\ncluster_connections:0\nmaxclients:10000\nblocked_clients:0",
+     "redis-cli -h cache-1 INFO replication; redis-cli -h cache-1 INFO clients"),
+    ("- Tell me if the SSD temperature is over 50 °C or any SMART attribute looks bad.",
+     "ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE\n  5 Reallocated_Sector_Ct   0x0033   100   100   010    Pre-fail  Always       -       0\n  9 Power_On_Hours          0x0032   092   092   000    Old_age   Always       -       38211\n 12 Power_Cycle_Count       0x0032   099   099   000    Old_age   Always       -       112\n183 Runtime_Bad_Block       0x0013   099   099   010    Pre-fail  Always       -       37\n187 Reported_Uncorrect      0x0032   100   100   000    Old_age   Always       -       0\n194 Temperature_Celsius     0x0022   062   047   000    Old_age   Always       -       38\n197 Current_Pending_Sector  0x0012   100   100   000    Old_age   Always       -       0\n199 UDMA_CRC_Error_Count    0x003e   100   100   000    Old_age   Always       -       0",
+     "smartctl -A /dev/sda"),
+    ("- Tell me if traefik, authelia or vaultwarden is not running.",
+     "traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)",
+     "docker ps --format '{{.Names}}\\t{{.Status}}'"),
+    ("- These containers should all be running: traefik, authelia, paperless-webserver, paperless-db (restart policy: unless-stopped)",
+     "traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\npaperless-webserver\tUp 3 days (healthy)",
+     "docker ps --format '{{.Names}}\\t{{.Status}}'"),
+    ("- Sag mir Bescheid, wenn battery.charge 30 % unterschreitet oder ups.load über 80 % liegt.",
+     "battery.charge: 24\nbattery.charge.low: 10\nbattery.runtime: 1260\nbattery.voltage: 26.1\ninput.voltage: 230.0\nups.load: 31\nups.status: OL\nups.temperature: 29.2",
+     "upsc eaton@localhost"),
+    ("- Préviens-moi si la batterie de l'onduleur descend sous les 30 % ou si la charge dépasse 80 %.",
+     "battery.charge: 24\nbattery.charge.low: 10\nbattery.runtime: 1260\nbattery.voltage: 26.1\ninput.voltage: 230.0\nups.load: 31\nups.status: OL\nups.temperature: 29.2",
+     "upsc eaton@localhost"),
+    ("- Avísame si battery.charge baja del 30 %.\n- Avísame si ups.load supera 80 %.",
+     "battery.charge: 24\nbattery.charge.low: 10\nbattery.runtime: 1260\nbattery.voltage: 26.1\ninput.voltage: 230.0\nups.load: 31\nups.status: OL\nups.temperature: 29.2",
+     "upsc eaton@localhost"),
+    ("- Tell me if the UPS battery charge drops below 50% or the runtime is less than forty-five minutes.",
+     "APC      : 001,036,0870\nDATE     : 2026-04-30 09:58:02 +0200\nHOSTNAME : nas\nSTATUS   : ONLINE\nLINEV    : 230.0 Volts\nLOADPCT  : 17.0 Percent\nBCHARGE  : 100.0 Percent\nTIMELEFT : 42.0 Minutes\nALARMDEL : 30 Seconds\nSELFTEST : NO\nNUMXFERS : 0",
+     "apcaccess status"),
+    ("- Tell me if the UPS battery charge drops below 50%.\n- Tell me if TIMELEFT is less than half an hour.",
+     "APC      : 001,036,0870\nDATE     : 2026-04-30 09:58:02 +0200\nHOSTNAME : nas\nSTATUS   : ONLINE\nLINEV    : 230.0 Volts\nLOADPCT  : 17.0 Percent\nBCHARGE  : 100.0 Percent\nTIMELEFT : 22.0 Minutes\nALARMDEL : 30 Seconds\nSELFTEST : NO\nNUMXFERS : 0",
+     "apcaccess status"),
+]
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize(("checklist", "output", "command"), REVIEW_23, ids=range(len(REVIEW_23)))
+def test_review_23_lookups_past_what_the_checklist_asks_are_work(checklist: str, output: str, command: str,
+                                                                 config: ClassifierConfig) -> None:
+    messages = beat_messages(checklist, output)
+    messages[-2] = _call(1, "exec", {"command": command})
+    assert classify({"messages": messages}, config).tier is not Tier.HEARTBEAT

@@ -70,6 +70,9 @@ def reading_unit(label: str, unit: str = "") -> tuple[str, float, float]:
     if "%" in lower or re.search(r"(?:pct|percent|percentage|ratio)$", lower):
         return "%", 1.0, 0.0
     words = [p.lower() for p in _LABEL_PARTS_RE.findall(label)]
+    if words and words[-1] in _OTHER_MEASURES:
+        return "other", 1.0, 0.0  # a voltage, a power, a frequency: no share, time or size ("battery.voltage: 26.1"
+        # beside "battery.charge below 30 %", review 23)
     for i, word in enumerate(reversed(words)):
         last = i == 0 and len(words) > 1
         if word in TIME_UNITS and (len(word) > 1 or last) and word not in ("m", "d", "min"):
@@ -84,6 +87,8 @@ def reading_unit(label: str, unit: str = "") -> tuple[str, float, float]:
 
 
 _ASIDE_RE = re.compile(r"\([^()]*\)")
+_OTHER_MEASURES = frozenset({"voltage", "volt", "volts", "v", "watts", "watt", "power", "current", "amps", "frequency",
+                             "hz", "rpm", "speed", "ppm"})
 _ONE_LETTER = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 _READING_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?)\s?(%|°\s?[CF]|[^\W\d_]{1,12})?", re.I)
 

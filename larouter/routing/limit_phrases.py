@@ -21,12 +21,12 @@ ABOVE_OPS = ("over", "above", "exceeds", "exceed", "exceeding", "more than", "gr
              "supérieur à", "supérieure à", "au moins", "más de", "por encima de", "mayor que", "supera", "superar",
              "al menos", "como mínimo", "acima de", "mais de", "maior que", "passar de", "passa de", "pelo menos",
              "sopra", "oltre", "più di", "superiore a", "almeno", "boven", "meer dan", "groter dan", "hoger dan",
-             "minstens", "powyżej", "więcej niż", "większy niż", "większa niż", "przekracza", "co najmniej", "över",
+             "minstens", "sube de", "sube del", "suba de", "suba del", "powyżej", "więcej niż", "większy niż", "większa niż", "przekracza", "co najmniej", "över",
              "mer än", "minst", "выше", "более", "больше")
 BELOW_OPS = ("below", "under", "less than", "lower than", "fewer than", "<", "<=", "≤", "at most", "shorter than",
              "less than or equal to", "drops to", "falls to",
              "faster than", "smaller than", "cooler than", "colder than", "unter", "weniger als", "kleiner als",
-             "niedriger als", "höchstens", "unterschreitet", "moins de", "en dessous de", "sous", "inférieur à",
+             "niedriger als", "höchstens", "unterschreitet", "moins de", "en dessous de", "sous", "baja de", "baja del", "baje de", "baje del", "bajar de", "inférieur à",
              "inférieure à", "au plus", "menos de", "por debajo de", "menor que", "como máximo", "abaixo de",
              "no máximo", "sotto", "meno di", "inferiore a", "al massimo", "onder", "minder dan", "kleiner dan",
              "lager dan", "hoogstens", "poniżej", "mniej niż", "mniejszy niż", "mniejsza niż", "co najwyżej",
@@ -76,21 +76,25 @@ def rewritten_lines(text: str) -> list[str]:
     lines = text.splitlines()
     for i, line in enumerate(list(lines)):
         lower = line.lower()
+        if "-" in lower and _COMPOUND_RE.search(lower):  # "forty-five minutes" (review 23)
+            line = lines[i] = _COMPOUND_RE.sub(lambda c: str(_NUMBERS[c[1].lower()] + _NUMBERS[c[2].lower()]), line)
+            lower = line.lower()
+        if "half an hour" in lower or "half a day" in lower:
+            line = lines[i] = re.sub(r"half an? (hour|day)", lambda h: "30 minutes" if h[1] == "hour" else "12 hours",
+                                     line, flags=re.I)
+            lower = line.lower()
         if _worded(lower):
             line = lines[i] = _ONE_RE.sub(r"\g<1>1 ", _NUMBER_WORD_RE.sub(_digits, line))
         elif _DIGIT_RE.search(line) is None:
             continue  # (the other phrasings hold a figure)
         if " or " in lower and any(f" or {op}" in lower for op in _POSTFIX_OPS):
             line = lines[i] = _POSTFIX_RE.sub(_prefixed, line)
+        if "schreitet" in lower or "übersteigt" in lower or "erreicht" in lower:  # "wenn … 30 % unterschreitet"
+            line = lines[i] = _VERB_AFTER_RE.sub(lambda v: f"{_VERB_OPS[v[2].lower()]} {v[1]}", line)
         if "no " in lower and (" last " in lower or " past " in lower):
             line = lines[i] = _NONE_IN_RE.sub(r"the last \1 older than \2", line)
-        equal = _EQUALS_RE.match(line) if any(map(lower.__contains__, _MODALS)) else None
-        if equal is not None and not _NOT_EQUAL_RE.match(equal["rest"]):
-            unit = _unit(equal["unit"])  # "connected_slaves must be 2", "should stay between 18 and 24 °C": news on
-            if not unit or unit_dimension(unit.strip().lower())[0] != "time":  # either side (no "3 days old at most")
-                low, high = equal["n"], equal["m"] or equal["n"]
-                lines += [f"{equal['lead']}{equal['modal']} not be above {high}{unit}",
-                          f"{equal['lead']}{equal['modal']} not be below {low}{unit}"]
+        if any(map(lower.__contains__, _MODALS)) or any(map(lower.__contains__, _BETWEEN_WORDS)):
+            lines += _equalities(line)  # "connected_slaves must be 2", "… between 18 and 24 °C": news on either side
         if " = " in line or " == " in line:  # ("wsrep_cluster_size = 3": what it must read, v45)
             lines += [f"{k['key']} must not be {side} {k['n']}" for k in _KEY_EQUALS_RE.finditer(line)
                       for side in ("above", "below")]
@@ -121,7 +125,9 @@ def _worded(lower: str) -> bool:
 
 def worded(text: str) -> bool:
     """Whether the text may state a number in words after an operator ("more than five minutes")."""
-    return any(_worded(line) for line in text.lower().splitlines())
+    lower = text.lower()
+    return (any(_worded(line) for line in lower.splitlines()) or "half a" in lower
+            or ("-" in lower and _COMPOUND_RE.search(lower) is not None))
 
 
 def _digits(m: re.Match[str]) -> str:
@@ -150,11 +156,11 @@ _NUMBERS = {w: n for n, words in enumerate((
     "six sechs seis sei zes sześć sex", "seven sieben sept siete sette zeven sete siedem sju",
     "eight acht huit ocho otto oito osiem åtta", "nine neun neuf nueve nove negen dziewięć nio",
     "ten zehn dix diez dieci tien dez dziesięć tio")) for w in words.split()}
-_NUMBERS |= {"twelve": 12, "zwölf": 12, "douze": 12, "doce": 12, "dodici": 12, "twaalf": 12, "fifteen": 15,
+_NUMBERS |= {"one": 1, "eleven": 11, "twelve": 12, "zwölf": 12, "douze": 12, "doce": 12, "dodici": 12, "twaalf": 12, "fifteen": 15,
              "fünfzehn": 15, "quinze": 15, "quince": 15, "quindici": 15, "vijftien": 15, "twenty": 20, "zwanzig": 20,
              "vingt": 20, "veinte": 20, "venti": 20, "twintig": 20, "vinte": 20, "thirty": 30, "dreißig": 30,
              "trente": 30, "treinta": 30, "trenta": 30, "dertig": 30, "trinta": 30, "forty": 40, "fifty": 50,
-             "sixty": 60, "ninety": 90, "hundred": 100}
+             "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
 _AFTER_OPERATOR = r"(\b(?:than|als|dan|que|de|di|niż|än|over|above|under|below|within|exceeds?|least|most|tra|in)\s+)"
 _NUMBER_WORD_RE = re.compile(_AFTER_OPERATOR + r"(" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r")\b", re.I)
 _ONE_RE = re.compile(_AFTER_OPERATOR + r"(?:a|an|one)\s+(?=(?:day|week|hour|minute|month)s?\b)", re.I)
@@ -167,13 +173,41 @@ _TIME_NOUNS = ("day", "week", "hour", "minute", "month")
 _NUMBER_WORDS = frozenset(_NUMBERS)
 _DIGIT_RE = re.compile(r"\d")
 # A reading bound to one figure or a range ("connected_slaves must be 2", "müssen bei 0 bleiben", "should stay
-# between 18 and 24 °C", "soll 18-24 °C sein"): read as not above it and not below it.
-_EQUALS_RE = re.compile(r"(?P<lead>.*?)\b(?P<modal>must|should|has to|have to|needs? to|müssen|muss|sollte|soll|moeten"
-                        r"|moet|doit|doivent|debe|deben|deve|devono|ska|musi)\s+(?:(?:be|stay|remain|equal|bleiben|sein"
-                        r"|zijn|blijven|être|rester|ser|estar|ficar|rimanere|essere|vara|być|liegen)\s+)?(?:(?:at|bei|op"
-                        r"|à|en|a|på|exactly|genau|between|zwischen|entre|tra|tussen|między|mellan)\s+)?"
-                        r"(?P<n>[+−-]?\d+(?:[.,]\d+)?)(?:\s?(?:-|–|to|and|und|et|y|e|en|i|och|bis)\s?(?P<m>[+−-]?\d+(?:[.,]\d+)?))?"
-                        r"(?P<unit>\s?(?:%|°\s?[CF]\b|[^\W\d_]{1,12}))?(?!\d|[.,]\d)(?P<rest>.*)$", re.I)
+# between 18 and 24 °C", "soll 18-24 °C sein", "humidity between 40 and 60%"): read as not above it and not below it.
+_FIGURE = r"[+−-]?\d+(?:[.,]\d+)?"
+_UNIT = r"\s?(?:%|°\s?[CF]\b|[^\W\d_]{1,12})"
+_EQUALS_RE = re.compile(r"(?:\b(?P<modal>must|should|has to|have to|needs? to|müssen|muss|sollte|soll|moeten|moet|doit"
+                        r"|doivent|debe|deben|deve|devono|ska|musi)\s+(?:(?:be|stay|remain|equal|bleiben|sein|zijn|blijven"
+                        r"|être|rester|ser|estar|ficar|rimanere|essere|vara|być|liegen)\s+)?(?:(?:at|bei|op|à|en|a|på"
+                        r"|exactly|genau|between|zwischen|entre|tra|tussen|między|mellan)\s+)?"
+                        r"(?:(?P<key>[A-Za-z][\w.-]{1,40})\s?==?\s?)?"  # ("every slave must be at lag=0", review 23)
+                        r"|\b(?:between|zwischen|entre|tra|tussen|między|mellan)\s+)"
+                        rf"(?P<n>{_FIGURE})(?:(?P<u1>{_UNIT})(?=\s?(?:-|–|to|and|und|et|y|e|en|i|och|bis)\s?[+−-]?\d))?"
+                        rf"(?:\s?(?:-|–|to|and|und|et|y|e|en|i|och|bis)\s?(?P<m>{_FIGURE}))?"
+                        rf"(?P<unit>{_UNIT})?(?!\d|[.,]\d)(?=(?P<rest>.{{0,24}}))", re.I)
+_BETWEEN_WORDS = ("between", "zwischen", "entre", " tra ", "tussen", "między", "mellan")
+
+
+def _equalities(line: str) -> list[str]:
+    """Each figure or range a reading must keep to on the line, as two bounds ("… must not be above 2", "… must not
+    be below 2"), its subject the clause before it (review 23: every one on the line, not the first alone)."""
+    out: list[str] = []
+    start = 0
+    for m in _EQUALS_RE.finditer(line):
+        lead, start = line[start: m.start()], m.end()
+        between = m["modal"] is None
+        if between and m["m"] is None or _NOT_EQUAL_RE.match(m["rest"]):
+            continue  # (a bound, an age, "between 18 and" cut short)
+        unit = _unit(m["unit"]) or _unit(m["u1"])
+        if unit and unit_dimension(unit.strip().lower())[0] == "time":
+            continue  # ("3 days old at most")
+        subject = m["key"] or clause_of(lead).strip(" -*,:;") or lead.strip(" -*,:;")
+        modal = m["modal"] or "must"
+        low, high = m["n"], m["m"] or m["n"]
+        out += [f"{subject} {modal} not be above {high}{unit}", f"{subject} {modal} not be below {low}{unit}"]
+    return out
+
+
 # A key set to the figure it must read ("wsrep_cluster_size = 3", "connected_slaves == 2").
 _KEY_EQUALS_RE = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z][\w.-]{2,60})\s==?\s(?P<n>[+−-]?\d+(?:[.,]\d+)?)(?!\d|[.,]\d|\s?[-:/])")
 # (spaced, as a person writes it: "tour=4400 anomalies=0" is a report's own line, not what a reading must be)
@@ -190,3 +224,9 @@ def _unit(unit: str | None) -> str:
             unit.strip().lower())[0]):
         return ""
     return unit
+# A German operator as the verb after its figure ("wenn battery.charge 30 % unterschreitet", review 23).
+_VERB_AFTER_RE = re.compile(r"([+−-]?\d+(?:[.,]\d+)?\s?(?:%|°\s?C|[^\W\d_]{1,12})?)\s+(unterschreitet|überschreitet"
+                            r"|übersteigt|erreicht)\b", re.I)
+_VERB_OPS = {"unterschreitet": "unter", "überschreitet": "über", "übersteigt": "über", "erreicht": "≥"}
+_COMPOUND_RE = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(one|two|three|four|five|six|seven|eight|nine)\b",
+                          re.I)

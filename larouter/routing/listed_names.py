@@ -5,7 +5,8 @@ paperless-db" then `docker ps`: a container that is not running is not in the li
 as trouble (blind v44). A checklist's list of three or more names, each one word ("paperless-db", `web-1`,
 "nas.local"), is what the lookups are expected to show: a lookup that shows at least two of them (it lists that kind of
 thing) and leaves one out is news; so is `df` without a mount point its call names ("df -h / /backup" printing "/"
-twice: /backup is not mounted, review 22).
+twice: /backup is not mounted, review 22), and a dump whose key the checklist says must read a word and reads another
+("wsrep_local_state_comment = Synced" beside "Donor/Desynced", review 23).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
     for line in instructions.splitlines():
         if line.count(",") < 2 and " and " not in line and " or " not in line:
             continue  # ("a, b, c", "a, b and c")
+        line = _ASIDE_RE.sub("", line)  # ("pg-1 (leader)", "(restart policy: unless-stopped)", review 23)
         tail = line.rsplit(":", 1)[-1] if ": " in line else line
         for part in _SENTENCE_RE.split(tail):
             names = _run([n.strip(" `'\"*").lower() for n in _SEPARATOR_RE.split(part.strip(" .;-*"))])
@@ -39,15 +41,14 @@ def _run(items: list[str]) -> tuple[str, ...]:
     names = [first[-1]]
     trimmed = [len(first) > 1]
     for item in items[1:]:
-        words = item.split()
+        words = [w for w in item.split() if w not in _ARTICLES]  # ("and the gotenberg container")
         if not words:
             return ()
         names.append(words[0])
         trimmed.append(len(words) > 1)
         if len(words) > 1:
             break  # (what follows the list: "pg3 is down")
-    if any(t and not _IDENT_RE.search(n) for n, t in zip(names, trimmed)):
-        return ()
+
     if len(names) < 3 or not all(_NAME_RE.fullmatch(n) and n not in _WORDS for n in names):
         return ()
     return tuple(names)
@@ -57,7 +58,10 @@ def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
     """The first name of a list that a lookup's `text` leaves out while it shows two or more of the list, or ""."""
     lower = text.lower()
     for names in lists:
-        shown = [n for n in names if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w-])", lower)]
+        # A list of plain words ("traefik, authelia or vaultwarden"; "alle Türen, Fenster und das Garagentor") is read
+        # only where a line starts with them, as a listing's rows do (not Home Assistant's "names: Fenster Küche").
+        row = "" if any(_IDENT_RE.search(n) for n in names) else r"(?m)^[ \t|*•-]*"
+        shown = [n for n in names if re.search(rf"{row}(?<![\w.-]){re.escape(n)}(?![\w-])", lower)]
         if len(shown) >= 2 and len(shown) < len(names):
             return next(n for n in names if n not in shown)
     return ""
@@ -67,6 +71,8 @@ _SENTENCE_RE = re.compile(r"[.;!?](?:\s|$)")
 _SEPARATOR_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+|und\s+|et\s+|y\s+)?|\s+(?:and|or|und|et|y)\s+")
 _NAME_RE = re.compile(r"[a-z0-9][\w.@-]{1,40}")
 _IDENT_RE = re.compile(r"[\d_.-]")
+_ASIDE_RE = re.compile(r"\s*\([^()]*\)")
+_ARTICLES = frozenset({"the", "a", "an", "der", "die", "das", "le", "la", "les", "el", "los", "il", "de", "het"})
 # Words a list of what to do or watch is made of, not names a lookup shows ("disk, memory and load").
 _WORDS = frozenset({"and", "or", "the", "a", "if", "when", "then", "check", "disk", "disks", "memory", "cpu", "load",
                     "ram", "swap", "network", "mail", "email", "calendar", "weather", "news", "errors", "warnings",
@@ -83,3 +89,35 @@ def unmounted(call: str, text: str) -> str:
 
 
 _DF_RE = re.compile(r"\bdf\s+(?:-\w+\s+)*((?:/[^\s|;&<>\"'\\]*\s*)+)")
+
+
+def expected_states(instructions: str) -> tuple[tuple[str, str], ...]:
+    """Each key the instructions say must read a word ("wsrep_local_state_comment = Synced", "ups.status ska vara
+    OL", "STATUS must say ONLINE"), lower-cased, with that word."""
+    if "=" not in instructions and not _STATE_CUE_RE.search(instructions):
+        return ()
+    return tuple((m["key"].lower(), m["word"].lower()) for m in _STATE_RE.finditer(instructions)
+                 if m["word"].lower() not in _NOT_STATES or m["op"].startswith("="))  # ("wsrep_ready = ON")
+
+
+def unexpected_state(states: Iterable[tuple[str, str]], text: str) -> str:
+    """The first line of a dump where a key the checklist names reads another word than the one it must, or ""."""
+    lower = text.lower()
+    for key, word in states:
+        if key not in lower:
+            continue
+        for m in re.finditer(rf"(?m)^[ \t]*{re.escape(key)}[ \t]*(?:[:=|\t][ \t]*)+(\S+)", lower):
+            if m[1].strip("'\",;") != word:
+                return m[0]
+    return ""
+
+
+_STATE_CUE_RE = re.compile(r"\b(?:must|should|ska|moet|muss|soll|doit|debe|deve)\b", re.I)
+_STATE_RE = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z][\w.-]{2,60})\s+(?P<op>==?|must (?:be|say|read|show)|should (?:be|say|read)"
+                       r"|ska vara|moet|muss|soll|doit être|debe ser|deve essere)\s+[\"'`«]?(?P<word>[A-Za-z][\w/-]{1,30})",
+                       re.I)
+# Words after "must be" that are no state a key reads ("must be below 5", "should be fine").
+_NOT_STATES = frozenset({"a", "an", "the", "at", "below", "under", "above", "over", "less", "more", "between", "within",
+                         "fine", "ok", "okay", "there", "present", "empty", "set", "running", "up", "on", "in", "no",
+                         "not", "zero", "none", "less", "lower", "higher", "greater", "older", "newer", "kept",
+                         "checked", "reported", "done"})

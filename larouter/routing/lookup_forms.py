@@ -25,7 +25,8 @@ def as_pairs(text: str) -> str:
     columns: list[str] = []
     for line in text.splitlines():
         if (a := _SMART_RE.match(line)) is not None:  # `smartctl -A`: an attribute's raw value, and its failure
-            counted = TROUBLE_COUNT_RE.search(a["name"]) is not None  # (a reallocated, pending, uncorrectable
+            counted = (TROUBLE_COUNT_RE.search(a["name"]) is not None or "bad" in a["name"].lower()) and (
+                a["name"].lower() not in _VENDOR_RAW)  # (a reallocated, pending, uncorrectable, bad-block
             out.append(f"{a['name']}{'' if counted else ' (raw value)'}: {a['raw']}")  # count: trouble above 0;
             # the rest are the drive's own figures: hours, cycles, rates)
             if a["failed"] != "-":
@@ -58,3 +59,5 @@ _FREE_ROW_RE = re.compile(r"^(Mem|Swap|Total|Low|High):\s+(.*)$")
 _SMART_HEADER_RE = re.compile(r"^ID#\s+ATTRIBUTE_NAME\s+FLAG\b")
 _SMART_RE = re.compile(r"^\s*\d{1,3}\s+(?P<name>[A-Za-z][\w-]*)\s+0x[0-9a-fA-F]{4}\s+\d{3}\s+\d{3}\s+[\d-]{3}\s+\S+\s+\S+"
                        r"\s+(?P<failed>\S+)\s+(?P<raw>\S.*?)\s*$")
+# Attributes whose raw value a vendor encodes (Seagate's error rates count operations too): no count of trouble.
+_VENDOR_RAW = frozenset({"raw_read_error_rate", "seek_error_rate", "hardware_ecc_recovered", "ecc_error_rate"})

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import attrs
 
 from larouter.routing.compiled import Compiled
-from larouter.routing.listed_names import listed_names, missing_name, unmounted
+from larouter.routing.listed_names import expected_states, listed_names, missing_name, unexpected_state, unmounted
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
 from larouter.routing.lookup_judged import answered
@@ -66,6 +66,9 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
         return gone  # a container, a host, a member the checklist lists, missing from a lookup that lists its kind
     if (gone := next((r.text for r in results if not r.is_json and unmounted(r.call, r.text)), None)) is not None:
         return gone  # (whatever the stated limits make of what the lookup does show)
+    if (states := expected_states(instructions)) and (gone := next((r.text for r in results if not (
+            r.reads_checklist or (not r.is_json and checklist(r.text))) and unexpected_state(states, r.text)), None)):
+        return gone  # a state the checklist says a key must read, and another word there
     if stated.unread:
         stated = attrs.evolve(stated, covered=False)
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)

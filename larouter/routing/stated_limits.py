@@ -31,7 +31,7 @@ from larouter.routing.readings import number
 
 _OP_RE = re.compile(r"(?<![\w<>=])(" + "|".join(sorted(map(re.escape, ABOVE_OPS + BELOW_OPS + AGE_OPS + WITHIN_OPS),
                                                         key=len, reverse=True))
-                    + r")\s*(?:of\s+|de\s+|di\s+|i\s+)?(?:~\s?|about\s+|around\s+|approx\.?\s+|roughly\s+|ca\.\s?|etwa\s+|environ\s+)?(\d{1,3}(?:[  ]\d{3})+(?![\d.,])|[+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?",
+                    + r")\s*(?:of\s+|de\s+|di\s+|i\s+)?(?:(?:les|la|le|los|las|el|il|lo|gli|die|der|das|den|dem|the)\s+)?(?:~\s?|about\s+|around\s+|approx\.?\s+|roughly\s+|ca\.\s?|etwa\s+|environ\s+)?(\d{1,3}(?:[  ]\d{3})+(?![\d.,])|[+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?",
                     re.I)
 _GATE = re.compile(r"[0-9]")
 
@@ -45,7 +45,7 @@ reads there each every all some if when whenever once please send report ever st
 directory directories folder folders dir ordner dossier usually normally typically generally has have had
 passe passer devient tombe descend monte ficar fica ficou passar cair cai estar ser baja sube pasa llega queda
 scende sale va tra fällt steigt liegt geht wird ist komt gaat zakt stijgt wordt spadnie spada wzrośnie jest będzie
-är blir går sjunker stiger om mig meddela eller och att det nie być może mij mi müssen moeten doivent deben devono sollen need needs caduca caducan alguno alguna tutti nodi expires expire expiring scade
+är blir går sjunker stiger om mig meddela eller och att det nie być może mij mi müssen moeten doivent deben devono sollen need needs es est è caduca caducan alguno alguna tutti nodi expires expire expiring scade
 scadono expira expiran vence läuft verloopt wygasa
 uses using consumes consuming dropping falling rising climbing going getting took takes take taking lasts lasted runs ran
 or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
@@ -89,8 +89,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
             m = next((m for m in _OP_RE.finditer(line, max(0, n.start() - 40), n.start() + 32)
                       if m.start(2) == n.start()), None)
             read = _limit(line, m) if m is not None else None
-            if m is not None and read is None and _side(line[: m.start()], line[m.end():]) is None and (
-                    m[3] and (m[3] == "%" or unit_dimension(m[3].lower().replace(" ", ""))[0])):
+            if m is not None and read is None and _side(line[: m.start()], line[m.end():]) is None:
                 nameless = True  # a bound whose bad side is unsaid ("- |System time| under 50 us"): beside limits that
                 # are read, they cannot answer the check-in (review of this session's equality limits)
             if read is not None:
@@ -136,11 +135,12 @@ def _may_close_operator(line: str, at: int) -> bool:
     if before[-1] in "<>=≥≤":
         return True
     words = before.lower().split()
-    if len(words) > 1 and words[-1] in _ROUGHLY:
-        words.pop()  # "more than about 60 s", "more than ~60 s" (review 22)
+    if len(words) > 1 and (words[-1] in _ROUGHLY or words[-1] in _ARTICLES):
+        words.pop()  # "more than about 60 s", "more than ~60 s" (review 22), "sous les 30 %" (review 23)
     return words[-1] in _OP_LAST_WORDS
 
 
+_ARTICLES = frozenset({"les", "la", "le", "los", "las", "el", "il", "lo", "gli", "die", "der", "das", "den", "dem", "the"})
 _ROUGHLY = frozenset({"about", "around", "approx", "approx.", "roughly", "ca.", "etwa", "environ"})
 
 
