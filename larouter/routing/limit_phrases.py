@@ -76,7 +76,7 @@ def rewritten_lines(text: str) -> list[str]:
     lines = text.splitlines()
     for i, line in enumerate(list(lines)):
         lower = line.lower()
-        if "-" in lower and _COMPOUND_RE.search(lower):  # "forty-five minutes" (review 23)
+        if "ty-" in lower and _COMPOUND_RE.search(lower):  # "forty-five minutes" (review 23)
             line = lines[i] = _COMPOUND_RE.sub(lambda c: str(_NUMBERS[c[1].lower()] + _NUMBERS[c[2].lower()]), line)
             lower = line.lower()
         if "half an hour" in lower or "half a day" in lower:
@@ -127,7 +127,7 @@ def worded(text: str) -> bool:
     """Whether the text may state a number in words after an operator ("more than five minutes")."""
     lower = text.lower()
     return (any(_worded(line) for line in lower.splitlines()) or "half a" in lower
-            or ("-" in lower and _COMPOUND_RE.search(lower) is not None))
+            or ("ty-" in lower and _COMPOUND_RE.search(lower) is not None))
 
 
 def _digits(m: re.Match[str]) -> str:
@@ -211,7 +211,7 @@ def _equalities(line: str) -> list[str]:
 # A key set to the figure it must read ("wsrep_cluster_size = 3", "connected_slaves == 2").
 _KEY_EQUALS_RE = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z][\w.-]{2,60})\s==?\s(?P<n>[+−-]?\d+(?:[.,]\d+)?)(?!\d|[.,]\d|\s?[-:/])")
 # (spaced, as a person writes it: "tour=4400 anomalies=0" is a report's own line, not what a reading must be)
-_MODALS = ("must", "should", "has to", "have to", "need", "müss", "muss", "soll", "moet", "doi", "deb", "dev", "ska",
+_MODALS = ("must", "should", "has to", "have to", "need to", "needs to", "müss", "muss", "soll", "moet", "doi", "deb", "dev", "ska",
            "musi")
 # What follows a figure that makes it no one value: an age, a bound, a range said otherwise.
 _NOT_EQUAL_RE = re.compile(r"\s*(?:old|ago|away|left|behind|or\b|at (?:most|least)|max|min|tops|and (?:above|below|up"
