@@ -141,7 +141,7 @@ def checkin(text: str) -> Checkin:
         day = _date(int(g[17]), int(g[16]), int(g[15]))
     t = _CHECKIN_TIME_RE.search(text, first.end(), first.end() + 40)
     if t is None:  # the time just before: "Current time: 09:12 (Thu 2026-04-16, America/Chicago)"
-        t = _last(_CHECKIN_TIME_RE.finditer(text, max(0, first.start() - 24), first.start()))
+        t = last_match(_CHECKIN_TIME_RE.finditer(text, max(0, first.start() - 24), first.start()))
         if t is not None and not _TIME_THEN_DATE_RE.fullmatch(text, t.end(), first.start()):
             t = None  # ("Deploy at 17:00 done. Report 2026-04-16": another time)
     return day, (minutes_at(t) if t else None), day.weekday() if day else None
@@ -168,7 +168,8 @@ _DAY_TIME_RE = re.compile(rf"\.?,?\s{{1,2}}(?:at\s)?([01]?\d|2[0-3])[:h]([0-5]\d
 _TIME_THEN_DATE_RE = re.compile(r"[\s,(\[–—-]*(?:[^\W\d_]{2,9}\.?,?\s*)?")  # ", Thu ", " (Thu "
 
 
-def _last(found: Iterator[re.Match[str]]) -> re.Match[str] | None:
+def last_match(found: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    """The last of an iterator's matches (`pattern.finditer`), or None."""
     m = None
     for m in found:
         pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from larouter.routing.due import last_match
 from larouter.routing.limit_vocab import unit_dimension
 
 # The operators in words and signs, in the languages the readers know (`readings._ABOVE`, `_BELOW` read a report's
@@ -21,13 +22,13 @@ ABOVE_OPS = ("over", "above", "exceeds", "exceed", "exceeding", "more than", "gr
              "supérieur à", "supérieure à", "au moins", "más de", "por encima de", "mayor que", "supera", "superar",
              "al menos", "como mínimo", "acima de", "mais de", "maior que", "passar de", "passa de", "pelo menos",
              "sopra", "oltre", "più di", "superiore a", "almeno", "boven", "meer dan", "groter dan", "hoger dan",
-             "minstens", "sube de", "sube del", "suba de", "suba del", "powyżej", "więcej niż", "większy niż", "większa niż", "przekracza", "co najmniej", "över",
-             "mer än", "minst", "выше", "более", "больше")
+             "minstens", "sube de", "sube del", "suba de", "suba del", "powyżej", "więcej niż", "większy niż",
+             "większa niż", "przekracza", "co najmniej", "över", "mer än", "minst", "выше", "более", "больше")
 BELOW_OPS = ("below", "under", "less than", "lower than", "fewer than", "<", "<=", "≤", "at most", "shorter than",
              "less than or equal to", "drops to", "falls to",
              "faster than", "smaller than", "cooler than", "colder than", "unter", "weniger als", "kleiner als",
-             "niedriger als", "höchstens", "unterschreitet", "moins de", "en dessous de", "sous", "baja de", "baja del", "baje de", "baje del", "bajar de", "inférieur à",
-             "inférieure à", "au plus", "menos de", "por debajo de", "menor que", "como máximo", "abaixo de",
+             "niedriger als", "höchstens", "unterschreitet", "moins de", "en dessous de", "sous", "baja de", "baja del",
+             "baje de", "baje del", "bajar de", "inférieur à", "inférieure à", "au plus", "menos de", "por debajo de", "menor que", "como máximo", "abaixo de",
              "no máximo", "sotto", "meno di", "inferiore a", "al massimo", "onder", "minder dan", "kleiner dan",
              "lager dan", "hoogstens", "poniżej", "mniej niż", "mniejszy niż", "mniejsza niż", "co najwyżej",
              "mindre än", "högst", "ниже", "менее", "меньше")
@@ -43,17 +44,14 @@ INCLUSIVE_OPS = frozenset({">=", "≥", "<=", "≤", "at least", "at most", "rea
                            "al massimo", "minstens", "hoogstens", "co najmniej", "co najwyżej", "minst", "högst"})
 # Where a clause starts: the words of a condition, the marks between clauses.
 _CLAUSE_RE = re.compile(r"(?:^|[,;:(\[—–•*]|\s-\s|\b(?:if|when|whenever|once|unless|and|or|wenn|sobald|si|quand"
-                        r"|lorsque|cuando|se|quando|als|jeśli|если|ou|oder|o|om|eller|och|lub|albo)\b)(?![^,;:(\[]*\b(?:if|when|whenever|wenn"
-                        r"|si|quand|cuando|se|quando)\b)", re.I)
+                        r"|lorsque|cuando|se|quando|als|jeśli|если|ou|oder|o|om|eller|och|lub|albo)\b)"
+                        r"(?![^,;:(\[]*\b(?:if|when|whenever|wenn|si|quand|cuando|se|quando)\b)", re.I)
 SENTENCE_RE = re.compile(r"[.!?;]\s|\n")
 PRONOUN_RE = re.compile(r"\b(?:it|it's|its|that|this|es|il|elle|ello|esso|essa|het|to|оно)\b", re.I)
 
 
 def last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    found = None
-    for found in pattern.finditer(text):
-        pass
-    return found
+    return last_match(pattern.finditer(text))
 
 
 def last_end(pattern: re.Pattern[str], text: str) -> int:
@@ -70,9 +68,12 @@ def clause_of(before: str) -> str:
 
 
 def rewritten_lines(text: str) -> list[str]:
-    """The instructions' lines, each with its postfix operators put before their figure ("85% or above": "≥ 85%"),
-    and after one that bounds a reading by a figure it gave before, that bound written out (blind v43). (Each
-    pattern runs only on a line whose words it needs: run on every line of a check-in, they cost ~50 us.)"""
+    """The instructions' lines in the form the operators read, each rewritten in place (numbers in words to figures:
+    "forty-five", "half an hour", "vijf"; operators after their figure before it: "85% or above", "30 % unterschreitet";
+    "no backup in the last 26 hours" as an age), then after them what a line bounds in other ways: a figure or a range
+    a reading must keep to ("must be 2", "between 18 and 24 °C", "wsrep_cluster_size = 3") as two bounds, a figure it
+    gave before ("… was 2 …; tell me if it's higher than that"). (Each pattern runs only on a line whose words it
+    needs: run on every line of a check-in, they cost ~50 us.)"""
     lines = text.splitlines()
     for i, line in enumerate(list(lines)):
         lower = line.lower()
@@ -98,16 +99,24 @@ def rewritten_lines(text: str) -> list[str]:
         if " = " in line or " == " in line:  # ("wsrep_cluster_size = 3": what it must read, v45)
             lines += [f"{k['key']} must not be {side} {k['n']}" for k in _KEY_EQUALS_RE.finditer(line)
                       for side in ("above", "below")]
-        m = _BASELINE_RE.search(line) if any(map(lower.__contains__, _BASELINE_WORDS)) else None
-        was = last(_WAS_RE, line[: m.start()]) if m is not None else None
-        if m is not None and was is not None:
-            subject = clause_of(was[1]).strip(" -*")
-            start = last_end(SENTENCE_RE, line[: m.start()])
-            lead = PRONOUN_RE.sub(lambda _: subject, line[max(start, was.end()): m.start()], count=1)
-            op = m[1].lower() if m[1].lower() in _WORD_OPS else f"{m[1].lower()} than"
-            unit = was[3] if was[3] and (was[3] == "%" or unit_dimension(was[3].lower())[0]) else ""
-            lines.append(f"{lead}{op} {was[2]} {unit}")
+        if any(map(lower.__contains__, _BASELINE_WORDS)) and (bound := _baseline(line)):
+            lines.append(bound)
     return lines
+
+
+def _baseline(line: str) -> str:
+    """A bound a line gives by a figure it said before, written out ("failed_count was 2 …; tell me if it's higher
+    than that": "tell me if failed_count's higher than 2"), or ""."""
+    m = _BASELINE_RE.search(line)
+    was = last(_WAS_RE, line[: m.start()]) if m is not None else None
+    if m is None or was is None:
+        return ""
+    subject = clause_of(was[1]).strip(" -*")
+    start = last_end(SENTENCE_RE, line[: m.start()])
+    lead = PRONOUN_RE.sub(lambda _: subject, line[max(start, was.end()): m.start()], count=1)
+    op = m[1].lower() if m[1].lower() in _WORD_OPS else f"{m[1].lower()} than"
+    unit = was[3] if was[3] and (was[3] == "%" or unit_dimension(was[3].lower())[0]) else ""
+    return f"{lead}{op} {was[2]} {unit}"
 
 
 _POSTFIX_OPS = ("above", "over", "more", "higher", "greater", "below", "under", "less", "lower", "fewer")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from larouter.routing.statustime import clock_line
+
 
 def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
     """Each list of three or more one-word names in the instructions, lower-cased ("a, b, c", "a, b and c")."""
@@ -22,7 +24,7 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
     found = []
     for line in instructions.splitlines():
         commas = line.count(",")
-        if not commas or commas < 2 and " and " not in line and " or " not in line or line.startswith(_CLOCK_LINES):
+        if not commas or commas < 2 and " and " not in line and " or " not in line or clock_line(line):
             continue  # ("a, b, c", "a, b and c"; not a clock line's "Thursday, April 30th, 2026")
         line = _ASIDE_RE.sub("", line)  # ("pg-1 (leader)", "(restart policy: unless-stopped)", review 23)
         tail = line.rsplit(":", 1)[-1] if ": " in line else line
@@ -38,20 +40,18 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
 def _run(items: list[str]) -> tuple[str, ...]:
     """The names of a list written inside a sentence: its first item is the last word of what comes before it, its
     last the first word of what follows ("tell me if any of pg1, pg2, pg3 is down": pg1, pg2, pg3; review 22); the
-    ones between are single words; a name trimmed from a longer item must look like one (a digit, "-", "_", ".")."""
+    ones between are single words (a list of plain words is read only at the starts of a lookup's lines:
+    `missing_name`)."""
     if len(items) < 3 or not (first := items[0].split()):
         return ()
     names = [first[-1]]
-    trimmed = [len(first) > 1]
     for item in items[1:]:
         words = [w for w in item.split() if w not in _ARTICLES]  # ("and the gotenberg container")
         if not words:
             return ()
         names.append(words[0])
-        trimmed.append(len(words) > 1)
         if len(words) > 1:
             break  # (what follows the list: "pg3 is down")
-
     if len(names) < 3 or not all(_NAME_RE.fullmatch(n) and n not in _WORDS for n in names):
         return ()
     return tuple(names)
@@ -116,7 +116,6 @@ def unexpected_state(states: Iterable[tuple[str, str]], text: str) -> str:
     return ""
 
 
-_CLOCK_LINES = ("Current time", "current time", "Current date", "Time:", "Date:")
 _STATE_OPS = (" =", "==", "must be", "must say", "must read", "must show", "should be", "should say", "should read",
               "ska vara", " moet ", " muss ", " soll ", "doit être", "debe ser", "deve essere")
 _STATE_RE = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z][\w.-]{2,60})\s+(?P<op>==?|must (?:be|say|read|show)|should (?:be|say|read)"
@@ -125,5 +124,5 @@ _STATE_RE = re.compile(r"(?<![\w.-])(?P<key>[A-Za-z][\w.-]{2,60})\s+(?P<op>==?|m
 # Words after "must be" that are no state a key reads ("must be below 5", "should be fine").
 _NOT_STATES = frozenset({"a", "an", "the", "at", "below", "under", "above", "over", "less", "more", "between", "within",
                          "fine", "ok", "okay", "there", "present", "empty", "set", "running", "up", "on", "in", "no",
-                         "not", "zero", "none", "less", "lower", "higher", "greater", "older", "newer", "kept",
+                         "not", "zero", "none", "lower", "higher", "greater", "older", "newer", "kept",
                          "checked", "reported", "done"})

@@ -85,13 +85,15 @@ _MEMORY_RE = re.compile(r"(\S+)\s*\(.*?\b(?:max|high|limit):\s*(\S+?)[\s)]")  # 
 
 
 def _near_max(value: str) -> bool:
-    """Whether a unit's memory is at `USE_LIMIT` % or more of the most its cgroup allows ("1.9g (max: 2.0g …")."""
+    """Whether a unit's memory or tasks are at `USE_LIMIT` % or more of the most its cgroup allows ("1.9g (max: 2.0g …",
+    "4553 (limit: 4553)")."""
     m = _MEMORY_RE.match(value + " ")
-    used, most = (_bytes(m[1]), _bytes(m[2])) if m is not None else (None, None)
+    used, most = (_amount(m[1]), _amount(m[2])) if m is not None else (None, None)
     return used is not None and bool(most) and used * 100 >= USE_LIMIT * most
 
 
-def _bytes(text: str) -> float | None:
+def _amount(text: str) -> float | None:
+    """A size in bytes ("1.9G"), or a count ("4553"); None for any other text."""
     found = reading(text)
     if found is None:
         return None

@@ -18,6 +18,7 @@ clock, with the widest offset when its time zone is unknown (a backup 20 hours o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import attrs
 
@@ -29,26 +30,36 @@ from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FAHRENHEIT, FREE, 
                                           UNIT_WORDS, Limit, unit_dimension)
 from larouter.routing.readings import number
 
-_OP_RE = re.compile(r"(?<![\w<>=])(" + "|".join(sorted(map(re.escape, ABOVE_OPS + BELOW_OPS + AGE_OPS + WITHIN_OPS),
-                                                        key=len, reverse=True))
-                    + r")\s*(?:of\s+|de\s+|di\s+|i\s+)?(?:(?:les|la|le|los|las|el|il|lo|gli|die|der|das|den|dem|the)\s+)?(?:~\s?|about\s+|around\s+|approx\.?\s+|roughly\s+|ca\.\s?|etwa\s+|environ\s+)?(\d{1,3}(?:[  ]\d{3})+(?![\d.,])|[+−-]?\d+(?:[.,]\d+)?)\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?",
-                    re.I)
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+# Words between an operator and its figure: an article ("sous les 30 %", review 23), a rough figure's ("~60 s").
+_ARTICLES = frozenset({"les", "la", "le", "los", "las", "el", "il", "lo", "gli", "die", "der", "das", "den", "dem",
+                       "the"})
+_ROUGHLY = frozenset({"about", "around", "approx", "approx.", "roughly", "ca.", "etwa", "environ"})
+_OP_RE = re.compile(rf"(?<![\w<>=])({_alternation(ABOVE_OPS + BELOW_OPS + AGE_OPS + WITHIN_OPS)})\s*"
+                    rf"(?:of\s+|de\s+|di\s+|i\s+)?(?:(?:{_alternation(_ARTICLES)})\s+)?"
+                    rf"(?:~\s?|(?:{_alternation(_ROUGHLY)})\s*)?"
+                    r"(\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|[+−-]?\d+(?:[.,]\d+)?)"  # (spaced thousands: "23 000")
+                    r"\s*(%|°\s?[cf]\b|[^\W\d_]{1,12})?", re.I)
 _GATE = re.compile(r"[0-9]")
 
-# Where a clause starts: the words of a condition, the marks between clauses.
+# A word of a limit's subject ("lag", "cpu%").
 _WORD_RE = re.compile(r"[^\W_]+%?|%")
 _STOP = frozenset("""
 a an the any my our your its their is are was be been gets get goes go rises rise climbs climb drops drop falls fall
-stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn warns tell notify flag let
-know message text only just also of on for in at to than with not no current currently total value level reading
-reads there each every all some if when whenever once please send report ever still check whether die der das
-directory directories folder folders dir ordner dossier usually normally typically generally has have had
-passe passer devient tombe descend monte ficar fica ficou passar cair cai estar ser baja sube pasa llega queda
-scende sale va tra fällt steigt liegt geht wird ist komt gaat zakt stijgt wordt spadnie spada wzrośnie jest będzie
-är blir går sjunker stiger om mig meddela eller och att det nie być może mij mi müssen moeten doivent deben devono sollen need needs es est è caduca caducan alguno alguna tutti nodi expires expire expiring scade
-scadono expira expiran vence läuft verloopt wygasa
-uses using consumes consuming dropping falling rising climbing going getting took takes take taking lasts lasted runs ran
-or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
+stays stay reaches reach hits hit becomes grows grow it me us alert alerts warn warns tell notify flag let know
+message text only just also of on for in at to than with not no current currently total value level reading reads
+there each every all some if when whenever once please send report ever still check whether die der das directory
+directories folder folders dir ordner dossier usually normally typically generally has have had passe passer devient
+tombe descend monte ficar fica ficou passar cair cai estar ser baja sube pasa llega queda scende sale va tra fällt
+steigt liegt geht wird ist komt gaat zakt stijgt wordt spadnie spada wzrośnie jest będzie är blir går sjunker stiger
+om mig meddela eller och att det nie być może mij mi müssen moeten doivent deben devono sollen need needs es est è
+caduca caducan alguno alguna tutti nodi expires expire expiring scade scadono expira expiran vence läuft verloopt
+wygasa uses using consumes consuming dropping falling rising climbing going getting took takes take taking lasts
+lasted runs ran or and und oder ou o y et e i must should be nicht sollte soll muss darf doit deve debe never not
 den dem des le la les el los las il lo gli de del du von van het een ein eine un une uno una
 """.split())
 
@@ -140,8 +151,6 @@ def _may_close_operator(line: str, at: int) -> bool:
     return words[-1] in _OP_LAST_WORDS
 
 
-_ARTICLES = frozenset({"les", "la", "le", "los", "las", "el", "il", "lo", "gli", "die", "der", "das", "den", "dem", "the"})
-_ROUGHLY = frozenset({"about", "around", "approx", "approx.", "roughly", "ca.", "etwa", "environ"})
 
 
 def _limit(line: str, m: re.Match[str]) -> tuple[Limit, bool, str] | None:
