@@ -57,28 +57,21 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
         return ""
     if len(results) > MAX_RESULTS:
         return _LOOP
-    read = notes(results, rules)
-    instructions = _instructions(results, text, inlined)
+    lists = [not r.is_json and (r.reads_checklist or checklist(r.text)) for r in results]  # (read once: each reader
+    others = [r for r, listed in zip(results, lists) if not listed]  # asks which lookups are the checklist)
+    read = notes(results, rules, lists)
+    instructions = "\n".join((text, inlined, *(r.text for r, listed in zip(results, lists) if listed)))
     stated = Stated.of(instructions, raw_turn or text)
     limit = stated_share(results, text) or stated.disk_share()
-    if (listed := listed_names(instructions)) and (gone := next((r.text for r in results if not (
-            r.reads_checklist or (not r.is_json and checklist(r.text))) and missing_name(listed, r.text)), None)):
-        return gone  # a container, a host, a member the checklist lists, missing from a lookup that lists its kind
-    if (gone := next((r.text for r in results if not r.is_json and unmounted(r.call, r.text)), None)) is not None:
-        return gone  # (whatever the stated limits make of what the lookup does show)
-    if (states := expected_states(instructions)) and (gone := next((r.text for r in results if not (
-            r.reads_checklist or (not r.is_json and checklist(r.text))) and unexpected_state(states, r.text)), None)):
-        return gone  # a state the checklist says a key must read, and another word there
-    if stated.unread:
-        stated = attrs.evolve(stated, covered=False)
+    if gone := _absent(others, instructions):
+        return gone
+    stated = attrs.evolve(stated, covered=not stated.unread and (not stated.limits or _covered(stated, others)))
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
-        stated = attrs.evolve(stated, covered=not stated.unread and _covered(stated, results))
         answers = [stated.covered and (answered(r.data, stated.limits, stated.now, r.call) if r.is_json else
                                        fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated))
                    for r in read]
-        if (past := next((r.text for r in read if not r.is_json and (
-                past_in_dump(r.text, stated, r.reads_checklist or checklist(r.text)) or past_in_table(r.text, stated))),
-                          "")):
+        if (past := next((r.text for r, listed in zip(read, lists) if not r.is_json and (
+                past_in_dump(r.text, stated, listed) or past_in_table(r.text, stated))), "")):
             return past
         results = [r for r, a in zip(results, answers) if not a]
         read = [r for r, a in zip(read, answers) if not a or r.is_json]  # (JSON records: the rest is read below)
@@ -88,12 +81,11 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated)), "")
 
 
-def _covered(stated: Stated, results: Sequence[Lookup]) -> bool:
+def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
     """Whether every limit the check-in states names something its lookups (not its checklist) show: a check-in whose
     checklist asks for the UPS's runtime ("Restlaufzeit unter 15 Minuten") is not answered by the charge its lookup
     shows beside `battery.runtime`, whatever the charge reads (blind v43)."""
-    shown = [label_words(f"{r.call} {r.text[:_SHOWN_CHARS]}") for r in results
-             if not (r.reads_checklist or (not r.is_json and checklist(r.text)))]
+    shown = [label_words(f"{r.call} {r.text[:_SHOWN_CHARS]}") for r in lookups]
     for limit in stated.limits:
         head = next((w for w in limit.words if w not in GENERIC_DATED and w not in FREE and w not in TAKEN), "")
         if limit.dimension == "left" and any(w in _LAPSE_WORDS or EXPIRY_RE.match(w) for words in shown for w in words):
@@ -108,24 +100,29 @@ _SHOWN_CHARS = 4000
 _LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expiration", "notafter", "valid"})
 
 
-def _instructions(results: Sequence[Lookup], text: str, inlined: str) -> str:
-    """What the check-in says to watch: its turn, a checklist its tool read, the one its system prompt inlines (the
-    limits it states are read from them, with its clock if it states a limit on a date)."""
-    lists = [r.text for r in results if not r.is_json and (r.reads_checklist or checklist(r.text))]
-    return "\n".join((text, inlined, *lists))
+def _absent(lookups: Sequence[Lookup], instructions: str) -> str:
+    """A lookup (not the checklist) that leaves out what the instructions say it must show, whatever the stated limits
+    make of what it does show: a container, a host, a member they list (`listed_names`), a mount point its `df` call
+    names, a word a key must read; "" when none does."""
+    listed, states = listed_names(instructions), expected_states(instructions)
+    for r in lookups:
+        if (listed and missing_name(listed, r.text) or not r.is_json and unmounted(r.call, r.text)
+                or states and unexpected_state(states, r.text)):
+            return r.text
+    return ""
 
 
 _EMPTY = "(an empty tool result)"
 _LOOP = "(more tool results than a check-in's lookups: a tool loop)"
 
 
-def notes(results: Sequence[Lookup], rules: Compiled) -> list[Lookup]:
-    """The lookups with a checklist read (a HEARTBEAT.md) cut to its lines besides its items, which the heartbeat's
-    task reader judges ("- Daily 08:00 — post the summary (last posted today 08:00)"); any other lookup whole (review
-    17: "- backup-nas: FAILED (exit 1)" is a line of a command's output, not a checklist item)."""
+def notes(results: Sequence[Lookup], rules: Compiled, lists: Sequence[bool]) -> list[Lookup]:
+    """The lookups with a checklist read (a HEARTBEAT.md; `lists` says which) cut to its lines besides its items, which
+    the heartbeat's task reader judges ("- Daily 08:00 — post the summary (last posted today 08:00)"); any other
+    lookup whole (review 17: "- backup-nas: FAILED (exit 1)" is a line of a command's output, not a checklist item)."""
     return [Lookup("\n".join(line for line in r.text.splitlines()
                               if not rules.hb_task_item.match(line) and not INSTRUCTION_RE.search(line)), None, r.call)
-            if not r.is_json and (r.reads_checklist or checklist(r.text)) else r for r in results]
+            if listed else r for r, listed in zip(results, lists)]
 
 
 def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, stated: Stated = Stated()) -> bool:
