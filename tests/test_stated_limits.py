@@ -15,7 +15,6 @@ import pytest
 
 from larouter.routing import Tier, classify
 from larouter.routing.rules import ClassifierConfig
-from larouter.routing.stated_limits import stated_limits
 from tests.conftest import Fake, Router
 from tests.support.agents import BOTH_CONFIGS
 from tests.test_heartbeat_requests import CHAINS
@@ -255,15 +254,6 @@ def test_a_reading_within_the_checklists_limit_is_quiet_and_its_twin_past_it_is_
     assert tier(checklist, twin, config, inlined).rank >= Tier.MEDIUM.rank
 
 
-@pytest.mark.parametrize(("line", "bounds"), [
-    ("- Download is normally above 800 Mbit/s; only tell me if it's under 500 Mbit/s.", [("download", 500.0)]),
-    ("- Queue depth is usually under 100; tell me if it goes over 1000 messages.", [("depth", 1000.0)]),
-    ("- Ping to the router is usually under 5 ms.", [("ping", 0.005)]),  # (what is usual, with nothing said after it)
-])
-def test_what_is_usual_gives_way_to_the_alert_on_the_same_reading(line: str, bounds: list[tuple[str, float]]) -> None:
-    assert [(limit.words[0], limit.value) for limit in stated_limits(line)] == bounds
-
-
 @BOTH_CONFIGS
 def test_the_checklist_read_by_its_call_states_limits_under_any_heading(config: ClassifierConfig) -> None:
     """The agent's `read HEARTBEAT.md` answered a file whose heading names no checklist ("## UPS"): it is the checklist
@@ -278,26 +268,6 @@ def test_the_checklist_read_by_its_call_states_limits_under_any_heading(config: 
 def test_without_a_stated_limit_the_same_readings_stay_the_models_to_judge(config: ClassifierConfig) -> None:
     for checklist, quiet, _ in TWINS[:3]:
         assert tier("- Check the replica and the UPS.", quiet, config) is not Tier.HEARTBEAT
-
-
-@pytest.mark.parametrize("line", [
-    "- Replication lag: 30 s",  # a figure, no side named
-    "- Disk usage over 90%",  # a bare condition: news above, or what healthy is?
-    "- queue depth above 1000 messages",
-])
-def test_a_limit_whose_bad_side_is_unsaid_is_not_read(line: str) -> None:
-    assert stated_limits(line) == ()
-
-
-@pytest.mark.parametrize(("line", "above"), [
-    ("- Alert me if replication lag exceeds 30 s", True),
-    ("- Replication lag must stay under 30 s", True),  # what healthy is: news above
-    ("- SLO: battery > 20", False),
-    ("- Tell me if the battery drops below 20 %", False),
-])
-def test_the_side_that_is_news_follows_the_words_around_the_limit(line: str, above: bool) -> None:
-    (limit,) = stated_limits(line)
-    assert limit.above is above
 
 
 @BOTH_CONFIGS
@@ -333,103 +303,6 @@ def test_through_the_sdk_a_reading_within_the_stated_limit_goes_local_and_past_i
         assert raw.headers["x-larouter-model"] == ("local-fake" if local else "gpt-fake"), raw.headers
 
 
-# Review 19: lookups that report what the check-in asked about, each read as quiet by a first version of the reader.
-REVIEW_19: list[tuple[str, Any]] = [
-    # a negation turns a limit's side; "unless" states what healthy is
-    ("- Disk usage on / must not exceed 90%.", {"mount": "/", "disk_used_pct": 96}),
-    ("- Replication lag should never go above 30 s.", REDIS.format(45)),
-    ("- The lock's battery should not drop below 20%.", [{"entity_id": "sensor.front_lock_battery", "state": "8",
-                                                          "attributes": {"unit_of_measurement": "%"}}]),
-    ("- Festplatte: sollte nicht über 90 % liegen, sonst melden.", {"disk_used_pct": 94}),
-    ("- Alert me unless free space on / is above 10%.", {"mount": "/", "disk_free_pct": 4}),
-    # what is left is not what is taken
-    ("- Alert me if disk usage goes over 90%.", {"mount": "/", "disk_free_pct": 3}),
-    ("- Alert me if free space drops below 10 GB.",
-     "Filesystem      Size  Used Avail Use% Mounted on\n/dev/vda1        40G   31G  7.2G  79% /"),
-    # units: a bare reading may be in the base unit; °F is not °C; a size in bytes
-    ("- Alert me if the shop's total time exceeds 800 ms.", "   time_connect:  0.021\n     time_total:  2.934"),
-    ("- Alert me if the fridge goes above 40 °F.", {"fridge_temp_c": 11.0}),
-    ("- Alert me if free memory drops below 8 GB.", {"mem": {"free": 4831838208}}),
-    ("- Alert me if the replica is more than 1500 ms behind.", MYSQL.format("Yes", 40)),
-    # the rest of a dump, record or listing is read too
-    ("- UPS: alert if runtime drops under 15 minutes.", APC.format("41.0").replace("STATUS   : ONLINE",
-                                                                                   "STATUS   : ONLINE REPLACEBATT")),
-    ("- UPS: alert if the battery charge drops below 50%.", APC.format("41.0").replace("100.0 Percent", "35.0 Percent")),
-    ("- Tell me if the download drops below 50 Mbit/s.", "Ping: 14.2 ms\nDownload: 3.12 Mbit/s\nUpload: 0.81 Mbit/s"),
-    ("- Alert me if the shop's response time exceeds 800 ms.", {"status_code": 503, "response_time_ms": 120}),
-    ("- Tell me if replication lag exceeds 30 s.", {"replication_lag_s": 0.4, "last_error": "connection refused"}),
-    ("- Ping me if the last backup is older than 26 hours.",
-     [{"job": "nightly-backup", "finished_at": "2026-04-30T02:03:12+02:00", "exit_code": 2}]),
-    ("- Tell me if replication slot lag exceeds 1024 MB.", "   slot_name   | active | lag_mb\n---------------+--------+"
-     "--------\n pg_orders_2   | t      |    0.4\n pg_orders_3   | f      |   12.1\n(2 rows)"),
-    ("- Tell me if replication lag exceeds 30 s or the last backup is older than 26 hours.",
-     "replication_lag_s: 0\nlast_backup: Mon Apr 20 02:00:14 CEST 2026"),
-    # dates: each machine's newest backup, a run still going, what a list is of
-    ("- Ping me if the last restic backup of any machine is older than 26 hours.",
-     [{"time": "2026-04-30T02:00:14+02:00", "hostname": "nas", "short_id": "8c1f0a2e"},
-      {"time": "2026-04-24T02:00:09+02:00", "hostname": "laptop", "short_id": "77ab1c02"}]),
-    ("- Ping me if the last successful backup is older than 26 hours.",
-     [{"started_at": "2026-04-30T02:00:03Z", "finished_at": None, "status": "running"},
-      {"started_at": "2026-04-26T02:00:02Z", "finished_at": "2026-04-26T02:41:10Z", "status": "succeeded"}]),
-    ("- Ping me if the newest borg archive of each machine is older than 30 hours.",
-     "Archive                              Time\nlaptop-2026-04-24T02:00:07           Fri, 2026-04-24 02:00:09\n"
-     "nas-2026-04-30T03:15:02              Thu, 2026-04-30 03:15:05"),
-    ("- Ping me if the last backup is older than 26 hours.\n- Tell me about anything new on my calendar.",
-     {"items": [{"summary": "Contract renewal call with ACME", "created": "2026-04-30T07:40:12.000Z"}]}),
-]
-
-
-# Review 20: lookups that report what the check-in asks about, read as quiet after review 19's fixes.
-REVIEW_20: list[tuple[str, Any]] = [
-    # which side is news: "unless" after staying quiet names the news; a noun is no alert; what is fine, said after
-    ("- Reply HEARTBEAT_OK unless disk usage on / is over 90%.", {"mount": "/", "disk_used_pct": 97}),
-    ("- Stay quiet unless replication lag goes above 30 s.", REDIS.format(340)),
-    ("- Ping to the router is usually under 5 ms.", {"target": "192.168.1.1", "ping_ms": 240.5, "loss_pct": 0}),
-    ("- Page load under 2 s is fine.", {"url": "https://shop.example.com", "page_load_s": 7.8}),
-    ("- No alert needed while lag is under 30 s.", REDIS.format(340)),
-    # a negation belongs to its own condition
-    ("- Alert me if /data is not mounted or over 90% full.", {"mount": "/data", "mounted": True, "disk_used_pct": 97}),
-    # what the limit is of: its head word, the side of a share after its number, a qualifier
-    ("- Alert me if less than 10% is left on /.", {"mount": "/", "disk_used_pct": 93}),
-    ("- Alert me if under 10% of the disk is free.", {"mount": "/", "disk_used_pct": 95}),
-    ("- Tell me if the lag on db-2 exceeds 30 s.", {"replica": "db-2", "lag": 340, "state": "streaming"}),
-    ("- Alert me if the UPS battery drops below 50%.", "battery.charge: 100\nups.load: 97\nups.status: OL"),
-    ("- Ping me if the last snapshot is older than 26 hours.", "last_backup: 2026-04-24T02:00:14+02:00\nerrors: 0"),
-    # units and value forms
-    ("- SLO: p95_latency_ms < 800", {"service": "api", "p95_latency_s": 2.4}),
-    ("- Alert me if available memory drops below 512M.", "MemTotal:       16318480 kB\nMemAvailable:     402112 kB"),
-    ("- Tell me if replication lag exceeds 30 s.", {"replica": "db-2", "replication_lag": "4m12s"}),
-    ("- Tell me if replication lag exceeds 30 s.", "replication_lag: 00:12:41\nstate: streaming"),
-    ("- Ping me if the last backup is older than 26 hours.", "hours_since_last_backup: 50\nrepository: b2:nas"),
-    # the rest of a dump: states in words, codes, lines that look like headings, a lock held
-    ("- Tell me if replication lag exceeds 30 s.", "lag_s: 0\nstatus: connection refused"),
-    ("- Tell me if replication lag exceeds 30 s.", "lag_s: 0\nreplicas: 3\nstatus: 0 of 2 replicas streaming"),
-    ("- Alert me if the shop's total time exceeds 800 ms.", "HTTP status: 503\ntime_total: 0.120"),
-    ("- Tell me if replication lag exceeds 30 s.", "lag_s: 0\n[WARN] replica db-3 stopped replicating"),
-    ("- Ping me if the last backup is older than 26 hours.",
-     "last_backup: 2026-04-30T02:14:55+02:00\nrepository: b2:nas-photos\nlock: held by PID 8812 on nas since 2026-04-28"),
-    # listings: machines whose names differ by a digit
-    ("- Ping me if the newest borg archive of each machine is older than 30 hours.",
-     "Archive                              Time\nweb01-2026-04-30T03:15:02            Thu, 2026-04-30 03:15:05\n"
-     "web02-2026-04-24T03:15:02            Fri, 2026-04-24 03:15:05"),
-    # a report under a heading that names a check is no checklist
-    ("- Ping me if the last backup is older than 26 hours.", "# Backup check — nas\n- last backup: 3 days ago"),
-    ("- Tell me if replication lag exceeds 30 s.", "## Health check\nreplica db-2 lag 6 min\nstate streaming"),
-]
-
-
-ATTACKS = [*(("r19", *case) for case in REVIEW_19), *(("r20", *case) for case in REVIEW_20)]
-
-
-@BOTH_CONFIGS
-@pytest.mark.parametrize(("review", "checklist", "output"), ATTACKS,
-                         ids=[f"{review}-{i}" for i, (review, *_) in enumerate(ATTACKS)])
-def test_reviews_19_and_20_lookups_that_report_what_the_checklist_asks_about_are_work(
-        review: str, checklist: str, output: Any, config: ClassifierConfig) -> None:
-    assert tier(checklist, output, config) is not Tier.HEARTBEAT
-    assert tier(checklist, output, config, inlined=True) is not Tier.HEARTBEAT
-
-
 @pytest.mark.parametrize(("call", "reads"), [
     ('read {"path": "HEARTBEAT.md"}', True),
     ('exec {"command": "cat HEARTBEAT.md"}', True),
@@ -458,51 +331,6 @@ def test_a_limit_on_something_the_lookups_do_not_show_keeps_them_from_answering(
                 config) is Tier.HEARTBEAT  # (NUT's outlet "on", its transfer bounds: no news)
 
 
-# Review 21: the bound itself, sides said after the condition, `systemctl status` lines of a crash; a limit stated
-# in a form not read keeps the lookups from answering (the other limit within, the unread one past); a dead-letter
-# queue's count beside the depth the check-in bounds.
-REVIEW_21: list[tuple[str, Any]] = [
-    ("- Alert me if disk usage on / is at or above 90%.", {"mount": "/", "disk_used_pct": 90}),
-    ("- alert if disk ≥ 90%", {"mount": "/", "disk_used_pct": 90}),
-    ("- If replication lag is under 30 s, there is nothing to report.", REDIS.format(340)),
-    ("- Replication lag should be no more than 30 s.", REDIS.format(340)),
-    ("- Tell me if disk usage is over 90% or the shop gets pricier than 40 EUR.", "disk_used_pct: 41\nprice_eur: 55"),
-    ("- Tell me if disk usage is over 90% or it goes over 3.", "disk_used_pct: 41\nconnected_clients: 7"),
-    ("- Tell me if the jobs queue has more than 1000 messages.",
-     [{"name": "jobs", "messages": 12, "consumers": 4}, {"name": "jobs.dead-letter", "messages": 57, "consumers": 0}]),
-    ("- Alert me if nginx is not active or uses more than 1 GB of memory.",
-     "● nginx.service - nginx\n     Loaded: loaded (/lib/systemd/system/nginx.service; enabled; preset: enabled)\n"
-     "     Active: active (running) since Mon 2026-04-27 10:12:01 CEST; 2 days ago\n   Main PID: 1201 (nginx)\n"
-     "     Memory: 2.7G\n"),
-]
-
-
-@BOTH_CONFIGS
-@pytest.mark.parametrize(("checklist", "output"), REVIEW_21, ids=range(len(REVIEW_21)))
-def test_review_21_a_reading_at_the_bound_or_on_the_side_said_after_is_work(
-        checklist: str, output: Any, config: ClassifierConfig) -> None:
-    assert tier(checklist, output, config) is not Tier.HEARTBEAT
-
-
-PAPERLESS = ("Paperless stack on `dock2` — these containers should all be running:\ntraefik, authelia, paperless-webserver, "
-             "paperless-db, paperless-broker.\nCheck with `docker ps`. If one isn't there, tell me.")
-DOCKER_PS = ("NAMES                 STATUS                  IMAGE\n"
-             "paperless-webserver   Up 3 days (healthy)     ghcr.io/paperless-ngx/paperless-ngx:2.15\n"
-             "paperless-broker      Up 3 days               docker.io/library/redis:7\n"
-             "paperless-db          Up 3 days (healthy)     docker.io/library/postgres:17\n"
-             "authelia              Up 3 days (healthy)     authelia/authelia:4.39\n"
-             "traefik               Up 3 days               traefik:v3.3")
-
-
-@BOTH_CONFIGS
-@pytest.mark.parametrize("inlined", [False, True], ids=["read-by-a-tool", "inlined"])
-def test_a_name_the_checklist_lists_missing_from_the_lookup_is_news(inlined: bool, config: ClassifierConfig) -> None:
-    """Blind v44: a container that is not running is not in `docker ps` at all, so no line of it reads as trouble."""
-    assert tier(PAPERLESS, DOCKER_PS, config, inlined) is Tier.HEARTBEAT
-    without = "\n".join(line for line in DOCKER_PS.splitlines() if "webserver" not in line)
-    assert tier(PAPERLESS, without, config, inlined) is not Tier.HEARTBEAT
-
-
 KUBECTL_TOP = ("NAME      CPU(cores)   CPU%   MEMORY(bytes)   MEMORY%\nk3s-cp1   412m         10%    2871Mi          36%\n"
                "k3s-w1    2893m        72%    13214Mi         {}%\nk3s-w2    3104m        77%    14402Mi         89%")
 
@@ -525,131 +353,6 @@ def test_a_checklist_inlined_under_its_path_keeps_its_own_headings(memory: str, 
     assert (classify({"messages": messages}, config).tier is Tier.HEARTBEAT) is quiet
 
 
-@pytest.mark.parametrize(("line", "above", "value", "closed"), [
-    ("- Available memory dropping below 1.5 GiB = the transcoder is about to get OOM-killed → message me.", False,
-     1.5 * 1024 ** 3, False),
-    ("- `zpool list tank`: CAP at 85% or above means I need to order disks → tell me.", True, 85.0, True),
-    ("- inode use should stay at 80% or less.", True, 80.0, False),
-    ("- no more than 85% full.", True, 85.0, False),
-])
-def test_bounds_said_after_their_figure_or_with_the_alert_after_them(line: str, above: bool, value: float,
-                                                                     closed: bool) -> None:
-    (limit,) = stated_limits(line)
-    assert (limit.above, limit.value, limit.closed) == (above, value, closed)
-
-
-@pytest.mark.parametrize(("line", "head", "above", "value", "dimension"), [
-    ("- Meddela mig om battery.charge är under 90 eller om ups.load är över 70 %.", "charge", False, 90.0, ""),
-    ("- Als Seconds_Behind_Source meer dan vijf minuten is, stuur me een bericht.", "source", True, 300.0, "time"),
-    ("- Najnowsze archiwum nie może być starsze niż 30 godzin.", "archiwum", True, 30 * 3600.0, "age"),
-    ("- Préviens-moi si la mémoire utilisée passe au-dessus de 23 000 MiB.", "utilisée", True, 23000 * 1024.0 ** 2,
-     "size"),
-    ("- Avisa-me se o download ficar abaixo de 300 Mbit/s.", "download", False, 300.0, ""),
-    ("- Temperatur darf höchstens 45 °C sein.", "temperatur", True, 45.0, "temp"),
-    ("- The newest snapshot should be less than a day old.", "snapshot", True, 86400.0, "age"),
-    ("- avvisami se il certificato scade tra meno di due settimane", "certificato", False, 14 * 86400.0, "left"),
-])
-def test_limits_in_other_languages_and_numbers_in_words(line: str, head: str, above: bool, value: float,
-                                                         dimension: str) -> None:
-    """Blind v44: operators, verbs, cue words and numbers in words of the languages its checklists were written in
-    ("dépasse", "höchstens", "meer dan vijf minuten", "starsze niż", "23 000 MiB", "less than a day old")."""
-    limit = stated_limits(line)[0]
-    assert (limit.words[0], limit.above, limit.value, limit.dimension) == (head, above, value, dimension)
-
-
-# Review 22: "otherwise reply HEARTBEAT_OK" after the condition, negations in an aside, "reaches"/"hits", what a time
-# left is of ("10 minutes of runtime left"), a reading asked about that is NULL, dead-letter queues by other names.
-REVIEW_22: list[tuple[str, Any]] = [
-    ("- Tell me if the nightly backup fails or takes longer than 2 hours.",
-     {"job": "nightly", "status": "success", "started_at": "2026-04-30T02:00:03+02:00",
-      "finished_at": "2026-04-30T05:12:44+02:00", "elapsed_s": 11561}),  # (a limit no reading is named for: not quiet)
-    ("- Tell me if the nightly backup fails or takes longer than 2 hours.",
-     "status: success\nstarted: 2026-04-30 02:00:03\nfinished: 2026-04-30 05:12:44"),
-    ("- Tell me if the backup fails or finishes later than 04:00.", "status: ok\nfinished: 05:12\nfiles: 412331"),
-    ("- Alert me if the UPS would last less than 10 minutes.",
-     "STATUS   : ONLINE\nBCHARGE  : 100.0 Percent\nTIMELEFT : 4.0 Minutes"),
-    ("- Tell me if disk usage is over 90% or there's been no backup in the last 26 hours.",
-     "disk_used_pct: 41\nlast_backup: 2026-04-27T02:00:03+02:00"),
-    ("- Tell me if disk usage is over 90% or replication lag is greater than or equal to 60 s.",
-     "disk_used_pct: 41\nreplication_lag_s: 340"),
-    ("- Tell me if disk usage is over 90% or replication lag is more than ~60 s.",
-     "disk_used_pct: 41\nreplication_lag_s: 340"),
-    ("- Tell me if free space on /srv/media drops below 50 GB.",
-     "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       120G   73G   47G  61% /srv/media"),
-    ("- Tell me if any container uses more than 1.5 GB of memory.",
-     "CONTAINER ID   NAME        CPU %     MEM USAGE / LIMIT     MEM %     NET I/O           BLOCK I/O         PIDS\n"
-     "3f2a1b4c5d6e   postgres    2.31%     1.87GiB / 7.66GiB     24.41%    1.2GB / 3.4GB     12.1GB / 48.2GB   31\n"
-     "8c7d6e5f4a3b   gitea       0.12%     212.4MiB / 7.66GiB    2.71%     88MB / 120MB      1.1GB / 2.3GB     14"),
-    ("- Let me know if replication lag is over 30 s, otherwise reply HEARTBEAT_OK.", {"replication_lag_s": 340}),
-    ("- If replication lag is over 30 s, ping me, otherwise reply HEARTBEAT_OK.", {"replication_lag_s": 340}),
-    ("- Tell me if the backup disk (not the NAS) is over 90% full.", {"mount": "/mnt/backup", "disk_used_pct": 97}),
-    ("- Tell me if lag on the non-prod replica goes over 5 minutes.", {"replica": "staging-db",
-                                                                      "replication_lag_s": 1840}),
-    ("- Tell me if disk usage is over 90% or replication lag reaches 5 minutes.",
-     "disk_used_pct: 41\nreplication_lag_s: 340"),
-    ("- Tell me if disk usage is over 90% or replication lag hits 60 s.", "disk_used_pct: 41\nreplication_lag_s: 340"),
-    ("- Alert me if the UPS has less than 10 minutes of runtime left.",
-     "STATUS   : ONLINE\nBCHARGE  : 100.0 Percent\nTIMELEFT : 4.0 Minutes"),
-    ("- Alert me if the UPS has less than 10 minutes of runtime left.",
-     "battery.charge: 100\nbattery.runtime: 240\nups.status: OL"),
-    ("- Tell me if the replica falls more than 60 seconds behind or replication stops.",
-     "        Seconds_Behind_Master: NULL"),
-    ("- Tell me if the jobs queue has more than 1000 messages or anything lands in the dead-letter queue.",
-     [{"name": "jobs", "messages": 120, "consumers": 4}, {"name": "jobs.dlq", "messages": 57, "consumers": 0}]),
-    ("- Tell me if the jobs queue has more than 1000 messages or anything is in the parking lot.",
-     [{"name": "jobs", "messages": 120, "consumers": 4}, {"name": "jobs.parking-lot", "messages": 57, "consumers": 0}]),
-]
-
-
-@BOTH_CONFIGS
-@pytest.mark.parametrize(("checklist", "output"), REVIEW_22, ids=range(len(REVIEW_22)))
-def test_review_22_lookups_past_what_the_checklist_asks_are_work(checklist: str, output: Any,
-                                                                 config: ClassifierConfig) -> None:
-    assert tier(checklist, output, config) is not Tier.HEARTBEAT
-
-
-@BOTH_CONFIGS
-@pytest.mark.parametrize("checklist", [
-    "- Let me know if replication lag is over 30 s, otherwise reply HEARTBEAT_OK.",
-    "- Tell me if lag on the non-prod replica goes over 5 minutes.",
-    "- Replication lag must not exceed 30 s.",
-])
-def test_review_22_the_same_checklists_read_a_quiet_lookup_as_quiet(checklist: str, config: ClassifierConfig) -> None:
-    assert tier(checklist, {"replica": "db-2", "replication_lag_s": 0.4}, config) is Tier.HEARTBEAT
-
-
-@BOTH_CONFIGS
-def test_a_member_the_checklist_names_in_its_sentence_missing_from_the_table_is_news(config: ClassifierConfig) -> None:
-    """Review 22: "tell me if any of pg1, pg2, pg3 is down or replication lag exceeds 100 MB" and patroni listing two
-    members: the third is gone, whatever the lag of the two shown says (the list sits inside the sentence)."""
-    checklist = "- Tell me if any of pg1, pg2, pg3 is down or replication lag exceeds 100 MB."
-    assert tier(checklist, PATRONI.format("streaming", 0), config) is Tier.HEARTBEAT
-    without = "\n".join(line for line in PATRONI.format("streaming", 0).splitlines() if "pg3" not in line)
-    assert tier(checklist, without, config) is not Tier.HEARTBEAT
-
-
-@pytest.mark.parametrize(("line", "bounds"), [
-    ("- connected_slaves must be 2", [(True, 2.0), (False, 2.0)]),
-    ("- Reallocated_Sector_Ct und Current_Pending_Sector müssen bei 0 bleiben.", [(True, 0.0), (False, 0.0)]),
-    ("- Temperatur soll zwischen 18 und 24 °C liegen.", [(True, 24.0), (False, 18.0)]),
-    ("- The temperature should be 18-24 °C.", [(True, 24.0), (False, 18.0)]),
-    ("- There should be 3 or more replicas.", [(False, 3.0)]),  # (a bound, not one figure)
-    ("- Backups must be 3 days old at most.", []),  # (an age said otherwise: not read, not one figure either)
-])
-def test_a_figure_or_a_range_a_reading_must_keep_to_is_news_on_either_side(line: str,
-                                                                           bounds: list[tuple[bool, float]]) -> None:
-    assert [(limit.above, limit.value) for limit in stated_limits(line)] == bounds
-
-
-@pytest.mark.parametrize(("line", "count"), [
-    ("- wsrep_cluster_size = 3, wsrep_ready = 1", 4),  # (a key set to the figure it must read, spaced)
-    ("2026-05-06T03:30 sonde: tour=4401 anomalies=0 latence_p95_ms=140", 0),  # (a report's own line: no limit)
-    ("- |System time| under 50 us (it's usually a few hundred ns)", 1),  # (microseconds; what is usual says the side)
-])
-def test_what_a_key_must_read_and_microseconds(line: str, count: int) -> None:
-    assert len(stated_limits(line)) == count
-
-
 @BOTH_CONFIGS
 def test_a_bound_whose_side_is_unsaid_keeps_the_others_from_answering(config: ClassifierConfig) -> None:
     """Found on the way (this session's equality limits): "Stratum must be 1" answered `chronyc tracking` while the
@@ -658,17 +361,6 @@ def test_a_bound_whose_side_is_unsaid_keeps_the_others_from_answering(config: Cl
               "Leap status     : Normal")
     for value in ("0.000000312", "0.000612"):
         assert tier("- Stratum must be 1\n- |System time| under 50 us", chrony.format(value), config) is not Tier.HEARTBEAT
-
-
-def test_df_without_a_mount_point_its_call_names_is_news() -> None:
-    """Review 22: `df -h / /srv/media /backup` printing "/" twice: /backup is not mounted."""
-    df = ("Filesystem      Size  Used Avail Use% Mounted on\n/dev/sda1        58G   21G   35G  38% /\n"
-          "/dev/sdb1       3.6T  1.2T  2.4T  34% /srv/media\n")
-    for paths, quiet in (("/ /srv/media", True), ("/ /srv/media /backup", False)):
-        messages = beat_messages("- Tell me if /backup is not mounted or any disk is over 90%.",
-                                 df + ("/dev/sda1        58G   21G   35G  38% /" if not quiet else ""))
-        messages[-2] = _call(1, "exec", {"command": f"ssh nas 'df -h {paths}'"})
-        assert (classify({"messages": messages}).tier is Tier.HEARTBEAT) is quiet
 
 
 def test_a_reader_that_fails_routes_the_check_in_as_work(monkeypatch: pytest.MonkeyPatch,
@@ -685,57 +377,3 @@ def test_a_reader_that_fails_routes_the_check_in_as_work(monkeypatch: pytest.Mon
     assert decision.tier.rank >= Tier.MEDIUM.rank
     assert "lookup reader failed" in caplog.text
 
-
-# Review 23 (on this session's late additions): every figure a line bounds, not the first alone; a word a key must
-# read; a bound with no unit and no side; SMART's bad blocks; plain names of a listing; articles, verbs after the
-# figure, hyphenated numbers.
-REVIEW_23: list[tuple[str, str, str]] = [
-    ("- Server room: temperature should stay between 18 and 24 °C and humidity between 40 and 60%.",
-     "temperature: 21.4 °C\nhumidity: 77 %\nprobe_battery: 96 %",
-     "curl -s http://10.0.0.40/sensor | jq -r 'to_entries[] | \"\\(.key): \\(.value)\"'"),
-    ("- Redis on cache-1: connected_slaves must be 2. Lag on each slave should be 0.",
-     "# Replication\nrole:master\nconnected_slaves:2\nslave0:ip=10.0.4.12,port=6379,state=online,offset=884120933,lag=0\nslave1:ip=10.0.4.13,port=6379,state=online,offset=884001210,lag=143\nmaster_failover_state:no-failover\nmaster_repl_offset:884120933\nrepl_backlog_active:1",
-     "redis-cli -h cache-1 INFO replication"),
-    ("- Redis on cache-1: connected_slaves must be 2 and every slave must be at lag=0.",
-     "# Replication\nrole:master\nconnected_slaves:2\nslave0:ip=10.0.4.12,port=6379,state=online,offset=884120933,lag=0\nslave1:ip=10.0.4.13,port=6379,state=online,offset=884001210,lag=143\nmaster_failover_state:no-failover\nmaster_repl_offset:884120933\nrepl_backlog_active:1",
-     "redis-cli -h cache-1 INFO replication"),
-    ("- Galera: wsrep_cluster_size = 3, wsrep_local_state_comment = Synced",
-     "wsrep_cluster_size\t3\nwsrep_local_state_comment\tDonor/Desynced\nwsrep_ready\tON",
-     "mysql -N -B -e \"SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_local_state_comment','wsrep_ready')\""),
-    ("Redis (cache-1):\n- Tell me if replication lag exceeds 10.\n- connected_clients < 500",
-     "# Replication\nrole:master\nconnected_slaves:1\nslave0:ip=10.0.4.12,port=6379,state=online,offset=884120933,lag=0\n# Clients\nconnected_clients:1873\ncluster_connections:0\nmaxclients:10000\nblocked_clients:0",
-     "redis-cli -h cache-1 INFO replication; redis-cli -h cache-1 INFO clients"),
-    ("- Tell me if the SSD temperature is over 50 °C or any SMART attribute looks bad.",
-     "ID# ATTRIBUTE_NAME          FLAG     VALUE WORST THRESH TYPE      UPDATED  WHEN_FAILED RAW_VALUE\n  5 Reallocated_Sector_Ct   0x0033   100   100   010    Pre-fail  Always       -       0\n  9 Power_On_Hours          0x0032   092   092   000    Old_age   Always       -       38211\n 12 Power_Cycle_Count       0x0032   099   099   000    Old_age   Always       -       112\n183 Runtime_Bad_Block       0x0013   099   099   010    Pre-fail  Always       -       37\n187 Reported_Uncorrect      0x0032   100   100   000    Old_age   Always       -       0\n194 Temperature_Celsius     0x0022   062   047   000    Old_age   Always       -       38\n197 Current_Pending_Sector  0x0012   100   100   000    Old_age   Always       -       0\n199 UDMA_CRC_Error_Count    0x003e   100   100   000    Old_age   Always       -       0",
-     "smartctl -A /dev/sda"),
-    ("- Tell me if traefik, authelia or vaultwarden is not running.",
-     "traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)",
-     "docker ps --format '{{.Names}}\\t{{.Status}}'"),
-    ("- These containers should all be running: traefik, authelia, paperless-webserver, paperless-db (restart policy: unless-stopped)",
-     "traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\npaperless-webserver\tUp 3 days (healthy)",
-     "docker ps --format '{{.Names}}\\t{{.Status}}'"),
-    ("- Sag mir Bescheid, wenn battery.charge 30 % unterschreitet oder ups.load über 80 % liegt.",
-     "battery.charge: 24\nbattery.charge.low: 10\nbattery.runtime: 1260\nbattery.voltage: 26.1\ninput.voltage: 230.0\nups.load: 31\nups.status: OL\nups.temperature: 29.2",
-     "upsc eaton@localhost"),
-    ("- Préviens-moi si la batterie de l'onduleur descend sous les 30 % ou si la charge dépasse 80 %.",
-     "battery.charge: 24\nbattery.charge.low: 10\nbattery.runtime: 1260\nbattery.voltage: 26.1\ninput.voltage: 230.0\nups.load: 31\nups.status: OL\nups.temperature: 29.2",
-     "upsc eaton@localhost"),
-    ("- Avísame si battery.charge baja del 30 %.\n- Avísame si ups.load supera 80 %.",
-     "battery.charge: 24\nbattery.charge.low: 10\nbattery.runtime: 1260\nbattery.voltage: 26.1\ninput.voltage: 230.0\nups.load: 31\nups.status: OL\nups.temperature: 29.2",
-     "upsc eaton@localhost"),
-    ("- Tell me if the UPS battery charge drops below 50% or the runtime is less than forty-five minutes.",
-     "APC      : 001,036,0870\nDATE     : 2026-04-30 09:58:02 +0200\nHOSTNAME : nas\nSTATUS   : ONLINE\nLINEV    : 230.0 Volts\nLOADPCT  : 17.0 Percent\nBCHARGE  : 100.0 Percent\nTIMELEFT : 42.0 Minutes\nALARMDEL : 30 Seconds\nSELFTEST : NO\nNUMXFERS : 0",
-     "apcaccess status"),
-    ("- Tell me if the UPS battery charge drops below 50%.\n- Tell me if TIMELEFT is less than half an hour.",
-     "APC      : 001,036,0870\nDATE     : 2026-04-30 09:58:02 +0200\nHOSTNAME : nas\nSTATUS   : ONLINE\nLINEV    : 230.0 Volts\nLOADPCT  : 17.0 Percent\nBCHARGE  : 100.0 Percent\nTIMELEFT : 22.0 Minutes\nALARMDEL : 30 Seconds\nSELFTEST : NO\nNUMXFERS : 0",
-     "apcaccess status"),
-]
-
-
-@BOTH_CONFIGS
-@pytest.mark.parametrize(("checklist", "output", "command"), REVIEW_23, ids=range(len(REVIEW_23)))
-def test_review_23_lookups_past_what_the_checklist_asks_are_work(checklist: str, output: str, command: str,
-                                                                 config: ClassifierConfig) -> None:
-    messages = beat_messages(checklist, output)
-    messages[-2] = _call(1, "exec", {"command": command})
-    assert classify({"messages": messages}, config).tier is not Tier.HEARTBEAT
