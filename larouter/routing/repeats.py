@@ -67,7 +67,7 @@ def signature(body: dict[str, Any], project: str, work: str = "", exact: bool = 
                 return None
             for later in read:
                 content = read_content(later.get("content"), MAX_RESULT_CHARS, 0)[0]
-                digest.update(b"\2" + (STAMP_RE.sub(_stamp, content).encode("utf-8", "surrogatepass") if exact
+                digest.update(b"\2" + (_CLOCKS_RE.sub(b"#", content.encode("utf-8", "surrogatepass")) if exact
                                         else normalise(content)))
             return digest.hexdigest()[:32]
     return None
@@ -88,6 +88,10 @@ def _stamp(m: re.Match[str]) -> str:
 
 
 _DECIMAL_RE = re.compile(r"\d{1,2}\.\d{1,2}")
+# The times in a lookup read with its numbers (`signature`'s `exact`): ISO stamps and clock times, on bytes (the
+# calendar-wide `STAMP_RE` cost ~1 ms on a 2,000-character result, on the request's path).
+_CLOCKS_RE = re.compile(rb"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)?"
+                        rb"|(?<![\d:])\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?(?![\d:])")
 
 
 @attrs.define
