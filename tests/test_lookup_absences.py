@@ -4,6 +4,8 @@ point. A stopped container is not in `docker ps` at all, so no line of it reads 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from larouter.routing import Tier, classify
@@ -50,3 +52,59 @@ def test_df_without_a_mount_point_its_call_names_is_news() -> None:
                                  df + ("/dev/sda1        58G   21G   35G  38% /" if not quiet else ""))
         messages[-2] = _call(1, "exec", {"command": f"ssh nas 'df -h {paths}'"})
         assert (classify({"messages": messages}).tier is Tier.HEARTBEAT) is quiet
+
+
+REDIS_REPLICATION = ("# Replication\nrole:master\nconnected_slaves:{n}\n{slaves}master_failover_state:no-failover\n"
+                     "master_repl_offset:884120933\nmin_slaves_to_write:0\nrepl_backlog_active:1")
+SLAVE = "slave{i}:ip=10.0.4.1{i},port=6379,state=online,offset=884120933,lag=0\n"
+PG_REPLICATION = (" client_addr |   state   | replay_lag_s\n-------------+-----------+--------------\n{rows}"
+                  "({n} row{s})")
+
+
+def _lookup(checklist: str, command: str, output: str) -> Tier:
+    messages = beat_messages(checklist, output)
+    messages[-2] = _call(1, "exec", {"command": command})
+    return classify({"messages": messages}).tier
+
+
+def _redis(n: int) -> str:
+    return REDIS_REPLICATION.format(n=n, slaves="".join(SLAVE.format(i=i) for i in range(n)))
+
+
+def _pg(n: int) -> str:
+    rows = "".join(f" 10.0.4.1{i}   | streaming |          0.4\n" for i in range(n))
+    return PG_REPLICATION.format(rows=rows, n=n, s="" if n == 1 else "s")
+
+
+@pytest.mark.parametrize("checklist, command, output", [
+    ("- Both replicas should be online with lag under 10 s.", "redis-cli INFO replication", _redis),
+    ("- Tell me if replication lag on either replica (db-2, db-3) exceeds 30 s, or if one of them is not connected.",
+     "psql -c 'select client_addr, state, extract(epoch from replay_lag) as replay_lag_s from pg_stat_replication'",
+     _pg),
+    ("- beide Replicas müssen verbunden sein, Lag unter 10 s", "redis-cli INFO replication", _redis),
+    ("- all three redis replicas online, lag under 10 s", "redis-cli INFO replication", lambda n: _redis(n + 1)),
+], ids=["both-redis", "either-listed-psql", "beide", "all-three"])
+def test_fewer_members_than_the_checklist_counts_is_news(checklist: str, command: str, output: Any) -> None:
+    """Review 22: the count is in words ("both replicas") or in the names listed ("either replica (db-2, db-3)"); the
+    lookup counts one fewer (`connected_slaves:1`, psql's "(1 row)"), and every line it shows is within the limits."""
+    assert _lookup(checklist, command, output(2)) is Tier.HEARTBEAT
+    assert _lookup(checklist, command, output(1)) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("checklist", [
+    "- Tell me if only 1 replica is left or lag is over 10 s.",  # the count is the trouble, not what is expected
+    "- Both replicas should have lag under 10 s; ignore min_slaves_to_write.",
+])
+def test_a_count_that_is_no_expectation_or_a_setting_stays_quiet(checklist: str) -> None:
+    """"only 1 replica" states trouble, and `min_slaves_to_write:0` is a setting, not a count of replicas."""
+    assert _lookup(checklist, "redis-cli INFO replication", _redis(2)) is Tier.HEARTBEAT
+
+
+def test_ceph_counts_its_osds_up() -> None:
+    """"all 9 osds up+in" and ceph's "osd: 9 osds: 8 up": one OSD is down while the cluster may still say HEALTH_OK
+    for the minutes before it marks it out."""
+    status = ("  cluster:\n    id:     3f8a2c1e\n    health: HEALTH_OK\n \n  services:\n"
+              "    mon: 3 daemons, quorum pve1,pve2,pve3 (age 2w)\n    osd: 9 osds: {} up (since 6d), 9 in (since 6d)\n")
+    checklist = "- `ceph -s` → want HEALTH_OK, all 9 osds up+in"
+    assert _lookup(checklist, "ssh pve1 ceph -s", status.format(9)) is Tier.HEARTBEAT
+    assert _lookup(checklist, "ssh pve1 ceph -s", status.format(8)) is not Tier.HEARTBEAT

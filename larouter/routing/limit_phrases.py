@@ -139,6 +139,11 @@ def worded(text: str) -> bool:
             or ("ty-" in lower and _COMPOUND_RE.search(lower) is not None))
 
 
+def number_of_word(word: str) -> int:
+    """The number a word names in the languages read ("three", "drei", "twelve"), or 0."""
+    return _NUMBERS.get(word.lower(), 0)
+
+
 def _digits(m: re.Match[str]) -> str:
     return f"{m[1]}{_NUMBERS[m[2].lower()]}"
 

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import attrs
 
 from larouter.routing.compiled import Compiled
+from larouter.routing.expected_counts import expected_counts, short_count
 from larouter.routing.listed_names import expected_states, listed_names, missing_name, unexpected_state, unmounted
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
@@ -103,11 +104,11 @@ _LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expirat
 def _absent(lookups: Sequence[Lookup], instructions: str) -> str:
     """A lookup (not the checklist) that leaves out what the instructions say it must show, whatever the stated limits
     make of what it does show: a container, a host, a member they list (`listed_names`), a mount point its `df` call
-    names, a word a key must read; "" when none does."""
-    listed, states = listed_names(instructions), expected_states(instructions)
+    names, a word a key must read, as many members as they expect (`expected_counts`); "" when none does."""
+    listed, states, counts = listed_names(instructions), expected_states(instructions), expected_counts(instructions)
     for r in lookups:
         if (listed and missing_name(listed, r.text) or not r.is_json and unmounted(r.call, r.text)
-                or states and unexpected_state(states, r.text)):
+                or states and unexpected_state(states, r.text) or counts and short_count(counts, r.call, r.text)):
             return r.text
     return ""
 
