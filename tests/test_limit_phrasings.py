@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from larouter.routing import Tier
+from larouter.routing.rules import ClassifierConfig
 from larouter.routing.stated_limits import stated_limits
+from tests.support.agents import BOTH_CONFIGS
+from tests.test_stated_limits import tier
 
 
 @pytest.mark.parametrize(("line", "bounds"), [
@@ -21,11 +25,30 @@ def test_what_is_usual_gives_way_to_the_alert_on_the_same_reading(line: str, bou
 
 @pytest.mark.parametrize("line", [
     "- Replication lag: 30 s",  # a figure, no side named
-    "- Disk usage over 90%",  # a bare condition: news above, or what healthy is?
-    "- queue depth above 1000 messages",
+    "- disk space under 10 GB",  # the disk's use, or its free space?
+    "- boiler temp over 60 °C",  # a temperature bounded from below: said of what should be hot, or an alert?
+    "- gizmo count over 5",  # nothing says which side of a gizmo count is bad
+    "- lag not over 10 s",  # (negated: left to the model)
 ])
 def test_a_limit_whose_bad_side_is_unsaid_is_not_read(line: str) -> None:
     assert stated_limits(line) == ()
+
+
+@pytest.mark.parametrize(("line", "above"), [
+    ("- Disk usage over 90%", True),  # an alert or what healthy is, a use is bad high
+    ("- pool usage under 75% → `ceph df`, %USED col", True),  # (blind v45)
+    ("- queue depth above 1000 messages", True),
+    ("- lag < 10 s", True),
+    ("- CPU temp under 80 °C", True),
+    ("- battery above 20%", False),  # what is charged, free or left is bad low
+    ("- free space on /srv over 50 GB", False),
+    ("- download speed under 100 Mbit/s", False),
+])
+def test_a_terse_bound_takes_its_side_from_what_it_bounds(line: str, above: bool) -> None:
+    """Checklists are written terse ("- pool usage under 75%"): whether the writer stated what healthy is or the
+    alert, the bad side of a use is high and of what is free low, so the bound reads the same either way."""
+    (limit,) = stated_limits(line)
+    assert limit.above is above
 
 
 @pytest.mark.parametrize(("line", "above"), [
@@ -91,3 +114,15 @@ def test_a_figure_or_a_range_a_reading_must_keep_to_is_news_on_either_side(line:
 ])
 def test_what_a_key_must_read_and_microseconds(line: str, count: int) -> None:
     assert len(stated_limits(line)) == count
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize(("checklist", "output", "quiet", "news"), [
+    ("- ups battery above 50%\n- if all good → HEARTBEAT_OK", "battery.charge: {}\nups.status: OL", 100, 40),
+    ("- replica lag < 10 s", "replica lag: {} s\nstate: streaming", 3, 38),
+])
+def test_a_terse_bound_judges_the_lookup(checklist: str, output: str, quiet: float, news: float,
+                                        config: ClassifierConfig) -> None:
+    """The UPS at 40% was read as quiet while "battery above 50%" went unread (no reader had a side for it)."""
+    assert tier(checklist, output.format(quiet), config) is Tier.HEARTBEAT
+    assert tier(checklist, output.format(news), config) is not Tier.HEARTBEAT

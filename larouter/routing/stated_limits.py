@@ -24,6 +24,7 @@ import attrs
 
 from larouter.routing.due import checkin
 from larouter.routing.limit_dates import Clock, clock
+from larouter.routing.limit_polarity import sideless_alert
 from larouter.routing.limit_phrases import (ABOVE_OPS, AGE_OPS, BELOW_OPS, INCLUSIVE_OPS, PRONOUN_RE, SENTENCE_RE,
                                             WITHIN_OPS, clause_of, last, last_end, rewritten_lines, worded)
 from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FAHRENHEIT, FREE, GENERIC_DATED, TAKEN, TIME_UNITS,
@@ -170,6 +171,8 @@ def _limit_of(line: str, m: re.Match[str]) -> Limit | None:
     alert = _side(line[: m.start()], line[m.end():])
     if alert is None and _BOUND_RE.search(line[max(0, m.start() - 12): m.start() + len(m[1])]):
         alert = False  # a bound said as one ("CPU% no more than 80", "at most 10 seconds"): what healthy is
+    if alert is None and not _NEGATION_RE.search(line[max(0, m.start() - 24): m.start()]):
+        alert = sideless_alert(clause_of(_ASIDE_RE.sub(" ", line[: m.start()])), m[1].lower(), (m[3] or "").lower())
     if alert is None:
         return None  # neither an alert ("tell me if …") nor what healthy is ("must be …", "SLO: …"): which side is news?
     op = m[1].lower()

@@ -1,0 +1,57 @@
+"""Which side of a bound is news when the checklist says neither "tell me if" nor "should": by what the reading is.
+
+Checklists are written terse: "- pool usage under 75% → `ceph df`", "- lag < 10 s", "- battery above 20%". Whether the
+writer stated what healthy is or what to alert on, the bad side is the same: a use, a lag, a queue is bad high; what
+is free, left or charged, a speed, is bad low. So a bound whose sentence says neither takes its side from the words
+that name its reading, where they say it plainly; where they do not ("disk space under 10 GB": the disk's use or its
+free space?), or say both, or a temperature is bounded from below (a boiler is meant to be hot), it is not read.
+"""
+
+from __future__ import annotations
+
+from larouter.routing.limit_phrases import ABOVE_OPS, BELOW_OPS
+
+# Words (as prefixes) naming a reading that is bad high, and one that is bad low, in the languages the limits are read in.
+_HIGH = ("usage", "used", "use", "util", "load", "latenc", "lag", "delay", "behind", "queue", "backlog", "pending",
+         "error", "fail", "failed", "failure", "5xx", "4xx", "p95", "p99", "p50", "response", "iowait", "steal", "restart", "drop", "dropped", "loss",
+         "retrans", "inflight", "in-flight", "dlq", "auslastung", "belegt", "fehler", "latenz", "verzögerung",
+         "warteschlange", "erreur", "retard", "file d'attente", "errore", "ritardo", "coda", "uso", "ocupa", "retraso",
+         "cola", "atraso", "fila", "vertraging", "wachtrij", "fout", "opóźnienie", "kolejka", "błęd", "fördröjning",
+         "kö", "fel")
+_LOW = ("free", "left", "remaining", "avail", "charge", "batter", "akku", "runtime", "spare", "throughput", "speed",
+        "download", "upload", "bandwidth", "hit", "success", "frei", "verfügbar", "restlaufzeit", "ladung", "libre",
+        "restant", "disponib", "autonomie", "livre", "restante", "vrij", "resterend", "wolne", "pozostał", "ledig",
+        "kvar")
+_TEMP = ("temp", "température", "temperatur", "°c", "°f")
+# What is bad high only as a share ("disk under 80%", not "disk space under 10 GB"; "memory 90%", not "memory 2 GB").
+_SHARES = ("disk", "mem", "memory", "ram", "swap", "space", "storage", "pool", "cpu", "gpu", "fs", "filesystem", "volume",
+           "speicher", "platte", "disque", "mémoire", "disco", "memoria", "schijf", "geheugen", "dysk", "pamięć")
+
+
+def sideless_alert(clause: str, op: str, unit: str) -> bool | None:
+    """Whether the bound's own side is the news (True: "- errors over 0"), how things should be (False: "- lag < 10
+    s"), or None when the reading's name does not say which side is bad."""
+    words = clause.lower().replace("_", " ").replace("-", " ").split()[-4:]  # (what the operator bounds: its clause's
+    if not words:  # last words, "ceph pool usage", "p95 latency")
+        return None
+    above, below = op in ABOVE_OPS, op in BELOW_OPS
+    if above == below:
+        return None
+    high = any(_names(w, _HIGH) for w in words)
+    low = any(_names(w, _LOW) for w in words)
+    if not high and not low:
+        if any(_names(w, _SHARES) for w in words) and unit == "%":
+            high = True
+        elif any(_names(w, _TEMP) for w in words) and below:
+            high = True  # ("CPU temp under 80 °C"; "boiler temp over 60 °C" is said of what should be hot)
+    if high == low:
+        return None
+    return above if high else below
+
+
+def _names(word: str, stems: tuple[str, ...]) -> bool:
+    """Whether a word is one of the stems, or its plural, or (a stem of five letters or more) begins with it: "errors",
+    "latency"; not "users" for "use", "dropbox" for "drop", "hitachi" for "hit"."""
+    word = word.strip(",.;:()`'\"")
+    return word in stems or word.rstrip("s") in stems or word[:-2] in stems and word.endswith("es") or any(
+        len(s) >= 5 and word.startswith(s) for s in stems)
