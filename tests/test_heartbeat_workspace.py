@@ -64,6 +64,8 @@ def test_a_checklist_the_agent_read_by_a_tool_is_the_fresher_copy() -> None:
     ("- Weekends 09:00: plan the family outing.", "- Weekdays 09:00: plan the day."),
     ("- Los viernes a las 13:00: recordar que Irene tiene natación.", "- Los martes a las 13:00: recordar la natación."),
     ("- Nada entre 22:00 y 08:00.", "- Enviar el resumen entre 17:00 y 18:00."),
+    ("- Renovar el permiso de uso de suelo (vence en septiembre)", "- Renovar el permiso de uso de suelo (vence hoy)"),
+    ("- Renew the boat licence in October.", "- Renew the boat licence today."),
 ])
 def test_items_that_are_not_due_of_their_own_accord(item: str, as_task: str) -> None:
     """A rule about when to speak, a condition on something happening, a window the check-in is outside of, an item
@@ -107,3 +109,26 @@ def test_a_tool_read_checklist_is_dated_by_the_clock_in_the_system_prompt(clock:
         {"role": "system", "content": system}, *HISTORY, {"role": "user", "content": NANOBOT_POLL},
         call(5, "read_file"), result(5, NANOBOT_TASKS)]}
     assert (classify(body).tier is not Tier.HEARTBEAT) is due
+
+
+WS = "/home/ada/.openclaw/workspace"
+CLOSING = ("## Silent Replies\nWhen you have nothing to say, respond with ONLY: NO_REPLY\n\n## Heartbeats\nHeartbeat "
+           "prompt: Read HEARTBEAT.md if it exists (workspace context).\n\n## Runtime\nRuntime: agent=main | host=nas\n")
+
+
+@pytest.mark.parametrize("own", ["## Backups / NAS", "## CI/CD", "## shop.example.com", "## Nextcloud 29.0",
+                                 "## Messaging", "## Backups\n```bash\n# credentials live in /etc/restic.env\n```"])
+def test_the_files_own_headings_under_its_path_do_not_end_it(own: str) -> None:
+    """Review 24: under OpenClaw's path heading the file ran to the next heading that looked like a path ("## Backups
+    / NAS", "## CI/CD", a site, a version), named one of the prompt's own sections ("## Messaging"), or was a shell
+    comment in a code fence: the task after it was never read. The file ends at the next file's path, or where only
+    the prompt's closing sections follow."""
+    checklist = f"# Heartbeat checklist\n\n{own}\n- Nothing to do here this week.\n\n## Reminders\n{DIGEST}\n"
+    system = (SYSTEM + "\n# Project Context\n\n" + f"## {WS}/USER.md\n- Name: Ada\n\n## {WS}/HEARTBEAT.md\n\n"
+              + checklist + f"\n## {WS}/MEMORY.md\n- 09:00 send the weekly report to the board\n\n" + CLOSING)
+
+    def tier(now: str) -> Tier:
+        return classify({"model": "auto", "messages": [{"role": "system", "content": system},
+                                                       {"role": "user", "content": POLL.format(now=now)}]}).tier
+    assert tier("5:05 PM") is not Tier.HEARTBEAT  # the digest is due
+    assert tier("9:05 AM") is Tier.HEARTBEAT  # nothing is (MEMORY.md's 09:00 item is no task of the poll)

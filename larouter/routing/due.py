@@ -199,7 +199,9 @@ _DONE_RE = re.compile(r"(?:(?:[—–:(]|\s-)\s*|\[)(?:last\s+)?(?:done|sent|tak
                       r"|hecho|hecha|feito|feita|klaar|gedaan|fatto|выполнено|сделано|wykonan[aeoy]|wykonano|zrobion[aeoy]"
                       r"|hotovo|klart|tamamlandı|selesai)\b|(?:완료|完了|完成|済み|済|成功|성공)[\W\d]*$", re.I)
 _DAY_MONTH_RE = re.compile(rf"{_DAY_OF}({_MONTH})\b\.?|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
-_SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of )({_MONTH})\b", re.I)
+# A month alone ("mid-April", "late May"; "in May", "en mayo", "im Mai", "em maio", "a maggio", "i maj": blind v38's
+# "Más adelante: renovar el permiso (vence en mayo)" read in March).
+_SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of |(?:in|en|im|em|a|i|na)\s+)({_MONTH})\b", re.I)
 
 
 def later_or_done(item: str, when: Checkin) -> bool:

@@ -31,7 +31,9 @@ _OPEN_RE = re.compile(r"(?:(#{1,6})[ \t]+`?(?:[\w.~-]*/)*HEARTBEAT\.md`?[ \t]*:?
                       r"|([-=]{3,})[ \t]*(?:[\w.~-]*/)*HEARTBEAT\.md[ \t]*[-=]*"
                       r"|<(file|document)\b[^>\n]*HEARTBEAT\.md[^>\n]*>)[ \t]*")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.M)
-_PATH_RE = re.compile(r"[/\\]|\.\w{1,4}\s*$")  # a heading that names a file ("## /home/ada/…/TOOLS.md")
+# A heading that names a file by its path ("## /home/ada/…/TOOLS.md"; not "## Backups / NAS", "## shop.example.com").
+_FILE_PATH_RE = re.compile(r"[/\\][^/\\]+\.(?:md|txt|json|ya?ml|toml)`?\s*$", re.I)
+_FENCE_RE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
 # The sections OpenClaw's system prompt writes after its project context (the files it loaded).
 _SECTIONS = frozenset({"silent replies", "heartbeats", "runtime", "reasoning format", "group chat context",
                        "reactions", "messaging", "project context"})
@@ -68,12 +70,15 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
     start = m.end()
     end = min(len(system), start + _MAX_CHARS)
     if m[1]:  # a heading: up to the next heading of its level or above that is not the file's own title; under a
-        # path ("## /home/ada/.openclaw/workspace/HEARTBEAT.md") up to the next file's path or the prompt's next
-        # section, the file's own headings being its content ("## Cluster (k3s)", blind v44)
+        # path ("## /home/ada/.openclaw/workspace/HEARTBEAT.md") up to the next file's path or the prompt's closing
+        # sections, the file's own headings being its content ("## Cluster (k3s)", blind v44; "## Backups / NAS",
+        # "## CI/CD", "## Messaging", a shell comment in a code fence, review 24)
         path = "/" in system[m.start(): m.end()] or "\\" in system[m.start(): m.end()]
-        for h in _HEADING_RE.finditer(system, start, end):
-            if len(h[1]) <= len(m[1]) and "heartbeat" not in h[2].lower() and (
-                    not path or _PATH_RE.search(h[2]) or h[2].strip().lower() in _SECTIONS):
+        headings = [h for h in _HEADING_RE.finditer(system, start, end)
+                    if len(h[1]) <= len(m[1]) and "heartbeat" not in h[2].lower() and not _fenced(system, start, h.start())]
+        for i, h in enumerate(headings):
+            if not path or _FILE_PATH_RE.search(h[2]) or all(
+                    _FILE_PATH_RE.search(g[2]) or g[2].strip().lower() in _SECTIONS for g in headings[i:]):
                 end = h.start()
                 break
     elif m[2]:
@@ -83,6 +88,11 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
         close = system.find(f"</{m[3]}>", start, end)
         end = close if close >= 0 else end
     return system[start:end]
+
+
+def _fenced(system: str, start: int, at: int) -> bool:
+    """Whether `at` lies inside a code fence opened after `start` (a shell comment is no heading)."""
+    return len(_FENCE_RE.findall(system, start, at)) % 2 == 1
 
 
 def system_clock(messages: Sequence[Any]) -> Checkin:
