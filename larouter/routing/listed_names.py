@@ -18,23 +18,63 @@ from larouter.routing.statustime import clock_line
 
 
 def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
-    """Each list of three or more one-word names in the instructions, lower-cased ("a, b, c", "a, b and c")."""
-    if "," not in instructions:
-        return ()
-    found = []
+    """Each list of three or more one-word names in the instructions, lower-cased: on a line ("a, b, c", "a, b and
+    c", "a / b / c", "a & b & c", "`a` `b` `c`"), as a bullet or numbered list of one name an item, or as a range of
+    numbered hosts ("web01–web04"; review 24)."""
+    found = [*_bulleted(instructions), *_ranges(instructions)]
+    if not any(map(instructions.__contains__, _LIST_MARKS)):
+        return tuple(found)
     for line in instructions.splitlines():
-        commas = line.count(",")
-        if not commas or commas < 2 and " and " not in line and " or " not in line or clock_line(line):
+        seps = line.count(",") + line.count(" / ") + line.count("&") + line.count("` `")
+        if not seps or seps < 2 and " and " not in line and " or " not in line or clock_line(line):
             continue  # ("a, b, c", "a, b and c"; not a clock line's "Thursday, April 30th, 2026")
-        line = _ASIDE_RE.sub("", line)  # ("pg-1 (leader)", "(restart policy: unless-stopped)", review 23)
+        line = _ASIDE_RE.sub("", line).replace("` `", "`, `")  # ("pg-1 (leader)", "(restart policy: …)", review 23)
         tail = line.rsplit(":", 1)[-1] if ": " in line else line
         for part in _SENTENCE_RE.split(tail):
-            if "," not in part:
-                continue  # (a list of three holds a comma)
+            if not any(map(part.__contains__, _LIST_MARKS)):
+                continue  # (a list of three holds a separator)
             names = _run([n.strip(" `'\"*").lower() for n in _SEPARATOR_RE.split(part.strip(" .;-*"))])
             if len(names) >= 3:
                 found.append(names)
     return tuple(found)
+
+
+_LIST_MARKS = (",", " / ", "&", "` `")
+
+
+def _bulleted(instructions: str) -> list[tuple[str, ...]]:
+    """Each run of three or more list items that are one name each ("- traefik", "2. `paperless-db`")."""
+    if "\n" not in instructions:
+        return []
+    found: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for line in (*instructions.splitlines(), ""):
+        m = _BULLET_NAME_RE.match(line)
+        name = m[1].lower() if m is not None else ""
+        if name and _NAME_RE.fullmatch(name) and name not in _WORDS:
+            run.append(name)
+            continue
+        if len(run) >= 3:
+            found.append(tuple(run))
+        run = []
+    return found
+
+
+def _ranges(instructions: str) -> list[tuple[str, ...]]:
+    """Each range of numbered names ("web01–web04", "node1-node5", "db-1..db-3"), spelt out."""
+    found = []
+    for m in _RANGE_RE.finditer(instructions):
+        first, last = int(m[2]), int(m[4])
+        if m[3] and m[3].lower() != m[1].lower() or not 2 <= last - first <= 31:
+            continue
+        width = len(m[2]) if m[2].startswith("0") else 1
+        found.append(tuple(f"{m[1].lower()}{n:0{width}d}" for n in range(first, last + 1)))
+    return found
+
+
+_BULLET_NAME_RE = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+`?([\w.@-]{2,41})`?[ \t]*$")
+_RANGE_RE = re.compile(r"(?<![\w.-])([a-z][a-z-]*?)(\d{1,3})[ \t]*(?:–|—|-|\.\.|to)[ \t]*([a-z][a-z-]*?)?(\d{1,3})(?![\w.])",
+                       re.I)
 
 
 def _run(items: list[str]) -> tuple[str, ...]:
@@ -70,8 +110,26 @@ def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
     return ""
 
 
+def none_shown(instructions: str, lists: Iterable[tuple[str, ...]], call: str, text: str) -> bool:
+    """Whether an empty lookup is the absence the instructions ask about: they alert on something not running, not
+    mounted, not listening, down or missing (`pgrep` printing nothing), or it was asked for names a list holds
+    (`docker ps --filter name=paperless` printing nothing for "paperless-webserver, paperless-db and paperless-redis
+    should all be running"); an empty result otherwise reads as nothing found (review 24)."""
+    if text.strip():
+        return False
+    if _ABSENCE_RE.search(instructions):
+        return True  # "tell me if caddy is not running" and `pgrep` printing nothing (review 24)
+    lower = call.lower()
+    return any(re.search(rf"(?<![\w-]){re.escape(n.split('-')[0] if len(n.split('-')[0]) >= 4 else n)}", lower)
+               for names in lists for n in names)
+
+
+_ABSENCE_RE = re.compile(r"\b(?:is|are|isn't|aren't)?\s*(?:not|no longer)\s+(?:running|mounted|listening|up|active|"
+                         r"present|there|reachable|answering|responding)\b|\bstops?\s+(?:running|listening|answering|"
+                         r"responding)|\b(?:is|are|goes|went)\s+(?:down|missing|gone|offline)\b|\bdisappears?\b"
+                         r"|\bnicht\s+(?:läuft|gemountet|erreichbar)|\bne\s+(?:tourne|répond)\s+plus\b", re.I)
 _SENTENCE_RE = re.compile(r"[.;!?](?:\s|$)")
-_SEPARATOR_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+|und\s+|et\s+|y\s+)?|\s+(?:and|or|und|et|y)\s+")
+_SEPARATOR_RE = re.compile(r"\s*(?:,|\s/|&)\s*(?:and\s+|or\s+|und\s+|et\s+|y\s+)?|\s+(?:and|or|und|et|y)\s+")
 _NAME_RE = re.compile(r"[a-z0-9][\w.@-]{1,40}")
 _IDENT_RE = re.compile(r"[\d_.-]")
 _ASIDE_RE = re.compile(r"\s*\([^()]*\)")

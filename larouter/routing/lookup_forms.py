@@ -3,7 +3,7 @@
 `smartctl -A` prints one attribute a row ("  5 Reallocated_Sector_Ct 0x0033 100 100 005 Pre-fail Always - 0"), read as
 its name and raw value ("Reallocated_Sector_Ct: 0"; "when failed" other than "-" as a failed status). `uptime` prints
 its load averages in a sentence ("12:30:04 up 6 days, 3:12, 1 user, load average: 1.84, 2.10,
-1.97") and `free -h` a matrix (a header of columns, then a "Mem:" and a "Swap:" row). A check-in's checklist bounds
+1.97"; macOS' `sysctl vm.loadavg` in braces, /proc/loadavg bare) and `free -h` a matrix (a header of columns, then a "Mem:" and a "Swap:" row). A check-in's checklist bounds
 them like any reading ("tell me if the 15-minute load average is above 10", "… if available memory is under 2 GiB"),
 so each is rewritten as the pairs it holds ("load average (15-minute): 1.97", "Mem available: 17Gi"; each load average
 is judged by a limit on any of them); any other line is left as it is.
@@ -19,7 +19,8 @@ from larouter.routing.lookup_text import TROUBLE_COUNT_RE
 def as_pairs(text: str) -> str:
     """`text` with `uptime`'s load averages and `free`'s matrix written as "key: value" lines (the text itself when
     it holds neither)."""
-    if "load average" not in text and "buff/cache" not in text and "total" not in text and "RAW_VALUE" not in text:
+    if ("load average" not in text and "buff/cache" not in text and "total" not in text and "RAW_VALUE" not in text
+            and _LOADAVG_RE.search(text) is None):
         return text
     out: list[str] = []
     columns: list[str] = []
@@ -34,8 +35,9 @@ def as_pairs(text: str) -> str:
             continue
         if _SMART_HEADER_RE.match(line):
             continue
-        if (m := _UPTIME_RE.search(line)) is not None:
-            out += [f"load average ({span}-minute): {value}" for span, value in zip((1, 5, 15), m.groups())]
+        if (m := _UPTIME_RE.search(line) or _LOADAVG_RE.match(line)) is not None:
+            values = [v for v in m.groups() if v is not None]
+            out += [f"load average ({span}-minute): {value}" for span, value in zip((1, 5, 15), values)]
             continue
         if _FREE_HEADER_RE.match(line):
             columns = line.split()
@@ -54,6 +56,10 @@ def as_pairs(text: str) -> str:
 # "shared" and "buff/cache" columns are parts of; "free" where there is no "available": swap, an old procps).
 _KEPT = frozenset({"total", "used", "available"})
 _UPTIME_RE = re.compile(r"\bload averages?:\s*(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?),?\s+(\d+(?:[.,]\d+)?)\s*$")
+# The load averages as macOS' `sysctl vm.loadavg` ("vm.loadavg: { 1.84 2.10 1.97 }", with -n only the braces) and
+# Linux's /proc/loadavg ("1.84 2.10 1.97 2/517 88123") print them (review 24).
+_LOADAVG_RE = re.compile(r"(?m)^\s*(?:(?:vm\.loadavg\s*[:=]\s*)?\{\s*(\d+[.,]\d+)\s+(\d+[.,]\d+)\s+(\d+[.,]\d+)\s*\}"
+                         r"|(\d+\.\d+)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+\d+/\d+\s+\d+)\s*$")
 _FREE_HEADER_RE = re.compile(r"^\s*total\s+used\s+free\b")
 _FREE_ROW_RE = re.compile(r"^(Mem|Swap|Total|Low|High):\s+(.*)$")
 _SMART_HEADER_RE = re.compile(r"^ID#\s+ATTRIBUTE_NAME\s+FLAG\b")

@@ -30,7 +30,8 @@ import attrs
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.expected_counts import expected_counts, short_count
-from larouter.routing.listed_names import expected_states, listed_names, missing_name, unexpected_state, unmounted
+from larouter.routing.listed_names import (expected_states, listed_names, missing_name, none_shown, unexpected_state,
+                                           unmounted)
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
 from larouter.routing.lookup_judged import answered
@@ -39,6 +40,7 @@ from larouter.routing.lookup_text import (INSTRUCTION_RE, checklist, fine_column
                                           says_well, table_clear)
 from larouter.routing.quiet import quiet_report
 from larouter.routing.limit_match import label_words, related_word
+from larouter.routing.lookup_forms import as_pairs
 from larouter.routing.limit_vocab import EXPIRY_RE, FREE, GENERIC_DATED, TAKEN
 from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import (MAX_RESULT_CHARS, MAX_RESULTS, Lookup, denies_needed, found_items, found_nothing,
@@ -86,7 +88,8 @@ def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
     """Whether every limit the check-in states names something its lookups (not its checklist) show: a check-in whose
     checklist asks for the UPS's runtime ("Restlaufzeit unter 15 Minuten") is not answered by the charge its lookup
     shows beside `battery.runtime`, whatever the charge reads (blind v43)."""
-    shown = [label_words(f"{r.call} {r.text[:_SHOWN_CHARS]}") for r in lookups]
+    shown = [label_words(f"{r.call} {as_pairs(r.text[:_SHOWN_CHARS])}") for r in lookups]  # (as its readers read it:
+    # "0.52 0.58 0.61 1/234 5678" shows a load average)
     for limit in stated.limits:
         head = next((w for w in limit.words if w not in GENERIC_DATED and w not in FREE and w not in TAKEN), "")
         if limit.dimension == "left" and any(w in _LAPSE_WORDS or EXPIRY_RE.match(w) for words in shown for w in words):
@@ -107,9 +110,10 @@ def _absent(lookups: Sequence[Lookup], instructions: str) -> str:
     names, a word a key must read, as many members as they expect (`expected_counts`); "" when none does."""
     listed, states, counts = listed_names(instructions), expected_states(instructions), expected_counts(instructions)
     for r in lookups:
-        if (listed and missing_name(listed, r.text) or not r.is_json and unmounted(r.call, r.text)
+        if (listed and missing_name(listed, r.text) or none_shown(instructions, listed, r.call, r.text)
+                or not r.is_json and unmounted(r.call, r.text)
                 or states and unexpected_state(states, r.text) or counts and short_count(counts, r.call, r.text)):
-            return r.text
+            return r.text or _EMPTY
     return ""
 
 

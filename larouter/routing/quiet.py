@@ -27,7 +27,10 @@ from larouter.routing.tokens import word_tokens
 CLAUSE_RE = re.compile(r"(\s*(?:[·;\n。，、•।：／፣።፦،۔]|\s?\|\s?|,\s|\.\s|!\s|—|–|\s-\s|\s/\s|:\s)\s*|\s+(?=[^\W\d][\w-]*\s?=\s?\S))")
 LABEL_ENDS = (":", "：")  # a clause before one of these names the value that follows
 _KEY_COLON_RE = re.compile(r"(?<=[^\W\d])[:](?=[^\s/:])")  # "new_events:0" is "new_events=0" (not 10:00, ::notice::)
-_ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍|(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
+_ZERO_RE = re.compile(r"(?<![\w.,:/$-])(?:0+(?:[.,]0+)?|[٠۰०০]+(?:টি|টা)?)(?![\w,:/%$-]|\.\w)|∅|✅|🟢|👍")
+# An empty record ("alerts: []", "pending={}"), looked for in the clause as written: with its numbers taken out,
+# sysctl's "vm.loadavg: { 14.20 12.10 9.97 }" read as one (review 24).
+_EMPTY_RECORD_RE = re.compile(r"(?:^|[=:])\s*(?:\[\s*\]|\{\s*\})\s*$")
 _DIGIT_RE = re.compile(r"\d")
 _GREEN_RE = re.compile(r"[-*•·]?\s*(?:🟢|✅|✔️?|☑️?|🆗|💚)")  # a line a status board marked fine
 # ...or marked after the name of what it checks ("main   #4812 ✅ passed (12m03s)", "nightly-e2e ✅ passed 03:14")
@@ -134,13 +137,18 @@ def _label_header(parts: list[str], ends: tuple[str, ...] = (":", "：", "፦"))
 _PAREN_RE = re.compile(r"\([^()]*\)")
 
 
+def _zero(bare: str, clause: str) -> bool:
+    """Whether a clause (`bare`: without its stamps, names and durations) says zero, or holds an empty record."""
+    return _ZERO_RE.search(bare) is not None or _EMPTY_RECORD_RE.search(clause) is not None
+
+
 def says_none(clause: str, vocab: QuietVocabulary) -> bool:
     """Whether a clause says none or zero and counts nothing ("nessun promemoria scaduto", "0 overdue"; "срокове
     през следващите 7 дни: няма" counts no days)."""
     bare = bare_clause(clause)
     if NONZERO_RE.search(bare):
         return False
-    return _ZERO_RE.search(bare) is not None or vocab.none.found(word_tokens(clause.lower()), clause)
+    return _zero(bare, clause) or vocab.none.found(word_tokens(clause.lower()), clause)
 
 
 def _header_end(parts: list[str], vocab: QuietVocabulary) -> int:
@@ -202,13 +210,13 @@ def _header_like(clause: str, vocab: QuietVocabulary) -> bool:
 def _shows_a_report(text: str, vocab: QuietVocabulary) -> bool:
     """Whether an unstamped, unlabelled text has what a report has beyond its negations: a zero or empty mark
     ("unread=0", "✅"), or the idle reply it asks for ("... responde solo OK")."""
-    return _ZERO_RE.search(text) is not None or vocab.reply.found(word_tokens(text.lower()), text)
+    return _zero(text, text) or vocab.reply.found(word_tokens(text.lower()), text)
 
 
 def _none_at_edge(tokens: list[str], clause: str, bare: str, vocab: QuietVocabulary) -> bool:
     """Whether the clause says none with one of its first or last two words, a zero, or (scripts written without
     spaces) a substring: a report line quantifies its item, prose negates in the middle of a sentence."""
-    if _ZERO_RE.search(bare) is not None or not vocab.none.words.isdisjoint(tokens[:2] + tokens[-2:]):
+    if _zero(bare, clause) or not vocab.none.words.isdisjoint(tokens[:2] + tokens[-2:]):
         return True
     return vocab.none.words.isdisjoint(tokens) and vocab.none.found((), clause)
 
@@ -244,7 +252,7 @@ def _nothing_in(parts: list[str], start: int, needed: int, vocab: QuietVocabular
             nothing += marked
             continue
         counts = NONZERO_RE.search(bare) is not None
-        none = vocab.none.found(tokens, clause) or _ZERO_RE.search(bare) is not None
+        none = vocab.none.found(tokens, clause) or _zero(bare, clause)
         if none and _none_before_trouble(tokens, clause, vocab):
             return False  # "no response from db-01": a "no" that reports trouble
         if _DONE_RE.match(clause):
