@@ -62,3 +62,20 @@ def test_what_the_lookup_leaves_out_or_prints_in_its_own_form_is_read(checklist:
 def test_an_empty_lookup_is_the_absence_the_checklist_asks_about(checklist: str, command: str) -> None:
     """`pgrep`, `ss | grep` and `findmnt` print nothing for what is not there: no longer read as nothing found."""
     assert _tier(checklist, command, "") is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("turn", "quiet", "news"), [
+    ("Heartbeat {}. Server room: {} °C (tell me if above 27 °C). Reply HEARTBEAT_OK if nothing needs attention.",
+     "22.1", "29.6"),
+    ("Heartbeat {} — disk /srv: {}% used (warn at 75%). Backups: ok. Reply HEARTBEAT_OK if nothing needs attention.",
+     "65", "78"),
+    ("Heartbeat {} — disk /srv: {}% free (warn at 20%). Backups: ok. Reply HEARTBEAT_OK if nothing needs attention.",
+     "35", "15"),  # (what is free is bad low, whatever the line's name)
+])
+def test_a_check_in_turn_with_its_own_reading_past_its_own_alert_is_work(turn: str, quiet: str, news: str) -> None:
+    """The alert in brackets said as an instruction ("tell me if above 27 °C"), or after a state ("78% used (warn at
+    75%)"): the reading past it is news."""
+    def tier(reading: str) -> Tier:
+        return classify({"messages": [{"role": "user", "content": turn.format("10:00", reading)}]}).tier
+    assert tier(quiet) is Tier.HEARTBEAT
+    assert tier(news) is not Tier.HEARTBEAT

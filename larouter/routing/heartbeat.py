@@ -27,7 +27,8 @@ from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report
 from larouter.routing.reported import reports_work
 from larouter.routing.troubled import labelled_trouble, troubled_item
-from larouter.routing.readings import breaks_a_limit, failed_exit, within_thresholds
+from larouter.routing.exits import failed_exit
+from larouter.routing.readings import breaks_a_limit, within_thresholds
 from larouter.routing.shown import ACK_SHOWN, escaped
 from larouter.routing.statustime import TIMED_STATUS_RE, clock_line
 from larouter.routing.system_events import system_event_news

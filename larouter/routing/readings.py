@@ -59,7 +59,8 @@ _HTTP_OK_RE = re.compile(r"(?<![\w.])(?:HTTP/?[\d.]*\s)?2\d\d\s?OK\b")
 # says which side is bad: a reading on the good side is fine, one on the other is news.
 _ALERT_WORDS = ("alert", "alerta", "alerte", "alarm", "alarme", "allarme", "alarma", "warn", "aviso", "avviso",
                 "crit", "page", "notify", "peringatan", "waarschuwing", "varning", "uyarı", "предупрежд", "тревог",
-                "replace", "swap", "recharge", "refill", "restock", "reorder")  # (an action due past a bound)
+                "replace", "swap", "recharge", "refill", "restock", "reorder",  # (an action due past a bound)
+                "tell", "let me know", "ping me", "message me")  # ("29.6 °C (tell me if above 27 °C)", review 24)
 _NORMAL_WORDS = ("normal", "target", "expected", "ok", "soll", "norm", "normale", "nominal", "objetivo", "cible", "норма")
 _UNIT = r"(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4}(?:/[^\W\d_]{1,3})?)?"
 _NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
@@ -190,7 +191,9 @@ _THRESHOLD_WORDS = ("threshold", "seuil", "schwelle", "schwellenwert", "umbral",
                     "しきい値", "閾値", "阈值", "閾值", "임계값", "임계치", "eşik", "ambang",
                     # an alert level without a sign ("vence em 61 dias (alerta em 15)", "(warn at 80%)")
                     "alert", "alerta", "alerte", "alarm", "alarme", "warn", "warning", "aviso", "avviso", "warnung")
-_BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,6})?\s*[(（]\s*(?:"
+# ("78% used (warn at 75%)", review 24)
+_BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,6})?"
+                           r"(?:\s(used|in use|full|free|left|available|belegt|frei|utilisé|libre|usado|usato))?\s*[(（]\s*(?:"
                            + "|".join(_THRESHOLD_WORDS) + r")(?:\s+[^\W\d_]{1,12}){0,2}\s*[:：]?\s*(\d+(?:[.,]\d+)?)"
                            r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*[)）]", re.I)  # ("(seuil de commande : 100 kg)")
 _THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
@@ -291,10 +294,21 @@ def _bad_side(lower: str, at: int) -> str:
 _KIND_REACH = 48  # characters before a reading where its name is looked for
 
 
+def _bracketed_side(lower: str, m: re.Match[str]) -> str:
+    """Which side of its bracketed threshold is bad for a reading: the state written after it says so ("15% free
+    (warn at 20%)", "78% used (…)", review 24), else its name (`_bad_side`)."""
+    if m.group(2):
+        return "min" if m.group(2).lower() in _FREE_STATES else "max"
+    return _bad_side(lower, m.start())
+
+
+_FREE_STATES = frozenset({"free", "left", "available", "frei", "libre"})
+
+
 def _over_bracketed_threshold(text: str, lower: str) -> bool:
     """Whether a reading lies past the threshold its own brackets give, on the side its name says is bad."""
     for m in _BRACKETED_RE.finditer(text):
-        side, value, bound = _bad_side(lower, m.start()), number(m.group(1)), number(m.group(2))
+        side, value, bound = _bracketed_side(lower, m), number(m.group(1)), number(m.group(3))
         if (side == "min" and value < bound) or (side == "max" and value > bound):
             return True
     return False
@@ -310,7 +324,7 @@ def within_thresholds(text: str) -> str:
         return text
     kept, end = [], 0
     for m in _BRACKETED_RE.finditer(text):
-        side, value, bound = _bad_side(lower, m.start()), number(m.group(1)), number(m.group(2))
+        side, value, bound = _bracketed_side(lower, m), number(m.group(1)), number(m.group(3))
         if (side == "min" and value >= bound) or (side == "max" and value <= bound):
             kept += (text[end:m.start()], " ✅ ok ")
             end = m.end()
@@ -362,26 +376,4 @@ def breaks_a_limit(text: str) -> bool:
                   ">": value > bound, ">=": value >= bound, "≥": value >= bound}[op]
             if not ok:
                 return True
-    return False
-
-
-# A job's exit status that is not 0 ("restic last run: 03:00 exit 1", "backup.sh exited with code 2", "rc=137",
-# "exit_code: 1"): the job failed, whatever the report says around it. Matched from each keyword (one pattern of all
-# forms, tried at every position, cost ~10 us a turn).
-_EXIT_TAIL = re.compile(r"(?:ed)?(?:[ _]?(?:code|status))?(?: with(?: code| status)?)?\s?[=:]?\s?([1-9]\d{0,2})(?![\d.])",
-                        re.I)
-_CODE_TAIL = re.compile(r"\s?[=:]?\s?([1-9]\d{0,2})(?![\d.])")
-_EXIT_WORDS = (("exit", _EXIT_TAIL), ("rc", _CODE_TAIL), ("return code", _CODE_TAIL), ("returncode", _CODE_TAIL),
-               ("status code", _CODE_TAIL))
-
-
-def failed_exit(text: str, lower: str) -> bool:
-    """Whether the turn reports a job that ended with a non-zero exit status."""
-    for word, tail in _EXIT_WORDS:
-        at = lower.find(word)
-        while at >= 0:
-            end = at + len(word)
-            if not (at and lower[at - 1].isalnum()) and tail.match(text, end) is not None:
-                return True
-            at = lower.find(word, end)
     return False
