@@ -17,6 +17,7 @@ rules' false heartbeats, and any learned one: there should be none).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import sys
 from pathlib import Path
@@ -34,6 +35,17 @@ from larouter.routing.tiers import Tier  # noqa: E402
 ACK_TOKENS = 5  # a check-in's answer: "HEARTBEAT_OK", "✅", "[]"
 MIN_GAP = 60.0  # routing.heartbeat_min_interval's default
 CLOCK = re.compile(r"\b\d{1,2}:\d\d(?::\d\d)?\b")  # a time of day; counts ("new: 0") stay as they are
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+# A time with its date, moved on as one (the date turns over at midnight): ISO ("2026-05-11 13:30", "Tue 2026-05-05
+# 14:30", "2026-05-11T13:30:00+02:00") and OpenClaw's "Monday, May 11th, 2026 — 08:30" / "… - 9:05 AM"; then a time
+# of day alone, moved on round the clock.
+DATED = re.compile(r"(?:(?P<wd>Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?(?P<y>\d{4})-(?P<mo>\d\d)-(?P<d>\d\d)(?P<sep>[T ])"
+                   r"(?P<h>\d\d):(?P<mi>\d\d)(?P<s>:\d\d)?"
+                   rf"|(?P<wdl>{'|'.join(_DAYS)}), (?P<mon>{'|'.join(_MONTHS)}) (?P<od>\d{{1,2}})(?:st|nd|rd|th), "
+                   r"(?P<oy>\d{4}) (?P<dash>[-—–]) (?P<oh>\d{1,2}):(?P<omi>\d\d)(?P<ampm> [AP]M)?"
+                   r"|(?P<lone>\b\d{1,2}:\d\d(?::\d\d)?\b)")
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -50,13 +62,30 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def at_beat(messages: list[dict[str, Any]], k: int, interval: float) -> list[dict[str, Any]]:
-    """The conversation with the times of day in its last user turn moved on by k intervals."""
+    """The conversation with the times in its last user turn moved on by k intervals (the date with them where it is
+    written beside its time: the check-in's clock line turns over at midnight)."""
     out = [dict(m) for m in messages]
     for m in reversed(out):
         if m.get("role") == "user" and isinstance(m.get("content"), str):
-            m["content"] = CLOCK.sub(lambda t: _later(t.group(), k * interval), m["content"])
+            m["content"] = DATED.sub(lambda t: _moved(t, k * interval), m["content"])
             break
     return out
+
+
+def _moved(m: re.Match[str], seconds: float) -> str:
+    """A time (with its date, if it has one) `seconds` later."""
+    if m["lone"]:
+        return _later(m["lone"], seconds)
+    step = dt.timedelta(seconds=seconds)
+    if m["y"]:
+        when = dt.datetime(int(m["y"]), int(m["mo"]), int(m["d"]), int(m["h"]), int(m["mi"])) + step
+        day = f"{when:%a} " if m["wd"] else ""
+        return f"{day}{when:%Y-%m-%d}{m['sep']}{when:%H:%M}{m['s'] or ''}"
+    hour = int(m["oh"]) % 12 + (12 if m["ampm"] == " PM" else 0) if m["ampm"] else int(m["oh"])
+    when = dt.datetime(int(m["oy"]), _MONTHS.index(m["mon"]) + 1, int(m["od"]), hour, int(m["omi"])) + step
+    suffix = "th" if 11 <= when.day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(when.day % 10, "th")
+    clock = f"{(when.hour - 1) % 12 + 1}:{when:%M %p}" if m["ampm"] else f"{when:%H:%M}"
+    return f"{when:%A}, {when:%B} {when.day}{suffix}, {when.year} {m['dash']} {clock}"
 
 
 def _later(clock: str, seconds: float) -> str:
