@@ -105,6 +105,12 @@ def _inlined_tasks(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     return "\n".join(heartbeat.due_tasks(checklist, rules, _checkin(messages, turn)))
 
 
+def _day(messages: Sequence[Any] | None, turn: Turn) -> str:
+    """The check-in's date (ISO), or "" when it names none."""
+    day = _checkin(messages, turn)[0] if messages is not None else checkin(turn.text)[0]
+    return day.isoformat() if day is not None else ""
+
+
 def _checkin(messages: Sequence[Any], turn: Turn) -> Checkin:
     """The check-in's date and time: from its turn, else from the clock its system prompt gives (nanobot's)."""
     when = checkin(turn.text)
@@ -208,6 +214,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     looked = _no_lookups if after is None else _lookups_once(after, turn)  # read and parsed once, only if asked
     floor = Tier.HEARTBEAT  # the least tier the work found calls for (a lookup's news: a model must read it)
     work = ""  # the work the rules found in a check-in: its tasks due, a lookup's items, a count that rose (`Decision.work`)
+    due_day = ""  # the check-in's date when its work is tasks due (`Decision.due_day`)
     seen: dict[str, str] = {}  # what the lookups report, by the text they are read for (`_news`)
 
     if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
@@ -223,10 +230,13 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         inlined = "" if tasks or after is not None or messages is None else _inlined_tasks(messages, turn, rules)
         if tasks:  # the heartbeat's tool read its checklist ("# HEARTBEAT.md - TODAY after 17:00: remind Jonas")
             reasons.append("heartbeat whose tool result lists a task due -> classified on the tasks")
-            text, verdict, work = tasks, None, tasks
+            found = _news(looked(), rules, text, after, turn, seen)  # (what the lookups report besides, in the work
+            # found: a stale backup beside an item due all day is not the beat learned while it was fresh, review 24)
+            text, verdict, work, due_day = tasks, None, f"{tasks}\n{found}".rstrip(), _day(messages, turn)
+            floor = Tier.MEDIUM if found else floor
         elif inlined:  # OpenClaw's poll; the file it names is in the system prompt's "Project Context"
             reasons.append("heartbeat whose HEARTBEAT.md in the system prompt lists a task due -> classified on the tasks")
-            text, verdict, work = inlined, None, inlined
+            text, verdict, work, due_day = inlined, None, inlined, _day(messages, turn)
         elif after is not None and (found := _news(looked(), rules, text, after, turn, seen)):
             # new mail, orders, an incident; a pod in CrashLoopBackOff; a disk at 93% where the checklist warns at 85%
             reasons.append("heartbeat whose tool lookup reports something -> classified on it, at least MEDIUM")
@@ -262,6 +272,7 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
         text = verdict.tasks
         work = verdict.tasks if verdict.kind == heartbeat.WORK_DUE and not verdict.reported else ""  # (tasks due by
         # the clock; reported work, "3 new emails", is in the text, whose signature it changes)
+        due_day = _day(messages, turn) if work else ""
     if not text.strip():
         what = "image without text" if turn.images else "empty user turn"
         return Decision(Tier.MEDIUM, 0.3, (*reasons, f"{what} -> MEDIUM"))
@@ -269,4 +280,4 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     tier = tier if tier.rank >= floor.rank else floor
     if turn.images:
         why.append(f"{turn.images} image part{'s' if turn.images > 1 else ''} (text classified)")
-    return Decision(tier, confidence, (*reasons, *why), work)
+    return Decision(tier, confidence, (*reasons, *why), work, due_day)

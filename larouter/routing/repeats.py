@@ -35,11 +35,12 @@ MAX_CHARS = 1024  # longer turns are requests, not check-ins: no signature, no c
 MAX_WORK_CHARS = 4096  # more work found than this in a check-in: no signature
 
 
-def signature(body: dict[str, Any], project: str, work: str = "", exact: bool = False) -> str | None:
+def signature(body: dict[str, Any], project: str, work: str = "", exact: bool = False, day: str = "") -> str | None:
     """Name of the request's last user turn with its numbers (times, dates, counters) and its timestamps' calendar
     words (weekday and month names) blanked; None without one or when it is longer than MAX_CHARS. `work`, the work
     the rules found in the check-in (`Decision.work`), is part of the name with its own numbers (ids, amounts, exit
-    codes) and only its dates and times blanked: the same turn whose item fell due, whose inlined checklist gained a
+    codes) and only its dates and times blanked, and tasks due with their `day` (an item due once a day falls due
+    again tomorrow in the same words, review 24): the same turn whose item fell due, whose inlined checklist gained a
     task or whose lookup found a new order is not the quiet beat learned before, nor the work learned before; a
     check-in the rules misread as work every time, the same work each time, still learns its own pattern. The
     lookups after the turn (at most MAX_RESULTS: a longer tool loop has no name) are part of it, read as the turn is;
@@ -53,11 +54,13 @@ def signature(body: dict[str, Any], project: str, work: str = "", exact: bool = 
             text, _, _, too_long = read_content(msg.get("content"), MAX_CHARS, 0)  # the classifier's reading of parts
             if too_long or not text.strip():
                 return None
-            digest = hashlib.sha256(project.encode("utf-8", "surrogatepass") + b"\0" + normalise(text))
+            digest = hashlib.sha256(project.encode("utf-8", "surrogatepass") + b"\0" + normalise(text)
+                                    + (b"\3" if exact else b""))  # (read as work: never the name of a beat read as
+            # quiet, review 24: a reading in the turn past its limit, its numbers blanked, kept the quiet beats' name)
             if work:
                 if len(work) > MAX_WORK_CHARS:
                     return None  # (so much work is no check-in to learn)
-                digest.update(b"\1" + STAMP_RE.sub(_stamp, work).encode("utf-8", "surrogatepass"))
+                digest.update(b"\1" + STAMP_RE.sub(_stamp, work).encode("utf-8", "surrogatepass") + b"\4" + day.encode())
             # The lookups the turn started, as the classifier reads them (MAX_RESULT_CHARS of each): a lookup whose
             # words changed ("failed" for "success") is not the learned beat. A check-in makes a few; a longer tool
             # loop is work, never learned (reading every result of a 60-step loop cost ~16 ms a request).
@@ -77,8 +80,8 @@ def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str |
     """The learned-heartbeat key of a classified request (`signature` with the work the rules found), or None when
     no pattern may take it: a request the rules send to REASONING (a proof or a puzzle asked again and answered
     briefly is a benchmark's loop or a retry, never a check-in)."""
-    return None if decision.tier is Tier.REASONING else signature(body, project, decision.work,
-                                                                  exact=decision.tier is not Tier.HEARTBEAT)
+    return None if decision.tier is Tier.REASONING else signature(
+        body, project, decision.work, exact=decision.tier is not Tier.HEARTBEAT, day=decision.due_day)
 
 
 def _stamp(m: re.Match[str]) -> str:

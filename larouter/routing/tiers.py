@@ -30,9 +30,12 @@ class Decision:
     """A tier, how sure the rules are (0..1), and the human-readable reasons behind it. `work`: in a check-in, the
     work the rules found (its tasks due, a lookup's items, a count that rose; "" for none): a learned heartbeat of the
     same turn must not overrule it, since a check-in's text stays the same as its items fall due and its tools find
-    new things (`repeats.signature` keys the pattern on it)."""
+    new things (`repeats.signature` keys the pattern on it). `due_day`: the check-in's date when that work is tasks due
+    (ISO; "" otherwise): an item due "after 08:00, once a day" falls due again tomorrow in the same words, and the beats
+    acked today after it was done are not tomorrow's (review 24)."""
 
     tier: Tier
     confidence: float
     reasons: tuple[str, ...]
     work: str = ""
+    due_day: str = ""
