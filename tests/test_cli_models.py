@@ -19,7 +19,7 @@ from larouter.runtime import load_runtime
 from tests.conftest import Router
 from tests.support.cli import ROOT, ok_json, on
 from tests.support.fake_hub import HUB, HubState, make_fake_hub, random_bytes
-from tests.support.proc import daemon_env
+from tests.support.proc import daemon_env, default_sigint
 from tests.support.servers import BackgroundLoop, http_json, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
@@ -229,7 +229,8 @@ def test_download_does_not_warn_with_a_llama_server(hub_daemon: HubDaemon) -> No
 def interrupt(url: str, home: Path, *flags: str) -> tuple[int, str]:
     """Run `larouter models download tiny-test` as a process, press Ctrl-C once it is watching; (code, stderr)."""
     proc = subprocess.Popen([sys.executable, "-m", "larouter", "models", "download", "tiny-test", "--url", url, *flags],
-                            cwd=ROOT, env=daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     first = proc.stderr.readline() if proc.stderr else ""
     assert first.startswith("downloading tiny-test"), first
     proc.send_signal(signal.SIGINT)
@@ -347,7 +348,8 @@ def test_models_logs_follow_until_ctrl_c(local_router: Callable[..., Router], ho
     router = local_router()
     assert on(router, "models", "start", "tiny").exit_code == 0
     proc = subprocess.Popen([sys.executable, "-m", "larouter", "models", "logs", "tiny", "-f", "--url", router.url],
-                            cwd=ROOT, env=daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=daemon_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     first = proc.stdout.readline() if proc.stdout else ""
     assert first.strip(), "logs -f printed nothing"
     proc.send_signal(signal.SIGINT)

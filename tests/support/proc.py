@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +15,13 @@ from urllib.request import urlopen
 from larouter.models.process import free_port
 
 
+
+
+def default_sigint() -> None:
+    """A child's `preexec_fn`: SIGINT as a terminal's Ctrl-C delivers it. A suite started in the background (`pytest &`,
+    a CI runner's job) hands its children SIGINT ignored, and Python keeps an inherited SIG_IGN: a CLI under test then
+    never sees the Ctrl-C it is sent."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def daemon_env(home: Path, **extra: str) -> dict[str, str]:
