@@ -52,6 +52,9 @@ def test_ticks_whose_readings_are_within_their_limits_are_heartbeats(text: str) 
     "Periodic check of the household agent: rent due today (EUR 850), nothing else open. If nothing needs attention, "
     "reply HEARTBEAT_OK.",
     "does NO_REPLY still need to be uppercase? i wrote no_reply in lowercase",
+    "OpenClaw のエージェントは異常があっても Telegram に何も届かない。返信は「HEARTBEAT_OK NAS の容量が 88% です」だった。"
+    "なぜ抑制されたのか、設定をどう直せばいいか教えて。",  # (blind v46: a request after the token it quotes)
+    "心跳的回复是「HEARTBEAT_OK 磁盘已用 91%」，结果被当成确认吞掉了，Telegram 什么都没收到。告诉我怎么改配置。",
 ])
 def test_a_failed_run_a_bill_due_today_a_worded_limit_or_a_question_about_the_token_is_work(text: str) -> None:
     """A reading past a maximum the tick states in words ("max 85 %", "max. 7 °C", decimal commas too), a run that

@@ -94,6 +94,9 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
         # asked outside the block: "Scheduled check-in. Config: ```every: 30m``` If nothing …, reply QUIET_OWL." is one)
     if found and asks_after(text, found[1], found[0]):  # "... reply=HEARTBEAT_OK suppressed ... Woran liegt das, wie behebe ich es?"
         return None
+    if found and CJK_RE.search(text, found[1]) and rules.hb_request_cjk.search(text[found[1]:], lower[found[1]:]) and (
+            not rules.hb_idle_condition_cjk.search(text, lower)):  # a request after the token it mentions: "返信は
+        return None  # 「HEARTBEAT_OK NAS の容量が 88% です」だった。なぜ抑制されたのか…教えて。" (blind v46)
     if found and quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
     if (opening := opening_word(lower)) in rules.hb_authoring or not ack and opening in rules.hb_openers:
