@@ -16,6 +16,7 @@ import pytest
 
 from larouter.routing import Tier, classify
 from larouter.routing.rules import DEFAULT, ClassifierConfig
+from larouter.routing.triggers import MAX_RESULTS
 from tests.conftest import Fake, Router
 from tests.support.agents import BOTH_CONFIGS, RULES_ONLY
 from tests.test_heartbeat_requests import CHAINS
@@ -220,10 +221,10 @@ def test_every_path_reads_the_lookup_the_same_way(result: str) -> None:
 
 
 def test_a_tool_loop_longer_than_the_lookups_read_is_never_quiet() -> None:
-    """Review 17: only the first four tool results are read; a fifth that said `{"status": "offline"}` was never
-    seen. More results than a check-in's lookups is a tool loop: work."""
+    """Review 17: only the first MAX_RESULTS tool results are read; one more that said `{"status": "offline"}` was
+    never seen. More results than a check-in's lookups is a tool loop: work."""
     messages: list[dict[str, Any]] = [{"role": "user", "content": OC}]
-    for i, content in enumerate(["[]", "[]", "[]", "[]", '{"status": "offline"}']):
+    for i, content in enumerate(["[]"] * MAX_RESULTS + ['{"status": "offline"}']):
         messages += [{"role": "assistant", "content": None, "tool_calls": [
                           {"id": f"c{i}", "type": "function", "function": {"name": "exec", "arguments": "{}"}}]},
                      {"role": "tool", "tool_call_id": f"c{i}", "content": content}]

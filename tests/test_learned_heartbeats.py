@@ -12,6 +12,7 @@ import pytest
 from larouter.config import ConfigError, load_settings
 from larouter.routing import Tier, classify
 from larouter.routing.repeats import RepeatTracker, signature
+from larouter.routing.triggers import MAX_RESULTS
 from tests.conftest import Fake, Router
 from tests.support.agents import NO_MODEL_TOML, RULES_ONLY
 from tests.support.fake_openai import VERBOSE
@@ -342,7 +343,7 @@ def test_a_share_keeps_its_band_in_the_signature() -> None:
 
 
 def test_a_long_tool_loop_has_no_signature() -> None:
-    """A check-in makes a few lookups; a turn followed by more than the classifier reads (4) is a tool loop, work,
+    """A check-in makes a few lookups; a turn followed by more than the classifier reads (6) is a tool loop, work,
     never learned (reading every result of a 60-step loop cost ~16 ms a request)."""
     def loop(steps: int) -> dict[str, Any]:
         messages: list[dict[str, Any]] = turn("fix the failing test in parser.py")
@@ -352,7 +353,7 @@ def test_a_long_tool_loop_has_no_signature() -> None:
                          {"role": "tool", "tool_call_id": f"c{i}", "content": f"step {i} output"}]
         return {"messages": messages}
 
-    assert signature(loop(4), "p") is not None and signature(loop(5), "p") is None
+    assert signature(loop(MAX_RESULTS), "p") is not None and signature(loop(MAX_RESULTS + 1), "p") is None
 
 
 def test_a_lookups_readings_that_look_like_times_keep_the_work_apart() -> None:

@@ -73,9 +73,6 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
     return _decide(text, turn, reasons, rules, messages if turn is latest else None)
 
 
-_MAX_TOOL_RESULTS = 4  # tool results read after a heartbeat turn (its HEARTBEAT.md read comes first)
-
-
 def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
     """The due tasks of the tool results that followed the user turn (a heartbeat reading its HEARTBEAT.md), if any:
     a checklist read by a tool counts like one inlined in the prompt."""
@@ -88,7 +85,7 @@ def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:
             when = when or _checkin(messages, turn)
             found += heartbeat.due_tasks(content, rules, when)
             read += 1
-            if read >= _MAX_TOOL_RESULTS:  # a long tool loop is work anyway; its cost must not grow with it
+            if read >= triggers.MAX_RESULTS:  # a long tool loop is work anyway; its cost must not grow with it
                 break
     return "\n".join(found)
 

@@ -28,7 +28,8 @@ from larouter.routing.tokens import word_tokens
 
 TRIGGER_MAX_WORDS = 4  # words of a stamped trigger besides its stamps, zones and counters
 TRIGGER_MAX_CHARS = 120  # a longer text is no bare trigger (checked first: the turn may be 100 KB)
-MAX_RESULTS = 4  # tool results read (a long tool loop is work anyway; the cost must not grow with it)
+MAX_RESULTS = 6  # tool results read (a long tool loop is work anyway; the cost must not grow with it): a check-in
+# reads its HEARTBEAT.md and runs a few commands (blind v45: five results, never learned at four)
 MAX_RESULT_CHARS = 2000  # a longer tool result holds something
 _ZULU_RE = re.compile(r"(?<!\d)(?:[01]\d|2[0-3])[0-5]\dZ\b|#\d{2,}")  # "1545Z" (aviation, radio); "sweep #9103"
 _ZONE_RE = re.compile(r"[A-Z]{2,5}|#\d+|[+-]\d{2}:?\d{2}")  # "EDT", "UTC", "#31", "+01:00"
