@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import attrs
 
 from larouter.routing.compiled import Compiled
+from larouter.routing.exemptions import exempted, without_exempted
 from larouter.routing.expected_counts import expected_counts, short_count
 from larouter.routing.listed_names import (expected_states, listed_names, missing_name, none_shown, unexpected_state,
                                            unmounted)
@@ -61,9 +62,11 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     if len(results) > MAX_RESULTS:
         return _LOOP
     lists = [not r.is_json and (r.reads_checklist or checklist(r.text)) for r in results]  # (read once: each reader
-    others = [r for r, listed in zip(results, lists) if not listed]  # asks which lookups are the checklist)
+    instructions = "\n".join((text, inlined, *(r.text for r, listed in zip(results, lists) if listed)))  # asks which
+    if exempt := exempted(instructions):  # lookups are the checklist); what it says to ignore, taken out
+        results = [r if listed else without_exempted((r,), exempt)[0] for r, listed in zip(results, lists)]
+    others = [r for r, listed in zip(results, lists) if not listed]
     read = notes(results, rules, lists)
-    instructions = "\n".join((text, inlined, *(r.text for r, listed in zip(results, lists) if listed)))
     stated = Stated.of(instructions, raw_turn or text)
     limit = stated_share(results, text) or stated.disk_share()
     if gone := _absent(others, instructions):
