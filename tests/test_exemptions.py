@@ -56,3 +56,20 @@ def test_what_the_checklist_says_to_ignore_is_not_read(checklist: str, quiet: st
 ])
 def test_an_exemption_asked_about_conditional_or_plain_exempts_nothing(checklist: str, output: str) -> None:
     assert _tier(checklist, output) is not Tier.HEARTBEAT
+
+
+SYSTEM = ('Sei "Gufo", l\'assistente tecnico della trattoria. Strumenti: `shell` sul VPS.\n\nCONTROLLO PERIODICO (ogni ora):\n'
+          '- `tail -n 15 /var/log/nginx/error.log` → ignora "client intended to send too large body" e '
+          '"SSL_do_handshake() failed", sono bot.\n  qualsiasi altra riga [error] o [crit] → avvisami\n'
+          "Se è tutto a posto rispondi solo: TUTTO_OK\n\nNon toccare mai la configurazione di nginx.")
+
+
+@pytest.mark.parametrize(("log", "quiet"), [(NGINX, True), (NGINX + UPSTREAM, False)])
+def test_a_scheduler_woken_agents_checklist_in_its_system_prompt_judges_its_lookups(log: str, quiet: bool) -> None:
+    """Blind v46: the periodic checklist of an agent a cron wakes sits in its system prompt ("CONTROLLO PERIODICO (ogni
+    ora):"), not in a HEARTBEAT.md; what it says to ignore was never read there."""
+    messages = [{"role": "system", "content": SYSTEM},
+                {"role": "user", "content": "Controllo periodico — gio 14/05/2026 17:15. Segui la lista."},
+                _call(1, "shell", {"cmd": "tail -n 15 /var/log/nginx/error.log"}),
+                {"role": "tool", "tool_call_id": "c1", "content": log}]
+    assert (classify({"messages": messages}).tier is Tier.HEARTBEAT) is quiet

@@ -36,7 +36,7 @@ from larouter.routing.shown import ACK_SHOWN, escaped, quoted
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
 from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text, read_content
-from larouter.routing.workspace import inlined_checklist, system_clock
+from larouter.routing.workspace import inlined_checklist, system_checklist, system_clock
 
 __all__ = ["DEFAULT", "ClassifierConfig", "Decision", "Tier", "classify"]
 
@@ -126,12 +126,14 @@ def _lookup_work(messages: Sequence[Any], turn: Turn, looked: Sequence[triggers.
 def _news(looked: Sequence[triggers.Lookup], rules: Compiled, text: str, messages: Sequence[Any], turn: Turn,
           seen: dict[str, str]) -> str:
     """What the lookups report (`lookup_news`), read against the limits the check-in states: in its turn, a checklist
-    its tool read, or the HEARTBEAT.md its system prompt inlines when the turn names the file. Read once per text in
+    its tool read, the HEARTBEAT.md its system prompt inlines when the turn names the file, else the periodic
+    checklist its system prompt holds (a scheduler-woken agent's, `workspace.system_checklist`). Read once per text in
     one classification (`seen`: the recurrence, learned and heartbeat paths may each ask)."""
     if text not in seen:
         named = "HEARTBEAT.md" in turn.text or "heartbeat.md" in turn.text.lower()
         try:
-            seen[text] = lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named else "")
+            seen[text] = lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named
+                                     else system_checklist(messages))
         except Exception:  # a reader's bug must not fail the request: the lookups go to the model that does the work
             _log.exception("the lookup reader failed on a check-in's tool results; routed as work")
             seen[text] = _UNREAD

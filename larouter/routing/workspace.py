@@ -95,6 +95,37 @@ def _fenced(system: str, start: int, at: int) -> bool:
     return len(_FENCE_RE.findall(system, start, at)) % 2 == 1
 
 
+def system_checklist(messages: Sequence[Any]) -> str:
+    """The periodic checklist a scheduler-woken agent's system prompt holds ("NODE CHECKLIST (run on every `node-watch`
+    wake):", "CONTROLLO PERIODICO (ogni ora):", "REVISIÓN PERIÓDICA (te despierta un cron …):"), read like an
+    inlined HEARTBEAT.md for what its lookups are judged against: the lines after its header, up to a blank line
+    followed by prose, the next heading or `_MAX_CHARS` ("" when there is none; blind v46)."""
+    system = _system_text(messages)
+    lower = system.lower()
+    if not any(map(lower.__contains__, _PERIODIC_WORDS)):
+        return ""
+    m = _PERIODIC_RE.search(system)
+    if m is None:
+        return ""
+    start, end = m.end(), min(len(system), m.end() + _MAX_CHARS)
+    lines, taken = system[start:end].split("\n"), []
+    for i, line in enumerate(lines):
+        if _HEADING_RE.match(line) or not line.strip() and i + 1 < len(lines) and lines[i + 1].strip() and (
+                not _LIST_LINE_RE.match(lines[i + 1])):
+            break
+        taken.append(line)
+    return m[0] + "\n".join(taken) if any(_LIST_LINE_RE.match(line) for line in taken) else ""
+
+
+_PERIODIC_WORDS = ("checklist", "periodic", "periódica", "periodica", "periodisch", "périodique", "wake", "tick",
+                   "routine", "controllo", "revisión", "prüfung", "vérification", "controle", "kontrolle")
+# A header line naming the periodic check, ending in a colon (or a heading, or a bracketed note), then its list.
+_PERIODIC_RE = re.compile(r"(?im)^(?:#{1,6}[ \t]+|\[)?[^\n]{0,60}\b(?:checklist|periodic\w*|periódica|periodica|"
+                          r"periodische?|périodique|controllo periodico|revisión|prüfung|vérification|kontrolle|"
+                          r"(?:on|at) every (?:wake|tick|run|beat)|scheduled wake)\b[^\n]{0,90}(?::|\])[ \t]*\n")
+_LIST_LINE_RE = re.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+\S")
+
+
 def system_clock(messages: Sequence[Any]) -> Checkin:
     """The date and time the system prompt gives as the current ones (see the module's docstring); Nones when it
     gives none."""
