@@ -73,3 +73,12 @@ def test_a_scheduler_woken_agents_checklist_in_its_system_prompt_judges_its_look
                 _call(1, "shell", {"cmd": "tail -n 15 /var/log/nginx/error.log"}),
                 {"role": "tool", "tool_call_id": "c1", "content": log}]
     assert (classify({"messages": messages}).tier is Tier.HEARTBEAT) is quiet
+
+
+@pytest.mark.parametrize("checklist", [
+    '- if "disk full" shows up in the log, ignore the rest and tell me',  # (what is news, not what to ignore)
+    "- ignore `flapper-1` if it is in maintenance",  # (a condition the lookup cannot show)
+])
+def test_a_sentence_that_alerts_or_sets_a_condition_exempts_nothing(checklist: str) -> None:
+    log = "2026-05-14 17:02:11 flapper-1: disk full: write failed on /var/lib/app"
+    assert _tier(checklist, log) is not Tier.HEARTBEAT

@@ -33,11 +33,17 @@ def exempted(instructions: str) -> tuple[re.Pattern[str], ...]:
     for sentence in _SENTENCE_RE.split(instructions):
         if _MARK_RE.search(sentence) is None:
             others.append(sentence.lower())
-        elif _CONDITION_RE.search(sentence) is None:
+        elif _CONDITION_RE.search(sentence) is None and not _alerts(sentence):
             found += [_pattern(subject) for subject in _subjects(sentence)]
     asked = "\n".join(others)
     return tuple(p for p in found if p.search(asked) is None)[:MAX_SUBJECTS]  # ("check that `nginx` is running;
     # ignore `nginx` reload warnings": nginx is asked about)
+
+
+def _alerts(sentence: str) -> bool:
+    """Whether the sentence asks to be told of something (not "dont report"): 'if "disk full" shows up, ignore the
+    rest and tell me' names what is news, not what to ignore."""
+    return any(_NEGATED_RE.search(sentence[:m.start()]) is None for m in _ALERT_RE.finditer(sentence))
 
 
 def _subjects(sentence: str) -> list[str]:
@@ -118,10 +124,13 @@ _GATE = ("ignor", "negeer", "don't report", "dont report", "do not report", "don
 _MARK_RE = re.compile(r"\b(?:ignor\w*|negeer\w*|(?:don'?t|do not|never) (?:report|care|ping|alert|mention)\w*|on purpose"
                       r"|by design|known issue|(?:is|are|=) (?:normal|expected|fine)|nicht melden|pas signaler"
                       r"|no avisar|non segnalare|desktop stuff)\b", re.I)
-# An exemption with a condition is none: "ignore X unless …", "… for more than an hour", "only if", "but if".
-_CONDITION_RE = re.compile(r"\b(?:unless|except|but|only if|as long as|for more than|longer than|more than|at least"
+# An exemption with a condition is none: "ignore X unless …", "… if it is in maintenance", "… for more than an hour".
+_CONDITION_RE = re.compile(r"\b(?:unless|except|but|if|when|whenever|while|wenn|falls|si|se|quando|cuando|as long as|for more than|longer than|more than|at least"
                            r"|until|up to|apart from|other than|besides|anything else|everything else|(?:don'?t|do not|never|not)"
                            r" ignore|außer|sauf|a menos que|tranne|tenzij|salvo|excepto)\b|[<>≥≤]|\d+\s?%", re.I)
+_ALERT_RE = re.compile(r"\b(?:tell|ping|message|notify|alert|page|text|wake) (?:me|us)\b|\blet (?:me|us) know\b|\breport (?:it|them|that)\b"
+                       r"|→\s*report|\bavvisami\b|\bsag bescheid\b|\bpréviens|\bavísame\b|\bmeld", re.I)
+_NEGATED_RE = re.compile(r"\b(?:don'?t|do not|never|no need to|nicht|pas|no|non)\s+(?:\w+\s+){0,2}$", re.I)
 _SENTENCE_RE = re.compile(r"(?<=[.;!?])\s+|\n")
 _COMMAND_RE = re.compile(r"\s-{1,2}\w|/\w|\|")  # a flag, a path, a pipe
 _QUOTED_RE = re.compile(r"\"([^\"\n]{3,80})\"|“([^”\n]{3,80})”|«([^»\n]{3,80})»|`([^`\n]{3,80})`"
