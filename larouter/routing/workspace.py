@@ -13,6 +13,7 @@ none: `system_clock` reads that line, only to date a check-in's checklist when t
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -74,11 +75,16 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
         # sections, the file's own headings being its content ("## Cluster (k3s)", blind v44; "## Backups / NAS",
         # "## CI/CD", "## Messaging", a shell comment in a code fence, review 24)
         path = "/" in system[m.start(): m.end()] or "\\" in system[m.start(): m.end()]
-        headings = [h for h in _HEADING_RE.finditer(system, start, end)
-                    if len(h[1]) <= len(m[1]) and "heartbeat" not in h[2].lower() and not _fenced(system, start, h.start())]
-        for i, h in enumerate(headings):
-            if not path or _FILE_PATH_RE.search(h[2]) or all(
-                    _FILE_PATH_RE.search(g[2]) or g[2].strip().lower() in _SECTIONS for g in headings[i:]):
+        fences: list[int] | None = None  # (where code fences open and close: looked for only past a fence mark)
+        for h in _HEADING_RE.finditer(system, start, end):
+            if len(h[1]) > len(m[1]) or "heartbeat" in h[2].lower():
+                continue  # (its own title)
+            if fences is None and (system.find("```", start, h.start()) >= 0 or system.find("~~~", start, h.start()) >= 0):
+                fences = [f.start() for f in _FENCE_RE.finditer(system, start, end)]
+            if fences and bisect.bisect(fences, h.start()) % 2:
+                continue  # (a shell comment inside a code fence)
+            if not path or _FILE_PATH_RE.search(h[2]) or h[2].strip().lower() in _SECTIONS and _closing(
+                    system, h.start(), end, len(m[1])):
                 end = h.start()
                 break
     elif m[2]:
@@ -90,9 +96,11 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
     return system[start:end]
 
 
-def _fenced(system: str, start: int, at: int) -> bool:
-    """Whether `at` lies inside a code fence opened after `start` (a shell comment is no heading)."""
-    return len(_FENCE_RE.findall(system, start, at)) % 2 == 1
+def _closing(system: str, at: int, end: int, level: int) -> bool:
+    """Whether every heading of `level` or above from `at` on is a file's path or one of the prompt's own closing
+    sections (a checklist's own "## Messaging" is followed by its own headings)."""
+    return all(_FILE_PATH_RE.search(g[2]) or g[2].strip().lower() in _SECTIONS
+               for g in _HEADING_RE.finditer(system, at, end) if len(g[1]) <= level)
 
 
 def system_checklist(messages: Sequence[Any]) -> str:
