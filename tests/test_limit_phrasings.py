@@ -29,6 +29,9 @@ def test_what_is_usual_gives_way_to_the_alert_on_the_same_reading(line: str, bou
     "- boiler temp over 60 °C",  # a temperature bounded from below: said of what should be hot, or an alert?
     "- gizmo count over 5",  # nothing says which side of a gizmo count is bad
     "- lag not over 10 s",  # (negated: left to the model)
+    "- garden wind speed under 40 km/h",  # a speed is bad high or low by what moves (review 25)
+    "- tank free space fragmentation under 50%",  # (its head is the fragmentation, not what is free)
+    "- MacBook battery cycle count under 1000",  # (a count of cycles, not a charge)
 ])
 def test_a_limit_whose_bad_side_is_unsaid_is_not_read(line: str) -> None:
     assert stated_limits(line) == ()
@@ -43,6 +46,9 @@ def test_a_limit_whose_bad_side_is_unsaid_is_not_read(line: str) -> None:
     ("- battery above 20%", False),  # what is charged, free or left is bad low
     ("- free space on /srv over 50 GB", False),
     ("- download speed under 100 Mbit/s", False),
+    ("- UPS battery temperature under 40 °C", True),  # the head word names it: a temperature (review 25)
+    ("- USV Akku-Temperatur unter 40 °C", True),
+    ("- free space on /srv over 50 GB", False),  # (what follows "on" is where, not what)
 ])
 def test_a_terse_bound_takes_its_side_from_what_it_bounds(line: str, above: bool) -> None:
     """Checklists are written terse ("- pool usage under 75%"): whether the writer stated what healthy is or the
@@ -126,3 +132,15 @@ def test_a_terse_bound_judges_the_lookup(checklist: str, output: str, quiet: flo
     """The UPS at 40% was read as quiet while "battery above 50%" went unread (no reader had a side for it)."""
     assert tier(checklist, output.format(quiet), config) is Tier.HEARTBEAT
     assert tier(checklist, output.format(news), config) is not Tier.HEARTBEAT
+
+
+@BOTH_CONFIGS
+@pytest.mark.parametrize(("checklist", "output"), [
+    ("- tank fragmentation under 50%", "NAME   SIZE  ALLOC   FREE  FRAG    CAP  HEALTH\ntank  14.5T  9.1T  5.4T  71%    63%  ONLINE"),
+    ("- mains voltage above 220 V", "input.voltage: 198.0\nups.status: OL"),
+])
+def test_a_bound_whose_side_is_unsaid_on_a_reading_the_lookup_shows_is_never_quiet(
+        checklist: str, output: str, config: ClassifierConfig) -> None:
+    """Review 25: the bound names no side (a fragmentation, a voltage) and no other limit was stated: it was dropped,
+    and the lookup read as quiet by its ONLINE or OL. The model judges it now."""
+    assert tier(checklist, output, config) is not Tier.HEARTBEAT

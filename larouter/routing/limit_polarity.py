@@ -9,16 +9,18 @@ free space?), or say both, or a temperature is bounded from below (a boiler is m
 
 from __future__ import annotations
 
+import re
+
 from larouter.routing.limit_phrases import ABOVE_OPS, BELOW_OPS
 
 # Words (as prefixes) naming a reading that is bad high, and one that is bad low, in the languages the limits are read in.
-_HIGH = ("usage", "used", "use", "util", "load", "latenc", "lag", "delay", "behind", "queue", "backlog", "pending",
+_HIGH = ("usage", "used", "use", "util", "load", "latenc", "lag", "delay", "behind", "queue", "depth", "backlog", "pending",
          "error", "fail", "failed", "failure", "5xx", "4xx", "p95", "p99", "p50", "response", "iowait", "steal", "restart", "drop", "dropped", "loss",
          "retrans", "inflight", "in-flight", "dlq", "auslastung", "belegt", "fehler", "latenz", "verzögerung",
          "warteschlange", "erreur", "retard", "file d'attente", "errore", "ritardo", "coda", "uso", "ocupa", "retraso",
          "cola", "atraso", "fila", "vertraging", "wachtrij", "fout", "opóźnienie", "kolejka", "błęd", "fördröjning",
          "kö", "fel")
-_LOW = ("free", "left", "remaining", "avail", "charge", "batter", "akku", "runtime", "spare", "throughput", "speed",
+_LOW = ("free", "left", "remaining", "avail", "charge", "batter", "akku", "runtime", "spare", "throughput",
         "download", "upload", "bandwidth", "hit", "success", "frei", "verfügbar", "restlaufzeit", "ladung", "libre",
         "restant", "disponib", "autonomie", "livre", "restante", "vrij", "resterend", "wolne", "pozostał", "ledig",
         "kvar")
@@ -30,23 +32,36 @@ _SHARES = ("disk", "mem", "memory", "ram", "swap", "space", "storage", "pool", "
 
 def sideless_alert(clause: str, op: str, unit: str) -> bool | None:
     """Whether the bound's own side is the news (True: "- errors over 0"), how things should be (False: "- lag < 10
-    s"), or None when the reading's name does not say which side is bad."""
-    words = clause.lower().replace("_", " ").replace("-", " ").split()[-4:]  # (what the operator bounds: its clause's
-    if not words:  # last words, "ceph pool usage", "p95 latency")
-        return None
+    s"), or None when the reading's name does not say which side is bad. The name is its head word, the last of the
+    clause ("UPS battery temperature": a temperature, not a battery; "Akku-Temperatur" too); a generic measure
+    ("speed", "rate", "count") takes the word before it ("download speed", "error rate"; "wind speed", "cycle count":
+    no side, review 25)."""
     above, below = op in ABOVE_OPS, op in BELOW_OPS
-    if above == below:
+    words = [w.strip(",.;:()`'\"") for w in re.split(r"[\s_/-]+", clause.lower())]
+    words = [w for w in words if w]
+    cut = next((i for i, w in enumerate(words) if i and w in _PREPOSITIONS), len(words))
+    words = words[:cut][-3:]  # ("free space on /srv": the space; "latency of the API": the latency)
+    if above == below or not words:
         return None
-    high = any(_names(w, _HIGH) for w in words)
-    low = any(_names(w, _LOW) for w in words)
+    head = words[-1]
+    if head in _MEASURES and len(words) > 1:
+        head = words[-2]
+    high, low = _names(head, _HIGH), _names(head, _LOW)
     if not high and not low:
-        if any(_names(w, _SHARES) for w in words) and unit == "%":
+        if _names(head, _SHARES) and unit == "%":
             high = True
-        elif any(_names(w, _TEMP) for w in words) and below:
+        elif _names(head, _TEMP) and below:
             high = True  # ("CPU temp under 80 °C"; "boiler temp over 60 °C" is said of what should be hot)
     if high == low:
         return None
     return above if high else below
+
+
+# Words that measure something else, named before them ("download speed", "error rate", "battery cycle count").
+_MEASURES = frozenset({"speed", "rate", "count", "level", "size", "ratio", "percent", "percentage", "number", "amount",
+                       "value", "total", "space", "%"})
+_PREPOSITIONS = frozenset({"on", "in", "of", "for", "at", "from", "auf", "im", "am", "von", "für", "de", "du", "des", "en",
+                           "di", "del", "della", "van", "op", "w", "na", "på", "i"})
 
 
 def _names(word: str, stems: tuple[str, ...]) -> bool:

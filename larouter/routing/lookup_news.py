@@ -71,7 +71,8 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     limit = stated_share(results, text) or stated.disk_share()
     if gone := _absent(others, instructions):
         return gone
-    stated = attrs.evolve(stated, covered=not stated.unread and (not stated.limits or _covered(stated, others)))
+    stated = attrs.evolve(stated, covered=not stated.unread and (not stated.limits and not stated.sideless
+                                                                 or _covered(stated, others)))
     if stated.limits:  # (a lookup the stated limits answer holds no items, and its lines are read by them)
         answers = [stated.covered and (answered(r.data, stated.limits, stated.now, r.call) if r.is_json else
                                        fine_dump(r.text, stated) or fine_table(r.text, stated) or fine_listing(r, stated))
@@ -93,6 +94,10 @@ def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
     shows beside `battery.runtime`, whatever the charge reads (blind v43)."""
     shown = [label_words(f"{r.call} {as_pairs(r.text[:_SHOWN_CHARS])}") for r in lookups]  # (as its readers read it:
     # "0.52 0.58 0.61 1/234 5678" shows a load average)
+    if stated.sideless and any(related_word(w, label_words(as_pairs(r.text[:_SHOWN_CHARS]))) for w in stated.sideless
+                               for r in lookups):  # (in what they show, not in the call that filtered them)
+        return False  # a bound whose bad side is unsaid on a reading they show ("tank fragmentation under 50%" beside
+        # `zpool list`'s FRAG; "mains voltage above 220 V" beside input.voltage, review 25): the model judges it
     for limit in stated.limits:
         head = next((w for w in limit.words if w not in GENERIC_DATED and w not in FREE and w not in TAKEN), "")
         if limit.dimension == "left" and any(w in _LAPSE_WORDS or EXPIRY_RE.match(w) for words in shown for w in words):

@@ -79,16 +79,17 @@ def stated_limits(text: str) -> tuple[Limit, ...]:
     return _scan(text)[0]
 
 
-def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
+def _scan(text: str) -> tuple[tuple[Limit, ...], bool, tuple[str, ...]]:
     """The limits the instructions state, and whether they state one in a form not read: a comparison with a number
     after "than", "at most" or "at least" that no operator reads ("gets cheaper than 5 €", "no later than 9:00"), so
     what the lookups show cannot be known to answer it. (A number is read for an operator only when the word or sign
     right before it can end one: the full pattern costs ~30 us on a check-in's clock line, the gates ~2.)"""
     if not text or _GATE.search(text) is None and not worded(text):
-        return (), False
+        return (), False, ()
     found: list[Limit] = []
     usuals: list[Limit] = []
     unread = nameless = False
+    sideless: list[str] = []  # what a bound whose bad side is unsaid names ("tank fragmentation under 50%")
     for line in rewritten_lines(text):
         if _GATE.search(line) is None:
             continue
@@ -102,6 +103,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
                       if m.start(2) == n.start()), None)
             read = _limit(line, m) if m is not None else None
             if m is not None and read is None and _side(line[: m.start()], line[m.end():]) is None:
+                sideless += _subject(clause_of(_ASIDE_RE.sub(" ", line[: m.start()])))[:1]
                 nameless = True  # a bound whose bad side is unsaid ("- |System time| under 50 us"): beside limits that
                 # are read, they cannot answer the check-in (review of this session's equality limits)
             if read is not None:
@@ -121,7 +123,7 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool]:
     if usuals:  # what is usual, where an alert on the same reading says where news starts, is no bound of its own
         found = [f for f in found if not any(f is u for u in usuals) or not any(
             o.dimension == f.dimension and o.words[:1] == f.words[:1] for o in found if all(o is not u for u in usuals))]
-    return tuple(found), unread or (nameless and bool(found))
+    return tuple(found), unread or (nameless and bool(found)), tuple(sideless)
 
 
 _NUMBER_RE = re.compile(r"(?<![\d.,])[+−-]?\d")
@@ -338,6 +340,7 @@ class Stated:
     now: Clock | None = None
     covered: bool = True  # every limit names something the lookups show: only then do they answer the check-in
     unread: bool = False  # a limit stated in a form not read (`_scan`): the lookups never answer the check-in
+    sideless: tuple[str, ...] = ()  # what bounds whose bad side is unsaid name: a lookup showing it never answers
 
     def disk_share(self) -> float | None:
         """The use of a disk the check-in says to warn above ("alert me if any filesystem is over 90%"), or None."""
@@ -347,8 +350,8 @@ class Stated:
 
     @classmethod
     def of(cls, instructions: str, turn: str) -> Stated:
-        limits, unread = _scan(instructions)
+        limits, unread, sideless = _scan(instructions)
         if not any(limit.dimension in ("age", "left") for limit in limits):
-            return cls(limits, unread=unread)
+            return cls(limits, unread=unread, sideless=sideless)
         day, minutes, _ = checkin(turn)
-        return cls(limits, clock(turn, day, minutes), unread=unread)
+        return cls(limits, clock(turn, day, minutes), unread=unread, sideless=sideless)
