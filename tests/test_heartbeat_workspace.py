@@ -66,6 +66,8 @@ def test_a_checklist_the_agent_read_by_a_tool_is_the_fresher_copy() -> None:
     ("- Nada entre 22:00 y 08:00.", "- Enviar el resumen entre 17:00 y 18:00."),
     ("- Renovar el permiso de uso de suelo (vence en septiembre)", "- Renovar el permiso de uso de suelo (vence hoy)"),
     ("- Renew the boat licence in October.", "- Renew the boat licence today."),
+    ("- Wednesdays after 09:00: remind Priya the car inspection is due in September.",  # (its own schedule says when:
+     "- Tuesdays after 09:00: remind Priya the car inspection is due in September."),  # what is due in a month is news)
 ])
 def test_items_that_are_not_due_of_their_own_accord(item: str, as_task: str) -> None:
     """A rule about when to speak, a condition on something happening, a window the check-in is outside of, an item
@@ -117,7 +119,8 @@ CLOSING = ("## Silent Replies\nWhen you have nothing to say, respond with ONLY: 
 
 
 @pytest.mark.parametrize("own", ["## Backups / NAS", "## CI/CD", "## shop.example.com", "## Nextcloud 29.0",
-                                 "## Messaging", "## Backups\n```bash\n# credentials live in /etc/restic.env\n```"])
+                                 "## Messaging", "## Backups\n```bash\n# credentials live in /etc/restic.env\n```",
+                                 "## Inbox: ~/notes/inbox.md"])
 def test_the_files_own_headings_under_its_path_do_not_end_it(own: str) -> None:
     """Review 24: under OpenClaw's path heading the file ran to the next heading that looked like a path ("## Backups
     / NAS", "## CI/CD", a site, a version), named one of the prompt's own sections ("## Messaging"), or was a shell

@@ -201,6 +201,7 @@ _DONE_RE = re.compile(r"(?:(?:[—–:(]|\s-)\s*|\[)(?:last\s+)?(?:done|sent|tak
 _DAY_MONTH_RE = re.compile(rf"{_DAY_OF}({_MONTH})\b\.?|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
 # A month alone ("mid-April", "late May"; "in May", "en mayo", "im Mai", "em maio", "a maggio", "i maj": blind v38's
 # "Más adelante: renovar el permiso (vence en mayo)" read in March).
+_EVERY_RE = re.compile(r"\b(?:every|each|daily|weekly|jeden|jede|täglich|chaque|tous les|cada|ogni|elke|varje)\b", re.I)
 _SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of |(?:in|en|im|em|a|i|na)\s+)({_MONTH})\b", re.I)
 
 
@@ -375,4 +376,7 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
         return (now is not None and all(d == today for d in dates) and not _DEADLINE_RE.search(item) and bool(times)
                 and len(times) == len(TIME_RE.findall(undated)) and all(minutes_at(t) > now for t in times))
     months = [MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
+    if months and (TIME_RE.search(item) or _weekdays(item) is not None or _EVERY_RE.search(item)):
+        return False  # an item with its own schedule says what is due in May: "Thursdays after 09:00: remind me the
+        # inspection is due in May" is due on Thursday (review 25)
     return bool(months) and all(month > today.month for month in months)

@@ -32,8 +32,9 @@ _OPEN_RE = re.compile(r"(?:(#{1,6})[ \t]+`?(?:[\w.~-]*/)*HEARTBEAT\.md`?[ \t]*:?
                       r"|([-=]{3,})[ \t]*(?:[\w.~-]*/)*HEARTBEAT\.md[ \t]*[-=]*"
                       r"|<(file|document)\b[^>\n]*HEARTBEAT\.md[^>\n]*>)[ \t]*")
 _HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*)$", re.M)
-# A heading that names a file by its path ("## /home/ada/…/TOOLS.md"; not "## Backups / NAS", "## shop.example.com").
-_FILE_PATH_RE = re.compile(r"[/\\][^/\\]+\.(?:md|txt|json|ya?ml|toml)`?\s*$", re.I)
+# A heading that is a file's path ("## /home/ada/…/TOOLS.md"; not "## Backups / NAS", "## shop.example.com").
+_FILE_PATH_RE = re.compile(r"^\s*`?(?:[A-Za-z]:)?[~.]?[/\\][^\s`]*\.(?:md|txt|json|ya?ml|toml)`?\s*$", re.I)  # (the heading
+# is the path alone: "## Inbox: ~/notes/inbox.md" names a file the checklist watches, review 25)
 _FENCE_RE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
 # The sections OpenClaw's system prompt writes after its project context (the files it loaded).
 _SECTIONS = frozenset({"silent replies", "heartbeats", "runtime", "reasoning format", "group chat context",
