@@ -108,3 +108,34 @@ def test_ceph_counts_its_osds_up() -> None:
     checklist = "- `ceph -s` → want HEALTH_OK, all 9 osds up+in"
     assert _lookup(checklist, "ssh pve1 ceph -s", status.format(9)) is Tier.HEARTBEAT
     assert _lookup(checklist, "ssh pve1 ceph -s", status.format(8)) is not Tier.HEARTBEAT
+
+
+PATRONI_TABLE = ("+ Cluster: pg-main (7291834019283746512) ---+----+-----------+\n"
+                 "| Member | Host      | Role    | State     | TL | Lag in MB |\n"
+                 "| pg-1   | 10.0.0.11 | Leader  | running   |  4 |           |\n"
+                 "| pg-2   | 10.0.0.12 | Replica | streaming |  4 |         0 |\n{}"
+                 "+--------+-----------+---------+-----------+----+-----------+")
+PG3 = "| pg-3   | 10.0.0.13 | Replica | streaming |  4 |         0 |\n"
+PSQL_X = "-[ RECORD 1 ]----+-----\napplication_name | db-2\nstate            | streaming\nreplay_lag       | 00:00:00.4"
+PSQL_X2 = PSQL_X + "\n-[ RECORD 2 ]----+-----\napplication_name | db-3\nstate            | streaming\nreplay_lag       | 00:00:00.6"
+ES = '{{\n  "cluster_name" : "logs",\n  "status" : "green",\n  "number_of_nodes" : {},\n  "unassigned_shards" : 0\n}}'
+
+
+@pytest.mark.parametrize(("checklist", "command", "quiet", "news"), [
+    ("- Patroni: both replicas streaming, lag under 16 MB.", "patronictl list", PATRONI_TABLE.format(PG3),
+     PATRONI_TABLE.format("")),  # (a table's rows whose cell names the kind)
+    ("- Elasticsearch: all 3 nodes in the cluster.", "curl -s es:9200/_cluster/health?pretty", ES.format(3), ES.format(2)),
+    ("- Both replicas streaming, replay lag under 30 s.", "psql -xc 'select * from pg_stat_replication'", PSQL_X2,
+     PSQL_X),  # (psql -x: one record a row)
+    ("- redis-1: 2 replicas connected, lag under 10 s.", "redis-cli INFO replication", _redis(2), _redis(1)),
+    ("- redis-1: both of its read replicas connected, lag under 10 s.", "redis-cli INFO replication", _redis(2),
+     _redis(1)),
+    ("- redis-1: beide Replikas verbunden, Lag unter 10 s.", "redis-cli INFO replication", _redis(2), _redis(1)),
+    ("- redis-1: replicas redis-2 and redis-3 connected, lag under 10 s.", "redis-cli INFO replication", _redis(2),
+     _redis(1)),
+])
+def test_review_25_counts_in_other_words_and_other_forms(checklist: str, command: str, quiet: str, news: str) -> None:
+    """Review 25: a count said as a number or a word alone, with words between it and its noun, in German, or as the
+    names after the noun; counted by a table's rows, psql -x's records, a pretty JSON's key."""
+    assert _lookup(checklist, command, quiet) is Tier.HEARTBEAT
+    assert _lookup(checklist, command, news) is not Tier.HEARTBEAT

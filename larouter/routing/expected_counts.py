@@ -3,9 +3,11 @@
 "Both replicas should be online with lag under 10 s" then `redis-cli INFO replication` printing `connected_slaves:1`
 and one replica's line: that line is within every limit, and the replica that is gone shows nowhere. "Tell me if lag
 on either replica (db-2, db-3) exceeds 30 s" then psql's `pg_stat_replication` with one row, "(1 row)" (review 22).
-The checklist states the count in words or digits ("both", "all three", "all 9 osds", "at least 2 replicas") or by
-the names it lists in parentheses; a lookup states its count as a key ("connected_slaves:1", "ready_nodes: 2"), as
-ceph does ("osd: 9 osds: 8 up"), or as psql's footer under a query about those members. A count below the one
+The checklist states the count in words or digits a few words before the noun ("both", "2", "two", "all three",
+"both of its read replicas", "beide Replikas") or by the names it lists after it ("replicas redis-2 and redis-3",
+"replica (db-2, db-3)"); a lookup states its count as a key ("connected_slaves:1", a pretty JSON's '"number_of_nodes" :
+2,'), as ceph does ("osd: 9 osds: 8 up"), as psql's footer or its -x records under a query about those members, or
+as a table's rows whose cell names the kind (patronictl's "| Replica |"; review 25). A count below the one
 expected is news; one at or above it says nothing either way (the other readers judge the rest). A count the
 checklist states as trouble ("tell me if only 1 replica is left", "fewer than 2 nodes") is a limit, not what is
 expected, and is not read here.
@@ -20,18 +22,13 @@ from larouter.routing.limit_phrases import number_of_word
 
 # Kinds of member a cluster has, with the words a tool uses for them ("slave" in redis' INFO, "standby" in Patroni).
 _KINDS = {
-    "replica": ("replica", "slave", "standby", "secondary", "secondarie", "follower", "replication"),
-    "node": ("node",), "member": ("member",), "osd": ("osd",), "mon": ("mon", "monitor"), "broker": ("broker",),
+    "replica": ("replica", "slave", "standby", "secondary", "secondarie", "follower", "replication", "replika", "réplica",
+                "replique", "réplique"),
+    "node": ("node", "knoten", "nodo", "noeud", "nœud"), "member": ("member",), "osd": ("osd",), "mon": ("mon", "monitor"), "broker": ("broker",),
     "worker": ("worker",), "peer": ("peer",), "disk": ("disk", "drive"), "server": ("server",),
     "sentinel": ("sentinel",), "runner": ("runner",), "agent": ("agent",),
 }
 _NOUNS = {word: kind for kind, words in _KINDS.items() for word in words if word != "replication"}
-_NOUN = r"(?P<noun>" + "|".join(sorted(_NOUNS, key=len, reverse=True)) + r")(?:e?s)?"
-_COUNT = r"(?P<count>\d{1,3}|[^\W\d_]{2,12})"
-# "both replicas", "both redis replicas", "all three nodes", "all 9 osds", "at least 2 replicas", "beide Replicas".
-_STATED_RE = re.compile(rf"\b(?:(?P<both>both|beide|les deux|ambos|ambas|entrambi|allebei)|(?:all|alle|tous les|todos los"
-                        rf"|at least|mindestens|au moins|al menos)(?:\s+(?:the|of the|die|der))?\s+{_COUNT})"
-                        rf"\s+(?:[\w-]+\s+)?{_NOUN}\b", re.I)
 # "either replica (db-2, db-3)", "the 3 brokers (kafka-1, kafka-2, kafka-3)": the names in parentheses count them.
 _LISTED_RE = re.compile(r"\((?P<names>[^()]{3,200})\)")
 _NAME_SPLIT_RE = re.compile(r"\s*(?:,|\band\b|\bor\b|&|/)\s*")
@@ -40,39 +37,76 @@ _NAME_SPLIT_RE = re.compile(r"\s*(?:,|\band\b|\bor\b|&|/)\s*")
 def expected_counts(instructions: str) -> tuple[tuple[str, int], ...]:
     """Each (kind, count) the instructions expect of a kind of member, two or more."""
     lower = instructions.lower()
-    if not any(map(lower.__contains__, _NOUN_HEADS)):
-        return ()
+    if _FORMS.keys().isdisjoint(_WORDS_RE.findall(lower)):
+        return ()  # (no member named at all: one scan of the words)
     found: list[tuple[str, int]] = []
-    if not _STATED_LEADS.isdisjoint(lower.split()) or "at least" in lower or " les " in lower or " los " in lower:
-        # (the pattern tried at every word cost ~20 us a check-in; a regex gate ~7)
-        for m in _STATED_RE.finditer(instructions):
-            n = 2 if m["both"] else _count(m["count"])
+    for line in lower.splitlines():
+        words = _WORDS_RE.findall(line)
+        for i, word in enumerate(words):
+            if word not in _FORMS:
+                continue
+            n = _count_before(words, i)
+            if n < 2:
+                n = _names_after(words, i)
             if n >= 2:
-                found.append((_NOUNS[m["noun"].lower()], n))
+                found.append((_FORMS[word], n))
     at = instructions.find("(")
     while at >= 0:  # "either replica (db-2, db-3)": read back from each parenthesis
-        m = _LISTED_RE.match(instructions, at)
-        names = [n for n in _NAME_SPLIT_RE.split(m["names"].strip()) if n] if m is not None else []
-        if len(names) >= 2 and all(_NAME_RE.fullmatch(n) for n in names) and (kind := _kind_before(instructions, at)):
-            found.append((kind, len(names)))
+        if kind := _kind_before(instructions, at):
+            m = _LISTED_RE.match(instructions, at)
+            names = [n for n in _NAME_SPLIT_RE.split(m["names"].strip()) if n] if m is not None else []
+            if len(names) >= 2 and all(_NAME_RE.fullmatch(n) for n in names):
+                found.append((kind, len(names)))
         at = instructions.find("(", at + 1)
     return tuple(found)
+
+
+def _count_before(words: list[str], at: int) -> int:
+    """The count said in the few words before a member's noun ("both", "2", "two", "all three", "both of its", "both
+    redis read"), 0 when none, or when it is a bound ("fewer than 2 replicas", "only 1 replica")."""
+    for j in range(at - 1, max(-1, at - 5), -1):
+        word = words[j]
+        n = 2 if word in _BOTH else int(word) if word.isdigit() and len(word) <= 3 else number_of_word(word)
+        if n:
+            return 0 if j and words[j - 1] in _BOUNDS else n
+        if word in _BOUNDS or word in _STOPS:
+            return 0
+    return 0
+
+
+def _names_after(words: list[str], at: int) -> int:
+    """How many names follow a member's noun as a list ("replicas redis-2 and redis-3"), 0 when fewer than two."""
+    names = 0
+    for word in words[at + 1: at + 12]:
+        if word in ("and", "or", "und", "et", "y", "e", "en"):
+            continue
+        if not _IDENTIFIER_RE.fullmatch(word):
+            break
+        names += 1
+    return names if names >= 2 else 0
 
 
 def _kind_before(text: str, at: int) -> str:
     """The kind of member the word right before `at` names ("replica (db-2, db-3)", "brokers (…)"), or ""."""
     words = text[max(0, at - 24): at].split()
     word = words[-1].lower() if words else ""
-    return next((_NOUNS[w] for w in (word, word[:-1], word[:-2]) if w in _NOUNS), "")
+    return _FORMS.get(word, "")
 
 
 def _count(word: str) -> int:
     return int(word) if word.isdigit() else number_of_word(word)
 
 
-_NOUN_HEADS = tuple(sorted({w[:4] for w in _NOUNS}))
-_STATED_LEADS = frozenset({"both", "beide", "ambos", "ambas", "entrambi", "allebei", "all", "alle", "mindestens", "moins",
-                           "menos"})
+_FORMS = {form: kind for word, kind in _NOUNS.items() for form in (word, word + "s", word + "es")}
+_WORDS_RE = re.compile(r"[\w.-]+|[<>]")
+_BOTH = frozenset({"both", "beide", "beiden", "ambos", "ambas", "entrambi", "entrambe", "allebei", "tous", "deux"})
+# Words before a count that make it a bound or the trouble, not what is expected ("fewer than 2", "only 1", "< 3").
+_BOUNDS = frozenset({"than", "only", "under", "below", "over", "above", "max", "maximum", "min", "minimum", "<", ">",
+                     "als", "que", "de", "nur", "solo", "seulement", "to", "up"})
+# Words a count does not reach across ("2 pods on 3 nodes": the pods' 2 is no count of nodes).
+_STOPS = frozenset({"on", "in", "per", "across", "with", "from", "auf", "pro", "par", "sur", "en", "por", "con", "is",
+                    "are", "if", "when"})
+_IDENTIFIER_RE = re.compile(r"[a-z][\w.]*[-_.]?\d[\w.-]*|[a-z]+-[a-z0-9-]+")
 _NAME_RE = re.compile(r"[\w.@:-]{1,40}")
 
 
@@ -95,8 +129,17 @@ def _counts(lower: str, call: str, words: tuple[str, ...]) -> Iterable[tuple[str
     for m in _UP_OF_RE.finditer(lower):  # ceph: "osd: 9 osds: 8 up (since 6d), 9 in"
         if any(m["noun"].startswith(w) for w in words):
             yield m[0], int(m["up"])
-    if (m := _ROWS_RE.search(lower)) is not None and any(w in call or w in lower[: m.start()] for w in words):
+    about = any(w in call or w in lower for w in words)
+    if (m := _ROWS_RE.search(lower)) is not None and about:
         yield m[0], int(m[1])  # psql's footer under a query about those members ("(1 row)", pg_stat_replication)
+    if "-[ record" in lower and about:  # psql -x: one record a row, no footer
+        yield "-[ RECORD … ]", lower.count("-[ record ")
+    if "|" in lower:  # a table's rows whose cell names the kind ("| pg-2 | 10.0.0.12 | Replica | streaming |")
+        rows = [line for line in lower.splitlines() if line.count("|") >= 2 and any(
+            (cell.split() or [""])[-1] in words or (cell.split() or [""])[-1].rstrip("s") in words
+            for cell in line.split("|"))]
+        if rows:
+            yield rows[0], len(rows)
 
 
 def _counts_kind(key: str, words: tuple[str, ...]) -> bool:
@@ -117,6 +160,7 @@ _COUNT_WORDS = frozenset({"count", "num", "number", "total", "n"})
 _QUALIFIERS = _COUNT_WORDS | {"connected", "online", "active", "ready", "healthy", "up", "available", "alive", "live",
                               "running", "of", "in", "attached", "current", "good", "joined"}
 # A key whose value is a whole number alone on its line ("connected_slaves:1", "ready_nodes = 2", "Replicas: 1").
-_KEY_COUNT_RE = re.compile(r"(?m)^[ \t]*(?P<key>[a-z][\w. -]{1,40}?)[ \t]*[:=][ \t]*(?P<n>\d{1,4})[ \t]*$")
+_KEY_COUNT_RE = re.compile(r"(?m)^[ \t]*\"?(?P<key>[a-z][\w. -]{1,40}?)\"?[ \t]*[:=][ \t]*(?P<n>\d{1,4})[ \t]*,?[ \t]*$")  # (also
+# a pretty JSON's '"number_of_nodes" : 2,')
 _UP_OF_RE = re.compile(r"\b\d{1,4}\s+(?P<noun>[a-z]+?)s?:\s+(?P<up>\d{1,4})\s+up\b")
 _ROWS_RE = re.compile(r"(?m)^\((\d{1,4}) rows?\)[ \t]*$")
