@@ -34,16 +34,24 @@ def _tier(checklist: str, output: str, command: str = "check") -> Tier:
     return classify({"messages": messages}).tier
 
 
+NODES = ("NAME      STATUS                     ROLES                       AGE    VERSION\n"
+         "k3s-cp1   Ready                      control-plane,etcd,master   214d   v1.31.4+k3s1\n"
+         "k3s-w1    Ready                      <none>                      214d   v1.31.4+k3s1\n"
+         "k3s-w4    Ready,SchedulingDisabled   <none>                      61d    v1.31.4+k3s1")
+NOT_READY = "\nk3s-w2    NotReady                   <none>                      198d   v1.31.4+k3s1"
+
+
 @pytest.mark.parametrize(("checklist", "quiet", "news"), [
     ("- `kubectl get pods -n kube-system | grep -v Running` → tell me about anything listed\n"
      "- ignore the `descheduler-*` pods, they show Error half the time, known issue, dont report", PODS, PODS + CRASHING),
-    ('- `tail -n 15 /var/log/nginx/error.log` → ignora "client intended to send too large body" e '
-     '"SSL_do_handshake() failed", sono bot. Qualsiasi altra riga [error] o [crit] → avvisami', NGINX, NGINX + UPSTREAM),
-    ("- `amtool`: anything firing → tell me.\n- InfoInhibitor always fires (by design), ignore it.",
-     alerts("InfoInhibitor"), alerts("InfoInhibitor", "KubeNodeNotReady")),
+    ("- `kubectl get nodes`: all nodes Ready, tell me which one if not\n"
+     "- k3s-w4 is cordoned on purpose (RAM swap, ticket OPS-212): ignore it", NODES, NODES + NOT_READY),
+    ("- `amtool`: anything firing → tell me.\n- `Watchdog` and InfoInhibitor always fire (by design), ignore them.",
+     alerts("Watchdog", "InfoInhibitor"), alerts("Watchdog", "InfoInhibitor", "KubeNodeNotReady")),
 ])
 def test_what_the_checklist_says_to_ignore_is_not_read(checklist: str, quiet: str, news: str) -> None:
-    """Blind v44-v46: the pods, log lines and alerts the checklist exempts by name, in quotes or by a pattern."""
+    """Blind v44-v46: the pods, nodes and alerts the checklist exempts by name (quoted, written as a name, or a
+    pattern): the rows they head and the records they name are not read; the rest is."""
     assert _tier(checklist, quiet) is Tier.HEARTBEAT
     assert _tier(checklist, news) is not Tier.HEARTBEAT
 
@@ -52,26 +60,31 @@ def test_what_the_checklist_says_to_ignore_is_not_read(checklist: str, quiet: st
     ("- check that `nginx` is running\n- ignore `nginx` reload warnings",  # (nginx is asked about)
      "● nginx.service - A high performance web server\n     Active: failed (Result: exit-code)"),
     ("- ignore `descheduler-*` unless it has been failing for more than an hour", PODS),  # (a condition)
+    ("- ignore `descheduler-*`.\n  But if it keeps failing for an hour, tell me.", PODS),  # (the item's condition)
     ("- ignore warnings", "warnings: 0, errors: 3"),  # (a plain word exempts nothing)
+    ('- "unhealthy" on `immich_ml` is a known issue, ignore',  # (a state names no row: every unhealthy one stays read)
+     "immich_server\tUp 3 days (unhealthy)\nimmich_ml\tUp 3 days (unhealthy)"),
+    ("- ignore the client resets from `10.0.0.9` (the uptime probe)",  # (a log line is no row the name heads)
+     NGINX + UPSTREAM + " client: 10.0.0.9"),
 ])
-def test_an_exemption_asked_about_conditional_or_plain_exempts_nothing(checklist: str, output: str) -> None:
+def test_an_exemption_asked_about_conditional_or_not_a_name_exempts_nothing(checklist: str, output: str) -> None:
     assert _tier(checklist, output) is not Tier.HEARTBEAT
 
 
-SYSTEM = ('Sei "Gufo", l\'assistente tecnico della trattoria. Strumenti: `shell` sul VPS.\n\nCONTROLLO PERIODICO (ogni ora):\n'
-          '- `tail -n 15 /var/log/nginx/error.log` → ignora "client intended to send too large body" e '
-          '"SSL_do_handshake() failed", sono bot.\n  qualsiasi altra riga [error] o [crit] → avvisami\n'
-          "Se è tutto a posto rispondi solo: TUTTO_OK\n\nNon toccare mai la configurazione di nginx.")
+SYSTEM = ("You are the ops bot of Lindqvist Data. You are woken by a scheduler; you have a `shell` tool.\n\n"
+          "NODE CHECKLIST (run on every `node-watch` wake):\n\n  1. `kubectl get nodes` – all nodes Ready.\n"
+          "     k3s-w4 is cordoned on purpose (ticket OPS-212); it shows SchedulingDisabled.\n"
+          "     Ignore k3s-w4.\n\nOutput rules: if every item passes reply exactly `NOOP`.")
 
 
-@pytest.mark.parametrize(("log", "quiet"), [(NGINX, True), (NGINX + UPSTREAM, False)])
-def test_a_scheduler_woken_agents_checklist_in_its_system_prompt_judges_its_lookups(log: str, quiet: bool) -> None:
-    """Blind v46: the periodic checklist of an agent a cron wakes sits in its system prompt ("CONTROLLO PERIODICO (ogni
-    ora):"), not in a HEARTBEAT.md; what it says to ignore was never read there."""
+@pytest.mark.parametrize(("nodes", "quiet"), [(NODES, True), (NODES + NOT_READY, False)])
+def test_a_scheduler_woken_agents_checklist_in_its_system_prompt_judges_its_lookups(nodes: str, quiet: bool) -> None:
+    """Blind v46: the periodic checklist of an agent a scheduler wakes sits in its system prompt ("NODE CHECKLIST (run
+    on every `node-watch` wake):"), not in a HEARTBEAT.md; read whole, its blank lines and items included."""
     messages = [{"role": "system", "content": SYSTEM},
-                {"role": "user", "content": "Controllo periodico — gio 14/05/2026 17:15. Segui la lista."},
-                _call(1, "shell", {"cmd": "tail -n 15 /var/log/nginx/error.log"}),
-                {"role": "tool", "tool_call_id": "c1", "content": log}]
+                {"role": "user", "content": "[scheduler] wake job=node-watch run=48211 at 2026-05-14T09:40:00Z. Run "
+                                            "the node checklist."},
+                _call(1, "shell", {"cmd": "kubectl get nodes"}), {"role": "tool", "tool_call_id": "c1", "content": nodes}]
     assert (classify({"messages": messages}).tier is Tier.HEARTBEAT) is quiet
 
 

@@ -1,14 +1,16 @@
-"""What a check-in's checklist says to ignore, taken out of the lookups before they are read.
+"""What a check-in's checklist says to ignore, taken out of the lookups before they are read: names only.
 
-Checklists carry exceptions: "ignore the `descheduler-*` pods in kube-system, they show Error half the time", "ignora
-\"client intended to send too large body\" e \"SSL_do_handshake() failed\", sono bot", "chromium / firefox-esr /
-thunderbird / libreoffice = desktop stuff, ignore", "InfoInhibitor ignore too" (blind v44-v46). A line of a lookup
-(a record of a JSON one) that names what the checklist exempts is not read for trouble. Only what can be told apart
-from ordinary words is an exemption: a phrase in quotes or backticks, a pattern with `*`, a name written as one
-(with a digit, a dash, an underscore, a dot or a capital inside: `k3s-w4`, `firefox-esr`, `InfoInhibitor`), or the
-items of a list of such names or words before "= … ignore". A plain word ("warnings", "disk") is never one: a line
-"warnings: 0, errors: 3" must stay read. An exemption with a condition ("ignore X unless it is down for an hour")
-is no exemption: the model judges it.
+Checklists carry exceptions: "ignore the `descheduler-*` pods, they show Error half the time", "Watchdog and
+InfoInhibitor always fire (that's by design), ignore them" (blind v44-v46). What is exempt is a thing the lookup lists
+by its name: a row of a listing whose first cell is that name (a pod, a container, a host), or a record of a JSON
+listing with a field whose whole value is that name (an alert's alertname). Only a name written as one can be
+exempt: a word in quotes or backticks (`Watchdog`), one written as a name (a digit, a dash, an underscore or a dot
+inside, a capital after a small letter: k3s-w4, InfoInhibitor), a pattern with `*`; and it matches a row's first cell
+or a record's name field only, never a state ("unhealthy", "Evicted": exempting those as words hid every container,
+pod and line in that state, review 26). An item of the checklist (its line and the lines that continue
+it) that also sets a condition or a time, or asks to be told of something, exempts nothing; nor does a name the
+checklist asks about elsewhere. A line that names the exempt thing somewhere else (a log line, an apt pocket, an
+alert group holding other alerts) stays read.
 """
 
 from __future__ import annotations
@@ -24,76 +26,86 @@ MAX_SUBJECTS = 16  # (a checklist names a few; more is no exception list)
 
 
 def exempted(instructions: str) -> tuple[re.Pattern[str], ...]:
-    """The patterns of what the instructions say to ignore (see the module's docstring)."""
+    """The names the instructions say to ignore, as patterns matched against a whole cell or value."""
     lower = instructions.lower()
     if not any(map(lower.__contains__, _GATE)):
         return ()
     found: list[re.Pattern[str]] = []
-    others: list[str] = []  # the sentences that exempt nothing: what they ask about is not exempt
-    for sentence in _SENTENCE_RE.split(instructions):
-        if _MARK_RE.search(sentence) is None:
-            others.append(sentence.lower())
-        elif _CONDITION_RE.search(sentence) is None and not _alerts(sentence):
-            found += [_pattern(subject) for subject in _subjects(sentence)]
+    others: list[str] = []  # the items that exempt nothing: a name they ask about is not exempt
+    for item in _items(instructions):
+        if _MARK_RE.search(item) is None:
+            others.append(item.lower())
+        elif _CONDITION_RE.search(item) is None and not _alerts(item):
+            found += [_pattern(name) for name in _names(item)]
     asked = "\n".join(others)
-    return tuple(p for p in found if p.search(asked) is None)[:MAX_SUBJECTS]  # ("check that `nginx` is running;
-    # ignore `nginx` reload warnings": nginx is asked about)
+    return tuple(p for p in found if not _mentioned(p, asked))[:MAX_SUBJECTS]
 
 
-def _alerts(sentence: str) -> bool:
-    """Whether the sentence asks to be told of something (not "dont report"): 'if "disk full" shows up, ignore the
-    rest and tell me' names what is news, not what to ignore."""
-    return any(_NEGATED_RE.search(sentence[:m.start()]) is None for m in _ALERT_RE.finditer(sentence))
+def _items(instructions: str) -> list[str]:
+    """The checklist's items: a line with the lines that continue it (up to a blank line or the next item)."""
+    items: list[str] = []
+    for line in instructions.splitlines():
+        if items and items[-1].strip() and line.strip() and not _ITEM_START_RE.match(line):
+            items[-1] += "\n" + line  # ("- ignore X.\n  But if it stays down for over an hour, tell me", review 26)
+        else:
+            items.append(line)
+    return items
 
 
-def _subjects(sentence: str) -> list[str]:
-    """The quoted phrases, patterns and names written as names in an exempting sentence, and a list before "=";
-    not the exemption's own words."""
-    quoted = [m.group(m.lastindex or 0) for m in _QUOTED_RE.finditer(sentence)]
-    out = [q for q in quoted if " " not in q or not _COMMAND_RE.search(q)]  # (not a command: "`tail -n 15 …`")
-    if out:
-        return [s for s in out if len(s.strip("*")) >= 3]  # (what is quoted is what it names: "ignore the
-        # `descheduler-*` pods in kube-system" exempts no namespace)
-    bare = _QUOTED_RE.sub(" ", sentence)
-    if (m := _LIST_BEFORE_RE.match(bare)) is not None:
-        items = [i.strip(" -*•") for i in _LIST_SPLIT_RE.split(m[1])]
-        if len(items) >= 2 and all(_WORD_RE.fullmatch(i) for i in items):
-            out += items
-            bare = bare[m.end(1):]
-    tokens = (t.rstrip(".").strip("-") for t in _TOKEN_RE.findall(bare))
-    out += [t for t in tokens if _NAME_LIKE_RE.search(t) and t.lower() not in _NOT_NAMES]
-    return [s for s in out if len(s.strip("*")) >= 3]
+def _alerts(item: str) -> bool:
+    """Whether the item asks to be told of something (not "dont report")."""
+    return any(_NEGATED_RE.search(item[:m.start()]) is None for m in _ALERT_RE.finditer(item))
 
 
-def _pattern(subject: str) -> re.Pattern[str]:
-    text = re.escape(subject.lower()).replace(r"\*", r"[\w.-]*")
-    return re.compile(rf"(?<![\w-]){text}(?![\w-])" if subject[:1].isalnum() and subject[-1:].isalnum() else text)
+def _names(item: str) -> list[str]:
+    """The names in an exempting item: a word in quotes or backticks (`Watchdog`), or one written as a name
+    (`k3s-w4`, InfoInhibitor), patterns with `*` included; no phrase, no path."""
+    quoted = [m.group(m.lastindex or 0) for m in _QUOTED_RE.finditer(item)]
+    tokens = (t.strip("`'\"“”«»()[],;:").rstrip(".").strip("-") for t in _QUOTED_RE.sub(" ", item).split())
+    named = [t for t in tokens if _NAME_LIKE_RE.search(t)]
+    return [t for t in quoted + named if len(t.strip("*")) >= 3 and t.lower() not in _NOT_NAMES and "/" not in t
+            and " " not in t]
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    """A name matched whole: "descheduler-*" matches "descheduler-29124480-4hq2m", never "x-descheduler-y"."""
+    return re.compile(re.escape(name.lower()).replace(r"\*", r"[\w.-]*"))
+
+
+def _mentioned(p: re.Pattern[str], text: str) -> bool:
+    return any(p.fullmatch(t.strip("`'\"()[],;:.")) for t in text.split())
 
 
 def without_exempted(lookups: Sequence[Lookup], patterns: Sequence[re.Pattern[str]]) -> list[Lookup]:
-    """The lookups without the lines (records, in JSON) that name an exemption; each unchanged when none does."""
+    """The lookups without the rows (records, in JSON) that an exempt name heads; each unchanged when none is."""
     if not patterns:
         return list(lookups)
     return [_without(r, patterns) for r in lookups]
 
 
 def _without(r: Lookup, patterns: Sequence[re.Pattern[str]]) -> Lookup:
-    lower = r.text.lower()
-    if not any(p.search(lower) for p in patterns):
-        return r
     if r.is_json:
         data = _drop_records(r.data, patterns)
-        return r if data is r.data else Lookup(_dumped(data), data, r.call)
-    kept = [line for line in r.text.splitlines() if not any(p.search(line.lower()) for p in patterns)]
+        return r if data is r.data else Lookup(json.dumps(data, ensure_ascii=False), data, r.call)
+    kept = [line for line in r.text.splitlines() if not _heads(line, patterns)]
+    if len(kept) == len(r.text.splitlines()):
+        return r
     text = "\n".join(kept)
     return Lookup(text, json_of(text) if text[:1] in "[{" else None, r.call)
 
 
+def _heads(line: str, patterns: Sequence[re.Pattern[str]]) -> bool:
+    """Whether a listing's row is headed by an exempt name (its first cell: `docker ps`, `kubectl get pods`)."""
+    first = line.split("|")[1] if line.lstrip().startswith("|") and line.count("|") > 1 else line
+    cell = (first.split() or [""])[0].strip("`'\"").lower()
+    return bool(cell) and any(p.fullmatch(cell) for p in patterns)
+
+
 def _drop_records(data: Any, patterns: Sequence[re.Pattern[str]]) -> Any:
-    """`data` with each record (an object in a list) that names an exemption in one of its values left out."""
+    """`data` with each record (an object in a list) left out that has a field (or a label) whose whole value is an
+    exempt name; a record holding other records keeps the others (an alert group: its alerts are read one by one)."""
     if isinstance(data, list):
-        kept = [_drop_records(d, patterns) for d in data
-                if not (isinstance(d, dict) and any(p.search(v.lower()) for v in _strings(d) for p in patterns))]
+        kept = [_drop_records(d, patterns) for d in data if not (isinstance(d, dict) and _named(d, patterns))]
         return data if len(kept) == len(data) and all(a is b for a, b in zip(kept, data)) else kept
     if isinstance(data, dict):
         out = {k: _drop_records(v, patterns) for k, v in data.items()}
@@ -101,46 +113,39 @@ def _drop_records(data: Any, patterns: Sequence[re.Pattern[str]]) -> Any:
     return data
 
 
-def _strings(record: Any, depth: int = 0) -> list[str]:
-    """The string values of a record, its nested objects' too (labels, annotations; a few levels)."""
-    if isinstance(record, str):
-        return [record]
-    if depth > 3:
-        return []
-    if isinstance(record, dict):
-        return [s for v in record.values() for s in _strings(v, depth + 1)]
-    if isinstance(record, list):
-        return [s for v in record[:32] for s in _strings(v, depth + 1)]
-    return []
+def _named(record: dict[str, Any], patterns: Sequence[re.Pattern[str]]) -> bool:
+    """Whether a record's name (a field that names it: "alertname", "name", "pod", …, its own or its labels') is an
+    exempt name; never a state ("health": "unhealthy" is no name, review 26)."""
+    fields = [record] + [record[k] for k in ("labels", "metadata", "tags") if isinstance(record.get(k), dict)]
+    values = [v for f in fields for k, v in f.items() if isinstance(v, str) and k.lower() in _NAME_FIELDS]
+    return any(p.fullmatch(v.strip().lower()) for v in values for p in patterns)
 
 
-def _dumped(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)
+_NAME_FIELDS = frozenset({"name", "alertname", "alert", "id", "host", "hostname", "instance", "container", "pod",
+                          "service", "job", "monitor", "monitor_name", "check", "entity_id", "device", "node", "unit",
+                          "workflow", "workflowname", "rule", "rulename", "package", "namespace"})
 
 
 _GATE = ("ignor", "negeer", "don't report", "dont report", "do not report", "don't care", "dont care", "on purpose",
-         "by design", "known issue", "= normal", "is normal", "are normal", "is expected", "are expected", "is fine",
-         "are fine", "= desktop", "desktop stuff", "nicht melden", "pas signaler", "no avisar", "non segnalare")
+         "by design", "known issue", "is normal", "are normal", "is expected", "are expected", "is fine", "are fine",
+         "nicht melden", "pas signaler", "no avisar", "non segnalare")
 _MARK_RE = re.compile(r"\b(?:ignor\w*|negeer\w*|(?:don'?t|do not|never) (?:report|care|ping|alert|mention)\w*|on purpose"
                       r"|by design|known issue|(?:is|are|=) (?:normal|expected|fine)|nicht melden|pas signaler"
-                      r"|no avisar|non segnalare|desktop stuff)\b", re.I)
-# An exemption with a condition is none: "ignore X unless …", "… if it is in maintenance", "… for more than an hour".
-_CONDITION_RE = re.compile(r"\b(?:unless|except|but|if|when|whenever|while|wenn|falls|si|se|quando|cuando|as long as|for more than|longer than|more than|at least"
-                           r"|until|up to|apart from|other than|besides|anything else|everything else|(?:don'?t|do not|never|not)"
-                           r" ignore|außer|sauf|a menos que|tranne|tenzij|salvo|excepto)\b|[<>≥≤]|\d+\s?%", re.I)
-_ALERT_RE = re.compile(r"\b(?:tell|ping|message|notify|alert|page|text|wake) (?:me|us)\b|\blet (?:me|us) know\b|\breport (?:it|them|that)\b"
-                       r"|→\s*report|\bavvisami\b|\bsag bescheid\b|\bpréviens|\bavísame\b|\bmeld", re.I)
+                      r"|no avisar|non segnalare)\b", re.I)
+# An exemption with a condition or a time is none: "ignore X unless …", "… if it is in maintenance", "… for more
+# than an hour", "between 02:00 and 03:00", "till April 27", "es sei denn", "à moins que" (review 26).
+_CONDITION_RE = re.compile(r"\b(?:unless|except|but|if|when|whenever|while|wenn|falls|si|se|quando|cuando|as long as"
+                           r"|for more than|longer than|more than|at least|until|till|up to|between|during|before|after"
+                           r"|apart from|other than|besides|anything else|everything else|(?:don'?t|do not|never|not)"
+                           r" ignore|außer|es sei denn|sauf|à moins|a menos que|tranne|a meno che|tenzij|behalve|salvo"
+                           r"|excepto|zwischen|entre|tra|tussen)\b|[<>≥≤]|\d+\s?%|\d{1,2}:\d\d", re.I)
+_ALERT_RE = re.compile(r"\b(?:tell|ping|message|notify|alert|page|text|wake) (?:me|us)\b|\blet (?:me|us) know\b"
+                       r"|\breport (?:it|them|that)\b|→\s*report|\bavvisami\b|\bsag bescheid\b|\bpréviens|\bavísame\b"
+                       r"|\bmeld", re.I)
 _NEGATED_RE = re.compile(r"\b(?:don'?t|do not|never|no need to|nicht|pas|no|non)\s+(?:\w+\s+){0,2}$", re.I)
-_SENTENCE_RE = re.compile(r"(?<=[.;!?])\s+|\n")
-_COMMAND_RE = re.compile(r"\s-{1,2}\w|/\w|\|")  # a flag, a path, a pipe
-_QUOTED_RE = re.compile(r"\"([^\"\n]{3,80})\"|“([^”\n]{3,80})”|«([^»\n]{3,80})»|`([^`\n]{3,80})`"
-                        r"|(?<!\w)'([^'\n]{3,80})'(?!\w)")
-# "chromium / firefox-esr / thunderbird / libreoffice = desktop stuff, ignore"
-_LIST_BEFORE_RE = re.compile(r"\s*[-*•]?\s*([\w.*-]+(?:\s*(?:/|,)\s*[\w.*-]+)+)\s*(?:=|->|→|:)")
-_LIST_SPLIT_RE = re.compile(r"\s*(?:/|,)\s*")
-_WORD_RE = re.compile(r"[\w.*-]{2,40}")
-_TOKEN_RE = re.compile(r"[\w.*-]*\w[\w.*-]*")
+_QUOTED_RE = re.compile(r"`([^`\n]{3,60})`|\"([^\"\n]{3,60})\"|“([^”\n]{3,60})”|«([^»\n]{3,60})»")
+_ITEM_START_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|#{1,6}\s)")
 # A name written as one: a digit, a dash, an underscore, a dot or a star inside, or a capital after a small letter.
 _NAME_LIKE_RE = re.compile(r"^(?=.*[a-z])(?:.*[\w][\d_.*-]|.*[a-z][A-Z])", re.S)
 _NOT_NAMES = frozenset({"e.g", "i.e", "etc", "don't", "dont", "it's", "its", "that's", "thats", "heartbeat.md",
-                        "heartbeat_ok", "no_reply"})
+                        "heartbeat_ok", "no_reply", "isn't", "doesn't", "can't", "won't"})

@@ -105,34 +105,31 @@ def _closing(system: str, at: int, end: int, level: int) -> bool:
 
 
 def system_checklist(messages: Sequence[Any]) -> str:
-    """The periodic checklist a scheduler-woken agent's system prompt holds ("NODE CHECKLIST (run on every `node-watch`
-    wake):", "CONTROLLO PERIODICO (ogni ora):", "REVISIÓN PERIÓDICA (te despierta un cron …):"), read like an
-    inlined HEARTBEAT.md for what its lookups are judged against: the lines after its header, up to a blank line
-    followed by prose, the next heading or `_MAX_CHARS` ("" when there is none; blind v46)."""
+    """The periodic checklists a scheduler-woken agent's system prompt holds ("NODE CHECKLIST (run on every `node-watch`
+    wake):", "## Node checklist (every `node-watch` wake)", "CONTROLLO PERIODICO (ogni ora):"), read like an inlined
+    HEARTBEAT.md for what its lookups are judged against: each from its header to the next heading or header, blank
+    lines and group labels included ("Disk:", an indented paragraph: a checklist read in part let what it left out
+    read as quiet, review 26), every one of them ("" when there is none; blind v46)."""
     system = _system_text(messages)
     lower = system.lower()
     if not any(map(lower.__contains__, _PERIODIC_WORDS)):
         return ""
-    m = _PERIODIC_RE.search(system)
-    if m is None:
-        return ""
-    start, end = m.end(), min(len(system), m.end() + _MAX_CHARS)
-    lines, taken = system[start:end].split("\n"), []
-    for i, line in enumerate(lines):
-        if _HEADING_RE.match(line) or not line.strip() and i + 1 < len(lines) and lines[i + 1].strip() and (
-                not _LIST_LINE_RE.match(lines[i + 1])):
-            break
-        taken.append(line)
-    return m[0] + "\n".join(taken) if any(_LIST_LINE_RE.match(line) for line in taken) else ""
+    headers = list(_PERIODIC_RE.finditer(system))
+    parts = []
+    for i, m in enumerate(headers):
+        end = min(len(system), m.end() + _MAX_CHARS, headers[i + 1].start() if i + 1 < len(headers) else len(system))
+        heading = _HEADING_RE.search(system, m.end(), end)
+        parts.append(system[m.start(): heading.start() if heading is not None else end])
+    return "\n".join(parts)
 
 
 _PERIODIC_WORDS = ("checklist", "periodic", "periódica", "periodica", "periodisch", "périodique", "wake", "tick",
                    "routine", "controllo", "revisión", "prüfung", "vérification", "controle", "kontrolle")
-# A header line naming the periodic check, ending in a colon (or a heading, or a bracketed note), then its list.
-_PERIODIC_RE = re.compile(r"(?im)^(?:#{1,6}[ \t]+|\[)?[^\n]{0,60}\b(?:checklist|periodic\w*|periódica|periodica|"
-                          r"periodische?|périodique|controllo periodico|revisión|prüfung|vérification|kontrolle|"
-                          r"(?:on|at) every (?:wake|tick|run|beat)|scheduled wake)\b[^\n]{0,90}(?::|\])[ \t]*\n")
-_LIST_LINE_RE = re.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+\S")
+# A header naming the periodic check: a heading, or a line ending in a colon or a bracket.
+_PERIODIC_WORDS_RE = (r"[^\n]{0,60}\b(?:checklist|periodic\w*|periódica|periodica|periodische?|périodique"
+                      r"|controllo periodico|revisión|prüfung|vérification|kontrolle|(?:on|at) every (?:wake|tick|run|beat)"
+                      r"|scheduled wake)\b[^\n]{0,90}")
+_PERIODIC_RE = re.compile(rf"(?im)^(?:#{{1,6}}[ \t]+{_PERIODIC_WORDS_RE}|\[?{_PERIODIC_WORDS_RE}(?::|\])[ \t]*)\n")
 
 
 def system_clock(messages: Sequence[Any]) -> Checkin:
