@@ -67,7 +67,8 @@ _NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
 _OPERATORS = (">", "<", "≥", "≤")
 _NORMAL_GATE = tuple(w for w in _NORMAL_WORDS if w != "ok")  # ("ok" is in every HEARTBEAT_OK)
 # The operators in words ("Alarm über −15 °C", "alert above 6 °C", "alerte en dessous de 10 %"), in 14 languages.
-_ABOVE = ("above", "over", "more than", "über", "ueber", "ab", "mehr als", "au-dessus de", "au dessus de", "plus de",
+_ABOVE = ("above", "over", "more than", "exceeds", "exceed", "passes", "goes past", "reaches", "über", "ueber", "ab",
+          "mehr als", "au-dessus de", "au dessus de", "plus de",
           "sobre", "más de", "acima de", "mais de", "sopra", "oltre", "boven", "powyżej", "выше", "более", "üzerinde",
           "di atas", "trên")
 _BELOW = ("below", "under", "less than", "unter", "weniger als", "en dessous de", "au-dessous de", "moins de", "bajo",
@@ -75,11 +76,11 @@ _BELOW = ("below", "under", "less than", "unter", "weniger als", "en dessous de"
           "dưới")
 _WORDED_OPERATORS = _ABOVE + _BELOW
 _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
-                       r"\s*(?:[(\[]\s*|[;,]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
+                       r"\s*(?:[(\[]\s*|[;,—–]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
                        + "|".join(_NORMAL_WORDS) + r")\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
-                       r"(?:[^\W\d]+\s+){0,3}?"  # "alert once it is below 20 %"
+                       r"(?:[^\W\d]+(?:'[^\W\d]+)?\s+){0,4}?"  # "alert once it is below 20 %", "tell me if it's above"
                        r"[:=]?\s*(>=?|<=?|≥|≤|" + "|".join(_ABOVE + _BELOW) + r")\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT
-                       + r"\s*[)\]]", re.I)
+                       + r"\s*(?:[)\]]|(?=[.;]\s|[.;]?$))", re.I)  # (bracketed, or said after a dash to the sentence's end)
 
 
 def number(text: str) -> float:
@@ -192,12 +193,13 @@ _THRESHOLD_WORDS = ("threshold", "seuil", "schwelle", "schwellenwert", "umbral",
                     # an alert level without a sign ("vence em 61 dias (alerta em 15)", "(warn at 80%)")
                     "alert", "alerta", "alerte", "alarm", "alarme", "warn", "warning", "aviso", "avviso", "warnung")
 # ("78% used (warn at 75%)", review 24)
-_BRACKETED_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,6})?"
-                           r"(?:\s(used|in use|full|free|left|available|belegt|frei|utilisé|libre|usado|usato))?\s*[(（]\s*(?:"
-                           + "|".join(_THRESHOLD_WORDS) + r")(?:\s+[^\W\d_]{1,12}){0,2}\s*[:：]?\s*(\d+(?:[.,]\d+)?)"
+_BRACKETED_RE = re.compile(r"(?<![\w.])([+−-]?\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,6})?"
+                           r"(?:\s(used|in use|full|free|left|available|avail|remaining|charged|belegt|frei|utilisé|libre"
+                           r"|restante|disponible|usado|usato|ocupado|occupato))?\s*[(（]\s*(?:"
+                           + "|".join(_THRESHOLD_WORDS) + r")(?:\s+[^\W\d_]{1,12}){0,2}\s*[:：]?\s*([+−-]?\d+(?:[.,]\d+)?)"
                            r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*[)）]", re.I)  # ("(seuil de commande : 100 kg)")
 _THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
-_MAX_KIND = ("usage", "util", "load", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
+_MAX_KIND = ("usage", "util", "load", "fridge", "kühl", "gefrier", "congel", "frigo", "vriez", "koel", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
              "cpu", "memory", "ram:", "ram ", "mémoire", "speicher", "memoria", "disk", "disque", "disco", "queue",
              "backlog", "lag", "5xx", "p95", "p99", "response time", "使用率", "使用量", "負荷", "遅延", "温度", "エラー", "占用",
              "负载", "延迟", "사용률", "auslastung", "belegt", "uso ", "ocupa", "utilisation", "charge", "загруз", "использ",
@@ -285,7 +287,8 @@ def _within_sided_limits(clause: str) -> str:
 def _bad_side(lower: str, at: int) -> str:
     """Which side of a threshold is bad for the reading at `at`, by the words before it on its line: "min" for what
     is left ("free", "в наличии"), "max" for a use, load, latency or error count, "" when they do not say."""
-    before = lower[max(0, lower.rfind("\n", 0, at) + 1, at - _KIND_REACH):at]
+    before = lower[max(0, lower.rfind("\n", 0, at) + 1, at - _KIND_REACH):at].replace("freez", "fridge")  # (a
+    # freezer holds nothing free, and is bad warm: "Freezer: -12.4 °C (warn at -15 °C)", review 25)
     if any(w in before for w in _MIN_KIND):
         return "min"
     return "max" if any(w in before for w in _MAX_KIND) else ""
@@ -302,7 +305,8 @@ def _bracketed_side(lower: str, m: re.Match[str]) -> str:
     return _bad_side(lower, m.start())
 
 
-_FREE_STATES = frozenset({"free", "left", "available", "frei", "libre"})
+_FREE_STATES = frozenset({"free", "left", "available", "avail", "remaining", "charged", "frei", "libre", "restante",
+                          "disponible"})
 
 
 def _over_bracketed_threshold(text: str, lower: str) -> bool:
@@ -337,7 +341,7 @@ def breaks_a_limit(text: str) -> bool:
     says is bad ("ディスク使用率 94%（しきい値 90%）")."""
     lower = text.lower()
     plain = lower.isascii()  # (then only the ASCII words and signs can be in it)
-    if "(" in text or "（" in text:
+    if "(" in text or "（" in text or "—" in text or "–" in text:
         if any(map(lower.__contains__, _THRESHOLD_ASCII if plain else _THRESHOLD_WORDS)) and _over_bracketed_threshold(
                 text, lower):
             return True
@@ -346,7 +350,7 @@ def breaks_a_limit(text: str) -> bool:
     if not any(map(lower.__contains__, _LIMIT_GATE_ASCII if plain else _LIMIT_GATE)):
         return False  # (the gate holds the alert and normal words too)
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
-    if (("(" in text or "[" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS))
+    if (("(" in text or "[" in text or "—" in text or "–" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS))
                                           or (any(map(lower.__contains__, _NORMAL_GATE))
                                               and any(map(lower.__contains__, _WORDED_OPERATORS))))
             and alert_met(text)):  # "disk 91% [alert > 85%]", "−8,4 °C (Alarm über −15 °C)"
