@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from larouter.routing import Tier, classify
+from tests.test_stated_limits import _call, beat_messages
 
 IDLE = " Reply HEARTBEAT_OK if nothing needs attention."
 
@@ -32,3 +33,58 @@ def test_a_turns_own_reading_past_its_alert_in_other_words_is_work(turn: str, ne
         return classify({"messages": [{"role": "user", "content": turn.format("10:30", reading) + IDLE}]}).tier
     assert tier(quiet) is Tier.HEARTBEAT
     assert tier(news) is not Tier.HEARTBEAT
+
+
+DOCKER_CMD = "docker ps --format '{{.Names}}\\t{{.Status}}'"
+DOCKER4 = ("traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\npaperless-webserver\tUp 3 days (healthy)\n"
+           "paperless-db\tUp 3 days")
+COMPOSE4 = ("NAME                    STATUS\npaperless-broker-1      Up 3 days\npaperless-db-1          Up 3 days\n"
+            "paperless-gotenberg-1   Up 3 days\npaperless-webserver-1   Up 3 days (healthy)")
+FPING = "web01\nweb02\nweb03\nweb04"
+
+
+def _lookup(checklist: str, command: str, output: str) -> Tier:
+    messages = beat_messages(checklist, output)
+    messages[-2] = _call(1, "exec", {"command": command})
+    return classify({"messages": messages}).tier
+
+
+def _without(listing: str, name: str) -> str:
+    return "\n".join(line for line in listing.splitlines() if name not in line)
+
+
+@pytest.mark.parametrize(("checklist", "command", "quiet", "gone"), [
+    ("Containers that must be running on dock2:\n- traefik (reverse proxy)\n- authelia (SSO)\n- paperless-webserver\n"
+     "- paperless-db (postgres)", DOCKER_CMD, DOCKER4, "paperless-db"),
+    ("## dock2 containers (should be Up)\n- traefik: proxy\n- authelia — SSO\n- **paperless-webserver**\n"
+     "- paperless-db: postgres", DOCKER_CMD, DOCKER4, "paperless-db"),
+    ("- Paperless on dock2: webserver, db, broker and gotenberg should all be running.",
+     "docker compose ps", COMPOSE4, "paperless-db-1"),  # (compose v2 names: <project>-<service>-1)
+    ("- Paperless stack on dock2: traefik/authelia/paperless-webserver/paperless-db should all be up.", DOCKER_CMD,
+     DOCKER4, "paperless-db"),
+    ("- Paperless stack on dock2: traefik + authelia + paperless-webserver + paperless-db should all be up.",
+     DOCKER_CMD, DOCKER4, "paperless-db"),
+    ("- Tell me if any of web01 through web04 stops answering ping.", "fping -a -q web01 web02 web03 web04", FPING,
+     "web04"),
+    ("- Tell me if any of web0[1-4] stops answering ping.", "fping -a -q web01 web02 web03 web04", FPING, "web04"),
+])
+def test_names_listed_in_other_forms_one_of_them_gone_is_news(checklist: str, command: str, quiet: str,
+                                                               gone: str) -> None:
+    """Bullets with a note, a colon or bold; compose v2's suffixed names; unspaced slashes and pluses; ranges with
+    "through" and pdsh's brackets."""
+    assert _lookup(checklist, command, quiet) is Tier.HEARTBEAT
+    assert _lookup(checklist, command, _without(quiet, gone)) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize(("checklist", "command", "output"), [
+    ("- Tell me if the caddy container isn't running.", "docker ps --filter name=caddy -q", ""),
+    ("- The caddy container should be running.", "docker ps --filter name=caddy -q", ""),
+    ("- Sag Bescheid, wenn der caddy-Container nicht mehr läuft.", "docker ps --filter name=caddy -q", ""),
+    ("- Tell me if caddy is not running on the VPS.", "ssh vps pgrep -c caddy", "0"),
+    ("- Tell me if caddy is not running on the VPS.", "ssh vps systemctl list-units --state=running caddy.service",
+     "  UNIT LOAD ACTIVE SUB DESCRIPTION\n\n0 loaded units listed."),
+    ("- prod: all three api pods Running.", "kubectl -n prod get pods -l app=api", "No resources found in prod namespace."),
+])
+def test_a_lookup_that_finds_none_of_what_must_be_there_is_news(checklist: str, command: str, output: str) -> None:
+    """Absences in other words ("isn't", "should be running", "nicht mehr"), and listings that say they found none."""
+    assert _lookup(checklist, command, output) is not Tier.HEARTBEAT

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 
 from larouter.routing.limit_phrases import number_of_word
+from larouter.routing.listed_names import found_none
 
 # Kinds of member a cluster has, with the words a tool uses for them ("slave" in redis' INFO, "standby" in Patroni).
 _KINDS = {
@@ -26,7 +27,8 @@ _KINDS = {
                 "replique", "réplique"),
     "node": ("node", "knoten", "nodo", "noeud", "nœud"), "member": ("member",), "osd": ("osd",), "mon": ("mon", "monitor"), "broker": ("broker",),
     "worker": ("worker",), "peer": ("peer",), "disk": ("disk", "drive"), "server": ("server",),
-    "sentinel": ("sentinel",), "runner": ("runner",), "agent": ("agent",),
+    "sentinel": ("sentinel",), "runner": ("runner",), "agent": ("agent",), "pod": ("pod",),
+    "container": ("container",),
 }
 _NOUNS = {word: kind for kind, words in _KINDS.items() for word in words if word != "replication"}
 # "either replica (db-2, db-3)", "the 3 brokers (kafka-1, kafka-2, kafka-3)": the names in parentheses count them.
@@ -69,8 +71,8 @@ def _count_before(words: list[str], at: int) -> int:
         n = 2 if word in _BOTH else int(word) if word.isdigit() and len(word) <= 3 else number_of_word(word)
         if n:
             return 0 if j and words[j - 1] in _BOUNDS else n
-        if word in _BOUNDS or word in _STOPS:
-            return 0
+        if word in _BOUNDS or word in _STOPS or word in _PUNCTUATION:
+            return 0  # (nor across a clause: "14:30 (America/Sao_Paulo). Worker …", blind v39)
     return 0
 
 
@@ -78,7 +80,7 @@ def _names_after(words: list[str], at: int) -> int:
     """How many names follow a member's noun as a list ("replicas redis-2 and redis-3"), 0 when fewer than two."""
     names = 0
     for word in words[at + 1: at + 12]:
-        if word in ("and", "or", "und", "et", "y", "e", "en"):
+        if word in ("and", "or", "und", "et", "y", "e", "en", ","):
             continue
         if not _IDENTIFIER_RE.fullmatch(word):
             break
@@ -98,7 +100,7 @@ def _count(word: str) -> int:
 
 
 _FORMS = {form: kind for word, kind in _NOUNS.items() for form in (word, word + "s", word + "es")}
-_WORDS_RE = re.compile(r"[\w.-]+|[<>]")
+_WORDS_RE = re.compile(r"[\w.-]+|[<>:;()!?,]")
 _BOTH = frozenset({"both", "beide", "beiden", "ambos", "ambas", "entrambi", "entrambe", "allebei", "tous", "deux"})
 # Words before a count that make it a bound or the trouble, not what is expected ("fewer than 2", "only 1", "< 3").
 _BOUNDS = frozenset({"than", "only", "under", "below", "over", "above", "max", "maximum", "min", "minimum", "<", ">",
@@ -106,6 +108,7 @@ _BOUNDS = frozenset({"than", "only", "under", "below", "over", "above", "max", "
 # Words a count does not reach across ("2 pods on 3 nodes": the pods' 2 is no count of nodes).
 _STOPS = frozenset({"on", "in", "per", "across", "with", "from", "auf", "pro", "par", "sur", "en", "por", "con", "is",
                     "are", "if", "when"})
+_PUNCTUATION = frozenset({":", ";", "(", ")", "!", "?", ".", ",", "-", "—"})
 _IDENTIFIER_RE = re.compile(r"[a-z][\w.]*[-_.]?\d[\w.-]*|[a-z]+-[a-z0-9-]+")
 _NAME_RE = re.compile(r"[\w.@:-]{1,40}")
 
@@ -130,6 +133,8 @@ def _counts(lower: str, call: str, words: tuple[str, ...]) -> Iterable[tuple[str
         if any(m["noun"].startswith(w) for w in words):
             yield m[0], int(m["up"])
     about = any(w in call or w in lower for w in words)
+    if about and lower.strip() and found_none(lower):
+        yield lower.strip(), 0  # "No resources found in prod namespace." for "all three api pods Running" (review 25)
     if (m := _ROWS_RE.search(lower)) is not None and about:
         yield m[0], int(m[1])  # psql's footer under a query about those members ("(1 row)", pg_stat_replication)
     if "-[ record" in lower and about:  # psql -x: one record a row, no footer

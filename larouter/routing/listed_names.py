@@ -25,7 +25,8 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
     if not any(map(instructions.__contains__, _LIST_MARKS)):
         return tuple(found)
     for line in instructions.splitlines():
-        seps = line.count(",") + line.count(" / ") + line.count("&") + line.count("` `")
+        seps = (line.count(",") + len(_SLASH_RE.findall(line)) + line.count("&") + line.count("` `")
+                + line.count(" + "))
         if not seps or seps < 2 and " and " not in line and " or " not in line or clock_line(line):
             continue  # ("a, b, c", "a, b and c"; not a clock line's "Thursday, April 30th, 2026")
         line = _ASIDE_RE.sub("", line).replace("` `", "`, `")  # ("pg-1 (leader)", "(restart policy: …)", review 23)
@@ -39,7 +40,7 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
-_LIST_MARKS = (",", " / ", "&", "` `")
+_LIST_MARKS = (",", "/", "&", "` `", " + ")
 
 
 def _bulleted(instructions: str) -> list[tuple[str, ...]]:
@@ -66,6 +67,11 @@ def _ranges(instructions: str) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
     if _RANGE_GATE_RE.search(instructions) is None:
         return found  # (the full pattern tried at every letter cost ~14 us a check-in)
+    for m in _SET_RE.finditer(instructions):  # ("web0[1-4]", "web{01..04}")
+        first, last = int(m[2]), int(m[3])
+        if 2 <= last - first <= 31:
+            width = len(m[2]) if m[2].startswith("0") else 1
+            found.append(tuple(f"{m[1].lower()}{n:0{width}d}" for n in range(first, last + 1)))
     for m in _RANGE_RE.finditer(instructions):
         first, last = int(m[2]), int(m[4])
         if m[3] and m[3].lower() != m[1].lower() or not 2 <= last - first <= 31:
@@ -75,10 +81,17 @@ def _ranges(instructions: str) -> list[tuple[str, ...]]:
     return found
 
 
-_RANGE_GATE_RE = re.compile(r"[a-z]-?\d{1,3}[ \t]*(?:–|—|-|\.\.|to)[ \t]*[a-z-]*\d", re.I)  # (no date: "2026-04-30")
-_BULLET_NAME_RE = re.compile(r"(?m)^[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+`?([\w.@-]{2,41})`?[ \t]*$")
-_RANGE_RE = re.compile(r"(?<![\w.-])([a-z][a-z-]*?)(\d{1,3})[ \t]*(?:–|—|-|\.\.|to)[ \t]*([a-z][a-z-]*?)?(\d{1,3})(?![\w.])",
-                       re.I)
+_RANGE_GATE_RE = re.compile(r"[a-z]-?[\[{]?\d{1,3}[ \t]*(?:–|—|-|\.\.|to|through|thru|bis)[ \t]*[a-z-]*\d"
+                            r"|[\[{]\d{1,3}(?:-|\.\.)\d", re.I)  # (no
+# date: "2026-04-30")
+# An item that is one name, perhaps in backticks or bold, perhaps with a note after it ("- traefik (reverse proxy)",
+# "- authelia — SSO", "- paperless-db: postgres", "- **traefik**"; review 25).
+_BULLET_NAME_RE = re.compile(r"(?m)^[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+(?:\*\*|`)?([\w.@-]{2,41})(?:\*\*|`)?"
+                             r"(?:[ \t]*(?:\([^()\n]{0,60}\)|[—–:][^\n]{0,60}|-[ \t][^\n]{0,60}))?[ \t]*$")
+_SET_RE = re.compile(r"(?<![\w.-])([a-z][\w-]*?)[\[{](\d{1,3})(?:-|\.\.)(\d{1,3})[\]}]", re.I)
+_RANGE_RE = re.compile(r"(?<![\w.-])([a-z][a-z-]*?)[\[{]?(\d{1,3})[ \t]*(?:–|—|-|\.\.|to|through|thru|bis)[ \t]*"
+                       r"([a-z][a-z-]*?)?(\d{1,3})[\]}]?(?![\w.])", re.I)  # ("web01 through web04", "web0[1-4]",
+# "web{01..04}"; review 25)
 
 
 def _run(items: list[str]) -> tuple[str, ...]:
@@ -108,10 +121,18 @@ def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
         # A list of plain words ("traefik, authelia or vaultwarden"; "alle Türen, Fenster und das Garagentor") is read
         # only where a line starts with them, as a listing's rows do (not Home Assistant's "names: Fenster Küche").
         row = "" if any(_IDENT_RE.search(n) for n in names) else r"(?m)^[ \t|*•-]*"
-        shown = [n for n in names if re.search(rf"{row}(?<![\w.-]){re.escape(n)}(?![\w-])", lower)]
+        shown = [n for n in names if re.search(rf"{row}(?<![\w.-])(?:[\w.]+[-_])?{re.escape(n)}(?:[-_]\d{{1,2}})?(?![\w-])",
+                                               lower)]  # (compose v2: "paperless-db-1" for "paperless-db" or "db")
         if len(shown) >= 2 and len(shown) < len(names):
             return next(n for n in names if n not in shown)
     return ""
+
+
+def found_none(text: str) -> bool:
+    """Whether a lookup printed nothing, or only that it found none (under a header at most: "UNIT LOAD ACTIVE SUB
+    DESCRIPTION" then "0 loaded units listed.")."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return not lines or len(lines) <= 2 and NONE_FOUND_RE.fullmatch(lines[-1]) is not None
 
 
 def none_shown(instructions: str, lists: Iterable[tuple[str, ...]], call: str, text: str) -> bool:
@@ -119,7 +140,7 @@ def none_shown(instructions: str, lists: Iterable[tuple[str, ...]], call: str, t
     mounted, not listening, down or missing (`pgrep` printing nothing), or it was asked for names a list holds
     (`docker ps --filter name=paperless` printing nothing for "paperless-webserver, paperless-db and paperless-redis
     should all be running"); an empty result otherwise reads as nothing found (review 24)."""
-    if text.strip():
+    if not found_none(text):
         return False
     if _ABSENCE_RE.search(instructions):
         return True  # "tell me if caddy is not running" and `pgrep` printing nothing (review 24)
@@ -128,12 +149,21 @@ def none_shown(instructions: str, lists: Iterable[tuple[str, ...]], call: str, t
                for names in lists for n in names)
 
 
-_ABSENCE_RE = re.compile(r"\b(?:is|are|isn't|aren't)?\s*(?:not|no longer)\s+(?:running|mounted|listening|up|active|"
-                         r"present|there|reachable|answering|responding)\b|\bstops?\s+(?:running|listening|answering|"
-                         r"responding)|\b(?:is|are|goes|went)\s+(?:down|missing|gone|offline)\b|\bdisappears?\b"
-                         r"|\bnicht\s+(?:läuft|gemountet|erreichbar)|\bne\s+(?:tourne|répond)\s+plus\b", re.I)
+_ABSENCE_RE = re.compile(r"(?:\b(?:not|no longer)|n't)\s+(?:been\s+)?(?:running|mounted|listening|up|active|present|there"
+                         r"|reachable|answering|responding)\b|\bstops?\s+(?:running|listening|answering|responding)"
+                         r"|\b(?:is|are|goes|went|has|have)\s+(?:down|missing|gone|offline|crashed|stopped|died)\b"
+                         r"|\bdisappears?\b|\bnicht\s+(?:mehr\s+)?(?:läuft|laufen|gemountet|erreichbar)"
+                         r"|\bne\s+(?:tourne|répond)\s+plus\b|\bno\s+(?:está|esté|están)\s+(?:corriendo|montad|activ)"
+                         r"|\b(?:should|must|needs? to)\s+be\s+(?:running|mounted|up|listening)\b", re.I)  # (review 25)
+# A listing that says it found none: "No resources found in prod namespace.", "0 loaded units listed.", `pgrep -c`'s
+# "0", redis-cli's "(empty array)" (review 25).
+NONE_FOUND_RE = re.compile(r"no resources found\b.*|0 loaded units listed\.?|0|\(empty (?:array|list|set)\)"
+                            r"|\(0 rows\)|\[\]|\{\}", re.I | re.S)
 _SENTENCE_RE = re.compile(r"[.;!?](?:\s|$)")
-_SEPARATOR_RE = re.compile(r"\s*(?:,|\s/|&)\s*(?:and\s+|or\s+|und\s+|et\s+|y\s+)?|\s+(?:and|or|und|et|y)\s+")
+_SEPARATOR_RE = re.compile(r"\s*(?:,|\s/|(?<=[\w`])/(?=[\w`])|&|\s\+)\s*(?:and\s+|or\s+|und\s+|et\s+|y\s+)?"
+                           r"|\s+(?:and|or|und|et|y)\s+")
+# A slash between two names ("traefik/authelia"), not in a path ("/srv/media", "./x") nor a ratio ("1/2").
+_SLASH_RE = re.compile(r"(?<=[a-z`])/(?=[a-z`])|\s/\s", re.I)
 _NAME_RE = re.compile(r"[a-z0-9][\w.@-]{1,40}")
 _IDENT_RE = re.compile(r"[\d_.-]")
 _ASIDE_RE = re.compile(r"\s*\([^()]*\)")
