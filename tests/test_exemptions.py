@@ -73,8 +73,7 @@ def test_an_exemption_asked_about_conditional_or_not_a_name_exempts_nothing(chec
 
 SYSTEM = ("You are the ops bot of Lindqvist Data. You are woken by a scheduler; you have a `shell` tool.\n\n"
           "NODE CHECKLIST (run on every `node-watch` wake):\n\n  1. `kubectl get nodes` – all nodes Ready.\n"
-          "     k3s-w4 is cordoned on purpose (ticket OPS-212); it shows SchedulingDisabled.\n"
-          "     Ignore k3s-w4.\n\nOutput rules: if every item passes reply exactly `NOOP`.")
+          "  2. Ignore k3s-w4, cordoned on purpose.\n\nOutput rules: if every item passes reply exactly `NOOP`.")
 
 
 @pytest.mark.parametrize(("nodes", "quiet"), [(NODES, True), (NODES + NOT_READY, False)])

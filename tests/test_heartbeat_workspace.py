@@ -64,10 +64,11 @@ def test_a_checklist_the_agent_read_by_a_tool_is_the_fresher_copy() -> None:
     ("- Weekends 09:00: plan the family outing.", "- Weekdays 09:00: plan the day."),
     ("- Los viernes a las 13:00: recordar que Irene tiene natación.", "- Los martes a las 13:00: recordar la natación."),
     ("- Nada entre 22:00 y 08:00.", "- Enviar el resumen entre 17:00 y 18:00."),
-    ("- Renovar el permiso de uso de suelo (vence en septiembre)", "- Renovar el permiso de uso de suelo (vence hoy)"),
-    ("- Renew the boat licence in October.", "- Renew the boat licence today."),
-    ("- Wednesdays after 09:00: remind Priya the car inspection is due in September.",  # (its own schedule says when:
-     "- Tuesdays after 09:00: remind Priya the car inspection is due in September."),  # what is due in a month is news)
+    ("### Más adelante\n- Renovar el permiso de uso de suelo (vence en septiembre)",  # (a section for later, blind v38)
+     "### Hoy\n- Renovar el permiso de uso de suelo (vence hoy)"),
+    ("### Later\n- Renew the boat licence.", "- Renew the boat licence today."),
+    ("- Wednesdays after 09:00: remind Priya the car inspection is due in September.",  # (what is due in a month is
+     "- Tuesdays after 09:00: remind Priya the car inspection is due in September."),  # news when its day comes)
 ])
 def test_items_that_are_not_due_of_their_own_accord(item: str, as_task: str) -> None:
     """A rule about when to speak, a condition on something happening, a window the check-in is outside of, an item

@@ -199,10 +199,8 @@ _DONE_RE = re.compile(r"(?:(?:[—–:(]|\s-)\s*|\[)(?:last\s+)?(?:done|sent|tak
                       r"|hecho|hecha|feito|feita|klaar|gedaan|fatto|выполнено|сделано|wykonan[aeoy]|wykonano|zrobion[aeoy]"
                       r"|hotovo|klart|tamamlandı|selesai)\b|(?:완료|完了|完成|済み|済|成功|성공)[\W\d]*$", re.I)
 _DAY_MONTH_RE = re.compile(rf"{_DAY_OF}({_MONTH})\b\.?|\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.I)
-# A month alone ("mid-April", "late May"; "in May", "en mayo", "im Mai", "em maio", "a maggio", "i maj": blind v38's
-# "Más adelante: renovar el permiso (vence en mayo)" read in March).
-_EVERY_RE = re.compile(r"\b(?:every|each|daily|weekly|jeden|jede|täglich|chaque|tous les|cada|ogni|elke|varje)\b", re.I)
-_SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of |(?:in|en|im|em|a|i|na)\s+)({_MONTH})\b", re.I)
+_SOME_MONTH_RE = re.compile(rf"\b(?:mid-|mid |early |late |end of )({_MONTH})\b", re.I)  # ("in May" is no date: "remind
+# me before it's due in May" is due now, review 27; a checklist's "later" section says what is for later)
 
 
 def later_or_done(item: str, when: Checkin) -> bool:
@@ -376,7 +374,4 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
         return (now is not None and all(d == today for d in dates) and not _DEADLINE_RE.search(item) and bool(times)
                 and len(times) == len(TIME_RE.findall(undated)) and all(minutes_at(t) > now for t in times))
     months = [MONTHS[m.lower()] for m in _SOME_MONTH_RE.findall(item)]
-    if months and (TIME_RE.search(item) or _weekdays(item) is not None or _EVERY_RE.search(item)):
-        return False  # an item with its own schedule says what is due in May: "Thursdays after 09:00: remind me the
-        # inspection is due in May" is due on Thursday (review 25)
     return bool(months) and all(month > today.month for month in months)

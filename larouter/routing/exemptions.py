@@ -9,8 +9,9 @@ inside, a capital after a small letter: k3s-w4, InfoInhibitor), a pattern with `
 or a record's name field only, never a state ("unhealthy", "Evicted": exempting those as words hid every container,
 pod and line in that state, review 26). An item of the checklist (its line and the lines that continue
 it) that also sets a condition or a time, or asks to be told of something, exempts nothing; nor does a name the
-checklist asks about elsewhere. A line that names the exempt thing somewhere else (a log line, an apt pocket, an
-alert group holding other alerts) stays read.
+checklist asks about elsewhere, one that exempts a part of a thing (its notice, a log warning, a state of it), or
+names in different roles ("the `node-exporter` TargetDown"). A line that names the exempt thing somewhere else (a log
+line, an apt pocket, an alert group holding other alerts) stays read.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ def exempted(instructions: str) -> tuple[re.Pattern[str], ...]:
     for item in _items(instructions):
         if _MARK_RE.search(item) is None:
             others.append(item.lower())
-        elif _CONDITION_RE.search(item) is None and not _alerts(item):
-            found += [_pattern(name) for name in _names(item)]
+        elif _CONDITION_RE.search(item) is None and not _alerts(item) and _PART_RE.search(item) is None:
+            names = _names(item)
+            if len(names) == 1 or _listed(item, names):
+                found += [_pattern(name) for name in names]
     asked = "\n".join(others)
     return tuple(p for p in found if not _mentioned(p, asked))[:MAX_SUBJECTS]
 
@@ -50,6 +53,16 @@ def _items(instructions: str) -> list[str]:
         else:
             items.append(line)
     return items
+
+
+def _listed(item: str, names: list[str]) -> bool:
+    """Whether the names of an item are one list ("`Watchdog` and InfoInhibitor"), not names in different roles
+    ("the `node-exporter` TargetDown", "k3s-w4 … its SchedulingDisabled": one is the thing, one what of it is exempt)."""
+    at = [item.find(n) for n in names]
+    if any(a < 0 for a in at):
+        return False
+    order = sorted(zip(at, names))
+    return all(_LIST_GAP_RE.fullmatch(item[a + len(n): b]) for (a, n), (b, _) in zip(order, order[1:]))
 
 
 def _alerts(item: str) -> bool:
@@ -144,6 +157,11 @@ _ALERT_RE = re.compile(r"\b(?:tell|ping|message|notify|alert|page|text|wake) (?:
                        r"|\bmeld", re.I)
 _NEGATED_RE = re.compile(r"\b(?:don'?t|do not|never|no need to|nicht|pas|no|non)\s+(?:\w+\s+){0,2}$", re.I)
 _QUOTED_RE = re.compile(r"`([^`\n]{3,60})`|\"([^\"\n]{3,60})\"|“([^”\n]{3,60})”|«([^»\n]{3,60})»")
+# An item that exempts a part of a thing, not the thing: its notice, its log warning, a state of it (review 27).
+_PART_RE = re.compile(r"\b(?:notice|notices|warning|warnings|message|messages|log|logs|line|lines|state|states|status"
+                      r"|reload|reloads|update|updates|notification|notifications|event|events|hinweis|meldung|warnung"
+                      r"|avviso|aviso|avertissement)\b", re.I)
+_LIST_GAP_RE = re.compile(r"[`'\"“”«»*]*\s*(?:,|and|or|&|/|und|oder|et|ou|y|o|e)\s*[`'\"“”«»*]*", re.I)
 _ITEM_START_RE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)]|#{1,6}\s)")
 # A name written as one: a digit, a dash, an underscore, a dot or a star inside, or a capital after a small letter.
 _NAME_LIKE_RE = re.compile(r"^(?=.*[a-z])(?:.*[\w][\d_.*-]|.*[a-z][A-Z])", re.S)

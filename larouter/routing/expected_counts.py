@@ -139,8 +139,9 @@ def _counts(lower: str, call: str, words: tuple[str, ...]) -> Iterable[tuple[str
         yield m[0], int(m[1])  # psql's footer under a query about those members ("(1 row)", pg_stat_replication)
     if "-[ record" in lower and about:  # psql -x: one record a row, no footer
         yield "-[ RECORD … ]", lower.count("-[ record ")
-    if "|" in lower:  # a table's rows whose cell names the kind ("| pg-2 | 10.0.0.12 | Replica | streaming |")
-        rows = [line for line in lower.splitlines() if line.count("|") >= 2 and any(
+    if "|" in lower:  # a table's rows whose cell names the kind ("| pg-2 | 10.0.0.12 | Replica | streaming |"; its header
+        # "| Member | Host | Role |", with no figure, is no row, review 27)
+        rows = [line for line in lower.splitlines() if line.count("|") >= 2 and any(map(str.isdigit, line)) and any(
             (cell.split() or [""])[-1] in words or (cell.split() or [""])[-1].rstrip("s") in words
             for cell in line.split("|"))]
         if rows:

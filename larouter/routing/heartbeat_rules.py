@@ -339,6 +339,9 @@ class HeartbeatRules:
     )
     done_headers: tuple[str, ...] = (
         r"^[ \t]*#{1,6}[ \t]*(?:completed|done|finished|archived?)\b.*$",
+        # a section for later ("## Later", "## Más adelante", "## Someday"): its items are not due now (blind v38)
+        r"^[ \t]*#{1,6}[ \t]*(?:later|someday|some day|backlog|not now|más adelante|mas adelante|später|plus tard|più avanti"
+        r"|mais tarde|later dit jaar|później|senare)\b.*$",
         r"^[ \t]*</heartbeat_brief>[ \t]*$",
     )
     # Without a task header, a list item is a task only when it is unchecked, timed or marked due.

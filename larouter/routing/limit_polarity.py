@@ -22,8 +22,10 @@ _HIGH = ("usage", "used", "use", "util", "load", "latenc", "lag", "delay", "behi
          "kö", "fel")
 _LOW = ("free", "left", "remaining", "avail", "charge", "batter", "akku", "runtime", "spare", "throughput",
         "download", "upload", "bandwidth", "hit", "success", "frei", "verfügbar", "restlaufzeit", "ladung", "libre",
-        "restant", "disponib", "autonomie", "livre", "restante", "vrij", "resterend", "wolne", "pozostał", "ledig",
+        "restant", "disponib", "autonomie", "livre", "restante", "vrij", "resterend", "wolne", "pozostał", "ledig", "idle",
         "kvar")
+_FREE = ("free", "avail", "available", "remaining", "left", "idle", "spare", "frei", "verfügbar", "libre", "disponib",
+         "restant", "restante", "vrij", "ledig", "kvar", "wolne")
 _TEMP = ("temp", "température", "temperatur", "°c", "°f")
 # What is bad high only as a share ("disk under 80%", not "disk space under 10 GB"; "memory 90%", not "memory 2 GB").
 _SHARES = ("disk", "mem", "memory", "ram", "swap", "space", "storage", "pool", "cpu", "gpu", "fs", "filesystem", "volume",
@@ -37,7 +39,8 @@ def sideless_alert(clause: str, op: str, unit: str) -> bool | None:
     ("speed", "rate", "count") takes the word before it ("download speed", "error rate"; "wind speed", "cycle count":
     no side, review 25)."""
     above, below = op in ABOVE_OPS, op in BELOW_OPS
-    words = [w.strip(",.;:()`'\"") for w in re.split(r"[\s_/-]+", clause.lower())]
+    tokens = [t for t in clause.lower().split() if "/" not in t and not t.startswith("~")]  # (a path is where)
+    words = [w.strip(",.;:()`'\"") for w in re.split(r"[\s_-]+", " ".join(tokens))]
     words = [w for w in words if w]
     cut = next((i for i, w in enumerate(words) if i and w in _PREPOSITIONS), len(words))
     words = words[:cut][-3:]  # ("free space on /srv": the space; "latency of the API": the latency)
@@ -47,6 +50,9 @@ def sideless_alert(clause: str, op: str, unit: str) -> bool | None:
     if head in _MEASURES and len(words) > 1:
         head = words[-2]
     high, low = _names(head, _HIGH), _names(head, _LOW)
+    if _names(head, _SHARES) and any(_names(w, _FREE) for w in words[:-1]):
+        return None  # "free disk space", "available memory", "idle CPU": the share's free part, whose side the
+        # share's word would turn (review 27); unread
     if not high and not low:
         if _names(head, _SHARES) and unit == "%":
             high = True
@@ -59,7 +65,7 @@ def sideless_alert(clause: str, op: str, unit: str) -> bool | None:
 
 # Words that measure something else, named before them ("download speed", "error rate", "battery cycle count").
 _MEASURES = frozenset({"speed", "rate", "count", "level", "size", "ratio", "percent", "percentage", "number", "amount",
-                       "value", "total", "space", "%"})
+                       "value", "total", "space", "average", "avg", "%"})
 _PREPOSITIONS = frozenset({"on", "in", "of", "for", "at", "from", "auf", "im", "am", "von", "für", "de", "du", "des", "en",
                            "di", "del", "della", "van", "op", "w", "na", "på", "i"})
 

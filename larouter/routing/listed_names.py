@@ -125,8 +125,9 @@ def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
         # A list of plain words ("traefik, authelia or vaultwarden"; "alle Türen, Fenster und das Garagentor") is read
         # only where a line starts with them, as a listing's rows do (not Home Assistant's "names: Fenster Küche").
         row = "" if any(_IDENT_RE.search(n) for n in names) else r"(?m)^[ \t|*•-]*"
-        shown = [n for n in names if re.search(rf"{row}(?<![\w.-])(?:[\w.]+[-_])?{re.escape(n)}(?:[-_]\d{{1,2}})?(?![\w-])",
-                                               lower)]  # (compose v2: "paperless-db-1" for "paperless-db" or "db")
+        shown = [n for n in names if re.search(rf"{row}(?<![\w.-])(?:(?:[\w.]+[-_])?{re.escape(n)}[-_]\d{{1,2}}|"
+                                               rf"{re.escape(n)})(?![\w-])", lower)]  # (compose v2's "paperless-db-1"
+        # shows "paperless-db" or "db"; "authelia-redis" shows no "redis", review 27)
         if len(shown) >= 2 and len(shown) < len(names):
             return next(n for n in names if n not in shown)
     return ""

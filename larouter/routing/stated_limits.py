@@ -119,7 +119,8 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool, tuple[str, ...]]:
                 usuals += [limit] if usual else []
                 previous = limit
             unread = unread or (m is None and line[max(0, n.start() - 6): n.start()].rstrip().lower().endswith(
-                ("than", "most", "least")))
+                ("than", "most", "least", " als", " que", " dan", " di", " än", " niż")))  # ("wärmer als -12 °C" read
+            # by no operator: blind v47)
     if usuals:  # what is usual, where an alert on the same reading says where news starts, is no bound of its own
         found = [f for f in found if not any(f is u for u in usuals) or not any(
             o.dimension == f.dimension and o.words[:1] == f.words[:1] for o in found if all(o is not u for u in usuals))]
@@ -302,7 +303,8 @@ _BOUND_RE = re.compile(r"\b(?:no|not)\s+(?:more|less|higher|lower|greater|older)
 # What a command's output should show, after the command ("`zpool list` → cap under 80%", v45).
 _EXPECT_RE = re.compile(r"(?:→|->|=>)\s*[^→>]*$")
 _ALERT_AFTER_RE = re.compile(r"(?:→|->|=>|=|means|then)\s*(?:\w+\s+){0,3}?(?:alert|warn|notify|tell|ping|page|message"
-                             r"|post|text|mail|email|escalate|report)\b", re.I)
+                             r"|post|text|mail|email|escalate|report|melden|melde|bescheid|warnen|avisar|avísame|avisa"
+                             r"|avvisa|avvisami|segnala|signaler|préviens|prévenir|waarschuw|meld|powiadom)\b", re.I)
 _IS_FINE_RE = re.compile(r"\b(?:is|are)\s+(?:fine|ok|okay|normal|expected|good|acceptable)\b", re.I)
 _ASIDE_RE = re.compile(r"\([^()]*\)")
 _USUAL_RE = re.compile(r"\b(?:usually|normally|typically|generally|normalerweise|normalement|normalmente|meestal"

@@ -1,0 +1,48 @@
+"""Review 27 (an adversarial pass over the fixes of reviews 25 and 26) and blind v47's false heartbeat: a case of each
+family that was right before and broke, beside its quiet twin (reproductions in the session notes).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier, classify
+from tests.test_stated_limits import _call, beat_messages
+
+DOCKER = "traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\nauthelia-redis\tUp 3 days\nredis\tUp 3 days"
+ANSIBLE = ("nas-01 | SUCCESS => {\"changed\": false, \"ping\": \"pong\"}\n"
+           "web-01 | SUCCESS => {\"changed\": false, \"ping\": \"pong\"}")
+FREEZER = ('{{"entity_id": "sensor.gefriertruhe_temperatur", "state": "{}", "attributes": {{"friendly_name": '
+           '"Gefriertruhe Temperatur", "unit_of_measurement": "°C"}}}}')
+
+
+def _lookup(checklist: str, command: str, output: str) -> Tier:
+    messages = beat_messages(checklist, output)
+    messages[-2] = _call(1, "exec", {"command": command})
+    return classify({"messages": messages}).tier
+
+
+@pytest.mark.parametrize(("checklist", "command", "quiet", "news"), [
+    # another container whose name ends in a listed one shows no listed one (compose v2's "-1" suffix does)
+    ("- these must be running: traefik, authelia, redis", "docker ps", DOCKER,
+     DOCKER.replace("\nredis\tUp 3 days", "")),
+    # an exemption of a notice about a host is no exemption of the host
+    ("- Tell me if any host is unreachable.\n- Ignore the apt 'kept back' notice on nas-01, pinned on purpose.",
+     "ansible all -m ping -o", ANSIBLE, ANSIBLE.replace("nas-01 | SUCCESS => {\"changed\": false, \"ping\": \"pong\"}",
+                                                       "nas-01 | UNREACHABLE! => {\"changed\": false}")),
+    # blind v47: a German comparative, an alert after the arrow ("→ melden")
+    ("- Gefriertruhe wärmer als -12 °C → melden.", "curl -s $HA/api/states/sensor.gefriertruhe_temperatur",
+     FREEZER.format("-18.4"), FREEZER.format("-9.7")),
+])
+def test_review_27_and_blind_v47(checklist: str, command: str, quiet: str, news: str) -> None:
+    assert _lookup(checklist, command, quiet) is Tier.HEARTBEAT
+    assert _lookup(checklist, command, news) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("checklist", [
+    "- free disk space on the NAS above 15%",  # (free of a share: which side? unread, never quiet)
+    "- Today: remind me the car inspection is due in May.",  # ("in May" is no date: a reminder due now)
+])
+def test_what_is_not_read_for_sure_is_not_quiet(checklist: str) -> None:
+    output = "Filesystem  Size  Used Avail Use% Mounted on\n/dev/md0  7.3T  6.8T  0.5T  94% /volume1"
+    assert _lookup(checklist, "ssh nas df -h /volume1", output) is not Tier.HEARTBEAT
