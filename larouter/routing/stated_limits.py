@@ -118,9 +118,9 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool, tuple[str, ...]]:
                 found.append(limit)
                 usuals += [limit] if usual else []
                 previous = limit
-            unread = unread or (m is None and line[max(0, n.start() - 6): n.start()].rstrip().lower().endswith(
-                ("than", "most", "least", " als", " que", " dan", " di", " än", " niż")))  # ("wärmer als -12 °C" read
-            # by no operator: blind v47)
+            unread = unread or (m is None and (line[max(0, n.start() - 6): n.start()].rstrip().lower().endswith(
+                ("than", "most", "least")) or _COMPARED_RE.search(line, max(0, n.start() - 32), n.start()) is not None))
+            # ("wärmer als -12 °C" read by no operator: blind v47; not "Di 03.03.2026", a Tuesday)
     if usuals:  # what is usual, where an alert on the same reading says where news starts, is no bound of its own
         found = [f for f in found if not any(f is u for u in usuals) or not any(
             o.dimension == f.dimension and o.words[:1] == f.words[:1] for o in found if all(o is not u for u in usuals))]
@@ -128,6 +128,10 @@ def _scan(text: str) -> tuple[tuple[Limit, ...], bool, tuple[str, ...]]:
 
 
 _NUMBER_RE = re.compile(r"(?<![\d.,])[+−-]?\d")
+# A comparative's "than" in other languages, right before a number ("wärmer als", "más caliente que", "più di").
+_COMPARED_RE = re.compile(r"(?:\b\w+er|\bmehr|\bweniger)\s+als\s*$|\b(?:más|menos|plus|moins|mais)\s+(?:\w+\s+)?que\s*$"
+                          r"|\b(?:più|meno)\s+(?:\w+\s+)?di\s*$|(?:\b\w+er|\bmeer|\bminder)\s+dan\s*$"
+                          r"|(?:\b\w+re|\bmer|\bmindre)\s+än\s*$|\b(?:więcej|mniej|\w+sz[yae])\s+niż\s*$", re.I)
 # The words an operator ends in ("more than", "plus de", "über"), and its signs.
 _OP_LAST_WORDS = frozenset(op.split()[-1] for op in ABOVE_OPS + BELOW_OPS + AGE_OPS + WITHIN_OPS) | {"of"}
 
