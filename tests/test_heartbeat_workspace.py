@@ -121,7 +121,7 @@ CLOSING = ("## Silent Replies\nWhen you have nothing to say, respond with ONLY: 
 
 @pytest.mark.parametrize("own", ["## Backups / NAS", "## CI/CD", "## shop.example.com", "## Nextcloud 29.0",
                                  "## Messaging", "## Backups\n```bash\n# credentials live in /etc/restic.env\n```",
-                                 "## Inbox: ~/notes/inbox.md"])
+                                 "## Inbox: ~/notes/inbox.md", "## ~/notes/inbox.md"])  # (a file it watches)
 def test_the_files_own_headings_under_its_path_do_not_end_it(own: str) -> None:
     """Review 24: under OpenClaw's path heading the file ran to the next heading that looked like a path ("## Backups
     / NAS", "## CI/CD", a site, a version), named one of the prompt's own sections ("## Messaging"), or was a shell

@@ -46,3 +46,33 @@ def test_review_27_and_blind_v47(checklist: str, command: str, quiet: str, news:
 def test_what_is_not_read_for_sure_is_not_quiet(checklist: str) -> None:
     output = "Filesystem  Size  Used Avail Use% Mounted on\n/dev/md0  7.3T  6.8T  0.5T  94% /volume1"
     assert _lookup(checklist, "ssh nas df -h /volume1", output) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("turn", [
+    "Heartbeat {}. Server room: {} °C - tell me if above 27 °C.",  # (an ASCII hyphen for the dash)
+    "Heartbeat {}. Server room: {} °C — tell me if above 27 °C, otherwise stay quiet.",
+    "Heartbeat {}. Server room: {} °C (tell me if the temperature is above 27 °C).",  # (five words before it)
+    "Heartbeat {}. Server room: {} °C (ping me if it hits 27 °C).",
+])
+def test_review_27_a_turns_alert_in_more_forms(turn: str) -> None:
+    def tier(reading: str) -> Tier:
+        text = turn.format("10:30", reading) + " Reply HEARTBEAT_OK if nothing needs attention."
+        return classify({"messages": [{"role": "user", "content": text}]}).tier
+    assert tier("22.1") is Tier.HEARTBEAT
+    assert tier("29.6") is not Tier.HEARTBEAT
+
+
+def test_review_27_a_system_checklists_own_subheadings_are_its_content() -> None:
+    """"### Disk" right under the periodic header ended the checklist before its limit."""
+    system = ("You are the ops bot. A scheduler wakes you.\n\nNODE CHECKLIST (run on every `node-watch` wake):\n"
+              "### Disk\n- `df -h /srv`: use under 60%.\n### Output\n- all fine: reply NOOP.\n")
+    df = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       3.6T  {}T  1.1T  {}% /srv"
+
+    def tier(used: str, share: int) -> Tier:
+        messages = [{"role": "system", "content": system},
+                    {"role": "user", "content": "[scheduler] wake job=node-watch at 2026-05-14T09:40:00Z."},
+                    _call(1, "shell", {"cmd": "df -h /srv"}),
+                    {"role": "tool", "tool_call_id": "c1", "content": df.format(used, share)}]
+        return classify({"messages": messages}).tier
+    assert tier("1.2", 33) is Tier.HEARTBEAT
+    assert tier("2.5", 70) is not Tier.HEARTBEAT

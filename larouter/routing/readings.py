@@ -67,7 +67,8 @@ _NUMBER = r"([+−-]?\d+(?:[.,]\d+)?)"
 _OPERATORS = (">", "<", "≥", "≤")
 _NORMAL_GATE = tuple(w for w in _NORMAL_WORDS if w != "ok")  # ("ok" is in every HEARTBEAT_OK)
 # The operators in words ("Alarm über −15 °C", "alert above 6 °C", "alerte en dessous de 10 %"), in 14 languages.
-_ABOVE = ("above", "over", "more than", "exceeds", "exceed", "passes", "goes past", "reaches", "über", "ueber", "ab",
+_ABOVE = ("above", "over", "more than", "exceeds", "exceed", "passes", "goes past", "climbs past", "reaches", "hits",
+          "über", "ueber", "ab",
           "mehr als", "au-dessus de", "au dessus de", "plus de",
           "sobre", "más de", "acima de", "mais de", "sopra", "oltre", "boven", "powyżej", "выше", "более", "üzerinde",
           "di atas", "trên")
@@ -76,11 +77,12 @@ _BELOW = ("below", "under", "less than", "unter", "weniger als", "en dessous de"
           "dưới")
 _WORDED_OPERATORS = _ABOVE + _BELOW
 _ALERT_RE = re.compile(r"(?<![\w.,:/-])" + _NUMBER + r"\s?" + _UNIT + r"(?:\s+[^\s()\[\]]{1,24})?"  # "61% db-1:/var"
-                       r"\s*(?:[(\[]\s*|[;,—–]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
+                       r"\s*(?:[(\[]\s*|[;,—–-]?\s+)((?:" + "|".join(_ALERT_WORDS) + r")\w*|"
                        + "|".join(_NORMAL_WORDS) + r")\.?\s*(?:(?:if|when|at|on|si|wenn|bei|quando|cuando|se|jika)\s*)?"
-                       r"(?:[^\W\d]+(?:'[^\W\d]+)?\s+){0,4}?"  # "alert once it is below 20 %", "tell me if it's above"
+                       r"(?:[^\W\d]+(?:'[^\W\d]+)?\s+){0,5}?"  # "alert once it is below 20 %", "tell me if it's above"
                        r"[:=]?\s*(>=?|<=?|≥|≤|" + "|".join(_ABOVE + _BELOW) + r")\s*[$€£]?" + _NUMBER + r"\s?" + _UNIT
-                       + r"\s*(?:[)\]]|(?=[.;]\s|[.;]?$))", re.I)  # (bracketed, or said after a dash to the sentence's end)
+                       + r"\s*(?:[)\]]|(?=[.;,!]|\s*$|\s*\n))", re.I)  # (bracketed, or said after a dash to its
+# clause's end: "— tell me if above 27 °C, otherwise stay quiet", review 27)
 
 
 def number(text: str) -> float:
@@ -341,7 +343,7 @@ def breaks_a_limit(text: str) -> bool:
     says is bad ("ディスク使用率 94%（しきい値 90%）")."""
     lower = text.lower()
     plain = lower.isascii()  # (then only the ASCII words and signs can be in it)
-    if "(" in text or "（" in text or "—" in text or "–" in text:
+    if "(" in text or "（" in text or "—" in text or "–" in text or " - " in text:
         if any(map(lower.__contains__, _THRESHOLD_ASCII if plain else _THRESHOLD_WORDS)) and _over_bracketed_threshold(
                 text, lower):
             return True
@@ -350,7 +352,8 @@ def breaks_a_limit(text: str) -> bool:
     if not any(map(lower.__contains__, _LIMIT_GATE_ASCII if plain else _LIMIT_GATE)):
         return False  # (the gate holds the alert and normal words too)
     symbols = "<" in text or ">" in text or "≤" in text or "≥" in text
-    if (("(" in text or "[" in text or "—" in text or "–" in text) and (symbols or any(map(lower.__contains__, _ALERT_WORDS))
+    if (("(" in text or "[" in text or "—" in text or "–" in text or " - " in text) and (symbols or any(map(
+            lower.__contains__, _ALERT_WORDS))
                                           or (any(map(lower.__contains__, _NORMAL_GATE))
                                               and any(map(lower.__contains__, _WORDED_OPERATORS))))
             and alert_met(text)):  # "disk 91% [alert > 85%]", "−8,4 °C (Alarm über −15 °C)"

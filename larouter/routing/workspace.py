@@ -75,7 +75,10 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
         # path ("## /home/ada/.openclaw/workspace/HEARTBEAT.md") up to the next file's path or the prompt's closing
         # sections, the file's own headings being its content ("## Cluster (k3s)", blind v44; "## Backups / NAS",
         # "## CI/CD", "## Messaging", a shell comment in a code fence, review 24)
-        path = "/" in system[m.start(): m.end()] or "\\" in system[m.start(): m.end()]
+        opening = system[m.start(): m.end()]
+        path = "/" in opening or "\\" in opening
+        base = opening[opening.find("#") + len(m[1]):].strip(" \t`:").rsplit(_FILE, 1)[0]  # ("/home/ada/…/workspace/":
+        # the next file is one of its neighbours; "## ~/notes/inbox.md" in the file names a file it watches, review 27)
         fences: list[int] | None = None  # (where code fences open and close: looked for only past a fence mark)
         for h in _HEADING_RE.finditer(system, start, end):
             if len(h[1]) > len(m[1]) or "heartbeat" in h[2].lower():
@@ -84,7 +87,8 @@ def inlined_checklist(messages: Sequence[Any]) -> str:
                 fences = [f.start() for f in _FENCE_RE.finditer(system, start, end)]
             if fences and bisect.bisect(fences, h.start()) % 2:
                 continue  # (a shell comment inside a code fence)
-            if not path or _FILE_PATH_RE.search(h[2]) or h[2].strip().lower() in _SECTIONS and _closing(
+            if not path or _FILE_PATH_RE.search(h[2]) and h[2].strip(" \t`").startswith(base) or (
+                    h[2].strip().lower() in _SECTIONS) and _closing(
                     system, h.start(), end, len(m[1])):
                 end = h.start()
                 break
@@ -118,8 +122,9 @@ def system_checklist(messages: Sequence[Any]) -> str:
     parts = []
     for i, m in enumerate(headers):
         end = min(len(system), m.end() + _MAX_CHARS, headers[i + 1].start() if i + 1 < len(headers) else len(system))
-        heading = _HEADING_RE.search(system, m.end(), end)
-        parts.append(system[m.start(): heading.start() if heading is not None else end])
+        level = len(m[0]) - len(m[0].lstrip("#")) if m[0].startswith("#") else 2  # (its own sub-headings are its
+        heading = next((h for h in _HEADING_RE.finditer(system, m.end(), end) if len(h[1]) <= level), None)  # content:
+        parts.append(system[m.start(): heading.start() if heading is not None else end])  # "### Disk", review 27)
     return "\n".join(parts)
 
 
