@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from larouter.routing.limit_vocab import ALERT_VERB_RE
 from larouter.routing.triggers import Lookup, json_of
 
 MAX_SUBJECTS = 16  # (a checklist names a few; more is no exception list)
@@ -67,7 +68,7 @@ def _listed(item: str, names: list[str]) -> bool:
 
 def _alerts(item: str) -> bool:
     """Whether the item asks to be told of something (not "dont report")."""
-    return any(_NEGATED_RE.search(item[:m.start()]) is None for m in _ALERT_RE.finditer(item))
+    return any(_NEGATED_RE.search(item[:m.start()]) is None for m in ALERT_VERB_RE.finditer(item))
 
 
 def _names(item: str) -> list[str]:
@@ -152,9 +153,6 @@ _CONDITION_RE = re.compile(r"\b(?:unless|except|but|if|when|whenever|while|wenn|
                            r"|apart from|other than|besides|anything else|everything else|(?:don'?t|do not|never|not)"
                            r" ignore|außer|es sei denn|sauf|à moins|a menos que|tranne|a meno che|tenzij|behalve|salvo"
                            r"|excepto|zwischen|entre|tra|tussen)\b|[<>≥≤]|\d+\s?%|\d{1,2}:\d\d", re.I)
-_ALERT_RE = re.compile(r"\b(?:tell|ping|message|notify|alert|page|text|wake) (?:me|us)\b|\blet (?:me|us) know\b"
-                       r"|\breport (?:it|them|that)\b|→\s*report|\bavvisami\b|\bsag bescheid\b|\bpréviens|\bavísame\b"
-                       r"|\bmeld", re.I)
 _NEGATED_RE = re.compile(r"\b(?:don'?t|do not|never|no need to|nicht|pas|no|non)\s+(?:\w+\s+){0,2}$", re.I)
 _QUOTED_RE = re.compile(r"`([^`\n]{3,60})`|\"([^\"\n]{3,60})\"|“([^”\n]{3,60})”|«([^»\n]{3,60})»")
 # An item that exempts a part of a thing, not the thing: its notice, its log warning, a state of it (review 27).

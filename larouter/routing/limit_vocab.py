@@ -29,6 +29,12 @@ FAHRENHEIT = frozenset({"°f", "° f", "f", "fahrenheit"})  # (read in °C: a fr
 SIZE_UNITS = {"b": 1.0, "byte": 1.0, "bytes": 1.0, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
               **{f"{p}{s}": 1024.0 ** n for n, p in enumerate("kmgt", 1) for s in ("ib", "i", "")}}
 UNIT_WORDS = frozenset({"pct", "percent", "c", "f", "kb", "mb", "gb", "tb", "gi", "mi", "ki", "bytes", "v", "w"})
+# The verbs that ask to be told of something, in the languages the limits are read in ("tell", "ping", "melden",
+# "avvisami"): what makes a condition the news, and an exemption no exemption.
+ALERT_VERBS = ("alert|warn|notify|tell|ping|page|message|text|escalate|report|let me know|dm|shout|flag|post|mail|email"
+               "|melden|melde|bescheid|warnen|avisar|avísame|avisa|avvisa|avvisami|segnala|signaler|préviens|prévenir"
+               "|waarschuw|meld|powiadom")
+ALERT_VERB_RE = re.compile(rf"\b(?:{ALERT_VERBS})\b", re.I)
 EXPIRY_RE = re.compile(r"expir|renew|lapse|valid|runs? out|ablauf|läuft|expira|vence|scade|verloop|истека", re.I)
 
 # Words the same reading goes by in the tools' labels (`df`'s "Filesystem" and "Use%" are a disk's use).

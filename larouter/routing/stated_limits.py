@@ -27,8 +27,8 @@ from larouter.routing.limit_dates import Clock, clock
 from larouter.routing.limit_polarity import sideless_alert
 from larouter.routing.limit_phrases import (ABOVE_OPS, AGE_OPS, BELOW_OPS, INCLUSIVE_OPS, PRONOUN_RE, SENTENCE_RE,
                                             WITHIN_OPS, clause_of, last, last_end, rewritten_lines, worded)
-from larouter.routing.limit_vocab import (ALIASES, EXPIRY_RE, FAHRENHEIT, FREE, GENERIC_DATED, TAKEN, TIME_UNITS,
-                                          UNIT_WORDS, Limit, unit_dimension)
+from larouter.routing.limit_vocab import (ALERT_VERB_RE, ALERT_VERBS, ALIASES, EXPIRY_RE, FAHRENHEIT, FREE,
+                                          GENERIC_DATED, TAKEN, TIME_UNITS, UNIT_WORDS, Limit, unit_dimension)
 from larouter.routing.readings import number
 
 
@@ -288,7 +288,7 @@ def _side(before: str, after: str = "") -> bool | None:
     rest = after[: end.start() if end else len(after)]
     if _OTHERWISE_RE.search(rest) and _QUIET_AFTER_RE.search(rest):
         return True  # "… if lag is over 30 s, otherwise reply HEARTBEAT_OK": the condition is the news (review 22)
-    if _QUIET_AFTER_RE.search(rest) and _ALERT_VERB_RE.search(sentence) is None:
+    if _QUIET_AFTER_RE.search(rest) and ALERT_VERB_RE.search(sentence) is None:
         return False  # "if lag is under 30 s, there is nothing to report": the condition is how things should be
     if not alert and not healthy:  # the alert said after ("Swap use past 2 GiB → message me", blind v44), or what
         alert = _ALERT_AFTER_RE.search(rest) is not None  # healthy is ("page load under 2 s is fine", review 20)
@@ -299,16 +299,12 @@ def _side(before: str, after: str = "") -> bool | None:
 # What staying quiet is, said after a condition (review 21), and an alert said in a verb before it.
 _QUIET_AFTER_RE = re.compile(r"nothing to (?:report|do|say)|heartbeat_ok|all is well|all good|no action|stay quiet"
                              r"|reply (?:ok|heartbeat)", re.I)
-_ALERT_VERB_RE = re.compile(r"\b(?:alert|warn|notify|tell|ping|page|message|text|escalate|report|let me know|dm|shout"
-                            r"|flag)\b", re.I)
 _OTHERWISE_RE = re.compile(r"\b(?:otherwise|else|if not|sonst|ansonsten|sinon|si no|de lo contrario|altrimenti|anders"
                            r"|caso contrário|senão|w przeciwnym razie|annars)\b", re.I)
 _BOUND_RE = re.compile(r"\b(?:no|not)\s+(?:more|less|higher|lower|greater|older)\s+than|\bat\s+(?:most|least)\b", re.I)
 # What a command's output should show, after the command ("`zpool list` → cap under 80%", v45).
 _EXPECT_RE = re.compile(r"(?:→|->|=>)\s*[^→>]*$")
-_ALERT_AFTER_RE = re.compile(r"(?:→|->|=>|=|means|then)\s*(?:\w+\s+){0,3}?(?:alert|warn|notify|tell|ping|page|message"
-                             r"|post|text|mail|email|escalate|report|melden|melde|bescheid|warnen|avisar|avísame|avisa"
-                             r"|avvisa|avvisami|segnala|signaler|préviens|prévenir|waarschuw|meld|powiadom)\b", re.I)
+_ALERT_AFTER_RE = re.compile(rf"(?:→|->|=>|=|means|then)\s*(?:\w+\s+){{0,3}}?(?:{ALERT_VERBS})\b", re.I)
 _IS_FINE_RE = re.compile(r"\b(?:is|are)\s+(?:fine|ok|okay|normal|expected|good|acceptable)\b", re.I)
 _ASIDE_RE = re.compile(r"\([^()]*\)")
 _USUAL_RE = re.compile(r"\b(?:usually|normally|typically|generally|normalerweise|normalement|normalmente|meestal"
