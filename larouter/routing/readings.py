@@ -201,7 +201,7 @@ _BRACKETED_RE = re.compile(r"(?<![\w.])([+−-]?\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?
                            + "|".join(_THRESHOLD_WORDS) + r")(?:\s+[^\W\d_]{1,12}){0,2}\s*[:：]?\s*([+−-]?\d+(?:[.,]\d+)?)"
                            r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*[)）]", re.I)  # ("(seuil de commande : 100 kg)")
 _THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
-_MAX_KIND = ("usage", "util", "load", "fridge", "kühl", "gefrier", "congel", "frigo", "vriez", "koel", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
+_MAX_KIND = ("usage", "util", "load", "fridge", "freez", "kühl", "gefrier", "congel", "frigo", "vriez", "koel", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
              "cpu", "memory", "ram:", "ram ", "mémoire", "speicher", "memoria", "disk", "disque", "disco", "queue",
              "backlog", "lag", "5xx", "p95", "p99", "response time", "使用率", "使用量", "負荷", "遅延", "温度", "エラー", "占用",
              "负载", "延迟", "사용률", "auslastung", "belegt", "uso ", "ocupa", "utilisation", "charge", "загруз", "использ",
@@ -289,14 +289,18 @@ def _within_sided_limits(clause: str) -> str:
 def _bad_side(lower: str, at: int) -> str:
     """Which side of a threshold is bad for the reading at `at`, by the words before it on its line: "min" for what
     is left ("free", "в наличии"), "max" for a use, load, latency or error count, "" when they do not say."""
-    before = lower[max(0, lower.rfind("\n", 0, at) + 1, at - _KIND_REACH):at].replace("freez", "fridge")  # (a
-    # freezer holds nothing free, and is bad warm: "Freezer: -12.4 °C (warn at -15 °C)", review 25)
-    if any(w in before for w in _MIN_KIND):
+    before = lower[max(0, lower.rfind("\n", 0, at) + 1, at - _KIND_REACH):at]
+    bare = before
+    for w in _SHADOWING:  # (a word of the bad-high kind that holds one of the bad-low kind: "freezer" is no "free",
+        bare = bare.replace(w, " ")  # review 25)
+    if any(w in bare for w in _MIN_KIND):
         return "min"
     return "max" if any(w in before for w in _MAX_KIND) else ""
 
 
 _KIND_REACH = 48  # characters before a reading where its name is looked for
+# The words of the bad-high kind that hold a word of the bad-low one ("freez" holds "free"): read before it.
+_SHADOWING = tuple(w for w in _MAX_KIND if any(m in w for m in _MIN_KIND))
 
 
 def _bracketed_side(lower: str, m: re.Match[str]) -> str:
