@@ -11,7 +11,7 @@ import pytest
 from larouter.routing import Tier, classify
 from larouter.routing.rules import ClassifierConfig
 from tests.support.agents import BOTH_CONFIGS
-from tests.test_stated_limits import PATRONI, _call, beat_messages, tier
+from tests.test_stated_limits import PATRONI, _call, beat_messages, lookup_tier, tier
 
 
 PAPERLESS = ("Paperless stack on `dock2` — these containers should all be running:\ntraefik, authelia, paperless-webserver, "
@@ -61,10 +61,6 @@ PG_REPLICATION = (" client_addr |   state   | replay_lag_s\n-------------+------
                   "({n} row{s})")
 
 
-def _lookup(checklist: str, command: str, output: str) -> Tier:
-    messages = beat_messages(checklist, output)
-    messages[-2] = _call(1, "exec", {"command": command})
-    return classify({"messages": messages}).tier
 
 
 def _redis(n: int) -> str:
@@ -87,8 +83,8 @@ def _pg(n: int) -> str:
 def test_fewer_members_than_the_checklist_counts_is_news(checklist: str, command: str, output: Any) -> None:
     """Review 22: the count is in words ("both replicas") or in the names listed ("either replica (db-2, db-3)"); the
     lookup counts one fewer (`connected_slaves:1`, psql's "(1 row)"), and every line it shows is within the limits."""
-    assert _lookup(checklist, command, output(2)) is Tier.HEARTBEAT
-    assert _lookup(checklist, command, output(1)) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, output(2)) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, output(1)) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize("checklist", [
@@ -97,7 +93,7 @@ def test_fewer_members_than_the_checklist_counts_is_news(checklist: str, command
 ])
 def test_a_count_that_is_no_expectation_or_a_setting_stays_quiet(checklist: str) -> None:
     """"only 1 replica" states trouble, and `min_slaves_to_write:0` is a setting, not a count of replicas."""
-    assert _lookup(checklist, "redis-cli INFO replication", _redis(2)) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, "redis-cli INFO replication", _redis(2)) is Tier.HEARTBEAT
 
 
 def test_ceph_counts_its_osds_up() -> None:
@@ -106,8 +102,8 @@ def test_ceph_counts_its_osds_up() -> None:
     status = ("  cluster:\n    id:     3f8a2c1e\n    health: HEALTH_OK\n \n  services:\n"
               "    mon: 3 daemons, quorum pve1,pve2,pve3 (age 2w)\n    osd: 9 osds: {} up (since 6d), 9 in (since 6d)\n")
     checklist = "- `ceph -s` → want HEALTH_OK, all 9 osds up+in"
-    assert _lookup(checklist, "ssh pve1 ceph -s", status.format(9)) is Tier.HEARTBEAT
-    assert _lookup(checklist, "ssh pve1 ceph -s", status.format(8)) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, "ssh pve1 ceph -s", status.format(9)) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, "ssh pve1 ceph -s", status.format(8)) is not Tier.HEARTBEAT
 
 
 PATRONI_TABLE = ("+ Cluster: pg-main (7291834019283746512) ---+----+-----------+\n"
@@ -137,5 +133,5 @@ ES = '{{\n  "cluster_name" : "logs",\n  "status" : "green",\n  "number_of_nodes"
 def test_review_25_counts_in_other_words_and_other_forms(checklist: str, command: str, quiet: str, news: str) -> None:
     """Review 25: a count said as a number or a word alone, with words between it and its noun, in German, or as the
     names after the noun; counted by a table's rows, psql -x's records, a pretty JSON's key."""
-    assert _lookup(checklist, command, quiet) is Tier.HEARTBEAT
-    assert _lookup(checklist, command, news) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, quiet) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, news) is not Tier.HEARTBEAT

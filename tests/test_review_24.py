@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from larouter.routing import Tier, classify
-from tests.test_stated_limits import _call, beat_messages
+from tests.test_stated_limits import lookup_tier
 
 DOCKER_CMD = "docker ps --format '{{.Names}}\\t{{.Status}}'"
 DOCKER4 = ("traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\npaperless-webserver\tUp 3 days (healthy)\n"
@@ -16,10 +16,6 @@ DOCKER4 = ("traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\npaperless-webserv
 DOCKER3 = DOCKER4.rsplit("\n", 1)[0]  # paperless-db stopped: a stopped container is not in `docker ps` at all
 
 
-def _tier(checklist: str, command: str, output: str) -> Tier:
-    messages = beat_messages(checklist, output)
-    messages[-2] = _call(1, "exec", {"command": command})
-    return classify({"messages": messages}).tier
 
 
 @pytest.mark.parametrize(("checklist", "command", "quiet", "trouble"), [
@@ -50,8 +46,8 @@ def test_what_the_lookup_leaves_out_or_prints_in_its_own_form_is_read(checklist:
     """Names listed as bullets, numbers, with "/", "&", in backticks or as a range, one of them missing; a filtered
     listing printing none of them; load averages as macOS' sysctl and /proc/loadavg print them (its "{ … }" with the
     numbers taken out was read as an empty record)."""
-    assert _tier(checklist, command, quiet) is Tier.HEARTBEAT
-    assert _tier(checklist, command, trouble) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, quiet) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, trouble) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize(("checklist", "command"), [
@@ -61,7 +57,7 @@ def test_what_the_lookup_leaves_out_or_prints_in_its_own_form_is_read(checklist:
 ])
 def test_an_empty_lookup_is_the_absence_the_checklist_asks_about(checklist: str, command: str) -> None:
     """`pgrep`, `ss | grep` and `findmnt` print nothing for what is not there: no longer read as nothing found."""
-    assert _tier(checklist, command, "") is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, "") is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize(("turn", "quiet", "news"), [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from larouter.routing import Tier, classify
-from tests.test_stated_limits import _call, beat_messages
+from tests.test_stated_limits import lookup_tier
 
 IDLE = " Reply HEARTBEAT_OK if nothing needs attention."
 
@@ -43,10 +43,6 @@ COMPOSE4 = ("NAME                    STATUS\npaperless-broker-1      Up 3 days\n
 FPING = "web01\nweb02\nweb03\nweb04"
 
 
-def _lookup(checklist: str, command: str, output: str) -> Tier:
-    messages = beat_messages(checklist, output)
-    messages[-2] = _call(1, "exec", {"command": command})
-    return classify({"messages": messages}).tier
 
 
 def _without(listing: str, name: str) -> str:
@@ -72,8 +68,8 @@ def test_names_listed_in_other_forms_one_of_them_gone_is_news(checklist: str, co
                                                                gone: str) -> None:
     """Bullets with a note, a colon or bold; compose v2's suffixed names; unspaced slashes and pluses; ranges with
     "through" and pdsh's brackets."""
-    assert _lookup(checklist, command, quiet) is Tier.HEARTBEAT
-    assert _lookup(checklist, command, _without(quiet, gone)) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, quiet) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, _without(quiet, gone)) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize(("checklist", "command", "output"), [
@@ -87,4 +83,4 @@ def test_names_listed_in_other_forms_one_of_them_gone_is_news(checklist: str, co
 ])
 def test_a_lookup_that_finds_none_of_what_must_be_there_is_news(checklist: str, command: str, output: str) -> None:
     """Absences in other words ("isn't", "should be running", "nicht mehr"), and listings that say they found none."""
-    assert _lookup(checklist, command, output) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, output) is not Tier.HEARTBEAT

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from larouter.routing import Tier, classify
-from tests.test_stated_limits import _call, beat_messages
+from tests.test_stated_limits import _call, lookup_tier
 
 DOCKER = "traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\nauthelia-redis\tUp 3 days\nredis\tUp 3 days"
 ANSIBLE = ("nas-01 | SUCCESS => {\"changed\": false, \"ping\": \"pong\"}\n"
@@ -16,10 +16,6 @@ FREEZER = ('{{"entity_id": "sensor.gefriertruhe_temperatur", "state": "{}", "att
            '"Gefriertruhe Temperatur", "unit_of_measurement": "°C"}}}}')
 
 
-def _lookup(checklist: str, command: str, output: str) -> Tier:
-    messages = beat_messages(checklist, output)
-    messages[-2] = _call(1, "exec", {"command": command})
-    return classify({"messages": messages}).tier
 
 
 @pytest.mark.parametrize(("checklist", "command", "quiet", "news"), [
@@ -35,8 +31,8 @@ def _lookup(checklist: str, command: str, output: str) -> Tier:
      FREEZER.format("-18.4"), FREEZER.format("-9.7")),
 ])
 def test_review_27_and_blind_v47(checklist: str, command: str, quiet: str, news: str) -> None:
-    assert _lookup(checklist, command, quiet) is Tier.HEARTBEAT
-    assert _lookup(checklist, command, news) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, quiet) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, news) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize("checklist", [
@@ -45,7 +41,7 @@ def test_review_27_and_blind_v47(checklist: str, command: str, quiet: str, news:
 ])
 def test_what_is_not_read_for_sure_is_not_quiet(checklist: str) -> None:
     output = "Filesystem  Size  Used Avail Use% Mounted on\n/dev/md0  7.3T  6.8T  0.5T  94% /volume1"
-    assert _lookup(checklist, "ssh nas df -h /volume1", output) is not Tier.HEARTBEAT
+    assert lookup_tier(checklist, "ssh nas df -h /volume1", output) is not Tier.HEARTBEAT
 
 
 @pytest.mark.parametrize("turn", [

@@ -42,6 +42,13 @@ def beat_messages(checklist: str, output: str | Any, inlined: bool = False, user
     return messages + [_call(1, "exec", {"command": "check"}), {"role": "tool", "tool_call_id": "c1", "content": content}]
 
 
+def lookup_tier(checklist: str, command: str, output: str) -> Tier:
+    """The tier of OpenClaw's heartbeat whose checklist was read by a tool and whose one lookup ran `command`."""
+    messages = beat_messages(checklist, output)
+    messages[-2] = _call(1, "exec", {"command": command})
+    return classify({"messages": messages}).tier
+
+
 def tier(checklist: str, output: str | Any, config: ClassifierConfig, inlined: bool = False, user: str = OC) -> Tier:
     return classify({"messages": beat_messages(checklist, output, inlined, user)}, config).tier
 
