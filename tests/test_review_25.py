@@ -84,3 +84,12 @@ def test_names_listed_in_other_forms_one_of_them_gone_is_news(checklist: str, co
 def test_a_lookup_that_finds_none_of_what_must_be_there_is_news(checklist: str, command: str, output: str) -> None:
     """Absences in other words ("isn't", "should be running", "nicht mehr"), and listings that say they found none."""
     assert lookup_tier(checklist, command, output) is not Tier.HEARTBEAT
+
+
+def test_an_absence_about_something_else_leaves_a_lookup_that_found_nothing_quiet() -> None:
+    """Blind v39: "do not message me at night unless prod is down" is no absence the review queue's lookup asks
+    about: `gh` finding no pull request is quiet (nothing found is read by `triggers.found_nothing` everywhere)."""
+    checklist = ('- Review queue: `gh pr list --search "review-requested:@me"`; tell me if anything waits on me.\n'
+                 "- Do not message me between 22:00 and 07:00 unless prod is down.")
+    assert lookup_tier(checklist, 'gh pr list -R acme/ledger --search "review-requested:@me"',
+                       "no pull requests match your search in acme/ledger") is Tier.HEARTBEAT

@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable
 
 from larouter.routing.limit_phrases import number_of_word
-from larouter.routing.listed_names import found_none
 
 # Kinds of member a cluster has, with the words a tool uses for them ("slave" in redis' INFO, "standby" in Patroni).
 _KINDS = {
@@ -113,11 +112,15 @@ _IDENTIFIER_RE = re.compile(r"[a-z][\w.]*[-_.]?\d[\w.-]*|[a-z]+-[a-z0-9-]+")
 _NAME_RE = re.compile(r"[\w.@:-]{1,40}")
 
 
-def short_count(expected: Iterable[tuple[str, int]], call: str, text: str) -> str:
-    """The line of a lookup that counts fewer members of a kind than the checklist expects, or ""."""
+def short_count(expected: Iterable[tuple[str, int]], call: str, text: str, nothing: bool = False) -> str:
+    """The line of a lookup that counts fewer members of a kind than the checklist expects, or "": `nothing`, a
+    lookup that found none ("No resources found in prod namespace." for "all three api pods Running", review 25),
+    counts none of the kind it was asked for."""
     lower = text.lower()
     for kind, n in expected:
         words = _KINDS[kind]
+        if nothing and any(w in call.lower() or w in lower for w in words):
+            return text or "(an empty tool result)"
         for line, count in _counts(lower, call.lower(), words):
             if count < n:
                 return line
@@ -133,8 +136,6 @@ def _counts(lower: str, call: str, words: tuple[str, ...]) -> Iterable[tuple[str
         if any(m["noun"].startswith(w) for w in words):
             yield m[0], int(m["up"])
     about = any(w in call or w in lower for w in words)
-    if about and lower.strip() and found_none(lower):
-        yield lower.strip(), 0  # "No resources found in prod namespace." for "all three api pods Running" (review 25)
     if (m := _ROWS_RE.search(lower)) is not None and about:
         yield m[0], int(m[1])  # psql's footer under a query about those members ("(1 row)", pg_stat_replication)
     if "-[ record" in lower and about:  # psql -x: one record a row, no footer

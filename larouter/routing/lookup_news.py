@@ -31,8 +31,8 @@ import attrs
 from larouter.routing.compiled import Compiled
 from larouter.routing.exemptions import exempted, without_exempted
 from larouter.routing.expected_counts import expected_counts, short_count
-from larouter.routing.listed_names import (expected_states, listed_names, missing_name, none_shown, unexpected_state,
-                                           unmounted)
+from larouter.routing.listed_names import (absence_asked, absent_things, expected_states, listed_names, missing_name,
+                                           unexpected_state, unmounted)
 from larouter.routing.lookup_dump import fine_dump, fine_listing, fine_table, past_in_dump, past_in_table
 from larouter.routing.lookup_json import quiet_json
 from larouter.routing.lookup_judged import answered
@@ -69,7 +69,7 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     read = notes(results, rules, lists)
     stated = Stated.of(instructions, raw_turn or text)
     limit = stated_share(results, text) or stated.disk_share()
-    if gone := _absent(others, instructions):
+    if gone := _absent(others, instructions, rules):
         return gone
     stated = attrs.evolve(stated, covered=not stated.unread and (not stated.limits and not stated.sideless
                                                                  or _covered(stated, others)))
@@ -112,15 +112,20 @@ _SHOWN_CHARS = 4000
 _LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expiration", "notafter", "valid"})
 
 
-def _absent(lookups: Sequence[Lookup], instructions: str) -> str:
+def _absent(lookups: Sequence[Lookup], instructions: str, rules: Compiled) -> str:
     """A lookup (not the checklist) that leaves out what the instructions say it must show, whatever the stated limits
     make of what it does show: a container, a host, a member they list (`listed_names`), a mount point its `df` call
-    names, a word a key must read, as many members as they expect (`expected_counts`); "" when none does."""
+    names, a word a key must read, as many members as they expect (`expected_counts`), anything at all where it found
+    nothing of what they alert on missing; "" when none does."""
     listed, states, counts = listed_names(instructions), expected_states(instructions), expected_counts(instructions)
+    absent = absent_things(instructions)
     for r in lookups:
-        if (listed and missing_name(listed, r.text) or none_shown(instructions, listed, r.call, r.text)
+        asked = absence_asked(absent, listed, r.call)
+        nothing = (asked or counts) and (  # (a record whose answer is none is no listing that found none:
+            not r.data if r.is_json else found_nothing((r,), rules))  # {"status": "green", "unassigned_shards": 0})
+        if (listed and missing_name(listed, r.text) or nothing and asked
                 or not r.is_json and unmounted(r.call, r.text)
-                or states and unexpected_state(states, r.text) or counts and short_count(counts, r.call, r.text)):
+                or states and unexpected_state(states, r.text) or counts and short_count(counts, r.call, r.text, nothing)):
             return r.text or _EMPTY
     return ""
 
