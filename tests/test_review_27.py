@@ -72,3 +72,41 @@ def test_review_27_a_system_checklists_own_subheadings_are_its_content() -> None
         return classify({"messages": messages}).tier
     assert tier("1.2", 33) is Tier.HEARTBEAT
     assert tier("2.5", 70) is not Tier.HEARTBEAT
+
+
+KPODS = ("NAME                   READY   STATUS    RESTARTS   AGE\napi-7d9c8b6f4-2xkqz    1/1     Running   0          3d\n"
+         "api-7d9c8b6f4-9wq7m    1/1     Running   0          3d\napi-7d9c8b6f4-kq2ds    1/1     Running   0          3d")
+ES = '{\n  "status" : "green",\n  "number_of_nodes" : %d,\n  "number_of_data_nodes" : %d,\n  "unassigned_shards" : 0\n}'
+STACKS = ("nextcloud-app-1\tUp 3 days (healthy)\nnextcloud-redis-1\tUp 3 days\nnextcloud-cron-1\tUp 3 days\n"
+          "nextcloud-db-1\tUp 3 days\npaperless-db-1\tUp 3 days")
+DPS = "CONTAINER ID   IMAGE       COMMAND                  CREATED      STATUS      PORTS     NAMES"
+UPSC = "input.voltage: {}\ninput.voltage.nominal: 230\nups.load: 17\nups.status: OL"
+
+
+@pytest.mark.parametrize(("checklist", "command", "quiet", "news"), [
+    # a bound whose side is unsaid, on a reading the lookup names otherwise ("mains", "Netzspannung": input.voltage)
+    ("- mains above 220 V", "upsc ups@localhost", None, UPSC.format("198.0")),
+    ("- Netzspannung über 220 V", "upsc ups@localhost", None, UPSC.format("198.0")),
+    # a count from kubectl's rows; from the key that counts the kind the checklist qualifies ("data nodes")
+    ("- prod: all three api pods Running.", "kubectl -n prod get pods -l app=api", KPODS, KPODS.rsplit("\n", 1)[0]),
+    ("- Elasticsearch: all 3 data nodes in the cluster.", "curl -s localhost:9200/_cluster/health?pretty",
+     ES % (4, 3), ES % (3, 2)),
+    # a compose service shown only in another project's stack is not shown
+    ("- Nextcloud stack on dock2: app, db, redis and cron should all be running.", "docker ps", STACKS,
+     STACKS.replace("nextcloud-db-1\tUp 3 days\n", "")),
+    # a filtered listing that printed its header alone found nothing
+    ("- Tell me if the caddy container is not running.", "docker ps --filter name=caddy",
+     DPS + "\n3f2a9c1b7d4e   caddy:2.8   \"caddy run\"   3 days ago   Up 3 days   443/tcp   caddy", DPS),
+])
+def test_review_27_left_over(checklist: str, command: str, quiet: str | None, news: str) -> None:
+    if quiet is not None:  # (a sideless bound is the model's to judge: never quiet, whatever the reading)
+        assert lookup_tier(checklist, command, quiet) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, news) is not Tier.HEARTBEAT
+
+
+def test_review_27_a_threshold_after_a_dash_is_read_as_in_brackets() -> None:
+    def tier(share: int) -> Tier:
+        text = f"Heartbeat 10:30 — Disk /srv: {share} % used — warn at 85 %. Reply HEARTBEAT_OK if nothing needs attention."
+        return classify({"messages": [{"role": "user", "content": text}]}).tier
+    assert tier(41) is Tier.HEARTBEAT
+    assert tier(91) is not Tier.HEARTBEAT

@@ -35,12 +35,13 @@ _LISTED_RE = re.compile(r"\((?P<names>[^()]{3,200})\)")
 _NAME_SPLIT_RE = re.compile(r"\s*(?:,|\band\b|\bor\b|&|/)\s*")
 
 
-def expected_counts(instructions: str) -> tuple[tuple[str, int], ...]:
-    """Each (kind, count) the instructions expect of a kind of member, two or more."""
+def expected_counts(instructions: str) -> tuple[tuple[str, int, str], ...]:
+    """Each (kind, count, qualifier) the instructions expect of a kind of member, two or more; the qualifier is the
+    word right before the noun ("all 3 data nodes": data), or ""."""
     lower = instructions.lower()
     if _FORMS.keys().isdisjoint(_WORDS_RE.findall(lower)):
         return ()  # (no member named at all: one scan of the words)
-    found: list[tuple[str, int]] = []
+    found: list[tuple[str, int, str]] = []
     for line in lower.splitlines():
         words = _WORDS_RE.findall(line)
         for i, word in enumerate(words):
@@ -50,14 +51,15 @@ def expected_counts(instructions: str) -> tuple[tuple[str, int], ...]:
             if n < 2:
                 n = _names_after(words, i)
             if n >= 2:
-                found.append((_FORMS[word], n))
+                before = words[i - 1] if i else ""
+                found.append((_FORMS[word], n, before if before.isalpha() and before not in _NOT_QUALIFIERS else ""))
     at = instructions.find("(")
     while at >= 0:  # "either replica (db-2, db-3)": read back from each parenthesis
         if kind := _kind_before(instructions, at):
             m = _LISTED_RE.match(instructions, at)
             names = [n for n in _NAME_SPLIT_RE.split(m["names"].strip()) if n] if m is not None else []
             if len(names) >= 2 and all(_NAME_RE.fullmatch(n) for n in names):
-                found.append((kind, len(names)))
+                found.append((kind, len(names), ""))
         at = instructions.find("(", at + 1)
     return tuple(found)
 
@@ -107,30 +109,32 @@ _BOUNDS = frozenset({"than", "only", "under", "below", "over", "above", "max", "
 # Words a count does not reach across ("2 pods on 3 nodes": the pods' 2 is no count of nodes).
 _STOPS = frozenset({"on", "in", "per", "across", "with", "from", "auf", "pro", "par", "sur", "en", "por", "con", "is",
                     "are", "if", "when"})
+# Words right before a member's noun that say no kind of member ("all 3 of the nodes", "both my replicas").
+_NOT_QUALIFIERS = frozenset({"of", "the", "its", "my", "our", "all", "both", "each", "every", "his", "her", "their"})
 _PUNCTUATION = frozenset({":", ";", "(", ")", "!", "?", ".", ",", "-", "—"})
 _IDENTIFIER_RE = re.compile(r"[a-z][\w.]*[-_.]?\d[\w.-]*|[a-z]+-[a-z0-9-]+")
 _NAME_RE = re.compile(r"[\w.@:-]{1,40}")
 
 
-def short_count(expected: Iterable[tuple[str, int]], call: str, text: str, nothing: bool = False) -> str:
+def short_count(expected: Iterable[tuple[str, int, str]], call: str, text: str, nothing: bool = False) -> str:
     """The line of a lookup that counts fewer members of a kind than the checklist expects, or "": `nothing`, a
     lookup that found none ("No resources found in prod namespace." for "all three api pods Running", review 25),
     counts none of the kind it was asked for."""
     lower = text.lower()
-    for kind, n in expected:
+    for kind, n, qualifier in expected:
         words = _KINDS[kind]
         if nothing and any(w in call.lower() or w in lower for w in words):
             return text or "(an empty tool result)"
-        for line, count in _counts(lower, call.lower(), words):
+        for line, count in _counts(lower, call.lower(), words, qualifier):
             if count < n:
                 return line
     return ""
 
 
-def _counts(lower: str, call: str, words: tuple[str, ...]) -> Iterable[tuple[str, int]]:
-    """Each (line, count) of a lookup that counts members of a kind named by `words`."""
+def _counts(lower: str, call: str, words: tuple[str, ...], qualifier: str) -> Iterable[tuple[str, int]]:
+    """Each (line, count) of a lookup that counts members of a kind named by `words` (and `qualifier`)."""
     for m in _KEY_COUNT_RE.finditer(lower):
-        if _counts_kind(m["key"], words):
+        if _counts_kind(m["key"], words, qualifier):
             yield m[0].strip(), int(m["n"])
     for m in _UP_OF_RE.finditer(lower):  # ceph: "osd: 9 osds: 8 up (since 6d), 9 in"
         if any(m["noun"].startswith(w) for w in words):
@@ -147,14 +151,19 @@ def _counts(lower: str, call: str, words: tuple[str, ...]) -> Iterable[tuple[str
             for cell in line.split("|"))]
         if rows:
             yield rows[0], len(rows)
+    if (m := _KUBECTL_GET_RE.search(call)) is not None and _RESOURCES.get(m["resource"]) in words:
+        rows = lower.strip().splitlines()  # kubectl's listing of that kind: a row each under its header, review 27
+        if rows and rows[0].startswith(("name ", "namespace ")):
+            yield rows[0], len(rows) - 1
 
 
-def _counts_kind(key: str, words: tuple[str, ...]) -> bool:
+def _counts_kind(key: str, words: tuple[str, ...], qualifier: str = "") -> bool:
     """Whether a key is a count of members of a kind: the kind's plural with words that say which are counted
     ("connected_slaves", "Ready nodes", "num_replicas"), or its singular with "count" ("replica_count"); not a count
-    of those in trouble ("disks_failed") nor a setting ("min-slaves-to-write")."""
+    of those in trouble ("disks_failed") nor a setting ("min-slaves-to-write"); with the checklist's own qualifier
+    ("number_of_data_nodes" for "all 3 data nodes", review 27)."""
     parts = [p for p in _KEY_SPLIT_RE.split(key) if p]
-    rest = [p for p in parts if p not in _QUALIFIERS]
+    rest = [p for p in parts if p not in _QUALIFIERS and p != qualifier]
     if len(rest) != 1:
         return False
     noun = rest[0]
@@ -170,4 +179,8 @@ _QUALIFIERS = _COUNT_WORDS | {"connected", "online", "active", "ready", "healthy
 _KEY_COUNT_RE = re.compile(r"(?m)^[ \t]*\"?(?P<key>[a-z][\w. -]{1,40}?)\"?[ \t]*[:=][ \t]*(?P<n>\d{1,4})[ \t]*,?[ \t]*$")  # (also
 # a pretty JSON's '"number_of_nodes" : 2,')
 _UP_OF_RE = re.compile(r"\b\d{1,4}\s+(?P<noun>[a-z]+?)s?:\s+(?P<up>\d{1,4})\s+up\b")
+# `kubectl get pods -l app=api`, `kubectl -n prod get po`, `oc get nodes`: the kind of member it lists.
+_KUBECTL_GET_RE = re.compile(r"\b(?:kubectl|oc)\b[^|;&\n]*?\sget\s+(?:-{1,2}[\w-]+(?:[= ][^\s-]\S*)?\s+)*?"
+                             r"(?P<resource>[a-z]+)\b")
+_RESOURCES = {"po": "pod", "pod": "pod", "pods": "pod", "no": "node", "node": "node", "nodes": "node"}
 _ROWS_RE = re.compile(r"(?m)^\((\d{1,4}) rows?\)[ \t]*$")

@@ -51,6 +51,8 @@ ALIASES = (
     frozenset({"queue", "queued", "depth", "backlog", "messages", "ready", "waiting"}),
     frozenset({"battery", "charge", "akku", "batterie", "batería", "bateria", "soc"}),
     frozenset({"runtime", "timeleft", "autonomy", "autonomie", "laufzeit"}),
+    frozenset({"voltage", "volt", "volts", "linev", "mains", "spannung", "netzspannung", "tension", "tensión", "tensão",
+               "tensione", "napięcie", "напряжение"}),  # (a UPS's "LINEV", NUT's input.voltage, review 27)
     frozenset({"backup", "backups", "snapshot", "snapshots", "archive", "archives", "dump", "dumps", "sicherung",
                "sauvegarde", "respaldo", "copia", "archiwum", "kopia", "archivio", "archief", "arkiv", "archiv"}),
 )

@@ -12,6 +12,7 @@ twice: /backup is not mounted, review 22), and a dump whose key the checklist sa
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from larouter.routing.statustime import clock_line
@@ -125,12 +126,23 @@ def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
         # A list of plain words ("traefik, authelia or vaultwarden"; "alle Türen, Fenster und das Garagentor") is read
         # only where a line starts with them, as a listing's rows do (not Home Assistant's "names: Fenster Küche").
         row = "" if any(_IDENT_RE.search(n) for n in names) else r"(?m)^[ \t|*•-]*"
-        shown = [n for n in names if re.search(rf"{row}(?<![\w.-])(?:(?:[\w.]+[-_])?{re.escape(n)}[-_]\d{{1,2}}|"
-                                               rf"{re.escape(n)})(?![\w-])", lower)]  # (compose v2's "paperless-db-1"
-        # shows "paperless-db" or "db"; "authelia-redis" shows no "redis", review 27)
+        stacks = {n: {m[1] or "" for m in re.finditer(rf"{row}(?<![\w.-])(?:([\w.]+[-_])?{re.escape(n)}[-_]\d{{1,2}}|"
+                                                       rf"{re.escape(n)})(?![\w-])", lower)} for n in names}
+        # (compose v2's "paperless-db-1" shows "paperless-db" or "db"; "authelia-redis" shows no "redis", review 27)
+        shown = [n for n in names if _in_stack(stacks[n], stacks)]
         if len(shown) >= 2 and len(shown) < len(names):
             return next(n for n in names if n not in shown)
     return ""
+
+
+def _in_stack(found: set[str], stacks: dict[str, set[str]]) -> bool:
+    """Whether a name is shown: on its own, or as a compose service of the project two or more of the list's other
+    names are shown in ("app, db, redis and cron" with nextcloud-app-1 … beside paperless-db-1: no "db"; review 27)."""
+    if not found or "" in found:
+        return bool(found)
+    projects = Counter(p for names in stacks.values() if names is not found for p in names if p)
+    common = [p for p, k in projects.items() if k >= 2]
+    return not common or not found.isdisjoint(common)
 
 
 def absent_things(instructions: str) -> tuple[str, ...]:

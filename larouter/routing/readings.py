@@ -197,9 +197,10 @@ _THRESHOLD_WORDS = ("threshold", "seuil", "schwelle", "schwellenwert", "umbral",
 # ("78% used (warn at 75%)", review 24)
 _BRACKETED_RE = re.compile(r"(?<![\w.])([+−-]?\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,6})?"
                            r"(?:\s(used|in use|full|free|left|available|avail|remaining|charged|belegt|frei|utilisé|libre"
-                           r"|restante|disponible|usado|usato|ocupado|occupato))?\s*[(（]\s*(?:"
+                           r"|restante|disponible|usado|usato|ocupado|occupato))?\s*(?:[(（]|\s[—–]|\s-(?=\s))\s*(?:"
                            + "|".join(_THRESHOLD_WORDS) + r")(?:\s+[^\W\d_]{1,12}){0,2}\s*[:：]?\s*([+−-]?\d+(?:[.,]\d+)?)"
-                           r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*[)）]", re.I)  # ("(seuil de commande : 100 kg)")
+                           r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*(?:[)）]|(?=[.;,!](?:\s|$)|\s*$|\s*\n))", re.I)  # ("(seuil de
+# commande : 100 kg)"; or after a dash to its clause's end: "41 % used — warn at 85 %.", review 27)
 _THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
 _MAX_KIND = ("usage", "util", "load", "fridge", "freez", "kühl", "gefrier", "congel", "frigo", "vriez", "koel", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
              "cpu", "memory", "ram:", "ram ", "mémoire", "speicher", "memoria", "disk", "disque", "disco", "queue",

@@ -327,7 +327,23 @@ def _nothing(result: Lookup, rules: Compiled) -> bool:
         return _empty(result.data)
     return (not result.text or (len(result.text) <= 80 and says_none(result.text, rules.quiet)
                                 and not denies_needed(result.text, rules))
-            or effectively_empty(result.text))
+            or effectively_empty(result.text) or header_only(result.text))
+
+
+# A listing's header row: three or more column names in capitals, each a name tables give their columns.
+_COLUMNS = frozenset("""
+NAME NAMES ID CONTAINER IMAGE COMMAND CMD CREATED STATUS PORTS SERVICE STATE READY UP-TO-DATE AVAILABLE AGE RESTARTS
+NAMESPACE NODE IP TYPE CLUSTER-IP EXTERNAL-IP PID PPID USER TTY TIME STAT START %CPU %MEM VSZ RSS UNIT LOAD ACTIVE SUB
+DESCRIPTION SIZE USED AVAIL USE% MOUNTED ON FILESYSTEM PROTO LOCAL ADDRESS FOREIGN PEER RECV-Q SEND-Q PROCESS TAG
+REPOSITORY VERSION ROLES HOST HOSTS DATE JOB SCHEDULE LAST NEXT LEFT PASSED ACTIVATES TRIGGERS
+""".split())
+
+
+def header_only(text: str) -> bool:
+    """Whether a table printed its header row alone: a filtered listing that found nothing (`docker ps --filter
+    name=caddy`, `docker compose ps` with the service down, `ps -C caddy`; review 27)."""
+    words = text.split() if len(text) <= 240 and "\n" not in text.strip() else ()
+    return len(words) >= 3 and _COLUMNS.issuperset(words)
 
 
 # What a service needs to have, so that none of it is news: "No space left on device", "no healthy upstream", "No
