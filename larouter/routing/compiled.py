@@ -251,6 +251,7 @@ class Compiled:
     hb_problem: frozenset[str]
     hb_authoring: frozenset[str]
     hb_openers: frozenset[str]
+    hb_modal_openers: frozenset[str]
     hb_opener_prefixes: tuple[str, ...]
     hb_requests: tuple[Check | Phrases, ...]  # edit requests about the heartbeat, sentences opening with a work verb
     hb_request_cjk: Check  # verb-last requests ("…してください"), read only when no ack is asked for
@@ -326,6 +327,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_action_reply_joins=tuple(j.lower() for j in hb.action_reply_joins),
         hb_problem=frozenset(w.lower() for w in hb.problem_words),
         hb_openers=frozenset(w.lower() for w in hb.not_a_poll_openers),
+        hb_modal_openers=frozenset(w.lower() for w in hb.modal_openers),
         hb_authoring=frozenset(w.lower() for w in hb.authoring_openers),
         hb_opener_prefixes=tuple(w.lower() for w in hb.not_a_poll_prefixes),
         hb_requests=(Check.of(hb.edit_request, _HB), Check.of(hb.edit_request_cjk, _HB), Check.of(hb.code_request_cjk, _HB),

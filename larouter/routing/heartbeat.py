@@ -16,7 +16,8 @@ import attrs
 
 from larouter.routing.bands import band_crossed
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, Compiled, present
-from larouter.routing.asking import asks_about_token, in_long_question, long_question, opening_word, quotes_an_item
+from larouter.routing.asking import (asks_about_token, in_long_question, long_question, opening_word, quotes_an_item,
+                                    talked_about)
 from larouter.routing.afterack import asks_after_ack
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
@@ -79,6 +80,8 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
     poll = learned is not None or any(check.search(text, lower) for check in rules.hb_polls)
     found = ack_token(text, lower, rules)  # the idle token asked for, e.g. HEARTBEAT_OK, and where; None when none
     ack = found[0] if found else None
+    if poll and not ack and learned is None and talked_about(text, lower, rules):
+        return None  # "Since yesterday the periodic check no longer runs. Help!"
     if not poll and not ack:
         quiet = quiet if quiet is not None else quiet_report(text, True, rules.quiet)
         if not quiet:  # the model, unless an idle reply was asked around something else ("Compose …; reply pass if …")
@@ -99,7 +102,8 @@ def detect(text: str, rules: Compiled, raw: str = "") -> Verdict | None:
         return None  # 「HEARTBEAT_OK NAS の容量が 88% です」だった。なぜ抑制されたのか…教えて。" (blind v46)
     if found and quoted_prompt(text, found[1]):  # "Our bot keeps answering NO_REPLY. The prompt is: "… reply NO_REPLY." …"
         return None
-    if (opening := opening_word(lower)) in rules.hb_authoring or not ack and opening in rules.hb_openers:
+    if (opening := opening_word(lower)) in rules.hb_authoring or not ack and (
+            opening in rules.hb_openers or opening in rules.hb_modal_openers):
         return None  # "Escriu-me un HEARTBEAT.md ... respongui HEARTBEAT_OK" writes a check-in; asks for no ack
     if lower.lstrip().startswith(rules.hb_opener_prefixes) or _shares_material(lower):
         return None

@@ -12,7 +12,8 @@ import attrs
 from larouter.routing.known_prompts import DEFAULT_KNOWN_PROMPTS
 from larouter.routing.poll_rules import CODE_REQUEST_CJK, POLLS, Gated
 from larouter.routing.quiet_rules import SCHEDULED_WORDS
-from larouter.routing.request_words import AUTHORING_OPENERS, FROM_NOW_ON, NOT_A_POLL_OPENERS, NOT_A_POLL_PREFIXES
+from larouter.routing.request_words import (AUTHORING_OPENERS, FROM_NOW_ON, MODAL_OPENERS, NOT_A_POLL_OPENERS,
+                                           NOT_A_POLL_PREFIXES)
 from larouter.routing.work_rules import WORK_DUE
 
 
@@ -191,6 +192,9 @@ class HeartbeatRules:
     )
     # A request that opens like this is about heartbeats, not one (unless it also says how to ack).
     not_a_poll_openers: tuple[str, ...] = NOT_A_POLL_OPENERS
+    # A turn opening with one of these and asking for no idle reply is someone asking ("Kannst du …?"): read of the
+    # first word only.
+    modal_openers: tuple[str, ...] = MODAL_OPENERS
     authoring_openers: tuple[str, ...] = AUTHORING_OPENERS
     # A turn starting like this asks about heartbeats even when it quotes the ack ("Why do you keep replying
     # NEST_QUIET ...?"): "why" in any language, Spanish questions, and requests in scripts written without spaces.

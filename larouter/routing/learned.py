@@ -20,7 +20,7 @@ def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:
     if model is None or len(text) > model.max_chars or text.rstrip().endswith(QUESTION_MARKS):
         return None
     first = opening_word(lower)
-    if first in rules.hb_openers or first in REQUEST_OPENERS:  # "Look over the config ... reply 'fine' if ..."
+    if first in rules.hb_openers or first in REQUEST_OPENERS or first in rules.hb_modal_openers:  # "Look over the config ... reply 'fine' if ..."
         return None
     score = model.score(text)
     if score < rules.hb.model_threshold or counts_something(text):  # "New help requests: 2" (the dearer test last)

@@ -76,7 +76,8 @@ POLLS: tuple[Gated, ...] = (
     Gated(r"(?:\A|[.!?。]\s+)(?:\w+-)?(?:heartbeat|хартбит|하트비트|ハートビート|心跳)(?:-\w+)?\s*[.!:。](?!\w)",
           ("heartbeat", "хартбит", "하트비트", "ハートビート", "心跳")),
     Gated(
-        r"geplant\w*\s+(?:weckruf|prüfung|kontrolle|check|lauf)|regelmäßige?\s+(?:prüfung|kontrolle|check)"
+        r"geplant\w*\s+(?:weckruf|prüfung|kontrolle|check|lauf)|(?:regelmäßig|periodisch)\w*\s+(?:prüfung|kontrolle"
+        r"|überprüfung|check)"
         r"|réveil\s+programmé|(?:vérification|contrôle)\s+périodique|tâche\s+planifiée"
         r"|despertar\s+(?:programado|agendado)|(?:revisión|comprobación|chequeo|verificação|checagem)\s+periódica"
         r"|(?:chequeo|revisión|comprobación|control|verificación|verificação|checagem|vérification|contrôle|controllo"

@@ -8,7 +8,7 @@ import attrs
 # Only the scheduling words: nouns such as "control" or "verifica" are everyday words in real requests and would
 # open this gate (and the heartbeat checks behind it) for them.
 SCHEDULED_WORDS = (
-    "geplant", "weckruf", "regelmäßig", "programmé", "périodique", "planifié", "programad", "periódic",
+    "geplant", "weckruf", "regelmäßig", "periodisch", "programmé", "périodique", "planifié", "programad", "periódic",
     "agendad", "programmat", "pianificat", "periodic", "gepland", "periodiek", "zaplanowan", "okresow", "cykliczn",
     "планов", "периодическ", "регулярн", "по расписанию", "定時", "定期", "定时", "例行", "정기", "예약", "웨이크업",
     "नियमित", "निर्धारित", "دوري", "مجدول", "zamanlanmış", "periyodik", "berkala", "terjadwal", "rutin",

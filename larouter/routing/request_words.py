@@ -88,3 +88,13 @@ AUTHORING_OPENERS = (
     "fafanua", "klarigu", "açıkla", "εξήγησε", "הסבר", "اشرح", "توضیح", "समझाइए", "समझाओ",
     "أعد", "اعد", "اكتب", "ترجم",  # Arabic: rewrite ("أعد كتابة"), write, translate
 )
+
+# "Can you …", "is …", "should …" opening a turn in more languages ("Kannst du die periodische Prüfung im Skript
+# erklären?", "¿Puedes explicar la revisión periódica …?"): a person asking about the check-in, never one. Only the
+# turn's first word is read (inside a check-in these are everyday words: "Mi." is Wednesday).
+MODAL_OPENERS = (
+    "kannst", "könntest", "können", "könnten", "kann", "ist", "sind", "soll", "sollte", "sollten", "muss", "hast",
+    "puedes", "podrías", "puede", "podría", "pueden", "podemos", "debería", "peux", "pouvez", "pourrais", "pourriez",
+    "puis", "dois", "devrais", "puoi", "potresti", "può", "potete", "dovrei", "podes", "pode", "poderia", "podem",
+    "deveria", "kun", "kunt", "kan", "moet", "zou", "czy", "możesz", "можешь", "можете", "можно", "me",
+)
