@@ -110,3 +110,20 @@ def test_review_27_a_threshold_after_a_dash_is_read_as_in_brackets() -> None:
         return classify({"messages": [{"role": "user", "content": text}]}).tier
     assert tier(41) is Tier.HEARTBEAT
     assert tier(91) is not Tier.HEARTBEAT
+
+
+def test_a_system_checklist_in_polish_is_read() -> None:
+    """"Lista kontrolna przy każdej pobudce:" (blind v47) heads a checklist; "zajętość" is a use, bad high."""
+    system = ("Jesteś agentem utrzymaniowym serwera `srv-biuro`. Budzi cię cron co 30 min.\n\n"
+              "Lista kontrolna przy każdej pobudce:\n1. `df -h /srv` — zajętość /srv poniżej 60%.\n"
+              "Jeśli nie ma nic do zgłoszenia, odpowiedz dokładnie: OK_NIC_NOWEGO\n")
+    df = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       3.6T  {}T  1.1T  {}% /srv"
+
+    def tier(used: str, share: int) -> Tier:
+        messages = [{"role": "system", "content": system},
+                    {"role": "user", "content": "[cron */30 * * * *] pobudka — wt 12.05.2026 09:00 CEST"},
+                    _call(1, "shell", {"cmd": "df -h /srv"}),
+                    {"role": "tool", "tool_call_id": "c1", "content": df.format(used, share)}]
+        return classify({"messages": messages}).tier
+    assert tier("1.2", 33) is Tier.HEARTBEAT
+    assert tier("2.4", 66) is not Tier.HEARTBEAT

@@ -19,7 +19,7 @@ _HIGH = ("usage", "used", "use", "util", "load", "latenc", "lag", "delay", "behi
          "retrans", "inflight", "in-flight", "dlq", "auslastung", "belegt", "fehler", "latenz", "verzögerung",
          "warteschlange", "erreur", "retard", "file d'attente", "errore", "ritardo", "coda", "uso", "ocupa", "retraso",
          "cola", "atraso", "fila", "vertraging", "wachtrij", "fout", "opóźnienie", "kolejka", "błęd", "fördröjning",
-         "kö", "fel")
+         "kö", "fel", "zajęt", "wykorzyst", "gebruik", "bezet", "använd", "occupat", "nutzung", "belegung")
 _LOW = ("free", "left", "remaining", "avail", "charge", "batter", "akku", "runtime", "spare", "throughput",
         "download", "upload", "bandwidth", "hit", "success", "frei", "verfügbar", "restlaufzeit", "ladung", "libre",
         "restant", "disponib", "autonomie", "livre", "restante", "vrij", "resterend", "wolne", "pozostał", "ledig", "idle",

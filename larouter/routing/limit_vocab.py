@@ -101,4 +101,6 @@ def unit_dimension(unit: str, one_letter_sizes: bool = False) -> tuple[str, floa
 FREE = frozenset({"free", "avail", "available", "left", "remaining", "frei", "verfügbar", "libre", "disponible",
                    "livre", "libero", "vrij", "wolne"})
 TAKEN = frozenset({"used", "use", "usage", "full", "util", "utilization", "utilisation", "belegt", "occupied",
-                    "utilisé", "usado", "usato", "gebruikt", "zajęte"})
+                    "utilisé", "usado", "usato", "gebruikt", "zajęte", "zajętość", "zajęty", "zajęta", "wykorzystanie",
+                    "gebruik", "bezetting", "användning", "använt", "occupato", "occupé", "ocupado", "ocupação",
+                    "auslastung", "nutzung", "belegung", "uso", "utilizzo"})  # (limit_polarity's use words, review 28)

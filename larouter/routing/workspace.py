@@ -129,11 +129,17 @@ def system_checklist(messages: Sequence[Any]) -> str:
 
 
 _PERIODIC_WORDS = ("checklist", "periodic", "periódica", "periodica", "periodisch", "périodique", "wake", "tick",
-                   "routine", "controllo", "revisión", "prüfung", "vérification", "controle", "kontrolle")
-# A header naming the periodic check: a heading, or a line ending in a colon or a bracket.
-_PERIODIC_WORDS_RE = (r"[^\n]{0,60}\b(?:checklist|periodic\w*|periódica|periodica|periodische?|périodique"
+                   "routine", "controllo", "revisión", "prüfung", "vérification", "controle", "kontrolle", "kontroln",
+                   "pobudc", "okresow", "kontrollist", "lista de", "liste de", "lista di", "チェックリスト", "检查清单",
+                   "巡检", "定期", "체크리스트", "kontrol listesi", "daftar periksa", "чек-лист", "при каждом")
+# A header naming the periodic check: a heading, or a line ending in a colon or a bracket (in more languages, blind
+# v47: "Lista kontrolna przy każdej pobudce:").
+_PERIODIC_WORDS_RE = (r"[^\n]{0,60}(?:\b(?:checklist|periodic\w*|periódica|periodica|periodische?|périodique"
                       r"|controllo periodico|revisión|prüfung|vérification|kontrolle|(?:on|at) every (?:wake|tick|run|beat)"
-                      r"|scheduled wake)\b[^\n]{0,90}")
+                      r"|scheduled wake|lista kontrolna|kontrola okresowa|przy każdej pobudce|kontrollista|controlelijst"
+                      r"|lista de (?:control|comprobación|verificación|verificação|checagem)|lista di controllo"
+                      r"|liste de contrôle|kontrol listesi|daftar periksa|чек-лист|при каждом (?:пробуждении|запуске))\b"
+                      r"|チェックリスト|检查清单|巡检|定期(?:チェック|点検|检查|巡回)|체크리스트)[^\n]{0,90}")
 _PERIODIC_RE = re.compile(rf"(?im)^(?:#{{1,6}}[ \t]+{_PERIODIC_WORDS_RE}|\[?{_PERIODIC_WORDS_RE}(?::|\])[ \t]*)\n")
 
 
