@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from larouter.routing.limit_vocab import (ALIASES, BOUND_WORDS, FAHRENHEIT, FREE, GENERIC_DATED, SIZE_UNITS, TAKEN,
-                                          TIME_UNITS, Limit,
-                                          unit_dimension)
+from larouter.routing.limit_vocab import (ALIASES, BOUND_WORDS, FAHRENHEIT, FREE, GENERIC_DATED, SHOWN_ALIASES, SIZE_UNITS,
+                                          TAKEN, TIME_UNITS, Limit, unit_dimension)
 from larouter.routing.readings import number
 
 _LABEL_PARTS_RE = re.compile(r"[A-Z]?[a-z]+\d*|[A-Z]+\d*(?![a-z])|[^\W\d_A-Za-z]+|%")
@@ -43,6 +42,11 @@ def _polarity(words: Iterable[str]) -> str:
 def related_word(word: str, label: frozenset[str]) -> bool:
     """Whether a limit's word names a part of a label (the same word, a shared stem, or one the same thing goes by)."""
     return word not in GENERIC_DATED and any(_related(word, part) for part in label)
+
+
+def shown_word(word: str, label: frozenset[str]) -> bool:
+    """Whether a limit's word names a part of a label, also by the loose names of `SHOWN_ALIASES` (never to judge)."""
+    return related_word(word, label) or any(word in group and not group.isdisjoint(label) for group in SHOWN_ALIASES)
 
 
 def _names(limit: Limit, label: frozenset[str], dimension: str) -> bool:

@@ -40,12 +40,12 @@ from larouter.routing.lookup_units import fine_units
 from larouter.routing.lookup_text import (INSTRUCTION_RE, checklist, fine_columns, fine_rows, fine_states, is_table,
                                           says_well, table_clear)
 from larouter.routing.quiet import quiet_report
-from larouter.routing.limit_match import label_words, related_word
+from larouter.routing.limit_match import label_words, related_word, shown_word
 from larouter.routing.lookup_forms import as_pairs
 from larouter.routing.limit_vocab import EXPIRY_RE, FREE, GENERIC_DATED, TAKEN
 from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import (MAX_RESULT_CHARS, MAX_RESULTS, Lookup, denies_needed, found_items, found_nothing,
-                                      json_of, past_stated_share, stated_share, troubled_text)
+                                      header_only, json_of, past_stated_share, stated_share, troubled_text)
 
 
 def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_turn: str = "", inlined: str = "") -> str:
@@ -94,7 +94,7 @@ def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
     shows beside `battery.runtime`, whatever the charge reads (blind v43)."""
     shown = [label_words(f"{r.call} {as_pairs(r.text[:_SHOWN_CHARS])}") for r in lookups]  # (as its readers read it:
     # "0.52 0.58 0.61 1/234 5678" shows a load average)
-    if stated.sideless and any(related_word(w, label_words(as_pairs(r.text[:_SHOWN_CHARS]))) for w in stated.sideless
+    if stated.sideless and any(shown_word(w, label_words(as_pairs(r.text[:_SHOWN_CHARS]))) for w in stated.sideless
                                for r in lookups):  # (in what they show, not in the call that filtered them)
         return False  # a bound whose bad side is unsaid on a reading they show ("tank fragmentation under 50%" beside
         # `zpool list`'s FRAG; "mains voltage above 220 V" beside input.voltage, review 25): the model judges it
@@ -108,6 +108,11 @@ def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
     return True
 
 
+# A listing's filter on a state of trouble (exited containers, failed units, pods not running).
+_TROUBLE_FILTER_RE = re.compile(r"(?:status|health|state)=(?:exited|dead|restarting|paused|created|unhealthy|failed"
+                                r"|removing)|--failed\b|--state[= ]failed|status\.phase!=|--field-selector[= ]\S*!="
+                                r"|\|\s*e?grep\s+-\w*v\w*\s+(?:-\S+\s+)*['\"]?(?:running|up|active|ok|healthy|ready|completed)",
+                                re.I)  # (`kubectl get pods | grep -v Running`)
 _SHOWN_CHARS = 4000
 _LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expiration", "notafter", "valid"})
 
@@ -122,7 +127,8 @@ def _absent(lookups: Sequence[Lookup], instructions: str, rules: Compiled) -> st
     for r in lookups:
         asked = absence_asked(absent, listed, r.call)
         nothing = (asked or counts) and (  # (a record whose answer is none is no listing that found none:
-            not r.data if r.is_json else found_nothing((r,), rules))  # {"status": "green", "unassigned_shards": 0})
+            not r.data if r.is_json else found_nothing((r,), rules) or header_only(r.text))  # {"status": "green",
+        # "unassigned_shards": 0})
         if (listed and missing_name(listed, r.text) or nothing and asked
                 or not r.is_json and unmounted(r.call, r.text)
                 or states and unexpected_state(states, r.text) or counts and short_count(counts, r.call, r.text, nothing)):
@@ -153,6 +159,9 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
     if found_nothing((result,), rules):
         return True
     text = result.text
+    if header_only(text):  # a listing of nothing: quiet only where it lists trouble (`docker ps --filter
+        return _TROUBLE_FILTER_RE.search(result.call) is not None  # health=unhealthy`); an unfiltered or a named
+        # one lists nothing that should run (review 28: "make sure caddy is running", every container down)
     if (m := _HTTP_OK_RE.match(text)) is not None:  # `curl -i`: a 2xx status, then the body judged as the answer
         body = text[m.end():].partition("\n\n")[2].strip()
         return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit,

@@ -291,6 +291,8 @@ def _bad_side(lower: str, at: int) -> str:
     """Which side of a threshold is bad for the reading at `at`, by the words before it on its line: "min" for what
     is left ("free", "в наличии"), "max" for a use, load, latency or error count, "" when they do not say."""
     before = lower[max(0, lower.rfind("\n", 0, at) + 1, at - _KIND_REACH):at]
+    before = before[max(map(before.rfind, _CLAUSE_MARKS)) + 1:]  # (its own clause: "uptime 41 d, CPU 95 % — alarm
+    # at 90 %" names no uptime for the CPU, review 28)
     bare = before
     for w in _SHADOWING:  # (a word of the bad-high kind that holds one of the bad-low kind: "freezer" is no "free",
         bare = bare.replace(w, " ")  # review 25)
@@ -300,6 +302,7 @@ def _bad_side(lower: str, at: int) -> str:
 
 
 _KIND_REACH = 48  # characters before a reading where its name is looked for
+_CLAUSE_MARKS = (",", ";", "·", "|", "•")
 # The words of the bad-high kind that hold a word of the bad-low one ("freez" holds "free"): read before it.
 _SHADOWING = tuple(w for w in _MAX_KIND if any(m in w for m in _MIN_KIND))
 
@@ -317,9 +320,11 @@ _FREE_STATES = frozenset({"free", "left", "available", "avail", "remaining", "ch
 
 
 def _over_bracketed_threshold(text: str, lower: str) -> bool:
-    """Whether a reading lies past the threshold its own brackets give, on the side its name says is bad."""
+    """Whether a reading lies past the threshold its own brackets give, on the side its name says is bad; above it
+    where the name says nothing ("Server room: 29.6 °C — warn at 27 °C", "Humidity 71 % (warn at 65 %)": an alert
+    level is most often a ceiling, and reading one wrongly only asks the model; never to call a reading fine)."""
     for m in _BRACKETED_RE.finditer(text):
-        side, value, bound = _bracketed_side(lower, m), number(m.group(1)), number(m.group(3))
+        side, value, bound = _bracketed_side(lower, m) or "max", number(m.group(1)), number(m.group(3))
         if (side == "min" and value < bound) or (side == "max" and value > bound):
             return True
     return False

@@ -327,7 +327,7 @@ def _nothing(result: Lookup, rules: Compiled) -> bool:
         return _empty(result.data)
     return (not result.text or (len(result.text) <= 80 and says_none(result.text, rules.quiet)
                                 and not denies_needed(result.text, rules))
-            or effectively_empty(result.text) or header_only(result.text))
+            or effectively_empty(result.text))
 
 
 # A listing's header row: three or more column names in capitals, each a name tables give their columns.
@@ -341,7 +341,9 @@ REPOSITORY VERSION ROLES HOST HOSTS DATE JOB SCHEDULE LAST NEXT LEFT PASSED ACTI
 
 def header_only(text: str) -> bool:
     """Whether a table printed its header row alone: a filtered listing that found nothing (`docker ps --filter
-    name=caddy`, `docker compose ps` with the service down, `ps -C caddy`; review 27)."""
+    name=caddy`, `docker compose ps` with the service down, `ps -C caddy`; review 27). Read for an absence only
+    (`lookup_news`): as an empty answer it passed the lookup as quiet whatever limits it left unanswered ("tell me if
+    caddy has been up less than 1 hour", review 28)."""
     words = text.split() if len(text) <= 240 and "\n" not in text.strip() else ()
     return len(words) >= 3 and _COLUMNS.issuperset(words)
 
