@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from larouter.routing import Tier
+from larouter.routing import Tier, classify
 from tests.support.agents import rules_tier
 
 
@@ -303,3 +303,22 @@ def test_a_weekly_item_after_a_time_is_due_on_its_day_only(item: str) -> None:
     """Blind v39: "Fridays, any time after 16:00 … Last sent: Friday 1 May 2026" was due on a Wednesday at 16:30:
     the day before "after 16:00" was not read as the item's day, and a worded last-sent date as its due date."""
     quiet_then_work(WEEKLY.format(item=item, day="Wednesday", date=6), WEEKLY.format(item=item, day="Friday", date=8))
+
+
+def test_an_hour_without_minutes_and_a_parent_line_schedule_their_items() -> None:
+    """Blind v48: "Tuesday evening (after 6pm) remind me to put them out" heads indented notes; at 5:10 PM neither
+    the line nor its notes are due (an hour without minutes was no time, a note was an item due all day)."""
+    poll = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks "
+            "from prior chats. If nothing needs attention, reply HEARTBEAT_OK.\nCurrent time: Tuesday, May 19th, 2026 "
+            "- {now} (Australia/Sydney)")
+    checklist = ("# Heartbeat tasks\n\nBins: council collects Wednesday morning, so Tuesday evening (after 6pm) remind "
+                 "me to put them out.\n - Yellow lid on even weeks, green lid on odd weeks.\n")
+
+    def tier(now: str) -> Tier:
+        messages = [{"role": "user", "content": poll.format(now=now)},
+                    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                        "name": "read", "arguments": '{"path": "HEARTBEAT.md"}'}}]},
+                    {"role": "tool", "tool_call_id": "c1", "content": checklist}]
+        return classify({"messages": messages}).tier
+    assert tier("5:10 PM") is Tier.HEARTBEAT
+    assert tier("6:40 PM") is not Tier.HEARTBEAT

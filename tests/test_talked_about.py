@@ -44,3 +44,27 @@ def test_a_person_talking_about_the_check_in_is_not_one(text: str) -> None:
 ])
 def test_a_schedulers_check_in_stays_one(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT
+
+
+OC_PROMPT = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks "
+             "from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
+
+
+def test_a_check_in_prompt_quoted_as_a_block_is_talked_about() -> None:
+    """Blind v48: a person pastes the poll they saw in the log as a Markdown block quote and asks about it."""
+    text = (f"weird question. every 30 min there's this message I never typed:\n\n> {OC_PROMPT}\n\nand then you "
+            "answer HEARTBEAT_OK and it disappears. is that a prompt injection??")
+    assert tier(text) is not Tier.HEARTBEAT
+    assert tier(f"> {OC_PROMPT}") is Tier.HEARTBEAT  # (the quote alone is the poll itself)
+
+
+def test_a_request_to_write_heartbeat_md_is_no_check_in() -> None:
+    """Blind v48: "make me a new HEARTBEAT.md … if nothing, stay quiet with HEARTBEAT_OK"; the agent read the
+    template (comments only): no check-in whose lookups found nothing."""
+    messages = [{"role": "user", "content": "HEARTBEAT.md を新しく作ってほしい。内容は:\n- ディスク使用率が90%を超えたら通知\n"
+                                            "- 何もなければ HEARTBEAT_OK で黙ってて\n今のファイルはテンプレートのままです。"},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                    "name": "read", "arguments": '{"path": "HEARTBEAT.md"}'}}]},
+                {"role": "tool", "tool_call_id": "c1",
+                 "content": "# HEARTBEAT.md\n\n# Keep this file empty (or with only comments) to skip heartbeat API calls.\n"}]
+    assert classify({"messages": messages}).tier is not Tier.HEARTBEAT

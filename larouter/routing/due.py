@@ -315,6 +315,8 @@ def day_labelled(item: str) -> bool:
 # An open checkbox before an item's label ("[ ] Sun 09:00 replace the battery"), and a time the item opens with: its
 # schedule, whatever deadline its text names ("14:00 remind Noor: dentist at 14:45, leave by 14:15").
 _BOX_RE = re.compile(r"^\[ \]\s*")
+# An hour on a 12-hour clock without its minutes ("Tuesday evening (after 6pm)", "at 7 a.m.").
+_HOUR_RE = re.compile(r"(?<![\d:.,])(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm](?![a-z])")
 _LEAD_TIME_RE = re.compile(rf"(?:at\s+)?([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)\b{_MERIDIEM}")
 
 
@@ -354,7 +356,8 @@ def not_yet_due(item: str, today: dt.date | None, now: int | None = None, weekda
             and (not dated or _DEADLINE_RE.search(item))):  # (a date beside a deadline word is the deadline's)
         return minutes_at(lead) > now  # its schedule: "14:00 remind Noor: … leave by 14:15"
     if now is not None and not dated and not _DEADLINE_RE.search(item):
-        times = [minutes_at(t) for t in TIME_RE.finditer(item)]
+        times = [minutes_at(t) for t in TIME_RE.finditer(item)] + [
+            minutes(hour, "00", meridiem) for hour, meridiem in _HOUR_RE.findall(item)]  # ("after 6pm", blind v48)
         if times:
             return all(t > now for t in times)
     if today is None:

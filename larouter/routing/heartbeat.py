@@ -238,11 +238,18 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
     # Without a task header, the list items of the turn are its tasks (an inlined HEARTBEAT.md, an alert list).
     prose_counts = header is not None and header.group().strip().lower().startswith("<")  # <heartbeat_brief>: prose
     items = []
+    parents: dict[str, str] = {}  # an indented item's parent line, which may schedule it ("Bins: … Tuesday evening
+    # (after 6pm) remind me …\n - Yellow lid on even weeks …": not due at 5:10 PM, blind v48)
+    parent = ""
     for line in body[header.end() if header else 0 :].splitlines():
         if rules.hb_done_header is not None and rules.hb_done_header.match(line):
             break
         m = rules.hb_task_item.match(line)
         item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
+        if line[:1] not in " \t":
+            parent = "" if line.lstrip().startswith("#") else line.strip()
+        elif m and parent:
+            parents[item] = parent
         if header is None and (not (m and (rules.hb_headerless_task.search(item) or day_labelled(item)))
                                or _STATUS_LABEL_RE.match(item) or TIMED_STATUS_RE.search(item)
                                or within_thresholds(item) is not item):
@@ -252,7 +259,8 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
             items.append(item)
     if items:
         when = when or _checkin(text, raw)
-        items = [item for item in items if not later_or_done(item, when)]
+        items = [item for item in items if not later_or_done(item, when) and not (
+            item in parents and later_or_done(parents[item], when))]
     return items
 
 

@@ -38,7 +38,22 @@ def quoted_prompt(text: str, at: int) -> bool:
     start = single_quote_opening(text, at)  # 'If nothing needs attention, reply HEARTBEAT_OK'
     if start >= 0 and at - start >= QUOTED_PROMPT_MIN_CHARS:
         return enough_outside(text, start, single_quote_closing(text, at))
-    return False
+    return _in_blockquote(text, at)
+
+
+def _in_blockquote(text: str, at: int) -> bool:
+    """Whether `at` sits in a Markdown block quote ("> Read HEARTBEAT.md if it exists … reply HEARTBEAT_OK.") with
+    a message around it (blind v48: "every 30 min there's this message I never typed: > … is that a prompt
+    injection??")."""
+    start = text.rfind("\n", 0, at) + 1
+    if not text.startswith(">", start):
+        return False
+    while start > 0 and text.startswith(">", text.rfind("\n", 0, start - 1) + 1):
+        start = text.rfind("\n", 0, start - 1) + 1  # (up to the quote's first line)
+    end = text.find("\n", at)
+    while end >= 0 and text.startswith(">", end + 1):
+        end = text.find("\n", end + 1)
+    return enough_outside(text, start, end)
 
 
 ASK_AFTER_WORDS = 6

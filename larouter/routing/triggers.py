@@ -18,7 +18,7 @@ import attrs
 
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
-from larouter.routing.compiled import COMMENT_RE, Compiled
+from larouter.routing.compiled import CJK_RE, COMMENT_RE, Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
 from larouter.routing.payload import OK_VALUES, STATUS_KEYS, healthy
 from larouter.routing.quiet import asks_idle_reply, says_none
@@ -66,7 +66,10 @@ def ack_trigger(text: str, rules: Compiled) -> bool:
         return False  # unstamped, it must say how to reply when idle ("Kama hakuna kazi, jibu 'SAWA' tu")
     found = word_tokens(lower)
     return (bool(found) and found[0] not in rules.hb_openers and rules.hb_problem.isdisjoint(found)
-            and _REQUESTS.isdisjoint(found))
+            and _REQUESTS.isdisjoint(found) and not any(c.search(text, lower) for c in rules.hb_requests)
+            and not (CJK_RE.search(text) and rules.hb_request_cjk.search(text, lower)
+                     and not rules.hb_idle_condition_cjk.search(text, lower)))  # ("HEARTBEAT.md を新しく作ってほしい。…
+    # 何もなければ HEARTBEAT_OK で黙ってて": a request to write one, blind v48)
 
 
 def _empty(value: Any, key: str = "") -> bool:
