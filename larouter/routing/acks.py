@@ -40,15 +40,42 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
         while i >= 0:
             j = i + len(token)
             if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
-                if not asked_about(text, j) and _instructs(text, lower, i, j, rules) and not (fenced and in_fence(text, i)):
+                if (not asked_about(text, j) and _instructs(text, lower, i, j, rules) and not (fenced and in_fence(text, i))
+                        and not reported_token(lower, i, j)):
                     return text[i:j], i
             i = lower.find(token, j)
     if may_hold_token(text, rules):
         for m in rules.hb_ack_token_rx.finditer(text):
             if (not asked_about(text, m.end()) and _instructs(text, lower, m.start(), m.end(), rules)
-                    and not (fenced and in_fence(text, m.start()))):
+                    and not (fenced and in_fence(text, m.start())) and not reported_token(lower, m.start(), m.end())):
                 return m.group(), m.start()
     return conditional_ack(text, lower, rules)
+
+
+def reported_token(lower: str, i: int, j: int) -> bool:
+    """Whether the token at lower[i:j] is one someone reports seeing, not one asked for ("I keep getting HEARTBEAT_OK
+    in Telegram", "you answered HEARTBEAT_OK to my question", "NO_REPLY lol", "チャットに HEARTBEAT_OK が表示される",
+    "聊天里一直出现 HEARTBEAT_OK"; review 29): a verb of receiving, seeing or having answered before it in its clause,
+    a subject particle or a reaction after it."""
+    head = max(lower.rfind(c, 0, i) for c in ".!?;\n。！？") + 1
+    before = _TOKEN_WORD_RE.findall(lower[head:i])[-4:]
+    if not _REPORTING.isdisjoint(before) or any(map(lower[max(head, i - 8):i].__contains__, _REPORTING_CJK)):
+        return True
+    after = lower[j:j + 24].lstrip(" `'\"”")
+    return after[:1] in _SUBJECT_PARTICLES or _TOKEN_WORD_RE.findall(after)[:1] in _REACTIONS
+
+
+_TOKEN_WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
+# Verbs of a token received, seen or answered: a report of one, in the languages agents are run in.
+_REPORTING = frozenset("""
+got get gets getting keep keeps received receiving saw seeing seen answered replied responded said sent sending sends
+showed shows shown showing displayed displays appears appeared bekomme bekam bekommen erhalte erhielt kriege reçois
+reçu reçoit répondu recibo recibí recibe respondió ricevo ricevuto risposto recebo recebi recebendo respondeu krijg
+kreeg krijgen dostałem dostaję dostaje получаю получил получила ответил ответила приходит
+""".split())
+_REPORTING_CJK = ("出现", "出現", "收到", "显示", "顯示", "看到", "表示", "届く", "届いた", "뜨", "받았")
+_SUBJECT_PARTICLES = frozenset("がは가이는은")
+_REACTIONS = [["lol"], ["again"], ["received"], ["erhalten"], ["reçu"], ["recibido"], ["ricevuto"], ["recebido"]]
 
 
 _SAY_VERBS = ("reply", "respond", "answer", "say", "return", "ack",  # ("ack": acknowledge)

@@ -95,35 +95,3 @@ def asks_about_token(text: str, lower: str, tokens: tuple[str, ...]) -> bool:
             at = lower.find(token, end)
     return False
 
-
-def talked_about(text: str, lower: str, rules: Compiled) -> bool:
-    """Whether every check-in phrase the turn holds is a thing someone talks about, after an article or a
-    possessive ("Since yesterday the periodic check no longer runs. Help!", "Die periodische Prüfung um 10:00 meldet
-    nichts mehr, woran liegt das?", "Quiero cambiar la revisión periódica a cada hora"): a scheduler titles its
-    check-in ("Periodic check 10:00", "[cron] controllo periodico — …") or gives it to the agent ("your periodic
-    check"). Read only of a turn that asks for no idle reply; a framework's HEARTBEAT.md prompt is never this."""
-    found = False
-    for check in rules.hb_polls:
-        m = check.search(text, lower)
-        if m is None or "heartbeat.md" in lower[m.start():m.end()]:
-            continue
-        line = [w.strip("\"'«“„(") for w in lower[lower.rfind("\n", 0, m.start()) + 1:m.start()].split()]
-        if not line or line[-1] not in _DETERMINERS or len(line) >= 2 and line[-2] in _DOING:
-            return False  # (not "Follow the heartbeat monitor scratch context …": OpenClaw's own prompt)
-        found = True
-    return found
-
-
-# Articles and possessives before a noun someone talks about (not "a", "o", "de": other words in other languages;
-# not "your", "tu", "dein": what a scheduler gives the agent).
-_DETERMINERS = frozenset("""
-the our my this that these those its die der das den dem des diese dieser diesen dieses unsere unserer unseren
-unser meine meiner meinen mein el la los las nuestra nuestro nuestras mi mis esta este esa ese le les l' notre nos
-ma mon mes cette ce cet il lo gli nostro nostra mio mia questo questa quel quella os as nosso nossa meu minha esse
-essa het onze ons mijn deze
-""".split())
-# What a scheduler tells the agent to do with its check ("Follow the heartbeat monitor …", "Run the periodic check").
-_DOING = frozenset("""
-follow run do perform start execute complete begin for führe starte mache mach folge ejecuta realiza haz sigue inicia
-lance effectue fais exécute suis esegui fai avvia segui execute faça realize inicie siga voer doe volg
-""".split())

@@ -16,8 +16,7 @@ import attrs
 
 from larouter.routing.bands import band_crossed
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, SENTENCE_SPLIT_RE, Compiled, present
-from larouter.routing.asking import (asks_about_token, in_long_question, long_question, opening_word, quotes_an_item,
-                                    talked_about)
+from larouter.routing.asking import asks_about_token, in_long_question, long_question, opening_word, quotes_an_item
 from larouter.routing.afterack import asks_after_ack
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
@@ -35,6 +34,7 @@ from larouter.routing.statustime import TIMED_STATUS_RE, clock_line
 from larouter.routing.system_events import system_event_news
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt
 from larouter.routing.tokens import word_parts, word_tokens
+from larouter.routing.talk import talked_about
 
 HEARTBEAT = "heartbeat"
 WORK_DUE = "work_due"

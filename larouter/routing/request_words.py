@@ -97,4 +97,6 @@ MODAL_OPENERS = (
     "puedes", "podrías", "puede", "podría", "pueden", "podemos", "debería", "peux", "pouvez", "pourrais", "pourriez",
     "puis", "dois", "devrais", "puoi", "potresti", "può", "potete", "dovrei", "podes", "pode", "poderia", "podem",
     "deveria", "kun", "kunt", "kan", "moet", "zou", "czy", "możesz", "можешь", "можете", "можно", "me",
+    # moving the check-in ("Перенеси регулярную проверку на 10 утра")
+    "перенеси", "verschiebe", "mueve", "déplace", "sposta", "mova", "przesuń", "reschedule",
 )

@@ -1,0 +1,71 @@
+"""Review 29: what a person writes about check-ins is never one (177 of 218 such messages, in 16 languages, were
+heartbeats; 31 are left, the learned model's and recurrence's by design), while a scheduler's own check-ins stay
+heartbeats."""
+
+from __future__ import annotations
+
+import pytest
+
+from larouter.routing import Tier, classify
+
+
+def tier(text: str, system: str | None = None) -> Tier:
+    messages = [{"role": "system", "content": system}] if system else []
+    return classify({"messages": [*messages, {"role": "user", "content": text}]}).tier
+
+
+@pytest.mark.parametrize("text", [
+    # a predicate after the phrase, in any language
+    "Heartbeat tick at 10:00 was late again",
+    "Scheduled check-in at 9:00 never arrived today",
+    "Periodische Prüfung läuft seit gestern nicht mehr",
+    "Revisión periódica no funciona desde ayer",
+    "Vérification périodique ne se lance plus depuis la mise à jour",
+    "Плановая проверка в 9:00 не пришла",
+    "Zamanlanmış kontrol 9'da gelmedi",
+    "定期チェックが昨日から動いていません",
+    "定时检查从昨天开始就不运行了",
+    "정기 점검이 어제부터 안 돼요",
+    # a determiner, an adjective or a time's possessive before it
+    "The new heartbeat poll is too noisy",
+    "Tonight's scheduled check can be skipped",
+    "Die neue periodische Prüfung nervt, jede Stunde eine Nachricht",
+    # the person's own words after its label
+    "periodic check-in: can we make it every 2 hours instead?",
+    "Periodische Prüfung: ich bin heute im Urlaub, bitte nichts schicken",
+    "Periodic check-in — skip the one at 22:00 tonight, I'm at a concert",
+    # told not to run, thanked
+    "Führe die periodische Prüfung heute nicht aus",
+    "今晚不要执行定时检查",
+    "Health check passed, thanks for fixing it!",
+    # forwarded or pasted with a comment
+    "Fwd: Periodic check 06:00 — all green. thoughts?",
+    "Heartbeat check — nothing needs attention. <- I get this every 30 min, turn it off",
+    "Heartbeat poll: nothing new\n\nplease stop sending me this",
+    'My bot sent "Periodic check-in: all clear" to the family group by mistake, how do I undo it',
+    # an idle token someone saw, not one asked for
+    "I keep getting HEARTBEAT_OK in Telegram",
+    "you answered HEARTBEAT_OK to my question, that's wrong",
+    "NO_REPLY lol",
+    "チャットに HEARTBEAT_OK が表示される",
+    "Ich bekomme ständig HEARTBEAT_OK im Chat",
+])
+def test_a_person_writing_about_check_ins_is_not_one(text: str) -> None:
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "[heartbeat] 2026-05-14 10:00 — nothing new",
+    "Periodic check 10:00 — all clear",
+    "Heartbeat check: nothing new",
+    "Heartbeat poll 14:30",
+    "Idle poll: no new human input since 09:40. Agents with nothing to contribute reply exactly PASS.",
+    "Kiểm tra định kỳ từ bot giao dịch: không có lệnh mới, không có cảnh báo giá.",
+    "Scheduled check-in: anything for me?",
+    "Your periodic check-in: nothing pending. Reply HEARTBEAT_OK if idle.",
+    "定期チェック（15:00）：新着メッセージなし",
+    "Плановая проверка 03:00 МСК",
+    '{"trigger":"Schedule Trigger","workflow":"Inbox Concierge","runIndex":212,"items":[],"message":"no new items"}',
+])
+def test_a_schedulers_check_in_stays_one(text: str) -> None:
+    assert tier(text) is Tier.HEARTBEAT
