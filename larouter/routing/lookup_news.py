@@ -30,6 +30,7 @@ import attrs
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.exemptions import exempted, without_exempted
+from larouter.routing.command_output import header_only
 from larouter.routing.expected_counts import expected_counts, short_count
 from larouter.routing.listed_names import (absence_asked, absent_things, expected_states, listed_names, missing_name,
                                            unexpected_state, unmounted)
@@ -45,7 +46,7 @@ from larouter.routing.lookup_forms import as_pairs
 from larouter.routing.limit_vocab import EXPIRY_RE, FREE, GENERIC_DATED, TAKEN
 from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import (MAX_RESULT_CHARS, MAX_RESULTS, Lookup, denies_needed, found_items, found_nothing,
-                                      header_only, json_of, past_stated_share, stated_share, troubled_text)
+                                      json_of, past_stated_share, stated_share, troubled_text)
 
 
 def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_turn: str = "", inlined: str = "") -> str:

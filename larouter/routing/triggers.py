@@ -18,6 +18,7 @@ import attrs
 
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
+from larouter.routing.command_output import EXEC_KEYS, command_output
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
 from larouter.routing.payload import OK_VALUES, STATUS_KEYS, healthy
@@ -240,7 +241,11 @@ def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
             break
         text = read_content(msg.get("content"), MAX_RESULT_CHARS + 1, 0)[0].strip()
         call = calls.get(str(msg.get("tool_call_id")), "") if role == "tool" else str(msg.get("name") or "")
-        out.append(Lookup(text, json_of(text) if text[:1] in ("[", "{") else None, call))
+        data = json_of(text) if text[:1] in ("[", "{") else None
+        if isinstance(data, Mapping) and EXEC_KEYS.issuperset(data) and ("stdout" in data or "output" in data):
+            text = command_output(data)
+            data = json_of(text) if text[:1] in ("[", "{") else None
+        out.append(Lookup(text, data, call))
     return out
 
 
@@ -333,22 +338,6 @@ def _nothing(result: Lookup, rules: Compiled) -> bool:
             or effectively_empty(result.text))
 
 
-# A listing's header row: three or more column names in capitals, each a name tables give their columns.
-_COLUMNS = frozenset("""
-NAME NAMES ID CONTAINER IMAGE COMMAND CMD CREATED STATUS PORTS SERVICE STATE READY UP-TO-DATE AVAILABLE AGE RESTARTS
-NAMESPACE NODE IP TYPE CLUSTER-IP EXTERNAL-IP PID PPID USER TTY TIME STAT START %CPU %MEM VSZ RSS UNIT LOAD ACTIVE SUB
-DESCRIPTION SIZE USED AVAIL USE% MOUNTED ON FILESYSTEM PROTO LOCAL ADDRESS FOREIGN PEER RECV-Q SEND-Q PROCESS TAG
-REPOSITORY VERSION ROLES HOST HOSTS DATE JOB SCHEDULE LAST NEXT LEFT PASSED ACTIVATES TRIGGERS
-""".split())
-
-
-def header_only(text: str) -> bool:
-    """Whether a table printed its header row alone: a filtered listing that found nothing (`docker ps --filter
-    name=caddy`, `docker compose ps` with the service down, `ps -C caddy`; review 27). Read for an absence only
-    (`lookup_news`): as an empty answer it passed the lookup as quiet whatever limits it left unanswered ("tell me if
-    caddy has been up less than 1 hour", review 28)."""
-    words = text.split() if len(text) <= 240 and "\n" not in text.strip() else ()
-    return len(words) >= 3 and _COLUMNS.issuperset(words)
 
 
 # What a service needs to have, so that none of it is news: "No space left on device", "no healthy upstream", "No

@@ -131,16 +131,21 @@ def system_checklist(messages: Sequence[Any]) -> str:
 _PERIODIC_WORDS = ("checklist", "periodic", "periódica", "periodica", "periodisch", "périodique", "wake", "tick",
                    "routine", "controllo", "revisión", "prüfung", "vérification", "controle", "kontrolle", "kontroln",
                    "pobudc", "okresow", "kontrollist", "lista de", "liste de", "lista di", "チェックリスト", "检查清单",
-                   "巡检", "定期", "체크리스트", "kontrol listesi", "daftar periksa", "чек-лист", "при каждом")
+                   "巡检", "定期", "체크리스트", "kontrol listesi", "daftar periksa", "чек-лист", "при каждом", "prüfliste",
+                   "kontrollliste", "daily", "nightly", "hourly", "diaria", "quotidienne", "tägliche", "giornalier",
+                   "diária")
 # A header naming the periodic check: a heading, or a line ending in a colon or a bracket (in more languages, blind
 # v47: "Lista kontrolna przy każdej pobudce:").
 _PERIODIC_WORDS_RE = (r"[^\n]{0,60}(?:\b(?:checklist|periodic\w*|periódica|periodica|periodische?|périodique"
                       r"|controllo periodico|revisión|prüfung|vérification|kontrolle|(?:on|at) every (?:wake|tick|run|beat)"
                       r"|scheduled wake|lista kontrolna|kontrola okresowa|przy każdej pobudce|kontrollista|controlelijst"
                       r"|lista de (?:control|comprobación|verificación|verificação|checagem)|lista di controllo"
-                      r"|liste de contrôle|kontrol listesi|daftar periksa|чек-лист|при каждом (?:пробуждении|запуске))\b"
+                      r"|liste de contrôle|kontrol listesi|daftar periksa|чек-лист|при каждом (?:пробуждении|запуске)"
+                      r"|prüfliste|kontrollliste|(?:daily|nightly|hourly) (?:tasks?|checks?|routine)"
+                      r"|tarea (?:diaria|programada|periódica)|tâche (?:quotidienne|planifiée)|tägliche (?:aufgabe|prüfung)"
+                      r"|controllo giornaliero|tarefa (?:diária|programada))\b"
                       r"|チェックリスト|检查清单|巡检|定期(?:チェック|点検|检查|巡回)|체크리스트)[^\n]{0,90}")
-_PERIODIC_RE = re.compile(rf"(?im)^(?:#{{1,6}}[ \t]+{_PERIODIC_WORDS_RE}|\[?{_PERIODIC_WORDS_RE}(?::|\])[ \t]*)\n")
+_PERIODIC_RE = re.compile(rf"(?im)^(?:#{{1,6}}[ \t]+{_PERIODIC_WORDS_RE}|\[?{_PERIODIC_WORDS_RE}(?::|：|\])[ \t]*)\n")
 
 
 def system_clock(messages: Sequence[Any]) -> Checkin:

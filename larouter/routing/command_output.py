@@ -1,0 +1,45 @@
+"""What a command printed, read as such: a shell tool's result given as a record, a table that printed its header
+row alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# A shell tool's result as a record (n8n's Execute Command, agent runtimes' exec tools): {"exit_code": 0, "stdout":
+# "…", "stderr": ""}. Its output is what the readers read (blind v48: every command's output was a record of
+# strings, never quiet).
+EXEC_KEYS = frozenset({"exit_code", "exitCode", "returncode", "return_code", "code", "status", "stdout", "stderr",
+                       "output", "error", "duration_ms", "durationMs", "elapsed_ms", "timed_out", "truncated",
+                       "command", "cmd", "cwd"})
+
+
+def command_output(data: Mapping[str, Any]) -> str:
+    """The text a shell tool's record reports: its output when it exited 0 with nothing on stderr; nothing when it
+    exited 1 with no output at all (`pgrep`, `grep`: found none); else its output and errors with the exit code."""
+    code = next((data[k] for k in ("exit_code", "exitCode", "returncode", "return_code", "code") if k in data), 0)
+    output = str(data.get("stdout") or data.get("output") or "").strip()
+    errors = str(data.get("stderr") or data.get("error") or "").strip()
+    if code in (0, None, "0") and not errors and not data.get("timed_out"):
+        return output
+    if code in (1, "1") and not output and not errors:
+        return ""
+    return f"{output}\n{errors}\nexit code {code}".strip()
+
+
+# A listing's header row: three or more column names in capitals, each a name tables give their columns.
+_COLUMNS = frozenset("""
+NAME NAMES ID CONTAINER IMAGE COMMAND CMD CREATED STATUS PORTS SERVICE STATE READY UP-TO-DATE AVAILABLE AGE RESTARTS
+NAMESPACE NODE IP TYPE CLUSTER-IP EXTERNAL-IP PID PPID USER TTY TIME STAT START %CPU %MEM VSZ RSS UNIT LOAD ACTIVE SUB
+DESCRIPTION SIZE USED AVAIL USE% MOUNTED ON FILESYSTEM PROTO LOCAL ADDRESS FOREIGN PEER RECV-Q SEND-Q PROCESS TAG
+REPOSITORY VERSION ROLES HOST HOSTS DATE JOB SCHEDULE LAST NEXT LEFT PASSED ACTIVATES TRIGGERS
+""".split())
+
+
+def header_only(text: str) -> bool:
+    """Whether a table printed its header row alone: a filtered listing that found nothing (`docker ps --filter
+    name=caddy`, `docker compose ps` with the service down, `ps -C caddy`; review 27). Read for an absence only
+    (`lookup_news`): as an empty answer it passed the lookup as quiet whatever limits it left unanswered ("tell me if
+    caddy has been up less than 1 hour", review 28)."""
+    words = text.split() if len(text) <= 240 and "\n" not in text.strip() else ()
+    return len(words) >= 3 and _COLUMNS.issuperset(words)
