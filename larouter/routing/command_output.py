@@ -15,15 +15,14 @@ EXEC_KEYS = frozenset({"exit_code", "exitCode", "returncode", "return_code", "co
 
 
 def command_output(data: Mapping[str, Any]) -> str:
-    """The text a shell tool's record reports: its output when it exited 0 with nothing on stderr; nothing when it
-    exited 1 with no output at all (`pgrep`, `grep`: found none); else its output and errors with the exit code."""
+    """The text a shell tool's record reports: its output when it exited 0 with nothing on stderr; else its output and
+    errors with the exit code (never an empty answer: `pgrep` finding no process and `test -f` finding no file both
+    exit 1 silently, and the model judges which it is)."""
     code = next((data[k] for k in ("exit_code", "exitCode", "returncode", "return_code", "code") if k in data), 0)
     output = str(data.get("stdout") or data.get("output") or "").strip()
     errors = str(data.get("stderr") or data.get("error") or "").strip()
     if code in (0, None, "0") and not errors and not data.get("timed_out"):
         return output
-    if code in (1, "1") and not output and not errors:
-        return ""
     return f"{output}\n{errors}\nexit code {code}".strip()
 
 
