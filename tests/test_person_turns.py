@@ -1,6 +1,6 @@
 """Review 29: what a person writes about check-ins is never one (177 of 218 such messages, in 16 languages, were
-heartbeats; 31 are left, the learned model's and recurrence's by design), while a scheduler's own check-ins stay
-heartbeats."""
+heartbeats; 44 are left), while a scheduler's own check-ins, and its own reports on them, stay heartbeats (review 30:
+the first version lost 151 of 220 of those; none now)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ def tier(text: str, system: str | None = None) -> Tier:
     "Die neue periodische Prüfung nervt, jede Stunde eine Nachricht",
     # the person's own words after its label
     "periodic check-in: can we make it every 2 hours instead?",
-    "Periodische Prüfung: ich bin heute im Urlaub, bitte nichts schicken",
     "Periodic check-in — skip the one at 22:00 tonight, I'm at a concert",
     # told not to run, thanked
     "Führe die periodische Prüfung heute nicht aus",
@@ -64,6 +63,21 @@ def test_a_person_writing_about_check_ins_is_not_one(text: str) -> None:
     "Scheduled check-in: anything for me?",
     "Your periodic check-in: nothing pending. Reply HEARTBEAT_OK if idle.",
     "定期チェック（15:00）：新着メッセージなし",
+    # a scheduler's own words about its check-in (review 30)
+    "Heartbeat check is due. Nothing new in the inbox.",
+    "Periodic check has started. No new messages, no calendar changes.",
+    "Scheduled check-in at 09:00 is complete: nothing pending.",
+    "Periodic check: do you have pending tasks? If not, reply NO_REPLY.",
+    "Heartbeat poll: I found no new emails.",
+    "KDS idle ping 15:42 — open tickets 0, bumped late 0, 86'd items none",
+    "Periodische Prüfung läuft: keine neuen Nachrichten seit 09:00.",
+    "定期チェックを実行しました。異常なし。",
+    "定时检查已经完成，没有新消息。",
+    "정기 점검이 완료되었습니다. 이상 없음.",
+    "Periodic check 10:00.\n\nThis is an automated message.",
+    'Workflow "Periodic check" triggered by Schedule Trigger: 0 new items.',
+    "Check the inbox. If no mail was received, reply HEARTBEAT_OK.",
+    "受信箱を確認してください。何もなければ HEARTBEAT_OK が返答になります。",
     "Плановая проверка 03:00 МСК",
     '{"trigger":"Schedule Trigger","workflow":"Inbox Concierge","runIndex":212,"items":[],"message":"no new items"}',
 ])

@@ -58,11 +58,16 @@ def reported_token(lower: str, i: int, j: int) -> bool:
     "聊天里一直出现 HEARTBEAT_OK"; review 29): a verb of receiving, seeing or having answered before it in its clause,
     a subject particle or a reaction after it."""
     head = max(lower.rfind(c, 0, i) for c in ".!?;\n。！？") + 1
-    before = _TOKEN_WORD_RE.findall(lower[head:i])[-4:]
+    clause = lower[head:i]
+    if _CONDITION_RE.search(clause) is not None:
+        return False  # ("If no mail was received, reply HEARTBEAT_OK": the idle rule itself, review 30)
+    before = _TOKEN_WORD_RE.findall(clause)[-4:]
     if not _REPORTING.isdisjoint(before) or any(map(lower[max(head, i - 8):i].__contains__, _REPORTING_CJK)):
         return True
     after = lower[j:j + 24].lstrip(" `'\"”")
-    return after[:1] in _SUBJECT_PARTICLES or _TOKEN_WORD_RE.findall(after)[:1] in _REACTIONS
+    if after[:1] in _SUBJECT_PARTICLES:  # ("HEARTBEAT_OK が表示される"; not "HEARTBEAT_OK が返答になります")
+        return not any(map(after[1:8].__contains__, _ANSWER_CJK))
+    return _TOKEN_WORD_RE.findall(after)[:1] in _REACTIONS
 
 
 _TOKEN_WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
@@ -75,7 +80,9 @@ kreeg krijgen dostałem dostaję dostaje получаю получил полу�
 """.split())
 _REPORTING_CJK = ("出现", "出現", "收到", "显示", "顯示", "看到", "表示", "届く", "届いた", "뜨", "받았")
 _SUBJECT_PARTICLES = frozenset("がは가이는은")
-_REACTIONS = [["lol"], ["again"], ["received"], ["erhalten"], ["reçu"], ["recibido"], ["ricevuto"], ["recebido"]]
+_REACTIONS = [["lol"], ["received"], ["erhalten"], ["reçu"], ["recibido"], ["ricevuto"], ["recebido"]]
+_ANSWER_CJK = ("返答", "返信", "回答", "答", "回复", "응답", "답")
+_CONDITION_RE = re.compile(r"\b(?:if|when|unless|wenn|falls|si|se|als|om|jika|если|jeśli)\b|若|如果|なければ|れば|たら|면")
 
 
 _SAY_VERBS = ("reply", "respond", "answer", "say", "return", "ack",  # ("ack": acknowledge)
