@@ -1,5 +1,5 @@
 """Review 29: what a person writes about check-ins is never one (177 of 218 such messages, in 16 languages, were
-heartbeats; 44 are left), while a scheduler's own check-ins, and its own reports on them, stay heartbeats (review 30:
+heartbeats; 48 are left), while a scheduler's own check-ins, and its own reports on them, stay heartbeats (review 30:
 the first version lost 151 of 220 of those; none now)."""
 
 from __future__ import annotations
@@ -63,6 +63,10 @@ def test_a_person_writing_about_check_ins_is_not_one(text: str) -> None:
     "Scheduled check-in: anything for me?",
     "Your periodic check-in: nothing pending. Reply HEARTBEAT_OK if idle.",
     "定期チェック（15:00）：新着メッセージなし",
+    # a scheduler presenting its check-in with an article (lost since a022262, review 30)
+    "This is the hourly heartbeat. Nothing needs your attention.",
+    "Es hora de la revisión periódica. No hay mensajes nuevos.",
+    "C'est l'heure de la vérification périodique. Aucun nouveau message.",
     # a scheduler's own words about its check-in (review 30)
     "Heartbeat check is due. Nothing new in the inbox.",
     "Periodic check has started. No new messages, no calendar changes.",

@@ -35,12 +35,18 @@ def _before(lower: str, start: int) -> bool:
     """An article or a possessive right before the phrase, maybe with an adjective ("the new heartbeat poll"), and
     not after "follow", "run" (OpenClaw's own "Follow the heartbeat monitor scratch context"), unless told not to
     ("Don't run the periodic check tonight")."""
-    line = [w.strip("\"'«“„(,") for w in lower[lower.rfind("\n", 0, start) + 1:start].split()]
+    head = max(lower.rfind(c, 0, start) for c in ".!?\n。！？:") + 1
+    line = [w.strip("\"'«“„(,") for w in lower[head:start].split()]
     if line and line[-1] in _ADJECTIVES and len(line) >= 2 and line[-2] in _DETERMINERS:
         line.pop()
     if not line or line[-1] not in _DETERMINERS:
         return False
-    return not (len(line) >= 2 and line[-2] in _DOING) or len(line) >= 3 and line[-3] in _NOT_DOING
+    if len(line) >= 3 and line[-2] in _DOING and line[-3] in _NOT_DOING:
+        return True  # ("Don't run the periodic check tonight")
+    # The phrase the sentence is about ("The periodic check at 10:00 reports nothing anymore", "Our periodic check has
+    # been silent"), or one a person wants changed ("Ich möchte die periodische Prüfung auf 30 Minuten stellen"); not
+    # one a scheduler presents ("This is the hourly heartbeat", "Es hora de la revisión periódica", review 30).
+    return len(line) == 1 or not _WANTING.isdisjoint(line)
 
 
 def _complains(lower: str, start: int, end: int) -> bool:
@@ -132,4 +138,6 @@ _DOING = frozenset("""
 follow run do perform start execute complete begin for führe starte mache mach folge ejecuta realiza haz sigue inicia
 lance effectue fais exécute suis esegui fai avvia segui execute faça realize inicie siga voer doe volg
 """.split())
+_WANTING = frozenset("want wanted like möchte möchten will wollen voudrais veux quiero quisiera vorrei voglio quero "
+                     "queria wil wilde chcę хочу".split())
 _NOT_DOING = frozenset("don't dont not never nicht kein no ne non não nie не".split())
