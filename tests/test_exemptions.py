@@ -29,7 +29,8 @@ def alerts(*names: str) -> str:
 
 
 def _tier(checklist: str, output: str) -> Tier:
-    return lookup_tier(checklist, "check", output)
+    command = checklist.partition("`")[2].partition("`")[0] or "check"  # (the command the checklist names)
+    return lookup_tier(checklist, command, output)
 
 
 NODES = ("NAME      STATUS                     ROLES                       AGE    VERSION\n"

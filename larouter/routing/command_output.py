@@ -15,15 +15,27 @@ EXEC_KEYS = frozenset({"exit_code", "exitCode", "returncode", "return_code", "co
 
 
 def command_output(data: Mapping[str, Any]) -> str:
-    """The text a shell tool's record reports: its output when it exited 0 with nothing on stderr; else its output and
-    errors with the exit code (never an empty answer: `pgrep` finding no process and `test -f` finding no file both
-    exit 1 silently, and the model judges which it is)."""
-    code = next((data[k] for k in ("exit_code", "exitCode", "returncode", "return_code", "code") if k in data), 0)
+    """The text a shell tool's record reports: its output when it exited 0 (or says it succeeded) with nothing on
+    stderr and nothing cut; else its output and errors with the exit code or status (never an empty answer: `pgrep`
+    finding no process and `test -f` finding no file both exit 1 silently, and the model judges which it is)."""
+    codes = [data[k] for k in _CODE_KEYS if k in data] + ([data["status"]] if isinstance(data.get("status"), int)
+                                                          and not isinstance(data.get("status"), bool) else [])
+    status = data.get("status")
     output = str(data.get("stdout") or data.get("output") or "").strip()
     errors = str(data.get("stderr") or data.get("error") or "").strip()
-    if code in (0, None, "0") and not errors and not data.get("timed_out"):
+    succeeded = (all(c in (0, "0") for c in codes) and (not isinstance(status, str) or status.lower() in _SUCCEEDED))
+    if succeeded and not errors and not data.get("timed_out") and not data.get("truncated"):
         return output
-    return f"{output}\n{errors}\nexit code {code}".strip()
+    if any(c is None for c in codes):
+        said = "terminated abnormally: killed by a signal"
+    else:
+        said = ", ".join(f"{k.replace('_', ' ')}: {data[k]}" for k in (*_CODE_KEYS, "status", "timed_out", "truncated")
+                         if k in data)
+    return f"{output}\n{errors}\n({said or 'failed'})".strip()
+
+
+_CODE_KEYS = ("exit_code", "exitCode", "returncode", "return_code", "code")  # (None: killed by a signal, review 31)
+_SUCCEEDED = frozenset({"success", "succeeded", "ok", "completed", "done", "passed", "finished"})
 
 
 # A listing's header row: three or more column names in capitals, each a name tables give their columns.

@@ -315,8 +315,24 @@ def day_labelled(item: str) -> bool:
 # An open checkbox before an item's label ("[ ] Sun 09:00 replace the battery"), and a time the item opens with: its
 # schedule, whatever deadline its text names ("14:00 remind Noor: dentist at 14:45, leave by 14:15").
 _BOX_RE = re.compile(r"^\[ \]\s*")
-# An hour on a 12-hour clock without its minutes ("Tuesday evening (after 6pm)", "at 7 a.m.").
-_HOUR_RE = re.compile(r"(?<![\d:.,])(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm](?![a-z])")
+# An hour on a 12-hour clock without its minutes that schedules the item: after it, or leading it ("Tuesday evening
+# (after 6pm)", "6pm: call mum"); not the hour of something else the item names ("book a table for 7pm", "the plumber
+# comes at 4pm", review 31).
+_HOUR_RE = re.compile(r"(?:\b(?:after|from|ab|nach|après|después de|dopo le|depois das)\s+|^\W*)(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm]"
+                      r"(?![a-z])", re.I)
+
+
+def scheduled(item: str) -> bool:
+    """Whether an item names its own time or day ("Thursday 09:00: …", "today: …", "ASAP: …", "15 May")."""
+    low = item.lower()
+    return (TIME_RE.search(item) is not None or _HOUR_RE.search(item) is not None or re.search(_ISO, item) is not None
+            or _DAY_MONTH_RE.search(item) is not None or day_labelled(item)
+            or not _OWN_WHEN.isdisjoint(re.findall(r"[^\W\d_]+", low))
+            or any(day in low for day in WEEKDAYS if len(day) > 3))
+
+
+_OWN_WHEN = frozenset("today tonight tomorrow now asap immediately heute morgen jetzt sofort hoy mañana ahora "
+                      "aujourd'hui demain maintenant oggi domani adesso hoje amanhã agora vandaag morgen nu".split())
 _LEAD_TIME_RE = re.compile(rf"(?:at\s+)?([01]?\d|2[0-3])[:h]([0-5]\d)(?!\d|:\d)\b{_MERIDIEM}")
 
 

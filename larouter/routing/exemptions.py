@@ -21,7 +21,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from larouter.routing.command_output import header_only
 from larouter.routing.limit_vocab import ALERT_VERB_RE
 from larouter.routing.triggers import Lookup, json_of
 
@@ -105,9 +104,8 @@ def _without(r: Lookup, patterns: Sequence[re.Pattern[str]]) -> Lookup:
     kept = [line for line in r.text.splitlines() if not _heads(line, patterns)]
     if len(kept) == len(r.text.splitlines()):
         return r
-    text = "\n".join(kept)
-    if header_only(text):  # every row it listed was exempt: nothing is left to read (not a listing that found none,
-        text = ""  # `lookup_news` reads a header alone as, review 28)
+    text = "\n".join(kept)  # (every row exempt leaves the header alone: quiet only where the listing lists trouble,
+    # `lookup_news`; "any container down" with only the exempt `watchtower` running is no quiet listing, review 31)
     return Lookup(text, json_of(text) if text[:1] in "[{" else None, r.call)
 
 

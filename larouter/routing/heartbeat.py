@@ -21,7 +21,7 @@ from larouter.routing.afterack import asks_after_ack
 from larouter.routing.acks import (CLAUSE_ENDS, ack_token, conditional_ack, may_hold_token, reply_then_work, sets_off,
                                    work_then)
 from larouter.routing.counted import counted_news
-from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done
+from larouter.routing.due import Checkin, checkin, day_labelled, later_or_done, scheduled
 from larouter.routing.lead_time import lead_time_due
 from larouter.routing.learned import model_check_in, model_reason
 from larouter.routing.quiet import quiet_report
@@ -260,7 +260,8 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
     if items:
         when = when or _checkin(text, raw)
         items = [item for item in items if not later_or_done(item, when) and not (
-            item in parents and later_or_done(parents[item], when))]
+            item in parents and not scheduled(item) and later_or_done(parents[item], when))]  # (a note has no
+        # schedule of its own: "Thursday 09:00: remind me to check in" under "Flight Friday 07:10:" is, review 31)
     return items
 
 

@@ -112,8 +112,10 @@ def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
 # A listing's filter on a state of trouble (exited containers, failed units, pods not running).
 _TROUBLE_FILTER_RE = re.compile(r"(?:status|health|state)=(?:exited|dead|restarting|paused|created|unhealthy|failed"
                                 r"|removing)|--failed\b|--state[= ]failed|status\.phase!=|--field-selector[= ]\S*!="
-                                r"|\|\s*e?grep\s+-\w*v\w*\s+(?:-\S+\s+)*['\"]?(?:running|up|active|ok|healthy|ready|completed)",
+                                r"|\|\s*e?grep\s+-\w*v\w*\s+(?:-\S+\s+)*['\"]?(?:running|up|active|ok|healthy|ready|completed)"
+                                r"(?![\w-])",
                                 re.I)  # (`kubectl get pods | grep -v Running`)
+_LAST_COMMAND_RE = re.compile(r";|&&|\|\||\\n")  # ("docker ps -a --filter status=exited -q; docker ps --filter name=caddy")
 _SHOWN_CHARS = 4000
 _LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expiration", "notafter", "valid"})
 
@@ -161,7 +163,8 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
         return True
     text = result.text
     if header_only(text):  # a listing of nothing: quiet only where it lists trouble (`docker ps --filter
-        return _TROUBLE_FILTER_RE.search(result.call) is not None  # health=unhealthy`); an unfiltered or a named
+        return _TROUBLE_FILTER_RE.search(_LAST_COMMAND_RE.split(result.call)[-1]) is not None  # health=unhealthy`;
+        # the command that printed it, the last one of the call); an unfiltered or a named
         # one lists nothing that should run (review 28: "make sure caddy is running", every container down)
     if (m := _HTTP_OK_RE.match(text)) is not None:  # `curl -i`: a 2xx status, then the body judged as the answer
         body = text[m.end():].partition("\n\n")[2].strip()
