@@ -31,6 +31,7 @@ import attrs
 from larouter.routing.compiled import Compiled
 from larouter.routing.exemptions import exempted, without_exempted
 from larouter.routing.command_output import header_only
+from larouter.routing.disk_health import fine_disks
 from larouter.routing.expected_counts import expected_counts, short_count
 from larouter.routing.listed_names import (absence_asked, absent_things, expected_states, listed_names, missing_name,
                                            unexpected_state, unmounted)
@@ -180,8 +181,8 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)
-    return (fine_states(text) or fine_rows(text, limit) or fine_units(text, result.call) or _quiet_report(text, rules, limit)
-            or (stated.covered and fine_dump(text, stated)))
+    return (fine_states(text) or fine_rows(text, limit) or fine_units(text, result.call) or fine_disks(text)
+            or _quiet_report(text, rules, limit) or (stated.covered and fine_dump(text, stated)))
 
 
 def _quiet_report(text: str, rules: Compiled, limit: float | None) -> bool:
