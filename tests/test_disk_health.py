@@ -35,3 +35,28 @@ def test_healthy_arrays_and_disks_are_quiet() -> None:
 ])
 def test_any_line_that_is_not_healthy_is_not_quiet(trouble: str) -> None:
     assert lookup_tier(CHECKLIST, COMMAND, trouble) is not Tier.HEARTBEAT
+
+
+NO_VERDICT = SMART.format(dev="sdb", verdict="PASSED").split("SMART overall")[0]
+
+
+@pytest.mark.parametrize(("checklist", "command", "trouble", "quiet"), [
+    # a device named with no verdict under it (its error went to stderr)
+    (CHECKLIST, COMMAND, MDSTAT.format(up=2, map="UU") + SMART.format(dev="sda", verdict="PASSED") + NO_VERDICT,
+     output()),
+    # a member replacing another
+    (CHECKLIST, "cat /proc/mdstat", MDSTAT.format(up=2, map="UU").replace("sda3[0]", "sda3[0] sdc3[2](R)"), None),
+    # fewer verdicts or arrays than the checklist counts; a device it names that the lookup does not
+    ("- All 4 disks should pass their SMART health check.", "for d in /dev/sd[a-d]; do smartctl -H $d; done",
+     SMART.format(dev="sda", verdict="PASSED") * 3, SMART.format(dev="sda", verdict="PASSED") * 4),
+    ("- Disks sda, sdb and sdc: tell me if any fails SMART.", "smartctl -H /dev/sda; smartctl -H /dev/sdb",
+     SMART.format(dev="sda", verdict="PASSED") + SMART.format(dev="sdb", verdict="PASSED"), None),
+    ("- md1 is a two-disk mirror; tell me if it is not mirrored on both disks.", "cat /proc/mdstat",
+     MDSTAT.format(up=1, map="U").replace("[2/1]", "[1/1]").replace(" sda3[0]", ""), MDSTAT.format(up=2, map="UU")),
+    # what a verdict of PASSED does not answer
+    ("- Tell me each disk's temperature and any reallocated sectors.", COMMAND, output(), None),
+])
+def test_review_32(checklist: str, command: str, trouble: str, quiet: str | None) -> None:
+    assert lookup_tier(checklist, command, trouble) is not Tier.HEARTBEAT
+    if quiet is not None:
+        assert lookup_tier(checklist, command, quiet) is Tier.HEARTBEAT

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from larouter.routing.disk_health import array_count, disk_count
 from larouter.routing.limit_phrases import number_of_word
 
 # Kinds of member a cluster has, with the words a tool uses for them ("slave" in redis' INFO, "standby" in Patroni).
@@ -27,7 +28,7 @@ _KINDS = {
     "node": ("node", "knoten", "nodo", "noeud", "nœud"), "member": ("member",), "osd": ("osd",), "mon": ("mon", "monitor"), "broker": ("broker",),
     "worker": ("worker",), "peer": ("peer",), "disk": ("disk", "drive"), "server": ("server",),
     "sentinel": ("sentinel",), "runner": ("runner",), "agent": ("agent",), "pod": ("pod",),
-    "container": ("container",),
+    "container": ("container",), "array": ("array", "raid"),
 }
 _NOUNS = {word: kind for kind, words in _KINDS.items() for word in words if word != "replication"}
 # "either replica (db-2, db-3)", "the 3 brokers (kafka-1, kafka-2, kafka-3)": the names in parentheses count them.
@@ -101,7 +102,7 @@ def _count(word: str) -> int:
 
 
 _FORMS = {form: kind for word, kind in _NOUNS.items() for form in (word, word + "s", word + "es")}
-_WORDS_RE = re.compile(r"[\w.-]+|[<>:;()!?,]")
+_WORDS_RE = re.compile(r"[\w-]+(?:\.[\w-]+)*|[<>:;()!?,]")  # (not a sentence's full stop: "… on both disks.")
 _BOTH = frozenset({"both", "beide", "beiden", "ambos", "ambas", "entrambi", "entrambe", "allebei", "tous", "deux"})
 # Words before a count that make it a bound or the trouble, not what is expected ("fewer than 2", "only 1", "< 3").
 _BOUNDS = frozenset({"than", "only", "under", "below", "over", "above", "max", "maximum", "min", "minimum", "<", ">",
@@ -151,6 +152,10 @@ def _counts(lower: str, call: str, words: tuple[str, ...], qualifier: str) -> It
             for cell in line.split("|"))]
         if rows:
             yield rows[0], len(rows)
+    if "disk" in words and (n := disk_count(lower)):  # smartctl -H: a verdict a disk (review 32)
+        yield "smartctl -H", n
+    if "array" in words and "personalities" in lower:  # /proc/mdstat: an array a line
+        yield "/proc/mdstat", array_count(lower)
     if (m := _KUBECTL_GET_RE.search(call)) is not None and _RESOURCES.get(m["resource"]) in words:
         rows = lower.strip().splitlines()  # kubectl's listing of that kind: a row each under its header, review 27
         if rows and rows[0].startswith(("name ", "namespace ")):

@@ -31,7 +31,7 @@ import attrs
 from larouter.routing.compiled import Compiled
 from larouter.routing.exemptions import exempted, without_exempted
 from larouter.routing.command_output import header_only
-from larouter.routing.disk_health import fine_disks
+from larouter.routing.disk_health import asks_details, fine_disks, unseen_devices
 from larouter.routing.expected_counts import expected_counts, short_count
 from larouter.routing.listed_names import (absence_asked, absent_things, expected_states, listed_names, missing_name,
                                            unexpected_state, unmounted)
@@ -87,7 +87,12 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, limit)
     if found:
         return found
-    return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated)), "")
+    disks = stated.covered and not asks_details(instructions)  # (smartctl -H and mdstat answer only whether disks
+    # pass and arrays are whole, review 32)
+    return next((r.text or _EMPTY for r in read
+                 if not quiet_lookup(r, rules, limit, stated) and not (
+                     disks and not r.is_json and fine_disks(r.text) and not unseen_devices(instructions, r.call, r.text))),
+                "")
 
 
 def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
@@ -181,8 +186,8 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
         return True
     if is_table(text):  # a table is read row by row and column by column (the report reader costs ~1 ms on one)
         return fine_rows(text, limit) or fine_columns(text, limit) or fine_states(text)
-    return (fine_states(text) or fine_rows(text, limit) or fine_units(text, result.call) or fine_disks(text)
-            or _quiet_report(text, rules, limit) or (stated.covered and fine_dump(text, stated)))
+    return (fine_states(text) or fine_rows(text, limit) or fine_units(text, result.call) or _quiet_report(text, rules, limit)
+            or (stated.covered and fine_dump(text, stated)))
 
 
 def _quiet_report(text: str, rules: Compiled, limit: float | None) -> bool:
