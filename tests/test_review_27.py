@@ -127,3 +127,12 @@ def test_a_system_checklist_in_polish_is_read() -> None:
         return classify({"messages": messages}).tier
     assert tier("1.2", 33) is Tier.HEARTBEAT
     assert tier("2.4", 66) is not Tier.HEARTBEAT
+
+
+def test_two_names_said_to_be_both_are_a_list() -> None:
+    """Review 25: "nextcloud and nextcloud-db containers should both be running": a pair, the commonest list (an app
+    and its database), where one shown is the other missing."""
+    checklist = "- nextcloud and nextcloud-db containers should both be running on dock2."
+    both = "traefik\tUp 3 days\nnextcloud\tUp 3 days (healthy)\nnextcloud-db\tUp 3 days\nredis\tUp 3 days"
+    assert lookup_tier(checklist, "docker ps", both) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, "docker ps", both.replace("nextcloud-db\tUp 3 days\n", "")) is not Tier.HEARTBEAT

@@ -22,7 +22,7 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
     """Each list of three or more one-word names in the instructions, lower-cased: on a line ("a, b, c", "a, b and
     c", "a / b / c", "a & b & c", "`a` `b` `c`"), as a bullet or numbered list of one name an item, or as a range of
     numbered hosts ("web01–web04"; review 24)."""
-    found = [*_bulleted(instructions), *_ranges(instructions)]
+    found = [*_bulleted(instructions), *_ranges(instructions), *_pairs(instructions)]
     if not any(map(instructions.__contains__, _LIST_MARKS)):
         return tuple(found)
     for line in instructions.splitlines():
@@ -42,6 +42,25 @@ def listed_names(instructions: str) -> tuple[tuple[str, ...], ...]:
 
 
 _LIST_MARKS = (",", "/", "&", "` `", " + ")
+
+
+def _pairs(instructions: str) -> list[tuple[str, ...]]:
+    """Two names said to be both ("nextcloud and nextcloud-db containers should both be running", "web1 und web2
+    müssen beide laufen"; review 25): a list of two, read only so."""
+    if not any(map(instructions.lower().__contains__, _BOTH_WORDS)):
+        return []
+    found: list[tuple[str, ...]] = []
+    for m in _PAIR_RE.finditer(instructions):
+        names = (m[1].lower(), m[2].lower())
+        if all(_NAME_RE.fullmatch(n) and n not in _WORDS for n in names) and names[0] != names[1]:
+            found.append(names)
+    return found
+
+
+_BOTH_WORDS = ("both", "beide", "deux", "ambos", "ambas", "entrambi", "entrambe", "allebei", "oba", "оба")
+_PAIR_RE = re.compile(r"(?<![\w.@-])`?([\w.@-]{2,41})`?\s+(?:and|und|et|y|e|en|i|и|&)\s+`?([\w.@-]{2,41})`?"
+                      r"(?:\s+[^\W\d_]+){0,3}?\s+(?:both|beide|beiden|tous les deux|tous deux|ambos|ambas|entrambi"
+                      r"|entrambe|allebei|oba|оба)\b", re.I)
 
 
 def _bulleted(instructions: str) -> list[tuple[str, ...]]:
@@ -130,8 +149,8 @@ def missing_name(lists: Iterable[tuple[str, ...]], text: str) -> str:
                                                        rf"{re.escape(n)})(?![\w-])", lower)} for n in names}
         # (compose v2's "paperless-db-1" shows "paperless-db" or "db"; "authelia-redis" shows no "redis", review 27)
         shown = [n for n in names if _in_stack(stacks[n], stacks)]
-        if len(shown) >= 2 and len(shown) < len(names):
-            return next(n for n in names if n not in shown)
+        if (len(shown) >= 2 or len(names) == 2 and shown) and len(shown) < len(names):  # (a pair said to be both:
+            return next(n for n in names if n not in shown)  # one of it shown is the other missing)
     return ""
 
 
