@@ -50,3 +50,35 @@ def test_a_readings_kind_from_its_own_clause(template: str, bad: str, good: str)
         return classify({"messages": [{"role": "user", "content": text}]}).tier
     assert tier(good) is Tier.HEARTBEAT
     assert tier(bad) is not Tier.HEARTBEAT
+
+
+KH = "NAME                          READY   STATUS    RESTARTS   AGE"
+KN = "NAME     STATUS   ROLES                  AGE    VERSION"
+
+
+def pod(name: str, ready: str = "1/1") -> str:
+    return f"{name:<29} {ready:<7} Running   0          3d"
+
+
+def node(name: str, role: str = "<none>") -> str:
+    return f"{name:<8} Ready    {role:<22} 210d   v1.30.4+k3s1"
+
+
+API = ["api-7d9c8b6f4-2xkqz", "api-7d9c8b6f4-9wq7m", "api-7d9c8b6f4-kq2ds"]
+
+
+@pytest.mark.parametrize(("checklist", "command", "quiet", "news"), [
+    # other deployments' pods are no api pods; a pod not ready is none
+    ("- prod: all three api pods Running.", "kubectl -n prod get pods",
+     "\n".join([KH, *map(pod, API), pod("worker-5c6d7f8b9-x7k2p"), pod("redis-0")]),
+     "\n".join([KH, pod(API[0]), pod(API[1]), pod("worker-5c6d7f8b9-x7k2p"), pod("redis-0")])),
+    ("- prod: all three api pods Ready.", "kubectl -n prod get pods -l app=api", "\n".join([KH, *map(pod, API)]),
+     "\n".join([KH, pod(API[0]), pod(API[1]), pod(API[2], "0/1")])),
+    # a control plane is no worker
+    ("- k3s: all 3 worker nodes Ready.", "kubectl get nodes",
+     "\n".join([KN, node("k3s-s1", "control-plane,master"), node("k3s-w1"), node("k3s-w2"), node("k3s-w3")]),
+     "\n".join([KN, node("k3s-s1", "control-plane,master"), node("k3s-w1"), node("k3s-w2")])),
+])
+def test_kubectl_rows_count_the_members_expected(checklist: str, command: str, quiet: str, news: str) -> None:
+    assert lookup_tier(checklist, command, quiet) is Tier.HEARTBEAT
+    assert lookup_tier(checklist, command, news) is not Tier.HEARTBEAT

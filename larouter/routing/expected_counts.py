@@ -159,7 +159,25 @@ def _counts(lower: str, call: str, words: tuple[str, ...], qualifier: str) -> It
     if (m := _KUBECTL_GET_RE.search(call)) is not None and _RESOURCES.get(m["resource"]) in words:
         rows = lower.strip().splitlines()  # kubectl's listing of that kind: a row each under its header, review 27
         if rows and rows[0].startswith(("name ", "namespace ")):
-            yield rows[0], len(rows) - 1
+            yield rows[0], len(_counted_rows(rows[0].split(), rows[1:], qualifier))
+
+
+def _counted_rows(header: list[str], rows: list[str], qualifier: str) -> list[str]:
+    """The rows of a kubectl listing that count as members of the kind expected: ready ones ("0/1" is none, review
+    28), named for the qualifier where some are ("all three api pods" among the worker's and redis' rows), and for
+    "worker nodes" no control plane."""
+    ready = header.index("ready") if "ready" in header else -1
+    cells = [row.split() for row in rows if row.strip()]
+    if ready >= 0:
+        cells = [c for c in cells if len(c) > ready and _FULL_RE.fullmatch(c[ready]) and len(set(c[ready].split("/"))) == 1]
+    if qualifier and any(c[0].startswith(qualifier) for c in cells):
+        cells = [c for c in cells if c[0].startswith(qualifier)]
+    elif qualifier == "worker":
+        cells = [c for c in cells if not any("control-plane" in x or "master" in x for x in c)]
+    return [" ".join(c) for c in cells]
+
+
+_FULL_RE = re.compile(r"\d+/\d+")
 
 
 def _counts_kind(key: str, words: tuple[str, ...], qualifier: str = "") -> bool:
