@@ -90,14 +90,14 @@ _WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
 _COMPLAINT_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, """
 was late|is late|came late|runs late|running late|late again|late by|never|no longer|anymore|any more|stopped|stops working|broke|broken|twice|too often|too much|too many|too noisy
 |too chatty|too aggressive|too frequent|spamming|spams|annoying|noisy|didn't|doesn't|isn't working|wasn't|won't|can't
-|missing|woke me|wakes me|eating|costs me|instead|make it|change it|move it|reschedule|skip it|skip the|skip this
+|woke me|wakes me|eating|costs me|instead|make it|change it|move it|reschedule|skip it|skip the|skip this
 |skip tonight|skip today|skip tomorrow|skipped|cancel|disable
-|turn it off|mute|came through|keeps|kept|wrong|why|help|still fires|should go
+|turn it off|mute|came through|keeps sending|wrong time|why|help me|still fires|should go
 |nicht mehr|kam nicht|kommt nicht|funktioniert nicht|geht nicht|läuft nicht|nervt|zu oft|zu viel|zweimal|schon wieder
 |verschieben|verschiebe|statt|ausfallen|nicht aus|warum|kaputt|hilfe
 |no funciona|no llegó|no llega|ya no|dejó de|demasiado|dos veces|en vez de|en lugar de|cambiar|por qué|ayuda
 |no se ejecut|ne se lance plus|ne marche plus|ne fonctionne plus|n'arrive|plus depuis|trop|deux fois|au lieu de
-|décaler|pourquoi|non parte|non funziona|non è arrivat|più da|troppo|due volte|invece di|spostare|perché|aiuto|parou
+|décaler|pourquoi|non parte|non funziona|non è arrivat|più da|troppo|due volte|invece di|spostare|aiuto|parou
 |não chegou|não funciona|demais|duas vezes|em vez de|mudar|por que|ajuda|werkt niet|kwam niet|komt niet|te vaak
 |twee keer|in plaats van|waarom|przestała|przestał|nie przyszła|nie działa|za często|dwa razy|zamiast|dlaczego
 |перестала|перестал|не пришла|не приходит|не работает|слишком|дважды|вместо|почему|перенеси|молчит|çalışmıyor
