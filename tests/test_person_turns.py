@@ -1,5 +1,5 @@
 """Review 29: what a person writes about check-ins is never one (177 of 218 such messages, in 16 languages, were
-heartbeats; 48 are left), while a scheduler's own check-ins, and its own reports on them, stay heartbeats (review 30:
+heartbeats; 56 are left), while a scheduler's own check-ins, and its own reports on them, stay heartbeats (review 30:
 the first version lost 151 of 220 of those; none now)."""
 
 from __future__ import annotations
@@ -30,9 +30,13 @@ def tier(text: str, system: str | None = None) -> Tier:
     "The new heartbeat poll is too noisy",
     "Tonight's scheduled check can be skipped",
     "Die neue periodische Prüfung nervt, jede Stunde eine Nachricht",
-    # the person's own words after its label
-    "periodic check-in: can we make it every 2 hours instead?",
-    "Periodic check-in — skip the one at 22:00 tonight, I'm at a concert",
+    # a malfunction in other words (review 33)
+    "Heartbeat poll hasn't run since the update",
+    "Periodische Prüfung hängt seit 10 Uhr",
+    "定时检查从十点开始卡住了",
+    # the writer's own words in its clause
+    "Periodic check woke me up at 3am again",
+    "定时检查半夜把我吵醒了",
     # told not to run, thanked
     "Führe die periodische Prüfung heute nicht aus",
     "今晚不要执行定时检查",
@@ -63,6 +67,15 @@ def test_a_person_writing_about_check_ins_is_not_one(text: str) -> None:
     "Scheduled check-in: anything for me?",
     "Your periodic check-in: nothing pending. Reply HEARTBEAT_OK if idle.",
     "定期チェック（15:00）：新着メッセージなし",
+    # a scheduler's report after its title that uses a complaint's words (review 33)
+    "Periodic check 10:00: no backup was late, nothing pending.",
+    "Scheduled check 13:00: 0 jobs stopped, 0 broken, 0 pending.",
+    "Geplante Prüfung 08:00: keine Termine zu verschieben.",
+    "Revisión periódica 10:00: ya no hay tareas pendientes.",
+    "The scheduled check-in at 10:00 found nothing new.",
+    "Scheduled check 10:00: done.\n\nPlease do not reply to this message.",
+    'Job "heartbeat poll" (my-agent-01, eu-west-1) ran at 10:00: nothing new.',
+    "[cron */30] Sprawdzenie skrzynki i kalendarza zakończone: brak nowych wiadomości.",
     # a scheduler presenting its check-in with an article (lost since a022262, review 30)
     "This is the hourly heartbeat. Nothing needs your attention.",
     "Es hora de la revisión periódica. No hay mensajes nuevos.",

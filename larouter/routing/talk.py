@@ -43,18 +43,22 @@ def _before(lower: str, start: int) -> bool:
         return False
     if len(line) >= 3 and line[-2] in _DOING and line[-3] in _NOT_DOING:
         return True  # ("Don't run the periodic check tonight")
-    # The phrase the sentence is about ("The periodic check at 10:00 reports nothing anymore", "Our periodic check has
-    # been silent"), or one a person wants changed ("Ich möchte die periodische Prüfung auf 30 Minuten stellen"); not
-    # one a scheduler presents ("This is the hourly heartbeat", "Es hora de la revisión periódica", review 30).
-    return len(line) == 1 or not _WANTING.isdisjoint(line)
+    # One a person wants changed ("Ich möchte die periodische Prüfung auf 30 Minuten stellen"), or one a possessive of
+    # the writer's names ("Our periodic check has been silent"); not one a scheduler presents or reports on ("This is
+    # the hourly heartbeat", "The scheduled check-in at 10:00 found nothing new", reviews 30 and 33: what a person
+    # says of "the" check-in is read by `_complains`).
+    return line[-1] in _OURS or not _WANTING.isdisjoint(line)
 
 
 def _complains(lower: str, start: int, end: int) -> bool:
-    """Whether the phrase's sentence complains about the check-in or changes it (`_COMPLAINTS`)."""
+    """Whether the phrase's clause complains about the check-in or changes it (`_COMPLAINT_RE`), or is the writer's
+    own ("woke me up", "burns through my API credits", "半夜把我吵醒了"). The clause ends where a title's report starts
+    (a colon, a dash, a bracket after the phrase: "Periodic check 10:00: no backups were late" reports, review 33)."""
     head = max(lower.rfind(c, 0, start) for c in ".!?\n。！？।") + 1
-    ends = [i for i in (lower.find(c, end) for c in ".!?\n。！？।") if i >= 0]
-    sentence = lower[head:min(ends, default=len(lower))]
-    return _COMPLAINT_RE.search(sentence) is not None or any(map(sentence.__contains__, _COMPLAINTS_UNSPACED))
+    stop = _CLAUSE_END_RE.search(lower, end)
+    clause = lower[head:stop.start() if stop is not None else len(lower)]
+    return (_COMPLAINT_RE.search(clause) is not None or any(map(clause.__contains__, _COMPLAINTS_UNSPACED))
+            or _FIRST_PERSON_RE.search(clause) is not None)
 
 
 def _commented(text: str, lower: str) -> bool:
@@ -68,7 +72,8 @@ def _commented(text: str, lower: str) -> bool:
         return False
     tail = lower.strip().rsplit("\n", 1)[1]
     if len(tail.split()) > 20 or tail.lstrip()[:1] in "-*•#|" or any(map(tail.__contains__, _AUTOMATIC)):
-        return False
+        return False  # (a machine's footer: "This is an automated message.", "Please do not reply to this message.",
+        # "Turn off this workflow in the editor.", review 33)
     words = set(_WORD_RE.findall(tail))
     pointed = not _DEICTIC.isdisjoint(words) or any(map(tail.__contains__, _DEICTIC_CJK))
     return pointed and (not _ASKING.isdisjoint(words) or any(map(tail.__contains__, _ASKING_MARKS)))
@@ -81,20 +86,21 @@ def _quoted(text: str, lower: str, start: int) -> bool:
     if opening not in _OPENING_QUOTES or text.lstrip()[:1] in "{[<":
         return False
     close = text.find(_OPENING_QUOTES[opening], start)
-    outside = lower[:start - 1] + " " + (lower[close + 1:] if close >= 0 else "")
-    return "?" in outside or not _PERSON.isdisjoint(_WORD_RE.findall(outside))
+    outside = _URL_RE.sub(" ", lower[:start - 1] + " " + (lower[close + 1:] if close >= 0 else ""))
+    return "?" in outside or _PERSON_RE.search(outside) is not None  # (not "mon" in "Mon 09:00", "my" in "my-agent-01",
+    # a "?" in a link's query: review 33)
 
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
 # What a sentence says of a check-in it complains about or changes (never a scheduler's own report of it).
 _COMPLAINT_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, """
-was late|is late|came late|runs late|running late|late again|late by|never|no longer|anymore|any more|stopped|stops working|broke|broken|twice|too often|too much|too many|too noisy
+was late|is late|came late|runs late|running late|late again|late by|never|no longer|hasn't|duplicate|anymore|any more|stopped|stops working|broke|broken|twice|too often|too much|too many|too noisy
 |too chatty|too aggressive|too frequent|spamming|spams|annoying|noisy|didn't|doesn't|isn't working|wasn't|won't|can't
 |woke me|wakes me|eating|costs me|instead|make it|change it|move it|reschedule|skip it|skip the|skip this
 |skip tonight|skip today|skip tomorrow|skipped|cancel|disable
 |turn it off|mute|came through|keeps sending|wrong time|why|help me|still fires|should go
 |nicht mehr|kam nicht|kommt nicht|funktioniert nicht|geht nicht|läuft nicht|nervt|zu oft|zu viel|zweimal|schon wieder
-|verschieben|verschiebe|statt|ausfallen|nicht aus|warum|kaputt|hilfe
+|verschieben|verschiebe|statt|ausfallen|nicht aus|warum|woran liegt|kaputt|hilfe|nichts mehr|what's going on|hängt|colgad
 |no funciona|no llegó|no llega|ya no|dejó de|demasiado|dos veces|en vez de|en lugar de|cambiar|por qué|ayuda
 |no se ejecut|ne se lance plus|ne marche plus|ne fonctionne plus|n'arrive|plus depuis|trop|deux fois|au lieu de
 |décaler|pourquoi|non parte|non funziona|non è arrivat|più da|troppo|due volte|invece di|spostare|aiuto|parou
@@ -107,12 +113,15 @@ was late|is late|came late|runs late|running late|late again|late by|never|no lo
 """.replace("\n", "").split("|"))) + r")\b|\b(?:non è arrivat|kam\b[^.!?]{0,24}\bnicht|kommt\b[^.!?]{0,24}\bnicht)\w*")
 _COMPLAINTS_UNSPACED = ("動いていません", "動かない", "来ない", "来ません", "届かない", "止め", "変更したい", "ずらして", "多すぎ",
                         "うるさい", "なぜ", "不运行", "没运行", "没有运行", "不工作", "太频繁", "改成", "改到", "为什么", "停了",
-                        "坏了", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
+                        "坏了", "卡住", "固まって", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
                         "क्यों", "मत चला", "をしないで", "하지 마")
 _FORWARDED = ("fwd:", "fw:", "forwarded from", "weitergeleitet", "reenviado", "transféré", "inoltrato",
               "encaminhad", "пересланное", "doorgestuurd")
 _ARROW_RE = re.compile(r"\s<-{1,2}\s+(?:i|i'm|my|me|this|that|we|ich|das|je|ça|esto|eso)\b")
-_AUTOMATIC = ("automat", "автоматическ", "自動", "自动", "자동", "no action", "nothing else")
+_AUTOMATIC = ("automat", "автоматическ", "自動", "自动", "자동", "no action", "nothing else", "this message", "this email",
+              "this notification", "this workflow", "this reminder", "this schedule", "these check-ins", "this alert",
+              "this automation", "://", "docs", "unsubscribe", "do not reply", "settings", "editor", "react with",
+              "désactivez", "ne voulez plus", "abbestellen", "einstellungen")
 _DEICTIC = frozenset("this that these those das dies diese esto eso esta ceci ça cela questo questa isso isto dit "
                      "deze это этот эта".split())
 _DEICTIC_CJK = ("これ", "それ", "这", "這", "이거", "이게")
@@ -121,7 +130,9 @@ _ASKING = frozenset("what why how please stop turn warum was wie bitte por qué 
                     "waarom wat dlaczego почему что".split())
 _ASKING_MARKS = ("?", "？", "止め", "なぜ", "为什么", "什么", "왜")
 _OPENING_QUOTES = {"\"": "\"", "“": "”", "«": "»", "„": "“", "「": "」", "'": "'"}
-_PERSON = frozenset("i i'm my me we our us ich mein meine wir je mon ma nous yo mi io eu meu minha ik mijn я мой".split())
+_PERSON_RE = re.compile(r"(?<![\w-])(?:i|i'm|my|me|we|our|us|ich|mein|meine|wir|je|nous|yo|io|eu|meu|minha|ik|mijn|я|мой)"
+                        r"(?![\w-])")
+_URL_RE = re.compile(r"\S+://\S+|\bwww\.\S+")
 # Articles and possessives before a noun someone talks about (not "a", "o", "de": other words in other languages;
 # not "your", "tu", "dein": what a scheduler gives the agent).
 _DETERMINERS = frozenset("""
@@ -138,6 +149,15 @@ _DOING = frozenset("""
 follow run do perform start execute complete begin for führe starte mache mach folge ejecuta realiza haz sigue inicia
 lance effectue fais exécute suis esegui fai avvia segui execute faça realize inicie siga voer doe volg
 """.split())
+# Where the phrase's clause ends: its sentence's end, or a title's report after it (not a time's colon, "um 10:00").
+_CLAUSE_END_RE = re.compile(r"[.!?](?=\s|$)|[\n。！？।(（·|]|[:：](?!\d)|\s[—–-]\s")
+_OURS = frozenset("our my unsere unserer unseren unser meine meiner meinen mein nuestra nuestro nuestras mis notre "
+                  "nos mes nostro nostra mio mia nosso nossa meu minha onze ons mijn".split())
+# The writer's own words in the phrase's clause: a first person as object or possessive (not "mon", "mi", "ma":
+# Monday, Wednesday, Monday in other languages; nor "i", "and" in Polish and Czech, "the" in Italian).
+_FIRST_PERSON_RE = re.compile(r"(?<![\w-])(?:me|my|i'm|i've|mich|mir|meine?[mnrs]?|moi|m'|mí|meu|minha|mijn|mij|меня|мне|"
+                              r"мой|моя|mnie|mój|moja|beni|bana|saya|tôi|मुझे|मेरा|मेरी)(?![\w:-])|我|私|나를|내가|제가|저를")  # (not a
+# log's "I:" level)
 _WANTING = frozenset("want wanted like möchte möchten will wollen voudrais veux quiero quisiera vorrei voglio quero "
                      "queria wil wilde chcę хочу".split())
 _NOT_DOING = frozenset("don't dont not never nicht kein no ne non não nie не".split())
