@@ -30,6 +30,10 @@ def tier(text: str, system: str | None = None) -> Tier:
     "The new heartbeat poll is too noisy",
     "Tonight's scheduled check can be skipped",
     "Die neue periodische Prüfung nervt, jede Stunde eine Nachricht",
+    # a change or praise in other words (review 33)
+    "Let's run the routine check only on weekdays",
+    "Periodische Prüfung bitte nur noch werktags",
+    "Scheduled check-in works great now, nice job",
     # a malfunction in other words (review 33)
     "Heartbeat poll hasn't run since the update",
     "Periodische Prüfung hängt seit 10 Uhr",

@@ -94,7 +94,8 @@ def _quoted(text: str, lower: str, start: int) -> bool:
 _WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
 # What a sentence says of a check-in it complains about or changes (never a scheduler's own report of it).
 _COMPLAINT_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, """
-was late|is late|came late|runs late|running late|late again|late by|never|no longer|hasn't|duplicate|anymore|any more|stopped|stops working|broke|broken|twice|too often|too much|too many|too noisy
+was late|is late|came late|runs late|running late|late again|late by|never|no longer|hasn't|duplicate|only on weekdays|only on weekends|weekdays only|pause it|pause the|let's|works great|really useful|was perfect
+|nice job|thank you for|nur noch|nur werktags|super hilfreich|solo entre semana|seulement en semaine|только по будням|anymore|any more|stopped|stops working|broke|broken|twice|too often|too much|too many|too noisy
 |too chatty|too aggressive|too frequent|spamming|spams|annoying|noisy|didn't|doesn't|isn't working|wasn't|won't|can't
 |woke me|wakes me|eating|costs me|instead|make it|change it|move it|reschedule|skip it|skip the|skip this
 |skip tonight|skip today|skip tomorrow|skipped|cancel|disable
@@ -113,7 +114,7 @@ was late|is late|came late|runs late|running late|late again|late by|never|no lo
 """.replace("\n", "").split("|"))) + r")\b|\b(?:non è arrivat|kam\b[^.!?]{0,24}\bnicht|kommt\b[^.!?]{0,24}\bnicht)\w*")
 _COMPLAINTS_UNSPACED = ("動いていません", "動かない", "来ない", "来ません", "届かない", "止め", "変更したい", "ずらして", "多すぎ",
                         "うるさい", "なぜ", "不运行", "没运行", "没有运行", "不工作", "太频繁", "改成", "改到", "为什么", "停了",
-                        "坏了", "卡住", "固まって", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
+                        "坏了", "卡住", "固まって", "只在工作日", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
                         "क्यों", "मत चला", "をしないで", "하지 마")
 _FORWARDED = ("fwd:", "fw:", "forwarded from", "weitergeleitet", "reenviado", "transféré", "inoltrato",
               "encaminhad", "пересланное", "doorgestuurd")
