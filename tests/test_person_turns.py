@@ -30,6 +30,11 @@ def tier(text: str, system: str | None = None) -> Tier:
     "The new heartbeat poll is too noisy",
     "Tonight's scheduled check can be skipped",
     "Die neue periodische Prüfung nervt, jede Stunde eine Nachricht",
+    # woken by it, in any language (review 33)
+    "Heartbeat poll at 3am woke up the whole house",
+    "Vérification périodique m'a réveillé à 3h du matin",
+    "Periodische Prüfung hat heute früh alle geweckt",
+    "定期チェックが夜中に通知してきて困っています",
     # a change or praise in other words (review 33)
     "Let's run the routine check only on weekdays",
     "Periodische Prüfung bitte nur noch werktags",
@@ -80,6 +85,7 @@ def test_a_person_writing_about_check_ins_is_not_one(text: str) -> None:
     "Scheduled check 10:00: done.\n\nPlease do not reply to this message.",
     'Job "heartbeat poll" (my-agent-01, eu-west-1) ran at 10:00: nothing new.',
     "[cron */30] Sprawdzenie skrzynki i kalendarza zakończone: brak nowych wiadomości.",
+    "Despertar agendado. Confira a fila de tarefas; se não houver nada, responda 'nada a relatar'.",
     # a scheduler presenting its check-in with an article (lost since a022262, review 30)
     "This is the hourly heartbeat. Nothing needs your attention.",
     "Es hora de la revisión periódica. No hay mensajes nuevos.",

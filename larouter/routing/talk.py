@@ -95,7 +95,8 @@ _WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
 # What a sentence says of a check-in it complains about or changes (never a scheduler's own report of it).
 _COMPLAINT_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, """
 was late|is late|came late|runs late|running late|late again|late by|never|no longer|hasn't|duplicate|only on weekdays|only on weekends|weekdays only|pause it|pause the|let's|works great|really useful|was perfect
-|nice job|thank you for|nur noch|nur werktags|super hilfreich|solo entre semana|seulement en semaine|только по будням|anymore|any more|stopped|stops working|broke|broken|twice|too often|too much|too many|too noisy
+|nice job|thank you for|nur noch|nur werktags|super hilfreich|solo entre semana|seulement en semaine|только по будням
+|woke up|woke the|wakes up|geweckt|weckt mich|overkill|seriously|pinged everyone|has been missing|mi ha|anymore|any more|stopped|stops working|broke|broken|twice|too often|too much|too many|too noisy
 |too chatty|too aggressive|too frequent|spamming|spams|annoying|noisy|didn't|doesn't|isn't working|wasn't|won't|can't
 |woke me|wakes me|eating|costs me|instead|make it|change it|move it|reschedule|skip it|skip the|skip this
 |skip tonight|skip today|skip tomorrow|skipped|cancel|disable
@@ -111,10 +112,12 @@ was late|is late|came late|runs late|running late|late again|late by|never|no lo
 |gelmedi|çok sık|neden|alır mısın|tidak jalan|tidak muncul|tidak datang|terlalu sering|kenapa|không chạy|không đến
 |quá nhiều|tại sao|لا يعمل|لم يصل|لماذا|thanks for|works for me|works again|nothing happens|haven't heard|sends me
 |não execute|não rode|nie uruchamiaj|не запускай|jangan jalankan|đừng chạy|yapma|niet uit
-""".replace("\n", "").split("|"))) + r")\b|\b(?:non è arrivat|kam\b[^.!?]{0,24}\bnicht|kommt\b[^.!?]{0,24}\bnicht)\w*")
+""".replace("\n", "").split("|"))) + r")\b|\b(?:non è arrivat|kam\b[^.!?]{0,24}\bnicht|kommt\b[^.!?]{0,24}\bnicht"
+                           r"|réveill|svegliat|despertó|despertou|acordou|разбуди)\w*")  # (not "despertar agendado", a
+# scheduled wake-up)
 _COMPLAINTS_UNSPACED = ("動いていません", "動かない", "来ない", "来ません", "届かない", "止め", "変更したい", "ずらして", "多すぎ",
                         "うるさい", "なぜ", "不运行", "没运行", "没有运行", "不工作", "太频繁", "改成", "改到", "为什么", "停了",
-                        "坏了", "卡住", "固まって", "只在工作日", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
+                        "坏了", "卡住", "固まって", "只在工作日", "困って", "깼", "吵醒", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
                         "क्यों", "मत चला", "をしないで", "하지 마")
 _FORWARDED = ("fwd:", "fw:", "forwarded from", "weitergeleitet", "reenviado", "transféré", "inoltrato",
               "encaminhad", "пересланное", "doorgestuurd")
@@ -157,7 +160,7 @@ _OURS = frozenset("our my unsere unserer unseren unser meine meiner meinen mein 
 # The writer's own words in the phrase's clause: a first person as object or possessive (not "mon", "mi", "ma":
 # Monday, Wednesday, Monday in other languages; nor "i", "and" in Polish and Czech, "the" in Italian).
 _FIRST_PERSON_RE = re.compile(r"(?<![\w-])(?:me|my|i'm|i've|mich|mir|meine?[mnrs]?|moi|m'|mí|meu|minha|mijn|mij|меня|мне|"
-                              r"мой|моя|mnie|mój|moja|beni|bana|saya|tôi|मुझे|मेरा|मेरी)(?![\w:-])|我|私|나를|내가|제가|저를")  # (not a
+                              r"мой|моя|mnie|mój|moja|beni|bana|saya|tôi|मुझे|मेरा|मेरी)(?![\w:-])|\bm'(?=\w)|我|私|나를|내가|제가|저를")  # (not a
 # log's "I:" level)
 _WANTING = frozenset("want wanted like möchte möchten will wollen voudrais veux quiero quisiera vorrei voglio quero "
                      "queria wil wilde chcę хочу".split())
