@@ -30,6 +30,14 @@ def tier(text: str, system: str | None = None) -> Tier:
     "The new heartbeat poll is too noisy",
     "Tonight's scheduled check can be skipped",
     "Die neue periodische Prüfung nervt, jede Stunde eine Nachricht",
+    # a question about it by its first words; a pasted one contradicted (review 33)
+    "Who set up the scheduled check-in?",
+    "¿Cada cuánto se hace la revisión periódica?",
+    "定时检查多久运行一次？",
+    "> Scheduled check-in: all clear\n\nbut the disk is full, what gives",
+    "Periodic check 06:00 — all green\nreally? the NAS has been off since yesterday",
+    "Periodic check 08:00: all quiet — not true, the alarm went off at 7:45",
+    "「定期チェック：異常なし」って来たけど、サーバー落ちてるよ",
     # woken by it, in any language (review 33)
     "Heartbeat poll at 3am woke up the whole house",
     "Vérification périodique m'a réveillé à 3h du matin",
@@ -86,6 +94,7 @@ def test_a_person_writing_about_check_ins_is_not_one(text: str) -> None:
     'Job "heartbeat poll" (my-agent-01, eu-west-1) ran at 10:00: nothing new.',
     "[cron */30] Sprawdzenie skrzynki i kalendarza zakończone: brak nowych wiadomości.",
     "Despertar agendado. Confira a fila de tarefas; se não houver nada, responda 'nada a relatar'.",
+    "Periodic check 10:00\nNew messages: 0\nOpen tickets: 0",
     # a scheduler presenting its check-in with an article (lost since a022262, review 30)
     "This is the hourly heartbeat. Nothing needs your attention.",
     "Es hora de la revisión periódica. No hay mensajes nuevos.",

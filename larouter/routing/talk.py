@@ -57,8 +57,13 @@ def _complains(lower: str, start: int, end: int) -> bool:
     head = max(lower.rfind(c, 0, start) for c in ".!?\n。！？।") + 1
     stop = _CLAUSE_END_RE.search(lower, end)
     clause = lower[head:stop.start() if stop is not None else len(lower)]
-    return (_COMPLAINT_RE.search(clause) is not None or any(map(clause.__contains__, _COMPLAINTS_UNSPACED))
-            or _FIRST_PERSON_RE.search(clause) is not None)
+    if _COMPLAINT_RE.search(clause) is not None or any(map(clause.__contains__, _COMPLAINTS_UNSPACED)):
+        return True
+    if _FIRST_PERSON_RE.search(clause) is not None:
+        return True
+    ends = [i for i in (lower.find(c, end) for c in ".!?\n。！？") if i >= 0]
+    sentence = lower[head:min(ends, default=len(lower)) + 1].strip()  # ("Who set up the scheduled check-in?")
+    return sentence.endswith(("?", "？")) and sentence.lstrip("¿ ").startswith(_WH)
 
 
 def _commented(text: str, lower: str) -> bool:
@@ -66,11 +71,15 @@ def _commented(text: str, lower: str) -> bool:
     all green. thoughts?", "… <- I get this every 30 min, turn it off", "Heartbeat poll: nothing new\\n\\nwhat does
     this mean?"); not a machine's own footer ("\\n\\nThis is an automated message.", review 30)."""
     start = lower.lstrip()
-    if start.startswith(_FORWARDED) or _ARROW_RE.search(lower):
+    if start.startswith(_FORWARDED) or _ARROW_RE.search(lower) or _DENIED_RE.search(lower):
         return True
+    if "\n" in lower.strip() and lower.strip().rsplit("\n", 1)[1].lstrip().startswith(_CONTRADICTING):
+        return True  # ("Periodic check 06:00 — all green\nreally? the NAS has been off since yesterday")
     if start[:1] in "{[<" or "\n\n" not in lower.strip() and not start.startswith(">"):
         return False
     tail = lower.strip().rsplit("\n", 1)[1]
+    if tail.lstrip().startswith(_CONTRADICTING):
+        return True  # ("\n\nbut the disk is full, what gives", "\nreally? the NAS has been off since yesterday")
     if len(tail.split()) > 20 or tail.lstrip()[:1] in "-*•#|" or any(map(tail.__contains__, _AUTOMATIC)):
         return False  # (a machine's footer: "This is an automated message.", "Please do not reply to this message.",
         # "Turn off this workflow in the editor.", review 33)
@@ -87,7 +96,7 @@ def _quoted(text: str, lower: str, start: int) -> bool:
         return False
     close = text.find(_OPENING_QUOTES[opening], start)
     outside = _URL_RE.sub(" ", lower[:start - 1] + " " + (lower[close + 1:] if close >= 0 else ""))
-    return "?" in outside or _PERSON_RE.search(outside) is not None  # (not "mon" in "Mon 09:00", "my" in "my-agent-01",
+    return "?" in outside or _PERSON_RE.search(outside) is not None or any(map(outside.__contains__, ("けど", "但是")))  # (not "mon" in "Mon 09:00", "my" in "my-agent-01",
     # a "?" in a link's query: review 33)
 
 
@@ -117,10 +126,13 @@ was late|is late|came late|runs late|running late|late again|late by|never|no lo
 # scheduled wake-up)
 _COMPLAINTS_UNSPACED = ("動いていません", "動かない", "来ない", "来ません", "届かない", "止め", "変更したい", "ずらして", "多すぎ",
                         "うるさい", "なぜ", "不运行", "没运行", "没有运行", "不工作", "太频繁", "改成", "改到", "为什么", "停了",
-                        "坏了", "卡住", "固まって", "只在工作日", "困って", "깼", "吵醒", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
+                        "坏了", "卡住", "固まって", "只在工作日", "困って", "깼", "吵醒", "多久", "谁设置", "いつから", "不要执行", "别执行", "안 돼", "안 와", "너무 자주", "바꿔", "멈췄", "नहीं चल", "नहीं आ",
                         "क्यों", "मत चला", "をしないで", "하지 마")
 _FORWARDED = ("fwd:", "fw:", "forwarded from", "weitergeleitet", "reenviado", "transféré", "inoltrato",
               "encaminhad", "пересланное", "doorgestuurd")
+_CONTRADICTING = ("but ", "really?", "hmm", "not true", "stimmt nicht", "aber ", "pero ", "mais ", "ma ", "mas ",
+                  "maar ", "а вот", "но ", "けど", "但是", "可是")
+_DENIED_RE = re.compile(r"[—–-]\s*(?:not true|that's wrong|wrong|stimmt nicht|falso|faux|неправда)\b")
 _ARROW_RE = re.compile(r"\s<-{1,2}\s+(?:i|i'm|my|me|this|that|we|ich|das|je|ça|esto|eso)\b")
 _AUTOMATIC = ("automat", "автоматическ", "自動", "自动", "자동", "no action", "nothing else", "this message", "this email",
               "this notification", "this workflow", "this reminder", "this schedule", "these check-ins", "this alert",
@@ -153,6 +165,11 @@ _DOING = frozenset("""
 follow run do perform start execute complete begin for führe starte mache mach folge ejecuta realiza haz sigue inicia
 lance effectue fais exécute suis esegui fai avvia segui execute faça realize inicie siga voer doe volg
 """.split())
+# A question about the check-in, asked by its first words ("Who set up …?", "¿Cada cuánto …?", "定时检查多久运行一次？" is
+# read by its question word after the phrase: `_COMPLAINTS_UNSPACED`).
+_WH = ("who ", "when ", "how often", "how many times", "where ", "wer ", "wann ", "wie oft", "cada cuánto", "quién",
+       "cuándo", "qui ", "quand ", "à quelle", "chi ", "quando", "quem ", "ogni quanto", "de quanto", "kto ", "kiedy",
+       "jak często", "кто ", "когда", "как часто")
 # Where the phrase's clause ends: its sentence's end, or a title's report after it (not a time's colon, "um 10:00").
 _CLAUSE_END_RE = re.compile(r"[.!?](?=\s|$)|[\n。！？।(（·|]|[:：](?!\d)|\s[—–-]\s")
 _OURS = frozenset("our my unsere unserer unseren unser meine meiner meinen mein nuestra nuestro nuestras mis notre "
