@@ -130,8 +130,8 @@ _COMPLAINTS_UNSPACED = ("動いていません", "動かない", "来ない", "�
                         "क्यों", "मत चला", "をしないで", "하지 마")
 _FORWARDED = ("fwd:", "fw:", "forwarded from", "weitergeleitet", "reenviado", "transféré", "inoltrato",
               "encaminhad", "пересланное", "doorgestuurd")
-_CONTRADICTING = ("but ", "really?", "hmm", "not true", "stimmt nicht", "aber ", "pero ", "mais ", "ma ", "mas ",
-                  "maar ", "а вот", "но ", "けど", "但是", "可是")
+_CONTRADICTING = ("but ", "really?", "hmm", "not true", "stimmt nicht", "aber ", "pero ", "mais ", "maar ", "а вот",
+                  "но ", "けど", "但是", "可是")  # (not "ma", "mas": Monday in Dutch agendas)
 _DENIED_RE = re.compile(r"[—–-]\s*(?:not true|that's wrong|wrong|stimmt nicht|falso|faux|неправда)\b")
 _ARROW_RE = re.compile(r"\s<-{1,2}\s+(?:i|i'm|my|me|this|that|we|ich|das|je|ça|esto|eso)\b")
 _AUTOMATIC = ("automat", "автоматическ", "自動", "自动", "자동", "no action", "nothing else", "this message", "this email",
