@@ -326,9 +326,8 @@ def scheduled(item: str) -> bool:
     """Whether an item names its own time or day ("Thursday 09:00: …", "today: …", "ASAP: …", "15 May")."""
     low = item.lower()
     return (TIME_RE.search(item) is not None or _HOUR_RE.search(item) is not None or re.search(_ISO, item) is not None
-            or _DAY_MONTH_RE.search(item) is not None or day_labelled(item)
-            or not _OWN_WHEN.isdisjoint(re.findall(r"[^\W\d_]+", low))
-            or any(day in low for day in WEEKDAYS if len(day) > 3))
+            or _DAY_MONTH_RE.search(item) is not None or not _OWN_WHEN.isdisjoint(_TOKEN_RE.findall(low))
+            or day_labelled(item) or _names_a_day(low) and _ANY_DAY_RE.search(low) is not None)
 
 
 _OWN_WHEN = frozenset("today tonight tomorrow now asap immediately heute morgen jetzt sofort hoy mañana ahora "
