@@ -3,18 +3,26 @@ row alone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 # A shell tool's result as a record (n8n's Execute Command, agent runtimes' exec tools): {"exit_code": 0, "stdout":
 # "…", "stderr": ""}. Its output is what the readers read (blind v48: every command's output was a record of
 # strings, never quiet).
-EXEC_KEYS = frozenset({"exit_code", "exitCode", "returncode", "return_code", "code", "status", "stdout", "stderr",
-                       "output", "error", "duration_ms", "durationMs", "elapsed_ms", "timed_out", "truncated",
-                       "command", "cmd", "cwd"})
+_EXEC_KEYS = frozenset({"exit_code", "exitCode", "returncode", "return_code", "code", "status", "stdout", "stderr",
+                        "output", "error", "duration_ms", "durationMs", "elapsed_ms", "timed_out", "truncated",
+                        "command", "cmd", "cwd"})
 
 
-def command_output(data: Mapping[str, Any]) -> str:
+def shell_output(data: Any) -> str | None:
+    """The text a shell tool's record reports (see `_command_output`), or None when `data` is no such record."""
+    if isinstance(data, Mapping) and _EXEC_KEYS.issuperset(data) and not {"stdout", "output"}.isdisjoint(data):
+        return _command_output(data)
+    return None
+
+
+def _command_output(data: Mapping[str, Any]) -> str:
     """The text a shell tool's record reports: its output when it exited 0 (or says it succeeded) with nothing on
     stderr and nothing cut; else its output and errors with the exit code or status (never an empty answer: `pgrep`
     finding no process and `test -f` finding no file both exit 1 silently, and the model judges which it is)."""
@@ -54,3 +62,19 @@ def header_only(text: str) -> bool:
     caddy has been up less than 1 hour", review 28)."""
     words = text.split() if len(text) <= 240 and "\n" not in text.strip() else ()
     return len(words) >= 3 and _COLUMNS.issuperset(words)
+
+
+def filters_trouble(call: str) -> bool:
+    """Whether the command that printed a listing (the last of its call) lists trouble only: a header alone then
+    says none (`docker ps --filter health=unhealthy`, `systemctl --failed`, `kubectl get pods | grep -v Running`);
+    an unfiltered or a named listing of nothing lists nothing that should run (review 28)."""
+    return _TROUBLE_FILTER_RE.search(_LAST_COMMAND_RE.split(call)[-1]) is not None
+
+
+# A listing's filter on a state of trouble (exited containers, failed units, pods not running).
+_TROUBLE_FILTER_RE = re.compile(r"(?:status|health|state)=(?:exited|dead|restarting|paused|created|unhealthy|failed"
+                                r"|removing)|--failed\b|--state[= ]failed|status\.phase!=|--field-selector[= ]\S*!="
+                                r"|\|\s*e?grep\s+-\w*v\w*\s+(?:-\S+\s+)*['\"]?(?:running|up|active|ok|healthy|ready"
+                                r"|completed)(?![\w-])", re.I)
+# Where one command of a call ends ("docker ps -a --filter status=exited -q; docker ps --filter name=caddy").
+_LAST_COMMAND_RE = re.compile(r";|&&|\|\||\\n")

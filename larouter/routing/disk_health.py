@@ -12,6 +12,12 @@ from __future__ import annotations
 import re
 
 
+def disks_answer(instructions: str, call: str, text: str) -> bool:
+    """Whether a lookup answers the checklist with disks that pass and arrays that are whole (`fine_disks`): not one
+    that asks about details a verdict does not give (`asks_details`), nor one naming a device the lookup does not."""
+    return fine_disks(text) and not asks_details(instructions) and not unseen_devices(instructions, call, text)
+
+
 def fine_disks(text: str) -> bool:
     """Whether a lookup holds only `smartctl -H` verdicts and `/proc/mdstat` arrays, all healthy, and one at least."""
     if "PASSED" not in text and "Personalities" not in text and "SMART Health Status" not in text:
@@ -69,9 +75,9 @@ def array_count(text: str) -> int:
     return len(_ARRAY_LINE_RE.findall(text))
 
 
-_DEVICE_RE = re.compile(r"={2,3}\s*/dev/\S+\s*={2,3}|#+\s*/dev/\S+|/dev/\S+:?"
-                        r"|smartctl \d[\w. -]*(?:\[[^\]]*\])?(?: \(local build\))?")
-_BANNER_RE = re.compile(r"smartctl \d[\w. -]*(?:\[[^\]]*\])?(?: \(local build\))?")  # (after its device's name)
+_BANNER = r"smartctl \d[\w. -]*(?:\[[^\]]*\])?(?: \(local build\))?"  # (smartctl's first line: a device's output starts)
+_BANNER_RE = re.compile(_BANNER)
+_DEVICE_RE = re.compile(rf"={{2,3}}\s*/dev/\S+\s*={{2,3}}|#+\s*/dev/\S+|/dev/\S+:?|{_BANNER}")
 _BOILERPLATE_RE = re.compile(r"Copyright \(C\) [\d-]+, Bruce Allen.*"
                              r"|=== START OF (?:READ SMART DATA|SMART DATA) SECTION ==="
                              r"|Personalities : (?:\[\w+\]\s*)*|unused devices: <none>")

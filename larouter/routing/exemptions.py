@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from larouter.routing.limit_vocab import ALERT_VERB_RE
-from larouter.routing.triggers import Lookup, json_of
+from larouter.routing.triggers import Lookup
 
 MAX_SUBJECTS = 16  # (a checklist names a few; more is no exception list)
 
@@ -106,7 +106,7 @@ def _without(r: Lookup, patterns: Sequence[re.Pattern[str]]) -> Lookup:
         return r
     text = "\n".join(kept)  # (every row exempt leaves the header alone: quiet only where the listing lists trouble,
     # `lookup_news`; "any container down" with only the exempt `watchtower` running is no quiet listing, review 31)
-    return Lookup(text, json_of(text) if text[:1] in "[{" else None, r.call)
+    return Lookup.of(text, r.call)
 
 
 def _heads(line: str, patterns: Sequence[re.Pattern[str]]) -> bool:

@@ -30,8 +30,8 @@ import attrs
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.exemptions import exempted, without_exempted
-from larouter.routing.command_output import header_only
-from larouter.routing.disk_health import asks_details, fine_disks, unseen_devices
+from larouter.routing.command_output import filters_trouble, header_only
+from larouter.routing.disk_health import disks_answer
 from larouter.routing.expected_counts import expected_counts, short_count
 from larouter.routing.listed_names import (absence_asked, absent_things, expected_states, listed_names, missing_name,
                                            unexpected_state, unmounted)
@@ -47,7 +47,7 @@ from larouter.routing.lookup_forms import as_pairs
 from larouter.routing.limit_vocab import EXPIRY_RE, FREE, GENERIC_DATED, TAKEN
 from larouter.routing.stated_limits import Stated
 from larouter.routing.triggers import (MAX_RESULT_CHARS, MAX_RESULTS, Lookup, denies_needed, found_items, found_nothing,
-                                      json_of, past_stated_share, stated_share, troubled_text)
+                                      past_stated_share, stated_share, troubled_text)
 
 
 def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_turn: str = "", inlined: str = "") -> str:
@@ -87,12 +87,9 @@ def lookup_news(results: Sequence[Lookup], rules: Compiled, text: str = "", raw_
     found = found_items(results) or troubled_text(read, rules) or past_stated_share(results, limit)
     if found:
         return found
-    disks = stated.covered and not asks_details(instructions)  # (smartctl -H and mdstat answer only whether disks
-    # pass and arrays are whole, review 32)
-    return next((r.text or _EMPTY for r in read
-                 if not quiet_lookup(r, rules, limit, stated) and not (
-                     disks and not r.is_json and fine_disks(r.text) and not unseen_devices(instructions, r.call, r.text))),
-                "")
+    return next((r.text or _EMPTY for r in read if not quiet_lookup(r, rules, limit, stated) and not (
+        stated.covered and not r.is_json and disks_answer(instructions, r.call, r.text))), "")  # (smartctl -H and mdstat:
+    # read against the checklist, which quiet_lookup does not see, review 32)
 
 
 def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
@@ -115,13 +112,6 @@ def _covered(stated: Stated, lookups: Sequence[Lookup]) -> bool:
     return True
 
 
-# A listing's filter on a state of trouble (exited containers, failed units, pods not running).
-_TROUBLE_FILTER_RE = re.compile(r"(?:status|health|state)=(?:exited|dead|restarting|paused|created|unhealthy|failed"
-                                r"|removing)|--failed\b|--state[= ]failed|status\.phase!=|--field-selector[= ]\S*!="
-                                r"|\|\s*e?grep\s+-\w*v\w*\s+(?:-\S+\s+)*['\"]?(?:running|up|active|ok|healthy|ready|completed)"
-                                r"(?![\w-])",
-                                re.I)  # (`kubectl get pods | grep -v Running`)
-_LAST_COMMAND_RE = re.compile(r";|&&|\|\||\\n")  # ("docker ps -a --filter status=exited -q; docker ps --filter name=caddy")
 _SHOWN_CHARS = 4000
 _LAPSE_WORDS = frozenset({"after", "until", "end", "expiry", "expires", "expiration", "notafter", "valid"})
 
@@ -168,14 +158,11 @@ def quiet_lookup(result: Lookup, rules: Compiled, limit: float | None = None, st
     if found_nothing((result,), rules):
         return True
     text = result.text
-    if header_only(text):  # a listing of nothing: quiet only where it lists trouble (`docker ps --filter
-        return _TROUBLE_FILTER_RE.search(_LAST_COMMAND_RE.split(result.call)[-1]) is not None  # health=unhealthy`;
-        # the command that printed it, the last one of the call); an unfiltered or a named
-        # one lists nothing that should run (review 28: "make sure caddy is running", every container down)
+    if header_only(text):  # a listing of nothing: quiet only where it lists trouble
+        return filters_trouble(result.call)
     if (m := _HTTP_OK_RE.match(text)) is not None:  # `curl -i`: a 2xx status, then the body judged as the answer
         body = text[m.end():].partition("\n\n")[2].strip()
-        return not body or quiet_lookup(Lookup(body, json_of(body) if body[:1] in "[{" else None), rules, limit,
-                                        stated)
+        return not body or quiet_lookup(Lookup.of(body), rules, limit, stated)
     if result.reads_checklist or checklist(text):
         return True
     if not stated.covered:

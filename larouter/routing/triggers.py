@@ -18,7 +18,7 @@ import attrs
 
 from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
-from larouter.routing.command_output import EXEC_KEYS, command_output
+from larouter.routing.command_output import shell_output
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
 from larouter.routing.payload import OK_VALUES, STATUS_KEYS, healthy
@@ -202,6 +202,11 @@ class Lookup:
     data: Any = None  # the parsed JSON; None for text or JSON cut short
     call: str = ""  # the tool call it answers: its name and arguments (first _CALL_CHARS characters)
 
+    @classmethod
+    def of(cls, text: str, call: str = "") -> Lookup:
+        """A lookup of `text`, its JSON parsed when it holds some."""
+        return cls(text, json_of(text) if text[:1] in ("[", "{") else None, call)
+
     @property
     def is_json(self) -> bool:
         return self.data is not None
@@ -241,11 +246,10 @@ def lookups(messages: Sequence[Any], turn: Turn) -> list[Lookup]:
             break
         text = read_content(msg.get("content"), MAX_RESULT_CHARS + 1, 0)[0].strip()
         call = calls.get(str(msg.get("tool_call_id")), "") if role == "tool" else str(msg.get("name") or "")
-        data = json_of(text) if text[:1] in ("[", "{") else None
-        if isinstance(data, Mapping) and EXEC_KEYS.issuperset(data) and ("stdout" in data or "output" in data):
-            text = command_output(data)
-            data = json_of(text) if text[:1] in ("[", "{") else None
-        out.append(Lookup(text, data, call))
+        result = Lookup.of(text, call)
+        if (output := shell_output(result.data)) is not None:  # (a shell tool's record: its output is the answer)
+            result = Lookup.of(output, call)
+        out.append(result)
     return out
 
 
@@ -336,8 +340,6 @@ def _nothing(result: Lookup, rules: Compiled) -> bool:
     return (not result.text or (len(result.text) <= 80 and says_none(result.text, rules.quiet)
                                 and not denies_needed(result.text, rules))
             or effectively_empty(result.text))
-
-
 
 
 # What a service needs to have, so that none of it is news: "No space left on device", "no healthy upstream", "No
