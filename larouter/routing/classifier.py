@@ -128,12 +128,14 @@ def _news(looked: Sequence[triggers.Lookup], rules: Compiled, text: str, message
     """What the lookups report (`lookup_news`), read against the limits the check-in states: in its turn, a checklist
     its tool read, the HEARTBEAT.md its system prompt inlines when the turn names the file, else the periodic
     checklist its system prompt holds (a scheduler-woken agent's, `workspace.system_checklist`). Read once per text in
-    one classification (`seen`: the recurrence, learned and heartbeat paths may each ask)."""
+    one classification (`seen`: the recurrence, learned and heartbeat paths may each ask), the system prompt's
+    checklist once whatever the text (under `_CHECKLIST`: it reads the whole system prompt)."""
     if text not in seen:
-        named = "HEARTBEAT.md" in turn.text or "heartbeat.md" in turn.text.lower()
         try:
-            seen[text] = lookup_news(looked, rules, text, turn.text, inlined_checklist(messages) if named
-                                     else system_checklist(messages))
+            if _CHECKLIST not in seen:
+                named = "HEARTBEAT.md" in turn.text or "heartbeat.md" in turn.text.lower()
+                seen[_CHECKLIST] = inlined_checklist(messages) if named else system_checklist(messages)
+            seen[text] = lookup_news(looked, rules, text, turn.text, seen[_CHECKLIST])
         except Exception:  # a reader's bug must not fail the request: the lookups go to the model that does the work
             _log.exception("the lookup reader failed on a check-in's tool results; routed as work")
             seen[text] = _UNREAD
@@ -141,6 +143,7 @@ def _news(looked: Sequence[triggers.Lookup], rules: Compiled, text: str, message
 
 
 _UNREAD = "(tool results the lookup reader could not read)"
+_CHECKLIST = "\0checklist"  # (`seen`'s key for the system prompt's checklist: no turn's text)
 _log = logging.getLogger(__name__)
 
 

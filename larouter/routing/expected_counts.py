@@ -25,7 +25,8 @@ from larouter.routing.limit_phrases import number_of_word
 _KINDS = {
     "replica": ("replica", "slave", "standby", "secondary", "secondarie", "follower", "replication", "replika", "réplica",
                 "replique", "réplique"),
-    "node": ("node", "knoten", "nodo", "noeud", "nœud"), "member": ("member",), "osd": ("osd",), "mon": ("mon", "monitor"), "broker": ("broker",),
+    "node": ("node", "knoten", "nodo", "noeud", "nœud"), "member": ("member",), "osd": ("osd",),
+    "mon": ("mon", "monitor"), "broker": ("broker",),
     "worker": ("worker",), "peer": ("peer",), "disk": ("disk", "drive"), "server": ("server",),
     "sentinel": ("sentinel",), "runner": ("runner",), "agent": ("agent",), "pod": ("pod",),
     "container": ("container",), "array": ("array", "raid"),
@@ -70,7 +71,7 @@ def _count_before(words: list[str], at: int) -> int:
     redis read"), 0 when none, or when it is a bound ("fewer than 2 replicas", "only 1 replica")."""
     for j in range(at - 1, max(-1, at - 5), -1):
         word = words[j]
-        n = 2 if word in _BOTH else int(word) if word.isdigit() and len(word) <= 3 else number_of_word(word)
+        n = 2 if word in _BOTH else _count(word)
         if n:
             return 0 if j and words[j - 1] in _BOUNDS else n
         if word in _BOUNDS or word in _STOPS or word in _PUNCTUATION:
@@ -98,7 +99,8 @@ def _kind_before(text: str, at: int) -> str:
 
 
 def _count(word: str) -> int:
-    return int(word) if word.isdigit() else number_of_word(word)
+    """The number a word says ("3", "three", "drei"), 0 when none (nor a figure of four digits or more: a year)."""
+    return (int(word) if len(word) <= 3 else 0) if word.isdigit() else number_of_word(word)
 
 
 _FORMS = {form: kind for word, kind in _NOUNS.items() for form in (word, word + "s", word + "es")}

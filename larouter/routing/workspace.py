@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from larouter.routing.due import Checkin, checkin
@@ -115,10 +115,8 @@ def system_checklist(messages: Sequence[Any]) -> str:
     lines and group labels included ("Disk:", an indented paragraph: a checklist read in part let what it left out
     read as quiet, review 26), every one of them ("" when there is none; blind v46)."""
     system = _system_text(messages)
-    lower = system.lower()
-    if not any(map(lower.__contains__, _PERIODIC_WORDS)):
-        return ""
-    headers = list(_PERIODIC_RE.finditer(system))
+    headers = [m for at, line in _header_lines(system) if any(map(line.lower().__contains__, _PERIODIC_WORDS))
+               and (m := _PERIODIC_RE.match(system, at)) is not None]
     parts = []
     for i, m in enumerate(headers):
         end = min(len(system), m.end() + _MAX_CHARS, headers[i + 1].start() if i + 1 < len(headers) else len(system))
@@ -128,6 +126,19 @@ def system_checklist(messages: Sequence[Any]) -> str:
     return "\n".join(parts)
 
 
+def _header_lines(system: str) -> Iterator[tuple[int, str]]:
+    """Where each line that may be a header starts, and the line: a heading, or a line ending in a colon or a
+    bracket (the periodic words are looked for in these only: over a 26 KB system prompt, ~40 substring scans of it
+    cost ~0.4 ms, and the header pattern tried at every line ~0.5 ms more)."""
+    at = 0
+    for line in system.split("\n"):
+        end = line.rstrip()
+        if end and (end[-1] in ":：]" or end.lstrip()[:1] == "#") and len(end) <= _MAX_HEADER:
+            yield at, line
+        at += len(line) + 1
+
+
+_MAX_HEADER = 200  # (a header's line: its words and a bracket; `_PERIODIC_RE` reads at most ~160 characters)
 _PERIODIC_WORDS = ("checklist", "periodic", "periódica", "periodica", "periodisch", "périodique", "wake", "tick",
                    "routine", "controllo", "revisión", "prüfung", "vérification", "controle", "kontrolle", "kontroln",
                    "pobudc", "okresow", "kontrollist", "lista de", "liste de", "lista di", "チェックリスト", "检查清单",
