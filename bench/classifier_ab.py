@@ -32,6 +32,16 @@ lookup = {**lookup, "messages": [*lookup["messages"], {"role": "assistant", "con
     {"id": "call_hb", "type": "function", "function": {"name": "exec", "arguments": '{"command": "check"}'}}]},
     {"role": "tool", "tool_call_id": "call_hb", "content": kubectl}]}
 cases += [("typical-hb-lookup", lookup)]
+system = ("You are the ops bot. You send a daily digest to the team.\n"  # (a scheduler-woken agent: a 26 KB system
+          + ("Tool usage notes: call tools exactly as listed, with examples and caveats. " * 6 + "\n") * 60  # prompt
+          + "\nNODE CHECKLIST (run on every `node-watch` wake):\n- `df -h /srv`: use under 60%.\n")  # with its checklist)
+df = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       3.6T  1.2T  2.4T  33% /srv"
+cases += [("hb-system-checklist", {"messages": [
+    {"role": "system", "content": system},
+    {"role": "user", "content": "[scheduler] wake job=node-watch at 2026-05-14T09:40:00Z."},
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "shell", "arguments": '{"cmd": "df -h /srv"}'}}]},
+    {"role": "tool", "tool_call_id": "c1", "content": df}]})]
 cases += [("128k-paste", cb.conversation_128k("paste"))]
 out = {}
 for name, body in cases:
