@@ -71,7 +71,7 @@ def _count_before(words: list[str], at: int) -> int:
     redis read"), 0 when none, or when it is a bound ("fewer than 2 replicas", "only 1 replica")."""
     for j in range(at - 1, max(-1, at - 5), -1):
         word = words[j]
-        n = 2 if word in _BOTH else _count(word)
+        n = 2 if word in BOTH else _count(word)
         if n:
             return 0 if j and words[j - 1] in _BOUNDS else n
         if word in _BOUNDS or word in _STOPS or word in _PUNCTUATION:
@@ -105,7 +105,8 @@ def _count(word: str) -> int:
 
 _FORMS = {form: kind for word, kind in _NOUNS.items() for form in (word, word + "s", word + "es")}
 _WORDS_RE = re.compile(r"[\w-]+(?:\.[\w-]+)*|[<>:;()!?,]")  # (not a sentence's full stop: "… on both disks.")
-_BOTH = frozenset({"both", "beide", "beiden", "ambos", "ambas", "entrambi", "entrambe", "allebei", "tous", "deux"})
+BOTH = frozenset({"both", "beide", "beiden", "ambos", "ambas", "entrambi", "entrambe", "allebei", "tous", "deux", "oba",
+                  "оба"})  # ("both replicas"; `listed_names` reads two names said to be both with them)
 # Words before a count that make it a bound or the trouble, not what is expected ("fewer than 2", "only 1", "< 3").
 _BOUNDS = frozenset({"than", "only", "under", "below", "over", "above", "max", "maximum", "min", "minimum", "<", ">",
                      "als", "que", "de", "nur", "solo", "seulement", "to", "up"})

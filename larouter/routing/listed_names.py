@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from larouter.routing.expected_counts import BOTH
 from larouter.routing.statustime import clock_line
 
 
@@ -47,7 +48,7 @@ _LIST_MARKS = (",", "/", "&", "` `", " + ")
 def _pairs(instructions: str) -> list[tuple[str, ...]]:
     """Two names said to be both ("nextcloud and nextcloud-db containers should both be running", "web1 und web2
     müssen beide laufen"; review 25): a list of two, read only so."""
-    if not any(map(instructions.lower().__contains__, _BOTH_WORDS)):
+    if not any(map(instructions.lower().__contains__, BOTH)):
         return []
     found: list[tuple[str, ...]] = []
     for m in _PAIR_RE.finditer(instructions):
@@ -57,7 +58,6 @@ def _pairs(instructions: str) -> list[tuple[str, ...]]:
     return found
 
 
-_BOTH_WORDS = ("both", "beide", "deux", "ambos", "ambas", "entrambi", "entrambe", "allebei", "oba", "оба")
 _PAIR_RE = re.compile(r"(?<![\w.@-])`?([\w.@-]{2,41})`?\s+(?:and|und|et|y|e|en|i|и|&)\s+`?([\w.@-]{2,41})`?"
                       r"(?:\s+[^\W\d_]+){0,3}?\s+(?:both|beide|beiden|tous les deux|tous deux|ambos|ambas|entrambi"
                       r"|entrambe|allebei|oba|оба)\b", re.I)
