@@ -8,6 +8,7 @@ import pytest
 
 from larouter.routing import Tier, classify
 from tests.support.agents import rules_tier
+from tests.test_stated_limits import beat_messages
 
 
 def quiet_then_work(quiet: str, work: str) -> None:
@@ -314,11 +315,7 @@ def test_an_hour_without_minutes_and_a_parent_line_schedule_their_items() -> Non
     checklist = ("# Heartbeat tasks\n\nBins: council collects Wednesday morning, so Tuesday evening (after 6pm) remind "
                  "me to put them out.\n - Yellow lid on even weeks, green lid on odd weeks.\n")
 
-    def tier(now: str) -> Tier:
-        messages = [{"role": "user", "content": poll.format(now=now)},
-                    {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
-                        "name": "read", "arguments": '{"path": "HEARTBEAT.md"}'}}]},
-                    {"role": "tool", "tool_call_id": "c1", "content": checklist}]
-        return classify({"messages": messages}).tier
+    def tier(now: str) -> Tier:  # (the poll whose only tool read its HEARTBEAT.md)
+        return classify({"messages": beat_messages(checklist, "", user=poll.format(now=now))[:-2]}).tier
     assert tier("5:10 PM") is Tier.HEARTBEAT
     assert tier("6:40 PM") is not Tier.HEARTBEAT

@@ -58,20 +58,24 @@ def test_review_27_a_turns_alert_in_more_forms(turn: str) -> None:
     assert tier("29.6") is not Tier.HEARTBEAT
 
 
+DF_SRV = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       3.6T  {}T  1.1T  {}% /srv"
+
+
+def scheduled_df_tier(system: str, wake: str, used: str, share: int) -> Tier:
+    """The tier of a scheduler's wake whose agent ran `df -h /srv` (its checklist in the system prompt)."""
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": wake},
+                _call(1, "shell", {"cmd": "df -h /srv"}),
+                {"role": "tool", "tool_call_id": "c1", "content": DF_SRV.format(used, share)}]
+    return classify({"messages": messages}).tier
+
+
 def test_review_27_a_system_checklists_own_subheadings_are_its_content() -> None:
     """"### Disk" right under the periodic header ended the checklist before its limit."""
     system = ("You are the ops bot. A scheduler wakes you.\n\nNODE CHECKLIST (run on every `node-watch` wake):\n"
               "### Disk\n- `df -h /srv`: use under 60%.\n### Output\n- all fine: reply NOOP.\n")
-    df = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       3.6T  {}T  1.1T  {}% /srv"
-
-    def tier(used: str, share: int) -> Tier:
-        messages = [{"role": "system", "content": system},
-                    {"role": "user", "content": "[scheduler] wake job=node-watch at 2026-05-14T09:40:00Z."},
-                    _call(1, "shell", {"cmd": "df -h /srv"}),
-                    {"role": "tool", "tool_call_id": "c1", "content": df.format(used, share)}]
-        return classify({"messages": messages}).tier
-    assert tier("1.2", 33) is Tier.HEARTBEAT
-    assert tier("2.5", 70) is not Tier.HEARTBEAT
+    wake = "[scheduler] wake job=node-watch at 2026-05-14T09:40:00Z."
+    assert scheduled_df_tier(system, wake, "1.2", 33) is Tier.HEARTBEAT
+    assert scheduled_df_tier(system, wake, "2.5", 70) is not Tier.HEARTBEAT
 
 
 KPODS = ("NAME                   READY   STATUS    RESTARTS   AGE\napi-7d9c8b6f4-2xkqz    1/1     Running   0          3d\n"
@@ -117,16 +121,9 @@ def test_a_system_checklist_in_polish_is_read() -> None:
     system = ("Jesteś agentem utrzymaniowym serwera `srv-biuro`. Budzi cię cron co 30 min.\n\n"
               "Lista kontrolna przy każdej pobudce:\n1. `df -h /srv` — zajętość /srv poniżej 60%.\n"
               "Jeśli nie ma nic do zgłoszenia, odpowiedz dokładnie: OK_NIC_NOWEGO\n")
-    df = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/sdb1       3.6T  {}T  1.1T  {}% /srv"
-
-    def tier(used: str, share: int) -> Tier:
-        messages = [{"role": "system", "content": system},
-                    {"role": "user", "content": "[cron */30 * * * *] pobudka — wt 12.05.2026 09:00 CEST"},
-                    _call(1, "shell", {"cmd": "df -h /srv"}),
-                    {"role": "tool", "tool_call_id": "c1", "content": df.format(used, share)}]
-        return classify({"messages": messages}).tier
-    assert tier("1.2", 33) is Tier.HEARTBEAT
-    assert tier("2.4", 66) is not Tier.HEARTBEAT
+    wake = "[cron */30 * * * *] pobudka — wt 12.05.2026 09:00 CEST"
+    assert scheduled_df_tier(system, wake, "1.2", 33) is Tier.HEARTBEAT
+    assert scheduled_df_tier(system, wake, "2.4", 66) is not Tier.HEARTBEAT
 
 
 def test_two_names_said_to_be_both_are_a_list() -> None:

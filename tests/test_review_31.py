@@ -3,13 +3,12 @@ trouble or due check-in beside its quiet twin (reproductions in the session note
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
 from larouter.routing import Tier, classify
-from tests.test_stated_limits import lookup_tier
+from tests.test_stated_limits import _call, lookup_tier
 
 WED = "Thursday, April 30th, 2026 - 10:00 AM (Europe/Berlin) / 2026-04-30 08:00 UTC"
 POLL = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old tasks from "
@@ -45,9 +44,8 @@ def test_review_31_lookups(checklist: str, command: str, quiet: str, news: str) 
 
 
 def _due(checklist: str) -> Tier:
-    messages = [{"role": "user", "content": POLL},
-                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
-                    "name": "read", "arguments": '{"path": "HEARTBEAT.md"}'}}]},
+    """The tier of the poll whose only tool read its HEARTBEAT.md, a checklist under a task header."""
+    messages = [{"role": "user", "content": POLL}, _call(1, "read", {"path": "HEARTBEAT.md"}),
                 {"role": "tool", "tool_call_id": "c1", "content": "# Heartbeat checklist\n\n## Reminders\n" + checklist}]
     return classify({"messages": messages}).tier
 
