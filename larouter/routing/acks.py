@@ -40,8 +40,8 @@ def ack_token(text: str, lower: str, rules: Compiled) -> tuple[str, int] | None:
         while i >= 0:
             j = i + len(token)
             if (i == 0 or not _word_char(lower[i - 1])) and (j == len(lower) or not _word_char(lower[j])):
-                if (not asked_about(text, j) and _instructs(text, lower, i, j, rules) and not (fenced and in_fence(text, i))
-                        and not reported_token(lower, i, j)):
+                if (not asked_about(text, j) and _instructs(text, lower, i, j, rules)
+                        and not (fenced and in_fence(text, i)) and not reported_token(lower, i, j)):
                     return text[i:j], i
             i = lower.find(token, j)
     if may_hold_token(text, rules):

@@ -318,8 +318,8 @@ _BOX_RE = re.compile(r"^\[ \]\s*")
 # An hour on a 12-hour clock without its minutes that schedules the item: after it, or leading it ("Tuesday evening
 # (after 6pm)", "6pm: call mum"); not the hour of something else the item names ("book a table for 7pm", "the plumber
 # comes at 4pm", review 31).
-_HOUR_RE = re.compile(r"(?:\b(?:after|from|ab|nach|après|después de|dopo le|depois das)\s+|^\W*)(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm]"
-                      r"(?![a-z])", re.I)
+_HOUR_RE = re.compile(r"(?:\b(?:after|from|ab|nach|après|después de|dopo le|depois das)\s+|^\W*)"
+                      r"(1[0-2]|0?[1-9])\s?([AaPp])\.?[Mm](?![a-z])", re.I)
 
 
 def scheduled(item: str) -> bool:

@@ -202,7 +202,8 @@ _BRACKETED_RE = re.compile(r"(?<![\w.])([+−-]?\d+(?:[.,]\d+)?)\s?(?:%|٪|°\s?
                            r"\s?(?:%|٪|°\s?[CF]?|[^\W\d_]{1,4})?\s*(?:[)）]|(?=[.;,!](?:\s|$)|\s*$|\s*\n))", re.I)  # ("(seuil de
 # commande : 100 kg)"; or after a dash to its clause's end: "41 % used — warn at 85 %.", review 27)
 _THRESHOLD_ASCII = ascii_part(_THRESHOLD_WORDS)
-_MAX_KIND = ("usage", "util", "load", "unsuccess", "balancer", "fridge", "freez", "kühl", "gefrier", "congel", "frigo", "vriez", "koel", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
+_MAX_KIND = ("usage", "util", "load", "unsuccess", "balancer", "fridge", "freez", "kühl", "gefrier", "congel",
+             "frigo", "vriez", "koel", "latenc", "latenz", "error", "erreur", "fehler", "errore", "erros", "temp",
              "cpu", "memory", "ram:", "ram ", "mémoire", "speicher", "memoria", "disk", "disque", "disco", "queue",
              "backlog", "lag", "5xx", "p95", "p99", "response time", "使用率", "使用量", "負荷", "遅延", "温度", "エラー", "占用",
              "负载", "延迟", "사용률", "auslastung", "belegt", "uso ", "ocupa", "utilisation", "charge", "загруз", "использ",
