@@ -237,9 +237,8 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
     header = rules.hb_task_header.search(body)
     # Without a task header, the list items of the turn are its tasks (an inlined HEARTBEAT.md, an alert list).
     prose_counts = header is not None and header.group().strip().lower().startswith("<")  # <heartbeat_brief>: prose
-    items = []
-    parents: dict[str, str] = {}  # an indented item's parent line, which may schedule it ("Bins: … Tuesday evening
-    # (after 6pm) remind me …\n - Yellow lid on even weeks …": not due at 5:10 PM, blind v48)
+    items: list[tuple[str, str]] = []  # each item, with the parent line an indented one sits under, which may schedule
+    # it ("Bins: … Tuesday evening (after 6pm) remind me …\n - Yellow lid on even weeks …": not due at 5:10 PM, blind v48)
     parent = ""
     for line in body[header.end() if header else 0 :].splitlines():
         if rules.hb_done_header is not None and rules.hb_done_header.match(line):
@@ -248,21 +247,19 @@ def due_tasks(text: str, rules: Compiled, when: Checkin | None = None, raw: str 
         item = m.group(1).strip() if m else (line.strip() if prose_counts else "")
         if line[:1] not in " \t":
             parent = "" if line.lstrip().startswith("#") else line.strip()
-        elif m and parent:
-            parents[item] = parent
         if header is None and (not (m and (rules.hb_headerless_task.search(item) or day_labelled(item)))
                                or _STATUS_LABEL_RE.match(item) or TIMED_STATUS_RE.search(item)
                                or within_thresholds(item) is not item):
             continue  # without a header: untimed, undated items are notes; "time: 03:00", "last run: 02:10" are status,
             # and so is a reading short of its alert ("Certificado SSL: vence em 61 dias (alerta em 15)")
         if item and not item.startswith("#") and not rules.hb_empty_item.match(item):
-            items.append(item)
-    if items:
-        when = when or _checkin(text, raw)
-        items = [item for item in items if not later_or_done(item, when) and not (
-            item in parents and not scheduled(item) and later_or_done(parents[item], when))]  # (a note has no
-        # schedule of its own: "Thursday 09:00: remind me to check in" under "Flight Friday 07:10:" is, review 31)
-    return items
+            items.append((item, parent if m and line[:1] in " \t" else ""))
+    if not items:
+        return []
+    when = when or _checkin(text, raw)
+    return [item for item, above in items if not later_or_done(item, when) and not (
+        above and not scheduled(item) and later_or_done(above, when))]  # (a note has no schedule of its own:
+    # "Thursday 09:00: remind me to check in" under "Flight Friday 07:10:" is, review 31)
 
 
 def _checkin(text: str, raw: str) -> Checkin:
