@@ -178,3 +178,35 @@ def test_a_request_to_write_heartbeat_md_is_no_check_in() -> None:
                 {"role": "tool", "tool_call_id": "c1",
                  "content": "# HEARTBEAT.md\n\n# Keep this file empty (or with only comments) to skip heartbeat API calls.\n"}]
     assert classify({"messages": messages}).tier is not Tier.HEARTBEAT
+
+
+# A person's own news or request after a check-in's title (review 29's "labels" family, 18 messages, 8 left after
+# session 29; 4 now), next to the scheduler's reports and questions that read the same way (reviews 30 and 33).
+@pytest.mark.parametrize("text", [
+    "Daily check-in: I finished the report, starting on the slides now",
+    "Daily check-in: I'm stuck on the tax form, can you walk me through it?",
+    "Scheduled check: my flight got cancelled, help me rebook",
+    "Scheduled check: my laptop died, what now?",
+    "Heartbeat check — I'll be offline until Monday, hold my messages",
+    "Idle check: should I turn off the laptop?",
+    "Routine check-in: ich habe den Bericht fertig, was kommt als Nächstes?",
+    "Revisión periódica: estoy enfermo hoy, cancela mis reuniones",
+    "periodic check-in: can we make it every 2 hours instead?",
+    "Contrôle périodique: tu peux le décaler à 10h ?",
+])
+def test_a_persons_news_after_a_check_in_title_is_not_one(text: str) -> None:
+    assert tier(text) is not Tier.HEARTBEAT
+
+
+@pytest.mark.parametrize("text", [
+    "Periodic check: anything I should know about?",
+    "Periodieke controle: moet ik ergens op letten?",
+    "Плановая проверка: есть ли что-то, что я должен знать?",
+    "Routine check: are we good? No new alerts on my side.",
+    "Periodic check 10:00: the inbox didn't change since 09:30.",
+    "Okresowa kontrola 10:00: nie przyszła żadna nowa wiadomość.",
+    "Periyodik kontrol 10:00: yeni e-posta gelmedi.",
+    "Verificação periódica: alerta via Telegram em vez de e-mail. Sem novidades.",
+])
+def test_a_schedulers_report_after_its_title_stays_one(text: str) -> None:
+    assert tier(text) is Tier.HEARTBEAT

@@ -31,6 +31,8 @@ def talked_about(text: str, lower: str, rules: Compiled) -> bool:
         return False
     if _commented(text, lower) or any(_quoted(text, lower, start) for start, _ in spans):
         return True
+    if _own_news(text, lower, spans[0]):
+        return True
     return all(_before(lower, start) or _complains(lower, start, end) for start, end in spans)
 
 
@@ -67,6 +69,27 @@ def _complains(lower: str, start: int, end: int) -> bool:
     ends = [i for i in (lower.find(c, end) for c in ".!?\n。！？") if i >= 0]
     sentence = lower[head:min(ends, default=len(lower)) + 1].strip()  # ("Who set up the scheduled check-in?")
     return sentence.endswith(("?", "？")) and sentence.lstrip("¿ ").startswith(_WH)
+
+
+def _own_news(text: str, lower: str, span: tuple[int, int]) -> bool:
+    """Whether a one-line turn titled by the phrase goes on, after the title, with the writer's own news or request
+    ("Daily check-in: I finished the report, starting on the slides now", "Scheduled check: my flight got cancelled,
+    help me rebook", "Revisión periódica: estoy enfermo hoy, cancela mis reuniones", "Contrôle périodique: tu peux le
+    décaler à 10h ?"): the writer's first person, or a change asked for, in what follows, and no word a scheduler's report or question is made of ("Heartbeat poll: I found no new emails",
+    "Periodic check: anything I should know about?", review 30)."""
+    start, end = span
+    if "\n" in text.strip() or len(text) > 240 or start > 40:
+        return False
+    stop = _CLAUSE_END_RE.search(lower, end)
+    if stop is None or stop.group().strip() not in (":", "：", "—", "–", "-"):
+        return False
+    report = text[stop.end():]
+    low = report.lower()
+    if _WRITER_RE.search(report) is None and _FIRST_PERSON_RE.search(low) is None and (
+            _WRITER_LOWER_RE.search(low) is None) and not (
+            low.rstrip().endswith(("?", "？")) and _COMPLAINT_RE.search(low) is not None):
+        return False  # (a complaint word asked about, not one reported: "Periodic check 10:00: no backup was late")
+    return _REPORTING.isdisjoint(_WORD_RE.findall(low)) and _ZERO_RE.search(low) is None
 
 
 def _commented(text: str, lower: str) -> bool:
@@ -184,6 +207,19 @@ _OURS = frozenset("our my unsere unserer unseren unser meine meiner meinen mein 
 _FIRST_PERSON_RE = re.compile(r"(?<![\w-])(?:me|my|i'm|i've|mich|mir|meine?[mnrs]?|moi|mí|meu|minha|mijn|mij|меня|мне"
                               r"|мой|моя|mnie|mój|moja|beni|bana|saya|tôi|मुझे|मेरा|मेरी)(?![\w:-])|\bm'(?=\w)"
                               r"|我|私|나를|내가|제가|저를")
+# The writer as the subject of what follows a title: English "I" (capitalised: "i" is "and" in Polish, "the" in
+# Italian), and subject forms in other languages (not "sono" alone: "they are" too).
+_WRITER_RE = re.compile(r"(?<![\w-])I(?:'m|'ve|'ll|'d|’m)?(?![\w:-])")
+_WRITER_LOWER_RE = re.compile(r"(?<![\w-])(?:ich|je|j'|estoy|estou|yo|io|eu|ik|я|jestem|sono in)(?![\w-])")
+# Words a scheduler's report or its question about news is made of: a count, none, nothing, all fine, anything.
+_REPORTING = frozenset("""
+no not nothing none nobody any anything something everything all fine ok okay green clear quiet empty new
+nichts etwas kein keine keiner alles neue neues rien quelque aucun aucune tout tous nouveau nouveaux nouvelle nouvelles
+nada algo ningún ninguna ninguno todo todos nuevo nuevos nueva nuevas niente qualcosa nessun nessuno nessuna tutto
+nuovi nuove nenhum nenhuma tudo novo novos nova novas niets iets ergens geen nieuwe nic coś brak nowe nowych ничего что
+что-нибудь нет новых новые
+""".split())
+_ZERO_RE = re.compile(r"(?<![\d.:,])0(?![\d.:,])")  # a count of none ("queue: 0"), not a time's "10:00"
 _WANTING = frozenset("want wanted like möchte möchten will wollen voudrais veux quiero quisiera vorrei voglio quero "
                      "queria wil wilde chcę хочу".split())
 _NOT_DOING = frozenset("don't dont not never nicht kein no ne non não nie не".split())
