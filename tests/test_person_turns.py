@@ -1,5 +1,5 @@
 """Review 29: what a person writes about check-ins is never one (177 of 218 such messages, in 16 languages, were
-heartbeats; 56 are left), while a scheduler's own check-ins, and its own reports on them, stay heartbeats (review 30:
+heartbeats; 31 are left), while a scheduler's own check-ins, and its own reports on them, stay heartbeats (review 30:
 the first version lost 151 of 220 of those; none now). With this session's first probe (13 of 21 messages about "the
 periodic check" were heartbeats), blind v48's person messages, and modal openers in other languages."""
 
@@ -139,6 +139,17 @@ def test_a_schedulers_check_in_stays_one(text: str) -> None:
     "¿Puedes explicar la revisión periódica del script?",
     "Peux-tu expliquer la vérification périodique du script ?",
     "Puoi spiegare il controllo periodico dello script?",
+    # review 29's and 33's last ones, and fresh twins: a bracket inside the clause, a yes-no question about it, the
+    # writer as the subject ("I"), a negative imperative in Spanish and Italian, complaints of its own kind
+    "The heartbeat tick (every 15 min) is way too frequent",
+    "Did the scheduled check-in fire this morning?",
+    "Health check is red since the deploy",
+    "Move the periodic check to 8:30 please",
+    "No hagas la revisión periódica mañana",
+    "Non eseguire il controllo periodico stanotte",
+    "The periodic check has been silent since Tuesday",
+    "Revisión periódica se quedó colgada desde las 10",
+    "Heartbeat poll keeps returning HEARTBEAT_OK even when I have unread mail",
 ])
 def test_a_person_talking_about_the_check_in_is_not_one(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
@@ -151,6 +162,8 @@ def test_a_person_talking_about_the_check_in_is_not_one(text: str) -> None:
     "Réveil programmé — vérification périodique (jeu. 14 mai 2026, 16:30 Europe/Paris)",
     "Es hora de tu revisión periódica. Nada pendiente.",
     "Run the periodic check. If nothing needs attention, reply HEARTBEAT_OK.",
+    "Periodic check (10:00): nothing new",
+    "Scheduled check-in (every 30 min): no new messages",
 ])
 def test_a_schedulers_titled_check_in_stays_one(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT

@@ -33,7 +33,7 @@ def talked_about(text: str, lower: str, rules: Compiled) -> bool:
         return True
     if _own_news(text, lower, spans[0]):
         return True
-    return all(_before(lower, start) or _complains(lower, start, end) for start, end in spans)
+    return all(_before(lower, start) or _complains(text, lower, start, end) for start, end in spans)
 
 
 def _before(lower: str, start: int) -> bool:
@@ -55,17 +55,20 @@ def _before(lower: str, start: int) -> bool:
     return line[-1] in _OURS or not _WANTING.isdisjoint(line)
 
 
-def _complains(lower: str, start: int, end: int) -> bool:
+def _complains(text: str, lower: str, start: int, end: int) -> bool:
     """Whether the phrase's clause complains about the check-in or changes it (`_COMPLAINT_RE`), or is the writer's
     own ("woke me up", "burns through my API credits", "半夜把我吵醒了"). The clause ends where a title's report starts
     (a colon, a dash, a bracket after the phrase: "Periodic check 10:00: no backups were late" reports, review 33)."""
     head = max(lower.rfind(c, 0, start) for c in ".!?\n。！？।") + 1
     stop = _CLAUSE_END_RE.search(lower, end)
+    if stop is not None and stop.group() in "(（" and (close := lower.find(")）"[stop.group() == "（"], stop.end())) > 0 and (
+            lower[close + 1:].strip()[:1] not in ":：—–-"):  # a bracket inside the clause: "The heartbeat poll (every 30
+        stop = _CLAUSE_END_RE.search(lower, close + 1)  # min) is too much" (not a title's: "Periodic check (10:00): …")
     clause = lower[head:stop.start() if stop is not None else len(lower)]
     if _COMPLAINT_RE.search(clause) is not None or any(map(clause.__contains__, _COMPLAINTS_UNSPACED)):
         return True
-    if _FIRST_PERSON_RE.search(clause) is not None:
-        return True
+    if _FIRST_PERSON_RE.search(clause) is not None or _WRITER_RE.search(text, head, head + len(clause)) is not None:
+        return True  # (and the writer as its subject: "… keeps returning HEARTBEAT_OK even when I have unread mail")
     ends = [i for i in (lower.find(c, end) for c in ".!?\n。！？") if i >= 0]
     sentence = lower[head:min(ends, default=len(lower)) + 1].strip()  # ("Who set up the scheduled check-in?")
     return sentence.endswith(("?", "？")) and sentence.lstrip("¿ ").startswith(_WH)
@@ -137,7 +140,7 @@ was late|is late|came late|runs late|running late|late again|late by|never|no lo
 |skip today|skip tomorrow|skipped|cancel|disable|turn it off|mute|came through|keeps sending|wrong time|why|help me
 |still fires|should go|nicht mehr|kam nicht|kommt nicht|funktioniert nicht|geht nicht|läuft nicht|nervt|zu oft
 |zu viel|zweimal|schon wieder|verschieben|verschiebe|statt|ausfallen|nicht aus|warum|woran liegt|kaputt|hilfe
-|nichts mehr|what's going on|hängt|colgad|no funciona|no llegó|no llega|ya no|dejó de|demasiado|dos veces|en vez de
+|nichts mehr|what's going on|hängt|no funciona|no llegó|no llega|ya no|dejó de|demasiado|dos veces|en vez de
 |en lugar de|cambiar|por qué|ayuda|no se ejecut|ne se lance plus|ne marche plus|ne fonctionne plus|n'arrive
 |plus depuis|trop|deux fois|au lieu de|décaler|pourquoi|non parte|non funziona|più da|troppo|due volte|invece di
 |spostare|aiuto|parou|não chegou|não funciona|demais|duas vezes|em vez de|mudar|por que|ajuda|werkt niet|kwam niet
@@ -145,9 +148,10 @@ was late|is late|came late|runs late|running late|late again|late by|never|no lo
 |zamiast|dlaczego|перестала|перестал|не пришла|не приходит|не работает|слишком|дважды|вместо|почему|перенеси|молчит
 |çalışmıyor|gelmedi|çok sık|neden|alır mısın|tidak jalan|tidak muncul|tidak datang|terlalu sering|kenapa|không chạy
 |không đến|quá nhiều|tại sao|لا يعمل|لم يصل|لماذا|thanks for|works for me|works again|nothing happens|haven't heard
-|sends me|não execute|não rode|nie uruchamiaj|не запускай|jangan jalankan|đừng chạy|yapma|niet uit
+|sends me|is red|timing out|is dropping|keeps dropping|is that enough|move the|just arrived|the third|third time
+|again at|ugh|been silent|went silent|is silent|não execute|não rode|nie uruchamiaj|не запускай|jangan jalankan|đừng chạy|yapma|niet uit
 """.replace("\n", "").split("|"))) + r")\b|\b(?:non è arrivat|kam\b[^.!?]{0,24}\bnicht|kommt\b[^.!?]{0,24}\bnicht"
-                           r"|réveill|svegliat|despertó|despertou|acordou|разбуди)\w*")  # (not "despertar agendado", a
+                           r"|réveill|svegliat|despertó|despertou|acordou|разбуди|colgad)\w*")  # (not "despertar agendado", a
 # scheduled wake-up)
 _COMPLAINTS_UNSPACED = ("動いていません", "動かない", "来ない", "来ません", "届かない", "止め", "変更したい", "ずらして", "多すぎ", "うるさい",
                         "なぜ", "不运行", "没运行", "没有运行", "不工作", "太频繁", "改成", "改到", "为什么", "停了", "坏了", "卡住",
@@ -190,13 +194,14 @@ _ADJECTIVES = frozenset("new old first last same current neue neuen alte alten n
 # unless it is told not to ("Don't run the periodic check tonight").
 _DOING = frozenset("""
 follow run do perform start execute complete begin for führe starte mache mach folge ejecuta realiza haz sigue inicia
-lance effectue fais exécute suis esegui fai avvia segui execute faça realize inicie siga voer doe volg
+lance effectue fais exécute suis esegui fai avvia segui execute faça realize inicie siga voer doe volg ejecutes
+hagas realices inicies eseguire fare avviare lanciare rode
 """.split())
 # A question about the check-in, asked by its first words ("Who set up …?", "¿Cada cuánto …?", "定时检查多久运行一次？" is
 # read by its question word after the phrase: `_COMPLAINTS_UNSPACED`).
 _WH = ("who ", "when ", "how often", "how many times", "where ", "wer ", "wann ", "wie oft", "cada cuánto", "quién",
        "cuándo", "qui ", "quand ", "à quelle", "chi ", "quando", "quem ", "ogni quanto", "de quanto", "kto ", "kiedy",
-       "jak często", "кто ", "когда", "как часто")
+       "jak często", "кто ", "когда", "как часто", "did the ", "does the ", "has the ", "is the ", "was the ")
 # Where the phrase's clause ends: its sentence's end, or a title's report after it (not a time's colon, "um 10:00").
 _CLAUSE_END_RE = re.compile(r"[.!?](?=\s|$)|[\n。！？।(（·|]|[:：](?!\d)|\s[—–-]\s")
 _OURS = frozenset("our my unsere unserer unseren unser meine meiner meinen mein nuestra nuestro nuestras mis notre "
