@@ -70,6 +70,8 @@ def tier(text: str, system: str | None = None) -> Tier:
     "NO_REPLY lol",
     "チャットに HEARTBEAT_OK が表示される",
     "Ich bekomme ständig HEARTBEAT_OK im Chat",
+    "Het antwoord was weer HEARTBEAT_OK",
+    "The reply was NO_REPLY again, even though I asked about my calendar",
 ])
 def test_a_person_writing_about_check_ins_is_not_one(text: str) -> None:
     assert tier(text) is not Tier.HEARTBEAT
@@ -164,6 +166,7 @@ def test_a_person_talking_about_the_check_in_is_not_one(text: str) -> None:
     "Run the periodic check. If nothing needs attention, reply HEARTBEAT_OK.",
     "Periodic check (10:00): nothing new",
     "Scheduled check-in (every 30 min): no new messages",
+    "Previous answer was HEARTBEAT_OK. Check the inbox again; if nothing new, reply HEARTBEAT_OK.",
 ])
 def test_a_schedulers_titled_check_in_stays_one(text: str) -> None:
     assert tier(text) is Tier.HEARTBEAT

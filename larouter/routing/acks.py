@@ -74,6 +74,7 @@ _TOKEN_WORD_RE = re.compile(r"[^\W\d_][\w'’]*")
 # Verbs of a token received, seen or answered: a report of one, in the languages agents are run in.
 _REPORTING = frozenset("""
 got get gets getting keep keeps received receiving saw seeing seen answered replied responded said sent sending sends
+was were war waren
 showed shows shown showing displayed displays appears appeared bekomme bekam bekommen erhalte erhielt kriege reçois
 reçu reçoit répondu recibo recibí recibe respondió ricevo ricevuto risposto recebo recebi recebendo respondeu krijg
 kreeg krijgen dostałem dostaję dostaje получаю получил получила ответил ответила приходит
