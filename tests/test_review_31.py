@@ -57,10 +57,15 @@ def _due(checklist: str) -> Tier:
     # an hour that is another thing's, not the reminder's
     "- Today: remind me to book a table at Lupa for 7pm (once).",
     "- Today: tell Ada the plumber comes at 4pm (once).",
+    "- Today: remind me to book a table at Lupa for 19:00 (once).",
+    "- Today: set an alarm for 18:30 for the school pickup (once).",
+    "- Heute: erinnere mich, einen Tisch für 19:30 zu reservieren (einmal).",
 ])
 def test_review_31_tasks_due_now(item: str) -> None:
     assert _due(item) is not Tier.HEARTBEAT
-    done = item.replace("- Thursday", "- [x] Thursday").replace("- ASAP", "- [x] ASAP").replace("- Today", "- [x] Today")
+    done = item
+    for label in ("Thursday", "ASAP", "Today", "Heute"):
+        done = done.replace(f"- {label}", f"- [x] {label}")
     assert _due(done) is Tier.HEARTBEAT
 
 
