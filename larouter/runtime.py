@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, TypeVar
 
@@ -132,6 +133,7 @@ class Runtime:
             raise bad_request("PATCH body must be a non-empty JSON object of settings to change", None, "invalid_json")
         if "home" in patch or "config_path" in patch:
             raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
+        patch = unmasked(patch, self.view())
         # Shielded: a client that hangs up (aiohttp then cancels its handler) must not leave the file written and the
         # live settings not, which the next patch would then silently undo.
         return await asyncio.shield(self._apply(patch, by_token))
@@ -164,6 +166,28 @@ class Runtime:
         for check in self.checks:
             check(settings)
         return settings
+
+
+def unmasked(patch: dict[str, Any], view: Mapping[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The patch without the secrets it sends back as `view` (GET /api/config) shows them: a client that edits the
+    block it read and sends it whole leaves the key as it is. Any other masked value (`sk-...abcd`, `***`) is a 400:
+    the mask is never a key, and storing it would break every call to the provider."""
+    out: dict[str, Any] = {}
+    for key, value in patch.items():
+        shown = view.get(key) if isinstance(view, Mapping) else None
+        if isinstance(value, dict):
+            out[key] = unmasked(value, shown if isinstance(shown, Mapping) else {}, (*path, key))
+        elif key in SECRET_FIELDS and isinstance(value, str) and _MASK_RE.fullmatch(value):
+            if value != shown:
+                raise bad_request(f"{'.'.join((*path, key))} is a masked value, as GET /api/config shows a secret; "
+                                  "send the secret itself (or leave the key out to keep it)", ".".join((*path, key)),
+                                  "masked_secret")
+        else:
+            out[key] = value
+    return out
+
+
+_MASK_RE = re.compile(r"\*\*\*|[\x21-\x7e]{3}\.\.\.[\x21-\x7e]{4}")  # `mask`'s two forms
 
 
 def _param(detail: str, patch: Mapping[str, Any]) -> str:

@@ -61,6 +61,27 @@ def test_secret_can_be_set_but_not_read(router: Router) -> None:
     assert oct(runtime_file(router.settings.home).stat().st_mode & 0o777) == "0o600"
 
 
+def test_a_masked_secret_sent_back_keeps_the_key(router: Router, fake: Fake) -> None:
+    """A client that edits the provider block GET /api/config showed it and sends it back whole leaves the key as it
+    was (the mask is never stored as the key); any other masked value is a 400 that changes nothing."""
+    shown = http_json("GET", router.url + "/api/config", headers=router.admin)[1]["providers"]["fake"]
+    block = {**shown, "connect_timeout": 7}
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": block}}, headers=router.admin)
+    assert status == 200 and out["providers"]["fake"]["connect_timeout"] == 7, out
+    assert out["providers"]["fake"]["api_key"] == shown["api_key"]
+    assert FAKE_KEY not in runtime_file(router.settings.home).read_text()  # (the key was never written there)
+    openai.OpenAI(base_url=router.v1, api_key="x").chat.completions.create(
+        model="gpt-fake", messages=[{"role": "user", "content": "x"}])
+    assert fake.state.headers[-1]["Authorization"] == f"Bearer {FAKE_KEY}"
+    before = http_json("GET", router.url + "/api/config", headers=router.admin)[1]
+    for masked in ("sk-...zzzz", "***"):
+        status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"api_key": masked}}},
+                                headers=router.admin)
+        assert status == 400 and out["error"]["code"] == "masked_secret", out
+        assert out["error"]["param"] == "providers.fake.api_key" and "masked" in out["error"]["message"]
+    assert http_json("GET", router.url + "/api/config", headers=router.admin)[1] == before
+
+
 async def test_concurrent_patches_never_corrupt_the_file(router: Router) -> None:
     """Thirty concurrent patches leave a valid file equal to the live settings."""
     async with aiohttp.ClientSession() as s:
