@@ -12,7 +12,12 @@ from larouter.errors import bad_request
 
 
 def check_query(request: web.Request, accepted: tuple[str, ...]) -> None:
-    """400 `unknown_parameter` naming the first query parameter not in `accepted`, and listing those."""
+    """400 `unknown_parameter` naming the first query parameter not in `accepted`, and listing those; 400 for one
+    given twice (`?lines=5&lines=abc`: which one was meant?)."""
+    if request.query:
+        for name in accepted:
+            if len(request.query.getall(name, ())) > 1:
+                raise bad_request(f"query parameter '{name}' may be given only once", name)
     for name in request.query:
         if name not in accepted:
             shown = name[:64]

@@ -145,3 +145,22 @@ def test_spend_line_of_a_project_tokens_own_project() -> None:
         "(project proj_0123456789ab)")
     assert spend_line({**base, "projectId": "proj_0123456789ab"}).endswith("(project proj_0123456789ab)")
     assert spend_line(base).endswith("(1 project)")
+
+
+def test_a_registration_written_before_its_fields_were_checked_still_prints() -> None:
+    """A model's quantization or id holding rich markup ("[/bold]", from a registration an older larouterd took) is
+    shown as written in the download line and the tables, never read as markup (a MarkupError ended the command)."""
+    from rich.console import Console
+
+    from larouter.cli.downloads import done_line, downloads_table
+    from larouter.cli.models import local_table
+
+    console = Console(record=True, width=200)
+    console.print(done_line({"modelId": "hq", "quantization": "[/bold]", "path": "/m/x.gguf", "verified": True,
+                             "alreadyDownloaded": False}))
+    console.print(downloads_table([{"id": "dl_1", "modelId": "hq", "quantization": "[/bold]", "status": "done",
+                                    "bytes": 1, "total": 1, "error": None}]))
+    console.print(local_table([{"id": "hq", "downloaded": "[/bold]", "downloadedBytes": 1, "contextLength": 2048,
+                                "state": "stopped", "localPath": None,
+                                "variants": [{"quantization": "[/bold]", "sizeBytes": 1, "repo": "a/b"}]}]))
+    assert console.export_text().count("[/bold]") == 3

@@ -4,10 +4,13 @@ family that was right before and broke, beside its quiet twin (reproductions in 
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from larouter.routing import Tier, classify
-from tests.test_stated_limits import _call, lookup_tier
+from tests.test_lookup_absences import _redis
+from tests.test_stated_limits import _call, beat_messages, lookup_tier
 
 DOCKER = "traefik\tUp 3 days\nauthelia\tUp 3 days (healthy)\nauthelia-redis\tUp 3 days\nredis\tUp 3 days"
 ANSIBLE = ("nas-01 | SUCCESS => {\"changed\": false, \"ping\": \"pong\"}\n"
@@ -133,3 +136,13 @@ def test_two_names_said_to_be_both_are_a_list() -> None:
     both = "traefik\tUp 3 days\nnextcloud\tUp 3 days (healthy)\nnextcloud-db\tUp 3 days\nredis\tUp 3 days"
     assert lookup_tier(checklist, "docker ps", both) is Tier.HEARTBEAT
     assert lookup_tier(checklist, "docker ps", both.replace("nextcloud-db\tUp 3 days\n", "")) is not Tier.HEARTBEAT
+
+
+def test_a_superscript_digit_is_no_count(caplog: pytest.LogCaptureFixture) -> None:
+    """"all ² redis replicas": "²" is a digit to `str.isdigit` and none to `int`; it reads as no count, with no
+    traceback in the log (the classifier used to catch a ValueError, log it, and send the check-in to MEDIUM)."""
+    messages = beat_messages("- all ² redis replicas online, lag under 10 s", _redis(2))
+    messages[-2] = _call(1, "exec", {"command": "redis-cli INFO replication"})
+    with caplog.at_level(logging.WARNING):
+        assert classify({"messages": messages}).tier is Tier.HEARTBEAT
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

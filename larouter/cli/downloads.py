@@ -41,7 +41,7 @@ class EtaColumn(ProgressColumn):
 
 def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
     """Read the progress stream to its `done` event (returned) or `error` event (raised), drawing a bar if `show`."""
-    label = f"{dl['modelId']} {dl['quantization']}"
+    label = escape(f"{dl['modelId']} {dl['quantization']}")  # (the bar's description is markup)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), RateColumn(), EtaColumn())
     with client.stream("GET", dl["progressUrl"], expect="text/event-stream") as resp, \
             Progress(*columns, console=err_console(), disable=not show) as bar:
@@ -75,7 +75,7 @@ def done_line(out: dict[str, Any]) -> str:
                  "changed since)")
     mmproj = f" + {out['mmproj']['path']}" if out.get("mmproj") else ""
     where = escape(str(out.get("path")) + mmproj)
-    return f"[green]✓[/green] {out['modelId']} {out['quantization']}: {where} ({check})"
+    return f"[green]✓[/green] {escape(str(out['modelId']))} {escape(str(out['quantization']))}: {where} ({check})"
 
 
 def warn_if_no_llama_server(client: Client, model_id: str, on_disk: bool) -> None:
@@ -140,8 +140,8 @@ def downloads_table(rows: list[dict[str, Any]]) -> Table | str:
     table = Table(id_column("ID", [d["id"] for d in rows]), "Model", "Quant", "Status", "Progress", "Error")
     for d in rows:
         pct = f" {100 * d['bytes'] / d['total']:.0f}%" if d["total"] else ""
-        table.add_row(d["id"], d["modelId"], d["quantization"], d["status"], f"{size(d['bytes'])} / {size(d['total'])}"
-                      f"{pct}", escape(d["error"] or ""))
+        table.add_row(d["id"], escape(d["modelId"]), escape(d["quantization"]), d["status"],
+                      f"{size(d['bytes'])} / {size(d['total'])}{pct}", escape(d["error"] or ""))
     return table
 
 

@@ -88,7 +88,7 @@ def local_table(entries: list[dict[str, Any]]) -> Table | str:
     for m in entries:
         quant = m["downloaded"]
         variant = next((v for v in m["variants"] if v["quantization"] == quant), m["variants"][0])
-        table.add_row(m["id"], quant or "—", size(m.get("downloadedBytes") or variant["sizeBytes"]),
+        table.add_row(m["id"], escape(quant or "—"), size(m.get("downloadedBytes") or variant["sizeBytes"]),
                       f"{m.get('ctxSize', m['contextLength']):,}", _state(m["state"]) if quant or m["localPath"] else "not downloaded",
                       escape(m["localPath"] or variant["repo"] or "—"))
     return table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -132,13 +133,34 @@ def check_gguf(path: Path) -> None:
                           "format such as safetensors?)", "path", "invalid_gguf")
 
 
+REGISTRATION_FIELDS = ("id", "name", "contextLength", "path", "repo", "file", "revision", "sha256", "sizeBytes",
+                       "quantization")
+_QUANT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}")  # "Q4_K_M", "IQ2_XXS", "f16", "custom"
+_SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _printable(body: dict[str, Any], name: str, limit: int) -> str | None:
+    """An optional string field of at most `limit` printable characters (shown in tables and logs as it is)."""
+    value = _str_field(body, name, required=False)
+    if value is not None and (len(value) > limit or not value.isprintable()):
+        raise bad_request(f"'{name}' must be at most {limit} printable characters (no control characters)", name)
+    return value
+
+
 def user_model(body: dict[str, Any]) -> CatalogModel:
-    """Validate a registration body: {id, path} or {id, repo, file[, revision, sha256, sizeBytes]}."""
+    """Validate a registration body: {id, path} or {id, repo, file[, revision, sha256, sizeBytes]}, plus `name`,
+    `contextLength` and `quantization`; any other field is a 400 (a typo such as `contextlength` would otherwise
+    register the model with the default silently)."""
+    for key in body:
+        if key not in REGISTRATION_FIELDS:
+            shown = str(key)[:64]
+            allowed = ", ".join(REGISTRATION_FIELDS)
+            raise bad_request(f"unknown field {shown!r} (allowed: {allowed})", shown, "unknown_field")
     model_id = check_model_id(_str_field(body, "id") or "")
     ctx = body.get("contextLength", 8192)
     if isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 256:
         raise bad_request("'contextLength' must be an integer >= 256", "contextLength", "invalid_type")
-    name = _str_field(body, "name", required=False) or model_id
+    name = _printable(body, "name", 100) or model_id
     if "path" in body and ("repo" in body or "file" in body):
         raise bad_request("give either 'path' (a local .gguf) or 'repo' and 'file', not both", "path")
     if "path" in body:
@@ -153,9 +175,15 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
     size = body.get("sizeBytes", 0)
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise bad_request("'sizeBytes' must be a non-negative integer", "sizeBytes", "invalid_type")
-    variant = Variant(quant=str(body.get("quantization") or "custom"), file=file, repo=repo,
-                      revision=_str_field(body, "revision", required=False),
-                      sha256=_str_field(body, "sha256", required=False), size_bytes=size)
+    quant = _str_field(body, "quantization", required=False) or "custom"
+    if not _QUANT_RE.fullmatch(quant):
+        raise bad_request("'quantization' must be a name such as Q4_K_M (letters, digits, '_', '.', '+', '-'; at most "
+                          f"32), got {quant[:40]!r}", "quantization")
+    sha256 = _str_field(body, "sha256", required=False)
+    if sha256 is not None and not _SHA256_RE.fullmatch(sha256):
+        raise bad_request("'sha256' must be 64 hexadecimal digits (the file's SHA-256)", "sha256")
+    variant = Variant(quant=quant, file=file, repo=repo, revision=_printable(body, "revision", 200),
+                      sha256=sha256.lower() if sha256 else None, size_bytes=size)
     return CatalogModel(model_id, name, (variant,), variant.quant, context_length=ctx, user=True)
 
 
@@ -279,7 +307,7 @@ async def model_logs(request: web.Request) -> web.Response:
     check_query(request, ("lines",))
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     raw = request.query.get("lines", "200")
-    if not raw.isdigit() or not 1 <= int(raw) <= 5000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 5000:  # (not "²": a digit int() refuses)
         raise bad_request(f"'lines' must be an integer from 1 to 5000, got {raw!r}", "lines")
     proc = request.app[appkeys.SUPERVISOR].procs.get(model.id)
     lines = list(proc.lines)[-int(raw):] if proc else []

@@ -93,6 +93,8 @@ def check_repo_file(repo: str, file: str) -> None:
     if not REPO_ID.fullmatch(repo):
         raise bad_request(f"invalid Hugging Face repo id {repo!r} (expected owner/name)", "repo")
     parts = PurePosixPath(file).parts
+    if not file.isprintable():  # (a NUL, a newline, an escape: no file in a repo, and no path to make of it)
+        raise bad_request(f"invalid file name {file!r}: it holds a control character", "file")
     if not file.endswith(".gguf") or file.startswith("/") or "\\" in file or any(p in ("..", ".", "") for p in parts):
         raise bad_request(f"invalid file name {file!r}: a relative path to a .gguf file inside the repo", "file")
 

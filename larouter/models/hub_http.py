@@ -49,7 +49,7 @@ class Backoff:
         if response.status_code not in RETRY_STATUS:
             return None
         after = response.headers.get("Retry-After", "")
-        if response.status_code == 429 and after.isdigit():
+        if response.status_code == 429 and after.isascii() and after.isdigit():
             return min(float(after) + 1, self.retry_after_cap)
         return backoff
 

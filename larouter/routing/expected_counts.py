@@ -100,6 +100,8 @@ def _kind_before(text: str, at: int) -> str:
 
 def _count(word: str) -> int:
     """The number a word says ("3", "three", "drei"), 0 when none (nor a figure of four digits or more: a year)."""
+    if word.isdigit() and not word.isascii():
+        return 0  # ("²", "①": digits to `isdigit`, not to `int`)
     return (int(word) if len(word) <= 3 else 0) if word.isdigit() else number_of_word(word)
 
 
