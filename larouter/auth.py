@@ -12,6 +12,7 @@ from typing import Awaitable, Callable
 
 import attrs
 from aiohttp import web
+from multidict import CIMultiDictProxy
 
 from larouter.config import Settings
 from larouter.configerr import ConfigError
@@ -175,14 +176,14 @@ def presented_token(request: web.Request) -> str | None:
     placeholder an SDK insists on). Tokens are never put in a message."""
     headers = request.headers
     token, where = None, ""
-    value = headers.get("Authorization")
+    value = _one(headers, "Authorization")
     if value is not None:
         scheme, _, token = value.partition(" ")
         token, where = token.strip(), "Authorization"
         if scheme.lower() != "bearer" or not token:
             raise unauthorized("malformed Authorization header; expected 'Bearer <token>'")
     for name in KEY_HEADERS:
-        value = headers.get(name)
+        value = _one(headers, name)
         if value is None:
             continue
         key = value.strip()
@@ -199,6 +200,16 @@ def presented_token(request: web.Request) -> str | None:
     if token is not None and not (token.isascii() and token.isprintable()):  # undecodable bytes: a 500 before
         raise unauthorized(f"invalid token in {where}: tokens are printable ASCII")
     return token
+
+
+def _one(headers: CIMultiDictProxy[str], name: str) -> str | None:
+    """The header's value; a 400 when it comes twice with different values (a proxy in front that adds its own
+    `Authorization` would otherwise decide, by the order, whom the request runs as)."""
+    values = headers.getall(name, ())
+    if len(values) > 1 and len(set(values)) > 1:
+        raise LarouterError(f"the request carries the {name} header {len(values)} times with different values; send "
+                            "one token, once", 400, "invalid_request_error", "conflicting_credentials", name)
+    return values[0] if values else None
 
 
 def identify(request: web.Request, store: ProjectStore, admin: str, loopback_bind: bool) -> Principal:

@@ -118,6 +118,9 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
                     "such as embeddings, responses or audio, are not proxied: call the provider for those)")
     elif exc.status == 405:
         msg = f"method {request.method} is not allowed on {request.path}"
+        allow = exc.headers.get("Allow")  # (RFC 9110: a 405 says which methods are)
+        if allow:
+            return LarouterError(f"{msg} (allowed: {allow})", exc.status, type_, code, headers={"Allow": allow})
     elif exc.status == 413:
         msg = f"request body too large ({exc.text or 'over the configured limit'})"
     else:

@@ -108,3 +108,23 @@ def test_a_token_that_is_not_ascii_is_a_401(router: Router, header: bytes) -> No
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 401"), raw
     assert json.loads(body)["error"]["type"] == "authentication_error" and b"providers" not in body
+
+
+@pytest.mark.parametrize("name", ["Authorization", "X-Api-Key"])
+async def test_one_header_twice_with_different_tokens_is_a_400(router: Router, fake: Fake, project: dict[str, Any],
+                                                                name: str) -> None:
+    """The same header twice with different tokens (a proxy in front adding its own): a 400, whichever comes first,
+    never the admin's rights by the order; twice with the same token is that token."""
+    import aiohttp
+
+    admin = router.admin["Authorization"].split(" ", 1)[1]
+    value = "Bearer {}".format if name == "Authorization" else str
+    async with aiohttp.ClientSession() as s:
+        for first, second in ((admin, project["token"]), (project["token"], admin)):
+            async with s.get(router.url + "/api/projects", headers=[(name, value(first)), (name, value(second))]) as r:
+                out = await r.json()
+                assert r.status == 400 and out["error"]["code"] == "conflicting_credentials", out
+                assert admin not in json.dumps(out) and project["token"] not in json.dumps(out)
+        async with s.get(router.url + "/api/usage", headers=[(name, value(project["token"]))] * 2) as r:
+            assert r.status == 200, await r.text()
+    assert fake.state.requests == []

@@ -238,8 +238,12 @@ async def test_unknown_route_and_method_are_openai_shaped(router: Router) -> Non
             assert r.status == 404
             assert_openai_error(await r.json(), "not_found")
         async with s.get(router.url + "/v1/chat/completions") as r:
-            assert r.status == 405
-            assert_openai_error(await r.json(), "method_not_allowed")
+            assert r.status == 405 and r.headers["Allow"] == "POST"  # (RFC 9110: a 405 names the methods allowed)
+            out = await r.json()
+            assert_openai_error(out, "method_not_allowed")
+            assert "allowed: POST" in out["error"]["message"]
+        async with s.post(router.url + "/health") as r:
+            assert r.status == 405 and set(r.headers["Allow"].split(",")) >= {"GET"}, r.headers
 
 
 @pytest.mark.parametrize("call", ["embeddings", "responses", "completions"])
