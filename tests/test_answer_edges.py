@@ -7,6 +7,7 @@ names, and one very large event: what the client gets, how many upstream calls w
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from decimal import Decimal
 from typing import Any, Callable
@@ -220,6 +221,25 @@ def test_a_complete_stream_without_done_is_a_complete_answer(router: UsageRouter
     for row in router.rows():
         assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("200", "", "false")
         assert (int(row["input_tokens"]), int(row["output_tokens"])) == fake_usage(HELLO)
+
+
+@pytest.mark.parametrize("include_usage", [False, True])
+def test_a_stream_whose_body_stays_open_after_done_ends_at_once(router: UsageRouter, include_usage: bool) -> None:
+    """A provider (or a gateway before it) that sends its [DONE] and keeps the response open, pinging: the client's
+    stream ends about a second after [DONE] (a late usage chunk is waited for that long), not when the provider
+    closes or its read timeout fires, and the call is a 200 (it was an error event at the read timeout, a 502 row
+    and a provider cooling down, for an answer the client had whole)."""
+    options = {"stream_options": {"include_usage": True}} if include_usage else {}
+    pool = concurrent.futures.ThreadPoolExecutor(1)  # (a deadline on the whole stream: the provider pings for an hour,
+    try:  # so no read timeout would fire; the thread ends when the fixtures close the connections)
+        text, finishes = pool.submit(lambda: text_and_finish(router.client().chat.completions.create(
+            model="fake-open-after-done", messages=HELLO, stream=True, **options))).result(timeout=10)
+    finally:
+        pool.shutdown(wait=False)
+    assert (text.strip(), finishes) == ("echo: one two three four", ["stop"])
+    router.settle(1)
+    row, = router.rows()
+    assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("200", "", "false")
 
 
 def test_a_stream_cut_before_its_finish_reason_is_still_an_error(router: UsageRouter) -> None:

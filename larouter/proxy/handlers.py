@@ -22,8 +22,8 @@ from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
 from larouter.proxy.estimate import answer_text_bytes
 from larouter.proxy.registry import AUTO
-from larouter.proxy.upstream import upstream_body
-from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent, describe_stream_error
+from larouter.proxy.upstream import describe_stream_error, upstream_body
+from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.routing.health import failure_kind
 from larouter.usage.pricing import usd_text

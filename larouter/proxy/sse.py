@@ -14,9 +14,7 @@ from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
 from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts
-from larouter.proxy.reasoning import read_timeout
-from larouter.proxy.registry import Target
-from larouter.proxy.upstream import drop_reason, redact, scrub
+from larouter.proxy.upstream import CutShort, redact, scrub
 from larouter.usage.records import tokens_of
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -26,6 +24,7 @@ _LOOK = re.compile(rb'"(?:usage": ?\{|error"|finish_reason": ?")')  # to look at
 _CALLS = re.compile(rb'"(?:tool_calls|function_call)"')  # an answer that calls a tool is never retried
 STOP_REASONS = ("length", "content_filter")  # an empty answer that stopped for these is an answer, not a degraded 200
 MAX_EVENT_BYTES = 32 * 1024 * 1024  # one event's cap when none is given (server.max_body_bytes' default)
+AFTER_DONE = 1.0  # seconds an upstream may take to end its response after [DONE] (a late usage chunk comes at once)
 ESTIMATED = "x_larouter_estimated"  # marks the usage of `usage_event`: an extra key, which OpenAI's SDKs keep
 
 
@@ -44,10 +43,6 @@ class BadStream(Exception):
 
 class _HoldOver(Exception):
     """`Relay.prime`'s hold ran out while the stream had sent reasoning and no answer yet."""
-
-
-class CutShort(aiohttp.ClientPayloadError):
-    """The upstream ended its stream cleanly, without [DONE], before every choice had a finish_reason."""
 
 
 def _with_data(event: bytes, data: dict[str, Any]) -> bytes:
@@ -77,7 +72,8 @@ def _not_json(payload: bytes) -> BadStream:
 
 
 class Relay:
-    """Copies events from upstream to client; keeps [DONE] until upstream ends so late usage is seen.
+    """Copies events from upstream to client; keeps [DONE] until upstream ends (or AFTER_DONE has passed) so late
+    usage is seen.
 
     The buffer holds at most one incomplete event, capped at `max_event` bytes; each byte read is searched once for
     the end of its event."""
@@ -332,8 +328,14 @@ class Relay:
             raise self.broken
         # else the whole answer came with priming's reads (the usual under load): it goes out with the end of the
         # body, one write instead of two
-        async for chunk in self.primed or upstream.content.iter_any():
-            await self._relay(self._block(chunk))
+        source = self.primed or upstream.content.iter_any()
+        if not self.saw_done:
+            async for chunk in source:
+                await self._relay(self._block(chunk))
+                if self.saw_done:
+                    break
+        if self.saw_done and not upstream.content.at_eof():
+            await self._after_done(source, upstream)
         if self.buf.strip():  # a last event with no blank line after it
             if head:
                 await self._write(head)
@@ -350,6 +352,20 @@ class Relay:
             head += usage_event(self.call, self.seen)
         await self._end(head + DONE + b"\n\n")  # [DONE] (ours, if the upstream left it out) and the end of the body
 
+    async def _after_done(self, source: Any, upstream: aiohttp.ClientResponse) -> None:
+        """Read what follows the upstream's [DONE] (a late usage chunk: some providers send it there) for at most
+        AFTER_DONE seconds; an upstream that keeps its response open longer (pinging, or silent) is closed, not
+        waited for: the answer is complete, and its end must not wait for, or fail with, the read timeout."""
+        timer = asyncio.timeout(AFTER_DONE)
+        try:
+            async with timer:
+                async for chunk in source:
+                    await self._relay(self._block(chunk))
+        except TimeoutError:
+            if not timer.expired():
+                raise  # (the provider's own read timeout: not ours to swallow)
+            upstream.close()
+
     async def _end(self, data: bytes) -> None:
         try:
             await self.client.write_eof(data)
@@ -364,19 +380,3 @@ class Relay:
             await self._write(b"data: " + jsonx.dumps(payload) + b"\n\n")
         except ClientGone:
             pass
-
-
-def describe_stream_error(exc: BaseException, target: Target, started: bool) -> tuple[str, str]:
-    """Human message and code for an upstream failure after a stream's response began (`started`: and the
-    provider's first byte came)."""
-    provider = target.provider_name
-    if isinstance(exc, asyncio.TimeoutError):
-        seconds, setting = read_timeout(target)
-        if not started:
-            return f"provider {provider!r} sent nothing within {seconds:g} s (its {setting})", "upstream_timeout"
-        return (f"provider {provider!r} stopped sending mid-stream: nothing for {seconds:g} s (its {setting})",
-                "upstream_timeout")
-    if isinstance(exc, CutShort):
-        return (f"provider {provider!r} ended the stream before the answer was complete (no finish_reason, "
-                "no [DONE])"), "upstream_disconnected"
-    return f"provider {provider!r} dropped the connection mid-stream: {drop_reason(exc)}", "upstream_disconnected"

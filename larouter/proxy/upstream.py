@@ -332,3 +332,23 @@ async def not_an_event_stream(target: Target, resp: Any) -> LarouterError:
     return error_in_ok(target, raw) or upstream_error(
         f"provider {target.provider_name!r} answered a stream request with {redact(ctype[:100])}, not an event stream",
         502, "upstream_bad_response", delivered=True)
+
+
+class CutShort(aiohttp.ClientPayloadError):
+    """The upstream ended its stream cleanly, without [DONE], before every choice had a finish_reason."""
+
+
+def describe_stream_error(exc: BaseException, target: Target, started: bool) -> tuple[str, str]:
+    """Human message and code for an upstream failure after a stream's response began (`started`: and the
+    provider's first byte came)."""
+    provider = target.provider_name
+    if isinstance(exc, asyncio.TimeoutError):
+        seconds, setting = read_timeout(target)
+        if not started:
+            return f"provider {provider!r} sent nothing within {seconds:g} s (its {setting})", "upstream_timeout"
+        return (f"provider {provider!r} stopped sending mid-stream: nothing for {seconds:g} s (its {setting})",
+                "upstream_timeout")
+    if isinstance(exc, CutShort):
+        return (f"provider {provider!r} ended the stream before the answer was complete (no finish_reason, "
+                "no [DONE])"), "upstream_disconnected"
+    return f"provider {provider!r} dropped the connection mid-stream: {drop_reason(exc)}", "upstream_disconnected"

@@ -32,6 +32,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-malformed   streams its role chunk, then `data: {not json`, then an answer (the events are not JSON)
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
+  fake-open-after-done  streams a complete answer and its [DONE], then keeps the response open, a `: ping` every
+                   0.2 s for an hour (a gateway that does not end its body)
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
@@ -219,7 +221,7 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
 
 
 ODD_STREAMS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish",
-               "fake-tool-error")
+               "fake-tool-error", "fake-open-after-done")
 
 
 async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamResponse:
@@ -242,6 +244,11 @@ async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.Str
         await resp.write(b"".join([*words, *end]))
     elif model == "fake-no-finish":
         await resp.write(b"".join(words))
+    elif model == "fake-open-after-done":
+        await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n"]))
+        for _ in range(18000):
+            await resp.write(b": ping\n\n")
+            await asyncio.sleep(0.2)
     elif model == "fake-tool-error":
         call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "shell", "arguments": "{}"}}
         await resp.write(_chunk(body, {"tool_calls": [call]})
