@@ -1,8 +1,10 @@
 """Where the running larouterd listens, for the CLI: `$LAROUTER_HOME/larouterd.address`.
 
-larouterd writes it once it listens (`{"pid": ..., "url": ...}`) and removes it when it stops; the CLI reads it
-before the settings, so it finds a daemon started with `--port`, or on a port set at runtime and applied by a
-restart, without `--url`. A file left by a daemon that was killed names a process that is gone and is ignored.
+larouterd writes it once it listens (`{"pid": ..., "url": ..., "bootId": ..., "startTime": ...}`) and removes it when
+it stops; the CLI reads it before the settings, so it finds a daemon started with `--port`, or on a port set at runtime
+and applied by a restart, without `--url`. A file left by a daemon that was killed names a process that is gone, or a
+pid the kernel has since given to another process (its start time or boot id differ, as for llama-server pidfiles:
+`models/pidfiles.py`), and is ignored: the CLI sends the admin token to that address.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 from pathlib import Path
 
 from larouter.fsutil import atomic_write
+from larouter.models.pidfiles import Record, Verdict, verdict
 
 ADDRESS_FILE = "larouterd.address"
 
@@ -24,7 +27,9 @@ def http_url(host: str, port: int) -> str:
 
 def write_address(home: Path, host: str, port: int) -> None:
     """Record this process's listening address (blocking: call it off the event loop)."""
-    data = json.dumps({"pid": os.getpid(), "url": http_url(host, port)}).encode()
+    me = Record.of(os.getpid(), "larouterd")
+    record = {"pid": me.pid, "url": http_url(host, port), "bootId": me.boot_id, "startTime": me.starttime}
+    data = json.dumps(record).encode()
     atomic_write(home / ADDRESS_FILE, data, 0o644)
 
 
@@ -43,13 +48,10 @@ def running_address(home: Path) -> str | None:
         return None
     if not url.startswith("http://"):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:  # alive, another user's (a service): its address still stands
-        pass
-    return url
+    boot_id, starttime = record.get("bootId"), record.get("startTime")
+    identity = (boot_id, starttime) if isinstance(boot_id, str) and type(starttime) is int else (None, None)
+    # (alive and another user's, a service: its address still stands; a record without identity cannot be checked)
+    return None if verdict(Record(pid, "larouterd", *identity)) in (Verdict.GONE, Verdict.OTHER) else url
 
 
 def _read(path: Path) -> dict:

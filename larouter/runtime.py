@@ -120,8 +120,8 @@ class Runtime:
         for name, prov in self.settings.providers.items():
             if prov.api_key:
                 raw["providers"][name]["api_key"] = mask(prov.api_key)
-        if self.settings.server.admin_token:
-            raw["server"]["admin_token"] = mask(self.settings.server.admin_token)
+        # (the admin token stays "***": its ends would tell a local user, who may read this without it, 7 of its
+        # characters; a provider's key's ends only help to tell keys apart)
         # The classifier's rule set is large; show only what the operator changed.
         raw["routing"]["classifier"] = self.overrides.get("routing", {}).get("classifier", {})
         return raw

@@ -120,3 +120,32 @@ def test_the_cli_finds_a_daemon_started_with_a_port_flag(home: Path) -> None:
         shown = run("status", "--json", env={"LAROUTER_HOME": str(home)})
         assert shown.exit_code == 0 and json.loads(shown.stdout)["url"] == url, shown.output
     assert not (home / "larouterd.address").exists()
+
+
+def test_a_stale_address_whose_pid_was_reused_is_not_trusted(servers: BackgroundLoop, home: Path,
+                                                            tmp_path: Path) -> None:
+    """A `larouterd.address` left by a daemon killed hard, whose pid the kernel has given to another process since:
+    the CLI never sends the admin token to the address it names (some other program listens there now); it aims at
+    the settings' address. The record of the live daemon itself is trusted (`test_the_cli_finds_a_daemon_...`)."""
+    seen: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization", ""))
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    squatter = servers.start(app)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the pid's new owner
+    try:
+        fields = (Path(f"/proc/{other.pid}/stat").read_text().rsplit(")", 1)[1].split())
+        boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        (home / "admin_token").write_text("adm-secret-token-0123456789")
+        (home / "larouterd.address").write_text(json.dumps(
+            {"pid": other.pid, "url": squatter, "bootId": boot_id, "startTime": int(fields[19]) - 1}))
+        result = run("status", env={"LAROUTER_HOME": str(home), "LAROUTER_PORT": str(free_port())})
+        assert result.exit_code == 2 and "cannot reach larouterd" in result.stderr, result.output
+        assert seen == []
+    finally:
+        other.kill()
+        other.wait()

@@ -19,7 +19,7 @@ from tests.support.servers import http_json, wait_until
 
 
 def test_every_secret_is_masked(make_router: Callable[..., Router]) -> None:
-    """Provider keys and the admin token show as `sk-...abcd`, never in full."""
+    """Provider keys show as `sk-...abcd`, the admin token as `***`, never in full."""
     router = make_router(env={"OPENAI_API_KEY": "sk-openai-secret-0123456789", "LAROUTER_ADMIN_TOKEN": "adm-secret-0123456789"})
     status, cfg = http_json("GET", router.url + "/api/config", None)
     text = json.dumps(cfg)
@@ -27,6 +27,7 @@ def test_every_secret_is_masked(make_router: Callable[..., Router]) -> None:
     for secret in (FAKE_KEY, "sk-openai-secret-0123456789", "adm-secret-0123456789"):
         assert secret not in text
     assert cfg["providers"]["openai"]["api_key"] == "sk-...6789"
+    assert cfg["server"]["admin_token"] == "***"  # (its ends would give away 7 of its characters: review B)
     assert cfg["providers"]["fake"]["api_key"] == FAKE_KEY[:3] + "..." + FAKE_KEY[-4:]
 
 
