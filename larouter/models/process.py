@@ -23,6 +23,7 @@ from larouter.models.pidfiles import write_pidfile
 log = logging.getLogger("larouter.models")
 LOG_LINES = 400
 POLL = 0.01
+SPAWN_ATTEMPTS = 3  # ports tried when another program takes the one given before llama-server binds it
 
 
 class State(str, enum.Enum):
@@ -40,6 +41,10 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class _PortTaken(Exception):
+    """The child exited while another program answered on the port it was given."""
 
 
 @attrs.define(eq=False)
@@ -88,16 +93,33 @@ class ModelProcess:
         return self.state is State.READY and self.proc is not None and self.proc.returncode is None
 
     async def spawn(self) -> None:
-        """Spawn `command` on a free port and wait for /health 200 (the caller holds `lock`); CRASHED on failure."""
+        """Spawn `command` on a free port and wait until it answers as itself (the caller holds `lock`); CRASHED on
+        failure. A port another program took before llama-server could bind it is tried again on another port."""
+        for attempt in range(1, SPAWN_ATTEMPTS + 1):
+            try:
+                return await self._spawn_once()
+            except _PortTaken:
+                if attempt == SPAWN_ATTEMPTS:
+                    self.reason = f"another program held each of the {SPAWN_ATTEMPTS} ports it was given"
+                    raise start_failed(self.model_id, self.reason, self.tail()) from None
+                self.lines.append(f"[larouter] port {self.port} was taken by another program; trying another")
+
+    async def _spawn_once(self) -> None:
         t0 = time.perf_counter()
         self.state, self.reason, self.port = State.STARTING, None, free_port()
         argv = [*self.command, "--port", str(self.port)]
         self.lines.append(f"[larouter] starting: {' '.join(argv)}")
         self.api_key = secrets.token_urlsafe(32)
-        self.proc = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True, env=child_env(os.environ, self.api_key),  # no provider key
-        )
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT, start_new_session=True, env=child_env(os.environ, self.api_key),  # no provider key
+            )
+        except OSError as exc:  # not there any more, not executable, a bad interpreter, another architecture
+            self.state, self.proc = State.CRASHED, None
+            self.reason = f"{argv[0]} could not be run ({exc.strerror or exc}; check local.llama_server)"
+            self.lines.append(f"[larouter] {self.reason}")
+            raise start_failed(self.model_id, self.reason, self.tail()) from None
         self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")
         self.started_at = time.monotonic()
         try:  # from here on a failure or a cancelled start ends the process it spawned
@@ -113,22 +135,41 @@ class ModelProcess:
         log.info("model %s ready on port %s in %.0f ms", self.model_id, self.port, self.start_ms)
 
     async def _wait_healthy(self) -> None:
+        """Until /health answers 200 from this spawn's own llama-server: the one that takes its key and refuses
+        another (a program that holds the port answers 200 to both, or 401 to both); _PortTaken when the child exits
+        while such a program answers on its port."""
         assert self.proc is not None
         deadline = time.monotonic() + self.start_timeout
-        url = f"http://127.0.0.1:{self.port}/health"
+        base = f"http://127.0.0.1:{self.port}"
         timeout = aiohttp.ClientTimeout(total=2)
+        squatted = False
         while True:
             if self.proc.returncode is not None:
+                if squatted:
+                    raise _PortTaken()
                 self.reason = f"llama-server {exit_words(self.proc.returncode)} while starting"
                 raise start_failed(self.model_id, self.reason, self.tail())
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                async with self.session.get(url, timeout=timeout) as resp:
+                async with self.session.get(base + "/health", timeout=timeout) as resp:
                     if resp.status == 200:
-                        return
+                        if await self._answers_as_itself(base, timeout):
+                            return
+                        squatted = True
             if time.monotonic() > deadline:
-                self.reason = f"not ready within {self.start_timeout:g} s"
+                self.reason = f"not ready within {self.start_timeout:g} s" + (
+                    f" (another program answers on its port {self.port})" if squatted else "")
                 raise start_failed(self.model_id, self.reason, self.tail())
             await asyncio.sleep(POLL)
+
+    async def _answers_as_itself(self, base: str, timeout: aiohttp.ClientTimeout) -> bool:
+        """Whether the server on the port is this spawn's: `/props` answers 401 to another key and 200 to its own
+        (asked in that order: a program that answers anything never sees the key)."""
+        async with self.session.get(base + "/props", headers={"Authorization": "Bearer not-the-key"},
+                                    timeout=timeout) as resp:
+            if resp.status != 401:
+                return False
+        async with self.session.get(base + "/props", headers=self.auth, timeout=timeout) as resp:
+            return resp.status == 200
 
     async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None

@@ -1,0 +1,89 @@
+"""Starting llama-server when the start cannot go as planned: a program that cannot be run (a clear 502 and a
+crashed model, not a 500 and a model "starting" for ever), and a port another program took before llama-server
+bound it (another port, not that program's answers passed off as the model's: review D)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Callable
+
+import openai
+import pytest
+
+from larouter.models.binary import find_llama_server
+from tests.conftest import Router
+from tests.support.servers import http_json, router_call as call
+
+# A web server that answers 200 "ok" to everything, on the port given, until killed.
+SQUATTER = """
+import sys
+from aiohttp import web
+async def any_(request):
+    return web.json_response({"status": "ok", "choices": [{"message": {"role": "assistant", "content": "SQUATTER"}}]})
+app = web.Application(); app.router.add_route("*", "/{tail:.*}", any_)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+"""
+# A llama-server wrapper that, the first time only, lets the squatter take the port it was given, then runs the real
+# llama-server there (which cannot bind it and exits).
+WRAPPER = """#!/bin/sh
+for a in "$@"; do [ "$prev" = "--port" ] && port="$a"; prev="$a"; done
+if [ ! -e "{marker}" ]; then
+  touch "{marker}"
+  "{python}" "{squatter}" "$port" & echo $! > "{pidfile}"
+  i=0; while ! "{python}" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; do
+    i=$((i+1)); [ $i -gt 200 ] && break; sleep 0.02; done
+fi
+exec "{real}" "$@"
+"""
+
+
+@pytest.mark.llama
+async def test_a_llama_server_that_cannot_be_run_is_a_clear_502(local_router: Callable[..., Router],
+                                                                tmp_path: Path) -> None:
+    """`local.llama_server` names a file the system cannot run (a bad interpreter, as a wrong architecture or a
+    removed wrapper would be): the start is a 502 `model_start_failed` saying so, and the model is "crashed" with
+    that reason; a chat to it is the same 502, and a stop says it is not running."""
+    broken = tmp_path / "llama-server"
+    broken.write_text("#!/nonexistent/interpreter\n")
+    broken.chmod(0o755)
+    router = local_router(extra=f'llama_server = "{broken}"\n')
+    status, out = await call(router, "POST", "/api/models/tiny/start")
+    assert (status, out["error"]["code"]) == (502, "model_start_failed"), out
+    assert "could not be run" in out["error"]["message"] and "local.llama_server" in out["error"]["message"]
+    health = http_json("GET", router.url + "/api/models/tiny/health")[1]
+    assert health["state"] == "crashed" and "could not be run" in health["reason"], health
+    with pytest.raises(openai.APIStatusError) as raised:
+        openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.create(
+            model="tiny", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.status_code == 502
+    assert (await call(router, "POST", "/api/models/tiny/stop"))[0] == 409
+
+
+@pytest.mark.llama
+async def test_a_port_taken_before_llama_server_binds_it_is_left_for_another(
+        local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """Another program takes the port larouterd gave llama-server, and answers 200 to everything: the model is not
+    "ready" on that program's word (its key and the user's prompts would go there); llama-server is started again
+    on another port, and the chat is answered by the model."""
+    squatter, pidfile = tmp_path / "squatter.py", tmp_path / "squatter.pid"
+    squatter.write_text(SQUATTER)
+    wrapper = tmp_path / "llama-server-wrapper"
+    wrapper.write_text(WRAPPER.format(marker=tmp_path / "squatted", python=sys.executable, squatter=squatter,
+                                      pidfile=pidfile, real=find_llama_server()))
+    wrapper.chmod(0o755)
+    router = local_router(extra=f'llama_server = "{wrapper}"\n')
+    try:
+        status, out = await call(router, "POST", "/api/models/tiny/start")
+        assert status == 200 and out["state"] == "ready", out
+        assert pidfile.exists()  # (the squatter did take the first port)
+        logs = http_json("GET", router.url + "/api/models/tiny/logs")[1]["lines"]
+        assert any("was taken by another program; trying another" in line for line in logs), logs[-10:]
+        answer = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.create(
+            model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
+        assert answer.choices[0].message.content != "SQUATTER"
+    finally:
+        if pidfile.exists():
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
