@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.support.fake_hub import sha256_hex
+from tests.support.fake_hub import random_bytes, sha256_hex
 from tests.test_downloads import (  # noqa: F401 - fixtures used by name
     MAIN, MAIN_DATA, Daemon, Hub, daemon, events, hub, make_daemon, request, start,
 )
@@ -146,3 +146,20 @@ async def test_the_record_is_written_over_a_planted_symlink_not_through_it(daemo
     assert json.loads(record_of(daemon).read_bytes())["sha256"] == sha256_hex(MAIN_DATA)
     body = await asked_again(daemon)
     assert body["files"][0]["verified"] is True and body["files"][0]["sha256"] == sha256_hex(MAIN_DATA), body
+
+
+async def test_a_file_on_disk_that_is_not_the_one_expected_is_fetched_again(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """The model is registered again from another repo, same file name, with that file's sha256: the file on disk
+    is, by its record, another one, so it is fetched again (it was reported "done, verified" with the old file's
+    sha256, and the old file was served as the model: review D)."""
+    await downloaded(daemon)
+    other = random_bytes(200_000, seed=7)
+    hub.state.add("other-org/tiny-GGUF", MAIN, other)
+    code, out = await request("POST", daemon.url + "/api/models", {"id": "tiny-test", "repo": "other-org/tiny-GGUF",
+                                                                  "file": MAIN, "sha256": sha256_hex(other)})
+    assert code == 201, out
+    code, body = await start(daemon)
+    assert code == 202, body  # a download, not "already on disk"
+    final = (await events(daemon, body["id"]))[-1]
+    assert final[0] == "done" and final[1]["sha256"] == sha256_hex(other) and final[1]["verified"] is True, final
+    assert (daemon.model_dir / MAIN).read_bytes() == other

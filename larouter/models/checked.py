@@ -125,8 +125,20 @@ def on_disk(dest: Path) -> dict[str, Any]:
     return {**entry, "sha256": record["sha256"], "verified": record["verified"], "checkedAt": record["checkedAt"]}
 
 
-def all_on_disk(dests: list[Path]) -> tuple[list[int], list[dict[str, Any]]] | None:
-    """Sizes and file entries when every one of `dests` is in place, else None."""
-    if not all(dest.is_file() for dest in dests):
+def stale(dest: Path, expected: str | None) -> bool:
+    """Whether the file in place is, by its record, another file than the one expected (`expected`: the catalog's
+    or the registration's sha256): a model registered again from another repo under the same file name, a catalog
+    update that changed a file. It is fetched again, never reported as the expected file."""
+    if not expected:
+        return False
+    entry = on_disk(dest)
+    return entry["sha256"] is not None and entry["sha256"] != expected.lower()
+
+
+def all_on_disk(files: list[tuple[Path, str | None]]) -> tuple[list[int], list[dict[str, Any]]] | None:
+    """Sizes and file entries when every one of `files` (where, and the sha256 expected if known) is in place and
+    not `stale`, else None."""
+    if not all(dest.is_file() and not stale(dest, expected) for dest, expected in files):
         return None
+    dests = [dest for dest, _ in files]
     return [dest.stat().st_size for dest in dests], [on_disk(dest) for dest in dests]

@@ -95,7 +95,7 @@ class DownloadManager:
         """Start a download, join the running one for the same model+quant, or report it already on disk (with what
         was checked when it was downloaded: `checked.py`)."""
         jobs = self.jobs(model, variant, mmproj)
-        present = await asyncio.to_thread(all_on_disk, [j.dest for j in jobs])
+        present = await asyncio.to_thread(all_on_disk, [(j.dest, j.sha256) for j in jobs])
         key = (model.id, variant.quant)
         prev = self.latest.get(key)  # after the await (one may have started meanwhile); no await from here on
         if prev is not None and prev.status not in TERMINAL:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from larouter.models.catalog import free_disk
-from larouter.models.checked import checked, on_disk
+from larouter.models.checked import checked, on_disk, stale
 from larouter.models.hub_http import Backoff, DownloadError, describe, rest_of_file
 
 log = logging.getLogger("larouter.downloads")
@@ -119,7 +119,7 @@ class FileFetch:
     def run(self) -> dict[str, Any]:
         """Fetch the file (or keep the one on disk); `{path, sha256, verified, checkedAt}` (`checked.py`)."""
         job = self.job
-        if job.dest.is_file():
+        if job.dest.is_file() and not stale(job.dest, job.sha256):
             size = job.dest.stat().st_size
             self.post(self.dl.set_size, self.index, size)
             self.post(self.dl.set_have, self.index, size, 0)
@@ -197,9 +197,9 @@ class FileFetch:
         then a 503) is retried from the bytes already written, like the metadata."""
         self._check()  # before touching any file
         part, job = self.job.partial(etag), self.job
-        for stale in job.partials():
-            if stale != part:
-                stale.unlink(missing_ok=True)
+        for old in job.partials():
+            if old != part:
+                old.unlink(missing_ok=True)
         job.dest.parent.mkdir(parents=True, exist_ok=True)
         self._retrying(lambda: self._get(url, part, size), have=job.partial_bytes)
         return part
