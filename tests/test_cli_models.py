@@ -7,6 +7,7 @@ import hashlib
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -355,6 +356,35 @@ def test_models_logs_follow_until_ctrl_c(local_router: Callable[..., Router], ho
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+
+
+def test_models_logs_follow_prints_each_line_once(local_router: Callable[..., Router], home: Path) -> None:  # noqa: F811
+    """`logs -f -n 3` prints the last 3 lines, then each new line once (its first poll printed the whole buffered
+    log again: review B): as many lines as the daemon counts since (`total` of the logs API), no more."""
+    router = local_router()
+    assert on(router, "models", "start", "tiny").exit_code == 0
+    before = http_json("GET", router.url + "/api/models/tiny/logs?lines=1")[1]["total"]
+    assert before > 3  # (a started llama-server has said more than three lines)
+    proc = subprocess.Popen([sys.executable, "-m", "larouter", "models", "logs", "tiny", "-f", "-n", "3", "--url",
+                             router.url], cwd=ROOT, env=daemon_env(home), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_until(lambda: len(printed) >= 3, 15, "the first three lines")
+        status, _ = http_json("POST", router.v1 + "/chat/completions",
+                              {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+        assert status == 200
+        after = http_json("GET", router.url + "/api/models/tiny/logs?lines=1")[1]["total"]
+        assert after > before  # (the call was logged)
+        wait_until(lambda: len(printed) >= 3 + after - before, 15, "the new lines")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        reader.join(5)
+    final = http_json("GET", router.url + "/api/models/tiny/logs?lines=1")[1]["total"]  # (llama-server may say a
+    assert 3 + after - before <= len(printed) <= 3 + final - before, printed  # line more after the answer)
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux, BSD) for a real ENOSPC")

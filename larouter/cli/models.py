@@ -203,13 +203,13 @@ def health(client: Client, as_json: bool, model_id: str) -> None:
     emit(client.get(f"/api/models/{seg(model_id)}/health"), as_json, health_grid)
 
 
-def new_lines(seen: list[str], lines: list[str]) -> list[str]:
-    """The lines of a fresh tail that come after the previously seen tail (the overlap is found, not assumed)."""
-    for start in range(max(len(seen) - len(lines), 0), len(seen)):
-        overlap = seen[start:]
-        if lines[:len(overlap)] == overlap:
-            return lines[len(overlap):]
-    return lines
+def new_lines(seen_total: int, fresh: dict[str, Any]) -> tuple[list[str], int]:
+    """The lines of a fresh tail that came after the `seen_total`-th line (by the daemon's count of them), and how
+    many came that are no longer in the tail (more than it holds between two polls); all of it after a count that
+    went back (the model was removed and added again)."""
+    lines, total = fresh["lines"], fresh["total"]
+    new = total - seen_total if total >= seen_total else total
+    return lines[max(len(lines) - new, 0):] if new else [], max(new - len(lines), 0)
 
 
 def model_state(client: Client, model_id: str) -> dict[str, Any]:
@@ -243,7 +243,8 @@ def logs_note(health: dict[str, Any], printed: bool, follow: bool) -> str | None
 def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool) -> None:
     """Print the recent output of a model's llama-server."""
     path = f"/api/models/{seg(model_id)}/logs"
-    got = client.get(path, lines=lines)["lines"]
+    first = client.get(path, lines=lines)
+    got, seen = first["lines"], first["total"]
     if as_json and not follow:
         print_json({"id": model_id, "lines": got})
         return
@@ -256,11 +257,14 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
         err_console().print(note, soft_wrap=True)
     while follow:
         time.sleep(1.0)
-        fresh = client.get(path, lines=5000)["lines"]
-        for line in new_lines(got, fresh):
+        fresh = client.get(path, lines=5000)
+        shown, missed = new_lines(seen, fresh)
+        if missed:
+            err_console().print(f"[yellow]({missed} lines came and went between two polls)[/yellow]")
+        for line in shown:
             out.write(line + "\n")
         out.flush()
-        got = fresh
+        seen = fresh["total"]
 
 
 @models.command()

@@ -303,7 +303,8 @@ async def model_health(request: web.Request) -> web.Response:
 
 
 async def model_logs(request: web.Request) -> web.Response:
-    """GET /api/models/{id}/logs?lines=N: recent llama-server output."""
+    """GET /api/models/{id}/logs?lines=N: recent llama-server output, and `total`, the lines it has had since the
+    daemon started (a follower prints the lines past the total it saw last)."""
     check_query(request, ("lines",))
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     raw = request.query.get("lines", "200")
@@ -311,7 +312,7 @@ async def model_logs(request: web.Request) -> web.Response:
         raise bad_request(f"'lines' must be an integer from 1 to 5000, got {raw!r}", "lines")
     proc = request.app[appkeys.SUPERVISOR].procs.get(model.id)
     lines = list(proc.lines)[-int(raw):] if proc else []
-    return web.json_response({"id": model.id, "lines": lines})
+    return web.json_response({"id": model.id, "lines": lines, "total": proc.logged if proc else 0})
 
 
 async def running(request: web.Request) -> web.Response:

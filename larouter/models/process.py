@@ -72,6 +72,7 @@ class ModelProcess:
     in_use: int = 0  # proxied calls sent to it and not finished yet: idle unload leaves it running meanwhile
     start_ms: float | None = None
     lines: collections.deque[str] = attrs.Factory(lambda: collections.deque(maxlen=LOG_LINES))
+    logged: int = 0  # lines kept since the daemon started (`log_line`): a follower prints those past its last count
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     watch: asyncio.Task[Crash | None] | None = None  # the supervisor's watch of the ready process (`Supervisor.crash`)
     crash: Crash | None = None  # how the last ready process that died on its own died
@@ -102,13 +103,13 @@ class ModelProcess:
                 if attempt == SPAWN_ATTEMPTS:
                     self.reason = f"another program held each of the {SPAWN_ATTEMPTS} ports it was given"
                     raise start_failed(self.model_id, self.reason, self.tail()) from None
-                self.lines.append(f"[larouter] port {self.port} was taken by another program; trying another")
+                self.log_line(f"[larouter] port {self.port} was taken by another program; trying another")
 
     async def _spawn_once(self) -> None:
         t0 = time.perf_counter()
         self.state, self.reason, self.port = State.STARTING, None, free_port()
         argv = [*self.command, "--port", str(self.port)]
-        self.lines.append(f"[larouter] starting: {' '.join(argv)}")
+        self.log_line(f"[larouter] starting: {' '.join(argv)}")
         self.api_key = secrets.token_urlsafe(32)
         try:
             self.proc = await asyncio.create_subprocess_exec(
@@ -118,7 +119,7 @@ class ModelProcess:
         except OSError as exc:  # not there any more, not executable, a bad interpreter, another architecture
             self.state, self.proc = State.CRASHED, None
             self.reason = f"{argv[0]} could not be run ({exc.strerror or exc}; check local.llama_server)"
-            self.lines.append(f"[larouter] {self.reason}")
+            self.log_line(f"[larouter] {self.reason}")
             raise start_failed(self.model_id, self.reason, self.tail()) from None
         self._reader = asyncio.create_task(self._read_output(self.proc), name=f"log:{self.model_id}")
         self.started_at = time.monotonic()
@@ -174,7 +175,12 @@ class ModelProcess:
     async def _read_output(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         while line := await proc.stdout.readline():
-            self.lines.append(line.decode("utf-8", "replace").rstrip())
+            self.log_line(line.decode("utf-8", "replace").rstrip())
+
+    def log_line(self, line: str) -> None:
+        """Keep a line of output (the last LOG_LINES), counting every line kept since the daemon started."""
+        self.lines.append(line)
+        self.logged += 1
 
     def tail(self, n: int = 15) -> str:
         """Last lines of output, for error messages."""
@@ -224,7 +230,7 @@ class ModelProcess:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._reader, 1.0)
         self.pidfile.unlink(missing_ok=True)
-        self.lines.append(f"[larouter] process {exit_words(proc.returncode)}")
+        self.log_line(f"[larouter] process {exit_words(proc.returncode)}")
 
     async def wait_exit(self) -> int:
         """Wait until the current process exits; return its code."""
