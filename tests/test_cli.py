@@ -275,6 +275,11 @@ def test_usage_tables_chart_and_export(make_router: Callable[..., Router], tmp_p
     assert stdout.exit_code == 0 and stdout.stdout.splitlines() == rows
     unwritable = on(router, "usage", "export", "-o", str(tmp_path / "missing-dir" / "x.csv"))
     assert unwritable.exit_code == 1 and "cannot write" in unwritable.stderr
+    # where even removing the partial file fails (a read-only file system; here a file in place of a directory, which
+    # refuses both with ENOTDIR): still "cannot write", exit 1, not "cannot reach larouterd", exit 2 (review B)
+    (tmp_path / "a-file").write_text("")
+    nowhere = on(router, "usage", "export", "-o", str(tmp_path / "a-file" / "x.csv"))
+    assert nowhere.exit_code == 1 and "cannot write" in nowhere.stderr and "reach" not in nowhere.stderr, nowhere.output
 
 
 def test_options_given_to_a_group_reach_its_command(make_router: Callable[..., Router]) -> None:

@@ -225,10 +225,12 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
                 written = copy(client, resp, out)
             os.replace(part, target)
         except OSError as exc:
-            part.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # (on a read-only file system the cleanup fails too: EROFS)
+                part.unlink(missing_ok=True)
             raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
         except BaseException:
-            part.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
             raise
     result = {"path": str(target), "bytes": written, "period": period, "projectId": project}
     if as_json:
