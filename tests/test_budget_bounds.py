@@ -183,6 +183,21 @@ def test_an_estimate_stops_at_max_tokens(make_router: Callable[..., Router]) -> 
     assert (row["output_tokens"], row["tokens_estimated"]) == ("16", "true"), row
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_usage_counts_that_are_no_numbers_are_estimated(make_router: Callable[..., Router], stream: bool) -> None:
+    """A provider's usage with counts no reader can take ("7", -5, true) is no usage: the call is estimated, marked
+    so, priced and charged to the budget (it was recorded as an exact 0 tokens, $0, past the budget: review C)."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-odd-usage"]\ninput = 1000.0\noutput = 1000.0\n')
+    proj = project(router, 5.0)
+    body = {"model": "fake-odd-usage", "messages": [{"role": "user", "content": "hi"}], "stream": stream}
+    call = Request(router.v1 + "/chat/completions", data=json.dumps(body).encode(), method="POST",
+                   headers={"Content-Type": "application/json", "Authorization": f"Bearer {proj['token']}"})
+    with urlopen(call, timeout=30) as resp:
+        assert resp.status == 200 and resp.read()
+    (row,) = exported_rows(router.url, 1, proj["id"])
+    assert row["tokens_estimated"] == "true" and int(row["input_tokens"]) > 0 and float(row["cost_usd"]) > 0, row
+
+
 def test_a_cloud_request_is_never_sent_twice(router: Router, fake: Fake) -> None:
     """A provider that closes the connection after reading the request may have run (and billed) it: LARouter
     answers 502 upstream_disconnected saying so, and does not send the request again behind the client's back."""

@@ -209,7 +209,8 @@ def test_bad_price_file_names_file_and_key(tmp_path: Path, text: str, message: s
 
 
 def test_tokens_reported_estimated_or_zero(tmp_path: Path) -> None:
-    """Reported usage is exact; a started answer without usage is estimated; a refused call used nothing."""
+    """Reported usage is exact; a started answer without usage (or with counts that are no numbers) is estimated; a
+    refused call used nothing."""
     settings = settings_for(tmp_path)
     exact = finished_call(settings, "acme-1", {"prompt_tokens": 7, "completion_tokens": 3})
     assert tokens_of(exact) == Tokens(7, 3, 0, estimated=False)
@@ -223,7 +224,7 @@ def test_tokens_reported_estimated_or_zero(tmp_path: Path) -> None:
     gone.finish(499, "client_disconnected")
     assert tokens_of(gone) == Tokens(100, 0, 0, estimated=True)
     garbage = finished_call(settings, "acme-1", {"prompt_tokens": "many", "completion_tokens": -4})
-    assert tokens_of(garbage) == Tokens(0, 0, 0, estimated=False)
+    assert tokens_of(garbage).estimated is True  # counts no reader can take are no usage: estimated, never exact 0
 
 
 def test_spent_since_feeds_budgets(tmp_path: Path) -> None:
@@ -274,7 +275,8 @@ def test_extreme_values_are_recorded_not_lost(tmp_path: Path) -> None:
     finally:
         ledger.close()
     top = 2 ** 31 - 1
-    assert [r[2:5] for r in rows] == [(top, top, 0), (top, 0, 0), (top, 0, 0), (0, 2, 0), (5, 1, top)]
+    # (an infinity clamped like a huge count; `true` is no count: that usage is estimated, here from nothing)
+    assert [r[2:5] for r in rows] == [(top, top, 0), (top, 0, 0), (top, top, 0), (0, 0, 0), (5, 1, top)]
     assert rows[0][0] == when.replace(tzinfo=None) and rows[1][0] == when.replace(tzinfo=None, microsecond=999998)
     assert [r[1] for r in rows] == [names[i % len(names)][:256] for i in range(len(usages))]
     assert rows[4][5] == Decimal("0.0000070000")  # 5 input tokens (all cached; no cached price) at $1/M, 1 at $2/M

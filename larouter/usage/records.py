@@ -31,9 +31,9 @@ def _count(value: Any) -> int:
     """A token count from untrusted JSON: a non-negative int, clamped."""
     if type(value) is int and 0 <= value <= MAX_TOKENS:  # the usual case, checked first (hot path)
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         return 0
-    return max(0, min(int(value), MAX_TOKENS))
+    return MAX_TOKENS if value > MAX_TOKENS else max(0, int(value))  # (an infinite count is clamped like a huge one)
 
 
 def _cached(usage: dict[str, Any]) -> int:
@@ -55,7 +55,19 @@ def reported_tokens(usage: Any) -> Tokens | None:
         completion = usage.get("output_tokens")
     if prompt is None and completion is None:
         return None
+    if not (_readable(prompt) and _readable(completion)):
+        return None  # ("7", -5, true: a count given that cannot be read is no count; the call is estimated, marked
+        # so, never billed as an exact $0 past its budget)
     return Tokens(_count(prompt), _count(completion), _cached(usage), estimated=False)
+
+
+def _readable(value: Any) -> bool:
+    """A count as a provider may give it: absent, or a non-negative finite number (not a string, not a bool)."""
+    if value is None or (type(value) is int and value >= 0):
+        return True
+    if type(value) is float:
+        return value >= 0  # (not NaN, which compares false; an infinity is clamped)
+    return False
 
 
 def tokens_of(call: Call) -> Tokens:
