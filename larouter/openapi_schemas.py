@@ -252,7 +252,8 @@ SCHEMAS: dict[str, Schema] = {
         obj({**_REGISTER_COMMON, "path": {"type": "string", "pattern": r"\.gguf$"}}, required=("id", "path")),
         obj({**_REGISTER_COMMON, "repo": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9]"},
              "file": {"type": "string", "pattern": r"\.gguf$"}, "revision": {"type": "string", "minLength": 1},
-             "sha256": {"type": "string", "minLength": 1}, "quantization": STR,
+             "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+             "quantization": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$"},
              "sizeBytes": {"type": "integer", "minimum": 0}}, required=("id", "repo", "file")),
     ]},
     "ModelStart": obj({
@@ -263,7 +264,8 @@ SCHEMAS: dict[str, Schema] = {
     }, required=()),
     "ModelStatus": obj(MODEL_STATUS_PROPS),
     "ModelHealth": obj({**MODEL_STATUS_PROPS, "healthy": BOOL, "error": STR}, required=("id", "state", "healthy")),
-    "ModelLogs": obj({"id": STR, "lines": array(STR)}),
+    "ModelLogs": obj({"id": STR, "lines": array(STR), "total": {
+        "type": "integer", "minimum": 0, "description": "lines the model has had since the daemon started"}}),
     "RunningModels": listing(ref("ModelStatus")),
     "DownloadRequest": obj({"modelId": STR, "format": {"type": "string", "pattern": "^[gG][gG][uU][fF]$"},
                             "quantization": STR, "mmproj": BOOL}, required=("modelId",)),
