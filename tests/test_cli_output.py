@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Callable
 from urllib.request import Request, urlopen
@@ -164,3 +165,17 @@ def test_a_registration_written_before_its_fields_were_checked_still_prints() ->
                                 "state": "stopped", "localPath": None,
                                 "variants": [{"quantization": "[/bold]", "sizeBytes": 1, "repo": "a/b"}]}]))
     assert console.export_text().count("[/bold]") == 3
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_tables_print_on_a_stdout_that_cannot_encode_them(router: Router, encoding: str) -> None:
+    """A terminal or pipe in Latin-1 or ASCII: the tables with an em dash or a bullet print ("?" for those), exit 0;
+    they ended in "unexpected UnicodeEncodeError", exit 1 (review B)."""
+    import subprocess
+    import sys
+
+    for args in (["models", "catalog"], ["usage"], ["route", "explain", "hi"]):
+        done = subprocess.run([sys.executable, "-m", "larouter", *args, "--url", router.url], capture_output=True,
+                              env={**os.environ, "PYTHONIOENCODING": encoding, "LAROUTER_TOKEN": ""}, timeout=60)
+        assert done.returncode == 0 and b"UnicodeEncodeError" not in done.stderr, (args, done.stderr[-300:])
+        assert done.stdout.strip(), args

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import io
 import json
 import os
 import sys
@@ -64,6 +65,9 @@ class LarouterGroup(click.Group):
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
+        for stream in (sys.stdout, sys.stderr):  # a terminal or pipe that cannot encode "—" or "•" (Latin-1, ASCII)
+            if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":  # shows "?" rather than failing
+                stream.reconfigure(errors="replace")
         try:
             with reader_may_leave():  # --help, --version
                 return super().make_context(info_name, args, parent, **extra)
