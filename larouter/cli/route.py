@@ -86,11 +86,12 @@ def route() -> None:
 @click.argument("prompt", required=False)
 @option("--file", "-f", "file", type=click.File("r"), help="A chat completion request body (`-`: stdin).")
 @option("--model", default="auto", show_default=True, help="The request's model field (with a PROMPT).")
-@project_option("the token's project")
+@project_option("`default`; needs the admin token, as the command does")
 @client_options
 def explain(client: Client, as_json: bool, prompt: str | None, file: TextIO | None, model: str,
             project: str | None) -> None:
-    """Explain the routing of a prompt or a request (tier, confidence, reasons, candidates) without sending it."""
+    """Explain the routing of a prompt or a request (tier, confidence, reasons, candidates) without sending it
+    (admin token)."""
     body = request_body(prompt, file, model)
     try:
         with unknown_project(client, project):
