@@ -206,3 +206,16 @@ def test_a_home_that_is_a_file_is_said_to_be_no_directory(tmp_path: Path) -> Non
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert f"cannot use the data directory {home} ($LAROUTER_HOME): not a directory: it is a file" in proc.stderr
     assert "File exists" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("content", ["zq8hm\n", "", "sixteen chars but spaces\n"])
+def test_an_admin_token_file_that_is_no_admin_token_refuses_the_start(home: Path, content: str) -> None:
+    """`<home>/admin_token` edited by hand into a token too short, empty or with spaces: the start is refused as for
+    the same value in LAROUTER_ADMIN_TOKEN, the value not shown (a 5-character token guarded a network bind; an
+    empty one left no admin possible, and nothing said why: review B)."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "admin_token").write_text(content)
+    out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
+                         env=daemon_env(home), capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "holds no usable admin token" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr and (not content.strip() or content.strip() not in out.stderr)
