@@ -182,6 +182,18 @@ def test_project_names_are_unique_ignoring_case_and_spacing(router: Router) -> N
     assert sorted(p["name"] for p in listed["data"]) == ["billing app", "default", "other"]
 
 
+def test_a_name_of_a_project_ids_form_is_refused(router: Router) -> None:
+    """A project may not be named like a project id (`proj_` and 12 hex digits), created or renamed: the usage of a
+    deleted project is reached by its id, which such a name would take over (review A)."""
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "old-app"})
+    assert status == 201
+    assert http_json("DELETE", router.url + f"/api/projects/{made['id']}")[0] in (200, 204)
+    for method, path in (("POST", "/api/projects"), ("PUT", "/api/projects/default")):
+        status, out = http_json(method, router.url + path, {"name": made["id"]})
+        assert (status, out["error"]["code"], out["error"]["param"]) == (400, "invalid_value", "name"), out
+    assert http_json("POST", router.url + "/api/projects", {"name": "proj_notanid"})[0] == 201  # (not an id's form)
+
+
 def test_routing_policy_setting_is_the_default_of_new_projects(router: Router) -> None:
     """`routing.policy` is the policy a new project gets when it names none; a PATCH of it applies from then on."""
     status, made = http_json("POST", router.url + "/api/projects", {"name": "plain"})

@@ -81,6 +81,9 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+_ID_FORM = re.compile(r"proj_[0-9a-fA-F]{12}")
+
+
 def _check_name(value: Any, _policies: Collection[str]) -> str:
     if not isinstance(value, str) or not NAME.fullmatch(value):
         raise ValueError("must be 1-64 ASCII letters, digits, spaces, '.', '_' or '-', starting with a letter or digit "
@@ -242,7 +245,12 @@ class ProjectStore:
         self.default_policy = settings.routing.policy
 
     def _check_name_free(self, name: str, renaming: str | None = None) -> None:
-        """409 when another project has this name, compared without case and with runs of spaces as one."""
+        """409 when another project has this name, compared without case and with runs of spaces as one; 400 for a
+        name of a project id's form (`proj_` and 12 hex digits): `--project` and `projectId` take an id or a name, and
+        such a name would hide a deleted project's usage, kept under its id (review A)."""
+        if _ID_FORM.fullmatch(name.strip()):
+            raise LarouterError(f"a project name may not have the form of a project id (proj_ and 12 hex digits): "
+                                f"{name.strip()!r}", 400, "invalid_request_error", "invalid_value", "name")
         key = name_key(name)
         taken = next((p for p in self.projects.values() if p.id != renaming and name_key(p.name) == key), None)
         if taken is not None:
