@@ -57,13 +57,13 @@ def test_project_by_name_everywhere(make_router: Callable[..., Router], tmp_path
     assert ok_json(router, "usage", "--project", billing["id"])["projectId"] == billing["id"]  # ids still work
 
 
-def test_an_id_wins_over_a_name(router: Router) -> None:
-    """A value that is one project's id and another's name means the project with that id."""
+def test_an_id_and_a_name_each_name_their_project(router: Router) -> None:
+    """A project's id and its name (any case) mean that project; no project may be named like an id (a 400), so a
+    value cannot be one project's id and another's name (it could, and the id won)."""
     first = project(router, "first")
-    second = project(router, first["id"])  # named like the first project's id
     assert ok_json(router, "usage", "--project", first["id"])["projectId"] == first["id"]
-    assert ok_json(router, "usage", "--project", second["id"])["projectId"] == second["id"]
     assert ok_json(router, "usage", "--project", "FIRST")["projectId"] == first["id"]
+    assert http_json("POST", router.url + "/api/projects", {"name": first["id"]})[0] == 400
 
 
 def test_an_unknown_project_is_one_clear_line(router: Router) -> None:

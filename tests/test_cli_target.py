@@ -149,3 +149,20 @@ def test_a_stale_address_whose_pid_was_reused_is_not_trusted(servers: Background
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_bad_config_file_does_not_lock_the_cli_out_of_the_running_daemon(home: Path, tmp_path: Path) -> None:
+    """A typo put in the config file for the next restart: the CLI still reaches the running daemon (where it says it
+    listens, with its local token), warning that a restart would fail; with no daemon running, the typo is the error
+    (every command exited 1 saying the CLI needed server.host and server.port from that file: review B)."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text("")
+    with larouterd(home) as (url, _proc):
+        cfg.write_text("[routing]\ncooldowm = 5\n")
+        env = {"LAROUTER_HOME": str(home), "LAROUTER_CONFIG": str(cfg)}
+        shown = run("status", "--json", env=env)
+        assert shown.exit_code == 0 and json.loads(shown.stdout)["url"] == url, shown.output
+        assert "cooldowm" in shown.stderr and "a restart of larouterd would fail" in shown.stderr, shown.stderr
+        assert run("config", "get", "routing.cooldown", env=env).exit_code == 0  # (the admin token went along)
+    stopped = run("status", env=env)
+    assert stopped.exit_code == 1 and "cooldowm" in stopped.stderr and "no larouterd" in stopped.stderr, stopped.output

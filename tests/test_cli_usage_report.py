@@ -48,15 +48,13 @@ def test_a_project_token_reads_its_own_usage_by_id_or_name(router: Router) -> No
 
 
 def test_a_project_token_naming_another_project_is_refused_clearly(router: Router) -> None:
-    """Another project, by id or by name (or a project's name that is the id of another), is refused: exit 1, one
-    line saying whose token it is and that it reads only that project's usage; nothing of the other project shown."""
+    """Another project, by id or by name, is refused: exit 1, one line saying whose token it is and that it reads
+    only that project's usage; nothing of the other project shown."""
     status, mine = http_json("POST", router.url + "/api/projects", {"name": "mine"})
     assert status == 201
     status, other = http_json("POST", router.url + "/api/projects", {"name": "other"})
     assert status == 201
-    status, tricky = http_json("POST", router.url + "/api/projects", {"name": other["id"]})
-    assert status == 201
-    cases = [(mine, ref) for ref in (other["id"], "other", "default", "nope")] + [(tricky, other["id"])]
+    cases = [(mine, ref) for ref in (other["id"], "other", "default", "nope")]
     for who, ref in cases:
         result = on(router, "usage", "--project", ref, "--token", who["token"])
         assert result.exit_code == 1 and result.stdout == "", (ref, result.output)

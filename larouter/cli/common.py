@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from http.client import HTTPException, HTTPResponse
+from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -284,16 +285,24 @@ def settings_target(token: str | None) -> Client:
     `--port` included), with the local admin token if none was given; else where the settings larouterd starts with
     put it (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime in runtime-config.json),
     without a token: no daemon of this home listens there now, and another local user's program may."""
-    from larouter.config import ConfigError  # only needed without --url / LAROUTER_URL
+    import platformdirs
+
     from larouter.address import http_url, running_address
+    from larouter.config import APP, ConfigError  # only needed without --url / LAROUTER_URL
     from larouter.runtime import load_runtime, runtime_file
 
     try:
         runtime = load_runtime(None)
-    except ConfigError as exc:  # where the daemon listens is unknown (and it cannot start with this config either)
+    except ConfigError as exc:  # the daemon could not start with this config; one that runs still says where it is
         problem = " ".join(line.strip() for line in str(exc).splitlines())
-        raise CliError(f"{problem} (larouter reads server.host and server.port from these settings: fix them, or point "
-                       "--url / LAROUTER_URL at the daemon)") from None
+        home = Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP))
+        if (live := running_address(home)) is None:
+            raise CliError(f"{problem} (no larouterd of {home} is running, and larouter reads server.host and "
+                           "server.port from these settings: fix them, or point --url / LAROUTER_URL at the "
+                           "daemon)") from None
+        err_console().print(f"[yellow]warning: {escape(problem)} (a restart of larouterd would fail; this command "
+                            f"goes to the running one at {escape(live)})[/yellow]", soft_wrap=True)
+        return Client(live, token if token is not None else _file_token(home))
     settings = runtime.settings
     live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
     url = live or http_url(settings.server.host, settings.server.port)
@@ -305,15 +314,20 @@ def settings_target(token: str | None) -> Client:
     return Client(url, token, hint=hint)
 
 
+def _file_token(home: Path) -> str | None:
+    """`<home>/admin_token` when this user may read it (the daemon's owner; the file is 0600), else None."""
+    try:
+        return (home / "admin_token").read_text("utf-8").strip() or None
+    except (OSError, ValueError):  # not there, another user's, not text
+        return None
+
+
 def local_token(settings: Any) -> str | None:
     """The admin token of this home's daemon: `server.admin_token`, else `<home>/admin_token` when this user may read
     it (the daemon's owner; the file is 0600), else None."""
     if settings.server.admin_token:
         return str(settings.server.admin_token)
-    try:
-        return (settings.home / "admin_token").read_text("utf-8").strip() or None
-    except (OSError, ValueError):  # not there, another user's, not text
-        return None
+    return _file_token(settings.home)
 
 
 def own_daemon_token(url: str) -> str | None:
@@ -357,8 +371,9 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     enclosing group that was given it: `inherited`)."""
 
     @option("--url", envvar="LAROUTER_URL", metavar="URL",
-            help=f"Daemon base URL (a trailing /v1 is ignored) [env LAROUTER_URL; default: server.host/port "
-                 f"from the settings, else {DEFAULT_URL}].")
+            help=f"Daemon base URL (a trailing /v1 is ignored) [env LAROUTER_URL; default: where this home's "
+                 f"running larouterd listens (larouterd.address), else server.host/port from the settings, else "
+                 f"{DEFAULT_URL}].")
     @option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; default: "
             "the local admin token when the URL comes from the settings or is where this home's daemon "
             "listens; on loopback only keys that decide where provider keys go or what runs need one].")
