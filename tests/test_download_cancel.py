@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Awaitable, Callable
+
+import aiohttp
 
 from larouter.models.downloads import CANCELLED
 from tests.support.fake_hub import sha256_hex
 from tests.test_downloads import (  # noqa: F401 - fixtures used by name
     MAIN, MAIN_DATA, Daemon, Hub, daemon, eventually, events, hub, make_daemon, parts, request, start, status_of,
+    stop,
 )
+from tests.support.servers import BackgroundLoop
 
 PROMPT = 3.0  # seconds a cancel may take to be answered as cancelled (it waits 1 s for the worker)
 
@@ -77,3 +82,57 @@ async def test_cancel_while_the_hub_keeps_failing(daemon: Daemon, hub: Hub) -> N
     assert (await events(daemon, again["id"]))[-1][0] == "done"
     assert time.monotonic() - t0 < 5.0, "the next download waited for the cancelled one's retries"
     assert heads(hub) == tried + 1 and (daemon.model_dir / MAIN).read_bytes() == MAIN_DATA
+
+
+async def test_a_download_stopped_by_a_shutdown_says_so(servers: BackgroundLoop, daemon: Daemon,  # noqa: F811
+                                                        hub: Hub) -> None:
+    """The daemon stops while a download runs and a listener follows it: the listener gets `cancelled` with a
+    message saying larouterd is shutting down and the partial file is kept (it read as if someone had cancelled it,
+    and the CLI said "was cancelled", exit 1; it says "stopped: larouterd is shutting down ...", exit 2: review D)."""
+    hub.state.trickle[MAIN] = (16 * 1024, 0.02)
+    code, body = await start(daemon)
+    assert code == 202
+    seen: list[tuple[str, dict]] = []
+    async with asyncio.timeout(30), aiohttp.ClientSession() as s:
+        async with s.get(f"{daemon.url}/api/models/download/{body['id']}/progress") as r:
+            name = ""
+            stopping = None
+            async for raw in r.content:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: "):
+                    seen.append((name, json.loads(line[6:])))
+                    if stopping is None and seen[-1][1].get("bytes"):  # (following it, some bytes in: stop)
+                        stopping = asyncio.create_task(asyncio.to_thread(stop, servers, daemon))
+                    if name in ("done", "error"):
+                        break
+    assert stopping is not None
+    await stopping
+    final = seen[-1]
+    assert final[0] == "error" and final[1]["status"] == "cancelled", final
+    assert final[1]["message"].startswith("larouterd is shutting down") and "partial file is kept" in final[1]["message"]
+    assert parts(daemon)  # (the partial file is kept)
+
+
+async def test_a_model_registered_again_while_it_downloads_is_not_joined(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """The model is removed and registered again from another repo while its download runs: a download of it is a
+    409 naming the running one and how to cancel it (it joined the old download and reported the old file as the
+    model's: review D); once that one is cancelled, the new registration downloads."""
+    hub.state.trickle[MAIN] = (16 * 1024, 0.02)
+    code, first = await start(daemon)
+    assert code == 202
+    other = b"GGUF" + bytes(50_000)
+    hub.state.add("other-org/tiny-GGUF", "other.gguf", other)
+    assert (await request("DELETE", f"{daemon.url}/api/models/tiny-test"))[0] in (200, 204)
+    code, out = await request("POST", daemon.url + "/api/models", {"id": "tiny-test", "repo": "other-org/tiny-GGUF",
+                                                                  "file": "other.gguf", "quantization": "Q8_0"})
+    assert code == 201, out
+    code, out = await start(daemon)
+    assert (code, out["error"]["code"]) == (409, "download_conflict"), out
+    assert first["id"] in out["error"]["message"] and "larouter models cancel" in out["error"]["message"]
+    assert (await cancel(daemon, first["id"]))[0] == 200
+    code, second = await start(daemon)
+    assert code == 202 and second["id"] != first["id"], second
+    assert (await events(daemon, second["id"]))[-1][0] == "done"
+    assert (daemon.model_dir / "other.gguf").read_bytes() == other

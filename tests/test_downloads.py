@@ -17,7 +17,7 @@ from aiohttp import web
 from larouter.app import make_app
 from larouter.models.catalog import Catalog, CatalogModel, Mmproj, Variant, free_disk
 from larouter.models.download_api import DOWNLOADS
-from larouter.models.downloads import CANCELLED
+from larouter.models.downloads import CANCELLED, SHUT_DOWN
 from larouter.runtime import load_runtime
 from tests.support.fake_hub import HUB, HubState, make_fake_hub, random_bytes, sha256_hex
 from tests.support.servers import BackgroundLoop
@@ -253,7 +253,7 @@ async def test_restart_resumes_the_partial_file(servers: BackgroundLoop, make_da
     listener = asyncio.create_task(events(first, body["id"]))
     await eventually(lambda: _has_listener(first, body["id"]), "the listener to connect")
     assert await asyncio.to_thread(stop, servers, first) < 5.0
-    assert (await listener)[-1] == ("error", {"message": CANCELLED, "status": "cancelled"})
+    assert (await listener)[-1] == ("error", {"message": SHUT_DOWN, "status": "cancelled"})  # (a shutdown, said so)
     [part] = parts(first)
     kept = part.stat().st_size
     assert 0 < kept < len(MAIN_DATA)

@@ -41,17 +41,18 @@ class EtaColumn(ProgressColumn):
 
 def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
     """Read the progress stream to its `done` event (returned) or `error` event (raised), drawing a bar if `show`."""
-    label = escape(f"{dl['modelId']} {dl['quantization']}")  # (the bar's description is markup)
+    label = f"{dl['modelId']} {dl['quantization']}"
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), RateColumn(), EtaColumn())
     with client.stream("GET", dl["progressUrl"], expect="text/event-stream") as resp, \
             Progress(*columns, console=err_console(), disable=not show) as bar:
-        task = bar.add_task(label, total=dl["total"] or None, completed=dl["bytes"])
+        task = bar.add_task(escape(label), total=dl["total"] or None, completed=dl["bytes"])
         for event, raw in sse_events(resp):
             data = json.loads(raw)
             if event == "progress":
-                desc = (label if data["status"] in ("downloading", "done") else
-                        f"{label} (retrying: {escape(data['retry'][:90])})" if data.get("retry") else
-                        f"{label} ({data['status']})")
+                shown = escape(label)  # (the bar's description is markup)
+                desc = (shown if data["status"] in ("downloading", "done") else
+                        f"{shown} (retrying: {escape(data['retry'][:90])})" if data.get("retry") else
+                        f"{shown} ({escape(str(data['status']))})")
                 rate = {"rate": data["bytesPerSecond"]} if data["bytesPerSecond"] else {}  # keep the last known
                 bar.update(task, description=desc, completed=data["bytes"], total=data["total"] or None,
                            eta=data["eta"], **rate)
@@ -60,7 +61,10 @@ def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
                 return {"id": dl["id"], "modelId": dl["modelId"], "quantization": dl["quantization"],
                         "status": "done", **data}
             elif event == "error":
-                what = "was cancelled" if data.get("status") == "cancelled" else f"failed: {data.get('message')}"
+                message = str(data.get("message") or "")
+                if data.get("status") == "cancelled" and message.startswith("larouterd is shutting down"):
+                    raise CliError(f"download {dl['id']} of {label} stopped: {message}", EXIT_UNREACHABLE)
+                what = "was cancelled" if data.get("status") == "cancelled" else f"failed: {message}"
                 raise CliError(f"download {dl['id']} of {label} {what}")
     raise CliError(f"the progress stream of {dl['id']} ended early (did larouterd stop?)", EXIT_UNREACHABLE)
 

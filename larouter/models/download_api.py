@@ -20,7 +20,7 @@ from larouter.config import Settings
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.models.catalog import Catalog, CatalogModel, Variant, check_repo_file, free_disk
 from larouter.models.checked import all_on_disk
-from larouter.models.downloads import (CANCELLED, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
+from larouter.models.downloads import (CANCELLED, SHUT_DOWN, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
                                        storage_message)
 from larouter.models.hub_http import Backoff
 from larouter.proxy.validate import parse_json_object
@@ -90,6 +90,7 @@ class DownloadManager:
     stop_grace: float = 2.0
     downloads: dict[str, Download] = attrs.Factory(dict)
     latest: dict[tuple[str, str], Download] = attrs.Factory(dict)
+    closing: bool = False  # shutting down: a download ended now was stopped by it, not cancelled by anyone
 
     async def start(self, model: CatalogModel, variant: Variant, mmproj: bool = True) -> Download:
         """Start a download, join the running one for the same model+quant, or report it already on disk (with what
@@ -99,7 +100,12 @@ class DownloadManager:
         key = (model.id, variant.quant)
         prev = self.latest.get(key)  # after the await (one may have started meanwhile); no await from here on
         if prev is not None and prev.status not in TERMINAL:
-            return prev
+            if prev.jobs == jobs:
+                return prev
+            raise LarouterError(  # (a model removed and registered again from elsewhere while it downloaded)
+                f"a download of another registration of {model.id!r} ({prev.jobs[0].repo}/{prev.jobs[0].file}) is "
+                f"still running: cancel it first (`larouter models cancel {prev.id}`)", 409, "invalid_request_error",
+                "download_conflict", "modelId")
         dl = Download("dl_" + secrets.token_hex(8), model.id, variant.quant, jobs)
         if present is not None:
             dl.sizes, files = present
@@ -171,6 +177,7 @@ class DownloadManager:
 
     async def close(self) -> None:
         """Shutdown: cancel every running download, waiting at most stop_grace for worker threads."""
+        self.closing = True
         running = [d for d in self.downloads.values() if d.status not in TERMINAL and d.task is not None]
         for dl in running:
             dl.cancel_flag.set()
@@ -191,11 +198,11 @@ class DownloadManager:
             work = lambda: fetch_files(dl, endpoint, self.reserve_bytes, self.chunk_bytes, self.backoff, loop)  # noqa: E731
             dl.finish("done", files=await in_daemon_thread(work, dl.thread_ended))
         except Cancelled:
-            dl.finish("cancelled", CANCELLED)
+            dl.finish("cancelled", SHUT_DOWN if self.closing else CANCELLED)
         except DownloadError as exc:
             dl.finish("error", str(exc))
         except asyncio.CancelledError:
-            dl.finish("cancelled", CANCELLED)
+            dl.finish("cancelled", SHUT_DOWN if self.closing else CANCELLED)
             raise
         except Exception:
             log.exception("download %s failed", dl.id)

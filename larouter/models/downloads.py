@@ -33,6 +33,8 @@ from larouter.models.hub_http import Backoff, DownloadError, describe, rest_of_f
 log = logging.getLogger("larouter.downloads")
 TERMINAL = frozenset({"done", "error", "cancelled"})
 CANCELLED = "download cancelled; the partial file is kept and the next request for this model resumes it"
+SHUT_DOWN = ("larouterd is shutting down; the partial file is kept and the next request for this model (once "
+             "larouterd runs again) resumes it")
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # no space left on device, disk quota exceeded
 
 
