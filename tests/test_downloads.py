@@ -17,7 +17,7 @@ from aiohttp import web
 from larouter.app import make_app
 from larouter.models.catalog import Catalog, CatalogModel, Mmproj, Variant, free_disk
 from larouter.models.download_api import DOWNLOADS
-from larouter.models.downloads import CANCELLED, SHUT_DOWN
+from larouter.models.downloads import SHUT_DOWN
 from larouter.runtime import load_runtime
 from tests.support.fake_hub import HUB, HubState, make_fake_hub, random_bytes, sha256_hex
 from tests.support.servers import BackgroundLoop
