@@ -102,6 +102,12 @@ ENTRY = "entry 0 (project 'proj_0123456789ab',"
     ("projects.json", project_entry(budget_window="yearly"),
      f"{ENTRY} 'app'): budget_window: must be one of daily, weekly, monthly; got 'yearly'"),
     ("projects.json", project_entry(name=" spaced "), f"{ENTRY} ' spaced '): name: must be 1-64 ASCII letters"),
+    # a copied entry (same id) and a second project of the same name in another case (review B)
+    ("projects.json", json.dumps([json.loads(project_entry(budget_usd=5))[0], json.loads(project_entry(budget_usd=1))[0]]
+                                 ).encode(), "entry 1 (project 'proj_0123456789ab', 'app') has the id of an earlier"),
+    ("projects.json", json.dumps([json.loads(project_entry())[0], json.loads(project_entry(id="proj_ba9876543210",
+                                                                                          name="APP"))[0]]).encode(),
+     "entry 1 (project 'proj_ba9876543210', 'APP') has the name of an earlier entry"),
     ("runtime-config.json", b'{"server": ', "not valid JSON"),
     ("runtime-config.json", b"[1, 2]", "expected a JSON object of settings, got array"),
     ("runtime-config.json", b'{"routing": {"nonsense": true}}', "invalid settings: routing: unknown key(s): nonsense"),

@@ -170,6 +170,21 @@ def _checked_entry(path: Path, index: int, project: Project, policies: Collectio
         raise ConfigError(damaged(path, f"entry {index} (project {project.id!r}, {project.name!r}): {exc}")) from None
 
 
+def _unique(path: Path, entries: list[Project]) -> dict[str, Project]:
+    """The projects by id; a ConfigError naming the file when two entries share an id or a name (compared as the API
+    compares names): a copied entry silently replaced the first one, budget included (review B)."""
+    by_id: dict[str, Project] = {}
+    names: dict[str, Project] = {}
+    for index, project in enumerate(entries):
+        if (same := by_id.get(project.id)) is not None or (same := names.get(name_key(project.name))) is not None:
+            what = "id" if same.id == project.id else "name"
+            raise ConfigError(damaged(path, f"entry {index} (project {project.id!r}, {project.name!r}) has the {what} "
+                                            f"of an earlier entry (project {same.id!r}, {same.name!r}); ids and names "
+                                            "are unique"))
+        by_id[project.id] = names[name_key(project.name)] = project
+    return by_id
+
+
 @attrs.define
 class ProjectStore:
     """All projects; mutations are serialised and written atomically off the event loop."""
@@ -191,7 +206,7 @@ class ProjectStore:
         if store.path.exists():
             data = load_json_file(store.path, list, "projects")
             entries = structure_entries(store.path, data, Project, CONVERTER.structure, "project")
-            projects = {p.id: p for p in (_checked_entry(store.path, i, p, policies) for i, p in enumerate(entries))}
+            projects = _unique(store.path, [_checked_entry(store.path, i, p, policies) for i, p in enumerate(entries)])
         missing_default = DEFAULT not in projects
         if missing_default:
             projects[DEFAULT] = Project(DEFAULT, "default", _now(), "Requests without a project token")
