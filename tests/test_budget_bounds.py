@@ -13,6 +13,7 @@ from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import aiohttp
+import openai
 import pytest
 
 from larouter.projects.budget import usd
@@ -196,6 +197,22 @@ def test_usage_counts_that_are_no_numbers_are_estimated(make_router: Callable[..
         assert resp.status == 200 and resp.read()
     (row,) = exported_rows(router.url, 1, proj["id"])
     assert row["tokens_estimated"] == "true" and int(row["input_tokens"]) > 0 and float(row["cost_usd"]) > 0, row
+
+
+def test_a_prompt_is_estimated_alike_streamed_or_not(make_router: Callable[..., Router]) -> None:
+    """A provider that reports no usage: the same prompt is estimated at the same tokens asked plain, streamed, and
+    streamed with `stream_options` (66, 69 and 79: the estimate counted the stream fields' bytes: review C)."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-no-usage"]\ninput = 1000.0\noutput = 1000.0\n')
+    proj = project(router, 1000.0)
+    sdk = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    messages = [{"role": "user", "content": "word " * 40}]
+    sdk.chat.completions.create(model="fake-no-usage", messages=messages, max_tokens=16)
+    list(sdk.chat.completions.create(model="fake-no-usage", messages=messages, stream=True, max_tokens=16))
+    list(sdk.chat.completions.create(model="fake-no-usage", messages=messages, stream=True, max_tokens=16,
+                                     stream_options={"include_usage": True}))
+    rows = exported_rows(router.url, 3, proj["id"])
+    assert {row["tokens_estimated"] for row in rows} == {"true"}
+    assert len({row["input_tokens"] for row in rows}) == 1, [row["input_tokens"] for row in rows]
 
 
 def test_a_cloud_request_is_never_sent_twice(router: Router, fake: Fake) -> None:

@@ -27,8 +27,11 @@ SLOW = {"model": "fake-slow", "messages": HI, "stream": True, "max_tokens": 1000
 
 
 def worst(body: dict[str, Any]) -> float:
-    """The worst case LARouter reserves for this body (sent as `json.dumps` writes it): a token a byte, max_tokens."""
-    return float(len(json.dumps(body).encode()) * IN + body["max_tokens"] * OUT)
+    """The worst case LARouter reserves for this body (sent as `json.dumps` writes it): a token a byte, max_tokens;
+    the bytes of `stream` and `stream_options` (written compactly: `,"stream":true`) are no prompt's."""
+    size = len(json.dumps(body).encode()) - sum(len(key) + 4 + len(json.dumps(body[key], separators=(",", ":")))
+                                                for key in ("stream", "stream_options") if key in body)
+    return float(size * IN + body["max_tokens"] * OUT)
 
 
 def project(router: UsageRouter, **fields: Any) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def test_usage_chunk_is_hidden_from_the_client_but_billed_exactly(router: UsageR
 
 async def test_abandoned_stream_is_billed_with_marked_estimates(router: UsageRouter, fake: Fake) -> None:
     """A client that leaves mid-stream is recorded as 499 with estimated tokens (the upstream reported none)."""
-    body = json.dumps({"model": "fake-slow", "messages": HELLO, "stream": True}).encode()
+    body = json.dumps({"model": "fake-slow", "messages": HELLO, "stream": True}, separators=(",", ":")).encode()
     async with aiohttp.ClientSession() as s:
         resp = await s.post(router.url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"})
         for _ in range(4):
@@ -68,7 +68,8 @@ async def test_abandoned_stream_is_billed_with_marked_estimates(router: UsageRou
     await asyncio.to_thread(router.settle, 1)
     (row,) = router.rows()
     assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("499", "client_disconnected", "true")
-    assert int(row["input_tokens"]) == math.ceil(len(body) / 4) and int(row["output_tokens"]) >= 1
+    plain = json.dumps({"model": "fake-slow", "messages": HELLO}, separators=(",", ":")).encode()  # (not "stream")
+    assert int(row["input_tokens"]) == math.ceil(len(plain) / 4) and int(row["output_tokens"]) >= 1
     assert Decimal(row["cost_usd"]) > 0 and row["price_known"] == "true"
 
 

@@ -63,3 +63,13 @@ def answer_text_bytes(answer: Any) -> int:
         return 0
     messages = (choice.get("message") for choice in choices if isinstance(choice, dict))
     return sum(_message_bytes(message) for message in messages if isinstance(message, dict))
+
+
+def prompt_bytes(raw: bytes, body: dict[str, Any]) -> int:
+    """The request's bytes a prompt's estimate counts: the body without its `stream` and `stream_options` (as the
+    client wrote them, give or take a separator), so a prompt streamed costs what it costs not streamed."""
+    size = len(raw)
+    for key in ("stream", "stream_options"):
+        if key in body:
+            size -= len(key) + 4 + len(jsonx.dumps(body[key]))  # (`,"key":value`, as the SDKs write it)
+    return max(size, 0)

@@ -20,10 +20,10 @@ from larouter.proxy import billing, local, loop, routed, upstream
 from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
-from larouter.proxy.estimate import answer_text_bytes
+from larouter.proxy.estimate import answer_text_bytes, prompt_bytes
 from larouter.proxy.registry import AUTO
-from larouter.proxy.upstream import describe_stream_error, upstream_body
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent
+from larouter.proxy.upstream import describe_stream_error, upstream_body
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.routing.health import failure_kind
 from larouter.usage.pricing import usd_text
@@ -83,7 +83,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = parse_json_object(raw)
     validate_chat(body)
     stream = bool(body.get("stream"))
-    call = Call(requested_model=body["model"], stream=stream, request_bytes=len(raw), project=principal(request).project_id,
+    call = Call(requested_model=body["model"], stream=stream, request_bytes=prompt_bytes(raw, body),
+                project=principal(request).project_id,
                 id=request_id_for(request))
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     call.choices = body.get("n") or 1  # validated: a positive int

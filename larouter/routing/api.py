@@ -12,6 +12,7 @@ from larouter.errors import not_found
 from larouter.projects.store import Project
 from larouter.proxy import billing
 from larouter.proxy.call import Call
+from larouter.proxy.estimate import prompt_bytes
 from larouter.proxy.local import pending_local
 from larouter.proxy.registry import AUTO
 from larouter.proxy.routed import plan
@@ -103,7 +104,7 @@ async def explain(request: web.Request) -> web.Response:
     if not routed:
         reasons = [EXPLICIT, *p.decision.reasons]
     entries = [_entry(request, c, routed) for c in cands]
-    call = Call(requested_model=body["model"], stream=bool(body.get("stream")), request_bytes=len(raw), project=project)
+    call = Call(requested_model=body["model"], stream=bool(body.get("stream")), request_bytes=prompt_bytes(raw, body), project=project)
     budget = await _budget(request, request.app[appkeys.PROJECTS].projects[project], cands, entries, body, call, routed)
     return web.json_response({
         "tier": p.decision.tier.value, "confidence": round(p.decision.confidence, 3), "reasons": reasons,
