@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Awaitable, Callable
-
-import aiohttp
 
 from larouter.models.downloads import CANCELLED
 from tests.support.fake_hub import sha256_hex
@@ -92,23 +89,15 @@ async def test_a_download_stopped_by_a_shutdown_says_so(servers: BackgroundLoop,
     hub.state.trickle[MAIN] = (16 * 1024, 0.02)
     code, body = await start(daemon)
     assert code == 202
-    seen: list[tuple[str, dict]] = []
-    async with asyncio.timeout(30), aiohttp.ClientSession() as s:
-        async with s.get(f"{daemon.url}/api/models/download/{body['id']}/progress") as r:
-            name = ""
-            stopping = None
-            async for raw in r.content:
-                line = raw.decode().rstrip("\n")
-                if line.startswith("event: "):
-                    name = line[7:]
-                elif line.startswith("data: "):
-                    seen.append((name, json.loads(line[6:])))
-                    if stopping is None and seen[-1][1].get("bytes"):  # (following it, some bytes in: stop)
-                        stopping = asyncio.create_task(asyncio.to_thread(stop, servers, daemon))
-                    if name in ("done", "error"):
-                        break
-    assert stopping is not None
-    await stopping
+    stopping: list[asyncio.Task[float]] = []
+
+    def stop_once_bytes_came(event: tuple[str, dict]) -> None:  # (following it, some bytes in: stop the daemon)
+        if not stopping and event[1].get("bytes"):
+            stopping.append(asyncio.create_task(asyncio.to_thread(stop, servers, daemon)))
+
+    seen = await events(daemon, body["id"], each=stop_once_bytes_came)
+    assert stopping
+    await stopping[0]
     final = seen[-1]
     assert final[0] == "error" and final[1]["status"] == "cancelled", final
     assert final[1]["message"].startswith("larouterd is shutting down") and "partial file is kept" in final[1]["message"]

@@ -113,8 +113,10 @@ async def start(daemon: Daemon, **body: Any) -> tuple[int, dict[str, Any]]:
     return await request("POST", daemon.url + "/api/models/download", {"modelId": "tiny-test", "format": "gguf", **body})
 
 
-async def events(daemon: Daemon, download_id: str, stop_after: int | None = None) -> list[Event]:
-    """Read the progress SSE stream to its final event (or stop_after events), within a deadline."""
+async def events(daemon: Daemon, download_id: str, stop_after: int | None = None,
+                 each: Callable[[Event], None] | None = None) -> list[Event]:
+    """Read the progress SSE stream to its final event (or stop_after events), within a deadline; `each` is told of
+    every event as it comes."""
     out: list[Event] = []
     name = ""
     async with asyncio.timeout(DEADLINE), aiohttp.ClientSession() as s:
@@ -126,6 +128,8 @@ async def events(daemon: Daemon, download_id: str, stop_after: int | None = None
                     name = line[7:]
                 elif line.startswith("data: "):
                     out.append((name, json.loads(line[6:])))
+                    if each is not None:
+                        each(out[-1])
                     if name in ("done", "error") or len(out) == stop_after:
                         return out
     raise AssertionError(f"stream ended without a final event: {out}")
