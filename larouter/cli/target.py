@@ -1,0 +1,101 @@
+"""Which daemon a command talks to, and with which token: --url / LAROUTER_URL as given (checked), else where this
+home's running larouterd says it listens (`larouterd.address`), else the settings' address; the local admin token
+goes only to an address the daemon of this home recorded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from rich.markup import escape
+
+from larouter.cli.common import Client, CliError
+from larouter.cli.output import err_console
+from larouter.cli.urlcheck import url_problem
+
+
+def settings_target(token: str | None) -> Client:
+    """A client for the daemon of this home: where it says it listens (`larouterd.address`, written while it runs:
+    `--port` included), with the local admin token if none was given; else where the settings larouterd starts with
+    put it (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime in runtime-config.json),
+    without a token: no daemon of this home listens there now, and another local user's program may."""
+    import platformdirs
+
+    from larouter.address import http_url, running_address
+    from larouter.config import APP, ConfigError  # only needed without --url / LAROUTER_URL
+    from larouter.runtime import load_runtime, runtime_file
+
+    try:
+        runtime = load_runtime(None)
+    except ConfigError as exc:  # the daemon could not start with this config; one that runs still says where it is
+        problem = " ".join(line.strip() for line in str(exc).splitlines())
+        home = Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP))
+        if (live := running_address(home)) is None:
+            raise CliError(f"{problem} (no larouterd of {home} is running, and larouter reads server.host and "
+                           "server.port from these settings: fix them, or point --url / LAROUTER_URL at the "
+                           "daemon)") from None
+        err_console().print(f"[yellow]warning: {escape(problem)} (a restart of larouterd would fail; this command "
+                            f"goes to the running one at {escape(live)})[/yellow]", soft_wrap=True)
+        return Client(live, token if token is not None else _file_token(home))
+    settings = runtime.settings
+    live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
+    url = live or http_url(settings.server.host, settings.server.port)
+    token = local_token(settings) if token is None and live else token
+    moved = [] if live else sorted(f"server.{key}" for key in ("host", "port")
+                                   if key in runtime.overrides.get("server", {}))
+    hint = (f"{' and '.join(moved)} come{'s' if len(moved) == 1 else ''} from {runtime_file(settings.home)} (set at "
+            "runtime): a larouterd that was running then listens there once restarted") if moved else None
+    return Client(url, token, hint=hint)
+
+
+def _file_token(home: Path) -> str | None:
+    """`<home>/admin_token` when this user may read it (the daemon's owner; the file is 0600), else None."""
+    try:
+        return (home / "admin_token").read_text("utf-8").strip() or None
+    except (OSError, ValueError):  # not there, another user's, not text
+        return None
+
+
+def local_token(settings: Any) -> str | None:
+    """The admin token of this home's daemon: `server.admin_token`, else `<home>/admin_token` when this user may read
+    it (the daemon's owner; the file is 0600), else None."""
+    if settings.server.admin_token:
+        return str(settings.server.admin_token)
+    return _file_token(settings.home)
+
+
+def own_daemon_token(url: str) -> str | None:
+    """The local admin token when `url` (--url / LAROUTER_URL, as `daemon_url` made it) is where the daemon of this
+    home says it listens (`larouterd.address`, written while it runs), else None: a token is never sent to an address
+    the daemon did not record."""
+    from larouter.address import running_address
+    from larouter.config import ConfigError
+    from larouter.runtime import load_runtime
+
+    try:
+        settings = load_runtime(None).settings
+    except ConfigError:
+        return None
+    live = running_address(settings.home)
+    return local_token(settings) if live is not None and daemon_url(live) == url else None
+
+
+def daemon_url(url: str) -> str:
+    """--url / LAROUTER_URL as the base the API paths go under, checked before any request is sent (a usage error,
+    exit 1, naming the URL): an http(s) address with a host, a port in 1-65535 if any, no query or fragment. A
+    trailing `/v1` (an OpenAI client's base URL, pasted) and a trailing `/` are dropped."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # urllib's complaints before the port is read are all about `[IPv6]`
+        raise CliError(f"--url / LAROUTER_URL {url!r} is not a valid URL ({exc}): an IPv6 address goes in "
+                       "brackets, as in http://[::1]:18790") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CliError(f"--url / LAROUTER_URL must be an http:// or https:// address, got {url!r}")
+    problem = url_problem(parts.netloc.rpartition("@")[2], parts.query or parts.fragment)
+    if problem:
+        raise CliError(f"--url / LAROUTER_URL {url!r}: {problem}")
+    path = parts.path.rstrip("/")
+    path = path[: -len("/v1")] if path.endswith("/v1") else path
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
