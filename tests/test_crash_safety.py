@@ -13,7 +13,7 @@ from urllib.request import Request, urlopen
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, toml_config
-from tests.support.proc import daemon_env, larouterd
+from tests.support.proc import daemon_env, daemon_log, larouterd
 from tests.support.servers import http_json, wait_until
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,8 @@ def test_sigterm_under_load_loses_nothing(home: Path, setup: tuple[Path, dict[st
         stop.set()
         for w in workers:
             w.join(10)
-    assert _recorded(home, cfg, env) == len(done)
+    recorded = _recorded(home, cfg, env)
+    assert recorded == len(done), (recorded, len(done), daemon_log(home)[-4000:])  # (the log: seen failing once)
 
 
 def test_kill_9_under_load_loses_at_most_the_flush_window(home: Path, setup: tuple[Path, dict[str, str]]) -> None:
