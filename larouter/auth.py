@@ -16,7 +16,7 @@ from multidict import CIMultiDictProxy
 
 from larouter.config import Settings
 from larouter.configerr import ConfigError
-from larouter.configvalid import MIN_ADMIN_TOKEN
+from larouter.configvalid import MIN_ADMIN_TOKEN, usable_admin_token
 from larouter.errors import LarouterError
 from larouter.fsutil import atomic_write
 from larouter.projects.store import DEFAULT, ProjectStore, name_key
@@ -62,7 +62,7 @@ def admin_token(home: Path, bind_host: str) -> str:
             token = path.read_text("utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path} cannot be read ({exc}); remove it to generate a new admin token") from None
-        if len(token) < MIN_ADMIN_TOKEN or not all("!" <= c <= "~" for c in token):  # (as server.admin_token)
+        if not usable_admin_token(token):
             raise ConfigError(f"{path} holds no usable admin token: it must be at least {MIN_ADMIN_TOKEN} printable "
                               "ASCII characters with no spaces (value not shown); remove the file to have one "
                               "generated (on a loopback bind), or set LAROUTER_ADMIN_TOKEN")

@@ -97,10 +97,15 @@ def header_safe_secret(_inst: Any, attr: attrs.Attribute, value: str | None) -> 
 MIN_ADMIN_TOKEN = 16  # characters: a token short enough to guess is no lock
 
 
-def admin_token(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
+def usable_admin_token(value: str) -> bool:
     """The admin token is sent in an HTTP header and guards everything: at least MIN_ADMIN_TOKEN printable ASCII
-    characters, no spaces. The value is never shown (it is a secret)."""
-    if value is not None and (len(value) < MIN_ADMIN_TOKEN or not all("!" <= c <= "~" for c in value)):
+    characters, no spaces (wherever it is set: the settings, or `<home>/admin_token`)."""
+    return len(value) >= MIN_ADMIN_TOKEN and all("!" <= c <= "~" for c in value)
+
+
+def admin_token(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
+    """`usable_admin_token`, as a settings check. The value is never shown (it is a secret)."""
+    if value is not None and not usable_admin_token(value):
         raise FieldError(attr.name, f"must be at least {MIN_ADMIN_TOKEN} printable ASCII characters with no spaces, "
                                     "line breaks or control characters (value not shown: it is a secret); unset it "
                                     "to use the generated token in <home>/admin_token")

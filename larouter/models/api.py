@@ -17,6 +17,7 @@ from larouter.models.catalog import (
     Catalog, CatalogModel, Variant, check_model_id, check_repo_file, free_disk, free_ram, ram_estimate,
 )
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
+from larouter.models.checked import SHA256
 from larouter.models.process import State
 from larouter.models.supervisor import provider_name
 from larouter.proxy.validate import parse_json_object
@@ -136,7 +137,6 @@ def check_gguf(path: Path) -> None:
 REGISTRATION_FIELDS = ("id", "name", "contextLength", "path", "repo", "file", "revision", "sha256", "sizeBytes",
                        "quantization")
 _QUANT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}")  # "Q4_K_M", "IQ2_XXS", "f16", "custom"
-_SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _printable(body: dict[str, Any], name: str, limit: int) -> str | None:
@@ -180,7 +180,7 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
         raise bad_request("'quantization' must be a name such as Q4_K_M (letters, digits, '_', '.', '+', '-'; at most "
                           f"32), got {quant[:40]!r}", "quantization")
     sha256 = _str_field(body, "sha256", required=False)
-    if sha256 is not None and not _SHA256_RE.fullmatch(sha256):
+    if sha256 is not None and not SHA256.fullmatch(sha256.lower()):  # (the shape a download's record holds)
         raise bad_request("'sha256' must be 64 hexadecimal digits (the file's SHA-256)", "sha256")
     variant = Variant(quant=quant, file=file, repo=repo, revision=_printable(body, "revision", 200),
                       sha256=sha256.lower() if sha256 else None, size_bytes=size)

@@ -243,7 +243,7 @@ _HOUR_RE = re.compile(r"(?:\b(?:after|from|ab|nach|après|después de|dopo le|de
 def scheduled(item: str) -> bool:
     """Whether an item names its own time or day ("Thursday 09:00: …", "today: …", "ASAP: …", "15 May")."""
     low = item.lower()
-    return (any(True for _ in _own_times(item)) or _HOUR_RE.search(item) is not None or re.search(_ISO, item) is not None
+    return (next(_own_times(item), None) is not None or _HOUR_RE.search(item) is not None or re.search(_ISO, item) is not None
             or _DAY_MONTH_RE.search(item) is not None or not _OWN_WHEN.isdisjoint(TOKEN_RE.findall(low))
             or day_labelled(item) or names_a_day(low) and ANY_DAY_RE.search(low) is not None)
 
