@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from larouter.models.catalog import QUANT
 from larouter.projects.store import NAME
 from larouter.routing.health import DEGRADED_AFTER
 
@@ -253,7 +254,7 @@ SCHEMAS: dict[str, Schema] = {
         obj({**_REGISTER_COMMON, "repo": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9]"},
              "file": {"type": "string", "pattern": r"\.gguf$"}, "revision": {"type": "string", "minLength": 1},
              "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
-             "quantization": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$"},
+             "quantization": {"type": "string", "pattern": QUANT.pattern},
              "sizeBytes": {"type": "integer", "minimum": 0}}, required=("id", "repo", "file")),
     ]},
     "ModelStart": obj({

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.errors import LarouterError, bad_request
 from larouter.models.catalog import (
-    Catalog, CatalogModel, Variant, check_model_id, check_repo_file, free_disk, free_ram, ram_estimate,
+    QUANT, Catalog, CatalogModel, Variant, check_model_id, check_repo_file, free_disk, free_ram, ram_estimate,
 )
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.checked import SHA256
@@ -136,7 +135,6 @@ def check_gguf(path: Path) -> None:
 
 REGISTRATION_FIELDS = ("id", "name", "contextLength", "path", "repo", "file", "revision", "sha256", "sizeBytes",
                        "quantization")
-_QUANT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}")  # "Q4_K_M", "IQ2_XXS", "f16", "custom"
 
 
 def _printable(body: dict[str, Any], name: str, limit: int) -> str | None:
@@ -176,7 +174,7 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise bad_request("'sizeBytes' must be a non-negative integer", "sizeBytes", "invalid_type")
     quant = _str_field(body, "quantization", required=False) or "custom"
-    if not _QUANT_RE.fullmatch(quant):
+    if not QUANT.fullmatch(quant):
         raise bad_request("'quantization' must be a name such as Q4_K_M (letters, digits, '_', '.', '+', '-'; at most "
                           f"32), got {quant[:40]!r}", "quantization")
     sha256 = _str_field(body, "sha256", required=False)

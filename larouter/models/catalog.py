@@ -17,6 +17,7 @@ from larouter.errors import bad_request, not_found
 from larouter.runtime import load_json_file, structure_entries
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+QUANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")  # a quantisation's name: "Q4_K_M", "IQ2_XXS", "f16", "custom"
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 RUNTIME_OVERHEAD = 400 * 1024**2  # llama-server itself, compute buffers
 
