@@ -359,8 +359,7 @@ def test_models_logs_follow_until_ctrl_c(local_router: Callable[..., Router], ho
 
 
 def test_models_logs_follow_prints_each_line_once(local_router: Callable[..., Router], home: Path) -> None:  # noqa: F811
-    """`logs -f -n 3` prints the last 3 lines, then each new line once (its first poll printed the whole buffered
-    log again: review B): as many lines as the daemon counts since (`total` of the logs API), no more."""
+    """`logs -f -n 3` prints the last 3 lines, then each new line once, as the logs API counts them (review B)."""
     router = local_router()
     assert on(router, "models", "start", "tiny").exit_code == 0
     before = http_json("GET", router.url + "/api/models/tiny/logs?lines=1")[1]["total"]

@@ -115,8 +115,7 @@ async def start(daemon: Daemon, **body: Any) -> tuple[int, dict[str, Any]]:
 
 async def events(daemon: Daemon, download_id: str, stop_after: int | None = None,
                  each: Callable[[Event], None] | None = None) -> list[Event]:
-    """Read the progress SSE stream to its final event (or stop_after events), within a deadline; `each` is told of
-    every event as it comes."""
+    """Read the progress SSE stream to its final event (or stop_after events, each told to `each`), in a deadline."""
     out: list[Event] = []
     name = ""
     async with asyncio.timeout(DEADLINE), aiohttp.ClientSession() as s:

@@ -32,8 +32,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-malformed   streams its role chunk, then `data: {not json`, then an answer (the events are not JSON)
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
-  fake-open-after-done  streams a complete answer and its [DONE], then keeps the response open, a `: ping` every
-                   0.2 s for an hour (a gateway that does not end its body)
+  fake-open-after-done  a complete stream and its [DONE], then `: ping` every 0.2 s for an hour, never ending
   fake-odd-usage   answers with usage counts that are no numbers of tokens: "7", -5, true
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
@@ -66,7 +65,7 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from tests.support import fake_extra, fake_thinking
+from tests.support import fake_extra, fake_odd, fake_thinking
 
 
 @attrs.define
@@ -188,8 +187,8 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
             request.app[STATE].disconnects.append(model)
             raise
         return resp
-    if model in ODD_STREAMS:
-        return await _odd_stream(resp, body)
+    if model in fake_odd.MODELS:
+        return await fake_odd.stream(resp, body)
     if msg.get("reasoning_content"):
         await resp.write(_chunk(body, {"reasoning_content": msg["reasoning_content"]}))
         finish = _completion(body)["choices"][0]["finish_reason"]
@@ -220,42 +219,6 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
         if wants_usage:
             await resp.write(_usage_chunk(body))
         await resp.write(b"data: [DONE]\n\n")
-    return resp
-
-
-ODD_STREAMS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish",
-               "fake-tool-error", "fake-open-after-done")
-
-
-async def _odd_stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamResponse:
-    """The streams that break the event-stream conventions in one way each (see the module docstring)."""
-    model = body["model"]
-    words = [_chunk(body, {"content": word + " "}) for word in (_reply(body).get("content") or "echo").split(" ")]
-    end = [_chunk(body, {}, "stop"), _usage_chunk(body) if (body.get("stream_options") or {}).get("include_usage") else b""]
-    if model == "fake-big-event":  # one event of BIG_EVENT bytes, no blank line until its end
-        event = _chunk(body, {"content": "A" * BIG_EVENT})
-        for start in range(0, len(event), 65536):
-            await resp.write(event[start:start + 65536])
-        await resp.write(b"".join([*end, b"data: [DONE]\n\n"]))
-    elif model == "fake-malformed":
-        await resp.write(b"data: {not json\n\n")
-        await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n"]))
-    elif model == "fake-event-names":
-        await resp.write(b"event: ping\n\n: keep-alive\n\nretry: 100\n\n")
-        await resp.write(b"".join(b"event: delta\n" + event for event in [*words, *end] if event) + b"data: [DONE]\n\n")
-    elif model == "fake-no-done":
-        await resp.write(b"".join([*words, *end]))
-    elif model == "fake-no-finish":
-        await resp.write(b"".join(words))
-    elif model == "fake-open-after-done":
-        await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n"]))
-        for _ in range(18000):
-            await resp.write(b": ping\n\n")
-            await asyncio.sleep(0.2)
-    elif model == "fake-tool-error":
-        call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "shell", "arguments": "{}"}}
-        await resp.write(_chunk(body, {"tool_calls": [call]})
-                         + b'data: {"error": {"message": "upstream exploded after the call", "type": "server_error"}}\n\n')
     return resp
 
 
