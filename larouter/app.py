@@ -78,7 +78,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     runtime.checks.append(token.prepare)
     runtime.listeners.append(token.reconfigure)  # a PATCHed admin token applies from the next request on
     auth = auth_middleware(lambda a: a[appkeys.PROJECTS], lambda a: a[appkeys.ADMIN_TOKEN].current,
-                           is_loopback(settings.server.host))
+                           is_loopback(settings.server.host) and settings.server.trust_loopback)
     drain = Drain(runtime)
     app = web.Application(middlewares=[drain.middleware(), error_middleware, loop.loop_guard, auth],
                           client_max_size=settings.server.max_body_bytes,

@@ -167,8 +167,17 @@ def browser_refusal(request: web.Request) -> str | None:
     return None
 
 
+FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "Via")
+
+
 def _loopback_admin(request: web.Request) -> Principal:
-    """Admin by loopback trust, unless a web page may have sent the request."""
+    """Admin by loopback trust, unless a proxy forwarded the request (its client is elsewhere: a reverse proxy on
+    this host would make the whole network admin) or a web page may have sent it."""
+    headers = request.headers
+    proxied = next((name for name in FORWARDING_HEADERS if name in headers), None)
+    if proxied is not None:
+        raise unauthorized(f"a request forwarded by a proxy (it carries {proxied}) gets no loopback trust: send "
+                           "Authorization: Bearer <admin or project token>")
     why = browser_refusal(request)
     if why is not None:
         raise LarouterError(f"{why}; send Authorization: Bearer <admin or project token>", 403, "permission_error",
@@ -227,8 +236,8 @@ def identify(request: web.Request, store: ProjectStore, admin: str, loopback_bin
     if token is None:
         if loopback_bind and is_loopback(request.remote):
             return _loopback_admin(request)
-        raise unauthorized("missing Authorization: Bearer <token> (required on non-loopback binds; X-Api-Key or "
-                           "api-key work too)")
+        raise unauthorized("missing Authorization: Bearer <token> (required on non-loopback binds and with "
+                           "server.trust_loopback = false; X-Api-Key or api-key work too)")
     if hmac.compare_digest(token.encode(), admin.encode()):
         return ADMIN
     if loopback_bind and not token.startswith("lr_") and is_loopback(request.remote):

@@ -82,6 +82,9 @@ class Server:
     shutdown_grace: float = attrs.field(default=10.0, validator=_positive)
     body_timeout: float = attrs.field(default=30.0, validator=_positive)  # a client must send its body within this
     admin_token: str | None = attrs.field(default=None, repr=False, validator=_admin_token)
+    # on a loopback bind, a request with no token from this machine is the admin's; false: every request needs a
+    # token, as on a network bind (for a port forwarder or reverse proxy on this host that adds no X-Forwarded-For)
+    trust_loopback: bool = True
     # "uvloop" (default; falls back to asyncio where uvloop is not installed, e.g. Windows) or "asyncio"
     event_loop: str = attrs.field(default="uvloop", validator=_event_loop)
 

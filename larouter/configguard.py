@@ -4,8 +4,8 @@ Loopback trust makes any program of this machine an admin, another user's includ
 such hands; these are not: they decide where a provider key is sent (`base_url`, which key goes: `api_key`,
 `api_key_env`), what program runs with the daemon's rights and environment, and with which arguments
 (`local.llama_server`, `extra_args`), or which file the daemon reads (`usage.prices_file`, the heartbeat
-`model_file`, whose errors quote what they read); and `server.admin_token`
-would let the caller take the token itself. A `PATCH /api/config` that changes one of them without the admin token
+`model_file`, whose errors quote what they read); `server.admin_token`
+would let the caller take the token itself, and `server.trust_loopback` give loopback trust back. A `PATCH /api/config` that changes one of them without the admin token
 is a 403 naming them (`check`); the config file and the environment are the operator's, and stay open.
 """
 
@@ -27,6 +27,7 @@ GUARDED: tuple[tuple[str, ...], ...] = (
     ("usage", "prices_file"),
     ("routing", "classifier", "heartbeat", "model_file"),  # its errors quote the file's first line
     ("server", "admin_token"),
+    ("server", "trust_loopback"),  # turned back on, any local program is the admin again
 )
 
 

@@ -165,7 +165,7 @@ def _paths() -> dict[str, Any]:
                         "what runs or which file is read (providers.*.base_url, api_key, api_key_env, "
                         "local.llama_server, local.extra_args, local.models.*.extra_args, usage.prices_file, "
                         "routing.classifier.heartbeat.model_file, "
-                        "server.admin_token) need the admin token itself: loopback trust alone gets 403 "
+                        "server.admin_token, server.trust_loopback) need the admin token itself: loopback trust alone gets 403 "
                         "admin_token_required.")},
         "/api/models/catalog": {"get": op("Shipped and registered models with can-run verdicts", "models",
                                           {"200": _json(ref("Catalog"), "catalog")}, description=ADMIN)},

@@ -20,7 +20,7 @@ from larouter.fsutil import atomic_write, storage_error
 T = TypeVar("T")
 JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
               type(None): "null"}
-RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes")}
+RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes"), ("server", "trust_loopback")}
 
 
 def runtime_file(home: Path) -> Path:

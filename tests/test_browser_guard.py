@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
+from typing import Any, Callable
 
 import openai
 import pytest
@@ -69,3 +69,44 @@ def test_local_pages_tokens_and_sdks_still_work(router: Router, fake: Fake) -> N
     client = openai.OpenAI(base_url=router.v1, api_key="anything", max_retries=0)
     assert client.chat.completions.create(**CHAT).choices[0].message.content.startswith("echo:")
     assert len(fake.state.requests) == 2
+
+
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Host", "Via"])
+def test_a_request_a_proxy_forwarded_gets_no_loopback_trust(router: Router, fake: Fake, header: str) -> None:
+    """Behind a reverse proxy on this host every network client arrives from 127.0.0.1: a forwarded request without a
+    token (or with an SDK placeholder) is a 401 naming the header; nothing is created or spent; a token still works."""
+    forwarded = {header: "for=192.0.2.7" if header == "Forwarded" else "1.1 proxy" if header == "Via" else "192.0.2.7"}
+    for extra in ({}, {"Authorization": "Bearer unused-on-loopback"}):
+        status, body = send(router, "POST", "/api/projects", forwarded | extra, {"name": "via-proxy"})
+        assert status == 401 and body["error"]["code"] == "invalid_api_key", body
+        assert header in body["error"]["message"] and "Authorization: Bearer" in body["error"]["message"]
+        assert send(router, "POST", "/v1/chat/completions", forwarded | extra, CHAT)[0] == 401
+    assert fake.state.requests == []
+    admin = {"Authorization": f"Bearer {router.settings.home.joinpath('admin_token').read_text().strip()}"}
+    status, created = send(router, "POST", "/api/projects", forwarded | admin, {"name": "via-proxy"})
+    assert status == 201, created
+    status, _ = send(router, "POST", "/v1/chat/completions",
+                     forwarded | {"Authorization": f"Bearer {created['token']}"}, CHAT)
+    assert status == 200 and len(fake.state.requests) == 1
+
+
+def test_trust_loopback_off_needs_a_token_from_this_machine(make_router: Callable[..., Router], fake: Fake) -> None:
+    """`server.trust_loopback = false` (for a forwarder that adds no header): a token on every request, as on a network
+    bind; the admin token and project tokens work, through the SDK too."""
+    router = make_router(env={"LAROUTER_SERVER__TRUST_LOOPBACK": "false"})
+    for extra in ({}, {"Authorization": "Bearer unused-on-loopback"}):
+        status, body = send(router, "GET", "/api/config", extra)
+        assert status == 401 and body["error"]["code"] == "invalid_api_key", body
+    client = openai.OpenAI(base_url=router.v1, api_key="unused-on-loopback", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        client.chat.completions.create(**CHAT)
+    assert fake.state.requests == []
+    status, config = http_json("GET", router.url + "/api/config", headers=router.admin)
+    assert status == 200 and config["server"]["trust_loopback"] is False
+    status, created = http_json("POST", router.url + "/api/projects", {"name": "tok"}, headers=router.admin)
+    assert status == 201
+    client = openai.OpenAI(base_url=router.v1, api_key=created["token"], max_retries=0)
+    assert client.chat.completions.create(**CHAT).choices[0].message.content.startswith("echo:")
+    status, out = http_json("PATCH", router.url + "/api/config", {"server": {"trust_loopback": True}},
+                            headers=router.admin)
+    assert status == 200 and out["restartRequired"] == ["server.trust_loopback"], out

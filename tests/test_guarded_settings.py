@@ -40,10 +40,11 @@ def guarded_patches(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
         ("routing.classifier.heartbeat.model_file",
          {"routing": {"classifier": {"heartbeat": {"model_file": str(model)}}}}),
         ("server.admin_token", {"server": {"admin_token": "a-new-admin-token-0123456789"}}),
+        ("server.trust_loopback", {"server": {"trust_loopback": False}}),
     ]
 
 
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("case", range(11))
 def test_a_guarded_key_needs_the_admin_token(router: Router, tmp_path: Path, case: int) -> None:
     """Each guarded key: without a token (or with an SDK placeholder) a 403 naming it and saying how, nothing
     changes; with the admin token the same patch applies."""
