@@ -15,10 +15,11 @@ from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConf
 from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
 from larouter.configerr import SECRET_FIELDS, ConfigError, blame, invalid, structure_problems
-from larouter.configvalid import (admin_token as _admin_token, event_loop as _event_loop, gpu_layers as _gpu_layers,
-                                  header_safe_secret as _header_safe_secret, http_url as _http_url,
-                                  max_output as _max_output, non_negative as _non_negative, port as _port,
-                                  positive as _positive, price as _price, threads as _threads, tokens as _tokens)
+from larouter.configvalid import (admin_token as _admin_token, env_name as _env_name, event_loop as _event_loop,
+                                  gpu_layers as _gpu_layers, header_safe_secret as _header_safe_secret,
+                                  http_url as _http_url, max_output as _max_output, non_negative as _non_negative,
+                                  port as _port, positive as _positive, price as _price, threads as _threads,
+                                  tokens as _tokens)
 
 APP = "larouter"
 ENV_PREFIX = "LAROUTER_"
@@ -47,7 +48,7 @@ class Provider:
 
     base_url: str = attrs.field(validator=_http_url)
     api_key: str | None = attrs.field(default=None, repr=False, validator=_header_safe_secret)
-    api_key_env: str | None = None
+    api_key_env: str | None = attrs.field(default=None, validator=_env_name)
     models: tuple[str, ...] = ()
     prices: dict[str, Price] = attrs.Factory(dict)
     local: bool = False

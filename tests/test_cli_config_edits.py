@@ -142,6 +142,8 @@ SECRET = "sk-CLI-FLAT-SECRET2-0123456789"
     ("providers.mistral", SECRET, "providers.mistral"),  # a provider not defined yet
     ("providers", SECRET, "providers"),
     ("providers.openai.api_key_env", [SECRET], "providers.openai.api_key_env"),
+    ("providers.openai.api_key_env", SECRET, "providers.openai.api_key_env"),  # the key in the variable's place
+    ("providers.openai.base_url", "https://api.example/v1\r\nX-Key: " + SECRET, "providers.openai.base_url"),
     ("providers.openai.read_timeout", SECRET, "providers.openai.read_timeout"),
     ("providers.openai.base_url", "ftp://" + SECRET, "providers.openai.base_url"),
     ("providers.openai.prices.gpt-4o.input", SECRET, "providers.openai.prices.gpt-4o.input"),
