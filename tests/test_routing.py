@@ -117,6 +117,29 @@ def test_budget_exhausted_downgrades_to_local(routed: Callable[..., Router], fak
     assert "policy cost-optimized" in reason and reason.endswith("budget spent -> downgraded to local model local-fake")
 
 
+BROKEN_LOCAL = ('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["fake-500"]\n'
+                '[routing.policies.cost-optimized]\nCOMPLEX = ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"]\n')
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_over_budget_call_tries_its_local_downgrade_once(routed: Callable[..., Router], fake: Fake,
+                                                            stream: bool) -> None:
+    """Over budget, each paid candidate would be downgraded to the same local model: when that fails, the others
+    are not sent to it again (it took N times the read timeout); the client gets the 402 saying the downgrade
+    failed, and the reason keeps the downgrade's note."""
+    router = routed(BROKEN_LOCAL)
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "broke2", "budgetUsd": 0})
+    c = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        c.chat.completions.create(model="auto", messages=[{"role": "user", "content": CODING}], stream=stream)
+    assert [r["model"] for r in fake.state.requests] == ["fake-500"]
+    assert info.value.status_code == 402 and info.value.body["code"] == "budget_exceeded", info.value.body
+    assert "the local model fake-500 it is downgraded to failed already" in info.value.body["message"]
+    reason = info.value.response.headers["x-larouter-reason"]
+    assert reason.count("budget spent -> downgraded to local model fake-500") == 1, reason
+    assert reason.count("fake-500 failed") == 1, reason
+
+
 def test_a_named_model_over_budget_is_402_never_replaced(routed: Callable[..., Router], fake: Fake) -> None:
     """The downgrade is for `auto`: a model the client named is honoured or refused, here with 402, and a call whose
     worst case does not fit says so rather than "spent"."""

@@ -3,7 +3,7 @@ its budget (reserve, downgrade a routed call to local or refuse with 402), then 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 from aiohttp import web
 
@@ -114,10 +114,12 @@ def local_target(request: web.Request) -> Target | None:
     return None
 
 
-async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: bool = True) -> Reservation | None:
+async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: bool = True,
+                failed: Collection[str] = ()) -> Reservation | None:
     """Reserve the worst case for a paid call; when over budget, downgrade a routed call to local (policies in
-    DOWNGRADE_POLICIES) or raise 402. A model the client named is never replaced: 403 when the project is
-    `local-only` and the model is not local, 402 when it does not fit the budget."""
+    DOWNGRADE_POLICIES; not to a local model in `failed`, which this request tried already) or raise 402. A model
+    the client named is never replaced: 403 when the project is `local-only` and the model is not local, 402 when it
+    does not fit the budget. A downgrade's note is added to the call's reason and kept in `call.extra["downgrade"]`."""
     assert call.target is not None
     project = request.app[appkeys.PROJECTS].projects.get(call.project)
     if project is None or call.target.provider.local:
@@ -136,16 +138,18 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
         return res
     left = await budgets.remaining(project)
     local = downgrade_target(request, project, routed)
-    if local is None:
+    if local is None or local.label in failed:
         if cost is None and (left or 0.0) > 0.0:
             raise unpriced(project, call.target)
-        raise budget_exceeded(project, left, _why_not(body, cost, left))
+        tried = f"; the local model {local.model} it is downgraded to failed already" if local is not None else ""
+        raise budget_exceeded(project, left, _why_not(body, cost, left) + tried)
     note = f"budget {over_budget(cost, left, call.target)} -> downgraded to local model {local.model}"
     note = one_line(note)  # (model names come from the config; the header's ASCII form is made where it is set)
     # the note is what the client most needs to read: the reason before it gives way (header and ledger alike)
     call.reason = f"{shorten_reason(call.reason, MAX_REASON - len(note) - 3)} | {note}" if call.reason else note
     call.target = local
     call.budget_remaining = left
+    call.extra["downgrade"] = note
     return None
 
 
