@@ -259,7 +259,7 @@ def check_access(request: web.Request, who: Principal, store: ProjectStore) -> w
             own = store.projects.get(who.project_id)
             mine = f"{own.name!r} ({own.id})" if own is not None else repr(who.project_id)
             if others[0] == "*":
-                raise forbidden(f"exporting every project's usage (projectId=*) needs the admin token; this project "
+                raise forbidden(f"every project's usage (projectId=*) needs the admin token; this project "
                                 f"token (project {mine}) reads only its own project's usage")
             raise forbidden(f"a project token reads only its own project's usage: this one is project {mine}, not "
                             f"{others[0][:64]!r}")

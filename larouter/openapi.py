@@ -62,13 +62,12 @@ def op(summary: str, tag: str, ok: dict[str, Any], *, errors: tuple[int, ...] = 
 
 PERIOD = _query("period", {"enum": ["daily", "weekly", "monthly", "all"], "default": "monthly"},
                 "day window ending today (UTC)")
-PROJECT = _query("projectId", {"type": "string", "pattern": PROJECT_FIELDS["name"]["pattern"], "default": "default"},
+PROJECT = _query("projectId", {"type": "string", "pattern": "^(?:\\*|" + PROJECT_FIELDS["name"]["pattern"][1:-1] + ")$",
+                               "default": "default"},
                  "the project, by id or by name (an id wins over another project's name; names compare case and runs "
-                 "of spaces aside); a project token may only name its own")
+                 "of spaces aside); a project token may only name its own; `*`: every project's calls, deleted "
+                 "projects' included (the admin's only)")
 USAGE_PARAMS = [PERIOD, PROJECT]
-EXPORT_PROJECT = _query("projectId", {"type": "string", "pattern": "^(?:\\*|" + PROJECT_FIELDS["name"]["pattern"][1:-1]
-                                      + ")$", "default": "default"},
-                        "the project, as for the other usage reports, or `*`: every project's calls (the admin's only)")
 MODEL_ID = _path_id(MODEL_ID_PATTERN, "catalog id or alias (case-insensitive), or a registered model")
 PROJ_ID = _path_id(r"^(default|proj_[0-9a-f]{12})$", "project id (`proj_…` or `default`)")
 DL_ID = _path_id(DOWNLOAD_ID_PATTERN, "download id from POST /api/models/download")
@@ -137,7 +136,7 @@ def _paths() -> dict[str, Any]:
         "/api/usage/export": {"get": op("Per-call rows as CSV (RFC 4180, formula-escaped)", "usage",
                                         {"200": {"description": "CSV with a header row",
                                                  "content": {"text/csv": {"schema": {"type": "string"}}}}},
-                                        params=[PERIOD, EXPORT_PROJECT])},
+                                        params=USAGE_PARAMS)},
         "/api/projects": {
             "get": op("List projects", "projects", {"200": _json(ref("ProjectList"), "projects")}, description=ADMIN),
             "post": op("Create a project; its token is shown once", "projects",

@@ -1,10 +1,12 @@
 """`GET /api/usage/export?projectId=*` and `larouter usage export --all-projects`: every project's calls in one CSV
-(its `project` column tells them apart), for the admin only; `*` means nothing on the other usage reports."""
+(its `project` column tells them apart), for the admin only; `*` on the other usage reports and `larouter status`
+sum every project's calls, a deleted project's included."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from urllib.parse import urlencode
 from urllib.request import urlopen
 
@@ -40,15 +42,34 @@ def test_the_admin_exports_every_projects_calls_in_one_csv(router: Router) -> No
     assert both.exit_code == 1 and "leave out --project" in both.output  # (a usage error: EXIT_USER_ERROR)
 
 
-def test_a_project_token_may_not_export_every_project(router: Router) -> None:
-    """A project's own token asking for `*` is refused (403, naming its own project), never given the others' calls;
-    `*` on the other usage reports is a 400 naming the parameter."""
+def test_a_project_token_may_not_read_every_project(router: Router) -> None:
+    """A project's own token asking for `*` is refused (403, naming its own project), never given the others'
+    calls, on every usage report."""
     status, mine = http_json("POST", router.url + "/api/projects", {"name": "mine"})
     assert status == 201
-    status, body = http_json("GET", f"{router.url}/api/usage/export?projectId=*",
-                             headers={"Authorization": f"Bearer {mine['token']}"})
-    assert status == 403 and "needs the admin token" in body["error"]["message"], body
-    for path in ("/api/usage", "/api/usage/daily", "/api/usage/models"):
-        status, body = http_json("GET", f"{router.url}{path}?projectId=*")
-        assert status == 400 and body["error"]["param"] == "projectId", (path, body)
-        assert "on /api/usage/export only" in body["error"]["message"], body
+    for path in ("/api/usage/export", "/api/usage", "/api/usage/daily", "/api/usage/models"):
+        status, body = http_json("GET", f"{router.url}{path}?projectId=*",
+                                 headers={"Authorization": f"Bearer {mine['token']}"})
+        assert status == 403 and "needs the admin token" in body["error"]["message"], (path, body)
+
+
+def test_every_projects_usage_counts_a_deleted_projects_calls(router: Router) -> None:
+    """`/api/usage?projectId=*` (and daily, models) sums every project's calls this period, a deleted project's
+    included; `larouter status`'s month spend is that sum (it summed the current projects only)."""
+    status, gone = http_json("POST", router.url + "/api/projects", {"name": "gone"})
+    assert status == 201
+    call(router, gone["token"])
+    call(router, gone["token"])
+    call(router)
+    billed(router, gone["id"], 2)
+    assert http_json("DELETE", f"{router.url}/api/projects/{gone['id']}")[0] in (200, 204)
+    status, every = http_json("GET", f"{router.url}/api/usage?projectId=*")
+    assert status == 200 and every["totalCalls"] == 3 and every["projectId"] == "*", every
+    assert every["projectName"] is None and "budget" not in every
+    one = http_json("GET", f"{router.url}/api/usage?projectId={gone['id']}")[1]
+    assert one["totalCalls"] == 2 and every["byModel"]["gpt-fake"]["calls"] == 3
+    daily = http_json("GET", f"{router.url}/api/usage/daily?projectId=*")[1]
+    models = http_json("GET", f"{router.url}/api/usage/models?projectId=*")[1]
+    assert sum(d["calls"] for d in daily["data"]) == 3 and sum(m["calls"] for m in models["data"]) == 3, (daily, models)
+    out = on(router, "status", "--json")
+    assert out.exit_code == 0 and json.loads(out.stdout)["spend"]["totalCalls"] == 3, out.output

@@ -35,8 +35,9 @@ def main(url: str | None, token: str | None, as_json: bool) -> None:
 
 
 def month_spend(client: Client) -> dict[str, Any] | None:
-    """This month's cost and calls summed over every project; with a project token (which may not list projects),
-    those of the token's own project, asked for without a projectId. None when usage is not readable."""
+    """This month's cost and calls of every project (deleted ones' included); with a project token (which may not
+    list projects), those of the token's own project, asked for without a projectId. None when usage is not
+    readable."""
     listing = optional(client, "/api/projects")
     if listing is None:
         own = optional(client, "/api/usage", period="monthly")
@@ -44,16 +45,11 @@ def month_spend(client: Client) -> dict[str, Any] | None:
             return None
         return {"period": "monthly", "totalCost": own["totalCost"] or 0.0, "totalCalls": own["totalCalls"],
                 "projects": 1, "projectId": own["projectId"], "projectName": own.get("projectName")}
-    cost, calls, seen = 0.0, 0, False
-    for project in listing["data"]:
-        got = optional(client, "/api/usage", period="monthly", projectId=project["id"])
-        if got is not None:
-            seen = True
-            cost += got["totalCost"] or 0.0
-            calls += got["totalCalls"]
-    if not seen:
+    every = optional(client, "/api/usage", period="monthly", projectId="*")  # deleted projects' calls included
+    if every is None:
         return None
-    return {"period": "monthly", "totalCost": round(cost, 10), "totalCalls": calls, "projects": len(listing["data"])}
+    return {"period": "monthly", "totalCost": every["totalCost"] or 0.0, "totalCalls": every["totalCalls"],
+            "projects": len(listing["data"])}
 
 
 def spend_line(spend: dict[str, Any] | None, ledger: Any = None) -> str:

@@ -6,7 +6,7 @@ Query parameters (all optional, each at most once; any other name is a 400 `unkn
 - `projectId`: the project (default "default"), by its id or by its name (an id wins over another project's name;
   names compare as the projects store compares them: case and runs of spaces aside): 1-64 of letters, digits, spaces,
   `_ . -`, starting with a letter or digit and not ending with a space. A project token's is checked (and replaced by
-  its own id) in `larouter.auth`. `/api/usage/export` also takes `*`: every project's calls, the admin's only (a
+  its own id) in `larouter.auth`. `*` is every project's calls (deleted projects' included), the admin's only (a
   project token naming another project is refused in `larouter.auth`).
 - `/api/usage/models` only: `sort` = cost | calls | tokens | inputTokens | outputTokens | model | latency
   (default cost) and `order` = asc | desc (default desc).
@@ -29,6 +29,7 @@ from larouter.usage import queries
 from larouter.usage.export import CsvExport
 from larouter.usage.ledger import Ledger
 from larouter.usage.periods import DEFAULT_PERIOD, PERIODS, Window, window
+from larouter.usage.queries import ALL_PROJECTS
 
 PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 DEFAULT_PROJECT = "default"
@@ -53,10 +54,10 @@ def _choice(request: web.Request, name: str, allowed: tuple[str, ...] | list[str
 def project_param(request: web.Request) -> str:
     """The validated `projectId`: a project id or a project name, as given."""
     value = _param(request, "projectId", DEFAULT_PROJECT)
-    if not NAME.fullmatch(value):
+    if value != ALL_PROJECTS and not NAME.fullmatch(value):
         raise bad_request(
             f"query parameter 'projectId' must be a project's id or name: 1-64 letters, digits, spaces, '_', '.' or "
-            f"'-' starting with a letter or digit (or '*', every project, on /api/usage/export only); got "
+            f"'-' starting with a letter or digit (or '*', every project); got "
             f"{value[:64]!r}", "projectId")
     return value
 
@@ -73,9 +74,11 @@ def current_project(request: web.Request, given: str) -> str | None:
 
 async def known_project(request: web.Request, ledger: Ledger) -> str:
     """The id of the project `projectId` names: a current project's id, else a current project's name, else an id the
-    ledger holds calls of (a deleted project keeps its history); else 404, so a typo does not read as a project
-    without usage."""
+    ledger holds calls of (a deleted project keeps its history), or ALL_PROJECTS; else 404, so a typo does not read
+    as a project without usage."""
     given = project_param(request)
+    if given == ALL_PROJECTS:
+        return given
     current = current_project(request, given)
     if current is not None:
         return current
@@ -128,9 +131,6 @@ async def usage_models(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-ALL_PROJECTS = "*"  # `projectId=*` on the export: every project's calls (no project id or name can be "*")
-
-
 def export_filename(project: str | None, win: Window, today: date) -> str:
     """`larouter-usage-<project>-<period>-<date>.csv` (the project id is already validated; "all" for every
     project)."""
@@ -142,15 +142,15 @@ async def usage_export(request: web.Request) -> web.StreamResponse:
     backpressure from the client."""
     check_query(request, PARAMS)
     ledger = request.app[appkeys.LEDGER]
-    every = _param(request, "projectId", DEFAULT_PROJECT) == ALL_PROJECTS
-    project, win = None if every else await known_project(request, ledger), window_param(request, ledger)
+    project, win = await known_project(request, ledger), window_param(request, ledger)
     await ledger.run(ledger.catch_up)
-    export = await ledger.run(lambda: CsvExport(ledger.cursor(), project, win))
+    every = project == ALL_PROJECTS
+    export = await ledger.run(lambda: CsvExport(ledger.cursor(), None if every else project, win))
     try:
         first = await ledger.run(export.next_chunk)
         resp = web.StreamResponse(headers={
             "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="{export_filename(project, win, win.today)}"'})
+            "Content-Disposition": f'attachment; filename="{export_filename(None if every else project, win, win.today)}"'})
         await resp.prepare(request)
         chunk = first
         while chunk:

@@ -21,14 +21,15 @@ SORT_KEYS = {
     "outputTokens": "output_tokens", "model": "model", "latency": "avg_latency_ms",
 }
 ORDERS = {"asc": "ASC", "desc": "DESC"}
-IN_WINDOW = "project = $project AND day >= $start AND day < $end"
+ALL_PROJECTS = "*"  # every project's rows (no project id or name can be "*")
+IN_WINDOW = "($project = '*' OR project = $project) AND day >= $start AND day < $end"
 DAYS = schema.days_cte(IN_WINDOW)
 BASELINES_SQL = schema.baselines_cte(IN_WINDOW) + " SELECT DISTINCT baseline_model FROM baselines"
 UNRECORDED = "(not recorded)"  # the baseline of rows recorded before LARouter kept it per row
 
 
 def params(project: str, win: Window) -> dict[str, Any]:
-    """Named parameters shared by every rollup query."""
+    """Named parameters shared by every rollup query (`project`: an id, or ALL_PROJECTS)."""
     return {"project": project, "start": win.start, "end": win.end}
 
 
