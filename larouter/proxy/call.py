@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from larouter.errors import request_id
-from larouter.proxy.estimate import streamed_text_bytes
+from larouter.proxy.estimate import prompt_tokens, streamed_text_bytes
 from larouter.proxy.registry import Target
 from larouter.routing.shown import UNSAFE_RE
 
@@ -91,6 +91,7 @@ class Call:
     error_type: str | None = None
     client_wants_usage: bool = False
     request_bytes: int = 0  # for token estimates when the upstream reports no usage
+    media: tuple[int, int] = (0, 0)  # bytes and estimated tokens of the prompt's inline images and audio (`estimate`)
     chunks: int = 0  # streamed data events with choices
     answer_bytes: int = 0  # UTF-8 bytes of the answer's text measured so far (`estimate`; `answer_size`), same reason
     unmeasured: list[bytes | bytearray] = attrs.Factory(list)  # relayed stream events whose text is not measured yet
@@ -121,6 +122,10 @@ class Call:
         self.unmeasured_size += len(events)
         if self.unmeasured_size > MEASURE_AFTER:
             self.answer_size()
+
+    def prompt_estimate(self) -> int:
+        """The prompt's tokens, estimated from its size (`estimate.prompt_tokens`)."""
+        return prompt_tokens(self.request_bytes, self.media)
 
     def answer_size(self) -> int:
         """UTF-8 bytes of the answer's text (`estimate`), the events relayed so far included."""

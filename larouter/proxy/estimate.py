@@ -73,3 +73,45 @@ def prompt_bytes(raw: bytes, body: dict[str, Any]) -> int:
         if key in body:
             size -= len(key) + 4 + len(jsonx.dumps(body[key]))  # (`,"key":value`, as the SDKs write it)
     return max(size, 0)
+
+
+# A prompt's inline media (base64 in a data: URL or `input_audio.data`) is no text: its bytes are not its tokens. The
+# context filter and a usage estimate count an image as IMAGE_TOKENS (a typical count: Gemma's 256 to 1,120 by its
+# budget, gpt-4o's 765 for a high-detail 1024x1024, Claude's ~1,600 at most), a recording as a token per
+# AUDIO_BYTES_PER_TOKEN of its base64 (16 kHz WAV is ~43 kB a second of it, counted 25 a second by Gemma, ~10 by
+# OpenAI). Budgets reserve more (`billing.worst_case_tokens`).
+IMAGE_TOKENS = 1_000
+AUDIO_BYTES_PER_TOKEN = 1_000
+
+
+def _inline(part: dict[str, Any]) -> tuple[int, int]:
+    """(bytes, tokens) of one content part's inline media; (0, 0) for text or a URL the provider fetches."""
+    kind = part.get("type")
+    if kind == "image_url":
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, dict) else image
+        return (len(url), IMAGE_TOKENS) if isinstance(url, str) and url[:5].lower() == "data:" else (0, 0)
+    if kind == "input_audio":
+        audio = part.get("input_audio")
+        data = audio.get("data") if isinstance(audio, dict) else None
+        return (len(data), len(data) // AUDIO_BYTES_PER_TOKEN) if isinstance(data, str) else (0, 0)
+    return 0, 0
+
+
+def inline_media(body: dict[str, Any]) -> tuple[int, int]:
+    """(bytes, tokens) of the inline images and recordings of the request's messages (`_inline`)."""
+    size = tokens = 0
+    messages = body.get("messages")
+    for message in messages if isinstance(messages, list) else ():
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict):
+                    b, t = _inline(part)
+                    size, tokens = size + b, tokens + t
+    return size, tokens
+
+
+def prompt_tokens(request_bytes: int, media: tuple[int, int], bytes_per_token: int = 4) -> int:
+    """A prompt's tokens, estimated: its bytes but the inline media's at `bytes_per_token`, plus the media's own."""
+    return -(-max(request_bytes - media[0], 0) // bytes_per_token) + media[1]

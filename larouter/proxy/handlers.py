@@ -20,7 +20,7 @@ from larouter.proxy import billing, local, loop, routed, upstream
 from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
-from larouter.proxy.estimate import answer_text_bytes, prompt_bytes
+from larouter.proxy.estimate import answer_text_bytes, inline_media, prompt_bytes
 from larouter.proxy.registry import AUTO
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent
 from larouter.proxy.upstream import describe_stream_error, upstream_body
@@ -84,7 +84,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     validate_chat(body)
     stream = bool(body.get("stream"))
     call = Call(requested_model=body["model"], stream=stream, request_bytes=prompt_bytes(raw, body),
-                project=principal(request).project_id,
+                media=inline_media(body), project=principal(request).project_id,
                 id=request_id_for(request))
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     call.choices = body.get("n") or 1  # validated: a positive int

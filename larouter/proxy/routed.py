@@ -51,8 +51,9 @@ class Plan:
     repeat: str | None = None  # learned-heartbeat signature of the last user turn; None when that is off
 
 
-def plan(request: web.Request, body: dict[str, Any], project_id: str, request_bytes: int = 0) -> Plan:
-    """Classify the request and build the candidate chain for the caller's project policy (reads state only)."""
+def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tokens: int = 0) -> Plan:
+    """Classify the request and build the candidate chain for the caller's project policy (reads state only;
+    `prompt_tokens`: the prompt's estimate, for the models' context windows)."""
     app = request.app
     settings = app[appkeys.RUNTIME].settings
     decision = classify(body, settings.routing.classifier)
@@ -65,7 +66,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, request_by
     prefer = app[appkeys.STICKY].get(key) if key is not None else None
     cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
                   app[appkeys.POLICIES], settings.local, app[appkeys.COOLDOWNS],
-                  fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=request_bytes // 4, prefer=prefer)
+                  fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=prompt_tokens, prefer=prefer)
     note = sticky.note(cands[0].name, key) if key is not None and cands and cands[0].sticky else None
     return Plan(decision, policy, cands, key, note, repeat)
 
@@ -242,7 +243,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
                 early: EarlyStream | None = None) -> tuple[Any, Any]:
     """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail. `early`: a
     stream's response, which a local model that loads long enough opens (`early`), keep-alives and all."""
-    p = plan(request, body, call.project, call.request_bytes)
+    p = plan(request, body, call.project, call.prompt_estimate())
     decision, policy, cands = p.decision, p.policy, p.candidates
     if p.repeat is not None:
         request.app[appkeys.REPEATS].arrived(p.repeat, request.app[appkeys.RUNTIME].settings.routing.heartbeat_min_interval)

@@ -12,7 +12,7 @@ from larouter.errors import not_found
 from larouter.projects.store import Project
 from larouter.proxy import billing
 from larouter.proxy.call import Call
-from larouter.proxy.estimate import prompt_bytes
+from larouter.proxy.estimate import inline_media, prompt_bytes
 from larouter.proxy.local import pending_local
 from larouter.proxy.registry import AUTO
 from larouter.proxy.routed import plan
@@ -97,14 +97,15 @@ async def explain(request: web.Request) -> web.Response:
     body.setdefault("model", AUTO)
     validate_chat(body)
     project = _project(request)
-    p = plan(request, body, project, len(raw))  # reads the sticky store, never writes it
+    call = Call(requested_model=body["model"], stream=bool(body.get("stream")), request_bytes=prompt_bytes(raw, body),
+                media=inline_media(body), project=project)
+    p = plan(request, body, project, call.prompt_estimate())  # reads the sticky store, never writes it
     reasons = [*p.decision.reasons, *([p.sticky_note] if p.sticky_note else [])]
     routed = body["model"] == AUTO
     cands = p.candidates if routed else [_explicit(request, body["model"])]
     if not routed:
         reasons = [EXPLICIT, *p.decision.reasons]
     entries = [_entry(request, c, routed) for c in cands]
-    call = Call(requested_model=body["model"], stream=bool(body.get("stream")), request_bytes=prompt_bytes(raw, body), project=project)
     budget = await _budget(request, request.app[appkeys.PROJECTS].projects[project], cands, entries, body, call, routed)
     return web.json_response({
         "tier": p.decision.tier.value, "confidence": round(p.decision.confidence, 3), "reasons": reasons,

@@ -88,7 +88,7 @@ def tokens_of(call: Call) -> Tokens:
     cut_short = call.status == DISCONNECTED or call.error_type == SERVER_SHUTDOWN  # mid-call: the client, or a shutdown
     if call.first_byte is None and call.chunks == 0 and not cut_short and not call.delivered:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
-    prompt = math.ceil(call.request_bytes / BYTES_PER_TOKEN)
+    prompt = call.prompt_estimate()
     completion = math.ceil(call.answer_size() / BYTES_PER_TOKEN)
     if call.output_cap is not None:
         completion = min(completion, call.output_cap)
