@@ -73,7 +73,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     runtime = config if isinstance(config, Runtime) else Runtime(config, config.config_path, os.environ, {})
     settings = runtime.settings
     policies = merged_policies(settings.routing.policies)
-    store = ProjectStore.load(settings.home, policies)
+    store = ProjectStore.load(settings.home, policies, settings.routing.policy)
     token = AdminToken.load(settings)
     runtime.checks.append(token.prepare)
     runtime.listeners.append(token.reconfigure)  # a PATCHed admin token applies from the next request on

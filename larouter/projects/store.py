@@ -197,11 +197,12 @@ class ProjectStore:
     default_policy: str = "cost-optimized"  # routing.policy: what a new project gets when it names none
 
     @classmethod
-    def load(cls, home: Path, policies: Collection[str] = POLICIES) -> "ProjectStore":
-        """Read `projects.json`, creating the default project when missing (ConfigError when it is damaged, or when
-        a project breaks a rule the API holds it to; a routing policy not among `policies`, the ones configured, is
-        only logged: the project routes by cost-optimized)."""
-        store = cls(home / "projects.json", policies=policies)
+    def load(cls, home: Path, policies: Collection[str] = POLICIES,
+             default_policy: str = "cost-optimized") -> "ProjectStore":
+        """Read `projects.json`, creating the default project when missing, with `default_policy` (routing.policy)
+        (ConfigError when it is damaged, or when a project breaks a rule the API holds it to; a routing policy not
+        among `policies`, the ones configured, is only logged: the project routes by cost-optimized)."""
+        store = cls(home / "projects.json", policies=policies, default_policy=default_policy)
         projects: dict[str, Project] = {}
         if store.path.exists():
             data = load_json_file(store.path, list, "projects")
@@ -209,7 +210,13 @@ class ProjectStore:
             projects = _unique(store.path, [_checked_entry(store.path, i, p, policies) for i, p in enumerate(entries)])
         missing_default = DEFAULT not in projects
         if missing_default:
-            projects[DEFAULT] = Project(DEFAULT, "default", _now(), "Requests without a project token")
+            projects[DEFAULT] = Project(DEFAULT, "default", _now(), "Requests without a project token",
+                                        routing_policy=default_policy)
+        elif projects[DEFAULT].routing_policy != default_policy:
+            log.warning("routing.policy is %s, but the default project (requests without a project token) routes by "
+                        "%s: routing.policy is what a new project gets; change the default project's with `larouter "
+                        "projects update default --policy %s` (PUT /api/projects/default)",
+                        default_policy, projects[DEFAULT].routing_policy, default_policy)
         store._use(projects)
         if missing_default:
             store._save_sync()

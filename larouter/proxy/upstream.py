@@ -250,6 +250,9 @@ async def _error_for_status(target: Target, resp: aiohttp.ClientResponse) -> Lar
     hint = f" (check {source})" if source else ""
     if resp.status == 401:
         return upstream_error(f"{where} rejected LARouter's API key{hint}: HTTP 401", 502, "upstream_auth_failed")
+    if content_refusal(resp.status, message, up_code):  # the client's prompt, refused: theirs, as it is (no failover)
+        return LarouterError(f"{where} refused the content: {message}", resp.status,
+                             up_type or "invalid_request_error", up_code or "content_filter", up_param)
     about = model_failure(target.model, resp.status, message, up_code, up_param)
     if resp.status == 403:  # a key without access to this model (`about`), a region not served, or a key refused
         err = upstream_error(f"{where} refused access (HTTP 403): {message}{hint}", 502, "upstream_forbidden")
@@ -262,6 +265,20 @@ async def _error_for_status(target: Target, resp: aiohttp.ClientResponse) -> Lar
     relayed = {"x-should-retry": resp.headers["x-should-retry"]} if "x-should-retry" in resp.headers else None
     return LarouterError(f"{where}: {message}", resp.status, up_type or "invalid_request_error", up_code or "upstream_rejected",
                          up_param, relayed, rejected=True, model_failure=about)
+
+
+CONTENT_CODES = frozenset({"content_filter", "content_policy_violation", "invalid_prompt", "moderation_blocked",
+                           "content_blocked", "responsibleaipolicyviolation"})
+_FLAGGED = re.compile(r"\bflagged\b", re.IGNORECASE)
+
+
+def content_refusal(status: int, message: str, code: str | None) -> bool:
+    """A provider's 4xx refusing the prompt's content (Azure's 400 `content_filter`, OpenAI's `invalid_prompt`, a
+    moderation "your input was flagged", OpenRouter's 403 among them): relayed to the client, never routed round
+    (another candidate would bill again, and go round the filter) and no fault of the model (nothing cools)."""
+    if not 400 <= status < 500 or status in (401, 429):
+        return False
+    return (code is not None and code.lower() in CONTENT_CODES) or _FLAGGED.search(message) is not None
 
 
 def model_failure(model: str, status: int, message: str, code: str | None, param: str | None) -> str | None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 LOCAL = "local"  # placeholder in a chain: the local models, running ones first
 NO_LOCAL_MODEL = "no local model is registered or downloaded: `larouter models download <id>`"
+NOT_LOCAL = "a cloud model: the local-only policy never calls one (its chain names it)"
 _T = Tier
 DEFAULT_POLICIES: dict[str, dict[Tier, tuple[str, ...]]] = {
     "cost-optimized": {
@@ -107,7 +108,8 @@ class Candidate:
 
 
 def _needs_vision(body: dict[str, Any]) -> bool:
-    for msg in body.get("messages", [])[-8:]:
+    """Whether any message carries an image (a screenshot many turns back is still sent to the model)."""
+    for msg in body.get("messages", ()):
         content = msg.get("content")
         if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content):
             return True
@@ -115,8 +117,12 @@ def _needs_vision(body: dict[str, Any]) -> bool:
 
 
 def _forced_tools(body: dict[str, Any]) -> bool:
+    """Whether the request forces a tool call: `tool_choice` required or naming one, or a legacy `function_call`
+    naming a function."""
     choice = body.get("tool_choice")
-    return bool(body.get("tools")) and (choice == "required" or isinstance(choice, dict))
+    if body.get("tools") and (choice == "required" or isinstance(choice, dict)):
+        return True
+    return bool(body.get("functions")) and isinstance(body.get("function_call"), dict)
 
 
 def unfit(target: Target, body: dict[str, Any], prompt_tokens: int) -> str | None:
@@ -173,6 +179,8 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
                  else [_named(registry, catalog, name, body, local, prompt_tokens)])
         if not found:  # the `local` placeholder with no local model: say so in the chain (route explain shows it)
             found = [Candidate(LOCAL, None, None, NO_LOCAL_MODEL)]
+        if policy == "local-only":  # whatever its chains were configured to name
+            found = [c if c.is_local or c.skipped else attrs.evolve(c, skipped=NOT_LOCAL) for c in found]
         for cand in found:
             if cand.name not in seen:
                 seen.add(cand.name)

@@ -146,8 +146,8 @@ def to_row(call: Call, pricer: Pricer) -> Row:
     """The ledger row for a finished call, in `COLUMNS` order."""
     tokens = tokens_of(call)
     target = call.target
-    if target is None:
-        model = provider = rate = None
+    if target is None:  # under `auto`, the last candidate tried names it (a local model that did not start)
+        model, provider, rate = _text(call.tried), None, None
     else:
         model, provider = _text(target.model), _text(target.provider_name)
         rate = pricer.rate(target.provider_name, target.provider, target.model)

@@ -17,6 +17,8 @@
   fake-404         answers 404 `model_not_found`, as OpenAI does for a model it does not have
   fake-400-model   answers 400 `invalid_model` (param `model`), as some OpenAI-compatible providers do
   fake-403-region  answers 403 for the account's region, naming no model (OpenAI's unsupported_country_region_territory)
+  fake-filtered-400  answers 400 `content_filter`, as Azure OpenAI does for a prompt its filter refuses
+  fake-flagged-403  answers 403 "... Your input was flagged ...", naming the model, as OpenRouter's moderation does
 OpenAI's o3 and o4-mini answer 400 to `stop`, as OpenAI documents ("not supported with o3 and o4-mini").
 """
 
@@ -35,7 +37,7 @@ from tests.support import fake_strict
 
 LATE, LATE_MARK = 3.0, "[late]"
 MODELS = ("fake-late", "fake-no-usage", "fake-usage-on-finish", "fake-content-error", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
-          "fake-403-region")
+          "fake-403-region", "fake-filtered-400", "fake-flagged-403")
 REFUSALS = {  # model -> (status, error): refusals about the model (404, 400) and about the account (403)
     "fake-404": (404, {"message": "The model `fake-404` does not exist or you do not have access to it.",
                        "type": "invalid_request_error", "param": None, "code": "model_not_found"}),
@@ -43,6 +45,10 @@ REFUSALS = {  # model -> (status, error): refusals about the model (404, 400) an
                              "param": "model", "code": "invalid_model"}),
     "fake-403-region": (403, {"message": "Country, region, or territory not supported", "type": "request_forbidden",
                               "param": None, "code": "unsupported_country_region_territory"}),
+    "fake-filtered-400": (400, {"message": "The response was filtered due to the prompt triggering the content "
+                                "management policy.", "type": None, "param": "prompt", "code": "content_filter"}),
+    "fake-flagged-403": (403, {"message": "fake-flagged-403 requires moderation on OpenAI. Your input was flagged for "
+                               "\"violence\".", "code": 403}),
 }
 KEY_ERRORS = ("fake-key-error", "fake-key-error-late")
 NO_STOP = re.compile(r"o3|o4-mini")
