@@ -192,16 +192,37 @@ def copy(client: Client, src: HTTPResponse, dst: BinaryIO) -> int:
 
 
 def attachment_name(header: str | None) -> str | None:
-    """The filename of a Content-Disposition header, if it is a plain name."""
-    found = re.search(r'filename="([A-Za-z0-9._\-]+)"', header or "")
+    """The filename of a Content-Disposition header when it is an export's (`larouter-usage-….csv`), else None: the
+    server (which may be another user's program on the settings' port) never picks a file such as `.bashrc`."""
+    found = re.search(r'filename="(larouter-usage-[A-Za-z0-9._\-]{0,200}\.csv)"', header or "")
     return found.group(1) if found else None
+
+
+def _place(part: Path, target: Path) -> Path:
+    """Move the finished `part` to `target`, or, when a file has that name, to `<stem>-2.csv`, `-3`… (never
+    replaces one: the name was not the user's choice); the name it got."""
+    for n in range(1, 1000):
+        name = target if n == 1 else target.with_name(f"{target.stem}-{n}{target.suffix}")
+        try:
+            os.link(part, name)  # (fails when the name is taken: no check-then-write race)
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links (FAT, some network mounts): check, then move
+            if name.exists():
+                continue
+            os.replace(part, name)
+            return name
+        part.unlink()
+        return name
+    raise CliError(f"{target} and 998 numbered names next to it exist; choose a file with -o")
 
 
 @usage.command("export")
 @period_options
 @option("--all-projects", is_flag=True, help="Every project's calls, with a project column (admin token).")
 @option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-        help="File to write (`-`: stdout; default: the daemon's suggested name in this directory).")
+        help="File to write (`-`: stdout; default: the daemon's suggested larouter-usage-….csv name in this directory, "
+             "numbered when a file has it).")
 @client_options
 def export(client: Client, as_json: bool, period: str, project: str | None, all_projects: bool,
            output: Path | None) -> None:
@@ -223,7 +244,10 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
         try:
             with part.open("wb") as out:
                 written = copy(client, resp, out)
-            os.replace(part, target)
+            if output is None:
+                target = _place(part, target)
+            else:
+                os.replace(part, target)  # the file the user named
         except OSError as exc:
             with contextlib.suppress(OSError):  # (on a read-only file system the cleanup fails too: EROFS)
                 part.unlink(missing_ok=True)

@@ -1,0 +1,56 @@
+"""`larouter usage export` without `-o` writes under the daemon's suggested name only when it is an export's
+(`larouter-usage-….csv`), and never replaces a file: whatever listens at the CLI's address (another user's program
+on the settings' port while the daemon is down, a shared LARouter) once made it overwrite `.bashrc`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.conftest import Router
+from tests.support.cli import on
+from tests.support.servers import BackgroundLoop
+
+
+def lying_exporter(filename: str) -> web.Application:
+    """A server answering the export with a CSV that is a shell command, under `filename`."""
+
+    async def export(_: web.Request) -> web.Response:
+        return web.Response(body=b"echo pwned\n", headers={"Content-Type": "text/csv; charset=utf-8",
+                                                           "Content-Disposition": f'attachment; filename="{filename}"'})
+
+    app = web.Application()
+    app.add_routes([web.get("/api/usage/export", export)])
+    return app
+
+
+@pytest.mark.parametrize("filename", [".bashrc", ".profile", "authorized_keys", "usage.csv.sh"])
+def test_the_server_cannot_choose_the_file(servers: BackgroundLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           filename: str) -> None:
+    """A name that is no export's is ignored: the CSV goes to `larouter-usage.csv`; the dotfile is untouched."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / filename).write_text("mine\n")
+    out = on(servers.start(lying_exporter(filename)), "usage", "export")
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / filename).read_text() == "mine\n"
+    assert (tmp_path / "larouter-usage.csv").read_text() == "echo pwned\n"
+
+
+def test_a_second_export_gets_a_numbered_name(router: Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two exports the same day under the suggested name: the first file stays, the second is `…-2.csv`, and the
+    CLI says which; `-o` naming a file still replaces it (the user chose it)."""
+    monkeypatch.chdir(tmp_path)
+    first = on(router, "usage", "export")
+    assert first.exit_code == 0, first.output
+    [made] = list(tmp_path.glob("larouter-usage*"))
+    assert made.name.startswith("larouter-usage-default-monthly-") and made.suffix == ".csv"
+    made.write_text("edited by hand\n")
+    second = on(router, "usage", "export")
+    numbered = made.with_name(f"{made.stem}-2.csv")
+    assert second.exit_code == 0 and f"to {numbered.name}" in second.stderr, second.output
+    assert made.read_text() == "edited by hand\n" and numbered.read_text().startswith("time,project,")
+    assert on(router, "usage", "export", "-o", made.name).exit_code == 0
+    assert made.read_text().startswith("time,project,") and sorted(p.name for p in tmp_path.glob("*.csv*")) == sorted(
+        [made.name, numbered.name])  # (no partial file left either)
