@@ -26,13 +26,25 @@ async def any_(request):
 app = web.Application(); app.router.add_route("*", "/{tail:.*}", any_)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 """
-# A llama-server wrapper that, the first time only, lets the squatter take the port it was given, then runs the real
-# llama-server there (which cannot bind it and exits).
+# One that even knows the model's key (it refuses every other, as llama-server does): only the process table tells it
+# from the model's own server.
+KNOWING_SQUATTER = """
+import os, sys
+from aiohttp import web
+async def any_(request):
+    if request.path != "/health" and request.headers.get("Authorization") != "Bearer " + os.environ["LLAMA_API_KEY"]:
+        return web.json_response({"error": {"message": "Invalid API Key"}}, status=401)
+    return web.json_response({"status": "ok", "choices": [{"message": {"role": "assistant", "content": "SQUATTER"}}]})
+app = web.Application(); app.router.add_route("*", "/{tail:.*}", any_)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+"""
+# A llama-server wrapper that, the first time only, lets the squatter (in a session of its own: another program) take
+# the port it was given, then runs the real llama-server there (which cannot bind it and exits).
 WRAPPER = """#!/bin/sh
 for a in "$@"; do [ "$prev" = "--port" ] && port="$a"; prev="$a"; done
 if [ ! -e "{marker}" ]; then
   touch "{marker}"
-  "{python}" "{squatter}" "$port" & echo $! > "{pidfile}"
+  setsid "{python}" "{squatter}" "$port" & echo $! > "{pidfile}"
   i=0; while ! "{python}" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; do
     i=$((i+1)); [ $i -gt 200 ] && break; sleep 0.02; done
 fi
@@ -63,13 +75,14 @@ async def test_a_llama_server_that_cannot_be_run_is_a_clear_502(local_router: Ca
 
 
 @pytest.mark.llama
+@pytest.mark.parametrize("program", [SQUATTER, KNOWING_SQUATTER], ids=["answers-anything", "knows-the-key"])
 async def test_a_port_taken_before_llama_server_binds_it_is_left_for_another(
-        local_router: Callable[..., Router], tmp_path: Path) -> None:
-    """Another program takes the port larouterd gave llama-server, and answers 200 to everything: the model is not
-    "ready" on that program's word (its key and the user's prompts would go there); llama-server is started again
-    on another port, and the chat is answered by the model."""
+        local_router: Callable[..., Router], tmp_path: Path, program: str) -> None:
+    """Another program takes the port larouterd gave llama-server, and answers 200 to everything (or, knowing the
+    key, to it alone): the model is not "ready" on that program's word (its key and the user's prompts would go
+    there); llama-server is started again on another port, and the chat is answered by the model."""
     squatter, pidfile = tmp_path / "squatter.py", tmp_path / "squatter.pid"
-    squatter.write_text(SQUATTER)
+    squatter.write_text(program)
     wrapper = tmp_path / "llama-server-wrapper"
     wrapper.write_text(WRAPPER.format(marker=tmp_path / "squatted", python=sys.executable, squatter=squatter,
                                       pidfile=pidfile, real=find_llama_server()))

@@ -17,6 +17,7 @@ import aiohttp
 import attrs
 
 from larouter.errors import LarouterError
+from larouter.models import sockets
 from larouter.models.childenv import child_env
 from larouter.models.pidfiles import write_pidfile
 
@@ -163,10 +164,14 @@ class ModelProcess:
             await asyncio.sleep(POLL)
 
     async def _answers_as_itself(self, base: str, timeout: aiohttp.ClientTimeout) -> bool:
-        """Whether the server on the port is this spawn's: `/props` answers 401 to another key and 200 to its own
-        (asked in that order: a program that answers anything never sees the key)."""
-        async with self.session.get(base + "/props", headers={"Authorization": "Bearer not-the-key"},
-                                    timeout=timeout) as resp:
+        """Whether the server on the port is this spawn's: the socket listening there is its process group's (where
+        the process table tells: `sockets.group_listens`), and `/props` answers 401 to a key made up now and 200 to
+        its own (asked in that order: a program that answers anything never sees the key)."""
+        assert self.proc is not None
+        if await asyncio.to_thread(sockets.group_listens, self.proc.pid, self.port) is False:
+            return False
+        wrong = {"Authorization": f"Bearer not-the-key-{secrets.token_hex(8)}"}
+        async with self.session.get(base + "/props", headers=wrong, timeout=timeout) as resp:
             if resp.status != 401:
                 return False
         async with self.session.get(base + "/props", headers=self.auth, timeout=timeout) as resp:

@@ -1,0 +1,68 @@
+"""Whose is the TCP socket listening on a port: this machine's process table says (Linux `/proc`).
+
+A llama-server start is only ready when the server answering on its port is the one it started: another program
+that took the port first (another local user's, say) would be sent the model's key and the users' prompts. Asking
+the server (`/props` with a wrong key and the right one) proves only that it refuses what it was shown; the process
+table proves whose socket it is. Blocking (it reads /proc): call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+LISTEN = "0A"  # the state column of /proc/net/tcp for a listening socket
+
+
+def listening_inodes(port: int, proc: Path = Path("/proc")) -> set[int]:
+    """The inodes of the TCP sockets (IPv4 and IPv6) listening on `port`."""
+    found = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = (proc / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == LISTEN and int(fields[1].rpartition(":")[2], 16) == port:
+                found.add(int(fields[9]))
+    return found
+
+
+def _group_of(pid_dir: Path) -> int | None:
+    try:
+        stat = (pid_dir / "stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()  # after the command name, which may hold spaces and parentheses
+    return int(fields[2]) if len(fields) > 2 else None
+
+
+def _holds(pid_dir: Path, sockets: set[str]) -> bool:
+    try:
+        fds = os.listdir(pid_dir / "fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(pid_dir / "fd" / fd) in sockets:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def group_listens(group: int, port: int, proc: Path = Path("/proc")) -> bool | None:
+    """Whether a process of process group `group` (a model's llama-server, started as a group's leader, and any
+    child it forked) holds the socket listening on `port`; None when the process table cannot tell (no /proc: not
+    Linux)."""
+    if not (proc / "net" / "tcp").exists():
+        return None
+    inodes = listening_inodes(port, proc)
+    if not inodes:
+        return False
+    sockets = {f"socket:[{inode}]" for inode in inodes}
+    for entry in os.listdir(proc):
+        if entry.isdigit() and _group_of(proc / entry) == group and _holds(proc / entry, sockets):
+            return True
+    return False
