@@ -16,6 +16,18 @@ SECRET_NAME = re.compile(r"(?:^|[_-])(?:api_?key|key|token|secret|password|passw
 NOT_SHOWN = " (the value is not shown: it may be a secret)"
 
 
+def secrets_set(node: Any, prefix: str = "") -> list[str]:
+    """The dotted keys of a settings tree (a config file's) that set a secret: a key or token, by its name."""
+    found = []
+    for key, value in node.items() if isinstance(node, dict) else ():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            found += secrets_set(value, path + ".")
+        elif value and (key in SECRET_FIELDS or SECRET_NAME.search(str(key))):
+            found.append(path)
+    return found
+
+
 def may_be_secret(path: list[str | int]) -> bool:
     """Whether a value at this key path may be a secret, so that no error shows it: anything under `providers` (a
     key given as the whole provider table, `providers.openai = "sk-..."`, or under any of its keys), or a key whose

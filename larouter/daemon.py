@@ -20,10 +20,11 @@ from aiohttp.http import HttpProcessingError
 from larouter import __version__, appkeys
 from larouter.address import remove_address, write_address
 from larouter.app import make_app
-from larouter.config import ConfigError, Settings
+from larouter.config import ConfigError, Settings, read_toml
+from larouter.configerr import secrets_set
 from larouter.configenv import stray_variables
 from larouter.drain import CUT_WAIT
-from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_shared
+from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_readable_secret, warn_if_shared
 from larouter.proxy import loop as loop_guard
 from larouter.runtime import load_runtime
 from larouter.usage.ledger import LedgerError
@@ -203,6 +204,10 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
         settings.home.mkdir(PRIVATE_DIR, parents=True, exist_ok=True)  # made here: private (an existing one is kept)
         if (shared := warn_if_shared(settings.home)) is not None:
             log.warning(shared)
+        if settings.config_path is not None and settings.config_path.is_file():
+            secrets = secrets_set(read_toml(settings.config_path))
+            if (readable := warn_if_readable_secret(settings.config_path, secrets)) is not None:
+                log.warning(readable)
         app = make_app(runtime)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None

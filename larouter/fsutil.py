@@ -27,6 +27,21 @@ def warn_if_shared(directory: Path) -> str | None:
             f"(tokens, keys, the usage ledger); run: chmod 700 {directory}")
 
 
+def warn_if_readable_secret(path: Path | None, secrets: list[str]) -> str | None:
+    """A warning when the config file sets a secret (`secrets`: the dotted keys it sets that are keys or tokens)
+    and others on this machine may read it, else None."""
+    if path is None or not secrets:
+        return None
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (f"the config file {path} has mode {mode:04o} and sets {', '.join(secrets[:3])}: others on this machine "
+            f"may read it; run: chmod 600 {path}")
+
+
 def private_file(path: Path) -> None:
     """Make an existing file its owner's only (0600); nothing when it is not there."""
     try:

@@ -36,3 +36,26 @@ def test_the_ledger_files_are_private_and_a_shared_home_is_warned_of(home: Path)
     assert {"usage.duckdb", "usage.duckdb.wal", "admin_token"} <= set(files), files
     assert all(m == 0o600 for m in files.values()), sorted((n, oct(m)) for n, m in files.items() if m != 0o600)
     assert f"the data directory {home} has mode 0755" in daemon_log(home) and f"chmod 700 {home}" in daemon_log(home)
+
+
+def test_a_config_file_others_may_read_that_holds_a_key_is_warned_of(home: Path, tmp_path: Path) -> None:
+    """A config file setting a provider key (or the admin token) with mode 0644: the start warns, naming the file,
+    the keys (never their values) and the chmod; a 0600 one, or one with no secret, draws no warning."""
+    secret = "sk-config-file-secret-0123456789"
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[providers.openai]\napi_key = "{secret}"\n')
+    cfg.chmod(0o644)
+    with larouterd(home, "--config", str(cfg)):
+        pass
+    log = daemon_log(home)
+    assert f"the config file {cfg} has mode 0644 and sets providers.openai.api_key" in log, log[-2000:]
+    assert f"chmod 600 {cfg}" in log and secret not in log
+    (home / "larouterd.log").unlink()
+    cfg.chmod(0o600)
+    with larouterd(home, "--config", str(cfg)):
+        pass
+    cfg.write_text('[routing]\ncooldown = 5.0\n')
+    cfg.chmod(0o644)
+    with larouterd(home, "--config", str(cfg)):
+        pass
+    assert "the config file" not in daemon_log(home)
