@@ -48,3 +48,16 @@ def test_an_answer_without_usage_is_estimated_alike_streamed_or_not(router: Rout
     expected = math.ceil(len(texts[0].encode()) / 4)
     got = [(r["streamed"], r["output_tokens"], r["tokens_estimated"]) for r in exported_rows(router.url, 2)]
     assert got == [("false", str(expected), "true"), ("true", str(expected), "true")], (got, expected)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_usage_without_the_prompts_count_estimates_the_prompt(router: Router, stream: bool) -> None:
+    """A provider's usage that gives only `completion_tokens`: the prompt is estimated (a token per 4 bytes of a
+    48 kB request), the output's count kept, and the row marked estimated; it was billed as an exact 0-token prompt."""
+    prompt = [{"role": "user", "content": "lorem ipsum " * 4_000}]
+    reply = client(router).chat.completions.create(model="fake-partial-usage", messages=prompt, stream=stream)
+    if stream:
+        list(reply)
+    [row] = exported_rows(router.url, 1)
+    assert row["tokens_estimated"] == "true" and row["output_tokens"] == "5", row
+    assert 12_000 <= int(row["input_tokens"]) <= 12_100, row

@@ -43,21 +43,26 @@ def _cached(usage: dict[str, Any]) -> int:
     return _count(usage.get("cache_read_input_tokens"))
 
 
-def reported_tokens(usage: Any) -> Tokens | None:
-    """Tokens from an OpenAI-style usage object (or the input/output naming), None when there is none."""
+def _counts(usage: Any) -> tuple[Any, Any]:
+    """(prompt, completion) counts of an OpenAI-style usage object (or the input/output naming); None for a count
+    it does not give, or when it is no usage object."""
     if not isinstance(usage, dict):
-        return None
+        return None, None
     prompt = usage.get("prompt_tokens")
     if prompt is None:
         prompt = usage.get("input_tokens")
     completion = usage.get("completion_tokens")
     if completion is None:
         completion = usage.get("output_tokens")
-    if prompt is None and completion is None:
+    return prompt, completion
+
+
+def reported_tokens(usage: Any) -> Tokens | None:
+    """Tokens from a usage object that gives both counts, readable; None otherwise (the call is estimated, marked
+    so: a count that is missing, or cannot be read, "7", -5, true, is no count, never billed as an exact 0)."""
+    prompt, completion = _counts(usage)
+    if prompt is None or completion is None or not (_readable(prompt) and _readable(completion)):
         return None
-    if not (_readable(prompt) and _readable(completion)):
-        return None  # ("7", -5, true: a count given that cannot be read is no count; the call is estimated, marked
-        # so, never billed as an exact $0 past its budget)
     return Tokens(_count(prompt), _count(completion), _cached(usage), estimated=False)
 
 
@@ -88,10 +93,14 @@ def tokens_of(call: Call) -> Tokens:
     cut_short = call.status == DISCONNECTED or call.error_type == SERVER_SHUTDOWN  # mid-call: the client, or a shutdown
     if call.first_byte is None and call.chunks == 0 and not cut_short and not call.delivered:
         return Tokens()  # the upstream refused or failed before answering: nothing was billed
-    prompt = call.prompt_estimate()
-    completion = math.ceil(call.answer_size() / BYTES_PER_TOKEN)
-    if call.output_cap is not None:
-        completion = min(completion, call.output_cap)
+    given_prompt, given_completion = _counts(call.usage)  # one count given (readable) is kept, the other estimated
+    prompt = _count(given_prompt) if given_prompt is not None and _readable(given_prompt) else call.prompt_estimate()
+    if given_completion is not None and _readable(given_completion):
+        completion = _count(given_completion)
+    else:
+        completion = math.ceil(call.answer_size() / BYTES_PER_TOKEN)
+        if call.output_cap is not None:
+            completion = min(completion, call.output_cap)
     return Tokens(min(prompt, MAX_TOKENS), min(completion, MAX_TOKENS), 0, estimated=True)
 
 

@@ -34,6 +34,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
   fake-open-after-done  a complete stream and its [DONE], then `: ping` every 0.2 s for an hour, never ending
   fake-odd-usage   answers with usage counts that are no numbers of tokens: "7", -5, true
+  fake-partial-usage  answers with usage that gives the output's count alone (`completion_tokens: 5`)
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
@@ -90,6 +91,8 @@ REASONING = "Let me think about this step by step."
 def _usage(body: dict[str, Any]) -> dict[str, Any]:
     if body["model"] == "fake-odd-usage":  # counts no reader can take for numbers
         return {"prompt_tokens": "7", "completion_tokens": -5, "total_tokens": True}
+    if body["model"] == "fake-partial-usage":  # the output's count alone
+        return {"completion_tokens": 5}
     if body["model"] == "fake-max-usage":
         return {"prompt_tokens": MAX_TOKENS, "completion_tokens": MAX_TOKENS, "total_tokens": 2 * MAX_TOKENS}
     prompt = sum(len(str(m.get("content") or "").split()) for m in body["messages"]) + 3
