@@ -124,3 +124,19 @@ def test_explain_says_the_seconds_left_as_its_number_does(monkeypatch: pytest.Mo
     for label, provider in (("p/a", "p"), ("q/b", "q")):
         left, text = cooldowns.why(label, provider)
         assert text.endswith(f", {round(left, 1):g} s left"), (left, text)
+
+
+def test_an_answer_ends_the_models_cooldown(make_router: Callable[..., Router], fake: Fake) -> None:
+    """A model that failed (cooling for an hour-long cooldown) answers a call that names it: its cooldown ends at
+    once, and `auto` tries it first again (it stayed at the back of every chain while it was answering)."""
+    router = chained(make_router, ["gpt-fake", "fake-drop"], cooldown=3600.0)
+    fake.state.failing.add("gpt-fake")
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=[FIRST])
+    assert raw.headers["x-larouter-model"] == "fake-drop" and cooling(router, [FIRST])["gpt-fake"] is not None
+    fake.state.failing.clear()
+    client.chat.completions.create(model="gpt-fake", messages=[FIRST])
+    assert cooling(router, [FIRST])["gpt-fake"] is None
+    other = {"role": "user", "content": "Another conversation: summarise the release notes."}  # (not sticky)
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=[other])
+    assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers["x-larouter-reason"]

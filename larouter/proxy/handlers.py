@@ -171,6 +171,7 @@ def _book(request: web.Request, call: Call, reservation: Reservation | None) -> 
     routed.after_call(request, call)  # learned heartbeats: no-op unless the call was routed
     if call.status == 200 and call.target is not None:  # (failures are noted where they happen)
         request.app[appkeys.UPSTREAMS].ok(call.target.provider_name, call.target.model)
+        request.app[appkeys.COOLDOWNS].succeeded(call.target.label, call.target.provider_name)
     cost = request.app[appkeys.RECORDER](call)  # priced once, by the ledger; budgets and the access log reuse it
     billing.settle(request, call, reservation, cost)
     log_call(call, cost)

@@ -50,6 +50,14 @@ class Cooldowns:
         self.providers[provider] = (time.monotonic() + self.seconds, kind)
         self.fail(label, None, kind)
 
+    def succeeded(self, label: str, provider: str) -> None:
+        """A target answered (a named call to it, or `auto` trying it last): its cooldown ends, and its provider's, a
+        Retry-After's too (no need to keep it at the back of every chain for up to an hour)."""
+        if self.until or self.providers:
+            if self.until.pop(label, None) is not None:
+                self.asked.discard(label)
+            self.providers.pop(provider, None)
+
     def busy(self) -> bool:
         """Whether anything may be cooling down (usually not: then no candidate needs a look)."""
         return bool(self.until or self.providers)
