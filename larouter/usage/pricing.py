@@ -5,8 +5,8 @@ Lookup for a call served by provider P as model M, first match wins:
 1. P is local (`providers.P.local = true`): $0 by definition, source "local".
 2. `providers.P.prices."M"` in the config: source "config".
 3. `usage.prices_file` [P]."M", then the shipped table [P]."M": source is that table's version (its date).
-4. The same model name under any provider of the price file, then of the shipped table (a reseller or gateway
-   that keeps the vendor's model names and prices).
+4. The same model name priced for any other provider: in the config (`providers.*.prices`), then in the price file,
+   then in the shipped table (a reseller or gateway that keeps the vendor's model names and prices).
 5. A dated snapshot without a price of its own (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`): steps 2-4 for
    the name without its date, source "<that source> as <name>". A snapshot priced differently from its alias is
    listed under its own name in the shipped table (`gpt-4o-2024-05-13`), so step 3 finds it first.
