@@ -15,13 +15,18 @@ PRIVATE_DIR = 0o700  # the data directory holds keys, tokens, the usage ledger a
 PRIVATE_UMASK = 0o077  # files the daemon (or a library in it, as DuckDB its WAL) creates: 0600, directories 0700
 
 
-def warn_if_shared(directory: Path) -> str | None:
-    """A warning when an existing data directory lets others in (group or other permission bits), else None."""
+def _shared_mode(path: Path) -> int | None:
+    """The permission bits of `path` when they let others in (group or other bits), else None (or unreadable)."""
     try:
-        mode = directory.stat().st_mode & 0o777
+        mode = path.stat().st_mode & 0o777
     except OSError:
         return None
-    if not mode & 0o077:
+    return mode if mode & 0o077 else None
+
+
+def warn_if_shared(directory: Path) -> str | None:
+    """A warning when an existing data directory lets others in (group or other permission bits), else None."""
+    if (mode := _shared_mode(directory)) is None:
         return None
     return (f"the data directory {directory} has mode {mode:04o}: others on this machine may read what is in it "
             f"(tokens, keys, the usage ledger); run: chmod 700 {directory}")
@@ -30,13 +35,7 @@ def warn_if_shared(directory: Path) -> str | None:
 def warn_if_readable_secret(path: Path | None, secrets: list[str]) -> str | None:
     """A warning when the config file sets a secret (`secrets`: the dotted keys it sets that are keys or tokens)
     and others on this machine may read it, else None."""
-    if path is None or not secrets:
-        return None
-    try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        return None
-    if not mode & 0o077:
+    if path is None or not secrets or (mode := _shared_mode(path)) is None:
         return None
     return (f"the config file {path} has mode {mode:04o} and sets {', '.join(secrets[:3])}: others on this machine "
             f"may read it; run: chmod 600 {path}")
