@@ -170,6 +170,8 @@ class ModelProcess:
         assert self.proc is not None
         if await asyncio.to_thread(sockets.group_listens, self.proc.pid, self.port) is False:
             return False
+        self.log_line(f"[larouter] checking that the server on port {self.port} is this start's: a made-up key must "
+                      "be refused (llama-server logs that refusal as 'Invalid API Key')")
         wrong = {"Authorization": f"Bearer not-the-key-{secrets.token_hex(8)}"}
         async with self.session.get(base + "/props", headers=wrong, timeout=timeout) as resp:
             if resp.status != 401:
