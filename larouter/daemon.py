@@ -88,9 +88,14 @@ class BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self.flush_now()
 
     def flush_now(self) -> None:
-        """Write out what is buffered."""
+        """Write out what is buffered; a stderr that cannot take it (a full disk under the log file, a pipe whose
+        reader is gone) loses those lines, never the caller: a log line must not break the code that logs it (the
+        ledger's writer thread died so, on its own "cannot write" line, and streams hung)."""
         with self.lock:  # type: ignore[union-attr]
-            self.stream.flush()
+            try:
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
 
 
 class Formatter(logging.Formatter):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
+import openai
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, toml_config
@@ -50,7 +51,8 @@ class Daemon:
         self.reader.start()
 
     def _read(self) -> None:
-        assert self.proc.stdout is not None
+        if self.proc.stdout is None:  # (its log goes to a file)
+            return
         for line in self.proc.stdout:
             self.lines.append(line.rstrip("\n"))
 
@@ -79,12 +81,15 @@ class Daemon:
 
 
 @contextmanager
-def daemon(home: Path, cfg: Path) -> Iterator[Daemon]:
-    """larouterd with the fake provider and its log on a pipe; always stopped."""
+def daemon(home: Path, cfg: Path, log_file: Path | None = None) -> Iterator[Daemon]:
+    """larouterd with the fake provider and its log on a pipe (or appended to `log_file`); always stopped."""
     port = free_port()
     cmd = [sys.executable, "-m", "larouter.daemon", "--port", str(port), "--config", str(cfg)]
-    proc = subprocess.Popen(cmd, env=daemon_env(home, FAKE_KEY=FAKE_KEY), stdout=subprocess.PIPE,
+    out = subprocess.PIPE if log_file is None else open(log_file, "a")  # noqa: SIM115 - the child's (closed below)
+    proc = subprocess.Popen(cmd, env=daemon_env(home, FAKE_KEY=FAKE_KEY), stdout=out,
                             stderr=subprocess.STDOUT, text=True)
+    if log_file is not None:
+        out.close()
     try:
         wait_healthy(f"http://127.0.0.1:{port}", proc)
         yield Daemon(f"http://127.0.0.1:{port}", proc)
@@ -274,4 +279,27 @@ def test_a_full_disk_refuses_settings_and_project_changes_clearly(home: Path, cf
         d.file_limit(resource.RLIM_INFINITY)
         assert http_json("POST", d.url + "/api/projects", {"name": "full"})[0] == 201
         assert http_json("PATCH", d.url + "/api/config", {"routing": {"cooldown": 99}})[0] == 200
+        assert d.stop() == 0
+
+
+def test_a_log_on_the_full_disk_loses_lines_not_records(home: Path, cfg: Path, tmp_path: Path) -> None:
+    """The daemon's log is a file on the disk that fills (`larouterd >> larouterd.log 2>&1`): its lines are lost, but
+    the writer (whose "cannot write" line raised, and killed its thread: 1,941 of 2,760 records lost) keeps its
+    records and commits them once writing works; a stream the provider cuts still ends, recorded as a 502."""
+    log_file = tmp_path / "larouterd.log"
+    with daemon(home, cfg, log_file) as d:
+        d.chat()
+        wait_until(lambda: d.ledger()["written"] == 1, 10, "the first record to be written")
+        d.file_limit(1)  # the log file is past it already: every log write fails too
+        for _ in range(5):
+            d.chat()
+        wait_until(lambda: d.ledger()["failing"] and d.ledger()["retries"] >= 2, 15, "the writer to fail and retry")
+        client = openai.OpenAI(base_url=d.url + "/v1", api_key="x", max_retries=0, timeout=20)
+        with pytest.raises(openai.APIError):
+            for _ in client.chat.completions.create(model="fake-drop", messages=MSGS, stream=True):
+                pass
+        d.file_limit(resource.RLIM_INFINITY)
+        wait_until(lambda: not d.ledger()["failing"] and d.ledger()["written"] == 7, 20, "the kept records")
+        rows = http_json("GET", d.url + "/api/usage?period=all")[1]
+        assert rows["totalCalls"] == 7 and rows["succeededCalls"] == 6, rows
         assert d.stop() == 0
