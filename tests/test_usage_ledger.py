@@ -332,3 +332,26 @@ def test_a_cost_the_ledger_cannot_store_is_recorded_as_unknown_not_lost(tmp_path
     assert stored == [(1, *known), (2, None, known[1], False), (3, None, None, False), (4, known[0], None, True),
                       (5, *known)]
     assert caplog.text.count("with its cost unknown") == 3 and "lost one usage record" not in caplog.text
+
+
+def test_an_unexpected_error_does_not_end_the_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error the writer did not expect (a bug) is logged and retried like a storage failure: the thread lives on
+    and the record is committed (a dead writer thread would keep every later record waiting for ever, unsaid)."""
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    real, raised = Writer._drain, []
+
+    def flaky(self: Writer, count: int) -> None:
+        if not raised:
+            raised.append(1)
+            raise RuntimeError("a bug")
+        real(self, count)
+
+    monkeypatch.setattr(Writer, "_drain", flaky)
+    try:
+        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}))
+        assert ledger.writer.wait_flushed(10)
+        assert raised and ledger.writer.stats.written == 1 and ledger.writer.stats.retries == 1
+        wait_until(lambda: not ledger.writer.failing, 5, "the writer to say it writes again")
+    finally:
+        ledger.close()

@@ -204,7 +204,11 @@ class Writer:
             self._wake.clear()
             closing = self._closing
             if closing or not self._failing or time.monotonic() >= self._retry_at:  # keep the back-off
-                self._write(closing)
+                try:
+                    self._write(closing)
+                except Exception as exc:  # a bug must not end the thread (its rows would wait for ever, unsaid)
+                    log.exception("usage ledger: unexpected error while writing; the rows are kept, retrying")
+                    self._failed(exc)
             if closing:
                 self._abandon()
                 return
