@@ -355,3 +355,41 @@ def test_an_unexpected_error_does_not_end_the_writer(tmp_path: Path, monkeypatch
         wait_until(lambda: not ledger.writer.failing, 5, "the writer to say it writes again")
     finally:
         ledger.close()
+
+
+def test_budget_spend_counts_journaled_rows_the_start_could_not_commit(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last run left 3 priced rows in the journal and the start cannot commit them (the disk is still full): the
+    budgets' spend counts them all the same (it read DuckDB alone, once, and a $0.05 budget let $0.057 through), and
+    counts them once when they are committed."""
+    from larouter.usage import journal
+    from larouter.usage.loader import Loader
+
+    settings = settings_for(tmp_path)
+    settings.home.mkdir(parents=True)
+    pricer = Pricer.build(settings, shipped_price_table())
+    rows = [to_row(finished_call(settings, "acme-1", {"prompt_tokens": 1000, "completion_tokens": 1000}), pricer)
+            for _ in range(3)]
+    held, _ = journal.Journal.open(settings.home / journal.FILENAME)
+    held.append([(seq, *row) for seq, row in enumerate(rows, 1)])
+    held.close()
+    real, refused = Loader.commit, []
+
+    def full_disk(self: Loader) -> tuple[int, int, Exception | None]:
+        if not refused:
+            refused.append(1)
+            return 0, 0, duckdb.IOException("IO Error: No space left on device")
+        return real(self)
+
+    monkeypatch.setattr(Loader, "commit", full_disk)
+    ledger = Ledger.open(settings)
+    try:
+        since = datetime.now(timezone.utc) - timedelta(days=1)
+        expected = sum(row[COST] for row in rows)
+        assert refused and expected > 0
+        assert asyncio.run(ledger.spent_since("default", since)) == pytest.approx(expected)
+        assert ledger.writer.wait_flushed(10)
+        assert asyncio.run(ledger.spent_since("default", since)) == pytest.approx(expected)
+        assert asyncio.run(ledger.spent_since("other", since)) == 0.0
+    finally:
+        ledger.close()

@@ -25,7 +25,7 @@ from larouter.fsutil import PRIVATE_DIR, errno_of, private_file, unwritable_advi
 from larouter.usage import journal, queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
-from larouter.usage.records import COST, to_row, utc_naive, utc_now
+from larouter.usage.records import COST, PROJECT, TS, epoch_us, to_row, utc_naive, utc_now
 from larouter.usage.writer import Writer
 
 log = logging.getLogger("larouter.usage")
@@ -166,8 +166,17 @@ class Ledger:
         self.prices_file, self.price_table = settings.usage.prices_file, table
 
     async def spent_since(self, project: str, since: datetime) -> float:
-        """Known cost (USD) recorded for `project` from `since` on: the budgets' spend source."""
-        return await self.run(self.query, lambda cur: queries.spent_since(cur, project, utc_naive(since)))
+        """Known cost (USD) recorded for `project` from `since` on: the budgets' spend source. Rows the last run
+        left in the journal that the start could not commit (the storage failed) count until they are committed:
+        a budget read meanwhile would not see them, and never reads again."""
+        committed = self.writer.committed  # (read first: a row committed meanwhile counts twice, never not at all)
+        spent = await self.run(self.query, lambda cur: queries.spent_since(cur, project, utc_naive(since)))
+        held = self.writer.held_at_start
+        if held and held[-1][0] > committed:
+            start = epoch_us(since)
+            spent += sum(row[1 + COST] or 0.0 for row in held
+                         if row[0] > committed and row[1 + PROJECT] == project and row[1 + TS] >= start)
+        return spent
 
     def now(self) -> datetime:
         """The ledger's clock: the current time, aware UTC (periods and budget windows follow it)."""

@@ -19,7 +19,7 @@ COLUMNS: tuple[str, ...] = (
     "upstream_request_id",
 )
 Row = tuple[Any, ...]
-COST = COLUMNS.index("cost")
+COST, PROJECT, TS = COLUMNS.index("cost"), COLUMNS.index("project"), COLUMNS.index("ts")
 
 BYTES_PER_TOKEN = 4  # rough estimate (of the request, and of the answer's text) when the upstream reports no usage
 MAX_TOKENS = (1 << 31) - 1  # counts are clamped here (the ledger stages them as INTEGER; no call comes near)

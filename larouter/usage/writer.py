@@ -110,6 +110,7 @@ class Writer:
     journal: Journal | None = None
     commit_interval: float = 1.0
     recovered: list[Numbered] = attrs.Factory(list)  # rows read back from the journal at open
+    held_at_start: tuple[Numbered, ...] = ()  # recovered rows the start could not commit (the storage failed)
     stats: WriterStats = attrs.Factory(WriterStats)
     _pending: deque[Row] = attrs.Factory(deque)
     _in_flight: int = 0
@@ -149,6 +150,7 @@ class Writer:
             log.info("usage ledger: committing %d usage records from the journal (the last run stopped before "
                      "committing them)", len(self.loader.rows))
             self._commit()  # before the first query; on a storage failure the writer retries them
+            self.held_at_start = tuple(self.loader.rows)  # what that commit left (none when it worked)
         self._thread = threading.Thread(target=self._run, name="larouter-ledger-writer", daemon=True)
         self._thread.start()
 
@@ -374,6 +376,11 @@ class Writer:
         self._folded = self._committed
         self.stats.folds += 1
         self._recovered()
+
+    @property
+    def committed(self) -> int:
+        """The seq of the last row committed to DuckDB."""
+        return self._committed
 
     @property
     def failing(self) -> bool:
