@@ -228,27 +228,31 @@ def test_tokens_reported_estimated_or_zero(tmp_path: Path) -> None:
 
 
 def test_spent_since_feeds_budgets(tmp_path: Path) -> None:
-    """The budgets' spend source sums known costs from a moment on, by day or by timestamp."""
+    """The budgets' spend source sums known costs in a window [since, until), by day or by timestamp; a call stamped
+    40 days ahead (a clock that ran fast) counts in its own window, not in this one (it counted in every window that
+    had begun)."""
     settings = settings_for(tmp_path)
     ledger = Ledger.open(settings)
     try:
         now = datetime.now(timezone.utc)
-        for hours in (0, 30 * 24):
+        for hours in (0, 30 * 24, -40 * 24):
             call = finished_call(settings, "acme-1", {"prompt_tokens": 1_000_000, "completion_tokens": 0},
                                  project="proj_a", created_us=epoch_us(now - timedelta(hours=hours)))
             ledger.record(call)
         assert ledger.writer.wait_flushed(10)
 
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        assert asyncio.run(_spent(ledger, "proj_a", midnight)) == 1.0
-        assert asyncio.run(_spent(ledger, "proj_a", now - timedelta(days=60))) == 2.0
-        assert asyncio.run(_spent(ledger, "proj_b", midnight)) == 0.0
+        tomorrow = midnight + timedelta(days=1)
+        assert asyncio.run(_spent(ledger, "proj_a", midnight, tomorrow)) == 1.0
+        assert asyncio.run(_spent(ledger, "proj_a", now - timedelta(days=60), now + timedelta(hours=1))) == 2.0
+        assert asyncio.run(_spent(ledger, "proj_a", tomorrow, midnight + timedelta(days=60))) == 1.0
+        assert asyncio.run(_spent(ledger, "proj_b", midnight, tomorrow)) == 0.0
     finally:
         ledger.close()
 
 
-async def _spent(ledger: Ledger, project: str, since: datetime) -> float:
-    return await ledger.spent_since(project, since)
+async def _spent(ledger: Ledger, project: str, since: datetime, until: datetime) -> float:
+    return await ledger.spent_since(project, since, until)
 
 
 def test_extreme_values_are_recorded_not_lost(tmp_path: Path) -> None:
@@ -387,9 +391,36 @@ def test_budget_spend_counts_journaled_rows_the_start_could_not_commit(tmp_path:
         since = datetime.now(timezone.utc) - timedelta(days=1)
         expected = sum(row[COST] for row in rows)
         assert refused and expected > 0
-        assert asyncio.run(ledger.spent_since("default", since)) == pytest.approx(expected)
+        until = since + timedelta(days=2)
+        assert asyncio.run(ledger.spent_since("default", since, until)) == pytest.approx(expected)
         assert ledger.writer.wait_flushed(10)
-        assert asyncio.run(ledger.spent_since("default", since)) == pytest.approx(expected)
-        assert asyncio.run(ledger.spent_since("other", since)) == 0.0
+        assert asyncio.run(ledger.spent_since("default", since, until)) == pytest.approx(expected)
+        assert asyncio.run(ledger.spent_since("other", since, until)) == 0.0
+        assert asyncio.run(ledger.spent_since("default", until, until + timedelta(days=1))) == 0.0
     finally:
         ledger.close()
+
+
+def test_a_report_holds_the_days_its_total_counts(tmp_path: Path) -> None:
+    """A call stamped 3 days ahead (a clock that ran fast): `/api/usage`'s dailyCosts and `/api/usage/daily` run to
+    that day, so the parts add up to the total (they stopped at today)."""
+    from larouter.usage import queries
+    from larouter.usage.periods import window
+
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    try:
+        now = datetime.now(timezone.utc)
+        for days in (0, 3):
+            ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 1_000_000, "completion_tokens": 0},
+                                        created_us=epoch_us(now + timedelta(days=days))))
+        assert ledger.writer.wait_flushed(10)
+        win = window("all", ledger.today())
+        summary = ledger.query(lambda cur: queries.summary(cur, "default", win, "gpt-4o"))
+        daily = ledger.query(lambda cur: queries.daily(cur, "default", win))
+    finally:
+        ledger.close()
+    ahead = (now + timedelta(days=3)).date().isoformat()
+    assert summary["totalCost"] == 2.0 and sum(d["cost"] for d in summary["dailyCosts"]) == 2.0, summary
+    assert summary["dailyCosts"][-1]["date"] == ahead and daily["end"] == ahead
+    assert sum(d["cost"] for d in daily["data"]) == 2.0

@@ -28,7 +28,7 @@ from larouter.usage.records import utc_now
 
 log = logging.getLogger("larouter.budget")
 
-SpentOf = Callable[[str, datetime], Awaitable[float]]
+SpentOf = Callable[[str, datetime, datetime], Awaitable[float]]  # (project, window start, its end)
 Clock = Callable[[], datetime]
 DEFAULT_MAX_TOKENS = 4096  # worst-case completion when the request sets no max_tokens
 READS = 3  # reads of a window's spend while calls of the project settle meanwhile, before counting them anyway
@@ -40,6 +40,15 @@ def window_start(window: str, now: datetime | None = None) -> datetime:
     """Start (UTC) of the current daily, weekly (Monday) or monthly budget window."""
     now = now or utc_now()
     return _window_of_day(window, now.astimezone(timezone.utc).date())
+
+
+def window_end(window: str, start: datetime) -> datetime:
+    """The end (the next window's start) of the daily, weekly or monthly budget window starting at `start`."""
+    if window == "daily":
+        return start + timedelta(days=1)
+    if window == "weekly":
+        return start + timedelta(days=7)
+    return (start + timedelta(days=32)).replace(day=1)
 
 
 @functools.lru_cache(maxsize=64)
@@ -83,21 +92,22 @@ class Budgets:
         async with self.locks.setdefault(project.id, asyncio.Lock()):
             known = self.spent.setdefault(project.id, {})
             if start not in known:
-                spent = await self._read(project.id, start)
+                spent = await self._read(project.id, start, window_end(project.budget_window, start))
                 keep = {window_start(window, self.clock()) for window in WINDOWS} | {start}
                 for old in [old for old in known if old not in keep]:  # a past day, week or month
                     del known[old]
                 known[start] = spent
         return start
 
-    async def _read(self, project_id: str, start: datetime) -> float:
-        """The ledger's spend since `start`. A call booked while the ledger is read may or may not be in the
-        figure read, so read again (it is then); if calls keep settling, count them (too much, never too little)."""
+    async def _read(self, project_id: str, start: datetime, end: datetime) -> float:
+        """The ledger's spend in [start, end) (a call stamped later, by a clock that ran fast, counts in its own
+        window). A call booked while the ledger is read may or may not be in the figure read, so read again (it is
+        then); if calls keep settling, count them (too much, never too little)."""
         spent, booked = 0.0, []
         for _ in range(READS):
             booked = self.reading[project_id] = []
             try:
-                spent = await self.spent_of(project_id, start)
+                spent = await self.spent_of(project_id, start, end)
             finally:
                 self.reading.pop(project_id, None)
             if not booked:

@@ -165,17 +165,18 @@ class Ledger:
         self.pricer = Pricer.build(settings, shipped_price_table(), table)
         self.prices_file, self.price_table = settings.usage.prices_file, table
 
-    async def spent_since(self, project: str, since: datetime) -> float:
-        """Known cost (USD) recorded for `project` from `since` on: the budgets' spend source. Rows the last run
+    async def spent_since(self, project: str, since: datetime, until: datetime) -> float:
+        """Known cost (USD) recorded for `project` in [since, until): the budgets' spend source. Rows the last run
         left in the journal that the start could not commit (the storage failed) count until they are committed:
         a budget read meanwhile would not see them, and never reads again."""
         committed = self.writer.committed  # (read first: a row committed meanwhile counts twice, never not at all)
-        spent = await self.run(self.query, lambda cur: queries.spent_since(cur, project, utc_naive(since)))
+        spent = await self.run(self.query, lambda cur: queries.spent_since(cur, project, utc_naive(since),
+                                                                           utc_naive(until)))
         held = self.writer.held_at_start
         if held and held[-1][0] > committed:
-            start = epoch_us(since)
+            start, end = epoch_us(since), epoch_us(until)
             spent += sum(row[1 + COST] or 0.0 for row in held
-                         if row[0] > committed and row[1 + PROJECT] == project and row[1 + TS] >= start)
+                         if row[0] > committed and row[1 + PROJECT] == project and start <= row[1 + TS] < end)
         return spent
 
     def now(self) -> datetime:

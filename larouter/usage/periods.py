@@ -5,8 +5,8 @@
 - `monthly`: the current calendar month (UTC).
 - `all`: everything recorded.
 
-Day series run from the first day of the period (for `all`, the first day with a record) to today, inclusive,
-with a point for every day, zero when nothing was recorded that day.
+Day series run from the first day of the period (for `all`, the first day with a record) to today (or a later day
+with a record), inclusive, with a point for every day, zero when nothing was recorded that day.
 """
 
 from __future__ import annotations
@@ -39,10 +39,12 @@ class Window:
         """The same range as naive UTC timestamps, for filtering per-call rows."""
         return datetime.combine(self.start, time()), datetime.combine(self.end, time())
 
-    def series(self, first_recorded: date | None) -> list[date]:
-        """Every day to chart: period start (or first recorded day for `all`) through today."""
+    def series(self, first_recorded: date | None, last_recorded: date | None = None) -> list[date]:
+        """Every day to chart: period start (or first recorded day for `all`) through today, or through the last
+        recorded day when that is later (calls stamped ahead, by a clock that ran fast: the series holds every day
+        the totals count)."""
         start = self.start if self.bounded else (first_recorded or self.today)
-        last = min(self.today, self.end - timedelta(days=1))
+        last = min(max(self.today, last_recorded or self.today), self.end - timedelta(days=1))
         if start > last:
             return []
         return [start + timedelta(days=i) for i in range((last - start).days + 1)]

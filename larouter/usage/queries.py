@@ -111,7 +111,8 @@ def summary(cur: duckdb.DuckDBPyConnection, project: str, win: Window, baseline_
             savings.update(baselineCost=money(base), saved=money(saved))
             unpriced = count(unp)
     first = min(days) if days else None
-    out["dailyCosts"] = [{"date": d.isoformat(), "cost": days.get(d, 0.0)} for d in win.series(first)]
+    last = max(days) if days else None
+    out["dailyCosts"] = [{"date": d.isoformat(), "cost": days.get(d, 0.0)} for d in win.series(first, last)]
     out["savings"] = savings
     out["unpricedCalls"] = unpriced
     return out
@@ -127,7 +128,7 @@ GROUP BY day
 def daily(cur: duckdb.DuckDBPyConnection, project: str, win: Window) -> dict[str, Any]:
     """The `/api/usage/daily` body: one point per day of the period, zero-filled."""
     found = {r[0]: r[1:] for r in read_days(cur, DAILY_SQL, params(project, win))}
-    series = win.series(min(found) if found else None)
+    series = win.series(min(found) if found else None, max(found) if found else None)
     empty = (0, 0, 0, 0, None, 0)
     data = []
     for day in series:
@@ -169,12 +170,12 @@ def models(cur: duckdb.DuckDBPyConnection, project: str, win: Window, sort: str,
     return {"projectId": project, "period": win.period, "sort": sort, "order": order, "data": data}
 
 
-def spent_since(cur: duckdb.DuckDBPyConnection, project: str, since: datetime) -> float:
-    """Known cost of a project from `since` (naive UTC) on; from the rollup when `since` is a UTC midnight."""
-    if since.time() == time():
-        sql = schema.days_cte("project = $project AND day >= $start") + " SELECT sum(cost) FROM days"
-        rows = read_days(cur, sql, {"project": project, "start": since.date()})
+def spent_since(cur: duckdb.DuckDBPyConnection, project: str, since: datetime, until: datetime) -> float:
+    """Known cost of a project in [since, until) (naive UTC); from the rollup when both are UTC midnights."""
+    if since.time() == time() and until.time() == time():
+        sql = schema.days_cte("project = $project AND day >= $start AND day < $end") + " SELECT sum(cost) FROM days"
+        rows = read_days(cur, sql, {"project": project, "start": since.date(), "end": until.date()})
     else:
-        sql = "SELECT sum(cost) FROM usage_calls WHERE project = ? AND ts >= ?"
-        rows = cur.execute(sql, [project, since]).fetchall()
+        sql = "SELECT sum(cost) FROM usage_calls WHERE project = ? AND ts >= ? AND ts < ?"
+        rows = cur.execute(sql, [project, since, until]).fetchall()
     return money(rows[0][0] if rows else None)
