@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from larouter.cli.common import Client, CliError, client_options, inherited
+from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, client_options, inherited
 from larouter.cli.once import option
 from larouter.cli.output import emit, err_console, fitted_table, money, plural, print_json, size
 from larouter.cli.project_ref import project_id, project_option, unknown_project
@@ -184,7 +184,9 @@ def copy(client: Client, src: HTTPResponse, dst: BinaryIO) -> int:
         try:
             chunk = src.read(CHUNK)
         except (OSError, HTTPException) as exc:
-            raise client.unreachable(f"connection lost during the export ({exc})") from None
+            raise CliError(f"the export from {client.base_url} was cut off after {total:,} bytes ({type(exc).__name__}):"
+                           " larouterd stopped it (its log says why) or stopped; nothing was written",
+                           EXIT_UNREACHABLE) from None
         if not chunk:
             return total
         dst.write(chunk)

@@ -16,13 +16,14 @@ A bad value is a 400 OpenAI-shaped error whose `param` names the parameter.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 
 from aiohttp import web
 
 from larouter import appkeys
-from larouter.errors import bad_request, not_found
+from larouter.errors import LarouterError, bad_request, not_found
 from larouter.projects.store import NAME
 from larouter.queryargs import check_query
 from larouter.usage import queries
@@ -31,6 +32,7 @@ from larouter.usage.ledger import Ledger
 from larouter.usage.periods import DEFAULT_PERIOD, PERIODS, Window, window
 from larouter.usage.queries import ALL_PROJECTS
 
+log = logging.getLogger("larouter.usage")
 PROJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 DEFAULT_PROJECT = "default"
 PARAMS = ("period", "projectId")
@@ -152,10 +154,17 @@ async def usage_export(request: web.Request) -> web.StreamResponse:
             "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
             "Content-Disposition": f'attachment; filename="{export_filename(None if every else project, win, win.today)}"'})
         await resp.prepare(request)
-        chunk = first
+        chunk, sent = first, 0
         while chunk:
             await resp.write(chunk)
-            chunk = await ledger.run(export.next_chunk)
+            sent += len(chunk)
+            try:
+                chunk = await ledger.run(export.next_chunk)
+            except LarouterError as err:  # after the headers: the client must see the export cut, not a short CSV
+                log.error("usage export cut off after %d bytes: %s", sent, err.message)
+                if request.transport is not None:
+                    request.transport.abort()  # (no end of the chunked body: the client knows it is cut)
+                return resp
         await resp.write_eof()
         return resp
     finally:

@@ -22,6 +22,7 @@ from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.proxy.call import Call
 from larouter.fsutil import PRIVATE_DIR, errno_of, private_file, unwritable_advice
+from larouter.errors import LarouterError
 from larouter.usage import journal, queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
@@ -208,8 +209,21 @@ class Ledger:
             cur.close()
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
-        """Run a blocking function on the ledger's query threads."""
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        """Run a blocking function on the ledger's query threads; a DuckDB error (a damaged block of the file, say)
+        is a 503 `ledger_unreadable` naming the file, logged with its traceback, never an unexplained 500."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        except duckdb.Error as exc:
+            log.exception("usage ledger: reading %s failed", self.path)
+            raise self.unreadable(exc) from None
+
+    def unreadable(self, exc: BaseException) -> LarouterError:
+        """The 503 for a ledger DuckDB could not read: what it said (first line), and what to do."""
+        said = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        return LarouterError(f"the usage ledger ({self.path.name} in larouterd's data directory) could not be read "
+                             f"({said}); the daemon log has the details. If the file is damaged, stop larouterd, move "
+                             f"{self.path.name} aside (keep it for recovery) or restore it from a backup, and start "
+                             "again", 503, "server_error", "ledger_unreadable")
 
     def reopen(self) -> duckdb.DuckDBPyConnection:
         """Close every connection and open the file again; return a new cursor for the writer (blocking).
