@@ -424,3 +424,27 @@ def test_a_report_holds_the_days_its_total_counts(tmp_path: Path) -> None:
     assert summary["totalCost"] == 2.0 and sum(d["cost"] for d in summary["dailyCosts"]) == 2.0, summary
     assert summary["dailyCosts"][-1]["date"] == ahead and daily["end"] == ahead
     assert sum(d["cost"] for d in daily["data"]) == 2.0
+
+
+def test_a_ledger_file_deleted_while_running_is_made_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`usage.duckdb` deleted under the running ledger (a clean-up of the data directory): the next commit says so
+    (ERROR) and goes to a new file at the same path, which a restart reads (records went to the deleted file,
+    and a restart started empty, without a word)."""
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    try:
+        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}))
+        assert ledger.writer.wait_flushed(10)
+        for name in ("usage.duckdb", "usage.duckdb.wal"):
+            (settings.home / name).unlink(missing_ok=True)
+        with caplog.at_level(logging.ERROR, logger="larouter.usage"):
+            ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 2, "completion_tokens": 2}))
+            assert ledger.writer.wait_flushed(10)
+        assert any("was deleted while larouterd runs" in r.getMessage() for r in caplog.records), caplog.text
+    finally:
+        ledger.close()
+    again = Ledger.open(settings)
+    try:
+        assert again.query(lambda cur: cur.execute("SELECT input_tokens FROM usage_calls").fetchall()) == [(2,)]
+    finally:
+        again.close()

@@ -69,6 +69,13 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
+
+
 def open_journal(path: Path) -> tuple[journal.Journal, list[journal.Numbered]]:
     """Open the ledger's journal (blocking); a failure becomes a LedgerError naming the file."""
     try:
@@ -107,6 +114,7 @@ class Ledger:
     prices_file: str | None = None
     price_table: PriceTable | None = None
     clock: Callable[[], datetime] = utc_now
+    inode: int | None = None  # of the file opened (`replaced`)
     _cursor_lock: threading.Lock = attrs.Factory(threading.Lock)
 
     @classmethod
@@ -124,8 +132,8 @@ class Ledger:
             usage = settings.usage
             writer = Writer(con.cursor(), usage.batch_rows, usage.flush_interval, usage.queue_max, journal=log_file,
                             commit_interval=usage.commit_interval, recovered=recovered)
-            ledger = cls(path, con, pricer, writer, pool, settings.usage.prices_file, table)
-            writer.reopen = ledger.reopen
+            ledger = cls(path, con, pricer, writer, pool, settings.usage.prices_file, table, inode=_inode(path))
+            writer.reopen, writer.replaced = ledger.reopen, ledger.replaced
             writer.start()
         except BaseException as exc:
             pool.shutdown(wait=False)
@@ -226,16 +234,31 @@ class Ledger:
                              "again", 503, "server_error", "ledger_unreadable")
 
     def reopen(self) -> duckdb.DuckDBPyConnection:
-        """Close every connection and open the file again; return a new cursor for the writer (blocking).
+        """Close every connection and open the file again (a new one, with the tables, when it is gone); return a
+        new cursor for the writer (blocking).
 
-        The writer's way back after DuckDB invalidated the database (a checkpoint failed on a full disk, say).
+        The writer's way back after DuckDB invalidated the database (a checkpoint failed on a full disk, say), or
+        after the file was deleted or replaced under it (`replaced`).
         """
         with self._cursor_lock:
             for old in (self.writer.cursor, self.con):
                 with contextlib.suppress(duckdb.Error):
                     old.close()
             self.con = connect(self.path)
+            schema.migrate(self.con)  # (nothing to do unless the file is new)
+            self.inode = _inode(self.path)
             return self.con.cursor()
+
+    def replaced(self) -> str | None:
+        """Why the file the ledger writes is no longer `path` (deleted, or another file put there: an operator's
+        clean-up of the data directory), else None; the writer asks before each commit (a stat: microseconds), and
+        opens the new file rather than commit to one nobody will read again."""
+        inode = _inode(self.path)
+        if inode == self.inode:
+            return None
+        what = "deleted" if inode is None else "replaced by another file"
+        return (f"usage ledger: {self.path} was {what} while larouterd runs; the records committed to it before are "
+                "gone with it (restore it from a backup to keep them); recording goes on in a new ledger file there")
 
     def close(self) -> None:
         """Commit everything recorded, stop the writer and the query threads, close the file (blocking)."""

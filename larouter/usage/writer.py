@@ -9,8 +9,8 @@ them to the journal (`journal.py`: one write and one fdatasync per batch of at m
 batch_rows` rows). Every `commit_interval` seconds (or once `MAX_BATCH_FACTOR * batch_rows` rows are journaled,
 when closing, and when `wait_flushed()` asks) the loader commits them into `usage_calls` in one transaction and
 the journal is emptied. A commit costs a few ms of CPU whatever its size (DuckDB plans every statement), so a
-busy ledger commits rarely and journals often. Every `FOLD_INTERVAL` seconds (or `FOLD_ROWS` rows) it folds the committed rows into the per-day rollup
-that the billing queries read. Without a journal (unit tests), every batch is committed at once.
+busy ledger commits rarely and journals often. Every `FOLD_INTERVAL` seconds (or `FOLD_ROWS` rows) it folds the
+committed rows into the per-day rollup the billing queries read. Without a journal, every batch commits at once.
 
 Queue full (`queue_max` rows not yet committed to DuckDB, journaled ones included): the row is dropped, never
 waited for, so a stalled disk cannot stall the proxy. Drops are counted (`stats.dropped`) and logged as errors,
@@ -23,17 +23,15 @@ writer retries after a back-off (`RETRY_FIRST` s, doubling up to `retry_max` s),
 through `reopen` when DuckDB invalidated it (rows the database turns out to hold already are not written twice),
 and commits everything waiting as soon as a write succeeds. The operator is told: an ERROR when writing starts
 failing and at most once per `FAIL_LOG_EVERY` s while it lasts, a WARNING when it works again, and `describe()`
-(shown in `/health`) reports `failing`, `pending`, `lastError` and `lastErrorAt` (the last storage error since start
-and when it happened, UTC: kept once writing works again, for the record; `failing` says whether it still fails). A row whose cost the DECIMAL columns cannot hold
-is committed with that cost unknown, with a warning (loader.py); any other row the database refuses for itself
-(a conversion error, say) is reported and lost, never retried forever.
+(in `/health`) reports `failing`, `pending`, `lastError` and `lastErrorAt` (the last storage error since start and
+when, UTC, kept once writing works again). A row whose cost the DECIMAL columns cannot hold is committed with that
+cost unknown, with a warning (loader.py); any other row the database refuses for itself is reported and lost.
 
-Durability: `close()` commits everything submitted before it, so a clean stop (SIGTERM) loses nothing. If
-DuckDB still refuses at that moment, the journaled rows stay in the journal and are committed at the next start;
-rows not even journaled (the disk is full) are counted in `failed` and logged. On a hard kill (SIGKILL, power
-loss) the rows not yet journaled are lost: normally those of the last `flush_interval` (100 ms by default),
-fewer than `batch_rows` rows; while the writer is behind or the storage fails, at most what is waiting in the
-buffer (bounded by `queue_max`). Journaled rows are committed when the ledger next opens.
+Durability: `close()` commits everything submitted before it (a clean stop loses nothing; what DuckDB still
+refuses stays journaled for the next start, what not even the journal took is counted in `failed`). A hard kill
+loses the rows not yet journaled: those of the last `flush_interval`, or, while the writer is behind or the
+storage fails, what waits in the buffer (at most `queue_max`). A file deleted or replaced under the ledger is
+noticed before the next commit, which goes to a new file at its path (`replaced`).
 """
 
 from __future__ import annotations
@@ -106,6 +104,7 @@ class Writer:
     flush_interval: float = 0.1
     queue_max: int = 100_000
     reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None  # a fresh cursor after DuckDB invalidated the db
+    replaced: Callable[[], str | None] | None = None  # why the file is no longer the ledger's path (then: reopen)
     retry_max: float = RETRY_MAX
     journal: Journal | None = None
     commit_interval: float = 1.0
@@ -188,8 +187,7 @@ class Writer:
     def close(self, timeout: float | None = None) -> None:
         """Refuse new rows, commit everything waiting, fold it into the rollup, stop the thread, close the journal
         (whatever DuckDB did not take stays in it for the next start)."""
-        self._closed = True
-        self._closing = True
+        self._closed = self._closing = True
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -268,7 +266,12 @@ class Writer:
             count -= take
 
     def _commit(self) -> None:
-        """Commit the journaled rows to DuckDB (one statement), then empty the journal."""
+        """Commit the journaled rows to DuckDB (one statement), then empty the journal; first, when the file was
+        deleted or replaced under the ledger, open the new one (its rows then go there)."""
+        if self.replaced is not None and (why := self.replaced()) is not None:
+            log.error(why)
+            if not self._reconnect("(a new file)"):
+                return
         last = self.loader.rows[-1][0]
         written, lost, error = self.loader.commit()
         if written or lost:
@@ -317,8 +320,8 @@ class Writer:
             log.warning("usage ledger: writing works again after %.1f s of failures (%d still waiting to be committed)",
                         time.monotonic() - self._failing_since, self.pending())
 
-    def _reconnect(self) -> bool:
-        """Open the database again after DuckDB invalidated it; False while that fails (still failing)."""
+    def _reconnect(self, after: str = "after DuckDB invalidated it") -> bool:
+        """Open the database again (`after` says why, for the log); False while that fails (still failing)."""
         if self.reopen is None:
             return True
         try:
@@ -333,7 +336,7 @@ class Writer:
         if held:
             self._count(held, 0)
         self._committed, self._seq, self._broken = last, max(self._seq, last), False
-        log.warning("usage ledger: opened the database again after DuckDB invalidated it")
+        log.warning("usage ledger: opened the database again %s", after)
         return True
 
     def _abandon(self) -> None:
@@ -378,8 +381,7 @@ class Writer:
         self._recovered()
 
     @property
-    def committed(self) -> int:
-        """The seq of the last row committed to DuckDB."""
+    def committed(self) -> int:  # the seq of the last row committed to DuckDB
         return self._committed
 
     @property
