@@ -99,16 +99,17 @@ def _inline(part: dict[str, Any]) -> tuple[int, int]:
 
 
 def inline_media(body: dict[str, Any]) -> tuple[int, int]:
-    """(bytes, tokens) of the inline images and recordings of the request's messages (`_inline`)."""
-    size = tokens = 0
+    """(bytes, tokens) of the inline images and recordings of the request's messages (`_inline`); on every request,
+    so the usual case, every content a string, is one comprehension."""
     messages = body.get("messages")
-    for message in messages if isinstance(messages, list) else ():
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, list):
-            for part in content:
-                if isinstance(part, dict):
-                    b, t = _inline(part)
-                    size, tokens = size + b, tokens + t
+    lists = [c for m in messages if type(m) is dict and type(c := m.get("content")) is list] if type(
+        messages) is list else ()
+    size = tokens = 0
+    for content in lists:
+        for part in content:
+            if isinstance(part, dict):
+                b, t = _inline(part)
+                size, tokens = size + b, tokens + t
     return size, tokens
 
 
