@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
+import logging
 import secrets
 import socket
 from pathlib import Path
@@ -21,6 +22,7 @@ from larouter.errors import LarouterError
 from larouter.fsutil import atomic_write
 from larouter.projects.store import DEFAULT, ProjectStore, name_key
 
+log = logging.getLogger("larouter.auth")
 PUBLIC = frozenset({"/health", "/openapi.json"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -88,10 +90,30 @@ class AdminToken:
     @classmethod
     def load(cls, settings: Settings) -> AdminToken:
         """The token of these start-up settings (blocking: may read or generate the file; ConfigError on a
-        non-loopback bind without a token)."""
+        non-loopback bind without a token). A configured token replaces an older one in the file (`mirror`)."""
         configured = settings.server.admin_token
         generated = None if configured else admin_token(settings.home, settings.server.host)
-        return cls(settings.home, configured, generated)
+        token = cls(settings.home, configured, generated)
+        token.mirror(configured)
+        return token
+
+    def mirror(self, configured: str | None) -> None:
+        """Keep `<home>/admin_token`, where this user's CLI reads the daemon's token, in step with a configured one
+        at start (set by LAROUTER_ADMIN_TOKEN or a config file the CLI does not read): a file left holding an older
+        token made every CLI command a 401 "invalid or revoked token" the user never gave. Only a file that exists
+        is rewritten (a token set elsewhere is not put on disk unasked). Blocking."""
+        path = self.home / "admin_token"
+        if not configured or not path.exists():
+            return
+        try:
+            if path.read_text("utf-8").strip() == configured:
+                return
+            atomic_write(path, (configured + "\n").encode(), 0o600)
+        except OSError as exc:
+            log.warning("could not update %s to the configured admin token (%s): the CLI of this user sends the old "
+                        "one; pass --token", path, exc.strerror or exc)
+            return
+        log.info("%s updated to the configured admin token (the CLI reads it there)", path)
 
     @property
     def current(self) -> str:
@@ -102,7 +124,9 @@ class AdminToken:
 
     def prepare(self, settings: Settings) -> None:
         """Before a settings change is persisted (blocking, on a worker thread): a change that drops the configured
-        token falls back to the file's, generated on a loopback bind; with none to fall back to, a ConfigError."""
+        token falls back to the file's, generated on a loopback bind; with none to fall back to, a ConfigError. (A
+        PATCHed token is not put in the file: the CLI reads it from runtime-config.json, and unsetting it brings
+        the file's back.)"""
         if not settings.server.admin_token and self.generated is None:
             self.generated = admin_token(settings.home, settings.server.host)
 

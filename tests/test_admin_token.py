@@ -10,7 +10,7 @@ import pytest
 from larouter.runtime import runtime_file
 from tests.conftest import Router
 from tests.support.cli import run
-from tests.support.proc import larouterd
+from tests.support.proc import daemon_env, larouterd
 from tests.support.servers import http_json, http_raw
 
 NEW = "lr_rotated_admin_token_0001"
@@ -71,3 +71,19 @@ def test_dropping_the_only_admin_token_of_a_network_bind_is_refused(make_router,
     assert status == 400 and b"needs an admin token" in raw and token.encode() not in raw, raw
     assert status_with(router.url, token) == 200
     assert not (router.settings.home / "admin_token").exists()
+
+
+def test_a_token_set_for_the_daemon_alone_reaches_the_owners_cli(home: Path, tmp_path: Path) -> None:
+    """A home whose `admin_token` file holds the token generated at an earlier start, and a daemon given another one
+    by LAROUTER_ADMIN_TOKEN (or a config file the CLI does not read): the file is brought in step at start, so the
+    owner's CLI, which has neither, works, guarded settings included (every command was a 401 "invalid or revoked
+    token" the user never gave)."""
+    env = {"LAROUTER_HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg")}
+    with larouterd(home):
+        old = (home / "admin_token").read_text().strip()
+    with larouterd(home, env=daemon_env(home, LAROUTER_ADMIN_TOKEN=NEW)) as (url, _proc):
+        assert status_with(url, old) == 401 and status_with(url, NEW) == 200
+        assert run("status", env=env).exit_code == 0
+        guarded = run("config", "set", "local.extra_args", '["--threads", "1"]', env=env)
+        assert guarded.exit_code == 0, guarded.output
+    assert (home / "admin_token").read_text().strip() == NEW and (home / "admin_token").stat().st_mode & 0o077 == 0
