@@ -76,7 +76,7 @@ def http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
     except ValueError:
         raise FieldError(attr.name, "must be an http(s) URL (its port is not a number from 0 to 65535), "
                                     f"got {shown}") from None
-    if not (value.isascii() and value.isprintable()) or " " in value:
+    if not value.isprintable() or " " in value:
         raise FieldError(attr.name, f"must be an http(s) URL without spaces, line breaks or control characters, got "
                                     f"{shown}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -98,16 +98,17 @@ def header_safe_secret(_inst: Any, attr: attrs.Attribute, value: str | None) -> 
                                     "non-ASCII character (value not shown)")
 
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,99}")
 
 
 def env_name(_inst: Any, attr: attrs.Attribute, value: str | None) -> None:
-    """`api_key_env` names an environment variable; anything else is most likely the key itself, pasted into the
-    wrong field: refused without showing it (it would be shown where a variable's name is, unmasked)."""
+    """`api_key_env` names an environment variable, in capitals as such names are; anything else is most likely the
+    key itself pasted into the wrong field (`sk-…`, and `gsk_…`, `hf_…` too, which a looser rule took for names):
+    refused without showing it (it would be shown where a variable's name is, unmasked)."""
     if value is not None and not ENV_NAME.fullmatch(value):
-        raise FieldError(attr.name, "must be the name of an environment variable (letters, digits and _, such as "
-                                    "OPENAI_API_KEY), got something else (not shown: it may be the key itself, which "
-                                    "goes in api_key)")
+        raise FieldError(attr.name, "must be the name of an environment variable in capitals (A-Z, 0-9 and _, such "
+                                    "as OPENAI_API_KEY), got something else (not shown: it may be the key itself, "
+                                    "which goes in api_key)")
 
 
 MIN_ADMIN_TOKEN = 16  # characters: a token short enough to guess is no lock

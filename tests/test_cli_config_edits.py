@@ -170,3 +170,14 @@ def test_a_wrong_value_elsewhere_is_still_shown(router: Router) -> None:
     """Outside `providers.*` and keys named like secrets, the value a key got is still quoted to help fix it."""
     result = on(router, "config", "set", "server.port", "abc", "--token", router.admin_token)
     assert result.exit_code == 1 and "server.port: expected an integer, got 'abc'" in result.output, result.output
+
+
+@pytest.mark.parametrize("key", ["gsk_Groq0KeyShaped0SECRET0123456789abcd", "hf_HuggingFaceTokenShaped0123456789",
+                                 "sk-proj-0123456789abcdefSECRET"])
+def test_a_key_pasted_as_api_key_env_is_refused_unshown(router: Router, key: str) -> None:
+    """Keys made of letters, digits and `_` (Groq's `gsk_…`, a Hugging Face `hf_…`) passed for a variable's name and
+    were then shown in every 503 and in /api/config: a variable's name is in capitals; the value is never echoed."""
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"openai": {"api_key_env": key}}},
+                            headers={"Authorization": f"Bearer {router.admin_token}"})
+    assert status == 400 and out["error"]["param"] == "providers.openai.api_key_env", out
+    assert key not in json.dumps(out) and "in capitals" in out["error"]["message"], out

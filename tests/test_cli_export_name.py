@@ -54,3 +54,19 @@ def test_a_second_export_gets_a_numbered_name(router: Router, tmp_path: Path, mo
     assert on(router, "usage", "export", "-o", made.name).exit_code == 0
     assert made.read_text().startswith("time,project,") and sorted(p.name for p in tmp_path.glob("*.csv*")) == sorted(
         [made.name, numbered.name])  # (no partial file left either)
+
+
+def test_a_symlink_planted_at_the_partial_files_name_is_not_followed(router: Router, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user plants `.<name>.part` -> a file of the victim's: the export writes a new file of its own (it
+    followed the link and overwrote the target)."""
+    monkeypatch.chdir(tmp_path)
+    first = on(router, "usage", "export")
+    [made] = list(tmp_path.glob("larouter-usage*"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    for name in (f".{made.name}.part", f".{made.stem}-2.csv.part"):
+        (tmp_path / name).symlink_to(victim)
+    assert first.exit_code == 0 and on(router, "usage", "export", "-o", made.name).exit_code == 0
+    assert on(router, "usage", "export").exit_code == 0
+    assert victim.read_text() == "precious\n"

@@ -140,6 +140,20 @@ def test_an_over_budget_call_tries_its_local_downgrade_once(routed: Callable[...
     assert reason.count("fake-500 failed") == 1, reason
 
 
+def test_a_local_model_a_downgrade_tried_is_not_tried_again_from_the_chain(routed: Callable[..., Router],
+                                                                            fake: Fake) -> None:
+    """The chain also names `local` (the built-in chains do): the local model the over-budget downgrade tried, and
+    that failed, is not called a second time for the chain's own entry (a hung one made the client wait twice)."""
+    router = routed(BROKEN_LOCAL.replace('COMPLEX = ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"]',
+                                         'COMPLEX = ["gpt-4.1", "local", "gpt-4.1-mini"]'))
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "broke3", "budgetUsd": 0})
+    c = openai.OpenAI(base_url=router.v1, api_key=proj["token"], max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:
+        c.chat.completions.create(model="auto", messages=[{"role": "user", "content": CODING}])
+    assert [r["model"] for r in fake.state.requests] == ["fake-500"], info.value.body
+    assert "fake-500 not tried again" in info.value.response.headers["x-larouter-reason"]
+
+
 def test_a_named_model_over_budget_is_402_never_replaced(routed: Callable[..., Router], fake: Fake) -> None:
     """The downgrade is for `auto`: a model the client named is honoured or refused, here with 402, and a call whose
     worst case does not fit says so rather than "spent"."""

@@ -131,3 +131,22 @@ def test_a_local_model_that_did_not_start_is_recorded_under_its_name(make_router
     assert rows()[0]["model"] == "bad", rows()
     by_model = http_json("GET", router.url + "/api/usage")[1]["byModel"]
     assert list(by_model) == ["bad"], by_model
+
+
+@pytest.mark.parametrize(("status", "message", "code", "refusal"), [
+    (403, 'm requires moderation on OpenAI. Your input was flagged for "violence".', None, True),
+    (400, "Your request was flagged as potentially violating our usage policy", "invalid_prompt", True),
+    (400, "The response was filtered due to the prompt triggering the content management policy", "content_filter",
+     True),
+    (400, "Unrecognized request argument supplied: flagged", None, False),
+    (403, "Your account has been flagged for potential abuse", None, False),
+    (400, "your messages resulted in 9000 tokens (flagged as too long)", "context_length_exceeded", False),
+    (404, "The model `flagged-beta` does not exist", "model_not_found", False),
+])
+def test_only_a_refusal_of_the_content_is_taken_for_one(status: int, message: str, code: str | None,
+                                                        refusal: bool) -> None:
+    """Review I: any 4xx with the word "flagged" was relayed as a content refusal (no failover): only the content
+    codes, or a message saying the input was flagged (with no code), are."""
+    from larouter.proxy.upstream import content_refusal
+
+    assert content_refusal(status, message, code) is refusal

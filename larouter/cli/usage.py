@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import sys
+import tempfile
 from http.client import HTTPException, HTTPResponse
 from pathlib import Path
 from types import MappingProxyType
@@ -242,9 +243,11 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
             sys.stdout.flush()
             return
         target = output or Path(attachment_name(resp.headers.get("Content-Disposition")) or "larouter-usage.csv")
-        part = target.with_name(f".{target.name}.part")
-        try:
-            with part.open("wb") as out:
+        part: Path | None = None
+        try:  # a new file of its own, 0600 (never one a symlink planted at a predictable name points to)
+            fd, made = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+            part = Path(made)
+            with os.fdopen(fd, "wb") as out:
                 written = copy(client, resp, out)
             if output is None:
                 target = _place(part, target)
@@ -252,11 +255,13 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
                 os.replace(part, target)  # the file the user named
         except OSError as exc:
             with contextlib.suppress(OSError):  # (on a read-only file system the cleanup fails too: EROFS)
-                part.unlink(missing_ok=True)
+                if part is not None:
+                    part.unlink(missing_ok=True)
             raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
         except BaseException:
             with contextlib.suppress(OSError):
-                part.unlink(missing_ok=True)
+                if part is not None:
+                    part.unlink(missing_ok=True)
             raise
     result = {"path": str(target), "bytes": written, "period": period, "projectId": project}
     if as_json:

@@ -263,10 +263,13 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     failures: list[str] = []
     billed_timeout = False  # a candidate had the request and timed out: it may still run it, and bill it
     queue = list(usable)  # the candidates not tried yet, in the order they will be
-    downgrades_failed: list[str] = []  # local models an over-budget candidate was sent to, and that failed
+    local_failed: list[str] = []  # local models that failed this request (tried, or an over-budget one's downgrade)
     while queue:
         cand = queue.pop(0)
-        downgraded = None
+        if cand.is_local and cand.label in local_failed:  # (the chain names the one a downgrade already tried)
+            notes.append(f"{cand.name} not tried again (it failed above)")
+            continue
+        downgraded = cand.label if cand.is_local else None
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
         call.upstream_id = None  # and before a provider answers, it has no provider's request id (not the last one's)
         name = call.tried = cand.name  # the model tried: the local one when the budget downgraded this candidate
@@ -274,7 +277,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         try:
             await _target(request, cand, early)
             call.target = chosen = cand.target or request.app[appkeys.REGISTRY].resolve(cand.name)
-            reservation = await billing.admit(request, call, body, failed=downgrades_failed)
+            reservation = await billing.admit(request, call, body, failed=local_failed)
             call.extra["reservation"] = reservation
             name = cand.name if call.target is chosen else call.target.model
             if call.target is not chosen:  # over budget: downgraded to a local model (the note stays in the reason)
@@ -323,7 +326,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             notes.append(f"{where}'s other models tried last ({', '.join(moved)})")
         failures.append(why)
         if downgraded is not None:
-            downgrades_failed.append(downgraded)
+            local_failed.append(downgraded)
         if queue:  # the last candidate's attempt is the call's own row (its tokens, cost and reservation): see below
             cost = _abandon(request, call, why, status, code)
             billing.settle(request, call, call.extra.pop("reservation", None), cost)

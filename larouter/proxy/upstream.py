@@ -269,16 +269,20 @@ async def _error_for_status(target: Target, resp: aiohttp.ClientResponse) -> Lar
 
 CONTENT_CODES = frozenset({"content_filter", "content_policy_violation", "invalid_prompt", "moderation_blocked",
                            "content_blocked", "responsibleaipolicyviolation"})
-_FLAGGED = re.compile(r"\bflagged\b", re.IGNORECASE)
+_FLAGGED = re.compile(r"\b(?:input|prompt|content|message|request|text|image)s?(?:\s+\w+){0,3}?\s+(?:was|were|is|are|"
+                      r"has\s+been|have\s+been|got)\s+flagged\b", re.IGNORECASE)  # "your input was flagged"
 
 
 def content_refusal(status: int, message: str, code: str | None) -> bool:
     """A provider's 4xx refusing the prompt's content (Azure's 400 `content_filter`, OpenAI's `invalid_prompt`, a
-    moderation "your input was flagged", OpenRouter's 403 among them): relayed to the client, never routed round
+    moderation's "your input was flagged" with no code, OpenRouter's 403 among them; not "your account has been
+    flagged", nor a word "flagged" in another error): relayed to the client, never routed round
     (another candidate would bill again, and go round the filter) and no fault of the model (nothing cools)."""
-    if not 400 <= status < 500 or status in (401, 429):
+    if status not in (400, 403, 422):
         return False
-    return (code is not None and code.lower() in CONTENT_CODES) or _FLAGGED.search(message) is not None
+    if code is not None:  # a code says what it is (`context_length_exceeded`, `model_not_found`...)
+        return code.lower() in CONTENT_CODES
+    return _FLAGGED.search(message) is not None
 
 
 def model_failure(model: str, status: int, message: str, code: str | None, param: str | None) -> str | None:
