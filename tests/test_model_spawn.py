@@ -38,13 +38,14 @@ async def any_(request):
 app = web.Application(); app.router.add_route("*", "/{tail:.*}", any_)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 """
-# A llama-server wrapper that, the first time only, lets the squatter (in a session of its own: another program) take
-# the port it was given, then runs the real llama-server there (which cannot bind it and exits).
+# A llama-server wrapper that, the first time only, lets the squatter (in a session of its own, and orphaned at once:
+# another program, no descendant of the model's) take the port it was given, then runs the real llama-server there
+# (which cannot bind it and exits).
 WRAPPER = """#!/bin/sh
 for a in "$@"; do [ "$prev" = "--port" ] && port="$a"; prev="$a"; done
 if [ ! -e "{marker}" ]; then
   touch "{marker}"
-  setsid "{python}" "{squatter}" "$port" & echo $! > "{pidfile}"
+  setsid sh -c '"{python}" "{squatter}" "$1" & echo $! > "{pidfile}"' sh "$port"  # (orphaned: no child of ours)
   i=0; while ! "{python}" -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; do
     i=$((i+1)); [ $i -gt 200 ] && break; sleep 0.02; done
 fi
@@ -100,3 +101,21 @@ async def test_a_port_taken_before_llama_server_binds_it_is_left_for_another(
     finally:
         if pidfile.exists():
             os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
+@pytest.mark.llama
+async def test_a_llama_server_a_wrapper_starts_in_a_session_of_its_own_is_its_own(
+        local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """A wrapper that runs llama-server under `setsid -w` (its own session, outside the model's process group): the
+    server is the model's descendant, so it is ready (the socket check took it for a squatter, and each attempt
+    left a llama-server running)."""
+    wrapper = tmp_path / "llama-server-setsid"
+    wrapper.write_text(f'#!/bin/sh\nexec setsid -w "{find_llama_server()}" "$@"\n')
+    wrapper.chmod(0o755)
+    router = local_router(extra=f'llama_server = "{wrapper}"\n')
+    status, out = await call(router, "POST", "/api/models/tiny/start")
+    assert status == 200 and out["state"] == "ready", out
+    answer = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.create(
+        model="tiny", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
+    assert answer.choices
+    assert (await call(router, "POST", "/api/models/tiny/stop"))[0] == 200

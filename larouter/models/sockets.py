@@ -29,13 +29,35 @@ def listening_inodes(port: int, proc: Path = Path("/proc")) -> set[int]:
     return found
 
 
-def _group_of(pid_dir: Path) -> int | None:
+def _parent_and_group(pid_dir: Path) -> tuple[int, int] | None:
     try:
         stat = (pid_dir / "stat").read_text()
     except OSError:
         return None
     fields = stat[stat.rfind(")") + 2:].split()  # after the command name, which may hold spaces and parentheses
-    return int(fields[2]) if len(fields) > 2 else None
+    return (int(fields[1]), int(fields[2])) if len(fields) > 2 else None
+
+
+def _family(root: int, proc: Path) -> set[int]:
+    """`root` (a process group's leader), the processes of its group, and every descendant of it (a wrapper's
+    `setsid` child, say, which leaves the group)."""
+    parents: dict[int, int] = {}
+    family = {root}
+    for entry in os.listdir(proc):
+        if entry.isdigit() and (found := _parent_and_group(proc / entry)) is not None:
+            parents[int(entry)] = found[0]
+            if found[1] == root:
+                family.add(int(entry))
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    todo, seen = [root], {root}
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return family | seen
 
 
 def _holds(pid_dir: Path, sockets: set[str]) -> bool:
@@ -53,16 +75,13 @@ def _holds(pid_dir: Path, sockets: set[str]) -> bool:
 
 
 def group_listens(group: int, port: int, proc: Path = Path("/proc")) -> bool | None:
-    """Whether a process of process group `group` (a model's llama-server, started as a group's leader, and any
-    child it forked) holds the socket listening on `port`; None when the process table cannot tell (no /proc: not
-    Linux)."""
+    """Whether a process of process group `group` (a model's llama-server, started as a group's leader, any child it
+    forked, and any descendant that left the group) holds the socket listening on `port`; None when the process table
+    cannot tell (no /proc: not Linux)."""
     if not (proc / "net" / "tcp").exists():
         return None
     inodes = listening_inodes(port, proc)
     if not inodes:
         return False
     sockets = {f"socket:[{inode}]" for inode in inodes}
-    for entry in os.listdir(proc):
-        if entry.isdigit() and _group_of(proc / entry) == group and _holds(proc / entry, sockets):
-            return True
-    return False
+    return any(_holds(proc / str(pid), sockets) for pid in _family(group, proc))
