@@ -23,7 +23,7 @@ def secrets_set(node: Any, prefix: str = "") -> list[str]:
         path = f"{prefix}{key}"
         if isinstance(value, dict):
             found += secrets_set(value, path + ".")
-        elif value and (key in SECRET_FIELDS or SECRET_NAME.search(str(key))):
+        elif value and isinstance(value, str) and (key in SECRET_FIELDS or SECRET_NAME.search(str(key))):
             found.append(path)
     return found
 

@@ -54,7 +54,7 @@ def test_a_config_file_others_may_read_that_holds_a_key_is_warned_of(home: Path,
     cfg.chmod(0o600)
     with larouterd(home, "--config", str(cfg)):
         pass
-    cfg.write_text('[routing]\ncooldown = 5.0\n')
+    cfg.write_text('[routing]\ncooldown = 5.0\n[routing.classifier.tuning]\ncode_token = 2.5\n')  # (a weight)
     cfg.chmod(0o644)
     with larouterd(home, "--config", str(cfg)):
         pass

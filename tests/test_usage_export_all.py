@@ -73,3 +73,11 @@ def test_every_projects_usage_counts_a_deleted_projects_calls(router: Router) ->
     assert sum(d["calls"] for d in daily["data"]) == 3 and sum(m["calls"] for m in models["data"]) == 3, (daily, models)
     out = on(router, "status", "--json")
     assert out.exit_code == 0 and json.loads(out.stdout)["spend"]["totalCalls"] == 3, out.output
+
+
+def test_the_cli_reports_every_project_as_such(router: Router) -> None:
+    """`larouter usage -p '*'` says "every project" (it said "project * (deleted)")."""
+    call(router)
+    billed(router, "default", 1)
+    out = on(router, "usage", "-p", "*")
+    assert out.exit_code == 0 and "Usage of every project" in out.stdout and "(deleted)" not in out.stdout, out.output

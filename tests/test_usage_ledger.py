@@ -448,3 +448,53 @@ def test_a_ledger_file_deleted_while_running_is_made_again(tmp_path: Path, caplo
         assert again.query(lambda cur: cur.execute("SELECT input_tokens FROM usage_calls").fetchall()) == [(2,)]
     finally:
         again.close()
+
+
+def test_a_ledger_file_replaced_by_another_keeps_the_records_waiting(tmp_path: Path) -> None:
+    """`usage.duckdb` replaced under the running ledger by another ledger whose rows number higher: the records
+    waiting go to it, numbered after its last (they were dropped as if it held them already, counted written)."""
+    settings = settings_for(tmp_path)
+    other_home = tmp_path / "other"
+    other = Ledger.open(load_settings(tmp_path / "config.toml", env={"LAROUTER_HOME": str(other_home)}))
+    try:
+        for _ in range(5):
+            other.record(finished_call(settings, "acme-1", {"prompt_tokens": 7, "completion_tokens": 7}))
+        assert other.writer.wait_flushed(10)
+    finally:
+        other.close()
+    ledger = Ledger.open(settings)
+    try:
+        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}))
+        assert ledger.writer.wait_flushed(10)
+        (settings.home / "usage.duckdb").unlink()
+        (other_home / "usage.duckdb").rename(settings.home / "usage.duckdb")
+        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 2, "completion_tokens": 2}))
+        assert ledger.writer.wait_flushed(10)
+    finally:
+        ledger.close()
+    again = Ledger.open(settings)
+    try:
+        rows = again.query(lambda cur: cur.execute("SELECT seq, input_tokens FROM usage_calls ORDER BY seq").fetchall())
+    finally:
+        again.close()
+    assert [t for _, t in rows] == [7, 7, 7, 7, 7, 2] and rows[-1][0] == 6, rows
+
+
+def test_a_row_stamped_centuries_ahead_does_not_make_a_huge_series(tmp_path: Path) -> None:
+    """A row dated 2999 (a clock gone wrong): `period=all`'s day series stops a year past today (it made a 45 MB
+    answer of 356,000 points)."""
+    from larouter.usage import queries
+    from larouter.usage.periods import window
+
+    settings = settings_for(tmp_path)
+    ledger = Ledger.open(settings)
+    try:
+        far = datetime(2999, 1, 1, tzinfo=timezone.utc)
+        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1},
+                                    created_us=epoch_us(far)))
+        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}))
+        assert ledger.writer.wait_flushed(10)
+        daily = ledger.query(lambda cur: queries.daily(cur, "default", window("all", ledger.today())))
+    finally:
+        ledger.close()
+    assert len(daily["data"]) <= 368, len(daily["data"])

@@ -127,7 +127,8 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
     """The whole `larouter usage` report."""
     days = data["dailyCosts"]
     span = f" ({days[0]['date']} to {days[-1]['date']})" if days else ""
-    head = Text.assemble((f"Usage of project {project_label(data)}, {period}{span}\n", "bold"),
+    whose = "every project" if data["projectId"] == "*" else f"project {project_label(data)}"
+    head = Text.assemble((f"Usage of {whose}, {period}{span}\n", "bold"),
                          f"{money(data['totalCost'])} over {plural(data['totalCalls'], 'call')} "
                          f"({data['succeededCalls']:,} ok), ",
                          f"{plural(data['inputTokens'], 'input token')} + "

@@ -178,7 +178,7 @@ class Ledger:
         """Known cost (USD) recorded for `project` in [since, until): the budgets' spend source. Rows the last run
         left in the journal that the start could not commit (the storage failed) count until they are committed:
         a budget read meanwhile would not see them, and never reads again."""
-        committed = self.writer.committed  # (read first: a row committed meanwhile counts twice, never not at all)
+        committed = self.writer.last_committed()  # (read first: a row committed meanwhile counts twice, never not at all)
         spent = await self.run(self.query, lambda cur: queries.spent_since(cur, project, utc_naive(since),
                                                                            utc_naive(until)))
         held = self.writer.held_at_start
@@ -228,10 +228,12 @@ class Ledger:
     def unreadable(self, exc: BaseException) -> LarouterError:
         """The 503 for a ledger DuckDB could not read: what it said (first line), and what to do."""
         said = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        damaged = any(word in said.lower() for word in ("corrupt", "checksum", "invalid", "malformed", "damaged"))
+        advice = (f" If the file is damaged, stop larouterd, move {self.path.name} aside (keep it for recovery) or "
+                  "restore it from a backup, and start again." if damaged else "")
         return LarouterError(f"the usage ledger ({self.path.name} in larouterd's data directory) could not be read "
-                             f"({said}); the daemon log has the details. If the file is damaged, stop larouterd, move "
-                             f"{self.path.name} aside (keep it for recovery) or restore it from a backup, and start "
-                             "again", 503, "server_error", "ledger_unreadable")
+                             f"({said}); the daemon log has the details.{advice}", 503, "server_error",
+                             "ledger_unreadable")
 
     def reopen(self) -> duckdb.DuckDBPyConnection:
         """Close every connection and open the file again (a new one, with the tables, when it is gone); return a

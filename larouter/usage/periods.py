@@ -19,6 +19,7 @@ PERIODS = ("daily", "weekly", "monthly", "all")
 DEFAULT_PERIOD = "monthly"
 FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(9999, 12, 31)
+MAX_AHEAD = timedelta(days=366)  # the furthest past today a day series runs for calls stamped ahead
 
 
 @attrs.frozen
@@ -44,7 +45,8 @@ class Window:
         recorded day when that is later (calls stamped ahead, by a clock that ran fast: the series holds every day
         the totals count)."""
         start = self.start if self.bounded else (first_recorded or self.today)
-        last = min(max(self.today, last_recorded or self.today), self.end - timedelta(days=1))
+        ahead = min(last_recorded or self.today, self.today + MAX_AHEAD)  # (a row stamped in 2999: not 356k points)
+        last = min(max(self.today, ahead), self.end - timedelta(days=1))
         if start > last:
             return []
         return [start + timedelta(days=i) for i in range((last - start).days + 1)]

@@ -1,31 +1,24 @@
 """The ledger's one writer thread: a bounded in-memory buffer, a journal made durable in batches, and DuckDB
 commits of the journaled rows.
 
-`submit()` is called on the event loop. It never blocks and never does I/O: it appends a tuple to a deque
-(an atomic operation) and, once `batch_rows` rows are waiting, sets an Event. The writer thread wakes every
-`flush_interval` seconds (or at once on that Event), takes the rows waiting at that moment, numbers them, hands
-them to the loader (`loader.py`: DuckDB's appender of a staging table, which buffers them in memory) and appends
-them to the journal (`journal.py`: one write and one fdatasync per batch of at most `MAX_BATCH_FACTOR *
-batch_rows` rows). Every `commit_interval` seconds (or once `MAX_BATCH_FACTOR * batch_rows` rows are journaled,
-when closing, and when `wait_flushed()` asks) the loader commits them into `usage_calls` in one transaction and
-the journal is emptied. A commit costs a few ms of CPU whatever its size (DuckDB plans every statement), so a
-busy ledger commits rarely and journals often. Every `FOLD_INTERVAL` seconds (or `FOLD_ROWS` rows) it folds the
-committed rows into the per-day rollup the billing queries read. Without a journal, every batch commits at once.
+`submit()` runs on the event loop: no I/O, no blocking, a deque append (and an Event set once `batch_rows` wait).
+The thread wakes every `flush_interval` s (or on that Event), numbers the waiting rows, stages them in the loader
+(`loader.py`, DuckDB's appender) and appends them to the journal (`journal.py`: one write and fdatasync per batch
+of at most `MAX_BATCH_FACTOR * batch_rows`). Every `commit_interval` s (or at that many journaled rows, at close,
+and for `wait_flushed()`) the loader commits them in one transaction and the journal is emptied: a commit costs a
+few ms whatever its size, so a busy ledger commits rarely and journals often. Every `FOLD_INTERVAL` s (or
+`FOLD_ROWS` rows) the committed rows are folded into the per-day rollup the billing queries read.
 
-Queue full (`queue_max` rows not yet committed to DuckDB, journaled ones included): the row is dropped, never
-waited for, so a stalled disk cannot stall the proxy. Drops are counted (`stats.dropped`) and logged as errors,
-at most once per `DROP_LOG_EVERY` seconds.
+Queue full (`queue_max` rows not yet committed, journaled ones included): the row is dropped, never waited for (a
+stalled disk cannot stall the proxy), counted (`stats.dropped`) and logged, at most once per `DROP_LOG_EVERY` s.
 
-Storage failures (disk full, file size limit, I/O errors, a database DuckDB invalidated after a failed
-checkpoint): requests keep being served. A batch the journal refuses goes back to the head of the buffer; rows a
-commit refuses stay journaled; nothing is lost for either, and new rows keep queueing up to `queue_max`. The
-writer retries after a back-off (`RETRY_FIRST` s, doubling up to `retry_max` s), opening the database again
-through `reopen` when DuckDB invalidated it (rows the database turns out to hold already are not written twice),
-and commits everything waiting as soon as a write succeeds. The operator is told: an ERROR when writing starts
-failing and at most once per `FAIL_LOG_EVERY` s while it lasts, a WARNING when it works again, and `describe()`
-(in `/health`) reports `failing`, `pending`, `lastError` and `lastErrorAt` (the last storage error since start and
-when, UTC, kept once writing works again). A row whose cost the DECIMAL columns cannot hold is committed with that
-cost unknown, with a warning (loader.py); any other row the database refuses for itself is reported and lost.
+Storage failures (disk full, I/O errors, a database DuckDB invalidated): requests are still served; a batch the
+journal refuses goes back to the buffer's head, rows a commit refuses stay journaled, and the writer retries after a
+back-off (`RETRY_FIRST` s doubling to `retry_max`), reopening an invalidated database (`reopen`; rows it already
+holds are not written twice). The operator hears of it: an ERROR when it starts (then at most every
+`FAIL_LOG_EVERY` s), a WARNING when writing works again, and `describe()` (`/health`): `failing`, `pending`,
+`lastError`, `lastErrorAt`. A row whose cost DECIMAL cannot hold is committed with the cost unknown (loader.py);
+any other row the database refuses for itself is reported and lost.
 
 Durability: `close()` commits everything submitted before it (a clean stop loses nothing; what DuckDB still
 refuses stays journaled for the next start, what not even the journal took is counted in `failed`). A hard kill
@@ -270,8 +263,10 @@ class Writer:
         deleted or replaced under the ledger, open the new one (its rows then go there)."""
         if self.replaced is not None and (why := self.replaced()) is not None:
             log.error(why)
-            if not self._reconnect("(a new file)"):
+            if not self._reconnect("(a new file)", renumber=True):
                 return
+        if not self.loader.rows:
+            return
         last = self.loader.rows[-1][0]
         written, lost, error = self.loader.commit()
         if written or lost:
@@ -320,8 +315,9 @@ class Writer:
             log.warning("usage ledger: writing works again after %.1f s of failures (%d still waiting to be committed)",
                         time.monotonic() - self._failing_since, self.pending())
 
-    def _reconnect(self, after: str = "after DuckDB invalidated it") -> bool:
-        """Open the database again (`after` says why, for the log); False while that fails (still failing)."""
+    def _reconnect(self, after: str = "after DuckDB invalidated it", renumber: bool = False) -> bool:
+        """Open the database again (`after` says why, for the log); False while that fails (still failing). Another
+        file (`renumber`): the rows waiting are numbered after its last, in the journal too."""
         if self.reopen is None:
             return True
         try:
@@ -331,8 +327,14 @@ class Writer:
         except Exception as exc:
             self._failed(exc)
             return False
+        if renumber:
+            self.loader.rows[:] = [(last + 1 + i, *row[1:]) for i, row in enumerate(self.loader.rows)]
+            self._seq = last + len(self.loader.rows)
+            if self.journal is not None and self.loader.rows:
+                self.journal.clear()
+                self.journal.append(self.loader.rows)
         # A commit reported failed may have reached the write-ahead log after all: don't write its rows twice.
-        held = self.loader.drop_committed(last)
+        held = 0 if renumber else self.loader.drop_committed(last)
         if held:
             self._count(held, 0)
         self._committed, self._seq, self._broken = last, max(self._seq, last), False
@@ -381,13 +383,12 @@ class Writer:
         self._recovered()
 
     @property
-    def committed(self) -> int:  # the seq of the last row committed to DuckDB
-        return self._committed
-
-    @property
     def failing(self) -> bool:
         """True while the storage refuses writes (rows are kept, up to queue_max)."""
         return self._failing
+
+    def last_committed(self) -> int:  # the seq of the last row committed to DuckDB
+        return self._committed
 
     def pending(self) -> int:
         """Rows not yet committed to DuckDB (journaled ones and the batch being written included)."""
