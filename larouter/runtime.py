@@ -20,7 +20,10 @@ from larouter.fsutil import atomic_write, storage_error
 T = TypeVar("T")
 JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
               type(None): "null"}
-RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes"), ("server", "trust_loopback")}
+# Read once, at start: a change applies at the next start (a PATCH lists it in `restartRequired`).
+RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes"), ("server", "trust_loopback"),
+                ("server", "body_timeout"), ("server", "event_loop"), ("usage", "batch_rows"),
+                ("usage", "flush_interval"), ("usage", "commit_interval"), ("usage", "queue_max")}
 
 
 def runtime_file(home: Path) -> Path:
@@ -89,6 +92,17 @@ def _paths(node: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> set[tuple[s
     return out
 
 
+def restart_required(started: Settings, new: Settings, touched: set[tuple[str, ...]]) -> list[str]:
+    """The restart-only keys a patch touched (`{"server": null}` touches every `server.*`) whose new value differs
+    from the one in force since the start."""
+    def value(settings: Settings, key: tuple[str, ...]) -> Any:
+        return getattr(getattr(settings, key[0]), key[1])
+
+    return sorted(".".join(key) for key in RESTART_KEYS
+                  if any(path[:len(key)] == key[:len(path)] for path in touched)
+                  and value(new, key) != value(started, key))
+
+
 def mask(secret: str) -> str:
     """`sk-...abcd`: enough to recognise a key, never enough to use it."""
     if len(secret) < 12:
@@ -109,6 +123,11 @@ class Runtime:
     # checks of new settings against the app's state before they are persisted (blocking; ConfigError -> 400)
     checks: list[Callable[[Settings], None]] = attrs.Factory(list)
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
+    started: Settings | None = None  # the settings in force since the start (restart-only keys keep these values)
+
+    def __attrs_post_init__(self) -> None:
+        if self.started is None:
+            self.started = self.settings
 
     def variables(self) -> dict[str, str]:
         """Dotted key -> the environment variable whose value the settings hold there, for messages."""
@@ -154,7 +173,7 @@ class Runtime:
             self.overrides, self.settings = overrides, new
             for listener in self.listeners:
                 listener(new)
-        return sorted(".".join(p) for p in _paths(patch) if p in RESTART_KEYS)
+        return restart_required(self.started or new, new, _paths(patch))
 
 
     def _load(self, overrides: dict[str, Any]) -> Settings:

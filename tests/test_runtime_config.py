@@ -302,3 +302,20 @@ def test_a_tier_set_twice_in_different_cases_is_refused(make_router: Callable[..
     assert status == 400 and out["error"]["code"] == "invalid_config", out
     assert "'COMPLEX' sets the COMPLEX tier already" in out["error"]["message"], out
     assert http_json("GET", router.url + "/api/config", None)[1]["routing"]["policies"]["mine"] == {"COMPLEX": ["gpt-fake"]}
+
+
+def test_restart_required_lists_what_a_start_reads_and_what_changed(router: Router) -> None:
+    """`usage.*` tuning, `server.body_timeout` and `server.event_loop` are read at start: a PATCH lists them (it
+    answered `[]` and nothing changed); a value sent back unchanged is not listed, and dropping a whole table lists
+    the restart-only keys it changes."""
+    admin = router.admin
+    status, out = http_json("PATCH", router.url + "/api/config", {"usage": {"queue_max": 2}, "server": {
+        "body_timeout": 1.0, "event_loop": "asyncio"}}, headers=admin)
+    assert status == 200 and out["restartRequired"] == ["server.body_timeout", "server.event_loop",
+                                                        "usage.queue_max"], out
+    same = {"server": {"host": router.settings.server.host, "max_body_bytes": router.settings.server.max_body_bytes}}
+    assert http_json("PATCH", router.url + "/api/config", same, headers=admin)[1]["restartRequired"] == []
+    assert http_json("PATCH", router.url + "/api/config", {"server": {"port": 1}}, headers=admin)[1][
+        "restartRequired"] == ["server.port"]
+    dropped = http_json("PATCH", router.url + "/api/config", {"server": None}, headers=admin)[1]["restartRequired"]
+    assert dropped == [], dropped  # (back to the values in force: nothing to restart for)
