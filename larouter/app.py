@@ -68,6 +68,12 @@ async def drain_requests(app: web.Application) -> None:
     await app[appkeys.DRAIN].run()
 
 
+def providers_changed(upstreams: UpstreamHealth, cooldowns: Cooldowns, settings: Settings) -> None:
+    """Runtime listener: a provider a PATCH changes starts with a clean record and no cooldown (its models' neither)."""
+    for name in upstreams.reconfigure(settings):
+        cooldowns.forget_provider(name)
+
+
 def make_app(config: Settings | Runtime) -> web.Application:
     """Build the application for these settings (or a Runtime that can be PATCHed live)."""
     runtime = config if isinstance(config, Runtime) else Runtime(config, config.config_path, os.environ, {})
@@ -94,7 +100,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     cooldowns = app[appkeys.COOLDOWNS] = Cooldowns(settings.routing.cooldown)
     runtime.listeners.append(functools.partial(apply_routing, policies, cooldowns))
     app[appkeys.UPSTREAMS] = upstreams = UpstreamHealth.from_settings(settings)
-    runtime.listeners.append(upstreams.reconfigure)  # a provider a PATCH changes starts with a clean record
+    runtime.listeners.append(functools.partial(providers_changed, upstreams, cooldowns))
     store.reconfigure(settings)
     runtime.listeners.append(store.reconfigure)
     app[appkeys.STICKY] = StickyRoutes()  # conversation -> the model that served it last

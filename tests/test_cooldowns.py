@@ -140,3 +140,16 @@ def test_an_answer_ends_the_models_cooldown(make_router: Callable[..., Router], 
     other = {"role": "user", "content": "Another conversation: summarise the release notes."}  # (not sticky)
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=[other])
     assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers["x-larouter-reason"]
+
+
+def test_a_provider_a_patch_changes_starts_without_a_cooldown(make_router: Callable[..., Router], fake: Fake) -> None:
+    """The provider dropped a connection (it cools down as a whole, its models with it); a PATCH changes its settings
+    (fixes its URL, say): its cooldown and its models' end at once (`auto` kept avoiding it, while /health showed no
+    record of it)."""
+    router = chained(make_router, ["fake-drop", "gpt-fake"], cooldown=3600.0)
+    broken_stream(router, [FIRST])
+    assert cooling(router, [FIRST])["gpt-fake"] is not None
+    status, _ = http_json("PATCH", router.url + "/api/config", {"providers": {"fake": {"read_timeout": 99.0}}},
+                          headers=router.admin)
+    assert status == 200
+    assert cooling(router, [FIRST])["gpt-fake"] is None and cooling(router, [FIRST])["fake-drop"] is None

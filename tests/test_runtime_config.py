@@ -319,3 +319,12 @@ def test_restart_required_lists_what_a_start_reads_and_what_changed(router: Rout
         "restartRequired"] == ["server.port"]
     dropped = http_json("PATCH", router.url + "/api/config", {"server": None}, headers=admin)[1]["restartRequired"]
     assert dropped == [], dropped  # (back to the values in force: nothing to restart for)
+
+
+@pytest.mark.parametrize("name", ["local:lan", "a/b", ""])
+def test_a_provider_name_the_local_models_use_is_refused(router: Router, name: str) -> None:
+    """`local:<x>` is what running local models are called: such a provider could be added but not removed (it was
+    still served, its key still sent); it, an empty name and one with a '/' are a 400 naming the key."""
+    patch = {"providers": {name: {"base_url": "http://127.0.0.1:9/v1", "models": ["lan-model"]}}}
+    status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
+    assert status == 400 and "a provider's name is" in out["error"]["message"], out

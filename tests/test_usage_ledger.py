@@ -190,6 +190,22 @@ def test_price_file_overrides_the_shipped_table(tmp_path: Path) -> None:
         ledger.close()
 
 
+def test_an_edited_price_file_applies_at_the_next_settings_change(tmp_path: Path) -> None:
+    """The price file edited (same path) and then any settings change (a PATCH): the new prices apply (the file was
+    read again only when its path changed, so edited prices never did until a restart)."""
+    prices = tmp_path / "prices.toml"
+    prices.write_text('version = "v1"\n[acme]\n"gpt-4o" = { input = 1.0, output = 1.0 }\n')
+    settings = settings_for(tmp_path, f'\n[usage]\nprices_file = "{prices}"\n')
+    ledger = Ledger.open(settings)
+    try:
+        prices.write_text('version = "v2"\n[acme]\n"gpt-4o" = { input = 5.0, output = 5.0 }\n')
+        ledger.reconfigure(settings)
+        rate = ledger.pricer.rate("acme", settings.providers["acme"], "gpt-4o")
+        assert rate is not None and (rate.source, rate.input) == ("v2", 5.0)
+    finally:
+        ledger.close()
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ('[acme]\n"m" = { input = 1, output = 1 }\n', "'version' is required"),
     ('version = "x"\n[acme]\n"m" = { input = -1, output = 1 }\n', "acme.m.input: must be a price in USD per million tokens from 0 to 10,000, got -1"),

@@ -58,6 +58,14 @@ class Cooldowns:
                 self.asked.discard(label)
             self.providers.pop(provider, None)
 
+    def forget_provider(self, provider: str) -> None:
+        """A provider whose settings changed (a PATCH fixed its URL, say) starts afresh: its cooldown and its models'
+        end."""
+        self.providers.pop(provider, None)
+        for label in [label for label in self.until if label.startswith(provider + "/")]:
+            del self.until[label]
+            self.asked.discard(label)
+
     def busy(self) -> bool:
         """Whether anything may be cooling down (usually not: then no candidate needs a look)."""
         return bool(self.until or self.providers)

@@ -128,14 +128,16 @@ class UpstreamHealth:
         if label is not None:
             rec.labels.add(label)
 
-    def reconfigure(self, settings: Settings) -> None:
+    def reconfigure(self, settings: Settings) -> list[str]:
         """A provider a PATCH removed or changed (its key, its URL...) starts afresh: what the old one did says
-        nothing of the new one. Local models keep their records."""
+        nothing of the new one. Local models keep their records. The names of those changed."""
         fresh = settings.providers
-        for name in [n for n in self.records if not n.startswith(LOCAL_PREFIX)]:
-            if fresh.get(name) != self.providers.get(name):
-                del self.records[name]
+        changed = [n for n in {*fresh, *self.providers} if not n.startswith(LOCAL_PREFIX)
+                   and fresh.get(n) != self.providers.get(n)]
+        for name in changed:
+            self.records.pop(name, None)
         self.providers = dict(fresh)
+        return changed
 
     def forget(self, name: str) -> None:
         """An upstream that is no more (a local model removed): its record goes with it."""

@@ -161,12 +161,9 @@ class Ledger:
     def reconfigure(self, settings: Settings) -> None:
         """Runtime-config listener: re-price from the new settings (keeps the old prices if the file is bad).
 
-        Runs on the event loop; it reads `usage.prices_file` only when that setting changed (a small, rare read).
+        Runs on the event loop; it reads `usage.prices_file` again (a small, rare read: a PATCH).
         """
-        try:
-            if settings.usage.prices_file == self.prices_file:
-                self.pricer = Pricer.build(settings, shipped_price_table(), self.price_table)
-                return
+        try:  # (read again even when its path is the same: the file may have been edited; the PATCH checked it)
             table = read_price_file(settings)
         except ConfigError as exc:
             log.error("usage ledger: keeping the previous prices: %s", exc)
