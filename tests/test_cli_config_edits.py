@@ -181,3 +181,41 @@ def test_a_key_pasted_as_api_key_env_is_refused_unshown(router: Router, key: str
                             headers={"Authorization": f"Bearer {router.admin_token}"})
     assert status == 400 and out["error"]["param"] == "providers.openai.api_key_env", out
     assert key not in json.dumps(out) and "in capitals" in out["error"]["message"], out
+
+
+def test_a_table_holding_a_key_is_never_echoed_and_a_date_is_a_string(router: Router) -> None:
+    """`config set providers.openai '{ api_key = "sk-…" }'` printed the key as given (the daemon's answer, masked, is
+    shown now); a TOML date value crashed the CLI with a TypeError (it is taken as the string it is)."""
+    secret = "sk-live-secret-abcdefghijklmnop"
+    out = on(router, "config", "set", "providers.openai", f'{{ api_key = "{secret}" }}', "--token", router.admin_token)
+    assert out.exit_code == 0 and secret not in out.output and "sk-...mnop" in out.output, out.output
+    dated = on(router, "config", "set", "routing.default_model", "2025-01-01")
+    assert dated.exit_code == 0 and 'set routing.default_model = "2025-01-01"' in dated.output, dated.output
+
+
+def test_a_key_typed_at_a_terminal_is_prompted_for_and_not_shown(router: Router) -> None:
+    """`config set KEY -` at a terminal: a prompt, and the key typed is not echoed (it waited silently, showing what
+    was typed); the daemon gets the key."""
+    import os
+    import select
+    import shlex
+    import subprocess
+    import sys
+    import time
+
+    secret = "sk-typed-at-a-terminal-0123456789"
+    cmd = shlex.join([sys.executable, "-c", "from larouter.cli import main; main()", "config", "set",
+                      "providers.openai.api_key", "-", "--url", router.url, "--token", router.admin_token])
+    proc = subprocess.Popen(["script", "-qec", cmd, "/dev/null"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    seen, deadline = b"", time.monotonic() + 20
+    while b"providers.openai.api_key:" not in seen and time.monotonic() < deadline:
+        if select.select([proc.stdout], [], [], 0.5)[0]:
+            seen += os.read(proc.stdout.fileno(), 4096)
+    assert b"providers.openai.api_key:" in seen, seen
+    time.sleep(0.2)  # (the prompt is written just before echo is turned off)
+    out, _ = proc.communicate((secret + "\n").encode(), timeout=20)
+    assert proc.returncode == 0, seen + out
+    assert secret.encode() not in seen + out, seen + out
+    status, config = http_json("GET", router.url + "/api/config")
+    assert config["providers"]["openai"]["api_key"] == "sk-...6789"

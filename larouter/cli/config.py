@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 import tomllib
@@ -39,7 +40,9 @@ def parse_value(raw: str) -> Any:
         doc = tomllib.loads(f"v = {raw}")
     except tomllib.TOMLDecodeError:
         return raw
-    return doc["v"] if len(doc) == 1 else raw
+    if len(doc) != 1 or isinstance(doc["v"], (datetime.date, datetime.time)):  # (no setting takes a TOML date)
+        return raw
+    return doc["v"]
 
 
 def nest(path: list[str], value: Any) -> dict[str, Any]:
@@ -113,7 +116,8 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     except CliError as exc:
         raise new_provider_hint(exc, path) from None
     now = lookup(out, path)
-    key, secret = ".".join(path), path[-1] in SECRET_FIELDS
+    key = ".".join(path)
+    secret = path[-1] in SECRET_FIELDS or isinstance(value, dict)  # (a table may hold a key: shown as the daemon masks it)
     result = {"key": key, "value": None if now is MISSING else now, "restartRequired": out["restartRequired"]}
     for warning in out.get("warnings", []):  # on stderr, so that --json output stays one document
         err_console().print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
@@ -180,7 +184,10 @@ def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
     """Set KEY to VALUE, live (VALUE is parsed as TOML when it is valid TOML, else taken as a string;
     `-` reads a string from stdin, so API keys stay out of the shell history)."""
     path = key_path(key)
-    parsed = sys.stdin.read().strip() if value == "-" else parse_value(value)
+    if value == "-" and sys.stdin.isatty():  # typed by hand: a prompt, and the key not shown on screen
+        parsed = click.prompt(f"{key}", hide_input=True, default="", show_default=False, err=True).strip()
+    else:
+        parsed = sys.stdin.read().strip() if value == "-" else parse_value(value)
     secret = path[-1] in SECRET_FIELDS
     if isinstance(parsed, str) and not parsed.strip() and (value == "-" or secret):  # an empty key is no key
         source = "stdin was empty" if value == "-" else "the value is empty"
