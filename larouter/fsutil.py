@@ -37,8 +37,15 @@ def warn_if_readable_secret(path: Path | None, secrets: list[str]) -> str | None
     and others on this machine may read it, else None."""
     if path is None or not secrets or (mode := _shared_mode(path)) is None:
         return None
-    return (f"the config file {path} has mode {mode:04o} and sets {', '.join(secrets[:3])}: others on this machine "
-            f"may read it; run: chmod 600 {path}")
+    said = f"the config file {path} has mode {mode:04o} and sets {', '.join(secrets[:3])}: others on this machine may read it"
+    try:
+        theirs = path.stat().st_uid != os.geteuid()
+    except OSError:
+        theirs = False
+    if theirs:  # (root's /etc/larouter/config.toml under the systemd unit: chmod 600 would lock larouterd out)
+        return (f"{said}; it is another user's file, so move the secrets to the environment instead (under systemd, "
+                "/etc/larouter/env: LAROUTER_ADMIN_TOKEN, and the variables the providers' api_key_env name)")
+    return f"{said}; run: chmod 600 {path}"
 
 
 def private_file(path: Path) -> None:

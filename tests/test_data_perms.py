@@ -7,6 +7,8 @@ import stat
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.proc import daemon_log, larouterd
 from tests.support.servers import http_raw, wait_until
 
@@ -59,3 +61,18 @@ def test_a_config_file_others_may_read_that_holds_a_key_is_warned_of(home: Path,
     with larouterd(home, "--config", str(cfg)):
         pass
     assert "the config file" not in daemon_log(home)
+
+
+def test_a_shared_config_file_of_another_user_gets_advice_that_works(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root's /etc/larouter/config.toml under the systemd unit (the daemon runs as another user): `chmod 600`, the
+    advice, locked the service out. Such a file holding a key gets the advice to move the secrets to the environment."""
+    from larouter import fsutil
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[providers.openai]\napi_key = "sk-config-file-secret-0123456789"\n')
+    cfg.chmod(0o644)
+    monkeypatch.setattr(fsutil.os, "geteuid", lambda: cfg.stat().st_uid + 1)  # (as the service's dynamic user)
+    said = fsutil.warn_if_readable_secret(cfg, ["providers.openai.api_key"])
+    assert said is not None and "it is another user's file, so move the secrets to the environment" in said, said
+    assert "chmod 600" not in said
