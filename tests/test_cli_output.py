@@ -179,3 +179,19 @@ def test_tables_print_on_a_stdout_that_cannot_encode_them(router: Router, encodi
                               env={**os.environ, "PYTHONIOENCODING": encoding, "LAROUTER_TOKEN": ""}, timeout=60)
         assert done.returncode == 0 and b"UnicodeEncodeError" not in done.stderr, (args, done.stderr[-300:])
         assert done.stdout.strip(), args
+
+
+def test_the_downloads_table_keeps_model_ids_whole_at_80_columns() -> None:
+    """At 80 columns (a pipe, a small terminal) `models downloads` cut `gemma-4-e2b` and `gemma-4-e4b` both to
+    `gemma-4-e…`, and the status and amounts too: they are whole, and the error wraps."""
+    from rich.console import Console
+
+    from larouter.cli.downloads import downloads_table
+
+    rows = [{"id": f"dl_{i}", "modelId": f"gemma-4-e{i}b", "quantization": "Q4_K_M", "status": "downloading",
+             "bytes": 3_000_000_000, "total": 4_300_000_000, "error": "sha256 " + "0123456789abcdef" * 4 + " differs"}
+            for i in (2, 4)]
+    console = Console(record=True, width=80)
+    console.print(downloads_table(rows))
+    text = console.export_text()
+    assert "gemma-4-e2b" in text and "gemma-4-e4b" in text and "downloading" in text and "…" not in text, text

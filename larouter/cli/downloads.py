@@ -14,12 +14,12 @@ from typing import Any
 import click
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, Interrupted, client_options, seg, sse_events
 from larouter.cli.once import option
-from larouter.cli.output import ago, duration, emit, err_console, id_column, size
+from larouter.cli.output import ago, duration, emit, err_console, fitted_table, size
 
 
 class RateColumn(ProgressColumn):
@@ -137,16 +137,16 @@ def download(client: Client, as_json: bool, model_id: str, quant: str | None, no
     emit({**out, "alreadyDownloaded": dl["status"] == "done"}, as_json, done_line)
 
 
-def downloads_table(rows: list[dict[str, Any]]) -> Table | str:
+def downloads_table(rows: list[dict[str, Any]]) -> RenderableType | str:
     """Downloads the daemon remembers."""
     if not rows:
         return "no downloads since larouterd started"
-    table = Table(id_column("ID", [d["id"] for d in rows]), "Model", "Quant", "Status", "Progress", "Error")
+    cells = []  # (ids, states and amounts whole, never cut to `gemma-4-e…`; the error, prose, wraps)
     for d in rows:
         pct = f" {100 * d['bytes'] / d['total']:.0f}%" if d["total"] else ""
-        table.add_row(d["id"], escape(d["modelId"]), escape(d["quantization"]), d["status"],
-                      f"{size(d['bytes'])} / {size(d['total'])}{pct}", escape(d["error"] or ""))
-    return table
+        cells.append([d["id"], d["modelId"], d["quantization"], d["status"],
+                      f"{size(d['bytes'])} / {size(d['total'])}{pct}", d["error"] or "—"])
+    return fitted_table(["ID", "Model", "Quant", "Status", "Progress", "Error"], cells, wrap=("Error",))
 
 
 @click.command()
