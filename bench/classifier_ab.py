@@ -62,7 +62,7 @@ print(json.dumps(out))
 def main(argv: list[str]) -> int:
     """Entry point: BASE NEW [rounds]."""
     if len(argv) < 2:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        print("\n\n".join(__doc__.split("\n\n")[1:3]), file=sys.stderr)  # (how to run it)
         return 2
     base, new = argv[0], argv[1]
     rounds = int(argv[2]) if len(argv) > 2 else 3

@@ -159,7 +159,7 @@ async def flush_logs_every(seconds: float) -> None:
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]), show_default=True)
 @click.version_option(__version__, prog_name="larouterd")
 def main(host: str | None, port: int | None, config: Path | None, log_level: str) -> None:
-    """Run the LARouter daemon (data dir: $LAROUTER_HOME)."""
+    """Run the LARouter daemon (data dir: $LAROUTER_HOME, else the platform's, ~/.local/share/larouter on Linux)."""
     handler = setup_logging(log_level)
     try:
         run(host, port, config)

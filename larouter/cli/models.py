@@ -59,7 +59,7 @@ def _state(state: str | None) -> str:
 def catalog_table(entries: list[dict[str, Any]]) -> Table | Group | str:
     """The catalog as a table (parameters, context and variants are in --json)."""
     if not entries:
-        return "no models in the catalog: `larouter models add NAME --path FILE.gguf` registers one"
+        return "no models in the catalog: `larouter models add ID --path FILE.gguf` registers one"
     table = Table(id_column("ID", [m["id"] for m in entries]), "Size", "RAM", "Runs here",
                   "Downloaded", "State", title="Model catalog")
     for m in entries:
@@ -82,7 +82,7 @@ def catalog_cmd(client: Client, as_json: bool) -> None:
 def local_table(entries: list[dict[str, Any]]) -> Table | str:
     """Downloaded or registered local models."""
     if not entries:
-        return "no local models yet: `larouter models download ID` or `larouter models add NAME --path FILE.gguf`"
+        return "no local models yet: `larouter models download ID` or `larouter models add ID --path FILE.gguf`"
     table = Table(id_column("ID", [m["id"] for m in entries]), "Quant", "Size", "Context", "State", "Source",
                   title="Local models")
     for m in entries:
@@ -268,7 +268,7 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
 
 
 @models.command()
-@click.argument("name")
+@click.argument("name", metavar="ID")
 @option("--path", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
         help="A local .gguf file (made absolute).")
 @option("--repo", help="Hugging Face repo (owner/name), with --file.")
@@ -278,7 +278,8 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
 @client_options
 def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str | None, file: str | None,
         revision: str | None, context_length: int) -> None:
-    """Register your own model: a local GGUF (--path) or a Hugging Face file (--repo and --file)."""
+    """Register your own model under ID (its id in `models start ID` and in chats): a local GGUF (--path) or a
+    Hugging Face file (--repo and --file). The API (`POST /api/models`) takes a sha256 to check and more."""
     if (path is not None and (repo or file)) or (path is None and not (repo and file)):
         raise click.UsageError("give either --path FILE.gguf, or --repo and --file")
     body: dict[str, Any] = {"id": name, "contextLength": context_length}
