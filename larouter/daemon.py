@@ -26,7 +26,7 @@ from larouter.configenv import stray_variables
 from larouter.drain import CUT_WAIT
 from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_readable_secret, warn_if_shared
 from larouter.proxy import loop as loop_guard
-from larouter.runtime import load_runtime
+from larouter.runtime import Runtime, load_runtime, runtime_file
 from larouter.usage.ledger import LedgerError
 
 log = logging.getLogger("larouter.daemon")
@@ -229,7 +229,20 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
     except (ConfigError, LedgerError) as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}") from None
+        raise click.ClickException(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}"
+                                   + runtime_origin(runtime, ("host", "port"))) from None
+
+def runtime_origin(runtime: Runtime, keys: tuple[str, ...]) -> str:
+    """`; server.port 35023 was set at runtime (…runtime-config.json): …` for an address a `config set` chose (an
+    operator who edits the config file finds no such port in it), else ''."""
+    server = runtime.overrides.get("server")
+    given = {key: server[key] for key in keys if isinstance(server, dict) and key in server and key not in runtime.cli}
+    if not given:
+        return ""
+    said = ", ".join(f"server.{key} {value}" for key, value in given.items())
+    return (f"; {said} {'was' if len(given) == 1 else 'were'} set at runtime ({runtime_file(runtime.settings.home)}): "
+            f"start with --{'/--'.join(given)} to override, then `larouter config unset server.{next(iter(given))}`")
+
 
 if __name__ == "__main__":
     main()

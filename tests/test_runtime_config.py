@@ -328,3 +328,28 @@ def test_a_provider_name_the_local_models_use_is_refused(router: Router, name: s
     patch = {"providers": {name: {"base_url": "http://127.0.0.1:9/v1", "models": ["lan-model"]}}}
     status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
     assert status == 400 and "a provider's name is" in out["error"]["message"], out
+
+
+def test_a_runtime_port_that_cannot_be_bound_says_where_it_came_from(home: Path) -> None:
+    """`config set server.port P`, and at the next start P is taken: the error says P was set at runtime, where, and
+    how out (it named a port in no file the operator edits)."""
+    import socket
+    import subprocess
+    import sys
+
+    from tests.support.proc import daemon_env
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    home.mkdir(parents=True, exist_ok=True)
+    runtime_file(home).write_text(json.dumps({"server": {"port": port}}))
+    try:
+        done = subprocess.run([sys.executable, "-m", "larouter.daemon"], env=daemon_env(home), capture_output=True,
+                              text=True, timeout=60)
+    finally:
+        taken.close()
+    assert done.returncode == 1, done.stderr
+    assert f"server.port {port} was set at runtime ({runtime_file(home)})" in done.stderr, done.stderr
+    assert "larouter config unset server.port" in done.stderr
