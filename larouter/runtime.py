@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -12,7 +13,9 @@ from typing import Any, Callable, Mapping, TypeVar
 import attrs
 
 from larouter import configguard
-from larouter.config import SECRET_FIELDS, ConfigError, Settings, env_variables, load_settings, redacted
+from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_variables, load_settings,
+                             redacted)
+from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
 from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
 from larouter.fsutil import atomic_write, storage_error
@@ -103,6 +106,25 @@ def restart_required(started: Settings, new: Settings, touched: set[tuple[str, .
                   and value(new, key) != value(started, key))
 
 
+@functools.lru_cache(maxsize=1)
+def shipped_classifier() -> dict[str, Any]:
+    """The shipped classifier settings as plain data (made once: the rule set is large)."""
+    return CONVERTER.unstructure(CLASSIFIER_DEFAULT)
+
+
+def changed_from(value: Any, base: Any) -> Any:
+    """The parts of `value` (plain data) that differ from `base`: a table's changed keys, recursively; {} for none."""
+    if isinstance(value, dict) and isinstance(base, dict):
+        out = {}
+        for key, item in value.items():
+            if key not in base:
+                out[key] = item
+            elif item != base[key]:
+                out[key] = changed_from(item, base[key])
+        return out
+    return value
+
+
 def mask(secret: str) -> str:
     """`sk-...abcd`: enough to recognise a key, never enough to use it."""
     if len(secret) < 12:
@@ -141,8 +163,9 @@ class Runtime:
                 raw["providers"][name]["api_key"] = mask(prov.api_key)
         # (the admin token stays "***": its ends would tell a local user, who may read this without it, 7 of its
         # characters; a provider's key's ends only help to tell keys apart)
-        # The classifier's rule set is large; show only what the operator changed.
-        raw["routing"]["classifier"] = self.overrides.get("routing", {}).get("classifier", {})
+        # The classifier's rule set is large: show what differs from the shipped one (set in the config file, the
+        # environment or at runtime), with the values in force.
+        raw["routing"]["classifier"] = changed_from(raw["routing"]["classifier"], shipped_classifier())
         return raw
 
     async def patch(self, patch: Any, by_token: bool = False) -> list[str]:

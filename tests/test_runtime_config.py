@@ -353,3 +353,18 @@ def test_a_runtime_port_that_cannot_be_bound_says_where_it_came_from(home: Path)
     assert done.returncode == 1, done.stderr
     assert f"server.port {port} was set at runtime ({runtime_file(home)})" in done.stderr, done.stderr
     assert "larouter config unset server.port" in done.stderr
+
+
+def test_classifier_settings_from_the_config_file_are_shown(make_router: Callable[..., Router]) -> None:
+    """A classifier weight set in the config file: `GET /api/config` and `larouter config get` show it (they showed
+    only runtime changes: "no setting" for a documented key), and a runtime change beside it."""
+    from tests.support.cli import on
+
+    router = make_router(extra_toml="\n[routing.classifier.tuning]\ncode_token = 2.5\n")
+    status, config = http_json("GET", router.url + "/api/config")
+    assert status == 200 and config["routing"]["classifier"] == {"tuning": {"code_token": 2.5}}, config["routing"]
+    shown = on(router, "config", "get", "routing.classifier.tuning.code_token")
+    assert shown.exit_code == 0 and "2.5" in shown.stdout, shown.output
+    patch = {"routing": {"classifier": {"tuning": {"code_token": 3.0}}}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    assert http_json("GET", router.url + "/api/config")[1]["routing"]["classifier"] == {"tuning": {"code_token": 3.0}}
