@@ -150,3 +150,16 @@ def test_only_a_refusal_of_the_content_is_taken_for_one(status: int, message: st
     from larouter.proxy.upstream import content_refusal
 
     assert content_refusal(status, message, code) is refusal
+
+
+def test_a_patched_routing_policy_says_the_default_project_keeps_its_own(router: Router,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """`config set routing.policy local-only` on a running daemon changes new projects only: a warning says so and
+    how to change the default project's (tokenless calls kept going to the cloud, unsaid)."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="larouter.projects"):
+        status, _ = http_json("PATCH", router.url + "/api/config", {"routing": {"policy": "local-only"}})
+    assert status == 200
+    assert any("the default project (requests without a project token) keeps cost-optimized" in r.getMessage()
+               for r in caplog.records), caplog.text

@@ -263,8 +263,15 @@ class ProjectStore:
         return project if hmac.compare_digest(hash_token(token), project.token_hash) else None
 
     def reconfigure(self, settings: Settings) -> None:
-        """A PATCHed routing.policy applies to projects created from now on."""
-        self.default_policy = settings.routing.policy
+        """A PATCHed routing.policy applies to projects created from now on (a warning says the default project keeps
+        its own, which requests without a project token follow)."""
+        policy = settings.routing.policy
+        default = self.projects.get(DEFAULT)
+        if policy != self.default_policy and default is not None and default.routing_policy != policy:
+            log.warning("routing.policy is now %s for new projects; the default project (requests without a project "
+                        "token) keeps %s: `larouter projects update default --policy %s` changes it", policy,
+                        default.routing_policy, policy)
+        self.default_policy = policy
 
     def _check_name_free(self, name: str, renaming: str | None = None) -> None:
         """409 when another project has this name, compared without case and with runs of spaces as one; 400 for a
