@@ -473,19 +473,15 @@ def test_a_ledger_file_replaced_by_another_keeps_the_records_waiting(tmp_path: P
     other_home = tmp_path / "other"
     other = Ledger.open(load_settings(tmp_path / "config.toml", env={"LAROUTER_HOME": str(other_home)}))
     try:
-        for _ in range(5):
-            other.record(finished_call(settings, "acme-1", {"prompt_tokens": 7, "completion_tokens": 7}))
-        assert other.writer.wait_flushed(10)
+        _record(other, settings, 7, 7, 7, 7, 7)
     finally:
         other.close()
     ledger = Ledger.open(settings)
     try:
-        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 1, "completion_tokens": 1}))
-        assert ledger.writer.wait_flushed(10)
+        _record(ledger, settings, 1)
         (settings.home / "usage.duckdb").unlink()
         (other_home / "usage.duckdb").rename(settings.home / "usage.duckdb")
-        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 2, "completion_tokens": 2}))
-        assert ledger.writer.wait_flushed(10)
+        _record(ledger, settings, 2)
     finally:
         ledger.close()
     again = Ledger.open(settings)
@@ -514,3 +510,10 @@ def test_a_row_stamped_centuries_ahead_does_not_make_a_huge_series(tmp_path: Pat
     finally:
         ledger.close()
     assert len(daily["data"]) <= 368, len(daily["data"])
+
+
+def _record(ledger: Ledger, settings: Settings, *tokens: int) -> None:
+    """Record one call per count (that many tokens in and out) and wait until they are committed."""
+    for n in tokens:
+        ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": n, "completion_tokens": n}))
+    assert ledger.writer.wait_flushed(10)
