@@ -153,3 +153,18 @@ def test_a_provider_a_patch_changes_starts_without_a_cooldown(make_router: Calla
                           headers=router.admin)
     assert status == 200
     assert cooling(router, [FIRST])["gpt-fake"] is None and cooling(router, [FIRST])["fake-drop"] is None
+
+
+def test_the_reason_says_which_candidates_were_put_last_for_cooling(make_router: Callable[..., Router],
+                                                                  fake: Fake) -> None:
+    """A chain's first model cooling down: the next call goes to the second, and `x-larouter-reason` says why the
+    first was passed over (it said only the tier and the policy; explain alone told)."""
+    router = chained(make_router, ["gpt-fake", "fake-delay"], cooldown=3600.0)
+    fake.state.failing.add("gpt-fake")
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    client.chat.completions.create(model="auto", messages=[FIRST])
+    fake.state.failing.clear()
+    other = {"role": "user", "content": "Another conversation: summarise the release notes."}
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=[other])
+    assert raw.headers["x-larouter-model"] == "fake-delay"
+    assert "cooling down, tried last: gpt-fake" in raw.headers["x-larouter-reason"], raw.headers["x-larouter-reason"]

@@ -253,6 +253,10 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     if p.sticky_note:
         notes.append(p.sticky_note)
     usable = [c for c in cands if c.skipped is None]
+    cooldowns = request.app[appkeys.COOLDOWNS]
+    if cooldowns.busy() and (cooled := [c.name for c in usable if (c.target is not None or c.local_model) and (
+            cooldowns.cooling(c.label) or cooldowns.provider_cooling(c.upstream))]):
+        notes.append(f"cooling down, tried last: {', '.join(cooled)}")  # (explain says for how long)
     if not usable:
         skipped = "; ".join(c.skipped if c.name == LOCAL else f"{c.name}: {c.skipped}" for c in cands) or (
             NO_LOCAL_MODEL if policy == "local-only" else "the policy lists no model for this tier")
