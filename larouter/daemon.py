@@ -210,9 +210,13 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
         if (shared := warn_if_shared(settings.home)) is not None:
             log.warning(shared)
         if settings.config_path is not None and settings.config_path.is_file():
-            secrets = secrets_set(read_toml(settings.config_path))
-            if (readable := warn_if_readable_secret(settings.config_path, secrets)) is not None:
+            in_file = read_toml(settings.config_path)
+            if (readable := warn_if_readable_secret(settings.config_path, secrets_set(in_file))) is not None:
                 log.warning(readable)
+            if hidden := runtime.shadowed(in_file):
+                log.warning("%s sets %s, but a change made at runtime (%s) overrides it; `larouter config unset "
+                            "KEY` puts the file's value back", settings.config_path, ", ".join(hidden[:5]),
+                            runtime_file(settings.home))
         app = make_app(runtime)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None

@@ -155,6 +155,10 @@ class Runtime:
         """Dotted key -> the environment variable whose value the settings hold there, for messages."""
         return env_variables(self.env, self.overrides)
 
+    def shadowed(self, file_settings: Mapping[str, Any]) -> list[str]:
+        """The keys (dotted) a config file sets that a runtime change overrides (the file's value is not in force)."""
+        return sorted(".".join(p) for p in _paths(self.overrides) & _paths(file_settings))
+
     def view(self) -> dict[str, Any]:
         """Effective settings with every secret masked."""
         raw = redacted(self.settings)

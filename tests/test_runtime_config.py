@@ -368,3 +368,18 @@ def test_classifier_settings_from_the_config_file_are_shown(make_router: Callabl
     patch = {"routing": {"classifier": {"tuning": {"code_token": 3.0}}}}
     assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
     assert http_json("GET", router.url + "/api/config")[1]["routing"]["classifier"] == {"tuning": {"code_token": 3.0}}
+
+
+def test_the_start_names_file_settings_a_runtime_change_hides(home: Path, tmp_path: Path) -> None:
+    """The config file sets `routing.cooldown`, a runtime change set it too: the start says the file's value is not
+    in force and how to put it back (an edit to the file was ignored without a word)."""
+    from tests.support.proc import daemon_log, larouterd
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[routing]\ncooldown = 12.0\n")
+    home.mkdir(parents=True, exist_ok=True)
+    runtime_file(home).write_text(json.dumps({"routing": {"cooldown": 6.0}}))
+    with larouterd(home, "--config", str(cfg)) as (url, _):
+        assert http_json("GET", url + "/api/config")[1]["routing"]["cooldown"] == 6.0
+    log = daemon_log(home)
+    assert f"{cfg} sets routing.cooldown, but a change made at runtime" in log and "config unset" in log, log[-1500:]
