@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json
+from tests.support.servers import http_json, wait_until
 
 SYSTEM = ("You are an autonomous agent. Heartbeats arrive periodically: read HEARTBEAT.md and if nothing "
           "needs attention reply HEARTBEAT_OK. Use tools for file and shell access. " * 20)
@@ -152,6 +152,10 @@ def test_a_local_model_a_downgrade_tried_is_not_tried_again_from_the_chain(route
         c.chat.completions.create(model="auto", messages=[{"role": "user", "content": CODING}])
     assert [r["model"] for r in fake.state.requests] == ["fake-500"], info.value.body
     assert "fake-500 not tried again" in info.value.response.headers["x-larouter-reason"]
+    wait_until(lambda: http_json("GET", router.url + f"/api/usage?projectId={proj['id']}")[1]["totalCalls"] >= 1, 10,
+               "the call's row")
+    usage = http_json("GET", router.url + f"/api/usage?projectId={proj['id']}")[1]
+    assert usage["totalCalls"] == 1, usage  # (one call, one row: no row for a candidate not tried)
 
 
 def test_a_named_model_over_budget_is_402_never_replaced(routed: Callable[..., Router], fake: Fake) -> None:

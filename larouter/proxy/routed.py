@@ -268,11 +268,9 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     billed_timeout = False  # a candidate had the request and timed out: it may still run it, and bill it
     queue = list(usable)  # the candidates not tried yet, in the order they will be
     local_failed: list[str] = []  # local models that failed this request (tried, or an over-budget one's downgrade)
+    # (a downgrade of a later candidate to one of them is a 402; the chain's own entry for one is dropped)
     while queue:
         cand = queue.pop(0)
-        if cand.is_local and cand.label in local_failed:  # (the chain names the one a downgrade already tried)
-            notes.append(f"{cand.name} not tried again (it failed above)")
-            continue
         downgraded = cand.label if cand.is_local else None
         call.target = None  # a candidate that fails before it has one (a local model that does not start) is its own
         call.upstream_id = None  # and before a provider answers, it has no provider's request id (not the last one's)
@@ -325,12 +323,17 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         moved: list[str] = []
         if kind in PROVIDER_FAILURES:  # the provider itself failed: its other models would wait it out again
             queue, moved = provider_last(queue, where)
+        again: list[str] = []
+        if downgraded is not None:  # the chain's own entry for the local model that failed is not tried again
+            local_failed.append(downgraded)
+            again = [c.name for c in queue if c.is_local and c.label in local_failed]
+            queue = [c for c in queue if not (c.is_local and c.label in local_failed)]
         notes.append(f"{why} -> next" if queue else why)
         if moved:
             notes.append(f"{where}'s other models tried last ({', '.join(moved)})")
+        if again:
+            notes.append(f"{', '.join(again)} not tried again (it failed above)")
         failures.append(why)
-        if downgraded is not None:
-            local_failed.append(downgraded)
         if queue:  # the last candidate's attempt is the call's own row (its tokens, cost and reservation): see below
             cost = _abandon(request, call, why, status, code)
             billing.settle(request, call, call.extra.pop("reservation", None), cost)
