@@ -192,8 +192,8 @@ def browser_refusal(request: web.Request) -> str | None:
 
 
 FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
-                      "X-Forwarded-Server", "X-Real-IP", "X-Client-IP", "X-Cluster-Client-IP", "X-Original-Forwarded-For",
-                      "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP", "Via")
+                      "X-Forwarded-Server", "X-Real-IP", "X-Client-IP", "X-Cluster-Client-IP",
+                      "X-Original-Forwarded-For", "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP", "Via")
 
 
 def _loopback_admin(request: web.Request) -> Principal:

@@ -5,7 +5,8 @@ such hands; these are not: they decide where a provider key is sent (`base_url`,
 `api_key_env`), what program runs with the daemon's rights and environment, and with which arguments
 (`local.llama_server`, `extra_args`), or which file the daemon reads (`usage.prices_file`, the heartbeat
 `model_file`, whose errors quote what they read); `server.admin_token`
-would let the caller take the token itself, and `server.trust_loopback` give loopback trust back. A `PATCH /api/config` that changes one of them without the admin token
+would let the caller take the token itself, and `server.trust_loopback` give loopback trust back. A
+`PATCH /api/config` that changes one of them without the admin token
 is a 403 naming them (`check`); the config file and the environment are the operator's, and stay open.
 """
 

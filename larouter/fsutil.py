@@ -37,7 +37,8 @@ def warn_if_readable_secret(path: Path | None, secrets: list[str]) -> str | None
     and others on this machine may read it, else None."""
     if path is None or not secrets or (mode := _shared_mode(path)) is None:
         return None
-    said = f"the config file {path} has mode {mode:04o} and sets {', '.join(secrets[:3])}: others on this machine may read it"
+    said = (f"the config file {path} has mode {mode:04o} and sets {', '.join(secrets[:3])}: others on this machine "
+            "may read it")
     try:
         theirs = path.stat().st_uid != os.geteuid()
     except OSError:

@@ -28,7 +28,8 @@ def main(url: str | None, token: str | None, as_json: bool) -> None:
     """LARouter: local-first LLM router.
 
     Every command talks to a running larouterd over HTTP: --url / LAROUTER_URL (default: where this home's
-    running larouterd listens, else the address in the settings), --token / LAROUTER_TOKEN, given before the command or after it. Exit codes: 0 ok (also when
+    running larouterd listens, else the address in the settings), --token / LAROUTER_TOKEN, given before the
+    command or after it. Exit codes: 0 ok (also when
     the reader of the output stops early, as `| head` does), 1 user error or rejected request, 2 daemon
     unreachable, 130 interrupted.
     """

@@ -117,7 +117,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
         raise new_provider_hint(exc, path) from None
     now = lookup(out, path)
     key = ".".join(path)
-    secret = path[-1] in SECRET_FIELDS or isinstance(value, dict)  # (a table may hold a key: shown as the daemon masks it)
+    secret = path[-1] in SECRET_FIELDS or isinstance(value, dict)  # (a table may hold a key: shown masked, as GET does)
     result = {"key": key, "value": None if now is MISSING else now, "restartRequired": out["restartRequired"]}
     for warning in out.get("warnings", []):  # on stderr, so that --json output stays one document
         err_console().print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
