@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import signal
 import threading
@@ -14,7 +16,7 @@ import pytest
 
 from tests.conftest import FAKE_KEY, Fake, toml_config
 from tests.support.proc import daemon_env, daemon_log, larouterd
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.slow
 FLUSH = 0.1
@@ -42,8 +44,15 @@ def _run_load(url: str, seconds: float, threads: int = 4) -> tuple[threading.Eve
 
 
 def _recorded(home: Path, cfg: Path, env: dict[str, str]) -> int:
+    return _rows(home, cfg, env)[0]
+
+
+def _rows(home: Path, cfg: Path, env: dict[str, str]) -> tuple[int, int]:
+    """(rows, rows of calls interrupted by a hard kill) after a restart."""
     with larouterd(home, "--config", str(cfg), env=env) as (url, _):
-        return int(http_json("GET", url + "/api/usage?period=all")[1]["totalCalls"])
+        with urlopen(url + "/api/usage/export?period=all") as resp:
+            rows = list(csv.DictReader(io.StringIO(resp.read().decode())))
+    return len(rows), sum(1 for row in rows if row["error_type"] == "interrupted")
 
 
 @pytest.fixture
@@ -79,5 +88,7 @@ def test_kill_9_under_load_loses_at_most_the_flush_window(home: Path, setup: tup
         for w in workers:
             w.join(10)
     safe = sum(1 for t in done if t < killed - 2 * FLUSH - 0.05)
-    recorded = _recorded(home, cfg, env)
-    assert safe <= recorded <= len(done), (safe, recorded, len(done))
+    recorded, interrupted = _rows(home, cfg, env)
+    # (the calls in flight at the kill, at most one per load thread, are recorded as interrupted: their provider had
+    # them; one answered just before the kill whose own row was not journaled yet may be among them)
+    assert safe <= recorded - interrupted <= len(done) and interrupted <= 4, (safe, recorded, interrupted, len(done))

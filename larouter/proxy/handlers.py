@@ -86,6 +86,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     call = Call(requested_model=body["model"], stream=stream, request_bytes=prompt_bytes(raw, body),
                 media=inline_media(body), project=principal(request).project_id,
                 id=request_id_for(request))
+    request.app[appkeys.LEDGER].begin(call)  # in flight until recorded (a hard kill then leaves it to the next start)
     call.client_wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     call.choices = body.get("n") or 1  # validated: a positive int
     cap = billing.requested_output(body)

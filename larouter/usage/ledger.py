@@ -26,7 +26,9 @@ from larouter.errors import LarouterError
 from larouter.usage import journal, queries, schema
 from larouter.usage.prices import PriceTable, load_price_file, shipped_price_table
 from larouter.usage.pricing import Pricer
-from larouter.usage.records import COST, PROJECT, TS, epoch_us, to_row, utc_naive, utc_now
+from larouter.usage import inflight
+from larouter.usage.inflight import InFlight
+from larouter.usage.records import COST, PROJECT, REQUEST_ID, TS, epoch_us, to_row, utc_naive, utc_now
 from larouter.usage.writer import Writer
 
 log = logging.getLogger("larouter.usage")
@@ -115,6 +117,7 @@ class Ledger:
     price_table: PriceTable | None = None
     clock: Callable[[], datetime] = utc_now
     inode: int | None = None  # of the file opened (`replaced`)
+    inflight: InFlight | None = None  # the calls in flight, for the next start after a hard kill
     _cursor_lock: threading.Lock = attrs.Factory(threading.Lock)
 
     @classmethod
@@ -132,9 +135,12 @@ class Ledger:
             usage = settings.usage
             writer = Writer(con.cursor(), usage.batch_rows, usage.flush_interval, usage.queue_max, journal=log_file,
                             commit_interval=usage.commit_interval, recovered=recovered)
-            ledger = cls(path, con, pricer, writer, pool, settings.usage.prices_file, table, inode=_inode(path))
+            ledger = cls(path, con, pricer, writer, pool, settings.usage.prices_file, table, inode=_inode(path),
+                         inflight=InFlight(settings.home / inflight.FILENAME))
             writer.reopen, writer.replaced = ledger.reopen, ledger.replaced
             writer.start()
+            ledger.record_interrupted(settings)
+            writer.flushed = ledger.inflight.save
         except BaseException as exc:
             pool.shutdown(wait=False)
             if log_file is not None:
@@ -147,9 +153,29 @@ class Ledger:
         log.info("usage ledger at %s", path)
         return ledger
 
+    def begin(self, call: Call) -> None:
+        """A call starts (on the event loop): in flight until it is recorded (`inflight.py`)."""
+        if self.inflight is not None:
+            self.inflight.begin(call)
+
+    def record_interrupted(self, settings: Settings) -> None:
+        """Record the calls the last run had in flight when it was killed, unless the ledger holds them (blocking)."""
+        assert self.inflight is not None
+        for call in self.inflight.left_by_the_last_run(settings, self._holds):
+            self.record(call)
+
+    def _holds(self, ids: list[str]) -> set[str]:
+        """Which of these request ids the ledger holds (committed, or left in the journal)."""
+        held = {row[1 + REQUEST_ID] for row in self.writer.held_at_start}
+        rows = self.con.execute("SELECT DISTINCT request_id FROM usage_calls WHERE list_contains(?, request_id)",
+                                [ids]).fetchall()
+        return held | {r[0] for r in rows}
+
     def record(self, call: Call) -> float | None:
         """Queue the call's row for the writer and return its cost (None: unknown); on the event loop, never
         blocks, never raises."""
+        if self.inflight is not None:
+            self.inflight.end(call)
         try:
             row = to_row(call, self.pricer)
         except Exception:  # a bug here must never fail the request being recorded

@@ -20,6 +20,7 @@ COLUMNS: tuple[str, ...] = (
 )
 Row = tuple[Any, ...]
 COST, PROJECT, TS = COLUMNS.index("cost"), COLUMNS.index("project"), COLUMNS.index("ts")
+REQUEST_ID = COLUMNS.index("request_id")
 
 BYTES_PER_TOKEN = 4  # rough estimate (of the request, and of the answer's text) when the upstream reports no usage
 MAX_TOKENS = (1 << 31) - 1  # counts are clamped here (the ledger stages them as INTEGER; no call comes near)
@@ -108,6 +109,11 @@ def _text(value: str | None) -> str | None:
     if value is None or (type(value) is str and len(value) <= MAX_TEXT):
         return value
     return str(value)[:MAX_TEXT]
+
+
+def request_id_of(call: Call) -> str | None:
+    """The call's request id as its row keeps it."""
+    return _request_id(call.id)
 
 
 def _request_id(value: str | None) -> str | None:

@@ -1,5 +1,4 @@
-"""The ledger's one writer thread: a bounded in-memory buffer, a journal made durable in batches, and DuckDB
-commits of the journaled rows.
+"""The ledger's writer thread: a bounded buffer, a journal made durable in batches, DuckDB commits of its rows.
 
 `submit()` runs on the event loop: no I/O, no blocking, a deque append (and an Event set once `batch_rows` wait).
 The thread wakes every `flush_interval` s (or on that Event), numbers the waiting rows, stages them in the loader
@@ -20,10 +19,9 @@ holds are not written twice). The operator hears of it: an ERROR when it starts 
 `lastError`, `lastErrorAt`. A row whose cost DECIMAL cannot hold is committed with the cost unknown (loader.py);
 any other row the database refuses for itself is reported and lost.
 
-Durability: `close()` commits everything submitted before it (a clean stop loses nothing; what DuckDB still
-refuses stays journaled for the next start, what not even the journal took is counted in `failed`). A hard kill
-loses the rows not yet journaled: those of the last `flush_interval`, or, while the writer is behind or the
-storage fails, what waits in the buffer (at most `queue_max`). A file deleted or replaced under the ledger is
+Durability: `close()` commits everything submitted (what DuckDB refuses stays journaled for the next start, what
+not even the journal took is counted in `failed`). A hard kill loses the rows not yet journaled (the last
+`flush_interval`'s, or what waits while the storage fails). A file deleted or replaced under the ledger is
 noticed before the next commit, which goes to a new file at its path (`replaced`).
 """
 
@@ -54,7 +52,7 @@ RETRY_MAX = 5.0
 FOLD_INTERVAL = 10.0
 FOLD_ROWS = 100_000
 
-# Errors meaning "the database cannot be written now" (as opposed to "this row is refused").
+# "the database cannot be written now" (not "this row is refused"):
 STORAGE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, duckdb.InternalException,
                   duckdb.ConnectionException, OSError)
 # After these DuckDB refuses every statement until the database is opened again.
@@ -73,10 +71,9 @@ def _one_line(exc: BaseException) -> str:
 
 @attrs.define
 class WriterStats:
-    """Counters since start (read from any thread; approximate while running). Every row is `submitted` (by a call
-    of this run) or `recovered` (read back from the journal at start, left by the last run), and then `written`
-    (committed to DuckDB), `failed` (lost) or still pending: written + failed + pending = submitted + recovered.
-    `dropped` rows (the buffer was full) are in none of them."""
+    """Counters since start (read from any thread; approximate while running). Every row is `submitted` (by this
+    run) or `recovered` (from the journal at start), then `written` (committed), `failed` (lost) or pending:
+    written + failed + pending = submitted + recovered. `dropped` rows (the buffer was full) are in none."""
 
     submitted: int = 0
     written: int = 0
@@ -98,6 +95,7 @@ class Writer:
     queue_max: int = 100_000
     reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None  # a fresh cursor after DuckDB invalidated the db
     replaced: Callable[[], str | None] | None = None  # why the file is no longer the ledger's path (then: reopen)
+    flushed: Callable[[], None] | None = None  # after each write: the calls in flight saved (`inflight.py`)
     retry_max: float = RETRY_MAX
     journal: Journal | None = None
     commit_interval: float = 1.0
@@ -199,6 +197,8 @@ class Writer:
             if closing or not self._failing or time.monotonic() >= self._retry_at:  # keep the back-off
                 try:
                     self._write(closing)
+                    if self.flushed is not None:
+                        self.flushed()
                 except Exception as exc:  # a bug must not end the thread (its rows would wait for ever, unsaid)
                     log.exception("usage ledger: unexpected error while writing; the rows are kept, retrying")
                     self._failed(exc)

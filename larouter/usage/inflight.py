@@ -1,0 +1,106 @@
+"""Calls in flight, kept on disk so that a hard kill (`kill -9`, an out-of-memory kill) does not forget them.
+
+A call is recorded when it ends. One still running when the daemon is killed was sent to its provider, which bills
+it, but no row would ever say so, and the budgets would forget it. So the ledger's writer thread, at each flush,
+writes the calls in flight that have a target (`inflight.json`, next to the ledger; replaced whole, only when the
+set changed; no fsync: it must survive the process, not the machine). The next start records each one the ledger
+does not hold (by its request id) as an interrupted call (502 `interrupted`), its prompt estimated and priced, so
+the bill and the budgets count what the provider may have billed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+
+from larouter.config import Settings
+from larouter.proxy.call import Call
+from larouter.proxy.registry import Target
+from larouter.usage.records import request_id_of
+
+log = logging.getLogger("larouter.usage")
+
+FILENAME = "inflight.json"
+INTERRUPTED = "interrupted"  # the error type of a call the daemon was killed under
+
+
+@attrs.define(eq=False)
+class InFlight:
+    """The calls in flight (event loop: `begin`, `end`) and their file (writer thread: `save`)."""
+
+    path: Path
+    calls: dict[int, Call] = attrs.Factory(dict)
+    version: int = 0  # bumped by every begin and end
+    saved: int = 0  # the version the file holds
+
+    def begin(self, call: Call) -> None:
+        self.calls[id(call)] = call
+        self.version += 1
+
+    def end(self, call: Call) -> None:
+        if self.calls.pop(id(call), None) is not None:
+            self.version += 1
+
+    def save(self) -> None:
+        """Write the calls in flight that have a target, when the set changed since the last save (blocking;
+        the writer thread's). A failure is left to the next flush: the journal's own errors say the disk is full."""
+        version = self.version
+        if version == self.saved:
+            return
+        entries = [_entry(call) for call in list(self.calls.values()) if call.target is not None]
+        try:
+            if entries:
+                tmp = self.path.with_name(f".{self.path.name}.tmp")
+                tmp.write_bytes(json.dumps(entries).encode())
+                os.replace(tmp, self.path)
+            else:
+                self.path.unlink(missing_ok=True)
+        except OSError:
+            return
+        self.saved = version
+
+    def left_by_the_last_run(self, settings: Settings, holds: Callable[[list[str]], set[str]]) -> list[Call]:
+        """The calls the last run's file lists and the ledger does not hold (`holds`: which of these request ids it
+        does), as finished interrupted calls to record; the file is removed by the next `save` (blocking)."""
+        try:
+            entries = json.loads(self.path.read_bytes()) if self.path.exists() else []
+        except (OSError, ValueError) as exc:
+            log.warning("usage ledger: %s cannot be read (%s): calls in flight at the last stop are not recorded",
+                        self.path, exc)
+            entries = []
+        ids = [str(entry.get("id")) for entry in entries if isinstance(entry, dict)]
+        held = holds(ids) if ids else set()
+        calls = [call for entry in entries if isinstance(entry, dict) and str(entry.get("id")) not in held
+                 and (call := _call(entry, settings)) is not None]
+        if entries:
+            self.version += 1  # (the next save replaces or removes the file)
+        return calls
+
+
+def _entry(call: Call) -> dict[str, Any]:
+    assert call.target is not None
+    return {"id": request_id_of(call), "created_us": call.created_us, "project": call.project, "requested": call.requested_model,
+            "provider": call.target.provider_name, "model": call.target.model, "tier": call.tier,
+            "reason": call.reason, "stream": call.stream, "bytes": call.request_bytes, "media": list(call.media)}
+
+
+def _call(entry: dict[str, Any], settings: Settings) -> Call | None:
+    """The interrupted call an entry describes, or None for one that is not well formed."""
+    try:
+        call = Call(requested_model=str(entry["requested"]), stream=bool(entry["stream"]),
+                    request_bytes=int(entry["bytes"]), media=(int(entry["media"][0]), int(entry["media"][1])),
+                    project=str(entry["project"]), id=entry["id"], created_us=int(entry["created_us"]))
+        provider = settings.providers.get(str(entry["provider"]))
+        call.target = Target(str(entry["provider"]), provider, str(entry["model"])) if provider else None
+        call.tried = str(entry["model"])
+        call.tier, call.reason = entry.get("tier"), entry.get("reason")
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    call.delivered = True  # (its provider had it: the prompt is estimated, and billed)
+    call.finish(502, INTERRUPTED)
+    return call
