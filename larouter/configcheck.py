@@ -32,9 +32,6 @@ def valid_host(host: str) -> bool:
     return 0 < len(name) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in name.split("."))
 
 
-_PROVIDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
-
-
 def problems(settings: Settings) -> Iterator[str]:
     """Each problem as `key.path: what is wrong (got value)`."""
     if not valid_host(settings.server.host):
@@ -45,10 +42,10 @@ def problems(settings: Settings) -> Iterator[str]:
     yield from _policies(settings)
     yield from _classifier(settings)
     yield from _prices(settings)  # ([local]'s values are checked by its validators, all at once: configconv)
-    for name in settings.providers:
-        if not _PROVIDER_NAME.fullmatch(name) or name.startswith("local:"):
-            yield (f"providers.{name}: a provider's name is 1-64 letters, digits, '_', '.' or '-' (not 'local:…', "
-                   f"the running local models' names), got {name[:64]!r}")
+    for name in settings.providers:  # (`provider/model` labels its models; `local:<id>` are the running local models)
+        if not name.strip() or "/" in name or not name.isprintable() or name.startswith("local:"):
+            yield (f"providers.{name}: a provider's name is not empty and has no '/' and no control character, and "
+                   f"does not start with 'local:' (the running local models' names), got {name[:64]!r}")
 
 
 def _prices(settings: Settings) -> Iterator[str]:

@@ -321,13 +321,20 @@ def test_restart_required_lists_what_a_start_reads_and_what_changed(router: Rout
     assert dropped == [], dropped  # (back to the values in force: nothing to restart for)
 
 
-@pytest.mark.parametrize("name", ["local:lan", "a/b", ""])
+@pytest.mark.parametrize("name", ["local:lan", "a/b", "", "tab\tname"])
 def test_a_provider_name_the_local_models_use_is_refused(router: Router, name: str) -> None:
     """`local:<x>` is what running local models are called: such a provider could be added but not removed (it was
     still served, its key still sent); it, an empty name and one with a '/' are a 400 naming the key."""
     patch = {"providers": {name: {"base_url": "http://127.0.0.1:9/v1", "models": ["lan-model"]}}}
     status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
     assert status == 400 and "a provider's name is" in out["error"]["message"], out
+
+
+def test_a_provider_name_with_a_space_still_loads(router: Router) -> None:
+    """The rule above refuses only what breaks something: `"my provider"` (valid in every earlier config) is fine."""
+    patch = {"providers": {"my provider": {"base_url": "http://127.0.0.1:9/v1", "models": ["spaced-model"]}}}
+    status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
+    assert status == 200, out
 
 
 def test_a_runtime_port_that_cannot_be_bound_says_where_it_came_from(home: Path) -> None:
