@@ -17,6 +17,7 @@ from larouter.fsutil import atomic_write
 from larouter.models.pidfiles import Record, Verdict, verdict
 
 ADDRESS_FILE = "larouterd.address"
+TOKEN_FILE = "larouterd.token"  # the running daemon's admin token at its start (0600), for its owner's CLI
 
 
 def http_url(host: str, port: int) -> str:
@@ -25,11 +26,15 @@ def http_url(host: str, port: int) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def write_address(home: Path, host: str, port: int) -> None:
-    """Record this process's listening address (blocking: call it off the event loop)."""
+def write_address(home: Path, host: str, port: int, token: str | None = None) -> None:
+    """Record this process's listening address (blocking: call it off the event loop), and, for its owner's CLI, the
+    admin token it started with (`TOKEN_FILE`, 0600: the `admin_token` file holds the generated one, not one set
+    by LAROUTER_ADMIN_TOKEN or a config file the CLI does not read)."""
     me = Record.of(os.getpid(), "larouterd")
     record = {"pid": me.pid, "url": http_url(host, port), "bootId": me.boot_id, "startTime": me.starttime}
     data = json.dumps(record).encode()
+    if token is not None:
+        atomic_write(home / TOKEN_FILE, (token + "\n").encode(), 0o600)
     atomic_write(home / ADDRESS_FILE, data, 0o644)
 
 
@@ -37,6 +42,7 @@ def remove_address(home: Path) -> None:
     """Remove the record if it is this process's (blocking)."""
     path = home / ADDRESS_FILE
     if _read(path).get("pid") == os.getpid():
+        (home / TOKEN_FILE).unlink(missing_ok=True)
         path.unlink(missing_ok=True)
 
 

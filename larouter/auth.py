@@ -90,30 +90,10 @@ class AdminToken:
     @classmethod
     def load(cls, settings: Settings) -> AdminToken:
         """The token of these start-up settings (blocking: may read or generate the file; ConfigError on a
-        non-loopback bind without a token). A configured token replaces an older one in the file (`mirror`)."""
+        non-loopback bind without a token)."""
         configured = settings.server.admin_token
         generated = None if configured else admin_token(settings.home, settings.server.host)
-        token = cls(settings.home, configured, generated)
-        token.mirror(configured)
-        return token
-
-    def mirror(self, configured: str | None) -> None:
-        """Keep `<home>/admin_token`, where this user's CLI reads the daemon's token, in step with a configured one
-        at start (set by LAROUTER_ADMIN_TOKEN or a config file the CLI does not read): a file left holding an older
-        token made every CLI command a 401 "invalid or revoked token" the user never gave. Only a file that exists
-        is rewritten (a token set elsewhere is not put on disk unasked). Blocking."""
-        path = self.home / "admin_token"
-        if not configured or not path.exists():
-            return
-        try:
-            if path.read_text("utf-8").strip() == configured:
-                return
-            atomic_write(path, (configured + "\n").encode(), 0o600)
-        except OSError as exc:
-            log.warning("could not update %s to the configured admin token (%s): the CLI of this user sends the old "
-                        "one; pass --token", path, exc.strerror or exc)
-            return
-        log.info("%s updated to the configured admin token (the CLI reads it there)", path)
+        return cls(settings.home, configured, generated)
 
     @property
     def current(self) -> str:

@@ -43,7 +43,7 @@ def problems(settings: Settings) -> Iterator[str]:
     yield from _classifier(settings)
     yield from _prices(settings)  # ([local]'s values are checked by its validators, all at once: configconv)
     for name in settings.providers:  # (`provider/model` labels its models; `local:<id>` are the running local models)
-        if not name.strip() or "/" in name or not name.isprintable() or name.startswith("local:"):
+        if not name.strip() or "/" in name or not name.isprintable() or name.strip().lower().startswith("local:"):
             yield (f"providers.{name}: a provider's name is not empty and has no '/' and no control character, and "
                    f"does not start with 'local:' (the running local models' names), got {name[:64]!r}")
 

@@ -75,9 +75,10 @@ def test_dropping_the_only_admin_token_of_a_network_bind_is_refused(make_router,
 
 def test_a_token_set_for_the_daemon_alone_reaches_the_owners_cli(home: Path, tmp_path: Path) -> None:
     """A home whose `admin_token` file holds the token generated at an earlier start, and a daemon given another one
-    by LAROUTER_ADMIN_TOKEN (or a config file the CLI does not read): the file is brought in step at start, so the
-    owner's CLI, which has neither, works, guarded settings included (every command was a 401 "invalid or revoked
-    token" the user never gave)."""
+    by LAROUTER_ADMIN_TOKEN (or a config file the CLI does not read): the daemon leaves it for its owner's CLI in
+    `larouterd.token` while it runs, so the CLI, which has neither, works, guarded settings included (every command
+    was a 401 "invalid or revoked token" the user never gave); the generated token stays the file's, and is the
+    daemon's again once the variable is gone."""
     env = {"LAROUTER_HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg")}
     with larouterd(home):
         old = (home / "admin_token").read_text().strip()
@@ -86,4 +87,8 @@ def test_a_token_set_for_the_daemon_alone_reaches_the_owners_cli(home: Path, tmp
         assert run("status", env=env).exit_code == 0
         guarded = run("config", "set", "local.extra_args", '["--threads", "1"]', env=env)
         assert guarded.exit_code == 0, guarded.output
-    assert (home / "admin_token").read_text().strip() == NEW and (home / "admin_token").stat().st_mode & 0o077 == 0
+        assert (home / "larouterd.token").stat().st_mode & 0o077 == 0
+    assert (home / "admin_token").read_text().strip() == old and not (home / "larouterd.token").exists()
+    with larouterd(home) as (url, _proc):
+        assert status_with(url, old) == 200 and status_with(url, NEW) == 401
+        assert run("status", env=env).exit_code == 0

@@ -195,3 +195,10 @@ def test_the_downloads_table_keeps_model_ids_whole_at_80_columns() -> None:
     console.print(downloads_table(rows))
     text = console.export_text()
     assert "gemma-4-e2b" in text and "gemma-4-e4b" in text and "downloading" in text and "…" not in text, text
+
+
+def test_emoji_codes_in_a_name_are_printed_as_written(router: Router) -> None:
+    """A provider named `team:fire:`: the CLI printed `team🔥` (rich turned the code into an emoji)."""
+    out = on(router, "config", "set", 'providers."team:fire:"', '{ base_url = "http://127.0.0.1:9/v1" }', "--token",
+             router.admin_token)
+    assert out.exit_code == 0 and "team:fire:" in out.output and "\U0001f525" not in out.output, out.output

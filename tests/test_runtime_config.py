@@ -321,7 +321,7 @@ def test_restart_required_lists_what_a_start_reads_and_what_changed(router: Rout
     assert dropped == [], dropped  # (back to the values in force: nothing to restart for)
 
 
-@pytest.mark.parametrize("name", ["local:lan", "a/b", "", "tab\tname"])
+@pytest.mark.parametrize("name", ["local:lan", " LOCAL:x", "a/b", "", "tab\tname"])
 def test_a_provider_name_the_local_models_use_is_refused(router: Router, name: str) -> None:
     """`local:<x>` is what running local models are called: such a provider could be added but not removed (it was
     still served, its key still sent); it, an empty name and one with a '/' are a 400 naming the key."""

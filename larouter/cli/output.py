@@ -24,12 +24,12 @@ class StdoutConsole(Console):
 
 def console() -> Console:
     """stdout console (built per call, so redirected streams such as CliRunner's are honoured)."""
-    return StdoutConsole(highlight=False)
+    return StdoutConsole(highlight=False, emoji=False)  # (`:fire:` in a provider's name stays as written)
 
 
 def err_console() -> Console:
     """stderr console, for progress, spinners, hints and errors."""
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def print_json(data: Any) -> None:

@@ -51,11 +51,16 @@ def settings_target(token: str | None) -> Client:
 
 
 def _file_token(home: Path) -> str | None:
-    """`<home>/admin_token` when this user may read it (the daemon's owner; the file is 0600), else None."""
-    try:
-        return (home / "admin_token").read_text("utf-8").strip() or None
-    except (OSError, ValueError):  # not there, another user's, not text
-        return None
+    """The running daemon's admin token when this user may read it (the daemon's owner; the files are 0600): the one
+    it started with (`larouterd.token`: set by LAROUTER_ADMIN_TOKEN or a config file this CLI may not read), else
+    `<home>/admin_token`; else None."""
+    for name in ("larouterd.token", "admin_token"):
+        try:
+            if token := (home / name).read_text("utf-8").strip():
+                return token
+        except (OSError, ValueError):  # not there, another user's, not text
+            continue
+    return None
 
 
 def local_token(settings: Any) -> str | None:
