@@ -32,8 +32,11 @@ def chat(url: str, model: str, request_id: str, token: str) -> None:
         pass  # (the daemon is killed under it)
 
 
-def test_a_call_in_flight_at_a_hard_kill_is_recorded_at_the_next_start(home: Path, fake: Fake,
-                                                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize("reused", [False, True], ids=["own-id", "id-reused"])
+def test_a_call_in_flight_at_a_hard_kill_is_recorded_at_the_next_start(home: Path, fake: Fake, tmp_path: Path,
+                                                                       reused: bool) -> None:
+    """Also when the client gave the hung call the request id of a call that ended before (retries reuse ids): the
+    ledger holding that id does not hide it (it did, review L)."""
     cfg = tmp_path / "c.toml"
     cfg.write_text(toml_config(fake.url, PRICES))
     env = daemon_env(home, FAKE_KEY=FAKE_KEY)
@@ -41,7 +44,8 @@ def test_a_call_in_flight_at_a_hard_kill_is_recorded_at_the_next_start(home: Pat
         status, project = http_json("POST", url + "/api/projects", {"name": "capped", "budgetUsd": 100.0})
         assert status == 201
         chat(url, "gpt-fake", "req-done-before", project["token"])
-        hung = threading.Thread(target=chat, args=(url, "fake-hang", "req-in-flight", project["token"]), daemon=True)
+        hung_id = "req-done-before" if reused else "req-in-flight"
+        hung = threading.Thread(target=chat, args=(url, "fake-hang", hung_id, project["token"]), daemon=True)
         hung.start()
         wait_until(lambda: any(r["model"] == "fake-hang" for r in fake.state.requests), 10, "the provider to have it")
         wait_until(lambda: (home / "inflight.json").exists(), 10, "the call in flight to be saved")
@@ -49,12 +53,33 @@ def test_a_call_in_flight_at_a_hard_kill_is_recorded_at_the_next_start(home: Pat
         proc.wait(10)
     with larouterd(home, "--config", str(cfg), env=env) as (url, _):
         with urlopen(url + "/api/usage/export?projectId=*&period=all") as resp:
-            rows = {r["request_id"]: r for r in csv.DictReader(io.StringIO(resp.read().decode()))}
+            listed = list(csv.DictReader(io.StringIO(resp.read().decode())))
         budget = http_json("GET", url + f"/api/usage?projectId={project['id']}")[1]["budget"]
-    assert set(rows) == {"req-done-before", "req-in-flight"}, rows
-    row = rows["req-in-flight"]
+    assert sorted(r["request_id"] for r in listed) == sorted(["req-done-before", hung_id]), listed
+    row = next(r for r in listed if r["model"] == "fake-hang")
     assert (row["status"], row["error_type"], row["tokens_estimated"], row["model"]) == (
         "502", "interrupted", "true", "fake-hang"), row
     assert int(row["input_tokens"]) > 500 and float(row["cost_usd"]) > 0.5, row  # (2.4 kB of prompt at $1,000/M)
     assert budget["spent"] >= float(row["cost_usd"]), budget
     assert not (home / "inflight.json").exists()
+
+
+@pytest.mark.parametrize("content", ["null", "42", "[" * 100_000 + "]" * 100_000, "fifo", "directory"])
+def test_a_damaged_calls_in_flight_file_never_stops_a_start(home: Path, content: str) -> None:
+    """`inflight.json` hand-edited to something that is no list of calls, nested past the parser's depth, a FIFO or
+    a directory: the start goes on, with a warning naming the file (it stopped with a traceback, or hung)."""
+    import os
+
+    from tests.support.proc import daemon_log
+
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "inflight.json"
+    if content == "fifo":
+        os.mkfifo(path)
+    elif content == "directory":
+        path.mkdir()
+    else:
+        path.write_text(content)
+    with larouterd(home) as (url, _):
+        assert http_json("GET", url + "/health")[0] == 200
+    assert f"{path} cannot be read" in daemon_log(home), daemon_log(home)[-2000:]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,6 +27,7 @@ from larouter.usage.records import request_id_of
 log = logging.getLogger("larouter.usage")
 
 FILENAME = "inflight.json"
+MAX_FILE = 16 << 20
 INTERRUPTED = "interrupted"  # the error type of a call the daemon was killed under
 
 
@@ -64,22 +66,32 @@ class InFlight:
             return
         self.saved = version
 
-    def left_by_the_last_run(self, settings: Settings, holds: Callable[[list[str]], set[str]]) -> list[Call]:
-        """The calls the last run's file lists and the ledger does not hold (`holds`: which of these request ids it
-        does), as finished interrupted calls to record; the file is removed by the next `save` (blocking)."""
-        try:
-            entries = json.loads(self.path.read_bytes()) if self.path.exists() else []
-        except (OSError, ValueError) as exc:
-            log.warning("usage ledger: %s cannot be read (%s): calls in flight at the last stop are not recorded",
-                        self.path, exc)
-            entries = []
-        ids = [str(entry.get("id")) for entry in entries if isinstance(entry, dict)]
-        held = holds(ids) if ids else set()
-        calls = [call for entry in entries if isinstance(entry, dict) and str(entry.get("id")) not in held
-                 and (call := _call(entry, settings)) is not None]
+    def left_by_the_last_run(self, settings: Settings,
+                             holds: Callable[[list[tuple[str, int]]], set[tuple[str, int]]]) -> list[Call]:
+        """The calls the last run's file lists and the ledger does not hold (`holds`: which of these (request id,
+        start) it does: a client may reuse its ids), as finished interrupted calls to record; the file is removed by
+        the next `save` (blocking; a file that is no list of calls is skipped with a warning, never stops a start)."""
+        entries = self._read()
+        calls = [call for entry in entries if isinstance(entry, dict) and (call := _call(entry, settings)) is not None]
+        held = holds([(call.id, call.created_us) for call in calls]) if calls else set()
         if entries:
             self.version += 1  # (the next save replaces or removes the file)
-        return calls
+        return [call for call in calls if (call.id, call.created_us) not in held]
+
+    def _read(self) -> list[Any]:
+        try:
+            if not self.path.exists():
+                return []
+            if not stat.S_ISREG(self.path.stat().st_mode) or self.path.stat().st_size > MAX_FILE:
+                raise ValueError("not a regular file of at most 16 MB")
+            entries = json.loads(self.path.read_bytes())
+            if not isinstance(entries, list):
+                raise ValueError("not a list of calls")
+            return entries
+        except (OSError, ValueError, RecursionError) as exc:
+            log.warning("usage ledger: %s cannot be read (%s): calls in flight at the last stop are not recorded",
+                        self.path, exc)
+            return []
 
 
 def _entry(call: Call) -> dict[str, Any]:
@@ -91,12 +103,17 @@ def _entry(call: Call) -> dict[str, Any]:
 
 def _call(entry: dict[str, Any], settings: Settings) -> Call | None:
     """The interrupted call an entry describes, or None for one that is not well formed."""
+    if not isinstance(entry.get("id"), str):
+        return None
     try:
         call = Call(requested_model=str(entry["requested"]), stream=bool(entry["stream"]),
                     request_bytes=int(entry["bytes"]), media=(int(entry["media"][0]), int(entry["media"][1])),
                     project=str(entry["project"]), id=entry["id"], created_us=int(entry["created_us"]))
-        provider = settings.providers.get(str(entry["provider"]))
-        call.target = Target(str(entry["provider"]), provider, str(entry["model"])) if provider else None
+        name, model = str(entry["provider"]), str(entry["model"])
+        provider = settings.providers.get(name)
+        if provider is None:  # renamed or removed since: a provider that serves the model prices it, if any does
+            name, provider = next(((n, p) for n, p in settings.providers.items() if model in p.models), (name, None))
+        call.target = Target(name, provider, model) if provider else None
         call.tried = str(entry["model"])
         call.tier, call.reason = entry.get("tier"), entry.get("reason")
     except (KeyError, TypeError, ValueError, IndexError):

@@ -159,17 +159,24 @@ class Ledger:
             self.inflight.begin(call)
 
     def record_interrupted(self, settings: Settings) -> None:
-        """Record the calls the last run had in flight when it was killed, unless the ledger holds them (blocking)."""
+        """Record the calls the last run had in flight when it was killed, unless the ledger holds them (blocking;
+        a failure is logged, never stops the start)."""
         assert self.inflight is not None
-        for call in self.inflight.left_by_the_last_run(settings, self._holds):
+        try:
+            calls = self.inflight.left_by_the_last_run(settings, self._holds)
+        except Exception:
+            log.exception("usage ledger: the calls in flight at the last stop could not be recorded")
+            return
+        for call in calls:
             self.record(call)
 
-    def _holds(self, ids: list[str]) -> set[str]:
-        """Which of these request ids the ledger holds (committed, or left in the journal)."""
-        held = {row[1 + REQUEST_ID] for row in self.writer.held_at_start}
-        rows = self.con.execute("SELECT DISTINCT request_id FROM usage_calls WHERE list_contains(?, request_id)",
+    def _holds(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Which of these (request id, start in µs) the ledger holds (committed, or left in the journal)."""
+        held = {(row[1 + REQUEST_ID], row[1 + TS]) for row in self.writer.held_at_start}
+        ids = sorted({key[0] for key in keys})
+        rows = self.con.execute("SELECT request_id, epoch_us(ts) FROM usage_calls WHERE list_contains(?, request_id)",
                                 [ids]).fetchall()
-        return held | {r[0] for r in rows}
+        return held | {(r[0], int(r[1])) for r in rows}
 
     def record(self, call: Call) -> float | None:
         """Queue the call's row for the writer and return its cost (None: unknown); on the event loop, never
