@@ -185,3 +185,41 @@ def _record(ledger: Ledger, settings: Settings, *tokens: int) -> None:
     for n in tokens:
         ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": n, "completion_tokens": n}))
     assert ledger.writer.wait_flushed(10)
+
+
+def test_calls_in_flight_at_a_kill_count_in_the_budget_while_the_start_cannot_commit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call in flight at a hard kill, and a restart whose ledger cannot commit (the disk still full): its
+    interrupted row counts in the budget's spend until committed (review L: $0 until another restart)."""
+    import json
+
+    from larouter.usage.loader import Loader
+
+    settings = settings_for(tmp_path)
+    settings.home.mkdir(parents=True)
+    now_us = epoch_us(datetime.now(timezone.utc))
+    entry = {"id": "req-hung", "created_us": now_us, "project": "default", "requested": "acme-1", "provider": "acme",
+             "model": "acme-1", "tier": None, "reason": None, "stream": False, "bytes": 400_000, "media": [0, 0]}
+    (settings.home / "inflight.json").write_text(json.dumps([entry]))
+    real, refused, disk_full = Loader.commit, [], [True]
+
+    def full_disk(self: Loader) -> tuple[int, int, Exception | None]:
+        if disk_full:
+            refused.append(1)
+            return 0, 0, duckdb.IOException("IO Error: No space left on device")
+        return real(self)
+
+    monkeypatch.setattr(Loader, "commit", full_disk)
+    ledger = Ledger.open(settings)
+    try:
+        since = datetime.now(timezone.utc) - timedelta(days=1)
+        until = since + timedelta(days=2)
+        spent = asyncio.run(ledger.spent_since("default", since, until))
+        assert refused and spent > 0, spent
+        disk_full.clear()  # (space again)
+        assert ledger.writer.wait_flushed(10)
+        assert asyncio.run(ledger.spent_since("default", since, until)) == pytest.approx(spent)
+        rows = ledger.query(lambda cur: cur.execute("SELECT request_id, status, error_type FROM usage_calls").fetchall())
+    finally:
+        ledger.close()
+    assert rows == [("req-hung", 502, "interrupted")], rows

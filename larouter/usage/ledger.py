@@ -138,8 +138,8 @@ class Ledger:
             ledger = cls(path, con, pricer, writer, pool, settings.usage.prices_file, table, inode=_inode(path),
                          inflight=InFlight(settings.home / inflight.FILENAME))
             writer.reopen, writer.replaced = ledger.reopen, ledger.replaced
+            ledger.record_interrupted(settings)  # (with the recovered rows: committed at start, or held and counted)
             writer.start()
-            ledger.record_interrupted(settings)
             writer.flushed = ledger.inflight.save
         except BaseException as exc:
             pool.shutdown(wait=False)
@@ -164,15 +164,19 @@ class Ledger:
         assert self.inflight is not None
         try:
             calls = self.inflight.left_by_the_last_run(settings, self._holds)
+            recovered = self.writer.recovered
+            seq = max(schema.last_seq(self.con), recovered[-1][0] if recovered else 0)
+            rows = [(seq + i, *to_row(call, self.pricer)) for i, call in enumerate(calls, 1)]
         except Exception:
             log.exception("usage ledger: the calls in flight at the last stop could not be recorded")
             return
-        for call in calls:
-            self.record(call)
+        if rows:  # committed with the rows the journal gave back, before the first query (`Writer.start`)
+            log.warning("usage ledger: recording %d calls that were in flight when larouterd was killed", len(rows))
+            recovered.extend(rows)
 
     def _holds(self, keys: list[tuple[str, int]]) -> set[tuple[str, int]]:
         """Which of these (request id, start in µs) the ledger holds (committed, or left in the journal)."""
-        held = {(row[1 + REQUEST_ID], row[1 + TS]) for row in self.writer.held_at_start}
+        held = {(row[1 + REQUEST_ID], row[1 + TS]) for row in self.writer.recovered}
         ids = sorted({key[0] for key in keys})
         rows = self.con.execute("SELECT request_id, epoch_us(ts) FROM usage_calls WHERE list_contains(?, request_id)",
                                 [ids]).fetchall()
