@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
-import logging
 import secrets
 import socket
 from pathlib import Path
@@ -22,7 +21,6 @@ from larouter.errors import LarouterError
 from larouter.fsutil import atomic_write
 from larouter.projects.store import DEFAULT, ProjectStore, name_key
 
-log = logging.getLogger("larouter.auth")
 PUBLIC = frozenset({"/health", "/openapi.json"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -12,6 +12,7 @@ from larouter.errors import LarouterError
 from larouter.projects.store import DEFAULT, Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
 from larouter.proxy.call import MAX_REASON, Call, one_line, shorten_reason
+from larouter.proxy.estimate import content_parts
 from larouter.proxy.registry import Target
 from larouter.usage.pricing import Rate, Tokens
 from larouter.usage.records import EPOCH, MICROSECOND
@@ -55,13 +56,8 @@ def worst_case_tokens(body: dict[str, Any], call: Call, target: Target, rate: Ra
 def _media_tokens(messages: Any) -> int:
     """The allowance (PART_TOKENS) of the image, audio and file parts the messages carry (content is a string or a
     list of parts)."""
-    count = 0
-    for message in messages if isinstance(messages, list) else ():
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, list):
-            count += sum(PART_TOKENS.get(part.get("type"), 0) for part in content
-                         if isinstance(part, dict) and isinstance(part.get("type"), str))
-    return count
+    return sum(PART_TOKENS.get(kind, 0) for part in content_parts(messages)
+               if isinstance(kind := part.get("type"), str))
 
 
 def worst_case_cost(request: web.Request, target: Target, body: dict[str, Any], call: Call) -> float | None:

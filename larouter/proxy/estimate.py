@@ -11,7 +11,7 @@ scripts whose characters take 3 bytes.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from larouter import jsonx
 
@@ -98,18 +98,21 @@ def _inline(part: dict[str, Any]) -> tuple[int, int]:
     return 0, 0
 
 
-def inline_media(body: dict[str, Any]) -> tuple[int, int]:
-    """(bytes, tokens) of the inline images and recordings of the request's messages (`_inline`); on every request,
-    so the usual case, every content a string, is one comprehension."""
-    messages = body.get("messages")
+def content_parts(messages: Any) -> Iterator[dict[str, Any]]:
+    """The parts (objects) of the messages whose content is a list of parts; the usual case, every content a
+    string, is one comprehension (this runs on every request)."""
     lists = [c for m in messages if type(m) is dict and type(c := m.get("content")) is list] if type(
         messages) is list else ()
-    size = tokens = 0
     for content in lists:
-        for part in content:
-            if isinstance(part, dict):
-                b, t = _inline(part)
-                size, tokens = size + b, tokens + t
+        yield from (part for part in content if isinstance(part, dict))
+
+
+def inline_media(body: dict[str, Any]) -> tuple[int, int]:
+    """(bytes, tokens) of the inline images and recordings of the request's messages (`_inline`)."""
+    size = tokens = 0
+    for part in content_parts(body.get("messages")):
+        b, t = _inline(part)
+        size, tokens = size + b, tokens + t
     return size, tokens
 
 

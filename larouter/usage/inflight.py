@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import stat
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +19,7 @@ from typing import Any, Callable
 import attrs
 
 from larouter.config import Settings
+from larouter.fsutil import atomic_write
 from larouter.proxy.call import Call
 from larouter.proxy.registry import Target
 from larouter.usage.records import request_id_of
@@ -57,9 +57,7 @@ class InFlight:
         entries = [_entry(call) for call in list(self.calls.values()) if call.target is not None]
         try:
             if entries:
-                tmp = self.path.with_name(f".{self.path.name}.tmp")
-                tmp.write_bytes(json.dumps(entries).encode())
-                os.replace(tmp, self.path)
+                atomic_write(self.path, json.dumps(entries).encode(), durable=False)
             else:
                 self.path.unlink(missing_ok=True)
         except OSError:
