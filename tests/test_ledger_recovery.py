@@ -51,7 +51,6 @@ def test_budget_spend_counts_journaled_rows_the_start_could_not_commit(tmp_path:
     budgets' spend counts them all the same (it read DuckDB alone, once, and a $0.05 budget let $0.057 through), and
     counts them once when they are committed."""
     from larouter.usage import journal
-    from larouter.usage.loader import Loader
 
     settings = settings_for(tmp_path)
     settings.home.mkdir(parents=True)
@@ -61,15 +60,7 @@ def test_budget_spend_counts_journaled_rows_the_start_could_not_commit(tmp_path:
     held, _ = journal.Journal.open(settings.home / journal.FILENAME)
     held.append([(seq, *row) for seq, row in enumerate(rows, 1)])
     held.close()
-    real, refused = Loader.commit, []
-
-    def full_disk(self: Loader) -> tuple[int, int, Exception | None]:
-        if not refused:
-            refused.append(1)
-            return 0, 0, duckdb.IOException("IO Error: No space left on device")
-        return real(self)
-
-    monkeypatch.setattr(Loader, "commit", full_disk)
+    refused = full_disk(monkeypatch, once=True)
     ledger = Ledger.open(settings)
     try:
         since = datetime.now(timezone.utc) - timedelta(days=1)
@@ -193,33 +184,40 @@ def test_calls_in_flight_at_a_kill_count_in_the_budget_while_the_start_cannot_co
     interrupted row counts in the budget's spend until committed (review L: $0 until another restart)."""
     import json
 
-    from larouter.usage.loader import Loader
-
     settings = settings_for(tmp_path)
     settings.home.mkdir(parents=True)
     now_us = epoch_us(datetime.now(timezone.utc))
     entry = {"id": "req-hung", "created_us": now_us, "project": "default", "requested": "acme-1", "provider": "acme",
              "model": "acme-1", "tier": None, "reason": None, "stream": False, "bytes": 400_000, "media": [0, 0]}
     (settings.home / "inflight.json").write_text(json.dumps([entry]))
-    real, refused, disk_full = Loader.commit, [], [True]
-
-    def full_disk(self: Loader) -> tuple[int, int, Exception | None]:
-        if disk_full:
-            refused.append(1)
-            return 0, 0, duckdb.IOException("IO Error: No space left on device")
-        return real(self)
-
-    monkeypatch.setattr(Loader, "commit", full_disk)
+    refused = full_disk(monkeypatch)
     ledger = Ledger.open(settings)
     try:
         since = datetime.now(timezone.utc) - timedelta(days=1)
         until = since + timedelta(days=2)
         spent = asyncio.run(ledger.spent_since("default", since, until))
         assert refused and spent > 0, spent
-        disk_full.clear()  # (space again)
+        refused.append(0)  # (space again)
         assert ledger.writer.wait_flushed(10)
         assert asyncio.run(ledger.spent_since("default", since, until)) == pytest.approx(spent)
         rows = ledger.query(lambda cur: cur.execute("SELECT request_id, status, error_type FROM usage_calls").fetchall())
     finally:
         ledger.close()
     assert rows == [("req-hung", 502, "interrupted")], rows
+
+
+def full_disk(monkeypatch: pytest.MonkeyPatch, once: bool = False) -> list[int]:
+    """Make the ledger's commits fail as on a full disk: once, or until a 0 is appended to the list returned (which
+    holds a 1 per refused commit)."""
+    from larouter.usage.loader import Loader
+
+    real, refused = Loader.commit, []
+
+    def commit(self: Loader) -> tuple[int, int, Exception | None]:
+        if 0 not in refused and not (once and refused):
+            refused.append(1)
+            return 0, 0, duckdb.IOException("IO Error: No space left on device")
+        return real(self)
+
+    monkeypatch.setattr(Loader, "commit", commit)
+    return refused
