@@ -360,18 +360,22 @@ async def test_client_disconnect_cancels_upstream(router: Router, fake: Fake) ->
     wait_until(lambda: fake.state.disconnects == ["fake-slow"], 5.0, "upstream to see the disconnect")
 
 
-async def test_slow_body_is_408(make_router: Any) -> None:
-    """A client that trickles its body slower than server.body_timeout gets a 408, not a held connection."""
+@pytest.mark.parametrize("request_line", [
+    "POST /v1/chat/completions", "POST /api/projects", "PUT /api/projects/default", "PATCH /api/config",
+    "POST /api/route/explain", "POST /api/models", "POST /api/models/download", "POST /api/models/tiny/start"])
+async def test_slow_body_is_408(make_router: Any, request_line: str) -> None:
+    """A client that trickles its body slower than server.body_timeout gets a 408, not a held connection: on every
+    endpoint that takes a body (the admin ones waited for as long as the client kept the socket open)."""
     import asyncio
 
     router = make_router(extra_toml="\n[server]\nbody_timeout = 0.3\n")
     host, port = router.url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 100\r\n\r\n{\"model\"")
+    writer.write(f"{request_line} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n".encode()
+                 + b"Content-Length: 100\r\n\r\n{\"model\"")
     await writer.drain()
     status_line = await asyncio.wait_for(reader.readline(), 5)
-    assert b" 408 " in status_line
+    assert b" 408 " in status_line, status_line
     writer.close()
 
 

@@ -394,3 +394,26 @@ def test_project_token_reads_only_its_own_usage(router: UsageRouter) -> None:
 
 def _bearer(url: str, token: str) -> Any:
     return Request(url, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_head_of_an_export_sends_no_body(router: UsageRouter) -> None:
+    """HEAD /api/usage/export answers the export's headers and nothing after them (it sent the whole CSV, so a
+    client reusing the kept-alive connection read the rows as its next status line)."""
+    import http.client
+
+    for i in range(50):
+        record(router, datetime.now(UTC), prompt=i)
+    router.settle(50)
+    host, port = router.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("HEAD", "/api/usage/export?period=all")
+    head = conn.getresponse()
+    assert head.status == 200 and head.getheader("Content-Type").startswith("text/csv"), head.status
+    assert "larouter-usage-default-all-" in head.getheader("Content-Disposition")
+    head.read()
+    conn.request("GET", "/api/usage/export?period=all")  # the same connection: its answer must start cleanly
+    got = conn.getresponse()
+    assert got.status == 200 and got.read().count(b"\r\n") == 51
+    conn.request("HEAD", "/api/usage/export?projectId=nope")
+    assert conn.getresponse().status == 404  # the checks still run
+    conn.close()

@@ -21,6 +21,7 @@ from larouter.models.process import State
 from larouter.models.supervisor import provider_name
 from larouter.proxy.validate import parse_json_object
 from larouter.queryargs import check_query
+from larouter.reqbody import read_body, read_json_object
 
 START_OPTIONS = {"ctxSize": "ctx_size", "gpuLayers": "gpu_layers", "threads": "threads"}
 MIN_CTX, MAX_CTX = 256, 1_048_576  # tokens; a start is also held to the model's context length
@@ -187,7 +188,7 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
 
 async def register_model(request: web.Request) -> web.Response:
     """POST /api/models: register a local GGUF or a Hugging Face repo/file."""
-    model = await asyncio.to_thread(user_model, parse_json_object(await request.read()))  # (reads a local path)
+    model = await asyncio.to_thread(user_model, await read_json_object(request))  # (reads a local path)
     taken = "auto" if model.id == "auto" else next(
         (f"a model of provider {name!r}" for name, provider in request.app[appkeys.SETTINGS].providers.items()
          if model.id in provider.models), None)
@@ -262,7 +263,7 @@ def start_options(body: dict[str, Any], model: CatalogModel) -> dict[str, int]:
 
 async def start_model(request: web.Request) -> web.Response:
     """POST /api/models/{id}/start (optional body: ctxSize, gpuLayers, threads; for this start only)."""
-    raw = await request.read()
+    raw = await read_body(request)
     body = parse_json_object(raw) if raw.strip() else {}
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     sup = request.app[appkeys.SUPERVISOR]

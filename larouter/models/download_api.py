@@ -23,7 +23,7 @@ from larouter.models.checked import all_on_disk
 from larouter.models.downloads import (CANCELLED, SHUT_DOWN, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
                                        storage_message)
 from larouter.models.hub_http import Backoff
-from larouter.proxy.validate import parse_json_object
+from larouter.reqbody import read_json_object
 
 T = TypeVar("T")
 log = logging.getLogger("larouter.downloads")
@@ -241,7 +241,7 @@ def _request_fields(body: dict[str, Any]) -> tuple[str, str | None, bool]:
 
 async def start_download(request: web.Request) -> web.Response:
     """POST /api/models/download → 202 (started or joined) or 200 (already downloaded)."""
-    model_id, quant, mmproj = _request_fields(parse_json_object(await request.read()))
+    model_id, quant, mmproj = _request_fields(await read_json_object(request))
     model = request.app[appkeys.CATALOG].get(model_id)
     dl = await request.app[DOWNLOADS].start(model, model.variant(quant), mmproj)
     return web.json_response(dl.snapshot(), status=200 if dl.status == "done" else 202)

@@ -7,7 +7,7 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.auth import principal
 from larouter.proxy import loop
-from larouter.proxy.validate import parse_json_object
+from larouter.reqbody import read_json_object
 from larouter.routing.unserved import warn_unserved
 
 
@@ -19,7 +19,7 @@ async def list_projects(request: web.Request) -> web.Response:
 
 async def create_project(request: web.Request) -> web.Response:
     """POST /api/projects: returns the token once."""
-    project, token = await request.app[appkeys.PROJECTS].create(parse_json_object(await request.read()))
+    project, token = await request.app[appkeys.PROJECTS].create(await read_json_object(request))
     return web.json_response({**project.public(), "token": token}, status=201)
 
 
@@ -30,7 +30,7 @@ async def get_project(request: web.Request) -> web.Response:
 
 async def update_project(request: web.Request) -> web.Response:
     """PUT /api/projects/{id}: name, description, budgetUsd, budgetWindow, routingPolicy."""
-    body = parse_json_object(await request.read())
+    body = await read_json_object(request)
     project = await request.app[appkeys.PROJECTS].update(request.match_info["id"], body)
     return web.json_response(project.public())
 
@@ -55,7 +55,7 @@ async def get_config(request: web.Request) -> web.Response:
 async def patch_config(request: web.Request) -> web.Response:
     """PATCH /api/config: JSON merge patch, validated, persisted atomically, applied live."""
     runtime = request.app[appkeys.RUNTIME]
-    body = parse_json_object(await request.read())
+    body = await read_json_object(request)
     restart = await runtime.patch(body, by_token=principal(request).by_token)  # loopback trust: not every key
     sock = request.transport.get_extra_info("sockname") if request.transport is not None else None
     listening = [(runtime.settings.server.host, sock[1]), sock] if isinstance(sock, tuple) else []

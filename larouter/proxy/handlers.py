@@ -25,23 +25,11 @@ from larouter.proxy.registry import AUTO
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent
 from larouter.proxy.upstream import describe_stream_error, upstream_body
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
+from larouter.reqbody import read_body
 from larouter.routing.health import failure_kind
 from larouter.usage.pricing import usd_text
 
 log = logging.getLogger("larouter.proxy")
-
-
-async def read_body(request: web.Request) -> bytes:
-    """The request body, or 408 when a slow client does not deliver it within server.body_timeout."""
-    if request.content.is_eof():  # the whole body came with the headers (small requests): no timer needed
-        return await request.read()
-    limit = request.app[appkeys.SETTINGS].server.body_timeout
-    try:
-        async with asyncio.timeout(limit):
-            return await request.read()
-    except TimeoutError:
-        raise LarouterError(f"request body not received within {limit:g} s", 408, "invalid_request_error",
-                            "request_timeout") from None
 
 
 def decision_headers(call: Call) -> dict[str, str]:

@@ -18,6 +18,7 @@ from larouter.proxy.registry import AUTO
 from larouter.proxy.routed import plan
 from larouter.proxy.validate import parse_json_object, validate_chat
 from larouter.queryargs import check_query
+from larouter.reqbody import read_body
 from larouter.routing.policy import Candidate
 from larouter.usage.api import current_project, project_param
 from larouter.usage.pricing import round_usd
@@ -92,7 +93,7 @@ def _project(request: web.Request) -> str:
 async def explain(request: web.Request) -> web.Response:
     """Tier, confidence, reasons, policy and the candidate chain for this request (model defaults to "auto")."""
     check_query(request, ("projectId",))
-    raw = await request.read()
+    raw = await read_body(request)
     body = parse_json_object(raw)
     body.setdefault("model", AUTO)
     validate_chat(body)

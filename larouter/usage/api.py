@@ -145,14 +145,16 @@ async def usage_export(request: web.Request) -> web.StreamResponse:
     check_query(request, PARAMS)
     ledger = request.app[appkeys.LEDGER]
     project, win = await known_project(request, ledger), window_param(request, ledger)
-    await ledger.run(ledger.catch_up)
     every = project == ALL_PROJECTS
+    headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+               "Content-Disposition": f'attachment; filename="{export_filename(None if every else project, win, win.today)}"'}
+    if request.method == "HEAD":  # the headers only: no query run, and no body after them on a kept-alive connection
+        return web.Response(headers=headers)
+    await ledger.run(ledger.catch_up)
     export = await ledger.run(lambda: CsvExport(ledger.cursor(), None if every else project, win))
     try:
         first = await ledger.run(export.next_chunk)
-        resp = web.StreamResponse(headers={
-            "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="{export_filename(None if every else project, win, win.today)}"'})
+        resp = web.StreamResponse(headers=headers)
         await resp.prepare(request)
         chunk, sent = first, 0
         while chunk:
