@@ -20,7 +20,9 @@ ADMIN = "Admin only: a project token gets 403."
 ERRORS = {"400": "bad field (`param` names it)", "401": "missing, wrong or revoked token",
           "403": "project token on an admin endpoint", "404": "unknown resource or endpoint",
           "405": "method not allowed", "408": "request body not received within server.body_timeout",
-          "413": "body over server.max_body_bytes"}
+          "413": "body over server.max_body_bytes", "414": "request line too long (`uri_too_long`)",
+          "415": "body in an encoding other than gzip or deflate (`unsupported_media_type`)",
+          "431": "a header line or the headers too large (`header_too_large`)"}
 
 
 def _json(schema: Schema, description: str) -> dict[str, Any]:
@@ -46,8 +48,7 @@ def op(summary: str, tag: str, ok: dict[str, Any], *, errors: tuple[int, ...] = 
        body: str | None = None, body_required: bool = True, params: list[Any] | None = None,
        public: bool = False, description: str = "") -> dict[str, Any]:
     """One operation: summary, tag, success responses by status, error responses, optional JSON body."""
-    if body:
-        errors = tuple(sorted({*errors, 408, 413}))
+    errors = tuple(sorted({*errors, 414, 431, *((408, 413, 415) if body else ())}))  # (the parser's limits)
     out: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {**ok, **_errors(*errors)}}
     if description:
         out["description"] = description
@@ -68,6 +69,7 @@ PROJECT = _query("projectId", {"type": "string", "pattern": "^(?:\\*|" + PROJECT
                  "of spaces aside); a project token may only name its own; `*`: every project's calls, deleted "
                  "projects' included (the admin's only)")
 USAGE_PARAMS = [PERIOD, PROJECT]
+USAGE_ERRORS = (400, 401, 403, 404)  # 404: no project has that id or name
 MODEL_ID = _path_id(MODEL_ID_PATTERN, "catalog id or alias (case-insensitive), or a registered model")
 PROJ_ID = _path_id(r"^(default|proj_[0-9a-f]{12})$", "project id (`proj_…` or `default`)")
 DL_ID = _path_id(DOWNLOAD_ID_PATTERN, "download id from POST /api/models/download")
@@ -97,7 +99,7 @@ def _paths() -> dict[str, Any]:
                                     errors=(), public=True)},
         "/v1/chat/completions": {"post": op(
             "OpenAI-compatible chat completion (JSON or SSE)", "proxy", chat_ok, body="ChatCompletionRequest",
-            errors=(400, 401, 402, 404, 413, 429, 502, 503, 504, 508),
+            errors=(400, 401, 402, 404, 409, 413, 429, 502, 503, 504, 508),
             description="`model` may be `auto` (routed by tier), any model a provider serves, or "
                         "`provider/model`. Unknown fields reach the provider untouched. A stream that breaks "
                         "mid-way ends with one `data: {\"error\": …}` event and no `[DONE]`. Every answer, errors "
@@ -119,24 +121,25 @@ def _paths() -> dict[str, Any]:
             {"200": _json(ref("RouteExplain"), "tier, reasons, policy and candidate chain")},
             body="RouteExplainRequest", params=[_query("projectId", {"type": "string"},
                                                                   "policy of this project, by id or by name")],
-            errors=(400, 401, 403, 404, 503),
+            errors=(400, 401, 403, 404, 409, 503),
             description=ADMIN + " `model` defaults to `auto`; a named model is explained as the one candidate a chat "
                                 "request for it would get (404/503 as that request would).")},
         "/api/usage": {"get": op("Usage summary of one project", "usage",
                                  {"200": _json(ref("UsageSummary"), "totals, breakdowns, savings, budget")},
-                                 params=USAGE_PARAMS)},
+                                 params=USAGE_PARAMS, errors=USAGE_ERRORS)},
         "/api/usage/daily": {"get": op("Daily series, zero-filled", "usage",
                                        {"200": _json(ref("UsageDaily"), "one point per day")},
-                                       params=USAGE_PARAMS)},
+                                       params=USAGE_PARAMS, errors=USAGE_ERRORS)},
         "/api/usage/models": {"get": op("Per-model breakdown", "usage", {"200": _json(ref("UsageModels"), "rows")},
                                         params=[*USAGE_PARAMS, _query("sort", {"enum": [
                                             "cost", "calls", "tokens", "inputTokens", "outputTokens", "model",
                                             "latency"], "default": "cost"}, "sort key"),
-                                            _query("order", {"enum": ["asc", "desc"], "default": "desc"}, "order")])},
+                                            _query("order", {"enum": ["asc", "desc"], "default": "desc"}, "order")],
+                                        errors=USAGE_ERRORS)},
         "/api/usage/export": {"get": op("Per-call rows as CSV (RFC 4180, formula-escaped)", "usage",
                                         {"200": {"description": "CSV with a header row",
                                                  "content": {"text/csv": {"schema": {"type": "string"}}}}},
-                                        params=USAGE_PARAMS)},
+                                        params=USAGE_PARAMS, errors=USAGE_ERRORS)},
         "/api/projects": {
             "get": op("List projects", "projects", {"200": _json(ref("ProjectList"), "projects")}, description=ADMIN),
             "post": op("Create a project; its token is shown once", "projects",
@@ -148,7 +151,7 @@ def _paths() -> dict[str, Any]:
                       errors=(401, 403, 404), description=ADMIN),
             "put": op("Change name, description, budget or policy", "projects",
                       {"200": _json(ref("Project"), "updated")}, body="ProjectUpdate",
-                      errors=(400, 401, 403, 404), description=ADMIN),
+                      errors=(400, 401, 403, 404, 409), description=ADMIN),
             "delete": op("Delete a project and revoke its token (usage history stays)", "projects",
                          {"200": _json(ref("Deleted"), "deleted")}, errors=(400, 401, 403, 404), description=ADMIN)},
         "/api/projects/{id}/rotate": {"post": op(
@@ -171,8 +174,11 @@ def _paths() -> dict[str, Any]:
         "/api/models/running": {"get": op("Models starting, ready or stopping", "models",
                                           {"200": _json(ref("RunningModels"), "processes")}, description=ADMIN)},
         "/api/models": {"post": op("Register a local GGUF or a Hugging Face repo/file", "models",
-                                   {"201": _json(ref("CatalogEntry"), "registered")}, body="ModelRegister",
-                                   description=ADMIN)},
+                                   {"201": _json(ref("CatalogEntry"), "registered"),
+                                    "200": _json(ref("CatalogEntry"), "registered anew, replacing the registration")},
+                                   body="ModelRegister", errors=(400, 401, 403, 409),
+                                   description=ADMIN + " An id already registered is replaced (200), but not while "
+                                                       "its model runs (409 `model_running`).")},
         "/api/models/{id}": {"delete": op("Forget a registered model", "models",
                                           {"200": _json(ref("Deleted"), "forgotten")}, errors=(400, 401, 403, 404, 409),
                                           params=[MODEL_ID], description=ADMIN)},

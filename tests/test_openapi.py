@@ -182,3 +182,23 @@ def test_explain_cooldown_and_budget_match_the_document(make_router: Any) -> Non
     failed = next(c for c in out["candidates"] if c["model"] == "fake-500")
     assert failed["coolingDown"] > 0 and failed["skipped"].startswith("budget spent"), out
     assert out["budget"] == {"remaining": 0, "action": "402 budget_exceeded"}, out
+
+
+def test_errors_the_daemon_answers_are_in_the_document(router: Router) -> None:
+    """Statuses real requests get, each listed for its operation (review O: a generated client or a conformance
+    check refused them): a catalog model not downloaded (409), an unknown project on the usage reports (404), a
+    rename onto a taken name (409), a model registered anew (200)."""
+    schema = schemathesis.openapi.from_dict(document())
+    hello = {"model": "gemma-4-e4b", "messages": [{"role": "user", "content": "hi"}]}
+    assert check(schema, router, "POST", "/v1/chat/completions", {"body": hello}).status_code == 409
+    assert check(schema, router, "POST", "/api/route/explain", {"body": hello}).status_code == 409
+    for path in ("/api/usage", "/api/usage/daily", "/api/usage/models", "/api/usage/export"):
+        assert check(schema, router, "GET", path, {"query": {"projectId": "nope"}}).status_code == 404, path
+    ids = [http_json("POST", router.url + "/api/projects", {"name": name})[1]["id"] for name in ("one", "two")]
+    assert check(schema, router, "PUT", "/api/projects/{id}", {"path_parameters": {"id": ids[1]},
+                                                               "body": {"name": "one"}}).status_code == 409
+    model = {"id": "tiny", "repo": "fake-org/tiny-GGUF", "file": "tiny.gguf"}
+    assert check(schema, router, "POST", "/api/models", {"body": model}).status_code == 201
+    assert check(schema, router, "POST", "/api/models", {"body": model}).status_code == 200
+    big = {"headers": {"X-Big": "a" * 9000}}
+    assert check(schema, router, "GET", "/api/projects", big).status_code == 431

@@ -196,26 +196,28 @@ async def register_model(request: web.Request) -> web.Response:
         what = "the router's own model name" if taken == "auto" else taken
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
+    known = catalog.find(model.id)
+    if known is not None and known.user:  # registered anew: not while it runs (like a remove)
+        await request.app[appkeys.SUPERVISOR].forget(model.id, running_error(model.id, "register it again"))
     await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
     [entry] = await entries(request, [model])
-    return web.json_response(entry, status=201)
+    return web.json_response(entry, status=201 if known is None else 200)
 
 
 async def unregister_model(request: web.Request) -> web.Response:
     """DELETE /api/models/{id}: forget a user model (stop it first)."""
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
-    proc = request.app[appkeys.SUPERVISOR].procs.get(model.id)
-    if proc is not None and proc.state in (State.STARTING, State.READY):
-        raise running_error(model.id)
+    await request.app[appkeys.SUPERVISOR].forget(model.id, running_error(model.id))
     await asyncio.to_thread(request.app[appkeys.CATALOG].unregister, model.id)
     request.app[appkeys.UPSTREAMS].forget(provider_name(model.id))  # /health forgets how it failed, too
     return web.json_response({"id": model.id, "deleted": True})
 
 
-def running_error(model_id: str) -> LarouterError:
-    """The 409 of a remove (DELETE /api/models/{id}) of a model that is running: what to run first."""
+def running_error(model_id: str, then: str = "remove it") -> LarouterError:
+    """The 409 of a remove (DELETE /api/models/{id}) or a new registration of a model that is running: what to run
+    first."""
     return LarouterError(f"model {model_id!r} is running; stop it first: `larouter models stop {model_id}` (POST "
-                         f"/api/models/{model_id}/stop), then remove it", 409, "invalid_request_error", "model_running")
+                         f"/api/models/{model_id}/stop), then {then}", 409, "invalid_request_error", "model_running")
 
 
 def still_local(app: web.Application, model_id: str) -> bool:
@@ -267,7 +269,7 @@ async def start_model(request: web.Request) -> web.Response:
     body = parse_json_object(raw) if raw.strip() else {}
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     sup = request.app[appkeys.SUPERVISOR]
-    proc = await sup.start(model.id, start_options(body, model))
+    proc = await asyncio.shield(sup.autostart(model.id, start_options(body, model)))  # a client leaving ends no start
     return web.json_response(sup.status(proc))
 
 

@@ -76,6 +76,7 @@ class ModelProcess:
     logged: int = 0  # lines kept since the daemon started (`log_line`): a follower prints those past its last count
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     watch: asyncio.Task[Crash | None] | None = None  # the supervisor's watch of the ready process (`Supervisor.crash`)
+    restart: asyncio.Task[None] | None = None  # the supervisor's restart of the crashed process, while it backs off
     crash: Crash | None = None  # how the last ready process that died on its own died
     _reader: asyncio.Task[None] | None = None
 

