@@ -123,12 +123,26 @@ def test_an_event_that_is_not_json_ends_the_stream_with_an_error(router: UsageRo
 
 def test_an_event_that_is_not_json_before_the_answer_fails_over(start_router: Callable[..., UsageRouter],
                                                                 fake: Fake) -> None:
-    """`auto` streaming: a payload that is not JSON before any answer is a degraded candidate; the next one answers."""
+    """`auto` streaming: a payload that is not JSON before any answer is a degraded candidate; the next one answers.
+    The attempt's row says what it was, as for a named model (`upstream_bad_response`; it said `degraded`, the code
+    of an empty answer)."""
     router = start_router(chain("fake-malformed"))
     text, _ = text_and_finish(router.client().chat.completions.create(model="auto", messages=MSGS, stream=True))
     assert text.startswith("echo:") and [r["model"] for r in fake.state.requests] == ["fake-malformed", "gpt-fake"]
     router.settle(2)
-    assert outcome(router.rows()) == [("fake-malformed", "502", "degraded"), ("gpt-fake", "200", "")]
+    assert outcome(router.rows()) == [("fake-malformed", "502", "upstream_bad_response"), ("gpt-fake", "200", "")]
+
+
+def test_an_event_split_over_data_lines_is_an_answer(start_router: Callable[..., UsageRouter], fake: Fake) -> None:
+    """`auto` streaming: events whose JSON is split over several `data:` lines (valid SSE, relayed as it is for a
+    named model) are the answer, not a degraded 200 failed over to the next candidate (billed twice)."""
+    router = start_router(chain("fake-multiline-data"))
+    text, finishes = text_and_finish(router.client().chat.completions.create(model="auto", messages=MSGS,
+                                                                           stream=True))
+    assert text.startswith("echo:") and finishes == ["stop"]
+    assert [r["model"] for r in fake.state.requests] == ["fake-multiline-data"]
+    router.settle(1)
+    assert outcome(router.rows()) == [("fake-multiline-data", "200", "")]
 
 
 def test_event_names_and_events_without_data_are_dropped(router: UsageRouter) -> None:
@@ -240,6 +254,21 @@ def test_a_stream_whose_body_stays_open_after_done_ends_at_once(router: UsageRou
     router.settle(1)
     row, = router.rows()
     assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("200", "", "false")
+
+
+def test_a_stream_dropped_after_its_done_is_complete(router: UsageRouter) -> None:
+    """A provider that drops the connection after its [DONE] (and half an event), with no end of the chunked body: the
+    client has the whole answer and its [DONE], the call is a 200 with the provider's usage (it was an error event
+    after the answer, a 502 row and a model cooling down: an agent retried the turn, billed twice)."""
+    stream = router.client().chat.completions.create(model="fake-drop-after-done", messages=HELLO, stream=True,
+                                                     stream_options={"include_usage": True})
+    text, finishes = text_and_finish(stream)
+    assert (text.strip(), finishes) == ("echo: one two three four", ["stop"])
+    router.settle(1)
+    row, = router.rows()
+    assert (row["status"], row["error_type"], row["tokens_estimated"]) == ("200", "", "false"), row
+    fake = router.get("/health")["upstreams"]["fake"]  # nothing counted against the provider or its model
+    assert (fake["consecutiveFailures"], fake.get("models", {})) == (0, {}), fake
 
 
 def test_a_stream_cut_before_its_finish_reason_is_still_an_error(router: UsageRouter) -> None:

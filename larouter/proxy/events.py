@@ -32,13 +32,15 @@ def parts(event: bytes) -> tuple[bytes | None, bytes]:
 
 
 def event_data(event: bytes) -> Any:
-    for line in event.split(b"\n"):
-        if line.startswith(b"data:") and not line.startswith(DONE):
-            try:
-                return jsonx.loads(line[5:])
-            except ValueError:
-                return None
-    return None
+    """The event's data as JSON (its `data:` lines joined, as a client reads them: a provider may split one event's
+    JSON over several), or None (no data, `[DONE]`, not JSON)."""
+    data, _ = parts(event)
+    if data is None or data.strip() == b"[DONE]":
+        return None
+    try:
+        return jsonx.loads(data)
+    except ValueError:
+        return None
 
 
 ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")  # what makes an answer (not role or

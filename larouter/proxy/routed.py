@@ -301,7 +301,9 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
                 _remember(request, p, name)
             return result
         except Degraded as exc:
-            why, status, code = f"{name} degraded ({exc})", 502, "degraded"
+            # (recorded by its kind: an empty answer is `degraded`, one that was none at all says what it was, as
+            # for a named model: `upstream_error`, `upstream_bad_response`)
+            why, status, code = f"{name} degraded ({exc})", 502, exc.kind
             last = LarouterError(f"{name}: {exc}", 502, "upstream_error", "all_candidates_failed")
             kind: str | None = exc.kind
         except LarouterError as exc:

@@ -365,6 +365,11 @@ class Relay:
             if not timer.expired():
                 raise  # (the provider's own read timeout: not ours to swallow)
             upstream.close()
+        except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
+            # A connection dropped after [DONE] (no end of the chunked body): the answer is complete, as a client
+            # talking to the provider directly sees it; only a half-sent event after it is lost.
+            self.buf.clear()
+            upstream.close()
 
     async def _end(self, data: bytes) -> None:
         try:

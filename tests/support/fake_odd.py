@@ -10,10 +10,10 @@ from typing import Any
 from aiohttp import web
 
 MODELS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish",
-               "fake-tool-error", "fake-open-after-done")
+               "fake-tool-error", "fake-open-after-done", "fake-drop-after-done", "fake-multiline-data")
 
 
-async def stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamResponse:
+async def stream(resp: web.StreamResponse, body: dict[str, Any], request: web.Request) -> web.StreamResponse:
     """The stream of one of MODELS (see `fake_openai`'s docstring)."""
     from tests.support.fake_openai import BIG_EVENT, _chunk, _reply, _usage_chunk
 
@@ -40,6 +40,13 @@ async def stream(resp: web.StreamResponse, body: dict[str, Any]) -> web.StreamRe
         for _ in range(18000):
             await resp.write(b": ping\n\n")
             await asyncio.sleep(0.2)
+    elif model == "fake-drop-after-done":  # then half an event, and the connection dropped (no end of the body)
+        await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n", b'data: {"id": "x", "cho']))
+        assert request.transport is not None
+        request.transport.abort()
+    elif model == "fake-multiline-data":  # each event's JSON split over two `data:` lines (valid SSE: joined by "\n")
+        await resp.write(b"".join(event.replace(b', "choices"', b',\ndata: "choices"', 1) for event in [*words, *end])
+                         + b"data: [DONE]\n\n")
     elif model == "fake-tool-error":
         call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "shell", "arguments": "{}"}}
         await resp.write(_chunk(body, {"tool_calls": [call]})

@@ -33,6 +33,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
   fake-open-after-done  a complete stream and its [DONE], then `: ping` every 0.2 s for an hour, never ending
+  fake-drop-after-done  a complete stream and its [DONE], then half an event and the connection dropped
+  fake-multiline-data  streams its answer with each event's JSON split over two `data:` lines
   fake-odd-usage   answers with usage counts that are no numbers of tokens: "7", -5, true
   fake-partial-usage  answers with usage that gives the output's count alone (`completion_tokens: 5`)
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
@@ -191,7 +193,7 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
             raise
         return resp
     if model in fake_odd.MODELS:
-        return await fake_odd.stream(resp, body)
+        return await fake_odd.stream(resp, body, request)
     if msg.get("reasoning_content"):
         await resp.write(_chunk(body, {"reasoning_content": msg["reasoning_content"]}))
         finish = _completion(body)["choices"][0]["finish_reason"]
