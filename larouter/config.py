@@ -149,6 +149,7 @@ class Local:
     max_restarts: int = attrs.field(default=3, validator=_non_negative)
     restart_backoff: float = attrs.field(default=0.5, validator=_positive)
     restart_window: float = attrs.field(default=600.0, validator=_positive)  # up this long: crashes count from 0
+    hang_timeout: float = attrs.field(default=30.0, validator=_non_negative)  # no /health answer this long: killed; 0 = never
     idle_unload: float = attrs.field(default=0.0, validator=_non_negative)  # seconds unused before a stop; 0 = never
     # downloads refuse to leave less than this free
     disk_reserve_bytes: int = attrs.field(default=1024**3, validator=_non_negative)

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from pathlib import Path
 from typing import Callable
 
 import aiohttp
+import openai
 import pytest
 
-from tests.conftest import Router
+from tests.conftest import Fake, Router
 from tests.support.servers import http_json, router_call, start_model as start, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
-from tests.test_local_routing import slow_llama_server
+from tests.test_local_routing import HEARTBEAT, slow_llama_server
 
 pytestmark = pytest.mark.llama
 BACKOFF = 0.5  # local.restart_backoff: long enough to act during it, short enough to see a restart that was not undone
@@ -102,3 +104,29 @@ async def test_a_start_whose_client_leaves_goes_on(local_router: Callable[..., R
                 pass
     await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
                             == "ready", 20, "the start the client left to finish")
+
+
+async def test_a_hung_model_is_killed_failed_over_and_restarted(local_router: Callable[..., Router],
+                                                                fake: Fake) -> None:
+    """A llama-server that stops answering (here SIGSTOP; a deadlock or swapping look the same) stayed `ready` and
+    routed: calls waited for the 600 s read timeout, `auto` never failed over. Once its /health has answered nothing
+    for `local.hang_timeout` seconds it is killed: the call it held fails over, and it is restarted."""
+    router = local_router(extra='hang_timeout = 1.5\n[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "gpt-fake"]\n')
+    pid = (await start(router))["pid"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0, timeout=30)
+        raw = await client.chat.completions.with_raw_response.create(
+            model="auto", messages=[{"role": "user", "content": HEARTBEAT}], max_tokens=3)
+        await client.close()
+        reason = raw.headers["x-larouter-reason"]
+        assert raw.headers["x-larouter-model"] == "gpt-fake" and "hung" in reason and "tiny failed" in reason, reason
+        assert [r["model"] for r in fake.state.requests] == ["gpt-fake"]
+
+        def restarted() -> bool:
+            health = http_json("GET", router.url + "/api/models/tiny/health")[1]
+            return health["state"] == "ready" and health["pid"] != pid and health["restarts"] == 1
+        await asyncio.to_thread(wait_until, restarted, 20, "the hung model to be restarted")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -77,6 +77,7 @@ class ModelProcess:
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     watch: asyncio.Task[Crash | None] | None = None  # the supervisor's watch of the ready process (`Supervisor.crash`)
     restart: asyncio.Task[None] | None = None  # the supervisor's restart of the crashed process, while it backs off
+    hung: str | None = None  # why the supervisor killed the ready process (no /health answer), for its crash's reason
     crash: Crash | None = None  # how the last ready process that died on its own died
     _reader: asyncio.Task[None] | None = None
 
@@ -109,7 +110,7 @@ class ModelProcess:
 
     async def _spawn_once(self) -> None:
         t0 = time.perf_counter()
-        self.state, self.reason, self.port = State.STARTING, None, free_port()
+        self.state, self.reason, self.port, self.hung = State.STARTING, None, free_port(), None
         argv = [*self.command, "--port", str(self.port)]
         self.log_line(f"[larouter] starting: {' '.join(argv)}")
         self.api_key = secrets.token_urlsafe(32)
@@ -198,6 +199,11 @@ class ModelProcess:
         """SIGTERM the group, wait the grace period, SIGKILL, reap. False when it was not running."""
         async with self.lock:
             return await self.halt()
+
+    def kill(self) -> None:
+        """SIGKILL the process group (a hung server: no grace); its reaper and the supervisor's watch see it end."""
+        if self.proc is not None and self.proc.returncode is None:
+            _signal_group(self.proc.pid, signal.SIGKILL)
 
     async def halt(self) -> bool:
         """`stop` for a caller that holds `lock`: STOPPING until the process is reaped, then STOPPED."""

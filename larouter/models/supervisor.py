@@ -150,6 +150,29 @@ class Supervisor:
                      context_window=n_ctx, vision=vision, api_key=proc.api_key),
         )
         proc.watch = self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
+        self._spawn(self._probe(proc, proc.proc), f"probe:{model.id}")
+
+    async def _probe(self, proc: ModelProcess, child: Any) -> None:
+        """Kill the ready process when its `/health` has answered nothing for `local.hang_timeout` seconds (stopped,
+        deadlocked, swapping): it stayed routed, and the calls sent to it waited for the read timeout (600 s) with no
+        failover. Its watch then sees a crash: the calls it held fail (over, under `auto`) and it is restarted."""
+        answered = time.monotonic()
+        while True:
+            limit = self.settings.local.hang_timeout  # (read at every turn: a PATCH applies at once)
+            step = limit / 3 if limit > 0 else 10.0
+            await asyncio.sleep(step)
+            if proc.proc is not child or proc.state is not State.READY or child.returncode is not None:
+                return
+            try:
+                async with self.session.get(proc.base_url.removesuffix("/v1") + "/health",
+                                            timeout=aiohttp.ClientTimeout(total=step)):
+                    answered = time.monotonic()  # (any answer: the server is there)
+            except (aiohttp.ClientError, TimeoutError):
+                if 0 < limit <= time.monotonic() - answered:
+                    proc.hung = f"its /health answered nothing for {limit:g} s (local.hang_timeout)"
+                    log.error("model %s: %s; killing it (it is restarted as after a crash)", proc.model_id, proc.hung)
+                    proc.kill()
+                    return
 
     async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> Crash | None:
         """Wait for the ready process to exit; unless it was stopped on purpose, it crashed: say so, restart it (in
@@ -159,7 +182,7 @@ class Supervisor:
             if proc.proc is not child or proc.state is not State.READY or self.closing:
                 return None  # a deliberate stop or a newer process
             proc.state = State.CRASHED
-            proc.reason = f"llama-server {exit_words(code)}"
+            proc.reason = f"llama-server {exit_words(code)}" + (f", hung: {proc.hung}" if proc.hung else "")
             proc.pidfile.unlink(missing_ok=True)
             self.registry.remove_provider(provider_name(model.id))
             if proc.ready_at is not None and time.monotonic() - proc.ready_at >= self.settings.local.restart_window:
@@ -171,7 +194,7 @@ class Supervisor:
 
     def _crash(self, model: CatalogModel, proc: ModelProcess, code: int) -> Crash:
         """The crash of the ready process as a call it broke is told: what killed it, and whether it is restarted."""
-        local, what = self.settings.local, exit_words(code)
+        local, what = self.settings.local, exit_words(code) + (f" after it hung ({proc.hung})" if proc.hung else "")
         head = f"local model {model.id!r} crashed: its llama-server {what}"
         logs = f"Its output: `larouter models logs {model.id}`."
         if proc.restarts < local.max_restarts:
