@@ -1,6 +1,7 @@
 """Where the running larouterd listens, for the CLI: `$LAROUTER_HOME/larouterd.address`.
 
-larouterd writes it once it listens (`{"pid": ..., "url": ..., "bootId": ..., "startTime": ...}`) and removes it when
+larouterd writes it once it listens (`{"pid": ..., "url": ..., "bootId": ..., "startTime": ..., "config": ...}`, the last
+the config file it read, `--config` included) and removes it when
 it stops; the CLI reads it before the settings, so it finds a daemon started with `--port`, or on a port set at runtime
 and applied by a restart, without `--url`. A file left by a daemon that was killed names a process that is gone, or a
 pid the kernel has since given to another process (its start time or boot id differ, as for llama-server pidfiles:
@@ -26,12 +27,13 @@ def http_url(host: str, port: int) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def write_address(home: Path, host: str, port: int, token: str | None = None) -> None:
+def write_address(home: Path, host: str, port: int, token: str | None = None, config: Path | None = None) -> None:
     """Record this process's listening address (blocking: call it off the event loop), and, for its owner's CLI, the
     admin token it started with (`TOKEN_FILE`, 0600: the `admin_token` file holds the generated one, not one set
     by LAROUTER_ADMIN_TOKEN or a config file the CLI does not read)."""
     me = Record.of(os.getpid(), "larouterd")
-    record = {"pid": me.pid, "url": http_url(host, port), "bootId": me.boot_id, "startTime": me.starttime}
+    record = {"pid": me.pid, "url": http_url(host, port), "bootId": me.boot_id, "startTime": me.starttime,
+              "config": None if config is None else str(config)}
     data = json.dumps(record).encode()
     if token is not None:
         atomic_write(home / TOKEN_FILE, (token + "\n").encode(), 0o600)
@@ -58,6 +60,12 @@ def running_address(home: Path) -> str | None:
     identity = (boot_id, starttime) if isinstance(boot_id, str) and type(starttime) is int else (None, None)
     # (alive and another user's, a service: its address still stands; a record without identity cannot be checked)
     return None if verdict(Record(pid, "larouterd", *identity)) in (Verdict.GONE, Verdict.OTHER) else url
+
+
+def running_config(home: Path) -> Path | None:
+    """The config file the larouterd running on this home read (`--config FILE` included), or None."""
+    config = _read(home / ADDRESS_FILE).get("config")
+    return Path(config) if isinstance(config, str) and config and running_address(home) is not None else None
 
 
 def _read(path: Path) -> dict:

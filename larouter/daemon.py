@@ -58,7 +58,8 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
             # Written before the loop runs a single handler (once, at start: a small file): no client can see this
             # daemon answer before its record exists. Off the loop, `larouter status` right after a /health that
             # answered could still find no record and aim at the settings' port (seen in CI).
-            write_address(settings.home, settings.server.host or host, port, app[appkeys.ADMIN_TOKEN].current)
+            write_address(settings.home, settings.server.host or host, port, app[appkeys.ADMIN_TOKEN].current,
+                          settings.config_path)
         if ready is not None:
             ready.set()
         await stop.wait()

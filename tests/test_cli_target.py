@@ -166,3 +166,20 @@ def test_a_bad_config_file_does_not_lock_the_cli_out_of_the_running_daemon(home:
         assert run("config", "get", "routing.cooldown", env=env).exit_code == 0  # (the admin token went along)
     stopped = run("status", env=env)
     assert stopped.exit_code == 1 and "cooldowm" in stopped.stderr and "no larouterd" in stopped.stderr, stopped.output
+
+
+def test_a_daemon_started_with_a_config_flag_is_read_with_its_file(home: Path, tmp_path: Path) -> None:
+    """`larouterd --config FILE` with a provider defined there, then changed at runtime: the CLI (which reads no such
+    flag) loaded the runtime changes over its own settings, found a provider with no base_url, and warned at every
+    command that a restart of larouterd would fail, which was false (review Q). It reads the file the running
+    daemon records it read."""
+    cfg = tmp_path / "mine.toml"
+    cfg.write_text('[providers.groq]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "GROQ_API_KEY"\n'
+                   'models = ["llama-3"]\n')
+    env = {"LAROUTER_HOME": str(home), "LAROUTER_CONFIG": None, "XDG_CONFIG_HOME": str(home / "xdg")}
+    with larouterd(home, "--config", str(cfg)) as (url, _proc):
+        changed = run("config", "set", "providers.groq.prices.llama-3", "{ input = 0.05, output = 0.08 }", env=env)
+        assert changed.exit_code == 0, changed.output
+        shown = run("status", "--json", env=env)
+        assert shown.exit_code == 0 and json.loads(shown.stdout)["url"] == url, shown.output
+        assert "warning" not in shown.stderr, shown.stderr

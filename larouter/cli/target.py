@@ -23,15 +23,21 @@ def settings_target(token: str | None) -> Client:
     without a token: no daemon of this home listens there now, and another local user's program may."""
     import platformdirs
 
-    from larouter.address import http_url, running_address
+    from larouter.address import http_url, running_address, running_config
     from larouter.config import APP, ConfigError  # only needed without --url / LAROUTER_URL
     from larouter.runtime import load_runtime, runtime_file
 
+    home = Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP))
     try:
-        runtime = load_runtime(None)
+        try:
+            runtime = load_runtime(None)
+        except ConfigError:  # the running daemon may read another file (`larouterd --config FILE`): its settings
+            if (config := running_config(home)) is None or os.environ.get("LAROUTER_CONFIG"):
+                raise  # (with the changes made at runtime for providers that file defines) are valid with it
+            runtime = load_runtime(config)
     except ConfigError as exc:  # the daemon could not start with this config; one that runs still says where it is
-        problem = " ".join(line.strip() for line in str(exc).splitlines())
-        home = Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP))
+        problem = " ".join(line if line.endswith((".", ":", ";")) else line + "."
+                           for line in (raw.strip() for raw in str(exc).splitlines()) if line)
         if (live := running_address(home)) is None:
             raise CliError(f"{problem} (no larouterd of {home} is running, and larouter reads server.host and "
                            "server.port from these settings: fix them, or point --url / LAROUTER_URL at the "
