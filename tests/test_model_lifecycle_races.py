@@ -130,3 +130,25 @@ async def test_a_hung_model_is_killed_failed_over_and_restarted(local_router: Ca
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+async def test_auto_takes_the_next_candidate_while_a_model_is_being_stopped(local_router: Callable[..., Router],
+                                                                            fake: Fake) -> None:
+    """An `auto` request during a slow stop (a server that ignores SIGTERM: the stop waits local.stop_grace) goes to
+    the next candidate at once, as the README says (it waited for the stop, then started the model just stopped)."""
+    router = local_router(extra='[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "gpt-fake"]\n')
+    pid = (await start(router))["pid"]
+    os.kill(pid, signal.SIGSTOP)  # (SIGTERM waits for a SIGCONT that never comes: the stop ends with SIGKILL)
+    stop = asyncio.create_task(router_call(router, "POST", "/api/models/tiny/stop"))
+    await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
+                            == "stopping", 5, "the stop to begin")
+    messages = [{"role": "user", "content": HEARTBEAT}]
+    explained = (await router_call(router, "POST", "/api/route/explain", {"messages": messages}))[1]
+    assert {c["model"]: c.get("skipped") for c in explained["candidates"]}["tiny"].startswith("local model being stopped"), explained
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0, timeout=30)
+    raw = await client.chat.completions.with_raw_response.create(model="auto", messages=messages, max_tokens=3)
+    await client.close()
+    assert not stop.done(), "answered before the stop ended (it waited for it)"
+    assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers
+    assert (await stop)[0] == 200
+    assert http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped"

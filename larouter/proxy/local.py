@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 import attrs
 from aiohttp import web
@@ -12,9 +12,12 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel
-from larouter.models.process import Crash
+from larouter.models.process import Crash, State
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
+
+if TYPE_CHECKING:
+    from larouter.routing.policy import Candidate
 
 KEEPALIVE_SECONDS = 2.0
 # how a call finds a local model's server gone: no connection, or one closed or reset (`upstream.send`, `read_error`)
@@ -45,6 +48,20 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
             f"{found.id}` (POST /api/models/{found.id}/start)",
             503, "server_error", "model_not_running", "model")
     return found
+
+
+STOPPING = "local model being stopped (`larouter models stop`)"
+
+
+def unless_stopping(app: web.Application, cands: list[Candidate]) -> list[Candidate]:
+    """`auto`'s candidates, a local model being stopped skipped: from the stop on, `auto` takes the next candidate
+    (its autostart waited for the stop, up to local.stop_grace, then started the model the operator had stopped)."""
+    sup = app.get(appkeys.SUPERVISOR)
+    stopping = {p.model_id for p in sup.procs.values() if p.state is State.STOPPING} if sup is not None else None
+    if not stopping:
+        return cands
+    return [attrs.evolve(c, skipped=STOPPING) if c.local_model in stopping and c.skipped is None else c
+            for c in cands]
 
 
 async def start_local(
