@@ -70,3 +70,47 @@ def test_a_symlink_planted_at_the_partial_files_name_is_not_followed(router: Rou
     assert first.exit_code == 0 and on(router, "usage", "export", "-o", made.name).exit_code == 0
     assert on(router, "usage", "export").exit_code == 0
     assert victim.read_text() == "precious\n"
+
+
+def slow_exporter() -> web.Application:
+    """A server streaming a CSV slowly, as a large ledger does (about 20 s in all)."""
+
+    async def export(request: web.Request) -> web.StreamResponse:
+        import asyncio
+
+        resp = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8"})
+        await resp.prepare(request)
+        for _ in range(400):
+            await resp.write(b"2026-12-07T00:00:00Z,default,auto,gpt-fake\r\n")
+            await asyncio.sleep(0.05)
+        await resp.write_eof()
+        return resp
+
+    app = web.Application()
+    app.add_routes([web.get("/api/usage/export", export)])
+    return app
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_an_export_ended_by_a_signal_leaves_no_partial_file(servers: BackgroundLoop, tmp_path: Path, sig: str) -> None:
+    """`timeout 60 larouter usage export -o usage.csv` (cron), a closed terminal, systemd stopping the job: the
+    export ends as on Ctrl-C, its partial file removed, exit 128 + the signal (a hidden `.usage.csv.….part` was left
+    each time: review Q)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support.proc import daemon_env
+    from tests.support.servers import wait_until
+
+    url = servers.start(slow_exporter())
+    proc = subprocess.Popen([sys.executable, "-m", "larouter", "usage", "export", "-o", "usage.csv", "--url", url],
+                            cwd=tmp_path, env=daemon_env(tmp_path / "home"))
+    try:
+        wait_until(lambda: any(p.name.endswith(".part") for p in tmp_path.iterdir()), 20, "the export to begin")
+        proc.send_signal(getattr(signal, sig))
+        assert proc.wait(10) == 128 + getattr(signal, sig)
+    finally:
+        proc.kill()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == [], os.listdir(tmp_path)

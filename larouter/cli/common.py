@@ -8,6 +8,7 @@ import functools
 import io
 import json
 import os
+import signal
 import sys
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Callable, Iterator, Mapping
@@ -76,7 +77,7 @@ class LarouterGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            with reader_may_leave():
+            with reader_may_leave(), ended_by_signals():
                 return super().invoke(ctx)
         except click.UsageError as exc:
             exc.exit_code = EXIT_USER_ERROR
@@ -93,6 +94,27 @@ class LarouterGroup(click.Group):
             if os.environ.get("LAROUTER_DEBUG"):
                 raise
             raise CliError(f"unexpected {type(exc).__name__}: {exc} (LAROUTER_DEBUG=1 shows the traceback)") from None
+
+
+@contextlib.contextmanager
+def ended_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP (`timeout`, cron, systemd, a closed terminal) end a command as Ctrl-C does: through its
+    cleanups (an export's partial file is removed), then exit 128 + the signal's number; the handlers before are put
+    back after (in-process callers: tests)."""
+    def end(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    before = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            before[sig] = signal.signal(sig, end)
+    except ValueError:  # not the main thread: the signals stay as they were
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager
