@@ -351,6 +351,8 @@ async def test_an_upstream_error_event_mid_stream_is_relayed_once_and_recorded_a
     events = [e for e in raw.decode().split("\n\n") if e]
     errors = [e for e in events if '"error"' in e]
     assert status == 200 and len(errors) == 1 and "upstream exploded" in errors[0], events
+    assert json.loads(errors[0].removeprefix("data: "))["error"] == {  # the four keys of every error (review O)
+        "message": "upstream exploded", "type": "server_error", "param": None, "code": None}
     assert (events[-1] == "data: [DONE]") is (model == "fake-sse-error-done")
     status, usage = http_json("GET", router.url + "/api/usage")
     assert status == 200 and usage["totalCalls"] == 1 and usage["succeededCalls"] == 0

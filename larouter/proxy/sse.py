@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from types import MappingProxyType
 from typing import Any
 
 import aiohttp
@@ -71,6 +72,10 @@ def _not_json(payload: bytes) -> BadStream:
     return BadStream(f"sent an event that is not JSON: {redact(repr(payload[:40].decode(errors='replace')))}")
 
 
+ERROR_KEYS = MappingProxyType({"message": "", "type": "upstream_error", "param": None, "code": None})  # (a provider may
+# leave some out)
+
+
 class Relay:
     """Copies events from upstream to client; keeps [DONE] until upstream ends (or AFTER_DONE has passed) so late
     usage is seen.
@@ -120,9 +125,13 @@ class Relay:
 
     def _scrubbed(self, event: bytes, data: dict[str, Any]) -> bytes:
         """An error event as the client may see it: its error scrubbed of the provider's key and anything key-shaped
-        (an upstream may quote the key it was sent, as in its JSON errors), the rest of the event kept."""
-        clean = scrub(data["error"], self._key)
-        if clean == data["error"]:
+        (an upstream may quote the key it was sent, as in its JSON errors), with the four keys of every error
+        (`message`, `type`, `param`, `code`: the provider's values, None for those it left out), the rest of the
+        event kept."""
+        error = data["error"]
+        clean = scrub({**ERROR_KEYS, **error} if isinstance(error, dict) else {**ERROR_KEYS, "message": str(error)},
+                      self._key)
+        if clean == error:
             return event
         return _with_data(event, {**data, "error": clean})
 
