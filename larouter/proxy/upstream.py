@@ -9,6 +9,7 @@ import logging
 import math
 import re
 import time
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,6 +113,9 @@ def upstream_headers(target: Target, stream: bool, hops: str, request_id: str) -
     return headers
 
 
+USAGE_ONLY = MappingProxyType({"include_usage": True})  # the stream_options a stream asks a provider with
+
+
 def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[str, Any]:
     """The client's body with the provider's model name, and usage requested on streams (unless the provider is set
     not to be asked: `stream_usage = false`)."""
@@ -160,9 +164,17 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
         raise upstream_error(f"{_where(target)} is unreachable: {_detail(exc, prov)}", 502, "upstream_unreachable") from None
     if resp.status >= 400:
         try:
-            raise await error_from_response(target, resp)
+            err = await error_from_response(target, resp)
         finally:
             resp.release()
+        if stream and err.rejected and "stream_options" in err.message and body.get("stream_options") == USAGE_ONLY:
+            # A server that refuses fields it does not know refused the usage request added to every stream (not
+            # billed): sent again without it, its tokens estimated; `stream_usage = false` spares the first try.
+            log.info("%s refused stream_options (%s); sent again without it (providers.%s.stream_usage = false "
+                     "skips asking)", _where(target), err.message[:120], target.provider_name)
+            return await send(session, target, {k: v for k, v in body.items() if k != "stream_options"}, stream,
+                              hops=hops, request_id=request_id)
+        raise err
     if log.isEnabledFor(logging.DEBUG):  # its arguments cost ~4 us a request to build (py-spy), for a line not shown
         log.debug("%s answered HTTP %d (its request id: %s)", _where(target), resp.status, request_id_of(resp))
     return resp
