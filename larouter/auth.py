@@ -268,6 +268,8 @@ def check_access(request: web.Request, who: Principal, store: ProjectStore) -> w
             raise forbidden(f"a project token reads only its own project's usage: this one is project {mine}, not "
                             f"{others[0][:64]!r}")
         return request.clone(rel_url=request.rel_url.update_query(projectId=who.project_id))
+    if request.match_info.http_exception is not None:  # no such endpoint (or not with this method): its 404 / 405
+        return request
     raise forbidden(f"{path} needs the admin token; project tokens reach /v1/* and their own /api/usage")
 
 

@@ -26,7 +26,8 @@ WINDOWS = ["daily", "weekly", "monthly"]
 TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
 DOWNLOAD_STATES = ["queued", "downloading", "retrying", "verifying", "done", "error", "cancelled"]
-LEDGER_COUNTERS = ("submitted", "written", "dropped", "failed", "batches", "folds", "pending", "journaled", "recovered")
+LEDGER_COUNTERS = ("submitted", "written", "dropped", "failed", "batches", "folds", "pending", "journaled", "recovered",
+                   "retries")
 LEDGER_NOTES = {  # the ledger writer's counters since start: written + failed + pending = submitted + recovered
     "submitted": "usage records of this run's calls handed to the writer (recovered ones not included)",
     "recovered": "usage records the last run left in the journal, read back and committed at this start",
@@ -35,6 +36,7 @@ LEDGER_NOTES = {  # the ledger writer's counters since start: written + failed +
     "dropped": "records never queued: usage.queue_max were waiting (not in submitted)",
     "pending": "records not yet committed (journaled ones included)",
     "journaled": "records in the journal waiting for a commit",
+    "retries": "write attempts the storage refused (their rows were kept and tried again)",
 }
 ROLES = ["system", "developer", "user", "assistant", "tool", "function"]
 
@@ -133,7 +135,7 @@ CATALOG_ENTRY = obj({
 _REGISTER_COMMON: dict[str, Schema] = {
     "id": {"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s*$"},
     "name": {"type": "string", "minLength": 1},
-    "contextLength": {"type": "integer", "minimum": 256},
+    "contextLength": {"type": "integer", "minimum": 256, "maximum": 1_048_576},
 }
 DOWNLOAD = obj({
     "id": {"type": "string", "pattern": "^dl_[0-9a-f]{16}$"}, "modelId": STR, "quantization": STR,

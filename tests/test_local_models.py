@@ -129,6 +129,8 @@ async def test_crash_beyond_limit_stays_crashed(local_router: Callable[..., Rout
     ("POST", "/api/models", {"id": "x", "path": "relative.gguf"}, 400, "invalid_value"),
     ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "../../etc/passwd.gguf"}, 400, "invalid_value"),
     ("POST", "/api/models", {"id": "../x", "repo": "a/b", "file": "m.gguf"}, 400, "invalid_value"),
+    ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "m.gguf", "contextLength": 10**15}, 400,
+     "invalid_type"),  # (at most what a start takes: 1,048,576)
     ("POST", "/api/models", {"id": "gemma-4-e4b", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
     ("POST", "/api/models", {"id": "auto", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
     ("POST", "/api/models", {"id": "gpt-fake", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
@@ -142,6 +144,8 @@ async def test_bad_model_requests_are_4xx(local_router: Callable[..., Router], m
     assert (got, out["error"]["code"]) == (status, code), out
     if path == "/v1/chat/completions":
         assert "larouter models download gemma-4-e2b" in out["error"]["message"]
+    if path == "/api/models" and body["id"] == "../x":  # the body's field is named (it said `modelId`: review O)
+        assert out["error"]["param"] == "id", out
 
 
 async def test_missing_llama_server_says_how_to_get_it(local_router: Callable[..., Router]) -> None:

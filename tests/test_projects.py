@@ -75,6 +75,15 @@ def test_permission_matrix(router: Router, tenants: dict[str, str]) -> None:
     assert req(router, "GET", "/health", tenants["C"])[0] == 200
 
 
+def test_a_project_token_on_an_unknown_path_gets_the_404(router: Router, tenants: dict[str, str]) -> None:
+    """A path no endpoint has is a 404 for a project token as for the admin (a 403 "needs the admin token" sent it
+    looking for a token; review O); a known admin endpoint stays a 403."""
+    for path in ("/nope", "/api/nope", "/api/projects/x/y"):
+        status, text = req(router, "GET", path, tenants["A"])
+        assert status == 404 and json.loads(text)["error"]["type"] == "invalid_request_error", (path, text)
+    assert req(router, "GET", "/api/projects", tenants["A"])[0] == 403
+
+
 def test_project_token_reaches_only_its_own_usage(router: Router, tenants: dict[str, str]) -> None:
     """Project A may ask for its usage but never B's."""
     status, _ = req(router, "GET", f"/api/usage?projectId={tenants['B_id']}", tenants["A"])

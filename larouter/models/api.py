@@ -155,10 +155,11 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
             shown = str(key)[:64]
             allowed = ", ".join(REGISTRATION_FIELDS)
             raise bad_request(f"unknown field {shown!r} (allowed: {allowed})", shown, "unknown_field")
-    model_id = check_model_id(_str_field(body, "id") or "")
+    model_id = check_model_id(_str_field(body, "id") or "", "id")
     ctx = body.get("contextLength", 8192)
-    if isinstance(ctx, bool) or not isinstance(ctx, int) or ctx < 256:
-        raise bad_request("'contextLength' must be an integer >= 256", "contextLength", "invalid_type")
+    if isinstance(ctx, bool) or not isinstance(ctx, int) or not MIN_CTX <= ctx <= MAX_CTX:  # (what a start takes)
+        raise bad_request(f"'contextLength' must be an integer from {MIN_CTX} to {MAX_CTX:,}", "contextLength",
+                          "invalid_type")
     name = _printable(body, "name", 100) or model_id
     if "path" in body and ("repo" in body or "file" in body):
         raise bad_request("give either 'path' (a local .gguf) or 'repo' and 'file', not both", "path")

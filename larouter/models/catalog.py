@@ -81,11 +81,13 @@ class CatalogModel:
         raise bad_request(f"model {self.id!r} has no quantisation {quant!r} (known: {known})", "quantization")
 
 
-def check_model_id(model_id: str) -> str:
-    """Normalise an id from a URL or body; reject anything that could escape a directory."""
+def check_model_id(model_id: str, param: str = "modelId") -> str:
+    """Normalise an id from a URL or body (`param`: the field it came in) to lowercase; reject anything that could
+    escape a directory."""
     norm = model_id.strip().lower()
     if not MODEL_ID.fullmatch(norm):
-        raise bad_request(f"invalid model id {model_id!r}: use lowercase letters, digits, '.', '_' and '-'", "modelId")
+        raise bad_request(f"invalid model id {model_id!r}: use letters (taken as lowercase), digits, '.', '_' and "
+                          "'-', starting with a letter or digit, at most 64", param)
     return norm
 
 
