@@ -152,3 +152,17 @@ async def test_auto_takes_the_next_candidate_while_a_model_is_being_stopped(loca
     assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers
     assert (await stop)[0] == 200
     assert http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped"
+
+
+async def test_a_registered_file_gone_is_said_so(local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """A model registered with a path whose file was moved or deleted: chat and start say the file is missing and
+    how to register it again (they said to download it, which answers "nothing to download": review P)."""
+    router = local_router()
+    (tmp_path / "tiny.gguf").unlink()
+    for method, path, body in [("POST", "/v1/chat/completions", {"model": "tiny", "messages": [
+            {"role": "user", "content": "hi"}]}), ("POST", "/api/models/tiny/start", None)]:
+        status, out = await router_call(router, method, path, body)
+        message = out["error"]["message"]
+        assert status == 409 and out["error"]["code"] == "model_not_downloaded", out
+        assert f"{tmp_path / 'tiny.gguf'}, is missing" in message and "larouter models add tiny --path" in message
+        assert "download" not in message, message

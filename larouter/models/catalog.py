@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from larouter.config import CONVERTER
-from larouter.errors import bad_request, not_found
+from larouter.errors import LarouterError, bad_request, not_found
 from larouter.runtime import load_json_file, structure_entries
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -79,6 +79,20 @@ class CatalogModel:
                 return v
         known = ", ".join(v.quant for v in self.variants)
         raise bad_request(f"model {self.id!r} has no quantisation {quant!r} (known: {known})", "quantization")
+
+
+def not_downloaded(model: CatalogModel, param: str | None = None) -> LarouterError:
+    """The 409 for a model whose file is not on disk: how to download it, or, for a model registered with a path
+    (nothing to download), that its file is gone."""
+    if model.local_path:
+        return LarouterError(
+            f"the file registered for local model {model.id!r}, {model.local_path}, is missing: put it back, or "
+            f"register the model again with the file's new path (`larouter models add {model.id} --path FILE`)",
+            409, "invalid_request_error", "model_not_downloaded", param)
+    return LarouterError(
+        f"local model {model.id!r} is in the catalog but not downloaded; download it with `larouter models download "
+        f'{model.id}` (POST /api/models/download {{"modelId": "{model.id}", "format": "gguf"}})', 409,
+        "invalid_request_error", "model_not_downloaded", param)
 
 
 def check_model_id(model_id: str, param: str = "modelId") -> str:

@@ -15,7 +15,7 @@ import attrs
 from larouter.config import Provider, Settings
 from larouter.errors import LarouterError
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
-from larouter.models.catalog import Catalog, CatalogModel
+from larouter.models.catalog import Catalog, CatalogModel, not_downloaded
 from larouter.models.process import Crash, ModelProcess, State, exit_words
 from larouter.proxy.registry import ModelRegistry
 
@@ -67,10 +67,7 @@ class Supervisor:
         over = local.models.get(model.id)
         variant = self.catalog.downloaded(model)
         if variant is None:
-            raise LarouterError(
-                f"model {model.id!r} is not downloaded; download it first: `larouter models download {model.id}` "
-                f'(POST /api/models/download {{"modelId": "{model.id}", "format": "gguf"}})', 409,
-                "invalid_request_error", "model_not_downloaded")
+            raise not_downloaded(model)
         try:
             binary = find_llama_server(local.llama_server)
         except LlamaServerNotFound as exc:

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.errors import LarouterError
-from larouter.models.catalog import CatalogModel
+from larouter.models.catalog import CatalogModel, not_downloaded
 from larouter.models.process import Crash, State
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO
@@ -38,10 +38,7 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
         catalog = app[appkeys.CATALOG].all()
         raise app[appkeys.REGISTRY].unknown_model(name, (n for m in catalog for n in (m.id, *m.aliases)))
     if app[appkeys.CATALOG].downloaded(found) is None:
-        raise LarouterError(
-            f"local model {found.id!r} is in the catalog but not downloaded; download it with `larouter models "
-            f"download {found.id}` (POST /api/models/download)", 409, "invalid_request_error", "model_not_downloaded",
-            "model")
+        raise not_downloaded(found, "model")
     if not app[appkeys.RUNTIME].settings.local.autostart:
         raise LarouterError(
             f"local model {found.id!r} is not running and autostart is off; start it: `larouter models start "
