@@ -10,7 +10,7 @@ from typing import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from larouter import appkeys
+from larouter import __version__, appkeys
 from larouter.config import Settings
 from larouter.drain import Drain
 from larouter.auth import AdminToken, auth_middleware, is_loopback
@@ -40,6 +40,14 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False) as session:
         app[appkeys.HTTP] = session
         yield
+
+
+SERVER = f"larouterd/{__version__}"  # every answer's `Server`: how the CLI tells larouterd from another server
+
+
+async def server_header(_request: web.Request, response: web.StreamResponse) -> None:
+    """Name larouterd in the answer's `Server` header (aiohttp's own names Python and aiohttp)."""
+    response.headers["Server"] = SERVER
 
 
 async def health(request: web.Request) -> web.Response:
@@ -116,5 +124,6 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app.add_routes(proxy.routes())
     app.add_routes(projects_api.routes())
     app.add_routes(routing_api.routes())
+    app.on_response_prepare.append(server_header)
     app.on_shutdown.append(drain_requests)  # last: open download progress streams got their final event first
     return app

@@ -110,7 +110,8 @@ def test_foreign_json_server_is_not_mistaken_for_larouterd() -> None:
         result = on(f"http://127.0.0.1:{server.server_address[1]}", "status")
     finally:
         server.shutdown()
-    assert result.exit_code == 1 and "is it larouterd?" in result.stderr and "KeyError" not in result.output
+    assert result.exit_code == 1 and "not a LARouter daemon (HTTP 200" in result.stderr, result.output
+    assert "KeyError" not in result.output
 
 
 def test_status_with_a_rejected_token_exits_1(router: Router) -> None:

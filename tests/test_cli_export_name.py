@@ -14,11 +14,14 @@ from tests.support.cli import on
 from tests.support.servers import BackgroundLoop
 
 
+LAROUTERD = {"Server": "larouterd/0.1.0"}  # what a larouterd (or a stand-in that mimics one) names itself
+
+
 def lying_exporter(filename: str) -> web.Application:
     """A server answering the export with a CSV that is a shell command, under `filename`."""
 
     async def export(_: web.Request) -> web.Response:
-        return web.Response(body=b"echo pwned\n", headers={"Content-Type": "text/csv; charset=utf-8",
+        return web.Response(body=b"echo pwned\n", headers={"Content-Type": "text/csv; charset=utf-8", **LAROUTERD,
                                                            "Content-Disposition": f'attachment; filename="{filename}"'})
 
     app = web.Application()
@@ -78,7 +81,7 @@ def slow_exporter() -> web.Application:
     async def export(request: web.Request) -> web.StreamResponse:
         import asyncio
 
-        resp = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8"})
+        resp = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8", **LAROUTERD})
         await resp.prepare(request)
         for _ in range(400):
             await resp.write(b"2026-12-07T00:00:00Z,default,auto,gpt-fake\r\n")

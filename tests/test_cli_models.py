@@ -113,7 +113,7 @@ def test_model_errors_shown_by_the_cli_name_cli_commands(router: Router, tmp_pat
     assert on(router, "models", "add", "remote", "--repo", REPO, "--file", FILE).exit_code == 0
     result = on(router, "models", "start", "remote")
     line = " ".join(result.stderr.split())
-    assert result.exit_code == 1 and "download it first: `larouter models download remote`" in line, line
+    assert result.exit_code == 1 and "download it with `larouter models download remote`" in line, line
 
 
 @attrs.frozen

@@ -40,15 +40,21 @@ def empty_aiohttp(servers: BackgroundLoop) -> str:
 
 @pytest.mark.parametrize("args", COMMANDS)
 @pytest.mark.parametrize(("kind", "shown"), [("404 text", "HTTP 404 text/plain"), ("html 200", "HTTP 200 text/html"),
-                                             ("html 502", "HTTP 502 text/html")])
+                                             ("html 502", "HTTP 502 text/html"),
+                                             ("llama-server", "HTTP 404 application/json"),
+                                             ("json api", "HTTP 200 application/json")])
 def test_a_server_that_is_not_larouterd_is_named_so(servers: BackgroundLoop, args: list[str], kind: str,
                                                     shown: str) -> None:
-    """Every command against a plain-text 404 or an HTML page (another web server at the URL) says "<url>: not a
-    LARouter daemon (HTTP <status> <type>)" on one line, exit 1, no traceback, nothing on stdout (it said "HTTP 404:
-    Not Found" or "did not answer JSON")."""
+    """Every command against a plain-text 404, an HTML page or another JSON API (another web server at the URL:
+    llama-server on :8080 answers OpenAI-shaped errors) says "<url>: not a LARouter daemon (HTTP <status> <type>)"
+    on one line, exit 1, no traceback, nothing on stdout (it said "HTTP 404: Not Found", "did not answer JSON",
+    "unexpected KeyError", or printed the other server's data with exit 0)."""
+    llama_404 = '{"error": {"code": 404, "message": "File Not Found", "type": "not_found_error"}}'
     url = {"404 text": lambda: empty_aiohttp(servers),
            "html 200": lambda: other_server(servers, 200, "text/html", "<html><body>It works!</body></html>"),
-           "html 502": lambda: other_server(servers, 502, "text/html", "<html>Bad Gateway</html>")}[kind]()
+           "html 502": lambda: other_server(servers, 502, "text/html", "<html>Bad Gateway</html>"),
+           "llama-server": lambda: other_server(servers, 404, "application/json", llama_404),
+           "json api": lambda: other_server(servers, 200, "application/json", '{"hello": "world"}')}[kind]()
     result = on(url, *args)
     assert result.exit_code == 1, (args, result.output)
     lines = result.stderr.strip().splitlines()

@@ -166,11 +166,15 @@ class Client:
             req.add_header("Authorization", f"Bearer {self.token}")
         wait = self.timeout if timeout is None else timeout
         try:
-            return urlopen(req, timeout=wait)  # type: ignore[no-any-return]  # noqa: S310 (the user's own daemon)
+            resp = urlopen(req, timeout=wait)  # noqa: S310 (the user's own daemon)
         except HTTPError as exc:
             raise self.refused(exc) from None
         except (URLError, OSError, HTTPException) as exc:
             raise self.unreachable(getattr(exc, "reason", exc)) from None
+        if not is_larouterd(resp.headers):  # another server that answers JSON (llama-server on :8080, another API)
+            resp.close()
+            raise self.not_larouterd(resp.status, resp.headers)
+        return resp  # type: ignore[no-any-return]
 
     def refused(self, exc: HTTPError) -> CliError:
         """The daemon's OpenAI-shaped error as a one-line CliError (exit 1), with a hint for auth failures; an error
@@ -179,7 +183,8 @@ class Client:
             raw = exc.read()
         except (OSError, HTTPException):
             return CliError(f"HTTP {exc.code}: {exc.reason}", EXIT_USER_ERROR, exc.code)
-        err = larouterd_error(raw) if media_type(exc.headers) == "application/json" else None
+        err = larouterd_error(raw) if media_type(exc.headers) == "application/json" and is_larouterd(exc.headers) \
+            else None
         if err is None:
             return self.not_larouterd(exc.code, exc.headers)
         message = err["message"]
@@ -271,6 +276,11 @@ def media_type(headers: Any) -> str | None:
     """`text/plain` for `Content-Type: text/plain; charset=utf-8`; None without the header."""
     value = headers.get("Content-Type") if headers is not None else None
     return (value.split(";", 1)[0].strip().lower() or None) if value else None
+
+
+def is_larouterd(headers: Any) -> bool:
+    """Whether an answer is larouterd's: its `Server` header names it (`app.SERVER`)."""
+    return str(headers.get("Server") or "").startswith("larouterd/")
 
 
 def larouterd_error(raw: bytes) -> dict[str, Any] | None:
