@@ -42,12 +42,13 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-SERVER = f"larouterd/{__version__}"  # every answer's `Server`: how the CLI tells larouterd from another server
+VERSION_HEADER = "x-larouter-version"  # on every answer: how the CLI tells larouterd from another server (not
+# `Server`, which reverse proxies such as nginx replace with their own)
 
 
-async def server_header(_request: web.Request, response: web.StreamResponse) -> None:
-    """Name larouterd in the answer's `Server` header (aiohttp's own names Python and aiohttp)."""
-    response.headers["Server"] = SERVER
+async def version_header(_request: web.Request, response: web.StreamResponse) -> None:
+    """Name larouterd, and its version, in every answer."""
+    response.headers[VERSION_HEADER] = __version__
 
 
 async def health(request: web.Request) -> web.Response:
@@ -124,6 +125,6 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app.add_routes(proxy.routes())
     app.add_routes(projects_api.routes())
     app.add_routes(routing_api.routes())
-    app.on_response_prepare.append(server_header)
+    app.on_response_prepare.append(version_header)
     app.on_shutdown.append(drain_requests)  # last: open download progress streams got their final event first
     return app

@@ -14,7 +14,7 @@ from tests.support.cli import on
 from tests.support.servers import BackgroundLoop
 
 
-LAROUTERD = {"Server": "larouterd/0.1.0"}  # what a larouterd (or a stand-in that mimics one) names itself
+LAROUTERD = {"x-larouter-version": "0.1.0"}  # how a larouterd (or a stand-in that mimics one) names itself
 
 
 def lying_exporter(filename: str) -> web.Application:

@@ -279,8 +279,8 @@ def media_type(headers: Any) -> str | None:
 
 
 def is_larouterd(headers: Any) -> bool:
-    """Whether an answer is larouterd's: its `Server` header names it (`app.SERVER`)."""
-    return str(headers.get("Server") or "").startswith("larouterd/")
+    """Whether an answer is larouterd's: it carries larouterd's version (`app.VERSION_HEADER`)."""
+    return bool(headers.get("x-larouter-version"))
 
 
 def larouterd_error(raw: bytes) -> dict[str, Any] | None:
