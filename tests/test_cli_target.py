@@ -189,3 +189,23 @@ def test_a_daemon_started_with_a_config_flag_is_read_with_its_file(home: Path, t
         shown = run("status", "--json", env=env)
         assert shown.exit_code == 0 and json.loads(shown.stdout)["url"] == url, shown.output
         assert "warning" not in shown.stderr, shown.stderr
+
+
+def test_a_slow_daemon_is_said_to_be_slow(servers: BackgroundLoop) -> None:
+    """A daemon that takes connections and answers nothing in time: "did not answer within N s" and how to wait
+    longer (LAROUTER_TIMEOUT), exit 2; it said "is it running? start it with larouterd" after a fixed 30 s, wrong
+    advice for a daemon that is up (review Q). A bad LAROUTER_TIMEOUT is a one-line error."""
+    import asyncio
+
+    async def slow(_: web.Request) -> web.Response:
+        await asyncio.sleep(30)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", slow)
+    url = servers.start(app)
+    result = on(url, "usage", env={"LAROUTER_TIMEOUT": "0.5"})
+    assert result.exit_code == 2 and "did not answer within 0.5 s" in result.stderr, result.output
+    assert "LAROUTER_TIMEOUT" in result.stderr and "is it running" not in result.stderr
+    bad = on(url, "usage", env={"LAROUTER_TIMEOUT": "soon"})
+    assert bad.exit_code == 1 and "LAROUTER_TIMEOUT must be a number" in bad.stderr, bad.output

@@ -7,6 +7,7 @@ import errno
 import functools
 import io
 import json
+import math
 import os
 import signal
 import sys
@@ -27,6 +28,7 @@ DEFAULT_URL = "http://127.0.0.1:18790"
 EXIT_USER_ERROR = 1  # bad arguments, or a request the daemon rejected (4xx)
 EXIT_UNREACHABLE = 2  # the daemon could not be reached
 EXIT_INTERRUPTED = 130  # Ctrl-C
+DEFAULT_TIMEOUT = 30.0  # seconds a command waits for an answer (LAROUTER_TIMEOUT)
 STREAM_TIMEOUT = 60.0  # SSE streams send a keep-alive comment every 15 s
 
 
@@ -142,7 +144,7 @@ class Client:
 
     base_url: str
     token: str | None = attrs.field(default=None, repr=False)
-    timeout: float | None = 30.0
+    timeout: float | None = attrs.Factory(lambda: answer_timeout())
     hint: str | None = None  # said when the daemon cannot be reached (where its address came from)
 
     def url(self, path: str, params: dict[str, Any] | None = None) -> str:
@@ -170,7 +172,11 @@ class Client:
         except HTTPError as exc:
             raise self.refused(exc) from None
         except (URLError, OSError, HTTPException) as exc:
-            raise self.unreachable(getattr(exc, "reason", exc)) from None
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError) and wait is not None:  # up, or at least taking connections: slow
+                raise CliError(f"larouterd at {self.base_url} did not answer within {wait:g} s (busy: a large ledger "
+                               f"or a slow disk? LAROUTER_TIMEOUT=SECONDS waits longer)", EXIT_UNREACHABLE) from None
+            raise self.unreachable(reason) from None
         if not is_larouterd(resp.headers):  # another server that answers JSON (llama-server on :8080, another API)
             resp.close()
             raise self.not_larouterd(resp.status, resp.headers)
@@ -276,6 +282,20 @@ def media_type(headers: Any) -> str | None:
     """`text/plain` for `Content-Type: text/plain; charset=utf-8`; None without the header."""
     value = headers.get("Content-Type") if headers is not None else None
     return (value.split(";", 1)[0].strip().lower() or None) if value else None
+
+
+def answer_timeout() -> float:
+    """Seconds a command waits for the daemon's answer: LAROUTER_TIMEOUT, else 30."""
+    raw = os.environ.get("LAROUTER_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise CliError(f"LAROUTER_TIMEOUT must be a number of seconds above 0, got {raw[:40]!r}")
+    return value
 
 
 def is_larouterd(headers: Any) -> bool:
