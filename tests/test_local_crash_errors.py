@@ -114,3 +114,24 @@ async def test_auto_fails_over_and_its_reason_names_the_crash(local_router: Call
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGCONT)
     assert "tiny failed (model_crashed: llama-server was killed by SIGKILL; restarting) -> next" in reason, reason
+
+
+async def test_a_model_stopped_mid_stream_says_so(local_router: Callable[..., Router]) -> None:
+    """A stream whose model is stopped (`larouter models stop`) after its first event ends with an error event that
+    says the model was stopped, `model_stopped` (it said provider 'local:tiny' dropped the connection: review P)."""
+    from tests.support.servers import router_call
+
+    router = local_router(restarts=3)
+    await start(router)
+    stop = None
+    async with openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0, timeout=60) as client:
+        stream = await client.chat.completions.create(model="tiny", max_tokens=4000, stream=True,
+                                                      messages=[{"role": "user", "content": "count to a thousand"}])
+        with pytest.raises(openai.APIError) as info:
+            async for chunk in stream:
+                if stop is None and chunk.choices:  # the answer has begun: stop its model
+                    stop = asyncio.ensure_future(router_call(router, "POST", "/api/models/tiny/stop"))
+    assert stop is not None and (await stop)[0] == 200
+    assert info.value.code == "model_stopped", info.value.body
+    assert "local model 'tiny' was stopped while it answered" in str(info.value.body), info.value.body
+    assert "local:tiny" not in str(info.value.body)

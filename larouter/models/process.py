@@ -78,6 +78,7 @@ class ModelProcess:
     watch: asyncio.Task[Crash | None] | None = None  # the supervisor's watch of the ready process (`Supervisor.crash`)
     restart: asyncio.Task[None] | None = None  # the supervisor's restart of the crashed process, while it backs off
     hung: str | None = None  # why the supervisor killed the ready process (no /health answer), for its crash's reason
+    stopped_url: str | None = None  # where the last process stopped on purpose listened (for the calls it broke)
     crash: Crash | None = None  # how the last ready process that died on its own died
     _reader: asyncio.Task[None] | None = None
 
@@ -209,7 +210,7 @@ class ModelProcess:
         """`stop` for a caller that holds `lock`: STOPPING until the process is reaped, then STOPPED."""
         if self.proc is None or self.state in (State.STOPPED, State.CRASHED):
             return False
-        self.state = State.STOPPING
+        self.state, self.stopped_url = State.STOPPING, self.base_url
         try:
             await self.terminate()
         finally:
@@ -254,11 +255,13 @@ class ModelProcess:
 
 @attrs.frozen
 class Crash:
-    """A ready llama-server that died on its own: where it listened, and what a call it broke is told."""
+    """A ready llama-server that died on its own (or was stopped under a call): where it listened, and what a call
+    it broke is told."""
 
     base_url: str
     message: str  # the call's error message
     note: str  # the same in a few words, for `auto`'s reason
+    code: str = "model_crashed"  # the call's error code (`model_stopped`: stopped on purpose while it answered)
 
 
 def exit_words(code: int) -> str:

@@ -209,6 +209,9 @@ class Supervisor:
         proc = self.procs.get(model_id)
         if proc is None:
             return None
+        if proc.stopped_url == base_url and proc.state in (State.STOPPING, State.STOPPED):
+            return Crash(base_url, f"local model {model_id!r} was stopped while it answered (`larouter models stop "
+                         f"{model_id}`)", "stopped while answering", "model_stopped")
         if proc.watch is not None and proc.state is State.READY and proc.base_url == base_url:
             await asyncio.wait({proc.watch}, timeout=wait)  # (neither raises nor cancels the watch on its timeout)
         crash = proc.crash

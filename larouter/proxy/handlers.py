@@ -297,7 +297,7 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         log.warning("%s (%s: %s)", msg, type(exc).__name__, upstream.redact(str(exc), call.target.provider.api_key))
         crash = await local.crash_of(request, call) if code in local.BROKEN_CONNECTION else None
         if crash is not None:  # its llama-server died under it: say that, not how the connection broke
-            msg, code = crash.message, "model_crashed"
+            msg, code = crash.message, crash.code
         await relay.fail(msg, code, "server_error" if crash else "upstream_error")
         call.finish(503 if crash else 502, code)
         routed.broke(request, call)

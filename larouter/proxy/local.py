@@ -115,5 +115,5 @@ async def explain_crash(request: web.Request, call: Call, err: LarouterError) ->
     connection reset on 127.0.0.1)."""
     if err.code not in BROKEN_CONNECTION or (crash := await crash_of(request, call)) is None:
         return err
-    return LarouterError(crash.message, 503, "server_error", "model_crashed", headers=err.headers,
+    return LarouterError(crash.message, 503, "server_error", crash.code, headers=err.headers,
                          delivered=err.delivered, note=crash.note)
