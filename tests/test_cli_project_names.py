@@ -91,8 +91,11 @@ def test_a_deleted_projects_history_is_still_reached_by_its_id(router: Router) -
     deleted = on(router, "projects", "delete", "gone", "--yes")
     said = " ".join(deleted.stdout.split())
     assert deleted.exit_code == 0 and f"deleted gone ({gone['id']}); its token is revoked" in said, deleted.output
-    assert f"Its usage stays under its id, not its name: `larouter usage --project {gone['id']}`" in said, said
+    assert f"Its usage (1 call) stays under its id, not its name: `larouter usage --project {gone['id']}`" in said
     assert ok_json(router, "usage", "--project", gone["id"])["totalCalls"] == 1
+    idle = project(router, "idle")  # no call: no advice to read a history it does not have (review Q)
+    said = " ".join(on(router, "projects", "delete", "idle", "--yes").stdout.split())
+    assert f"deleted idle ({idle['id']}); its token is revoked. It had made no calls." in said, said
     for args in (["usage"], ["usage", "models"], ["usage", "export", "-o", "-"]):
         result = on(router, *args, "--project", "gone")
         assert result.exit_code == 1, result.output  # its name went with it

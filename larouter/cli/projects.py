@@ -125,10 +125,12 @@ def delete(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
     found = project_ref(client, project_id)
     confirm(f"Delete project {project_id}{'' if found == project_id else f' ({found})'} and revoke its token?", yes)
     with unknown_project(client, project_id):
+        calls = client.get("/api/usage", projectId=found, period="all").get("totalCalls")  # (for the advice below)
         out = client.request("DELETE", f"/api/projects/{seg(found)}")
     named = "" if project_id == out["id"] else f"{escape(project_id)} ("
-    emit(out, as_json, lambda o: f"deleted {named}{o['id']}{')' if named else ''}; its token is revoked. Its usage "
-                                 f"stays under its id, not its name: `larouter usage --project {o['id']}`")
+    kept = (f" Its usage ({calls:,} call{'' if calls == 1 else 's'}) stays under its id, not its name: `larouter usage "
+            f"--project {out['id']}`" if calls else " It had made no calls.")
+    emit(out, as_json, lambda o: f"deleted {named}{o['id']}{')' if named else ''}; its token is revoked.{kept}")
 
 
 @projects.command("rotate-token")
