@@ -114,7 +114,8 @@ def _paths() -> dict[str, Any]:
             errors=(400, 401, 404),
             params=[{"name": "id", "in": "path", "required": True, "description": "a model id `/v1/models` lists "
                      "(it may contain `/`)", "schema": {"type": "string", "minLength": 1, "maxLength": 256}}],
-            description="404 `model_not_found` for an id `/v1/models` does not list; 400 for one no model could "
+            description="`provider/model` (as chat takes it) gets that provider's entry under that name; 404 "
+                        "`model_not_found` for another id `/v1/models` does not list; 400 for one no model could "
                         "have (blank, control characters, over 256 characters).")},
         "/api/route/explain": {"post": op(
             "Routing decision for a chat body, without calling a model", "routing",

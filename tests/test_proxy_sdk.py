@@ -149,6 +149,15 @@ def test_models_retrieve_gives_each_listed_model(make_router: Callable[..., Rout
     assert http_json("GET", router.v1 + "/models/meta-llama/llama-x")[1]["owned_by"] == "hub"  # slash unescaped
 
 
+def test_models_retrieve_takes_a_provider_slash_model_name(router: Router) -> None:
+    """`provider/model`, a name a chat request may use, is retrieved too (it was a 404 while chat took it: a client
+    that checks a model before using it refused a valid name; review O); an unknown provider's prefix is a 404."""
+    got = client(router).models.retrieve("fake/gpt-fake")
+    assert (got.id, got.owned_by, got.model_extra["available"]) == ("fake/gpt-fake", "fake", True)
+    with pytest.raises(openai.NotFoundError):
+        client(router).models.retrieve("nobody/gpt-fake")
+
+
 def test_models_retrieve_unknown_is_an_openai_404(router: Router) -> None:
     """An id `/v1/models` does not list is the SDK's NotFoundError with code model_not_found naming the id."""
     with pytest.raises(openai.NotFoundError) as info:

@@ -357,6 +357,12 @@ async def get_model(request: web.Request) -> web.Response:
     for entry in await _listing(request.app):
         if entry["id"] == model_id:
             return web.json_response(entry, headers={"x-request-id": request_id_for(request)})
+    target = request.app[appkeys.REGISTRY].lookup(model_id) if "/" in model_id else None
+    if target is not None:  # `provider/model`, which a chat request may name (sent to that provider as it is)
+        prov = target.provider
+        entry = {"id": model_id, "object": "model", "created": 0, "owned_by": target.provider_name,
+                 "available": prov.available, "local": prov.local}
+        return web.json_response(entry, headers={"x-request-id": request_id_for(request)})
     raise not_found(f"model {model_id!r} does not exist here; GET /v1/models lists the models LARouter serves",
                     "model_not_found", "model")
 
