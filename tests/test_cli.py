@@ -189,6 +189,8 @@ def test_projects_lifecycle(router: Router) -> None:
 
     declined = on(router, "projects", "rotate-token", pid, input="n\n")
     assert declined.exit_code == 1 and "aborted" in declined.stderr
+    unanswered = on(router, "projects", "rotate-token", pid, input="")  # stdin at its end: said on a line of its own
+    assert unanswered.exit_code == 1 and "\nerror: aborted: no answer (stdin ended)" in unanswered.stderr, unanswered.stderr
     rotated = ok_json(router, "projects", "rotate-token", pid, "--yes")
     assert rotated["token"].startswith("lr_sk_") and rotated["token"] != token
     old = run("usage", "--project", pid, env={"LAROUTER_URL": router.url, "LAROUTER_TOKEN": token})

@@ -57,7 +57,16 @@ class Interrupted(CliError):
 def confirm(prompt: str, yes: bool) -> None:
     """Ask on stderr unless --yes (a destructive command's convention); a no is a clean exit 1, and so is no answer
     (stdin at its end: "aborted")."""
-    if not yes and not click.confirm(prompt, default=False, err=True):
+    if yes:
+        return
+    try:
+        answer = click.confirm(prompt, default=False, err=True)
+    except click.Abort as exc:  # stdin ended with no answer (or Ctrl-C): the prompt's line is ended first
+        click.echo(err=True)
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            raise
+        raise CliError("aborted: no answer (stdin ended); nothing changed (--yes skips the question)") from None
+    if not answer:
         raise CliError("aborted: nothing changed")
 
 
