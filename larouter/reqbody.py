@@ -17,6 +17,10 @@ async def read_body(request: web.Request) -> bytes:
     that takes a body: a stalled one would hold its handler and connection for as long as the client liked)."""
     if request.content.is_eof():  # the whole body came with the headers (small requests): no timer needed
         return await request.read()
+    declared, most = request.content_length, request.app[appkeys.SETTINGS].server.max_body_bytes
+    if declared is not None and declared > most:  # refused at once, not once that much has come (or the timer ran out)
+        raise LarouterError(f"request body too large ({declared:,} bytes declared; server.max_body_bytes is "
+                            f"{most:,})", 413, "invalid_request_error", "request_too_large")
     limit = request.app[appkeys.SETTINGS].server.body_timeout
     try:
         async with asyncio.timeout(limit):

@@ -271,6 +271,16 @@ def test_a_stream_dropped_after_its_done_is_complete(router: UsageRouter) -> Non
     assert (fake["consecutiveFailures"], fake.get("models", {})) == (0, {}), fake
 
 
+def test_a_drop_after_an_early_done_is_still_a_cut(router: UsageRouter) -> None:
+    """A [DONE] sent before the answer's end (more of it after, then the connection dropped, no finish_reason): the
+    answer was cut, an error event and a 502 row, not a complete stream (review S)."""
+    with pytest.raises(openai.APIError):
+        list(router.client().chat.completions.create(model="fake-done-early", messages=HELLO, stream=True))
+    router.settle(1)
+    row, = router.rows()
+    assert (row["status"], row["error_type"]) == ("502", "upstream_disconnected"), row
+
+
 def test_a_stream_cut_before_its_finish_reason_is_still_an_error(router: UsageRouter) -> None:
     """A stream that ends cleanly but before any finish_reason (and without [DONE]) is cut short: the SDK raises on
     our error event, no [DONE] is sent, and the call is recorded as failed."""

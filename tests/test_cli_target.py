@@ -209,3 +209,21 @@ def test_a_slow_daemon_is_said_to_be_slow(servers: BackgroundLoop) -> None:
     assert "LAROUTER_TIMEOUT" in result.stderr and "is it running" not in result.stderr
     bad = on(url, "usage", env={"LAROUTER_TIMEOUT": "soon"})
     assert bad.exit_code == 1 and "LAROUTER_TIMEOUT must be a number" in bad.stderr, bad.output
+
+
+def test_this_homes_daemon_from_before_an_upgrade_is_still_reached(servers: BackgroundLoop, home: Path) -> None:
+    """A larouterd still running the release before an upgrade sends no x-larouter-version: at the address this
+    home's running daemon recorded, its answers are still taken (every command said "not a LARouter daemon; point
+    --url at larouterd" after `pip install -U`: review S); the same server at another address is not."""
+    from larouter.address import write_address
+
+    url = other_server(servers, 200, "application/json", '{"routing": {"policy": "cost-optimized"}}')
+    home.mkdir(parents=True, exist_ok=True)
+    write_address(home, "127.0.0.1", int(url.rsplit(":", 1)[1]))  # (this process stands for the running daemon)
+    env = {"LAROUTER_HOME": str(home), "LAROUTER_CONFIG": None, "XDG_CONFIG_HOME": str(home / "xdg")}
+    found = run("config", "get", "--json", env=env)
+    assert found.exit_code == 0 and json.loads(found.stdout)["routing"]["policy"] == "cost-optimized", found.output
+    given = on(url, "config", "get", "--json", env=env)
+    assert given.exit_code == 0, given.output
+    stranger = other_server(servers, 200, "application/json", '{"routing": {}}')
+    assert "not a LARouter daemon" in on(stranger, "config", "get", env=env).stderr

@@ -379,6 +379,22 @@ async def test_slow_body_is_408(make_router: Any, request_line: str) -> None:
     writer.close()
 
 
+async def test_a_body_declared_too_large_is_413_at_once(make_router: Any) -> None:
+    """A Content-Length over server.max_body_bytes is refused when the headers come (it waited for the body, and a
+    client that sent none got a 408 at server.body_timeout: review S)."""
+    import asyncio
+
+    router = make_router(extra_toml="\n[server]\nmax_body_bytes = 2000\nbody_timeout = 30\n")
+    host, port = router.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"PATCH /api/config HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 5000\r\n\r\n{")
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    assert b" 413 " in status_line, status_line
+    writer.close()
+
+
 async def test_oversized_header_is_refused_without_traceback(router: Router) -> None:
     """A header line over 8190 bytes is an OpenAI-shaped 431 (it was the HTTP parser's plain-text 400); the client
     sees no traceback."""

@@ -51,6 +51,16 @@ def test_by_default_a_refused_usage_request_is_sent_again_without_it(make_router
     assert (row["status"], row["tokens_estimated"]) == ("200", "true")
 
 
+def test_an_error_that_quotes_the_body_is_not_sent_again(make_router: Callable[..., Router], fake: Fake) -> None:
+    """A 400 whose message quotes the request body (stream_options in it) is no refusal of the field: the request is
+    sent once, its error relayed (it was sent twice, and the log advised `stream_usage = false`: review S)."""
+    router = make_router()
+    client = openai.OpenAI(base_url=router.v1, api_key="unused-on-loopback", max_retries=0)
+    with pytest.raises(openai.BadRequestError, match="context too long"):
+        list(client.chat.completions.create(model="fake-quoting", messages=MSGS, stream=True))
+    assert [r.get("stream_options") for r in fake.state.requests] == [{"include_usage": True}]
+
+
 def test_the_setting_must_be_a_boolean(make_router: Callable[..., Router]) -> None:
     with pytest.raises(ConfigError, match=r"providers\.fake\.stream_usage: expected true or false"):
         make_router('stream_usage = "no"\n')

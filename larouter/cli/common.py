@@ -155,6 +155,8 @@ class Client:
     token: str | None = attrs.field(default=None, repr=False)
     timeout: float | None = attrs.Factory(lambda: answer_timeout())
     hint: str | None = None  # said when the daemon cannot be reached (where its address came from)
+    recorded: bool = False  # the address this home's running larouterd recorded: its answers are larouterd's (an
+    # older daemon, from before the CLI was upgraded, sends no x-larouter-version)
 
     def url(self, path: str, params: dict[str, Any] | None = None) -> str:
         """Absolute URL for an API path, with the non-None query parameters."""
@@ -186,7 +188,7 @@ class Client:
                 raise CliError(f"larouterd at {self.base_url} did not answer within {wait:g} s (busy: a large ledger "
                                f"or a slow disk? LAROUTER_TIMEOUT=SECONDS waits longer)", EXIT_UNREACHABLE) from None
             raise self.unreachable(reason) from None
-        if not is_larouterd(resp.headers):  # another server that answers JSON (llama-server on :8080, another API)
+        if not self.recorded and not is_larouterd(resp.headers):  # another server answering JSON (llama-server)
             resp.close()
             raise self.not_larouterd(resp.status, resp.headers)
         return resp  # type: ignore[no-any-return]
@@ -198,8 +200,8 @@ class Client:
             raw = exc.read()
         except (OSError, HTTPException):
             return CliError(f"HTTP {exc.code}: {exc.reason}", EXIT_USER_ERROR, exc.code)
-        err = larouterd_error(raw) if media_type(exc.headers) == "application/json" and is_larouterd(exc.headers) \
-            else None
+        ours = self.recorded or is_larouterd(exc.headers)
+        err = larouterd_error(raw) if media_type(exc.headers) == "application/json" and ours else None
         if err is None:
             return self.not_larouterd(exc.code, exc.headers)
         message = err["message"]
@@ -246,7 +248,7 @@ class Client:
                expect: str | None = None) -> Iterator[HTTPResponse]:
         """An open response of media type `expect` (any if None) to read incrementally (SSE, CSV); read errors become
         the exit-2 error."""
-        with self.open(method, path, None, params, timeout) as resp:
+        with self.open(method, path, None, params, max(timeout, self.timeout or 0)) as resp:  # (LAROUTER_TIMEOUT)
             if expect is not None and media_type(resp.headers) != expect:
                 raise self.not_larouterd(resp.status, resp.headers)
             try:
@@ -373,12 +375,13 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
-        from larouter.cli.target import daemon_url, own_daemon_token, settings_target
+        from larouter.cli.target import daemon_url, own_daemon_token, recorded_here, settings_target
 
         url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)
         if url:
             url = daemon_url(url)
-            client = Client(url, own_daemon_token(url) if token is None else token)
+            own = own_daemon_token(url)  # (None unless the URL is where this home's daemon says it listens)
+            client = Client(url, own if token is None else token, recorded=recorded_here(url))
         else:
             client = settings_target(token)
         return fn(client=client, as_json=as_json, **kwargs)

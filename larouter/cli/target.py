@@ -44,7 +44,7 @@ def settings_target(token: str | None) -> Client:
                            "daemon)") from None
         err_console().print(f"[yellow]warning: {escape(problem)} (a restart of larouterd would fail; this command "
                             f"goes to the running one at {escape(live)})[/yellow]", soft_wrap=True)
-        return Client(live, token if token is not None else _file_token(home))
+        return Client(live, token if token is not None else _file_token(home), recorded=True)
     settings = runtime.settings
     live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
     url = live or http_url(settings.server.host, settings.server.port)
@@ -53,7 +53,7 @@ def settings_target(token: str | None) -> Client:
                                    if key in runtime.overrides.get("server", {}))
     hint = (f"{' and '.join(moved)} come{'s' if len(moved) == 1 else ''} from {runtime_file(settings.home)} (set at "
             "runtime): a larouterd that was running then listens there once restarted") if moved else None
-    return Client(url, token, hint=hint)
+    return Client(url, token, hint=hint, recorded=live is not None)
 
 
 def _file_token(home: Path) -> str | None:
@@ -91,6 +91,17 @@ def own_daemon_token(url: str) -> str | None:
         return None
     live = running_address(settings.home)
     return local_token(settings) if live is not None and daemon_url(live) == url else None
+
+
+def recorded_here(url: str) -> bool:
+    """Whether `url` (as `daemon_url` made it) is where this home's running larouterd says it listens."""
+    import platformdirs
+
+    from larouter.address import running_address
+    from larouter.config import APP
+
+    live = running_address(Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP)))
+    return live is not None and daemon_url(live) == url
 
 
 def daemon_url(url: str) -> str:

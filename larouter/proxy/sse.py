@@ -376,7 +376,10 @@ class Relay:
             upstream.close()
         except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
             # A connection dropped after [DONE] (no end of the chunked body): the answer is complete, as a client
-            # talking to the provider directly sees it; only a half-sent event after it is lost.
+            # talking to the provider directly sees it, when every choice had finished (a half-sent event after
+            # it is lost); a choice still unfinished (a [DONE] sent early, more of the answer after it) was cut.
+            if len(self.finished) < self.call.choices:
+                raise
             self.buf.clear()
             upstream.close()
 

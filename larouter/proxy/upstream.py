@@ -114,6 +114,18 @@ def upstream_headers(target: Target, stream: bool, hops: str, request_id: str) -
 
 
 USAGE_ONLY = MappingProxyType({"include_usage": True})  # the stream_options a stream asks a provider with
+_REFUSED_FIELD = re.compile(r"\b(?:extra|unknown|unrecogni[sz]ed|unexpected|unsupported|not\s+(?:permitted|allowed|"
+                            r"supported|recogni[sz]ed))\b", re.IGNORECASE)
+
+
+def refuses_stream_options(err: LarouterError) -> bool:
+    """Whether a provider's 4xx refuses the `stream_options` field itself (a server that takes no field it does not
+    know), not an error whose message merely quotes the request body: a 400 or 422 naming the field as its param, or
+    saying it is unknown, extra or not permitted, with no other field of the body quoted."""
+    if not err.rejected or err.status not in (400, 422) or "stream_options" not in err.message + (err.param or ""):
+        return False
+    return "stream_options" in (err.param or "") or (
+        '"messages"' not in err.message and "'messages'" not in err.message and bool(_REFUSED_FIELD.search(err.message)))
 
 
 def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[str, Any]:
@@ -167,7 +179,7 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
             err = await error_from_response(target, resp)
         finally:
             resp.release()
-        if stream and err.rejected and "stream_options" in err.message and body.get("stream_options") == USAGE_ONLY:
+        if stream and body.get("stream_options") == USAGE_ONLY and refuses_stream_options(err):
             # A server that refuses fields it does not know refused the usage request added to every stream (not
             # billed): sent again without it, its tokens estimated; `stream_usage = false` spares the first try.
             log.info("%s refused stream_options (%s); sent again without it (providers.%s.stream_usage = false "

@@ -10,7 +10,8 @@ from typing import Any
 from aiohttp import web
 
 MODELS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish",
-               "fake-tool-error", "fake-open-after-done", "fake-drop-after-done", "fake-multiline-data")
+               "fake-tool-error", "fake-open-after-done", "fake-drop-after-done", "fake-multiline-data",
+          "fake-done-early")
 
 
 async def stream(resp: web.StreamResponse, body: dict[str, Any], request: web.Request) -> web.StreamResponse:
@@ -42,6 +43,10 @@ async def stream(resp: web.StreamResponse, body: dict[str, Any], request: web.Re
             await asyncio.sleep(0.2)
     elif model == "fake-drop-after-done":  # then half an event, and the connection dropped (no end of the body)
         await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n", b'data: {"id": "x", "cho']))
+        assert request.transport is not None
+        request.transport.abort()
+    elif model == "fake-done-early":  # [DONE] before the answer's end, more of it, then the connection dropped
+        await resp.write(b"".join([*words[:2], b"data: [DONE]\n\n", *words[2:]]))
         assert request.transport is not None
         request.transport.abort()
     elif model == "fake-multiline-data":  # each event's JSON split over two `data:` lines (valid SSE: joined by "\n")

@@ -35,6 +35,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-open-after-done  a complete stream and its [DONE], then `: ping` every 0.2 s for an hour, never ending
   fake-drop-after-done  a complete stream and its [DONE], then half an event and the connection dropped
   fake-multiline-data  streams its answer with each event's JSON split over two `data:` lines
+  fake-done-early  streams two words, [DONE], the rest of its words (no finish_reason), then drops the connection
   fake-odd-usage   answers with usage counts that are no numbers of tokens: "7", -5, true
   fake-partial-usage  answers with usage that gives the output's count alone (`completion_tokens: 5`)
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
