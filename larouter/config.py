@@ -16,7 +16,8 @@ from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
 from larouter.configerr import SECRET_FIELDS, ConfigError, blame, invalid, structure_problems
 from larouter.configvalid import (admin_token as _admin_token, env_name as _env_name, event_loop as _event_loop,
-                                  gpu_layers as _gpu_layers, header_safe_secret as _header_safe_secret,
+                                  gpu_layers as _gpu_layers, hang_timeout as _hang_timeout,
+                                  header_safe_secret as _header_safe_secret,
                                   http_url as _http_url, max_output as _max_output, non_negative as _non_negative,
                                   port as _port, positive as _positive, price as _price, threads as _threads,
                                   tokens as _tokens)
@@ -149,7 +150,7 @@ class Local:
     max_restarts: int = attrs.field(default=3, validator=_non_negative)
     restart_backoff: float = attrs.field(default=0.5, validator=_positive)
     restart_window: float = attrs.field(default=600.0, validator=_positive)  # up this long: crashes count from 0
-    hang_timeout: float = attrs.field(default=30.0, validator=_non_negative)  # no /health answer this long: killed; 0 = never
+    hang_timeout: float = attrs.field(default=30.0, validator=_hang_timeout)  # no /health answer nor CPU: killed
     idle_unload: float = attrs.field(default=0.0, validator=_non_negative)  # seconds unused before a stop; 0 = never
     # downloads refuse to leave less than this free
     disk_reserve_bytes: int = attrs.field(default=1024**3, validator=_non_negative)

@@ -33,6 +33,16 @@ def non_negative(_inst: Any, attr: attrs.Attribute, value: float) -> None:
     _bounded(attr, value)
 
 
+MIN_HANG_TIMEOUT = 3.0  # seconds: a shorter one polls a model's /health many times a second, and kills it on a hiccup
+
+
+def hang_timeout(_inst: Any, attr: attrs.Attribute, value: float) -> None:
+    """`local.hang_timeout`: 0 (off), or at least MIN_HANG_TIMEOUT seconds."""
+    if value != 0 and not value >= MIN_HANG_TIMEOUT:
+        raise FieldError(attr.name, f"must be 0 (never) or at least {MIN_HANG_TIMEOUT:g} seconds, got {value!r}")
+    _bounded(attr, value)
+
+
 def tokens(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:
     """A context size of a model's own (`[local.models.<id>] ctx_size`): unset, or a number of tokens > 0."""
     if value is not None and value <= 0:

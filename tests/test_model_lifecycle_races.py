@@ -111,7 +111,7 @@ async def test_a_hung_model_is_killed_failed_over_and_restarted(local_router: Ca
     """A llama-server that stops answering (here SIGSTOP; a deadlock or swapping look the same) stayed `ready` and
     routed: calls waited for the 600 s read timeout, `auto` never failed over. Once its /health has answered nothing
     for `local.hang_timeout` seconds it is killed: the call it held fails over, and it is restarted."""
-    router = local_router(extra='hang_timeout = 1.5\n[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "gpt-fake"]\n')
+    router = local_router(extra='hang_timeout = 3\n[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "gpt-fake"]\n')
     pid = (await start(router))["pid"]
     os.kill(pid, signal.SIGSTOP)
     try:
@@ -166,3 +166,55 @@ async def test_a_registered_file_gone_is_said_so(local_router: Callable[..., Rou
         assert status == 409 and out["error"]["code"] == "model_not_downloaded", out
         assert f"{tmp_path / 'tiny.gguf'}, is missing" in message and "larouter models add tiny --path" in message
         assert "download" not in message, message
+
+
+@pytest.mark.parametrize("change", ["remove", "register"])
+async def test_a_start_queued_behind_a_removal_reads_the_catalog_it_left(local_router: Callable[..., Router],
+                                                                        tmp_path: Path, change: str) -> None:
+    """A remove (or a new registration) and then a start, both queued behind a slow stop: the start runs after the
+    catalog changed, so a removed model is a 404 (it was run, routed under an id the catalog no longer had, beyond
+    any stop) and a model registered anew runs its new file (the old one ran: review R)."""
+    router = local_router()
+    pid = (await start(router))["pid"]
+    os.kill(pid, signal.SIGSTOP)  # the stop holds the model's lock for local.stop_grace (3 s), then kills it
+    other = write_tiny_gguf(tmp_path / "other.gguf")
+    stop = asyncio.create_task(router_call(router, "POST", "/api/models/tiny/stop"))
+    await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
+                            == "stopping", 5, "the stop to begin")
+    changed = asyncio.create_task(router_call(router, "DELETE", "/api/models/tiny") if change == "remove" else
+                                  router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
+                                                                              "contextLength": 1024}))
+    await asyncio.sleep(0.2)  # (the change is queued first: no event says so)
+    started = await router_call(router, "POST", "/api/models/tiny/start")
+    assert (await stop)[0] == 200 and (await changed)[0] == 200, changed.result()
+    if change == "remove":
+        assert started[0] == 404, started
+        running = (await router_call(router, "GET", "/api/models/running"))[1]["data"]
+        assert [m["id"] for m in running if m["state"] != "stopped"] == [], running
+    else:
+        assert started[0] == 200, started
+        assert str(other) in Path(f"/proc/{started[1]['pid']}/cmdline").read_text(), "the new file runs"
+
+
+@pytest.mark.slow
+async def test_a_busy_model_is_not_taken_for_hung(local_router: Callable[..., Router]) -> None:
+    """More concurrent streams than llama-server has HTTP threads leave its /health waiting for seconds (6 s seen
+    with 24 streams) while it works: it uses CPU, so it is not killed as hung (it was, twice in 20 s, failing 120 of
+    130 calls: review R)."""
+    router = local_router(extra="hang_timeout = 3\n")
+    pid = (await start(router))["pid"]
+    body = {"model": "tiny", "stream": True, "max_tokens": 600, "messages": [{"role": "user", "content": "word " * 250}]}
+    end = asyncio.get_running_loop().time() + 15
+    outcomes: list[bool] = []
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        while asyncio.get_running_loop().time() < end:
+            async with session.post(router.v1 + "/chat/completions", json=body) as resp:
+                text = await resp.text()
+                outcomes.append(resp.status == 200 and text.rstrip().endswith("data: [DONE]"))
+
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        await asyncio.gather(*(worker(session) for _ in range(24)))
+    health = http_json("GET", router.url + "/api/models/tiny/health")[1]
+    assert (health["state"], health["pid"], health["restarts"]) == ("ready", pid, 0), health
+    assert outcomes and all(outcomes), outcomes

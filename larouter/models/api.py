@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -198,18 +199,18 @@ async def register_model(request: web.Request) -> web.Response:
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
     known = catalog.find(model.id)
-    if known is not None and known.user:  # registered anew: not while it runs (like a remove)
-        await request.app[appkeys.SUPERVISOR].forget(model.id, running_error(model.id, "register it again"))
-    await asyncio.to_thread(catalog.register, model)  # writes registered.json atomically
+    await request.app[appkeys.SUPERVISOR].change_registration(  # registered anew: not while it runs (as a remove)
+        model.id, running_error(model.id, "register it again"), functools.partial(catalog.register, model))
     [entry] = await entries(request, [model])
     return web.json_response(entry, status=201 if known is None else 200)
 
 
 async def unregister_model(request: web.Request) -> web.Response:
     """DELETE /api/models/{id}: forget a user model (stop it first)."""
-    model = request.app[appkeys.CATALOG].get(request.match_info["id"])
-    await request.app[appkeys.SUPERVISOR].forget(model.id, running_error(model.id))
-    await asyncio.to_thread(request.app[appkeys.CATALOG].unregister, model.id)
+    catalog = request.app[appkeys.CATALOG]
+    model = catalog.get(request.match_info["id"])
+    await request.app[appkeys.SUPERVISOR].change_registration(model.id, running_error(model.id),
+                                                              functools.partial(catalog.unregister, model.id))
     request.app[appkeys.UPSTREAMS].forget(provider_name(model.id))  # /health forgets how it failed, too
     return web.json_response({"id": model.id, "deleted": True})
 

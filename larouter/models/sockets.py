@@ -74,6 +74,22 @@ def _holds(pid_dir: Path, sockets: set[str]) -> bool:
     return False
 
 
+def family_cpu(group: int, proc: Path = Path("/proc")) -> int | None:
+    """CPU time (clock ticks, user and system) used so far by process group `group` and its descendants, as
+    `_family` finds them; None when the process table cannot tell."""
+    if not (proc / "self" / "stat").exists():
+        return None
+    total = 0
+    for pid in _family(group, proc):
+        try:
+            stat = (proc / str(pid) / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12]) if len(fields) > 12 else 0
+    return total
+
+
 def group_listens(group: int, port: int, proc: Path = Path("/proc")) -> bool | None:
     """Whether a process of process group `group` (a model's llama-server, started as a group's leader, any child it
     forked, and any descendant that left the group) holds the socket listening on `port`; None when the process table

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import aiohttp
 import attrs
@@ -17,6 +17,7 @@ from larouter.errors import LarouterError
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.catalog import Catalog, CatalogModel, not_downloaded
 from larouter.models.process import Crash, ModelProcess, State, exit_words
+from larouter.models.sockets import family_cpu
 from larouter.proxy.registry import ModelRegistry
 
 log = logging.getLogger("larouter.models")
@@ -150,26 +151,34 @@ class Supervisor:
         self._spawn(self._probe(proc, proc.proc), f"probe:{model.id}")
 
     async def _probe(self, proc: ModelProcess, child: Any) -> None:
-        """Kill the ready process when its `/health` has answered nothing for `local.hang_timeout` seconds (stopped,
-        deadlocked, swapping): it stayed routed, and the calls sent to it waited for the read timeout (600 s) with no
-        failover. Its watch then sees a crash: the calls it held fail (over, under `auto`) and it is restarted."""
-        answered = time.monotonic()
+        """Kill the ready process when for `local.hang_timeout` seconds its `/health` has answered nothing and it has
+        used no CPU (stopped, deadlocked): it stayed routed, and the calls sent to it waited for the read timeout
+        (600 s) with no failover. Its watch then sees a crash: the calls it held fail (over, under `auto`) and it is
+        restarted. A server busy with more calls than it has HTTP threads leaves `/health` waiting too, but works."""
+        answered, cpu = time.monotonic(), None
         while True:
-            limit = self.settings.local.hang_timeout  # (read at every turn: a PATCH applies at once)
+            limit = self.settings.local.hang_timeout  # (read at every turn: a PATCH applies from the next probe)
             step = limit / 3 if limit > 0 else 10.0
             await asyncio.sleep(step)
             if proc.proc is not child or proc.state is not State.READY or child.returncode is not None:
                 return
+            if limit <= 0:
+                continue
             try:
                 async with self.session.get(proc.base_url.removesuffix("/v1") + "/health",
                                             timeout=aiohttp.ClientTimeout(total=step)):
-                    answered = time.monotonic()  # (any answer: the server is there)
+                    answered, cpu = time.monotonic(), None  # (any answer: the server is there)
+                    continue
             except (aiohttp.ClientError, TimeoutError):
-                if 0 < limit <= time.monotonic() - answered:
-                    proc.hung = f"its /health answered nothing for {limit:g} s (local.hang_timeout)"
-                    log.error("model %s: %s; killing it (it is restarted as after a crash)", proc.model_id, proc.hung)
-                    proc.kill()
-                    return
+                pass
+            used, cpu = cpu, await asyncio.to_thread(family_cpu, child.pid)
+            if used is not None and cpu is not None and cpu != used:  # working: busy, its HTTP threads all taken
+                answered = time.monotonic()
+            elif 0 < limit <= time.monotonic() - answered:
+                proc.hung = f"its /health answered nothing and it used no CPU for {limit:g} s (local.hang_timeout)"
+                log.error("model %s: %s; killing it (it is restarted as after a crash)", proc.model_id, proc.hung)
+                proc.kill()
+                return
 
     async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> Crash | None:
         """Wait for the ready process to exit; unless it was stopped on purpose, it crashed: say so, restart it (in
@@ -276,16 +285,20 @@ class Supervisor:
         log.info("model %s: its pending restart was cancelled by a stop", proc.model_id)
         return True
 
-    async def forget(self, model_id: str, error: LarouterError) -> None:
-        """Before a model is removed or registered anew: `error` while it is running; a crashed one's pending
-        restart is cancelled (it would run the old registration's file, under an id the catalog no longer has)."""
+    async def change_registration(self, model_id: str, error: LarouterError, change: Callable[[], None]) -> None:
+        """Remove a model, or register it anew: `change` (blocking: it writes the catalog) runs in a thread while
+        the model's lock is held, so a start waiting behind a stop runs after it and reads the catalog it left;
+        `error` while the model is running; a crashed one's pending restart is cancelled (it would run the old
+        registration's file, under an id the catalog may no longer have)."""
         proc = self.procs.get(model_id)
-        if proc is None:
+        if proc is None:  # (never started: a start from now on reads the catalog under the lock it takes)
+            await asyncio.to_thread(change)
             return
         async with proc.lock:
             if proc.state in (State.STARTING, State.READY):
                 raise error
             self._stop_restart(proc)
+            await asyncio.to_thread(change)
             proc.command = ()
 
     def status(self, proc: ModelProcess) -> dict[str, Any]:
