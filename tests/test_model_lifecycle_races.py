@@ -184,7 +184,7 @@ async def test_a_start_queued_behind_a_removal_reads_the_catalog_it_left(local_r
     changed = asyncio.create_task(router_call(router, "DELETE", "/api/models/tiny") if change == "remove" else
                                   router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
                                                                               "contextLength": 1024}))
-    await asyncio.sleep(0.2)  # (the change is queued first: no event says so)
+    await asyncio.sleep(1.0)  # (the change is queued first: no event says so; the stop holds the lock 3 s)
     started = await router_call(router, "POST", "/api/models/tiny/start")
     assert (await stop)[0] == 200 and (await changed)[0] == 200, changed.result()
     if change == "remove":
