@@ -81,6 +81,7 @@ class ModelProcess:
     stopped_url: str | None = None  # where the last process stopped on purpose listened (for the calls it broke)
     crash: Crash | None = None  # how the last ready process that died on its own died
     _reader: asyncio.Task[None] | None = None
+    _strays: list[tuple[int, tuple[str, int]]] = attrs.Factory(list)  # descendants outside the group, at a stop
 
     @property
     def base_url(self) -> str:
@@ -201,10 +202,13 @@ class ModelProcess:
         async with self.lock:
             return await self.halt()
 
-    def kill(self) -> None:
-        """SIGKILL the process group (a hung server: no grace); its reaper and the supervisor's watch see it end."""
+    async def kill(self) -> None:
+        """SIGKILL the process group and its descendants outside it (a hung server: no grace); its reaper and the
+        supervisor's watch see it end."""
         if self.proc is not None and self.proc.returncode is None:
+            found = await asyncio.to_thread(sockets.strays, self.proc.pid)
             _signal_group(self.proc.pid, signal.SIGKILL)
+            await asyncio.to_thread(sockets.signal_strays, found, signal.SIGKILL)
 
     async def halt(self) -> bool:
         """`stop` for a caller that holds `lock`: STOPPING until the process is reaped, then STOPPED."""
@@ -226,8 +230,11 @@ class ModelProcess:
         if proc is None:
             return
         if proc.returncode is None:
-            _signal_group(proc.pid, signal.SIGTERM)
             try:
+                # (found before the group is signalled: once a wrapper exits, its `setsid` child is no descendant)
+                self._strays = await asyncio.to_thread(sockets.strays, proc.pid)
+                _signal_group(proc.pid, signal.SIGTERM)
+                await asyncio.to_thread(sockets.signal_strays, self._strays, signal.SIGTERM)
                 await asyncio.wait_for(proc.wait(), self.stop_grace)
             except asyncio.TimeoutError:
                 log.warning("model %s ignored SIGTERM for %g s; killing", self.model_id, self.stop_grace)
@@ -239,7 +246,9 @@ class ModelProcess:
 
     async def _reap(self, proc: asyncio.subprocess.Process) -> None:
         """SIGKILL what is left of the group, wait for the process, drain its output, drop its pidfile."""
-        _signal_group(proc.pid, signal.SIGKILL)  # anything left in the group
+        _signal_group(proc.pid, signal.SIGKILL)  # anything left in the group, and outside it
+        found, self._strays = self._strays or await asyncio.to_thread(sockets.strays, proc.pid), []
+        await asyncio.to_thread(sockets.signal_strays, found, signal.SIGKILL)
         await proc.wait()
         if self._reader is not None:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):

@@ -8,6 +8,7 @@ table proves whose socket it is. Blocking (it reads /proc): call it from a worke
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -72,6 +73,33 @@ def _holds(pid_dir: Path, sockets: set[str]) -> bool:
         except OSError:
             continue
     return False
+
+
+def strays(group: int, proc: Path = Path("/proc")) -> list[tuple[int, tuple[str, int]]]:
+    """The descendants of process group `group`'s leader that left the group (a wrapper's `setsid` child: a signal
+    to the group misses it), each with its identity (`pidfiles.identity`), so a signal sent later cannot reach
+    another process that was given its pid since; empty when the process table cannot tell."""
+    from larouter.models.pidfiles import identity
+
+    if not (proc / "self" / "stat").exists():
+        return []
+    found = []
+    for pid in _family(group, proc):
+        group_of = _parent_and_group(proc / str(pid))
+        if pid != group and group_of is not None and group_of[1] != group:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                found.append((pid, identity(pid)))
+    return found
+
+
+def signal_strays(found: list[tuple[int, tuple[str, int]]], sig: int) -> None:
+    """Send `sig` to each of `strays`' processes that is still the one found (blocking: it reads /proc)."""
+    from larouter.models.pidfiles import identity
+
+    for pid, ident in found:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if identity(pid) == ident:
+                os.kill(pid, sig)
 
 
 def family_cpu(group: int, proc: Path = Path("/proc")) -> int | None:

@@ -177,7 +177,7 @@ class Supervisor:
             elif 0 < limit <= time.monotonic() - answered:
                 proc.hung = f"its /health answered nothing and it used no CPU for {limit:g} s (local.hang_timeout)"
                 log.error("model %s: %s; killing it (it is restarted as after a crash)", proc.model_id, proc.hung)
-                proc.kill()
+                await proc.kill()
                 return
 
     async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> Crash | None:
