@@ -81,7 +81,7 @@ class ModelProcess:
     stopped_url: str | None = None  # where the last process stopped on purpose listened (for the calls it broke)
     crash: Crash | None = None  # how the last ready process that died on its own died
     _reader: asyncio.Task[None] | None = None
-    _strays: list[tuple[int, tuple[str, int]]] = attrs.Factory(list)  # descendants outside the group, at a stop
+    _strays: sockets.Strays | None = None  # descendants outside the group, found at a stop
 
     @property
     def base_url(self) -> str:
@@ -206,9 +206,7 @@ class ModelProcess:
         """SIGKILL the process group and its descendants outside it (a hung server: no grace); its reaper and the
         supervisor's watch see it end."""
         if self.proc is not None and self.proc.returncode is None:
-            found = await asyncio.to_thread(sockets.strays, self.proc.pid)
-            _signal_group(self.proc.pid, signal.SIGKILL)
-            await asyncio.to_thread(sockets.signal_strays, found, signal.SIGKILL)
+            await _signal_all(self.proc.pid, signal.SIGKILL)
 
     async def halt(self) -> bool:
         """`stop` for a caller that holds `lock`: STOPPING until the process is reaped, then STOPPED."""
@@ -231,10 +229,7 @@ class ModelProcess:
             return
         if proc.returncode is None:
             try:
-                # (found before the group is signalled: once a wrapper exits, its `setsid` child is no descendant)
-                self._strays = await asyncio.to_thread(sockets.strays, proc.pid)
-                _signal_group(proc.pid, signal.SIGTERM)
-                await asyncio.to_thread(sockets.signal_strays, self._strays, signal.SIGTERM)
+                self._strays = await _signal_all(proc.pid, signal.SIGTERM)
                 await asyncio.wait_for(proc.wait(), self.stop_grace)
             except asyncio.TimeoutError:
                 log.warning("model %s ignored SIGTERM for %g s; killing", self.model_id, self.stop_grace)
@@ -246,9 +241,8 @@ class ModelProcess:
 
     async def _reap(self, proc: asyncio.subprocess.Process) -> None:
         """SIGKILL what is left of the group, wait for the process, drain its output, drop its pidfile."""
-        _signal_group(proc.pid, signal.SIGKILL)  # anything left in the group, and outside it
-        found, self._strays = self._strays or await asyncio.to_thread(sockets.strays, proc.pid), []
-        await asyncio.to_thread(sockets.signal_strays, found, signal.SIGKILL)
+        found, self._strays = self._strays, None
+        await _signal_all(proc.pid, signal.SIGKILL, found)  # anything left in the group, and outside it
         await proc.wait()
         if self._reader is not None:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
@@ -286,6 +280,17 @@ def exit_words(code: int) -> str:
 def _signal_group(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+async def _signal_all(pid: int, sig: int, found: sockets.Strays | None = None) -> sockets.Strays:
+    """Signal process group `pid` and its descendants outside it (a wrapper's `setsid` child: the group's signal
+    misses it); those are found first unless given (once a wrapper exits, its child is no descendant). Returns them."""
+    if found is None:
+        found = await asyncio.to_thread(sockets.strays, pid)
+    _signal_group(pid, sig)
+    if found:
+        await asyncio.to_thread(sockets.signal_strays, found, sig)
+    return found
 
 
 def start_failed(model_id: str, reason: str, tail: str) -> LarouterError:

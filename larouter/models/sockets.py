@@ -12,6 +12,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from larouter.models.pidfiles import identity
+
 LISTEN = "0A"  # the state column of /proc/net/tcp for a listening socket
 
 
@@ -30,27 +32,23 @@ def listening_inodes(port: int, proc: Path = Path("/proc")) -> set[int]:
     return found
 
 
-def _parent_and_group(pid_dir: Path) -> tuple[int, int] | None:
+def _stat(pid_dir: Path) -> tuple[int, int, int] | None:
+    """(parent, process group, CPU clock ticks used: user and system) of one process, or None."""
     try:
         stat = (pid_dir / "stat").read_text()
     except OSError:
         return None
     fields = stat[stat.rfind(")") + 2:].split()  # after the command name, which may hold spaces and parentheses
-    return (int(fields[1]), int(fields[2])) if len(fields) > 2 else None
+    return (int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12])) if len(fields) > 12 else None
 
 
-def _family(root: int, proc: Path) -> set[int]:
+def _family(root: int, proc: Path) -> dict[int, tuple[int, int, int]]:
     """`root` (a process group's leader), the processes of its group, and every descendant of it (a wrapper's
-    `setsid` child, say, which leaves the group)."""
-    parents: dict[int, int] = {}
-    family = {root}
-    for entry in os.listdir(proc):
-        if entry.isdigit() and (found := _parent_and_group(proc / entry)) is not None:
-            parents[int(entry)] = found[0]
-            if found[1] == root:
-                family.add(int(entry))
+    `setsid` child, say, which leaves the group), each with its `_stat` (one read of the process table)."""
+    table = {int(entry): found for entry in os.listdir(proc)
+             if entry.isdigit() and (found := _stat(proc / entry)) is not None}
     children: dict[int, list[int]] = {}
-    for pid, parent in parents.items():
+    for pid, (parent, _group, _cpu) in table.items():
         children.setdefault(parent, []).append(pid)
     todo, seen = [root], {root}
     while todo:
@@ -58,7 +56,7 @@ def _family(root: int, proc: Path) -> set[int]:
             if child not in seen:
                 seen.add(child)
                 todo.append(child)
-    return family | seen
+    return {pid: stat for pid, stat in table.items() if pid in seen or stat[1] == root}
 
 
 def _holds(pid_dir: Path, sockets: set[str]) -> bool:
@@ -75,27 +73,25 @@ def _holds(pid_dir: Path, sockets: set[str]) -> bool:
     return False
 
 
-def strays(group: int, proc: Path = Path("/proc")) -> list[tuple[int, tuple[str, int]]]:
-    """The descendants of process group `group`'s leader that left the group (a wrapper's `setsid` child: a signal
-    to the group misses it), each with its identity (`pidfiles.identity`), so a signal sent later cannot reach
-    another process that was given its pid since; empty when the process table cannot tell."""
-    from larouter.models.pidfiles import identity
+Strays = list[tuple[int, tuple[str, int]]]  # processes by pid, each with its identity (`pidfiles.identity`)
 
+
+def strays(group: int, proc: Path = Path("/proc")) -> Strays:
+    """The descendants of process group `group`'s leader that left the group (a wrapper's `setsid` child: a signal
+    to the group misses it), each with its identity, so a signal sent later cannot reach another process that was
+    given its pid since; empty when the process table cannot tell."""
     if not (proc / "self" / "stat").exists():
         return []
     found = []
-    for pid in _family(group, proc):
-        group_of = _parent_and_group(proc / str(pid))
-        if pid != group and group_of is not None and group_of[1] != group:
+    for pid, (_parent, group_of, _cpu) in _family(group, proc).items():
+        if pid != group and group_of != group:
             with contextlib.suppress(OSError, ValueError, IndexError):
                 found.append((pid, identity(pid)))
     return found
 
 
-def signal_strays(found: list[tuple[int, tuple[str, int]]], sig: int) -> None:
+def signal_strays(found: Strays, sig: int) -> None:
     """Send `sig` to each of `strays`' processes that is still the one found (blocking: it reads /proc)."""
-    from larouter.models.pidfiles import identity
-
     for pid, ident in found:
         with contextlib.suppress(OSError, ValueError, IndexError):
             if identity(pid) == ident:
@@ -107,15 +103,7 @@ def family_cpu(group: int, proc: Path = Path("/proc")) -> int | None:
     `_family` finds them; None when the process table cannot tell."""
     if not (proc / "self" / "stat").exists():
         return None
-    total = 0
-    for pid in _family(group, proc):
-        try:
-            stat = (proc / str(pid) / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12]) if len(fields) > 12 else 0
-    return total
+    return sum(cpu for _parent, _group, cpu in _family(group, proc).values())
 
 
 def group_listens(group: int, port: int, proc: Path = Path("/proc")) -> bool | None:
