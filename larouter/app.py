@@ -10,7 +10,7 @@ from typing import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from larouter import __version__, appkeys
+from larouter import VERSION_HEADER, __version__, appkeys
 from larouter.config import Settings
 from larouter.drain import Drain
 from larouter.auth import AdminToken, auth_middleware, is_loopback
@@ -40,10 +40,6 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False) as session:
         app[appkeys.HTTP] = session
         yield
-
-
-VERSION_HEADER = "x-larouter-version"  # on every answer: how the CLI tells larouterd from another server (not
-# `Server`, which reverse proxies such as nginx replace with their own)
 
 
 async def version_header(_request: web.Request, response: web.StreamResponse) -> None:

@@ -21,6 +21,7 @@ import attrs
 import click
 from rich.markup import escape
 
+from larouter import VERSION_HEADER
 from larouter.cli.once import option
 from larouter.cli.output import err_console
 
@@ -310,8 +311,8 @@ def answer_timeout() -> float:
 
 
 def is_larouterd(headers: Any) -> bool:
-    """Whether an answer is larouterd's: it carries larouterd's version (`app.VERSION_HEADER`)."""
-    return bool(headers.get("x-larouter-version"))
+    """Whether an answer is larouterd's: it carries larouterd's version (`VERSION_HEADER`)."""
+    return bool(headers.get(VERSION_HEADER))
 
 
 def larouterd_error(raw: bytes) -> dict[str, Any] | None:
@@ -375,13 +376,13 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
-        from larouter.cli.target import daemon_url, own_daemon_token, recorded_here, settings_target
+        from larouter.cli.target import daemon_url, own_daemon, settings_target
 
         url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)
         if url:
             url = daemon_url(url)
-            own = own_daemon_token(url)  # (None unless the URL is where this home's daemon says it listens)
-            client = Client(url, own if token is None else token, recorded=recorded_here(url))
+            recorded, own = own_daemon(url)
+            client = Client(url, own if token is None else token, recorded=recorded)
         else:
             client = settings_target(token)
         return fn(client=client, as_json=as_json, **kwargs)

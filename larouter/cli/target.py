@@ -21,13 +21,11 @@ def settings_target(token: str | None) -> Client:
     `--port` included), with the local admin token if none was given; else where the settings larouterd starts with
     put it (`load_runtime`: config file, LAROUTER_* env, and the changes made at runtime in runtime-config.json),
     without a token: no daemon of this home listens there now, and another local user's program may."""
-    import platformdirs
-
     from larouter.address import http_url, running_address, running_config
-    from larouter.config import APP, ConfigError  # only needed without --url / LAROUTER_URL
+    from larouter.config import ConfigError  # only needed without --url / LAROUTER_URL
     from larouter.runtime import load_runtime, runtime_file
 
-    home = Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP))
+    home = env_home()
     try:
         try:
             runtime = load_runtime(None)
@@ -60,7 +58,9 @@ def _file_token(home: Path) -> str | None:
     """The running daemon's admin token when this user may read it (the daemon's owner; the files are 0600): the one
     it started with (`larouterd.token`: set by LAROUTER_ADMIN_TOKEN or a config file this CLI may not read), else
     `<home>/admin_token`; else None."""
-    for name in ("larouterd.token", "admin_token"):
+    from larouter.address import TOKEN_FILE
+
+    for name in (TOKEN_FILE, "admin_token"):
         try:
             if token := (home / name).read_text("utf-8").strip():
                 return token
@@ -77,31 +77,32 @@ def local_token(settings: Any) -> str | None:
     return _file_token(settings.home)
 
 
-def own_daemon_token(url: str) -> str | None:
-    """The local admin token when `url` (--url / LAROUTER_URL, as `daemon_url` made it) is where the daemon of this
-    home says it listens (`larouterd.address`, written while it runs), else None: a token is never sent to an address
-    the daemon did not record."""
+def own_daemon(url: str) -> tuple[bool, str | None]:
+    """Whether `url` (--url / LAROUTER_URL, as `daemon_url` made it) is where the daemon of this home says it listens
+    (`larouterd.address`, written while it runs: its answers are larouterd's), and the local admin token if so (None
+    otherwise: a token is never sent to an address the daemon did not record)."""
     from larouter.address import running_address
     from larouter.config import ConfigError
     from larouter.runtime import load_runtime
 
     try:
         settings = load_runtime(None).settings
-    except ConfigError:
-        return None
-    live = running_address(settings.home)
-    return local_token(settings) if live is not None and daemon_url(live) == url else None
+    except ConfigError:  # (settings that do not load: the home from the environment, the token from its files)
+        settings = None
+    home = settings.home if settings is not None else env_home()
+    live = running_address(home)
+    if live is None or daemon_url(live) != url:
+        return False, None
+    return True, local_token(settings) if settings is not None else _file_token(home)
 
 
-def recorded_here(url: str) -> bool:
-    """Whether `url` (as `daemon_url` made it) is where this home's running larouterd says it listens."""
+def env_home() -> Path:
+    """This user's LAROUTER_HOME as the environment (or the platform's default) names it, without the settings."""
     import platformdirs
 
-    from larouter.address import running_address
     from larouter.config import APP
 
-    live = running_address(Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP)))
-    return live is not None and daemon_url(live) == url
+    return Path(os.environ.get("LAROUTER_HOME") or platformdirs.user_data_path(APP))
 
 
 def daemon_url(url: str) -> str:
