@@ -21,7 +21,7 @@ from larouter.proxy.accesslog import log_call
 from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
 from larouter.proxy.estimate import answer_text_bytes, inline_media, prompt_bytes
-from larouter.proxy.registry import AUTO
+from larouter.proxy.registry import AUTO, model_entry
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent
 from larouter.proxy.upstream import describe_stream_error, upstream_body
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
@@ -359,10 +359,7 @@ async def get_model(request: web.Request) -> web.Response:
             return web.json_response(entry, headers={"x-request-id": request_id_for(request)})
     target = request.app[appkeys.REGISTRY].lookup(model_id) if "/" in model_id else None
     if target is not None:  # `provider/model`, which a chat request may name (sent to that provider as it is)
-        prov = target.provider
-        entry = {"id": model_id, "object": "model", "created": 0, "owned_by": target.provider_name,
-                 "available": prov.available, "local": prov.local}
-        return web.json_response(entry, headers={"x-request-id": request_id_for(request)})
+        return web.json_response(model_entry(model_id, target), headers={"x-request-id": request_id_for(request)})
     raise not_found(f"model {model_id!r} does not exist here; GET /v1/models lists the models LARouter serves",
                     "model_not_found", "model")
 

@@ -108,13 +108,14 @@ class ModelRegistry:
     def listing(self) -> list[dict[str, Any]]:
         """OpenAI `/v1/models` entries, `auto` first, with availability."""
         data = [{"id": AUTO, "object": "model", "created": 0, "owned_by": "larouter", "available": True, "local": False}]
-        for model, target in self._by_model.items():
-            prov = target.provider
-            data.append(
-                {"id": model, "object": "model", "created": 0, "owned_by": target.provider_name,
-                 "available": prov.available, "local": prov.local}
-            )
+        data.extend(model_entry(model, target) for model, target in self._by_model.items())
         return data
+
+
+def model_entry(model: str, target: Target) -> dict[str, Any]:
+    """The OpenAI model object of a model a provider serves (`available`: it has its key; `local`: llama-server)."""
+    return {"id": model, "object": "model", "created": 0, "owned_by": target.provider_name,
+            "available": target.provider.available, "local": target.provider.local}
 
 
 def provider_unavailable(target: Target) -> LarouterError:
