@@ -206,6 +206,24 @@ def test_an_edited_price_file_applies_at_the_next_settings_change(tmp_path: Path
         ledger.close()
 
 
+def test_a_patch_reads_the_price_file_before_it_applies(tmp_path: Path) -> None:
+    """The PATCH's check (a worker thread) reads the price file for the listener, which runs on the event loop and
+    reads no file (it did, at every PATCH): the staged prices apply even with the file gone since."""
+    prices = tmp_path / "prices.toml"
+    prices.write_text('version = "v1"\n[acme]\n"gpt-4o" = { input = 1.0, output = 1.0 }\n')
+    settings = settings_for(tmp_path, f'\n[usage]\nprices_file = "{prices}"\n')
+    ledger = Ledger.open(settings)
+    try:
+        prices.write_text('version = "v2"\n[acme]\n"gpt-4o" = { input = 5.0, output = 5.0 }\n')
+        ledger.stage_prices(settings)
+        prices.unlink()
+        ledger.reconfigure(settings)
+        rate = ledger.pricer.rate("acme", settings.providers["acme"], "gpt-4o")
+        assert rate is not None and (rate.source, rate.input) == ("v2", 5.0)
+    finally:
+        ledger.close()
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ('[acme]\n"m" = { input = 1, output = 1 }\n', "'version' is required"),
     ('version = "x"\n[acme]\n"m" = { input = -1, output = 1 }\n', "acme.m.input: must be a price in USD per million tokens from 0 to 10,000, got -1"),

@@ -27,10 +27,13 @@ async def ledger_context(app: web.Application) -> AsyncIterator[None]:
     app[appkeys.LEDGER] = ledger
     app[appkeys.RECORDER] = ledger.record
     app[appkeys.BUDGETS] = Budgets(ledger.spent_since, clock=ledger.now)
+    runtime.checks.append(ledger.stage_prices)  # (the price file is read off the event loop)
     runtime.listeners.append(ledger.reconfigure)
     try:
         yield
     finally:
+        if ledger.stage_prices in runtime.checks:
+            runtime.checks.remove(ledger.stage_prices)
         if ledger.reconfigure in runtime.listeners:
             runtime.listeners.remove(ledger.reconfigure)
         await loop.run_in_executor(None, ledger.close)

@@ -118,6 +118,7 @@ class Ledger:
     clock: Callable[[], datetime] = utc_now
     inode: int | None = None  # of the file opened (`replaced`)
     inflight: InFlight | None = None  # the calls in flight, for the next start after a hard kill
+    staged_prices: tuple[Settings, PriceTable | None] | None = None  # (`stage_prices`, for `reconfigure`)
     _cursor_lock: threading.Lock = attrs.Factory(threading.Lock)
 
     @classmethod
@@ -195,13 +196,18 @@ class Ledger:
         self.writer.submit(row)
         return row[COST]
 
-    def reconfigure(self, settings: Settings) -> None:
-        """Runtime-config listener: re-price from the new settings (keeps the old prices if the file is bad).
+    def stage_prices(self, settings: Settings) -> None:
+        """Runtime-config check (on a worker thread, before a PATCH applies): read `usage.prices_file` for
+        `reconfigure` (again even when its path is the same: the file may have been edited). A file that cannot be
+        read refuses the PATCH (ConfigError)."""
+        self.staged_prices = (settings, read_price_file(settings))
 
-        Runs on the event loop; it reads `usage.prices_file` again (a small, rare read: a PATCH).
-        """
-        try:  # (read again even when its path is the same: the file may have been edited; the PATCH checked it)
-            table = read_price_file(settings)
+    def reconfigure(self, settings: Settings) -> None:
+        """Runtime-config listener (on the event loop): re-price from the new settings, with the price file
+        `stage_prices` read for them off the loop."""
+        staged, self.staged_prices = self.staged_prices, None
+        try:  # (a call without the check, which no PATCH makes: read here)
+            table = staged[1] if staged is not None and staged[0] is settings else read_price_file(settings)
         except ConfigError as exc:
             log.error("usage ledger: keeping the previous prices: %s", exc)
             return
