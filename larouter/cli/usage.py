@@ -254,15 +254,12 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
                 target = _place(part, target)
             else:
                 os.replace(part, target)  # the file the user named
-        except OSError as exc:
+        except BaseException as exc:  # (Ctrl-C, a signal, a full disk: no partial file left behind)
             with contextlib.suppress(OSError):  # (on a read-only file system the cleanup fails too: EROFS)
                 if part is not None:
                     part.unlink(missing_ok=True)
-            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
-        except BaseException:
-            with contextlib.suppress(OSError):
-                if part is not None:
-                    part.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
             raise
     result = {"path": str(target), "bytes": written, "period": period, "projectId": project}
     if as_json:
