@@ -190,15 +190,21 @@ def test_price_file_overrides_the_shipped_table(tmp_path: Path) -> None:
         ledger.close()
 
 
-def test_an_edited_price_file_applies_at_the_next_settings_change(tmp_path: Path) -> None:
-    """The price file edited (same path) and then any settings change (a PATCH): the new prices apply (the file was
-    read again only when its path changed, so edited prices never did until a restart)."""
+def edited_prices(tmp_path: Path) -> tuple[Ledger, Any, Path]:
+    """A ledger opened with a price file at v1 ($1/M for acme's gpt-4o), then the file edited to v2 ($5/M)."""
     prices = tmp_path / "prices.toml"
     prices.write_text('version = "v1"\n[acme]\n"gpt-4o" = { input = 1.0, output = 1.0 }\n')
     settings = settings_for(tmp_path, f'\n[usage]\nprices_file = "{prices}"\n')
     ledger = Ledger.open(settings)
+    prices.write_text('version = "v2"\n[acme]\n"gpt-4o" = { input = 5.0, output = 5.0 }\n')
+    return ledger, settings, prices
+
+
+def test_an_edited_price_file_applies_at_the_next_settings_change(tmp_path: Path) -> None:
+    """The price file edited (same path) and then any settings change (a PATCH): the new prices apply (the file was
+    read again only when its path changed, so edited prices never did until a restart)."""
+    ledger, settings, _ = edited_prices(tmp_path)
     try:
-        prices.write_text('version = "v2"\n[acme]\n"gpt-4o" = { input = 5.0, output = 5.0 }\n')
         ledger.reconfigure(settings)
         rate = ledger.pricer.rate("acme", settings.providers["acme"], "gpt-4o")
         assert rate is not None and (rate.source, rate.input) == ("v2", 5.0)
@@ -209,12 +215,8 @@ def test_an_edited_price_file_applies_at_the_next_settings_change(tmp_path: Path
 def test_a_patch_reads_the_price_file_before_it_applies(tmp_path: Path) -> None:
     """The PATCH's check (a worker thread) reads the price file for the listener, which runs on the event loop and
     reads no file (it did, at every PATCH): the staged prices apply even with the file gone since."""
-    prices = tmp_path / "prices.toml"
-    prices.write_text('version = "v1"\n[acme]\n"gpt-4o" = { input = 1.0, output = 1.0 }\n')
-    settings = settings_for(tmp_path, f'\n[usage]\nprices_file = "{prices}"\n')
-    ledger = Ledger.open(settings)
+    ledger, settings, prices = edited_prices(tmp_path)
     try:
-        prices.write_text('version = "v2"\n[acme]\n"gpt-4o" = { input = 5.0, output = 5.0 }\n')
         ledger.stage_prices(settings)
         prices.unlink()
         ledger.reconfigure(settings)
