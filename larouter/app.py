@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from types import MappingProxyType
 from typing import AsyncIterator
 
 import aiohttp
@@ -32,6 +33,11 @@ from larouter.models.attach import attach_models
 from larouter.proxy import handlers as proxy
 from larouter.proxy import loop
 from larouter.proxy.registry import ModelRegistry
+
+# How the app must be served (`web.AppRunner(app, **RUNNER_OPTIONS)`, by larouterd and by the tests alike): a handler
+# is cancelled when its client goes (a cut stream stops its upstream call), and request bodies reach the handlers as
+# sent, decoded by `larouter.reqbody` (aiohttp's parser refused br and zstd with a plain-text 400).
+RUNNER_OPTIONS = MappingProxyType({"handler_cancellation": True, "auto_decompress": False})
 
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:

@@ -19,7 +19,7 @@ from aiohttp.http import HttpProcessingError
 
 from larouter import __version__, appkeys
 from larouter.address import remove_address, write_address
-from larouter.app import make_app
+from larouter.app import RUNNER_OPTIONS, make_app
 from larouter.config import ConfigError, Settings, read_toml
 from larouter.configerr import secrets_set
 from larouter.configenv import stray_variables
@@ -38,8 +38,7 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
     # The grace period is the drain's (`larouter.drain`: an on_shutdown hook waits for the requests in flight, then
     # cuts the ones left); aiohttp's own wait comes after it and would add its timeout twice more (once waiting,
     # once after cancelling), so it is only a short backstop.
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CUT_WAIT,
-                           handler_cancellation=True)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CUT_WAIT, **RUNNER_OPTIONS)
     await runner.setup()
     flusher = asyncio.create_task(flush_logs_every(0.25), name="log-flush")
     stop = asyncio.Event()

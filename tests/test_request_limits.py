@@ -4,6 +4,7 @@ every endpoint that takes one), a header line too long (431)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -18,6 +19,27 @@ async def test_body_over_limit_is_413(make_router: Any) -> None:
     status, out = await post(router, {"model": "gpt-fake", "messages": [{"role": "user", "content": "x" * 5000}]})
     assert status == 413
     assert_openai_error(out, "request_too_large")
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_inflates_over_limit_is_413(make_router: Any, encoding: str) -> None:
+    """A small compressed body that inflates past server.max_body_bytes is a 413 (a few KB of gzip can inflate to
+    gigabytes): it is never inflated whole."""
+    import gzip
+    import zlib
+
+    import aiohttp
+
+    router = make_router(extra_toml="\n[server]\nmax_body_bytes = 20000\n")
+    plain = json.dumps({"model": "gpt-fake", "messages": [{"role": "user", "content": "x" * 5_000_000}]}).encode()
+    packed = gzip.compress(plain) if encoding == "gzip" else zlib.compress(plain)
+    assert len(packed) < 20000
+    async with aiohttp.ClientSession() as s:
+        async with s.post(router.url + "/v1/chat/completions", data=packed,
+                          headers={"Content-Type": "application/json", "Content-Encoding": encoding}) as r:
+            status, out = r.status, await r.json()
+    assert status == 413, out
+    assert encoding in assert_openai_error(out, "request_too_large")["message"]
 
 
 @pytest.mark.parametrize("request_line", [

@@ -10,6 +10,9 @@ from typing import Any, Callable, Coroutine, TypeVar
 import aiohttp
 from aiohttp import web
 
+from larouter.app import RUNNER_OPTIONS
+from larouter.appkeys import SETTINGS
+
 T = TypeVar("T")
 
 
@@ -30,7 +33,9 @@ class BackgroundLoop:
         """Serve `app` on 127.0.0.1 at a free port; return its base URL."""
 
         async def _start() -> str:
-            runner = web.AppRunner(app, access_log=None, handler_cancellation=True, **runner_kw)
+            # A LARouter app is served as larouterd serves it; the fakes with aiohttp's defaults.
+            served = RUNNER_OPTIONS if SETTINGS in app else {"handler_cancellation": True}
+            runner = web.AppRunner(app, access_log=None, **{**served, **runner_kw})
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()
