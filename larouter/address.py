@@ -18,6 +18,7 @@ from larouter.fsutil import atomic_write
 from larouter.models.pidfiles import Record, Verdict, verdict
 
 ADDRESS_FILE = "larouterd.address"
+ADMIN_TOKEN_FILE = "admin_token"  # the generated admin token (0600), kept across starts
 TOKEN_FILE = "larouterd.token"  # the running daemon's admin token at its start (0600), for its owner's CLI
 
 

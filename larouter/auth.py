@@ -14,6 +14,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDictProxy
 
+from larouter.address import ADMIN_TOKEN_FILE
 from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.configvalid import MIN_ADMIN_TOKEN, usable_admin_token
@@ -56,7 +57,7 @@ def is_loopback(host: str | None) -> bool:
 
 def admin_token(home: Path, bind_host: str) -> str:
     """The admin token in `<home>/admin_token` (generated 0600 on loopback binds), for when none is configured."""
-    path = home / "admin_token"
+    path = home / ADMIN_TOKEN_FILE
     if path.exists():
         try:
             token = path.read_text("utf-8").strip()

@@ -58,9 +58,9 @@ def _file_token(home: Path) -> str | None:
     """The running daemon's admin token when this user may read it (the daemon's owner; the files are 0600): the one
     it started with (`larouterd.token`: set by LAROUTER_ADMIN_TOKEN or a config file this CLI may not read), else
     `<home>/admin_token`; else None."""
-    from larouter.address import TOKEN_FILE
+    from larouter.address import ADMIN_TOKEN_FILE, TOKEN_FILE
 
-    for name in (TOKEN_FILE, "admin_token"):
+    for name in (TOKEN_FILE, ADMIN_TOKEN_FILE):
         try:
             if token := (home / name).read_text("utf-8").strip():
                 return token
