@@ -210,3 +210,28 @@ def http_state(router: Router) -> str:
     from tests.support.servers import http_json
 
     return http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
+
+
+async def test_a_conversation_does_not_stick_to_a_local_model_the_operator_stopped(
+        local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """A conversation served by `tiny`, which the operator then stopped with `tiny2` running, goes to `tiny2`: it
+    restarted the stopped model ahead of the running one (review T), for a prompt cache a stopped server no longer
+    has."""
+    router = local_router(extra=POLICY + 'HEARTBEAT = ["local"]\n')
+    status, out = await call(router, "POST", "/api/models", {"id": "tiny2", "path": str(write_tiny_gguf(
+        tmp_path / "tiny2.gguf")), "contextLength": 2048})
+    assert status == 201, out
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    talk = [{"role": "system", "content": "You are Alice's assistant."}, {"role": "user", "content": HEARTBEAT}]
+    first = await client.chat.completions.with_raw_response.create(model="auto", messages=talk, max_tokens=3)
+    served = first.headers["x-larouter-model"]
+    other = "tiny2" if served == "tiny" else "tiny"
+    assert first.headers["x-larouter-tier"] == "HEARTBEAT" and served in ("tiny", "tiny2"), first.headers
+    assert (await call(router, "POST", f"/api/models/{other}/start"))[0] == 200
+    assert (await call(router, "POST", f"/api/models/{served}/stop"))[0] == 200
+    talk += [{"role": "assistant", "content": "HEARTBEAT_OK"}, {"role": "user", "content": HEARTBEAT}]
+    again = await client.chat.completions.with_raw_response.create(model="auto", messages=talk, max_tokens=3)
+    assert again.headers["x-larouter-model"] == other and "sticky" not in again.headers["x-larouter-reason"], \
+        again.headers
+    _, health = await call(router, "GET", f"/api/models/{served}/health")
+    assert health["state"] == "stopped", health
