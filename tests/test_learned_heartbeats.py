@@ -159,6 +159,49 @@ def test_tracker_counts_the_final_answer_of_a_tool_using_check_in_and_is_bounded
     assert len(tracker) == 3
 
 
+def test_a_long_answer_resets_a_learned_pattern_however_soon_it_comes() -> None:
+    """With many conversations in a project the same turn comes again within the interval: its long answer (work)
+    resets the pattern all the same; only a short answer needs a sighting of its own to count (review T)."""
+    now = [0.0]
+    tracker = RepeatTracker(clock=lambda: now[0])
+    for _ in range(2):
+        now[0] += 120
+        tracker.arrived("k", 60)
+        tracker.answered("k", 3, ok=True)
+    assert tracker.is_heartbeat("k") == 2
+    now[0] += 1  # another conversation, a second later: a short answer there counts nothing more
+    tracker.arrived("k", 60)
+    tracker.answered("k", 3, ok=True)
+    assert tracker.is_heartbeat("k") == 2
+    now[0] += 1
+    tracker.arrived("k", 60)
+    tracker.answered("k", 300, ok=True)  # answered at length: work, not a check-in
+    assert tracker.is_heartbeat("k") == 0 and tracker.learned == 0
+
+
+def test_a_go_ahead_is_never_learned(make: Callable[..., Router]) -> None:
+    """"yes" after a proposal, answered briefly twice, is no check-in: the third "yes" in another conversation keeps
+    the tier of what it agrees to (it sent a go-ahead for COMPLEX work to the local model as a learned heartbeat,
+    review T)."""
+    router = make(heartbeat_min_interval=0)
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+
+    def go_ahead(asked: str, proposal: str) -> Any:
+        talk = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": asked},
+                {"role": "assistant", "content": proposal}, {"role": "user", "content": "yes"}]
+        return c.chat.completions.with_raw_response.create(model="auto", messages=talk).headers
+
+    for name in ("alpha", "beta"):
+        go_ahead(f"Rename the {name} branch?", f"I can rename {name} to {name}-old. Shall I?")
+    heavy = go_ahead("Implement a thread-safe LRU cache in Python with O(1) get and put, and write unit tests for "
+                     "the eviction and concurrency paths.",
+                     "Plan: a dict plus a doubly linked list under one lock, then the tests. Shall I start?")
+    assert heavy["x-larouter-tier"] == "COMPLEX" and heavy["x-larouter-model"] == "gpt-fake", heavy
+    assert "learned heartbeat" not in heavy["x-larouter-reason"]
+    status, health = http_json("GET", router.url + "/health")
+    assert status == 200 and health["routing"]["learnedHeartbeats"] == 0
+
+
 def test_bad_interval_is_a_config_error(tmp_path: Any) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text("[routing]\nheartbeat_min_interval = -5\n")

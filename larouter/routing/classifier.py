@@ -24,6 +24,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from larouter.routing import heartbeat, triggers
 from larouter.routing.asking import long_question
 from larouter.routing.compiled import Compiled, compile_rules
@@ -70,7 +72,9 @@ def classify(body: Mapping[str, Any], config: ClassifierConfig = DEFAULT) -> Dec
         reasons.append(f"{why}: classified by the earlier user turn")
         turn = earlier
         text = _clean(turn, reasons, rules)
-    return _decide(text, turn, reasons, rules, messages if turn is latest else None)
+    if turn is latest:
+        return _decide(text, turn, reasons, rules, messages)
+    return attrs.evolve(_decide(text, turn, reasons, rules, None), continued=True)
 
 
 def _tasks_read(messages: Sequence[Any], turn: Turn, rules: Compiled) -> str:

@@ -79,8 +79,10 @@ def signature(body: dict[str, Any], project: str, work: str = "", exact: bool = 
 def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str | None:
     """The learned-heartbeat key of a classified request (`signature` with the work the rules found), or None when
     no pattern may take it: a request the rules send to REASONING (a proof or a puzzle asked again and answered
-    briefly is a benchmark's loop or a retry, never a check-in)."""
-    return None if decision.tier is Tier.REASONING else signature(
+    briefly is a benchmark's loop or a retry, never a check-in), and a turn that continues an earlier one ("yes",
+    "go ahead", a framework's continuation event: the same words in every conversation of a project, whatever they
+    continue; two short-answered go-aheads sent every later one, for COMPLEX work too, to the local model, review T)."""
+    return None if decision.tier is Tier.REASONING or decision.continued else signature(
         body, project, decision.work, exact=decision.tier is not Tier.HEARTBEAT, day=decision.due_day)
 
 
@@ -137,14 +139,19 @@ class RepeatTracker:
         entry.last = now
 
     def answered(self, key: str, output_tokens: int, ok: bool, tool_call: bool = False) -> None:
-        """The answer to the latest sighting: a short one builds the pattern, a long or failed one resets it, a
-        tool call leaves it to the answer that follows the tool result."""
+        """The answer to a sighting: a short one to a counted sighting builds the pattern; a long or failed one to
+        any sighting resets it, however soon after the last it came (with many conversations in a project the same
+        turn comes within the interval, and work answered at length there kept a learned pattern, review T); a tool
+        call leaves it to the answer that follows the tool result."""
         entry = self._entries.get(key)
-        if entry is None or not entry.pending or (ok and tool_call):
+        if entry is None or (ok and tool_call):
             return
+        short = ok and output_tokens <= MAX_ACK_TOKENS
+        if short and not entry.pending:
+            return  # a repeat within the interval, or within the same check-in: no sighting of its own
         entry.pending = False
         was = entry.acks >= MIN_SIGHTINGS
-        entry.acks = entry.acks + 1 if ok and output_tokens <= MAX_ACK_TOKENS else 0
+        entry.acks = entry.acks + 1 if short else 0
         self.learned += (entry.acks >= MIN_SIGHTINGS) - was
 
     def __len__(self) -> int:

@@ -32,10 +32,13 @@ class Decision:
     same turn must not overrule it, since a check-in's text stays the same as its items fall due and its tools find
     new things (`repeats.signature` keys the pattern on it). `due_day`: the check-in's date when that work is tasks due
     (ISO; "" otherwise): an item due "after 08:00, once a day" falls due again tomorrow in the same words, and the beats
-    acked today after it was done are not tomorrow's (review 24)."""
+    acked today after it was done are not tomorrow's (review 24). `continued`: the latest user turn continues an
+    earlier one (a go-ahead, a framework's continuation event) and was classified by it: "yes" is the same words in
+    every conversation, so it has no learned-heartbeat pattern of its own (review T)."""
 
     tier: Tier
     confidence: float
     reasons: tuple[str, ...]
     work: str = ""
     due_day: str = ""
+    continued: bool = False
