@@ -325,3 +325,4 @@ def test_usage_shows_budget_spent_and_remaining(make_router: Callable[..., Route
     budget = json.loads(text)["budget"]
     assert status == 200 and budget["budgetUsd"] == 1.0 and budget["window"] == "weekly"
     assert budget["spent"] == pytest.approx(0.009) and budget["remaining"] == pytest.approx(1.0 - 0.009)
+

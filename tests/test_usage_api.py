@@ -87,6 +87,37 @@ def test_unknown_price_is_flagged_never_zero(router: UsageRouter) -> None:
     assert model["cost"] is None and model["unpricedCalls"] == 1
 
 
+def test_a_price_patch_during_a_call_applies_to_every_later_call(router: UsageRouter, fake: Fake) -> None:
+    """A call in flight while its model's price is PATCHed keeps the price it was sent under; every later call, and
+    every budget check, has the new one (the ended call left the old price memoised for that model until the next
+    change: $8/M recorded where $800/M was set, and a budget admitted calls the new price refuses; review V)."""
+    import threading
+
+    from tests.support.servers import wait_until
+
+    def price(output: float) -> None:
+        patch = {"providers": {"fake": {"prices": {"fake-slow-first": {"input": 2.0, "output": output}}}}}
+        assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+
+    price(8.0)
+    client, done = router.client(), threading.Event()  # its answer comes a second after the provider has it
+    threading.Thread(target=lambda: (client.chat.completions.create(model="fake-slow-first", messages=HELLO),
+                                     done.set()), daemon=True).start()
+    wait_until(lambda: bool(fake.state.requests), 10, "the slow call to reach the provider")
+    price(800.0)
+    assert done.wait(30), "the slow call did not end"
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "capped", "budgetUsd": 0.02})
+    capped = openai.OpenAI(base_url=router.url + "/v1", api_key=proj["token"], max_retries=0)
+    with pytest.raises(openai.APIStatusError) as info:  # 100 tokens out at $800/M: $0.08 worst case, over $0.02
+        capped.chat.completions.create(model="fake-slow-first", messages=HELLO, max_tokens=100)
+    assert info.value.status_code == 402, info.value
+    later = client.chat.completions.with_raw_response.create(model="fake-slow-first", messages=HELLO, max_tokens=3)
+    router.settle(2)
+    (row,) = [r for r in router.rows() if r["request_id"] == later.headers["x-request-id"]]
+    expected = int(row["input_tokens"]) * 2.0 / 1e6 + int(row["output_tokens"]) * 800.0 / 1e6
+    assert math.isclose(float(row["cost_usd"]), expected, rel_tol=1e-6), row
+
+
 def test_a_dated_snapshot_is_priced_as_its_model_unless_it_has_its_own_price(router: UsageRouter) -> None:
     """`gpt-4o-2024-08-06` and `claude-sonnet-4-5-20250929` have no row of their own: they cost what gpt-4o and
     claude-sonnet-4-5 cost, and the row says so; `gpt-4o-2024-05-13`, dearer than gpt-4o, keeps its own price; a

@@ -18,7 +18,7 @@ costs exactly $0 whatever its model.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import attrs
 
@@ -124,6 +124,8 @@ class Pricer:
     by_model: dict[str, Rate]
     baseline_model: str
     baseline: Rate | None
+    # the providers' settings these prices were built with: only their rates are memoised (see `rate`)
+    providers: Mapping[str, Provider] = attrs.field(factory=dict, eq=False, repr=False)
     _rates: dict[tuple[str, str], Rate | None] = attrs.field(factory=dict, eq=False, repr=False)
 
     @classmethod
@@ -139,7 +141,7 @@ class Pricer:
         }
         by_model = _by_model([config_rates, file_rates, shipped_rates])
         baseline_name = settings.usage.baseline_model
-        return cls(by_provider, by_model, baseline_name, by_model.get(baseline_name))
+        return cls(by_provider, by_model, baseline_name, by_model.get(baseline_name), settings.providers)
 
     def rate(self, provider_name: str, provider: Provider, model: str) -> Rate | None:
         """The rate for `model` served by this provider, or None when no price is known."""
@@ -154,7 +156,10 @@ class Pricer:
         snapshot = SNAPSHOT_RE.fullmatch(model) if rate is None else None
         if snapshot is not None and (alias := self._lookup(provider_name, provider, snapshot[1])) is not None:
             rate = attrs.evolve(alias, source=f"{alias.source} as {snapshot[1]}")
-        if len(self._rates) < RATE_CACHE_MAX:
+        # Memoised only for the provider's current settings: a call admitted before a price PATCH is priced with the
+        # settings it was sent under, and memoising that old rate under the provider's name gave every later call
+        # (and budget check) the old price until the next change (review V).
+        if len(self._rates) < RATE_CACHE_MAX and self.providers.get(provider_name) is provider:
             self._rates[key] = rate
         return rate
 
