@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import logging
 from decimal import Decimal
 from typing import Any, Callable
@@ -197,6 +198,24 @@ def test_usage_counts_that_are_no_numbers_are_estimated(make_router: Callable[..
         assert resp.status == 200 and resp.read()
     (row,) = exported_rows(router.url, 1, proj["id"])
     assert row["tokens_estimated"] == "true" and int(row["input_tokens"]) > 0 and float(row["cost_usd"]) > 0, row
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_anthropic_cache_counts_are_billed_beside_the_input(make_router: Callable[..., Router], stream: bool) -> None:
+    """Usage in Anthropic's naming (`input_tokens` without the cache's reads and writes, which come apart): the reads
+    and writes are prompt tokens too, the reads at the cached rate (5,000 reads and 2,000 writes beside 10 uncached
+    tokens were billed as 10 tokens, the writes not at all: review V)."""
+    router = make_router(extra_toml='\n[providers.fake.prices."fake-cache-usage"]\ninput = 3.0\noutput = 15.0\n'
+                                    'cached_input = 0.3\n')
+    proj = project(router, 5.0)
+    body = {"model": "fake-cache-usage", "messages": [{"role": "user", "content": "hi"}], "stream": stream}
+    call = Request(router.v1 + "/chat/completions", data=json.dumps(body).encode(), method="POST",
+                   headers={"Content-Type": "application/json", "Authorization": f"Bearer {proj['token']}"})
+    with urlopen(call, timeout=30) as resp:
+        assert resp.status == 200 and resp.read()
+    (row,) = exported_rows(router.url, 1, proj["id"])
+    assert (row["input_tokens"], row["cached_tokens"], row["output_tokens"]) == ("7010", "5000", "5"), row
+    assert math.isclose(float(row["cost_usd"]), (2010 * 3.0 + 5000 * 0.3 + 5 * 15.0) / 1e6, rel_tol=1e-9), row
 
 
 def test_a_prompt_is_estimated_alike_streamed_or_not(make_router: Callable[..., Router]) -> None:

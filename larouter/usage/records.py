@@ -60,11 +60,22 @@ def _counts(usage: Any) -> tuple[Any, Any]:
 
 def reported_tokens(usage: Any) -> Tokens | None:
     """Tokens from a usage object that gives both counts, readable; None otherwise (the call is estimated, marked
-    so: a count that is missing, or cannot be read, "7", -5, true, is no count, never billed as an exact 0)."""
+    so: a count that is missing, or cannot be read, "7", -5, true, is no count, never billed as an exact 0).
+
+    Anthropic's naming counts apart what OpenAI's includes: `input_tokens` leaves out the prompt read from the cache
+    (`cache_read_input_tokens`) and the prompt written to it (`cache_creation_input_tokens`); both are added to the
+    prompt, the reads billed at the cached rate, the writes at the input rate (Anthropic charges them 1.25 times
+    that). They were billed as part of `input_tokens`, capped by it: 5,000 cache reads and 2,000 writes beside 10
+    uncached tokens cost 17 tokens' worth (review V)."""
     prompt, completion = _counts(usage)
     if prompt is None or completion is None or not (_readable(prompt) and _readable(completion)):
         return None
-    return Tokens(_count(prompt), _count(completion), _cached(usage), estimated=False)
+    prompt, cached = _count(prompt), _cached(usage)
+    if "prompt_tokens" not in usage and "input_tokens_details" not in usage and (
+            "cache_read_input_tokens" in usage or "cache_creation_input_tokens" in usage):
+        written = _count(usage.get("cache_creation_input_tokens"))
+        prompt = min(MAX_TOKENS, prompt + cached + written)
+    return Tokens(prompt, _count(completion), cached, estimated=False)
 
 
 def _readable(value: Any) -> bool:

@@ -38,6 +38,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-done-early  streams two words, [DONE], the rest of its words (no finish_reason), then drops the connection
   fake-odd-usage   answers with usage counts that are no numbers of tokens: "7", -5, true
   fake-partial-usage  answers with usage that gives the output's count alone (`completion_tokens: 5`)
+  fake-cache-usage answers with Anthropic's usage naming: 10 input tokens, 5,000 read from the cache, 2,000 written
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
@@ -96,6 +97,9 @@ def _usage(body: dict[str, Any]) -> dict[str, Any]:
         return {"prompt_tokens": "7", "completion_tokens": -5, "total_tokens": True}
     if body["model"] == "fake-partial-usage":  # the output's count alone
         return {"completion_tokens": 5}
+    if body["model"] == "fake-cache-usage":  # Anthropic's naming: the cache's reads and writes apart from the input
+        return {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 5000,
+                "cache_creation_input_tokens": 2000}
     if body["model"] == "fake-max-usage":
         return {"prompt_tokens": MAX_TOKENS, "completion_tokens": MAX_TOKENS, "total_tokens": 2 * MAX_TOKENS}
     prompt = sum(len(str(m.get("content") or "").split()) for m in body["messages"]) + 3
