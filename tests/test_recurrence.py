@@ -108,6 +108,34 @@ def test_a_go_ahead_is_a_continuation_not_a_recurrence() -> None:
     assert d.tier is Tier.COMPLEX and not any("recurs" in r for r in d.reasons)
 
 
+def test_an_agent_loops_steps_worked_through_with_tools_keep_their_tier() -> None:
+    """"Step N: port mod_N.py ... make its unit tests pass", each step worked through with tools and answered "Done.":
+    step 3 is the coding work it asks for, not a recurring check-in (it went to the local model, review T). The same
+    steps answered "Done." without a tool call, and a check-in that reads its queue by a tool at one beat only, stay
+    the recurrence they were."""
+    step = "Step {i}: port module mod_{i}.py from Python 2 to Python 3, fix the imports, and make its unit tests pass."
+
+    def loop(tools: bool) -> list[dict[str, Any]]:
+        msgs: list[dict[str, Any]] = [{"role": "system", "content": "You are the migration agent. Tools: shell."}]
+        for i in (1, 2, 3):
+            msgs.append({"role": "user", "content": step.format(i=i)})
+            if i < 3 and tools:
+                msgs += [{"role": "assistant", "content": None, "tool_calls": [{"id": f"c{i}", "type": "function",
+                          "function": {"name": "shell", "arguments": '{"cmd": "2to3 -w mod.py && pytest"}'}}]},
+                         {"role": "tool", "tool_call_id": f"c{i}", "content": f"{12 + i} passed"}]
+            if i < 3:
+                msgs.append({"role": "assistant", "content": "Done."})
+        return msgs
+
+    assert tier(loop(tools=True)) is Tier.COMPLEX
+    assert tier(loop(tools=False)) is Tier.HEARTBEAT
+    once = session(LATEST, ["KLID", "KLID"])
+    once[2:2] = [{"role": "assistant", "content": None, "tool_calls": [
+        {"id": "q", "type": "function", "function": {"name": "queue", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "q", "content": "[]"}]
+    assert tier(once) is Tier.HEARTBEAT
+
+
 def test_off_switch_and_bounds(make_router: Callable[..., Router], fake: Fake) -> None:
     """`[routing.classifier.recurrence] min_repeats = 0` turns the check off; beats further back than `lookback`
     messages do not count."""

@@ -224,9 +224,11 @@ def _decide(text: str, turn: Turn, reasons: list[str], rules: Compiled, messages
     seen: dict[str, str] = {}  # what the lookups report, by the text they are read for (`_news`)
 
     if (verdict is None or verdict.reported) and messages is not None and turn.index >= 2:
-        ack = recurring_ack(messages, turn, text, rules)
-        if ack is not None and not _lookup_work(messages, turn, looked(), rules, text, seen):  # a lookup's news wins
-            why = f"heartbeat: the turn recurs in this conversation, answered {quoted(ack, ACK_SHOWN)} each time"
+        again = recurring_ack(messages, turn, text, rules)
+        if again is not None and not _lookup_work(messages, turn, looked(), rules, text, seen) and not (  # a lookup's
+                again.worked and assess(text, rules)[0].rank >= Tier.COMPLEX.rank):  # news wins; so does work done
+            # with tools at every sighting of a turn that asks for it ("Step 4: port mod_4.py, make its tests pass")
+            why = f"heartbeat: the turn recurs in this conversation, answered {quoted(again.ack, ACK_SHOWN)} each time"
             return Decision(Tier.HEARTBEAT, 0.9, (*reasons, why))
     if verdict is not None and verdict.learned and after is not None and _news(looked(), rules, text, after, turn, seen):
         verdict = None  # the model read the trigger, never the lookup's answer ({"nuove": [...]}): only a quiet one

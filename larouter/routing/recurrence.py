@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from larouter.routing.compiled import Compiled
 from larouter.routing.envelope import strip_envelope
@@ -37,7 +37,16 @@ _DIGITS_TO_BREAKS = bytes.maketrans(b"0123456789", b"\n" * 10)  # (in an ASCII t
 _MIN_STRETCH = 8  # shorter stretches are not worth a substring test: normalise instead
 
 
-def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compiled) -> str | None:
+class Recurrence(NamedTuple):
+    """What the earlier sightings of a recurring turn got: the one short answer, and whether every one of them made a
+    tool call before it (an agent loop's steps, each worked through, then "Done.", review T; a check-in reads its
+    checklist now and then, not at every beat)."""
+
+    ack: str
+    worked: bool
+
+
+def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compiled) -> Recurrence | None:
     """The short answer every earlier sighting of this turn got, when it recurred `min_repeats` times; else None.
 
     `text` is the turn's text without its envelope; earlier sightings are read the same way."""
@@ -50,6 +59,7 @@ def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compile
     key: bytes | None = None
     answer: bytes | None = None
     seen = 0
+    worked = True
     for i in range(turn.index - 1, max(-1, turn.index - 1 - r.lookback), -1):
         msg = messages[i]
         if not isinstance(msg, dict) or msg.get("role") != "user":
@@ -67,9 +77,10 @@ def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compile
         key = key if key is not None else normalise(text)
         if normalise(strip_envelope(earlier, rules)[0]) != key:
             continue
-        reply = _answer(messages, i + 1, turn.index, r.max_ack_chars)
+        reply, tools = _answer(messages, i + 1, turn.index, r.max_ack_chars)
         if reply is None:  # not answered (a queued duplicate): neither for nor against
             continue
+        worked = worked and tools
         if len(reply) > r.max_ack_chars:
             return None
         said = normalise(reply)
@@ -78,7 +89,7 @@ def recurring_ack(messages: Sequence[Any], turn: Turn, text: str, rules: Compile
         answer = said
         seen += 1
         if seen >= r.min_repeats:
-            return reply
+            return Recurrence(reply, worked)
     return None
 
 
@@ -90,10 +101,12 @@ def _longest_stretch(text: str) -> str:
     return max(_STRETCH_RE.findall(text), key=len, default="").strip()
 
 
-def _answer(messages: Sequence[Any], start: int, stop: int, cap: int) -> str | None:
+def _answer(messages: Sequence[Any], start: int, stop: int, cap: int) -> tuple[str | None, bool]:
     """The last assistant text between a user turn (before `start`) and the next user turn, stripped (read up to
-    a little over `cap` characters); "" for an assistant that answered with nothing, None when none answered."""
+    a little over `cap` characters); "" for an assistant that answered with nothing, None when none answered. Also
+    whether the assistant made a tool call on the way."""
     answer = None
+    tools = False
     for i in range(start, stop):
         msg = messages[i]
         if not isinstance(msg, dict):
@@ -106,9 +119,10 @@ def _answer(messages: Sequence[Any], start: int, stop: int, cap: int) -> str | N
                 break
         elif role == "assistant":
             text = read_content(msg.get("content"), 2 * cap + 16, 0)[0] if msg.get("content") is not None else ""
+            tools = tools or bool(msg.get("tool_calls"))
             if text.strip() or not msg.get("tool_calls"):
                 answer = text.strip()
-    return answer
+    return answer, tools
 
 
 # "refill requests: 1", "queue=3": a count after a separator, and the label of up to four words just before it. The
