@@ -219,9 +219,9 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
                             runtime_file(settings.home))
         app = make_app(runtime)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refused(str(exc)) from None
     except OSError as exc:  # the data directory cannot be made or used: under a file, no permission, read-only
-        raise click.ClickException(data_dir_failure(exc, home)) from None
+        raise Refused(data_dir_failure(exc, home)) from None
     gc.collect()
     gc.freeze()  # startup objects never need collecting: keeps full collections (and p99) short
     # Requests free almost everything by reference counting; the default gen-0 threshold (700) still ran a
@@ -231,10 +231,18 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
         with asyncio.Runner(loop_factory=loop_factory(settings.server.event_loop)) as runner:
             runner.run(serve(app, settings))
     except (ConfigError, LedgerError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refused(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}"
                                    + runtime_origin(runtime, ("host", "port"))) from None
+
+class Refused(click.ClickException):
+    """A start refused for its settings or its data (a config error, a ledger it cannot open): exit 78 (EX_CONFIG),
+    which the systemd unit does not restart (`RestartPreventExitStatus=78`): starting again cannot help, and a unit
+    restarting every few seconds never reached `failed` (review W). A port in use stays exit 1: it may free up."""
+
+    exit_code = 78
+
 
 def runtime_origin(runtime: Runtime, keys: tuple[str, ...]) -> str:
     """`; server.port 35023 was set at runtime (…runtime-config.json): …` for an address a `config set` chose (an

@@ -100,7 +100,7 @@ def test_bad_config_fails_at_start(home: Path, tmp_path: Path, text: str, messag
     cfg.write_text(text)
     out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(cfg), "--port", str(free_port())],
                          env=daemon_env(home), capture_output=True, text=True, timeout=30)
-    assert out.returncode == 1
+    assert out.returncode == 78
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
@@ -112,7 +112,7 @@ def test_every_bad_value_of_a_section_is_reported_at_once(home: Path, tmp_path: 
                    "[local.models.mine]\nctx_size = 0\nthreads = -4\n[server]\nshutdown_grace = -1\nport = 70000\n")
     out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(cfg), "--port", str(free_port())],
                          env=daemon_env(home), capture_output=True, text=True, timeout=30)
-    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 78 and "Traceback" not in out.stderr, out.stderr
     lines = [line.strip() for line in out.stderr.splitlines()]
     for line in ["local.threads: must be > 0 (leave it unset for llama-server's default), got 0",
                  "local.stop_grace: must be > 0, got -3.0", "local.start_timeout: must be > 0, got 0.0",
@@ -137,7 +137,7 @@ def test_a_misspelt_environment_variable_is_named_with_the_key_it_meant(home: Pa
     key(s): cooldowm`, which no config file holds)."""
     out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
                          env=daemon_env(home, **{variable: "5"}), capture_output=True, text=True, timeout=30)
-    assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 78 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
 def test_a_setting_spelt_with_one_underscore_is_warned_of(home: Path, tmp_path: Path) -> None:
@@ -173,7 +173,7 @@ def test_second_daemon_on_same_home_fails_cleanly(home: Path) -> None:
         assert "ledger" in json.load(urlopen(url + "/health"))
         out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
                              env=daemon_env(home), capture_output=True, text=True, timeout=60)
-    assert out.returncode == 1 and "usage ledger" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 78 and "usage ledger" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_hub_client_loaded_only_for_downloads() -> None:
@@ -184,13 +184,13 @@ def test_hub_client_loaded_only_for_downloads() -> None:
 
 
 def test_an_unusable_home_is_one_clear_line(tmp_path: Path) -> None:
-    """LAROUTER_HOME under a regular file: larouterd exits 1 with one line naming the directory and the problem,
+    """LAROUTER_HOME under a regular file: larouterd exits 78 with one line naming the directory and the problem,
     never a traceback (README: "There is never a traceback")."""
     (tmp_path / "afile").write_text("not a directory")
     home = tmp_path / "afile" / "home"
     proc = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
                           env=daemon_env(home), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1, proc
+    assert proc.returncode == 78, proc
     assert "Traceback" not in proc.stderr, proc.stderr
     assert f"cannot use the data directory {home} ($LAROUTER_HOME)" in proc.stderr, proc.stderr
     assert "Not a directory" in proc.stderr, proc.stderr
@@ -198,12 +198,12 @@ def test_an_unusable_home_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_a_home_that_is_a_file_is_said_to_be_no_directory(tmp_path: Path) -> None:
     """LAROUTER_HOME naming a file (`/etc/passwd`) said "File exists": it says the path is not a directory but a
-    file, in one line, exit 1, no traceback."""
+    file, in one line, exit 78, no traceback."""
     home = tmp_path / "afile"
     home.write_text("not a directory")
     proc = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
                           env=daemon_env(home), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 78 and "Traceback" not in proc.stderr, proc.stderr
     assert f"cannot use the data directory {home} ($LAROUTER_HOME): not a directory: it is a file" in proc.stderr
     assert "File exists" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
@@ -217,5 +217,5 @@ def test_an_admin_token_file_that_is_no_admin_token_refuses_the_start(home: Path
     (home / "admin_token").write_text(content)
     out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())],
                          env=daemon_env(home), capture_output=True, text=True, timeout=30)
-    assert out.returncode == 1 and "holds no usable admin token" in out.stderr, out.stderr
+    assert out.returncode == 78 and "holds no usable admin token" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr and (not content.strip() or content.strip() not in out.stderr)

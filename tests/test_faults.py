@@ -1,6 +1,6 @@
 """Fault injection: damaged files at start (the real daemon) and misbehaving upstreams (the fake provider).
 
-Start-up: a damaged ledger or settings file stops larouterd with exit code 1 and a message naming the file and
+Start-up: a damaged ledger or settings file stops larouterd with exit code 78 (EX_CONFIG) and a message naming the file and
 the problem, without a traceback, and the file is left byte for byte as it was.
 
 Upstream: an HTTP 200 whose body is an error object or an HTML page, a 429 with Retry-After, a stall mid-stream or
@@ -44,10 +44,10 @@ def start_daemon(home: Path) -> subprocess.CompletedProcess:
 
 
 def assert_refused_and_kept(home: Path, path: Path, *needles: str) -> str:
-    """The daemon exits 1 naming the file and the problem, without a traceback; the file is unchanged."""
+    """The daemon exits 78 naming the file and the problem, without a traceback; the file is unchanged."""
     before = digest(path)
     out = start_daemon(home)
-    assert out.returncode == 1, out.stderr
+    assert out.returncode == 78, out.stderr
     assert "Traceback" not in out.stderr and str(path) in out.stderr
     for needle in needles:
         assert needle in out.stderr, out.stderr
@@ -83,6 +83,18 @@ def test_damaged_ledger_blocks_stop_the_daemon(home: Path) -> None:
     assert "another larouterd" not in stderr  # not mistaken for a lock conflict
 
 
+def test_a_ledger_a_newer_larouter_migrated_stops_the_daemon(home: Path) -> None:
+    """A ledger with a migration this version does not know (a newer LARouter's, after a rollback): the start is
+    refused, naming it, and the file is kept. It started with a warning, and lost every usage row it then recorded
+    (their columns no longer matched) while /health said "ok" (review W)."""
+    import duckdb
+
+    path = real_ledger(home)
+    with duckdb.connect(str(path)) as con:
+        con.execute("INSERT INTO _migrations VALUES ('m999_from_the_future', now())")
+    assert_refused_and_kept(home, path, "newer LARouter", "m999_from_the_future", "Run the newer LARouter again")
+
+
 def project_entry(**field: Any) -> bytes:
     """projects.json holding one project with these fields changed."""
     return json.dumps([{"id": "proj_0123456789ab", "name": "app", "created_at": "2026-01-01T00:00:00Z", **field}]).encode()
@@ -116,7 +128,7 @@ ENTRY = "entry 0 (project 'proj_0123456789ab',"
 ])
 def test_damaged_settings_file_stops_the_daemon(home: Path, name: str, content: bytes, problem: str) -> None:
     """A damaged projects, runtime-config or registered-models file, or a project the API would refuse (a negative
-    budget, an unknown window): exit 1, the file, project and field named, the file never rewritten. (A policy no
+    budget, an unknown window): exit 78, the file, project and field named, the file never rewritten. (A policy no
     config defines is no damage: the project routes by cost-optimized, as the README says.)"""
     path = home / name
     path.parent.mkdir(parents=True, exist_ok=True)

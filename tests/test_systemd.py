@@ -25,6 +25,17 @@ def test_unit_is_hardened() -> None:
         assert line in text
 
 
+def test_a_refused_start_is_not_restarted(tmp_path: Path) -> None:
+    """larouterd refuses a start it cannot make work with exit 78, and the unit does not restart on it (a config
+    error restarted every ~4.6 s, never reaching `failed`: review W)."""
+    assert re.search(r"^RestartPreventExitStatus=78$", UNIT.read_text(), re.M)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[server]\nport = -1\n")
+    out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(bad)], capture_output=True,
+                         text=True, timeout=60, env={**__import__("os").environ, "LAROUTER_HOME": str(tmp_path / "h")})
+    assert out.returncode == 78 and "server.port" in out.stderr, out.stderr
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None and "CI" not in __import__("os").environ,
                     reason="systemd-analyze not installed (.ci/run installs it in CI)")
 def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:

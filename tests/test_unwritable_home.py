@@ -44,7 +44,7 @@ def test_a_read_only_home_says_read_only_and_not_damaged(home: Path, tmp_path: P
     if not namespaces_work("-rm"):
         pytest.skip("no user and mount namespaces here (unshare -rm)")
     out = start(used_home(home), "unshare", "-rm", "sh", "-c", READ_ONLY, str(home))
-    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 78 and "Traceback" not in out.stderr, out.stderr
     assert f"cannot open the usage ledger {home / 'usage.duckdb'}" in out.stderr, out.stderr
     assert "Read-only file system" in out.stderr and "is on a read-only file system" in out.stderr
     assert "nothing is damaged" in out.stderr and "ReadWritePaths=" in out.stderr
@@ -52,7 +52,7 @@ def test_a_read_only_home_says_read_only_and_not_damaged(home: Path, tmp_path: P
     fresh = tmp_path / "fresh"
     fresh.mkdir(mode=0o700)
     out = start(fresh, "unshare", "-rm", "sh", "-c", READ_ONLY, str(fresh))
-    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 78 and "Traceback" not in out.stderr, out.stderr
     assert f"cannot use the data directory {fresh} ($LAROUTER_HOME): Read-only file system" in out.stderr, out.stderr
     assert "is on a read-only file system; nothing is damaged" in out.stderr
 
@@ -65,6 +65,6 @@ def test_a_ledger_it_may_not_open_says_permission_and_not_damaged(home: Path) ->
     ledger = used_home(home) / "usage.duckdb"
     os.chmod(ledger, 0)
     out = start(home, "unshare", "-U", "--map-user=1000", "--map-group=1000")
-    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert out.returncode == 78 and "Traceback" not in out.stderr, out.stderr
     assert "Permission denied" in out.stderr and "may not use" in out.stderr and "chown -R" in out.stderr, out.stderr
     assert "nothing is damaged" in out.stderr and not any(words in out.stderr for words in DAMAGE_ADVICE)

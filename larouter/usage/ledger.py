@@ -18,6 +18,7 @@ from typing import Callable, TypeVar
 import attrs
 import duckdb
 
+from larouter import __version__
 from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.proxy.call import Call
@@ -40,6 +41,13 @@ CATCH_UP_TIMEOUT = 2.0  # seconds a query waits for the writer to commit what wa
 
 class LedgerError(RuntimeError):
     """The ledger file cannot be opened (another process holds it, or it is not a readable DuckDB database)."""
+
+
+def newer_ledger(path: Path, exc: schema.NewerLedger) -> str:
+    """Why a ledger a newer LARouter migrated is not opened, and what to do."""
+    return (f"{path} was last opened by a newer LARouter: its usage ledger has migrations LARouter {__version__} does "
+            f"not know ({', '.join(exc.unknown)}), so every call this version recorded would be lost. Run the newer "
+            "LARouter again, or put back the copy of the file from before the upgrade")
 
 
 def read_price_file(settings: Settings) -> PriceTable | None:
@@ -150,6 +158,8 @@ class Ledger:
                 con.close()
             if isinstance(exc, duckdb.Error):  # a damaged file that passed the header check
                 raise LedgerError(open_failure(path, exc)) from None
+            if isinstance(exc, schema.NewerLedger):
+                raise LedgerError(newer_ledger(path, exc)) from None
             raise
         log.info("usage ledger at %s", path)
         return ledger

@@ -253,14 +253,22 @@ def applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in con.execute("SELECT name FROM _migrations ORDER BY applied_at, name").fetchall()]
 
 
+class NewerLedger(RuntimeError):
+    """The ledger was migrated by a newer LARouter (these migrations are unknown here): its rows have columns this
+    version does not write, so every row it recorded would be lost (and budgets would forget their spend)."""
+
+    def __init__(self, unknown: list[str]) -> None:
+        super().__init__(", ".join(unknown))
+        self.unknown = unknown
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet recorded, each in its own transaction; return the names applied now."""
     con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
     done = set(applied(con))
     known = {name for name, _ in MIGRATIONS}
-    if done - known:
-        log.warning("usage ledger has migrations this version does not know (%s); was it opened by a newer LARouter?",
-                    ", ".join(sorted(done - known)))
+    if done - known:  # (it warned and went on: every row it then recorded had the wrong shape and was lost, review W)
+        raise NewerLedger(sorted(done - known))
     ran = []
     for name, step in MIGRATIONS:
         if name in done:
