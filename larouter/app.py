@@ -121,7 +121,7 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app.cleanup_ctx.append(http_client)
     attach_usage(app, settings)
     attach_models(app, settings)
-    warn_unserved(settings, app[appkeys.CATALOG], runtime.variables())  # a typo in a chain: said at start
+    warn_unserved(settings, app[appkeys.CATALOG], runtime.variables(), at_start=True)  # typos; nothing at all
     app.router.add_get("/health", health)
     app.router.add_get("/openapi.json", openapi_json)
     app.add_routes(proxy.routes())

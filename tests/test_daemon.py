@@ -219,3 +219,20 @@ def test_an_admin_token_file_that_is_no_admin_token_refuses_the_start(home: Path
                          env=daemon_env(home), capture_output=True, text=True, timeout=30)
     assert out.returncode == 78 and "holds no usable admin token" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr and (not content.strip() or content.strip() not in out.stderr)
+
+
+def test_a_first_start_with_nothing_to_answer_says_so(tmp_path: Path) -> None:
+    """No provider key and no local model: the start warns that every chat will get a 503 and says what to do (a
+    first run was silent until its first request, review W); a key set, no such warning."""
+    home = tmp_path / "bare"
+    home.mkdir()
+    with larouterd(home):
+        pass
+    said = daemon_log(home)
+    assert "no model can answer a request yet" in said and "OPENAI_API_KEY for openai" in said, said
+    assert "larouter models download" in said
+    keyed = tmp_path / "keyed"
+    keyed.mkdir()
+    with larouterd(keyed, env=daemon_env(keyed, OPENAI_API_KEY="sk-test-0123456789")):
+        pass
+    assert "no model can answer" not in daemon_log(keyed)

@@ -56,9 +56,26 @@ def unserved(settings: Settings, catalog: Catalog, variables: Mapping[str, str] 
     return out
 
 
-def warn_unserved(settings: Settings, catalog: Catalog, variables: Mapping[str, str] | None = None) -> list[str]:
-    """`unserved`, each line logged as a warning; returns them."""
+def nothing_serves(settings: Settings, catalog: Catalog) -> str | None:
+    """What to do when no model can answer at all (no provider has its key, no local model is on disk): a first run
+    was silent until its first request got a 503 (review W). None when something can answer. (Stats the catalog's
+    files: at start, before the loop runs.)"""
+    if any(p.available or p.local for p in settings.providers.values()):
+        return None
+    if any(catalog.downloaded(m) is not None for m in catalog.all()):
+        return None
+    keys = ", ".join(f"{p.api_key_env} for {name}" for name, p in sorted(settings.providers.items()) if p.api_key_env)
+    return (f"no model can answer a request yet: no provider has its API key ({keys or 'none configured'}) and no "
+            "local model is downloaded (`larouter models download gemma-4-e2b`, then `larouter models list`); every "
+            "chat gets a 503 until one is")
+
+
+def warn_unserved(settings: Settings, catalog: Catalog, variables: Mapping[str, str] | None = None,
+                  at_start: bool = False) -> list[str]:
+    """`unserved` (and, `at_start`, `nothing_serves`), each line logged as a warning; returns them."""
     lines = unserved(settings, catalog, variables)
+    if at_start and (idle := nothing_serves(settings, catalog)) is not None:
+        lines.append(idle)
     for line in lines:
         log.warning("%s", line)
     return lines
