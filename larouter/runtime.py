@@ -29,6 +29,13 @@ RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_byt
                 ("usage", "flush_interval"), ("usage", "commit_interval"), ("usage", "queue_max")}
 
 
+# Values set at runtime that a later version's checks refuse (a short admin token, a price over 10,000 accepted by an
+# older release) stop the start, and `larouter config unset` needs a running daemon (review W): the way out by hand.
+OVERRIDES_ADVICE = ("\nIt holds the settings changed at runtime (`larouter config set`, PATCH /api/config), perhaps "
+                    "by an older LARouter that accepted these values: delete each key named from the JSON (the "
+                    "config file's or the default value applies again) while larouterd is stopped.")
+
+
 def runtime_file(home: Path) -> Path:
     """Where PATCHed settings are persisted (the top layer: above file and environment)."""
     return home / "runtime-config.json"
@@ -261,7 +268,7 @@ def load_runtime(config_path: Path | None, env: Mapping[str, str] | None = None,
         settings = load_settings(config_path, env, overrides) if overrides else first
     except ConfigError as exc:  # the settings were valid without the overrides: the file is to blame
         detail = str(exc).split("\n", 1)[-1].strip()
-        raise ConfigError(damaged(runtime_file(first.home), f"invalid settings: {detail}")) from None
+        raise ConfigError(damaged(runtime_file(first.home), f"invalid settings: {detail}") + OVERRIDES_ADVICE) from None
     if cli:
         try:
             settings = load_settings(config_path, env, merge(overrides, cli))

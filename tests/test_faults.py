@@ -95,6 +95,18 @@ def test_a_ledger_a_newer_larouter_migrated_stops_the_daemon(home: Path) -> None
     assert_refused_and_kept(home, path, "newer LARouter", "m999_from_the_future", "Run the newer LARouter again")
 
 
+def test_runtime_values_an_older_release_accepted_are_named_with_the_way_out(home: Path) -> None:
+    """A short admin token and a price over 10,000 kept in runtime-config.json (an older release took both over its
+    API): the refused start names each key and says to delete it from the file with the daemon stopped (it said
+    "unset it", which needs a running daemon: review W)."""
+    path = home / "runtime-config.json"
+    path.write_text('{"server": {"admin_token": "changeme"}, '
+                    '"providers": {"openai": {"prices": {"gpt-4o": {"input": 1e9, "output": 1}}}}}')
+    stderr = assert_refused_and_kept(home, path, "server.admin_token", "providers.openai.prices.gpt-4o.input",
+                                     "delete each key named from the JSON", "while larouterd is stopped")
+    assert "changeme" not in stderr and "1e9" not in stderr and "1000000000" not in stderr
+
+
 def project_entry(**field: Any) -> bytes:
     """projects.json holding one project with these fields changed."""
     return json.dumps([{"id": "proj_0123456789ab", "name": "app", "created_at": "2026-01-01T00:00:00Z", **field}]).encode()
