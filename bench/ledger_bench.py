@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +35,7 @@ from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from larouter import appkeys  # noqa: E402
 from larouter.app import make_app  # noqa: E402
@@ -44,29 +46,13 @@ from larouter.proxy.registry import ModelRegistry  # noqa: E402
 from larouter.runtime import load_runtime  # noqa: E402
 from larouter.usage import schema  # noqa: E402
 from larouter.usage.ledger import Ledger  # noqa: E402
-from larouter.usage.records import to_row  # noqa: E402
+from larouter.usage.records import COLUMNS, TS, to_row  # noqa: E402
+from ledger_synthetic import synthetic_insert  # noqa: E402  (bench/ is not a package)
 
 MODEL = "bench-model"
 CONFIG = ('[routing]\ndefault_model = "bench-model"\n[providers.bench]\nbase_url = "{url}/v1"\napi_key = "sk-bench-0000"\n'
           'models = ["bench-model", "gpt-4o"]\n[providers.bench.prices."bench-model"]\ninput = 0.5\noutput = 1.5\n'
           '[usage]\nqueue_max = 2000000\n')
-SYNTHETIC = """
-INSERT INTO usage_calls SELECT
-  i + 1, TIMESTAMP '{start}' + to_microseconds((i * {step})::BIGINT),
-  CASE WHEN i % 10 = 0 THEN 'big' WHEN i % 100 = 1 THEN 'small' ELSE 'default' END, 'auto',
-  ['gpt-4o', 'gpt-4o-mini', 'gemma-4-e4b', 'claude-sonnet-4-5', 'gpt-5-mini', 'o4-mini'][i % 6 + 1],
-  ['openai', 'openai', 'local', 'anthropic', 'openai', 'openai'][i % 6 + 1],
-  ['HEARTBEAT', 'SIMPLE', 'MEDIUM', 'COMPLEX', 'REASONING'][i % 5 + 1], 'synthetic', i % 2 = 0,
-  CASE WHEN i % 20 = 0 THEN 502 ELSE 200 END, i % 2000, i % 500, i % 7 * 10, i % 50 = 0,
-  CASE WHEN i % 33 = 0 THEN NULL ELSE ((i % 2000) * 2.5e-6 + (i % 500) * 1e-5)::DECIMAL(18, 10) END,
-  ((i % 2000) * 2.5e-6 + (i % 500) * 1e-5)::DECIMAL(18, 10), i % 33 <> 0, 100 + i % 900,
-  CASE WHEN i % 2 = 0 THEN 20 + i % 300 END, CASE WHEN i % 20 = 0 THEN 'upstream_error' END, '2026-11-01', 'gpt-4o'
-FROM range({n}) r(i)
-"""
-RAW_SUMMARY = """SELECT model, tier, ts::DATE, count(*), sum(input_tokens), sum(output_tokens), sum(cost)
-FROM usage_calls WHERE project = 'default' AND ts >= ? GROUP BY GROUPING SETS ((), (model), (tier), (ts::DATE))"""
-
-
 def settings_for(home: Path, url: str = "http://127.0.0.1:9") -> Settings:
     """A config in `home` with the bench provider at `url`, loaded."""
     home.mkdir(parents=True, exist_ok=True)
@@ -89,9 +75,9 @@ def bench_ingest(tmp: Path, n: int) -> dict[str, float]:
     ledger.close()
     with duckdb.connect(str(tmp / "naive.duckdb")) as con:
         schema.migrate(con)
-        values = ["?"] * len(rows[0])
-        values[1] = "make_timestamp(?)"  # a row's ts is microseconds since the epoch
-        sql = f"INSERT INTO usage_calls VALUES ({', '.join(values)})"
+        values = ["?"] * (1 + len(COLUMNS))
+        values[1 + TS] = "make_timestamp(?)"  # a row's ts is microseconds since the epoch
+        sql = f"INSERT INTO usage_calls (seq, {', '.join(COLUMNS)}) VALUES ({', '.join(values)})"
         naive = len(rows) / timed(lambda: con.executemany(sql, rows)) * 1000
     return {"records_per_s": rate, "naive_executemany_per_s": naive, "RATIO_vs_target_50k": rate / 50_000,
             "RATIO_vs_naive": rate / naive}
@@ -144,6 +130,10 @@ def bench_writer(tmp: Path, rate: int = 4700, seconds: float = 5.0, rounds: int 
     return out
 
 
+RAW_SUMMARY = """SELECT model, tier, ts::DATE, count(*), sum(input_tokens), sum(output_tokens), sum(cost)
+FROM usage_calls WHERE project = 'default' AND ts >= ? GROUP BY GROUPING SETS ((), (model), (tier), (ts::DATE))"""
+
+
 def build_ledger(home: Path, n: int) -> float:
     """An n-row ledger over the last 365 days (10% project 'big', 1% 'small'), rollup rebuilt; returns how long
     the /api/usage summary takes by scanning usage_calls instead of the rollup (best of 3, ms)."""
@@ -151,7 +141,7 @@ def build_ledger(home: Path, n: int) -> float:
     Ledger.open(settings).close()
     start = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=365)
     with duckdb.connect(str(home / "usage.duckdb")) as con:
-        con.execute(SYNTHETIC.format(start=start.isoformat(sep=" "), step=365 * 86400 * 1e6 / n, n=n))
+        con.execute(synthetic_insert(con, start, n))
         schema.rebuild_daily(con)
         con.execute("CHECKPOINT")
         return min(timed(lambda: con.execute(RAW_SUMMARY, [start]).fetchall()) for _ in range(3))
@@ -327,7 +317,7 @@ def serve(args: argparse.Namespace) -> None:
         runner.run(run_app(app, runtime.settings))
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", default="all", choices=["all", "_serve"])
     parser.add_argument("--quick", action="store_true", help="1M rows, 100k export, short proxy rounds")
@@ -338,20 +328,33 @@ def main() -> None:
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
     if args.mode == "_serve":
-        return serve(args)
+        serve(args)
+        return 0
     rows, rounds, requests = (1_000_000, 3, 1000) if args.quick else (10_000_000, 10, 6000)
     rounds, requests = args.rounds or rounds, args.requests or requests
+    report: dict[str, dict[str, float]] = {}
+    failed: dict[str, str] = {}  # section -> its traceback
     with tempfile.TemporaryDirectory(prefix="ledger-bench-") as tmp:
         sections: dict[str, Callable[[], dict[str, float]]] = {
             "ingest": lambda: bench_ingest(Path(tmp), 200_000),
             "writer": lambda: bench_writer(Path(tmp), seconds=2.0 if args.quick else 5.0),
             "queries_export": lambda: bench_queries_and_export(Path(tmp), rows),
             "proxy": lambda: bench_proxy(Path(tmp), rounds, requests)}
-        report = {name: run() for name, run in sections.items() if args.only in (None, name)}
+        for name, run in sections.items():
+            if args.only not in (None, name):
+                continue
+            try:  # a section that fails does not throw away the others' figures
+                report[name] = run()
+            except (Exception, SystemExit) as exc:
+                failed[name] = traceback.format_exc()
+                print(f"[{name}] failed ({type(exc).__name__}); the other sections go on", file=sys.stderr, flush=True)
     print(f"duckdb {duckdb.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     for section, figures in report.items():
         print(f"\n[{section}]\n" + "\n".join(f"  {k:42s} {v:14.3f}" for k, v in figures.items()))
+    for section, trace in failed.items():
+        print(f"\n[{section}] FAILED, no figures:\n{trace}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
