@@ -192,13 +192,53 @@ def hs_name(target: str) -> str:
     return report.SERVER_OF.get(target, target)
 
 
+class Stopped(SystemExit):
+    """SIGTERM (`kill`, `timeout`) or SIGHUP (the terminal closed): the run unwinds, stopping every server it started
+    (they run in sessions of their own, so no signal of the terminal reaches them)."""
+
+
+def on_signal(signum: int, _frame: Any) -> None:
+    raise Stopped(128 + signum)
+
+
+def stop_all(procs: list[hs.Proc]) -> None:
+    """Stop every process; a second Ctrl-C or signal meanwhile is ignored, so none is left running."""
+    held = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        for proc in procs:
+            proc.stop()
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    tmp = Path(tempfile.mkdtemp(prefix="larouter-harness-"))
+    try:
+        return run(args, argv, tmp)
+    except (KeyboardInterrupt, Stopped) as exc:
+        signum = int(exc.code) - 128 if isinstance(exc, Stopped) else signal.SIGINT  # type: ignore[arg-type]
+        code, why = 128 + signum, ("interrupted (Ctrl-C)" if signum == signal.SIGINT
+                                   else f"stopped by {signal.Signals(signum).name}")
+        kept = f"; logs kept in {tmp}" if args.keep else ""
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            print(f"harness: {why}; every process it started is stopped{kept}", file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP)
+            pass
+        return code
+    except BaseException:  # an error (its message or traceback follows): the temp dir holds no report
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
-    def on_term(*_: Any) -> None:  # `kill`/`timeout`: unwind, so every server started is stopped
-        raise SystemExit(143)
 
-    signal.signal(signal.SIGTERM, on_term)
+def run(args: argparse.Namespace, argv: list[str] | None, tmp: Path) -> int:
+    """The whole run, its logs and (for a quick or narrowed run) its report in `tmp`."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1,000 streams: 2-3 sockets each; children inherit
     meta = {**machine(args.larouter_src.resolve()), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "quick": args.quick,
@@ -206,7 +246,6 @@ def main(argv: list[str] | None = None) -> int:
     wanted = [t.strip() for t in args.targets.split(",")] + (["candidate"] if args.candidate_src else [])
     meta["litellm"] = hs.ensure_litellm(args.litellm_venv, args.litellm_spec) if "litellm" in wanted else "not run"
     cpu, pins, unpinned = layout(["fake", "bare", "larouterd", "candidate", "litellm", "slow-upstream", "bare-slow"])
-    tmp = Path(tempfile.mkdtemp(prefix="larouter-harness-"))
     print(f"logs in {tmp}", file=sys.stderr)
     servers: dict[str, hs.Proc] = {}
     extra: list[hs.Proc] = []
@@ -262,8 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.streams > 0:
             rss.update(asyncio.run(hold_phase(args, lar, tmp, pins, cpu, token, extra)))
     finally:
-        for proc in [*extra, *reversed(list(servers.values()))]:
-            proc.stop()
+        stop_all([*extra, *reversed(list(servers.values()))])
     foreign = [r["result"]["foreign_cores"] for r in runs]
     meta.update(load_end=os.getloadavg()[0], foreign_median=statistics.median(foreign), foreign_max=max(foreign),
                 repeated=sum(r["attempts"] - 1 for r in runs),

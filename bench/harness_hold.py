@@ -37,11 +37,16 @@ async def hold_one(name: str, proxy: hs.Proc, slow: hs.Proc, streams: int, heade
                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     wait = asyncio.ensure_future(gen.communicate())
     samples: list[tuple[int, float]] = []
-    while not wait.done():
-        stats = await asyncio.to_thread(upstream_stats, slow)
-        samples.append((stats["open"], proxy.rss_mb()))
-        await asyncio.wait([wait], timeout=0.1)
-    out, err = wait.result()
+    try:
+        while not wait.done():
+            stats = await asyncio.to_thread(upstream_stats, slow)
+            samples.append((stats["open"], proxy.rss_mb()))
+            await asyncio.wait([wait], timeout=0.1)
+        out, err = wait.result()
+    finally:  # Ctrl-C or a signal: the load generator goes too, before the event loop closes
+        if gen.returncode is None:
+            gen.kill()
+            await gen.wait()
     if gen.returncode != 0:
         raise SystemExit(f"load generator failed in the open-streams phase:\n{err.decode()[-3000:]}")
     res = json.loads(out.decode().strip().splitlines()[-1])
@@ -120,6 +125,9 @@ def profile_target(name: str, proc: hs.Proc, fake: hs.Proc, body: str, headers: 
         after = thread_cpu(proc.proc.pid)
         _, err = spy.communicate(timeout=seconds + 60)
     finally:
+        if spy.poll() is None:  # stopped early (Ctrl-C, a signal, an error)
+            spy.kill()
+            spy.wait()
         fake.move_to(home)
     if spy.returncode != 0 or not raw.exists():
         return f"py-spy failed ({spy.returncode}): {err.strip()[-500:]}"
