@@ -184,7 +184,9 @@ def matrix(args: argparse.Namespace, servers: dict[str, hs.Proc], headers: dict[
                 print(f"[{n:>3}/{total}] {mode:<6} c={conc:<3} {target:<9} {res['rps']:8.0f} req/s  p50 "
                       f"{report._f(lat['p50'], '.3f')}  p99 {report._f(lat['p99'], '.3f')} ms  errors "
                       f"{sum(res['errors'].values())}  loadgen {res['loadgen_cores']:.2f} cores  others "
-                      f"{res['foreign_cores']:.2f}", file=sys.stderr, flush=True)
+                      f"{res['foreign_cores']:.2f}" + ("  TOO FEW requests in the window (shorter than its latency): "
+                                                       "not a measurement" if report.too_few(runs[-1]) else ""),
+                      file=sys.stderr, flush=True)
     return runs
 
 

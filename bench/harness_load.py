@@ -167,7 +167,7 @@ async def closed(job: dict[str, Any]) -> dict[str, Any]:
         "latency": dist([s[1] for s in window]),
         "ttfb": dist([s[2] for s in window if s[2] is not None]) if stream else None,
         "ttft": dist([s[3] for s in window if s[3] is not None]) if stream else None,
-        "cpu_us_per_req": {k: v / max(count, 1) * 1e6 for k, v in cpu.items() if not k.startswith("_")},
+        "cpu_us_per_req": {k: v / count * 1e6 if count else None for k, v in cpu.items() if not k.startswith("_")},
         "server_cores": {k: v / elapsed for k, v in cpu.items() if not k.startswith("_")},
         "loadgen_cores": cpu["_loadgen"] / elapsed,
         "foreign_cores": max(0.0, cpu["_host"] - servers - cpu["_loadgen"]) / elapsed,

@@ -8,6 +8,8 @@ from typing import Any
 
 SERVER_OF = {"direct": "fake", "bare": "bare", "larouterd": "larouterd", "candidate": "candidate", "litellm": "litellm"}
 BEGIN, END = "<!-- harness:begin -->", "<!-- harness:end -->"
+TARGET_LABEL = {"direct": "direct (fake)", "bare": "bare proxy", "larouterd": "larouterd", "candidate": "candidate larouterd",
+                "litellm": "LiteLLM"}
 
 
 def med(values: list[float | None]) -> float | None:
@@ -19,15 +21,29 @@ def div(a: float | None, b: float | None) -> float | None:
     return None if a is None or not b else a / b
 
 
+# A cell's figures that come from the requests of its measured window (blanked when the window had too few).
+PER_REQUEST = ("rps", "p50", "p99", "p999", "ttfb_p50", "ttfb_p99", "ttfb_p999", "ttft_p50", "ttft_p99", "ttft_p999",
+               "cpu_us", "fake_cpu_us", "added_ttfb_p50_vs_bare",
+               *(f"added_{q}_vs_{b}" for q in ("p50", "p99", "p999") for b in ("direct", "bare")))
+
+
+def too_few(run: dict[str, Any]) -> bool:
+    """Fewer requests ended inside the window than the run had connections (none, or one batch at most): the
+    window is shorter than the target's latency, and the figures would describe a handful of requests."""
+    return run["result"]["requests"] < max(run["conc"], 1)
+
+
 def summarise(runs: list[dict[str, Any]]) -> dict[tuple[str, int, str], dict[str, Any]]:
-    """Per (mode, conc, target): medians over repetitions; added latency = median of per-rep differences."""
-    by = {(r["mode"], r["conc"], r["target"], r["rep"]): r for r in runs}
+    """Per (mode, conc, target): medians over repetitions; added latency = median of per-rep differences. A cell
+    with a run that had too few requests in its window (`too_few`) keeps only its counts, errors and RSS, and a
+    `thin` note; the other figures are None (shown as "–", left out of ratios and verdicts)."""
+    by = {(r["mode"], r["conc"], r["target"], r["rep"]): r for r in runs if not too_few(r)}
     out: dict[tuple[str, int, str], dict[str, Any]] = {}
     cells = {(r["mode"], r["conc"], r["target"]) for r in runs}
     for mode, conc, target in sorted(cells, key=lambda k: (k[0], k[1], list(SERVER_OF).index(k[2]))):
         mine = [r for r in runs if (r["mode"], r["conc"], r["target"]) == (mode, conc, target)]
         res = [r["result"] for r in mine]
-        row: dict[str, Any] = {"reps": len(mine), "requests": sum(x["requests"] for x in res),
+        row: dict[str, Any] = {"target": target, "reps": len(mine), "requests": sum(x["requests"] for x in res),
                                "errors": sum(sum(x["errors"].values()) for x in res)}
         row["rps"] = med([x["rps"] for x in res])
         for q in ("p50", "p99", "p999"):
@@ -52,20 +68,27 @@ def summarise(runs: list[dict[str, Any]]) -> dict[tuple[str, int, str], dict[str
         row["loadgen_cores"] = med([x["loadgen_cores"] for x in res])
         row["foreign_cores"] = med([x["foreign_cores"] for x in res])
         row["peak_rss_mb"] = max(r["hwm_mb"].get(server, 0.0) for r in mine)
+        short = [r["result"] for r in mine if too_few(r)]
+        if short:
+            row.update(dict.fromkeys(PER_REQUEST))
+            row["thin"] = (f"{min(x['requests'] for x in short)} request(s) ended inside a {short[0]['seconds']:.1f} s "
+                           f"window with {conc} connection{'s' if conc > 1 else ''}: the window is shorter than its latency")
         out[(mode, conc, target)] = row
     return out
 
 
 def ratios(summary: dict[tuple[str, int, str], dict[str, Any]], target: str = "larouterd") -> list[dict[str, Any]]:
-    """Each figure of `target` as a ratio to the bare proxy and to LiteLLM, per cell."""
+    """Each figure of `target` as a ratio to the bare proxy and to LiteLLM, per cell (a cell with too few requests
+    in its window is left out: no row for it, "–" as a base)."""
     keys = ("rps", "p50", "p99", "p999", "added_p50_vs_direct", "ttfb_p50", "peak_rss_mb", "cpu_us")
     rows = []
     for (mode, conc, tgt), row in summary.items():
-        if tgt != target:
+        if tgt != target or row.get("thin"):
             continue
         out: dict[str, Any] = {"mode": mode, "conc": conc}
         for base in ("bare", "litellm"):
             other = summary.get((mode, conc, base))
+            other = None if other is None or other.get("thin") else other
             for key in keys:
                 out[f"{key}/{base}"] = div(row.get(key), other.get(key)) if other else None
         rows.append(out)
@@ -76,6 +99,18 @@ def _f(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
     return "–" if value is None else format(value, spec) + suffix
 
 
+def _unmeasured(*rows: dict[str, Any] | None) -> str:
+    """The verdict of a target with no figure: "–", and why when a cell had too few requests."""
+    thin = [TARGET_LABEL[r["target"]] for r in rows if r and r.get("thin")]
+    return "–" + (f" (not measured: window shorter than the latency of {', '.join(thin)})" if thin else "")
+
+
+def notes(summary: dict[tuple[str, int, str], dict[str, Any]]) -> list[str]:
+    """One line per cell shown as "–" because its window held too few requests."""
+    return [f"{mode} c={conc} {TARGET_LABEL[target]}: {row['thin']}; shown as –, left out of the ratios and verdicts "
+            f"(a longer --duration measures it)" for (mode, conc, target), row in summary.items() if row.get("thin")]
+
+
 def verdicts(summary: dict[tuple[str, int, str], dict[str, Any]], rss: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(target, measured, verdict) for each #8 target this harness measures."""
     out = []
@@ -84,16 +119,16 @@ def verdicts(summary: dict[tuple[str, int, str], dict[str, Any]], rss: dict[str,
         lar, bare, lit = get((mode, 32, "larouterd")), get((mode, 32, "bare")), get((mode, 32, "litellm"))
         r = div(lar and lar["rps"], bare and bare["rps"])
         out.append((f"req/s >= 75% of bare, c=32 {mode}", _f(r, ".1%"),
-                    "–" if r is None else ("met" if r >= 0.75 else f"missed by {0.75 - r:.1%} of bare "
+                    _unmeasured(lar, bare) if r is None else ("met" if r >= 0.75 else f"missed by {0.75 - r:.1%} of bare "
                                                                     f"(needs {0.75 / r - 1:+.0%} req/s)")))
         r = div(lar and lar["rps"], lit and lit["rps"])
         out.append((f"req/s >= 30x LiteLLM, c=32 {mode}", _f(r, ".1f", "x"),
-                    "–" if r is None else ("met" if r >= 30 else f"missed by {30 - r:.1f}x")))
+                    _unmeasured(lar, lit) if r is None else ("met" if r >= 30 else f"missed by {30 - r:.1f}x")))
     for mode in ("json", "stream"):
         row = get((mode, 1, "larouterd"))
         added = row and row.get("added_p50_vs_bare")
         out.append((f"added p50 over bare < 0.3 ms, c=1 {mode}", _f(added, "+.3f", " ms"),
-                    "–" if added is None else ("met" if added < 0.3 else f"missed by {added - 0.3:.3f} ms")))
+                    _unmeasured(row, get((mode, 1, "bare"))) if added is None else ("met" if added < 0.3 else f"missed by {added - 0.3:.3f} ms")))
     for conc in (1, 32, 256):
         row = get(("stream", conc, "larouterd"))
         added = row and row.get("added_ttfb_p50_vs_bare")
@@ -112,10 +147,6 @@ def verdicts(summary: dict[tuple[str, int, str], dict[str, Any]], rss: dict[str,
     return out
 
 
-TARGET_LABEL = {"direct": "direct (fake)", "bare": "bare proxy", "larouterd": "larouterd", "candidate": "candidate larouterd",
-                "litellm": "LiteLLM"}
-
-
 def tables(summary: dict[tuple[str, int, str], dict[str, Any]]) -> list[str]:
     """The figures table and larouterd's ratio table, as Markdown lines."""
     lines = ["| mode | conc | target | req/s | x bare | x LiteLLM | p50 ms | p99 ms | p99.9 ms | +p50 vs direct | "
@@ -124,12 +155,15 @@ def tables(summary: dict[tuple[str, int, str], dict[str, Any]]) -> list[str]:
     for (mode, conc, target), row in summary.items():
         bare, lit = summary.get((mode, conc, "bare")), summary.get((mode, conc, "litellm"))
         lines.append(
-            f"| {mode} | {conc} | {TARGET_LABEL[target]} | {row['rps']:,.0f} | {_f(div(row['rps'], bare and bare['rps']))} | "
+            f"| {mode} | {conc} | {TARGET_LABEL[target]} | {_f(row['rps'], ',.0f')} | {_f(div(row['rps'], bare and bare['rps']))} | "
             f"{_f(div(row['rps'], lit and lit['rps']), '.1f')} | {_f(row['p50'], '.3f')} | {_f(row['p99'], '.3f')} | "
             f"{_f(row['p999'], '.3f')} | {_f(row.get('added_p50_vs_direct'), '+.3f')} | "
             f"{_f(row.get('added_p99_vs_direct'), '+.3f')} | {_f(row.get('added_p999_vs_direct'), '+.3f')} | "
             f"{_f(row['ttfb_p50'], '.3f')} | {_f(row['ttfb_p99'], '.3f')} | {row['peak_rss_mb']:.0f} | "
             f"{_f(row['cpu_us'], '.0f')} | {_f(row['loadgen_cores'])} | {row['errors']} |")
+    thin = notes(summary)
+    if thin:
+        lines += ["", *(f"- {n}" for n in thin)]
     for router in ("larouterd", "candidate"):
         rows = ratios(summary, router)
         if not rows:
@@ -208,10 +242,13 @@ def terminal(summary: dict[tuple[str, int, str], dict[str, Any]], rss: dict[str,
     out = [head, "-" * len(head)]
     for (mode, conc, target), row in summary.items():
         bare, lit = summary.get((mode, conc, "bare")), summary.get((mode, conc, "litellm"))
-        out.append(f"{mode:<6} {conc:>3} {target:<10} {row['rps']:>7.0f} {_f(div(row['rps'], bare and bare['rps'])):>6} "
+        out.append(f"{mode:<6} {conc:>3} {target:<10} {_f(row['rps'], '.0f'):>7} {_f(div(row['rps'], bare and bare['rps'])):>6} "
                    f"{_f(div(row['rps'], lit and lit['rps']), '.1f'):>8} {_f(row['p50'], '.3f'):>8} "
                    f"{_f(row['p99'], '.3f'):>8} {_f(row['p999'], '.3f'):>8} {_f(row.get('added_p50_vs_direct'), '+.3f'):>8} "
                    f"{_f(row['ttfb_p50'], '.3f'):>8} {row['peak_rss_mb']:>6.0f} {_f(row['cpu_us'], '.0f'):>6} {row['errors']:>4}")
+    thin = notes(summary)
+    if thin:
+        out += ["", *(f"not measured: {n}" for n in thin)]
     out.append("")
     out += [f"{a:<50} {b:>12}  {c}" for a, b, c in verdicts(summary, rss)]
     return "\n".join(out)
