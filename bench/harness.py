@@ -117,12 +117,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--litellm-venv", type=Path, default=Path("/tmp/larouter-bench-litellm"))
     p.add_argument("--litellm-spec", default="litellm[proxy]", help="what pip installs into that venv")
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
-                   help="also sample larouterd (and bare) with py-spy under the c=32 load of each mode for this long")
+                   help="also sample larouterd (and bare) with py-spy under the c=32 load of each mode for this long "
+                        "(needs py-spy on PATH: refused before anything starts without it)")
     p.add_argument("--results", type=Path, help="Markdown report (default bench/RESULTS.md; a quick run, or one that "
                    "narrows targets, modes, concurrency or streams or adds a candidate: a temp file)")
     p.add_argument("--json", type=Path, help="also write every run as JSON")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (server logs)")
     args = p.parse_args(argv)
+    if args.profile and not shutil.which("py-spy"):
+        raise SystemExit("harness.py: --profile needs py-spy on PATH (pip install py-spy); no server was started")
     args.reps = args.reps or (1 if args.quick else 4)
     args.duration = args.duration or (2.0 if args.quick else 5.0)
     args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 1.0)

@@ -106,7 +106,7 @@ def profile_target(name: str, proc: hs.Proc, fake: hs.Proc, body: str, headers: 
     """
     import profile_hotpath  # the other bench script's per-layer and per-function summary
 
-    if not shutil.which("py-spy"):
+    if not shutil.which("py-spy"):  # (harness.py refuses --profile without it before starting anything)
         return "py-spy is not installed (pip install py-spy): no profile"
     mode = "stream" if stream else "json"
     raw = tmp / f"{name}-{mode}-c32.txt"

@@ -225,16 +225,33 @@ def venv_python(venv: Path) -> Path:
 
 
 def ensure_litellm(venv: Path, spec: str) -> str:
-    """Create the venv and `pip install spec` unless it already imports litellm; return litellm's version."""
+    """Create the venv and `pip install spec` unless it already imports litellm; return litellm's version. A failure
+    ends the run with one line naming it (and removes the venv when this call made it)."""
     probe = [str(venv_python(venv)), "-c", "import importlib.metadata as m; print(m.version('litellm'))"]
     if venv_python(venv).exists():
         done = subprocess.run(probe, capture_output=True, text=True)
         if done.returncode == 0 and (venv / "bin" / "litellm").exists():
             return done.stdout.strip()
     print(f"installing {spec} into {venv} (once; about 1-3 minutes)...", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv_python(venv)), "-m", "pip", "install", "-q", "--disable-pip-version-check", spec], check=True)
-    return subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+    made = not venv.exists()
+    steps = ((f"python -m venv {venv}", [sys.executable, "-m", "venv", str(venv)]),
+             (f"pip install '{spec}'", [str(venv_python(venv)), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                                        spec]),
+             ("import litellm", probe))
+    try:
+        for what, cmd in steps:
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                lines = [ln.strip() for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+                cause = next((ln for ln in reversed(lines) if ln.startswith("ERROR:")), lines[-1] if lines else "no output")
+                raise SystemExit(f"harness.py: LiteLLM could not be installed: `{what}` failed ({cause}); run without it "
+                                 f"with --targets direct,bare,larouterd, or point --litellm-venv at a venv where {spec} "
+                                 "is installed")
+        return done.stdout.strip()
+    except BaseException:
+        if made:  # a half-made venv would only be retried from scratch
+            shutil.rmtree(venv, ignore_errors=True)
+        raise
 
 
 def start_litellm(workdir: Path, cpu: int | None, venv: Path, upstream: str) -> Proc:
