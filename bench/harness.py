@@ -3,6 +3,9 @@
     python bench/harness.py --quick     # ~3 minutes: 1 repetition x 2 s per cell; prints, writes a temp report
     python bench/harness.py             # ~15 minutes: 4 repetitions x 5 s per cell; writes bench/RESULTS.md
 
+Only a run with every default (targets, modes, concurrency, streams, reps, duration, warm-up, ...; no candidate)
+replaces bench/RESULTS.md; any other run writes its report to a temp file (path printed), as --quick does.
+
 Starts, each in its own process and pinned (2 cores: every server on core 1, the load generator on core 0):
 the fake upstream (bench/fake_upstream.py), the bare proxy (bench/bare_proxy.py), larouterd (auth with a
 project token, `model: "auto"` routing to a priced chain on the fake, budgets, the DuckDB ledger, log level
@@ -119,8 +122,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
                    help="also sample larouterd (and bare) with py-spy under the c=32 load of each mode for this long "
                         "(needs py-spy on PATH: refused before anything starts without it)")
-    p.add_argument("--results", type=Path, help="Markdown report (default bench/RESULTS.md; a quick run, or one that "
-                   "narrows targets, modes, concurrency or streams or adds a candidate: a temp file)")
+    p.add_argument("--results", type=Path, help="Markdown report (default: bench/RESULTS.md for a full run, one with the "
+                   "default targets, modes, concurrency, streams, reps, duration, warm-up, chunks, stream gap, log level "
+                   "and source tree and no candidate; any other run, --quick included: a temp file, path printed)")
     p.add_argument("--json", type=Path, help="also write every run as JSON")
     p.add_argument("--keep", action="store_true", help="keep the temp directory (server logs)")
     args = p.parse_args(argv)
@@ -130,10 +134,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.duration = args.duration or (2.0 if args.quick else 5.0)
     args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 1.0)
     args.retries = args.retries if args.retries is not None else (0 if args.quick else 1)
-    defaults = p.parse_args([])
-    args.partial = (any(getattr(args, k) != getattr(defaults, k) for k in ("concurrency", "modes", "targets", "streams",
-                                                                          "larouter_src"))
-                    or args.candidate_src is not None)
+    full = p.parse_args([])  # every default: the only run that replaces bench/RESULTS.md
+    full.reps, full.duration, full.warmup = 4, 5.0, 1.0
+    args.partial = args.quick or args.candidate_src is not None or any(getattr(args, k) != getattr(full, k) for k in (
+        "concurrency", "modes", "targets", "streams", "reps", "duration", "warmup", "chunks", "stream_gap_ms",
+        "larouterd_log_level", "larouter_src"))
     return args
 
 
@@ -320,13 +325,13 @@ def run(args: argparse.Namespace, argv: list[str] | None, tmp: Path) -> int:
     summary = report.summarise(runs)
     print("\n" + report.terminal(summary, rss))
     block = report.markdown(meta, summary, rss, profile)
-    partial = args.quick or args.partial  # a quick or narrowed run never replaces the full run's bench/RESULTS.md
-    out = args.results or (Path(tmp) / "RESULTS-partial.md" if partial else hs.BENCH / "RESULTS.md")
+    partial = args.partial  # only a run with every default replaces bench/RESULTS.md
+    out = args.results or (tmp / "RESULTS-partial.md" if partial else hs.BENCH / "RESULTS.md")
     report.write_results(out, block)
     print(f"\nreport written to {out}")
     if args.json:
         args.json.write_text(json.dumps({"meta": meta, "rss": rss, "runs": runs}, indent=1, default=str))
-    if not args.keep and not partial and args.results is None:
+    if not args.keep and out.resolve().parent != tmp.resolve():  # (a quick or narrowed run's report is in it)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
