@@ -64,10 +64,19 @@ def last_user_text(row: dict[str, Any]) -> str:
     return content if isinstance(content, str) else "\n".join(p.get("text", "") for p in content)
 
 
+def eval_file(eval_dir: Path, name: str) -> Path:
+    """A file of the eval set; a missing one ends the run with one line that names --eval-dir."""
+    path = eval_dir / name
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: the eval sets are read from ../shared/eval beside the checkout by default; "
+                         f"--eval-dir DIR points at another copy")
+    return path
+
+
 def dev_rows(eval_dir: Path) -> list[dict[str, Any]]:
     """routing-dev.jsonl plus the hard negatives (not heartbeats; any other tier acceptable)."""
-    rows = read_jsonl(eval_dir / "routing-dev.jsonl")
-    for neg in read_jsonl(eval_dir / "heartbeat_hard_negatives.jsonl"):
+    rows = read_jsonl(eval_file(eval_dir, "routing-dev.jsonl"))
+    for neg in read_jsonl(eval_file(eval_dir, "heartbeat_hard_negatives.jsonl")):
         rows.append({
             "id": "hn:" + neg["id"], "dataset": "heartbeat_hard_negatives", "source_category": neg["id"],
             "messages": [{"role": "user", "content": neg["text"]}], "proposed_tier": "MEDIUM",

@@ -3,8 +3,9 @@
 L1-regularised logistic regression (numpy, full batch: the result does not depend on the order of the examples)
 over `larouter.routing.hbmodel.features` of the text the classifier reads (the latest user turn, envelope
 stripped), on:
-  - the routing dev set (`../shared/eval/routing-dev.jsonl`): rows whose only acceptable tier is HEARTBEAT are
-    heartbeats, rows that do not accept HEARTBEAT are not (rows that accept both are left out);
+  - the routing dev set (`../shared/eval/routing-dev.jsonl`, or the one in `--eval-dir DIR`): rows whose only
+    acceptable tier is HEARTBEAT are heartbeats, rows that do not accept HEARTBEAT are not (rows that accept both
+    are left out);
   - every labelled set in `bench/data/agent_holdout*.jsonl` (`heartbeat_role`);
   - the training corpora `bench/data/train_*.jsonl`: negatives (ordinary requests, status messages that carry
     work, talk about heartbeats, in ~90 languages), quiet/news pairs (the same check-in quiet and with news in
@@ -47,8 +48,10 @@ from larouter.routing.hbmodel import MODEL_FILE, HeartbeatModel, features  # noq
 from larouter.routing.rules import DEFAULT, ClassifierConfig, without_model  # noqa: E402
 from larouter.routing.turns import find_user_turn  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_classifier import DEFAULT_EVAL, eval_file  # noqa: E402  (bench/ is not a package)
+
 DATA = ROOT / "bench" / "data"
-DEV = ROOT.parent / "shared" / "eval" / "routing-dev.jsonl"
 OUT = ROOT / "larouter" / "routing" / MODEL_FILE
 MAX_CHARS = 1024
 MIN_WEIGHT = 0.5  # smaller weights are dropped from the shipped file (see --min-weight)
@@ -76,7 +79,8 @@ def _source(path: Path) -> str:
     return stem or "v1"
 
 
-def load(dev: Path = DEV) -> list[Example]:
+def load(dev: Path) -> list[Example]:
+    """The examples: `dev` (routing-dev.jsonl), the held-out sets and the training corpora of bench/data."""
     out: list[Example] = []
     for line in dev.open(encoding="utf-8"):
         r = json.loads(line)
@@ -261,6 +265,8 @@ def leave_one_out(examples: list[Example], thresholds: tuple[float, ...], l1: fl
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL, metavar="DIR",
+                    help="directory with routing-dev.jsonl (default: ../shared/eval beside the checkout)")
     ap.add_argument("--exclude", action="append", default=[], metavar="SET",
                     help="leave a set out of training (e.g. v19 before its blind run); repeatable")
     ap.add_argument("--out", type=Path, help=f"where to write the model (the shipped one is {OUT.relative_to(ROOT)})")
@@ -269,7 +275,7 @@ def main() -> None:
     ap.add_argument("--l1", type=float, default=L1, help="L1 penalty (larger: fewer weights)")
     ap.add_argument("--force", action="store_true", help="write the model even if it did not fit its training data")
     args = ap.parse_args()
-    examples = [e for e in load() if e.source not in args.exclude]
+    examples = [e for e in load(eval_file(args.eval_dir, "routing-dev.jsonl")) if e.source not in args.exclude]
     print(f"{len(examples)} examples ({sum(e.heartbeat for e in examples)} heartbeats) from "
           f"{len({e.source for e in examples})} sets", flush=True)
     if args.leave_one_out:
