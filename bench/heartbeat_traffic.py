@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import eval_classifier  # noqa: E402  (bench/ is not a package: its data loading and labels, shared)
 from larouter.routing import classify  # noqa: E402
-from larouter.routing.repeats import RepeatTracker, pattern_key  # noqa: E402
+from larouter.routing.repeats import RepeatTracker, job_ids, pattern_key  # noqa: E402
 from larouter.routing.tiers import Tier  # noqa: E402
 
 ACK_TOKENS = 5  # a check-in's answer: "HEARTBEAT_OK", "✅", "[]"
@@ -106,9 +106,10 @@ class Router:
         decision = classify(body)
         rules = decision.tier is Tier.HEARTBEAT
         key = pattern_key(body, project, decision)
-        learned = not rules and key is not None and self.tracker.is_heartbeat(key) > 0
+        ids = job_ids(body) if key is not None and self.tracker.known(key) else None
+        learned = not rules and key is not None and self.tracker.is_heartbeat(key, ids) > 0
         if key is not None:
-            self.tracker.arrived(key, MIN_GAP)
+            self.tracker.arrived(key, MIN_GAP, ids)
             self.tracker.answered(key, answer_tokens, ok=True)
         return rules or learned, learned
 

@@ -179,6 +179,26 @@ def test_a_long_answer_resets_a_learned_pattern_however_soon_it_comes() -> None:
     assert tracker.is_heartbeat("k") == 0 and tracker.learned == 0
 
 
+def test_a_job_runners_new_job_is_not_the_learned_pattern(make: Callable[..., Router]) -> None:
+    """One job per request, each answered "Done": a job naming another order, customer or amount is another job,
+    though the signature blanks its digits alike (the third refund went to the local model as a learned heartbeat,
+    review T); the same job again, and a check-in whose counter moves on, are still learned."""
+    router = make(heartbeat_min_interval=0)
+    job = "Refund order {o} for customer {c}: ${a}"
+    for o, c, a in ((1001, 77, 12), (1002, 78, 19)):
+        assert ask(router, job.format(o=o, c=c, a=a))["x-larouter-model"] == "gpt-fake"
+    status, health = http_json("GET", router.url + "/health")
+    assert health["routing"]["learnedHeartbeats"] == 1  # (the first two taught the pattern, as a check-in's would)
+    new = ask(router, job.format(o=9876, c=31, a=95))
+    assert new["x-larouter-tier"] != "HEARTBEAT" and new["x-larouter-model"] == "gpt-fake", new
+    for _ in range(2):  # the same job twice more: learned again, with its own ids
+        ask(router, job.format(o=9876, c=31, a=95))
+    assert ask(router, job.format(o=9876, c=31, a=95))["x-larouter-tier"] == "HEARTBEAT"
+    for n in (1, 2):  # a check-in's own counter ("#3") and clock are no job
+        ask(router, TICK.format(n=n))
+    assert ask(router, TICK.format(n=3))["x-larouter-tier"] == "HEARTBEAT"
+
+
 def test_a_go_ahead_is_never_learned(make: Callable[..., Router]) -> None:
     """"yes" after a proposal, answered briefly twice, is no check-in: the third "yes" in another conversation keeps
     the tier of what it agrees to (it sent a go-ahead for COMPLEX work to the local model as a learned heartbeat,

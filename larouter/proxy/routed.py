@@ -49,6 +49,7 @@ class Plan:
     conversation: str | None = None  # sticky key; None when stickiness is off or there is no user message
     sticky_note: str | None = None  # set when the conversation's model was moved to the front
     repeat: str | None = None  # learned-heartbeat signature of the last user turn; None when that is off
+    ids: str | None = None  # its amounts and record ids (`repeats.job_ids`), read only for a signature seen before
 
 
 def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tokens: int = 0) -> Plan:
@@ -58,7 +59,9 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tok
     settings = app[appkeys.RUNTIME].settings
     decision = classify(body, settings.routing.classifier)
     repeat = repeats.pattern_key(body, project_id, decision) if settings.routing.learn_heartbeats else None
-    if repeat is not None and decision.tier is not Tier.HEARTBEAT and (n := app[appkeys.REPEATS].is_heartbeat(repeat)):
+    tracker = app[appkeys.REPEATS]
+    ids = repeats.job_ids(body) if repeat is not None and tracker.known(repeat) else None
+    if repeat is not None and decision.tier is not Tier.HEARTBEAT and (n := tracker.is_heartbeat(repeat, ids)):
         decision = Decision(Tier.HEARTBEAT, 0.9, (*decision.reasons, learned_reason(n, settings.routing.heartbeat_min_interval)))
     project = app[appkeys.PROJECTS].projects.get(project_id)
     policy = project.routing_policy if project and project.routing_policy in app[appkeys.POLICIES] else "cost-optimized"
@@ -69,7 +72,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tok
                   fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=prompt_tokens, prefer=prefer)
     cands = local.unless_stopping(app, cands)
     note = sticky.note(cands[0].name, key) if key is not None and cands and cands[0].sticky else None
-    return Plan(decision, policy, cands, key, note, repeat)
+    return Plan(decision, policy, cands, key, note, repeat, ids)
 
 
 def learned_reason(n: int, gap: float) -> str:
@@ -247,7 +250,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     p = plan(request, body, call.project, call.prompt_estimate())
     decision, policy, cands = p.decision, p.policy, p.candidates
     if p.repeat is not None:
-        request.app[appkeys.REPEATS].arrived(p.repeat, request.app[appkeys.RUNTIME].settings.routing.heartbeat_min_interval)
+        gap = request.app[appkeys.RUNTIME].settings.routing.heartbeat_min_interval
+        request.app[appkeys.REPEATS].arrived(p.repeat, gap, p.ids)
         call.extra["repeat"] = p.repeat
     call.tier = decision.tier.value
     notes = [f"{decision.tier.value}: {'; '.join(decision.reasons)}", f"policy {policy}"]

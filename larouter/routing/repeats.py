@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import attrs
 
-from larouter.routing.sameness import normalise
+from larouter.routing.sameness import normalise, words_pattern
 from larouter.routing.statustime import STAMP_RE
 from larouter.routing.tiers import Decision, Tier
 from larouter.routing.triggers import MAX_RESULT_CHARS, MAX_RESULTS
@@ -86,6 +86,29 @@ def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str |
         body, project, decision.work, exact=decision.tier is not Tier.HEARTBEAT, day=decision.due_day)
 
 
+# What names a job rather than a beat: an amount of money and the id of a business record ("Refund order 1001 for
+# customer 77: $12" is not order 1002's job, though the signature blanks their digits alike, review T). A scheduler's
+# own counters ("sweep #9103", "run 412", "tick 7") are none of these. On the lower-cased turn; the words factored by
+# prefix (`words_pattern`): ~5 us on a short turn, ~60 on 1,000 characters of prose, so it is read only for a turn
+# seen before (`RepeatTracker.known`).
+_RECORDS = tuple("order invoice ticket customer client account user issue pr case refund payment transaction txn "
+                 "booking reservation shipment parcel sku product lead contract claim patient employee student "
+                 "member".split())
+_JOB_IDS_RE = re.compile(
+    words_pattern(_RECORDS + tuple(w + "s" for w in _RECORDS)) + r"(?:\s+(?:no\.?|number|nr\.?|id|#))?\s*[:#]?\s*"
+    r"[a-z]{0,4}-?\d[\w-]*|[$€£¥₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|eur|gbp|jpy|chf|cad|aud|inr|[$€£¥₹])")
+
+
+def job_ids(body: dict[str, Any]) -> str:
+    """The amounts and record ids in the request's last user turn ("order 1001|customer 77|$12"; "" for none)."""
+    messages = body.get("messages") or ()
+    for msg in reversed(messages):
+        if isinstance(msg, dict) and msg.get("role") == "user":
+            text = read_content(msg.get("content"), MAX_CHARS, 0)[0]
+            return "|".join(_JOB_IDS_RE.findall(text.lower())) if any(c.isdigit() for c in text) else ""
+    return ""
+
+
 def _stamp(m: re.Match[str]) -> str:
     """A date or time in the work found, blanked; a reading that reads like one kept ("load average: 14.10, 13.22":
     a load past its limit is not the quiet beat's "13.84, 11.02" whose blanks it shared, blind v44)."""
@@ -106,6 +129,7 @@ class Sighting:
     last: float  # when it last arrived
     acks: int = 0  # answered sightings with a short answer, each at least the minimum interval after the last
     pending: bool = False  # arrived, answer not seen yet
+    ids: str | None = None  # the amounts and record ids of its last sighting (`job_ids`); None: not read yet
 
 
 @attrs.define
@@ -117,22 +141,35 @@ class RepeatTracker:
     learned: int = 0  # signatures that currently count as heartbeats (for /health)
     _entries: OrderedDict[str, Sighting] = attrs.Factory(OrderedDict)
 
-    def is_heartbeat(self, key: str) -> int:
-        """How many short-answered periodic sightings this signature has (0: not a learned heartbeat yet)."""
-        entry = self._entries.get(key)
-        return entry.acks if entry is not None and entry.acks >= MIN_SIGHTINGS else 0
+    def known(self, key: str) -> bool:
+        """Whether this signature was seen before (only then are its `job_ids` worth reading)."""
+        return key in self._entries
 
-    def arrived(self, key: str, min_gap: float) -> None:
-        """A request with this signature arrived; a repeat sooner than `min_gap` s is part of the same check-in."""
+    def is_heartbeat(self, key: str, ids: str | None = None) -> int:
+        """How many short-answered periodic sightings this signature has (0: not a learned heartbeat yet, or a turn
+        naming other amounts or records than the last sighting: another job in the same words)."""
+        entry = self._entries.get(key)
+        if entry is None or entry.acks < MIN_SIGHTINGS or (None not in (ids, entry.ids) and ids != entry.ids):
+            return 0
+        return entry.acks
+
+    def arrived(self, key: str, min_gap: float, ids: str | None = None) -> None:
+        """A request with this signature arrived; a repeat sooner than `min_gap` s is part of the same check-in. A
+        sighting naming other amounts or records (`ids`) than the last one starts the count again."""
         now = self.clock()
         entry = self._entries.get(key)
         if entry is None:
-            self._entries[key] = Sighting(now, pending=True)
+            self._entries[key] = Sighting(now, pending=True, ids=ids)
             while len(self._entries) > self.max_entries:
                 _, evicted = self._entries.popitem(last=False)
                 self.learned -= evicted.acks >= MIN_SIGHTINGS
             return
         self._entries.move_to_end(key)
+        if ids is not None:
+            if entry.ids is not None and ids != entry.ids:  # another job: what was learned was not about it
+                self.learned -= entry.acks >= MIN_SIGHTINGS
+                entry.acks, entry.pending = 0, True
+            entry.ids = ids
         # A sighting counts when it comes a period after the last one; a follow-up within the same check-in
         # (the tool-result turn after the heartbeat read HEARTBEAT.md) keeps waiting for the final answer.
         entry.pending = entry.pending or now - entry.last >= min_gap or entry.acks == 0

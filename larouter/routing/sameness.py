@@ -46,7 +46,7 @@ setembro outubro dezembro maandag dinsdag woensdag donderdag vrijdag zaterdag zo
 """.split())
 
 
-def _calendar_pattern(words: tuple[str, ...]) -> str:
+def words_pattern(words: tuple[str, ...]) -> str:
     """The words as one regex, factored by common prefixes (a few checks per position, not one per word), each
     whole word only: the lookbehind sits after the first letter so the regex engine can skip to those letters."""
     root: dict[str, dict] = {}
@@ -67,7 +67,7 @@ def _calendar_pattern(words: tuple[str, ...]) -> str:
     return rf"(?:{first})(?!\w)"
 
 
-_CALENDAR_RE = re.compile(_calendar_pattern(CALENDAR_WORDS))
+_CALENDAR_RE = re.compile(words_pattern(CALENDAR_WORDS))
 _CJK_CALENDAR_RE = re.compile(r"(?:星期|礼拜|周)[一二三四五六日天]|[月火水木金土日]曜日?|[월화수목금토일]요일")
 STAMP_LINE_MAX = 160  # calendar words are looked for on short lines with a number (where timestamps are),
 STAMP_LINES = 4  # on the first few of them
