@@ -115,20 +115,32 @@ def test_an_agent_loops_steps_worked_through_with_tools_keep_their_tier() -> Non
     the recurrence they were."""
     step = "Step {i}: port module mod_{i}.py from Python 2 to Python 3, fix the imports, and make its unit tests pass."
 
-    def loop(tools: bool) -> list[dict[str, Any]]:
+    def loop(style: str) -> list[dict[str, Any]]:
         msgs: list[dict[str, Any]] = [{"role": "system", "content": "You are the migration agent. Tools: shell."}]
         for i in (1, 2, 3):
             msgs.append({"role": "user", "content": step.format(i=i)})
-            if i < 3 and tools:
-                msgs += [{"role": "assistant", "content": None, "tool_calls": [{"id": f"c{i}", "type": "function",
-                          "function": {"name": "shell", "arguments": '{"cmd": "2to3 -w mod.py && pytest"}'}}]},
-                         {"role": "tool", "tool_call_id": f"c{i}", "content": f"{12 + i} passed"}]
             if i < 3:
+                msgs += CALLS[style](i)
                 msgs.append({"role": "assistant", "content": "Done."})
         return msgs
 
-    assert tier(loop(tools=True)) is Tier.COMPLEX
-    assert tier(loop(tools=False)) is Tier.HEARTBEAT
+    shell = {"name": "shell", "arguments": '{"cmd": "2to3 -w mod.py && pytest"}'}
+    CALLS: dict[str, Callable[[int], list[dict[str, Any]]]] = {
+        "none": lambda i: [],
+        "tool_calls": lambda i: [{"role": "assistant", "content": None, "tool_calls": [
+            {"id": f"c{i}", "type": "function", "function": shell}]},
+            {"role": "tool", "tool_call_id": f"c{i}", "content": f"{12 + i} passed"}],
+        # the legacy functions API, and Anthropic-shaped parts (review X: these still went to HEARTBEAT)
+        "function_call": lambda i: [{"role": "assistant", "content": None, "function_call": shell},
+                                    {"role": "function", "name": "shell", "content": f"{12 + i} passed"}],
+        "tool_use": lambda i: [{"role": "assistant", "content": [{"type": "tool_use", "id": f"c{i}", "name": "shell",
+                                                                  "input": {"cmd": "pytest"}}]},
+                               {"role": "user", "content": [{"type": "tool_result", "tool_use_id": f"c{i}",
+                                                             "content": f"{12 + i} passed"}]}],
+    }
+    for style in ("tool_calls", "function_call", "tool_use"):
+        assert tier(loop(style)) is Tier.COMPLEX, style
+    assert tier(loop("none")) is Tier.HEARTBEAT
     once = session(LATEST, ["KLID", "KLID"])
     once[2:2] = [{"role": "assistant", "content": None, "tool_calls": [
         {"id": "q", "type": "function", "function": {"name": "queue", "arguments": "{}"}}]},

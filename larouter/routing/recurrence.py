@@ -117,12 +117,21 @@ def _answer(messages: Sequence[Any], start: int, stop: int, cap: int) -> tuple[s
             _, _, tool_parts, _ = read_content(content, 0, 0) if isinstance(content, list) else ("", 0, 0, False)
             if not tool_parts:  # a user message carrying only tool results continues the exchange
                 break
+            tools = True
         elif role == "assistant":
-            text = read_content(msg.get("content"), 2 * cap + 16, 0)[0] if msg.get("content") is not None else ""
-            tools = tools or bool(msg.get("tool_calls"))
-            if text.strip() or not msg.get("tool_calls"):
+            content = msg.get("content")
+            text = read_content(content, 2 * cap + 16, 0)[0] if content is not None else ""
+            called = bool(msg.get("tool_calls") or msg.get("function_call")) or (isinstance(content, list) and any(
+                isinstance(part, dict) and part.get("type") in _CALL_PARTS for part in content))
+            tools = tools or called
+            if text.strip() or not called:
                 answer = text.strip()
+        elif role in ("tool", "function"):
+            tools = True
     return answer, tools
+
+
+_CALL_PARTS = frozenset({"tool_use", "function_call"})  # a tool call as a content part (Anthropic's, Responses')
 
 
 # "refill requests: 1", "queue=3": a count after a separator, and the label of up to four words just before it. The
