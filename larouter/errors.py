@@ -207,6 +207,12 @@ def _unreadable(request: web.Request, exc: web.RequestPayloadError) -> web.Respo
     return resp
 
 
+def content_encoding(request: web.Request) -> str:
+    """The request's Content-Encoding, every header of that name joined as HTTP joins repeated fields ("gzip, br":
+    with the first alone, `gzip` then `br` was decoded as gzip and answered 200, review X)."""
+    return ", ".join(request.headers.getall("Content-Encoding", ()))
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map domain errors, HTTP errors and bugs to OpenAI-shaped JSON; never leak a traceback. Every error from the
@@ -214,7 +220,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     too_long = oversize(request)
     if too_long is not None:
         return _reply(request, too_long)
-    encoding = request.headers.get("Content-Encoding")
+    encoding = content_encoding(request) if "Content-Encoding" in request.headers else None
     if encoding is not None and encoding.strip().lower() not in DECODED_ENCODINGS:
         return _reply(request, LarouterError(
             f"request Content-Encoding {encoding[:40]!r} is not supported; send the body plain, gzip or deflate",

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from larouter import appkeys
-from larouter.errors import LarouterError
+from larouter.errors import LarouterError, content_encoding
 from larouter.proxy.validate import parse_json_object
 
 
@@ -27,7 +27,7 @@ async def read_body(request: web.Request) -> bytes:
     endpoint that takes a body: a stalled one would hold its handler and connection for as long as the client
     liked)."""
     raw = await _read(request)
-    encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
+    encoding = content_encoding(request).strip().lower()
     if encoding not in ("gzip", "deflate") or not raw:
         return raw
     most = request.app[appkeys.SETTINGS].server.max_body_bytes
@@ -36,11 +36,20 @@ async def read_body(request: web.Request) -> bytes:
     return inflate(raw, encoding, most)
 
 
+MAX_MEMBERS = 16  # gzip members in one body: `cat a.gz b.gz` makes two; thousands of empty ones cost O(n^2) copies
+
+
 def inflate(raw: bytes, encoding: str, most: int) -> bytes:
-    """A gzip (any number of members) or deflate (zlib-wrapped or raw, as clients send it) body, at most `most` bytes
-    once inflated: 413 past that, 400 `invalid_body` when it does not decode or is cut short."""
-    out, rest = bytearray(), raw
+    """A gzip (a few members) or deflate (zlib-wrapped or raw, as clients send it) body, at most `most` bytes once
+    inflated: 413 past that, 400 `invalid_body` when it does not decode, is cut short, has bytes after its compressed
+    data or more than MAX_MEMBERS members (4 MB of empty members took 15 s of CPU, review X)."""
+    out, rest, members = bytearray(), raw, 0
     while rest:
+        members += 1
+        if members > 1 and not rest.startswith(b"\x1f\x8b"):
+            raise _undecodable(encoding, "bytes follow its compressed data")
+        if members > MAX_MEMBERS:
+            raise _undecodable(encoding, f"more than {MAX_MEMBERS} gzip members")
         if encoding == "deflate":  # RFC 1950 says zlib-wrapped; some clients send raw deflate (its first byte tells)
             wbits = zlib.MAX_WBITS if rest[0] & 0x0F == 8 else -zlib.MAX_WBITS
         else:
