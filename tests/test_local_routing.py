@@ -4,6 +4,7 @@ gets keep-alive comments while its local candidate loads, with failover all the 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -234,4 +235,35 @@ async def test_a_conversation_does_not_stick_to_a_local_model_the_operator_stopp
     assert again.headers["x-larouter-model"] == other and "sticky" not in again.headers["x-larouter-reason"], \
         again.headers
     _, health = await call(router, "GET", f"/api/models/{served}/health")
+    assert health["state"] == "stopped", health
+
+
+async def test_a_conversation_waits_for_its_local_model_while_it_loads(local_router: Callable[..., Router],
+                                                                       tmp_path: Path) -> None:
+    """A conversation whose local model is loading again (stopped, then started by the operator) waits for it: it
+    started the other, stopped model instead, and both ended up loaded (review X)."""
+    script = tmp_path / "slow-llama-server"
+    script.write_text(f'#!/bin/sh\nsleep {SLOW_LOAD}\nexec "{find_llama_server()}" "$@"\n')
+    script.chmod(0o755)
+    router = local_router(extra=f'llama_server = "{script}"\n' + POLICY + 'HEARTBEAT = ["local"]\n')
+    status, out = await call(router, "POST", "/api/models", {"id": "tiny2", "path": str(write_tiny_gguf(
+        tmp_path / "tiny2.gguf")), "contextLength": 2048})
+    assert status == 201, out
+    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    talk = [{"role": "system", "content": "You are Alice's assistant."}, {"role": "user", "content": HEARTBEAT}]
+    first = await client.chat.completions.with_raw_response.create(model="auto", messages=talk, max_tokens=3)
+    served = first.headers["x-larouter-model"]
+    other = "tiny2" if served == "tiny" else "tiny"
+    assert (await call(router, "POST", f"/api/models/{served}/stop"))[0] == 200
+    restart = asyncio.ensure_future(call(router, "POST", f"/api/models/{served}/start"))
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await call(router, "GET", f"/api/models/{served}/health"))[1]["state"] != "starting":
+        assert asyncio.get_running_loop().time() < deadline, "the restart did not begin"
+        await asyncio.sleep(0.05)
+    talk += [{"role": "assistant", "content": "HEARTBEAT_OK"}, {"role": "user", "content": HEARTBEAT}]
+    again = await client.chat.completions.with_raw_response.create(model="auto", messages=talk, max_tokens=3)
+    assert again.headers["x-larouter-model"] == served and "sticky" in again.headers["x-larouter-reason"], \
+        again.headers
+    assert (await restart)[0] == 200
+    _, health = await call(router, "GET", f"/api/models/{other}/health")
     assert health["state"] == "stopped", health

@@ -61,6 +61,19 @@ def unless_stopping(app: web.Application, cands: list[Candidate]) -> list[Candid
             for c in cands]
 
 
+def warm(app: web.Application, name: str) -> bool:
+    """Whether the model a conversation sticks to may be moved to the front: any model but a local one whose
+    llama-server is neither running nor loading. A stopped server has no prompt cache to keep warm, and moving it
+    first started it (perhaps against the operator's stop) ahead of a local model that runs (review T); one that is
+    loading is waited for, rather than starting another (review X)."""
+    model = app[appkeys.CATALOG].find(name)
+    if model is None:
+        return True
+    sup = app.get(appkeys.SUPERVISOR)
+    proc = sup.procs.get(model.id) if sup is not None else None
+    return proc is not None and proc.state in (State.STARTING, State.READY)
+
+
 async def start_local(
     request: web.Request, model: CatalogModel, keepalive: Callable[[], Awaitable[None]] | None = None
 ) -> None:

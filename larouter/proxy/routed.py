@@ -67,6 +67,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tok
     policy = project.routing_policy if project and project.routing_policy in app[appkeys.POLICIES] else "cost-optimized"
     key = sticky.conversation_key(body, project_id) if settings.routing.sticky_seconds > 0 else None
     prefer = app[appkeys.STICKY].get(key) if key is not None else None
+    prefer = prefer if prefer is None or local.warm(app, prefer) else None
     cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
                   app[appkeys.POLICIES], settings.local, app[appkeys.COOLDOWNS],
                   fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=prompt_tokens, prefer=prefer)

@@ -164,10 +164,11 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last: those of
     a provider cooling down as a whole, then those cooling down themselves (the one that failed so among them).
 
-    `prefer` (the model that served this conversation last) goes first when the tier's own chain has it, usable, not
-    cooling down and, if local, running, and it is local exactly when the first choice is: stickiness reorders models
-    of one kind, never the policy's local-or-cloud decision (a heartbeat stays local, real work stays in the cloud).
-    The catch-all `fallback` alone never makes a model sticky across tiers.
+    `prefer` (the model that served this conversation last) goes first when the tier's own chain has it,
+    usable and not cooling down, and it is local exactly when the first choice is: stickiness reorders
+    models of one kind, never the policy's local-or-cloud decision (a heartbeat stays local, real work
+    stays in the cloud). The catch-all `fallback` alone never makes a model sticky across tiers. (A local model whose
+    server is stopped is never `prefer`red: `proxy.local.warm`.)
     """
     out: list[Candidate] = []
     seen: set[str] = set()
@@ -210,11 +211,8 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
 
 
 def _promote(fresh: list[Candidate], name: str, own: set[str]) -> list[Candidate]:
-    """`fresh` with the conversation's model first (see `chain`); a local model that is not running stays where it
-    is: a stopped llama-server has no prompt cache to keep warm, and promoting it would start it (perhaps against the
-    operator's stop) ahead of a local model that is running."""
     for i, cand in enumerate(fresh):
-        if cand.name == name and name in own and cand.is_local == fresh[0].is_local and cand.target is not None:
+        if cand.name == name and name in own and cand.is_local == fresh[0].is_local:
             return [cand.as_sticky(), *fresh[:i], *fresh[i + 1:]]
     return fresh
 
