@@ -8,10 +8,12 @@ import gc
 import io
 import logging
 import os
+import re
 import signal
 import sys
 import time
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Callable
 
 import click
@@ -58,8 +60,11 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
             # Written before the loop runs a single handler (once, at start: a small file): no client can see this
             # daemon answer before its record exists. Off the loop, `larouter status` right after a /health that
             # answered could still find no record and aim at the settings' port (seen in CI).
-            write_address(settings.home, settings.server.host or host, port, app[appkeys.ADMIN_TOKEN].current,
-                          settings.config_path)
+            try:
+                write_address(settings.home, settings.server.host or host, port, app[appkeys.ADMIN_TOKEN].current,
+                              settings.config_path)
+            except OSError as exc:  # (it was "cannot listen on ...: Permission denied", exit 1: review Y)
+                raise ConfigError(data_dir_failure(exc, settings.home)) from None
         if ready is not None:
             ready.set()
         await stop.wait()
@@ -99,12 +104,41 @@ class BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 pass
 
 
+# What a log record's message may not hold: line breaks (a forged line of its own), NUL (which ends a journald
+# entry: the next one could start with a forged `<0>` priority), other control characters, and Unicode's line and
+# paragraph separators. A request path, a header, a provider's message may carry them (review Y: `%0A%00<0>...` in a
+# path, logged by the loop guard before authentication, forged an emergency entry).
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    ch = m[0]
+    if ch in _NAMED:
+        return _NAMED[ch]
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+_NAMED = MappingProxyType({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def one_line(record: logging.LogRecord) -> str:
+    """The record's message with every control character escaped (`_UNSAFE`): each record is one line whatever it
+    quotes (its traceback, added after it, is ours)."""
+    message = record.message
+    return _UNSAFE.sub(_escaped, message) if _UNSAFE.search(message) else message
+
+
 class Formatter(logging.Formatter):
-    """`asctime msecs level name: message`, the date and time formatted once per second instead of per line."""
+    """`asctime msecs level name: message`, the date and time formatted once per second instead of per line, the
+    message on one line (`one_line`)."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self._second: tuple[int, str] = (-1, "")  # one attribute: replaced atomically (the writer thread logs too)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record)
+        return super().formatMessage(record)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         second, text = self._second
@@ -138,6 +172,10 @@ class JournalFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
@@ -189,7 +227,7 @@ async def flush_logs_every(seconds: float) -> None:
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port to bind (default 18790).")
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), help="TOML config file.")
+@click.option("--config", "config", type=click.Path(path_type=Path), help="TOML config file.")
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]), show_default=True)
 @click.version_option(__version__, prog_name="larouterd")
 def main(host: str | None, port: int | None, config: Path | None, log_level: str) -> None:
@@ -267,22 +305,26 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
     except (ConfigError, LedgerError) as exc:
         raise Refused(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}"
+        raise StartFailed(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}"
                                    + runtime_origin(runtime, ("host", "port"))) from None
 
-class Refused(click.ClickException):
-    """A start refused for its settings or its data (a config error, a ledger it cannot open): exit 78 (EX_CONFIG),
-    which the systemd unit does not restart (`RestartPreventExitStatus=78`): starting again cannot help, and a unit
-    restarting every few seconds never reached `failed` (review W). A port in use stays exit 1: it may free up.
-    Under journald each line of the message is an error entry."""
-
-    exit_code = 78
+class StartFailed(click.ClickException):
+    """A start that failed (exit 1: a port in use, which may free up); under journald each line of the message is an
+    error entry (`journalctl -p warning` showed none of them: review Y)."""
 
     def show(self, file: IO[str] | None = None) -> None:
         if not under_journald():
             return super().show(file)
         lines = f"Error: {self.format_message()}".splitlines()
         click.echo("\n".join("<3>" + line for line in lines), file=file or sys.stderr)
+
+
+class Refused(StartFailed):
+    """A start refused for its settings or its data (a config error, a ledger it cannot open): exit 78 (EX_CONFIG),
+    which the systemd unit does not restart (`RestartPreventExitStatus=78`): starting again cannot help, and a unit
+    restarting every few seconds never reached `failed` (review W)."""
+
+    exit_code = 78
 
 
 def runtime_origin(runtime: Runtime, keys: tuple[str, ...]) -> str:

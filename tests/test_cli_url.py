@@ -77,7 +77,7 @@ def test_a_bad_address_variable_is_named_with_its_value(tmp_path: Path, home: Pa
     assert "(LAROUTER_* environment; no config file)" in lines[0] and "config.toml" not in lines[0], lines[0]
     daemon = subprocess.run([sys.executable, "-m", "larouter.daemon"], capture_output=True, text=True, timeout=30,
                             env=daemon_env(home, **{variable: value}))
-    assert daemon.returncode == 1 and "Traceback" not in daemon.stderr, daemon.stderr
+    assert daemon.returncode == 78 and "Traceback" not in daemon.stderr, daemon.stderr
     assert f"{problem} (from the environment variable {variable})" in daemon.stderr, daemon.stderr
 
 

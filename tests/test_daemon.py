@@ -236,3 +236,44 @@ def test_a_first_start_with_nothing_to_answer_says_so(tmp_path: Path) -> None:
     with larouterd(keyed, env=daemon_env(keyed, OPENAI_API_KEY="sk-test-0123456789")):
         pass
     assert "no model can answer" not in daemon_log(keyed)
+
+
+def test_untrusted_text_never_forges_a_log_line(tmp_path: Path) -> None:
+    """A path with an encoded line break, NUL and a `<0>` priority, logged by the loop guard before any token is
+    checked, stays on its record's one line, its control characters escaped (it forged a whole log line, and under
+    journald a NUL ended the entry so the next began `<0>`: review Y)."""
+    import socket
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with larouterd(home) as (url, _):
+        host, port = url.removeprefix("http://").split(":")
+        hops = ", ".join(f"{n:016x}" for n in range(9))
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(f"POST /v1/x%0A2026-12-07%2008:00:00,000%20ERROR%20larouter.usage:%20FORGED%00<0>EMERG%E2%80%A8"
+                         f" HTTP/1.1\r\nHost: x\r\nx-larouter-hop: {hops}\r\nContent-Length: 0\r\n\r\n".encode())
+            assert b" 508 " in sock.recv(4096).split(b"\r\n", 1)[0]
+    lines = daemon_log(home).splitlines()
+    refused = [line for line in lines if "refused POST /v1/x" in line]
+    assert len(refused) == 1 and "\\n2026-12-07" in refused[0] and "\\x00<0>EMERG\\u2028" in refused[0], refused
+    assert not [line for line in lines if "FORGED" in line and line is not refused[0]], lines
+
+
+def test_an_address_file_that_cannot_be_written_is_a_data_directory_problem(tmp_path: Path) -> None:
+    """`larouterd.address` cannot be written (here a directory is in its place): the data directory is named, exit
+    78 (it said "cannot listen on 127.0.0.1:PORT", exit 1, restarted for ever under systemd: review Y)."""
+    home = tmp_path / "home"
+    (home / "larouterd.address").mkdir(parents=True)
+    out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--port", str(free_port())], env=daemon_env(home),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 78, out.stderr
+    assert "cannot use the data directory" in out.stderr and "cannot listen" not in out.stderr, out.stderr
+
+
+def test_a_config_option_naming_a_directory_is_a_refused_start(tmp_path: Path) -> None:
+    """`--config DIR` is a start refused for its settings, exit 78, as `LAROUTER_CONFIG=DIR` is (click's usage error,
+    exit 2, was restarted for ever under systemd: review Y)."""
+    out = subprocess.run([sys.executable, "-m", "larouter.daemon", "--config", str(tmp_path), "--port",
+                          str(free_port())], env=daemon_env(tmp_path / "home"), capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 78 and str(tmp_path) in out.stderr and "Traceback" not in out.stderr, out.stderr

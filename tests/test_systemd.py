@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -109,3 +110,8 @@ def test_under_journald_every_line_carries_its_priority(tmp_path: Path) -> None:
     bad.write_text("[server]\nport = -1\nevent_loop = 'trio'\n")
     code, lines = run(tmp_path / "refused", "--config", str(bad))
     assert code == 78 and len(lines) > 1 and all(line.startswith("<3>") for line in lines), lines
+    with socket.socket() as taken:  # a port in use: exit 1, its error at priority 3 too (it had none: review Y)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code, lines = run(tmp_path / "busy", "--port", str(taken.getsockname()[1]))
+    assert code == 1 and lines and lines[-1].startswith("<3>Error: cannot listen"), lines
