@@ -199,6 +199,20 @@ def test_a_job_runners_new_job_is_not_the_learned_pattern(make: Callable[..., Ro
     assert ask(router, TICK.format(n=3))["x-larouter-tier"] == "HEARTBEAT"
 
 
+@pytest.mark.parametrize("yes", ["yes", "Yes, do that.", "Yes — go ahead.", "sure thing", "Yes; please do", "go on",
+                                 "Let's do it!", "ok, go ahead"])
+def test_go_aheads_have_no_learned_pattern(yes: str) -> None:
+    """A go-ahead in its usual variants continues the proposal before it: no pattern of its own ("Yes, do that.",
+    "Yes — go ahead." and "sure thing" were learned, review X)."""
+    from larouter.routing.repeats import pattern_key
+
+    talk = [{"role": "user", "content": "Implement a thread-safe LRU cache in Python with O(1) get and put."},
+            {"role": "assistant", "content": "Plan: a dict and a linked list under one lock. Shall I start?"},
+            {"role": "user", "content": yes}]
+    decision = classify({"messages": talk})
+    assert decision.continued and decision.tier is Tier.COMPLEX and pattern_key({"messages": talk}, "p", decision) is None
+
+
 def test_a_go_ahead_is_never_learned(make: Callable[..., Router]) -> None:
     """"yes" after a proposal, answered briefly twice, is no check-in: the third "yes" in another conversation keeps
     the tier of what it agrees to (it sent a go-ahead for COMPLEX work to the local model as a learned heartbeat,

@@ -19,11 +19,11 @@ class ContinuationRules:
         ("request_heartbeat", "continue_chaining", "returning control", "completed", "completion", "finished"),
     )
     go_ahead: str = (
-        r"\A\W*(?:yes|yeah|yep|ok|okay|sure|go ahead|go for it|do it|proceed|continue|carry on"
-        r"|please do|sounds good|lgtm|ship it|s[ií]|vale|adelante|hazlo|oui|vas-y|allez-y|d'accord"
-        r"|ja|mach das|mach weiter|los|sim|pode|vai|да|давай|продолжай|好的|可以|继续|はい|お願いします"
-        r"|続けて)(?:[\s,.!]+(?:please|go ahead|do it|thanks|thank you|proceed|continue|por favor"
-        r"|s'il te plaît|bitte|пожалуйста))*\W*\Z"
+        r"\A\W*(?:yes|yeah|yep|ok|okay|sure|sure thing|go ahead|go for it|go on|do it|do that|let'?s do it"
+        r"|proceed|continue|carry on|please do|sounds good|lgtm|ship it|absolutely|of course|s[ií]|vale|adelante|hazlo"
+        r"|oui|vas-y|allez-y|d'accord|ja|mach das|mach weiter|los|sim|pode|vai|да|давай|продолжай|好的|可以|继续|はい"
+        r"|お願いします|続けて)(?:[\s,.!;:—–-]+(?:please do|please|go ahead|go on|do it|do that|thanks|thank you"
+        r"|proceed|continue|por favor|s'il te plaît|bitte|пожалуйста))*\W*\Z"
     )
     go_ahead_max_chars: int = 80
     lookback: int = 64
