@@ -20,8 +20,8 @@ class ContinuationRules:
     )
     go_ahead: str = (
         r"\A\W*(?:yes|yeah|yep|ok|okay|sure|sure thing|go ahead|go for it|go on|do it|do that|let'?s do it"
-        r"|proceed|continue|carry on|please do|sounds good|lgtm|ship it|absolutely|of course|s[ií]|vale|adelante|hazlo"
-        r"|oui|vas-y|allez-y|d'accord|ja|mach das|mach weiter|los|sim|pode|vai|да|давай|продолжай|好的|可以|继续|はい"
+        r"|proceed|continue|carry on|please do|sounds good|lgtm|ship it|absolutely|of course|s[ií]|vale|adelante"
+        r"|hazlo|oui|vas-y|allez-y|d'accord|ja|mach das|mach weiter|los|sim|pode|vai|да|давай|продолжай|好的|可以|继续|はい"
         r"|お願いします|続けて)(?:[\s,.!;:—–-]+(?:please do|please|go ahead|go on|do it|do that|thanks|thank you"
         r"|proceed|continue|por favor|s'il te plaît|bitte|пожалуйста))*\W*\Z"
     )
