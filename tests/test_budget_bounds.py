@@ -200,15 +200,19 @@ def test_usage_counts_that_are_no_numbers_are_estimated(make_router: Callable[..
     assert row["tokens_estimated"] == "true" and int(row["input_tokens"]) > 0 and float(row["cost_usd"]) > 0, row
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_anthropic_cache_counts_are_billed_beside_the_input(make_router: Callable[..., Router], stream: bool) -> None:
+@pytest.mark.parametrize(("model", "stream"), [("fake-cache-usage", False), ("fake-cache-usage", True),
+                                               ("fake-cache-usage-litellm", False), ("fake-split-usage", True)])
+def test_anthropic_cache_counts_are_billed_beside_the_input(make_router: Callable[..., Router], model: str,
+                                                            stream: bool) -> None:
     """Usage in Anthropic's naming (`input_tokens` without the cache's reads and writes, which come apart): the reads
     and writes are prompt tokens too, the reads at the cached rate (5,000 reads and 2,000 writes beside 10 uncached
-    tokens were billed as 10 tokens, the writes not at all: review V)."""
-    router = make_router(extra_toml='\n[providers.fake.prices."fake-cache-usage"]\ninput = 3.0\noutput = 15.0\n'
+    tokens were billed as 10 tokens, the writes not at all: review V); the same counts as `prompt_tokens` smaller
+    than the reads beside it (a row said 5,000 cached of 10 input), and a stream that sends the input's counts and the
+    output's in two events (the last alone was kept: the prompt was estimated), review X."""
+    router = make_router(extra_toml=f'\n[providers.fake.prices."{model}"]\ninput = 3.0\noutput = 15.0\n'
                                     'cached_input = 0.3\n')
     proj = project(router, 5.0)
-    body = {"model": "fake-cache-usage", "messages": [{"role": "user", "content": "hi"}], "stream": stream}
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}], "stream": stream}
     call = Request(router.v1 + "/chat/completions", data=json.dumps(body).encode(), method="POST",
                    headers={"Content-Type": "application/json", "Authorization": f"Bearer {proj['token']}"})
     with urlopen(call, timeout=30) as resp:

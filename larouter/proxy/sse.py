@@ -174,8 +174,8 @@ class Relay:
             raise _not_json(payload)
         if data.get("error"):
             self._note_error(data["error"])
-        if isinstance(data.get("usage"), dict):
-            self.call.usage = data["usage"]
+        if isinstance(data.get("usage"), dict):  # counts split over events (the input's, then the output's): merged
+            self.call.usage = {**self.call.usage, **data["usage"]} if self.call.usage else data["usage"]
         if isinstance(data.get("choices"), list) and data["choices"]:
             self.seen = data
         for choice in data["choices"] if isinstance(data.get("choices"), list) else ():

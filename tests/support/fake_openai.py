@@ -39,6 +39,8 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-odd-usage   answers with usage counts that are no numbers of tokens: "7", -5, true
   fake-partial-usage  answers with usage that gives the output's count alone (`completion_tokens: 5`)
   fake-cache-usage answers with Anthropic's usage naming: 10 input tokens, 5,000 read from the cache, 2,000 written
+  fake-cache-usage-litellm  the same counts under `prompt_tokens`/`completion_tokens`, as some LiteLLM versions send
+  fake-split-usage as fake-cache-usage, a stream's usage in two events: the input's counts, then the output's
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
@@ -97,8 +99,11 @@ def _usage(body: dict[str, Any]) -> dict[str, Any]:
         return {"prompt_tokens": "7", "completion_tokens": -5, "total_tokens": True}
     if body["model"] == "fake-partial-usage":  # the output's count alone
         return {"completion_tokens": 5}
-    if body["model"] == "fake-cache-usage":  # Anthropic's naming: the cache's reads and writes apart from the input
-        return {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 5000,
+    if body["model"] in ("fake-cache-usage", "fake-split-usage"):  # Anthropic's naming: the cache's reads and
+        return {"input_tokens": 10, "output_tokens": 5, "cache_read_input_tokens": 5000,  # writes apart from the input
+                "cache_creation_input_tokens": 2000}
+    if body["model"] == "fake-cache-usage-litellm":  # as some LiteLLM versions pass Anthropic's counts on
+        return {"prompt_tokens": 10, "completion_tokens": 5, "cache_read_input_tokens": 5000,
                 "cache_creation_input_tokens": 2000}
     if body["model"] == "fake-max-usage":
         return {"prompt_tokens": MAX_TOKENS, "completion_tokens": MAX_TOKENS, "total_tokens": 2 * MAX_TOKENS}
@@ -225,6 +230,13 @@ async def _stream(request: web.Request, body: dict[str, Any]) -> web.StreamRespo
         await resp.write(b"data: [DONE]\n\n")
         if wants_usage:
             await resp.write(_usage_chunk(body))
+    elif model == "fake-split-usage" and wants_usage:  # the input's counts, then the output's, in two events
+        usage = _usage(body)
+        for part in ({k: v for k, v in usage.items() if k != "output_tokens"}, {"output_tokens": usage["output_tokens"]}):
+            data = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": model,
+                    "choices": [], "usage": part}
+            await resp.write(b"data: " + json.dumps(data).encode() + b"\n\n")
+        await resp.write(b"data: [DONE]\n\n")
     else:
         if wants_usage:
             await resp.write(_usage_chunk(body))
