@@ -107,6 +107,23 @@ def test_runtime_values_an_older_release_accepted_are_named_with_the_way_out(hom
     assert "changeme" not in stderr and "1e9" not in stderr and "1000000000" not in stderr
 
 
+def test_a_journal_a_newer_larouter_left_stops_the_daemon(home: Path) -> None:
+    """`usage.journal` holding a newer version's uncommitted rows (wider than this version writes; after a rollback
+    with the old ledger put back): the start is refused and the journal kept (its rows were cut off as "a write cut
+    short by a hard stop": review Y)."""
+    import pickle
+    import zlib
+
+    from larouter.usage import journal
+
+    real_ledger(home)
+    rows = [(1, *(None,) * journal.WIDTH)]  # one value more than this version's rows
+    payload = pickle.dumps(rows, protocol=5)
+    path = home / journal.FILENAME
+    path.write_bytes(journal.HEADER.pack(journal.MAGIC, len(payload), zlib.crc32(payload), 1) + payload)
+    assert_refused_and_kept(home, path, "a newer LARouter wrote", "Start the newer LARouter once and stop it")
+
+
 def project_entry(**field: Any) -> bytes:
     """projects.json holding one project with these fields changed."""
     return json.dumps([{"id": "proj_0123456789ab", "name": "app", "created_at": "2026-01-01T00:00:00Z", **field}]).encode()

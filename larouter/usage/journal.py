@@ -63,8 +63,18 @@ def _rows(payload: bytes, first: int) -> list[Numbered] | None:
         return None
     for i, row in enumerate(rows):
         if type(row) is not tuple or (len(row) != WIDTH and len(row) not in LEGACY_WIDTHS) or row[0] != first + i:
+            if type(row) is tuple and len(row) > WIDTH and row[0] == first + i:
+                raise NewerJournal(len(row))  # (an intact frame, CRC checked: a newer version's, not damage)
             return None
     return [row if len(row) == WIDTH else (*row, *(None,) * (WIDTH - len(row))) for row in rows]
+
+
+class NewerJournal(ValueError):
+    """The journal holds rows wider than this version writes: a newer LARouter's, not yet committed. Read as damage,
+    they were cut off with a warning blaming a hard stop (review Y); the start is refused instead."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__(f"rows of {width} values (this version writes {WIDTH})")
 
 
 def _frame_at(data: bytes, pos: int) -> tuple[list[Numbered], int] | None:

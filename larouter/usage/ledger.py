@@ -47,7 +47,8 @@ def newer_ledger(path: Path, exc: schema.NewerLedger) -> str:
     """Why a ledger a newer LARouter migrated is not opened, and what to do."""
     return (f"{path} was last opened by a newer LARouter: its usage ledger has migrations LARouter {__version__} does "
             f"not know ({', '.join(exc.unknown)}), so every call this version recorded would be lost. Run the newer "
-            "LARouter again, or put back the copy of the file from before the upgrade")
+            "LARouter again, or put back the copy of the file from before the upgrade (the calls recorded since are "
+            "not in it)")
 
 
 def read_price_file(settings: Settings) -> PriceTable | None:
@@ -92,6 +93,10 @@ def open_journal(path: Path) -> tuple[journal.Journal, list[journal.Numbered]]:
         return journal.Journal.open(path)
     except OSError as exc:
         raise LedgerError(f"cannot open the usage journal {path}: {exc.strerror or exc}") from None
+    except journal.NewerJournal as exc:
+        raise LedgerError(f"{path} holds usage records a newer LARouter wrote and has not committed yet ({exc}): "
+                          "this version would drop them. Start the newer LARouter once and stop it (they are "
+                          "committed then), or move the file aside to give them up") from None
 
 
 def open_failure(path: Path, exc: BaseException) -> str:
