@@ -221,3 +221,31 @@ def full_disk(monkeypatch: pytest.MonkeyPatch, once: bool = False) -> list[int]:
 
     monkeypatch.setattr(Loader, "commit", commit)
     return refused
+
+
+def test_a_ledger_file_replaced_by_a_newer_versions_says_so_once(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """`usage.duckdb` replaced under the running ledger by one a newer LARouter migrated: the records wait (in the
+    journal), the replacement is said once, and the failure names the newer version and what to do (it said
+    "NewerLedger: m999..." and, at every retry, that recording went on in the new file: review Y)."""
+    settings = settings_for(tmp_path)
+    other_home = tmp_path / "other"
+    other = Ledger.open(load_settings(tmp_path / "config.toml", env={"LAROUTER_HOME": str(other_home)}))
+    other.close()
+    with duckdb.connect(str(other_home / "usage.duckdb")) as con:
+        con.execute("INSERT INTO _migrations VALUES ('m999_from_the_future', now())")
+    ledger = Ledger.open(settings)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="larouter.usage"):
+            _record(ledger, settings, 1)
+            (settings.home / "usage.duckdb").unlink()
+            (other_home / "usage.duckdb").rename(settings.home / "usage.duckdb")
+            ledger.record(finished_call(settings, "acme-1", {"prompt_tokens": 2, "completion_tokens": 2}))
+            for _ in range(3):  # commits tried again: the replacement is not said again
+                assert not ledger.writer.wait_flushed(0.5)
+        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len([m for m in said if "was replaced by another file" in m]) == 1, said
+        assert any("newer LARouter" in m and "m999_from_the_future" in m for m in said), said
+        assert ledger.writer.describe()["pending"] >= 1
+    finally:
+        ledger.close()

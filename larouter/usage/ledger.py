@@ -302,7 +302,10 @@ class Ledger:
                 with contextlib.suppress(duckdb.Error):
                     old.close()
             self.con = connect(self.path)
-            schema.migrate(self.con)  # (nothing to do unless the file is new)
+            try:
+                schema.migrate(self.con)  # (nothing to do unless the file is new)
+            except schema.NewerLedger as exc:  # a newer LARouter's file put there: said as at a start (review Y)
+                raise LedgerError(newer_ledger(self.path, exc)) from None
             self.inode = _inode(self.path)
             return self.con.cursor()
 
@@ -315,7 +318,8 @@ class Ledger:
             return None
         what = "deleted" if inode is None else "replaced by another file"
         return (f"usage ledger: {self.path} was {what} while larouterd runs; the records committed to it before are "
-                "gone with it (restore it from a backup to keep them); recording goes on in a new ledger file there")
+                "gone with it (restore it from a backup to keep them); recording goes on in the file there once it "
+                "opens")
 
     def close(self) -> None:
         """Commit everything recorded, stop the writer and the query threads, close the file (blocking)."""

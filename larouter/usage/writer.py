@@ -262,7 +262,7 @@ class Writer:
         """Commit the journaled rows to DuckDB (one statement), then empty the journal; first, when the file was
         deleted or replaced under the ledger, open the new one (its rows then go there)."""
         if self.replaced is not None and (why := self.replaced()) is not None:
-            log.error(why)
+            (log.debug if self._failing else log.error)(why)  # (once: retries to open the new file are not said)
             if not self._reconnect("(a new file)", renumber=True):
                 return
         if not self.loader.rows:
