@@ -32,7 +32,7 @@ RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_byt
 # Values set at runtime that a later version's checks refuse (a short admin token, a price over 10,000 accepted by an
 # older release) stop the start, and `larouter config unset` needs a running daemon (review W): the way out by hand.
 OVERRIDES_ADVICE = ("\nIt holds the settings changed at runtime (`larouter config set`, PATCH /api/config), perhaps "
-                    "by an older LARouter that accepted these values: delete each key named from the JSON (the "
+                    "by another LARouter version that accepted these values: delete each key named from the JSON (the "
                     "config file's or the default value applies again) while larouterd is stopped.")
 
 
