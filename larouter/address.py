@@ -11,11 +11,14 @@ pid the kernel has since given to another process (its start time or boot id dif
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
 from larouter.fsutil import atomic_write
 from larouter.models.pidfiles import Record, Verdict, verdict
+
+log = logging.getLogger("larouter.daemon")
 
 ADDRESS_FILE = "larouterd.address"
 ADMIN_TOKEN_FILE = "admin_token"  # the generated admin token (0600), kept across starts
@@ -42,11 +45,16 @@ def write_address(home: Path, host: str, port: int, token: str | None = None, co
 
 
 def remove_address(home: Path) -> None:
-    """Remove the record if it is this process's (blocking)."""
+    """Remove the record if it is this process's (blocking). A data directory that became unwritable leaves it (a
+    stale record is recognised by its process's start time): a warning, not the stop's failure (it was reported as
+    "cannot listen ... Permission denied", exit 1: review Z2)."""
     path = home / ADDRESS_FILE
     if _read(path).get("pid") == os.getpid():
-        (home / TOKEN_FILE).unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+        try:
+            (home / TOKEN_FILE).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s at stop (%s): the next start replaces it", path, exc.strerror or exc)
 
 
 def running_address(home: Path) -> str | None:

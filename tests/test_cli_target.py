@@ -227,3 +227,25 @@ def test_this_homes_daemon_from_before_an_upgrade_is_still_reached(servers: Back
     assert given.exit_code == 0, given.output
     stranger = other_server(servers, 200, "application/json", '{"routing": {}}')
     assert "not a LARouter daemon" in on(stranger, "config", "get", env=env).stderr
+
+
+def test_a_record_that_cannot_be_removed_at_stop_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """The data directory became unwritable while larouterd ran: removing its address record at stop fails with a
+    warning, not an error that ended the stop as "cannot listen ... Permission denied", exit 1 (review Z2)."""
+    import logging
+
+    from larouter.address import ADDRESS_FILE, remove_address, write_address
+
+    write_address(tmp_path, "127.0.0.1", 18790)
+    real = Path.unlink
+
+    def refused(self: Path, missing_ok: bool = False) -> None:
+        if self.parent == tmp_path:
+            raise PermissionError(13, "Permission denied")
+        real(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refused)
+    with caplog.at_level(logging.WARNING):
+        remove_address(tmp_path)
+    assert (tmp_path / ADDRESS_FILE).exists() and "could not remove" in caplog.text, caplog.text

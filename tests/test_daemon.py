@@ -277,3 +277,20 @@ def test_a_config_option_naming_a_directory_is_a_refused_start(tmp_path: Path) -
                           str(free_port())], env=daemon_env(tmp_path / "home"), capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 78 and str(tmp_path) in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_models_on_disk_without_a_llama_server_say_nothing_can_answer(tmp_path: Path) -> None:
+    """No key, a local model downloaded, no llama-server to run it: the start warns that nothing can answer and why
+    (it was silent: review Z2)."""
+    from larouter.models.api import user_model
+    from larouter.models.catalog import Catalog
+    from tests.support.tiny_gguf import write_tiny_gguf
+
+    home = tmp_path / "home"
+    home.mkdir()
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    Catalog.load(home).register(user_model({"id": "tiny", "path": str(gguf), "contextLength": 2048}))
+    with larouterd(home, env=daemon_env(home, LAROUTER_LLAMA_SERVER=str(tmp_path / "no-such-llama-server"))):
+        pass
+    said = daemon_log(home)
+    assert "no model can answer a request yet" in said and "the local models downloaded cannot start" in said, said

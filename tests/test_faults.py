@@ -124,6 +124,17 @@ def test_a_journal_a_newer_larouter_left_stops_the_daemon(home: Path) -> None:
     assert_refused_and_kept(home, path, "a newer LARouter wrote", "Start the newer LARouter once and stop it")
 
 
+def test_a_price_file_that_is_not_utf8_is_a_refused_start(home: Path, tmp_path: Path) -> None:
+    """`usage.prices_file` saved in Windows-1252 (a "€" in a comment): a refused start naming the file and the byte
+    (a 41-line UnicodeDecodeError traceback, exit 1, restarted for ever: review Z2)."""
+    prices = tmp_path / "prices.toml"
+    prices.write_bytes(b'version = "2026-12"  # \x80 per million\n')
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "runtime-config.json").write_text(json.dumps({"usage": {"prices_file": str(prices)}}))
+    stderr = assert_refused_and_kept(home, prices, "not UTF-8 text (byte 0x80", "save it as UTF-8")
+    assert "Traceback" not in stderr
+
+
 def project_entry(**field: Any) -> bytes:
     """projects.json holding one project with these fields changed."""
     return json.dumps([{"id": "proj_0123456789ab", "name": "app", "created_at": "2026-01-01T00:00:00Z", **field}]).encode()

@@ -194,7 +194,8 @@ class Supervisor:
             if proc.ready_at is not None and time.monotonic() - proc.ready_at >= self.settings.local.restart_window:
                 proc.restarts = 0  # it ran long enough since its last start: this is no crash loop
             proc.crash = self._crash(model, proc, code)
-        log.error("model %s crashed (%s); last output:\n%s", model.id, proc.reason, proc.tail(5))
+        log.error("model %s crashed (%s); last output: %s", model.id, proc.reason,  # (a log record is one line)
+                  " | ".join(line for line in proc.tail(5).splitlines() if line.strip()))
         proc.restart = self._spawn(self._restart(model, proc, child), f"restart:{model.id}")
         return proc.crash
 

@@ -7,6 +7,7 @@ import difflib
 import logging
 from typing import TYPE_CHECKING, Mapping
 
+from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.catalog import Catalog
 from larouter.proxy.registry import ModelRegistry
 from larouter.routing.policy import DEFAULT_POLICIES, LOCAL, merged_policies
@@ -62,12 +63,16 @@ def nothing_serves(settings: Settings, catalog: Catalog) -> str | None:
     files: at start, before the loop runs.)"""
     if any(p.available or p.local for p in settings.providers.values()):
         return None
-    if any(catalog.downloaded(m) is not None for m in catalog.all()):
-        return None
     keys = ", ".join(f"{p.api_key_env} for {name}" for name, p in sorted(settings.providers.items()) if p.api_key_env)
-    return (f"no model can answer a request yet: no provider has its API key ({keys or 'none configured'}) and no "
-            "local model is downloaded (`larouter models download gemma-4-e2b`, then `larouter models list`); every "
-            "chat gets a 503 until one is")
+    nothing = f"no model can answer a request yet: no provider has its API key ({keys or 'none configured'}) and "
+    if any(catalog.downloaded(m) is not None for m in catalog.all()):
+        try:
+            find_llama_server(settings.local.llama_server)
+        except LlamaServerNotFound as exc:  # (models on disk, no server to run them: review Z2)
+            return f"{nothing}the local models downloaded cannot start: {exc}"
+        return None
+    return (f"{nothing}no local model is downloaded (`larouter models download gemma-4-e2b`, then `larouter models "
+            "list`); every chat gets a 503 until one is")
 
 
 def warn_unserved(settings: Settings, catalog: Catalog, variables: Mapping[str, str] | None = None,

@@ -48,7 +48,7 @@ def newer_ledger(path: Path, exc: schema.NewerLedger) -> str:
     return (f"{path} was last opened by a newer LARouter: its usage ledger has migrations LARouter {__version__} does "
             f"not know ({', '.join(exc.unknown)}), so every call this version recorded would be lost. Run the newer "
             "LARouter again, or put back the copy of the file from before the upgrade (the calls recorded since are "
-            "not in it)")
+            f"not in it), and remove {path.name}.wal beside it if there is one (it would be replayed onto the copy)")
 
 
 def read_price_file(settings: Settings) -> PriceTable | None:

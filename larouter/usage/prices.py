@@ -73,6 +73,9 @@ def load_price_file(path: Path) -> PriceTable:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"usage.prices_file {path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # (a traceback and exit 1 at start, a 500 from PATCH: review Z2)
+        raise ConfigError(f"usage.prices_file {path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                          f"{exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"usage.prices_file {path}: cannot read: {exc.strerror}") from None
     return parse_price_table(data, f"usage.prices_file {path}")
