@@ -197,6 +197,9 @@ def test_a_job_runners_new_job_is_not_the_learned_pattern(make: Callable[..., Ro
     for n in (1, 2):  # a check-in's own counter ("#3") and clock are no job
         ask(router, TICK.format(n=n))
     assert ask(router, TICK.format(n=3))["x-larouter-tier"] == "HEARTBEAT"
+    from larouter.routing.repeats import job_ids  # a time before a time zone is no amount ("15 Eur" in "Europe")
+
+    assert job_ids({"messages": turn("Check-in 13:15 Europe/Berlin: invoice INV-7 due, 40 EUR")}) == "invoice inv-7|40 eur"
 
 
 @pytest.mark.parametrize("yes", ["yes", "Yes, do that.", "Yes — go ahead.", "sure thing", "Yes; please do", "go on",

@@ -96,7 +96,8 @@ _RECORDS = tuple("order invoice ticket customer client account user issue pr cas
                  "member".split())
 _JOB_IDS_RE = re.compile(
     words_pattern(_RECORDS + tuple(w + "s" for w in _RECORDS)) + r"(?:\s+(?:no\.?|number|nr\.?|id|#))?\s*[:#]?\s*"
-    r"[a-z]{0,4}-?\d[\w-]*|[$€£¥₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:usd|eur|gbp|jpy|chf|cad|aud|inr|[$€£¥₹])")
+    r"[a-z]{0,4}-?\d[\w-]*|[$€£¥₹]\s?\d[\d,.]*"
+    r"|(?<![\w:.,])\d[\d,.]*\s?(?:(?:usd|eur|gbp|jpy|chf|cad|aud|inr)(?![a-z])|[$€£¥₹])")  # ("13:15 Europe/…": none)
 
 
 def job_ids(body: dict[str, Any]) -> str:
