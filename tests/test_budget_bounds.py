@@ -222,6 +222,29 @@ def test_anthropic_cache_counts_are_billed_beside_the_input(make_router: Callabl
     assert math.isclose(float(row["cost_usd"]), (2010 * 3.0 + 5000 * 0.3 + 5 * 15.0) / 1e6, rel_tol=1e-9), row
 
 
+@pytest.mark.parametrize(("usages", "expected"), [
+    # cache writes beside a smaller prompt_tokens: left out of it, added (they were billed as nothing: review Z1)
+    ([{"prompt_tokens": 10, "completion_tokens": 5, "cache_creation_input_tokens": 200_000}], (200_010, 5, 0)),
+    # a prompt_tokens that holds the cache's counts (OpenAI's counting, LiteLLM's newer versions): as it is
+    ([{"prompt_tokens": 7010, "completion_tokens": 5, "cache_read_input_tokens": 5000,
+       "cache_creation_input_tokens": 2000}], (7010, 5, 5000)),
+    # a stream's usage in events: a later count wins under either name (an earlier completion_tokens outranked it)
+    ([{"prompt_tokens": 10, "completion_tokens": 1}, {"output_tokens": 50}], (10, 50, 0)),
+    ([{"input_tokens": 10, "cache_read_input_tokens": 5000}, {"output_tokens": 5}], (5010, 5, 5000)),
+    ([{"prompt_tokens": 1000, "completion_tokens": 50}, {"prompt_tokens": 0, "completion_tokens": 0}], (1000, 50, 0)),
+    ([{"prompt_tokens": 0, "completion_tokens": 0}, {"prompt_tokens": 1000, "completion_tokens": 50}], (1000, 50, 0)),
+])
+def test_usage_counts_as_providers_and_gateways_send_them(usages: list[dict], expected: tuple[int, int, int]) -> None:
+    """The tokens billed for usage shapes beside OpenAI's (a stream's events merged as the relay merges them)."""
+    from larouter.usage.records import merged_usage, reported_tokens
+
+    usage: dict | None = None
+    for event in usages:
+        usage = merged_usage(usage, event)
+    tokens = reported_tokens(usage)
+    assert tokens is not None and (tokens.input, tokens.output, tokens.cached) == expected, tokens
+
+
 def test_a_prompt_is_estimated_alike_streamed_or_not(make_router: Callable[..., Router]) -> None:
     """A provider that reports no usage: the same prompt is estimated at the same tokens asked plain, streamed, and
     streamed with `stream_options` (66, 69 and 79: the estimate counted the stream fields' bytes: review C)."""

@@ -200,6 +200,8 @@ def test_a_job_runners_new_job_is_not_the_learned_pattern(make: Callable[..., Ro
     from larouter.routing.repeats import job_ids  # a time before a time zone is no amount ("15 Eur" in "Europe")
 
     assert job_ids({"messages": turn("Check-in 13:15 Europe/Berlin: invoice INV-7 due, 40 EUR")}) == "invoice inv-7|40 eur"
+    # a check-in's counts are no job either: they move on while it stays the same check-in (review Z1)
+    assert job_ids({"messages": turn("Queue sweep: orders: 14, tickets: 0, ticket: 3; 12 audits, 3 cadences")}) == ""
 
 
 @pytest.mark.parametrize("yes", ["yes", "Yes, do that.", "Yes — go ahead.", "sure thing", "Yes; please do", "go on",

@@ -16,7 +16,7 @@ from larouter.errors import error_body
 from larouter.proxy.call import Call
 from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts
 from larouter.proxy.upstream import CutShort, redact, scrub
-from larouter.usage.records import tokens_of
+from larouter.usage.records import merged_usage, tokens_of
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # Each a single pass over a block of events (cheaper than an `in` test per marker):
@@ -175,7 +175,7 @@ class Relay:
         if data.get("error"):
             self._note_error(data["error"])
         if isinstance(data.get("usage"), dict):  # counts split over events (the input's, then the output's): merged
-            self.call.usage = {**self.call.usage, **data["usage"]} if self.call.usage else data["usage"]
+            self.call.usage = merged_usage(self.call.usage, data["usage"])
         if isinstance(data.get("choices"), list) and data["choices"]:
             self.seen = data
         for choice in data["choices"] if isinstance(data.get("choices"), list) else ():

@@ -88,15 +88,16 @@ def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str |
 
 # What names a job rather than a beat: an amount of money and the id of a business record ("Refund order 1001 for
 # customer 77: $12" is not order 1002's job, though the signature blanks their digits alike, review T). A scheduler's
-# own counters ("sweep #9103", "run 412", "tick 7") are none of these. On the lower-cased turn; the words factored by
-# prefix (`words_pattern`): ~5 us on a short turn, ~60 on 1,000 characters of prose, so it is read only for a turn
-# seen before (`RepeatTracker.known`).
+# own counters ("sweep #9103", "run 412", "tick 7") are none of these, nor a count (a plural label, "orders: 14",
+# "tickets: 0", or one digit, "ticket: 3": a check-in's counts move on while it stays the same check-in, review Z1).
+# On the lower-cased turn; the words factored by prefix (`words_pattern`): ~5 us on a short turn, ~60 on 1,000
+# characters of prose, so it is read only for a turn seen before (`RepeatTracker.known`).
 _RECORDS = tuple("order invoice ticket customer client account user issue pr case refund payment transaction txn "
                  "booking reservation shipment parcel sku product lead contract claim patient employee student "
                  "member".split())
 _JOB_IDS_RE = re.compile(
-    words_pattern(_RECORDS + tuple(w + "s" for w in _RECORDS)) + r"(?:\s+(?:no\.?|number|nr\.?|id|#))?\s*[:#]?\s*"
-    r"[a-z]{0,4}-?\d[\w-]*|[$€£¥₹]\s?\d[\d,.]*"
+    words_pattern(_RECORDS) + r"(?:\s+(?:no\.?|number|nr\.?|id|#))?\s*[:#]?\s*(?:[a-z]{1,4}-?\d|\d\d)[\w-]*"
+    r"|[$€£¥₹]\s?\d[\d,.]*"
     r"|(?<![\w:.,])\d[\d,.]*\s?(?:(?:usd|eur|gbp|jpy|chf|cad|aud|inr)(?![a-z])|[$€£¥₹])")  # ("13:15 Europe/…": none)
 
 

@@ -58,6 +58,25 @@ def _counts(usage: Any) -> tuple[Any, Any]:
     return prompt, completion
 
 
+_ALIASES = (("prompt_tokens", "input_tokens"), ("completion_tokens", "output_tokens"))
+
+
+def merged_usage(earlier: dict[str, Any] | None, later: dict[str, Any]) -> dict[str, Any]:
+    """A stream's usage events as one (a provider may send the input's counts, then the output's): a later count wins,
+    under either of its names (an earlier `completion_tokens: 1` outranked a final `output_tokens: 50`, review Z1),
+    except a zero after a count (a last event of zeros billed the call as nothing)."""
+    if not earlier:
+        return later
+    out = dict(earlier)
+    for names in _ALIASES:
+        said = [later[name] for name in names if name in later]
+        if said and not (said == [0] and any(out.get(name) for name in names)):  # (a zero after a count: no reset)
+            for name in names:
+                out.pop(name, None)
+    out.update((key, value) for key, value in later.items() if key not in out or value or not out[key])
+    return out
+
+
 def reported_tokens(usage: Any) -> Tokens | None:
     """Tokens from a usage object that gives both counts, readable; None otherwise (the call is estimated, marked
     so: a count that is missing, or cannot be read, "7", -5, true, is no count, never billed as an exact 0).
@@ -72,10 +91,11 @@ def reported_tokens(usage: Any) -> Tokens | None:
         return None
     prompt, cached = _count(prompt), _cached(usage)
     read, written = _count(usage.get("cache_read_input_tokens")), _count(usage.get("cache_creation_input_tokens"))
-    if (read or written) and ("prompt_tokens" not in usage or read > prompt):
+    if (read or written) and ("prompt_tokens" not in usage or read + written > prompt):
         # Anthropic's counting: the prompt's count leaves the cache's reads and writes out. So does a `prompt_tokens`
-        # smaller than the reads beside it (LiteLLM versions that pass Anthropic's counts on so), whose row said
-        # 5,000 cached of 10 input, billed as 10 cached tokens (review X); one that holds them is OpenAI's counting.
+        # smaller than the reads and writes beside it (LiteLLM versions that pass Anthropic's counts on so), whose row
+        # said 5,000 cached of 10 input (review X), or billed 200,000 writes as nothing (review Z1); one that holds
+        # them is OpenAI's counting.
         prompt, cached = min(MAX_TOKENS, prompt + read + written), read
     return Tokens(prompt, _count(completion), min(cached, prompt), estimated=False)
 
