@@ -213,12 +213,9 @@ def http_state(router: Router) -> str:
     return http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
 
 
-async def test_a_conversation_does_not_stick_to_a_local_model_the_operator_stopped(
-        local_router: Callable[..., Router], tmp_path: Path) -> None:
-    """A conversation served by `tiny`, which the operator then stopped with `tiny2` running, goes to `tiny2`: it
-    restarted the stopped model ahead of the running one (review T), for a prompt cache a stopped server no longer
-    has."""
-    router = local_router(extra=POLICY + 'HEARTBEAT = ["local"]\n')
+async def alice_served(router: Router, tmp_path: Path) -> tuple[openai.AsyncOpenAI, list[dict], str, str]:
+    """A second local model `tiny2` registered, and Alice's conversation's first heartbeat answered: the client, the
+    conversation so far, the model that served it and the other one."""
     status, out = await call(router, "POST", "/api/models", {"id": "tiny2", "path": str(write_tiny_gguf(
         tmp_path / "tiny2.gguf")), "contextLength": 2048})
     assert status == 201, out
@@ -226,8 +223,17 @@ async def test_a_conversation_does_not_stick_to_a_local_model_the_operator_stopp
     talk = [{"role": "system", "content": "You are Alice's assistant."}, {"role": "user", "content": HEARTBEAT}]
     first = await client.chat.completions.with_raw_response.create(model="auto", messages=talk, max_tokens=3)
     served = first.headers["x-larouter-model"]
-    other = "tiny2" if served == "tiny" else "tiny"
     assert first.headers["x-larouter-tier"] == "HEARTBEAT" and served in ("tiny", "tiny2"), first.headers
+    return client, talk, served, "tiny2" if served == "tiny" else "tiny"
+
+
+async def test_a_conversation_does_not_stick_to_a_local_model_the_operator_stopped(
+        local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """A conversation served by `tiny`, which the operator then stopped with `tiny2` running, goes to `tiny2`: it
+    restarted the stopped model ahead of the running one (review T), for a prompt cache a stopped server no longer
+    has."""
+    router = local_router(extra=POLICY + 'HEARTBEAT = ["local"]\n')
+    client, talk, served, other = await alice_served(router, tmp_path)
     assert (await call(router, "POST", f"/api/models/{other}/start"))[0] == 200
     assert (await call(router, "POST", f"/api/models/{served}/stop"))[0] == 200
     talk += [{"role": "assistant", "content": "HEARTBEAT_OK"}, {"role": "user", "content": HEARTBEAT}]
@@ -246,14 +252,7 @@ async def test_a_conversation_waits_for_its_local_model_while_it_loads(local_rou
     script.write_text(f'#!/bin/sh\nsleep {SLOW_LOAD}\nexec "{find_llama_server()}" "$@"\n')
     script.chmod(0o755)
     router = local_router(extra=f'llama_server = "{script}"\n' + POLICY + 'HEARTBEAT = ["local"]\n')
-    status, out = await call(router, "POST", "/api/models", {"id": "tiny2", "path": str(write_tiny_gguf(
-        tmp_path / "tiny2.gguf")), "contextLength": 2048})
-    assert status == 201, out
-    client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
-    talk = [{"role": "system", "content": "You are Alice's assistant."}, {"role": "user", "content": HEARTBEAT}]
-    first = await client.chat.completions.with_raw_response.create(model="auto", messages=talk, max_tokens=3)
-    served = first.headers["x-larouter-model"]
-    other = "tiny2" if served == "tiny" else "tiny"
+    client, talk, served, other = await alice_served(router, tmp_path)
     assert (await call(router, "POST", f"/api/models/{served}/stop"))[0] == 200
     restart = asyncio.ensure_future(call(router, "POST", f"/api/models/{served}/start"))
     deadline = asyncio.get_running_loop().time() + 10
