@@ -233,6 +233,10 @@ def test_anthropic_cache_counts_are_billed_beside_the_input(make_router: Callabl
     ([{"input_tokens": 10, "cache_read_input_tokens": 5000}, {"output_tokens": 5}], (5010, 5, 5000)),
     ([{"prompt_tokens": 1000, "completion_tokens": 50}, {"prompt_tokens": 0, "completion_tokens": 0}], (1000, 50, 0)),
     ([{"prompt_tokens": 0, "completion_tokens": 0}, {"prompt_tokens": 1000, "completion_tokens": 50}], (1000, 50, 0)),
+    # zeros, nulls and empty details after counts, also under the other naming (billed as nothing: review Z3)
+    ([{"input_tokens": 1000, "output_tokens": 50}, {"prompt_tokens": 0, "completion_tokens": 0}], (1000, 50, 0)),
+    ([{"prompt_tokens": 1000, "completion_tokens": 50, "prompt_tokens_details": {"cached_tokens": 800}},
+      {"prompt_tokens": None, "completion_tokens": 50, "prompt_tokens_details": {"cached_tokens": 0}}], (1000, 50, 800)),
 ])
 def test_usage_counts_as_providers_and_gateways_send_them(usages: list[dict], expected: tuple[int, int, int]) -> None:
     """The tokens billed for usage shapes beside OpenAI's (a stream's events merged as the relay merges them)."""

@@ -202,6 +202,8 @@ def test_a_job_runners_new_job_is_not_the_learned_pattern(make: Callable[..., Ro
     assert job_ids({"messages": turn("Check-in 13:15 Europe/Berlin: invoice INV-7 due, 40 EUR")}) == "invoice inv-7|40 eur"
     # a check-in's counts are no job either: they move on while it stays the same check-in (review Z1)
     assert job_ids({"messages": turn("Queue sweep: orders: 14, tickets: 0, ticket: 3; 12 audits, 3 cadences")}) == ""
+    # and ids after a plural or a colon are ids (review Z3)
+    assert job_ids({"messages": turn("Refund orders 1007 and 2007, Total:1007 USD")}) == "orders 1007|1007 usd"
 
 
 @pytest.mark.parametrize("yes", ["yes", "Yes, do that.", "Yes — go ahead.", "sure thing", "Yes; please do", "go on",

@@ -174,9 +174,6 @@ def test_a_patch_of_the_wrong_shape_is_a_400_naming_the_key(router: Router) -> N
         ({"providers": {"fake": {"prices": {"m": {"output": 1}}}}}, "providers.fake.prices.m.input", "required key is missing"),
         ({"providers": {"fake": {"prices": {"m": {"input": 1}}}}}, "providers.fake.prices.m.output", "required key is missing"),
     ]
-    latin = router.settings.home / "prices-cp1252.toml"
-    latin.write_bytes(b'version = "2026-12"  # \x80 per million\n')  # (a 500: review Z2)
-    cases.append(({"usage": {"prices_file": str(latin)}}, "usage.prices_file", "not UTF-8"))
     for patch, param, words in cases:
         status, out = http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)
         assert status == 400, (patch, out)

@@ -316,8 +316,8 @@ def test_extreme_values_are_recorded_not_lost(tmp_path: Path) -> None:
         ledger.close()
     top = 2 ** 31 - 1
     # (an infinity clamped like a huge count; `true` is no count: that prompt is estimated, here from nothing, and
-    # the readable output count, 2.9, kept as 2)
-    assert [r[2:5] for r in rows] == [(top, top, 0), (top, 0, 0), (top, top, 0), (0, 2, 0), (5, 1, top)]
+    # the readable output count, 2.9, kept as 2; a cached count is never more than the prompt it is part of)
+    assert [r[2:5] for r in rows] == [(top, top, 0), (top, 0, 0), (top, top, 0), (0, 2, 0), (5, 1, 5)]
     assert rows[0][0] == when.replace(tzinfo=None) and rows[1][0] == when.replace(tzinfo=None, microsecond=999998)
     assert [r[1] for r in rows] == [names[i % len(names)][:256] for i in range(len(usages))]
     assert rows[4][5] == Decimal("0.0000070000")  # 5 input tokens (all cached; no cached price) at $1/M, 1 at $2/M

@@ -95,10 +95,15 @@ def pattern_key(body: dict[str, Any], project: str, decision: Decision) -> str |
 _RECORDS = tuple("order invoice ticket customer client account user issue pr case refund payment transaction txn "
                  "booking reservation shipment parcel sku product lead contract claim patient employee student "
                  "member".split())
+_SEP = r"(?:\s{1,3}(?:no\.?|number|nr\.?|id|#))?\s{0,3}[:#]?\s{0,3}"  # (bounded: "order" + a long blank run
+# before a digit was quadratic, review Z3)
 _JOB_IDS_RE = re.compile(
-    words_pattern(_RECORDS) + r"(?:\s+(?:no\.?|number|nr\.?|id|#))?\s*[:#]?\s*(?:[a-z]{1,4}-?\d|\d\d)[\w-]*"
+    words_pattern(_RECORDS) + _SEP + r"(?:[a-z]{1,4}-?\d|\d\d)[\w-]*"  # "order 1001", "invoice INV-7"
+    + "|" + words_pattern(tuple(w + "s" for w in _RECORDS)) + r"\s{1,3}(?:[a-z]{1,4}-?\d|\d{4})[\w-]*"  # "orders
+    # 1007 and 2007" (not "orders: 14", a count)
     r"|[$€£¥₹]\s?\d[\d,.]*"
-    r"|(?<![\w:.,])\d[\d,.]*\s?(?:(?:usd|eur|gbp|jpy|chf|cad|aud|inr)(?![a-z])|[$€£¥₹])")  # ("13:15 Europe/…": none)
+    r"|(?<![\w.,])(?<!\d:)\d[\d,.]*\s?(?:(?:usd|eur|gbp|jpy|chf|cad|aud|inr)(?![a-z])|[$€£¥₹])")  # ("Total:1007 USD";
+# not "13:15 Europe/…")
 
 
 def job_ids(body: dict[str, Any]) -> str:

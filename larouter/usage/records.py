@@ -64,17 +64,24 @@ _ALIASES = (("prompt_tokens", "input_tokens"), ("completion_tokens", "output_tok
 def merged_usage(earlier: dict[str, Any] | None, later: dict[str, Any]) -> dict[str, Any]:
     """A stream's usage events as one (a provider may send the input's counts, then the output's): a later count wins,
     under either of its names (an earlier `completion_tokens: 1` outranked a final `output_tokens: 50`, review Z1),
-    except a zero after a count (a last event of zeros billed the call as nothing)."""
+    except a zero, null or empty details after a count under either name (a last event of zeros billed the call as
+    nothing, also when it switched naming: review Z3)."""
     if not earlier:
         return later
     out = dict(earlier)
-    for names in _ALIASES:
-        said = [later[name] for name in names if name in later]
-        if said and not (said == [0] and any(out.get(name) for name in names)):  # (a zero after a count: no reset)
-            for name in names:
-                out.pop(name, None)
-    out.update((key, value) for key, value in later.items() if key not in out or value or not out[key])
+    for key, value in later.items():
+        names = next((pair for pair in _ALIASES if key in pair), (key,))
+        if _empty(value) and any(not _empty(out[name]) for name in names if name in out):
+            continue
+        for name in names:
+            out.pop(name, None)
+        out[key] = value
     return out
+
+
+def _empty(value: Any) -> bool:
+    """No count: None, 0, or details whose counts are all so."""
+    return value is None or value == 0 or (isinstance(value, dict) and all(_empty(v) for v in value.values()))
 
 
 def reported_tokens(usage: Any) -> Tokens | None:
