@@ -22,7 +22,6 @@ from larouter.proxy.validate import parse_json_object
 # Compressed bodies larger than this inflate on a worker thread: a deflate stream inflates up to ~1,000 times, so
 # 1 KiB is at most ~1 MB (~1 ms) on the loop (at 256 KiB, 32 KB of gzip inflated to 32 MiB there: 0.85 s, review Z1).
 OFF_LOOP_BYTES = 1024
-OFF_LOOP_JSON = 1 << 20  # JSON bodies larger than this are parsed on a worker thread (32 MiB: ~0.1 s of CPU)
 
 
 async def read_body(request: web.Request) -> bytes:
@@ -96,10 +95,6 @@ async def _read(request: web.Request) -> bytes:
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object (400 naming the problem otherwise), read within server.body_timeout."""
-    return await parse_body(await read_body(request))
-
-
-async def parse_body(raw: bytes) -> dict[str, Any]:
-    """`parse_json_object`, on a worker thread for a body over OFF_LOOP_JSON."""
-    return await asyncio.to_thread(parse_json_object, raw) if len(raw) > OFF_LOOP_JSON else parse_json_object(raw)
+    """The body as a JSON object (400 naming the problem otherwise), read within server.body_timeout. (Parsed here:
+    orjson holds the GIL, so a worker thread would not free the event loop meanwhile.)"""
+    return parse_json_object(await read_body(request))

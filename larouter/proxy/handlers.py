@@ -24,8 +24,8 @@ from larouter.proxy.estimate import answer_text_bytes, inline_media, prompt_byte
 from larouter.proxy.registry import AUTO, model_entry
 from larouter.proxy.sse import SSE_HEADERS, BadStream, ClientGone, Relay, UpstreamErrorEvent
 from larouter.proxy.upstream import describe_stream_error, upstream_body
-from larouter.proxy.validate import check_model_name, validate_chat
-from larouter.reqbody import parse_body, read_body
+from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
+from larouter.reqbody import read_body
 from larouter.routing.health import failure_kind
 from larouter.usage.pricing import usd_text
 
@@ -68,7 +68,7 @@ def error_headers(call: Call) -> dict[str, str]:
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     """Proxy one chat completion, streaming or not, and record it."""
     raw = await read_body(request)
-    body = await parse_body(raw)
+    body = parse_json_object(raw)
     validate_chat(body)
     stream = bool(body.get("stream"))
     call = Call(requested_model=body["model"], stream=stream, request_bytes=prompt_bytes(raw, body),

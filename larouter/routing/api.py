@@ -16,9 +16,9 @@ from larouter.proxy.estimate import inline_media, prompt_bytes
 from larouter.proxy.local import pending_local
 from larouter.proxy.registry import AUTO
 from larouter.proxy.routed import plan
-from larouter.proxy.validate import validate_chat
+from larouter.proxy.validate import parse_json_object, validate_chat
 from larouter.queryargs import check_query
-from larouter.reqbody import parse_body, read_body
+from larouter.reqbody import read_body
 from larouter.routing.policy import Candidate
 from larouter.usage.api import current_project, project_param
 from larouter.usage.pricing import round_usd
@@ -94,7 +94,7 @@ async def explain(request: web.Request) -> web.Response:
     """Tier, confidence, reasons, policy and the candidate chain for this request (model defaults to "auto")."""
     check_query(request, ("projectId",))
     raw = await read_body(request)
-    body = await parse_body(raw)
+    body = parse_json_object(raw)
     body.setdefault("model", AUTO)
     validate_chat(body)
     project = _project(request)
