@@ -204,6 +204,7 @@ def test_a_job_runners_new_job_is_not_the_learned_pattern(make: Callable[..., Ro
     assert job_ids({"messages": turn("Queue sweep: orders: 14, tickets: 0, ticket: 3; 12 audits, 3 cadences")}) == ""
     # and ids after a plural or a colon are ids (review Z3)
     assert job_ids({"messages": turn("Refund orders 1007 and 2007, Total:1007 USD")}) == "orders 1007|1007 usd"
+    assert job_ids({"messages": turn("Quiet. Last order 123 min ago, last ticket 12 hours ago")}) == ""  # (ages)
 
 
 @pytest.mark.parametrize("yes", ["yes", "Yes, do that.", "Yes — go ahead.", "sure thing", "Yes; please do", "go on",

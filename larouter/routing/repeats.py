@@ -98,7 +98,8 @@ _RECORDS = tuple("order invoice ticket customer client account user issue pr cas
 _SEP = r"(?:\s{1,3}(?:no\.?|number|nr\.?|id|#))?\s{0,3}[:#]?\s{0,3}"  # (bounded: "order" + a long blank run
 # before a digit was quadratic, review Z3)
 _JOB_IDS_RE = re.compile(
-    words_pattern(_RECORDS) + _SEP + r"(?:[a-z]{1,4}-?\d|\d\d)[\w-]*"  # "order 1001", "invoice INV-7"
+    words_pattern(_RECORDS) + _SEP + r"(?:[a-z]{1,4}-?\d|\d\d)[\w-]*(?![\w-])(?!\s?(?:s|sec|secs|min|mins|minutes|h|hrs|hours"
+    r"|d|days|ago)\b)"  # "order 1001", "invoice INV-7"; not "last order 12 min ago" (review Z3)
     + "|" + words_pattern(tuple(w + "s" for w in _RECORDS)) + r"\s{1,3}(?:[a-z]{1,4}-?\d|\d{4})[\w-]*"  # "orders
     # 1007 and 2007" (not "orders: 14", a count)
     r"|[$€£¥₹]\s?\d[\d,.]*"
