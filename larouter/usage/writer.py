@@ -355,7 +355,7 @@ class Writer:
             self._done.notify_all()
         if kept:
             log.error("usage ledger: stopping with %d usage records DuckDB did not take (%s); they stay in %s and "
-                      "are committed at the next start", kept, self._last_error, self.journal.path)
+                      "are committed by the next start that opens the ledger", kept, self._last_error, self.journal.path)
         if lost:
             log.error("usage ledger: stopping with %d usage records that could not be written (%s); they are lost",
                       lost, self._last_error)
