@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 import platformdirs
 
+from larouter import fsutil
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
 from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
@@ -306,8 +307,7 @@ def env_layer(env: Mapping[str, str]) -> dict[str, Any]:
 def read_toml(path: Path) -> dict[str, Any]:
     """Read a TOML config file, failing with the file and position on a syntax error."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return fsutil.toml_of(path.read_bytes())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:  # TOML is UTF-8; a Latin-1 comment is enough

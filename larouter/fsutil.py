@@ -5,7 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from larouter.errors import LarouterError
 
@@ -114,3 +116,9 @@ def errno_of(message: str) -> int | None:
     file system`; None when it ends with none."""
     text = message.strip().rstrip(".")
     return next((code for code in errno.errorcode if text.endswith(": " + os.strerror(code))), None)
+
+
+def toml_of(data: bytes) -> dict[str, Any]:
+    """TOML from a file's bytes; a UTF-8 byte-order mark (Windows editors write one) is skipped, not "Invalid
+    statement (at line 1, column 1)" (review Z3)."""
+    return tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))

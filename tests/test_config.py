@@ -161,3 +161,17 @@ def test_an_environment_value_of_the_wrong_shape_is_named(tmp_path: Path, env: d
         load_settings(env={"LAROUTER_HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), **env})
     assert expected in str(info.value)
     assert not any(words in str(info.value) for words in INTERNALS), str(info.value)
+
+
+def test_a_byte_order_mark_is_no_error(tmp_path: Path) -> None:
+    """A config file and a price file saved "UTF-8 with BOM" (Windows editors) are read; they were "not valid TOML:
+    Invalid statement (at line 1, column 1)" (review Z3)."""
+    from larouter.usage.prices import load_price_file
+
+    prices = tmp_path / "prices.toml"
+    prices.write_bytes(b'\xef\xbb\xbfversion = "2026-12"\n[acme]\n"m" = { input = 1, output = 2 }\n')
+    cfg = tmp_path / "config.toml"
+    cfg.write_bytes(b'\xef\xbb\xbf[usage]\nprices_file = "' + str(prices).encode() + b'"\n')
+    settings = load_settings(cfg, env={"LAROUTER_HOME": str(tmp_path)})
+    assert settings.usage.prices_file == str(prices)
+    assert load_price_file(prices).prices["acme"]["m"]["output"] == 2

@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from larouter.configerr import ConfigError
+from larouter.fsutil import toml_of
 
 RATE_KEYS = frozenset({"input", "output", "cached_input", "max_output"})
 MAX_OUTPUT = 10_000_000  # the largest `max_output` accepted, in tokens (the largest model limits today are ~10^5)
@@ -69,8 +70,7 @@ def default_provider_models() -> dict[str, list[str]]:
 def load_price_file(path: Path) -> PriceTable:
     """Read `usage.prices_file`; raise ConfigError naming the file and the bad key."""
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = toml_of(path.read_bytes())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"usage.prices_file {path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:  # (a traceback and exit 1 at start, a 500 from PATCH: review Z2)
