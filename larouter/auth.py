@@ -301,6 +301,20 @@ def auth_middleware(store_of: Callable[[web.Application], ProjectStore], admin_o
     return middleware
 
 
+def still_authorized(request: web.Request, store: ProjectStore) -> None:
+    """401 when the project token the request was let in with no longer opens its project: the project was deleted or
+    its token rotated while the request ran (its body still coming, a local model loading). Checked again when the call
+    is admitted: a deleted project's call was served and billed with no budget, an old token's after its rotation
+    (review AA)."""
+    who = request.get(PRINCIPAL)
+    if who is None or who.admin:
+        return
+    token = presented_token(request)
+    project = store.by_token(token) if token is not None else None
+    if project is None or project.id != who.project_id:
+        raise unauthorized("invalid or revoked token (its project was deleted or its token rotated during the request)")
+
+
 def principal(request: web.Request) -> Principal:
     """The caller of this request (admin when auth did not run, e.g. in unit apps)."""
     return request.get(PRINCIPAL, ADMIN)

@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Awaitable, Callable, Collection, TypeVar
 
 import attrs
 
@@ -22,6 +22,7 @@ from larouter.fsutil import atomic_write, storage_error
 from larouter.runtime import damaged, load_json_file, structure_entries
 from larouter.usage.pricing import MONEY_PLACES
 
+T = TypeVar("T")
 log = logging.getLogger("larouter.projects")
 TOKEN_PREFIX = "lr_sk_"
 POLICIES = ("cost-optimized", "balanced", "quality-first", "local-only")
@@ -232,6 +233,16 @@ class ProjectStore:
                           indent=2).encode()
         atomic_write(self.path, data)
 
+    async def _locked(self, change: Callable[[], Awaitable[T]]) -> T:
+        """Run a change under the store's lock to its end, even when its request is cancelled (the client hung up):
+        cancelled between writing projects.json and adopting it, the file and the live projects disagreed (a
+        deleted project's token kept working until the next start: review AA)."""
+        async def locked() -> T:
+            async with self.lock:
+                return await change()
+
+        return await asyncio.shield(locked())
+
     async def _commit(self, projects: dict[str, Project]) -> None:
         """Write the new set of projects, then make it the live one: on a storage error (a full disk) nothing
         changes, in memory or on disk, and the caller gets a 507/503 saying so."""
@@ -290,36 +301,49 @@ class ProjectStore:
         """Create a project; return it and its token (shown once)."""
         fields = validate_fields(body, creating=True, policies=self.policies)
         fields.setdefault("routing_policy", self.default_policy)
-        async with self.lock:
+        token = new_token()
+
+        async def change() -> Project:
             self._check_name_free(fields["name"])
-            token = new_token()
             project = Project(id="proj_" + secrets.token_hex(6), created_at=_now(), token_hash=hash_token(token),
                               token_prefix=token[: len(TOKEN_PREFIX) + 8], **fields)
             await self._commit({**self.projects, project.id: project})
-        return project, token
+            return project
+
+        return await self._locked(change), token
 
     async def update(self, project_id: str, body: dict[str, Any]) -> Project:
         """Change name, description, budget or policy."""
         fields = validate_fields(body, creating=False, policies=self.policies)
-        async with self.lock:
+
+        async def change() -> Project:
             if "name" in fields:
                 self._check_name_free(fields["name"], project_id)
             project = attrs.evolve(self.get(project_id), **fields)
             await self._commit({**self.projects, project.id: project})
-        return project
+            return project
+
+        return await self._locked(change)
 
     async def rotate(self, project_id: str) -> tuple[Project, str]:
         """Issue a new token; the old one stops working at once."""
-        async with self.lock:
-            token = new_token()
-            project = attrs.evolve(self.get(project_id), token_hash=hash_token(token), token_prefix=token[: len(TOKEN_PREFIX) + 8])
+        token = new_token()
+
+        async def change() -> Project:
+            project = attrs.evolve(self.get(project_id), token_hash=hash_token(token),
+                                   token_prefix=token[: len(TOKEN_PREFIX) + 8])
             await self._commit({**self.projects, project.id: project})
-        return project, token
+            return project
+
+        return await self._locked(change), token
 
     async def delete(self, project_id: str) -> None:
         """Remove a project and revoke its token (its usage rows stay in the ledger)."""
         if project_id == DEFAULT:
             raise bad_request("the default project cannot be deleted", "id")
-        async with self.lock:
+
+        async def change() -> None:
             self.get(project_id)
             await self._commit({pid: p for pid, p in self.projects.items() if pid != project_id})
+
+        await self._locked(change)

@@ -8,6 +8,7 @@ from typing import Any, Collection
 from aiohttp import web
 
 from larouter import appkeys, jsonx
+from larouter.auth import still_authorized
 from larouter.errors import LarouterError
 from larouter.projects.store import DEFAULT, Project
 from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
@@ -117,7 +118,9 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
     the client named is never replaced: 403 when the project is `local-only` and the model is not local, 402 when it
     does not fit the budget. A downgrade's note is added to the call's reason and kept in `call.extra["downgrade"]`."""
     assert call.target is not None
-    project = request.app[appkeys.PROJECTS].projects.get(call.project)
+    store = request.app[appkeys.PROJECTS]
+    still_authorized(request, store)
+    project = store.projects.get(call.project)
     if project is None or call.target.provider.local:
         return None
     if not routed and project.routing_policy == "local-only":
