@@ -8,12 +8,10 @@ import gc
 import io
 import logging
 import os
-import re
 import signal
 import sys
 import time
 from pathlib import Path
-from types import MappingProxyType
 from typing import IO, Callable
 
 import click
@@ -29,6 +27,7 @@ from larouter.configenv import stray_variables
 from larouter.drain import CUT_WAIT
 from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_readable_secret, warn_if_shared
 from larouter.proxy import loop as loop_guard
+from larouter.routing.shown import UNSAFE_RE, escaped
 from larouter.runtime import Runtime, load_runtime, runtime_file
 from larouter.usage.ledger import LedgerError
 
@@ -104,41 +103,26 @@ class BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 pass
 
 
-# What a log record's message may not hold: line breaks (a forged line of its own), NUL (which ends a journald
-# entry: the next one could start with a forged `<0>` priority), other control characters, and Unicode's line and
-# paragraph separators. A request path, a header, a provider's message may carry them (review Y: `%0A%00<0>...` in a
-# path, logged by the loop guard before authentication, forged an emergency entry).
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+class OneLine(logging.Formatter):
+    """A record's message on one line whatever it quotes: line breaks (a forged line of its own), NUL (which ends a
+    journald entry: the next could start with a forged `<0>` priority), other control characters, Unicode's line
+    separators and bidi overrides escaped as a routing reason's are (`routing.shown.escaped`). A request path, a header,
+    a provider's message may carry them (review Y: `%0A%00<0>...` in a path, logged by the loop guard before
+    authentication, forged an emergency entry). Its traceback, added after it, is ours."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        if UNSAFE_RE.search(record.message):
+            record.message = escaped(record.message)
+        return super().formatMessage(record)
 
 
-def _escaped(m: re.Match[str]) -> str:
-    ch = m[0]
-    if ch in _NAMED:
-        return _NAMED[ch]
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
-
-
-_NAMED = MappingProxyType({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def one_line(record: logging.LogRecord) -> str:
-    """The record's message with every control character escaped (`_UNSAFE`): each record is one line whatever it
-    quotes (its traceback, added after it, is ours)."""
-    message = record.message
-    return _UNSAFE.sub(_escaped, message) if _UNSAFE.search(message) else message
-
-
-class Formatter(logging.Formatter):
+class Formatter(OneLine):
     """`asctime msecs level name: message`, the date and time formatted once per second instead of per line, the
-    message on one line (`one_line`)."""
+    message on one line."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self._second: tuple[int, str] = (-1, "")  # one attribute: replaced atomically (the writer thread logs too)
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = one_line(record)
-        return super().formatMessage(record)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         second, text = self._second
@@ -165,17 +149,13 @@ def under_journald() -> bool:
         return False
 
 
-class JournalFormatter(logging.Formatter):
+class JournalFormatter(OneLine):
     """`<priority>level name: message` without a timestamp (the journal keeps its own), and every line of a
     multi-line record (a traceback) with the record's priority: journald makes each line an entry of its own, and
     the traceback's lines were at the default priority, with no name (review W)."""
 
     def __init__(self) -> None:
         super().__init__("%(levelname)s %(name)s: %(message)s")
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = one_line(record)
-        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
@@ -306,7 +286,8 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
         raise Refused(str(exc)) from None
     except OSError as exc:
         raise StartFailed(f"cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}"
-                                   + runtime_origin(runtime, ("host", "port"))) from None
+                          + runtime_origin(runtime, ("host", "port"))) from None
+
 
 class StartFailed(click.ClickException):
     """A start that failed (exit 1: a port in use, which may free up); under journald each line of the message is an

@@ -1,7 +1,7 @@
 """Reading a request's body: within `server.body_timeout` (408 otherwise), decoded from gzip or deflate, as bytes or
 as a JSON object.
 
-The daemon's HTTP server does not decode request bodies itself (`auto_decompress=False` in `larouter.daemon`): its
+The daemon's HTTP server does not decode request bodies itself (`auto_decompress=False`, `app.RUNNER_OPTIONS`): its
 parser refused `br` and `zstd` with a plain-text 400 before any middleware ran, and a body that did not inflate broke
 the connection. The error middleware answers 415 for an encoding outside `errors.DECODED_ENCODINGS`; gzip and deflate
 are inflated here, never past `server.max_body_bytes` (413: a few KB of gzip can inflate to gigabytes)."""

@@ -97,14 +97,15 @@ _RECORDS = tuple("order invoice ticket customer client account user issue pr cas
                  "member".split())
 _SEP = r"(?:\s{1,3}(?:no\.?|number|nr\.?|id|#))?\s{0,3}[:#]?\s{0,3}"  # (bounded: "order" + a long blank run
 # before a digit was quadratic, review Z3)
+_AGE = r"(?!\s?(?:s|sec|secs|min|mins|minutes|h|hrs|hours|d|days|ago)\b)"  # "order 12 min ago": an age (review Z3)
 _JOB_IDS_RE = re.compile(
-    words_pattern(_RECORDS) + _SEP + r"(?:[a-z]{1,4}-?\d|\d\d)[\w-]*(?![\w-])(?!\s?(?:s|sec|secs|min|mins|minutes|h|hrs|hours"
-    r"|d|days|ago)\b)"  # "order 1001", "invoice INV-7"; not "last order 12 min ago" (review Z3)
-    + "|" + words_pattern(tuple(w + "s" for w in _RECORDS)) + r"\s{1,3}(?:[a-z]{1,4}-?\d|\d{4})[\w-]*"  # "orders
-    # 1007 and 2007" (not "orders: 14", a count)
+    # "order 1001", "invoice INV-7"
+    words_pattern(_RECORDS) + _SEP + r"(?:[a-z]{1,4}-?\d|\d\d)[\w-]*(?![\w-])" + _AGE
+    # "orders 1007 and 2007" (not "orders: 14", a count)
+    + "|" + words_pattern(tuple(w + "s" for w in _RECORDS)) + r"\s{1,3}(?:[a-z]{1,4}-?\d|\d{4})[\w-]*"
+    # "$12", "Total:1007 USD" (not "13:15 Europe/…")
     r"|[$€£¥₹]\s?\d[\d,.]*"
-    r"|(?<![\w.,])(?<!\d:)\d[\d,.]*\s?(?:(?:usd|eur|gbp|jpy|chf|cad|aud|inr)(?![a-z])|[$€£¥₹])")  # ("Total:1007 USD";
-# not "13:15 Europe/…")
+    r"|(?<![\w.,])(?<!\d:)\d[\d,.]*\s?(?:(?:usd|eur|gbp|jpy|chf|cad|aud|inr)(?![a-z])|[$€£¥₹])")
 
 
 def job_ids(body: dict[str, Any]) -> str:
