@@ -355,21 +355,34 @@ async def test_a_token_revoked_while_its_request_arrives_is_refused(make_router:
 
 
 @pytest.mark.parametrize("change", ["create", "delete", "rotate", "update"])
-async def test_a_change_whose_request_is_cancelled_is_made_whole(tmp_path: Path, change: str) -> None:
+async def test_a_change_whose_request_is_cancelled_is_made_whole(tmp_path: Path, change: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A project change whose request is cancelled (its client hung up) while projects.json is being written ends
     with the file and the live projects alike (the file was written and the change never adopted: a deleted project's
     token kept working until the next start, review AA)."""
+    import threading
+    import time
+
     from larouter.projects.store import ProjectStore
 
     store = ProjectStore.load(tmp_path)
     project, _ = await store.create({"name": "acme"})
+    write, written = ProjectStore._save_sync, threading.Event()
+
+    def slow_write(self: ProjectStore, projects: Any = None) -> None:  # (a slow disk: the cancel lands mid-write)
+        time.sleep(0.2)
+        write(self, projects)
+        written.set()
+
+    monkeypatch.setattr(ProjectStore, "_save_sync", slow_write)
     steps = {"create": lambda: store.create({"name": "other"}), "delete": lambda: store.delete(project.id),
              "rotate": lambda: store.rotate(project.id), "update": lambda: store.update(project.id, {"budgetUsd": 5})}
     task = asyncio.ensure_future(steps[change]())
-    await asyncio.sleep(0.001)  # (it is writing the file on a worker thread now)
+    await asyncio.sleep(0.05)  # (it is writing the file on a worker thread now)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     async with store.lock:  # the change runs to its end under the lock
+        assert await asyncio.to_thread(written.wait, 10)  # (the file is written, whatever became of the request)
         on_disk = ProjectStore.load(tmp_path).projects
     assert on_disk == store.projects
