@@ -198,11 +198,10 @@ async def register_model(request: web.Request) -> web.Response:
         what = "the router's own model name" if taken == "auto" else taken
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
     catalog = request.app[appkeys.CATALOG]
-    known = catalog.find(model.id)
-    await request.app[appkeys.SUPERVISOR].change_registration(  # registered anew: not while it runs (as a remove)
+    new = await request.app[appkeys.SUPERVISOR].change_registration(  # registered anew: not while it runs (as a remove)
         model.id, running_error(model.id, "register it again"), functools.partial(catalog.register, model))
     [entry] = await entries(request, [model])
-    return web.json_response(entry, status=201 if known is None else 200)
+    return web.json_response(entry, status=201 if new else 200)
 
 
 async def unregister_model(request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -14,6 +15,7 @@ import attrs
 
 from larouter.config import CONVERTER
 from larouter.errors import LarouterError, bad_request, not_found
+from larouter.fsutil import atomic_write, storage_error
 from larouter.runtime import load_json_file, structure_entries
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -126,6 +128,7 @@ class Catalog:
     # per model id: the model and its variants' file paths, default first (`downloaded` runs for every `auto`
     # request whose chain has `local`: building the Paths cost ~120 of its ~165 us for the shipped catalog)
     _files: dict[str, tuple[CatalogModel, tuple[tuple[Variant, str], ...]]] = attrs.field(factory=dict, init=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)  # one registry change at a time
 
     @classmethod
     def load(cls, home: Path) -> "Catalog":
@@ -168,26 +171,34 @@ class Catalog:
         norm = model_id.strip().lower()
         return next((m for m in self.all() if norm == m.id or norm in m.aliases), None)
 
-    def register(self, model: CatalogModel) -> None:
-        """Add or replace a user model and persist the registry atomically."""
+    def register(self, model: CatalogModel) -> bool:
+        """Add or replace a user model and persist the registry atomically (blocking: run it in a thread); True
+        when the id was new."""
         if any(model.id == m.id or model.id in m.aliases for m in self.shipped):
             raise bad_request(f"model id {model.id!r} is taken by the shipped catalog", "id", "conflict")
-        self.user[model.id] = model
-        self._save()
+        with self._lock:
+            new = model.id not in self.user
+            self._commit({**self.user, model.id: model})
+        return new
 
     def unregister(self, model_id: str) -> None:
-        """Remove a user model (shipped models cannot be removed)."""
+        """Remove a user model (shipped models cannot be removed; blocking: run it in a thread)."""
         model = self.get(model_id)
         if not model.user:
             raise bad_request(f"model {model.id!r} is part of the shipped catalog", "modelId")
-        del self.user[model.id]
-        self._save()
+        with self._lock:
+            self._commit({key: value for key, value in self.user.items() if key != model.id})
 
-    def _save(self) -> None:
-        self.models_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.registry_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps([CONVERTER.unstructure(m) for m in self.user.values()], indent=2), "utf-8")
-        os.replace(tmp, self.registry_file)
+    def _commit(self, user: dict[str, CatalogModel]) -> None:
+        """Write `user` as the registry, then make it the live one (a write that fails changes nothing). Changes
+        run in worker threads, several at once: each builds a new dict under the lock (readers on the event loop
+        iterate the one they got) and writes it whole."""
+        data = json.dumps([CONVERTER.unstructure(m) for m in user.values()], indent=2).encode()
+        try:
+            atomic_write(self.registry_file, data)
+        except OSError as exc:
+            raise storage_error(exc, "the model registration") from exc
+        self.user = user
 
     def file_path(self, model: CatalogModel, variant: Variant) -> Path:
         """Final on-disk path of a variant's GGUF."""

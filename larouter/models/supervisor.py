@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import aiohttp
 import attrs
@@ -20,6 +20,7 @@ from larouter.models.process import Crash, ModelProcess, State, exit_words
 from larouter.models.sockets import family_cpu
 from larouter.proxy.registry import ModelRegistry
 
+T = TypeVar("T")
 log = logging.getLogger("larouter.models")
 CRASH_WAIT = 1.0  # seconds a call whose local model's connection broke waits for the supervisor to see it exit
 
@@ -286,21 +287,21 @@ class Supervisor:
         log.info("model %s: its pending restart was cancelled by a stop", proc.model_id)
         return True
 
-    async def change_registration(self, model_id: str, error: LarouterError, change: Callable[[], None]) -> None:
+    async def change_registration(self, model_id: str, error: LarouterError, change: Callable[[], T]) -> T:
         """Remove a model, or register it anew: `change` (blocking: it writes the catalog) runs in a thread while
         the model's lock is held, so a start waiting behind a stop runs after it and reads the catalog it left;
         `error` while the model is running; a crashed one's pending restart is cancelled (it would run the old
-        registration's file, under an id the catalog may no longer have)."""
+        registration's file, under an id the catalog may no longer have). Returns what `change` returned."""
         proc = self.procs.get(model_id)
         if proc is None:  # (never started: a start from now on reads the catalog under the lock it takes)
-            await asyncio.to_thread(change)
-            return
+            return await asyncio.to_thread(change)
         async with proc.lock:
             if proc.state in (State.STARTING, State.READY):
                 raise error
             self._stop_restart(proc)
-            await asyncio.to_thread(change)
+            result = await asyncio.to_thread(change)
             proc.command = ()
+            return result
 
     def status(self, proc: ModelProcess) -> dict[str, Any]:
         """JSON view of one process."""
