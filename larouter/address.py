@@ -34,14 +34,18 @@ def http_url(host: str, port: int) -> str:
 def write_address(home: Path, host: str, port: int, token: str | None = None, config: Path | None = None) -> None:
     """Record this process's listening address (blocking: call it off the event loop), and, for its owner's CLI, the
     admin token it started with (`TOKEN_FILE`, 0600: the `admin_token` file holds the generated one, not one set
-    by LAROUTER_ADMIN_TOKEN or a config file the CLI does not read)."""
+    by LAROUTER_ADMIN_TOKEN or a config file the CLI does not read). OSError when either cannot be written."""
     me = Record.of(os.getpid(), "larouterd")
     record = {"pid": me.pid, "url": http_url(host, port), "bootId": me.boot_id, "startTime": me.starttime,
               "config": None if config is None else str(config)}
     data = json.dumps(record).encode()
     if token is not None:
         atomic_write(home / TOKEN_FILE, (token + "\n").encode(), 0o600)
-    atomic_write(home / ADDRESS_FILE, data, 0o644)
+    try:
+        atomic_write(home / ADDRESS_FILE, data, 0o644)
+    except OSError:  # (the start fails: no copy of the admin token is left behind)
+        (home / TOKEN_FILE).unlink(missing_ok=True)
+        raise
 
 
 def remove_address(home: Path) -> None:

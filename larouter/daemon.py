@@ -236,7 +236,8 @@ def data_dir_failure(exc: OSError, home: Path | None) -> str:
     """The start's message for a data directory it cannot make or write: the directory, the system's reason (and
     the file, when another), and, for a read-only one or a permission refused, what to do."""
     directory = home or Path(exc.filename or "?")
-    where = f" ({exc.filename})" if exc.filename and Path(exc.filename) != directory else ""
+    named = exc.filename2 or exc.filename  # (a rename's target: its source is a temporary file, removed by now)
+    where = f" ({named})" if named and Path(named) != directory else ""
     advice = unwritable_advice(exc.errno, directory)
     reason = exc.strerror
     if exc.errno == errno.EEXIST and not where:  # (mkdir: the path is there, and no directory: "File exists")

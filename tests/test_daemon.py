@@ -268,6 +268,8 @@ def test_an_address_file_that_cannot_be_written_is_a_data_directory_problem(tmp_
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 78, out.stderr
     assert "cannot use the data directory" in out.stderr and "cannot listen" not in out.stderr, out.stderr
+    assert f"Is a directory ({home / 'larouterd.address'})" in out.stderr, out.stderr  # (not the temporary file)
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith("larouterd.")) == ["larouterd.address"]
 
 
 def test_a_config_option_naming_a_directory_is_a_refused_start(tmp_path: Path) -> None:
