@@ -4,6 +4,9 @@ on the settings' port while the daemon is down, a shared LARouter) once made it 
 
 from __future__ import annotations
 
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -117,3 +120,29 @@ def test_an_export_ended_by_a_signal_leaves_no_partial_file(servers: BackgroundL
     finally:
         proc.kill()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == [], os.listdir(tmp_path)
+
+
+def test_o_writes_into_a_fifo_and_through_a_symlink(router: Router, tmp_path: Path) -> None:
+    """`-o` naming a FIFO writes into it (its reader gets the CSV), a symlink updates the file it points to, and a
+    file replaced keeps its mode: the export was renamed over each, leaving a plain 0600 file in its place (as root,
+    `-o /dev/stdout` replaced the machine's /dev/stdout: review AB of the thirty-fourth session)."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    fifo = out_dir / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    out = on(router, "usage", "export", "-o", str(fifo))
+    reader.join(30)
+    assert out.exit_code == 0, out.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and got and got[0].startswith(b"time,project,"), got
+    shared, link = out_dir / "shared.csv", out_dir / "link.csv"
+    shared.write_text("old\n")
+    shared.chmod(0o644)
+    link.symlink_to(shared.name)
+    out = on(router, "usage", "export", "-o", str(link))
+    assert out.exit_code == 0, out.output
+    assert link.is_symlink() and shared.read_text().startswith("time,project,")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644
+    assert sorted(p.name for p in out_dir.iterdir()) == ["link.csv", "pipe", "shared.csv"]  # no partial file

@@ -110,7 +110,7 @@ def test_usage_shows_the_projects_budget(make_router: Callable[..., Router]) -> 
     billed_call(router, proj["id"], proj["token"])
     report = on(router, "usage", "--project", proj["id"], "--period", "all")
     assert report.exit_code == 0, report.output
-    assert f"Budget $0.50 a day (since {start} UTC): $0.000014 spent, $0.5000 left" in report.stdout, report.stdout
+    assert f"Budget $0.50 a day (since {start} UTC): $0.000014 spent, $0.499986 left" in report.stdout, report.stdout
     assert ok_json(router, "usage", "--project", proj["id"])["budget"]["spent"] == pytest.approx(0.000014)
     billed_call(router)
     assert "Budget" not in on(router, "usage").stdout  # the default project has no budget
@@ -118,6 +118,30 @@ def test_usage_shows_the_projects_budget(make_router: Callable[..., Router]) -> 
     assert status == 200
     spent = on(router, "usage", "--project", proj["id"]).stdout
     assert "Budget $0.00001 a day" in spent and "$0.000014 spent, nothing left" in spent, spent
+    status, _ = http_json("PUT", router.url + f"/api/projects/{proj['id']}", {"budgetUsd": 4.999})
+    assert status == 200
+    spent = on(router, "usage", "--project", proj["id"]).stdout  # (it read "Budget $5.00 …, $4.9990 left": review AB)
+    assert "Budget $4.999 a day" in spent and "$0.000014 spent, $4.998986 left" in spent, spent
+
+
+def test_the_by_model_rows_add_up_to_the_total(make_router: Callable[..., Router]) -> None:
+    """Three calls of $0.00124: each row shows $0.00124 and the total $0.00372 (the rows read $0.0012 under a total of
+    $0.0037: review AB)."""
+    models = ("row-one", "row-two", "row-three")
+    prices = "".join(f'\n[providers.fake.prices."{m}"]\ninput = 0.0\noutput = 248.0\n' for m in models)
+    router = make_router(extra_toml=prices)
+    for model in models:
+        req = Request(router.v1 + "/chat/completions", method="POST", headers={"Content-Type": "application/json"},
+                      data=json.dumps({"model": f"fake/{model}", "messages": [{"role": "user", "content": "hi"}]}).encode())
+        with urlopen(req, timeout=30) as resp:
+            assert resp.status == 200
+    wait_until(lambda: http_json("GET", router.url + "/api/usage")[1]["totalCalls"] == 3, 10, "the calls billed")
+    data = http_json("GET", router.url + "/api/usage")[1]
+    assert data["totalCost"] == pytest.approx(0.00372), data
+    report = on(router, "usage").stdout
+    assert "$0.00372 over 3 calls" in report, report
+    rows = [line for line in report.splitlines() if any(f" {m} " in line for m in models)]
+    assert len(rows) == 3 and all("$0.00124" in row for row in rows), report
 
 
 def test_logs_of_a_model_that_is_not_running_say_so(router: Router, tmp_path: Path) -> None:

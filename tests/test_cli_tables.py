@@ -64,15 +64,17 @@ def test_route_explain_keeps_model_names_whole_wraps_reasons_and_drops_empty_col
 
 
 def test_projects_list_keeps_budgets_whole(router: Router) -> None:
-    """`projects list` at 80 columns: each budget whole with its window (they read `$0.01/mon…`)."""
-    for name, budget, window in (("billing-app-production", 0.01, "monthly"), ("nightly-batch-jobs", 0.1, "daily")):
+    """`projects list` at 80 columns: each budget whole with its window (they read `$0.01/mon…`), as it was set."""
+    for name, budget, window in (("billing-app-production", 0.01, "monthly"), ("nightly-batch-jobs", 0.1, "daily"),
+                                 ("capped", 4.999, "monthly"), ("eighth", 0.125, "weekly")):
         status, _ = http_json("POST", router.url + "/api/projects",
                               {"name": name, "budgetUsd": budget, "budgetWindow": window})
         assert status == 201
     result = on(router, "projects", "list")
     assert result.exit_code == 0, result.output
     text = shown(result.stdout)
-    for needed in ("billing-app-production", "$0.01/monthly", "nightly-batch-jobs", "$0.10/daily"):
+    for needed in ("billing-app-production", "$0.01/monthly", "nightly-batch-jobs", "$0.10/daily", "$4.999/monthly",
+                   "$0.125/weekly"):  # (a budget as set: $4.999 read $5.00, $0.125 read $0.12: review AB)
         assert needed in text, result.stdout
     for project in http_json("GET", router.url + "/api/projects")[1]["data"]:
         assert project["id"] in text and f"{project['tokenPrefix'] or '—'}" in text, result.stdout

@@ -6,7 +6,7 @@ import json
 import math
 import sys
 from datetime import datetime, timezone
-from typing import Any, Callable, Collection, Sequence
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.filesize import decimal
@@ -103,6 +103,21 @@ def money(value: float | None, places: int = 4) -> str:
     whole, _, frac = f"{value:,.{digits}f}".partition(".")
     frac = frac[:places] + frac[places:].rstrip("0")
     return f"${whole}.{frac}" if frac else f"${whole}"
+
+
+def exact_places(values: Iterable[float | None], least: int = 4, most: int = 6) -> int:
+    """The fewest decimals from `least` to `most` at which every amount shows as it is (so a table's rows add up to
+    the total beside them, and a budget of $4.999 is not shown as $5.00), else `most`."""
+    amounts = [v for v in values if v]
+    for places in range(least, most):
+        if all(abs(round(v, places) - v) < 1e-12 for v in amounts):
+            return places
+    return most
+
+
+def cap_money(value: float) -> str:
+    """A budget as it was set: `$5.00`, `$4.999`, `$0.125` (rounded, a cap could read higher than it is)."""
+    return money(value, exact_places([value], 2, 10))
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

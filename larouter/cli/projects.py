@@ -10,7 +10,7 @@ from rich.table import Table
 
 from larouter.cli.common import Client, client_options, confirm, seg
 from larouter.cli.once import option
-from larouter.cli.output import console, emit, fitted_table, money, print_json
+from larouter.cli.output import cap_money, console, emit, fitted_table, print_json
 from larouter.cli.project_ref import project_id as project_ref, unknown_project
 from larouter.projects.store import POLICIES, WINDOWS
 
@@ -57,7 +57,7 @@ def projects_table(rows: list[dict[str, Any]]) -> Table | str:
     if not rows:
         return "no projects: `larouter projects create NAME` makes one"
     cells = [[p["id"], p["name"], "unlimited" if p["budgetUsd"] is None else
-              f"{money(p['budgetUsd'], 2)}/{p['budgetWindow']}", p["routingPolicy"],
+              f"{cap_money(p['budgetUsd'])}/{p['budgetWindow']}", p["routingPolicy"],
               f"{p['tokenPrefix']}…" if p.get("tokenPrefix") else "—"] for p in rows]
     return fitted_table(["ID", "Name", "Budget", "Policy", "Token"], cells, title="Projects")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import sys
 import tempfile
 from http.client import HTTPException, HTTPResponse
@@ -20,7 +21,8 @@ from rich.text import Text
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, client_options, inherited
 from larouter.cli.once import option
-from larouter.cli.output import emit, err_console, fitted_table, money, plural, print_json, size
+from larouter.cli.output import (cap_money, emit, err_console, exact_places, fitted_table, money, plural, print_json,
+                                 size)
 from larouter.cli.project_ref import project_id, project_option, unknown_project
 
 PERIODS = ("daily", "weekly", "monthly", "all")
@@ -61,35 +63,36 @@ def _share(cost: float | None, total: float) -> str:
     return f"{100 * cost / total:.0f}%" if cost and total else "—"
 
 
-def by_model(data: dict[str, Any]) -> Table:
-    """Cost and calls per model, most expensive first."""
+def by_model(data: dict[str, Any], places: int = 4) -> Table:
+    """Cost and calls per model, most expensive first (`places`: decimals of the amounts)."""
     ranked = sorted(data["byModel"].items(), key=lambda kv: (-(kv[1]["cost"] or 0.0), kv[0]))
-    rows = [[model, f"{m['calls']:,}", f"{m['tokens']:,}", money(m["cost"]), _share(m["cost"], data["totalCost"])]
+    rows = [[model, f"{m['calls']:,}", f"{m['tokens']:,}", money(m["cost"], places),
+             _share(m["cost"], data["totalCost"])]
             for model, m in ranked]
     return fitted_table(["Model", "Calls", "Tokens", "Cost", "Share"], rows, title="By model", title_justify="left")
 
 
-def by_tier(data: dict[str, Any]) -> RenderableType:
+def by_tier(data: dict[str, Any], places: int = 4) -> RenderableType:
     """Cost and calls per routing tier (only `auto` calls have one)."""
     if not data["byTier"]:
         return Text.assemble(("By tier", "italic"), ': no call asked for model "auto" (only those are routed)')
-    rows = [[tier, f"{t['calls']:,}", money(t["cost"])] for tier, t in sorted(data["byTier"].items(),
+    rows = [[tier, f"{t['calls']:,}", money(t["cost"], places)] for tier, t in sorted(data["byTier"].items(),
                                                                                  key=lambda kv: -kv[1]["calls"])]
     return fitted_table(["Tier", "Calls", "Cost"], rows, title="By tier", title_justify="left")
 
 
-def savings(data: dict[str, Any]) -> RenderableType:
+def savings(data: dict[str, Any], places: int = 4) -> RenderableType:
     """What the same tokens would have cost on the baseline model, and what that saved. The daemon's `saved` is
     baseline cost minus cost over the priced calls: below zero when the calls cost more than the baseline would
     have, which is said as such, never as a negative saving or a percentage of a near-zero baseline."""
     s = data.get("savings") or {}
     base, saved = s.get("baselineCost") or 0.0, s.get("saved") or 0.0
     line = Text.assemble(("Savings ", "bold"), f"vs {s.get('baselineModel') or 'the baseline'}: ",
-                         f"would have cost {money(base)}, cost {money(data['totalCost'])}: ")
+                         f"would have cost {money(base, places)}, cost {money(data['totalCost'], places)}: ")
     if saved > 0 and base > 0:
-        return line.append(f"saved {money(saved)} ({100 * saved / base:.0f}%)", style="bold green")
+        return line.append(f"saved {money(saved, places)} ({100 * saved / base:.0f}%)", style="bold green")
     line.append("nothing saved", style="bold")
-    return line.append(f" (cost {money(-saved)} more)" if saved < 0 else "")
+    return line.append(f" (cost {money(-saved, places)} more)" if saved < 0 else "")
 
 
 PER = MappingProxyType({"daily": "a day", "weekly": "a week", "monthly": "a month"})
@@ -100,14 +103,15 @@ def budget_line(budget: dict[str, Any] | None) -> Text | None:
     if not budget or budget.get("budgetUsd") is None:
         return None
     window = budget.get("window") or "monthly"
-    line = Text.assemble(("Budget ", "bold"), f"{money(budget['budgetUsd'], 2)} {PER.get(window, window)} "
-                         f"(since {budget['windowStart']} UTC): {money(budget['spent'])} spent, ")
+    places = exact_places([budget["spent"], budget["remaining"], budget.get("reserved")])  # (they add up to the cap)
+    line = Text.assemble(("Budget ", "bold"), f"{cap_money(budget['budgetUsd'])} {PER.get(window, window)} "
+                         f"(since {budget['windowStart']} UTC): {money(budget['spent'], places)} spent, ")
     if budget["remaining"]:
-        line.append(f"{money(budget['remaining'])} left", style="green")
+        line.append(f"{money(budget['remaining'], places)} left", style="green")
     else:
         line.append("nothing left", style="bold red")
     if budget.get("reserved"):
-        line.append(f" ({money(budget['reserved'])} held for calls in flight)")
+        line.append(f" ({money(budget['reserved'], places)} held for calls in flight)")
     return line
 
 
@@ -128,8 +132,11 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
     days = data["dailyCosts"]
     span = f" ({days[0]['date']} to {days[-1]['date']})" if days else ""
     whose = "every project" if data["projectId"] == "*" else f"project {project_label(data)}"
+    saving = data.get("savings") or {}  # (one number of decimals for the total and its parts: the rows add up)
+    places = exact_places([data["totalCost"], saving.get("baselineCost"), saving.get("saved"),
+                           *(m["cost"] for m in data["byModel"].values()), *(t["cost"] for t in data["byTier"].values())])
     head = Text.assemble((f"Usage of {whose}, {period}{span}\n", "bold"),
-                         f"{money(data['totalCost'])} over {plural(data['totalCalls'], 'call')} "
+                         f"{money(data['totalCost'], places)} over {plural(data['totalCalls'], 'call')} "
                          f"({data['succeededCalls']:,} ok), ",
                          f"{plural(data['inputTokens'], 'input token')} + "
                          f"{plural(data['outputTokens'], 'output token')}")
@@ -140,7 +147,8 @@ def render(data: dict[str, Any], period: str) -> RenderableType:
         head.append("\n").append_text(budget)
     if not data["totalCalls"]:
         return Group(head, Text("no calls recorded in this period", style="dim"))
-    return Group(head, Text(""), by_model(data), by_tier(data), savings(data), Text(""), daily_chart(days))
+    return Group(head, Text(""), by_model(data, places), by_tier(data, places), savings(data, places), Text(""),
+                 daily_chart(days))
 
 
 @click.group(invoke_without_command=True)
@@ -179,15 +187,16 @@ def models_cmd(client: Client, as_json: bool, period: str, project: str | None, 
     emit(data, as_json, models_table)
 
 
-def copy(client: Client, src: HTTPResponse, dst: BinaryIO) -> int:
-    """Copy the response body a chunk at a time (memory stays flat); return the byte count."""
+def copy(client: Client, src: HTTPResponse, dst: BinaryIO, left: str = "nothing was written") -> int:
+    """Copy the response body a chunk at a time (memory stays flat); return the byte count (`left`: what a cut-off
+    export leaves, for the message)."""
     total = 0
     while True:
         try:
             chunk = src.read(CHUNK)
         except (OSError, HTTPException) as exc:
             raise CliError(f"the export from {client.base_url} was cut off after {total:,} bytes ({type(exc).__name__}):"
-                           " larouterd stopped it (its log says why) or stopped; nothing was written",
+                           f" larouterd stopped it (its log says why) or stopped; {left}",
                            EXIT_UNREACHABLE) from None
         if not chunk:
             return total
@@ -221,12 +230,65 @@ def _place(part: Path, target: Path) -> Path:
     raise CliError(f"{target} and 998 numbered names next to it exist; choose a file with -o")
 
 
+def replaceable(path: Path) -> bool:
+    """Whether an export may go to a temporary file renamed over `path` (written whole or not at all): a regular file,
+    or a name not taken. A device (/dev/null), a FIFO, a terminal, /dev/stdout or the /dev/fd/N of a shell's process
+    substitution is written into instead: renamed over, it became a plain file (as root, /dev/stdout: review AB)."""
+    if str(path.absolute()).startswith(("/dev/", "/proc/")):
+        return False
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except FileNotFoundError:  # (a new name, or a symlink to one: `whole` makes the file it points to)
+        return True
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def in_place(client: Client, resp: HTTPResponse, path: Path) -> int:
+    """Stream the export into `path` as it is (see `replaceable`); the byte count."""
+    try:
+        with open(path, "wb") as out:
+            return copy(client, resp, out, f"what {path} got is incomplete")
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path, int]:
+    """Write the export to a temporary file, then move it into place: the file named with -o (through a symlink, the
+    file it points to; an existing file keeps its mode and, where allowed, its owner), or, without -o, the daemon's
+    suggested name (numbered when taken); the name and the byte count. Nothing is left of an export that fails."""
+    target = output or Path(attachment_name(resp.headers.get("Content-Disposition")) or "larouter-usage.csv")
+    dest = Path(os.path.realpath(target)) if output is not None else target
+    part: Path | None = None
+    try:  # a new file of its own, 0600 (never one a symlink planted at a predictable name points to)
+        fd, made = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        part = Path(made)
+        with contextlib.suppress(FileNotFoundError):
+            was = dest.stat()
+            os.fchmod(fd, stat.S_IMODE(was.st_mode))
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, was.st_uid, was.st_gid)
+        with os.fdopen(fd, "wb") as out:
+            written = copy(client, resp, out)
+        if output is None:
+            return _place(part, target), written
+        os.replace(part, dest)  # the file the user named
+        return target, written
+    except BaseException as exc:  # (Ctrl-C, a signal, a full disk: no partial file left behind)
+        with contextlib.suppress(OSError):  # (on a read-only file system the cleanup fails too: EROFS)
+            if part is not None:
+                part.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise
+
+
 @usage.command("export")
 @period_options
 @option("--all-projects", is_flag=True, help="Every project's calls, with a project column (admin token).")
 @option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-        help="File to write (`-`: stdout; default: the daemon's suggested larouter-usage-….csv name in this directory, "
-             "numbered when a file has it).")
+        help="File to write, whole or not at all (`-`: stdout; a device, FIFO or /dev/fd/N is written into; default: "
+             "the daemon's suggested larouter-usage-….csv name in this directory, numbered when a file has it).")
 @client_options
 def export(client: Client, as_json: bool, period: str, project: str | None, all_projects: bool,
            output: Path | None) -> None:
@@ -240,27 +302,13 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
             resp = stack.enter_context(client.stream("GET", "/api/usage/export",
                                                      {"period": period, "projectId": project}, expect="text/csv"))
         if output is not None and str(output) == "-":
-            copy(client, resp, sys.stdout.buffer)
+            copy(client, resp, sys.stdout.buffer, "what reached stdout is incomplete")
             sys.stdout.flush()
             return
-        target = output or Path(attachment_name(resp.headers.get("Content-Disposition")) or "larouter-usage.csv")
-        part: Path | None = None
-        try:  # a new file of its own, 0600 (never one a symlink planted at a predictable name points to)
-            fd, made = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-            part = Path(made)
-            with os.fdopen(fd, "wb") as out:
-                written = copy(client, resp, out)
-            if output is None:
-                target = _place(part, target)
-            else:
-                os.replace(part, target)  # the file the user named
-        except BaseException as exc:  # (Ctrl-C, a signal, a full disk: no partial file left behind)
-            with contextlib.suppress(OSError):  # (on a read-only file system the cleanup fails too: EROFS)
-                if part is not None:
-                    part.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
-            raise
+        if output is not None and not replaceable(output):
+            target, written = output, in_place(client, resp, output)
+        else:
+            target, written = whole(client, resp, output)
     result = {"path": str(target), "bytes": written, "period": period, "projectId": project}
     if as_json:
         print_json(result)
