@@ -211,6 +211,32 @@ def test_a_slow_daemon_is_said_to_be_slow(servers: BackgroundLoop) -> None:
     assert bad.exit_code == 1 and "LAROUTER_TIMEOUT must be a number" in bad.stderr, bad.output
 
 
+
+@pytest.mark.parametrize("stall", [True, False])
+def test_a_daemon_that_stops_part_way_is_not_said_to_be_down(servers: BackgroundLoop, stall: bool) -> None:
+    """A daemon that sends its headers and part of its answer, then nothing (or hangs up): "stopped answering
+    part-way", exit 2; it said "cannot reach larouterd … is it running? start it with larouterd" (review AB)."""
+    import asyncio
+
+    async def partial(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "application/json", "Content-Length": "100",
+                                           "x-larouter-version": "0.1.0"})
+        await resp.prepare(request)
+        await resp.write(b'{"totalCost": ')
+        if stall:
+            await asyncio.sleep(30)
+        else:
+            assert request.transport is not None
+            request.transport.close()
+        return resp
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", partial)
+    result = on(servers.start(app), "usage", env={"LAROUTER_TIMEOUT": "0.5"})
+    assert result.exit_code == 2 and "stopped answering part-way" in result.stderr, result.output
+    assert "is it running" not in result.stderr and "cannot reach" not in result.stderr, result.stderr
+    assert ("within the timeout" in result.stderr) is stall, result.stderr
+
 def test_this_homes_daemon_from_before_an_upgrade_is_still_reached(servers: BackgroundLoop, home: Path) -> None:
     """A larouterd still running the release before an upgrade sends no x-larouter-version: at the address this
     home's running daemon recorded, its answers are still taken (every command said "not a LARouter daemon; point

@@ -223,6 +223,13 @@ class Client:
                         "`larouterd`, or point --url / LAROUTER_URL at it)" + (f"; {self.hint}" if self.hint else ""),
                         EXIT_UNREACHABLE)
 
+    def cut_off(self, exc: Exception) -> CliError:
+        """Exit 2: the daemon answered, then its answer stopped part-way (it is running: no "start it" hint)."""
+        why = "nothing more came within the timeout" if isinstance(exc, TimeoutError) else f"connection lost: {exc}"
+        return CliError(f"larouterd at {self.base_url} stopped answering part-way through its reply ({why}); it may be "
+                        "busy or stopping: its log says why, and LAROUTER_TIMEOUT=SECONDS waits longer",
+                        EXIT_UNREACHABLE)
+
     def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
                 timeout: float | None = None) -> Any:
         """Send a request and decode the JSON answer."""
@@ -230,7 +237,7 @@ class Client:
             try:
                 raw = resp.read()
             except (OSError, HTTPException) as exc:
-                raise self.unreachable(f"connection lost ({exc})") from None
+                raise self.cut_off(exc) from None
         if not raw:
             return None
         if media_type(resp.headers) != "application/json":
@@ -257,7 +264,7 @@ class Client:
             except (OSError, HTTPException) as exc:
                 if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
                     raise
-                raise self.unreachable(f"connection lost ({exc})") from None
+                raise self.cut_off(exc) from None
 
 
 def optional(client: Client, path: str, **params: Any) -> Any:
