@@ -120,6 +120,8 @@ def test_an_export_ended_by_a_signal_leaves_no_partial_file(servers: BackgroundL
     finally:
         proc.kill()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == [], os.listdir(tmp_path)
+    helped = subprocess.run([sys.executable, "-m", "larouter", "--help"], capture_output=True, text=True, timeout=60)
+    assert f"{128 + getattr(signal, sig)} " in " ".join(helped.stdout.split()), helped.stdout  # (--help lists it)
 
 
 def test_o_writes_into_a_fifo_and_through_a_symlink(router: Router, tmp_path: Path) -> None:
