@@ -119,15 +119,19 @@ def shipped_classifier() -> dict[str, Any]:
     return CONVERTER.unstructure(CLASSIFIER_DEFAULT)
 
 
-def changed_from(value: Any, base: Any) -> Any:
-    """The parts of `value` (plain data) that differ from `base`: a table's changed keys, recursively; {} for none."""
+def classifier_shown(value: Any, base: Any) -> Any:
+    """The classifier's settings as shown (plain data): every number, switch and file name, and of its word lists and
+    regular expressions (the large part) only those that differ from `base`, the shipped ones; recursively."""
     if isinstance(value, dict) and isinstance(base, dict):
         out = {}
         for key, item in value.items():
             if key not in base:
                 out[key] = item
-            elif item != base[key]:
-                out[key] = changed_from(item, base[key])
+            elif isinstance(item, dict):
+                if inner := classifier_shown(item, base[key]):
+                    out[key] = inner
+            elif item != base[key] or not isinstance(item, (list, str)) or str(key).endswith("_file"):
+                out[key] = item
         return out
     return value
 
@@ -174,9 +178,9 @@ class Runtime:
                 raw["providers"][name]["api_key"] = mask(prov.api_key)
         # (the admin token stays "***": its ends would tell a local user, who may read this without it, 7 of its
         # characters; a provider's key's ends only help to tell keys apart)
-        # The classifier's rule set is large: show what differs from the shipped one (set in the config file, the
-        # environment or at runtime), with the values in force.
-        raw["routing"]["classifier"] = changed_from(raw["routing"]["classifier"], shipped_classifier())
+        # The classifier's rule set is large: its lists and patterns are shown where they differ from the shipped ones
+        # (set in the config file, the environment or at runtime), its numbers, switches and file names always.
+        raw["routing"]["classifier"] = classifier_shown(raw["routing"]["classifier"], shipped_classifier())
         return raw
 
     async def patch(self, patch: Any, by_token: bool = False) -> list[str]:
