@@ -36,7 +36,7 @@ def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, st
     `no_server`: why no llama-server can be found, which stops every model)."""
     default = model.variant()
     have = catalog.downloaded(model)
-    need_ram = ram_estimate(model, default)
+    need_ram = catalog.ram_needed(model, have, ctx_size) if have else ram_estimate(model, default, ctx_size)
     need_disk = 0 if have else default.size_bytes + (default.mmproj.size_bytes if default.mmproj else 0)
     reasons = []
     if need_ram > ram:

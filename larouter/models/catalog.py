@@ -221,6 +221,15 @@ class Catalog:
             files = self._files[model.id] = (model, tuple((v, str(self.file_path(model, v))) for v in order))
         return next((v for v, path in files[1] if os.path.isfile(path)), None)
 
+    def ram_needed(self, model: CatalogModel, variant: Variant, ctx_size: int) -> int:
+        """`ram_estimate` of a downloaded variant with a `ctx_size` context, from its file's size on disk (a
+        registration may not have said it, or said it wrong)."""
+        try:
+            size = os.stat(self.file_path(model, variant)).st_size
+        except OSError:
+            size = variant.size_bytes
+        return ram_estimate(model, attrs.evolve(variant, size_bytes=size), ctx_size)
+
 
 def _known(raw: dict[str, Any]) -> dict[str, Any]:
     """Keep only fields the classes know (the shipped JSON may carry notes)."""

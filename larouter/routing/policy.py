@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import attrs
 
-from larouter.models.catalog import Catalog
+from larouter.models.catalog import Catalog, free_ram
 from larouter.models.supervisor import provider_name
 from larouter.proxy.registry import ModelRegistry, Target
 from larouter.routing.cooldowns import Cooldowns
@@ -146,7 +146,7 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
             target = Target(name, prov, prov.models[0])
             yield Candidate(prov.models[0], target, None, unfit(target, body, prompt_tokens))
     for model in catalog.all():
-        if model.id in running or catalog.downloaded(model) is None:
+        if model.id in running or (have := catalog.downloaded(model)) is None:
             continue
         skipped = None if local.autostart else "local model stopped and autostart is off"
         if _needs_vision(body) and "image" not in model.modalities:
@@ -155,6 +155,9 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
             skipped = (f"prompt (~{prompt_tokens} tokens) exceeds the {ctx}-token context it starts with "
                        f"({local.ctx_key(model.id)})" if ctx < model.context_length else
                        f"prompt (~{prompt_tokens} tokens) exceeds its {model.context_length}-token context")
+        elif skipped is None and (need := catalog.ram_needed(model, have, ctx)) > (free := free_ram()) > 0:
+            skipped = f"needs ~{need / 1e9:.1f} GB of RAM to start, {free / 1e9:.1f} GB available"  # (a start would
+            # swap, or be killed by the kernel: named, or started by the operator, it is still started)
         yield Candidate(model.id, None, model.id, skipped)
 
 
