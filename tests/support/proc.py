@@ -15,8 +15,6 @@ from urllib.request import urlopen
 from larouter.models.process import free_port
 
 
-
-
 def default_sigint() -> None:
     """A child's `preexec_fn`: SIGINT as a terminal's Ctrl-C delivers it. A suite started in the background (`pytest &`,
     a CI runner's job) hands its children SIGINT ignored, and Python keeps an inherited SIG_IGN: a CLI under test then
@@ -24,10 +22,15 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+ROOT = Path(__file__).resolve().parents[2]  # this checkout
+
+
 def daemon_env(home: Path, **extra: str) -> dict[str, str]:
     """Environment with an isolated home and config dir, and no provider keys from the host."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("LAROUTER_")}
     env.update(LAROUTER_HOME=str(home), XDG_CONFIG_HOME=str(home / "xdg"), PYTHONUNBUFFERED="1", **extra)
+    # the code under test, whatever the working directory (an editable install may point at another checkout)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 
