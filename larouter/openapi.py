@@ -106,7 +106,9 @@ def _paths() -> dict[str, Any]:
                         "included, carries `x-request-id`; an `auto` error also `x-larouter-tier`, "
                         "`x-larouter-reason` (each candidate's failure when all failed) and, once a candidate was "
                         "tried, `x-larouter-model` (and `x-larouter-provider`) naming the last one, whose error it "
-                        "is.")},
+                        "is. A named model's error names it the same way once LARouter knows where it goes (a "
+                        "provider with no key included; a local model not downloaded or not running names no "
+                        "provider), an unknown model's 404 none.")},
         "/v1/models": {"get": op("Models: `auto` first, then every provider's", "proxy",
                                  {"200": _json(ref("ModelList"), "OpenAI model list")}, errors=(401,))},
         "/v1/models/{id}": {"get": op(

@@ -140,3 +140,32 @@ def test_the_ledger_keeps_the_whole_reason_and_cuts_a_longer_one_at_a_word(route
     wait_until(lambda: len(_exported_reasons(router, short["id"])) >= 1, what="the usage row")
     assert _exported_reasons(router, short["id"]) == [headers["x-larouter-reason"]]
     assert http_json("GET", router.url + "/health")[0] == 200
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_errors_larouter_raises_for_a_named_model_say_whose_they_are(local_router: Callable[..., Router],
+                                                                     stream: bool) -> None:
+    """A named model LARouter can place but not serve yet is refused with its model named, as a provider's own error
+    is (review AD 1: these carried neither header): a provider with no key names both; a catalog model not
+    downloaded, and a local model not running with autostart off, name the model and no provider (no server, as
+    under `auto`); an unknown model still names none."""
+    router = local_router(extra="autostart = false\n")
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    for model, status, code, named in (("claude-sonnet-4-5", 503, "provider_unavailable",
+                                        ("claude-sonnet-4-5", "anthropic")),
+                                       ("fake/gpt-fake", 200, None, ("gpt-fake", "fake")),
+                                       ("anthropic/claude-x", 503, "provider_unavailable", ("claude-x", "anthropic")),
+                                       ("gemma4-e4b", 409, "model_not_downloaded", ("gemma-4-e4b", None)),
+                                       ("tiny", 503, "model_not_running", ("tiny", None)),
+                                       ("no-such-model", 404, "model_not_found", (None, None))):
+        if status == 200:
+            raw = client.chat.completions.with_raw_response.create(model=model, messages=HI, stream=stream)
+            headers, got = raw.headers, raw.http_response.status_code
+            raw.http_response.close()
+        else:
+            with pytest.raises(openai.APIStatusError) as info:
+                client.chat.completions.create(model=model, messages=HI, stream=stream)
+            headers, got = info.value.response.headers, info.value.status_code
+            assert info.value.code == code, (model, info.value.body)
+        assert got == status and ID.match(headers.get("x-request-id", "")), (model, dict(headers))
+        assert (headers.get("x-larouter-model"), headers.get("x-larouter-provider")) == named, (model, dict(headers))

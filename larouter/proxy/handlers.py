@@ -48,10 +48,11 @@ def decision_headers(call: Call) -> dict[str, str]:
     return headers
 
 
-def error_headers(call: Call) -> dict[str, str]:
+def error_headers(call: Call, named: tuple[str, str | None] | None = None) -> dict[str, str]:
     """Headers of an error answer: the call's id; the model (and provider) whose error it is, once known: a named
-    model's target, or under `auto` the last candidate tried; and for `auto` its tier and reason (which, when every
-    candidate failed, lists each one's failure)."""
+    model's target, or under `auto` the last candidate tried, or `named` (`local.named_place`: where a named model
+    that had no target yet goes); and for `auto` its tier and reason (which, when every candidate failed, lists each
+    one's failure)."""
     headers = {"x-request-id": call.id}
     if call.tier:
         headers["x-larouter-tier"] = call.tier
@@ -60,6 +61,10 @@ def error_headers(call: Call) -> dict[str, str]:
         headers["x-larouter-provider"] = call.target.provider_name
     elif call.tried:  # a local model that did not start: it had no provider
         headers["x-larouter-model"] = call.tried
+    elif named is not None:  # refused before it had a target: no key, a local model not downloaded or not running
+        headers["x-larouter-model"] = named[0]
+        if named[1] is not None:
+            headers["x-larouter-provider"] = named[1]
     if call.reason:
         headers["x-larouter-reason"] = header_safe(call.reason)  # ASCII: the words are in the ledger
     return headers
@@ -102,7 +107,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         call.finish(err.status, err.code or err.type)
         if body["model"] != AUTO:  # (`auto` notes each candidate's failure as it moves on: routed.py)
             _failed(request, call, err, pending)
-        headers = {**(err.headers or {}), **error_headers(call)}
+        named = local.named_place(request.app, body["model"]) if body["model"] != AUTO else None
+        headers = {**(err.headers or {}), **error_headers(call, named)}
         if call.upstream_id is not None:  # the provider answered, then its answer failed (the error names its own)
             headers.setdefault(upstream.UPSTREAM_ID, call.upstream_id)
         call.upstream_id = headers.get(upstream.UPSTREAM_ID)  # the row names the provider's id the error carries
@@ -114,7 +120,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             raise
         err = drain.error()  # cut by the shutdown before the answer began: a 503 saying so
         call.finish(err.status, err.code)
-        raise attrs.evolve(err, headers=error_headers(call)) from None
+        named = local.named_place(request.app, body["model"]) if body["model"] != AUTO else None
+        raise attrs.evolve(err, headers=error_headers(call, named)) from None
     finally:
         local.release(call)  # the answer is complete (or failed): its local model may idle from now on
         if reservation is None:  # an `auto` call: its candidate's reservation

@@ -47,6 +47,18 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
     return found
 
 
+def named_place(app: web.Application, model: str) -> tuple[str, str | None] | None:
+    """Where a named model goes, for the headers of an error LARouter raised before the call had a target: the
+    model and provider as its answer would name them (a provider with no key), or a local model's id with no
+    provider (not downloaded, or not running with autostart off: it has no server, as under `auto`); None for a
+    model nobody serves (its 404 names none). Reads state only, as `pending_local` does."""
+    target = app[appkeys.REGISTRY].lookup(model)
+    if target is not None:
+        return target.model, target.provider_name
+    found = app[appkeys.CATALOG].find(model)
+    return (found.id, None) if found is not None else None
+
+
 STOPPING = "local model being stopped (`larouter models stop`)"
 
 
