@@ -252,7 +252,9 @@ SCHEMAS: dict[str, Schema] = {
     "CatalogEntry": CATALOG_ENTRY,
     "Catalog": listing(ref("CatalogEntry")),
     "ModelRegister": {"oneOf": [
-        obj({**_REGISTER_COMMON, "path": {"type": "string", "pattern": r"\.gguf$"}}, required=("id", "path")),
+        obj({**_REGISTER_COMMON, "path": {"type": "string", "pattern": "^[/~]", "description": (
+            "absolute path (or ~/...) to a regular file larouterd can read that starts with the GGUF magic bytes, "
+            "whatever its name")}}, required=("id", "path")),
         obj({**_REGISTER_COMMON, "repo": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9]"},
              "file": {"type": "string", "pattern": r"\.gguf$"}, "revision": {"type": "string", "minLength": 1},
              "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},

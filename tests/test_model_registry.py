@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shutil
 from pathlib import Path
+from typing import Callable
+
+import openai
+import pytest
 
 from tests.conftest import Router
-from tests.support.servers import router_call
+from tests.support.cli import ok_json, on
+from tests.support.servers import http_json, router_call
 from tests.support.tiny_gguf import write_tiny_gguf
 
 
@@ -47,3 +54,64 @@ async def test_a_registration_that_cannot_be_saved_changes_nothing(router: Route
     assert out["error"]["code"] == "storage_error", out
     assert "the model registration was not saved" in out["error"]["message"], out
     assert await user_ids(router) == set()
+
+
+ANY_NAMES = ["sha256-6a0746a1ec1aef3e7ec53868f220ff6e389f6f8ef87a01d77c96807de94ca2aa", "model.bin", "MODEL.GGUF",
+             "-starts-with-a-dash", "with space.gguf"]
+
+
+@pytest.mark.llama
+def test_a_gguf_of_any_name_is_registered_listed_started_and_removed(local_router: Callable[..., Router],
+                                                                      tmp_path: Path) -> None:
+    """A GGUF whose name does not end in `.gguf` (an Ollama blob `sha256-<hex>`, `model.bin`, `MODEL.GGUF`) was
+    refused with "must be an absolute path to an existing .gguf file" (review AD 2): the README asks only for the
+    GGUF magic. Each is registered by `larouter models add --path` and over HTTP, listed with its path, and one
+    named so is started (llama-server's `-m`), answers a chat, stops and is removed."""
+    router = local_router()
+    tiny = tmp_path / "tiny.gguf"
+    for n, name in enumerate(ANY_NAMES):
+        copy = tmp_path / "blobs" / name
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copy(tiny, copy)
+        added = on(router, "models", "add", f"cli-{n}", "--path", str(copy))
+        assert added.exit_code == 0 and f"registered cli-{n} ({copy})" in added.stdout, added.output
+        status, out = http_json("POST", router.url + "/api/models", {"id": f"api-{n}", "path": str(copy)})
+        assert status == 201 and out["localPath"] == str(copy) and out["downloaded"] == "local", out
+    listed = {m["id"]: m["localPath"] for m in ok_json(router, "models", "list")}
+    assert {listed[f"cli-{n}"] for n in range(len(ANY_NAMES))} == {str(tmp_path / "blobs" / n) for n in ANY_NAMES}
+    started = on(router, "models", "start", "cli-0")
+    assert started.exit_code == 0 and "cli-0 ready on port" in started.stdout, started.output
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="cli-0", messages=[{"role": "user", "content": "hi"}],
+                                                           max_tokens=3)
+    assert raw.headers["x-larouter-provider"] == "local:cli-0" and raw.parse().choices, raw.headers
+    assert on(router, "models", "stop", "cli-0").exit_code == 0
+    assert on(router, "models", "remove", "cli-0", "-y").exit_code == 0
+    assert "cli-0" not in {m["id"] for m in ok_json(router, "models", "list")}
+
+
+def test_a_path_that_is_no_gguf_file_says_what_it_is(router: Router, tmp_path: Path) -> None:
+    """A `path` LARouter cannot register is a 400 on `path` that says why, each its own way (it said "an existing
+    .gguf file" for all): a relative path, a missing file, a directory, a FIFO (refused at once, not opened to
+    wait for a writer), a device, a file that is not GGUF (`invalid_gguf`); nothing is registered."""
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    fifo = tmp_path / "fifo.gguf"
+    os.mkfifo(fifo)
+    (tmp_path / "text.bin").write_text("not a model\n")
+    cases = [("tiny.gguf", "must be an absolute path to a GGUF file, got 'tiny.gguf'", "invalid_value"),
+             (str(tmp_path / "gone.gguf"), "does not exist (no such file)", "invalid_value"),
+             (str(gguf) + "/x", "does not exist (no such file)", "invalid_value"),
+             (str(tmp_path), "is not a regular file (it is a directory)", "invalid_value"),
+             (str(fifo), "is not a regular file (it is a FIFO)", "invalid_value"),
+             ("/dev/null", "is not a regular file (it is a device)", "invalid_value"),
+             (str(tmp_path / "text.bin"), "is not a GGUF model file", "invalid_gguf"),
+             (str(gguf) + "\0", "must not contain a NUL character", "invalid_value")]
+    for path, words, code in cases:
+        status, out = http_json("POST", router.url + "/api/models", {"id": "bad", "path": path})
+        error = out["error"]
+        assert (status, error["param"]) == (400, "path") and words in error["message"], (path, out)
+        assert error["code"] == code, (path, out)
+    refused = on(router, "models", "add", "bad", "--path", str(fifo))  # (the CLI's own check lets a FIFO by)
+    line = " ".join(refused.stderr.split())
+    assert refused.exit_code == 1 and "is not a regular file (it is a FIFO)" in line, refused.output
+    assert ok_json(router, "models", "list") == []

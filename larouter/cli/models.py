@@ -270,7 +270,7 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
 @models.command()
 @click.argument("name", metavar="ID")
 @option("--path", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="A local .gguf file (made absolute).")
+        help="A local GGUF model file, whatever its name (made absolute).")
 @option("--repo", help="Hugging Face repo (owner/name), with --file.")
 @option("--file", "file", help="GGUF file name in --repo.")
 @option("--revision", help="Commit or branch of --repo (default main).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -119,20 +120,57 @@ def _str_field(body: dict[str, Any], name: str, required: bool = True) -> str | 
 
 
 GGUF_MAGIC = b"GGUF"  # the first 4 bytes of every GGUF file
+# Opened without blocking: a FIFO put in the file's place after its check would otherwise hold the open (and the
+# worker thread) until a writer came; the descriptor's own fstat then decides what was opened.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
-def check_gguf(path: Path) -> None:
-    """A 400 naming `path` unless it starts with the GGUF magic (blocking: reads 4 bytes), so a file llama-server
-    cannot load is refused at registration, not at its first start."""
+def check_gguf(raw: str) -> tuple[Path, int]:
+    """The absolute path of a GGUF model file to register, and its size; a 400 on `path` that says what is wrong
+    otherwise: a relative path, no such file, not a regular file (a directory, a device, a FIFO), a file larouterd
+    cannot read, or one that does not start with the GGUF magic (`invalid_gguf`), so a file llama-server cannot load
+    is refused at registration, not at its first start. Its name may be anything (`model.bin`, `MODEL.GGUF`, an
+    Ollama blob `sha256-<hex>`): llama-server reads the magic, not the name. Blocking (it opens the file and reads 4
+    bytes): run it in a thread."""
+    if "\0" in raw:
+        raise bad_request("'path' must not contain a NUL character", "path")
+    path = Path(raw).expanduser()
+    shown = repr(str(path))
+    if not path.is_absolute():
+        raise bad_request(f"'path' must be an absolute path to a GGUF file, got {shown}", "path")
     try:
-        with path.open("rb") as fh:
-            head = fh.read(len(GGUF_MAGIC))
+        _regular(shown, os.stat(path).st_mode)  # before it is opened: opening a device may do something
+        fd = os.open(path, _OPEN_FLAGS)
+    except (FileNotFoundError, NotADirectoryError):
+        raise bad_request(f"'path' {shown} does not exist (no such file)", "path") from None
     except OSError as exc:
-        raise bad_request(f"'path' {str(path)!r} cannot be read by larouterd: {exc.strerror or exc}", "path") from None
+        raise bad_request(f"'path' {shown} cannot be read by larouterd: {exc.strerror or exc}", "path") from None
+    except ValueError:  # (a lone surrogate: no file name this system can hold)
+        raise bad_request(f"'path' {shown} is not a file name this system can hold", "path") from None
+    try:
+        info = os.fstat(fd)
+        _regular(shown, info.st_mode)  # (what was opened: the path may have changed since)
+        try:
+            head = os.read(fd, len(GGUF_MAGIC))
+        except OSError as exc:  # (a directory opened on some systems: EISDIR; an I/O error)
+            raise bad_request(f"'path' {shown} cannot be read by larouterd: {exc.strerror or exc}", "path") from None
+    finally:
+        os.close(fd)
     if head != GGUF_MAGIC:
-        raise bad_request(f"'path' {str(path)!r} is not a GGUF model file: it does not start with the GGUF magic "
+        raise bad_request(f"'path' {shown} is not a GGUF model file: it does not start with the GGUF magic "
                           "bytes \"GGUF\" (llama-server could not load it; is it a partial download, or another "
                           "format such as safetensors?)", "path", "invalid_gguf")
+    return path, info.st_size
+
+
+def _regular(shown: str, mode: int) -> None:
+    """A 400 on `path` unless `mode` is a regular file's, saying what it is instead."""
+    if stat.S_ISREG(mode):
+        return
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    raise bad_request(f"'path' {shown} is not a regular file (it is {kind}): give the GGUF model file itself", "path")
 
 
 REGISTRATION_FIELDS = ("id", "name", "contextLength", "path", "repo", "file", "revision", "sha256", "sizeBytes",
@@ -163,13 +201,10 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
                           "invalid_type")
     name = _printable(body, "name", 100) or model_id
     if "path" in body and ("repo" in body or "file" in body):
-        raise bad_request("give either 'path' (a local .gguf) or 'repo' and 'file', not both", "path")
+        raise bad_request("give either 'path' (a local GGUF file) or 'repo' and 'file', not both", "path")
     if "path" in body:
-        path = Path(_str_field(body, "path") or "").expanduser()
-        if not path.is_absolute() or path.suffix != ".gguf" or not path.is_file():
-            raise bad_request(f"'path' must be an absolute path to an existing .gguf file, got {str(path)!r}", "path")
-        check_gguf(path)
-        variant = Variant(quant="local", file=path.name, size_bytes=path.stat().st_size)
+        path, size = check_gguf(_str_field(body, "path") or "")
+        variant = Variant(quant="local", file=path.name, size_bytes=size)
         return CatalogModel(model_id, name, (variant,), "local", context_length=ctx, local_path=str(path), user=True)
     repo, file = _str_field(body, "repo") or "", _str_field(body, "file") or ""
     check_repo_file(repo, file)
