@@ -6,7 +6,6 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
-from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 import platformdirs
@@ -15,6 +14,7 @@ from larouter import fsutil
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
 from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
+from larouter.configshipped import default_providers, shipped_variables
 from larouter.configerr import SECRET_FIELDS, ConfigError, blame, invalid, structure_problems
 from larouter.configvalid import (admin_token as _admin_token, env_name as _env_name, event_loop as _event_loop,
                                   gpu_layers as _gpu_layers, hang_timeout as _hang_timeout,
@@ -211,38 +211,6 @@ def default_config_path(env: Mapping[str, str]) -> Path:
     return platformdirs.user_config_path(APP) / "config.toml"
 
 
-def default_providers(env: Mapping[str, str]) -> dict[str, Any]:
-    """OpenAI and Anthropic (OpenAI-compatible endpoint) with the SDKs' usual variables."""
-    from larouter.usage.prices import default_provider_models
-
-    models = default_provider_models()
-    return {
-        "openai": {
-            "base_url": env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1",
-            "api_key_env": "OPENAI_API_KEY",
-            "models": models.get("openai", []),
-        },
-        "anthropic": {
-            "base_url": anthropic_base_url(env.get("ANTHROPIC_BASE_URL")) or "https://api.anthropic.com/v1",
-            "api_key_env": "ANTHROPIC_API_KEY",
-            "models": models.get("anthropic", []),
-        },
-    }
-
-
-def anthropic_base_url(value: str | None) -> str | None:
-    """`ANTHROPIC_BASE_URL` as an OpenAI-compatible base. The Anthropic SDK's convention leaves `/v1` out
-    (`https://api.anthropic.com`, `https://anthropic.helicone.ai`) and adds it per request; the OpenAI-compatible
-    endpoint is under `/v1`, so a path without a `/v1` segment gets one. (`OPENAI_BASE_URL` includes `/v1` by the
-    OpenAI SDK's convention and is used as it is.)"""
-    if not value or not value.strip():
-        return None
-    parts = urlsplit(value.strip())
-    if "v1" in parts.path.split("/"):
-        return value.strip()
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/v1"))
-
-
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in over.items():
@@ -362,9 +330,9 @@ def load_settings(
     path = config_path or default_config_path(env)
     raw: dict[str, Any] = {"providers": default_providers(env)}
     read = path.exists() or explicit
-    if read:
-        raw = _merge(raw, read_toml(path))
-    raw = _merge(raw, env_layer(env))
+    file_raw = read_toml(path) if read else {}
+    environment = env_layer(env)
+    raw = _merge(_merge(raw, file_raw), environment)
     if overrides:
         raw = _merge(raw, overrides)
     if env.get("LAROUTER_HOME"):
@@ -379,8 +347,12 @@ def load_settings(
     else:
         found = list(settings_problems(settings))
     if found:  # each problem names the variable that set the key, if one did (a file that is not there is not named)
-        where = f"file {path}, then LAROUTER_* environment" if read else "LAROUTER_* environment; no config file"
-        variables = env_variables(env, overrides or {})
+        shipped = shipped_variables(env, (file_raw, environment, overrides or {}), from_env)
+        # the layers in order: a shipped provider's base URL from its SDK variable lies under the file
+        first = [name for key, name in shipped.items() if key.endswith(".base_url")]
+        where = ", then ".join([*first, *([f"file {path}"] if read else []), "LAROUTER_* environment"])
+        where += "" if read else "; no config file"
+        variables = {**shipped, **env_variables(env, overrides or {})}
         raise ConfigError(invalid([blame(line, variables) for line in found], where))
     _note_key_sources(settings, from_env, env_variables(env, overrides or {}), overrides or {})
     return settings

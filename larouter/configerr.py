@@ -121,11 +121,23 @@ def _setter(dotted_key: str, variables: Mapping[str, str]) -> str | None:
 def _blame_unknown(table: str, keys: str, variables: Mapping[str, str]) -> str:
     """An `unknown key(s)` list, each key the environment set followed by its variable (before any hint)."""
     out = []
-    for item in keys.split(", "):
+    for item in _items(keys):
         key, _, hint = item.partition(" ")
         name = _setter(key if table == ROOT else f"{table}.{key}", variables)
         out.append(f"{key} (from the environment variable {name}){' ' + hint if hint else ''}" if name else item)
     return ", ".join(out)
+
+
+def _items(keys: str) -> list[str]:
+    """The entries of an `unknown key(s)` list: split at the commas between them, not at those of a hint's list of
+    keys (`nope (the keys here are local, providers, …)`), whose words are no keys the environment set."""
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(keys):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and keys.startswith(", ", i):
+            items.append(keys[start:i])
+            start = i + 2
+    return [*items, keys[start:]]
 
 
 def blame(line: str, variables: Mapping[str, str]) -> str:
@@ -145,7 +157,7 @@ def _new_provider_hint(path: list[str | int], raw: Any) -> str:
     needs the URL of its API) and which providers there are. Names only, never a value."""
     if len(path) != 3 or path[0] != "providers" or path[2] != "base_url":
         return ""
-    from larouter.config import default_providers  # (config imports this module)
+    from larouter.configshipped import default_providers  # (it reads the price table, which imports settings)
 
     shipped = sorted(default_providers({}))
     providers = raw.get("providers") if isinstance(raw, Mapping) else None

@@ -17,6 +17,7 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.auth import is_loopback
 from larouter.config import Settings
+from larouter.configshipped import BASE_URL_ENV  # (the SDKs' variables: the usual way a loop is made)
 from larouter.errors import Handler, LarouterError
 
 log = logging.getLogger("larouter.proxy")
@@ -26,8 +27,6 @@ LOOP_HEADER = "x-larouter-loop"  # on a loop's 508: the id found in its hops (`h
 PROVIDER_LOOP = "provider_loop"
 MAX_HOPS = 8  # a chain of more LARouter daemons than this is taken for a loop
 _ID = re.compile(r"[0-9a-f]{16}")
-# the shipped providers take their base_url from the SDKs' variables: the usual way a loop is made
-BASE_URL_ENV = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
 
 
 def new_instance_id() -> str:
