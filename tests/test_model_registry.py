@@ -99,6 +99,7 @@ def test_a_path_that_is_no_gguf_file_says_what_it_is(router: Router, tmp_path: P
     os.mkfifo(fifo)
     (tmp_path / "text.bin").write_text("not a model\n")
     cases = [("tiny.gguf", "must be an absolute path to a GGUF file, got 'tiny.gguf'", "invalid_value"),
+             ("~no-such-user-here/m.gguf", "must be an absolute path to a GGUF file", "invalid_value"),
              (str(tmp_path / "gone.gguf"), "does not exist (no such file)", "invalid_value"),
              (str(gguf) + "/x", "does not exist (no such file)", "invalid_value"),
              (str(tmp_path), "is not a regular file (it is a directory)", "invalid_value"),

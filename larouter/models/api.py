@@ -134,7 +134,10 @@ def check_gguf(raw: str) -> tuple[Path, int]:
     bytes): run it in a thread."""
     if "\0" in raw:
         raise bad_request("'path' must not contain a NUL character", "path")
-    path = Path(raw).expanduser()
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError:  # `~someone/...` for a user this system does not have
+        raise bad_request(f"'path' must be an absolute path to a GGUF file, got {raw!r}", "path") from None
     shown = repr(str(path))
     if not path.is_absolute():
         raise bad_request(f"'path' must be an absolute path to a GGUF file, got {shown}", "path")
