@@ -188,7 +188,10 @@ def _paths() -> dict[str, Any]:
         "/api/models/{id}/start": {"post": op(
             "Start llama-server for a downloaded model (idempotent)", "models",
             {"200": _json(ref("ModelStatus"), "ready")}, body="ModelStart", body_required=False,
-            errors=(400, 401, 403, 404, 409, 502, 503), params=[MODEL_ID], description=ADMIN)},
+            errors=(400, 401, 403, 404, 409, 502, 503), params=[MODEL_ID],
+            description=ADMIN + " A llama-server that does not come up is a 502 of type `server_error`, code "
+                                "`model_start_failed`, with its last output (and, when it ran out of memory, a "
+                                "sentence saying so).")},
         "/api/models/{id}/stop": {"post": op("Stop a running model", "models",
                                              {"200": _json(ref("ModelStatus"), "stopped")},
                                              errors=(400, 401, 403, 404, 409), params=[MODEL_ID], description=ADMIN)},

@@ -330,6 +330,7 @@ async def test_a_model_that_fails_to_start_shows_chat_no_file_path(local_router:
         with pytest.raises(openai.APIStatusError) as info:
             await client.chat.completions.create(model="broken", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
         assert info.value.status_code == 502 and info.value.code == "model_start_failed"
+        assert info.value.type == "server_error", info.value.body  # (LARouter's own 5xx: review AC)
         message = info.value.message
     await client.close()
     assert "failed to start" in message and "larouter models logs broken" in message, message
@@ -392,3 +393,34 @@ async def test_a_request_during_stop_never_reaches_the_stopping_server(local_rou
     assert status == 200 and reply.choices
     _, health = await call(router, "GET", "/api/models/tiny/health")
     assert health["state"] == "ready" and health["pid"] != first["pid"], health
+
+
+OUT_OF_MEMORY = """#!/bin/sh
+echo "llama_model_load: loading model '$3'"
+echo "ggml_aligned_malloc: insufficient memory (attempted to allocate 24576.00 MB)"
+echo "ggml_backend_cpu_buffer_type_alloc_buffer: failed to allocate buffer of size 25769803776"
+echo "llama_init_from_model: failed to initialize the context: failed to allocate compute pp buffers"
+exit 1
+"""
+
+
+async def test_a_model_that_runs_out_of_memory_says_so(local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """A start that fails because llama-server could not allocate its memory says so in plain words, in the chat
+    error (which shows no output and no path), the admin API's 502 and health; the error's type is `server_error`,
+    as every 5xx of LARouter's (it was `model_start_failed`: review AC)."""
+    script = tmp_path / "llama-server-oom"
+    script.write_text(OUT_OF_MEMORY)
+    script.chmod(0o755)
+    router = local_router(extra=f'llama_server = "{script}"\n')
+    status, out = await call(router, "POST", "/v1/chat/completions",
+                             {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+    assert (status, out["error"]["type"], out["error"]["code"]) == (502, "server_error", "model_start_failed"), out
+    message = out["error"]["message"]
+    assert "llama-server exited with code 1 while starting: it ran out of memory" in message, message
+    assert "--ctx-size" in message and "larouter models logs tiny" in message, message
+    assert str(tmp_path) not in message and "allocate" not in message, message
+    status, out = await call(router, "POST", "/api/models/tiny/start")
+    assert (status, out["error"]["type"]) == (502, "server_error"), out
+    assert "it ran out of memory" in out["error"]["message"] and "failed to allocate" in out["error"]["message"], out
+    _, health = await call(router, "GET", "/api/models/tiny/health")
+    assert health["state"] == "crashed" and "it ran out of memory" in health["reason"], health

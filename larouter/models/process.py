@@ -25,6 +25,10 @@ log = logging.getLogger("larouter.models")
 LOG_LINES = 400
 POLL = 0.01
 SPAWN_ATTEMPTS = 3  # ports tried when another program takes the one given before llama-server binds it
+# what llama.cpp (ggml's allocators, the C++ runtime, mmap) writes when the model, its context or its compute buffers
+# do not fit in memory; a start that fails so says it ran out of memory, in plain words (its output names files)
+OUT_OF_MEMORY = ("insufficient memory", "failed to allocate", "out of memory", "bad_alloc", "cannot allocate memory",
+                 "unable to allocate")
 
 
 class State(str, enum.Enum):
@@ -113,6 +117,7 @@ class ModelProcess:
     async def _spawn_once(self) -> None:
         t0 = time.perf_counter()
         self.state, self.reason, self.port, self.hung = State.STARTING, None, free_port(), None
+        first_line = self.logged  # (this spawn's output follows)
         argv = [*self.command, "--port", str(self.port)]
         self.log_line(f"[larouter] starting: {' '.join(argv)}")
         self.api_key = secrets.token_urlsafe(32)
@@ -130,7 +135,7 @@ class ModelProcess:
         self.started_at = time.monotonic()
         try:  # from here on a failure or a cancelled start ends the process it spawned
             await asyncio.to_thread(write_pidfile, self.pidfile, self.proc.pid, argv[0])
-            await self._wait_healthy()
+            await self._wait_healthy(first_line)
         except BaseException:
             await self.terminate()
             self.state = State.CRASHED
@@ -140,10 +145,10 @@ class ModelProcess:
         self.start_ms = (time.perf_counter() - t0) * 1000
         log.info("model %s ready on port %s in %.0f ms", self.model_id, self.port, self.start_ms)
 
-    async def _wait_healthy(self) -> None:
+    async def _wait_healthy(self, first_line: int) -> None:
         """Until /health answers 200 from this spawn's own llama-server: the one that takes its key and refuses
         another (a program that holds the port answers 200 to both, or 401 to both); _PortTaken when the child exits
-        while such a program answers on its port."""
+        while such a program answers on its port. `first_line`: the count of lines kept before this spawn's."""
         assert self.proc is not None
         deadline = time.monotonic() + self.start_timeout
         base = f"http://127.0.0.1:{self.port}"
@@ -153,7 +158,12 @@ class ModelProcess:
             if self.proc.returncode is not None:
                 if squatted:
                     raise _PortTaken()
+                if self._reader is not None:  # (its last lines: the ones that say why; a pipe a grandchild holds
+                    await asyncio.wait({self._reader}, timeout=1.0)  # open is not waited for, nor is the read ended)
                 self.reason = f"llama-server {exit_words(self.proc.returncode)} while starting"
+                if ran_out_of_memory(list(self.lines)[first_line - self.logged:] if self.logged > first_line else []):
+                    self.reason += (": it ran out of memory. Free some memory, or start it with a smaller context "
+                                    f"(`larouter models start {self.model_id} --ctx-size N`) or a smaller quantization")
                 raise start_failed(self.model_id, self.reason, self.tail())
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with self.session.get(base + "/health", timeout=timeout) as resp:
@@ -293,8 +303,15 @@ async def _signal_all(pid: int, sig: int, found: sockets.Strays | None = None) -
     return found
 
 
+def ran_out_of_memory(lines: list[str]) -> bool:
+    """Whether llama-server's output says it could not get the memory it needed (LARouter's own lines, such as the
+    command line, are not its output)."""
+    return any(words in line.lower() for line in lines if not line.startswith("[larouter]") for words in OUT_OF_MEMORY)
+
+
 def start_failed(model_id: str, reason: str, tail: str) -> LarouterError:
-    """502 explaining why llama-server did not come up, with its last output lines."""
+    """502 explaining why llama-server did not come up, with its last output lines (a `server_error`, as every 5xx of
+    LARouter's own; the code says what failed)."""
     return LarouterError(
-        f"model {model_id!r} failed to start: {reason}. Last output:\n{tail}", 502, "model_start_failed", "model_start_failed"
+        f"model {model_id!r} failed to start: {reason}. Last output:\n{tail}", 502, "server_error", "model_start_failed"
     )

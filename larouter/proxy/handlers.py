@@ -219,8 +219,8 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
     except LarouterError as err:
         err = await local.explain_crash(request, call, err)
         _failed(request, call, err, model)
-        await relay.fail(err.message, err.code or "upstream_error", "server_error" if err.code == "model_crashed" else
-                         "upstream_error")
+        await relay.fail(err.message, err.code or "upstream_error",  # (LARouter's own: a crash, a start that failed)
+                         "server_error" if err.type == "server_error" else "upstream_error")
         call.delivered = err.delivered
         call.finish(err.status, err.code)
         return client, relay, None
