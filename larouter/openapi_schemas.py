@@ -90,7 +90,9 @@ USAGE_COUNTS = {"calls": INT, "cost": null(NUM)}
 BUDGET = obj({"budgetUsd": null(NUM), "window": {"enum": WINDOWS}, "windowStart": {"type": "string", "format": "date"},
               "spent": NUM, "reserved": NUM, "remaining": null(NUM)})
 MODEL_STATUS_PROPS: dict[str, Schema] = {
-    "id": STR, "state": {"enum": MODEL_STATES}, "port": null(INT), "baseUrl": null(STR), "pid": null(INT),
+    "id": STR, "state": {"enum": MODEL_STATES},
+    "port": {**null(INT), "description": "its llama-server's port; null when no process runs (stopped, crashed)"},
+    "baseUrl": null(STR), "pid": null(INT),
     "restarts": INT, "reason": null(STR), "uptime": null(NUM), "startMs": null(NUM),
 }
 PROJECT_FIELDS: dict[str, Schema] = {

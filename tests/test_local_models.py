@@ -15,6 +15,7 @@ import openai
 import pytest
 
 from tests.conftest import Router
+from tests.support import cli
 from tests.support.proc import daemon_log, daemon_env, larouterd
 from tests.support.servers import http_json, wait_until, router_call as call
 from tests.support.tiny_gguf import write_tiny_gguf
@@ -393,6 +394,26 @@ async def test_a_request_during_stop_never_reaches_the_stopping_server(local_rou
     assert status == 200 and reply.choices
     _, health = await call(router, "GET", "/api/models/tiny/health")
     assert health["state"] == "ready" and health["pid"] != first["pid"], health
+
+
+async def test_health_shows_no_port_when_nothing_runs(local_router: Callable[..., Router]) -> None:
+    """A stopped or crashed model's health (and `larouter models health`) showed the port of its last process, where
+    nothing listens (review AC): `port` is null whenever no process runs, as `pid` is."""
+    router = local_router(restarts=0)
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    _, ready = await call(router, "GET", "/api/models/tiny/health")
+    assert ready["port"] == first["port"] and ready["pid"] == first["pid"], ready
+    await call(router, "POST", "/api/models/tiny/stop")
+    _, stopped = await call(router, "GET", "/api/models/tiny/health")
+    assert (stopped["state"], stopped["pid"], stopped["port"], stopped["baseUrl"]) == ("stopped", None, None, None)
+    shown = await asyncio.to_thread(cli.on, router, "models", "health", "tiny")
+    assert shown.exit_code == 0 and "port" not in shown.output and str(first["port"]) not in shown.output, shown.output
+    _, again = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(again["pid"], signal.SIGKILL)
+    wait_until(lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "crashed", 15,
+               "the model to be left crashed")
+    _, crashed = await call(router, "GET", "/api/models/tiny/health")
+    assert (crashed["pid"], crashed["port"]) == (None, None), crashed
 
 
 OUT_OF_MEMORY = """#!/bin/sh

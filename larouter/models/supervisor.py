@@ -306,10 +306,11 @@ class Supervisor:
     def status(self, proc: ModelProcess) -> dict[str, Any]:
         """JSON view of one process."""
         now = time.monotonic()
-        return {
-            "id": proc.model_id, "state": proc.state.value, "port": proc.port,
+        running = proc.proc is not None and proc.proc.returncode is None
+        return {  # (the port of a process that is gone is no one's: null, as its pid)
+            "id": proc.model_id, "state": proc.state.value, "port": proc.port if running else None,
             "baseUrl": proc.base_url if proc.state is State.READY else None,
-            "pid": proc.proc.pid if proc.proc and proc.proc.returncode is None else None,
+            "pid": proc.proc.pid if proc.proc and running else None,
             "restarts": proc.restarts, "reason": proc.reason,
             "uptime": round(now - proc.ready_at, 3) if proc.ready_at and proc.state is State.READY else None,
             "startMs": None if proc.start_ms is None else round(proc.start_ms, 1),
