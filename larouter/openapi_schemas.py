@@ -93,7 +93,9 @@ MODEL_STATUS_PROPS: dict[str, Schema] = {
     "id": STR, "state": {"enum": MODEL_STATES},
     "port": {**null(INT), "description": "its llama-server's port; null when no process runs (stopped, crashed)"},
     "baseUrl": null(STR), "pid": null(INT),
-    "restarts": INT, "reason": null(STR), "uptime": null(NUM), "startMs": null(NUM),
+    "restarts": {**INT, "description": "crash restarts in a row: counted from 0 again by `larouter models start`, a "
+                                       "stop, or a run of local.restart_window; not by a request that starts it"},
+    "reason": null(STR), "uptime": null(NUM), "startMs": null(NUM),
 }
 PROJECT_FIELDS: dict[str, Schema] = {
     "name": {"type": "string", "pattern": NAME.pattern},
@@ -133,6 +135,7 @@ CATALOG_ENTRY = obj({
                    "llamaServer": {**BOOL, "description": "larouterd finds a llama-server to run (when false, reasons "
                                    "says how to get one)"}}),
     "downloaded": null(STR), "downloadedBytes": null(INT), "state": {"enum": MODEL_STATES},
+    "restarts": {**INT, "description": "crash restarts in a row, as `/api/models/{id}/health` says them"},
 })
 _REGISTER_COMMON: dict[str, Schema] = {
     "id": {"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s*$"},

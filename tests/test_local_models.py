@@ -396,6 +396,43 @@ async def test_a_request_during_stop_never_reaches_the_stopping_server(local_rou
     assert health["state"] == "ready" and health["pid"] != first["pid"], health
 
 
+async def test_a_request_that_restarts_a_crashed_model_keeps_its_crash_count(local_router: Callable[..., Router]
+                                                                             ) -> None:
+    """A request for a model left crashed starts it (README), but its crashes are not counted from zero again: every
+    autostart did that, so `local.max_restarts` never tripped under traffic (each crash said "restart 1 of 1") and
+    health said `restarts: 0` (review AC). `larouter models start` counts from zero."""
+    router = local_router(restarts=1)
+
+    def health() -> dict[str, Any]:
+        return http_json("GET", router.url + "/api/models/tiny/health")[1]
+
+    def left_crashed() -> bool:
+        h = health()
+        return h["state"] == "crashed" and "gave up after 1 restarts" in (h["reason"] or "")
+
+    def restarted() -> bool:
+        h = health()
+        return h["state"] == "ready" and h["pid"] not in (None, first["pid"])
+
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(first["pid"], signal.SIGKILL)
+    wait_until(restarted, 30, "the one restart")
+    os.kill(health()["pid"], signal.SIGKILL)
+    wait_until(left_crashed, 30, "the model to be left crashed")
+    for _ in range(2):  # a client retries, as the crash's 503 says: its request starts the model
+        status, out = await call(router, "POST", "/v1/chat/completions",
+                                 {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+        assert status == 200, out
+        now = health()
+        assert (now["state"], now["restarts"]) == ("ready", 1), now
+        os.kill(now["pid"], signal.SIGKILL)  # it crashes again at once: left crashed, not restarted
+        wait_until(left_crashed, 30, "the model to be left crashed again")
+    listed = await asyncio.to_thread(cli.on, router, "models", "list", env={"COLUMNS": "200"})
+    assert listed.exit_code == 0 and "crashed (1 crash restart)" in listed.output, listed.output
+    _, started = await call(router, "POST", "/api/models/tiny/start")
+    assert (started["state"], started["restarts"]) == ("ready", 0), started
+
+
 async def test_health_shows_no_port_when_nothing_runs(local_router: Callable[..., Router]) -> None:
     """A stopped or crashed model's health (and `larouter models health`) showed the port of its last process, where
     nothing listens (review AC): `port` is null whenever no process runs, as `pid` is."""

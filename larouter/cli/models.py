@@ -89,9 +89,17 @@ def local_table(entries: list[dict[str, Any]]) -> Table | str:
         quant = m["downloaded"]
         variant = next((v for v in m["variants"] if v["quantization"] == quant), m["variants"][0])
         table.add_row(m["id"], escape(quant or "—"), size(m.get("downloadedBytes") or variant["sizeBytes"]),
-                      f"{m.get('ctxSize', m['contextLength']):,}", _state(m["state"]) if quant or m["localPath"] else "not downloaded",
+                      f"{m.get('ctxSize', m['contextLength']):,}",
+                      _local_state(m) if quant or m["localPath"] else "not downloaded",
                       escape(m["localPath"] or variant["repo"] or "—"))
     return table
+
+
+def _local_state(m: dict[str, Any]) -> str:
+    """A local model's state, and its crash restarts in a row when it has any (a model that crashes at every request
+    is `ready` between two)."""
+    restarts = m.get("restarts") or 0
+    return _state(m["state"]) + (f" ({restarts} crash restart{'s' if restarts > 1 else ''})" if restarts else "")
 
 
 @models.command("list")

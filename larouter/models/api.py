@@ -101,7 +101,11 @@ async def entries(request: web.Request, models: list[CatalogModel]) -> list[dict
     catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
     states = {model_id: proc.state.value for model_id, proc in sup.procs.items()}
     ctx_sizes = {m.id: sup.ctx_size(m) for m in models}
-    return await asyncio.to_thread(catalog_entries, catalog, models, states, ctx_sizes, sup.settings.local.llama_server)
+    restarts = {model_id: proc.restarts for model_id, proc in sup.procs.items()}
+    found = await asyncio.to_thread(catalog_entries, catalog, models, states, ctx_sizes, sup.settings.local.llama_server)
+    for entry in found:  # (as health says them: a model that crashes at every request shows it)
+        entry["restarts"] = restarts.get(entry["id"], 0)
+    return found
 
 
 async def get_catalog(request: web.Request) -> web.Response:
@@ -308,7 +312,8 @@ async def start_model(request: web.Request) -> web.Response:
     body = parse_json_object(raw) if raw.strip() else {}
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     sup = request.app[appkeys.SUPERVISOR]
-    proc = await asyncio.shield(sup.autostart(model.id, start_options(body, model)))  # a client leaving ends no start
+    # (a client leaving ends no start; the operator's start counts the model's crashes from zero again)
+    proc = await asyncio.shield(sup.autostart(model.id, start_options(body, model), explicit=True))
     return web.json_response(sup.status(proc))
 
 

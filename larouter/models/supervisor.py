@@ -96,10 +96,13 @@ class Supervisor:
             self.procs[model.id] = proc
         return proc
 
-    async def start(self, model_id: str, options: dict[str, Any] | None = None) -> ModelProcess:
+    async def start(self, model_id: str, options: dict[str, Any] | None = None, explicit: bool = False) -> ModelProcess:
         """Start a model and register it with the proxy. `options` (ctx_size, gpu_layers, threads) apply to this
         start only; without them the configured flags are used. A running model is returned as it is when no
-        options are given or they make the command line it runs with; other options restart it with them."""
+        options are given or they make the command line it runs with; other options restart it with them.
+        `explicit`: the operator's start (`larouter models start`), which counts crashes from zero again; an
+        autostart does not (a model that crashes at every request would never be left crashed, and its health would
+        say `restarts: 0`)."""
         if self.closing:
             raise LarouterError("the daemon is shutting down", 503, "server_error", "shutting_down")
         proc = self.process(self.catalog.get(model_id))
@@ -115,17 +118,20 @@ class Supervisor:
             self.registry.remove_provider(provider_name(model.id))  # nothing is routed to it until it is ready
             if proc.alive:
                 await proc.halt()  # new flags: restart with them
-            proc.command, proc.restarts = command, 0
+            proc.command = command
+            if explicit:
+                proc.restarts = 0
             await proc.spawn()
             await asyncio.shield(self._on_ready(model, proc))
         return proc
 
-    def autostart(self, model_id: str, options: dict[str, Any] | None = None) -> asyncio.Task[ModelProcess]:
-        """Start a model for a proxied request or `POST /api/models/{id}/start`, as a task of the daemon's: the
-        request waits for it, but a client that gives up does not end it (a model that loads for longer than an
-        agent's timeout would otherwise be killed by every request that starts it, and never be ready; Ctrl-C on
-        `larouter models start` stops waiting, not the start). A failure is logged and raised to the waiters."""
-        task = asyncio.create_task(self.start(model_id, options), name=f"autostart:{model_id}")
+    def autostart(self, model_id: str, options: dict[str, Any] | None = None,
+                  explicit: bool = False) -> asyncio.Task[ModelProcess]:
+        """Start a model for a proxied request or (`explicit`) `POST /api/models/{id}/start`, as a task of the
+        daemon's: the request waits for it, but a client that gives up does not end it (a model that loads for longer
+        than an agent's timeout would otherwise be killed by every request that starts it, and never be ready; Ctrl-C
+        on `larouter models start` stops waiting, not the start). A failure is logged and raised to the waiters."""
+        task = asyncio.create_task(self.start(model_id, options, explicit), name=f"autostart:{model_id}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         task.add_done_callback(_log_failure)
@@ -265,7 +271,11 @@ class Supervisor:
             async with proc.lock:
                 # And again before it winds down: a start this stop waited for routed the model once it was ready.
                 self.registry.remove_provider(provider_name(model.id))
-                stopped = await proc.halt() or self._stop_restart(proc)
+                if await proc.halt():
+                    proc.restarts = 0  # it ran until it was stopped: its next start begins no crash loop's count
+                    stopped = True
+                else:
+                    stopped = self._stop_restart(proc)
         if not stopped:
             raise LarouterError(f"model {model.id!r} is not running", 409, "invalid_request_error", "model_not_running")
 
