@@ -189,9 +189,10 @@ def _paths() -> dict[str, Any]:
             "Start llama-server for a downloaded model (idempotent)", "models",
             {"200": _json(ref("ModelStatus"), "ready")}, body="ModelStart", body_required=False,
             errors=(400, 401, 403, 404, 409, 502, 503), params=[MODEL_ID],
-            description=ADMIN + " A llama-server that does not come up is a 502 of type `server_error`, code "
-                                "`model_start_failed`, with its last output (and, when it ran out of memory, a "
-                                "sentence saying so).")},
+            description=ADMIN + " Other options than a running server's restart it: the calls it cuts get a 503 "
+                                "`model_restarted`. A llama-server that does not come up is a 502 of type "
+                                "`server_error`, code `model_start_failed`, with its last output (and, when it ran "
+                                "out of memory, a sentence saying so).")},
         "/api/models/{id}/stop": {"post": op("Stop a running model", "models",
                                              {"200": _json(ref("ModelStatus"), "stopped")},
                                              errors=(400, 401, 403, 404, 409), params=[MODEL_ID], description=ADMIN)},
@@ -228,7 +229,9 @@ def document() -> dict[str, Any]:
     for status, what in {**ERRORS, "402": "budget exceeded", "409": "conflict (name taken, not running, ...)",
                          "429": "provider rate limit (Retry-After and retry-after-ms relayed)",
                          "502": "provider failed or unreachable (a 503's Retry-After and retry-after-ms relayed)",
-                         "503": "provider has no key / llama-server missing", "504": "provider timed out",
+                         "503": "provider has no key / llama-server missing / a local model crashed, "
+                                "was stopped or restarted under the call (`model_crashed`, `model_stopped`, "
+                                "`model_restarted`)", "504": "provider timed out",
                          "507": "not enough free disk",
                          "508": "a provider's base_url leads back to LARouter (`provider_loop`)"}.items():
         responses[f"E{status}"] = _json(ref("Error"), what)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import re
+import signal
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
-from tests.support.servers import router_call as call
+from tests.support.servers import router_call as call, wait_until
 from tests.conftest import Router
 from tests.support.tiny_gguf import write_tiny_gguf
+from tests.test_local_crash_errors import request_waiting
+from tests.test_model_stop import gated_llama_server, reap_if_left, state_of, tiny_router
 
 pytestmark = pytest.mark.llama
 CHAT = {"model": "tiny", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
@@ -147,3 +152,55 @@ async def test_start_options_at_their_bounds_are_used(local_router: Callable[...
     _, logs = await call(router, "GET", "/api/models/tiny/logs?lines=400")
     command = [line for line in logs["lines"] if line.startswith("[larouter] starting:")][-1]
     assert " -c 2048 " in command and " -ngl 0 " in command and f" -t {most} " in command, command
+
+
+async def test_a_restart_with_new_options_while_a_request_starts_the_model_serves_it(
+        make_router: Callable[..., Router], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A start with other options that comes while a request starts the model restarts it once that start is done;
+    the request is sent to the restarted server. It was sent to the old one as it went (502 "dropped the connection
+    ... and a second try failed: Cannot connect to host 127.0.0.1:...") or told the model was not served (review AC)."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
+    wrapper, gate = gated_llama_server(tmp_path)
+    router = tiny_router(make_router, tmp_path, grace=3.0, extra=f'llama_server = "{wrapper}"\n')
+    asking = asyncio.ensure_future(call(router, "POST", "/v1/chat/completions", CHAT))
+    await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "starting", 10, "the request to start it")
+    first = state_of(router)["pid"]
+    restarting = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/start", {"ctxSize": 1024}))
+    try:
+        await asyncio.to_thread(wait_until, lambda: "restart waits" in caplog.text, 10, "the restart to wait")
+        gate.touch()
+        status, out = await asyncio.wait_for(asking, 60)
+        restarted = await restarting
+    finally:
+        reap_if_left(first)
+    assert restarted[0] == 200 and restarted[1]["pid"] != first, restarted
+    assert status == 200 and out["choices"], out
+    health = state_of(router)
+    assert health["state"] == "ready" and health["pid"] == restarted[1]["pid"], health
+    assert not pid_alive(first)
+
+
+async def test_a_call_cut_by_a_restart_with_new_options_says_so(local_router: Callable[..., Router]) -> None:
+    """A call in flight when the model is restarted with other options gets one clear 503 `model_restarted` naming
+    the restart (it got a 502 with aiohttp's words after a second try against the old server's closed port, or was
+    told the model was stopped with `larouter models stop`, which nobody ran: review AC); the restarted server then
+    answers."""
+    router = local_router()
+    status, out = await call(router, "PATCH", "/api/config", {"local": {"stop_grace": 0.5}})
+    assert status == 200, out
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    os.kill(first["pid"], signal.SIGSTOP)  # (the call waits in its socket; the restart's SIGTERM waits too: SIGKILL)
+    try:
+        asking = asyncio.ensure_future(call(router, "POST", "/v1/chat/completions", CHAT))
+        await asyncio.to_thread(wait_until, lambda: request_waiting(first["port"]), 10, "the call to reach the model")
+        restarted = await call(router, "POST", "/api/models/tiny/start", {"ctxSize": 1024})
+        status, out = await asyncio.wait_for(asking, 30)
+    finally:
+        reap_if_left(first["pid"])
+    assert restarted[0] == 200 and restarted[1]["pid"] != first["pid"], restarted
+    assert (status, out["error"]["code"], out["error"]["type"]) == (503, "model_restarted", "server_error"), out
+    message = out["error"]["message"]
+    assert "local model 'tiny' was restarted with new options while it answered" in message, message
+    assert "127.0.0.1" not in message and "second try" not in message and "models stop" not in message, message
+    status, out = await call(router, "POST", "/v1/chat/completions", CHAT)
+    assert status == 200, out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from larouter.models.binary import find_llama_server
 from tests.conftest import LOCAL, Router
 from tests.support.servers import http_json, wait_until, router_call as call
 from tests.support.tiny_gguf import write_tiny_gguf
+from tests.test_local_routing import HEARTBEAT
 
 pytestmark = pytest.mark.llama
 HI = [{"role": "user", "content": "hi"}]
@@ -177,3 +179,55 @@ async def test_a_client_that_gives_up_on_an_autostart_does_not_stop_it(make_rout
     finally:
         if pid:
             reap_if_left(pid)
+
+
+def gated_llama_server(tmp_path: Path) -> tuple[Path, Path]:
+    """A llama-server that loads only once its gate file exists (SIGTERM not blocked): (the program, the gate)."""
+    gate = tmp_path / "gate"
+    wrapper = tmp_path / "llama-server-gated"
+    wrapper.write_text(WRAPPER.format(python=sys.executable, gate=str(gate), block=str(tmp_path / "no-block"),
+                                      real=str(find_llama_server())))
+    wrapper.chmod(0o755)
+    return wrapper, gate
+
+
+@pytest.mark.parametrize(("model", "stream"), [("tiny", False), ("tiny", True), ("auto", False)])
+async def test_a_stop_while_a_request_starts_the_model(make_router: Callable[..., Router], tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture, model: str,
+                                                       stream: bool) -> None:
+    """A stop that comes while a request starts the model runs once the start is done. The request was answered 404
+    `model_not_found` ("not served by any configured provider", `x-should-retry: false`; a stream: that error event)
+    for a registered, downloaded model (review AC). Naming the model, it waits for the stop and starts the model
+    again, as README says of a request that comes after a stop; `auto` takes the next candidate."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
+    wrapper, gate = gated_llama_server(tmp_path)
+    router = tiny_router(make_router, tmp_path, grace=3.0, extra=f'llama_server = "{wrapper}"\n'
+                         '[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "gpt-fake"]\n')
+    body = {"model": model, "messages": [{"role": "user", "content": HEARTBEAT}], "max_tokens": 2, "stream": stream}
+
+    async def ask() -> tuple[int, Any, str]:
+        async with aiohttp.ClientSession() as s, s.post(router.v1 + "/chat/completions", json=body) as r:
+            return r.status, r.headers, await r.text()
+
+    asking = asyncio.ensure_future(ask())
+    await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "starting", 10, "the request to start it")
+    first = state_of(router)["pid"]
+    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    try:
+        await asyncio.to_thread(wait_until, lambda: "stop waits" in caplog.text, 10, "the stop to wait for the start")
+        gate.touch()  # the model loads; the stop runs once it is ready
+        status, headers, text = await asyncio.wait_for(asking, 60)
+        assert (await stopping)[0] == 200
+    finally:
+        reap_if_left(first)
+    assert status == 200, text
+    assert "model_not_found" not in text and "error" not in text, text
+    if model == "auto":  # (it was stopped: the next candidate, as for a model being stopped when the call came)
+        assert headers["x-larouter-model"] == "gpt-fake", headers
+        assert "tiny failed (model_stopped) -> next" in headers["x-larouter-reason"], headers["x-larouter-reason"]
+        assert state_of(router)["state"] == "stopped"
+        return
+    assert headers["x-larouter-model"] == "tiny", headers
+    assert text.rstrip().endswith("data: [DONE]") if stream else json.loads(text)["choices"], text
+    health = state_of(router)
+    assert health["state"] == "ready" and health["pid"] != first, health  # started again after the stop

@@ -83,6 +83,10 @@ class ModelProcess:
     restart: asyncio.Task[None] | None = None  # the supervisor's restart of the crashed process, while it backs off
     hung: str | None = None  # why the supervisor killed the ready process (no /health answer), for its crash's reason
     stopped_url: str | None = None  # where the last process stopped on purpose listened (for the calls it broke)
+    stopped_for: str = "stop"  # why it was: "stop" (`larouter models stop`, idle unload) or "restart" (new options)
+    # stops and restarts with new options waiting for `lock` or holding it: the server a call would be sent now is
+    # about to go (a request that autostarted the model waits for them: `proxy.local.start_local`)
+    changes: collections.Counter[str] = attrs.Factory(collections.Counter)
     crash: Crash | None = None  # how the last ready process that died on its own died
     _reader: asyncio.Task[None] | None = None
     _strays: sockets.Strays | None = None  # descendants outside the group, found at a stop
@@ -218,11 +222,12 @@ class ModelProcess:
         if self.proc is not None and self.proc.returncode is None:
             await _signal_all(self.proc.pid, signal.SIGKILL)
 
-    async def halt(self) -> bool:
-        """`stop` for a caller that holds `lock`: STOPPING until the process is reaped, then STOPPED."""
+    async def halt(self, why: str = "stop") -> bool:
+        """`stop` for a caller that holds `lock`: STOPPING until the process is reaped, then STOPPED. `why`: "stop",
+        or "restart" (with new options), as the calls it breaks are told (`Supervisor.crash`)."""
         if self.proc is None or self.state in (State.STOPPED, State.CRASHED):
             return False
-        self.state, self.stopped_url = State.STOPPING, self.base_url
+        self.state, self.stopped_url, self.stopped_for = State.STOPPING, self.base_url, why
         try:
             await self.terminate()
         finally:
@@ -274,7 +279,7 @@ class Crash:
     base_url: str
     message: str  # the call's error message
     note: str  # the same in a few words, for `auto`'s reason
-    code: str = "model_crashed"  # the call's error code (`model_stopped`: stopped on purpose while it answered)
+    code: str = "model_crashed"  # the call's error code (`model_stopped`, `model_restarted`: on purpose)
 
 
 def exit_words(code: int) -> str:

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, AsyncIterator, Callable, TypeVar
 
 import aiohttp
 import attrs
@@ -106,7 +106,7 @@ class Supervisor:
         if self.closing:
             raise LarouterError("the daemon is shutting down", 503, "server_error", "shutting_down")
         proc = self.process(self.catalog.get(model_id))
-        async with proc.lock:
+        async with self._queued(proc, "restart" if options else None):
             model = self.catalog.get(model_id)  # again: removed or registered anew while this start waited
             if proc.alive and not options:
                 return proc
@@ -117,7 +117,7 @@ class Supervisor:
                 return proc
             self.registry.remove_provider(provider_name(model.id))  # nothing is routed to it until it is ready
             if proc.alive:
-                await proc.halt()  # new flags: restart with them
+                await proc.halt("restart")  # new flags: restart with them
             proc.command = command
             if explicit:
                 proc.restarts = 0
@@ -226,7 +226,14 @@ class Supervisor:
         proc = self.procs.get(model_id)
         if proc is None:
             return None
-        if proc.stopped_url == base_url and proc.state in (State.STOPPING, State.STOPPED):
+        # The server at `base_url` was stopped on purpose unless the model now runs (or crashed) there again: stopping,
+        # stopped, or a server started since on another port (a restart with new options is starting or runs there).
+        if proc.stopped_url == base_url and (proc.base_url != base_url or proc.state in (State.STOPPING, State.STOPPED,
+                                                                                          State.STARTING)):
+            if proc.stopped_for == "restart":
+                return Crash(base_url, f"local model {model_id!r} was restarted with new options while it answered "
+                             f"(`larouter models start {model_id}` with --ctx-size, --gpu-layers or --threads): try "
+                             "again in a moment", "restarted with new options while answering", "model_restarted")
             return Crash(base_url, f"local model {model_id!r} was stopped while it answered (`larouter models stop "
                          f"{model_id}`)", "stopped while answering", "model_stopped")
         if proc.watch is not None and proc.state is State.READY and proc.base_url == base_url:
@@ -266,9 +273,7 @@ class Supervisor:
         self.registry.remove_provider(provider_name(model.id))
         stopped = False
         if proc is not None:
-            if proc.lock.locked():
-                log.info("model %s: stop waits for the start or stop in progress", model.id)
-            async with proc.lock:
+            async with self._queued(proc, "stop"):
                 # And again before it winds down: a start this stop waited for routed the model once it was ready.
                 self.registry.remove_provider(provider_name(model.id))
                 if await proc.halt():
@@ -278,6 +283,24 @@ class Supervisor:
                     stopped = self._stop_restart(proc)
         if not stopped:
             raise LarouterError(f"model {model.id!r} is not running", 409, "invalid_request_error", "model_not_running")
+
+    @contextlib.asynccontextmanager
+    async def _queued(self, proc: ModelProcess, change: str | None) -> AsyncIterator[None]:
+        """Hold the model's lock; a `change` ("stop", "restart": a start with options) is counted in `proc.changes`
+        from the moment it waits for the lock until it lets it go (a request that autostarted the model then waits
+        for it, rather than being sent to a server about to go)."""
+        if change is None:
+            async with proc.lock:
+                yield
+            return
+        if proc.lock.locked():
+            log.info("model %s: %s waits for the start or stop in progress", proc.model_id, change)
+        proc.changes[change] += 1
+        try:
+            async with proc.lock:
+                yield
+        finally:
+            proc.changes[change] -= 1
 
     def _cancel_restart(self, proc: ModelProcess) -> bool:
         """Cancel a crashed model's pending restart (the caller holds its lock, so the restart is backing off or

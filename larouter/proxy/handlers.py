@@ -177,7 +177,8 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     assert call.target is not None
     session = request.app[appkeys.HTTP]
     resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False,
-                                 hops=loop.outbound(request), request_id=call.id)
+                                 hops=loop.outbound(request), request_id=call.id,
+                                 live=local.serving(request, call.target))
     call.upstream_id = upstream.request_id_of(resp)
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
@@ -214,7 +215,8 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
         call.target = request.app[appkeys.REGISTRY].resolve(model.id)
         local.touch(request, call)
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
-                                     hops=loop.outbound(request), request_id=call.id)
+                                     hops=loop.outbound(request), request_id=call.id,
+                                     live=local.serving(request, call.target))
         call.upstream_id = upstream.request_id_of(resp)
     except LarouterError as err:
         err = await local.explain_crash(request, call, err)
@@ -242,7 +244,8 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
     else:
         assert call.target is not None
         resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
-                                     hops=loop.outbound(request), request_id=call.id)
+                                     hops=loop.outbound(request), request_id=call.id,
+                                     live=local.serving(request, call.target))
         call.upstream_id = upstream.request_id_of(resp)
         if resp.content_type != "text/event-stream":
             raise await upstream.not_an_event_stream(call.target, resp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 import attrs
 from aiohttp import web
@@ -13,8 +13,9 @@ from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel, not_downloaded
 from larouter.models.process import Crash, State
+from larouter.models.supervisor import provider_name
 from larouter.proxy.call import Call
-from larouter.proxy.registry import AUTO
+from larouter.proxy.registry import AUTO, Target
 
 if TYPE_CHECKING:
     from larouter.routing.policy import Candidate
@@ -87,17 +88,40 @@ def warm(app: web.Application, name: str) -> bool:
 
 
 async def start_local(
-    request: web.Request, model: CatalogModel, keepalive: Callable[[], Awaitable[None]] | None = None
+    request: web.Request, model: CatalogModel, keepalive: Callable[[], Awaitable[None]] | None = None,
+    again: bool = True,
 ) -> None:
-    """Start the model, calling `keepalive` every few seconds while it loads. A client that leaves meanwhile does
-    not stop the start (`Supervisor.autostart`): the model is ready for the next request."""
-    task = request.app[appkeys.SUPERVISOR].autostart(model.id)
+    """Start the model, calling `keepalive` every few seconds while it loads; on return it is routed. A client that
+    leaves meanwhile does not stop the start (`Supervisor.autostart`): the model is ready for the next request.
+    A stop, or a restart with new options, that came while it loaded runs once the start is done: the model is then
+    started again (`again`, a request naming it: it waits for the stop, as for a model stopped before it came, or is
+    sent to the restarted server), once; else (`auto`: the next candidate) or a second time, a 503 saying so."""
+    sup = request.app[appkeys.SUPERVISOR]
+    attempts = 2 if again else 1
+    for attempt in range(1, attempts + 1):
+        await _started(sup.autostart(model.id), model, keepalive)
+        proc = sup.procs.get(model.id)
+        routed = provider_name(model.id) in request.app[appkeys.REGISTRY].providers
+        if routed and (attempt == 2 or proc is None or not proc.changes.total()):
+            return  # (the last try's server is used even when a change waits: its calls are told if it cuts them)
+    if proc is not None and proc.changes["restart"] and not proc.changes["stop"]:
+        raise LarouterError(f"local model {model.id!r} is being restarted with new options (`larouter models start "
+                            f"{model.id}` with --ctx-size, --gpu-layers or --threads): try again in a moment", 503,
+                            "server_error", "model_restarted")
+    raise LarouterError(f"local model {model.id!r} was stopped (`larouter models stop {model.id}`) as this request "
+                        "started it: try again to start it anew", 503, "server_error", "model_stopped")
+
+
+async def _started(task: asyncio.Task[Any], model: CatalogModel,
+                   keepalive: Callable[[], Awaitable[None]] | None) -> None:
+    """Wait for an autostart, calling `keepalive` every few seconds; its failure is raised without llama-server's
+    output (which names files on this machine: for the admin API only)."""
     while True:
         done, _ = await asyncio.wait({task}, timeout=KEEPALIVE_SECONDS)
         if done:
             try:
                 task.result()
-            except LarouterError as err:  # its output names files on this machine: for the admin API only
+            except LarouterError as err:
                 if err.code != "model_start_failed":
                     raise
                 raise attrs.evolve(err, message=err.message.split(" Last output:", 1)[0] + (
@@ -124,6 +148,13 @@ def release(call: Call) -> None:
     for proc in call.extra.pop(_HOLDS, ()):
         proc.in_use -= 1
         proc.last_used = time.monotonic()
+
+
+def serving(request: web.Request, target: Target) -> Callable[[], bool]:
+    """Whether the registry still routes to `target`'s server (`upstream.send`: a local model stopped or restarted on
+    purpose is unrouted before its server goes, and a call it cut makes no second try against its closed port)."""
+    registry = request.app[appkeys.REGISTRY]
+    return lambda: registry.providers.get(target.provider_name) is target.provider
 
 
 async def crash_of(request: web.Request, call: Call) -> Crash | None:

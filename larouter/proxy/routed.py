@@ -166,13 +166,15 @@ async def _target(request: web.Request, cand: Candidate, early: EarlyStream | No
     """Start the candidate's local model if it is not running (a stream's client gets keep-alives meanwhile)."""
     if cand.local_model is not None:
         keepalive = early.keepalive(cand.local_model) if early is not None else None
-        await local.start_local(request, request.app[appkeys.CATALOG].get(cand.local_model), keepalive)
+        # (stopped or restarted as it loaded: the next candidate, as for a model being stopped when the call came)
+        await local.start_local(request, request.app[appkeys.CATALOG].get(cand.local_model), keepalive, again=False)
 
 
 async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
     assert call.target is not None
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False,
-                               hops=loop.outbound(request), request_id=call.id)
+                               hops=loop.outbound(request), request_id=call.id,
+                               live=local.serving(request, call.target))
     call.upstream_id = upstream.request_id_of(resp)
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
@@ -207,7 +209,8 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
     assert call.target is not None
     hold_until = asyncio.get_running_loop().time() + _hold(request)  # reasoning is held this long from the request
     resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True,
-                               hops=loop.outbound(request), request_id=call.id)
+                               hops=loop.outbound(request), request_id=call.id,
+                               live=local.serving(request, call.target))
     call.upstream_id = upstream.request_id_of(resp)
     if resp.content_type != "text/event-stream":  # an error object or a page: its own words say why (502: next)
         raise await upstream.not_an_event_stream(call.target, resp)

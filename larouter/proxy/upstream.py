@@ -10,7 +10,7 @@ import math
 import re
 import time
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -140,10 +140,11 @@ def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[st
     return out
 
 
-async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool, *,
-               hops: str, request_id: str) -> aiohttp.ClientResponse:
+async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool, *, hops: str,
+               request_id: str, live: Callable[[], bool] = lambda: True) -> aiohttp.ClientResponse:
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError. `hops`: the
-    `x-larouter-hop` value (`loop.outbound(request)`); `request_id`: the call's id, sent as `X-Request-ID`."""
+    `x-larouter-hop` value (`loop.outbound(request)`); `request_id`: the call's id, sent as `X-Request-ID`; `live`:
+    whether a local model's server is still routed (`local.serving`: not one stopped or restarted on purpose)."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=read_timeout(target)[0])
     data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
@@ -154,8 +155,8 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
             # A local model only: llama-server closes a keep-alive connection after a stream while advertising
             # keep-alive, and the pool may hand it out again; retry once on a fresh connection. Never for a cloud
-            # provider: the drop may come after it received the request, and a second request is a second bill.
-            if not prov.local or isinstance(exc, aiohttp.ClientConnectorError):
+            # provider (the drop may come after it received the request: a second bill), nor a server that was stopped.
+            if not prov.local or isinstance(exc, aiohttp.ClientConnectorError) or not live():
                 raise
             try:
                 resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
@@ -185,7 +186,7 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
             log.info("%s refused stream_options (%s); sent again without it (providers.%s.stream_usage = false "
                      "skips asking)", _where(target), err.message[:120], target.provider_name)
             return await send(session, target, {k: v for k, v in body.items() if k != "stream_options"}, stream,
-                              hops=hops, request_id=request_id)
+                              hops=hops, request_id=request_id, live=live)
         raise err
     if log.isEnabledFor(logging.DEBUG):  # its arguments cost ~4 us a request to build (py-spy), for a line not shown
         log.debug("%s answered HTTP %d (its request id: %s)", _where(target), resp.status, request_id_of(resp))
