@@ -166,7 +166,7 @@ def oversize(request: web.Request) -> LarouterError | None:
 # Errors a retry cannot cure: a key that is missing or refused, a model not downloaded or whose server cannot start,
 # no candidate, a loop. The OpenAI SDKs retry 408, 409, 429 and every 5xx (twice by default) unless the answer says
 # `x-should-retry: false`; a 429 and a provider's own 5xx, timeout or dropped connection may well pass next time.
-NEVER_RETRY = frozenset({"upstream_auth_failed", "upstream_forbidden", "provider_unavailable", "model_not_downloaded",
+NEVER_RETRY = frozenset({"upstream_auth_failed", "upstream_forbidden", "provider_unavailable", "model_not_downloaded", "model_downloading",
                          "model_not_running", "model_start_failed", "llama_server_missing", "no_candidate",
                          "provider_loop", "budget_exceeded"})
 

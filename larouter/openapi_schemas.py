@@ -136,6 +136,8 @@ CATALOG_ENTRY = obj({
                                    "says how to get one)"}}),
     "downloaded": null(STR), "downloadedBytes": null(INT), "state": {"enum": MODEL_STATES},
     "restarts": {**INT, "description": "crash restarts in a row, as `/api/models/{id}/health` says them"},
+    "download": {**null(obj({"id": STR, "status": {"enum": DOWNLOAD_STATES}, "bytes": INT, "total": INT})),
+                 "description": "its download under way (`/api/models/downloads` has the rest), else null"},
 })
 _REGISTER_COMMON: dict[str, Schema] = {
     "id": {"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9._-]{0,63}\s*$"},

@@ -12,6 +12,7 @@ from tests.test_downloads import (  # noqa: F401 - fixtures used by name
     MAIN, MAIN_DATA, Daemon, Hub, daemon, eventually, events, hub, make_daemon, parts, request, start, status_of,
     stop,
 )
+from tests.support.cli import on
 from tests.support.servers import BackgroundLoop
 
 PROMPT = 3.0  # seconds a cancel may take to be answered as cancelled (it waits 1 s for the worker)
@@ -125,3 +126,30 @@ async def test_a_model_registered_again_while_it_downloads_is_not_joined(daemon:
     assert code == 202 and second["id"] != first["id"], second
     assert (await events(daemon, second["id"]))[-1][0] == "done"
     assert (daemon.model_dir / "other.gguf").read_bytes() == other
+
+
+async def test_a_model_being_downloaded_says_so(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """While its download runs, a chat naming the model and a start of it are a 409 `model_downloading` saying how
+    far it is and where to follow it (they said "not downloaded; download it with `larouter models download`"),
+    and the catalog shows the download (`models list`: "downloading N%"); once it is cancelled, "not downloaded"."""
+    hub.state.trickle[MAIN] = (16 * 1024, 0.05)
+    code, body = await start(daemon, mmproj=False)
+    assert code == 202
+
+    async def has_bytes() -> bool:
+        return (await status_of(daemon, body["id"]))["bytes"] > 0
+
+    await eventually(has_bytes, "the download to receive its first bytes")
+    chat = {"model": "tiny-test", "messages": [{"role": "user", "content": "hi"}]}
+    for method, path, payload in (("POST", "/v1/chat/completions", chat), ("POST", "/api/models/tiny-test/start", None)):
+        code, out = await request(method, daemon.url + path, payload)
+        assert code == 409 and out["error"]["code"] == "model_downloading", (path, out)
+        assert "is being downloaded (" in out["error"]["message"] and body["id"] in out["error"]["message"], out
+    code, catalog = await request("GET", daemon.url + "/api/models/catalog")
+    [entry] = [m for m in catalog["data"] if m["id"] == "tiny-test"]
+    assert entry["download"]["id"] == body["id"] and entry["download"]["status"] == "downloading", entry
+    listed = await asyncio.to_thread(on, daemon.url, "models", "list")
+    assert listed.exit_code == 0 and "downloading" in listed.stdout and "%" in listed.stdout, listed.output
+    assert (await cancel(daemon, body["id"]))[0] == 200
+    code, out = await request("POST", daemon.url + "/api/models/tiny-test/start")
+    assert code == 409 and out["error"]["code"] == "model_not_downloaded", out

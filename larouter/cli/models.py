@@ -90,9 +90,17 @@ def local_table(entries: list[dict[str, Any]]) -> Table | str:
         variant = next((v for v in m["variants"] if v["quantization"] == quant), m["variants"][0])
         table.add_row(m["id"], escape(quant or "—"), size(m.get("downloadedBytes") or variant["sizeBytes"]),
                       f"{m.get('ctxSize', m['contextLength']):,}",
-                      _local_state(m) if quant or m["localPath"] else "not downloaded",
+                      _local_state(m) if quant or m["localPath"] else _download_state(m.get("download")),
                       escape(m["localPath"] or variant["repo"] or "—"))
     return table
+
+
+def _download_state(dl: dict[str, Any] | None) -> str:
+    """`downloading 42%` (`queued`, `retrying`…) for a model whose download is under way, else `not downloaded`."""
+    if not dl:
+        return "not downloaded"
+    done = f" {100 * dl['bytes'] / dl['total']:.0f}%" if dl.get("total") else ""
+    return f"[yellow]{escape(dl['status'])}{done}[/yellow]"
 
 
 def _local_state(m: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from larouter.models.catalog import (
 )
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.checked import SHA256
+from larouter.models.download_api import DOWNLOADS, not_on_disk
 from larouter.models.process import State
 from larouter.models.supervisor import provider_name
 from larouter.proxy.validate import parse_json_object
@@ -103,8 +104,12 @@ async def entries(request: web.Request, models: list[CatalogModel]) -> list[dict
     ctx_sizes = {m.id: sup.ctx_size(m) for m in models}
     restarts = {model_id: proc.restarts for model_id, proc in sup.procs.items()}
     found = await asyncio.to_thread(catalog_entries, catalog, models, states, ctx_sizes, sup.settings.local.llama_server)
+    manager = request.app.get(DOWNLOADS)
     for entry in found:  # (as health says them: a model that crashes at every request shows it)
         entry["restarts"] = restarts.get(entry["id"], 0)
+        dl = manager.under_way(entry["id"]) if manager is not None else None
+        entry["download"] = None if dl is None else {k: v for k, v in dl.snapshot().items()
+                                                     if k in ("id", "status", "bytes", "total")}
     return found
 
 
@@ -311,6 +316,8 @@ async def start_model(request: web.Request) -> web.Response:
     raw = await read_body(request)
     body = parse_json_object(raw) if raw.strip() else {}
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
+    if request.app[appkeys.CATALOG].downloaded(model) is None:  # (saying so when it is being downloaded)
+        raise not_on_disk(request.app, model)
     sup = request.app[appkeys.SUPERVISOR]
     # (a client leaving ends no start; the operator's start counts the model's crashes from zero again)
     proc = await asyncio.shield(sup.autostart(model.id, start_options(body, model), explicit=True))

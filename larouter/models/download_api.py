@@ -18,7 +18,7 @@ from aiohttp import web
 from larouter import appkeys
 from larouter.config import Settings
 from larouter.errors import LarouterError, bad_request, not_found
-from larouter.models.catalog import Catalog, CatalogModel, Variant, check_repo_file, free_disk
+from larouter.models.catalog import Catalog, CatalogModel, Variant, check_repo_file, free_disk, not_downloaded
 from larouter.models.checked import all_on_disk
 from larouter.models.downloads import (CANCELLED, SHUT_DOWN, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
                                        storage_message)
@@ -151,6 +151,10 @@ class DownloadManager:
     def reconfigure(self, settings: Settings) -> None:
         """Runtime listener: the disk reserve may be PATCHed live."""
         self.reserve_bytes = settings.local.disk_reserve_bytes
+
+    def under_way(self, model_id: str) -> Download | None:
+        """The download of this model still running (or queued, or waiting to try again), if any."""
+        return next((d for (mid, _), d in self.latest.items() if mid == model_id and d.status not in TERMINAL), None)
 
     def get(self, download_id: str) -> Download:
         """A download by id: 400 when malformed, 404 when unknown."""
@@ -322,3 +326,18 @@ def attach_downloads(app: web.Application, catalog: Catalog) -> None:
     app.on_shutdown.append(on_shutdown)
     app.cleanup_ctx.append(lifecycle)
     app.add_routes(routes())
+
+
+def not_on_disk(app: web.Application, model: CatalogModel, param: str | None = None) -> LarouterError:
+    """The 409 for a model whose file is not on disk: being downloaded (`model_downloading`: how far, and where to
+    follow it), else `not_downloaded`'s (it said "download it with `larouter models download`" during that very
+    download: review AC)."""
+    manager = app.get(DOWNLOADS)
+    dl = manager.under_way(model.id) if manager is not None else None
+    if dl is None:
+        return not_downloaded(model, param)
+    done, total = sum(dl.have), sum(dl.sizes)
+    got = f"{100 * done / total:.0f}% of {total / 1e9:.1f} GB" if total else f"{done / 1e6:.0f} MB so far"
+    return LarouterError(f"local model {model.id!r} is being downloaded ({got}; `larouter models downloads` follows "
+                         f"it, download {dl.id}): try again when it is done", 409, "invalid_request_error",
+                         "model_downloading", param)

@@ -11,7 +11,8 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.errors import LarouterError
-from larouter.models.catalog import CatalogModel, not_downloaded
+from larouter.models.catalog import CatalogModel
+from larouter.models.download_api import not_on_disk
 from larouter.models.process import Crash, State
 from larouter.models.supervisor import provider_name
 from larouter.proxy.call import Call
@@ -39,7 +40,7 @@ def pending_local(request: web.Request, model: str) -> CatalogModel | None:
         catalog = app[appkeys.CATALOG].all()
         raise app[appkeys.REGISTRY].unknown_model(name, (n for m in catalog for n in (m.id, *m.aliases)))
     if app[appkeys.CATALOG].downloaded(found) is None:
-        raise not_downloaded(found, "model")
+        raise not_on_disk(app, found, "model")
     if not app[appkeys.RUNTIME].settings.local.autostart:
         raise LarouterError(
             f"local model {found.id!r} is not running and autostart is off; start it: `larouter models start "
