@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import stat
 import sys
-import tempfile
 from http.client import HTTPException, HTTPResponse
 from pathlib import Path
 from types import MappingProxyType
@@ -259,10 +259,11 @@ def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path
     suggested name (numbered when taken); the name and the byte count. Nothing is left of an export that fails."""
     target = output or Path(attachment_name(resp.headers.get("Content-Disposition")) or "larouter-usage.csv")
     dest = Path(os.path.realpath(target)) if output is not None else target
-    part: Path | None = None
-    try:  # a new file of its own, 0600 (never one a symlink planted at a predictable name points to)
-        fd, made = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        part = Path(made)
+    # named before it is made, so a signal at any moment finds it to remove; a new file of its own, 0600 (O_EXCL: never
+    # one a symlink planted at its name points to)
+    part = dest.parent / f".{dest.name}.{secrets.token_hex(4)}.part"
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with contextlib.suppress(FileNotFoundError):
             was = dest.stat()
             os.fchmod(fd, stat.S_IMODE(was.st_mode))
@@ -276,8 +277,7 @@ def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path
         return target, written
     except BaseException as exc:  # (Ctrl-C, a signal, a full disk: no partial file left behind)
         with contextlib.suppress(OSError):  # (on a read-only file system the cleanup fails too: EROFS)
-            if part is not None:
-                part.unlink(missing_ok=True)
+            part.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
         raise
