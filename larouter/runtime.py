@@ -226,9 +226,11 @@ class Runtime:
 
 
 def unmasked(patch: dict[str, Any], view: Mapping[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The patch without the secrets it sends back as `view` (GET /api/config) shows them: a client that edits the
-    block it read and sends it whole leaves the key as it is. Any other masked value (`sk-...abcd`, `***`) is a 400:
-    the mask is never a key, and storing it would break every call to the provider."""
+    """The patch without the secrets it sends back as `view` (GET /api/config) shows them, nor the guarded settings
+    (`configguard`) it sends back as they are: a client that edits the block it read and sends it whole leaves those
+    keys as they are (without the admin token, a block holding `heartbeat.model_file` or `usage.prices_file` as
+    shown was a 403). Any other masked value (`sk-...abcd`, `***`) is a 400: the mask is never a key, and storing it
+    would break every call to the provider."""
     out: dict[str, Any] = {}
     for key, value in patch.items():
         shown = view.get(key) if isinstance(view, Mapping) else None
@@ -239,7 +241,7 @@ def unmasked(patch: dict[str, Any], view: Mapping[str, Any], path: tuple[str, ..
                 raise bad_request(f"{'.'.join((*path, key))} is a masked value, as GET /api/config shows a secret; "
                                   "send the secret itself (or leave the key out to keep it)", ".".join((*path, key)),
                                   "masked_secret")
-        else:
+        elif value is None or value != shown or not configguard.is_guarded((*path, key)):
             out[key] = value
     return out
 

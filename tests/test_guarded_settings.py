@@ -144,3 +144,20 @@ def test_the_cli_sends_no_token_where_no_daemon_of_its_home_listens(servers: Bac
     run("config", "set", "providers.openai.base_url", "http://127.0.0.1:9/v1", env=env)
     run("status", "--url", f"http://127.0.0.1:{port}", env=env)
     assert seen and seen == [None] * len(seen), seen
+
+
+def test_every_block_read_can_be_sent_back_whole_without_the_token(router: Router, home: Path) -> None:
+    """GET /api/config, then PATCH each top-level block back as it was shown, on loopback trust: 200, and no guarded
+    key is pinned by a runtime override (the routing block, which shows `heartbeat.model_file`, was a 403 once the
+    classifier's file names were shown: review AE); a guarded key sent back changed is still a 403."""
+    shown = http_json("GET", router.url + "/api/config")[1]
+    for block in ("server", "routing", "usage", "local", "providers"):
+        status, out = http_json("PATCH", router.url + "/api/config", {block: shown[block]})
+        assert status == 200, (block, out)
+    assert http_json("GET", router.url + "/api/config")[1] == shown
+    overrides = json.loads(runtime_file(home).read_text()) if runtime_file(home).exists() else {}
+    assert "model_file" not in json.dumps(overrides) and "prices_file" not in json.dumps(overrides), overrides
+    routing = json.loads(json.dumps(shown["routing"]))
+    routing["classifier"]["heartbeat"]["model_file"] = "/etc/passwd"
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": routing})
+    assert status == 403 and out["error"]["param"] == "routing.classifier.heartbeat.model_file", out
