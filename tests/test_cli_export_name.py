@@ -148,3 +148,28 @@ def test_o_writes_into_a_fifo_and_through_a_symlink(router: Router, tmp_path: Pa
     assert link.is_symlink() and shared.read_text().startswith("time,project,")
     assert stat.S_IMODE(shared.stat().st_mode) == 0o644
     assert sorted(p.name for p in out_dir.iterdir()) == ["link.csv", "pipe", "shared.csv"]  # no partial file
+
+
+def test_o_dev_stdout_and_stderr_write_through_the_shells_descriptors(router: Router, tmp_path: Path) -> None:
+    """`-o /dev/stdout >> log` appends to the log, `-o /dev/stderr 2> f.csv` leaves f.csv the CSV alone: they are
+    written through the descriptors the shell opened (they were opened anew: the log truncated, the CSV's header
+    overwritten by the "wrote …" message: review AE)."""
+    import subprocess
+    import sys
+
+    from tests.support.proc import daemon_env
+
+    log = tmp_path / "log"
+    log.write_text("earlier line\n")
+    cmd = [sys.executable, "-m", "larouter", "usage", "export", "--url", router.url, "-o"]
+    with open(log, "ab") as appended:
+        done = subprocess.run([*cmd, "/dev/stdout"], stdout=appended, stderr=subprocess.PIPE,
+                              env=daemon_env(tmp_path / "home"), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().startswith("earlier line\ntime,project,"), log.read_text()[:200]
+    csv = tmp_path / "f.csv"
+    with open(csv, "wb") as err:
+        done = subprocess.run([*cmd, "/dev/stderr"], stdout=subprocess.PIPE, stderr=err,
+                              env=daemon_env(tmp_path / "home"), timeout=60)
+    assert done.returncode == 0 and done.stdout == b"", done
+    assert csv.read_text().startswith("time,project,") and "wrote" not in csv.read_text(), csv.read_text()[:300]

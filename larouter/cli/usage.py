@@ -230,25 +230,26 @@ def _place(part: Path, target: Path) -> Path:
     raise CliError(f"{target} and 998 numbered names next to it exist; choose a file with -o")
 
 
+FD_PATH = re.compile(r"/(?:dev/fd|proc/self/fd|proc/thread-self/fd)/(\d+)")
+
+
+def descriptor(path: Path) -> int | None:
+    """The descriptor of this process a path names (/dev/stdout, /dev/stderr, /dev/fd/N of a shell's process
+    substitution, /proc/self/fd/N), else None: it is written through that descriptor, as the shell opened it (opened
+    anew, `>> log` was truncated and `2> f.csv` written from its start: review AE)."""
+    text = os.path.normpath(str(path.absolute()))
+    found = FD_PATH.fullmatch(text) or re.fullmatch(rf"/proc/{os.getpid()}/fd/(\d+)", text)
+    return {"/dev/stdout": 1, "/dev/stderr": 2}.get(text, int(found.group(1)) if found else None)
+
+
 def replaceable(path: Path) -> bool:
-    """Whether an export may go to a temporary file renamed over `path` (written whole or not at all): a regular file,
-    or a name not taken. A device (/dev/null), a FIFO, a terminal, /dev/stdout or the /dev/fd/N of a shell's process
-    substitution is written into instead: renamed over, it became a plain file (as root, /dev/stdout: review AB)."""
-    if str(path.absolute()).startswith(("/dev/", "/proc/")):
-        return False
+    """Whether an export may go to a temporary file renamed over `path` (written whole or not at all): a regular file
+    (through symlinks), or a name not taken. Anything else (a device such as /dev/null, a FIFO, a terminal) is
+    written into instead: renamed over, it became a plain file (as root, /dev/stdout: review AB)."""
     try:
         return stat.S_ISREG(path.stat().st_mode)
     except FileNotFoundError:  # (a new name, or a symlink to one: `whole` makes the file it points to)
         return True
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def in_place(client: Client, resp: HTTPResponse, path: Path) -> int:
-    """Stream the export into `path` as it is (see `replaceable`); the byte count."""
-    try:
-        with open(path, "wb") as out:
-            return copy(client, resp, out, f"what {path} got is incomplete")
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -283,11 +284,30 @@ def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path
         raise
 
 
+def deliver(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path, int] | None:
+    """Write the export where `-o` says: stdout (`-`, /dev/stdout), a descriptor of this process (`descriptor`), a
+    device or FIFO (written into), else a file written whole (`whole`). The file and the byte count to report, or
+    None when the CSV went to stdout or stderr (nothing is said after it there)."""
+    fd = None if output is None or str(output) == "-" else descriptor(output)
+    if output is not None and (str(output) == "-" or fd == 1):
+        copy(client, resp, sys.stdout.buffer, "what reached stdout is incomplete")
+        sys.stdout.flush()
+        return None
+    if output is None or (fd is None and replaceable(output)):
+        return whole(client, resp, output)
+    try:
+        with os.fdopen(os.dup(fd), "wb") if fd is not None else open(output, "wb") as out:
+            written = copy(client, resp, out, f"what {output} got is incomplete")
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return None if fd == 2 else (output, written)
+
+
 @usage.command("export")
 @period_options
 @option("--all-projects", is_flag=True, help="Every project's calls, with a project column (admin token).")
 @option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-        help="File to write, whole or not at all (`-`: stdout; a device, FIFO or /dev/fd/N is written into; default: "
+        help="File to write, whole or not at all (`-`: stdout; a device, a FIFO, /dev/stdout, /dev/fd/N is written into; default: "
              "the daemon's suggested larouter-usage-….csv name in this directory, numbered when a file has it).")
 @client_options
 def export(client: Client, as_json: bool, period: str, project: str | None, all_projects: bool,
@@ -301,14 +321,10 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
             project = "*" if all_projects else project_id(client, given)
             resp = stack.enter_context(client.stream("GET", "/api/usage/export",
                                                      {"period": period, "projectId": project}, expect="text/csv"))
-        if output is not None and str(output) == "-":
-            copy(client, resp, sys.stdout.buffer, "what reached stdout is incomplete")
-            sys.stdout.flush()
-            return
-        if output is not None and not replaceable(output):
-            target, written = output, in_place(client, resp, output)
-        else:
-            target, written = whole(client, resp, output)
+        done = deliver(client, resp, output)
+    if done is None:
+        return
+    target, written = done
     result = {"path": str(target), "bytes": written, "period": period, "projectId": project}
     if as_json:
         print_json(result)
