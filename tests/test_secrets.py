@@ -55,6 +55,20 @@ def test_no_secret_anywhere(make_router: Callable[..., Router], caplog: pytest.L
     assert token not in projects_file and token[14:] not in projects_file  # hashed at rest
 
 
+@pytest.mark.parametrize("key", ["gsk_live_9f8e7d6c5b4a392817060a1b2c3d4e5f6a7b", "AIzaSyA-0123456789abcdefghijklmnopq"])
+def test_a_key_quoted_in_part_by_a_provider_error_is_scrubbed(make_router: Callable[..., Router], key: str) -> None:
+    """A provider key that is not `sk-` shaped (Groq's `gsk_`, Google's `AIza`), quoted cut short and a run of it in
+    capitals by a provider's 400: a project token's client gets no 8 characters of it in a row (30 of 44 reached it:
+    review AF)."""
+    router = make_router(env={"FAKE_KEY": key})
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "s"})
+    raw = fetch(router.v1 + "/chat/completions", "POST",
+                {"model": "fake/fake-key-echo", "messages": [{"role": "user", "content": "hi"}]}, proj["token"])
+    assert raw.startswith("400 ") and "[redacted]" in raw, raw
+    runs = {key[i:i + 8].lower() for i in range(len(key) - 7)}
+    assert not any(run in raw.lower() for run in runs), raw
+
+
 @pytest.mark.parametrize("model", ["fake-key-error", "fake-key-error-late"])
 def test_a_stream_error_event_quoting_the_key_is_scrubbed(router: Router, model: str,
                                                           caplog: pytest.LogCaptureFixture) -> None:

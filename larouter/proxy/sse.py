@@ -15,7 +15,8 @@ from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
 from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts
-from larouter.proxy.upstream import CutShort, redact, scrub
+from larouter.proxy.redaction import redact, scrub
+from larouter.proxy.upstream import CutShort
 from larouter.usage.records import merged_usage, tokens_of
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

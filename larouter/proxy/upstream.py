@@ -20,10 +20,10 @@ from larouter import jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.proxy import loop
 from larouter.proxy.reasoning import read_timeout
+from larouter.proxy.redaction import redact
 from larouter.proxy.registry import Target
 
 log = logging.getLogger("larouter.proxy")
-_SECRETISH = re.compile(r"(sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+|Bearer\s+\S+)")
 MAX_ERROR_BODY = 64 * 1024
 UPSTREAM_ID = "x-upstream-request-id"  # our answer's copy of the provider's own request id
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.:/+=-]{1,128}")
@@ -71,25 +71,6 @@ def wait_asked(err: LarouterError) -> float | None:
     if "retry-after-ms" in headers:
         return int(headers["retry-after-ms"]) / 1000
     return float(headers["Retry-After"]) if "Retry-After" in headers else None
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """Remove API keys (given ones and anything key-shaped) from text."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return _SECRETISH.sub("[redacted]", text)
-
-
-def scrub(value: Any, *secrets: str | None) -> Any:
-    """`redact` every string in a JSON value (an upstream error object: its message, and whatever else it holds)."""
-    if isinstance(value, str):
-        return redact(value, *secrets)
-    if isinstance(value, dict):
-        return {k: scrub(v, *secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, *secrets) for v in value]
-    return value
 
 
 def _where(target: Target) -> str:

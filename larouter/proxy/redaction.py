@@ -1,0 +1,56 @@
+"""Keys kept out of what a provider's error, relayed to the client or written to the log, quotes back.
+
+A provider echoing the request's key in an error (whole, cut short, in another case) must not hand it, or a run of
+it, to a client that holds only a project token: the key given is removed wherever 8 or more of its characters in a
+row appear (case aside), and anything shaped like a known provider's key or a bearer credential is removed too."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+REDACTED = "[redacted]"
+LEAST = 8  # characters of a key in a row that count as quoting it (a masked `sk-...abcd` shows 4)
+_SECRETISH = re.compile(
+    r"sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+|Bearer\s+\S+"  # OpenAI and Anthropic (sk-ant-), ours, a header
+    r"|(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, HF, Fireworks, …
+
+
+def _runs(text: str, secret: str) -> list[tuple[int, int]]:
+    """Spans of `text` that are LEAST or more characters of `secret` in a row (case aside), merged."""
+    low, key = text.lower(), secret.lower()
+    spans = []
+    for i in range(len(key) - LEAST + 1):
+        window, start = key[i:i + LEAST], low.find(key[i:i + LEAST])
+        while start != -1:
+            spans.append((start, start + LEAST))
+            start = low.find(window, start + 1)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Remove API keys from text: each given one, and any run of LEAST or more of its characters; anything key-shaped."""
+    for secret in secrets:
+        if secret and len(secret) >= LEAST:
+            for start, end in reversed(_runs(text, secret)):
+                text = text[:start] + REDACTED + text[end:]
+        elif secret:
+            text = text.replace(secret, REDACTED)
+    return _SECRETISH.sub(REDACTED, text)
+
+
+def scrub(value: Any, *secrets: str | None) -> Any:
+    """`redact` every string in a JSON value (an upstream error object: its message, and whatever else it holds)."""
+    if isinstance(value, str):
+        return redact(value, *secrets)
+    if isinstance(value, dict):
+        return {k: scrub(v, *secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, *secrets) for v in value]
+    return value
