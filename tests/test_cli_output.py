@@ -226,3 +226,17 @@ def test_emoji_codes_in_a_name_are_printed_as_written(router: Router) -> None:
     out = on(router, "config", "set", 'providers."team:fire:"', '{ base_url = "http://127.0.0.1:9/v1" }', "--token",
              router.admin_token)
     assert out.exit_code == 0 and "team:fire:" in out.output and "\U0001f525" not in out.output, out.output
+
+
+def test_a_file_name_with_terminal_escapes_is_listed_escaped(router: Router, tmp_path: Path) -> None:
+    """A model registered from a file whose name holds an OSC 52 sequence (it writes the clipboard of many terminals)
+    and a screen clear: `models list` and `models catalog` show them as escapes, never the raw bytes (review AF)."""
+    name = "m\x1b]52;c;cHduZWQ=\x07\x1b[2J\u202e.gguf"
+    gguf = write_tiny_gguf(tmp_path / name)
+    status, out = http_json("POST", router.url + "/api/models", {"id": "esc", "path": str(gguf)}, headers=router.admin)
+    assert status == 201, out
+    for args in (("models", "list"), ("models", "catalog")):
+        result = on(router, *args)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output, args
+    assert "\\x1b]52;c;cHduZWQ=" in on(router, "models", "list", env={"COLUMNS": "300"}).stdout

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from larouter import __version__
 from larouter.cli.common import Client, CliError, LarouterGroup, client_options, optional
-from larouter.cli.output import ago, duration, emit, money, plural
+from larouter.cli.output import ago, duration, emit, money, plural, safe
 from larouter.cli.config import config
 from larouter.cli.models import models
 from larouter.cli.once import option
@@ -60,7 +59,7 @@ def spend_line(spend: dict[str, Any] | None, ledger: Any = None) -> str:
     if spend is None:
         return "[dim]not visible with this token[/dim]"
     if "projectId" in spend:  # a name-less one (a daemon that does not send it) shows the bare id
-        whose = f"project {escape(project_label(spend) if spend.get('projectName') else spend['projectId'])}"
+        whose = f"project {safe(project_label(spend) if spend.get('projectName') else spend['projectId'])}"
     else:
         whose = plural(spend["projects"], "project")
     line = f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} ({whose})"
@@ -78,11 +77,11 @@ STATE_STYLES = {"ok": "green", "cooling": "yellow", "failing": "bold red"}  # an
 def upstream_line(name: str, up: dict[str, Any]) -> str:
     """One upstream of /health's `upstreams`: its state, and when it has failed lately how often and how."""
     state = str(up.get("state"))
-    line = f"{escape(name)}: [{STATE_STYLES.get(state, 'yellow')}]{escape(state)}[/]"
+    line = f"{safe(name)}: [{STATE_STYLES.get(state, 'yellow')}]{safe(state)}[/]"
     failures = up.get("consecutiveFailures") or 0
     details = [f"{plural(failures, 'failure')} in a row"] if failures else []
     if up.get("lastError") and (failures or state != "ok"):
-        details.append(f"last {escape(str(up['lastError']))} {ago(up.get('lastErrorAt'))}")
+        details.append(f"last {safe(str(up['lastError']))} {ago(up.get('lastErrorAt'))}")
     if up.get("lastOkAt") and state != "ok":
         details.append(f"last answered {ago(up['lastOkAt'])}")
     return line + (f" ({', '.join(details)})" if details else "")
@@ -112,7 +111,7 @@ def ledger_line(ledger: dict[str, Any]) -> str:
     if journaled:
         held.append(f"{journaled:,} in the journal on disk, kept across a restart")
     where = "; ".join(held)
-    return (f"[bold red]failing[/bold red]: cannot write ({escape(str(ledger.get('lastError')))}, last tried "
+    return (f"[bold red]failing[/bold red]: cannot write ({safe(str(ledger.get('lastError')))}, last tried "
             f"{ago(ledger.get('lastErrorAt'))}); {plural(pending, 'usage record')} waiting"
             f"{f' ({where})' if where else ''}{since}")
 
@@ -127,7 +126,7 @@ def degraded_because(data: dict[str, Any]) -> list[str]:
     failing = sorted(name for name, up in upstreams.items() if isinstance(up, dict) and up.get("state") == "failing") \
         if isinstance(upstreams, dict) else []
     if failing:
-        causes.append(f"{'upstream' if len(failing) == 1 else 'upstreams'} {escape(', '.join(failing))} failing")
+        causes.append(f"{'upstream' if len(failing) == 1 else 'upstreams'} {safe(', '.join(failing))} failing")
     return causes
 
 
@@ -138,8 +137,8 @@ def render_status(data: dict[str, Any]) -> Table:
     grid.add_column(overflow="fold")  # a long path in an error is folded, never cut short
     status = str(data["status"])
     why = "; ".join(degraded_because(data)) or "a cause this larouter cannot name: see /health"
-    shown = (f"[green]{escape(status)}[/green]" if status == "ok" else
-             f"[bold yellow]{escape(status)}[/bold yellow] ({why}; the daemon itself is up)")
+    shown = (f"[green]{safe(status)}[/green]" if status == "ok" else
+             f"[bold yellow]{safe(status)}[/bold yellow] ({why}; the daemon itself is up)")
     grid.add_row("[bold]larouterd[/bold]", f"{data['url']}: {shown}, up {duration(data['uptime'])}")
     running = data["running"]
     if running is None:

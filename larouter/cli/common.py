@@ -19,11 +19,10 @@ from urllib.request import Request, urlopen
 
 import attrs
 import click
-from rich.markup import escape
 
 from larouter import VERSION_HEADER
 from larouter.cli.once import option
-from larouter.cli.output import err_console
+from larouter.cli.output import err_console, safe
 
 DEFAULT_URL = "http://127.0.0.1:18790"
 EXIT_USER_ERROR = 1  # bad arguments, or a request the daemon rejected (4xx)
@@ -42,7 +41,7 @@ class CliError(click.ClickException):
         self.exit_code, self.status, self.code, self.param = exit_code, status, code, param
 
     def show(self, file: Any = None) -> None:
-        err_console().print(f"[red]error:[/red] {escape(self.message)}", soft_wrap=True)
+        err_console().print(f"[red]error:[/red] {safe(self.message)}", soft_wrap=True)
 
 
 class Interrupted(CliError):
@@ -52,7 +51,7 @@ class Interrupted(CliError):
         super().__init__(message, EXIT_INTERRUPTED)
 
     def show(self, file: Any = None) -> None:
-        err_console().print(f"[yellow]{escape(self.message)}[/yellow]", soft_wrap=True)
+        err_console().print(f"[yellow]{safe(self.message)}[/yellow]", soft_wrap=True)
 
 
 def confirm(prompt: str, yes: bool) -> None:

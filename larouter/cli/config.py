@@ -9,11 +9,10 @@ import tomllib
 from typing import Any, Iterator
 
 import click
-from rich.markup import escape
 
 from larouter import jsonx
 from larouter.cli.common import Client, CliError, client_options
-from larouter.cli.output import console, err_console, print_json
+from larouter.cli.output import console, err_console, print_json, safe
 from larouter.config import SECRET_FIELDS
 
 MISSING = object()
@@ -120,7 +119,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     secret = path[-1] in SECRET_FIELDS or isinstance(value, dict)  # (a table may hold a key: shown masked, as GET does)
     result = {"key": key, "value": None if now is MISSING else now, "restartRequired": out["restartRequired"]}
     for warning in out.get("warnings", []):  # on stderr, so that --json output stays one document
-        err_console().print(f"[yellow]warning: {escape(warning)}[/yellow]", soft_wrap=True)
+        err_console().print(f"[yellow]warning: {safe(warning)}[/yellow]", soft_wrap=True)
     if as_json:
         print_json(result)
         return
@@ -130,7 +129,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
         line = f"unset {key}" + (policy_fallback(path, out) or f" (now {shown})")
     console().print(line, markup=False, soft_wrap=True)
     if value is not None and not secret and overridden(value, now):
-        console().print(f"[yellow]note: the effective value is {escape(shown)} (a larouterd command-line flag "
+        console().print(f"[yellow]note: the effective value is {safe(shown)} (a larouterd command-line flag "
                         "overrides runtime settings)[/yellow]", soft_wrap=True)
     if out["restartRequired"]:
         console().print(f"[yellow]saved; restart larouterd to apply: {', '.join(out['restartRequired'])}[/yellow]")

@@ -12,14 +12,13 @@ import math
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TextColumn
 from rich.console import RenderableType
 from rich.text import Text
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, Interrupted, client_options, seg, sse_events
 from larouter.cli.once import option
-from larouter.cli.output import ago, duration, emit, err_console, fitted_table, size
+from larouter.cli.output import ago, duration, emit, err_console, fitted_table, safe, size
 
 
 class RateColumn(ProgressColumn):
@@ -45,14 +44,14 @@ def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), RateColumn(), EtaColumn())
     with client.stream("GET", dl["progressUrl"], expect="text/event-stream") as resp, \
             Progress(*columns, console=err_console(), disable=not show) as bar:
-        task = bar.add_task(escape(label), total=dl["total"] or None, completed=dl["bytes"])
+        task = bar.add_task(safe(label), total=dl["total"] or None, completed=dl["bytes"])
         for event, raw in sse_events(resp):
             data = json.loads(raw)
             if event == "progress":
-                shown = escape(label)  # (the bar's description is markup)
+                shown = safe(label)  # (the bar's description is markup)
                 desc = (shown if data["status"] in ("downloading", "done") else
-                        f"{shown} (retrying: {escape(data['retry'][:90])})" if data.get("retry") else
-                        f"{shown} ({escape(str(data['status']))})")
+                        f"{shown} (retrying: {safe(data['retry'][:90])})" if data.get("retry") else
+                        f"{shown} ({safe(str(data['status']))})")
                 rate = {"rate": data["bytesPerSecond"]} if data["bytesPerSecond"] else {}  # keep the last known
                 bar.update(task, description=desc, completed=data["bytes"], total=data["total"] or None,
                            eta=data["eta"], **rate)
@@ -78,8 +77,8 @@ def done_line(out: dict[str, Any]) -> str:
                  "already on disk; no sha256 check on record (the file was not downloaded by this larouterd, or was "
                  "changed since)")
     mmproj = f" + {out['mmproj']['path']}" if out.get("mmproj") else ""
-    where = escape(str(out.get("path")) + mmproj)
-    return f"[green]✓[/green] {escape(str(out['modelId']))} {escape(str(out['quantization']))}: {where} ({check})"
+    where = safe(str(out.get("path")) + mmproj)
+    return f"[green]✓[/green] {safe(str(out['modelId']))} {safe(str(out['quantization']))}: {where} ({check})"
 
 
 def warn_if_no_llama_server(client: Client, model_id: str, on_disk: bool) -> None:
@@ -92,8 +91,8 @@ def warn_if_no_llama_server(client: Client, model_id: str, on_disk: bool) -> Non
         return
     why = next((r for r in verdict["reasons"] if "llama-server" in r), "llama-server not found")
     what = "is already downloaded" if on_disk else "will download"
-    err_console().print(f"[yellow]warning:[/yellow] {escape(model_id)} {what}, but larouterd cannot start it "
-                        f"until it has a llama-server: {escape(why)}", soft_wrap=True)
+    err_console().print(f"[yellow]warning:[/yellow] {safe(model_id)} {what}, but larouterd cannot start it "
+                        f"until it has a llama-server: {safe(why)}", soft_wrap=True)
 
 
 @click.command()

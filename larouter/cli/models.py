@@ -12,12 +12,11 @@ from typing import Any
 import attrs
 import click
 from rich.console import Group
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import Client, CliError, Interrupted, client_options, confirm, flag_names, seg
-from larouter.cli.output import duration, emit, err_console, id_column, print_json, size
+from larouter.cli.output import duration, emit, err_console, id_column, plain, print_json, safe, size
 from larouter.cli.downloads import cancel, download, downloads
 from larouter.cli.once import option
 
@@ -48,7 +47,7 @@ def _can_run(entry: dict[str, Any]) -> str:
         return "[green]yes[/green]"
     missing = _no_server(entry)
     reasons = ["see below" if r == missing else r for r in verdict["reasons"]]
-    return "[red]no[/red]: " + escape("; ".join(reasons))
+    return "[red]no[/red]: " + safe("; ".join(reasons))
 
 
 def _state(state: str | None) -> str:
@@ -64,8 +63,8 @@ def catalog_table(entries: list[dict[str, Any]]) -> Table | Group | str:
                   "Downloaded", "State", title="Model catalog")
     for m in entries:
         default = next((v for v in m["variants"] if v["quantization"] == m["defaultQuantization"]), m["variants"][0])
-        table.add_row(m["id"], f"{size(default['sizeBytes'])} {escape(default['quantization'])}",
-                      size(m["ramEstimateBytes"]), _can_run(m), escape(m["downloaded"] or "—"), _state(m["state"]))
+        table.add_row(m["id"], f"{size(default['sizeBytes'])} {safe(default['quantization'])}",
+                      size(m["ramEstimateBytes"]), _can_run(m), safe(m["downloaded"] or "—"), _state(m["state"]))
     missing = next((why for why in map(_no_server, entries) if why is not None), None)
     if missing is None:
         return table
@@ -88,10 +87,10 @@ def local_table(entries: list[dict[str, Any]]) -> Table | str:
     for m in entries:
         quant = m["downloaded"]
         variant = next((v for v in m["variants"] if v["quantization"] == quant), m["variants"][0])
-        table.add_row(m["id"], escape(quant or "—"), size(m.get("downloadedBytes") or variant["sizeBytes"]),
+        table.add_row(m["id"], safe(quant or "—"), size(m.get("downloadedBytes") or variant["sizeBytes"]),
                       f"{m.get('ctxSize', m['contextLength']):,}",
                       _local_state(m) if quant or m["localPath"] else _download_state(m.get("download")),
-                      escape(m["localPath"] or variant["repo"] or "—"))
+                      safe(m["localPath"] or variant["repo"] or "—"))
     return table
 
 
@@ -100,7 +99,7 @@ def _download_state(dl: dict[str, Any] | None) -> str:
     if not dl:
         return "not downloaded"
     done = f" {100 * dl['bytes'] / dl['total']:.0f}%" if dl.get("total") else ""
-    return f"[yellow]{escape(dl['status'])}{done}[/yellow]"
+    return f"[yellow]{safe(dl['status'])}{done}[/yellow]"
 
 
 def _local_state(m: dict[str, Any]) -> str:
@@ -207,7 +206,7 @@ def health_grid(h: dict[str, Any]) -> Table:
             ("reason", h.get("reason")), ("error", h.get("error"))]
     for key, value in rows:
         if value is not None:
-            grid.add_row(f"[bold]{key}[/bold]", value if key in ("state", "healthy") else escape(str(value)))
+            grid.add_row(f"[bold]{key}[/bold]", value if key in ("state", "healthy") else safe(str(value)))
     return grid
 
 
@@ -238,8 +237,8 @@ def model_state(client: Client, model_id: str) -> dict[str, Any]:
 def logs_note(health: dict[str, Any], printed: bool, follow: bool) -> str | None:
     """What to say on stderr about a model's logs when they are not the live output of a running server: a stopped
     model has none (or its last run's), a starting one none yet; None for a ready model with output."""
-    mid, state, reason = escape(health["id"]), health["state"], health.get("reason")
-    why = f" ({escape(reason)})" if reason else ""
+    mid, state, reason = safe(health["id"]), health["state"], health.get("reason")
+    why = f" ({safe(reason)})" if reason else ""
     then = "; waiting for output (Ctrl-C stops)" if follow else ""
     if state in ("stopped", "crashed"):
         if printed:
@@ -266,7 +265,7 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
         return
     out = sys.stdout
     for line in got:
-        out.write(line + "\n")
+        out.write(plain(line) + "\n")
     out.flush()
     note = logs_note(model_state(client, model_id), bool(got), follow)
     if note:
@@ -278,7 +277,7 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
         if missed:
             err_console().print(f"[yellow]({missed} lines came and went between two polls)[/yellow]")
         for line in shown:
-            out.write(line + "\n")
+            out.write(plain(line) + "\n")
         out.flush()
         seen = fresh["total"]
 
@@ -304,7 +303,7 @@ def add(client: Client, as_json: bool, name: str, path: Path | None, repo: str |
     else:
         body |= {"repo": repo, "file": file} | ({"revision": revision} if revision else {})
     out = client.request("POST", "/api/models", body)
-    emit(out, as_json, lambda o: f"registered {o['id']} ({escape(o['localPath'] or o['variants'][0]['repo'])})"
+    emit(out, as_json, lambda o: f"registered {o['id']} ({safe(o['localPath'] or o['variants'][0]['repo'])})"
                                  + ("" if o["localPath"] else f"; fetch it with `larouter models download {o['id']}`"))
 
 

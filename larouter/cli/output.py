@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from datetime import datetime, timezone
 from typing import Any, Callable, Collection, Iterable, Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.filesize import decimal
+from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -89,6 +91,22 @@ def fitted_table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]], w
 def id_column(header: str, values: list[str]) -> Column:
     """A table column for identifiers people copy: never truncated or wrapped."""
     return Column(header, no_wrap=True, min_width=max([len(header), *map(len, values)]))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """`text` with its control characters (but tab) and bidi overrides shown as escapes (`\\x1b`): a value from the
+    daemon (a registered file's name, llama-server's output) never drives the terminal (an OSC 52 sequence in a file
+    name wrote the clipboard of whoever listed the models: review AF)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                        text)
+
+
+def safe(text: str) -> str:
+    """`plain`, and rich's markup escaped: a value from the daemon in a table or a console line."""
+    return escape(plain(text))
 
 
 def money(value: float | None, places: int = 4) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from larouter.cli.common import Client, client_options, confirm, seg
 from larouter.cli.once import option
-from larouter.cli.output import cap_money, console, emit, fitted_table, print_json
+from larouter.cli.output import cap_money, console, emit, fitted_table, print_json, safe
 from larouter.cli.project_ref import project_id as project_ref, unknown_project
 from larouter.projects.store import POLICIES, WINDOWS
 
@@ -127,7 +126,7 @@ def delete(client: Client, as_json: bool, project_id: str, yes: bool) -> None:
     with unknown_project(client, project_id):
         calls = client.get("/api/usage", projectId=found, period="all").get("totalCalls")  # (for the advice below)
         out = client.request("DELETE", f"/api/projects/{seg(found)}")
-    named = "" if project_id == out["id"] else f"{escape(project_id)} ("
+    named = "" if project_id == out["id"] else f"{safe(project_id)} ("
     kept = (f" Its usage ({calls:,} call{'' if calls == 1 else 's'}) stays under its id, not its name: `larouter usage "
             f"--project {out['id']}`" if calls else " It had made no calls.")
     emit(out, as_json, lambda o: f"deleted {named}{o['id']}{')' if named else ''}; its token is revoked.{kept}")

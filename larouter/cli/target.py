@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from rich.markup import escape
 
 from larouter.cli.common import Client, CliError
-from larouter.cli.output import err_console
+from larouter.cli.output import err_console, safe
 from larouter.cli.urlcheck import url_problem
 
 
@@ -40,8 +39,8 @@ def settings_target(token: str | None) -> Client:
             raise CliError(f"{problem} (no larouterd of {home} is running, and larouter reads server.host and "
                            "server.port from these settings: fix them, or point --url / LAROUTER_URL at the "
                            "daemon)") from None
-        err_console().print(f"[yellow]warning: {escape(problem)} (a restart of larouterd would fail; this command "
-                            f"goes to the running one at {escape(live)})[/yellow]", soft_wrap=True)
+        err_console().print(f"[yellow]warning: {safe(problem)} (a restart of larouterd would fail; this command "
+                            f"goes to the running one at {safe(live)})[/yellow]", soft_wrap=True)
         return Client(live, token if token is not None else _file_token(home), recorded=True)
     settings = runtime.settings
     live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs

@@ -15,14 +15,13 @@ from typing import Any, BinaryIO, Callable
 
 import click
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError, client_options, inherited
 from larouter.cli.once import option
 from larouter.cli.output import (cap_money, emit, err_console, exact_places, fitted_table, money, plural, print_json,
-                                 size)
+                                 safe, size)
 from larouter.cli.project_ref import project_id, project_option, unknown_project
 
 PERIODS = ("daily", "weekly", "monthly", "all")
@@ -165,7 +164,7 @@ def usage(client: Client, as_json: bool, period: str, project: str | None) -> No
 def models_table(data: dict[str, Any]) -> Table | str:
     """The /api/usage/models breakdown."""
     if not data["data"]:
-        return f"no calls recorded for project {escape(data['projectId'])} in this period ({data['period']})"
+        return f"no calls recorded for project {safe(data['projectId'])} in this period ({data['period']})"
     rows = [[m["model"], m["provider"] or "—", f"{m['calls']:,}", f"{m['inputTokens']:,}", f"{m['outputTokens']:,}",
              money(m["cost"]), "—" if m["avgLatencyMs"] is None else f"{m['avgLatencyMs']:,.0f}"]
             for m in data["data"]]
@@ -329,4 +328,4 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
     if as_json:
         print_json(result)
     else:
-        err_console().print(f"wrote {size(written)} of CSV to {escape(str(target))}", soft_wrap=True)
+        err_console().print(f"wrote {size(written)} of CSV to {safe(str(target))}", soft_wrap=True)
