@@ -173,3 +173,25 @@ def test_o_dev_stdout_and_stderr_write_through_the_shells_descriptors(router: Ro
                               env=daemon_env(tmp_path / "home"), timeout=60)
     assert done.returncode == 0 and done.stdout == b"", done
     assert csv.read_text().startswith("time,project,") and "wrote" not in csv.read_text(), csv.read_text()[:300]
+
+
+def test_o_refuses_a_symlink_another_user_planted_in_a_shared_directory(router: Router, tmp_path: Path) -> None:
+    """In a sticky directory all may write (/tmp), another user's `usage.csv -> ~/.bashrc`: `-o usage.csv` refuses
+    it and the target is untouched (the CSV replaced it, its cells the other user's: review AF); our own symlink
+    there is followed as before."""
+    if os.geteuid() != 0:
+        pytest.skip("making another user's symlink needs root")  # (CI runs as root: .ci/run installs with apt-get)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = tmp_path / "bashrc"
+    victim.write_text("mine\n")
+    link = shared / "usage.csv"
+    link.symlink_to(victim)
+    os.lchown(link, 65534, 65534)
+    out = on(router, "usage", "export", "-o", str(link))
+    assert out.exit_code == 1 and "a symlink another user made in a shared directory" in out.stderr, out.output
+    assert victim.read_text() == "mine\n" and sorted(p.name for p in shared.iterdir()) == ["usage.csv"]
+    os.lchown(link, os.geteuid(), os.getegid())
+    assert on(router, "usage", "export", "-o", str(link)).exit_code == 0
+    assert victim.read_text().startswith("time,project,")

@@ -283,11 +283,28 @@ def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path
         raise
 
 
+def planted(path: Path) -> None:
+    """Refuse a symlink another user made in a shared directory (sticky and writable by all, such as /tmp): followed,
+    the export would replace the file it points to, one of ours (`~/.bashrc`), with a CSV whose cells the other user
+    may have written (the kernel's fs.protected_symlinks refuses this where it is on; elsewhere it is not: review
+    AF)."""
+    try:
+        link, where = os.lstat(path), os.stat(path.absolute().parent)
+    except OSError:
+        return
+    shared = where.st_mode & stat.S_ISVTX and where.st_mode & stat.S_IWOTH
+    if stat.S_ISLNK(link.st_mode) and shared and link.st_uid not in (os.geteuid(), where.st_uid):
+        raise CliError(f"refusing to write {path}: it is a symlink another user made in a shared directory, and the "
+                       "export would replace the file it points to; name that file itself if it is yours")
+
+
 def deliver(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path, int] | None:
     """Write the export where `-o` says: stdout (`-`, /dev/stdout), a descriptor of this process (`descriptor`), a
     device or FIFO (written into), else a file written whole (`whole`). The file and the byte count to report, or
     None when the CSV went to stdout or stderr (nothing is said after it there)."""
     fd = None if output is None or str(output) == "-" else descriptor(output)
+    if output is not None and fd is None and str(output) != "-":
+        planted(output)
     if output is not None and (str(output) == "-" or fd == 1):
         copy(client, resp, sys.stdout.buffer, "what reached stdout is incomplete")
         sys.stdout.flush()
