@@ -87,3 +87,27 @@ def test_a_stopped_model_too_big_for_the_free_memory_is_skipped_by_auto(make_rou
     assert http_json("GET", router.url + "/api/models/running")[1]["data"] == []  # never started
     [entry] = [m for m in http_json("GET", router.url + "/api/models/catalog")[1]["data"] if m["id"] == "huge"]
     assert entry["ramEstimateBytes"] > 4 * total and not entry["canRun"]["ok"], entry
+
+
+def test_the_vision_projector_counts_in_the_memory_a_start_needs(make_router: Callable[..., Router]) -> None:
+    """A shipped model on disk with a small model file but a vision projector four times the machine's memory (a
+    sparse file): the start would load both, so `auto` skips it for memory (the projector was left out of the
+    estimate, and the model was usable: review AE)."""
+    from larouter.models.catalog import Catalog
+
+    router = make_router(extra_toml=LOCAL.format(restarts=0))
+    catalog = Catalog.load(router.settings.home)
+    model = catalog.get("gemma-4-e2b")
+    variant = model.variant()
+    projector = catalog.mmproj_path(model, variant)
+    assert projector is not None, model
+    main = catalog.file_path(model, variant)
+    main.parent.mkdir(parents=True, exist_ok=True)
+    main.write_bytes(write_tiny_gguf(main.parent / "tiny.gguf").read_bytes())
+    total = next(int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                 if line.startswith("MemTotal:"))
+    with open(projector, "wb") as fh:
+        fh.truncate(4 * total)
+    status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(200))
+    cand = next(c for c in plan["candidates"] if c["model"] == "gemma-4-e2b")
+    assert not cand["usable"] and "GB of RAM to start" in cand["skipped"], cand

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -187,6 +188,8 @@ class Catalog:
         if not model.user:
             raise bad_request(f"model {model.id!r} is part of the shipped catalog", "modelId")
         with self._lock:
+            if model.id not in self.user:  # (removed meanwhile, by a removal sent at the same time: one is told so)
+                self.get(model.id)
             self._commit({key: value for key, value in self.user.items() if key != model.id})
 
     def _commit(self, user: dict[str, CatalogModel]) -> None:
@@ -222,12 +225,17 @@ class Catalog:
         return next((v for v, path in files[1] if os.path.isfile(path)), None)
 
     def ram_needed(self, model: CatalogModel, variant: Variant, ctx_size: int) -> int:
-        """`ram_estimate` of a downloaded variant with a `ctx_size` context, from its file's size on disk (a
-        registration may not have said it, or said it wrong)."""
+        """`ram_estimate` of a downloaded variant with a `ctx_size` context, from the size on disk of its file and of
+        its vision projector when there is one (a start loads both; a registration may not have said the size, or
+        said it wrong)."""
         try:
             size = os.stat(self.file_path(model, variant)).st_size
         except OSError:
             size = variant.size_bytes
+        projector = self.mmproj_path(model, variant)
+        if projector is not None:
+            with contextlib.suppress(OSError):
+                size += os.stat(projector).st_size
         return ram_estimate(model, attrs.evolve(variant, size_bytes=size), ctx_size)
 
 
