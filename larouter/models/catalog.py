@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -130,6 +131,7 @@ class Catalog:
     # request whose chain has `local`: building the Paths cost ~120 of its ~165 us for the shipped catalog)
     _files: dict[str, tuple[CatalogModel, tuple[tuple[Variant, str], ...]]] = attrs.field(factory=dict, init=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)  # one registry change at a time
+    _free: tuple[float, int] = attrs.field(default=(-1e9, 0), init=False)  # (when, MemAvailable): `free_memory`
 
     @classmethod
     def load(cls, home: Path) -> "Catalog":
@@ -224,19 +226,29 @@ class Catalog:
             files = self._files[model.id] = (model, tuple((v, str(self.file_path(model, v))) for v in order))
         return next((v for v, path in files[1] if os.path.isfile(path)), None)
 
+    def free_memory(self) -> int:
+        """`free_ram`, read at most once a second (the kernel takes ~45 us to make /proc/meminfo; `auto` asks for
+        it at each request that may start a stopped model)."""
+        now = time.monotonic()
+        if now - self._free[0] > 1.0:
+            self._free = (now, free_ram())
+        return self._free[1]
+
     def ram_needed(self, model: CatalogModel, variant: Variant, ctx_size: int) -> int:
         """`ram_estimate` of a downloaded variant with a `ctx_size` context, from the size on disk of its file and of
         its vision projector when there is one (a start loads both; a registration may not have said the size, or
         said it wrong)."""
+        files = self._files.get(model.id)  # (the paths `downloaded` made: building them costs more than the stat)
+        path = next((path for v, path in files[1] if v is variant), None) if files and files[0] is model else None
         try:
-            size = os.stat(self.file_path(model, variant)).st_size
+            size = os.stat(path or self.file_path(model, variant)).st_size
         except OSError:
             size = variant.size_bytes
         projector = self.mmproj_path(model, variant)
         if projector is not None:
             with contextlib.suppress(OSError):
                 size += os.stat(projector).st_size
-        return ram_estimate(model, attrs.evolve(variant, size_bytes=size), ctx_size)
+        return ram_for(size, ctx_size)
 
 
 def _known(raw: dict[str, Any]) -> dict[str, Any]:
@@ -250,7 +262,11 @@ def _known(raw: dict[str, Any]) -> dict[str, Any]:
 
 def ram_estimate(model: CatalogModel, variant: Variant, ctx_size: int = 8192) -> int:
     """Bytes of RAM to serve the model: weights + KV cache for ctx_size + runtime overhead (rough)."""
-    weights = variant.size_bytes or 0
+    return ram_for(variant.size_bytes or 0, ctx_size)
+
+
+def ram_for(weights: int, ctx_size: int) -> int:
+    """`ram_estimate` of `weights` bytes of model files."""
     kv_per_token = max(weights // 40_000, 32 * 1024)  # grows with model size; ~120 KiB/token at 5 GB
     return int(weights * 1.05 + kv_per_token * ctx_size + RUNTIME_OVERHEAD)
 
@@ -258,13 +274,12 @@ def ram_estimate(model: CatalogModel, variant: Variant, ctx_size: int = 8192) ->
 def free_ram() -> int:
     """MemAvailable from /proc/meminfo (0 when unknown)."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+        with open("/proc/meminfo", "rb") as fh:
+            data = fh.read()
     except OSError:
-        pass
-    return 0
+        return 0
+    found = re.search(rb"^MemAvailable:\s+(\d+)", data, re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else 0
 
 
 def free_disk(path: Path) -> int:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import attrs
 
-from larouter.models.catalog import Catalog, free_ram
+from larouter.models.catalog import Catalog
 from larouter.models.supervisor import provider_name
 from larouter.proxy.registry import ModelRegistry, Target
 from larouter.routing.cooldowns import Cooldowns
@@ -145,7 +145,6 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
             running.add(prov.models[0])
             target = Target(name, prov, prov.models[0])
             yield Candidate(prov.models[0], target, None, unfit(target, body, prompt_tokens))
-    free = 0  # the memory available, read once a chain (when a stopped model is judged)
     for model in catalog.all():
         if model.id in running or (have := catalog.downloaded(model)) is None:
             continue
@@ -156,7 +155,7 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
             skipped = (f"prompt (~{prompt_tokens} tokens) exceeds the {ctx}-token context it starts with "
                        f"({local.ctx_key(model.id)})" if ctx < model.context_length else
                        f"prompt (~{prompt_tokens} tokens) exceeds its {model.context_length}-token context")
-        elif skipped is None and (need := catalog.ram_needed(model, have, ctx)) > (free := free or free_ram()) > 0:
+        elif skipped is None and (need := catalog.ram_needed(model, have, ctx)) > (free := catalog.free_memory()) > 0:
             skipped = f"needs ~{need / 1e9:.1f} GB of RAM to start, {free / 1e9:.1f} GB available"  # (a start would
             # swap, or be killed by the kernel: named, or started by the operator, it is still started)
         yield Candidate(model.id, None, model.id, skipped)
