@@ -119,9 +119,13 @@ def shipped_classifier() -> dict[str, Any]:
     return CONVERTER.unstructure(CLASSIFIER_DEFAULT)
 
 
+SHOWN_LISTS = frozenset({"known_prompts"})  # the classifier's lists shown as they are (the README's; short)
+
+
 def classifier_shown(value: Any, base: Any) -> Any:
-    """The classifier's settings as shown (plain data): every number, switch and file name, and of its word lists and
-    regular expressions (the large part) only those that differ from `base`, the shipped ones; recursively."""
+    """The classifier's settings as shown (plain data): every number, switch and file name and the lists of
+    SHOWN_LISTS, and of its other word lists and regular expressions (the large part) only those that differ from
+    `base`, the shipped ones; recursively."""
     if isinstance(value, dict) and isinstance(base, dict):
         out = {}
         for key, item in value.items():
@@ -130,7 +134,8 @@ def classifier_shown(value: Any, base: Any) -> Any:
             elif isinstance(item, dict):
                 if inner := classifier_shown(item, base[key]):
                     out[key] = inner
-            elif item != base[key] or not isinstance(item, (list, str)) or str(key).endswith("_file"):
+            elif (item != base[key] or not isinstance(item, (list, str)) or str(key).endswith("_file")
+                  or key in SHOWN_LISTS):
                 out[key] = item
         return out
     return value

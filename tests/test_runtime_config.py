@@ -379,6 +379,7 @@ def test_classifier_settings_from_the_config_file_are_shown(make_router: Callabl
     assert status == 200 and shown["tuning"]["code_token"] == 2.5 and shown["tuning"]["complex_min"] == 3.0, shown
     assert shown["heartbeat"]["ack_tokens"] == ["tick_ok"] and "polls" not in shown["heartbeat"], shown  # (a list unchanged)
     assert shown["heartbeat"]["model_threshold"] == 0.97 and shown["heartbeat"]["model"] is True, shown
+    assert "[OpenClaw heartbeat poll]" in shown["heartbeat"]["known_prompts"], shown  # (the README's list: as shipped)
     assert "lexicons" not in shown and "patterns" not in shown, shown
     got = on(router, "config", "get", "routing.classifier.tuning.code_token")
     assert got.exit_code == 0 and "2.5" in got.stdout, got.output
