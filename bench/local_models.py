@@ -86,7 +86,10 @@ async def main(starts: int, requests: int) -> None:
     await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as s:
-        async with s.post(f"{url}/api/models", json={"id": "tiny", "path": str(model), "contextLength": 2048}) as r:
+        # (registering a model needs the admin token, which the app generated into its home)
+        admin = {"Authorization": f"Bearer {(tmp / 'home' / 'admin_token').read_text().strip()}"}
+        async with s.post(f"{url}/api/models", json={"id": "tiny", "path": str(model), "contextLength": 2048},
+                          headers=admin) as r:
             assert r.status == 201
         direct, routed = [], []
         for _ in range(starts):

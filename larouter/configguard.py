@@ -5,7 +5,10 @@ such hands; these are not: they decide where a provider key is sent (`base_url`,
 `api_key_env`), what program runs with the daemon's rights and environment, and with which arguments
 (`local.llama_server`, `extra_args`), or which file the daemon reads (`usage.prices_file`, the heartbeat
 `model_file`, whose errors quote what they read); `server.admin_token`
-would let the caller take the token itself, and `server.trust_loopback` give loopback trust back. A
+would let the caller take the token itself, and `server.trust_loopback` give loopback trust back; `server.host` and
+`server.port` decide where the owner's clients send their tokens and prompts after a restart (another user could take
+the old address). Registering or removing a local model (`models/api.py`: which file answers `auto`, what the daemon
+opens and describes) needs the token too. A
 `PATCH /api/config` that changes one of them without the admin token
 is a 403 naming them (`check`); the config file and the environment are the operator's, and stay open.
 """
@@ -29,6 +32,8 @@ GUARDED: tuple[tuple[str, ...], ...] = (
     ("routing", "classifier", "heartbeat", "model_file"),  # its errors quote the file's first line
     ("server", "admin_token"),
     ("server", "trust_loopback"),  # turned back on, any local program is the admin again
+    ("server", "host"),  # where the daemon listens after a restart: the owner's clients (their tokens and prompts)
+    ("server", "port"),  # keep the old address, which another user could then take (review AF)
 )
 
 
@@ -69,10 +74,16 @@ def check(before: Mapping[str, Any], after: Mapping[str, Any], by_token: bool, h
     if not keys:
         return
     shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
-    raise LarouterError(
-        f"changing {shown} needs the admin token: these settings decide where a provider key is sent, which program "
-        "runs, which file is read or what the admin token is, and loopback trust alone (which any local user has) "
-        "is not enough. Send "
+    raise token_required(f"changing {shown}", keys[0], home)
+
+
+def token_required(what: str, param: str | None, home: str) -> LarouterError:
+    """The 403 for a change only a caller presenting the admin token may make (`what`: "changing server.port",
+    "registering a local model"); nothing was changed."""
+    return LarouterError(
+        f"{what} needs the admin token: such a change decides where a provider key or a client's requests are sent, "
+        "which program runs, which file is read or what the admin token is, and loopback trust alone (which any "
+        "local user has) is not enough. Send "
         f"Authorization: Bearer <admin token> (the larouter CLI reads it from {home}/admin_token, readable only by "
         "the daemon's owner, or from server.admin_token), or edit the config file. Nothing was changed.",
-        403, "permission_error", "admin_token_required", keys[0])
+        403, "permission_error", "admin_token_required", param)

@@ -170,7 +170,8 @@ def _paths() -> dict[str, Any]:
                         "what runs or which file is read (providers.*.base_url, api_key, api_key_env, "
                         "local.llama_server, local.extra_args, local.models.*.extra_args, usage.prices_file, "
                         "routing.classifier.heartbeat.model_file, "
-                        "server.admin_token, server.trust_loopback) need the admin token itself: loopback trust alone gets 403 "
+                        "server.admin_token, server.trust_loopback) and where the daemon listens (server.host, "
+                        "server.port) need the admin token itself: loopback trust alone gets 403 "
                         "admin_token_required.")},
         "/api/models/catalog": {"get": op("Shipped and registered models with can-run verdicts", "models",
                                           {"200": _json(ref("Catalog"), "catalog")}, description=ADMIN)},
@@ -180,11 +181,13 @@ def _paths() -> dict[str, Any]:
                                    {"201": _json(ref("CatalogEntry"), "registered"),
                                     "200": _json(ref("CatalogEntry"), "registered anew, replacing the registration")},
                                    body="ModelRegister", errors=(400, 401, 403, 409),
-                                   description=ADMIN + " An id already registered is replaced (200), but not while "
-                                                       "its model runs (409 `model_running`).")},
+                                   description=ADMIN + " Needs the admin token itself: loopback trust alone gets 403 "
+                                                       "`admin_token_required`. An id already registered is replaced "
+                                                       "(200), but not while its model runs (409 `model_running`).")},
         "/api/models/{id}": {"delete": op("Forget a registered model", "models",
                                           {"200": _json(ref("Deleted"), "forgotten")}, errors=(400, 401, 403, 404, 409),
-                                          params=[MODEL_ID], description=ADMIN)},
+                                          params=[MODEL_ID], description=ADMIN + " Needs the admin token itself: "
+                                          "loopback trust alone gets 403 `admin_token_required`.")},
         "/api/models/{id}/start": {"post": op(
             "Start llama-server for a downloaded model (idempotent)", "models",
             {"200": _json(ref("ModelStatus"), "ready")}, body="ModelStart", body_required=False,

@@ -13,7 +13,7 @@ from larouter.config import Settings
 from larouter.runtime import load_runtime
 from tests.support import fake_extra
 from tests.support.fake_openai import STATE, FakeState, make_fake_openai
-from tests.support.servers import BackgroundLoop, http_json
+from tests.support.servers import BackgroundLoop, register
 from tests.support.tiny_gguf import write_tiny_gguf
 
 FAKE_KEY = "sk-fake-provider-key-0123456789abcdef"
@@ -121,7 +121,7 @@ def local_router(make_router: Callable[..., Router], tmp_path: Path) -> Callable
     def _make(restarts: int = 3, extra: str = "") -> Router:
         router = make_router(extra_toml=LOCAL.format(restarts=restarts) + extra)
         model = write_tiny_gguf(tmp_path / "tiny.gguf")
-        status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(model), "contextLength": 2048})
+        status, out = register(router, {"id": "tiny", "path": str(model), "contextLength": 2048})
         assert status == 201, out
         return router
 

@@ -21,7 +21,7 @@ from tests.conftest import Router
 from tests.support.cli import ROOT, ok_json, on
 from tests.support.fake_hub import HUB, HubState, make_fake_hub, random_bytes
 from tests.support.proc import daemon_env, default_sigint
-from tests.support.servers import BackgroundLoop, http_json, wait_until
+from tests.support.servers import BackgroundLoop, http_json, register, unregister, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
 REPO, FILE = "fake-org/tiny-GGUF", "tiny-q8_0.gguf"
@@ -40,13 +40,13 @@ def test_models_catalog_list_add_remove(router: Router, tmp_path: Path) -> None:
     assert "no local models yet" in on(router, "models", "list").stdout
 
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
-    added = on(router, "models", "add", "mine", "--path", str(gguf))
+    added = on(router, "models", "add", "mine", "--path", str(gguf), admin=True)
     assert added.exit_code == 0 and f"registered mine ({gguf})" in added.stdout
     assert [m["id"] for m in ok_json(router, "models", "list")] == ["mine"]
     assert "mine" in on(router, "models", "list").stdout
     assert ok_json(router, "models", "health", "mine")["state"] == "stopped"
     assert ok_json(router, "models", "logs", "mine") == {"id": "mine", "lines": []}
-    assert "removed mine" in on(router, "models", "remove", "mine", "--yes").stdout
+    assert "removed mine" in on(router, "models", "remove", "mine", "--yes", admin=True).stdout
     assert ok_json(router, "models", "list") == []
 
 
@@ -54,16 +54,16 @@ def test_models_remove_asks_first(router: Router, tmp_path: Path) -> None:
     """`models remove` asks (on stderr) as `projects delete` does: a no, or no answer at all (stdin at its end, as
     from a script), is exit 1 with the model still registered; a yes, or -y/--yes without asking, removes it."""
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
-    assert ok_json(router, "models", "add", "mine", "--path", str(gguf))["id"] == "mine"
+    assert ok_json(router, "models", "add", "mine", "--path", str(gguf), admin=True)["id"] == "mine"
     for answer in ("n\n", "", None):
-        kept = on(router, "models", "remove", "mine", input=answer)
+        kept = on(router, "models", "remove", "mine", input=answer, admin=True)
         assert kept.exit_code == 1 and "Remove model mine from the catalog?" in kept.stderr, kept.output
         assert "aborted" in kept.stderr and "removed" not in kept.stdout, kept.output
         assert [m["id"] for m in ok_json(router, "models", "list")] == ["mine"]
-    removed = on(router, "models", "remove", "mine", input="y\n")
+    removed = on(router, "models", "remove", "mine", input="y\n", admin=True)
     assert removed.exit_code == 0 and "removed mine" in removed.stdout, removed.output
-    assert ok_json(router, "models", "add", "mine", "--path", str(gguf))["id"] == "mine"
-    quiet = on(router, "models", "remove", "mine", "-y", "--json")
+    assert ok_json(router, "models", "add", "mine", "--path", str(gguf), admin=True)["id"] == "mine"
+    quiet = on(router, "models", "remove", "mine", "-y", "--json", admin=True)
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout.startswith("{"), quiet.output
     assert ok_json(router, "models", "list") == [] and gguf.exists()  # the file on disk is kept
 
@@ -72,11 +72,11 @@ def test_models_remove_of_an_unknown_model_says_so_without_asking(router: Router
     """`models remove nope` asked "Remove model nope from the catalog? [y/N]" before saying the model is unknown: it
     now fails at once with the daemon's unknown-model error, whatever stdin holds, and asks nothing."""
     for answer in ("y\n", "", None):
-        result = on(router, "models", "remove", "nope", input=answer)
+        result = on(router, "models", "remove", "nope", input=answer, admin=True)
         assert result.exit_code == 1 and "unknown model 'nope'" in result.stderr, result.output
         assert "Remove model" not in result.output and "aborted" not in result.output, result.output
-    assert on(router, "models", "remove", "nope", "-y").exit_code == 1
-    shipped = on(router, "models", "remove", "gemma-4-e4b", input="y\n")  # a shipped model: refused, not asked
+    assert on(router, "models", "remove", "nope", "-y", admin=True).exit_code == 1
+    shipped = on(router, "models", "remove", "gemma-4-e4b", input="y\n", admin=True)  # shipped: refused, not asked
     line = " ".join(shipped.stderr.split())
     assert shipped.exit_code == 1 and "'gemma-4-e4b' is part of the shipped catalog" in line, shipped.output
     assert "Remove model" not in shipped.output, shipped.output
@@ -90,11 +90,11 @@ def test_models_add_refuses_a_file_that_is_not_gguf(router: Router, tmp_path: Pa
     nothing is registered. Over HTTP: 400 `invalid_gguf`."""
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(content)
-    result = on(router, "models", "add", "badm", "--path", str(bad))
+    result = on(router, "models", "add", "badm", "--path", str(bad), admin=True)
     line = " ".join(result.stderr.split())
     assert result.exit_code == 1 and f"HTTP 400: 'path' {str(bad)!r} is not a GGUF model file" in line, result.output
     assert 'does not start with the GGUF magic bytes "GGUF"' in line, line
-    status, out = http_json("POST", router.url + "/api/models", {"id": "badm", "path": str(bad)})
+    status, out = register(router, {"id": "badm", "path": str(bad)})
     assert status == 400 and out["error"]["code"] == "invalid_gguf" and out["error"]["param"] == "path", out
     assert ok_json(router, "models", "list") == []
 
@@ -110,7 +110,7 @@ def test_model_errors_shown_by_the_cli_name_cli_commands(router: Router, tmp_pat
             "catalog` (GET /api/models/catalog)" in line, (args, line)
     result = on(router, "models", "cancel", "dl_0123456789abcdef")
     assert result.exit_code == 1 and "`larouter models downloads` (GET /api/models/downloads)" in result.stderr
-    assert on(router, "models", "add", "remote", "--repo", REPO, "--file", FILE).exit_code == 0
+    assert on(router, "models", "add", "remote", "--repo", REPO, "--file", FILE, admin=True).exit_code == 0
     result = on(router, "models", "start", "remote")
     line = " ".join(result.stderr.split())
     assert result.exit_code == 1 and "download it with `larouter models download remote`" in line, line
@@ -141,7 +141,8 @@ def start_hub_daemon(servers: BackgroundLoop, home: Path, tmp_path: Path, local:
     app = make_app(load_runtime(cfg, env={"LAROUTER_HOME": str(home), "HF_ENDPOINT": hub_url}))
     app[DOWNLOADS].chunk_bytes = 16 * 1024
     daemon = HubDaemon(servers.start(app), hub[HUB], home)
-    added = on(daemon.url, "models", "add", "tiny-test", "--repo", REPO, "--file", FILE)
+    added = on(daemon.url, "models", "add", "tiny-test", "--repo", REPO, "--file", FILE, "--token",
+               (home / "admin_token").read_text().strip())
     assert added.exit_code == 0 and "larouter models download tiny-test" in added.stdout
     return daemon
 
@@ -316,17 +317,17 @@ def test_removing_a_running_model_is_a_conflict_that_says_to_stop_it(
     that stops it, over HTTP and from the CLI (with --yes, and without it before any question); stopped, it goes."""
     router = local_router()
     assert on(router, "models", "start", "tiny").exit_code == 0
-    status, out = http_json("DELETE", router.url + "/api/models/tiny")
+    status, out = unregister(router, "tiny")
     assert (status, out["error"]["code"]) == (409, "model_running"), out
     assert "stop it first: `larouter models stop tiny` (POST /api/models/tiny/stop)" in out["error"]["message"], out
     for args, answer in ((["-y"], None), ([], "y\n")):
-        refused = on(router, "models", "remove", "tiny", *args, input=answer)
+        refused = on(router, "models", "remove", "tiny", *args, input=answer, admin=True)
         line = " ".join(refused.stderr.split())
         assert refused.exit_code == 1 and "HTTP 409: model 'tiny' is running; stop it first: `larouter models stop " \
             "tiny`" in line, refused.output
         assert "Remove model" not in refused.output, refused.output
     assert on(router, "models", "stop", "tiny").exit_code == 0
-    assert "removed tiny" in on(router, "models", "remove", "tiny", "--yes").stdout
+    assert "removed tiny" in on(router, "models", "remove", "tiny", "--yes", admin=True).stdout
 
 
 @pytest.mark.llama

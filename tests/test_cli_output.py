@@ -149,7 +149,7 @@ def test_logs_of_a_model_that_is_not_running_say_so(router: Router, tmp_path: Pa
     that the model is not running and has no logs, exit 0, and stdout (the log lines) stays empty. --json is the
     API's answer, unchanged."""
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
-    assert on(router, "models", "add", "mine", "--path", str(gguf)).exit_code == 0
+    assert on(router, "models", "add", "mine", "--path", str(gguf), admin=True).exit_code == 0
     shown = on(router, "models", "logs", "mine")
     assert shown.exit_code == 0, shown.output
     assert shown.stdout == ""

@@ -13,7 +13,7 @@ from tests.test_downloads import (  # noqa: F401 - fixtures used by name
     stop,
 )
 from tests.support.cli import on
-from tests.support.servers import BackgroundLoop
+from tests.support.servers import BackgroundLoop, home_admin
 
 PROMPT = 3.0  # seconds a cancel may take to be answered as cancelled (it waits 1 s for the worker)
 
@@ -114,9 +114,11 @@ async def test_a_model_registered_again_while_it_downloads_is_not_joined(daemon:
     assert code == 202
     other = b"GGUF" + bytes(50_000)
     hub.state.add("other-org/tiny-GGUF", "other.gguf", other)
-    assert (await request("DELETE", f"{daemon.url}/api/models/tiny-test"))[0] in (200, 204)
+    admin = home_admin(daemon.home)  # (changing the registry needs the admin token)
+    assert (await request("DELETE", f"{daemon.url}/api/models/tiny-test", headers=admin))[0] in (200, 204)
     code, out = await request("POST", daemon.url + "/api/models", {"id": "tiny-test", "repo": "other-org/tiny-GGUF",
-                                                                  "file": "other.gguf", "quantization": "Q8_0"})
+                                                                  "file": "other.gguf", "quantization": "Q8_0"},
+                              headers=admin)
     assert code == 201, out
     code, out = await start(daemon)
     assert (code, out["error"]["code"]) == (409, "download_conflict"), out

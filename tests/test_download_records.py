@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from tests.support.fake_hub import random_bytes, sha256_hex
+from tests.support.servers import home_admin
 from tests.test_downloads import (  # noqa: F401 - fixtures used by name
     MAIN, MAIN_DATA, Daemon, Hub, daemon, events, hub, make_daemon, request, start,
 )
@@ -156,7 +157,8 @@ async def test_a_file_on_disk_that_is_not_the_one_expected_is_fetched_again(daem
     other = random_bytes(200_000, seed=7)
     hub.state.add("other-org/tiny-GGUF", MAIN, other)
     code, out = await request("POST", daemon.url + "/api/models", {"id": "tiny-test", "repo": "other-org/tiny-GGUF",
-                                                                  "file": MAIN, "sha256": sha256_hex(other)})
+                                                                  "file": MAIN, "sha256": sha256_hex(other)},
+                              headers=home_admin(daemon.home))
     assert code == 200, out  # (registered anew: a replacement)
     code, body = await start(daemon)
     assert code == 202, body  # a download, not "already on disk"

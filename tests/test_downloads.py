@@ -100,11 +100,12 @@ def stop(servers: BackgroundLoop, daemon: Daemon) -> float:
     return time.monotonic() - t0
 
 
-async def request(method: str, url: str, body: Any = None, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
-    """One JSON request."""
+async def request(method: str, url: str, body: Any = None, raw: bytes | None = None,
+                  headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    """One JSON request (with these extra headers)."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     async with aiohttp.ClientSession() as s:
-        async with s.request(method, yarl.URL(url, encoded=True), data=data) as r:
+        async with s.request(method, yarl.URL(url, encoded=True), data=data, headers=headers) as r:
             return r.status, await r.json()
 
 

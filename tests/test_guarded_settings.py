@@ -1,5 +1,6 @@
 """Loopback trust makes any local user an admin; the settings that decide where a provider key is sent, what program
-runs or which file is read change over HTTP only for a caller that presents the admin token."""
+runs, which file is read or where the daemon listens, and the model registry (which file answers `auto`), change over
+HTTP only for a caller that presents the admin token."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from tests.conftest import FAKE_KEY, Fake, Router
 from tests.support.cli import run
 from tests.support.fake_openai import STATE, make_fake_openai
 from tests.support.proc import larouterd
-from tests.support.servers import BackgroundLoop, http_json
+from tests.support.servers import BackgroundLoop, home_admin, http_json
+from tests.support.tiny_gguf import write_tiny_gguf
 
 
 def guarded_patches(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -41,10 +43,12 @@ def guarded_patches(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
          {"routing": {"classifier": {"heartbeat": {"model_file": str(model)}}}}),
         ("server.admin_token", {"server": {"admin_token": "a-new-admin-token-0123456789"}}),
         ("server.trust_loopback", {"server": {"trust_loopback": False}}),
+        ("server.host", {"server": {"host": "127.0.0.2"}}),  # (review AF: the owner's clients, tokens and prompts
+        ("server.port", {"server": {"port": 18791}}),  # went wherever another user moved the daemon, at its restart)
     ]
 
 
-@pytest.mark.parametrize("case", range(11))
+@pytest.mark.parametrize("case", range(13))
 def test_a_guarded_key_needs_the_admin_token(router: Router, tmp_path: Path, case: int) -> None:
     """Each guarded key: without a token (or with an SDK placeholder) a 403 naming it and saying how, nothing
     changes; with the admin token the same patch applies."""
@@ -161,3 +165,70 @@ def test_every_block_read_can_be_sent_back_whole_without_the_token(router: Route
     routing["classifier"]["heartbeat"]["model_file"] = "/etc/passwd"
     status, out = http_json("PATCH", router.url + "/api/config", {"routing": routing})
     assert status == 403 and out["error"]["param"] == "routing.classifier.heartbeat.model_file", out
+
+
+def user_models(router: Router) -> list[str]:
+    """The ids of the models registered on this router."""
+    return [m["id"] for m in http_json("GET", router.url + "/api/models/catalog")[1]["data"] if m["user"]]
+
+
+def test_registering_and_removing_a_model_need_the_admin_token(router: Router, tmp_path: Path) -> None:
+    """Another local user, with loopback trust alone, registered a GGUF of theirs that then answered the owner's
+    `auto` requests (run by llama-server as the owner), and learnt from the 400s whether the owner's files exist
+    (review AF 2, 3). `POST /api/models` and `DELETE /api/models/{id}` without the token (or with an SDK
+    placeholder) are a 403 `admin_token_required`, the same for any path, and nothing changes; with it, they work."""
+    gguf = write_tiny_gguf(tmp_path / "mine.gguf")
+    registry = router.settings.home / "models" / "registered.json"
+    answers = []
+    for headers in ({}, {"Authorization": "Bearer unused-on-loopback"}):
+        for path in (str(gguf), str(tmp_path / "no-such.gguf"), str(tmp_path)):
+            status, out = http_json("POST", router.url + "/api/models", {"id": "mine", "path": path}, headers=headers)
+            assert status == 403, out
+            error = out["error"]
+            assert (error["type"], error["code"], error["param"]) == ("permission_error", "admin_token_required", "id")
+            assert "registering a local model needs the admin token" in error["message"], error
+            assert "Nothing was changed" in error["message"], error
+            answers.append(error)
+    assert all(error == answers[0] for error in answers), answers  # (no oracle: a file, none, a directory alike)
+    assert user_models(router) == [] and not registry.exists()
+    status, out = http_json("POST", router.url + "/api/models", {"id": "mine", "path": str(gguf)}, headers=router.admin)
+    assert status == 201, out
+    for headers in ({}, {"Authorization": "Bearer unused-on-loopback"}):
+        status, out = http_json("DELETE", router.url + "/api/models/mine", headers=headers)
+        assert status == 403 and out["error"]["code"] == "admin_token_required", out
+        assert "removing a local model needs the admin token" in out["error"]["message"], out
+    assert user_models(router) == ["mine"] and "mine" in registry.read_text()
+    status, out = http_json("DELETE", router.url + "/api/models/mine", headers=router.admin)
+    assert status == 200 and out == {"id": "mine", "deleted": True}, out
+    assert user_models(router) == []
+
+
+def test_the_owner_cli_adds_and_removes_a_model_another_user_cannot(home: Path, tmp_path: Path) -> None:
+    """`larouter models add` / `models remove` by the daemon's owner work (the CLI sends the token it reads from
+    $LAROUTER_HOME/admin_token); a CLI of another home, which cannot read that token, gets the 403 saying how, and
+    nothing changes. A PATCH of server.port with loopback trust alone is refused the same way."""
+    gguf = write_tiny_gguf(tmp_path / "mine.gguf")
+    env = {"LAROUTER_HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg")}
+    other = tmp_path / "other"
+    other.mkdir()
+    stranger = {"LAROUTER_HOME": str(other), "XDG_CONFIG_HOME": str(other / "xdg")}
+    with larouterd(home) as (url, _proc):
+        refused = run("models", "add", "theirs", "--path", str(gguf), "--url", url, env=stranger)
+        assert refused.exit_code == 1, refused.output
+        said = " ".join(refused.output.split())
+        assert "HTTP 403" in said and "registering a local model needs the admin token" in said, said
+        done = run("models", "add", "mine", "--path", str(gguf), env=env)
+        assert done.exit_code == 0 and f"registered mine ({gguf})" in done.stdout, done.output
+        refused = run("models", "remove", "mine", "--yes", "--url", url, env=stranger)
+        assert refused.exit_code == 1, refused.output
+        assert "removing a local model needs the admin token" in refused.output, refused.output
+        catalog = http_json("GET", url + "/api/models/catalog")[1]["data"]
+        assert [m["id"] for m in catalog if m["user"]] == ["mine"]
+        port = int(url.rsplit(":", 1)[1])
+        status, out = http_json("PATCH", url + "/api/config", {"server": {"port": port + 1}})
+        assert status == 403 and out["error"]["param"] == "server.port", out
+        assert not runtime_file(home).exists()
+        done = run("models", "remove", "mine", "--yes", "--url", url, env=env)
+        assert done.exit_code == 0 and "removed mine" in done.stdout, done.output
+        status, out = http_json("PATCH", url + "/api/config", {"server": {"port": port + 1}}, headers=home_admin(home))
+        assert status == 200 and json.loads(runtime_file(home).read_text())["server"]["port"] == port + 1, out

@@ -10,7 +10,7 @@ import openai
 
 from tests.conftest import LOCAL, Router
 from tests.support.cli import ok_json
-from tests.support.servers import http_json
+from tests.support.servers import http_json, register
 from tests.support.tiny_gguf import write_tiny_gguf
 
 HEARTBEAT = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old "
@@ -21,7 +21,7 @@ def with_tiny(make_router: Callable[..., Router], tmp_path: Path, extra: str = "
     """A router with `[local] ctx_size = 2048` and the tiny GGUF registered as `tiny` with an 8,192-token context."""
     router = make_router(extra_toml=LOCAL.format(restarts=0) + extra)
     model = write_tiny_gguf(tmp_path / "tiny.gguf")
-    status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(model), "contextLength": 8192})
+    status, out = register(router, {"id": "tiny", "path": str(model), "contextLength": 8192})
     assert status == 201 and out["contextLength"] == 8192 and out["ctxSize"] == 2048, out
     return router
 
@@ -75,7 +75,7 @@ def test_a_stopped_model_too_big_for_the_free_memory_is_skipped_by_auto(make_rou
     total = next(int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
                  if line.startswith("MemTotal:"))
     os.truncate(huge, 4 * total)
-    status, out = http_json("POST", router.url + "/api/models", {"id": "huge", "path": str(huge), "contextLength": 4096})
+    status, out = register(router, {"id": "huge", "path": str(huge), "contextLength": 4096})
     assert status == 201, out
     status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(200))
     assert status == 200 and plan["tier"] == "HEARTBEAT", plan

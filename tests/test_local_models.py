@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import Router
 from tests.support import cli
 from tests.support.proc import daemon_log, daemon_env, larouterd
-from tests.support.servers import http_json, wait_until, router_call as call
+from tests.support.servers import home_admin, http_json, wait_until, router_call as call
 from tests.support.tiny_gguf import write_tiny_gguf
 
 pytestmark = pytest.mark.llama
@@ -141,7 +141,7 @@ async def test_bad_model_requests_are_4xx(local_router: Callable[..., Router], m
                                           body: Any, status: int, code: str) -> None:
     """Unknown ids, traversal, not downloaded, not running, bad fields: clear 4xx, never 500."""
     router = local_router()
-    got, out = await call(router, method, path, body)
+    got, out = await call(router, method, path, body, admin=path == "/api/models")
     assert (got, out["error"]["code"]) == (status, code), out
     if path == "/v1/chat/completions":
         assert "larouter models download gemma-4-e2b" in out["error"]["message"]
@@ -175,8 +175,9 @@ def _daemon_with_tiny(home: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]
     return cfg, daemon_env(home)
 
 
-def _start_tiny(url: str, tmp_path: Path) -> int:
-    status, _ = http_json("POST", url + "/api/models", {"id": "tiny", "path": str(tmp_path / "tiny.gguf"), "contextLength": 2048})
+def _start_tiny(url: str, home: Path, tmp_path: Path) -> int:
+    status, _ = http_json("POST", url + "/api/models", {"id": "tiny", "path": str(tmp_path / "tiny.gguf"),
+                                                        "contextLength": 2048}, headers=home_admin(home))
     assert status in (201, 400)
     status, out = http_json("POST", url + "/api/models/tiny/start")
     assert status == 200, out
@@ -189,7 +190,7 @@ def test_daemon_shutdown_leaves_no_child(home: Path, tmp_path: Path, sig: signal
     drains before it exits 0."""
     cfg, env = _daemon_with_tiny(home, tmp_path)
     with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
-        pid = _start_tiny(url, tmp_path)
+        pid = _start_tiny(url, home, tmp_path)
         assert pid_alive(pid)
         proc.send_signal(sig)
         assert proc.wait(30) == 0
@@ -201,7 +202,7 @@ def test_restart_kills_orphans_of_a_hard_killed_daemon(home: Path, tmp_path: Pat
     """A child left by a SIGKILLed daemon is ended by the next daemon on the same home."""
     cfg, env = _daemon_with_tiny(home, tmp_path)
     with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
-        pid = _start_tiny(url, tmp_path)
+        pid = _start_tiny(url, home, tmp_path)
         proc.kill()
         proc.wait(10)
     assert pid_alive(pid)
@@ -318,7 +319,8 @@ async def test_a_model_that_fails_to_start_shows_chat_no_file_path(local_router:
     broken = tmp_path / "broken.gguf"
     write_tiny_gguf(broken)
     broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
-    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
+    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048},
+                             admin=True)
     assert status == 201, out
     client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
     if stream:

@@ -34,7 +34,8 @@ async def with_broken(router: Router, tmp_path: Path) -> Router:
     broken = tmp_path / "broken.gguf"
     write_tiny_gguf(broken)
     broken.write_bytes(broken.read_bytes()[:4096])
-    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048})
+    status, out = await call(router, "POST", "/api/models", {"id": "broken", "path": str(broken), "contextLength": 2048},
+                             admin=True)
     assert status == 201, out
     return router
 
@@ -217,7 +218,7 @@ async def alice_served(router: Router, tmp_path: Path) -> tuple[openai.AsyncOpen
     """A second local model `tiny2` registered, and Alice's conversation's first heartbeat answered: the client, the
     conversation so far, the model that served it and the other one."""
     status, out = await call(router, "POST", "/api/models", {"id": "tiny2", "path": str(write_tiny_gguf(
-        tmp_path / "tiny2.gguf")), "contextLength": 2048})
+        tmp_path / "tiny2.gguf")), "contextLength": 2048}, admin=True)
     assert status == 201, out
     client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0)
     talk = [{"role": "system", "content": "You are Alice's assistant."}, {"role": "user", "content": HEARTBEAT}]

@@ -57,7 +57,7 @@ async def test_a_model_removed_during_the_crash_backoff_never_comes_back(local_r
     file either."""
     router = local_router(restarts=3)
     await crashed(router)
-    status, out = await router_call(router, "DELETE", "/api/models/tiny")
+    status, out = await router_call(router, "DELETE", "/api/models/tiny", admin=True)
     assert status == 200 and out["deleted"] is True, out
     await stays_down(router)
     listed = (await router_call(router, "GET", "/v1/models"))[1]
@@ -67,12 +67,12 @@ async def test_a_model_removed_during_the_crash_backoff_never_comes_back(local_r
     assert status == 404, out
 
     status, out = await router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(
-        write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048})
+        write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048}, admin=True)
     assert status == 201, out
     await crashed(router)
     other = write_tiny_gguf(tmp_path / "other.gguf")
     status, out = await router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
-                                                                   "contextLength": 1024})
+                                                                   "contextLength": 1024}, admin=True)
     assert status == 200, out  # registered anew: its pending restart (of tiny.gguf) is cancelled
     await stays_down(router)
     pid = (await start(router))["pid"]
@@ -86,11 +86,11 @@ async def test_registering_a_running_model_again_is_refused(local_router: Callab
     router = local_router()
     await start(router)
     other = {"id": "TINY", "path": str(write_tiny_gguf(tmp_path / "other.gguf")), "contextLength": 1024}
-    status, out = await router_call(router, "POST", "/api/models", other)
+    status, out = await router_call(router, "POST", "/api/models", other, admin=True)
     assert status == 409 and out["error"]["code"] == "model_running", out
     assert "larouter models stop tiny" in out["error"]["message"] and "register it again" in out["error"]["message"]
     assert (await router_call(router, "POST", "/api/models/tiny/stop"))[0] == 200
-    status, out = await router_call(router, "POST", "/api/models", other)
+    status, out = await router_call(router, "POST", "/api/models", other, admin=True)
     assert status == 200 and out["localPath"] == other["path"], out
 
 
@@ -181,9 +181,9 @@ async def test_a_start_queued_behind_a_removal_reads_the_catalog_it_left(local_r
     stop = asyncio.create_task(router_call(router, "POST", "/api/models/tiny/stop"))
     await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
                             == "stopping", 5, "the stop to begin")
-    changed = asyncio.create_task(router_call(router, "DELETE", "/api/models/tiny") if change == "remove" else
-                                  router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
-                                                                              "contextLength": 1024}))
+    changed = asyncio.create_task(router_call(router, "DELETE", "/api/models/tiny", admin=True) if change == "remove"
+                                  else router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
+                                                                                   "contextLength": 1024}, admin=True))
     await asyncio.sleep(1.0)  # (the change is queued first: no event says so; the stop holds the lock 3 s)
     started = await router_call(router, "POST", "/api/models/tiny/start")
     assert (await stop)[0] == 200 and (await changed)[0] == 200, changed.result()

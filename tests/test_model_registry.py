@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import Router
 from tests.support.cli import ok_json, on
-from tests.support.servers import http_json, router_call
+from tests.support.servers import register, router_call
 from tests.support.tiny_gguf import write_tiny_gguf
 
 
@@ -31,13 +31,13 @@ async def test_models_registered_and_removed_at_once_are_all_kept(router: Router
     were 500s, and the models they had added in memory were missing from the file)."""
     gguf = write_tiny_gguf(tmp_path / "m.gguf")
     ids = [f"mine-{n}" for n in range(40)]
-    answers = await asyncio.gather(*(router_call(router, "POST", "/api/models", {"id": i, "path": str(gguf)})
+    answers = await asyncio.gather(*(router_call(router, "POST", "/api/models", {"id": i, "path": str(gguf)}, admin=True)
                                      for i in ids + ids[:5]))
     assert sorted(status for status, _ in answers) == [200] * 5 + [201] * 40, answers
     assert await user_ids(router) == set(ids)
     registry = home / "models" / "registered.json"
     assert {m["id"] for m in json.loads(registry.read_text())} == set(ids)
-    answers = await asyncio.gather(*(router_call(router, "DELETE", f"/api/models/{i}") for i in ids[:20]))
+    answers = await asyncio.gather(*(router_call(router, "DELETE", f"/api/models/{i}", admin=True) for i in ids[:20]))
     assert [status for status, _ in answers] == [200] * 20, answers
     assert await user_ids(router) == set(ids[20:])
     assert {m["id"] for m in json.loads(registry.read_text())} == set(ids[20:])
@@ -49,7 +49,7 @@ async def test_a_registration_that_cannot_be_saved_changes_nothing(router: Route
     so, and the model is not registered (it was, in memory only, behind a 500, and gone at the next start)."""
     gguf = write_tiny_gguf(tmp_path / "m.gguf")
     (home / "models" / "registered.json").mkdir(parents=True)
-    status, out = await router_call(router, "POST", "/api/models", {"id": "mine", "path": str(gguf)})
+    status, out = await router_call(router, "POST", "/api/models", {"id": "mine", "path": str(gguf)}, admin=True)
     assert status == 503, out
     assert out["error"]["code"] == "storage_error", out
     assert "the model registration was not saved" in out["error"]["message"], out
@@ -73,9 +73,9 @@ def test_a_gguf_of_any_name_is_registered_listed_started_and_removed(local_route
         copy = tmp_path / "blobs" / name
         copy.parent.mkdir(exist_ok=True)
         shutil.copy(tiny, copy)
-        added = on(router, "models", "add", f"cli-{n}", "--path", str(copy))
+        added = on(router, "models", "add", f"cli-{n}", "--path", str(copy), admin=True)
         assert added.exit_code == 0 and f"registered cli-{n} ({copy})" in added.stdout, added.output
-        status, out = http_json("POST", router.url + "/api/models", {"id": f"api-{n}", "path": str(copy)})
+        status, out = register(router, {"id": f"api-{n}", "path": str(copy)})
         assert status == 201 and out["localPath"] == str(copy) and out["downloaded"] == "local", out
     listed = {m["id"]: m["localPath"] for m in ok_json(router, "models", "list")}
     assert {listed[f"cli-{n}"] for n in range(len(ANY_NAMES))} == {str(tmp_path / "blobs" / n) for n in ANY_NAMES}
@@ -86,7 +86,7 @@ def test_a_gguf_of_any_name_is_registered_listed_started_and_removed(local_route
                                                            max_tokens=3)
     assert raw.headers["x-larouter-provider"] == "local:cli-0" and raw.parse().choices, raw.headers
     assert on(router, "models", "stop", "cli-0").exit_code == 0
-    assert on(router, "models", "remove", "cli-0", "-y").exit_code == 0
+    assert on(router, "models", "remove", "cli-0", "-y", admin=True).exit_code == 0
     assert "cli-0" not in {m["id"] for m in ok_json(router, "models", "list")}
 
 
@@ -108,11 +108,11 @@ def test_a_path_that_is_no_gguf_file_says_what_it_is(router: Router, tmp_path: P
              (str(tmp_path / "text.bin"), "is not a GGUF model file", "invalid_gguf"),
              (str(gguf) + "\0", "must not contain a NUL character", "invalid_value")]
     for path, words, code in cases:
-        status, out = http_json("POST", router.url + "/api/models", {"id": "bad", "path": path})
+        status, out = register(router, {"id": "bad", "path": path})
         error = out["error"]
         assert (status, error["param"]) == (400, "path") and words in error["message"], (path, out)
         assert error["code"] == code, (path, out)
-    refused = on(router, "models", "add", "bad", "--path", str(fifo))  # (the CLI's own check lets a FIFO by)
+    refused = on(router, "models", "add", "bad", "--path", str(fifo), admin=True)  # (the CLI's own check lets a FIFO by)
     line = " ".join(refused.stderr.split())
     assert refused.exit_code == 1 and "is not a regular file (it is a FIFO)" in line, refused.output
     assert ok_json(router, "models", "list") == []

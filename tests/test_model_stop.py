@@ -19,7 +19,7 @@ import pytest
 
 from larouter.models.binary import find_llama_server
 from tests.conftest import LOCAL, Router
-from tests.support.servers import http_json, wait_until, router_call as call
+from tests.support.servers import http_json, register, wait_until, router_call as call
 from tests.support.tiny_gguf import write_tiny_gguf
 from tests.test_local_routing import HEARTBEAT
 
@@ -55,8 +55,8 @@ def tiny_router(make_router: Callable[..., Router], tmp_path: Path, grace: float
     """A router with the tiny GGUF registered as `tiny` and `local.stop_grace` set to `grace`."""
     local = LOCAL.format(restarts=3).replace("stop_grace = 3.0", f"stop_grace = {grace}")
     router = make_router(extra_toml=local + extra)
-    status, out = http_json("POST", router.url + "/api/models",
-                            {"id": "tiny", "path": str(write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048})
+    status, out = register(router, {"id": "tiny", "path": str(write_tiny_gguf(tmp_path / "tiny.gguf")),
+                                     "contextLength": 2048})
     assert status == 201, out
     return router
 

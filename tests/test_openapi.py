@@ -18,7 +18,7 @@ from larouter.openapi import document
 from larouter.runtime import load_runtime
 from tests.conftest import Router
 from tests.support.fake_hub import HUB, make_fake_hub
-from tests.support.servers import BackgroundLoop, http_json
+from tests.support.servers import BackgroundLoop, http_json, register
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -91,8 +91,9 @@ def test_served_at_openapi_json_without_a_token(router: Router) -> None:
 CHAT = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hello there"}]}
 
 
-def _happy_path(project: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """(method, path, Case kwargs) covering every operation with real data, plus typical errors."""
+def _happy_path(project: str, admin: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, path, Case kwargs) covering every operation with real data, plus typical errors (`admin`: headers
+    with the admin token, which changing the model registry or `server.port` needs)."""
     pid = {"path_parameters": {"id": project}}
     model = {"path_parameters": {"id": "gemma-4-e2b"}}
     return [
@@ -119,12 +120,13 @@ def _happy_path(project: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/usage/models", {"query": {"sort": "latency", "order": "asc"}}),
         ("GET", "/api/usage/export", {"query": {"period": "all"}}),
         ("GET", "/api/config", {}), ("PATCH", "/api/config", {"body": {"routing": {"default_model": "gpt-fake"}}}),
-        ("PATCH", "/api/config", {"body": {"server": {"port": "abc"}}}),
+        ("PATCH", "/api/config", {"body": {"server": {"port": "abc"}}, "headers": admin}),
         ("GET", "/api/models/catalog", {}), ("GET", "/api/models/running", {}),
-        ("POST", "/api/models", {"body": {"id": "mine", "repo": "owner/name", "file": "m-Q4_K_M.gguf"}}),
+        ("POST", "/api/models", {"body": {"id": "mine", "repo": "owner/name", "file": "m-Q4_K_M.gguf"},
+                                 "headers": admin}),
         ("GET", "/api/models/{id}/health", model), ("GET", "/api/models/{id}/logs", {**model, "query": {"lines": 5}}),
         ("POST", "/api/models/{id}/start", model), ("POST", "/api/models/{id}/stop", model),
-        ("DELETE", "/api/models/{id}", {"path_parameters": {"id": "mine"}}),
+        ("DELETE", "/api/models/{id}", {"path_parameters": {"id": "mine"}, "headers": admin}),
         ("POST", "/api/models/download", {"body": {"modelId": "gemma-4-e2b", "format": "gguf"}}),
         ("GET", "/api/models/downloads", {}),
         ("DELETE", "/api/models/download/{id}", {"path_parameters": {"id": "dl_0123456789abcdef"}}),
@@ -140,12 +142,11 @@ def test_real_responses_match_the_document(make_router: Any, servers: Background
     router = make_router(env={"HF_ENDPOINT": servers.start(hub), "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
     status, made = http_json("POST", router.url + "/api/projects", {"name": "conformance", "budgetUsd": 1})
     assert status == 201
-    status, _ = http_json("POST", router.url + "/api/models", {"id": "tiny", "repo": "fake-org/tiny-GGUF",
-                                                               "file": "tiny.gguf"})
+    status, _ = register(router, {"id": "tiny", "repo": "fake-org/tiny-GGUF", "file": "tiny.gguf"})
     assert status == 201
     schema = schemathesis.openapi.from_dict(document())
     seen = set()
-    for method, path, kwargs in _happy_path(made["id"]):
+    for method, path, kwargs in _happy_path(made["id"], router.admin):
         check(schema, router, method, path, kwargs)
         seen.add((method, path))
     assert seen == doc_operations()
@@ -187,7 +188,7 @@ def test_explain_cooldown_and_budget_match_the_document(make_router: Any) -> Non
 def test_errors_the_daemon_answers_are_in_the_document(router: Router) -> None:
     """Statuses real requests get, each listed for its operation (review O: a generated client or a conformance
     check refused them): a catalog model not downloaded (409), an unknown project on the usage reports (404), a
-    rename onto a taken name (409), a model registered anew (200)."""
+    rename onto a taken name (409), a model registered anew (200), a model removed without the admin token (403)."""
     schema = schemathesis.openapi.from_dict(document())
     hello = {"model": "gemma-4-e4b", "messages": [{"role": "user", "content": "hi"}]}
     assert check(schema, router, "POST", "/v1/chat/completions", {"body": hello}).status_code == 409
@@ -198,7 +199,8 @@ def test_errors_the_daemon_answers_are_in_the_document(router: Router) -> None:
     assert check(schema, router, "PUT", "/api/projects/{id}", {"path_parameters": {"id": ids[1]},
                                                                "body": {"name": "one"}}).status_code == 409
     model = {"id": "tiny", "repo": "fake-org/tiny-GGUF", "file": "tiny.gguf"}
-    assert check(schema, router, "POST", "/api/models", {"body": model}).status_code == 201
-    assert check(schema, router, "POST", "/api/models", {"body": model}).status_code == 200
+    assert check(schema, router, "POST", "/api/models", {"body": model, "headers": router.admin}).status_code == 201
+    assert check(schema, router, "POST", "/api/models", {"body": model, "headers": router.admin}).status_code == 200
+    assert check(schema, router, "DELETE", "/api/models/{id}", {"path_parameters": {"id": "tiny"}}).status_code == 403
     big = {"headers": {"X-Big": "a" * 9000}}
     assert check(schema, router, "GET", "/api/projects", big).status_code == 431

@@ -17,7 +17,7 @@ import pytest
 from larouter.models.binary import find_llama_server
 from tests.conftest import LOCAL
 from tests.support.proc import daemon_env, daemon_log, larouterd
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import home_admin, http_json, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
 # Stands in for the wrappers people point local.llama_server at (Nix, LD_LIBRARY_PATH scripts): a shell that waits
@@ -79,10 +79,10 @@ def wrapped_daemon_config(tmp_path: Path, gate: Path) -> Path:
     return cfg
 
 
-def register_tiny(url: str, tmp_path: Path) -> None:
-    """Add the tiny GGUF as user model `tiny`."""
+def register_tiny(url: str, home: Path, tmp_path: Path) -> None:
+    """Add the tiny GGUF as user model `tiny` (with the admin token the daemon of `home` generated)."""
     status, out = http_json("POST", url + "/api/models", {"id": "tiny", "path": str(tmp_path / "tiny.gguf"),
-                                                          "contextLength": 2048})
+                                                          "contextLength": 2048}, headers=home_admin(home))
     assert status == 201, out
 
 
@@ -108,7 +108,7 @@ def test_an_orphan_behind_an_exec_wrapper_is_killed_by_the_next_start(home: Path
     cfg, env = wrapped_daemon_config(tmp_path, gate), daemon_env(home)
     pidfile = home / "run" / "tiny.pid"
     with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
-        register_tiny(url, tmp_path)
+        register_tiny(url, home, tmp_path)
         # The start answers once the model is ready, which a still-starting one never is: it runs in a thread.
         starter = threading.Thread(target=start_tiny, args=(url,))
         starter.start()

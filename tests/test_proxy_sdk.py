@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, register, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather for a city",
@@ -138,7 +138,7 @@ def test_models_retrieve_gives_each_listed_model(make_router: Callable[..., Rout
     listed: `auto`, provider models (one with a slash in its name) and a local model that is not running."""
     router = make_router(extra_toml=HUB)
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
-    status, out = http_json("POST", router.url + "/api/models", {"id": "tiny", "path": str(gguf), "contextLength": 2048})
+    status, out = register(router, {"id": "tiny", "path": str(gguf), "contextLength": 2048})
     assert status == 201, out
     c = client(router)
     listed = list(c.models.list())

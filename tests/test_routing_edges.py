@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import http_json, register, wait_until
 
 CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
           "and write pytest unit tests covering eviction order and concurrency.")
@@ -117,7 +117,7 @@ def test_a_local_model_that_did_not_start_is_recorded_under_its_name(make_router
     gguf.write_bytes(b"GGUF" + bytes(64))
     router = make_router(extra_toml=f'\n[local]\nllama_server = "{broken}"\nmax_restarts = 0\n',
                          env={"LAROUTER_ROUTING__POLICY": "local-only"})
-    status, out = http_json("POST", router.url + "/api/models", {"id": "bad", "path": str(gguf)})
+    status, out = register(router, {"id": "bad", "path": str(gguf)})
     assert status in (200, 201), out
     with pytest.raises(openai.APIStatusError) as info:
         sdk(router).chat.completions.create(model="auto", messages=[{"role": "user", "content": "hi"}])

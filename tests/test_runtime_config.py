@@ -34,7 +34,9 @@ def test_every_secret_is_masked(make_router: Callable[..., Router]) -> None:
 def test_rejected_patch_changes_nothing(router: Router) -> None:
     """A bad value is a 400 naming the key path; settings and file stay as they were."""
     before = http_json("GET", router.url + "/api/config")[1]
-    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"default_model": "o3"}, "server": {"port": "x"}})
+    patch = {"routing": {"default_model": "o3"}, "server": {"port": "x"}}
+    status, out = http_json("PATCH", router.url + "/api/config", patch,
+                            headers=router.admin)  # (server.port is guarded: without the token, a 403 first)
     assert status == 400 and "server.port" in out["error"]["message"]
     assert http_json("GET", router.url + "/api/config")[1] == before
     assert not runtime_file(router.settings.home).exists()

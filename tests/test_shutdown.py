@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import FAKE_KEY, Fake, toml_config
 from tests.support.proc import daemon_env, daemon_log, larouterd
-from tests.support.servers import wait_until
+from tests.support.servers import home_admin, wait_until
 
 GRACE = 2.0
 # The daemon must exit within GRACE + MARGIN of the signal. It takes about 0.1 s beyond the grace; before the fix it
@@ -166,7 +166,8 @@ def test_an_auto_stream_cut_while_its_local_model_loads(home: Path, fake: Fake, 
     env = daemon_env(home, FAKE_KEY=FAKE_KEY, LAROUTER_SERVER__SHUTDOWN_GRACE="0.5")
     with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
         model = {"id": "tiny", "path": str(write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048}
-        req = Request(url + "/api/models", data=json.dumps(model).encode(), headers={"Content-Type": "application/json"})
+        req = Request(url + "/api/models", data=json.dumps(model).encode(),
+                      headers={"Content-Type": "application/json", **home_admin(home)})
         with urlopen(req, timeout=30) as resp:
             assert resp.status == 201
         body = {"model": "auto", "messages": [{"role": "user", "content": HEARTBEAT}], "stream": True}

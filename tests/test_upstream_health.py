@@ -257,7 +257,7 @@ async def test_a_local_model_that_does_not_start_is_its_own_upstream(local_route
     broken.write_bytes(broken.read_bytes()[:4096])  # truncated: llama-server cannot load it
     async with aiohttp.ClientSession() as session:
         async with session.post(router.url + "/api/models", json={"id": "broken", "path": str(broken),
-                                                                  "contextLength": 2048}) as resp:
+                                                                  "contextLength": 2048}, headers=router.admin) as resp:
             assert resp.status == 201, await resp.text()
         for model, stream in (("broken", False), ("broken", True), ("broken", False), ("tiny", False)):
             body = {"model": model, "messages": HELLO, "max_tokens": 2, "stream": stream}
@@ -280,12 +280,12 @@ def test_a_local_model_removed_is_forgotten(make_router: Callable[..., Router], 
     router = make_router(extra_toml=LOCAL.format(restarts=0))
     bogus = tmp_path / "file.gguf"
     bogus.write_bytes(b"GGUF" + random.Random(7).randbytes(64 * 1024))  # the magic (checked at add), then garbage
-    assert ok_json(router, "models", "add", "bogus", "--path", str(bogus))["id"] == "bogus"
+    assert ok_json(router, "models", "add", "bogus", "--path", str(bogus), admin=True)["id"] == "bogus"
     assert [chat(router, "bogus") for _ in range(3)] == [502, 502, 502]
     body = health(router)
     assert body["status"] == "degraded" and body["upstreams"]["local:bogus"]["state"] == "failing", body
     if how == "remove":
-        assert ok_json(router, "models", "remove", "bogus", "--yes") == {"id": "bogus", "deleted": True}
+        assert ok_json(router, "models", "remove", "bogus", "--yes", admin=True) == {"id": "bogus", "deleted": True}
     else:
         bogus.unlink()
     body = health(router)

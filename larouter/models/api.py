@@ -14,6 +14,8 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.errors import LarouterError, bad_request
+from larouter.auth import principal
+from larouter.configguard import token_required
 from larouter.models.catalog import (
     QUANT, Catalog, CatalogModel, Variant, check_model_id, check_repo_file, free_disk, free_ram, ram_estimate,
 )
@@ -235,8 +237,17 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
     return CatalogModel(model_id, name, (variant,), variant.quant, context_length=ctx, user=True)
 
 
+def _token_needed(request: web.Request, what: str) -> None:
+    """A change of the model registry needs the admin token, not loopback trust alone: the file it names answers the
+    owner's `auto` requests, run by llama-server as the owner, and registering is a way to ask the daemon about any
+    path (review AF); `configguard`."""
+    if not principal(request).by_token:
+        raise token_required(what, "id", str(request.app[appkeys.SETTINGS].home))
+
+
 async def register_model(request: web.Request) -> web.Response:
-    """POST /api/models: register a local GGUF or a Hugging Face repo/file."""
+    """POST /api/models: register a local GGUF or a Hugging Face repo/file (the admin token)."""
+    _token_needed(request, "registering a local model")
     model = await asyncio.to_thread(user_model, await read_json_object(request))  # (reads a local path)
     taken = "auto" if model.id == "auto" else next(
         (f"a model of provider {name!r}" for name, provider in request.app[appkeys.SETTINGS].providers.items()
@@ -252,7 +263,8 @@ async def register_model(request: web.Request) -> web.Response:
 
 
 async def unregister_model(request: web.Request) -> web.Response:
-    """DELETE /api/models/{id}: forget a user model (stop it first)."""
+    """DELETE /api/models/{id}: forget a user model (stop it first; the admin token)."""
+    _token_needed(request, "removing a local model")
     catalog = request.app[appkeys.CATALOG]
     model = catalog.get(request.match_info["id"])
     await request.app[appkeys.SUPERVISOR].change_registration(model.id, running_error(model.id),

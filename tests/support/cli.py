@@ -23,13 +23,16 @@ def run(*args: str, input: str | None = None, env: dict[str, str | None] | None 
     return result
 
 
-def on(router: Router | str, *args: str, **kw: Any) -> Result:
-    """Invoke a command against this daemon."""
-    return run(*args, "--url", router if isinstance(router, str) else router.url, **kw)
+def on(router: Router | str, *args: str, admin: bool = False, **kw: Any) -> Result:
+    """Invoke a command against this daemon (with `admin`, with `--token` the router's admin token, as the daemon's
+    owner's CLI sends it: `models add` and `models remove` need it)."""
+    token = ("--token", router.admin_token) if admin and not isinstance(router, str) else ()
+    assert token or not admin, "admin=True needs a Router (pass --token TOKEN for a daemon URL)"
+    return run(*args, "--url", router if isinstance(router, str) else router.url, *token, **kw)
 
 
-def ok_json(router: Router | str, *args: str, **kw: Any) -> Any:
+def ok_json(router: Router | str, *args: str, admin: bool = False, **kw: Any) -> Any:
     """Invoke with --json; assert exit 0; return the parsed stdout."""
-    result = on(router, *args, "--json", **kw)
+    result = on(router, *args, "--json", admin=admin, **kw)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Coroutine, TypeVar
 
 import aiohttp
@@ -109,11 +110,30 @@ def exported_rows(url: str, count: int, project_id: str | None = None) -> list[d
     return read()
 
 
-async def router_call(router: Any, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-    """One JSON request to a running router (anything with a `url`): its status and JSON answer."""
+async def router_call(router: Any, method: str, path: str, body: Any = None,
+                      admin: bool = False) -> tuple[int, dict[str, Any]]:
+    """One JSON request to a running router (anything with a `url`; with `admin`, its `admin` headers too: changing
+    the model registry needs the admin token): its status and JSON answer."""
     async with aiohttp.ClientSession() as s:
-        async with s.request(method, router.url + path, json=body) as r:
+        async with s.request(method, router.url + path, json=body, headers=router.admin if admin else None) as r:
             return r.status, await r.json()
+
+
+def home_admin(home: Path) -> dict[str, str]:
+    """Headers presenting the admin token a daemon of this home generated (`<home>/admin_token`), for daemons run as
+    subprocesses (an in-process Router has `.admin`)."""
+    return {"Authorization": f"Bearer {(home / 'admin_token').read_text().strip()}"}
+
+
+def register(router: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """POST /api/models with the router's admin token (loopback trust alone may not register a model: review AF):
+    its status and JSON answer."""
+    return http_json("POST", router.url + "/api/models", body, headers=router.admin)
+
+
+def unregister(router: Any, model_id: str) -> tuple[int, dict[str, Any]]:
+    """DELETE /api/models/{id} with the router's admin token: its status and JSON answer."""
+    return http_json("DELETE", router.url + f"/api/models/{model_id}", headers=router.admin)
 
 
 async def start_model(router: Any, model: str = "tiny") -> dict[str, Any]:
