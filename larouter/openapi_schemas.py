@@ -1,6 +1,6 @@
 """JSON Schemas (OpenAPI 3.1 `components.schemas`) of every LARouter request and response body.
 
-They mirror the handlers: `larouter/proxy/validate.py`, `projects/store.py`, `models/api.py`,
+They mirror the handlers: `larouter/proxy/validate.py`, `projects/store.py`, `models/api.py`, `models/register.py`,
 `models/download_api.py`, `usage/queries.py`, `routing/api.py`, `runtime.py`. Where a handler accepts
 more than it checks (chat bodies pass through to the provider), the schema stays open.
 """

@@ -284,7 +284,7 @@ def test_a_config_option_naming_a_directory_is_a_refused_start(tmp_path: Path) -
 def test_models_on_disk_without_a_llama_server_say_nothing_can_answer(tmp_path: Path) -> None:
     """No key, a local model downloaded, no llama-server to run it: the start warns that nothing can answer and why
     (it was silent: review Z2)."""
-    from larouter.models.api import user_model
+    from larouter.models.register import user_model
     from larouter.models.catalog import Catalog
     from tests.support.tiny_gguf import write_tiny_gguf
 
