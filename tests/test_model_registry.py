@@ -42,6 +42,9 @@ async def test_models_registered_and_removed_at_once_are_all_kept(router: Router
     assert await user_ids(router) == set(ids[20:])
     assert {m["id"] for m in json.loads(registry.read_text())} == set(ids[20:])
     assert [p.name for p in registry.parent.iterdir() if p.name != "registered.json"] == []  # no temporary left
+    answers = await asyncio.gather(*(router_call(router, "DELETE", f"/api/models/{ids[20]}", admin=True)
+                                     for _ in range(8)))  # (one removal is done: the others are told it is gone)
+    assert sorted(status for status, _ in answers) == [200] + [404] * 7, answers
 
 
 async def test_a_registration_that_cannot_be_saved_changes_nothing(router: Router, home: Path, tmp_path: Path) -> None:
