@@ -4,6 +4,7 @@ nothing changed, and unsetting a policy's chain says which chain the tier takes 
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 import pytest
 
@@ -219,3 +220,29 @@ def test_a_key_typed_at_a_terminal_is_prompted_for_and_not_shown(router: Router)
     assert secret.encode() not in seen + out, seen + out
     status, config = http_json("GET", router.url + "/api/config")
     assert config["providers"]["openai"]["api_key"] == "sk-...6789"
+
+
+def test_classifier_settings_from_the_config_file_are_shown(make_router: Callable[..., Router]) -> None:
+    """A classifier weight set in the config file: `GET /api/config` and `larouter config get` show it (they showed
+    only runtime changes: "no setting" for a documented key), and a runtime change beside it. Every number, switch and
+    file name of the classifier is shown, changed or not (`heartbeat.model_threshold` was "no setting" until set:
+    review AD); its word lists and patterns only where they differ from the shipped ones."""
+
+    router = make_router(extra_toml='\n[routing.classifier.tuning]\ncode_token = 2.5\n'
+                                    '[routing.classifier.heartbeat]\nack_tokens = ["tick_ok"]\n')
+    status, config = http_json("GET", router.url + "/api/config")
+    shown = config["routing"]["classifier"]
+    assert status == 200 and shown["tuning"]["code_token"] == 2.5 and shown["tuning"]["complex_min"] == 3.0, shown
+    assert shown["heartbeat"]["ack_tokens"] == ["tick_ok"] and "polls" not in shown["heartbeat"], shown  # (a list unchanged)
+    assert shown["heartbeat"]["model_threshold"] == 0.97 and shown["heartbeat"]["model"] is True, shown
+    assert "[OpenClaw heartbeat poll]" in shown["heartbeat"]["known_prompts"], shown  # (the README's list: as shipped)
+    assert "lexicons" not in shown and "patterns" not in shown, shown
+    got = on(router, "config", "get", "routing.classifier.tuning.code_token")
+    assert got.exit_code == 0 and "2.5" in got.stdout, got.output
+    got = on(router, "config", "get", "routing.classifier.heartbeat.model_threshold")
+    assert got.exit_code == 0 and "0.97" in got.stdout, got.output
+    patch = {"routing": {"classifier": {"tuning": {"code_token": 3.0}}}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    assert http_json("GET", router.url + "/api/config")[1]["routing"]["classifier"]["tuning"]["code_token"] == 3.0
+    unset = on(router, "config", "unset", "routing.classifier.heartbeat.model_threshold")
+    assert unset.exit_code == 0 and "0.97" in unset.output, unset.output  # (it said "now (unset)")

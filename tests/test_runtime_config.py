@@ -367,33 +367,6 @@ def test_a_runtime_port_that_cannot_be_bound_says_where_it_came_from(home: Path)
     assert "larouter config unset server.port" in done.stderr
 
 
-def test_classifier_settings_from_the_config_file_are_shown(make_router: Callable[..., Router]) -> None:
-    """A classifier weight set in the config file: `GET /api/config` and `larouter config get` show it (they showed
-    only runtime changes: "no setting" for a documented key), and a runtime change beside it. Every number, switch and
-    file name of the classifier is shown, changed or not (`heartbeat.model_threshold` was "no setting" until set:
-    review AD); its word lists and patterns only where they differ from the shipped ones."""
-    from tests.support.cli import on
-
-    router = make_router(extra_toml='\n[routing.classifier.tuning]\ncode_token = 2.5\n'
-                                    '[routing.classifier.heartbeat]\nack_tokens = ["tick_ok"]\n')
-    status, config = http_json("GET", router.url + "/api/config")
-    shown = config["routing"]["classifier"]
-    assert status == 200 and shown["tuning"]["code_token"] == 2.5 and shown["tuning"]["complex_min"] == 3.0, shown
-    assert shown["heartbeat"]["ack_tokens"] == ["tick_ok"] and "polls" not in shown["heartbeat"], shown  # (a list unchanged)
-    assert shown["heartbeat"]["model_threshold"] == 0.97 and shown["heartbeat"]["model"] is True, shown
-    assert "[OpenClaw heartbeat poll]" in shown["heartbeat"]["known_prompts"], shown  # (the README's list: as shipped)
-    assert "lexicons" not in shown and "patterns" not in shown, shown
-    got = on(router, "config", "get", "routing.classifier.tuning.code_token")
-    assert got.exit_code == 0 and "2.5" in got.stdout, got.output
-    got = on(router, "config", "get", "routing.classifier.heartbeat.model_threshold")
-    assert got.exit_code == 0 and "0.97" in got.stdout, got.output
-    patch = {"routing": {"classifier": {"tuning": {"code_token": 3.0}}}}
-    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
-    assert http_json("GET", router.url + "/api/config")[1]["routing"]["classifier"]["tuning"]["code_token"] == 3.0
-    unset = on(router, "config", "unset", "routing.classifier.heartbeat.model_threshold")
-    assert unset.exit_code == 0 and "0.97" in unset.output, unset.output  # (it said "now (unset)")
-
-
 def test_the_start_names_file_settings_a_runtime_change_hides(home: Path, tmp_path: Path) -> None:
     """The config file sets `routing.cooldown`, a runtime change set it too: the start says the file's value is not
     in force and how to put it back (an edit to the file was ignored without a word)."""
