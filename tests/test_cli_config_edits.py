@@ -227,7 +227,6 @@ def test_classifier_settings_from_the_config_file_are_shown(make_router: Callabl
     only runtime changes: "no setting" for a documented key), and a runtime change beside it. Every number, switch and
     file name of the classifier is shown, changed or not (`heartbeat.model_threshold` was "no setting" until set:
     review AD); its word lists and patterns only where they differ from the shipped ones."""
-
     router = make_router(extra_toml='\n[routing.classifier.tuning]\ncode_token = 2.5\n'
                                     '[routing.classifier.heartbeat]\nack_tokens = ["tick_ok"]\n')
     status, config = http_json("GET", router.url + "/api/config")
