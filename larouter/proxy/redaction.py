@@ -11,9 +11,10 @@ from typing import Any
 
 REDACTED = "[redacted]"
 LEAST = 8  # characters of a key in a row that count as quoting it (a masked `sk-...abcd` shows 4)
-_SECRETISH = re.compile(
-    r"sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+|Bearer\s+\S+"  # OpenAI and Anthropic (sk-ant-), ours, a header
-    r"|(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, HF, Fireworks, …
+_DIGIT, _LETTER = re.compile(r"[0-9]"), re.compile(r"[a-z]")
+_SECRETISH = re.compile(  # (a word's end is no key's start: "task-queue", "pplx-70b-online", "hf_transfer" stay)
+    r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)|Bearer\s+\S+"  # OpenAI, Anthropic, ours, a header
+    r"|(?<![A-Za-z0-9])(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, …
 
 
 def _runs(text: str, secret: str) -> list[tuple[int, int]]:
@@ -21,7 +22,10 @@ def _runs(text: str, secret: str) -> list[tuple[int, int]]:
     low, key = text.lower(), secret.lower()
     spans = []
     for i in range(len(key) - LEAST + 1):
-        window, start = key[i:i + LEAST], low.find(key[i:i + LEAST])
+        window = key[i:i + LEAST]
+        if not (_DIGIT.search(window) and _LETTER.search(window)):  # (a word of a placeholder key such as
+            continue  # `sk-no-key-required` is no secret: "Field required" stays; a random key's runs have both)
+        start = low.find(window)
         while start != -1:
             spans.append((start, start + LEAST))
             start = low.find(window, start + 1)

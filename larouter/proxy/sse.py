@@ -69,8 +69,8 @@ def usage_event(call: Call, seen: dict[str, Any] | None) -> bytes:
     return b"data: " + jsonx.dumps(chunk) + b"\n\n"
 
 
-def _not_json(payload: bytes) -> BadStream:
-    return BadStream(f"sent an event that is not JSON: {redact(repr(payload[:40].decode(errors='replace')))}")
+def _not_json(payload: bytes, key: str | None) -> BadStream:
+    return BadStream(f"sent an event that is not JSON: {redact(repr(payload[:40].decode(errors='replace')), key)}")
 
 
 ERROR_KEYS = MappingProxyType({"message": "", "type": "upstream_error", "param": None, "code": None})  # (a provider may
@@ -148,7 +148,7 @@ class Relay:
             self.saw_done = True
             return None
         if payload[:1] != b"{" or payload[-1:] != b"}":
-            raise _not_json(payload)
+            raise _not_json(payload, self._key)
         if _LOOK.search(event):  # else nothing to look at: it passes unparsed
             data = self._note(payload)
             if self.strip_usage and isinstance(data.get("usage"), dict):
@@ -172,7 +172,7 @@ class Relay:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise _not_json(payload)
+            raise _not_json(payload, self._key)
         if data.get("error"):
             self._note_error(data["error"])
         if isinstance(data.get("usage"), dict):  # counts split over events (the input's, then the output's): merged
@@ -393,7 +393,7 @@ class Relay:
     async def fail(self, message: str, code: str, type_: str = "upstream_error") -> None:
         """Send a well-formed SSE error event; the caller then ends the stream (with no [DONE]: the answer is not
         complete)."""
-        payload = error_body(redact(message), type_, code)
+        payload = error_body(redact(message, self._key), type_, code)
         try:
             await self._write(b"data: " + jsonx.dumps(payload) + b"\n\n")
         except ClientGone:

@@ -356,8 +356,9 @@ async def not_an_event_stream(target: Target, resp: Any) -> LarouterError:
     finally:
         resp.close()
     # (a page in place of the stream: the provider may have read the prompt, as for the same page in place of JSON)
+    shown = redact(ctype[:100], target.provider.api_key)
     return error_in_ok(target, raw) or upstream_error(
-        f"provider {target.provider_name!r} answered a stream request with {redact(ctype[:100])}, not an event stream",
+        f"provider {target.provider_name!r} answered a stream request with {shown}, not an event stream",
         502, "upstream_bad_response", delivered=True)
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 MODELS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish",
                "fake-tool-error", "fake-open-after-done", "fake-drop-after-done", "fake-multiline-data",
-          "fake-done-early")
+          "fake-done-early", "fake-malformed-key")
 
 
 async def stream(resp: web.StreamResponse, body: dict[str, Any], request: web.Request) -> web.StreamResponse:
@@ -28,6 +28,10 @@ async def stream(resp: web.StreamResponse, body: dict[str, Any], request: web.Re
         await resp.write(b"".join([*end, b"data: [DONE]\n\n"]))
     elif model == "fake-malformed":
         await resp.write(b"data: {not json\n\n")
+        await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n"]))
+    elif model == "fake-malformed-key":  # an event that is not JSON, quoting the key it was sent
+        key = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
+        await resp.write(b"data: {key " + key + b"\n\n")
         await resp.write(b"".join([*words, *end, b"data: [DONE]\n\n"]))
     elif model == "fake-event-names":
         await resp.write(b"event: ping\n\n: keep-alive\n\nretry: 100\n\n")

@@ -30,6 +30,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-big-event   streams one content event of BIG_EVENT bytes, written in 64 KiB pieces, then the usual end;
                    not streamed, answers BIG_EVENT bytes of text (fake-big-chunked, fake-big-gzip: so sent)
   fake-malformed   streams its role chunk, then `data: {not json`, then an answer (the events are not JSON)
+  fake-malformed-key  streams `data: {key <the key it was sent>`, an event that is not JSON quoting the key
   fake-event-names streams its answer with `event:` lines on each event, plus an event with no data (`event: ping`)
   fake-no-done     streams a complete answer (finish_reason, usage) and ends the body without `data: [DONE]`
   fake-open-after-done  a complete stream and its [DONE], then `: ping` every 0.2 s for an hour, never ending
