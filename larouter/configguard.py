@@ -3,8 +3,9 @@
 Loopback trust makes any program of this machine an admin, another user's included. Most settings are harmless in
 such hands; these are not: they decide where a provider key is sent (`base_url`, which key goes: `api_key`,
 `api_key_env`), what program runs with the daemon's rights and environment, and with which arguments
-(`local.llama_server`, `extra_args`), or which file the daemon reads (`usage.prices_file`, the heartbeat
-`model_file`, whose errors quote what they read); `server.admin_token`
+(`local.llama_server`, `extra_args`), which file the daemon reads (`usage.prices_file`, the heartbeat
+`model_file`, whose errors quote what they read) or which code runs on every prompt (`routing.classifier`, whose
+regular expressions a caller could make backtrack without end); `server.admin_token`
 would let the caller take the token itself, and `server.trust_loopback` give loopback trust back; `server.host` and
 `server.port` decide where the owner's clients send their tokens and prompts after a restart (another user could take
 the old address). Registering or removing a local model (`models/api.py`: which file answers `auto`, what the daemon
@@ -29,7 +30,8 @@ GUARDED: tuple[tuple[str, ...], ...] = (
     ("local", "extra_args"),
     ("local", "models", ANY, "extra_args"),
     ("usage", "prices_file"),
-    ("routing", "classifier", "heartbeat", "model_file"),  # its errors quote the file's first line
+    ("routing", "classifier"),  # its rules' regular expressions run on every prompt (one that backtracks without end
+    # froze the daemon: review AG); its heartbeat `model_file` is a file to read, whose errors quote its first line
     ("server", "admin_token"),
     ("server", "trust_loopback"),  # turned back on, any local program is the admin again
     ("server", "host"),  # where the daemon listens after a restart: the owner's clients (their tokens and prompts)

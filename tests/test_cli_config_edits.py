@@ -241,7 +241,8 @@ def test_classifier_settings_from_the_config_file_are_shown(make_router: Callabl
     got = on(router, "config", "get", "routing.classifier.heartbeat.model_threshold")
     assert got.exit_code == 0 and "0.97" in got.stdout, got.output
     patch = {"routing": {"classifier": {"tuning": {"code_token": 3.0}}}}
-    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 403  # (the classifier: the admin token's)
+    assert http_json("PATCH", router.url + "/api/config", patch, headers=router.admin)[0] == 200
     assert http_json("GET", router.url + "/api/config")[1]["routing"]["classifier"]["tuning"]["code_token"] == 3.0
     unset = on(router, "config", "unset", "routing.classifier.heartbeat.model_threshold")
     assert unset.exit_code == 0 and "0.97" in unset.output, unset.output  # (it said "now (unset)")

@@ -45,10 +45,12 @@ def guarded_patches(tmp_path: Path) -> list[tuple[str, dict[str, Any]]]:
         ("server.trust_loopback", {"server": {"trust_loopback": False}}),
         ("server.host", {"server": {"host": "127.0.0.2"}}),  # (review AF: the owner's clients, tokens and prompts
         ("server.port", {"server": {"port": 18791}}),  # went wherever another user moved the daemon, at its restart)
+        ("routing.classifier.patterns.code_block.pattern",  # (review AG: a pattern that backtracks without end on a
+         {"routing": {"classifier": {"patterns": {"code_block": {"pattern": "(a+)+$"}}}}}),  # prompt froze the daemon)
     ]
 
 
-@pytest.mark.parametrize("case", range(13))
+@pytest.mark.parametrize("case", range(14))
 def test_a_guarded_key_needs_the_admin_token(router: Router, tmp_path: Path, case: int) -> None:
     """Each guarded key: without a token (or with an SDK placeholder) a 403 naming it and saying how, nothing
     changes; with the admin token the same patch applies."""

@@ -198,6 +198,7 @@ def test_model_settings_through_patch_api_config(make_router: Callable[..., Rout
         assert status == 400 and key in out["error"]["message"], out
     explain = {"model": "auto", "messages": [{"role": "user", "content": FIRST_SIGHTINGS[2]}]}
     assert http_json("POST", router.url + "/api/route/explain", explain)[1]["tier"] == "HEARTBEAT"
-    status, _ = http_json("PATCH", router.url + "/api/config", {"routing": {"classifier": {"heartbeat": {"model": False}}}})
+    status, _ = http_json("PATCH", router.url + "/api/config", {"routing": {"classifier": {"heartbeat": {"model": False}}}},
+                          headers=router.admin)
     assert status == 200
     assert http_json("POST", router.url + "/api/route/explain", explain)[1]["tier"] != "HEARTBEAT"
