@@ -94,7 +94,8 @@ MODEL_STATUS_PROPS: dict[str, Schema] = {
     "port": {**null(INT), "description": "its llama-server's port; null when no process runs (stopped, crashed)"},
     "baseUrl": null(STR), "pid": null(INT),
     "restarts": {**INT, "description": "crash restarts in a row: counted from 0 again by `larouter models start`, a "
-                                       "stop, or a run of local.restart_window; not by a request that starts it"},
+                                       "stop of a running model (a crashed one's is a 409), or a run of "
+                                       "local.restart_window; not by a request that starts it"},
     "reason": null(STR), "uptime": null(NUM), "startMs": null(NUM),
 }
 PROJECT_FIELDS: dict[str, Schema] = {

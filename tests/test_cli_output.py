@@ -240,3 +240,13 @@ def test_a_file_name_with_terminal_escapes_is_listed_escaped(router: Router, tmp
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.output and "\x07" not in result.output and "\u202e" not in result.output, args
     assert "\\x1b]52;c;cHduZWQ=" in on(router, "models", "list", env={"COLUMNS": "300"}).stdout
+
+
+def test_config_get_shows_bidi_and_c1_controls_escaped(router: Router) -> None:
+    """A setting holding a right-to-left override and a C1 control (`routing.default_model` takes them):
+    `config get` shows them as escapes (JSON left them raw on the terminal: review AG)."""
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"default_model": "gpt\u202efake\u009b"}})
+    assert status == 200, out
+    shown = on(router, "config", "get", "routing.default_model")
+    assert shown.exit_code == 0 and "\u202e" not in shown.output and "\u009b" not in shown.output, shown.output
+    assert "\\u202e" in shown.stdout and "\\x9b" in shown.stdout, shown.stdout

@@ -12,7 +12,7 @@ import click
 
 from larouter import jsonx
 from larouter.cli.common import Client, CliError, client_options
-from larouter.cli.output import console, err_console, print_json, safe
+from larouter.cli.output import console, err_console, plain, print_json, safe
 from larouter.config import SECRET_FIELDS
 
 MISSING = object()
@@ -71,15 +71,15 @@ def leaves(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def show(value: Any) -> str:
-    """A value as TOML-ish text (null: unset)."""
-    return "(unset)" if value is None else json.dumps(value, ensure_ascii=False)
+    """A value as TOML-ish text (null: unset), its C1 controls and bidi overrides escaped (JSON leaves them raw)."""
+    return "(unset)" if value is None else plain(json.dumps(value, ensure_ascii=False))
 
 
 def print_leaves(value: Any, prefix: str) -> None:
     """`key = value` lines (no rich markup: values are data)."""
     out = console()
     for key, leaf in leaves(value, prefix):
-        out.print(f"{key} = {show(leaf)}", markup=False, soft_wrap=True)
+        out.print(f"{plain(key)} = {show(leaf)}", markup=False, soft_wrap=True)
 
 
 @click.group()

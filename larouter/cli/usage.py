@@ -253,12 +253,22 @@ def replaceable(path: Path) -> bool:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _in_shared(path: Path) -> bool:
+    """Whether `path` is a name in a shared directory (`shared`): written there by that name, its symlink never
+    followed (one swapped in after `planted` looked would be: review AG); another user's file there cannot be
+    renamed over (the sticky bit), so the export then fails rather than replace it."""
+    try:
+        return shared(os.stat(path.absolute().parent))
+    except OSError:
+        return False
+
+
 def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path, int]:
     """Write the export to a temporary file, then move it into place: the file named with -o (through a symlink, the
     file it points to; an existing file keeps its mode and, where allowed, its owner), or, without -o, the daemon's
     suggested name (numbered when taken); the name and the byte count. Nothing is left of an export that fails."""
     target = output or Path(attachment_name(resp.headers.get("Content-Disposition")) or "larouter-usage.csv")
-    dest = Path(os.path.realpath(target)) if output is not None else target
+    dest = target if output is None or _in_shared(target) else Path(os.path.realpath(target))
     # named before it is made, so a signal at any moment finds it to remove; a new file of its own, 0600 (O_EXCL: never
     # one a symlink planted at its name points to)
     part = dest.parent / f".{dest.name}.{secrets.token_hex(4)}.part"
@@ -283,6 +293,11 @@ def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path
         raise
 
 
+def shared(directory: os.stat_result) -> bool:
+    """A directory every user may write, sticky (/tmp): a name in it may be swapped by another user at any moment."""
+    return bool(directory.st_mode & stat.S_ISVTX and directory.st_mode & stat.S_IWOTH)
+
+
 def planted(path: Path) -> None:
     """Refuse a symlink another user made in a shared directory (sticky and writable by all, such as /tmp): followed,
     the export would replace the file it points to, one of ours (`~/.bashrc`), with a CSV whose cells the other user
@@ -292,8 +307,7 @@ def planted(path: Path) -> None:
         link, where = os.lstat(path), os.stat(path.absolute().parent)
     except OSError:
         return
-    shared = where.st_mode & stat.S_ISVTX and where.st_mode & stat.S_IWOTH
-    if stat.S_ISLNK(link.st_mode) and shared and link.st_uid not in (os.geteuid(), where.st_uid):
+    if stat.S_ISLNK(link.st_mode) and shared(where) and link.st_uid not in (os.geteuid(), where.st_uid):
         raise CliError(f"refusing to write {path}: it is a symlink another user made in a shared directory, and the "
                        "export would replace the file it points to; name that file itself if it is yours")
 
