@@ -86,6 +86,7 @@ def token_required(what: str, param: str | None, home: str) -> LarouterError:
         f"{what} needs the admin token: such a change decides where a provider key or a client's requests are sent, "
         "which program runs, which file is read or what the admin token is, and loopback trust alone (which any "
         "local user has) is not enough. Send "
-        f"Authorization: Bearer <admin token> (the larouter CLI reads it from {home}/admin_token, readable only by "
-        "the daemon's owner, or from server.admin_token), or edit the config file. Nothing was changed.",
+        f"Authorization: Bearer <admin token> (in {home}/admin_token, readable only by the daemon's owner, or "
+        "server.admin_token; the larouter CLI sends it by itself when it talks to the address this home's daemon "
+        "recorded, else pass --token), or edit the config file. Nothing was changed.",
         403, "permission_error", "admin_token_required", param)

@@ -62,6 +62,7 @@ def test_a_guarded_key_needs_the_admin_token(router: Router, tmp_path: Path, cas
         error = out["error"]
         assert (error["type"], error["code"], error["param"]) == ("permission_error", "admin_token_required", key)
         assert key in error["message"] and "admin_token" in error["message"], error
+        assert "else pass --token" in error["message"], error  # (`--url http://localhost:…` sends none: review AG)
         assert "Nothing was changed" in error["message"]
     assert http_json("GET", router.url + "/api/config")[1] == before
     assert not runtime_file(router.settings.home).exists()
