@@ -84,13 +84,32 @@ def test_a_stream_event_that_is_not_json_quoting_a_hex_key_is_scrubbed(make_rout
     assert not any(run in raw or run in caplog.text for run in runs), raw
 
 
+def test_a_key_in_an_errors_code_param_or_type_is_scrubbed(make_router: Callable[..., Router],
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    """A provider's 400 carrying its key (32 characters of no known shape) in `code`, `param` and `type`: the project
+    token's client, the log and the export have none of it (only `message` was redacted: review AH)."""
+    caplog.set_level(logging.DEBUG)
+    key = "u8jzPde0IgxLd6GncfBAepfJBd0Kh8oO"
+    router = make_router(env={"FAKE_KEY": key})
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "s"})
+    raw = fetch(router.v1 + "/chat/completions", "POST",
+                {"model": "fake/fake-key-in-fields", "messages": [{"role": "user", "content": "hi"}]}, proj["token"])
+    assert raw.startswith("400 ") and "[redacted]" in raw, raw
+    wait_until(lambda: "fake-key-in-fields" in fetch(router.url + f"/api/usage/export?projectId={proj['id']}&period=all"),
+               10, "the call recorded")
+    seen = raw + caplog.text + fetch(router.url + f"/api/usage/export?projectId={proj['id']}&period=all")
+    assert not any(key[i:i + 8].lower() in seen.lower() for i in range(len(key) - 7)), seen[-2000:]
+
+
 def test_words_of_a_placeholder_key_are_not_redacted() -> None:
-    """A placeholder key made of words (`sk-no-key-required`, as local servers take) does not redact "required" in a
-    provider's message, nor do model names that begin like keys (`pplx-70b-online`, `hf_transfer`, `task-queue`)."""
+    """A placeholder key made of words (`sk-no-key-required`, `ollama`, `EMPTY`, as local servers take) does not redact
+    its words in a provider's message, nor do model names that begin like keys (`pplx-70b-online`, `hf_transfer`)."""
     from larouter.proxy.redaction import redact
 
     text = "Field required; task-queue full; model pplx-70b-online, xai-grok-2, hf_transfer"
     assert redact(text, "sk-no-key-required") == text
+    text = "model ollama/llama3.1:8b does not exist; nonexistent EMPTY field"  # (placeholders local servers take)
+    assert all(redact(text, key) == text for key in ("ollama", "none", "EMPTY", "not-needed")), text
 
 
 @pytest.mark.parametrize("model", ["fake-key-error", "fake-key-error-late"])

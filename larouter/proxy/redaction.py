@@ -11,7 +11,7 @@ from typing import Any
 
 REDACTED = "[redacted]"
 LEAST = 8  # characters of a key in a row that count as quoting it (a masked `sk-...abcd` shows 4)
-_DIGIT, _LETTER = re.compile(r"[0-9]"), re.compile(r"[a-z]")
+_DIGIT = re.compile(r"[0-9]")
 _SECRETISH = re.compile(  # (a word's end is no key's start: "task-queue", "pplx-70b-online", "hf_transfer" stay)
     r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)|Bearer\s+\S+"  # OpenAI, Anthropic, ours, a header
     r"|(?<![A-Za-z0-9])(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, …
@@ -23,8 +23,6 @@ def _runs(text: str, secret: str) -> list[tuple[int, int]]:
     spans = []
     for i in range(len(key) - LEAST + 1):
         window = key[i:i + LEAST]
-        if not (_DIGIT.search(window) and _LETTER.search(window)):  # (a word of a placeholder key such as
-            continue  # `sk-no-key-required` is no secret: "Field required" stays; a random key's runs have both)
         start = low.find(window)
         while start != -1:
             spans.append((start, start + LEAST))
@@ -38,14 +36,21 @@ def _runs(text: str, secret: str) -> list[tuple[int, int]]:
     return merged
 
 
+def random_looking(secret: str) -> bool:
+    """A key whose runs are its own (LEAST or more characters, a digit among them, or 20 and both cases): a real one. A placeholder made
+    of words (`sk-no-key-required`, `not-needed`) or short (`ollama`, `EMPTY`) is none: its words are everyone's
+    ("Field required", `ollama/llama3.1:8b`), and it guards nothing."""
+    mixed = len(secret) >= 20 and secret.lower() != secret and secret.upper() != secret  # (random letters alone)
+    return len(secret) >= LEAST and (_DIGIT.search(secret) is not None or mixed)
+
+
 def redact(text: str, *secrets: str | None) -> str:
-    """Remove API keys from text: each given one, and any run of LEAST or more of its characters; anything key-shaped."""
+    """Remove API keys from text: each given real one (`random_looking`), and any run of LEAST or more of its
+    characters; anything key-shaped."""
     for secret in secrets:
-        if secret and len(secret) >= LEAST:
+        if secret and random_looking(secret):
             for start, end in reversed(_runs(text, secret)):
                 text = text[:start] + REDACTED + text[end:]
-        elif secret:
-            text = text.replace(secret, REDACTED)
     return _SECRETISH.sub(REDACTED, text)
 
 

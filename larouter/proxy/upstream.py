@@ -247,8 +247,9 @@ async def _error_for_status(target: Target, resp: aiohttp.ClientResponse) -> Lar
         raw = await resp.content.read(MAX_ERROR_BODY)
     except (aiohttp.ClientError, asyncio.TimeoutError):
         raw = b""
-    message, up_type, up_code, up_param = _parse_error(raw)
-    message = redact(message, target.provider.api_key)
+    key = target.provider.api_key  # (the key may be quoted in any field: relayed, logged and recorded, all are redacted)
+    message, up_type, up_code, up_param = (None if v is None else redact(v, key) for v in _parse_error(raw))
+    assert message is not None
     if up_code == loop.PROVIDER_LOOP and loop.LOOP_HEADER in resp.headers:  # a LARouter daemon (this one?) refused it
         return loop.loop_error(target, resp.request_info.headers.get(loop.HOP_HEADER, ""), resp.headers[loop.LOOP_HEADER])
     where = _where(target)

@@ -45,7 +45,7 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-no-finish   streams some content and ends the body cleanly with no finish_reason and no [DONE] (cut short)
   fake-tool-error  streams a tool call and an error event in one write, then ends
   fake-think, fake-think-only  reasoning models that think before (or instead of) answering (`fake_thinking`)
-  fake-late, fake-content-error, fake-429-ms, fake-429-date, fake-key-error(-late), fake-key-echo, fake-no-usage, fake-strict: see
+  fake-late, fake-content-error, fake-429-ms, fake-429-date, fake-key-error(-late), fake-key-echo, fake-key-in-fields, fake-no-usage, fake-strict: see
                    `fake_extra`
 anything else      echoes the last user message; returns a tool call when tools are offered (a legacy
                    `function_call` when `functions` are)
@@ -314,6 +314,10 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
     if (refused := _reasoning_refusal(body)) is not None:
         return web.json_response({"error": refused}, status=400)
+    if model == "fake-key-in-fields":  # a 400 with the key in its code, param and type (not its message)
+        key = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        error = {"message": "key disabled", "type": f"key {key}", "param": key, "code": f"key_{key}_disabled"}
+        return web.json_response({"error": error}, status=400)
     if model == "fake-key-echo":  # a 400 quoting the key cut short, and a run of it in capitals
         key = request.headers.get("Authorization", "").removeprefix("Bearer ")
         error = {"message": f"Invalid API Key provided: {key[:30]}... (account {key[4:20].upper()})",
