@@ -67,9 +67,16 @@ def _prices(settings: Settings) -> Iterator[str]:
                "a providers.<name>.prices table")
 
 
+MAX_CHAIN = 64  # models a policy's tier may list (review AH: a PATCH of 100,000 held the event loop for 34 s)
+MAX_POLICIES = 256  # policies a config may define
+
+
 def _policies(settings: Settings) -> Iterator[str]:
     from larouter.routing.policy import DEFAULT_POLICIES
 
+    if len(settings.routing.policies) > MAX_POLICIES:
+        yield f"routing.policies: {len(settings.routing.policies):,} policies; at most {MAX_POLICIES}"
+        return
     for name, chains in settings.routing.policies.items():
         seen: dict[str, str] = {}
         for tier_name, models in chains.items():
@@ -78,6 +85,10 @@ def _policies(settings: Settings) -> Iterator[str]:
             elif (other := seen.setdefault(tier_name.upper(), tier_name)) != tier_name:
                 yield (f"routing.policies.{name}.{tier_name}: {other!r} sets the {tier_name.upper()} tier already (tier "
                        f"names are read in any case); keep one: set routing.policies.{name}.{other}, or unset it first")
+            if len(models) > MAX_CHAIN:  # (every `auto` request walks its chain: 100,000 entries held the loop 34 s)
+                yield (f"routing.policies.{name}.{tier_name}: {len(models):,} models in the chain; at most "
+                       f"{MAX_CHAIN} (each `auto` request of the tier tries them in turn)")
+                continue
             bad = [m for m in models if not _MODEL_NAME.fullmatch(m)]
             if bad:
                 yield f"routing.policies.{name}.{tier_name}: not a model name: {bad[0]!r}"

@@ -140,6 +140,8 @@ INTERNALS = ("object has no attribute", "is not iterable", "object is not", "doe
     ("[routing.classifier.heartbeat]\nacks = 3\n", "routing.classifier.heartbeat.acks: expected a list of tables, got 3"),
     ("[routing.classifier.heartbeat]\npolls = [1]\n", "routing.classifier.heartbeat.polls[0]: expected a table, got 1"),
     ("home = 1\n", "home: expected a path (a string), got 1"),
+    ("[routing.policies.x]\nSIMPLE = " + str([f"m{n}" for n in range(65)]).replace("'", '"') + "\n",
+     "routing.policies.x.SIMPLE: 65 models in the chain; at most 64"),  # (100,000 held the loop 34 s: review AH)
 ])
 def test_a_value_of_the_wrong_shape_is_named_never_a_python_error(tmp_path: Path, text: str, expected: str) -> None:
     """A number, string or list where a table or list belongs is reported with its key path and what was expected,
