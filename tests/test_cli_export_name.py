@@ -196,3 +196,14 @@ def test_o_refuses_a_symlink_another_user_planted_in_a_shared_directory(router: 
     assert on(router, "usage", "export", "-o", str(link)).exit_code == 0  # (one swapped in after the check would be:
     assert victim.read_text() == "mine\n" and not link.is_symlink()  # review AG): the name itself gets the CSV
     assert link.read_text().startswith("time,project,")
+    loose = tmp_path / "loose"  # (world-writable without the sticky bit, and another user's FIFO: review AH)
+    loose.mkdir()
+    loose.chmod(0o777)
+    (loose / "usage.csv").symlink_to(victim)
+    os.lchown(loose / "usage.csv", 65534, 65534)
+    os.mkfifo(shared / "theirs.csv")
+    os.chown(shared / "theirs.csv", 65534, 65534)
+    for planted, what in ((loose / "usage.csv", "a symlink"), (shared / "theirs.csv", "a FIFO")):
+        out = on(router, "usage", "export", "-o", str(planted))
+        assert out.exit_code == 1 and f"it is {what} another user made" in out.stderr, out.output
+    assert victim.read_text() == "mine\n"

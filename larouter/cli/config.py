@@ -127,7 +127,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     line = f"unset {key} (now {shown})" if value is None else f"set {key} = {shown if secret else show(value)}"
     if value is None and now is MISSING:
         line = f"unset {key}" + (policy_fallback(path, out) or f" (now {shown})")
-    console().print(line, markup=False, soft_wrap=True)
+    console().print(plain(line), markup=False, soft_wrap=True)
     if value is not None and not secret and overridden(value, now):
         console().print(f"[yellow]note: the effective value is {safe(shown)} (a larouterd command-line flag "
                         "overrides runtime settings)[/yellow]", soft_wrap=True)

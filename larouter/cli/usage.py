@@ -294,22 +294,24 @@ def whole(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path
 
 
 def shared(directory: os.stat_result) -> bool:
-    """A directory every user may write, sticky (/tmp): a name in it may be swapped by another user at any moment."""
-    return bool(directory.st_mode & stat.S_ISVTX and directory.st_mode & stat.S_IWOTH)
+    """A directory every user may write (/tmp; sticky or not): a name in it may be swapped by another user at any
+    moment."""
+    return bool(directory.st_mode & stat.S_IWOTH)
 
 
 def planted(path: Path) -> None:
-    """Refuse a symlink another user made in a shared directory (sticky and writable by all, such as /tmp): followed,
-    the export would replace the file it points to, one of ours (`~/.bashrc`), with a CSV whose cells the other user
-    may have written (the kernel's fs.protected_symlinks refuses this where it is on; elsewhere it is not: review
-    AF)."""
+    """Refuse a name another user made in a shared directory (writable by all, such as /tmp): a symlink, followed,
+    would have the export replace the file it points to, one of ours (`~/.bashrc`), with a CSV whose cells the other
+    user may have written (the kernel's fs.protected_symlinks refuses this where it is on; elsewhere it is not:
+    review AF); a FIFO or file of theirs would hand them the CSV (review AH)."""
     try:
         link, where = os.lstat(path), os.stat(path.absolute().parent)
     except OSError:
         return
-    if stat.S_ISLNK(link.st_mode) and shared(where) and link.st_uid not in (os.geteuid(), where.st_uid):
-        raise CliError(f"refusing to write {path}: it is a symlink another user made in a shared directory, and the "
-                       "export would replace the file it points to; name that file itself if it is yours")
+    if shared(where) and link.st_uid not in (os.geteuid(), where.st_uid):
+        what = "a symlink" if stat.S_ISLNK(link.st_mode) else "a FIFO" if stat.S_ISFIFO(link.st_mode) else "a file"
+        raise CliError(f"refusing to write {path}: it is {what} another user made in a shared directory, and the "
+                       "export would go where they choose or to them; name a file of yours")
 
 
 def deliver(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path, int] | None:
