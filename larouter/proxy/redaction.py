@@ -45,12 +45,15 @@ def random_looking(secret: str) -> bool:
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    """Remove API keys from text: each given real one (`random_looking`), and any run of LEAST or more of its
-    characters; anything key-shaped."""
+    """Remove API keys from the text a provider sent: each given real one (`random_looking`), and any run of LEAST
+    or more of its characters (never run over LARouter's own words: a key's run may be one, "provider"); a key of
+    words only where it is quoted whole; anything key-shaped."""
     for secret in secrets:
         if secret and random_looking(secret):
             for start, end in reversed(_runs(text, secret)):
                 text = text[:start] + REDACTED + text[end:]
+        elif secret and len(secret) >= LEAST:  # (a key of words, quoted whole, is still the key)
+            text = text.replace(secret, REDACTED)
     return _SECRETISH.sub(REDACTED, text)
 
 

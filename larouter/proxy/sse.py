@@ -393,7 +393,7 @@ class Relay:
     async def fail(self, message: str, code: str, type_: str = "upstream_error") -> None:
         """Send a well-formed SSE error event; the caller then ends the stream (with no [DONE]: the answer is not
         complete)."""
-        payload = error_body(redact(message, self._key), type_, code)
+        payload = error_body(redact(message), type_, code)  # (our words; the provider's were redacted with its key)
         try:
             await self._write(b"data: " + jsonx.dumps(payload) + b"\n\n")
         except ClientGone:
