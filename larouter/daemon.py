@@ -27,7 +27,7 @@ from larouter.configenv import stray_variables
 from larouter.drain import CUT_WAIT
 from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_readable_secret, warn_if_shared
 from larouter.proxy import loop as loop_guard
-from larouter.routing.shown import UNSAFE_RE, escaped
+from larouter.textsafe import UNSAFE_RE, escaped
 from larouter.runtime import Runtime, load_runtime, runtime_file
 from larouter.usage.ledger import LedgerError
 
@@ -106,7 +106,7 @@ class BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
 class OneLine(logging.Formatter):
     """A record's message on one line whatever it quotes: line breaks (a forged line of its own), NUL (which ends a
     journald entry: the next could start with a forged `<0>` priority), other control characters, Unicode's line
-    separators and bidi overrides escaped as a routing reason's are (`routing.shown.escaped`). A request path, a header,
+    separators and bidi overrides escaped as a routing reason's are (`textsafe.escaped`). A request path, a header,
     a provider's message may carry them (review Y: `%0A%00<0>...` in a path, logged by the loop guard before
     authentication, forged an emergency entry). Its traceback, added after it, is ours."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
 from datetime import datetime, timezone
 from typing import Any, Callable, Collection, Iterable, Sequence
@@ -14,6 +13,8 @@ from rich.filesize import decimal
 from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
+
+from larouter.textsafe import for_terminal as plain
 
 
 class StdoutConsole(Console):
@@ -93,19 +94,9 @@ def id_column(header: str, values: list[str]) -> Column:
     return Column(header, no_wrap=True, min_width=max([len(header), *map(len, values)]))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def plain(text: str) -> str:
-    """`text` with its control characters (but tab) and bidi overrides shown as escapes (`\\x1b`): a value from the
-    daemon (a registered file's name, llama-server's output) never drives the terminal (an OSC 52 sequence in a file
-    name wrote the clipboard of whoever listed the models: review AF)."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
-                        text)
-
-
 def safe(text: str) -> str:
-    """`plain`, and rich's markup escaped: a value from the daemon in a table or a console line."""
+    """`plain` (`textsafe.for_terminal`), and rich's markup escaped: a value from the daemon in a table or a console
+    line."""
     return escape(plain(text))
 
 

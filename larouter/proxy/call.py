@@ -13,7 +13,7 @@ import attrs
 from larouter.errors import request_id
 from larouter.proxy.estimate import prompt_tokens, streamed_text_bytes
 from larouter.proxy.registry import Target
-from larouter.routing.shown import UNSAFE_RE
+from larouter.textsafe import UNSAFE_RE
 
 
 MAX_REASON = 500  # characters of a routing reason kept: in the ledger, and in `x-larouter-reason` once escaped
@@ -32,7 +32,7 @@ def shorten_reason(text: str, limit: int = MAX_REASON) -> str:
 
 def one_line(text: str) -> str:
     """A reason as the call keeps it (for the ledger, its CSV export and the header alike): its words in any script,
-    on one line (a character that would break the line or disguise it, `routing.shown.UNSAFE`, reads as a space: an
+    on one line (a character that would break the line or disguise it, `textsafe.UNSAFE`, reads as a space: an
     upstream's error text, say), cut at a word (`shorten_reason`)."""
     return shorten_reason(UNSAFE_RE.sub(" ", text))
 
