@@ -336,7 +336,8 @@ def not_on_disk(app: web.Application, model: CatalogModel, param: str | None = N
     dl = manager.under_way(model.id) if manager is not None else None
     if dl is None:
         return not_downloaded(model, param)
-    done, total = sum(dl.have), sum(dl.sizes)
+    now = dl.snapshot()
+    done, total = now["bytes"], now["total"]
     got = f"{100 * done / total:.0f}% of {total / 1e9:.1f} GB" if total else f"{done / 1e6:.0f} MB so far"
     return LarouterError(f"local model {model.id!r} is being downloaded ({got}; `larouter models downloads` follows "
                          f"it, download {dl.id}): try again when it is done", 409, "invalid_request_error",
