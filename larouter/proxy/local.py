@@ -153,9 +153,16 @@ def release(call: Call) -> None:
 
 def serving(request: web.Request, target: Target) -> Callable[[], bool]:
     """Whether the registry still routes to `target`'s server (`upstream.send`: a local model stopped or restarted on
-    purpose is unrouted before its server goes, and a call it cut makes no second try against its closed port)."""
+    purpose is unrouted before its server goes, and a call it cut makes no second try against its closed port). A
+    cloud provider's call is never sent twice: nothing to look up for it (this is on every request's path)."""
+    if not target.provider.local:
+        return _always
     registry = request.app[appkeys.REGISTRY]
     return lambda: registry.providers.get(target.provider_name) is target.provider
+
+
+def _always() -> bool:
+    return True
 
 
 async def crash_of(request: web.Request, call: Call) -> Crash | None:

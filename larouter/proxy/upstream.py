@@ -247,9 +247,7 @@ async def _error_for_status(target: Target, resp: aiohttp.ClientResponse) -> Lar
         raw = await resp.content.read(MAX_ERROR_BODY)
     except (aiohttp.ClientError, asyncio.TimeoutError):
         raw = b""
-    key = target.provider.api_key  # (the key may be quoted in any field: relayed, logged and recorded, all are redacted)
-    message, up_type, up_code, up_param = (None if v is None else redact(v, key) for v in _parse_error(raw))
-    assert message is not None
+    message, up_type, up_code, up_param = _parse_error(raw, target.provider.api_key)
     if up_code == loop.PROVIDER_LOOP and loop.LOOP_HEADER in resp.headers:  # a LARouter daemon (this one?) refused it
         return loop.loop_error(target, resp.request_info.headers.get(loop.HOP_HEADER, ""), resp.headers[loop.LOOP_HEADER])
     where = _where(target)
@@ -308,22 +306,22 @@ def model_failure(model: str, status: int, message: str, code: str | None, param
     return None
 
 
-def _parse_error(raw: bytes) -> tuple[str, str | None, str | None, str | None]:
-    """(message, type, code, param) of an OpenAI-shaped error body; the raw text when it is something else."""
+def _parse_error(raw: bytes, key: str | None) -> tuple[str, str | None, str | None, str | None]:
+    """(message, type, code, param) of an OpenAI-shaped error body, the raw text when it is something else; each
+    redacted of `key` (a provider may quote it in any field: all are relayed, logged and recorded: review AH)."""
     text = raw.decode("utf-8", "replace")
     try:
         err = json.loads(text).get("error")
     except (ValueError, AttributeError):
         err = None
-    if isinstance(err, dict):
-        return str(err.get("message") or text[:500]), _str(err.get("type")), _str(err.get("code")), _str(err.get("param"))
-    if isinstance(err, str):
-        return err, None, None, None
-    return (text[:500] or "no error body"), None, None, None
+    if not isinstance(err, dict):
+        return redact(err if isinstance(err, str) else text[:500] or "no error body", key), None, None, None
+    return (redact(str(err.get("message") or text[:500]), key), _str(err.get("type"), key), _str(err.get("code"), key),
+            _str(err.get("param"), key))
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+def _str(value: Any, key: str | None) -> str | None:
+    return redact(value, key) if isinstance(value, str) else None
 
 
 def error_in_ok(target: Target, raw: bytes) -> LarouterError | None:
