@@ -193,9 +193,12 @@ class Runtime:
         (the caller presented the admin token) a change of a guarded key is a 403 (`configguard`)."""
         if not isinstance(patch, dict) or not patch:
             raise bad_request("PATCH body must be a non-empty JSON object of settings to change", None, "invalid_json")
-        if "home" in patch or "config_path" in patch:
+        view = self.view()
+        if any(key in patch and patch[key] != view[key] for key in ("home", "config_path")):
             raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
-        patch = unmasked(patch, self.view())
+        patch = unchanged_dropped(unmasked(patch, view), view, self.overrides, _paths(self.cli))
+        if not patch:  # (the whole view sent back as it was: nothing to change, nothing to pin)
+            return []
         # Shielded: a client that hangs up (aiohttp then cancels its handler) must not leave the file written and the
         # live settings not, which the next patch would then silently undo.
         return await asyncio.shield(self._apply(patch, by_token))
@@ -251,6 +254,33 @@ def unmasked(patch: dict[str, Any], view: Mapping[str, Any], path: tuple[str, ..
     return out
 
 
+def unchanged_dropped(patch: dict[str, Any], view: Mapping[str, Any], overrides: Mapping[str, Any],
+                      flags: set[tuple[str, ...]], path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The patch without the values it sets to what is in force already (`view`: the same JSON value) where neither
+    a runtime override (`overrides`) nor a command-line flag (`flags`) holds that key, without a `null` for a key no
+    override holds (there is nothing to drop), and without `home` and `config_path` (`patch` checked them): a block
+    read from GET /api/config and sent back whole pins nothing, so a later edit of the config file still applies
+    (every value it held became a runtime override that hid the file's, review AG). An empty object is kept only
+    where none is in force (a new policy or provider: merged into one, it changes nothing)."""
+    out: dict[str, Any] = {}
+    for key, value in patch.items():
+        here = (*path, key)
+        if not path and key in ("home", "config_path"):
+            continue
+        shown = view.get(key) if isinstance(view, Mapping) else None
+        held = overrides.get(key, _NO_OVERRIDE) if isinstance(overrides, Mapping) else _NO_OVERRIDE
+        if isinstance(value, Mapping):
+            inner = unchanged_dropped(value, shown if isinstance(shown, Mapping) else {},
+                                      held if isinstance(held, Mapping) else {}, flags, here)
+            if inner or not isinstance(shown, Mapping):
+                out[key] = inner
+        elif held is not _NO_OVERRIDE or here in flags or (
+                value is not None and json.dumps(value, sort_keys=True) != json.dumps(shown, sort_keys=True)):
+            out[key] = value
+    return out
+
+
+_NO_OVERRIDE = object()
 _MASK_RE = re.compile(r"\*\*\*|[\x21-\x7e]{3}\.\.\.[\x21-\x7e]{4}")  # `mask`'s two forms
 
 

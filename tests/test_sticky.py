@@ -265,7 +265,7 @@ def test_key_of_parts_is_canonical_and_bounded() -> None:
     nested: Any = "deep"
     for _ in range(100_000):
         nested = [nested]
-    assert key(("user", nested)) is not None and time.perf_counter() - started < 1.0
+    assert key(("user", nested)) is not None and time.perf_counter() - started < 5.0  # (~0.4 s; unbounded: minutes)
 
 
 def test_store_is_a_bounded_lru_with_expiry() -> None:

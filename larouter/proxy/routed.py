@@ -182,6 +182,9 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
         raise upstream.read_error(call.target, exc) from None
     finally:
         resp.release()
+    error = upstream.error_in_ok(call.target, raw)
+    if error is not None:  # an error object in a 200 is an error answer: billed nothing, as in a stream (review AI)
+        raise error
     call.mark_first_byte()
     try:
         parsed = jsonx.loads(raw)
@@ -189,9 +192,8 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
         usage = parsed.get("usage")
         if not messages or not all(isinstance(msg, dict) for msg in messages):
             raise TypeError
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
-        kind = "upstream_error" if upstream.error_in_ok(call.target, raw) else "upstream_bad_response"
-        raise Degraded("answer is not a chat completion", kind) from None  # its bytes are no measure of tokens generated
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):  # (a page: the prompt may have been read)
+        raise Degraded("answer is not a chat completion", "upstream_bad_response") from None  # its bytes are no measure
     call.answer_bytes = answer_text_bytes(parsed)
     call.usage = usage if isinstance(usage, dict) else None  # billed even when the answer is abandoned below
     call.tool_calls = any(msg.get("tool_calls") or msg.get("function_call") for msg in messages)

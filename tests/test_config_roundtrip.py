@@ -1,0 +1,57 @@
+"""GET /api/config, edited and sent back whole: only what changed becomes a runtime override (review AG)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from larouter.runtime import load_runtime, runtime_file
+from tests.conftest import FAKE_KEY, Router
+from tests.support.servers import http_json
+
+
+def _reload(router: Router, cfg: Path) -> int:
+    """`local.max_restarts` in force at the next start with the config file as it is now."""
+    env = {"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY}
+    return load_runtime(cfg, env=env).settings.local.max_restarts
+
+
+def test_a_block_sent_back_whole_pins_only_what_changed(make_router: Callable[..., Router], tmp_path: Path) -> None:
+    """The README's "edit a block you read and send it whole": every value of the block became a runtime override,
+    so a later edit of the config file (`max_restarts = 7`) was ignored at the next start without a word. Only the
+    value that changed is saved; the file's edit applies."""
+    router = make_router(extra_toml="\n[local]\nmax_restarts = 3\n")
+    block = http_json("GET", router.url + "/api/config")[1]["local"]
+    assert block["max_restarts"] == 3 and block["idle_unload"] != 1234
+    status, out = http_json("PATCH", router.url + "/api/config", {"local": {**block, "idle_unload": 1234}})
+    assert status == 200 and out["local"]["idle_unload"] == 1234 and out["restartRequired"] == [], out
+    assert json.loads(runtime_file(router.settings.home).read_text()) == {"local": {"idle_unload": 1234}}
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(cfg.read_text().replace("max_restarts = 3", "max_restarts = 7"))
+    assert _reload(router, cfg) == 7
+
+
+def test_the_whole_view_sent_back_changes_and_pins_nothing(router: Router) -> None:
+    """The whole GET body sent back was a 400 (`home` and `config_path` cannot be changed): they are left alone when
+    unchanged, and nothing else is saved, with the admin token or without (its guarded keys sent back as shown)."""
+    for headers in ({}, router.admin):
+        view = http_json("GET", router.url + "/api/config", headers=headers)[1]
+        status, out = http_json("PATCH", router.url + "/api/config", view, headers=headers)
+        assert status == 200, out
+        assert {k: v for k, v in out.items() if k not in ("restartRequired", "warnings")} == view
+        assert out["restartRequired"] == []
+        assert not runtime_file(router.settings.home).exists()
+    status, out = http_json("PATCH", router.url + "/api/config", {**view, "home": "/elsewhere"})
+    assert status == 400 and "cannot be changed at runtime" in out["error"]["message"], out
+
+
+def test_a_value_sent_as_it_is_keeps_a_runtime_override_and_a_new_one_is_saved(router: Router) -> None:
+    """Dropping unchanged values never drops an override the operator made: sent again, it stays; a value that
+    differs from the one in force is saved as before (`config set`), and `null` still removes it."""
+    url = router.url + "/api/config"
+    assert http_json("PATCH", url, {"routing": {"cooldown": 6.0}})[0] == 200
+    assert http_json("PATCH", url, {"routing": {"cooldown": 6.0}})[0] == 200
+    assert json.loads(runtime_file(router.settings.home).read_text()) == {"routing": {"cooldown": 6.0}}
+    assert http_json("PATCH", url, {"routing": {"cooldown": None}})[0] == 200
+    assert json.loads(runtime_file(router.settings.home).read_text()) == {"routing": {}}
