@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
+import re
 import secrets
 import socket
 from pathlib import Path
@@ -125,20 +126,20 @@ def forbidden(message: str) -> LarouterError:
 
 
 @functools.lru_cache(maxsize=256)
-def own_authority(value: str, loopback_only: bool = False) -> bool:
-    """Whether a Host header (or an Origin's authority) names this machine and cannot be a rebound DNS name: an IP
-    literal, `localhost` or `*.localhost`, or this machine's host name ("127.0.0.1:18790", "[::1]:80",
-    "myhost:18790"); with `loopback_only`, only loopback names and addresses (for an Origin)."""
-    host = value.rpartition("@")[2]
+def own_authority(value: str) -> bool:
+    """Whether a Host header names this machine and cannot be a rebound DNS name: an IP literal, `localhost` or
+    `*.localhost`, or this machine's host name ("127.0.0.1:18790", "[::1]:80", "myhost:18790"). A Host with userinfo
+    ("evil@127.0.0.1") is not: no client sends one, and which side of the `@` counts is a guess."""
+    if "@" in value:
+        return False
+    host = value
     if host.startswith("["):
         host = host[1 : host.find("]")] if "]" in host else ""
     elif host.count(":") == 1:
         host = host.partition(":")[0]
-    host = host.lower().rstrip(".")
-    if is_loopback(host) or host.endswith(".localhost"):
+    host = host.lower().rstrip(".")  # "localhost.:18790" is the fully qualified spelling of a loopback name
+    if _loopback_name(host):
         return True
-    if loopback_only:
-        return False
     try:
         ipaddress.ip_address(host.split("%")[0])
         return True  # an address, not a name: nothing to rebind
@@ -148,6 +149,29 @@ def own_authority(value: str, loopback_only: bool = False) -> bool:
     return host in (own, own.partition(".")[0])
 
 
+def _loopback_name(host: str) -> bool:
+    """A loopback address, `localhost` or a `*.localhost` name (lower case, as written: no trailing dot stripped)."""
+    return is_loopback(host) or host.endswith(".localhost")
+
+
+# An Origin as browsers serialize it (RFC 6454): scheme "://" host [":" port], nothing else (no userinfo, path,
+# query or spaces); the host a bracketed IPv6 address or letters, digits, dots and hyphens (IDNs come as punycode)
+_ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::([0-9]{1,5}))?", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def loopback_origin(origin: str) -> bool:
+    """Whether an Origin header is a page served from this machine's loopback ("http://localhost:3000",
+    "http://127.0.0.1:18790", "http://[::1]", "http://app.localhost"). Anything a browser would not send is not
+    ("http://evil@127.0.0.1", "http://127.0.0.1/x"), and a trailing dot makes another origin and another name
+    ("http://localhost." is not "http://localhost")."""
+    match = _ORIGIN.fullmatch(origin)
+    if match is None or (match[2] is not None and not 0 < int(match[2]) < 65536):
+        return False
+    host = match[1].lower()
+    return _loopback_name(host[1:-1] if host.startswith("[") else host)
+
+
 def browser_refusal(request: web.Request) -> str | None:
     """Why a request may not use loopback trust because a web page may have sent it, or None.
 
@@ -155,15 +179,18 @@ def browser_refusal(request: web.Request) -> str | None:
     user visits can make the browser send requests to 127.0.0.1 too: a form or a `text/plain` POST needs no CORS
     preflight (cross-site request forgery), and a page whose DNS name is rebound to 127.0.0.1 is same-origin with the
     daemon (DNS rebinding). Browsers say where a request comes from (`Origin`, `Sec-Fetch-Site`) and which name
-    they connected to (`Host`); SDKs and the CLI send no Origin and a loopback Host.
+    they connected to (`Host`); SDKs and the CLI send no Origin and a loopback Host. A header sent twice is refused
+    rather than one of the two believed.
     """
     headers = request.headers
+    for name in ("Origin", "Sec-Fetch-Site"):  # (a second Host is a 400 from aiohttp's parser already)
+        if len(headers.getall(name, ())) > 1:
+            return f"a request with more than one {name} header may not use the loopback trust"
     host = headers.get("Host")
     if host is not None and not own_authority(host):
         return f"Host {host[:80]!r} is not a name of this machine (a DNS-rebinding page?)"
     origin = headers.get("Origin")
-    if origin is not None and not (origin.startswith(("http://", "https://"))
-                                   and own_authority(origin.split("://", 1)[1], loopback_only=True)):
+    if origin is not None and not loopback_origin(origin):
         return f"a web page at Origin {origin[:80]!r} may not use the loopback trust"
     if headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
         return "a cross-site browser request may not use the loopback trust"

@@ -4,8 +4,10 @@ attacker's name) are refused with 403 unless they carry a token; the CLI, the SD
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
+from urllib.parse import urlsplit
 from typing import Any, Callable
 
 import openai
@@ -23,10 +25,34 @@ def send(router: Router, method: str, path: str, headers: dict[str, str], body: 
     return status, json.loads(raw or b"null")
 
 
+def send_pairs(router: Router, method: str, path: str, pairs: list[tuple[str, str]],
+               raw: bool = False) -> tuple[int, Any]:
+    """One raw request with these header lines, a name repeated if listed twice (which urllib cannot send); the
+    body parsed as JSON unless `raw`."""
+    parts = urlsplit(router.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        conn.putrequest(method, path, skip_host=any(name == "Host" for name, _ in pairs))
+        for name, value in pairs:
+            conn.putheader(name, value)
+        conn.endheaders()
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, data if raw else json.loads(data or b"null")
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("headers", [
     {"Origin": "http://evil.example"},
     {"Origin": "null"},  # a sandboxed frame or a file:// page
     {"Origin": "http://127.0.0.1.evil.example:18790"},
+    # not what a browser sends, and parsed strictly (review AF): userinfo, a path, a trailing dot (another origin)
+    {"Origin": "http://evil.example@127.0.0.1:18790"},
+    {"Origin": "http://127.0.0.1:18790/from/evil.example"},
+    {"Origin": "http://localhost.:18790"},
+    {"Origin": "http://localhost:99999"},
+    {"Host": "evil.example@127.0.0.1:18790"},
     {"Sec-Fetch-Site": "cross-site"},
 ])
 def test_a_cross_site_request_cannot_use_loopback_trust(router: Router, fake: Fake, headers: dict[str, str]) -> None:
@@ -54,11 +80,29 @@ def test_a_dns_rebinding_page_cannot_read_the_config(router: Router) -> None:
     assert send(router, "GET", "/api/config", {"Host": f"app.localhost:{port}"})[0] == 200
 
 
+def test_a_repeated_origin_or_host_is_refused(router: Router, fake: Fake) -> None:
+    """Two Origin (or Sec-Fetch-Site) headers, the first a harmless one: neither is believed (review AF), 403; a
+    second Host is refused by the HTTP parser itself (400). One Origin from here is 200."""
+    port = router.url.rsplit(":", 1)[1]
+    here = [("Host", f"127.0.0.1:{port}")]
+    for name, first, second in (("Origin", "http://localhost", "http://evil.example"),
+                                ("Sec-Fetch-Site", "same-origin", "cross-site")):
+        status, body = send_pairs(router, "GET", "/api/config", here + [(name, first), (name, second)])
+        assert status == 403 and body["error"]["code"] == "browser_request_refused", body
+        assert f"more than one {name} header" in body["error"]["message"] and "providers" not in body
+    status, raw = send_pairs(router, "GET", "/api/config", here + [("Host", f"evil.example:{port}")], raw=True)
+    assert status == 400 and b"providers" not in raw
+    assert send_pairs(router, "GET", "/api/config", here + [("Origin", "http://localhost")])[0] == 200
+
+
 def test_local_pages_tokens_and_sdks_still_work(router: Router, fake: Fake) -> None:
     """A page served from this machine may use the trust; a request with the admin token is the token's; the SDK and
     plain clients send no Origin and a loopback Host."""
     admin = (router.settings.home / "admin_token").read_text().strip()
     assert send(router, "GET", "/api/projects", {"Origin": "http://localhost:3000"})[0] == 200
+    port = router.url.rsplit(":", 1)[1]
+    for origin in (router.url, f"http://[::1]:{port}", "http://app.localhost", "https://127.0.0.1"):
+        assert send(router, "GET", "/api/projects", {"Origin": origin})[0] == 200, origin
     assert send(router, "GET", "/api/projects", {"Origin": "http://evil.example",
                                                  "Authorization": f"Bearer {admin}"})[0] == 200
     status, created = http_json("POST", router.url + "/api/projects", {"name": "web-app"})
