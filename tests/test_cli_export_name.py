@@ -207,3 +207,30 @@ def test_o_refuses_a_symlink_another_user_planted_in_a_shared_directory(router: 
         out = on(router, "usage", "export", "-o", str(planted))
         assert out.exit_code == 1 and f"it is {what} another user made" in out.stderr, out.output
     assert victim.read_text() == "mine\n"
+
+
+def test_o_refuses_a_path_through_another_users_symlink_in_a_shared_directory(router: Router, tmp_path: Path) -> None:
+    """Another user's `/tmp/their-link -> ~them/dir`: `-o /tmp/their-link/usage.csv` (or a path of ours that leads
+    through it, or `..` after it) would put the CSV in their directory, for them to read: refused naming the link,
+    nothing written there (review AF). Through a symlink of ours there the export goes where it points."""
+    if os.geteuid() != 0:
+        pytest.skip("making another user's symlink needs root")  # (as above)
+    shared, theirs, mine = tmp_path / "shared", tmp_path / "them" / "dir", tmp_path / "mine"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    theirs.mkdir(parents=True)
+    mine.mkdir()
+    os.chown(theirs, 65534, 65534)
+    link = shared / "their-link"
+    link.symlink_to(theirs)
+    os.lchown(link, 65534, 65534)
+    (mine / "via").symlink_to(link)  # a symlink of ours that goes through theirs
+    for output in (link / "usage.csv", mine / "via" / "usage.csv", Path(f"{link}/../usage.csv")):
+        out = on(router, "usage", "export", "-o", str(output))
+        assert out.exit_code == 1, out.output
+        assert f"{link} on the way is a symlink another user made in a shared directory" in out.stderr, out.stderr
+    assert list(theirs.iterdir()) == [] and not (tmp_path / "them" / "usage.csv").exists()
+    ours = shared / "our-link"
+    ours.symlink_to(mine)
+    assert on(router, "usage", "export", "-o", str(ours / "usage.csv")).exit_code == 0
+    assert (mine / "usage.csv").read_text().startswith("time,project,")

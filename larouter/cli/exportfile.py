@@ -97,15 +97,52 @@ def planted(path: Path) -> None:
     """Refuse a name another user made in a shared directory (writable by all, such as /tmp): a symlink, followed,
     would have the export replace the file it points to, one of ours (`~/.bashrc`), with a CSV whose cells the other
     user may have written (the kernel's fs.protected_symlinks refuses this where it is on; elsewhere it is not:
-    review AF); a FIFO or file of theirs would hand them the CSV (review AH)."""
+    review AF); a FIFO or file of theirs would hand them the CSV (review AH). Refuse as well a path that goes through
+    a symlink of theirs in such a directory (`planted_on_the_way`)."""
     try:
         link, where = os.lstat(path), os.stat(path.absolute().parent)
+        theirs = shared(where) and link.st_uid not in (os.geteuid(), where.st_uid)
     except OSError:
-        return
-    if shared(where) and link.st_uid not in (os.geteuid(), where.st_uid):
+        theirs = False
+    if theirs:
         what = "a symlink" if stat.S_ISLNK(link.st_mode) else "a FIFO" if stat.S_ISFIFO(link.st_mode) else "a file"
         raise CliError(f"refusing to write {path}: it is {what} another user made in a shared directory, and the "
                        "export would go where they choose or to them; name a file of yours")
+    through = planted_on_the_way(path)
+    if through is not None:
+        raise CliError(f"refusing to write {path}: {through} on the way is a symlink another user made in a shared "
+                       "directory, and the export would go where they choose; name a file of yours")
+
+
+def planted_on_the_way(path: Path) -> Path | None:
+    """The first symlink the kernel would follow on the way to `path` that another user (not us, not root) made in a shared
+    directory, else None: `/tmp/their-link -> ~them/dir` makes `-o /tmp/their-link/usage.csv` an export into their
+    directory, where they read it (review AF). The components are walked as the kernel walks them (`..` after the
+    symlink it follows, a symlink's target walked in turn, `path` itself included)."""
+    here, todo, hops = Path("/"), list(reversed(path.absolute().parts[1:])), 0
+    while todo:
+        name = todo.pop()
+        if name == "..":
+            here = here.parent
+            continue
+        step = here / name
+        try:
+            link = os.lstat(step)
+            if not stat.S_ISLNK(link.st_mode):
+                here = step
+                continue
+            if link.st_uid not in (os.geteuid(), 0) and shared(os.stat(here)):
+                return step
+            target = Path(os.readlink(step))
+        except OSError:  # (not there: nothing past it is followed; the write says what is wrong)
+            return None
+        hops += 1
+        if hops > 40:  # (a loop: the write fails with ELOOP)
+            return None
+        if target.is_absolute():
+            here = Path("/")
+        todo.extend(reversed(target.parts[1:] if target.is_absolute() else target.parts))
+    return None
 
 
 def _in_shared(path: Path) -> bool:
