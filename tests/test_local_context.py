@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -10,7 +11,7 @@ import openai
 
 from tests.conftest import LOCAL, Router
 from tests.support.cli import ok_json
-from tests.support.servers import http_json, register
+from tests.support.servers import http_json, http_raw, register, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
 HEARTBEAT = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old "
@@ -64,6 +65,18 @@ def test_a_per_model_ctx_size_is_the_one_judged_and_listed(make_router: Callable
     assert "exceeds the 1024-token context it starts with (local.models.tiny.ctx_size)" in tiny["skipped"], tiny
 
 
+def register_huge(router: Router, tmp_path: Path) -> int:
+    """Register `huge`: the tiny GGUF made a sparse file of four times the machine's memory (so it needs more RAM
+    than is free, whatever is free); the machine's MemTotal."""
+    huge = write_tiny_gguf(tmp_path / "huge.gguf")
+    total = next(int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                 if line.startswith("MemTotal:"))
+    os.truncate(huge, 4 * total)
+    status, out = register(router, {"id": "huge", "path": str(huge), "contextLength": 4096})
+    assert status == 201, out
+    return total
+
+
 def test_a_stopped_model_too_big_for_the_free_memory_is_skipped_by_auto(make_router: Callable[..., Router],
                                                                        tmp_path: Path) -> None:
     """A downloaded model whose file needs more RAM than the machine has free (a sparse file of four times its
@@ -71,12 +84,7 @@ def test_a_stopped_model_too_big_for_the_free_memory_is_skipped_by_auto(make_rou
     killed by the kernel (it was started without a word, although the catalog said it could not run: review AC).
     The catalog's estimate is of the file on disk, with the context the model starts with."""
     router = make_router(extra_toml=LOCAL.format(restarts=0))
-    huge = write_tiny_gguf(tmp_path / "huge.gguf")
-    total = next(int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                 if line.startswith("MemTotal:"))
-    os.truncate(huge, 4 * total)
-    status, out = register(router, {"id": "huge", "path": str(huge), "contextLength": 4096})
-    assert status == 201, out
+    total = register_huge(router, tmp_path)
     status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(200))
     assert status == 200 and plan["tier"] == "HEARTBEAT", plan
     cand = next(c for c in plan["candidates"] if c["model"] == "huge")
@@ -111,3 +119,26 @@ def test_the_vision_projector_counts_in_the_memory_a_start_needs(make_router: Ca
     status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(200))
     cand = next(c for c in plan["candidates"] if c["model"] == "gemma-4-e2b")
     assert not cand["usable"] and "GB of RAM to start" in cand["skipped"], cand
+
+
+def test_a_model_that_is_loading_is_not_skipped_for_the_memory_its_load_takes(make_router: Callable[..., Router],
+                                                                            tmp_path: Path) -> None:
+    """While a local model's llama-server starts (the operator's start of `huge`, whose load would take more memory
+    than is free), `auto` judges it as it does a running model: usable, waited for, not skipped with `needs ~X GB
+    of RAM to start` (its own load had taken that memory: review AF), as it is while stopped."""
+    script = tmp_path / "loading-llama-server"
+    script.write_text("#!/bin/sh\nexec sleep 60\n")  # spawned and never ready: it loads until it is stopped
+    script.chmod(0o755)
+    router = make_router(extra_toml=LOCAL.format(restarts=0) + f'llama_server = "{script}"\n')
+    register_huge(router, tmp_path)
+    status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(200))
+    cand = next(c for c in plan["candidates"] if c["model"] == "huge")
+    assert not cand["usable"] and "GB of RAM to start" in cand["skipped"], cand  # stopped: skipped
+    with contextlib.suppress(OSError):  # (the start goes on when its client gives up waiting)
+        http_raw("POST", router.url + "/api/models/huge/start", {}, timeout=0.5)
+    wait_until(lambda: http_json("GET", router.url + "/api/models/huge/health")[1]["state"] == "starting",
+               what="huge to be starting")
+    status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(200))
+    assert status == 200 and plan["tier"] == "HEARTBEAT", plan
+    first = plan["candidates"][0]
+    assert first["model"] == "huge" and first["usable"] and not first.get("skipped"), plan["candidates"]

@@ -75,6 +75,15 @@ def unless_stopping(app: web.Application, cands: list[Candidate]) -> list[Candid
             for c in cands]
 
 
+def loading(app: web.Application) -> frozenset[str]:
+    """The local models whose llama-server is starting (spawned, loading, not ready yet): `auto` judges them as it
+    does running ones, not by the memory a start needs, which their load already took (`routing.policy.chain`)."""
+    sup = app.get(appkeys.SUPERVISOR)
+    if sup is None:
+        return frozenset()
+    return frozenset(p.model_id for p in sup.procs.values() if p.state is State.STARTING)
+
+
 def warm(app: web.Application, name: str) -> bool:
     """Whether the model a conversation sticks to may be moved to the front: any model but a local one whose
     llama-server is neither running nor loading. A stopped server has no prompt cache to keep warm, and moving it

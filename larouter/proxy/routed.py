@@ -70,7 +70,8 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tok
     prefer = prefer if prefer is None or local.warm(app, prefer) else None
     cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
                   app[appkeys.POLICIES], settings.local, app[appkeys.COOLDOWNS],
-                  fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=prompt_tokens, prefer=prefer)
+                  fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=prompt_tokens, prefer=prefer,
+                  loading=local.loading(app))
     cands = local.unless_stopping(app, cands)
     note = sticky.note(cands[0].name, key) if key is not None and cands and cands[0].sticky else None
     return Plan(decision, policy, cands, key, note, repeat, ids)

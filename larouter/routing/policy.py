@@ -138,7 +138,11 @@ def unfit(target: Target, body: dict[str, Any], prompt_tokens: int) -> str | Non
 
 
 def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str, Any], local: Local,
-                      prompt_tokens: int) -> Iterable[Candidate]:
+                      prompt_tokens: int, loading: frozenset[str]) -> Iterable[Candidate]:
+    """The local models: running ones (providers), then the others on disk, each skipped when it cannot serve the
+    request or (stopped) a start cannot fit in memory. One that is `loading` (its llama-server started, not ready
+    yet) is judged as a running one is: the memory its load took is not free any more, and counting it against
+    the model would skip it for its own load (review AF)."""
     running = set()
     for name, prov in registry.providers.items():
         if prov.local and prov.models:
@@ -155,7 +159,8 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
             skipped = (f"prompt (~{prompt_tokens} tokens) exceeds the {ctx}-token context it starts with "
                        f"({local.ctx_key(model.id)})" if ctx < model.context_length else
                        f"prompt (~{prompt_tokens} tokens) exceeds its {model.context_length}-token context")
-        elif skipped is None and (need := catalog.ram_needed(model, have, ctx)) > (free := catalog.free_memory()) > 0:
+        elif (skipped is None and model.id not in loading
+              and (need := catalog.ram_needed(model, have, ctx)) > (free := catalog.free_memory()) > 0):
             skipped = f"needs ~{need / 1e9:.1f} GB of RAM to start, {free / 1e9:.1f} GB available"  # (a start would
             # swap, or be killed by the kernel: named, or started by the operator, it is still started)
         yield Candidate(model.id, None, model.id, skipped)
@@ -163,7 +168,8 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
 
 def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry, catalog: Catalog,
           policies: dict[str, dict[Tier, tuple[str, ...]]], local: Local, cooldowns: Cooldowns,
-          fallback: str | None = None, prompt_tokens: int = 0, prefer: str | None = None) -> list[Candidate]:
+          fallback: str | None = None, prompt_tokens: int = 0, prefer: str | None = None,
+          loading: frozenset[str] = frozenset()) -> list[Candidate]:
     """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last: those of
     a provider cooling down as a whole, then those cooling down themselves (the one that failed so among them).
 
@@ -171,7 +177,8 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     usable and not cooling down, and it is local exactly when the first choice is: stickiness reorders
     models of one kind, never the policy's local-or-cloud decision (a heartbeat stays local, real work
     stays in the cloud). The catch-all `fallback` alone never makes a model sticky across tiers. (A local model whose
-    server is stopped is never `prefer`red: `proxy.local.warm`.)
+    server is stopped is never `prefer`red: `proxy.local.warm`.) `loading`: the local models whose llama-server is
+    starting (`proxy.local.loading`), not judged by the memory a start needs.
     """
     out: list[Candidate] = []
     seen: set[str] = set()
@@ -179,8 +186,8 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
     names = (*tier_names, fallback) if fallback and policy != "local-only" else tier_names
     own = 0  # out[:own] came from the tier's own chain
     for i, name in enumerate(names):
-        found = (list(_local_candidates(registry, catalog, body, local, prompt_tokens)) if name == LOCAL
-                 else [_named(registry, catalog, name, body, local, prompt_tokens)])
+        found = (list(_local_candidates(registry, catalog, body, local, prompt_tokens, loading)) if name == LOCAL
+                 else [_named(registry, catalog, name, body, local, prompt_tokens, loading)])
         if not found:  # the `local` placeholder with no local model: say so in the chain (route explain shows it)
             found = [Candidate(LOCAL, None, None, NO_LOCAL_MODEL)]
         if policy == "local-only":  # whatever its chains were configured to name
@@ -221,12 +228,12 @@ def _promote(fresh: list[Candidate], name: str, own: set[str]) -> list[Candidate
 
 
 def _named(registry: ModelRegistry, catalog: Catalog, name: str, body: dict[str, Any], local: Local,
-           prompt_tokens: int) -> Candidate:
+           prompt_tokens: int, loading: frozenset[str]) -> Candidate:
     """A model a chain names: a provider's, else a local model by its id (running, or stopped and started by the
     request as the `local` placeholder's are), else skipped."""
     cand = _cloud(registry, name, body, prompt_tokens)
     if cand.target is None and (model := catalog.find(name)) is not None:
-        return next((c for c in _local_candidates(registry, catalog, body, local, prompt_tokens)
+        return next((c for c in _local_candidates(registry, catalog, body, local, prompt_tokens, loading)
                      if c.name == model.id), Candidate(name, None, None, f"local model {model.id} is not downloaded"))
     return cand
 
