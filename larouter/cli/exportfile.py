@@ -115,9 +115,9 @@ def planted(path: Path) -> None:
 
 
 def planted_on_the_way(path: Path) -> Path | None:
-    """The first symlink the kernel would follow on the way to `path` that another user (not us, not root) made in a shared
-    directory, else None: `/tmp/their-link -> ~them/dir` makes `-o /tmp/their-link/usage.csv` an export into their
-    directory, where they read it (review AF). The components are walked as the kernel walks them (`..` after the
+    """The first symlink the kernel would follow on the way to `path` that another user (not us, not root) made in a
+    shared directory, else None: `/tmp/their-link -> ~them/dir` makes `-o /tmp/their-link/usage.csv` an export into
+    their directory, where they read it (review AF). The components are walked as the kernel walks them (`..` after the
     symlink it follows, a symlink's target walked in turn, `path` itself included)."""
     here, todo, hops = Path("/"), list(reversed(path.absolute().parts[1:])), 0
     while todo:
