@@ -110,6 +110,8 @@ def test_words_of_a_placeholder_key_are_not_redacted() -> None:
     assert redact(text, "sk-no-key-required") == text
     text = "model ollama/llama3.1:8b does not exist; nonexistent EMPTY field"  # (placeholders local servers take)
     assert all(redact(text, key) == text for key in ("ollama", "none", "EMPTY", "not-needed")), text
+    text = "this endpoint needs Bearer authentication."  # (a word after `Bearer` is no credential)
+    assert redact(text) == text
 
 
 @pytest.mark.parametrize("model", ["fake-key-error", "fake-key-error-late"])
@@ -127,3 +129,16 @@ def test_a_stream_error_event_quoting_the_key_is_scrubbed(router: Router, model:
     assert error["message"] == "quota for key [redacted] exhausted" and error["type"] == "insufficient_quota", raw
     contents = [e["choices"][0]["delta"].get("content") for e in events[:-1]]
     assert ("partial " in contents) == (model == "fake-key-error-late"), raw
+
+
+def test_a_bearer_token_is_redacted_and_the_bearer_placeholder_is_not(make_router: Callable[..., Router]) -> None:
+    """A provider's 400 quoting the placeholder `'Bearer <token>'` and a real bearer token (a JWT it was not sent): the
+    token is `[redacted]`, the placeholder and the quotes and full stop around both are as the provider wrote them
+    (`Bearer \\S+` made `expected '[redacted] got '[redacted]`: review AH)."""
+    router = make_router()
+    _, proj = http_json("POST", router.url + "/api/projects", {"name": "s"})
+    raw = fetch(router.v1 + "/chat/completions", "POST",
+                {"model": "fake/fake-bearer-400", "messages": [{"role": "user", "content": "hi"}]}, proj["token"])
+    assert raw.startswith("400 "), raw
+    message = json.loads(raw[raw.index("{\"error\""):])["error"]["message"]
+    assert message.endswith(": Authorization header is malformed: expected 'Bearer <token>', got '[redacted]'."), message

@@ -12,8 +12,14 @@ from typing import Any
 REDACTED = "[redacted]"
 LEAST = 8  # characters of a key in a row that count as quoting it (a masked `sk-...abcd` shows 4)
 _DIGIT = re.compile(r"[0-9]")
+# A bearer credential: 8 or more token characters (RFC 6750's, a JWT's), not ending in a sentence's full stop, and not a
+# lowercase word ("Bearer authentication"); what follows it (a closing quote, a comma) stays, and `'Bearer <token>'`,
+# the placeholder in a provider's message, is no credential and stays as written (review AH). A key already redacted
+# takes its `Bearer` along: "key Bearer sk-…" reads "key [redacted]".
+_TOKEN = r"(?:\[redacted\]|(?![a-z]+\.?(?![A-Za-z0-9._~+/=-]))[A-Za-z0-9._~+/=-]{7,}[A-Za-z0-9_~+/=-])"
 _SECRETISH = re.compile(  # (a word's end is no key's start: "task-queue", "pplx-70b-online", "hf_transfer" stay)
-    r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)|Bearer\s+\S+"  # OpenAI, Anthropic, ours, a header
+    r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)|Bearer\s+"  # OpenAI, Anthropic, ours,
+    + _TOKEN +  # a header
     r"|(?<![A-Za-z0-9])(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, …
 
 

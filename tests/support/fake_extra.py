@@ -19,6 +19,7 @@
   fake-403-region  answers 403 for the account's region, naming no model (OpenAI's unsupported_country_region_territory)
   fake-filtered-400  answers 400 `content_filter`, as Azure OpenAI does for a prompt its filter refuses
   fake-flagged-403  answers 403 "... Your input was flagged ...", naming the model, as OpenRouter's moderation does
+  fake-bearer-400  answers 400 quoting the placeholder `'Bearer <token>'` and a bearer token (a JWT) it was not sent
 OpenAI's o3 and o4-mini answer 400 to `stop`, as OpenAI documents ("not supported with o3 and o4-mini").
 """
 
@@ -49,6 +50,8 @@ REFUSALS = {  # model -> (status, error): refusals about the model (404, 400) an
                                 "management policy.", "type": None, "param": "prompt", "code": "content_filter"}),
     "fake-flagged-403": (403, {"message": "fake-flagged-403 requires moderation on OpenAI. Your input was flagged for "
                                "\"violence\".", "code": 403}),
+    "fake-bearer-400": (400, {"message": "Authorization header is malformed: expected 'Bearer <token>', got 'Bearer "
+                              "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.Xq3_vT9-kL0'.", "type": "invalid_request_error"}),
 }
 KEY_ERRORS = ("fake-key-error", "fake-key-error-late")
 NO_STOP = re.compile(r"o3|o4-mini")
