@@ -250,3 +250,20 @@ def test_config_get_shows_bidi_and_c1_controls_escaped(router: Router) -> None:
     shown = on(router, "config", "get", "routing.default_model")
     assert shown.exit_code == 0 and "\u202e" not in shown.output and "\u009b" not in shown.output, shown.output
     assert "\\u202e" in shown.stdout and "\\x9b" in shown.stdout, shown.stdout
+
+
+def test_config_get_json_escapes_bidi_c1_and_format_characters(router: Router) -> None:
+    """A setting holding a right-to-left override, a C1 control, a zero-width space and a tag character: `config get
+    --json` (whole and by key) writes them as `\\uXXXX` escapes, the same JSON to a script (JSON escapes only C0: they
+    reached the owner's terminal raw: review AH); other text (`证明`) stays as written."""
+    name = "gpt\u202efake\u009b\u200b\U000e0041证明"
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"default_model": name}})
+    assert status == 200, out
+    for args in (("config", "get", "routing.default_model"), ("config", "get")):
+        shown = on(router, *args, "--json")
+        assert shown.exit_code == 0, shown.output
+        assert not any(c in shown.stdout for c in ("\u202e", "\u009b", "\u200b", "\U000e0041")), ascii(shown.stdout)
+        assert "\\u202e" in shown.stdout and "\\u009b" in shown.stdout and "\\udb40\\udc41" in shown.stdout, args
+        assert "证明" in shown.stdout, shown.stdout
+        value = json.loads(shown.stdout)
+        assert (value if len(args) == 3 else value["routing"]["default_model"]) == name, args

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any, Callable, Collection, Iterable, Sequence
 
@@ -14,7 +16,9 @@ from rich.markup import escape
 from rich.table import Column, Table
 from rich.text import Text
 
-from larouter.textsafe import for_terminal as plain
+from larouter.textsafe import UNSAFE_RE, for_terminal as plain
+
+_NOT_ASCII = re.compile("[\x7f-\U0010ffff]")  # (JSON has escaped C0 in its strings: a raw one is its own line break)
 
 
 class StdoutConsole(Console):
@@ -35,9 +39,22 @@ def err_console() -> Console:
     return Console(stderr=True, highlight=False, emoji=False)
 
 
+def _json_escape(m: re.Match[str]) -> str:
+    c = m.group()
+    return json.dumps(c)[1:-1] if UNSAFE_RE.match(c) or unicodedata.category(c) == "Cf" else c
+
+
+def json_text(data: Any) -> str:
+    """Indented JSON, its text as written ("证明", not "\\u8bc1\\u660e"), but for what would drive or disguise a
+    terminal: C1 controls, DEL, bidi controls (textsafe's UNSAFE: JSON escapes only C0) and the other format
+    characters (zero-width ones, tags) are `\\uXXXX` escapes, the same JSON to a script. Any of them in a setting
+    (another local user may PATCH one into a model name) reached the owner's terminal raw (review AH)."""
+    return _NOT_ASCII.sub(_json_escape, json.dumps(data, indent=2, ensure_ascii=False))
+
+
 def print_json(data: Any) -> None:
-    """Indented JSON on stdout, its text as written ("证明", not "\\u8bc1\\u660e"; escaped if stdout cannot take it)."""
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    """`json_text` on stdout (all escaped if stdout cannot take it): every `--json` of the CLI."""
+    text = json_text(data)
     try:
         text.encode(sys.stdout.encoding or "utf-8")
     except UnicodeEncodeError:  # a stdout that is not UTF-8, or a lone surrogate: escaped, the same JSON
