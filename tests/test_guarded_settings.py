@@ -5,6 +5,8 @@ HTTP only for a caller that presents the admin token."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -235,3 +237,53 @@ def test_the_owner_cli_adds_and_removes_a_model_another_user_cannot(home: Path, 
         assert done.exit_code == 0 and "removed mine" in done.stdout, done.output
         status, out = http_json("PATCH", url + "/api/config", {"server": {"port": port + 1}}, headers=home_admin(home))
         assert status == 200 and json.loads(runtime_file(home).read_text())["server"]["port"] == port + 1, out
+
+
+def test_the_owner_cli_at_localhost_sends_the_token_to_the_recorded_address(router: Router, tmp_path: Path) -> None:
+    """The owner's CLI aimed at its own daemon as `http://localhost:PORT` (--url or LAROUTER_URL; the daemon recorded
+    `http://127.0.0.1:PORT`) adds and removes a model: it talks to the recorded address with the token it reads (it
+    sent none, and the 403 said the CLI reads the token: review AG). At another address (here another daemon) it
+    sends no token, and the 403 says why."""
+    gguf = write_tiny_gguf(tmp_path / "mine.gguf")
+    home = tmp_path / "own"
+    home.mkdir()
+    env = {"LAROUTER_HOME": str(home), "XDG_CONFIG_HOME": str(home / "xdg")}
+    with larouterd(home) as (url, _proc):
+        port = url.rsplit(":", 1)[1]
+        done = run("models", "add", "mine", "--path", str(gguf), "--url", f"http://localhost:{port}", env=env)
+        assert done.exit_code == 0 and f"registered mine ({gguf})" in done.stdout, done.output
+        refused = run("models", "add", "mine", "--path", str(gguf), "--url", router.url, env=env)
+        assert refused.exit_code == 1, refused.output
+        said = " ".join(refused.output.split())
+        assert "HTTP 403" in said and "registering a local model needs the admin token" in said, said
+        assert (f"--url / LAROUTER_URL differs from the address larouterd recorded ({url}): pass --token or use that "
+                "address") in said, said
+        assert b"authorization" not in heard_at_ipv6_loopback(int(port), "models", "remove", "mine", "--yes", env=env)
+        done = run("models", "remove", "mine", "--yes", env={**env, "LAROUTER_URL": f"http://localhost:{port}/v1"})
+        assert done.exit_code == 0 and "removed mine" in done.stdout, done.output
+        catalog = http_json("GET", url + "/api/models/catalog")[1]["data"]
+        assert [m["id"] for m in catalog if m["user"]] == []
+
+
+def heard_at_ipv6_loopback(port: int, *args: str, env: dict[str, str]) -> bytes:
+    """What a listener of another user's on [::1]:`port` gets (the request's head, lowercased) from `larouter ARGS
+    --url http://[::1]:PORT`: an address the daemon did not record, however near."""
+    heard: list[bytes] = []
+    with socket.socket(socket.AF_INET6) as listener:
+        listener.bind(("::1", port))
+        listener.listen()
+        listener.settimeout(30)
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(30)
+                while b"\r\n\r\n" not in b"".join(heard) and (data := conn.recv(65536)):
+                    heard.append(data)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        result = run(*args, "--url", f"http://[::1]:{port}", env=env)
+        thread.join(30)
+    assert result.exit_code != 0 and heard, result.output
+    return b"".join(heard).lower()

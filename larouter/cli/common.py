@@ -157,6 +157,8 @@ class Client:
     hint: str | None = None  # said when the daemon cannot be reached (where its address came from)
     recorded: bool = False  # the address this home's running larouterd recorded: its answers are larouterd's (an
     # older daemon, from before the CLI was upgraded, sends no x-larouter-version)
+    elsewhere: str | None = None  # the address this home's larouterd recorded, when --url is another and no token
+    # was given: the local token was not sent (a 401/403 says why)
 
     def url(self, path: str, params: dict[str, Any] | None = None) -> str:
         """Absolute URL for an API path, with the non-None query parameters."""
@@ -205,7 +207,10 @@ class Client:
         if err is None:
             return self.not_larouterd(exc.code, exc.headers)
         message = err["message"]
-        if exc.code in (401, 403):
+        if exc.code in (401, 403) and self.elsewhere:  # (the daemon's "the CLI sends it by itself" did not hold)
+            message += (f" (--url / LAROUTER_URL differs from the address larouterd recorded ({self.elsewhere}): pass "
+                        "--token or use that address)")
+        elif exc.code in (401, 403):
             message += " (pass an admin token with --token or LAROUTER_TOKEN)"
         code, param = (err.get(k) if isinstance(err.get(k), str) else None for k in ("code", "param"))
         return CliError(f"HTTP {exc.code}: {message}", EXIT_USER_ERROR, exc.code, code, param)
@@ -382,15 +387,10 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
-        from larouter.cli.target import daemon_url, own_daemon, settings_target
+        from larouter.cli.target import daemon_url, settings_target, url_target
 
         url, token, as_json = inherited("url", url), inherited("token", token), inherited("as_json", as_json)
-        if url:
-            url = daemon_url(url)
-            recorded, own = own_daemon(url)
-            client = Client(url, own if token is None else token, recorded=recorded)
-        else:
-            client = settings_target(token)
+        client = url_target(daemon_url(url), token) if url else settings_target(token)
         return fn(client=client, as_json=as_json, **kwargs)
 
     return wrapper

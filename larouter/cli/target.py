@@ -4,11 +4,11 @@ goes only to an address the daemon of this home recorded."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
 
 from larouter.cli.common import Client, CliError
 from larouter.cli.output import err_console, safe
@@ -76,10 +76,13 @@ def local_token(settings: Any) -> str | None:
     return _file_token(settings.home)
 
 
-def own_daemon(url: str) -> tuple[bool, str | None]:
-    """Whether `url` (--url / LAROUTER_URL, as `daemon_url` made it) is where the daemon of this home says it listens
-    (`larouterd.address`, written while it runs: its answers are larouterd's), and the local admin token if so (None
-    otherwise: a token is never sent to an address the daemon did not record)."""
+def url_target(url: str, token: str | None) -> Client:
+    """A client for --url / LAROUTER_URL (as `daemon_url` made it) with `token`, else the local admin token when the
+    URL is where the daemon of this home says it listens (`larouterd.address`, written while it runs: its answers are
+    larouterd's). `http://localhost:PORT` on a loopback address's port is that address: the client talks to the
+    recorded address itself, so the token never goes to whatever `localhost` resolves to (on [::1], another user's
+    program may listen: review AG). Any other URL gets no local token (a token is never sent to an address the daemon
+    did not record), and a 401/403 there says so."""
     from larouter.address import running_address
     from larouter.config import ConfigError
     from larouter.runtime import load_runtime
@@ -90,9 +93,29 @@ def own_daemon(url: str) -> tuple[bool, str | None]:
         settings = None
     home = settings.home if settings is not None else env_home()
     live = running_address(home)
-    if live is None or daemon_url(live) != url:
-        return False, None
-    return True, local_token(settings) if settings is not None else _file_token(home)
+    if live is None or not same_daemon(url, daemon_url(live)):
+        return Client(url, token, elsewhere=live if token is None else None)
+    if token is None:
+        token = local_token(settings) if settings is not None else _file_token(home)
+    return Client(daemon_url(live), token, recorded=True)
+
+
+def same_daemon(url: str, live: str) -> bool:
+    """Whether `url` is the recorded address `live`, or `http://localhost:` its port when `live` is on loopback."""
+    if url == live:
+        return True
+    given, recorded = urlsplit(url), urlsplit(live)
+    return (given.scheme == recorded.scheme == "http" and (given.hostname or "").rstrip(".") == "localhost"
+            and given.username is None and given.path == recorded.path and given.port == recorded.port
+            and _loopback(recorded.hostname or ""))
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` is a loopback address (127.0.0.0/8, ::1): `localhost` names it on every system."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def env_home() -> Path:
