@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from tests.conftest import Fake, Router
-from tests.support.servers import http_json, wait_until
+from tests.support.servers import exported_rows, http_json, wait_until
 
 SYSTEM = ("You are an autonomous agent. Heartbeats arrive periodically: read HEARTBEAT.md and if nothing "
           "needs attention reply HEARTBEAT_OK. Use tools for file and shell access. " * 20)
@@ -259,16 +259,26 @@ def test_a_configured_policy_can_be_chosen_by_a_project(routed: Callable[..., Ro
 
 
 def test_chain_filters_by_context_and_vision(routed: Callable[..., Router], fake: Fake) -> None:
-    """A prompt over the local context window, or with images for a text-only model, skips it with a reason."""
+    """A prompt over the local context window, or with images for a text-only model, skips it with a reason; the
+    heartbeat then paid for says why in its reason header and ledger row (only route explain said: review AI)."""
     router = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\ncontext_window = 50\nvision = false\n')
     status, out = http_json("POST", router.url + "/api/route/explain", {"messages": agent_conversation(HEARTBEAT)})
     local = next(c for c in out["candidates"] if c["model"] == "local-fake")
     assert status == 200 and not local["usable"] and "context" in local["skipped"]
-    image = [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url", "image_url": {"url": "data:,"}}]}]
+    raw = ask(router, agent_conversation(HEARTBEAT))
+    reason = raw.headers["x-larouter-reason"]
+    assert raw.headers["x-larouter-tier"] == "HEARTBEAT" and raw.headers["x-larouter-provider"] != "cheap", reason
+    assert "local skipped: local-fake: prompt (~" in reason and "exceeds its 50-token context" in reason, reason
+    image = [{"role": "user", "content": [{"type": "text", "text": HEARTBEAT},
+                                          {"type": "image_url", "image_url": {"url": "data:,"}}]}]
     router2 = routed('\n[providers.cheap]\nbase_url = "{url}/v1"\nlocal = true\nmodels = ["local-fake"]\nvision = false\n')
     _, out2 = http_json("POST", router2.url + "/api/route/explain", {"messages": image})
     local2 = next(c for c in out2["candidates"] if c["model"] == "local-fake")
     assert "images" in local2["skipped"]
+    raw = ask(router2, image)
+    assert "local skipped: local-fake: request has images" in raw.headers["x-larouter-reason"], raw.headers
+    row, = exported_rows(router2.url, 1)
+    assert "local skipped: local-fake: request has images" in row["reason"], row
 
 
 def test_decision_lands_in_the_usage_record(routed: Callable[..., Router]) -> None:

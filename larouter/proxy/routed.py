@@ -250,6 +250,11 @@ def provider_last(queue: list[Candidate], provider: str) -> tuple[list[Candidate
     return moved, [c.name for c in theirs]
 
 
+def _skip(cand: Candidate) -> str:
+    """A skipped candidate and why, for a reason (the `local` placeholder's reason names no model: it had none)."""
+    return cand.skipped or "" if cand.name == LOCAL else f"{cand.name}: {cand.skipped}"
+
+
 async def route(request: web.Request, call: Call, body: dict[str, Any],
                 early: EarlyStream | None = None) -> tuple[Any, Any]:
     """Walk the chain; return (JSON response) or (upstream stream, primed relay). Raises when all fail. `early`: a
@@ -265,12 +270,15 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
     if p.sticky_note:
         notes.append(p.sticky_note)
     usable = [c for c in cands if c.skipped is None]
+    if usable and not usable[0].is_local and (passed := [c for c in cands if c.skipped is not None and (
+            c.is_local or c.name == LOCAL)]):  # a paid model answers what the chain had a free one for: say why not
+        notes.append("local skipped: " + "; ".join(_skip(c) for c in passed))  # (review AI: only explain said)
     cooldowns = request.app[appkeys.COOLDOWNS]
     if cooldowns.busy() and (cooled := [c.name for c in usable if (c.target is not None or c.local_model) and (
             cooldowns.cooling(c.label) or cooldowns.provider_cooling(c.upstream))]):
         notes.append(f"cooling down, tried last: {', '.join(cooled)}")  # (explain says for how long)
     if not usable:
-        skipped = "; ".join(c.skipped if c.name == LOCAL else f"{c.name}: {c.skipped}" for c in cands) or (
+        skipped = "; ".join(_skip(c) for c in cands) or (
             NO_LOCAL_MODEL if policy == "local-only" else "the policy lists no model for this tier")
         call.reason = one_line(" | ".join([*notes, f"no candidate: {skipped}"]))  # (the error's headers say it too)
         raise LarouterError(f"no model can serve tier {decision.tier.value} under policy {policy!r} ({skipped})",
