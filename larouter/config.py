@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from pathlib import Path
@@ -319,18 +320,26 @@ def _note_key_sources(settings: Settings, from_env: dict[str, str], variables: d
         object.__setattr__(prov, "key_source", source)  # an init=False field of a frozen class: set once, here
 
 
+def read_file_layer(config_path: Path | None, env: Mapping[str, str]) -> tuple[bool, dict[str, Any]]:
+    """The config file's layer: whether there is a file to read (named in errors), and its tables ({} without one)."""
+    path = config_path or default_config_path(env)
+    read = path.exists() or config_path is not None or bool(env.get("LAROUTER_CONFIG"))
+    return read, read_toml(path) if read else {}
+
+
 def load_settings(
     config_path: Path | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    file_layer: tuple[bool, dict[str, Any]] | None = None,
 ) -> Settings:
-    """Build settings from defaults < TOML file < environment < overrides; raise ConfigError naming the bad key."""
+    """Build settings from defaults < TOML file < environment < overrides; raise ConfigError naming the bad key.
+    `file_layer`: the file as read before (`read_file_layer`: the daemon's, as at its start), else it is read now."""
     env = os.environ if env is None else env
-    explicit = config_path is not None or bool(env.get("LAROUTER_CONFIG"))
     path = config_path or default_config_path(env)
     raw: dict[str, Any] = {"providers": default_providers(env)}
-    read = path.exists() or explicit
-    file_raw = read_toml(path) if read else {}
+    read, file_raw = read_file_layer(config_path, env) if file_layer is None else (
+        file_layer[0], copy.deepcopy(file_layer[1]))  # (a copy: the layers below may be changed in place)
     environment = env_layer(env)
     raw = _merge(_merge(raw, file_raw), environment)
     if overrides:

@@ -14,7 +14,7 @@ import attrs
 
 from larouter import configguard
 from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_variables, load_settings,
-                             redacted)
+                             read_file_layer, redacted)
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
 from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
@@ -162,6 +162,9 @@ class Runtime:
     checks: list[Callable[[Settings], None]] = attrs.Factory(list)
     lock: asyncio.Lock = attrs.Factory(asyncio.Lock)
     started: Settings | None = None  # the settings in force since the start (restart-only keys keep these values)
+    # The config file as read at the start: a PATCH builds on it, never on the file as it is now (an operator's edits
+    # for the next start went live with any unrelated PATCH, guarded keys and restart-only ones included: review AJ)
+    file_layer: tuple[bool, dict[str, Any]] | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.started is None:
@@ -226,8 +229,8 @@ class Runtime:
         """The settings these overrides give now (under the command-line flags) and at the next start without the
         flags: a value the next start would refuse is refused now, not persisted (blocking: reads files)."""
         if self.cli:
-            load_settings(self.config_path, self.env, overrides)
-        settings = load_settings(self.config_path, self.env, merge(overrides, self.cli))
+            load_settings(self.config_path, self.env, overrides, self.file_layer)
+        settings = load_settings(self.config_path, self.env, merge(overrides, self.cli), self.file_layer)
         for check in self.checks:
             check(settings)
         return settings
@@ -303,17 +306,18 @@ def load_runtime(config_path: Path | None, env: Mapping[str, str] | None = None,
                  cli: Mapping[str, Any] | None = None) -> Runtime:
     """Load settings with persisted runtime overrides on top (and CLI flags above those)."""
     env = os.environ if env is None else env
-    first = load_settings(config_path, env)  # the file and environment in full, even the keys a flag overrides
-    overrides = read_overrides(first.home)
+    layer = read_file_layer(config_path, env)  # read once: a PATCH later builds on the file as it was at the start
+    first = load_settings(config_path, env, file_layer=layer)  # the file and environment in full, even the keys a
+    overrides = read_overrides(first.home)  # flag overrides
     try:
-        settings = load_settings(config_path, env, overrides) if overrides else first
+        settings = load_settings(config_path, env, overrides, layer) if overrides else first
     except ConfigError as exc:  # the settings were valid without the overrides: the file is to blame
         detail = str(exc).split("\n", 1)[-1].strip()
         raise ConfigError(damaged(runtime_file(first.home), f"invalid settings: {detail}") + OVERRIDES_ADVICE) from None
     if cli:
         try:
-            settings = load_settings(config_path, env, merge(overrides, cli))
+            settings = load_settings(config_path, env, merge(overrides, cli), layer)
         except ConfigError as exc:
             detail = str(exc).split("\n", 1)[-1].strip()
             raise ConfigError(f"invalid command-line option: {detail}") from None
-    return Runtime(settings, config_path, env, overrides, dict(cli or {}))
+    return Runtime(settings, config_path, env, overrides, dict(cli or {}), file_layer=layer)

@@ -55,3 +55,32 @@ def test_a_value_sent_as_it_is_keeps_a_runtime_override_and_a_new_one_is_saved(r
     assert json.loads(runtime_file(router.settings.home).read_text()) == {"routing": {"cooldown": 6.0}}
     assert http_json("PATCH", url, {"routing": {"cooldown": None}})[0] == 200
     assert json.loads(runtime_file(router.settings.home).read_text()) == {"routing": {}}
+
+
+def test_a_patch_builds_on_the_config_file_as_it_was_at_the_start(make_router: Callable[..., Router],
+                                                                   tmp_path: Path) -> None:
+    """The file is read at the start: an operator's edits for the next start (a provider's base_url, a guarded key;
+    a restart-only one) went live with any unrelated PATCH, without the admin token and with `restartRequired`
+    empty; a file left half-edited made every PATCH a 400 about it. A PATCH now builds on the file as it was at the
+    start; the next start reads the file as it is then (review AJ)."""
+    router = make_router()  # (routing.default_model = "gpt-fake" in the file)
+    before = http_json("GET", router.url + "/api/config")[1]
+    cfg = tmp_path / "config.toml"
+    text = cfg.read_text()
+    edited = text.replace('default_model = "gpt-fake"', 'default_model = "fake-empty"') + "\n[server]\nmax_body_bytes = 1000\n"
+    edited = edited.replace(before["providers"]["fake"]["base_url"], "http://127.0.0.1:9/v1")
+    assert edited != text
+    cfg.write_text(edited)
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 5.0}})
+    assert status == 200 and out["restartRequired"] == [], out
+    assert out["routing"]["default_model"] == "gpt-fake" and out["routing"]["cooldown"] == 5.0, out["routing"]
+    assert out["providers"]["fake"]["base_url"] == before["providers"]["fake"]["base_url"]
+    assert out["server"]["max_body_bytes"] == before["server"]["max_body_bytes"]
+    cfg.write_text(edited + "\n[routing\n")  # half-edited: not TOML
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 6.0}})
+    assert status == 200 and out["routing"]["cooldown"] == 6.0, out
+    cfg.write_text(edited)
+    env = {"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY}
+    later = load_runtime(cfg, env=env).settings
+    assert later.routing.default_model == "fake-empty" and later.server.max_body_bytes == 1000
+    assert later.routing.cooldown == 6.0
