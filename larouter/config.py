@@ -243,10 +243,10 @@ def env_settings(env: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, str
 
 def env_variables(env: Mapping[str, str], overrides: Mapping[str, Any]) -> dict[str, str]:
     """Dotted key -> the variable whose value the settings hold there (not one the runtime overrides replaced)."""
-    return {".".join(path): name for path, (name, _) in env_settings(env).items() if not _holds(overrides, path)}
+    return {".".join(path): name for path, (name, _) in env_settings(env).items() if not holds(overrides, path)}
 
 
-def _holds(overrides: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+def holds(overrides: Mapping[str, Any], path: tuple[str, ...]) -> bool:
     node: Any = overrides
     for part in path:
         if not isinstance(node, Mapping):
@@ -313,7 +313,7 @@ def _note_key_sources(settings: Settings, from_env: dict[str, str], variables: d
             source = from_env[name]
         elif key in variables:
             source = f"{key}, set by {variables[key]}"
-        elif _holds(overrides, ("providers", name, "api_key")):
+        elif holds(overrides, ("providers", name, "api_key")):
             source = f"{key}, set at runtime (larouter config set / PATCH /api/config)"
         else:
             source = f"{key} in the config file"

@@ -13,8 +13,8 @@ from typing import Any, Callable, Mapping, TypeVar
 import attrs
 
 from larouter import configguard
-from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_variables, load_settings,
-                             read_file_layer, redacted)
+from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_settings, env_variables, holds,
+                             load_settings, read_file_layer, redacted)
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
 from larouter.configerr import format_structure_error
 from larouter.errors import bad_request
@@ -177,6 +177,17 @@ class Runtime:
     def shadowed(self, file_settings: Mapping[str, Any]) -> list[str]:
         """The keys (dotted) a config file sets that a runtime change overrides (the file's value is not in force)."""
         return sorted(".".join(p) for p in _paths(self.overrides) & _paths(file_settings))
+
+    def hidden_variables(self) -> list[str]:
+        """The environment variables whose setting a runtime change overrides (`VAR (dotted.key)`; never a value):
+        a `LAROUTER_*` setting, or a provider's key variable (`api_key_env`), rotated for a restart, was ignored
+        without a word (the file's keys were said: review AJ)."""
+        found = {path: name for path, (name, _) in env_settings(self.env).items() if holds(self.overrides, path)}
+        for name, prov in self.settings.providers.items():
+            path = ("providers", name, "api_key")
+            if prov.api_key_env and self.env.get(prov.api_key_env) and holds(self.overrides, path):
+                found.setdefault(path, prov.api_key_env)
+        return sorted(f"{var} ({'.'.join(path)})" for path, var in found.items())
 
     def view(self) -> dict[str, Any]:
         """Effective settings with every secret masked."""

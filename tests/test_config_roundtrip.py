@@ -1,4 +1,5 @@
-"""GET /api/config, edited and sent back whole: only what changed becomes a runtime override (review AG)."""
+"""Config layers: GET /api/config sent back whole pins only what changed; a PATCH builds on the file as read at
+the start; the start names what a runtime change hides (reviews AG, AJ)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,24 @@ def test_a_patch_builds_on_the_config_file_as_it_was_at_the_start(make_router: C
     later = load_runtime(cfg, env=env).settings
     assert later.routing.default_model == "fake-empty" and later.server.max_body_bytes == 1000
     assert later.routing.cooldown == 6.0
+
+
+def test_the_start_names_variables_a_runtime_change_hides(home: Path, tmp_path: Path) -> None:
+    """A provider key rotated in the environment (`api_key_env`) or a `LAROUTER_*` setting, under a runtime change of
+    the same key, was ignored at the next start without a word (the file's keys were said): the start names the
+    variable and the key, never the value (review AJ)."""
+    from tests.support.proc import daemon_env, daemon_log, larouterd
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[providers.fake]\nbase_url = "http://127.0.0.1:9/v1"\napi_key_env = "FAKE_KEY"\nmodels = ["m"]\n')
+    runtime_file(home).write_text(json.dumps({"routing": {"cooldown": 7.0},
+                                              "providers": {"fake": {"api_key": "sk-runtime-key-0123456789"}}}))
+    env = daemon_env(home, FAKE_KEY="sk-rotated-key-9876543210", LAROUTER_ROUTING__COOLDOWN="60",
+                     LAROUTER_ROUTING__STICKY_SECONDS="5")
+    with larouterd(home, "--config", str(cfg), env=env) as (url, _):
+        assert http_json("GET", url + "/api/config")[1]["routing"]["cooldown"] == 7.0
+    log = daemon_log(home)
+    line = next((ln for ln in log.splitlines() if "the environment sets" in ln), "")
+    assert "FAKE_KEY (providers.fake.api_key)" in line and "LAROUTER_ROUTING__COOLDOWN (routing.cooldown)" in line, log
+    assert "STICKY" not in line and "config unset" in line, line
+    assert "sk-rotated" not in log and "sk-runtime" not in log
