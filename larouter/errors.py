@@ -12,6 +12,8 @@ from typing import Any, Awaitable, Callable
 import attrs
 from aiohttp import web
 
+from larouter.proxy.accesslog import log_refused
+
 log = logging.getLogger("larouter.errors")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -188,8 +190,9 @@ def _reply(request: web.Request, err: LarouterError) -> web.Response:
     resp = json_error(err)
     if "x-should-retry" not in resp.headers and (retry := should_retry(err)) is not None:
         resp.headers["x-should-retry"] = retry
-    if request.path.startswith("/v1/") and "x-request-id" not in resp.headers:
-        resp.headers["x-request-id"] = request_id_for(request)
+    if request.path.startswith("/v1/") and "x-request-id" not in resp.headers:  # (a call's error carries its id:
+        resp.headers["x-request-id"] = rid = request_id_for(request)  # its line is the call's, when it is recorded)
+        log_refused(rid, request.path, err.status, err.code or err.type)
     return resp
 
 

@@ -120,4 +120,5 @@ def test_the_daemon_with_openai_base_url_set_to_itself(tmp_path: Path) -> None:
     assert "OPENAI_BASE_URL" in out["error"]["message"] and "provider 'openai'" in out["error"]["message"], out
     text = daemon_log(home)
     assert "provider 'openai' has base_url" in text and "OPENAI_BASE_URL" in text, text
-    assert text.count("larouter.access") == 1, text
+    assert text.count("larouter.access") == 2, text  # the call, and its request coming back here (refused: a line
+    assert text.count("project=default requested=gpt-4o-mini") == 1, text  # of its own, review AJ), never more

@@ -61,3 +61,29 @@ def test_a_non_ascii_id_is_ignored(router: Router, fake: Fake) -> None:
     status, _ = http_raw("POST", router.v1 + "/chat/completions", {"model": "gpt-fake", "messages": HI},
                          headers={"X-Request-ID": "caf\u00e9"})
     assert status == 200 and re.fullmatch("[0-9a-f]{16}", fake.state.headers[-1]["X-Request-ID"])
+
+
+def test_a_request_refused_before_it_is_a_call_has_its_access_line(router: Router,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A refused token (401), a body that is no request (400) and an unknown path (404) carry an `x-request-id`, and
+    the access log names it once, with the status and the error: a refused token had no line, so an operator could
+    not see tokens being tried (review AJ). A call's error keeps its own single line."""
+    from tests.support.servers import http_json
+
+    caplog.set_level(logging.INFO, "larouter.access")
+    status, project = http_json("POST", router.url + "/api/projects", {"name": "app"})
+    assert status == 201, project
+    cases = [({"Authorization": "Bearer lr_sk_not-a-token-of-any-project"}, {"model": "gpt-fake"}, 401),
+             ({"Authorization": f"Bearer {project['token']}"}, [1], 400),
+             ({"Authorization": f"Bearer {project['token']}", "X-Request-ID": "mine-404"}, {}, 404)]
+    for headers, body, want in cases:
+        path = "/v1/nothing-here" if want == 404 else "/v1/chat/completions"
+        status, raw = http_raw("POST", router.url + path, body, headers=headers)
+        assert status == want, raw
+    ids = re.findall(r'^.*\bid=(\S+) .*status=(\d+) error=(\S+).*$', caplog.text, re.M)
+    assert [(s, bool(e != "-")) for _, s, e in ids] == [("401", True), ("400", True), ("404", True)], caplog.text
+    assert ids[2][0] == "mine-404" and "lr_sk_not" not in caplog.text
+    with pytest.raises(openai.NotFoundError):
+        client(router, "call-1").chat.completions.create(model="no-such-model", messages=HI)
+    wait_until(lambda: "id=call-1 " in caplog.text, what="the call's access line")
+    assert caplog.text.count("id=call-1 ") == 1, caplog.text

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import TYPE_CHECKING
 
-from larouter.proxy.call import Call
+if TYPE_CHECKING:  # (errors.py logs refused requests here: no import of the proxy at run time, no cycle)
+    from larouter.proxy.call import Call
 
 log = logging.getLogger("larouter.access")
 _NEEDS_QUOTES = re.compile(r'[\s="\\]')
@@ -44,3 +46,12 @@ def log_call(call: Call, cost: float | None) -> None:
         f"error={_fmt(call.error_type)} in={_num(usage.get('prompt_tokens'))} out={_num(usage.get('completion_tokens'))} "
         f"cost={'-' if cost is None else f'{cost:.6f}'} ms={call.latency_ms:.1f} ttft_ms={'-' if ttft is None else f'{ttft:.1f}'}"
     )
+
+
+def log_refused(request_id: str, path: str, status: int, error: str | None) -> None:
+    """The access line of a `/v1/*` request answered with an error before it was a call (a token refused, a body
+    that is no request, an unknown path): the fields of `log_call`'s line that it has, and its path. A refused
+    token had an `x-request-id` and no line (review AJ): an operator could not see tokens being tried."""
+    if log.isEnabledFor(logging.INFO):
+        log.info(f"id={_fmt(request_id)} project=- requested=- provider=- model=- tier=- stream=- status={status} "
+                 f"error={_fmt(error)} in=- out=- cost=- ms=- ttft_ms=- path={_fmt(path[:200])}")
