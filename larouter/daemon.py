@@ -117,8 +117,9 @@ class OneLine(logging.Formatter):
 
 
 class Formatter(OneLine):
-    """`asctime msecs level name: message`, the date and time formatted once per second instead of per line, the
-    message on one line."""
+    """`time level name: message`, the time in UTC (`2026-12-07T14:12:20.821Z`: the ledger's, the export's and the
+    budgets' clock; local time with no zone put a log line and its usage row on different days east of UTC, review
+    AJ), formatted once per second instead of per line, the message on one line."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -128,9 +129,9 @@ class Formatter(OneLine):
         second, text = self._second
         if int(record.created) != second:
             second = int(record.created)
-            text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = (second, text)
-        return f"{text},{int(record.msecs):03d}"
+        return f"{text}.{int(record.msecs):03d}Z"
 
 
 # syslog priorities by logging level: journald reads a `<N>` line prefix as the entry's priority (`SyslogLevelPrefix=`

@@ -47,8 +47,12 @@ def test_the_data_directory_it_makes_is_private(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("choice, expected", [(None, "uvloop"), ("asyncio", "asyncio")])
 def test_event_loop_choice(home: Path, choice: str | None, expected: str) -> None:
-    """uvloop by default, asyncio's loop when server.event_loop says so; the daemon serves on both."""
-    env = daemon_env(home, **({"LAROUTER_SERVER__EVENT_LOOP": choice} if choice else {}))
+    """uvloop by default, asyncio's loop when server.event_loop says so; the daemon serves on both. Its log lines are
+    stamped in UTC whatever the machine's zone (UTC+14 here: they read tomorrow's date, the ledger today's)."""
+    from datetime import datetime, timezone
+
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    env = daemon_env(home, TZ="Pacific/Kiritimati", **({"LAROUTER_SERVER__EVENT_LOOP": choice} if choice else {}))
     with larouterd(home, env=env) as (url, proc):
         ids = [m["id"] for m in json.load(urlopen(url + "/v1/models"))["data"]]
         assert ids[0] == "auto"
@@ -56,8 +60,10 @@ def test_event_loop_choice(home: Path, choice: str | None, expected: str) -> Non
         assert proc.wait(20) == 0
     log = daemon_log(home)
     assert f"event loop: {expected})" in log
-    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (INFO|WARNING) larouter[.a-z]*: ")
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (INFO|WARNING) larouter[.a-z]*: ")  # UTC (review AJ)
     assert all(stamp.match(line) for line in log.splitlines() if line.strip()), log
+    first = datetime.strptime(log.split(".", 1)[0], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    assert before <= first <= datetime.now(timezone.utc), (before, first)
 
 
 def test_sigterm_drains_in_flight_requests(home: Path, fake: Fake, tmp_path: Path) -> None:
