@@ -154,3 +154,25 @@ async def test_calls_in_flight_count_after_midnight(router: UsageRouter, session
     router.ledger.clock = lambda: today
     yesterday = await asyncio.to_thread(report, router, proj, "daily")
     assert yesterday["totalCost"] > 0 and yesterday["budget"]["spent"] == yesterday["totalCost"], yesterday
+
+
+def test_windows_that_start_alike_keep_their_own_spend(router: UsageRouter) -> None:
+    """On the 1st the daily and monthly windows start at the same instant (on Mondays, daily and weekly): the spend
+    known for one was the other's too. With the clock set back to the 1st, a call stamped later this month (a clock
+    that ran fast, then was corrected) counts in the month, not in the 1st's day, whichever window was read first
+    (review AJ)."""
+    today = datetime.now(UTC)
+    midnight = datetime(today.year, today.month, today.day, 0, 0, 1, tzinfo=UTC)
+    wide, start = ("monthly", midnight.replace(day=1)) if today.day != 1 else (
+        "weekly", midnight - timedelta(days=today.weekday()))  # (a Monday the 1st: both start today, as the call)
+    proj = project(router, budgetUsd=10.0, budgetWindow=wide)
+    router.ledger.clock = lambda: start
+    assert chat(router, proj) == 200  # (stamped now, by the real clock: later than the ledger's)
+    wait_until(lambda: report(router, proj, "all")["totalCost"] > 0, 10, "the call in the ledger")
+    cost = report(router, proj, "all")["totalCost"]
+    assert report(router, proj, wide)["budget"]["spent"] == cost
+    change(router, proj, budgetWindow="daily")
+    day = report(router, proj, "daily")["budget"]
+    assert day["spent"] == (cost if start.date() == today.date() else 0), day  # (it read the other window's figure)
+    change(router, proj, budgetWindow=wide)
+    assert report(router, proj, wide)["budget"]["spent"] == cost

@@ -77,27 +77,30 @@ class Budgets:
 
     spent_of: SpentOf
     clock: Clock = utc_now
-    spent: dict[str, dict[datetime, float]] = attrs.Factory(dict)  # project -> window start -> spend since then
+    # project -> (window, its start) -> spend in it (daily and weekly windows start alike on Mondays, daily and
+    # monthly on the 1st: keyed by start alone, a call stamped ahead of today, by a clock that ran fast, counted in
+    # whichever was read first, review AJ)
+    spent: dict[str, dict[tuple[str, datetime], float]] = attrs.Factory(dict)
     reserved: dict[str, float] = attrs.Factory(dict)  # project -> money held for its calls in flight
     in_flight: dict[str, int] = attrs.Factory(dict)  # project -> calls holding a reservation
     locks: dict[str, asyncio.Lock] = attrs.Factory(dict)
     reading: dict[str, list[tuple[datetime, float]]] = attrs.Factory(dict)  # bookings while the ledger is read
     overruns: dict[str, float] = attrs.Factory(dict)  # model -> monotonic time of its last overrun warning
 
-    async def _load(self, project: Project) -> datetime:
-        """The project's current window start, its spend read from the ledger unless known already."""
-        start = window_start(project.budget_window, self.clock())
-        if start in self.spent.get(project.id, {}):
-            return start
+    async def _load(self, project: Project) -> tuple[str, datetime]:
+        """The project's current window and its start, its spend read from the ledger unless known already."""
+        key = (project.budget_window, window_start(project.budget_window, self.clock()))
+        if key in self.spent.get(project.id, {}):
+            return key
         async with self.locks.setdefault(project.id, asyncio.Lock()):
             known = self.spent.setdefault(project.id, {})
-            if start not in known:
-                spent = await self._read(project.id, start, window_end(project.budget_window, start))
-                keep = {window_start(window, self.clock()) for window in WINDOWS} | {start}
+            if key not in known:
+                spent = await self._read(project.id, key[1], window_end(*key))
+                keep = {(window, window_start(window, self.clock())) for window in WINDOWS} | {key}
                 for old in [old for old in known if old not in keep]:  # a past day, week or month
                     del known[old]
-                known[start] = spent
-        return start
+                known[key] = spent
+        return key
 
     async def _read(self, project_id: str, start: datetime, end: datetime) -> float:
         """The ledger's spend in [start, end) (a call stamped later, by a clock that ran fast, counts in its own
@@ -112,7 +115,7 @@ class Budgets:
                 self.reading.pop(project_id, None)
             if not booked:
                 return spent
-        return spent + sum(cost for at, cost in booked if at >= start)
+        return spent + sum(cost for at, cost in booked if start <= at < end)
 
     def _held(self, project: Project) -> float:
         return self.reserved.get(project.id, 0.0)
@@ -123,19 +126,19 @@ class Budgets:
             return None
         return self._left(project, await self._load(project))
 
-    def _left(self, project: Project, start: datetime) -> float:
-        return max((project.budget_usd or 0.0) - self.spent[project.id][start] - self._held(project), 0.0)
+    def _left(self, project: Project, key: tuple[str, datetime]) -> float:
+        return max((project.budget_usd or 0.0) - self.spent[project.id][key] - self._held(project), 0.0)
 
     async def view(self, project: Project) -> dict[str, object]:
         """`{budgetUsd, window, windowStart, spent, reserved, remaining}` for usage responses, money rounded."""
-        start = await self._load(project)
-        spent, held = self.spent[project.id][start], self._held(project)
+        key = await self._load(project)
+        spent, held = self.spent[project.id][key], self._held(project)
         remaining = None if project.budget_usd is None else round_usd(max(project.budget_usd - spent - held, 0.0))
-        return {"budgetUsd": project.budget_usd, "window": project.budget_window, "windowStart": start.date().isoformat(),
+        return {"budgetUsd": project.budget_usd, "window": project.budget_window, "windowStart": key[1].date().isoformat(),
                 "spent": round_usd(spent), "reserved": round_usd(held), "remaining": remaining}
 
-    def _over(self, start: datetime, project: Project, amount: float) -> bool:
-        spent = self.spent[project.id][start]
+    def _over(self, key: tuple[str, datetime], project: Project, amount: float) -> bool:
+        spent = self.spent[project.id][key]
         return spent + self._held(project) + amount > (project.budget_usd or 0.0) + EPSILON
 
     async def fits(self, project: Project, amount: float) -> bool:
@@ -145,12 +148,12 @@ class Budgets:
     async def reserve(self, project: Project, amount: float) -> Reservation | None:
         """Set aside `amount`; None when that would exceed the budget. Check-and-add has no await between. The
         reservation carries the budget then left (`remaining`), from the same read of the window: one per call."""
-        start = None if project.budget_usd is None else await self._load(project)
-        if start is not None and self._over(start, project, amount):
+        key = None if project.budget_usd is None else await self._load(project)
+        if key is not None and self._over(key, project, amount):
             return None
         self.reserved[project.id] = self._held(project) + amount
         self.in_flight[project.id] = self.in_flight.get(project.id, 0) + 1
-        return Reservation(project.id, amount, remaining=None if start is None else self._left(project, start))
+        return Reservation(project.id, amount, remaining=None if key is None else self._left(project, key))
 
     def release(self, res: Reservation) -> None:
         """Give a reservation's money back (once); the last call in flight leaves exactly nothing held."""
@@ -169,9 +172,10 @@ class Budgets:
         """Count a recorded call's cost (its call began `at`) in every known window of the project that holds it."""
         if not cost:
             return
-        for start in self.spent.get(project_id, {}):
-            if at >= start:
-                self.spent[project_id][start] += cost
+        known = self.spent.get(project_id, {})
+        for key in known:
+            if key[1] <= at < window_end(*key):
+                known[key] += cost
         if project_id in self.reading:
             self.reading[project_id].append((at, cost))
 
