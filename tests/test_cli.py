@@ -32,7 +32,7 @@ def test_status(router: Router) -> None:
     text = on(router, "status")
     assert text.exit_code == 0
     for part in (f"{router.url}: ok", "running models", "none", "spend this month", "$0.0000 over 0 calls",
-                 "(1 project)", "0 learned heartbeats, 0 sticky conversations"):
+                 "(all projects, deleted ones included)", "0 learned heartbeats, 0 sticky conversations"):
         assert part in text.stdout, part
 
 

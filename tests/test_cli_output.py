@@ -61,21 +61,25 @@ def test_a_cost_under_a_twentieth_of_a_cent_is_not_printed_as_zero(make_router: 
 
 
 def test_counts_are_pluralised(router: Router) -> None:
-    """"1 call", "2 calls", "0 calls", and so for tokens, projects, heartbeats and conversations (the CLI said
-    "1 calls" and "project(s)")."""
+    """"1 call", "2 calls", "0 calls", and so for tokens, heartbeats and conversations (the CLI said "1 calls" and
+    "project(s)"); status's spend is of all projects, deleted ones included."""
     status = on(router, "status").stdout
-    assert "over 0 calls (1 project)" in status and "0 learned heartbeats, 0 sticky conversations" in status, status
+    assert "over 0 calls (all projects, deleted ones included)" in status and "0 learned heartbeats, 0 sticky conversations" in status, status
     billed_call(router)  # gpt-fake has no price here: an unpriced call
     report = on(router, "usage").stdout
     for part in ("over 1 call (1 ok), 4 input tokens + 5 output tokens", "1 call had no known price"):
         assert part in report, (part, report)
-    assert "over 1 call (1 project)" in on(router, "status").stdout
+    assert "over 1 call (all projects" in on(router, "status").stdout
     assert http_json("POST", router.url + "/api/projects", {"name": "second"})[0] == 201
     billed_call(router)
     report = on(router, "usage").stdout
     for part in ("over 2 calls (2 ok), 8 input tokens + 10 output tokens", "2 calls had no known price"):
         assert part in report, (part, report)
-    assert "over 2 calls (2 projects)" in on(router, "status").stdout
+    assert "over 2 calls (all projects" in on(router, "status").stdout
+    second = http_json("GET", router.url + "/api/projects")[1]["data"][-1]
+    assert http_json("DELETE", router.url + f"/api/projects/{second['id']}")[0] in (200, 204)
+    assert "over 2 calls (all projects, deleted ones included)" in on(router, "status").stdout  # (it read "2 projects"
+    # beside calls of a project deleted since: the count was of the projects there are now, review AJ)
 
 
 def test_empty_tables_say_so(router: Router) -> None:
@@ -169,7 +173,7 @@ def test_spend_line_of_a_project_tokens_own_project() -> None:
     assert spend_line({**base, "projectId": "proj_0123456789ab", "projectName": None}).endswith(
         "(project proj_0123456789ab)")
     assert spend_line({**base, "projectId": "proj_0123456789ab"}).endswith("(project proj_0123456789ab)")
-    assert spend_line(base).endswith("(1 project)")
+    assert spend_line(base).endswith("(all projects, deleted ones included)")
 
 
 def test_a_registration_written_before_its_fields_were_checked_still_prints() -> None:

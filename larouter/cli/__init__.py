@@ -53,15 +53,16 @@ def month_spend(client: Client) -> dict[str, Any] | None:
 
 
 def spend_line(spend: dict[str, Any] | None, ledger: Any = None) -> str:
-    """`$1.2000 over 3 calls (2 projects)`, or `(project NAME (ID))` for a project token's own project; while the
-    ledger cannot write (/health's `ledger`), the records it holds are not in these sums yet, and it says so (a query
-    commits what waits first whenever the ledger can write, so only then are records left out)."""
+    """`$1.2000 over 3 calls (all projects, deleted ones included)`, or `(project NAME (ID))` for a project token's
+    own project; while the ledger cannot write (/health's `ledger`), the records it holds are not in these sums yet,
+    and it says so (a query commits what waits first whenever the ledger can write, so only then are records left
+    out)."""
     if spend is None:
         return "[dim]not visible with this token[/dim]"
     if "projectId" in spend:  # a name-less one (a daemon that does not send it) shows the bare id
         whose = f"project {safe(project_label(spend) if spend.get('projectName') else spend['projectId'])}"
-    else:
-        whose = plural(spend["projects"], "project")
+    else:  # (every project's calls, deleted ones' too: not the count of projects there are now, review AJ)
+        whose = "all projects, deleted ones included"
     line = f"{money(spend['totalCost'])} over {plural(spend['totalCalls'], 'call')} ({whose})"
     failing = isinstance(ledger, dict) and ledger.get("failing")
     waiting = (ledger.get("pending") or 0) if failing else 0
