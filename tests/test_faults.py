@@ -26,7 +26,7 @@ from larouter.config import load_settings
 from larouter.usage.ledger import Ledger
 from tests.conftest import FAKE_KEY, Fake, Router
 from tests.support.proc import daemon_env, free_port
-from tests.support.servers import http_json, router_call
+from tests.support.servers import exported_rows, http_json, router_call
 
 MSGS = [{"role": "user", "content": "hi"}]
 CODING = ("Implement a thread-safe LRU cache in Python with O(1) get and put, generic types, TTL expiry, "
@@ -356,6 +356,18 @@ async def test_an_upstream_error_event_mid_stream_is_relayed_once_and_recorded_a
     assert (events[-1] == "data: [DONE]") is (model == "fake-sse-error-done")
     status, usage = http_json("GET", router.url + "/api/usage")
     assert status == 200 and usage["totalCalls"] == 1 and usage["succeededCalls"] == 0
+
+
+def test_a_client_that_hangs_up_after_the_error_event_leaves_a_failed_call(router: Router) -> None:
+    """The SDK raises on the provider's error event and closes the stream; the provider's [DONE] comes after: the
+    call was recorded as the client's disconnect (499), not as the provider's failure it was (review AI)."""
+    c = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.APIError, match="upstream exploded"):
+        with c.chat.completions.create(model="fake-content-error-done", messages=MSGS, stream=True) as stream:
+            for _ in stream:
+                pass
+    row, = exported_rows(router.url, 1)
+    assert (row["status"], row["error_type"]) == ("502", "upstream_error"), row
 
 
 async def test_when_every_candidate_fails_the_error_names_each_attempt(make_router: Callable[..., Router],

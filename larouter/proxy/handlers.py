@@ -116,7 +116,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     except asyncio.CancelledError:
         drain = request.app[appkeys.DRAIN]
         if not drain.cut_short():
-            call.finish(499, "client_disconnected")
+            if call.ended is None:  # (a stream its provider failed is that failure, though its client left then)
+                call.finish(499, "client_disconnected")
             raise
         err = drain.error()  # cut by the shutdown before the answer began: a 503 saying so
         call.finish(err.status, err.code)
@@ -290,12 +291,14 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         if relay.held:  # a routed stream committed to while it sent only reasoning: did an answer follow?
             routed.after_stream(request, call, relay)
         resp.release()  # clean end: the connection goes back to the pool
-    except ClientGone:
-        call.finish(499, "client_disconnected")
-    except UpstreamErrorEvent as exc:  # relayed as the upstream sent it; the call failed
-        log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name, exc)
-        call.finish(502, "upstream_error")
-        routed.broke(request, call)
+    except (ClientGone, UpstreamErrorEvent) as exc:
+        if relay.upstream_error is None:  # (a client that hangs up once it has the provider's error event, as the
+            call.finish(499, "client_disconnected")  # SDKs do, leaves a call that failed: not its 499, review AI)
+        else:  # relayed as the upstream sent it; the call failed
+            log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name,
+                        exc if isinstance(exc, UpstreamErrorEvent) else relay.upstream_error)
+            call.finish(502, "upstream_error")
+            routed.broke(request, call)
     except BadStream as exc:  # what came before it was relayed; the rest is not read
         msg = f"provider {call.target.provider_name!r} {exc}"
         log.warning("%s", msg)
@@ -313,6 +316,9 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         routed.broke(request, call)
     except asyncio.CancelledError:
         if not await _cut(request, call, relay):
+            if relay.upstream_error is not None:  # gone once it had the provider's error event: the provider's failure
+                call.finish(502, "upstream_error")
+                routed.broke(request, call)
             raise
     finally:
         resp.close()  # no-op after release; otherwise tears the connection down so the provider stops

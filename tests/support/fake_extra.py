@@ -4,6 +4,7 @@
                    nothing at all until then; streamed, its headers at once and its first event then (any model
                    whose last message contains LATE_MARK answers so)
   fake-content-error  streams some content, then an error event (a failure after the answer began), then ends
+  fake-content-error-done  the same, then [DONE] 0.5 s later (an SDK has hung up by then: it raised on the error)
   fake-429-ms      answers 429 with `retry-after-ms: 7000` (and no Retry-After)
   fake-429-date    answers 429 with a Retry-After that is an HTTP-date 7 s from now
   fake-key-error   streams its role chunk, then an error event quoting the key it was sent (`Bearer sk-...`)
@@ -37,7 +38,7 @@ from aiohttp import web
 from tests.support import fake_strict
 
 LATE, LATE_MARK = 3.0, "[late]"
-MODELS = ("fake-late", "fake-no-usage", "fake-usage-on-finish", "fake-content-error", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
+MODELS = ("fake-late", "fake-no-usage", "fake-usage-on-finish", "fake-content-error", "fake-content-error-done", "fake-429-ms", "fake-429-date", "fake-404", "fake-400-model",
           "fake-403-region", "fake-filtered-400", "fake-flagged-403")
 REFUSALS = {  # model -> (status, error): refusals about the model (404, 400) and about the account (403)
     "fake-404": (404, {"message": "The model `fake-404` does not exist or you do not have access to it.",
@@ -100,8 +101,11 @@ async def answer(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
     if late:
         await asyncio.sleep(LATE)
     await resp.write(_chunk(body, {"role": "assistant", "content": "partial "}))
-    if model == "fake-content-error":
+    if model in ("fake-content-error", "fake-content-error-done"):
         await resp.write(b'data: {"error": {"message": "upstream exploded", "type": "server_error"}}\n\n')
+        if model == "fake-content-error-done":
+            await asyncio.sleep(0.5)
+            await resp.write(b"data: [DONE]\n\n")
         return resp
     await resp.write(_chunk(body, {"content": "answer"}, "stop") + b"data: [DONE]\n\n")
     return resp
