@@ -228,8 +228,17 @@ def test_o_refuses_a_path_through_another_users_symlink_in_a_shared_directory(ro
     for output in (link / "usage.csv", mine / "via" / "usage.csv", Path(f"{link}/../usage.csv")):
         out = on(router, "usage", "export", "-o", str(output))
         assert out.exit_code == 1, out.output
-        assert f"{link} on the way is a symlink another user made in a shared directory" in out.stderr, out.stderr
+        assert f"{link} on the way is a symlink another user made, and" in out.stderr, out.stderr
     assert list(theirs.iterdir()) == [] and not (tmp_path / "them" / "usage.csv").exists()
+    reports, bashrc = tmp_path / "reports", mine / "bashrc"  # a directory of theirs (0755), not shared: their
+    reports.mkdir()  # symlink in it to a file of ours was followed, and the export replaced it (review AK)
+    bashrc.write_text("alias ll='ls -l'\n")
+    (reports / "usage.csv").symlink_to(bashrc)
+    os.lchown(reports / "usage.csv", 65534, 65534)
+    os.chown(reports, 65534, 65534)
+    out = on(router, "usage", "export", "-o", str(reports / "usage.csv"))
+    assert out.exit_code == 1 and f"{reports / 'usage.csv'} on the way is a symlink another user made" in out.stderr
+    assert bashrc.read_text() == "alias ll='ls -l'\n"
     ours = shared / "our-link"
     ours.symlink_to(mine)
     assert on(router, "usage", "export", "-o", str(ours / "usage.csv")).exit_code == 0

@@ -98,7 +98,7 @@ def planted(path: Path) -> None:
     would have the export replace the file it points to, one of ours (`~/.bashrc`), with a CSV whose cells the other
     user may have written (the kernel's fs.protected_symlinks refuses this where it is on; elsewhere it is not:
     review AF); a FIFO or file of theirs would hand them the CSV (review AH). Refuse as well a path that goes through
-    a symlink of theirs in such a directory (`planted_on_the_way`)."""
+    a symlink of theirs anywhere (`planted_on_the_way`)."""
     try:
         link, where = os.lstat(path), os.stat(path.absolute().parent)
         theirs = shared(where) and link.st_uid not in (os.geteuid(), where.st_uid)
@@ -110,15 +110,17 @@ def planted(path: Path) -> None:
                        "export would go where they choose or to them; name a file of yours")
     through = planted_on_the_way(path)
     if through is not None:
-        raise CliError(f"refusing to write {path}: {through} on the way is a symlink another user made in a shared "
-                       "directory, and the export would go where they choose; name a file of yours")
+        raise CliError(f"refusing to write {path}: {through} on the way is a symlink another user made, and the "
+                       "export would go where they choose; name a file of yours")
 
 
 def planted_on_the_way(path: Path) -> Path | None:
-    """The first symlink the kernel would follow on the way to `path` that another user (not us, not root) made in a
-    shared directory, else None: `/tmp/their-link -> ~them/dir` makes `-o /tmp/their-link/usage.csv` an export into
-    their directory, where they read it (review AF). The components are walked as the kernel walks them (`..` after the
-    symlink it follows, a symlink's target walked in turn, `path` itself included)."""
+    """The first symlink the kernel would follow on the way to `path` that another user (not us, not root) made, else
+    None: `/tmp/their-link -> ~them/dir` makes `-o /tmp/their-link/usage.csv` an export into their directory, where
+    they read it (review AF); in a directory of theirs (`/tmp/reports`, theirs, 0755: `mkdir -p` of ours finds it
+    there), `usage.csv -> ~/.bashrc` had the export replace our file (review AK: the kernel's protected_symlinks
+    covers only sticky world-writable directories). The components are walked as the kernel walks them (`..` after
+    the symlink it follows, a symlink's target walked in turn, `path` itself included)."""
     here, todo, hops = Path("/"), list(reversed(path.absolute().parts[1:])), 0
     while todo:
         name = todo.pop()
@@ -131,7 +133,7 @@ def planted_on_the_way(path: Path) -> Path | None:
             if not stat.S_ISLNK(link.st_mode):
                 here = step
                 continue
-            if link.st_uid not in (os.geteuid(), 0) and shared(os.stat(here)):
+            if link.st_uid not in (os.geteuid(), 0):
                 return step
             target = Path(os.readlink(step))
         except OSError:  # (not there: nothing past it is followed; the write says what is wrong)
