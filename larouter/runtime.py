@@ -244,7 +244,30 @@ class Runtime:
         settings = load_settings(self.config_path, self.env, merge(overrides, self.cli), self.file_layer)
         for check in self.checks:
             check(settings)
+        self._next_start(overrides)
         return settings
+
+    def _next_start(self, overrides: dict[str, Any]) -> None:
+        """Refuse overrides the config file as it is now (edited since the start) would refuse at the next start: a
+        policy or provider taken out of the file and then named by a runtime change left a daemon that would not
+        start again (review AK). A file that the next start refuses whatever the overrides (half-edited) is no
+        reason to refuse a change: the start will say what is wrong with it (blocking: reads the file)."""
+        try:
+            now = read_file_layer(self.config_path, self.env)
+        except ConfigError:
+            return
+        if now == self.file_layer:
+            return
+        try:
+            load_settings(self.config_path, self.env, overrides, now)
+        except ConfigError as exc:
+            try:
+                load_settings(self.config_path, self.env, None, now)
+            except ConfigError:
+                return
+            detail = str(exc).split("\n", 1)[-1].strip()
+            raise ConfigError(f"invalid at the next start:\n{detail} (with the config file as it is now: it was edited "
+                              "since larouterd started, and the next start reads it)") from None
 
 
 def unmasked(patch: dict[str, Any], view: Mapping[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
