@@ -142,3 +142,16 @@ def test_a_bearer_token_is_redacted_and_the_bearer_placeholder_is_not(make_route
     assert raw.startswith("400 "), raw
     message = json.loads(raw[raw.index("{\"error\""):])["error"]["message"]
     assert message.endswith(": Authorization header is malformed: expected 'Bearer <token>', got '[redacted]'."), message
+
+
+@pytest.mark.parametrize("credential", ['"QWxhZGRpbjpvcGVuIHNlc2FtZTEyMzQ1Njc4OQ=="', "'9f8e7d6c5b4a39281706f5e4d3c2b1a0'",
+                                        "svc:Pr0d-Passw0rd!2024", "correcthorsebatterystaplesecret",
+                                        "deadbeefdeadbeefdeadbeefdeadbeef"])
+def test_any_credential_after_bearer_is_redacted(credential: str) -> None:
+    """A gateway's error quoting the upstream credential it was given, in shapes a token-character rule let through
+    (quoted, with `:` and `!`, a lowercase pass phrase, hex of a-f only: review AK); the words after it stay."""
+    from larouter.proxy.redaction import redact
+
+    out = redact(f"upstream rejected Authorization: Bearer {credential} (gateway)")
+    assert credential.strip("'\"") not in out and out.endswith("[redacted]" + credential[0] * (credential[0] in "'\"")
+                                                               + " (gateway)"), out

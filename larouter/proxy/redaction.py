@@ -12,15 +12,25 @@ from typing import Any
 REDACTED = "[redacted]"
 LEAST = 8  # characters of a key in a row that count as quoting it (a masked `sk-...abcd` shows 4)
 _DIGIT = re.compile(r"[0-9]")
-# A bearer credential: 8 or more token characters (RFC 6750's, a JWT's), not ending in a sentence's full stop, and not a
-# lowercase word ("Bearer authentication"); what follows it (a closing quote, a comma) stays, and `'Bearer <token>'`,
-# the placeholder in a provider's message, is no credential and stays as written (review AH). A key already redacted
-# takes its `Bearer` along: "key Bearer sk-…" reads "key [redacted]".
-_TOKEN = r"(?:\[redacted\]|(?![a-z]+\.?(?![A-Za-z0-9._~+/=-]))[A-Za-z0-9._~+/=-]{7,}[A-Za-z0-9_~+/=-])"
+# After `Bearer`: the credential, quoted or not, up to white space or a closing quote, whatever its characters (a
+# token-character rule let a gateway's `svc:Pr0d-Passw0rd!2024`, a hex run and a lowercase pass phrase through, review
+# AK); a sentence's punctuation after it stays. No credential: a placeholder in brackets (`'Bearer <token>'`, review
+# AH) or a word of the sentence ("needs Bearer authentication"). A key already redacted takes its `Bearer` along.
+_BEARER = re.compile(r"""Bearer\s+(["'`]?)([^\s"'`]+?)([.,;:!?)\]]*)(?=[\s"'`]|$)""")
+_WORDS = frozenset("token tokens authentication auth authorization scheme header prefix realm credential credentials "
+                   "required missing invalid expected format is was must the a an or and not with".split())
 _SECRETISH = re.compile(  # (a word's end is no key's start: "task-queue", "pplx-70b-online", "hf_transfer" stay)
-    r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)|Bearer\s+"  # OpenAI, Anthropic, ours,
-    + _TOKEN +  # a header
+    r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)"  # OpenAI, Anthropic, ours
     r"|(?<![A-Za-z0-9])(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, …
+
+
+def _bearer(m: re.Match[str]) -> str:
+    quote, run, tail = m.groups()
+    if (run + tail).startswith(REDACTED):
+        return quote + run + tail
+    if run[0] in "<{[" or run.lower() in _WORDS:
+        return m[0]
+    return quote + REDACTED + tail
 
 
 def _runs(text: str, secret: str) -> list[tuple[int, int]]:
@@ -60,7 +70,7 @@ def redact(text: str, *secrets: str | None) -> str:
                 text = text[:start] + REDACTED + text[end:]
         elif secret and len(secret) >= LEAST:  # (a key of words, quoted whole, is still the key)
             text = text.replace(secret, REDACTED)
-    return _SECRETISH.sub(REDACTED, text)
+    return _BEARER.sub(_bearer, _SECRETISH.sub(REDACTED, text))
 
 
 def scrub(value: Any, *secrets: str | None) -> Any:
