@@ -210,7 +210,8 @@ class Runtime:
         view = self.view()
         if any(key in patch and patch[key] != view[key] for key in ("home", "config_path")):
             raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
-        patch = unchanged_dropped(unmasked(patch, view), view, self.overrides, _paths(self.cli))
+        block = len(_paths(patch)) > 1  # (one setting is set as sent, `config set`: pinned even as it is in force)
+        patch = unchanged_dropped(unmasked(patch, view, block), view, self.overrides, block)
         if not patch:  # (the whole view sent back as it was: nothing to change, nothing to pin)
             return []
         # Shielded: a client that hangs up (aiohttp then cancels its handler) must not leave the file written and the
@@ -270,9 +271,11 @@ class Runtime:
                               "since larouterd started, and the next start reads it)") from None
 
 
-def unmasked(patch: dict[str, Any], view: Mapping[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The patch without the secrets it sends back as `view` (GET /api/config) shows them, nor the guarded settings
-    (`configguard`) it sends back as they are: a client that edits the block it read and sends it whole leaves those
+def unmasked(patch: dict[str, Any], view: Mapping[str, Any], block: bool = True,
+             path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The patch without the secrets it sends back as `view` (GET /api/config) shows them, nor (a `block` of settings)
+    the guarded settings (`configguard`) it sends back as they are: a client that edits the block it read and sends it
+    whole leaves those
     keys as they are (without the admin token, a block holding `heartbeat.model_file` or `usage.prices_file` as
     shown was a 403). Any other masked value (`sk-...abcd`, `***`) is a 400: the mask is never a key, and storing it
     would break every call to the provider."""
@@ -280,25 +283,26 @@ def unmasked(patch: dict[str, Any], view: Mapping[str, Any], path: tuple[str, ..
     for key, value in patch.items():
         shown = view.get(key) if isinstance(view, Mapping) else None
         if isinstance(value, dict):
-            out[key] = unmasked(value, shown if isinstance(shown, Mapping) else {}, (*path, key))
+            out[key] = unmasked(value, shown if isinstance(shown, Mapping) else {}, block, (*path, key))
         elif key in SECRET_FIELDS and isinstance(value, str) and _MASK_RE.fullmatch(value):
             if value != shown:
                 raise bad_request(f"{'.'.join((*path, key))} is a masked value, as GET /api/config shows a secret; "
                                   "send the secret itself (or leave the key out to keep it)", ".".join((*path, key)),
                                   "masked_secret")
-        elif value is None or value != shown or not configguard.is_guarded((*path, key)):
+        elif value is None or value != shown or not block or not configguard.is_guarded((*path, key)):
             out[key] = value
     return out
 
 
 def unchanged_dropped(patch: dict[str, Any], view: Mapping[str, Any], overrides: Mapping[str, Any],
-                      flags: set[tuple[str, ...]], path: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The patch without the values it sets to what is in force already (`view`: the same JSON value) where neither
-    a runtime override (`overrides`) nor a command-line flag (`flags`) holds that key, without a `null` for a key no
-    override holds (there is nothing to drop), and without `home` and `config_path` (`patch` checked them): a block
+                      block: bool = True, path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The patch without a `null` for a key no runtime override holds (there is nothing to drop), without `home` and
+    `config_path` (`patch` checked them), and, in a `block` of several settings, without the values it sets to what
+    is in force already (`view`: the same JSON value) where no runtime override (`overrides`) holds that key: a block
     read from GET /api/config and sent back whole pins nothing, so a later edit of the config file still applies
-    (every value it held became a runtime override that hid the file's, review AG). An empty object is kept only
-    where none is in force (a new policy or provider: merged into one, it changes nothing)."""
+    (every value it held became a runtime override that hid the file's, review AG); one setting (`config set`) is
+    saved as sent, pinned even as it is in force (review AK). An empty object is kept only where none is in force (a
+    new policy or provider: merged into one, it changes nothing)."""
     out: dict[str, Any] = {}
     for key, value in patch.items():
         here = (*path, key)
@@ -308,11 +312,11 @@ def unchanged_dropped(patch: dict[str, Any], view: Mapping[str, Any], overrides:
         held = overrides.get(key, _NO_OVERRIDE) if isinstance(overrides, Mapping) else _NO_OVERRIDE
         if isinstance(value, Mapping):
             inner = unchanged_dropped(value, shown if isinstance(shown, Mapping) else {},
-                                      held if isinstance(held, Mapping) else {}, flags, here)
+                                      held if isinstance(held, Mapping) else {}, block, here)
             if inner or not isinstance(shown, Mapping):
                 out[key] = inner
-        elif held is not _NO_OVERRIDE or here in flags or (
-                value is not None and json.dumps(value, sort_keys=True) != json.dumps(shown, sort_keys=True)):
+        elif held is not _NO_OVERRIDE or (value is not None and (
+                not block or json.dumps(value, sort_keys=True) != json.dumps(shown, sort_keys=True))):
             out[key] = value
     return out
 
