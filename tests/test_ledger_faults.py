@@ -189,7 +189,7 @@ def test_status_names_the_failing_ledger(home: Path, cfg: Path) -> None:
         assert "usage ledger failing: cannot write (OSError: [Errno 27] File too large" in text, text
         assert "3 usage records waiting (3 in memory only, lost if the daemon stops before writing works again)" \
             in text, text
-        assert "over 1 call (1 project); not counted yet: up to 3 calls whose usage records wait" in text, text
+        assert "over 1 call (all projects, deleted ones included); not counted yet: up to 3 calls whose usage records wait" in text, text
         assert "upstream" not in text.replace("upstreams fake: ok", ""), text  # no upstream is blamed
         assert ok_json(d.url, "status")["ledger"]["failing"] is True
 
@@ -197,7 +197,7 @@ def test_status_names_the_failing_ledger(home: Path, cfg: Path) -> None:
         wait_until(lambda: not d.ledger()["failing"] and d.ledger()["written"] == 4, 20, "the kept records")
         text = " ".join(on(d.url, "status").stdout.split())
         assert ": ok, up" in text and "usage ledger ok spend this month" in text, text
-        assert "over 4 calls (1 project)" in text and "not counted" not in text, text
+        assert "over 4 calls (all projects, deleted ones included)" in text and "not counted" not in text, text
         assert d.stop() == 0
 
 
