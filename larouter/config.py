@@ -57,6 +57,7 @@ class Provider:
     local: bool = False
     context_window: int | None = None  # tokens; requests that cannot fit skip this provider in "auto"
     vision: bool = True  # accepts image parts
+    audio: bool = True  # accepts input_audio parts (a local model: as its llama-server's /props says)
     tools: bool = True  # honours a forced tool_choice
     connect_timeout: float = attrs.field(default=10.0, validator=_positive)
     read_timeout: float = attrs.field(default=120.0, validator=_positive)

@@ -137,22 +137,23 @@ class Supervisor:
         task.add_done_callback(_log_failure)
         return task
 
-    async def _props(self, proc: ModelProcess) -> tuple[int | None, bool]:
-        """Context size and vision support as the running llama-server reports them (`/props`)."""
+    async def _props(self, proc: ModelProcess) -> tuple[int | None, bool, bool]:
+        """Context size, vision and audio support as the running llama-server reports them (`/props`)."""
         try:
             async with self.session.get(f"http://127.0.0.1:{proc.port}/props", headers=proc.auth) as resp:
                 props = await resp.json()
             n_ctx = props.get("default_generation_settings", {}).get("n_ctx")
-            return (int(n_ctx) if n_ctx else None), bool((props.get("modalities") or {}).get("vision"))
+            modalities = props.get("modalities") or {}
+            return (int(n_ctx) if n_ctx else None), bool(modalities.get("vision")), bool(modalities.get("audio"))
         except (aiohttp.ClientError, ValueError, TypeError, AttributeError):
-            return None, False
+            return None, False, False
 
     async def _on_ready(self, model: CatalogModel, proc: ModelProcess) -> None:
-        n_ctx, vision = await self._props(proc)
+        n_ctx, vision, audio = await self._props(proc)
         self.registry.add_provider(
             provider_name(model.id),
             Provider(base_url=proc.base_url, local=True, models=(model.id, *model.aliases), read_timeout=600.0,
-                     context_window=n_ctx, vision=vision, api_key=proc.api_key),
+                     context_window=n_ctx, vision=vision, audio=audio, api_key=proc.api_key),
         )
         proc.watch = self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
         self._spawn(self._probe(proc, proc.proc), f"probe:{model.id}")

@@ -91,10 +91,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return await _auto(request, call, body)  # (its candidate's reservation is settled below)
         pending = local.pending_local(request, body["model"])
         call.tried = pending.id if pending is not None else None  # (its error names it, started or not)
+        local.refuse_unfit(body, pending, None)
         if pending is not None and not stream:
             await local.start_local(request, pending)
         if pending is None or not stream:
             call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
+            local.refuse_unfit(body, None, call.target)
             reservation = await billing.admit(request, call, body, routed=False)
             local.touch(request, call)
         if stream:

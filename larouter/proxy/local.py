@@ -17,6 +17,7 @@ from larouter.models.process import Crash, State
 from larouter.models.supervisor import provider_name
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO, Target
+from larouter.routing.policy import local_cannot
 
 if TYPE_CHECKING:
     from larouter.routing.policy import Candidate
@@ -190,3 +191,21 @@ async def explain_crash(request: web.Request, call: Call, err: LarouterError) ->
         return err
     return LarouterError(crash.message, 503, "server_error", crash.code, headers=err.headers,
                          delivered=err.delivered, note=crash.note)
+
+
+def refuse_unfit(body: dict[str, Any], model: CatalogModel | None, target: Target | None) -> None:
+    """A named local model (a stopped one's catalog entry, or a running one's target) sent an image or audio part it
+    takes no such input for: a 400 naming why (llama-server answered 500, relayed as a 502 that the SDKs retried and
+    that turned /health degraded: a client's mistake, review AL). A named model gets the rest of the body as written."""
+    if model is not None:
+        why = local_cannot(body, "image" in model.modalities, "audio" in model.modalities, llama=False)
+        name = model.id
+    elif target is not None and target.provider.local:
+        why = local_cannot(body, target.provider.vision, target.provider.audio, llama=False)
+        name = target.model
+    else:
+        return
+    if why is not None:
+        raise LarouterError(f"local model {name!r} cannot take this request ({why}); send it to a model that can, "
+                            "or as `auto`, which chooses one", 400, "invalid_request_error", "unsupported_content",
+                            "messages")

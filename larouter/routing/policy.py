@@ -116,6 +116,29 @@ def _needs_vision(body: dict[str, Any]) -> bool:
     return False
 
 
+def _needs_audio(body: dict[str, Any]) -> bool:
+    """Whether any message carries an audio part (`input_audio`)."""
+    for msg in body.get("messages", ()):
+        content = msg.get("content")
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "input_audio" for p in content):
+            return True
+    return False
+
+
+def local_cannot(body: dict[str, Any], images: bool, audio: bool, llama: bool = True) -> str | None:
+    """Why a local model cannot serve the request as it was asked, or None: an image or audio part it takes no such
+    input for (llama-server answers 500, which cooled the model for every client: review AL); for one LARouter runs
+    (`llama`: its llama-server), a tool named in `tool_choice` or the legacy `functions`, which llama-server ignores
+    (the answer came as text, 200, and nothing failed over; `required` it honours)."""
+    if not images and _needs_vision(body):
+        return "request has images; model is text-only"
+    if not audio and _needs_audio(body):
+        return "request has audio; model takes no audio"
+    if llama and (body.get("functions") or (body.get("tools") and isinstance(body.get("tool_choice"), dict))):
+        return "request names the tool to call (or uses legacy functions), which llama-server ignores"
+    return None
+
+
 def _forced_tools(body: dict[str, Any]) -> bool:
     """Whether the request forces a tool call: `tool_choice` required or naming one, or a legacy `function_call`
     naming a function."""
@@ -130,8 +153,13 @@ def unfit(target: Target, body: dict[str, Any], prompt_tokens: int) -> str | Non
     prov = target.provider
     if prov.context_window is not None and prompt_tokens > prov.context_window:
         return f"prompt (~{prompt_tokens} tokens) exceeds its {prov.context_window}-token context"
+    if prov.local and (cannot := local_cannot(body, prov.vision, prov.audio, target.provider_name.startswith(
+            provider_name("")))) is not None:
+        return cannot
     if not prov.vision and _needs_vision(body):
         return "request has images; model has no vision"
+    if not prov.audio and _needs_audio(body):
+        return "request has audio; model takes no audio"
     if not prov.tools and _forced_tools(body):
         return "request forces a tool call; model cannot"
     return None
@@ -153,8 +181,8 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
         if model.id in running or (have := catalog.downloaded(model)) is None:
             continue
         skipped = None if local.autostart else "local model stopped and autostart is off"
-        if _needs_vision(body) and "image" not in model.modalities:
-            skipped = "request has images; model is text-only"
+        if (cannot := local_cannot(body, "image" in model.modalities, "audio" in model.modalities)) is not None:
+            skipped = cannot
         elif prompt_tokens > (ctx := local.ctx_size_for(model.id, model.context_length)):  # what a start gives it
             skipped = (f"prompt (~{prompt_tokens} tokens) exceeds the {ctx}-token context it starts with "
                        f"({local.ctx_key(model.id)})" if ctx < model.context_length else
