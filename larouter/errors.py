@@ -96,9 +96,9 @@ OPENAI_ENDPOINTS = frozenset({"embeddings", "responses", "completions", "audio",
                               "batches", "assistants", "threads", "fine_tuning", "uploads", "vector_stores", "realtime"})
 
 
-def _under_v1(request: web.Request) -> bool:
-    """Whether `/v1` + this path is one of the app's routes (any method)."""
-    path = "/v1" + request.path
+def _under_v1(request: web.Request, path: str | None = None) -> bool:
+    """Whether `path` (default: `/v1` + this path) is one of the app's routes (any method)."""
+    path = "/v1" + request.path if path is None else path
     for resource in request.app.router.resources():
         info = resource.get_info()
         if info.get("path") == path or ("pattern" in info and info["pattern"].fullmatch(path)):
@@ -110,7 +110,9 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
     code, type_ = _HTTP_CODES.get(exc.status, ("http_error", "invalid_request_error"))
     if exc.status == 404:
         msg = f"no such endpoint: {request.method} {request.path}"
-        if not request.path.startswith("/v1/") and _under_v1(request):  # a base_url without its /v1
+        if request.path.endswith("/") and len(request.path) > 1 and _under_v1(request, request.path.rstrip("/")):
+            msg += f" (did you mean {request.method} {request.path.rstrip('/')}? no trailing slash)"  # (review AL)
+        elif not request.path.startswith("/v1/") and _under_v1(request):  # a base_url without its /v1
             msg += f" (did you mean {request.method} /v1{request.path}? An OpenAI client's base_url ends in /v1)"
         elif request.path.strip("/").split("/", 1)[0] in OPENAI_ENDPOINTS:
             msg += (f" (an OpenAI client's base_url ends in /v1; /v1{request.path} is not proxied either: LARouter "

@@ -31,7 +31,9 @@ def test_include_usage_null_is_the_default(router: Router, fake: Fake, stream: b
     ("POST", "/chat/completions", "did you mean POST /v1/chat/completions?"),
     ("GET", "/models", "did you mean GET /v1/models?"),
     ("GET", "/models/gpt-fake", "did you mean GET /v1/models/gpt-fake?"),
-    ("POST", "/embeddings", "/v1/embeddings is not proxied either")])
+    ("POST", "/embeddings", "/v1/embeddings is not proxied either"),
+    ("POST", "/v1/chat/completions/", "did you mean POST /v1/chat/completions? no trailing slash"),  # (review AL)
+    ("GET", "/v1/models/", "did you mean GET /v1/models? no trailing slash")])
 def test_a_base_url_without_v1_is_told_so(router: Router, method: str, path: str, hint: str) -> None:
     status, out = http_json(method, router.url + path, {"model": "gpt-fake", "messages": HI} if method == "POST" else None)
     assert status == 404 and out["error"]["code"] == "not_found" and hint in out["error"]["message"], out
