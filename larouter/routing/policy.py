@@ -107,22 +107,22 @@ class Candidate:
                 "local": self.is_local, "usable": self.skipped is None, "skipped": self.skipped}
 
 
-def _needs_vision(body: dict[str, Any]) -> bool:
-    """Whether any message carries an image (a screenshot many turns back is still sent to the model)."""
+def _has_part(body: dict[str, Any], kind: str) -> bool:
+    """Whether any message carries a content part of this type (`image_url`, `input_audio`): a screenshot many turns
+    back is still sent to the model."""
     for msg in body.get("messages", ()):
         content = msg.get("content")
-        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "image_url" for p in content):
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == kind for p in content):
             return True
     return False
+
+
+def _needs_vision(body: dict[str, Any]) -> bool:
+    return _has_part(body, "image_url")
 
 
 def _needs_audio(body: dict[str, Any]) -> bool:
-    """Whether any message carries an audio part (`input_audio`)."""
-    for msg in body.get("messages", ()):
-        content = msg.get("content")
-        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "input_audio" for p in content):
-            return True
-    return False
+    return _has_part(body, "input_audio")
 
 
 def local_cannot(body: dict[str, Any], images: bool, audio: bool, llama: bool = True) -> str | None:
