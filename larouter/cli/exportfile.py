@@ -110,17 +110,22 @@ def planted(path: Path) -> None:
                        "export would go where they choose or to them; name a file of yours")
     through = planted_on_the_way(path)
     if through is not None:
-        raise CliError(f"refusing to write {path}: {through} on the way is a symlink another user made, and the "
-                       "export would go where they choose; name a file of yours")
+        what = ("a symlink another user made" if through[1] else
+                "a directory another user owns (they may swap a name in it for a symlink as the export writes)")
+        raise CliError(f"refusing to write {path}: {through[0]} on the way is {what}, and the export would go "
+                       "where they choose; name a file of yours")
 
 
-def planted_on_the_way(path: Path) -> Path | None:
+def planted_on_the_way(path: Path) -> tuple[Path, bool] | None:
     """The first symlink the kernel would follow on the way to `path` that another user (not us, not root) made, else
     None: `/tmp/their-link -> ~them/dir` makes `-o /tmp/their-link/usage.csv` an export into their directory, where
     they read it (review AF); in a directory of theirs (`/tmp/reports`, theirs, 0755: `mkdir -p` of ours finds it
     there), `usage.csv -> ~/.bashrc` had the export replace our file (review AK: the kernel's protected_symlinks
-    covers only sticky world-writable directories). The components are walked as the kernel walks them (`..` after
-    the symlink it follows, a symlink's target walked in turn, `path` itself included)."""
+    covers only sticky world-writable directories). So is a directory of theirs on the way (True: a symlink; False: a
+    directory): they may swap a name in it for a symlink between this check and the write (review AM: 1 export in
+    36). Root's and world-writable sticky ones (/tmp: written by name, `_in_shared`) are not theirs. The components
+    are walked as the kernel walks them (`..` after the symlink it follows, a symlink's target walked in turn, `path`
+    itself included)."""
     here, todo, hops = Path("/"), list(reversed(path.absolute().parts[1:])), 0
     while todo:
         name = todo.pop()
@@ -130,11 +135,14 @@ def planted_on_the_way(path: Path) -> Path | None:
         step = here / name
         try:
             link = os.lstat(step)
+            theirs = link.st_uid not in (os.geteuid(), 0)
             if not stat.S_ISLNK(link.st_mode):
+                if theirs and stat.S_ISDIR(link.st_mode) and not (shared(link) and link.st_mode & stat.S_ISVTX):
+                    return step, False
                 here = step
                 continue
-            if link.st_uid not in (os.geteuid(), 0):
-                return step
+            if theirs:
+                return step, True
             target = Path(os.readlink(step))
         except OSError:  # (not there: nothing past it is followed; the write says what is wrong)
             return None
