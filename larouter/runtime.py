@@ -202,28 +202,32 @@ class Runtime:
         raw["routing"]["classifier"] = classifier_shown(raw["routing"]["classifier"], shipped_classifier())
         return raw
 
-    async def patch(self, patch: Any, by_token: bool = False) -> list[str]:
-        """Apply a merge patch; on any error nothing changes. Returns keys that need a restart. Without `by_token`
-        (the caller presented the admin token) a change of a guarded key is a 403 (`configguard`)."""
+    async def patch(self, patch: Any, by_token: bool = False, notes: list[str] | None = None) -> list[str]:
+        """Apply a merge patch; on any error nothing changes. Returns keys that need a restart; `notes` gets what the
+        caller should be told (the config file unreadable now). Without `by_token` (the caller presented the admin
+        token) a change of a guarded key is a 403 (`configguard`)."""
         if not isinstance(patch, dict) or not patch:
             raise bad_request("PATCH body must be a non-empty JSON object of settings to change", None, "invalid_json")
         view = self.view()
         if any(key in patch and patch[key] != view[key] for key in ("home", "config_path")):
             raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
         block = len(_paths(patch)) > 1  # (one setting is set as sent, `config set`: pinned even as it is in force)
-        patch = unchanged_dropped(unmasked(patch, view, block), view, self.overrides, block)
+        # A file edited since the start may not hold what is in force now: a block restoring a policy taken out of it
+        # (equal to what is in force) is kept whole, or the next start would lack it (review AM)
+        thin = block and await asyncio.to_thread(self._file_now) == self.file_layer
+        patch = unchanged_dropped(unmasked(patch, view, block), view, self.overrides, thin)
         if not patch:  # (the whole view sent back as it was: nothing to change, nothing to pin)
             return []
         # Shielded: a client that hangs up (aiohttp then cancels its handler) must not leave the file written and the
         # live settings not, which the next patch would then silently undo.
-        return await asyncio.shield(self._apply(patch, by_token))
+        return await asyncio.shield(self._apply(patch, by_token, notes if notes is not None else []))
 
-    async def _apply(self, patch: dict[str, Any], by_token: bool) -> list[str]:
+    async def _apply(self, patch: dict[str, Any], by_token: bool, notes: list[str]) -> list[str]:
         async with self.lock:
             overrides = merge(self.overrides, patch)
             configguard.check(self.overrides, overrides, by_token, str(self.settings.home))
             try:
-                new = await asyncio.to_thread(self._load, overrides)
+                new = await asyncio.to_thread(self._load, overrides, notes)
             except ConfigError as exc:
                 detail = str(exc).split("\n", 1)[-1].strip()
                 raise bad_request(detail, _param(detail, patch), "invalid_config") from None
@@ -237,7 +241,7 @@ class Runtime:
         return restart_required(self.started or new, new, _paths(patch))
 
 
-    def _load(self, overrides: dict[str, Any]) -> Settings:
+    def _load(self, overrides: dict[str, Any], notes: list[str] | None = None) -> Settings:
         """The settings these overrides give now (under the command-line flags) and at the next start without the
         flags: a value the next start would refuse is refused now, not persisted (blocking: reads files)."""
         if self.cli:
@@ -245,17 +249,27 @@ class Runtime:
         settings = load_settings(self.config_path, self.env, merge(overrides, self.cli), self.file_layer)
         for check in self.checks:
             check(settings)
-        self._next_start(overrides)
+        self._next_start(overrides, [] if notes is None else notes)
         return settings
 
-    def _next_start(self, overrides: dict[str, Any]) -> None:
+    def _file_now(self) -> tuple[bool, dict[str, Any]] | None:
+        """The config file's layer as it is now, None when it cannot be read (blocking)."""
+        try:
+            return read_file_layer(self.config_path, self.env)
+        except ConfigError:
+            return None
+
+    def _next_start(self, overrides: dict[str, Any], notes: list[str]) -> None:
         """Refuse overrides the config file as it is now (edited since the start) would refuse at the next start: a
         policy or provider taken out of the file and then named by a runtime change left a daemon that would not
         start again (review AK). A file that the next start refuses whatever the overrides (half-edited) is no
-        reason to refuse a change: the start will say what is wrong with it (blocking: reads the file)."""
-        try:
-            now = read_file_layer(self.config_path, self.env)
-        except ConfigError:
+        reason to refuse a change: the start will say what is wrong with it; `notes` says the change could not be
+        checked against it (review AM) (blocking: reads the file)."""
+        now = self._file_now()
+        if now is None:
+            notes.append(f"the config file {self.config_path or 'in use'} cannot be read now (edited since larouterd "
+                         "started?): this change was checked against it as read at the start; check the next start "
+                         "will take both (`larouterd` refuses a configuration it cannot use, naming the key)")
             return
         if now == self.file_layer:
             return
@@ -265,6 +279,8 @@ class Runtime:
             try:
                 load_settings(self.config_path, self.env, None, now)
             except ConfigError:
+                notes.append("the config file as it is now would not let larouterd start, whatever this change: the "
+                             "start names what is wrong with it")
                 return
             detail = str(exc).split("\n", 1)[-1].strip()
             raise ConfigError(f"invalid at the next start:\n{detail} (with the config file as it is now: it was edited "

@@ -123,8 +123,14 @@ def test_a_patch_the_edited_file_would_refuse_at_the_next_start_is_refused(make_
     assert "with the config file as it is now" in out["error"]["message"], out
     assert not runtime_file(router.settings.home).exists()
     assert http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 9.0}})[0] == 200
+    both = {"routing": {"policies": {"nightly": {"COMPLEX": ["gpt-fake"]}}, "policy": "nightly"}}  # a block that
+    status, out = http_json("PATCH", router.url + "/api/config", both)  # restores it: kept whole, not thinned to what
+    assert status == 200, out  # the daemon had from the file at its start (review AM)
+    saved = json.loads(runtime_file(router.settings.home).read_text())["routing"]
+    assert saved["policies"] == {"nightly": {"COMPLEX": ["gpt-fake"]}} and saved["policy"] == "nightly", saved
     cfg.write_text(cfg.read_text() + "\n[routing\n")  # half-edited: no start would take it, whatever the change
-    assert http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 8.0}})[0] == 200
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 8.0}})
+    assert status == 200 and any("cannot be read now" in w for w in out["warnings"]), out  # (review AM: said)
 
 
 def test_one_setting_set_as_it_is_in_force_is_saved(make_router: Callable[..., Router], tmp_path: Path) -> None:

@@ -56,11 +56,13 @@ async def patch_config(request: web.Request) -> web.Response:
     """PATCH /api/config: JSON merge patch, validated, persisted atomically, applied live."""
     runtime = request.app[appkeys.RUNTIME]
     body = await read_json_object(request)
-    restart = await runtime.patch(body, by_token=principal(request).by_token)  # loopback trust: not every key
+    notes: list[str] = []
+    restart = await runtime.patch(body, by_token=principal(request).by_token, notes=notes)  # loopback trust: not
+    # every key
     sock = request.transport.get_extra_info("sockname") if request.transport is not None else None
     listening = [(runtime.settings.server.host, sock[1]), sock] if isinstance(sock, tuple) else []
     loop.warn_if_pointing_here(runtime.settings, listening)  # a provider base_url that is this daemon: a loop
-    warnings = warn_unserved(runtime.settings, request.app[appkeys.CATALOG], runtime.variables())
+    warnings = notes + warn_unserved(runtime.settings, request.app[appkeys.CATALOG], runtime.variables())
     return web.json_response({**runtime.view(), "restartRequired": restart, "warnings": warnings})
 
 
