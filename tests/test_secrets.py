@@ -155,3 +155,17 @@ def test_any_credential_after_bearer_is_redacted(credential: str) -> None:
     out = redact(f"upstream rejected Authorization: Bearer {credential} (gateway)")
     assert credential.strip("'\"") not in out and out.endswith("[redacted]" + credential[0] * (credential[0] in "'\"")
                                                                + " (gateway)"), out
+    for said in (f"bearer {credential}", f"BEARER {credential}", f"Bearer: {credential}"):  # (review AM)
+        assert credential.strip("'\"") not in redact(f"got {said} (gateway)"), said
+    assert "horse" not in redact('Bearer "correct horse battery staple" refused')  # a quoted pass phrase, whole
+
+
+def test_sentences_about_bearer_tokens_stay_as_written() -> None:
+    """What follows `Bearer` in a provider's own prose is no credential: placeholders and short words (review AM:
+    "Bearer followed by", "Bearer JWT", "Bearer $VAR" lost a word to `[redacted]`)."""
+    from larouter.proxy.redaction import redact
+
+    for text in ("expected 'Bearer <token>'", "use Bearer {api_key}", "send Bearer $OPENAI_API_KEY.",
+                 "the word Bearer followed by a token", "a Bearer JWT is required", "the Bearer keyword is missing",
+                 "needs Bearer authentication.", "ends with Bearer"):
+        assert redact(text) == text, text

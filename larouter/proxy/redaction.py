@@ -12,25 +12,32 @@ from typing import Any
 REDACTED = "[redacted]"
 LEAST = 8  # characters of a key in a row that count as quoting it (a masked `sk-...abcd` shows 4)
 _DIGIT = re.compile(r"[0-9]")
-# After `Bearer`: the credential, quoted or not, up to white space or a closing quote, whatever its characters (a
-# token-character rule let a gateway's `svc:Pr0d-Passw0rd!2024`, a hex run and a lowercase pass phrase through, review
-# AK); a sentence's punctuation after it stays. No credential: a placeholder in brackets (`'Bearer <token>'`, review
-# AH) or a word of the sentence ("needs Bearer authentication"). A key already redacted takes its `Bearer` along.
-_BEARER = re.compile(r"""Bearer\s+(["'`]?)([^\s"'`]+?)([.,;:!?)\]]*)(?=[\s"'`]|$)""")
-_WORDS = frozenset("token tokens authentication auth authorization scheme header prefix realm credential credentials "
-                   "required missing invalid expected format is was must the a an or and not with".split())
+# After `Bearer` (any case; `Bearer:` too): the credential, up to white space or a closing quote, or a quoted one
+# whole (a pass phrase with spaces), whatever its characters (a token-character rule let a gateway's
+# `svc:Pr0d-Passw0rd!2024`, a hex run and a lowercase pass phrase through, review AK); a sentence's punctuation after
+# it stays. No credential: a placeholder (`'Bearer <token>'`, `{api_key}`, `$TOKEN`, review AH), a word of the
+# sentence (letters only, shorter than 12: "Bearer JWT", "Bearer followed by"; or a longer one such as
+# "authentication", review AM). A key already redacted takes its `Bearer` along.
+_BEARER = re.compile(r"""\b[Bb][Ee][Aa][Rr][Ee][Rr](?:\s*[:=]\s*|\s+)(?:(["'`])([^"'`\n]{1,200}?)\1|()([^\s"'`]+?)"""
+                     r"""([.,;:!?)\]]*)(?=[\s"'`]|$))""")
+_PLACEHOLDER = re.compile(r"<[A-Za-z _-]{1,30}>|\{[A-Za-z _-]{1,30}\}|\[[A-Za-z _-]{1,30}\]|\$\{?[A-Za-z_]\w*\}?")
+_WORDS = frozenset("authentication authorization credentials credential".split())
 _SECRETISH = re.compile(  # (a word's end is no key's start: "task-queue", "pplx-70b-online", "hf_transfer" stay)
     r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)"  # OpenAI, Anthropic, ours
     r"|(?<![A-Za-z0-9])(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, …
 
 
 def _bearer(m: re.Match[str]) -> str:
-    quote, run, tail = m.groups()
+    quote, quoted, _, run, tail = m.groups()
+    if quoted is not None:  # `Bearer "…"`: the quoted credential whole
+        if _PLACEHOLDER.fullmatch(quoted) or quoted.startswith(REDACTED):
+            return m[0] if not quoted.startswith(REDACTED) else quote + quoted + quote
+        return quote + REDACTED + quote
     if (run + tail).startswith(REDACTED):
-        return quote + run + tail
-    if run[0] in "<{[" or run.lower() in _WORDS:
+        return run + tail
+    if _PLACEHOLDER.fullmatch(run) or (run.isalpha() and (len(run) < 12 or run.lower() in _WORDS)):
         return m[0]
-    return quote + REDACTED + tail
+    return REDACTED + tail
 
 
 def _runs(text: str, secret: str) -> list[tuple[int, int]]:
