@@ -97,12 +97,12 @@ OPENAI_ENDPOINTS = frozenset({"embeddings", "responses", "completions", "audio",
 
 
 def _under_v1(request: web.Request, path: str | None = None) -> bool:
-    """Whether `path` (default: `/v1` + this path) is one of the app's routes (any method)."""
+    """Whether `path` (default: `/v1` + this path) is one of the app's routes taking this request's method."""
     path = "/v1" + request.path if path is None else path
     for resource in request.app.router.resources():
         info = resource.get_info()
         if info.get("path") == path or ("pattern" in info and info["pattern"].fullmatch(path)):
-            return True
+            return any(route.method in (request.method, "*") for route in resource)
     return False
 
 
@@ -110,8 +110,11 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
     code, type_ = _HTTP_CODES.get(exc.status, ("http_error", "invalid_request_error"))
     if exc.status == 404:
         msg = f"no such endpoint: {request.method} {request.path}"
-        if request.path.endswith("/") and len(request.path) > 1 and _under_v1(request, request.path.rstrip("/")):
-            msg += f" (did you mean {request.method} {request.path.rstrip('/')}? no trailing slash)"  # (review AL)
+        bare = request.path.rstrip("/")
+        meant = next((path for path in (bare, "/v1" + bare) if request.path.endswith("/") and len(request.path) > 1
+                      and _under_v1(request, path)), None)  # (review AL; AM: without /v1 too, only its own method)
+        if meant is not None:
+            msg += f" (did you mean {request.method} {meant}? no trailing slash)"
         elif not request.path.startswith("/v1/") and _under_v1(request):  # a base_url without its /v1
             msg += f" (did you mean {request.method} /v1{request.path}? An OpenAI client's base_url ends in /v1)"
         elif request.path.strip("/").split("/", 1)[0] in OPENAI_ENDPOINTS:

@@ -33,7 +33,8 @@ def tiny_in(plan: dict[str, Any]) -> dict[str, Any]:
     (beat(tools=[TOOL], tool_choice={"type": "function", "function": {"name": "check"}}),
      "request names the tool to call (or uses legacy functions), which llama-server ignores"),
     (beat(functions=[TOOL["function"]]), "request names the tool to call (or uses legacy functions)"),
-    (beat(tools=[TOOL], tool_choice="required"), None)])
+    (beat(tools=[TOOL], tool_choice="required"), None),
+    (beat(functions=[TOOL["function"]], function_call="none"), None)])  # (a text answer asked for: review AM)
 def test_auto_passes_by_a_local_model_that_cannot_take_the_request(make_router: Callable[..., Router], tmp_path: Path,
                                                                    fake: Fake, body: dict[str, Any],
                                                                    why: str | None) -> None:

@@ -134,7 +134,8 @@ def local_cannot(body: dict[str, Any], images: bool, audio: bool, llama: bool = 
         return "request has images; model is text-only"
     if not audio and _needs_audio(body):
         return "request has audio; model takes no audio"
-    if llama and (body.get("functions") or (body.get("tools") and isinstance(body.get("tool_choice"), dict))):
+    legacy = body.get("functions") and body.get("function_call") != "none"  # ("none": a text answer was asked for)
+    if llama and (legacy or (body.get("tools") and isinstance(body.get("tool_choice"), dict))):
         return "request names the tool to call (or uses legacy functions), which llama-server ignores"
     return None
 
