@@ -267,9 +267,9 @@ class Runtime:
         checked against it (review AM) (blocking: reads the file)."""
         now = self._file_now()
         if now is None:
-            notes.append(f"the config file {self.config_path or 'in use'} cannot be read now (edited since larouterd "
-                         "started?): this change was checked against it as read at the start; check the next start "
-                         "will take both (`larouterd` refuses a configuration it cannot use, naming the key)")
+            notes.append(f"the config file {self.settings.config_path} cannot be read now (edited since larouterd "
+                         "started?): this change was checked against the file as it was read at the start; the next "
+                         "start reads it as it is then, and refuses a configuration it cannot use, naming the key")
             return
         if now == self.file_layer:
             return

@@ -130,7 +130,7 @@ def test_a_patch_the_edited_file_would_refuse_at_the_next_start_is_refused(make_
     assert saved["policies"] == {"nightly": {"COMPLEX": ["gpt-fake"]}} and saved["policy"] == "nightly", saved
     cfg.write_text(cfg.read_text() + "\n[routing\n")  # half-edited: no start would take it, whatever the change
     status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": 8.0}})
-    assert status == 200 and any("cannot be read now" in w for w in out["warnings"]), out  # (review AM: said)
+    assert status == 200 and any(f"config file {cfg} cannot be read now" in w for w in out["warnings"]), out  # (AM)
 
 
 def test_one_setting_set_as_it_is_in_force_is_saved(make_router: Callable[..., Router], tmp_path: Path) -> None:

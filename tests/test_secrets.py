@@ -158,6 +158,9 @@ def test_any_credential_after_bearer_is_redacted(credential: str) -> None:
     for said in (f"bearer {credential}", f"BEARER {credential}", f"Bearer: {credential}"):  # (review AM)
         assert credential.strip("'\"") not in redact(f"got {said} (gateway)"), said
     assert "horse" not in redact('Bearer "correct horse battery staple" refused')  # a quoted pass phrase, whole
+    for leaked in ('Bearer "eyJ' + "A" * 300 + '" refused', 'Bearer "line one\nline two" refused',
+                   "Bearer swordfish refused", "Bearer Zq'9f8e7d6c5b refused"):  # (review AN: these went through)
+        assert redact(leaked).endswith("[redacted] refused") or '"[redacted]" refused' in redact(leaked), leaked
 
 
 def test_sentences_about_bearer_tokens_stay_as_written() -> None:
@@ -167,7 +170,8 @@ def test_sentences_about_bearer_tokens_stay_as_written() -> None:
 
     for text in ("expected 'Bearer <token>'", "use Bearer {api_key}", "send Bearer $OPENAI_API_KEY.",
                  "the word Bearer followed by a token", "a Bearer JWT is required", "the Bearer keyword is missing",
-                 "needs Bearer authentication.", "ends with Bearer"):
+                 "needs Bearer authentication.", "ends with Bearer", "send Bearer <API key>.",
+                 "use Bearer YOUR_API_KEY here"):  # (review AN: `<API key>` read "[redacted] key>")
         assert redact(text) == text, text
 
 
@@ -180,4 +184,6 @@ def test_bearer_redaction_takes_linear_time() -> None:
 
     started = time.perf_counter()
     redact("Bearer a" + "." * 50_000 + "x")
+    redact("Bearer " + ")" * 50_000)  # (review AN: a provider quoting the input stalled the daemon 11 s)
+    redact("Bearer 'aaaa" * 20_000)  # (an opening quote never closed, over and over)
     assert time.perf_counter() - started < 2.0

@@ -12,35 +12,42 @@ from typing import Any
 REDACTED = "[redacted]"
 LEAST = 8  # characters of a key in a row that count as quoting it (a masked `sk-...abcd` shows 4)
 _DIGIT = re.compile(r"[0-9]")
-# After `Bearer` (any case; `Bearer:` too): the credential, up to white space or a closing quote, or a quoted one
-# whole (a pass phrase with spaces), whatever its characters (a token-character rule let a gateway's
-# `svc:Pr0d-Passw0rd!2024`, a hex run and a lowercase pass phrase through, review AK); a sentence's punctuation after
-# it stays. No credential: a placeholder (`'Bearer <token>'`, `{api_key}`, `$TOKEN`, review AH), a word of the
-# sentence (letters only, shorter than 12: "Bearer JWT", "Bearer followed by"; or a longer one such as
-# "authentication", review AM). A key already redacted takes its `Bearer` along.
-_BEARER = re.compile(r"""\b[Bb][Ee][Aa][Rr][Ee][Rr](?:\s*[:=]\s*|\s+)(?:(["'`])([^"'`\n]{1,200}?)\1|()([^\s"'`]+))""")
-_TAIL = ".,;:!?)]"  # a sentence's punctuation after a credential (stripped in Python: a lazy run and a tail in the
-# pattern took quadratic time on "Bearer a......x", 6.7 s for 16,000 dots)
-_PLACEHOLDER = re.compile(r"<[A-Za-z _-]{1,30}>|\{[A-Za-z _-]{1,30}\}|\[[A-Za-z _-]{1,30}\]|\$\{?[A-Za-z_]\w*\}?")
-_WORDS = frozenset("authentication authorization credentials credential".split())
+# After `Bearer` (any case; `Bearer:` too) comes a credential: a quoted one whole (a pass phrase with spaces; up to
+# 1,024 characters, a longer one redacted to its first white space), a bracketed one, or the run up to white space
+# (quotes inside it too), whatever its characters (a token-character rule let `svc:Pr0d-Passw0rd!2024`, hex and
+# lowercase pass words through: reviews AK, AN). Not a credential: a placeholder (`'Bearer <token>'`, `<API key>`,
+# `{api_key}`, `$TOKEN`, `YOUR_API_KEY`: reviews AH, AN) or a word of prose ("Bearer JWT", "Bearer followed by",
+# "Bearer authentication": review AM). A sentence's punctuation after it stays. A key already redacted takes its
+# `Bearer` along. Every branch is bounded or greedy: linear time (a lazy run with a punctuation tail was quadratic).
+_BEARER = re.compile(r"""\b[Bb][Ee][Aa][Rr][Ee][Rr](?:\s*[:=]\s*|\s+)(?:(?P<q>["'`])(?P<quoted>[^"'`]{1,1024}?)(?P=q)"""
+                     r"""|(?P<bracket><[^<>\n]{1,60}>|\{[^{}\n]{1,60}\}|\[[^\[\]\n]{1,60}\])|(?P<run>\S+))""")
+_QUOTES, _TAIL = "\"'`", ".,;:!?)]"
+_PLACEHOLDER = re.compile(r"[<{\[][A-Za-z _-]{1,60}[>}\]]|\$\{?[A-Za-z_]\w*\}?|(?:YOUR|MY)?_?[A-Z_]*(?:KEY|TOKEN|SECRET)[A-Z_]*")
+_PROSE = frozenset("""jwt token tokens keyword value values followed header headers scheme prefix auth authentication
+    authorization credential credentials string format type required missing invalid expected is was and or with the
+    a an must should not in for key keys api access your my instead only here""".split())
 _SECRETISH = re.compile(  # (a word's end is no key's start: "task-queue", "pplx-70b-online", "hf_transfer" stay)
     r"(?<![A-Za-z0-9])(?:sk-[A-Za-z0-9*_\-]{4,}|lr_sk_[A-Za-z0-9_\-]+)"  # OpenAI, Anthropic, ours
     r"|(?<![A-Za-z0-9])(?:gsk_|xai-|hf_|fw_|pplx-|nvapi-)[A-Za-z0-9_\-]{20,}|AIza[0-9A-Za-z_\-]{20,}")  # Groq, xAI, …
 
 
 def _bearer(m: re.Match[str]) -> str:
-    quote, quoted, _, whole = m.groups()
-    run = whole.rstrip(_TAIL) if whole is not None else ""
-    tail = whole[len(run):] if whole is not None else ""
+    quote, quoted, bracket, run = m["q"], m["quoted"], m["bracket"], m["run"]
     if quoted is not None:  # `Bearer "…"`: the quoted credential whole
-        if _PLACEHOLDER.fullmatch(quoted) or quoted.startswith(REDACTED):
-            return m[0] if not quoted.startswith(REDACTED) else quote + quoted + quote
-        return quote + REDACTED + quote
-    if whole.startswith(REDACTED):
-        return whole
-    if not run or _PLACEHOLDER.fullmatch(run) or (run.isalpha() and (len(run) < 12 or run.lower() in _WORDS)):
+        if quoted.startswith(REDACTED):
+            return quote + quoted + quote
+        return m[0] if _PLACEHOLDER.fullmatch(quoted) else quote + REDACTED + quote
+    if bracket is not None:  # `Bearer <API key>`, `[redacted]`, or a credential in brackets
+        if bracket == REDACTED:
+            return bracket
+        return m[0] if _PLACEHOLDER.fullmatch(bracket) else REDACTED
+    lead = run[0] if run[0] in _QUOTES else ""  # (an opening quote never closed, or one over 1,024 characters)
+    core = run[len(lead):].rstrip(_TAIL + _QUOTES)
+    if core.startswith(REDACTED):
+        return run
+    if not core or _PLACEHOLDER.fullmatch(core) or core.lower() in _PROSE:
         return m[0]
-    return REDACTED + tail
+    return lead + REDACTED + run[len(lead) + len(core):]
 
 
 def _runs(text: str, secret: str) -> list[tuple[int, int]]:
