@@ -10,6 +10,7 @@ pid the kernel has since given to another process (its start time or boot id dif
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -23,6 +24,18 @@ log = logging.getLogger("larouter.daemon")
 ADDRESS_FILE = "larouterd.address"
 ADMIN_TOKEN_FILE = "admin_token"  # the generated admin token (0600), kept across starts
 TOKEN_FILE = "larouterd.token"  # the running daemon's admin token at its start (0600), for its owner's CLI
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost (here, not in `auth`, so the CLI can ask without the server's imports)."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def http_url(host: str, port: int) -> str:

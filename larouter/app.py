@@ -14,7 +14,8 @@ from aiohttp import web
 from larouter import VERSION_HEADER, __version__, appkeys
 from larouter.config import Settings
 from larouter.drain import Drain
-from larouter.auth import AdminToken, auth_middleware, is_loopback
+from larouter.address import is_loopback
+from larouter.auth import AdminToken, auth_middleware
 from larouter.errors import PARSER_LIMITS, error_middleware
 from larouter.openapi import openapi_json
 from larouter.projects import api as projects_api

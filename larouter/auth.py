@@ -15,7 +15,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDictProxy
 
-from larouter.address import ADMIN_TOKEN_FILE
+from larouter.address import ADMIN_TOKEN_FILE, is_loopback
 from larouter.config import Settings
 from larouter.configerr import ConfigError
 from larouter.configvalid import MIN_ADMIN_TOKEN, usable_admin_token
@@ -44,18 +44,6 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 
 
 @functools.lru_cache(maxsize=1024)
-def is_loopback(host: str | None) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost."""
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
 def admin_token(home: Path, bind_host: str) -> str:
     """The admin token in `<home>/admin_token` (generated 0600 on loopback binds), for when none is configured."""
     path = home / ADMIN_TOKEN_FILE

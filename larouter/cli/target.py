@@ -4,7 +4,6 @@ goes only to an address the daemon of this home recorded."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -102,20 +101,14 @@ def url_target(url: str, token: str | None) -> Client:
 
 def same_daemon(url: str, live: str) -> bool:
     """Whether `url` is the recorded address `live`, or `http://localhost:` its port when `live` is on loopback."""
+    from larouter.address import is_loopback
+
     if url == live:
         return True
     given, recorded = urlsplit(url), urlsplit(live)
     return (given.scheme == recorded.scheme == "http" and (given.hostname or "").rstrip(".") == "localhost"
             and given.username is None and given.path == recorded.path and given.port == recorded.port
-            and _loopback(recorded.hostname or ""))
-
-
-def _loopback(host: str) -> bool:
-    """Whether `host` is a loopback address (127.0.0.0/8, ::1): `localhost` names it on every system."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+            and is_loopback(recorded.hostname))
 
 
 def env_home() -> Path:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from larouter import appkeys
-from larouter.auth import is_loopback
+from larouter.address import is_loopback
 from larouter.config import Settings
 from larouter.configshipped import BASE_URL_ENV  # (the SDKs' variables: the usual way a loop is made)
 from larouter.errors import Handler, LarouterError
