@@ -208,26 +208,27 @@ class Runtime:
         token) a change of a guarded key is a 403 (`configguard`)."""
         if not isinstance(patch, dict) or not patch:
             raise bad_request("PATCH body must be a non-empty JSON object of settings to change", None, "invalid_json")
-        view = self.view()
-        if any(key in patch and patch[key] != view[key] for key in ("home", "config_path")):
-            raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
-        block = len(_paths(patch)) > 1  # (one setting is set as sent, `config set`: pinned even as it is in force)
-        # A file edited since the start may not hold what is in force now: a block restoring a policy taken out of it
-        # (equal to what is in force) is kept whole, or the next start would lack it (review AM)
-        thin = block and await asyncio.to_thread(self._file_now) == self.file_layer
-        patch = unchanged_dropped(unmasked(patch, view, block), view, self.overrides, thin)
-        if not patch:  # (the whole view sent back as it was: nothing to change, nothing to pin)
-            return []
         # Shielded: a client that hangs up (aiohttp then cancels its handler) must not leave the file written and the
         # live settings not, which the next patch would then silently undo.
         return await asyncio.shield(self._apply(patch, by_token, notes if notes is not None else []))
 
     async def _apply(self, patch: dict[str, Any], by_token: bool, notes: list[str]) -> list[str]:
-        async with self.lock:
+        async with self.lock:  # (the overrides it thins against and merges into are the ones it replaces)
+            view = self.view()
+            if any(key in patch and patch[key] != view[key] for key in ("home", "config_path")):
+                raise bad_request("'home' and 'config_path' cannot be changed at runtime", "home")
+            now = await asyncio.to_thread(self._file_now)  # (once: what the next start reads)
+            block = len(_paths(patch)) > 1  # (one setting is set as sent, `config set`: pinned even as it is in force)
+            # A file edited since the start may not hold what is in force now: a block restoring a policy taken out of
+            # it (equal to what is in force) is kept whole, or the next start would lack it (review AM)
+            thin = block and now == self.file_layer
+            patch = unchanged_dropped(unmasked(patch, view, block), view, self.overrides, thin)
+            if not patch:  # (the whole view sent back as it was: nothing to change, nothing to pin)
+                return []
             overrides = merge(self.overrides, patch)
             configguard.check(self.overrides, overrides, by_token, str(self.settings.home))
             try:
-                new = await asyncio.to_thread(self._load, overrides, notes)
+                new = await asyncio.to_thread(self._load, overrides, now, notes)
             except ConfigError as exc:
                 detail = str(exc).split("\n", 1)[-1].strip()
                 raise bad_request(detail, _param(detail, patch), "invalid_config") from None
@@ -240,16 +241,17 @@ class Runtime:
                 listener(new)
         return restart_required(self.started or new, new, _paths(patch))
 
-
-    def _load(self, overrides: dict[str, Any], notes: list[str] | None = None) -> Settings:
+    def _load(self, overrides: dict[str, Any], now: tuple[bool, dict[str, Any]] | None,
+              notes: list[str]) -> Settings:
         """The settings these overrides give now (under the command-line flags) and at the next start without the
-        flags: a value the next start would refuse is refused now, not persisted (blocking: reads files)."""
+        flags: a value the next start would refuse is refused now, not persisted (blocking: reads files). `now`: the
+        config file as it is now (`_file_now`)."""
         if self.cli:
             load_settings(self.config_path, self.env, overrides, self.file_layer)
         settings = load_settings(self.config_path, self.env, merge(overrides, self.cli), self.file_layer)
         for check in self.checks:
             check(settings)
-        self._next_start(overrides, [] if notes is None else notes)
+        self._next_start(overrides, now, notes)
         return settings
 
     def _file_now(self) -> tuple[bool, dict[str, Any]] | None:
@@ -259,13 +261,13 @@ class Runtime:
         except ConfigError:
             return None
 
-    def _next_start(self, overrides: dict[str, Any], notes: list[str]) -> None:
-        """Refuse overrides the config file as it is now (edited since the start) would refuse at the next start: a
-        policy or provider taken out of the file and then named by a runtime change left a daemon that would not
-        start again (review AK). A file that the next start refuses whatever the overrides (half-edited) is no
+    def _next_start(self, overrides: dict[str, Any], now: tuple[bool, dict[str, Any]] | None,
+                    notes: list[str]) -> None:
+        """Refuse overrides the config file as it is now (`now`: edited since the start) would refuse at the next
+        start: a policy or provider taken out of the file and then named by a runtime change left a daemon that would
+        not start again (review AK). A file that the next start refuses whatever the overrides (half-edited) is no
         reason to refuse a change: the start will say what is wrong with it; `notes` says the change could not be
-        checked against it (review AM) (blocking: reads the file)."""
-        now = self._file_now()
+        checked against it (review AM)."""
         if now is None:
             notes.append(f"the config file {self.settings.config_path} cannot be read now (edited since larouterd "
                          "started?): this change was checked against the file as it was read at the start; the next "
@@ -291,10 +293,9 @@ def unmasked(patch: dict[str, Any], view: Mapping[str, Any], block: bool = True,
              path: tuple[str, ...] = ()) -> dict[str, Any]:
     """The patch without the secrets it sends back as `view` (GET /api/config) shows them, nor (a `block` of settings)
     the guarded settings (`configguard`) it sends back as they are: a client that edits the block it read and sends it
-    whole leaves those
-    keys as they are (without the admin token, a block holding `heartbeat.model_file` or `usage.prices_file` as
-    shown was a 403). Any other masked value (`sk-...abcd`, `***`) is a 400: the mask is never a key, and storing it
-    would break every call to the provider."""
+    whole leaves those keys as they are (without the admin token, a block holding `heartbeat.model_file` or
+    `usage.prices_file` as shown was a 403). Any other masked value (`sk-...abcd`, `***`) is a 400: the mask is never
+    a key, and storing it would break every call to the provider."""
     out: dict[str, Any] = {}
     for key, value in patch.items():
         shown = view.get(key) if isinstance(view, Mapping) else None
@@ -361,8 +362,9 @@ def load_runtime(config_path: Path | None, env: Mapping[str, str] | None = None,
     """Load settings with persisted runtime overrides on top (and CLI flags above those)."""
     env = os.environ if env is None else env
     layer = read_file_layer(config_path, env)  # read once: a PATCH later builds on the file as it was at the start
-    first = load_settings(config_path, env, file_layer=layer)  # the file and environment in full, even the keys a
-    overrides = read_overrides(first.home)  # flag overrides
+    # the file and environment in full, even the keys a flag overrides
+    first = load_settings(config_path, env, file_layer=layer)
+    overrides = read_overrides(first.home)
     try:
         settings = load_settings(config_path, env, overrides, layer) if overrides else first
     except ConfigError as exc:  # the settings were valid without the overrides: the file is to blame
