@@ -91,12 +91,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
             return await _auto(request, call, body)  # (its candidate's reservation is settled below)
         pending = local.pending_local(request, body["model"])
         call.tried = pending.id if pending is not None else None  # (its error names it, started or not)
-        local.refuse_unfit(body, pending, None)
+        local.refuse_unfit(body, pending)
         if pending is not None and not stream:
             await local.start_local(request, pending)
         if pending is None or not stream:
             call.target = request.app[appkeys.REGISTRY].resolve(body["model"])
-            local.refuse_unfit(body, None, call.target)
+            local.refuse_unfit(body, call.target)
             reservation = await billing.admit(request, call, body, routed=False)
             local.touch(request, call)
         if stream:
@@ -293,14 +293,11 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         if relay.held:  # a routed stream committed to while it sent only reasoning: did an answer follow?
             routed.after_stream(request, call, relay)
         resp.release()  # clean end: the connection goes back to the pool
-    except (ClientGone, UpstreamErrorEvent) as exc:
-        if relay.upstream_error is None:  # (a client that hangs up once it has the provider's error event, as the
-            call.finish(499, "client_disconnected")  # SDKs do, leaves a call that failed: not its 499, review AI)
-        else:  # relayed as the upstream sent it; the call failed
-            log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name,
-                        exc if isinstance(exc, UpstreamErrorEvent) else relay.upstream_error)
-            call.finish(502, "upstream_error")
-            routed.broke(request, call)
+    except (ClientGone, UpstreamErrorEvent):
+        if relay.upstream_error is None:
+            call.finish(499, "client_disconnected")
+        else:
+            _error_event(request, call, relay)
     except BadStream as exc:  # what came before it was relayed; the rest is not read
         msg = f"provider {call.target.provider_name!r} {exc}"
         log.warning("%s", msg)
@@ -318,13 +315,22 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
         routed.broke(request, call)
     except asyncio.CancelledError:
         if not await _cut(request, call, relay):
-            if relay.upstream_error is not None:  # gone once it had the provider's error event: the provider's failure
-                call.finish(502, "upstream_error")
-                routed.broke(request, call)
+            if relay.upstream_error is not None:
+                _error_event(request, call, relay)
             raise
     finally:
         resp.close()  # no-op after release; otherwise tears the connection down so the provider stops
     return client
+
+
+def _error_event(request: web.Request, call: Call, relay: Relay) -> None:
+    """The provider sent an error event mid-stream (relayed as it sent it): the call failed, its model's health notes
+    it; whether the client then stayed to the end or hung up, as the SDKs do once they raise on it (a 499 then was
+    the client's, though the call had failed: review AI)."""
+    assert call.target is not None
+    log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name, relay.upstream_error)
+    call.finish(502, "upstream_error")
+    routed.broke(request, call)
 
 
 async def _cut(request: web.Request, call: Call, relay: Relay) -> bool:

@@ -193,16 +193,14 @@ async def explain_crash(request: web.Request, call: Call, err: LarouterError) ->
                          delivered=err.delivered, note=crash.note)
 
 
-def refuse_unfit(body: dict[str, Any], model: CatalogModel | None, target: Target | None) -> None:
+def refuse_unfit(body: dict[str, Any], model: CatalogModel | Target | None) -> None:
     """A named local model (a stopped one's catalog entry, or a running one's target) sent an image or audio part it
     takes no such input for: a 400 naming why (llama-server answered 500, relayed as a 502 that the SDKs retried and
     that turned /health degraded: a client's mistake, review AL). A named model gets the rest of the body as written."""
-    if model is not None:
-        why = local_cannot(body, "image" in model.modalities, "audio" in model.modalities, llama=False)
-        name = model.id
-    elif target is not None and target.provider.local:
-        why = local_cannot(body, target.provider.vision, target.provider.audio, llama=False)
-        name = target.model
+    if isinstance(model, CatalogModel):
+        name, why = model.id, local_cannot(body, "image" in model.modalities, "audio" in model.modalities, llama=False)
+    elif model is not None and model.provider.local:
+        name, why = model.model, local_cannot(body, model.provider.vision, model.provider.audio, llama=False)
     else:
         return
     if why is not None:

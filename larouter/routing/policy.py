@@ -10,6 +10,7 @@ from larouter.models.catalog import Catalog
 from larouter.models.supervisor import provider_name
 from larouter.proxy.registry import ModelRegistry, Target
 from larouter.routing.cooldowns import Cooldowns
+from larouter.routing.health import LOCAL_PREFIX
 from larouter.routing.tiers import Tier
 
 if TYPE_CHECKING:
@@ -154,12 +155,12 @@ def unfit(target: Target, body: dict[str, Any], prompt_tokens: int) -> str | Non
     prov = target.provider
     if prov.context_window is not None and prompt_tokens > prov.context_window:
         return f"prompt (~{prompt_tokens} tokens) exceeds its {prov.context_window}-token context"
-    if prov.local and (cannot := local_cannot(body, prov.vision, prov.audio, target.provider_name.startswith(
-            provider_name("")))) is not None:
-        return cannot
-    if not prov.vision and _needs_vision(body):
+    if prov.local:  # (one LARouter runs: its llama-server's limits too)
+        if (cannot := local_cannot(body, prov.vision, prov.audio, target.provider_name.startswith(LOCAL_PREFIX))):
+            return cannot
+    elif not prov.vision and _needs_vision(body):
         return "request has images; model has no vision"
-    if not prov.audio and _needs_audio(body):
+    elif not prov.audio and _needs_audio(body):
         return "request has audio; model takes no audio"
     if not prov.tools and _forced_tools(body):
         return "request forces a tool call; model cannot"
