@@ -273,7 +273,8 @@ def run(host: str | None, port: int | None, config: Path | None) -> None:
                             runtime_file(settings.home))
         if hidden_vars := runtime.hidden_variables():
             log.warning("the environment sets %s, but a change made at runtime (%s) overrides it; `larouter config "
-                        "unset KEY` puts the variable's value back", ", ".join(hidden_vars[:5]), runtime_file(settings.home))
+                        "unset KEY` puts the variable's value back", ", ".join(hidden_vars[:5]),
+                        runtime_file(settings.home))
         app = make_app(runtime)
     except ConfigError as exc:
         raise Refused(str(exc)) from None

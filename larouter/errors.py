@@ -110,9 +110,9 @@ def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
     code, type_ = _HTTP_CODES.get(exc.status, ("http_error", "invalid_request_error"))
     if exc.status == 404:
         msg = f"no such endpoint: {request.method} {request.path}"
-        bare = request.path.rstrip("/")
-        meant = next((path for path in (bare, "/v1" + bare) if request.path.endswith("/") and len(request.path) > 1
-                      and _under_v1(request, path)), None)  # (review AL; AM: without /v1 too, only its own method)
+        bare = request.path.rstrip("/")  # a trailing slash (review AL), without /v1 too, for its own method (AM)
+        meant = next((path for path in (bare, "/v1" + bare) if _under_v1(request, path)), None) if (
+            bare and bare != request.path) else None
         if meant is not None:
             msg += f" (did you mean {request.method} {meant}? no trailing slash)"
         elif not request.path.startswith("/v1/") and _under_v1(request):  # a base_url without its /v1

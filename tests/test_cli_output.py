@@ -258,8 +258,8 @@ def test_config_get_shows_bidi_and_c1_controls_escaped(router: Router) -> None:
 
 def test_config_get_json_escapes_bidi_c1_and_format_characters(router: Router) -> None:
     """A setting holding a right-to-left override, a C1 control, a zero-width space and a tag character: `config get
-    --json` (whole and by key) writes them as `\\uXXXX` escapes, the same JSON to a script (JSON escapes only C0: they
-    reached the owner's terminal raw: review AH); other text (`证明`) stays as written."""
+    --json` (whole and by key) writes them as `\\u` escapes (`\\u202e`), the same JSON to a script (JSON escapes
+    only C0: they reached the owner's terminal raw: review AH); other text (`证明`) stays as written."""
     name = "gpt\u202efake\u009b\u200b\U000e0041证明"
     status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"default_model": name}})
     assert status == 200, out

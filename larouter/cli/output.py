@@ -47,8 +47,8 @@ def _json_escape(m: re.Match[str]) -> str:
 def json_text(data: Any) -> str:
     """Indented JSON, its text as written ("证明", not "\\u8bc1\\u660e"), but for what would drive or disguise a
     terminal: C1 controls, DEL, bidi controls (textsafe's UNSAFE: JSON escapes only C0) and the other format
-    characters (zero-width ones, tags) are `\\uXXXX` escapes, the same JSON to a script. Any of them in a setting
-    (another local user may PATCH one into a model name) reached the owner's terminal raw (review AH)."""
+    characters (zero-width ones, tags) are `\\u` escapes (`\\u202e`), the same JSON to a script. Any of them in a
+    setting (another local user may PATCH one into a model name) reached the owner's terminal raw (review AH)."""
     return _NOT_ASCII.sub(_json_escape, json.dumps(data, indent=2, ensure_ascii=False))
 
 

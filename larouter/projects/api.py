@@ -56,9 +56,8 @@ async def patch_config(request: web.Request) -> web.Response:
     """PATCH /api/config: JSON merge patch, validated, persisted atomically, applied live."""
     runtime = request.app[appkeys.RUNTIME]
     body = await read_json_object(request)
-    notes: list[str] = []
-    restart = await runtime.patch(body, by_token=principal(request).by_token, notes=notes)  # loopback trust: not
-    # every key
+    notes: list[str] = []  # (loopback trust is not enough for every key: `by_token`)
+    restart = await runtime.patch(body, by_token=principal(request).by_token, notes=notes)
     sock = request.transport.get_extra_info("sockname") if request.transport is not None else None
     listening = [(runtime.settings.server.host, sock[1]), sock] if isinstance(sock, tuple) else []
     loop.warn_if_pointing_here(runtime.settings, listening)  # a provider base_url that is this daemon: a loop

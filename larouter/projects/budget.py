@@ -134,7 +134,8 @@ class Budgets:
         key = await self._load(project)
         spent, held = self.spent[project.id][key], self._held(project)
         remaining = None if project.budget_usd is None else round_usd(max(project.budget_usd - spent - held, 0.0))
-        return {"budgetUsd": project.budget_usd, "window": project.budget_window, "windowStart": key[1].date().isoformat(),
+        return {"budgetUsd": project.budget_usd, "window": project.budget_window,
+                "windowStart": key[1].date().isoformat(),
                 "spent": round_usd(spent), "reserved": round_usd(held), "remaining": remaining}
 
     def _over(self, key: tuple[str, datetime], project: Project, amount: float) -> bool:

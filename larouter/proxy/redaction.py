@@ -19,10 +19,11 @@ _DIGIT = re.compile(r"[0-9]")
 # `{api_key}`, `$TOKEN`, `YOUR_API_KEY`: reviews AH, AN) or a word of prose ("Bearer JWT", "Bearer followed by",
 # "Bearer authentication": review AM). A sentence's punctuation after it stays. A key already redacted takes its
 # `Bearer` along. Every branch is bounded or greedy: linear time (a lazy run with a punctuation tail was quadratic).
-_BEARER = re.compile(r"""\b[Bb][Ee][Aa][Rr][Ee][Rr](?:\s*[:=]\s*|\s+)(?:(?P<q>["'`])(?P<quoted>[^"'`]{1,1024}?)(?P=q)"""
+_BEARER = re.compile(r"""\b(?i:bearer)(?:\s*[:=]\s*|\s+)(?:(?P<q>["'`])(?P<quoted>[^"'`]{1,1024}?)(?P=q)"""
                      r"""|(?P<bracket><[^<>\n]{1,60}>|\{[^{}\n]{1,60}\}|\[[^\[\]\n]{1,60}\])|(?P<run>\S+))""")
 _QUOTES, _TAIL = "\"'`", ".,;:!?)]"
-_PLACEHOLDER = re.compile(r"[<{\[][A-Za-z _-]{1,60}[>}\]]|\$\{?[A-Za-z_]\w*\}?|(?:YOUR|MY)?_?[A-Z_]*(?:KEY|TOKEN|SECRET)[A-Z_]*")
+_PLACEHOLDER = re.compile(r"[<{\[][A-Za-z _-]{1,60}[>}\]]|\$\{?[A-Za-z_]\w*\}?"  # <token>, {api_key}, $TOKEN
+                          r"|(?:YOUR|MY)?_?[A-Z_]*(?:KEY|TOKEN|SECRET)[A-Z_]*")  # YOUR_API_KEY
 _PROSE = frozenset("""jwt token tokens keyword value values followed header headers scheme prefix auth authentication
     authorization credential credentials string format type required missing invalid expected is was and or with the
     a an must should not in for key keys api access your my instead only here""".split())
@@ -70,9 +71,9 @@ def _runs(text: str, secret: str) -> list[tuple[int, int]]:
 
 
 def random_looking(secret: str) -> bool:
-    """A key whose runs are its own (LEAST or more characters, a digit among them, or 20 and both cases): a real one. A placeholder made
-    of words (`sk-no-key-required`, `not-needed`) or short (`ollama`, `EMPTY`) is none: its words are everyone's
-    ("Field required", `ollama/llama3.1:8b`), and it guards nothing."""
+    """A key whose runs are its own (LEAST or more characters, a digit among them, or 20 and both cases): a real one.
+    A placeholder made of words (`sk-no-key-required`, `not-needed`) or short (`ollama`, `EMPTY`) is none: its words
+    are everyone's ("Field required", `ollama/llama3.1:8b`), and it guards nothing."""
     mixed = len(secret) >= 20 and secret.lower() != secret and secret.upper() != secret  # (random letters alone)
     return len(secret) >= LEAST and (_DIGIT.search(secret) is not None or mixed)
 

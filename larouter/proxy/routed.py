@@ -252,7 +252,7 @@ def provider_last(queue: list[Candidate], provider: str) -> tuple[list[Candidate
 
 def _skip(cand: Candidate) -> str:
     """A skipped candidate and why, for a reason (the `local` placeholder's reason names no model: it had none)."""
-    return cand.skipped or "" if cand.name == LOCAL else f"{cand.name}: {cand.skipped}"
+    return (cand.skipped or "") if cand.name == LOCAL else f"{cand.name}: {cand.skipped}"
 
 
 async def route(request: web.Request, call: Call, body: dict[str, Any],
