@@ -12,7 +12,7 @@ from larouter.proxy.call import header_safe
 from larouter.routing import DEFAULT, ClassifierConfig, Decision, Tier, classify
 from larouter.routing.compiled import compile_rules
 from larouter.routing.envelope import strip_envelope
-from larouter.routing.shown import UNSAFE_RE
+from larouter.textsafe import UNSAFE_RE
 from tests.support.agents import HB_PROMPT, TIME_LINE, agent, call, envelope, result, tier
 
 

@@ -15,7 +15,7 @@ from larouter.config import ConfigError, load_settings
 from larouter.routing import Tier, classify
 from larouter.routing.hbmodel import HeartbeatModel, features, load_shipped
 from larouter.routing.rules import DEFAULT, ClassifierConfig
-from larouter.routing.shown import UNSAFE_RE
+from larouter.textsafe import UNSAFE_RE
 from tests.conftest import Fake, Router
 from tests.support.agents import NO_MODEL_TOML, RULES_ONLY
 from tests.support.servers import http_json

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from larouter.proxy.call import MEASURE_AFTER, Call, header_safe
 from larouter.proxy.sse import ClientGone, Relay
 from larouter.routing import Decision, Tier, classify
-from larouter.routing.shown import UNSAFE_RE
+from larouter.textsafe import UNSAFE_RE
 from larouter.usage import schema as usage_schema
 from larouter.usage.export import FORMULA_PREFIXES, HEADER, CsvExport, encode_rows, safe_cell
 from larouter.usage.periods import window

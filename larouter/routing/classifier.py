@@ -34,7 +34,8 @@ from larouter.routing.envelope import strip_envelope
 from larouter.routing.lookup_news import lookup_news
 from larouter.routing.recurrence import count_rose, recurring_ack
 from larouter.routing.rules import DEFAULT, ClassifierConfig
-from larouter.routing.shown import ACK_SHOWN, escaped, quoted
+from larouter.routing.shown import ACK_SHOWN, quoted
+from larouter.textsafe import escaped
 from larouter.routing.signals import assess
 from larouter.routing.tiers import Decision, Tier
 from larouter.routing.turns import Turn, find_user_turn, previous_is_assistant_text, read_content

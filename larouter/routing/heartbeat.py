@@ -29,7 +29,8 @@ from larouter.routing.reported import reports_work
 from larouter.routing.troubled import labelled_trouble, troubled_item
 from larouter.routing.exits import failed_exit
 from larouter.routing.readings import breaks_a_limit, within_thresholds
-from larouter.routing.shown import ACK_SHOWN, escaped
+from larouter.routing.shown import ACK_SHOWN
+from larouter.textsafe import escaped
 from larouter.routing.statustime import TIMED_STATUS_RE, clock_line
 from larouter.routing.system_events import system_event_news
 from larouter.routing.quoting import asks_after, fenced_with_prose, in_fence, questions, quoted_prompt

@@ -10,7 +10,7 @@ from larouter.routing.compiled import Compiled
 from larouter.routing.counts import counts_something
 from larouter.routing.troubled import labelled_trouble
 from larouter.routing.request_words import REQUEST_OPENERS
-from larouter.routing.shown import escaped
+from larouter.textsafe import escaped
 
 
 def model_check_in(text: str, lower: str, rules: Compiled) -> float | None:

@@ -8,9 +8,7 @@ is made ASCII where it is set (`proxy.call.header_safe`).
 
 from __future__ import annotations
 
-from larouter.textsafe import UNSAFE, UNSAFE_RE, escaped
-
-__all__ = ["ACK_SHOWN", "UNSAFE", "UNSAFE_RE", "escaped", "quoted"]
+from larouter.textsafe import escaped
 
 ACK_SHOWN = 24  # characters of an idle ack ("HEARTBEAT_OK", "'nothing new'") a reason shows
 
