@@ -14,7 +14,7 @@ from aiohttp import web
 
 from tests.conftest import Router
 from tests.support.cli import on
-from tests.support.servers import BackgroundLoop
+from tests.support.servers import BackgroundLoop, wait_until
 
 
 LAROUTERD = {"x-larouter-version": "0.1.0"}  # how a larouterd (or a stand-in that mimics one) names itself
@@ -247,3 +247,60 @@ def test_o_refuses_a_path_through_another_users_symlink_in_a_shared_directory(ro
     ours.symlink_to(mine)
     assert on(router, "usage", "export", "-o", str(ours / "usage.csv")).exit_code == 0
     assert (mine / "usage.csv").read_text().startswith("time,project,")
+
+
+SWAPPER = """
+import os, sys
+base, theirs = sys.argv[1], sys.argv[2]
+os.symlink(theirs, os.path.join(base, "ready"))
+os.lchown(os.path.join(base, "ready"), 65534, 65534)  # (their symlink: made by them, so theirs)
+while True:  # swap `sub` (ours) for their symlink and back, as fast as renames go
+    for src, dst in (("sub", "away"), ("ready", "sub"), ("sub", "ready"), ("away", "sub")):
+        try:
+            os.rename(os.path.join(base, src), os.path.join(base, dst))
+        except OSError:
+            pass
+"""
+
+
+REFUSALS = ("refusing to write", "cannot write", "Invalid value for '-o'")  # (the last: click's own check of -o
+# found the name gone as it looked)
+
+
+def test_o_cannot_be_raced_into_another_users_directory(router: Router, tmp_path: Path) -> None:
+    """In a directory of ours others may write (0777, no sticky bit), another user keeps swapping `sub` (ours) for
+    their symlink to their directory as `-o base/sub/usage.csv` exports again and again: each export lands in `sub`
+    or is refused naming why, never a file in their directory (the path was checked, then written by name: a swap in
+    between landed the CSV or its partial file there: 1 to 7 of 60 exports here, 1 in 36 for review AM). The other
+    user's swaps are made by a process of its own, so they race the export as another user's would."""
+    import subprocess
+    import sys
+    import time
+
+    if os.geteuid() != 0:
+        pytest.skip("making another user's symlink needs root")  # (as above)
+    base, theirs = tmp_path / "base", tmp_path / "theirs"
+    (base / "sub").mkdir(parents=True)
+    base.chmod(0o777)
+    theirs.mkdir()
+    os.chown(theirs, 65534, 65534)
+    real = os.stat(base / "sub").st_ino
+    swapper = subprocess.Popen([sys.executable, "-c", SWAPPER, str(base), str(theirs)])
+    landed: list[str] = []
+    outcomes = {"ok": 0, "refused": 0}
+    try:
+        wait_until(lambda: (base / "ready").is_symlink() or (base / "sub").is_symlink(), 10, "the swapper to start")
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline and sum(outcomes.values()) < 60:
+            out = on(router, "usage", "export", "-o", str(base / "sub" / "usage.csv"))
+            assert out.exit_code == 0 or any(why in out.stderr for why in REFUSALS), out.output
+            outcomes["ok" if out.exit_code == 0 else "refused"] += 1
+            landed += [p.name for p in theirs.iterdir()]
+            for p in theirs.iterdir():
+                p.unlink()
+    finally:
+        swapper.kill()
+        swapper.wait(10)
+    assert not landed, f"{len(landed)} files in their directory ({landed[:5]}) over {outcomes}"
+    [mine] = [p for p in (base / "sub", base / "away") if p.is_dir() and not p.is_symlink() and p.stat().st_ino == real]
+    assert outcomes["ok"] > 0 and (mine / "usage.csv").read_text().startswith("time,project,"), outcomes
