@@ -76,6 +76,13 @@ def not_found(message: str, code: str = "not_found", param: str | None = None) -
     return LarouterError(message, 404, "invalid_request_error", code, param)
 
 
+def no_such_endpoint(request: web.Request, meant: str | None = None) -> str:
+    """The 404 message of a path no route takes; `meant`: the path it names with a trailing slash left out (review
+    AL of the thirty-fourth session), said as the hint."""
+    msg = f"no such endpoint: {request.method} {request.path}"
+    return msg if meant is None else f"{msg} (did you mean {request.method} {meant}? no trailing slash)"
+
+
 def upstream_error(message: str, status: int = 502, code: str = "upstream_error", delivered: bool = False) -> LarouterError:
     """A 502/504 from a provider; the message must already be free of key material. `delivered`: the provider had
     the request when it failed (a timeout or a dropped connection after sending), so it may have worked and billed."""
@@ -109,13 +116,13 @@ def _under_v1(request: web.Request, path: str | None = None) -> bool:
 def _from_http(exc: web.HTTPException, request: web.Request) -> LarouterError:
     code, type_ = _HTTP_CODES.get(exc.status, ("http_error", "invalid_request_error"))
     if exc.status == 404:
-        msg = f"no such endpoint: {request.method} {request.path}"
         bare = request.path.rstrip("/")  # a trailing slash (review AL), without /v1 too, for its own method (AM)
         meant = next((path for path in (bare, "/v1" + bare) if _under_v1(request, path)), None) if (
             bare and bare != request.path) else None
         if meant is not None:
-            msg += f" (did you mean {request.method} {meant}? no trailing slash)"
-        elif not request.path.startswith("/v1/") and _under_v1(request):  # a base_url without its /v1
+            return LarouterError(no_such_endpoint(request, meant), exc.status, type_, code)
+        msg = no_such_endpoint(request)
+        if not request.path.startswith("/v1/") and _under_v1(request):  # a base_url without its /v1
             msg += f" (did you mean {request.method} /v1{request.path}? An OpenAI client's base_url ends in /v1)"
         elif request.path.strip("/").split("/", 1)[0] in OPENAI_ENDPOINTS:
             msg += (f" (an OpenAI client's base_url ends in /v1; /v1{request.path} is not proxied either: LARouter "

@@ -44,6 +44,24 @@ def test_a_base_url_without_v1_is_told_so(router: Router, method: str, path: str
     assert status == 404 and "did you mean" not in out["error"]["message"] and "/v1" not in out["error"]["message"]
 
 
+@pytest.mark.parametrize(("path", "meant"), [
+    ("/v1/models/gpt-fake/", "/v1/models/gpt-fake"), ("/v1/models/fake/gpt-fake//", "/v1/models/fake/gpt-fake"),
+    ("/v1/models/gpt-fake%2F", "/v1/models/gpt-fake"), ("/models/gpt-fake/", "/v1/models/gpt-fake")])
+def test_a_model_with_a_trailing_slash_is_told_so(router: Router, path: str, meant: str) -> None:
+    """`GET /v1/models/ID/` gets the hint every other path with a trailing slash gets (it was "model 'gpt-fake/' does
+    not exist here", which named no cause), as the SDK shows it; an id with `/` inside it is still one model."""
+    status, out = http_json("GET", router.url + path)
+    assert status == 404 and out["error"]["code"] == "not_found", out
+    assert f"did you mean GET {meant}? no trailing slash" in out["error"]["message"], out
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.NotFoundError) as info:
+        client.models.retrieve("gpt-fake/")
+    assert "did you mean GET /v1/models/gpt-fake? no trailing slash" in str(info.value)
+    assert client.models.retrieve("fake/gpt-fake").id == "fake/gpt-fake"
+    status, out = http_json("GET", router.url + "/v1/models/fake%2Fgpt-fake")
+    assert status == 200 and out["id"] == "fake/gpt-fake", out
+
+
 def test_the_sdk_without_v1_reads_the_hint(router: Router) -> None:
     client = openai.OpenAI(base_url=router.url, api_key="x", max_retries=0)
     with pytest.raises(openai.NotFoundError) as info:

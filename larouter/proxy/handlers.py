@@ -11,7 +11,7 @@ import attrs
 from aiohttp import web
 
 from larouter import appkeys, jsonx
-from larouter.errors import LarouterError, not_found, request_id_for
+from larouter.errors import LarouterError, no_such_endpoint, not_found, request_id_for
 from larouter.models.catalog import CatalogModel
 from larouter.models.supervisor import provider_name
 from larouter.projects.budget import Reservation
@@ -377,6 +377,8 @@ async def _listing(app: web.Application) -> list[dict[str, Any]]:
 async def get_model(request: web.Request) -> web.Response:
     """OpenAI model object for one id: the entry `GET /v1/models` lists for it, else 404."""
     model_id = request.match_info["id"]
+    if model_id.rstrip("/") not in ("", model_id):  # `ID/`, or `ID%2F` as the SDK sends it: the hint any path gets
+        raise not_found(no_such_endpoint(request, "/v1/models/" + model_id.rstrip("/")))
     check_model_name(model_id)
     for entry in await _listing(request.app):
         if entry["id"] == model_id:
