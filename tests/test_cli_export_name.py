@@ -290,8 +290,10 @@ def test_o_cannot_be_raced_into_another_users_directory(router: Router, tmp_path
     outcomes = {"ok": 0, "refused": 0}
     try:
         wait_until(lambda: (base / "ready").is_symlink() or (base / "sub").is_symlink(), 10, "the swapper to start")
-        deadline = time.monotonic() + 6
-        while time.monotonic() < deadline and sum(outcomes.values()) < 60:
+        start = time.monotonic()  # 60 exports or 6 s, and on (30 s at most) until one got through: a loaded CI
+        # machine may export only a few times in 6 s, each refused with a chance of about 3 in 4
+        while (time.monotonic() < start + 6 and sum(outcomes.values()) < 60) or (
+                not outcomes["ok"] and time.monotonic() < start + 30):
             out = on(router, "usage", "export", "-o", str(base / "sub" / "usage.csv"))
             assert out.exit_code == 0 or any(why in out.stderr for why in REFUSALS), out.output
             outcomes["ok" if out.exit_code == 0 else "refused"] += 1
