@@ -59,12 +59,13 @@ class Router:
         return {"Authorization": f"Bearer {self.admin_token}"}
 
 
-def toml_config(fake_url: str, extra: str = "") -> str:
-    """A config file with the fake provider as `fake`."""
+def toml_config(fake_url: str, extra: str = "", read_timeout: float = 2.0) -> str:
+    """A config file with the fake provider as `fake` (its `read_timeout` short, so tests of a silent provider end
+    soon; a test of many concurrent calls gives it longer: a loaded CI machine may answer the last ones late)."""
     models = ", ".join(f'"{m}"' for m in FAKE_MODELS)
     return (
         f'[routing]\ndefault_model = "gpt-fake"\n\n[providers.fake]\nbase_url = "{fake_url}/v1"\n'
-        f'api_key_env = "FAKE_KEY"\nmodels = [{models}]\nread_timeout = 2.0\n{extra}'
+        f'api_key_env = "FAKE_KEY"\nmodels = [{models}]\nread_timeout = {read_timeout}\n{extra}'
     )
 
 

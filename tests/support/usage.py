@@ -85,9 +85,9 @@ class UsageRouter:
 def start_router(servers: BackgroundLoop, fake: Fake, tmp_path: Path, home: Path) -> Callable[..., UsageRouter]:
     """Start a router with priced fake models and a local provider; extra TOML may be appended."""
 
-    def _start(extra: str = "") -> UsageRouter:
+    def _start(extra: str = "", read_timeout: float = 2.0) -> UsageRouter:
         cfg = tmp_path / "config.toml"
-        cfg.write_text(toml_config(fake.url, PRICES.format(url=fake.url) + extra))
+        cfg.write_text(toml_config(fake.url, PRICES.format(url=fake.url) + extra, read_timeout))
         runtime = load_runtime(cfg, env={"LAROUTER_HOME": str(home), "FAKE_KEY": FAKE_KEY})
         app = make_app(runtime)
         url = servers.start(app)
