@@ -3,6 +3,7 @@ conversation stops sticking to it) as one that fails before does; a 429 or 503 w
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 import openai
@@ -71,18 +72,22 @@ def test_a_broken_stream_unsticks_its_conversation(make_router: Callable[..., Ro
     assert raw.headers["x-larouter-model"] == "gpt-fake" and "sticky" not in raw.headers["x-larouter-reason"]
 
 
-@pytest.mark.parametrize(("model", "low", "high"), [
-    ("fake-429-retry", 6.0, 7.0), ("fake-429-ms", 6.0, 7.0), ("fake-429-date", 5.0, 7.0), ("fake-503-retry", 1.5, 2.0)])
+@pytest.mark.parametrize(("model", "low", "high"), [  # the cooldown's length when it was set (an HTTP-date: whole s)
+    ("fake-429-retry", 7.0, 7.0), ("fake-429-ms", 7.0, 7.0), ("fake-429-date", 6.0, 7.0), ("fake-503-retry", 2.0, 2.0)])
 def test_a_provider_that_asks_to_wait_cools_that_long(make_router: Callable[..., Router], fake: Fake, model: str,
                                                       low: float, high: float) -> None:
     """A 429 with `Retry-After: 7` (or `retry-after-ms: 7000`, or an HTTP-date 7 s ahead) cools its candidate for 7 s,
     not `routing.cooldown` (2 here); a 503's `Retry-After: 1` is shorter than the cooldown, which it keeps."""
     router = chained(make_router, [model, "gpt-fake"], cooldown=2.0)
     client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    started = time.monotonic()
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=[FIRST])
     assert raw.headers["x-larouter-model"] == "gpt-fake" and [r["model"] for r in fake.state.requests] == [model, "gpt-fake"]
     left = cooling(router, [FIRST])[model]
-    assert left is not None and low <= left <= high, left
+    # It has run down since it was set, by at most the time the call and explain took (a fixed allowance, 0.5 s for
+    # the 503's, failed whenever the servers' loop stalled longer, as on a loaded CI machine); explain rounds to 0.1 s.
+    ran = time.monotonic() - started
+    assert left is not None and low - ran - 0.05 <= left <= high, (left, ran)
 
 
 def test_a_cooldown_a_provider_asks_for_is_capped() -> None:
