@@ -30,7 +30,8 @@ def main(url: str | None, token: str | None, as_json: bool) -> None:
     running larouterd listens, else the address in the settings), --token / LAROUTER_TOKEN, given before the
     command or after it. Exit codes: 0 ok (also when
     the reader of the output stops early, as `| head` does), 1 user error or rejected request, 2 daemon
-    unreachable, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
+    unreachable, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up (SIGHUP), 131 quit (Ctrl-\\),
+    138 and 140 (SIGUSR1, SIGUSR2), 142 (SIGALRM).
     """
 
 

@@ -9,7 +9,6 @@ import io
 import json
 import math
 import os
-import signal
 import sys
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Callable, Iterator, Mapping
@@ -21,6 +20,7 @@ import attrs
 import click
 
 from larouter import VERSION_HEADER
+from larouter.cli.ending import ended_by_signals, reader_may_leave
 from larouter.cli.once import option
 from larouter.cli.output import err_console, safe
 
@@ -76,6 +76,11 @@ class LarouterGroup(click.Group):
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
+        if parent is None and sys.stdout is None:  # `>&-`: a file the command opens would get descriptor 1 (and
+            if sys.stderr is not None:  # what is printed) and stdout's flush failed with a traceback (review AO)
+                sys.stderr.write("larouter: error: stdout is closed (`>&-`): give the command one (`> /dev/null` "
+                                 "to discard what it prints)\n")
+            raise SystemExit(EXIT_USER_ERROR)
         for stream in (sys.stdout, sys.stderr):  # a terminal or pipe that cannot encode "—" or "•" (Latin-1, ASCII)
             if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":  # shows "?" rather than failing
                 stream.reconfigure(errors="replace")
@@ -105,46 +110,6 @@ class LarouterGroup(click.Group):
             if os.environ.get("LAROUTER_DEBUG"):
                 raise
             raise CliError(f"unexpected {type(exc).__name__}: {exc} (LAROUTER_DEBUG=1 shows the traceback)") from None
-
-
-@contextlib.contextmanager
-def ended_by_signals() -> Iterator[None]:
-    """SIGTERM and SIGHUP (`timeout`, cron, systemd, a closed terminal) end a command as Ctrl-C does: through its
-    cleanups (an export's partial file is removed), then exit 128 + the signal's number; the handlers before are put
-    back after (in-process callers: tests)."""
-    def end(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    before = {}
-    try:
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            before[sig] = signal.signal(sig, end)
-    except ValueError:  # not the main thread: the signals stay as they were
-        pass
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
-
-
-@contextlib.contextmanager
-def reader_may_leave() -> Iterator[None]:
-    """End quietly with exit 0 when what reads stdout goes away (`larouter config get | head -1`): it had what it
-    wanted; the command did nothing wrong. stdout then points at /dev/null, so what is still buffered in it cannot
-    fail again when the interpreter flushes it on the way out."""
-    try:
-        yield
-        sys.stdout.flush()  # what is still buffered, while a closed pipe can still be told from a failure
-    except OSError as exc:
-        if exc.errno != errno.EPIPE:
-            raise
-        with contextlib.suppress(OSError, ValueError, AttributeError):  # no file behind it (CliRunner's capture)
-            fd = sys.stdout.fileno()
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, fd)
-            os.close(devnull)
-        raise click.exceptions.Exit(0) from None
 
 
 @attrs.frozen
