@@ -191,7 +191,7 @@ def test_o_refuses_a_symlink_another_user_planted_in_a_shared_directory(router: 
     link.symlink_to(victim)
     os.lchown(link, 65534, 65534)
     out = on(router, "usage", "export", "-o", str(link))
-    assert out.exit_code == 1 and "a symlink another user made in a shared directory" in out.stderr, out.output
+    assert out.exit_code == 1 and "a symlink another user made in a directory others may write" in out.stderr, out.output
     assert victim.read_text() == "mine\n" and sorted(p.name for p in shared.iterdir()) == ["usage.csv"]
     os.lchown(link, os.geteuid(), os.getegid())  # our own symlink there: in a shared directory no symlink is followed
     assert on(router, "usage", "export", "-o", str(link)).exit_code == 0  # (one swapped in after the check would be:

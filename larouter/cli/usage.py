@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from larouter.cli import exportfile
-from larouter.cli.common import Client, client_options, inherited
+from larouter.cli.common import Client, CliError, client_options, inherited
 from larouter.cli.once import option
 from larouter.cli.output import (cap_money, emit, err_console, exact_places, fitted_table, money, plural, print_json,
                                  safe, size)
@@ -183,14 +183,18 @@ def models_cmd(client: Client, as_json: bool, period: str, project: str | None, 
 @usage.command("export")
 @period_options
 @option("--all-projects", is_flag=True, help="Every project's calls, with a project column (admin token).")
-@option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+@option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
         help="File to write, whole or not at all (`-`: stdout; a device, a FIFO, /dev/stdout, /dev/fd/N is written into; default: "
              "the daemon's suggested larouter-usage-….csv name in this directory, numbered when a file has it).")
 @client_options
 def export(client: Client, as_json: bool, period: str, project: str | None, all_projects: bool,
-           output: Path | None) -> None:
+           output: str | None) -> None:
     """Export every call of the period as CSV, streamed to a file (written whole or not at all)."""
     period, given = inherited("period", period), inherited("project", project)
+    if output is not None and output.endswith("/"):  # (a Path drops the slash: `-o reports/` wrote a file
+        # `reports`, where the shell says "Is a directory": review AO; an existing directory is click's error)
+        raise CliError(f"cannot write {output}: it ends in /, so it names a directory, and there is none: name a "
+                       f"file (`mkdir -p {output}` first to write {output}usage.csv)")
     if all_projects and given is not None:
         raise click.UsageError("--all-projects exports every project: leave out --project")
     with contextlib.ExitStack() as stack:
@@ -198,7 +202,7 @@ def export(client: Client, as_json: bool, period: str, project: str | None, all_
             project = "*" if all_projects else project_id(client, given)
             resp = stack.enter_context(client.stream("GET", "/api/usage/export",
                                                      {"period": period, "projectId": project}, expect="text/csv"))
-        done = exportfile.deliver(client, resp, output)
+        done = exportfile.deliver(client, resp, None if output is None else Path(output))
     if done is None:
         return
     target, written = done
