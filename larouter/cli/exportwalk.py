@@ -216,15 +216,16 @@ def up(stack: list[list]) -> None:
     """`..`: back to the directory before, opened again as `..` of the one left when it was closed (`KEPT`), and
     checked to be the one walked through (a directory moved meanwhile has another `..`)."""
     fd, _, _ = stack.pop()
-    if stack[-1][0] is None:
-        again = os.open("..", DIR_FLAGS, dir_fd=fd)
-        st = os.fstat(again)
-        if (st.st_dev, st.st_ino) != stack[-1][2]:
-            os.close(again)
-            os.close(fd)
-            raise OSError(errno.EAGAIN, f"{stack[-1][1]} was moved as the export was walking it")
-        stack[-1][0] = again
-    os.close(fd)
+    try:
+        if stack[-1][0] is None:
+            again = os.open("..", DIR_FLAGS, dir_fd=fd)
+            st = os.fstat(again)
+            if (st.st_dev, st.st_ino) != stack[-1][2]:
+                os.close(again)
+                raise OSError(errno.EAGAIN, f"{stack[-1][1]} was moved as the export was walking it")
+            stack[-1][0] = again
+    finally:
+        os.close(fd)
 
 
 def missing(path: Path, gone: Path, todo: list[str], parent_only: bool) -> CliError:
