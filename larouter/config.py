@@ -324,7 +324,11 @@ def _note_key_sources(settings: Settings, from_env: dict[str, str], variables: d
 def read_file_layer(config_path: Path | None, env: Mapping[str, str]) -> tuple[bool, dict[str, Any]]:
     """The config file's layer: whether there is a file to read (named in errors), and its tables ({} without one)."""
     path = config_path or default_config_path(env)
-    read = path.exists() or config_path is not None or bool(env.get("LAROUTER_CONFIG"))
+    try:
+        there = path.exists()
+    except OSError:  # (a directory on the way we may not search: `sudo -u other larouter` keeps HOME=/root; the
+        there = True  # read says so, naming the file, where it was "unexpected PermissionError": review AO)
+    read = there or config_path is not None or bool(env.get("LAROUTER_CONFIG"))
     return read, read_toml(path) if read else {}
 
 

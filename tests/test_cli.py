@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from urllib.request import Request, urlopen
 from typing import Any, Callable
@@ -13,7 +16,7 @@ import pytest
 from larouter.cli import main
 from larouter.cli.once import OnceOption
 from tests.conftest import FAKE_KEY, Router
-from tests.support.cli import ok_json, on, run
+from tests.support.cli import NOBODY, as_nobody, ok_json, on, run
 from tests.support.proc import free_port
 from tests.support.servers import http_json, wait_until
 
@@ -155,6 +158,24 @@ def test_a_broken_config_is_reported_not_taken_for_a_daemon_that_is_down(tmp_pat
         assert result.exit_code == 1, result.output
         assert str(cfg) in result.stderr and message in result.stderr and "--url" in result.stderr, result.stderr
         assert "cannot reach" not in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root (CI runs as root)")
+def test_a_config_directory_we_may_not_search_is_said(tmp_path: Path) -> None:
+    """`sudo -u other larouter status` keeps HOME=/root: looking for ~/.config/larouter/config.toml in a directory
+    the user may not search said "unexpected PermissionError" (review AO): the file is named with why."""
+    theirs = tmp_path / "root-home"  # (root's, 0700)
+    theirs.mkdir(mode=0o700)
+    mine = Path(tempfile.mkdtemp(prefix="larouter-nobody-"))  # (tmp_path is in root's 0700 directory)
+    try:
+        os.chown(mine, NOBODY, NOBODY)
+        for args in (["status"], ["config", "get", "routing"]):
+            code, said = as_nobody(mine, *args, env={"HOME": str(theirs), "XDG_CONFIG_HOME": None, "LAROUTER_CONFIG": None,
+                                                     "LAROUTER_HOME": str(mine / "home")})
+            assert code == 1 and "unexpected" not in said, said
+            assert f"{theirs}/.config/larouter/config.toml: cannot read config file: Permission denied" in said, said
+    finally:
+        shutil.rmtree(mine, ignore_errors=True)
 
 
 # --- projects -----------------------------------------------------------------------------------------------

@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Router
-from tests.support.cli import on
+from tests.support.cli import NOBODY, as_nobody, on
 from tests.support.proc import daemon_env
-
-NOBODY = 65534
 
 
 def test_o_with_a_trailing_slash_is_not_a_file(router: Router, tmp_path: Path) -> None:
@@ -42,29 +40,10 @@ def test_o_writes_a_255_byte_name(router: Router, tmp_path: Path) -> None:
     assert len(list(here.iterdir())) == 2  # (no partial file left)
 
 
-def as_nobody(router: Router, cwd: Path, *args: str) -> tuple[int, str]:
-    """`larouter usage export ARGS` in-process in a child that became nobody (the interpreter lives where nobody
-    cannot run it, so no new process): its exit code and stderr."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # (the child: never back into pytest)
-        code = 99
-        try:
-            os.close(read)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            os.chdir(cwd)
-            out = on(router, "usage", "export", *args, env={"LAROUTER_HOME": str(cwd / ".lr"), "HOME": str(cwd),
-                                                            "XDG_CONFIG_HOME": str(cwd / ".xdg")})
-            os.write(write, out.stderr.encode())
-            code = out.exit_code
-        finally:
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read, "rb") as said:
-        stderr = said.read().decode()
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), stderr
+def export_as_nobody(router: Router, cwd: Path, *args: str) -> tuple[int, str]:
+    """`larouter usage export ARGS` as nobody in `cwd` (its home): its exit code and stderr."""
+    return as_nobody(cwd, "usage", "export", *args, "--url", router.url,
+                     env={"LAROUTER_HOME": str(cwd / ".lr"), "HOME": str(cwd), "XDG_CONFIG_HOME": str(cwd / ".xdg")})
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root (CI runs as root)")
@@ -79,10 +58,10 @@ def test_o_refuses_a_read_only_report_as_the_shell_does(router: Router, request:
         made.write_text("kept report\n")
         os.chown(made, NOBODY, NOBODY)
     keep.chmod(0o444)
-    code, said = as_nobody(router, home, "-o", "keep.csv")
+    code, said = export_as_nobody(router, home, "-o", "keep.csv")
     assert code == 1 and "it is read-only (mode 0444)" in said and "chmod u+w keep.csv" in said, said
     assert keep.read_text() == "kept report\n"
-    code, said = as_nobody(router, home, "-o", "plain.csv")
+    code, said = export_as_nobody(router, home, "-o", "plain.csv")
     assert code == 0 and plain.read_text().startswith("time,project,"), said
     assert sorted(p.name for p in home.iterdir() if not p.name.startswith(".")) == ["keep.csv", "plain.csv"]
     ours = Path(tempfile.mkdtemp(dir=home.parent)) / "keep.csv"  # (root may write anything, as with `>`)

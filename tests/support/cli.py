@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from larouter.cli import main
 from tests.conftest import Router
 
 ROOT = Path(__file__).resolve().parents[2]
+NOBODY = 65534  # the other user tests become (as root: CI runs as root)
 
 
 def run(*args: str, input: str | None = None, env: dict[str, str | None] | None = None) -> Result:
@@ -21,6 +23,30 @@ def run(*args: str, input: str | None = None, env: dict[str, str | None] | None 
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
     return result
+
+
+def as_nobody(cwd: Path, *args: str, env: dict[str, str | None]) -> tuple[int, str]:
+    """`larouter ARGS` in-process in a forked child that became nobody, in `cwd` (the interpreter lives where nobody
+    cannot run it, so no new process): its exit code (99: the child failed before the command ended) and stderr."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # (the child: never back into pytest)
+        code = 99
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            os.chdir(cwd)
+            out = run(*args, env=env)
+            os.write(write, out.stderr.encode())
+            code = out.exit_code
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as said:
+        stderr = said.read().decode()
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), stderr
 
 
 def on(router: Router | str, *args: str, admin: bool = False, **kw: Any) -> Result:
