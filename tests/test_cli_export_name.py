@@ -78,15 +78,15 @@ def test_a_symlink_planted_at_the_partial_files_name_is_not_followed(router: Rou
     assert victim.read_text() == "precious\n"
 
 
-def slow_exporter() -> web.Application:
-    """A server streaming a CSV slowly, as a large ledger does (about 20 s in all)."""
+def slow_exporter(rows: int = 400) -> web.Application:
+    """A server streaming a CSV slowly, as a large ledger does (20 rows a second: 20 s for the 400 rows)."""
 
     async def export(request: web.Request) -> web.StreamResponse:
         import asyncio
 
         resp = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8", **LAROUTERD})
         await resp.prepare(request)
-        for _ in range(400):
+        for _ in range(rows):
             await resp.write(b"2026-12-07T00:00:00Z,default,auto,gpt-fake\r\n")
             await asyncio.sleep(0.05)
         await resp.write_eof()
@@ -123,6 +123,34 @@ def test_an_export_ended_by_a_signal_leaves_no_partial_file(servers: BackgroundL
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == [], os.listdir(tmp_path)
     helped = subprocess.run([sys.executable, "-m", "larouter", "--help"], capture_output=True, text=True, timeout=60)
     assert f"{128 + getattr(signal, sig)} " in " ".join(helped.stdout.split()), helped.stdout  # (--help lists it)
+
+
+def test_a_signal_the_caller_ignores_stays_ignored(servers: BackgroundLoop, tmp_path: Path) -> None:
+    """`nohup larouter usage export -o big.csv &`, then the terminal closes: the export was ended by the SIGHUP
+    nohup had it ignore (exit 129, no file), and a script's `&` job by SIGQUIT (review AP): a signal ignored by the
+    caller stays ignored; the export finishes."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support.proc import daemon_env
+    from tests.support.servers import wait_until
+
+    def ignoring() -> None:  # (as nohup, and bash for a background job, start it)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+
+    url = servers.start(slow_exporter(rows=40))
+    proc = subprocess.Popen([sys.executable, "-m", "larouter", "usage", "export", "-o", "big.csv", "--url", url],
+                            cwd=tmp_path, env=daemon_env(tmp_path / "home"), preexec_fn=ignoring)
+    try:
+        wait_until(lambda: any(p.name.endswith(".part") for p in tmp_path.iterdir()), 20, "the export to begin")
+        proc.send_signal(signal.SIGHUP)
+        proc.send_signal(signal.SIGQUIT)
+        assert proc.wait(30) == 0
+    finally:
+        proc.kill()
+    assert (tmp_path / "big.csv").read_text().count("gpt-fake") == 40
 
 
 def test_o_writes_into_a_fifo_and_through_a_symlink(router: Router, tmp_path: Path) -> None:

@@ -21,14 +21,16 @@ def ended_by_signals() -> Iterator[None]:
     """SIGTERM and SIGHUP (`timeout`, cron, systemd, a closed terminal), SIGQUIT (Ctrl-\\), SIGUSR1, SIGUSR2 and
     SIGALRM end a command as Ctrl-C does: through its cleanups (an export's partial file is removed: the last four
     left it, review AO), then exit 128 + the signal's number; the handlers before are put back after (in-process
-    callers: tests). SIGPIPE stays ignored, as Python sets it: a reader gone is EPIPE (`reader_may_leave`)."""
+    callers: tests). A signal the caller ignored (`nohup`, a script's `&` job: SIGQUIT) stays ignored, as Python leaves
+    SIGINT. SIGPIPE stays ignored, as Python sets it: a reader gone is EPIPE (`reader_may_leave`)."""
     def end(signum: int, _frame: Any) -> None:
         raise SystemExit(128 + signum)
 
     before = {}
     try:
         for sig in ENDING_SIGNALS:
-            before[sig] = signal.signal(sig, end)
+            if signal.getsignal(sig) is not signal.SIG_IGN:  # (ignored by the caller, it stays so: `nohup larouter
+                before[sig] = signal.signal(sig, end)  # usage export &` was ended by the logout's SIGHUP, review AP)
     except ValueError:  # not the main thread: the signals stay as they were
         pass
     try:
