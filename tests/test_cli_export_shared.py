@@ -115,6 +115,46 @@ def test_o_treats_a_directory_with_an_acl_as_shared(router: Router, tmp_path: Pa
     assert unread(reader) == b""
 
 
+@root_only
+def test_o_treats_a_group_no_database_lists_as_shared(router: Router, tmp_path: Path) -> None:
+    """A 2775 directory whose group no database lists (a gid in no /etc/group entry; members by NSS or systemd's
+    SupplementaryGroups= are not listed either): another user in it got the CSV through their FIFO (review AP).
+    Only our user-private group counts as ours alone."""
+    import grp
+
+    listed = {group.gr_gid for group in grp.getgrall()}
+    gid = next(g for g in range(4242, 60000) if g not in listed)
+    team = tmp_path / "unlisted"
+    team.mkdir()
+    os.chown(team, 0, gid)
+    team.chmod(0o2775)
+    fifo, report, reader = planted(team)
+    out = on(router, "usage", "export", "-o", str(fifo))
+    assert out.exit_code == 1 and "a FIFO another user made in a directory others may write" in out.stderr, out.output
+    assert unread(reader) == b""
+
+
+@root_only
+def test_a_report_keeps_its_acl(router: Router, tmp_path: Path) -> None:
+    """A report whose ACL lets one user read it and keeps its group out (`user:nobody:r--`, `group::---`,
+    `mask::r--`: `ls` shows -rw-r-----+): replaced with its mode alone, the mask became the group's read (the group
+    read the CSV) and the named user lost it (review AP). The new file has the ACL."""
+    report = tmp_path / "r.csv"
+    report.write_text("old\n")
+    report.chmod(0o640)
+    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 4, NOBODY), (0x04, 0, 0xFFFFFFFF), (0x10, 4, 0xFFFFFFFF),
+               (0x20, 0, 0xFFFFFFFF)]  # (user::rw- user:nobody:r-- group::--- mask::r-- other::---)
+    acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+    try:
+        os.setxattr(report, "system.posix_acl_access", acl)
+    except OSError as exc:
+        pytest.fail(f"no POSIX ACLs on the test's file system: {exc}")
+    out = on(router, "usage", "export", "-o", str(report))
+    assert out.exit_code == 0 and report.read_text().startswith("time,project,"), out.output
+    assert os.getxattr(report, "system.posix_acl_access") == acl
+    assert stat.S_IMODE(report.stat().st_mode) == 0o640
+
+
 def test_o_follows_our_symlink_in_a_775_directory_of_a_group_of_our_own(router: Router, tmp_path: Path) -> None:
     """Debian's user private groups (umask 002): our own 775 directory, its group ours alone, is not shared: our
     symlink there updates the file it points to, as in a 755 directory."""
@@ -173,6 +213,14 @@ def test_a_descriptor_too_large_and_a_closed_stdout(router: Router, tmp_path: Pa
         assert done.returncode == 1 and "stdout is closed" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
     assert not (tmp_path / "x.csv").exists()
+    # a descriptor the shell did not open is none of the CLI's own: the CSV went into its connection to larouterd,
+    # "wrote 1.0 kB" (review AP); so with stderr closed, whose number the connection then took
+    for shell, output in (('"$@"', "/dev/fd/3"), ('"$@" 2>&-', "/dev/stderr")):
+        done = subprocess.run(["sh", "-c", shell, "sh", sys.executable, "-m", "larouter", "--url", router.url, "usage",
+                               "export", "-o", output], env=daemon_env(tmp_path / "home"), capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 1 and "wrote" not in done.stderr + done.stdout, done
+        assert output == "/dev/stderr" or "Bad file descriptor" in done.stderr, done.stderr
 
 
 def test_o_through_our_symlink_to_dev_stdout_writes_through_our_descriptor(router: Router, tmp_path: Path) -> None:

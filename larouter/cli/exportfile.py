@@ -109,9 +109,10 @@ def whole(client: Client, resp: HTTPResponse, spot: Spot, output: Path | None) -
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=where)
         if was is not None and stat.S_ISREG(was.st_mode) and not (spot.shared and theirs(was)):  # (the file that was
-            os.fchmod(fd, stat.S_IMODE(was.st_mode))  # checked: its mode, and owner)
+            os.fchmod(fd, stat.S_IMODE(was.st_mode))  # checked: its mode, owner and ACL)
             with contextlib.suppress(PermissionError):
                 os.fchown(fd, was.st_uid, was.st_gid)
+            keep_acl(where, name, fd, was)
         with os.fdopen(fd, "wb") as out:
             written = copy(client, resp, out, str(target))
         if output is None:
@@ -124,6 +125,22 @@ def whole(client: Client, resp: HTTPResponse, spot: Spot, output: Path | None) -
         if isinstance(exc, OSError):
             raise cannot(target, exc.strerror or str(exc)) from None
         raise
+
+
+def keep_acl(where: int, name: str, fd: int, was: os.stat_result) -> None:
+    """Give the new file `fd` the ACL of the file `name` it replaces: with one, the mode's group bits are its mask, so
+    the mode alone let the owning group read a CSV the ACL kept from it, and dropped its named users (review AP).
+    When the ACL cannot be copied, the group bits are cleared: narrower, never wider."""
+    if not hasattr(os, "getxattr"):
+        return
+    try:
+        acl = os.getxattr(f"/proc/self/fd/{where}/{name}", "system.posix_acl_access", follow_symlinks=False)
+    except OSError:  # (none: ENODATA; no extended attributes here)
+        return
+    try:
+        os.setxattr(fd, "system.posix_acl_access", acl)
+    except OSError:
+        os.fchmod(fd, stat.S_IMODE(was.st_mode) & ~0o070)
 
 
 def writable(where: int, name: str) -> bool:
@@ -171,6 +188,10 @@ def walked(path: Path, parent_only: bool = False) -> Iterator[Spot | int]:
 def through(client: Client, resp: HTTPResponse, fd: int, output: Path) -> tuple[Path, int] | None:
     """Write the export through descriptor `fd` of this process (1: stdout's buffer), as the shell opened it."""
     name = "stdout" if fd == 1 else str(output)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if fd == resp.fileno():  # (`-o /dev/fd/3` with no 3 from the shell, `-o /dev/stderr 2>&-`: the CSV went into
+            raise cannot(output, f"{os.strerror(errno.EBADF)} (the shell opened no descriptor {fd}: that one is "
+                                 "larouter's own connection to larouterd)")  # the CLI's own connection: review AP)
     try:
         if fd == 1:
             try:

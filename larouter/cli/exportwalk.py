@@ -67,9 +67,9 @@ def theirs(st: os.stat_result) -> bool:
 def shared(fd: int, st: os.stat_result) -> bool:
     """Whether users other than us (and root) may make or rename names in the directory `fd` (`st`): another user
     may then swap a name in it at any moment. World-writable (/tmp, sticky or not); group-writable (a team's 2775
-    directory: review AO) when an ACL is on it (its group bits are then the ACL's mask: some named user or group may
-    write) or the group has a member other than us; not Debian's user private group, a group of our own alone (umask
-    002: our directories are 775)."""
+    directory: review AO) unless its group is our user-private group (Debian's, umask 002: our directories are 775)
+    with no one else in it and no ACL on the directory (its group bits are then the ACL's mask: some named user or
+    group may write)."""
     if st.st_mode & stat.S_IWOTH:
         return True
     if not st.st_mode & stat.S_IWGRP:
@@ -81,7 +81,16 @@ def shared(fd: int, st: os.stat_result) -> bool:
             names = []
         if "system.posix_acl_access" in names:
             return True
-    return others_in(st.st_gid)
+    return not private_group(st.st_gid) or others_in(st.st_gid)
+
+
+def private_group(gid: int) -> bool:
+    """Whether `gid` is our user-private group (Debian's convention: our primary group, named as we are). Any other
+    group may have members no database lists (an unknown gid, NSS, systemd's SupplementaryGroups=: review AP)."""
+    try:
+        return gid == os.getegid() and grp.getgrgid(gid).gr_name == pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return False
 
 
 def others_in(gid: int) -> bool:
