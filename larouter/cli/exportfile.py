@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterator
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError
 from larouter.cli.ending import stdout_to_devnull
-from larouter.cli.exportwalk import Spot, cannot, descriptor, locate, refused, theirs
+from larouter.cli.exportwalk import Spot, cannot, locate, refused, theirs
 
 CHUNK = 64 * 1024
 NAME_MAX = 255  # bytes in a file name (Linux, macOS, the BSDs)
@@ -154,7 +154,7 @@ def writable(where: int, name: str) -> bool:
 
 def deliver(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path, int] | None:
     """Write the export where `-o` says: stdout (`-`, /dev/stdout), another descriptor of this process
-    (`descriptor`, or reached through our symlinks), a device or FIFO (written into), else a file written whole
+    (/dev/fd/N, /proc/self/fd/N, named or reached through our symlinks: `locate`), a device or FIFO (written into), else a file written whole
     (`whole`); without -o, the daemon's suggested name in this directory, walked to as `-o` is. The file and the byte
     count to report, or None when the CSV went to stdout or stderr (nothing is said after it there)."""
     if output is None:
@@ -162,13 +162,12 @@ def deliver(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Pa
         with walked(suggested, parent_only=True) as spot:
             assert isinstance(spot, Spot)
             return whole(client, resp, spot, None)
-    fd = 1 if str(output) == "-" else descriptor(output)
-    if fd is None:
-        with walked(output) as spot:
-            if isinstance(spot, Spot):
-                return written_to(client, resp, spot, output)
-            fd = spot
-    return through(client, resp, fd, output)
+    if str(output) == "-":
+        return through(client, resp, 1, output)
+    with walked(output) as spot:  # (/dev/stdout, /dev/fd/N, /proc/self/fd/N: a descriptor the walk reaches, named
+        if isinstance(spot, Spot):  # or through our symlinks)
+            return written_to(client, resp, spot, output)
+    return through(client, resp, spot, output)
 
 
 @contextlib.contextmanager

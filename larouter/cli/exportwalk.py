@@ -22,7 +22,6 @@ from larouter.cli.common import CliError
 DIR_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 KEPT = 8  # directories on the way held open for a `..` after them; one further up is opened again (as `..` of the
 # one below it, checked to be the same) when a `..` reaches it: a 300-deep path stays within `ulimit -n 256`
-FD_PATH = re.compile(r"/(?:dev/fd|proc/self/fd|proc/thread-self/fd)/(\d+)")
 
 
 def cannot(path: Path | str, why: str) -> CliError:
@@ -40,19 +39,12 @@ def absolute(path: Path) -> Path:
                            "path)") from None
 
 
-def descriptor(path: Path) -> int | None:
-    """The descriptor of this process a path names (/dev/stdout, /dev/stderr, /dev/fd/N of a shell's process
-    substitution, /proc/self/fd/N), else None: it is written through that descriptor, as the shell opened it (opened
-    anew, `>> log` was truncated and `2> f.csv` written from its start: review AE)."""
-    text = os.path.normpath(str(absolute(path)))
-    found = FD_PATH.fullmatch(text) or re.fullmatch(rf"/proc/{os.getpid()}/fd/(\d+)", text)
-    return {"/dev/stdout": 1, "/dev/stderr": 2}.get(text, int(found.group(1)) if found else None)
-
-
 def reached_descriptor(here: Path, name: str) -> int | None:
-    """The descriptor N of this process when the walk, through symlinks (our `out.csv -> /dev/stdout`, which goes
-    on to /proc/self, then /proc/PID/fd/1), reaches it as `name` in the directory `here`: written through it as
-    `descriptor` does for the literal path (followed, the log `>>` appends to was replaced: review AO)."""
+    """The descriptor N of this process when the walk reaches it as `name` in the directory `here` (/dev/stdout,
+    /dev/stderr, /dev/fd/N of a shell's process substitution, /proc/self/fd/N: named, or through our symlinks, as
+    `out.csv -> /dev/stdout` goes on to /proc/self, then /proc/PID/fd/1): written through, as the shell opened it
+    (opened anew, `>> log` was truncated and `2> f.csv` written from its start: review AE; followed, the log was
+    replaced: review AO)."""
     if re.fullmatch(r"[0-9]+", name) and re.fullmatch(rf"/dev/fd|/proc/(?:self|thread-self|{os.getpid()}"
                                                       rf"(?:/task/[0-9]+)?)/fd", str(here)):
         return int(name)
