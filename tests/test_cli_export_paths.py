@@ -47,9 +47,14 @@ def export_as_nobody(router: Router, cwd: Path, *args: str) -> tuple[int, str]:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root (CI runs as root)")
-def test_o_refuses_a_read_only_report_as_the_shell_does(router: Router, request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize("faccessat", [True, False], ids=["faccessat", "mode-bits"])
+def test_o_refuses_a_read_only_report_as_the_shell_does(router: Router, request: pytest.FixtureRequest,
+                                                         monkeypatch: pytest.MonkeyPatch, faccessat: bool) -> None:
     """A user's report made read-only to keep it (`chmod 444`) was replaced without a word (review AO §6c): refused,
-    as `>` refuses, saying how to replace it; a writable one of theirs is replaced (and, as root, any)."""
+    as `>` refuses, saying how to replace it; a writable one of theirs is replaced (and, as root, any). Where
+    `os.access` takes no directory descriptor (not Linux), the file's mode bits answer the same."""
+    if not faccessat:  # (the forked child that exports inherits it)
+        monkeypatch.setattr(os, "supports_dir_fd", os.supports_dir_fd - {os.access})
     home = Path(tempfile.mkdtemp(prefix="larouter-nobody-"))  # (tmp_path is in root's 0700 directory)
     request.addfinalizer(lambda: shutil.rmtree(home, ignore_errors=True))
     os.chown(home, NOBODY, NOBODY)

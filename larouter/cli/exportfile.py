@@ -97,7 +97,7 @@ def whole(client: Client, resp: HTTPResponse, spot: Spot, output: Path | None) -
     fails. Written by name in the directory `spot` holds open, never through a path walked again."""
     where, name, was = spot.parent, spot.name, spot.found
     target = output or Path(name)
-    if was is not None and stat.S_ISREG(was.st_mode) and os.geteuid() != 0 and not writable(where, name):
+    if was is not None and stat.S_ISREG(was.st_mode) and os.geteuid() != 0 and not writable(where, name, was):
         mode = f"mode {stat.S_IMODE(was.st_mode):04o}"
         raise refused(target, f"it is read-only ({mode}), and `>` would not write it either: make it writable "
                               f"(chmod u+w {target}) to replace it" if was.st_uid == os.geteuid() else
@@ -143,13 +143,19 @@ def keep_acl(where: int, name: str, fd: int, was: os.stat_result) -> None:
         os.fchmod(fd, stat.S_IMODE(was.st_mode) & ~0o070)
 
 
-def writable(where: int, name: str) -> bool:
-    """Whether we may write the file `name` in `where` (its mode, our groups, an ACL: the kernel's answer)."""
-    try:
-        return os.access(name, os.W_OK, dir_fd=where, effective_ids=os.access in os.supports_effective_ids,
-                         follow_symlinks=False)
-    except (OSError, NotImplementedError):
-        return True  # (cannot tell: the rename decides)
+def writable(where: int, name: str, was: os.stat_result) -> bool:
+    """Whether we may write the file `name` in `where` (`was`: what it was when looked at), as `>` would: the
+    kernel's answer (its mode, our groups, an ACL); where `os.access` takes no directory descriptor, the mode bits of
+    `was` that apply to us. A name gone since it was looked at has nothing left to keep: writable."""
+    if os.access in os.supports_dir_fd and os.access in os.supports_follow_symlinks:
+        try:
+            return os.access(name, os.W_OK, dir_fd=where, effective_ids=os.access in os.supports_effective_ids,
+                             follow_symlinks=False)
+        except FileNotFoundError:
+            return True
+    ours = was.st_uid == os.geteuid()
+    bit = stat.S_IWUSR if ours else stat.S_IWGRP if was.st_gid in {os.getegid(), *os.getgroups()} else stat.S_IWOTH
+    return bool(was.st_mode & bit)
 
 
 def deliver(client: Client, resp: HTTPResponse, output: Path | None) -> tuple[Path, int] | None:
