@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterator
 
 from larouter.cli.common import EXIT_UNREACHABLE, Client, CliError
 from larouter.cli.ending import stdout_to_devnull
-from larouter.cli.exportwalk import Spot, cannot, locate, refused, theirs
+from larouter.cli.exportwalk import Spot, cannot, locate, refused
 
 CHUNK = 64 * 1024
 NAME_MAX = 255  # bytes in a file name (Linux, macOS, the BSDs)
@@ -108,8 +108,8 @@ def whole(client: Client, resp: HTTPResponse, spot: Spot, output: Path | None) -
     part = part_name(name)
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=where)
-        if was is not None and stat.S_ISREG(was.st_mode) and not (spot.shared and theirs(was)):  # (the file that was
-            os.fchmod(fd, stat.S_IMODE(was.st_mode))  # checked: its mode, owner and ACL)
+        if was is not None and stat.S_ISREG(was.st_mode):  # (the file that was checked: its mode, owner and ACL;
+            os.fchmod(fd, stat.S_IMODE(was.st_mode))  # never another user's in a directory others may write: `locate`)
             with contextlib.suppress(PermissionError):
                 os.fchown(fd, was.st_uid, was.st_gid)
             keep_acl(where, name, fd, was)

@@ -102,12 +102,11 @@ def others_in(gid: int) -> bool:
 
 
 class Spot(NamedTuple):
-    """Where the export goes: the name in a directory held open (`parent`, walked to by `locate`), what the name was
-    when looked at (None: not there, a new file), and whether others may write that directory (`shared`)."""
+    """Where the export goes: the name in a directory held open (`parent`, walked to by `locate`), and what the name
+    was when looked at (None: not there, a new file; never another user's in a directory others may write)."""
     parent: int
     name: str
     found: os.stat_result | None
-    shared: bool = False
 
 
 def refused(path: Path, why: str) -> CliError:
@@ -176,13 +175,13 @@ def locate(path: Path, parent_only: bool = False) -> Spot | int:
                 found = os.stat(name, dir_fd=fd, follow_symlinks=False)
             except FileNotFoundError:
                 if last:
-                    return Spot(stack.pop()[0], name, None, shared(fd, os.fstat(fd)))
+                    return Spot(stack.pop()[0], name, None)
                 raise missing(path, here / name, todo, parent_only) from None
             if last and shared(fd, os.fstat(fd)):
                 if theirs(found):
                     raise refused(path, f"it is {kind(found)} another user made in a directory others may write, "
                                         "and the export would go where they choose or to them")
-                return Spot(stack.pop()[0], name, found, True)
+                return Spot(stack.pop()[0], name, found)
             link = symlink(fd, name) if stat.S_ISLNK(found.st_mode) else None
             if link is None and last:
                 return Spot(stack.pop()[0], name, found)
@@ -204,8 +203,7 @@ def locate(path: Path, parent_only: bool = False) -> Spot | int:
                         os.close(closing)
             todo.extend(reversed(target.parts[1:] if target.is_absolute() else target.parts))
         if parent_only:
-            others = shared(stack[-1][0], os.fstat(stack[-1][0]))
-            return Spot(stack.pop()[0], path.name, None, others)
+            return Spot(stack.pop()[0], path.name, None)
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))  # (`/`, or a path ending in `..`)
     finally:
         for fd, _, _ in stack:
