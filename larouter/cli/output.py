@@ -8,7 +8,7 @@ import re
 import sys
 import unicodedata
 from datetime import datetime, timezone
-from typing import Any, Callable, Collection, Iterable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 from rich.console import Console, Group, RenderableType
 from rich.filesize import decimal
@@ -17,6 +17,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from larouter.textsafe import UNSAFE_RE, for_terminal as plain
+from larouter.usage.pricing import exact_places
 
 _NOT_ASCII = re.compile("[\x7f-\U0010ffff]")  # (JSON has escaped C0 in its strings: a raw one is its own line break)
 
@@ -129,16 +130,6 @@ def money(value: float | None, places: int = 4) -> str:
     whole, _, frac = f"{value:,.{digits}f}".partition(".")
     frac = frac[:places] + frac[places:].rstrip("0")
     return f"${whole}.{frac}" if frac else f"${whole}"
-
-
-def exact_places(values: Iterable[float | None], least: int = 4, most: int = 6) -> int:
-    """The fewest decimals from `least` to `most` at which every amount shows as it is (so a table's rows add up to
-    the total beside them, and a budget of $4.999 is not shown as $5.00), else `most`."""
-    amounts = [v for v in values if v]
-    for places in range(least, most):
-        if all(abs(round(v, places) - v) < 1e-12 for v in amounts):
-            return places
-    return most
 
 
 def cap_money(value: float) -> str:

@@ -23,7 +23,7 @@ import attrs
 
 from larouter.errors import LarouterError
 from larouter.projects.store import WINDOWS, Project
-from larouter.usage.pricing import round_usd
+from larouter.usage.pricing import exact_places, round_usd
 from larouter.usage.records import utc_now
 
 log = logging.getLogger("larouter.budget")
@@ -120,6 +120,10 @@ class Budgets:
     def _held(self, project: Project) -> float:
         return self.reserved.get(project.id, 0.0)
 
+    def holding(self, project: Project) -> tuple[float, int]:
+        """The money held for the project's calls in flight, and how many calls hold it."""
+        return self._held(project), self.in_flight.get(project.id, 0)
+
     async def remaining(self, project: Project) -> float | None:
         """Budget left in the current window (None when unlimited)."""
         if project.budget_usd is None:
@@ -202,17 +206,48 @@ class Budgets:
                     "earliest", name, res.project_id, model, usd(actual), usd(res.amount), model, OVERRUN_LOG_EVERY)
 
 
-def usd(amount: float) -> str:
-    """Dollars with cents, or with the significant digits a sub-cent amount needs ($0.0042, not $0.00)."""
-    if amount == 0 or abs(amount) >= 0.01:
-        return f"${amount:,.2f}"
-    return f"${amount:.{1 - math.floor(math.log10(abs(amount)))}f}".rstrip("0")  # two significant digits
+def usd(amount: float, places: int | None = None) -> str:
+    """Dollars with cents, or with the significant digits a sub-cent amount needs ($0.0042, not $0.00); `places`
+    decimals when given (trailing zeros past the cents dropped)."""
+    whole, _, frac = f"{amount:,.{_places(amount) if places is None else places}f}".partition(".")
+    frac = frac[:2] + frac[2:].rstrip("0")
+    return f"${whole}.{frac}"
 
 
-def budget_exceeded(project: Project, remaining: float | None, detail: str = "") -> LarouterError:
-    """HTTP 402 with the budget_exceeded type and code; `detail` says why the request does not fit."""
+def usd_as_set(amount: float) -> str:
+    """A budget as it was set: `$5.00`, `$0.0241` (rounded, a cap could read as another one)."""
+    return usd(amount, exact_places([amount], 2, 10))
+
+
+def usd_apart(more: float, less: float) -> tuple[str, str]:
+    """Two amounts for `more > less` text, with the digits that show it ("$0.0245 > $0.0241", not "$0.02 > $0.02"):
+    `less`, what is left, as it is (to six places at most), `more` to the same places or as many more as it needs."""
+    places = max(_places(more), _places(less), exact_places([less], 2, 6))
+    while round(more, places) <= round(less, places) and places < 10:
+        places += 1
+    return usd(more, places), usd(less, places)
+
+
+def _places(amount: float) -> int:
+    """Cents, or the decimals that give a sub-cent amount two significant digits."""
+    return 2 if amount == 0 or abs(amount) >= 0.01 else 1 - math.floor(math.log10(abs(amount)))
+
+
+def held_text(held: tuple[float, int]) -> str:
+    """`$0.0099 held for 2 calls in flight` (`Budgets.holding`)."""
+    money, calls = held
+    return f"{usd(money)} held for {calls} call{'s' if calls != 1 else ''} in flight"
+
+
+def budget_exceeded(project: Project, remaining: float | None, detail: str = "", held: tuple[float, int] = (0.0, 0),
+                    worst: float | None = None) -> LarouterError:
+    """HTTP 402 with the budget_exceeded type and code; `detail` says why the request does not fit (with its `worst`
+    case, whose digits what is left is shown with); `held`, the money held for the project's calls in flight and how
+    many (what is left may come back when they end)."""
     left = 0.0 if remaining is None else remaining
+    holding = f" after {held_text(held)}" if held[1] else ""
+    shown = usd_apart(worst, left)[1] if worst is not None and left > 0 else usd(left)
     return LarouterError(
-        f"project {project.name!r} has {usd(left)} of its {project.budget_window} budget "
-        f"({usd(project.budget_usd or 0.0)}) left, not enough for this request{detail}",
+        f"project {project.name!r} has {shown} of its {project.budget_window} budget "
+        f"({usd_as_set(project.budget_usd or 0.0)}) left{holding}, not enough for this request{detail}",
         402, "budget_exceeded", "budget_exceeded")

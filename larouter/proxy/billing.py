@@ -11,7 +11,7 @@ from larouter import appkeys, jsonx
 from larouter.auth import still_authorized
 from larouter.errors import LarouterError
 from larouter.projects.store import DEFAULT, Project
-from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, usd
+from larouter.projects.budget import DEFAULT_MAX_TOKENS, Reservation, budget_exceeded, held_text, usd_apart
 from larouter.proxy.call import MAX_REASON, Call, one_line, shorten_reason
 from larouter.proxy.estimate import content_parts
 from larouter.proxy.registry import Target
@@ -67,12 +67,16 @@ def worst_case_cost(request: web.Request, target: Target, body: dict[str, Any], 
     return None if rate is None else rate.cost(worst_case_tokens(body, call, target, rate))
 
 
-def over_budget(amount: float | None, left: float | None, target: Target) -> str:
-    """Why a call does not fit: `spent`, `worst case $0.03 > $0.0001 left`, or that the model has no price (a budget
-    cannot cap what it cannot price, so an unpriced paid model is never admitted against one)."""
-    if (left or 0.0) <= 0.0:
+def over_budget(amount: float | None, left: float | None, target: Target, held: tuple[float, int] = (0.0, 0)) -> str:
+    """Why a call does not fit: `spent`, `worst case $0.03 > $0.0001 left` (with what calls in flight hold, `held`:
+    it comes back when they end), or that the model has no price (a budget cannot cap what it cannot price, so an
+    unpriced paid model is never admitted against one)."""
+    if (left or 0.0) <= 0.0 and (amount is None or not held[1]):
         return "spent"
-    return f"no price known for {target.model}" if amount is None else f"worst case {usd(amount)} > {usd(left or 0.0)} left"
+    if amount is None:
+        return f"no price known for {target.model}"
+    worst, shown = usd_apart(amount, left or 0.0)
+    return f"worst case {worst} > {shown} left" + (f" ({held_text(held)})" if held[1] else "")
 
 
 def unpriced(project: Project, target: Target) -> LarouterError:
@@ -99,7 +103,7 @@ async def refusal(request: web.Request, project: Project, target: Target, body: 
     cost = worst_case_cost(request, target, body, call)
     if cost is not None and await budgets.fits(project, cost):
         return None
-    return over_budget(cost, await budgets.remaining(project), target)
+    return over_budget(cost, await budgets.remaining(project), target, budgets.holding(project))
 
 
 def local_target(request: web.Request) -> Target | None:
@@ -141,8 +145,9 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
         if cost is None and (left or 0.0) > 0.0:
             raise unpriced(project, call.target)
         tried = f"; the local model {local.model} it is downgraded to failed already" if local is not None else ""
-        raise budget_exceeded(project, left, _why_not(body, cost, left) + tried)
-    note = f"budget {over_budget(cost, left, call.target)} -> downgraded to local model {local.model}"
+        raise budget_exceeded(project, left, _why_not(body, cost, left) + tried, budgets.holding(project),
+                              cost)
+    note = f"budget {over_budget(cost, left, call.target, budgets.holding(project))} -> downgraded to local model {local.model}"
     note = one_line(note)  # (model names come from the config; the header's ASCII form is made where it is set)
     # the note is what the client most needs to read: the reason before it gives way (header and ledger alike)
     call.reason = f"{shorten_reason(call.reason, MAX_REASON - len(note) - 3)} | {note}" if call.reason else note
@@ -156,9 +161,10 @@ def _why_not(body: dict[str, Any], cost: float | None, left: float | None) -> st
     """`: its worst case is $0.78 (...)` when money is left but this request's worst case does not fit."""
     if cost is None or (left or 0.0) <= 0.0:
         return ""
+    worst = usd_apart(cost, left or 0.0)[0]  # (the digits that show it is more than what is left)
     if requested_output(body):
-        return f": its worst case is {usd(cost)}"
-    return f": its worst case is {usd(cost)}, with the model's longest answer assumed (set max_tokens to reserve less)"
+        return f": its worst case is {worst}"
+    return f": its worst case is {worst}, with the model's longest answer assumed (set max_tokens to reserve less)"
 
 
 def settle(request: web.Request, call: Call, res: Reservation | None, cost: float | None) -> None:
