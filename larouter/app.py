@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import AsyncIterator
 
 import aiohttp
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
 from larouter import VERSION_HEADER, __version__, appkeys
 from larouter.config import Settings
@@ -49,9 +49,13 @@ async def http_client(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def version_header(_request: web.Request, response: web.StreamResponse) -> None:
-    """Name larouterd, and its version, in every answer."""
+async def prepared(request: web.Request, response: web.StreamResponse) -> None:
+    """Name larouterd, and its version, in every answer. An HTTP/1.0 answer of unknown length (a stream, an export)
+    ends the connection: its body ends only when the connection closes, and aiohttp kept a keep-alive one open after
+    it (the client waited for the keep-alive timeout at the end of every stream, review AQ)."""
     response.headers[VERSION_HEADER] = __version__
+    if request.version < HttpVersion11 and response.content_length is None:
+        response.force_close()
 
 
 async def health(request: web.Request) -> web.Response:
@@ -128,6 +132,6 @@ def make_app(config: Settings | Runtime) -> web.Application:
     app.add_routes(proxy.routes())
     app.add_routes(projects_api.routes())
     app.add_routes(routing_api.routes())
-    app.on_response_prepare.append(version_header)
+    app.on_response_prepare.append(prepared)
     app.on_shutdown.append(drain_requests)  # last: open download progress streams got their final event first
     return app

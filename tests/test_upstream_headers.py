@@ -7,7 +7,8 @@ import email.utils
 import openai
 import pytest
 
-from larouter.proxy.upstream import RETRY_AFTER_CAP, retry_after
+from larouter.proxy.answer_headers import RETRY_AFTER_CAP, retry_after
+from tests.support.fake_openai import OPERATOR_HEADERS, RATE_LIMITS
 from tests.conftest import Fake, Router
 from tests.test_explain_agrees import post
 
@@ -93,3 +94,42 @@ def test_at_debug_level_each_answer_names_its_provider_request_id(router: Router
     with caplog.at_level(logging.DEBUG, logger="larouter.proxy"):
         client.chat.completions.create(model="gpt-fake", messages=HI)
     assert "answered HTTP 200 (its request id: req_fake_2)" in caplog.text, caplog.text
+
+
+@pytest.mark.parametrize("model, stream", [("gpt-fake", False), ("gpt-fake", True), ("auto", False), ("auto", True)])
+def test_the_providers_rate_limits_reach_the_client(router: Router, fake: Fake, model: str, stream: bool) -> None:
+    """The provider's `x-ratelimit-*` and `openai-processing-ms` reach the client as it sent them, named or routed,
+    JSON or stream (a client throttling on them read None, review AQ); its organization and project ids (the
+    operator's account) do not."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with client.chat.completions.with_streaming_response.create(model=model, messages=HI, stream=stream) as resp:
+        resp.read()
+        headers = resp.headers
+    assert headers["x-larouter-provider"] == "fake", dict(headers)
+    assert {name: headers.get(name) for name in RATE_LIMITS} == RATE_LIMITS, dict(headers)
+    assert not any(name in headers for name in OPERATOR_HEADERS), dict(headers)
+
+
+def test_a_providers_429_brings_its_rate_limits(router: Router, fake: Fake) -> None:
+    """A 429 relayed to the client carries the provider's rate-limit headers beside its Retry-After."""
+    client = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0)
+    with pytest.raises(openai.RateLimitError) as info:
+        client.chat.completions.create(model="fake-429-retry", messages=HI)
+    headers = info.value.response.headers
+    assert headers.get("retry-after") == "7" and headers.get("x-ratelimit-remaining-requests") == "99", dict(headers)
+
+
+def test_headers_for_a_providers_own_features_are_passed_on(router: Router, fake: Fake) -> None:
+    """OpenRouter's attribution (`HTTP-Referer`, `X-Title`) and the beta switches (`anthropic-beta`, `OpenAI-Beta`)
+    reach the provider (they were dropped without a word, review AQ); the client's organization and project (its own
+    account: they would have to match LARouter's key), its key and other headers do not."""
+    sent = {"HTTP-Referer": "https://app.example", "X-Title": "My App", "anthropic-beta": "prompt-caching-2024-07-31",
+            "OpenAI-Beta": "assistants=v2"}
+    client = openai.OpenAI(base_url=router.v1, api_key="client-key", max_retries=0, organization="org-client",
+                           project="proj_client", default_headers={**sent, "X-Other": "no"})
+    client.chat.completions.create(model="gpt-fake", messages=HI)
+    (got,) = fake.state.headers
+    assert {name: got.get(name) for name in sent} == sent, got
+    lowered = {name.lower() for name in got}
+    assert not lowered & {"openai-organization", "openai-project", "x-other"}, got
+    assert got["Authorization"] != "Bearer client-key", got

@@ -107,6 +107,7 @@ class Call:
     ended: float | None = None
     budget_remaining: float | None = None
     upstream_id: str | None = None  # the provider's own request id for its answer (x-upstream-request-id)
+    upstream_headers: dict[str, str] | None = None  # its rate-limit headers, passed on (`outbound`)
     extra: dict[str, Any] = attrs.Factory(dict)
 
     def mark_first_byte(self) -> None:

@@ -16,8 +16,9 @@ from larouter.models.catalog import CatalogModel
 from larouter.models.supervisor import provider_name
 from larouter.projects.budget import Reservation
 from larouter.auth import principal
-from larouter.proxy import billing, local, loop, routed, upstream
+from larouter.proxy import billing, local, outbound, routed, upstream
 from larouter.proxy.accesslog import log_call
+from larouter.proxy.answer_headers import UPSTREAM_ID
 from larouter.proxy.call import Call, header_safe
 from larouter.proxy.early import EarlyStream
 from larouter.proxy.estimate import answer_text_bytes, inline_media, prompt_bytes
@@ -44,7 +45,9 @@ def decision_headers(call: Call) -> dict[str, str]:
     if call.budget_remaining is not None:
         headers["x-larouter-budget-remaining"] = usd_text(call.budget_remaining)
     if call.upstream_id is not None:
-        headers[upstream.UPSTREAM_ID] = call.upstream_id
+        headers[UPSTREAM_ID] = call.upstream_id
+    if call.upstream_headers:
+        headers.update(call.upstream_headers)  # the provider's rate limits (`outbound`)
     return headers
 
 
@@ -112,8 +115,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         named = local.named_place(request.app, body["model"]) if body["model"] != AUTO else None
         headers = {**(err.headers or {}), **error_headers(call, named)}
         if call.upstream_id is not None:  # the provider answered, then its answer failed (the error names its own)
-            headers.setdefault(upstream.UPSTREAM_ID, call.upstream_id)
-        call.upstream_id = headers.get(upstream.UPSTREAM_ID)  # the row names the provider's id the error carries
+            headers.setdefault(UPSTREAM_ID, call.upstream_id)
+        call.upstream_id = headers.get(UPSTREAM_ID)  # the row names the provider's id the error carries
         raise attrs.evolve(err, headers=headers) from None
     except asyncio.CancelledError:
         drain = request.app[appkeys.DRAIN]
@@ -178,11 +181,7 @@ def _book(request: web.Request, call: Call, reservation: Reservation | None) -> 
 
 async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
     assert call.target is not None
-    session = request.app[appkeys.HTTP]
-    resp = await upstream.send(session, call.target, upstream_body(body, call.target, False), False,
-                                 hops=loop.outbound(request), request_id=call.id,
-                                 live=local.serving(request, call.target))
-    call.upstream_id = upstream.request_id_of(resp)
+    resp = await outbound.post(request, call, upstream_body(body, call.target, False), False)
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -217,10 +216,7 @@ async def _send_after_start(request: web.Request, call: Call, body: dict[str, An
         await local.start_local(request, model, lambda: client.write(f": starting {model.id}\n\n".encode()))
         call.target = request.app[appkeys.REGISTRY].resolve(model.id)
         local.touch(request, call)
-        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
-                                     hops=loop.outbound(request), request_id=call.id,
-                                     live=local.serving(request, call.target))
-        call.upstream_id = upstream.request_id_of(resp)
+        resp = await outbound.post(request, call, upstream_body(body, call.target, True), True)
     except LarouterError as err:
         err = await local.explain_crash(request, call, err)
         _failed(request, call, err, model)
@@ -246,10 +242,7 @@ async def _stream(request: web.Request, call: Call, body: dict[str, Any], pendin
             return client
     else:
         assert call.target is not None
-        resp = await upstream.send(request.app[appkeys.HTTP], call.target, upstream_body(body, call.target, True), True,
-                                     hops=loop.outbound(request), request_id=call.id,
-                                     live=local.serving(request, call.target))
-        call.upstream_id = upstream.request_id_of(resp)
+        resp = await outbound.post(request, call, upstream_body(body, call.target, True), True)
         if resp.content_type != "text/event-stream":
             raise await upstream.not_an_event_stream(call.target, resp)
         relay = Relay.for_call(request, call, web.StreamResponse(status=200, headers={**SSE_HEADERS,

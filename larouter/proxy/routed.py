@@ -11,7 +11,8 @@ from aiohttp import web
 
 from larouter import appkeys, jsonx
 from larouter.errors import LarouterError
-from larouter.proxy import billing, local, loop, upstream
+from larouter.proxy import billing, local, outbound, upstream
+from larouter.proxy.answer_headers import wait_asked
 from larouter.proxy.call import Call, one_line
 from larouter.proxy.early import EarlyStream
 from larouter.proxy.estimate import answer_text_bytes
@@ -173,10 +174,7 @@ async def _target(request: web.Request, cand: Candidate, early: EarlyStream | No
 
 async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> web.Response:
     assert call.target is not None
-    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), False,
-                               hops=loop.outbound(request), request_id=call.id,
-                               live=local.serving(request, call.target))
-    call.upstream_id = upstream.request_id_of(resp)
+    resp = await outbound.post(request, call, _body(body, call), False)
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall: the next candidate is tried
@@ -211,10 +209,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
 async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) -> tuple[aiohttp.ClientResponse, Relay]:
     assert call.target is not None
     hold_until = asyncio.get_running_loop().time() + _hold(request)  # reasoning is held this long from the request
-    resp = await upstream.send(request.app[appkeys.HTTP], call.target, _body(body, call), True,
-                               hops=loop.outbound(request), request_id=call.id,
-                               live=local.serving(request, call.target))
-    call.upstream_id = upstream.request_id_of(resp)
+    resp = await outbound.post(request, call, _body(body, call), True)
     if resp.content_type != "text/event-stream":  # an error object or a page: its own words say why (502: next)
         raise await upstream.not_an_event_stream(call.target, resp)
     relay = Relay.for_call(request, call, web.StreamResponse())
@@ -360,7 +355,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             cost = _abandon(request, call, why, status, code)
             billing.settle(request, call, call.extra.pop("reservation", None), cost)
         if kind is not None or (last.type != "budget_exceeded" and not last.rejected):  # (not a refused request)
-            _cool(request, where, label, kind, model, upstream.wait_asked(last))
+            _cool(request, where, label, kind, model, wait_asked(last))
     call.reason = one_line(" | ".join(notes))
     assert last is not None
     # the last failure keeps its status and code (a 429's Retry-After, a 402); the message names every attempt. Each

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
-import math
 import re
-import time
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -20,57 +17,15 @@ from larouter import jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.proxy import loop
 from larouter.proxy.reasoning import read_timeout
+from larouter.proxy.answer_headers import UPSTREAM_ID, relayed, request_id_of, retry_after, retry_after_ms
 from larouter.proxy.redaction import redact
 from larouter.proxy.registry import Target
 
 log = logging.getLogger("larouter.proxy")
 MAX_ERROR_BODY = 64 * 1024
-UPSTREAM_ID = "x-upstream-request-id"  # our answer's copy of the provider's own request id
-_REQUEST_ID = re.compile(r"[A-Za-z0-9_.:/+=-]{1,128}")
-RETRY_AFTER_CAP = 3600  # seconds: a provider's Retry-After is relayed as at most this
+NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 NO_RETRY = {"x-should-retry": "false"}
 MODEL_FAILURES = {403: "model_forbidden", 404: "model_not_found"}  # a 4xx about the model (`model_failure`)
-
-
-def request_id_of(resp: aiohttp.ClientResponse) -> str | None:
-    """The provider's id for this request (`x-request-id`, OpenAI's and most others'; `request-id`, Anthropic's), to
-    quote to it; None when it sent none or something that is not an id."""
-    for name in ("x-request-id", "request-id"):
-        value = resp.headers.get(name, "").strip()
-        if _REQUEST_ID.fullmatch(value):
-            return value
-    return None
-
-
-def retry_after(value: str | None, now: float | None = None) -> str | None:
-    """A provider's Retry-After as whole seconds from now (it may be seconds or an HTTP-date), at most
-    RETRY_AFTER_CAP; None when it is neither."""
-    value = (value or "").strip()
-    if re.fullmatch(r"[0-9]{1,12}", value):
-        return str(min(int(value), RETRY_AFTER_CAP))
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    seconds = math.ceil(when - (time.time() if now is None else now))
-    return str(min(max(seconds, 0), RETRY_AFTER_CAP))
-
-
-def _retry_after_ms(value: str | None) -> str | None:
-    """OpenAI's `retry-after-ms` as whole milliseconds, at most RETRY_AFTER_CAP seconds; None when it is no number."""
-    value = (value or "").strip()
-    if not re.fullmatch(r"[0-9]{1,12}(?:\.[0-9]{1,6})?", value):
-        return None
-    return str(min(math.ceil(float(value)), RETRY_AFTER_CAP * 1000))
-
-
-def wait_asked(err: LarouterError) -> float | None:
-    """Seconds the provider asked to be left alone in its 429 or 503 (`retry-after-ms`, else `Retry-After`, as
-    relayed by `error_from_response`), None when it did not say."""
-    headers = err.headers or {}
-    if "retry-after-ms" in headers:
-        return int(headers["retry-after-ms"]) / 1000
-    return float(headers["Retry-After"]) if "Retry-After" in headers else None
 
 
 def _where(target: Target) -> str:
@@ -83,11 +38,13 @@ def chat_url(target: Target) -> str:
     return target.provider.base_url.rstrip("/") + "/chat/completions"
 
 
-def upstream_headers(target: Target, stream: bool, hops: str, request_id: str) -> dict[str, str]:
+def upstream_headers(target: Target, stream: bool, hops: str, request_id: str,
+                     extra: Mapping[str, str] = NO_HEADERS) -> dict[str, str]:
     """Only what the provider needs: its own key, never the client's; `x-larouter-hop` (`loop.outbound`), which
     lets a LARouter daemon the request reaches again refuse it rather than loop; and `X-Request-ID`, this call's id
-    (the client's own when it sent one), so the provider's logs can be joined with ours and the client's."""
-    headers = {"Content-Type": "application/json", "Accept": "text/event-stream" if stream else "application/json",
+    (the client's own when it sent one), so the provider's logs can be joined with ours and the client's. `extra`:
+    the client's headers for the provider's own features (`outbound.FORWARDED`), under ours."""
+    headers = {**extra, "Content-Type": "application/json", "Accept": "text/event-stream" if stream else "application/json",
                loop.HOP_HEADER: hops, "X-Request-ID": request_id}
     if target.provider.api_key:
         headers["Authorization"] = f"Bearer {target.provider.api_key}"
@@ -122,14 +79,16 @@ def upstream_body(body: dict[str, Any], target: Target, stream: bool) -> dict[st
 
 
 async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, Any], stream: bool, *, hops: str,
-               request_id: str, live: Callable[[], bool] = lambda: True) -> aiohttp.ClientResponse:
+               request_id: str, live: Callable[[], bool] = lambda: True,
+               extra: Mapping[str, str] = NO_HEADERS) -> aiohttp.ClientResponse:
     """POST the body; return a 2xx response (caller releases it) or raise a LarouterError. `hops`: the
     `x-larouter-hop` value (`loop.outbound(request)`); `request_id`: the call's id, sent as `X-Request-ID`; `live`:
-    whether a local model's server is still routed (`local.serving`: not one stopped or restarted on purpose)."""
+    whether a local model's server is still routed (`local.serving`: not one stopped or restarted on purpose); `extra`:
+    the client's headers passed on (`outbound.forwarded`)."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=read_timeout(target)[0])
     data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
-    headers = upstream_headers(target, stream, hops, request_id)
+    headers = upstream_headers(target, stream, hops, request_id, extra)
     try:
         try:
             resp = await session.post(chat_url(target), data=data, headers=headers, timeout=timeout)
@@ -167,7 +126,7 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
             log.info("%s refused stream_options (%s); sent again without it (providers.%s.stream_usage = false "
                      "skips asking)", _where(target), err.message[:120], target.provider_name)
             return await send(session, target, {k: v for k, v in body.items() if k != "stream_options"}, stream,
-                              hops=hops, request_id=request_id, live=live)
+                              hops=hops, request_id=request_id, live=live, extra=extra)
         raise err
     if log.isEnabledFor(logging.DEBUG):  # its arguments cost ~4 us a request to build (py-spy), for a line not shown
         log.debug("%s answered HTTP %d (its request id: %s)", _where(target), resp.status, request_id_of(resp))
@@ -230,14 +189,15 @@ def drop_reason(exc: BaseException) -> str:
 
 async def error_from_response(target: Target, resp: aiohttp.ClientResponse) -> LarouterError:
     """Translate an upstream 4xx/5xx into our error, keeping its message but never a key; with the provider's request
-    id (`x-upstream-request-id`), and its Retry-After and retry-after-ms (sanitised) when it said 429 or 503."""
+    id (`x-upstream-request-id`), its rate-limit headers (`relayed`), and its Retry-After and retry-after-ms
+    (sanitised) when it said 429 or 503."""
     err = await _error_for_status(target, resp)
-    extra = {}
+    extra = relayed(resp)
     if (upstream_id := request_id_of(resp)) is not None:
         extra[UPSTREAM_ID] = upstream_id
     if resp.status in (429, 503) and (after := retry_after(resp.headers.get("Retry-After"))) is not None:
         extra["Retry-After"] = after
-    if resp.status in (429, 503) and (after_ms := _retry_after_ms(resp.headers.get("retry-after-ms"))) is not None:
+    if resp.status in (429, 503) and (after_ms := retry_after_ms(resp.headers.get("retry-after-ms"))) is not None:
         extra["retry-after-ms"] = after_ms
     return attrs.evolve(err, headers={**(err.headers or {}), **extra}) if extra else err
 

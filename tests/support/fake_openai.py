@@ -383,9 +383,17 @@ async def _big_answer(request: web.Request, body: dict[str, Any]) -> web.StreamR
     return web.Response(body=raw, content_type="application/json")
 
 
+RATE_LIMITS = {"x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "99",
+               "x-ratelimit-reset-tokens": "6ms", "openai-processing-ms": "12"}
+OPERATOR_HEADERS = {"openai-organization": "org-operator", "openai-project": "proj_operator"}  # never relayed
+
+
 async def _provider_request_id(request: web.Request, resp: web.StreamResponse) -> None:
-    """`x-request-id: req_fake_<n>` on every answer (n: the chat requests so far), as OpenAI sends its own."""
+    """`x-request-id: req_fake_<n>` on every answer (n: the chat requests so far), as OpenAI sends its own, and
+    OpenAI's rate-limit, processing-time and account headers."""
     resp.headers.setdefault("x-request-id", f"req_fake_{len(request.app[STATE].requests)}")
+    for name, value in {**RATE_LIMITS, **OPERATOR_HEADERS}.items():
+        resp.headers.setdefault(name, value)
 
 
 def make_fake_openai() -> web.Application:
