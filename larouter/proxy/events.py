@@ -1,13 +1,18 @@
 """Reading one server-sent event of a chat completion stream: its data, what an OpenAI client reads of it, and
-whether its delta begins an answer or carries reasoning."""
+whether its delta begins an answer or carries reasoning; and the usage event LARouter writes when the provider sent
+none."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from larouter import jsonx
+from larouter.proxy.call import Call
+from larouter.usage.records import tokens_of
 
 DONE = b"data: [DONE]"
+ESTIMATED = "x_larouter_estimated"  # marks the usage of `usage_event`: an extra key, which OpenAI's SDKs keep
 
 
 def parts(event: bytes) -> tuple[bytes | None, bytes]:
@@ -70,3 +75,19 @@ def has_answer(event: bytes) -> bool:
 def has_reasoning(event: bytes) -> bool:
     """True when the event's delta carries reasoning text (`REASONING_KEYS`)."""
     return _delta_has(event, REASONING_KEYS, _REASONING_MARKS)
+
+
+def usage_event(call: Call, seen: dict[str, Any] | None) -> bytes:
+    """The usage chunk a stream's client that asked for usage (`stream_options.include_usage`) gets before [DONE] when
+    the provider sent none: `choices: []` and LARouter's estimate, as the ledger records it, marked by
+    `"x_larouter_estimated": true` in `usage`. Its id, created and model are those of the last event read with choices
+    (`seen`), else LARouter's own."""
+    tokens = tokens_of(call)
+    seen = seen or {}
+    created = seen.get("created")
+    chunk = {"id": seen.get("id") or f"chatcmpl-{call.id}", "object": "chat.completion.chunk",
+             "created": created if type(created) is int else int(time.time()),
+             "model": seen.get("model") or (call.target.model if call.target is not None else call.requested_model),
+             "choices": [], "usage": {"prompt_tokens": tokens.input, "completion_tokens": tokens.output,
+                                      "total_tokens": tokens.input + tokens.output, ESTIMATED: True}}
+    return b"data: " + jsonx.dumps(chunk) + b"\n\n"

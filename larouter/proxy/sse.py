@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from types import MappingProxyType
 from typing import Any
 
@@ -14,10 +13,10 @@ from aiohttp import web
 from larouter import appkeys, jsonx
 from larouter.errors import error_body
 from larouter.proxy.call import Call
-from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts
+from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts, usage_event
 from larouter.proxy.redaction import redact, scrub
 from larouter.proxy.upstream import CutShort
-from larouter.usage.records import merged_usage, tokens_of
+from larouter.usage.records import merged_usage
 
 SSE_HEADERS = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # Each a single pass over a block of events (cheaper than an `in` test per marker):
@@ -27,7 +26,6 @@ _CALLS = re.compile(rb'"(?:tool_calls|function_call)"')  # an answer that calls 
 STOP_REASONS = ("length", "content_filter")  # an empty answer that stopped for these is an answer, not a degraded 200
 MAX_EVENT_BYTES = 32 * 1024 * 1024  # one event's cap when none is given (server.max_body_bytes' default)
 AFTER_DONE = 1.0  # seconds an upstream may take to end its response after [DONE] (a late usage chunk comes at once)
-ESTIMATED = "x_larouter_estimated"  # marks the usage of `usage_event`: an extra key, which OpenAI's SDKs keep
 
 
 class UpstreamErrorEvent(Exception):
@@ -51,22 +49,6 @@ def _with_data(event: bytes, data: dict[str, Any]) -> bytes:
     """The event with `data` as its payload (its other lines, an id or comments, kept)."""
     lines = [line for line in event.split(b"\n") if not line.startswith(b"data:")]
     return b"\n".join([*lines, b"data: " + jsonx.dumps(data)])
-
-
-def usage_event(call: Call, seen: dict[str, Any] | None) -> bytes:
-    """The usage chunk a stream's client that asked for usage (`stream_options.include_usage`) gets before [DONE] when
-    the provider sent none: `choices: []` and LARouter's estimate, as the ledger records it, marked by
-    `"x_larouter_estimated": true` in `usage`. Its id, created and model are those of the last event read with choices
-    (`seen`), else LARouter's own."""
-    tokens = tokens_of(call)
-    seen = seen or {}
-    created = seen.get("created")
-    chunk = {"id": seen.get("id") or f"chatcmpl-{call.id}", "object": "chat.completion.chunk",
-             "created": created if type(created) is int else int(time.time()),
-             "model": seen.get("model") or (call.target.model if call.target is not None else call.requested_model),
-             "choices": [], "usage": {"prompt_tokens": tokens.input, "completion_tokens": tokens.output,
-                                      "total_tokens": tokens.input + tokens.output, ESTIMATED: True}}
-    return b"data: " + jsonx.dumps(chunk) + b"\n\n"
 
 
 def _not_json(payload: bytes, key: str | None) -> BadStream:
