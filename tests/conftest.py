@@ -23,7 +23,7 @@ FAKE_MODELS = ["gpt-fake", "fake-hang", "fake-drop", "fake-slow", "fake-500", "f
                "fake-sse-error", "fake-sse-error-done", "fake-key-error", "fake-key-error-late", "fake-hangup", "fake-reset",
                "fake-second-choice", "fake-big-event",
                "fake-malformed", "fake-event-names", "fake-error-field", "fake-length", "fake-filtered",
-               "fake-reasoning", "fake-no-done", "fake-no-finish", "fake-open-after-done", "fake-drop-after-done", "fake-multiline-data", "fake-done-early", "fake-quoting", "fake-odd-usage", "fake-partial-usage", "fake-cache-usage", "fake-cache-usage-litellm", "fake-split-usage",
+               "fake-reasoning", "fake-no-done", "fake-no-finish", "fake-open-after-done", "fake-drop-after-done", "fake-multiline-data", "fake-done-early", "fake-n-cut", "fake-n-done-early", "fake-quoting", "fake-odd-usage", "fake-partial-usage", "fake-cache-usage", "fake-cache-usage-litellm", "fake-split-usage",
                "fake-tool-error", "fake-strict", "fake-think",
                "fake-think-only", *fake_extra.MODELS]
 

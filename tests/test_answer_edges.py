@@ -293,6 +293,48 @@ def test_a_stream_cut_before_its_finish_reason_is_still_an_error(router: UsageRo
     assert {(row["status"], row["error_type"]) for row in router.rows()} == {("502", "upstream_disconnected")}
 
 
+@pytest.mark.parametrize("model", ["fake-no-done", "fake-drop-after-done"])
+def test_one_choice_for_n_choices_is_a_complete_answer(router: UsageRouter, model: str) -> None:
+    """`n: 2` to a provider that ignores `n` (the fake answers one choice), ending its finished stream without [DONE],
+    or dropping the connection after its [DONE]: the client gets the answer and a [DONE], no error, and the call is a
+    200 that counts nothing against the model (review AQ: an error event followed the whole answer, the SDK raised,
+    a 502 row, as a choice the provider never opened counted as unfinished). Not streamed, the one choice is relayed
+    as the provider gave it."""
+    text, finishes = text_and_finish(router.client().chat.completions.create(
+        model=model, messages=HELLO, stream=True, n=2))
+    assert (text.strip(), finishes) == ("echo: one two three four", ["stop"])
+    raw = raw_stream(router, {"model": model, "messages": HELLO, "n": 2})
+    assert raw.endswith(b"}\n\ndata: [DONE]\n\n") and b'"error"' not in raw, raw[-300:]
+    answer = router.client().chat.completions.create(model=model, messages=HELLO, n=2)
+    assert [(c.index, c.message.content, c.finish_reason) for c in answer.choices] == [
+        (0, "echo: one two three four", "stop")]
+    router.settle(3)
+    assert {(row["status"], row["error_type"]) for row in router.rows()} == {("200", "")}
+    fake = router.get("/health")["upstreams"]["fake"]
+    assert (fake["consecutiveFailures"], fake.get("models", {})) == (0, {}), fake
+
+
+@pytest.mark.parametrize("model", ["fake-n-cut", "fake-n-done-early"])
+def test_a_stream_cut_while_a_second_choice_is_unfinished_is_still_an_error(router: UsageRouter, model: str) -> None:
+    """A provider that honours `n: 2` and stops while choice 1 is mid-answer (choice 0 finished), ending its body
+    without [DONE], or sending an early [DONE] and more of choice 1 before dropping the connection: the answer was
+    cut (an error event naming the unfinished choice, no [DONE] of ours, a 502 row), not complete because one of the
+    choices finished."""
+    stream = router.client().chat.completions.create(model=model, messages=HELLO, stream=True, n=2)
+    got: list[tuple[int, str | None]] = []
+    with pytest.raises(openai.APIError) as raised:
+        for chunk in stream:
+            got += [(choice.index, choice.finish_reason) for choice in chunk.choices]
+    assert (0, "stop") in got and (1, None) in got and (1, "stop") not in got, got
+    if model == "fake-n-cut":
+        assert "before the answer was complete (no finish_reason for choice 1, no [DONE])" in str(raised.value)
+    raw = raw_stream(router, {"model": model, "messages": HELLO, "n": 2})
+    last = json.loads(events(raw)[-1].removeprefix("data: "))
+    assert last["error"]["code"] == "upstream_disconnected" and b"data: [DONE]" not in raw, raw[-300:]
+    router.settle(2)
+    assert {(row["status"], row["error_type"]) for row in router.rows()} == {("502", "upstream_disconnected")}
+
+
 # ---------------------------------------------------------------- tool calls are never retried
 
 

@@ -97,7 +97,7 @@ class Call:
     unmeasured: list[bytes | bytearray] = attrs.Factory(list)  # relayed stream events whose text is not measured yet
     unmeasured_size: int = 0  # their bytes
     output_cap: int | None = None  # the request's max_tokens times n: no estimate of the answer goes beyond it
-    choices: int = 1  # the request's n: a stream without [DONE] is complete once each choice has a finish_reason
+    choices: int = 1  # the request's n: with n > 1 a stream's events are all read for their choices (`Relay.complete`)
     tool_calls: bool = False  # the answer called a tool (set on routed calls)
     delivered: bool = False  # the provider had the request when it failed (timeout, drop): it may have billed it
     tried: str | None = None  # for an error's headers: `auto`'s candidate being (or last) tried; a named local model

@@ -81,6 +81,7 @@ class Relay:
         self.upstream_error: str | None = None  # the message of an upstream error event
         self.broken: BadStream | None = None  # what ended the relay of a block part-way
         self.finished: dict[int, str] = {}  # choice index -> its finish_reason
+        self.opened: set[int] = set()  # the choice indexes of the events parsed (each, with n > 1: `complete`)
         self.held = False  # committed to while it sent only reasoning (`prime`'s hold ran out)
         self.answered = False  # an answer began (set by `prime`, and by `run` after a commit on reasoning)
         self.seen: dict[str, Any] | None = None  # the last event read with choices (its id, created, model)
@@ -131,7 +132,7 @@ class Relay:
             return None
         if payload[:1] != b"{" or payload[-1:] != b"}":
             raise _not_json(payload, self._key)
-        if _LOOK.search(event):  # else nothing to look at: it passes unparsed
+        if _LOOK.search(event) or self.call.choices > 1:  # else nothing to look at: it passes unparsed
             data = self._note(payload)
             if self.strip_usage and isinstance(data.get("usage"), dict):
                 if data.get("choices") in ([], None):
@@ -162,9 +163,11 @@ class Relay:
         if isinstance(data.get("choices"), list) and data["choices"]:
             self.seen = data
         for choice in data["choices"] if isinstance(data.get("choices"), list) else ():
-            if isinstance(choice, dict) and choice.get("finish_reason"):
+            if isinstance(choice, dict):
                 index = choice.get("index")
-                self.finished[index if type(index) is int else 0] = choice["finish_reason"]
+                self.opened.add(index := index if type(index) is int else 0)
+                if choice.get("finish_reason"):
+                    self.finished[index] = choice["finish_reason"]
         return data
 
     def _lf(self, chunk: bytes) -> bytes:
@@ -205,7 +208,7 @@ class Relay:
         BadStream event ends the block (`broken`). A stream committed to on its reasoning (`held`) is `answered` by an
         answer among the events relayed, never by one after a broken event (which the client does not get)."""
         check = self.held and not self.answered and any(map(block.__contains__, ANSWER_MARKS))  # answered since?
-        m = _PLAIN.match(block)  # the leading plain events
+        m = _PLAIN.match(block) if self.call.choices == 1 else None  # the leading plain events (n > 1: `complete`)
         end = m.end() if m is not None else 0
         look = _LOOK.search(block, 0, end) if end else None
         if look is not None:  # from the event with something to look at on, event by event
@@ -235,6 +238,14 @@ class Relay:
                 if check and has_answer(relayed):
                     self.answered, check = True, False
         return b"".join(out)
+
+    @property
+    def complete(self) -> bool:
+        """Every choice the stream opened has its finish_reason, and one has: a stream that ends so is complete with
+        or without [DONE]. A provider may ignore the request's `n` and answer one choice; one that honours it may be
+        cut while a choice is still mid-answer. (With n = 1 the events are not all parsed: `_relay_block`'s fast path
+        passes them on unread, and one finish_reason is enough.)"""
+        return bool(self.finished) and self.opened <= self.finished.keys()
 
     @property
     def reasoning_only(self) -> bool:
@@ -336,10 +347,12 @@ class Relay:
         if self.upstream_error is not None:  # the client has the upstream's own error event: no second one
             await self._end(head + DONE + b"\n\n" if self.saw_done else head)
             raise UpstreamErrorEvent(self.upstream_error)
-        if not self.saw_done and len(self.finished) < self.call.choices:
+        if not self.saw_done and not self.complete:
             if head:
                 await self._write(head)
-            raise CutShort("upstream ended the stream without [DONE] before the answer was complete")
+            unfinished = sorted(self.opened - self.finished.keys()) if self.finished else []
+            raise CutShort(f"no finish_reason for choice{'s' * (len(unfinished) > 1)} {', '.join(map(str, unfinished))}"
+                           if unfinished else "no finish_reason")
         if self.call.client_wants_usage and self.call.usage is None:  # asked for, and the provider sent none
             head += usage_event(self.call, self.seen)
         await self._end(head + DONE + b"\n\n")  # [DONE] (ours, if the upstream left it out) and the end of the body
@@ -359,9 +372,9 @@ class Relay:
             upstream.close()
         except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
             # A connection dropped after [DONE] (no end of the chunked body): the answer is complete, as a client
-            # talking to the provider directly sees it, when every choice had finished (a half-sent event after
-            # it is lost); a choice still unfinished (a [DONE] sent early, more of the answer after it) was cut.
-            if len(self.finished) < self.call.choices:
+            # talking to the provider directly sees it, when every choice it opened had finished (a half-sent event
+            # after it is lost); a choice still unfinished (a [DONE] sent early, more of the answer after it) was cut.
+            if not self.complete:
                 raise
             self.buf.clear()
             upstream.close()

@@ -322,7 +322,12 @@ async def not_an_event_stream(target: Target, resp: Any) -> LarouterError:
 
 
 class CutShort(aiohttp.ClientPayloadError):
-    """The upstream ended its stream cleanly, without [DONE], before every choice had a finish_reason."""
+    """The upstream ended its stream cleanly, without [DONE], before every choice it opened had a finish_reason
+    (`missing`: which had none, in words)."""
+
+    def __init__(self, missing: str = "no finish_reason") -> None:
+        super().__init__(f"upstream ended the stream without [DONE] before the answer was complete ({missing})")
+        self.missing = missing
 
 
 def describe_stream_error(exc: BaseException, target: Target, started: bool) -> tuple[str, str]:
@@ -336,6 +341,6 @@ def describe_stream_error(exc: BaseException, target: Target, started: bool) -> 
         return (f"provider {provider!r} stopped sending mid-stream: nothing for {seconds:g} s (its {setting})",
                 "upstream_timeout")
     if isinstance(exc, CutShort):
-        return (f"provider {provider!r} ended the stream before the answer was complete (no finish_reason, "
+        return (f"provider {provider!r} ended the stream before the answer was complete ({exc.missing}, "
                 "no [DONE])"), "upstream_disconnected"
     return f"provider {provider!r} dropped the connection mid-stream: {drop_reason(exc)}", "upstream_disconnected"

@@ -1,6 +1,6 @@
 """The fake provider's streams that break the event-stream conventions in one way each (`fake_openai`'s docstring
 says how): one giant event, a malformed event, named events, no [DONE], no finish_reason, a body kept open after
-[DONE], a tool call then an error."""
+[DONE], a tool call then an error, a second choice cut."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiohttp import web
 
 MODELS = ("fake-big-event", "fake-malformed", "fake-event-names", "fake-no-done", "fake-no-finish",
                "fake-tool-error", "fake-open-after-done", "fake-drop-after-done", "fake-multiline-data",
-          "fake-done-early", "fake-malformed-key")
+          "fake-done-early", "fake-malformed-key", "fake-n-cut", "fake-n-done-early")
 
 
 async def stream(resp: web.StreamResponse, body: dict[str, Any], request: web.Request) -> web.StreamResponse:
@@ -53,6 +53,13 @@ async def stream(resp: web.StreamResponse, body: dict[str, Any], request: web.Re
         await resp.write(b"".join([*words[:2], b"data: [DONE]\n\n", *words[2:]]))
         assert request.transport is not None
         request.transport.abort()
+    elif model in ("fake-n-cut", "fake-n-done-early"):  # n honoured: choice 1 still mid-answer when it stops
+        second = [_chunk(body, {"content": word + " "}, index=1) for word in ("second", "choice", "cut")]
+        await resp.write(b"".join([words[0], second[0], *words[1:], second[1], end[0]]))
+        if model == "fake-n-done-early":
+            await resp.write(b"data: [DONE]\n\n" + second[2])
+            assert request.transport is not None
+            request.transport.abort()
     elif model == "fake-multiline-data":  # each event's JSON split over two `data:` lines (valid SSE: joined by "\n")
         await resp.write(b"".join(event.replace(b', "choices"', b',\ndata: "choices"', 1) for event in [*words, *end])
                          + b"data: [DONE]\n\n")

@@ -37,6 +37,9 @@ Behaviour is chosen by the model name the proxy forwards:
   fake-drop-after-done  a complete stream and its [DONE], then half an event and the connection dropped
   fake-multiline-data  streams its answer with each event's JSON split over two `data:` lines
   fake-done-early  streams two words, [DONE], the rest of its words (no finish_reason), then drops the connection
+  fake-n-cut       honours `n` (two choices, interleaved): choice 0 finishes, choice 1 is cut mid-answer (no
+                   finish_reason), and the body ends cleanly without [DONE]
+  fake-n-done-early  the same two choices, then [DONE], more of choice 1 (no finish_reason), then the connection dropped
   fake-odd-usage   answers with usage counts that are no numbers of tokens: "7", -5, true
   fake-partial-usage  answers with usage that gives the output's count alone (`completion_tokens: 5`)
   fake-cache-usage answers with Anthropic's usage naming: 10 input tokens, 5,000 read from the cache, 2,000 written
@@ -156,9 +159,9 @@ def _completion(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _chunk(body: dict[str, Any], delta: dict[str, Any], finish: str | None = None) -> bytes:
+def _chunk(body: dict[str, Any], delta: dict[str, Any], finish: str | None = None, index: int = 0) -> bytes:
     data = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            "choices": [{"index": index, "delta": delta, "finish_reason": finish}]}
     if (body.get("stream_options") or {}).get("include_usage"):
         data["usage"] = None
     return b"data: " + json.dumps(data).encode() + b"\n\n"
