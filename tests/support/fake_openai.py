@@ -66,7 +66,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import re
 import socket
 import struct
 import threading
@@ -261,38 +260,6 @@ async def _partial_json(request: web.Request, body: dict[str, Any]) -> web.Strea
     return resp
 
 
-REASONING_MODEL = re.compile(r"o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?")
-
-
-def _reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
-    """OpenAI's 400 for a reasoning model (o-series, gpt-5) sent `max_tokens` or a temperature other than 1."""
-    if not REASONING_MODEL.fullmatch(str(body.get("model"))):
-        return _non_reasoning_refusal(body)
-    if "max_tokens" in body:
-        return {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
-                           "'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
-                "code": "unsupported_parameter"}
-    if body.get("temperature", 1) != 1:
-        return {"message": "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default "
-                           "(1) value is supported.", "type": "invalid_request_error", "param": "temperature",
-                "code": "unsupported_value"}
-    return None
-
-
-def _non_reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
-    """OpenAI's 400 for one of its other models (gpt-4o, gpt-4.1, ...) sent a reasoning model's own settings."""
-    if not str(body.get("model")).startswith("gpt-"):
-        return None
-    if "reasoning_effort" in body:
-        return {"message": "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
-                "type": "invalid_request_error", "param": "reasoning_effort", "code": "unsupported_parameter"}
-    if body.get("verbosity", "medium") != "medium":
-        return {"message": f"Unsupported value: 'verbosity' does not support {body['verbosity']!r} with this model. "
-                           "Supported values are: 'medium'.", "type": "invalid_request_error", "param": "verbosity",
-                "code": "unsupported_value"}
-    return None
-
-
 async def chat(request: web.Request) -> web.StreamResponse:
     """The fake `/v1/chat/completions`."""
     body = await request.json()
@@ -315,7 +282,7 @@ async def chat(request: web.Request) -> web.StreamResponse:
         msg = (f"Incorrect API key provided: {auth.removeprefix('Bearer ')}" if status == 401
                else "Project does not have access to model fake-403" if status == 403 else "upstream trouble")
         return web.json_response({"error": {"message": msg, "type": "server_error", "code": None}}, status=status)
-    if (refused := _reasoning_refusal(body)) is not None:
+    if (refused := fake_thinking.reasoning_refusal(body)) is not None:
         return web.json_response({"error": refused}, status=400)
     if model == "fake-key-in-fields":  # a 400 with the key in its code, param and type (not its message)
         key = request.headers.get("Authorization", "").removeprefix("Bearer ")

@@ -4,11 +4,14 @@
                    `FakeState.gate` (at most GATE_SECONDS; `FakeState.gated` records whether it was opened), then
                    its answer (the echo), finish_reason "stop", usage and [DONE]
   fake-think-only  streams reasoning deltas for THINK_SECONDS, then finish_reason "stop", usage and [DONE]: no answer
+
+And OpenAI's 400s for its reasoning models' and other models' settings sent to the wrong kind (`reasoning_refusal`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from aiohttp import web
@@ -46,3 +49,35 @@ async def think(request: web.Request, body: dict[str, Any]) -> web.StreamRespons
         await resp.write(_usage_chunk(body))
     await resp.write(b"data: [DONE]\n\n")
     return resp
+
+
+REASONING_MODEL = re.compile(r"o[1-9](?:-mini|-pro)?|gpt-5(?:\.\d+)?(?:-mini|-nano|-pro)?")
+
+
+def reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's 400 for a reasoning model (o-series, gpt-5) sent `max_tokens` or a temperature other than 1."""
+    if not REASONING_MODEL.fullmatch(str(body.get("model"))):
+        return non_reasoning_refusal(body)
+    if "max_tokens" in body:
+        return {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                           "'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
+                "code": "unsupported_parameter"}
+    if body.get("temperature", 1) != 1:
+        return {"message": "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default "
+                           "(1) value is supported.", "type": "invalid_request_error", "param": "temperature",
+                "code": "unsupported_value"}
+    return None
+
+
+def non_reasoning_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """OpenAI's 400 for one of its other models (gpt-4o, gpt-4.1, ...) sent a reasoning model's own settings."""
+    if not str(body.get("model")).startswith("gpt-"):
+        return None
+    if "reasoning_effort" in body:
+        return {"message": "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+                "type": "invalid_request_error", "param": "reasoning_effort", "code": "unsupported_parameter"}
+    if body.get("verbosity", "medium") != "medium":
+        return {"message": f"Unsupported value: 'verbosity' does not support {body['verbosity']!r} with this model. "
+                           "Supported values are: 'medium'.", "type": "invalid_request_error", "param": "verbosity",
+                "code": "unsupported_value"}
+    return None
