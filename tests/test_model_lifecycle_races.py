@@ -20,21 +20,26 @@ from tests.support.tiny_gguf import write_tiny_gguf
 from tests.test_local_routing import HEARTBEAT, slow_llama_server
 
 pytestmark = pytest.mark.llama
-BACKOFF = 0.5  # local.restart_backoff: long enough to act during it, short enough to see a restart that was not undone
+BACKOFF = 2.0  # local.restart_backoff: the time the tests have to act on a crashed model (a busy machine's included)
+SETTLE = 1.0  # past the backoff, time for a restart that was not undone to show (its spawn says "starting" at once)
 
 
-async def crashed(router: Router) -> None:
-    """Start tiny, kill its llama-server, and wait for the supervisor to see the crash (a restart is then pending)."""
+async def crashed(router: Router) -> float:
+    """Start tiny, kill its llama-server, and wait for the supervisor to see the crash (a restart is then pending, due
+    BACKOFF after the crash); return the loop time it was seen."""
     status, out = await router_call(router, "PATCH", "/api/config", {"local": {"restart_backoff": BACKOFF}})
     assert status == 200, out
     os.kill((await start(router))["pid"], signal.SIGKILL)
     await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
                             == "crashed", 10, "the crash to be seen")
+    return asyncio.get_running_loop().time()
 
 
-async def stays_down(router: Router) -> None:
-    """Past the time the pending restart would have run (its backoff, twice over), nothing runs tiny."""
-    await asyncio.sleep(BACKOFF * 3)  # (an absence: there is no event to wait for)
+async def stays_down(router: Router, seen: float) -> None:
+    """Past the time the pending restart of the crash `seen` then would have run (its backoff, and SETTLE more),
+    nothing runs tiny."""
+    # (an absence: there is no event to wait for; the restart was due at most BACKOFF after the crash was seen)
+    await asyncio.sleep(max(0.0, seen + BACKOFF + SETTLE - asyncio.get_running_loop().time()))
     running = (await router_call(router, "GET", "/api/models/running"))[1]
     assert [m["id"] for m in running["data"] if m["state"] != "stopped"] == [], running
 
@@ -43,10 +48,10 @@ async def test_a_stop_during_the_crash_backoff_keeps_the_model_down(local_router
     """A stop of a crashed model waiting for its restart cancels the restart (it was a 409 "not running" and the
     model came back seconds later: a crash-looping model could not be kept down)."""
     router = local_router(restarts=3)
-    await crashed(router)
+    seen = await crashed(router)
     status, out = await router_call(router, "POST", "/api/models/tiny/stop")
     assert status == 200 and out["state"] == "stopped", out
-    await stays_down(router)
+    await stays_down(router, seen)
     assert http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped"
 
 
@@ -56,10 +61,10 @@ async def test_a_model_removed_during_the_crash_backoff_never_comes_back(local_r
     catalog no longer had, that no stop could reach); registered anew during the backoff, it is not run from the old
     file either."""
     router = local_router(restarts=3)
-    await crashed(router)
+    seen = await crashed(router)
     status, out = await router_call(router, "DELETE", "/api/models/tiny", admin=True)
     assert status == 200 and out["deleted"] is True, out
-    await stays_down(router)
+    await stays_down(router, seen)
     listed = (await router_call(router, "GET", "/v1/models"))[1]
     assert "tiny" not in [m["id"] for m in listed["data"]], listed
     status, out = await router_call(router, "POST", "/v1/chat/completions",
@@ -69,12 +74,12 @@ async def test_a_model_removed_during_the_crash_backoff_never_comes_back(local_r
     status, out = await router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(
         write_tiny_gguf(tmp_path / "tiny.gguf")), "contextLength": 2048}, admin=True)
     assert status == 201, out
-    await crashed(router)
+    seen = await crashed(router)
     other = write_tiny_gguf(tmp_path / "other.gguf")
     status, out = await router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
                                                                    "contextLength": 1024}, admin=True)
     assert status == 200, out  # registered anew: its pending restart (of tiny.gguf) is cancelled
-    await stays_down(router)
+    await stays_down(router, seen)
     pid = (await start(router))["pid"]
     assert str(other) in Path(f"/proc/{pid}/cmdline").read_text(), "the new registration's file runs"
 
