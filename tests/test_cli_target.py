@@ -92,7 +92,9 @@ def test_the_cli_follows_a_port_changed_at_runtime(home: Path, tmp_path: Path) -
     While the daemon runs, the CLI finds it where it listens (`larouterd.address`), so it keeps working until the
     restart and finds it at P2 after (it read only the config file and environment, and knocked at the old port).
     With no daemon running, the CLI aims at the settings' address and its "cannot reach" says where it came from."""
-    old, new = free_port(), free_port()
+    old = new = free_port()
+    while new == old:  # two picks can return the same free port, and the test needs the daemon to move
+        new = free_port()
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[server]\nhost = "127.0.0.1"\nport = {old}\n')
     env = daemon_env(home, LAROUTER_CONFIG=str(cfg))
@@ -122,7 +124,7 @@ def test_the_cli_follows_a_port_changed_at_runtime(home: Path, tmp_path: Path) -
 def test_the_cli_finds_a_daemon_started_with_a_port_flag(home: Path) -> None:
     """`larouterd --port P` (no config says P): the CLI finds it through the address the daemon records while it
     runs, without --url; once the daemon stops, the record is gone and the CLI aims at the settings again."""
-    with larouterd(home) as (url, _proc):  # started with --port <a free port>
+    with larouterd(home) as (url, _proc):  # started with --port 0 (it binds a port of its own)
         shown = run("status", "--json", env={"LAROUTER_HOME": str(home)})
         assert shown.exit_code == 0 and json.loads(shown.stdout)["url"] == url, shown.output
     assert not (home / "larouterd.address").exists()

@@ -80,7 +80,7 @@ def test_under_journald_every_line_carries_its_priority(tmp_path: Path) -> None:
     """With stderr a journald stream (JOURNAL_STREAM names it), each log line starts with its syslog priority, so
     `journalctl -p warning` finds the warnings, and carries no timestamp of its own; a refused start's message is
     errors on every line (they were all at the stream's default priority: review W)."""
-    from tests.support.proc import daemon_env, free_port
+    from tests.support.proc import daemon_env
 
     def run(home: Path, *args: str) -> tuple[int, list[str]]:
         home.mkdir()
@@ -88,7 +88,8 @@ def test_under_journald_every_line_carries_its_priority(tmp_path: Path) -> None:
         with open(log, "w") as out:
             st = os.fstat(out.fileno())
             env = daemon_env(home, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
-            proc = subprocess.Popen([sys.executable, "-m", "larouter.daemon", "--port", str(free_port()), *args],
+            # (--port 0: a port of its own, none picked here that another program could take before it binds)
+            proc = subprocess.Popen([sys.executable, "-m", "larouter.daemon", "--port", "0", *args],
                                     env=env, stdout=out, stderr=subprocess.STDOUT)
             try:
                 deadline = time.monotonic() + 30

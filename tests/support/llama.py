@@ -1,12 +1,14 @@
-"""Run the real llama-server on a free loopback port for the duration of a test."""
+"""Run the real llama-server on a loopback port it binds itself for the duration of a test."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -14,7 +16,6 @@ from pathlib import Path
 import aiohttp
 
 from larouter.models.binary import find_llama_server
-from larouter.models.process import free_port
 
 # The tiny model tokenizes mostly byte by byte, so a chat with a tools array is ~560 tokens:
 # keep the context well above that (the KV cache stays around 1 MB).
@@ -22,8 +23,8 @@ DEFAULT_CTX = 2048
 START_DEADLINE_S = 30.0
 STOP_GRACE_S = 5.0
 POLL_INTERVAL_S = 0.02
-
-
+# What llama-server logs once it listens (started with `--port 0`, the only place it says which port it bound).
+LISTENING_RE = re.compile(rb"listening on http://127\.0\.0\.1:(\d+)")
 
 
 def llama_args(
@@ -77,6 +78,22 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
+async def bound_port(proc: subprocess.Popen[bytes], log_path: Path, deadline: float) -> int:
+    """The port llama-server started with `--port 0` bound, from its log; raise with the log tail if the process dies
+    or the monotonic `deadline` passes first."""
+    while True:
+        with contextlib.suppress(OSError):
+            found = LISTENING_RE.search(log_path.read_bytes())
+            if found:
+                return int(found.group(1))
+        code = _exit_status(proc)
+        if code is not None:
+            raise RuntimeError(f"llama-server exited with code {code} during start; log tail:\n{_log_tail(log_path)}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"llama-server logged no listening address; log tail:\n{_log_tail(log_path)}")
+        await asyncio.sleep(POLL_INTERVAL_S)
+
+
 async def wait_healthy(base: str, proc: subprocess.Popen[bytes], log_path: Path, deadline_s: float) -> None:
     """Poll `GET {base}/health` until 200; raise with the log tail if the process dies or time runs out."""
     deadline = time.monotonic() + deadline_s
@@ -114,18 +131,22 @@ async def run_llama_server(
     # Quirk: after a streamed response llama-server closes the connection while still advertising
     # keep-alive, so a client that reuses pooled connections gets a disconnect on its next POST.
     model_path = Path(model_path)
-    port = free_port()
-    log_path = model_path.parent / f"llama-server-{port}.log"
-    with open(log_path, "wb") as log:
+    # `--port 0`, the port read back from the log: a port picked here and bound later by the server could be taken
+    # by another program in between ("llama-server exited" on a busy machine).
+    fd, name = tempfile.mkstemp(prefix="llama-server-", suffix=".log", dir=model_path.parent)
+    log_path = Path(name)
+    with open(fd, "wb") as log:
         proc = subprocess.Popen(
-            llama_args(model_path, port, alias, ctx, extra_args),
+            llama_args(model_path, 0, alias, ctx, extra_args),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     try:
-        await wait_healthy(f"http://127.0.0.1:{port}", proc, log_path, deadline_s)
+        started = time.monotonic()
+        port = await bound_port(proc, log_path, started + deadline_s)
+        await wait_healthy(f"http://127.0.0.1:{port}", proc, log_path, deadline_s - (time.monotonic() - started))
         yield f"http://127.0.0.1:{port}/v1"
     finally:
         await asyncio.to_thread(_stop, proc)

@@ -1,7 +1,8 @@
-"""Run the real larouterd as a subprocess on a free port."""
+"""Run the real larouterd as a subprocess on a port it binds itself."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,8 +11,10 @@ import time
 from pathlib import Path
 from typing import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 from urllib.request import urlopen
 
+from larouter.address import ADDRESS_FILE
 from larouter.models.process import free_port
 
 
@@ -48,16 +51,36 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> Non
     raise AssertionError("larouterd did not become healthy")
 
 
+def bound_url(home: Path, proc: subprocess.Popen, timeout: float = 30.0) -> str:
+    """The URL of the daemon `proc` started with `--port 0` on this home: the port it bound, read from the address
+    record it writes once it listens (`larouter.address`; a record left by an earlier daemon names another pid)."""
+    record = home / ADDRESS_FILE
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            written = json.loads(record.read_bytes())
+        except (OSError, ValueError):  # not written yet (its writes are atomic: never half a record)
+            written = {}
+        if written.get("pid") == proc.pid:
+            return f"http://127.0.0.1:{urlsplit(written['url']).port}"
+        if proc.poll() is not None:
+            raise AssertionError(f"larouterd exited early with {proc.returncode}")
+        time.sleep(0.02)
+    raise AssertionError(f"larouterd recorded no address in {record} within {timeout:g} s")
+
+
 @contextmanager
 def larouterd(home: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start `python -m larouter.daemon` on a free port; yield its URL and process; always stop it."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "larouter.daemon", "--port", str(port), *args]
+    """Start `python -m larouter.daemon` on a port of its own; yield its URL and process; always stop it. The daemon
+    binds port 0 and the URL is read back from what it recorded: a port picked here and bound later by the child
+    could be taken by another program in between ("larouterd exited early with 1" on a busy machine)."""
+    env = env or daemon_env(home)
+    cmd = [sys.executable, "-m", "larouter.daemon", "--port", "0", *args]
     # Output goes to a file, not a pipe: under load nobody would drain a pipe and logging would block the daemon.
     log = open(home / "larouterd.log", "a", encoding="utf-8")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, env=env or daemon_env(home), stdout=log, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
+        url = bound_url(Path(env["LAROUTER_HOME"]), proc)
         wait_healthy(url, proc)
         yield url, proc
     finally:
