@@ -142,8 +142,11 @@ async def test_auto_takes_the_next_candidate_while_a_model_is_being_stopped(loca
     """An `auto` request during a slow stop (a server that ignores SIGTERM: the stop waits local.stop_grace) goes to
     the next candidate at once, as the README says (it waited for the stop, then started the model just stopped)."""
     router = local_router(extra='[routing.policies.cost-optimized]\nHEARTBEAT = ["tiny", "gpt-fake"]\n')
+    # A stop as slow as a busy machine could make the calls below: they must end while it lasts
+    status, out = await router_call(router, "PATCH", "/api/config", {"local": {"stop_grace": 15}})
+    assert status == 200, out
     pid = (await start(router))["pid"]
-    os.kill(pid, signal.SIGSTOP)  # (SIGTERM waits for a SIGCONT that never comes: the stop ends with SIGKILL)
+    os.kill(pid, signal.SIGSTOP)  # (SIGTERM waits for the SIGCONT below: until then the stop waits its grace)
     stop = asyncio.create_task(router_call(router, "POST", "/api/models/tiny/stop"))
     await asyncio.to_thread(wait_until, lambda: http_json("GET", router.url + "/api/models/tiny/health")[1]["state"]
                             == "stopping", 5, "the stop to begin")
@@ -155,6 +158,7 @@ async def test_auto_takes_the_next_candidate_while_a_model_is_being_stopped(loca
     await client.close()
     assert not stop.done(), "answered before the stop ended (it waited for it)"
     assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers
+    os.kill(pid, signal.SIGCONT)  # the pending SIGTERM ends it: the stop need not wait out its grace
     assert (await stop)[0] == 200
     assert http_json("GET", router.url + "/api/models/tiny/health")[1]["state"] == "stopped"
 
