@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 from pathlib import Path
@@ -179,10 +180,12 @@ async def test_a_registered_file_gone_is_said_so(local_router: Callable[..., Rou
 
 @pytest.mark.parametrize("change", ["remove", "register"])
 async def test_a_start_queued_behind_a_removal_reads_the_catalog_it_left(local_router: Callable[..., Router],
-                                                                        tmp_path: Path, change: str) -> None:
+                                                                        tmp_path: Path, change: str,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
     """A remove (or a new registration) and then a start, both queued behind a slow stop: the start runs after the
     catalog changed, so a removed model is a 404 (it was run, routed under an id the catalog no longer had, beyond
     any stop) and a model registered anew runs its new file (the old one ran: review R)."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
     router = local_router()
     pid = (await start(router))["pid"]
     os.kill(pid, signal.SIGSTOP)  # the stop holds the model's lock for local.stop_grace (3 s), then kills it
@@ -193,7 +196,9 @@ async def test_a_start_queued_behind_a_removal_reads_the_catalog_it_left(local_r
     changed = asyncio.create_task(router_call(router, "DELETE", "/api/models/tiny", admin=True) if change == "remove"
                                   else router_call(router, "POST", "/api/models", {"id": "tiny", "path": str(other),
                                                                                    "contextLength": 1024}, admin=True))
-    await asyncio.sleep(1.0)  # (the change is queued first: no event says so; the stop holds the lock 3 s)
+    # The change is queued first (it says so in the log), then the start behind it: the stop holds the lock 3 s
+    await asyncio.to_thread(wait_until, lambda: "a change of its registration waits" in caplog.text, 3,
+                            "the change to wait for the stop")
     started = await router_call(router, "POST", "/api/models/tiny/start")
     assert (await stop)[0] == 200 and (await changed)[0] == 200, changed.result()
     if change == "remove":

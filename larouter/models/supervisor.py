@@ -329,6 +329,8 @@ class Supervisor:
         proc = self.procs.get(model_id)
         if proc is None:  # (never started: a start from now on reads the catalog under the lock it takes)
             return await asyncio.to_thread(change)
+        if proc.lock.locked():  # (as a stop says it: why `larouter models remove` has not answered yet)
+            log.info("model %s: a change of its registration waits for the start or stop in progress", model_id)
         async with proc.lock:
             if proc.state in (State.STARTING, State.READY):
                 raise error
