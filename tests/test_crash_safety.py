@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import signal
 import threading
@@ -22,20 +23,32 @@ pytestmark = pytest.mark.slow
 FLUSH = 0.1
 
 
-def _load(url: str, stop: threading.Event, done: list[float]) -> None:
+def _load(url: str, stop: threading.Event, done: list[float], answered: list[str], failed: list[str],
+          worker: int) -> None:
+    """Chat until `stop` or the first failure; each call carries its own X-Request-ID (the ledger keeps it): those
+    answered go to `answered` (and their time to `done`), the one that failed to `failed` (it may have been booked:
+    a client whose read timed out, or cut at the shutdown, after the daemon took the call)."""
     body = json.dumps({"model": "gpt-fake", "messages": [{"role": "user", "content": "x"}]}).encode()
-    while not stop.is_set():
+    for n in itertools.count():
+        if stop.is_set():
+            return
+        rid = f"load-{worker}-{n}"
+        headers = {"Content-Type": "application/json", "X-Request-ID": rid}
         try:
-            with urlopen(Request(url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}), timeout=10) as r:
+            with urlopen(Request(url + "/v1/chat/completions", data=body, headers=headers), timeout=10) as r:
                 r.read()
                 done.append(time.monotonic())
+                answered.append(rid)
         except (URLError, OSError):
+            failed.append(rid)
             return
 
 
-def _run_load(url: str, seconds: float, threads: int = 4) -> tuple[threading.Event, list[float], list[threading.Thread]]:
+def _run_load(url: str, seconds: float, threads: int = 4, answered: list[str] | None = None,
+              failed: list[str] | None = None) -> tuple[threading.Event, list[float], list[threading.Thread]]:
     stop, done = threading.Event(), []
-    workers = [threading.Thread(target=_load, args=(url, stop, done)) for _ in range(threads)]
+    answered, failed = ([] if answered is None else answered), ([] if failed is None else failed)
+    workers = [threading.Thread(target=_load, args=(url, stop, done, answered, failed, n)) for n in range(threads)]
     for w in workers:
         w.start()
     wait_until(lambda: len(done) > 50, 20, "load to get going")
@@ -43,8 +56,11 @@ def _run_load(url: str, seconds: float, threads: int = 4) -> tuple[threading.Eve
     return stop, done, workers
 
 
-def _recorded(home: Path, cfg: Path, env: dict[str, str]) -> int:
-    return _rows(home, cfg, env)[0]
+def _request_ids(home: Path, cfg: Path, env: dict[str, str]) -> list[str]:
+    """The request ids of the ledger's rows, after a restart."""
+    with larouterd(home, "--config", str(cfg), env=env) as (url, _):
+        with urlopen(url + "/api/usage/export?period=all") as resp:
+            return [row["request_id"] for row in csv.DictReader(io.StringIO(resp.read().decode()))]
 
 
 def _rows(home: Path, cfg: Path, env: dict[str, str]) -> tuple[int, int]:
@@ -63,17 +79,23 @@ def setup(home: Path, fake: Fake, tmp_path: Path) -> tuple[Path, dict[str, str]]
 
 
 def test_sigterm_under_load_loses_nothing(home: Path, setup: tuple[Path, dict[str, str]]) -> None:
-    """Every request answered before a SIGTERM is in the ledger after the restart."""
+    """Every request answered before a SIGTERM is in the ledger after the restart, once; no other row is, but for a
+    call whose client failed (the daemon may have answered it as the client gave up: a count of rows against the
+    answers seen was off by one on a busy machine)."""
     cfg, env = setup
+    answered: list[str] = []
+    failed: list[str] = []
     with larouterd(home, "--config", str(cfg), env=env) as (url, proc):
-        stop, done, workers = _run_load(url, 0.5)
+        stop, done, workers = _run_load(url, 0.5, answered=answered, failed=failed)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
         stop.set()
         for w in workers:
             w.join(10)
-    recorded = _recorded(home, cfg, env)
-    assert recorded == len(done), (recorded, len(done), daemon_log(home)[-4000:])  # (the log: seen failing once)
+    recorded = _request_ids(home, cfg, env)
+    lost, extra = set(answered) - set(recorded), set(recorded) - set(answered) - set(failed)
+    assert not lost and not extra and len(recorded) == len(set(recorded)), (
+        sorted(lost), sorted(extra), len(recorded), len(answered), failed, daemon_log(home)[-4000:])
 
 
 def test_kill_9_under_load_loses_at_most_the_flush_window(home: Path, setup: tuple[Path, dict[str, str]]) -> None:
