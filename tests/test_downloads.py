@@ -251,6 +251,7 @@ async def test_restart_resumes_the_partial_file(servers: BackgroundLoop, make_da
                                                 hub: Hub) -> None:
     """A daemon shut down mid-download keeps the partial; the next daemon asks only for the rest."""
     hub.state.trickle[MAIN] = (16 * 1024, 0.02)
+    hub.state.slow_from[MAIN] = (64 * 1024, 0.25)  # (still part-way seconds after 48 KiB, for the stop to catch)
     first = make_daemon(local={"disk_reserve_bytes": 1024})
     _, body = await start(first, mmproj=False)
     await eventually(lambda: _bytes_over(first, body["id"], 48 * 1024), "some progress")
@@ -262,6 +263,7 @@ async def test_restart_resumes_the_partial_file(servers: BackgroundLoop, make_da
     kept = part.stat().st_size
     assert 0 < kept < len(MAIN_DATA)
     hub.state.trickle.clear()
+    hub.state.slow_from.clear()
     second = make_daemon(local={"disk_reserve_bytes": 1024})
     code, again = await start(second, mmproj=False)
     assert code == 202
@@ -323,6 +325,7 @@ async def test_catalog_and_hub_sha_disagree(make_daemon: Callable[..., Daemon], 
 async def test_cancel_keeps_partial_and_next_request_resumes(daemon: Daemon, hub: Hub) -> None:
     """DELETE stops the transfer, listeners get an error event, and a new request resumes the kept partial."""
     hub.state.trickle[MAIN] = (16 * 1024, 0.02)
+    hub.state.slow_from[MAIN] = (64 * 1024, 0.25)  # (still part-way seconds after 32 KiB, for the DELETE to catch)
     _, body = await start(daemon)
     listener = asyncio.create_task(events(daemon, body["id"]))
     await eventually(lambda: _bytes_over(daemon, body["id"], 32 * 1024), "some progress")
@@ -335,6 +338,7 @@ async def test_cancel_keeps_partial_and_next_request_resumes(daemon: Daemon, hub
     assert kept > 0 and not (daemon.model_dir / MAIN).exists()
     assert (await request("DELETE", f"{daemon.url}/api/models/download/{body['id']}"))[0] == 200
     hub.state.trickle.clear()
+    hub.state.slow_from.clear()
     code, again = await start(daemon)
     assert code == 202 and again["id"] != body["id"]
     assert (await events(daemon, again["id"]))[-1][0] == "done"

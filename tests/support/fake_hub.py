@@ -8,6 +8,9 @@
   ignore_range            files whose GET answers 200 and the whole file whatever the Range asks
   corrupt                 files served with flipped bytes (the advertised sha256 stays the real one)
   trickle[file] = (n, s)  send n bytes every s seconds (for cancel and restart tests)
+  slow_from[file] = (b, s)  from byte b of the file on, s seconds between those steps instead: a download that stays
+                          part-way for seconds whatever the machine's load (a stall would do it, but then a cancel
+                          has no next chunk to be noticed by: its thread is given up on after a grace)
   refuse[file] = n        the next n requests for the file answer `refuse_status` (503 unless set)
   stall                   requests for these files get no answer while the name is in the set (connecting)
 With `cdn` set (a base URL of this same app under another host name), resolve answers like the real hub does
@@ -71,6 +74,7 @@ class HubState:
     trickle: dict[str, tuple[int, float]] = attrs.Factory(dict)
     refuse: dict[str, int] = attrs.Factory(dict)
     stall: set[str] = attrs.Factory(set)
+    slow_from: dict[str, tuple[int, float]] = attrs.Factory(dict)
     hits: list[Hit] = attrs.Factory(list)
     disconnects: list[str] = attrs.Factory(list)
     cdn: str | None = None
@@ -188,16 +192,24 @@ async def _send(request: web.Request, file: HubFile, start: int | None) -> web.S
         request.transport.abort()
         return resp
     step, pause = state.trickle.get(name, (len(body) or 1, 0.0))
+    slow_at, slow_pause = state.slow_from.get(name, (len(data), pause))
+    cut = min(max(slow_at - (start or 0), 0), len(body))
     try:
-        for off in range(0, len(body), step):
-            await resp.write(body[off:off + step])
-            if pause:
-                await asyncio.sleep(pause)
+        await _trickle(resp, body[:cut], step, pause)
+        await _trickle(resp, body[cut:], step, slow_pause)
     except (ConnectionError, asyncio.CancelledError):
         state.disconnects.append(name)
         raise
     await resp.write_eof()
     return resp
+
+
+async def _trickle(resp: web.StreamResponse, body: memoryview, step: int, pause: float) -> None:
+    """Write `body` `step` bytes at a time, `pause` seconds apart."""
+    for off in range(0, len(body), step):
+        await resp.write(body[off:off + step])
+        if pause:
+            await asyncio.sleep(pause)
 
 
 def make_fake_hub(state: HubState | None = None) -> web.Application:
