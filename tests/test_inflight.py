@@ -32,6 +32,15 @@ def chat(url: str, model: str, request_id: str, token: str) -> None:
         pass  # (the daemon is killed under it)
 
 
+def saved_models(home: Path) -> list[str] | None:
+    """The models of the calls `inflight.json` lists (None: no file yet). A call that ended is still listed until the
+    writer's next flush (its row journaled first): a kill while it is would record it as interrupted."""
+    try:
+        return [entry["model"] for entry in json.loads((home / "inflight.json").read_bytes())]
+    except (OSError, ValueError):  # (replaced whole, by a rename: never read half written)
+        return None
+
+
 @pytest.mark.parametrize("reused", [False, True], ids=["own-id", "id-reused"])
 def test_a_call_in_flight_at_a_hard_kill_is_recorded_at_the_next_start(home: Path, fake: Fake, tmp_path: Path,
                                                                        reused: bool) -> None:
@@ -48,7 +57,7 @@ def test_a_call_in_flight_at_a_hard_kill_is_recorded_at_the_next_start(home: Pat
         hung = threading.Thread(target=chat, args=(url, "fake-hang", hung_id, project["token"]), daemon=True)
         hung.start()
         wait_until(lambda: any(r["model"] == "fake-hang" for r in fake.state.requests), 10, "the provider to have it")
-        wait_until(lambda: (home / "inflight.json").exists(), 10, "the call in flight to be saved")
+        wait_until(lambda: saved_models(home) == ["fake-hang"], 10, "the call in flight to be saved, alone")
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     with larouterd(home, "--config", str(cfg), env=env) as (url, _):
