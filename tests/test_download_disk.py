@@ -73,13 +73,16 @@ async def test_disk_full_with_one_size_unknown_says_at_least(make_daemon: Callab
 
 
 async def test_disk_check_uses_hub_size_when_catalog_has_none(make_daemon: Callable[..., Daemon], home: Path,
-                                                              hub: Hub) -> None:
+                                                              hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a catalog size the check happens after the HEAD (which gives the size) and ends in an error event
     that names the size."""
-    big = 64 * 1024 * 1024  # the reserve leaves room for half of it, a margin for other disk activity
+    big = 64 * 1024 * 1024  # the reserve leaves room for half of it
     hub.state.add(REPO, "big.gguf", bytes(big), lfs=True)
     Catalog.load(home).register(tiny_model("tiny-nosize", file="big.gguf", size_bytes=0, sha256=None, mmproj=None))
-    daemon = make_daemon(local={"disk_reserve_bytes": free_disk(home) - big // 2})
+    free = free_disk(home)  # as the daemon sees it from now on: another job on a shared disk may free space meanwhile
+    for module in ("larouter.models.download_api", "larouter.models.downloads"):
+        monkeypatch.setattr(f"{module}.free_disk", lambda _path: free)
+    daemon = make_daemon(local={"disk_reserve_bytes": free - big // 2})
     code, body = await request("POST", daemon.url + "/api/models/download", {"modelId": "tiny-nosize"})
     assert code == 202
     evs = await events(daemon, body["id"])
