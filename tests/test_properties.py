@@ -315,7 +315,7 @@ def parse(blob: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(blob.decode("utf-8"), newline="")))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=CELL)
 def test_safe_cell_escapes_exactly_the_formula_starts(value: str | None) -> None:
     out = safe_cell(value)
@@ -328,7 +328,7 @@ def test_safe_cell_escapes_exactly_the_formula_starts(value: str | None) -> None
     assert not out.startswith(FORMULA_PREFIXES)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(st.lists(CELL, min_size=1, max_size=6), min_size=1, max_size=6))
 def test_csv_round_trips_through_the_csv_module(rows: list[list[str | None]]) -> None:
     blob = encode_rows(rows)
@@ -340,7 +340,7 @@ def test_csv_round_trips_through_the_csv_module(rows: list[list[str | None]]) ->
 VARCHAR = st.text(alphabet=st.characters(codec="utf-8"), max_size=25) | st.sampled_from(["=1+1", "@SUM(A1)", "-2", "+x"])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(st.tuples(VARCHAR, VARCHAR, st.none() | VARCHAR, st.none() | VARCHAR, st.none() | VARCHAR),
                      min_size=0, max_size=7),
        chunk_rows=st.integers(1, 4))
