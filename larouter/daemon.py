@@ -1,4 +1,4 @@
-"""`larouterd`: load settings, run the app, stop gracefully on SIGTERM/SIGINT/SIGHUP."""
+"""`larouterd`: load settings, run the app, stop gracefully on SIGTERM/SIGINT/SIGHUP (but one its caller ignored)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from aiohttp.http import HttpProcessingError
 from larouter import __version__, appkeys
 from larouter.address import remove_address, write_address
 from larouter.app import RUNNER_OPTIONS, make_app
+from larouter.callersig import caller_ignores
 from larouter.config import ConfigError, Settings, read_toml
 from larouter.configerr import secrets_set
 from larouter.configenv import stray_variables
@@ -36,7 +37,8 @@ log = logging.getLogger("larouter.daemon")
 
 async def serve(app: web.Application, settings: Settings, ready: asyncio.Event | None = None) -> None:
     """Listen until SIGTERM/SIGINT/SIGHUP (the terminal it runs in was closed), then stop accepting, drain in-flight
-    requests, clean up (local models stopped, usage committed)."""
+    requests, clean up (local models stopped, usage committed). SIGHUP and SIGINT the caller ignored stay ignored
+    (`stop_signals`)."""
     # The grace period is the drain's (`larouter.drain`: an on_shutdown hook waits for the requests in flight, then
     # cuts the ones left); aiohttp's own wait comes after it and would add its timeout twice more (once waiting,
     # once after cancelling), so it is only a short backstop.
@@ -45,8 +47,14 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
     flusher = asyncio.create_task(flush_logs_every(0.25), name="log-flush")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        loop.add_signal_handler(sig, stop.set)
+    stopped_by: list[str] = []  # the signal that started the shutdown, for its log line
+
+    def stopping(sig: signal.Signals) -> None:
+        stopped_by.append(sig.name)
+        stop.set()
+
+    for sig in stop_signals():
+        loop.add_signal_handler(sig, stopping, sig)
     try:
         site = web.TCPSite(runner, settings.server.host, settings.server.port)
         await site.start()
@@ -68,12 +76,24 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
             ready.set()
         await stop.wait()
         grace = app[appkeys.DRAIN].begin()  # the grace period counts from the signal
-        log.info("shutting down: draining in-flight requests (up to %g s)", grace)
+        log.info("shutting down on %s: draining in-flight requests (up to %g s)", stopped_by[0], grace)
     finally:
         await runner.cleanup()
         await asyncio.to_thread(remove_address, settings.home)
         log.info("stopped")
         flusher.cancel()
+
+
+def stop_signals() -> list[signal.Signals]:
+    """The signals that stop the daemon: SIGTERM always (systemd's, `kill`'s: ignored, a stop could only kill, with no
+    drain), SIGINT and SIGHUP unless the caller ignored them (`callersig`): `nohup larouterd &` must outlive the
+    terminal, and a logrotate `kill -HUP` stopped it with exit 0, which systemd's Restart=on-failure does not restart
+    (review AS). Each one kept ignored is said once, at start."""
+    kept = [sig for sig in (signal.SIGINT, signal.SIGHUP) if caller_ignores(sig)]
+    for sig in kept:
+        log.info("%s is ignored, as larouterd's caller (nohup, a script's `&`) left it: it does not stop larouterd; "
+                 "SIGTERM does", sig.name)
+    return [sig for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP) if sig not in kept]
 
 
 class BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -1,5 +1,6 @@
 """The real larouterd at SIGINT or SIGTERM: requests that outlive the shutdown grace are cut with an error saying so,
-recorded as the server's doing with what was streamed, and the daemon exits right after the grace."""
+recorded as the server's doing with what was streamed, and the daemon exits right after the grace. SIGHUP stops it
+too, but a signal its caller ignored (`nohup`) stays ignored."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
@@ -19,7 +20,7 @@ import openai
 import pytest
 
 from tests.conftest import FAKE_KEY, Fake, toml_config
-from tests.support.proc import daemon_env, daemon_log, larouterd
+from tests.support.proc import daemon_env, daemon_log, default_stop_signals, larouterd
 from tests.support.servers import home_admin, wait_until
 
 GRACE = 3.0
@@ -195,3 +196,51 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:  # the process ended meanwhile
         return b""
+
+
+def ignored_signals(pid: int) -> int:
+    """The process's mask of ignored signals (`SigIgn` in /proc/PID/status: bit N-1 is signal N)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16)
+
+
+def ignoring(sig: signal.Signals) -> Callable[[], None]:
+    """A `preexec_fn` that starts larouterd as `nohup` (SIGHUP) or a script's `&` (SIGINT) does: that signal ignored."""
+    def preexec() -> None:
+        default_stop_signals()
+        signal.signal(sig, signal.SIG_IGN)
+    return preexec
+
+
+@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGINT], ids=["SIGHUP", "SIGINT"])
+def test_a_signal_the_caller_ignored_stays_ignored(home: Path, fake: Fake, tmp_path: Path,
+                                                   sig: signal.Signals) -> None:
+    """`nohup larouterd &`: the hang-up when the terminal closes (or a logrotate `kill -HUP`) leaves it serving; it
+    drained and exited 0 on it, which systemd's Restart=on-failure does not restart (review AS). Its /proc status
+    keeps the signal ignored; SIGTERM still drains and stops it, and the log names the signal that did."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml_config(fake.url))
+    with larouterd(home, "--config", str(cfg), env=daemon_env(home, FAKE_KEY=FAKE_KEY), preexec=ignoring(sig)) as (
+            url, proc):
+        assert ignored_signals(proc.pid) & (1 << (sig - 1)), "larouterd handles a signal its caller ignored"
+        proc.send_signal(sig)
+        sdk = openai.OpenAI(base_url=url + "/v1", api_key="x", max_retries=0, timeout=30)
+        answer = sdk.chat.completions.create(model="gpt-fake", messages=[{"role": "user", "content": "still there?"}])
+        assert answer.choices[0].message.content == "echo: still there?"
+        assert proc.poll() is None and ignored_signals(proc.pid) & (1 << (sig - 1))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    log = daemon_log(home)
+    assert f"{sig.name} is ignored, as larouterd's caller" in log, log
+    assert "shutting down on SIGTERM: draining" in log and f"on {sig.name}" not in log, log
+
+
+def test_sighup_not_ignored_drains_and_names_itself(home: Path) -> None:
+    """Started from a terminal (SIGHUP not ignored), a hang-up stops larouterd as before: drained, exit 0, and the
+    log says which signal began it (it said only "shutting down", the same for a HUP and a `systemctl stop`)."""
+    with larouterd(home) as (_url, proc):
+        assert not ignored_signals(proc.pid) & (1 << (signal.SIGHUP - 1))
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(20) == 0
+    log = daemon_log(home)
+    assert "shutting down on SIGHUP: draining in-flight requests" in log and "is ignored" not in log, log

@@ -12,6 +12,8 @@ from typing import Any, Iterator
 
 import click
 
+from larouter.callersig import caller_ignores
+
 ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2",
                                                           "SIGALRM") if hasattr(signal, name))
 
@@ -29,8 +31,8 @@ def ended_by_signals() -> Iterator[None]:
     before = {}
     try:
         for sig in ENDING_SIGNALS:
-            if signal.getsignal(sig) is not signal.SIG_IGN:  # (ignored by the caller, it stays so: `nohup larouter
-                before[sig] = signal.signal(sig, end)  # usage export &` was ended by the logout's SIGHUP, review AP)
+            if not caller_ignores(sig):  # (ignored by the caller, it stays so: `nohup larouter usage export &`
+                before[sig] = signal.signal(sig, end)  # was ended by the logout's SIGHUP, review AP)
     except ValueError:  # not the main thread: the signals stay as they were
         pass
     try:

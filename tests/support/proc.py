@@ -9,13 +9,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 from larouter.address import ADDRESS_FILE
-from larouter.models.process import free_port
+from larouter.models.process import free_port  # noqa: F401  (re-exported: callers that write a port into a config)
 
 
 def default_sigint() -> None:
@@ -23,6 +23,14 @@ def default_sigint() -> None:
     a CI runner's job) hands its children SIGINT ignored, and Python keeps an inherited SIG_IGN: a CLI under test then
     never sees the Ctrl-C it is sent."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def default_stop_signals() -> None:
+    """larouterd's `preexec_fn`: SIGINT and SIGHUP as a terminal delivers them. larouterd keeps either one ignored
+    when its caller ignored it (`nohup`, a script's `&`), so a suite run under `nohup` or in the background would
+    hand its daemons signals they may not act on; a test of that ignores them itself."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 ROOT = Path(__file__).resolve().parents[2]  # this checkout
@@ -70,15 +78,17 @@ def bound_url(home: Path, proc: subprocess.Popen, timeout: float = 30.0) -> str:
 
 
 @contextmanager
-def larouterd(home: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start `python -m larouter.daemon` on a port of its own; yield its URL and process; always stop it. The daemon
-    binds port 0 and the URL is read back from what it recorded: a port picked here and bound later by the child
-    could be taken by another program in between ("larouterd exited early with 1" on a busy machine)."""
+def larouterd(home: Path, *args: str, env: dict[str, str] | None = None,
+              preexec: Callable[[], None] = default_stop_signals) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start `python -m larouter.daemon` on a port of its own (`preexec` run in the child before it: the signals it
+    is started with); yield its URL and process; always stop it. The daemon binds port 0 and the URL is read back
+    from what it recorded: a port picked here and bound later by the child could be taken by another program in
+    between ("larouterd exited early with 1" on a busy machine)."""
     env = env or daemon_env(home)
     cmd = [sys.executable, "-m", "larouter.daemon", "--port", "0", *args]
     # Output goes to a file, not a pipe: under load nobody would drain a pipe and logging would block the daemon.
     log = open(home / "larouterd.log", "a", encoding="utf-8")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, preexec_fn=preexec)
     try:
         url = bound_url(Path(env["LAROUTER_HOME"]), proc)
         wait_healthy(url, proc)
