@@ -20,7 +20,8 @@ from larouter.configerr import SECRET_FIELDS, ConfigError, blame, invalid, struc
 from larouter.configvalid import (admin_token as _admin_token, env_name as _env_name, event_loop as _event_loop,
                                   gpu_layers as _gpu_layers, hang_timeout as _hang_timeout,
                                   header_safe_secret as _header_safe_secret,
-                                  http_url as _http_url, max_output as _max_output, non_negative as _non_negative,
+                                  http_url as _http_url, log_level as _log_level, log_level_name as _log_level_name,
+                                  max_output as _max_output, non_negative as _non_negative,
                                   port as _port, positive as _positive, price as _price, threads as _threads,
                                   tokens as _tokens)
 
@@ -32,6 +33,7 @@ SHORT_ENV = {  # convenient aliases for the most common settings
     "LAROUTER_ADMIN_TOKEN": ("server", "admin_token"),
     "LAROUTER_DEFAULT_MODEL": ("routing", "default_model"),
     "LAROUTER_LLAMA_SERVER": ("local", "llama_server"),
+    "LAROUTER_LOG_LEVEL": ("server", "log_level"),
 }
 
 
@@ -92,6 +94,8 @@ class Server:
     trust_loopback: bool = True
     # "uvloop" (default; falls back to asyncio where uvloop is not installed, e.g. Windows) or "asyncio"
     event_loop: str = attrs.field(default="uvloop", validator=_event_loop)
+    # debug, info, warning or error (any case); a PATCH applies at once; `larouterd --log-level` wins over it
+    log_level: str = attrs.field(default="info", converter=_log_level_name, validator=_log_level)
 
 
 @attrs.frozen

@@ -71,6 +71,20 @@ def event_loop(_inst: Any, attr: attrs.Attribute, value: str) -> None:
         raise FieldError(attr.name, f"must be 'uvloop' or 'asyncio', got {value!r}")
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def log_level_name(value: Any) -> Any:
+    """`server.log_level` in any case (`DEBUG`, as `logging` spells it) as the lower-case name; anything else as it
+    is, for `log_level` (or the type check) to refuse."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def log_level(_inst: Any, attr: attrs.Attribute, value: str) -> None:
+    if value not in LOG_LEVELS:
+        raise FieldError(attr.name, f"must be one of {', '.join(LOG_LEVELS)} (in any case), got {value!r}")
+
+
 def http_url(_inst: Any, attr: attrs.Attribute, value: str) -> None:
     """A provider's base URL: http(s), a host, a valid port, the path `/chat/completions` goes under; no user name
     or password (a provider's key goes in api_key / api_key_env, sent as `Authorization: Bearer`), no query or

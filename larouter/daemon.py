@@ -24,6 +24,7 @@ from larouter.app import RUNNER_OPTIONS, make_app
 from larouter.callersig import caller_ignores
 from larouter.config import ConfigError, Settings, read_toml
 from larouter.configerr import secrets_set
+from larouter.configvalid import LOG_LEVELS
 from larouter.configenv import stray_variables
 from larouter.drain import CUT_WAIT
 from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_readable_secret, warn_if_shared
@@ -229,15 +230,29 @@ async def flush_logs_every(seconds: float) -> None:
 @click.option("--host", help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port to bind (default 18790).")
 @click.option("--config", "config", type=click.Path(path_type=Path), help="TOML config file.")
-@click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]), show_default=True)
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False),
+              help="Log level, over server.log_level (default info).")
 @click.version_option(__version__, prog_name="larouterd")
-def main(host: str | None, port: int | None, config: Path | None, log_level: str) -> None:
+def main(host: str | None, port: int | None, config: Path | None, log_level: str | None) -> None:
     """Run the LARouter daemon (data dir: $LAROUTER_HOME, else the platform's, ~/.local/share/larouter on Linux)."""
-    handler = setup_logging(log_level)
+    handler = setup_logging(log_level or "info")  # (until the settings are read: they may say otherwise)
     try:
-        run(host, port, config)
+        run(host, port, config, log_level)
     finally:
         handler.flush_now()
+
+
+def set_log_level(name: str) -> None:
+    """The root logger's level (every logger of larouter and its libraries inherits it) as `server.log_level` now
+    says; a change made while running is logged, at the lower of the two levels, so it is seen either way."""
+    root = logging.getLogger()
+    level = getattr(logging, name.upper())
+    if root.level == level:
+        return
+    old = root.level
+    root.setLevel(min(old, level))
+    log.info("log level: %s (was %s)", name, logging.getLevelName(old).lower())
+    root.setLevel(level)
 
 
 def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -268,15 +283,17 @@ def data_dir_failure(exc: OSError, home: Path | None) -> str:
             + (f"\n{advice}" if advice else ""))
 
 
-def run(host: str | None, port: int | None, config: Path | None) -> None:
+def run(host: str | None, port: int | None, config: Path | None, log_level: str | None = None) -> None:
     """Load settings, build the app and serve until a signal; user errors become clean exits."""
-    flags = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    flags = {k: v for k, v in (("host", host), ("port", port), ("log_level", log_level)) if v is not None}
     os.umask(PRIVATE_UMASK)  # every file the daemon and its libraries create is its user's only (the ledger's WAL)
     overrides: dict = {"server": flags} if flags else {}
     home = None
     try:
         runtime = load_runtime(config, cli=overrides)
         settings = runtime.settings
+        logging.getLogger().setLevel(settings.server.log_level.upper())  # (the flag's, else the settings')
+        runtime.listeners.append(lambda new: set_log_level(new.server.log_level))  # a PATCH applies at once
         for stray in stray_variables(os.environ, settings):  # (a setting with one underscore too few is not read)
             log.warning(stray)
         home = settings.home

@@ -239,7 +239,15 @@ class Runtime:
             self.overrides, self.settings = overrides, new
             for listener in self.listeners:
                 listener(new)
+            notes.extend(self._flag_held(_paths(patch)))
         return restart_required(self.started or new, new, _paths(patch))
+
+    def _flag_held(self, touched: set[tuple[str, ...]]) -> list[str]:
+        """A note per key the patch changed that a command-line flag holds (`larouterd --log-level debug`): the flag
+        wins while this daemon runs, the change is saved for a start without it."""
+        return [f"{'.'.join(key)} is set by larouterd's command line (--{key[-1].replace('_', '-')}), which wins while "
+                "it runs: this change is saved, and applies at a start without that option"
+                for key in sorted(_paths(self.cli)) if any(path[:len(key)] == key[:len(path)] for path in touched)]
 
     def _load(self, overrides: dict[str, Any], now: tuple[bool, dict[str, Any]] | None,
               notes: list[str]) -> Settings:
