@@ -157,10 +157,34 @@ def validate_fields(body: dict[str, Any], creating: bool, policies: Collection[s
     return out
 
 
+def _carried_over(project: Project) -> Project:
+    """The project with each value an older LARouter stored and the API now refuses, where that value has an obvious
+    meaning, in the form the API takes now, with a warning (an upgrade stopped the service over it: review AS). The
+    file keeps the old value until a project change writes it. A budget below the ledger's precision (taken before
+    7603da0) is $0, what it allowed: no paid call; a name ending in white space (taken before 0b721e8) is the name
+    without it, as names are compared."""
+    budget, name = project.budget_usd, project.name
+    if (isinstance(budget, (int, float)) and not isinstance(budget, bool) and 0 < budget <= MAX_BUDGET
+            and round(float(budget), MONEY_PLACES) == 0):
+        log.warning("project %s (%r): budget %r USD, below the ledger's precision (%.*f USD), as LARouter before "
+                    "7603da0 took it, is carried over as 0 (no paid calls, all it allowed); %s", project.id, name,
+                    budget, MONEY_PLACES, BUDGET_STEP, _WRITTEN)
+        project = attrs.evolve(project, budget_usd=0.0)
+    if isinstance(name, str) and name != name.rstrip() and NAME.fullmatch(name.rstrip()):
+        log.warning("project %s: name %r, ending in white space as LARouter before 0b721e8 took it, is carried over "
+                    "as %r; %s", project.id, name, name.rstrip(), _WRITTEN)
+        project = attrs.evolve(project, name=name.rstrip())
+    return project
+
+
+_WRITTEN = "projects.json holds the old value until a project change writes the file"
+
+
 def _checked_entry(path: Path, index: int, project: Project, policies: Collection[str]) -> Project:
-    """`checked_project`, its problem a ConfigError naming the file, the entry, the project and the field. A policy
-    no config defines (now) is no damage: the project routes by cost-optimized until it is defined again, as when a
-    PATCH drops it; the log says so."""
+    """`checked_project` (after `_carried_over`), its problem a ConfigError naming the file, the entry, the project
+    and the field. A policy no config defines (now) is no damage: the project routes by cost-optimized until it is
+    defined again, as when a PATCH drops it; the log says so."""
+    project = _carried_over(project)
     if project.routing_policy not in policies:
         log.warning("project %s (%r) uses routing policy %r, which the settings do not define: it routes by "
                     "cost-optimized until that policy is defined again", project.id, project.name, project.routing_policy)
@@ -181,9 +205,13 @@ def _unique(path: Path, entries: list[Project]) -> dict[str, Project]:
             what = "id" if same.id == project.id else "name"
             raise ConfigError(damaged(path, f"entry {index} (project {project.id!r}, {project.name!r}) has the {what} "
                                             f"of an earlier entry (project {same.id!r}, {same.name!r}); ids and names "
-                                            "are unique"))
+                                            f"are unique{'' if what == 'id' else _RENAME}"))
         by_id[project.id] = names[name_key(project.name)] = project
     return by_id
+
+
+_RENAME = (" (names are compared ignoring case and runs of spaces; LARouter before 0b721e8 took names differing only "
+           "so): give one of them another \"name\" in the file")
 
 
 @attrs.define
