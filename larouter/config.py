@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -13,6 +14,7 @@ import platformdirs
 
 from larouter import fsutil
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT, ClassifierConfig
+from larouter.configcarry import carried_over
 from larouter.configcheck import problems as settings_problems
 from larouter.configconv import make_converter
 from larouter.configshipped import default_providers, shipped_variables
@@ -25,6 +27,7 @@ from larouter.configvalid import (admin_token as _admin_token, env_name as _env_
                                   port as _port, positive as _positive, price as _price, threads as _threads,
                                   tokens as _tokens)
 
+log = logging.getLogger("larouter.config")
 APP = "larouter"
 ENV_PREFIX = "LAROUTER_"
 SHORT_ENV = {  # convenient aliases for the most common settings
@@ -325,15 +328,22 @@ def _note_key_sources(settings: Settings, from_env: dict[str, str], variables: d
         object.__setattr__(prov, "key_source", source)  # an init=False field of a frozen class: set once, here
 
 
-def read_file_layer(config_path: Path | None, env: Mapping[str, str]) -> tuple[bool, dict[str, Any]]:
-    """The config file's layer: whether there is a file to read (named in errors), and its tables ({} without one)."""
+def read_file_layer(config_path: Path | None, env: Mapping[str, str],
+                    warn: bool = True) -> tuple[bool, dict[str, Any]]:
+    """The config file's layer: whether there is a file to read (named in errors), and its tables ({} without one),
+    with a setting in the shape an older LARouter took read in its new one (`configcarry`; `warn`: log it)."""
     path = config_path or default_config_path(env)
     try:
         there = path.exists()
     except OSError:  # (a directory on the way we may not search: `sudo -u other larouter` keeps HOME=/root; the
         there = True  # read says so, naming the file, where it was "unexpected PermissionError": review AO)
     read = there or config_path is not None or bool(env.get("LAROUTER_CONFIG"))
-    return read, read_toml(path) if read else {}
+    if not read:
+        return False, {}
+    tables, notes = carried_over(read_toml(path), toml=True)
+    for note in notes if warn else ():
+        log.warning("%s: %s", path, note)
+    return True, tables
 
 
 def load_settings(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any, Callable, Mapping, TypeVar
 import attrs
 
 from larouter import configguard
+from larouter.configcarry import carried_over
 from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_settings, env_variables, holds,
                              load_settings, read_file_layer, redacted)
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
@@ -21,6 +23,7 @@ from larouter.errors import bad_request
 from larouter.fsutil import atomic_write, storage_error
 
 T = TypeVar("T")
+log = logging.getLogger("larouter.runtime")
 JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
               type(None): "null"}
 # Read once, at start: a change applies at the next start (a PATCH lists it in `restartRequired`).
@@ -74,9 +77,16 @@ def structure_entries(path: Path, data: list[Any], cls: type[T], structure: Call
 
 
 def read_overrides(home: Path) -> dict[str, Any]:
-    """The persisted runtime overrides, or {} (ConfigError naming the file when it is damaged)."""
+    """The persisted runtime overrides, or {} (ConfigError naming the file when it is damaged); a setting in the
+    shape an older LARouter wrote is read in its new one, with a warning (`configcarry`), and written so at the next
+    change."""
     path = runtime_file(home)
-    return load_json_file(path, dict, "settings") if path.exists() else {}
+    if not path.exists():
+        return {}
+    overrides, notes = carried_over(load_json_file(path, dict, "settings"), toml=False)
+    for note in notes:
+        log.warning("%s: %s", path, note)
+    return overrides  # type: ignore[no-any-return]
 
 
 def merge(base: Any, patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -265,7 +275,7 @@ class Runtime:
     def _file_now(self) -> tuple[bool, dict[str, Any]] | None:
         """The config file's layer as it is now, None when it cannot be read (blocking)."""
         try:
-            return read_file_layer(self.config_path, self.env)
+            return read_file_layer(self.config_path, self.env, warn=False)  # (the start said it)
         except ConfigError:
             return None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from larouter.runtime import runtime_file
 from tests.support.proc import daemon_log, larouterd
 from tests.support.servers import home_admin, http_json
 
@@ -48,6 +49,25 @@ OLD_PROJECTS = b"""[
   }
 ]"""
 
+# runtime-config.json as LARouter 6f5ed5c wrote it after
+# `PATCH /api/config {"routing": {"classifier": {"heartbeat": {"work_after_ack": {"gate": ["deploy"], ...}}}}}`
+OLD_RUNTIME = b"""{
+  "routing": {
+    "classifier": {
+      "heartbeat": {
+        "work_after_ack": {
+          "gate": [
+            "deploy"
+          ],
+          "pattern": "deploy now"
+        }
+      }
+    }
+  }
+}"""
+HEARTBEAT = "routing.classifier.heartbeat"
+
+
 def projects(url: str) -> dict[str, dict]:
     status, body = http_json("GET", url + "/api/projects")
     assert status == 200, body
@@ -80,3 +100,44 @@ def test_project_values_an_older_version_took_are_carried_over(home: Path) -> No
     with larouterd(home) as (url, _):  # written in the new form: nothing more to say
         assert projects(url)["proj_36ab77e436a8"]["budgetUsd"] == 0
     assert daemon_log(home).count("carried over") == 2
+
+
+def test_a_runtime_setting_in_its_old_shape_is_carried_over(home: Path) -> None:
+    """runtime-config.json holding `work_after_ack` as one table (its shape before eec2906) is read as a list holding
+    it, with a warning saying how the setting is written now (the start refused it, exit 78); the next runtime change
+    writes the file in the new shape."""
+    runtime_file(home).write_bytes(OLD_RUNTIME)
+    with larouterd(home) as (url, _):
+        shown = http_json("GET", url + "/api/config")[1]["routing"]["classifier"]["heartbeat"]["work_after_ack"]
+        assert [(g["pattern"], g["gate"]) for g in shown] == [("deploy now", ["deploy"])], shown
+        assert runtime_file(home).read_bytes() == OLD_RUNTIME
+        status, body = http_json("PATCH", url + "/api/config", {"routing": {"cooldown": 7.0}}, headers=home_admin(home))
+        assert status == 200, body
+        saved = json.loads(runtime_file(home).read_bytes())
+        assert saved["routing"]["classifier"]["heartbeat"]["work_after_ack"] == [{"gate": ["deploy"],
+                                                                                   "pattern": "deploy now"}]
+    log = daemon_log(home)
+    assert (f"WARNING larouter.runtime: {runtime_file(home)}: {HEARTBEAT}.work_after_ack was read in its old form, "
+            "one table (as LARouter before eec2906 took it), as a list holding that table") in log, log[-3000:]
+    assert 'The setting is now a list of tables, [{"gate": ["deploy"], "pattern": "deploy now"}]' in log
+
+
+def test_config_file_settings_in_their_old_shape_are_carried_over(home: Path, tmp_path: Path) -> None:
+    """A config file with `[...work_after_ack]` (before eec2906) and `[...work_due]` (before 47d247a) as one table
+    each: both read as one-entry lists, each warned with how to write it now; a runtime change goes through (the file
+    as it is now is read the same way, not taken for one the next start refuses)."""
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[{HEARTBEAT}.work_after_ack]\npattern = "deploy now"\ngate = ["deploy"]\n\n'
+                   f'[{HEARTBEAT}.work_due]\npattern = \'\\bqueue depth: [1-9]\'\ngate = ["queue depth"]\n')
+    with larouterd(home, "--config", str(cfg)) as (url, _):
+        shown = http_json("GET", url + "/api/config")[1]["routing"]["classifier"]["heartbeat"]
+        assert [(g["pattern"], g["gate"]) for g in shown["work_after_ack"]] == [("deploy now", ["deploy"])]
+        assert [(g["pattern"], g["gate"]) for g in shown["work_due"]] == [(r"\bqueue depth: [1-9]", ["queue depth"])]
+        status, body = http_json("PATCH", url + "/api/config", {"routing": {"cooldown": 7.0}}, headers=home_admin(home))
+        assert status == 200 and body["warnings"] == [], body
+    log = daemon_log(home)
+    for key, since in (("work_after_ack", "eec2906"), ("work_due", "47d247a")):
+        assert (f"{cfg}: {HEARTBEAT}.{key} was read in its old form, one table (as LARouter before {since} took it)"
+                in log), log[-3000:]
+        assert f"write [[{HEARTBEAT}.{key}]] (double brackets) where the file has [{HEARTBEAT}.{key}]" in log
+    assert log.count("was read in its old form") == 2  # (at the start, not again at each change)
