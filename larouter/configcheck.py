@@ -85,6 +85,11 @@ def _policies(settings: Settings) -> Iterator[str]:
             elif (other := seen.setdefault(tier_name.upper(), tier_name)) != tier_name:
                 yield (f"routing.policies.{name}.{tier_name}: {other!r} sets the {tier_name.upper()} tier already (tier "
                        f"names are read in any case); keep one: set routing.policies.{name}.{other}, or unset it first")
+            if not models:  # (review AT: it sent every request of the tier to the paid default_model, silently)
+                whose = f"{name}'s built-in" if name in DEFAULT_POLICIES else "cost-optimized's"
+                yield (f"routing.policies.{name}.{tier_name}: an empty chain; leave the tier out (unset it) to use "
+                       f"{whose} chain, or list the models to try (routing.default_model is tried after them)")
+                continue
             if len(models) > MAX_CHAIN:  # (every `auto` request walks its chain: 100,000 entries held the loop 34 s)
                 yield (f"routing.policies.{name}.{tier_name}: {len(models):,} models in the chain; at most "
                        f"{MAX_CHAIN} (each `auto` request of the tier tries them in turn)")

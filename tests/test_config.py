@@ -142,6 +142,8 @@ INTERNALS = ("object has no attribute", "is not iterable", "object is not", "doe
     ("home = 1\n", "home: expected a path (a string), got 1"),
     ("[routing.policies.x]\nSIMPLE = " + str([f"m{n}" for n in range(65)]).replace("'", '"') + "\n",
      "routing.policies.x.SIMPLE: 65 models in the chain; at most 64"),  # (100,000 held the loop 34 s: review AH)
+    ("[routing.policies.cost-optimized]\nHEARTBEAT = []\n", "routing.policies.cost-optimized.HEARTBEAT: an empty "
+     "chain; leave the tier out (unset it) to use cost-optimized's built-in chain"),  # (it went to default_model: AT)
 ])
 def test_a_value_of_the_wrong_shape_is_named_never_a_python_error(tmp_path: Path, text: str, expected: str) -> None:
     """A number, string or list where a table or list belongs is reported with its key path and what was expected,

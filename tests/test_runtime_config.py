@@ -158,6 +158,7 @@ def test_a_policy_a_project_uses_may_be_patched_away_and_the_next_start_routes_i
     status, out = http_json("POST", router.url + f"/api/route/explain?projectId={proj['id']}",
                             {"messages": [{"role": "user", "content": "hi"}]})
     assert status == 200 and out["policy"] == "cost-optimized", out
+    assert out["reasons"][-1] == "policy mine (not defined) -> cost-optimized", out
     env = {"LAROUTER_HOME": str(router.settings.home), "FAKE_KEY": FAKE_KEY}
     make_app(load_runtime(router.settings.config_path, env=env))  # the next start loads projects.json
     assert f"project {proj['id']} ('custom') uses routing policy 'mine', which the settings do not define" in caplog.text

@@ -52,6 +52,16 @@ async def get_config(request: web.Request) -> web.Response:
     return web.json_response(request.app[appkeys.RUNTIME].view())
 
 
+def _orphans(request: web.Request) -> list[str]:
+    """The projects whose routingPolicy the settings no longer define (a PATCH dropped it): they route by
+    cost-optimized until it is defined again, which the PATCH's answer says (review AT: only the next start's log
+    did)."""
+    policies = request.app[appkeys.POLICIES]
+    return [f"project {p.id} ({p.name!r}) uses routing policy {p.routing_policy!r}, which the settings do not define: "
+            f"it routes by cost-optimized until that policy is defined again (or PUT /api/projects/{p.id} another "
+            "routingPolicy)" for p in request.app[appkeys.PROJECTS].projects.values() if p.routing_policy not in policies]
+
+
 async def patch_config(request: web.Request) -> web.Response:
     """PATCH /api/config: JSON merge patch, validated, persisted atomically, applied live."""
     runtime = request.app[appkeys.RUNTIME]
@@ -62,6 +72,7 @@ async def patch_config(request: web.Request) -> web.Response:
     listening = [(runtime.settings.server.host, sock[1]), sock] if isinstance(sock, tuple) else []
     loop.warn_if_pointing_here(runtime.settings, listening)  # a provider base_url that is this daemon: a loop
     warnings = notes + warn_unserved(runtime.settings, request.app[appkeys.CATALOG], runtime.variables())
+    warnings += _orphans(request)
     return web.json_response({**runtime.view(), "restartRequired": restart, "warnings": warnings})
 
 

@@ -51,6 +51,16 @@ class Plan:
     sticky_note: str | None = None  # set when the conversation's model was moved to the front
     repeat: str | None = None  # learned-heartbeat signature of the last user turn; None when that is off
     ids: str | None = None  # its amounts and record ids (`repeats.job_ids`), read only for a signature seen before
+    undefined: str | None = None  # the project's routingPolicy when the settings no longer define it (then `policy`
+    # is cost-optimized)
+
+    @property
+    def policy_note(self) -> str:
+        """The policy part of the reason: `policy weekend (not defined) -> cost-optimized` for a project whose policy
+        was dropped (review AT: it said `policy cost-optimized` and nothing of the fallback)."""
+        if self.undefined is None:
+            return f"policy {self.policy}"
+        return f"policy {self.undefined} (not defined) -> {self.policy}"
 
 
 def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tokens: int = 0) -> Plan:
@@ -65,7 +75,8 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tok
     if repeat is not None and decision.tier is not Tier.HEARTBEAT and (n := tracker.is_heartbeat(repeat, ids)):
         decision = Decision(Tier.HEARTBEAT, 0.9, (*decision.reasons, learned_reason(n, settings.routing.heartbeat_min_interval)))
     project = app[appkeys.PROJECTS].projects.get(project_id)
-    policy = project.routing_policy if project and project.routing_policy in app[appkeys.POLICIES] else "cost-optimized"
+    named = project.routing_policy if project else "cost-optimized"
+    policy = named if named in app[appkeys.POLICIES] else "cost-optimized"
     key = sticky.conversation_key(body, project_id) if settings.routing.sticky_seconds > 0 else None
     prefer = app[appkeys.STICKY].get(key) if key is not None else None
     prefer = prefer if prefer is None or local.warm(app, prefer) else None
@@ -75,7 +86,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tok
                   loading=local.loading(app))
     cands = local.unless_stopping(app, cands)
     note = sticky.note(cands[0].name, key) if key is not None and cands and cands[0].sticky else None
-    return Plan(decision, policy, cands, key, note, repeat, ids)
+    return Plan(decision, policy, cands, key, note, repeat, ids, None if named == policy else named)
 
 
 def learned_reason(n: int, gap: float) -> str:
@@ -261,7 +272,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
         request.app[appkeys.REPEATS].arrived(p.repeat, gap, p.ids)
         call.extra["repeat"] = p.repeat
     call.tier = decision.tier.value
-    notes = [f"{decision.tier.value}: {'; '.join(decision.reasons)}", f"policy {policy}"]
+    notes = [f"{decision.tier.value}: {'; '.join(decision.reasons)}", p.policy_note]
     if p.sticky_note:
         notes.append(p.sticky_note)
     usable = [c for c in cands if c.skipped is None]

@@ -101,7 +101,8 @@ async def explain(request: web.Request) -> web.Response:
     call = Call(requested_model=body["model"], stream=bool(body.get("stream")), request_bytes=prompt_bytes(raw, body),
                 media=inline_media(body), project=project)
     p = plan(request, body, project, call.prompt_estimate())  # reads the sticky store, never writes it
-    reasons = [*p.decision.reasons, *([p.sticky_note] if p.sticky_note else [])]
+    reasons = [*p.decision.reasons, *([p.sticky_note] if p.sticky_note else []),
+               *([p.policy_note] if p.undefined else [])]  # (the project's policy was dropped: say what applies)
     routed = body["model"] == AUTO
     cands = p.candidates if routed else [_explicit(request, body["model"])]
     if not routed:
