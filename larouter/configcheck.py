@@ -9,7 +9,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+import attrs
 
 from larouter.configerr import ConfigError
 from larouter.routing.tiers import Tier
@@ -104,7 +106,8 @@ def _policies(settings: Settings) -> Iterator[str]:
 
 def _classifier(settings: Settings) -> Iterator[str]:
     """Compile the classifier's rules (patterns, the learned check-in model) now, not on the first request."""
-    from larouter.routing.compiled import compile_rules
+    from larouter.routing.compiled import RuleError, compile_rules
+    from larouter.routing.rules import DEFAULT
 
     classifier = settings.routing.classifier
     threshold = classifier.heartbeat.model_threshold
@@ -113,5 +116,25 @@ def _classifier(settings: Settings) -> Iterator[str]:
         return
     try:
         compile_rules(classifier)
+    except RuleError as exc:  # named by its key (review AT: `param` was `routing.classifier` for any of them)
+        keys = [exc.key] if exc.key else list(_holding(classifier, DEFAULT, exc.pattern or ""))
+        for key in keys or [""]:
+            yield f"routing.classifier{'.' + key if key else ''}: {exc}"
     except ValueError as exc:
         yield f"routing.classifier: {exc}"
+
+
+def _holding(node: Any, shipped: Any, text: str, path: str = "") -> Iterator[str]:
+    """The key paths under `node` (an attrs tree of strings and tuples) whose value is `text` and differs from the
+    shipped value there (`shipped`; a shipped pattern compiles): `heartbeat.acks[2].before`."""
+    if isinstance(node, str):
+        if node == text and node != shipped:
+            yield path
+    elif isinstance(node, tuple):
+        for i, item in enumerate(node):
+            yield from _holding(item, shipped[i] if isinstance(shipped, tuple) and i < len(shipped) else None, text,
+                                f"{path}[{i}]")
+    elif attrs.has(type(node)):
+        for field in attrs.fields(type(node)):
+            yield from _holding(getattr(node, field.name), getattr(shipped, field.name, None), text,
+                                f"{path}.{field.name}" if path else field.name)

@@ -145,8 +145,8 @@ def test_a_model_file_replaces_the_shipped_model(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("setting", "message"), [
-    ('model_file = "{missing}"', r"routing.classifier: heartbeat.model_file .* is not a heartbeat model: .*No such file"),
-    ('model_file = "{garbage}"', r"routing.classifier: heartbeat.model_file .* not a format 1 model file"),
+    ('model_file = "{missing}"', r"routing.classifier.heartbeat.model_file: .* is not a heartbeat model: .*No such file"),
+    ('model_file = "{garbage}"', r"routing.classifier.heartbeat.model_file: .* not a format 1 model file"),
     ('model_file = "{bad_line}"', r"line 6 is not 'feature<TAB>weight'"),
     ('model_file = "{no_header}"', r"bad or missing header line"),
     ("model_threshold = 1.5", r"routing.classifier.heartbeat.model_threshold: must be between 0 and 1"),
@@ -165,7 +165,7 @@ def test_bad_model_settings_are_config_errors(tmp_path: Path, setting: str, mess
 def test_a_bad_classifier_pattern_is_refused_at_load_not_on_the_first_request(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('[routing.classifier.patterns]\ncode_block = {pattern = "(", gate = []}\n')
-    with pytest.raises(ConfigError, match=r"routing.classifier: invalid classifier pattern '\('"):
+    with pytest.raises(ConfigError, match=r"routing.classifier.patterns.code_block.pattern: invalid regular expression '\('"):
         load_settings(cfg, env={})
 
 

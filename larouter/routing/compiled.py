@@ -25,12 +25,29 @@ COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?。！？])\s+|\n+")
 
 
-def _compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """Compile one configured pattern, naming it in the error if it is not a valid regex."""
+class RuleError(ValueError):
+    """A classifier setting that cannot be used: `key` is its path under `routing.classifier` when known, else
+    `pattern` is the regex that does not compile (`configcheck` finds the keys that hold it)."""
+
+    def __init__(self, message: str, key: str = "", pattern: str | None = None) -> None:
+        super().__init__(message)
+        self.key, self.pattern = key, pattern
+
+
+def _compile(pattern: str, flags: int = 0, source: str | None = None) -> re.Pattern[str]:
+    """Compile one configured pattern (`source`: the setting's own text, when `pattern` wraps it), naming it in the
+    error if it is not a valid regex."""
     try:
         return re.compile(pattern, flags)
     except re.error as exc:
-        raise ValueError(f"invalid classifier pattern {pattern!r}: {exc}") from None
+        if source is None:
+            source = pattern
+        else:  # the setting's own error when it has one (its positions, not the wrapper's)
+            try:
+                re.compile(source, flags)
+            except re.error as own:
+                exc = own
+        raise RuleError(f"invalid regular expression {source!r}: {exc}", pattern=source) from None
 
 
 _LEADING_FLAGS = re.compile(r"\A\(\?([imsx]+)\)")
@@ -312,7 +329,7 @@ def compile_rules(config: ClassifierConfig) -> Compiled:
         hb_ack_token_hints=hb.ack_token_hints,
         hb_conditional_ack_rx=_compile(hb.conditional_ack_pattern),
         hb_acks=tuple(
-            Ack(_compile(f"(?s:.*)(?:{a.before})\\Z", _HB), _compile(a.after, _HB) if a.after else None, a.window,
+            Ack(_compile(f"(?s:.*)(?:{a.before})\\Z", _HB, a.before), _compile(a.after, _HB) if a.after else None, a.window,
                 tuple(g.lower() for g in a.gate))
             for a in hb.acks
         ),
@@ -362,4 +379,4 @@ def _model(hb: HeartbeatRules) -> HeartbeatModel | None:
     try:
         return HeartbeatModel.from_text(Path(hb.model_file).expanduser().read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ValueError(f"heartbeat.model_file {hb.model_file!r} is not a heartbeat model: {exc}") from None
+        raise RuleError(f"{hb.model_file!r} is not a heartbeat model: {exc}", key="heartbeat.model_file") from None

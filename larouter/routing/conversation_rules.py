@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import attrs
 
+from larouter.routing.bounds import number, size
 from larouter.routing.heartbeat_rules import Gated
 
 
@@ -25,8 +26,8 @@ class ContinuationRules:
         r"|お願いします|続けて)(?:[\s,.!;:—–-]+(?:please do|please|go ahead|go on|do it|do that|thanks|thank you"
         r"|proceed|continue|por favor|s'il te plaît|bitte|пожалуйста))*\W*\Z"
     )
-    go_ahead_max_chars: int = 80
-    lookback: int = 64
+    go_ahead_max_chars: int = number(80, 0, note="0: no go-ahead continues earlier work")
+    lookback: int = size(64)
 
 
 @attrs.frozen
@@ -34,7 +35,7 @@ class RecurrenceRules:
     """A turn that recurs in its own conversation, answered each time with the same short ack, is a heartbeat
     whatever its wording (see `recurrence.py`). `min_repeats` 0 turns the check off."""
 
-    min_repeats: int = 2  # earlier sightings of the turn, each answered with the same ack
-    max_ack_chars: int = 64  # an answer this short (stripped) is an acknowledgement; "" (silence) is one too
-    max_chars: int = 1024  # longer turns are requests, not check-ins
-    lookback: int = 64  # messages before the turn that are looked at
+    min_repeats: int = number(2, 0, note="0 turns the check off")  # earlier sightings of the turn, each answered with the same ack
+    max_ack_chars: int = number(64, 0)  # an answer this short (stripped) is an acknowledgement; "" (silence) is one too
+    max_chars: int = size(1024)  # longer turns are requests, not check-ins
+    lookback: int = size(64)  # messages before the turn that are looked at

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import attrs
 
+from larouter.routing.bounds import number, size
 from larouter.routing.known_prompts import DEFAULT_KNOWN_PROMPTS
 from larouter.routing.poll_rules import CODE_REQUEST_CJK, POLLS, Gated
 from larouter.routing.quiet_rules import SCHEDULED_WORDS
@@ -28,7 +29,7 @@ class AckRule:
 
     before: str
     after: str = ""
-    window: int = 100
+    window: int = size(100)
     gate: tuple[str, ...] = ()
 
 
@@ -325,8 +326,8 @@ class HeartbeatRules:
         r"|periodic|check-?in|pending|idle|all is well|all clear|automat|scheduled|wake|poll"
         r"|notify|follow it strictly|\bif (?:it )?exists\b|心跳|ハートビート|latido"
     )
-    max_residual_words: int = 40
-    max_chars: int = 6000
+    max_residual_words: int = number(40, 0)
+    max_chars: int = size(6000)
     # The frameworks' own check-in prompts: a turn that is exactly one of them is a heartbeat without the rules
     # (known_prompts.py says what counts as exactly).
     known_prompts: tuple[str, ...] = DEFAULT_KNOWN_PROMPTS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from larouter.routing.bounds import number
 # "Scheduled wake-up", "periodic check", "routine check" in the languages agents are run in (lowercase stems).
 # Only the scheduling words: nouns such as "control" or "verifica" are everyday words in real requests and would
 # open this gate (and the heartbeat checks behind it) for them.
@@ -34,7 +35,7 @@ class QuietReportRules:
     """A scheduler's status report in which every line says "nothing" is a heartbeat in any convention (see
     `quiet.py`): words for none/no/zero, for all-is-well, and for "if" (the idle instruction) per language."""
 
-    max_chars: int = 600
+    max_chars: int = number(600, 0, note="0 turns the check off")
     none_words: tuple[str, ...] = tuple("""
 no none nothing nobody zero empty nil null خالی بیکار रिकामी रिकामे रिकामा gwag kein keine keinen keiner keines nichts aucun aucune rien ningún ninguna
 ninguno nada sin nenhum nenhuma sem nessun nessuna nessuno niente geen niets brak żadnych żadnej żadne nic žádné žádná

@@ -11,6 +11,7 @@ from __future__ import annotations
 import attrs
 
 from larouter.routing import lexicon as lx
+from larouter.routing.bounds import number, size, weight
 from larouter.routing.conversation_rules import ContinuationRules, RecurrenceRules
 from larouter.routing.heartbeat_rules import Gated, HeartbeatRules
 from larouter.routing.quiet_rules import QuietReportRules
@@ -139,36 +140,36 @@ class EnvelopeRules:
 
 @attrs.frozen
 class Tuning:
-    """Weights, thresholds and scan limits."""
+    """Weights, thresholds and scan limits (their ranges: `bounds.py`; a weight of 0 turns its cue off)."""
 
-    head_chars: int = 6000
-    tail_chars: int = 2000
-    max_walk: int = 1024  # messages stepped over (tool turns) to reach the user turn
-    simple_max_words: int = 12
-    simple_cue_max_words: int = 24
-    complex_min: float = 3.0
-    reasoning_min: float = 3.0
-    code_keyword: float = 2.0
-    code_keyword_cap: int = 3
-    tech_keyword: float = 1.0
-    tech_keyword_cap: int = 2
-    code_block: float = 3.0
-    code_syntax: float = 2.0
-    code_token: float = 2.0
-    stack_trace: float = 3.0
-    math_notation: float = 3.0
-    proof: float = 3.0
-    proof_without_math: float = 1.0
-    proof_imperative: float = 3.0
-    math_keyword: float = 1.0
-    math_keyword_cap: int = 3
-    reasoning_cue: float = 2.0
-    stepwise: float = 1.0
-    puzzle: float = 3.0
-    word_problem: float = 1.0
-    word_problem_with_math: float = 2.0
-    io_spec: float = 3.0
-    word_problem_min_numbers: int = 2
+    head_chars: int = number(6000, 100, note="a shorter head cuts everyday questions short")
+    tail_chars: int = number(2000, 0, note="0 reads the head only")
+    max_walk: int = size(1024, "0 looks at no message")  # messages stepped over (tool turns) to reach the user turn
+    simple_max_words: int = number(12, 0, note="0: no turn is SIMPLE for being short")
+    simple_cue_max_words: int = number(24, 0, note="0: no turn is SIMPLE for its everyday words")
+    complex_min: float = number(3.0, 0, above=True, note="the code score a COMPLEX turn reaches")
+    reasoning_min: float = number(3.0, 0, above=True, note="the reasoning score a REASONING turn reaches")
+    code_keyword: float = weight(2.0)
+    code_keyword_cap: int = number(3, 0, note="0: the keywords count nothing")
+    tech_keyword: float = weight(1.0)
+    tech_keyword_cap: int = number(2, 0, note="0: the keywords count nothing")
+    code_block: float = weight(3.0)
+    code_syntax: float = weight(2.0)
+    code_token: float = weight(2.0)
+    stack_trace: float = weight(3.0)
+    math_notation: float = weight(3.0)
+    proof: float = weight(3.0)
+    proof_without_math: float = weight(1.0)
+    proof_imperative: float = weight(3.0)
+    math_keyword: float = weight(1.0)
+    math_keyword_cap: int = number(3, 0, note="0: the keywords count nothing")
+    reasoning_cue: float = weight(2.0)
+    stepwise: float = weight(1.0)
+    puzzle: float = weight(3.0)
+    word_problem: float = weight(1.0)
+    word_problem_with_math: float = weight(2.0)
+    io_spec: float = weight(3.0)
+    word_problem_min_numbers: int = size(2)
 
 
 @attrs.frozen(cache_hash=True)
