@@ -27,6 +27,9 @@ async def any_(request):
 app = web.Application(); app.router.add_route("*", "/{tail:.*}", any_)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 """
+# One that takes longer to answer than a start's poll waits (a loaded machine): seen only as holding the port.
+SLOW_SQUATTER = SQUATTER.replace("async def any_(request):\n", "async def any_(request):\n    await asyncio.sleep(5)\n"
+                                 ).replace("import sys", "import asyncio, sys")
 # One that even knows the model's key (it refuses every other, as llama-server does): only the process table tells it
 # from the model's own server.
 KNOWING_SQUATTER = """
@@ -77,12 +80,15 @@ async def test_a_llama_server_that_cannot_be_run_is_a_clear_502(local_router: Ca
 
 
 @pytest.mark.llama
-@pytest.mark.parametrize("program", [SQUATTER, KNOWING_SQUATTER], ids=["answers-anything", "knows-the-key"])
+@pytest.mark.parametrize("program", [SQUATTER, KNOWING_SQUATTER, SLOW_SQUATTER],
+                         ids=["answers-anything", "knows-the-key", "answers-slowly"])
 async def test_a_port_taken_before_llama_server_binds_it_is_left_for_another(
         local_router: Callable[..., Router], tmp_path: Path, program: str) -> None:
     """Another program takes the port larouterd gave llama-server, and answers 200 to everything (or, knowing the
     key, to it alone): the model is not "ready" on that program's word (its key and the user's prompts would go
-    there); llama-server is started again on another port, and the chat is answered by the model."""
+    there); llama-server is started again on another port, and the chat is answered by the model. Also when that
+    program answers slower than a poll waits (`answers-slowly`: a CI run on a loaded machine failed the start, the
+    child having exited before any poll saw the squatter answer)."""
     squatter, pidfile = tmp_path / "squatter.py", tmp_path / "squatter.pid"
     squatter.write_text(program)
     wrapper = tmp_path / "llama-server-wrapper"

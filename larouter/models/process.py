@@ -24,6 +24,7 @@ from larouter.models.pidfiles import write_pidfile
 log = logging.getLogger("larouter.models")
 LOG_LINES = 400
 POLL = 0.01
+HELD_TIMEOUT = 2.0  # seconds to connect to a port a start's child exited on (a program holding it answers at once)
 SPAWN_ATTEMPTS = 3  # ports tried when another program takes the one given before llama-server binds it
 # what llama.cpp (ggml's allocators, the C++ runtime, mmap) writes when the model, its context or its compute buffers
 # do not fit in memory; a start that fails so says it ran out of memory, in plain words (its output names files)
@@ -50,6 +51,17 @@ def free_port() -> int:
 
 class _PortTaken(Exception):
     """The child exited while another program answered on the port it was given."""
+
+
+async def _held(port: int) -> bool:
+    """Whether a program accepts connections on the port (asked once the child has exited: a squatter that bound
+    just before it, or answered slower than a poll could wait for, is seen so; llama-server's own socket is closed)."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), HELD_TIMEOUT)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    writer.close()
+    return True
 
 
 @attrs.define(eq=False)
@@ -160,7 +172,7 @@ class ModelProcess:
         squatted = False
         while True:
             if self.proc.returncode is not None:
-                if squatted:
+                if squatted or await _held(self.port):  # (held now: it may have bound before a poll saw it answer)
                     raise _PortTaken()
                 if self._reader is not None:  # (its last lines: the ones that say why; a pipe a grandchild holds
                     await asyncio.wait({self._reader}, timeout=1.0)  # open is not waited for, nor is the read ended)
