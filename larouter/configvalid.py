@@ -16,21 +16,22 @@ from larouter.usage.prices import max_output_problem, price_problem
 MAX_NUMBER = 1e15  # no duration (seconds), size (bytes) or count a setting holds comes near it; "1e+23" is a typo
 
 
-def _bounded(attr: attrs.Attribute, value: float) -> None:
-    if not math.isfinite(value) or value > MAX_NUMBER:
+def bounded(attr: attrs.Attribute, value: float) -> None:
+    """A finite number no larger than MAX_NUMBER (either sign: a count or weight below -1e15 is a typo too)."""
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
         raise FieldError(attr.name, f"must be a finite number of at most {MAX_NUMBER:.0e}, got {value!r}")
 
 
 def positive(_inst: Any, attr: attrs.Attribute, value: float) -> None:
     if value <= 0:
         raise FieldError(attr.name, f"must be > 0, got {value!r}")
-    _bounded(attr, value)
+    bounded(attr, value)
 
 
 def non_negative(_inst: Any, attr: attrs.Attribute, value: float) -> None:
     if value < 0:
         raise FieldError(attr.name, f"must be >= 0, got {value!r}")
-    _bounded(attr, value)
+    bounded(attr, value)
 
 
 MIN_HANG_TIMEOUT = 3.0  # seconds: a shorter one polls a model's /health many times a second, and kills it on a hiccup
@@ -40,7 +41,7 @@ def hang_timeout(_inst: Any, attr: attrs.Attribute, value: float) -> None:
     """`local.hang_timeout`: 0 (off), or at least MIN_HANG_TIMEOUT seconds."""
     if value != 0 and not value >= MIN_HANG_TIMEOUT:
         raise FieldError(attr.name, f"must be 0 (never) or at least {MIN_HANG_TIMEOUT:g} seconds, got {value!r}")
-    _bounded(attr, value)
+    bounded(attr, value)
 
 
 def tokens(_inst: Any, attr: attrs.Attribute, value: int | None) -> None:

@@ -7,14 +7,12 @@ user turn", `tuning.complex_min = -1` a trivial question to REASONING).
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
 
 import attrs
 
 from larouter.configerr import FieldError
-
-MAX_NUMBER = 1e15  # as configvalid's: no size, count or weight comes near it
+from larouter.configvalid import bounded
 
 
 def at_least(low: float, *, above: bool = False, note: str = "") -> Callable[[Any, attrs.Attribute, Any], None]:
@@ -25,8 +23,7 @@ def at_least(low: float, *, above: bool = False, note: str = "") -> Callable[[An
     def check(_inst: Any, attr: attrs.Attribute, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return  # (the type check, or cattrs, complains about a wrong type)
-        if not math.isfinite(value) or abs(value) > MAX_NUMBER:
-            raise FieldError(attr.name, f"must be a finite number of at most {MAX_NUMBER:.0e}, got {value!r}")
+        bounded(attr, value)
         if value < low or (above and value == low):
             raise FieldError(attr.name, f"must be {sign} {low:g}{why}, got {value!r}")
 
