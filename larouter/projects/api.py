@@ -6,6 +6,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.auth import principal
+from larouter.projects.store import undefined_policy
 from larouter.proxy import loop
 from larouter.reqbody import read_json_object
 from larouter.routing.unserved import warn_unserved
@@ -57,9 +58,8 @@ def _orphans(request: web.Request) -> list[str]:
     cost-optimized until it is defined again, which the PATCH's answer says (review AT: only the next start's log
     did)."""
     policies = request.app[appkeys.POLICIES]
-    return [f"project {p.id} ({p.name!r}) uses routing policy {p.routing_policy!r}, which the settings do not define: "
-            f"it routes by cost-optimized until that policy is defined again (or PUT /api/projects/{p.id} another "
-            "routingPolicy)" for p in request.app[appkeys.PROJECTS].projects.values() if p.routing_policy not in policies]
+    return [undefined_policy(p) for p in request.app[appkeys.PROJECTS].projects.values()
+            if p.routing_policy not in policies]
 
 
 async def patch_config(request: web.Request) -> web.Response:

@@ -180,14 +180,21 @@ def _carried_over(project: Project) -> Project:
 _WRITTEN = "projects.json holds the old value until a project change writes the file"
 
 
+def undefined_policy(project: Project) -> str:
+    """What a project whose routingPolicy no setting defines (now) does: said at start and by the PATCH that drops
+    the policy."""
+    return (f"project {project.id} ({project.name!r}) uses routing policy {project.routing_policy!r}, which the "
+            "settings do not define: it routes by cost-optimized until that policy is defined again (or PUT "
+            f"/api/projects/{project.id} another routingPolicy)")
+
+
 def _checked_entry(path: Path, index: int, project: Project, policies: Collection[str]) -> Project:
     """`checked_project` (after `_carried_over`), its problem a ConfigError naming the file, the entry, the project
     and the field. A policy no config defines (now) is no damage: the project routes by cost-optimized until it is
     defined again, as when a PATCH drops it; the log says so."""
     project = _carried_over(project)
     if project.routing_policy not in policies:
-        log.warning("project %s (%r) uses routing policy %r, which the settings do not define: it routes by "
-                    "cost-optimized until that policy is defined again", project.id, project.name, project.routing_policy)
+        log.warning("%s", undefined_policy(project))
         policies = {*policies, project.routing_policy}
     try:
         return checked_project(project, policies)
