@@ -88,6 +88,7 @@ async def test_a_download_stopped_by_a_shutdown_says_so(servers: BackgroundLoop,
     message saying larouterd is shutting down and the partial file is kept (it read as if someone had cancelled it,
     and the CLI said "was cancelled", exit 1; it says "stopped: larouterd is shutting down ...", exit 2: review D)."""
     hub.state.trickle[MAIN] = (16 * 1024, 0.02)
+    hub.state.slow_from[MAIN] = (32 * 1024, 0.25)  # (part-way for seconds, however long the stop takes to begin)
     code, body = await start(daemon)
     assert code == 202
     stopping: list[asyncio.Task[float]] = []
@@ -110,6 +111,7 @@ async def test_a_model_registered_again_while_it_downloads_is_not_joined(daemon:
     409 naming the running one and how to cancel it (it joined the old download and reported the old file as the
     model's: review D); once that one is cancelled, the new registration downloads."""
     hub.state.trickle[MAIN] = (16 * 1024, 0.02)
+    hub.state.slow_from[MAIN] = (32 * 1024, 0.25)  # (still part-way when the model is registered again)
     code, first = await start(daemon)
     assert code == 202
     other = b"GGUF" + bytes(50_000)
@@ -135,6 +137,7 @@ async def test_a_model_being_downloaded_says_so(daemon: Daemon, hub: Hub) -> Non
     far it is and where to follow it (they said "not downloaded; download it with `larouter models download`"),
     and the catalog shows the download (`models list`: "downloading N%"); once it is cancelled, "not downloaded"."""
     hub.state.trickle[MAIN] = (16 * 1024, 0.05)
+    hub.state.slow_from[MAIN] = (32 * 1024, 0.5)  # (still part-way after the calls and the CLI's `models list`)
     code, body = await start(daemon, mmproj=False)
     assert code == 202
 
