@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import openai
 import pytest
 
 from tests.conftest import Fake
 from tests.support import usage
-from tests.support.servers import http_json
+from tests.support.servers import http_json, wait_until
 from tests.support.usage import UsageRouter
 from tests.test_answer_edges import MSGS, chain, events, outcome, raw_stream
 
@@ -56,6 +57,22 @@ def test_reasoning_past_the_hold_reaches_the_client_before_the_answer(start_rout
     assert [r["model"] for r in fake.state.requests] == ["fake-think"]
     router.settle(1)
     assert outcome(router.rows()) == [("fake-think", "200", "")]
+
+
+def test_a_client_that_leaves_while_the_stream_is_held_stops_the_provider(start_router: Callable[..., UsageRouter],
+                                                                          fake: Fake) -> None:
+    """A client that leaves (an SDK timeout) while its `auto` stream is held back (the model only reasons): the call to
+    the provider is dropped too. It ran on to its end, billed by the provider for an answer nobody read, while the
+    ledger recorded a 499 with no output (review AW; a named model's stream and JSON calls dropped it already)."""
+    router = start_router(chain("fake-think"))
+    assert hold(router, 30)[0] == 200
+    client = openai.OpenAI(base_url=router.url + "/v1", api_key="sk-client", max_retries=0, timeout=0.5)
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(model="auto", messages=MSGS, stream=True)
+    wait_until(lambda: fake.state.disconnects == ["fake-think"], 5.0, "the provider to see its call dropped")
+    assert fake.state.gated == [], "the provider answered"
+    router.settle(1)
+    assert outcome(router.rows()) == [("fake-think", "499", "client_disconnected")]
 
 
 def test_reasoning_only_within_the_hold_still_fails_over(start_router: Callable[..., UsageRouter], fake: Fake) -> None:

@@ -232,6 +232,9 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
     except BadStream as exc:  # a payload that is not JSON, an event over the cap: nothing reached the client yet
         resp.close()
         raise Degraded(str(exc), "upstream_bad_response") from None
+    except BaseException:  # cancelled while held (the client left, the shutdown cut it): the provider stops too
+        resp.close()
+        raise
     if not ok:
         resp.close()
         if relay.upstream_error is not None:

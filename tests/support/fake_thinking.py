@@ -2,7 +2,8 @@
 
   fake-think       streams its role chunk, then a `reasoning_content` delta every STEP seconds until the test opens
                    `FakeState.gate` (at most GATE_SECONDS; `FakeState.gated` records whether it was opened), then
-                   its answer (the echo), finish_reason "stop", usage and [DONE]
+                   its answer (the echo), finish_reason "stop", usage and [DONE]; a call dropped while it thinks is
+                   recorded in `FakeState.disconnects`
   fake-think-only  streams reasoning deltas for THINK_SECONDS, then finish_reason "stop", usage and [DONE]: no answer
 
 And OpenAI's 400s for its reasoning models' and other models' settings sent to the wrong kind (`reasoning_refusal`).
@@ -36,10 +37,14 @@ async def think(request: web.Request, body: dict[str, Any]) -> web.StreamRespons
     loop = asyncio.get_running_loop()
     until = loop.time() + (GATE_SECONDS if body["model"] == "fake-think" else THINK_SECONDS)
     step = 0
-    while loop.time() < until and not (body["model"] == "fake-think" and state.gate.is_set()):
-        await resp.write(_chunk(body, {"reasoning_content": f"thought {step}. "}))
-        step += 1
-        await asyncio.sleep(STEP)
+    try:
+        while loop.time() < until and not (body["model"] == "fake-think" and state.gate.is_set()):
+            await resp.write(_chunk(body, {"reasoning_content": f"thought {step}. "}))
+            step += 1
+            await asyncio.sleep(STEP)
+    except (ConnectionError, asyncio.CancelledError):
+        state.disconnects.append(body["model"])  # (LARouter dropped the call while it thought)
+        raise
     if body["model"] == "fake-think":
         state.gated.append(state.gate.is_set())
         for word in f"echo: {body['messages'][-1]['content']}".split(" "):
