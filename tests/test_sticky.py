@@ -164,7 +164,8 @@ def test_stickiness_never_changes_local_or_cloud(make: Callable[..., Router], fa
     beat, _ = ask(router, conversation(CODING, HEARTBEAT))
     assert beat["x-larouter-model"] == "local-fake" and "sticky" not in beat["x-larouter-reason"]
     work, _ = ask(router, conversation(CODING, HEARTBEAT, FOLLOW_UP))  # A cools down; local-fake is in this chain
-    assert work["x-larouter-model"] == "gpt-4o-mini" and "sticky" not in work["x-larouter-reason"]
+    assert work["x-larouter-model"] == "gpt-4o-mini", work  # (the conversation's cloud model, not its local one)
+    assert "sticky: local-fake" not in work["x-larouter-reason"]
 
 
 def test_local_models_are_sticky_among_themselves(make: Callable[..., Router], fake: Fake) -> None:
@@ -269,22 +270,47 @@ def test_key_of_parts_is_canonical_and_bounded() -> None:
 
 
 def test_store_is_a_bounded_lru_with_expiry() -> None:
-    """The least recently served conversation goes first when full; entries end after their seconds; get only reads."""
+    """The least recently served conversation goes first when full; entries end after their seconds; get only reads.
+    A conversation keeps its local and its cloud model apart: serving one kind leaves the other preferred."""
     now = [0.0]
     store = StickyRoutes(max_entries=3, clock=lambda: now[0])
     for k in "abc":
-        store.remember(k, f"m-{k}", 10)
-    assert store.get("a") == "m-a"  # a read does not make "a" recent
+        store.remember(k, f"m-{k}", 10, False)
+    assert store.get("a") == ("m-a",)  # a read does not make "a" recent
     now[0] = 5.0
-    store.remember("b", "m-b2", 10)
-    store.remember("d", "m-d", 10)
-    assert len(store) == 3 and store.get("a") is None and store.get("b") == "m-b2" and store.get("d") == "m-d"
+    store.remember("b", "m-b2", 10, False)
+    store.remember("d", "m-d", 10, False)
+    assert len(store) == 3 and store.get("a") == () and store.get("b") == ("m-b2",) and store.get("d") == ("m-d",)
     now[0] = 9.9
-    assert store.get("c") == "m-c"
+    assert store.get("c") == ("m-c",)
     now[0] = 10.0
-    assert store.get("c") is None and store.get("b") == "m-b2"
-    store.remember("e", "m-e", 10)  # expired entries are dropped as new ones arrive
-    assert len(store) == 3 and [store.get(k) for k in "bcde"] == ["m-b2", None, "m-d", "m-e"]
+    assert store.get("c") == () and store.get("b") == ("m-b2",)
+    store.remember("e", "m-e", 10, False)  # expired entries are dropped as new ones arrive
+    assert len(store) == 3 and [store.get(k) for k in "bcde"] == [("m-b2",), (), ("m-d",), ("m-e",)]
+    store.remember("e", "local-e", 2, True)  # a local model serves "e" too: its cloud model stays preferred
+    assert store.get("e") == ("local-e", "m-e")
+    now[0] = 12.0
+    assert store.get("e") == ("m-e",)  # each kind ends after its own seconds
+    store.remember("e", "m-e2", 10, False)
+    store.forget("e", "local-e")
+    assert store.get("e") == ("m-e2",) and len(store) == 3
+    store.forget("e", "m-e2")
+    assert store.get("e") == () and len(store) == 2
+
+
+def test_a_heartbeat_served_locally_keeps_the_cloud_model_of_the_conversation(make: Callable[..., Router],
+                                                                              fake: Fake) -> None:
+    """A conversation stuck to B (A failed on its first turn) has a heartbeat served by the local model between two
+    pieces of work: the next piece of work goes back to B, its prompt cache warm, not to A (the local answer replaced
+    B as the conversation's model: review AW)."""
+    router = make(CHAIN + LOCAL, cooldown=0.2)
+    conv = fail_over_to_b(router, fake)
+    beat, _ = ask(router, conversation(CODING, HEARTBEAT))
+    assert beat["x-larouter-model"] == "local-fake" and "sticky" not in beat["x-larouter-reason"]
+    wait_for_a(router, fake)
+    work, _ = ask(router, conversation(CODING, HEARTBEAT, FOLLOW_UP))
+    assert work["x-larouter-tier"] == "COMPLEX" and work["x-larouter-model"] == B, work
+    assert note(conv, B) in work["x-larouter-reason"]
 
 
 def test_a_budget_downgrade_is_remembered_and_named_as_the_local_model(make: Callable[..., Router], fake: Fake) -> None:

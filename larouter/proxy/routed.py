@@ -78,8 +78,7 @@ def plan(request: web.Request, body: dict[str, Any], project_id: str, prompt_tok
     named = project.routing_policy if project else "cost-optimized"
     policy = named if named in app[appkeys.POLICIES] else "cost-optimized"
     key = sticky.conversation_key(body, project_id) if settings.routing.sticky_seconds > 0 else None
-    prefer = app[appkeys.STICKY].get(key) if key is not None else None
-    prefer = prefer if prefer is None or local.warm(app, prefer) else None
+    prefer = tuple(n for n in app[appkeys.STICKY].get(key) if local.warm(app, n)) if key is not None else ()
     cands = chain(policy, decision.tier, body, app[appkeys.REGISTRY], app[appkeys.CATALOG],
                   app[appkeys.POLICIES], settings.local, app[appkeys.COOLDOWNS],
                   fallback=app[appkeys.REGISTRY].default_model, prompt_tokens=prompt_tokens, prefer=prefer,
@@ -113,7 +112,8 @@ def after_stream(request: web.Request, call: Call, relay: Relay) -> None:
     sticky_plan, name = call.extra.pop("sticky", (None, None))
     if not relay.reasoning_only:
         if sticky_plan is not None:
-            _remember(request, sticky_plan, name)
+            assert call.target is not None
+            _remember(request, sticky_plan, name, call.target.provider.local)
         return
     call.reason = one_line(f"{call.reason} | {name} degraded (its stream ended with reasoning only)")
     call.finish(502, "degraded")
@@ -152,11 +152,11 @@ def _cool(request: web.Request, upstream: str, label: str, kind: str | None, mod
         request.app[appkeys.UPSTREAMS].failed(upstream, kind, label, model)
 
 
-def _remember(request: web.Request, plan: Plan, name: str) -> None:
-    """After a successful answer: this conversation prefers the model that gave it."""
+def _remember(request: web.Request, plan: Plan, name: str, local: bool) -> None:
+    """After a successful answer: this conversation prefers the model that gave it, among models of its kind."""
     seconds = request.app[appkeys.RUNTIME].settings.routing.sticky_seconds
     if plan.conversation is not None and seconds > 0:
-        request.app[appkeys.STICKY].remember(plan.conversation, name, seconds)
+        request.app[appkeys.STICKY].remember(plan.conversation, name, seconds, local)
 
 
 def _abandon(request: web.Request, call: Call, why: str, status: int, code: str) -> float:
@@ -327,7 +327,7 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
                 call.reason = one_line(f"{call.reason} | {held}")
                 call.extra["sticky"] = (p, name)  # remembered if an answer follows (`after_stream`)
             elif result[0].status == 200:  # answered (or stream primed with content): the conversation stays here
-                _remember(request, p, name)
+                _remember(request, p, name, call.target.provider.local)
             return result
         except Degraded as exc:
             # (recorded by its kind: an empty answer is `degraded`, one that was none at all says what it was, as

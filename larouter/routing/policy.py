@@ -198,13 +198,13 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
 
 def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry, catalog: Catalog,
           policies: dict[str, dict[Tier, tuple[str, ...]]], local: Local, cooldowns: Cooldowns,
-          fallback: str | None = None, prompt_tokens: int = 0, prefer: str | None = None,
+          fallback: str | None = None, prompt_tokens: int = 0, prefer: tuple[str, ...] = (),
           loading: frozenset[str] = frozenset()) -> list[Candidate]:
     """Ordered candidates for this tier under this policy (then `fallback`); usable first, cooled-down last: those of
     a provider cooling down as a whole, then those cooling down themselves (the one that failed so among them).
 
-    `prefer` (the model that served this conversation last) goes first when the tier's own chain has it,
-    usable and not cooling down, and it is local exactly when the first choice is: stickiness reorders
+    `prefer` (the models that served this conversation last: a local one, a cloud one) goes first when the tier's own
+    chain has it, usable and not cooling down, and it is local exactly when the first choice is: stickiness reorders
     models of one kind, never the policy's local-or-cloud decision (a heartbeat stays local, real work
     stays in the cloud). The catch-all `fallback` alone never makes a model sticky across tiers. (A local model whose
     server is stopped is never `prefer`red: `proxy.local.warm`.) `loading`: the local models whose llama-server is
@@ -245,14 +245,14 @@ def chain(policy: str, tier: Tier, body: dict[str, Any], registry: ModelRegistry
         else:
             fresh.append(c)
     rest = behind + cooling + skipped
-    if prefer is not None:
+    if prefer:
         fresh = _promote(fresh, prefer, {c.name for c in out[:own]})
     return fresh + rest
 
 
-def _promote(fresh: list[Candidate], name: str, own: set[str]) -> list[Candidate]:
+def _promote(fresh: list[Candidate], names: tuple[str, ...], own: set[str]) -> list[Candidate]:
     for i, cand in enumerate(fresh):
-        if cand.name == name and name in own and cand.is_local == fresh[0].is_local:
+        if cand.name in names and cand.name in own and cand.is_local == fresh[0].is_local:
             return [cand.as_sticky(), *fresh[:i], *fresh[i + 1:]]
     return fresh
 

@@ -1,7 +1,7 @@
 """Sticky routing: an `auto` conversation keeps the model that served it, so its prompt cache stays warm.
 
 A conversation is named by its stable prefix (the project, the first system/developer message before the
-first user message, and the first user message); the store remembers which candidate last answered it.
+first user message, and the first user message); the store remembers which local and which cloud candidate last answered it.
 """
 
 from __future__ import annotations
@@ -63,38 +63,58 @@ def _encode(value: Any) -> bytes:
     return b"".join(out)[:CAP]
 
 
+Slot = tuple[str, float]  # a model's name and when its preference ends (monotonic clock)
+
+
 @attrs.define
 class StickyRoutes:
-    """Conversation key -> (candidate name, expiry on the monotonic clock): a bounded LRU, one per app."""
+    """Conversation key -> the local and the cloud model that last served it, each with its expiry: a bounded LRU,
+    one per app. Each kind is kept apart: a heartbeat served locally in a conversation stuck to a cloud model leaves
+    the cloud model preferred for its next piece of work (its prompt cache is the one to keep warm; review AW)."""
 
     max_entries: int = MAX_ENTRIES
     clock: Callable[[], float] = time.monotonic
-    _entries: OrderedDict[str, tuple[str, float]] = attrs.Factory(OrderedDict)
+    _entries: OrderedDict[str, tuple[Slot | None, Slot | None]] = attrs.Factory(OrderedDict)  # (local, cloud)
 
-    def get(self, key: str) -> str | None:
-        """The candidate that last served this conversation, unless that was too long ago (a pure read)."""
+    def get(self, key: str) -> tuple[str, ...]:
+        """The models (at most one local and one cloud) that last served this conversation, unless that was too long
+        ago (a pure read)."""
         entry = self._entries.get(key)
-        if entry is None or entry[1] <= self.clock():
-            return None
-        return entry[0]
+        if entry is None:
+            return ()
+        now = self.clock()
+        return tuple(slot[0] for slot in entry if slot is not None and slot[1] > now)
 
-    def remember(self, key: str, name: str, seconds: float) -> None:
-        """Record that `name` served this conversation; it stays preferred for `seconds` from now."""
+    def remember(self, key: str, name: str, seconds: float, local: bool) -> None:
+        """Record that `name` (a local model or not) served this conversation; it stays preferred among models of its
+        kind for `seconds` from now."""
         now = self.clock()
         entries = self._entries
-        entries[key] = (name, now + seconds)
+        local_slot, cloud_slot = entries.get(key) or (None, None)
+        slot = (name, now + seconds)
+        entries[key] = (slot, cloud_slot) if local else (local_slot, slot)
         entries.move_to_end(key)
-        while entries and (len(entries) > self.max_entries or next(iter(entries.values()))[1] <= now):
+        while entries and (len(entries) > self.max_entries or _ends(next(iter(entries.values()))) <= now):
             entries.popitem(last=False)  # the least recently served first; expired ones go as they surface
 
     def forget(self, key: str, name: str) -> None:
         """This conversation no longer prefers `name` (its stream broke); a preference for another model stays."""
         entry = self._entries.get(key)
-        if entry is not None and entry[0] == name:
+        if entry is None:
+            return
+        kept = tuple(None if slot is not None and slot[0] == name else slot for slot in entry)
+        if kept == (None, None):
             del self._entries[key]
+        else:
+            self._entries[key] = kept  # type: ignore[assignment]
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _ends(entry: tuple[Slot | None, Slot | None]) -> float:
+    """When the later of an entry's two preferences ends."""
+    return max(slot[1] for slot in entry if slot is not None)
 
 
 def note(name: str, key: str) -> str:
