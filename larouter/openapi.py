@@ -183,11 +183,13 @@ def _paths() -> dict[str, Any]:
                                    body="ModelRegister", errors=(400, 401, 403, 409),
                                    description=ADMIN + " Needs the admin token itself: loopback trust alone gets 403 "
                                                        "`admin_token_required`. An id already registered is replaced "
-                                                       "(200), but not while its model runs (409 `model_running`).")},
+                                                       "(200), but not while its model runs (409 `model_running`) or "
+                                                       "is being downloaded (409 `model_downloading`).")},
         "/api/models/{id}": {"delete": op("Forget a registered model", "models",
                                           {"200": _json(ref("Deleted"), "forgotten")}, errors=(400, 401, 403, 404, 409),
                                           params=[MODEL_ID], description=ADMIN + " Needs the admin token itself: "
-                                          "loopback trust alone gets 403 `admin_token_required`.")},
+                                          "loopback trust alone gets 403 `admin_token_required`. Not while the model runs (409 "
+                                          "`model_running`) or is being downloaded (409 `model_downloading`).")},
         "/api/models/{id}/start": {"post": op(
             "Start llama-server for a downloaded model (idempotent)", "models",
             {"200": _json(ref("ModelStatus"), "ready")}, body="ModelStart", body_required=False,
@@ -210,7 +212,7 @@ def _paths() -> dict[str, Any]:
         "/api/models/download": {"post": op(
             "Start (or join) a download from Hugging Face", "downloads",
             {"200": _json(ref("Download"), "already on disk"), "202": _json(ref("Download"), "started or joined")},
-            body="DownloadRequest", errors=(400, 401, 403, 404, 507), description=ADMIN)},
+            body="DownloadRequest", errors=(400, 401, 403, 404, 409, 507), description=ADMIN)},
         "/api/models/download/{id}/progress": {"get": op(
             "SSE: current state, `progress` events, then `done` or `error`", "downloads",
             {"200": {"description": "event stream (schema: one event)",

@@ -106,26 +106,29 @@ async def test_a_download_stopped_by_a_shutdown_says_so(servers: BackgroundLoop,
     assert parts(daemon)  # (the partial file is kept)
 
 
-async def test_a_model_registered_again_while_it_downloads_is_not_joined(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
-    """The model is removed and registered again from another repo while its download runs: a download of it is a
-    409 naming the running one and how to cancel it (it joined the old download and reported the old file as the
-    model's: review D); once that one is cancelled, the new registration downloads."""
+async def test_a_model_being_downloaded_is_not_removed_or_registered_again(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """While its download runs, removing the model or registering its id again is a 409 `model_downloading` naming
+    the download and how to cancel it, as for a running model (the remove answered `deleted` and the download went
+    on, finishing into the new registration's place, which then answered `done`, verified, with the old file's
+    sha256: review AV); once it is cancelled, the model is registered again and its own file downloads."""
     hub.state.trickle[MAIN] = (16 * 1024, 0.02)
-    hub.state.slow_from[MAIN] = (32 * 1024, 0.25)  # (still part-way when the model is registered again)
+    hub.state.slow_from[MAIN] = (32 * 1024, 0.25)  # (still part-way when the model is removed)
     code, first = await start(daemon)
     assert code == 202
     other = b"GGUF" + bytes(50_000)
     hub.state.add("other-org/tiny-GGUF", "other.gguf", other)
     admin = home_admin(daemon.home)  # (changing the registry needs the admin token)
-    assert (await request("DELETE", f"{daemon.url}/api/models/tiny-test", headers=admin))[0] in (200, 204)
-    code, out = await request("POST", daemon.url + "/api/models", {"id": "tiny-test", "repo": "other-org/tiny-GGUF",
-                                                                  "file": "other.gguf", "quantization": "Q8_0"},
-                              headers=admin)
-    assert code == 201, out
-    code, out = await start(daemon)
-    assert (code, out["error"]["code"]) == (409, "download_conflict"), out
-    assert first["id"] in out["error"]["message"] and "larouter models cancel" in out["error"]["message"]
+    again = {"id": "tiny-test", "repo": "other-org/tiny-GGUF", "file": "other.gguf", "quantization": "Q8_0"}
+    for method, url, body in (("DELETE", f"{daemon.url}/api/models/tiny-test", None),
+                              ("POST", daemon.url + "/api/models", again)):
+        code, out = await request(method, url, body, headers=admin)
+        assert (code, out["error"]["code"]) == (409, "model_downloading"), out
+        assert f"larouter models cancel {first['id']}" in out["error"]["message"], out
+    assert (await status_of(daemon, first["id"]))["status"] in ("downloading", "verifying")
     assert (await cancel(daemon, first["id"]))[0] == 200
+    assert (await request("DELETE", f"{daemon.url}/api/models/tiny-test", headers=admin))[0] == 200
+    code, out = await request("POST", daemon.url + "/api/models", again, headers=admin)
+    assert code == 201, out
     code, second = await start(daemon)
     assert code == 202 and second["id"] != first["id"], second
     assert (await events(daemon, second["id"]))[-1][0] == "done"
@@ -155,6 +158,10 @@ async def test_a_model_being_downloaded_says_so(daemon: Daemon, hub: Hub) -> Non
     assert entry["download"]["id"] == body["id"] and entry["download"]["status"] == "downloading", entry
     listed = await asyncio.to_thread(on, daemon.url, "models", "list")
     assert listed.exit_code == 0 and "downloading" in listed.stdout and "%" in listed.stdout, listed.output
+    token = home_admin(daemon.home)["Authorization"].removeprefix("Bearer ")
+    removed = await asyncio.to_thread(on, daemon.url, "models", "remove", "tiny-test", "--token", token, input="y\n")
+    assert removed.exit_code == 1 and "Remove model" not in removed.output, removed.output  # (refused before asking)
+    assert f"being downloaded (download {body['id']}); cancel it first" in removed.output, removed.output
     assert (await cancel(daemon, body["id"]))[0] == 200
     code, out = await request("POST", daemon.url + "/api/models/tiny-test/start")
     assert code == 409 and out["error"]["code"] == "model_not_downloaded", out

@@ -16,11 +16,12 @@ import pytest
 from tests.support.fake_hub import random_bytes, sha256_hex
 from tests.support.servers import home_admin
 from tests.test_downloads import (  # noqa: F401 - fixtures used by name
-    MAIN, MAIN_DATA, Daemon, Hub, daemon, events, hub, make_daemon, request, start,
+    MAIN, MAIN_DATA, REPO, Daemon, Hub, daemon, events, hub, make_daemon, request, start,
 )
 
 ANSWER = 10.0  # seconds a re-download of a model on disk may take to answer (it answers at once)
 NOT_CHECKED = {"sha256": None, "verified": False, "checkedAt": None}
+DROP = object()  # a field `shaped` leaves out
 
 
 def record_of(daemon: Daemon) -> Path:  # noqa: F811
@@ -30,8 +31,9 @@ def record_of(daemon: Daemon) -> Path:  # noqa: F811
 def shaped(daemon: Daemon, **fields: Any) -> bytes:  # noqa: F811
     """A record of the real file's size and mtime, with `fields` over the sound ones."""
     info = (daemon.model_dir / MAIN).stat()
-    return json.dumps({"sha256": sha256_hex(MAIN_DATA), "verified": True, "size": info.st_size,
-                       "mtimeNs": info.st_mtime_ns, "checkedAt": "2026-12-06T17:00:00Z"} | fields).encode()
+    record = {"sha256": sha256_hex(MAIN_DATA), "verified": True, "size": info.st_size, "mtimeNs": info.st_mtime_ns,
+              "checkedAt": "2026-12-06T17:00:00Z", "repo": REPO, "revision": "main", "file": MAIN} | fields
+    return json.dumps({k: v for k, v in record.items() if v is not DROP}).encode()
 
 
 @contextlib.contextmanager
@@ -113,8 +115,10 @@ async def test_a_record_that_is_no_regular_small_json_reads_as_none(daemon: Daem
     {"verified": 1},
     {"size": True},
     {"extra": "field"},
+    {"repo": DROP, "revision": DROP, "file": DROP},
+    {"repo": 1},
 ], ids=["header-injection", "trailing-newline", "upper-hex", "short-hex", "nul-time", "bad-date", "not-utc",
-        "verified-int", "size-bool", "extra-field"])
+        "verified-int", "size-bool", "extra-field", "no-source", "repo-int"])
 async def test_a_record_of_the_wrong_shape_reads_as_none(daemon: Daemon, fields: dict[str, Any]) -> None:  # noqa: F811
     """Only the shape a download writes counts: a sha256 of 64 lowercase hex digits, a bool, integers, a UTC time as
     written; anything else (control characters to pass on to a client, a lying sha) is no record."""
@@ -165,3 +169,43 @@ async def test_a_file_on_disk_that_is_not_the_one_expected_is_fetched_again(daem
     final = (await events(daemon, body["id"]))[-1]
     assert final[0] == "done" and final[1]["sha256"] == sha256_hex(other) and final[1]["verified"] is True, final
     assert (daemon.model_dir / MAIN).read_bytes() == other
+
+
+async def test_a_model_registered_again_from_another_repo_gets_its_own_file(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """The model is removed and registered again from another repo with the same file name, no sha256 given: the
+    file the old download left is, by its record, another source's, so the registration deletes it (the model is
+    not downloaded, and not started with the old file) and the download fetches the new repo's, verified by the
+    hub's LFS sha256 (it answered `done`, "already on disk; sha256 verified", with the old sha256, never asking the
+    hub, and `start` ran the old repo's model: review AV)."""
+    await downloaded(daemon)
+    other = random_bytes(200_000, seed=7)
+    hub.state.add("other-org/tiny-GGUF", MAIN, other)
+    admin = home_admin(daemon.home)
+    assert (await request("DELETE", daemon.url + "/api/models/tiny-test", headers=admin))[0] == 200
+    assert (daemon.model_dir / MAIN).read_bytes() == MAIN_DATA  # (a remove keeps the files)
+    code, out = await request("POST", daemon.url + "/api/models", {"id": "tiny-test", "repo": "other-org/tiny-GGUF",
+                                                                  "file": MAIN}, headers=admin)
+    assert code == 201 and out["downloaded"] is None, out
+    assert not (daemon.model_dir / MAIN).exists() and not record_of(daemon).exists()
+    code, out = await request("POST", daemon.url + "/api/models/tiny-test/start")
+    assert (code, out["error"]["code"]) == (409, "model_not_downloaded"), out
+    code, body = await start(daemon)
+    assert code == 202, body  # a download, not "already on disk"
+    final = (await events(daemon, body["id"]))[-1]
+    assert final[0] == "done" and final[1]["sha256"] == sha256_hex(other) and final[1]["verified"] is True, final
+    assert (daemon.model_dir / MAIN).read_bytes() == other
+    assert any(h.path.startswith("/other-org/") for h in hub.state.hits)
+    assert (await asked_again(daemon))["files"][0]["sha256"] == sha256_hex(other)  # (its own record now)
+
+
+async def test_a_record_of_another_source_is_stale(daemon: Daemon, hub: Hub) -> None:  # noqa: F811
+    """A record naming another repo (the file was put back by hand, or the registry edited) is not this model's
+    check: the download fetches the file again instead of answering "already on disk, verified"."""
+    await downloaded(daemon)
+    record_of(daemon).write_bytes(shaped(daemon, repo="someone-else/tiny-GGUF"))
+    gets = len(hub.state.gets(MAIN))
+    code, body = await start(daemon)
+    assert code == 202, body
+    final = (await events(daemon, body["id"]))[-1]
+    assert final[0] == "done" and final[1]["sha256"] == sha256_hex(MAIN_DATA), final
+    assert len(hub.state.gets(MAIN)) == gets + 1

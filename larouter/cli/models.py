@@ -320,6 +320,10 @@ def remove(client: Client, as_json: bool, model_id: str, yes: bool) -> None:
             raise CliError(f"HTTP 409: model {canonical!r} is running; stop it first: `larouter models stop "
                            f"{canonical}`, then remove it", status=409, code="model_running")
         entry = next((m for m in client.get("/api/models/catalog")["data"] if m["id"] == canonical), None)
+        if entry is not None and entry.get("download"):
+            dl = entry["download"]["id"]
+            raise CliError(f"HTTP 409: model {canonical!r} is being downloaded (download {dl}); cancel it first: "
+                           f"`larouter models cancel {dl}`, then remove it", status=409, code="model_downloading")
         if entry is not None and not entry.get("user"):
             raise CliError(f"model {canonical!r} is part of the shipped catalog: only a model added with `larouter "
                            "models add` can be removed", status=400, code="invalid_request_error", param="modelId")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 from typing import Any
 
@@ -17,7 +18,7 @@ from larouter.auth import principal
 from larouter.configguard import token_required
 from larouter.models.catalog import Catalog, CatalogModel, Variant, free_disk, free_ram, ram_estimate
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
-from larouter.models.download_api import DOWNLOADS, not_on_disk
+from larouter.models.download_api import DOWNLOADS, DownloadManager, not_on_disk
 from larouter.models.process import State
 from larouter.models.register import MAX_CTX, MIN_CTX, user_model
 from larouter.models.supervisor import provider_name
@@ -25,6 +26,7 @@ from larouter.proxy.validate import parse_json_object
 from larouter.queryargs import check_query
 from larouter.reqbody import read_body, read_json_object
 
+log = logging.getLogger("larouter.models")
 START_OPTIONS = {"ctxSize": "ctx_size", "gpuLayers": "gpu_layers", "threads": "threads"}
 MAX_GPU_LAYERS = 999  # llama-server offloads every layer of any model at this value
 THREADS_PER_CPU = 4  # `threads` may oversubscribe the machine's CPUs this many times, no more
@@ -135,9 +137,10 @@ async def register_model(request: web.Request) -> web.Response:
     if taken is not None:
         what = "the router's own model name" if taken == "auto" else taken
         raise bad_request(f"model id {model.id!r} is {what}; choose another id", "id", "conflict")
-    catalog = request.app[appkeys.CATALOG]
-    new = await request.app[appkeys.SUPERVISOR].change_registration(  # registered anew: not while it runs (as a remove)
-        model.id, running_error(model.id, "register it again"), functools.partial(catalog.register, model))
+    catalog, manager = request.app[appkeys.CATALOG], request.app[DOWNLOADS]
+    with manager.registration_change(model.id, "register it again"):  # not while it runs or downloads (as a remove)
+        new = await request.app[appkeys.SUPERVISOR].change_registration(
+            model.id, running_error(model.id, "register it again"), functools.partial(_register, catalog, manager, model))
     [entry] = await entries(request, [model])
     return web.json_response(entry, status=201 if new else 200)
 
@@ -147,10 +150,23 @@ async def unregister_model(request: web.Request) -> web.Response:
     _token_needed(request, "removing a local model")
     catalog = request.app[appkeys.CATALOG]
     model = catalog.get(request.match_info["id"])
-    await request.app[appkeys.SUPERVISOR].change_registration(model.id, running_error(model.id),
-                                                              functools.partial(catalog.unregister, model.id))
+    with request.app[DOWNLOADS].registration_change(model.id, "remove it"):
+        await request.app[appkeys.SUPERVISOR].change_registration(model.id, running_error(model.id),
+                                                                  functools.partial(catalog.unregister, model.id))
     request.app[appkeys.UPSTREAMS].forget(provider_name(model.id))  # /health forgets how it failed, too
     return web.json_response({"id": model.id, "deleted": True})
+
+
+def _register(catalog: Catalog, manager: DownloadManager, model: CatalogModel) -> bool:
+    """Register the model (True: a new id), then delete the files another source left in its place (blocking)."""
+    new = catalog.register(model)
+    try:
+        for path in manager.drop_foreign(model):
+            log.warning("model %s registered from %s: deleted %s, another source's file of that name (the "
+                        "model's download fetches its own)", model.id, model.variants[0].repo, path)
+    except OSError as exc:
+        log.error("model %s: could not delete the file another source left in its place: %s", model.id, exc)
+    return new
 
 
 def running_error(model_id: str, then: str = "remove it") -> LarouterError:

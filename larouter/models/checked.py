@@ -2,12 +2,16 @@
 
 A download computes the sha256 of every file it fetches and compares it with the expected one (the catalog's, the
 registration's, or the hub's LFS ETag) before it renames the file into place. Right after that rename it writes
-`.<file>.checked.json` next to the file: `{"sha256", "verified", "size", "mtimeNs", "checkedAt"}` (`verified`: an
-expected sha256 was known and matched; without one the hash is kept all the same). Asking for a model whose files
+`.<file>.checked.json` next to the file: `{"sha256", "verified", "size", "mtimeNs", "checkedAt", "repo", "revision",
+"file"}` (`verified`: an expected sha256 was known and matched; without one the hash is kept all the same; `repo`,
+`revision` and `file`: where it came from). Asking for a model whose files
 are already on disk reports that record (`files[]` of the download: `path`, `sha256`, `verified`, `checkedAt`)
 instead of pretending the file was never checked. A record whose size or modification time no longer matches the
 file (replaced or edited since), or a file with no record (put there by hand, or fetched by a LARouter before this
-record existed), reads as not checked: `sha256` null and `verified` false.
+record existed, or before it named the file's source), reads as not checked: `sha256` null and `verified` false. A
+record of another source than the one asked for (a model removed and registered again from another repo, same file
+name) is `stale`, and `foreign` at the new registration: the file is another model's, fetched again, never reported as
+the new one's.
 
 The record is a cache of a check done earlier, not a proof: whoever can write the file can write its record. It is
 read strictly all the same, so that a broken or planted one cannot hurt the daemon or reach a client: opened without
@@ -37,7 +41,13 @@ log = logging.getLogger("larouter.downloads")
 MAX_RECORD_BYTES = 4096  # a record is about 200 bytes; anything larger is not one
 SHA256 = re.compile(r"[0-9a-f]{64}")
 CHECKED_AT = "%Y-%m-%dT%H:%M:%SZ"
-FIELDS = frozenset({"sha256", "verified", "size", "mtimeNs", "checkedAt"})
+SOURCE = ("repo", "revision", "file")  # where the file came from: a `FileJob`'s repo, revision (default main), file
+FIELDS = frozenset({"sha256", "verified", "size", "mtimeNs", "checkedAt", *SOURCE})
+
+
+def source(repo: str, revision: str, file: str) -> dict[str, str]:
+    """Where a file came from, as its record keeps it."""
+    return {"repo": repo, "revision": revision, "file": file}
 
 
 def record_path(dest: Path) -> Path:
@@ -45,15 +55,16 @@ def record_path(dest: Path) -> Path:
     return dest.with_name(f".{dest.name}.checked.json")
 
 
-def checked(dest: Path, sha256: str, verified: bool) -> dict[str, Any]:
-    """Keep what the check of `dest` (just renamed into place) found, and return it as a download's file entry. A
-    record that cannot be written (a full disk) is only a warning: the file itself is good."""
+def checked(dest: Path, sha256: str, verified: bool, origin: dict[str, str]) -> dict[str, Any]:
+    """Keep what the check of `dest` (just renamed into place, fetched from `origin`: `source`) found, and return it
+    as a download's file entry. A record that cannot be written (a full disk) is only a warning: the file itself is
+    good."""
     now = datetime.now(timezone.utc).strftime(CHECKED_AT)
     entry = {"path": str(dest), "sha256": sha256, "verified": verified, "checkedAt": now}
     try:
         stat = dest.stat()
         record = {"sha256": sha256, "verified": verified, "size": stat.st_size, "mtimeNs": stat.st_mtime_ns,
-                  "checkedAt": now}
+                  "checkedAt": now, **origin}
         atomic_write(record_path(dest), json.dumps(record).encode())
     except OSError as exc:
         log.warning("could not keep the sha256 check of %s (%s): asked for again, it will read as not checked",
@@ -103,7 +114,7 @@ def is_checked_at(value: Any) -> bool:
 
 def valid_record(record: Any, info: os.stat_result) -> bool:
     """The record has exactly the shape `checked` writes and still matches the file (its size and mtime)."""
-    if not isinstance(record, dict) or record.keys() != FIELDS:
+    if not isinstance(record, dict) or record.keys() != FIELDS or not all(isinstance(record[k], str) for k in SOURCE):
         return False
     sha256, verified, size, mtime = record["sha256"], record["verified"], record["size"], record["mtimeNs"]
     return (isinstance(sha256, str) and SHA256.fullmatch(sha256) is not None and isinstance(verified, bool)
@@ -111,34 +122,48 @@ def valid_record(record: Any, info: os.stat_result) -> bool:
             and is_checked_at(record["checkedAt"]))
 
 
+def _record(dest: Path) -> tuple[os.stat_result | None, dict[str, Any] | None]:
+    """The file's stat and its sound record (None when there is no file, or no sound record matching it)."""
+    try:
+        info = dest.stat()
+    except OSError:
+        return None, None
+    record = read_record(record_path(dest))
+    return info, (record if valid_record(record, info) else None)
+
+
 def on_disk(dest: Path) -> dict[str, Any]:
     """A file already in place, as a download's file entry: what its record says was checked, if the record is sound
     and still matches the file, else not checked."""
     entry: dict[str, Any] = {"path": str(dest), "sha256": None, "verified": False, "checkedAt": None}
-    try:
-        info = dest.stat()
-    except OSError:
-        return entry
-    record = read_record(record_path(dest))
-    if not valid_record(record, info):
+    _, record = _record(dest)
+    if record is None:
         return entry
     return {**entry, "sha256": record["sha256"], "verified": record["verified"], "checkedAt": record["checkedAt"]}
 
 
-def stale(dest: Path, expected: str | None) -> bool:
-    """Whether the file in place is, by its record, another file than the one expected (`expected`: the catalog's
-    or the registration's sha256): a model registered again from another repo under the same file name, a catalog
-    update that changed a file. It is fetched again, never reported as the expected file."""
-    if not expected:
+def foreign(dest: Path, origin: dict[str, str]) -> bool:
+    """Whether the file in place came, by its record, from another source than `origin` (another repo, revision or
+    file of the hub). A file with no sound record cannot tell: it is not foreign."""
+    _, record = _record(dest)
+    return record is not None and {k: record[k] for k in SOURCE} != origin
+
+
+def stale(dest: Path, expected: str | None, origin: dict[str, str]) -> bool:
+    """Whether the file in place is, by its record, another file than the one expected: fetched from another source
+    than `origin` (a model registered again from another repo under the same file name), or with another sha256
+    than `expected` (the catalog's or the registration's: a catalog update that changed a file). It is fetched
+    again, never reported as the expected file."""
+    _, record = _record(dest)
+    if record is None:
         return False
-    entry = on_disk(dest)
-    return entry["sha256"] is not None and entry["sha256"] != expected.lower()
+    return {k: record[k] for k in SOURCE} != origin or bool(expected and record["sha256"] != expected.lower())
 
 
-def all_on_disk(files: list[tuple[Path, str | None]]) -> tuple[list[int], list[dict[str, Any]]] | None:
-    """Sizes and file entries when every one of `files` (where, and the sha256 expected if known) is in place and
-    not `stale`, else None."""
-    if not all(dest.is_file() and not stale(dest, expected) for dest, expected in files):
+def all_on_disk(files: list[tuple[Path, str | None, dict[str, str]]]) -> tuple[list[int], list[dict[str, Any]]] | None:
+    """Sizes and file entries when every one of `files` (where, the sha256 expected if known, and the source) is in
+    place and not `stale`, else None."""
+    if not all(dest.is_file() and not stale(dest, expected, origin) for dest, expected, origin in files):
         return None
-    dests = [dest for dest, _ in files]
+    dests = [dest for dest, _, _ in files]
     return [dest.stat().st_size for dest in dests], [on_disk(dest) for dest in dests]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -10,7 +11,8 @@ import os
 import re
 import secrets
 import threading
-from typing import Any, AsyncIterator, Callable, Mapping, TypeVar
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping, TypeVar
 
 import attrs
 from aiohttp import web
@@ -19,7 +21,7 @@ from larouter import appkeys
 from larouter.config import Settings
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.models.catalog import Catalog, CatalogModel, Variant, check_repo_file, free_disk, not_downloaded
-from larouter.models.checked import all_on_disk
+from larouter.models.checked import all_on_disk, foreign, record_path
 from larouter.models.downloads import (CANCELLED, SHUT_DOWN, TERMINAL, Cancelled, Download, DownloadError, FileFetch, FileJob,
                                        storage_message)
 from larouter.models.hub_http import Backoff
@@ -91,12 +93,13 @@ class DownloadManager:
     downloads: dict[str, Download] = attrs.Factory(dict)
     latest: dict[tuple[str, str], Download] = attrs.Factory(dict)
     closing: bool = False  # shutting down: a download ended now was stopped by it, not cancelled by anyone
+    changing: collections.Counter[str] = attrs.Factory(collections.Counter)  # ids being removed or registered anew
 
     async def start(self, model: CatalogModel, variant: Variant, mmproj: bool = True) -> Download:
         """Start a download, join the running one for the same model+quant, or report it already on disk (with what
         was checked when it was downloaded: `checked.py`)."""
         jobs = self.jobs(model, variant, mmproj)
-        present = await asyncio.to_thread(all_on_disk, [(j.dest, j.sha256) for j in jobs])
+        present = await asyncio.to_thread(all_on_disk, [(j.dest, j.sha256, j.source) for j in jobs])
         key = (model.id, variant.quant)
         prev = self.latest.get(key)  # after the await (one may have started meanwhile); no await from here on
         if prev is not None and prev.status not in TERMINAL:
@@ -106,6 +109,9 @@ class DownloadManager:
                 f"a download of another registration of {model.id!r} ({prev.jobs[0].repo}/{prev.jobs[0].file}) is "
                 f"still running: cancel it first (`larouter models cancel {prev.id}`)", 409, "invalid_request_error",
                 "download_conflict", "modelId")
+        if self.changing[model.id] or self.catalog.find(model.id) is not model:  # (during this request's await)
+            raise LarouterError(f"model {model.id!r} was removed or registered again as its download was asked for: "
+                                "ask for it again", 409, "invalid_request_error", "download_conflict", "modelId")
         dl = Download("dl_" + secrets.token_hex(8), model.id, variant.quant, jobs)
         if present is not None:
             dl.sizes, files = present
@@ -136,6 +142,34 @@ class DownloadManager:
             if not job.dest.resolve().is_relative_to(root):
                 raise bad_request(f"model {model.id!r} would be written outside {root}", "modelId")
         return tuple(jobs)
+
+    @contextlib.contextmanager
+    def registration_change(self, model_id: str, then: str) -> Iterator[None]:
+        """Hold a model's id while its registration is removed or replaced: a 409 `model_downloading` while its
+        download runs (cancel it first, as a running model is stopped first: it went on, and finished into the new
+        registration's place), and no download of it starts until the change is done."""
+        if (dl := self.under_way(model_id)) is not None:
+            raise LarouterError(f"model {model_id!r} is being downloaded (download {dl.id}); cancel it first: "
+                                f"`larouter models cancel {dl.id}` (DELETE /api/models/download/{dl.id}), then {then}",
+                                409, "invalid_request_error", "model_downloading")
+        self.changing[model_id] += 1
+        try:
+            yield
+        finally:
+            self.changing[model_id] -= 1
+
+    def drop_foreign(self, model: CatalogModel) -> list[Path]:
+        """Delete the files in a newly registered model's place that came, by their records, from another source
+        (it was removed and registered again from another repo, same file name), and their records: they would be
+        served as this registration's. The deleted paths. Blocking: run it in a thread."""
+        gone = []
+        for variant in model.variants if not model.local_path else ():
+            for job in self.jobs(model, variant, True) if variant.repo else ():
+                if foreign(job.dest, job.source):
+                    job.dest.unlink(missing_ok=True)
+                    record_path(job.dest).unlink(missing_ok=True)
+                    gone.append(job.dest)
+        return gone
 
     def check_disk(self, jobs: tuple[FileJob, ...]) -> None:
         """Refuse with 507 when the known sizes would leave less than the reserve free."""

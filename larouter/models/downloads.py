@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from larouter.models.catalog import free_disk
-from larouter.models.checked import checked, on_disk, stale
+from larouter.models.checked import checked, on_disk, source, stale
 from larouter.models.hub_http import Backoff, DownloadError, describe, rest_of_file
 
 log = logging.getLogger("larouter.downloads")
@@ -52,6 +52,11 @@ class FileJob:
     dest: Path
     size: int = 0
     sha256: str | None = None
+
+    @property
+    def source(self) -> dict[str, str]:
+        """Where the file comes from, as its record (`checked.py`) keeps it."""
+        return source(self.repo, self.revision, self.file)
 
     def partial(self, etag: str) -> Path:
         """The resumable partial file for this content version."""
@@ -121,7 +126,7 @@ class FileFetch:
     def run(self) -> dict[str, Any]:
         """Fetch the file (or keep the one on disk); `{path, sha256, verified, checkedAt}` (`checked.py`)."""
         job = self.job
-        if job.dest.is_file() and not stale(job.dest, job.sha256):
+        if job.dest.is_file() and not stale(job.dest, job.sha256, job.source):
             size = job.dest.stat().st_size
             self.post(self.dl.set_size, self.index, size)
             self.post(self.dl.set_have, self.index, size, 0)
@@ -254,7 +259,7 @@ class FileFetch:
             raise DownloadError(f"{self.job.file}: sha256 mismatch (expected {want}, got {got}); the bad file was removed")
         os.replace(part, self.job.dest)
         self.post(self.dl.set_status, "downloading")
-        return checked(self.job.dest, got, want is not None)
+        return checked(self.job.dest, got, want is not None, self.job.source)
 
 
 def _lock(fh: BinaryIO, name: str) -> None:  # a second writer (process, cancelled thread) is an error, not corruption
