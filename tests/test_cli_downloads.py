@@ -204,3 +204,21 @@ def test_download_disk_full_part_way_is_said_plainly(hub_daemon: HubDaemon) -> N
     line = result.stderr.strip().splitlines()[-1]
     assert "failed: the disk is full: writing tiny-q8_0.gguf" in line and "Free some space there" in line, line
     assert "local.disk_reserve_bytes" in line and "Errno" not in result.stderr, result.stderr
+
+
+def test_the_bar_shows_a_retry_whole_to_its_attempt_count(hub_daemon: HubDaemon) -> None:
+    """While the hub answers 503, the bar shows the retry text to its end, `retrying in 1 s (1 of 5)`, a long repo
+    and file name shortened in the middle instead (it cut the text at 90 characters: `(1 of )`, and with a real
+    repo name `retrying in N s` too: review AV)."""
+    repo, file = "some-organisation/a-rather-long-model-name-it-GGUF", "a-rather-long-model-name-it-Q4_K_M.gguf"
+    hub_daemon.hub.add(repo, file, DATA)
+    token = (hub_daemon.home / "admin_token").read_text().strip()
+    added = on(hub_daemon.url, "models", "add", "long", "--repo", repo, "--file", file, "--token", token)
+    assert added.exit_code == 0, added.output
+    hub_daemon.hub.refuse[file] = 1
+    terminal = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "250"}  # (rich draws the live bar)
+    result = on(hub_daemon.url, "models", "download", "long", env=terminal)
+    assert result.exit_code == 0, result.output
+    shown = [line for line in result.stderr.splitlines() if "(retrying: " in line]
+    assert shown and all("; retrying in 1 s (1 of 5))" in line for line in shown), shown
+    assert "the hub answered HTTP 503 Service Unavailable for" in shown[0] and "…" in shown[0], shown

@@ -38,6 +38,22 @@ class EtaColumn(ProgressColumn):
         return Text(text, style="progress.remaining")
 
 
+RETRY_WIDTH = 110  # characters of a retry's text beside the bar
+RETRY_WHEN = "; retrying in "
+
+
+def shorten_retry(text: str, width: int = RETRY_WIDTH) -> str:
+    """A retry's text within `width` characters, its end (`retrying in 4 s (3 of 5)`) whole: what failed, with the
+    middle of a long repo and file name left out (`…`), rather than the end cut off."""
+    if len(text) <= width:
+        return text
+    cut = text.rfind(RETRY_WHEN)
+    head, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, "")
+    room = max(width - len(tail) - 1, 20)
+    start = room * 3 // 5  # (what failed comes first; the file's name last)
+    return head[:start] + "…" + head[len(head) - (room - start):] + tail
+
+
 def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
     """Read the progress stream to its `done` event (returned) or `error` event (raised), drawing a bar if `show`."""
     label = f"{dl['modelId']} {dl['quantization']}"
@@ -50,7 +66,7 @@ def follow(client: Client, dl: dict[str, Any], show: bool) -> dict[str, Any]:
             if event == "progress":
                 shown = safe(label)  # (the bar's description is markup)
                 desc = (shown if data["status"] in ("downloading", "done") else
-                        f"{shown} (retrying: {safe(data['retry'][:90])})" if data.get("retry") else
+                        f"{shown} (retrying: {safe(shorten_retry(data['retry']))})" if data.get("retry") else
                         f"{shown} ({safe(str(data['status']))})")
                 rate = {"rate": data["bytesPerSecond"]} if data["bytesPerSecond"] else {}  # keep the last known
                 bar.update(task, description=desc, completed=data["bytes"], total=data["total"] or None,
