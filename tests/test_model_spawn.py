@@ -5,6 +5,7 @@ bound it (another port, not that program's answers passed off as the model's: re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -140,3 +141,30 @@ async def test_a_llama_server_a_wrapper_starts_in_a_session_of_its_own_is_its_ow
     # The stop reaches the server outside the model's process group too (it stopped the wrapper alone, and left the
     # server running on its port, its key and model loaded: seen as one orphan per test run).
     await asyncio.to_thread(wait_until, lambda: not servers_left(), 10, "the stopped model's llama-server to exit")
+
+
+@pytest.mark.llama
+async def test_a_squatter_of_the_models_own_family_is_checked_and_logged_once(
+        local_router: Callable[..., Router], tmp_path: Path) -> None:
+    """A program of the model's own process group takes its port first (a wrapper's): the check of who answers is
+    logged once for that port, not at every 10 ms poll (the 400-line log filled with it, and a failed start's "last
+    output" was that line 15 times rather than llama-server's bind error: review AV); the start goes on elsewhere."""
+    squatter, pidfile = tmp_path / "squatter.py", tmp_path / "squatter.pid"
+    squatter.write_text(SQUATTER)
+    wrapper = tmp_path / "llama-server-wrapper"
+    wrapper.write_text(WRAPPER.replace("setsid sh -c", "sh -c").format(
+        marker=tmp_path / "squatted", python=sys.executable, squatter=squatter, pidfile=pidfile,
+        real=find_llama_server()))
+    wrapper.chmod(0o755)
+    router = local_router(extra=f'llama_server = "{wrapper}"\n')
+    try:
+        status, out = await call(router, "POST", "/api/models/tiny/start")
+        assert status == 200 and out["state"] == "ready", out
+        assert pidfile.exists()  # (the squatter did take the first port)
+        logs = http_json("GET", router.url + "/api/models/tiny/logs?lines=5000")[1]["lines"]
+        checks = [line.split(" is this start's")[0] for line in logs if "checking that the server on port" in line]
+        assert len(checks) == len(set(checks)) >= 2, checks  # (the squatted port's, then the model's own)
+    finally:
+        if pidfile.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pidfile.read_text()), signal.SIGKILL)

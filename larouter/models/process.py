@@ -169,7 +169,7 @@ class ModelProcess:
         deadline = time.monotonic() + self.start_timeout
         base = f"http://127.0.0.1:{self.port}"
         timeout = aiohttp.ClientTimeout(total=2)
-        squatted = False
+        squatted, told = False, set[int]()  # (`told`: the ports whose check was logged, once each)
         while True:
             if self.proc.returncode is not None:
                 if squatted or await _held(self.port):  # (held now: it may have bound before a poll saw it answer)
@@ -184,7 +184,7 @@ class ModelProcess:
             with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
                 async with self.session.get(base + "/health", timeout=timeout) as resp:
                     if resp.status == 200:
-                        if await self._answers_as_itself(base, timeout):
+                        if await self._answers_as_itself(base, timeout, told):
                             return
                         squatted = True
             if time.monotonic() > deadline:
@@ -193,15 +193,17 @@ class ModelProcess:
                 raise start_failed(self.model_id, self.reason, self.tail())
             await asyncio.sleep(POLL)
 
-    async def _answers_as_itself(self, base: str, timeout: aiohttp.ClientTimeout) -> bool:
+    async def _answers_as_itself(self, base: str, timeout: aiohttp.ClientTimeout, told: set[int]) -> bool:
         """Whether the server on the port is this spawn's: the socket listening there is its process group's (where
         the process table tells: `sockets.group_listens`), and `/props` answers 401 to a key made up now and 200 to
         its own (asked in that order: a program that answers anything never sees the key)."""
         assert self.proc is not None
         if await asyncio.to_thread(sockets.group_listens, self.proc.pid, self.port) is False:
             return False
-        self.log_line(f"[larouter] checking that the server on port {self.port} is this start's: a made-up key must "
-                      "be refused (llama-server logs that refusal as 'Invalid API Key')")
+        if self.port not in told:  # (once a port: a program of its family holding it is asked at every poll)
+            told.add(self.port)
+            self.log_line(f"[larouter] checking that the server on port {self.port} is this start's: a made-up key "
+                          "must be refused (llama-server logs that refusal as 'Invalid API Key')")
         wrong = {"Authorization": f"Bearer not-the-key-{secrets.token_hex(8)}"}
         async with self.session.get(base + "/props", headers=wrong, timeout=timeout) as resp:
             if resp.status != 401:
