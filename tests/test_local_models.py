@@ -128,7 +128,11 @@ async def test_crash_beyond_limit_stays_crashed(local_router: Callable[..., Rout
     ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "../../etc/passwd.gguf"}, 400, "invalid_value"),
     ("POST", "/api/models", {"id": "../x", "repo": "a/b", "file": "m.gguf"}, 400, "invalid_value"),
     ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "m.gguf", "contextLength": 10**15}, 400,
-     "invalid_type"),  # (at most what a start takes: 1,048,576)
+     "invalid_value"),  # (at most what a start takes: 1,048,576)
+    ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "m.gguf", "contextLength": 100}, 400,
+     "invalid_value"),  # (out of range, not of the wrong type: review AV)
+    ("POST", "/api/models", {"id": "x", "repo": "a/b", "file": "m.gguf", "contextLength": "8k"}, 400,
+     "invalid_type"),
     ("POST", "/api/models", {"id": "gemma-4-e4b", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
     ("POST", "/api/models", {"id": "auto", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),
     ("POST", "/api/models", {"id": "gpt-fake", "repo": "a/b", "file": "m.gguf"}, 400, "conflict"),

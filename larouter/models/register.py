@@ -106,7 +106,7 @@ def user_model(body: dict[str, Any]) -> CatalogModel:
     ctx = body.get("contextLength", 8192)
     if isinstance(ctx, bool) or not isinstance(ctx, int) or not MIN_CTX <= ctx <= MAX_CTX:  # (what a start takes)
         raise bad_request(f"'contextLength' must be an integer from {MIN_CTX} to {MAX_CTX:,}", "contextLength",
-                          "invalid_type")
+                          "invalid_value" if isinstance(ctx, int) and not isinstance(ctx, bool) else "invalid_type")
     name = _printable(body, "name", 100) or model_id
     if "path" in body and ("repo" in body or "file" in body):
         raise bad_request("give either 'path' (a local GGUF file) or 'repo' and 'file', not both", "path")
