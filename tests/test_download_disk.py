@@ -90,6 +90,7 @@ async def test_disk_check_uses_hub_size_when_catalog_has_none(make_daemon: Calla
     assert evs[-1][0] == "error" and message.startswith("not enough disk space: the download needs 67.1 MB "
                                                         f"({big:,} bytes); "), message
     assert re.search(FREE, message) and hub.state.gets("big.gguf") == [], message
+    assert list((home / "models" / "tiny-nosize").glob(".big.gguf.*.part")) == []  # (it left an empty one: review AV)
 
 
 DEV_FULL = Path("/dev/full")  # the kernel answers every write with ENOSPC: a disk that fills up, for real

@@ -225,6 +225,8 @@ class FileFetch:
             if have == size:  # complete already (a stop between the last byte and the rename)
                 return
             if (free := free_disk(part.parent)) - (size - have) < self.reserve:
+                if not have:  # (made by this open: no bytes of it to keep for a resume)
+                    part.unlink(missing_ok=True)
                 raise DownloadError(storage_message(size - have, free, self.reserve, part.parent))
             from huggingface_hub.utils import build_hf_headers
 
