@@ -276,7 +276,7 @@ SCHEMAS: dict[str, Schema] = {
         "threads": {"type": "integer", "minimum": 1, "description": "-t; at most 4 x the daemon machine's CPUs"},
     }, required=()),
     "ModelStatus": obj(MODEL_STATUS_PROPS),
-    "ModelHealth": obj({**MODEL_STATUS_PROPS, "healthy": BOOL, "error": STR}, required=("id", "state", "healthy")),
+    "ModelHealth": obj({**MODEL_STATUS_PROPS, "healthy": BOOL, "error": STR}, required=(*MODEL_STATUS_PROPS, "healthy")),
     "ModelLogs": obj({"id": STR, "lines": array(STR), "total": {
         "type": "integer", "minimum": 0, "description": "lines the model has had since the daemon started"}}),
     "RunningModels": listing(ref("ModelStatus")),

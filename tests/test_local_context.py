@@ -10,20 +10,21 @@ from typing import Any, Callable
 import openai
 
 from tests.conftest import LOCAL, Router
-from tests.support.cli import ok_json
+from tests.support.cli import ok_json, on
 from tests.support.servers import http_json, http_raw, register, wait_until
-from tests.support.tiny_gguf import write_tiny_gguf
+from tests.support.tiny_gguf import N_CTX, write_tiny_gguf
 
 HEARTBEAT = ("Read HEARTBEAT.md if it exists (workspace context). Follow it strictly. Do not infer or repeat old "
              "tasks from prior chats. If nothing needs attention, reply HEARTBEAT_OK.")
 
 
 def with_tiny(make_router: Callable[..., Router], tmp_path: Path, extra: str = "") -> Router:
-    """A router with `[local] ctx_size = 2048` and the tiny GGUF registered as `tiny` with an 8,192-token context."""
+    """A router with `[local] ctx_size = 2048` and the tiny GGUF registered as `tiny` with an 8,192-token context
+    (its GGUF was trained with 4,096 tokens: the catalog's `contextLength` says that)."""
     router = make_router(extra_toml=LOCAL.format(restarts=0) + extra)
     model = write_tiny_gguf(tmp_path / "tiny.gguf")
     status, out = register(router, {"id": "tiny", "path": str(model), "contextLength": 8192})
-    assert status == 201 and out["contextLength"] == 8192 and out["ctxSize"] == 2048, out
+    assert status == 201 and out["contextLength"] == N_CTX and out["ctxSize"] == 2048, out
     return router
 
 
@@ -59,7 +60,7 @@ def test_a_per_model_ctx_size_is_the_one_judged_and_listed(make_router: Callable
     status, _ = http_json("PATCH", router.url + "/api/config", {"local": {"models": {"tiny": {"ctx_size": 1024}}}})
     assert status == 200
     [listed] = ok_json(router, "models", "list")
-    assert listed["id"] == "tiny" and listed["ctxSize"] == 1024 and listed["contextLength"] == 8192, listed
+    assert listed["id"] == "tiny" and listed["ctxSize"] == 1024 and listed["contextLength"] == N_CTX, listed
     status, plan = http_json("POST", router.url + "/api/route/explain", heartbeat(6_000))
     tiny = next(c for c in plan["candidates"] if c["model"] == "tiny")
     assert "exceeds the 1024-token context it starts with (local.models.tiny.ctx_size)" in tiny["skipped"], tiny
@@ -142,3 +143,30 @@ def test_a_model_that_is_loading_is_not_skipped_for_the_memory_its_load_takes(ma
     assert status == 200 and plan["tier"] == "HEARTBEAT", plan
     first = plan["candidates"][0]
     assert first["model"] == "huge" and first["usable"] and not first.get("skipped"), plan["candidates"]
+
+
+def test_a_model_is_judged_by_the_context_its_gguf_was_trained_with(make_router: Callable[..., Router],
+                                                                    tmp_path: Path) -> None:
+    """`larouter models add --path` (its default --context-length 8192) of a GGUF trained with 4,096 tokens, under
+    `local.ctx_size` 8192: llama-server caps the context at 4,096, so the catalog says 4,096 (`contextLength` and the
+    stopped model's `ctxSize`), `auto` skips a ~5,000-token prompt without starting the model, a start asking more
+    is a 400, and an override above it is capped too (the stopped model read 8192, and `auto` started it for a
+    prompt it then refused: review AV)."""
+    router = make_router(extra_toml=LOCAL.format(restarts=0).replace("ctx_size = 2048", "ctx_size = 8192"))
+    added = on(router, "models", "add", "tiny", "--path", str(write_tiny_gguf(tmp_path / "tiny.gguf")), admin=True)
+    assert added.exit_code == 0, added.output
+    [listed] = ok_json(router, "models", "list")
+    assert (listed["contextLength"], listed["ctxSize"]) == (N_CTX, N_CTX), listed
+    body = heartbeat(20_000)
+    status, plan = http_json("POST", router.url + "/api/route/explain", body)
+    tiny = next(c for c in plan["candidates"] if c["model"] == "tiny")
+    assert not tiny["usable"] and f"exceeds its {N_CTX}-token context" in tiny["skipped"], tiny
+    raw = openai.OpenAI(base_url=router.v1, api_key="x", max_retries=0).chat.completions.with_raw_response.create(**body)
+    assert raw.headers["x-larouter-model"] == "gpt-fake", raw.headers
+    assert http_json("GET", router.url + "/api/models/running")[1]["data"] == []  # never started
+    status, out = http_json("POST", router.url + "/api/models/tiny/start", {"ctxSize": 8192})
+    assert status == 400 and f"at most the model's context length {N_CTX}" in out["error"]["message"], out
+    status, _ = http_json("PATCH", router.url + "/api/config", {"local": {"models": {"tiny": {"ctx_size": 16384}}}})
+    assert status == 200
+    [listed] = ok_json(router, "models", "list")
+    assert listed["ctxSize"] == N_CTX, listed

@@ -119,3 +119,20 @@ def test_a_path_that_is_no_gguf_file_says_what_it_is(router: Router, tmp_path: P
     line = " ".join(refused.stderr.split())
     assert refused.exit_code == 1 and "is not a regular file (it is a FIFO)" in line, refused.output
     assert ok_json(router, "models", "list") == []
+
+
+async def test_the_health_of_a_model_never_started_has_every_key(router: Router, tmp_path: Path) -> None:
+    """A registered model not started since the daemon came up, and a shipped one, answer health with the keys of a
+    stopped model's (the README's pid, port, restarts, reason: `null`/0 with no process), not `{id, state,
+    healthy}` alone (a script reading `h["restarts"]` failed on a fresh daemon: review AV)."""
+    from larouter.openapi_schemas import MODEL_STATUS_PROPS
+
+    status, out = await router_call(router, "POST", "/api/models", {"id": "mine", "path": str(
+        write_tiny_gguf(tmp_path / "m.gguf"))}, admin=True)
+    assert status == 201, out
+    for model in ("mine", "gemma-4-e2b"):
+        status, health = await router_call(router, "GET", f"/api/models/{model}/health")
+        assert status == 200 and set(health) == {*MODEL_STATUS_PROPS, "healthy"}, health
+        assert health | {"id": None} == {"id": None, "state": "stopped", "port": None, "baseUrl": None, "pid": None,
+                                         "restarts": 0, "reason": None, "uptime": None, "startMs": None,
+                                         "healthy": False}, health

@@ -19,6 +19,7 @@ import pytest
 
 from larouter.models.binary import find_llama_server
 from tests.conftest import LOCAL, Router
+from tests.support.cli import on
 from tests.support.servers import http_json, register, wait_until, router_call as call
 from tests.support.tiny_gguf import write_tiny_gguf
 from tests.test_local_routing import HEARTBEAT
@@ -137,7 +138,8 @@ async def test_a_stop_that_waited_for_a_start_unroutes_the_model_it_started(
     try:
         await asyncio.to_thread(wait_until, lambda: "stop waits" in caplog.text, 10, "the stop to wait for the start")
         gate.touch()
-        assert (await starting)[0] == 200
+        status, out = await starting
+        assert (status, out["error"]["code"]) == (503, "model_stopped"), out  # (the stop that waited for it: review AV)
         await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "stopping", 10, "the stop to begin")
         os.kill(first, signal.SIGSTOP)  # SIGTERM is blocked: it winds down for the whole grace, answering nothing
         client = openai.AsyncOpenAI(base_url=router.v1, api_key="x", max_retries=0, timeout=30)
@@ -238,3 +240,27 @@ async def test_a_stop_while_a_request_starts_the_model(make_router: Callable[...
     assert text.rstrip().endswith("data: [DONE]") if stream else json.loads(text)["choices"], text
     health = state_of(router)
     assert health["state"] == "ready" and health["pid"] != first, health  # started again after the stop
+
+
+async def test_a_cli_start_cut_short_by_a_stop_says_so(make_router: Callable[..., Router], tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """`larouter models start` while a `models stop` comes as the model loads: the start says the stop came while
+    it loaded (it answered 200 `{"state": "stopping"}` and the CLI said "tiny is stopping: see `larouter models logs
+    tiny`", where nothing said so: review AV), as a chat that starts the model does (503 `model_stopped`)."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
+    wrapper, gate = gated_llama_server(tmp_path)
+    router = tiny_router(make_router, tmp_path, grace=3.0, extra=f'llama_server = "{wrapper}"\n')
+    starting = asyncio.ensure_future(asyncio.to_thread(on, router, "models", "start", "tiny"))
+    await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "starting", 10, "the start to begin")
+    first = state_of(router)["pid"]
+    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    try:
+        await asyncio.to_thread(wait_until, lambda: "stop waits" in caplog.text, 10, "the stop to wait for the start")
+        gate.touch()
+        started = await asyncio.wait_for(starting, 60)
+        assert (await stopping)[0] == 200
+    finally:
+        reap_if_left(first)
+    assert started.exit_code == 1, started.output
+    assert "'tiny' was stopped (`larouter models stop tiny`) while this start loaded it" in started.output, started.output
+    assert state_of(router)["state"] == "stopped"

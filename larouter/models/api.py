@@ -49,7 +49,7 @@ def catalog_entry(catalog: Catalog, model: CatalogModel, ram: int, disk: int, st
         reasons.append(no_server)
     return {
         "id": model.id, "name": model.name, "aliases": list(model.aliases), "family": model.family,
-        "parameters": model.parameters, "contextLength": model.context_length, "ctxSize": ctx_size,
+        "parameters": model.parameters, "contextLength": catalog.context_length(model), "ctxSize": ctx_size,
         "modalities": list(model.modalities),
         "license": model.license, "sourceRepo": model.source_repo, "defaultQuantization": model.default_variant,
         "suggestedTiers": list(model.suggested_tiers), "user": model.user, "localPath": model.local_path,
@@ -100,6 +100,7 @@ def catalog_entries(catalog: Catalog, models: list[CatalogModel], states: dict[s
 async def entries(request: web.Request, models: list[CatalogModel]) -> list[dict[str, Any]]:
     """`catalog_entries` for these models, with the supervisor's state read on the loop."""
     catalog, sup = request.app[appkeys.CATALOG], request.app[appkeys.SUPERVISOR]
+    await asyncio.to_thread(lambda: [catalog.learn_context(m) for m in models])  # (their files' trained context)
     states = {model_id: proc.state.value for model_id, proc in sup.procs.items()}
     ctx_sizes = {m.id: sup.ctx_size(m) for m in models}
     restarts = {model_id: proc.restarts for model_id, proc in sup.procs.items()}
@@ -160,6 +161,7 @@ async def unregister_model(request: web.Request) -> web.Response:
 def _register(catalog: Catalog, manager: DownloadManager, model: CatalogModel) -> bool:
     """Register the model (True: a new id), then delete the files another source left in its place (blocking)."""
     new = catalog.register(model)
+    catalog.learn_context(model)  # (a path's GGUF: the context it was trained with caps contextLength)
     try:
         for path in manager.drop_foreign(model):
             log.warning("model %s registered from %s: deleted %s, another source's file of that name (the "
@@ -193,16 +195,16 @@ def max_threads() -> int:
     return THREADS_PER_CPU * (os.cpu_count() or 1)
 
 
-def start_options(body: dict[str, Any], model: CatalogModel) -> dict[str, int]:
-    """Validate a start body (ctxSize, gpuLayers, threads) before any process starts; 400 naming the field."""
+def start_options(body: dict[str, Any], model: CatalogModel, length: int) -> dict[str, int]:
+    """Validate a start body (ctxSize, gpuLayers, threads) before any process starts; 400 naming the field
+    (`length`: the model's context length, `Catalog.context_length`)."""
     for key in body:
         if key not in START_OPTIONS:
             raise bad_request(f"unknown field {key!r} (allowed: {', '.join(START_OPTIONS)})", key, "unknown_field")
     cpus = max_threads() // THREADS_PER_CPU
     bounds = {
-        "ctxSize": (MIN_CTX, min(MAX_CTX, model.context_length),
-                    f"tokens: at most the model's context length {model.context_length}"
-                    if model.context_length <= MAX_CTX else f"tokens: at most {MAX_CTX}, the most LARouter starts"),
+        "ctxSize": (MIN_CTX, min(MAX_CTX, length), f"tokens: at most the model's context length {length}"
+                    if length <= MAX_CTX else f"tokens: at most {MAX_CTX}, the most LARouter starts"),
         "gpuLayers": (0, MAX_GPU_LAYERS, f"{MAX_GPU_LAYERS} offloads every layer"),
         "threads": (1, max_threads(), f"{THREADS_PER_CPU} x this machine's {cpus} CPUs"),
     }
@@ -223,12 +225,17 @@ async def start_model(request: web.Request) -> web.Response:
     """POST /api/models/{id}/start (optional body: ctxSize, gpuLayers, threads; for this start only)."""
     raw = await read_body(request)
     body = parse_json_object(raw) if raw.strip() else {}
-    model = request.app[appkeys.CATALOG].get(request.match_info["id"])
-    if request.app[appkeys.CATALOG].downloaded(model) is None:  # (saying so when it is being downloaded)
+    catalog = request.app[appkeys.CATALOG]
+    model = catalog.get(request.match_info["id"])
+    if catalog.downloaded(model) is None:  # (saying so when it is being downloaded)
         raise not_on_disk(request.app, model)
     sup = request.app[appkeys.SUPERVISOR]
     # (a client leaving ends no start; the operator's start counts the model's crashes from zero again)
-    proc = await asyncio.shield(sup.autostart(model.id, start_options(body, model), explicit=True))
+    options = start_options(body, model, catalog.context_length(model))
+    proc = await asyncio.shield(sup.autostart(model.id, options, explicit=True))
+    if proc.changes["stop"] or proc.state in (State.STOPPING, State.STOPPED):  # (a stop waited for this start)
+        raise LarouterError(f"local model {model.id!r} was stopped (`larouter models stop {model.id}`) while this "
+                            f"start loaded it: start it again to run it", 503, "server_error", "model_stopped")
     return web.json_response(sup.status(proc))
 
 
@@ -248,8 +255,10 @@ async def model_health(request: web.Request) -> web.Response:
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     sup = request.app[appkeys.SUPERVISOR]
     proc = sup.procs.get(model.id)
-    if proc is None:
-        return web.json_response({"id": model.id, "state": State.STOPPED.value, "healthy": False})
+    if proc is None:  # never started since the daemon came up: a stopped model's keys all the same (review AV)
+        return web.json_response({"id": model.id, "state": State.STOPPED.value, "port": None, "baseUrl": None,
+                                  "pid": None, "restarts": 0, "reason": None, "uptime": None, "startMs": None,
+                                  "healthy": False})
     out = sup.status(proc)
     out["healthy"] = False
     if proc.state is State.READY:

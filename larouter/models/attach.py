@@ -24,6 +24,8 @@ async def supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[appkeys.SETTINGS]
     sup = Supervisor(settings, app[appkeys.CATALOG], app[appkeys.REGISTRY], app[appkeys.HTTP])
     await asyncio.to_thread(kill_orphans, sup.run_dir)  # reads /proc and signals: off the event loop
+    catalog = app[appkeys.CATALOG]  # (the context each model's file was trained with, for `auto` to judge it by)
+    await asyncio.to_thread(lambda: [catalog.learn_context(m) for m in catalog.all()])
     app[appkeys.SUPERVISOR] = sup
     app[appkeys.RUNTIME].listeners.append(sup.reconfigure)
     sup._spawn(sup.idle_loop(), "idle-unload")  # idles while local.idle_unload is 0

@@ -15,9 +15,10 @@ from typing import Any
 
 import attrs
 
-from larouter.config import CONVERTER
+from larouter.config import CONVERTER, Local
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.fsutil import atomic_write, storage_error
+from larouter.models.gguf import trained_context
 from larouter.runtime import load_json_file, structure_entries
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -132,6 +133,8 @@ class Catalog:
     _files: dict[str, tuple[CatalogModel, tuple[tuple[Variant, str], ...]]] = attrs.field(factory=dict, init=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)  # one registry change at a time
     _free: tuple[float, int] = attrs.field(default=(-1e9, 0), init=False)  # (when, MemAvailable): `free_memory`
+    # per model id: the model, its file on disk (path, size, mtime) and the context its GGUF was trained with
+    _trained: dict[str, tuple[CatalogModel, str, int, int, int | None]] = attrs.field(factory=dict, init=False)
 
     @classmethod
     def load(cls, home: Path) -> "Catalog":
@@ -225,6 +228,42 @@ class Catalog:
             order = sorted(model.variants, key=lambda v: v.quant != model.default_variant)
             files = self._files[model.id] = (model, tuple((v, str(self.file_path(model, v))) for v in order))
         return next((v for v, path in files[1] if os.path.isfile(path)), None)
+
+    def learn_context(self, model: CatalogModel) -> None:
+        """Read the trained context of the model's file on disk from its GGUF header (`gguf.py`), unless the same
+        file's was read already (blocking: run it in a thread; at start-up, registration, the end of a download, a
+        catalog listing and a start)."""
+        variant = self.downloaded(model)
+        path = None if variant is None else self.file_path(model, variant)
+        try:
+            info = os.stat(path) if path is not None else None
+        except OSError:
+            info = None
+        if path is None or info is None:
+            self._trained.pop(model.id, None)
+            return
+        known = self._trained.get(model.id)
+        if known is None or known[0] is not model or known[1:4] != (str(path), info.st_size, info.st_mtime_ns):
+            self._trained[model.id] = (model, str(path), info.st_size, info.st_mtime_ns, trained_context(path))
+
+    def trained_context(self, model: CatalogModel) -> int | None:
+        """The context the model's GGUF was trained with, as `learn_context` last read it (never reads a file)."""
+        known = self._trained.get(model.id)
+        return known[4] if known is not None and known[0] is model else None
+
+    def context_length(self, model: CatalogModel) -> int:
+        """The model's context length: the catalog's or registration's `contextLength`, capped by the context its
+        GGUF was trained with, as llama-server caps it."""
+        trained = self.trained_context(model)
+        return min(model.context_length, trained) if trained else model.context_length
+
+    def start_context(self, model: CatalogModel, local: Local, learn: bool = False) -> int:
+        """The context (tokens) the model starts with when a start names none: `Local.ctx_size_for` of its
+        `context_length`, an override included capped by the trained context (`learn`: read it first, blocking)."""
+        if learn:
+            self.learn_context(model)
+        ctx, trained = local.ctx_size_for(model.id, self.context_length(model)), self.trained_context(model)
+        return min(ctx, trained) if trained else ctx
 
     def free_memory(self) -> int:
         """`free_ram`, read at most once a second (the kernel takes ~45 us to make /proc/meminfo; `auto` asks for

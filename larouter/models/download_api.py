@@ -234,7 +234,10 @@ class DownloadManager:
             endpoint = self.env.get("HF_ENDPOINT")
             loop = asyncio.get_running_loop()
             work = lambda: fetch_files(dl, endpoint, self.reserve_bytes, self.chunk_bytes, self.backoff, loop)  # noqa: E731
-            dl.finish("done", files=await in_daemon_thread(work, dl.thread_ended))
+            files = await in_daemon_thread(work, dl.thread_ended)
+            if (model := self.catalog.find(dl.model_id)) is not None:  # (the trained context of the file it fetched)
+                await asyncio.to_thread(self.catalog.learn_context, model)
+            dl.finish("done", files=files)
         except Cancelled:
             dl.finish("cancelled", SHUT_DOWN if self.closing else CANCELLED)
         except DownloadError as exc:

@@ -74,7 +74,7 @@ class Supervisor:
             binary = find_llama_server(local.llama_server)
         except LlamaServerNotFound as exc:
             raise LarouterError(str(exc), 503, "server_error", "llama_server_missing") from None
-        ctx = _first(options.get("ctx_size"), local.ctx_size_for(model.id, model.context_length))
+        ctx = _first(options.get("ctx_size"), self.catalog.start_context(model, local, learn=True))
         args = [str(binary), "-m", str(self.catalog.file_path(model, variant)), "--host", "127.0.0.1",
                 "--alias", model.id, "--jinja", "-c", str(ctx), "-np", str(local.parallel), "--no-webui"]
         mmproj = self.catalog.mmproj_path(model, variant)
@@ -357,7 +357,7 @@ class Supervisor:
         served = self.registry.providers.get(provider_name(model.id))
         if served is not None and served.context_window:
             return served.context_window
-        return self.settings.local.ctx_size_for(model.id, model.context_length)
+        return self.catalog.start_context(model, self.settings.local)
 
     def running(self) -> list[ModelProcess]:
         """Processes that are starting, ready or stopping."""

@@ -185,10 +185,11 @@ def _local_candidates(registry: ModelRegistry, catalog: Catalog, body: dict[str,
         skipped = None if local.autostart else "local model stopped and autostart is off"
         if (cannot := local_cannot(body, "image" in model.modalities, "audio" in model.modalities)) is not None:
             skipped = cannot
-        elif prompt_tokens > (ctx := local.ctx_size_for(model.id, model.context_length)):  # what a start gives it
+        elif prompt_tokens > (ctx := catalog.start_context(model, local)):  # what a start gives it
+            length = catalog.context_length(model)  # (capped by the context its GGUF was trained with)
             skipped = (f"prompt (~{prompt_tokens} tokens) exceeds the {ctx}-token context it starts with "
-                       f"({local.ctx_key(model.id)})" if ctx < model.context_length else
-                       f"prompt (~{prompt_tokens} tokens) exceeds its {model.context_length}-token context")
+                       f"({local.ctx_key(model.id)})" if ctx < length else
+                       f"prompt (~{prompt_tokens} tokens) exceeds its {length}-token context")
         elif (skipped is None and model.id not in loading
               and (need := catalog.ram_needed(model, have, ctx)) > (free := catalog.free_memory()) > 0):
             skipped = f"needs ~{need / 1e9:.1f} GB of RAM to start, {free / 1e9:.1f} GB available"  # (a start would
