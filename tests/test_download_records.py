@@ -115,10 +115,10 @@ async def test_a_record_that_is_no_regular_small_json_reads_as_none(daemon: Daem
     {"verified": 1},
     {"size": True},
     {"extra": "field"},
-    {"repo": DROP, "revision": DROP, "file": DROP},
+    {"revision": DROP},
     {"repo": 1},
 ], ids=["header-injection", "trailing-newline", "upper-hex", "short-hex", "nul-time", "bad-date", "not-utc",
-        "verified-int", "size-bool", "extra-field", "no-source", "repo-int"])
+        "verified-int", "size-bool", "extra-field", "part-source", "repo-int"])
 async def test_a_record_of_the_wrong_shape_reads_as_none(daemon: Daemon, fields: dict[str, Any]) -> None:  # noqa: F811
     """Only the shape a download writes counts: a sha256 of 64 lowercase hex digits, a bool, integers, a UTC time as
     written; anything else (control characters to pass on to a client, a lying sha) is no record."""
@@ -135,6 +135,23 @@ async def test_a_sound_record_still_counts(daemon: Daemon) -> None:  # noqa: F81
     body = await asked_again(daemon)
     assert body["files"][0] == {"path": str(daemon.model_dir / MAIN), "sha256": sha256_hex(MAIN_DATA),
                                 "verified": True, "checkedAt": "2026-12-06T17:00:00Z"}, body
+
+
+async def test_a_record_from_before_sources_were_kept_still_counts(daemon: Daemon) -> None:  # noqa: F811
+    """A record an earlier LARouter wrote (no repo, revision or file) still tells what was checked after an upgrade
+    (it read as never checked: every model downloaded before read `verified: false`), and a registration of the same
+    model again does not take the file for another source's (its source is unknown)."""
+    await downloaded(daemon)
+    record_of(daemon).write_bytes(shaped(daemon, repo=DROP, revision=DROP, file=DROP))
+    body = await asked_again(daemon)
+    assert body["files"][0] == {"path": str(daemon.model_dir / MAIN), "sha256": sha256_hex(MAIN_DATA),
+                                "verified": True, "checkedAt": "2026-12-06T17:00:00Z"}, body
+    admin = home_admin(daemon.home)
+    assert (await request("DELETE", daemon.url + "/api/models/tiny-test", headers=admin))[0] == 200
+    code, out = await request("POST", daemon.url + "/api/models", {"id": "tiny-test", "repo": REPO, "file": MAIN},
+                              headers=admin)
+    assert code == 201 and (daemon.model_dir / MAIN).read_bytes() == MAIN_DATA, out
+    assert (await asked_again(daemon))["files"][0]["verified"] is True
 
 
 async def test_the_record_is_written_over_a_planted_symlink_not_through_it(daemon: Daemon,  # noqa: F811

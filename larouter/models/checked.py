@@ -8,10 +8,11 @@ registration's, or the hub's LFS ETag) before it renames the file into place. Ri
 are already on disk reports that record (`files[]` of the download: `path`, `sha256`, `verified`, `checkedAt`)
 instead of pretending the file was never checked. A record whose size or modification time no longer matches the
 file (replaced or edited since), or a file with no record (put there by hand, or fetched by a LARouter before this
-record existed, or before it named the file's source), reads as not checked: `sha256` null and `verified` false. A
-record of another source than the one asked for (a model removed and registered again from another repo, same file
-name) is `stale`, and `foreign` at the new registration: the file is another model's, fetched again, never reported as
-the new one's.
+record existed), reads as not checked: `sha256` null and `verified` false. A record of another source than the one
+asked for (a model removed and registered again from another repo, same file name) is `stale`, and `foreign` at the
+new registration: the file is another model's, fetched again, never reported as the new one's. A record written
+before records named the source (`LEGACY_FIELDS`) still tells what was checked; its source is unknown, so it is never
+`foreign` (its sha256 still makes it `stale` when another one is expected).
 
 The record is a cache of a check done earlier, not a proof: whoever can write the file can write its record. It is
 read strictly all the same, so that a broken or planted one cannot hurt the daemon or reach a client: opened without
@@ -42,7 +43,8 @@ MAX_RECORD_BYTES = 4096  # a record is about 200 bytes; anything larger is not o
 SHA256 = re.compile(r"[0-9a-f]{64}")
 CHECKED_AT = "%Y-%m-%dT%H:%M:%SZ"
 SOURCE = ("repo", "revision", "file")  # where the file came from: a `FileJob`'s repo, revision (default main), file
-FIELDS = frozenset({"sha256", "verified", "size", "mtimeNs", "checkedAt", *SOURCE})
+LEGACY_FIELDS = frozenset({"sha256", "verified", "size", "mtimeNs", "checkedAt"})  # (before the source was kept)
+FIELDS = frozenset({*LEGACY_FIELDS, *SOURCE})
 
 
 def source(repo: str, revision: str, file: str) -> dict[str, str]:
@@ -114,7 +116,8 @@ def is_checked_at(value: Any) -> bool:
 
 def valid_record(record: Any, info: os.stat_result) -> bool:
     """The record has exactly the shape `checked` writes and still matches the file (its size and mtime)."""
-    if not isinstance(record, dict) or record.keys() != FIELDS or not all(isinstance(record[k], str) for k in SOURCE):
+    if not isinstance(record, dict) or not (record.keys() == LEGACY_FIELDS or (
+            record.keys() == FIELDS and all(isinstance(record[k], str) for k in SOURCE))):
         return False
     sha256, verified, size, mtime = record["sha256"], record["verified"], record["size"], record["mtimeNs"]
     return (isinstance(sha256, str) and SHA256.fullmatch(sha256) is not None and isinstance(verified, bool)
@@ -146,7 +149,12 @@ def foreign(dest: Path, origin: dict[str, str]) -> bool:
     """Whether the file in place came, by its record, from another source than `origin` (another repo, revision or
     file of the hub). A file with no sound record cannot tell: it is not foreign."""
     _, record = _record(dest)
-    return record is not None and {k: record[k] for k in SOURCE} != origin
+    return record is not None and _from_elsewhere(record, origin)
+
+
+def _from_elsewhere(record: dict[str, Any], origin: dict[str, str]) -> bool:
+    """Whether a sound record names another source than `origin` (a legacy one names none: it cannot tell)."""
+    return record.keys() == FIELDS and {k: record[k] for k in SOURCE} != origin
 
 
 def stale(dest: Path, expected: str | None, origin: dict[str, str]) -> bool:
@@ -157,7 +165,7 @@ def stale(dest: Path, expected: str | None, origin: dict[str, str]) -> bool:
     _, record = _record(dest)
     if record is None:
         return False
-    return {k: record[k] for k in SOURCE} != origin or bool(expected and record["sha256"] != expected.lower())
+    return _from_elsewhere(record, origin) or bool(expected and record["sha256"] != expected.lower())
 
 
 def all_on_disk(files: list[tuple[Path, str | None, dict[str, str]]]) -> tuple[list[int], list[dict[str, Any]]] | None:
