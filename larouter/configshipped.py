@@ -61,6 +61,15 @@ def shipped_variables(env: Mapping[str, str], layers: tuple[Mapping[str, Any], .
     return found
 
 
+def hidden_base_urls(env: Mapping[str, str], file_layer: tuple[bool, Mapping[str, Any]] | None,
+                     overrides: Mapping[str, Any]) -> dict[tuple[str, ...], str]:
+    """Key path -> the SDK base-URL variable (`OPENAI_BASE_URL`) a runtime change of that key hides: set, and not
+    already hidden by the config file (then `config unset` puts the file's value back, which the start names)."""
+    file = file_layer[1] if file_layer else {}
+    found = shipped_variables(env, (file,), {})
+    return {tuple(key.split(".")): name for key, name in found.items() if _sets(overrides, tuple(key.split(".")))}
+
+
 def _sets(layer: Mapping[str, Any], path: tuple[str, ...]) -> bool:
     """Whether this layer of settings sets the key at `path`, or replaces a table above it with a value."""
     node: Any = layer

@@ -15,6 +15,7 @@ import attrs
 
 from larouter import configguard
 from larouter.configcarry import carried_over
+from larouter.configshipped import hidden_base_urls
 from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_settings, env_variables, holds,
                              load_settings, read_file_layer, redacted)
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
@@ -190,9 +191,11 @@ class Runtime:
 
     def hidden_variables(self) -> list[str]:
         """The environment variables whose setting a runtime change overrides (`VAR (dotted.key)`; never a value):
-        a `LAROUTER_*` setting, or a provider's key variable (`api_key_env`), rotated for a restart, was ignored
-        without a word (the file's keys were said: review AJ)."""
+        a `LAROUTER_*` setting, a provider's key variable (`api_key_env`) or base-URL one (`OPENAI_BASE_URL`), changed
+        for a restart, was ignored without a word (the file's keys were said: reviews AJ, AU)."""
         found = {path: name for path, (name, _) in env_settings(self.env).items() if holds(self.overrides, path)}
+        for path, name in hidden_base_urls(self.env, self.file_layer, self.overrides).items():
+            found.setdefault(path, name)
         for name, prov in self.settings.providers.items():
             path = ("providers", name, "api_key")
             if prov.api_key_env and self.env.get(prov.api_key_env) and holds(self.overrides, path):

@@ -145,3 +145,23 @@ def test_one_setting_set_as_it_is_in_force_is_saved(make_router: Callable[..., R
         assert status == 200, out
     saved = json.loads(runtime_file(router.settings.home).read_text())
     assert saved == {"local": {"max_restarts": 3}, "routing": {"cooldown": 42.0}, "server": {"port": 18999}}, saved
+
+
+def test_the_start_names_a_base_url_variable_a_runtime_change_hides(home: Path, tmp_path: Path) -> None:
+    """`larouter config set providers.openai.base_url URL` hid `OPENAI_BASE_URL` at the next start without a word,
+    where a `LAROUTER_*` variable hidden the same way was named (review AU 1). A variable the config file hides
+    already (`ANTHROPIC_BASE_URL` under the file's `providers.anthropic.base_url`) is not blamed on the runtime."""
+    from tests.support.proc import daemon_env, daemon_log, larouterd
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[providers.anthropic]\nbase_url = "http://127.0.0.1:8/v1"\n')
+    runtime_file(home).write_text(json.dumps({"providers": {"openai": {"base_url": "http://127.0.0.1:2222/v1"},
+                                                            "anthropic": {"base_url": "http://127.0.0.1:4444/v1"}}}))
+    env = daemon_env(home, OPENAI_BASE_URL="http://127.0.0.1:3333/v1", ANTHROPIC_BASE_URL="http://127.0.0.1:5555")
+    with larouterd(home, "--config", str(cfg), env=env) as (url, _):
+        view = http_json("GET", url + "/api/config")[1]["providers"]
+        assert view["openai"]["base_url"] == "http://127.0.0.1:2222/v1", view
+    log = daemon_log(home)
+    line = next((ln for ln in log.splitlines() if "the environment sets" in ln), "")
+    assert "OPENAI_BASE_URL (providers.openai.base_url)" in line and "config unset" in line, log
+    assert "ANTHROPIC_BASE_URL" not in line and "3333" not in line, line
