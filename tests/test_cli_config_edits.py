@@ -247,3 +247,15 @@ def test_classifier_settings_from_the_config_file_are_shown(make_router: Callabl
     assert http_json("GET", router.url + "/api/config")[1]["routing"]["classifier"]["tuning"]["code_token"] == 3.0
     unset = on(router, "config", "unset", "routing.classifier.heartbeat.model_threshold")
     assert unset.exit_code == 0 and "0.97" in unset.output, unset.output  # (it said "now (unset)")
+
+
+def test_a_value_read_another_way_blames_no_flag(make_router: Callable[..., Router]) -> None:
+    """`config set server.log_level DEBUG` on a daemon started without `--log-level` said "a larouterd command-line
+    flag overrides runtime settings" (the daemon only reads it as debug: review AU 2); under the flag it still says
+    so, as the daemon's warning does."""
+    result = on(make_router(), "config", "set", "server.log_level", "DEBUG")
+    assert result.exit_code == 0 and 'note: the effective value is "debug" (as larouterd reads' in result.stdout
+    assert "command-line flag" not in result.output and "command line" not in result.output, result.output
+    held = on(make_router(server={"log_level": "warning"}), "config", "set", "server.log_level", "DEBUG")
+    assert held.exit_code == 0 and "server.log_level is set by larouterd's command line" in held.stderr, held.output
+    assert 'the effective value is "warning" (a larouterd command-line flag overrides' in held.stdout, held.output

@@ -129,8 +129,10 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
         line = f"unset {key}" + (policy_fallback(path, out) or f" (now {shown})")
     console().print(plain(line), markup=False, soft_wrap=True)
     if value is not None and not secret and overridden(value, now):
-        console().print(f"[yellow]note: the effective value is {safe(shown)} (a larouterd command-line flag "
-                        "overrides runtime settings)[/yellow]", soft_wrap=True)
+        # (the daemon's warning names a flag that holds the key: else the value is only read its way, "DEBUG" as debug)
+        flag = any(w.startswith(f"{key} is set by larouterd's command line") for w in out.get("warnings", []))
+        why = "a larouterd command-line flag overrides runtime settings" if flag else "as larouterd reads the value"
+        console().print(f"[yellow]note: the effective value is {safe(shown)} ({why})[/yellow]", soft_wrap=True)
     if out["restartRequired"]:
         console().print(f"[yellow]saved; restart larouterd to apply: {', '.join(out['restartRequired'])}[/yellow]")
 
