@@ -287,3 +287,22 @@ def heard_at_ipv6_loopback(port: int, *args: str, env: dict[str, str]) -> bytes:
         thread.join(30)
     assert result.exit_code != 0 and heard, result.output
     return b"".join(heard).lower()
+
+
+def test_a_wrong_token_given_is_said_to_be_wrong(router: Router) -> None:
+    """A mistyped admin token given with --token (or LAROUTER_TOKEN) got "pass an admin token with --token", which the
+    user just did (review AU 3): the CLI says the token given is not this daemon's admin token, never showing it.
+    Without a token, the advice to pass one stays."""
+    for token, env in (("my-mistyped-admin-token", {}), ("lr_mistyped-admin-token-0123456789", {}),
+                       ("lr_from-the-environment-0123456789", {"LAROUTER_TOKEN": "lr_from-the-environment-0123456789"})):
+        args = () if env else ("--token", token)
+        result = run("config", "set", "local.llama_server", "/bin/true", "--url", router.url, *args, env=env)
+        said = " ".join(result.output.split())
+        assert result.exit_code == 1 and ("HTTP 403" in said or "HTTP 401" in said), said
+        assert "the token given with --token or LAROUTER_TOKEN is not this daemon's admin token" in said, said
+        assert "pass an admin token" not in said and token not in said and token[3:] not in said, said
+    result = run("config", "set", "local.llama_server", "/bin/true", "--url", router.url)
+    said = " ".join(result.output.split())
+    assert "HTTP 403" in said and "(pass an admin token with --token or LAROUTER_TOKEN)" in said, said
+    assert "is not this daemon's admin token" not in said
+    assert not runtime_file(router.settings.home).exists()

@@ -30,6 +30,7 @@ EXIT_UNREACHABLE = 2  # the daemon could not be reached
 EXIT_INTERRUPTED = 130  # Ctrl-C
 DEFAULT_TIMEOUT = 30.0  # seconds a command waits for an answer (LAROUTER_TIMEOUT)
 STREAM_TIMEOUT = 60.0  # SSE streams send a keep-alive comment every 15 s
+NOT_ABOUT_THE_TOKEN = ("browser_request_refused", "local_only_project")  # 403s no token would change
 
 
 class CliError(click.ClickException):
@@ -124,6 +125,7 @@ class Client:
     # older daemon, from before the CLI was upgraded, sends no x-larouter-version)
     elsewhere: str | None = None  # the address this home's larouterd recorded, when --url is another and no token
     # was given: the local token was not sent (a 401/403 says why)
+    given: bool = False  # the token came from --token / LAROUTER_TOKEN (a 401/403 says it is not the admin token)
 
     def url(self, path: str, params: dict[str, Any] | None = None) -> str:
         """Absolute URL for an API path, with the non-None query parameters."""
@@ -175,6 +177,8 @@ class Client:
         if exc.code in (401, 403) and self.elsewhere:  # (the daemon's "the CLI sends it by itself" did not hold)
             message += (f" (--url / LAROUTER_URL differs from the address larouterd recorded ({self.elsewhere}): pass "
                         "--token or use that address)")
+        elif exc.code in (401, 403) and self.given and err.get("code") not in NOT_ABOUT_THE_TOKEN:
+            message += " (the token given with --token or LAROUTER_TOKEN is not this daemon's admin token)"
         elif exc.code in (401, 403):
             message += " (pass an admin token with --token or LAROUTER_TOKEN)"
         code, param = (err.get(k) if isinstance(err.get(k), str) else None for k in ("code", "param"))

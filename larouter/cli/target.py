@@ -40,16 +40,17 @@ def settings_target(token: str | None) -> Client:
                            "daemon)") from None
         err_console().print(f"[yellow]warning: {safe(problem)} (a restart of larouterd would fail; this command "
                             f"goes to the running one at {safe(live)})[/yellow]", soft_wrap=True)
-        return Client(live, token if token is not None else _file_token(home), recorded=True)
+        return Client(live, token if token is not None else _file_token(home), recorded=True, given=token is not None)
     settings = runtime.settings
     live = running_address(settings.home)  # the address the daemon of this home listens on, when one runs
     url = live or http_url(settings.server.host, settings.server.port)
+    given = token is not None
     token = local_token(settings) if token is None and live else token
     moved = [] if live else sorted(f"server.{key}" for key in ("host", "port")
                                    if key in runtime.overrides.get("server", {}))
     hint = (f"{' and '.join(moved)} come{'s' if len(moved) == 1 else ''} from {runtime_file(settings.home)} (set at "
             "runtime): a larouterd that was running then listens there once restarted") if moved else None
-    return Client(url, token, hint=hint, recorded=live is not None)
+    return Client(url, token, hint=hint, recorded=live is not None, given=given)
 
 
 def _file_token(home: Path) -> str | None:
@@ -93,10 +94,11 @@ def url_target(url: str, token: str | None) -> Client:
     home = settings.home if settings is not None else env_home()
     live = running_address(home)
     if live is None or not same_daemon(url, daemon_url(live)):
-        return Client(url, token, elsewhere=live if token is None else None)
+        return Client(url, token, elsewhere=live if token is None else None, given=token is not None)
+    given = token is not None
     if token is None:
         token = local_token(settings) if settings is not None else _file_token(home)
-    return Client(daemon_url(live), token, recorded=True)
+    return Client(daemon_url(live), token, recorded=True, given=given)
 
 
 def same_daemon(url: str, live: str) -> bool:
