@@ -92,3 +92,15 @@ def test_a_variable_a_config_file_sits_under_is_named_too(tmp_path: Path, home: 
     assert "server.port: expected an integer, got 'abc' (from the environment variable LAROUTER_PORT)" in result.stderr
     assert "routing.cooldown: " in result.stderr and "'soon'" in result.stderr
     assert result.stderr.count("from the environment variable") == 1, result.stderr
+
+
+def test_an_https_url_at_the_plain_http_daemon_says_to_use_http(router: Router) -> None:
+    """`--url https://…` at a running larouterd said it could not be reached and to start it (review AU 4): a server
+    there that speaks no TLS is said to be one, with the http:// URL to use (exit 2, as for any URL not reached)."""
+    https = router.url.replace("http://", "https://")
+    result = run("status", "--url", https + "/v1")
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: cannot reach larouterd at {https}:"), lines[0]
+    assert f"larouterd serves plain HTTP, so use {router.url}" in lines[0] and "start it" not in lines[0], lines[0]
+    assert on(router, "status").exit_code == 0

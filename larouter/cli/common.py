@@ -9,6 +9,7 @@ import io
 import json
 import math
 import os
+import ssl
 import sys
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Callable, Iterator, Mapping
@@ -156,6 +157,11 @@ class Client:
             if isinstance(reason, TimeoutError) and wait is not None:  # up, or at least taking connections: slow
                 raise CliError(f"larouterd at {self.base_url} did not answer within {wait:g} s (busy: a large ledger "
                                f"or a slow disk? LAROUTER_TIMEOUT=SECONDS waits longer)", EXIT_UNREACHABLE) from None
+            if isinstance(reason, ssl.SSLError) and not isinstance(reason, ssl.SSLCertVerificationError) and \
+                    self.base_url.startswith("https://"):  # (what answers speaks no TLS: a running larouterd, likely)
+                raise CliError(f"cannot reach larouterd at {self.base_url}: {reason} (what listens there does not "
+                               f"speak TLS: larouterd serves plain HTTP, so use http://{self.base_url[8:]})",
+                               EXIT_UNREACHABLE) from None
             raise self.unreachable(reason) from None
         if not self.recorded and not is_larouterd(resp.headers):  # another server answering JSON (llama-server)
             resp.close()
