@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO, Any, Callable
 
 import click
 from aiohttp import web
@@ -226,7 +226,21 @@ async def flush_logs_every(seconds: float) -> None:
                 handler.flush_now()
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class DaemonCommand(click.Command):
+    """larouterd's command line: a bad option (`--port 99999`, `--log-level verbose`, `--prot`) is a settings error as
+    the same value in the file or the environment is, exit 78 (EX_CONFIG), which the systemd unit does not restart
+    (click's usage errors exit 2, and a typo in a drop-in's ExecStart was restarted every 2 s: review AU 5)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = Refused.exit_code
+            raise
+
+
+@click.command(cls=DaemonCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port to bind (default 18790).")
 @click.option("--config", "config", type=click.Path(path_type=Path), help="TOML config file.")

@@ -289,6 +289,23 @@ def test_a_config_option_naming_a_directory_is_a_refused_start(tmp_path: Path) -
     assert out.returncode == 78 and str(tmp_path) in out.stderr and "Traceback" not in out.stderr, out.stderr
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (["--port", "99999"], "Invalid value for '--port': 99999 is not in the range 0<=x<=65535"),
+    (["--log-level", "verbose"], "Invalid value for '--log-level': 'verbose' is not one of"),
+    (["--prot", "8080"], "No such option '--prot'"),
+])
+def test_a_bad_option_is_a_refused_start(tmp_path: Path, args: list[str], said: str) -> None:
+    """A bad option exited 2 (click's usage error) where the same value from the file or the environment exits 78,
+    which the systemd unit does not restart: a typo in a drop-in's ExecStart was restarted every 2 s (review AU 5).
+    It is 78 too, with click's message; `larouter serve` passes the options on and exits the same way."""
+    home = tmp_path / "home"
+    for cmd in (["-m", "larouter.daemon"], ["-m", "larouter", "serve"]):
+        out = subprocess.run([sys.executable, *cmd, *args], env=daemon_env(home), capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 78 and said in out.stderr and "Traceback" not in out.stderr, out.stderr
+        assert not (home / "larouterd.address").exists()
+
+
 def test_models_on_disk_without_a_llama_server_say_nothing_can_answer(tmp_path: Path) -> None:
     """No key, a local model downloaded, no llama-server to run it: the start warns that nothing can answer and why
     (it was silent: review Z2)."""
