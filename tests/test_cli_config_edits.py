@@ -259,3 +259,22 @@ def test_a_value_read_another_way_blames_no_flag(make_router: Callable[..., Rout
     held = on(make_router(server={"log_level": "warning"}), "config", "set", "server.log_level", "DEBUG")
     assert held.exit_code == 0 and "server.log_level is set by larouterd's command line" in held.stderr, held.output
     assert 'the effective value is "warning" (a larouterd command-line flag overrides' in held.stdout, held.output
+
+
+def test_a_quoted_key_is_printed_as_it_can_be_pasted_back(router: Router) -> None:
+    """`config get/set 'providers.fake.prices."llama-3.3-70b"'` printed the key without its quotes, which `config
+    get`/`set` then read as other keys (llama-3 / 3-70b): review AU 6. It is printed quoted, as `config get` of the
+    whole table prints it, and each printed key reads back its own value."""
+    key = 'providers.fake.prices."llama-3.3-70b"'
+    done = on(router, "config", "set", key, "{ input = 0.59, output = 0.79 }")
+    assert done.exit_code == 0 and done.stdout.startswith(f"set {key} = "), done.output
+    assert ok_json(router, "config", "set", key + ".input", "0.6")["key"] == key + ".input"
+    for asked in (key, "providers.fake.prices"):
+        got = on(router, "config", "get", asked)
+        lines = dict(line.split(" = ", 1) for line in got.stdout.splitlines())
+        assert lines[key + ".input"] == "0.6" and lines[key + ".output"] == "0.79", got.stdout
+    for printed, value in lines.items():
+        again = on(router, "config", "get", printed)
+        assert again.exit_code == 0 and again.stdout.strip() == f"{printed} = {value}", (printed, again.output)
+    unset = on(router, "config", "unset", key)
+    assert unset.exit_code == 0 and unset.stdout.startswith(f"unset {key}"), unset.output

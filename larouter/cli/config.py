@@ -60,11 +60,21 @@ def lookup(data: Any, path: list[str]) -> Any:
     return data
 
 
+def key_part(name: str) -> str:
+    """One part of a dotted key as `key_path` reads it back: bare, else quoted (`"llama-3.3-70b"`)."""
+    return name if name.isascii() and name.replace("_", "").replace("-", "").isalnum() else json.dumps(name)
+
+
+def dotted(path: list[str]) -> str:
+    """A key path as the dotted key to paste back into `config get/set/unset` (`providers.groq.prices."a.b"`)."""
+    return ".".join(key_part(name) for name in path)
+
+
 def leaves(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """(dotted key, value) for every leaf, in order."""
     if isinstance(data, dict) and data:
         for name, value in data.items():
-            part = name if name.replace("_", "").replace("-", "").isalnum() else json.dumps(name)
+            part = key_part(name)
             yield from leaves(value, f"{prefix}.{part}" if prefix else part)
     else:
         yield prefix, data
@@ -97,7 +107,7 @@ def get(client: Client, as_json: bool, key: str | None) -> None:
     if as_json:
         print_json(value)
     else:
-        print_leaves(value, ".".join(path))
+        print_leaves(value, dotted(path))
 
 
 def setting(client: Client, path: list[str], key: str | None) -> Any:
@@ -115,7 +125,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     except CliError as exc:
         raise new_provider_hint(exc, path) from None
     now = lookup(out, path)
-    key = ".".join(path)
+    key = dotted(path)
     secret = path[-1] in SECRET_FIELDS or isinstance(value, dict)  # (a table may hold a key: shown masked, as GET does)
     result = {"key": key, "value": None if now is MISSING else now, "restartRequired": out["restartRequired"]}
     for warning in out.get("warnings", []):  # on stderr, so that --json output stays one document
@@ -130,7 +140,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     console().print(plain(line), markup=False, soft_wrap=True)
     if value is not None and not secret and overridden(value, now):
         # (the daemon's warning names a flag that holds the key: else the value is only read its way, "DEBUG" as debug)
-        flag = any(w.startswith(f"{key} is set by larouterd's command line") for w in out.get("warnings", []))
+        flag = any(w.startswith(f"{'.'.join(path)} is set by larouterd's command line") for w in out.get("warnings", []))
         why = "a larouterd command-line flag overrides runtime settings" if flag else "as larouterd reads the value"
         console().print(f"[yellow]note: the effective value is {safe(shown)} ({why})[/yellow]", soft_wrap=True)
     if out["restartRequired"]:
@@ -143,8 +153,7 @@ def new_provider_hint(exc: CliError, path: list[str]) -> CliError:
     wanted = f"providers.{path[1]}.base_url" if len(path) > 2 and path[0] == "providers" else None
     if wanted is None or exc.code != "invalid_config" or exc.param != wanted:
         return exc
-    name = path[1] if path[1].replace("_", "").replace("-", "").isalnum() else json.dumps(path[1])
-    return CliError(f"{exc.message} (`larouter config set providers.{name}.base_url URL` defines it)", exc.exit_code,
+    return CliError(f"{exc.message} (`larouter config set {dotted(path[:2])}.base_url URL` defines it)", exc.exit_code,
                     exc.status, exc.code, exc.param)
 
 
