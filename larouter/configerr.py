@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from typing import Any, Iterator, Mapping
 
@@ -169,6 +170,27 @@ def _new_provider_hint(path: list[str | int], raw: Any) -> str:
     return (f": {name[:64]!r} is not a provider yet (the providers are {', '.join(defined) or 'none'}; "
             f"LARouter ships {', '.join(shipped)}){meant}, and a new one needs base_url, the URL of its "
             "OpenAI-compatible API (such as https://api.example.com/v1), set before or together with its other keys")
+
+
+def dropped_base_url(detail: str, patch: Mapping[str, Any]) -> str:
+    """A PATCH's problems (`detail`), where the patch unsets the base_url of a provider only a runtime change defines:
+    its "required key is missing" said the provider "is not a provider yet" and to set the URL, to a caller removing
+    it (review AU 7). It says to remove the provider instead."""
+    providers = patch.get("providers")
+    for name, table in providers.items() if isinstance(providers, Mapping) else ():
+        if not (isinstance(table, Mapping) and "base_url" in table and table["base_url"] is None):
+            continue
+        key = _fmt_path(["providers", name])
+        missing = f"{key}.base_url: required key is missing"
+        lines = detail.split("\n")
+        for i, line in enumerate(lines):
+            if line.strip().startswith(missing + ":"):
+                lines[i] = (f"{line[:line.index(missing)]}{missing}: a provider needs the URL of its API, and only a "
+                            f"change made at runtime gives {str(name)[:64]!r} one; to remove the provider, unset "
+                            f"{key} instead (`larouter config unset {key}`; PATCH "
+                            f"{{\"providers\": {{{json.dumps(str(name)[:64])}: null}}}})")
+        detail = "\n".join(lines)
+    return detail
 
 
 def format_structure_error(exc: BaseException, raw: Any, source: str) -> str:

@@ -19,7 +19,7 @@ from larouter.configshipped import hidden_base_urls
 from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_settings, env_variables, holds,
                              load_settings, read_file_layer, redacted)
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
-from larouter.configerr import format_structure_error
+from larouter.configerr import dropped_base_url, format_structure_error
 from larouter.errors import bad_request
 from larouter.fsutil import atomic_write, storage_error
 
@@ -243,7 +243,7 @@ class Runtime:
             try:
                 new = await asyncio.to_thread(self._load, overrides, now, notes)
             except ConfigError as exc:
-                detail = str(exc).split("\n", 1)[-1].strip()
+                detail = dropped_base_url(str(exc).split("\n", 1)[-1].strip(), patch)
                 raise bad_request(detail, _param(detail, patch), "invalid_config") from None
             try:
                 await asyncio.to_thread(atomic_write, runtime_file(new.home), json.dumps(overrides, indent=2).encode())

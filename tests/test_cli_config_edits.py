@@ -278,3 +278,24 @@ def test_a_quoted_key_is_printed_as_it_can_be_pasted_back(router: Router) -> Non
         assert again.exit_code == 0 and again.stdout.strip() == f"{printed} = {value}", (printed, again.output)
     unset = on(router, "config", "unset", key)
     assert unset.exit_code == 0 and unset.stdout.startswith(f"unset {key}"), unset.output
+
+
+def test_unsetting_the_url_of_a_provider_added_at_runtime_says_to_remove_it(router: Router) -> None:
+    """`config unset providers.groq.base_url` of a provider defined at runtime said groq "is not a provider yet" and
+    to `config set providers.groq.base_url URL` (review AU 7): the 400 says only the runtime change gives groq its
+    URL and to unset providers.groq to remove it, which works; nothing was changed by the refused unset."""
+    admin = ("--token", router.admin_token)
+    assert on(router, "config", "set", "providers.groq.base_url", "http://127.0.0.1:9/v1", *admin).exit_code == 0
+    status, out = http_json("PATCH", router.url + "/api/config", {"providers": {"groq": {"base_url": None}}},
+                            headers=router.admin)
+    assert status == 400 and out["error"]["param"] == "providers.groq.base_url", out
+    message = out["error"]["message"]
+    assert "not a provider yet" not in message and "unset providers.groq instead" in message, message
+    assert 'PATCH {"providers": {"groq": null}}' in message, message
+    result = on(router, "config", "unset", "providers.groq.base_url", *admin)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "`larouter config unset providers.groq`" in said, said
+    assert "not a provider yet" not in said and "defines it" not in said, said
+    assert ok_json(router, "config", "get", "providers.groq.base_url") == "http://127.0.0.1:9/v1"
+    gone = on(router, "config", "unset", "providers.groq", *admin)
+    assert gone.exit_code == 0 and "groq" not in ok_json(router, "config", "get", "providers"), gone.output

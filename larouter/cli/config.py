@@ -123,7 +123,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     try:
         out = client.request("PATCH", "/api/config", nest(path, value))
     except CliError as exc:
-        raise new_provider_hint(exc, path) from None
+        raise (exc if value is None else new_provider_hint(exc, path)) from None  # (an unset is told what to do)
     now = lookup(out, path)
     key = dotted(path)
     secret = path[-1] in SECRET_FIELDS or isinstance(value, dict)  # (a table may hold a key: shown masked, as GET does)
