@@ -153,6 +153,10 @@ def test_the_cli_sends_no_token_where_no_daemon_of_its_home_listens(servers: Bac
     run("config", "set", "providers.openai.base_url", "http://127.0.0.1:9/v1", env=env)
     run("status", "--url", f"http://127.0.0.1:{port}", env=env)
     assert seen and seen == [None] * len(seen), seen
+    said = " ".join(run("status", "--help", env=env).output.split())  # (it claimed the token went where the URL
+    assert ("default: the local admin token when the URL is where this home's running larouterd listens "  # came
+            "(larouterd.address), else none;") in said, said  # from the settings: review AU 8)
+    assert "comes from the settings" not in said.split("--token", 1)[1], said
 
 
 def test_every_block_read_can_be_sent_back_whole_without_the_token(router: Router, home: Path) -> None:

@@ -357,8 +357,8 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                  f"running larouterd listens (larouterd.address), else server.host/port from the settings, else "
                  f"{DEFAULT_URL}].")
     @option("--token", envvar="LAROUTER_TOKEN", help="Admin or project token [env LAROUTER_TOKEN; default: "
-            "the local admin token when the URL comes from the settings or is where this home's daemon "
-            "listens; on loopback only keys that decide where provider keys go or what runs need one].")
+            "the local admin token when the URL is where this home's running larouterd listens (larouterd.address), "
+            "else none; on loopback only keys that decide where provider keys go or what runs need one].")
     @option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
     @functools.wraps(fn)
     def wrapper(url: str | None, token: str | None, as_json: bool, **kwargs: Any) -> Any:
