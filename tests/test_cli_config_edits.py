@@ -10,7 +10,7 @@ import pytest
 
 from larouter.runtime import mask, runtime_file
 from tests.conftest import FAKE_KEY, Router
-from tests.support.cli import ok_json, on
+from tests.support.cli import ok_json, on, run
 from tests.support.servers import http_json
 from tests.test_readme_commands import invocations
 
@@ -299,3 +299,16 @@ def test_unsetting_the_url_of_a_provider_added_at_runtime_says_to_remove_it(rout
     assert ok_json(router, "config", "get", "providers.groq.base_url") == "http://127.0.0.1:9/v1"
     gone = on(router, "config", "unset", "providers.groq", *admin)
     assert gone.exit_code == 0 and "groq" not in ok_json(router, "config", "get", "providers"), gone.output
+
+
+def test_the_help_of_config_set_gives_a_dash_form_that_works(router: Router) -> None:
+    """`config set --help` gave `-- routing.cooldown -1` as its example, which the daemon refuses (no setting takes a
+    negative number: review AU 9). The help gives the form, and a value starting with `-` after `--` is sent as it
+    is (without `--` it is read as an option)."""
+    said = " ".join(on(router, "config", "set", "--help").output.split())
+    assert "a VALUE that starts with `-` follows `--`, else it is read as an option: `larouter config set -- KEY " \
+           "-VALUE`" in said and "cooldown -1" not in said, said
+    assert on(router, "config", "set", "routing.default_model", "-x").exit_code == 1
+    done = run("--url", router.url, "config", "set", "--", "routing.default_model", "-fake-model")
+    assert done.exit_code == 0 and 'set routing.default_model = "-fake-model"' in done.stdout, done.output
+    assert ok_json(router, "config", "get", "routing.default_model") == "-fake-model"

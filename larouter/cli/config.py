@@ -192,8 +192,8 @@ def policy_fallback(path: list[str], view: dict[str, Any]) -> str | None:
 @client_options
 def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
     """Set KEY to VALUE, live (VALUE is parsed as TOML when it is valid TOML, else taken as a string;
-    `-` reads a string from stdin, or prompts at a terminal, so API keys stay out of the shell history; a negative
-    number follows `--`: `larouter config set -- routing.cooldown -1`)."""
+    `-` reads a string from stdin, or prompts at a terminal, so API keys stay out of the shell history; a VALUE that
+    starts with `-` follows `--`, else it is read as an option: `larouter config set -- KEY -VALUE`)."""
     path = key_path(key)
     if value == "-" and sys.stdin.isatty():  # typed by hand: a prompt, and the key not shown on screen
         parsed = click.prompt(f"{key}", hide_input=True, default="", show_default=False, err=True).strip()
