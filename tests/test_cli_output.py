@@ -160,6 +160,19 @@ def test_logs_of_a_model_that_is_not_running_say_so(router: Router, tmp_path: Pa
     said = " ".join(shown.stderr.split())
     assert "mine is not running (stopped) and has no logs" in said and "larouter models start mine" in said, said
     assert ok_json(router, "models", "logs", "mine") == {"id": "mine", "lines": []}
+    assert "download" not in said, said
+
+
+def test_logs_of_a_model_not_downloaded_suggest_the_download(router: Router) -> None:
+    """`models logs` of a catalog model that is not on disk suggested `models start`, which is a 409
+    (`model_not_downloaded`: review AU): it suggests the download, then the start."""
+    shown = on(router, "models", "logs", "gemma-4-e2b")
+    said = " ".join(shown.stderr.split())
+    assert shown.exit_code == 0 and "gemma-4-e2b is not running (stopped) and has no logs" in said, said
+    assert ("it is not downloaded: `larouter models download gemma-4-e2b` downloads it, then `larouter models start "
+            "gemma-4-e2b` starts it") in said, said
+    start = on(router, "models", "start", "gemma-4-e2b")
+    assert start.exit_code == 1 and "not downloaded" in start.output, start.output
 
 
 def test_spend_line_of_a_project_tokens_own_project() -> None:

@@ -234,7 +234,7 @@ def model_state(client: Client, model_id: str) -> dict[str, Any]:
     return running.get(model_id) or client.get(f"/api/models/{seg(model_id)}/health")
 
 
-def logs_note(health: dict[str, Any], printed: bool, follow: bool) -> str | None:
+def logs_note(health: dict[str, Any], printed: bool, follow: bool, client: Client) -> str | None:
     """What to say on stderr about a model's logs when they are not the live output of a running server: a stopped
     model has none (or its last run's), a starting one none yet; None for a ready model with output."""
     mid, state, reason = safe(health["id"]), health["state"], health.get("reason")
@@ -243,8 +243,12 @@ def logs_note(health: dict[str, Any], printed: bool, follow: bool) -> str | None
     if state in ("stopped", "crashed"):
         if printed:
             return f"[yellow]{mid} is {state}{why}: the lines above are from its last run{then}[/yellow]"
+        entry = next((m for m in client.get("/api/models/catalog")["data"] if m["id"] == health["id"]), None)
+        todo = (f"it is not downloaded: `larouter models download {mid}` downloads it, then `larouter models start "
+                f"{mid}` starts it" if entry is not None and not entry["downloaded"] and not entry["localPath"] else
+                f"`larouter models start {mid}` starts it")  # (a start of a model not on disk is a 409: review AU)
         return (f"[yellow]{mid} is not running ({state}{why}) and has no logs since larouterd started; "
-                f"`larouter models start {mid}` starts it{then}[/yellow]")
+                f"{todo}{then}[/yellow]")
     if not printed:
         return f"[dim]{mid} is {state}: no output yet{then}[/dim]"
     return None
@@ -267,7 +271,7 @@ def logs(client: Client, as_json: bool, model_id: str, lines: int, follow: bool)
     for line in got:
         out.write(plain(line) + "\n")
     out.flush()
-    note = logs_note(model_state(client, model_id), bool(got), follow)
+    note = logs_note(model_state(client, model_id), bool(got), follow, client)
     if note:
         err_console().print(note, soft_wrap=True)
     while follow:
