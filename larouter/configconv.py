@@ -45,7 +45,7 @@ def make_converter(shapes: Mapping[Any, str]) -> cattrs.Converter:
 def _table(inner: Hook, what: str) -> Hook:
     def structure(value: Any, t: Any) -> Any:
         if not isinstance(value, Mapping):
-            raise ValueError(f"expected {what}, got {value!r}")
+            raise ValueError(f"expected {what}, got {shown(value)}")
         return inner(value, t)
 
     return structure
@@ -116,7 +116,7 @@ def _list(conv: cattrs.Converter, t: Any, shapes: Mapping[Any, str]) -> Hook:
 
     def structure(value: Any, _t: Any) -> tuple[Any, ...]:
         if not isinstance(value, (list, tuple)):
-            raise ValueError(f"expected {what}, got {value!r}")
+            raise ValueError(f"expected {what}, got {shown(value)}")
         out, errors = [], []
         for i, item in enumerate(value):
             try:
@@ -135,30 +135,35 @@ def _list(conv: cattrs.Converter, t: Any, shapes: Mapping[Any, str]) -> Hook:
 def _strict_path(v: Any, _t: type) -> Path:
     if isinstance(v, str):
         return Path(v)
-    raise ValueError(f"expected a path (a string), got {v!r}")
+    raise ValueError(f"expected a path (a string), got {shown(v)}")
 
 
 def _strict_bool(v: Any, _t: type) -> bool:
     if isinstance(v, bool):
         return v
-    raise ValueError(f"expected true or false, got {v!r}")
+    raise ValueError(f"expected true or false, got {shown(v)}")
 
 
 def _strict_int(v: Any, _t: type) -> int:
     if isinstance(v, int) and not isinstance(v, bool):
         return v
-    raise ValueError(f"expected an integer, got {v!r}")
+    raise ValueError(f"expected an integer, got {shown(v)}")
 
 
 def _strict_float(v: Any, _t: type) -> float:
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         if math.isfinite(v):
             return float(v)
-        raise ValueError(f"expected a finite number, got {v!r}")  # TOML has nan and inf; no setting means them
-    raise ValueError(f"expected a number, got {v!r}")
+        raise ValueError(f"expected a finite number, got {shown(v)}")  # TOML has nan and inf; no setting means them
+    raise ValueError(f"expected a number, got {shown(v)}")
 
 
 def _strict_str(v: Any, _t: type) -> str:
     if isinstance(v, str):
         return v
-    raise ValueError(f"expected a string, got {v!r}")
+    raise ValueError(f"expected a string, got {shown(v)}")
+
+
+def shown(value: Any) -> str:
+    """A value the settings refuse, as the user wrote it in TOML or JSON: `true`, not Python's `True`."""
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)

@@ -312,3 +312,15 @@ def test_the_help_of_config_set_gives_a_dash_form_that_works(router: Router) -> 
     done = run("--url", router.url, "config", "set", "--", "routing.default_model", "-fake-model")
     assert done.exit_code == 0 and 'set routing.default_model = "-fake-model"' in done.stdout, done.output
     assert ok_json(router, "config", "get", "routing.default_model") == "-fake-model"
+
+
+def test_a_refused_boolean_is_quoted_as_written(router: Router) -> None:
+    """`config set routing.sticky_seconds true` said "expected a number, got True", Python's spelling (review AU):
+    the value is quoted as TOML and JSON write it."""
+    for key, what in (("routing.sticky_seconds", "a number"), ("server.max_body_bytes", "an integer"),
+                      ("routing.default_model", "a string")):
+        result = on(router, "config", "set", key, "true")
+        assert result.exit_code == 1 and f"{key}: expected {what}, got true" in result.output, result.output
+        assert "True" not in result.output, result.output
+    status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": False}})
+    assert status == 400 and "routing.cooldown: expected a number, got false" in out["error"]["message"], out

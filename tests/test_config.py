@@ -58,7 +58,7 @@ def test_custom_provider_from_file(tmp_path: Path) -> None:
         ("[server\n", "not valid TOML"),
         ("[routing]\nreasoning_hold_seconds = -1\n", "routing.reasoning_hold_seconds: must be >= 0, got -1.0"),
         ('[routing]\nreasoning_hold_seconds = "soon"\n', "routing.reasoning_hold_seconds: expected a number, got 'soon'"),
-        ("[routing]\nreasoning_hold_seconds = true\n", "routing.reasoning_hold_seconds: expected a number, got True"),
+        ("[routing]\nreasoning_hold_seconds = true\n", "routing.reasoning_hold_seconds: expected a number, got true"),
         ("[local]\nhang_timeout = 0.01\n", "local.hang_timeout: must be 0 (never) or at least 3 seconds, got 0.01"),
     ],
 )

@@ -109,7 +109,7 @@ def test_a_committed_stream_that_ends_with_reasoning_only(start_router: Callable
 @pytest.mark.parametrize(("value", "expected"), [
     (-1, f"{KEY}: must be >= 0, got -1.0"),
     ("soon", f"{KEY}: expected a number, got 'soon'"),
-    (True, f"{KEY}: expected a number, got True"),
+    (True, f"{KEY}: expected a number, got true"),
 ])
 def test_a_bad_hold_names_the_key(start_router: Callable[..., UsageRouter], value: Any, expected: str) -> None:
     """A negative, non-number or boolean hold through PATCH /api/config is a 400 naming the key that changes nothing
