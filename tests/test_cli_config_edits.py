@@ -324,3 +324,20 @@ def test_a_refused_boolean_is_quoted_as_written(router: Router) -> None:
         assert "True" not in result.output, result.output
     status, out = http_json("PATCH", router.url + "/api/config", {"routing": {"cooldown": False}})
     assert status == 400 and "routing.cooldown: expected a number, got false" in out["error"]["message"], out
+
+
+def test_a_tier_is_found_in_any_case(router: Router) -> None:
+    """Tier names are read in any case (README), but a chain set as `complex` was "no setting" to `config get` and
+    `config unset` of `...COMPLEX`, and `config set ...COMPLEX` was a 400 (the tier set twice: review AU). The CLI
+    finds the tier as the settings spell it: get shows it, set replaces it, unset drops it."""
+    chain = '["gpt-fake"]'
+    assert on(router, "config", "set", "routing.policies.balanced.complex", chain).exit_code == 0
+    got = on(router, "config", "get", "routing.policies.balanced.COMPLEX")
+    assert got.exit_code == 0 and got.stdout == 'routing.policies.balanced.complex = ["gpt-fake"]\n', got.output
+    again = on(router, "config", "set", "routing.policies.balanced.Complex", '["fake-slow"]')
+    assert again.exit_code == 0, again.output
+    assert ok_json(router, "config", "get", "routing.policies.balanced") == {"complex": ["fake-slow"]}
+    gone = on(router, "config", "unset", "routing.policies.balanced.COMPLEX")
+    assert gone.exit_code == 0 and "the COMPLEX tier of policy balanced takes its built-in chain" in gone.stdout
+    assert ok_json(router, "config", "get", "routing.policies") == {"balanced": {}}
+    assert on(router, "config", "get", "routing.policies.balanced.COMPLEX").exit_code == 1

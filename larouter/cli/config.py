@@ -103,19 +103,33 @@ def config() -> None:
 def get(client: Client, as_json: bool, key: str | None) -> None:
     """Print every setting, or one (dotted KEY, e.g. routing.default_model); secrets are masked."""
     path = key_path(key) if key else []
-    value = setting(client, path, key)
+    path, value = setting(client, path, key)
     if as_json:
         print_json(value)
     else:
         print_leaves(value, dotted(path))
 
 
-def setting(client: Client, path: list[str], key: str | None) -> Any:
-    """The effective (masked) value at `path`; CliError when there is no such setting."""
-    value = lookup(client.get("/api/config"), path)
+def setting(client: Client, path: list[str], key: str | None) -> tuple[list[str], Any]:
+    """The key path as the settings spell it (`tier_spelt`) and its effective (masked) value; CliError when there is
+    no such setting."""
+    view = client.get("/api/config")
+    path = tier_spelt(view, path)
+    value = lookup(view, path)
     if value is MISSING:
         raise CliError(f"no setting {key!r} (`larouter config get` lists them all)")
-    return value
+    return path, value
+
+
+def tier_spelt(view: Any, path: list[str]) -> list[str]:
+    """`routing.policies.P.TIER…` with TIER spelt as policy P has it in the settings (`view`): tier names are read in
+    any case, so `COMPLEX` finds a chain set as `complex` (it was "no setting", and a set in the other case a 400:
+    review AU); any other path as it is."""
+    tiers = lookup(view, path[:3]) if len(path) > 3 and path[:2] == ["routing", "policies"] else None
+    if not isinstance(tiers, dict) or path[3] in tiers:
+        return path
+    spelt = next((tier for tier in tiers if tier.upper() == path[3].upper()), path[3])
+    return [*path[:3], spelt, *path[4:]]
 
 
 def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
@@ -208,6 +222,8 @@ def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
         what = "is not a finite number" if isinstance(parsed, float) else "holds a number that is not finite"
         raise click.BadParameter(f"{value!r} {what} (inf, nan, or beyond a 64-bit float's range, about ±1.8e308); "
                                  "settings take finite numbers", param_hint="VALUE")
+    if len(path) > 3 and path[:2] == ["routing", "policies"]:  # (a chain set as `complex` is replaced by COMPLEX)
+        path = tier_spelt(client.get("/api/config"), path)
     apply(client, as_json, path, parsed)
 
 
@@ -216,6 +232,5 @@ def set_cmd(client: Client, as_json: bool, key: str, value: str) -> None:
 @client_options
 def unset(client: Client, as_json: bool, key: str) -> None:
     """Drop KEY's runtime override: it falls back to the config file, environment or default."""
-    path = key_path(key)
-    setting(client, path, key)  # an unknown key is an error, as for `get` (the daemon takes null for any key)
-    apply(client, as_json, path, None)
+    path = setting(client, key_path(key), key)[0]  # an unknown key is an error, as for `get` (the daemon takes null
+    apply(client, as_json, path, None)  # for any key)
