@@ -237,6 +237,8 @@ class DaemonCommand(click.Command):
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
             exc.exit_code = Refused.exit_code
+            if under_journald():  # an error entry, as a refused start's (`journalctl -p warning` shows it)
+                raise Refused(f"{exc.format_message()} (`larouterd --help` lists the options)") from None
             raise
 
 

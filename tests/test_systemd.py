@@ -111,6 +111,9 @@ def test_under_journald_every_line_carries_its_priority(tmp_path: Path) -> None:
     bad.write_text("[server]\nport = -1\nevent_loop = 'trio'\n")
     code, lines = run(tmp_path / "refused", "--config", str(bad))
     assert code == 78 and len(lines) > 1 and all(line.startswith("<3>") for line in lines), lines
+    code, lines = run(tmp_path / "bad-option", "--log-level", "verbose")  # (exit 2, at the default priority: AU 5)
+    assert code == 78 and lines and all(line.startswith("<3>") for line in lines), lines
+    assert "Invalid value for '--log-level': 'verbose' is not one of" in lines[-1], lines
     with socket.socket() as taken:  # a port in use: exit 1, its error at priority 3 too (it had none: review Y)
         taken.bind(("127.0.0.1", 0))
         taken.listen()
