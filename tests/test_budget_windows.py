@@ -131,6 +131,25 @@ async def test_calls_in_flight_count_against_a_new_window(router: UsageRouter, s
     assert day["totalCost"] > 0 and day["budget"]["spent"] == day["totalCost"], day
 
 
+async def test_calls_begun_without_a_budget_count_against_one_set_meanwhile(router: UsageRouter,
+                                                                            session: aiohttp.ClientSession) -> None:
+    """A budget set while the project's calls run (an admin capping a runaway agent) holds what those calls may
+    still cost: a call that would need that money is refused, and once the stream ends the spend is the ledger's.
+    Calls begun without a budget held nothing, so the calls after the cap were admitted against all of it and the
+    project spent past its budget (review AY: $0.24 of a $0.20 budget)."""
+    proj = project(router)
+    resp = await in_flight(session, router, proj)
+    await asyncio.to_thread(change, router, proj, budgetUsd=0.01)
+    budget = (await asyncio.to_thread(report, router, proj, "daily"))["budget"]
+    assert budget["reserved"] == pytest.approx(worst(SLOW), abs=1e-9), budget
+    assert 0.01 - worst(SLOW) < worst(plain(max_tokens=1000)) < 0.01  # fits the budget, not what is left of it
+    assert await asyncio.to_thread(chat, router, proj, max_tokens=1000) == 402
+    resp.close()
+    await asyncio.to_thread(wait_until, lambda: report(router, proj, "daily")["budget"]["reserved"] == 0, 10,
+                            "the stream's reservation to be released")
+    assert (await asyncio.to_thread(report, router, proj, "daily"))["budget"]["spent"] > 0
+
+
 async def test_calls_in_flight_count_after_midnight(router: UsageRouter, session: aiohttp.ClientSession) -> None:
     """A stream begun before midnight UTC is still in flight after it: the new day's budget holds its worst case
     until it ends, and its cost then stays with the day it began (as the ledger files it). Before, the new day

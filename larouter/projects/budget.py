@@ -189,7 +189,8 @@ class Budgets:
         """Release the reservation and book the actual cost (unknown prices book nothing); warn when the cost
         passed what was reserved (a provider that ignored max_tokens, say): the ledger keeps what was billed."""
         if res is not None:
-            if not res.settled and actual is not None and actual > res.amount + EPSILON:
+            if (not res.settled and res.remaining is not None  # (admitted against a budget: one it can pass)
+                    and actual is not None and actual > res.amount + EPSILON):
                 self._overrun(res, actual, model, name or project_id)
             self.release(res)
         self.book(project_id, actual, at)

@@ -117,7 +117,8 @@ def local_target(request: web.Request) -> Target | None:
 
 async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: bool = True,
                 failed: Collection[str] = ()) -> Reservation | None:
-    """Reserve the worst case for a paid call; when over budget, downgrade a routed call to local (policies in
+    """Reserve the worst case for a paid call (with or without a budget: one set while it runs counts it); when over
+    budget, downgrade a routed call to local (policies in
     DOWNGRADE_POLICIES; not to a local model in `failed`, which this request tried already) or raise 402. A model
     the client named is never replaced: 403 when the project is `local-only` and the model is not local, 402 when it
     does not fit the budget. A downgrade's note is added to the call's reason and kept in `call.extra["downgrade"]`."""
@@ -131,13 +132,12 @@ async def admit(request: web.Request, call: Call, body: dict[str, Any], routed: 
         raise LarouterError(
             f"project {project.name!r} uses the local-only policy: {call.target.model!r} is a cloud model; name a "
             "local model or use model 'auto'", 403, "permission_error", "local_only_project", "model")
-    if project.budget_usd is None:
-        return None
     budgets = request.app[appkeys.BUDGETS]
     cost = worst_case_cost(request, call.target, body, call)
     res = None if cost is None else await budgets.reserve(project, cost)  # no price: nothing the budget could cap
-    if res is not None:
-        call.budget_remaining = res.remaining
+    # (held without a budget too: one set while the call runs counts it; review AY)
+    if res is not None or project.budget_usd is None:
+        call.budget_remaining = None if res is None else res.remaining
         return res
     left = await budgets.remaining(project)
     local = downgrade_target(request, project, routed)
