@@ -52,13 +52,23 @@ def request_id() -> str:
 
 
 CLIENT_REQUEST_ID = re.compile(r"[\x20-\x7e]{1,128}")  # printable ASCII: a client's id we echo and forward
+# A LARouter token (a project's `lr_sk_`, the admin's `lr_admin_`) where a client put it by mistake (an agent whose
+# `model` and `api_key` settings were swapped; its own token as the request id): kept to the prefix listings show
+# (`tokenPrefix`) wherever it would be written down or sent on (review AY).
+OUR_TOKEN = re.compile(r"(lr_(?:sk|admin)_[A-Za-z0-9_-]{8})[A-Za-z0-9_-]+")
+
+
+def without_tokens(text: str) -> str:
+    """`text` with every LARouter token in it cut to its listed prefix (`lr_sk_AbCdEfGh…`)."""
+    return OUR_TOKEN.sub(r"\1…", text) if "lr_" in text else text
 
 
 def request_id_for(request: web.Request) -> str:
     """The id of this request: the client's own `X-Request-ID` when it is a sane one (printable ASCII, at most 128
-    characters; anything else is ignored), so its logs, ours and the provider's can be joined; else a new one."""
+    characters, holding no LARouter token; anything else is ignored), so its logs, ours and the provider's can be
+    joined; else a new one."""
     given = request.headers.get("X-Request-ID", "").strip()
-    return given if CLIENT_REQUEST_ID.fullmatch(given) else request_id()
+    return given if CLIENT_REQUEST_ID.fullmatch(given) and OUR_TOKEN.search(given) is None else request_id()
 
 
 def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:

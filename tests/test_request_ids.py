@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from tests.conftest import Fake, Router
-from tests.support.servers import http_raw, wait_until
+from tests.support.servers import exported_rows, http_json, http_raw, wait_until
 
 HI = [{"role": "user", "content": "hi"}]
 ROUTED = '\n[routing.policies.cost-optimized]\nSIMPLE = ["fake-500", "gpt-fake"]\nMEDIUM = ["fake-500", "gpt-fake"]\n'
@@ -87,3 +87,26 @@ def test_a_request_refused_before_it_is_a_call_has_its_access_line(router: Route
         client(router, "call-1").chat.completions.create(model="no-such-model", messages=HI)
     wait_until(lambda: "id=call-1 " in caplog.text, what="the call's access line")
     assert caplog.text.count("id=call-1 ") == 1, caplog.text
+
+
+def test_a_token_sent_as_the_model_or_the_request_id_is_written_down_nowhere(router: Router, fake: Fake,
+                                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """An agent whose `model` and `api_key` settings were swapped sends its own project token as the model name (or as
+    its request id): the call is refused or served as before, but the token is kept to its listed prefix in the access
+    log and the ledger (its CSV), and a token-shaped request id is not used, echoed or sent to the provider. The whole
+    token was written to the access log, the ledger's `requested_model` and `request_id`, and the provider (review
+    AY)."""
+    caplog.set_level(logging.INFO, "larouter.access")
+    status, proj = http_json("POST", router.url + "/api/projects", {"name": "swapped"})
+    assert status == 201, proj
+    token = proj["token"]
+    sdk = openai.OpenAI(base_url=router.v1, api_key=token, max_retries=0)
+    with pytest.raises(openai.NotFoundError):
+        sdk.chat.completions.create(model=token, messages=HI)
+    raw = sdk.chat.completions.with_raw_response.create(model="gpt-fake", messages=HI,
+                                                         extra_headers={"X-Request-ID": token})
+    assert raw.headers["x-request-id"] != token and fake.state.headers[-1]["X-Request-ID"] == raw.headers["x-request-id"]
+    rows = exported_rows(router.url, 2, proj["id"])
+    assert {r["requested_model"] for r in rows} == {"gpt-fake", token[:len("lr_sk_") + 8] + "…"}, rows
+    wait_until(lambda: caplog.text.count("project=" + proj["id"]) >= 2, what="both access-log lines")
+    assert token not in caplog.text and token not in str(rows), caplog.text

@@ -11,7 +11,7 @@ import attrs
 from aiohttp import web
 
 from larouter import appkeys, jsonx
-from larouter.errors import LarouterError, no_such_endpoint, not_found, request_id_for
+from larouter.errors import LarouterError, no_such_endpoint, not_found, request_id_for, without_tokens
 from larouter.models.catalog import CatalogModel
 from larouter.models.supervisor import provider_name
 from larouter.projects.budget import Reservation
@@ -79,7 +79,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     body = parse_json_object(raw)
     validate_chat(body)
     stream = bool(body.get("stream"))
-    call = Call(requested_model=body["model"], stream=stream, request_bytes=prompt_bytes(raw, body),
+    call = Call(requested_model=without_tokens(body["model"]), stream=stream, request_bytes=prompt_bytes(raw, body),
                 media=inline_media(body), project=principal(request).project_id,
                 id=request_id_for(request))
     request.app[appkeys.LEDGER].begin(call)  # in flight until recorded (a hard kill then leaves it to the next start)

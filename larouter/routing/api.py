@@ -8,7 +8,7 @@ from aiohttp import web
 
 from larouter import appkeys
 from larouter.auth import principal
-from larouter.errors import not_found
+from larouter.errors import not_found, without_tokens
 from larouter.projects.store import Project
 from larouter.proxy import billing
 from larouter.proxy.call import Call
@@ -98,7 +98,7 @@ async def explain(request: web.Request) -> web.Response:
     body.setdefault("model", AUTO)
     validate_chat(body)
     project = _project(request)
-    call = Call(requested_model=body["model"], stream=bool(body.get("stream")), request_bytes=prompt_bytes(raw, body),
+    call = Call(requested_model=without_tokens(body["model"]), stream=bool(body.get("stream")), request_bytes=prompt_bytes(raw, body),
                 media=inline_media(body), project=project)
     p = plan(request, body, project, call.prompt_estimate())  # reads the sticky store, never writes it
     reasons = [*p.decision.reasons, *([p.sticky_note] if p.sticky_note else []),
