@@ -204,6 +204,20 @@ def test_a_name_of_a_project_ids_form_is_refused(router: Router) -> None:
     assert http_json("POST", router.url + "/api/projects", {"name": "proj_notanid"})[0] == 201  # (not an id's form)
 
 
+def test_default_names_no_other_project(router: Router) -> None:
+    """Once the default project is renamed, `default` (any case or spacing) still names no other project, created or
+    renamed (a project so named was hidden by the default project's id: review AY); the default project may take
+    its own id back as its name."""
+    assert http_json("PUT", router.url + "/api/projects/default", {"name": "house"})[0] == 200
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "app"})
+    assert status == 201, made
+    for method, path, name in (("POST", "/api/projects", "default"), ("PUT", f"/api/projects/{made['id']}", "Default")):
+        status, out = http_json(method, router.url + path, {"name": name})
+        assert (status, out["error"]["code"], out["error"]["param"]) == (400, "invalid_value", "name"), out
+        assert "default project's id" in out["error"]["message"], out
+    assert http_json("PUT", router.url + "/api/projects/default", {"name": "default"})[0] == 200
+
+
 def test_routing_policy_setting_is_the_default_of_new_projects(router: Router) -> None:
     """`routing.policy` is the policy a new project gets when it names none; a PATCH of it applies from then on."""
     status, made = http_json("POST", router.url + "/api/projects", {"name": "plain"})

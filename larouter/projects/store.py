@@ -322,7 +322,9 @@ class ProjectStore:
     def _check_name_free(self, name: str, renaming: str | None = None) -> None:
         """409 when another project has this name, compared without case and with runs of spaces as one; 400 for a
         name of a project id's form (`proj_` and 12 hex digits): `--project` and `projectId` take an id or a name, and
-        such a name would hide a deleted project's usage, kept under its id (review A)."""
+        such a name would hide a deleted project's usage, kept under its id (review A); so is `default`, the default
+        project's id, for any other project (once the default project was renamed, a project named `default` was
+        hidden by it: its own token was refused its usage as "project 'default', not 'default'": review AY)."""
         if _ID_FORM.fullmatch(name.strip()):
             raise LarouterError(f"a project name may not have the form of a project id (proj_ and 12 hex digits): "
                                 f"{name.strip()!r}", 400, "invalid_request_error", "invalid_value", "name")
@@ -331,6 +333,10 @@ class ProjectStore:
         if taken is not None:
             raise LarouterError(f"project {taken.id} is already named {taken.name!r}; names are unique, ignoring case",
                                 409, "invalid_request_error", "conflict", "name")
+        if renaming != DEFAULT and name_key(name) == DEFAULT:
+            raise LarouterError(f"{name.strip()!r} is the default project's id, so it may not name another project "
+                                "(`--project default` and `projectId=default` mean the default project)", 400,
+                                "invalid_request_error", "invalid_value", "name")
 
     async def create(self, body: dict[str, Any]) -> tuple[Project, str]:
         """Create a project; return it and its token (shown once)."""
