@@ -17,7 +17,7 @@ from larouter.errors import LarouterError
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.catalog import Catalog, CatalogModel, not_downloaded
 from larouter.models.process import Crash, ModelProcess, State, exit_words
-from larouter.models.sockets import family_cpu
+from larouter.models.hang import probe
 from larouter.proxy.registry import ModelRegistry
 
 T = TypeVar("T")
@@ -156,37 +156,8 @@ class Supervisor:
                      context_window=n_ctx, vision=vision, audio=audio, api_key=proc.api_key),
         )
         proc.watch = self._spawn(self._watch(model, proc, proc.proc), f"watch:{model.id}")
-        self._spawn(self._probe(proc, proc.proc), f"probe:{model.id}")
-
-    async def _probe(self, proc: ModelProcess, child: Any) -> None:
-        """Kill the ready process when for `local.hang_timeout` seconds its `/health` has answered nothing and it has
-        used no CPU (stopped, deadlocked): it stayed routed, and the calls sent to it waited for the read timeout
-        (600 s) with no failover. Its watch then sees a crash: the calls it held fail (over, under `auto`) and it is
-        restarted. A server busy with more calls than it has HTTP threads leaves `/health` waiting too, but works."""
-        answered, cpu = time.monotonic(), None
-        while True:
-            limit = self.settings.local.hang_timeout  # (read at every turn: a PATCH applies from the next probe)
-            step = limit / 3 if limit > 0 else 10.0
-            await asyncio.sleep(step)
-            if proc.proc is not child or proc.state is not State.READY or child.returncode is not None:
-                return
-            if limit <= 0:
-                continue
-            try:
-                async with self.session.get(proc.base_url.removesuffix("/v1") + "/health",
-                                            timeout=aiohttp.ClientTimeout(total=step)):
-                    answered, cpu = time.monotonic(), None  # (any answer: the server is there)
-                    continue
-            except (aiohttp.ClientError, TimeoutError):
-                pass
-            used, cpu = cpu, await asyncio.to_thread(family_cpu, child.pid)
-            if used is not None and cpu is not None and cpu != used:  # working: busy, its HTTP threads all taken
-                answered = time.monotonic()
-            elif 0 < limit <= time.monotonic() - answered:
-                proc.hung = f"its /health answered nothing and it used no CPU for {limit:g} s (local.hang_timeout)"
-                log.error("model %s: %s; killing it (it is restarted as after a crash)", proc.model_id, proc.hung)
-                await proc.kill()
-                return
+        self._spawn(probe(lambda: self.settings.local.hang_timeout, self.session, proc, proc.proc),
+                    f"probe:{model.id}")
 
     async def _watch(self, model: CatalogModel, proc: ModelProcess, child: Any) -> Crash | None:
         """Wait for the ready process to exit; unless it was stopped on purpose, it crashed: say so, restart it (in
