@@ -161,7 +161,8 @@ UPSTREAM_FIELDS: dict[str, Schema] = {
               "or more failed; cooling: a failure put it on cooldown, so auto tries it after the others for now; "
               "ok otherwise"},
     "consecutiveFailures": {"type": "integer", "minimum": 0, "description": "calls failed in a row since its "
-                            "last success (a request it refused with a 4xx of its own does not count)"},
+                            "last success (a request it refused with a 4xx of its own does not count; a local model's "
+                            "crashes and failed starts do, whether or not a call waited for them)"},
     "lastError": {**null(STR), "description": "LARouter's code for its last failure (upstream_error, "
                   "upstream_timeout, upstream_auth_failed, rate_limited, model_forbidden, model_not_found, degraded, "
                   "model_start_failed...), never the provider's words; kept after a success; null when it never "
@@ -183,7 +184,8 @@ SCHEMAS: dict[str, Schema] = {
         "routing": obj({k: {"type": "integer", "minimum": 0}
                         for k in ("stickyConversations", "trackedTurns", "learnedHeartbeats")}),
         "upstreams": {**obj({}, extra=ref("UpstreamHealth")), "description": "each upstream (a provider by its "
-                      "name, a local model as local:<id>) called since start"}},
+                      "name, a local model as local:<id>) called since start, and each local model that crashed or failed to "
+                      "start since"}},
         required=("status", "uptime")),
     "UpstreamHealth": obj({**UPSTREAM_FIELDS, "models": {
         **obj({}, extra=ref("UpstreamModelHealth")), "description": "each of a provider's models that a failure of "

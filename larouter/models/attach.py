@@ -22,7 +22,8 @@ log = logging.getLogger("larouter.models")
 async def supervisor_ctx(app: web.Application) -> AsyncIterator[None]:
     """Kill orphans of a previous run, supervise children, stop them all on shutdown."""
     settings = app[appkeys.SETTINGS]
-    sup = Supervisor(settings, app[appkeys.CATALOG], app[appkeys.REGISTRY], app[appkeys.HTTP])
+    sup = Supervisor(settings, app[appkeys.CATALOG], app[appkeys.REGISTRY], app[appkeys.HTTP],
+                     health=app[appkeys.UPSTREAMS])  # (a model's crashes and failed starts: /health says them)
     await asyncio.to_thread(kill_orphans, sup.run_dir)  # reads /proc and signals: off the event loop
     catalog = app[appkeys.CATALOG]  # (the context each model's file was trained with, for `auto` to judge it by)
     await asyncio.to_thread(lambda: [catalog.learn_context(m) for m in catalog.all()])

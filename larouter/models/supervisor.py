@@ -19,6 +19,7 @@ from larouter.models.catalog import Catalog, CatalogModel, not_downloaded
 from larouter.models.process import Crash, ModelProcess, State, exit_words
 from larouter.models.hang import probe
 from larouter.proxy.registry import ModelRegistry
+from larouter.routing.health import SUPERVISED, UpstreamHealth, failure_kind
 
 T = TypeVar("T")
 log = logging.getLogger("larouter.models")
@@ -40,6 +41,9 @@ class Supervisor:
     session: aiohttp.ClientSession
     procs: dict[str, ModelProcess] = attrs.Factory(dict)
     tasks: set[asyncio.Task[Any]] = attrs.Factory(set)
+    # each upstream's recent outcomes, for /health (the app's): a model's crashes and failed starts are noted here as
+    # they happen, whether or not a call waited for them; its run of failures ends where its crash count does
+    health: UpstreamHealth = attrs.Factory(UpstreamHealth)
     closing: bool = False
     _settings_changed: asyncio.Event = attrs.Factory(asyncio.Event)  # wakes the idle loop
 
@@ -105,6 +109,13 @@ class Supervisor:
         say `restarts: 0`)."""
         if self.closing:
             raise LarouterError("the daemon is shutting down", 503, "server_error", "shutting_down")
+        try:
+            return await self._start(model_id, options, explicit)
+        except LarouterError as exc:  # (once, however many requests waited for this start)
+            self._note_failure(model_id, exc)
+            raise
+
+    async def _start(self, model_id: str, options: dict[str, Any] | None, explicit: bool) -> ModelProcess:
         proc = self.process(self.catalog.get(model_id))
         async with self._queued(proc, "restart" if options else None):
             model = self.catalog.get(model_id)  # again: removed or registered anew while this start waited
@@ -122,8 +133,17 @@ class Supervisor:
             if explicit:
                 proc.restarts = 0
             await proc.spawn()
+            if explicit:  # (its crashes count from zero: so do its failures, now that it runs)
+                self.health.server_fresh(provider_name(model.id))
             await asyncio.shield(self._on_ready(model, proc))
         return proc
+
+    def _note_failure(self, model_id: str, exc: LarouterError) -> None:
+        """A start that failed (llama-server did not come up, or there is none; not a model unknown or not
+        downloaded, nor a start cut by the shutdown) is one more in the model's run of failures, for /health and
+        `larouter status` (`UpstreamHealth.server_failed`)."""
+        if (kind := failure_kind(exc)) in SUPERVISED and not self.closing:
+            self.health.server_failed(provider_name(model_id), kind)
 
     def autostart(self, model_id: str, options: dict[str, Any] | None = None,
                   explicit: bool = False) -> asyncio.Task[ModelProcess]:
@@ -172,7 +192,9 @@ class Supervisor:
             self.registry.remove_provider(provider_name(model.id))
             if proc.ready_at is not None and time.monotonic() - proc.ready_at >= self.settings.local.restart_window:
                 proc.restarts = 0  # it ran long enough since its last start: this is no crash loop
+                self.health.server_fresh(provider_name(model.id))  # (nor a run of failures)
             proc.crash = self._crash(model, proc, code)
+            self.health.server_failed(provider_name(model.id), "model_crashed")
         log.error("model %s crashed (%s); last output: %s", model.id, proc.reason,  # (a log record is one line)
                   " | ".join(line for line in proc.tail(5).splitlines() if line.strip()))
         proc.restart = self._spawn(self._restart(model, proc, child), f"restart:{model.id}")
@@ -226,7 +248,8 @@ class Supervisor:
                     return  # someone started or stopped it meanwhile
                 try:
                     await proc.spawn()
-                except LarouterError:
+                except LarouterError as exc:
+                    self._note_failure(model.id, exc)
                     child = proc.proc
                     continue
                 await asyncio.shield(self._on_ready(model, proc))
@@ -250,6 +273,7 @@ class Supervisor:
                 self.registry.remove_provider(provider_name(model.id))
                 if await proc.halt():
                     proc.restarts = 0  # it ran until it was stopped: its next start begins no crash loop's count
+                    self.health.server_fresh(provider_name(model.id))  # (nor a run of failures)
                     stopped = True
                 else:
                     stopped = self._stop_restart(proc)

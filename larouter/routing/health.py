@@ -8,10 +8,11 @@ names no model (a region, a key), a 429, a 5xx, an answer that is not one, a str
 when it is about that model: a 403 or 404 naming it, another 4xx whose code or param is the model's
 (`proxy/upstream.model_failure`), an empty (degraded) answer; it counts against that model, under its provider, and
 neither for nor against the provider, whose other models may serve well. A local model is one model: every failure
-of its is its upstream's. A refusal of the request itself (a 4xx of the provider's own about the request, such as a
-400 for a parameter it does not take), a request LARouter refused before any upstream saw it, an exceeded budget or a
-client that left are no failure, and are not noted. The error kind kept is one of LARouter's own codes, never the
-provider's words, which may quote a key.
+of its is its upstream's, and its server's crashes and failed starts are noted by its supervisor as they happen,
+whether or not a call waited for them (SUPERVISED). A refusal of the request itself (a 4xx of the provider's own
+about the request, such as a 400 for a parameter it does not take), a request LARouter refused before any upstream
+saw it, an exceeded budget or a client that left are no failure, and are not noted. The error kind kept is one of
+LARouter's own codes, never the provider's words, which may quote a key.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ MAX_MODELS = 64  # model records kept under one provider (a client may name `pro
 # Under `auto` its other models would be waited out the same way, so they are tried after the other providers', and
 # the provider cools down as a whole (`routing/cooldowns.py`).
 PROVIDER_FAILURES = frozenset({"upstream_timeout", "upstream_unreachable", "upstream_disconnected"})
+# the failures of a local model's server that its supervisor notes once, as they happen, whether or not a call waited
+# for it (`models/supervisor.py`: a start that fails, the operator's, a request's or a restart's; a crash): the calls
+# they fail do not note them again (`UpstreamHealth.failed`)
+SUPERVISED = frozenset({"model_start_failed", "llama_server_missing", "model_crashed"})
 
 
 def failure_kind(err: LarouterError) -> str | None:
@@ -112,21 +117,39 @@ class UpstreamHealth:
     def failed(self, name: str, kind: str, label: str | None = None, model: str | None = None) -> None:
         """This upstream failed a call (`kind`: a FAILURE_KINDS code; anything else is kept as `upstream_error`), and
         `label`, when given, went on cooldown for it. A kind of MODEL_FAILURES counts against `model` (when given:
-        the model the call asked the provider for), not the provider; a local model's counts against its upstream."""
+        the model the call asked the provider for), not the provider; a local model's counts against its upstream,
+        but for a failure of its server (SUPERVISED), which its supervisor noted (`server_failed`)."""
         rec = self.records.get(name)
         if rec is None:
             rec = self.records[name] = Record()
+        if kind in SUPERVISED and name.startswith(LOCAL_PREFIX):
+            if label is not None:  # (`auto` cools it down: its state says so)
+                rec.labels.add(label)
+            return
         if model is not None and kind in MODEL_FAILURES and not name.startswith(LOCAL_PREFIX):
             if label is not None:
                 rec.labels.discard(label)  # (its cooldown is the model's now: the provider is not cooling for it)
             rec = _model_record(rec, model)
         elif label is not None and model is not None and model in rec.models:
             rec.models[model].labels.discard(label)  # (and a provider's failure's cooldown is not the model's)
-        rec.failures += 1
-        rec.last_error = kind if kind in FAILURE_KINDS else "upstream_error"
-        rec.last_error_at = time.time()
+        _count(rec, kind)
         if label is not None:
             rec.labels.add(label)
+
+    def server_failed(self, name: str, kind: str) -> None:
+        """A local model's server (`name`: `local:<id>`) failed on its own (`kind`, one of SUPERVISED): a start
+        failed, or it crashed. Noted by its supervisor, once, whether no call, one or many waited for it."""
+        rec = self.records.get(name)
+        if rec is None:
+            rec = self.records[name] = Record()
+        _count(rec, kind)
+
+    def server_fresh(self, name: str) -> None:
+        """A local model's crashes count from zero again (`larouter models start` got it ready, it was stopped while
+        it ran, or it ran `local.restart_window` seconds): so does its run of failures. No answer: `lastOkAt` stays."""
+        rec = self.records.get(name)
+        if rec is not None:
+            rec.failures = 0
 
     def reconfigure(self, settings: Settings) -> list[str]:
         """A provider a PATCH removed or changed (its key, its URL...) starts afresh: what the old one did says
@@ -164,6 +187,13 @@ class UpstreamHealth:
             out[name] = {**rec.describe(cooldowns, cooldowns.provider_left(name) is not None),
                          "models": {model: rec.models[model].describe(cooldowns) for model in sorted(rec.models)}}
         return out
+
+
+def _count(rec: Record, kind: str) -> None:
+    """One more failure in the record's run (`kind`: a FAILURE_KINDS code; anything else is kept as `upstream_error`)."""
+    rec.failures += 1
+    rec.last_error = kind if kind in FAILURE_KINDS else "upstream_error"
+    rec.last_error_at = time.time()
 
 
 def _model_record(rec: Record, model: str) -> Record:
