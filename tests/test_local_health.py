@@ -1,10 +1,12 @@
 """A local model's crashes and failed starts are its upstream's failures in /health and `larouter status`, whether
 or not a call waited for them (review BA: a model left crashed, or one whose every `larouter models start` failed,
-read `ok`, or was not listed); a deliberate stop is none."""
+read `ok`, or was not listed); a deliberate stop is none. A start that fails is logged as the start it was (the
+operator's or a request's), with what llama-server said."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 from pathlib import Path
@@ -68,10 +70,13 @@ async def test_a_model_left_crashed_is_failing_until_started_again(local_router:
     assert state == "ok" and ups["local:tiny"]["consecutiveFailures"] == 0, ups
 
 
-async def test_starts_that_fail_are_failures_counted_once(local_router: Callable[..., Router], tmp_path: Path
-                                                         ) -> None:
+async def test_starts_that_fail_are_failures_counted_once_and_logged_with_their_reason(
+        local_router: Callable[..., Router], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Three `larouter models start` of a model llama-server cannot load make /health `degraded` (it did not list the
-    model at all); a request that autostarts it counts once more (not once for the start and once for the call)."""
+    model at all); a request that autostarts it counts once more (not once for the start and once for the call).
+    Each failure is logged as the start it was, with what llama-server said (it was "autostart of broken failed:
+    ... Last output:", the reason cut off, for the operator's starts too)."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
     router = local_router()
     broken = tmp_path / "broken.gguf"
     write_tiny_gguf(broken)
@@ -90,3 +95,35 @@ async def test_starts_that_fail_are_failures_counted_once(local_router: Callable
                                                                        "max_tokens": 2})
     assert status == 502, out
     assert upstreams(router)[1]["local:broken"]["consecutiveFailures"] == 4
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "broken" in r.getMessage()]
+    explicit = [line for line in lines if line.startswith("start of model broken (larouter models start) failed: ")]
+    auto = [line for line in lines if line.startswith("autostart of model broken (for a request) failed: ")]
+    assert len(explicit) == 3 and len(auto) == 1, lines
+    for line in (*explicit, *auto):
+        assert "llama-server exited with code 1 while starting; llama-server said: " in line, line
+        said = line.split("llama-server said: ", 1)[1]
+        assert said.strip() and not said.startswith("(") and "Last output" not in line, line
+        assert "\n" not in line and line.endswith("(its output: `larouter models logs broken`)"), line
+
+
+async def test_a_restart_that_fails_is_a_failure_and_says_why(local_router: Callable[..., Router], tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A crashed model whose restart fails (its file was replaced by a broken one meanwhile) has both failures on
+    record, and the restart's is logged with what this restart's llama-server said (not the output of the process
+    that crashed), where the log said nothing of it before."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
+    router = local_router(restarts=1)
+    _, first = await call(router, "POST", "/api/models/tiny/start")
+    model = tmp_path / "tiny.gguf"
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(model.read_bytes()[:4096])
+    os.replace(broken, model)  # (the running server keeps the file it opened)
+    os.kill(first["pid"], signal.SIGKILL)
+    wait_until(lambda: "gave up" in (model_health(router)["reason"] or ""), 30, "the model to be left crashed")
+    tiny = upstreams(router)[1]["local:tiny"]
+    assert (tiny["consecutiveFailures"], tiny["lastError"]) == (2, "model_start_failed"), tiny
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("restart of model tiny ")]
+    assert len(lines) == 1 and lines[0].startswith("restart of model tiny (attempt 1/1) failed: llama-server exited "
+                                                   "with code 1 while starting; llama-server said: "), lines
+    said = lines[0].split("llama-server said: ", 1)[1].lower()
+    assert not said.startswith("(") and not any(w in said for w in ("slot", "listening", "api key")), lines  # (earlier)

@@ -25,6 +25,7 @@ log = logging.getLogger("larouter.models")
 LOG_LINES = 400
 POLL = 0.01
 HELD_TIMEOUT = 2.0  # seconds to connect to a port a start's child exited on (a program holding it answers at once)
+STARTING = "[larouter] starting: "  # the line kept before each spawn's output: its command line (`outcomes.said`)
 SPAWN_ATTEMPTS = 3  # ports tried when another program takes the one given before llama-server binds it
 # what llama.cpp (ggml's allocators, the C++ runtime, mmap) writes when the model, its context or its compute buffers
 # do not fit in memory; a start that fails so says it ran out of memory, in plain words (its output names files)
@@ -135,7 +136,7 @@ class ModelProcess:
         self.state, self.reason, self.port, self.hung = State.STARTING, None, free_port(), None
         first_line = self.logged  # (this spawn's output follows)
         argv = [*self.command, "--port", str(self.port)]
-        self.log_line(f"[larouter] starting: {' '.join(argv)}")
+        self.log_line(f"{STARTING}{' '.join(argv)}")
         self.api_key = secrets.token_urlsafe(32)
         try:
             self.proc = await asyncio.create_subprocess_exec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.catalog import Catalog, CatalogModel, not_downloaded
 from larouter.models.process import Crash, ModelProcess, State, exit_words
 from larouter.models.hang import probe
+from larouter.models.outcomes import log_restart, log_start
 from larouter.proxy.registry import ModelRegistry
 from larouter.routing.health import SUPERVISED, UpstreamHealth, failure_kind
 
@@ -154,7 +156,7 @@ class Supervisor:
         task = asyncio.create_task(self.start(model_id, options, explicit), name=f"autostart:{model_id}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-        task.add_done_callback(_log_failure)
+        task.add_done_callback(functools.partial(log_start, model_id, explicit))
         return task
 
     async def _props(self, proc: ModelProcess) -> tuple[int | None, bool, bool]:
@@ -250,6 +252,7 @@ class Supervisor:
                     await proc.spawn()
                 except LarouterError as exc:
                     self._note_failure(model.id, exc)
+                    log_restart(model.id, proc.restarts, local.max_restarts, exc)
                     child = proc.proc
                     continue
                 await asyncio.shield(self._on_ready(model, proc))
@@ -387,9 +390,3 @@ class Supervisor:
 def _first(*values: Any) -> Any:
     """The first value that is not None (0 is a value: `gpuLayers: 0` keeps every layer on the CPU)."""
     return next((v for v in values if v is not None), None)
-
-
-def _log_failure(task: asyncio.Task[Any]) -> None:
-    """Retrieve an autostart's outcome (its waiters may all have left): a failure is logged, not lost."""
-    if not task.cancelled() and (exc := task.exception()) is not None:
-        log.warning("autostart of %s failed: %s", task.get_name().removeprefix("autostart:"), str(exc).split("\n", 1)[0])
