@@ -12,10 +12,11 @@ from typing import Any, Callable
 
 import openai
 import pytest
+from aiohttp import web
 
 from tests.conftest import FAKE_KEY, LOCAL, Fake, Router
 from tests.support.cli import ok_json, on
-from tests.support.servers import http_json, http_raw, wait_until
+from tests.support.servers import BackgroundLoop, http_json, http_raw, wait_until
 from tests.support.tiny_gguf import write_tiny_gguf
 
 HELLO = [{"role": "user", "content": "hello there"}]
@@ -306,3 +307,39 @@ def test_a_model_cooling_on_its_own_does_not_show_its_provider_cooling() -> None
     book.failed("openai", "model_not_found", "openai/gpt-x", "gpt-x")
     shown = book.describe(cooldowns)["openai"]
     assert shown["state"] != "cooling" and shown["models"]["gpt-x"]["state"] == "cooling", shown
+
+
+def test_a_model_that_answered_before_failing_on_its_own_keeps_its_last_answer(
+        make_router: Callable[..., Router], servers: BackgroundLoop) -> None:
+    """Review BA: a model that answered, then gave an empty answer under `auto` (its own failure), showed `"lastOkAt":
+    null` under its provider, as if it had never answered: its record, made at that failure, starts with its last
+    answer. A model that never answered still shows none (its provider's other models' answers are not its own)."""
+    empty: set[str] = set()  # models that answer an empty 200 for now
+
+    async def answer(request: web.Request) -> web.Response:
+        model = (await request.json())["model"]
+        text = "" if model in empty else "hello"
+        return web.json_response({"id": "x", "object": "chat.completion", "created": 1, "model": model, "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": None}]})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", answer)
+    url = servers.start(app)
+    tiers = "\n".join(f'{tier} = ["a-model", "b-model"]' for tier in TIERS)
+    router = make_router(extra_toml=f'\n[providers.alpha]\nbase_url = "{url}/v1"\napi_key_env = "FAKE_KEY"\n'
+                                    f'models = ["a-model", "b-model", "c-model"]\n'
+                                    f"\n[routing.policies.cost-optimized]\n{tiers}\n")
+    assert chat(router, "auto") == 200
+    wait_until(lambda: health(router)["upstreams"].get("alpha", {}).get("lastOkAt") is not None, 5, "the answers")
+    answered = datetime.fromisoformat(health(router)["upstreams"]["alpha"]["lastOkAt"])
+    empty.update({"a-model", "c-model"})
+    assert chat(router, "auto", [{"role": "user", "content": "hello again"}]) == 200  # (b-model's answer)
+    wait_until(lambda: "a-model" in health(router)["upstreams"]["alpha"]["models"], 5, "the empty answer")
+    own = health(router)["upstreams"]["alpha"]["models"]["a-model"]
+    assert own["state"] == "cooling" and own["lastError"] == "degraded", own
+    assert own["lastOkAt"] is not None and datetime.fromisoformat(own["lastOkAt"]) <= answered, own
+    patch = {"routing": {"policies": {"cost-optimized": {tier: ["c-model", "b-model"] for tier in TIERS}}}}
+    assert http_json("PATCH", router.url + "/api/config", patch)[0] == 200
+    assert chat(router, "auto", [{"role": "user", "content": "and again"}]) == 200
+    wait_until(lambda: "c-model" in health(router)["upstreams"]["alpha"]["models"], 5, "c-model's empty answer")
+    assert health(router)["upstreams"]["alpha"]["models"]["c-model"]["lastOkAt"] is None  # (never answered)

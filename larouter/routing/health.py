@@ -80,6 +80,9 @@ class Record:
     last_error_at: float | None = None
     labels: set[str] = attrs.Factory(set)  # its cooldown keys (`provider/model`) that failures have put on cooldown
     models: dict[str, Record] = attrs.Factory(dict)  # a provider's models that failed on their own (MODEL_FAILURES)
+    # a provider's models' last answers (time.time()), the latest MAX_MODELS: a model's record, made at its first
+    # failure, starts with its last answer (`lastOkAt`), not with none
+    answered: dict[str, float] = attrs.Factory(dict)
 
     def describe(self, cooldowns: Cooldowns, cooling: bool = False) -> dict[str, Any]:
         """Its `/health` entry: `failing` (its last DEGRADED_AFTER calls or more failed), else `cooling` (`cooling`
@@ -110,6 +113,11 @@ class UpstreamHealth:
             rec = self.records[name] = Record()
         rec.failures = 0
         rec.last_ok = time.time()
+        if model is not None and not name.startswith(LOCAL_PREFIX):  # (a local model's record is its own)
+            rec.answered.pop(model, None)  # (latest last: the oldest answer is the first to go)
+            rec.answered[model] = rec.last_ok
+            if len(rec.answered) > MAX_MODELS:
+                del rec.answered[next(iter(rec.answered))]
         if rec.models and (own := rec.models.get(model or "")) is not None:
             own.failures = 0
             own.last_ok = rec.last_ok
@@ -197,10 +205,11 @@ def _count(rec: Record, kind: str) -> None:
 
 
 def _model_record(rec: Record, model: str) -> Record:
-    """The record of one of a provider's models, made on its first failure (the oldest made goes past MAX_MODELS)."""
+    """The record of one of a provider's models, made on its first failure (the oldest made goes past MAX_MODELS),
+    with the model's last answer, if the provider gave one lately."""
     own = rec.models.get(model)
     if own is None:
         if len(rec.models) >= MAX_MODELS:
             del rec.models[next(iter(rec.models))]
-        own = rec.models[model] = Record()
+        own = rec.models[model] = Record(last_ok=rec.answered.get(model))
     return own
