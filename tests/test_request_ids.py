@@ -9,9 +9,10 @@ from typing import Callable
 
 import openai
 import pytest
+from aiohttp import web
 
 from tests.conftest import Fake, Router
-from tests.support.servers import exported_rows, http_json, http_raw, wait_until
+from tests.support.servers import BackgroundLoop, exported_rows, http_json, http_raw, wait_until
 
 HI = [{"role": "user", "content": "hi"}]
 ROUTED = '\n[routing.policies.cost-optimized]\nSIMPLE = ["fake-500", "gpt-fake"]\nMEDIUM = ["fake-500", "gpt-fake"]\n'
@@ -110,3 +111,43 @@ def test_a_token_sent_as_the_model_or_the_request_id_is_written_down_nowhere(rou
     assert {r["requested_model"] for r in rows} == {"gpt-fake", token[:len("lr_sk_") + 8] + "…"}, rows
     wait_until(lambda: caplog.text.count("project=" + proj["id"]) >= 2, what="both access-log lines")
     assert token not in caplog.text and token not in str(rows), caplog.text
+
+
+
+@pytest.mark.parametrize(("model", "upstream", "said"), [
+    ("named", "fake-sse-error", "sent an error event mid-stream"), ("named", "fake-malformed", "not JSON"),
+    *((model, "fake-drop", "dropped the connection mid-stream") for model in ("named", "auto")),
+    *((model, "cut", "ClientPayloadError") for model in ("named", "auto"))])  # (`auto` passes by a stream that
+# fails before its content, logging nothing: its reason says why)
+def test_a_warning_about_an_upstreams_failure_names_the_call(make_router: Callable[..., Router], fake: Fake,
+                                                               servers: BackgroundLoop, caplog: pytest.LogCaptureFixture,
+                                                               model: str, upstream: str, said: str) -> None:
+    """Review BA: the daemon's WARNING lines about an upstream that failed a call (an error event, a dropped
+    connection, an event that is not JSON, a JSON answer cut short) named only the provider, so under concurrency
+    they could not be joined to the call's access line or usage rows. Each begins with the call's id, as its access
+    line writes it (quoted when it holds a space; a `%` in it is no format); named or routed."""
+    caplog.set_level(logging.INFO)
+
+    async def cut_short(request: web.Request) -> web.StreamResponse:  # a JSON answer whose body ends part-way
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        resp.content_length = 4096
+        await resp.prepare(request)
+        await resp.write(b'{"id": "x", "choices": [')
+        assert request.transport is not None
+        request.transport.close()
+        return resp
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", cut_short)
+    extra = f'\n[providers.cut]\nbase_url = "{servers.start(app)}/v1"\napi_key_env = "FAKE_KEY"\nmodels = ["cut-model"]\n'
+    name = "cut-model" if upstream == "cut" else upstream
+    extra += "\n[routing.policies.cost-optimized]\n" + "".join(
+        f'{tier} = ["{name}", "gpt-fake"]\n' for tier in ("HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"))
+    router = make_router(extra_toml=extra)
+    body = {"model": model if model == "auto" else name, "messages": HI, "stream": upstream != "cut"}
+    status, _ = http_raw("POST", router.v1 + "/chat/completions", body, headers={"X-Request-ID": "job 7 %s %d"})
+    assert status in (200, 502)
+    wait_until(lambda: 'id="job 7 %s %d" project=' in caplog.text, what="the access-log line")
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and said in r.getMessage()]
+    provider = "cut" if upstream == "cut" else "fake"
+    assert len(warned) == 1 and warned[0].startswith(f'id="job 7 %s %d" provider {provider!r}'), warned

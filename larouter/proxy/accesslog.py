@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, MutableMapping
 
 if TYPE_CHECKING:  # (errors.py logs refused requests here: no import of the proxy at run time, no cycle)
     from larouter.proxy.call import Call
@@ -23,6 +23,16 @@ def _fmt(value: object) -> str:
     if text and _NEEDS_QUOTES.search(text) is None:
         return text
     return json.dumps(text)  # quoted, every control character and non-ASCII one escaped
+
+
+class CallLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A logger whose lines begin with a call's request id, `id=<id>` as its access line writes it (`extra["id"]`),
+    so a warning about the call (its upstream failed it) joins its access line, its usage rows (`request_id`) and the
+    provider's logs (its `X-Request-ID`). `Call.log` is the proxy's, for the call."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        rid = _fmt(self.extra["id"] if self.extra else None).replace("%", "%%")  # (a client's id may hold a `%`)
+        return f"id={rid} {msg}", kwargs
 
 
 def _num(value: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
 import unicodedata
@@ -11,11 +12,13 @@ from typing import Any
 import attrs
 
 from larouter.errors import request_id
+from larouter.proxy.accesslog import CallLog
 from larouter.proxy.estimate import prompt_tokens, streamed_text_bytes
 from larouter.proxy.registry import Target
 from larouter.textsafe import UNSAFE_RE
 
 
+LOG = logging.getLogger("larouter.proxy")
 MAX_REASON = 500  # characters of a routing reason kept: in the ledger, and in `x-larouter-reason` once escaped
 MEASURE_AFTER = 64 * 1024  # bytes of relayed stream events a call holds at most before it measures their text
 
@@ -109,6 +112,11 @@ class Call:
     upstream_id: str | None = None  # the provider's own request id for its answer (x-upstream-request-id)
     upstream_headers: dict[str, str] | None = None  # its rate-limit headers, passed on (`outbound`)
     extra: dict[str, Any] = attrs.Factory(dict)
+
+    @property
+    def log(self) -> CallLog:
+        """The proxy's log for this call: each line begins with its request id (`id=...`, as its access line)."""
+        return CallLog(LOG, {"id": self.id})
 
     def mark_first_byte(self) -> None:
         """Remember when the first byte of the answer arrived."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import aiohttp
@@ -29,8 +28,6 @@ from larouter.proxy.validate import check_model_name, parse_json_object, validat
 from larouter.reqbody import read_body
 from larouter.routing.health import failure_kind
 from larouter.usage.pricing import usd_text
-
-log = logging.getLogger("larouter.proxy")
 
 
 def decision_headers(call: Call) -> dict[str, str]:
@@ -185,7 +182,7 @@ async def _json(request: web.Request, call: Call, body: dict[str, Any]) -> web.R
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise upstream.read_error(call.target, exc) from None
+        raise upstream.read_error(call, exc) from None
     finally:
         resp.release()
     error = upstream.error_in_ok(call.target, raw)
@@ -261,7 +258,7 @@ async def _first_byte(call: Call, resp: Any, relay: Relay) -> None:
         await relay.first(resp)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         resp.close()
-        raise upstream.read_error(call.target, exc, started=False) from None
+        raise upstream.read_error(call, exc, started=False) from None
     except BadStream as exc:
         resp.close()
         raise LarouterError(f"provider {call.target.provider_name!r} {exc}", 502, "upstream_error",
@@ -293,13 +290,13 @@ async def _relay(request: web.Request, call: Call, resp: Any, relay: Relay) -> w
             _error_event(request, call, relay)
     except BadStream as exc:  # what came before it was relayed; the rest is not read
         msg = f"provider {call.target.provider_name!r} {exc}"
-        log.warning("%s", msg)
+        call.log.warning("%s", msg)
         await relay.fail(msg, "upstream_bad_response")
         call.finish(502, "upstream_bad_response")
         routed.broke(request, call)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         msg, code = describe_stream_error(exc, call.target, call.first_byte is not None)
-        log.warning("%s (%s: %s)", msg, type(exc).__name__, upstream.redact(str(exc), call.target.provider.api_key))
+        call.log.warning("%s (%s: %s)", msg, type(exc).__name__, upstream.redact(str(exc), call.target.provider.api_key))
         crash = await local.crash_of(request, call) if code in local.BROKEN_CONNECTION else None
         if crash is not None:  # its llama-server died under it: say that, not how the connection broke
             msg, code = crash.message, crash.code
@@ -321,7 +318,7 @@ def _error_event(request: web.Request, call: Call, relay: Relay) -> None:
     it; whether the client then stayed to the end or hung up, as the SDKs do once they raise on it (a 499 then was
     the client's, though the call had failed: review AI)."""
     assert call.target is not None
-    log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name, relay.upstream_error)
+    call.log.warning("provider %r sent an error event mid-stream: %s", call.target.provider_name, relay.upstream_error)
     call.finish(502, "upstream_error")
     routed.broke(request, call)
 

@@ -189,7 +189,7 @@ async def _try_json(request: web.Request, call: Call, body: dict[str, Any]) -> w
     try:
         raw = await upstream.read_answer(call.target, resp, request.app[appkeys.SETTINGS].server.max_body_bytes)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall: the next candidate is tried
-        raise upstream.read_error(call.target, exc) from None
+        raise upstream.read_error(call, exc) from None
     finally:
         resp.release()
     error = upstream.error_in_ok(call.target, raw)
@@ -228,7 +228,7 @@ async def _try_stream(request: web.Request, call: Call, body: dict[str, Any]) ->
         ok = await relay.prime(resp, hold_until)
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # 504 on a stall, 502 on a drop: the next is tried
         resp.close()
-        raise upstream.read_error(call.target, exc) from None
+        raise upstream.read_error(call, exc) from None
     except BadStream as exc:  # a payload that is not JSON, an event over the cap: nothing reached the client yet
         resp.close()
         raise Degraded(str(exc), "upstream_bad_response") from None

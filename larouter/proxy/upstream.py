@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -16,10 +16,14 @@ import attrs
 from larouter import jsonx
 from larouter.errors import LarouterError, upstream_error
 from larouter.proxy import loop
+from larouter.proxy.accesslog import CallLog
 from larouter.proxy.reasoning import read_timeout
 from larouter.proxy.answer_headers import UPSTREAM_ID, relayed, request_id_of, retry_after, retry_after_ms
 from larouter.proxy.redaction import redact
 from larouter.proxy.registry import Target
+
+if TYPE_CHECKING:
+    from larouter.proxy.call import Call
 
 log = logging.getLogger("larouter.proxy")
 MAX_ERROR_BODY = 64 * 1024
@@ -123,8 +127,9 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
         if stream and body.get("stream_options") == USAGE_ONLY and refuses_stream_options(err):
             # A server that refuses fields it does not know refused the usage request added to every stream (not
             # billed): sent again without it, its tokens estimated; `stream_usage = false` spares the first try.
-            log.info("%s refused stream_options (%s); sent again without it (providers.%s.stream_usage = false "
-                     "skips asking)", _where(target), err.message[:120], target.provider_name)
+            CallLog(log, {"id": request_id}).info(
+                "%s refused stream_options (%s); sent again without it (providers.%s.stream_usage = false skips "
+                "asking)", _where(target), err.message[:120], target.provider_name)
             return await send(session, target, {k: v for k, v in body.items() if k != "stream_options"}, stream,
                               hops=hops, request_id=request_id, live=live, extra=extra)
         raise err
@@ -164,13 +169,15 @@ def timed_out(target: Target, what: str) -> LarouterError:
                          "upstream_timeout", headers=dict(NO_RETRY), delivered=True)
 
 
-def read_error(target: Target, exc: BaseException, started: bool = True) -> LarouterError:
-    """An answer that broke off after its headers (`started`: and some of its body): 504 when the provider went
-    silent for its read timeout, else 502."""
+def read_error(call: Call, exc: BaseException, started: bool = True) -> LarouterError:
+    """An answer that broke off after its headers (`started`: and some of its body): 504 when the call's provider
+    went silent for its read timeout, else 502 (and a warning with aiohttp's words, naming the call)."""
+    target = call.target
+    assert target is not None
     if isinstance(exc, asyncio.TimeoutError):
         return timed_out(target, "stopped sending its answer part-way: nothing for {} s (its {})" if started
                          else "sent its headers, then nothing of its answer within {} s (its {})")
-    log.warning("%s: %s", _where(target), _detail(exc, target.provider))  # aiohttp's words are for the log
+    call.log.warning("%s: %s", _where(target), _detail(exc, target.provider))  # aiohttp's words are for the log
     where = "part-way through its answer" if started else "before sending any of its answer"
     return upstream_error(f"{_where(target)} dropped the connection {where}: {drop_reason(exc)}", 502,
                           "upstream_disconnected", delivered=True)
