@@ -80,6 +80,20 @@ async def test_a_llama_server_that_cannot_be_run_is_a_clear_502(local_router: Ca
     assert (await call(router, "POST", "/api/models/tiny/stop"))[0] == 409
 
 
+def squatted_router(local_router: Callable[..., Router], tmp_path: Path, program: str,
+                    own_group: bool = False) -> tuple[Router, Path]:
+    """A router whose llama-server is run by a wrapper that first starts `program` on the port it was given (in a
+    session of its own, else in the model's own process group): (the router, the squatter's pid file)."""
+    squatter, pidfile = tmp_path / "squatter.py", tmp_path / "squatter.pid"
+    squatter.write_text(program)
+    wrapper = tmp_path / "llama-server-wrapper"
+    wrapper.write_text((WRAPPER.replace("setsid sh -c", "sh -c") if own_group else WRAPPER).format(
+        marker=tmp_path / "squatted", python=sys.executable, squatter=squatter, pidfile=pidfile,
+        real=find_llama_server()))
+    wrapper.chmod(0o755)
+    return local_router(extra=f'llama_server = "{wrapper}"\n'), pidfile
+
+
 @pytest.mark.llama
 @pytest.mark.parametrize("program", [SQUATTER, KNOWING_SQUATTER, SLOW_SQUATTER],
                          ids=["answers-anything", "knows-the-key", "answers-slowly"])
@@ -90,13 +104,7 @@ async def test_a_port_taken_before_llama_server_binds_it_is_left_for_another(
     there); llama-server is started again on another port, and the chat is answered by the model. Also when that
     program answers slower than a poll waits (`answers-slowly`: a CI run on a loaded machine failed the start, the
     child having exited before any poll saw the squatter answer)."""
-    squatter, pidfile = tmp_path / "squatter.py", tmp_path / "squatter.pid"
-    squatter.write_text(program)
-    wrapper = tmp_path / "llama-server-wrapper"
-    wrapper.write_text(WRAPPER.format(marker=tmp_path / "squatted", python=sys.executable, squatter=squatter,
-                                      pidfile=pidfile, real=find_llama_server()))
-    wrapper.chmod(0o755)
-    router = local_router(extra=f'llama_server = "{wrapper}"\n')
+    router, pidfile = squatted_router(local_router, tmp_path, program)
     try:
         status, out = await call(router, "POST", "/api/models/tiny/start")
         assert status == 200 and out["state"] == "ready", out
@@ -149,14 +157,7 @@ async def test_a_squatter_of_the_models_own_family_is_checked_and_logged_once(
     """A program of the model's own process group takes its port first (a wrapper's): the check of who answers is
     logged once for that port, not at every 10 ms poll (the 400-line log filled with it, and a failed start's "last
     output" was that line 15 times rather than llama-server's bind error: review AV); the start goes on elsewhere."""
-    squatter, pidfile = tmp_path / "squatter.py", tmp_path / "squatter.pid"
-    squatter.write_text(SQUATTER)
-    wrapper = tmp_path / "llama-server-wrapper"
-    wrapper.write_text(WRAPPER.replace("setsid sh -c", "sh -c").format(
-        marker=tmp_path / "squatted", python=sys.executable, squatter=squatter, pidfile=pidfile,
-        real=find_llama_server()))
-    wrapper.chmod(0o755)
-    router = local_router(extra=f'llama_server = "{wrapper}"\n')
+    router, pidfile = squatted_router(local_router, tmp_path, SQUATTER, own_group=True)
     try:
         status, out = await call(router, "POST", "/api/models/tiny/start")
         assert status == 200 and out["state"] == "ready", out

@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -124,20 +124,13 @@ async def test_a_stop_that_waited_for_a_start_unroutes_the_model_it_started(
     and the stop unroutes it again before llama-server winds down: a request in that window (the server ignores
     SIGTERM and is frozen) is not sent to it (it hung, then failed with a 502) but waits and starts it anew."""
     caplog.set_level(logging.INFO, logger="larouter.models")
-    gate, block = tmp_path / "gate", tmp_path / "block-sigterm"
+    block = tmp_path / "block-sigterm"
     block.touch()
-    wrapper = tmp_path / "llama-server-gated"
-    wrapper.write_text(WRAPPER.format(python=sys.executable, gate=str(gate), block=str(block),
-                                      real=str(find_llama_server())))
-    wrapper.chmod(0o755)
+    wrapper, gate = gated_llama_server(tmp_path, block)
     router = tiny_router(make_router, tmp_path, grace=3.0, extra=f'llama_server = "{wrapper}"\n')
-    starting = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/start"))
-    await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "starting", 10, "the start to begin")
-    first = state_of(router)["pid"]
-    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    starting, stopping, first = await stop_during_start(router, caplog, gate,
+                                                        call(router, "POST", "/api/models/tiny/start"))
     try:
-        await asyncio.to_thread(wait_until, lambda: "stop waits" in caplog.text, 10, "the stop to wait for the start")
-        gate.touch()
         status, out = await starting
         assert (status, out["error"]["code"]) == (503, "model_stopped"), out  # (the stop that waited for it: review AV)
         await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "stopping", 10, "the stop to begin")
@@ -190,11 +183,29 @@ async def test_a_client_that_gives_up_on_an_autostart_does_not_stop_it(make_rout
             reap_if_left(pid)
 
 
-def gated_llama_server(tmp_path: Path) -> tuple[Path, Path]:
-    """A llama-server that loads only once its gate file exists (SIGTERM not blocked): (the program, the gate)."""
+async def stop_during_start(router: Router, caplog: pytest.LogCaptureFixture, gate: Path,
+                            start: Awaitable[Any]) -> tuple[asyncio.Future[Any], asyncio.Future[Any], int]:
+    """Run `start` (of tiny, gated), and once its llama-server runs, a stop; once the stop waits for the start, open
+    the gate: (the start, the stop, the pid of the llama-server the start ran)."""
+    starting = asyncio.ensure_future(start)
+    await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "starting", 10, "the start to begin")
+    first = state_of(router)["pid"]
+    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    try:
+        await asyncio.to_thread(wait_until, lambda: "stop waits" in caplog.text, 10, "the stop to wait for the start")
+    except BaseException:
+        reap_if_left(first)
+        raise
+    gate.touch()
+    return starting, stopping, first
+
+
+def gated_llama_server(tmp_path: Path, block: Path | None = None) -> tuple[Path, Path]:
+    """A llama-server that loads only once its gate file exists (and ignores SIGTERM while `block` exists): (the
+    program, the gate)."""
     gate = tmp_path / "gate"
     wrapper = tmp_path / "llama-server-gated"
-    wrapper.write_text(WRAPPER.format(python=sys.executable, gate=str(gate), block=str(tmp_path / "no-block"),
+    wrapper.write_text(WRAPPER.format(python=sys.executable, gate=str(gate), block=str(block or tmp_path / "no-block"),
                                       real=str(find_llama_server())))
     wrapper.chmod(0o755)
     return wrapper, gate
@@ -250,13 +261,9 @@ async def test_a_cli_start_cut_short_by_a_stop_says_so(make_router: Callable[...
     caplog.set_level(logging.INFO, logger="larouter.models")
     wrapper, gate = gated_llama_server(tmp_path)
     router = tiny_router(make_router, tmp_path, grace=3.0, extra=f'llama_server = "{wrapper}"\n')
-    starting = asyncio.ensure_future(asyncio.to_thread(on, router, "models", "start", "tiny"))
-    await asyncio.to_thread(wait_until, lambda: state_of(router)["state"] == "starting", 10, "the start to begin")
-    first = state_of(router)["pid"]
-    stopping = asyncio.ensure_future(call(router, "POST", "/api/models/tiny/stop"))
+    starting, stopping, first = await stop_during_start(router, caplog, gate,
+                                                        asyncio.to_thread(on, router, "models", "start", "tiny"))
     try:
-        await asyncio.to_thread(wait_until, lambda: "stop waits" in caplog.text, 10, "the stop to wait for the start")
-        gate.touch()
         started = await asyncio.wait_for(starting, 60)
         assert (await stopping)[0] == 200
     finally:
