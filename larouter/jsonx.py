@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["NonFiniteNumber", "dumps", "loads", "non_finite_path"]
+__all__ = ["NonFiniteNumber", "TooDeep", "WRITE_DEPTH", "deeper_than", "dumps", "loads", "non_finite_path"]
 
 
 class NonFiniteNumber(ValueError):
@@ -35,6 +35,10 @@ class NonFiniteNumber(ValueError):
                 if text[-1:].isdigit() else f"{text} is not valid JSON (RFC 8259 has no NaN or Infinity)")
         super().__init__(f"{path!r}: {what}" if path else what)
         self.path = path
+
+
+class TooDeep(ValueError):
+    """JSON nested past what the parsers read (orjson stops at 1,024 levels of arrays and objects)."""
 
 
 def _child(path: str, key: str | int) -> str:
@@ -89,7 +93,23 @@ def loads(raw: bytes | str, *, allow_nan: bool = True) -> Any:
                 return json.loads(raw)  # the slow path decides, and names the problem
             return _strict_loads(raw)
         except RecursionError:  # orjson stops at 1024 levels; Python's json runs out of stack a little later
-            raise ValueError("JSON is nested too deeply (more than 1,024 levels)") from None
+            raise TooDeep("JSON is nested too deeply (more than 1,024 levels)") from None
+
+
+WRITE_DEPTH = 255  # levels of arrays and objects orjson writes (it refuses more; Python's json then runs out of stack)
+
+
+def deeper_than(node: Any, limit: int) -> bool:
+    """Whether a parsed document nests arrays and objects more than `limit` levels deep (the document itself is level
+    1). Iterative (no stack to run out of), and it looks only at arrays and objects."""
+    todo: list[tuple[Any, int]] = [(node, 1)] if type(node) in (dict, list) else []
+    while todo:
+        container, depth = todo.pop()
+        if depth > limit:
+            return True
+        values = container.values() if type(container) is dict else container
+        todo.extend((value, depth + 1) for value in values if type(value) in (dict, list))
+    return False
 
 
 def dumps(obj: Any) -> bytes:

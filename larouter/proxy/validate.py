@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from larouter import jsonx
-from larouter.errors import bad_request
+from larouter.errors import LarouterError, bad_request
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _NUMBERS = ("temperature", "top_p", "presence_penalty", "frequency_penalty")
@@ -29,13 +29,25 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise bad_request("request body is empty; expected a JSON object", code="invalid_json")
     try:
         body = jsonx.loads(raw, allow_nan=False)
+    except jsonx.TooDeep:
+        raise _too_deep() from None
     except jsonx.NonFiniteNumber as exc:  # names the field: NaN, Infinity or 1e999 is never sent on
         raise bad_request(f"request body is not valid JSON: {exc}", exc.path, "invalid_json") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"request body is not valid JSON: {exc}", code="invalid_json") from None
     if not isinstance(body, dict):
         raise bad_request(f"request body must be a JSON object, got {_type_name(body)}", code="invalid_json")
+    # What LARouter parses it must be able to write back (to the provider, a stored setting): orjson writes
+    # WRITE_DEPTH levels and no more (Python's json ran out of stack on 1,000: a 500, review AX 1). Fewer brackets
+    # than that cannot nest so deep: the usual body is not walked.
+    if raw.count(b"[") + raw.count(b"{") > jsonx.WRITE_DEPTH and jsonx.deeper_than(body, jsonx.WRITE_DEPTH):
+        raise _too_deep()
     return body
+
+
+def _too_deep() -> LarouterError:
+    return bad_request(f"request body is nested too deeply: more than {jsonx.WRITE_DEPTH} levels of arrays and objects "
+                       "(the most LARouter can pass on)", code="invalid_json")
 
 
 MAX_MODEL_NAME = 256

@@ -11,9 +11,9 @@ JSON user messages (`{"type": "user_message", "message": "..."}`).
 
 from __future__ import annotations
 
-import json
 import re
 
+from larouter.routing import textjson
 from larouter.routing.compiled import Compiled
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
@@ -56,10 +56,7 @@ def _json_message(text: str, types: frozenset[str]) -> str | None:
     stripped = text.strip()
     if not stripped.endswith("}") or '"type"' not in stripped[:40] or len(stripped) > 100_000:
         return None
-    try:
-        obj = json.loads(stripped)
-    except ValueError:
-        return None
+    obj = textjson.loads(stripped)  # (None for what is no JSON, or nests too deeply to read)
     if isinstance(obj, dict) and obj.get("type") in types and isinstance(obj.get("message"), str):
         return obj["message"]
     return None

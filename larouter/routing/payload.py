@@ -8,12 +8,12 @@ XML: attributes and element texts by their names; a child element that carries n
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from larouter.routing import textjson
 from larouter.routing.limits import within_own_limits
 
 # A record's own state: {"host": "web-01", "status": "ok"}, {"status": "completed", "conclusion": "success"}.
@@ -41,14 +41,10 @@ def payload_records(text: str) -> bool:
     their state as fine (hosts "ok")."""
     stripped = text.strip()
     if stripped.startswith("{") and stripped.endswith("}"):
-        try:
-            return _json_records(json.loads(stripped))
-        except ValueError:
-            return False
+        return _json_records(textjson.loads(stripped))  # (None, not JSON or too deep to read: no records)
     if stripped.startswith("<") and stripped.endswith(">") and "<!" not in stripped:
-        try:
-            root = ET.fromstring(stripped)
-        except ET.ParseError:
+        root = textjson.xml_root(stripped)
+        if root is None:
             return False
         return any(len(parent) > 0 and all(_record(child.attrib) for child in parent) for parent in root.iter())
     return False
@@ -80,17 +76,13 @@ def payload_lines(text: str) -> str | None:
     stripped = text.strip()
     lines: list[str] = []
     if stripped.startswith("{") and stripped.endswith("}"):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            return None
+        data = textjson.loads(stripped)  # (None: not JSON, or too deep to read)
         if not isinstance(data, dict):
             return None
         _json(data, "", lines)
     elif stripped.startswith("<") and stripped.endswith(">") and "<!" not in stripped:  # no DTD, no entity bombs
-        try:
-            root = ET.fromstring(stripped)  # short texts only (the caller's max_chars)
-        except ET.ParseError:
+        root = textjson.xml_root(stripped)  # short texts only (the caller's max_chars)
+        if root is None:
             return None
         _xml(root, lines, top=True)
     else:

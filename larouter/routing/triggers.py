@@ -9,16 +9,15 @@ without a stamp counts when it says what to reply when idle ("Kama hakuna kitu, 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from larouter import jsonx
 from larouter.routing.asking import QUESTION_MARKS
 from larouter.routing.command_output import shell_output
+from larouter.routing import textjson
 from larouter.routing.compiled import CJK_RE, COMMENT_RE, Compiled
 from larouter.routing.limits import BAND_KEYS, LIMITS_KEYS, within_own_limits
 from larouter.routing.payload import OK_VALUES, STATUS_KEYS, healthy
@@ -271,21 +270,17 @@ def _calls(tool_calls: list[Any]) -> dict[str, str]:
     return found
 
 
-_DECODER = json.JSONDecoder()  # stateless
-
-
 def json_of(text: str) -> Any:
     """The JSON a tool result is, or opens with before other text (`[{"reason": "mention", …}]` then "--- issue #58
-    body ---": the records are the lookup's answer); None when it does not parse."""
+    body ---": the records are the lookup's answer); None when it does not parse or nests too deeply (`textjson`)."""
     if len(text) <= MAX_RESULT_CHARS:
-        try:
-            return jsonx.loads(text)
-        except ValueError:
-            pass
-    try:
-        data, end = _DECODER.raw_decode(text)
-    except ValueError:
+        data = textjson.loads(text)
+        if data is not None:
+            return data
+    found = textjson.leading(text)
+    if found is None:
         return None
+    data, end = found
     return data if end < len(text) and text[end].isspace() else None
 
 
