@@ -38,7 +38,11 @@ from larouter.proxy.registry import ModelRegistry
 # How the app must be served (`web.AppRunner(app, **RUNNER_OPTIONS)`, by larouterd and by the tests alike): a handler
 # is cancelled when its client goes (a cut stream stops its upstream call), and request bodies reach the handlers as
 # sent, decoded by `larouter.reqbody` (aiohttp's parser refused br and zstd with a plain-text 400).
-RUNNER_OPTIONS = MappingProxyType({"handler_cancellation": True, "auto_decompress": False})
+# A connection idle between two requests is closed after KEEPALIVE seconds (aiohttp's own default is now 3,630 s:
+# an idle connection holds a file descriptor; clients' pools let theirs go after 5 to 15 s).
+KEEPALIVE = 75.0
+RUNNER_OPTIONS = MappingProxyType({"handler_cancellation": True, "auto_decompress": False,
+                                   "keepalive_timeout": KEEPALIVE})
 
 
 async def http_client(app: web.Application) -> AsyncIterator[None]:

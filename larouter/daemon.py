@@ -27,6 +27,7 @@ from larouter.configerr import secrets_set
 from larouter.configvalid import LOG_LEVELS
 from larouter.configenv import stray_variables
 from larouter.drain import CUT_WAIT
+from larouter.headerwait import HeaderDeadlineRunner
 from larouter.fsutil import PRIVATE_DIR, PRIVATE_UMASK, unwritable_advice, warn_if_readable_secret, warn_if_shared
 from larouter.proxy import loop as loop_guard
 from larouter.textsafe import UNSAFE_RE, escaped
@@ -43,7 +44,9 @@ async def serve(app: web.Application, settings: Settings, ready: asyncio.Event |
     # The grace period is the drain's (`larouter.drain`: an on_shutdown hook waits for the requests in flight, then
     # cuts the ones left); aiohttp's own wait comes after it and would add its timeout twice more (once waiting,
     # once after cancelling), so it is only a short backstop.
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=CUT_WAIT, **RUNNER_OPTIONS)
+    # Each request's headers are due within server.body_timeout (`headerwait`), as its body is after them.
+    runner = HeaderDeadlineRunner(app, header_timeout=settings.server.body_timeout, handle_signals=False,
+                                  access_log=None, shutdown_timeout=CUT_WAIT, **RUNNER_OPTIONS)
     await runner.setup()
     flusher = asyncio.create_task(flush_logs_every(0.25), name="log-flush")
     stop = asyncio.Event()
