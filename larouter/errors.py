@@ -162,23 +162,28 @@ def json_error(err: LarouterError) -> web.Response:
 
 DECODED_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})  # what aiohttp decodes without extra packages
 
-# Over-long requests. aiohttp's parser refuses a request target or a header over its limits before any middleware
-# runs, with a plain-text 400 (aiohttp has no hook for those answers: aio-libs/aiohttp#3287). So the parser is given
-# room (`PARSER_LIMITS`, the app's handler_args) and LARouter's own limits, aiohttp's defaults, are enforced here
-# with an OpenAI-shaped 414/431. Only a request beyond the parser's room still gets aiohttp's plain text.
+# Over-long requests. aiohttp's parser refuses a request target, a header or more headers than its limits before
+# any middleware runs, with a plain-text 400 (aiohttp has no hook for those answers: aio-libs/aiohttp#3287). So the
+# parser is given room (`PARSER_LIMITS`, the app's handler_args) and LARouter's own limits, aiohttp's defaults, are
+# enforced here with an OpenAI-shaped 414/431. Only a request beyond the parser's room still gets aiohttp's plain text.
 MAX_TARGET = 8190  # bytes of path and query string
 MAX_FIELD = 8190  # bytes of one header, name and value
-PARSER_LIMITS = MappingProxyType({"max_line_size": 64 * 1024, "max_field_size": 64 * 1024})  # (read-only)
+MAX_HEADERS = 128  # header fields in one request
+PARSER_LIMITS = MappingProxyType({"max_line_size": 64 * 1024, "max_field_size": 64 * 1024,  # (read-only)
+                                  "max_headers": 2 * MAX_HEADERS})
 
 
 def oversize(request: web.Request) -> LarouterError | None:
-    """The 414 or 431 for a request target or a header over LARouter's limits, else None (a header is named, its
-    value never shown: it may be a token)."""
+    """The 414 or 431 for a request target, a header or a number of headers over LARouter's limits, else None (a
+    header is named, its value never shown: it may be a token)."""
     target = len(request.raw_path)
     if target > MAX_TARGET:
         return LarouterError(f"request target (path and query string) is {target:,} bytes; the most is "
                              f"{MAX_TARGET:,} (send long input in a JSON body)", 414, "invalid_request_error",
                              "uri_too_long")
+    if len(request.raw_headers) > MAX_HEADERS:
+        return LarouterError(f"request has {len(request.raw_headers):,} header fields; the most is {MAX_HEADERS}", 431,
+                             "invalid_request_error", "header_too_large")
     for name, value in request.raw_headers:
         if len(name) + len(value) > MAX_FIELD:
             shown = name[:64].decode("ascii", "replace")

@@ -91,3 +91,25 @@ async def test_oversized_header_is_refused_without_traceback(router: Router) -> 
     answer = (await asyncio.wait_for(reader.read(4096), 5)).decode(errors="replace")
     writer.close()
     assert answer.startswith("HTTP/1.1 431") and '"code": "header_too_large"' in answer and "Traceback" not in answer
+
+
+@pytest.mark.parametrize("count", [129, 250])
+async def test_too_many_headers_is_an_openai_shaped_431(router: Router, count: int) -> None:
+    """More than 128 header fields is an OpenAI-shaped 431 naming the count and the limit (it was aiohttp's plain-text
+    400 "Too many headers received"); 128 pass."""
+    import asyncio
+
+    host, port = router.url.removeprefix("http://").split(":")
+    for fields, expected in ((128, 200), (count, 431)):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        extra = b"".join(b"X-H%d: v\r\n" % i for i in range(fields - 1))  # (and Host)
+        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n" + extra + b"\r\n")
+        await writer.drain()
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).decode()
+        length = int(head.lower().partition("content-length:")[2].split()[0])
+        body = json.loads(await asyncio.wait_for(reader.readexactly(length), 5))
+        writer.close()
+        assert head.startswith(f"HTTP/1.1 {expected} "), head
+        if expected == 431:
+            err = assert_openai_error(body, "header_too_large")
+            assert f"{count:,} header fields; the most is 128" in err["message"], err
