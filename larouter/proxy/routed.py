@@ -341,7 +341,8 @@ async def route(request: web.Request, call: Call, body: dict[str, Any],
             # its context, a model the provider does not have) is passed by, like one that failed: the client named
             # no model, LARouter chose it. Such a refusal is not billed; one about the request says nothing of the
             # model's health, one about the model (`err.model_failure`) is that model's failure, and cools it.
-            if err.status not in RETRYABLE and err.type != "budget_exceeded" and not err.rejected:
+            if (err.status not in RETRYABLE and err.type != "budget_exceeded" and not err.rejected
+                    or err.code == upstream.LOCAL_LIMIT):  # (out of fds: no candidate is to blame, none would do)
                 raise
             shown = err.model_failure or err.code or err.status  # (a 403 naming the model: model_forbidden, as
             shown = f"{shown}: {err.note}" if err.note else shown  # /health says it; a crash, what killed it)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 import logging
 import re
 from types import MappingProxyType
@@ -35,6 +37,18 @@ MODEL_FAILURES = {403: "model_forbidden", 404: "model_not_found"}  # a 4xx about
 def _where(target: Target) -> str:
     host = urlsplit(target.provider.base_url).hostname or "?"
     return f"provider {target.provider_name!r} ({host})"
+
+
+OUT_OF_FDS = frozenset({errno.EMFILE, errno.ENFILE})  # "Too many open files" (the process's; the system's)
+LOCAL_LIMIT = "out_of_file_descriptors"  # its code: no upstream's failure (`health.failure_kind`), no candidate's
+
+
+def out_of_fds(target: Target, number: int) -> LarouterError:
+    """The 503 for a connection larouterd could not open for lack of file descriptors: its own limit, not the
+    provider's failure (it was counted so, and `auto` cooled a healthy provider down: review AX 3)."""
+    return LarouterError(f"larouterd is out of file descriptors ({os.strerror(number)}): it could not open a "
+                         f"connection to {_where(target)}, which was not reached; try again shortly, or raise "
+                         "larouterd's open-file limit (LimitNOFILE, ulimit -n)", 503, "server_error", LOCAL_LIMIT)
 
 
 def chat_url(target: Target) -> str:
@@ -114,6 +128,8 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):  # sent, then silence: it may be working on it
         raise timed_out(target, "did not answer within {} s (its {})") from None
     except aiohttp.ClientError as exc:
+        if getattr(exc, "errno", None) in OUT_OF_FDS:  # larouterd's own limit, not the provider's failure
+            raise out_of_fds(target, exc.errno) from None  # type: ignore[attr-defined]
         if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)) and not isinstance(
                 exc, aiohttp.ClientConnectorError):  # connected, then closed or reset before any answer
             raise upstream_error(f"{_where(target)} closed the connection before answering ({_detail(exc, prov)}); "
