@@ -98,9 +98,25 @@ def validate_chat(body: dict[str, Any]) -> None:
         raise bad_request(f"'messages' must be an array, got {_type_name(messages)}", "messages", "invalid_type")
     if not messages:
         raise bad_request("'messages' must contain at least one message", "messages")
+    _check_count("messages", len(messages))  # (first: nothing walks a list of a million messages)
+    parts = 0
     for i, msg in enumerate(messages):
         _check_message(i, msg)
+        if type(content := msg.get("content")) is list:
+            parts += len(content)
+    _check_count("messages[].content", parts, "content parts in all messages")
     _check_scalars(body)
+
+
+# Items in one request's lists: a body under server.max_body_bytes made of 900,000 tiny messages took ~500 MB to
+# handle (review AX 4). OpenAI takes 2,048 messages and 128 tools; agents' conversations stay far below this.
+MAX_ITEMS = 20_000
+
+
+def _check_count(param: str, count: int, what: str = "") -> None:
+    if count > MAX_ITEMS:
+        said = f"the request has {count:,} {what}" if what else f"'{param}' has {count:,} items"
+        raise bad_request(f"{said}; the most LARouter takes is {MAX_ITEMS:,}", param, "array_above_max_length")
 
 
 def _check_scalars(body: dict[str, Any]) -> None:
@@ -132,6 +148,7 @@ def _check_scalars(body: dict[str, Any]) -> None:
     if tools is not None:
         if not isinstance(tools, list):
             raise bad_request(f"'tools' must be an array, got {_type_name(tools)}", "tools", "invalid_type")
+        _check_count("tools", len(tools))
         if not _plain_function_tools(tools):  # the usual list passes here; any other is looked at tool by tool
             for i, tool in enumerate(tools):
                 _check_tool(f"tools[{i}]", tool)
@@ -142,6 +159,7 @@ def _check_scalars(body: dict[str, Any]) -> None:
     if functions is not None:
         if not isinstance(functions, list):
             raise bad_request(f"'functions' must be an array, got {_type_name(functions)}", "functions", "invalid_type")
+        _check_count("functions", len(functions))
         for i, function in enumerate(functions):
             _check_function(f"functions[{i}]", function)
 
