@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import socket
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +35,15 @@ def soft_open_files(pid: int) -> int:
     line = next(line for line in Path(f"/proc/{pid}/limits").read_text().splitlines()
                 if line.startswith("Max open files"))
     return int(line.split()[3])
+
+
+def settled(fds: Path) -> int:
+    """How many descriptors the process has open, once that stays the same for 0.2 s."""
+    before = -1
+    while (now := len(os.listdir(fds))) != before:
+        before = now
+        time.sleep(0.2)
+    return now
 
 
 HARD = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -70,9 +80,12 @@ def test_out_of_file_descriptors_is_larouterds_503_not_the_providers_failure(hom
         held: list[socket.socket] = []
         try:
             # Leave one descriptor: the call's own connection is accepted with it; its provider's then cannot open.
-            while (used := len(os.listdir(fds))) < limit - 1:
-                held.append(socket.create_connection(("127.0.0.1", port)))
-                wait_until(lambda: len(os.listdir(fds)) > used, 5, "the daemon to accept a connection")
+            while (len(os.listdir(fds)) < limit - 8 or settled(fds) < limit - 1):  # (settled near the end only)
+                sock = socket.create_connection(("127.0.0.1", port))
+                held.append(sock)
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # answered: accepted, kept alive
+                sock.settimeout(10)
+                assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
             status, raw = http_raw("POST", url + "/v1/chat/completions", body, timeout=20)
         finally:
             for sock in held:
