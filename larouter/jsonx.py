@@ -116,7 +116,8 @@ def deeper_than(node: Any, limit: int) -> bool:
 
 def writable(obj: Any) -> bool:
     """Whether `dumps` can write a parsed document: orjson writes it (the usual case: ~20 us for 140 KB, where
-    walking it took ~380), or it nests no deeper than WRITE_DEPTH."""
+    walking it took ~380), or it nests no deeper than WRITE_DEPTH. (A chat body is not asked: `dumps` refuses it
+    as it is sent, where orjson writes it anyway.)"""
     try:
         orjson.dumps(obj)
         return True
@@ -125,8 +126,11 @@ def writable(obj: Any) -> bool:
 
 
 def dumps(obj: Any) -> bytes:
-    """Serialise to compact UTF-8 JSON bytes."""
+    """Serialise to compact UTF-8 JSON bytes; TooDeep for a document nested past WRITE_DEPTH levels (found only once
+    orjson has refused it: no cost to what it writes)."""
     try:
         return orjson.dumps(obj)
     except TypeError:  # lone surrogates, integers beyond 64 bits: Python's json writes them as before
+        if deeper_than(obj, WRITE_DEPTH):  # (its recursion runs out of stack near 1,000 levels: a 500, review AX 1)
+            raise TooDeep(f"JSON is nested too deeply to write (more than {WRITE_DEPTH} levels)") from None
         return json.dumps(obj, separators=(",", ":")).encode()

@@ -73,7 +73,7 @@ def error_headers(call: Call, named: tuple[str, str | None] | None = None) -> di
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     """Proxy one chat completion, streaming or not, and record it."""
     raw = await read_body(request)
-    body = parse_json_object(raw)
+    body = parse_json_object(raw, check_depth=False)  # (its depth is checked as it is sent: `upstream.send`)
     validate_chat(body)
     stream = bool(body.get("stream"))
     call = Call(requested_model=without_tokens(body["model"]), stream=stream, request_bytes=prompt_bytes(raw, body),

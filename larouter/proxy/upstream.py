@@ -23,6 +23,7 @@ from larouter.proxy.reasoning import read_timeout
 from larouter.proxy.answer_headers import UPSTREAM_ID, relayed, request_id_of, retry_after, retry_after_ms
 from larouter.proxy.redaction import redact
 from larouter.proxy.registry import Target
+from larouter.proxy.validate import too_deep
 
 if TYPE_CHECKING:
     from larouter.proxy.call import Call
@@ -105,7 +106,10 @@ async def send(session: aiohttp.ClientSession, target: Target, body: dict[str, A
     the client's headers passed on (`outbound.forwarded`)."""
     prov = target.provider
     timeout = aiohttp.ClientTimeout(total=None, connect=prov.connect_timeout, sock_read=read_timeout(target)[0])
-    data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
+    try:
+        data = jsonx.dumps(body)  # bytes: aiohttp sends them as they are (a str is re-encoded per request)
+    except jsonx.TooDeep:  # (checked here, not as every chat body is parsed: orjson has written it by now)
+        raise too_deep() from None
     headers = upstream_headers(target, stream, hops, request_id, extra)
     try:
         try:

@@ -23,14 +23,15 @@ def _magnitude(val: int | float) -> str:
     return f"{val:g}" if isinstance(val, float) or val.bit_length() < 1000 else f"an integer of {len(str(val)):,} digits"
 
 
-def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """Parse the body as a JSON object or raise a 400."""
+def parse_json_object(raw: bytes, check_depth: bool = True) -> dict[str, Any]:
+    """Parse the body as a JSON object or raise a 400 (also, with `check_depth`, for one nested too deeply to write
+    back; a chat body is checked as it is sent, where it is written anyway: `upstream.send`)."""
     if not raw.strip():
         raise bad_request("request body is empty; expected a JSON object", code="invalid_json")
     try:
         body = jsonx.loads(raw, allow_nan=False)
     except jsonx.TooDeep:
-        raise _too_deep() from None
+        raise too_deep() from None
     except jsonx.NonFiniteNumber as exc:  # names the field: NaN, Infinity or 1e999 is never sent on
         raise bad_request(f"request body is not valid JSON: {exc}", exc.path, "invalid_json") from None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -39,12 +40,12 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise bad_request(f"request body must be a JSON object, got {_type_name(body)}", code="invalid_json")
     # What LARouter parses it must be able to write back (to the provider, a stored setting): Python's json ran out of
     # stack on 1,000 levels, a 500 (review AX 1). (A body that short cannot nest so deep.)
-    if len(raw) > 2 * jsonx.WRITE_DEPTH and not jsonx.writable(body):
-        raise _too_deep()
+    if check_depth and len(raw) > 2 * jsonx.WRITE_DEPTH and not jsonx.writable(body):
+        raise too_deep()
     return body
 
 
-def _too_deep() -> LarouterError:
+def too_deep() -> LarouterError:
     return bad_request(f"request body is nested too deeply: more than {jsonx.WRITE_DEPTH} levels of arrays and objects "
                        "(the most LARouter can pass on)", code="invalid_json")
 
