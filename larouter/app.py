@@ -23,7 +23,8 @@ from larouter.routing import api as routing_api
 from larouter.projects.store import ProjectStore
 from larouter.routing.cooldowns import Cooldowns
 from larouter.routing.health import UpstreamHealth
-from larouter.routing.policy import apply_routing, merged_policies
+from larouter.routing.chains import merged_policies
+from larouter.routing.policy import apply_routing
 from larouter.routing.repeats import RepeatTracker
 from larouter.routing.sticky import StickyRoutes
 from larouter.routing.unserved import warn_unserved

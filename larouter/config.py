@@ -350,10 +350,10 @@ def load_settings(
     config_path: Path | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
-    file_layer: tuple[bool, dict[str, Any]] | None = None,
-) -> Settings:
+    file_layer: tuple[bool, dict[str, Any]] | None = None, *, light: bool = False) -> Settings:
     """Build settings from defaults < TOML file < environment < overrides; raise ConfigError naming the bad key.
-    `file_layer`: the file as read before (`read_file_layer`: the daemon's, as at its start), else it is read now."""
+    `file_layer`: the file as read before (`read_file_layer`: the daemon's, as at its start), else it is read now.
+    `light` (the CLI's load): the shipped classifier rules are not compiled (`configcheck.problems`)."""
     env = os.environ if env is None else env
     path = config_path or default_config_path(env)
     raw: dict[str, Any] = {"providers": default_providers(env)}
@@ -373,7 +373,7 @@ def load_settings(
     except Exception as exc:  # cattrs raises exception groups carrying the path in notes
         found = structure_problems(exc, raw) or [str(exc)]
     else:
-        found = list(settings_problems(settings))
+        found = list(settings_problems(settings, light))
     if found:  # each problem names the variable that set the key, if one did (a file that is not there is not named)
         shipped = shipped_variables(env, (file_raw, environment, overrides or {}), from_env)
         # the layers in order: a shipped provider's base URL from its SDK variable lies under the file

@@ -34,15 +34,16 @@ def valid_host(host: str) -> bool:
     return 0 < len(name) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in name.split("."))
 
 
-def problems(settings: Settings) -> Iterator[str]:
-    """Each problem as `key.path: what is wrong (got value)`."""
+def problems(settings: Settings, light: bool = False) -> Iterator[str]:
+    """Each problem as `key.path: what is wrong (got value)`. `light`: a load that never classifies (the CLI's)
+    does not compile the classifier's rules when they are the shipped ones, which compile (tests/test_classifier)."""
     if not valid_host(settings.server.host):
         yield f"server.host: must be an IP address or a host name, got {settings.server.host!r}"
     routing = settings.routing
     if not _MODEL_NAME.fullmatch(routing.default_model):
         yield f"routing.default_model: must be a model name (no spaces, at most 256 characters), got {routing.default_model!r}"
     yield from _policies(settings)
-    yield from _classifier(settings)
+    yield from _classifier(settings, light)
     yield from _prices(settings)  # ([local]'s values are checked by its validators, all at once: configconv)
     for name in settings.providers:  # (`provider/model` labels its models; `local:<id>` are the running local models)
         if not name.strip() or "/" in name or not name.isprintable() or name.strip().lower().startswith("local:"):
@@ -74,7 +75,7 @@ MAX_POLICIES = 256  # policies a config may define
 
 
 def _policies(settings: Settings) -> Iterator[str]:
-    from larouter.routing.policy import DEFAULT_POLICIES
+    from larouter.routing.chains import DEFAULT_POLICIES
 
     if len(settings.routing.policies) > MAX_POLICIES:
         yield f"routing.policies: {len(settings.routing.policies):,} policies; at most {MAX_POLICIES}"
@@ -104,9 +105,9 @@ def _policies(settings: Settings) -> Iterator[str]:
         yield f"routing.policy: unknown policy {settings.routing.policy!r} (known: {', '.join(sorted(known))})"
 
 
-def _classifier(settings: Settings) -> Iterator[str]:
-    """Compile the classifier's rules (patterns, the learned check-in model) now, not on the first request."""
-    from larouter.routing.compiled import RuleError, compile_rules
+def _classifier(settings: Settings, light: bool = False) -> Iterator[str]:
+    """Compile the classifier's rules (patterns, the learned check-in model) now, not on the first request; a `light`
+    load skips the shipped rules (about 170 patterns: 60 ms of each CLI command, review BF)."""
     from larouter.routing.rules import DEFAULT
 
     classifier = settings.routing.classifier
@@ -114,6 +115,10 @@ def _classifier(settings: Settings) -> Iterator[str]:
     if not 0.0 < threshold < 1.0:
         yield f"routing.classifier.heartbeat.model_threshold: must be between 0 and 1 (exclusive), got {threshold!r}"
         return
+    if light and classifier == DEFAULT:
+        return
+    from larouter.routing.compiled import RuleError, compile_rules
+
     try:
         compile_rules(classifier)
     except RuleError as exc:  # named by its key (review AT: `param` was `routing.classifier` for any of them)

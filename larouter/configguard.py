@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from larouter.errors import LarouterError
+from larouter.apierror import LarouterError
 
 _UNSET = object()
 ANY = "*"  # any table key (a provider's or a model's name)

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from larouter.errors import LarouterError
+from larouter.apierror import LarouterError
 
 PRIVATE_DIR = 0o700  # the data directory holds keys, tokens, the usage ledger and model logs: its owner's only
 

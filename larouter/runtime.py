@@ -9,7 +9,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping
 
 import attrs
 
@@ -19,14 +19,12 @@ from larouter.configshipped import hidden_base_urls
 from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_settings, env_variables, holds,
                              load_settings, read_file_layer, redacted)
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
-from larouter.configerr import dropped_base_url, format_structure_error
-from larouter.errors import bad_request
+from larouter.configerr import dropped_base_url
+from larouter.apierror import bad_request
 from larouter.fsutil import atomic_write, storage_error
+from larouter.statefile import damaged, load_json_file
 
-T = TypeVar("T")
 log = logging.getLogger("larouter.runtime")
-JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean",
-              type(None): "null"}
 # Read once, at start: a change applies at the next start (a PATCH lists it in `restartRequired`).
 RESTART_KEYS = {("server", "host"), ("server", "port"), ("server", "max_body_bytes"), ("server", "trust_loopback"),
                 ("server", "body_timeout"), ("server", "event_loop"), ("usage", "batch_rows"),
@@ -43,38 +41,6 @@ OVERRIDES_ADVICE = ("\nIt holds the settings changed at runtime (`larouter confi
 def runtime_file(home: Path) -> Path:
     """Where PATCHed settings are persisted (the top layer: above file and environment)."""
     return home / "runtime-config.json"
-
-
-def damaged(path: Path, problem: str) -> str:
-    """The startup error for a state file LARouter cannot use; the file itself is never rewritten or removed."""
-    return f"cannot load {path}: {problem}\nThe file was left untouched: fix it or restore it from a backup, then start again."
-
-
-def load_json_file(path: Path, expect: type[list] | type[dict], what: str) -> Any:
-    """Parse one of LARouter's JSON state files; a damaged one is a ConfigError naming it and saying why."""
-    try:
-        data = json.loads(path.read_bytes())
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-        raise ConfigError(damaged(path, f"not valid JSON ({exc})")) from None
-    except OSError as exc:
-        raise ConfigError(damaged(path, f"cannot read it ({exc.strerror})")) from None
-    if not isinstance(data, expect):
-        got = JSON_NAMES.get(type(data), type(data).__name__)
-        raise ConfigError(damaged(path, f"expected a JSON {JSON_NAMES[expect]} of {what}, got {got}"))
-    return data
-
-
-def structure_entries(path: Path, data: list[Any], cls: type[T], structure: Callable[[Any, type[T]], T],
-                      what: str) -> list[T]:
-    """Structure every entry of a JSON array file; a bad entry is a ConfigError naming the file and the key."""
-    out = []
-    for i, raw in enumerate(data):
-        try:
-            out.append(structure(raw, cls))
-        except Exception as exc:  # cattrs raises exception groups carrying the key path in notes
-            detail = format_structure_error(exc, raw, str(path)).split("\n", 1)[-1].strip()
-            raise ConfigError(damaged(path, f"entry {i} is not a valid {what}: {detail}")) from None
-    return out
 
 
 def read_overrides(home: Path) -> dict[str, Any]:
@@ -379,21 +345,23 @@ def secret_keys() -> frozenset[str]:
 
 
 def load_runtime(config_path: Path | None, env: Mapping[str, str] | None = None,
-                 cli: Mapping[str, Any] | None = None) -> Runtime:
-    """Load settings with persisted runtime overrides on top (and CLI flags above those)."""
+                 cli: Mapping[str, Any] | None = None, *, light: bool = False) -> Runtime:
+    """Load settings with persisted runtime overrides on top (and CLI flags above those). `light`: for a caller that
+    never classifies (the `larouter` CLI, which needs the home, the address and the token): the shipped classifier
+    rules are not compiled (`load_settings`); the settings and every problem found are the same."""
     env = os.environ if env is None else env
     layer = read_file_layer(config_path, env)  # read once: a PATCH later builds on the file as it was at the start
     # the file and environment in full, even the keys a flag overrides
-    first = load_settings(config_path, env, file_layer=layer)
+    first = load_settings(config_path, env, file_layer=layer, light=light)
     overrides = read_overrides(first.home)
     try:
-        settings = load_settings(config_path, env, overrides, layer) if overrides else first
+        settings = load_settings(config_path, env, overrides, layer, light=light) if overrides else first
     except ConfigError as exc:  # the settings were valid without the overrides: the file is to blame
         detail = str(exc).split("\n", 1)[-1].strip()
         raise ConfigError(damaged(runtime_file(first.home), f"invalid settings: {detail}") + OVERRIDES_ADVICE) from None
     if cli:
         try:
-            settings = load_settings(config_path, env, merge(overrides, cli), layer)
+            settings = load_settings(config_path, env, merge(overrides, cli), layer, light=light)
         except ConfigError as exc:
             detail = str(exc).split("\n", 1)[-1].strip()
             raise ConfigError(f"invalid command-line option: {detail}") from None

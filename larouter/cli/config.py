@@ -13,7 +13,7 @@ import click
 from larouter import jsonx
 from larouter.cli.common import Client, CliError, client_options
 from larouter.cli.output import console, err_console, plain, print_json, safe
-from larouter.config import SECRET_FIELDS
+from larouter.configerr import SECRET_FIELDS
 
 MISSING = object()
 
@@ -183,7 +183,7 @@ def policy_fallback(path: list[str], view: dict[str, Any]) -> str | None:
     """What routes now that a policy's configured chain (or the whole policy) is gone: the built-in chain, or, for a
     policy of a new name, cost-optimized's, as configured (`view`: the settings after the change). None for a key
     that is no routing policy's."""
-    from larouter.routing.policy import DEFAULT_POLICIES, merged_policies  # only for this message
+    from larouter.routing.chains import DEFAULT_POLICIES, merged_policies  # only for this message
     from larouter.routing.tiers import Tier
 
     if path[:2] != ["routing", "policies"] or len(path) not in (3, 4):

@@ -17,7 +17,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from larouter.textsafe import UNSAFE_RE, for_terminal as plain
-from larouter.usage.pricing import exact_places
+from larouter.usage.money import exact_places
 
 _NOT_ASCII = re.compile("[\x7f-\U0010ffff]")  # (JSON has escaped C0 in its strings: a raw one is its own line break)
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 from larouter.cli.common import Client, CliError, optional
 from larouter.cli.once import option
-from larouter.projects.store import name_key
+from larouter.projects.names import name_key
 
 SHOWN = 10  # projects named in the "no project" error
 DELETED = (". A deleted project's usage stays under its id only (LARouter keeps no name once a project is deleted): "

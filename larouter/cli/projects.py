@@ -11,7 +11,7 @@ from larouter.cli.common import Client, client_options, confirm, seg
 from larouter.cli.once import option
 from larouter.cli.output import cap_money, console, emit, fitted_table, print_json, safe
 from larouter.cli.project_ref import project_id as project_ref, unknown_project
-from larouter.projects.store import POLICIES, WINDOWS
+from larouter.projects.names import POLICIES, WINDOWS
 
 
 class Budget(click.ParamType):

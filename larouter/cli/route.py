@@ -14,7 +14,7 @@ from larouter.cli.common import Client, CliError, client_options
 from larouter.cli.once import option
 from larouter.cli.output import emit, fitted_table
 from larouter.cli.project_ref import project_id, project_option, unknown_project
-from larouter.usage.pricing import usd_text
+from larouter.usage.money import usd_text
 
 
 def request_body(prompt: str | None, file: TextIO | None, model: str) -> dict[str, Any]:

@@ -26,11 +26,11 @@ def settings_target(token: str | None) -> Client:
     home = env_home()
     try:
         try:
-            runtime = load_runtime(None)
+            runtime = load_runtime(None, light=True)
         except ConfigError:  # the running daemon may read another file (`larouterd --config FILE`): its settings
             if (config := running_config(home)) is None or os.environ.get("LAROUTER_CONFIG"):
                 raise  # (with the changes made at runtime for providers that file defines) are valid with it
-            runtime = load_runtime(config)
+            runtime = load_runtime(config, light=True)
     except ConfigError as exc:  # the daemon could not start with this config; one that runs still says where it is
         problem = " ".join(line if line.endswith((".", ":", ";")) else line + "."
                            for line in (raw.strip() for raw in str(exc).splitlines()) if line)
@@ -88,7 +88,7 @@ def url_target(url: str, token: str | None) -> Client:
     from larouter.runtime import load_runtime
 
     try:
-        settings = load_runtime(None).settings
+        settings = load_runtime(None, light=True).settings
     except ConfigError:  # (settings that do not load: the home from the environment, the token from its files)
         settings = None
     home = settings.home if settings is not None else env_home()

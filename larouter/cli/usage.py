@@ -17,7 +17,7 @@ from larouter.cli.common import Client, CliError, client_options, inherited
 from larouter.cli.once import option
 from larouter.cli.output import cap_money, emit, err_console, fitted_table, money, plural, print_json, safe, size
 from larouter.cli.project_ref import project_id, project_option, unknown_project
-from larouter.usage.pricing import exact_places
+from larouter.usage.money import exact_places
 
 PERIODS = ("daily", "weekly", "monthly", "all")
 CHART_DAYS = 31

@@ -19,7 +19,7 @@ from larouter.config import CONVERTER, Local
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.fsutil import atomic_write, storage_error
 from larouter.models.gguf import trained_context
-from larouter.runtime import load_json_file, structure_entries
+from larouter.statefile import load_json_file, structure_entries
 
 MODEL_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 QUANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,31}$")  # a quantisation's name: "Q4_K_M", "IQ2_XXS", "f16", "custom"

@@ -23,7 +23,7 @@ import attrs
 
 from larouter.errors import LarouterError
 from larouter.projects.store import WINDOWS, Project
-from larouter.usage.pricing import exact_places, round_usd
+from larouter.usage.money import exact_places, round_usd
 from larouter.usage.records import utc_now
 
 log = logging.getLogger("larouter.budget")

@@ -19,21 +19,15 @@ from larouter.config import CONVERTER, Settings
 from larouter.configerr import ConfigError
 from larouter.errors import LarouterError, bad_request, not_found
 from larouter.fsutil import atomic_write, storage_error
-from larouter.runtime import damaged, load_json_file, structure_entries
-from larouter.usage.pricing import MONEY_PLACES
+from larouter.projects.names import POLICIES, WINDOWS, name_key
+from larouter.statefile import damaged, load_json_file, structure_entries
+from larouter.usage.money import MONEY_PLACES
 
 T = TypeVar("T")
 log = logging.getLogger("larouter.projects")
 TOKEN_PREFIX = "lr_sk_"
-POLICIES = ("cost-optimized", "balanced", "quality-first", "local-only")
-WINDOWS = ("daily", "weekly", "monthly")
 DEFAULT = "default"
 NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9._-])?$")
-
-
-def name_key(name: str) -> str:
-    """What makes two project names the same: case and runs of white space do not count."""
-    return " ".join(name.split()).casefold()
 
 
 def hash_token(token: str) -> str:

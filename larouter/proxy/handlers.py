@@ -27,7 +27,7 @@ from larouter.proxy.upstream import describe_stream_error, upstream_body
 from larouter.proxy.validate import check_model_name, parse_json_object, validate_chat
 from larouter.reqbody import read_body
 from larouter.routing.health import failure_kind
-from larouter.usage.pricing import usd_text
+from larouter.usage.money import usd_text
 
 
 def decision_headers(call: Call) -> dict[str, str]:

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 
 from larouter import appkeys, jsonx
-from larouter.errors import error_body
+from larouter.apierror import error_body
 from larouter.proxy.call import Call
 from larouter.proxy.events import ANSWER_MARKS, DONE, has_answer, has_reasoning, parts, usage_event
 from larouter.proxy.redaction import redact, scrub

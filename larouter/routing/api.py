@@ -21,7 +21,7 @@ from larouter.queryargs import check_query
 from larouter.reqbody import read_body
 from larouter.routing.policy import Candidate
 from larouter.usage.api import current_project, project_param
-from larouter.usage.pricing import round_usd
+from larouter.usage.money import round_usd
 
 EXPLICIT = "explicit model: sent as named, never routed or replaced"
 REFUSED = "402 budget_exceeded"

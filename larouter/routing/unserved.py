@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Mapping
 from larouter.models.binary import LlamaServerNotFound, find_llama_server
 from larouter.models.catalog import Catalog
 from larouter.proxy.registry import ModelRegistry
-from larouter.routing.policy import DEFAULT_POLICIES, LOCAL, merged_policies
+from larouter.routing.chains import DEFAULT_POLICIES, LOCAL, merged_policies
 
 if TYPE_CHECKING:
     from larouter.config import Settings

@@ -14,7 +14,7 @@ import duckdb
 
 from larouter.usage import schema
 from larouter.usage.periods import Window
-from larouter.usage.pricing import round_usd
+from larouter.usage.money import round_usd
 
 SORT_KEYS = {
     "cost": "cost", "calls": "calls", "tokens": "tokens", "inputTokens": "input_tokens",
