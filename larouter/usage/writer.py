@@ -41,6 +41,7 @@ from larouter.usage import schema
 from larouter.usage.journal import Journal, Numbered
 from larouter.usage.loader import Loader
 from larouter.usage.records import Row
+from larouter.usage.writerstats import INVALIDATING, WriterStats, is_storage_error, one_line
 
 log = logging.getLogger("larouter.usage")
 
@@ -51,39 +52,6 @@ RETRY_FIRST = 0.25
 RETRY_MAX = 5.0
 FOLD_INTERVAL = 10.0
 FOLD_ROWS = 100_000
-
-# "the database cannot be written now" (not "this row is refused"):
-STORAGE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, duckdb.InternalException,
-                  duckdb.ConnectionException, OSError)
-# After these DuckDB refuses every statement until the database is opened again.
-INVALIDATING = (duckdb.FatalException, duckdb.InternalException, duckdb.ConnectionException)
-
-
-def is_storage_error(exc: BaseException) -> bool:
-    """True when a write failed because of the database or its storage, not because of the row."""
-    return isinstance(exc, STORAGE_ERRORS) or "invalidated" in str(exc)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:500]
-
-
-@attrs.define
-class WriterStats:
-    """Counters since start (read from any thread; approximate while running). Every row is `submitted` (by this
-    run) or `recovered` (from the journal at start), then `written` (committed), `failed` (lost) or pending:
-    written + failed + pending = submitted + recovered. `dropped` rows (the buffer was full) are in none."""
-
-    submitted: int = 0
-    written: int = 0
-    dropped: int = 0
-    failed: int = 0
-    batches: int = 0
-    folds: int = 0
-    retries: int = 0  # write attempts the storage refused (the rows were kept)
-    recovered: int = 0  # rows read back from the journal at start (not in `submitted`)
-
 
 @attrs.define(eq=False)
 class Writer:
@@ -296,7 +264,7 @@ class Writer:
         first = not self._failing
         self._failing = True
         self.stats.retries += 1
-        self._last_error = _one_line(exc)
+        self._last_error = one_line(exc)
         self._last_error_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         self._broken = self._broken or isinstance(exc, INVALIDATING) or "invalidated" in str(exc)
         self._retry_in = min(RETRY_FIRST if first else self._retry_in * 2, self.retry_max)
