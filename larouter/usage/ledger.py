@@ -173,6 +173,7 @@ class Ledger:
         """A call starts (on the event loop): in flight until it is recorded (`inflight.py`)."""
         if self.inflight is not None:
             self.inflight.begin(call)
+            self.writer.nudge()  # (a parked writer saves the calls in flight at its next flush, as it did polling)
 
     def record_interrupted(self, settings: Settings) -> None:
         """Record the calls the last run had in flight when it was killed, unless the ledger holds them (blocking;
@@ -203,6 +204,7 @@ class Ledger:
         blocks, never raises."""
         if self.inflight is not None:
             self.inflight.end(call)
+            self.writer.nudge()  # (its row is submitted below, unless building it fails: the file drops it then too)
         try:
             row = to_row(call, self.pricer)
         except Exception:  # a bug here must never fail the request being recorded

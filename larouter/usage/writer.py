@@ -1,7 +1,11 @@
 """The ledger's writer thread: a bounded buffer, a journal made durable in batches, DuckDB commits of its rows.
 
-`submit()` runs on the event loop: no I/O, no blocking, a deque append (and an Event set once `batch_rows` wait).
-The thread wakes every `flush_interval` s (or on that Event), numbers the waiting rows, stages them in the loader
+`submit()` runs on the event loop: no I/O, no blocking, a deque append (and an Event set once `batch_rows` wait, or
+when the thread is parked). With nothing to write, commit, fold or retry the thread parks: it waits, with no timeout
+(or until the next fold is due), for a row, a call that starts (`nudge()`: the calls in flight are saved at each
+flush), `wait_flushed()` or `close()`; it then waits `flush_interval` s more, so the rows that follow go in the same
+batch (review BF: it woke every `flush_interval` s for ever, 10 times a second on an idle daemon). While rows wait,
+it wakes every `flush_interval` s (or on that Event), numbers the waiting rows, stages them in the loader
 (`loader.py`, DuckDB's appender) and appends them to the journal (`journal.py`: one write and fdatasync per batch
 of at most `MAX_BATCH_FACTOR * batch_rows`). Every `commit_interval` s (or at that many journaled rows, at close,
 and for `wait_flushed()`) the loader commits them in one transaction and the journal is emptied: a commit costs a
@@ -77,6 +81,7 @@ class Writer:
     _done: threading.Condition = attrs.Factory(threading.Condition)
     _thread: threading.Thread | None = None
     _closing: bool = False
+    _parked: bool = False  # the thread waits for work (`_rest`): `submit` and `nudge` wake it
     _closed: bool = False
     _sync: bool = False  # wait_flushed() asks for a commit now
     _last_drop_log: float = float("-inf")
@@ -119,9 +124,15 @@ class Writer:
             return False
         self._pending.append(row)
         self.stats.submitted += 1
-        if len(self._pending) >= self.batch_rows and not self._failing and not self._wake.is_set():
-            self._wake.set()
+        if (self._parked or len(self._pending) >= self.batch_rows and not self._failing) and not self._wake.is_set():
+            self._wake.set()  # (after the append: `_rest` says it parks, then looks at `_pending`)
         return True
+
+    def nudge(self) -> None:
+        """Something to flush that is no row (a call started: `inflight.py`): a parked thread wakes for it, and
+        flushes `flush_interval` s later, as for a row (on the event loop; never blocks)."""
+        if self._parked and not self._wake.is_set():
+            self._wake.set()
 
     def _drop(self) -> None:
         self.stats.dropped += 1
@@ -159,8 +170,7 @@ class Writer:
 
     def _run(self) -> None:
         while True:
-            self._wake.wait(self._sleep())
-            self._wake.clear()
+            self._rest()
             closing = self._closing
             if closing or not self._failing or time.monotonic() >= self._retry_at:  # keep the back-off
                 try:
@@ -174,14 +184,35 @@ class Writer:
                 self._abandon()
                 return
 
-    def _sleep(self) -> float:
-        """Seconds until the next retry, journal batch or commit."""
+    def _rest(self) -> None:
+        """Wait until the next retry, journal batch, commit or fold is due, or for work when none is."""
+        sleep = self._sleep()
+        if sleep is None or sleep > self.flush_interval and not self._failing:  # nothing waits to be written: park
+            self._parked = True  # (before looking: a `submit` that appends after the look finds it set, and wakes us)
+            if self._pending or self._closing or self._sync:
+                woken = True
+            else:
+                woken = self._wake.wait(sleep)
+            self._parked = False
+            self._wake.clear()
+            if not woken or self._closing or self._sync or len(self._pending) >= self.batch_rows:
+                return  # (a fold due, or a flush asked for now)
+            sleep = self.flush_interval  # a row, or a call that started: the batch it begins is flushed this late
+        self._wake.wait(sleep)
+        self._wake.clear()
+
+    def _sleep(self) -> float | None:
+        """Seconds until the next retry, journal batch, commit or fold; None: nothing to do."""
         now = time.monotonic()
         if self._failing:
             return max(0.0, self._retry_at - now)
         if self.loader.rows:
             return max(0.0, min(self.flush_interval, self._last_commit + self.commit_interval - now))
-        return self.flush_interval
+        if self._pending:
+            return self.flush_interval
+        if self._committed > self._folded:  # the fold timer, armed only while committed rows are not folded
+            return max(0.0, self._last_fold + FOLD_INTERVAL - now)
+        return None
 
     def _write(self, closing: bool) -> None:
         """Journal what is waiting, commit when due, then fold; stops at the first storage failure (the rows stay
