@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 from pathlib import Path
 from typing import Any, Callable
 
@@ -170,3 +171,21 @@ def test_a_model_is_judged_by_the_context_its_gguf_was_trained_with(make_router:
     assert status == 200
     [listed] = ok_json(router, "models", "list")
     assert listed["ctxSize"] == N_CTX, listed
+
+
+def test_a_crafted_gguf_header_leaves_the_registration_its_context(make_router: Callable[..., Router],
+                                                                   tmp_path: Path) -> None:
+    """A GGUF whose header nests arrays 5,000 deep (from an untrusted repo, or added by path): the trained context is
+    unknown and the registration's stands; registering it is a 201 and the catalog lists it (the header reader ran out
+    of stack: the registration was a 500, the catalog a 500 from then on and every later start exited 1: review BH)."""
+    depth = 5_000
+    kv = struct.pack("<Q", 1) + b"x" + struct.pack("<I", 9) + struct.pack("<IQ", 9, 1) * depth + struct.pack("<IQ", 0, 0)
+    crafted = tmp_path / "crafted.gguf"
+    crafted.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + kv)
+    router = make_router(extra_toml=LOCAL.format(restarts=0))
+    added = on(router, "models", "add", "crafted", "--path", str(crafted), admin=True)
+    assert added.exit_code == 0, added.output
+    status, catalog = http_json("GET", router.url + "/api/models/catalog")
+    assert status == 200, catalog
+    [entry] = [m for m in catalog["data"] if m["id"] == "crafted"]
+    assert entry["contextLength"] == 8192, entry

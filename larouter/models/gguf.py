@@ -22,6 +22,7 @@ MAX_STRING = 1 << 20  # a key or a string value longer than this is no header of
 SCALARS = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}  # value type: its size in bytes
 INTEGERS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 10: "<Q", 11: "<q"}
 STRING, ARRAY = 8, 9
+MAX_NESTING = 8  # arrays in arrays a header may hold (GGUF's own writers nest none)
 SUFFIX = b".context_length"
 
 
@@ -43,20 +44,21 @@ def _string(fh: BinaryIO) -> bytes:
     return _read(fh, n)
 
 
-def _skip(fh: BinaryIO, kind: int) -> None:
-    """Move past a value of type `kind`."""
+def _skip(fh: BinaryIO, kind: int, depth: int = 0) -> None:
+    """Move past a value of type `kind` (`depth`: the arrays it is in; a real header nests none in another, so more
+    than MAX_NESTING is no header of ours: a file of arrays nested 5,000 deep ran the reader out of stack, review BH)."""
     if kind in SCALARS:
         fh.seek(SCALARS[kind], 1)
     elif kind == STRING:
         (n,) = struct.unpack("<Q", _read(fh, 8))
         fh.seek(n, 1)
-    elif kind == ARRAY:
+    elif kind == ARRAY and depth < MAX_NESTING:
         item, count = struct.unpack("<IQ", _read(fh, 12))
         if item in SCALARS:
             fh.seek(SCALARS[item] * count, 1)
         elif item in (STRING, ARRAY) and count <= 1 << 24:
             for _ in range(count):
-                _skip(fh, item)
+                _skip(fh, item, depth + 1)
         else:
             raise _Bad()
     else:
@@ -76,7 +78,7 @@ def trained_context(path: Path) -> int | None:
             return None
         with os.fdopen(fd, "rb") as fh:
             return _context(fh)
-    except (OSError, _Bad, struct.error):
+    except Exception:  # (OSError, _Bad, struct.error, anything a crafted file may yet cause: the registration stands)
         return None
 
 
