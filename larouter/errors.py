@@ -30,7 +30,8 @@ CLIENT_REQUEST_ID = re.compile(r"[\x20-\x7e]{1,128}")  # printable ASCII: a clie
 # A LARouter token (a project's `lr_sk_`, the admin's `lr_admin_`) where a client put it by mistake (an agent whose
 # `model` and `api_key` settings were swapped; its own token as the request id): kept to the prefix listings show
 # (`tokenPrefix`) wherever it would be written down or sent on (review AY).
-OUR_TOKEN = re.compile(r"(lr_(?:sk|admin)_[A-Za-z0-9_-]{8})[A-Za-z0-9_-]+")
+OUR_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])(lr_(?:sk|admin)_[A-Za-z0-9_-]{8})[A-Za-z0-9_-]+")  # (a token starts a
+# word: `job_lr_admin_panel_refresh` is an id of the client's, kept)
 
 
 def without_tokens(text: str) -> str:

@@ -107,9 +107,12 @@ def test_a_token_sent_as_the_model_or_the_request_id_is_written_down_nowhere(rou
     raw = sdk.chat.completions.with_raw_response.create(model="gpt-fake", messages=HI,
                                                          extra_headers={"X-Request-ID": token})
     assert raw.headers["x-request-id"] != token and fake.state.headers[-1]["X-Request-ID"] == raw.headers["x-request-id"]
-    rows = exported_rows(router.url, 2, proj["id"])
+    mine = "job_lr_admin_panel_refresh"  # (no token: it does not start the word)
+    raw = sdk.chat.completions.with_raw_response.create(model="gpt-fake", messages=HI, extra_headers={"X-Request-ID": mine})
+    assert raw.headers["x-request-id"] == mine, raw.headers
+    rows = exported_rows(router.url, 3, proj["id"])
     assert {r["requested_model"] for r in rows} == {"gpt-fake", token[:len("lr_sk_") + 8] + "…"}, rows
-    wait_until(lambda: caplog.text.count("project=" + proj["id"]) >= 2, what="both access-log lines")
+    wait_until(lambda: caplog.text.count("project=" + proj["id"]) >= 3, what="the three access-log lines")
     assert token not in caplog.text and token not in str(rows), caplog.text
 
 
