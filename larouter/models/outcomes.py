@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from larouter.errors import LarouterError
-from larouter.models.process import STARTING
+from larouter.models.process import STARTING, StartFailed
 from larouter.textsafe import escaped
 
 log = logging.getLogger("larouter.models")
@@ -42,9 +42,10 @@ def said(output: str) -> str | None:
 def why(exc: LarouterError, model_id: str) -> str:
     """A start's failure on one line: LARouter's reason (`llama-server exited with code 1 while starting`), then
     what llama-server said, and where the rest of its output is."""
-    head, _, tail = exc.message.removeprefix(f"model {model_id!r} failed to start: ").partition(" Last output:\n")
-    text = escaped(" ".join(head.split()).rstrip(".:"))
-    line = said(tail)
+    if not isinstance(exc, StartFailed):  # (another failure of the start: its message says it)
+        return escaped(" ".join(exc.message.split()).rstrip(".:"))
+    text = escaped(" ".join(exc.reason.split()).rstrip(".:"))
+    line = said(exc.tail)
     if line is None:
         return text
     return f"{text}; llama-server said: {line} (its output: `larouter models logs {model_id}`)"

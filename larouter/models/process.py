@@ -329,9 +329,17 @@ def ran_out_of_memory(lines: list[str]) -> bool:
     return any(words in line.lower() for line in lines if not line.startswith("[larouter]") for words in OUT_OF_MEMORY)
 
 
-def start_failed(model_id: str, reason: str, tail: str) -> LarouterError:
+@attrs.define(eq=False)
+class StartFailed(LarouterError):
+    """A start that failed: its message, and apart, LARouter's `reason` and llama-server's last output lines (`tail`),
+    for what shows them without those lines (a chat's answer, the daemon's log line: `outcomes.why`)."""
+
+    reason: str = ""
+    tail: str = ""
+
+
+def start_failed(model_id: str, reason: str, tail: str) -> StartFailed:
     """502 explaining why llama-server did not come up, with its last output lines (a `server_error`, as every 5xx of
     LARouter's own; the code says what failed)."""
-    return LarouterError(
-        f"model {model_id!r} failed to start: {reason}. Last output:\n{tail}", 502, "server_error", "model_start_failed"
-    )
+    return StartFailed(f"model {model_id!r} failed to start: {reason}. Last output:\n{tail}", 502, "server_error",
+                       "model_start_failed", reason=reason, tail=tail)

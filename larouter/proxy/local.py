@@ -13,7 +13,7 @@ from larouter import appkeys
 from larouter.errors import LarouterError
 from larouter.models.catalog import CatalogModel
 from larouter.models.download_api import not_on_disk
-from larouter.models.process import Crash, State
+from larouter.models.process import Crash, StartFailed, State
 from larouter.models.supervisor import provider_name
 from larouter.proxy.call import Call
 from larouter.proxy.registry import AUTO, Target
@@ -132,11 +132,9 @@ async def _started(task: asyncio.Task[Any], model: CatalogModel,
         if done:
             try:
                 task.result()
-            except LarouterError as err:
-                if err.code != "model_start_failed":
-                    raise
-                raise attrs.evolve(err, message=err.message.split(" Last output:", 1)[0] + (
-                    f" Its output: `larouter models logs {model.id}`.")) from None
+            except StartFailed as err:  # (llama-server's output, file paths and all, is for `models logs` only)
+                raise attrs.evolve(err, message=f"model {model.id!r} failed to start: {err.reason}. Its output: "
+                                   f"`larouter models logs {model.id}`.", tail="") from None
             return
         if keepalive is not None:
             await keepalive()
