@@ -161,7 +161,6 @@ async def unregister_model(request: web.Request) -> web.Response:
 def _register(catalog: Catalog, manager: DownloadManager, model: CatalogModel) -> bool:
     """Register the model (True: a new id), then delete the files another source left in its place (blocking)."""
     new = catalog.register(model)
-    catalog.learn_context(model)  # (a path's GGUF: the context it was trained with caps contextLength)
     try:
         for path in manager.drop_foreign(model):
             log.warning("model %s registered from %s: deleted %s, another source's file of that name (the "
@@ -255,13 +254,9 @@ async def model_health(request: web.Request) -> web.Response:
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     sup = request.app[appkeys.SUPERVISOR]
     proc = sup.procs.get(model.id)
-    if proc is None:  # never started since the daemon came up: a stopped model's keys all the same (review AV)
-        return web.json_response({"id": model.id, "state": State.STOPPED.value, "port": None, "baseUrl": None,
-                                  "pid": None, "restarts": 0, "reason": None, "uptime": None, "startMs": None,
-                                  "healthy": False})
-    out = sup.status(proc)
+    out = sup.status(proc, model.id)
     out["healthy"] = False
-    if proc.state is State.READY:
+    if proc is not None and proc.state is State.READY:
         try:
             async with request.app[appkeys.HTTP].get(f"http://127.0.0.1:{proc.port}/health",
                                                      timeout=HEALTH_TIMEOUT) as resp:  # a hung server: say so

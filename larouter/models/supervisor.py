@@ -337,8 +337,12 @@ class Supervisor:
             proc.command = ()
             return result
 
-    def status(self, proc: ModelProcess) -> dict[str, Any]:
-        """JSON view of one process."""
+    def status(self, proc: ModelProcess | None, model_id: str = "") -> dict[str, Any]:
+        """JSON view of one process; of `model_id`, never started since the daemon came up, when there is none (a
+        stopped model's keys all the same: review AV)."""
+        if proc is None:
+            return {"id": model_id, "state": State.STOPPED.value, "port": None, "baseUrl": None, "pid": None,
+                    "restarts": 0, "reason": None, "uptime": None, "startMs": None}
         now = time.monotonic()
         running = proc.proc is not None and proc.proc.returncode is None
         return {  # (the port of a process that is gone is no one's: null, as its pid)
