@@ -13,22 +13,21 @@ log = logging.getLogger("larouter.daemon")
 CAP = 65536  # what the soft limit is raised to at most (an unlimited or huge hard limit: ~32,000 streams is plenty)
 
 
-def raise_fd_limit() -> tuple[int, int] | None:
-    """Raise RLIMIT_NOFILE's soft limit toward the hard one; (before, after), or None where there is no such limit
-    (Windows) or it cannot be changed. Logged at DEBUG."""
+def raise_fd_limit() -> None:
+    """Raise RLIMIT_NOFILE's soft limit toward the hard one (nothing where there is no such limit, Windows, or it
+    cannot be changed). Logged at DEBUG."""
     try:
         import resource
     except ImportError:  # (Windows)
-        return None
+        return
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = CAP if hard == resource.RLIM_INFINITY else min(hard, CAP)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (OSError, ValueError) as exc:  # (a sandbox that forbids it: keep what there is)
-            log.debug("open-file limit stays %s (hard %s): %s", soft, hard, exc)
-            return None
-        log.debug("open-file limit raised from %s to %s (hard limit %s)", soft, target, hard)
-        return soft, target
-    log.debug("open-file limit is %s (hard limit %s)", soft, hard)
-    return soft, soft
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        log.debug("open-file limit is %s (hard limit %s)", soft, hard)
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (OSError, ValueError) as exc:  # (a sandbox that forbids it: keep what there is)
+        log.debug("open-file limit stays %s (hard %s): %s", soft, hard, exc)
+        return
+    log.debug("open-file limit raised from %s to %s (hard limit %s)", soft, target, hard)

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
+from larouter import jsonx
 from larouter.errors import LarouterError
 
 log = logging.getLogger("larouter.daemon")
@@ -160,7 +161,6 @@ def _between_requests(handler: web.RequestHandler) -> bool:
 def _timeout_answer(seconds: float) -> bytes:
     body = LarouterError(f"request headers not received within {seconds:g} s (server.body_timeout)", 408,
                          "invalid_request_error", "request_timeout").body()
-    data = web.json_response(body).body
-    assert isinstance(data, bytes)
+    data = jsonx.dumps(body)
     return (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json; charset=utf-8\r\n"
             b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(data)) + data
