@@ -10,6 +10,10 @@ from typing import Any, Iterator, Mapping
 import attrs
 from cattrs.errors import IterableValidationNote
 
+# How a PATCH's warning names a key a larouterd command-line flag holds (`Runtime._flag_held`), which the CLI reads
+# to say why the effective value differs from the one set (`larouter config set`).
+FLAG_HELD = "is set by larouterd's command line"
+
 
 SECRET_FIELDS = frozenset({"api_key", "admin_token"})  # values never shown, not even in an error
 SECRET_TABLES = frozenset({"providers"})  # no value under these is shown in an error: a key may be set there by mistake

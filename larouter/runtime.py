@@ -19,7 +19,7 @@ from larouter.configshipped import hidden_base_urls
 from larouter.config import (CONVERTER, SECRET_FIELDS, ConfigError, Settings, env_settings, env_variables, holds,
                              load_settings, read_file_layer, redacted)
 from larouter.routing.rules import DEFAULT as CLASSIFIER_DEFAULT
-from larouter.configerr import dropped_base_url
+from larouter.configerr import FLAG_HELD, dropped_base_url
 from larouter.apierror import bad_request
 from larouter.fsutil import atomic_write, storage_error
 from larouter.statefile import damaged, load_json_file
@@ -224,7 +224,7 @@ class Runtime:
     def _flag_held(self, touched: set[tuple[str, ...]]) -> list[str]:
         """A note per key the patch changed that a command-line flag holds (`larouterd --log-level debug`): the flag
         wins while this daemon runs, the change is saved for a start without it."""
-        return [f"{'.'.join(key)} is set by larouterd's command line (--{key[-1].replace('_', '-')}), which wins while "
+        return [f"{'.'.join(key)} {FLAG_HELD} (--{key[-1].replace('_', '-')}), which wins while "
                 "it runs: this change is saved, and applies at a start without that option"
                 for key in sorted(_paths(self.cli)) if any(path[:len(key)] == key[:len(path)] for path in touched)]
 

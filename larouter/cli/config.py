@@ -13,7 +13,7 @@ import click
 from larouter import jsonx
 from larouter.cli.common import Client, CliError, client_options
 from larouter.cli.output import console, err_console, plain, print_json, safe
-from larouter.configerr import SECRET_FIELDS
+from larouter.configerr import FLAG_HELD, SECRET_FIELDS
 
 MISSING = object()
 
@@ -154,7 +154,7 @@ def apply(client: Client, as_json: bool, path: list[str], value: Any) -> None:
     console().print(plain(line), markup=False, soft_wrap=True)
     if value is not None and not secret and overridden(value, now):
         # (the daemon's warning names a flag that holds the key: else the value is only read its way, "DEBUG" as debug)
-        flag = any(w.startswith(f"{'.'.join(path)} is set by larouterd's command line") for w in out.get("warnings", []))
+        flag = any(w.startswith(f"{'.'.join(path)} {FLAG_HELD}") for w in out.get("warnings", []))
         why = "a larouterd command-line flag overrides runtime settings" if flag else "as larouterd reads the value"
         console().print(f"[yellow]note: the effective value is {safe(shown)} ({why})[/yellow]", soft_wrap=True)
     if out["restartRequired"]:
