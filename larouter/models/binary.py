@@ -55,3 +55,13 @@ def find_llama_server(configured: str | None = None) -> Path:
     if packaged is not None:
         return packaged
     raise LlamaServerNotFound(f"llama-server not found; {HOW_TO_FIX}")
+
+
+HTTP_THREADS = 32  # llama-server's `--threads-http` unless the parallel slots ask for more
+
+
+def http_threads(parallel: int) -> int:
+    """The HTTP threads llama-server is started with. Its own default (about parallel + 4, so 5 for one slot) held a
+    thread on each idle keep-alive connection until cpp-httplib's 5 s timeout: a burst of calls just after a start
+    (an idle unload's reload, a restart) left the one past the threads waiting those 5 s (review BI)."""
+    return max(HTTP_THREADS, parallel + 4)
