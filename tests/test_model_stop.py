@@ -271,3 +271,26 @@ async def test_a_cli_start_cut_short_by_a_stop_says_so(make_router: Callable[...
     assert started.exit_code == 1, started.output
     assert "'tiny' was stopped (`larouter models stop tiny`) while this start loaded it" in started.output, started.output
     assert state_of(router)["state"] == "stopped"
+
+
+async def test_starts_and_stops_asked_through_the_api_are_logged(make_router: Callable[..., Router], tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """`larouter models stop` (POST /api/models/{id}/stop) left no line in larouterd's log, so a model that vanished
+    had no recorded cause (idle unloads, crashes and restarts are logged: review BI): a start, a restart with new
+    options and a stop asked through the API each say so, as they begin; a start of a running model (nothing to do)
+    and a refused stop (409: not running) say nothing."""
+    caplog.set_level(logging.INFO, logger="larouter.models")
+    router = tiny_router(make_router, tmp_path, grace=3.0)
+
+    def asked() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "asked through the API" in r.getMessage()]
+
+    api = "asked through the API (POST /api/models/tiny/{0}: `larouter models {0}`)"
+    assert (await call(router, "POST", "/api/models/tiny/start"))[0] == 200
+    assert (await call(router, "POST", "/api/models/tiny/start"))[0] == 200  # already running: nothing happens
+    assert (await call(router, "POST", "/api/models/tiny/start", {"ctxSize": 1024}))[0] == 200
+    assert (await call(router, "POST", "/api/models/TINY/stop"))[0] == 200
+    assert (await call(router, "POST", "/api/models/tiny/stop"))[0] == 409
+    assert asked() == [f"model tiny: starting, {api.format('start')}",
+                       f"model tiny: restarting with new options, {api.format('start')}",
+                       f"model tiny: stopping, {api.format('stop')}"], caplog.text

@@ -241,7 +241,7 @@ async def start_model(request: web.Request) -> web.Response:
 async def stop_model(request: web.Request) -> web.Response:
     """POST /api/models/{id}/stop."""
     sup = request.app[appkeys.SUPERVISOR]
-    await sup.stop(request.match_info["id"])
+    await sup.stop(request.match_info["id"], asked=True)
     model = request.app[appkeys.CATALOG].get(request.match_info["id"])
     return web.json_response(sup.status(sup.procs[model.id]))
 

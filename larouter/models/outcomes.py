@@ -63,3 +63,10 @@ def log_start(model_id: str, explicit: bool, task: asyncio.Task[Any]) -> None:
 def log_restart(model_id: str, attempt: int, attempts: int, exc: LarouterError) -> None:
     """A restart after a crash failed (it is tried again, backing off, up to `local.max_restarts`)."""
     log.warning("restart of model %s (attempt %d/%d) failed: %s", model_id, attempt, attempts, why(exc, model_id))
+
+
+def log_asked(model_id: str, change: str, verb: str) -> None:
+    """A start or stop the operator asked for through the API (`larouter models start` / `stop`), as it begins:
+    idle unloads, crashes and restarts say why a model went or came back, and so does this (review BI)."""
+    log.info("model %s: %s, asked through the API (POST /api/models/%s/%s: `larouter models %s`)", model_id, change,
+             model_id, verb, verb)

@@ -19,7 +19,7 @@ from larouter.models.binary import LlamaServerNotFound, find_llama_server, http_
 from larouter.models.catalog import Catalog, CatalogModel, not_downloaded
 from larouter.models.process import Crash, ModelProcess, State, exit_words
 from larouter.models.hang import probe
-from larouter.models.outcomes import log_restart, log_start
+from larouter.models.outcomes import log_asked, log_restart, log_start
 from larouter.proxy.registry import ModelRegistry
 from larouter.routing.health import SUPERVISED, UpstreamHealth, failure_kind
 
@@ -130,6 +130,8 @@ class Supervisor:
             if proc.alive and command == proc.command:
                 return proc
             self.registry.remove_provider(provider_name(model.id))  # nothing is routed to it until it is ready
+            if explicit:
+                log_asked(model.id, "restarting with new options" if proc.alive else "starting", "start")
             if proc.alive:
                 await proc.halt("restart")  # new flags: restart with them
             proc.command = command
@@ -263,8 +265,8 @@ class Supervisor:
             log.error("model %s left crashed: %s (local.max_restarts = %d); the next request for it or `larouter models "
                       "start %s` starts it again", model.id, proc.reason, local.max_restarts, model.id)
 
-    async def stop(self, model_id: str) -> None:
-        """Stop a running model; 409 when it is not running."""
+    async def stop(self, model_id: str, asked: bool = False) -> None:
+        """Stop a running model; 409 when it is not running. `asked`: through the API (so the log says it)."""
         model = self.catalog.get(model_id)
         proc = self.procs.get(model.id)
         # Unrouted at once: a request that arrives while llama-server winds down (up to local.stop_grace) must not be
@@ -275,6 +277,8 @@ class Supervisor:
             async with self._queued(proc, "stop"):
                 # And again before it winds down: a start this stop waited for routed the model once it was ready.
                 self.registry.remove_provider(provider_name(model.id))
+                if asked and proc.proc is not None and proc.state not in (State.STOPPED, State.CRASHED):
+                    log_asked(model.id, "stopping", "stop")  # (what halt stops)
                 if await proc.halt():
                     proc.restarts = 0  # it ran until it was stopped: its next start begins no crash loop's count
                     self.health.server_fresh(provider_name(model.id))  # (nor a run of failures)
