@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.request import Request, urlopen
 
+import jsonschema_rs
 import pytest
 import schemathesis
 from schemathesis.specs.openapi.checks import (
@@ -204,3 +206,92 @@ def test_errors_the_daemon_answers_are_in_the_document(router: Router) -> None:
     assert check(schema, router, "DELETE", "/api/models/{id}", {"path_parameters": {"id": "tiny"}}).status_code == 403
     big = {"headers": {"X-Big": "a" * 9000}}
     assert check(schema, router, "GET", "/api/projects", big).status_code == 431
+
+
+def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(METHOD, path, operation) of every operation in `doc`."""
+    for path, item in doc["paths"].items():
+        for method, oper in item.items():
+            if method in HTTP_METHODS:
+                yield method.upper(), path, oper
+
+
+def served(router: Router) -> dict[str, Any]:
+    """The document as GET /openapi.json serves it."""
+    with urlopen(router.url + "/openapi.json", timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def test_every_operation_has_a_stable_unique_operation_id(router: Router) -> None:
+    """Review BJ 4: no operation had an operationId, so generators named their methods after path and method
+    (`post_api_models_id_start`), renamed by any path change. Each now has one: unique, camelCase, the OpenAI
+    names where OpenAI has the operation."""
+    ids = {(method, path): oper.get("operationId") for method, path, oper in operations(served(router))}
+    assert all(isinstance(i, str) and re.fullmatch(r"[a-z]+(?:[A-Z][a-z]*)*", i) for i in ids.values()), ids
+    assert len(set(ids.values())) == len(ids), sorted(ids.values())
+    assert ids[("POST", "/v1/chat/completions")] == "createChatCompletion"
+    assert ids[("GET", "/v1/models")] == "listModels" and ids[("GET", "/v1/models/{id}")] == "retrieveModel"
+    assert ids[("POST", "/api/projects")] == "createProject" and ids[("POST", "/api/models/{id}/start")] == "startModel"
+
+
+def test_a_project_token_reads_its_usage_as_a_generated_client_asks(router: Router) -> None:
+    """Review BJ 1: the usage reports' `projectId` was documented with `default: "default"`, which a generated
+    client always sends: a project token's plain "my usage" call got 403 (its own project is what leaving it out
+    means). The request a client builds from the document's defaults now reads the token's own project."""
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "my-app"})
+    assert status == 201
+    schema = schemathesis.openapi.from_dict(served(router))
+    token = {"Authorization": f"Bearer {made['token']}"}
+    for method, path, oper in operations(served(router)):
+        if not path.startswith("/api/usage"):
+            continue
+        query = {p["name"]: p["schema"]["default"] for p in oper["parameters"] if "default" in p["schema"]}
+        resp = check(schema, router, method, path, {"query": query, "headers": token})
+        assert resp.status_code == 200, (path, query, resp.text)
+        project = next(p for p in oper["parameters"] if p["name"] == "projectId")
+        assert "default" not in project["schema"] and "own project" in project["description"], (path, project)
+    assert http_json("GET", router.url + "/api/usage", headers=token)[1]["projectId"] == made["id"]
+
+
+def test_a_policy_the_config_defines_is_valid_for_projects_in_the_document(make_router: Any) -> None:
+    """Review BJ 2: `routingPolicy` of a project's create and update bodies was an enum of the built-in policies, so
+    the document (and a client generated from it) refused a policy the config defines, which the server takes. It
+    is a string now, the built-ins its examples; an unknown name is still the server's 400."""
+    router = make_router(extra_toml='\n[routing.policies.nightly]\nCOMPLEX = ["gpt-fake"]\n')
+    doc = served(router)
+    for name, body in (("ProjectCreate", {"name": "night-app", "routingPolicy": "nightly"}),
+                       ("ProjectUpdate", {"routingPolicy": "nightly"})):
+        jsonschema_rs.Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+                                        ).validate(body)
+        assert doc["components"]["schemas"][name]["properties"]["routingPolicy"]["examples"] == [
+            "cost-optimized", "balanced", "quality-first", "local-only"]
+    schema = schemathesis.openapi.from_dict(doc)
+    made = check(schema, router, "POST", "/api/projects", {"body": {"name": "night-app", "routingPolicy": "nightly"}})
+    assert made.status_code == 201 and made.json()["routingPolicy"] == "nightly"
+    pid = {"path_parameters": {"id": made.json()["id"]}}
+    assert check(schema, router, "PUT", "/api/projects/{id}", {**pid, "body": {"routingPolicy": "balanced"}}
+                 ).status_code == 200
+    bad = check(schema, router, "PUT", "/api/projects/{id}", {**pid, "body": {"routingPolicy": "weekly"}})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "routingPolicy", bad.text
+
+
+def test_conflicting_tokens_are_a_listed_400_and_no_response_goes_unused(router: Router) -> None:
+    """Review BJ 5: two different tokens are a 400 `conflicting_credentials` wherever a token is read, but
+    /v1/models, GET /api/projects/{id} and rotate did not list 400; and a 405 response was defined that no operation
+    used (a wrong method's 405 is left to `default`, as listing it on every operation would be noise)."""
+    doc = served(router)
+    status, made = http_json("POST", router.url + "/api/projects", {"name": "two-tokens"})
+    assert status == 201
+    two = {**router.admin, "X-Api-Key": made["token"]}
+    pid = {"path_parameters": {"id": made["id"]}}
+    schema = schemathesis.openapi.from_dict(doc)
+    for method, path, kwargs in (("GET", "/v1/models", {}), ("GET", "/api/projects/{id}", pid),
+                                 ("POST", "/api/projects/{id}/rotate", pid)):
+        resp = check(schema, router, method, path, {**kwargs, "headers": two})
+        assert resp.status_code == 400 and resp.json()["error"]["code"] == "conflicting_credentials", resp.text
+        assert "400" in doc["paths"][path][method.lower()]["responses"], f"{method} {path}: 400 only under default"
+    for method, path, oper in operations(doc):
+        if oper.get("security") != []:  # (every operation that reads a token)
+            assert "400" in oper["responses"], f"{method} {path} does not list 400"
+    used = {r.rpartition("/")[2] for r in _refs(doc["paths"]) if r.startswith("#/components/responses/")}
+    assert set(doc["components"]["responses"]) == used, set(doc["components"]["responses"]) - used
