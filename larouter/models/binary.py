@@ -60,8 +60,9 @@ def find_llama_server(configured: str | None = None) -> Path:
 HTTP_THREADS = 32  # llama-server's `--threads-http` unless the parallel slots ask for more
 
 
-def http_threads(parallel: int) -> int:
-    """The HTTP threads llama-server is started with. Its own default (about parallel + 4, so 5 for one slot) held a
-    thread on each idle keep-alive connection until cpp-httplib's 5 s timeout: a burst of calls just after a start
-    (an idle unload's reload, a restart) left the one past the threads waiting those 5 s (review BI)."""
-    return max(HTTP_THREADS, parallel + 4)
+def serving_flags(parallel: int) -> list[str]:
+    """llama-server's slots (`local.parallel`), no web UI, and the HTTP threads it is started with. Its own default
+    (about parallel + 4, so 5 for one slot) held a thread on each idle keep-alive connection until cpp-httplib's 5 s
+    timeout: a burst of calls just after a start (an idle unload's reload, a restart) left the one past the threads
+    waiting those 5 s (review BI)."""
+    return ["-np", str(parallel), "--no-webui", "--threads-http", str(max(HTTP_THREADS, parallel + 4))]

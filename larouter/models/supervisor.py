@@ -15,7 +15,7 @@ import attrs
 
 from larouter.config import Provider, Settings
 from larouter.errors import LarouterError
-from larouter.models.binary import LlamaServerNotFound, find_llama_server, http_threads
+from larouter.models.binary import LlamaServerNotFound, find_llama_server, serving_flags
 from larouter.models.catalog import Catalog, CatalogModel, not_downloaded
 from larouter.models.process import Crash, ModelProcess, State, exit_words
 from larouter.models.hang import probe
@@ -82,8 +82,7 @@ class Supervisor:
             raise LarouterError(str(exc), 503, "server_error", "llama_server_missing") from None
         ctx = _first(options.get("ctx_size"), self.catalog.start_context(model, local, learn=True))
         args = [str(binary), "-m", str(self.catalog.file_path(model, variant)), "--host", "127.0.0.1",
-                "--alias", model.id, "--jinja", "-c", str(ctx), "-np", str(local.parallel), "--no-webui",
-                "--threads-http", str(http_threads(local.parallel))]
+                "--alias", model.id, "--jinja", "-c", str(ctx), *serving_flags(local.parallel)]
         mmproj = self.catalog.mmproj_path(model, variant)
         if mmproj is not None and mmproj.is_file():
             args += ["--mmproj", str(mmproj)]
