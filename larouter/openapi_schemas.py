@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from larouter.models.catalog import QUANT
+from larouter.projects.names import POLICIES, WINDOWS
 from larouter.projects.store import NAME
 from larouter.routing.health import DEGRADED_AFTER
 
@@ -20,9 +21,7 @@ INT: Schema = {"type": "integer"}
 NUM: Schema = {"type": "number"}
 BOOL: Schema = {"type": "boolean"}
 DATE_TIME: Schema = {"type": "string", "format": "date-time"}
-POLICIES = ["cost-optimized", "balanced", "quality-first", "local-only"]
 POLICY_NOTE = "a built-in policy, or one the config defines under [routing.policies] (accepted while it is defined)"
-WINDOWS = ["daily", "weekly", "monthly"]
 TIERS = ["HEARTBEAT", "SIMPLE", "MEDIUM", "COMPLEX", "REASONING"]
 MODEL_STATES = ["stopped", "starting", "ready", "stopping", "crashed"]
 DOWNLOAD_STATES = ["queued", "downloading", "retrying", "verifying", "done", "error", "cancelled"]
@@ -87,7 +86,7 @@ CHAT_REQUEST_PROPS: dict[str, Schema] = {
 }
 
 USAGE_COUNTS = {"calls": INT, "cost": null(NUM)}
-BUDGET = obj({"budgetUsd": null(NUM), "window": {"enum": WINDOWS}, "windowStart": {"type": "string", "format": "date"},
+BUDGET = obj({"budgetUsd": null(NUM), "window": {"enum": list(WINDOWS)}, "windowStart": {"type": "string", "format": "date"},
               "spent": NUM, "reserved": NUM, "remaining": null(NUM)})
 MODEL_STATUS_PROPS: dict[str, Schema] = {
     "id": STR, "state": {"enum": MODEL_STATES},
@@ -102,14 +101,14 @@ PROJECT_FIELDS: dict[str, Schema] = {
     "name": {"type": "string", "pattern": NAME.pattern},
     "description": {"type": "string", "maxLength": 1000},
     "budgetUsd": null({"type": "number", "minimum": 0, "maximum": 1e9}),
-    "budgetWindow": {"enum": WINDOWS},
+    "budgetWindow": {"enum": list(WINDOWS)},
     # (not an enum of the built-ins: any policy the config defines is taken, and a generated client must be able to
     # send its name; the server answers 400 for a name no policy has)
-    "routingPolicy": {"type": "string", "minLength": 1, "examples": POLICIES,
+    "routingPolicy": {"type": "string", "minLength": 1, "examples": list(POLICIES),
                       "description": f"{POLICY_NOTE} (built-in: {', '.join(POLICIES)}; another name is a 400)"},
 }
 PROJECT_PROPS: dict[str, Schema] = {
-    "id": STR, "name": STR, "description": STR, "budgetUsd": null(NUM), "budgetWindow": {"enum": WINDOWS},
+    "id": STR, "name": STR, "description": STR, "budgetUsd": null(NUM), "budgetWindow": {"enum": list(WINDOWS)},
     "routingPolicy": {"type": "string", "description": POLICY_NOTE}, "createdAt": {"type": "string", "format": "date-time"},
     "tokenPrefix": null(STR),
 }
